@@ -1,0 +1,10 @@
+-- glass: the glassvm Lua library.
+-- The C engine's bindings live in `glass.core`; this file gathers them with the
+-- Lua-side helpers into one table.  `glass` is preloaded in glassvm and can
+-- also be obtained with `require "glass"`.
+local core = require "glass.core"
+
+local glass = {}
+for k, v in pairs(core) do glass[k] = v end
+
+return glass

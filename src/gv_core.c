@@ -1,0 +1,95 @@
+/* gv_core.c: errors, interruption flag, thread count. */
+#include "gv_core.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+extern void openblas_set_num_threads(int);
+
+gv_status gv_fail(gv_err *e, gv_status status, const char *fmt, ...)
+{
+    if (e) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+        va_end(ap);
+        e->status = status;
+    }
+    return status;
+}
+
+gv_status gv_fail_prefix(gv_err *e, const char *fmt, ...)
+{
+    if (!e) return GV_EINVAL;
+    char old[GV_ERR_MAX], pre[GV_ERR_MAX];
+    memcpy(old, e->msg, sizeof old);
+    old[GV_ERR_MAX - 1] = '\0';
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(pre, sizeof pre, fmt, ap);
+    va_end(ap);
+    snprintf(e->msg, sizeof e->msg, "%s%s", pre, old);
+    return e->status;
+}
+
+const char *gv_status_name(gv_status s)
+{
+    switch (s) {
+    case GV_OK: return "OK";
+    case GV_EINVAL: return "EINVAL";
+    case GV_ENOMEM: return "ENOMEM";
+    case GV_EIO: return "EIO";
+    case GV_EFORMAT: return "EFORMAT";
+    case GV_EDIM: return "EDIM";
+    case GV_EINTR: return "EINTR";
+    case GV_ENAN: return "ENAN";
+    }
+    return "E?";
+}
+
+static atomic_int interrupt_flag;
+
+void gv_interrupt_request(void) { atomic_store(&interrupt_flag, 1); }
+int gv_interrupt_pending(void)
+{
+    return atomic_load_explicit(&interrupt_flag, memory_order_relaxed);
+}
+void gv_interrupt_clear(void) { atomic_store(&interrupt_flag, 0); }
+
+/* The default honours OMP_NUM_THREADS, else the number of cores. */
+static int nthreads_default(void)
+{
+#ifdef _OPENMP
+    return omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
+
+static int nthreads = 0; /* 0: not chosen yet */
+
+void gv_threads_set(int n)
+{
+    if (n <= 0) n = nthreads_default();
+    nthreads = n;
+    openblas_set_num_threads(1);
+}
+
+int gv_threads(void)
+{
+    if (nthreads == 0) gv_threads_set(0);
+    return nthreads;
+}
+
+int gv_mul_size(size_t a, size_t b, size_t *out)
+{
+    if (a != 0 && b > SIZE_MAX / a) return -1;
+    *out = a * b;
+    return 0;
+}

@@ -1,0 +1,44 @@
+/* lgv.h: helpers shared by the Lua bindings (src/lgv_*.c).
+ *
+ * Binding functions follow one order (as Lua's own liolib.c): check every
+ * argument, create the userdata in a closed state, call the engine, then push
+ * the result or raise.  Errors are raised with gvL_raise / luaL_error(L, "%s",
+ * ...) so the message carries the script's file and line. */
+#ifndef LGV_H
+#define LGV_H
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "gv_core.h"
+
+/* Raise a Lua error from an engine failure (never returns). */
+int gvL_raise(lua_State *L, const gv_err *e);
+
+/* Option tables.  gvL_check_options(L, idx, "langevin", keys) raises if the
+ * value at idx is not a table or has a key outside the NULL-terminated list
+ * `keys`, naming the unknown key, the closest valid one and the full list. */
+void gvL_check_options(lua_State *L, int idx, const char *what, const char *const keys[]);
+/* Fields of an option table; `what` names the table in messages.  The
+ * *_opt_* forms return def when the field is nil; the *_req_* forms raise. */
+int gvL_has(lua_State *L, int idx, const char *key);
+lua_Number gvL_opt_number(lua_State *L, int idx, const char *what, const char *key, lua_Number def);
+lua_Number gvL_req_number(lua_State *L, int idx, const char *what, const char *key);
+lua_Integer gvL_opt_integer(lua_State *L, int idx, const char *what, const char *key, lua_Integer def);
+lua_Integer gvL_req_integer(lua_State *L, int idx, const char *what, const char *key);
+int gvL_opt_boolean(lua_State *L, int idx, const char *what, const char *key, int def);
+const char *gvL_opt_string(lua_State *L, int idx, const char *what, const char *key, const char *def);
+/* A 64-bit seed from a field: an integer in [0, 2^63). */
+uint64_t gvL_opt_seed(lua_State *L, int idx, const char *what, const char *key, uint64_t def);
+
+/* Create a metatable `tname` with methods (as __index) and metamethods, then
+ * pop it.  Every userdata type is registered this way. */
+void gvL_newtype(lua_State *L, const char *tname, const luaL_Reg *methods, const luaL_Reg *meta);
+
+/* Module openers: each adds its functions and types to the `glass` table on
+ * top of the stack.  One per binding file; listed in lgv_glass.c. */
+void gvL_open_core(lua_State *L);
+
+int luaopen_glass_core(lua_State *L);
+
+#endif

@@ -1,0 +1,160 @@
+/* lgv_util.c: argument and option-table checking shared by the bindings. */
+#include "lgv.h"
+
+#include <string.h>
+
+int gvL_raise(lua_State *L, const gv_err *e)
+{
+    return luaL_error(L, "%s", e->msg);
+}
+
+/* Edit distance, to suggest the option a typo meant. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 63 || lb > 63) return 64;
+    size_t prev[64], cur[64];
+    for (size_t j = 0; j <= lb; j++) prev[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        memcpy(prev, cur, (lb + 1) * sizeof *prev);
+    }
+    return prev[lb];
+}
+
+void gvL_check_options(lua_State *L, int idx, const char *what, const char *const keys[])
+{
+    idx = lua_absindex(L, idx);
+    if (lua_type(L, idx) != LUA_TTABLE)
+        luaL_error(L, "%s: expected an option table {...}, got %s", what, luaL_typename(L, idx));
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1); /* value */
+        if (lua_type(L, -1) != LUA_TSTRING) {
+            lua_pop(L, 1);
+            luaL_error(L, "%s: option keys must be names (key=value), found a positional value", what);
+        }
+        const char *k = lua_tostring(L, -1);
+        int ok = 0;
+        for (const char *const *p = keys; *p; p++)
+            if (strcmp(*p, k) == 0) { ok = 1; break; }
+        if (!ok) {
+            const char *best = NULL;
+            size_t bd = 3; /* suggest only close matches */
+            luaL_Buffer b;
+            luaL_buffinit(L, &b);
+            for (const char *const *p = keys; *p; p++) {
+                size_t dd = edit_distance(k, *p);
+                if (dd < bd) { bd = dd; best = *p; }
+                if (p != keys) luaL_addstring(&b, ", ");
+                luaL_addstring(&b, *p);
+            }
+            luaL_pushresult(&b);
+            if (best)
+                luaL_error(L, "%s: unknown option '%s' (did you mean '%s'?); valid options: %s",
+                           what, k, best, lua_tostring(L, -1));
+            luaL_error(L, "%s: unknown option '%s'; valid options: %s", what, k, lua_tostring(L, -1));
+        }
+    }
+}
+
+int gvL_has(lua_State *L, int idx, const char *key)
+{
+    int t = lua_getfield(L, idx, key);
+    lua_pop(L, 1);
+    return t != LUA_TNIL;
+}
+
+static int field(lua_State *L, int idx, const char *key)
+{
+    return lua_getfield(L, idx, key); /* pushes; caller pops */
+}
+
+lua_Number gvL_opt_number(lua_State *L, int idx, const char *what, const char *key, lua_Number def)
+{
+    idx = lua_absindex(L, idx);
+    if (field(L, idx, key) == LUA_TNIL) { lua_pop(L, 1); return def; }
+    int isnum;
+    lua_Number v = lua_tonumberx(L, -1, &isnum);
+    if (!isnum || lua_type(L, -1) != LUA_TNUMBER)
+        luaL_error(L, "%s: option '%s' must be a number, got %s", what, key, luaL_typename(L, -1));
+    lua_pop(L, 1);
+    return v;
+}
+
+lua_Number gvL_req_number(lua_State *L, int idx, const char *what, const char *key)
+{
+    if (!gvL_has(L, idx, key)) luaL_error(L, "%s: option '%s' is required", what, key);
+    return gvL_opt_number(L, idx, what, key, 0);
+}
+
+lua_Integer gvL_opt_integer(lua_State *L, int idx, const char *what, const char *key, lua_Integer def)
+{
+    idx = lua_absindex(L, idx);
+    if (field(L, idx, key) == LUA_TNIL) { lua_pop(L, 1); return def; }
+    int isint;
+    lua_Integer v = lua_tointegerx(L, -1, &isint);
+    if (!isint || lua_type(L, -1) != LUA_TNUMBER) {
+        if (lua_type(L, -1) == LUA_TNUMBER)
+            luaL_error(L, "%s: option '%s' must be an integer, got %s", what, key, lua_tostring(L, -1));
+        luaL_error(L, "%s: option '%s' must be an integer, got %s", what, key, luaL_typename(L, -1));
+    }
+    lua_pop(L, 1);
+    return v;
+}
+
+lua_Integer gvL_req_integer(lua_State *L, int idx, const char *what, const char *key)
+{
+    if (!gvL_has(L, idx, key)) luaL_error(L, "%s: option '%s' is required", what, key);
+    return gvL_opt_integer(L, idx, what, key, 0);
+}
+
+int gvL_opt_boolean(lua_State *L, int idx, const char *what, const char *key, int def)
+{
+    idx = lua_absindex(L, idx);
+    int t = field(L, idx, key);
+    if (t == LUA_TNIL) { lua_pop(L, 1); return def; }
+    if (t != LUA_TBOOLEAN)
+        luaL_error(L, "%s: option '%s' must be true or false, got %s", what, key, luaL_typename(L, -1));
+    int v = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    return v;
+}
+
+const char *gvL_opt_string(lua_State *L, int idx, const char *what, const char *key, const char *def)
+{
+    idx = lua_absindex(L, idx);
+    int t = field(L, idx, key);
+    if (t == LUA_TNIL) { lua_pop(L, 1); return def; }
+    if (t != LUA_TSTRING)
+        luaL_error(L, "%s: option '%s' must be a string, got %s", what, key, luaL_typename(L, -1));
+    /* The string stays alive: it is referenced by the option table. */
+    const char *s = lua_tostring(L, -1);
+    lua_pop(L, 1);
+    return s;
+}
+
+uint64_t gvL_opt_seed(lua_State *L, int idx, const char *what, const char *key, uint64_t def)
+{
+    if (!gvL_has(L, idx, key)) return def;
+    lua_Integer v = gvL_opt_integer(L, idx, what, key, 0);
+    if (v < 0) luaL_error(L, "%s: option '%s' must be a non-negative integer, got %I", what, key, v);
+    return (uint64_t)v;
+}
+
+void gvL_newtype(lua_State *L, const char *tname, const luaL_Reg *methods, const luaL_Reg *meta)
+{
+    luaL_newmetatable(L, tname);
+    if (meta) luaL_setfuncs(L, meta, 0);
+    if (methods) {
+        lua_newtable(L);
+        luaL_setfuncs(L, methods, 0);
+        lua_setfield(L, -2, "__index");
+    }
+    lua_pop(L, 1);
+}

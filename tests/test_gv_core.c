@@ -1,0 +1,56 @@
+/* Unit tests for gv_core: error messages, status names, size arithmetic. */
+#include "gv_core.h"
+#include "gv_test.h"
+
+static void test_fail_formats_message(void)
+{
+    gv_err e = {0};
+    gv_status s = gv_fail(&e, GV_EIO, "%s: %d bytes", "f.idx", 12);
+    CHECK(s == GV_EIO);
+    CHECK(e.status == GV_EIO);
+    CHECK(strcmp(e.msg, "f.idx: 12 bytes") == 0);
+    gv_fail_prefix(&e, "loading %s: ", "MNIST");
+    CHECK(strcmp(e.msg, "loading MNIST: f.idx: 12 bytes") == 0);
+    CHECK(gv_fail(NULL, GV_EINVAL, "x") == GV_EINVAL);
+}
+
+static void test_status_names(void)
+{
+    CHECK(strcmp(gv_status_name(GV_OK), "OK") == 0);
+    CHECK(strcmp(gv_status_name(GV_ENAN), "ENAN") == 0);
+}
+
+static void test_mul_size(void)
+{
+    size_t r;
+    CHECK(gv_mul_size(3, 4, &r) == 0 && r == 12);
+    CHECK(gv_mul_size(SIZE_MAX / 2, 3, &r) == -1);
+    CHECK(gv_mul_size(0, SIZE_MAX, &r) == 0 && r == 0);
+}
+
+static void test_interrupt_flag(void)
+{
+    CHECK(!gv_interrupt_pending());
+    gv_interrupt_request();
+    CHECK(gv_interrupt_pending());
+    gv_interrupt_clear();
+    CHECK(!gv_interrupt_pending());
+}
+
+static void test_threads(void)
+{
+    gv_threads_set(1);
+    CHECK(gv_threads() == 1);
+    gv_threads_set(0);
+    CHECK(gv_threads() >= 1);
+}
+
+int main(void)
+{
+    GV_RUN(test_fail_formats_message);
+    GV_RUN(test_status_names);
+    GV_RUN(test_mul_size);
+    GV_RUN(test_interrupt_flag);
+    GV_RUN(test_threads);
+    return GV_TEST_END();
+}
