@@ -1,0 +1,37 @@
+/* gv_table.h: a table of named numeric columns, the unit of output.
+ *
+ * Observers and analyses produce tables; tables are written as CSV (libcsv)
+ * with `#` comment lines (glassvm version, protocol, parameters, seed), one
+ * header row, then one row per point.  NaN cells are written as empty fields
+ * (pandas reads them as NaN, gnuplot as missing).  Readable back with
+ * gv_table_read_csv.  Writes go to a temporary file that is renamed into
+ * place, so a half-written CSV never passes for a result. */
+#ifndef GV_TABLE_H
+#define GV_TABLE_H
+
+#include "gv_core.h"
+
+typedef struct gv_table gv_table;
+
+gv_table *gv_table_alloc(size_t ncols, const char *const *names, gv_err *e);
+void gv_table_free(gv_table *t);
+
+size_t gv_table_ncols(const gv_table *t);
+size_t gv_table_nrows(const gv_table *t);
+const char *gv_table_name(const gv_table *t, size_t col);
+/* Column index by name, or -1. */
+long gv_table_find(const gv_table *t, const char *name);
+double gv_table_get(const gv_table *t, size_t row, size_t col);
+void gv_table_set(gv_table *t, size_t row, size_t col, double v);
+/* Append one row of ncols values. */
+gv_status gv_table_add_row(gv_table *t, const double *row, gv_err *e);
+
+/* Comment lines written before the header, without the leading "# ". */
+gv_status gv_table_add_comment(gv_table *t, const char *line, gv_err *e);
+size_t gv_table_ncomments(const gv_table *t);
+const char *gv_table_comment(const gv_table *t, size_t i);
+
+gv_status gv_table_write_csv(const gv_table *t, const char *path, gv_err *e);
+gv_table *gv_table_read_csv(const char *path, gv_err *e);
+
+#endif
