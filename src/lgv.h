@@ -36,8 +36,29 @@ uint64_t gvL_opt_seed(lua_State *L, int idx, const char *what, const char *key, 
 void gvL_newtype(lua_State *L, const char *tname, const luaL_Reg *methods, const luaL_Reg *meta);
 
 /* Module openers: each adds its functions and types to the `glass` table on
- * top of the stack.  One per binding file; listed in lgv_glass.c. */
-void gvL_open_core(lua_State *L);
+ * top of the stack (creating its sub-table, e.g. glass.data, as needed).
+ * One per binding file; listed in lgv_glass.c. */
+void gvL_open_core(lua_State *L);     /* lgv_glass.c: version, threads */
+void gvL_open_data(lua_State *L);     /* lgv_data.c: glass.data.*, glass.Dataset */
+void gvL_open_mlp(lua_State *L);      /* lgv_mlp.c: glass.mlp, glass.MLP, glass.rng */
+void gvL_open_dynamics(lua_State *L); /* lgv_dynamics.c: landscapes, integrators, ensembles */
+void gvL_open_obs(lua_State *L);      /* lgv_obs.c: glass.schedule.*, glass.observer.* */
+void gvL_open_analysis(lua_State *L); /* lgv_analysis.c: glass.analysis.*, glass.theory.*, glass.table */
+
+/* Typed access to other modules' userdata (raise a type error otherwise). */
+struct gv_data;
+struct gv_mlp;
+struct gv_ensemble;
+struct gv_sched;
+struct gv_data *gvL_check_data(lua_State *L, int idx);         /* "glass.Dataset" */
+struct gv_mlp *gvL_check_mlp(lua_State *L, int idx);           /* "glass.MLP" */
+struct gv_ensemble *gvL_check_ensemble(lua_State *L, int idx); /* "glass.Ensemble" */
+struct gv_sched *gvL_check_sched(lua_State *L, int idx);       /* "glass.Schedule" */
+
+/* Hooks (observers, ...) seen from the run binding: any userdata whose
+ * metatable has the field __gv_hook = true begins with a gv_hook (gv_hook.h)
+ * whose `self` is filled in.  Returns NULL if the value is not a hook. */
+struct gv_hook *gvL_tohook(lua_State *L, int idx);
 
 int luaopen_glass_core(lua_State *L);
 
