@@ -9,6 +9,8 @@
 #ifndef GV_TABLE_H
 #define GV_TABLE_H
 
+#include <stdio.h>
+
 #include "gv_core.h"
 
 typedef struct gv_table gv_table;
@@ -33,5 +35,15 @@ const char *gv_table_comment(const gv_table *t, size_t i);
 
 gv_status gv_table_write_csv(const gv_table *t, const char *path, gv_err *e);
 gv_table *gv_table_read_csv(const char *path, gv_err *e);
+
+/* Additions (gv_table.c).  Write with `nextra` extra comment lines first
+ * (the standard run comments: version, protocol, parameters, seed), then the
+ * table's own comments, header and rows.  Same atomic tmp+rename as above. */
+gv_status gv_table_write_csv_with(const gv_table *t, const char *path, const char *const *extra,
+                                  size_t nextra, gv_err *e);
+/* The CSV text to an open stream (no rename, no fsync); `name` is used in
+ * messages.  Checks every write and the final fflush. */
+gv_status gv_table_write_stream(const gv_table *t, FILE *f, const char *const *extra,
+                                size_t nextra, const char *name, gv_err *e);
 
 #endif

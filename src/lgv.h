@@ -54,6 +54,7 @@ struct gv_data *gvL_check_data(lua_State *L, int idx);         /* "glass.Dataset
 struct gv_mlp *gvL_check_mlp(lua_State *L, int idx);           /* "glass.MLP" */
 struct gv_ensemble *gvL_check_ensemble(lua_State *L, int idx); /* "glass.Ensemble" */
 struct gv_sched *gvL_check_sched(lua_State *L, int idx);       /* "glass.Schedule" */
+struct gv_table; void gvL_push_table(lua_State *L, struct gv_table *t); /* as "glass.Table"; Lua owns t */
 
 /* Hooks (observers, ...) seen from the run binding: any userdata whose
  * metatable has the field __gv_hook = true begins with a gv_hook (gv_hook.h)

@@ -1,0 +1,120 @@
+/* gv_theory.c: analytic curves of the free and harmonic null models.
+ * Formulas in gv_theory.h and docs/analysis.md; numerics notes inline. */
+#include "gv_theory.h"
+
+#include <math.h>
+
+double gv_theory_overlap_gauss(double mean, double var, double eps)
+{
+    double m = fabs(mean); /* Q is even in the mean */
+    if (!(var > 0)) return var == 0 ? (m <= eps ? 1.0 : 0.0) : NAN;
+    double r = sqrt(2 * var), lo = (m - eps) / r, hi = (m + eps) / r;
+    /* P(lo < Z/√2 < hi) = ½[erf(hi) - erf(lo)].  When the window lies in the
+     * tail (lo > 0) the erf difference cancels badly; erfc does not. */
+    if (lo > 0) return 0.5 * (erfc(lo) - erfc(hi));
+    return 0.5 * (erf(hi) - erf(lo));
+}
+
+double gv_theory_diffusion(double lr, double T, double P) { return lr * T / P; }
+
+double gv_theory_free_q(double D, double eps, double t)
+{
+    if (t <= 0 || D == 0) return 1.0; /* no displacement yet */
+    return erf(eps / sqrt(4 * D * t));
+}
+
+double gv_theory_free_msd(double D, double t) { return 2 * D * t; }
+
+gv_status gv_theory_harmonic_check(const gv_harmonic *h, gv_err *e)
+{
+    /* lr may be NaN ("not given") for the forms that do not use it. */
+    if (!isnan(h->lr) && !(h->lr > 0 && isfinite(h->lr)))
+        return gv_fail(e, GV_EINVAL, "harmonic: lr = %g must be > 0", h->lr);
+    if (!(h->T >= 0 && isfinite(h->T)))
+        return gv_fail(e, GV_EINVAL, "harmonic: T = %g must be >= 0 and finite", h->T);
+    if (!(h->P > 0 && isfinite(h->P)))
+        return gv_fail(e, GV_EINVAL, "harmonic: P = %g must be > 0", h->P);
+    if (!(h->k > 0 && isfinite(h->k)))
+        return gv_fail(e, GV_EINVAL, "harmonic: k = %g must be > 0 (k = 0 is the free model)",
+                       h->k);
+    if (!(h->eps >= 0) || isinf(h->eps))
+        return gv_fail(e, GV_EINVAL, "harmonic: eps = %g must be >= 0 and finite", h->eps);
+    if (h->discrete) {
+        if (isnan(h->lr))
+            return gv_fail(e, GV_EINVAL, "harmonic: the discrete form needs lr");
+        if (!(h->lr * h->k < 2))
+            return gv_fail(e, GV_EINVAL,
+                           "harmonic: lr*k = %g >= 2: the discrete update diverges", h->lr * h->k);
+    }
+    return GV_OK;
+}
+
+/* 1 - a(t), computed without cancellation at small t. */
+static double one_minus_decay(const gv_harmonic *h, double t)
+{
+    if (t <= 0) return 0;
+    if (!h->discrete) return -expm1(-h->k * h->lr * t);
+    double b = 1 - h->lr * h->k;
+    if (b > 0) return -expm1(t * log(b));
+    return 1 - pow(b, t); /* b <= 0: defined for whole t only */
+}
+
+double gv_theory_harmonic_decay(const gv_harmonic *h, double t)
+{
+    return 1 - one_minus_decay(h, t);
+}
+
+double gv_theory_stationary_variance(const gv_harmonic *h)
+{
+    double v = h->T / (h->k * h->P);
+    return h->discrete ? v / (1 - h->lr * h->k / 2) : v;
+}
+
+double gv_theory_harmonic_variance(const gv_harmonic *h, double t)
+{
+    if (t <= 0) return 0;
+    double v = gv_theory_stationary_variance(h), f;
+    if (!h->discrete) {
+        f = -expm1(-2 * h->k * h->lr * t);
+    } else {
+        /* 1 - (1-μk)^{2t} = 1 - ((1-μk)²)^t, valid for either sign of 1-μk. */
+        double bb = (1 - h->lr * h->k) * (1 - h->lr * h->k);
+        f = bb > 0 ? -expm1(t * log(bb)) : 1.0;
+    }
+    return v * f;
+}
+
+double gv_theory_harmonic_q(const gv_harmonic *h, double w0, double t)
+{
+    return gv_theory_overlap_gauss(w0 * one_minus_decay(h, t), gv_theory_harmonic_variance(h, t),
+                                   h->eps);
+}
+
+double gv_theory_harmonic_msd(const gv_harmonic *h, double w0, double t)
+{
+    double m = w0 * one_minus_decay(h, t);
+    return m * m + gv_theory_harmonic_variance(h, t);
+}
+
+/* From equilibrium, w(t) - w(0) has variance 2v(1 - a(t)): the stationary
+ * autocovariance is v·a(t). */
+double gv_theory_harmonic_q_eq(const gv_harmonic *h, double t)
+{
+    return gv_theory_overlap_gauss(0, 2 * gv_theory_stationary_variance(h) * one_minus_decay(h, t),
+                                   h->eps);
+}
+
+double gv_theory_harmonic_msd_eq(const gv_harmonic *h, double t)
+{
+    return 2 * gv_theory_stationary_variance(h) * one_minus_decay(h, t);
+}
+
+double gv_theory_harmonic_q_inf(const gv_harmonic *h, double w0)
+{
+    return gv_theory_overlap_gauss(w0, gv_theory_stationary_variance(h), h->eps);
+}
+
+double gv_theory_harmonic_q_inf_eq(const gv_harmonic *h)
+{
+    return gv_theory_overlap_gauss(0, 2 * gv_theory_stationary_variance(h), h->eps);
+}

@@ -1,0 +1,239 @@
+-- glass.Table, glass.read_csv, glass.csv_comments, glass.analysis.*, glass.theory.*
+local T = dofile("testlib.lua")
+
+local tmpdir = os.tmpname()
+os.remove(tmpdir)
+assert(os.execute("mkdir -p " .. tmpdir))
+local function tmp(name) return tmpdir .. "/" .. name end
+
+local function slurp(path)
+  local f = assert(io.open(path))
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+local function spit(path, text)
+  local f = assert(io.open(path, "w"))
+  f:write(text)
+  f:close()
+end
+
+-- ---- tables ------------------------------------------------------------------
+
+T.test("table: rows by position, by name and as arguments", function()
+  local t = glass.table{columns = {"t", "Q"}}
+  T.eq(t:nrows(), 0)
+  t:add_row{1, 0.5}
+  t:add_row{t = 2, Q = 0.25}
+  t:add_row(3, 0.125)
+  t:add_row{t = 4}                     -- missing names are NaN
+  T.eq(#t, 4)
+  T.eq(t:ncols(), 2)
+  T.eq(table.concat(t:columns(), ","), "t,Q")
+  local q = t:column("Q")
+  T.eq(q[1], 0.5); T.eq(q[3], 0.125); T.ok(q[4] ~= q[4], "NaN for the missing value")
+  T.eq(t:column(1)[2], 2)
+  T.eq(t:row(2).Q, 0.25)
+  T.ok(tostring(t):find("glass.Table 4 rows x 2 columns", 1, true))
+  T.ok(tostring(t):find("0.125", 1, true))
+end)
+
+T.test("table: bad rows and columns are errors naming the problem", function()
+  local t = glass.table{columns = {"t", "Q"}}
+  T.raises(function() t:add_row{1} end, "1 values for 2 columns")
+  T.raises(function() t:add_row{1, 2, 3} end, "3 values for 2 columns")
+  T.raises(function() t:add_row{t = 1, q = 2} end, "no column 'q'", "t, Q")
+  T.raises(function() t:add_row{1, "x"} end, "column 'Q'", "must be a number")
+  T.raises(function() t:add_row{1, 2, Q = 3} end, "not both")
+  T.raises(function() t:column("tau") end, "no column 'tau'")
+  T.raises(function() t:row(1) end, "out of range")
+  T.raises(function() glass.table{columns = {"t", "t"}} end, "appears twice")
+  T.raises(function() glass.table{columns = {}} end, "at least one column")
+  T.raises(function() glass.table{colums = {"t"}} end, "unknown option 'colums'", "columns")
+  t:close()
+  t:close() -- idempotent
+  T.raises(function() t:nrows() end, "closed")
+  T.ok(tostring(t):find("closed"))
+end)
+
+T.test("table: CSV round trip is exact, NaN empty, comments kept", function()
+  local t = glass.table{columns = {"t", "Q"}, comments = {"observer: two_time"}}
+  local vals = {{0, 1}, {1e-300, 1 / 3}, {3, 0 / 0}, {1e6, 0.1 + 0.2}, {2 ^ 53 + 1.0, -0.0}}
+  for _, r in ipairs(vals) do t:add_row(r) end
+  local path = tmp("rt.csv")
+  t:write_csv(path, {protocol = "test", params = {T = 1e-6, tw = {1000, 4000}, seed = 7},
+                     comments = "extra line"})
+  local text = slurp(path)
+  T.ok(text:find("^# glassvm " .. glass.version .. "\n# protocol: test\n"), text)
+  T.ok(text:find("# parameters: T=1e-06 seed=7 tw=1000,4000\n", 1, true), text)
+  T.ok(text:find("# seed: 7\n# extra line\n# observer: two_time\nt,Q\n", 1, true), text)
+  T.ok(text:find("\n3,\n", 1, true), "NaN is an empty field")
+  local u = glass.read_csv(path)
+  T.eq(u:nrows(), #vals)
+  local tc, qc = u:column("t"), u:column("Q")
+  for i, r in ipairs(vals) do
+    T.eq(tc[i], r[1], "t row " .. i)
+    if r[2] ~= r[2] then T.ok(qc[i] ~= qc[i]) else T.eq(qc[i], r[2], "Q row " .. i) end
+  end
+  T.eq(1 / qc[5], -math.huge, "negative zero survives")
+  T.eq(u:comments()[2], "protocol: test")
+  T.eq(#u:comments(), 6)
+end)
+
+T.test("csv_comments: standard lines from a params table", function()
+  local c = glass.csv_comments{protocol = "ageing", params = {b = "x", a = 1.5, seed = 3}}
+  T.eq(c[1], "glassvm " .. glass.version)
+  T.eq(c[2], "protocol: ageing")
+  T.eq(c[3], "parameters: a=1.5 b=x seed=3")
+  T.eq(c[4], "seed: 3")
+  T.raises(function() glass.csv_comments{seed = 1.5} end, "seed", "integer")
+  T.raises(function() glass.csv_comments{protcol = "x"} end, "unknown option")
+end)
+
+T.test("csv_comments: a glass.params result uses its own summary", function()
+  if not glass.params then return end -- the protocol library is optional here
+  local P = glass.params{name = "demo", {"T", 1e-6, "temperature"}, {"tw", {1000, 4000}, "waits"}}
+  local v = P:parse{"--T=0.5", "--out=/tmp/not-a-parameter"}
+  local c = glass.csv_comments{protocol = "demo", params = v}
+  T.eq(c[3], "parameters: T=0.5 tw=1000,4000 seed=1")
+  T.eq(c[4], "seed: 1")
+end)
+
+T.test("write_csv: unwritable paths fail naming the path, leave nothing", function()
+  local t = glass.table{columns = {"x"}}
+  t:add_row{1}
+  T.raises(function() t:write_csv(tmp("no/such/dir/x.csv")) end, tmp("no/such/dir/x.csv"),
+    "does the directory exist")
+  T.raises(function() t:write_csv("/proc/glassvm-test.csv") end, "/proc/glassvm-test.csv")
+  T.raises(function() t:write_csv(tmp("x.csv"), {coments = {}}) end, "unknown option 'coments'")
+end)
+
+T.test("read_csv: bad files fail with file, line and column", function()
+  local p = tmp("bad.csv")
+  spit(p, "# c\nt,Q\n1,0.5\n2,oops\n")
+  T.raises(function() glass.read_csv(p) end, "bad.csv:4:", "column 2 (Q)", "'oops'")
+  spit(p, "t,Q\n1,0.5,9\n")
+  T.raises(function() glass.read_csv(p) end, "bad.csv:2:", "3 fields", "2 columns")
+  spit(p, "# nothing\n")
+  T.raises(function() glass.read_csv(p) end, "no header row")
+  T.raises(function() glass.read_csv(tmp("absent.csv")) end, "absent.csv")
+end)
+
+-- ---- analysis ------------------------------------------------------------------
+
+-- Q = exp(-t/100) on 10 lags per decade.
+local function expcurve()
+  local t, q = {}, {}
+  for i = 0, 60 do t[#t + 1] = 10 ^ (i / 10); q[#q + 1] = math.exp(-t[#t] / 100) end
+  return t, q
+end
+
+T.test("tau: first lag below, interpolation, ready-made thresholds", function()
+  local t, q = expcurve()
+  local exact = 100 * math.log(10 / 9)
+  local tf, i = glass.analysis.tau90(t, q)
+  T.eq(tf, t[i]); T.ok(q[i] < 0.9 and q[i - 1] >= 0.9)
+  local ti = glass.analysis.tau90(t, q, {method = "interp"})
+  T.near(ti, exact, 0.01 * exact, "interp tau90 within 1% (log-t interpolation on 10/decade)")
+  T.near(glass.analysis.tau_e(t, q, {method = "interp"}), 100, 1, "tau_e")
+  T.eq(glass.analysis.tau(t, q, 0.9), tf)
+end)
+
+T.test("tau: not reached is nil plus a reason, never a number", function()
+  local t, q = {1, 10, 100}, {0.99, 0.95, 0.93}
+  local tau, why, kind = glass.analysis.tau90(t, q)
+  T.eq(tau, nil)
+  T.ok(why:find("not reached: Q(t_max)=0.93 > 0.9", 1, true), why)
+  T.eq(kind, "not_reached")
+  tau, why, kind = glass.analysis.tau90({1, 2, 4, 8}, {0.95, 0.85, 0.7, 0.6}, {min_t = 4})
+  T.eq(tau, nil); T.eq(kind, "below_min_t"); T.ok(why:find("min_t=4", 1, true))
+  tau, why, kind = glass.analysis.tau90({1, 2}, {0.5, 0.4}, {method = "interp"})
+  T.eq(tau, nil); T.eq(kind, "before_first")
+  T.raises(function() glass.analysis.tau90({1, 2}, {1}) end, "t has 2 values but q has 1")
+  T.raises(function() glass.analysis.tau90({2, 1}, {1, 0.5}) end, "increase strictly")
+  T.raises(function() glass.analysis.tau90({1, 2}, {1, 0.5}, {method = "linear"}) end, "interp")
+  T.raises(function() glass.analysis.tau90({1, "a"}, {1, 0.5}) end, "tau90: t[2] must be a number")
+end)
+
+T.test("powerlaw_fit: exponent, prefactor, error, refusals", function()
+  local t, y = {}, {}
+  for i = 0, 30 do t[#t + 1] = 10 ^ (i / 6); y[#y + 1] = 2.5 * t[#t] ^ -0.48 end
+  local f = glass.analysis.powerlaw_fit(t, y, {t_min = 10, t_max = 1e4})
+  T.near(f.exponent, -0.48, 1e-12); T.near(f.prefactor, 2.5, 1e-10)
+  T.eq(f.n, 19); T.ok(f.exponent_se < 1e-10 and f.r2 > 1 - 1e-12)
+  T.raises(function() glass.analysis.powerlaw_fit(t, y, {t_min = 10, t_max = 20}) end,
+    "only 2 points", "at least 3")
+  T.raises(function() glass.analysis.powerlaw_fit({1, 2, 3}, {1, 0, 1}) end, "not positive")
+  T.raises(function() glass.analysis.powerlaw_fit(t, y, {tmin = 1}) end, "unknown option 'tmin'")
+end)
+
+T.test("rescale and q_inf", function()
+  local r = glass.analysis.rescale({1, 10, 100}, 10)
+  T.eq(r[1], 0.1); T.eq(r[3], 10)
+  T.raises(function() glass.analysis.rescale({1}, 0) end, "tau")
+  local m, sd, n = glass.analysis.q_inf({1, 0.5, 0.3, 0.2, 0.4})
+  T.eq(m, 0.4); T.eq(sd, 0); T.eq(n, 1)
+  m, sd, n = glass.analysis.q_inf({1, 0.5, 0.3, 0.2, 0.4}, {last = 3})
+  T.near(m, 0.3, 1e-15); T.near(sd, 0.1, 1e-15); T.eq(n, 3)
+  T.raises(function() glass.analysis.q_inf({1}, {last = 0}) end, "last")
+end)
+
+-- ---- theory ------------------------------------------------------------------
+
+T.test("theory: free weight", function()
+  local th = glass.theory
+  local D = th.diffusion{lr = 1e-3, T = 0.1, P = 6e4}
+  T.near(D, 1e-4 / 6e4, 1e-25)
+  T.eq(th.free_q(0, {D = D, eps = 1e-3}), 1)
+  local q = th.free_q({1, 1e4, 1e8}, {lr = 1e-3, T = 0.1, P = 6e4, eps = 1e-3})
+  T.eq(#q, 3)
+  -- erf(x) for x = eps/sqrt(4 D t) at t = 1e8: series sum, independent of C erf.
+  local x = 1e-3 / math.sqrt(4 * D * 1e8)
+  local s, term = 0, x
+  for n = 0, 60 do s = s + term / (2 * n + 1); term = -term * x * x / (n + 1) end
+  T.near(q[3], 2 / math.sqrt(math.pi) * s, 1e-12)
+  T.near(th.free_msd(1e4, {D = D}), 2 * D * 1e4, 1e-25)
+  T.raises(function() th.free_q(1, {D = D, lr = 1, eps = 1}) end, "not both")
+  T.raises(function() th.free_q(-1, {D = D, eps = 1}) end, "must be >= 0")
+  T.raises(function() th.free_q({1, -2}, {D = D, eps = 1}) end, "t[2]")
+  T.raises(function() th.free_q(1, {D = D}) end, "'eps' is required")
+end)
+
+T.test("theory: harmonic well", function()
+  local th = glass.theory
+  local p = {lr = 1e-3, T = 0.1, P = 6e4, k = 1e-2}
+  T.near(th.stationary_variance(p), 1 / 6000, 1e-18)
+  T.near(th.stationary_variance{T = 0.1, P = 6e4, k = 1e-2, lr = 1, discrete = true},
+    (1 / 6000) / (1 - 1e-2 / 2), 1e-18)
+  local eps, w0 = 5e-3, 0.02
+  local o = {lr = 1e-3, T = 0.1, P = 6e4, k = 1e-2, eps = eps, w0 = w0}
+  local qi = th.harmonic_q_inf{T = 0.1, P = 6e4, k = 1e-2, eps = eps, w0 = w0}
+  -- Eq. 22 (checked term by term in test_gv_theory.c) is the t -> infinity curve.
+  T.near(th.harmonic_q(1e9, o), qi, 1e-12)
+  T.ok(qi > 0 and qi < 1)
+  T.near(th.harmonic_msd_inf{T = 0.1, P = 6e4, k = 1e-2, equilibrium = true}, 2 / 6000, 1e-18)
+  T.near(th.harmonic_msd_inf{T = 0.1, P = 6e4, k = 1e-2, w0 = w0}, w0 ^ 2 + 1 / 6000, 1e-18)
+  -- An array of starts averages the per-weight curves.
+  local qa = th.harmonic_q(1e5, {lr = 1e-3, T = 0.1, P = 6e4, k = 1e-2, eps = eps, w0 = {0.01, 0.03}})
+  local q1 = th.harmonic_q(1e5, {lr = 1e-3, T = 0.1, P = 6e4, k = 1e-2, eps = eps, w0 = 0.01})
+  local q3 = th.harmonic_q(1e5, {lr = 1e-3, T = 0.1, P = 6e4, k = 1e-2, eps = eps, w0 = 0.03})
+  T.near(qa, (q1 + q3) / 2, 1e-15)
+  -- Discrete and continuum agree to O(lr k) = 1e-5.
+  local qd = th.harmonic_q({10, 1e4, 1e6}, {lr = 1e-3, T = 0.1, P = 6e4, k = 1e-2, eps = eps,
+                                            w0 = w0, discrete = true})
+  local qc = th.harmonic_q({10, 1e4, 1e6}, o)
+  for i = 1, 3 do T.near(qd[i], qc[i], 1e-4) end
+  T.near(th.harmonic_q_inf{T = 0.1, P = 6e4, k = 1e-2, eps = eps, equilibrium = true},
+    th.harmonic_q(1e9, {lr = 1e-3, T = 0.1, P = 6e4, k = 1e-2, eps = eps, equilibrium = true}), 1e-12)
+  T.raises(function() th.harmonic_q(1, {lr = 1e-3, T = 0.1, P = 6e4, k = 1e-2, eps = eps}) end,
+    "give the start")
+  T.raises(function() th.harmonic_q(1, {lr = 1e-3, T = 0.1, P = 6e4, k = 0, eps = eps, w0 = 0}) end,
+    "k = 0")
+  T.raises(function() th.harmonic_q(1, {T = 0.1, P = 6e4, k = 1, eps = eps, w0 = 0}) end, "'lr'")
+  T.raises(function() th.harmonic_msd(1, {lr = 1, T = 0.1, P = 6e4, k = 1, eps = 1, w0 = 0}) end,
+    "unknown option 'eps'")
+end)
+
+os.execute("rm -rf " .. tmpdir)
+T.done()

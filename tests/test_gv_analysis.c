@@ -1,0 +1,202 @@
+/* Unit tests for gv_analysis: τ (both methods, every outcome), power-law
+ * fits against exact and noisy data, rescaling and the plateau estimate. */
+#include "gv_analysis.h"
+#include "gv_test.h"
+
+/* Q = exp(-t/100) on log-spaced lags: τ90 = 100 ln(10/9), τ_e = 100. */
+static void test_tau_exponential(void)
+{
+    gv_err e = {0};
+    double t[61], q[61];
+    for (int i = 0; i < 61; i++) {
+        t[i] = pow(10, i / 10.0); /* 1 .. 1e6, 10 per decade */
+        q[i] = exp(-t[i] / 100);
+    }
+    gv_tau r;
+    gv_tau_opts interp = {GV_TAU_INTERP, 0};
+    CHECK_OK(gv_analysis_tau(t, q, 61, GV_TAU90_THRESHOLD, &interp, &r, &e), e);
+    CHECK(r.outcome == GV_TAU_FOUND);
+    /* Linear interpolation in log t of a smooth curve across a 10^0.1
+     * interval: error well under 1% here (curvature is small). */
+    CHECK_NEAR(r.tau, 100 * log(10.0 / 9), 0.01 * 100 * log(10.0 / 9));
+    CHECK_OK(gv_analysis_tau(t, q, 61, GV_TAUE_THRESHOLD, &interp, &r, &e), e);
+    CHECK_NEAR(r.tau, 100, 1.0);
+    /* "first": the first saved lag below, exactly a grid point >= the true τ. */
+    CHECK_OK(gv_analysis_tau(t, q, 61, GV_TAU90_THRESHOLD, NULL, &r, &e), e);
+    CHECK(r.outcome == GV_TAU_FOUND && r.tau == t[r.index] && q[r.index] < 0.9 &&
+          q[r.index - 1] >= 0.9);
+    CHECK(r.tau >= 100 * log(10.0 / 9) && r.tau < 100 * log(10.0 / 9) * pow(10, 0.1));
+}
+
+/* Interpolation is exact on a curve linear in log t. */
+static void test_tau_interp_exact(void)
+{
+    gv_err e = {0};
+    double t[] = {1, 10, 100, 1000}, q[] = {1, 0.95, 0.85, 0.75}; /* Q = 1.05 - 0.1·log10 t */
+    gv_tau_opts o = {GV_TAU_INTERP, 0};
+    gv_tau r;
+    CHECK_OK(gv_analysis_tau(t, q, 4, 0.9, &o, &r, &e), e);
+    CHECK_NEAR(r.tau, pow(10, 1.5), 1e-9 * pow(10, 1.5));
+    /* From t = 0 the interpolation is linear in t. */
+    double t0[] = {0, 10}, q0[] = {1, 0.8};
+    CHECK_OK(gv_analysis_tau(t0, q0, 2, 0.9, &o, &r, &e), e);
+    CHECK_NEAR(r.tau, 5, 1e-12);
+}
+
+static void test_tau_outcomes(void)
+{
+    gv_err e = {0};
+    double t[] = {1, 2, 4, 8, 16}, q[] = {0.99, 0.97, 0.95, 0.94, 0.93};
+    gv_tau r;
+    CHECK_OK(gv_analysis_tau(t, q, 5, 0.9, NULL, &r, &e), e);
+    CHECK(r.outcome == GV_TAU_NOT_REACHED && isnan(r.tau) && r.index == 5);
+    CHECK_MSG(strstr(r.reason, "not reached: Q(t_max)=0.93 > 0.9") && strstr(r.reason, "16"),
+              "%s", r.reason);
+    /* Already below at the first lag: "first" reports that lag (the paper's
+     * rule); "interp" has nothing to bracket with. */
+    double qb[] = {0.5, 0.4, 0.3, 0.2, 0.1};
+    CHECK_OK(gv_analysis_tau(t, qb, 5, 0.9, NULL, &r, &e), e);
+    CHECK(r.outcome == GV_TAU_FOUND && r.tau == 1);
+    gv_tau_opts o = {GV_TAU_INTERP, 0};
+    CHECK_OK(gv_analysis_tau(t, qb, 5, 0.9, &o, &r, &e), e);
+    CHECK(r.outcome == GV_TAU_BEFORE_FIRST && isnan(r.tau) && strstr(r.reason, "before first"));
+    /* min_t drops early crossings, as the authors' code drops τ90 < 4. */
+    double qc[] = {0.95, 0.85, 0.8, 0.7, 0.6};
+    gv_tau_opts m4 = {GV_TAU_FIRST, 4};
+    CHECK_OK(gv_analysis_tau(t, qc, 5, 0.9, &m4, &r, &e), e);
+    CHECK(r.outcome == GV_TAU_BELOW_MIN && isnan(r.tau) && strstr(r.reason, "min_t=4"));
+    m4.min_t = 2;
+    CHECK_OK(gv_analysis_tau(t, qc, 5, 0.9, &m4, &r, &e), e);
+    CHECK(r.outcome == GV_TAU_FOUND && r.tau == 2);
+    /* NaN lags are skipped, not crossed. */
+    double qn[] = {0.95, NAN, NAN, 0.8, NAN};
+    o.method = GV_TAU_INTERP;
+    CHECK_OK(gv_analysis_tau(t, qn, 5, 0.9, &o, &r, &e), e);
+    CHECK(r.outcome == GV_TAU_FOUND && r.index == 3);
+    CHECK_NEAR(r.tau, exp(log(8.0) / 3), 1e-12); /* 1/3 of the way from 1 to 8 in log t */
+    double qa[] = {NAN, NAN, NAN, NAN, NAN};
+    CHECK_OK(gv_analysis_tau(t, qa, 5, 0.9, NULL, &r, &e), e);
+    CHECK(r.outcome == GV_TAU_NOT_REACHED && strstr(r.reason, "NaN"));
+    /* Q exactly at the threshold is not below it. */
+    double qe[] = {1, 0.9, 0.9, 0.9, 0.9};
+    CHECK_OK(gv_analysis_tau(t, qe, 5, 0.9, NULL, &r, &e), e);
+    CHECK(r.outcome == GV_TAU_NOT_REACHED && strstr(r.reason, ">= 0.9"));
+}
+
+static void test_tau_errors(void)
+{
+    gv_err e = {0};
+    gv_tau r;
+    double t[] = {1, 3, 2}, q[] = {1, 0.5, 0.2};
+    CHECK_FAILS(gv_analysis_tau(t, q, 3, 0.9, NULL, &r, &e), GV_EINVAL, e, "increase strictly");
+    CHECK_FAILS(gv_analysis_tau(t, q, 0, 0.9, NULL, &r, &e), GV_EINVAL, e, "empty");
+    double tn[] = {-1, 1};
+    gv_tau_opts o = {GV_TAU_INTERP, 0};
+    CHECK_FAILS(gv_analysis_tau(tn, q, 2, 0.9, &o, &r, &e), GV_EINVAL, e, "t >= 0");
+    CHECK_FAILS(gv_analysis_tau(tn, q, 2, NAN, NULL, &r, &e), GV_EINVAL, e, "threshold");
+}
+
+static void test_powerlaw_exact(void)
+{
+    gv_err e = {0};
+    double x[40], y[40];
+    for (int i = 0; i < 40; i++) {
+        x[i] = pow(10, i / 8.0);
+        y[i] = 3.5 * pow(x[i], -0.48);
+    }
+    gv_powerlaw f;
+    CHECK_OK(gv_analysis_powerlaw_fit(x, y, 40, 10, 1e4, &f, &e), e);
+    CHECK(f.n == 25); /* 10^(8/8) .. 10^(32/8) inclusive */
+    CHECK_NEAR(f.exponent, -0.48, 1e-12);
+    CHECK_NEAR(f.prefactor, 3.5, 1e-10);
+    CHECK(f.exponent_se < 1e-12 && f.r2 > 1 - 1e-12);
+}
+
+/* Noisy data: y = 2 x^-1 · exp(σ z), z from a fixed LCG-driven Box-Muller.
+ * The fitted slope must lie within 4 standard errors of -1 (chance of a
+ * failure with a correct SE: 6e-5, and the data are fixed, so the test is
+ * deterministic), and the SE must match its formula σ/√Sxx within 20%
+ * (its relative spread is 1/√(2(n-2)) = 5% for n = 200). */
+static void test_powerlaw_noisy(void)
+{
+    gv_err e = {0};
+    enum { N = 200 };
+    double x[N], y[N], sigma = 0.1;
+    uint64_t s = 12345;
+    double sxx = 0, mx = 0;
+    for (int i = 0; i < N; i++) {
+        double u[2];
+        for (int k = 0; k < 2; k++) {
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            u[k] = ((s >> 11) + 0.5) / 9007199254740992.0;
+        }
+        double z = sqrt(-2 * log(u[0])) * cos(2 * 3.141592653589793 * u[1]);
+        x[i] = pow(10, i / 50.0);
+        y[i] = 2 / x[i] * exp(sigma * z);
+        mx += log(x[i]) / N;
+    }
+    for (int i = 0; i < N; i++) sxx += (log(x[i]) - mx) * (log(x[i]) - mx);
+    gv_powerlaw f;
+    CHECK_OK(gv_analysis_powerlaw_fit(x, y, N, 0, INFINITY, &f, &e), e);
+    CHECK(f.n == N);
+    CHECK_NEAR(f.exponent, -1, 4 * f.exponent_se);
+    CHECK_NEAR(f.exponent_se, sigma / sqrt(sxx), 0.2 * sigma / sqrt(sxx));
+    CHECK(f.r2 > 0.9 && f.r2 < 1);
+}
+
+static void test_powerlaw_errors(void)
+{
+    gv_err e = {0};
+    gv_powerlaw f;
+    double x[] = {1, 2, 3, 4}, y[] = {1, 0.5, 0.3, -0.1};
+    CHECK_FAILS(gv_analysis_powerlaw_fit(x, y, 4, 1, 2, &f, &e), GV_EINVAL, e, "only 2 points");
+    CHECK_FAILS(gv_analysis_powerlaw_fit(x, y, 4, 1, 4, &f, &e), GV_EINVAL, e, "point 4");
+    CHECK(isnan(f.exponent));
+    double x0[] = {0, 1, 2, 3}, y0[] = {1, 1, 1, 1};
+    CHECK_FAILS(gv_analysis_powerlaw_fit(x0, y0, 4, 0, 4, &f, &e), GV_EINVAL, e, "x=0");
+    CHECK_FAILS(gv_analysis_powerlaw_fit(x, y, 4, 3, 1, &f, &e), GV_EINVAL, e, "empty range");
+    double xs[] = {2, 2, 2}, ys[] = {1, 2, 3};
+    CHECK_FAILS(gv_analysis_powerlaw_fit(xs, ys, 3, 0, 4, &f, &e), GV_EINVAL, e, "equal");
+    /* NaN y values are skipped: 3 finite points remain. */
+    double yn[] = {1, NAN, 1.0 / 9, 1.0 / 16};
+    CHECK_OK(gv_analysis_powerlaw_fit(x, yn, 4, 1, 4, &f, &e), e);
+    CHECK(f.n == 3);
+    CHECK_NEAR(f.exponent, -2, 1e-12);
+}
+
+static void test_rescale_and_plateau(void)
+{
+    gv_err e = {0};
+    double t[] = {1, 10, 100}, out[3];
+    CHECK_OK(gv_analysis_rescale(t, 3, 10, out, &e), e);
+    CHECK(out[0] == 0.1 && out[1] == 1 && out[2] == 10);
+    CHECK_FAILS(gv_analysis_rescale(t, 3, 0, out, &e), GV_EINVAL, e, "tau");
+    CHECK_FAILS(gv_analysis_rescale(t, 3, NAN, out, &e), GV_EINVAL, e, "tau");
+    double q[] = {1, 0.5, 0.3, 0.2, NAN, 0.4};
+    double m, sd;
+    size_t used;
+    CHECK_OK(gv_analysis_plateau(q, 6, 1, &m, &sd, &used, &e), e);
+    CHECK(m == 0.4 && sd == 0 && used == 1);
+    CHECK_OK(gv_analysis_plateau(q, 6, 3, &m, &sd, &used, &e), e);
+    CHECK_NEAR(m, 0.3, 1e-15);
+    CHECK_NEAR(sd, 0.1, 1e-15);
+    CHECK(used == 3);
+    CHECK_OK(gv_analysis_plateau(q, 6, 100, &m, &sd, &used, &e), e);
+    CHECK(used == 5);
+    double qn[] = {NAN, NAN};
+    CHECK_FAILS(gv_analysis_plateau(qn, 2, 1, &m, &sd, &used, &e), GV_EINVAL, e, "no finite");
+    CHECK_FAILS(gv_analysis_plateau(q, 6, 0, &m, &sd, &used, &e), GV_EINVAL, e, "last");
+}
+
+int main(void)
+{
+    GV_RUN(test_tau_exponential);
+    GV_RUN(test_tau_interp_exact);
+    GV_RUN(test_tau_outcomes);
+    GV_RUN(test_tau_errors);
+    GV_RUN(test_powerlaw_exact);
+    GV_RUN(test_powerlaw_noisy);
+    GV_RUN(test_powerlaw_errors);
+    GV_RUN(test_rescale_and_plateau);
+    return GV_TEST_END();
+}
