@@ -56,8 +56,16 @@ gv_status gv_mlp_eval(const gv_mlp *m, gv_mlp_work *ws, const double *w,
                       const gv_data *data, const uint32_t *rows, size_t nrows,
                       double lambda, double *grad, gv_eval *out, gv_err *e);
 
-/* Network outputs f(x_i, w) for all rows of data into f[0..P). */
+/* Network outputs f(x_i, w) for all rows of data into f[0..P) (labels are
+ * not needed). */
 gv_status gv_mlp_forward(const gv_mlp *m, gv_mlp_work *ws, const double *w,
                          const gv_data *data, double *f, gv_err *e);
+
+/* Kernel geometry, exposed for tests, benchmarks and docs.  Rows of an
+ * evaluation are cut into gv_mlp_partitions(nrows) partitions (a function of
+ * nrows only, never of the thread count) and each partition into chunks of
+ * gv_mlp_chunk_rows(m) rows (a function of the architecture only). */
+size_t gv_mlp_partitions(size_t nrows);
+size_t gv_mlp_chunk_rows(const gv_mlp *m);
 
 #endif

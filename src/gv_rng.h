@@ -21,6 +21,14 @@ enum gv_rng_purpose {
     GV_RNG_TEST = 99
 };
 
+/* Ranges within which every (replica, purpose, step, block) has its own
+ * Philox counter (no two streams ever share a block): any 64-bit seed, any
+ * 32-bit replica, purpose < 2^8, step < 2^48, block < 2^40 (a block is 4
+ * words = 2 doubles, so indices < 2^41).  Higher bits are dropped. */
+#define GV_RNG_PURPOSE_BITS 8
+#define GV_RNG_STEP_BITS 48
+#define GV_RNG_BLOCK_BITS 40
+
 /* The 4×32 raw bits of block `block` of stream (seed, replica, purpose, step). */
 void gv_rng_block(uint64_t seed, uint32_t replica, uint32_t purpose,
                   uint64_t step, uint64_t block, uint32_t out[4]);
@@ -29,10 +37,13 @@ void gv_rng_block(uint64_t seed, uint32_t replica, uint32_t purpose,
  * depend on start or n (chunking a stream never changes it). */
 void gv_rng_uniform(uint64_t seed, uint32_t replica, uint32_t purpose,
                     uint64_t step, uint64_t start, size_t n, double *out); /* [0,1) */
+/* Normal value i uses block i/2 (Box–Muller pairs); uniform value i uses
+ * words 2(i%2), 2(i%2)+1 of block i/2, 53 bits, spacing 2^-53. */
 void gv_rng_normal(uint64_t seed, uint32_t replica, uint32_t purpose,
                    uint64_t step, uint64_t start, size_t n, double *out);  /* N(0,1) */
 
-/* A uniform random permutation of 0..n-1 (Fisher–Yates driven by the stream). */
+/* A uniform random permutation of 0..n-1 (Fisher–Yates driven by the stream;
+ * n < 2^32). */
 void gv_rng_permutation(uint64_t seed, uint32_t replica, uint32_t purpose,
                         uint64_t step, size_t n, uint32_t *perm);
 

@@ -1,0 +1,513 @@
+/* gv_mlp.c: the bias-free ReLU network, its quadratic hinge loss and the
+ * full-batch gradient, the hot path of every run (6·N·P flops per step).
+ *
+ * Kernel layout (docs/network.md, "Kernel"):
+ *  - rows are cut into nparts(nrows) partitions (a function of nrows only)
+ *    and each partition into chunks of m->chunk rows (a function of the
+ *    architecture only), small enough that one chunk's activations for all
+ *    layers stay in L2;
+ *  - per chunk: forward through every layer (float32 GEMMs, ReLU applied in
+ *    place), hinge derivative in double, drop satisfied rows (their
+ *    derivative is exactly 0), backward, accumulate the weight gradient
+ *    into the partition's float accumulator (GEMM beta = 1);
+ *  - each partition is converted to double and the partitions are summed in
+ *    index order, so the result is bit-identical for any thread count.
+ * OpenBLAS runs single-threaded inside our OpenMP threads (gv_threads_set). */
+#include "gv_mlp.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cblas.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "gv_rng.h"
+
+/* Rows per partition below which a partition is not split further; at most
+ * GV_MLP_MAX_PARTS partitions.  Changing either changes results in the last
+ * bits (the order of the float sums), so they are fixed constants. */
+#define PART_MIN_ROWS 1024
+#define GV_MLP_MAX_PARTS 16
+/* Bytes of L2 the chunk's activations and float weights may use. */
+#define CHUNK_BUDGET (768u * 1024u)
+#define CHUNK_MIN 16
+#define CHUNK_MAX 512
+
+struct gv_mlp {
+    size_t d, nlayers, nw, maxw, sumh, chunk;
+    size_t in[GV_MLP_MAX_LAYERS], out[GV_MLP_MAX_LAYERS], off[GV_MLP_MAX_LAYERS];
+};
+
+/* Per-thread scratch: one chunk's activations for every layer. */
+typedef struct thr_buf {
+    float *x;      /* gathered input rows (row subsets only), chunk × d */
+    float *h;      /* hidden activations, layer after layer, chunk × h_l each */
+    float *g0, *g1; /* back-propagated deltas, chunk × maxw */
+    float *f, *df; /* outputs and dL/df (×n) of the chunk */
+    float *gw;     /* the partition's gradient accumulator, nw floats */
+} thr_buf;
+
+struct gv_mlp_work {
+    const gv_mlp *m;
+    int nthreads;
+    size_t parts_cap;  /* partitions the accumulators below can hold */
+    float *wf;         /* the weights in float32 */
+    double *acc;       /* parts_cap × nw: per-partition gradients */
+    double *stats;     /* parts_cap × 4: loss sum, correct, unsat, (unused) */
+    thr_buf *thr;
+    void *block;       /* one allocation behind all thread buffers */
+};
+
+/* ---- shape --------------------------------------------------------------- */
+
+gv_mlp *gv_mlp_alloc(size_t d, size_t nhidden, const size_t *widths, gv_err *e)
+{
+    if (d == 0) {
+        gv_fail(e, GV_EINVAL, "mlp: input dimension d must be at least 1");
+        return NULL;
+    }
+    if (nhidden + 1 > GV_MLP_MAX_LAYERS) {
+        gv_fail(e, GV_EINVAL, "mlp: %zu hidden layers, at most %d are supported", nhidden,
+                GV_MLP_MAX_LAYERS - 1);
+        return NULL;
+    }
+    for (size_t l = 0; l < nhidden; l++)
+        if (widths[l] == 0 || widths[l] > (1u << 20)) {
+            gv_fail(e, GV_EINVAL, "mlp: hidden layer %zu has width %zu; widths must be 1 .. 2^20",
+                    l + 1, widths[l]);
+            return NULL;
+        }
+    gv_mlp *m = calloc(1, sizeof *m);
+    if (!m) {
+        gv_fail(e, GV_ENOMEM, "mlp: out of memory");
+        return NULL;
+    }
+    m->d = d;
+    m->nlayers = nhidden + 1;
+    size_t in = d, off = 0;
+    for (size_t l = 0; l < m->nlayers; l++) {
+        size_t out = l < nhidden ? widths[l] : 1, n;
+        if (gv_mul_size(in, out, &n) || off + n < off) {
+            free(m);
+            gv_fail(e, GV_EINVAL, "mlp: too many weights");
+            return NULL;
+        }
+        m->in[l] = in;
+        m->out[l] = out;
+        m->off[l] = off;
+        off += n;
+        if (l < nhidden) {
+            m->sumh += out;
+            if (out > m->maxw) m->maxw = out;
+        }
+        in = out;
+    }
+    m->nw = off;
+    if (m->maxw < d) m->maxw = d; /* g buffers also hold chunk × d in general */
+    /* Chunk rows: activations (d + Σh), two delta buffers, f and df per row,
+     * plus the float weights and gradient, within CHUNK_BUDGET. */
+    size_t per_row = 4 * (d + m->sumh + 2 * m->maxw + 2);
+    size_t fixed = 8 * m->nw;
+    size_t c = fixed < CHUNK_BUDGET / 2 ? (CHUNK_BUDGET - fixed) / per_row
+                                        : (CHUNK_BUDGET / 2) / per_row;
+    c = c / CHUNK_MIN * CHUNK_MIN;
+    if (c < CHUNK_MIN) c = CHUNK_MIN;
+    if (c > CHUNK_MAX) c = CHUNK_MAX;
+    m->chunk = c;
+    return m;
+}
+
+void gv_mlp_free(gv_mlp *m) { free(m); }
+
+size_t gv_mlp_input_dim(const gv_mlp *m) { return m->d; }
+size_t gv_mlp_nweights(const gv_mlp *m) { return m->nw; }
+size_t gv_mlp_nlayers(const gv_mlp *m) { return m->nlayers; }
+size_t gv_mlp_chunk_rows(const gv_mlp *m) { return m->chunk; }
+
+void gv_mlp_layer(const gv_mlp *m, size_t l, size_t *offset, size_t *out, size_t *in)
+{
+    if (offset) *offset = m->off[l];
+    if (out) *out = m->out[l];
+    if (in) *in = m->in[l];
+}
+
+void gv_mlp_describe(const gv_mlp *m, char *buf, size_t n)
+{
+    size_t L = m->nlayers - 1, used = 0;
+    int equal = L > 1;
+    for (size_t l = 1; l < L; l++) equal = equal && m->out[l] == m->out[0];
+    if (n == 0) return;
+    buf[0] = '\0';
+#define ADD(...)                                                                   \
+    do {                                                                           \
+        int k_ = snprintf(buf + used, n - used, __VA_ARGS__);                      \
+        if (k_ < 0 || (size_t)k_ >= n - used) return;                              \
+        used += (size_t)k_;                                                        \
+    } while (0)
+    ADD("%zu", m->d);
+    if (equal)
+        ADD("-%zux%zu", m->out[0], L);
+    else
+        for (size_t l = 0; l < L; l++) ADD("-%zu", m->out[l]);
+    ADD("-1");
+#undef ADD
+}
+
+void gv_mlp_init_weights(const gv_mlp *m, uint64_t seed, uint32_t replica, double *w)
+{
+    /* One uniform stream for the whole vector: weight k is value k, so the
+     * init does not depend on how layers are traversed. */
+    gv_rng_uniform(seed, replica, GV_RNG_INIT, 0, 0, m->nw, w);
+    for (size_t l = 0; l < m->nlayers; l++) {
+        double b = 1.0 / sqrt((double)m->in[l]);
+        double *p = w + m->off[l];
+        for (size_t k = 0; k < m->in[l] * m->out[l]; k++) p[k] = b * (2.0 * p[k] - 1.0);
+    }
+}
+
+/* ---- workspace ----------------------------------------------------------- */
+
+/* Partitions of nrows rows: a power of two (so that 2, 4, 8 threads share
+ * them evenly), each of at least PART_MIN_ROWS rows, at most
+ * GV_MLP_MAX_PARTS.  Depends on nrows only: never on the thread count. */
+static size_t nparts(size_t nrows)
+{
+    size_t p = 1;
+    while (p * 2 <= GV_MLP_MAX_PARTS && nrows / (p * 2) >= PART_MIN_ROWS) p *= 2;
+    return p;
+}
+
+size_t gv_mlp_partitions(size_t nrows) { return nparts(nrows); }
+
+static size_t align16(size_t nfloats) { return (nfloats + 15) & ~(size_t)15; }
+
+static gv_status reserve_parts(gv_mlp_work *ws, size_t parts, gv_err *e)
+{
+    if (parts <= ws->parts_cap) return GV_OK;
+    size_t nw = ws->m->nw;
+    double *acc = realloc(ws->acc, parts * nw * sizeof *acc);
+    if (!acc) return gv_fail(e, GV_ENOMEM, "mlp: cannot allocate %zu gradient partitions of %zu weights",
+                             parts, nw);
+    ws->acc = acc;
+    double *st = realloc(ws->stats, parts * 4 * sizeof *st);
+    if (!st) return gv_fail(e, GV_ENOMEM, "mlp: out of memory for partition sums");
+    ws->stats = st;
+    ws->parts_cap = parts;
+    return GV_OK;
+}
+
+gv_mlp_work *gv_mlp_work_alloc(const gv_mlp *m, size_t max_rows, int nthreads, gv_err *e)
+{
+    if (nthreads < 1) nthreads = 1;
+    gv_mlp_work *ws = calloc(1, sizeof *ws);
+    if (!ws) goto oom;
+    ws->m = m;
+    ws->nthreads = nthreads;
+    size_t C = m->chunk, nw = m->nw;
+    size_t per = align16(C * m->d) + align16(C * m->sumh) + 2 * align16(C * m->maxw) +
+                 2 * align16(C) + align16(nw);
+    ws->wf = aligned_alloc(64, align16(nw) * sizeof(float));
+    ws->thr = calloc((size_t)nthreads, sizeof *ws->thr);
+    ws->block = aligned_alloc(64, per * (size_t)nthreads * sizeof(float));
+    if (!ws->wf || !ws->thr || !ws->block) goto oom;
+    float *p = ws->block;
+    for (int t = 0; t < nthreads; t++) {
+        thr_buf *b = &ws->thr[t];
+        b->x = p;  p += align16(C * m->d);
+        b->h = p;  p += align16(C * m->sumh);
+        b->g0 = p; p += align16(C * m->maxw);
+        b->g1 = p; p += align16(C * m->maxw);
+        b->f = p;  p += align16(C);
+        b->df = p; p += align16(C);
+        b->gw = p; p += align16(nw);
+    }
+    if (reserve_parts(ws, nparts(max_rows), e) != GV_OK) {
+        gv_mlp_work_free(ws);
+        return NULL;
+    }
+    return ws;
+oom:
+    gv_mlp_work_free(ws);
+    gv_fail(e, GV_ENOMEM, "mlp: cannot allocate the workspace for %d threads", nthreads);
+    return NULL;
+}
+
+void gv_mlp_work_free(gv_mlp_work *ws)
+{
+    if (!ws) return;
+    free(ws->wf);
+    free(ws->acc);
+    free(ws->stats);
+    free(ws->thr);
+    free(ws->block);
+    free(ws);
+}
+
+/* ---- the kernel ---------------------------------------------------------- */
+
+/* Branch-free, vectorised (a data-dependent branch per element costs more
+ * than the GEMMs on these narrow layers). */
+static void relu(float *restrict h, size_t n)
+{
+#pragma omp simd
+    for (size_t k = 0; k < n; k++) h[k] = h[k] > 0.0f ? h[k] : 0.0f;
+}
+
+/* g ⊙ (a > 0): the ReLU derivative, with 0 at 0 as PyTorch. */
+static void relu_mask(float *restrict g, const float *restrict a, size_t n)
+{
+#pragma omp simd
+    for (size_t k = 0; k < n; k++) g[k] = a[k] > 0.0f ? g[k] : 0.0f;
+}
+
+/* Forward pass of B rows starting at x (B × d): the hidden activations go to
+ * b->h, the outputs to b->f. */
+static void forward_chunk(const gv_mlp *m, const float *wf, const float *x, size_t B, thr_buf *b)
+{
+    const float *a = x;
+    float *h = b->h;
+    size_t L = m->nlayers - 1;
+    for (size_t l = 0; l < L; l++) {
+        size_t out = m->out[l], in = m->in[l];
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)B, (int)out, (int)in, 1.0f, a,
+                    (int)in, wf + m->off[l], (int)in, 0.0f, h, (int)out);
+        relu(h, B * out);
+        a = h;
+        h += B * out;
+    }
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)B, (int)m->in[L], 1.0f, a, (int)m->in[L],
+                wf + m->off[L], 1, 0.0f, b->f, 1);
+}
+
+/* Move the rows listed in keep[0..nk) (increasing) to the front of a B × n
+ * row-major block (in place: keep[j] >= j). */
+static void compact_rows(float *a, size_t n, const uint32_t *keep, size_t nk)
+{
+    for (size_t j = 0; j < nk; j++)
+        if (keep[j] != j) memcpy(a + j * n, a + (size_t)keep[j] * n, n * sizeof *a);
+}
+
+/* Backward pass of the nk rows left in b after compaction, df in b->df:
+ * accumulates into b->gw (beta = 0 for the first chunk of a partition). */
+static void backward_chunk(const gv_mlp *m, const float *wf, const float *x, size_t B, size_t nk,
+                           float beta, thr_buf *b)
+{
+    size_t L = m->nlayers - 1;
+    /* Start of each hidden layer's activations in b->h (laid out for B rows,
+     * the kept rows compacted to the front of each layer). */
+    float *hl[GV_MLP_MAX_LAYERS];
+    float *h = b->h;
+    for (size_t l = 0; l < L; l++) { hl[l] = h; h += B * m->out[l]; }
+    const float *aL = L > 0 ? hl[L - 1] : x;
+    size_t inL = m->in[L];
+    /* Output layer: grad += a^T df; delta_{L-1} = df w ⊙ (a > 0). */
+    cblas_sgemv(CblasRowMajor, CblasTrans, (int)nk, (int)inL, 1.0f, aL, (int)inL, b->df, 1, beta,
+                b->gw + m->off[L], 1);
+    if (L == 0) return;
+    const float *wo = wf + m->off[L];
+    float *g = b->g0, *gn = b->g1;
+    for (size_t i = 0; i < nk; i++) {
+        float di = b->df[i];
+        const float *ai = aL + i * inL;
+        float *gi = g + i * inL;
+#pragma omp simd
+        for (size_t j = 0; j < inL; j++) gi[j] = ai[j] > 0.0f ? di * wo[j] : 0.0f;
+    }
+    for (size_t l = L; l-- > 0;) {
+        size_t out = m->out[l], in = m->in[l];
+        const float *a = l > 0 ? hl[l - 1] : x;
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)out, (int)in, (int)nk, 1.0f, g,
+                    (int)out, a, (int)in, beta, b->gw + m->off[l], (int)in);
+        if (l == 0) break;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nk, (int)in, (int)out, 1.0f, g,
+                    (int)out, wf + m->off[l], (int)in, 0.0f, gn, (int)in);
+        relu_mask(gn, a, nk * in);
+        float *t = g; g = gn; gn = t;
+    }
+}
+
+/* Rows [r0, r1) of the evaluation (through `rows` if given) as one partition:
+ * statistics into st[0..3), gradient (if want_grad) into acc[0..nw), outputs
+ * (if fout) into fout[r0..r1). */
+static void run_partition(const gv_mlp *m, const float *wf, const gv_data *data,
+                          const uint32_t *rows, size_t r0, size_t r1, int want_grad,
+                          double *fout, thr_buf *b, double *st, double *acc)
+{
+    size_t C = m->chunk, d = m->d;
+    double loss = 0, correct = 0, unsat = 0;
+    int have = 0; /* the float accumulator b->gw holds this partition's sum */
+    uint32_t keep[CHUNK_MAX];
+    for (size_t c0 = r0; c0 < r1; c0 += C) {
+        size_t B = r1 - c0 < C ? r1 - c0 : C;
+        const float *x;
+        if (rows) {
+            for (size_t i = 0; i < B; i++)
+                memcpy(b->x + i * d, data->X + (size_t)rows[c0 + i] * d, d * sizeof(float));
+            x = b->x;
+        } else {
+            x = data->X + c0 * d;
+        }
+        forward_chunk(m, wf, x, B, b);
+        size_t nk = 0;
+        for (size_t i = 0; i < B; i++) {
+            size_t r = rows ? rows[c0 + i] : c0 + i;
+            double y = data->y[r], f = b->f[i];
+            if (fout) fout[c0 + i] = f;
+            double yf = y * f;
+            correct += yf > 0;
+            if (yf < 1) {
+                double mg = 1 - yf;
+                unsat += 1;
+                loss += 0.5 * mg * mg;
+                b->df[nk] = (float)(-y * mg);
+                keep[nk++] = (uint32_t)i;
+            }
+        }
+        if (!want_grad || nk == 0) continue;
+        /* Satisfied rows contribute exact zeros: drop them before the
+         * backward pass (2/3 of the flops). */
+        if (nk < B) {
+            if (rows) compact_rows(b->x, d, keep, nk);
+            float *h = b->h;
+            for (size_t l = 0; l + 1 < m->nlayers; l++) {
+                compact_rows(h, m->out[l], keep, nk);
+                h += B * m->out[l];
+            }
+            /* Unsubsetted input rows are not compacted in place (they are
+             * the dataset): gather them. */
+            if (!rows) {
+                for (size_t j = 0; j < nk; j++)
+                    memcpy(b->x + j * d, x + (size_t)keep[j] * d, d * sizeof(float));
+                x = b->x;
+            }
+        }
+        backward_chunk(m, wf, x, B, nk, have ? 1.0f : 0.0f, b);
+        have = 1;
+    }
+    st[0] = loss;
+    st[1] = correct;
+    st[2] = unsat;
+    st[3] = 0;
+    if (want_grad) {
+        if (have)
+            for (size_t k = 0; k < m->nw; k++) acc[k] = b->gw[k];
+        else
+            memset(acc, 0, m->nw * sizeof *acc);
+    }
+}
+
+static gv_status check_args(const gv_mlp *m, gv_mlp_work *ws, const gv_data *data,
+                            const uint32_t *rows, size_t nrows, int need_y, gv_err *e)
+{
+    if (!m || !ws || !data) return gv_fail(e, GV_EINVAL, "mlp: network, workspace and data are required");
+    if (ws->m != m) return gv_fail(e, GV_EINVAL, "mlp: workspace was built for another network");
+    if (data->d != m->d)
+        return gv_fail(e, GV_EDIM, "mlp: %s has %zu features per row but the network expects d = %zu",
+                       data->name, data->d, m->d);
+    if (need_y && !data->y)
+        return gv_fail(e, GV_EINVAL, "mlp: %s has no ±1 labels; binarise it first "
+                       "(dataset:binarize(\"parity\") or a class map)", data->name);
+    if (rows) {
+        if (nrows == 0) return gv_fail(e, GV_EINVAL, "mlp: empty row list");
+        for (size_t i = 0; i < nrows; i++)
+            if (rows[i] >= data->P)
+                return gv_fail(e, GV_EINVAL, "mlp: row index %u (position %zu) is out of range: %s has %zu rows",
+                               rows[i], i, data->name, data->P);
+    } else if (data->P == 0) {
+        return gv_fail(e, GV_EINVAL, "mlp: %s has no rows", data->name);
+    }
+    return GV_OK;
+}
+
+/* Parallel driver shared by eval and forward. */
+static void run_all(const gv_mlp *m, gv_mlp_work *ws, const gv_data *data, const uint32_t *rows,
+                    size_t n, size_t np, int want_grad, double *fout)
+{
+    int nt = ws->nthreads < (int)np ? ws->nthreads : (int)np;
+    size_t nw = m->nw;
+#ifdef _OPENMP
+    if (nt > 1) {
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
+        for (size_t p = 0; p < np; p++) {
+            thr_buf *b = &ws->thr[omp_get_thread_num()];
+            run_partition(m, ws->wf, data, rows, p * n / np, (p + 1) * n / np, want_grad, fout, b,
+                          ws->stats + 4 * p, ws->acc + p * nw);
+        }
+        return;
+    }
+#endif
+    for (size_t p = 0; p < np; p++)
+        run_partition(m, ws->wf, data, rows, p * n / np, (p + 1) * n / np, want_grad, fout,
+                      &ws->thr[0], ws->stats + 4 * p, ws->acc + p * nw);
+}
+
+gv_status gv_mlp_eval(const gv_mlp *m, gv_mlp_work *ws, const double *w,
+                      const gv_data *data, const uint32_t *rows, size_t nrows,
+                      double lambda, double *grad, gv_eval *out, gv_err *e)
+{
+    gv_status s = check_args(m, ws, data, rows, nrows, 1, e);
+    if (s != GV_OK) return s;
+    size_t n = rows ? nrows : data->P, nw = m->nw, np = nparts(n);
+    if ((s = reserve_parts(ws, np, e)) != GV_OK) return s;
+    for (size_t k = 0; k < nw; k++) ws->wf[k] = (float)w[k];
+    run_all(m, ws, data, rows, n, np, grad != NULL, NULL);
+    /* Fixed-order reductions. */
+    double loss = 0, correct = 0, unsat = 0;
+    for (size_t p = 0; p < np; p++) {
+        loss += ws->stats[4 * p];
+        correct += ws->stats[4 * p + 1];
+        unsat += ws->stats[4 * p + 2];
+    }
+    double w2 = 0;
+    for (size_t k = 0; k < nw; k++) w2 += w[k] * w[k];
+    if (grad) {
+        const double *acc = ws->acc;
+        double inv = 1.0 / (double)n;
+        int nt = ws->nthreads;
+        (void)nt;
+        /* Each coordinate sums its partitions in index order: any split of
+         * the coordinates over threads gives the same bits. */
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1 && nw * np > 65536)
+        for (size_t k = 0; k < nw; k++) {
+            double g = 0;
+            for (size_t p = 0; p < np; p++) g += acc[p * nw + k];
+            grad[k] = g * inv + lambda * w[k];
+        }
+    }
+    if (out) {
+        out->data_loss = loss / (double)n;
+        out->loss = out->data_loss + 0.5 * lambda * w2;
+        out->accuracy = correct / (double)n;
+        out->unsat = unsat / (double)n;
+        out->n = n;
+    }
+    return GV_OK;
+}
+
+gv_status gv_mlp_forward(const gv_mlp *m, gv_mlp_work *ws, const double *w,
+                         const gv_data *data, double *f, gv_err *e)
+{
+    gv_status s = check_args(m, ws, data, NULL, 0, 0, e);
+    if (s != GV_OK) return s;
+    size_t n = data->P, np = nparts(n);
+    if ((s = reserve_parts(ws, np, e)) != GV_OK) return s;
+    for (size_t k = 0; k < m->nw; k++) ws->wf[k] = (float)w[k];
+    /* Forward only: the labels are not needed, but run_partition reads y for
+     * its statistics, so use a label-free path. */
+    if (!data->y) {
+        gv_data tmp = *data;
+        int8_t *ones = malloc(n);
+        if (!ones) return gv_fail(e, GV_ENOMEM, "mlp: out of memory");
+        memset(ones, 1, n);
+        tmp.y = ones;
+        run_all(m, ws, &tmp, NULL, n, np, 0, f);
+        free(ones);
+        return GV_OK;
+    }
+    run_all(m, ws, data, NULL, n, np, 0, f);
+    return GV_OK;
+}

@@ -1,0 +1,119 @@
+/* gv_rng.c: counter-based random numbers (Random123 Philox4x32-10).
+ *
+ * Mapping (see gv_rng.h and docs/network.md; never change it, a change
+ * alters every published trajectory; tests/test_gv_rng.c pins raw outputs):
+ *   key     = { seed & 0xffffffff, seed >> 32 }
+ *   counter = { block bits 0..31,
+ *               block bits 32..39 | purpose << 8 | step bits 0..15 << 16,
+ *               step bits 16..47,
+ *               replica }
+ * so distinct (replica, purpose < 2^8, step < 2^48, block < 2^40) give
+ * distinct counters, hence independent blocks under one key. */
+#include "gv_rng.h"
+
+#include <math.h>
+
+#include <Random123/philox.h>
+
+void gv_rng_block(uint64_t seed, uint32_t replica, uint32_t purpose,
+                  uint64_t step, uint64_t block, uint32_t out[4])
+{
+    philox4x32_key_t k = {{(uint32_t)seed, (uint32_t)(seed >> 32)}};
+    philox4x32_ctr_t c = {{(uint32_t)block,
+                           (uint32_t)((block >> 32) & 0xffu) | ((purpose & 0xffu) << 8) |
+                               ((uint32_t)(step & 0xffffu) << 16),
+                           (uint32_t)(step >> 16), replica}};
+    philox4x32_ctr_t r = philox4x32(c, k);
+    out[0] = r.v[0];
+    out[1] = r.v[1];
+    out[2] = r.v[2];
+    out[3] = r.v[3];
+}
+
+/* 53 random bits from two words -> a double in [0, 1) with spacing 2^-53. */
+static inline double u53(uint32_t hi, uint32_t lo)
+{
+    uint64_t k = ((uint64_t)(hi >> 5) << 26) | (lo >> 6);
+    return (double)k * 0x1.0p-53;
+}
+
+/* Uniform value j (0 or 1) of a block is built from words 2j and 2j+1. */
+void gv_rng_uniform(uint64_t seed, uint32_t replica, uint32_t purpose,
+                    uint64_t step, uint64_t start, size_t n, double *out)
+{
+    uint32_t b[4];
+    uint64_t blk = UINT64_MAX;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t idx = start + i;
+        if (idx / 2 != blk) {
+            blk = idx / 2;
+            gv_rng_block(seed, replica, purpose, step, blk, b);
+        }
+        unsigned j = (unsigned)(idx & 1) * 2;
+        out[i] = u53(b[j], b[j + 1]);
+    }
+}
+
+/* Box–Muller on one block: the pair (z0, z1) are normals 2·blk and 2·blk+1.
+ * u1 = 1 − U lies in (0, 1], so the log is always finite. */
+static inline void box_muller(const uint32_t b[4], double z[2])
+{
+    static const double two_pi = 6.283185307179586476925286766559;
+    double u1 = 1.0 - u53(b[0], b[1]);
+    double u2 = u53(b[2], b[3]);
+    double r = sqrt(-2.0 * log(u1));
+    double t = two_pi * u2;
+    z[0] = r * cos(t);
+    z[1] = r * sin(t);
+}
+
+void gv_rng_normal(uint64_t seed, uint32_t replica, uint32_t purpose,
+                   uint64_t step, uint64_t start, size_t n, double *out)
+{
+    size_t i = 0;
+    uint32_t b[4];
+    double z[2];
+    /* An odd start: the second half of its block. */
+    if (n > 0 && (start & 1)) {
+        gv_rng_block(seed, replica, purpose, step, start / 2, b);
+        box_muller(b, z);
+        out[i++] = z[1];
+    }
+    /* Whole blocks. */
+    for (; i + 1 < n; i += 2) {
+        gv_rng_block(seed, replica, purpose, step, (start + i) / 2, b);
+        box_muller(b, z);
+        out[i] = z[0];
+        out[i + 1] = z[1];
+    }
+    /* A trailing half block. */
+    if (i < n) {
+        gv_rng_block(seed, replica, purpose, step, (start + i) / 2, b);
+        box_muller(b, z);
+        out[i] = z[0];
+    }
+}
+
+/* Fisher–Yates, position i (from n−1 down) swapped with j uniform in [0, i].
+ * Draw i is the 64-bit value (block i/2, words 2(i&1), 2(i&1)+1); j is
+ * ⌊u·(i+1) / 2^64⌋ (Lemire's multiply), whose bias (i+1)/2^64 is far below
+ * anything measurable. */
+void gv_rng_permutation(uint64_t seed, uint32_t replica, uint32_t purpose,
+                        uint64_t step, size_t n, uint32_t *perm)
+{
+    for (size_t i = 0; i < n; i++) perm[i] = (uint32_t)i;
+    uint32_t b[4];
+    uint64_t blk = UINT64_MAX;
+    for (size_t i = n; i-- > 1;) {
+        if (i / 2 != blk) {
+            blk = i / 2;
+            gv_rng_block(seed, replica, purpose, step, blk, b);
+        }
+        unsigned w = (unsigned)(i & 1) * 2;
+        uint64_t u = ((uint64_t)b[w] << 32) | b[w + 1];
+        size_t j = (size_t)(((unsigned __int128)u * (i + 1)) >> 64);
+        uint32_t t = perm[i];
+        perm[i] = perm[j];
+        perm[j] = t;
+    }
+}
