@@ -1,67 +1,887 @@
-/* main.c: the glassvm command (minimal bootstrap; the full CLI and REPL
- * replace this). */
+/* main.c: the glassvm command.  Runs a script, -e strings or the REPL with
+ * the `glass` library loaded; shaped like Lua 5.4's own lua.c (same `arg`
+ * table, same option order, same "<eof>" test for incomplete statements),
+ * with libedit line editing and history, and interruption (SIGINT, SIGTERM)
+ * that reaches both Lua code and the engine's C loops. */
+#define _XOPEN_SOURCE 700 /* sigaction, getline, realpath, readlink */
+
+#include <cblas.h> /* openblas_get_config */
+#include <errno.h>
+#include <histedit.h>
 #include <lauxlib.h>
+#include <limits.h>
+#include <locale.h>
 #include <lua.h>
 #include <lualib.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "gv_core.h"
 #include "lgv.h"
 
 #ifndef GV_SOURCE_LUA_DIR
 #define GV_SOURCE_LUA_DIR "lua"
 #endif
+#ifndef GV_INSTALL_DATADIR
+#define GV_INSTALL_DATADIR "/usr/local/share/glassvm"
+#endif
 
-static void setup_path(lua_State *L)
+#define PROGNAME "glassvm"
+#define HISTORY_NAME ".glassvm_history"
+#define HISTORY_SIZE 1000
+#define MAX_THREADS 4096 /* same bound as glass.threads() */
+#define EXIT_USAGE 2
+
+/* Program name in error messages; NULL inside the REPL, where lua.c too
+ * prints bare "stdin:1: ..." messages. */
+static const char *progname = PROGNAME;
+
+/* The command line, parsed before any Lua state exists. */
+static struct {
+    int script;  /* argv index of the script; 0 when there is none */
+    int has_e;   /* some -e */
+    int has_i;   /* -i */
+    int has_v;   /* -v / --version */
+    int threads; /* --threads N; 0 keeps the default */
+} opt;
+
+/* ---------------------------------------------------------------------------
+ * Signals.  While Lua code runs (`running`), SIGINT and SIGTERM set the
+ * engine's interrupt flag, which C loops poll, and a count hook that raises
+ * "interrupted" at the next Lua instruction (as lua.c's laction).  A second
+ * signal before the first was handled means the program is stuck somewhere
+ * that polls neither: the default action then ends it.  While waiting for
+ * input, a signal only makes the read return (no SA_RESTART), so the REPL
+ * can give a fresh prompt.
+ * ------------------------------------------------------------------------- */
+
+static lua_State *volatile globalL;
+static volatile sig_atomic_t running;       /* inside docall */
+static volatile sig_atomic_t run_signal;    /* signal that interrupted the run */
+static volatile sig_atomic_t prompt_signal; /* signal received while reading */
+static pthread_t main_thread;
+
+static void set_signal(int sig, void (*handler)(int))
 {
+    struct sigaction sa;
+    sa.sa_handler = handler;
+    sa.sa_flags = 0; /* no SA_RESTART: a blocked read returns EINTR */
+    sigemptyset(&sa.sa_mask);
+    sigaction(sig, &sa, NULL);
+}
+
+/* Count hook set by the signal handler: stop the Lua code. */
+static void lstop(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    lua_sethook(L, NULL, 0, 0);
+    luaL_where(L, 0); /* level 0: the interrupted function, so "file:line: " */
+    lua_pushstring(L, run_signal == SIGTERM ? "interrupted (SIGTERM)" : "interrupted");
+    lua_concat(L, 2);
+    lua_error(L);
+}
+
+static void on_signal(int sig)
+{
+    int saved_errno = errno;
+    /* OpenMP worker threads may receive the signal; the Lua state belongs to
+     * the main thread, so hand it over. */
+    if (!pthread_equal(pthread_self(), main_thread)) {
+        pthread_kill(main_thread, sig);
+        errno = saved_errno;
+        return;
+    }
+    if (running) {
+        if (run_signal) { /* the first one was not heard: give up */
+            set_signal(sig, SIG_DFL);
+            raise(sig);
+        }
+        run_signal = sig;
+        gv_interrupt_request();
+        /* Only LUA_MASKCOUNT: a call hook would also fire inside the message
+         * handler and turn the error into "error in error handling". */
+        lua_sethook(globalL, lstop, LUA_MASKCOUNT, 1);
+    } else
+        prompt_signal = sig;
+    errno = saved_errno;
+}
+
+/* Exit as the signal would have, so that a calling shell sees it (a loop in
+ * a shell script stops on Ctrl-C). */
+static int die_by_signal(int sig)
+{
+    fflush(NULL);
+    set_signal(sig, SIG_DFL);
+    raise(sig);
+    return 128 + sig; /* if the signal is blocked or ignored */
+}
+
+/* ---------------------------------------------------------------------------
+ * Running chunks and reporting errors (as lua.c).
+ * ------------------------------------------------------------------------- */
+
+static void l_message(const char *pname, const char *msg)
+{
+    fflush(stdout); /* keep the order of output and error on one terminal */
+    if (pname) fprintf(stderr, "%s: ", pname);
+    fprintf(stderr, "%s\n", msg);
+    fflush(stderr);
+}
+
+/* Print the error message on top of the stack, if status is an error. */
+static int report(lua_State *L, int status)
+{
+    if (status != LUA_OK) {
+        const char *msg = lua_tostring(L, -1);
+        l_message(progname, msg ? msg : "(error object is not a string)");
+        lua_pop(L, 1);
+    }
+    return status;
+}
+
+/* Message handler of every chunk: the message plus a traceback. */
+static int msghandler(lua_State *L)
+{
+    const char *msg = lua_tostring(L, 1);
+    if (msg == NULL) {
+        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
+            return 1;
+        msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    }
+    luaL_traceback(L, L, msg, 1);
+    return 1;
+}
+
+/* lua_pcall with the message handler and interruption armed.  run_signal is
+ * left for the caller, which decides what an interruption means. */
+static int docall(lua_State *L, int narg, int nres)
+{
+    int base = lua_gettop(L) - narg;
+    lua_pushcfunction(L, msghandler);
+    lua_insert(L, base);
+    globalL = L;
+    running = 1;
+    int status = lua_pcall(L, narg, nres, base);
+    running = 0;
+    /* A signal whose hook never fired (the engine stopped first) must not
+     * interrupt the next command. */
+    if (lua_gethook(L) == lstop) lua_sethook(L, NULL, 0, 0);
+    gv_interrupt_clear();
+    lua_remove(L, base);
+    return status;
+}
+
+static int dochunk(lua_State *L, int status)
+{
+    if (status == LUA_OK) status = docall(L, 0, 0);
+    return report(L, status);
+}
+
+static int dostring(lua_State *L, const char *s, const char *name)
+{
+    return dochunk(L, luaL_loadbuffer(L, s, strlen(s), name));
+}
+
+static void print_version(void)
+{
+    const char *blas = openblas_get_config();
+    printf("%s %s, %s, %s%s\n", PROGNAME, GV_VERSION, LUA_RELEASE,
+           strncmp(blas, "OpenBLAS", 8) == 0 ? "" : "OpenBLAS ", blas);
+    fflush(stdout);
+}
+
+static void print_usage(FILE *f)
+{
+    fprintf(f,
+        "usage: %s [options] [script [args]]\n"
+        "Runs a Lua 5.4 script with the glass library loaded, or starts the REPL.\n"
+        "\n"
+        "Options:\n"
+        "  -e CODE        execute the Lua string CODE (repeatable, run in order)\n"
+        "  -i             enter the REPL after running the script and -e strings\n"
+        "  -v, --version  print the versions of glassvm, Lua and OpenBLAS\n"
+        "  -h, --help     print this help and exit\n"
+        "  --threads N    use N threads in the engine's parallel loops\n"
+        "                 (default: OMP_NUM_THREADS, else one per core)\n"
+        "  --             stop handling options\n"
+        "  -              stop handling options and read the script from stdin\n"
+        "\n"
+        "The script gets its arguments as `...` and in the global table `arg`, as\n"
+        "with `lua`: arg[0] is the script, arg[1], arg[2], ... follow it, and the\n"
+        "interpreter and its options have negative indices.  The global `glass` is\n"
+        "the glass library; glass.paths gives the directories glassvm uses.\n"
+        "Without a script, -e or -v, glassvm starts the REPL.\n"
+        "\n"
+        "REPL: type a statement or an expression (its values are printed); an\n"
+        "incomplete statement continues on a '>>' line.  On a terminal, libedit\n"
+        "gives line editing (emacs keys; ~/.editrc), Tab completion of names and\n"
+        "history, kept in $HOME/" HISTORY_NAME ".  Ctrl-C interrupts the running\n"
+        "command (twice: quits a command stuck in C code), Ctrl-D quits.  When\n"
+        "stdin is not a terminal, lines are read without prompts and the exit\n"
+        "status is 1 if any of them failed.\n"
+        "\n"
+        "Environment:\n"
+        "  GLASSVM_PATH     directory containing glass/init.lua, used instead of\n"
+        "                   the installed (or source-tree) Lua library\n"
+        "  GLASSVM_DATA     directory of the datasets (docs/datasets.md)\n"
+        "  OMP_NUM_THREADS  default number of engine threads\n"
+        "  LUA_PATH_5_4, LUA_PATH  more Lua module paths (after glassvm's own)\n"
+        "  HOME             where the REPL history is kept\n"
+        "\n"
+        "Exit status: 0 success, 1 error (message with file and line on stderr),\n"
+        "2 bad command line, 128+N killed by signal N (130: SIGINT, 143: SIGTERM).\n"
+        "Documentation: docs/guide.md.\n",
+        PROGNAME);
+}
+
+/* ---------------------------------------------------------------------------
+ * The command line.
+ * ------------------------------------------------------------------------- */
+
+/* Parse --threads' value: a whole positive integer. */
+static int parse_threads(const char *s)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || errno || n < 1 || n > MAX_THREADS) return 0;
+    return (int)n;
+}
+
+static int usage_error(const char *fmt, const char *what)
+{
+    fprintf(stderr, "%s: ", PROGNAME);
+    fprintf(stderr, fmt, what);
+    fprintf(stderr, "\nTry '%s --help' for the options.\n", PROGNAME);
+    return 0;
+}
+
+/* Fill `opt` from argv; returns 0 (after printing why) on a bad command
+ * line, -1 when --help was handled, 1 otherwise. */
+static int collect_args(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-' || a[1] == '\0') { /* the script, or "-" for stdin */
+            opt.script = i;
+            return 1;
+        }
+        if (strcmp(a, "--") == 0) {
+            opt.script = i + 1 < argc ? i + 1 : 0;
+            return 1;
+        }
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            print_usage(stdout);
+            return -1;
+        } else if (strcmp(a, "-v") == 0 || strcmp(a, "--version") == 0)
+            opt.has_v = 1;
+        else if (strcmp(a, "-i") == 0)
+            opt.has_i = 1;
+        else if (strncmp(a, "-e", 2) == 0) { /* "-e CODE" or "-eCODE" */
+            if (a[2] == '\0' && ++i >= argc) return usage_error("'%s' needs an argument (Lua code)", a);
+            opt.has_e = 1;
+        } else if (strcmp(a, "--threads") == 0 || strncmp(a, "--threads=", 10) == 0) {
+            const char *v = a[9] == '=' ? a + 10 : (++i < argc ? argv[i] : NULL);
+            if (v == NULL) return usage_error("'%s' needs an argument (a number of threads)", a);
+            opt.threads = parse_threads(v);
+            if (opt.threads == 0)
+                return usage_error("--threads needs a whole number from 1 to 4096, not '%s'", v);
+        } else
+            return usage_error("unrecognized option '%s'", a);
+    }
+    opt.script = 0;
+    return 1;
+}
+
+/* The global `arg`: argv[script] at index 0 (argv[0] without a script),
+ * what follows at 1, 2, ..., what precedes at -1, -2, ... (as lua.c). */
+static void create_arg_table(lua_State *L, char **argv, int argc, int script)
+{
+    lua_createtable(L, argc - (script + 1), script + 1);
+    for (int i = 0; i < argc; i++) {
+        lua_pushstring(L, argv[i]);
+        lua_rawseti(L, -2, i - script);
+    }
+    lua_setglobal(L, "arg");
+}
+
+/* Run the -e strings in order; 0 if one fails. */
+static int run_e_args(lua_State *L, char **argv, int n)
+{
+    for (int i = 1; i < n; i++) {
+        if (strcmp(argv[i], "--threads") == 0) {
+            i++;
+            continue;
+        }
+        if (strncmp(argv[i], "-e", 2) != 0) continue;
+        const char *code = argv[i][2] ? argv[i] + 2 : argv[++i];
+        if (dostring(L, code, "=(command line)") != LUA_OK) return 0;
+    }
+    return 1;
+}
+
+/* Push arg[1..#arg]: the script's varargs (from `arg`, which -e code may
+ * have changed, as in lua.c). */
+static int push_args(lua_State *L)
+{
+    if (lua_getglobal(L, "arg") != LUA_TTABLE) luaL_error(L, "'arg' is not a table");
+    int n = (int)luaL_len(L, -1);
+    luaL_checkstack(L, n + 3, "too many arguments to script");
+    int i;
+    for (i = 1; i <= n; i++) lua_rawgeti(L, -i, i);
+    lua_remove(L, -i);
+    return n;
+}
+
+static int handle_script(lua_State *L, char **argv)
+{
+    const char *fname = argv[0];
+    if (strcmp(fname, "-") == 0 && strcmp(argv[-1], "--") != 0) fname = NULL; /* stdin */
+    int status = luaL_loadfile(L, fname);
+    if (status == LUA_OK) {
+        int n = push_args(L);
+        status = docall(L, n, LUA_MULTRET);
+    }
+    return report(L, status);
+}
+
+/* ---------------------------------------------------------------------------
+ * Finding the Lua library: GLASSVM_PATH, then <exe>/../share/glassvm/lua
+ * (an installed glassvm), then the source tree (a build-tree glassvm), then
+ * the configured install prefix.  The protocols and data directories are
+ * looked for next to it (both layouts keep lua/, protocols/ side by side).
+ * ------------------------------------------------------------------------- */
+
+static int is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* If dir/glass/init.lua exists, push dir's canonical path and return 1. */
+static int push_if_lua_dir(lua_State *L, const char *dir)
+{
+    char full[PATH_MAX];
+    if (realpath(dir, full) == NULL) return 0;
+    lua_pushfstring(L, "%s/glass/init.lua", full);
+    int ok = access(lua_tostring(L, -1), R_OK) == 0;
+    lua_pop(L, 1);
+    if (ok) lua_pushstring(L, full);
+    return ok;
+}
+
+/* Push the Lua library directory; raise with the places tried if none. */
+static void push_lua_dir(lua_State *L)
+{
+    const char *env = getenv("GLASSVM_PATH");
+    if (env && *env) {
+        if (push_if_lua_dir(L, env)) return;
+        luaL_error(L, "GLASSVM_PATH=%s: no glass/init.lua there; point it at the "
+                      "directory that holds glass/init.lua, or unset it", env);
+    }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            lua_pushfstring(L, "%s/../share/glassvm/lua", exe);
+            int ok = push_if_lua_dir(L, lua_tostring(L, -1));
+            if (ok) {
+                lua_remove(L, -2);
+                return;
+            }
+            lua_pop(L, 1);
+        }
+    }
+    if (push_if_lua_dir(L, GV_SOURCE_LUA_DIR)) return;
+    if (push_if_lua_dir(L, GV_INSTALL_DATADIR "/lua")) return;
+    luaL_error(L, "cannot find the glass Lua library (glass/init.lua): looked in "
+                  "<executable's directory>/../share/glassvm/lua, %s and %s/lua; "
+                  "set GLASSVM_PATH to the directory that holds glass/init.lua",
+               GV_SOURCE_LUA_DIR, GV_INSTALL_DATADIR);
+}
+
+/* Set field `key` of the table on top to dir/../name if that directory
+ * exists (canonical path). */
+static void set_sibling_dir(lua_State *L, const char *lua_dir, const char *name, const char *key)
+{
+    char full[PATH_MAX];
+    const char *cand = lua_pushfstring(L, "%s/../%s", lua_dir, name);
+    if (is_dir(cand) && realpath(cand, full)) {
+        lua_pushstring(L, full);
+        lua_setfield(L, -3, key);
+    }
+    lua_pop(L, 1);
+}
+
+/* package.path and preload, then glass = require "glass", then glass.paths.
+ * Runs protected (from pmain's docall). */
+static int load_glass(lua_State *L)
+{
+    push_lua_dir(L);
+    const char *dir = lua_tostring(L, -1);
     lua_getglobal(L, "package");
     lua_getfield(L, -1, "path");
-    lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;%s", GV_SOURCE_LUA_DIR, GV_SOURCE_LUA_DIR,
-                    lua_tostring(L, -1));
+    lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;%s", dir, dir, lua_tostring(L, -1));
     lua_setfield(L, -3, "path");
     lua_pop(L, 1);
     lua_getfield(L, -1, "preload");
     lua_pushcfunction(L, luaopen_glass_core);
     lua_setfield(L, -2, "glass.core");
-    lua_pop(L, 2);
+    lua_pop(L, 2); /* preload, package */
+
+    lua_getglobal(L, "require");
+    lua_pushliteral(L, "glass");
+    lua_call(L, 1, 1);
+    if (!lua_istable(L, -1)) luaL_error(L, "%s/glass/init.lua did not return a table", dir);
+
+    /* glass.paths = {lua = ..., protocols = ..., data = ...} */
+    lua_createtable(L, 0, 3);
+    lua_pushstring(L, dir);
+    lua_setfield(L, -2, "lua");
+    set_sibling_dir(L, dir, "protocols", "protocols");
+    const char *data = getenv("GLASSVM_DATA");
+    if (data && *data) {
+        lua_pushstring(L, data);
+        lua_setfield(L, -2, "data");
+    } else
+        set_sibling_dir(L, dir, "data", "data");
+    lua_setfield(L, -2, "paths");
+    lua_setglobal(L, "glass");
+    return 0;
 }
 
-static int msghandler(lua_State *L)
+/* ---------------------------------------------------------------------------
+ * The REPL (as lua.c's doREPL), reading through libedit on a terminal and
+ * with getline otherwise.
+ * ------------------------------------------------------------------------- */
+
+#define PROMPT1 "> "
+#define PROMPT2 ">> "
+#define EOFMARK "<eof>"
+#define MARKLEN (sizeof(EOFMARK) - 1)
+
+/* push_line results; negative so they never clash with load statuses */
+enum { LINE_OK = -1, LINE_EOF = -2, LINE_INTR = -3 };
+
+typedef struct repl {
+    EditLine *el;   /* NULL when stdin is not a terminal */
+    History *hist;
+    HistEvent ev;
+    char *histfile; /* NULL: no history file */
+    char *buf;      /* getline buffer */
+    size_t cap;
+    int errors;     /* failed lines (exit status when not on a terminal) */
+} repl;
+
+static char prompt_text[256]; /* what the libedit prompt callback shows */
+
+static char *prompt_fn(EditLine *el)
 {
-    const char *msg = lua_tostring(L, 1);
-    if (!msg) msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
-    luaL_traceback(L, L, msg, 1);
-    return 1;
+    (void)el;
+    return prompt_text;
+}
+
+/* _PROMPT / _PROMPT2 may change the prompts, as in lua. */
+static void set_prompt(lua_State *L, int firstline)
+{
+    const char *p = firstline ? PROMPT1 : PROMPT2;
+    if (lua_getglobal(L, firstline ? "_PROMPT" : "_PROMPT2") != LUA_TNIL) {
+        p = luaL_tolstring(L, -1, NULL);
+        lua_remove(L, -2); /* keep only the string */
+    }
+    snprintf(prompt_text, sizeof prompt_text, "%s", p);
+    lua_pop(L, 1);
+}
+
+/* Tab completion of globals and fields ("glass.da", "net:ev").  The lookup
+ * is Lua (below), run protected; it reads tables and __index tables with
+ * raw access only, so completing never runs a metamethod. */
+static const char complete_src[] =
+    "local next, type, rawget, getmt, sort = next, type, rawget, debug.getmetatable, table.sort\n"
+    "local G = _G\n"
+    "local function index(o)\n" /* the next table to look in: o's __index */
+    "  local mt = getmt(o)\n"
+    "  local i = mt and rawget(mt, '__index')\n"
+    "  return type(i) == 'table' and i or nil\n"
+    "end\n"
+    "local function get(o, k)\n"
+    "  for _ = 1, 8 do\n"
+    "    if o == nil then return nil end\n"
+    "    if type(o) == 'table' then local v = rawget(o, k); if v ~= nil then return v end end\n"
+    "    o = index(o)\n"
+    "  end\n"
+    "end\n"
+    "return function(word)\n"
+    "  local prefix, part = word:match('^(.-)([%w_]*)$')\n"
+    "  if prefix:gsub('[%a_][%w_]*[.:]', '') ~= '' then return end\n"
+    "  local o = G\n"
+    "  for name in prefix:gmatch('([%a_][%w_]*)[.:]') do o = get(o, name) end\n"
+    "  local seen, list = {}, {}\n"
+    "  for _ = 1, 8 do\n"
+    "    if o == nil then break end\n"
+    "    if type(o) == 'table' then\n"
+    "      for k in next, o do\n"
+    "        if type(k) == 'string' and not seen[k] and k:match('^[%a_][%w_]*$')\n"
+    "           and k:sub(1, #part) == part then seen[k] = true; list[#list + 1] = k end\n"
+    "      end\n"
+    "    end\n"
+    "    o = index(o)\n"
+    "  end\n"
+    "  sort(list)\n"
+    "  return #part, list\n"
+    "end\n";
+
+static int complete_ref = LUA_NOREF; /* the completion function, in the registry */
+
+static int is_word_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '.' || c == ':';
+}
+
+/* libedit command bound to Tab: insert the common part of the matches, or
+ * list them when there is nothing more to insert. */
+static unsigned char complete_fn(EditLine *el, int ch)
+{
+    (void)ch;
+    lua_State *L = globalL;
+    const LineInfo *li = el_line(el);
+    const char *end = li->cursor, *start = end;
+    while (start > li->buffer && is_word_char(start[-1])) start--;
+    int top = lua_gettop(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, complete_ref);
+    lua_pushlstring(L, start, (size_t)(end - start));
+    if (lua_pcall(L, 1, 2, 0) != LUA_OK || !lua_istable(L, -1)) {
+        lua_settop(L, top);
+        return CC_REFRESH_BEEP;
+    }
+    size_t typed = (size_t)lua_tointeger(L, -2);
+    lua_Integer n = luaL_len(L, -1);
+    unsigned char ret = CC_REFRESH_BEEP;
+    if (n > 0) {
+        lua_rawgeti(L, -1, 1);
+        const char *first = lua_tostring(L, -1);
+        size_t common = strlen(first);
+        for (lua_Integer i = 2; i <= n; i++) {
+            lua_rawgeti(L, -2, i);
+            const char *other = lua_tostring(L, -1);
+            size_t k = 0;
+            while (k < common && first[k] == other[k]) k++;
+            common = k;
+            lua_pop(L, 1);
+        }
+        if (common > typed) {
+            lua_pushlstring(L, first + typed, common - typed);
+            el_insertstr(el, lua_tostring(L, -1));
+            ret = CC_REFRESH;
+        } else if (n == 1)
+            ret = CC_NORM;
+        else { /* several matches: list them under the line */
+            size_t col = 0;
+            fputc('\n', stdout);
+            for (lua_Integer i = 1; i <= n; i++) {
+                lua_rawgeti(L, -2, i);
+                size_t len = strlen(lua_tostring(L, -1));
+                if (col > 0 && col + len + 2 > 78) {
+                    fputc('\n', stdout);
+                    col = 0;
+                }
+                col += (size_t)fprintf(stdout, "%s  ", lua_tostring(L, -1));
+                lua_pop(L, 1);
+            }
+            fputc('\n', stdout);
+            fflush(stdout);
+            ret = CC_REDISPLAY;
+        }
+    }
+    lua_settop(L, top);
+    return ret;
+}
+
+static void repl_open(lua_State *L, repl *r)
+{
+    memset(r, 0, sizeof *r);
+    if (!isatty(STDIN_FILENO)) return;
+    setlocale(LC_CTYPE, ""); /* libedit decodes multibyte input (UTF-8) with it */
+    r->el = el_init(PROGNAME, stdin, stdout, stderr);
+    r->hist = history_init();
+    if (r->el == NULL || r->hist == NULL) { /* fall back to plain reading */
+        if (r->el) el_end(r->el);
+        if (r->hist) history_end(r->hist);
+        r->el = NULL;
+        r->hist = NULL;
+        return;
+    }
+    history(r->hist, &r->ev, H_SETSIZE, HISTORY_SIZE);
+    history(r->hist, &r->ev, H_SETUNIQUE, 1);
+    el_set(r->el, EL_EDITOR, "emacs");
+    el_set(r->el, EL_PROMPT, prompt_fn);
+    el_set(r->el, EL_HIST, history, r->hist);
+    el_set(r->el, EL_SIGNAL, 1); /* restore the terminal on Ctrl-Z and signals */
+    globalL = L;
+    if (luaL_loadbuffer(L, complete_src, sizeof complete_src - 1, "=completion") == LUA_OK &&
+        lua_pcall(L, 0, 1, 0) == LUA_OK) {
+        complete_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+        /* the wide form: the narrow one leaks its converted copies of the names */
+        el_wset(r->el, EL_ADDFN, L"glassvm-complete", L"complete a global or a field", complete_fn);
+        el_set(r->el, EL_BIND, "^I", "glassvm-complete", NULL);
+    } else
+        lua_pop(L, 1); /* no completion, nothing else lost */
+    el_source(r->el, NULL);      /* ~/.editrc (may rebind keys) */
+    const char *home = getenv("HOME");
+    if (home && *home) {
+        size_t len = strlen(home) + sizeof "/" HISTORY_NAME;
+        r->histfile = malloc(len);
+        if (r->histfile) {
+            snprintf(r->histfile, len, "%s/%s", home, HISTORY_NAME);
+            history(r->hist, &r->ev, H_LOAD, r->histfile); /* may not exist yet */
+        }
+    }
+}
+
+static void repl_close(repl *r)
+{
+    if (r->el) el_end(r->el);
+    if (r->hist) history_end(r->hist);
+    free(r->histfile);
+    free(r->buf);
+}
+
+/* Add a chunk to the history and save it at once (so a crash or a forced
+ * quit keeps it); failures to write are silent. */
+static void save_line(repl *r, const char *line)
+{
+    if (r->hist == NULL || line[0] == '\0') return;
+    history(r->hist, &r->ev, H_ENTER, line);
+    if (r->histfile) history(r->hist, &r->ev, H_SAVE, r->histfile);
+}
+
+/* Read a line (prompting on a terminal) and push it without its newline. */
+static int push_line(lua_State *L, repl *r, int firstline)
+{
+    const char *line;
+    size_t len;
+    prompt_signal = 0;
+    if (r->el) {
+        int count;
+        set_prompt(L, firstline);
+        line = el_gets(r->el, &count);
+        if (line == NULL) return count < 0 && (errno == EINTR || prompt_signal) ? LINE_INTR : LINE_EOF;
+        len = (size_t)count;
+    } else {
+        ssize_t n = getline(&r->buf, &r->cap, stdin);
+        if (n < 0) {
+            int intr = ferror(stdin) && errno == EINTR;
+            clearerr(stdin);
+            return intr ? LINE_INTR : LINE_EOF;
+        }
+        line = r->buf;
+        len = (size_t)n;
+    }
+    if (len > 0 && line[len - 1] == '\n') len--;
+    lua_pushlstring(L, line, len);
+    if (firstline && line[0] == '=') { /* "=expr", as in Lua 5.2 */
+        lua_pushfstring(L, "return %s", lua_tostring(L, -1) + 1);
+        lua_remove(L, -2);
+    }
+    return LINE_OK;
+}
+
+/* Is the syntax error on top of the stack just an unfinished statement? */
+static int incomplete(lua_State *L, int status)
+{
+    if (status == LUA_ERRSYNTAX) {
+        size_t lmsg;
+        const char *msg = lua_tolstring(L, -1, &lmsg);
+        if (lmsg >= MARKLEN && strcmp(msg + lmsg - MARKLEN, EOFMARK) == 0) {
+            lua_pop(L, 1);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Compile the line on top as "return <line>;" (an expression to print).
+ * On success the chunk replaces the line; otherwise the line stays. */
+static int add_return(lua_State *L, repl *r)
+{
+    const char *line = lua_tostring(L, -1);
+    const char *retline = lua_pushfstring(L, "return %s;", line);
+    int status = luaL_loadbuffer(L, retline, strlen(retline), "=stdin");
+    if (status == LUA_OK) {
+        lua_remove(L, -2); /* the "return" line */
+        save_line(r, line);
+        lua_remove(L, -2); /* the original line */
+    } else
+        lua_pop(L, 2);
+    return status;
+}
+
+/* Add continuation lines until the chunk compiles or fails for another
+ * reason.  Returns a load status, or LINE_INTR when Ctrl-C abandons it. */
+static int multi_line(lua_State *L, repl *r)
+{
+    for (;;) {
+        size_t len;
+        const char *chunk = lua_tolstring(L, 1, &len);
+        int status = luaL_loadbuffer(L, chunk, len, "=stdin");
+        if (!incomplete(L, status)) {
+            save_line(r, chunk);
+            lua_remove(L, 1); /* the source; leaves the chunk or the error */
+            return status;
+        }
+        int got = push_line(L, r, 0);
+        if (got != LINE_OK) {
+            if (got == LINE_INTR) return LINE_INTR;
+            /* end of input inside a statement: report the syntax error */
+            status = luaL_loadbuffer(L, chunk, len, "=stdin");
+            save_line(r, chunk);
+            lua_remove(L, 1);
+            return status;
+        }
+        lua_pushliteral(L, "\n");
+        lua_insert(L, -2);
+        lua_concat(L, 3);
+    }
+}
+
+/* Read and compile one statement: a load status with the chunk (or error)
+ * on the stack, LINE_EOF at end of input, LINE_INTR after Ctrl-C. */
+static int load_line(lua_State *L, repl *r)
+{
+    lua_settop(L, 0);
+    int got = push_line(L, r, 1);
+    if (got != LINE_OK) return got;
+    int status = add_return(L, r);
+    if (status != LUA_OK) status = multi_line(L, r);
+    return status;
+}
+
+/* Print the values left by a command, with the global print (tostring, so
+ * __tostring), as the Lua REPL does. */
+static void print_results(lua_State *L)
+{
+    int n = lua_gettop(L);
+    if (n == 0) return;
+    luaL_checkstack(L, LUA_MINSTACK, "too many results to print");
+    lua_getglobal(L, "print");
+    lua_insert(L, 1);
+    if (docall(L, n, 0) != LUA_OK)
+        l_message(progname, lua_pushfstring(L, "error calling 'print' (%s)", lua_tostring(L, -1)));
+}
+
+/* Returns 0 after a clean end of input, else an exit status. */
+static int do_repl(lua_State *L)
+{
+    repl r;
+    repl_open(L, &r);
+    const char *saved_progname = progname;
+    progname = NULL;
+    if (r.el) {
+        print_version();
+        printf("the glass library is loaded as `glass`; Ctrl-C interrupts, Ctrl-D quits\n");
+        fflush(stdout);
+    }
+    int status, exit_code = 0;
+    while ((status = load_line(L, &r)) != LINE_EOF) {
+        if (status == LINE_INTR) {
+            if (prompt_signal == SIGTERM) {
+                exit_code = 128 + SIGTERM;
+                break;
+            }
+            if (r.el) fputc('\n', stdout); /* Ctrl-C at a prompt: a new prompt */
+            continue;
+        }
+        if (status == LUA_OK) status = docall(L, 0, LUA_MULTRET);
+        if (status == LUA_OK)
+            print_results(L);
+        else {
+            report(L, status);
+            r.errors++;
+        }
+        if (run_signal == SIGTERM) { /* a stop request, not just Ctrl-C */
+            exit_code = 128 + SIGTERM;
+            break;
+        }
+        run_signal = 0;
+    }
+    lua_settop(L, 0);
+    if (r.el && exit_code == 0) fputc('\n', stdout);
+    fflush(stdout);
+    repl_close(&r);
+    progname = saved_progname;
+    if (exit_code == 0 && !isatty(STDIN_FILENO) && r.errors > 0) exit_code = EXIT_FAILURE;
+    return exit_code;
+}
+
+/* ---------------------------------------------------------------------------
+ * main
+ * ------------------------------------------------------------------------- */
+
+static int exit_code = EXIT_SUCCESS; /* set by pmain */
+
+/* Everything that touches Lua, run protected (as lua.c's pmain) so that an
+ * allocation failure during set-up is reported, not fatal. */
+static int pmain(lua_State *L)
+{
+    int argc = (int)lua_tointeger(L, 1);
+    char **argv = lua_touserdata(L, 2);
+    int nopts = opt.script > 0 ? opt.script : argc; /* first non-option */
+    exit_code = EXIT_FAILURE;
+    luaL_checkversion(L);
+    luaL_openlibs(L);
+    create_arg_table(L, argv, argc, opt.script);
+    if (opt.threads > 0) gv_threads_set(opt.threads);
+
+    lua_pushcfunction(L, load_glass);
+    if (report(L, docall(L, 0, 0)) != LUA_OK) return 0;
+    if (opt.has_v) print_version();
+    if (!run_e_args(L, argv, nopts)) return 0;
+    if (opt.script > 0 && handle_script(L, argv + opt.script) != LUA_OK) return 0;
+    if (opt.has_i || (opt.script == 0 && !opt.has_e && !opt.has_v))
+        exit_code = do_repl(L);
+    else
+        exit_code = EXIT_SUCCESS;
+    return 0;
 }
 
 int main(int argc, char **argv)
 {
+    main_thread = pthread_self();
+    switch (collect_args(argc, argv)) {
+    case 0: return EXIT_USAGE;
+    case -1: return EXIT_SUCCESS; /* --help */
+    }
     lua_State *L = luaL_newstate();
-    luaL_openlibs(L);
-    setup_path(L);
-    lua_pushcfunction(L, msghandler);
-    int status;
-    if (argc >= 3 && strcmp(argv[1], "-e") == 0)
-        status = luaL_loadstring(L, "glass = require 'glass'") || lua_pcall(L, 0, 0, 1) ||
-                 luaL_loadstring(L, argv[2]) || lua_pcall(L, 0, 0, 1);
-    else if (argc >= 2) {
-        lua_createtable(L, argc, 1);
-        for (int i = 0; i < argc; i++) {
-            lua_pushstring(L, argv[i]);
-            lua_rawseti(L, -2, i - 1);
-        }
-        lua_setglobal(L, "arg");
-        status = luaL_loadstring(L, "glass = require 'glass'") || lua_pcall(L, 0, 0, 1) ||
-                 luaL_loadfile(L, argv[1]) || lua_pcall(L, 0, 0, 1);
-    } else {
-        fprintf(stderr, "usage: glassvm script.lua [args...] | glassvm -e CODE\n");
-        return 2;
+    if (L == NULL) {
+        l_message(PROGNAME, "cannot create the Lua state: not enough memory");
+        return EXIT_FAILURE;
     }
-    if (status != LUA_OK) {
-        fprintf(stderr, "glassvm: %s\n", lua_tostring(L, -1));
-        lua_close(L);
-        return 1;
-    }
+    set_signal(SIGINT, on_signal);
+    set_signal(SIGTERM, on_signal);
+    lua_pushcfunction(L, pmain);
+    lua_pushinteger(L, argc);
+    lua_pushlightuserdata(L, argv);
+    if (report(L, lua_pcall(L, 2, 0, 0)) != LUA_OK) exit_code = EXIT_FAILURE;
+    int sig = run_signal;
+    /* Nothing left to interrupt cleanly: a signal during clean-up ends it. */
+    set_signal(SIGINT, SIG_DFL);
+    set_signal(SIGTERM, SIG_DFL);
     lua_close(L);
-    return 0;
+    /* Output lost on a full disk or closed pipe is an error too. */
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        l_message(PROGNAME, "error writing to standard output");
+        if (exit_code == EXIT_SUCCESS) exit_code = EXIT_FAILURE;
+    }
+    if (sig && exit_code == EXIT_FAILURE) return die_by_signal(sig);
+    if (exit_code > 128) return die_by_signal(exit_code - 128);
+    return exit_code;
 }

@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# test_cli.sh: the glassvm command line (options, `arg`, errors, exit status).
+# Usage: bash test_cli.sh /path/to/glassvm
+set -u
+G=${1:?usage: test_cli.sh /path/to/glassvm}
+G=$(cd "$(dirname "$G")" && pwd)/$(basename "$G") # absolute: the tests change directory
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+cd "$T" || exit 1
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# run ARGS...: runs glassvm with a timeout; sets $rc, $out, $err.
+run() {
+  timeout 10 "$G" "$@" >"$T/out" 2>"$T/err" </dev/null
+  rc=$?
+  out=$(cat "$T/out")
+  err=$(cat "$T/err")
+}
+# expect_rc WHAT CODE
+expect_rc() { [ "$rc" -eq "$2" ] || fail "$1: exit status $rc, expected $2 (stderr: $err)"; }
+# has WHAT TEXT NEEDLE: TEXT contains NEEDLE (fixed string)
+has() { grep -qF -- "$3" <<<"$2" || fail "$1: expected '$3' in: $2"; }
+hasnt() { ! grep -qF -- "$3" <<<"$2" || fail "$1: did not expect '$3' in: $2"; }
+
+# --- the arg table and varargs, as with `lua` --------------------------------
+cat >args.lua <<'EOF'
+for i = -5, #arg do io.write(i, "=", tostring(arg[i]), "\n") end
+io.write("varargs=", table.concat({...}, "|"), "\n")
+EOF
+run --threads 1 -e 'x=1' args.lua a "b c"
+expect_rc "arg table" 0
+expected="-5=$G
+-4=--threads
+-3=1
+-2=-e
+-1=x=1
+0=args.lua
+1=a
+2=b c
+varargs=a|b c"
+[ "$out" = "$expected" ] || fail "arg table: got
+$out
+expected
+$expected"
+run args.lua
+has "arg without args" "$out" "0=args.lua"
+has "arg without args" "$out" "-1=$G"
+has "arg without args" "$out" "varargs="
+hasnt "arg without args" "$out" "1=a"
+
+# --- -e runs in order, before the script, and sees `arg` ---------------------
+run -e 'x = 1' -e 'x = x * 10' -e 'print("x", x)'
+expect_rc "-e order" 0
+[ "$out" = "x	10" ] || fail "-e order: got '$out'"
+echo 'print("y", y, ...)' >y.lua
+run -e 'y = 5' -ey=y+1 y.lua q
+[ "$out" = "y	6	q" ] || fail "-e before script: got '$out'"
+run -e 'print(arg[0], arg[1], arg[2])'
+[ "$out" = "$G	-e	print(arg[0], arg[1], arg[2])" ] || fail "arg without script: got '$out'"
+run -e 'x = 1' -e 'error("in e")' -e 'print("not reached")'
+expect_rc "-e error" 1
+has "-e error" "$err" "(command line):1: in e"
+hasnt "-e error" "$out" "not reached"
+run -e
+expect_rc "-e without code" 2
+has "-e without code" "$err" "'-e' needs an argument"
+
+# --- glass is preloaded -------------------------------------------------------
+run -e 'print(type(glass), require("glass") == glass, glass.version)'
+[ "$out" = "table	true	0.1.0" ] || fail "glass preloaded: got '$out' ($err)"
+run -e 'print(type(glass.paths.lua), type(glass.paths.protocols))'
+[ "$out" = "string	string" ] || fail "glass.paths: got '$out' ($err)"
+
+# --- -v / --version -------------------------------------------------------------
+for v in -v --version; do
+  run $v
+  expect_rc "$v" 0
+  grep -qE '^glassvm 0\.1\.0, Lua 5\.4\.[0-9]+, OpenBLAS [0-9]' <<<"$out" || fail "$v: got '$out'"
+  [ "$(wc -l <<<"$out")" -eq 1 ] || fail "$v: more than one line: $out"
+done
+run -v -e 'print("after")'
+has "-v with -e" "$out" "after"
+
+# --- -h / --help ----------------------------------------------------------------
+for h in -h --help; do
+  run $h
+  expect_rc "$h" 0
+  for word in "usage: glassvm" "-e CODE" "-i" "--threads N" "--version" "GLASSVM_PATH" \
+              "GLASSVM_DATA" "OMP_NUM_THREADS" "REPL" "Ctrl-C" ".glassvm_history" "Exit status"; do
+    has "$h" "$out" "$word"
+  done
+done
+
+# --- --threads --------------------------------------------------------------------
+run --threads 3 -e 'print(glass.threads())'
+[ "$rc" -eq 0 ] && [ "$out" = "3" ] || fail "--threads 3: rc $rc, got '$out' ($err)"
+run --threads=2 -e 'print(glass.threads())'
+[ "$out" = "2" ] || fail "--threads=2: got '$out' ($err)"
+for bad in 0 -1 abc 2x 1.5 "" 99999; do
+  run --threads "$bad" -e 'print("ran")'
+  expect_rc "--threads '$bad'" 2
+  has "--threads '$bad'" "$err" "--threads needs a whole number"
+  hasnt "--threads '$bad'" "$out" "ran"
+done
+run --threads
+expect_rc "--threads without value" 2
+has "--threads without value" "$err" "'--threads' needs an argument"
+
+# --- unknown options ----------------------------------------------------------------
+for bad in -x --frobnicate -ix; do
+  run $bad
+  expect_rc "unknown option $bad" 2
+  has "unknown option $bad" "$err" "unrecognized option '$bad'"
+  has "unknown option $bad" "$err" "glassvm --help"
+done
+# options after the script belong to the script
+run args.lua -x --frobnicate
+expect_rc "options after script" 0
+has "options after script" "$out" "1=-x"
+
+# --- errors name the file and the line ------------------------------------------------
+printf 'local a = 1\nlocal b = 2\nlocal c = = 3\nprint("x")\n' >syntax.lua
+run syntax.lua
+expect_rc "syntax error" 1
+has "syntax error" "$err" "glassvm: syntax.lua:3:"
+[ -z "$out" ] || fail "syntax error: printed '$out' on stdout"
+printf 'print("before")\nerror("boom")\nprint("after")\n' >runtime.lua
+run runtime.lua
+expect_rc "runtime error" 1
+has "runtime error" "$err" "glassvm: runtime.lua:2: boom"
+has "runtime error" "$err" "stack traceback:"
+[ "$out" = "before" ] || fail "runtime error: stdout '$out'"
+printf 'local t = setmetatable({}, {__tostring = function() return "custom error" end})\nerror(t)\n' >objerr.lua
+run objerr.lua
+expect_rc "error object" 1
+has "error object" "$err" "custom error"
+run -e 'error({})'
+expect_rc "table error" 1
+has "table error" "$err" "(error object is a table value)"
+run -e 'os.exit(3)'
+expect_rc "os.exit(3)" 3
+
+# --- the script from stdin, -- and missing files ------------------------------------------
+out=$(echo 'print("from stdin", ...)' | timeout 10 "$G" - a b 2>&1)
+rc=$?
+[ "$rc" -eq 0 ] && [ "$out" = "from stdin	a	b" ] || fail "script from stdin: rc $rc, '$out'"
+out=$(echo 'error("stdin err")' | timeout 10 "$G" - 2>&1)
+rc=$?
+[ "$rc" -eq 1 ] || fail "error in stdin script: rc $rc"
+has "error in stdin script" "$out" "stdin:1: stdin err"
+cp args.lua ./-dash.lua
+run -- -dash.lua z
+expect_rc "-- then script" 0
+has "-- then script" "$out" "0=-dash.lua"
+has "-- then script" "$out" "1=z"
+run no-such-script.lua
+expect_rc "missing script" 1
+has "missing script" "$err" "cannot open no-such-script.lua"
+
+# --- the Lua library location ----------------------------------------------------------
+src_lua=$("$G" -e 'io.write(glass.paths.lua)')
+mkdir -p alt && cp -r "$src_lua" alt/lua
+echo 'return {marker = "alt"}' >alt/lua/glass/marker.lua
+out=$(GLASSVM_PATH="$T/alt/lua" "$G" -e 'print(glass.paths.lua, require("glass.marker").marker)' 2>&1)
+[ "$out" = "$T/alt/lua	alt" ] || fail "GLASSVM_PATH: got '$out'"
+out=$(GLASSVM_PATH="$T/nowhere" "$G" -e 'print("ran")' 2>&1)
+rc=$?
+[ "$rc" -eq 1 ] || fail "bad GLASSVM_PATH: rc $rc"
+has "bad GLASSVM_PATH" "$out" "GLASSVM_PATH=$T/nowhere: no glass/init.lua there"
+hasnt "bad GLASSVM_PATH" "$out" "ran"
+out=$(GLASSVM_DATA="$T" "$G" -e 'print(glass.paths.data)' 2>&1)
+[ "$out" = "$T" ] || fail "GLASSVM_DATA in glass.paths.data: got '$out'"
+# Debian's own module paths stay after ours (lua-argparse lives there).
+out=$("$G" -e 'print(package.path)')
+case "$out" in
+  "$src_lua/?.lua;$src_lua/?/init.lua;"*/usr/share/lua/5.4/?.lua*) ;;
+  *) fail "package.path: $out" ;;
+esac
+
+# --- output that cannot be written is an error -----------------------------------------
+if [ -w /dev/full ]; then
+  timeout 10 "$G" -e 'print("x")' >/dev/full 2>"$T/err"
+  rc=$?
+  [ "$rc" -ne 0 ] || fail "writing to /dev/full: exit status 0"
+fi
+
+if [ "$failures" -ne 0 ]; then
+  echo "test_cli.sh: $failures failure(s)"
+  exit 1
+fi
+echo "test_cli.sh: all passed"
