@@ -1,0 +1,248 @@
+-- glass.data: loaders on the fixtures in tests/data, the Dataset accessors,
+-- transforms and their fitted parameters, error messages, and the paper's
+-- MNIST preprocessing (skipped with a message when data/mnist is missing).
+local T = dofile("testlib.lua")
+local FIX = os.getenv("GV_TEST_DATA") or "../data"
+local function fix(name) return FIX .. "/" .. name end
+
+local function tiny() return glass.data.idx{images = fix("tiny-images.idx3"), labels = fix("tiny-labels.idx1")} end
+
+T.test("idx: plain and gzip give the same dataset", function()
+  local a = tiny()
+  local b = glass.data.idx{images = fix("tiny-images.idx3.gz"), labels = fix("tiny-labels.idx1.gz"), name = "gz"}
+  local P, d = a:size()
+  T.eq(P, 6); T.eq(d, 6); T.eq(#a, 6)
+  for i = 1, 6 do
+    for j = 1, 6 do T.eq(b:get(i, j), a:get(i, j)); T.eq(a:get(i, j), 10 * (i - 1) + (j - 1)) end
+  end
+  T.eq(tostring(a), "glass.Dataset tiny-images.idx3: 6 x 6, 6 classes")
+  T.eq(b:name(), "gz")
+  T.eq(table.concat(a:row(2), ","), "10.0,11.0,12.0,13.0,14.0,15.0")
+  T.eq(#a:column(3), 6)
+end)
+
+T.test("classes, labels and counts", function()
+  local a = tiny()
+  T.eq(table.concat(a:classes(), ","), "0,1,2,4,5,9")
+  T.eq(a:class(1), 5)
+  T.eq(a:label(1), nil)
+  T.eq(a:label_counts(), nil)
+  T.ok(not a:binarized())
+  T.eq(a:class_counts()[9], 1)
+  T.raises(function() a:labels() end, "no ±1 labels yet", "binarize")
+  T.eq(a:binarize("parity"), a)
+  T.eq(table.concat(a:labels(), ","), "-1,1,1,-1,-1,1") -- classes 5 0 4 1 9 2
+  local n = a:label_counts()
+  T.eq(n[1], 3); T.eq(n[-1], 3)
+  T.eq(tostring(a), "glass.Dataset tiny-images.idx3: 6 x 6, labels +1: 3, -1: 3")
+  a:binarize{9, 1}
+  T.eq(table.concat(a:labels(), ","), "-1,-1,-1,1,1,-1")
+  T.raises(function() a:binarize{7} end, "class 7", "does not occur")
+  T.raises(function() a:binarize("odd") end, "unknown rule 'odd'")
+  T.raises(function() a:get(7, 1) end, "row 7 out of range 1..6")
+  T.raises(function() a:get(1, 0) end, "feature 0 out of range")
+end)
+
+T.test("csv and cifar loaders", function()
+  local c = glass.data.csv{path = fix("tiny.csv")}
+  T.eq(tostring(c), "glass.Dataset tiny.csv: 4 x 3, 4 classes")
+  T.eq(c:get(3, 1), -1.5); T.eq(c:class(4), 7)
+  local l = glass.data.csv{path = fix("tiny-lastcol.csv"), label_column = -1}
+  for i = 1, 4 do
+    T.eq(l:class(i), c:class(i))
+    for j = 1, 3 do T.eq(l:get(i, j), c:get(i, j)) end
+  end
+  local x = glass.data.cifar{paths = {fix("tiny-cifar1.bin"), fix("tiny-cifar2.bin")}, name = "cifar"}
+  local P, d = x:size()
+  T.eq(P, 5); T.eq(d, 3072)
+  T.eq(x:class(5), 8)
+  T.eq(x:get(4, 1), 100) -- second batch, row 1, pixel 1: (100 + 0) mod 256
+  T.eq(glass.data.cifar{path = fix("tiny-cifar1.bin.gz")}:get(2, 3), 9)
+end)
+
+T.test("standardize returns parameters that apply to another set", function()
+  local a, b = tiny(), tiny()
+  local sc = a:standardize()
+  T.ok(tostring(sc):match("^glass.Standardizer 6 features %(0 constant%), fitted on 6 rows"))
+  T.eq(sc:d(), 6)
+  -- column j holds 10 i + j, i = 0..5: mean 25 + j, population sd 10·sqrt(35/12)
+  T.near(sc:mean()[1], 25, 1e-12)
+  T.near(sc:scale()[1], 10 * math.sqrt(35 / 12), 1e-12)
+  T.eq(b:standardize(sc), sc)
+  for i = 1, 6 do T.eq(b:get(i, 2), a:get(i, 2)) end
+  T.near(a:get(1, 1), -25 / (10 * math.sqrt(35 / 12)), 1e-6)
+  local c = glass.data.csv{path = fix("tiny.csv")}
+  T.raises(function() c:standardize(sc) end, "fitted on 6 features, tiny.csv has 3")
+end)
+
+T.test("pca returns parameters; k > d is an error", function()
+  local a = glass.data.cifar{paths = {fix("tiny-cifar1.bin"), fix("tiny-cifar2.bin")}}
+  local b = a:copy("copy")
+  local p = a:pca(2)
+  T.ok(tostring(p):match("^glass.PCA 3072 %-> 2 components, explained variance ratio"))
+  T.eq(p:k(), 2); T.eq(p:d(), 3072)
+  local v, r = p:variance(), p:ratio()
+  T.ok(v[1] >= v[2])
+  T.near(r[1], v[1] / p:total(), 1e-15)
+  local c1 = p:component(1)
+  local norm = 0
+  for j = 1, 3072 do norm = norm + c1[j] * c1[j] end
+  T.near(norm, 1, 1e-12)
+  T.eq(#p:components(), 2)
+  T.eq(select(2, a:size()), 2)
+  -- The same parameters projecting the copy give the same rows.
+  p:apply(b)
+  for i = 1, 5 do T.eq(b:get(i, 1), a:get(i, 1)) end
+  local err = T.raises(function() tiny():pca(7) end, "k = 7 components requested", "d = 6 features")
+  T.ok(err:match("test_data.lua:%d+:"), "the message carries the script's line: " .. err)
+  T.raises(function() b:pca(p) end, "fitted on 3072 features, copy has 2")
+end)
+
+T.test("subset, rows and split with a seed", function()
+  local a = glass.data.cifar{paths = {fix("tiny-cifar1.bin"), fix("tiny-cifar2.bin")}}
+  local s1, s2 = a:subset{n = 3, seed = 9}, a:subset{n = 3, seed = 9}
+  for i = 1, 3 do T.eq(s1:class(i), s2:class(i)) end
+  local tr, te = a:split{test = 2, seed = 9}
+  T.eq(#tr, 3); T.eq(#te, 2)
+  local tr2, te2 = a:split{test = 0.4, seed = 9} -- 0.4 of 5 rows = 2
+  T.eq(#te2, 2)
+  for i = 1, 2 do T.eq(te2:class(i), te:class(i)) end
+  local r = a:rows{5, 1, 5}
+  T.eq(r:class(1), 8); T.eq(r:class(2), 0); T.eq(#r, 3)
+  T.raises(function() a:rows{6} end, "rows[1] = 6 is not a row")
+  T.raises(function() a:rows{} end, "empty")
+  T.raises(function() a:subset{n = 6} end, "n = 6 rows requested")
+  T.raises(function() a:subset{n = 2, sed = 1} end, "unknown option 'sed'", "did you mean 'seed'")
+  T.raises(function() a:split{test = 5} end, "need 1..4")
+  T.raises(function() a:split{test = 1.5} end, "row count")
+end)
+
+T.test("bad files raise errors naming the file and the problem", function()
+  local function idx(images, labels)
+    return function() glass.data.idx{images = fix(images), labels = fix(labels or "tiny-labels.idx1")} end
+  end
+  T.raises(idx("bad-truncated.idx3"), "bad-truncated.idx3", "truncated")
+  T.raises(idx("bad-magic.idx3"), "bad-magic.idx3", "not an IDX file")
+  T.raises(idx("bad-huge.idx3.gz"), "bad-huge.idx3.gz", "promises 3136000000000")
+  T.raises(idx("bad-corrupt.idx3.gz"), "bad-corrupt.idx3.gz", "corrupt gzip")
+  T.raises(idx("tiny-images.idx3", "bad-count.idx1"), "bad-count.idx1", "5 labels for 6 images")
+  T.raises(idx("empty.dat"), "empty.dat", "empty file")
+  T.raises(idx("missing.idx3"), "missing.idx3", "cannot open")
+  T.raises(function() glass.data.csv{path = fix("bad-ragged.csv")} end, "bad-ragged.csv", "ragged")
+  T.raises(function() glass.data.csv{path = fix("bad-nonnumeric.csv")} end, "'abc' is not a number")
+  T.raises(function() glass.data.cifar{path = fix("bad-cifar-truncated.bin")} end,
+    "bad-cifar-truncated.bin", "not a whole number of CIFAR-10 rows")
+  T.raises(function() glass.data.idx{images = fix("tiny-images.idx3"), lables = "x"} end,
+    "unknown option 'lables'", "did you mean 'labels'")
+  T.raises(function() glass.data.csv{path = fix("tiny.csv"), label_column = 0} end, "label_column")
+end)
+
+T.test("closed datasets and parameters", function()
+  local a = tiny()
+  local sc = a:standardize()
+  a:close(); a:close() -- idempotent
+  T.eq(tostring(a), "glass.Dataset (closed)")
+  T.raises(function() a:size() end, "closed glass.Dataset")
+  sc:close()
+  T.raises(function() tiny():standardize(sc) end, "closed glass.Standardizer")
+  do local b <close> = tiny() end
+end)
+
+T.test("data directories and the missing-data message", function()
+  local dirs = glass.data.dirs()
+  T.ok(#dirs >= 1)
+  T.raises(function() glass.data.mnist{dir = "/nonexistent"} end,
+    "MNIST files", "/nonexistent/mnist", "bash data/fetch.sh")
+  T.raises(function() glass.data.mnist{kk = 10} end, "unknown option 'kk'", "did you mean 'k'")
+  T.raises(function() glass.data.mnist{test_stats = "mine"} end, "test_stats")
+end)
+
+-- ---- the paper's training set (needs data/mnist: bash data/fetch.sh) -------
+local have = io.open((os.getenv("GLASSVM_DATA") or "../../data") .. "/mnist/train-labels-idx1-ubyte")
+if not have then
+  io.stderr:write("SKIP MNIST tests: data/mnist missing (run `bash data/fetch.sh`)\n")
+else
+  have:close()
+  T.test("mnist{}: 60000 x 10, parity labels, train PCA on the test set", function()
+    local train, test, info = glass.data.mnist{}
+    T.eq(tostring(train), "glass.Dataset MNIST train: 60000 x 10, labels +1: 29492, -1: 30508")
+    T.eq(tostring(test), "glass.Dataset MNIST test: 10000 x 10, labels +1: 4926, -1: 5074")
+    local counts = train:class_counts()
+    local want = {5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949}
+    for c = 0, 9 do T.eq(counts[c], want[c + 1], "class " .. c) end
+    T.ok(tostring(info):match("^MNIST: train 60000 x 10"))
+    T.eq(info.test_stats, "own")
+    -- 67 of MNIST's 784 pixels are 0 in every train image: after the
+    -- z-score the total variance is 717 · P/(P-1).
+    T.ok(tostring(info.standardize):match("%(67 constant%)"))
+    T.near(info.pca:total(), 717 * 60000 / 59999, 1e-6)
+
+    -- Independent check of the PCA: the sample variance (divisor P-1) of
+    -- each projected column equals the reported eigenvalue, and the columns
+    -- are uncorrelated.  The projections are float32 (relative rounding
+    -- ~6e-8 per value), so 1e-3 relative is a very safe bound; a wrong
+    -- eigenvector would miss by far more (eigenvalues differ by >= 8%).
+    local P, k = train:size()
+    local mean, cols = {}, {}
+    for c = 1, k do
+      local col, s = train:column(c), 0
+      for i = 1, P do s = s + col[i] end
+      mean[c], cols[c] = s / P, col
+    end
+    local ev = info.explained_variance
+    for c = 1, k do
+      local col, m, v = cols[c], mean[c], 0
+      for i = 1, P do v = v + (col[i] - m) ^ 2 end
+      v = v / (P - 1)
+      T.near(v / ev[c], 1, 1e-3, "variance of component " .. c)
+      T.near(m, 0, 1e-4 * math.sqrt(ev[1]), "mean of component " .. c)
+      if c > 1 then T.ok(ev[c] <= ev[c - 1]) end
+    end
+    for a = 1, 3 do
+      for b = a + 1, k do
+        local ca, cb, s = cols[a], cols[b], 0
+        for i = 1, P do s = s + ca[i] * cb[i] end
+        T.near(s / (P - 1) / math.sqrt(ev[a] * ev[b]), 0, 1e-3, "correlation " .. a .. "," .. b)
+      end
+    end
+    local r = info.explained_variance_ratio
+    T.near(r[1], ev[1] / info.pca:total(), 1e-12)
+    -- Each component is a unit vector whose largest entry is positive.
+    for c = 1, k do
+      local v, n2, big = info.pca:component(c), 0, 0
+      for j = 1, #v do
+        n2 = n2 + v[j] * v[j]
+        if math.abs(v[j]) > math.abs(big) then big = v[j] end
+      end
+      T.near(n2, 1, 1e-12); T.ok(big > 0)
+    end
+  end)
+
+  T.test("mnist{test_stats='train', P=}: options change what is done", function()
+    local tr, te, info = glass.data.mnist{test_stats = "train", P = 2000, seed = 1}
+    T.eq(#tr, 2000); T.eq(#te, 10000)
+    T.eq(info.test_standardize, info.standardize)
+    local tr2 = glass.data.mnist{P = 2000, seed = 1, test = false}
+    for j = 1, 10 do T.eq(tr2:get(17, j), tr:get(17, j)) end -- same seed, same rows
+    local n = tr:label_counts()
+    -- 2000 rows drawn from 49.15% positives: sd sqrt(2000·0.25) = 22, 6 sd = 134
+    T.near(n[1], 0.4915 * 2000, 134)
+  end)
+end
+
+local fm = io.open((os.getenv("GLASSVM_DATA") or "../../data") .. "/fashion-mnist/train-labels-idx1-ubyte.gz")
+  or io.open("/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz")
+if not fm then
+  io.stderr:write("SKIP Fashion-MNIST test: not installed (apt-get install dataset-fashion-mnist)\n")
+else
+  fm:close()
+  T.test("fashion_mnist{}: gzip IDX, balanced classes", function()
+    local train, test, info = glass.data.fashion_mnist{test = false, k = 2}
+    T.eq(test, nil)
+    -- 6000 images of each of the 10 classes: parity splits them evenly.
+    T.eq(tostring(train), "glass.Dataset Fashion-MNIST train: 60000 x 2, labels +1: 30000, -1: 30000")
+    T.eq(#info.explained_variance, 2)
+  end)
+end
+
+T.done()

@@ -1,0 +1,80 @@
+/* test_gv_csv.c: the CSV loader (libcsv) on the fixtures in tests/data:
+ * header detection, label column choice, quoting and CRLF, gzip, and one
+ * test per kind of bad file. */
+#include "gv_data.h"
+#include "gv_test.h"
+
+static const char *F(const char *name)
+{
+    static char buf[4][1024];
+    static int i;
+    i = (i + 1) % 4;
+    snprintf(buf[i], sizeof buf[i], "%s/%s", GV_TEST_DATA, name);
+    return buf[i];
+}
+
+/* The rows of every tiny*.csv: class, then three features. */
+static const float tiny_x[4][3] = {{0, 0.5f, 255}, {1, 2, 3}, {-1.5f, 100, 7}, {9, 8, 7}};
+static const int32_t tiny_cls[4] = {1, 0, 4, 7};
+
+static void check_tiny(const char *file, int label_column)
+{
+    gv_err e = {0};
+    gv_data *d = NULL;
+    CHECK_OK(gv_csv_load(F(file), label_column, &d, &e), e);
+    if (!d) return;
+    CHECK_MSG(d->P == 4 && d->d == 3, "%s: %zu x %zu", file, d->P, d->d);
+    int same = d->P == 4 && d->d == 3;
+    for (size_t i = 0; same && i < 4; i++) {
+        if (d->cls[i] != tiny_cls[i]) same = 0;
+        for (size_t j = 0; j < 3; j++)
+            if (d->X[i * 3 + j] != tiny_x[i][j]) same = 0;
+    }
+    CHECK_MSG(same, "%s: values differ", file);
+    CHECK(strcmp(d->name, file) == 0);
+    gv_data_free(d);
+}
+
+static void test_layouts(void)
+{
+    check_tiny("tiny.csv", 1);          /* header row detected and skipped */
+    check_tiny("tiny-noheader.csv", 1); /* first row is data */
+    check_tiny("tiny.csv.gz", 1);       /* gzip */
+    check_tiny("tiny-lastcol.csv", -1); /* class last; quotes, blanks, CRLF */
+    check_tiny("tiny-lastcol.csv", 4);  /* the same, by number */
+}
+
+static void bad(const char *file, int label_column, gv_status want, const char *needle)
+{
+    gv_err e = {0};
+    gv_data *d = (gv_data *)&e;
+    CHECK_FAILS(gv_csv_load(F(file), label_column, &d, &e), want, e, needle);
+    CHECK(d == NULL);
+    CHECK_MSG(strstr(e.msg, file) != NULL, "message lacks the file name: %s", e.msg);
+}
+
+static void test_bad_files(void)
+{
+    bad("bad-ragged.csv", 1, GV_EFORMAT, "row 3 has 2 fields, the first row has 3");
+    bad("bad-nonnumeric.csv", 1, GV_EFORMAT, "row 3, column 2: 'abc' is not a number");
+    bad("bad-label.csv", 1, GV_EFORMAT, "row 2, column 1: '1.5' is not an integer class");
+    bad("bad-nan.csv", 1, GV_EFORMAT, "'nan' is not a finite number");
+    bad("bad-headeronly.csv", 1, GV_EFORMAT, "no data rows");
+    bad("bad-quote.csv", 1, GV_EFORMAT, "malformed CSV");
+    bad("bad-onecolumn.csv", 1, GV_EFORMAT, "need a class column");
+    bad("empty.csv", 1, GV_EFORMAT, "empty file");
+    bad("no-such.csv", 1, GV_EIO, "cannot open");
+    bad("bad-corrupt.idx3.gz", 1, GV_EFORMAT, "corrupt gzip");
+    /* A label column the rows do not have, or an impossible one. */
+    bad("tiny.csv", 5, GV_EINVAL, "label column 5, but rows have 4 fields");
+    bad("tiny.csv", 0, GV_EINVAL, "label column must be");
+    /* Column 2 of tiny.csv holds 0, 1, -1.5, 9: not all classes. */
+    bad("tiny.csv", 2, GV_EFORMAT, "row 4, column 2: '-1.5' is not an integer class");
+}
+
+int main(void)
+{
+    GV_RUN(test_layouts);
+    GV_RUN(test_bad_files);
+    return GV_TEST_END();
+}
