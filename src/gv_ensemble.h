@@ -30,4 +30,59 @@ void gv_ensemble_group(const gv_ensemble *ens, size_t g, size_t *offset, size_t 
  * landscape (full batch), with the landscape's λ given explicitly. */
 gv_status gv_ensemble_eval(gv_ensemble *ens, size_t r, double lambda, gv_eval *out, gv_err *e);
 
+/* ---- the ensemble module (everything below may grow) ------------------- */
+
+struct gv_integ;
+
+/* R >= 1 replicas of landscape `land` (borrowed: it must outlive the
+ * ensemble).  Replica r uses RNG replica id first_replica + r for its
+ * initial weights (gv_landscape_init), its Langevin noise and its SGD
+ * shuffles, so replica k of any ensemble equals replica 0 of an ensemble with
+ * first_replica = k.  All replicas start at step 0, running. */
+gv_ensemble *gv_ensemble_alloc(const gv_landscape *land, size_t R, uint64_t seed,
+                               uint32_t first_replica, gv_err *e);
+void gv_ensemble_free(gv_ensemble *ens);
+/* A deep copy (weights, statuses, step, seed) on the same landscape. */
+gv_ensemble *gv_ensemble_clone(const gv_ensemble *ens, gv_err *e);
+
+const gv_landscape *gv_ensemble_landscape(const gv_ensemble *ens);
+uint32_t gv_ensemble_first_replica(const gv_ensemble *ens);
+/* For a lost replica: the step whose update failed and why. */
+uint64_t gv_ensemble_lost_step(const gv_ensemble *ens, size_t r);
+const char *gv_ensemble_lost_reason(const gv_ensemble *ens, size_t r);
+
+/* Replace replica r's weights (N finite values); a lost replica given new
+ * weights runs again. */
+gv_status gv_ensemble_set_weights(gv_ensemble *ens, size_t r, const double *w, gv_err *e);
+/* Set the common step counter (it selects SGD batches and Langevin noise,
+ * see gv_integ.h); step < 2^48. */
+gv_status gv_ensemble_set_step(gv_ensemble *ens, uint64_t step, gv_err *e);
+
+/* Advance every running replica with `integ` to step to_step (>= the
+ * current step), stopping for hooks as gv_hook.h describes: at every step
+ * from the current one to to_step inclusive, each hook whose pending event
+ * equals the step is fired (so events at the starting step fire too).  A
+ * hook whose pending event is already in the past is refused before
+ * anything runs.
+ * Replicas run in parallel over replicas (one single-threaded workspace per
+ * thread) when there are enough of them, else one after the other with the
+ * data split over gv_threads() threads; the results are bit-identical
+ * either way.  A replica whose loss or new weights are not finite is marked
+ * lost and frozen at its last finite weights; the others go on.
+ * Between events the replicas advance in blocks of steps sized to last
+ * about 0.05 s (one barrier per block; results never depend on the block
+ * lengths).  gv_interrupt_pending() is polled after every block: the run
+ * then returns GV_EINTR ("interrupted at step N") with every replica at the
+ * same whole step N, leaving the flag set for the caller to clear.  Returns
+ * GV_ENAN if no replica is left running, or a hook's failure. */
+gv_status gv_ensemble_run(gv_ensemble *ens, const struct gv_integ *integ, uint64_t to_step,
+                          const gv_hook *hooks, size_t nhooks, gv_err *e);
+
+/* Binary save/load (docs/dynamics.md, "Ensemble files"): header, per-replica
+ * statuses, weights, CRC-32 over every preceding byte; written to
+ * "<path>.tmp" and renamed, so a crash never leaves a torn file.  Loading
+ * validates magic, version, N against `land`, size and CRC. */
+gv_status gv_ensemble_save(const gv_ensemble *ens, const char *path, gv_err *e);
+gv_ensemble *gv_ensemble_load(const char *path, const gv_landscape *land, gv_err *e);
+
 #endif

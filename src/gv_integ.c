@@ -1,0 +1,175 @@
+/* gv_integ.c: gd, sgd and langevin as a type table of step functions. */
+#include "gv_integ.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gv_rng.h"
+
+typedef struct integ_type {
+    const char *name;
+    /* Gradient (into c->grad) and loss for the step; rows chosen here. */
+    gv_status (*gradient)(const gv_integ *it, gv_integ_ctx *c, const double *w, gv_eval *ev,
+                          gv_err *e);
+    int noisy; /* adds √(2·lr·T/P)·ξ */
+} integ_type;
+
+struct gv_integ {
+    const integ_type *type;
+    double lr, T, lambda;
+    size_t batch; /* sgd only */
+};
+
+/* ---- gradients ---------------------------------------------------------- */
+
+static gv_status full_gradient(const gv_integ *it, gv_integ_ctx *c, const double *w, gv_eval *ev,
+                               gv_err *e)
+{
+    return gv_landscape_eval(c->land, c->work, w, NULL, 0, it->lambda, c->grad, ev, e);
+}
+
+static gv_status batch_gradient(const gv_integ *it, gv_integ_ctx *c, const double *w, gv_eval *ev,
+                                gv_err *e)
+{
+    /* Null models do not depend on rows: no permutation to draw. */
+    if (!gv_landscape_data(c->land)) return full_gradient(it, c, w, ev, e);
+    size_t P = gv_landscape_P(c->land), B = it->batch;
+    uint64_t spe = P / B, epoch = c->step / spe, pos = c->step % spe;
+    if (!c->perm || !c->perm_epoch)
+        return gv_fail(e, GV_EINVAL, "sgd: no permutation buffer (internal error)");
+    if (*c->perm_epoch != epoch) {
+        gv_rng_permutation(c->seed, c->replica, GV_RNG_SHUFFLE, epoch, P, c->perm);
+        *c->perm_epoch = epoch;
+    }
+    return gv_landscape_eval(c->land, c->work, w, c->perm + pos * B, B, it->lambda, c->grad, ev, e);
+}
+
+static const integ_type gd_type = {"gd", full_gradient, 0};
+static const integ_type sgd_type = {"sgd", batch_gradient, 0};
+static const integ_type langevin_type = {"langevin", full_gradient, 1};
+
+/* ---- construction ------------------------------------------------------- */
+
+static gv_integ *make(const integ_type *type, double lr, double T, double lambda, size_t batch,
+                      gv_err *e)
+{
+    const char *what = type->name;
+    if (!isfinite(lr) || lr <= 0) {
+        gv_fail(e, GV_EINVAL, "%s: lr (learning rate) must be a finite number > 0, got %g", what, lr);
+        return NULL;
+    }
+    if (!isfinite(T) || T < 0) {
+        gv_fail(e, GV_EINVAL, "%s: T (temperature) must be a finite number >= 0, got %g", what, T);
+        return NULL;
+    }
+    if (!isfinite(lambda) || lambda < 0) {
+        gv_fail(e, GV_EINVAL, "%s: lambda (L2 strength) must be a finite number >= 0, got %g", what,
+                lambda);
+        return NULL;
+    }
+    gv_integ *it = calloc(1, sizeof *it);
+    if (!it) {
+        gv_fail(e, GV_ENOMEM, "%s: out of memory", what);
+        return NULL;
+    }
+    it->type = type;
+    it->lr = lr;
+    it->T = T;
+    it->lambda = lambda;
+    it->batch = batch;
+    return it;
+}
+
+gv_integ *gv_integ_gd(double lr, double lambda, gv_err *e)
+{
+    return make(&gd_type, lr, 0, lambda, 0, e);
+}
+
+gv_integ *gv_integ_sgd(double lr, size_t batch, double lambda, gv_err *e)
+{
+    if (batch < 1 || batch > UINT32_MAX) {
+        gv_fail(e, GV_EINVAL, "sgd: batch must be at least 1 (and at most the dataset's P), got %zu",
+                batch);
+        return NULL;
+    }
+    return make(&sgd_type, lr, 0, lambda, batch, e);
+}
+
+gv_integ *gv_integ_langevin(double lr, double T, double lambda, gv_err *e)
+{
+    return make(&langevin_type, lr, T, lambda, 0, e);
+}
+
+void gv_integ_free(gv_integ *it) { free(it); }
+
+const char *gv_integ_name(const gv_integ *it) { return it->type->name; }
+double gv_integ_lr(const gv_integ *it) { return it->lr; }
+double gv_integ_lambda(const gv_integ *it) { return it->lambda; }
+double gv_integ_T(const gv_integ *it) { return it->T; }
+size_t gv_integ_batch(const gv_integ *it) { return it->batch; }
+
+void gv_integ_describe(const gv_integ *it, char *buf, size_t n)
+{
+    if (it->type == &sgd_type)
+        snprintf(buf, n, "sgd lr=%g batch=%zu lambda=%g", it->lr, it->batch, it->lambda);
+    else if (it->type == &langevin_type)
+        snprintf(buf, n, "langevin lr=%g T=%g lambda=%g", it->lr, it->T, it->lambda);
+    else
+        snprintf(buf, n, "gd lr=%g lambda=%g", it->lr, it->lambda);
+}
+
+gv_status gv_integ_check(const gv_integ *it, const gv_landscape *l, gv_err *e)
+{
+    size_t P = gv_landscape_P(l);
+    if (it->type == &sgd_type && it->batch > P)
+        return gv_fail(e, GV_EINVAL, "sgd: batch = %zu is larger than the landscape's P = %zu "
+                       "(use batch <= P, or gd for full-batch steps)", it->batch, P);
+    return GV_OK;
+}
+
+size_t gv_integ_rows(const gv_integ *it, const gv_landscape *l)
+{
+    return it->type == &sgd_type ? it->batch : gv_landscape_P(l);
+}
+
+uint64_t gv_integ_steps_per_epoch(const gv_integ *it, const gv_landscape *l)
+{
+    return it->type == &sgd_type ? gv_landscape_P(l) / it->batch : 0;
+}
+
+/* ---- the step ----------------------------------------------------------- */
+
+gv_status gv_integ_step(const gv_integ *it, gv_integ_ctx *c, double *w, gv_eval *ev, gv_err *e)
+{
+    gv_eval local;
+    if (!ev) ev = &local;
+    size_t N = gv_landscape_nweights(c->land);
+    gv_status s = it->type->gradient(it, c, w, ev, e);
+    if (s != GV_OK) return s;
+    if (!isfinite(ev->loss))
+        return gv_fail(e, GV_ENAN, "non-finite loss (%g) at step %llu", ev->loss,
+                       (unsigned long long)c->step);
+    double *nx = c->next, *g = c->grad, lr = it->lr;
+    int finite = 1;
+    if (it->type->noisy && it->T > 0) {
+        double amp = sqrt(2.0 * lr * it->T / (double)gv_landscape_P(c->land));
+        gv_rng_normal(c->seed, c->replica, GV_RNG_NOISE, c->step, 0, N, nx);
+        for (size_t i = 0; i < N; i++) {
+            nx[i] = w[i] - lr * g[i] + amp * nx[i];
+            finite &= isfinite(nx[i]) != 0;
+        }
+    } else {
+        for (size_t i = 0; i < N; i++) {
+            nx[i] = w[i] - lr * g[i];
+            finite &= isfinite(nx[i]) != 0;
+        }
+    }
+    /* Commit only finite weights: a lost replica keeps its last finite state. */
+    if (!finite)
+        return gv_fail(e, GV_ENAN, "non-finite weights after step %llu (loss before it %g)",
+                       (unsigned long long)c->step, ev->loss);
+    memcpy(w, nx, N * sizeof *w);
+    return GV_OK;
+}

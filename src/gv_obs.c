@@ -1,0 +1,834 @@
+/* gv_obs.c: the two-time and scalar observers (gv_obs.h). */
+#include "gv_obs.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gv_ensemble.h"
+
+/* ---- per-replica kernel -------------------------------------------------- */
+
+void gv_obs_displacement(const double *w, const double *ref, size_t n, const double *eps,
+                         size_t nc, double *q, double *msd, double *dw4,
+                         const gv_obs_hist *hist, uint64_t *counts)
+{
+    /* Counts per cutoff in size_t (exact), moments in double.  Cutoffs are
+     * few (at most GV_OBS_MAX_CUTOFFS), so the inner loop stays in registers. */
+    size_t within[GV_OBS_MAX_CUTOFFS] = {0};
+    double s2 = 0, s4 = 0;
+    double scale = hist ? (double)hist->bins / (hist->hi - hist->lo) : 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = w[i] - ref[i];
+        double d2 = d * d;
+        s2 += d2;
+        s4 += d2 * d2;
+        double a = fabs(d);
+        for (size_t c = 0; c < nc; c++) within[c] += a <= eps[c];
+        if (hist) {
+            size_t b;
+            if (a == 0) b = GV_HIST_ZEROS(hist);
+            else {
+                double x = log10(a);
+                if (!(x >= hist->lo)) b = GV_HIST_UNDER(hist); /* NaN lands here too */
+                else if (x >= hist->hi) b = GV_HIST_OVER(hist);
+                else {
+                    b = (size_t)((x - hist->lo) * scale);
+                    if (b >= hist->bins) b = hist->bins - 1; /* rounding at the top edge */
+                }
+            }
+            counts[b]++;
+        }
+    }
+    for (size_t c = 0; c < nc; c++) q[c] = n ? (double)within[c] / (double)n : NAN;
+    *msd = n ? s2 / (double)n : NAN;
+    *dw4 = n ? s4 / (double)n : NAN;
+}
+
+double gv_obs_stddev(const double *x, size_t n)
+{
+    if (n == 0) return NAN;
+    double m = 0;
+    for (size_t i = 0; i < n; i++) m += x[i];
+    m /= (double)n;
+    double v = 0;
+    for (size_t i = 0; i < n; i++) v += (x[i] - m) * (x[i] - m);
+    return sqrt(v / (double)n);
+}
+
+gv_obs_stats gv_obs_reduce(const double *x, size_t n, size_t stride)
+{
+    gv_obs_stats s = {0, NAN, NAN, NAN};
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        double v = x[i * stride];
+        if (isnan(v)) continue;
+        sum += v;
+        s.n++;
+    }
+    if (s.n == 0) return s;
+    s.mean = sum / (double)s.n;
+    if (s.n < 2) return s;
+    /* Two-pass variance: exact enough for Q values near 1. */
+    double ss = 0;
+    for (size_t i = 0; i < n; i++) {
+        double v = x[i * stride];
+        if (!isnan(v)) ss += (v - s.mean) * (v - s.mean);
+    }
+    s.var = ss / (double)(s.n - 1);
+    s.sem = sqrt(s.var / (double)s.n);
+    return s;
+}
+
+/* ---- small helpers ------------------------------------------------------- */
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* calloc of n*size bytes with overflow check. */
+static void *alloc_array(size_t n, size_t size)
+{
+    size_t bytes;
+    if (gv_mul_size(n ? n : 1, size, &bytes)) return NULL;
+    return calloc(1, bytes);
+}
+
+static gv_table *new_table(const char *const *names, size_t ncols, const char *comment,
+                           gv_err *e)
+{
+    gv_table *t = gv_table_alloc(ncols, names, e);
+    if (t && comment && gv_table_add_comment(t, comment, e) != GV_OK) {
+        gv_table_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+/* ---- two-time observer --------------------------------------------------- */
+
+struct gv_two_time {
+    size_t ntw;
+    uint64_t *tw;             /* sorted, unique */
+    gv_sched *lags;
+    size_t nl;
+    const uint64_t *lag;      /* gv_sched_steps(lags) */
+    size_t nc;                /* cutoffs: the χ ones, then the fixed-ε ones */
+    double *chi, *eps;        /* chi[c] NaN for fixed ε; eps[c] NaN for χ */
+    int histogram, per_layer;
+    gv_obs_hist hist;
+    long *hslot;              /* per lag: histogram slot or -1 */
+    size_t nhl;               /* lags with a histogram */
+    unsigned char *ref_taken; /* per t_w */
+    size_t *cursor;           /* per t_w: next lag index */
+    unsigned char *measured;  /* per (t_w, lag) */
+
+    /* Bound at the first frame: the ensemble's shape. */
+    int bound;
+    size_t R, N, ngroups, G;  /* G = 1 + (per_layer ? ngroups : 0); group 0 = all */
+    size_t *goff, *gcnt;      /* G entries */
+    size_t S;                 /* values per replica per lag: G × (nc + 2) */
+    double **ref;             /* per t_w: R×N reference weights, NULL once done */
+    double *sigma;            /* per (t_w, replica); NaN if not referenced */
+    double *vals;             /* (t_w, lag, replica, S); NaN where excluded */
+    uint64_t *hcounts;        /* (t_w, hist slot, group, bins+3) */
+    uint64_t *hscratch;       /* G × (bins+3), one replica's counts */
+    double *epsr;             /* nc: one replica's cutoffs */
+    const double **wp;        /* R pointers (fire's frame) */
+    unsigned char *lostp;     /* R flags (fire's frame) */
+    size_t *fgoff, *fgcnt;    /* ngroups (fire's frame) */
+    size_t fR, fng;           /* sizes of the fire buffers */
+    char desc[200];
+};
+
+void gv_two_time_free(gv_two_time *o)
+{
+    if (!o) return;
+    if (o->ref)
+        for (size_t t = 0; t < o->ntw; t++) free(o->ref[t]);
+    free(o->ref);
+    free(o->tw);
+    gv_sched_free(o->lags);
+    free(o->chi);
+    free(o->eps);
+    free(o->hslot);
+    free(o->ref_taken);
+    free(o->cursor);
+    free(o->measured);
+    free(o->goff);
+    free(o->gcnt);
+    free(o->sigma);
+    free(o->vals);
+    free(o->hcounts);
+    free(o->hscratch);
+    free(o->epsr);
+    free(o->wp);
+    free(o->lostp);
+    free(o->fgoff);
+    free(o->fgcnt);
+    free(o);
+}
+
+gv_two_time *gv_two_time_alloc(const gv_two_time_opts *opts, gv_err *e)
+{
+    const char *W = "two-time observer";
+    if (!opts->tw || opts->ntw == 0)
+        return gv_fail(e, GV_EINVAL, "%s: 'tw' needs at least one waiting time", W), NULL;
+    if (!opts->lags) return gv_fail(e, GV_EINVAL, "%s: 'lags' (a schedule) is required", W), NULL;
+    if (opts->nchi + opts->neps == 0)
+        return gv_fail(e, GV_EINVAL, "%s: give chi={...} (ε = σ(t_w)/χ) or eps={...} (fixed ε)",
+                       W), NULL;
+    if (opts->nchi + opts->neps > GV_OBS_MAX_CUTOFFS)
+        return gv_fail(e, GV_EINVAL, "%s: at most %d cutoffs (chi and eps together), got %zu; "
+                                     "use several observers", W, GV_OBS_MAX_CUTOFFS,
+                       opts->nchi + opts->neps), NULL;
+    for (size_t i = 0; i < opts->nchi; i++)
+        if (!(opts->chi[i] > 0) || !isfinite(opts->chi[i]))
+            return gv_fail(e, GV_EINVAL, "%s: chi[%zu] must be a finite number > 0, got %g", W,
+                           i + 1, opts->chi[i]), NULL;
+    for (size_t i = 0; i < opts->neps; i++)
+        if (!(opts->eps[i] >= 0) || !isfinite(opts->eps[i]))
+            return gv_fail(e, GV_EINVAL, "%s: eps[%zu] must be a finite number >= 0, got %g", W,
+                           i + 1, opts->eps[i]), NULL;
+    for (size_t i = 0; i < opts->ntw; i++)
+        if (opts->tw[i] >= ((uint64_t)1 << 62))
+            return gv_fail(e, GV_EINVAL, "%s: tw[%zu] must be below 2^62", W, i + 1), NULL;
+    if (gv_sched_last(opts->lags) >= ((uint64_t)1 << 62))
+        return gv_fail(e, GV_EINVAL, "%s: lags must be below 2^62", W), NULL;
+    if (opts->histogram) {
+        const gv_obs_hist *h = &opts->hist;
+        if (h->bins < 1 || h->bins > 100000)
+            return gv_fail(e, GV_EINVAL, "%s: histogram 'bins' must be in 1..100000, got %zu", W,
+                           h->bins), NULL;
+        if (!isfinite(h->lo) || !isfinite(h->hi) || !(h->lo < h->hi))
+            return gv_fail(e, GV_EINVAL, "%s: histogram needs finite min < max (log10 |Δw|), "
+                                         "got min=%g max=%g", W, h->lo, h->hi), NULL;
+    }
+
+    gv_two_time *o = calloc(1, sizeof *o);
+    if (!o) return gv_fail(e, GV_ENOMEM, "%s: out of memory", W), NULL;
+    o->ntw = opts->ntw;
+    o->nc = opts->nchi + opts->neps;
+    o->tw = alloc_array(o->ntw, sizeof *o->tw);
+    o->chi = alloc_array(o->nc, sizeof *o->chi);
+    o->eps = alloc_array(o->nc, sizeof *o->eps);
+    o->lags = gv_sched_copy(opts->lags, e);
+    if (!o->tw || !o->chi || !o->eps || !o->lags) goto nomem;
+    memcpy(o->tw, opts->tw, o->ntw * sizeof *o->tw);
+    qsort(o->tw, o->ntw, sizeof *o->tw, cmp_u64);
+    size_t k = 1;
+    for (size_t i = 1; i < o->ntw; i++)
+        if (o->tw[i] != o->tw[k - 1]) o->tw[k++] = o->tw[i];
+    o->ntw = k;
+    for (size_t c = 0; c < o->nc; c++) {
+        o->chi[c] = c < opts->nchi ? opts->chi[c] : NAN;
+        o->eps[c] = c < opts->nchi ? NAN : opts->eps[c - opts->nchi];
+    }
+    o->nl = gv_sched_count(o->lags);
+    o->lag = gv_sched_steps(o->lags);
+    o->histogram = opts->histogram;
+    o->hist = opts->hist;
+    o->per_layer = opts->per_layer;
+    o->hslot = alloc_array(o->nl, sizeof *o->hslot);
+    o->ref_taken = alloc_array(o->ntw, 1);
+    o->cursor = alloc_array(o->ntw, sizeof *o->cursor);
+    o->measured = alloc_array(o->ntw * o->nl, 1);
+    o->ref = alloc_array(o->ntw, sizeof *o->ref);
+    o->epsr = alloc_array(o->nc, sizeof *o->epsr);
+    if (!o->hslot || !o->ref_taken || !o->cursor || !o->measured || !o->ref || !o->epsr)
+        goto nomem;
+    for (size_t l = 0; l < o->nl; l++) {
+        int on = o->histogram && (!opts->hist_lags || gv_sched_contains(opts->hist_lags, o->lag[l]));
+        o->hslot[l] = on ? (long)o->nhl++ : -1;
+    }
+    if (o->histogram && opts->hist_lags)
+        for (size_t i = 0; i < gv_sched_count(opts->hist_lags); i++) {
+            uint64_t hl = gv_sched_at(opts->hist_lags, i);
+            if (!gv_sched_contains(o->lags, hl)) {
+                gv_two_time_free(o);
+                return gv_fail(e, GV_EINVAL, "%s: histogram lag %llu is not one of the lags "
+                                             "(%s); histogram lags must be a subset of 'lags'",
+                               W, (unsigned long long)hl, gv_sched_describe(opts->lags)), NULL;
+            }
+        }
+    snprintf(o->desc, sizeof o->desc,
+             "two-time observer: %zu t_w (%llu..%llu), lags %s, %zu cutoff%s%s%s", o->ntw,
+             (unsigned long long)o->tw[0], (unsigned long long)o->tw[o->ntw - 1],
+             gv_sched_describe(o->lags), o->nc, o->nc == 1 ? "" : "s",
+             o->histogram ? ", histogram" : "", o->per_layer ? ", per layer" : "");
+    return o;
+nomem:
+    gv_two_time_free(o);
+    if (!e || e->status != GV_ENOMEM) gv_fail(e, GV_ENOMEM, "%s: out of memory", W);
+    return NULL;
+}
+
+const char *gv_two_time_describe(const gv_two_time *o) { return o->desc; }
+
+static uint64_t tt_pending(const gv_two_time *o, size_t t)
+{
+    if (!o->ref_taken[t]) return o->tw[t];
+    if (o->cursor[t] < o->nl) return o->tw[t] + o->lag[o->cursor[t]];
+    return GV_NO_EVENT;
+}
+
+uint64_t gv_two_time_next(const gv_two_time *o)
+{
+    uint64_t m = GV_NO_EVENT;
+    for (size_t t = 0; t < o->ntw; t++) {
+        uint64_t p = tt_pending(o, t);
+        if (p < m) m = p;
+    }
+    return m;
+}
+
+size_t gv_two_time_ref_bytes(const gv_two_time *o)
+{
+    size_t b = 0;
+    if (o->bound)
+        for (size_t t = 0; t < o->ntw; t++)
+            if (o->ref[t]) b += o->R * o->N * sizeof(double);
+    return b;
+}
+
+/* Take the shape from the first frame and allocate the accumulators. */
+static gv_status tt_bind(gv_two_time *o, const gv_obs_frame *f, gv_err *e)
+{
+    const char *W = "two-time observer";
+    size_t ng = f->ngroups ? f->ngroups : 1;
+    if (f->R == 0 || f->N == 0)
+        return gv_fail(e, GV_EINVAL, "%s: the ensemble has %zu replicas of %zu weights", W,
+                       f->R, f->N);
+    o->R = f->R;
+    o->N = f->N;
+    o->ngroups = ng;
+    o->G = 1 + (o->per_layer ? ng : 0);
+    o->S = o->G * (o->nc + 2);
+    o->goff = alloc_array(o->G, sizeof *o->goff);
+    o->gcnt = alloc_array(o->G, sizeof *o->gcnt);
+    o->sigma = alloc_array(o->ntw * o->R, sizeof *o->sigma);
+    size_t nv, hs = o->histogram ? o->hist.bins + 3 : 0;
+    if (gv_mul_size(o->ntw * o->nl, o->R, &nv) || gv_mul_size(nv, o->S, &nv))
+        return gv_fail(e, GV_ENOMEM, "%s: accumulator size overflows", W);
+    o->vals = alloc_array(nv, sizeof *o->vals);
+    if (o->histogram) {
+        o->hcounts = alloc_array(o->ntw * o->nhl * o->G * hs, sizeof *o->hcounts);
+        o->hscratch = alloc_array(o->G * hs, sizeof *o->hscratch);
+    }
+    if (!o->goff || !o->gcnt || !o->sigma || !o->vals ||
+        (o->histogram && (!o->hcounts || !o->hscratch)))
+        return gv_fail(e, GV_ENOMEM, "%s: cannot allocate accumulators for %zu replicas, "
+                                     "%zu waiting times, %zu lags", W, o->R, o->ntw, o->nl);
+    for (size_t i = 0; i < o->ntw * o->R; i++) o->sigma[i] = NAN;
+    for (size_t i = 0; i < nv; i++) o->vals[i] = NAN;
+    o->goff[0] = 0;
+    o->gcnt[0] = o->N;
+    for (size_t g = 1; g < o->G; g++) {
+        size_t off = f->group_offset ? f->group_offset[g - 1] : 0;
+        size_t cnt = f->group_count ? f->group_count[g - 1] : o->N;
+        if (off > o->N || cnt > o->N - off || cnt == 0)
+            return gv_fail(e, GV_EINVAL, "%s: weight group %zu (offset %zu, %zu weights) lies "
+                                         "outside the %zu weights", W, g, off, cnt, o->N);
+        o->goff[g] = off;
+        o->gcnt[g] = cnt;
+    }
+    o->bound = 1;
+    return GV_OK;
+}
+
+static int frame_lost(const gv_obs_frame *f, size_t r) { return f->lost && f->lost[r]; }
+
+static gv_status tt_reference(gv_two_time *o, size_t t, const gv_obs_frame *f, gv_err *e)
+{
+    size_t bytes;
+    if (gv_mul_size(o->R * o->N, sizeof(double), &bytes) || !(o->ref[t] = malloc(bytes)))
+        return gv_fail(e, GV_ENOMEM, "two-time observer: cannot allocate the reference "
+                                     "weights at t_w=%llu (%zu replicas × %zu weights)",
+                       (unsigned long long)o->tw[t], o->R, o->N);
+    for (size_t r = 0; r < o->R; r++) {
+        double *dst = o->ref[t] + r * o->N;
+        if (frame_lost(f, r)) {
+            o->sigma[t * o->R + r] = NAN; /* never measured */
+            continue;
+        }
+        memcpy(dst, f->w[r], o->N * sizeof *dst);
+        double s = gv_obs_stddev(dst, o->N);
+        o->sigma[t * o->R + r] = isfinite(s) ? s : NAN;
+    }
+    o->ref_taken[t] = 1;
+    return GV_OK;
+}
+
+static void tt_measure(gv_two_time *o, size_t t, size_t l, const gv_obs_frame *f)
+{
+    size_t hs = o->hist.bins + 3, K = o->nc + 2;
+    long slot = o->hslot[l];
+    const gv_obs_hist *h = slot >= 0 ? &o->hist : NULL;
+    for (size_t r = 0; r < o->R; r++) {
+        double *v = o->vals + ((t * o->nl + l) * o->R + r) * o->S;
+        double sigma = o->sigma[t * o->R + r];
+        if (isnan(sigma) || frame_lost(f, r)) continue; /* stays NaN: excluded */
+        for (size_t c = 0; c < o->nc; c++)
+            o->epsr[c] = isnan(o->chi[c]) ? o->eps[c] : sigma / o->chi[c];
+        if (h) memset(o->hscratch, 0, o->G * hs * sizeof *o->hscratch);
+        const double *w = f->w[r], *ref = o->ref[t] + r * o->N;
+        for (size_t g = 0; g < o->G; g++) {
+            size_t off = o->goff[g];
+            double *vg = v + g * K;
+            gv_obs_displacement(w + off, ref + off, o->gcnt[g], o->epsr, o->nc, vg, vg + o->nc,
+                                vg + o->nc + 1, h, h ? o->hscratch + g * hs : NULL);
+        }
+        if (!isfinite(v[o->nc]) || !isfinite(v[o->nc + 1])) {
+            /* Non-finite weights the ensemble has not flagged yet: excluded
+             * like a lost replica, never averaged. */
+            for (size_t k = 0; k < o->S; k++) v[k] = NAN;
+            continue;
+        }
+        if (h) {
+            uint64_t *dst = o->hcounts + ((t * o->nhl + (size_t)slot) * o->G) * hs;
+            for (size_t i = 0; i < o->G * hs; i++) dst[i] += o->hscratch[i];
+        }
+    }
+    o->measured[t * o->nl + l] = 1;
+}
+
+gv_status gv_two_time_observe(gv_two_time *o, const gv_obs_frame *f, gv_err *e)
+{
+    const char *W = "two-time observer";
+    if (!o->bound) {
+        gv_status st = tt_bind(o, f, e);
+        if (st != GV_OK) return st;
+    } else if (f->R != o->R || f->N != o->N ||
+               (o->per_layer && (f->ngroups ? f->ngroups : 1) != o->ngroups)) {
+        return gv_fail(e, GV_EDIM, "%s: first used with %zu replicas of %zu weights, now %zu of "
+                                   "%zu; use a new observer for each ensemble", W, o->R, o->N,
+                       f->R, f->N);
+    }
+    uint64_t step = f->step;
+    for (size_t t = 0; t < o->ntw; t++) {
+        uint64_t p = tt_pending(o, t);
+        if (p < step)
+            return gv_fail(e, GV_EINVAL, "%s: the event at step %llu (t_w=%llu) was missed: the "
+                                         "ensemble is already at step %llu; attach the observer "
+                                         "to a run that starts at or before step %llu", W,
+                           (unsigned long long)p, (unsigned long long)o->tw[t],
+                           (unsigned long long)step, (unsigned long long)p);
+    }
+    /* References first, so that a lag of 0 is measured in the same call. */
+    for (size_t t = 0; t < o->ntw; t++)
+        if (!o->ref_taken[t] && o->tw[t] == step) {
+            gv_status st = tt_reference(o, t, f, e);
+            if (st != GV_OK) return st;
+        }
+    for (size_t t = 0; t < o->ntw; t++) {
+        if (!o->ref_taken[t] || o->cursor[t] >= o->nl) continue;
+        if (o->tw[t] + o->lag[o->cursor[t]] != step) continue;
+        tt_measure(o, t, o->cursor[t], f);
+        if (++o->cursor[t] == o->nl) { /* last lag: the reference is no longer needed */
+            free(o->ref[t]);
+            o->ref[t] = NULL;
+        }
+    }
+    return GV_OK;
+}
+
+/* ---- the run loop's view ---------------------------------------------- */
+
+static uint64_t tt_hook_next(void *self) { return gv_two_time_next(self); }
+
+static gv_status tt_hook_fire(void *self, gv_ensemble *ens, gv_err *e)
+{
+    gv_two_time *o = self;
+    size_t R = gv_ensemble_size(ens), ng = gv_ensemble_ngroups(ens);
+    if (R > o->fR) {
+        free(o->wp);
+        free(o->lostp);
+        o->wp = alloc_array(R, sizeof *o->wp);
+        o->lostp = alloc_array(R, 1);
+        o->fR = (o->wp && o->lostp) ? R : 0;
+        if (!o->fR) return gv_fail(e, GV_ENOMEM, "two-time observer: out of memory");
+    }
+    if (ng > o->fng) {
+        free(o->fgoff);
+        free(o->fgcnt);
+        o->fgoff = alloc_array(ng, sizeof *o->fgoff);
+        o->fgcnt = alloc_array(ng, sizeof *o->fgcnt);
+        o->fng = (o->fgoff && o->fgcnt) ? ng : 0;
+        if (!o->fng) return gv_fail(e, GV_ENOMEM, "two-time observer: out of memory");
+    }
+    for (size_t r = 0; r < R; r++) {
+        o->lostp[r] = gv_ensemble_lost(ens, r) != 0;
+        o->wp[r] = gv_ensemble_weights(ens, r);
+    }
+    for (size_t g = 0; g < ng; g++) gv_ensemble_group(ens, g, &o->fgoff[g], &o->fgcnt[g]);
+    gv_obs_frame f = {gv_ensemble_step(ens), R, gv_ensemble_nweights(ens),
+                      (const double *const *)o->wp, o->lostp, ng, o->fgoff, o->fgcnt};
+    return gv_two_time_observe(o, &f, e);
+}
+
+void gv_two_time_hook(gv_two_time *o, gv_hook *h)
+{
+    h->self = o;
+    h->name = "two-time observer";
+    h->next = tt_hook_next;
+    h->fire = tt_hook_fire;
+}
+
+/* ---- two-time tables ----------------------------------------------------- */
+
+/* One reduction row: the columns shared by the summary and layer tables. */
+static void tt_reduce_row(const gv_two_time *o, size_t t, size_t l, size_t c, size_t g,
+                          double *row)
+{
+    size_t K = o->nc + 2;
+    const double *v = o->vals + (t * o->nl + l) * o->R * o->S + g * K;
+    gv_obs_stats q = gv_obs_reduce(v + c, o->R, o->S);
+    gv_obs_stats m2 = gv_obs_reduce(v + o->nc, o->R, o->S);
+    gv_obs_stats m4 = gv_obs_reduce(v + o->nc + 1, o->R, o->S);
+    /* Per-replica α₂ (NaN where the replica did not move: 0/0). */
+    double a2s = 0, a2ss = 0, sig = 0;
+    size_t na = 0, ns = 0;
+    for (size_t r = 0; r < o->R; r++) {
+        double msd = v[r * o->S + o->nc], dw4 = v[r * o->S + o->nc + 1];
+        if (isnan(msd)) continue;
+        sig += o->sigma[t * o->R + r];
+        ns++;
+        if (msd > 0) {
+            double a = dw4 / (3 * msd * msd) - 1;
+            a2s += a;
+            a2ss += a * a;
+            na++;
+        }
+    }
+    double sigma_mean = ns ? sig / (double)ns : NAN;
+    double a2m = na ? a2s / (double)na : NAN;
+    double a2sem = na > 1 ? sqrt(fmax(0, (a2ss - a2s * a2m) / (double)(na - 1)) / (double)na) : NAN;
+    double eps = isnan(o->chi[c]) ? o->eps[c] : sigma_mean / o->chi[c];
+    size_t i = 0;
+    row[i++] = (double)o->tw[t];
+    row[i++] = (double)o->lag[l];
+    row[i++] = o->chi[c];
+    row[i++] = eps;
+    row[i++] = sigma_mean;
+    row[i++] = (double)q.n;
+    row[i++] = (double)(o->R - q.n);
+    row[i++] = q.mean;
+    row[i++] = q.sem;
+    row[i++] = (double)o->gcnt[g] * q.var; /* χ₄ = N·Var(Q), sample variance */
+    row[i++] = m2.mean;
+    row[i++] = m2.sem;
+    row[i++] = m4.mean;
+    row[i++] = m4.sem;
+    row[i++] = m2.mean > 0 ? m4.mean / (3 * m2.mean * m2.mean) - 1 : NAN;
+    row[i++] = a2m;
+    row[i++] = a2sem;
+}
+
+#define TT_NREDUCE 17
+static const char *const tt_reduce_names[TT_NREDUCE] = {
+    "tw", "t", "chi", "eps", "sigma_mean", "n", "n_lost", "Q_mean", "Q_sem", "chi4",
+    "msd_mean", "msd_sem", "dw4_mean", "dw4_sem", "alpha2", "alpha2_mean", "alpha2_sem"};
+
+static gv_status tt_table_reduced(const gv_two_time *o, int layers, gv_table **out, gv_err *e)
+{
+    const char *names[TT_NREDUCE + 2];
+    size_t nn = 0;
+    for (size_t i = 0; i < TT_NREDUCE; i++) {
+        names[nn++] = tt_reduce_names[i];
+        if (layers && i == 1) { /* after t: which layer */
+            names[nn++] = "layer";
+            names[nn++] = "n_weights";
+        }
+    }
+    gv_table *tab = new_table(names, nn,
+                              layers ? "two-time observer per layer: Q, MSD, alpha2, chi4 by weight "
+                                       "group (layer 1 = first); sem = sample sd (n-1)/sqrt(n); "
+                                       "chi4 = n_weights*Var(Q) (n-1)"
+                                     : "two-time observer: Q, MSD, alpha2, chi4 over live replicas; "
+                                       "sem = sample sd (n-1)/sqrt(n); chi4 = N*Var(Q) (n-1)",
+                              e);
+    if (!tab) return e ? e->status : GV_ENOMEM;
+    if (o->bound)
+        for (size_t t = 0; t < o->ntw; t++)
+            for (size_t l = 0; l < o->nl; l++) {
+                if (!o->measured[t * o->nl + l]) continue;
+                for (size_t c = 0; c < o->nc; c++)
+                    for (size_t g = layers ? 1 : 0; g < (layers ? o->G : 1); g++) {
+                        double r[TT_NREDUCE], row[TT_NREDUCE + 2];
+                        tt_reduce_row(o, t, l, c, g, r);
+                        size_t k = 0;
+                        for (size_t i = 0; i < TT_NREDUCE; i++) {
+                            row[k++] = r[i];
+                            if (layers && i == 1) {
+                                row[k++] = (double)g;
+                                row[k++] = (double)o->gcnt[g];
+                            }
+                        }
+                        gv_status st = gv_table_add_row(tab, row, e);
+                        if (st != GV_OK) { gv_table_free(tab); return st; }
+                    }
+            }
+    *out = tab;
+    return GV_OK;
+}
+
+static gv_status tt_table_replicas(const gv_two_time *o, gv_table **out, gv_err *e)
+{
+    static const char *const names[] = {"tw", "t", "replica", "chi", "eps", "sigma",
+                                        "Q", "msd", "dw4", "alpha2"};
+    gv_table *tab = new_table(names, 10, "two-time observer, one row per live replica "
+                                         "(replica = index in the ensemble, from 0)", e);
+    if (!tab) return e ? e->status : GV_ENOMEM;
+    if (o->bound)
+        for (size_t t = 0; t < o->ntw; t++)
+            for (size_t l = 0; l < o->nl; l++) {
+                if (!o->measured[t * o->nl + l]) continue;
+                for (size_t c = 0; c < o->nc; c++)
+                    for (size_t r = 0; r < o->R; r++) {
+                        const double *v = o->vals + ((t * o->nl + l) * o->R + r) * o->S;
+                        if (isnan(v[o->nc])) continue;
+                        double sg = o->sigma[t * o->R + r];
+                        double msd = v[o->nc], dw4 = v[o->nc + 1];
+                        double row[10] = {(double)o->tw[t], (double)o->lag[l], (double)r,
+                                          o->chi[c], isnan(o->chi[c]) ? o->eps[c] : sg / o->chi[c],
+                                          sg, v[c], msd, dw4,
+                                          msd > 0 ? dw4 / (3 * msd * msd) - 1 : NAN};
+                        gv_status st = gv_table_add_row(tab, row, e);
+                        if (st != GV_OK) { gv_table_free(tab); return st; }
+                    }
+            }
+    *out = tab;
+    return GV_OK;
+}
+
+static gv_status tt_table_hist(const gv_two_time *o, int totals, gv_table **out, gv_err *e)
+{
+    static const char *const hnames[] = {"tw", "t", "layer", "bin", "bin_lo", "bin_hi",
+                                         "count", "fraction"};
+    static const char *const snames[] = {"tw", "t", "layer", "n", "n_lost", "total",
+                                         "in_range", "zeros", "under", "over"};
+    gv_table *tab = totals
+        ? new_table(snames, 10, "histogram totals: total = n_weights*n = in_range+zeros+under+over; "
+                                "layer 0 = all weights", e)
+        : new_table(hnames, 8, "histogram of log10|dw|: bins [bin_lo, bin_hi); fraction = "
+                               "count/total (zeros, under, over in the totals table); "
+                               "layer 0 = all weights", e);
+    if (!tab) return e ? e->status : GV_ENOMEM;
+    size_t B = o->hist.bins, hs = B + 3;
+    double width = (o->hist.hi - o->hist.lo) / (double)B;
+    if (o->bound)
+        for (size_t t = 0; t < o->ntw; t++)
+            for (size_t l = 0; l < o->nl; l++) {
+                long slot = o->hslot[l];
+                if (slot < 0 || !o->measured[t * o->nl + l]) continue;
+                /* Live count from the per-replica values of group 0. */
+                const double *v = o->vals + (t * o->nl + l) * o->R * o->S;
+                size_t n = 0;
+                for (size_t r = 0; r < o->R; r++) n += !isnan(v[r * o->S + o->nc]);
+                for (size_t g = 0; g < o->G; g++) {
+                    const uint64_t *c = o->hcounts + ((t * o->nhl + (size_t)slot) * o->G + g) * hs;
+                    uint64_t inr = 0;
+                    for (size_t b = 0; b < B; b++) inr += c[b];
+                    uint64_t total = inr + c[B] + c[B + 1] + c[B + 2];
+                    gv_status st = GV_OK;
+                    if (totals) {
+                        double row[10] = {(double)o->tw[t], (double)o->lag[l], (double)g,
+                                          (double)n, (double)(o->R - n), (double)total,
+                                          (double)inr, (double)c[B], (double)c[B + 1],
+                                          (double)c[B + 2]};
+                        st = gv_table_add_row(tab, row, e);
+                    } else
+                        for (size_t b = 0; b < B && st == GV_OK; b++) {
+                            double row[8] = {(double)o->tw[t], (double)o->lag[l], (double)g,
+                                             (double)b, o->hist.lo + (double)b * width,
+                                             b + 1 == B ? o->hist.hi : o->hist.lo + (double)(b + 1) * width,
+                                             (double)c[b],
+                                             total ? (double)c[b] / (double)total : NAN};
+                            st = gv_table_add_row(tab, row, e);
+                        }
+                    if (st != GV_OK) { gv_table_free(tab); return st; }
+                }
+            }
+    *out = tab;
+    return GV_OK;
+}
+
+gv_status gv_two_time_table_make(const gv_two_time *o, gv_two_time_table which, gv_table **out,
+                                 gv_err *e)
+{
+    *out = NULL;
+    switch (which) {
+    case GV_TT_SUMMARY: return tt_table_reduced(o, 0, out, e);
+    case GV_TT_LAYERS:
+        if (!o->per_layer)
+            return gv_fail(e, GV_EINVAL, "two-time observer: per-layer results need per_layer=true");
+        return tt_table_reduced(o, 1, out, e);
+    case GV_TT_REPLICAS: return tt_table_replicas(o, out, e);
+    case GV_TT_HISTOGRAM:
+    case GV_TT_HIST_TOTALS:
+        if (!o->histogram)
+            return gv_fail(e, GV_EINVAL, "two-time observer: no histogram was requested "
+                                         "(histogram={bins=, min=, max=})");
+        return tt_table_hist(o, which == GV_TT_HIST_TOTALS, out, e);
+    }
+    return gv_fail(e, GV_EINVAL, "two-time observer: unknown table %d", (int)which);
+}
+
+/* ---- scalar observer ------------------------------------------------------ */
+
+#define SC_K 5 /* loss, data_loss, accuracy, unsat, w2 */
+
+struct gv_scalar {
+    gv_sched *at;
+    double lambda;
+    size_t cursor;     /* next schedule index */
+    size_t R;          /* bound at the first event */
+    double *vals;      /* (step index, replica, SC_K); NaN where lost */
+    unsigned char *measured;
+    char desc[160];
+};
+
+void gv_scalar_free(gv_scalar *o)
+{
+    if (!o) return;
+    gv_sched_free(o->at);
+    free(o->vals);
+    free(o->measured);
+    free(o);
+}
+
+gv_scalar *gv_scalar_alloc(const gv_scalar_opts *opts, gv_err *e)
+{
+    if (!opts->at) return gv_fail(e, GV_EINVAL, "scalar observer: 'at' (a schedule) is required"), NULL;
+    if (!isfinite(opts->lambda) || opts->lambda < 0)
+        return gv_fail(e, GV_EINVAL, "scalar observer: 'lambda' must be a finite number >= 0, got %g",
+                       opts->lambda), NULL;
+    gv_scalar *o = calloc(1, sizeof *o);
+    if (!o) return gv_fail(e, GV_ENOMEM, "scalar observer: out of memory"), NULL;
+    o->at = gv_sched_copy(opts->at, e);
+    o->measured = o->at ? alloc_array(gv_sched_count(o->at), 1) : NULL;
+    if (!o->at || !o->measured) {
+        gv_scalar_free(o);
+        return gv_fail(e, GV_ENOMEM, "scalar observer: out of memory"), NULL;
+    }
+    o->lambda = opts->lambda;
+    snprintf(o->desc, sizeof o->desc, "scalar observer: %s, lambda=%g", gv_sched_describe(o->at),
+             o->lambda);
+    return o;
+}
+
+const char *gv_scalar_describe(const gv_scalar *o) { return o->desc; }
+
+uint64_t gv_scalar_next(const gv_scalar *o)
+{
+    return o->cursor < gv_sched_count(o->at) ? gv_sched_at(o->at, o->cursor) : GV_NO_EVENT;
+}
+
+gv_status gv_scalar_fire(gv_scalar *o, gv_ensemble *ens, gv_err *e)
+{
+    uint64_t step = gv_ensemble_step(ens), p = gv_scalar_next(o);
+    size_t R = gv_ensemble_size(ens), N = gv_ensemble_nweights(ens);
+    if (p < step)
+        return gv_fail(e, GV_EINVAL, "scalar observer: the event at step %llu was missed: the "
+                                     "ensemble is already at step %llu", (unsigned long long)p,
+                       (unsigned long long)step);
+    if (p != step) return GV_OK;
+    if (!o->vals) {
+        size_t n;
+        if (gv_mul_size(gv_sched_count(o->at), R * SC_K, &n) ||
+            !(o->vals = alloc_array(n, sizeof *o->vals)))
+            return gv_fail(e, GV_ENOMEM, "scalar observer: cannot allocate %zu steps × %zu replicas",
+                           gv_sched_count(o->at), R);
+        o->R = R;
+        for (size_t i = 0; i < n; i++) o->vals[i] = NAN;
+    } else if (R != o->R) {
+        return gv_fail(e, GV_EDIM, "scalar observer: first used with %zu replicas, now %zu; use "
+                                   "a new observer for each ensemble", o->R, R);
+    }
+    for (size_t r = 0; r < R; r++) {
+        if (gv_ensemble_lost(ens, r)) continue;
+        gv_eval ev;
+        gv_status st = gv_ensemble_eval(ens, r, o->lambda, &ev, e);
+        if (st != GV_OK)
+            return gv_fail_prefix(e, "scalar observer at step %llu, replica %zu: ",
+                                  (unsigned long long)step, r);
+        const double *w = gv_ensemble_weights(ens, r);
+        double w2 = 0;
+        for (size_t i = 0; i < N; i++) w2 += w[i] * w[i];
+        double *v = o->vals + (o->cursor * R + r) * SC_K;
+        v[0] = ev.loss;
+        v[1] = ev.data_loss;
+        v[2] = ev.accuracy;
+        v[3] = ev.unsat;
+        v[4] = N ? w2 / (double)N : NAN;
+        if (!isfinite(v[0]) || !isfinite(v[4])) /* about to be lost: not averaged */
+            for (int k = 0; k < SC_K; k++) v[k] = NAN;
+    }
+    o->measured[o->cursor++] = 1;
+    return GV_OK;
+}
+
+static uint64_t sc_hook_next(void *self) { return gv_scalar_next(self); }
+static gv_status sc_hook_fire(void *self, gv_ensemble *ens, gv_err *e)
+{
+    return gv_scalar_fire(self, ens, e);
+}
+
+void gv_scalar_hook(gv_scalar *o, gv_hook *h)
+{
+    h->self = o;
+    h->name = "scalar observer";
+    h->next = sc_hook_next;
+    h->fire = sc_hook_fire;
+}
+
+gv_status gv_scalar_table_make(const gv_scalar *o, gv_scalar_table which, gv_table **out,
+                               gv_err *e)
+{
+    static const char *const snames[] = {
+        "step", "n", "n_lost", "loss_mean", "loss_sem", "data_loss_mean", "data_loss_sem",
+        "accuracy_mean", "accuracy_sem", "unsat_mean", "unsat_sem", "w2_mean", "w2_sem"};
+    static const char *const rnames[] = {"step", "replica", "loss", "data_loss", "accuracy",
+                                         "unsat", "w2"};
+    *out = NULL;
+    int per = which == GV_SC_REPLICAS;
+    char note[120];
+    snprintf(note, sizeof note, "scalar observer: loss with lambda=%g; w2 = |w|^2/N; "
+                                "sem = sample sd (n-1)/sqrt(n)", o->lambda);
+    gv_table *tab = per ? new_table(rnames, 7, note, e) : new_table(snames, 13, note, e);
+    if (!tab) return e ? e->status : GV_ENOMEM;
+    size_t R = o->R;
+    for (size_t i = 0; o->vals && i < gv_sched_count(o->at); i++) {
+        if (!o->measured[i]) continue;
+        const double *v = o->vals + i * R * SC_K;
+        double step = (double)gv_sched_at(o->at, i);
+        gv_status st = GV_OK;
+        if (per) {
+            for (size_t r = 0; r < R && st == GV_OK; r++) {
+                const double *x = v + r * SC_K;
+                if (isnan(x[0])) continue;
+                double row[7] = {step, (double)r, x[0], x[1], x[2], x[3], x[4]};
+                st = gv_table_add_row(tab, row, e);
+            }
+        } else {
+            double row[13];
+            row[0] = step;
+            for (int k = 0; k < SC_K; k++) {
+                gv_obs_stats s = gv_obs_reduce(v + k, R, SC_K);
+                if (k == 0) {
+                    row[1] = (double)s.n;
+                    row[2] = (double)(R - s.n);
+                }
+                row[3 + 2 * k] = s.mean;
+                row[4 + 2 * k] = s.sem;
+            }
+            st = gv_table_add_row(tab, row, e);
+        }
+        if (st != GV_OK) { gv_table_free(tab); return st; }
+    }
+    *out = tab;
+    return GV_OK;
+}

@@ -1,0 +1,738 @@
+/* lgv_dynamics.c: Lua bindings of landscapes (glass.landscape.*, type
+ * glass.Landscape), integrators (glass.sgd/gd/langevin, glass.Integrator) and
+ * ensembles (glass.ensemble, glass.load_ensemble, glass.Ensemble).
+ *
+ * Ownership: a Landscape keeps its network and dataset userdata as user
+ * values, an Ensemble keeps its Landscape; the C objects only borrow.  Every
+ * method re-checks that chain, so closing a network under a landscape gives
+ * an error, not a dangling pointer.  Replica indices are 1-based in Lua. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "gv_data.h"
+#include "gv_ensemble.h"
+#include "gv_integ.h"
+#include "gv_landscape.h"
+#include "gv_mlp.h"
+#include "lgv.h"
+
+#define LAND_T "glass.Landscape"
+#define INTEG_T "glass.Integrator"
+#define ENS_T "glass.Ensemble"
+#define MAX_OBSERVERS 64
+
+/* The data binding (lgv_data.c) may not be linked in every build stage. */
+#pragma weak gvL_check_data
+
+typedef struct land_box {
+    gv_landscape *l; /* NULL once closed */
+} land_box;
+
+typedef struct integ_box {
+    gv_integ *it;
+} integ_box;
+
+typedef struct ens_box {
+    gv_ensemble *ens;
+} ens_box;
+
+/* Scratch memory owned by the Lua stack (collected even if we raise). */
+static void *scratch(lua_State *L, size_t n)
+{
+    return lua_newuserdatauv(L, n ? n : 1, 0);
+}
+
+/* ---- landscapes ------------------------------------------------------------ */
+
+/* The landscape at idx, checked alive together with what it borrows. */
+static gv_landscape *land_check(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    land_box *b = luaL_checkudata(L, idx, LAND_T);
+    if (!b->l) luaL_error(L, "glass.Landscape: the landscape has been closed");
+    if (gv_landscape_mlp(b->l)) {
+        lua_getiuservalue(L, idx, 1);
+        if (gvL_check_mlp(L, -1) != gv_landscape_mlp(b->l))
+            luaL_error(L, "glass.Landscape: its network changed (internal error)");
+        lua_getiuservalue(L, idx, 2);
+        if (gvL_check_data(L, -1) != gv_landscape_data(b->l))
+            luaL_error(L, "glass.Landscape: its dataset changed (internal error)");
+        lua_pop(L, 2);
+    }
+    return b->l;
+}
+
+/* A new closed Landscape userdata on the stack. */
+static land_box *land_push(lua_State *L)
+{
+    land_box *b = lua_newuserdatauv(L, sizeof *b, 2);
+    b->l = NULL;
+    luaL_setmetatable(L, LAND_T);
+    return b;
+}
+
+static int land_network(lua_State *L)
+{
+    static const char *const keys[] = {"net", "data", NULL};
+    const char *what = "glass.landscape.network";
+    gvL_check_options(L, 1, what, keys);
+    lua_getfield(L, 1, "net");   /* 2 */
+    lua_getfield(L, 1, "data");  /* 3 */
+    if (!luaL_testudata(L, 2, "glass.MLP"))
+        luaL_error(L, "%s: option 'net' must be a glass.MLP (from glass.mlp{...}), got %s", what,
+                   luaL_typename(L, 2));
+    if (!gvL_check_data) luaL_error(L, "%s: glass.Dataset support is not built in", what);
+    if (!luaL_testudata(L, 3, "glass.Dataset"))
+        luaL_error(L, "%s: option 'data' must be a glass.Dataset (e.g. glass.data.mnist{}), got %s",
+                   what, luaL_typename(L, 3));
+    gv_mlp *m = gvL_check_mlp(L, 2);
+    gv_data *data = gvL_check_data(L, 3);
+    land_box *b = land_push(L);
+    lua_pushvalue(L, 2);
+    lua_setiuservalue(L, -2, 1);
+    lua_pushvalue(L, 3);
+    lua_setiuservalue(L, -2, 2);
+    gv_err e;
+    b->l = gv_landscape_network(m, data, &e);
+    if (!b->l) return gvL_raise(L, &e);
+    return 1;
+}
+
+/* N (integer >= 1) and P (integer >= 1) of a null model's option table. */
+static void null_sizes(lua_State *L, const char *what, size_t *N, size_t *P, double *w0)
+{
+    lua_Integer n = gvL_req_integer(L, 1, what, "N");
+    lua_Integer p = gvL_req_integer(L, 1, what, "P");
+    if (n < 1) luaL_error(L, "%s: option 'N' (number of weights) must be at least 1, got %I", what, n);
+    if (p < 1 || p > (lua_Integer)UINT32_MAX)
+        luaL_error(L, "%s: option 'P' (effective number of samples) must be 1 .. 2^32-1, got %I", what, p);
+    *w0 = gvL_opt_number(L, 1, what, "w0", 0.0);
+    if (!isfinite(*w0)) luaL_error(L, "%s: option 'w0' must be finite, got %f", what, *w0);
+    *N = (size_t)n;
+    *P = (size_t)p;
+}
+
+static int land_flat(lua_State *L)
+{
+    static const char *const keys[] = {"N", "P", "w0", NULL};
+    const char *what = "glass.landscape.flat";
+    gvL_check_options(L, 1, what, keys);
+    size_t N, P;
+    double w0;
+    null_sizes(L, what, &N, &P, &w0);
+    land_box *b = land_push(L);
+    gv_err e;
+    b->l = gv_landscape_flat(N, P, w0, &e);
+    if (!b->l) return gvL_raise(L, &e);
+    return 1;
+}
+
+static int land_harmonic(lua_State *L)
+{
+    static const char *const keys[] = {"N", "P", "k", "w0", NULL};
+    const char *what = "glass.landscape.harmonic";
+    gvL_check_options(L, 1, what, keys);
+    size_t N, P;
+    double w0;
+    null_sizes(L, what, &N, &P, &w0);
+    double k = gvL_req_number(L, 1, what, "k");
+    if (!(isfinite(k) && k > 0)) luaL_error(L, "%s: option 'k' must be a finite number > 0, got %f", what, k);
+    land_box *b = land_push(L);
+    gv_err e;
+    b->l = gv_landscape_harmonic(N, k, P, w0, &e);
+    if (!b->l) return gvL_raise(L, &e);
+    return 1;
+}
+
+static int land_close(lua_State *L)
+{
+    land_box *b = luaL_checkudata(L, 1, LAND_T);
+    gv_landscape_free(b->l);
+    b->l = NULL;
+    return 0;
+}
+
+static int land_tostring(lua_State *L)
+{
+    land_box *b = luaL_checkudata(L, 1, LAND_T);
+    if (!b->l) {
+        lua_pushliteral(L, "glass.Landscape (closed)");
+        return 1;
+    }
+    char buf[512];
+    gv_landscape_describe(b->l, buf, sizeof buf);
+    lua_pushfstring(L, "glass.Landscape %s", buf);
+    return 1;
+}
+
+static int land_nweights(lua_State *L)
+{
+    lua_pushinteger(L, (lua_Integer)gv_landscape_nweights(land_check(L, 1)));
+    return 1;
+}
+
+static int land_P(lua_State *L)
+{
+    lua_pushinteger(L, (lua_Integer)gv_landscape_P(land_check(L, 1)));
+    return 1;
+}
+
+static int land_kind(lua_State *L)
+{
+    lua_pushstring(L, gv_landscape_kind(land_check(L, 1)));
+    return 1;
+}
+
+/* {{first=, count=}, ...}: 1-based first weight of each group (layer). */
+static int land_groups(lua_State *L)
+{
+    gv_landscape *l = land_check(L, 1);
+    size_t ng = gv_landscape_ngroups(l);
+    lua_createtable(L, (int)ng, 0);
+    for (size_t g = 0; g < ng; g++) {
+        size_t off, cnt;
+        gv_landscape_group(l, g, &off, &cnt);
+        lua_createtable(L, 0, 2);
+        lua_pushinteger(L, (lua_Integer)off + 1);
+        lua_setfield(L, -2, "first");
+        lua_pushinteger(L, (lua_Integer)cnt);
+        lua_setfield(L, -2, "count");
+        lua_rawseti(L, -2, (lua_Integer)g + 1);
+    }
+    return 1;
+}
+
+/* ---- integrators ----------------------------------------------------------- */
+
+static gv_integ *integ_check(lua_State *L, int idx)
+{
+    integ_box *b = luaL_checkudata(L, idx, INTEG_T);
+    if (!b->it) luaL_error(L, "glass.Integrator: the integrator has been closed");
+    return b->it;
+}
+
+/* lr (required, > 0) and lambda (default 0, >= 0), checked here so the
+ * message names the Lua option. */
+static void integ_common(lua_State *L, const char *what, double *lr, double *lambda)
+{
+    *lr = gvL_req_number(L, 1, what, "lr");
+    if (!(isfinite(*lr) && *lr > 0))
+        luaL_error(L, "%s: option 'lr' (learning rate) must be a finite number > 0, got %f", what, *lr);
+    *lambda = gvL_opt_number(L, 1, what, "lambda", 0.0);
+    if (!(isfinite(*lambda) && *lambda >= 0))
+        luaL_error(L, "%s: option 'lambda' (L2 strength) must be a finite number >= 0, got %f", what,
+                   *lambda);
+}
+
+static integ_box *integ_push(lua_State *L)
+{
+    integ_box *b = lua_newuserdatauv(L, sizeof *b, 0);
+    b->it = NULL;
+    luaL_setmetatable(L, INTEG_T);
+    return b;
+}
+
+static int integ_sgd(lua_State *L)
+{
+    static const char *const keys[] = {"lr", "batch", "lambda", NULL};
+    const char *what = "glass.sgd";
+    gvL_check_options(L, 1, what, keys);
+    double lr, lambda;
+    integ_common(L, what, &lr, &lambda);
+    lua_Integer batch = gvL_req_integer(L, 1, what, "batch");
+    if (batch < 1 || batch > (lua_Integer)UINT32_MAX)
+        luaL_error(L, "%s: option 'batch' must be at least 1 (and at most the landscape's P), got %I",
+                   what, batch);
+    integ_box *b = integ_push(L);
+    gv_err e;
+    b->it = gv_integ_sgd(lr, (size_t)batch, lambda, &e);
+    if (!b->it) return gvL_raise(L, &e);
+    return 1;
+}
+
+static int integ_gd(lua_State *L)
+{
+    static const char *const keys[] = {"lr", "lambda", NULL};
+    const char *what = "glass.gd";
+    gvL_check_options(L, 1, what, keys);
+    double lr, lambda;
+    integ_common(L, what, &lr, &lambda);
+    integ_box *b = integ_push(L);
+    gv_err e;
+    b->it = gv_integ_gd(lr, lambda, &e);
+    if (!b->it) return gvL_raise(L, &e);
+    return 1;
+}
+
+static int integ_langevin(lua_State *L)
+{
+    static const char *const keys[] = {"lr", "T", "lambda", NULL};
+    const char *what = "glass.langevin";
+    gvL_check_options(L, 1, what, keys);
+    double lr, lambda;
+    integ_common(L, what, &lr, &lambda);
+    double T = gvL_req_number(L, 1, what, "T");
+    if (!(isfinite(T) && T >= 0))
+        luaL_error(L, "%s: option 'T' (temperature) must be a finite number >= 0, got %f", what, T);
+    integ_box *b = integ_push(L);
+    gv_err e;
+    b->it = gv_integ_langevin(lr, T, lambda, &e);
+    if (!b->it) return gvL_raise(L, &e);
+    return 1;
+}
+
+static int integ_close(lua_State *L)
+{
+    integ_box *b = luaL_checkudata(L, 1, INTEG_T);
+    gv_integ_free(b->it);
+    b->it = NULL;
+    return 0;
+}
+
+static int integ_tostring(lua_State *L)
+{
+    integ_box *b = luaL_checkudata(L, 1, INTEG_T);
+    if (!b->it) {
+        lua_pushliteral(L, "glass.Integrator (closed)");
+        return 1;
+    }
+    char buf[256];
+    gv_integ_describe(b->it, buf, sizeof buf);
+    lua_pushfstring(L, "glass.Integrator %s", buf);
+    return 1;
+}
+
+static int integ_name(lua_State *L)
+{
+    lua_pushstring(L, gv_integ_name(integ_check(L, 1)));
+    return 1;
+}
+
+/* {name=, lr=, lambda=, T= (langevin), batch= (sgd)}. */
+static int integ_params(lua_State *L)
+{
+    gv_integ *it = integ_check(L, 1);
+    lua_createtable(L, 0, 5);
+    lua_pushstring(L, gv_integ_name(it));
+    lua_setfield(L, -2, "name");
+    lua_pushnumber(L, gv_integ_lr(it));
+    lua_setfield(L, -2, "lr");
+    lua_pushnumber(L, gv_integ_lambda(it));
+    lua_setfield(L, -2, "lambda");
+    if (strcmp(gv_integ_name(it), "langevin") == 0) {
+        lua_pushnumber(L, gv_integ_T(it));
+        lua_setfield(L, -2, "T");
+    }
+    if (gv_integ_batch(it) > 0) {
+        lua_pushinteger(L, (lua_Integer)gv_integ_batch(it));
+        lua_setfield(L, -2, "batch");
+    }
+    return 1;
+}
+
+/* ---- ensembles ------------------------------------------------------------- */
+
+/* The ensemble at idx, checked alive together with its landscape. */
+static gv_ensemble *ens_check(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    ens_box *b = luaL_checkudata(L, idx, ENS_T);
+    if (!b->ens) luaL_error(L, "glass.Ensemble: the ensemble has been closed");
+    lua_getiuservalue(L, idx, 1);
+    land_box *lb = luaL_testudata(L, -1, LAND_T);
+    if (!lb || !lb->l) luaL_error(L, "glass.Ensemble: its landscape has been closed");
+    land_check(L, -1);
+    lua_pop(L, 1);
+    return b->ens;
+}
+
+struct gv_ensemble *gvL_check_ensemble(lua_State *L, int idx)
+{
+    return ens_check(L, idx);
+}
+
+/* A new closed Ensemble userdata on the stack whose landscape is the
+ * Landscape userdata at land_idx. */
+static ens_box *ens_push(lua_State *L, int land_idx)
+{
+    land_idx = lua_absindex(L, land_idx);
+    ens_box *b = lua_newuserdatauv(L, sizeof *b, 1);
+    b->ens = NULL;
+    luaL_setmetatable(L, ENS_T);
+    lua_pushvalue(L, land_idx);
+    lua_setiuservalue(L, -2, 1);
+    return b;
+}
+
+/* Lua replica index (1-based) at arg -> engine index. */
+static size_t replica_arg(lua_State *L, int arg, const gv_ensemble *ens, const char *what)
+{
+    lua_Integer r = luaL_checkinteger(L, arg);
+    lua_Integer R = (lua_Integer)gv_ensemble_size(ens);
+    if (r < 1 || r > R)
+        luaL_error(L, "%s: replica %I is out of range 1..%I", what, r, R);
+    return (size_t)(r - 1);
+}
+
+/* Read the N finite numbers of the table at idx into w; `what` names it. */
+static void read_weights(lua_State *L, int idx, size_t N, double *w, const char *what)
+{
+    idx = lua_absindex(L, idx);
+    if (lua_type(L, idx) != LUA_TTABLE)
+        luaL_error(L, "%s: weights must be a table of %I numbers, got %s", what, (lua_Integer)N,
+                   luaL_typename(L, idx));
+    size_t n = (size_t)lua_rawlen(L, idx);
+    if (n != N)
+        luaL_error(L, "%s: %I weights given, the landscape has N = %I", what, (lua_Integer)n,
+                   (lua_Integer)N);
+    for (size_t i = 0; i < N; i++) {
+        lua_rawgeti(L, idx, (lua_Integer)i + 1);
+        int isnum;
+        double v = lua_tonumberx(L, -1, &isnum);
+        if (!isnum || lua_type(L, -1) != LUA_TNUMBER)
+            luaL_error(L, "%s: weight %I is a %s; weights must be numbers", what, (lua_Integer)i + 1,
+                       luaL_typename(L, -1));
+        if (!isfinite(v))
+            luaL_error(L, "%s: weight %I is %f; weights must be finite", what, (lua_Integer)i + 1, v);
+        w[i] = v;
+        lua_pop(L, 1);
+    }
+}
+
+static int ens_new(lua_State *L)
+{
+    static const char *const keys[] = {"landscape", "replicas", "seed", "first_replica", "init", NULL};
+    const char *what = "glass.ensemble";
+    gvL_check_options(L, 1, what, keys);
+    lua_getfield(L, 1, "landscape"); /* 2 */
+    if (!luaL_testudata(L, 2, LAND_T))
+        luaL_error(L, "%s: option 'landscape' must be a glass.Landscape (glass.landscape.network{...}, "
+                   ".flat{...} or .harmonic{...}), got %s", what, luaL_typename(L, 2));
+    gv_landscape *l = land_check(L, 2);
+    lua_Integer R = gvL_opt_integer(L, 1, what, "replicas", 1);
+    if (R < 1 || R > (lua_Integer)UINT32_MAX)
+        luaL_error(L, "%s: option 'replicas' must be at least 1, got %I", what, R);
+    uint64_t seed = gvL_opt_seed(L, 1, what, "seed", 0);
+    lua_Integer first = gvL_opt_integer(L, 1, what, "first_replica", 0);
+    if (first < 0 || first > (lua_Integer)UINT32_MAX)
+        luaL_error(L, "%s: option 'first_replica' must be 0 .. 2^32-1, got %I", what, first);
+    /* init: N numbers for every replica, or a list of R such tables. */
+    size_t N = gv_landscape_nweights(l);
+    double *w0 = NULL;
+    int per_replica = 0;
+    lua_getfield(L, 1, "init"); /* 3 */
+    if (!lua_isnil(L, 3)) {
+        if (lua_type(L, 3) != LUA_TTABLE)
+            luaL_error(L, "%s: option 'init' must be a table of N numbers or a list of one such "
+                       "table per replica, got %s", what, luaL_typename(L, 3));
+        lua_rawgeti(L, 3, 1);
+        per_replica = lua_type(L, -1) == LUA_TTABLE;
+        lua_pop(L, 1);
+        size_t nv;
+        if (gv_mul_size(N, per_replica ? (size_t)R : 1, &nv) || gv_mul_size(nv, sizeof(double), &nv))
+            luaL_error(L, "%s: init is too large", what);
+        w0 = scratch(L, nv); /* 4 */
+        if (per_replica) {
+            if ((lua_Integer)lua_rawlen(L, 3) != R)
+                luaL_error(L, "%s: option 'init' lists %I weight tables for %I replicas", what,
+                           (lua_Integer)lua_rawlen(L, 3), R);
+            for (lua_Integer r = 1; r <= R; r++) {
+                char name[64];
+                snprintf(name, sizeof name, "%s: init[%lld]", what, (long long)r);
+                lua_rawgeti(L, 3, r);
+                read_weights(L, -1, N, w0 + (size_t)(r - 1) * N, name);
+                lua_pop(L, 1);
+            }
+        } else {
+            read_weights(L, 3, N, w0, "glass.ensemble: init");
+        }
+    }
+    ens_box *b = ens_push(L, 2);
+    gv_err e;
+    b->ens = gv_ensemble_alloc(l, (size_t)R, seed, (uint32_t)first, &e);
+    if (!b->ens) return gvL_raise(L, &e);
+    if (w0)
+        for (size_t r = 0; r < (size_t)R; r++)
+            if (gv_ensemble_set_weights(b->ens, r, w0 + (per_replica ? r * N : 0), &e) != GV_OK)
+                return gvL_raise(L, &e);
+    return 1;
+}
+
+static int ens_close(lua_State *L)
+{
+    ens_box *b = luaL_checkudata(L, 1, ENS_T);
+    gv_ensemble_free(b->ens);
+    b->ens = NULL;
+    return 0;
+}
+
+static int ens_tostring(lua_State *L)
+{
+    ens_box *b = luaL_checkudata(L, 1, ENS_T);
+    if (!b->ens) {
+        lua_pushliteral(L, "glass.Ensemble (closed)");
+        return 1;
+    }
+    const gv_ensemble *ens = b->ens;
+    lua_getiuservalue(L, 1, 1);
+    land_box *lb = luaL_testudata(L, -1, LAND_T);
+    char land[512] = "(landscape closed)";
+    if (lb && lb->l) gv_landscape_describe(lb->l, land, sizeof land);
+    char buf[768];
+    snprintf(buf, sizeof buf, "glass.Ensemble %zu replicas of %s, seed %llu, first_replica %u, "
+             "step %llu, %zu lost", gv_ensemble_size(ens), land,
+             (unsigned long long)gv_ensemble_seed(ens), gv_ensemble_first_replica(ens),
+             (unsigned long long)gv_ensemble_step(ens), gv_ensemble_nlost(ens));
+    lua_pushstring(L, buf);
+    return 1;
+}
+
+static int ens_size(lua_State *L)
+{
+    lua_pushinteger(L, (lua_Integer)gv_ensemble_size(ens_check(L, 1)));
+    return 1;
+}
+
+static int ens_nweights(lua_State *L)
+{
+    lua_pushinteger(L, (lua_Integer)gv_ensemble_nweights(ens_check(L, 1)));
+    return 1;
+}
+
+static int ens_step(lua_State *L)
+{
+    lua_pushinteger(L, (lua_Integer)gv_ensemble_step(ens_check(L, 1)));
+    return 1;
+}
+
+static int ens_seed(lua_State *L)
+{
+    lua_pushinteger(L, (lua_Integer)gv_ensemble_seed(ens_check(L, 1)));
+    return 1;
+}
+
+static int ens_first_replica(lua_State *L)
+{
+    lua_pushinteger(L, (lua_Integer)gv_ensemble_first_replica(ens_check(L, 1)));
+    return 1;
+}
+
+static int ens_landscape(lua_State *L)
+{
+    ens_check(L, 1);
+    lua_getiuservalue(L, 1, 1);
+    return 1;
+}
+
+static int ens_set_step(lua_State *L)
+{
+    gv_ensemble *ens = ens_check(L, 1);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    if (n < 0) luaL_error(L, "set_step: step must be >= 0, got %I", n);
+    gv_err e;
+    if (gv_ensemble_set_step(ens, (uint64_t)n, &e) != GV_OK) return gvL_raise(L, &e);
+    return 0;
+}
+
+static int ens_weights(lua_State *L)
+{
+    gv_ensemble *ens = ens_check(L, 1);
+    size_t r = replica_arg(L, 2, ens, "weights");
+    size_t N = gv_ensemble_nweights(ens);
+    const double *w = gv_ensemble_weights(ens, r);
+    lua_createtable(L, (int)N, 0);
+    for (size_t i = 0; i < N; i++) {
+        lua_pushnumber(L, w[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
+}
+
+static int ens_set_weights(lua_State *L)
+{
+    gv_ensemble *ens = ens_check(L, 1);
+    size_t r = replica_arg(L, 2, ens, "set_weights");
+    size_t N = gv_ensemble_nweights(ens);
+    double *w = scratch(L, N * sizeof *w);
+    read_weights(L, 3, N, w, "set_weights");
+    gv_err e;
+    if (gv_ensemble_set_weights(ens, r, w, &e) != GV_OK) return gvL_raise(L, &e);
+    return 0;
+}
+
+static int ens_clone(lua_State *L)
+{
+    gv_ensemble *ens = ens_check(L, 1);
+    lua_getiuservalue(L, 1, 1); /* the landscape, shared */
+    ens_box *b = ens_push(L, -1);
+    gv_err e;
+    b->ens = gv_ensemble_clone(ens, &e);
+    if (!b->ens) return gvL_raise(L, &e);
+    return 1;
+}
+
+static int ens_save(lua_State *L)
+{
+    gv_ensemble *ens = ens_check(L, 1);
+    const char *path = luaL_checkstring(L, 2);
+    gv_err e;
+    if (gv_ensemble_save(ens, path, &e) != GV_OK) return gvL_raise(L, &e);
+    return 0;
+}
+
+static int ens_load(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    if (!luaL_testudata(L, 2, LAND_T))
+        luaL_error(L, "glass.load_ensemble(path, landscape): argument 2 must be the glass.Landscape "
+                   "the ensemble was saved from, got %s", luaL_typename(L, 2));
+    gv_landscape *l = land_check(L, 2);
+    ens_box *b = ens_push(L, 2);
+    gv_err e;
+    b->ens = gv_ensemble_load(path, l, &e);
+    if (!b->ens) return gvL_raise(L, &e);
+    return 1;
+}
+
+/* {{replica=, step=, reason=}, ...} for the lost replicas, by index. */
+static int ens_lost(lua_State *L)
+{
+    gv_ensemble *ens = ens_check(L, 1);
+    lua_createtable(L, (int)gv_ensemble_nlost(ens), 0);
+    lua_Integer k = 0;
+    for (size_t r = 0; r < gv_ensemble_size(ens); r++) {
+        if (!gv_ensemble_lost(ens, r)) continue;
+        lua_createtable(L, 0, 3);
+        lua_pushinteger(L, (lua_Integer)r + 1);
+        lua_setfield(L, -2, "replica");
+        lua_pushinteger(L, (lua_Integer)gv_ensemble_lost_step(ens, r));
+        lua_setfield(L, -2, "step");
+        lua_pushstring(L, gv_ensemble_lost_reason(ens, r));
+        lua_setfield(L, -2, "reason");
+        lua_rawseti(L, -2, ++k);
+    }
+    return 1;
+}
+
+static int ens_nlost(lua_State *L)
+{
+    lua_pushinteger(L, (lua_Integer)gv_ensemble_nlost(ens_check(L, 1)));
+    return 1;
+}
+
+static int ens_eval(lua_State *L)
+{
+    gv_ensemble *ens = ens_check(L, 1);
+    size_t r = replica_arg(L, 2, ens, "eval");
+    double lambda = luaL_optnumber(L, 3, 0.0);
+    if (!(isfinite(lambda) && lambda >= 0))
+        luaL_error(L, "eval: lambda must be a finite number >= 0, got %f", lambda);
+    gv_err e;
+    gv_eval ev;
+    if (gv_ensemble_eval(ens, r, lambda, &ev, &e) != GV_OK) return gvL_raise(L, &e);
+    lua_createtable(L, 0, 4);
+    lua_pushnumber(L, ev.loss);
+    lua_setfield(L, -2, "loss");
+    lua_pushnumber(L, ev.data_loss);
+    lua_setfield(L, -2, "data_loss");
+    lua_pushnumber(L, ev.accuracy);
+    lua_setfield(L, -2, "accuracy");
+    lua_pushnumber(L, ev.unsat);
+    lua_setfield(L, -2, "unsat");
+    return 1;
+}
+
+/* ens:run{integrator=, to= | steps=, observers={...}} -> the new step. */
+static int ens_run(lua_State *L)
+{
+    static const char *const keys[] = {"integrator", "to", "steps", "observers", NULL};
+    const char *what = "run";
+    gv_ensemble *ens = ens_check(L, 1);
+    gvL_check_options(L, 2, what, keys);
+    lua_getfield(L, 2, "integrator"); /* 3 */
+    if (!luaL_testudata(L, 3, INTEG_T))
+        luaL_error(L, "run: option 'integrator' must be a glass.Integrator (glass.sgd{...}, "
+                   "glass.gd{...} or glass.langevin{...}), got %s", luaL_typename(L, 3));
+    gv_integ *it = integ_check(L, 3);
+    int has_to = gvL_has(L, 2, "to"), has_steps = gvL_has(L, 2, "steps");
+    if (has_to == has_steps)
+        luaL_error(L, "run: give exactly one of 'to' (target step) and 'steps' (steps to take)");
+    uint64_t cur = gv_ensemble_step(ens), to;
+    if (has_to) {
+        lua_Integer t = gvL_req_integer(L, 2, what, "to");
+        if (t < 0 || (uint64_t)t < cur)
+            luaL_error(L, "run: option 'to' = %I is before the ensemble's current step %I", t,
+                       (lua_Integer)cur);
+        to = (uint64_t)t;
+    } else {
+        lua_Integer n = gvL_req_integer(L, 2, what, "steps");
+        if (n < 0) luaL_error(L, "run: option 'steps' must be >= 0, got %I", n);
+        to = cur + (uint64_t)n;
+    }
+    /* Observers: hooks copied here; the userdata stay referenced by the
+     * option table (argument 2) for the whole run. */
+    gv_hook hooks[MAX_OBSERVERS];
+    size_t nh = 0;
+    lua_getfield(L, 2, "observers"); /* 4 */
+    if (!lua_isnil(L, 4)) {
+        if (lua_type(L, 4) != LUA_TTABLE)
+            luaL_error(L, "run: option 'observers' must be a list of observers, got %s",
+                       luaL_typename(L, 4));
+        lua_Integer n = (lua_Integer)lua_rawlen(L, 4);
+        if (n > MAX_OBSERVERS) luaL_error(L, "run: %I observers, at most %d", n, MAX_OBSERVERS);
+        for (lua_Integer i = 1; i <= n; i++) {
+            lua_rawgeti(L, 4, i);
+            gv_hook *h = gvL_tohook(L, -1);
+            if (!h)
+                luaL_error(L, "run: observers[%I] is not an observer (glass.observer.*), got %s", i,
+                           luaL_typename(L, -1));
+            hooks[nh++] = *h;
+            lua_pop(L, 1);
+        }
+    }
+    gv_err e;
+    if (gv_ensemble_run(ens, it, to, hooks, nh, &e) != GV_OK) return gvL_raise(L, &e);
+    lua_pushinteger(L, (lua_Integer)gv_ensemble_step(ens));
+    return 1;
+}
+
+/* ---- registration ---------------------------------------------------------- */
+
+void gvL_open_dynamics(lua_State *L)
+{
+    static const luaL_Reg land_methods[] = {
+        {"nweights", land_nweights}, {"P", land_P}, {"kind", land_kind},
+        {"groups", land_groups}, {"close", land_close}, {NULL, NULL}};
+    static const luaL_Reg land_meta[] = {
+        {"__gc", land_close}, {"__close", land_close}, {"__tostring", land_tostring}, {NULL, NULL}};
+    static const luaL_Reg integ_methods[] = {
+        {"name", integ_name}, {"params", integ_params}, {"close", integ_close}, {NULL, NULL}};
+    static const luaL_Reg integ_meta[] = {
+        {"__gc", integ_close}, {"__close", integ_close}, {"__tostring", integ_tostring}, {NULL, NULL}};
+    static const luaL_Reg ens_methods[] = {
+        {"size", ens_size}, {"nweights", ens_nweights}, {"step", ens_step}, {"seed", ens_seed},
+        {"first_replica", ens_first_replica}, {"landscape", ens_landscape},
+        {"set_step", ens_set_step}, {"weights", ens_weights}, {"set_weights", ens_set_weights},
+        {"clone", ens_clone}, {"save", ens_save}, {"lost", ens_lost}, {"nlost", ens_nlost},
+        {"eval", ens_eval}, {"run", ens_run}, {"close", ens_close}, {NULL, NULL}};
+    static const luaL_Reg ens_meta[] = {
+        {"__gc", ens_close}, {"__close", ens_close}, {"__tostring", ens_tostring}, {NULL, NULL}};
+    static const luaL_Reg land_fns[] = {
+        {"network", land_network}, {"flat", land_flat}, {"harmonic", land_harmonic}, {NULL, NULL}};
+    static const luaL_Reg fns[] = {
+        {"sgd", integ_sgd}, {"gd", integ_gd}, {"langevin", integ_langevin},
+        {"ensemble", ens_new}, {"load_ensemble", ens_load}, {NULL, NULL}};
+    gvL_newtype(L, LAND_T, land_methods, land_meta);
+    gvL_newtype(L, INTEG_T, integ_methods, integ_meta);
+    gvL_newtype(L, ENS_T, ens_methods, ens_meta);
+    luaL_setfuncs(L, fns, 0);
+    if (lua_getfield(L, -1, "landscape") != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, -3, "landscape");
+    }
+    luaL_setfuncs(L, land_fns, 0);
+    lua_pop(L, 1);
+}
