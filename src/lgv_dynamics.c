@@ -22,9 +22,6 @@
 #define ENS_T "glass.Ensemble"
 #define MAX_OBSERVERS 64
 
-/* The data binding (lgv_data.c) may not be linked in every build stage. */
-#pragma weak gvL_check_data
-
 typedef struct land_box {
     gv_landscape *l; /* NULL once closed */
 } land_box;
@@ -82,7 +79,6 @@ static int land_network(lua_State *L)
     if (!luaL_testudata(L, 2, "glass.MLP"))
         luaL_error(L, "%s: option 'net' must be a glass.MLP (from glass.mlp{...}), got %s", what,
                    luaL_typename(L, 2));
-    if (!gvL_check_data) luaL_error(L, "%s: glass.Dataset support is not built in", what);
     if (!luaL_testudata(L, 3, "glass.Dataset"))
         luaL_error(L, "%s: option 'data' must be a glass.Dataset (e.g. glass.data.mnist{}), got %s",
                    what, luaL_typename(L, 3));

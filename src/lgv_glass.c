@@ -32,15 +32,6 @@ struct gv_hook *gvL_tohook(lua_State *L, int idx)
     return is_hook ? lua_touserdata(L, idx) : NULL;
 }
 
-/* TEMPORARY while the modules are being written in parallel: openers are weak
- * so the build links before every binding file exists.  Made strong once all
- * are in. */
-#pragma weak gvL_open_data
-#pragma weak gvL_open_mlp
-#pragma weak gvL_open_dynamics
-#pragma weak gvL_open_obs
-#pragma weak gvL_open_analysis
-
 /* One line per binding file (keep the order: later modules may use earlier
  * types). */
 typedef void (*opener)(lua_State *L);
@@ -50,7 +41,6 @@ int luaopen_glass_core(lua_State *L)
     const opener openers[] = {gvL_open_core, gvL_open_data, gvL_open_mlp, gvL_open_dynamics,
                               gvL_open_obs, gvL_open_analysis};
     lua_newtable(L);
-    for (size_t i = 0; i < sizeof openers / sizeof *openers; i++)
-        if (openers[i]) openers[i](L);
+    for (size_t i = 0; i < sizeof openers / sizeof *openers; i++) openers[i](L);
     return 1;
 }

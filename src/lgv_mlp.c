@@ -16,9 +16,6 @@
 
 #define MLP_T "glass.MLP"
 
-/* The data binding (lgv_data.c) may not be linked in every build stage. */
-#pragma weak gvL_check_data
-
 typedef struct mlp_box {
     gv_mlp *m; /* NULL once closed */
 } mlp_box;
@@ -225,7 +222,6 @@ static double *check_weights(lua_State *L, int idx, const gv_mlp *m, const char 
 static const gv_data *check_dataset(lua_State *L, int idx, gv_data *tmp, int need_y, const char *fn)
 {
     if (lua_type(L, idx) == LUA_TUSERDATA) {
-        if (!gvL_check_data) luaL_error(L, "%s: glass.Dataset support is not built in", fn);
         return gvL_check_data(L, idx);
     }
     if (!lua_istable(L, idx))
