@@ -27,14 +27,21 @@ gv_status gv_fail(gv_err *e, gv_status status, const char *fmt, ...)
 gv_status gv_fail_prefix(gv_err *e, const char *fmt, ...)
 {
     if (!e) return GV_EINVAL;
-    char old[GV_ERR_MAX], pre[GV_ERR_MAX];
-    memcpy(old, e->msg, sizeof old);
-    old[GV_ERR_MAX - 1] = '\0';
+    char pre[GV_ERR_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(pre, sizeof pre, fmt, ap);
+    int n = vsnprintf(pre, sizeof pre, fmt, ap);
     va_end(ap);
-    snprintf(e->msg, sizeof e->msg, "%s%s", pre, old);
+    if (n <= 0) return e->status;
+    size_t np = (size_t)n < sizeof pre ? (size_t)n : sizeof pre - 1;
+    if (np >= GV_ERR_MAX - 1) np = GV_ERR_MAX - 2;
+    /* Shift the old message right (truncating its tail) and put the prefix in front. */
+    e->msg[GV_ERR_MAX - 1] = '\0';
+    size_t nold = strlen(e->msg);
+    if (np + nold > GV_ERR_MAX - 1) nold = GV_ERR_MAX - 1 - np;
+    memmove(e->msg + np, e->msg, nold);
+    memcpy(e->msg, pre, np);
+    e->msg[np + nold] = '\0';
     return e->status;
 }
 

@@ -14,6 +14,21 @@ static void test_fail_formats_message(void)
     CHECK(gv_fail(NULL, GV_EINVAL, "x") == GV_EINVAL);
 }
 
+/* A prefix on a message near the limit keeps the prefix and truncates the tail. */
+static void test_prefix_truncates_tail(void)
+{
+    gv_err e = {0};
+    char long_msg[600];
+    memset(long_msg, 'x', sizeof long_msg - 1);
+    long_msg[sizeof long_msg - 1] = '\0';
+    gv_fail(&e, GV_EFORMAT, "%s", long_msg);
+    CHECK(strlen(e.msg) == GV_ERR_MAX - 1);
+    gv_fail_prefix(&e, "file.idx: ");
+    CHECK(strlen(e.msg) == GV_ERR_MAX - 1);
+    CHECK(strncmp(e.msg, "file.idx: xxx", 13) == 0);
+    CHECK(e.status == GV_EFORMAT);
+}
+
 static void test_status_names(void)
 {
     CHECK(strcmp(gv_status_name(GV_OK), "OK") == 0);
@@ -48,6 +63,7 @@ static void test_threads(void)
 int main(void)
 {
     GV_RUN(test_fail_formats_message);
+    GV_RUN(test_prefix_truncates_tail);
     GV_RUN(test_status_names);
     GV_RUN(test_mul_size);
     GV_RUN(test_interrupt_flag);
