@@ -34,6 +34,8 @@ uint64_t gvL_opt_seed(lua_State *L, int idx, const char *what, const char *key, 
 /* Create a metatable `tname` with methods (as __index) and metamethods, then
  * pop it.  Every userdata type is registered this way. */
 void gvL_newtype(lua_State *L, const char *tname, const luaL_Reg *methods, const luaL_Reg *meta);
+/* Add fns to the sub-table `name` (created if absent) of the table on top. */
+void gvL_subtable(lua_State *L, const char *name, const luaL_Reg *fns);
 
 /* Module openers: each adds its functions and types to the `glass` table on
  * top of the stack (creating its sub-table, e.g. glass.data, as needed).

@@ -886,18 +886,6 @@ static int th_diffusion(lua_State *L)
 
 /* ---- module -------------------------------------------------------------- */
 
-static void open_subtable(lua_State *L, const char *name, const luaL_Reg *fns)
-{
-    if (lua_getfield(L, -1, name) != LUA_TTABLE) {
-        lua_pop(L, 1);
-        lua_newtable(L);
-        lua_pushvalue(L, -1);
-        lua_setfield(L, -3, name);
-    }
-    luaL_setfuncs(L, fns, 0);
-    lua_pop(L, 1);
-}
-
 void gvL_open_analysis(lua_State *L)
 {
     static const luaL_Reg methods[] = {
@@ -921,7 +909,7 @@ void gvL_open_analysis(lua_State *L)
                                         {"rescale", an_rescale},
                                         {"q_inf", an_q_inf},
                                         {NULL, NULL}};
-    open_subtable(L, "analysis", analysis);
+    gvL_subtable(L, "analysis", analysis);
     static const luaL_Reg theory[] = {{"free_q", th_free_q},
                                       {"free_msd", th_free_msd},
                                       {"harmonic_q", th_harmonic_q},
@@ -931,5 +919,5 @@ void gvL_open_analysis(lua_State *L)
                                       {"stationary_variance", th_stationary_variance},
                                       {"diffusion", th_diffusion},
                                       {NULL, NULL}};
-    open_subtable(L, "theory", theory);
+    gvL_subtable(L, "theory", theory);
 }

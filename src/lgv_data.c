@@ -708,12 +708,5 @@ void gvL_open_data(lua_State *L)
     gvL_newtype(L, DATASET, ds_methods, ds_meta);
     gvL_newtype(L, SCALER, sc_methods, sc_meta);
     gvL_newtype(L, PCA, pca_methods, pca_meta);
-    if (lua_getfield(L, -1, "data") != LUA_TTABLE) {
-        lua_pop(L, 1);
-        lua_newtable(L);
-        lua_pushvalue(L, -1);
-        lua_setfield(L, -3, "data");
-    }
-    luaL_setfuncs(L, fns, 0);
-    lua_pop(L, 1);
+    gvL_subtable(L, "data", fns);
 }

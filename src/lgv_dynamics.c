@@ -723,12 +723,5 @@ void gvL_open_dynamics(lua_State *L)
     gvL_newtype(L, INTEG_T, integ_methods, integ_meta);
     gvL_newtype(L, ENS_T, ens_methods, ens_meta);
     luaL_setfuncs(L, fns, 0);
-    if (lua_getfield(L, -1, "landscape") != LUA_TTABLE) {
-        lua_pop(L, 1);
-        lua_newtable(L);
-        lua_pushvalue(L, -1);
-        lua_setfield(L, -3, "landscape");
-    }
-    luaL_setfuncs(L, land_fns, 0);
-    lua_pop(L, 1);
+    gvL_subtable(L, "landscape", land_fns);
 }

@@ -549,18 +549,6 @@ static int obs_tostring(lua_State *L)
 
 /* ---- module ---------------------------------------------------------------- */
 
-static void open_subtable(lua_State *L, const char *name, const luaL_Reg *fns)
-{
-    if (lua_getfield(L, -1, name) != LUA_TTABLE) {
-        lua_pop(L, 1);
-        lua_newtable(L);
-        lua_pushvalue(L, -1);
-        lua_setfield(L, -3, name);
-    }
-    luaL_setfuncs(L, fns, 0);
-    lua_pop(L, 1);
-}
-
 void gvL_open_obs(lua_State *L)
 {
     static const luaL_Reg sched_methods[] = {
@@ -597,6 +585,6 @@ void gvL_open_obs(lua_State *L)
     lua_pushboolean(L, 1);
     lua_setfield(L, -2, "__gv_hook"); /* gvL_tohook: this userdata begins with a gv_hook */
     lua_pop(L, 1);
-    open_subtable(L, "schedule", schedule_fns);
-    open_subtable(L, "observer", observer_fns);
+    gvL_subtable(L, "schedule", schedule_fns);
+    gvL_subtable(L, "observer", observer_fns);
 }

@@ -158,3 +158,15 @@ void gvL_newtype(lua_State *L, const char *tname, const luaL_Reg *methods, const
     }
     lua_pop(L, 1);
 }
+
+void gvL_subtable(lua_State *L, const char *name, const luaL_Reg *fns)
+{
+    if (lua_getfield(L, -1, name) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, -3, name);
+    }
+    luaL_setfuncs(L, fns, 0);
+    lua_pop(L, 1);
+}
