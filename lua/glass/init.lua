@@ -6,5 +6,6 @@ local core = require "glass.core"
 
 local glass = {}
 for k, v in pairs(core) do glass[k] = v end
+require("glass.protocol").install(glass) -- params, run, progress, plot, drive (lua/glass/)
 
 return glass

@@ -1,0 +1,200 @@
+-- glass.lab: the bench steps the paper's protocols share, so that each
+-- protocol file reads as its experiment.  Every function takes the parsed
+-- parameters `p` and uses the fields named in its comment.
+--
+--   local train = glass.lab.data(p)              -- MNIST, paper preprocessing, p.P rows
+--   local ens   = glass.lab.ensemble(p, train, {lambda = p.lambda})
+--   glass.lab.quench(run, ens, p)                -- SGD into a basin
+--   glass.lab.advance(run, ens, integ, to, obs, "phase")
+local progress = require "glass.progress"
+
+local M = {}
+
+local function G() return package.loaded.glass end
+
+-- Parameters most protocols declare, for reuse in glass.params{...}:
+--   glass.params(lab.extend({name = ..., {...}}, lab.network_params{P = 5000}))
+-- `over` changes defaults; over.omit lists parameters a protocol does not use.
+function M.network_params(over)
+  over = over or {}
+  local function d(k, v) if over[k] ~= nil then return over[k] end return v end
+  local list = {
+    {"width", d("width", 30), "hidden width w (6 hidden layers by default)", min = 1},
+    {"depth", d("depth", 6), "number of hidden layers", min = 1},
+    {"lambda", d("lambda", 1e-2), "L2 strength λ of the loss (λ/2)|W|²", min = 0},
+    {"P", d("P", 0), "training rows used, a seeded random subset (0: all 60000)", min = 0},
+    {"lr", d("lr", 1e-3), "learning rate μ (SGD, GD and Langevin)", min = 0},
+    {"batch", d("batch", 100), "SGD batch size", min = 1},
+    {"quench_epochs", d("quench_epochs", 2), "SGD epochs before the measurement (the quench)",
+     min = 0},
+  }
+  for _, name in ipairs(over.omit or {}) do
+    for i = #list, 1, -1 do
+      if list[i][1] == name then table.remove(list, i) end
+    end
+  end
+  return list
+end
+
+-- Append declaration lists to a spec table (in order).
+function M.extend(spec, ...)
+  for _, list in ipairs({...}) do
+    for _, e in ipairs(list) do spec[#spec + 1] = e end
+  end
+  return spec
+end
+
+-- The MNIST training set with the paper's preprocessing (standardise, PCA to
+-- 10, parity labels), cached for the process.  p.P > 0 takes a random subset
+-- of p.P rows before preprocessing (the subset's seed is p.data_seed or 0,
+-- so changing --seed changes the dynamics, not the data).
+local cache = {}
+function M.data(p, run)
+  local key = tostring(p.P or 0) .. ":" .. tostring(p.data_seed or 0)
+  if cache[key] then return cache[key] end
+  local t0 = progress.clock()
+  local data = G().data.mnist{P = p.P or 0, seed = p.data_seed or 0, test = false}
+  cache[key] = data
+  if run then
+    local n, d = data:size()
+    run:log("data: %s (P = %d of 60000 rows, d = %d; %.1fs)", tostring(data), n, d,
+      progress.clock() - t0)
+  end
+  return data
+end
+
+-- The network of p.width × p.depth.
+function M.mlp(p, d)
+  return G().mlp{d = d or 10, width = p.width, depth = p.depth}
+end
+
+-- N for width w and depth L at input d = 10 (no biases).
+function M.nweights(w, depth, d)
+  depth, d = depth or 6, d or 10
+  return d * w + (depth - 1) * w * w + w
+end
+
+-- An ensemble of `replicas` (default p.replicas) networks on `data`.
+-- opts: replicas, first_replica, seed, width (override p.width).
+function M.ensemble(p, data, opts)
+  opts = opts or {}
+  local q = setmetatable({width = opts.width or p.width}, {__index = p})
+  local net = M.mlp(q, select(2, data:size()))
+  local land = G().landscape.network{net = net, data = data}
+  return G().ensemble{landscape = land, replicas = opts.replicas or p.replicas,
+                      seed = opts.seed or p.seed, first_replica = opts.first_replica or 0}, net
+end
+
+-- Run `ens` with `integ` to step `to`, with observers and a progress line.
+function M.advance(run, ens, integ, to, observers, phase)
+  local start = ens:step()
+  if to <= start then return 0 end
+  local pr = run and run:progress{phase = phase or "run", total = to, start = start}
+  G().drive(ens, {integrator = integ, to = to, observers = observers, progress = pr})
+  if pr then pr:done(to) end
+  local lost = ens:nlost()
+  if lost > 0 and run then
+    run:log("%s: %d of %d replicas lost (non-finite loss or weights); averages exclude them",
+      phase or "run", lost, ens:size())
+  end
+end
+
+-- SGD steps in p.quench_epochs epochs (last partial batch dropped).
+function M.epoch_steps(p, data)
+  return (data:size()) // p.batch
+end
+
+-- The quench: p.quench_epochs epochs of SGD (lr p.lr, batch p.batch, L2
+-- p.lambda) from the random initialisation.  Returns the step reached.
+function M.quench(run, ens, p, data)
+  local steps = p.quench_epochs * M.epoch_steps(p, data)
+  local sgd = G().sgd{lr = p.lr, batch = p.batch, lambda = p.lambda}
+  M.advance(run, ens, sgd, ens:step() + steps, nil,
+    string.format("quench: SGD %d epochs", p.quench_epochs))
+  return ens:step()
+end
+
+-- Minimisation as for the paper's phase diagram: p.epochs of SGD (batch
+-- p.batch, lr p.lr), then p.polish GD steps at lr and p.polish at lr/10, all
+-- with L2 strength `lambda`.  Returns one row per replica {replica, loss,
+-- data_loss, accuracy, lost}; lost replicas have NaN values.
+function M.minimise(run, ens, p, data, lambda, label)
+  local sgd = G().sgd{lr = p.lr, batch = p.batch, lambda = lambda}
+  local steps = p.epochs * M.epoch_steps(p, data)
+  label = label or ""
+  M.advance(run, ens, sgd, ens:step() + steps, nil, label .. "SGD")
+  if p.polish > 0 then
+    M.advance(run, ens, G().gd{lr = p.lr, lambda = lambda}, ens:step() + p.polish, nil,
+      label .. "GD polish")
+    M.advance(run, ens, G().gd{lr = p.lr / 10, lambda = lambda}, ens:step() + p.polish, nil,
+      label .. "GD polish lr/10")
+  end
+  local lost = {}
+  for _, l in ipairs(ens:lost()) do lost[l.replica] = true end
+  local rows = {}
+  for r = 1, ens:size() do
+    local e = lost[r] and {loss = 0 / 0, data_loss = 0 / 0, accuracy = 0 / 0} or ens:eval(r, lambda)
+    rows[r] = {replica = r, loss = e.loss, data_loss = e.data_loss, accuracy = e.accuracy,
+               lost = lost[r] and 1 or 0}
+  end
+  return rows
+end
+
+-- Mean, standard error and geometric mean of the finite values of a list.
+function M.stats(xs)
+  local n, sum, sum2, lsum, npos = 0, 0, 0, 0, 0
+  for _, x in ipairs(xs) do
+    if x == x and x ~= math.huge and x ~= -math.huge then
+      n, sum, sum2 = n + 1, sum + x, sum2 + x * x
+      if x > 0 then lsum, npos = lsum + math.log(x), npos + 1 end
+    end
+  end
+  if n == 0 then return {n = 0, mean = 0 / 0, sem = 0 / 0, geomean = 0 / 0} end
+  local mean = sum / n
+  local var = n > 1 and math.max(0, (sum2 - n * mean * mean) / (n - 1)) or 0 / 0
+  return {n = n, mean = mean, sem = math.sqrt(var / n),
+          geomean = npos == n and math.exp(lsum / n) or 0 / 0}
+end
+
+-- Langevin at temperature T on a copy of `ens`, measuring from t0 + tw to
+-- t0 + tw + tmax with a two-time observer built from obs_opts (tw and lags
+-- are filled in).  Returns the observer and the copy's weights at t_w
+-- (a list per replica) when want_w0 is set.  The copy is closed.
+function M.anneal(run, ens, p, T, t0, obs_opts, want_w0)
+  local g = G()
+  local e = ens:clone()
+  local langevin = g.langevin{lr = p.lr, T = T, lambda = p.lambda}
+  local phase = string.format("Langevin T=%g", T)
+  M.advance(run, e, langevin, t0 + p.tw, nil, phase .. " (waiting)")
+  local w0
+  if want_w0 then
+    w0 = {}
+    for r = 1, e:size() do w0[r] = e:weights(r) end
+  end
+  local o = {tw = {t0 + p.tw},
+             lags = g.schedule.log{first = 1, last = p.tmax, per_decade = p.per_decade}}
+  for k, v in pairs(obs_opts or {}) do o[k] = v end
+  local obs = g.observer.two_time(o)
+  M.advance(run, e, langevin, t0 + p.tw + p.tmax, {obs}, phase)
+  e:close()
+  return obs, w0
+end
+
+-- Columns of a glass.Table as Lua arrays: lab.columns(tbl, "t", "Q_mean").
+function M.columns(tbl, ...)
+  local out = {}
+  for i, name in ipairs({...}) do out[i] = tbl:column(name) end
+  return table.unpack(out)
+end
+
+-- Mean loss over the live replicas (full batch).
+function M.mean_loss(ens, lambda)
+  local sum, n = 0, 0
+  for r = 1, ens:size() do
+    local l = ens:eval(r, lambda).loss
+    if l == l then sum, n = sum + l, n + 1 end
+  end
+  return n > 0 and sum / n or 0 / 0
+end
+
+return M

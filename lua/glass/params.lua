@@ -1,0 +1,450 @@
+-- glass.params: a protocol's parameters, declared once.
+--
+--   local P = glass.params{
+--     name = "ageing", description = "Q(t, t_w) and tau90 vs t_w",
+--     {"T", 1e-6, "Langevin temperature"},
+--     {"tw", {1000, 4000}, "waiting times (steps)"},
+--     {"width", 30, "hidden width", min = 1},
+--     presets = {paper = {tw = {2e4, 5e4}}, smoke = {...}},
+--   }
+--   local p = P:parse(arg)        -- p.T, p.tw, ..., p.out, p.seed, ...
+--
+-- The same declaration parses the command line (through Debian's
+-- lua-argparse), prints --help, validates and converts values, applies a
+-- --preset, and writes the values back as a re-runnable Lua file (params.lua).
+-- Precedence: declared default < --params FILE < --preset < explicit option.
+local argparse = require "argparse"
+
+local M = {}
+
+-- Option types, inferred from the default unless given with type = "...".
+local TYPES = {number = true, integer = true, boolean = true, string = true,
+               numbers = true, integers = true, strings = true}
+
+local function infer_type(v)
+  local t = type(v)
+  if t == "number" then return math.type(v) == "integer" and "integer" or "number" end
+  if t == "boolean" or t == "string" then return t end
+  if t == "table" then
+    local kind = "integers"
+    for _, x in ipairs(v) do
+      if type(x) == "string" then return "strings" end
+      if math.type(x) ~= "integer" then kind = "numbers" end
+    end
+    return kind
+  end
+  return nil
+end
+
+local function is_list(ty) return ty == "numbers" or ty == "integers" or ty == "strings" end
+
+-- Convert one scalar string or value to `ty` ("number", "integer", "string").
+-- Returns the value, or nil and a reason.
+local function scalar(ty, v)
+  if ty == "string" then return tostring(v) end
+  local x = tonumber(v)
+  if x == nil then return nil, "not a number" end
+  if x ~= x then return nil, "not a number (nan)" end
+  if ty == "integer" then
+    local i = math.tointeger(x)
+    if i == nil then return nil, "not an integer" end
+    return i
+  end
+  return x + 0.0
+end
+
+local TRUE = {["true"] = true, ["1"] = true, yes = true, on = true}
+local FALSE = {["false"] = true, ["0"] = true, no = true, off = true}
+
+-- Convert a command-line string or a Lua value to the declared type of
+-- `decl`, checking min, max and choices.  Errors name the parameter.
+local function convert(decl, v)
+  local ty, name = decl.type, decl.name
+  local function bad(why)
+    error(string.format("--%s: %s (got %s)", name, why,
+      type(v) == "table" and "a list" or string.format("%q", tostring(v))), 0)
+  end
+  local out
+  if ty == "boolean" then
+    if type(v) == "boolean" then out = v
+    elseif TRUE[tostring(v):lower()] then out = true
+    elseif FALSE[tostring(v):lower()] then out = false
+    else bad("expected true or false") end
+  elseif is_list(ty) then
+    local items = {}
+    if type(v) == "table" then items = v
+    else
+      for s in tostring(v):gmatch("[^,%s]+") do items[#items + 1] = s end
+    end
+    if #items == 0 then bad("expected a comma-separated list, e.g. 1e-3,1e-4") end
+    out = {}
+    local ety = ty:sub(1, -2)
+    for i, s in ipairs(items) do
+      local x, why = scalar(ety, s)
+      if x == nil then bad(string.format("item %d %q is %s", i, tostring(s), why)) end
+      out[i] = x
+    end
+  else
+    local x, why = scalar(ty, v)
+    if x == nil then bad(why) end
+    out = x
+  end
+  -- Range and choices apply to every item of a list.
+  local items = is_list(ty) and out or {out}
+  for _, x in ipairs(items) do
+    if decl.min and x < decl.min then bad(string.format("must be >= %s", tostring(decl.min))) end
+    if decl.max and x > decl.max then bad(string.format("must be <= %s", tostring(decl.max))) end
+    if decl.choices then
+      local ok = false
+      for _, c in ipairs(decl.choices) do if c == x then ok = true end end
+      if not ok then
+        local cs = {}
+        for _, c in ipairs(decl.choices) do cs[#cs + 1] = tostring(c) end
+        bad("must be one of " .. table.concat(cs, ", "))
+      end
+    end
+  end
+  return out
+end
+M.convert = convert
+
+-- Shortest decimal text that reads back as the same double.
+local function num2str(x)
+  if math.type(x) == "integer" then return string.format("%d", x) end
+  if x ~= x then return "0/0" end
+  if x == math.huge then return "math.huge" end
+  if x == -math.huge then return "-math.huge" end
+  for prec = 15, 17 do
+    local s = string.format("%." .. prec .. "g", x)
+    if tonumber(s) == x then
+      if not s:find("[%.eEn]") then s = s .. ".0" end
+      return s
+    end
+  end
+end
+M.num2str = num2str
+
+-- A value as Lua source (numbers, strings, booleans, flat lists).
+local function lua_literal(v)
+  local t = type(v)
+  if t == "number" then return num2str(v) end
+  if t == "string" then return string.format("%q", v) end
+  if t == "boolean" then return tostring(v) end
+  if t == "table" then
+    local parts = {}
+    for i, x in ipairs(v) do parts[i] = lua_literal(x) end
+    return "{" .. table.concat(parts, ", ") .. "}"
+  end
+  return "nil"
+end
+M.literal = lua_literal
+
+-- A value as command-line text (lists comma-separated).
+local function cli_text(v)
+  if type(v) == "table" then
+    local parts = {}
+    for i, x in ipairs(v) do parts[i] = cli_text(x) end
+    return table.concat(parts, ",")
+  end
+  if type(v) == "number" then return num2str(v):gsub("%.0$", "") end
+  return tostring(v)
+end
+M.text = cli_text
+
+-- Levenshtein distance, for "did you mean" when argparse has no tip.
+local function distance(a, b)
+  local prev = {}
+  for j = 0, #b do prev[j] = j end
+  for i = 1, #a do
+    local cur = {[0] = i}
+    for j = 1, #b do
+      local cost = a:byte(i) == b:byte(j) and 0 or 1
+      cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+    end
+    prev = cur
+  end
+  return prev[#b]
+end
+
+-- Common options every protocol gets (after its own).
+local COMMON = {
+  {"preset", "", "select a preset of parameters (see below); explicit options still override"},
+  {"params", "", "read parameter values from a params.lua of an earlier run"},
+  {"out", "", "output directory (default: results/<protocol>-<date>-<time>)"},
+  {"force", false, "write into --out even if it holds a finished run"},
+  {"seed", 1, "random seed (every result is a pure function of it)", min = 0},
+  {"threads", 0, "worker threads (0: glassvm's default)", min = 0},
+  {"quiet", false, "no progress output on stderr (the log file still gets it)"},
+  {"plots", true, "draw plots with gnuplot when it is installed"},
+}
+local NOT_SAVED = {preset = true, params = true, out = true, force = true, threads = true,
+                   quiet = true, plots = true}
+
+local Params = {}
+Params.__index = Params
+
+-- Normalise one declaration entry {name, default, help, type=, min=, max=, choices=}.
+local function declare(entry, where)
+  local name, default, help = entry[1] or entry.name, entry[2], entry[3] or entry.help
+  if type(name) ~= "string" or not name:match("^[%a_][%w_]*$") then
+    error(string.format("%s: parameter name %s must be an identifier", where, tostring(name)), 3)
+  end
+  if default == nil then default = entry.default end
+  local ty = entry.type or infer_type(default)
+  if not TYPES[ty] then
+    error(string.format("%s: parameter %s: cannot tell its type from the default %s; give type = "
+      .. "\"number\"|\"integer\"|\"boolean\"|\"string\"|\"numbers\"|\"integers\"|\"strings\"",
+      where, name, tostring(default)), 3)
+  end
+  if type(help) ~= "string" then
+    error(string.format("%s: parameter %s needs a help text (third field)", where, name), 3)
+  end
+  local d = {name = name, type = ty, help = help, min = entry.min, max = entry.max,
+             choices = entry.choices}
+  local ok, v = pcall(convert, d, default)
+  if not ok then error(string.format("%s: default of %s", where, v), 3) end
+  d.default = v
+  return d
+end
+
+-- glass.params{name=, description=, {name, default, help, ...}..., presets=, seed=}
+function M.new(spec)
+  if type(spec) ~= "table" or type(spec.name) ~= "string" then
+    error("glass.params: expected a table with name = \"protocol name\"", 2)
+  end
+  local self = setmetatable({name = spec.name, description = spec.description or "",
+                             epilog = spec.epilog, list = {}, byname = {},
+                             presets = spec.presets or {}}, Params)
+  local where = "glass.params{name=" .. spec.name .. "}"
+  local function add(entry, common)
+    local d = declare(entry, where)
+    if self.byname[d.name] then
+      if common then return end   -- the protocol redeclared a common option (e.g. seed)
+      error(string.format("%s: parameter %s declared twice", where, d.name), 3)
+    end
+    d.common = common
+    self.list[#self.list + 1] = d
+    self.byname[d.name] = d
+  end
+  for _, entry in ipairs(spec) do add(entry, false) end
+  for _, entry in ipairs(COMMON) do
+    if entry[1] == "seed" and spec.seed then entry = {"seed", spec.seed, entry[3], min = 0} end
+    add(entry, true)
+  end
+  -- Presets must name declared parameters with valid values: check now, so a
+  -- typo in a protocol file fails at once, not at the end of a cluster job.
+  for pname, values in pairs(self.presets) do
+    if type(values) ~= "table" then error(where .. ": preset " .. pname .. " must be a table", 2) end
+    for k, v in pairs(values) do
+      local d = self.byname[k]
+      if not d or NOT_SAVED[k] then
+        error(string.format("%s: preset %s sets unknown parameter %s", where, pname, tostring(k)), 2)
+      end
+      local ok, err = pcall(convert, d, v)
+      if not ok then error(string.format("%s: preset %s: %s", where, pname, err), 2) end
+    end
+  end
+  return self
+end
+
+function Params:preset_names()
+  local names = {}
+  for k in pairs(self.presets) do names[#names + 1] = k end
+  table.sort(names)
+  return names
+end
+
+-- Build the lua-argparse parser: every option takes one value, except
+-- booleans, which may stand alone (--quiet) or take one (--plots=false).
+function Params:parser()
+  local presets = self:preset_names()
+  local epilog = {}
+  if #presets > 0 then
+    epilog[#epilog + 1] = "Presets (--preset=NAME): " .. table.concat(presets, ", ") .. "."
+  end
+  epilog[#epilog + 1] = "Lists are comma-separated (--T=1e-3,1e-4); booleans take true/false."
+  if self.epilog then epilog[#epilog + 1] = self.epilog end
+  local script = _G.arg and _G.arg[0]
+  if type(script) ~= "string" or not script:find(self.name, 1, true) then
+    script = "protocols/" .. self.name .. ".lua"
+  end
+  local parser = argparse("glassvm " .. script, self.description)
+      :epilog(table.concat(epilog, "\n"))
+      :help_max_width(100)
+      :add_help(false)
+  parser:flag("-h --help", "show this help and exit")
+  local own, common = {}, {}
+  for _, d in ipairs(self.list) do
+    local aliases = "--" .. d.name
+    if d.name:find("_") then aliases = aliases .. " --" .. d.name:gsub("_", "-") end
+    local help = string.format("%s (%s, default %s)", d.help, d.type, cli_text(d.default))
+    if d.common and (d.type == "string" or d.type == "boolean") then help = d.help end
+    if d.name == "preset" and #presets > 0 then
+      help = string.format("%s: %s", d.help, table.concat(presets, ", "))
+    end
+    local o = parser:option(aliases, help):target(d.name):argname("<" .. d.type .. ">")
+    if d.type == "boolean" then o:args("?"):argname("<true|false>") end
+    if d.common then common[#common + 1] = o else own[#own + 1] = o end
+  end
+  if #own > 0 then parser:group("Parameters of " .. self.name, table.unpack(own)) end
+  parser:group("Common options", parser._options[1], table.unpack(common))
+  return parser
+end
+
+function Params:help()
+  return self:parser():get_help()
+end
+
+-- Read a params.lua written by an earlier run: its values, not its code's
+-- side effects (it is loaded in an empty environment).
+function M.read_file(path)
+  local captured
+  local env = {glass = {protocol_params = function(t) captured = t; return t end}, math = math}
+  local chunk, err = loadfile(path, "t", env)
+  if not chunk then error(string.format("--params: cannot read %s: %s", path, err), 0) end
+  local ok, res = pcall(chunk)
+  if not ok then error(string.format("--params: %s failed: %s", path, tostring(res)), 0) end
+  res = captured or res
+  if type(res) ~= "table" then error(string.format("--params: %s does not return a table", path), 0) end
+  return res
+end
+
+-- Parse argv (a table like the global `arg`).  Returns ok, values or ok=false
+-- and an error message; "help" as the message asks for --help.
+function Params:try_parse(argv)
+  argv = argv or {}
+  local args = {}
+  for i = 1, #argv do args[i] = argv[i] end
+  local parser = self:parser()
+  local ok, raw = parser:pparse(args)
+  if not ok then
+    local msg = raw
+    local wrong = msg:match("^unknown option '%-%-([^']*)'$")
+    if wrong then
+      local best, bestd
+      for _, d in ipairs(self.list) do
+        local dist = distance(wrong:gsub("%-", "_"), d.name)
+        if not bestd or dist < bestd then best, bestd = d.name, dist end
+      end
+      if best and bestd <= math.max(2, #wrong // 3) then
+        msg = msg .. string.format("\nDid you mean '--%s'?", best)
+      end
+    end
+    return false, msg .. "\nSee --help for the parameters of " .. self.name .. "."
+  end
+  if raw.help then return false, "help" end
+  -- Layer the sources.
+  local values, source = {}, {}
+  for _, d in ipairs(self.list) do values[d.name], source[d.name] = d.default, "default" end
+  local function layer(tbl, what)
+    for k, v in pairs(tbl) do
+      local d = self.byname[k]
+      if d and not NOT_SAVED[k] then
+        local cok, cv = pcall(convert, d, v)
+        if not cok then error(what .. ": " .. cv, 0) end
+        values[k], source[k] = cv, what
+      elseif not d and type(k) == "string" and k ~= "protocol" then
+        error(string.format("%s: unknown parameter %s for protocol %s", what, k, self.name), 0)
+      end
+    end
+  end
+  local lok, lerr = pcall(function()
+    if raw.params then layer(M.read_file(raw.params), "--params " .. raw.params) end
+    if raw.preset and raw.preset ~= "" then
+      local pr = self.presets[raw.preset]
+      if not pr then
+        local names = self:preset_names()
+        error(string.format("--preset: unknown preset %q; %s has: %s", raw.preset, self.name,
+          #names > 0 and table.concat(names, ", ") or "(none)"), 0)
+      end
+      layer(pr, "preset " .. raw.preset)
+    end
+    for _, d in ipairs(self.list) do
+      local v = raw[d.name]
+      if v ~= nil then
+        -- A bare boolean flag (--quiet) arrives as an empty list.
+        if type(v) == "table" then v = v[1] == nil and true or v[1] end
+        values[d.name], source[d.name] = convert(d, v), "command line"
+      end
+    end
+  end)
+  if not lok then return false, tostring(lerr) end
+  return true, setmetatable(values, {__index = {__params = self, __source = source}})
+end
+
+-- Parse or exit: --help prints the help and exits 0; an error prints the
+-- usage and the message and exits 2 (no Lua traceback for a typo).
+function Params:parse(argv)
+  local ok, res = self:try_parse(argv or _G.arg)
+  if ok then return res end
+  if res == "help" then
+    io.stdout:write(self:help(), "\n")
+    os.exit(0)
+  end
+  io.stderr:write(self:parser():get_usage(), "\n\nError: ", res, "\n")
+  os.exit(2)
+end
+
+-- The saved values (own parameters and the seed), in declaration order.
+function Params:saved(values)
+  local list = {}
+  for _, d in ipairs(self.list) do
+    if not NOT_SAVED[d.name] then list[#list + 1] = {d.name, values[d.name]} end
+  end
+  return list
+end
+
+-- One line "name=value ..." for CSV comments and logs.
+function Params:summary(values)
+  local parts = {}
+  for _, kv in ipairs(self:saved(values)) do parts[#parts + 1] = kv[1] .. "=" .. cli_text(kv[2]) end
+  return table.concat(parts, " ")
+end
+
+-- The params.lua text: a Lua file that returns the values when read with
+-- --params, and re-runs the protocol when run itself (glassvm params.lua).
+function Params:file_text(values, info)
+  info = info or {}
+  local lines = {
+    string.format("-- Parameters of a glassvm run: protocol %s, glassvm %s, %s.", self.name,
+      info.version or "?", info.date or os.date("%Y-%m-%d %H:%M:%S")),
+  }
+  if values.preset and values.preset ~= "" then
+    lines[#lines + 1] = "-- Started from --preset=" .. values.preset .. "."
+  end
+  local me = info.path or "params.lua"
+  lines[#lines + 1] = "-- Re-run it:  glassvm " .. me .. " [--out=DIR] [--name=value ...]"
+  lines[#lines + 1] = "--         or: glassvm " .. (info.protocol or ("protocols/" .. self.name .. ".lua"))
+      .. " --params=" .. me .. " [...]"
+  -- Not a tail call: protocol_params looks at its caller to see if this
+  -- file is the main script.
+  lines[#lines + 1] = "local params = glass.protocol_params {"
+  lines[#lines + 1] = string.format("  protocol = %q,", info.protocol or "")
+  for _, kv in ipairs(self:saved(values)) do
+    local d = self.byname[kv[1]]
+    lines[#lines + 1] = string.format("  %s = %s,  -- %s", kv[1], lua_literal(kv[2]), d.help)
+  end
+  lines[#lines + 1] = "}"
+  lines[#lines + 1] = "return params"
+  return table.concat(lines, "\n") .. "\n"
+end
+
+-- glass.protocol_params(t): the body of a params.lua.  Read through --params
+-- it just returns t; run as the main script it re-runs t.protocol with
+-- --params pointing at itself, passing the script's own arguments on.
+function M.protocol_params(t)
+  local info = debug.getinfo(2, "S")
+  local script = _G.arg and _G.arg[0]
+  if script and info and info.source == "@" .. script and type(t.protocol) == "string" then
+    local args = {[0] = t.protocol, "--params=" .. script}
+    for i = 1, #_G.arg do args[#args + 1] = _G.arg[i] end
+    _G.arg = args
+    local chunk, err = loadfile(t.protocol)
+    if not chunk then error("params.lua: cannot load the protocol " .. t.protocol .. ": " .. err, 0) end
+    return chunk(table.unpack(args))
+  end
+  return t
+end
+
+setmetatable(M, {__call = function(_, spec) return M.new(spec) end})
+return M

@@ -1,0 +1,245 @@
+-- glass.plot: figures through gnuplot, drawn like the paper's.
+--
+--   local fig = glass.plot.figure{
+--     name = "overlap", title = "Q(t, t_w)", xlabel = "t", ylabel = "Q",
+--     logx = true, key = "bottom left",
+--     series = {
+--       {file = "overlap.csv", x = "t", y = "Q", where = {T = 1e-3}, title = "T = 10^{-3}",
+--        color = 0.2},                                   -- palette fraction or "#rrggbb"
+--       {fn = "0.9", title = "Q = 0.9", dash = true},     -- a gnuplot expression in x
+--     }}
+--   fig:write(dir)    -- dir/overlap.gp (re-runnable: cd dir && gnuplot overlap.gp)
+--   glass.plot.render(dir, "overlap")   -- -> true, or false and why
+--
+-- Data files are CSV with '#' comment lines and a header row, read by column
+-- name; `where` selects the rows of one curve from a long table (relative
+-- tolerance 1e-9, so a T written as 0.001 matches 1e-3).
+local M = {}
+
+local function q(s) return '"' .. tostring(s):gsub('\\', '\\\\'):gsub('"', '\\"') .. '"' end
+
+-- A number as gnuplot reads it (no integer division surprises: always a float).
+local function gnum(x)
+  local s = string.format("%.17g", x)
+  if not s:find("[%.eEn]") then s = s .. ".0" end
+  return s
+end
+
+-- The `using` clause of a file series.
+local function using(s)
+  local x = string.format("column(%s)", q(s.x))
+  local y = string.format("column(%s)", q(s.y))
+  local conds = {}
+  local keys = {}
+  for k in pairs(s.where or {}) do keys[#keys + 1] = k end
+  table.sort(keys)
+  for _, k in ipairs(keys) do
+    local v = s.where[k]
+    if v == 0 then
+      conds[#conds + 1] = string.format("column(%s) == 0", q(k))
+    else
+      conds[#conds + 1] = string.format("abs(column(%s)/%s - 1) < 1e-9", q(k), gnum(v))
+    end
+  end
+  if s.ymul then y = string.format("(%s*%s)", y, gnum(s.ymul)) end
+  if s.xmul then x = string.format("(%s*%s)", x, gnum(s.xmul)) end
+  if #conds > 0 then
+    y = string.format("((%s) ? %s : NaN)", table.concat(conds, " && "), y)
+  end
+  local u = "(" .. x .. "):(" .. y .. ")"
+  if s.z then
+    local z = string.format("column(%s)", q(s.z))
+    u = u .. ":(" .. z .. ")"
+  end
+  if s.yerr then
+    local e = string.format("column(%s)", q(s.yerr))
+    if s.ymul then e = string.format("(%s*%s)", e, gnum(s.ymul)) end
+    u = u .. ":(" .. e .. ")"
+  end
+  return u
+end
+
+local function color(c)
+  if type(c) == "number" then return string.format(" lc palette frac %.4f", c) end
+  if type(c) == "string" then return " lc rgb " .. q(c) end
+  return ""
+end
+
+local Figure = {}
+Figure.__index = Figure
+
+function M.figure(spec)
+  assert(type(spec.name) == "string" and spec.name:match("^[%w_%-]+$"),
+    "glass.plot.figure: name must be a plain file name (letters, digits, _ and -)")
+  return setmetatable({spec = spec}, Figure)
+end
+
+-- The gnuplot script.  Output files are named in the script, relative to
+-- its directory, so `cd dir && gnuplot name.gp` redraws both formats.
+function Figure:script(term)
+  local s = self.spec
+  local L = {
+    "# " .. (s.title or s.name) .. " (written by glassvm; re-plot: gnuplot " .. s.name .. ".gp)",
+    'set datafile separator ","',
+    'set datafile commentschars "#"',
+    "set encoding utf8",
+    "set termoption enhanced",
+    "set grid lc rgb '#dddddd'",
+    -- Blue (low) to red (high), as the paper's figures.
+    "set palette defined (0 '#2c3e9e', 0.35 '#1fa187', 0.7 '#f4a11d', 1 '#c0392b')",
+    s.cblabel and "set colorbox" or "unset colorbox",
+    "set key " .. (s.key or "top right") .. " box opaque font ',10' spacing 1.1",
+  }
+  if s.title then L[#L + 1] = "set title " .. q(s.title) end
+  if s.xlabel then L[#L + 1] = "set xlabel " .. q(s.xlabel) end
+  if s.ylabel then L[#L + 1] = "set ylabel " .. q(s.ylabel) end
+  if s.logx then L[#L + 1] = "set logscale x"; L[#L + 1] = "set format x '10^{%L}'" end
+  if s.logy then L[#L + 1] = "set logscale y"; L[#L + 1] = "set format y '10^{%L}'" end
+  if s.cblabel then L[#L + 1] = "set cblabel " .. q(s.cblabel) end
+  if s.logcb then L[#L + 1] = "set logscale cb"; L[#L + 1] = "set format cb '10^{%L}'" end
+  local function range(axis, r)
+    if r then
+      L[#L + 1] = string.format("set %srange [%s:%s]", axis, r[1] and gnum(r[1]) or "*",
+        r[2] and gnum(r[2]) or "*")
+    end
+  end
+  range("x", s.xrange)
+  range("y", s.yrange)
+  for _, extra in ipairs(s.extra or {}) do L[#L + 1] = extra end
+  local parts = {}
+  for _, sr in ipairs(s.series) do
+    local style = sr.style or (sr.fn and "lines" or (sr.yerr and "yerrorlines" or "linespoints"))
+    local title = sr.title and ("title " .. q(sr.title)) or "notitle"
+    local deco = color(sr.color)
+    if sr.dash then deco = deco .. " dt " .. (type(sr.dash) == "number" and sr.dash or 2) end
+    if sr.width then deco = deco .. " lw " .. sr.width end
+    if sr.z then deco = deco .. " lc palette z" end
+    if style:find("points") then deco = deco .. " pt " .. (sr.pt or 7) .. " ps " .. (sr.ps or 0.6) end
+    if sr.fn then
+      parts[#parts + 1] = string.format("%s with %s%s %s", sr.fn, style, deco, title)
+    else
+      parts[#parts + 1] = string.format("%s using %s with %s%s %s", q(sr.file), using(sr), style,
+        deco, title)
+    end
+  end
+  if #parts == 0 then parts[1] = "NaN notitle" end
+  local plot = "plot " .. table.concat(parts, ", \\\n     ")
+  L[#L + 1] = ""
+  L[#L + 1] = string.format("set terminal %s size 900,640 font ',12'", term or "pngcairo")
+  L[#L + 1] = string.format("set output %q", s.name .. ".png")
+  L[#L + 1] = plot
+  L[#L + 1] = "set terminal svg size 900,640 dynamic font ',12'"
+  L[#L + 1] = string.format("set output %q", s.name .. ".svg")
+  L[#L + 1] = "replot"
+  L[#L + 1] = "unset output"
+  return table.concat(L, "\n") .. "\n"
+end
+
+-- Which PNG terminal this gnuplot has: pngcairo, else the libgd png, else nil.
+local png_term_cache
+local function png_term()
+  if png_term_cache == nil then
+    png_term_cache = false
+    local h = io.popen("gnuplot -e 'set terminal' 2>&1", "r")
+    if h then
+      local out = h:read("a") or ""
+      h:close()
+      if out:find("pngcairo") then png_term_cache = "pngcairo"
+      elseif out:find("%f[%w]png%f[^%w]") then png_term_cache = "png" end
+    end
+  end
+  return png_term_cache or nil
+end
+
+-- Is gnuplot installed?
+function M.available()
+  return os.execute("command -v gnuplot >/dev/null 2>&1") == true
+end
+
+local function shell_quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+M.shell_quote = shell_quote
+
+function Figure:write(dir)
+  local path = dir .. "/" .. self.spec.name .. ".gp"
+  local f = assert(io.open(path, "w"))
+  f:write(self:script(png_term() or "pngcairo"))
+  f:close()
+  return path
+end
+
+-- Run dir/name.gp; gnuplot's messages go to dir/gnuplot.log.
+function M.render(dir, name)
+  if not M.available() then
+    return false, "gnuplot is not installed (apt-get install gnuplot-nox)"
+  end
+  local cmd = string.format("cd %s && gnuplot %s >>gnuplot.log 2>&1", shell_quote(dir),
+    shell_quote(name .. ".gp"))
+  if os.execute(cmd) ~= true then
+    -- gnuplot's last message says why (e.g. "x range is invalid": no finite point).
+    local why = ""
+    local f = io.open(dir .. "/gnuplot.log", "r")
+    if f then
+      for line in f:lines() do if line:find("%S") then why = line end end
+      f:close()
+    end
+    return false, string.format("gnuplot could not draw %s.gp: %s (no finite data to plot?); "
+      .. "see %s/gnuplot.log", name, why, dir)
+  end
+  return true
+end
+
+-- n distinct palette fractions, for one curve per T or t_w.
+function M.colors(n)
+  local c = {}
+  for i = 1, n do c[i] = n == 1 and 0 or (i - 1) / (n - 1) end
+  return c
+end
+
+-- One series per value of a column, coloured by rank (the largest value
+-- red, the smallest blue; reverse = true swaps):
+--   glass.plot.curves{file = "overlap.csv", x = "t", y = "Q", by = "T", values = p.T,
+--                     label = "T = %s"}   (label: a format for glass.plot.label(value))
+-- Extra fields (style, yerr, dash, ...) are copied into every series.
+function M.curves(spec)
+  local n = #spec.values
+  local order = {}
+  for i = 1, n do order[i] = i end
+  table.sort(order, function(a, b) return spec.values[a] < spec.values[b] end)
+  local rank = {}
+  for r, i in ipairs(order) do rank[i] = r end
+  local out = {}
+  for i, v in ipairs(spec.values) do
+    local s = {}
+    for k, x in pairs(spec) do
+      if k ~= "by" and k ~= "values" and k ~= "label" and k ~= "reverse" then s[k] = x end
+    end
+    s.where = {[spec.by] = v}
+    local c = n == 1 and 0 or (rank[i] - 1) / (n - 1)
+    s.color = spec.reverse and 1 - c or c
+    s.title = string.format(spec.label or (spec.by .. " = %s"), M.label(v))
+    out[i] = s
+  end
+  return out
+end
+
+-- Concatenate series lists (and single series) into one list.
+function M.join(...)
+  local out = {}
+  for _, x in ipairs({...}) do
+    if x[1] then for _, s in ipairs(x) do out[#out + 1] = s end
+    else out[#out + 1] = x end
+  end
+  return out
+end
+
+-- A number as a short label: 1e-06 -> "10^{-6}", 0.003 -> "3·10^{-3}", 20000 -> "2·10^{4}".
+function M.label(x)
+  if x == 0 then return "0" end
+  local e = math.floor(math.log(math.abs(x), 10) + 1e-9)
+  local m = x / 10 ^ e
+  if e >= -1 and e <= 3 then return string.format("%g", x) end
+  if math.abs(m - 1) < 1e-6 then return string.format("10^{%d}", e) end
+  return string.format("%g·10^{%d}", tonumber(string.format("%.3g", m)), e)
+end
+
+return M

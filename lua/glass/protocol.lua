@@ -1,0 +1,68 @@
+-- glass.protocol: the glue protocols share, and the hook that puts the
+-- Lua-side library into the `glass` table (called from glass/init.lua).
+--
+--   glass.params{...}      parameters (glass/params.lua)
+--   glass.run(p)           output directory, log, CSVs, plots (glass/run.lua)
+--   glass.progress{...}    progress reports (glass/progress.lua)
+--   glass.plot             gnuplot figures (glass/plot.lua)
+--   glass.drive(ens, {integrator=, to= | steps=, observers=, progress=})
+--                          ens:run in chunks of ~0.5 s of work, reporting progress
+local params = require "glass.params"
+local progress = require "glass.progress"
+local plot = require "glass.plot"
+local run = require "glass.run"
+local lab = require "glass.lab"
+
+local M = {}
+
+-- Wall seconds one chunk of ens:run should take: long enough that Lua is
+-- called rarely, short enough for a lively progress line and a prompt ^C.
+M.CHUNK_SECONDS = 0.5
+
+-- The ensemble's common step count.
+local function step_of(ens)
+  return ens:step()
+end
+
+-- Advance `ens` to opts.to (or by opts.steps) with opts.integrator and
+-- opts.observers, in chunks whose size adapts to the measured speed.
+-- Observers see exactly the steps of one uninterrupted ens:run: chunking
+-- only adds return points, never skips an event.  Returns the wall time.
+function M.drive(ens, opts)
+  local cur = step_of(ens)
+  local target = opts.to or (cur + assert(opts.steps, "glass.drive: give to= or steps="))
+  local pr = opts.progress
+  local t0 = progress.clock()
+  local chunk = opts.chunk or 1
+  while cur < target do
+    local goal = math.min(target, cur + chunk)
+    local t = progress.clock()
+    ens:run{integrator = opts.integrator, to = goal, observers = opts.observers}
+    local dt = progress.clock() - t
+    local done = goal - cur
+    cur = goal
+    if pr then pr:update(cur) end
+    if not opts.chunk then
+      -- Grow fast while the clock cannot resolve a chunk; then aim at the target time.
+      if dt < 0.02 then chunk = chunk * 8
+      else chunk = math.max(1, math.floor(done * M.CHUNK_SECONDS / dt)) end
+    end
+  end
+  if pr then pr:update(cur) end
+  return progress.clock() - t0
+end
+
+-- Put the library into `glass`.
+function M.install(glass)
+  glass.params = params
+  glass.protocol_params = params.protocol_params
+  glass.run = run
+  glass.progress = progress
+  glass.plot = plot
+  glass.drive = M.drive
+  glass.protocol = M
+  glass.lab = lab
+  return glass
+end
+
+return M

@@ -1,0 +1,185 @@
+-- glass.run: a protocol's output directory and its bookkeeping.
+--
+--   local run = glass.run(p)          -- p from P:parse(arg)
+--   run:log("quench: %d replicas", n)  -- stderr (unless --quiet) and DIR/log.txt
+--   local pr = run:progress{phase = "langevin", total = 20000}
+--   run:write_csv("overlap", tbl, {"extra comment"})   -- DIR/overlap.csv
+--   run:plot{name = "overlap", ...}    -- DIR/overlap.gp now; drawn at finish
+--   run:finish()                       -- plots, then DIR/COMPLETE, written last
+--
+-- A directory that holds COMPLETE is a finished run: glass.run refuses to
+-- write into it unless --force is given, so results are never overwritten
+-- silently.  A directory without it (an interrupted run) is reused.
+local params = require "glass.params"
+local progress = require "glass.progress"
+local plot = require "glass.plot"
+
+local M = {}
+M.MARKER = "COMPLETE"
+
+local Run = {}
+Run.__index = Run
+
+local function glass_table() return package.loaded.glass end
+
+local function exists(path)
+  local f = io.open(path, "r")
+  if f then f:close(); return true end
+  return false
+end
+M.exists = exists
+
+local function is_dir(path)
+  return os.execute("test -d " .. plot.shell_quote(path)) == true
+end
+
+-- Absolute form of a path (for params.lua, which may be re-run from elsewhere).
+local function absolute(path)
+  if path:sub(1, 1) == "/" then return path end
+  local pwd = os.getenv("PWD")
+  if not pwd then return path end
+  return (pwd .. "/" .. path):gsub("/%./", "/")
+end
+M.absolute = absolute
+
+-- Print a clean message (no Lua traceback) and exit: for user errors found
+-- before any work is done.
+local function die(msg)
+  io.stderr:write("glassvm: ", msg, "\n")
+  os.exit(2)
+end
+
+-- glass.run(p [, opts]): opts.protocol overrides the protocol path (default arg[0]).
+function M.new(p, opts)
+  opts = opts or {}
+  local meta = getmetatable(p)
+  local P = meta and meta.__index and meta.__index.__params
+  if not P then error("glass.run: expected the values returned by P:parse(arg)", 2) end
+  local g = glass_table()
+  local self = setmetatable({p = p, P = P, name = P.name, files = {}, figures = {},
+                             quiet = p.quiet, t0 = progress.clock()}, Run)
+  self.version = g and g.version or "?"
+  self.protocol = absolute(opts.protocol or (_G.arg and _G.arg[0]) or (P.name .. ".lua"))
+
+  -- The directory: explicit, or a new timestamped one.
+  local dir = p.out
+  if dir == nil or dir == "" then
+    local base = "results/" .. P.name .. "-" .. os.date("%Y%m%d-%H%M%S")
+    dir = base
+    local n = 2
+    while is_dir(dir) do dir = base .. "-" .. n; n = n + 1 end
+  end
+  dir = dir:gsub("/+$", "")
+  self.dir = dir
+  local marker = dir .. "/" .. M.MARKER
+  if exists(marker) then
+    if not p.force then
+      die(string.format("%s holds a finished run (%s exists); refusing to overwrite it.\n"
+        .. "Choose another directory with --out=DIR, or add --force to overwrite it.", dir, marker))
+    end
+    os.remove(marker)
+  end
+  if os.execute("mkdir -p " .. plot.shell_quote(dir)) ~= true then
+    die("cannot create the output directory " .. dir)
+  end
+  local log, err = io.open(dir .. "/log.txt", "w")
+  if not log then die("cannot write " .. dir .. "/log.txt: " .. tostring(err)) end
+  self.logf = log
+
+  if g and g.threads then
+    if p.threads and p.threads > 0 then g.threads(p.threads) end
+    self.threads = g.threads()
+  end
+
+  -- params.lua first: even an interrupted run says what it was.
+  self.params_path = dir .. "/params.lua"
+  local f = assert(io.open(self.params_path, "w"))
+  f:write(P:file_text(p, {version = self.version, protocol = self.protocol,
+                          path = self.params_path}))
+  f:close()
+
+  self:log("glassvm %s, protocol %s, seed %d, %s threads, output %s", self.version, P.name,
+    p.seed, tostring(self.threads or "?"), dir)
+  if p.preset and p.preset ~= "" then self:log("preset: %s", p.preset) end
+  self:log("parameters: %s", P:summary(p))
+  return self
+end
+
+-- Log a line (string.format arguments) on stderr unless quiet, and in log.txt.
+function Run:log(fmt, ...)
+  local line = select("#", ...) > 0 and string.format(fmt, ...) or tostring(fmt)
+  if not self.quiet then io.stderr:write(line, "\n") end
+  self:log_only(line)
+end
+
+-- A line for log.txt alone, time-stamped.
+function Run:log_only(line)
+  if self.logf then
+    self.logf:write(string.format("[%8.1fs] %s\n", progress.clock() - self.t0, line))
+    self.logf:flush()
+  end
+end
+
+-- A progress reporter that also writes to the log.
+function Run:progress(opts)
+  opts.quiet = self.quiet
+  opts.log = self
+  return progress.new(opts)
+end
+
+function Run:path(name) return self.dir .. "/" .. name end
+
+-- Write a glass.Table as DIR/name.csv.  glass.table's writer adds the
+-- standard comment lines (glassvm version, protocol, parameters, seed);
+-- extra_comments follow them.
+function Run:write_csv(name, tbl, extra_comments)
+  local path = self:path(name .. ".csv")
+  tbl:write_csv(path, {protocol = self.name, params = self.p, comments = extra_comments})
+  self.files[#self.files + 1] = name .. ".csv"
+  return path
+end
+
+-- A new glass.Table with these column names.
+function Run:table(columns)
+  return glass_table().table{columns = columns}
+end
+
+-- Declare a figure: its .gp script is written now, drawn at finish.
+function Run:plot(spec)
+  local fig = plot.figure(spec)
+  if self.p.plots == false then return fig end
+  fig:write(self.dir)
+  self.figures[#self.figures + 1] = spec.name
+  return fig
+end
+
+-- Draw the plots, then write the completion marker last.
+function Run:finish(summary)
+  if #self.figures > 0 then
+    if plot.available() then
+      local drawn = {}
+      for _, name in ipairs(self.figures) do
+        local ok, why = plot.render(self.dir, name)
+        if ok then drawn[#drawn + 1] = name .. ".png"
+        else self:log("plot %s: %s", name, why) end
+      end
+      if #drawn > 0 then self:log("plots: %s (PNG and SVG) in %s", table.concat(drawn, ", "), self.dir) end
+    else
+      self:log("gnuplot is not installed, so no plots were drawn; the scripts are in %s.\n"
+        .. "Install it (apt-get install gnuplot-nox), then: cd %s && gnuplot *.gp",
+        self.dir, self.dir)
+    end
+  end
+  for _, line in ipairs(summary or {}) do self:log("%s", line) end
+  local dt = progress.clock() - self.t0
+  self:log("done in %s; results in %s", progress.duration(dt), self.dir)
+  local f = assert(io.open(self:path(M.MARKER), "w"))
+  f:write(string.format("glassvm %s protocol %s finished %s after %.1f s\n", self.version,
+    self.name, os.date("%Y-%m-%d %H:%M:%S"), dt))
+  f:close()
+  if self.logf then self.logf:close(); self.logf = nil end
+  return dt
+end
+
+setmetatable(M, {__call = function(_, p, opts) return M.new(p, opts) end})
+return M

@@ -1,0 +1,72 @@
+-- chi_sweep.lua: τ90 vs T for several sensitivities χ (the paper's Fig. A1).
+--
+-- The overlap's cutoff ε = σ(t_w)/χ is a choice; this protocol measures
+-- τ90(T) for several χ on the SAME trajectories (the two-time observer
+-- takes up to 16 cutoffs at once), so the choice's effect is isolated.  A
+-- free weight has τ90 ∝ ε² ∝ χ⁻² at high T; the landscape-dominated plateau
+-- scales more weakly.
+--
+--   glassvm protocols/chi_sweep.lua                  reduced scale (~1-2 min)
+--   glassvm protocols/chi_sweep.lua --preset=paper   the paper's T grid, chi varied x50
+local glass = require "glass"
+local lab = glass.lab
+
+local P = glass.params(lab.extend({
+  name = "chi_sweep",
+  description = "tau90 vs T for several overlap sensitivities chi, from the same trajectories "
+    .. "(paper Fig. A1).",
+  {"T", {3e-3, 1e-3, 3e-4, 1e-4, 1e-5, 1e-6}, "Langevin temperatures", min = 0},
+  {"chis", {30.0, 100.0, 300.0, 1000.0}, "sensitivities chi (at most 16)", min = 0},
+  {"tw", 300, "waiting time after the quench (steps)", min = 0},
+  {"tmax", 2000, "longest lag measured (steps)", min = 1},
+  {"per_decade", 16, "lags per decade (log-spaced from 1)", min = 1},
+  {"replicas", 3, "independent initial conditions", min = 1},
+  presets = {
+    paper = {T = {1, 0.5, 0.1, 0.05, 0.01, 0.005, 0.001, 5e-4, 1e-4, 1e-5, 1e-6, 1e-8, 1e-10},
+             chis = {40.0, 100.0, 400.0, 1000.0, 2000.0}, tw = 20000, tmax = 300000,
+             replicas = 50, P = 0, lr = 1e-3, quench_epochs = 7000, per_decade = 20},
+    smoke = {T = {1e-2, 1e-3}, chis = {100.0, 1000.0}, tw = 5, tmax = 20, replicas = 2, P = 500,
+             quench_epochs = 1, width = 8, per_decade = 5},
+  },
+}, lab.network_params{P = 5000, lr = 1e-2, quench_epochs = 1000}))
+
+local p = P:parse(arg)
+if #p.chis > 16 then
+  io.stderr:write("glassvm: --chis: at most 16 values\n")
+  os.exit(2)
+end
+local run = glass.run(p)
+local data = lab.data(p, run)
+local ens = lab.ensemble(p, data)
+local t0 = lab.quench(run, ens, p, data)
+
+local tau = glass.table{columns = {"chi", "T", "tau90", "tau_e", "eps"}}
+local overlap = glass.table{columns = {"chi", "T", "t", "Q", "Q_sem"}}
+for _, T in ipairs(p.T) do
+  local obs = lab.anneal(run, ens, p, T, t0, {chi = p.chis})
+  local s = obs:table("summary")
+  local curves = {}
+  for i = 1, s:nrows() do
+    local r = s:row(i)
+    overlap:add_row{chi = r.chi, T = T, t = r.t, Q = r.Q_mean, Q_sem = r.Q_sem}
+    local c = curves[r.chi] or {t = {}, q = {}, eps = r.eps}
+    curves[r.chi] = c
+    c.t[#c.t + 1], c.q[#c.q + 1] = r.t, r.Q_mean
+  end
+  for _, chi in ipairs(p.chis) do
+    local c = curves[chi]
+    local t90 = glass.analysis.tau90(c.t, c.q, {method = "interp"})
+    local te = glass.analysis.tau_e(c.t, c.q, {method = "interp"})
+    tau:add_row{chi = chi, T = T, tau90 = t90 or 0 / 0, tau_e = te or 0 / 0, eps = c.eps}
+    run:log("T = %-8g chi = %-6g tau90 = %s", T, chi, t90 and string.format("%.4g", t90) or "-")
+  end
+end
+run:write_csv("tau", tau, {"tau90, tau_e interpolated in log t; eps = sigma(t_w)/chi (mean over "
+  .. "replicas); empty: not reached within tmax"})
+run:write_csv("overlap", overlap, {"Q(t) per chi and T from the same trajectories"})
+
+run:plot{name = "tau90", title = "τ_{90} vs T for several χ (ε = σ/χ)", xlabel = "T",
+  ylabel = "τ_{90} (steps)", logx = true, logy = true, key = "top right",
+  series = glass.plot.curves{file = "tau.csv", x = "T", y = "tau90", by = "chi", values = p.chis,
+                             label = "χ = %s"}}
+run:finish({string.format("%d temperatures x %d values of chi", #p.T, #p.chis)})

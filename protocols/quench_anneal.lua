@@ -1,0 +1,149 @@
+-- quench_anneal.lua: the paper's quench-and-anneal protocol (Figs. 2b, 3, 5a).
+--
+-- Random init → SGD quench into a basin → for each temperature T, a copy of
+-- the quenched ensemble runs overdamped Langevin; after t_w steps the
+-- overlap Q(t) and the MSD are measured.  τ90 and τ_e per T show the two
+-- regimes: noise-dominated at high T (τ ∝ 1/T, like a free weight) and
+-- landscape-dominated below T* (τ nearly independent of T).  The free-weight
+-- null model (flat landscape, same N, P, μ, T and ε) is drawn alongside.
+--
+--   glassvm protocols/quench_anneal.lua                  reduced scale (~1-2 min)
+--
+-- The reduced scale uses P = 5000 rows and lr = 1e-2 (the paper: 60000 and
+-- 1e-3).  With D = lr·T/P the free-weight τ90 at a given T is then 1.2x the
+-- paper's, so the T axis keeps its meaning to within that factor.
+--   glassvm protocols/quench_anneal.lua --preset=paper   the paper's Fig. 3 (a cluster job)
+local glass = require "glass"
+local lab = glass.lab
+
+local P = glass.params(lab.extend({
+  name = "quench_anneal",
+  description = "Q(t), MSD, tau90 and tau_e vs T after an SGD quench, with the free-weight null "
+    .. "model (paper Figs. 2b, 3, 5a).",
+  {"T", {3e-3, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5, 1e-6, 0}, "Langevin temperatures", min = 0},
+  {"tw", 300, "waiting time after the quench before measuring (steps)", min = 0},
+  {"tmax", 2000, "longest lag measured (steps)", min = 1},
+  {"per_decade", 16, "lags per decade (log-spaced from 1)", min = 1},
+  {"chi", 300.0, "sensitivity chi of the overlap: eps = sigma(t_w)/chi", min = 0},
+  {"replicas", 3, "independent initial conditions", min = 1},
+  {"fit_T_min", 3e-4, "fit tau90 ~ T^slope over T >= this (the high-T, noise-dominated regime)",
+   min = 0},
+  {"tau_method", "interp", "tau from the first lag below threshold (first, the paper's) or "
+   .. "interpolated in log t (interp)",
+   choices = {"first", "interp"}},
+  presets = {
+    paper = {T = {1, 0.5, 0.1, 0.05, 0.01, 0.005, 0.001, 5e-4, 1e-4, 1e-5, 1e-6, 1e-8, 1e-10, 0},
+             tw = 20000, tmax = 300000, replicas = 50, P = 0, quench_epochs = 7000,
+             per_decade = 20, chi = 300.0, fit_T_min = 0.01, lr = 1e-3, tau_method = "first"},
+    smoke = {T = {1e-2, 1e-3, 0}, tw = 5, tmax = 20, replicas = 2, P = 500, quench_epochs = 1,
+             width = 8, per_decade = 5, fit_T_min = 1e-3},
+  },
+}, lab.network_params{P = 5000, lr = 1e-2, quench_epochs = 1000}))
+
+local p = P:parse(arg)
+local run = glass.run(p)
+
+local data = lab.data(p, run)
+local Pn = data:size()
+local ens = lab.ensemble(p, data)
+local N = lab.nweights(p.width, p.depth)
+run:log("system: N = %d weights, P = %d, N/P = %.3g, lambda = %g, %d replicas", N, Pn, N / Pn,
+  p.lambda, p.replicas)
+local t0 = lab.quench(run, ens, p, data)
+
+local lags = glass.schedule.log{first = 1, last = p.tmax, per_decade = p.per_decade}
+local overlap = glass.table{columns = {"T", "t", "Q", "Q_sem", "msd", "msd_sem", "alpha2",
+                                       "chi4", "eps", "n"}}
+local null = glass.table{columns = {"T", "t", "Q_free", "msd_free"}}
+local tau = glass.table{columns = {"T", "tau90", "tau_e", "tau90_free", "eps"}}
+local X90 = 1.1630871536766743 -- erf(X90) = 0.9: the free weight's tau90 = eps^2/(4 D X90^2)
+local eps2 = 0
+local Tmax = 0
+for _, T in ipairs(p.T) do Tmax = math.max(Tmax, T) end
+
+for _, T in ipairs(p.T) do
+  -- Each T starts from the same quenched networks.
+  local e = ens:clone()
+  local obs = glass.observer.two_time{tw = {t0 + p.tw}, lags = lags, chi = {p.chi}}
+  lab.advance(run, e, glass.langevin{lr = p.lr, T = T, lambda = p.lambda}, t0 + p.tw + p.tmax,
+    {obs}, string.format("Langevin T=%g", T))
+  local s = obs:table("summary")
+  local t, q = {}, {}
+  local eps = 0
+  for i = 1, s:nrows() do
+    local r = s:row(i)
+    eps = r.sigma_mean / p.chi
+    overlap:add_row{T = T, t = r.t, Q = r.Q_mean, Q_sem = r.Q_sem, msd = r.msd_mean,
+                    msd_sem = r.msd_sem, alpha2 = r.alpha2, chi4 = r.chi4, eps = eps, n = r.n}
+    t[#t + 1], q[#q + 1] = r.t, r.Q_mean
+  end
+  eps2 = math.max(eps2, eps * eps)
+  -- The free-weight null model with the same eps, lr, T and P.
+  local D = glass.theory.diffusion{lr = p.lr, T = T, P = Pn}
+  if T > 0 then
+    local qf = glass.theory.free_q(t, {eps = eps, D = D})
+    for i = 1, #t do null:add_row{T = T, t = t[i], Q_free = qf[i], msd_free = 2 * D * t[i]} end
+  end
+  local t90 = glass.analysis.tau90(t, q, {method = p.tau_method})
+  local te = glass.analysis.tau_e(t, q, {method = p.tau_method})
+  tau:add_row{T = T, tau90 = t90 or 0 / 0, tau_e = te or 0 / 0,
+              tau90_free = T > 0 and eps * eps / (4 * D * X90 * X90) or 0 / 0, eps = eps}
+  run:log("T = %-8g tau90 = %-8s tau_e = %-8s (free weight: tau90 = %.3g)", T, tostring(t90),
+    tostring(te), T > 0 and eps * eps / (4 * D * X90 * X90) or math.huge)
+  e:close()
+end
+
+run:write_csv("overlap", overlap, {"T: Langevin temperature; t: lag after t_w (steps); "
+  .. "means over live replicas, *_sem standard errors; eps = sigma(t_w)/chi"})
+run:write_csv("null", null, {"free-weight null model: Q = erf(eps/sqrt(4 D t)), "
+  .. "MSD = 2 D t, D = lr*T/P"})
+run:write_csv("tau", tau, {"tau90, tau_e: first lag below 0.9 and 1/e (method " .. p.tau_method
+  .. "), empty if not reached; tau90_free: the null model's"})
+
+-- Slope of tau90 vs T in the noise-dominated regime.
+local Ts, t90s = {}, {}
+for i = 1, tau:nrows() do
+  local r = tau:row(i)
+  if r.T > 0 then Ts[#Ts + 1], t90s[#t90s + 1] = r.T, r.tau90 end
+end
+local summary = {}
+local ok, fit = pcall(glass.analysis.powerlaw_fit, Ts, t90s, {t_min = p.fit_T_min})
+if ok then
+  summary[#summary + 1] = string.format("tau90 ~ T^%.3f ± %.3f for T >= %g (%d points; a free "
+    .. "weight gives -1)", fit.exponent, fit.exponent_se, p.fit_T_min, fit.n)
+  local f = io.open(run:path("fit.txt"), "w")
+  f:write(string.format("exponent %.6g\nexponent_se %.6g\nprefactor %.6g\nr2 %.6g\nn %d\nT_min %g\n",
+    fit.exponent, fit.exponent_se, fit.prefactor, fit.r2, fit.n, p.fit_T_min))
+  f:close()
+else
+  summary[#summary + 1] = "no power-law fit of tau90 vs T: " .. tostring(fit)
+end
+
+-- Figures.
+local qcurves = glass.plot.curves{file = "overlap.csv", x = "t", y = "Q", by = "T", values = p.T}
+-- Same colours as the data (T = 0 has no null curve: Q = 1).
+local qnull = glass.plot.curves{file = "null.csv", x = "t", y = "Q_free", by = "T", values = p.T,
+                                style = "lines", dash = 2}
+for i = #qnull, 1, -1 do
+  if p.T[i] == 0 then table.remove(qnull, i) end
+end
+for i, s in ipairs(qnull) do s.title = i == 1 and "free weight, same T (null model)" or nil end
+run:plot{name = "overlap", title = "Q(t) after the quench, one curve per T",
+  xlabel = "t (steps after t_w)", ylabel = "Q(t)", logx = true, key = "bottom left",
+  yrange = {0, 1.02},
+  series = glass.plot.join(qcurves, qnull, {fn = "0.9", title = "Q = 0.9", dash = 3,
+                                            color = "#777777"})}
+run:plot{name = "tau", title = "Decorrelation times vs temperature", xlabel = "T",
+  ylabel = "τ (steps)", logx = true, logy = true, key = "top right",
+  series = {{file = "tau.csv", x = "T", y = "tau90", title = "τ_{90}", color = 0},
+            {file = "tau.csv", x = "T", y = "tau_e", title = "τ_e", color = 1},
+            {file = "tau.csv", x = "T", y = "tau90_free", title = "τ_{90}, free weight (∝ 1/T)",
+             style = "lines", dash = 2, color = "#555555"}}}
+local mcurves = glass.plot.curves{file = "overlap.csv", x = "t", y = "msd", by = "T", values = p.T}
+run:plot{name = "msd", title = "Mean square displacement, one curve per T",
+  xlabel = "t (steps after t_w)", ylabel = "MSD", logx = true, logy = true, key = "top left",
+  series = glass.plot.join(mcurves,
+    {fn = string.format("%.6g", eps2), title = "ε^2", color = "#000000"},
+    {fn = string.format("%.6g*x", 2 * p.lr * Tmax / Pn), title = "slope 1: free weight, highest T",
+     dash = 2, color = "#555555"})}
+run:finish(summary)

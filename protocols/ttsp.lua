@@ -1,0 +1,104 @@
+-- ttsp.lua: time-temperature superposition (the paper's Fig. 4).
+--
+-- Quench, then Langevin at several temperatures from the same networks.
+-- Plotted against t/τ (τ90 by default, τ_e as the authors' code) the Q(t)
+-- curves collapse onto one master curve, which decays as a power law
+-- (paper: t^-0.48).  The final value Q(t_f) approximates Q_∞; the harmonic
+-- well L = (λ/2)|W|² predicts it from the weights at t_w (paper Eq. 22,
+-- Appendix F), drawn alongside.
+--
+--   glassvm protocols/ttsp.lua                  reduced scale (~1-2 min)
+--   glassvm protocols/ttsp.lua --preset=paper   t_f = 3e5, 50 inits (a cluster job)
+local glass = require "glass"
+local lab = glass.lab
+
+local P = glass.params(lab.extend({
+  name = "ttsp",
+  description = "Master curve of Q vs t/tau over temperatures, its power-law exponent, and "
+    .. "Q(t_f) vs T with the harmonic-well prediction (paper Fig. 4).",
+  {"T", {3e-3, 1e-3, 3e-4, 1e-4}, "Langevin temperatures", min = 0},
+  {"tw", 300, "waiting time after the quench (steps)", min = 0},
+  {"tmax", 3000, "longest lag, t_f (steps)", min = 1},
+  {"per_decade", 12, "lags per decade (log-spaced from 1)", min = 1},
+  {"chi", 300.0, "sensitivity chi of the overlap: eps = sigma(t_w)/chi", min = 0},
+  {"replicas", 3, "independent initial conditions", min = 1},
+  {"rescale_by", "tau90", "the time that rescales t", choices = {"tau90", "tau_e"}},
+  {"fit_from", 1.0, "fit the master curve Q ~ (t/tau)^a for t/tau >= this", min = 0},
+  presets = {
+    paper = {T = {1, 0.5, 0.1, 0.05, 0.01, 0.005, 0.001}, tw = 20000, tmax = 300000,
+             replicas = 50, P = 0, lr = 1e-3, quench_epochs = 7000, per_decade = 20},
+    smoke = {T = {1e-2, 1e-3}, tw = 5, tmax = 30, replicas = 2, P = 500, quench_epochs = 1,
+             width = 8, per_decade = 6},
+  },
+}, lab.network_params{P = 5000, lr = 1e-2, quench_epochs = 1000}))
+
+local p = P:parse(arg)
+local run = glass.run(p)
+local data = lab.data(p, run)
+local Pn = data:size()
+local ens = lab.ensemble(p, data)
+local t0 = lab.quench(run, ens, p, data)
+
+local overlap = glass.table{columns = {"T", "t", "t_over_tau", "Q", "Q_sem"}}
+local tau = glass.table{columns = {"T", "tau90", "tau_e"}}
+local qfinal = glass.table{columns = {"T", "Q_final", "Q_final_sem", "Q_inf_harmonic", "eps"}}
+local xs, ys = {}, {}
+for _, T in ipairs(p.T) do
+  local obs, w0 = lab.anneal(run, ens, p, T, t0, {chi = {p.chi}}, true)
+  local s = obs:table("summary")
+  local t, q, sem = lab.columns(s, "t", "Q_mean", "Q_sem")
+  local eps = s:row(1).eps
+  local t90 = glass.analysis.tau90(t, q, {method = "interp"})
+  local te = glass.analysis.tau_e(t, q, {method = "interp"})
+  tau:add_row{T = T, tau90 = t90 or 0 / 0, tau_e = te or 0 / 0}
+  local scale = p.rescale_by == "tau90" and t90 or te
+  for i = 1, #t do
+    local x = scale and t[i] / scale or 0 / 0
+    overlap:add_row{T = T, t = t[i], t_over_tau = x, Q = q[i], Q_sem = sem[i]}
+    if scale and x >= p.fit_from and q[i] > 0 then xs[#xs + 1], ys[#ys + 1] = x, q[i] end
+  end
+  -- The harmonic well's Q_inf from the weights at t_w (all replicas).
+  local flat = {}
+  for _, w in ipairs(w0) do table.move(w, 1, #w, #flat + 1, flat) end
+  local qinf = p.lambda > 0 and T > 0 and glass.theory.harmonic_q_inf{T = T, P = Pn, k = p.lambda,
+    eps = eps, w0 = flat} or 0 / 0
+  qfinal:add_row{T = T, Q_final = q[#q], Q_final_sem = sem[#sem], Q_inf_harmonic = qinf, eps = eps}
+  run:log("T = %-8g tau90 = %-8.4g tau_e = %-8.4g Q(t_f) = %.3g (harmonic well: %.3g)", T,
+    t90 or 0 / 0, te or 0 / 0, q[#q], qinf)
+end
+run:write_csv("overlap", overlap, {"t_over_tau: t divided by " .. p.rescale_by .. " (interpolated) "
+  .. "of the same T"})
+run:write_csv("master", overlap, {"the master curve: plot Q against t_over_tau"})
+run:write_csv("tau", tau, {"tau90, tau_e interpolated in log t"})
+run:write_csv("q_final", qfinal, {"Q_final = Q(t_f = tmax); Q_inf_harmonic: Eq. 22 averaged "
+  .. "over the weights at t_w, k = lambda"})
+
+local lines = {}
+local ok, fit = pcall(glass.analysis.powerlaw_fit, xs, ys, {t_min = p.fit_from})
+if ok then
+  lines[#lines + 1] = string.format("master curve Q ~ (t/tau)^%.3f ± %.3f for t/tau >= %g "
+    .. "(paper: -0.48)", fit.exponent, fit.exponent_se, p.fit_from)
+else
+  lines[#lines + 1] = "no power-law fit of the master curve: " .. tostring(fit)
+end
+
+local master = glass.plot.curves{file = "overlap.csv", x = "t_over_tau", y = "Q", by = "T",
+                                 values = p.T}
+if ok then
+  master[#master + 1] = {fn = string.format("(x >= %.6g ? %.6g*x**(%.6g) : NaN)", p.fit_from,
+                                           fit.prefactor, fit.exponent),
+    title = string.format("fit: (t/τ)^{%.2f}", fit.exponent), dash = 2, color = "#000000"}
+end
+run:plot{name = "master", title = "Time-temperature superposition: Q against t/τ",
+  xlabel = "t / " .. (p.rescale_by == "tau90" and "τ_{90}" or "τ_e"), ylabel = "Q",
+  logx = true, logy = true, key = "bottom left", series = master}
+run:plot{name = "overlap", title = "Q(t) per temperature", xlabel = "t (steps after t_w)",
+  ylabel = "Q", logx = true, key = "bottom left", yrange = {0, 1.02},
+  series = glass.plot.curves{file = "overlap.csv", x = "t", y = "Q", by = "T", values = p.T}}
+run:plot{name = "q_final", title = "Q(t_f) vs T and the harmonic-well Q_∞", xlabel = "T",
+  ylabel = "Q(t_f)", logx = true, logy = true, key = "bottom left",
+  series = {{file = "q_final.csv", x = "T", y = "Q_final", yerr = "Q_final_sem", color = 0,
+             title = "measured Q(t_f)"},
+            {file = "q_final.csv", x = "T", y = "Q_inf_harmonic", color = 1, dash = 2,
+             title = "harmonic well (k = λ), Eq. 22"}}}
+run:finish(lines)

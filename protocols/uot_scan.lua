@@ -1,0 +1,72 @@
+-- uot_scan.lua: the under-to-overparameterised transition (the paper's Fig. 1b).
+--
+-- At λ = 0, train networks of increasing width to a minimum (SGD, then GD at
+-- lr and lr/10) and record the final loss against N/P.  Small networks
+-- cannot fit the data (finite loss, "jammed"); past N*/P (≈ 0.18 in the
+-- paper, at P = 60000) they fit it and the loss falls towards zero.
+--
+--   glassvm protocols/uot_scan.lua                  reduced scale (~1-2 min)
+--   glassvm protocols/uot_scan.lua --preset=paper   widths 30..81, 10 inits, 7000 epochs
+--
+-- The reduced scale uses P = 5000 rows (so N/P spans 0.02 .. 1 with widths
+-- 4 .. 30) and lr = 1e-2 (the paper: 60000 rows, lr = 1e-3).
+local glass = require "glass"
+local lab = glass.lab
+
+local P = glass.params(lab.extend({
+  name = "uot_scan",
+  description = "Final training loss vs N/P at lambda = 0 over network widths (paper Fig. 1b).",
+  {"widths", {4, 6, 8, 10, 12, 14, 17, 20, 25, 30}, "hidden widths scanned", min = 1},
+  {"replicas", 3, "initial conditions per width", min = 1},
+  {"epochs", 1000, "SGD epochs", min = 0},
+  {"polish", 50, "GD steps at lr, then as many at lr/10", min = 0},
+  presets = {
+    paper = {widths = {30, 33, 36, 39, 42, 45, 48, 51, 54, 57, 60, 63, 66, 69, 72, 75, 78, 81},
+             replicas = 10, epochs = 7000, polish = 50, P = 0, lr = 1e-3},
+    smoke = {widths = {2, 6}, replicas = 2, epochs = 1, polish = 2, P = 500},
+  },
+}, lab.network_params{P = 5000, lr = 1e-2, lambda = 0, omit = {"width", "quench_epochs"}}))
+
+local p = P:parse(arg)
+local run = glass.run(p)
+local data = lab.data(p, run)
+local Pn = data:size()
+
+local per_init = glass.table{columns = {"width", "N", "N_over_P", "init", "loss", "data_loss",
+                                        "accuracy", "lost"}}
+local summary = glass.table{columns = {"width", "N", "N_over_P", "loss_mean", "loss_sem",
+                                       "loss_geomean", "accuracy_mean", "n"}}
+local pts = {}
+for _, w in ipairs(p.widths) do
+  local N = lab.nweights(w, p.depth)
+  local ens = lab.ensemble(p, data, {width = w})
+  local rows = lab.minimise(run, ens, p, data, p.lambda, string.format("w=%d: ", w))
+  local loss, acc = {}, {}
+  for _, r in ipairs(rows) do
+    per_init:add_row{width = w, N = N, N_over_P = N / Pn, init = r.replica, loss = r.loss,
+                     data_loss = r.data_loss, accuracy = r.accuracy, lost = r.lost}
+    loss[#loss + 1], acc[#acc + 1] = r.loss, r.accuracy
+  end
+  local s = lab.stats(loss)
+  summary:add_row{width = w, N = N, N_over_P = N / Pn, loss_mean = s.mean, loss_sem = s.sem,
+                  loss_geomean = s.geomean, accuracy_mean = lab.stats(acc).mean, n = s.n}
+  pts[#pts + 1] = {x = N / Pn, y = s.mean}
+  run:log("w = %-3d N = %-6d N/P = %-7.3g final loss %.3g ± %.2g", w, N, N / Pn, s.mean, s.sem)
+  ens:close()
+end
+run:write_csv("final_loss", per_init, {"one row per (width, initial condition), lambda = "
+  .. tostring(p.lambda)})
+run:write_csv("loss_vs_width", summary, {"mean, standard error and geometric mean over inits"})
+
+-- How much does the loss fall from the narrowest to the widest network?
+local verdict = string.format("final loss falls from %.3g at N/P = %.3g to %.3g at N/P = %.3g",
+  pts[1].y, pts[1].x, pts[#pts].y, pts[#pts].x)
+run:plot{name = "loss_vs_NP", title = string.format(
+    "Under- to overparameterised: final loss vs N/P (λ = %g, P = %d)", p.lambda, Pn),
+  xlabel = "N/P", ylabel = "final training loss", logx = true, logy = true, key = "bottom left",
+  extra = {"set offsets graph 0.03, graph 0.03, graph 0.05, graph 0.05"},
+  series = {{file = "final_loss.csv", x = "N_over_P", y = "loss", style = "points", pt = 6,
+             ps = 0.8, color = "#9aa7c7", title = "one initial condition"},
+            {file = "loss_vs_width.csv", x = "N_over_P", y = "loss_geomean", color = 0,
+             title = "geometric mean"}}}
+run:finish({verdict})

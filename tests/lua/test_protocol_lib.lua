@@ -1,0 +1,181 @@
+-- The protocol library: parameters and the command line, params.lua,
+-- plots, run directories, chunked driving.  No engine work is needed here;
+-- tests/sh/test_protocols.sh runs the protocols themselves.
+local T = dofile("testlib.lua")
+
+local function decl()
+  return glass.params{
+    name = "toy", description = "a toy protocol",
+    {"T", 1e-6, "temperature", min = 0},
+    {"tw", {1000, 4000}, "waiting times"},
+    {"temps", {1e-3, 1e-4}, "temperatures"},
+    {"replicas", 8, "replicas", min = 1},
+    {"batch_size", 100, "batch"},
+    {"method", "first", "tau method", choices = {"first", "interp"}},
+    {"polish", true, "polish with GD"},
+    presets = {paper = {tw = {20000, 50000}, replicas = 50}, smoke = {replicas = 2, T = 1e-3}},
+  }
+end
+
+local function parse(P, args)
+  local ok, v = P:try_parse(args)
+  if not ok then error(v, 0) end
+  return v
+end
+
+T.test("types are inferred from the defaults", function()
+  local P = decl()
+  T.eq(P.byname.T.type, "number")
+  T.eq(P.byname.tw.type, "integers")
+  T.eq(P.byname.temps.type, "numbers")
+  T.eq(P.byname.replicas.type, "integer")
+  T.eq(P.byname.method.type, "string")
+  T.eq(P.byname.polish.type, "boolean")
+  T.eq(P.byname.seed.type, "integer")   -- common options come too
+end)
+
+T.test("defaults, --name=value and --name value", function()
+  local P = decl()
+  local v = parse(P, {})
+  T.eq(v.T, 1e-6); T.eq(v.replicas, 8); T.eq(v.seed, 1); T.eq(v.quiet, false)
+  v = parse(P, {"--T=2e-3", "--replicas", "3", "--tw=5,6,7", "--batch-size=10", "--quiet"})
+  T.eq(v.T, 2e-3); T.eq(v.replicas, 3); T.eq(math.type(v.replicas), "integer")
+  T.eq(#v.tw, 3); T.eq(v.tw[3], 7); T.eq(v.batch_size, 10); T.eq(v.quiet, true)
+  v = parse(P, {"--polish=false", "--replicas=1e1", "--temps", "1e-2, 1e-3"})
+  T.eq(v.polish, false); T.eq(v.replicas, 10); T.eq(v.temps[2], 1e-3)
+end)
+
+T.test("presets sit between defaults and explicit options", function()
+  local P = decl()
+  local v = parse(P, {"--preset=paper"})
+  T.eq(v.replicas, 50); T.eq(v.tw[2], 50000); T.eq(v.T, 1e-6)
+  v = parse(P, {"--replicas=4", "--preset", "paper"})   -- order does not matter
+  T.eq(v.replicas, 4); T.eq(v.tw[1], 20000)
+end)
+
+T.test("bad values and unknown options are clear errors", function()
+  local P = decl()
+  T.raises(function() parse(P, {"--T=abc"}) end, "--T", "not a number")
+  T.raises(function() parse(P, {"--T=-1"}) end, "--T", ">= 0")
+  T.raises(function() parse(P, {"--replicas=2.5"}) end, "--replicas", "not an integer")
+  T.raises(function() parse(P, {"--tw=1,x"}) end, "--tw", "item 2")
+  T.raises(function() parse(P, {"--method=best"}) end, "--method", "first, interp")
+  T.raises(function() parse(P, {"--polish=maybe"}) end, "--polish", "true or false")
+  T.raises(function() parse(P, {"--replica=3"}) end, "unknown option '--replica'", "--replicas")
+  T.raises(function() parse(P, {"--bogus=3"}) end, "unknown option '--bogus'", "--help")
+  T.raises(function() parse(P, {"--preset=huge"}) end, "unknown preset", "paper, smoke")
+end)
+
+T.test("declaration errors are caught when the protocol is loaded", function()
+  T.raises(function() glass.params{name = "x", {"a", 1, "a"}, presets = {p = {b = 2}}} end,
+    "preset p sets unknown parameter b")
+  T.raises(function() glass.params{name = "x", {"a", 1, "a"}, presets = {p = {a = "z"}}} end,
+    "preset p", "--a")
+  T.raises(function() glass.params{name = "x", {"a", 1}} end, "help text")
+  T.raises(function() glass.params{name = "x", {"a", nil, "a"}} end, "type")
+end)
+
+T.test("--help lists parameters, defaults and presets", function()
+  local P = decl()
+  local ok, why = P:try_parse({"--help"})
+  T.ok(not ok and why == "help")
+  local h = P:help()
+  for _, s in ipairs({"--T", "temperature", "default 1e-06", "--tw", "1000,4000", "--batch-size",
+                      "--preset", "paper, smoke", "--out", "--seed", "--threads", "--quiet"}) do
+    T.ok(h:find(s, 1, true), "help lacks " .. s)
+  end
+end)
+
+T.test("numbers are written back exactly", function()
+  for _, x in ipairs({1e-6, 0.1, 1 / 3, 2e4, 1e-300, 12345678901234567, 7, -0.5, 5e-4}) do
+    local s = glass.params.num2str(x)
+    T.eq(load("return " .. s)(), x, s)
+    T.eq(math.type(load("return " .. s)()), math.type(x), s)
+  end
+end)
+
+T.test("params.lua round-trips through --params", function()
+  local P = decl()
+  local v = parse(P, {"--T=3e-7", "--tw=7,8", "--polish=false", "--seed=42", "--preset=smoke"})
+  local path = os.tmpname()
+  local f = assert(io.open(path, "w"))
+  f:write(P:file_text(v, {version = glass.version, protocol = "/nowhere/toy.lua", path = path}))
+  f:close()
+  local w = parse(P, {"--params=" .. path})
+  for _, kv in ipairs(P:saved(v)) do
+    local a, b = v[kv[1]], w[kv[1]]
+    if type(a) == "table" then
+      T.eq(#a, #b, kv[1])
+      for i = 1, #a do T.eq(a[i], b[i], kv[1]) end
+    else T.eq(a, b, kv[1]) end
+  end
+  T.eq(w.seed, 42); T.eq(w.T, 3e-7); T.eq(w.replicas, 2)
+  -- An explicit option still overrides the file.
+  T.eq(parse(P, {"--params=" .. path, "--T=1"}).T, 1.0)
+  os.remove(path)
+end)
+
+T.test("plot scripts select rows by value and use log axes", function()
+  local fig = glass.plot.figure{name = "q", logx = true, xlabel = "t", series = {
+    {file = "overlap.csv", x = "t", y = "Q", where = {T = 1e-3}, title = "a", color = 0.5},
+    {fn = "0.9", title = "Q = 0.9", dash = true}}}
+  local s = fig:script("png")
+  T.ok(s:find('abs(column("T")/0.001 - 1) < 1e-9', 1, true), "row selection")
+  T.ok(s:find("set logscale x", 1, true))
+  T.ok(s:find('set output "q.png"', 1, true) and s:find('set output "q.svg"', 1, true))
+  T.ok(s:find("0.9 with lines", 1, true))
+  T.eq(glass.plot.label(1e-6), "10^{-6}")
+  T.eq(glass.plot.label(2e4), "2·10^{4}")
+  T.eq(glass.plot.label(0.5), "0.5")
+end)
+
+-- A fake ensemble: records the targets it is run to.
+local function fake_ensemble()
+  local e = {s = 0, calls = {}}
+  function e:step() return self.s end
+  function e:run(o)
+    assert(o.to > self.s, "target not ahead")
+    self.calls[#self.calls + 1] = o.to
+    self.s = o.to
+  end
+  return e
+end
+
+T.test("drive reaches the target exactly in growing chunks", function()
+  local e = fake_ensemble()
+  glass.drive(e, {integrator = "x", to = 100000})
+  T.eq(e.s, 100000)
+  T.ok(#e.calls < 20, "chunks grow: " .. #e.calls .. " calls")
+  local e2 = fake_ensemble()
+  glass.drive(e2, {steps = 7, chunk = 3})
+  T.eq(#e2.calls, 3); T.eq(e2.calls[3], 7)
+end)
+
+T.test("a run directory holds params.lua, log and the marker last", function()
+  local dir = os.tmpname()
+  os.remove(dir)
+  local P = decl()
+  local v = parse(P, {"--out=" .. dir, "--quiet", "--T=5e-5"})
+  local run = glass.run(v, {protocol = "/nowhere/toy.lua"})
+  T.ok(glass.run.exists(dir .. "/params.lua"))
+  T.ok(not glass.run.exists(dir .. "/COMPLETE"))
+  run:log("hello %d", 7)
+  run:finish()
+  T.ok(glass.run.exists(dir .. "/COMPLETE"))
+  local log = io.open(dir .. "/log.txt"):read("a")
+  T.ok(log:find("hello 7", 1, true) and log:find("T=5e-05", 1, true), log)
+  local back = glass.params.read_file(dir .. "/params.lua")
+  T.eq(back.T, 5e-5); T.eq(back.protocol, "/nowhere/toy.lua")
+  os.execute("rm -rf '" .. dir .. "'")
+end)
+
+T.test("progress formats durations", function()
+  T.eq(glass.progress.duration(5), "5.0s")
+  T.eq(glass.progress.duration(185), "3m05s")
+  T.eq(glass.progress.duration(7300), "2h01m")
+  local pr = glass.progress{phase = "x", total = 10, quiet = true}
+  pr:update(5)
+  T.ok(pr:line():find("5/10", 1, true))
+end)
+
+T.done()
