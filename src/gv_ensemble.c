@@ -1,6 +1,6 @@
 /* gv_ensemble.c: R replicas of one landscape, the run loop that advances
  * them between hook events, and the ensemble file format. */
-#define _POSIX_C_SOURCE 200809L /* fsync, fileno */
+#define _POSIX_C_SOURCE 200809L /* strnlen */
 
 #include "gv_ensemble.h"
 
@@ -12,11 +12,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <zlib.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
+#include "gv_ckpt.h"
 #include "gv_integ.h"
 #include "gv_landscape.h"
 
@@ -479,229 +479,202 @@ gv_status gv_ensemble_run(gv_ensemble *ens, const gv_integ *integ, uint64_t to_s
  *   64 R records of 128 bytes: u8 lost, 7 zero bytes, u64 lost step,
  *      char[112] reason (NUL-terminated)
  *   then R·N doubles (IEEE-754 binary64), replica after replica
- *   then u32 CRC-32 (zlib) of every byte before it. */
+ *   then u32 CRC-32 (zlib) of every byte before it.
+ * The same bytes are an ensemble's section in a checkpoint (gv_ckpt.h):
+ * save and load are serialise/deserialise plus an atomic write/whole read. */
 
 #define FILE_MAGIC "GVENS\0\0\0"
 #define FILE_VERSION 1u
 #define HEADER_BYTES 64
 #define RECORD_BYTES 128
 
-static void put32(unsigned char *p, uint32_t v)
+gv_status gv_ensemble_serialize(const gv_ensemble *ens, gv_wbuf *out, gv_err *e)
 {
-    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
+    size_t start = out->len, wbytes, total;
+    if (gv_mul_size(ens->R * ens->N, 8, &wbytes) ||
+        wbytes > SIZE_MAX - HEADER_BYTES - 4 - ens->R * RECORD_BYTES)
+        return gv_fail(e, GV_ENOMEM, "ensemble: %zu replicas × %zu weights is too large to save",
+                       ens->R, ens->N);
+    total = HEADER_BYTES + ens->R * RECORD_BYTES + wbytes + 4;
+    gv_wbuf_reserve(out, total); /* one allocation, not a doubling series */
+    char kind[16] = {0};
+    snprintf(kind, sizeof kind, "%s", gv_landscape_kind(ens->land));
+    gv_wbuf_bytes(out, FILE_MAGIC, 8);
+    gv_wbuf_u32(out, FILE_VERSION);
+    gv_wbuf_u32(out, ens->first);
+    gv_wbuf_u64(out, ens->N);
+    gv_wbuf_u64(out, ens->R);
+    gv_wbuf_u64(out, ens->step);
+    gv_wbuf_u64(out, ens->seed);
+    gv_wbuf_bytes(out, kind, sizeof kind);
+    static const unsigned char zeros[7] = {0};
+    for (size_t r = 0; r < ens->R; r++) {
+        char reason[REASON_MAX] = {0}; /* the message, then zeros (not stale bytes) */
+        memcpy(reason, ens->reason[r], strnlen(ens->reason[r], REASON_MAX - 1));
+        gv_wbuf_u8(out, ens->lost[r]);
+        gv_wbuf_bytes(out, zeros, sizeof zeros);
+        gv_wbuf_u64(out, ens->lost_step[r]);
+        gv_wbuf_bytes(out, reason, sizeof reason);
+    }
+    gv_wbuf_f64s(out, ens->w, ens->R * ens->N);
+    if (out->oom)
+        return gv_fail(e, GV_ENOMEM, "ensemble: cannot allocate %zu bytes to serialise %zu "
+                                     "replicas", total, ens->R);
+    gv_wbuf_u32(out, gv_crc32(gv_crc32(0, NULL, 0), out->p + start, out->len - start));
+    return out->oom ? gv_fail(e, GV_ENOMEM, "ensemble: out of memory") : GV_OK;
 }
-static void put64(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-static uint32_t get32(const unsigned char *p)
-{
-    uint32_t v = 0;
-    for (int i = 0; i < 4; i++) v |= (uint32_t)p[i] << (8 * i);
-    return v;
-}
-static uint64_t get64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++) v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
-/* Write n bytes and fold them into the CRC. */
-static int put_bytes(FILE *f, const unsigned char *b, size_t n, uLong *crc)
-{
-    *crc = crc32(*crc, b, (uInt)n);
-    return fwrite(b, 1, n, f) == n;
-}
-
-#define IO_CHUNK 4096 /* doubles converted per write/read */
 
 gv_status gv_ensemble_save(const gv_ensemble *ens, const char *path, gv_err *e)
 {
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 5);
-    if (!tmp) return gv_fail(e, GV_ENOMEM, "%s: out of memory", path);
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp", 5);
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        gv_status s = gv_fail(e, GV_EIO, "%s: cannot create (%s)", tmp, strerror(errno));
-        free(tmp);
-        return s;
+    gv_wbuf b = {0};
+    gv_status s = gv_ensemble_serialize(ens, &b, e);
+    if (s == GV_OK) {
+        const void *parts[1] = {b.p};
+        size_t sizes[1] = {b.len};
+        s = gv_ckpt_write_atomic(path, parts, sizes, 1, 0, e);
+    } else {
+        gv_fail_prefix(e, "%s: ", path);
     }
-    uLong crc = crc32(0L, Z_NULL, 0);
-    int ok = 1;
-    unsigned char h[HEADER_BYTES] = {0};
-    memcpy(h, FILE_MAGIC, 8);
-    put32(h + 8, FILE_VERSION);
-    put32(h + 12, ens->first);
-    put64(h + 16, ens->N);
-    put64(h + 24, ens->R);
-    put64(h + 32, ens->step);
-    put64(h + 40, ens->seed);
-    snprintf((char *)h + 48, 16, "%s", gv_landscape_kind(ens->land));
-    ok = ok && put_bytes(f, h, sizeof h, &crc);
-    for (size_t r = 0; r < ens->R && ok; r++) {
-        unsigned char rec[RECORD_BYTES] = {0};
-        rec[0] = ens->lost[r];
-        put64(rec + 8, ens->lost_step[r]);
-        memcpy(rec + 16, ens->reason[r], REASON_MAX);
-        rec[RECORD_BYTES - 1] = '\0';
-        ok = put_bytes(f, rec, sizeof rec, &crc);
+    gv_wbuf_free(&b);
+    return s;
+}
+
+/* Validate ensemble bytes (magic, version, N against land unless land is
+ * NULL, lengths, CRC, records, finite weights) and read the header. */
+static gv_status check_bytes(const unsigned char *b, size_t n, const char *src,
+                             const gv_landscape *land, gv_ensemble_info *info, gv_err *e)
+{
+    if (n < 8 || memcmp(b, FILE_MAGIC, 8) != 0)
+        return gv_fail(e, GV_EFORMAT, "%s: not a glassvm ensemble file (it does not start with "
+                                      "\"GVENS\")", src);
+    if (n < HEADER_BYTES + 4)
+        return gv_fail(e, GV_EFORMAT, "%s: truncated: %zu bytes, the header alone needs %d", src,
+                       n, HEADER_BYTES + 4);
+    gv_rbuf r = gv_rbuf_init(b + 8, HEADER_BYTES - 8);
+    uint32_t version = gv_rbuf_u32(&r);
+    info->first = gv_rbuf_u32(&r);
+    info->N = gv_rbuf_u64(&r);
+    info->R = gv_rbuf_u64(&r);
+    info->step = gv_rbuf_u64(&r);
+    info->seed = gv_rbuf_u64(&r);
+    memcpy(info->kind, b + 48, 16);
+    info->kind[16] = '\0';
+    if (version != FILE_VERSION)
+        return gv_fail(e, GV_EFORMAT, "%s: ensemble file format version %u; this glassvm reads "
+                                      "version %u", src, version, FILE_VERSION);
+    uint64_t N = info->N, R = info->R;
+    if (land && N != gv_landscape_nweights(land)) {
+        char desc[256];
+        gv_landscape_describe(land, desc, sizeof desc);
+        return gv_fail(e, GV_EDIM, "%s: the file holds N = %llu weights per replica (a %s "
+                                   "landscape) but the landscape %s has N = %zu; load it with the "
+                                   "landscape it was saved from", src, (unsigned long long)N,
+                       info->kind, desc, gv_landscape_nweights(land));
     }
-    unsigned char buf[IO_CHUNK * 8];
-    size_t total = ens->R * ens->N;
-    for (size_t i0 = 0; i0 < total && ok; i0 += IO_CHUNK) {
-        size_t n = total - i0 < IO_CHUNK ? total - i0 : IO_CHUNK;
-        for (size_t i = 0; i < n; i++) {
-            uint64_t bits;
-            memcpy(&bits, &ens->w[i0 + i], 8);
-            put64(buf + 8 * i, bits);
-        }
-        ok = put_bytes(f, buf, 8 * n, &crc);
+    /* Believe R and N only once the length agrees with them. */
+    size_t wbytes;
+    if (R == 0 || R > SIZE_MAX / RECORD_BYTES || gv_mul_size((size_t)R, (size_t)N, &wbytes) ||
+        gv_mul_size(wbytes, 8, &wbytes) || wbytes > SIZE_MAX - R * RECORD_BYTES - HEADER_BYTES - 4)
+        return gv_fail(e, GV_EFORMAT, "%s: corrupt header: %llu replicas of %llu weights", src,
+                       (unsigned long long)R, (unsigned long long)N);
+    size_t want = HEADER_BYTES + (size_t)R * RECORD_BYTES + wbytes + 4;
+    if (n != want)
+        return gv_fail(e, GV_EFORMAT, "%s: %s: %zu bytes, but %llu replicas × %llu weights need "
+                                      "%zu", src, n < want ? "truncated" : "trailing bytes", n,
+                       (unsigned long long)R, (unsigned long long)N, want);
+    if (info->step >= STEP_LIMIT)
+        return gv_fail(e, GV_EFORMAT, "%s: corrupt header: step %llu", src,
+                       (unsigned long long)info->step);
+    gv_rbuf tail = gv_rbuf_init(b + n - 4, 4);
+    uint32_t stored = gv_rbuf_u32(&tail);
+    uint32_t crc = gv_crc32(gv_crc32(0, NULL, 0), b, n - 4);
+    if (stored != crc)
+        return gv_fail(e, GV_EFORMAT, "%s: CRC mismatch (stored %08x, computed %08x): the file is "
+                                      "corrupt", src, stored, crc);
+    for (size_t k = 0; k < R; k++) {
+        const unsigned char *rec = b + HEADER_BYTES + k * RECORD_BYTES;
+        gv_rbuf rr = gv_rbuf_init(rec + 8, 8);
+        if (rec[0] > 1 || gv_rbuf_u64(&rr) > info->step)
+            return gv_fail(e, GV_EFORMAT, "%s: corrupt status record of replica %zu", src, k + 1);
     }
-    unsigned char c4[4];
-    put32(c4, (uint32_t)crc);
-    ok = ok && fwrite(c4, 1, 4, f) == 4;
-    ok = ok && fflush(f) == 0 && fsync(fileno(f)) == 0;
-    int err = errno;
-    ok = (fclose(f) == 0) && ok;
-    if (!ok) {
-        remove(tmp);
-        free(tmp);
-        return gv_fail(e, GV_EIO, "%s: cannot write the ensemble (%s); nothing was replaced", path,
-                       strerror(err ? err : errno));
+    gv_rbuf w = gv_rbuf_init(b + HEADER_BYTES + R * RECORD_BYTES, wbytes);
+    for (size_t i = 0; i < (size_t)(R * N); i++) {
+        double x = gv_rbuf_f64(&w);
+        if (!isfinite(x))
+            return gv_fail(e, GV_EFORMAT, "%s: weight %zu of replica %zu is not finite", src,
+                           (size_t)(i % N), (size_t)(i / N) + 1);
     }
-    if (rename(tmp, path) != 0) {
-        gv_status s = gv_fail(e, GV_EIO, "%s: cannot rename %s into place (%s)", path, tmp,
-                              strerror(errno));
-        remove(tmp);
-        free(tmp);
-        return s;
-    }
-    free(tmp);
     return GV_OK;
 }
 
-/* Read exactly n bytes, folding them into the CRC. */
-static int get_bytes(FILE *f, unsigned char *b, size_t n, uLong *crc)
+/* Copy checked bytes into ens (same R and N). */
+static void fill_from(gv_ensemble *ens, const unsigned char *b, const gv_ensemble_info *info)
 {
-    if (fread(b, 1, n, f) != n) return 0;
-    *crc = crc32(*crc, b, (uInt)n);
-    return 1;
-}
-
-gv_ensemble *gv_ensemble_load(const char *path, const gv_landscape *land, gv_err *e)
-{
-    gv_ensemble *ens = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        gv_fail(e, GV_EIO, "%s: cannot open (%s)", path, strerror(errno));
-        return NULL;
-    }
-    long flen = -1;
-    if (fseek(f, 0, SEEK_END) == 0) flen = ftell(f);
-    if (flen < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        gv_fail(e, GV_EIO, "%s: cannot determine the file size", path);
-        goto fail;
-    }
-    uLong crc = crc32(0L, Z_NULL, 0);
-    unsigned char h[HEADER_BYTES];
-    if ((size_t)flen < 8 || !get_bytes(f, h, 8, &crc) || memcmp(h, FILE_MAGIC, 8) != 0) {
-        gv_fail(e, GV_EFORMAT, "%s: not a glassvm ensemble file (it does not start with \"GVENS\")", path);
-        goto fail;
-    }
-    if ((size_t)flen < HEADER_BYTES + 4 || !get_bytes(f, h + 8, HEADER_BYTES - 8, &crc)) {
-        gv_fail(e, GV_EFORMAT, "%s: truncated: %ld bytes, the header alone needs %d", path, flen,
-                HEADER_BYTES + 4);
-        goto fail;
-    }
-    uint32_t version = get32(h + 8), first = get32(h + 12);
-    uint64_t N = get64(h + 16), R = get64(h + 24), step = get64(h + 32), seed = get64(h + 40);
-    char kind[17];
-    memcpy(kind, h + 48, 16);
-    kind[16] = '\0';
-    if (version != FILE_VERSION) {
-        gv_fail(e, GV_EFORMAT, "%s: ensemble file format version %u; this glassvm reads version %u",
-                path, version, FILE_VERSION);
-        goto fail;
-    }
-    size_t LN = gv_landscape_nweights(land);
-    if (N != LN) {
-        char desc[256];
-        gv_landscape_describe(land, desc, sizeof desc);
-        gv_fail(e, GV_EDIM, "%s: the file holds N = %llu weights per replica (a %s landscape) but the "
-                "landscape %s has N = %zu; load it with the landscape it was saved from", path,
-                (unsigned long long)N, kind, desc, LN);
-        goto fail;
-    }
-    /* Believe R only once the file length agrees with it. */
-    size_t want, wbytes;
-    if (R == 0 || R > SIZE_MAX / RECORD_BYTES || gv_mul_size((size_t)R, N, &wbytes) ||
-        gv_mul_size(wbytes, 8, &wbytes) || wbytes > SIZE_MAX - R * RECORD_BYTES - HEADER_BYTES - 4) {
-        gv_fail(e, GV_EFORMAT, "%s: corrupt header: %llu replicas of %llu weights", path,
-                (unsigned long long)R, (unsigned long long)N);
-        goto fail;
-    }
-    want = HEADER_BYTES + (size_t)R * RECORD_BYTES + wbytes + 4;
-    if ((size_t)flen != want) {
-        gv_fail(e, GV_EFORMAT, "%s: %s: %ld bytes, but %llu replicas × %llu weights need %zu",
-                path, (size_t)flen < want ? "truncated" : "trailing bytes", flen,
-                (unsigned long long)R, (unsigned long long)N, want);
-        goto fail;
-    }
-    if (step >= STEP_LIMIT) {
-        gv_fail(e, GV_EFORMAT, "%s: corrupt header: step %llu", path, (unsigned long long)step);
-        goto fail;
-    }
-    ens = ens_new(land, (size_t)R, seed, first, e);
-    if (!ens) {
-        gv_fail_prefix(e, "%s: ", path);
-        goto fail;
-    }
-    ens->step = step;
-    for (size_t r = 0; r < R; r++) {
-        unsigned char rec[RECORD_BYTES];
-        if (!get_bytes(f, rec, sizeof rec, &crc)) goto short_read;
-        if (rec[0] > 1 || get64(rec + 8) > step) {
-            gv_fail(e, GV_EFORMAT, "%s: corrupt status record of replica %zu", path, r + 1);
-            goto fail;
-        }
+    ens->step = info->step;
+    ens->nlost = 0;
+    for (size_t r = 0; r < ens->R; r++) {
+        const unsigned char *rec = b + HEADER_BYTES + r * RECORD_BYTES;
+        gv_rbuf rr = gv_rbuf_init(rec + 8, 8);
         ens->lost[r] = rec[0];
-        ens->lost_step[r] = get64(rec + 8);
+        ens->lost_step[r] = gv_rbuf_u64(&rr);
         memcpy(ens->reason[r], rec + 16, REASON_MAX);
         ens->reason[r][REASON_MAX - 1] = '\0';
         ens->nlost += rec[0];
     }
-    unsigned char buf[IO_CHUNK * 8];
-    size_t total = (size_t)R * N;
-    for (size_t i0 = 0; i0 < total; i0 += IO_CHUNK) {
-        size_t n = total - i0 < IO_CHUNK ? total - i0 : IO_CHUNK;
-        if (!get_bytes(f, buf, 8 * n, &crc)) goto short_read;
-        for (size_t i = 0; i < n; i++) {
-            uint64_t bits = get64(buf + 8 * i);
-            memcpy(&ens->w[i0 + i], &bits, 8);
-        }
+    gv_rbuf w = gv_rbuf_init(b + HEADER_BYTES + ens->R * RECORD_BYTES, ens->R * ens->N * 8);
+    gv_rbuf_f64s(&w, ens->w, ens->R * ens->N);
+}
+
+gv_status gv_ensemble_peek(const unsigned char *bytes, size_t len, const char *src,
+                           gv_ensemble_info *info, gv_err *e)
+{
+    return check_bytes(bytes, len, src, NULL, info, e);
+}
+
+gv_ensemble *gv_ensemble_deserialize(const unsigned char *bytes, size_t len, const char *src,
+                                     const gv_landscape *land, gv_err *e)
+{
+    gv_ensemble_info info;
+    if (!land) {
+        gv_fail(e, GV_EINVAL, "%s: a landscape is required", src);
+        return NULL;
     }
-    unsigned char c4[4];
-    if (fread(c4, 1, 4, f) != 4) goto short_read;
-    if (get32(c4) != (uint32_t)crc) {
-        gv_fail(e, GV_EFORMAT, "%s: CRC mismatch (stored %08x, computed %08x): the file is corrupt",
-                path, get32(c4), (uint32_t)crc);
-        goto fail;
+    if (check_bytes(bytes, len, src, land, &info, e) != GV_OK) return NULL;
+    gv_ensemble *ens = ens_new(land, (size_t)info.R, info.seed, info.first, e);
+    if (!ens) {
+        gv_fail_prefix(e, "%s: ", src);
+        return NULL;
     }
-    for (size_t i = 0; i < total; i++)
-        if (!isfinite(ens->w[i])) {
-            gv_fail(e, GV_EFORMAT, "%s: weight %zu of replica %zu is not finite", path, i % N,
-                    i / N + 1);
-            goto fail;
-        }
-    fclose(f);
+    fill_from(ens, bytes, &info);
     return ens;
-short_read:
-    gv_fail(e, GV_EIO, "%s: read error", path);
-fail:
-    gv_ensemble_free(ens);
-    fclose(f);
-    return NULL;
+}
+
+gv_status gv_ensemble_restore(gv_ensemble *ens, const unsigned char *bytes, size_t len,
+                              const char *src, gv_err *e)
+{
+    gv_ensemble_info info;
+    gv_status s = check_bytes(bytes, len, src, ens->land, &info, e);
+    if (s != GV_OK) return s;
+    const char *kind = gv_landscape_kind(ens->land);
+    if (strncmp(info.kind, kind, 15) != 0)
+        return gv_fail(e, GV_EINVAL, "%s: saved from a %s landscape, cannot restore it into an "
+                                     "ensemble on a %s landscape", src, info.kind, kind);
+    if (info.R != ens->R || info.seed != ens->seed || info.first != ens->first)
+        return gv_fail(e, GV_EINVAL, "%s: saved with replicas=%llu, seed=%llu, first_replica=%u; "
+                                     "the ensemble to restore into has replicas=%zu, seed=%llu, "
+                                     "first_replica=%u", src, (unsigned long long)info.R,
+                       (unsigned long long)info.seed, info.first, ens->R,
+                       (unsigned long long)ens->seed, ens->first);
+    fill_from(ens, bytes, &info);
+    return GV_OK;
+}
+
+gv_ensemble *gv_ensemble_load(const char *path, const gv_landscape *land, gv_err *e)
+{
+    unsigned char *b;
+    size_t n;
+    if (gv_ckpt_read_whole(path, SIZE_MAX, &b, &n, e) != GV_OK) return NULL;
+    gv_ensemble *ens = gv_ensemble_deserialize(b, n, path, land, e);
+    free(b);
+    return ens;
 }

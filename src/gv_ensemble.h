@@ -85,4 +85,27 @@ gv_status gv_ensemble_run(gv_ensemble *ens, const struct gv_integ *integ, uint64
 gv_status gv_ensemble_save(const gv_ensemble *ens, const char *path, gv_err *e);
 gv_ensemble *gv_ensemble_load(const char *path, const gv_landscape *land, gv_err *e);
 
+/* The same format in memory (save and load go through these; checkpoints
+ * store an ensemble as these bytes).  `src` names the bytes in messages
+ * ("run/checkpoint.gvckpt, ensemble 'main'"). */
+struct gv_wbuf;
+/* Append the ensemble file's bytes to out. */
+gv_status gv_ensemble_serialize(const gv_ensemble *ens, struct gv_wbuf *out, gv_err *e);
+/* A new ensemble on `land` from checked bytes (as gv_ensemble_load). */
+gv_ensemble *gv_ensemble_deserialize(const unsigned char *bytes, size_t len, const char *src,
+                                     const gv_landscape *land, gv_err *e);
+/* Overwrite ens's weights, step and statuses with the bytes' after the same
+ * checks, refusing bytes saved from another kind of landscape or with other
+ * replicas, seed or first_replica (ens is unchanged on failure). */
+gv_status gv_ensemble_restore(gv_ensemble *ens, const unsigned char *bytes, size_t len,
+                              const char *src, gv_err *e);
+/* The header of checked bytes, without a landscape (all checks but N's). */
+typedef struct gv_ensemble_info {
+    uint64_t N, R, step, seed;
+    uint32_t first;
+    char kind[17]; /* the landscape kind, NUL-terminated */
+} gv_ensemble_info;
+gv_status gv_ensemble_peek(const unsigned char *bytes, size_t len, const char *src,
+                           gv_ensemble_info *info, gv_err *e);
+
 #endif

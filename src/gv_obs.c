@@ -832,3 +832,464 @@ gv_status gv_scalar_table_make(const gv_scalar *o, gv_scalar_table which, gv_tab
     *out = tab;
     return GV_OK;
 }
+
+/* ---- checkpoints ----------------------------------------------------------
+ * Two-time bytes (little-endian, gv_ckpt.h's buffers):
+ *   "GVTT" u32 version(1) | config: u64 ntw, tw[], u64 nl, lag[], u64 nc,
+ *   chi[], eps[] (f64 bits; NaN marks the other kind), u8 histogram,
+ *   u8 per_layer, u64 bins, f64 lo, f64 hi, u8 per lag (histogram at it) |
+ *   state: u8 ref_taken[ntw], u64 cursor[ntw], u8 measured[ntw·nl], u8 bound;
+ *   if bound: u64 R, N, ngroups, goff[G], gcnt[G], f64 sigma[ntw·R],
+ *   f64 vals[ntw·nl·R·S], u64 hcounts[...] (histogram only), then per t_w
+ *   u8 has_ref and, if set, R·N f64 reference weights (zeros for replicas
+ *   that were never referenced, whose memory is undefined).
+ * Scalar bytes: "GVSC" u32 version(1) | u64 count, steps[], f64 lambda |
+ *   u64 cursor, u8 measured[count], u64 R (0: nothing measured yet),
+ *   f64 vals[count·R·SC_K]. */
+
+#define TT_MAGIC "GVTT"
+#define SC_MAGIC "GVSC"
+#define OBS_FORMAT 1u
+
+gv_two_time *gv_two_time_from_hook(const gv_hook *h)
+{
+    return h && h->fire == tt_hook_fire ? h->self : NULL;
+}
+
+gv_scalar *gv_scalar_from_hook(const gv_hook *h)
+{
+    return h && h->fire == sc_hook_fire ? h->self : NULL;
+}
+
+static gv_status out_status(const gv_wbuf *out, const char *what, gv_err *e)
+{
+    return out->oom ? gv_fail(e, GV_ENOMEM, "%s: out of memory while serialising", what) : GV_OK;
+}
+
+gv_status gv_two_time_serialize(const gv_two_time *o, gv_wbuf *out, gv_err *e)
+{
+    gv_wbuf_bytes(out, TT_MAGIC, 4);
+    gv_wbuf_u32(out, OBS_FORMAT);
+    gv_wbuf_u64(out, o->ntw);
+    gv_wbuf_u64s(out, o->tw, o->ntw);
+    gv_wbuf_u64(out, o->nl);
+    gv_wbuf_u64s(out, o->lag, o->nl);
+    gv_wbuf_u64(out, o->nc);
+    gv_wbuf_f64s(out, o->chi, o->nc);
+    gv_wbuf_f64s(out, o->eps, o->nc);
+    gv_wbuf_u8(out, (uint8_t)(o->histogram != 0));
+    gv_wbuf_u8(out, (uint8_t)(o->per_layer != 0));
+    gv_wbuf_u64(out, o->histogram ? o->hist.bins : 0);
+    gv_wbuf_f64(out, o->histogram ? o->hist.lo : 0);
+    gv_wbuf_f64(out, o->histogram ? o->hist.hi : 0);
+    for (size_t l = 0; l < o->nl; l++) gv_wbuf_u8(out, (uint8_t)(o->hslot[l] >= 0));
+    gv_wbuf_bytes(out, o->ref_taken, o->ntw);
+    for (size_t t = 0; t < o->ntw; t++) gv_wbuf_u64(out, o->cursor[t]);
+    gv_wbuf_bytes(out, o->measured, o->ntw * o->nl);
+    gv_wbuf_u8(out, (uint8_t)(o->bound != 0));
+    if (o->bound) {
+        gv_wbuf_u64(out, o->R);
+        gv_wbuf_u64(out, o->N);
+        gv_wbuf_u64(out, o->ngroups);
+        for (size_t g = 0; g < o->G; g++) gv_wbuf_u64(out, o->goff[g]);
+        for (size_t g = 0; g < o->G; g++) gv_wbuf_u64(out, o->gcnt[g]);
+        gv_wbuf_f64s(out, o->sigma, o->ntw * o->R);
+        gv_wbuf_f64s(out, o->vals, o->ntw * o->nl * o->R * o->S);
+        if (o->histogram) gv_wbuf_u64s(out, o->hcounts, o->ntw * o->nhl * o->G * (o->hist.bins + 3));
+        for (size_t t = 0; t < o->ntw; t++) {
+            gv_wbuf_u8(out, (uint8_t)(o->ref[t] != NULL));
+            if (!o->ref[t]) continue;
+            for (size_t r = 0; r < o->R; r++) {
+                if (isnan(o->sigma[t * o->R + r])) {
+                    for (size_t i = 0; i < o->N; i++) gv_wbuf_u64(out, 0);
+                } else {
+                    gv_wbuf_f64s(out, o->ref[t] + r * o->N, o->N);
+                }
+            }
+        }
+    }
+    return out_status(out, "two-time observer", e);
+}
+
+/* A list of steps for messages: "{100, 1000, 10000}" or "{1, 2, ... 5000} (40)". */
+static void steps_text(const uint64_t *v, size_t n, char *buf, size_t cap)
+{
+    size_t used = 0;
+    used += (size_t)snprintf(buf, cap, "{");
+    for (size_t i = 0; i < n && used < cap; i++) {
+        if (n > 6 && i == 3) {
+            used += (size_t)snprintf(buf + used, cap - used, ", ...");
+            i = n - 2;
+            continue;
+        }
+        used += (size_t)snprintf(buf + used, cap - used, "%s%llu", i ? ", " : "",
+                                 (unsigned long long)v[i]);
+    }
+    if (used < cap) snprintf(buf + used, cap - used, n > 6 ? "} (%zu values)" : "}", n);
+}
+
+static void cutoffs_text(const double *chi, const double *eps, size_t nc, char *buf, size_t cap)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t c = 0; c < nc && used < cap; c++)
+        used += (size_t)snprintf(buf + used, cap - used, "%s%s=%g", c ? ", " : "",
+                                 isnan(chi[c]) ? "eps" : "chi", isnan(chi[c]) ? eps[c] : chi[c]);
+}
+
+/* Bitwise equality of doubles (NaN markers included). */
+static int same_f64s(const double *a, const double *b, size_t n)
+{
+    return n == 0 || memcmp(a, b, n * sizeof *a) == 0;
+}
+
+/* Read the saved configuration and compare it with o's; the first
+ * difference is the message. */
+static gv_status tt_check_config(const gv_two_time *o, gv_rbuf *r, const char *src, gv_err *e)
+{
+    const char *W = "configuration differs from the checkpoint's";
+    const char *fix = "build the observer with the options of the run that wrote the checkpoint";
+    char a[160], b[160];
+    uint64_t ntw = gv_rbuf_u64(r);
+    if (ntw == 0 || ntw > gv_rbuf_left(r) / 8)
+        return gv_fail(e, GV_EFORMAT, "%s: corrupt two-time observer (%llu waiting times)", src,
+                       (unsigned long long)ntw);
+    uint64_t *tw = malloc(ntw * 8);
+    if (!tw) return gv_fail(e, GV_ENOMEM, "%s: out of memory", src);
+    gv_rbuf_u64s(r, tw, ntw);
+    int same = ntw == o->ntw && memcmp(tw, o->tw, ntw * 8) == 0;
+    if (!same) {
+        steps_text(tw, ntw, a, sizeof a);
+        steps_text(o->tw, o->ntw, b, sizeof b);
+    }
+    free(tw);
+    if (!same)
+        return gv_fail(e, GV_EINVAL, "%s: two-time observer %s: waiting times tw: checkpoint %s, "
+                                     "this observer %s; %s", src, W, a, b, fix);
+    uint64_t nl = gv_rbuf_u64(r);
+    if (nl == 0 || nl > gv_rbuf_left(r) / 8)
+        return gv_fail(e, GV_EFORMAT, "%s: corrupt two-time observer (%llu lags)", src,
+                       (unsigned long long)nl);
+    uint64_t *lag = malloc(nl * 8);
+    if (!lag) return gv_fail(e, GV_ENOMEM, "%s: out of memory", src);
+    gv_rbuf_u64s(r, lag, nl);
+    same = nl == o->nl && memcmp(lag, o->lag, nl * 8) == 0;
+    if (!same) {
+        steps_text(lag, nl, a, sizeof a);
+        steps_text(o->lag, o->nl, b, sizeof b);
+    }
+    free(lag);
+    if (!same)
+        return gv_fail(e, GV_EINVAL, "%s: two-time observer %s: lags: checkpoint %s, this "
+                                     "observer %s; %s", src, W, a, b, fix);
+    uint64_t nc = gv_rbuf_u64(r);
+    if (nc == 0 || nc > GV_OBS_MAX_CUTOFFS)
+        return gv_fail(e, GV_EFORMAT, "%s: corrupt two-time observer (%llu cutoffs)", src,
+                       (unsigned long long)nc);
+    double chi[GV_OBS_MAX_CUTOFFS], eps[GV_OBS_MAX_CUTOFFS];
+    gv_rbuf_f64s(r, chi, nc);
+    gv_rbuf_f64s(r, eps, nc);
+    if (r->bad) return gv_fail(e, GV_EFORMAT, "%s: truncated two-time observer", src);
+    if (nc != o->nc || !same_f64s(chi, o->chi, nc) || !same_f64s(eps, o->eps, nc)) {
+        cutoffs_text(chi, eps, nc, a, sizeof a);
+        cutoffs_text(o->chi, o->eps, o->nc, b, sizeof b);
+        return gv_fail(e, GV_EINVAL, "%s: two-time observer %s: cutoffs: checkpoint {%s}, this "
+                                     "observer {%s}; %s", src, W, a, b, fix);
+    }
+    int histogram = gv_rbuf_u8(r), per_layer = gv_rbuf_u8(r);
+    uint64_t bins = gv_rbuf_u64(r);
+    double lo = gv_rbuf_f64(r), hi = gv_rbuf_f64(r);
+    if (r->bad) return gv_fail(e, GV_EFORMAT, "%s: truncated two-time observer", src);
+    if (histogram != (o->histogram != 0))
+        return gv_fail(e, GV_EINVAL, "%s: two-time observer %s: the checkpoint's %s a histogram, "
+                                     "this one %s; %s", src, W, histogram ? "has" : "has no",
+                       o->histogram ? "has" : "has none", fix);
+    if (per_layer != (o->per_layer != 0))
+        return gv_fail(e, GV_EINVAL, "%s: two-time observer %s: per_layer is %s in the checkpoint, "
+                                     "%s here; %s", src, W, per_layer ? "true" : "false",
+                       o->per_layer ? "true" : "false", fix);
+    if (histogram && (bins != o->hist.bins || !same_f64s(&lo, &o->hist.lo, 1) ||
+                      !same_f64s(&hi, &o->hist.hi, 1)))
+        return gv_fail(e, GV_EINVAL, "%s: two-time observer %s: histogram: checkpoint bins=%llu "
+                                     "min=%g max=%g, this observer bins=%zu min=%g max=%g; %s",
+                       src, W, (unsigned long long)bins, lo, hi, o->hist.bins, o->hist.lo,
+                       o->hist.hi, fix);
+    for (size_t l = 0; l < o->nl; l++)
+        if (gv_rbuf_u8(r) != (o->hslot[l] >= 0) && !r->bad)
+            return gv_fail(e, GV_EINVAL, "%s: two-time observer %s: the histogram lags differ "
+                                         "(at lag %llu); %s", src, W,
+                           (unsigned long long)o->lag[l], fix);
+    return r->bad ? gv_fail(e, GV_EFORMAT, "%s: truncated two-time observer", src) : GV_OK;
+}
+
+/* Everything restore allocates, committed to the observer only at the end. */
+typedef struct tt_state {
+    unsigned char *ref_taken, *measured;
+    size_t *cursor;
+    size_t R, N, ngroups, G, S;
+    size_t *goff, *gcnt;
+    double *sigma, *vals, **ref;
+    uint64_t *hcounts, *hscratch;
+} tt_state;
+
+static void tt_state_free(tt_state *s, size_t ntw)
+{
+    free(s->ref_taken);
+    free(s->measured);
+    free(s->cursor);
+    free(s->goff);
+    free(s->gcnt);
+    free(s->sigma);
+    free(s->vals);
+    free(s->hcounts);
+    free(s->hscratch);
+    if (s->ref)
+        for (size_t t = 0; t < ntw; t++) free(s->ref[t]);
+    free(s->ref);
+}
+
+/* n values of `size` bytes each must still be in r (checked before
+ * anything is allocated for them). */
+static int have(const gv_rbuf *r, size_t n, size_t size)
+{
+    size_t bytes;
+    return !gv_mul_size(n, size, &bytes) && bytes <= gv_rbuf_left(r);
+}
+
+static gv_status tt_read_state(const gv_two_time *o, gv_rbuf *r, tt_state *s, const char *src,
+                               gv_err *e)
+{
+    size_t ntw = o->ntw, nl = o->nl;
+    const char *bad = "corrupt two-time observer state";
+    s->ref_taken = alloc_array(ntw, 1);
+    s->cursor = alloc_array(ntw, sizeof *s->cursor);
+    s->measured = alloc_array(ntw * nl, 1);
+    s->ref = alloc_array(ntw, sizeof *s->ref);
+    if (!s->ref_taken || !s->cursor || !s->measured || !s->ref)
+        return gv_fail(e, GV_ENOMEM, "%s: out of memory", src);
+    const unsigned char *p = gv_rbuf_bytes(r, ntw);
+    if (p) memcpy(s->ref_taken, p, ntw);
+    for (size_t t = 0; t < ntw; t++) {
+        uint64_t c = gv_rbuf_u64(r);
+        if (c > nl || s->ref_taken[t] > 1 || (c > 0 && !s->ref_taken[t]))
+            return gv_fail(e, GV_EFORMAT, "%s: %s (event position of t_w %zu)", src, bad, t + 1);
+        s->cursor[t] = (size_t)c;
+    }
+    p = gv_rbuf_bytes(r, ntw * nl);
+    if (p) memcpy(s->measured, p, ntw * nl);
+    int bound = gv_rbuf_u8(r);
+    if (r->bad || bound > 1) return gv_fail(e, GV_EFORMAT, "%s: %s (truncated)", src, bad);
+    if (!bound) return GV_OK;
+    uint64_t R = gv_rbuf_u64(r), N = gv_rbuf_u64(r), ng = gv_rbuf_u64(r);
+    size_t RN;
+    if (R == 0 || N == 0 || ng == 0 || gv_mul_size((size_t)R, (size_t)N, &RN) ||
+        ng > (uint64_t)N || !have(r, (size_t)R, 8))
+        return gv_fail(e, GV_EFORMAT, "%s: %s (%llu replicas, %llu weights, %llu groups)", src,
+                       bad, (unsigned long long)R, (unsigned long long)N, (unsigned long long)ng);
+    s->R = (size_t)R;
+    s->N = (size_t)N;
+    s->ngroups = (size_t)ng;
+    s->G = 1 + (o->per_layer ? s->ngroups : 0);
+    s->S = s->G * (o->nc + 2);
+    size_t hs = o->histogram ? o->hist.bins + 3 : 0, nv, nh = 0;
+    if (gv_mul_size(ntw * nl, s->R, &nv) || gv_mul_size(nv, s->S, &nv) ||
+        (o->histogram && (gv_mul_size(ntw * o->nhl, s->G, &nh) || gv_mul_size(nh, hs, &nh))) ||
+        !have(r, 2 * s->G, 8) || !have(r, ntw * s->R, 8) || !have(r, nv, 8) || !have(r, nh, 8))
+        return gv_fail(e, GV_EFORMAT, "%s: %s: %zu bytes cannot hold the accumulators of %zu "
+                                      "replicas", src, bad, gv_rbuf_left(r), s->R);
+    s->goff = alloc_array(s->G, sizeof *s->goff);
+    s->gcnt = alloc_array(s->G, sizeof *s->gcnt);
+    s->sigma = alloc_array(ntw * s->R, sizeof *s->sigma);
+    s->vals = alloc_array(nv, sizeof *s->vals);
+    if (o->histogram) {
+        s->hcounts = alloc_array(nh, sizeof *s->hcounts);
+        s->hscratch = alloc_array(s->G * hs, sizeof *s->hscratch);
+    }
+    if (!s->goff || !s->gcnt || !s->sigma || !s->vals ||
+        (o->histogram && (!s->hcounts || !s->hscratch)))
+        return gv_fail(e, GV_ENOMEM, "%s: cannot allocate the observer's accumulators", src);
+    for (size_t g = 0; g < s->G; g++) s->goff[g] = (size_t)gv_rbuf_u64(r);
+    for (size_t g = 0; g < s->G; g++) {
+        uint64_t c = gv_rbuf_u64(r);
+        if (s->goff[g] > s->N || c > s->N - s->goff[g] || c == 0 || (g == 0 && c != s->N))
+            return gv_fail(e, GV_EFORMAT, "%s: %s (weight group %zu)", src, bad, g);
+        s->gcnt[g] = (size_t)c;
+    }
+    gv_rbuf_f64s(r, s->sigma, ntw * s->R);
+    gv_rbuf_f64s(r, s->vals, nv);
+    if (o->histogram) gv_rbuf_u64s(r, s->hcounts, nh);
+    for (size_t t = 0; t < ntw; t++) {
+        int has = gv_rbuf_u8(r);
+        int want = s->ref_taken[t] && s->cursor[t] < nl;
+        if (r->bad || has != want)
+            return gv_fail(e, GV_EFORMAT, "%s: %s (reference weights of t_w %zu)", src, bad, t + 1);
+        if (!has) continue;
+        if (!have(r, RN, 8))
+            return gv_fail(e, GV_EFORMAT, "%s: %s (reference weights of t_w %zu cut off)", src,
+                           bad, t + 1);
+        if (!(s->ref[t] = alloc_array(RN, sizeof(double))))
+            return gv_fail(e, GV_ENOMEM, "%s: cannot allocate the reference weights", src);
+        gv_rbuf_f64s(r, s->ref[t], RN);
+    }
+    return r->bad ? gv_fail(e, GV_EFORMAT, "%s: %s (truncated)", src, bad) : GV_OK;
+}
+
+gv_status gv_two_time_restore(gv_two_time *o, const unsigned char *bytes, size_t len,
+                              const char *src, gv_err *e)
+{
+    gv_rbuf r = gv_rbuf_init(bytes, len);
+    const unsigned char *m = gv_rbuf_bytes(&r, 4);
+    if (!m || memcmp(m, TT_MAGIC, 4) != 0)
+        return gv_fail(e, GV_EFORMAT, "%s: not a two-time observer's state%s", src,
+                       m && memcmp(m, SC_MAGIC, 4) == 0 ? " (it is a scalar observer's)" : "");
+    uint32_t v = gv_rbuf_u32(&r);
+    if (v != OBS_FORMAT)
+        return gv_fail(e, GV_EFORMAT, "%s: two-time observer state format %u; this glassvm reads %u",
+                       src, v, OBS_FORMAT);
+    int fresh = !o->bound;
+    for (size_t t = 0; t < o->ntw; t++) fresh = fresh && !o->ref_taken[t];
+    if (!fresh)
+        return gv_fail(e, GV_EINVAL, "%s: restore needs a freshly built observer; this one has "
+                                     "already taken measurements", src);
+    gv_status st = tt_check_config(o, &r, src, e);
+    if (st != GV_OK) return st;
+    tt_state s;
+    memset(&s, 0, sizeof s);
+    st = tt_read_state(o, &r, &s, src, e);
+    if (st == GV_OK && gv_rbuf_left(&r) != 0)
+        st = gv_fail(e, GV_EFORMAT, "%s: %zu unexpected bytes after the two-time observer's state",
+                     src, gv_rbuf_left(&r));
+    if (st != GV_OK) {
+        tt_state_free(&s, o->ntw);
+        return st;
+    }
+    /* Commit: swap the new arrays in, free the fresh observer's. */
+    tt_state old = {o->ref_taken, o->measured, o->cursor, 0, 0, 0, 0, 0, o->goff, o->gcnt,
+                    o->sigma, o->vals, o->ref, o->hcounts, o->hscratch};
+    o->ref_taken = s.ref_taken;
+    o->measured = s.measured;
+    o->cursor = s.cursor;
+    o->ref = s.ref;
+    if (s.R) {
+        o->bound = 1;
+        o->R = s.R;
+        o->N = s.N;
+        o->ngroups = s.ngroups;
+        o->G = s.G;
+        o->S = s.S;
+        o->goff = s.goff;
+        o->gcnt = s.gcnt;
+        o->sigma = s.sigma;
+        o->vals = s.vals;
+        o->hcounts = s.hcounts;
+        o->hscratch = s.hscratch;
+    } else {
+        old.goff = s.goff, old.gcnt = s.gcnt, old.sigma = s.sigma, old.vals = s.vals;
+        old.hcounts = s.hcounts, old.hscratch = s.hscratch;
+    }
+    tt_state_free(&old, o->ntw);
+    return GV_OK;
+}
+
+gv_status gv_scalar_serialize(const gv_scalar *o, gv_wbuf *out, gv_err *e)
+{
+    size_t n = gv_sched_count(o->at);
+    gv_wbuf_bytes(out, SC_MAGIC, 4);
+    gv_wbuf_u32(out, OBS_FORMAT);
+    gv_wbuf_u64(out, n);
+    gv_wbuf_u64s(out, gv_sched_steps(o->at), n);
+    gv_wbuf_f64(out, o->lambda);
+    gv_wbuf_u64(out, o->cursor);
+    gv_wbuf_bytes(out, o->measured, n);
+    gv_wbuf_u64(out, o->vals ? o->R : 0);
+    if (o->vals) gv_wbuf_f64s(out, o->vals, n * o->R * SC_K);
+    return out_status(out, "scalar observer", e);
+}
+
+gv_status gv_scalar_restore(gv_scalar *o, const unsigned char *bytes, size_t len, const char *src,
+                            gv_err *e)
+{
+    const char *fix = "build the observer with the options of the run that wrote the checkpoint";
+    gv_rbuf r = gv_rbuf_init(bytes, len);
+    const unsigned char *m = gv_rbuf_bytes(&r, 4);
+    if (!m || memcmp(m, SC_MAGIC, 4) != 0)
+        return gv_fail(e, GV_EFORMAT, "%s: not a scalar observer's state%s", src,
+                       m && memcmp(m, TT_MAGIC, 4) == 0 ? " (it is a two-time observer's)" : "");
+    uint32_t v = gv_rbuf_u32(&r);
+    if (v != OBS_FORMAT)
+        return gv_fail(e, GV_EFORMAT, "%s: scalar observer state format %u; this glassvm reads %u",
+                       src, v, OBS_FORMAT);
+    if (o->vals || o->cursor)
+        return gv_fail(e, GV_EINVAL, "%s: restore needs a freshly built observer; this one has "
+                                     "already taken measurements", src);
+    size_t n = gv_sched_count(o->at);
+    uint64_t cnt = gv_rbuf_u64(&r);
+    if (r.bad || cnt == 0 || cnt > gv_rbuf_left(&r) / 8)
+        return gv_fail(e, GV_EFORMAT, "%s: corrupt scalar observer (%llu steps)", src,
+                       (unsigned long long)cnt);
+    const unsigned char *steps = gv_rbuf_bytes(&r, (size_t)cnt * 8);
+    uint64_t *mine = alloc_array(n, 8);
+    if (!mine) return gv_fail(e, GV_ENOMEM, "%s: out of memory", src);
+    gv_wbuf mb = {(unsigned char *)mine, 0, n * 8, 0}; /* our steps in the file's byte order */
+    gv_wbuf_u64s(&mb, gv_sched_steps(o->at), n);
+    int same = cnt == n && memcmp(steps, mine, n * 8) == 0;
+    free(mine);
+    double lambda = gv_rbuf_f64(&r);
+    if (r.bad) return gv_fail(e, GV_EFORMAT, "%s: truncated scalar observer", src);
+    if (!same)
+        return gv_fail(e, GV_EINVAL, "%s: scalar observer configuration differs from the "
+                                     "checkpoint's: the checkpoint measures at %llu steps, this "
+                                     "observer at %s; %s", src, (unsigned long long)cnt,
+                       gv_sched_describe(o->at), fix);
+    if (!same_f64s(&lambda, &o->lambda, 1))
+        return gv_fail(e, GV_EINVAL, "%s: scalar observer configuration differs from the "
+                                     "checkpoint's: lambda %g in the checkpoint, %g here; %s",
+                       src, lambda, o->lambda, fix);
+    uint64_t cursor = gv_rbuf_u64(&r);
+    const unsigned char *meas = gv_rbuf_bytes(&r, n);
+    uint64_t R = gv_rbuf_u64(&r);
+    size_t nv = 0;
+    if (r.bad || cursor > n || (R == 0) != (cursor == 0) || R > SIZE_MAX ||
+        gv_mul_size(n * SC_K, (size_t)R, &nv) || !have(&r, nv, 8) || gv_rbuf_left(&r) != nv * 8)
+        return gv_fail(e, GV_EFORMAT, "%s: corrupt scalar observer state (position %llu of %zu, "
+                                      "%llu replicas, %zu bytes)", src, (unsigned long long)cursor,
+                       n, (unsigned long long)R, gv_rbuf_left(&r));
+    double *vals = NULL;
+    if (R) {
+        if (!(vals = alloc_array(nv, sizeof *vals)))
+            return gv_fail(e, GV_ENOMEM, "%s: cannot allocate %zu values", src, nv);
+        gv_rbuf_f64s(&r, vals, nv);
+    }
+    memcpy(o->measured, meas, n);
+    o->cursor = (size_t)cursor;
+    o->R = (size_t)R;
+    o->vals = vals;
+    return GV_OK;
+}
+
+gv_status gv_obs_serialize(const gv_hook *h, gv_wbuf *out, gv_ckpt_kind *kind, gv_err *e)
+{
+    gv_two_time *tt = gv_two_time_from_hook(h);
+    gv_scalar *sc = gv_scalar_from_hook(h);
+    if (tt) {
+        *kind = GV_CKPT_TWO_TIME;
+        return gv_two_time_serialize(tt, out, e);
+    }
+    if (sc) {
+        *kind = GV_CKPT_SCALAR;
+        return gv_scalar_serialize(sc, out, e);
+    }
+    return gv_fail(e, GV_EINVAL, "checkpoint: %s is not a two-time or scalar observer (or it was "
+                                 "closed)", h && h->name ? h->name : "the hook");
+}
+
+gv_status gv_obs_restore(gv_hook *h, const unsigned char *bytes, size_t len, const char *src,
+                         gv_err *e)
+{
+    gv_two_time *tt = gv_two_time_from_hook(h);
+    gv_scalar *sc = gv_scalar_from_hook(h);
+    if (tt) return gv_two_time_restore(tt, bytes, len, src, e);
+    if (sc) return gv_scalar_restore(sc, bytes, len, src, e);
+    return gv_fail(e, GV_EINVAL, "%s: can only be restored into a two-time or scalar observer "
+                                 "(this one is %s)", src, h && h->name ? h->name : "unknown");
+}

@@ -20,6 +20,7 @@
 #ifndef GV_OBS_H
 #define GV_OBS_H
 
+#include "gv_ckpt.h"
 #include "gv_core.h"
 #include "gv_hook.h"
 #include "gv_sched.h"
@@ -140,5 +141,31 @@ typedef enum gv_scalar_table {
 } gv_scalar_table;
 gv_status gv_scalar_table_make(const gv_scalar *o, gv_scalar_table which, gv_table **out,
                                gv_err *e);
+
+/* ---- checkpoints ----------------------------------------------------------
+ * An observer's complete state as bytes: its configuration (waiting times,
+ * lags, cutoffs, histogram, per-layer; schedule and λ) and everything it has
+ * accumulated (event positions, per-replica values, σ(t_w), histogram
+ * counts, the reference weights still needed).  Restoring needs a freshly
+ * built observer with the same configuration: it refuses, naming the first
+ * difference, otherwise, and leaves the observer unchanged on any failure.
+ * After a restore the observer continues exactly as the saved one would. */
+
+/* The observer behind a hook filled by gv_two_time_hook / gv_scalar_hook,
+ * or NULL if the hook is something else. */
+gv_two_time *gv_two_time_from_hook(const gv_hook *h);
+gv_scalar *gv_scalar_from_hook(const gv_hook *h);
+
+gv_status gv_two_time_serialize(const gv_two_time *o, gv_wbuf *out, gv_err *e);
+gv_status gv_two_time_restore(gv_two_time *o, const unsigned char *bytes, size_t len,
+                              const char *src, gv_err *e);
+gv_status gv_scalar_serialize(const gv_scalar *o, gv_wbuf *out, gv_err *e);
+gv_status gv_scalar_restore(gv_scalar *o, const unsigned char *bytes, size_t len, const char *src,
+                            gv_err *e);
+/* Either kind through its hook; *kind tells which (GV_CKPT_TWO_TIME or
+ * GV_CKPT_SCALAR).  gv_obs_restore refuses bytes of the other kind. */
+gv_status gv_obs_serialize(const gv_hook *h, gv_wbuf *out, gv_ckpt_kind *kind, gv_err *e);
+gv_status gv_obs_restore(gv_hook *h, const unsigned char *bytes, size_t len, const char *src,
+                         gv_err *e);
 
 #endif

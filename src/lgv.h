@@ -46,6 +46,7 @@ void gvL_open_mlp(lua_State *L);      /* lgv_mlp.c: glass.mlp, glass.MLP, glass.
 void gvL_open_dynamics(lua_State *L); /* lgv_dynamics.c: landscapes, integrators, ensembles */
 void gvL_open_obs(lua_State *L);      /* lgv_obs.c: glass.schedule.*, glass.observer.* */
 void gvL_open_analysis(lua_State *L); /* lgv_analysis.c: glass.analysis.*, glass.theory.*, glass.table */
+void gvL_open_ckpt(lua_State *L);     /* lgv_ckpt.c: glass.checkpoint.*, glass.Checkpoint */
 
 /* Typed access to other modules' userdata (raise a type error otherwise). */
 struct gv_data;

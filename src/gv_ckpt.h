@@ -1,0 +1,147 @@
+/* gv_ckpt.h: checkpoints, and the byte-level tools every glassvm file
+ * format shares (little-endian buffers, CRC-32, atomic file writes).
+ *
+ * A checkpoint is a list of named sections, each the serialised state of one
+ * object: an ensemble (the ensemble file format, gv_ensemble_serialize), a
+ * two-time or scalar observer (gv_obs_serialize) or an opaque blob (the
+ * protocol's phase and parameters, serialised by lua/glass/checkpoint.lua).
+ * File layout (little-endian; docs/reliability.md):
+ *
+ *   0   magic "GVCKPT\0\0" (8 bytes)    8   u32 format version (1)
+ *   12  u32 number of sections         16  u64 payload bytes
+ *   24  u64 zero (reserved)
+ *   32  payload: per section u32 kind, u32 name bytes (1..255), u64 data
+ *       bytes, the name (no NUL), the data
+ *   then u32 CRC-32 (zlib) of every byte before it.
+ *
+ * Writing goes to "<path>.tmp" in the same directory, is fsync'd and then
+ * renamed over path, so path always holds a complete checkpoint: the old one
+ * until the new one is on disk.  With keep_previous the old one also stays
+ * as "<path>.prev".  Reading checks, in this order and before trusting any
+ * length: magic, version, the payload length against the file size, the CRC,
+ * then every section's kind and lengths; each failure says which file and
+ * what is wrong. */
+#ifndef GV_CKPT_H
+#define GV_CKPT_H
+
+#include "gv_core.h"
+#include "gv_hook.h"
+
+struct gv_ensemble;
+struct gv_landscape;
+
+/* ---- little-endian write buffer ------------------------------------------ */
+
+/* A growing byte buffer.  Appends never fail visibly: on allocation failure
+ * `oom` is set and later appends do nothing; check it once at the end. */
+typedef struct gv_wbuf {
+    unsigned char *p;
+    size_t len, cap;
+    int oom;
+} gv_wbuf;
+
+void gv_wbuf_free(gv_wbuf *b);
+/* Make room for n more bytes (returns 0 and sets oom on failure). */
+int gv_wbuf_reserve(gv_wbuf *b, size_t n);
+void gv_wbuf_bytes(gv_wbuf *b, const void *data, size_t n);
+void gv_wbuf_u8(gv_wbuf *b, uint8_t v);
+void gv_wbuf_u32(gv_wbuf *b, uint32_t v);
+void gv_wbuf_u64(gv_wbuf *b, uint64_t v);
+void gv_wbuf_f64(gv_wbuf *b, double v);           /* the exact bits, NaN payloads included */
+void gv_wbuf_f64s(gv_wbuf *b, const double *x, size_t n);
+void gv_wbuf_u64s(gv_wbuf *b, const uint64_t *x, size_t n);
+
+/* ---- little-endian reader ------------------------------------------------- */
+
+/* Reads past the end return zeros and set `bad`, so a parser may read a
+ * record and test `bad` once; lengths that decide an allocation must be
+ * checked with gv_rbuf_left first. */
+typedef struct gv_rbuf {
+    const unsigned char *p;
+    size_t len, pos;
+    int bad;
+} gv_rbuf;
+
+gv_rbuf gv_rbuf_init(const void *p, size_t len);
+size_t gv_rbuf_left(const gv_rbuf *r);
+const unsigned char *gv_rbuf_bytes(gv_rbuf *r, size_t n); /* NULL (and bad) if short */
+uint8_t gv_rbuf_u8(gv_rbuf *r);
+uint32_t gv_rbuf_u32(gv_rbuf *r);
+uint64_t gv_rbuf_u64(gv_rbuf *r);
+double gv_rbuf_f64(gv_rbuf *r);
+void gv_rbuf_f64s(gv_rbuf *r, double *x, size_t n);
+void gv_rbuf_u64s(gv_rbuf *r, uint64_t *x, size_t n);
+
+/* ---- files ---------------------------------------------------------------- */
+
+/* zlib's CRC-32 of n bytes (any n: fed to zlib in chunks). */
+uint32_t gv_crc32(uint32_t crc, const void *p, size_t n);
+
+/* Write the concatenation of nparts byte ranges to path atomically: into
+ * "<path>.tmp", flushed and fsync'd, then renamed over path (and the
+ * directory fsync'd).  On any failure path is untouched and the temporary
+ * removed.  keep_previous: an existing path is first hard-linked as
+ * "<path>.prev" (replacing an older one), so the last two generations stay. */
+gv_status gv_ckpt_write_atomic(const char *path, const void *const *parts, const size_t *sizes,
+                               size_t nparts, int keep_previous, gv_err *e);
+/* The whole file in a new buffer (free() it); files over max bytes are
+ * refused before anything is allocated. */
+gv_status gv_ckpt_read_whole(const char *path, size_t max, unsigned char **buf, size_t *len,
+                             gv_err *e);
+
+/* ---- checkpoints ---------------------------------------------------------- */
+
+#define GV_CKPT_VERSION 1u
+#define GV_CKPT_NAME_MAX 255
+
+typedef enum gv_ckpt_kind {
+    GV_CKPT_ENSEMBLE = 1, /* gv_ensemble_serialize */
+    GV_CKPT_TWO_TIME = 2, /* gv_obs_serialize of a two-time observer */
+    GV_CKPT_SCALAR = 3,   /* gv_obs_serialize of a scalar observer */
+    GV_CKPT_BLOB = 4      /* opaque bytes (the protocol's state) */
+} gv_ckpt_kind;
+
+const char *gv_ckpt_kind_name(gv_ckpt_kind kind); /* "ensemble", "two-time observer", ... */
+
+typedef struct gv_ckpt gv_ckpt;
+
+/* An empty checkpoint to fill with gv_ckpt_add* and write. */
+gv_ckpt *gv_ckpt_alloc(gv_err *e);
+void gv_ckpt_free(gv_ckpt *c);
+
+/* Add a section.  take != 0 hands `data` (malloc'd) to the checkpoint,
+ * else it is copied.  (kind, name) pairs must be unique; names are 1..255
+ * bytes without NUL. */
+gv_status gv_ckpt_add(gv_ckpt *c, gv_ckpt_kind kind, const char *name, void *data, size_t len,
+                      int take, gv_err *e);
+/* Serialise and add an ensemble / an observer (the gv_hook of a two-time or
+ * scalar observer). */
+gv_status gv_ckpt_add_ensemble(gv_ckpt *c, const char *name, const struct gv_ensemble *ens,
+                               gv_err *e);
+gv_status gv_ckpt_add_observer(gv_ckpt *c, const char *name, const gv_hook *obs, gv_err *e);
+
+gv_status gv_ckpt_write(const gv_ckpt *c, const char *path, int keep_previous, gv_err *e);
+
+/* Read and validate a checkpoint file, or the same bytes from memory (src
+ * names them in messages; the bytes are copied). */
+gv_ckpt *gv_ckpt_read(const char *path, gv_err *e);
+gv_ckpt *gv_ckpt_parse(const void *bytes, size_t len, const char *src, gv_err *e);
+
+/* Where the checkpoint was read from ("" for one being built). */
+const char *gv_ckpt_source(const gv_ckpt *c);
+size_t gv_ckpt_count(const gv_ckpt *c);
+gv_ckpt_kind gv_ckpt_kind_at(const gv_ckpt *c, size_t i);
+const char *gv_ckpt_name_at(const gv_ckpt *c, size_t i);
+const unsigned char *gv_ckpt_data_at(const gv_ckpt *c, size_t i, size_t *len);
+/* Index of the section (kind, name), or -1. */
+long gv_ckpt_find(const gv_ckpt *c, gv_ckpt_kind kind, const char *name);
+
+/* Restore a section into an existing object: an ensemble with the same
+ * landscape shape, replicas, seed and first replica (gv_ensemble_restore),
+ * or a freshly built observer with the same configuration (gv_obs_restore).
+ * Fails, naming the section and the checkpoint, if it is missing. */
+gv_status gv_ckpt_restore_ensemble(const gv_ckpt *c, const char *name, struct gv_ensemble *ens,
+                                   gv_err *e);
+gv_status gv_ckpt_restore_observer(const gv_ckpt *c, const char *name, gv_hook *obs, gv_err *e);
+
+#endif

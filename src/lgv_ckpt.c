@@ -1,0 +1,372 @@
+/* lgv_ckpt.c: glass.checkpoint.save / load and the type glass.Checkpoint.
+ *
+ *   glass.checkpoint.save(path, {ensembles = {main = ens, ...},
+ *                                observers = {ageing = obs, ...},
+ *                                state = "...", keep_previous = true})
+ *   local ck = glass.checkpoint.load(path)
+ *   local ens = ck:ensemble("main", landscape)   -- a new glass.Ensemble
+ *   ck:restore_ensemble("main", ens)              -- into an existing one
+ *   ck:restore_observer("ageing", obs)            -- a freshly built observer
+ *   ck:state()                                    -- the string, or nil
+ *
+ * Sections are written in name order, so the same objects give the same
+ * bytes.  lua/glass/checkpoint.lua adds the Lua side: serialising the
+ * protocol's state table, comparing parameters on resume. */
+#include "lgv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "gv_ckpt.h"
+#include "gv_ensemble.h"
+#include "gv_obs.h"
+
+#define CKPT_T "glass.Checkpoint"
+#define ENS_T "glass.Ensemble"
+#define OBS_T "glass.Observer"
+#define LAND_T "glass.Landscape"
+#define STATE_NAME "state"
+#define CORE_KEY "glass.checkpoint: core" /* registry: the glass.core table */
+
+typedef struct lckpt {
+    gv_ckpt *c; /* NULL once closed */
+} lckpt;
+
+static lckpt *ckpt_push(lua_State *L)
+{
+    lckpt *u = lua_newuserdatauv(L, sizeof *u, 0);
+    u->c = NULL;
+    luaL_setmetatable(L, CKPT_T);
+    return u;
+}
+
+static gv_ckpt *ckpt_check(lua_State *L, int idx)
+{
+    lckpt *u = luaL_checkudata(L, idx, CKPT_T);
+    if (!u->c) luaL_error(L, "glass.Checkpoint: the checkpoint has been closed");
+    return u->c;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The string keys of the table field `field` of the options at idx, sorted,
+ * in a scratch array pushed on the stack (the strings stay alive as keys of
+ * the options table).  The field's table is pushed under it.  Values are
+ * checked to be userdata of type tname. */
+static const char **sorted_names(lua_State *L, int idx, const char *field, const char *tname,
+                                 const char *example, size_t *n)
+{
+    const char *what = "glass.checkpoint.save";
+    *n = 0;
+    int t = lua_getfield(L, idx, field);
+    if (t == LUA_TNIL) {
+        lua_newuserdatauv(L, 1, 0);
+        return NULL;
+    }
+    if (t != LUA_TTABLE)
+        luaL_error(L, "%s: option '%s' must be a table of named objects {name = object, ...}, "
+                      "got %s", what, field, luaL_typename(L, -1));
+    int tab = lua_gettop(L);
+    size_t count = 0;
+    lua_pushnil(L);
+    while (lua_next(L, tab)) {
+        if (lua_type(L, -2) != LUA_TSTRING)
+            luaL_error(L, "%s: %s must be named, as in %s = {%s}; found a %s key", what, field,
+                       field, example, luaL_typename(L, -2));
+        if (!luaL_testudata(L, -1, tname))
+            luaL_error(L, "%s: %s.%s must be a %s, got %s", what, field, lua_tostring(L, -2),
+                       tname, luaL_typename(L, -1));
+        size_t len;
+        const char *name = lua_tolstring(L, -2, &len);
+        if (len == 0 || len > GV_CKPT_NAME_MAX || strlen(name) != len)
+            luaL_error(L, "%s: %s: names must have 1 to %d bytes and no NUL", what, field,
+                       GV_CKPT_NAME_MAX);
+        count++;
+        lua_pop(L, 1);
+    }
+    const char **names = lua_newuserdatauv(L, (count ? count : 1) * sizeof *names, 0);
+    lua_pushnil(L);
+    while (lua_next(L, tab)) {
+        names[(*n)++] = lua_tostring(L, -2);
+        lua_pop(L, 1);
+    }
+    qsort(names, *n, sizeof *names, name_cmp);
+    return names;
+}
+
+/* glass.checkpoint.save(path, {ensembles=, observers=, state=, keep_previous=true}) */
+static int ckpt_save(lua_State *L)
+{
+    static const char *const keys[] = {"ensembles", "observers", "state", "keep_previous", NULL};
+    const char *what = "glass.checkpoint.save";
+    const char *path = luaL_checkstring(L, 1);
+    gvL_check_options(L, 2, what, keys);
+    int keep = gvL_opt_boolean(L, 2, what, "keep_previous", 1);
+    size_t slen = 0;
+    const char *state = NULL;
+    int st = lua_getfield(L, 2, "state");
+    if (st == LUA_TSTRING) state = lua_tolstring(L, -1, &slen);
+    else if (st != LUA_TNIL)
+        luaL_error(L, "%s: option 'state' must be a string (serialise tables with "
+                      "require('glass.checkpoint').encode), got %s", what, luaL_typename(L, -1));
+    size_t ne, no;
+    const char **enames = sorted_names(L, 2, "ensembles", ENS_T, "main = ens", &ne);
+    int etab = lua_gettop(L) - 1;
+    const char **onames = sorted_names(L, 2, "observers", OBS_T, "ageing = obs", &no);
+    int otab = lua_gettop(L) - 1;
+    if (ne + no == 0 && !state)
+        luaL_error(L, "%s: nothing to save: give ensembles, observers or state", what);
+    /* Check every object alive before building anything. */
+    for (size_t i = 0; i < ne; i++) {
+        lua_getfield(L, etab, enames[i]);
+        gvL_check_ensemble(L, -1);
+        lua_pop(L, 1);
+    }
+    for (size_t i = 0; i < no; i++) {
+        lua_getfield(L, otab, onames[i]);
+        gv_hook *h = gvL_tohook(L, -1);
+        if (!h || !h->self)
+            luaL_error(L, "%s: observers.%s has been closed", what, onames[i]);
+        lua_pop(L, 1);
+    }
+    /* Build in a closed Checkpoint, so that an error leaks nothing. */
+    lckpt *u = ckpt_push(L);
+    gv_err e;
+    if (!(u->c = gv_ckpt_alloc(&e))) return gvL_raise(L, &e);
+    for (size_t i = 0; i < ne; i++) {
+        lua_getfield(L, etab, enames[i]);
+        gv_ensemble *ens = gvL_check_ensemble(L, -1);
+        lua_pop(L, 1);
+        if (gv_ckpt_add_ensemble(u->c, enames[i], ens, &e) != GV_OK) return gvL_raise(L, &e);
+    }
+    for (size_t i = 0; i < no; i++) {
+        lua_getfield(L, otab, onames[i]);
+        gv_hook *h = gvL_tohook(L, -1);
+        lua_pop(L, 1);
+        if (gv_ckpt_add_observer(u->c, onames[i], h, &e) != GV_OK) return gvL_raise(L, &e);
+    }
+    if (state && gv_ckpt_add(u->c, GV_CKPT_BLOB, STATE_NAME, (void *)state, slen, 0, &e) != GV_OK)
+        return gvL_raise(L, &e);
+    gv_status s = gv_ckpt_write(u->c, path, keep, &e);
+    gv_ckpt_free(u->c);
+    u->c = NULL;
+    if (s != GV_OK) return gvL_raise(L, &e);
+    return 0;
+}
+
+/* glass.checkpoint.load(path) -> glass.Checkpoint */
+static int ckpt_load(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    lckpt *u = ckpt_push(L);
+    gv_err e;
+    if (!(u->c = gv_ckpt_read(path, &e))) return gvL_raise(L, &e);
+    return 1;
+}
+
+/* The header of ensemble section `name` (raises if missing or corrupt). */
+static gv_ensemble_info ens_info(lua_State *L, gv_ckpt *c, const char *name)
+{
+    long i = gv_ckpt_find(c, GV_CKPT_ENSEMBLE, name);
+    if (i < 0)
+        luaL_error(L, "%s: the checkpoint has no ensemble named '%s'", gv_ckpt_source(c), name);
+    size_t len;
+    const unsigned char *b = gv_ckpt_data_at(c, (size_t)i, &len);
+    char src[GV_ERR_MAX / 2];
+    snprintf(src, sizeof src, "%s, ensemble '%s'", gv_ckpt_source(c), name);
+    gv_ensemble_info info;
+    gv_err e;
+    if (gv_ensemble_peek(b, len, src, &info, &e) != GV_OK) gvL_raise(L, &e);
+    return info;
+}
+
+/* ck:ensemble(name, landscape) -> a new glass.Ensemble in the saved state */
+static int ck_ensemble(lua_State *L)
+{
+    gv_ckpt *c = ckpt_check(L, 1);
+    const char *name = luaL_checkstring(L, 2);
+    if (!luaL_testudata(L, 3, LAND_T))
+        return luaL_error(L, "glass.Checkpoint:ensemble(name, landscape): argument 2 must be the "
+                             "glass.Landscape the ensemble ran on, rebuilt as in the original "
+                             "run, got %s", luaL_typename(L, 3));
+    gv_ensemble_info info = ens_info(L, c, name);
+    if (info.seed >= ((uint64_t)1 << 63) || info.R > UINT32_MAX)
+        return luaL_error(L, "%s: ensemble '%s' (seed %llu, %llu replicas) cannot be rebuilt from "
+                             "Lua; use ck:restore_ensemble into an ensemble built in C",
+                          gv_ckpt_source(c), name, (unsigned long long)info.seed,
+                          (unsigned long long)info.R);
+    /* A new ensemble through glass.ensemble (initial weights, overwritten
+     * below), so that it is an ordinary glass.Ensemble holding its landscape. */
+    lua_getfield(L, LUA_REGISTRYINDEX, CORE_KEY);
+    lua_getfield(L, -1, "ensemble");
+    lua_createtable(L, 0, 4);
+    lua_pushvalue(L, 3);
+    lua_setfield(L, -2, "landscape");
+    lua_pushinteger(L, (lua_Integer)info.R);
+    lua_setfield(L, -2, "replicas");
+    lua_pushinteger(L, (lua_Integer)info.seed);
+    lua_setfield(L, -2, "seed");
+    lua_pushinteger(L, (lua_Integer)info.first);
+    lua_setfield(L, -2, "first_replica");
+    lua_call(L, 1, 1);
+    gv_ensemble *ens = gvL_check_ensemble(L, -1);
+    gv_err e;
+    if (gv_ckpt_restore_ensemble(c, name, ens, &e) != GV_OK) return gvL_raise(L, &e);
+    return 1;
+}
+
+/* ck:restore_ensemble(name, ens) */
+static int ck_restore_ensemble(lua_State *L)
+{
+    gv_ckpt *c = ckpt_check(L, 1);
+    const char *name = luaL_checkstring(L, 2);
+    if (!luaL_testudata(L, 3, ENS_T))
+        return luaL_error(L, "glass.Checkpoint:restore_ensemble(name, ens): argument 2 must be a "
+                             "glass.Ensemble, got %s", luaL_typename(L, 3));
+    gv_ensemble *ens = gvL_check_ensemble(L, 3);
+    gv_err e;
+    if (gv_ckpt_restore_ensemble(c, name, ens, &e) != GV_OK) return gvL_raise(L, &e);
+    return 0;
+}
+
+/* ck:restore_observer(name, obs): obs freshly built with the same options */
+static int ck_restore_observer(lua_State *L)
+{
+    gv_ckpt *c = ckpt_check(L, 1);
+    const char *name = luaL_checkstring(L, 2);
+    if (!luaL_testudata(L, 3, OBS_T))
+        return luaL_error(L, "glass.Checkpoint:restore_observer(name, obs): argument 2 must be a "
+                             "glass.Observer built with the options of the saved one, got %s",
+                          luaL_typename(L, 3));
+    gv_hook *h = gvL_tohook(L, 3);
+    if (!h || !h->self) return luaL_error(L, "glass.Checkpoint:restore_observer: the observer is closed");
+    gv_err e;
+    if (gv_ckpt_restore_observer(c, name, h, &e) != GV_OK) return gvL_raise(L, &e);
+    return 0;
+}
+
+/* ck:state() -> the saved state string, or nil */
+static int ck_state(lua_State *L)
+{
+    gv_ckpt *c = ckpt_check(L, 1);
+    long i = gv_ckpt_find(c, GV_CKPT_BLOB, STATE_NAME);
+    if (i < 0) {
+        lua_pushnil(L);
+        return 1;
+    }
+    size_t len;
+    const unsigned char *b = gv_ckpt_data_at(c, (size_t)i, &len);
+    lua_pushlstring(L, (const char *)b, len);
+    return 1;
+}
+
+/* ck:sections() -> {{kind=, name=, bytes=}, ...} in file order */
+static int ck_sections(lua_State *L)
+{
+    gv_ckpt *c = ckpt_check(L, 1);
+    size_t n = gv_ckpt_count(c);
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        size_t len;
+        gv_ckpt_data_at(c, i, &len);
+        lua_createtable(L, 0, 3);
+        lua_pushstring(L, gv_ckpt_kind_name(gv_ckpt_kind_at(c, i)));
+        lua_setfield(L, -2, "kind");
+        lua_pushstring(L, gv_ckpt_name_at(c, i));
+        lua_setfield(L, -2, "name");
+        lua_pushinteger(L, (lua_Integer)len);
+        lua_setfield(L, -2, "bytes");
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
+}
+
+/* ck:ensemble_info(name) -> {replicas=, nweights=, step=, seed=, first_replica=, landscape=} */
+static int ck_ensemble_info(lua_State *L)
+{
+    gv_ckpt *c = ckpt_check(L, 1);
+    gv_ensemble_info info = ens_info(L, c, luaL_checkstring(L, 2));
+    lua_createtable(L, 0, 6);
+    lua_pushinteger(L, (lua_Integer)info.R);
+    lua_setfield(L, -2, "replicas");
+    lua_pushinteger(L, (lua_Integer)info.N);
+    lua_setfield(L, -2, "nweights");
+    lua_pushinteger(L, (lua_Integer)info.step);
+    lua_setfield(L, -2, "step");
+    lua_pushinteger(L, (lua_Integer)info.seed);
+    lua_setfield(L, -2, "seed");
+    lua_pushinteger(L, (lua_Integer)info.first);
+    lua_setfield(L, -2, "first_replica");
+    lua_pushstring(L, info.kind);
+    lua_setfield(L, -2, "landscape");
+    return 1;
+}
+
+static int ck_path(lua_State *L)
+{
+    lua_pushstring(L, gv_ckpt_source(ckpt_check(L, 1)));
+    return 1;
+}
+
+static int ck_close(lua_State *L)
+{
+    lckpt *u = luaL_checkudata(L, 1, CKPT_T);
+    gv_ckpt_free(u->c);
+    u->c = NULL;
+    return 0;
+}
+
+static int ck_tostring(lua_State *L)
+{
+    lckpt *u = luaL_checkudata(L, 1, CKPT_T);
+    if (!u->c) {
+        lua_pushliteral(L, "glass.Checkpoint (closed)");
+        return 1;
+    }
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    size_t n = gv_ckpt_count(u->c);
+    lua_pushfstring(L, "glass.Checkpoint %s (%d section%s", gv_ckpt_source(u->c), (int)n,
+                    n == 1 ? "" : "s");
+    luaL_addvalue(&b);
+    for (size_t i = 0; i < n; i++) {
+        lua_pushfstring(L, "%s %s '%s'", i ? "," : ":", gv_ckpt_kind_name(gv_ckpt_kind_at(u->c, i)),
+                        gv_ckpt_name_at(u->c, i));
+        luaL_addvalue(&b);
+    }
+    luaL_addchar(&b, ')');
+    luaL_pushresult(&b);
+    return 1;
+}
+
+void gvL_open_ckpt(lua_State *L)
+{
+    static const luaL_Reg methods[] = {{"ensemble", ck_ensemble},
+                                       {"restore_ensemble", ck_restore_ensemble},
+                                       {"restore_observer", ck_restore_observer},
+                                       {"state", ck_state},
+                                       {"sections", ck_sections},
+                                       {"ensemble_info", ck_ensemble_info},
+                                       {"path", ck_path},
+                                       {"close", ck_close},
+                                       {NULL, NULL}};
+    static const luaL_Reg meta[] = {{"__gc", ck_close},
+                                    {"__close", ck_close},
+                                    {"__tostring", ck_tostring},
+                                    {NULL, NULL}};
+    static const luaL_Reg fns[] = {{"save", ckpt_save}, {"load", ckpt_load}, {NULL, NULL}};
+    gvL_newtype(L, CKPT_T, methods, meta);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, CORE_KEY); /* ck:ensemble calls glass.ensemble */
+    if (lua_getfield(L, -1, "checkpoint") != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, -3, "checkpoint");
+    }
+    luaL_setfuncs(L, fns, 0);
+    lua_pop(L, 1);
+}

@@ -1,0 +1,428 @@
+-- test_checkpoint.lua: glass.checkpoint (src/lgv_ckpt.c) and the Lua helpers
+-- (lua/glass/checkpoint.lua): a run saved mid-way and resumed in fresh
+-- objects ends bit for bit where the uninterrupted run ends; bad files and
+-- failed writes are refused with clear messages and lose nothing.
+local T = dofile("testlib.lua")
+local C = require "glass.checkpoint"
+
+-- A scratch directory for this test's files.
+local dir = os.tmpname()
+os.remove(dir)
+assert(os.execute("mkdir -p '" .. dir .. "'"))
+local function file(name) return dir .. "/" .. name end
+
+local function read_all(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("a")
+  f:close()
+  return s
+end
+
+local function write_all(path, s)
+  local f = assert(io.open(path, "wb"))
+  f:write(s)
+  f:close()
+end
+
+-- ---- state encoding ------------------------------------------------------------
+
+-- Same value and same representation: integers stay integers, -0.0 keeps its sign.
+local function identical(a, b)
+  if type(a) ~= type(b) then return false end
+  if type(a) == "number" then
+    if math.type(a) ~= math.type(b) then return false end
+    if a ~= a then return b ~= b end
+    return a == b and string.format("%a", a) == string.format("%a", b)
+  end
+  if type(a) ~= "table" then return a == b end
+  for k, v in pairs(a) do if not identical(v, b[k]) then return false end end
+  for k in pairs(b) do if a[k] == nil then return false end end
+  return true
+end
+
+T.test("encode/decode: numbers, strings and tables come back exactly", function()
+  local v = {
+    phase = "anneal", step = 123456789012, T = 1e-6, lr = 0.1, third = 1 / 3,
+    tiny = 4.9e-324, neg0 = -0.0, big = 1.7976931348623157e308,
+    inf = math.huge, minf = -math.huge, nan = 0 / 0,
+    maxi = math.maxinteger, mini = math.mininteger, one = 1.0, yes = true, no = false,
+    bytes = "a\0b\255;{}s3:i1;\n\"'", empty = "", list = {1, 2.5, "x", {nested = {deep = {1}}}},
+    [1] = "first", [2.5] = "float key", [true] = "bool key",
+  }
+  local s = C.encode(v)
+  T.eq(s:sub(1, 4), "GVS1")
+  local back = C.decode(s)
+  T.ok(identical(v, back), "round trip")
+  T.eq(math.type(back.one), "float")
+  T.eq(1 / back.neg0, -math.huge, "-0.0 keeps its sign")
+  T.eq(C.encode(back), s, "re-encoding gives the same bytes")
+  -- Key order does not depend on insertion order.
+  local a, b = {}, {}
+  for i = 1, 50 do a["k" .. i] = i end
+  for i = 50, 1, -1 do b["k" .. i] = i end
+  T.eq(C.encode(a), C.encode(b))
+  -- The identical() check itself sees a difference.
+  T.ok(not identical({x = 0.0}, {x = -0.0}) and not identical({x = 1}, {x = 1.0}))
+end)
+
+T.test("encode refuses what it cannot restore", function()
+  T.raises(function() C.encode({f = print}) end, "state.f is a function")
+  T.raises(function() C.encode({a = {b = io.stdout}}) end, "state.a.b is a userdata")
+  local cyc = {}
+  cyc.self = cyc
+  T.raises(function() C.encode(cyc) end, "state.self refers back")
+  T.raises(function() C.encode(setmetatable({}, {})) end, "has a metatable")
+  T.raises(function() C.encode({[{}] = 1}) end, "has a table key")
+  local deep = {}
+  local t = deep
+  for _ = 1, 100 do t.x = {}; t = t.x end
+  T.raises(function() C.encode(deep) end, "nested more than")
+end)
+
+T.test("decode parses, never runs, and refuses damage", function()
+  T.raises(function() C.decode("return os.exit(3)") end, "does not start with \"GVS1\"")
+  local s = C.encode({a = 1, b = "hello", c = {1.5, true}})
+  -- Every proper prefix is refused (never silently half-read).
+  for n = 0, #s - 1 do
+    T.raises(function() C.decode(s:sub(1, n)) end, "corrupt state")
+  end
+  T.raises(function() C.decode(s .. "x") end, "extra bytes")
+  T.raises(function() C.decode("GVS1i12x;") end, "bad integer")
+  T.raises(function() C.decode("GVS1d1e5;") end, "bad number")
+  T.raises(function() C.decode("GVS1s99:abc") end, "runs past the end")
+  T.raises(function() C.decode("GVS1{i1;Ti1;F}") end, "appears twice")
+  T.raises(function() C.decode("GVS1{{}T}") end, "a table used as a key")
+  T.raises(function() C.decode("GVS1" .. string.rep("{i1;", 100)) end, "nested more than")
+  -- Random single-byte damage: an error or a value, never a crash.
+  local seed = 12345
+  for _ = 1, 300 do
+    seed = (seed * 1103515245 + 12345) % 2147483648
+    local k = seed % #s + 1
+    local d = s:sub(1, k - 1) .. string.char(seed // 7 % 256) .. s:sub(k + 1)
+    pcall(C.decode, d)
+  end
+end)
+
+T.test("differences name every changed parameter", function()
+  local saved = {T = 1e-6, tw = {100, 1000}, width = 30, name = "x", out = "a"}
+  local now = {T = 2e-6, tw = {100, 2000}, width = 30, name = "x", out = "b", extra = true}
+  local d = C.differences(saved, now, {ignore = {"out"}})
+  T.eq(#d, 3)
+  T.eq(d[1], "T: checkpoint 1e-06, now 2e-06")
+  T.eq(d[2], "extra: not in the checkpoint, now true")
+  T.eq(d[3], "tw: checkpoint {100, 1000}, now {100, 2000}")
+  T.eq(#C.differences(saved, saved), 0)
+  T.eq(#C.differences({x = 0 / 0}, {x = 0 / 0}), 0, "nan equals nan")
+  T.eq(#C.differences({x = 0.1}, {x = 0.1 + 1e-18}), 0, "rounds to the same double")
+  T.eq(#C.differences({x = 0.1}, {x = 0.10000000000000002}), 1, "one ulp is a difference")
+end)
+
+-- ---- bit-for-bit resumption ------------------------------------------------------
+
+-- A small learnable dataset as CSV (no MNIST needed): 5 features, class
+-- 0..9 from a rule, binarised by parity.
+local function small_data()
+  local path = file("data.csv")
+  local lines = {"label,x1,x2,x3,x4,x5"}
+  local seed = 7
+  local function u()
+    seed = (seed * 1103515245 + 12345) % 2147483648
+    return seed / 2147483648 * 2 - 1
+  end
+  for _ = 1, 256 do
+    local x = {u(), u(), u(), u(), u()}
+    local c = math.floor((x[1] * x[2] + 0.5 * x[3] + 1.5) * 10 / 3) % 10
+    lines[#lines + 1] = string.format("%d,%.6f,%.6f,%.6f,%.6f,%.6f", c, x[1], x[2], x[3], x[4], x[5])
+  end
+  write_all(path, table.concat(lines, "\n") .. "\n")
+  local d = glass.data.csv{path = path}
+  d:binarize("parity")
+  return d
+end
+
+local data
+local function landscape(kind)
+  if kind == "flat" then return glass.landscape.flat{N = 40, P = 50, w0 = 1} end
+  data = data or small_data()
+  local net = glass.mlp{d = 5, widths = {8, 8}}
+  return glass.landscape.network{net = net, data = data}, net
+end
+
+local function integrator(kind)
+  if kind == "langevin" then return glass.langevin{lr = 0.05, T = 1e-3, lambda = 1e-2} end
+  return glass.sgd{lr = 0.05, batch = 32, lambda = 1e-2}
+end
+
+local END = 150
+local function observers(per_layer)
+  local tt = glass.observer.two_time{
+    tw = {5, 20}, lags = glass.schedule.log{first = 1, last = 100, per_decade = 5, zero = true},
+    chi = {1, 3}, eps = {1e-3}, histogram = {bins = 12, min = -8, max = 1},
+    per_layer = per_layer, per_replica = true}
+  local sc = glass.observer.scalar{at = {0, 3, 17, 40, 41, 99, END}, lambda = 1e-2, per_replica = true}
+  return tt, sc
+end
+
+-- Every table an observer can give, as {name = {column = values}}.
+local function all_results(obs, names)
+  local out = {}
+  for _, name in ipairs(names) do
+    local t = obs:table(name)
+    local cols = {}
+    for _, c in ipairs(t:columns()) do cols[c] = t:column(c) end
+    out[name] = {nrows = t:nrows(), cols = cols}
+  end
+  return out
+end
+
+local TT_TABLES = {"summary", "replicas", "histogram", "histogram_totals"}
+local SC_TABLES = {"summary", "replicas"}
+
+local function results(ens, tt, sc, per_layer)
+  local names = {table.unpack(TT_TABLES)}
+  if per_layer then names[#names + 1] = "layers" end
+  local w = {}
+  for r = 1, ens:size() do w[r] = ens:weights(r) end
+  return {tt = all_results(tt, names), sc = all_results(sc, SC_TABLES), w = w, step = ens:step(),
+          lost = ens:lost()}
+end
+
+-- The first difference between two results (bitwise on numbers), or nil.
+local function first_difference(a, b, path)
+  path = path or "results"
+  if type(a) ~= type(b) then return path .. ": " .. type(a) .. " vs " .. type(b) end
+  if type(a) == "number" then
+    if string.format("%a", a) ~= string.format("%a", b) and not (a ~= a and b ~= b) then
+      return string.format("%s: %.17g vs %.17g", path, a, b)
+    end
+    return nil
+  end
+  if type(a) ~= "table" then return a ~= b and (path .. ": " .. tostring(a) .. " vs " .. tostring(b)) or nil end
+  for k, v in pairs(a) do
+    local d = first_difference(v, b[k], path .. "." .. tostring(k))
+    if d then return d end
+  end
+  for k in pairs(b) do if a[k] == nil then return path .. "." .. tostring(k) .. ": missing" end end
+  return nil
+end
+
+local function roundtrip(land_kind, integ_kind)
+  local per_layer = land_kind == "network"
+  local land = landscape(land_kind)
+  local it = integrator(integ_kind)
+  local path = file("rt-" .. land_kind .. "-" .. integ_kind .. ".gvckpt")
+  local SAVE = 37 -- t_w = 5: lags 1..32 measured, 40.. not; t_w = 20: up to 16 of 100
+  -- A: run to SAVE, checkpoint, go on to END.
+  -- The flat landscape starts every weight at w0: give the replicas
+  -- different starts so that they differ.
+  local init
+  if land_kind == "flat" then
+    init = {}
+    for r = 1, 4 do
+      init[r] = {}
+      for i = 1, land:nweights() do init[r][i] = math.sin(r * 100 + i) end
+    end
+  end
+  local ens = glass.ensemble{landscape = land, replicas = 4, seed = 11, first_replica = 3, init = init}
+  local tt, sc = observers(per_layer)
+  ens:run{integrator = it, to = 12, observers = {tt, sc}}
+  if land_kind == "network" then
+    -- Replica 2 diverges at step 12: its lost status must survive the checkpoint.
+    local huge = {}
+    for i = 1, ens:nweights() do huge[i] = 1e200 end
+    ens:set_weights(2, huge)
+  end
+  ens:run{integrator = it, to = SAVE, observers = {tt, sc}}
+  T.ok(tt:next() > SAVE and tt:next() < END, "the checkpoint falls between lags")
+  C.save(path, {ensembles = {main = ens}, observers = {tt = tt, sc = sc},
+                state = {phase = "measure", step = SAVE}})
+  ens:run{integrator = it, to = END, observers = {tt, sc}}
+  local A = results(ens, tt, sc, per_layer)
+  if land_kind == "network" then T.eq(#A.lost, 1, "replica 2 is lost") end
+  -- B: fresh objects from the checkpoint, on to END.
+  local ck = C.load(path)
+  T.eq(C.state(ck).step, SAVE)
+  local ens2 = ck:ensemble("main", land)
+  T.eq(ens2:step(), SAVE)
+  local tt2, sc2 = observers(per_layer)
+  ck:restore_observer("tt", tt2)
+  ck:restore_observer("sc", sc2)
+  ck:close()
+  ens2:run{integrator = it, to = END, observers = {tt2, sc2}}
+  local B = results(ens2, tt2, sc2, per_layer)
+  T.eq(first_difference(A, B), nil, "resumed run differs from the uninterrupted one")
+  T.ok(A.tt.summary.nrows > 10 and A.sc.summary.nrows == 7, "tables are not empty")
+  -- The comparison can fail: one weight changed by 2^-40 of itself at the
+  -- start (the replica lost in A is lost here too) gives other bits.
+  local ens3 = glass.ensemble{landscape = land, replicas = 4, seed = 11, first_replica = 3, init = init}
+  local w = ens3:weights(1)
+  w[1] = w[1] * (1 + 2 ^ -40)
+  ens3:set_weights(1, w)
+  local tt3, sc3 = observers(per_layer)
+  ens3:run{integrator = it, to = 12, observers = {tt3, sc3}}
+  if land_kind == "network" then ens3:set_weights(2, ens:weights(2)) end
+  ens3:run{integrator = it, to = END, observers = {tt3, sc3}}
+  T.ok(first_difference(A, results(ens3, tt3, sc3, per_layer)) ~= nil, "comparison is sensitive")
+  os.remove(path)
+  os.remove(path .. ".prev")
+end
+
+T.test("resume bit for bit: flat landscape, Langevin", function() roundtrip("flat", "langevin") end)
+T.test("resume bit for bit: flat landscape, SGD", function() roundtrip("flat", "sgd") end)
+T.test("resume bit for bit: network landscape, Langevin", function() roundtrip("network", "langevin") end)
+T.test("resume bit for bit: network landscape, SGD", function() roundtrip("network", "sgd") end)
+
+-- ---- refusing what does not fit ------------------------------------------------------
+
+local function saved_example(path)
+  local land = glass.landscape.flat{N = 10, P = 5}
+  local ens = glass.ensemble{landscape = land, replicas = 2, seed = 5}
+  local tt = glass.observer.two_time{tw = {2}, lags = {1, 2, 4}, chi = {1}}
+  local sc = glass.observer.scalar{at = {0, 4}}
+  ens:run{integrator = glass.langevin{lr = 0.1, T = 1}, to = 3, observers = {tt, sc}}
+  C.save(path, {ensembles = {main = ens}, observers = {tt = tt, sc = sc},
+                state = {params = {T = 1, seed = 5}}})
+  return land, ens
+end
+
+T.test("restoring into objects that differ is refused", function()
+  local path = file("mismatch.gvckpt")
+  local land = saved_example(path)
+  local ck = C.load(path)
+  T.ok(tostring(ck):find("ensemble 'main', scalar observer 'sc', two-time observer 'tt', blob 'state'", 1, true))
+  T.raises(function() ck:ensemble("main", glass.landscape.flat{N = 11, P = 5}) end, "has N = 11")
+  T.raises(function() ck:ensemble("main", glass.landscape.harmonic{N = 10, k = 1, P = 5}) end,
+    "saved from a flat landscape", "harmonic")
+  T.raises(function() ck:ensemble("other", land) end, "no ensemble named 'other'")
+  T.raises(function() ck:ensemble("main") end, "argument 2 must be the glass.Landscape")
+  local other = glass.ensemble{landscape = land, replicas = 2, seed = 6}
+  T.raises(function() ck:restore_ensemble("main", other) end, "seed=5", "seed=6")
+  T.raises(function()
+    ck:restore_observer("tt", glass.observer.two_time{tw = {2}, lags = {1, 2, 8}, chi = {1}})
+  end, "configuration differs", "lags: checkpoint {1, 2, 4}, this observer {1, 2, 8}")
+  T.raises(function()
+    ck:restore_observer("tt", glass.observer.two_time{tw = {3}, lags = {1, 2, 4}, chi = {1}})
+  end, "waiting times tw: checkpoint {2}, this observer {3}")
+  T.raises(function()
+    ck:restore_observer("tt", glass.observer.two_time{tw = {2}, lags = {1, 2, 4}, chi = {2}})
+  end, "cutoffs: checkpoint {chi=1}, this observer {chi=2}")
+  T.raises(function()
+    ck:restore_observer("tt", glass.observer.two_time{tw = {2}, lags = {1, 2, 4}, chi = {1}, per_layer = true})
+  end, "per_layer is false in the checkpoint")
+  T.raises(function() ck:restore_observer("sc", glass.observer.scalar{at = {0, 5}}) end,
+    "scalar observer configuration differs")
+  T.raises(function() ck:restore_observer("sc", glass.observer.scalar{at = {0, 4}, lambda = 1}) end,
+    "lambda 0 in the checkpoint, 1 here")
+  T.raises(function() ck:restore_observer("nope", glass.observer.scalar{at = {0, 4}}) end,
+    "no observer named 'nope'", "two-time observer 'tt'")
+  local used = glass.observer.two_time{tw = {2}, lags = {1, 2, 4}, chi = {1}}
+  ck:restore_observer("tt", used)
+  T.raises(function() ck:restore_observer("tt", used) end, "freshly built observer")
+  ck:close()
+  T.raises(function() ck:state() end, "closed")
+  T.raises(function() C.save(path, {ensembles = {glass.ensemble{landscape = land}}}) end,
+    "ensembles must be named")
+  T.raises(function() C.save(path, {observers = {x = 1}}) end, "observers.x must be a glass.Observer")
+  T.raises(function() C.save(path, {stat = "x"}) end, "unknown", "stat")
+  T.raises(function() C.save(path, {}) end, "nothing to save")
+end)
+
+T.test("corrupt, truncated and foreign checkpoints are refused", function()
+  local path = file("good.gvckpt")
+  local land, ens = saved_example(path)
+  local good = read_all(path)
+  local bad = file("bad.gvckpt")
+  -- One flipped byte anywhere after the magic: CRC (or the header's own checks).
+  for _, k in ipairs({20, 40, #good // 2, #good - 10, #good}) do
+    write_all(bad, good:sub(1, k - 1) .. string.char((good:byte(k) + 1) % 256) .. good:sub(k + 1))
+    local err = T.raises(function() C.load(bad) end, bad .. ":")
+    T.ok(err:find("CRC mismatch", 1, true) or err:find("header promises", 1, true), err)
+  end
+  write_all(bad, good:sub(1, #good - 1))
+  T.raises(function() C.load(bad) end, "truncated checkpoint", "header promises")
+  write_all(bad, good:sub(1, 20))
+  T.raises(function() C.load(bad) end, "truncated checkpoint")
+  write_all(bad, good .. "\n")
+  T.raises(function() C.load(bad) end, "trailing bytes")
+  write_all(bad, "")
+  T.raises(function() C.load(bad) end, "the file is empty")
+  write_all(bad, "tw,t,chi,Q_mean\n1,2,3,4\n")
+  T.raises(function() C.load(bad) end, "not a glassvm checkpoint", "\"tw,t,chi,Q_mean\"")
+  ens:save(bad)
+  T.raises(function() C.load(bad) end, "not a glassvm checkpoint", "ensemble file", "glass.load_ensemble")
+  write_all(bad, "GVCKPT\0\0" .. string.char(2, 0, 0, 0) .. good:sub(13))
+  T.raises(function() C.load(bad) end, "format version 2")
+  T.raises(function() C.load(file("missing.gvckpt")) end, "cannot open")
+  T.raises(function() C.load(dir) end, "not a regular file")
+  -- And the other way round: a checkpoint is not an ensemble file.
+  T.raises(function() glass.load_ensemble(path, land) end, "not a glassvm ensemble file")
+end)
+
+T.test("a failed write keeps the previous checkpoint", function()
+  local path = file("keep.gvckpt")
+  local land, ens = saved_example(path)
+  local before = read_all(path)
+  ens:run{integrator = glass.langevin{lr = 0.1, T = 1}, to = 10}
+  -- The temporary name is taken by a directory: the write cannot start.
+  assert(os.execute("mkdir -p '" .. path .. ".tmp'"))
+  T.raises(function() C.save(path, {ensembles = {main = ens}}) end,
+    "cannot create the temporary file", "previous file, if any, is unchanged")
+  assert(os.execute("rmdir '" .. path .. ".tmp'"))
+  T.eq(read_all(path), before)
+  -- The disk fills up mid-write (/dev/full): the error says so, path is untouched.
+  if os.execute("test -w /dev/full") then
+    assert(os.execute("ln -s /dev/full '" .. path .. ".tmp'"))
+    T.raises(function() C.save(path, {ensembles = {main = ens}}) end, "cannot write", "No space left")
+    T.ok(not C.exists(path .. ".tmp"), "the temporary file is removed")
+    T.eq(read_all(path), before)
+  end
+  -- The previous checkpoint still loads and restores.
+  local ck = C.load(path)
+  T.eq(ck:ensemble("main", land):step(), 3)
+  -- A successful write keeps the generation before as .prev.
+  C.save(path, {ensembles = {main = ens}})
+  T.eq(read_all(path .. ".prev"), before)
+  T.eq(C.load(path):ensemble("main", land):step(), 10)
+  C.save(path, {ensembles = {main = ens}, keep_previous = false})
+  T.eq(read_all(path .. ".prev"), before, "keep_previous=false leaves .prev alone")
+end)
+
+T.test("resume: none, same parameters, different parameters, corrupt newest", function()
+  local path = file("resume.gvckpt")
+  T.eq(C.resume(path, {T = 1}), nil, "no checkpoint: a fresh run")
+  saved_example(path)
+  local ck, state = C.resume(path, {T = 1, seed = 5, out = "x"}, {ignore = {"out"}})
+  T.ok(ck ~= nil and state.params.T == 1)
+  T.raises(function() C.resume(path, {T = 2, seed = 6}) end,
+    "refusing to resume from " .. path, "T: checkpoint 1, now 2", "seed: checkpoint 5, now 6",
+    "choose another --out")
+  -- Newest damaged, .prev good: resume from .prev and say why.
+  saved_example(path) -- now path.prev exists too
+  local good = read_all(path)
+  write_all(path, good:sub(1, 100))
+  local told
+  ck = C.resume(path, {T = 1, seed = 5}, {log = function(m) told = m end})
+  T.eq(ck:path(), path .. ".prev")
+  T.ok(told and told:find("truncated checkpoint", 1, true) and told:find("previous checkpoint", 1, true), told)
+  write_all(path .. ".prev", "junk")
+  T.raises(function() C.resume(path, {T = 1, seed = 5}) end, "cannot resume", "truncated",
+    "the previous checkpoint is refused too", "Delete the checkpoint")
+end)
+
+T.test("trigger and STOP file", function()
+  local now = 0
+  local tr = C.trigger{steps = 100, seconds = 60, clock = function() return now end}
+  T.ok(not tr:due(50))
+  T.ok(tr:due(100))
+  tr:reset(100)
+  now = 59
+  T.ok(not tr:due(150))
+  now = 60
+  T.ok(tr:due(150))
+  T.ok(not C.stop_requested(dir))
+  write_all(file("STOP"), "")
+  T.ok(C.stop_requested(dir))
+end)
+
+os.execute("rm -rf '" .. dir .. "'")
+T.done()
