@@ -19,6 +19,8 @@ function M.network_params(over)
   over = over or {}
   local function d(k, v) if over[k] ~= nil then return over[k] end return v end
   local list = {
+    {"dataset", d("dataset", "mnist"), "training set, with the paper's preprocessing",
+     choices = {"mnist", "fashion"}},
     {"width", d("width", 30), "hidden width w (6 hidden layers by default)", min = 1},
     {"depth", d("depth", 6), "number of hidden layers", min = 1},
     {"lambda", d("lambda", 1e-2), "L2 strength λ of the loss (λ/2)|W|²", min = 0},
@@ -44,20 +46,23 @@ function M.extend(spec, ...)
   return spec
 end
 
--- The MNIST training set with the paper's preprocessing (standardise, PCA to
--- 10, parity labels), cached for the process.  p.P > 0 takes a random subset
+-- The training set p.dataset ("mnist", the default, or "fashion" for
+-- Fashion-MNIST) with the paper's preprocessing (standardise, PCA to 10,
+-- parity labels), cached for the process.  p.P > 0 takes a random subset
 -- of p.P rows before preprocessing (the subset's seed is p.data_seed or 0,
 -- so changing --seed changes the dynamics, not the data).
 local cache = {}
 function M.data(p, run)
-  local key = tostring(p.P or 0) .. ":" .. tostring(p.data_seed or 0)
+  local which = p.dataset or "mnist"
+  local key = which .. ":" .. tostring(p.P or 0) .. ":" .. tostring(p.data_seed or 0)
   if cache[key] then return cache[key] end
   local t0 = progress.clock()
-  local data = G().data.mnist{P = p.P or 0, seed = p.data_seed or 0, test = false}
+  local load = which == "fashion" and G().data.fashion_mnist or G().data.mnist
+  local data = load{P = p.P or 0, seed = p.data_seed or 0, test = false}
   cache[key] = data
   if run then
     local n, d = data:size()
-    run:log("data: %s (P = %d of 60000 rows, d = %d; %.1fs)", tostring(data), n, d,
+    run:log("data: %s (P = %d rows, d = %d; %.1fs)", tostring(data), n, d,
       progress.clock() - t0)
   end
   return data
