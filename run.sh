@@ -2,7 +2,8 @@
 # run.sh: glassvm's quick start.  Each command installs what is missing (Debian
 # packages, the build, the data) and is safe to run again.
 #
-#   ./run.sh main     the main job: the demo / default protocol, CSV and plots
+#   ./run.sh main     the main job: protocols/ageing.lua at its reduced-scale
+#                     default (about a minute), CSV and plots under results/
 #   ./run.sh test     the whole test suite (CTest: C unit tests, Lua tests)
 #   ./run.sh build    packages + build only
 #   ./run.sh data     fetch and verify the datasets only
@@ -49,7 +50,7 @@ case "${1:-}" in
     build
     data
     shift
-    "$BUILD/glassvm" "$ROOT/examples/demo.lua" "$@"
+    "$BUILD/glassvm" "$ROOT/protocols/ageing.lua" "$@"
     ;;
   test)
     build
