@@ -35,6 +35,7 @@ struct gv_ensemble {
     size_t nlost;
     gv_landscape_work *evalws;    /* full-batch workspace for gv_ensemble_eval */
     int eval_threads;
+    int partial;                  /* one rank's block: losing every replica is no error */
 };
 
 /* ---- life cycle ---------------------------------------------------------- */
@@ -110,6 +111,7 @@ gv_ensemble *gv_ensemble_clone(const gv_ensemble *ens, gv_err *e)
     memcpy(c->reason, ens->reason, ens->R * sizeof *c->reason);
     c->nlost = ens->nlost;
     c->step = ens->step;
+    c->partial = ens->partial;
     return c;
 }
 
@@ -132,6 +134,8 @@ void gv_ensemble_group(const gv_ensemble *ens, size_t g, size_t *offset, size_t 
 const gv_landscape *gv_ensemble_landscape(const gv_ensemble *ens) { return ens->land; }
 uint32_t gv_ensemble_first_replica(const gv_ensemble *ens) { return ens->first; }
 uint64_t gv_ensemble_lost_step(const gv_ensemble *ens, size_t r) { return ens->lost_step[r]; }
+void gv_ensemble_set_partial(gv_ensemble *ens, int on) { ens->partial = on != 0; }
+int gv_ensemble_partial(const gv_ensemble *ens) { return ens->partial; }
 const char *gv_ensemble_lost_reason(const gv_ensemble *ens, size_t r)
 {
     return ens->lost[r] ? ens->reason[r] : "";
@@ -331,6 +335,11 @@ static int after_block(run_state *st, uint64_t end, uint64_t target)
         }
     }
     if (dropped) collect_live(st);
+    if (st->nlive == 0 && ens->partial) {
+        /* The other ranks' replicas go on: so does the step counter. */
+        ens->step = target;
+        return AT_TARGET;
+    }
     if (st->nlive == 0) {
         /* Stop where a step-by-step loop would have: after the last failure
          * (independent of the block length, hence of timing). */
@@ -454,11 +463,15 @@ gv_status gv_ensemble_run(gv_ensemble *ens, const gv_integ *integ, uint64_t to_s
             if (next < next_event) next_event = next;
         }
         if (s != GV_OK || ens->step == to_step) break;
+        uint64_t target = next_event < to_step ? next_event : to_step;
+        if (ens->nlost == ens->R && ens->partial) {
+            ens->step = target; /* nothing to compute; hooks still fire */
+            continue;
+        }
         if (ens->nlost == ens->R) {
             s = all_lost(ens, e);
             break;
         }
-        uint64_t target = next_event < to_step ? next_event : to_step;
         int why = advance(&st, target);
         if (why == ALL_LOST) {
             s = all_lost(ens, e);
@@ -677,4 +690,132 @@ gv_ensemble *gv_ensemble_load(const char *path, const gv_landscape *land, gv_err
     gv_ensemble *ens = gv_ensemble_deserialize(b, n, path, land, e);
     free(b);
     return ens;
+}
+
+/* ---- blocks of replicas (MPI ranks) ---------------------------------------
+ * An ensemble split over ranks is one ensemble file cut along the replica
+ * axis: block k holds replicas [first_k, first_k + R_k).  Concatenating the
+ * blocks' bytes in order gives exactly the bytes of the whole ensemble, and
+ * a slice of them the bytes of a block. */
+
+/* Write the header of an ensemble file (CRC excluded). */
+static void write_header(gv_wbuf *out, const gv_ensemble_info *info, uint32_t first, uint64_t R)
+{
+    char kind[16] = {0};
+    memcpy(kind, info->kind, strnlen(info->kind, sizeof kind));
+    gv_wbuf_bytes(out, FILE_MAGIC, 8);
+    gv_wbuf_u32(out, FILE_VERSION);
+    gv_wbuf_u32(out, first);
+    gv_wbuf_u64(out, info->N);
+    gv_wbuf_u64(out, R);
+    gv_wbuf_u64(out, info->step);
+    gv_wbuf_u64(out, info->seed);
+    gv_wbuf_bytes(out, kind, sizeof kind);
+}
+
+/* Append replicas [r0, r0 + n) of checked bytes b (R replicas of N): their
+ * status records go at rec_out, their weights at w_out (offsets in out). */
+static void copy_replicas(gv_wbuf *out, size_t rec_out, size_t w_out, const unsigned char *b,
+                          const gv_ensemble_info *info, size_t r0, size_t n)
+{
+    size_t R = (size_t)info->R, N = (size_t)info->N;
+    memcpy(out->p + rec_out, b + HEADER_BYTES + r0 * RECORD_BYTES, n * RECORD_BYTES);
+    memcpy(out->p + w_out, b + HEADER_BYTES + R * RECORD_BYTES + r0 * N * 8, n * N * 8);
+}
+
+/* Grow out by the room of R status records and R·N weights (filled by the
+ * caller before append_crc), keeping 4 more bytes for the CRC. */
+static gv_status reserve_body(gv_wbuf *out, uint64_t R, uint64_t N, gv_err *e)
+{
+    size_t wbytes, room;
+    if (gv_mul_size((size_t)R, (size_t)N, &wbytes) || gv_mul_size(wbytes, 8, &wbytes) ||
+        wbytes > SIZE_MAX - (size_t)R * RECORD_BYTES - 4)
+        return gv_fail(e, GV_ENOMEM, "ensemble: %llu replicas × %llu weights is too large",
+                       (unsigned long long)R, (unsigned long long)N);
+    room = (size_t)R * RECORD_BYTES + wbytes;
+    if (!gv_wbuf_reserve(out, room + 4))
+        return gv_fail(e, GV_ENOMEM, "ensemble: cannot allocate %zu bytes", room);
+    out->len += room;
+    return GV_OK;
+}
+
+static void append_crc(gv_wbuf *out, size_t start)
+{
+    gv_wbuf_u32(out, gv_crc32(gv_crc32(0, NULL, 0), out->p + start, out->len - start));
+}
+
+gv_status gv_ensemble_concat(const unsigned char *const *parts, const size_t *lens, size_t n,
+                             const char *src, gv_wbuf *out, gv_err *e)
+{
+    gv_ensemble_info *info = calloc(n ? n : 1, sizeof *info);
+    if (!info) return gv_fail(e, GV_ENOMEM, "%s: out of memory", src);
+    uint64_t R = 0;
+    size_t k0 = n; /* the first rank holding replicas */
+    gv_status s = GV_OK;
+    char name[GV_ERR_MAX / 2];
+    for (size_t k = 0; k < n && s == GV_OK; k++) {
+        if (lens[k] == 0) continue;
+        snprintf(name, sizeof name, "%s (rank %zu)", src, k);
+        if ((s = check_bytes(parts[k], lens[k], name, NULL, &info[k], e)) != GV_OK) break;
+        const gv_ensemble_info *a = &info[k], *z = &info[k0 == n ? k : k0];
+        if (k0 == n) k0 = k;
+        if (a->N != z->N || a->step != z->step || a->seed != z->seed || strcmp(a->kind, z->kind))
+            s = gv_fail(e, GV_EINVAL, "%s: rank %zu's ensemble (N = %llu, step %llu, seed %llu, %s "
+                                      "landscape) differs from rank %zu's (N = %llu, step %llu, "
+                                      "seed %llu, %s); every rank must run the same ensemble and "
+                                      "steps on its own replicas", src, k,
+                        (unsigned long long)a->N, (unsigned long long)a->step,
+                        (unsigned long long)a->seed, a->kind, k0, (unsigned long long)z->N,
+                        (unsigned long long)z->step, (unsigned long long)z->seed, z->kind);
+        else if ((uint64_t)a->first != (uint64_t)z->first + R)
+            s = gv_fail(e, GV_EINVAL, "%s: rank %zu's replicas start at first_replica = %u, but "
+                                      "the ranks before it end at %llu; give each rank the next "
+                                      "contiguous block (glass.mpi.block)", src, k, a->first,
+                        (unsigned long long)z->first + R);
+        R += a->R;
+    }
+    if (s == GV_OK && k0 == n) s = gv_fail(e, GV_EINVAL, "%s: no rank holds any replica", src);
+    if (s == GV_OK && R - 1 > (uint64_t)UINT32_MAX - info[k0].first)
+        s = gv_fail(e, GV_EINVAL, "%s: %llu replicas from first_replica %u overflow 32 bits", src,
+                    (unsigned long long)R, info[k0].first);
+    size_t start = out->len, rec = 0;
+    if (s == GV_OK) {
+        write_header(out, &info[k0], info[k0].first, R);
+        rec = out->len;
+        if ((s = reserve_body(out, R, info[k0].N, e)) != GV_OK) gv_fail_prefix(e, "%s: ", src);
+    }
+    if (s == GV_OK) {
+        size_t w = rec + (size_t)R * RECORD_BYTES, done = 0, N = (size_t)info[k0].N;
+        for (size_t k = k0; k < n; k++) {
+            if (lens[k] == 0) continue;
+            copy_replicas(out, rec + done * RECORD_BYTES, w + done * N * 8, parts[k], &info[k], 0,
+                          (size_t)info[k].R);
+            done += (size_t)info[k].R;
+        }
+        append_crc(out, start);
+        if (out->oom) s = gv_fail(e, GV_ENOMEM, "%s: out of memory", src);
+    }
+    free(info);
+    return s;
+}
+
+gv_status gv_ensemble_slice(const unsigned char *bytes, size_t len, const char *src, size_t first,
+                            size_t count, gv_wbuf *out, gv_err *e)
+{
+    gv_ensemble_info info;
+    gv_status s = check_bytes(bytes, len, src, NULL, &info, e);
+    if (s != GV_OK) return s;
+    if (count == 0 || first > info.R || count > info.R - first)
+        return gv_fail(e, GV_EINVAL, "%s: replicas %zu..%zu asked for, the ensemble holds %llu "
+                                     "(from 0)", src, first, first + count - 1,
+                       (unsigned long long)info.R);
+    size_t start = out->len;
+    write_header(out, &info, info.first + (uint32_t)first, count);
+    if (out->oom) return gv_fail(e, GV_ENOMEM, "%s: out of memory", src);
+    size_t rec = out->len;
+    if ((s = reserve_body(out, count, info.N, e)) != GV_OK)
+        return gv_fail_prefix(e, "%s: ", src);
+    copy_replicas(out, rec, rec + count * RECORD_BYTES, bytes, &info, first, count);
+    append_crc(out, start);
+    return out->oom ? gv_fail(e, GV_ENOMEM, "%s: out of memory", src) : GV_OK;
 }

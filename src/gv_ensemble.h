@@ -108,4 +108,28 @@ typedef struct gv_ensemble_info {
 gv_status gv_ensemble_peek(const unsigned char *bytes, size_t len, const char *src,
                            gv_ensemble_info *info, gv_err *e);
 
+/* ---- blocks of replicas (MPI ranks, gv_mpi.h) --------------------------- */
+
+/* A partial ensemble is one rank's block of a larger one: when all of its
+ * replicas are lost, gv_ensemble_run does not fail with GV_ENAN but goes on
+ * (the step counter advances without computation and hooks still fire, so
+ * its observers record the lost replicas as a single run over all replicas
+ * would); whether any replica is left is then the caller's (collective)
+ * question.  Clones inherit the flag. */
+void gv_ensemble_set_partial(gv_ensemble *ens, int on);
+int gv_ensemble_partial(const gv_ensemble *ens);
+
+/* Append to out the ensemble bytes of the concatenation of n blocks, each
+ * checked ensemble bytes (gv_ensemble_serialize) or empty (lens[k] == 0: a
+ * rank without replicas, skipped).  Block k is "rank k" in messages.  The
+ * blocks must share N, step, seed and landscape kind, and follow each other
+ * (first_replica of block k = first_replica + replicas of the one before):
+ * the result is then byte for byte what the whole ensemble serialises to. */
+gv_status gv_ensemble_concat(const unsigned char *const *parts, const size_t *lens, size_t n,
+                             const char *src, struct gv_wbuf *out, gv_err *e);
+/* Append to out the ensemble bytes of replicas [first, first + count) (from 0)
+ * of checked bytes: first_replica becomes the saved one + first. */
+gv_status gv_ensemble_slice(const unsigned char *bytes, size_t len, const char *src, size_t first,
+                            size_t count, struct gv_wbuf *out, gv_err *e);
+
 #endif

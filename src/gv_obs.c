@@ -866,8 +866,22 @@ static gv_status out_status(const gv_wbuf *out, const char *what, gv_err *e)
     return out->oom ? gv_fail(e, GV_ENOMEM, "%s: out of memory while serialising", what) : GV_OK;
 }
 
-gv_status gv_two_time_serialize(const gv_two_time *o, gv_wbuf *out, gv_err *e)
+/* A block of an observer's replicas for the writers below: replicas
+ * [first, first + count) of o; `hist` says whether o's histogram counts are
+ * added in (counts are sums over replicas and cannot be split by replica: a
+ * slice carries them in its block that starts at replica 0). */
+typedef struct obs_part {
+    const void *o; /* gv_two_time or gv_scalar */
+    size_t first, count;
+    int hist;
+} obs_part;
+
+/* Write the two-time bytes of the concatenation of the parts' replicas.  The
+ * configuration and event positions are part 0's (callers check that all
+ * agree); serialising one observer is the case of one part holding all. */
+static void tt_write(const obs_part *p, size_t n, gv_wbuf *out)
 {
+    const gv_two_time *o = p[0].o;
     gv_wbuf_bytes(out, TT_MAGIC, 4);
     gv_wbuf_u32(out, OBS_FORMAT);
     gv_wbuf_u64(out, o->ntw);
@@ -887,27 +901,53 @@ gv_status gv_two_time_serialize(const gv_two_time *o, gv_wbuf *out, gv_err *e)
     for (size_t t = 0; t < o->ntw; t++) gv_wbuf_u64(out, o->cursor[t]);
     gv_wbuf_bytes(out, o->measured, o->ntw * o->nl);
     gv_wbuf_u8(out, (uint8_t)(o->bound != 0));
-    if (o->bound) {
-        gv_wbuf_u64(out, o->R);
-        gv_wbuf_u64(out, o->N);
-        gv_wbuf_u64(out, o->ngroups);
-        for (size_t g = 0; g < o->G; g++) gv_wbuf_u64(out, o->goff[g]);
-        for (size_t g = 0; g < o->G; g++) gv_wbuf_u64(out, o->gcnt[g]);
-        gv_wbuf_f64s(out, o->sigma, o->ntw * o->R);
-        gv_wbuf_f64s(out, o->vals, o->ntw * o->nl * o->R * o->S);
-        if (o->histogram) gv_wbuf_u64s(out, o->hcounts, o->ntw * o->nhl * o->G * (o->hist.bins + 3));
-        for (size_t t = 0; t < o->ntw; t++) {
-            gv_wbuf_u8(out, (uint8_t)(o->ref[t] != NULL));
-            if (!o->ref[t]) continue;
-            for (size_t r = 0; r < o->R; r++) {
-                if (isnan(o->sigma[t * o->R + r])) {
-                    for (size_t i = 0; i < o->N; i++) gv_wbuf_u64(out, 0);
+    if (!o->bound) return;
+    size_t R = 0;
+    for (size_t k = 0; k < n; k++) R += p[k].count;
+    gv_wbuf_u64(out, R);
+    gv_wbuf_u64(out, o->N);
+    gv_wbuf_u64(out, o->ngroups);
+    for (size_t g = 0; g < o->G; g++) gv_wbuf_u64(out, o->goff[g]);
+    for (size_t g = 0; g < o->G; g++) gv_wbuf_u64(out, o->gcnt[g]);
+    for (size_t t = 0; t < o->ntw; t++)
+        for (size_t k = 0; k < n; k++) {
+            const gv_two_time *q = p[k].o;
+            gv_wbuf_f64s(out, q->sigma + t * q->R + p[k].first, p[k].count);
+        }
+    for (size_t tl = 0; tl < o->ntw * o->nl; tl++)
+        for (size_t k = 0; k < n; k++) {
+            const gv_two_time *q = p[k].o;
+            gv_wbuf_f64s(out, q->vals + (tl * q->R + p[k].first) * q->S, p[k].count * q->S);
+        }
+    if (o->histogram) {
+        size_t nh = o->ntw * o->nhl * o->G * (o->hist.bins + 3);
+        for (size_t i = 0; i < nh; i++) {
+            uint64_t c = 0; /* integer sums: exact in any order */
+            for (size_t k = 0; k < n; k++)
+                if (p[k].hist) c += ((const gv_two_time *)p[k].o)->hcounts[i];
+            gv_wbuf_u64(out, c);
+        }
+    }
+    for (size_t t = 0; t < o->ntw; t++) {
+        gv_wbuf_u8(out, (uint8_t)(o->ref[t] != NULL));
+        if (!o->ref[t]) continue;
+        for (size_t k = 0; k < n; k++) {
+            const gv_two_time *q = p[k].o;
+            for (size_t r = p[k].first; r < p[k].first + p[k].count; r++) {
+                if (isnan(q->sigma[t * q->R + r])) {
+                    for (size_t i = 0; i < q->N; i++) gv_wbuf_u64(out, 0);
                 } else {
-                    gv_wbuf_f64s(out, o->ref[t] + r * o->N, o->N);
+                    gv_wbuf_f64s(out, q->ref[t] + r * q->N, q->N);
                 }
             }
         }
     }
+}
+
+gv_status gv_two_time_serialize(const gv_two_time *o, gv_wbuf *out, gv_err *e)
+{
+    obs_part all = {o, 0, o->bound ? o->R : 0, 1};
+    tt_write(&all, 1, out);
     return out_status(out, "two-time observer", e);
 }
 
@@ -1191,18 +1231,32 @@ gv_status gv_two_time_restore(gv_two_time *o, const unsigned char *bytes, size_t
     return GV_OK;
 }
 
-gv_status gv_scalar_serialize(const gv_scalar *o, gv_wbuf *out, gv_err *e)
+/* As tt_write, for scalar observers. */
+static void sc_write(const obs_part *p, size_t n, gv_wbuf *out)
 {
-    size_t n = gv_sched_count(o->at);
+    const gv_scalar *o = p[0].o;
+    size_t ns = gv_sched_count(o->at), R = 0;
+    for (size_t k = 0; k < n; k++) R += p[k].count;
     gv_wbuf_bytes(out, SC_MAGIC, 4);
     gv_wbuf_u32(out, OBS_FORMAT);
-    gv_wbuf_u64(out, n);
-    gv_wbuf_u64s(out, gv_sched_steps(o->at), n);
+    gv_wbuf_u64(out, ns);
+    gv_wbuf_u64s(out, gv_sched_steps(o->at), ns);
     gv_wbuf_f64(out, o->lambda);
     gv_wbuf_u64(out, o->cursor);
-    gv_wbuf_bytes(out, o->measured, n);
-    gv_wbuf_u64(out, o->vals ? o->R : 0);
-    if (o->vals) gv_wbuf_f64s(out, o->vals, n * o->R * SC_K);
+    gv_wbuf_bytes(out, o->measured, ns);
+    gv_wbuf_u64(out, o->vals ? R : 0);
+    if (!o->vals) return;
+    for (size_t i = 0; i < ns; i++)
+        for (size_t k = 0; k < n; k++) {
+            const gv_scalar *q = p[k].o;
+            gv_wbuf_f64s(out, q->vals + (i * q->R + p[k].first) * SC_K, p[k].count * SC_K);
+        }
+}
+
+gv_status gv_scalar_serialize(const gv_scalar *o, gv_wbuf *out, gv_err *e)
+{
+    obs_part all = {o, 0, o->R, 1};
+    sc_write(&all, 1, out);
     return out_status(out, "scalar observer", e);
 }
 
@@ -1292,4 +1346,246 @@ gv_status gv_obs_restore(gv_hook *h, const unsigned char *bytes, size_t len, con
     if (sc) return gv_scalar_restore(sc, bytes, len, src, e);
     return gv_fail(e, GV_EINVAL, "%s: can only be restored into a two-time or scalar observer "
                                  "(this one is %s)", src, h && h->name ? h->name : "unknown");
+}
+
+/* ---- blocks of replicas (MPI ranks) ---------------------------------------
+ * An observer run on one rank's block of replicas holds the per-replica
+ * values of that block; the configuration and event positions are the same
+ * on every rank (every rank runs the same steps).  Concatenating the blocks'
+ * values in rank order gives exactly the state one observer over all
+ * replicas would have had, so its tables (reduced with the same code, in
+ * the same order) and its checkpoint bytes are those of a single-rank run. */
+
+/* Bytes of the configuration at the start of a two-time state. */
+static size_t tt_config_bytes(const gv_two_time *o)
+{
+    return 4 + 4 + 8 + 8 * o->ntw + 8 + 8 * o->nl + 8 + 16 * o->nc + 1 + 1 + 8 + 8 + 8 + o->nl;
+}
+
+/* A new two-time observer configured and filled from state bytes. */
+static gv_two_time *tt_from_bytes(const unsigned char *b, size_t len, const char *src, gv_err *e)
+{
+    gv_rbuf r = gv_rbuf_init(b, len);
+    gv_rbuf_bytes(&r, 8); /* magic and version: checked by the restore below */
+    uint64_t ntw = gv_rbuf_u64(&r);
+    const char *bad = "corrupt two-time observer";
+    if (r.bad || ntw == 0 || ntw > gv_rbuf_left(&r) / 8)
+        return gv_fail(e, GV_EFORMAT, "%s: %s (%llu waiting times)", src, bad,
+                       (unsigned long long)ntw), NULL;
+    uint64_t *tw = malloc(ntw * 8);
+    if (!tw) return gv_fail(e, GV_ENOMEM, "%s: out of memory", src), NULL;
+    gv_rbuf_u64s(&r, tw, ntw);
+    uint64_t nl = gv_rbuf_u64(&r);
+    uint64_t *lag = nl && nl <= gv_rbuf_left(&r) / 8 ? malloc(nl * 16) : NULL;
+    gv_two_time *o = NULL;
+    gv_sched *lags = NULL, *hlags = NULL;
+    if (!lag) {
+        gv_fail(e, nl && nl <= gv_rbuf_left(&r) / 8 ? GV_ENOMEM : GV_EFORMAT,
+                "%s: %s (%llu lags)", src, bad, (unsigned long long)nl);
+        goto done;
+    }
+    gv_rbuf_u64s(&r, lag, nl);
+    uint64_t nc = gv_rbuf_u64(&r);
+    if (nc == 0 || nc > GV_OBS_MAX_CUTOFFS) {
+        gv_fail(e, GV_EFORMAT, "%s: %s (%llu cutoffs)", src, bad, (unsigned long long)nc);
+        goto done;
+    }
+    double chi[GV_OBS_MAX_CUTOFFS], eps[GV_OBS_MAX_CUTOFFS], c_chi[GV_OBS_MAX_CUTOFFS],
+        c_eps[GV_OBS_MAX_CUTOFFS];
+    gv_rbuf_f64s(&r, chi, nc);
+    gv_rbuf_f64s(&r, eps, nc);
+    gv_two_time_opts opts = {0};
+    opts.tw = tw;
+    opts.ntw = ntw;
+    opts.chi = c_chi;
+    opts.eps = c_eps;
+    for (size_t c = 0; c < nc; c++) {
+        if (!isnan(chi[c])) c_chi[opts.nchi++] = chi[c];
+        else c_eps[opts.neps++] = eps[c];
+    }
+    opts.histogram = gv_rbuf_u8(&r);
+    opts.per_layer = gv_rbuf_u8(&r);
+    opts.hist.bins = (size_t)gv_rbuf_u64(&r);
+    opts.hist.lo = gv_rbuf_f64(&r);
+    opts.hist.hi = gv_rbuf_f64(&r);
+    uint64_t *hl = lag + nl, nhl = 0; /* the lags with a histogram */
+    for (size_t l = 0; l < nl; l++)
+        if (gv_rbuf_u8(&r)) hl[nhl++] = lag[l];
+    if (r.bad) {
+        gv_fail(e, GV_EFORMAT, "%s: truncated two-time observer", src);
+        goto done;
+    }
+    if (!(lags = gv_sched_list(lag, nl, e))) goto done;
+    if (opts.histogram && nhl > 0 && !(hlags = gv_sched_list(hl, nhl, e))) goto done;
+    opts.lags = lags;
+    opts.hist_lags = hlags;
+    if (!(o = gv_two_time_alloc(&opts, e))) goto done;
+    if (gv_two_time_restore(o, b, len, src, e) != GV_OK) {
+        gv_two_time_free(o);
+        o = NULL;
+    }
+done:
+    free(tw);
+    free(lag);
+    gv_sched_free(lags);
+    gv_sched_free(hlags);
+    return o;
+}
+
+/* A new scalar observer configured and filled from state bytes. */
+static gv_scalar *sc_from_bytes(const unsigned char *b, size_t len, const char *src, gv_err *e)
+{
+    gv_rbuf r = gv_rbuf_init(b, len);
+    gv_rbuf_bytes(&r, 8);
+    uint64_t n = gv_rbuf_u64(&r);
+    if (r.bad || n == 0 || n > gv_rbuf_left(&r) / 8)
+        return gv_fail(e, GV_EFORMAT, "%s: corrupt scalar observer (%llu steps)", src,
+                       (unsigned long long)n), NULL;
+    uint64_t *steps = malloc(n * 8);
+    if (!steps) return gv_fail(e, GV_ENOMEM, "%s: out of memory", src), NULL;
+    gv_rbuf_u64s(&r, steps, n);
+    gv_scalar_opts opts = {NULL, gv_rbuf_f64(&r)};
+    gv_sched *at = gv_sched_list(steps, n, e);
+    free(steps);
+    if (!at) return NULL;
+    opts.at = at;
+    gv_scalar *o = gv_scalar_alloc(&opts, e);
+    gv_sched_free(at);
+    if (o && gv_scalar_restore(o, b, len, src, e) != GV_OK) {
+        gv_scalar_free(o);
+        o = NULL;
+    }
+    return o;
+}
+
+/* The observer kind of state bytes (GV_CKPT_TWO_TIME, GV_CKPT_SCALAR), or 0. */
+static int obs_kind_of(const unsigned char *b, size_t len)
+{
+    if (len >= 4 && memcmp(b, TT_MAGIC, 4) == 0) return GV_CKPT_TWO_TIME;
+    if (len >= 4 && memcmp(b, SC_MAGIC, 4) == 0) return GV_CKPT_SCALAR;
+    return 0;
+}
+
+static void *obs_from_bytes(int kind, const unsigned char *b, size_t len, const char *src,
+                            gv_err *e)
+{
+    if (kind == GV_CKPT_TWO_TIME) return tt_from_bytes(b, len, src, e);
+    return sc_from_bytes(b, len, src, e);
+}
+
+static void obs_free(int kind, void *o)
+{
+    if (kind == GV_CKPT_TWO_TIME) gv_two_time_free(o);
+    else gv_scalar_free(o);
+}
+
+/* Do rank k's observer q and rank k0's observer z agree on everything but
+ * their replicas (configuration, events handled, shape)? */
+static gv_status same_but_replicas(int kind, const void *z, const void *q,
+                                   const unsigned char *zb, const unsigned char *qb, size_t k0,
+                                   size_t k, const char *src, gv_err *e)
+{
+    const char *why = NULL;
+    if (kind == GV_CKPT_TWO_TIME) {
+        const gv_two_time *a = z, *b = q;
+        if (tt_config_bytes(a) != tt_config_bytes(b) || memcmp(zb, qb, tt_config_bytes(a)) != 0)
+            why = "is configured differently";
+        else if (memcmp(a->ref_taken, b->ref_taken, a->ntw) != 0 ||
+                 memcmp(a->cursor, b->cursor, a->ntw * sizeof *a->cursor) != 0 ||
+                 memcmp(a->measured, b->measured, a->ntw * a->nl) != 0 || a->bound != b->bound)
+            why = "has handled other events (steps)";
+        else if (a->bound && (a->N != b->N || a->ngroups != b->ngroups ||
+                              memcmp(a->goff, b->goff, a->G * sizeof *a->goff) != 0 ||
+                              memcmp(a->gcnt, b->gcnt, a->G * sizeof *a->gcnt) != 0))
+            why = "observes networks of another shape";
+    } else {
+        const gv_scalar *a = z, *b = q;
+        size_t n = gv_sched_count(a->at);
+        if (n != gv_sched_count(b->at) || memcmp(zb, qb, 16 + 8 * n + 8) != 0)
+            why = "is configured differently";
+        else if (a->cursor != b->cursor || memcmp(a->measured, b->measured, n) != 0 ||
+                 (a->vals == NULL) != (b->vals == NULL))
+            why = "has handled other events (steps)";
+    }
+    if (!why) return GV_OK;
+    return gv_fail(e, GV_EINVAL, "%s: rank %zu's observer %s than rank %zu's; every rank must "
+                                 "build the same observers and run the same steps", src, k, why, k0);
+}
+
+static size_t obs_replicas(int kind, const void *o)
+{
+    if (kind == GV_CKPT_TWO_TIME) {
+        const gv_two_time *t = o;
+        return t->bound ? t->R : 0;
+    }
+    return ((const gv_scalar *)o)->R;
+}
+
+gv_status gv_obs_concat(const unsigned char *const *parts, const size_t *lens, size_t n,
+                        const char *src, gv_wbuf *out, gv_err *e)
+{
+    void **obs = calloc(n ? n : 1, sizeof *obs);
+    obs_part *p = calloc(n ? n : 1, sizeof *p);
+    if (!obs || !p) {
+        free(obs);
+        free(p);
+        return gv_fail(e, GV_ENOMEM, "%s: out of memory", src);
+    }
+    gv_status s = GV_OK;
+    int kind = 0;
+    size_t np = 0, k0 = 0;
+    char name[GV_ERR_MAX / 2];
+    for (size_t k = 0; k < n && s == GV_OK; k++) {
+        if (lens[k] == 0) continue;
+        snprintf(name, sizeof name, "%s (rank %zu)", src, k);
+        int kk = obs_kind_of(parts[k], lens[k]);
+        if (!kk) {
+            s = gv_fail(e, GV_EFORMAT, "%s: not an observer's state", name);
+        } else if (kind && kk != kind) {
+            s = gv_fail(e, GV_EINVAL, "%s: rank %zu holds a %s, rank %zu a %s", src, k,
+                        gv_ckpt_kind_name((gv_ckpt_kind)kk), k0,
+                        gv_ckpt_kind_name((gv_ckpt_kind)kind));
+        } else if (!(obs[k] = obs_from_bytes(kk, parts[k], lens[k], name, e))) {
+            s = e ? e->status : GV_EFORMAT;
+        } else if (kind) {
+            s = same_but_replicas(kind, obs[k0], obs[k], parts[k0], parts[k], k0, k, src, e);
+        } else {
+            kind = kk;
+            k0 = k;
+        }
+        if (s == GV_OK) p[np++] = (obs_part){obs[k], 0, obs_replicas(kk, obs[k]), 1};
+    }
+    if (s == GV_OK && np == 0) s = gv_fail(e, GV_EINVAL, "%s: no rank holds an observer", src);
+    if (s == GV_OK) {
+        if (kind == GV_CKPT_TWO_TIME) tt_write(p, np, out);
+        else sc_write(p, np, out);
+        s = out_status(out, src, e);
+    }
+    for (size_t k = 0; k < n; k++)
+        if (obs[k]) obs_free(obs_kind_of(parts[k], lens[k]), obs[k]);
+    free(obs);
+    free(p);
+    return s;
+}
+
+gv_status gv_obs_slice(const unsigned char *bytes, size_t len, size_t first, size_t count,
+                       const char *src, gv_wbuf *out, gv_err *e)
+{
+    int kind = obs_kind_of(bytes, len);
+    if (!kind) return gv_fail(e, GV_EFORMAT, "%s: not an observer's state", src);
+    void *o = obs_from_bytes(kind, bytes, len, src, e);
+    if (!o) return e ? e->status : GV_EFORMAT;
+    size_t R = obs_replicas(kind, o);
+    gv_status s = GV_OK;
+    if (R > 0 && (count == 0 || first > R || count > R - first)) {
+        s = gv_fail(e, GV_EINVAL, "%s: replicas %zu..%zu asked for, the observer holds %zu (from "
+                                  "0)", src, first, first + count - 1, R);
+    } else {
+        obs_part part = {o, R ? first : 0, R ? count : 0, first == 0};
+        if (kind == GV_CKPT_TWO_TIME) tt_write(&part, 1, out);
+        else sc_write(&part, 1, out);
+        s = out_status(out, src, e);
+    }
+    obs_free(kind, o);
+    return s;
 }

@@ -168,4 +168,27 @@ gv_status gv_obs_serialize(const gv_hook *h, gv_wbuf *out, gv_ckpt_kind *kind, g
 gv_status gv_obs_restore(gv_hook *h, const unsigned char *bytes, size_t len, const char *src,
                          gv_err *e);
 
+/* ---- blocks of replicas (MPI ranks, gv_mpi.h) -----------------------------
+ * An observer run on each rank's contiguous block of replicas holds that
+ * block's per-replica values.  Since reductions are made from per-replica
+ * values, joining the blocks in replica order gives the state, tables and
+ * checkpoint bytes of one observer run over all replicas, bit for bit. */
+
+/* Append to out the state (gv_obs_serialize bytes) of one observer over the
+ * replicas of all the parts, in order: parts[k] is rank k's state, or empty
+ * (lens[k] == 0: a rank without replicas).  The parts must be of one kind
+ * and agree on everything but their replicas (configuration, events
+ * handled, network shape), else the message names the first rank that
+ * differs.  Histogram counts are summed (exact: integers). */
+gv_status gv_obs_concat(const unsigned char *const *parts, const size_t *lens, size_t n,
+                        const char *src, gv_wbuf *out, gv_err *e);
+/* Append to out the state of replicas [first, first + count) (from 0) of an
+ * observer state: what the observer would hold had it run on that block.
+ * Histogram counts, which are sums and cannot be split, go with the block
+ * starting at 0 (the other blocks get zeros), so that gv_obs_concat of the
+ * slices of a partition gives back the original bytes.  An observer that
+ * has not measured yet has no replicas and slices to itself. */
+gv_status gv_obs_slice(const unsigned char *bytes, size_t len, size_t first, size_t count,
+                       const char *src, gv_wbuf *out, gv_err *e);
+
 #endif

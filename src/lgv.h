@@ -47,6 +47,7 @@ void gvL_open_dynamics(lua_State *L); /* lgv_dynamics.c: landscapes, integrators
 void gvL_open_obs(lua_State *L);      /* lgv_obs.c: glass.schedule.*, glass.observer.* */
 void gvL_open_analysis(lua_State *L); /* lgv_analysis.c: glass.analysis.*, glass.theory.*, glass.table */
 void gvL_open_ckpt(lua_State *L);     /* lgv_ckpt.c: glass.checkpoint.*, glass.Checkpoint */
+void gvL_open_mpi(lua_State *L);      /* lgv_mpi.c: glass.mpi.* (starts MPI in an MPI build) */
 
 /* Typed access to other modules' userdata (raise a type error otherwise). */
 struct gv_data;
