@@ -16,7 +16,10 @@ local P = glass.params(lab.extend({
   description = "tau90 vs T for several overlap sensitivities chi, from the same trajectories "
     .. "(paper Fig. A1).",
   {"T", {3e-3, 1e-3, 3e-4, 1e-4, 1e-5, 1e-6}, "Langevin temperatures", min = 0},
-  {"chis", {30.0, 100.0, 300.0, 1000.0}, "sensitivities chi (at most 16)", min = 0},
+  {"chis", {30.0, 100.0, 300.0, 1000.0}, "sensitivities chi (at most 16)", gt = 0},
+  {check = function(p)
+    if #p.chis > 16 then return string.format("--chis: at most 16 values (got %d)", #p.chis) end
+  end},
   {"tw", 300, "waiting time after the quench (steps)", min = 0},
   {"tmax", 2000, "longest lag measured (steps)", min = 1},
   {"per_decade", 16, "lags per decade (log-spaced from 1)", min = 1},
@@ -31,10 +34,6 @@ local P = glass.params(lab.extend({
 }, lab.network_params{P = 5000, lr = 1e-2, quench_epochs = 1000}))
 
 local p = P:parse(arg)
-if #p.chis > 16 then
-  io.stderr:write("glassvm: --chis: at most 16 values\n")
-  os.exit(2)
-end
 local run = glass.run(p)
 local data = lab.data(p, run)
 local ens = lab.ensemble(p, data)

@@ -25,7 +25,15 @@ local P = glass.params(lab.extend({
   {"hist_min", -10.0, "lower edge of the histogram (log10|dw|)"},
   {"hist_max", 0.0, "upper edge of the histogram (log10|dw|)"},
   {"per_decade", 12, "lags per decade (log-spaced from 1)", min = 1},
-  {"chi", 300.0, "sensitivity chi of Q (for chi4): eps = sigma(t_w)/chi", min = 0},
+  {"chi", 300.0, "sensitivity chi of Q (for chi4): eps = sigma(t_w)/chi", gt = 0},
+  {check = function(p)
+    for _, l in ipairs(p.hist_lags) do
+      if l > p.tmax then return string.format("--hist_lags: lag %d is beyond --tmax=%d", l, p.tmax) end
+    end
+    if not (p.hist_min < p.hist_max) then
+      return string.format("--hist_min=%g must be below --hist_max=%g", p.hist_min, p.hist_max)
+    end
+  end},
   {"replicas", 4, "independent initial conditions (chi4 needs several)", min = 2},
   presets = {
     paper = {T = {0.1, 0.01, 0.001, 1e-4, 1e-5}, tw = 20000, tmax = 200000,
@@ -37,12 +45,6 @@ local P = glass.params(lab.extend({
 }, lab.network_params{P = 5000, lr = 1e-2, quench_epochs = 1000}))
 
 local p = P:parse(arg)
-for _, l in ipairs(p.hist_lags) do
-  if l > p.tmax then
-    io.stderr:write(string.format("glassvm: --hist_lags: lag %d is beyond --tmax=%d\n", l, p.tmax))
-    os.exit(2)
-  end
-end
 local run = glass.run(p)
 local data = lab.data(p, run)
 local ens = lab.ensemble(p, data)

@@ -24,7 +24,15 @@ local P = glass.params(lab.extend({
   {"tmax", 40000, "longest lag measured (steps)", min = 1},
   {"per_decade", 10, "lags per decade (log-spaced from 1)", min = 1},
   {"replicas", 2, "independent initial conditions", min = 1},
-  {"ref_T", 0.1, "temperature of the reference level T/(lambda P) (the paper: 0.1)", min = 0},
+  {"ref_T", 0.1, "temperature of the reference level T/(lambda P) (the paper: 0.1)", gt = 0},
+  {check = function(p)
+    local rows = p.P > 0 and p.P or lab.TRAIN_ROWS
+    for _, b in ipairs(p.batches) do
+      if b > rows then
+        return string.format("--batches: batch %d is larger than P = %d training rows", b, rows)
+      end
+    end
+  end},
   presets = {
     paper = {batches = {1, 2, 4, 8, 16, 32, 64, 100, 128, 300, 600, 1000, 3000, 6000, 10000, 60000},
              tw = 20000, tmax = 300000, replicas = 10, P = 0, lr = 1e-3, quench_epochs = 7000,

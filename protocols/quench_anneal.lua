@@ -24,7 +24,7 @@ local P = glass.params(lab.extend({
   {"tw", 300, "waiting time after the quench before measuring (steps)", min = 0},
   {"tmax", 2000, "longest lag measured (steps)", min = 1},
   {"per_decade", 16, "lags per decade (log-spaced from 1)", min = 1},
-  {"chi", 300.0, "sensitivity chi of the overlap: eps = sigma(t_w)/chi", min = 0},
+  {"chi", 300.0, "sensitivity chi of the overlap: eps = sigma(t_w)/chi", gt = 0},
   {"replicas", 3, "independent initial conditions", min = 1},
   {"fit_T_min", 3e-4, "fit tau90 ~ T^slope over T >= this (the high-T, noise-dominated regime)",
    min = 0},
@@ -111,10 +111,9 @@ local ok, fit = pcall(glass.analysis.powerlaw_fit, Ts, t90s, {t_min = p.fit_T_mi
 if ok then
   summary[#summary + 1] = string.format("tau90 ~ T^%.3f ± %.3f for T >= %g (%d points; a free "
     .. "weight gives -1)", fit.exponent, fit.exponent_se, p.fit_T_min, fit.n)
-  local f = io.open(run:path("fit.txt"), "w")
-  f:write(string.format("exponent %.6g\nexponent_se %.6g\nprefactor %.6g\nr2 %.6g\nn %d\nT_min %g\n",
-    fit.exponent, fit.exponent_se, fit.prefactor, fit.r2, fit.n, p.fit_T_min))
-  f:close()
+  run:write_text("fit.txt", string.format("exponent %.6g\nexponent_se %.6g\nprefactor %.6g\n"
+    .. "r2 %.6g\nn %d\nT_min %g\n", fit.exponent, fit.exponent_se, fit.prefactor, fit.r2, fit.n,
+    p.fit_T_min))
 else
   summary[#summary + 1] = "no power-law fit of tau90 vs T: " .. tostring(fit)
 end

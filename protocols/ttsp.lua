@@ -20,7 +20,7 @@ local P = glass.params(lab.extend({
   {"tw", 300, "waiting time after the quench (steps)", min = 0},
   {"tmax", 3000, "longest lag, t_f (steps)", min = 1},
   {"per_decade", 12, "lags per decade (log-spaced from 1)", min = 1},
-  {"chi", 300.0, "sensitivity chi of the overlap: eps = sigma(t_w)/chi", min = 0},
+  {"chi", 300.0, "sensitivity chi of the overlap: eps = sigma(t_w)/chi", gt = 0},
   {"replicas", 3, "independent initial conditions", min = 1},
   {"rescale_by", "tau90", "the time that rescales t", choices = {"tau90", "tau_e"}},
   {"fit_from", 1.0, "fit the master curve Q ~ (t/tau)^a for t/tau >= this", min = 0},

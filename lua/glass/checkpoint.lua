@@ -263,38 +263,47 @@ local function exists(path)
 end
 M.exists = exists
 
--- C.resume(path, params [, opts]) -> ck, state | nil
--- nil when there is no checkpoint (a fresh run).  Otherwise the checkpoint
--- and its decoded state, after checking that state.params equals `params`
--- (minus opts.ignore): any difference raises an error listing them all.
--- If path is refused (corrupt, truncated, foreign) and path .. ".prev"
--- (the generation before) loads, that one is used and opts.log (a
--- function taking a message, if given) is told why; if neither loads, the
--- error says why each was refused.
-function M.resume(path, params, opts)
-  opts = opts or {}
+-- C.open(path [, log]) -> ck | nil: the checkpoint at path, or, if path is
+-- refused (corrupt, truncated, foreign) and path .. ".prev" (the generation
+-- before) loads, that one; log (a function taking a message, if given) is
+-- told why.  nil when neither file exists; if neither loads, the error says
+-- why each was refused.
+function M.open(path, log)
   local prev = path .. ".prev"
   if not exists(path) and not exists(prev) then return nil end
-  local ok, ck = pcall(core.load, path)
-  if not ok then
-    local why = tostring(ck)
-    local ok2, ck2 = false, nil
-    if exists(prev) then ok2, ck2 = pcall(core.load, prev) end
-    if not ok2 then
-      error(string.format("cannot resume: %s%s\nDelete the checkpoint (and %s) to start over, "
-        .. "or use another output directory.", why,
-        exists(prev) and ("\nthe previous checkpoint is refused too: " .. tostring(ck2)) or "", prev), 0)
-    end
-    if opts.log then opts.log(string.format("%s\nresuming from the previous checkpoint %s", why, prev)) end
-    ck = ck2
+  local ok, ck = false, nil
+  if exists(path) then ok, ck = pcall(core.load, path) end
+  if ok then return ck end
+  local why = exists(path) and tostring(ck) or (path .. ": missing")
+  local ok2, ck2 = false, nil
+  if exists(prev) then ok2, ck2 = pcall(core.load, prev) end
+  if not ok2 then
+    error(string.format("cannot resume: %s%s\nDelete the checkpoint (and %s) to start over, "
+      .. "or use another output directory.", why,
+      exists(prev) and ("\nthe previous checkpoint is refused too: " .. tostring(ck2)) or "", prev), 0)
   end
+  if log then log(string.format("%s\nresuming from the previous checkpoint %s", why, prev)) end
+  return ck2
+end
+
+local function refuse_differences(ck, diffs, extra)
+  error(string.format("refusing to resume from %s: the parameters differ from the checkpoint's:\n  %s\n"
+    .. "Rerun with the original parameters to resume, or choose another --out to start a new run%s.",
+    ck:path(), table.concat(diffs, "\n  "), extra or ""), 0)
+end
+
+-- C.resume(path, params [, opts]) -> ck, state | nil
+-- nil when there is no checkpoint (a fresh run).  Otherwise the checkpoint
+-- (C.open: falling back to path .. ".prev") and its decoded state, after
+-- checking that state.params equals `params` (minus opts.ignore): any
+-- difference raises an error listing them all.  opts.log as for C.open.
+function M.resume(path, params, opts)
+  opts = opts or {}
+  local ck = M.open(path, opts.log)
+  if not ck then return nil end
   local state = M.state(ck) or {}
   local diffs = M.differences(state.params or {}, params or {}, opts)
-  if #diffs > 0 then
-    error(string.format("refusing to resume from %s: the parameters differ from the checkpoint's:\n  %s\n"
-      .. "Rerun with the original parameters to resume, or choose another --out to start a new run.",
-      ck:path(), table.concat(diffs, "\n  ")), 0)
-  end
+  if #diffs > 0 then refuse_differences(ck, diffs) end
   return ck, state
 end
 
@@ -323,6 +332,589 @@ end
 -- True if the run was asked to stop by a STOP file in `dir`.
 function M.stop_requested(dir)
   return exists(dir .. "/" .. M.STOP)
+end
+
+-- ---- protocol runs: segments, replay and resuming -------------------------------
+--
+-- A protocol is a script with loops, so a run resumes by replaying it: the
+-- script runs again from the top (loading data and building objects is
+-- deterministic), and every lab.advance call is a numbered segment.  When a
+-- segment completes, the ensemble and observers it advanced are saved
+-- (DIR/checkpoints/segment-NNNN.gvckpt, and -observers.gvckpt) and the
+-- journal (DIR/checkpoint.gvckpt, "the head": parameters, the completed
+-- segments, memo results) is rewritten.  On resume a completed segment is
+-- not computed: its objects are marked to be restored from its files, and
+-- are restored when they are next used (lazily: a watch on the methods of
+-- glass.Ensemble and glass.Observer notices the use).  The segment that was
+-- running is restored from the head, which also holds its objects when it
+-- was saved mid-way (on a schedule, SIGINT/SIGTERM or a STOP file), and
+-- continues; from there on the run is live.
+--
+-- Disk stays bounded: a file is deleted once no replay can need it -- an
+-- ensemble's file once a later segment of the same ensemble completed, or
+-- the ensemble was closed, without the script reading it in between.
+-- Deletions wait until the next head is written, so the previous head
+-- (checkpoint.gvckpt.prev, the fallback when the head is corrupt) never
+-- refers to a deleted file.  run:memo(label, outputs, fn) records fn's
+-- plain-data result, so a replay skips fn entirely (lab.minimise uses it:
+-- its ensemble is evaluated, then closed, and its files go).
+
+M.SEGMENTS = "checkpoints"       -- directory of the per-segment files
+M.EXIT_STOP = 75                 -- exit status after a STOP file (EX_TEMPFAIL: rerun to continue)
+M.JOURNAL_FORMAT = 1
+
+-- Errors for people: a table whose __tostring is the message, so that
+-- glassvm prints it without a Lua traceback.
+local Failure = {__tostring = function(f) return f.msg end}
+local function fail(msg) error(setmetatable({msg = msg}, Failure), 0) end
+M.fail = fail
+
+local function shell_quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+
+local Journal = {}
+Journal.__index = Journal
+
+local RAW = {}   -- the method tables of glass.Ensemble and glass.Observer, while watched
+local active     -- the journal whose objects the watch serves
+
+-- The watch: while a journal is active, the __index of glass.Ensemble and
+-- glass.Observer is a function that looks methods up in their tables and
+-- first tells the journal: `close` lets the object's files go (if nothing
+-- read it since they were written); any other method restores a pending
+-- object and marks it read.  The method itself is returned unwrapped, so
+-- errors keep naming the caller's line and the method.  ens:run also uses
+-- the observers it is given (a thin wrapper).
+local function install_watch()
+  if RAW.ens or RAW.obs then return end
+  local reg = debug.getregistry()
+  for key, tname in pairs({ens = "glass.Ensemble", obs = "glass.Observer"}) do
+    local mt = reg[tname]
+    local methods = type(mt) == "table" and type(mt.__index) == "table" and mt.__index
+    if methods then
+      RAW[key] = methods
+      local run = methods.run
+      local run_watched = run and function(self, opts, ...)
+        local j = active
+        if j and type(opts) == "table" and type(opts.observers) == "table" then
+          for _, o in ipairs(opts.observers) do j:touch(o) end
+        end
+        -- Called through pcall, run's errors carry no position: give them
+        -- the caller's, as a direct call would.
+        local res = table.pack(pcall(run, self, opts, ...))
+        if res[1] then return table.unpack(res, 2, res.n) end
+        local err = res[2]
+        for level = 2, 4 do
+          local at = type(err) == "string" and debug.getinfo(level, "Sl")
+          if not at then break end
+          if at.currentline > 0 then
+            err = string.format("%s:%d: %s", at.short_src, at.currentline, err)
+            break
+          end
+        end
+        error(err, 0)
+      end
+      mt.__index = function(obj, name)
+        local f = methods[name]
+        local j = active
+        if j and f ~= nil then
+          if name == "close" then j:closing(obj)
+          else
+            j:touch(obj)
+            if name == "run" then return run_watched end
+          end
+        end
+        return f
+      end
+    end
+  end
+end
+
+-- Put the method tables back (the REPL's completion reads them).
+local function remove_watch()
+  local reg = debug.getregistry()
+  for key, tname in pairs({ens = "glass.Ensemble", obs = "glass.Observer"}) do
+    if RAW[key] then reg[tname].__index = RAW[key] end
+    RAW[key] = nil
+  end
+end
+
+local function step_of(ens)
+  if RAW.ens and RAW.ens.step then return RAW.ens.step(ens) end
+  return ens:step()
+end
+
+local function remove_tree(path)
+  os.execute("rm -rf -- " .. shell_quote(path))
+end
+
+-- Remove a run's checkpoint files (the head, its previous generation and
+-- temporary files, the per-segment files).  units: how many segments the
+-- run numbered, to remove their files without a shell (then any other file
+-- in the directory makes it fall back to rm -r).
+function M.wipe(dir, units)
+  local head = dir .. "/" .. M.FILE
+  for _, suffix in ipairs({"", ".prev", ".tmp", ".refused"}) do os.remove(head .. suffix) end
+  local segdir = dir .. "/" .. M.SEGMENTS
+  if units then
+    for u = 1, units do
+      for _, kind in ipairs({"", "-observers"}) do
+        local f = string.format("%s/segment-%04d%s.gvckpt", segdir, u, kind)
+        os.remove(f); os.remove(f .. ".tmp")
+      end
+    end
+    if os.remove(segdir) or not exists(segdir .. "/.") then return end
+  end
+  remove_tree(segdir)
+end
+
+-- C.journal{dir=, params=, protocol=, version=, force=, every=, minutes=,
+--           clock=, command=} -> journal | nil, message
+-- Opens the run's journal: resumes from DIR/checkpoint.gvckpt (or .prev)
+-- when there is one and the protocol and parameters match; refuses
+-- otherwise (nil and the message), unless force, which discards it.
+-- every: checkpoint every that many steps inside a segment (0: never);
+-- minutes: and after that much wall time since the last checkpoint.
+function M.journal(opts)
+  local dir = assert(opts.dir, "C.journal: dir")
+  local j = setmetatable({
+    dir = dir, head = dir .. "/" .. M.FILE, segdir = dir .. "/" .. M.SEGMENTS,
+    params = opts.params or {}, protocol = opts.protocol or "?", version = opts.version or "?",
+    every = opts.every or 0, seconds = (opts.minutes or 0) * 60,
+    clock = opts.clock or os.time, command = opts.command,
+    units = {}, n = 0, objs = setmetatable({}, {__mode = "k"}), need = {},
+    decided = {}, prev_decided = {}, memos = {}, messages = {}, replayed = 0,
+  }, Journal)
+  local fell_back = false
+  local function note(m) j.messages[#j.messages + 1] = m end
+  local ok, ck = pcall(M.open, j.head, function(m) note(m); fell_back = true end)
+  local state
+  if ok and ck then
+    local sok, st = pcall(M.state, ck)
+    if not sok then ok, ck = false, tostring(st)
+    elseif type(st) ~= "table" or st.format ~= M.JOURNAL_FORMAT or type(st.units) ~= "table" then
+      ok, ck = false, string.format("%s is not a protocol run's checkpoint (no journal in it)",
+        ck:path())
+    elseif st.protocol ~= j.protocol then
+      ok, ck = false, string.format("refusing to resume from %s: it was written by protocol %s, "
+        .. "this is %s.\nChoose another --out to start a new run", ck:path(),
+        tostring(st.protocol), j.protocol)
+    else
+      local diffs = M.differences(st.params or {}, j.params)
+      if #diffs > 0 then
+        ok, ck = pcall(refuse_differences, ck, diffs, " (or add --force to discard the checkpoint)")
+      else state = st end
+    end
+  end
+  if not ok then
+    local why = tostring(ck)
+    if not opts.force then return nil, why end
+    note("discarding the checkpoint (--force): " .. why)
+    M.wipe(dir)
+  elseif state then
+    j.units, j.current, j.resumed = state.units, state.current, true
+    if fell_back and exists(j.head) then
+      -- Set the refused head aside, so that the next checkpoint does not
+      -- turn it into the .prev generation.
+      os.rename(j.head, j.head .. ".refused")
+      note("the refused checkpoint is kept as " .. j.head .. ".refused")
+    end
+    if j.current then j.ck = ck else ck:close() end
+    if state.version ~= j.version then
+      note(string.format("note: the checkpoint was written by glassvm %s, this is %s",
+        tostring(state.version), j.version))
+    end
+    if M.stop_requested(dir) then
+      os.remove(dir .. "/" .. M.STOP)
+      note("removed " .. dir .. "/" .. M.STOP .. " (it stopped the previous run)")
+    end
+  else
+    M.wipe(dir)   -- a fresh run: no stale segment files
+  end
+  install_watch()
+  active = j
+  return j
+end
+
+-- A line about the resume, for the run's log.
+function Journal:summary()
+  if not self.resumed then return nil end
+  local segments, memos = 0, 0
+  for _, u in pairs(self.units) do
+    if u.m then memos = memos + 1 elseif not u.noop then segments = segments + 1 end
+  end
+  local cur = self.current
+  return string.format("resuming from %s: %d segment(s) and %d memo(s) done%s", self.head,
+    segments, memos, cur and string.format("; segment %d (%s) was saved at step %d of %d",
+      cur.unit, cur.s, cur.step, cur.to) or "")
+end
+
+function Journal:path(u, kind)
+  return string.format("%s/segment-%04d%s.gvckpt", self.segdir, u,
+    kind == "obs" and "-observers" or "")
+end
+
+function Journal:file_of(rec) return self:path(rec.u, rec.kind) end
+
+function Journal:track(obj, kind)
+  local rec = self.objs[obj]
+  if not rec then
+    rec = {kind = kind, read = false, ref = setmetatable({obj}, {__mode = "v"})}
+    self.objs[obj] = rec
+  end
+  return rec
+end
+
+-- Bookkeeping of which files a replay can still need.
+function Journal:release_file(f)
+  local n = (self.need[f] or 1) - 1
+  if n > 0 then self.need[f] = n; return end
+  self.need[f] = nil
+  self.decided[#self.decided + 1] = f
+end
+
+-- rec's current file is superseded or its object closed after the script
+-- read it: a replay repeats that read, so the file stays -- unless the read
+-- happened inside a memo that then completes (replays skip the memo).
+function Journal:keep(rec)
+  for i = #self.memos, 1, -1 do
+    local s = self.memos[i].snap[rec]
+    if not (s and s.u == rec.u and s.read) then
+      local kept = self.memos[i].kept
+      kept[#kept + 1] = self:file_of(rec)
+      return
+    end
+  end
+end
+
+-- obj's state is now that of file (u, kind), section sec.  unread: whether
+-- the script left its previous file unread (default: rec.read).
+function Journal:assign(obj, kind, u, sec, unread, pending)
+  local rec = self:track(obj, kind)
+  if rec.u then
+    if unread == nil then unread = not rec.read end
+    if unread then self:release_file(self:file_of(rec)) else self:keep(rec) end
+  end
+  rec.u, rec.sec, rec.read, rec.pending = u, sec, false, pending
+  local f = self:file_of(rec)
+  self.need[f] = (self.need[f] or 0) + 1
+  local top = self.memos[#self.memos]
+  if top then top.recs[rec] = true end
+end
+
+-- Restore a pending object from its file.
+-- A failure of the journal itself: the run cannot resume as it is.
+function Journal:fail(msg)
+  self.broken = true
+  fail(msg)
+end
+
+function Journal:materialise(obj, rec)
+  local path = self:file_of(rec)
+  if rec.kind == "obs" and rec.restored then
+    self:fail(string.format("cannot resume: an observer used in segment %d was read before it and "
+      .. "restored already; glassvm can restore an observer only into a freshly built one. "
+      .. "Start over with another --out (or --force).", rec.u))
+  end
+  local ok, err = pcall(function()
+    local ck = core.load(path)
+    if rec.kind == "ens" then ck:restore_ensemble(rec.sec, obj)
+    else ck:restore_observer(rec.sec, obj) end
+    ck:close()
+  end)
+  if not ok then
+    self:fail(string.format("cannot resume: %s\nThe saved state of segment %d is lost; start over "
+      .. "with another --out (or --force).", tostring(err), rec.u))
+  end
+  rec.pending = false
+  if rec.kind == "obs" then rec.restored = true end
+end
+
+function Journal:touch(obj)
+  local rec = self.objs[obj]
+  if not rec then return end
+  if rec.pending then self:materialise(obj, rec) end
+  rec.read = true
+end
+
+function Journal:closing(obj)
+  local rec = self.objs[obj]
+  if not rec then return end
+  if rec.u then
+    if rec.read then self:keep(rec) else self:release_file(self:file_of(rec)) end
+  end
+  rec.closed = true
+  self.objs[obj] = nil
+end
+
+-- The next unit (segment or memo) and its record if it completed before.
+function Journal:unit()
+  self.n = self.n + 1
+  return self.n, self.units[self.n]
+end
+
+-- The replay must meet the same segments in the same order.
+function Journal:expect(k, rec, kind, label, to, nobs)
+  local function show(r)
+    if r.m then return string.format("run:memo %q", r.m) end
+    return string.format("segment %q to step %s with %s observer(s)", tostring(r.s),
+      tostring(r.to), tostring(r.nobs))
+  end
+  local now = kind == "m" and {m = label} or {s = label, to = to, nobs = nobs}
+  if show(rec) ~= show(now) then
+    self:fail(string.format("cannot resume from %s: the protocol does not replay the way it ran: "
+      .. "step %d of the run was %s, now it is %s.\nWas the protocol file (or glassvm) changed "
+      .. "since? Resume with the original, or start over with another --out (or --force).",
+      self.head, k, show(rec), show(now)))
+  end
+end
+
+function Journal:go_live(k)
+  if self.live_from then return end
+  self.live_from = k
+  if self.resumed and self.log then
+    self.log(string.format("resumed: %d segment(s) restored from checkpoints; computing from "
+      .. "segment %d on", self.replayed, k))
+  end
+end
+
+-- Write the head: the journal, and the running segment's objects if one is
+-- running.  Then delete the files that neither this head nor the previous
+-- one can need.
+function Journal:write_head()
+  local state = {format = M.JOURNAL_FORMAT, protocol = self.protocol, version = self.version,
+                 params = self.params, units = self.units}
+  local what = {state = state}
+  local L = self.live
+  if L then
+    local step = step_of(L.ens)
+    state.current = {unit = L.unit, s = L.label, to = L.to, nobs = #L.observers, step = step}
+    what.ensembles = {ensemble = L.ens}
+    local obs = {}
+    for i, o in ipairs(L.observers) do obs["o" .. i] = o end
+    what.observers = obs
+    L.next_step = step + self.every
+  end
+  M.save(self.head, what)
+  for _, f in ipairs(self.prev_decided) do os.remove(f) end
+  self.prev_decided, self.decided = self.decided, {}
+  self.last_save = self.clock()
+end
+
+function Journal:ensure_dir()
+  if self.dir_ok then return end
+  if os.execute("mkdir -p -- " .. shell_quote(self.segdir)) ~= true then
+    self:fail("cannot create the checkpoint directory " .. self.segdir)
+  end
+  self.dir_ok = true
+end
+
+-- The command that resumes this run.
+function Journal:resume_command()
+  return self.command or "the same command (with the same --out)"
+end
+
+-- An interruption (SIGINT/SIGTERM) or a STOP file inside a segment: write
+-- the head and exit, saying how to resume.  Other errors go on.
+function Journal:stop(err)
+  local stop = type(err) == "table" and err.stop
+  local msg = tostring(err)
+  if not stop and not msg:find("interrupted", 1, true) then error(err, 0) end
+  local L = self.live
+  self:write_head()
+  local where = L and string.format("at step %d of segment %d (%s)", step_of(L.ens), L.unit,
+    L.label) or string.format("after segment %d", self.n)
+  local why = stop and string.format("%s/%s was found", self.dir, M.STOP)
+    or (msg:find("SIGTERM", 1, true) and "SIGTERM" or "interrupted (SIGINT)")
+  local text = string.format("stopped %s: %s.\nThe checkpoint is in %s; to resume, run the "
+    .. "same command again:\n  %s", where, why, self.head, self:resume_command())
+  if self.tell then self.tell(text) else io.stderr:write("glassvm: ", text, "\n") end
+  self.exited = true
+  os.exit(stop and M.EXIT_STOP or (why == "SIGTERM" and 143 or 130), true)
+end
+
+-- Journal:segment(ens, observers, label, to, work): one lab.advance.
+-- work(hooks) advances ens to `to` with glass.drive, passing hooks.limit and
+-- hooks.after on.  Returns true if the segment was computed now, false if
+-- it was restored (or had nothing to do).
+function Journal:segment(ens, observers, label, to, work)
+  observers = observers or {}
+  local k, done = self:unit()
+  if done then
+    self:expect(k, done, "s", label, to, #observers)
+    if not done.noop then
+      self:assign(ens, "ens", k, "ensemble", nil, true)
+      for i, o in ipairs(observers) do self:assign(o, "obs", k, "o" .. i, nil, true) end
+      self.replayed = self.replayed + 1
+      if self.log_only then
+        self.log_only(string.format("%s: restored from the checkpoint (segment %d)", label, k))
+      end
+    end
+    return false
+  end
+  self:go_live(k)
+  local erec = self:track(ens, "ens")
+  local orecs = {}
+  for i, o in ipairs(observers) do orecs[i] = self:track(o, "obs") end
+  local cur = self.current
+  if cur and cur.unit == k then
+    -- The segment that was running: its objects are in the head.
+    self:expect(k, cur, "s", label, to, #observers)
+    local ok, err = pcall(function()
+      self.ck:restore_ensemble("ensemble", ens)
+      for i, o in ipairs(observers) do
+        if orecs[i].restored then error("observer " .. i .. " was restored before", 0) end
+        self.ck:restore_observer("o" .. i, o)
+      end
+    end)
+    if not ok then
+      self:fail(string.format("cannot resume from %s: %s\nStart over with another --out (or --force).",
+        self.ck:path(), tostring(err)))
+    end
+    erec.pending = false
+    for _, r in ipairs(orecs) do r.pending, r.restored = false, true end
+    self.current = nil
+    self.ck:close()
+    self.ck = nil
+    if self.log then
+      self.log(string.format("%s: continuing from step %d", label, step_of(ens)))
+    end
+  else
+    if erec.pending then self:materialise(ens, erec) end
+    for i, o in ipairs(observers) do
+      if orecs[i].pending then self:materialise(o, orecs[i]) end
+    end
+    if to <= step_of(ens) then
+      self.units[k] = {s = label, to = to, nobs = #observers, noop = true}
+      return false
+    end
+  end
+  -- Whether the script read the objects since their files were written
+  -- (the segment's own calls do not count).
+  local unread = {[erec] = not erec.read}
+  for _, r in ipairs(orecs) do unread[r] = not r.read end
+  self.live = {unit = k, ens = ens, observers = observers, label = label, to = to,
+               next_step = step_of(ens) + self.every}
+  self.last_save = self.last_save or self.clock()
+  local hooks = {
+    limit = self.every > 0 and function(c) return math.max(self.live.next_step, c + 1) end or nil,
+    after = function(c)
+      if M.stop_requested(self.dir) then error(setmetatable({stop = true, msg = "STOP"}, Failure), 0) end
+      if c < to and ((self.every > 0 and c >= self.live.next_step)
+          or (self.seconds > 0 and self.clock() - self.last_save >= self.seconds)) then
+        self:write_head()
+      end
+    end,
+  }
+  local function complete()
+    self:ensure_dir()
+    M.save(self:path(k, "ens"), {ensembles = {ensemble = ens}, keep_previous = false})
+    if #observers > 0 then
+      local obs = {}
+      for i, o in ipairs(observers) do obs["o" .. i] = o end
+      M.save(self:path(k, "obs"), {observers = obs, keep_previous = false})
+    end
+    self.units[k] = {s = label, to = to, nobs = #observers}
+    self.live = nil
+    self:assign(ens, "ens", k, "ensemble", unread[erec], false)
+    for i, o in ipairs(observers) do self:assign(o, "obs", k, "o" .. i, unread[orecs[i]], false) end
+    self:write_head()
+  end
+  -- Two pcalls: when the engine stops on SIGINT, glassvm's signal hook
+  -- raises "interrupted" again at the next Lua instruction; the outer pcall
+  -- catches that one.
+  local ok, err = pcall(function()
+    local ok2, err2 = pcall(function() work(hooks); complete() end)
+    if not ok2 then error(err2, 0) end
+  end)
+  if not ok then self:stop(err) end
+  return true
+end
+
+-- Journal:memo(label, outputs, fn) -> fn's result (plain data: numbers,
+-- strings, booleans, tables).  The result is saved; a replay returns it
+-- without calling fn, and restores the objects listed in `outputs`
+-- (ensembles, observers) to their state after fn.  Every object fn
+-- advances that outlives it must be listed (checked).
+function Journal:memo(label, outputs, fn)
+  outputs = outputs or {}
+  local k, done = self:unit()
+  if done then
+    self:expect(k, done, "m", label)
+    for i, obj in ipairs(outputs) do
+      local o = done.out[i]
+      if o then self:assign(obj, o.kind, o.u, o.sec, nil, true) end
+    end
+    self.n = done.next
+    if self.log_only then self.log_only(string.format("%s: restored from the checkpoint", label)) end
+    return done.result
+  end
+  local frame = {snap = {}, kept = {}, recs = {}}
+  for _, rec in pairs(self.objs) do frame.snap[rec] = {u = rec.u, read = rec.read} end
+  self.memos[#self.memos + 1] = frame
+  local ok, result = pcall(fn)
+  table.remove(self.memos)
+  if not ok then error(result, 0) end
+  local eok, eerr = pcall(M.encode, result, "result")
+  if not eok then self:fail(string.format("run:memo %q: %s", label, tostring(eerr))) end
+  local listed, out = {}, {}
+  for i, obj in ipairs(outputs) do
+    listed[obj] = true
+    local rec = self.objs[obj]
+    out[i] = rec and rec.u and {kind = rec.kind, u = rec.u, sec = rec.sec} or false
+  end
+  -- Objects fn advanced and did not close: gone (collected), or outputs.
+  local function unlisted()
+    local bad = {}
+    for obj, rec in pairs(self.objs) do
+      local s = frame.snap[rec]
+      if rec.u and (not s or s.u ~= rec.u) and not listed[obj] then bad[#bad + 1] = rec end
+    end
+    return bad
+  end
+  if #unlisted() > 0 then collectgarbage("collect") end
+  local bad = unlisted()
+  if #bad > 0 then
+    self:fail(string.format("run:memo %q advanced %d object(s) (the %s of segment %d, ...) that it "
+      .. "neither closes nor lists in its outputs; a replay would not restore them", label, #bad,
+      bad[1].kind == "ens" and "ensemble" or "observer", bad[1].u))
+  end
+  -- A replay skips fn: its reads do not happen, its collected objects need nothing.
+  for rec in pairs(frame.recs) do
+    if rec.ref[1] == nil and not rec.closed and rec.u then
+      rec.closed = true
+      self:release_file(self:file_of(rec))
+    end
+  end
+  for _, rec in pairs(self.objs) do
+    local s = frame.snap[rec]
+    if s and s.u == rec.u then rec.read = s.read else rec.read = false end
+  end
+  for _, f in ipairs(frame.kept) do self:release_file(f) end
+  for u = k + 1, self.n do self.units[u] = nil end
+  self.units[k] = {m = label, next = self.n, out = out, result = result}
+  self:write_head()
+  return result
+end
+
+-- The run finished: its checkpoints are no longer needed.
+function Journal:finish()
+  if self.current and self.log then
+    self.log(string.format("warning: the checkpoint's running segment %d was never reached "
+      .. "while replaying", self.current.unit))
+  end
+  if self.ck then self.ck:close(); self.ck = nil end
+  M.wipe(self.dir, self.n)
+  self.finished = true
+  if active == self then
+    active = nil
+    remove_watch()
+  end
+end
+
+-- Did the run end early with a checkpoint to resume from?
+function Journal:resumable()
+  return active == self and not self.finished and not self.exited and not self.broken
+    and exists(self.head)
 end
 
 return M

@@ -6,9 +6,28 @@
 --   local ens   = glass.lab.ensemble(p, train, {lambda = p.lambda})
 --   glass.lab.quench(run, ens, p)                -- SGD into a basin
 --   glass.lab.advance(run, ens, integ, to, obs, "phase")
+--
+-- With a run, every lab.advance is a checkpointed segment and lab.minimise a
+-- memo (run:memo): a resumed run restores them instead of computing
+-- (glass.checkpoint, "protocol runs").
 local progress = require "glass.progress"
+local checkpoint = require "glass.checkpoint"
 
 local M = {}
+
+-- Training rows of MNIST and Fashion-MNIST (what --P=0 means).
+M.TRAIN_ROWS = 60000
+
+-- Checks across network_params: an epoch needs at least one batch.
+local function batch_fits(p)
+  if p.batch == nil or p.P == nil then return nil end
+  local rows = p.P > 0 and p.P or M.TRAIN_ROWS
+  if p.batch > rows then
+    return string.format("--batch: %d is larger than P = %d training rows (--P%s): an epoch "
+      .. "would have no SGD step; use --batch <= %d", p.batch, rows,
+      p.P > 0 and "" or "=0, all rows", rows)
+  end
+end
 
 local function G() return package.loaded.glass end
 
@@ -25,14 +44,15 @@ function M.network_params(over)
     {"depth", d("depth", 6), "number of hidden layers", min = 1},
     {"lambda", d("lambda", 1e-2), "L2 strength λ of the loss (λ/2)|W|²", min = 0},
     {"P", d("P", 0), "training rows used, a seeded random subset (0: all 60000)", min = 0},
-    {"lr", d("lr", 1e-3), "learning rate μ (SGD, GD and Langevin)", min = 0},
+    {"lr", d("lr", 1e-3), "learning rate μ (SGD, GD and Langevin)", gt = 0},
     {"batch", d("batch", 100), "SGD batch size", min = 1},
     {"quench_epochs", d("quench_epochs", 2), "SGD epochs before the measurement (the quench)",
      min = 0},
+    {check = batch_fits},
   }
   for _, name in ipairs(over.omit or {}) do
     for i = #list, 1, -1 do
-      if list[i][1] == name then table.remove(list, i) end
+      if list[i][1] ~= nil and list[i][1] == name then table.remove(list, i) end
     end
   end
   return list
@@ -91,22 +111,39 @@ function M.ensemble(p, data, opts)
 end
 
 -- Run `ens` with `integ` to step `to`, with observers and a progress line.
+-- With a run this is one checkpointed segment (run.journal): saved when it
+-- completes and mid-way on the run's schedule, on SIGINT/SIGTERM and on a
+-- STOP file; restored instead of computed when the run resumes.
 function M.advance(run, ens, integ, to, observers, phase)
-  local start = ens:step()
-  if to <= start then return 0 end
-  local pr = run and run:progress{phase = phase or "run", total = to, start = start}
-  G().drive(ens, {integrator = integ, to = to, observers = observers, progress = pr})
-  if pr then pr:done(to) end
-  local lost = ens:nlost()
-  if lost > 0 and run then
-    run:log("%s: %d of %d replicas lost (non-finite loss or weights); averages exclude them",
-      phase or "run", lost, ens:size())
+  phase = phase or "run"
+  local function work(hooks)
+    local start = ens:step()
+    if to <= start then return end
+    local pr = run and run:progress{phase = phase, total = to, start = start}
+    G().drive(ens, {integrator = integ, to = to, observers = observers, progress = pr,
+                    limit = hooks and hooks.limit, after = hooks and hooks.after})
+    if pr then pr:done(to) end
+    local lost = ens:nlost()
+    if lost > 0 and run then
+      run:log("%s: %d of %d replicas lost (non-finite loss or weights); averages exclude them",
+        phase, lost, ens:size())
+    end
   end
+  local journal = run and run.journal
+  if journal then return journal:segment(ens, observers, phase, to, work) end
+  work()
 end
 
--- SGD steps in p.quench_epochs epochs (last partial batch dropped).
+-- SGD steps in one epoch of `data` at batch p.batch (last partial batch
+-- dropped); refuses a batch larger than the data.
 function M.epoch_steps(p, data)
-  return (data:size()) // p.batch
+  local rows = (data:size())
+  local steps = rows // p.batch
+  if steps == 0 then
+    checkpoint.fail(string.format("--batch: %d is larger than P = %d training rows: an epoch "
+      .. "would have no SGD step; use --batch <= %d", p.batch, rows, rows))
+  end
+  return steps
 end
 
 -- The quench: p.quench_epochs epochs of SGD (lr p.lr, batch p.batch, L2
@@ -114,35 +151,40 @@ end
 function M.quench(run, ens, p, data)
   local steps = p.quench_epochs * M.epoch_steps(p, data)
   local sgd = G().sgd{lr = p.lr, batch = p.batch, lambda = p.lambda}
-  M.advance(run, ens, sgd, ens:step() + steps, nil,
-    string.format("quench: SGD %d epochs", p.quench_epochs))
-  return ens:step()
+  local to = ens:step() + steps
+  M.advance(run, ens, sgd, to, nil, string.format("quench: SGD %d epochs", p.quench_epochs))
+  return to
 end
 
 -- Minimisation as for the paper's phase diagram: p.epochs of SGD (batch
 -- p.batch, lr p.lr), then p.polish GD steps at lr and p.polish at lr/10, all
 -- with L2 strength `lambda`.  Returns one row per replica {replica, loss,
--- data_loss, accuracy, lost}; lost replicas have NaN values.
+-- data_loss, accuracy, lost}; lost replicas have NaN values.  With a run
+-- the rows are a memo: a resumed run gets them without recomputing.
 function M.minimise(run, ens, p, data, lambda, label)
-  local sgd = G().sgd{lr = p.lr, batch = p.batch, lambda = lambda}
-  local steps = p.epochs * M.epoch_steps(p, data)
   label = label or ""
-  M.advance(run, ens, sgd, ens:step() + steps, nil, label .. "SGD")
-  if p.polish > 0 then
-    M.advance(run, ens, G().gd{lr = p.lr, lambda = lambda}, ens:step() + p.polish, nil,
-      label .. "GD polish")
-    M.advance(run, ens, G().gd{lr = p.lr / 10, lambda = lambda}, ens:step() + p.polish, nil,
-      label .. "GD polish lr/10")
+  local function minimise()
+    local sgd = G().sgd{lr = p.lr, batch = p.batch, lambda = lambda}
+    local steps = p.epochs * M.epoch_steps(p, data)
+    M.advance(run, ens, sgd, ens:step() + steps, nil, label .. "SGD")
+    if p.polish > 0 then
+      M.advance(run, ens, G().gd{lr = p.lr, lambda = lambda}, ens:step() + p.polish, nil,
+        label .. "GD polish")
+      M.advance(run, ens, G().gd{lr = p.lr / 10, lambda = lambda}, ens:step() + p.polish, nil,
+        label .. "GD polish lr/10")
+    end
+    local lost = {}
+    for _, l in ipairs(ens:lost()) do lost[l.replica] = true end
+    local rows = {}
+    for r = 1, ens:size() do
+      local e = lost[r] and {loss = 0 / 0, data_loss = 0 / 0, accuracy = 0 / 0} or ens:eval(r, lambda)
+      rows[r] = {replica = r, loss = e.loss, data_loss = e.data_loss, accuracy = e.accuracy,
+                 lost = lost[r] and 1 or 0}
+    end
+    return rows
   end
-  local lost = {}
-  for _, l in ipairs(ens:lost()) do lost[l.replica] = true end
-  local rows = {}
-  for r = 1, ens:size() do
-    local e = lost[r] and {loss = 0 / 0, data_loss = 0 / 0, accuracy = 0 / 0} or ens:eval(r, lambda)
-    rows[r] = {replica = r, loss = e.loss, data_loss = e.data_loss, accuracy = e.accuracy,
-               lost = lost[r] and 1 or 0}
-  end
-  return rows
+  if not run then return minimise() end
+  return run:memo(label .. "minimise", {ens}, minimise)
 end
 
 -- Mean, standard error and geometric mean of the finite values of a list.

@@ -9,6 +9,11 @@
 --   }
 --   local p = P:parse(arg)        -- p.T, p.tw, ..., p.out, p.seed, ...
 --
+-- A declaration may carry min/max (inclusive), gt/lt (exclusive: gt = 0 for
+-- "must be > 0") and choices.  Entries {check = function(p) ... end} in the
+-- list are checks across parameters, run after parsing: they return nil, or
+-- a message naming the options ("--batch=200 is larger than --P=100 ...").
+--
 -- The same declaration parses the command line (through Debian's
 -- lua-argparse), prints --help, validates and converts values, applies a
 -- --preset, and writes the values back as a re-runnable Lua file (params.lua).
@@ -57,7 +62,7 @@ local TRUE = {["true"] = true, ["1"] = true, yes = true, on = true}
 local FALSE = {["false"] = true, ["0"] = true, no = true, off = true}
 
 -- Convert a command-line string or a Lua value to the declared type of
--- `decl`, checking min, max and choices.  Errors name the parameter.
+-- `decl`, checking min, max, gt, lt and choices.  Errors name the parameter.
 local function convert(decl, v)
   local ty, name = decl.type, decl.name
   local function bad(why)
@@ -94,6 +99,8 @@ local function convert(decl, v)
   for _, x in ipairs(items) do
     if decl.min and x < decl.min then bad(string.format("must be >= %s", tostring(decl.min))) end
     if decl.max and x > decl.max then bad(string.format("must be <= %s", tostring(decl.max))) end
+    if decl.gt and not (x > decl.gt) then bad(string.format("must be > %s", tostring(decl.gt))) end
+    if decl.lt and not (x < decl.lt) then bad(string.format("must be < %s", tostring(decl.lt))) end
     if decl.choices then
       local ok = false
       for _, c in ipairs(decl.choices) do if c == x then ok = true end end
@@ -171,19 +178,27 @@ local COMMON = {
   {"preset", "", "select a preset of parameters (see below); explicit options still override"},
   {"params", "", "read parameter values from a params.lua of an earlier run"},
   {"out", "", "output directory (default: results/<protocol>-<date>-<time>)"},
-  {"force", false, "write into --out even if it holds a finished run"},
+  {"force", false, "start over in --out even if it holds a finished run or a checkpoint "
+   .. "that cannot be resumed (other parameters, corrupt)"},
   {"seed", 1, "random seed (every result is a pure function of it)", min = 0},
   {"threads", 0, "worker threads (0: glassvm's default)", min = 0},
   {"quiet", false, "no progress output on stderr (the log file still gets it)"},
   {"plots", true, "draw plots with gnuplot when it is installed"},
+  {"checkpoint_minutes", 10.0, "minutes of work between checkpoints inside a long phase "
+   .. "(0: only at the end of each phase)", min = 0},
+  {"checkpoint_every", 0, "also checkpoint every N steps inside a phase (0: never)", min = 0},
 }
+-- Run control: not written to params.lua or the CSV comments, and not
+-- compared when a run resumes (docs/reliability.md): none changes a result.
 local NOT_SAVED = {preset = true, params = true, out = true, force = true, threads = true,
-                   quiet = true, plots = true}
+                   quiet = true, plots = true, checkpoint_minutes = true, checkpoint_every = true}
+M.NOT_SAVED = NOT_SAVED
 
 local Params = {}
 Params.__index = Params
 
--- Normalise one declaration entry {name, default, help, type=, min=, max=, choices=}.
+-- Normalise one declaration entry {name, default, help, type=, min=, max=, gt=,
+-- lt=, choices=}.
 local function declare(entry, where)
   local name, default, help = entry[1] or entry.name, entry[2], entry[3] or entry.help
   if type(name) ~= "string" or not name:match("^[%a_][%w_]*$") then
@@ -200,7 +215,7 @@ local function declare(entry, where)
     error(string.format("%s: parameter %s needs a help text (third field)", where, name), 3)
   end
   local d = {name = name, type = ty, help = help, min = entry.min, max = entry.max,
-             choices = entry.choices}
+             gt = entry.gt, lt = entry.lt, choices = entry.choices}
   local ok, v = pcall(convert, d, default)
   if not ok then error(string.format("%s: default of %s", where, v), 3) end
   d.default = v
@@ -213,10 +228,17 @@ function M.new(spec)
     error("glass.params: expected a table with name = \"protocol name\"", 2)
   end
   local self = setmetatable({name = spec.name, description = spec.description or "",
-                             epilog = spec.epilog, list = {}, byname = {},
+                             epilog = spec.epilog, list = {}, byname = {}, checks = {},
                              presets = spec.presets or {}}, Params)
   local where = "glass.params{name=" .. spec.name .. "}"
   local function add(entry, common)
+    if type(entry) == "table" and entry.check ~= nil and entry[1] == nil then
+      if type(entry.check) ~= "function" then
+        error(string.format("%s: check = must be a function(p) returning nil or a message", where), 3)
+      end
+      self.checks[#self.checks + 1] = entry.check
+      return
+    end
     local d = declare(entry, where)
     if self.byname[d.name] then
       if common then return end   -- the protocol redeclared a common option (e.g. seed)
@@ -263,6 +285,8 @@ function Params:parser()
     epilog[#epilog + 1] = "Presets (--preset=NAME): " .. table.concat(presets, ", ") .. "."
   end
   epilog[#epilog + 1] = "Lists are comma-separated (--T=1e-3,1e-4); booleans take true/false."
+  epilog[#epilog + 1] = "Runs checkpoint as they go: the same command with the same --out "
+    .. "resumes an interrupted run (Ctrl-C, SIGTERM, a kill); touch OUT/STOP to stop one."
   if self.epilog then epilog[#epilog + 1] = self.epilog end
   local script = _G.arg and _G.arg[0]
   if type(script) ~= "string" or not script:find(self.name, 1, true) then
@@ -278,11 +302,22 @@ function Params:parser()
     local aliases = "--" .. d.name
     if d.name:find("_") then aliases = aliases .. " --" .. d.name:gsub("_", "-") end
     local help = string.format("%s (%s, default %s)", d.help, d.type, cli_text(d.default))
+    if d.choices then
+      local cs = {}
+      for i, c in ipairs(d.choices) do cs[i] = cli_text(c) end
+      help = string.format("%s (one of %s; default %s)", d.help, table.concat(cs, ", "),
+        cli_text(d.default))
+    elseif d.gt or d.lt then
+      help = string.format("%s (%s %s, default %s)", d.help, d.type,
+        d.gt and ("> " .. cli_text(d.gt)) or ("< " .. cli_text(d.lt)), cli_text(d.default))
+    end
     if d.common and (d.type == "string" or d.type == "boolean") then help = d.help end
     if d.name == "preset" and #presets > 0 then
       help = string.format("%s: %s", d.help, table.concat(presets, ", "))
     end
+    -- count "*": every occurrence is kept, so each is checked (the last one wins).
     local o = parser:option(aliases, help):target(d.name):argname("<" .. d.type .. ">")
+        :count("*")
     if d.type == "boolean" then o:args("?"):argname("<true|false>") end
     if d.common then common[#common + 1] = o else own[#own + 1] = o end
   end
@@ -349,23 +384,32 @@ function Params:try_parse(argv)
     end
   end
   local lok, lerr = pcall(function()
-    if raw.params then layer(M.read_file(raw.params), "--params " .. raw.params) end
-    if raw.preset and raw.preset ~= "" then
-      local pr = self.presets[raw.preset]
+    -- The last --params and --preset count (every option is a list of occurrences).
+    local params_file, preset = (raw.params or {})[#(raw.params or {})],
+                                (raw.preset or {})[#(raw.preset or {})]
+    if params_file then layer(M.read_file(params_file), "--params " .. params_file) end
+    if preset and preset ~= "" then
+      local pr = self.presets[preset]
       if not pr then
         local names = self:preset_names()
-        error(string.format("--preset: unknown preset %q; %s has: %s", raw.preset, self.name,
+        error(string.format("--preset: unknown preset %q; %s has: %s", preset, self.name,
           #names > 0 and table.concat(names, ", ") or "(none)"), 0)
       end
-      layer(pr, "preset " .. raw.preset)
+      layer(pr, "preset " .. preset)
     end
     for _, d in ipairs(self.list) do
-      local v = raw[d.name]
-      if v ~= nil then
-        -- A bare boolean flag (--quiet) arrives as an empty list.
-        if type(v) == "table" then v = v[1] == nil and true or v[1] end
+      -- One entry per occurrence; a bare boolean flag (--quiet) is an empty list.
+      for _, v in ipairs(raw[d.name] or {}) do
+        if d.type == "boolean" then
+          if #v > 1 then error(string.format("--%s: expected true or false (got %d values)", d.name, #v), 0) end
+          v = v[1] == nil and true or v[1]
+        end
         values[d.name], source[d.name] = convert(d, v), "command line"
       end
+    end
+    for _, check in ipairs(self.checks) do
+      local why = check(values)
+      if why then error(why, 0) end
     end
   end)
   if not lok then return false, tostring(lerr) end
@@ -405,10 +449,13 @@ end
 -- --params, and re-runs the protocol when run itself (glassvm params.lua).
 function Params:file_text(values, info)
   info = info or {}
+  -- The text depends on the values alone (no date, no output directory),
+  -- so a resumed run writes the same bytes as an uninterrupted one.
   local lines = {
-    string.format("-- Parameters of a glassvm run: protocol %s, glassvm %s, %s.", self.name,
-      info.version or "?", info.date or os.date("%Y-%m-%d %H:%M:%S")),
+    string.format("-- Parameters of a glassvm run: protocol %s, glassvm %s.", self.name,
+      info.version or "?"),
   }
+  if info.date then lines[1] = lines[1]:sub(1, -2) .. ", " .. info.date .. "." end
   if values.preset and values.preset ~= "" then
     lines[#lines + 1] = "-- Started from --preset=" .. values.preset .. "."
   end

@@ -5,7 +5,7 @@
 --   glass.run(p)           output directory, log, CSVs, plots (glass/run.lua)
 --   glass.progress{...}    progress reports (glass/progress.lua)
 --   glass.plot             gnuplot figures (glass/plot.lua)
---   glass.drive(ens, {integrator=, to= | steps=, observers=, progress=})
+--   glass.drive(ens, {integrator=, to= | steps=, observers=, progress=, limit=, after=})
 --                          ens:run in chunks of ~0.5 s of work, reporting progress
 local params = require "glass.params"
 local progress = require "glass.progress"
@@ -28,6 +28,8 @@ end
 -- opts.observers, in chunks whose size adapts to the measured speed.
 -- Observers see exactly the steps of one uninterrupted ens:run: chunking
 -- only adds return points, never skips an event.  Returns the wall time.
+-- opts.limit(step) -> a step no chunk may pass (a checkpoint is due there);
+-- opts.after(step) is called after every chunk (checkpoints, STOP files).
 function M.drive(ens, opts)
   local cur = step_of(ens)
   local target = opts.to or (cur + assert(opts.steps, "glass.drive: give to= or steps="))
@@ -36,12 +38,14 @@ function M.drive(ens, opts)
   local chunk = opts.chunk or 1
   while cur < target do
     local goal = math.min(target, cur + chunk)
+    if opts.limit then goal = math.max(cur + 1, math.min(goal, opts.limit(cur))) end
     local t = progress.clock()
     ens:run{integrator = opts.integrator, to = goal, observers = opts.observers}
     local dt = progress.clock() - t
     local done = goal - cur
     cur = goal
     if pr then pr:update(cur) end
+    if opts.after then opts.after(cur) end
     if not opts.chunk then
       -- Grow fast while the clock cannot resolve a chunk; then aim at the target time.
       if dt < 0.02 then chunk = chunk * 8

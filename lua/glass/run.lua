@@ -9,10 +9,16 @@
 --
 -- A directory that holds COMPLETE is a finished run: glass.run refuses to
 -- write into it unless --force is given, so results are never overwritten
--- silently.  A directory without it (an interrupted run) is reused.
+-- silently.  A directory without it (an interrupted run) is reused, and
+-- resumed from its checkpoint: run.journal (glass.checkpoint's journal)
+-- saves every lab.advance segment and replays completed ones, so the same
+-- command continues where the run stopped, or is refused if its
+-- parameters differ (docs/reliability.md, "Checkpoints and resuming").
+-- Every file is written to a temporary name and renamed.
 local params = require "glass.params"
 local progress = require "glass.progress"
 local plot = require "glass.plot"
+local ckpt = require "glass.checkpoint"
 
 local M = {}
 M.MARKER = "COMPLETE"
@@ -48,6 +54,46 @@ local function die(msg)
   io.stderr:write("glassvm: ", msg, "\n")
   os.exit(2)
 end
+M.die = die
+
+-- Write text to path through a temporary file and a rename, so that path
+-- holds either its old content or the whole new one.
+local function write_file(path, text)
+  local tmp = path .. ".tmp"
+  local f, err = io.open(tmp, "w")
+  if not f then error(string.format("cannot write %s: %s", path, tostring(err)), 0) end
+  local ok, werr = f:write(text)
+  local cok, cerr = f:close()
+  if not (ok and cok) then
+    os.remove(tmp)
+    error(string.format("cannot write %s: %s", path, tostring(werr or cerr)), 0)
+  end
+  local rok, rerr = os.rename(tmp, path)
+  if not rok then
+    os.remove(tmp)
+    error(string.format("cannot write %s: renaming %s failed: %s", path, tmp, tostring(rerr)), 0)
+  end
+  return path
+end
+M.write_file = write_file
+
+-- The command line that started this process, to repeat in messages; the
+-- output directory is added when it was not given.
+local function command_line(dir, given_out)
+  local a = _G.arg
+  if type(a) ~= "table" then return nil end
+  local lo = 0
+  while a[lo - 1] ~= nil do lo = lo - 1 end
+  local parts = {}
+  if lo == 0 then parts[1] = "glassvm" end
+  for i = lo, #a do
+    local w = tostring(a[i])
+    if w == "" or w:find("[^%w%-%+_=/.,:@%%]") then w = plot.shell_quote(w) end
+    parts[#parts + 1] = w
+  end
+  if not given_out then parts[#parts + 1] = "--out=" .. plot.shell_quote(dir) end
+  return table.concat(parts, " ")
+end
 
 -- glass.run(p [, opts]): opts.protocol overrides the protocol path (default arg[0]).
 function M.new(p, opts)
@@ -78,31 +124,68 @@ function M.new(p, opts)
         .. "Choose another directory with --out=DIR, or add --force to overwrite it.", dir, marker))
     end
     os.remove(marker)
+    ckpt.wipe(dir)   -- leftovers of the finished run: start over
   end
+  -- The checkpoint: resume, or refuse before anything in DIR changes.
+  local saved = {}
+  for _, kv in ipairs(P:saved(p)) do saved[kv[1]] = kv[2] end
+  local journal, why = ckpt.journal{dir = dir, params = saved, protocol = P.name,
+    version = self.version, force = p.force, every = p.checkpoint_every or 0,
+    minutes = p.checkpoint_minutes or 0, clock = progress.clock,
+    command = command_line(dir, p.out ~= nil and p.out ~= "")}
+  if not journal then die(why) end
+  self.journal = journal
   if os.execute("mkdir -p " .. plot.shell_quote(dir)) ~= true then
     die("cannot create the output directory " .. dir)
   end
-  local log, err = io.open(dir .. "/log.txt", "w")
+  local log, err = io.open(dir .. "/log.txt", journal.resumed and "a" or "w")
   if not log then die("cannot write " .. dir .. "/log.txt: " .. tostring(err)) end
   self.logf = log
+  journal.log = function(line) self:log("%s", line) end
+  journal.log_only = function(line) self:log_only(line) end
+  journal.tell = function(line)
+    io.stderr:write("glassvm: ", line, "\n")
+    self:log_only(line)
+  end
+  if journal.resumed then log:write("\n") end
 
   if g and g.threads then
     if p.threads and p.threads > 0 then g.threads(p.threads) end
     self.threads = g.threads()
   end
 
-  -- params.lua first: even an interrupted run says what it was.
+  -- params.lua first: even an interrupted run says what it was.  Its text
+  -- depends on the values only (a resumed run writes the same bytes).
   self.params_path = dir .. "/params.lua"
-  local f = assert(io.open(self.params_path, "w"))
-  f:write(P:file_text(p, {version = self.version, protocol = self.protocol,
-                          path = self.params_path}))
-  f:close()
+  local wok, werr = pcall(write_file, self.params_path,
+    P:file_text(p, {version = self.version, protocol = self.protocol, path = "DIR/params.lua"}))
+  if not wok then die(tostring(werr)) end
 
-  self:log("glassvm %s, protocol %s, seed %d, %s threads, output %s", self.version, P.name,
-    p.seed, tostring(self.threads or "?"), dir)
+  self:log("glassvm %s, protocol %s, seed %d, %s threads, output %s, %s", self.version, P.name,
+    p.seed, tostring(self.threads or "?"), dir, os.date("%Y-%m-%d %H:%M:%S"))
   if p.preset and p.preset ~= "" then self:log("preset: %s", p.preset) end
   self:log("parameters: %s", P:summary(p))
+  for _, line in ipairs(journal.messages) do self:log("%s", line) end
+  if journal.resumed then self:log("%s", journal:summary()) end
   return self
+end
+
+-- A unit of work whose result (plain data) is saved, so that a resumed run
+-- returns it without calling fn; `outputs` lists the ensembles and
+-- observers fn advances that outlive it (glass.checkpoint, Journal:memo).
+function Run:memo(label, outputs, fn)
+  if not self.journal then return fn() end
+  return self.journal:memo(label, outputs, fn)
+end
+
+-- A run that stops before finish (an error, a signal outside a segment)
+-- says how to resume it, when it left a checkpoint.
+function Run:__gc()
+  local j = self.journal
+  if j and j:resumable() then
+    io.stderr:write(string.format("glassvm: the run in %s did not finish; its checkpoint is "
+      .. "kept: to resume, run the same command again:\n  %s\n", self.dir, j:resume_command()))
+  end
 end
 
 -- Log a line (string.format arguments) on stderr unless quiet, and in log.txt.
@@ -129,9 +212,16 @@ end
 
 function Run:path(name) return self.dir .. "/" .. name end
 
+-- Write text as DIR/name (through a temporary file and a rename).
+function Run:write_text(name, text)
+  local path = write_file(self:path(name), text)
+  self.files[#self.files + 1] = name
+  return path
+end
+
 -- Write a glass.Table as DIR/name.csv.  glass.table's writer adds the
 -- standard comment lines (glassvm version, protocol, parameters, seed);
--- extra_comments follow them.
+-- extra_comments follow them.  It writes a temporary file and renames it.
 function Run:write_csv(name, tbl, extra_comments)
   local path = self:path(name .. ".csv")
   tbl:write_csv(path, {protocol = self.name, params = self.p, comments = extra_comments})
@@ -173,10 +263,13 @@ function Run:finish(summary)
   for _, line in ipairs(summary or {}) do self:log("%s", line) end
   local dt = progress.clock() - self.t0
   self:log("done in %s; results in %s", progress.duration(dt), self.dir)
-  local f = assert(io.open(self:path(M.MARKER), "w"))
-  f:write(string.format("glassvm %s protocol %s finished %s after %.1f s\n", self.version,
-    self.name, os.date("%Y-%m-%d %H:%M:%S"), dt))
-  f:close()
+  -- Temporary files of writes a kill interrupted (CSVs, earlier runs).
+  os.execute("rm -f -- " .. plot.shell_quote(self.dir) .. "/*.tmp " .. plot.shell_quote(self.dir)
+    .. "/*.tmp.[0-9]*")
+  write_file(self:path(M.MARKER), string.format("glassvm %s protocol %s finished %s after %.1f s\n",
+    self.version, self.name, os.date("%Y-%m-%d %H:%M:%S"), dt))
+  -- The results are complete: the checkpoints go.
+  if self.journal then self.journal:finish() end
   if self.logf then self.logf:close(); self.logf = nil end
   return dt
 end

@@ -424,5 +424,133 @@ T.test("trigger and STOP file", function()
   T.ok(C.stop_requested(dir))
 end)
 
+-- ---- protocol runs: the journal (replay after a crash at any point) ---------------
+
+-- A toy protocol with what the real ones do: a segment, clones advanced in
+-- two segments with a read between them, an observer, a memo whose
+-- ensemble is used after it.  crash: raise after that many drive chunks
+-- (a kill: nothing is saved beyond the last checkpoint).  Returns ok, the
+-- results (a flat list of numbers), the live chunks.
+local function toy_protocol(out, crash, variant)
+  local P = glass.params{name = "toy", {"T", 1e-2, "temperature", min = 0}}
+  local ok, p = P:try_parse{"--out=" .. out, "--quiet", "--plots=false", "--checkpoint_every=6"}
+  assert(ok, p)
+  local chunks, drive = 0, glass.drive
+  glass.drive = function(ens, o)
+    local after = o.after
+    o.after = function(c)
+      if after then after(c) end
+      chunks = chunks + 1
+      if crash and chunks >= crash then error("crash", 0) end
+    end
+    return drive(ens, o)
+  end
+  local rok, res = pcall(function()
+    local run = glass.run(p, {protocol = "/nowhere/toy.lua"})
+    local lab = glass.lab
+    local land = glass.landscape.harmonic{N = 12, k = 1, P = 20}
+    local ens = glass.ensemble{landscape = land, replicas = 3, seed = 4}
+    local function langevin(T) return glass.langevin{lr = 0.05, T = T} end
+    lab.advance(run, ens, langevin(p.T), 50, nil, "warm up")
+    local results = {}
+    for i, T in ipairs({1e-2, 1e-3}) do
+      local e = ens:clone()
+      local obs = glass.observer.two_time{tw = {65}, lags = {1, 2, 5, 10, 20, 30}, chi = {10}}
+      lab.advance(run, e, langevin(T), 65, nil, (variant or "wait ") .. i)
+      results[#results + 1] = e:weights(2)[3]          -- read between two segments
+      lab.advance(run, e, langevin(T), 100, {obs}, "measure " .. i)
+      local s = obs:table("summary")
+      for r = 1, s:nrows() do results[#results + 1] = s:row(r).Q_mean end
+      e:close()
+    end
+    local m = run:memo("polish", {ens}, function()
+      lab.advance(run, ens, glass.gd{lr = 0.1}, 70, nil, "gd")
+      lab.advance(run, ens, glass.gd{lr = 0.01}, ens:step() + 10, nil, "gd/10")
+      return {ens:eval(1).loss, ens:eval(3).loss}
+    end)
+    results[#results + 1], results[#results + 1] = m[1], m[2]
+    lab.advance(run, ens, langevin(p.T), 100, nil, "after the memo")   -- from the memo's state
+    for r = 1, 3 do
+      for _, w in ipairs(ens:weights(r)) do results[#results + 1] = w end
+    end
+    ens:close()
+    run:finish()
+    return results
+  end)
+  glass.drive = drive
+  return rok, res, chunks
+end
+
+local function count_files(path)
+  local h = io.popen("ls '" .. path .. "' 2>/dev/null | wc -l")
+  local n = tonumber(h:read("a"))
+  h:close()
+  return n
+end
+
+T.test("journal: a run crashed after every chunk resumes to the same bits", function()
+  local a, b = file("toyA"), file("toyB")
+  local ok, ref = toy_protocol(a)
+  T.ok(ok, tostring(ref))
+  T.ok(not C.exists(a .. "/" .. C.FILE) and count_files(a .. "/" .. C.SEGMENTS) == 0,
+    "checkpoints are removed at the end")
+  -- Chunks end at checkpoints (every 6 steps) and segment ends; crashing
+  -- 3 to 6 chunks into each attempt stops it before, between and after them.
+  local attempts, most = 0, 0
+  repeat
+    attempts = attempts + 1
+    local rok, res = toy_protocol(b, 3 + attempts % 4)
+    if rok then
+      T.eq(#res, #ref, "result count")
+      for i = 1, #ref do
+        T.eq(string.format("%a", res[i]), string.format("%a", ref[i]), "value " .. i)
+      end
+    else
+      T.eq(tostring(res), "crash")
+      most = math.max(most, count_files(b .. "/" .. C.SEGMENTS))
+    end
+  until rok or attempts > 200
+  T.ok(attempts > 10 and attempts < 200, attempts .. " attempts")
+  -- Disk stays bounded: files a replay cannot need are deleted.
+  T.ok(most <= 8, "at most " .. most .. " segment files at a time")
+end)
+
+T.test("journal: a protocol that replays differently is refused", function()
+  local b = file("toyC")
+  T.ok(not toy_protocol(b, 25))   -- after "wait 1" completed
+  local ok, err = toy_protocol(b, nil, "waiting ")
+  T.ok(not ok)
+  T.ok(tostring(err):find("does not replay the way it ran", 1, true)
+    and tostring(err):find('"wait 1"', 1, true) and tostring(err):find('"waiting 1"', 1, true),
+    tostring(err))
+  T.ok(not tostring(err):find("traceback"), "a clean message")
+end)
+
+T.test("journal: a memo must list what it advances and return plain data", function()
+  local P = glass.params{name = "toy2", {"T", 1.0, "temperature"}}
+  local _, p = P:try_parse{"--out=" .. file("toyD"), "--quiet"}
+  local run = glass.run(p, {protocol = "/nowhere/toy2.lua"})
+  local land = glass.landscape.flat{N = 4, P = 5}
+  local ens = glass.ensemble{landscape = land, replicas = 2}
+  T.raises(function()
+    run:memo("m1", {}, function()
+      glass.lab.advance(run, ens, glass.langevin{lr = 0.1, T = 1}, 5, nil, "x")
+      return 1
+    end)
+  end, 'run:memo "m1"', "neither closes nor lists")
+  T.raises(function() run:memo("m2", {}, function() return {f = print} end) end,
+    'run:memo "m2"', "is a function")
+  T.eq(run:memo("m3", {ens}, function()
+    glass.lab.advance(run, ens, glass.langevin{lr = 0.1, T = 1}, 10, nil, "y")
+    return {ens:step()}
+  end)[1], 10)
+  -- While the journal watches the methods, their errors still name the caller's line.
+  T.eq(type(getmetatable(ens).__index), "function")
+  T.raises(function() ens:eval(99) end, "test_checkpoint.lua:", "out of range")
+  T.raises(function() ens:run{integrator = 3} end, "test_checkpoint.lua:", "option 'integrator'")
+  run:finish()
+  T.eq(type(getmetatable(ens).__index), "table", "the watch ends with the run")
+end)
+
 os.execute("rm -rf '" .. dir .. "'")
 T.done()

@@ -66,6 +66,68 @@ T.test("bad values and unknown options are clear errors", function()
   T.raises(function() parse(P, {"--preset=huge"}) end, "unknown preset", "paper, smoke")
 end)
 
+T.test("exclusive bounds: gt = 0 refuses 0 (--lr, --chi)", function()
+  local P = glass.params{name = "x", {"lr", 1e-3, "rate", gt = 0}, {"chis", {1.0, 2.0}, "chis", gt = 0},
+                         {"f", 0.5, "fraction", gt = 0, lt = 1}}
+  T.raises(function() parse(P, {"--lr=0"}) end, "--lr: must be > 0", '"0"')
+  T.raises(function() parse(P, {"--lr=-1e-3"}) end, "--lr: must be > 0")
+  T.raises(function() parse(P, {"--chis=1,0"}) end, "--chis: must be > 0")
+  T.raises(function() parse(P, {"--f=1"}) end, "--f: must be < 1")
+  T.eq(parse(P, {"--lr=1e-9"}).lr, 1e-9)
+  T.ok(P:help():find("number > 0, default 0.001", 1, true), P:help())
+  -- The shared network parameters: lr must be positive.
+  local N = glass.params(glass.lab.extend({name = "n"}, glass.lab.network_params()))
+  T.raises(function() parse(N, {"--lr=0"}) end, "--lr: must be > 0 (got \"0\")")
+end)
+
+T.test("booleans take only true/false, in every occurrence", function()
+  local P = decl()
+  T.raises(function() parse(P, {"--quiet=maybe"}) end, "--quiet", "true or false", "maybe")
+  T.raises(function() parse(P, {"--quiet=maybe", "--quiet"}) end, "--quiet", "maybe")
+  T.raises(function() parse(P, {"--polish", "maybe"}) end, "--polish", "maybe")
+  T.eq(parse(P, {"--quiet=false", "--quiet"}).quiet, true)      -- the last one counts
+  T.eq(parse(P, {"--T=1", "--T=2"}).T, 2.0)
+  T.raises(function() parse(P, {"--T=abc", "--T=2"}) end, "--T", "not a number")
+end)
+
+T.test("a batch larger than P is refused, naming --batch and P", function()
+  local N = glass.params(glass.lab.extend({name = "n"}, glass.lab.network_params{P = 5000}))
+  T.raises(function() parse(N, {"--batch=1000", "--P=100"}) end, "--batch", "P = 100")
+  T.raises(function() parse(N, {"--batch=70000", "--P=0"}) end, "--batch", "P = 60000")
+  T.eq(parse(N, {"--batch=100", "--P=100"}).batch, 100)
+  -- At run time too (a dataset smaller than --P says): no silent zero-step quench.
+  local data = {size = function() return 50, 10 end}
+  T.raises(function() glass.lab.epoch_steps({batch = 100}, data) end, "--batch", "P = 50")
+  T.eq(glass.lab.epoch_steps({batch = 20}, data), 2)
+end)
+
+T.test("cross-parameter checks run after parsing", function()
+  local P = glass.params{name = "x", {"lo", 0.0, "low"}, {"hi", 1.0, "high"},
+    {check = function(p) if p.lo >= p.hi then return "--lo must be below --hi" end end}}
+  T.raises(function() parse(P, {"--lo=2"}) end, "--lo must be below --hi")
+  T.eq(parse(P, {"--lo=0.5"}).lo, 0.5)
+  T.raises(function() glass.params{name = "x", {check = 3}} end, "check = must be a function")
+end)
+
+T.test("--help lists the choices", function()
+  local h = decl():help()
+  T.ok(h:find("one of first, interp", 1, true), h)
+  local N = glass.params(glass.lab.extend({name = "n"}, glass.lab.network_params()))
+  T.ok(N:help():find("one of mnist, fashion", 1, true))
+end)
+
+T.test("checkpoint options are run control: not saved, not compared", function()
+  local P = decl()
+  local v = parse(P, {"--checkpoint_minutes=0.5", "--checkpoint-every=100"})
+  T.eq(v.checkpoint_minutes, 0.5); T.eq(v.checkpoint_every, 100)
+  local text = P:file_text(v, {version = "x", protocol = "/p.lua"})
+  T.ok(not text:find("checkpoint"), text)
+  T.ok(not P:summary(v):find("checkpoint"))
+  -- params.lua depends on the values alone (no date, no output directory).
+  T.eq(text, P:file_text(parse(P, {}), {version = "x", protocol = "/p.lua"}))
+  T.raises(function() parse(P, {"--checkpoint_every=-1"}) end, "--checkpoint_every", ">= 0")
+end)
+
 T.test("declaration errors are caught when the protocol is loaded", function()
   T.raises(function() glass.params{name = "x", {"a", 1, "a"}, presets = {p = {b = 2}}} end,
     "preset p sets unknown parameter b")
@@ -151,6 +213,16 @@ T.test("drive reaches the target exactly in growing chunks", function()
   T.eq(#e2.calls, 3); T.eq(e2.calls[3], 7)
 end)
 
+T.test("drive: limit caps the chunks, after sees each chunk's end", function()
+  local e = fake_ensemble()
+  local seen = {}
+  glass.drive(e, {integrator = "x", to = 100, limit = function(c) return (c // 30 + 1) * 30 end,
+                  after = function(c) seen[c] = true end})
+  T.eq(e.s, 100)
+  for _, c in ipairs({30, 60, 90, 100}) do T.ok(seen[c], "a chunk ends at " .. c) end
+  for _, to in ipairs(e.calls) do T.ok(to <= 100) end
+end)
+
 T.test("a run directory holds params.lua, log and the marker last", function()
   local dir = os.tmpname()
   os.remove(dir)
@@ -166,6 +238,19 @@ T.test("a run directory holds params.lua, log and the marker last", function()
   T.ok(log:find("hello 7", 1, true) and log:find("T=5e-05", 1, true), log)
   local back = glass.params.read_file(dir .. "/params.lua")
   T.eq(back.T, 5e-5); T.eq(back.protocol, "/nowhere/toy.lua")
+  T.ok(not glass.run.exists(dir .. "/checkpoint.gvckpt"), "no checkpoint left")
+  os.execute("rm -rf '" .. dir .. "'")
+end)
+
+T.test("run:write_text writes through a temporary file", function()
+  local dir = os.tmpname()
+  os.remove(dir)
+  local run = glass.run(parse(decl(), {"--out=" .. dir, "--quiet"}), {protocol = "/nowhere/toy.lua"})
+  run:write_text("fit.txt", "exponent 1\n")
+  T.eq(io.open(dir .. "/fit.txt"):read("a"), "exponent 1\n")
+  T.ok(not glass.run.exists(dir .. "/fit.txt.tmp"))
+  T.raises(function() glass.run.write_file(dir .. "/no/such/dir/x", "y") end, "cannot write")
+  run:finish()
   os.execute("rm -rf '" .. dir .. "'")
 end)
 

@@ -46,6 +46,8 @@ for name in $ORDER; do
     grep -q '^# seed: ' "$out/$f" || fail "$name: $f lacks the seed comment"
     [ "$(grep -vc '^#' "$out/$f")" -ge 2 ] || fail "$name: $f has no data rows"
   done
+  # A finished run leaves no checkpoint behind.
+  [ ! -e "$out/checkpoint.gvckpt" ] && [ ! -e "$out/checkpoints" ] || fail "$name: checkpoint files left after COMPLETE"
   # A figure script accompanies the data (drawn when gnuplot is installed).
   ls "$out"/*.gp >/dev/null 2>&1 || fail "$name: no gnuplot script"
   if command -v gnuplot >/dev/null; then
@@ -62,7 +64,7 @@ done
 
 # Options: --help, unknown option with a suggestion, bad value, re-running params.lua.
 "$G" "$SRC/protocols/ageing.lua" --help >"$TMP/help" 2>&1 || fail "--help exited non-zero"
-for s in --T --tw --preset --out --seed --threads --quiet paper; do
+for s in --T --tw --preset --out --seed --threads --quiet --checkpoint_minutes "one of first, interp" paper; do
   grep -q -- "$s" "$TMP/help" || fail "--help does not mention $s"
 done
 if "$G" "$SRC/protocols/ageing.lua" --tempreature=1 >"$TMP/unk" 2>&1; then
