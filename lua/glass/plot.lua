@@ -125,11 +125,14 @@ function Figure:script(term)
   if #parts == 0 then parts[1] = "NaN notitle" end
   local plot = "plot " .. table.concat(parts, ", \\\n     ")
   L[#L + 1] = ""
+  -- glassvm draws into NAME.png.tmp (suffix=".tmp") and renames, so that a
+  -- half-drawn picture never stands under the final name.
+  L[#L + 1] = 'if (!exists("suffix")) suffix = ""'
   L[#L + 1] = string.format("set terminal %s size 900,640 font ',12'", term or "pngcairo")
-  L[#L + 1] = string.format("set output %q", s.name .. ".png")
+  L[#L + 1] = string.format("set output %q.suffix", s.name .. ".png")
   L[#L + 1] = plot
   L[#L + 1] = "set terminal svg size 900,640 dynamic font ',12'"
-  L[#L + 1] = string.format("set output %q", s.name .. ".svg")
+  L[#L + 1] = string.format("set output %q.suffix", s.name .. ".svg")
   L[#L + 1] = "replot"
   L[#L + 1] = "unset output"
   return table.concat(L, "\n") .. "\n"
@@ -159,11 +162,25 @@ end
 local function shell_quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 M.shell_quote = shell_quote
 
+-- Write `text` to `path` through a temporary file and a rename.
+local function write_atomic(path, text)
+  local tmp = path .. ".tmp"
+  local f, err = io.open(tmp, "w")
+  local ok = f and f:write(text)
+  if f then
+    local closed, cerr = f:close()
+    if ok and not closed then ok, err = false, cerr end
+  end
+  if ok then ok, err = os.rename(tmp, path) end
+  if not ok then
+    os.remove(tmp)
+    error(string.format("cannot write %s: %s", path, tostring(err)), 0)
+  end
+end
+
 function Figure:write(dir)
   local path = dir .. "/" .. self.spec.name .. ".gp"
-  local f = assert(io.open(path, "w"))
-  f:write(self:script(png_term() or "pngcairo"))
-  f:close()
+  write_atomic(path, self:script(png_term() or "pngcairo"))
   return path
 end
 
@@ -172,9 +189,15 @@ function M.render(dir, name)
   if not M.available() then
     return false, "gnuplot is not installed (apt-get install gnuplot-nox)"
   end
-  local cmd = string.format("cd %s && gnuplot %s >>gnuplot.log 2>&1", shell_quote(dir),
-    shell_quote(name .. ".gp"))
-  if os.execute(cmd) ~= true then
+  local cmd = string.format("cd %s && gnuplot -e \"suffix='.tmp'\" %s >>gnuplot.log 2>&1",
+    shell_quote(dir), shell_quote(name .. ".gp"))
+  local drawn = os.execute(cmd) == true
+  for _, ext in ipairs{".png", ".svg"} do
+    local final = dir .. "/" .. name .. ext
+    if drawn then drawn = os.rename(final .. ".tmp", final) and true or false
+    else os.remove(final .. ".tmp") end
+  end
+  if not drawn then
     -- gnuplot's last message says why (e.g. "x range is invalid": no finite point).
     local why = ""
     local f = io.open(dir .. "/gnuplot.log", "r")
