@@ -1,6 +1,7 @@
 /* gv_core.c: errors, interruption flag, thread count. */
 #include "gv_core.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -43,6 +44,11 @@ gv_status gv_fail_prefix(gv_err *e, const char *fmt, ...)
     memcpy(e->msg, pre, np);
     e->msg[np + nold] = '\0';
     return e->status;
+}
+
+double gv_plain_nan(double x)
+{
+    return isnan(x) ? NAN : x; /* NAN: a quiet NaN with the sign bit clear */
 }
 
 const char *gv_status_name(gv_status s)

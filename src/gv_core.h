@@ -40,6 +40,12 @@ gv_status gv_fail(gv_err *e, gv_status status, const char *fmt, ...)
 gv_status gv_fail_prefix(gv_err *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* x for a message: a NaN loses its sign bit, so that printf shows "nan" and
+ * not glibc's "-nan" (Lua's 0/0 is a NaN with the sign bit set on x86).
+ * Any other value is returned unchanged.  Bindings apply it to numbers as
+ * they arrive from Lua, so engine messages never show "-nan" either. */
+double gv_plain_nan(double x);
+
 /* Short name of a status: "EIO", "EFORMAT", ... */
 const char *gv_status_name(gv_status status);
 

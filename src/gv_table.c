@@ -443,6 +443,14 @@ gv_table *gv_table_read_csv(const char *path, gv_err *e)
     ssize_t n;
     while (!r.failed && (n = getline(&line, &cap, f)) > 0) {
         r.line++;
+        /* Fields and comments are used as C strings: a NUL byte would cut
+         * them ("2\0junk" would read as 2), so a line holding one is refused. */
+        const char *nul = memchr(line, '\0', (size_t)n);
+        if (nul) {
+            rd_fail(&r, GV_EFORMAT, "NUL byte at character %zu (a binary file? tables are text)",
+                    (size_t)(nul - line) + 1);
+            break;
+        }
         /* A '#' starts a comment only between records: inside a quoted
          * field spanning lines it is data. */
         if (!r.mid && line[0] == '#') {

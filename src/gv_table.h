@@ -34,6 +34,9 @@ size_t gv_table_ncomments(const gv_table *t);
 const char *gv_table_comment(const gv_table *t, size_t i);
 
 gv_status gv_table_write_csv(const gv_table *t, const char *path, gv_err *e);
+/* Reads what gv_table_write_csv writes (and CSV from other tools: CRLF, blank
+ * lines, comments after the header).  A malformed file fails with
+ * "path:line: problem"; a NUL byte anywhere is refused (tables are text). */
 gv_table *gv_table_read_csv(const char *path, gv_err *e);
 
 /* Additions (gv_table.c).  Write with `nextra` extra comment lines first

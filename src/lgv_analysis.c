@@ -45,7 +45,7 @@ static double *check_array(lua_State *L, int idx, const char *what, size_t *n)
         if (ty != LUA_TNUMBER)
             luaL_error(L, "%s[%d] must be a number, got %s", what, (int)(i + 1),
                        luaL_typename(L, -1));
-        a[i] = lua_tonumber(L, -1);
+        a[i] = gv_plain_nan(lua_tonumber(L, -1)); /* "nan" in messages */
         lua_pop(L, 1);
     }
     *n = len;
@@ -347,7 +347,7 @@ static void push_scalar_text(lua_State *L, int idx)
     if (lua_isinteger(L, idx)) {
         lua_pushfstring(L, "%I", lua_tointeger(L, idx));
     } else if (lua_type(L, idx) == LUA_TNUMBER) {
-        num2str(num, sizeof num, lua_tonumber(L, idx));
+        num2str(num, sizeof num, gv_plain_nan(lua_tonumber(L, idx)));
         lua_pushstring(L, num);
     } else {
         luaL_tolstring(L, idx, NULL);
@@ -593,7 +593,7 @@ static int tau_common(lua_State *L, double threshold, int optidx, const char *wh
 /* analysis.tau(t, q, threshold [, {method=, min_t=}]) -> tau, i | nil, reason, kind */
 static int an_tau(lua_State *L)
 {
-    double thr = luaL_checknumber(L, 3);
+    double thr = gv_plain_nan(luaL_checknumber(L, 3));
     return tau_common(L, thr, 4, "tau");
 }
 
@@ -637,7 +637,7 @@ static int an_rescale(lua_State *L)
     size_t n;
     lua_settop(L, 2);
     double *t = check_array(L, 1, "rescale: t", &n);
-    double tau = luaL_checknumber(L, 2);
+    double tau = gv_plain_nan(luaL_checknumber(L, 2));
     gv_err e = {0};
     if (gv_analysis_rescale(t, n, tau, t, &e)) return gvL_raise(L, &e);
     push_array(L, t, n);
@@ -675,7 +675,7 @@ typedef double (*curve_fn)(const void *ctx, double t);
 static int vectorise(lua_State *L, int tidx, const char *what, curve_fn fn, const void *ctx)
 {
     if (lua_type(L, tidx) == LUA_TNUMBER) {
-        double t = lua_tonumber(L, tidx);
+        double t = gv_plain_nan(lua_tonumber(L, tidx));
         if (!(t >= 0)) return luaL_error(L, "%s: t = %f must be >= 0 (steps)", what, t);
         lua_pushnumber(L, fn(ctx, t));
         return 1;
@@ -786,7 +786,7 @@ static harm_ctx harmonic_opts(lua_State *L, int idx, const char *what, int need_
         lua_getfield(L, idx, "w0");
         if (lua_type(L, -1) == LUA_TNUMBER) {
             double *w = new_buffer(L, 1);
-            w[0] = lua_tonumber(L, -2);
+            w[0] = gv_plain_nan(lua_tonumber(L, -2));
             c.w0 = w, c.nw0 = 1;
         } else {
             char ww[64];

@@ -15,6 +15,7 @@
 #include "gv_integ.h"
 #include "gv_landscape.h"
 #include "gv_mlp.h"
+#include "gv_rng.h"
 #include "lgv.h"
 
 #define LAND_T "glass.Landscape"
@@ -102,7 +103,8 @@ static void null_sizes(lua_State *L, const char *what, size_t *N, size_t *P, dou
     lua_Integer p = gvL_req_integer(L, 1, what, "P");
     if (n < 1) luaL_error(L, "%s: option 'N' (number of weights) must be at least 1, got %I", what, n);
     if (p < 1 || p > (lua_Integer)UINT32_MAX)
-        luaL_error(L, "%s: option 'P' (effective number of samples) must be 1 .. 2^32-1, got %I", what, p);
+        luaL_error(L, "%s: option 'P' (effective number of samples) must be an integer in "
+                   "1..%I, got %I", what, (lua_Integer)UINT32_MAX, p);
     *w0 = gvL_opt_number(L, 1, what, "w0", 0.0);
     if (!isfinite(*w0)) luaL_error(L, "%s: option 'w0' must be finite, got %f", what, *w0);
     *N = (size_t)n;
@@ -238,8 +240,8 @@ static int integ_sgd(lua_State *L)
     integ_common(L, what, &lr, &lambda);
     lua_Integer batch = gvL_req_integer(L, 1, what, "batch");
     if (batch < 1 || batch > (lua_Integer)UINT32_MAX)
-        luaL_error(L, "%s: option 'batch' must be at least 1 (and at most the landscape's P), got %I",
-                   what, batch);
+        luaL_error(L, "%s: option 'batch' must be an integer in 1..%I (and at most the "
+                   "landscape's P), got %I", what, (lua_Integer)UINT32_MAX, batch);
     integ_box *b = integ_push(L);
     gv_err e;
     b->it = gv_integ_sgd(lr, (size_t)batch, lambda, &e);
@@ -385,7 +387,7 @@ static void read_weights(lua_State *L, int idx, size_t N, double *w, const char 
     for (size_t i = 0; i < N; i++) {
         lua_rawgeti(L, idx, (lua_Integer)i + 1);
         int isnum;
-        double v = lua_tonumberx(L, -1, &isnum);
+        double v = gv_plain_nan(lua_tonumberx(L, -1, &isnum));
         if (!isnum || lua_type(L, -1) != LUA_TNUMBER)
             luaL_error(L, "%s: weight %I is a %s; weights must be numbers", what, (lua_Integer)i + 1,
                        luaL_typename(L, -1));
@@ -408,11 +410,13 @@ static int ens_new(lua_State *L)
     gv_landscape *l = land_check(L, 2);
     lua_Integer R = gvL_opt_integer(L, 1, what, "replicas", 1);
     if (R < 1 || R > (lua_Integer)UINT32_MAX)
-        luaL_error(L, "%s: option 'replicas' must be at least 1, got %I", what, R);
+        luaL_error(L, "%s: option 'replicas' must be an integer in 1..%I, got %I", what,
+                   (lua_Integer)UINT32_MAX, R);
     uint64_t seed = gvL_opt_seed(L, 1, what, "seed", 0);
     lua_Integer first = gvL_opt_integer(L, 1, what, "first_replica", 0);
     if (first < 0 || first > (lua_Integer)UINT32_MAX)
-        luaL_error(L, "%s: option 'first_replica' must be 0 .. 2^32-1, got %I", what, first);
+        luaL_error(L, "%s: option 'first_replica' must be an integer in 0..%I, got %I", what,
+                   (lua_Integer)UINT32_MAX, first);
     /* init: N numbers for every replica, or a list of R such tables. */
     size_t N = gv_landscape_nweights(l);
     double *w0 = NULL;
@@ -525,7 +529,9 @@ static int ens_set_step(lua_State *L)
 {
     gv_ensemble *ens = ens_check(L, 1);
     lua_Integer n = luaL_checkinteger(L, 2);
-    if (n < 0) luaL_error(L, "set_step: step must be >= 0, got %I", n);
+    if (n < 0 || n >= ((lua_Integer)1 << GV_RNG_STEP_BITS))
+        luaL_error(L, "set_step: step must be an integer in 0..%I (2^48 - 1), got %I",
+                   ((lua_Integer)1 << GV_RNG_STEP_BITS) - 1, n);
     gv_err e;
     if (gv_ensemble_set_step(ens, (uint64_t)n, &e) != GV_OK) return gvL_raise(L, &e);
     return 0;
@@ -621,7 +627,7 @@ static int ens_eval(lua_State *L)
 {
     gv_ensemble *ens = ens_check(L, 1);
     size_t r = replica_arg(L, 2, ens, "eval");
-    double lambda = luaL_optnumber(L, 3, 0.0);
+    double lambda = gv_plain_nan(luaL_optnumber(L, 3, 0.0));
     if (!(isfinite(lambda) && lambda >= 0))
         luaL_error(L, "eval: lambda must be a finite number >= 0, got %f", lambda);
     gv_err e;

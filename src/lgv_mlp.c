@@ -15,6 +15,8 @@
 #include "lgv.h"
 
 #define MLP_T "glass.MLP"
+/* Widest hidden layer gv_mlp_alloc accepts (checked here too, to name the option). */
+#define MAX_WIDTH (1 << 20)
 
 typedef struct mlp_box {
     gv_mlp *m; /* NULL once closed */
@@ -38,6 +40,15 @@ static void *scratch(lua_State *L, size_t n)
     return lua_newuserdatauv(L, n ? n : 1, 0);
 }
 
+/* Push and return the text of the value at idx for a message: as tostring
+ * would write it, except that a NaN reads "nan" (never "-nan"). */
+static const char *value_text(lua_State *L, int idx)
+{
+    if (lua_type(L, idx) == LUA_TNUMBER && !lua_isinteger(L, idx))
+        return lua_pushfstring(L, "%f", gv_plain_nan(lua_tonumber(L, idx)));
+    return luaL_tolstring(L, idx, NULL);
+}
+
 /* ---- constructor ----------------------------------------------------------- */
 
 static int mlp_new(lua_State *L)
@@ -56,15 +67,20 @@ static int mlp_new(lua_State *L)
             luaL_error(L, "glass.mlp: option 'widths' must be a list of integers, got %s",
                        luaL_typename(L, -1));
         lua_Integer n = luaL_len(L, -1);
+        /* No hidden layer would be a linear model (d -> 1), not the system
+         * glassvm studies (docs/network.md): refused, as depth = 0 is. */
+        if (n < 1)
+            luaL_error(L, "glass.mlp: option 'widths' must list at least one hidden layer width, "
+                       "got an empty list");
         if (n > GV_MLP_MAX_LAYERS - 1)
             luaL_error(L, "glass.mlp: %I hidden layers, at most %d", n, GV_MLP_MAX_LAYERS - 1);
         for (lua_Integer i = 1; i <= n; i++) {
             lua_rawgeti(L, -1, i);
             int isint;
             lua_Integer v = lua_tointegerx(L, -1, &isint);
-            if (!isint || v < 1)
-                luaL_error(L, "glass.mlp: widths[%I] must be a positive integer, got %s", i,
-                           luaL_tolstring(L, -1, NULL));
+            if (!isint || v < 1 || v > MAX_WIDTH)
+                luaL_error(L, "glass.mlp: widths[%I] must be an integer in 1..%d, got %s", i,
+                           MAX_WIDTH, value_text(L, -1));
             widths[nh++] = (size_t)v;
             lua_pop(L, 1);
         }
@@ -72,10 +88,12 @@ static int mlp_new(lua_State *L)
     } else if (has_wd) {
         lua_Integer w = gvL_req_integer(L, 1, "glass.mlp", "width");
         lua_Integer depth = gvL_req_integer(L, 1, "glass.mlp", "depth");
-        if (w < 1) luaL_error(L, "glass.mlp: option 'width' must be at least 1, got %I", w);
-        if (depth < 0 || depth > GV_MLP_MAX_LAYERS - 1)
-            luaL_error(L, "glass.mlp: option 'depth' must be 0 .. %d, got %I", GV_MLP_MAX_LAYERS - 1,
-                       depth);
+        if (w < 1 || w > MAX_WIDTH)
+            luaL_error(L, "glass.mlp: option 'width' must be an integer in 1..%d, got %I", MAX_WIDTH,
+                       w);
+        if (depth < 1 || depth > GV_MLP_MAX_LAYERS - 1)
+            luaL_error(L, "glass.mlp: option 'depth' (hidden layers) must be an integer in 1..%d, "
+                       "got %I", GV_MLP_MAX_LAYERS - 1, depth);
         for (lua_Integer i = 0; i < depth; i++) widths[nh++] = (size_t)w;
     } else {
         luaL_error(L, "glass.mlp: give the hidden layers as widths={...} or width=, depth=");
@@ -174,8 +192,8 @@ static uint64_t check_count(lua_State *L, int idx, const char *what, uint64_t li
     int isint;
     lua_Integer v = lua_tointegerx(L, idx, &isint);
     if (!isint || v < 0 || (uint64_t)v >= lim)
-        luaL_error(L, "%s must be an integer in [0, %I), got %s", what, (lua_Integer)(lim - 1),
-                   luaL_tolstring(L, idx, NULL));
+        luaL_error(L, "%s must be an integer in 0..%I, got %s", what, (lua_Integer)(lim - 1),
+                   value_text(L, idx));
     return (uint64_t)v;
 }
 
@@ -291,7 +309,7 @@ static int mlp_eval(lua_State *L)
     double *w = check_weights(L, 2, m, "MLP:eval");
     gv_data tmp;
     const gv_data *data = check_dataset(L, 3, &tmp, 1, "MLP:eval");
-    double lambda = luaL_optnumber(L, 4, 0);
+    double lambda = gv_plain_nan(luaL_optnumber(L, 4, 0));
     if (!(lambda >= 0) || !isfinite(lambda))
         luaL_error(L, "MLP:eval: lambda must be a finite number >= 0, got %f", lambda);
     int want_grad = 0;
@@ -408,20 +426,24 @@ static void check_rng_args(lua_State *L, const char *what, rng_args *a, int need
     a->seed = gvL_opt_seed(L, 1, what, "seed", 0);
     lua_Integer r = gvL_opt_integer(L, 1, what, "replica", 0);
     if (r < 0 || r > (lua_Integer)UINT32_MAX)
-        luaL_error(L, "%s: option 'replica' must be an integer in [0, 2^32)", what);
+        luaL_error(L, "%s: option 'replica' must be an integer in 0..%I, got %I", what,
+                   (lua_Integer)UINT32_MAX, r);
     a->replica = (uint32_t)r;
     a->purpose = check_purpose(L, 1, what);
     lua_Integer st = gvL_opt_integer(L, 1, what, "step", 0);
     if (st < 0 || st >= ((lua_Integer)1 << GV_RNG_STEP_BITS))
-        luaL_error(L, "%s: option 'step' must be an integer in [0, 2^48)", what);
+        luaL_error(L, "%s: option 'step' must be an integer in 0..%I (2^48 - 1), got %I", what,
+                   ((lua_Integer)1 << GV_RNG_STEP_BITS) - 1, st);
     a->step = (uint64_t)st;
     lua_Integer s0 = gvL_opt_integer(L, 1, what, "start", 0);
     if (s0 < 0 || s0 >= ((lua_Integer)1 << (GV_RNG_BLOCK_BITS + 1)))
-        luaL_error(L, "%s: option 'start' must be an integer in [0, 2^41)", what);
+        luaL_error(L, "%s: option 'start' must be an integer in 0..%I (2^41 - 1), got %I", what,
+                   ((lua_Integer)1 << (GV_RNG_BLOCK_BITS + 1)) - 1, s0);
     a->start = (uint64_t)s0;
     lua_Integer n = gvL_req_integer(L, 1, what, "n");
     if (n < 0 || n > ((lua_Integer)1 << 28))
-        luaL_error(L, "%s: option 'n' must be an integer in [0, 2^28]", what);
+        luaL_error(L, "%s: option 'n' must be an integer in 0..%I (2^28), got %I", what,
+                   (lua_Integer)1 << 28, n);
     a->n = (size_t)n;
 }
 

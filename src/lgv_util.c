@@ -84,7 +84,7 @@ lua_Number gvL_opt_number(lua_State *L, int idx, const char *what, const char *k
     if (!isnum || lua_type(L, -1) != LUA_TNUMBER)
         luaL_error(L, "%s: option '%s' must be a number, got %s", what, key, luaL_typename(L, -1));
     lua_pop(L, 1);
-    return v;
+    return gv_plain_nan(v); /* a NaN shows as "nan" in any later message */
 }
 
 lua_Number gvL_req_number(lua_State *L, int idx, const char *what, const char *key)
@@ -101,7 +101,8 @@ lua_Integer gvL_opt_integer(lua_State *L, int idx, const char *what, const char 
     lua_Integer v = lua_tointegerx(L, -1, &isint);
     if (!isint || lua_type(L, -1) != LUA_TNUMBER) {
         if (lua_type(L, -1) == LUA_TNUMBER)
-            luaL_error(L, "%s: option '%s' must be an integer, got %s", what, key, lua_tostring(L, -1));
+            luaL_error(L, "%s: option '%s' must be an integer, got %f", what, key,
+                       gv_plain_nan(lua_tonumber(L, -1)));
         luaL_error(L, "%s: option '%s' must be an integer, got %s", what, key, luaL_typename(L, -1));
     }
     lua_pop(L, 1);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "gv_core.h"
+#include "gv_mpi.h"
 #include "lgv.h"
 
 #ifndef GV_SOURCE_LUA_DIR
@@ -230,6 +231,11 @@ static void print_usage(FILE *f)
         "                   the installed (or source-tree) Lua library\n"
         "  GLASSVM_DATA     directory of the datasets (docs/datasets.md)\n"
         "  OMP_NUM_THREADS  default number of engine threads\n"
+        "  GLASSVM_MPI      in a build with MPI: 1 starts MPI without a launcher,\n"
+        "                   0 never starts it (docs/cluster.md)\n"
+        "  OMP_WAIT_POLICY  how idle engine threads wait; glassvm sets passive (sleep\n"
+        "                   at once, best on a busy machine) unless this or\n"
+        "                   GOMP_SPINCOUNT is set\n"
         "  LUA_PATH_5_4, LUA_PATH  more Lua module paths (after glassvm's own)\n"
         "  HOME             where the REPL history is kept\n"
         "\n"
@@ -843,6 +849,11 @@ static int pmain(lua_State *L)
 
     lua_pushcfunction(L, load_glass);
     if (report(L, docall(L, 0, 0)) != LUA_OK) return 0;
+    static char ranked[64]; /* under MPI, a failing rank's message names it */
+    if (gv_mpi_size() > 1) {
+        snprintf(ranked, sizeof ranked, PROGNAME ": rank %d", gv_mpi_rank());
+        progname = ranked;
+    }
     if (opt.has_v) print_version();
     if (!run_e_args(L, argv, nopts)) return 0;
     if (opt.script > 0 && handle_script(L, argv + opt.script) != LUA_OK) return 0;
@@ -853,8 +864,43 @@ static int pmain(lua_State *L)
     return 0;
 }
 
+/* ---------------------------------------------------------------------------
+ * OpenMP waiting.  By default libgomp's idle threads spin for a while at the
+ * end of every parallel region before they sleep.  On a machine whose cores
+ * are all busy (other jobs, other runs) a spinning thread holds a core that
+ * the thread still working needs, and every step waits for the scheduler: a
+ * full-batch step gets 1.5-2x slower, more under heavier load.  Passive
+ * waiting (sleep at once) costs a futex wake per parallel region, nothing
+ * measurable at steps of milliseconds (docs/performance.md).  So glassvm
+ * makes it the default.  libgomp reads OMP_WAIT_POLICY when it is loaded,
+ * before main(), so setting it here only takes effect in a new image: hence
+ * one re-exec of the running binary, at once.  A user's own OMP_WAIT_POLICY
+ * or GOMP_SPINCOUNT is kept, and then nothing is re-executed.
+ * ------------------------------------------------------------------------- */
+
+static void default_passive_wait(char **argv)
+{
+    if (getenv("OMP_WAIT_POLICY") || getenv("GOMP_SPINCOUNT")) return;
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) return;
+    self[n] = '\0';
+    /* Only the very file that is running: not a binary rebuilt since it
+     * started, and not under valgrind, where the running image is
+     * valgrind's tool (readlink shows the program, stat follows the real
+     * link) and an exec would leave valgrind. */
+    struct stat image, file;
+    if (stat("/proc/self/exe", &image) != 0 || stat(self, &file) != 0 ||
+        image.st_dev != file.st_dev || image.st_ino != file.st_ino)
+        return;
+    if (setenv("OMP_WAIT_POLICY", "passive", 1) != 0) return;
+    execv(self, argv);
+    unsetenv("OMP_WAIT_POLICY"); /* the exec failed: libgomp's default it is */
+}
+
 int main(int argc, char **argv)
 {
+    default_passive_wait(argv);
     main_thread = pthread_self();
     switch (collect_args(argc, argv)) {
     case 0: return EXIT_USAGE;

@@ -1,4 +1,5 @@
-/* Unit tests for gv_core: error messages, status names, size arithmetic. */
+/* Unit tests for gv_core: error messages, status names, NaN in messages, size
+ * arithmetic. */
 #include "gv_core.h"
 #include "gv_test.h"
 
@@ -35,6 +36,19 @@ static void test_status_names(void)
     CHECK(strcmp(gv_status_name(GV_ENAN), "ENAN") == 0);
 }
 
+/* A NaN with its sign bit set prints as "nan" after gv_plain_nan, never as
+ * glibc's "-nan"; other values (-0.0 included) are untouched. */
+static void test_plain_nan(void)
+{
+    char buf[64];
+    double neg = copysign(NAN, -1.0);
+    snprintf(buf, sizeof buf, "%g %.14g", gv_plain_nan(neg), gv_plain_nan(-neg));
+    CHECK_MSG(strcmp(buf, "nan nan") == 0, "%s", buf);
+    CHECK(!signbit(gv_plain_nan(neg)));
+    CHECK(gv_plain_nan(-1.5) == -1.5 && gv_plain_nan(INFINITY) == INFINITY);
+    CHECK(signbit(gv_plain_nan(-0.0)));
+}
+
 static void test_mul_size(void)
 {
     size_t r;
@@ -65,6 +79,7 @@ int main(void)
     GV_RUN(test_fail_formats_message);
     GV_RUN(test_prefix_truncates_tail);
     GV_RUN(test_status_names);
+    GV_RUN(test_plain_nan);
     GV_RUN(test_mul_size);
     GV_RUN(test_interrupt_flag);
     GV_RUN(test_threads);

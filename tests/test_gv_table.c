@@ -24,6 +24,14 @@ static void write_text(const char *path, const char *text)
     fclose(f);
 }
 
+static void write_bytes(const char *path, const char *bytes, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) return;
+    fwrite(bytes, 1, n, f);
+    fclose(f);
+}
+
 static char *read_text(const char *path)
 {
     FILE *f = fopen(path, "r");
@@ -240,6 +248,34 @@ static void test_read_errors(void)
     CHECK(e.status == GV_EIO && strstr(e.msg, "missing.csv"));
 }
 
+/* A NUL byte anywhere (a cell, a column name, a comment, a quoted field
+ * spanning lines) is refused with the file and the line: the reader would
+ * otherwise cut the text at the NUL ("2\0junk" read as 2). */
+static void test_read_nul(void)
+{
+#define BYTES(s) s, sizeof s - 1 /* a literal with its NULs, without the final one */
+    static const struct { const char *bytes; size_t n; const char *where; } cases[] = {
+        {BYTES("t,Q\n1,2\0junk\n"), "nul.csv:2:"},          /* a cell */
+        {BYTES("t,Q\0x\n1,2\n"), "nul.csv:1:"},             /* a column name */
+        {BYTES("# a\0b\nt,Q\n1,2\n"), "nul.csv:1:"},         /* a comment */
+        {BYTES("t,Q\n# late\0\n1,2\n"), "nul.csv:2:"},      /* a comment after the header */
+        {BYTES("\"t\n\0\",Q\n1,2\n"), "nul.csv:2:"},        /* a quoted field's second line */
+        {BYTES("\0"), "nul.csv:1:"},                          /* a lone NUL */
+    };
+#undef BYTES
+    gv_err e = {0};
+    char path[512];
+    path_in(path, sizeof path, "nul.csv");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        write_bytes(path, cases[i].bytes, cases[i].n);
+        gv_table *t = gv_table_read_csv(path, &e);
+        CHECK_MSG(t == NULL, "case %zu: a file with a NUL byte was read", i + 1);
+        gv_table_free(t);
+        CHECK_MSG(e.status == GV_EFORMAT && strstr(e.msg, cases[i].where) &&
+                  strstr(e.msg, "NUL byte"), "case %zu: %s", i + 1, e.msg);
+    }
+}
+
 /* Files written by other tools: CRLF, blank lines, no final newline, spaces,
  * a '#' inside a quoted multi-line header field, comments after the header. */
 static void test_read_foreign(void)
@@ -273,6 +309,7 @@ int main(void)
     GV_RUN(test_single_column_nan);
     GV_RUN(test_write_errors);
     GV_RUN(test_read_errors);
+    GV_RUN(test_read_nul);
     GV_RUN(test_read_foreign);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

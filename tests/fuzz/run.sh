@@ -11,12 +11,13 @@
 # new inputs go).  A crash, leak, sanitizer report or timeout is saved as
 # build-fuzz/artifacts/<name>-crash-<sha1> (replay it with
 # `build-fuzz/<name> FILE`) and makes this script exit 1.  Environment:
-# FUZZ_JOBS (parallel workers per target, default 1), CC (default clang).
+# FUZZ_JOBS (parallel workers per target, default 1), CC (default clang),
+# FUZZ_BUILD_DIR (default build-fuzz; everything above goes there).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 SECONDS_EACH=${1:-30}
 shift || true
-BUILD=$PWD/build-fuzz
+BUILD=${FUZZ_BUILD_DIR:-$PWD/build-fuzz}
 SRC=$PWD/tests/fuzz
 
 if ! command -v "${CC:-clang}" >/dev/null; then

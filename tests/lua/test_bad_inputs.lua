@@ -194,26 +194,13 @@ local BAD_TABLE = {
   {"bad-table-extra.csv", "row has 3 fields"},
   {"empty.csv", "no header row"},
   {"does-not-exist.csv", "does-not-exist.csv"},
-}
--- Reported, not yet fixed: each still loads.  The test says so and passes;
--- once the reader refuses the file it says that too (then move it up).
-local PENDING_TABLE = {
-  -- gv_table.c rd_field: strtod stops at the NUL, so "2\0junk" reads as 2.
-  {"bad-table-nul.csv", "NUL"},
+  -- A fuzz finding: "2\0junk" read as 2 (docs/reliability.md, "Fuzzing").
+  {"bad-table-nul.csv", ":2: NUL byte at character 4"},
 }
 
 T.test("malformed result tables are refused", function()
   for _, c in ipairs(BAD_TABLE) do
     refused(function() glass.read_csv(fix(c[1])) end, c[1], c[2])
-  end
-  for _, c in ipairs(PENDING_TABLE) do
-    ncases = ncases + 1
-    local ok, err = pcall(glass.read_csv, fix(c[1]))
-    if ok then
-      io.stderr:write("  pending (reported bug): " .. c[1] .. " still loads\n")
-    else
-      io.stderr:write("  " .. c[1] .. " is now refused (" .. tostring(err) .. "): move it to BAD_TABLE\n")
-    end
   end
 end)
 
@@ -236,7 +223,8 @@ T.test("integrators: negative T, lr <= 0, NaN, wrong types, unknown options", fu
   refused(function() glass.langevin(0.1) end, "option table")
   refused(function() glass.gd{lr = NAN} end, "'lr'", "finite")
   refused(function() glass.gd{lr = 0.1, T = 1} end, "unknown option 'T'")
-  refused(function() glass.sgd{lr = 0.1, batch = 0} end, "'batch'", "at least 1")
+  refused(function() glass.sgd{lr = 0.1, batch = 0} end, "'batch'", "1..4294967295", "got 0")
+  refused(function() glass.sgd{lr = 0.1, batch = 2 ^ 32} end, "'batch'", "1..4294967295", "got 4294967296")
   refused(function() glass.sgd{lr = 0.1, batch = -5} end, "'batch'", "-5")
   refused(function() glass.sgd{lr = 0.1, batch = 2.5} end, "'batch'", "integer")
   refused(function() glass.sgd{lr = 0.1, batch = 2 ^ 70} end, "'batch'", "integer")
@@ -245,18 +233,24 @@ T.test("integrators: negative T, lr <= 0, NaN, wrong types, unknown options", fu
 end)
 
 T.test("networks and landscapes: zero width, bad sizes, mismatches", function()
-  refused(function() glass.mlp{d = 6, widths = {4, 0}} end, "widths[2]", "positive integer")
-  refused(function() glass.mlp{d = 6, width = 0, depth = 2} end, "'width'", "at least 1")
+  refused(function() glass.mlp{d = 6, widths = {4, 0}} end, "widths[2]", "1..1048576", "got 0")
+  refused(function() glass.mlp{d = 6, width = 0, depth = 2} end, "'width'", "1..1048576", "got 0")
   refused(function() glass.mlp{d = 6, width = -1, depth = 2} end, "'width'")
+  refused(function() glass.mlp{d = 6, width = 2 ^ 21, depth = 2} end, "'width'", "1..1048576", "2097152")
+  -- No hidden layer: a linear model, not the system glassvm studies.
+  refused(function() glass.mlp{d = 6, width = 3, depth = 0} end, "'depth'", "1..63", "got 0")
+  refused(function() glass.mlp{d = 6, width = 3, depth = 64} end, "'depth'", "1..63", "got 64")
+  refused(function() glass.mlp{d = 6, widths = {}} end, "'widths'", "at least one hidden layer")
   refused(function() glass.mlp{d = 0, widths = {3}} end, "'d'")
   refused(function() glass.mlp{d = 6, widths = {1.5}} end, "widths[1]")
   refused(function() glass.mlp{d = 6, widths = {NAN}} end, "widths[1]")
   refused(function() glass.mlp{d = 6, widths = "30"} end, "'widths'", "list of integers")
-  refused(function() glass.mlp{d = 6, widths = {2 ^ 40}} end, "widths must be 1 .. 2^20")
+  refused(function() glass.mlp{d = 6, widths = {2 ^ 40}} end, "widths[1]", "1..1048576", "1099511627776")
   refused(function() glass.mlp{d = 6, widths = {3}, width = 3, depth = 1} end, "not both")
   refused(function() glass.mlp{d = 6, widths = {3}, activation = "relu"} end, "unknown option 'activation'")
   refused(function() glass.landscape.flat{N = 0, P = 1} end, "'N'")
-  refused(function() glass.landscape.flat{N = 3, P = -1} end, "'P'")
+  refused(function() glass.landscape.flat{N = 3, P = -1} end, "'P'", "1..4294967295", "got -1")
+  refused(function() glass.landscape.flat{N = 3, P = 2 ^ 32} end, "'P'", "1..4294967295")
   refused(function() glass.landscape.flat{N = 1.5, P = 1} end, "'N'", "integer")
   refused(function() glass.landscape.flat{N = 1, P = 1, w0 = NAN} end, "'w0'")
   refused(function() glass.landscape.harmonic{N = 1, P = 1, k = 0} end, "'k'")
@@ -273,17 +267,20 @@ end)
 
 T.test("ensembles and runs: replicas, seeds, steps, batch > P", function()
   local f = glass.landscape.flat{N = 3, P = 10}
-  refused(function() glass.ensemble{landscape = f, replicas = 0} end, "'replicas'", "at least 1")
+  refused(function() glass.ensemble{landscape = f, replicas = 0} end, "'replicas'", "1..4294967295", "got 0")
   refused(function() glass.ensemble{landscape = f, replicas = -1} end, "'replicas'")
   refused(function() glass.ensemble{landscape = f, replicas = 1.5} end, "'replicas'", "integer")
   refused(function() glass.ensemble{landscape = f, replicas = "two"} end, "'replicas'")
-  refused(function() glass.ensemble{landscape = f, replicas = 2 ^ 32} end, "'replicas'")
+  refused(function() glass.ensemble{landscape = f, replicas = 2 ^ 32} end, "'replicas'",
+          "1..4294967295", "got 4294967296")
+  refused(function() glass.ensemble{landscape = f, first_replica = 2 ^ 32} end, "'first_replica'",
+          "0..4294967295", "got 4294967296")
   -- (An ensemble too large for memory, flat{N = 2^40}, is refused with
   -- "cannot allocate", but only after malloc fails, which ASan turns into an
   -- abort unless allocator_may_return_null=1: not tested here.)
   refused(function() glass.ensemble{landscape = f, seed = -1} end, "'seed'")
   refused(function() glass.ensemble{landscape = f, seed = 0.5} end, "'seed'")
-  refused(function() glass.ensemble{landscape = f, first_replica = -1} end, "'first_replica'")
+  refused(function() glass.ensemble{landscape = f, first_replica = -1} end, "'first_replica'", "got -1")
   refused(function() glass.ensemble{replicas = 1} end, "'landscape'")
   refused(function() glass.ensemble{landscape = {}, replicas = 1} end, "'landscape'", "got table")
   refused(function() glass.ensemble{landscape = f, replica = 2} end, "unknown option 'replica'", "replicas")
@@ -300,6 +297,8 @@ T.test("ensembles and runs: replicas, seeds, steps, batch > P", function()
   refused(function() e:run{integrator = "sgd", steps = 1} end, "'integrator'", "got string")
   refused(function() e:run{integrator = L, steps = 1, observer = {}} end, "unknown option 'observer'")
   refused(function() e:run{integrator = L, steps = 1, observers = {1}} end, "observers[1]")
+  refused(function() e:set_step(-1) end, "set_step", "0..281474976710655", "got -1")
+  refused(function() e:set_step(2 ^ 48) end, "set_step", "0..281474976710655", "got 281474976710656")
   refused(function() e:weights(0) end, "replica 0", "out of range")
   refused(function() e:weights(3) end, "replica 3")
   refused(function() e:set_weights(1, {1, 2}) end, "2 weights", "N = 3")
@@ -371,6 +370,61 @@ T.test("dataset options and transforms", function()
   refused(function() glass.table{columns = {"a", "a"}} end, "appears twice")
   refused(function() glass.analysis.tau({1, 2}, {1, 0.5}, NAN) end, "threshold", "not finite")
   refused(function() glass.analysis.tau({1, 2, 3}, {1, 0.5}, 0.7) end, "3 values", "2")
+end)
+
+T.test("random-number options state their range", function()
+  refused(function() glass.rng.normal{seed = 1, n = 2, replica = 2 ^ 32} end, "'replica'", "0..4294967295",
+          "got 4294967296")
+  refused(function() glass.rng.normal{seed = 1, n = 2, step = -1} end, "'step'", "0..281474976710655", "got -1")
+  refused(function() glass.rng.normal{seed = 1, n = 2, start = 2 ^ 41} end, "'start'", "0..2199023255551")
+  refused(function() glass.rng.uniform{seed = 1, n = 2 ^ 28 + 1} end, "'n'", "0..268435456", "got 268435457")
+  local net = glass.mlp{d = 2, widths = {2}}
+  refused(function() net:init(1, 2 ^ 32) end, "replica", "0..4294967295", "got 4294967296")
+  refused(function() net:init(-1) end, "seed", "0..9223372036854775807", "got -1")
+end)
+
+-- Lua's 0/0 is a NaN with the sign bit set, which C's printf writes "-nan".
+local function refused_nan(fn, ...)
+  local err = refused(fn, "nan", ...)
+  T.ok(not err:find("-nan", 1, true), "'-nan' in: " .. err)
+end
+
+T.test("a NaN reads 'nan' in messages, never '-nan'", function()
+  local f = glass.landscape.flat{N = 3, P = 10}
+  local e = glass.ensemble{landscape = f, replicas = 1, seed = 1}
+  refused_nan(function() glass.langevin{lr = 0.1, T = NAN} end, "'T'")
+  refused_nan(function() glass.langevin{lr = NAN, T = 1} end, "'lr'")
+  refused_nan(function() glass.langevin{lr = 0.1, T = 1, lambda = NAN} end, "'lambda'")
+  refused_nan(function() glass.sgd{lr = 0.1, batch = NAN} end, "'batch'")
+  refused_nan(function() glass.mlp{d = 6, widths = {NAN}} end, "widths[1]")
+  refused_nan(function() glass.mlp{d = 2, widths = {2}}:init(1, NAN) end, "replica")
+  refused_nan(function() glass.landscape.flat{N = 1, P = 1, w0 = NAN} end, "'w0'")
+  refused_nan(function() glass.landscape.harmonic{N = 1, P = 1, k = NAN} end, "'k'")
+  refused_nan(function() glass.ensemble{landscape = f, replicas = NAN} end, "'replicas'")
+  refused_nan(function() e:set_weights(1, {1, NAN, 2}) end, "weight 2")
+  refused_nan(function() e:eval(1, NAN) end, "lambda")
+  refused_nan(function() e:run{integrator = glass.gd{lr = 0.1}, steps = NAN} end, "'steps'")
+  refused_nan(function() glass.schedule.log{first = 1, last = 10, per_decade = NAN} end, "'per_decade'")
+  refused_nan(function() glass.observer.scalar{at = glass.schedule.list{1}, lambda = NAN} end, "'lambda'")
+  refused_nan(function() glass.analysis.tau({1, 2}, {1, 0.5}, NAN) end, "threshold")
+  refused_nan(function() glass.theory.free_msd(NAN, {D = 1}) end, "t =")
+  -- Reported, not yet fixed (src/lgv_obs.c reads these numbers itself): each
+  -- still says "-nan".  Printed, not failed; once fixed it says so (then
+  -- move it up).
+  local pending = {
+    {"two_time eps", function() glass.observer.two_time{tw = {1}, lags = glass.schedule.list{1}, eps = {NAN}} end},
+    {"two_time chi", function() glass.observer.two_time{tw = {1}, lags = glass.schedule.list{1}, chi = {NAN}} end},
+    {"schedule.list", function() glass.schedule.list{NAN} end},
+    {"schedule.linear every", function() glass.schedule.linear{first = 1, last = 10, every = NAN} end},
+  }
+  for _, c in ipairs(pending) do
+    local err = refused(c[2], "nan")
+    if err:find("-nan", 1, true) then
+      io.stderr:write("  pending (reported): " .. c[1] .. " still says -nan\n")
+    else
+      io.stderr:write("  now passes: " .. c[1] .. " says nan: move it to the checked cases\n")
+    end
+  end
 end)
 
 T.test("count", function()

@@ -178,6 +178,30 @@ case "$out" in
   *) fail "package.path: $out" ;;
 esac
 
+# --- OpenMP threads wait passively unless the user chose otherwise ------------
+# (main.c: OMP_WAIT_POLICY=passive by default, set before libgomp reads it,
+# by one re-exec; the command line, stdin and the exit status survive it.)
+policy='print(os.getenv("OMP_WAIT_POLICY"), os.getenv("GOMP_SPINCOUNT"))'
+out=$(env -u OMP_WAIT_POLICY -u GOMP_SPINCOUNT "$G" -e "$policy")
+[ "$out" = "passive	nil" ] || fail "default wait policy: got '$out'"
+out=$(env -u GOMP_SPINCOUNT OMP_WAIT_POLICY=active "$G" -e "$policy")
+[ "$out" = "active	nil" ] || fail "OMP_WAIT_POLICY=active is the user's: got '$out'"
+out=$(env -u OMP_WAIT_POLICY GOMP_SPINCOUNT=1000 "$G" -e "$policy")
+[ "$out" = "nil	1000" ] || fail "GOMP_SPINCOUNT is the user's: got '$out'"
+echo 'print(io.read("l"), ...)' >readline.lua
+out=$(env -u OMP_WAIT_POLICY -u GOMP_SPINCOUNT "$G" readline.lua x "y z" 2>&1 <<<'line one')
+[ "$out" = "line one	x	y z" ] || fail "stdin and arguments after the re-exec: got '$out'"
+env -u OMP_WAIT_POLICY -u GOMP_SPINCOUNT timeout 10 "$G" -e 'os.exit(7)' </dev/null >/dev/null 2>&1
+rc=$?
+[ "$rc" -eq 7 ] || fail "exit status after the re-exec: $rc, expected 7"
+# libgomp itself took it: its last report of the environment (the re-executed
+# image's) says it spins 0 times before sleeping.
+out=$(env -u OMP_WAIT_POLICY -u GOMP_SPINCOUNT OMP_DISPLAY_ENV=verbose "$G" -e '' 2>&1)
+if grep -q "GOMP_SPINCOUNT" <<<"$out"; then
+  [ "$(grep "GOMP_SPINCOUNT" <<<"$out" | tail -1 | tr -d " '")" = "GOMP_SPINCOUNT=0" ] ||
+    fail "libgomp still spins: $(grep -E "WAIT_POLICY|SPINCOUNT" <<<"$out" | tr '\n' ' ')"
+fi
+
 # --- output that cannot be written is an error -----------------------------------------
 if [ -w /dev/full ]; then
   timeout 10 "$G" -e 'print("x")' >/dev/full 2>"$T/err"

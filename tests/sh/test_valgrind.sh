@@ -15,19 +15,25 @@
 # on an AVX-512 machine dies with SIGILL: the test then skips, saying how to
 # build one that works (-DGV_NATIVE=OFF, e.g. in build-vg/), or use
 # GV_VALGRIND_GLASSVM=/path/to/that/glassvm.  ASan builds are skipped too.
-# Usage: bash test_valgrind.sh /path/to/glassvm        (about 30 s)
+# With GV_VALGRIND_REQUIRED=1 (.ci/run) every skip, (b) included, fails.
+# Usage: bash test_valgrind.sh /path/to/glassvm        (about 50 s)
 set -u
 G=${GV_VALGRIND_GLASSVM:-${1:?usage: test_valgrind.sh /path/to/glassvm}}
 G=$(cd "$(dirname "$G")" && pwd)/$(basename "$G")
 ROOT=${GV_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 export GV_TEST_DATA=${GV_TEST_DATA:-$ROOT/tests/data}
-if ! command -v valgrind >/dev/null; then
-  echo "SKIP: valgrind is not installed (apt-get install valgrind)"
+# skip LINES...: the test cannot run here.  Passes, unless required.
+skip() {
+  printf '%s\n' "$@"
+  if [ "${GV_VALGRIND_REQUIRED:-0}" = 1 ]; then
+    echo "FAIL: GV_VALGRIND_REQUIRED=1, but the valgrind test could not run"
+    exit 1
+  fi
   exit 0
-fi
+}
+command -v valgrind >/dev/null || skip "SKIP: valgrind is not installed (apt-get install valgrind)"
 if grep -q __asan_init "$G"; then
-  echo "SKIP: $G is an AddressSanitizer build; valgrind needs a plain one"
-  exit 0
+  skip "SKIP: $G is an AddressSanitizer build; valgrind needs a plain one"
 fi
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
@@ -44,10 +50,9 @@ vg() {
   timeout 300 "${VG[@]}" --log-file="$T/$name.vg" "$@" >"$T/$name.out" 2>"$T/$name.err"
   rc=$?
   if grep -q "signal 4 (SIGILL)" "$T/$name.vg"; then
-    echo "SKIP: valgrind cannot run $G (SIGILL: an instruction it cannot decode, likely AVX-512"
-    echo "      from -march=native). Build one with: cmake -S $ROOT -B $ROOT/build-vg -DGV_NATIVE=OFF"
-    echo "      && cmake --build $ROOT/build-vg, then run this test with that glassvm."
-    exit 0
+    skip "SKIP: valgrind cannot run $G (SIGILL: an instruction it cannot decode, likely AVX-512" \
+         "      from -march=native). Build one with: cmake -S $ROOT -B $ROOT/build-vg -DGV_NATIVE=OFF" \
+         "      && cmake --build $ROOT/build-vg, then run this test with that glassvm."
   fi
   if [ $rc -ne 0 ]; then
     fail "$name: exit status $rc under valgrind (99: memcheck errors); log:"
@@ -122,6 +127,7 @@ if [ -f "$PROTO" ] && ls "$MNIST"/train-images-idx3-ubyte* >/dev/null 2>&1; then
   echo "protocol run: $(grep -o 'ERROR SUMMARY: [0-9]* errors' "$T/protocol.vg")"
 else
   echo "SKIP (b): no $PROTO or no MNIST in $MNIST (bash data/fetch.sh)"
+  [ "${GV_VALGRIND_REQUIRED:-0}" = 1 ] && fail "GV_VALGRIND_REQUIRED=1, but (b) could not run"
 fi
 
 [ $failures -eq 0 ] && echo "valgrind: clean" 
