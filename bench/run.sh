@@ -18,6 +18,8 @@
 # PYTHON=/path/to/python3 selects the interpreter that has torch (default:
 # the first of /usr/bin/python3 and python3 that can import it).
 set -euo pipefail
+# Idle OpenMP threads sleep, as in the glassvm command (docs/performance.md).
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BENCH_BUILD:-$root/build-bench}

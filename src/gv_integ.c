@@ -149,7 +149,7 @@ gv_status gv_integ_step(const gv_integ *it, gv_integ_ctx *c, double *w, gv_eval 
     gv_status s = it->type->gradient(it, c, w, ev, e);
     if (s != GV_OK) return s;
     if (!isfinite(ev->loss))
-        return gv_fail(e, GV_ENAN, "non-finite loss (%g) at step %llu", ev->loss,
+        return gv_fail(e, GV_ENAN, "non-finite loss (%g) at step %llu", gv_plain_nan(ev->loss),
                        (unsigned long long)c->step);
     double *nx = c->next, *g = c->grad, lr = it->lr;
     int finite = 1;

@@ -499,7 +499,7 @@ static int ds_split(lua_State *L)
         ntest = (size_t)t;
     } else {
         return luaL_error(L, "split: option 'test' must be a row count (1, 2, ...) or a fraction "
-                          "in (0, 1), got %f", t);
+                          "in (0, 1), got %f", gv_plain_nan(t));
     }
     if (ntest < 1 || ntest >= d->P)
         luaL_error(L, "split: %I test rows from %s, which has %I (need 1..%I)", (lua_Integer)ntest,

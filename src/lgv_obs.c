@@ -45,8 +45,13 @@ static uint64_t check_step(lua_State *L, int idx, const char *what, const char *
     int isint;
     lua_Integer v = lua_tointegerx(L, idx, &isint);
     if (!isint || lua_type(L, idx) != LUA_TNUMBER)
+    {
+        if (lua_type(L, idx) == LUA_TNUMBER)
+            luaL_error(L, "%s: %s must be a whole number of steps, got %f", what, field,
+                       gv_plain_nan(lua_tonumber(L, idx)));
         luaL_error(L, "%s: %s must be a whole number of steps, got %s", what, field,
-                   lua_type(L, idx) == LUA_TNUMBER ? lua_tostring(L, idx) : luaL_typename(L, idx));
+                   luaL_typename(L, idx));
+    }
     if (v < 0) luaL_error(L, "%s: %s must be >= 0, got %I", what, field, (LUAI_UACINT)v);
     return (uint64_t)v;
 }
@@ -318,7 +323,7 @@ static size_t number_list(lua_State *L, int idx, const char *what, const char *k
     if (t == LUA_TNIL) {
         /* absent */
     } else if (t == LUA_TNUMBER) {
-        buf[n++] = lua_tonumber(L, -1);
+        buf[n++] = gv_plain_nan(lua_tonumber(L, -1));
     } else if (t == LUA_TTABLE) {
         size_t len = (size_t)luaL_len(L, -1);
         if (len > max)
@@ -328,7 +333,7 @@ static size_t number_list(lua_State *L, int idx, const char *what, const char *k
             if (lua_geti(L, -1, (lua_Integer)i + 1) != LUA_TNUMBER)
                 luaL_error(L, "%s: %s[%d] must be a number, got %s", what, key, (int)i + 1,
                            luaL_typename(L, -1));
-            buf[n++] = lua_tonumber(L, -1);
+            buf[n++] = gv_plain_nan(lua_tonumber(L, -1));
             lua_pop(L, 1);
         }
         if (n == 0) luaL_error(L, "%s: option '%s' is an empty list", what, key);

@@ -408,23 +408,10 @@ T.test("a NaN reads 'nan' in messages, never '-nan'", function()
   refused_nan(function() glass.observer.scalar{at = glass.schedule.list{1}, lambda = NAN} end, "'lambda'")
   refused_nan(function() glass.analysis.tau({1, 2}, {1, 0.5}, NAN) end, "threshold")
   refused_nan(function() glass.theory.free_msd(NAN, {D = 1}) end, "t =")
-  -- Reported, not yet fixed (src/lgv_obs.c reads these numbers itself): each
-  -- still says "-nan".  Printed, not failed; once fixed it says so (then
-  -- move it up).
-  local pending = {
-    {"two_time eps", function() glass.observer.two_time{tw = {1}, lags = glass.schedule.list{1}, eps = {NAN}} end},
-    {"two_time chi", function() glass.observer.two_time{tw = {1}, lags = glass.schedule.list{1}, chi = {NAN}} end},
-    {"schedule.list", function() glass.schedule.list{NAN} end},
-    {"schedule.linear every", function() glass.schedule.linear{first = 1, last = 10, every = NAN} end},
-  }
-  for _, c in ipairs(pending) do
-    local err = refused(c[2], "nan")
-    if err:find("-nan", 1, true) then
-      io.stderr:write("  pending (reported): " .. c[1] .. " still says -nan\n")
-    else
-      io.stderr:write("  now passes: " .. c[1] .. " says nan: move it to the checked cases\n")
-    end
-  end
+  refused_nan(function() glass.observer.two_time{tw = {1}, lags = glass.schedule.list{1}, eps = {NAN}} end, "eps")
+  refused_nan(function() glass.observer.two_time{tw = {1}, lags = glass.schedule.list{1}, chi = {NAN}} end, "chi")
+  refused_nan(function() glass.schedule.list{NAN} end, "step")
+  refused_nan(function() glass.schedule.linear{first = 1, last = 10, every = NAN} end, "'every'")
 end)
 
 T.test("count", function()

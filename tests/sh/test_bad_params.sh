@@ -12,7 +12,7 @@ if [ ! -f "$P" ]; then echo "SKIP: $P not found"; exit 0; fi
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 cd "$T" || exit 1
-failures=0 cases=0 npending=0 nowpass=0
+failures=0 cases=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
 # refusal LIMIT NEEDLE ARGS...: run the protocol with ARGS (at most LIMIT
@@ -47,22 +47,6 @@ bad() {
   [ -z "$why" ] || fail "$*: $why"
 }
 
-# pending NEEDLE ARGS...: a known gap, reported to the lead and not failed
-# here.  The same checks as `bad` (with a short time limit: such a run may
-# start for real); when they all pass, it says so, so the case can be moved
-# to the checked ones above.
-pending() {
-  local needle=$1; shift
-  npending=$((npending + 1))
-  refusal 5 "$needle" "$@"
-  if [ -z "$why" ]; then
-    echo "now passes: $*: move it to the checked cases (bad $needle $*)"
-    nowpass=$((nowpass + 1))
-  else
-    echo "PENDING (reported): $*: $why"
-  fi
-}
-
 bad --T --T=-1
 bad --T --T=abc
 bad --T --T=nan
@@ -94,13 +78,10 @@ bad --seed --seed=0.5
 bad --threads --threads=-1
 bad --params --params=/nonexistent/params.lua
 
-# Known gaps, reported to the lead: these parameters pass the command-line
-# checks and fail (or misbehave) only after data loading or the quench.
-pending --lr --lr=0                     # glass.sgd raises later, with a Lua traceback
-pending --chi --chi=0                   # min = 0 allows chi = 0; refused only after the quench
-pending --batch --batch=1000 --P=100    # batch > P: 0 quench steps, the run goes on silently
-pending --quiet --quiet=maybe           # a boolean given "maybe": accepted, the run starts
+bad --lr --lr=0                         # rates are > 0, not >= 0
+bad --chi --chi=0                       # eps = sigma/chi needs chi > 0
+bad --batch --batch=1000 --P=100        # batch > P would quench for 0 steps
+bad --quiet --quiet=maybe               # booleans are true or false
 
-echo "$cases command-line cases checked, $failures failures;" \
-  "$npending pending, $nowpass of them now pass (move them to the checked cases)"
+echo "$cases command-line cases checked, $failures failures"
 [ $failures -eq 0 ]
