@@ -54,12 +54,13 @@ local t0 = lab.quench(run, ens, p, data)
 -- Anneal: Langevin at T, references at t0 + t_w, lags log-spaced to tmax.
 local tws = {}
 for i, tw in ipairs(p.tw) do tws[i] = t0 + tw end
-local obs = glass.observer.two_time{
-  tw = tws, chi = {p.chi},
-  lags = glass.schedule.log{first = 1, last = p.tmax, per_decade = p.per_decade}}
+local o = {tw = tws, chi = {p.chi},
+           lags = glass.schedule.log{first = 1, last = p.tmax, per_decade = p.per_decade}}
+local obs = glass.observer.two_time(o)
 local langevin = glass.langevin{lr = p.lr, T = p.T, lambda = p.lambda}
 lab.advance(run, ens, langevin, t0 + math.max(table.unpack(p.tw)) + p.tmax, {obs},
   string.format("Langevin T=%g", p.T))
+obs = glass.mpi.allgather_observer(obs, o, ens) -- every MPI rank's replicas
 
 -- Results: Q(t, t_w) and MSD per t_w, then tau90 per t_w.
 local summary = obs:table("summary")

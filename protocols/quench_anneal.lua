@@ -64,9 +64,11 @@ for _, T in ipairs(p.T) do Tmax = math.max(Tmax, T) end
 for _, T in ipairs(p.T) do
   -- Each T starts from the same quenched networks.
   local e = ens:clone()
-  local obs = glass.observer.two_time{tw = {t0 + p.tw}, lags = lags, chi = {p.chi}}
+  local o = {tw = {t0 + p.tw}, lags = lags, chi = {p.chi}}
+  local obs = glass.observer.two_time(o)
   lab.advance(run, e, glass.langevin{lr = p.lr, T = T, lambda = p.lambda}, t0 + p.tw + p.tmax,
     {obs}, string.format("Langevin T=%g", T))
+  obs = glass.mpi.allgather_observer(obs, o, e) -- every MPI rank's replicas
   local s = obs:table("summary")
   local t, q = {}, {}
   local eps = 0

@@ -70,12 +70,20 @@ static void on_signal(int sig)
     gv_interrupt_request(); /* an atomic store: safe from any thread */
 }
 
+/* Exit statuses of stops the ranks agreed on (a usage error, a STOP file,
+ * SIGINT, SIGTERM): every rank leaves with the same status after the run's
+ * own message, so no rank "failed". */
+static int agreed_stop(int status)
+{
+    return status == 2 || status == 75 || status == 130 || status == 143;
+}
+
 /* A rank that exits with an error takes the job down (MPI_Abort), so that
  * the others do not wait for it forever; a clean exit finalises MPI. */
 static void at_exit(int status, void *arg)
 {
     (void)arg;
-    if (status != 0 && gv_mpi_active() && gv_mpi_size() > 1) {
+    if (status != 0 && !agreed_stop(status) && gv_mpi_active() && gv_mpi_size() > 1) {
         fflush(stdout);
         fprintf(stderr, "glassvm: rank %d of %d failed (exit status %d); stopping the job\n",
                 gv_mpi_rank(), gv_mpi_size(), status);

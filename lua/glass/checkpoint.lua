@@ -358,6 +358,14 @@ end
 -- refers to a deleted file.  run:memo(label, outputs, fn) records fn's
 -- plain-data result, so a replay skips fn entirely (lab.minimise uses it:
 -- its ensemble is evaluated, then closed, and its files go).
+--
+-- Under MPI (docs/cluster.md) every rank replays the same script.  An
+-- ensemble spread over the ranks (glass.mpi.distribute) is saved with
+-- glass.mpi's collective save, which writes on rank 0 the file one process
+-- would write, and each rank restores its own block of replicas from it, so
+-- a run resumes on any number of ranks.  Rank 0 alone writes, deletes and
+-- checks for the STOP file; it decides when to checkpoint and tells the
+-- others, so that all ranks stop or save at the same step.
 
 M.SEGMENTS = "checkpoints"       -- directory of the per-segment files
 M.EXIT_STOP = 75                 -- exit status after a STOP file (EX_TEMPFAIL: rerun to continue)
@@ -370,6 +378,11 @@ local function fail(msg) error(setmetatable({msg = msg}, Failure), 0) end
 M.fail = fail
 
 local function shell_quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+
+-- glass.mpi (loaded lazily: it requires this module).
+local function mpi() return require "glass.mpi" end
+local function is_root() return mpi().rank() == 0 end
+local function many() return mpi().size() > 1 end
 
 local Journal = {}
 Journal.__index = Journal
@@ -443,6 +456,49 @@ local function step_of(ens)
   return ens:step()
 end
 
+-- A method of ens called without the watch (which would restore it).
+local function raw(ens, name)
+  local f = RAW.ens and RAW.ens[name] or ens[name]
+  return f(ens)
+end
+
+-- This rank's block of a distributed ensemble: {first = its first replica
+-- counted from the whole ensemble's, count = its replicas}; nil for an
+-- ensemble of this rank's own.  Collective for a distributed one (every
+-- rank replays the same segments, so they all get here together).
+local function block_of(ens)
+  if not (many() and mpi().partial(ens)) then return nil end
+  local f = raw(ens, "first_replica")
+  return {first = f - mpi().min(f), count = raw(ens, "size")}
+end
+
+-- Save `what` (as M.save) at path: with one rank, or for objects of this
+-- rank's own, rank 0 writes; a distributed ensemble's block and observers
+-- go through glass.mpi's collective save, whose file is the one a single
+-- process would write.
+local function save_as(path, what, blk)
+  if blk then
+    local opts = {}
+    for k, v in pairs(what) do opts[k] = v end
+    if type(opts.state) == "table" then opts.state = M.encode(opts.state) end
+    return mpi().checkpoint_save(path, opts)
+  end
+  if is_root() then return M.save(path, what) end
+end
+
+-- Restore objects (what: {ensembles =, observers =}, by section name)
+-- from the checkpoint at path: a block's replicas, or all of them.
+local function restore_from(path, what, blk)
+  if blk then
+    return mpi().checkpoint_restore(path, {ensembles = what.ensembles, observers = what.observers,
+                                           first = blk.first, count = blk.count})
+  end
+  local ck = core.load(path)
+  for name, ens in pairs(what.ensembles or {}) do ck:restore_ensemble(name, ens) end
+  for name, obs in pairs(what.observers or {}) do ck:restore_observer(name, obs) end
+  ck:close()
+end
+
 local function remove_tree(path)
   os.execute("rm -rf -- " .. shell_quote(path))
 end
@@ -509,10 +565,10 @@ function M.journal(opts)
     local why = tostring(ck)
     if not opts.force then return nil, why end
     note("discarding the checkpoint (--force): " .. why)
-    M.wipe(dir)
+    if is_root() then M.wipe(dir) end
   elseif state then
     j.units, j.current, j.resumed = state.units, state.current, true
-    if fell_back and exists(j.head) then
+    if fell_back and exists(j.head) and is_root() then
       -- Set the refused head aside, so that the next checkpoint does not
       -- turn it into the .prev generation.
       os.rename(j.head, j.head .. ".refused")
@@ -523,11 +579,11 @@ function M.journal(opts)
       note(string.format("note: the checkpoint was written by glassvm %s, this is %s",
         tostring(state.version), j.version))
     end
-    if M.stop_requested(dir) then
+    if M.stop_requested(dir) and is_root() then
       os.remove(dir .. "/" .. M.STOP)
       note("removed " .. dir .. "/" .. M.STOP .. " (it stopped the previous run)")
     end
-  else
+  elseif is_root() then
     M.wipe(dir)   -- a fresh run: no stale segment files
   end
   install_watch()
@@ -588,8 +644,9 @@ end
 
 -- obj's state is now that of file (u, kind), section sec.  unread: whether
 -- the script left its previous file unread (default: rec.read).
-function Journal:assign(obj, kind, u, sec, unread, pending)
+function Journal:assign(obj, kind, u, sec, unread, pending, blk)
   local rec = self:track(obj, kind)
+  rec.block = blk
   if rec.u then
     if unread == nil then unread = not rec.read end
     if unread then self:release_file(self:file_of(rec)) else self:keep(rec) end
@@ -615,12 +672,8 @@ function Journal:materialise(obj, rec)
       .. "restored already; glassvm can restore an observer only into a freshly built one. "
       .. "Start over with another --out (or --force).", rec.u))
   end
-  local ok, err = pcall(function()
-    local ck = core.load(path)
-    if rec.kind == "ens" then ck:restore_ensemble(rec.sec, obj)
-    else ck:restore_observer(rec.sec, obj) end
-    ck:close()
-  end)
+  local ok, err = pcall(restore_from, path,
+    {[rec.kind == "ens" and "ensembles" or "observers"] = {[rec.sec] = obj}}, rec.block)
   if not ok then
     self:fail(string.format("cannot resume: %s\nThe saved state of segment %d is lost; start over "
       .. "with another --out (or --force).", tostring(err), rec.u))
@@ -694,14 +747,16 @@ function Journal:write_head()
     what.observers = obs
     L.next_step = step + self.every
   end
-  M.save(self.head, what)
-  for _, f in ipairs(self.prev_decided) do os.remove(f) end
+  save_as(self.head, what, L and L.block)
+  if is_root() then
+    for _, f in ipairs(self.prev_decided) do os.remove(f) end
+  end
   self.prev_decided, self.decided = self.decided, {}
   self.last_save = self.clock()
 end
 
 function Journal:ensure_dir()
-  if self.dir_ok then return end
+  if self.dir_ok or not is_root() then return end
   if os.execute("mkdir -p -- " .. shell_quote(self.segdir)) ~= true then
     self:fail("cannot create the checkpoint directory " .. self.segdir)
   end
@@ -727,7 +782,9 @@ function Journal:stop(err)
     or (msg:find("SIGTERM", 1, true) and "SIGTERM" or "interrupted (SIGINT)")
   local text = string.format("stopped %s: %s.\nThe checkpoint is in %s; to resume, run the "
     .. "same command again:\n  %s", where, why, self.head, self:resume_command())
-  if self.tell then self.tell(text) else io.stderr:write("glassvm: ", text, "\n") end
+  if self.tell then self.tell(text)
+  elseif is_root() then io.stderr:write("glassvm: ", text, "\n") end
+  if many() then io.stderr:flush(); mpi().barrier() end   -- printed before any rank exits
   self.exited = true
   os.exit(stop and M.EXIT_STOP or (why == "SIGTERM" and 143 or 130), true)
 end
@@ -739,11 +796,12 @@ end
 function Journal:segment(ens, observers, label, to, work)
   observers = observers or {}
   local k, done = self:unit()
+  local blk = block_of(ens)
   if done then
     self:expect(k, done, "s", label, to, #observers)
     if not done.noop then
-      self:assign(ens, "ens", k, "ensemble", nil, true)
-      for i, o in ipairs(observers) do self:assign(o, "obs", k, "o" .. i, nil, true) end
+      self:assign(ens, "ens", k, "ensemble", nil, true, blk)
+      for i, o in ipairs(observers) do self:assign(o, "obs", k, "o" .. i, nil, true, blk) end
       self.replayed = self.replayed + 1
       if self.log_only then
         self.log_only(string.format("%s: restored from the checkpoint (segment %d)", label, k))
@@ -760,10 +818,15 @@ function Journal:segment(ens, observers, label, to, work)
     -- The segment that was running: its objects are in the head.
     self:expect(k, cur, "s", label, to, #observers)
     local ok, err = pcall(function()
-      self.ck:restore_ensemble("ensemble", ens)
+      local obs = {}
       for i, o in ipairs(observers) do
         if orecs[i].restored then error("observer " .. i .. " was restored before", 0) end
-        self.ck:restore_observer("o" .. i, o)
+        obs["o" .. i] = o
+      end
+      if blk then restore_from(self.ck:path(), {ensembles = {ensemble = ens}, observers = obs}, blk)
+      else
+        self.ck:restore_ensemble("ensemble", ens)
+        for name, o in pairs(obs) do self.ck:restore_observer(name, o) end
       end
     end)
     if not ok then
@@ -793,30 +856,34 @@ function Journal:segment(ens, observers, label, to, work)
   local unread = {[erec] = not erec.read}
   for _, r in ipairs(orecs) do unread[r] = not r.read end
   self.live = {unit = k, ens = ens, observers = observers, label = label, to = to,
-               next_step = step_of(ens) + self.every}
+               next_step = step_of(ens) + self.every, block = blk}
   self.last_save = self.last_save or self.clock()
   local hooks = {
     limit = self.every > 0 and function(c) return math.max(self.live.next_step, c + 1) end or nil,
     after = function(c)
-      if M.stop_requested(self.dir) then error(setmetatable({stop = true, msg = "STOP"}, Failure), 0) end
-      if c < to and ((self.every > 0 and c >= self.live.next_step)
-          or (self.seconds > 0 and self.clock() - self.last_save >= self.seconds)) then
-        self:write_head()
-      end
+      local stop = is_root() and M.stop_requested(self.dir)
+      local due = c < to and ((self.every > 0 and c >= self.live.next_step)
+          or (self.seconds > 0 and self.clock() - self.last_save >= self.seconds))
+      -- Rank 0's clock and STOP file decide for every rank.
+      if many() then stop, due = table.unpack(mpi().bcast({stop, due})) end
+      if stop then error(setmetatable({stop = true, msg = "STOP"}, Failure), 0) end
+      if due then self:write_head() end
     end,
   }
   local function complete()
     self:ensure_dir()
-    M.save(self:path(k, "ens"), {ensembles = {ensemble = ens}, keep_previous = false})
+    save_as(self:path(k, "ens"), {ensembles = {ensemble = ens}, keep_previous = false}, blk)
     if #observers > 0 then
       local obs = {}
       for i, o in ipairs(observers) do obs["o" .. i] = o end
-      M.save(self:path(k, "obs"), {observers = obs, keep_previous = false})
+      save_as(self:path(k, "obs"), {observers = obs, keep_previous = false}, blk)
     end
     self.units[k] = {s = label, to = to, nobs = #observers}
     self.live = nil
-    self:assign(ens, "ens", k, "ensemble", unread[erec], false)
-    for i, o in ipairs(observers) do self:assign(o, "obs", k, "o" .. i, unread[orecs[i]], false) end
+    self:assign(ens, "ens", k, "ensemble", unread[erec], false, blk)
+    for i, o in ipairs(observers) do
+      self:assign(o, "obs", k, "o" .. i, unread[orecs[i]], false, blk)
+    end
     self:write_head()
   end
   -- Two pcalls: when the engine stops on SIGINT, glassvm's signal hook
@@ -842,7 +909,17 @@ function Journal:memo(label, outputs, fn)
     self:expect(k, done, "m", label)
     for i, obj in ipairs(outputs) do
       local o = done.out[i]
-      if o then self:assign(obj, o.kind, o.u, o.sec, nil, true) end
+      if o then
+        -- An observer keeps the block it was last restored with (segments
+        -- inside the memo, skipped now, cannot tell).
+        local rec = self.objs[obj]
+        local blk = o.kind == "ens" and block_of(obj) or (rec and rec.block)
+        if o.kind == "obs" and many() and not blk then
+          self:fail(string.format("run:memo %q: cannot restore an observer it lists in its outputs "
+            .. "on several MPI ranks; list the ensemble it observes instead", label))
+        end
+        self:assign(obj, o.kind, o.u, o.sec, nil, true, blk)
+      end
     end
     self.n = done.next
     if self.log_only then self.log_only(string.format("%s: restored from the checkpoint", label)) end
@@ -903,7 +980,7 @@ function Journal:finish()
       .. "while replaying", self.current.unit))
   end
   if self.ck then self.ck:close(); self.ck = nil end
-  M.wipe(self.dir, self.n)
+  if is_root() then M.wipe(self.dir, self.n) end
   self.finished = true
   if active == self then
     active = nil

@@ -10,8 +10,15 @@
 -- With a run, every lab.advance is a checkpointed segment and lab.minimise a
 -- memo (run:memo): a resumed run restores them instead of computing
 -- (glass.checkpoint, "protocol runs").
+--
+-- Under MPI (mpirun -n K, docs/cluster.md) lab.ensemble gives each rank a
+-- block of the replicas and every step below runs on every rank with its
+-- block; results that leave the lab (minimise's rows, anneal's observer and
+-- weights, mean_loss) are gathered, so every rank holds those of the whole
+-- ensemble, exactly as one process computes them.
 local progress = require "glass.progress"
 local checkpoint = require "glass.checkpoint"
+local mpi = require "glass.mpi"
 
 local M = {}
 
@@ -100,14 +107,42 @@ function M.nweights(w, depth, d)
 end
 
 -- An ensemble of `replicas` (default p.replicas) networks on `data`.
--- opts: replicas, first_replica, seed, width (override p.width).
+-- opts: replicas, first_replica, seed, width (override p.width).  With
+-- several MPI ranks it is this rank's block of them (glass.mpi.block),
+-- marked distributed, unless opts.distributed == false.
 function M.ensemble(p, data, opts)
   opts = opts or {}
   local q = setmetatable({width = opts.width or p.width}, {__index = p})
   local net = M.mlp(q, select(2, data:size()))
   local land = G().landscape.network{net = net, data = data}
-  return G().ensemble{landscape = land, replicas = opts.replicas or p.replicas,
-                      seed = opts.seed or p.seed, first_replica = opts.first_replica or 0}, net
+  local replicas, first = opts.replicas or p.replicas, opts.first_replica or 0
+  local spread = opts.distributed ~= false and mpi.size() > 1
+  if spread then
+    require("glass.run").check_replicas(replicas)
+    local off, count = mpi.block(replicas)
+    replicas, first = count, first + off
+  end
+  local ens = G().ensemble{landscape = land, replicas = replicas, seed = opts.seed or p.seed,
+                           first_replica = first}
+  if spread then mpi.distribute(ens) end
+  return ens, net
+end
+
+-- Replica r (from 1) of this rank's block is replica offset(ens) + r of
+-- the whole ensemble (0 with one rank).  Collective for a distributed ensemble.
+local function offset(ens)
+  if not mpi.partial(ens) then return 0 end
+  local f = ens:first_replica()
+  return f - mpi.min(f)
+end
+
+-- Every rank's list, joined in rank order (so in replica order), on every
+-- rank; the list itself for an ensemble that is not distributed.
+local function gather_list(ens, list)
+  if not mpi.partial(ens) then return list end
+  local out = {}
+  for _, part in ipairs(mpi.allgather(list)) do table.move(part, 1, #part, #out + 1, out) end
+  return out
 end
 
 -- Run `ens` with `integ` to step `to`, with observers and a progress line.
@@ -123,10 +158,11 @@ function M.advance(run, ens, integ, to, observers, phase)
     G().drive(ens, {integrator = integ, to = to, observers = observers, progress = pr,
                     limit = hooks and hooks.limit, after = hooks and hooks.after})
     if pr then pr:done(to) end
-    local lost = ens:nlost()
+    local lost, size = ens:nlost(), ens:size()
+    if mpi.partial(ens) then lost, size = table.unpack(mpi.sum({lost, size})) end
     if lost > 0 and run then
       run:log("%s: %d of %d replicas lost (non-finite loss or weights); averages exclude them",
-        phase, lost, ens:size())
+        phase, lost, size)
     end
   end
   local journal = run and run.journal
@@ -175,13 +211,13 @@ function M.minimise(run, ens, p, data, lambda, label)
     end
     local lost = {}
     for _, l in ipairs(ens:lost()) do lost[l.replica] = true end
-    local rows = {}
+    local rows, off = {}, offset(ens)
     for r = 1, ens:size() do
       local e = lost[r] and {loss = 0 / 0, data_loss = 0 / 0, accuracy = 0 / 0} or ens:eval(r, lambda)
-      rows[r] = {replica = r, loss = e.loss, data_loss = e.data_loss, accuracy = e.accuracy,
-                 lost = lost[r] and 1 or 0}
+      rows[r] = {replica = off + r, loss = e.loss, data_loss = e.data_loss,
+                 accuracy = e.accuracy, lost = lost[r] and 1 or 0}
     end
-    return rows
+    return gather_list(ens, rows)
   end
   if not run then return minimise() end
   return run:memo(label .. "minimise", {ens}, minimise)
@@ -206,7 +242,8 @@ end
 -- Langevin at temperature T on a copy of `ens`, measuring from t0 + tw to
 -- t0 + tw + tmax with a two-time observer built from obs_opts (tw and lags
 -- are filled in).  Returns the observer and the copy's weights at t_w
--- (a list per replica) when want_w0 is set.  The copy is closed.
+-- (a list per replica) when want_w0 is set.  The copy is closed.  Under
+-- MPI both hold every rank's replicas, on every rank.
 function M.anneal(run, ens, p, T, t0, obs_opts, want_w0)
   local g = G()
   local e = ens:clone()
@@ -217,12 +254,14 @@ function M.anneal(run, ens, p, T, t0, obs_opts, want_w0)
   if want_w0 then
     w0 = {}
     for r = 1, e:size() do w0[r] = e:weights(r) end
+    w0 = gather_list(e, w0)
   end
   local o = {tw = {t0 + p.tw},
              lags = g.schedule.log{first = 1, last = p.tmax, per_decade = p.per_decade}}
   for k, v in pairs(obs_opts or {}) do o[k] = v end
   local obs = g.observer.two_time(o)
   M.advance(run, e, langevin, t0 + p.tw + p.tmax, {obs}, phase)
+  obs = mpi.allgather_observer(obs, o, e)
   e:close()
   return obs, w0
 end
@@ -234,11 +273,13 @@ function M.columns(tbl, ...)
   return table.unpack(out)
 end
 
--- Mean loss over the live replicas (full batch).
+-- Mean loss over the live replicas (full batch), summed in replica order
+-- on every rank (a reduction over ranks would not be bit for bit the same).
 function M.mean_loss(ens, lambda)
+  local losses = {}
+  for r = 1, ens:size() do losses[r] = ens:eval(r, lambda).loss end
   local sum, n = 0, 0
-  for r = 1, ens:size() do
-    local l = ens:eval(r, lambda).loss
+  for _, l in ipairs(gather_list(ens, losses)) do
     if l == l then sum, n = sum + l, n + 1 end
   end
   return n > 0 and sum / n or 0 / 0

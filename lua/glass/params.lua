@@ -416,17 +416,31 @@ function Params:try_parse(argv)
   return true, setmetatable(values, {__index = {__params = self, __source = source}})
 end
 
+-- Write text to stream and exit with code.  Under MPI every rank parses
+-- the same command line: rank 0 alone writes, and the others wait until it
+-- has (so that no rank's exit ends the job first).
+local function say_and_exit(stream, text, code)
+  local ok, mpi = pcall(require, "glass.mpi")
+  if not ok then mpi = nil end
+  if not mpi or mpi.rank() == 0 then
+    stream:write(text)
+    stream:flush()
+  end
+  if mpi and mpi.size() > 1 then mpi.barrier() end
+  os.exit(code)
+end
+
 -- Parse or exit: --help prints the help and exits 0; an error prints the
--- usage and the message and exits 2 (no Lua traceback for a typo).
+-- message (one line, and where to look) and exits 2 (no Lua traceback for a
+-- typo, no page of usage burying the line that matters).
 function Params:parse(argv)
   local ok, res = self:try_parse(argv or _G.arg)
   if ok then return res end
-  if res == "help" then
-    io.stdout:write(self:help(), "\n")
-    os.exit(0)
+  if res == "help" then say_and_exit(io.stdout, self:help() .. "\n", 0) end
+  if not res:find("--help", 1, true) then
+    res = res .. "\nSee --help for the parameters of " .. self.name .. "."
   end
-  io.stderr:write(self:parser():get_usage(), "\n\nError: ", res, "\n")
-  os.exit(2)
+  say_and_exit(io.stderr, "Error: " .. res .. "\n", 2)
 end
 
 -- The saved values (own parameters and the seed), in declaration order.

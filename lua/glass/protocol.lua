@@ -7,11 +7,13 @@
 --   glass.plot             gnuplot figures (glass/plot.lua)
 --   glass.drive(ens, {integrator=, to= | steps=, observers=, progress=, limit=, after=})
 --                          ens:run in chunks of ~0.5 s of work, reporting progress
+--   glass.mpi              ranks, partitions, reductions (glass/mpi.lua, docs/cluster.md)
 local params = require "glass.params"
 local progress = require "glass.progress"
 local plot = require "glass.plot"
 local run = require "glass.run"
 local lab = require "glass.lab"
+local mpi = require "glass.mpi"
 
 local M = {}
 
@@ -22,6 +24,16 @@ M.CHUNK_SECONDS = 0.5
 -- The ensemble's common step count.
 local function step_of(ens)
   return ens:step()
+end
+
+-- ens:run(o) and its wall time.  With several MPI ranks it is mpi.run:
+-- collective for a distributed ensemble, and the time is the slowest
+-- rank's, so that every rank sizes the next chunk alike.
+local function run_chunk(ens, o)
+  if mpi.size() > 1 then return select(2, mpi.run(ens, o)) end
+  local t = progress.clock()
+  ens:run(o)
+  return progress.clock() - t
 end
 
 -- Advance `ens` to opts.to (or by opts.steps) with opts.integrator and
@@ -39,9 +51,8 @@ function M.drive(ens, opts)
   while cur < target do
     local goal = math.min(target, cur + chunk)
     if opts.limit then goal = math.max(cur + 1, math.min(goal, opts.limit(cur))) end
-    local t = progress.clock()
-    ens:run{integrator = opts.integrator, to = goal, observers = opts.observers}
-    local dt = progress.clock() - t
+    local dt = run_chunk(ens, {integrator = opts.integrator, to = goal,
+                               observers = opts.observers})
     local done = goal - cur
     cur = goal
     if pr then pr:update(cur) end
@@ -66,6 +77,7 @@ function M.install(glass)
   glass.drive = M.drive
   glass.protocol = M
   glass.lab = lab
+  glass.mpi = mpi
   return glass
 end
 

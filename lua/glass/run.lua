@@ -15,10 +15,15 @@
 -- command continues where the run stopped, or is refused if its
 -- parameters differ (docs/reliability.md, "Checkpoints and resuming").
 -- Every file is written to a temporary name and renamed.
+--
+-- Under MPI (mpirun -n K, docs/cluster.md) every rank runs the protocol;
+-- rank 0 alone creates the directory and writes the log, params.lua, CSVs,
+-- text, plots and COMPLETE, and the other ranks are quiet.
 local params = require "glass.params"
 local progress = require "glass.progress"
 local plot = require "glass.plot"
 local ckpt = require "glass.checkpoint"
+local mpi = require "glass.mpi"
 
 local M = {}
 M.MARKER = "COMPLETE"
@@ -49,12 +54,31 @@ end
 M.absolute = absolute
 
 -- Print a clean message (no Lua traceback) and exit: for user errors found
--- before any work is done.
-local function die(msg)
-  io.stderr:write("glassvm: ", msg, "\n")
+-- before any work is done.  Under MPI, a `collective` error (every rank
+-- meets it at the same point) is printed by rank 0 alone, and every rank
+-- exits once it is printed; any other names the rank it happened on.
+local function die(msg, collective)
+  local many = mpi.size() > 1
+  if collective and many then
+    if mpi.is_root() then io.stderr:write("glassvm: ", msg, "\n"); io.stderr:flush() end
+    mpi.barrier()
+  else
+    io.stderr:write("glassvm: ", many and string.format("rank %d: ", mpi.rank()) or "", msg, "\n")
+  end
   os.exit(2)
 end
 M.die = die
+
+-- Under MPI, refuse (on every rank, said once) an ensemble of n replicas
+-- that cannot give each of the ranks a block of at least one.
+function M.check_replicas(n)
+  local size = mpi.size()
+  if size > 1 and math.type(n) == "integer" and n < size then
+    die(string.format("%d replicas cannot be shared by %d MPI ranks: every rank runs a block of "
+      .. "at least one replica. Run on at most %d ranks (mpirun -n %d), or with --replicas=%d "
+      .. "or more.", n, size, n, n, size), true)
+  end
+end
 
 -- Write text to path through a temporary file and a rename, so that path
 -- holds either its old content or the whole new one.
@@ -85,7 +109,8 @@ local function command_line(dir, given_out)
   local lo = 0
   while a[lo - 1] ~= nil do lo = lo - 1 end
   local parts = {}
-  if lo == 0 then parts[1] = "glassvm" end
+  if mpi.size() > 1 then parts[1] = string.format("mpirun -n %d", mpi.size()) end
+  if lo == 0 then parts[#parts + 1] = "glassvm" end
   for i = lo, #a do
     local w = tostring(a[i])
     if w == "" or w:find("[^%w%-%+_=/.,:@%%]") then w = plot.shell_quote(w) end
@@ -102,8 +127,9 @@ function M.new(p, opts)
   local P = meta and meta.__index and meta.__index.__params
   if not P then error("glass.run: expected the values returned by P:parse(arg)", 2) end
   local g = glass_table()
+  local root = mpi.is_root()
   local self = setmetatable({p = p, P = P, name = P.name, files = {}, figures = {},
-                             quiet = p.quiet, t0 = progress.clock()}, Run)
+                             quiet = p.quiet or not root, root = root, t0 = progress.clock()}, Run)
   self.version = g and g.version or "?"
   self.protocol = absolute(opts.protocol or (_G.arg and _G.arg[0]) or (P.name .. ".lua"))
 
@@ -116,38 +142,56 @@ function M.new(p, opts)
     while is_dir(dir) do dir = base .. "-" .. n; n = n + 1 end
   end
   dir = dir:gsub("/+$", "")
+  if mpi.size() > 1 then dir = mpi.bcast(dir) end   -- rank 0's timestamp
   self.dir = dir
+  if p.replicas ~= nil then M.check_replicas(p.replicas) end
+  -- Rank 0 decides (a finished run, the checkpoint) and prepares DIR;
+  -- then the other ranks open the journal it left.
   local marker = dir .. "/" .. M.MARKER
-  if exists(marker) then
-    if not p.force then
-      die(string.format("%s holds a finished run (%s exists); refusing to overwrite it.\n"
-        .. "Choose another directory with --out=DIR, or add --force to overwrite it.", dir, marker))
-    end
+  local refused = root and exists(marker) and not p.force and string.format(
+    "%s holds a finished run (%s exists); refusing to overwrite it.\n"
+    .. "Choose another directory with --out=DIR, or add --force to overwrite it.", dir, marker)
+  if mpi.size() > 1 then refused = mpi.bcast(refused or false) end
+  if refused then die(refused, true) end
+  if root and exists(marker) then
     os.remove(marker)
     ckpt.wipe(dir)   -- leftovers of the finished run: start over
   end
   -- The checkpoint: resume, or refuse before anything in DIR changes.
   local saved = {}
   for _, kv in ipairs(P:saved(p)) do saved[kv[1]] = kv[2] end
-  local journal, why = ckpt.journal{dir = dir, params = saved, protocol = P.name,
-    version = self.version, force = p.force, every = p.checkpoint_every or 0,
-    minutes = p.checkpoint_minutes or 0, clock = progress.clock,
-    command = command_line(dir, p.out ~= nil and p.out ~= "")}
-  if not journal then die(why) end
-  self.journal = journal
-  if os.execute("mkdir -p " .. plot.shell_quote(dir)) ~= true then
-    die("cannot create the output directory " .. dir)
+  local function open_journal()
+    return ckpt.journal{dir = dir, params = saved, protocol = P.name,
+      version = self.version, force = p.force, every = p.checkpoint_every or 0,
+      minutes = p.checkpoint_minutes or 0, clock = progress.clock,
+      command = command_line(dir, p.out ~= nil and p.out ~= "")}
   end
-  local log, err = io.open(dir .. "/log.txt", journal.resumed and "a" or "w")
-  if not log then die("cannot write " .. dir .. "/log.txt: " .. tostring(err)) end
-  self.logf = log
+  local journal, why
+  if root then journal, why = open_journal() end
+  if mpi.size() > 1 then why = mpi.bcast(why or false) end
+  if why then die(why, true) end
+  if not root then
+    journal, why = open_journal()
+    if not journal then die(why) end
+  end
+  if mpi.size() > 1 then mpi.barrier() end   -- every rank has read the checkpoint
+  self.journal = journal
+  if root then
+    if os.execute("mkdir -p " .. plot.shell_quote(dir)) ~= true then
+      die("cannot create the output directory " .. dir)
+    end
+    local log, err = io.open(dir .. "/log.txt", journal.resumed and "a" or "w")
+    if not log then die("cannot write " .. dir .. "/log.txt: " .. tostring(err)) end
+    self.logf = log
+    if journal.resumed then log:write("\n") end
+  end
   journal.log = function(line) self:log("%s", line) end
   journal.log_only = function(line) self:log_only(line) end
   journal.tell = function(line)
+    if not root then return end
     io.stderr:write("glassvm: ", line, "\n")
     self:log_only(line)
   end
-  if journal.resumed then log:write("\n") end
 
   if g and g.threads then
     if p.threads and p.threads > 0 then g.threads(p.threads) end
@@ -157,12 +201,16 @@ function M.new(p, opts)
   -- params.lua first: even an interrupted run says what it was.  Its text
   -- depends on the values only (a resumed run writes the same bytes).
   self.params_path = dir .. "/params.lua"
-  local wok, werr = pcall(write_file, self.params_path,
-    P:file_text(p, {version = self.version, protocol = self.protocol, path = "DIR/params.lua"}))
-  if not wok then die(tostring(werr)) end
+  if root then
+    local wok, werr = pcall(write_file, self.params_path,
+      P:file_text(p, {version = self.version, protocol = self.protocol, path = "DIR/params.lua"}))
+    if not wok then die(tostring(werr)) end
+  end
 
-  self:log("glassvm %s, protocol %s, seed %d, %s threads, output %s, %s", self.version, P.name,
-    p.seed, tostring(self.threads or "?"), dir, os.date("%Y-%m-%d %H:%M:%S"))
+  local threads = tostring(self.threads or "?") .. " threads"
+  if mpi.enabled then threads = string.format("%d ranks × %s", mpi.size(), threads) end
+  self:log("glassvm %s, protocol %s, seed %d, %s, output %s, %s", self.version, P.name,
+    p.seed, threads, dir, os.date("%Y-%m-%d %H:%M:%S"))
   if p.preset and p.preset ~= "" then self:log("preset: %s", p.preset) end
   self:log("parameters: %s", P:summary(p))
   for _, line in ipairs(journal.messages) do self:log("%s", line) end
@@ -182,7 +230,7 @@ end
 -- says how to resume it, when it left a checkpoint.
 function Run:__gc()
   local j = self.journal
-  if j and j:resumable() then
+  if self.root and j and j:resumable() then
     io.stderr:write(string.format("glassvm: the run in %s did not finish; its checkpoint is "
       .. "kept: to resume, run the same command again:\n  %s\n", self.dir, j:resume_command()))
   end
@@ -212,9 +260,11 @@ end
 
 function Run:path(name) return self.dir .. "/" .. name end
 
--- Write text as DIR/name (through a temporary file and a rename).
+-- Write text as DIR/name (through a temporary file and a rename); rank 0
+-- only (every rank returns the path).
 function Run:write_text(name, text)
-  local path = write_file(self:path(name), text)
+  local path = self:path(name)
+  if self.root then write_file(path, text) end
   self.files[#self.files + 1] = name
   return path
 end
@@ -224,7 +274,9 @@ end
 -- extra_comments follow them.  It writes a temporary file and renames it.
 function Run:write_csv(name, tbl, extra_comments)
   local path = self:path(name .. ".csv")
-  tbl:write_csv(path, {protocol = self.name, params = self.p, comments = extra_comments})
+  if self.root then
+    tbl:write_csv(path, {protocol = self.name, params = self.p, comments = extra_comments})
+  end
   self.files[#self.files + 1] = name .. ".csv"
   return path
 end
@@ -237,14 +289,19 @@ end
 -- Declare a figure: its .gp script is written now, drawn at finish.
 function Run:plot(spec)
   local fig = plot.figure(spec)
-  if self.p.plots == false then return fig end
+  if self.p.plots == false or not self.root then return fig end
   fig:write(self.dir)
   self.figures[#self.figures + 1] = spec.name
   return fig
 end
 
--- Draw the plots, then write the completion marker last.
+-- Draw the plots, then write the completion marker last (rank 0; the
+-- other ranks only close the journal).
 function Run:finish(summary)
+  if not self.root then
+    if self.journal then self.journal:finish() end
+    return progress.clock() - self.t0
+  end
   if #self.figures > 0 then
     if plot.available() then
       local drawn = {}
