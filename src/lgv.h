@@ -65,6 +65,22 @@ struct gv_table; void gvL_push_table(lua_State *L, struct gv_table *t); /* as "g
  * whose `self` is filled in.  Returns NULL if the value is not a hook. */
 struct gv_hook *gvL_tohook(lua_State *L, int idx);
 
+/* The objects of a checkpoint's options {ensembles = {name = ens, ...},
+ * observers = {name = obs, ...}, state = "..."}, as glass.checkpoint.save
+ * and glass.mpi's checkpoint functions take them (lgv_ckpt.c).  Names are
+ * sorted (the order of the file's sections); index i < ne is ensemble i,
+ * then the observers.  gvL_ckpt_objects checks every object is live and
+ * pushes two scratch values on the stack. */
+typedef struct gvL_ckpt_names {
+    const char **ens, **obs;
+    size_t ne, no;
+} gvL_ckpt_names;
+void gvL_ckpt_objects(lua_State *L, int opts, const char *what, gvL_ckpt_names *o);
+const char *gvL_ckpt_name(const gvL_ckpt_names *o, size_t i);
+void gvL_ckpt_push_object(lua_State *L, int opts, const gvL_ckpt_names *o, size_t i);
+/* The option 'state' (a string or absent: NULL). */
+const char *gvL_ckpt_state(lua_State *L, int opts, const char *what, size_t *len);
+
 int luaopen_glass_core(lua_State *L);
 
 #endif

@@ -52,17 +52,17 @@ static int name_cmp(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* The string keys of the table field `field` of the options at idx, sorted,
- * in a scratch array pushed on the stack (the strings stay alive as keys of
- * the options table).  The field's table is pushed under it.  Values are
- * checked to be userdata of type tname. */
-static const char **sorted_names(lua_State *L, int idx, const char *field, const char *tname,
-                                 const char *example, size_t *n)
+/* The string keys of the table field `field` of the options at opts, sorted
+ * (the order of a checkpoint's sections), in a scratch array pushed on the
+ * stack (the strings stay alive as keys of the options).  Values are checked
+ * to be userdata of type tname.  *n = 0 and NULL if the field is absent. */
+static const char **sorted_names(lua_State *L, int opts, const char *what, const char *field,
+                                 const char *tname, const char *example, size_t *n)
 {
-    const char *what = "glass.checkpoint.save";
     *n = 0;
-    int t = lua_getfield(L, idx, field);
+    int t = lua_getfield(L, opts, field);
     if (t == LUA_TNIL) {
+        lua_pop(L, 1);
         lua_newuserdatauv(L, 1, 0);
         return NULL;
     }
@@ -76,14 +76,14 @@ static const char **sorted_names(lua_State *L, int idx, const char *field, const
         if (lua_type(L, -2) != LUA_TSTRING)
             luaL_error(L, "%s: %s must be named, as in %s = {%s}; found a %s key", what, field,
                        field, example, luaL_typename(L, -2));
-        if (!luaL_testudata(L, -1, tname))
-            luaL_error(L, "%s: %s.%s must be a %s, got %s", what, field, lua_tostring(L, -2),
-                       tname, luaL_typename(L, -1));
         size_t len;
         const char *name = lua_tolstring(L, -2, &len);
         if (len == 0 || len > GV_CKPT_NAME_MAX || strlen(name) != len)
             luaL_error(L, "%s: %s: names must have 1 to %d bytes and no NUL", what, field,
                        GV_CKPT_NAME_MAX);
+        if (!luaL_testudata(L, -1, tname))
+            luaL_error(L, "%s: %s.%s must be a %s, got %s", what, field, name, tname,
+                       luaL_typename(L, -1));
         count++;
         lua_pop(L, 1);
     }
@@ -94,7 +94,51 @@ static const char **sorted_names(lua_State *L, int idx, const char *field, const
         lua_pop(L, 1);
     }
     qsort(names, *n, sizeof *names, name_cmp);
+    lua_remove(L, tab); /* the table stays referenced by the options */
     return names;
+}
+
+void gvL_ckpt_objects(lua_State *L, int opts, const char *what, gvL_ckpt_names *o)
+{
+    opts = lua_absindex(L, opts);
+    o->ens = sorted_names(L, opts, what, "ensembles", ENS_T, "main = ens", &o->ne);
+    o->obs = sorted_names(L, opts, what, "observers", OBS_T, "ageing = obs", &o->no);
+    /* Every object alive before anything is built or sent. */
+    for (size_t i = 0; i < o->ne + o->no; i++) {
+        gvL_ckpt_push_object(L, opts, o, i);
+        if (i < o->ne) {
+            gvL_check_ensemble(L, -1);
+        } else {
+            gv_hook *h = gvL_tohook(L, -1);
+            if (!h || !h->self)
+                luaL_error(L, "%s: observers.%s has been closed", what, o->obs[i - o->ne]);
+        }
+        lua_pop(L, 1);
+    }
+}
+
+const char *gvL_ckpt_name(const gvL_ckpt_names *o, size_t i)
+{
+    return i < o->ne ? o->ens[i] : o->obs[i - o->ne];
+}
+
+void gvL_ckpt_push_object(lua_State *L, int opts, const gvL_ckpt_names *o, size_t i)
+{
+    lua_getfield(L, opts, i < o->ne ? "ensembles" : "observers");
+    lua_getfield(L, -1, gvL_ckpt_name(o, i));
+    lua_remove(L, -2);
+}
+
+const char *gvL_ckpt_state(lua_State *L, int opts, const char *what, size_t *len)
+{
+    *len = 0;
+    int t = lua_getfield(L, opts, "state");
+    const char *state = t == LUA_TSTRING ? lua_tolstring(L, -1, len) : NULL;
+    if (t != LUA_TSTRING && t != LUA_TNIL)
+        luaL_error(L, "%s: option 'state' must be a string (serialise tables with "
+                      "require('glass.checkpoint').encode), got %s", what, luaL_typename(L, -1));
+    lua_pop(L, 1); /* the string stays referenced by the options */
+    return state;
 }
 
 /* glass.checkpoint.save(path, {ensembles=, observers=, state=, keep_previous=true}) */
@@ -105,48 +149,23 @@ static int ckpt_save(lua_State *L)
     const char *path = luaL_checkstring(L, 1);
     gvL_check_options(L, 2, what, keys);
     int keep = gvL_opt_boolean(L, 2, what, "keep_previous", 1);
-    size_t slen = 0;
-    const char *state = NULL;
-    int st = lua_getfield(L, 2, "state");
-    if (st == LUA_TSTRING) state = lua_tolstring(L, -1, &slen);
-    else if (st != LUA_TNIL)
-        luaL_error(L, "%s: option 'state' must be a string (serialise tables with "
-                      "require('glass.checkpoint').encode), got %s", what, luaL_typename(L, -1));
-    size_t ne, no;
-    const char **enames = sorted_names(L, 2, "ensembles", ENS_T, "main = ens", &ne);
-    int etab = lua_gettop(L) - 1;
-    const char **onames = sorted_names(L, 2, "observers", OBS_T, "ageing = obs", &no);
-    int otab = lua_gettop(L) - 1;
-    if (ne + no == 0 && !state)
+    size_t slen;
+    const char *state = gvL_ckpt_state(L, 2, what, &slen);
+    gvL_ckpt_names o;
+    gvL_ckpt_objects(L, 2, what, &o);
+    if (o.ne + o.no == 0 && !state)
         luaL_error(L, "%s: nothing to save: give ensembles, observers or state", what);
-    /* Check every object alive before building anything. */
-    for (size_t i = 0; i < ne; i++) {
-        lua_getfield(L, etab, enames[i]);
-        gvL_check_ensemble(L, -1);
-        lua_pop(L, 1);
-    }
-    for (size_t i = 0; i < no; i++) {
-        lua_getfield(L, otab, onames[i]);
-        gv_hook *h = gvL_tohook(L, -1);
-        if (!h || !h->self)
-            luaL_error(L, "%s: observers.%s has been closed", what, onames[i]);
-        lua_pop(L, 1);
-    }
     /* Build in a closed Checkpoint, so that an error leaks nothing. */
     lckpt *u = ckpt_push(L);
     gv_err e;
     if (!(u->c = gv_ckpt_alloc(&e))) return gvL_raise(L, &e);
-    for (size_t i = 0; i < ne; i++) {
-        lua_getfield(L, etab, enames[i]);
-        gv_ensemble *ens = gvL_check_ensemble(L, -1);
+    for (size_t i = 0; i < o.ne + o.no; i++) {
+        gvL_ckpt_push_object(L, 2, &o, i);
+        gv_status st = i < o.ne
+            ? gv_ckpt_add_ensemble(u->c, o.ens[i], gvL_check_ensemble(L, -1), &e)
+            : gv_ckpt_add_observer(u->c, o.obs[i - o.ne], gvL_tohook(L, -1), &e);
         lua_pop(L, 1);
-        if (gv_ckpt_add_ensemble(u->c, enames[i], ens, &e) != GV_OK) return gvL_raise(L, &e);
-    }
-    for (size_t i = 0; i < no; i++) {
-        lua_getfield(L, otab, onames[i]);
-        gv_hook *h = gvL_tohook(L, -1);
-        lua_pop(L, 1);
-        if (gv_ckpt_add_observer(u->c, onames[i], h, &e) != GV_OK) return gvL_raise(L, &e);
+        if (st != GV_OK) return gvL_raise(L, &e);
     }
     if (state && gv_ckpt_add(u->c, GV_CKPT_BLOB, STATE_NAME, (void *)state, slen, 0, &e) != GV_OK)
         return gvL_raise(L, &e);

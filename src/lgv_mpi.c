@@ -461,79 +461,15 @@ static int mpi_save_ensemble(lua_State *L)
 
 /* ---- checkpoints ------------------------------------------------------------------ */
 
-static int name_cmp(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* The names of the table field `field` of the options at idx, sorted (as
- * glass.checkpoint.save orders its sections), each value checked to be a
- * tname; a scratch array pushed on the stack (the strings stay alive as keys
- * of the options).  *n = 0 and NULL if the field is absent. */
-static const char **sorted_names(lua_State *L, int idx, const char *what, const char *field,
-                                 const char *tname, size_t *n)
-{
-    *n = 0;
-    int t = lua_getfield(L, idx, field);
-    if (t == LUA_TNIL) {
-        lua_pop(L, 1);
-        lua_newuserdatauv(L, 1, 0);
-        return NULL;
-    }
-    if (t != LUA_TTABLE)
-        luaL_error(L, "%s: option '%s' must be a table {name = object, ...}, got %s", what, field,
-                   luaL_typename(L, -1));
-    int tab = lua_gettop(L);
-    size_t count = 0;
-    lua_pushnil(L);
-    while (lua_next(L, tab)) {
-        size_t len;
-        if (lua_type(L, -2) != LUA_TSTRING)
-            luaL_error(L, "%s: %s must be named {name = object}; found a %s key", what, field,
-                       luaL_typename(L, -2));
-        const char *name = lua_tolstring(L, -2, &len);
-        if (len == 0 || len > GV_CKPT_NAME_MAX || strlen(name) != len)
-            luaL_error(L, "%s: %s: names must have 1 to %d bytes and no NUL", what, field,
-                       GV_CKPT_NAME_MAX);
-        if (!luaL_testudata(L, -1, tname))
-            luaL_error(L, "%s: %s.%s must be a %s, got %s", what, field, name, tname,
-                       luaL_typename(L, -1));
-        count++;
-        lua_pop(L, 1);
-    }
-    const char **names = lua_newuserdatauv(L, (count ? count : 1) * sizeof *names, 0);
-    lua_pushnil(L);
-    while (lua_next(L, tab)) {
-        names[(*n)++] = lua_tostring(L, -2);
-        lua_pop(L, 1);
-    }
-    qsort(names, *n, sizeof *names, name_cmp);
-    lua_remove(L, tab); /* the table stays referenced by the options */
-    return names;
-}
-
-/* The object options[field][name], pushed. */
-static void push_named(lua_State *L, int opts, const char *field, const char *name)
-{
-    lua_getfield(L, opts, field);
-    lua_getfield(L, -1, name);
-    lua_remove(L, -2);
-}
-
 /* What every rank is about to save, as one string: rank 0 compares them so
  * that mismatched section lists fail cleanly instead of mixing sections. */
-static void push_manifest(lua_State *L, const char **en, size_t ne, const char **on, size_t no)
+static void push_manifest(lua_State *L, const gvL_ckpt_names *o)
 {
     luaL_Buffer b;
     luaL_buffinit(L, &b);
-    for (size_t i = 0; i < ne; i++) {
-        luaL_addstring(&b, "ensemble ");
-        luaL_addstring(&b, en[i]);
-        luaL_addchar(&b, '\n');
-    }
-    for (size_t i = 0; i < no; i++) {
-        luaL_addstring(&b, "observer ");
-        luaL_addstring(&b, on[i]);
+    for (size_t i = 0; i < o->ne + o->no; i++) {
+        luaL_addstring(&b, i < o->ne ? "ensemble " : "observer ");
+        luaL_addstring(&b, gvL_ckpt_name(o, i));
         luaL_addchar(&b, '\n');
     }
     luaL_pushresult(&b);
@@ -569,29 +505,13 @@ static int mpi_checkpoint_save(lua_State *L)
     const char *path = luaL_checkstring(L, 1);
     gvL_check_options(L, 2, what, keys);
     int keep = gvL_opt_boolean(L, 2, what, "keep_previous", 1);
-    size_t slen = 0;
-    const char *state = NULL;
-    int st = lua_getfield(L, 2, "state");
-    if (st == LUA_TSTRING) state = lua_tolstring(L, -1, &slen);
-    else if (st != LUA_TNIL)
-        return luaL_error(L, "%s: option 'state' must be a string, got %s", what,
-                          luaL_typename(L, -1));
-    size_t ne, no;
-    const char **en = sorted_names(L, 2, what, "ensembles", ENS_T, &ne);
-    const char **on = sorted_names(L, 2, what, "observers", OBS_T, &no);
-    if (ne + no == 0 && !state)
+    size_t slen;
+    const char *state = gvL_ckpt_state(L, 2, what, &slen);
+    gvL_ckpt_names o; /* every object alive before any collective */
+    gvL_ckpt_objects(L, 2, what, &o);
+    if (o.ne + o.no == 0 && !state)
         return luaL_error(L, "%s: nothing to save: give ensembles, observers or state", what);
-    for (size_t i = 0; i < ne; i++) { /* every object alive before any collective */
-        push_named(L, 2, "ensembles", en[i]);
-        gvL_check_ensemble(L, -1);
-        lua_pop(L, 1);
-    }
-    for (size_t i = 0; i < no; i++) {
-        push_named(L, 2, "observers", on[i]);
-        check_observer(L, -1, what);
-        lua_pop(L, 1);
-    }
-    push_manifest(L, en, ne, on, no);
+    push_manifest(L, &o);
     size_t mlen;
     const char *manifest = lua_tolstring(L, -1, &mlen);
     gv_err e;
@@ -602,10 +522,10 @@ static int mpi_checkpoint_save(lua_State *L)
     gv_ckpt *ck = NULL;
     if (gv_mpi_rank() == 0 && !(ck = gv_ckpt_alloc(&e))) s = e.status;
     char src[GV_ERR_MAX / 2];
-    for (size_t i = 0; i < ne + no; i++) {
-        int is_ens = i < ne;
-        const char *name = is_ens ? en[i] : on[i - ne];
-        push_named(L, 2, is_ens ? "ensembles" : "observers", name);
+    for (size_t i = 0; i < o.ne + o.no; i++) {
+        int is_ens = i < o.ne;
+        const char *name = gvL_ckpt_name(&o, i);
+        gvL_ckpt_push_object(L, 2, &o, i);
         gv_wbuf mine = {0}, all = {0};
         gv_ckpt_kind kind = GV_CKPT_ENSEMBLE;
         gv_err le;
@@ -693,27 +613,16 @@ static int mpi_checkpoint_restore(lua_State *L)
     if (first < 0 || count < 1)
         return luaL_error(L, "%s: need first >= 0 and count >= 1 (this rank's block, as from "
                              "glass.mpi.block), got first = %I, count = %I", what, first, count);
-    size_t ne, no;
-    const char **en = sorted_names(L, 2, what, "ensembles", ENS_T, &ne);
-    const char **on = sorted_names(L, 2, what, "observers", OBS_T, &no);
-    for (size_t i = 0; i < ne; i++) {
-        push_named(L, 2, "ensembles", en[i]);
-        gvL_check_ensemble(L, -1);
-        lua_pop(L, 1);
-    }
-    for (size_t i = 0; i < no; i++) {
-        push_named(L, 2, "observers", on[i]);
-        check_observer(L, -1, what);
-        lua_pop(L, 1);
-    }
+    gvL_ckpt_names o;
+    gvL_ckpt_objects(L, 2, what, &o);
     gv_err e;
     gv_ckpt *ck = gv_ckpt_read(path, &e);
     if (!ck) return gvL_raise(L, &e);
     gv_status s = GV_OK;
-    for (size_t i = 0; i < ne + no && s == GV_OK; i++) {
-        int is_ens = i < ne;
-        const char *name = is_ens ? en[i] : on[i - ne];
-        push_named(L, 2, is_ens ? "ensembles" : "observers", name);
+    for (size_t i = 0; i < o.ne + o.no && s == GV_OK; i++) {
+        int is_ens = i < o.ne;
+        const char *name = gvL_ckpt_name(&o, i);
+        gvL_ckpt_push_object(L, 2, &o, i);
         s = restore_block(L, ck, is_ens, name, (size_t)first, (size_t)count, &e);
         lua_pop(L, 1);
     }
