@@ -41,6 +41,8 @@ local t0 = lab.quench(run, ens, p, data)
 
 local tau = glass.table{columns = {"chi", "T", "tau90", "tau_e", "eps"}}
 local overlap = glass.table{columns = {"chi", "T", "t", "Q", "Q_sem"}}
+local tau_rows = {} -- per chi, so that tau.csv is chi-major (one joined curve per chi)
+for _, chi in ipairs(p.chis) do tau_rows[chi] = {} end
 for _, T in ipairs(p.T) do
   local obs = lab.anneal(run, ens, p, T, t0, {chi = p.chis})
   local s = obs:table("summary")
@@ -56,9 +58,13 @@ for _, T in ipairs(p.T) do
     local c = curves[chi]
     local t90 = glass.analysis.tau90(c.t, c.q, {method = "interp"})
     local te = glass.analysis.tau_e(c.t, c.q, {method = "interp"})
-    tau:add_row{chi = chi, T = T, tau90 = t90 or 0 / 0, tau_e = te or 0 / 0, eps = c.eps}
+    table.insert(tau_rows[chi], {chi = chi, T = T, tau90 = t90 or 0 / 0, tau_e = te or 0 / 0,
+                                 eps = c.eps})
     run:log("T = %-8g chi = %-6g tau90 = %s", T, chi, t90 and string.format("%.4g", t90) or "-")
   end
+end
+for _, chi in ipairs(p.chis) do
+  for _, row in ipairs(tau_rows[chi]) do tau:add_row(row) end
 end
 run:write_csv("tau", tau, {"tau90, tau_e interpolated in log t; eps = sigma(t_w)/chi (mean over "
   .. "replicas); empty: not reached within tmax"})

@@ -130,7 +130,7 @@ for i = #qnull, 1, -1 do
 end
 for i, s in ipairs(qnull) do s.title = i == 1 and "free weight, same T (null model)" or nil end
 run:plot{name = "overlap", title = "Q(t) after the quench, one curve per T",
-  xlabel = "t (steps after t_w)", ylabel = "Q(t)", logx = true, key = "bottom left",
+  xlabel = "t (steps after t_w)", ylabel = "Q(t)", logx = true, key = "outside right top",
   yrange = {0, 1.02},
   series = glass.plot.join(qcurves, qnull, {fn = "0.9", title = "Q = 0.9", dash = 3,
                                             color = "#777777"})}
@@ -142,7 +142,7 @@ run:plot{name = "tau", title = "Decorrelation times vs temperature", xlabel = "T
              style = "lines", dash = 2, color = "#555555"}}}
 local mcurves = glass.plot.curves{file = "overlap.csv", x = "t", y = "msd", by = "T", values = p.T}
 run:plot{name = "msd", title = "Mean square displacement, one curve per T",
-  xlabel = "t (steps after t_w)", ylabel = "MSD", logx = true, logy = true, key = "top left",
+  xlabel = "t (steps after t_w)", ylabel = "MSD", logx = true, logy = true, key = "outside right top",
   series = glass.plot.join(mcurves,
     {fn = string.format("%.6g", eps2), title = "ε^2", color = "#000000"},
     {fn = string.format("%.6g*x", 2 * p.lr * Tmax / Pn), title = "slope 1: free weight, highest T",

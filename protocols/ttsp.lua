@@ -51,7 +51,12 @@ for _, T in ipairs(p.T) do
   local t90 = glass.analysis.tau90(t, q, {method = "interp"})
   local te = glass.analysis.tau_e(t, q, {method = "interp"})
   tau:add_row{T = T, tau90 = t90 or 0 / 0, tau_e = te or 0 / 0}
-  local scale = p.rescale_by == "tau90" and t90 or te
+  local scale
+  if p.rescale_by == "tau90" then scale = t90 else scale = te end
+  if not scale then
+    run:log("T = %g: %s not reached within tmax: left out of the master curve and its fit", T,
+      p.rescale_by)
+  end
   for i = 1, #t do
     local x = scale and t[i] / scale or 0 / 0
     overlap:add_row{T = T, t = t[i], t_over_tau = x, Q = q[i], Q_sem = sem[i]}

@@ -128,10 +128,12 @@ function Figure:script(term)
   -- glassvm draws into NAME.png.tmp (suffix=".tmp") and renames, so that a
   -- half-drawn picture never stands under the final name.
   L[#L + 1] = 'if (!exists("suffix")) suffix = ""'
-  L[#L + 1] = string.format("set terminal %s size 900,640 font ',12'", term or "pngcairo")
+  -- A key outside the axes gets its own room: the plot keeps its 900 pixels.
+  local width = (s.key or ""):find("outside", 1, true) and 1200 or 900
+  L[#L + 1] = string.format("set terminal %s size %d,640 font ',12'", term or "pngcairo", width)
   L[#L + 1] = string.format("set output %q.suffix", s.name .. ".png")
   L[#L + 1] = plot
-  L[#L + 1] = "set terminal svg size 900,640 dynamic font ',12'"
+  L[#L + 1] = string.format("set terminal svg size %d,640 dynamic font ',12'", width)
   L[#L + 1] = string.format("set output %q.suffix", s.name .. ".svg")
   L[#L + 1] = "replot"
   L[#L + 1] = "unset output"
