@@ -1,0 +1,33 @@
+# tau90 vs T in the three phases and on Fashion-MNIST (points), the free weight's tau90
+# (dashed, prop. to 1/T) and tau90 at T = 0 (dotted horizontal line, as the paper's Fig. 3d-f).
+# Re-plot: cd docs/reproduction/combined && gnuplot tau_phases.gp
+load "common.gp"
+runs = "regularised underparameterised overparameterised fashion"
+titles = "'regularised, MNIST' 'underparameterised, MNIST' 'overparameterised, MNIST' 'regularised, Fashion-MNIST'"
+array col[4] = ['#2c3e9e', '#c0392b', '#1fa187', '#f4a11d']
+array tau0[4]
+do for [k = 1:4] {
+  f = "../quench_anneal/" . word(runs, k) . "/tau.csv"
+  undefine STATS_*
+  stats f using (column("T") == 0 ? column("tau90") : NaN) nooutput
+  tau0[k] = NaN
+  if (exists("STATS_records")) { tau0[k] = STATS_max }
+}
+do for [term = 1:2] {
+  if (term == 1) { set terminal pngcairo size 900,640 font ',12'; set output "tau_phases.png" } \
+  else { set terminal svg size 900,640 dynamic font ',12'; set output "tau_phases.svg" }
+  set title "τ_{90} vs T: points, glassvm; dashed, free weight; dotted, τ_{90} at T = 0"
+  set logscale xy
+  set format x '10^{%L}'
+  set format y '10^{%L}'
+  set xlabel "T"
+  set ylabel "τ_{90} (steps)"
+  set xrange [5e-9:2e-2]
+  set key top right box opaque font ',10'
+  plot for [k = 1:4] "../quench_anneal/" . word(runs, k) . "/tau.csv" using (column("T")):(column("tau90")) \
+         with linespoints pt 7 ps 0.8 lc rgb col[k] title word(titles, k), \
+       for [k = 1:4] "../quench_anneal/" . word(runs, k) . "/tau.csv" using (column("T")):(column("tau90_free")) \
+         with lines dt 2 lc rgb col[k] notitle, \
+       for [k = 1:4] tau0[k] with lines dt 3 lc rgb col[k] notitle
+}
+unset output
