@@ -86,12 +86,16 @@ for _, T in ipairs(p.T) do
     local qf = glass.theory.free_q(t, {eps = eps, D = D})
     for i = 1, #t do null:add_row{T = T, t = t[i], Q_free = qf[i], msd_free = 2 * D * t[i]} end
   end
-  local t90 = glass.analysis.tau90(t, q, {method = p.tau_method})
-  local te = glass.analysis.tau_e(t, q, {method = p.tau_method})
+  -- A missing tau is either "not reached" or "below the first lag": the log says which.
+  local t90, why90 = glass.analysis.tau90(t, q, {method = p.tau_method})
+  local te, whye = glass.analysis.tau_e(t, q, {method = p.tau_method})
   tau:add_row{T = T, tau90 = t90 or 0 / 0, tau_e = te or 0 / 0,
               tau90_free = T > 0 and eps * eps / (4 * D * X90 * X90) or 0 / 0, eps = eps}
-  run:log("T = %-8g tau90 = %-8s tau_e = %-8s (free weight: tau90 = %.3g)", T, tostring(t90),
-    tostring(te), T > 0 and eps * eps / (4 * D * X90 * X90) or math.huge)
+  run:log("T = %-8g tau90 = %-8s tau_e = %-8s (free weight: tau90 = %.3g)", T,
+    t90 and string.format("%.4g", t90) or "none", te and string.format("%.4g", te) or "none",
+    T > 0 and eps * eps / (4 * D * X90 * X90) or math.huge)
+  if not t90 then run:log("  tau90: %s", why90) end
+  if not te then run:log("  tau_e: %s", whye) end
   e:close()
 end
 
@@ -100,7 +104,8 @@ run:write_csv("overlap", overlap, {"T: Langevin temperature; t: lag after t_w (s
 run:write_csv("null", null, {"free-weight null model: Q = erf(eps/sqrt(4 D t)), "
   .. "MSD = 2 D t, D = lr*T/P"})
 run:write_csv("tau", tau, {"tau90, tau_e: first lag below 0.9 and 1/e (method " .. p.tau_method
-  .. "), empty if not reached; tau90_free: the null model's"})
+  .. "), empty if not reached within tmax or already below at the first lag (log.txt says "
+  .. "which); tau90_free: the null model's"})
 
 -- Slope of tau90 vs T in the noise-dominated regime.
 local Ts, t90s = {}, {}
