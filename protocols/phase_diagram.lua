@@ -33,7 +33,7 @@ local P = glass.params(lab.extend({
 }, lab.network_params{P = 5000, lr = 1e-2, omit = {"width", "lambda", "quench_epochs"}}))
 
 local p = P:parse(arg)
-local run = glass.run(p)
+local run = glass.run(p, {sweep = true})
 local data = lab.data(p, run)
 local Pn = data:size()
 
@@ -41,26 +41,35 @@ local per_init = glass.table{columns = {"width", "N_over_P", "lambda", "init", "
                                         "data_loss", "lost"}}
 local grid = glass.table{columns = {"width", "N", "N_over_P", "lambda", "loss_geomean",
                                     "loss_mean", "loss_sem", "n"}}
+-- The grid points, independent: under MPI with fewer inits than ranks each
+-- rank takes whole points (lab.sweep, docs/cluster.md).
+local points = {}
 for _, w in ipairs(p.widths) do
-  local N = lab.nweights(w, p.depth)
   for _, lambda in ipairs(p.lambdas) do
-    local ens = lab.ensemble(p, data, {width = w})
-    local rows = lab.minimise(run, ens, p, data, lambda, string.format("w=%d lambda=%g: ", w,
-      lambda))
-    local loss = {}
-    for _, r in ipairs(rows) do
-      per_init:add_row{width = w, N_over_P = N / Pn, lambda = lambda, init = r.replica,
-                       loss = r.loss, data_loss = r.data_loss, lost = r.lost}
-      loss[#loss + 1] = r.loss
-    end
-    local s = lab.stats(loss)
-    grid:add_row{width = w, N = N, N_over_P = N / Pn, lambda = lambda, loss_geomean = s.geomean,
-                 loss_mean = s.mean, loss_sem = s.sem, n = s.n}
-    run:log("w = %-3d N/P = %-7.3g lambda = %-6g loss (geometric mean) %.3g", w, N / Pn, lambda,
-      s.geomean)
-    ens:close()
+    points[#points + 1] = {w = w, lambda = lambda,
+                           label = string.format("w=%d lambda=%g: ", w, lambda)}
   end
 end
+lab.sweep(run, points, function(pt, prun)
+  local ens = lab.ensemble(p, data, {width = pt.w})
+  local rows = lab.minimise(prun, ens, p, data, pt.lambda, pt.label)
+  ens:close()
+  return rows
+end, function(pt, rows)
+  local w, lambda = pt.w, pt.lambda
+  local N = lab.nweights(w, p.depth)
+  local loss = {}
+  for _, r in ipairs(rows) do
+    per_init:add_row{width = w, N_over_P = N / Pn, lambda = lambda, init = r.replica,
+                     loss = r.loss, data_loss = r.data_loss, lost = r.lost}
+    loss[#loss + 1] = r.loss
+  end
+  local s = lab.stats(loss)
+  grid:add_row{width = w, N = N, N_over_P = N / Pn, lambda = lambda, loss_geomean = s.geomean,
+               loss_mean = s.mean, loss_sem = s.sem, n = s.n}
+  run:log("w = %-3d N/P = %-7.3g lambda = %-6g loss (geometric mean) %.3g", w, N / Pn, lambda,
+    s.geomean)
+end)
 run:write_csv("final_loss", per_init, {"one row per (width, lambda, initial condition)"})
 run:write_csv("grid", grid, {"geometric mean (and mean, standard error) of the final loss "
   .. "over inits at each grid point"})

@@ -34,7 +34,7 @@ local P = glass.params(lab.extend({
 }, lab.network_params{P = 0, lr = 1e-2, omit = {"lambda", "quench_epochs"}}))
 
 local p = P:parse(arg)
-local run = glass.run(p)
+local run = glass.run(p, {sweep = true})
 local data = lab.data(p, run)
 local Pn = data:size()
 local N = lab.nweights(p.width, p.depth)
@@ -45,9 +45,19 @@ local per_init = glass.table{columns = {"lambda", "init", "loss", "data_loss", "
 local summary = glass.table{columns = {"lambda", "loss_mean", "loss_sem", "loss_geomean",
                                        "data_loss_mean", "accuracy_mean", "n"}}
 local means = {}
+local points = {}
 for _, lambda in ipairs(p.lambdas) do
+  points[#points + 1] = {lambda = lambda, label = string.format("lambda=%g: ", lambda)}
+end
+-- Independent points: under MPI with fewer inits than ranks each rank
+-- takes whole points (lab.sweep, docs/cluster.md).
+lab.sweep(run, points, function(pt, prun)
   local ens = lab.ensemble(p, data)
-  local rows = lab.minimise(run, ens, p, data, lambda, string.format("lambda=%g: ", lambda))
+  local rows = lab.minimise(prun, ens, p, data, pt.lambda, pt.label)
+  ens:close()
+  return rows
+end, function(pt, rows)
+  local lambda = pt.lambda
   local loss, dl, acc = {}, {}, {}
   for _, r in ipairs(rows) do
     per_init:add_row{lambda = lambda, init = r.replica, loss = r.loss, data_loss = r.data_loss,
@@ -60,8 +70,7 @@ for _, lambda in ipairs(p.lambdas) do
                   n = s.n}
   means[#means + 1] = {lambda = lambda, loss = s.mean}
   run:log("lambda = %-6g final loss %.4f ± %.4f (%d inits)", lambda, s.mean, s.sem, s.n)
-  ens:close()
-end
+end)
 run:write_csv("final_loss", per_init, {"one row per (lambda, initial condition); loss includes "
   .. "(lambda/2)|W|^2; lost = 1 if the run diverged"})
 run:write_csv("loss_vs_lambda", summary, {"mean, standard error and geometric mean over inits"})

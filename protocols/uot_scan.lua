@@ -28,7 +28,7 @@ local P = glass.params(lab.extend({
 }, lab.network_params{P = 5000, lr = 1e-2, lambda = 0, omit = {"width", "quench_epochs"}}))
 
 local p = P:parse(arg)
-local run = glass.run(p)
+local run = glass.run(p, {sweep = true})
 local data = lab.data(p, run)
 local Pn = data:size()
 
@@ -37,10 +37,20 @@ local per_init = glass.table{columns = {"width", "N", "N_over_P", "init", "loss"
 local summary = glass.table{columns = {"width", "N", "N_over_P", "loss_mean", "loss_sem",
                                        "loss_geomean", "accuracy_mean", "n"}}
 local pts = {}
+local points = {}
 for _, w in ipairs(p.widths) do
+  points[#points + 1] = {w = w, label = string.format("w=%d: ", w)}
+end
+-- Independent points: under MPI with fewer inits than ranks each rank
+-- takes whole points (lab.sweep, docs/cluster.md).
+lab.sweep(run, points, function(pt, prun)
+  local ens = lab.ensemble(p, data, {width = pt.w})
+  local rows = lab.minimise(prun, ens, p, data, p.lambda, pt.label)
+  ens:close()
+  return rows
+end, function(pt, rows)
+  local w = pt.w
   local N = lab.nweights(w, p.depth)
-  local ens = lab.ensemble(p, data, {width = w})
-  local rows = lab.minimise(run, ens, p, data, p.lambda, string.format("w=%d: ", w))
   local loss, acc = {}, {}
   for _, r in ipairs(rows) do
     per_init:add_row{width = w, N = N, N_over_P = N / Pn, init = r.replica, loss = r.loss,
@@ -52,8 +62,7 @@ for _, w in ipairs(p.widths) do
                   loss_geomean = s.geomean, accuracy_mean = lab.stats(acc).mean, n = s.n}
   pts[#pts + 1] = {x = N / Pn, y = s.mean}
   run:log("w = %-3d N = %-6d N/P = %-7.3g final loss %.3g ± %.2g", w, N, N / Pn, s.mean, s.sem)
-  ens:close()
-end
+end)
 run:write_csv("final_loss", per_init, {"one row per (width, initial condition), lambda = "
   .. tostring(p.lambda)})
 run:write_csv("loss_vs_width", summary, {"mean, standard error and geometric mean over inits"})

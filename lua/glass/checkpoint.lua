@@ -365,7 +365,10 @@ end
 -- would write, and each rank restores its own block of replicas from it, so
 -- a run resumes on any number of ranks.  Rank 0 alone writes, deletes and
 -- checks for the STOP file; it decides when to checkpoint and tells the
--- others, so that all ranks stop or save at the same step.
+-- others, so that all ranks stop or save at the same step.  Sweep points
+-- computed by one rank each (glass.lab.sweep, points mode) bypass the
+-- journal inside a point; their results are gathered and recorded on
+-- every rank as memos (Journal:record), so the head is rank-count free.
 
 M.SEGMENTS = "checkpoints"       -- directory of the per-segment files
 M.EXIT_STOP = 75                 -- exit status after a STOP file (EX_TEMPFAIL: rerun to continue)
@@ -770,15 +773,19 @@ end
 
 -- An interruption (SIGINT/SIGTERM) or a STOP file inside a segment: write
 -- the head and exit, saying how to resume.  Other errors go on.
-function Journal:stop(err)
+-- where: says where the run stopped (default: the running segment's step).
+-- err.signal (a table's): the words for a signal whose name is not known
+-- (a sweep point's run on one rank only sees "interrupted"); it exits 143.
+function Journal:stop(err, where)
   local stop = type(err) == "table" and err.stop
+  local signal = type(err) == "table" and err.signal
   local msg = tostring(err)
-  if not stop and not msg:find("interrupted", 1, true) then error(err, 0) end
+  if not stop and not signal and not msg:find("interrupted", 1, true) then error(err, 0) end
   local L = self.live
   self:write_head()
-  local where = L and string.format("at step %d of segment %d (%s)", step_of(L.ens), L.unit,
-    L.label) or string.format("after segment %d", self.n)
-  local why = stop and string.format("%s/%s was found", self.dir, M.STOP)
+  where = where or (L and string.format("at step %d of segment %d (%s)", step_of(L.ens), L.unit,
+    L.label) or string.format("after segment %d", self.n))
+  local why = stop and string.format("%s/%s was found", self.dir, M.STOP) or signal
     or (msg:find("SIGTERM", 1, true) and "SIGTERM" or "interrupted (SIGINT)")
   local text = string.format("stopped %s: %s.\nThe checkpoint is in %s; to resume, run the "
     .. "same command again:\n  %s", where, why, self.head, self:resume_command())
@@ -786,7 +793,7 @@ function Journal:stop(err)
   elseif is_root() then io.stderr:write("glassvm: ", text, "\n") end
   if many() then io.stderr:flush(); mpi().barrier() end   -- printed before any rank exits
   self.exited = true
-  os.exit(stop and M.EXIT_STOP or (why == "SIGTERM" and 143 or 130), true)
+  os.exit(stop and M.EXIT_STOP or ((why == "SIGTERM" or signal) and 143 or 130), true)
 end
 
 -- Journal:segment(ens, observers, label, to, work): one lab.advance.
@@ -971,6 +978,39 @@ function Journal:memo(label, outputs, fn)
   self.units[k] = {m = label, next = self.n, out = out, result = result}
   self:write_head()
   return result
+end
+
+-- Sweep points computed without the journal (glass.lab.sweep under MPI,
+-- each point on one rank) are recorded as memos without outputs, so that
+-- a replay on any number of ranks, or on one process, skips them.
+--
+-- Journal:recorded(label) -> true, result when the next unit is a memo
+-- of that label that completed (it is consumed, as a replayed memo);
+-- false when it did not complete (nothing is consumed).
+function Journal:recorded(label)
+  local rec = self.units[self.n + 1]
+  if not (rec and rec.m) then return false end
+  self:expect(self.n + 1, rec, "m", label)
+  self.n = rec.next
+  if self.log_only then self.log_only(string.format("%s: restored from the checkpoint", label)) end
+  return true, rec.result
+end
+
+-- Journal:record(label, result): the next unit is a memo of that label,
+-- computed elsewhere, with this result.  Units the stopped run left after
+-- it (the inner segments of a point it was computing) are dropped.  Every
+-- rank records the same (the journal is the same on every rank); the head
+-- is written by Journal:write_head, rank 0's.
+function Journal:record(label, result)
+  local k = self.n + 1
+  self:go_live(k)
+  self.n = k
+  for u in pairs(self.units) do if u > k then self.units[u] = nil end end
+  if self.current then
+    self.current = nil
+    if self.ck then self.ck:close(); self.ck = nil end
+  end
+  self.units[k] = {m = label, next = k, out = {}, result = result}
 end
 
 -- The run finished: its checkpoints are no longer needed.

@@ -15,7 +15,9 @@
 -- block of the replicas and every step below runs on every rank with its
 -- block; results that leave the lab (minimise's rows, anneal's observer and
 -- weights, mean_loss) are gathered, so every rank holds those of the whole
--- ensemble, exactly as one process computes them.
+-- ensemble, exactly as one process computes them.  lab.sweep runs the
+-- independent points of a sweep; with more ranks than replicas it gives
+-- each rank whole points instead ("points mode").
 local progress = require "glass.progress"
 local checkpoint = require "glass.checkpoint"
 local mpi = require "glass.mpi"
@@ -106,17 +108,21 @@ function M.nweights(w, depth, d)
   return d * w + (depth - 1) * w * w + w
 end
 
+-- True while this rank computes a sweep point alone (M.sweep, points mode).
+local in_point = false
+
 -- An ensemble of `replicas` (default p.replicas) networks on `data`.
 -- opts: replicas, first_replica, seed, width (override p.width).  With
 -- several MPI ranks it is this rank's block of them (glass.mpi.block),
--- marked distributed, unless opts.distributed == false.
+-- marked distributed, unless opts.distributed == false or it is built
+-- for a sweep point this rank computes alone (M.sweep).
 function M.ensemble(p, data, opts)
   opts = opts or {}
   local q = setmetatable({width = opts.width or p.width}, {__index = p})
   local net = M.mlp(q, select(2, data:size()))
   local land = G().landscape.network{net = net, data = data}
   local replicas, first = opts.replicas or p.replicas, opts.first_replica or 0
-  local spread = opts.distributed ~= false and mpi.size() > 1
+  local spread = opts.distributed ~= false and mpi.size() > 1 and not in_point
   if spread then
     require("glass.run").check_replicas(replicas)
     local off, count = mpi.block(replicas)
@@ -167,7 +173,7 @@ function M.advance(run, ens, integ, to, observers, phase)
   end
   local journal = run and run.journal
   if journal then return journal:segment(ens, observers, phase, to, work) end
-  work()
+  work(run and run.point_hooks)
 end
 
 -- SGD steps in one epoch of `data` at batch p.batch (last partial batch
@@ -221,6 +227,123 @@ function M.minimise(run, ens, p, data, lambda, label)
   end
   if not run then return minimise() end
   return run:memo(label .. "minimise", {ens}, minimise)
+end
+
+-- ---- sweep points ----------------------------------------------------------------
+
+-- A rank's sweep point stops when it finds DIR/STOP (every chunk), as a
+-- segment does; a signal makes its ens:run fail with "interrupted".
+local function point_hooks(run)
+  return {after = function()
+    if checkpoint.stop_requested(run.dir) then error({stop = true}, 0) end
+  end}
+end
+
+-- fn() -> true, result | false, {stop = true} | {signal = true} | {err = message}.
+-- Two pcalls, as in Journal:segment (a signal hook may raise again).
+local function attempt(fn)
+  local ok, res
+  local ok1, err1 = pcall(function() ok, res = pcall(fn) end)
+  if not ok1 then ok, res = false, err1 end
+  if ok then return true, res end
+  if type(res) == "table" and res.stop then return false, {stop = true} end
+  local msg = tostring(res)
+  if msg:find("interrupted", 1, true) then return false, {signal = true} end
+  return false, {err = msg}
+end
+
+-- Is the sweep spread over the ranks point by point?  With several ranks
+-- and fewer replicas than ranks (replica blocks cannot use them all).
+function M.points_mode(p)
+  local size = mpi.size()
+  return size > 1 and math.type(p.replicas) == "integer" and p.replicas < size
+end
+
+-- lab.sweep(run, points, compute, record): the independent points of a
+-- sweep (a grid of widths and λ, a list of λ).  compute(pt, run, i) ->
+-- the point's result (plain data: numbers, strings, booleans, tables) --
+-- it builds its ensemble with lab.ensemble and closes it, and passes the
+-- run it is given to lab.minimise/lab.advance; record(pt, result, i) is
+-- then called on every rank, in point order, to build tables and log.
+-- Each point's result is a memo (label pt.label, or "point i"): a resumed
+-- run skips the points that completed.
+--
+-- On one process, or under MPI in replica mode (replicas >= ranks), the
+-- points run in order, each on every rank with its block of replicas,
+-- their segments checkpointed as usual.  In points mode (M.points_mode:
+-- more ranks than replicas) they are dealt round-robin in rounds of one
+-- point per rank; each rank computes its point alone (all replicas, an
+-- ensemble of its own), the results are gathered to every rank at the end
+-- of the round, recorded in the journal (one memo per point, as one
+-- process records them, so the run resumes on any number of ranks) and
+-- passed to record in order.  A point inside a round that was stopped (a
+-- STOP file, SIGINT/SIGTERM) is computed again from its start on resume;
+-- the decision to stop is taken together at the end of the round.
+function M.sweep(run, points, compute, record)
+  local function label(i) return points[i].label or ("point " .. i) end
+  if not M.points_mode(run.p) then
+    for i, pt in ipairs(points) do
+      local result = run:memo(label(i) .. "sweep point", {},
+        function() return compute(pt, run, i) end)
+      record(pt, result, i)
+    end
+    return
+  end
+  local journal, n, size = run.journal, #points, mpi.size()
+  local i = 1   -- the first point not recorded
+  while i <= n and journal do
+    local done, result = journal:recorded(label(i) .. "sweep point")
+    if not done then break end
+    record(points[i], result, i)
+    i = i + 1
+  end
+  -- A run of this rank's own: no journal inside a point, STOP checked per chunk.
+  local prun = setmetatable({journal = false, point_hooks = point_hooks(run)},
+                            {__index = run})
+  while i <= n do
+    local j = i + mpi.rank()   -- this rank's point in the round
+    local status
+    if j <= n then
+      in_point = true
+      local ok, res = attempt(function() return compute(points[j], prun, j) end)
+      in_point = false
+      status = ok and {ok = true, result = res} or res
+    else
+      status = {ok = true}
+    end
+    if mpi.is_root() and checkpoint.stop_requested(run.dir) then status.stop = true end
+    local all = mpi.allgather(status)
+    local last = math.min(n, i + size - 1)
+    local first_bad
+    for k = i, last do
+      local st = all[k - i + 1]
+      if not st.ok then first_bad = first_bad or k end
+      if not first_bad then
+        if journal then journal:record(label(k) .. "sweep point", st.result) end
+        record(points[k], st.result, k)
+      end
+    end
+    local stop, signal, err
+    for r, st in ipairs(all) do
+      stop, signal = stop or st.stop, signal or st.signal
+      if st.err and not err then
+        err = string.format("rank %d, sweep point %d (%s): %s", r - 1, i + r - 1,
+          (label(i + r - 1):gsub("[:%s]+$", "")), st.err)
+      end
+    end
+    i = first_bad or last + 1
+    if journal and (i > last or err or stop or signal) then journal:write_head() end
+    if err then
+      if mpi.is_root() then io.stderr:write("glassvm: ", err, "\n"); io.stderr:flush() end
+      mpi.barrier()
+      os.exit(1, true)
+    end
+    if (stop or signal) and journal and i <= n then
+      journal:stop(stop and setmetatable({stop = true}, {__tostring = function() return "STOP" end})
+        or {signal = "interrupted by a signal (SIGINT or SIGTERM)"},
+        string.format("after %d of %d sweep points", i - 1, n))
+    end
+  end
 end
 
 -- Mean, standard error and geometric mean of the finite values of a list.

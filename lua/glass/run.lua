@@ -120,7 +120,9 @@ local function command_line(dir, given_out)
   return table.concat(parts, " ")
 end
 
--- glass.run(p [, opts]): opts.protocol overrides the protocol path (default arg[0]).
+-- glass.run(p [, opts]): opts.protocol overrides the protocol path (default arg[0]);
+-- opts.sweep: the protocol's work is a glass.lab.sweep, which runs with
+-- fewer replicas than MPI ranks (points mode), so that is not refused.
 function M.new(p, opts)
   opts = opts or {}
   local meta = getmetatable(p)
@@ -144,7 +146,7 @@ function M.new(p, opts)
   dir = dir:gsub("/+$", "")
   if mpi.size() > 1 then dir = mpi.bcast(dir) end   -- rank 0's timestamp
   self.dir = dir
-  if p.replicas ~= nil then M.check_replicas(p.replicas) end
+  if p.replicas ~= nil and not opts.sweep then M.check_replicas(p.replicas) end
   -- Rank 0 decides (a finished run, the checkpoint) and prepares DIR;
   -- then the other ranks open the journal it left.
   local marker = dir .. "/" .. M.MARKER

@@ -5,7 +5,10 @@
 # a 2-rank run stopped by SIGTERM to mpirun resumes on 3, both ending with
 # the uninterrupted run's results.  ageing covers lab.advance segments and an
 # observer gathered from the ranks; phase_diagram lab.minimise memos; ttsp
-# lab.anneal (observer and weights gathered).  Skipped in a build without MPI.
+# lab.anneal (observer and weights gathered).  phase_diagram with one replica
+# runs in points mode (lab.sweep: whole grid points per rank), alone and on
+# 1, 2, 3 ranks; stopped by STOP on 3 ranks it resumes on 2, stopped there
+# by SIGTERM it resumes without MPI.  Skipped in a build without MPI.
 #   bash tests/sh/test_mpi_protocols.sh /path/to/glassvm
 set -u
 G=${1:?usage: test_mpi_protocols.sh /path/to/glassvm}
@@ -32,10 +35,11 @@ export OMP_NUM_THREADS=1 # three ranks share two cores: one thread each
 MPIRUN=(timeout --foreground 120 mpirun --allow-run-as-root --oversubscribe --bind-to none
         -x OMP_NUM_THREADS --mca mpi_yield_when_idle 1)
 
-# Tiny runs, with at least 3 replicas (every rank needs one) and several segments.
+# Tiny runs, with at least 3 replicas (replica mode) and several segments;
+# phase_diagram's polish makes the SIGTERM run below last a few seconds.
 declare -A ARGS=(
   [ageing]="--replicas=5 --tw=5,20,100 --tmax=300 --quench_epochs=5"
-  [phase_diagram]="--replicas=3 --epochs=20 --polish=100"
+  [phase_diagram]="--replicas=3 --epochs=20 --polish=300"
   [ttsp]="--replicas=4"
 )
 # args NAME DIR [options...]: the command line after glassvm.
@@ -128,6 +132,61 @@ grep -q "resuming from term/checkpoint.gvckpt: [0-9]* segment(s) and [1-9][0-9]*
   || fail "SIGTERM: the 3-rank run did not resume after a memo: $(grep resum term/log.txt)"
 same phase_diagram-1 term
 echo "phase_diagram: SIGTERM on 2 ranks, resumed on 3: outputs identical ($(ms "$start") ms)"
+
+# Points mode (lab.sweep): with one replica, 2 and 3 ranks take whole grid
+# points; the outputs are those of one process.
+start=$(date +%s%N)
+PT="$SRC/protocols/phase_diagram.lua --preset=smoke --replicas=1 --epochs=20 --polish=100 --quiet --plots=false"
+# shellcheck disable=SC2086
+"$G" $PT --out=pts-1 2>pts-1.err || fail "points alone: $(tail -3 pts-1.err)"
+for n in 1 2 3; do
+  # shellcheck disable=SC2086
+  "${MPIRUN[@]}" -n "$n" "$G" $PT --out=pts-m$n >pts-m$n.out 2>&1 \
+    || { fail "points on $n ranks: exit $?"; tail -20 pts-m$n.out; continue; }
+  same pts-1 pts-m$n
+done
+echo "phase_diagram, 1 replica (points mode): alone and on 1, 2, 3 ranks identical ($(ms "$start") ms)"
+
+# Points mode stopped twice: a STOP file on 3 ranks during the second round
+# (points 4-6), resumed on 2; SIGTERM to mpirun there during its last round
+# (point 6), resumed by one process (serial mode: each point a memo, as
+# points mode records them).  The last point (w = 30) is the slowest.
+start=$(date +%s%N)
+PS="$SRC/protocols/phase_diagram.lua --preset=smoke --replicas=1 --widths=2,4,30 --epochs=4000 --polish=100 --quiet --plots=false"
+# shellcheck disable=SC2086
+"$G" $PS --out=ps-1 2>ps-1.err || fail "points (stop) alone: $(tail -3 ps-1.err)"
+# shellcheck disable=SC2086
+"${MPIRUN[@]}" -n 3 "$G" $PS --out=pstop >pstop.out 2>&1 &
+pid=$!
+await_log "$pid" pstop "w = 2 .*lambda = 0 " && touch pstop/STOP
+wait "$pid"
+rc=$?
+if [ -f pstop/COMPLETE ]; then fail "points STOP: the 3-rank run finished before it was stopped"
+else
+  [ "$rc" -ne 0 ] || fail "points STOP: mpirun exited 0"
+  [ "$(grep -c "pstop/STOP was found" pstop.out)" -eq 1 ] || { fail "points STOP: message not said once"; tail -20 pstop.out; }
+  grep -q "after 3 of 6 sweep points" pstop.out || { fail "points STOP: not after the first round"; tail -5 pstop.out; }
+fi
+# shellcheck disable=SC2086
+"${MPIRUN[@]}" -n 2 "$G" $PS --out=pstop >pterm.out 2>&1 &
+pid=$!
+await_log "$pid" pstop "w = 4 .*lambda = 0.1 " && kill -TERM "$pid"
+wait "$pid"
+rc=$?
+grep -q "resuming from pstop/checkpoint.gvckpt: 0 segment(s) and 3 memo(s)" pstop/log.txt \
+  || fail "points STOP: the 2-rank run did not resume after 3 points: $(grep resum pstop/log.txt)"
+if [ -f pstop/COMPLETE ]; then fail "points SIGTERM: the 2-rank run finished before it was stopped"
+else
+  [ "$rc" -ne 0 ] || fail "points SIGTERM: mpirun exited 0"
+  grep -q "after 5 of 6 sweep points: interrupted by a signal" pterm.out || { fail "points SIGTERM: no message"; tail -20 pterm.out; }
+fi
+# shellcheck disable=SC2086
+"$G" $PS --out=pstop 2>pstop1.err || { fail "points: resume alone"; tail -20 pstop1.err; }
+grep -q "resuming from pstop/checkpoint.gvckpt: 0 segment(s) and 5 memo(s)" pstop/log.txt \
+  || fail "points SIGTERM: the run alone did not resume after 5 points: $(grep resum pstop/log.txt)"
+same ps-1 pstop
+[ ! -e pstop/checkpoint.gvckpt ] || fail "points: checkpoint left after COMPLETE"
+echo "phase_diagram points mode: STOP on 3 ranks, resumed on 2, SIGTERM there, resumed alone: identical ($(ms "$start") ms)"
 
 # Fewer replicas than ranks: refused at once, said once, before DIR is made.
 # shellcheck disable=SC2046
