@@ -983,45 +983,43 @@ static int same_f64s(const double *a, const double *b, size_t n)
     return n == 0 || memcmp(a, b, n * sizeof *a) == 0;
 }
 
+#define TT_DIFFERS "configuration differs from the checkpoint's"
+#define TT_FIX "build the observer with the options of the run that wrote the checkpoint"
+
+/* Read a saved list of steps (waiting times or lags: `what`) and compare it
+ * with the observer's own `mine` (n of them). */
+static gv_status tt_check_steps(gv_rbuf *r, const uint64_t *mine, size_t n, const char *what,
+                                const char *src, gv_err *e)
+{
+    uint64_t ns = gv_rbuf_u64(r);
+    if (ns == 0 || ns > gv_rbuf_left(r) / 8)
+        return gv_fail(e, GV_EFORMAT, "%s: corrupt two-time observer (%llu %s)", src,
+                       (unsigned long long)ns, what);
+    uint64_t *saved = malloc(ns * 8);
+    if (!saved) return gv_fail(e, GV_ENOMEM, "%s: out of memory", src);
+    gv_rbuf_u64s(r, saved, ns);
+    char a[160], b[160];
+    int same = ns == n && memcmp(saved, mine, ns * 8) == 0;
+    if (!same) {
+        steps_text(saved, ns, a, sizeof a);
+        steps_text(mine, n, b, sizeof b);
+    }
+    free(saved);
+    if (!same)
+        return gv_fail(e, GV_EINVAL, "%s: two-time observer " TT_DIFFERS ": %s: checkpoint %s, "
+                                     "this observer %s; " TT_FIX, src, what, a, b);
+    return GV_OK;
+}
+
 /* Read the saved configuration and compare it with o's; the first
  * difference is the message. */
 static gv_status tt_check_config(const gv_two_time *o, gv_rbuf *r, const char *src, gv_err *e)
 {
-    const char *W = "configuration differs from the checkpoint's";
-    const char *fix = "build the observer with the options of the run that wrote the checkpoint";
+    const char *W = TT_DIFFERS, *fix = TT_FIX;
     char a[160], b[160];
-    uint64_t ntw = gv_rbuf_u64(r);
-    if (ntw == 0 || ntw > gv_rbuf_left(r) / 8)
-        return gv_fail(e, GV_EFORMAT, "%s: corrupt two-time observer (%llu waiting times)", src,
-                       (unsigned long long)ntw);
-    uint64_t *tw = malloc(ntw * 8);
-    if (!tw) return gv_fail(e, GV_ENOMEM, "%s: out of memory", src);
-    gv_rbuf_u64s(r, tw, ntw);
-    int same = ntw == o->ntw && memcmp(tw, o->tw, ntw * 8) == 0;
-    if (!same) {
-        steps_text(tw, ntw, a, sizeof a);
-        steps_text(o->tw, o->ntw, b, sizeof b);
-    }
-    free(tw);
-    if (!same)
-        return gv_fail(e, GV_EINVAL, "%s: two-time observer %s: waiting times tw: checkpoint %s, "
-                                     "this observer %s; %s", src, W, a, b, fix);
-    uint64_t nl = gv_rbuf_u64(r);
-    if (nl == 0 || nl > gv_rbuf_left(r) / 8)
-        return gv_fail(e, GV_EFORMAT, "%s: corrupt two-time observer (%llu lags)", src,
-                       (unsigned long long)nl);
-    uint64_t *lag = malloc(nl * 8);
-    if (!lag) return gv_fail(e, GV_ENOMEM, "%s: out of memory", src);
-    gv_rbuf_u64s(r, lag, nl);
-    same = nl == o->nl && memcmp(lag, o->lag, nl * 8) == 0;
-    if (!same) {
-        steps_text(lag, nl, a, sizeof a);
-        steps_text(o->lag, o->nl, b, sizeof b);
-    }
-    free(lag);
-    if (!same)
-        return gv_fail(e, GV_EINVAL, "%s: two-time observer %s: lags: checkpoint %s, this "
-                                     "observer %s; %s", src, W, a, b, fix);
+    if (tt_check_steps(r, o->tw, o->ntw, "waiting times tw", src, e) != GV_OK ||
+        tt_check_steps(r, o->lag, o->nl, "lags", src, e) != GV_OK)
+        return e->status;
     uint64_t nc = gv_rbuf_u64(r);
     if (nc == 0 || nc > GV_OBS_MAX_CUTOFFS)
         return gv_fail(e, GV_EFORMAT, "%s: corrupt two-time observer (%llu cutoffs)", src,
