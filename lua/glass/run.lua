@@ -33,11 +33,7 @@ Run.__index = Run
 
 local function glass_table() return package.loaded.glass end
 
-local function exists(path)
-  local f = io.open(path, "r")
-  if f then f:close(); return true end
-  return false
-end
+local exists = ckpt.exists
 M.exists = exists
 
 local function is_dir(path)
