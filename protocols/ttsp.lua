@@ -48,14 +48,14 @@ for _, T in ipairs(p.T) do
   local s = obs:table("summary")
   local t, q, sem = lab.columns(s, "t", "Q_mean", "Q_sem")
   local eps = s:row(1).eps
-  local t90 = glass.analysis.tau90(t, q, {method = "interp"})
-  local te = glass.analysis.tau_e(t, q, {method = "interp"})
+  local t90, why90 = glass.analysis.tau90(t, q, {method = "interp"})
+  local te, whye = glass.analysis.tau_e(t, q, {method = "interp"})
   tau:add_row{T = T, tau90 = t90 or 0 / 0, tau_e = te or 0 / 0}
   local scale
   if p.rescale_by == "tau90" then scale = t90 else scale = te end
   if not scale then
-    run:log("T = %g: %s not reached within tmax: left out of the master curve and its fit", T,
-      p.rescale_by)
+    run:log("T = %g: no %s (%s): left out of the master curve and its fit", T, p.rescale_by,
+      p.rescale_by == "tau90" and why90 or whye)
   end
   for i = 1, #t do
     local x = scale and t[i] / scale or 0 / 0

@@ -15,15 +15,16 @@ set format x '10^{%L}'
 set logscale y
 set format y '10^{%L}'
 
+if (!exists("suffix")) suffix = ""
 set terminal pngcairo size 900,640 font ',12'
-set output "master.png"
+set output "master.png".suffix
 plot "overlap.csv" using (column("t_over_tau")):(((abs(column("T")/0.01 - 1) < 1e-9) ? column("Q") : NaN)) with linespoints lc palette frac 1.0000 pt 7 ps 0.6 title "T = 10^{-2}", \
      "overlap.csv" using (column("t_over_tau")):(((abs(column("T")/0.0030000000000000001 - 1) < 1e-9) ? column("Q") : NaN)) with linespoints lc palette frac 0.7500 pt 7 ps 0.6 title "T = 3·10^{-3}", \
      "overlap.csv" using (column("t_over_tau")):(((abs(column("T")/0.001 - 1) < 1e-9) ? column("Q") : NaN)) with linespoints lc palette frac 0.5000 pt 7 ps 0.6 title "T = 10^{-3}", \
      "overlap.csv" using (column("t_over_tau")):(((abs(column("T")/0.00029999999999999997 - 1) < 1e-9) ? column("Q") : NaN)) with linespoints lc palette frac 0.2500 pt 7 ps 0.6 title "T = 3·10^{-4}", \
      "overlap.csv" using (column("t_over_tau")):(((abs(column("T")/0.0001 - 1) < 1e-9) ? column("Q") : NaN)) with linespoints lc palette frac 0.0000 pt 7 ps 0.6 title "T = 10^{-4}", \
-     (x >= 1 ? 0.841861*x**(-0.459885) : NaN) with lines lc rgb "#000000" dt 2 title "fit: (t/τ)^{-0.46}"
+     (x >= 1 ? 1.07201*x**(-0.459527) : NaN) with lines lc rgb "#000000" dt 2 title "fit: (t/τ)^{-0.46}"
 set terminal svg size 900,640 dynamic font ',12'
-set output "master.svg"
+set output "master.svg".suffix
 replot
 unset output

@@ -14,14 +14,15 @@ set logscale x
 set format x '10^{%L}'
 set yrange [0.0:1.02]
 
+if (!exists("suffix")) suffix = ""
 set terminal pngcairo size 900,640 font ',12'
-set output "overlap.png"
+set output "overlap.png".suffix
 plot "overlap.csv" using (column("t")):(((abs(column("T")/0.01 - 1) < 1e-9) ? column("Q") : NaN)) with linespoints lc palette frac 1.0000 pt 7 ps 0.6 title "T = 10^{-2}", \
      "overlap.csv" using (column("t")):(((abs(column("T")/0.0030000000000000001 - 1) < 1e-9) ? column("Q") : NaN)) with linespoints lc palette frac 0.7500 pt 7 ps 0.6 title "T = 3·10^{-3}", \
      "overlap.csv" using (column("t")):(((abs(column("T")/0.001 - 1) < 1e-9) ? column("Q") : NaN)) with linespoints lc palette frac 0.5000 pt 7 ps 0.6 title "T = 10^{-3}", \
      "overlap.csv" using (column("t")):(((abs(column("T")/0.00029999999999999997 - 1) < 1e-9) ? column("Q") : NaN)) with linespoints lc palette frac 0.2500 pt 7 ps 0.6 title "T = 3·10^{-4}", \
      "overlap.csv" using (column("t")):(((abs(column("T")/0.0001 - 1) < 1e-9) ? column("Q") : NaN)) with linespoints lc palette frac 0.0000 pt 7 ps 0.6 title "T = 10^{-4}"
 set terminal svg size 900,640 dynamic font ',12'
-set output "overlap.svg"
+set output "overlap.svg".suffix
 replot
 unset output

@@ -15,11 +15,12 @@ set format x '10^{%L}'
 set logscale y
 set format y '10^{%L}'
 
+if (!exists("suffix")) suffix = ""
 set terminal pngcairo size 900,640 font ',12'
-set output "q_final.png"
+set output "q_final.png".suffix
 plot "q_final.csv" using (column("T")):(column("Q_final")):(column("Q_final_sem")) with yerrorlines lc palette frac 0.0000 title "measured Q(t_f)", \
      "q_final.csv" using (column("T")):(column("Q_inf_harmonic")) with linespoints lc palette frac 1.0000 dt 2 pt 7 ps 0.6 title "harmonic well (k = λ), Eq. 22"
 set terminal svg size 900,640 dynamic font ',12'
-set output "q_final.svg"
+set output "q_final.svg".suffix
 replot
 unset output
