@@ -21,11 +21,6 @@ local M = {}
 -- called rarely, short enough for a lively progress line and a prompt ^C.
 M.CHUNK_SECONDS = 0.5
 
--- The ensemble's common step count.
-local function step_of(ens)
-  return ens:step()
-end
-
 -- ens:run(o) and its wall time.  With several MPI ranks it is mpi.run:
 -- collective for a distributed ensemble, and the time is the slowest
 -- rank's, so that every rank sizes the next chunk alike.
@@ -43,7 +38,7 @@ end
 -- opts.limit(step) -> a step no chunk may pass (a checkpoint is due there);
 -- opts.after(step) is called after every chunk (checkpoints, STOP files).
 function M.drive(ens, opts)
-  local cur = step_of(ens)
+  local cur = ens:step()
   local target = opts.to or (cur + assert(opts.steps, "glass.drive: give to= or steps="))
   local pr = opts.progress
   local t0 = progress.clock()
