@@ -501,6 +501,26 @@ gv_status gv_ensemble_run(gv_ensemble *ens, const gv_integ *integ, uint64_t to_s
 #define HEADER_BYTES 64
 #define RECORD_BYTES 128
 
+/* Write the header of an ensemble file (CRC excluded). */
+static void write_header(gv_wbuf *out, const gv_ensemble_info *info, uint32_t first, uint64_t R)
+{
+    char kind[16] = {0};
+    memcpy(kind, info->kind, strnlen(info->kind, sizeof kind));
+    gv_wbuf_bytes(out, FILE_MAGIC, 8);
+    gv_wbuf_u32(out, FILE_VERSION);
+    gv_wbuf_u32(out, first);
+    gv_wbuf_u64(out, info->N);
+    gv_wbuf_u64(out, R);
+    gv_wbuf_u64(out, info->step);
+    gv_wbuf_u64(out, info->seed);
+    gv_wbuf_bytes(out, kind, sizeof kind);
+}
+
+static void append_crc(gv_wbuf *out, size_t start)
+{
+    gv_wbuf_u32(out, gv_crc32(gv_crc32(0, NULL, 0), out->p + start, out->len - start));
+}
+
 gv_status gv_ensemble_serialize(const gv_ensemble *ens, gv_wbuf *out, gv_err *e)
 {
     size_t start = out->len, wbytes, total;
@@ -510,16 +530,9 @@ gv_status gv_ensemble_serialize(const gv_ensemble *ens, gv_wbuf *out, gv_err *e)
                        ens->R, ens->N);
     total = HEADER_BYTES + ens->R * RECORD_BYTES + wbytes + 4;
     gv_wbuf_reserve(out, total); /* one allocation, not a doubling series */
-    char kind[16] = {0};
-    snprintf(kind, sizeof kind, "%s", gv_landscape_kind(ens->land));
-    gv_wbuf_bytes(out, FILE_MAGIC, 8);
-    gv_wbuf_u32(out, FILE_VERSION);
-    gv_wbuf_u32(out, ens->first);
-    gv_wbuf_u64(out, ens->N);
-    gv_wbuf_u64(out, ens->R);
-    gv_wbuf_u64(out, ens->step);
-    gv_wbuf_u64(out, ens->seed);
-    gv_wbuf_bytes(out, kind, sizeof kind);
+    gv_ensemble_info info = {.N = ens->N, .R = ens->R, .step = ens->step, .seed = ens->seed};
+    snprintf(info.kind, sizeof info.kind, "%s", gv_landscape_kind(ens->land));
+    write_header(out, &info, ens->first, ens->R);
     static const unsigned char zeros[7] = {0};
     for (size_t r = 0; r < ens->R; r++) {
         char reason[REASON_MAX] = {0}; /* the message, then zeros (not stale bytes) */
@@ -533,7 +546,7 @@ gv_status gv_ensemble_serialize(const gv_ensemble *ens, gv_wbuf *out, gv_err *e)
     if (out->oom)
         return gv_fail(e, GV_ENOMEM, "ensemble: cannot allocate %zu bytes to serialise %zu "
                                      "replicas", total, ens->R);
-    gv_wbuf_u32(out, gv_crc32(gv_crc32(0, NULL, 0), out->p + start, out->len - start));
+    append_crc(out, start);
     return out->oom ? gv_fail(e, GV_ENOMEM, "ensemble: out of memory") : GV_OK;
 }
 
@@ -698,21 +711,6 @@ gv_ensemble *gv_ensemble_load(const char *path, const gv_landscape *land, gv_err
  * blocks' bytes in order gives exactly the bytes of the whole ensemble, and
  * a slice of them the bytes of a block. */
 
-/* Write the header of an ensemble file (CRC excluded). */
-static void write_header(gv_wbuf *out, const gv_ensemble_info *info, uint32_t first, uint64_t R)
-{
-    char kind[16] = {0};
-    memcpy(kind, info->kind, strnlen(info->kind, sizeof kind));
-    gv_wbuf_bytes(out, FILE_MAGIC, 8);
-    gv_wbuf_u32(out, FILE_VERSION);
-    gv_wbuf_u32(out, first);
-    gv_wbuf_u64(out, info->N);
-    gv_wbuf_u64(out, R);
-    gv_wbuf_u64(out, info->step);
-    gv_wbuf_u64(out, info->seed);
-    gv_wbuf_bytes(out, kind, sizeof kind);
-}
-
 /* Append replicas [r0, r0 + n) of checked bytes b (R replicas of N): their
  * status records go at rec_out, their weights at w_out (offsets in out). */
 static void copy_replicas(gv_wbuf *out, size_t rec_out, size_t w_out, const unsigned char *b,
@@ -737,11 +735,6 @@ static gv_status reserve_body(gv_wbuf *out, uint64_t R, uint64_t N, gv_err *e)
         return gv_fail(e, GV_ENOMEM, "ensemble: cannot allocate %zu bytes", room);
     out->len += room;
     return GV_OK;
-}
-
-static void append_crc(gv_wbuf *out, size_t start)
-{
-    gv_wbuf_u32(out, gv_crc32(gv_crc32(0, NULL, 0), out->p + start, out->len - start));
 }
 
 gv_status gv_ensemble_concat(const unsigned char *const *parts, const size_t *lens, size_t n,

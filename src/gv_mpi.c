@@ -187,8 +187,9 @@ gv_status gv_mpi_gather_bytes(const void *mine, size_t len, unsigned char **all,
     *lens = NULL;
     if (!gv_mpi_active()) return gather_self(mine, len, all, lens, e);
     uint64_t mylen = len, *got = NULL;
-    /* Every rank takes part in the length gather even if rank 0 then fails
-     * to allocate: a failure here aborts the job (the caller raises). */
+    /* A rank that fails to allocate returns before the collective; its
+     * caller raises, and the exit handler (lgv_mpi.c) aborts the job, so the
+     * other ranks do not wait forever. */
     if (my_rank == 0 && !(got = malloc((size_t)my_size * sizeof *got)))
         return gv_fail(e, GV_ENOMEM, "gather: out of memory");
     int rc = MPI_Gather(&mylen, 1, MPI_UINT64_T, got, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
