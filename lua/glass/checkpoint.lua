@@ -17,6 +17,7 @@
 -- Numbers come back exactly (floats as C99 hex, "%a"; integers in decimal;
 -- inf and nan by name), strings byte for byte (length-prefixed).
 local core = require("glass.core").checkpoint
+local fs = require "glass.fs"
 
 local M = {}
 
@@ -256,11 +257,7 @@ end
 
 -- ---- resuming ---------------------------------------------------------------------
 
-local function exists(path)
-  local f = io.open(path, "rb")
-  if f then f:close(); return true end
-  return false
-end
+local exists = fs.exists
 M.exists = exists
 
 -- C.open(path [, log]) -> ck | nil: the checkpoint at path, or, if path is
@@ -380,7 +377,7 @@ local Failure = {__tostring = function(f) return f.msg end}
 local function fail(msg) error(setmetatable({msg = msg}, Failure), 0) end
 M.fail = fail
 
-local function shell_quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+local shell_quote = fs.shell_quote
 
 -- glass.mpi (loaded lazily: it requires this module).
 local function mpi() return require "glass.mpi" end

@@ -14,6 +14,8 @@
 -- Data files are CSV with '#' comment lines and a header row, read by column
 -- name; `where` selects the rows of one curve from a long table (relative
 -- tolerance 1e-9, so a T written as 0.001 matches 1e-3).
+local fs = require "glass.fs"
+
 local M = {}
 
 local function q(s) return '"' .. tostring(s):gsub('\\', '\\\\'):gsub('"', '\\"') .. '"' end
@@ -161,28 +163,11 @@ function M.available()
   return os.execute("command -v gnuplot >/dev/null 2>&1") == true
 end
 
-local function shell_quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
-M.shell_quote = shell_quote
-
--- Write `text` to `path` through a temporary file and a rename.
-local function write_atomic(path, text)
-  local tmp = path .. ".tmp"
-  local f, err = io.open(tmp, "w")
-  local ok = f and f:write(text)
-  if f then
-    local closed, cerr = f:close()
-    if ok and not closed then ok, err = false, cerr end
-  end
-  if ok then ok, err = os.rename(tmp, path) end
-  if not ok then
-    os.remove(tmp)
-    error(string.format("cannot write %s: %s", path, tostring(err)), 0)
-  end
-end
+local shell_quote = fs.shell_quote
 
 function Figure:write(dir)
   local path = dir .. "/" .. self.spec.name .. ".gp"
-  write_atomic(path, self:script(png_term() or "pngcairo"))
+  fs.write_file(path, self:script(png_term() or "pngcairo"))
   return path
 end
 

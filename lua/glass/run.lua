@@ -23,6 +23,7 @@ local params = require "glass.params"
 local progress = require "glass.progress"
 local plot = require "glass.plot"
 local ckpt = require "glass.checkpoint"
+local fs = require "glass.fs"
 local mpi = require "glass.mpi"
 
 local M = {}
@@ -33,12 +34,8 @@ Run.__index = Run
 
 local function glass_table() return package.loaded.glass end
 
-local exists = ckpt.exists
-M.exists = exists
-
-local function is_dir(path)
-  return os.execute("test -d " .. plot.shell_quote(path)) == true
-end
+local exists, is_dir, write_file = fs.exists, fs.is_dir, fs.write_file
+M.exists, M.write_file = exists, write_file
 
 -- Absolute form of a path (for params.lua, which may be re-run from elsewhere).
 local function absolute(path)
@@ -76,26 +73,6 @@ function M.check_replicas(n)
   end
 end
 
--- Write text to path through a temporary file and a rename, so that path
--- holds either its old content or the whole new one.
-local function write_file(path, text)
-  local tmp = path .. ".tmp"
-  local f, err = io.open(tmp, "w")
-  if not f then error(string.format("cannot write %s: %s", path, tostring(err)), 0) end
-  local ok, werr = f:write(text)
-  local cok, cerr = f:close()
-  if not (ok and cok) then
-    os.remove(tmp)
-    error(string.format("cannot write %s: %s", path, tostring(werr or cerr)), 0)
-  end
-  local rok, rerr = os.rename(tmp, path)
-  if not rok then
-    os.remove(tmp)
-    error(string.format("cannot write %s: renaming %s failed: %s", path, tmp, tostring(rerr)), 0)
-  end
-  return path
-end
-M.write_file = write_file
 
 -- The command line that started this process, to repeat in messages; the
 -- output directory is added when it was not given.
@@ -109,10 +86,10 @@ local function command_line(dir, given_out)
   if lo == 0 then parts[#parts + 1] = "glassvm" end
   for i = lo, #a do
     local w = tostring(a[i])
-    if w == "" or w:find("[^%w%-%+_=/.,:@%%]") then w = plot.shell_quote(w) end
+    if w == "" or w:find("[^%w%-%+_=/.,:@%%]") then w = fs.shell_quote(w) end
     parts[#parts + 1] = w
   end
-  if not given_out then parts[#parts + 1] = "--out=" .. plot.shell_quote(dir) end
+  if not given_out then parts[#parts + 1] = "--out=" .. fs.shell_quote(dir) end
   return table.concat(parts, " ")
 end
 
@@ -175,7 +152,7 @@ function M.new(p, opts)
   if mpi.size() > 1 then mpi.barrier() end   -- every rank has read the checkpoint
   self.journal = journal
   if root then
-    if os.execute("mkdir -p " .. plot.shell_quote(dir)) ~= true then
+    if os.execute("mkdir -p -- " .. fs.shell_quote(dir)) ~= true then
       die("cannot create the output directory " .. dir)
     end
     local log, err = io.open(dir .. "/log.txt", journal.resumed and "a" or "w")
@@ -319,7 +296,7 @@ function Run:finish(summary)
   local dt = progress.clock() - self.t0
   self:log("done in %s; results in %s", progress.duration(dt), self.dir)
   -- Temporary files of writes a kill interrupted (CSVs, earlier runs).
-  os.execute("rm -f -- " .. plot.shell_quote(self.dir) .. "/*.tmp " .. plot.shell_quote(self.dir)
+  os.execute("rm -f -- " .. fs.shell_quote(self.dir) .. "/*.tmp " .. fs.shell_quote(self.dir)
     .. "/*.tmp.[0-9]*")
   write_file(self:path(M.MARKER), string.format("glassvm %s protocol %s finished %s after %.1f s\n",
     self.version, self.name, os.date("%Y-%m-%d %H:%M:%S"), dt))

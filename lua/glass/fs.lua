@@ -1,0 +1,41 @@
+-- glass.fs: the few file-system helpers the Lua library shares (run
+-- directories, checkpoints, plots).
+local M = {}
+
+-- Does path exist (as something io.open can read)?
+function M.exists(path)
+  local f = io.open(path, "rb")
+  if f then f:close(); return true end
+  return false
+end
+
+-- s quoted for a POSIX shell.
+function M.shell_quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+
+-- Is path a directory?
+function M.is_dir(path)
+  return os.execute("test -d " .. M.shell_quote(path)) == true
+end
+
+-- Write text to path through a temporary file and a rename, so that path
+-- holds either its old content or the whole new one.  Raises a message
+-- naming path on failure.
+function M.write_file(path, text)
+  local tmp = path .. ".tmp"
+  local f, err = io.open(tmp, "w")
+  if not f then error(string.format("cannot write %s: %s", path, tostring(err)), 0) end
+  local ok, werr = f:write(text)
+  local cok, cerr = f:close()
+  if not (ok and cok) then
+    os.remove(tmp)
+    error(string.format("cannot write %s: %s", path, tostring(werr or cerr)), 0)
+  end
+  local rok, rerr = os.rename(tmp, path)
+  if not rok then
+    os.remove(tmp)
+    error(string.format("cannot write %s: renaming %s failed: %s", path, tmp, tostring(rerr)), 0)
+  end
+  return path
+end
+
+return M
