@@ -107,7 +107,9 @@ void gv_wbuf_f64(gv_wbuf *b, double v)
     gv_wbuf_u64(b, bits);
 }
 
-void gv_wbuf_u64s(gv_wbuf *b, const uint64_t *x, size_t n)
+/* n 8-byte words (uint64 or double: they share size and, on every
+ * supported host, byte order), little-endian. */
+static void put_words(gv_wbuf *b, const void *x, size_t n)
 {
     if (n > SIZE_MAX / 8) {
         b->oom = 1;
@@ -116,25 +118,16 @@ void gv_wbuf_u64s(gv_wbuf *b, const uint64_t *x, size_t n)
     if (!gv_wbuf_reserve(b, 8 * n)) return;
     if (host_is_le()) memcpy(b->p + b->len, x, 8 * n);
     else
-        for (size_t i = 0; i < n; i++) put64(b->p + b->len + 8 * i, x[i]);
+        for (size_t i = 0; i < n; i++) {
+            uint64_t w;
+            memcpy(&w, (const unsigned char *)x + 8 * i, 8);
+            put64(b->p + b->len + 8 * i, w);
+        }
     b->len += 8 * n;
 }
 
-void gv_wbuf_f64s(gv_wbuf *b, const double *x, size_t n)
-{
-    /* uint64 and double share size and (on every supported host) order. */
-    if (n > SIZE_MAX / 8) {
-        b->oom = 1;
-        return;
-    }
-    if (!gv_wbuf_reserve(b, 8 * n)) return;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t bits;
-        memcpy(&bits, x + i, 8);
-        put64(b->p + b->len + 8 * i, bits);
-    }
-    b->len += 8 * n;
-}
+void gv_wbuf_u64s(gv_wbuf *b, const uint64_t *x, size_t n) { put_words(b, x, n); }
+void gv_wbuf_f64s(gv_wbuf *b, const double *x, size_t n) { put_words(b, x, n); }
 
 /* ---- reader --------------------------------------------------------------- */
 
@@ -183,20 +176,8 @@ double gv_rbuf_f64(gv_rbuf *r)
     return v;
 }
 
-void gv_rbuf_f64s(gv_rbuf *r, double *x, size_t n)
-{
-    const unsigned char *p = n <= SIZE_MAX / 8 ? gv_rbuf_bytes(r, 8 * n) : NULL;
-    if (!p) {
-        r->bad = 1;
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
-        uint64_t bits = get64(p + 8 * i);
-        memcpy(x + i, &bits, 8);
-    }
-}
-
-void gv_rbuf_u64s(gv_rbuf *r, uint64_t *x, size_t n)
+/* The reverse of put_words. */
+static void get_words(gv_rbuf *r, void *x, size_t n)
 {
     const unsigned char *p = n <= SIZE_MAX / 8 ? gv_rbuf_bytes(r, 8 * n) : NULL;
     if (!p) {
@@ -205,8 +186,14 @@ void gv_rbuf_u64s(gv_rbuf *r, uint64_t *x, size_t n)
     }
     if (host_is_le()) memcpy(x, p, 8 * n);
     else
-        for (size_t i = 0; i < n; i++) x[i] = get64(p + 8 * i);
+        for (size_t i = 0; i < n; i++) {
+            uint64_t w = get64(p + 8 * i);
+            memcpy((unsigned char *)x + 8 * i, &w, 8);
+        }
 }
+
+void gv_rbuf_f64s(gv_rbuf *r, double *x, size_t n) { get_words(r, x, n); }
+void gv_rbuf_u64s(gv_rbuf *r, uint64_t *x, size_t n) { get_words(r, x, n); }
 
 /* ---- files ---------------------------------------------------------------- */
 
