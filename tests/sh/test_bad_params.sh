@@ -8,7 +8,7 @@ G=${1:?usage: test_bad_params.sh /path/to/glassvm}
 G=$(cd "$(dirname "$G")" && pwd)/$(basename "$G")
 ROOT=${GV_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 P=$ROOT/protocols/ageing.lua
-if [ ! -f "$P" ]; then echo "SKIP: $P not found"; exit 0; fi
+if [ ! -f "$P" ]; then echo "SKIP: $P not found"; exit 77; fi
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 cd "$T" || exit 1

@@ -15,13 +15,13 @@ G=${1:?usage: test_mpi_protocols.sh /path/to/glassvm}
 G=$(cd "$(dirname "$G")" && pwd)/$(basename "$G")
 SRC=${GV_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 if ! "$G" -e 'os.exit(glass.mpi.built and 0 or 1)'; then
-  echo "SKIP: glassvm was built without MPI (cmake -DGV_MPI=ON; docs/cluster.md)"; exit 0
+  echo "SKIP: glassvm was built without MPI (cmake -DGV_MPI=ON; docs/cluster.md)"; exit 77
 fi
 if ! command -v mpirun >/dev/null; then
   echo "FAIL: glassvm is built with MPI but mpirun is missing (apt-get install openmpi-bin)"; exit 1
 fi
 if ! "$G" -e 'glass.data.mnist{P = 10}' >/dev/null 2>&1; then
-  echo "SKIP: MNIST is not available (bash data/fetch.sh)"; exit 0
+  echo "SKIP: MNIST is not available (bash data/fetch.sh)"; exit 77
 fi
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT

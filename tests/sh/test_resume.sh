@@ -16,7 +16,7 @@ G=${1:?usage: test_resume.sh /path/to/glassvm}
 G=$(cd "$(dirname "$G")" && pwd)/$(basename "$G")
 SRC=${GV_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 if ! "$G" -e 'glass.data.mnist{P = 10}' >/dev/null 2>&1; then
-  echo "SKIP: MNIST is not available (bash data/fetch.sh)"; exit 0
+  echo "SKIP: MNIST is not available (bash data/fetch.sh)"; exit 77
 fi
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
