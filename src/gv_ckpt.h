@@ -93,6 +93,8 @@ gv_status gv_ckpt_read_whole(const char *path, size_t max, unsigned char **buf, 
 
 #define GV_CKPT_VERSION 1u
 #define GV_CKPT_NAME_MAX 255
+/* The blob section holding a protocol's state string (glass.checkpoint, glass.mpi). */
+#define GV_CKPT_STATE_NAME "state"
 
 typedef enum gv_ckpt_kind {
     GV_CKPT_ENSEMBLE = 1, /* gv_ensemble_serialize */

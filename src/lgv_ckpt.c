@@ -25,7 +25,6 @@
 #define ENS_T "glass.Ensemble"
 #define OBS_T "glass.Observer"
 #define LAND_T "glass.Landscape"
-#define STATE_NAME "state"
 #define CORE_KEY "glass.checkpoint: core" /* registry: the glass.core table */
 
 typedef struct lckpt {
@@ -167,7 +166,7 @@ static int ckpt_save(lua_State *L)
         lua_pop(L, 1);
         if (st != GV_OK) return gvL_raise(L, &e);
     }
-    if (state && gv_ckpt_add(u->c, GV_CKPT_BLOB, STATE_NAME, (void *)state, slen, 0, &e) != GV_OK)
+    if (state && gv_ckpt_add(u->c, GV_CKPT_BLOB, GV_CKPT_STATE_NAME, (void *)state, slen, 0, &e) != GV_OK)
         return gvL_raise(L, &e);
     gv_status s = gv_ckpt_write(u->c, path, keep, &e);
     gv_ckpt_free(u->c);
@@ -212,11 +211,14 @@ static int ck_ensemble(lua_State *L)
                              "glass.Landscape the ensemble ran on, rebuilt as in the original "
                              "run, got %s", luaL_typename(L, 3));
     gv_ensemble_info info = ens_info(L, c, name);
-    if (info.seed >= ((uint64_t)1 << 63) || info.R > UINT32_MAX)
-        return luaL_error(L, "%s: ensemble '%s' (seed %llu, %llu replicas) cannot be rebuilt from "
+    if (info.seed >= ((uint64_t)1 << 63) || info.R > UINT32_MAX) {
+        char seed[24], reps[24]; /* lua_pushfstring has no %llu */
+        snprintf(seed, sizeof seed, "%llu", (unsigned long long)info.seed);
+        snprintf(reps, sizeof reps, "%llu", (unsigned long long)info.R);
+        return luaL_error(L, "%s: ensemble '%s' (seed %s, %s replicas) cannot be rebuilt from "
                              "Lua; use ck:restore_ensemble into an ensemble built in C",
-                          gv_ckpt_source(c), name, (unsigned long long)info.seed,
-                          (unsigned long long)info.R);
+                          gv_ckpt_source(c), name, seed, reps);
+    }
     /* A new ensemble through glass.ensemble (initial weights, overwritten
      * below), so that it is an ordinary glass.Ensemble holding its landscape. */
     lua_getfield(L, LUA_REGISTRYINDEX, CORE_KEY);
@@ -271,7 +273,7 @@ static int ck_restore_observer(lua_State *L)
 static int ck_state(lua_State *L)
 {
     gv_ckpt *c = ckpt_check(L, 1);
-    long i = gv_ckpt_find(c, GV_CKPT_BLOB, STATE_NAME);
+    long i = gv_ckpt_find(c, GV_CKPT_BLOB, GV_CKPT_STATE_NAME);
     if (i < 0) {
         lua_pushnil(L);
         return 1;

@@ -46,7 +46,6 @@
 
 #define OBS_T "glass.Observer"
 #define ENS_T "glass.Ensemble"
-#define STATE_NAME "state" /* the protocol state's section, as lgv_ckpt.c */
 
 static double wall_seconds(void)
 {
@@ -553,7 +552,7 @@ static int mpi_checkpoint_save(lua_State *L)
         gv_wbuf_free(&all);
     }
     if (s == GV_OK && ck && state)
-        s = gv_ckpt_add(ck, GV_CKPT_BLOB, STATE_NAME, (void *)state, slen, 0, &e);
+        s = gv_ckpt_add(ck, GV_CKPT_BLOB, GV_CKPT_STATE_NAME, (void *)state, slen, 0, &e);
     if (s == GV_OK && ck) s = gv_ckpt_write(ck, path, keep, &e);
     gv_ckpt_free(ck);
     verdict(L, s == GV_OK ? NULL : &e);
