@@ -1,6 +1,8 @@
-/* lgv_glass.c: the `glass.core` module: version, threads, and the list of
+/* lgv_glass.c: the `glass.core` module: version, threads, device, and the list of
  * binding modules.  lua/glass/init.lua builds `glass` on top of it. */
 #include "lgv.h"
+
+#include "gv_device.h"
 
 static int core_threads(lua_State *L)
 {
@@ -13,10 +15,22 @@ static int core_threads(lua_State *L)
     return 1;
 }
 
+/* glass.device([name]): the device new ensembles use ("cpu" by default). */
+static int core_device(lua_State *L)
+{
+    if (!lua_isnoneornil(L, 1)) {
+        gv_err e;
+        if (gv_device_set_default(luaL_checkstring(L, 1), &e) != GV_OK) return gvL_raise(L, &e);
+    }
+    lua_pushstring(L, gv_device_default());
+    return 1;
+}
+
 void gvL_open_core(lua_State *L)
 {
     static const luaL_Reg fns[] = {
         {"threads", core_threads},
+        {"device", core_device},
         {NULL, NULL}};
     luaL_setfuncs(L, fns, 0);
     lua_pushliteral(L, GV_VERSION);
