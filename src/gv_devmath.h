@@ -60,10 +60,13 @@
 #define GV_DEV_TREE 256
 /* Partitions of one evaluation, at most. */
 #define GV_DEV_MAX_PARTS 128
-/* Shared memory one block may use (bytes): well under what an H100/H200
- * (227 KB) or A100 (163 KB) block can have, so the geometry, hence the
- * results, are the same on all of them. */
-#define GV_DEV_SMEM_BUDGET (150u * 1024u)
+/* Shared memory of one block (bytes): tiles are sized to stay within
+ * GV_DEV_SMEM_PREFER (two blocks per multiprocessor) when the network allows,
+ * else within GV_DEV_SMEM_BUDGET (one block; under the 227 KB a Hopper block
+ * can have).  Fixed numbers, not the GPU's: the geometry, hence the results,
+ * do not depend on the GPU model. */
+#define GV_DEV_SMEM_PREFER (100u * 1024u)
+#define GV_DEV_SMEM_BUDGET (200u * 1024u)
 
 /* A network as the kernels see it (hidden widths, offsets): plain numbers. */
 #define GV_DEV_MAX_LAYERS 16
@@ -84,9 +87,13 @@ static inline __attribute__((unused)) size_t gv_dev_smem(const gv_dev_net *n, in
     return floats * 4 + (size_t)T * 4 /* keep */ + (size_t)T * 8 /* row losses */ + 64;
 }
 
-/* Tile rows: the largest of 128, 64, 32, 16 within the budget; 0 if none. */
+/* Tile rows: 128 or 64 within GV_DEV_SMEM_PREFER, else the largest of 128,
+ * 64, 32, 16 within GV_DEV_SMEM_BUDGET; 0 if none fits.  (w = 30, depth 6:
+ * 64 rows, 83 KB; w = 72: 32 rows, 180 KB; w >= 90 does not fit.) */
 static inline __attribute__((unused)) int gv_dev_tile_rows(const gv_dev_net *n)
 {
+    for (int T = 128; T >= 64; T /= 2)
+        if (gv_dev_smem(n, T) <= GV_DEV_SMEM_PREFER) return T;
     for (int T = 128; T >= 16; T /= 2)
         if (gv_dev_smem(n, T) <= GV_DEV_SMEM_BUDGET) return T;
     return 0;

@@ -37,45 +37,11 @@
 #include "gv_landscape.h"
 #include "gv_rng.h"
 #include "gv_test.h"
+#include "gv_testnet.h"
 
 static const char *DEV = "cuda";
 /* Rows of the network checks: 1/10 with GV_TEST_DEVICE=ref (serial). */
 static size_t SCALE = 10;
-
-typedef struct netfix {
-    gv_mlp *m;
-    gv_data *data;
-    gv_landscape *l;
-} netfix;
-
-/* d = 10, `depth` hidden layers of width w, P random rows with a learnable
- * rule and 10% label noise. */
-static void netfix_init(netfix *f, size_t P, size_t w, size_t depth)
-{
-    gv_err e;
-    size_t d = 10, widths[16];
-    for (size_t l = 0; l < depth; l++) widths[l] = w;
-    f->data = gv_data_alloc(P, d, "random", &e);
-    double *v = malloc(P * d * sizeof *v);
-    gv_rng_normal(7, 0, GV_RNG_TEST, 0, 0, P * d, v);
-    for (size_t i = 0; i < P * d; i++) f->data->X[i] = (float)v[i];
-    f->data->y = malloc(P);
-    for (size_t i = 0; i < P; i++) {
-        const float *x = f->data->X + i * d;
-        int y = x[0] * x[1] + 0.5f * x[2] > 0 ? 1 : -1;
-        f->data->y[i] = (int8_t)((i % 10 == 0) ? -y : y);
-    }
-    free(v);
-    f->m = gv_mlp_alloc(d, depth, widths, &e);
-    f->l = gv_landscape_network(f->m, f->data, &e);
-}
-
-static void netfix_free(netfix *f)
-{
-    gv_landscape_free(f->l);
-    gv_mlp_free(f->m);
-    gv_data_free(f->data);
-}
 
 static gv_ensemble *fresh(const char *device, const gv_landscape *l, size_t R)
 {
@@ -300,6 +266,7 @@ static void test_lost_and_memory(void)
 
 int main(void)
 {
+    setvbuf(stdout, NULL, _IOLBF, 0); /* lines survive a timeout on the device */
     const char *d = getenv("GV_TEST_DEVICE");
     if (d && *d) DEV = d;
     if (strcmp(DEV, "cuda") != 0) SCALE = 1;

@@ -16,40 +16,7 @@
 #include "gv_landscape.h"
 #include "gv_rng.h"
 #include "gv_test.h"
-
-typedef struct netfix {
-    gv_mlp *m;
-    gv_data *data;
-    gv_landscape *l;
-} netfix;
-
-/* d = 10, three hidden layers of 30 (N = 2130), P random rows with a
- * learnable rule and 10% label noise. */
-static void netfix_init(netfix *f, size_t P)
-{
-    gv_err e;
-    size_t d = 10, widths[] = {30, 30, 30};
-    f->data = gv_data_alloc(P, d, "random", &e);
-    double *v = malloc(P * d * sizeof *v);
-    gv_rng_normal(7, 0, GV_RNG_TEST, 0, 0, P * d, v);
-    for (size_t i = 0; i < P * d; i++) f->data->X[i] = (float)v[i];
-    f->data->y = malloc(P);
-    for (size_t i = 0; i < P; i++) {
-        const float *x = f->data->X + i * d;
-        int y = x[0] * x[1] + 0.5f * x[2] > 0 ? 1 : -1;
-        f->data->y[i] = (int8_t)((i % 10 == 0) ? -y : y);
-    }
-    free(v);
-    f->m = gv_mlp_alloc(d, 3, widths, &e);
-    f->l = gv_landscape_network(f->m, f->data, &e);
-}
-
-static void netfix_free(netfix *f)
-{
-    gv_landscape_free(f->l);
-    gv_mlp_free(f->m);
-    gv_data_free(f->data);
-}
+#include "gv_testnet.h"
 
 static gv_ensemble *run_on(const char *device, const gv_landscape *l, const gv_integ *it, size_t R,
                            uint64_t steps)
@@ -123,7 +90,7 @@ static void test_geometry(void)
 {
     gv_err e;
     netfix f;
-    netfix_init(&f, 100);
+    netfix_init(&f, 100, 30, 3);
     gv_dev_net n;
     CHECK_OK(gv_device_net(f.l, &n, &e), e);
     CHECK(n.T == 128 && n.S == 129 && n.N == 2130 && n.L == 3 && n.sumh == 90 && n.maxh == 30);
@@ -154,7 +121,7 @@ static void check_gradient(size_t P)
 {
     gv_err e;
     netfix f;
-    netfix_init(&f, P);
+    netfix_init(&f, P, 30, 3);
     gv_integ *gd = gv_integ_gd(1.0, 1e-3, &e);
     gv_ensemble *a = run_on("cpu", f.l, gd, 2, 1), *b = run_on("ref", f.l, gd, 2, 1);
     gv_ensemble *z = gv_ensemble_alloc(f.l, 2, 2024, 3, &e);
@@ -193,7 +160,7 @@ static void test_langevin(void)
 {
     gv_err e;
     netfix f;
-    netfix_init(&f, 1500);
+    netfix_init(&f, 1500, 30, 3);
     gv_integ *it = gv_integ_langevin(0.05, 1e-2, 1e-3, &e);
     gv_ensemble *a = run_on("cpu", f.l, it, 3, 100), *b = run_on("ref", f.l, it, 3, 100);
     double scale, d = max_diff(a, b, &scale);
@@ -219,7 +186,7 @@ static void test_sgd(void)
 {
     gv_err e;
     netfix f;
-    netfix_init(&f, 1500);
+    netfix_init(&f, 1500, 30, 3);
     gv_integ *it = gv_integ_sgd(0.05, 100, 1e-3, &e);
     gv_ensemble *a = run_on("cpu", f.l, it, 2, 40), *b = run_on("ref", f.l, it, 2, 40);
     double scale, d = max_diff(a, b, &scale);
