@@ -40,8 +40,10 @@
 #include "gv_testnet.h"
 
 static const char *DEV = "cuda";
-/* Rows of the network checks: 1/10 with GV_TEST_DEVICE=ref (serial). */
-static size_t SCALE = 10;
+/* Sizes of the network checks; smaller with GV_TEST_DEVICE=ref (serial, and
+ * run by ctest in every build, sanitizers included). */
+static size_t SCALE = 10;           /* vs ref: 2000·SCALE rows */
+static size_t ROWS = 10000, DEPTH = 6; /* vs cpu, checkpoint, interrupt */
 
 static gv_ensemble *fresh(const char *device, const gv_landscape *l, size_t R)
 {
@@ -108,12 +110,12 @@ static void test_vs_cpu(void)
 {
     gv_err e;
     netfix f;
-    netfix_init(&f, 1000 * SCALE, 30, 6);
+    netfix_init(&f, ROWS, 30, DEPTH);
     gv_integ *it = gv_integ_langevin(0.05, 1e-2, 1e-3, &e);
     gv_ensemble *a = run_on(DEV, f.l, it, 4, 100), *b = run_on("cpu", f.l, it, 4, 100);
     double d = max_diff(a, b);
-    printf("  %s vs cpu, langevin 100 steps (w = 30, depth 6, P = %zu): max|dw| = %.3g\n", DEV,
-           1000 * SCALE, d);
+    printf("  %s vs cpu, langevin 100 steps (w = 30, depth %zu, P = %zu): max|dw| = %.3g\n", DEV,
+           DEPTH, ROWS, d);
     CHECK_MSG(d <= 1e-6, "max difference %.3g", d);
     gv_ensemble *c = run_on(DEV, f.l, it, 4, 100);
     CHECK_MSG(same_weights(a, c), "two runs on %s differ", DEV);
@@ -182,7 +184,7 @@ static void test_checkpoint_interrupt(void)
 {
     gv_err e;
     netfix f;
-    netfix_init(&f, 1000 * SCALE, 30, 6);
+    netfix_init(&f, ROWS, 30, DEPTH);
     gv_integ *it = gv_integ_langevin(0.05, 1e-2, 1e-3, &e);
     gv_ensemble *a = run_on(DEV, f.l, it, 3, 100);
     /* Saved at 50, resumed on the device: the same bits. */
@@ -269,7 +271,11 @@ int main(void)
     setvbuf(stdout, NULL, _IOLBF, 0); /* lines survive a timeout on the device */
     const char *d = getenv("GV_TEST_DEVICE");
     if (d && *d) DEV = d;
-    if (strcmp(DEV, "cuda") != 0) SCALE = 1;
+    if (strcmp(DEV, "cuda") != 0) {
+        SCALE = 1;
+        ROWS = 500;
+        DEPTH = 3;
+    }
     gv_err e;
     const gv_device_ops *ops;
     if (gv_device_lookup(DEV, &ops, &e) != GV_OK) {
