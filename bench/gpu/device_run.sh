@@ -15,6 +15,8 @@
 #                       identity, GPU vs CPU after 100 Langevin steps, run to
 #                       run identity, flat/harmonic vs theory, checkpoint
 #                       resume, interrupt, lost replica, out of memory;
+#      (then, on a GPU, the kernels under compute-sanitizer memcheck and
+#      racecheck at a small size, printed in device_run.log);
 #   3. bench_gpu.csv    replica-steps/s and GFLOP/s of glassvm, w = 30, 72,
 #                       P = 60000, R = 1, 8, 64, 256;
 #   4. torch_gpu.csv    the same in PyTorch (loop, bmm, bmm + CUDA graph) and
@@ -83,6 +85,20 @@ if "$gv/bin/glassvm" -e "glass.device('$dev')" >/dev/null 2>&1; then
 else
     say "glassvm cannot use the GPU here:"
     "$gv/bin/glassvm" -e "glass.device('$dev')" 2>&1 | tee "$out/test_gv_cuda.log"
+fi
+
+# ---- 2b. the kernels under compute-sanitizer (memcheck, racecheck) --------------
+# A few steps at a small size: out-of-bounds accesses, and shared-memory races
+# between the kernel's phases, would show here before any timing is trusted.
+if [ "$dev" = cuda ] && command -v compute-sanitizer >/dev/null && [ "$(left)" -gt 300 ]; then
+    # racecheck is the slow one: w = 30 only.
+    for run in "memcheck 30,72" "racecheck 30"; do
+        read -r tool widths <<<"$run"
+        say "compute-sanitizer --tool $tool (bench_gpu, P = 1000, w = $widths, R = 2, 4 steps)"
+        timeout 45 compute-sanitizer --tool "$tool" --error-exitcode 9 "$gv/bin/bench_gpu" \
+            --device cuda --P 1000 --widths "$widths" --replicas 2 --seconds 0.001 --reps 1 2>&1 | tail -15
+        say "compute-sanitizer $tool exit status ${PIPESTATUS[0]} (0 clean, 9 errors found, 124 timed out)"
+    done
 fi
 
 # ---- 3. glassvm benchmark ------------------------------------------------------

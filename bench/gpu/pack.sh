@@ -34,6 +34,9 @@ say "configuring $build (GV_CUDA=ON, sm_90, GV_NATIVE=OFF)"
     -DGV_NATIVE=OFF -DCMAKE_CUDA_COMPILER="$nvcc" -DCMAKE_CUDA_HOST_COMPILER=clang-14 \
     -DCMAKE_CUDA_ARCHITECTURES=90 >/dev/null
 say "building glassvm, test_gv_cuda, test_gv_device, bench_gpu"
+# Recompile the kernels every time, so that their resource report (registers,
+# shared memory, spills) lands in the log and in .gpu's BUILD file.
+rm -f "$build/CMakeFiles/glassvm_core.dir/src/gv_cuda.cu.o"
 "${clean_env[@]}" cmake --build "$build" -j2 --target glassvm test_gv_cuda test_gv_device bench_gpu \
     > "$build/pack-build.log" 2>&1 || { tail -20 "$build/pack-build.log" >&2; exit 1; }
 grep -E 'ptxas info +: (Used|Compiling)' "$build/pack-build.log" | sed 's/^/[pack] /' >&2 || true
@@ -53,8 +56,11 @@ done | sort -u | while read -r name path; do
 done
 cp /usr/share/lua/5.4/argparse.lua "$stage/lua/" 2>/dev/null || say "lua-argparse not found: the demo will not run"
 # Which compiler made the kernels, for the log.
-{ "$nvcc" --version | tail -1; echo "built $(date -u +%FT%TZ) from $(git -C "$root" rev-parse --short HEAD)"; } \
-    > "$stage/BUILD"
+{
+    "$nvcc" --version | tail -1
+    echo "built $(date -u +%FT%TZ) from $(git -C "$root" rev-parse --short HEAD)"
+    grep -E 'ptxas info +: (Used|Compiling)' "$build/pack-build.log" || true
+} > "$stage/BUILD"
 mkdir -p "$root/.gpu"
 tar -C "$stage" -czf "$root/.gpu/glassvm-gpu.tar.gz" .
 if [ $data = 1 ]; then
