@@ -42,9 +42,69 @@ extern "C" {
 
 /* ---- kernels -------------------------------------------------------------- */
 
+/* Two inner loops in register blocks of B units (B = 1: the plain loops).
+ * Each unit's sum runs over the same operands in the same order as
+ * gv_dev_dot / gv_dev_back, so the results are the same bits for every B;
+ * a block reads each shared activation or delta once for B fused
+ * multiply-adds instead of once per one.  Units past the layer's end are
+ * computed on a clamped index and not stored. */
+template <int B>
+__device__ __forceinline__ void fwd_layer(const float *W, int in, int out, const float *ain,
+                                          float *aout, int S, int Tc, int tid)
+{
+    const int groups = (out + B - 1) / B;
+    for (int idx = tid; idx < groups * Tc; idx += THREADS) {
+        const int o0 = (idx / Tc) * B, c = idx % Tc;
+        float s[B];
+        const float *w[B];
+#pragma unroll
+        for (int q = 0; q < B; q++) {
+            s[q] = 0.0f;
+            w[q] = W + (o0 + q < out ? o0 + q : out - 1) * in;
+        }
+        for (int i = 0; i < in; i++) {
+            const float av = ain[i * S + c];
+#pragma unroll
+            for (int q = 0; q < B; q++) s[q] = GV_FMA(w[q][i], av, s[q]);
+        }
+#pragma unroll
+        for (int q = 0; q < B; q++)
+            if (o0 + q < out) aout[(o0 + q) * S + c] = s[q] > 0.0f ? s[q] : 0.0f;
+    }
+}
+
+/* gn[i, j] = (Σ_o g[o, j]·W[o, i]) where the unit's activation is > 0. */
+template <int B>
+__device__ __forceinline__ void back_layer(const float *g, float *gn, const float *W, int in,
+                                           int out, const float *ain, const int *keep, int nk,
+                                           int S, int tid)
+{
+    const int groups = (in + B - 1) / B;
+    for (int idx = tid; idx < groups * nk; idx += THREADS) {
+        const int i0 = (idx / nk) * B, j = idx % nk;
+        float s[B];
+        int ii[B];
+#pragma unroll
+        for (int q = 0; q < B; q++) {
+            s[q] = 0.0f;
+            ii[q] = i0 + q < in ? i0 + q : in - 1;
+        }
+        for (int o = 0; o < out; o++) {
+            const float gv = g[o * S + j];
+            const float *Wo = W + o * in;
+#pragma unroll
+            for (int q = 0; q < B; q++) s[q] = GV_FMA(gv, Wo[ii[q]], s[q]);
+        }
+#pragma unroll
+        for (int q = 0; q < B; q++)
+            if (i0 + q < in) gn[(i0 + q) * S + j] = ain[(i0 + q) * S + keep[j]] > 0.0f ? s[q] : 0.0f;
+    }
+}
+
 /* Shared memory of k_grad, in this order (doubles first for alignment):
  * row losses (T doubles), weights (N), activations ((d + Σh)·S), deltas g and
  * gn (maxh·S each), outputs f (T), kept dL/df (T), kept rows (T ints). */
+template <int B>
 __global__ void __launch_bounds__(THREADS)
 k_grad(gv_dev_net net, const float *__restrict__ X, const int8_t *__restrict__ Y,
        const float *__restrict__ wf_all, const uint32_t *__restrict__ rows_all, size_t rows_stride,
@@ -88,14 +148,8 @@ k_grad(gv_dev_net net, const float *__restrict__ X, const int8_t *__restrict__ Y
         }
         __syncthreads();
         for (int l = 0; l < L; l++) {
-            const int in = net.in[l], out = net.out[l];
-            const float *ain = act + (size_t)net.act[l] * S, *W = wsh + net.off[l];
-            float *aout = act + (size_t)net.act[l + 1] * S;
-            for (int idx = tid; idx < out * Tc; idx += THREADS) {
-                int o = idx / Tc, c = idx % Tc;
-                float s = gv_dev_dot(W + o * in, in, ain, S, c);
-                aout[o * S + c] = s > 0.0f ? s : 0.0f;
-            }
+            fwd_layer<B>(wsh + net.off[l], net.in[l], net.out[l], act + (size_t)net.act[l] * S,
+                         act + (size_t)net.act[l + 1] * S, S, Tc, tid);
             __syncthreads();
         }
         for (int c = tid; c < Tc; c += THREADS) {
@@ -143,11 +197,7 @@ k_grad(gv_dev_net net, const float *__restrict__ X, const int8_t *__restrict__ Y
                         *p = have ? GV_FADD(*p, v) : v;
                     }
                     if (l == 0) break;
-                    for (int idx = tid; idx < in * nk; idx += THREADS) {
-                        int i = idx / nk, j = idx % nk;
-                        float s = gv_dev_back(g, S, j, W, in, out, i);
-                        gn[i * S + j] = ain[i * S + keep[j]] > 0.0f ? s : 0.0f;
-                    }
+                    back_layer<B>(g, gn, W, in, out, ain, keep, nk, S, tid);
                     __syncthreads();
                     float *tmp = g;
                     g = gn;
@@ -278,6 +328,7 @@ __global__ void k_to_float(const double *__restrict__ w, float *__restrict__ wf,
 typedef struct cuda_ctx {
     gv_device_shape sh;
     size_t smem;            /* dynamic shared memory of k_grad */
+    int block;              /* k_grad's register block: 4, or 1 (GV_CUDA_BLOCK=1) */
     float *X;               /* device: P × d */
     int8_t *y;              /* device: P */
     double *w, *wnext;      /* device: R × N */
@@ -350,6 +401,15 @@ static gv_device_ctx *cu_open(const gv_landscape *land, size_t R, gv_err *e)
         return NULL;
     }
     c->perm_epoch = UINT64_MAX;
+    /* Both register blocks give the same bits; GV_CUDA_BLOCK=1 selects the
+     * plain loops (for comparison and as a fallback). */
+    const char *blk = getenv("GV_CUDA_BLOCK");
+    c->block = blk && strcmp(blk, "1") == 0 ? 1 : 4;
+    if (blk && strcmp(blk, "1") != 0 && strcmp(blk, "4") != 0) {
+        gv_fail(e, GV_EINVAL, "cuda: GV_CUDA_BLOCK=%s; it must be 1 or 4 (or unset: 4)", blk);
+        free(c);
+        return NULL;
+    }
     size_t RN = R * gv_landscape_nweights(land);
     cudaError_t ce;
     if (R > 65535) {
@@ -385,7 +445,9 @@ static gv_device_ctx *cu_open(const gv_landscape *land, size_t R, gv_err *e)
             goto fail;
         }
         c->smem = gv_dev_smem(&c->sh.net, c->sh.net.T);
-        if ((ce = cudaFuncSetAttribute(k_grad, cudaFuncAttributeMaxDynamicSharedMemorySize,
+        if ((ce = cudaFuncSetAttribute(k_grad<1>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                       (int)c->smem)) != cudaSuccess ||
+            (ce = cudaFuncSetAttribute(k_grad<4>, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                        (int)c->smem)) != cudaSuccess) {
             cuda_err(e, ce, "reserving shared memory for the gradient kernel");
             goto fail;
@@ -454,10 +516,16 @@ static gv_status cu_steps(gv_device_ctx *d, const gv_device_block *b, gv_err *e)
                 c->perm_epoch = epoch;
             }
         }
-        if (network)
-            k_grad<<<dim3((unsigned)a.nb, (unsigned)R), THREADS, c->smem>>>(
-                c->sh.net, c->X, c->y, c->wf, sgd ? c->perm : NULL, c->sh.P, off, n, a.nb, c->run,
-                c->part, c->pstat);
+        if (network) {
+            dim3 grid((unsigned)a.nb, (unsigned)R);
+            const uint32_t *rows = sgd ? c->perm : NULL;
+            if (c->block == 4)
+                k_grad<4><<<grid, THREADS, c->smem>>>(c->sh.net, c->X, c->y, c->wf, rows, c->sh.P,
+                                                      off, n, a.nb, c->run, c->part, c->pstat);
+            else
+                k_grad<1><<<grid, THREADS, c->smem>>>(c->sh.net, c->X, c->y, c->wf, rows, c->sh.P,
+                                                      off, n, a.nb, c->run, c->part, c->pstat);
+        }
         a.step = s;
         k_finish<<<(unsigned)R, GV_DEV_TREE>>>(a, c->w, c->wf, c->wnext, c->part, c->pstat,
                                                c->run, c->outcome, c->fail_step, c->fail_loss);

@@ -25,6 +25,8 @@
  *    message names and resumes to the same bits.
  *  - a lost replica: the same step and reason as on the CPU.
  *  - out of device memory: one line naming what did not fit. */
+#define _POSIX_C_SOURCE 200809L /* setenv */
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,7 +81,9 @@ static int same_weights(const gv_ensemble *a, const gv_ensemble *b)
 }
 
 /* GD and SGD bit-identical to ref; Langevin within the noise's ulps.  P =
- * 20000 rows: 157 tiles in 128 partitions, the last tile partial. */
+ * 20000 rows: 157 tiles in 128 partitions, the last tile partial.  On the GPU
+ * both register blocks of the gradient kernel (GV_CUDA_BLOCK=4, the default,
+ * and 1) must give these bits. */
 static void test_vs_ref(void)
 {
     gv_err e;
@@ -87,17 +91,26 @@ static void test_vs_ref(void)
     netfix_init(&f, 2000 * SCALE, 30, 3);
     gv_integ *its[3] = {gv_integ_gd(0.05, 1e-3, &e), gv_integ_sgd(0.05, 300 * SCALE, 1e-3, &e),
                         gv_integ_langevin(0.05, 1e-2, 1e-3, &e)};
+    const char *blocks[2] = {"4", "1"};
+    int nblocks = strcmp(DEV, "cuda") == 0 ? 2 : 1;
     for (int i = 0; i < 3; i++) {
         uint64_t steps = i == 1 ? 14 : 8; /* sgd: 6 steps an epoch, three epochs */
-        gv_ensemble *a = run_on(DEV, f.l, its[i], 2, steps), *b = run_on("ref", f.l, its[i], 2, steps);
-        double d = max_diff(a, b);
-        printf("  %s vs ref, %s %llu steps: max|dw| = %.3g%s\n", DEV, gv_integ_name(its[i]),
-               (unsigned long long)steps, d, same_weights(a, b) ? " (bit-identical)" : "");
-        if (i < 2)
-            CHECK_MSG(same_weights(a, b), "%s: not bit-identical to ref (max %.3g)", gv_integ_name(its[i]), d);
-        else
-            CHECK_MSG(d <= 1e-12, "langevin: max difference %.3g", d);
-        gv_ensemble_free(a);
+        gv_ensemble *b = run_on("ref", f.l, its[i], 2, steps);
+        for (int k = 0; k < nblocks; k++) {
+            setenv("GV_CUDA_BLOCK", blocks[k], 1);
+            gv_ensemble *a = run_on(DEV, f.l, its[i], 2, steps);
+            double d = max_diff(a, b);
+            printf("  %s (block %s) vs ref, %s %llu steps: max|dw| = %.3g%s\n", DEV, blocks[k],
+                   gv_integ_name(its[i]), (unsigned long long)steps, d,
+                   same_weights(a, b) ? " (bit-identical)" : "");
+            if (i < 2)
+                CHECK_MSG(same_weights(a, b), "%s (block %s): not bit-identical to ref (max %.3g)",
+                          gv_integ_name(its[i]), blocks[k], d);
+            else
+                CHECK_MSG(d <= 1e-12, "langevin (block %s): max difference %.3g", blocks[k], d);
+            gv_ensemble_free(a);
+        }
+        unsetenv("GV_CUDA_BLOCK");
         gv_ensemble_free(b);
     }
     for (int i = 0; i < 3; i++) gv_integ_free(its[i]);

@@ -107,6 +107,14 @@ if [ "$(left)" -gt 200 ]; then
     timeout 150 "$gv/bin/bench_gpu" --device "$dev" "${sizes[@]}" | tee "$out/bench_gpu.csv"
 fi
 
+# The gradient kernel's plain loops (GV_CUDA_BLOCK=1) against its register
+# blocks of 4 (the default): the same bits, the speed compared here.
+if [ "$dev" = cuda ] && [ "$(left)" -gt 250 ]; then
+    say "benchmark: glassvm with GV_CUDA_BLOCK=1 (plain loops), w = 30, R = 1, 64"
+    GV_CUDA_BLOCK=1 timeout 40 "$gv/bin/bench_gpu" --device cuda --P 60000 --widths 30 \
+        --replicas "1,64" --seconds 1 --reps 3
+fi
+
 # ---- 4. PyTorch ------------------------------------------------------------------
 if [ "$(left)" -gt 120 ]; then
     say "benchmark: PyTorch"
