@@ -389,6 +389,17 @@ function M.anneal(run, ens, p, T, t0, obs_opts, want_w0)
   return obs, w0
 end
 
+-- What glass.analysis.tau did for `method`, in words, for a tau.csv comment
+-- (docs/analysis.md, "τ at a threshold").
+function M.tau_text(method)
+  if method == "first" then
+    return "the first measured lag with Q below 0.9 and 1/e (method first, the paper's: "
+      .. "quantised to the lag grid)"
+  end
+  return "the lag where Q crosses 0.9 and 1/e, interpolated linearly in log t between the last "
+    .. "lag above and the first lag below (method interp)"
+end
+
 -- Columns of a glass.Table as Lua arrays: lab.columns(tbl, "t", "Q_mean").
 function M.columns(tbl, ...)
   local out = {}
