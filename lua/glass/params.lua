@@ -180,7 +180,7 @@ local COMMON = {
   {"out", "", "output directory (default: results/<protocol>-<date>-<time>)"},
   {"force", false, "start over in --out even if it holds a finished run or a checkpoint "
    .. "that cannot be resumed (other parameters, corrupt)"},
-  {"seed", 1, "random seed (every result is a pure function of it)", min = 0},
+  {"seed", 1, "random seed (same seed, machine and build: bit-identical results)", min = 0},
   {"threads", 0, "worker threads (0: glassvm's default)", min = 0},
   {"quiet", false, "no progress output on stderr (the log file still gets it)"},
   {"plots", true, "draw plots with gnuplot when it is installed"},
