@@ -301,6 +301,9 @@ function Run:finish(summary)
           end
         else self:log("plot %s: %s", name, why) end
       end
+      if fs.exists(self:path("gnuplot.log")) then
+        runinfo.add_file(self, "gnuplot.log", "gnuplot's messages while drawing the figures")
+      end
       if #drawn > 0 then self:log("plots: %s (PNG and SVG) in %s", table.concat(drawn, ", "), self.dir) end
     else
       self:log("gnuplot is not installed, so no plots were drawn; the scripts are in %s.\n"

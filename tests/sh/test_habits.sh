@@ -122,6 +122,17 @@ kill -INT "$pid"
 wait "$pid"
 [ "$(json m_int/run.json status)" = interrupted ] || fail "an interrupted run: status $(json m_int/run.json status)"
 
+# A protocol stopped by SIGINT (inside a segment or between them) is interrupted.
+"$G" ageing --preset=smoke --tmax=100000000 --quiet --out=a_int >/dev/null 2>&1 &
+pid=$!
+pids+=("$pid")
+for _ in $(seq 400); do grep -q "Langevin" a_int/log.txt 2>/dev/null && break; sleep 0.05; done
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+[ "$rc" -eq 130 ] || fail "ageing after SIGINT: exit status $rc, expected 130"
+[ "$(json a_int/run.json status)" = interrupted ] || fail "an interrupted protocol: status $(json a_int/run.json status)"
+
 # --- output that agrees with itself ----------------------------------------
 "$G" ageing --preset=smoke --quiet --out=first --tau_method=first >/dev/null 2>&1
 grep -q '^# tau90, tau_e: the first measured lag with Q below 0.9' first/tau.csv \
