@@ -355,7 +355,8 @@ static int push_args(lua_State *L)
  * Protocols by name: `glassvm ageing --T=1e-5` runs <protocols>/ageing.lua,
  * where <protocols> is glass.paths.protocols (the source tree's protocols/
  * for a build-tree glassvm, <prefix>/share/glassvm/protocols installed).  A
- * script argument is a name when it is not an existing file and is made of
+ * script argument is a name when it is not an existing file (a directory does
+ * not count: it may be a run's output of the same name) and is made of
  * letters, digits, '_' and '-' only (so "ageing.lua" or "./ageing" stay
  * file names, with the usual "cannot open" error).
  * ------------------------------------------------------------------------- */
@@ -412,7 +413,8 @@ static int resolve_protocol(lua_State *L, char **argv)
 {
     const char *name = argv[0];
     struct stat st;
-    if (!is_protocol_name(name) || stat(name, &st) == 0) return 1;
+    /* A file of that name comes first; a directory (say, a run's --out) does not. */
+    if (!is_protocol_name(name) || (stat(name, &st) == 0 && !S_ISDIR(st.st_mode))) return 1;
     int top = lua_gettop(L);
     const char *dir = NULL;
     if (lua_getglobal(L, "glass") == LUA_TTABLE && lua_getfield(L, -1, "paths") == LUA_TTABLE &&

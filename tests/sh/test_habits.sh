@@ -80,6 +80,9 @@ done
 echo 'print("the local file")' >ageing
 [ "$("$G" ageing 2>&1)" = "the local file" ] || fail "a file named ageing in the directory was not run"
 rm ageing
+mkdir ageing   # a directory of that name (a run's --out, say) does not hide the protocol
+"$G" ageing --help >"$TMP/out" 2>&1 || fail "glassvm ageing with a directory ageing/ here: $(head -3 "$TMP/out")"
+rmdir ageing
 "$G" ageing.lua >/dev/null 2>"$TMP/err" && fail "glassvm ageing.lua (no such file) succeeded"
 grep -q "cannot open ageing.lua" "$TMP/err" || fail "glassvm ageing.lua: $(cat "$TMP/err")"
 
