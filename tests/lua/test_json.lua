@@ -1,6 +1,7 @@
 -- test_json.lua: glass.json, the writer of run.json (docs/file-formats.md).
 local T = dofile("testlib.lua")
 local json = require "glass.json"
+assert(glass.json == json, "glass.json is the module")
 local enc = json.encode
 
 T.test("scalars: null, booleans, integers, shortest round-trip floats", function()
