@@ -39,12 +39,7 @@ local exists, is_dir, write_file = fs.exists, fs.is_dir, fs.write_file
 M.exists, M.write_file = exists, write_file
 
 -- Absolute form of a path (for params.lua, which may be re-run from elsewhere).
-local function absolute(path)
-  if path:sub(1, 1) == "/" then return path end
-  local pwd = os.getenv("PWD")
-  if not pwd then return path end
-  return (pwd .. "/" .. path):gsub("/%./", "/")
-end
+local absolute = fs.absolute
 M.absolute = absolute
 
 -- Print a clean message (no Lua traceback) and exit: for user errors found
@@ -195,6 +190,7 @@ function M.new(p, opts)
   self:log("parameters: %s", P:summary(p))
   for _, line in ipairs(journal.messages) do self:log("%s", line) end
   if journal.resumed then self:log("%s", journal:summary()) end
+  if self.log_error then die(string.format("cannot write %s/log.txt: %s", dir, self.log_error)) end
   return self
 end
 
@@ -226,11 +222,13 @@ function Run:log(fmt, ...)
   self:log_only(line)
 end
 
--- A line for log.txt alone, time-stamped.
+-- A line for log.txt alone, time-stamped.  The first failed write is kept
+-- in self.log_error (a full disk: glass.run refuses to start).
 function Run:log_only(line)
   if self.logf then
-    self.logf:write(string.format("[%8.1fs] %s\n", progress.clock() - self.t0, line))
-    self.logf:flush()
+    local ok, err = self.logf:write(string.format("[%8.1fs] %s\n", progress.clock() - self.t0, line))
+    if ok then ok, err = self.logf:flush() end
+    if not ok then self.log_error = self.log_error or tostring(err) end
   end
 end
 
