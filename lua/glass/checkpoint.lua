@@ -752,10 +752,14 @@ function Journal:changing(obj, kind)
   for _, frame in ipairs(self.memos) do frame.changed[rec] = true end
 end
 
+-- Is obj marked by an open memo (so that its clones are marked too)?
 function Journal:changed(obj)
   local rec = self.objs[obj]
-  local top = self.memos[#self.memos]
-  return rec and top and top.changed[rec] or false
+  if not rec then return false end
+  for _, frame in ipairs(self.memos) do
+    if frame.changed[rec] then return true end
+  end
+  return false
 end
 
 function Journal:closing(obj)
