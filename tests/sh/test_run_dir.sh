@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# test_run_dir.sh: a protocol's output directory belongs to one run (issue 17).
+# test_run_dir.sh: a protocol's output directory belongs to one run, and its
+# files are what the run wrote (issue 17).
 #
 #  * A second run on a directory that a running one holds is refused (exit 2)
 #    with one line naming the holder's PID; nothing of the first changes.
 #  * kill -9 of the holder leaves no stale lock: the same command then
 #    resumes and ends with the results of an uninterrupted run.
+#  * a segment file copied over another's is refused on resume, naming it.
 #  * --out naming a file, or a directory the user cannot write, is refused
 #    with one line (the path once) and exit 2.
 #   bash tests/sh/test_run_dir.sh /path/to/glassvm
@@ -70,6 +72,37 @@ else
     cmp -s "$f" "D/$(basename "$f")" || fail "$(basename "$f") differs from the uninterrupted run"
   done
   ok_since "second run refused (exit 2, PID named); after kill -9 resumed to identical results"
+fi
+
+# A segment file copied over another (the journal must notice): heterogeneity
+# stopped inside segment 3, segment 2's file copied over segment 1's (both
+# hold the same ensemble, 5 steps apart); the resume is refused, naming the
+# file, instead of ending with status 0 and other moments.
+H=(--preset=smoke --tmax=500 --hist_lags=20,500 --quench_epochs=20 --threads=2 --quiet --plots=false)
+"$G" "$SRC/protocols/heterogeneity.lua" "${H[@]}" --out=H --checkpoint_every=1 >/dev/null 2>H.err </dev/null &
+PID=$!
+inside=
+for _ in $(seq 1000); do
+  kill -0 "$PID" 2>/dev/null || break
+  # a head written after segment 2 completed: the run is inside segment 3
+  if [ -f H/checkpoints/segment-0002.gvckpt ] && [ H/checkpoint.gvckpt -nt H/checkpoints/segment-0002.gvckpt ]; then
+    inside=1; break
+  fi
+  sleep 0.02
+done
+kill -KILL "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; PID=
+if [ -z "$inside" ] || [ ! -f H/checkpoints/segment-0001.gvckpt ]; then
+  fail "heterogeneity was not stopped inside segment 3 with segments 1 and 2 saved: $(ls H/checkpoints 2>&1)"
+else
+  cp H/checkpoints/segment-0002.gvckpt H/checkpoints/segment-0001.gvckpt
+  "$G" "$SRC/protocols/heterogeneity.lua" "${H[@]}" --out=H >/dev/null 2>H2.err </dev/null
+  rc=$?
+  [ $rc -ne 0 ] || fail "a resume from a replaced segment file exited 0"
+  [ ! -f H/COMPLETE ] || fail "a resume from a replaced segment file wrote COMPLETE"
+  grep -q "cannot resume: H/checkpoints/segment-0001.gvckpt holds segment 2 (.*), but the journal expects segment 1 (" H2.err \
+    || fail "the replaced segment file is not named: $(cat H2.err)"
+  ! grep -q "stack traceback" H2.err || fail "replaced segment file: a traceback: $(cat H2.err)"
+  ok_since "a segment file copied over another is refused (exit $rc): $(head -1 H2.err | cut -c1-90)..."
 fi
 
 # --out naming a file.
