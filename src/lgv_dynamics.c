@@ -689,6 +689,9 @@ static int ens_run(lua_State *L)
             if (!h)
                 luaL_error(L, "run: observers[%I] is not an observer (glass.observer.*), got %s", i,
                            luaL_typename(L, -1));
+            if (!h->self) /* a closed observer would measure nothing, silently */
+                luaL_error(L, "run: observers[%I] is closed (it would measure nothing); pass an "
+                           "open observer, or leave it out", i);
             hooks[nh++] = *h;
             lua_pop(L, 1);
         }
