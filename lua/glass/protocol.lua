@@ -72,6 +72,7 @@ function M.install(glass)
   glass.drive = M.drive
   glass.protocol = M
   glass.lab = lab
+  glass.report = require "glass.report"
   glass.mpi = mpi
   return glass
 end
