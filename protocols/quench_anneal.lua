@@ -61,10 +61,7 @@ local N = lab.nweights(p.width, p.depth)
 run:log("system: N = %d weights, P = %d, N/P = %.3g, lambda = %g, %d replicas", N, Pn, N / Pn,
   p.lambda, p.replicas)
 local t0 = lab.quench(run, ens, p, data)
-local units = report.units_comments(p, Pn, p.T)
-local noise = report.noise_comment(p, "--T")
-for _, line in ipairs(units) do run:log("%s", line) end
-run:log("%s", noise)
+local header = report.header(run, p, Pn, p.T, "--T")
 
 local lags = glass.schedule.log{first = 1, last = p.tmax, per_decade = p.per_decade}
 local overlap = glass.table{columns = {"T", "t", "Q", "Q_sem", "msd", "msd_sem", "alpha2",
@@ -132,28 +129,12 @@ end
 -- The deterministic drift: does Q decay at T > 0 as it does at T = 0?
 local summary = {}
 if tau90_at[0] ~= nil then
-  local by = {}
-  for _, T in ipairs(p.T) do
-    if T > 0 then
-      local line, kind = report.drift_line(T, tau90_at[T] or nil, tau90_at[0] or nil)
-      run:log("%s", line)
-      by[kind] = by[kind] or {}
-      table.insert(by[kind], T)
-    end
-  end
-  summary[#summary + 1] = report.drift_summary(by)
+  summary[#summary + 1] = report.drift_check(run, p.T, tau90_at, tau90_at[0])
 else
   run:log("drift check: --T has no T = 0, so the decay cannot be compared with the drift; add 0")
 end
 
-local header = {noise}
-for _, line in ipairs(units) do header[#header + 1] = line end
-local function with(...)
-  local out = {}
-  for _, l in ipairs({...}) do out[#out + 1] = l end
-  for _, l in ipairs(header) do out[#out + 1] = l end
-  return out
-end
+local function with(...) return report.with(header, ...) end
 run:write_csv("overlap", overlap, with("T: Langevin temperature; t: lag after t_w (steps); "
   .. "means over live replicas, *_sem standard errors; eps = sigma(t_w)/chi"))
 run:write_csv("null", null, with("free-weight null model: Q = erf(eps/sqrt(4 D t)), "

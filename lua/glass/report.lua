@@ -80,6 +80,21 @@ function M.units_comments(p, P, Ts)
   return lines
 end
 
+-- The header lines of a Langevin protocol (noise, units), logged once;
+-- report.with(header, comment...) prepends a CSV's own comments to them.
+function M.header(run, p, P, Ts, what)
+  local lines = {M.noise_comment(p, what)}
+  for _, l in ipairs(M.units_comments(p, P, Ts)) do lines[#lines + 1] = l end
+  for _, l in ipairs(lines) do run:log("%s", l) end
+  return lines
+end
+
+function M.with(header, ...)
+  local out = {...}
+  for _, l in ipairs(header) do out[#out + 1] = l end
+  return out
+end
+
 -- ---- the state: loss, accuracy, unsatisfied rows -----------------------------------------
 
 local STATE = {"step", "t", "n", "loss", "loss_sem", "data_loss", "data_loss_sem", "accuracy",
@@ -188,6 +203,26 @@ function M.drift_summary(by)
     .. "%): " .. table.concat(parts, "; ")
 end
 
+-- Log one drift line per T > 0 of Ts (tau90_at[T]: tau90 or false) against
+-- tau0 (tau90 at T = 0, or false) and return the summary line.
+function M.drift_check(run, Ts, tau90_at, tau0)
+  local by = {}
+  for _, T in ipairs(Ts) do
+    if T > 0 then
+      local line, kind = M.drift_line(T, tau90_at[T] or nil, tau0 or nil)
+      run:log("%s", line)
+      by[kind] = by[kind] or {}
+      table.insert(by[kind], T)
+    end
+  end
+  return M.drift_summary(by)
+end
+
+function M.drift_params()
+  return {{"drift_check", true, "also run T = 0 (plain gradient descent) from the same networks "
+    .. "and say in log.txt where Q decays as at T = 0 (the deterministic drift)"}}
+end
+
 -- ---- computed conclusions ----------------------------------------------------------------
 
 -- Two means differ when they are further apart than twice their combined
@@ -236,6 +271,20 @@ function M.uot_verdict(points)
     .. "network's from N/P = %.3g on", a.y / b.y, star)
     or string.format(": falls by %.3g x, but never below 1%% of the narrowest network's "
       .. "(no overparameterised point in the scan)", a.y / math.max(b.y, 1e-300)))
+end
+
+-- Ageing: does tau90 grow from the first t_w to the last?  Without error
+-- bars a ratio within 10% of 1 is not called either way.
+function M.ageing_verdict(tw1, tau1, tw2, tau2)
+  if not (tau1 and tau2) then
+    return string.format("inconclusive (tau90 missing at t_w = %d or %d: see above)", tw1, tw2)
+  end
+  local r = tau2 / tau1
+  local head = string.format("tau90(t_w = %d) / tau90(t_w = %d) = %.3g / %.3g = %.3g", tw2, tw1,
+    tau2, tau1, r)
+  if r > 1.1 then return head .. ": tau90 grows with t_w (ageing)" end
+  if r < 1 / 1.1 then return head .. ": tau90 falls with t_w (no ageing)" end
+  return head .. ": within 10% of 1, inconclusive (no ageing resolved)"
 end
 
 -- The topology-trivialisation scan (ttt_scan): points = {{lambda =, loss =
