@@ -58,7 +58,9 @@ local function using(s)
     local z = string.format("column(%s)", q(s.z))
     u = u .. ":(" .. z .. ")"
   end
-  if s.yerr then
+  if s.ylow and s.yhigh then  -- asymmetric error bars: columns of the low and high ends
+    u = u .. string.format(":(column(%s)):(column(%s))", q(s.ylow), q(s.yhigh))
+  elseif s.yerr then
     local e = string.format("column(%s)", q(s.yerr))
     if s.ymul then e = string.format("(%s*%s)", e, gnum(s.ymul)) end
     u = u .. ":(" .. e .. ")"
@@ -116,7 +118,7 @@ function Figure:script(term)
   local parts = {}
   for _, sr in ipairs(s.series) do
     local style = sr.style or (sr.fn and "lines" or (sr.band and "filledcurves"
-      or (sr.yerr and "yerrorlines" or "linespoints")))
+      or ((sr.yerr or sr.ylow) and "yerrorlines" or "linespoints")))
     local title = sr.title and ("title " .. q(sr.title)) or "notitle"
     local deco = color(sr.color)
     if sr.dash then deco = deco .. " dt " .. (type(sr.dash) == "number" and sr.dash or 2) end

@@ -249,8 +249,8 @@ function M.uot_verdict(points)
   local head = string.format("final loss %.3g ± %.2g at N/P = %.3g, %.3g ± %.2g at N/P = %.3g",
     a.y, a.sem, a.x, b.y, b.sem, b.x)
   if all_trivial then
-    return head .. ": inconclusive (every width sits at the trivial loss 0.5 of f = 0: "
-      .. "training did not leave the initial state; train longer, --epochs)"
+    return head .. ": inconclusive (every width sits at the trivial loss 0.5 (f ≈ 0 on every row): "
+      .. "training has not fitted the data; train longer, --epochs)"
   end
   if se ~= se then
     return head .. ": inconclusive (one initial condition per width: no error bars)"
