@@ -71,11 +71,7 @@ for i, tw in ipairs(p.tw) do tws[i] = t0 + tw end
 local lags = glass.schedule.log{first = 1, last = p.tmax, per_decade = p.per_decade}
 local o = {tw = tws, chi = {p.chi}, lags = lags}
 local obs = glass.observer.two_time(o)
-local steps = {t0}
-for _, tw in ipairs(tws) do
-  for _, l in ipairs(lags:steps()) do steps[#steps + 1] = tw + l end
-end
-local sobs, smake = report.state_observer(steps, p.lambda)
+local sobs, smake = report.state_observer(report.state_steps(t0, tws, lags), p.lambda)
 local quenched = p.drift_check and ens:clone() -- for the T = 0 companion
 local langevin = glass.langevin{lr = p.lr, T = p.T, lambda = p.lambda}
 lab.advance(run, ens, langevin, t0 + math.max(table.unpack(p.tw)) + p.tmax, {obs, sobs},

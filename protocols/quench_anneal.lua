@@ -74,8 +74,7 @@ local eps2 = 0
 local Tmax = 0
 for _, T in ipairs(p.T) do Tmax = math.max(Tmax, T) end
 -- The state observer's steps: after the quench, then every measured lag.
-local state_steps = {t0}
-for _, l in ipairs(lags:steps()) do state_steps[#state_steps + 1] = t0 + p.tw + l end
+local state_steps = report.state_steps(t0, {t0 + p.tw}, lags)
 local tau90_at = {}
 
 for k, T in ipairs(p.T) do

@@ -380,9 +380,8 @@ function M.anneal(run, ens, p, T, t0, obs_opts, want_w0, opts)
   local lags = g.schedule.log{first = 1, last = p.tmax, per_decade = p.per_decade}
   local state, state_make
   if opts.state then
-    local steps = {t0}
-    for _, l in ipairs(lags:steps()) do steps[#steps + 1] = t0 + p.tw + l end
-    state, state_make = require("glass.report").state_observer(steps, p.lambda)
+    local report = require "glass.report"
+    state, state_make = report.state_observer(report.state_steps(t0, {t0 + p.tw}, lags), p.lambda)
   end
   M.advance(run, e, langevin, t0 + p.tw, state and {state} or nil, phase .. " (waiting)")
   local w0

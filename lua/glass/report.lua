@@ -7,7 +7,8 @@
 --   report.noise_comment(p, what)    "noise: ..." for log and CSV headers
 --   report.units(p, P, T)            D = lr*T/P and the paper's equivalents
 --   report.units_comments(p, P, Ts)  the lines for log and CSV headers
---   report.state_observer(steps, lambda), report.state_table(keys),
+--   report.state_steps(t0, tws, lags), report.state_observer(steps, lambda),
+--   report.state_table(keys),
 --   report.add_state(tbl, obs, fields, t_of)   loss, accuracy, unsat -> state.csv
 --   report.bands(p, series, err)               error bands when replicas > 1
 --   report.drift_line(T, tau_T, tau_0)          the T = 0 comparison
@@ -99,6 +100,16 @@ end
 
 local STATE = {"step", "t", "n", "loss", "loss_sem", "data_loss", "data_loss_sem", "accuracy",
                "accuracy_sem", "unsat", "unsat_sem"}
+
+-- The state's steps: t0 (after the quench), then t_w + every lag for each
+-- t_w of tws (absolute steps); lags a glass.Schedule.
+function M.state_steps(t0, tws, lags)
+  local steps = {t0}
+  for _, tw in ipairs(tws) do
+    for _, l in ipairs(lags:steps()) do steps[#steps + 1] = tw + l end
+  end
+  return steps
+end
 
 -- A scalar observer at the given absolute steps (deduplicated, sorted).
 function M.state_observer(steps, lambda)
