@@ -58,8 +58,9 @@ lab.sweep(run, points, function(pt, prun)
   return rows
 end, function(pt, rows)
   local lambda = pt.lambda
-  local loss, dl, acc = {}, {}, {}
+  local loss, dl, acc, n_half = {}, {}, {}, 0
   for _, r in ipairs(rows) do
+    if math.abs(r.loss - 0.5) < 0.005 then n_half = n_half + 1 end
     per_init:add_row{lambda = lambda, init = r.replica, loss = r.loss, data_loss = r.data_loss,
                      accuracy = r.accuracy, lost = r.lost}
     loss[#loss + 1], dl[#dl + 1], acc[#acc + 1] = r.loss, r.data_loss, r.accuracy
@@ -68,7 +69,7 @@ end, function(pt, rows)
   summary:add_row{lambda = lambda, loss_mean = s.mean, loss_sem = s.sem, loss_geomean = s.geomean,
                   data_loss_mean = lab.stats(dl).mean, accuracy_mean = lab.stats(acc).mean,
                   n = s.n}
-  means[#means + 1] = {lambda = lambda, loss = s.mean, sem = s.sem}
+  means[#means + 1] = {lambda = lambda, loss = s.mean, sem = s.sem, n = s.n, n_half = n_half}
   run:log("lambda = %-6g final loss %.4f ± %.4f (%d inits)", lambda, s.mean, s.sem, s.n)
 end)
 run:write_csv("final_loss", per_init, {"one row per (lambda, initial condition); loss includes "

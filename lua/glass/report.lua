@@ -299,9 +299,12 @@ function M.ageing_verdict(tw1, tau1, tw2, tau2)
 end
 
 -- The topology-trivialisation scan (ttt_scan): points = {{lambda =, loss =
--- mean, sem =}, ...} in increasing lambda.  lambda* is the smallest lambda
+-- mean, sem =, n =, n_half =}, ...} in increasing lambda (n_half: inits whose
+-- loss is within 0.005 of 0.5; optional).  lambda* is the smallest lambda
 -- from which on every mean loss is the trivial 0.5 (within max(0.005, 2 s.e.)),
--- with a loss clearly below 0.5 at the lambda before it.
+-- with a loss clearly below 0.5 at the lambda before it; with n_half, the
+-- smallest lambda from which on every init is at 0.5 is named too (a mean
+-- within 2 s.e. of 0.5 can hide inits that are not).
 function M.ttt_verdict(points)
   local function at_half(pt)
     local tol = math.max(0.005, 2 * ((pt.sem == pt.sem) and pt.sem or 0))
@@ -329,9 +332,24 @@ function M.ttt_verdict(points)
       .. "lambda = %g: training did not leave f = 0)", points[1].lambda)
   end
   local below = points[first - 1]
-  return string.format("lambda* in (%g, %g]: loss %.3g ± %.2g at lambda = %g, the trivial 0.5 "
-    .. "from lambda = %g on", below.lambda, points[first].lambda, below.loss, below.sem,
-    below.lambda, points[first].lambda)
+  local line = string.format("lambda* in (%g, %g]: loss %.3g ± %.2g at lambda = %g, the "
+    .. "trivial 0.5 (mean within max(0.005, 2 s.e.)) from lambda = %g on", below.lambda,
+    points[first].lambda, below.loss, below.sem, below.lambda, points[first].lambda)
+  if points[n].n_half then
+    local all = n + 1  -- the first lambda from which on every init is at 0.5
+    for i = n, 1, -1 do
+      if points[i].n_half == points[i].n then all = i else break end
+    end
+    local p = points[first]
+    if all > n then
+      line = line .. string.format("; but not every init is at 0.5 even at lambda = %g "
+        .. "(%d of %d)", points[n].lambda, points[n].n_half, points[n].n)
+    elseif all > first then
+      line = line .. string.format("; every init is at 0.5 only from lambda = %g on (%d of %d "
+        .. "at lambda = %g)", points[all].lambda, p.n_half, p.n, p.lambda)
+    end
+  end
+  return line
 end
 
 return M

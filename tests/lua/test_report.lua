@@ -169,6 +169,19 @@ T.test("ttt_scan's conclusion is computed from the numbers", function()
   v = report.ttt_verdict{{lambda = 0, loss = 0.1, sem = 0.01}, {lambda = 0.02, loss = 0.3,
     sem = 0.01}, {lambda = 0.04, loss = 0.5, sem = 1e-4}, {lambda = 0.06, loss = 0.5001, sem = 0}}
   T.ok(v:find("lambda* in (0.02, 0.04]", 1, true), v)
+  T.ok(not v:find("every init", 1, true), "no init counts given: " .. v)
+  -- A mean within 2 s.e. of 0.5 with one init below it: both are said.
+  local pts = {{lambda = 0.015, loss = 0.334, sem = 0.052, n = 3, n_half = 0},
+               {lambda = 0.02, loss = 0.467, sem = 0.038, n = 3, n_half = 2},
+               {lambda = 0.035, loss = 0.477, sem = 0.023, n = 3, n_half = 2},
+               {lambda = 0.04, loss = 0.5001, sem = 0, n = 3, n_half = 3}}
+  v = report.ttt_verdict(pts)
+  T.ok(v:find("lambda* in (0.015, 0.02]", 1, true), v)
+  T.ok(v:find("every init is at 0.5 only from lambda = 0.04 on (2 of 3 at lambda = 0.02)", 1,
+    true), v)
+  pts[4].n_half = 2
+  v = report.ttt_verdict(pts)
+  T.ok(v:find("not every init is at 0.5 even at lambda = 0.04 (2 of 3)", 1, true), v)
   v = report.ttt_verdict{{lambda = 0, loss = 0.1, sem = 0.01}, {lambda = 0.02, loss = 0.3,
                                                                  sem = 0.01}}
   T.ok(v:find("never reaches the trivial 0.5 (0.3 at the largest lambda = 0.02)", 1, true), v)
