@@ -1,23 +1,27 @@
 -- glass.report: what a protocol reports beside its observables, so that a
 -- reader knows what was run and what was measured (docs/dynamics.md,
--- "Noise across sweep points" and "Units"; docs/protocols.md).
+-- "Noise across sweep points" and "Comparing with the paper's units";
+-- docs/protocols.md, "What the Langevin protocols report").
 --
 --   report.noise_params()            the --noise parameter (independent | common)
 --   report.point_seed(p, k)          the seed of sweep point k
 --   report.noise_comment(p, what)    "noise: ..." for log and CSV headers
 --   report.units(p, P, T)            D = lr*T/P and the paper's equivalents
 --   report.units_comments(p, P, Ts)  the lines for log and CSV headers
+--   report.header(run, p, P, Ts, what), report.with(header, ...)  log them; CSV comments
 --   report.state_steps(t0, tws, lags), report.state_observer(steps, lambda),
 --   report.state_table(keys),
 --   report.add_state(tbl, obs, fields, t_of)   loss, accuracy, unsat -> state.csv
 --   report.bands(p, series, err)               error bands when replicas > 1
---   report.drift_line(T, tau_T, tau_0)          the T = 0 comparison
---   report.uot_verdict(points), report.ttt_verdict(points)  computed conclusions
+--   report.drift_params(), report.drift_line(T, tau_T, tau_0),
+--   report.drift_check(run, Ts, tau90_at, tau0)  the T = 0 comparison
+--   report.uot_verdict, ttt_verdict, ageing_verdict  computed conclusions
 local M = {}
 
 local function G() return package.loaded.glass end
 
--- The paper's learning rate and training-set size (arXiv:2405.13098, Sec. II).
+-- The paper's learning rate and training-set size (arXiv:2405.13098 and the
+-- authors' code, mkerrwinter/glass_net_publication: lr 1e-3, all 60000 MNIST rows).
 M.PAPER = {lr = 1e-3, P = 60000}
 
 -- ---- noise across sweep points ----------------------------------------------------------
@@ -49,7 +53,7 @@ end
 -- ---- units -------------------------------------------------------------------------------
 
 -- The free-weight diffusion per step D = lr*T/P and the paper's equivalents
--- (docs/dynamics.md, "Units"): at equal lr*t the update depends on T only
+-- (docs/dynamics.md, "Comparing with the paper's units"): at equal lr*t the update depends on T only
 -- through T/P, so T here is T_paper = T*P0/P and one step is lr/lr0 of the
 -- paper's steps; at equal T the diffusion per step is D_ratio times the
 -- paper's, and T_same_D is the paper's temperature with this D per step.
@@ -101,11 +105,12 @@ end
 local STATE = {"step", "t", "n", "loss", "loss_sem", "data_loss", "data_loss_sem", "accuracy",
                "accuracy_sem", "unsat", "unsat_sem"}
 
--- The state's steps: t0 (after the quench), then t_w + every lag for each
--- t_w of tws (absolute steps); lags a glass.Schedule.
+-- The state's steps: t0 (after the quench), then each t_w of tws (absolute
+-- steps) and t_w + every lag; lags a glass.Schedule.
 function M.state_steps(t0, tws, lags)
   local steps = {t0}
   for _, tw in ipairs(tws) do
+    steps[#steps + 1] = tw
     for _, l in ipairs(lags:steps()) do steps[#steps + 1] = tw + l end
   end
   return steps
@@ -154,7 +159,7 @@ end
 
 M.STATE_COMMENT = "state: means over live replicas (n) of the loss (with L2), data loss, "
   .. "accuracy and fraction of unsatisfied rows (y f < 1), *_sem standard errors; t = step - "
-  .. "(step at t_w), negative before t_w (the first row is the state after the quench)"
+  .. "(step at t_w): the first row (t = -t_w) is the state after the quench, t = 0 at t_w, then every lag"
 
 -- ---- plots -------------------------------------------------------------------------------
 

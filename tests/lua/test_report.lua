@@ -112,10 +112,11 @@ T.test("state observer through lab.anneal: steps, columns, exact values", functi
   local tbl = report.state_table{"T"}
   local rows = report.add_state(tbl, sobs, {T = 1e-3}, function(s) return s - t0 - p.tw end)
   local lags = glass.schedule.log{first = 1, last = p.tmax, per_decade = p.per_decade}:steps()
-  T.eq(#rows, 1 + #lags, "after the quench, then every lag")
+  T.eq(#rows, 2 + #lags, "after the quench, at t_w, then every lag")
   T.eq(rows[1].step, t0)
   T.eq(rows[1].t, -p.tw)
-  for i, l in ipairs(lags) do T.eq(rows[i + 1].t, l, "lag " .. i) end
+  T.eq(rows[2].t, 0)
+  for i, l in ipairs(lags) do T.eq(rows[i + 2].t, l, "lag " .. i) end
   -- After the quench every replica's weights are ens's: loss = (lambda/2)|w|^2.
   local sum = 0
   for r = 1, 2 do
