@@ -114,8 +114,8 @@ for _, tw in ipairs(p.tw) do
   lines[#lines + 1] = string.format("t_w = %-8d tau90 = %s", tw, t90 and string.format("%g", t90)
     or ("not found (" .. tostring(why) .. ")"))
 end
-run:write_csv("tau", tau, report.with(header, "tau90, tau_e: first lag with Q below 0.9 and 1/e "
-  .. "(method " .. p.tau_method .. "); empty when not reached within tmax"))
+run:write_csv("tau", tau, report.with(header, "tau90, tau_e: " .. lab.tau_text(p.tau_method)
+  .. "; empty when not reached within tmax"))
 
 -- Figures: Q(t) per t_w (log t), tau90 vs t_w (log-log), MSD per t_w.
 local per_tw = {file = "overlap.csv", x = "t", by = "tw", values = p.tw, label = "t_w = %s"}

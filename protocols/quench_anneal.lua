@@ -138,8 +138,8 @@ run:write_csv("overlap", overlap, with("T: Langevin temperature; t: lag after t_
   .. "means over live replicas, *_sem standard errors; eps = sigma(t_w)/chi"))
 run:write_csv("null", null, with("free-weight null model: Q = erf(eps/sqrt(4 D t)), "
   .. "MSD = 2 D t, D = lr*T/P"))
-run:write_csv("tau", tau, with("tau90, tau_e: first lag below 0.9 and 1/e (method " .. p.tau_method
-  .. "), empty if not reached within tmax or already below at the first lag (log.txt says "
+run:write_csv("tau", tau, with("tau90, tau_e: " .. lab.tau_text(p.tau_method)
+  .. "; empty if not reached within tmax or already below at the first lag (log.txt says "
   .. "which); tau90_free: the null model's; D = lr*T/P, T_paper = T*60000/P"))
 run:write_csv("state", state, with(report.STATE_COMMENT))
 

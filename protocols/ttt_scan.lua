@@ -83,7 +83,7 @@ run:write_csv("loss_vs_lambda", summary, {"mean, standard error and geometric me
 local verdict = glass.report.ttt_verdict(means)
 run:plot{name = "loss_vs_lambda", title = string.format(
     "Topology trivialisation: final loss vs λ (w = %d, N/P = %.2g)", p.width, N / Pn),
-  xlabel = "λ", ylabel = "final training loss", key = "bottom right",
+  xlabel = "λ", ylabel = "final training loss", key = "outside right top",
   extra = {"set offsets graph 0.03, graph 0.03, graph 0.05, graph 0.05"},
   series = {{file = "final_loss.csv", x = "lambda", y = "loss", style = "points", pt = 6, ps = 0.8,
              color = "#9aa7c7", title = "one initial condition"},

@@ -15,8 +15,6 @@
 #include "lgv.h"
 
 #define MLP_T "glass.MLP"
-/* Widest hidden layer gv_mlp_alloc accepts (checked here too, to name the option). */
-#define MAX_WIDTH (1 << 20)
 
 typedef struct mlp_box {
     gv_mlp *m; /* NULL once closed */
@@ -78,9 +76,9 @@ static int mlp_new(lua_State *L)
             lua_rawgeti(L, -1, i);
             int isint;
             lua_Integer v = lua_tointegerx(L, -1, &isint);
-            if (!isint || v < 1 || v > MAX_WIDTH)
+            if (!isint || v < 1 || v > GV_MLP_MAX_WIDTH)
                 luaL_error(L, "glass.mlp: widths[%I] must be an integer in 1..%d, got %s", i,
-                           MAX_WIDTH, value_text(L, -1));
+                           GV_MLP_MAX_WIDTH, value_text(L, -1));
             widths[nh++] = (size_t)v;
             lua_pop(L, 1);
         }
@@ -88,8 +86,8 @@ static int mlp_new(lua_State *L)
     } else if (has_wd) {
         lua_Integer w = gvL_req_integer(L, 1, "glass.mlp", "width");
         lua_Integer depth = gvL_req_integer(L, 1, "glass.mlp", "depth");
-        if (w < 1 || w > MAX_WIDTH)
-            luaL_error(L, "glass.mlp: option 'width' must be an integer in 1..%d, got %I", MAX_WIDTH,
+        if (w < 1 || w > GV_MLP_MAX_WIDTH)
+            luaL_error(L, "glass.mlp: option 'width' must be an integer in 1..%d, got %I", GV_MLP_MAX_WIDTH,
                        w);
         if (depth < 1 || depth > GV_MLP_MAX_LAYERS - 1)
             luaL_error(L, "glass.mlp: option 'depth' (hidden layers) must be an integer in 1..%d, "

@@ -25,6 +25,7 @@ local plot = require "glass.plot"
 local ckpt = require "glass.checkpoint"
 local fs = require "glass.fs"
 local mpi = require "glass.mpi"
+local runinfo = require "glass.runinfo"
 
 local M = {}
 M.MARKER = "COMPLETE"
@@ -38,12 +39,7 @@ local exists, is_dir, write_file = fs.exists, fs.is_dir, fs.write_file
 M.exists, M.write_file = exists, write_file
 
 -- Absolute form of a path (for params.lua, which may be re-run from elsewhere).
-local function absolute(path)
-  if path:sub(1, 1) == "/" then return path end
-  local pwd = os.getenv("PWD")
-  if not pwd then return path end
-  return (pwd .. "/" .. path):gsub("/%./", "/")
-end
+local absolute = fs.absolute
 M.absolute = absolute
 
 -- Print a clean message (no Lua traceback) and exit: for user errors found
@@ -180,6 +176,10 @@ function M.new(p, opts)
     local wok, werr = pcall(write_file, self.params_path,
       P:file_text(p, {version = self.version, protocol = self.protocol, path = "DIR/params.lua"}))
     if not wok then die(tostring(werr)) end
+    -- run.json: what the run is, for notebooks (status "running" until finish).
+    self.info = runinfo.new(self)
+    runinfo.add_file(self, "params.lua", "the parameters, as Lua: `glassvm DIR/params.lua` re-runs them")
+    runinfo.add_file(self, "log.txt", "the log: what was done, when, and the results in words")
   end
 
   local threads = tostring(self.threads or "?") .. " threads"
@@ -190,6 +190,7 @@ function M.new(p, opts)
   self:log("parameters: %s", P:summary(p))
   for _, line in ipairs(journal.messages) do self:log("%s", line) end
   if journal.resumed then self:log("%s", journal:summary()) end
+  if self.log_error then die(string.format("cannot write %s/log.txt: %s", dir, self.log_error)) end
   return self
 end
 
@@ -205,6 +206,9 @@ end
 -- says how to resume it, when it left a checkpoint.
 function Run:__gc()
   local j = self.journal
+  -- The script's error, kept by the glassvm command (src/main.c).
+  local err = tostring(debug.getregistry()["glassvm.error"] or "")
+  runinfo.finish(self, (j and j.exited or err:find("interrupted", 1, true)) and "interrupted" or "failed")
   if self.root and j and j:resumable() then
     io.stderr:write(string.format("glassvm: the run in %s did not finish; its checkpoint is "
       .. "kept: to resume, run the same command again:\n  %s\n", self.dir, j:resume_command()))
@@ -218,11 +222,13 @@ function Run:log(fmt, ...)
   self:log_only(line)
 end
 
--- A line for log.txt alone, time-stamped.
+-- A line for log.txt alone, time-stamped.  The first failed write is kept
+-- in self.log_error (a full disk: glass.run refuses to start).
 function Run:log_only(line)
   if self.logf then
-    self.logf:write(string.format("[%8.1fs] %s\n", progress.clock() - self.t0, line))
-    self.logf:flush()
+    local ok, err = self.logf:write(string.format("[%8.1fs] %s\n", progress.clock() - self.t0, line))
+    if ok then ok, err = self.logf:flush() end
+    if not ok then self.log_error = self.log_error or tostring(err) end
   end
 end
 
@@ -236,11 +242,12 @@ end
 function Run:path(name) return self.dir .. "/" .. name end
 
 -- Write text as DIR/name (through a temporary file and a rename); rank 0
--- only (every rank returns the path).
-function Run:write_text(name, text)
+-- only (every rank returns the path).  holds: what it holds, for run.json.
+function Run:write_text(name, text, holds)
   local path = self:path(name)
   if self.root then write_file(path, text) end
   self.files[#self.files + 1] = name
+  runinfo.add_file(self, name, holds)
   return path
 end
 
@@ -253,6 +260,7 @@ function Run:write_csv(name, tbl, extra_comments)
     tbl:write_csv(path, {protocol = self.name, params = self.p, comments = extra_comments})
   end
   self.files[#self.files + 1] = name .. ".csv"
+  runinfo.add_file(self, name .. ".csv", table.concat(extra_comments or {}, " "), tbl:columns())
   return path
 end
 
@@ -267,6 +275,8 @@ function Run:plot(spec)
   if self.p.plots == false or not self.root then return fig end
   fig:write(self.dir)
   self.figures[#self.figures + 1] = spec.name
+  runinfo.add_file(self, spec.name .. ".gp", "gnuplot script of the figure " .. (spec.title or spec.name)
+    .. " (cd DIR && gnuplot " .. spec.name .. ".gp draws it)")
   return fig
 end
 
@@ -282,8 +292,15 @@ function Run:finish(summary)
       local drawn = {}
       for _, name in ipairs(self.figures) do
         local ok, why = plot.render(self.dir, name)
-        if ok then drawn[#drawn + 1] = name .. ".png"
+        if ok then
+          drawn[#drawn + 1] = name .. ".png"
+          for _, ext in ipairs{".png", ".svg"} do
+            runinfo.add_file(self, name .. ext, "the figure drawn by " .. name .. ".gp")
+          end
         else self:log("plot %s: %s", name, why) end
+      end
+      if fs.exists(self:path("gnuplot.log")) then
+        runinfo.add_file(self, "gnuplot.log", "gnuplot's messages while drawing the figures")
       end
       if #drawn > 0 then self:log("plots: %s (PNG and SVG) in %s", table.concat(drawn, ", "), self.dir) end
     else
@@ -298,6 +315,8 @@ function Run:finish(summary)
   -- Temporary files of writes a kill interrupted (CSVs, earlier runs).
   os.execute("rm -f -- " .. fs.shell_quote(self.dir) .. "/*.tmp " .. fs.shell_quote(self.dir)
     .. "/*.tmp.[0-9]*")
+  runinfo.add_file(self, M.MARKER, "the completion marker, written last: the run finished")
+  runinfo.finish(self, "complete")
   write_file(self:path(M.MARKER), string.format("glassvm %s protocol %s finished %s after %.1f s\n",
     self.version, self.name, os.date("%Y-%m-%d %H:%M:%S"), dt))
   -- The results are complete: the checkpoints go.

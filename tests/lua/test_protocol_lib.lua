@@ -148,6 +148,43 @@ T.test("--help lists parameters, defaults and presets", function()
   end
 end)
 
+T.test("params.lua finds its protocol: the file, one of that name beside it, then by name", function()
+  local dir = os.tmpname()
+  os.remove(dir)
+  os.execute("mkdir -p '" .. dir .. "'")
+  local find = glass.params.find_protocol
+  local stock = glass.paths.protocols .. "/ageing.lua"
+  -- The recorded file first (an edited copy keeps the stock protocol's name).
+  local mine = dir .. "/mine.lua"
+  io.open(mine, "w"):close()
+  T.eq(find({protocol = "ageing", protocol_file = mine}, "/x/params.lua"), mine)
+  -- Gone: a file of that name next to the params.lua, then the name.
+  local beside = dir .. "/gone.lua"
+  io.open(beside, "w"):close()
+  T.eq(find({protocol = "ageing", protocol_file = "/nowhere/gone.lua"}, dir .. "/params.lua"), beside)
+  T.eq(find({protocol = "ageing", protocol_file = "/nowhere/x.lua"}, dir .. "/params.lua"), stock)
+  -- Older files held the path in `protocol`.
+  T.eq(find({protocol = "/nowhere/ageing.lua"}, dir .. "/params.lua"), stock)
+  local path, looked = find({protocol = "nope", protocol_file = "/nowhere/x.lua"}, "p/params.lua")
+  T.eq(path, nil)
+  T.eq(table.concat(looked, " "), "/nowhere/x.lua p/x.lua " .. glass.paths.protocols .. "/nope.lua")
+  os.execute("rm -rf '" .. dir .. "'")
+end)
+
+T.test("empty values, omit_default and file parameters", function()
+  local P = glass.params{name = "e", {"f", "", "a file", file = true, nonempty = true,
+                                      omit_default = true}, {"a", 1, "a"}}
+  local ok, why = P:try_parse({"--f="})
+  T.ok(not ok and why:find("--f is empty", 1, true), why)
+  ok, why = P:try_parse({"--out="})
+  T.ok(not ok and why:find("--out is empty", 1, true), why)
+  local v = parse(P, {})
+  T.eq(P:summary(v), "a=1 seed=1")   -- left out while it has its default
+  v = parse(P, {"--f=rel/x.gvens"})
+  T.eq(v.f, os.getenv("PWD") .. "/rel/x.gvens")
+  T.eq(P:summary(v), "f=" .. v.f .. " a=1 seed=1")
+end)
+
 T.test("numbers are written back exactly", function()
   for _, x in ipairs({1e-6, 0.1, 1 / 3, 2e4, 1e-300, 12345678901234567, 7, -0.5, 5e-4}) do
     local s = glass.params.num2str(x)
@@ -237,7 +274,7 @@ T.test("a run directory holds params.lua, log and the marker last", function()
   local log = io.open(dir .. "/log.txt"):read("a")
   T.ok(log:find("hello 7", 1, true) and log:find("T=5e-05", 1, true), log)
   local back = glass.params.read_file(dir .. "/params.lua")
-  T.eq(back.T, 5e-5); T.eq(back.protocol, "/nowhere/toy.lua")
+  T.eq(back.T, 5e-5); T.eq(back.protocol, "toy"); T.eq(back.protocol_file, "/nowhere/toy.lua")
   T.ok(not glass.run.exists(dir .. "/checkpoint.gvckpt"), "no checkpoint left")
   os.execute("rm -rf '" .. dir .. "'")
 end)
