@@ -116,6 +116,8 @@ gv_ensemble *gv_ensemble_clone(const gv_ensemble *ens, gv_err *e)
     return c;
 }
 
+void gv_ensemble_set_seed(gv_ensemble *ens, uint64_t seed) { ens->seed = seed; }
+
 /* ---- accessors (the contract of gv_ensemble.h) --------------------------- */
 
 size_t gv_ensemble_size(const gv_ensemble *ens) { return ens->R; }

@@ -52,12 +52,19 @@ local function using(s)
   if #conds > 0 then
     y = string.format("((%s) ? %s : NaN)", table.concat(conds, " && "), y)
   end
+  if s.band then  -- a band y ± band (filledcurves between the two)
+    local e = string.format("column(%s)", q(s.band))
+    if s.ymul then e = string.format("(%s*%s)", e, gnum(s.ymul)) end
+    return string.format("(%s):(%s-%s):(%s+%s)", x, y, e, y, e)
+  end
   local u = "(" .. x .. "):(" .. y .. ")"
   if s.z then
     local z = string.format("column(%s)", q(s.z))
     u = u .. ":(" .. z .. ")"
   end
-  if s.yerr then
+  if s.ylow and s.yhigh then  -- asymmetric error bars: columns of the low and high ends
+    u = u .. string.format(":(column(%s)):(column(%s))", q(s.ylow), q(s.yhigh))
+  elseif s.yerr then
     local e = string.format("column(%s)", q(s.yerr))
     if s.ymul then e = string.format("(%s*%s)", e, gnum(s.ymul)) end
     u = u .. ":(" .. e .. ")"
@@ -114,12 +121,14 @@ function Figure:script(term)
   for _, extra in ipairs(s.extra or {}) do L[#L + 1] = extra end
   local parts = {}
   for _, sr in ipairs(s.series) do
-    local style = sr.style or (sr.fn and "lines" or (sr.yerr and "yerrorlines" or "linespoints"))
+    local style = sr.style or (sr.fn and "lines" or (sr.band and "filledcurves"
+      or ((sr.yerr or sr.ylow) and "yerrorlines" or "linespoints")))
     local title = sr.title and ("title " .. q(sr.title)) or "notitle"
     local deco = color(sr.color)
     if sr.dash then deco = deco .. " dt " .. (type(sr.dash) == "number" and sr.dash or 2) end
     if sr.width then deco = deco .. " lw " .. sr.width end
     if sr.z then deco = deco .. " lc palette z" end
+    if sr.band then deco = deco .. " fs transparent solid 0.2 noborder" end
     if style:find("points") then deco = deco .. " pt " .. (sr.pt or 7) .. " ps " .. (sr.ps or 0.6) end
     if sr.fn then
       parts[#parts + 1] = string.format("%s with %s%s %s", sr.fn, style, deco, title)
@@ -255,12 +264,27 @@ function M.curves(spec)
   return out
 end
 
+-- Bands y ± column `err` (e.g. "Q_sem") under each file series of `list`,
+-- in the same colours and untitled: glass.plot.join(glass.plot.bands(qs, "Q_sem"), qs).
+function M.bands(list, err)
+  local out = {}
+  for _, sr in ipairs(list) do
+    if sr.file then
+      local b = {}
+      for k, v in pairs(sr) do b[k] = v end
+      b.band, b.title, b.style, b.yerr, b.dash = err, nil, nil, nil, nil
+      out[#out + 1] = b
+    end
+  end
+  return out
+end
+
 -- Concatenate series lists (and single series) into one list.
 function M.join(...)
   local out = {}
   for _, x in ipairs({...}) do
     if x[1] then for _, s in ipairs(x) do out[#out + 1] = s end
-    else out[#out + 1] = x end
+    elseif next(x) then out[#out + 1] = x end  -- an empty list adds nothing
   end
   return out
 end

@@ -74,6 +74,7 @@ function M.install(glass)
   glass.drive = M.drive
   glass.protocol = M
   glass.lab = lab
+  glass.report = require "glass.report"
   glass.mpi = mpi
   glass.json = json
   return glass
