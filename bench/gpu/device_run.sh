@@ -57,8 +57,11 @@ if ! { mkdir -p "$gv" && tar -C "$gv" -xzf "$pack"; }; then
     say "cannot unpack $pack"
     exit 2
 fi
-export LD_LIBRARY_PATH=$gv/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-export GLASSVM_PATH=$root/lua
+# The carried libraries for glassvm's programs only (not for python3: PyTorch
+# brings its own, newer libgomp and zlib).
+gvlibs=$gv/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+gvrun() { LD_LIBRARY_PATH=$gvlibs "$@"; }
+export GLASSVM_PATH=$gv/glass-lua # the Lua library packed with the binary
 export LUA_PATH="$gv/lua/?.lua;;"
 export OMP_WAIT_POLICY=passive
 
@@ -71,20 +74,20 @@ say "environment"
     (nvcc --version 2>&1 | tail -1) || true
     "$PY" -c 'import torch; print("torch", torch.__version__, torch.version.cuda, torch.cuda.get_device_name(0))' 2>&1
     nproc; uname -r; ldd --version 2>&1 | head -1
-    ldd "$gv/bin/glassvm" | grep -i "not found" || echo "all shared libraries found"
+    gvrun ldd "$gv/bin/glassvm" | grep -i "not found" || echo "all shared libraries found"
 } | tee "$out/env.txt"
 
 # ---- 2. GPU checks ---------------------------------------------------------------
 status=1
-if "$gv/bin/glassvm" -e "glass.device('$dev')" >/dev/null 2>&1; then
+if gvrun "$gv/bin/glassvm" -e "glass.device('$dev')" >/dev/null 2>&1; then
     say "GPU checks (tests/test_gv_cuda.c) on device $dev"
-    GV_TEST_DEVICE=$dev timeout 240 "$gv/bin/test_gv_cuda" 2>&1 | tee "$out/test_gv_cuda.log"
+    GV_TEST_DEVICE=$dev gvrun timeout 240 "$gv/bin/test_gv_cuda" 2>&1 | tee "$out/test_gv_cuda.log"
     rc=${PIPESTATUS[0]}
     say "test_gv_cuda exit status $rc (0 passed, 1 a check failed, 77 no device, 124 timed out)"
     [ "$rc" = 0 ] && status=0
 else
     say "glassvm cannot use the GPU here:"
-    "$gv/bin/glassvm" -e "glass.device('$dev')" 2>&1 | tee "$out/test_gv_cuda.log"
+    gvrun "$gv/bin/glassvm" -e "glass.device('$dev')" 2>&1 | tee "$out/test_gv_cuda.log"
 fi
 
 # ---- 2b. the kernels under compute-sanitizer (memcheck, racecheck) --------------
@@ -95,7 +98,7 @@ if [ "$dev" = cuda ] && command -v compute-sanitizer >/dev/null && [ "$(left)" -
     for run in "memcheck 30,72" "racecheck 30"; do
         read -r tool widths <<<"$run"
         say "compute-sanitizer --tool $tool (bench_gpu, P = 1000, w = $widths, R = 2, 4 steps)"
-        timeout 45 compute-sanitizer --tool "$tool" --error-exitcode 9 "$gv/bin/bench_gpu" \
+        gvrun timeout 45 compute-sanitizer --tool "$tool" --error-exitcode 9 "$gv/bin/bench_gpu" \
             --device cuda --P 1000 --widths "$widths" --replicas 2 --seconds 0.001 --reps 1 2>&1 | tail -15
         say "compute-sanitizer $tool exit status ${PIPESTATUS[0]} (0 clean, 9 errors found, 124 timed out)"
     done
@@ -104,14 +107,14 @@ fi
 # ---- 3. glassvm benchmark ------------------------------------------------------
 if [ "$(left)" -gt 200 ]; then
     say "benchmark: glassvm"
-    timeout 150 "$gv/bin/bench_gpu" --device "$dev" "${sizes[@]}" | tee "$out/bench_gpu.csv"
+    gvrun timeout 150 "$gv/bin/bench_gpu" --device "$dev" "${sizes[@]}" | tee "$out/bench_gpu.csv"
 fi
 
 # The gradient kernel's plain loops (GV_CUDA_BLOCK=1) against its register
 # blocks of 4 (the default): the same bits, the speed compared here.
 if [ "$dev" = cuda ] && [ "$(left)" -gt 250 ]; then
     say "benchmark: glassvm with GV_CUDA_BLOCK=1 (plain loops), w = 30, R = 1, 64"
-    GV_CUDA_BLOCK=1 timeout 40 "$gv/bin/bench_gpu" --device cuda --P 60000 --widths 30 \
+    GV_CUDA_BLOCK=1 gvrun timeout 40 "$gv/bin/bench_gpu" --device cuda --P 60000 --widths 30 \
         --replicas "1,64" --seconds 1 --reps 3
 fi
 
@@ -125,7 +128,6 @@ fi
 # ---- 5. paper-scale demonstration ------------------------------------------------
 if [ -d "$root/.gpu/data/mnist" ] && [ "$(left)" -gt 100 ]; then
     t=$(( $(left) - 30 )); [ "$t" -gt 180 ] && t=180
-    say "demonstration: regularised phase of Fig. 3 on device $dev (at most $t s): ${demo_args[*]}"
     demo=/tmp/gv-demo
     rm -rf "$demo"
     # The paper's temperatures from 1e-2 to 0; lr = 1e-3 (the paper's mu);
@@ -134,7 +136,8 @@ if [ -d "$root/.gpu/data/mnist" ] && [ "$(left)" -gt 100 ]; then
                "--T=0.01,0.001,0.0001,1e-05,1e-06,1e-08,0" --tw=1000 --tmax=3000)
     [ "${GPU_QUICK:-0}" = 1 ] && demo_args=(--width=30 --lambda=0.01 --P=1000 --lr=0.001
         --replicas=2 --quench_epochs=1 "--T=0.01,0" --tw=20 --tmax=50)
-    GLASSVM_DATA=$root/.gpu/data timeout "$t" "$gv/bin/glassvm" "$root/protocols/quench_anneal.lua" \
+    say "demonstration: regularised phase of Fig. 3 on device $dev (at most $t s): ${demo_args[*]}"
+    GLASSVM_DATA=$root/.gpu/data gvrun timeout "$t" "$gv/bin/glassvm" "$gv/protocols/quench_anneal.lua" \
         "${demo_args[@]}" --device="$dev" --plots=false --out="$demo" 2>&1 | tail -40 | tee "$out/demo.log"
     say "demonstration exit status ${PIPESTATUS[0]} (124: stopped at its time limit)"
     [ -d "$demo" ] && tar -C /tmp -czf "$out/demo.tar.gz" gv-demo

@@ -11,7 +11,7 @@
 # cudart linked statically, without -march=native (the device's CPU is not
 # this one), and carried with the shared libraries it links (OpenBLAS, Lua,
 # libcsv, libedit, zlib, libgomp, ...; not glibc or libstdc++, which the
-# device has in newer versions), lua-argparse, and MNIST gzipped (for the
+# device has in newer versions), its Lua library, lua-argparse, and MNIST gzipped (for the
 # paper-scale demonstration; --no-data leaves it out).  Everything goes into
 # .gpu/glassvm-gpu.tar.gz (about 17 MB) and .gpu/data/ (about 11 MB), which
 # travel with `carry: [".gpu"]`; .gpu/ is git-ignored.
@@ -55,6 +55,9 @@ done | sort -u | while read -r name path; do
     if [[ ! $name =~ $skip ]]; then cp -L "$path" "$stage/lib/$name"; fi
 done
 cp /usr/share/lua/5.4/argparse.lua "$stage/lua/" 2>/dev/null || say "lua-argparse not found: the demo will not run"
+# The Lua library and protocols of the same commit as the binary.
+cp -r "$root/lua" "$stage/glass-lua"
+cp -r "$root/protocols" "$stage/protocols"
 # Which compiler made the kernels, for the log.
 {
     "$nvcc" --version | tail -1
