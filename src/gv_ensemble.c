@@ -17,6 +17,7 @@
 #endif
 
 #include "gv_ckpt.h"
+#include "gv_device.h"
 #include "gv_integ.h"
 #include "gv_landscape.h"
 #include "gv_rng.h"
@@ -37,6 +38,8 @@ struct gv_ensemble {
     gv_landscape_work *evalws;    /* full-batch workspace for gv_ensemble_eval */
     int eval_threads;
     int partial;                  /* one rank's block: losing every replica is no error */
+    const gv_device_ops *dev_ops; /* NULL: the CPU path */
+    gv_device_ctx *dev;           /* opened at the first run on the device */
 };
 
 /* ---- life cycle ---------------------------------------------------------- */
@@ -69,6 +72,10 @@ static gv_ensemble *ens_new(const gv_landscape *land, size_t R, uint64_t seed, u
     ens->N = N;
     ens->seed = seed;
     ens->first = first;
+    if (gv_device_lookup(gv_device_default(), &ens->dev_ops, e) != GV_OK) {
+        gv_ensemble_free(ens);
+        return NULL;
+    }
     ens->w = malloc(bytes);
     ens->lost = calloc(R, 1);
     ens->lost_step = calloc(R, sizeof *ens->lost_step);
@@ -99,6 +106,7 @@ void gv_ensemble_free(gv_ensemble *ens)
     free(ens->lost_step);
     free(ens->reason);
     gv_landscape_work_free(ens->evalws);
+    if (ens->dev) ens->dev_ops->close(ens->dev);
     free(ens);
 }
 
@@ -113,6 +121,7 @@ gv_ensemble *gv_ensemble_clone(const gv_ensemble *ens, gv_err *e)
     c->nlost = ens->nlost;
     c->step = ens->step;
     c->partial = ens->partial;
+    c->dev_ops = ens->dev_ops;
     return c;
 }
 
@@ -188,6 +197,23 @@ gv_status gv_ensemble_set_step(gv_ensemble *ens, uint64_t step, gv_err *e)
     return GV_OK;
 }
 
+gv_status gv_ensemble_set_device(gv_ensemble *ens, const char *name, gv_err *e)
+{
+    const gv_device_ops *ops;
+    gv_status s = gv_device_lookup(name, &ops, e);
+    if (s != GV_OK) return s;
+    if (ops == ens->dev_ops) return GV_OK;
+    if (ens->dev) ens->dev_ops->close(ens->dev);
+    ens->dev = NULL;
+    ens->dev_ops = ops;
+    return GV_OK;
+}
+
+const char *gv_ensemble_device(const gv_ensemble *ens)
+{
+    return ens->dev_ops ? ens->dev_ops->name : "cpu";
+}
+
 static void mark_lost(gv_ensemble *ens, size_t r, uint64_t step, const char *why)
 {
     if (ens->lost[r]) return;
@@ -219,6 +245,12 @@ typedef struct run_state {
     uint64_t *rfail;          /* per replica: the step that failed */
     uint64_t block;           /* steps per block (adaptive) */
     gv_err *rerr;             /* per replica: its message */
+    /* A device run (ens->dev): what its blocks report. */
+    unsigned char *run;       /* R: replicas to advance */
+    int *outcome;             /* R: GV_DEV_* */
+    double *floss;            /* R: loss at the failed step */
+    gv_status dstat;          /* the device's own failure (kernel, memory) */
+    gv_err *e;                /* its message */
 } run_state;
 
 static void run_state_free(run_state *st)
@@ -233,6 +265,9 @@ static void run_state_free(run_state *st)
     free(st->rstat);
     free(st->rfail);
     free(st->rerr);
+    free(st->run);
+    free(st->outcome);
+    free(st->floss);
 }
 
 static void collect_live(run_state *st)
@@ -255,6 +290,17 @@ static gv_status run_state_init(run_state *st, gv_ensemble *ens, const gv_integ 
     st->block = 1;
     if (!st->live || !st->rstat || !st->rerr || !st->rfail) goto oom;
     collect_live(st);
+    st->e = e;
+    if (ens->dev_ops) {
+        /* The device does the work: no CPU workspaces. */
+        st->run = calloc(R, 1);
+        st->outcome = calloc(R, sizeof *st->outcome);
+        st->floss = calloc(R, sizeof *st->floss);
+        if (!st->run || !st->outcome || !st->floss) goto oom;
+        if (!ens->dev && !(ens->dev = ens->dev_ops->open(ens->land, R, e)))
+            return e ? e->status : GV_ENOMEM;
+        return GV_OK;
+    }
     /* Replicas in parallel when they keep every thread busy (and evenly
      * enough), or when one evaluation cannot be split over the threads;
      * otherwise one replica at a time with the data split over threads. */
@@ -320,7 +366,30 @@ static void advance_replica(run_state *st, size_t r, int t, uint64_t s0, uint64_
     }
 }
 
-enum { GO_ON = 0, AT_TARGET, INTERRUPTED, ALL_LOST };
+/* Steps s0 .. s1-1 of the running replicas on the device; the weights come
+ * back into ens->w (a replica that failed keeps its last finite weights, as
+ * on the CPU).  A failure of the device itself is kept in st->dstat. */
+static void device_block(run_state *st, uint64_t s0, uint64_t s1)
+{
+    gv_ensemble *ens = st->ens;
+    memset(st->run, 0, ens->R);
+    for (size_t i = 0; i < st->nlive; i++) st->run[st->live[i]] = 1;
+    gv_device_block b = {.integ = st->it, .seed = ens->seed, .first = ens->first, .s0 = s0,
+                         .s1 = s1, .run = st->run, .w = ens->w, .outcome = st->outcome,
+                         .fail_step = st->rfail, .fail_loss = st->floss};
+    st->dstat = ens->dev_ops->steps(ens->dev, &b, st->e);
+    if (st->dstat != GV_OK) return;
+    for (size_t i = 0; i < st->nlive; i++) {
+        size_t r = st->live[i];
+        st->rstat[r] = GV_OK;
+        if (st->outcome[r] == GV_DEV_BAD_LOSS)
+            st->rstat[r] = gv_integ_fail_loss(&st->rerr[r], st->floss[r], st->rfail[r]);
+        else if (st->outcome[r] == GV_DEV_BAD_WEIGHTS)
+            st->rstat[r] = gv_integ_fail_weights(&st->rerr[r], st->floss[r], st->rfail[r]);
+    }
+}
+
+enum { GO_ON = 0, AT_TARGET, INTERRUPTED, ALL_LOST, DEVICE_FAILED };
 
 /* After a block [ens->step, end): retire failed replicas, move the step
  * counter, decide whether to stop.  Runs on one thread. */
@@ -388,6 +457,10 @@ static int advance(run_state *st, uint64_t target)
         uint64_t s0 = st->ens->step, k = st->block;
         uint64_t s1 = target - s0 < k ? target : s0 + k;
         double t0 = wall_seconds();
+        if (st->ens->dev) {
+            device_block(st, s0, s1);
+            if (st->dstat != GV_OK) return DEVICE_FAILED;
+        } else
 #ifdef _OPENMP
         if (st->by_replica && st->nt > 1) {
 #pragma omp parallel for num_threads(st->nt) schedule(dynamic, 1)
@@ -475,7 +548,12 @@ gv_status gv_ensemble_run(gv_ensemble *ens, const gv_integ *integ, uint64_t to_s
             s = all_lost(ens, e);
             break;
         }
+        if (ens->dev && (s = ens->dev_ops->upload(ens->dev, ens->w, e)) != GV_OK) break;
         int why = advance(&st, target);
+        if (why == DEVICE_FAILED) {
+            s = st.dstat;
+            break;
+        }
         if (why == ALL_LOST) {
             s = all_lost(ens, e);
             break;

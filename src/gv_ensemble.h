@@ -113,6 +113,14 @@ typedef struct gv_ensemble_info {
 gv_status gv_ensemble_peek(const unsigned char *bytes, size_t len, const char *src,
                            gv_ensemble_info *info, gv_err *e);
 
+/* Where the steps of gv_ensemble_run are computed (gv_device.h): "cpu" (the
+ * default, gv_device_default()), "cuda", "ref".  An unknown device, or one
+ * this build or machine lacks, fails with one line and changes nothing.
+ * Clones inherit the device; observers, checkpoints and files see the same
+ * host weights whatever the device (they come back after every block). */
+gv_status gv_ensemble_set_device(gv_ensemble *ens, const char *name, gv_err *e);
+const char *gv_ensemble_device(const gv_ensemble *ens);
+
 /* ---- blocks of replicas (MPI ranks, gv_mpi.h) --------------------------- */
 
 /* A partial ensemble is one rank's block of a larger one: when all of its

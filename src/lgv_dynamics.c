@@ -400,7 +400,8 @@ static void read_weights(lua_State *L, int idx, size_t N, double *w, const char 
 
 static int ens_new(lua_State *L)
 {
-    static const char *const keys[] = {"landscape", "replicas", "seed", "first_replica", "init", NULL};
+    static const char *const keys[] = {"landscape", "replicas", "seed", "first_replica", "init",
+                                       "device", NULL};
     const char *what = "glass.ensemble";
     gvL_check_options(L, 1, what, keys);
     lua_getfield(L, 1, "landscape"); /* 2 */
@@ -452,6 +453,11 @@ static int ens_new(lua_State *L)
     gv_err e;
     b->ens = gv_ensemble_alloc(l, (size_t)R, seed, (uint32_t)first, &e);
     if (!b->ens) return gvL_raise(L, &e);
+    const char *device = gvL_opt_string(L, 1, what, "device", NULL);
+    if (device && gv_ensemble_set_device(b->ens, device, &e) != GV_OK) {
+        gv_fail_prefix(&e, "%s: ", what);
+        return gvL_raise(L, &e);
+    }
     if (w0)
         for (size_t r = 0; r < (size_t)R; r++)
             if (gv_ensemble_set_weights(b->ens, r, w0 + (per_replica ? r * N : 0), &e) != GV_OK)
@@ -509,6 +515,19 @@ static int ens_step(lua_State *L)
 static int ens_seed(lua_State *L)
 {
     lua_pushinteger(L, (lua_Integer)gv_ensemble_seed(ens_check(L, 1)));
+    return 1;
+}
+
+/* ens:device([name]): where its steps are computed; with a name, move it
+ * there ("cpu", "cuda", "ref"). */
+static int ens_device(lua_State *L)
+{
+    gv_ensemble *ens = ens_check(L, 1);
+    if (!lua_isnoneornil(L, 2)) {
+        gv_err e;
+        if (gv_ensemble_set_device(ens, luaL_checkstring(L, 2), &e) != GV_OK) return gvL_raise(L, &e);
+    }
+    lua_pushstring(L, gv_ensemble_device(ens));
     return 1;
 }
 
@@ -731,7 +750,8 @@ void gvL_open_dynamics(lua_State *L)
         {"first_replica", ens_first_replica}, {"landscape", ens_landscape},
         {"set_step", ens_set_step}, {"weights", ens_weights}, {"set_weights", ens_set_weights},
         {"clone", ens_clone}, {"save", ens_save}, {"lost", ens_lost}, {"nlost", ens_nlost},
-        {"eval", ens_eval}, {"run", ens_run}, {"close", ens_close}, {NULL, NULL}};
+        {"eval", ens_eval}, {"run", ens_run}, {"device", ens_device}, {"close", ens_close},
+        {NULL, NULL}};
     static const luaL_Reg ens_meta[] = {
         {"__gc", ens_close}, {"__close", ens_close}, {"__tostring", ens_tostring}, {NULL, NULL}};
     static const luaL_Reg land_fns[] = {

@@ -155,6 +155,11 @@ function M.new(p, opts)
                              quiet = p.quiet or not root, root = root, t0 = progress.clock()}, Run)
   self.version = g and g.version or "?"
   self.protocol = absolute(opts.protocol or (_G.arg and _G.arg[0]) or (P.name .. ".lua"))
+  -- --device: the device new ensembles use, refused before DIR is touched.
+  if g and g.device and p.device then
+    local ok, err = pcall(g.device, p.device)
+    if not ok then die(tostring(err), true) end
+  end
 
   -- The directory: explicit, or a new timestamped one.
   local dir = p.out
@@ -239,6 +244,7 @@ function M.new(p, opts)
 
   local threads = tostring(self.threads or "?") .. " threads"
   if mpi.enabled then threads = string.format("%d ranks × %s", mpi.size(), threads) end
+  if p.device and p.device ~= "cpu" then threads = threads .. ", device " .. p.device end
   self:log("glassvm %s, protocol %s, seed %d, %s, output %s, %s", self.version, P.name,
     p.seed, threads, dir, os.date("%Y-%m-%d %H:%M:%S"))
   if p.preset and p.preset ~= "" then self:log("preset: %s", p.preset) end
