@@ -18,6 +18,7 @@ enum gv_rng_purpose {
     GV_RNG_SHUFFLE = 3, /* SGD epoch permutations (step = epoch) */
     GV_RNG_DATA = 4,    /* dataset subset / split */
     GV_RNG_USER = 5,    /* glass.rng from Lua */
+    GV_RNG_BOOTSTRAP = 6, /* replica resampling (gv_analysis.h; step = resample) */
     GV_RNG_TEST = 99
 };
 
