@@ -192,10 +192,16 @@ static int table_add_row(lua_State *L)
                     lua_pushvalue(L, -2);
                     check_column(L, t, -1, "add_row"); /* raises with the list of columns */
                 }
-                if (lua_type(L, -1) != LUA_TNUMBER)
-                    return luaL_error(L, "add_row: value of '%s' must be a number, got %s", k,
-                                      luaL_typename(L, -1));
-                row[j] = lua_tonumber(L, -1);
+                if (lua_type(L, -1) == LUA_TSTRING) { /* a text column */
+                    gv_err e = {0};
+                    if (gv_table_text_code(t, (size_t)j, lua_tostring(L, -1), &row[j], &e))
+                        return gvL_raise(L, &e);
+                } else if (lua_type(L, -1) != LUA_TNUMBER) {
+                    return luaL_error(L, "add_row: value of '%s' must be a number or a string, "
+                                         "got %s", k, luaL_typename(L, -1));
+                } else {
+                    row[j] = lua_tonumber(L, -1);
+                }
                 nnamed++;
             }
             lua_pop(L, 1);
@@ -221,13 +227,21 @@ static int table_add_row(lua_State *L)
     return 1; /* the table, for chaining */
 }
 
+/* A cell: its text in a text column, else the number (NaN when empty). */
+static void push_cell(lua_State *L, const gv_table *t, size_t i, size_t j)
+{
+    const char *txt = gv_table_text(t, i, j);
+    if (txt) lua_pushstring(L, txt);
+    else lua_pushnumber(L, gv_table_get(t, i, j));
+}
+
 static int table_column(lua_State *L)
 {
     gv_table *t = check_table(L, 1);
     size_t j = check_column(L, t, 2, "column"), n = gv_table_nrows(t);
     lua_createtable(L, (int)n, 0);
     for (size_t i = 0; i < n; i++) {
-        lua_pushnumber(L, gv_table_get(t, i, j));
+        push_cell(L, t, i, j);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
     return 1;
@@ -243,7 +257,7 @@ static int table_row(lua_State *L)
         return luaL_error(L, "row: row %d out of range (the table has %d rows)", (int)i, (int)n);
     lua_createtable(L, 0, (int)nc);
     for (size_t j = 0; j < nc; j++) {
-        lua_pushnumber(L, gv_table_get(t, (size_t)i - 1, j));
+        push_cell(L, t, (size_t)i - 1, j);
         lua_setfield(L, -2, gv_table_name(t, j));
     }
     return 1;
@@ -537,7 +551,9 @@ static int table_tostring(lua_State *L)
         luaL_addchar(&b, '\n');
         for (size_t j = 0; j < shown_cols; j++) {
             double v = gv_table_get(t, i, j);
-            if (isnan(v)) snprintf(cell, sizeof cell, "%14s", "nan"); /* not "-nan" */
+            const char *txt = gv_table_text(t, i, j);
+            if (txt) snprintf(cell, sizeof cell, "%14.14s", txt);
+            else if (isnan(v)) snprintf(cell, sizeof cell, "%14s", "nan"); /* not "-nan" */
             else snprintf(cell, sizeof cell, "%14.6g", v);
             luaL_addstring(&b, cell);
         }

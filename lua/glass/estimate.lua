@@ -1,0 +1,55 @@
+-- glass.estimate: how a τ estimate from glass.analysis.tau_replicas goes
+-- into a table row and a log line, the same everywhere (docs/analysis.md):
+-- a missing τ is an empty CSV cell with a status word beside it, and
+-- "none (reason)" in a log, never -nan, nil or "-".
+local M = {}
+
+local NAN = 0 / 0
+
+-- The row fields of an estimate `res` under the name `name` ("tau90"):
+-- name, name_lo, name_hi, name_se (numbers, NaN = empty cell),
+-- name_status ("ok", "not_reached", "before_first_lag", "below_min_t")
+-- and name_method ("per_replica", "of_mean", "interp").
+function M.tau_fields(res, name, into)
+  local row = into or {}
+  row[name] = res.tau or NAN
+  row[name .. "_lo"] = res.tau and res.lo or NAN
+  row[name .. "_hi"] = res.tau and res.hi or NAN
+  row[name .. "_se"] = res.tau and res.se or NAN
+  row[name .. "_status"] = res.status
+  row[name .. "_method"] = res.method
+  return row
+end
+
+-- The column names tau_fields fills, in order, for glass.table{columns = ...}.
+function M.tau_columns(name)
+  return {name, name .. "_lo", name .. "_hi", name .. "_se", name .. "_status", name .. "_method"}
+end
+
+-- "123.4 [101.2, 150.3] (95% bootstrap, per_replica)" or "none (reason)".
+function M.tau_text(res)
+  if not res.tau then return string.format("none (%s: %s)", res.status, res.reason) end
+  if res.lo == res.lo and res.B and res.B > 0 then
+    return string.format("%.4g [%.4g, %.4g] (%g%% bootstrap, %s)", res.tau, res.lo, res.hi,
+      100 * res.level, res.method)
+  end
+  return string.format("%.4g (%s)", res.tau, res.method)
+end
+
+-- The CSV comment line that says how the τ columns were computed.
+function M.tau_comment(res, name)
+  return string.format("%s: method %s (threshold %g, min_t %g); %s_lo/%s_hi: %g%% replica "
+    .. "bootstrap percentile interval (B = %d, counter-based seed); %s_se: sd of the bootstrap "
+    .. "estimates; empty cell = no tau (see %s_status)", name, res.method, res.threshold,
+    res.min_t, name, name, 100 * res.level, res.B, name, name)
+end
+
+function M.install(glass)
+  glass.analysis.tau_fields = M.tau_fields
+  glass.analysis.tau_columns = M.tau_columns
+  glass.analysis.tau_text = M.tau_text
+  glass.analysis.tau_comment = M.tau_comment
+  return glass
+end
+
+return M
