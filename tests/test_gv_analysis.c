@@ -52,11 +52,11 @@ static void test_tau_outcomes(void)
     CHECK(r.outcome == GV_TAU_NOT_REACHED && isnan(r.tau) && r.index == 5);
     CHECK_MSG(strstr(r.reason, "not reached: Q(t_max)=0.93 > 0.9") && strstr(r.reason, "16"),
               "%s", r.reason);
-    /* Already below at the first lag: "first" reports that lag (the paper's
-     * rule); "interp" has nothing to bracket with. */
+    /* Already below at the first lag: no τ with either method (the authors'
+     * code returns NaN there, not t_1). */
     double qb[] = {0.5, 0.4, 0.3, 0.2, 0.1};
     CHECK_OK(gv_analysis_tau(t, qb, 5, 0.9, NULL, &r, &e), e);
-    CHECK(r.outcome == GV_TAU_FOUND && r.tau == 1);
+    CHECK(r.outcome == GV_TAU_BEFORE_FIRST && isnan(r.tau) && strstr(r.reason, "before first"));
     gv_tau_opts o = {GV_TAU_INTERP, 0};
     CHECK_OK(gv_analysis_tau(t, qb, 5, 0.9, &o, &r, &e), e);
     CHECK(r.outcome == GV_TAU_BEFORE_FIRST && isnan(r.tau) && strstr(r.reason, "before first"));

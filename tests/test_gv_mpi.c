@@ -75,7 +75,7 @@ static void observers(block *b)
     gv_sched *lags = gv_sched_log(1, 100, 5, 1, &e);
     uint64_t hl[] = {1, 10, 40};
     gv_sched *hlags = gv_sched_list(hl, 3, &e);
-    gv_two_time_opts o = {tw, 2, lags, chi, 2, eps, 1, 1, {10, -8, 1}, hlags, 1};
+    gv_two_time_opts o = {tw, 2, lags, chi, 2, eps, 1, 1, {10, -8, 1}, hlags, 1, NULL, 0};
     b->tt = gv_two_time_alloc(&o, &e);
     uint64_t at[] = {0, 5, 30, 31, 77, END};
     gv_sched *as = gv_sched_list(at, 6, &e);
