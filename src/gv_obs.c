@@ -585,6 +585,46 @@ void gv_two_time_hook(gv_two_time *o, gv_hook *h)
     h->fire = tt_hook_fire;
 }
 
+static double basin_number(const gv_two_time *o, size_t r);
+static double alpha2_of(double msd, double dw4);
+
+/* ---- per-replica curves ---------------------------------------------------- */
+
+size_t gv_two_time_ntw(const gv_two_time *o) { return o->ntw; }
+uint64_t gv_two_time_tw(const gv_two_time *o, size_t i) { return o->tw[i]; }
+size_t gv_two_time_ncutoffs(const gv_two_time *o) { return o->nc; }
+
+void gv_two_time_cutoff(const gv_two_time *o, size_t c, double *chi, double *eps)
+{
+    *chi = o->chi[c];
+    *eps = o->eps[c];
+}
+
+gv_status gv_two_time_curves(const gv_two_time *o, size_t tw, size_t c, int which, double *out,
+                             size_t *R, size_t *nl, const uint64_t **lags, uint64_t *basins,
+                             gv_err *e)
+{
+    if (tw >= o->ntw || c >= o->nc || which < 0 || which > 3)
+        return gv_fail(e, GV_EINVAL, "two-time observer: curves of t_w %zu, cutoff %zu, "
+                                     "quantity %d do not exist", tw + 1, c + 1, which);
+    *R = o->bound ? o->R : 0;
+    *nl = o->nl;
+    *lags = o->lag;
+    if (!out || !o->bound) return GV_OK;
+    for (size_t r = 0; r < o->R; r++) {
+        if (basins) basins[r] = (uint64_t)basin_number(o, r);
+        for (size_t l = 0; l < o->nl; l++) {
+            const double *v = o->vals + ((tw * o->nl + l) * o->R + r) * o->S;
+            double x = NAN;
+            if (o->measured[tw * o->nl + l] && !isnan(v[o->nc]))
+                x = which == 0 ? v[c] : which == 1 ? v[o->nc] : which == 2 ? v[o->nc + 1]
+                  : alpha2_of(v[o->nc], v[o->nc + 1]);
+            out[r * o->nl + l] = x;
+        }
+    }
+    return GV_OK;
+}
+
 /* ---- two-time tables ----------------------------------------------------- */
 
 /* Replicas in basin order: ord[0..R) sorted by (label, replica); a basin is

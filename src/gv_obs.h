@@ -118,7 +118,10 @@ gv_status gv_two_time_curves(const gv_two_time *o, size_t tw, size_t c, int whic
                              size_t *R, size_t *nl, const uint64_t **lags, uint64_t *basins,
                              gv_err *e);
 size_t gv_two_time_ntw(const gv_two_time *o);
+uint64_t gv_two_time_tw(const gv_two_time *o, size_t i); /* sorted */
 size_t gv_two_time_ncutoffs(const gv_two_time *o);
+/* Cutoff c: its χ (NaN for a fixed ε) and fixed ε (NaN for a χ cutoff). */
+void gv_two_time_cutoff(const gv_two_time *o, size_t c, double *chi, double *eps);
 
 /* Reference memory currently held, in bytes (for tests and reports). */
 size_t gv_two_time_ref_bytes(const gv_two_time *o);
