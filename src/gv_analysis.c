@@ -443,34 +443,29 @@ gv_status gv_analysis_powerlaw_spread(const double *x, const double *y, size_t n
 {
     *lo = *hi = NAN;
     *nwin = 0;
-    /* The in-range points, in order (x is not required to be sorted: the
-     * window is by position among them, as a user reads a table). */
+    /* The in-range x, sorted: a window drops the a smallest and b largest. */
+    double *xs = malloc((n ? n : 1) * sizeof *xs);
+    if (!xs) return gv_fail(e, GV_ENOMEM, "powerlaw_fit: out of memory");
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
-        if (x[i] >= x_min && x[i] <= x_max && !isnan(y[i])) m++;
+        if (x[i] >= x_min && x[i] <= x_max && !isnan(y[i])) xs[m++] = x[i];
+    qsort(xs, m, sizeof *xs, cmp_double);
     size_t keep = m / 2 > 3 ? m / 2 : 3;
     double wlo = 0, whi = 0;
     size_t nw = 0;
-    for (size_t a = 0; a <= trim; a++)
-        for (size_t b = 0; b <= trim; b++) {
+    gv_status s = GV_OK;
+    for (size_t a = 0; a <= trim && s == GV_OK; a++)
+        for (size_t b = 0; b <= trim && s == GV_OK; b++) {
             if (a + b > m || m - a - b < keep) continue;
-            /* The window's range: from the (a+1)-th to the (m-b)-th in-range point. */
-            size_t k = 0;
-            double from = NAN, to = NAN;
-            for (size_t i = 0; i < n; i++) {
-                if (!(x[i] >= x_min && x[i] <= x_max && !isnan(y[i]))) continue;
-                if (k == a) from = x[i];
-                if (k == m - b - 1) to = x[i];
-                k++;
-            }
-            if (!(from <= to)) continue; /* unsorted x: no contiguous window */
             gv_powerlaw f;
-            gv_status s = gv_analysis_powerlaw_fit(x, y, n, from, to, &f, e);
-            if (s != GV_OK) return s;
+            s = gv_analysis_powerlaw_fit(x, y, n, xs[a], xs[m - b - 1], &f, e);
+            if (s != GV_OK) break;
             if (nw == 0 || f.exponent < wlo) wlo = f.exponent;
             if (nw == 0 || f.exponent > whi) whi = f.exponent;
             nw++;
         }
+    free(xs);
+    if (s != GV_OK) return s;
     if (nw == 0)
         return gv_fail(e, GV_EINVAL, "powerlaw_fit: no window of >= 3 points in [%g, %g]", x_min,
                        x_max);

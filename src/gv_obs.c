@@ -698,15 +698,24 @@ static void tt_reduce_row(const gv_two_time *o, const size_t *ord, size_t t, siz
     size_t nb = 0, nlive = 0, na2w = 0;
     for (size_t i = 0; i < o->R;) {
         size_t j = i;
-        double sq = 0, s2 = 0, s4 = 0;
+        double s2 = 0, s4 = 0;
         size_t nbk = 0;
         for (; j < o->R && o->basin[ord[j]] == o->basin[ord[i]]; j++) {
             const double *vr = v + ord[j] * o->S;
             if (isnan(vr[c]) || isnan(vr[o->nc])) continue;
-            sq += vr[c], s2 += vr[o->nc], s4 += vr[o->nc + 1], nbk++;
+            s2 += vr[o->nc], s4 += vr[o->nc + 1], nbk++;
         }
         if (nbk) {
-            double mb = sq / (double)nbk, ssw = 0;
+            /* The mean as the first member plus the mean offset: exact when
+             * every member is equal (T = 0), so that within is exactly 0. */
+            double q0 = NAN, off = 0;
+            for (size_t k = i; k < j; k++) {
+                const double *vr = v + ord[k] * o->S;
+                if (isnan(vr[c]) || isnan(vr[o->nc])) continue;
+                if (isnan(q0)) q0 = vr[c];
+                off += vr[c] - q0;
+            }
+            double mb = q0 + off / (double)nbk, ssw = 0;
             for (size_t k = i; k < j; k++) {
                 const double *vr = v + ord[k] * o->S;
                 if (isnan(vr[c]) || isnan(vr[o->nc])) continue;
