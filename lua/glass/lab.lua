@@ -366,13 +366,20 @@ end
 -- t0 + tw + tmax with a two-time observer built from obs_opts (tw and lags
 -- are filled in).  Returns the observer and the copy's weights at t_w
 -- (a list per replica) when want_w0 is set.  The copy is closed.  Under
--- MPI both hold every rank's replicas, on every rank.
-function M.anneal(run, ens, p, T, t0, obs_opts, want_w0)
+-- MPI both hold every rank's replicas, on every rank.  With same_basin = K
+-- the measurement runs on a same-basin ensemble built at t_w (K noise
+-- replicas started from each replica's weights at t_w: ens:same_basin).
+function M.anneal(run, ens, p, T, t0, obs_opts, want_w0, same_basin)
   local g = G()
   local e = ens:clone()
   local langevin = g.langevin{lr = p.lr, T = T, lambda = p.lambda}
   local phase = string.format("Langevin T=%g", T)
   M.advance(run, e, langevin, t0 + p.tw, nil, phase .. " (waiting)")
+  if same_basin then
+    local sb = e:same_basin{K = same_basin}
+    e:close()
+    e = sb
+  end
   local w0
   if want_w0 then
     w0 = {}
