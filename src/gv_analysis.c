@@ -39,13 +39,15 @@ gv_status gv_analysis_tau(const double *t, const double *q, size_t n, double thr
         return gv_fail(e, GV_EINVAL, "tau: method \"interp\" works in log t and needs t >= 0, "
                                      "but t[1] = %g", t[0]);
 
-    /* First finite point below the threshold; prev = last finite one before. */
+    /* First finite point below the threshold; prev = last finite one before
+     * (for "first", one at t > 0: a crossing at the first lag after t = 0
+     * says only that τ lies in (0, t₁], and the authors' code gives NaN). */
     size_t prev = n, hit = n;
     for (size_t i = 0; i < n; i++) {
         if (isnan(q[i])) continue;
         out->t_last = t[i], out->q_last = q[i];
         if (q[i] < threshold) { hit = i; break; }
-        prev = i;
+        if (o.method == GV_TAU_INTERP || t[i] > 0) prev = i;
     }
     if (hit == n) {
         if (isnan(out->q_last))
@@ -165,7 +167,8 @@ gv_status gv_analysis_plateau(const double *q, size_t n, size_t last, double *me
 
 /* ---- estimators over replicas and resampling ------------------------------ */
 
-const char *const gv_tau_estimator_name[3] = {"per_replica", "of_mean", "interp"};
+const char *const gv_tau_estimator_name[GV_TAU_NESTIMATORS] = {"per_replica", "of_mean", "interp",
+                                                               "per_replica_found"};
 const char *const gv_tau_status_name[4] = {"ok", "not_reached", "before_first_lag",
                                            "below_min_t"};
 
@@ -284,7 +287,7 @@ static void tau_eval(tau_ctx *c, const size_t *units, size_t m, gv_tau_est *out)
 {
     size_t nrep = 0;
     memset(out->count, 0, sizeof out->count);
-    if (c->est == GV_TAU_PER_REPLICA) {
+    if (c->est == GV_TAU_PER_REPLICA || c->est == GV_TAU_PER_REPLICA_FOUND) {
         double sum = 0;
         size_t used = 0;
         for (size_t k = 0; k < m; k++) {
@@ -298,10 +301,10 @@ static void tau_eval(tau_ctx *c, const size_t *units, size_t m, gv_tau_est *out)
         }
         out->n = nrep;
         out->n_used = used;
-        if (used) {
+        if (used && (used == nrep || c->est == GV_TAU_PER_REPLICA_FOUND)) {
             out->outcome = GV_TAU_FOUND;
             out->tau = sum / (double)used;
-        } else { /* the most common failure speaks for all */
+        } else { /* the most common failure speaks for the point */
             int best = GV_TAU_NOT_REACHED;
             for (int k = GV_TAU_NOT_REACHED; k <= GV_TAU_BELOW_MIN; k++)
                 if (out->count[k] > out->count[best]) best = k;
@@ -359,7 +362,7 @@ gv_status gv_analysis_tau_replicas(const double *t, size_t nt, const double *q, 
     gv_status s = check_times("tau_replicas", t, nt, e);
     if (s != GV_OK) return s;
     if (R == 0) return gv_fail(e, GV_EINVAL, "tau_replicas: no replica curves");
-    if ((unsigned)est > GV_TAU_OF_MEAN_INTERP)
+    if ((unsigned)est >= GV_TAU_NESTIMATORS)
         return gv_fail(e, GV_EINVAL, "tau_replicas: unknown estimator %d", (int)est);
     if (!isfinite(threshold)) return gv_fail(e, GV_EINVAL, "tau_replicas: threshold is not finite");
     if (!(min_t >= 0) || isinf(min_t))
@@ -409,18 +412,26 @@ gv_status gv_analysis_tau_replicas(const double *t, size_t nt, const double *q, 
     c.ustart[c.nu] = np;
     for (size_t u = 0; u < c.nu; u++) units[u] = u;
     tau_eval(&c, units, c.nu, out);
-    if (est == GV_TAU_PER_REPLICA) {
+    if (est == GV_TAU_PER_REPLICA || est == GV_TAU_PER_REPLICA_FOUND) {
+        const char *what = out->outcome == GV_TAU_NOT_REACHED ? "not reached"
+                         : out->outcome == GV_TAU_BEFORE_FIRST ? "before the first lag"
+                         : "below min_t";
         if (out->outcome == GV_TAU_FOUND)
             snprintf(out->reason, sizeof out->reason,
                      "mean over %zu of %zu replicas (%zu not reached, %zu before the first lag, "
                      "%zu below min_t=%g)", out->n_used, out->n, out->count[GV_TAU_NOT_REACHED],
                      out->count[GV_TAU_BEFORE_FIRST], out->count[GV_TAU_BELOW_MIN], min_t);
+        else if (out->n_used)
+            snprintf(out->reason, sizeof out->reason,
+                     "%zu of %zu replicas have no tau (%zu not reached, %zu before the first lag, "
+                     "%zu below min_t=%g); per_replica needs every replica's, as the authors' "
+                     "code (method per_replica_found averages the %zu found)", out->n - out->n_used,
+                     out->n, out->count[GV_TAU_NOT_REACHED], out->count[GV_TAU_BEFORE_FIRST],
+                     out->count[GV_TAU_BELOW_MIN], min_t, out->n_used);
         else
             snprintf(out->reason, sizeof out->reason,
-                     "%s in every replica (%zu not reached, %zu before the first lag, %zu below "
-                     "min_t=%g, of %zu)", out->outcome == GV_TAU_NOT_REACHED ? "not reached"
-                     : out->outcome == GV_TAU_BEFORE_FIRST ? "before the first lag"
-                     : "below min_t", out->count[GV_TAU_NOT_REACHED],
+                     "%s: no replica has a tau (%zu not reached, %zu before the first lag, %zu "
+                     "below min_t=%g, of %zu)", what, out->count[GV_TAU_NOT_REACHED],
                      out->count[GV_TAU_BEFORE_FIRST], out->count[GV_TAU_BELOW_MIN], min_t,
                      out->n);
     } else if (out->outcome == GV_TAU_FOUND) {

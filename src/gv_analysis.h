@@ -13,7 +13,8 @@
 #include "gv_core.h"
 
 typedef enum gv_tau_method {
-    GV_TAU_FIRST,  /* the paper's: first saved lag with Q < threshold */
+    GV_TAU_FIRST,  /* the paper's: first saved lag with Q < threshold (none at the first
+                      lag after t = 0, as the authors' code) */
     GV_TAU_INTERP  /* linear interpolation in log t between the bracketing lags */
 } gv_tau_method;
 
@@ -75,10 +76,13 @@ gv_status gv_analysis_plateau(const double *q, size_t n, size_t last, double *me
 /* ---- estimators over replicas and resampling ------------------------------
  * A τ "over replicas" is computed from the R curves q[r*nt + i] (replica r at
  * lag t[i]; a replica whose values are all NaN is absent: lost or excluded).
- * Three estimators (docs/analysis.md gives the rules and the authors' choice):
+ * Four estimators (docs/analysis.md gives the rules and the authors' choice):
  *   per_replica  the authors': per replica the first saved lag with Q < thr
- *                (none if already the first lag; dropped if < min_t), then
- *                the mean over the replicas that have one;
+ *                (none if that is the first lag after 0; dropped if below
+ *                min_t), then the mean over replicas, defined only when
+ *                every present replica has one (their code drops the point
+ *                otherwise);
+ *   per_replica_found  the same, but the mean over the replicas that have one;
  *   of_mean      the first saved lag where the replica-mean Q < thr;
  *   interp       the replica-mean Q interpolated in log t (gv_analysis_tau).
  * Error bars come from a bootstrap over replicas (or over groups of
@@ -91,11 +95,14 @@ gv_status gv_analysis_plateau(const double *q, size_t n, size_t last, double *me
 typedef enum gv_tau_estimator {
     GV_TAU_PER_REPLICA = 0,
     GV_TAU_OF_MEAN,
-    GV_TAU_OF_MEAN_INTERP
+    GV_TAU_OF_MEAN_INTERP,
+    GV_TAU_PER_REPLICA_FOUND
 } gv_tau_estimator;
-/* "per_replica", "of_mean", "interp"; and the status words of gv_tau_outcome:
- * "ok", "not_reached", "before_first_lag", "below_min_t". */
-extern const char *const gv_tau_estimator_name[3];
+#define GV_TAU_NESTIMATORS 4
+/* "per_replica", "of_mean", "interp", "per_replica_found"; and the status
+ * words of gv_tau_outcome: "ok", "not_reached", "before_first_lag",
+ * "below_min_t". */
+extern const char *const gv_tau_estimator_name[GV_TAU_NESTIMATORS];
 extern const char *const gv_tau_status_name[4];
 
 typedef struct gv_boot_opts {
@@ -131,8 +138,8 @@ typedef struct gv_tau_est {
     gv_tau_outcome outcome; /* GV_TAU_FOUND = "ok" */
     double tau;             /* NaN unless found */
     size_t n;               /* replicas present */
-    size_t n_used;          /* per_replica: replicas with a τ (the mean's terms) */
-    size_t count[4];        /* per_replica: replicas by outcome */
+    size_t n_used;          /* per_replica*: replicas with a τ (the mean's terms) */
+    size_t count[4];        /* per_replica*: replicas by outcome */
     gv_interval ci;         /* bootstrap interval (B = 0: NaN) */
     char reason[240];       /* for people: what was found or why not */
 } gv_tau_est;

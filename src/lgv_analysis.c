@@ -760,10 +760,10 @@ static int an_tau_replicas(lua_State *L)
         thr = gvL_opt_number(L, 3, W, "threshold", GV_TAU90_THRESHOLD);
         const char *m = gvL_opt_string(L, 3, W, "method", "per_replica");
         size_t k = 0;
-        while (k < 3 && strcmp(m, gv_tau_estimator_name[k]) != 0) k++;
-        if (k == 3)
+        while (k < GV_TAU_NESTIMATORS && strcmp(m, gv_tau_estimator_name[k]) != 0) k++;
+        if (k == GV_TAU_NESTIMATORS)
             return luaL_error(L, "%s: method '%s' unknown; use \"per_replica\" (the authors'), "
-                                 "\"of_mean\" or \"interp\"", W, m);
+                                 "\"per_replica_found\", \"of_mean\" or \"interp\"", W, m);
         est = (gv_tau_estimator)k;
         if (lua_getfield(L, 3, "groups") != LUA_TNIL) {
             if (!lua_istable(L, -1) || (size_t)luaL_len(L, -1) != R)
@@ -783,7 +783,8 @@ static int an_tau_replicas(lua_State *L)
             lua_pop(L, 1);
         }
     }
-    min_t = est == GV_TAU_PER_REPLICA ? 4 : 0; /* the authors drop tau90 < 4 steps */
+    /* the authors drop tau90 < 4 steps */
+    min_t = est == GV_TAU_PER_REPLICA || est == GV_TAU_PER_REPLICA_FOUND ? 4 : 0;
     if (!lua_isnil(L, 3)) min_t = gvL_opt_number(L, 3, W, "min_t", min_t);
     gv_boot_opts bo = boot_opts(L, 3, W);
     gv_tau_est r;

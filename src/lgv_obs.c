@@ -527,7 +527,8 @@ static int obs_curves(lua_State *L)
     gv_two_time *o = u->o;
     static const char *const keys[] = {"quantity", "tw", "chi", "eps", NULL};
     static const char *const qs[] = {"Q", "msd", "dw4", "alpha2", NULL};
-    if (lua_isnoneornil(L, 2)) lua_newtable(L), lua_replace(L, 2);
+    lua_settop(L, 2);
+    if (lua_isnil(L, 2)) lua_newtable(L), lua_replace(L, 2);
     gvL_check_options(L, 2, W, keys);
     const char *qn = gvL_opt_string(L, 2, W, "quantity", "Q");
     int which = 0;

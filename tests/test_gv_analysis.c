@@ -205,12 +205,30 @@ static void test_tau_replicas(void)
         0.99, 0.99, 0.98, 0.97, 0.96,
         NAN, NAN, NAN, NAN, NAN};
     gv_tau_est r;
+    /* The authors' per_replica needs every replica's τ (their pandas mean
+     * drops a point where any is NaN); per_replica_found averages those found. */
     CHECK_OK(gv_analysis_tau_replicas(t, 5, q, 6, NULL, 0.9, GV_TAU_PER_REPLICA, 4, NULL, &r, &e), e);
+    CHECK(r.outcome == GV_TAU_NOT_REACHED && isnan(r.tau) && r.n == 5 && r.n_used == 2);
+    CHECK_MSG(strstr(r.reason, "3 of 5 replicas have no tau"), "%s", r.reason);
+    CHECK_OK(gv_analysis_tau_replicas(t, 5, q, 2, NULL, 0.9, GV_TAU_PER_REPLICA, 4, NULL, &r, &e), e);
+    CHECK(r.outcome == GV_TAU_FOUND && r.tau == 6 && r.n == 2 && r.n_used == 2);
+    CHECK_OK(gv_analysis_tau_replicas(t, 5, q, 6, NULL, 0.9, GV_TAU_PER_REPLICA_FOUND, 4, NULL, &r,
+                                      &e), e);
     CHECK(r.outcome == GV_TAU_FOUND && r.tau == 6 && r.n == 5 && r.n_used == 2);
     CHECK(r.count[GV_TAU_BEFORE_FIRST] == 1 && r.count[GV_TAU_BELOW_MIN] == 1 &&
           r.count[GV_TAU_NOT_REACHED] == 1);
     CHECK_MSG(strstr(r.reason, "mean over 2 of 5"), "%s", r.reason);
     CHECK(isnan(r.ci.lo) && r.ci.B == 0);
+    /* With a t = 0 point (Q = 1), a crossing at the first positive lag is
+     * still "before the first lag" for the saved-lag rule (the authors'
+     * idx <= 1), while interp interpolates from t = 0. */
+    double t0[] = {0, 1, 2, 4}, q0[] = {1, 0.5, 0.4, 0.3};
+    gv_tau one;
+    CHECK_OK(gv_analysis_tau(t0, q0, 4, 0.9, NULL, &one, &e), e);
+    CHECK(one.outcome == GV_TAU_BEFORE_FIRST);
+    gv_tau_opts lin = {GV_TAU_INTERP, 0};
+    CHECK_OK(gv_analysis_tau(t0, q0, 4, 0.9, &lin, &one, &e), e);
+    CHECK(one.outcome == GV_TAU_FOUND && fabs(one.tau - 0.2) < 1e-12);
     /* of_mean: the mean curve over the 5 present replicas. */
     double m[5];
     for (int i = 0; i < 5; i++) {
@@ -237,14 +255,17 @@ static void test_tau_replicas(void)
     /* Bootstrap: reproducible from the seed, over groups when given. */
     gv_boot_opts bo = {500, 7, 0.9};
     gv_tau_est a, b;
-    CHECK_OK(gv_analysis_tau_replicas(t, 5, q, 6, NULL, 0.9, GV_TAU_PER_REPLICA, 4, &bo, &a, &e), e);
-    CHECK_OK(gv_analysis_tau_replicas(t, 5, q, 6, NULL, 0.9, GV_TAU_PER_REPLICA, 4, &bo, &b, &e), e);
+    CHECK_OK(gv_analysis_tau_replicas(t, 5, q, 6, NULL, 0.9, GV_TAU_PER_REPLICA_FOUND, 4, &bo, &a,
+                                      &e), e);
+    CHECK_OK(gv_analysis_tau_replicas(t, 5, q, 6, NULL, 0.9, GV_TAU_PER_REPLICA_FOUND, 4, &bo, &b,
+                                      &e), e);
     CHECK(a.ci.B == 500 && a.ci.B_ok > 0 && a.ci.B_ok < 500); /* some resamples have no τ */
     CHECK(a.ci.lo == b.ci.lo && a.ci.hi == b.ci.hi && a.ci.se == b.ci.se);
     CHECK(a.ci.lo >= 4 && a.ci.hi <= 8 && a.ci.lo < a.ci.hi);
     /* One group holding every replica: every resample is the data itself. */
     uint64_t g[6] = {3, 3, 3, 3, 3, 3};
-    CHECK_OK(gv_analysis_tau_replicas(t, 5, q, 6, g, 0.9, GV_TAU_PER_REPLICA, 4, &bo, &a, &e), e);
+    CHECK_OK(gv_analysis_tau_replicas(t, 5, q, 6, g, 0.9, GV_TAU_PER_REPLICA_FOUND, 4, &bo, &a, &e),
+             e);
     CHECK(a.ci.lo == 6 && a.ci.hi == 6 && a.ci.se == 0 && a.ci.B_ok == 500);
     gv_boot_opts bad = {10, 1, 1.5};
     CHECK_FAILS(gv_analysis_tau_replicas(t, 5, q, 6, NULL, 0.9, GV_TAU_PER_REPLICA, 4, &bad, &a, &e),

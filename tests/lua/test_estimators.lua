@@ -179,7 +179,7 @@ T.test("per-replica alpha2 and tau90 equal a recomputation from exported weights
       end
     end
   end
-  T.ok(n >= 2, "the curves cross 0.9 inside the lags")
+  T.eq(n, R, "every replica crosses 0.9 inside the lags")
   local t, curves = obs:curves{quantity = "Q"}
   T.eq(#curves, R); T.eq(#t, #lags)
   for r = 1, R do for l = 1, #lags do T.eq(curves[r][l], Q[r][l]) end end
@@ -190,6 +190,23 @@ T.test("per-replica alpha2 and tau90 equal a recomputation from exported weights
   T.ok(res.lo <= res.tau and res.tau <= res.hi and res.level == 0.95 and res.B == 200)
   local again = glass.analysis.tau_replicas(t, curves, {B = 200, seed = 3})
   T.eq(again.lo, res.lo); T.eq(again.hi, res.hi)
+  -- min_t = 30 drops some replicas' tau: per_replica (the authors' pandas
+  -- mean keeps a point only if every replica has one) has none, and
+  -- per_replica_found averages the others.
+  local s30, n30 = 0, 0
+  for r = 1, R do
+    for l = 1, #lags do
+      if Q[r][l] < 0.9 then
+        if l > 1 and lags[l] >= 30 then s30, n30 = s30 + lags[l], n30 + 1 end
+        break
+      end
+    end
+  end
+  T.ok(n30 > 0 and n30 < R, "min_t = 30 drops some replicas")
+  local strict = glass.analysis.tau_replicas(t, curves, {min_t = 30, B = 0})
+  T.eq(strict.tau, nil); T.eq(strict.status, "below_min_t")
+  local found = glass.analysis.tau_replicas(t, curves, {method = "per_replica_found", min_t = 30, B = 0})
+  T.eq(found.tau, s30 / n30); T.eq(found.n_used, n30)
   -- of_mean: the first lag where the mean curve is below 0.9.
   local om = glass.analysis.tau_replicas(t, curves, {method = "of_mean", B = 0})
   local first
