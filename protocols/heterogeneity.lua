@@ -75,6 +75,9 @@ local moments = glass.table{columns = {"T", "t", "n", "n_basins", "Q", "msd", "a
   "alpha2_sem", "alpha2_pooled", "alpha2_pooled_se", "alpha2_within", "chi4", "chi4_total",
   "chi4_within", "chi4_between", "chi4_null"}}
 local hist = glass.table{columns = {"T", "t", "bin_lo", "bin_hi", "log10_dw", "fraction"}}
+local hist_b = glass.table{columns = {"T", "t", "basin", "n", "bin_lo", "bin_hi", "log10_dw",
+                                      "fraction"}}
+local basin_labels = {} -- per T: the basin labels (for the per-basin plots)
 local peaks = glass.table{columns = {"T", "part", "t_peak", "chi4_peak", "chi4_peak_lo",
   "chi4_peak_hi", "level", "B"}}
 -- The histogram lags must lie on the lag schedule: add them to it.
@@ -144,6 +147,22 @@ for _, T in ipairs(p.T) do
                    log10_dw = (r.bin_lo + r.bin_hi) / 2, fraction = r.fraction}
     end
   end
+  if K then -- the histogram within each basin (its K noise replicas pooled)
+    local hb, seen = obs:table("histogram_basins"), {}
+    basin_labels[T] = {}
+    for i = 1, hb:nrows() do
+      local r = hb:row(i)
+      if r.layer == 0 then
+        hist_b:add_row{T = T, t = r.t, basin = r.basin, n = r.n, bin_lo = r.bin_lo,
+                       bin_hi = r.bin_hi, log10_dw = (r.bin_lo + r.bin_hi) / 2,
+                       fraction = r.fraction}
+        if not seen[r.basin] then
+          seen[r.basin] = true
+          table.insert(basin_labels[T], r.basin)
+        end
+      end
+    end
+  end
   -- Peaks of χ₄ parts, with a bootstrap over basins (whole basins resampled).
   local t, curves, basins = obs:curves{quantity = "Q"}
   local members, order = {}, {}
@@ -202,6 +221,12 @@ run:write_csv("chi4_peaks", peaks, {how, string.format("peak of each chi4 part o
   .. "B = %d, seed %d)", 95, p.B, p.seed)})
 run:write_csv("histogram", hist, {how, "histogram of log10|dw| over all weights and replicas "
   .. "(pooled); fraction = count/total (zeros and out-of-range values are counted in total only)"})
+if K then
+  run:write_csv("histogram_basins", hist_b, {how, "histogram of log10|dw| within each basin: "
+    .. "the n noise replicas of that basin pooled (basin = its label); fraction = count/total "
+    .. "within the basin. A bimodal pooled histogram whose basins are each unimodal comes from "
+    .. "differences between basins, not from mobile and immobile weights within one"})
+end
 
 run:plot{name = "alpha2", title = "Non-Gaussian parameter α_2(t) (mean over replicas)",
   xlabel = "t (steps after t_w)", ylabel = "α_2", logx = true, key = "top left",
@@ -233,5 +258,16 @@ for _, lag in ipairs(p.hist_lags) do
   run:plot{name = "histogram_t" .. lag, title = string.format(
       "Displacements after Δt = %d steps: histogram of log_{10}|Δw|", lag),
     xlabel = "log_{10}|Δw|", ylabel = "fraction of weights", key = "top left", series = series}
+  -- Within basins: one panel per T, one curve per basin.
+  for it, T in ipairs(K and p.T or {}) do
+    local bs = glass.plot.curves{file = "histogram_basins.csv", x = "log10_dw", y = "fraction",
+                                 by = "basin", values = basin_labels[T], style = "lines",
+                                 label = "basin %s"}
+    for _, s in ipairs(bs) do s.where.t, s.where.T = lag, T end
+    run:plot{name = string.format("histogram_basins_T%d_t%d", it, lag), title = string.format(
+        "Within basins, T = %s, Δt = %d: histogram of log_{10}|Δw|", glass.plot.label(T), lag),
+      xlabel = "log_{10}|Δw|", ylabel = "fraction of the basin's weights", key = "top left",
+      series = bs}
+  end
 end
 run:finish(lines)

@@ -162,7 +162,9 @@ struct gv_two_time {
     size_t *qoff, *qcnt;      /* novl: the overlap layers' weight ranges */
     size_t nq;                /* weights entering σ and Q of group 0 (N or the overlap layers') */
     double *vals;             /* (t_w, lag, replica, S); NaN where excluded */
-    uint64_t *hcounts;        /* (t_w, hist slot, group, bins+3) */
+    uint64_t *hcounts;        /* (t_w, hist slot, replica, group, bins+3): per replica, so
+                                 that basins can be told apart and blocks concatenate */
+    int hist_pooled;          /* restored from format 1: counts summed into replica 0 */
     uint64_t *hscratch;       /* G × (bins+3), one replica's counts */
     double *epsr;             /* nc: one replica's cutoffs */
     const double **wp;        /* R pointers (fire's frame) */
@@ -380,7 +382,10 @@ static gv_status tt_bind(gv_two_time *o, const gv_obs_frame *f, gv_err *e)
         return gv_fail(e, GV_ENOMEM, "%s: accumulator size overflows", W);
     o->vals = alloc_array(nv, sizeof *o->vals);
     if (o->histogram) {
-        o->hcounts = alloc_array(o->ntw * o->nhl * o->G * hs, sizeof *o->hcounts);
+        size_t nh;
+        if (gv_mul_size(o->ntw * o->nhl * o->R, o->G * hs, &nh))
+            return gv_fail(e, GV_ENOMEM, "%s: histogram size overflows", W);
+        o->hcounts = alloc_array(nh, sizeof *o->hcounts);
         o->hscratch = alloc_array(o->G * hs, sizeof *o->hscratch);
     }
     if (!o->goff || !o->gcnt || !o->sigma || !o->vals ||
@@ -495,8 +500,8 @@ static void tt_measure(gv_two_time *o, size_t t, size_t l, const gv_obs_frame *f
             continue;
         }
         if (h) {
-            uint64_t *dst = o->hcounts + ((t * o->nhl + (size_t)slot) * o->G) * hs;
-            for (size_t i = 0; i < o->G * hs; i++) dst[i] += o->hscratch[i];
+            uint64_t *dst = o->hcounts + ((t * o->nhl + (size_t)slot) * o->R + r) * o->G * hs;
+            memcpy(dst, o->hscratch, o->G * hs * sizeof *dst);
         }
     }
     o->measured[t * o->nl + l] = 1;
@@ -861,54 +866,101 @@ static gv_status tt_table_replicas(const gv_two_time *o, gv_table **out, gv_err 
     return GV_OK;
 }
 
-static gv_status tt_table_hist(const gv_two_time *o, int totals, gv_table **out, gv_err *e)
+/* Counts of weight group g at (t_w, histogram slot), summed over the
+ * replicas ord[from..to) (all replicas: 0..R in any order). */
+static void hist_sum(const gv_two_time *o, size_t t, size_t slot, size_t g, const size_t *ord,
+                     size_t from, size_t to, uint64_t *c)
+{
+    size_t hs = o->hist.bins + 3;
+    memset(c, 0, hs * sizeof *c);
+    for (size_t k = from; k < to; k++) {
+        size_t r = ord ? ord[k] : k;
+        const uint64_t *src = o->hcounts + ((t * o->nhl + slot) * o->R + r) * o->G * hs + g * hs;
+        for (size_t b = 0; b < hs; b++) c[b] += src[b];
+    }
+}
+
+/* which: 0 histogram, 1 totals, 2 per basin. */
+static gv_status tt_table_hist(const gv_two_time *o, int which, gv_table **out, gv_err *e)
 {
     static const char *const hnames[] = {"tw", "t", "layer", "bin", "bin_lo", "bin_hi",
                                          "count", "fraction"};
     static const char *const snames[] = {"tw", "t", "layer", "n", "n_lost", "total",
                                          "in_range", "zeros", "under", "over"};
-    gv_table *tab = totals
+    static const char *const bnames[] = {"tw", "t", "basin", "n", "layer", "bin", "bin_lo",
+                                         "bin_hi", "count", "fraction"};
+    if (which == 2 && o->hist_pooled)
+        return gv_fail(e, GV_EINVAL, "two-time observer: restored from a format-1 checkpoint, "
+                                     "which kept the histogram summed over replicas: no "
+                                     "per-basin histogram (the pooled one is complete)");
+    gv_table *tab = which == 1
         ? new_table(snames, 10, "histogram totals: total = n_weights*n = in_range+zeros+under+over; "
                                 "layer 0 = all weights", e)
-        : new_table(hnames, 8, "histogram of log10|dw|: bins [bin_lo, bin_hi); fraction = "
-                               "count/total (zeros, under, over in the totals table); "
-                               "layer 0 = all weights", e);
+        : which == 0
+        ? new_table(hnames, 8, "histogram of log10|dw| pooled over weights and live replicas: "
+                               "bins [bin_lo, bin_hi); fraction = count/total (zeros, under, over "
+                               "in the totals table); layer 0 = all weights", e)
+        : new_table(bnames, 10, "histogram of log10|dw| within each basin (its n live noise "
+                                "replicas pooled): fraction = count/(n_weights*n); basin = the "
+                                "basin label; layer 0 = all weights", e);
     if (!tab) return e ? e->status : GV_ENOMEM;
     size_t B = o->hist.bins, hs = B + 3;
     double width = (o->hist.hi - o->hist.lo) / (double)B;
+    size_t *ord = o->bound ? basin_order(o) : NULL;
+    uint64_t *c = alloc_array(hs, sizeof *c);
+    gv_status st = GV_OK;
+    if (o->bound && (!ord || !c)) st = gv_fail(e, GV_ENOMEM, "two-time observer: out of memory");
     if (o->bound)
-        for (size_t t = 0; t < o->ntw; t++)
-            for (size_t l = 0; l < o->nl; l++) {
+        for (size_t t = 0; t < o->ntw && st == GV_OK; t++)
+            for (size_t l = 0; l < o->nl && st == GV_OK; l++) {
                 long slot = o->hslot[l];
                 if (slot < 0 || !o->measured[t * o->nl + l]) continue;
-                /* Live count from the per-replica values of group 0. */
                 const double *v = o->vals + (t * o->nl + l) * o->R * o->S;
-                size_t n = 0;
-                for (size_t r = 0; r < o->R; r++) n += !isnan(v[r * o->S + o->nc]);
-                for (size_t g = 0; g < o->G; g++) {
-                    const uint64_t *c = o->hcounts + ((t * o->nhl + (size_t)slot) * o->G + g) * hs;
-                    uint64_t inr = 0;
-                    for (size_t b = 0; b < B; b++) inr += c[b];
-                    uint64_t total = inr + c[B] + c[B + 1] + c[B + 2];
-                    gv_status st = GV_OK;
-                    if (totals) {
-                        double row[10] = {(double)o->tw[t], (double)o->lag[l], (double)g,
-                                          (double)n, (double)(o->R - n), (double)total,
-                                          (double)inr, (double)c[B], (double)c[B + 1],
-                                          (double)c[B + 2]};
-                        st = gv_table_add_row(tab, row, e);
-                    } else
-                        for (size_t b = 0; b < B && st == GV_OK; b++) {
-                            double row[8] = {(double)o->tw[t], (double)o->lag[l], (double)g,
-                                             (double)b, o->hist.lo + (double)b * width,
-                                             b + 1 == B ? o->hist.hi : o->hist.lo + (double)(b + 1) * width,
-                                             (double)c[b],
-                                             total ? (double)c[b] / (double)total : NAN};
+                /* Units: all replicas (which 0, 1) or one basin at a time. */
+                for (size_t i = 0; i < o->R && st == GV_OK;) {
+                    size_t j = o->R;
+                    if (which == 2)
+                        for (j = i; j < o->R && o->basin[ord[j]] == o->basin[ord[i]]; j++) {}
+                    size_t n = 0; /* live replicas, from the per-replica values of group 0 */
+                    for (size_t k = i; k < j; k++) n += !isnan(v[ord[k] * o->S + o->nc]);
+                    for (size_t g = 0; g < o->G && st == GV_OK && (which != 2 || n); g++) {
+                        hist_sum(o, t, (size_t)slot, g, ord, i, j, c);
+                        uint64_t inr = 0;
+                        for (size_t b = 0; b < B; b++) inr += c[b];
+                        uint64_t total = inr + c[B] + c[B + 1] + c[B + 2];
+                        if (which == 1) {
+                            double row[10] = {(double)o->tw[t], (double)o->lag[l], (double)g,
+                                              (double)n, (double)(o->R - n), (double)total,
+                                              (double)inr, (double)c[B], (double)c[B + 1],
+                                              (double)c[B + 2]};
                             st = gv_table_add_row(tab, row, e);
+                            continue;
                         }
-                    if (st != GV_OK) { gv_table_free(tab); return st; }
+                        for (size_t b = 0; b < B && st == GV_OK; b++) {
+                            double lo = o->hist.lo + (double)b * width;
+                            double hi = b + 1 == B ? o->hist.hi : o->hist.lo + (double)(b + 1) * width;
+                            double f = total ? (double)c[b] / (double)total : NAN;
+                            if (which == 0) {
+                                double row[8] = {(double)o->tw[t], (double)o->lag[l], (double)g,
+                                                 (double)b, lo, hi, (double)c[b], f};
+                                st = gv_table_add_row(tab, row, e);
+                            } else {
+                                double row[10] = {(double)o->tw[t], (double)o->lag[l],
+                                                  basin_number(o, ord[i]), (double)n, (double)g,
+                                                  (double)b, lo, hi, (double)c[b], f};
+                                st = gv_table_add_row(tab, row, e);
+                            }
+                        }
+                    }
+                    i = j;
                 }
             }
+    free(ord);
+    free(c);
+    if (st != GV_OK) {
+        gv_table_free(tab);
+        return st;
+    }
     *out = tab;
     return GV_OK;
 }
@@ -926,10 +978,12 @@ gv_status gv_two_time_table_make(const gv_two_time *o, gv_two_time_table which, 
     case GV_TT_REPLICAS: return tt_table_replicas(o, out, e);
     case GV_TT_HISTOGRAM:
     case GV_TT_HIST_TOTALS:
+    case GV_TT_HIST_BASINS:
         if (!o->histogram)
             return gv_fail(e, GV_EINVAL, "two-time observer: no histogram was requested "
                                          "(histogram={bins=, min=, max=})");
-        return tt_table_hist(o, which == GV_TT_HIST_TOTALS, out, e);
+        return tt_table_hist(o, which == GV_TT_HISTOGRAM ? 0 : which == GV_TT_HIST_TOTALS ? 1 : 2,
+                             out, e);
     }
     return gv_fail(e, GV_EINVAL, "two-time observer: unknown table %d", (int)which);
 }
@@ -1123,13 +1177,10 @@ static gv_status out_status(const gv_wbuf *out, const char *what, gv_err *e)
 }
 
 /* A block of an observer's replicas for the writers below: replicas
- * [first, first + count) of o; `hist` says whether o's histogram counts are
- * added in (counts are sums over replicas and cannot be split by replica: a
- * slice carries them in its block that starts at replica 0). */
+ * [first, first + count) of o. */
 typedef struct obs_part {
     const void *o; /* gv_two_time or gv_scalar */
     size_t first, count;
-    int hist;
 } obs_part;
 
 /* Write the two-time bytes of the concatenation of the parts' replicas.  The
@@ -1180,20 +1231,21 @@ static void tt_write(const obs_part *p, size_t n, gv_wbuf *out)
             gv_wbuf_u64(out, q->basin[r] & OWN_BASIN ? OWN_BASIN | pos : q->basin[r]);
     }
     for (size_t i = 0; i < o->novl; i++) gv_wbuf_u64(out, o->qoff[i]), gv_wbuf_u64(out, o->qcnt[i]);
+    int pooled = 0;
+    for (size_t k = 0; k < n; k++) pooled |= ((const gv_two_time *)p[k].o)->hist_pooled;
+    gv_wbuf_u8(out, (uint8_t)pooled);
     for (size_t tl = 0; tl < o->ntw * o->nl; tl++)
         for (size_t k = 0; k < n; k++) {
             const gv_two_time *q = p[k].o;
             gv_wbuf_f64s(out, q->vals + (tl * q->R + p[k].first) * q->S, p[k].count * q->S);
         }
-    if (o->histogram) {
-        size_t nh = o->ntw * o->nhl * o->G * (o->hist.bins + 3);
-        for (size_t i = 0; i < nh; i++) {
-            uint64_t c = 0; /* integer sums: exact in any order */
-            for (size_t k = 0; k < n; k++)
-                if (p[k].hist) c += ((const gv_two_time *)p[k].o)->hcounts[i];
-            gv_wbuf_u64(out, c);
-        }
-    }
+    if (o->histogram) /* per replica, like the values */
+        for (size_t ts = 0; ts < o->ntw * o->nhl; ts++)
+            for (size_t k = 0; k < n; k++) {
+                const gv_two_time *q = p[k].o;
+                size_t per = q->G * (q->hist.bins + 3);
+                gv_wbuf_u64s(out, q->hcounts + (ts * q->R + p[k].first) * per, p[k].count * per);
+            }
     for (size_t t = 0; t < o->ntw; t++) {
         gv_wbuf_u8(out, (uint8_t)(o->ref[t] != NULL));
         if (!o->ref[t]) continue;
@@ -1212,7 +1264,7 @@ static void tt_write(const obs_part *p, size_t n, gv_wbuf *out)
 
 gv_status gv_two_time_serialize(const gv_two_time *o, gv_wbuf *out, gv_err *e)
 {
-    obs_part all = {o, 0, o->bound ? o->R : 0, 1};
+    obs_part all = {o, 0, o->bound ? o->R : 0};
     tt_write(&all, 1, out);
     return out_status(out, "two-time observer", e);
 }
@@ -1348,6 +1400,7 @@ typedef struct tt_state {
     uint64_t *hcounts, *hscratch;
     uint64_t *basin;
     size_t *qoff, *qcnt;
+    int hist_pooled;
 } tt_state;
 
 static void tt_state_free(tt_state *s, size_t ntw)
@@ -1412,10 +1465,14 @@ static gv_status tt_read_state(const gv_two_time *o, gv_rbuf *r, uint32_t versio
     s->ngroups = (size_t)ng;
     s->G = 1 + (o->per_layer ? s->ngroups : 0);
     s->S = s->G * (o->nc + 2);
-    size_t hs = o->histogram ? o->hist.bins + 3 : 0, nv, nh = 0;
+    size_t hs = o->histogram ? o->hist.bins + 3 : 0, nv, nh = 0, nhs = 0;
+    /* nh: the counts held (per replica); nhs: the counts saved (format 1:
+     * summed over replicas) */
     if (gv_mul_size(ntw * nl, s->R, &nv) || gv_mul_size(nv, s->S, &nv) ||
-        (o->histogram && (gv_mul_size(ntw * o->nhl, s->G, &nh) || gv_mul_size(nh, hs, &nh))) ||
-        !have(r, 2 * s->G, 8) || !have(r, ntw * s->R, 8) || !have(r, nv, 8) || !have(r, nh, 8))
+        (o->histogram && (gv_mul_size(ntw * o->nhl, s->G, &nhs) || gv_mul_size(nhs, hs, &nhs) ||
+                          gv_mul_size(nhs, s->R, &nh))) ||
+        !have(r, 2 * s->G, 8) || !have(r, ntw * s->R, 8) || !have(r, nv, 8) ||
+        !have(r, version >= 2 ? nh : nhs, 8))
         return gv_fail(e, GV_EFORMAT, "%s: %s: %zu bytes cannot hold the accumulators of %zu "
                                       "replicas", src, bad, gv_rbuf_left(r), s->R);
     s->goff = alloc_array(s->G, sizeof *s->goff);
@@ -1454,11 +1511,20 @@ static gv_status tt_read_state(const gv_two_time *o, gv_rbuf *r, uint32_t versio
             if (s->qoff[i] > s->N || s->qcnt[i] > s->N - s->qoff[i])
                 return gv_fail(e, GV_EFORMAT, "%s: %s (overlap layer %zu)", src, bad, i + 1);
         }
+        s->hist_pooled = gv_rbuf_u8(r);
+        if (s->hist_pooled > 1) return gv_fail(e, GV_EFORMAT, "%s: %s (histogram flag)", src, bad);
     } else {
         for (size_t k = 0; k < s->R; k++) s->basin[k] = OWN_BASIN | k;
+        s->hist_pooled = o->histogram;
     }
     gv_rbuf_f64s(r, s->vals, nv);
-    if (o->histogram) gv_rbuf_u64s(r, s->hcounts, nh);
+    if (o->histogram && version >= 2) {
+        gv_rbuf_u64s(r, s->hcounts, nh);
+    } else if (o->histogram) { /* the sums go to replica 0 of every (t_w, slot) */
+        size_t per = s->G * hs;
+        for (size_t ts = 0; ts < ntw * o->nhl; ts++)
+            gv_rbuf_u64s(r, s->hcounts + ts * s->R * per, per);
+    }
     for (size_t t = 0; t < ntw; t++) {
         int has = gv_rbuf_u8(r);
         int want = s->ref_taken[t] && s->cursor[t] < nl;
@@ -1505,8 +1571,9 @@ gv_status gv_two_time_restore(gv_two_time *o, const unsigned char *bytes, size_t
         return st;
     }
     /* Commit: swap the new arrays in, free the fresh observer's. */
-    tt_state old = {o->ref_taken, o->measured, o->cursor, 0, 0, 0, 0, 0, o->goff, o->gcnt,
-                    o->sigma, o->vals, o->ref, o->hcounts, o->hscratch, o->basin, o->qoff, o->qcnt};
+    tt_state old = {o->ref_taken, o->measured, o->cursor, 0,       0,          0,
+                    0,            0,           o->goff,   o->gcnt, o->sigma,   o->vals,
+                    o->ref,       o->hcounts,  o->hscratch, o->basin, o->qoff, o->qcnt, 0};
     o->version = v;
     o->ref_taken = s.ref_taken;
     o->measured = s.measured;
@@ -1528,6 +1595,7 @@ gv_status gv_two_time_restore(gv_two_time *o, const unsigned char *bytes, size_t
         o->basin = s.basin;
         o->qoff = s.qoff;
         o->qcnt = s.qcnt;
+        o->hist_pooled = s.hist_pooled;
         o->nq = o->N;
         if (o->novl) {
             o->nq = 0;
@@ -1567,7 +1635,7 @@ static void sc_write(const obs_part *p, size_t n, gv_wbuf *out)
 
 gv_status gv_scalar_serialize(const gv_scalar *o, gv_wbuf *out, gv_err *e)
 {
-    obs_part all = {o, 0, o->R, 1};
+    obs_part all = {o, 0, o->R};
     sc_write(&all, 1, out);
     return out_status(out, "scalar observer", e);
 }
@@ -1876,7 +1944,7 @@ gv_status gv_obs_concat(const unsigned char *const *parts, const size_t *lens, s
             kind = kk;
             k0 = k;
         }
-        if (s == GV_OK) p[np++] = (obs_part){obs[k], 0, obs_replicas(kk, obs[k]), 1};
+        if (s == GV_OK) p[np++] = (obs_part){obs[k], 0, obs_replicas(kk, obs[k])};
     }
     if (s == GV_OK && np == 0) s = gv_fail(e, GV_EINVAL, "%s: no rank holds an observer", src);
     if (s == GV_OK) {
@@ -1904,7 +1972,7 @@ gv_status gv_obs_slice(const unsigned char *bytes, size_t len, size_t first, siz
         s = gv_fail(e, GV_EINVAL, "%s: replicas %zu..%zu asked for, the observer holds %zu (from "
                                   "0)", src, first, first + count - 1, R);
     } else {
-        obs_part part = {o, R ? first : 0, R ? count : 0, first == 0};
+        obs_part part = {o, R ? first : 0, R ? count : 0};
         if (kind == GV_CKPT_TWO_TIME) tt_write(&part, 1, out);
         else sc_write(&part, 1, out);
         s = out_status(out, src, e);

@@ -132,7 +132,8 @@ typedef enum gv_two_time_table {
     GV_TT_LAYERS,      /* per_layer: one row per (t_w, lag, cutoff, layer) */
     GV_TT_REPLICAS,    /* one row per (t_w, lag, cutoff, contributing replica) */
     GV_TT_HISTOGRAM,   /* histogram: one row per (t_w, lag, group, bin) */
-    GV_TT_HIST_TOTALS  /* histogram: zeros, under, over, total per (t_w, lag, group) */
+    GV_TT_HIST_TOTALS, /* histogram: zeros, under, over, total per (t_w, lag, group) */
+    GV_TT_HIST_BASINS  /* histogram within each basin: one row per (t_w, lag, basin, group, bin) */
 } gv_two_time_table;
 
 /* A new table of the measurements so far (rows only for measured lags).

@@ -472,10 +472,11 @@ static void push_named_table(lua_State *L, lobs *u, const char *name)
         else if (strcmp(name, "replicas") == 0) which = GV_TT_REPLICAS;
         else if (strcmp(name, "histogram") == 0) which = GV_TT_HISTOGRAM;
         else if (strcmp(name, "histogram_totals") == 0) which = GV_TT_HIST_TOTALS;
+        else if (strcmp(name, "histogram_basins") == 0) which = GV_TT_HIST_BASINS;
         else {
             luaL_error(L, "glass.Observer:table: no table '%s'; a two-time observer has summary, "
-                          "layers (per_layer=true), replicas, histogram and histogram_totals "
-                          "(histogram=...)", name);
+                          "layers (per_layer=true), replicas, histogram, histogram_totals and "
+                          "histogram_basins (histogram=...)", name);
             return;
         }
         st = gv_two_time_table_make(u->o, which, &t, &e);

@@ -304,4 +304,57 @@ T.test("overlap_layers: sigma and Q over the chosen layers", function()
   end, "overlap layer 4")
 end)
 
+-- A checkpoint written by a glassvm of observer state format 1 and ensemble
+-- file format 1 (tests/data/v1-observer.gvckpt, made by make_v1_observer.lua
+-- before this change) loads with every replica its own basin, and the run
+-- continues exactly as a run of today's glassvm; its histogram, saved summed
+-- over replicas, has no per-basin split (and says so).
+T.test("format-1 checkpoints: each replica its own basin, results unchanged", function()
+  local land = glass.landscape.flat{N = 20, P = 10}
+  local function fresh()
+    return glass.ensemble{landscape = land, replicas = 3, seed = 1},
+      glass.observer.two_time{tw = {0}, lags = {1, 2, 4}, eps = {0.1},
+                              histogram = {bins = 5, min = -4, max = 0}}
+  end
+  local integ = glass.langevin{lr = 0.1, T = 1}
+  local ens, obs = fresh()
+  local ck = glass.checkpoint.load(FIX .. "/v1-observer.gvckpt")
+  ck:restore_ensemble("main", ens)
+  ck:restore_observer("two_time", obs)
+  T.eq(table.concat(ens:basins(), ","), "0,1,2")
+  ens:run{integrator = integ, to = 4, observers = {obs}}
+  local ens2, obs2 = fresh()
+  ens2:run{integrator = integ, to = 4, observers = {obs2}}
+  for _, name in ipairs{"summary", "histogram", "histogram_totals"} do
+    local a, b = rows(obs:table(name)), rows(obs2:table(name))
+    T.eq(#a, #b)
+    for i = 1, #a do
+      for k, v in pairs(b[i]) do
+        T.ok(a[i][k] == v or (isnan(v) and isnan(a[i][k])), name .. "." .. k)
+      end
+    end
+  end
+  T.eq(rows(obs:table("summary"))[1].n_basins, 3)
+  T.raises(function() obs:table("histogram_basins") end, "format-1")
+  T.eq(#rows(obs2:table("histogram_basins")), 3 * 5 * 3, "3 lags x 3 basins x 5 bins")
+end)
+
+-- The histogram within each basin: its replicas' counts pooled; the basins'
+-- counts add up to the pooled histogram.
+T.test("histogram_basins: per-basin counts add up to the pooled histogram", function()
+  local land = glass.landscape.flat{N = 100, P = 10}
+  local ens = glass.ensemble{landscape = land, replicas = 3, seed = 2}:same_basin{K = 2}
+  local obs = glass.observer.two_time{tw = {0}, lags = {3, 9}, eps = {0.1},
+                                      histogram = {bins = 8, min = -4, max = 0, lags = {9}}}
+  ens:run{integrator = glass.langevin{lr = 0.1, T = 1}, to = 9, observers = {obs}}
+  local pooled, sums, basins = rows(obs:table("histogram")), {}, {}
+  for _, r in ipairs(rows(obs:table("histogram_basins"))) do
+    T.eq(r.n, 2); basins[r.basin] = true
+    sums[r.bin] = (sums[r.bin] or 0) + r.count
+  end
+  T.eq(table.concat((function() local k = {} for b in pairs(basins) do k[#k + 1] = b end
+    table.sort(k) return k end)(), ","), "0,2,4")
+  for _, r in ipairs(pooled) do T.eq(sums[r.bin], r.count, "bin " .. r.bin) end
+end)
+
 T.done()
