@@ -6,12 +6,7 @@
 local T = dofile("testlib.lua")
 local FIX = os.getenv("GV_TEST_DATA") or "../data"
 
-local function rows(tab)
-  local out = {}
-  for i = 1, tab:nrows() do out[i] = tab:row(i) end
-  return out
-end
-local function isnan(x) return x ~= x end
+local rows, isnan = T.rows, T.isnan
 local function tmpname(s) return os.tmpname() .. "-" .. s end
 
 -- The u32 at byte offset 8 of a file (the ensemble format version).
@@ -169,16 +164,21 @@ T.test("per-replica alpha2 and tau90 equal a recomputation from exported weights
     for k = 1, R do m = m + A2[k][l] end
     T.near(r.alpha2, m / R, 1e-12, "alpha2 = mean of per-replica alpha2")
   end
-  -- tau90, the authors' rules, recomputed.
-  local taus, n = 0, 0
-  for r = 1, R do
-    for l = 1, #lags do
-      if Q[r][l] < 0.9 then
-        if l > 1 and lags[l] >= 4 then taus, n = taus + lags[l], n + 1 end
-        break
+  -- tau90, the authors' rules, recomputed: per replica the first lag with
+  -- Q < 0.9, none at the first lag, none below min_t; sum and count.
+  local function authors(min_t)
+    local sum, n = 0, 0
+    for r = 1, R do
+      for l = 1, #lags do
+        if Q[r][l] < 0.9 then
+          if l > 1 and lags[l] >= min_t then sum, n = sum + lags[l], n + 1 end
+          break
+        end
       end
     end
+    return sum, n
   end
+  local taus, n = authors(4)
   T.eq(n, R, "every replica crosses 0.9 inside the lags")
   local t, curves = obs:curves{quantity = "Q"}
   T.eq(#curves, R); T.eq(#t, #lags)
@@ -193,15 +193,7 @@ T.test("per-replica alpha2 and tau90 equal a recomputation from exported weights
   -- min_t = 30 drops some replicas' tau: per_replica (the authors' pandas
   -- mean keeps a point only if every replica has one) has none, and
   -- per_replica_found averages the others.
-  local s30, n30 = 0, 0
-  for r = 1, R do
-    for l = 1, #lags do
-      if Q[r][l] < 0.9 then
-        if l > 1 and lags[l] >= 30 then s30, n30 = s30 + lags[l], n30 + 1 end
-        break
-      end
-    end
-  end
+  local s30, n30 = authors(30)
   T.ok(n30 > 0 and n30 < R, "min_t = 30 drops some replicas")
   local strict = glass.analysis.tau_replicas(t, curves, {min_t = 30, B = 0})
   T.eq(strict.tau, nil); T.eq(strict.status, "below_min_t")

@@ -3,14 +3,7 @@
 -- (glass.theory), including τ90 ∝ 1/T on the flat landscape.
 local T = dofile("testlib.lua")
 
--- All rows of a glass.Table as Lua tables {column = value}.
-local function rows(tab)
-  local out = {}
-  for i = 1, tab:nrows() do out[i] = tab:row(i) end
-  return out
-end
-
-local function isnan(x) return x ~= x end
+local rows, isnan = T.rows, T.isnan
 
 ---------------------------------------------------------------- schedules --
 
