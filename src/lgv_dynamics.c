@@ -484,6 +484,13 @@ static int ens_tostring(lua_State *L)
              "step %llu, %zu lost", gv_ensemble_size(ens), land,
              (unsigned long long)gv_ensemble_seed(ens), gv_ensemble_first_replica(ens),
              (unsigned long long)gv_ensemble_step(ens), gv_ensemble_nlost(ens));
+    if (gv_ensemble_grouped(ens)) { /* same-basin: count the labels (they come in runs) */
+        size_t nb = 0, R = gv_ensemble_size(ens);
+        for (size_t r = 0; r < R; r++)
+            nb += r == 0 || gv_ensemble_basin(ens, r) != gv_ensemble_basin(ens, r - 1);
+        size_t used = strlen(buf);
+        snprintf(buf + used, sizeof buf - used, ", same-basin (%zu basins)", nb);
+    }
     lua_pushstring(L, buf);
     return 1;
 }
