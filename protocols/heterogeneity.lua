@@ -116,6 +116,12 @@ local function chi4_parts(curves, members, pick, N)
   return within, between
 end
 
+-- A number for a log line; "none" for NaN (never "-nan").
+local function num(x, fmt)
+  if x ~= x then return "none" end
+  return string.format(fmt or "%.3g", x)
+end
+
 local function argmax(v)
   local best, at = -math.huge, nil
   for i, x in ipairs(v) do if x == x and x > best then best, at = x, i end end
@@ -194,12 +200,14 @@ for _, T in ipairs(p.T) do
     peaks:add_row{T = T, part = part, t_peak = at and s:row(at).t or 0 / 0,
                   chi4_peak = at and best or 0 / 0, chi4_peak_lo = bs.lo, chi4_peak_hi = bs.hi,
                   level = bs.level, B = bs.B}
-    summary[#summary + 1] = at and string.format("%s %.3g [%.3g, %.3g] at t = %d", part, best,
-      bs.lo, bs.hi, s:row(at).t) or (part .. " none (no finite chi4)")
+    local ci = bs.lo == bs.lo and string.format(" [%.3g, %.3g]", bs.lo, bs.hi) or ""
+    summary[#summary + 1] = at and string.format("%s %.3g%s at t = %d", part, best, ci,
+      s:row(at).t) or (part .. " none (no finite chi4)")
   end
   local last = s:row(s:nrows())
-  lines[#lines + 1] = string.format("T = %-8g alpha2(t = %d) = %.3g ± %.2g (pooled %.3g); chi4 "
-    .. "peaks: %s", T, p.tmax, last.alpha2, last.alpha2_sem, last.alpha2_pooled,
+  lines[#lines + 1] = string.format("T = %-8g alpha2(t = %d) = %s ± %s (pooled %s); chi4 "
+    .. "peaks%s: %s", T, p.tmax, num(last.alpha2), num(last.alpha2_sem, "%.2g"),
+    num(last.alpha2_pooled), p.B > 0 and " [95% bootstrap over basins]" or "",
     table.concat(summary, "; "))
 end
 local how = K and string.format("same-basin ensemble: %d basins x K = %d noise replicas copied "
