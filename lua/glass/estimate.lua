@@ -44,11 +44,48 @@ function M.tau_comment(res, name)
     res.min_t, name, name, 100 * res.level, res.B, name, name)
 end
 
+-- tau_replicas on an observer's Q curves in one call:
+--   glass.analysis.tau_observer(obs, {threshold=, method=, min_t=, tw=, chi= | eps=,
+--                                      B=, seed=, level=})
+-- The bootstrap resamples whole basins (the observer's basin labels), which
+-- for independent replicas is the plain replica bootstrap.
+function M.tau_observer(obs, opts)
+  opts = opts or {}
+  local sel, rest = {quantity = "Q"}, {}
+  for k, v in pairs(opts) do
+    if k == "tw" or k == "chi" or k == "eps" then sel[k] = v else rest[k] = v end
+  end
+  local t, Q, basins = obs:curves(sel)
+  if #Q == 0 then error("tau_observer: the observer has not measured yet", 2) end
+  rest.groups = basins
+  return package.loaded.glass.analysis.tau_replicas(t, Q, rest)
+end
+
+-- The mean curve of curves[r][i] over the replicas listed in idx (all when
+-- nil; repeats count, as a bootstrap draw gives them), skipping NaN.
+function M.mean_curve(curves, idx)
+  local out, n = {}, {}
+  local nl = curves[1] and #curves[1] or 0
+  for i = 1, nl do out[i], n[i] = 0, 0 end
+  local function add(c)
+    for i = 1, nl do
+      local q = c[i]
+      if q == q then out[i], n[i] = out[i] + q, n[i] + 1 end
+    end
+  end
+  if idx then for _, r in ipairs(idx) do add(curves[r]) end
+  else for _, c in ipairs(curves) do add(c) end end
+  for i = 1, nl do out[i] = n[i] > 0 and out[i] / n[i] or NAN end
+  return out
+end
+
 function M.install(glass)
   glass.analysis.tau_fields = M.tau_fields
   glass.analysis.tau_columns = M.tau_columns
   glass.analysis.tau_text = M.tau_text
   glass.analysis.tau_comment = M.tau_comment
+  glass.analysis.tau_observer = M.tau_observer
+  glass.analysis.mean_curve = M.mean_curve
   return glass
 end
 

@@ -209,6 +209,14 @@ T.test("per-replica alpha2 and tau90 equal a recomputation from exported weights
   end
   T.eq(om.tau, first, "tau of the mean curve")
   T.ok(isnan(om.lo), "B = 0: no interval")
+  -- One call on the observer; the mean curve helper.
+  local via = glass.analysis.tau_observer(obs, {B = 200, seed = 3})
+  T.eq(via.tau, res.tau); T.eq(via.lo, res.lo); T.eq(via.hi, res.hi)
+  local mc = glass.analysis.mean_curve(curves)
+  local om2 = glass.analysis.tau(t, mc, 0.9)
+  T.eq(om2, first)
+  local m13 = glass.analysis.mean_curve(curves, {1, 3, 3})
+  T.near(m13[5], (Q[1][5] + 2 * Q[3][5]) / 3, 1e-15)
 end)
 
 T.test("tau fields, text and status columns; bootstrap of any statistic", function()
