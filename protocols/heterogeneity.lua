@@ -39,6 +39,8 @@ local P = glass.params(lab.extend({
   {"hist_max", 0.0, "upper edge of the histogram (log10|dw|)"},
   {"per_decade", 12, "lags per decade (log-spaced from 1)", min = 1},
   {"chi", 300.0, "sensitivity chi of Q (for chi4): eps = sigma(t_w)/chi", gt = 0},
+  {"exclude_output", false, "leave the output layer's weights out of sigma(t_w) and Q, as the "
+    .. "authors' code does (MSD and alpha2 keep every weight)"},
   {check = function(p)
     for _, l in ipairs(p.hist_lags) do
       if l > p.tmax then return string.format("--hist_lags: lag %d is beyond --tmax=%d", l, p.tmax) end
@@ -129,10 +131,14 @@ local function argmax(v)
 end
 
 local lines = {}
-local N = lab.nweights(p.width, p.depth, select(2, data:size()))
 for _, T in ipairs(p.T) do
+  local layers
+  if p.exclude_output then
+    layers = {}
+    for l = 1, p.depth do layers[l] = l end -- hidden layers 1..depth; the output is depth + 1
+  end
   local obs = lab.anneal(run, ens, p, T, t0, {
-    lags = lags, chi = {p.chi},
+    lags = lags, chi = {p.chi}, overlap_layers = layers,
     histogram = {bins = p.bins, min = p.hist_min, max = p.hist_max,
                  lags = glass.schedule.list(p.hist_lags)}}, false, K)
   local s = obs:table("summary")
@@ -170,7 +176,7 @@ for _, T in ipairs(p.T) do
     end
   end
   -- Peaks of χ₄ parts, with a bootstrap over basins (whole basins resampled).
-  local t, curves, basins = obs:curves{quantity = "Q"}
+  local t, curves, basins, N = obs:curves{quantity = "Q"} -- N: the weights in Q
   local members, order = {}, {}
   for r, b in ipairs(basins) do
     if not members[b] then members[b] = {}; order[#order + 1] = b end

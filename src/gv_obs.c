@@ -596,6 +596,7 @@ static double alpha2_of(double msd, double dw4);
 /* ---- per-replica curves ---------------------------------------------------- */
 
 size_t gv_two_time_ntw(const gv_two_time *o) { return o->ntw; }
+size_t gv_two_time_nq(const gv_two_time *o) { return o->bound ? o->nq : 0; }
 uint64_t gv_two_time_tw(const gv_two_time *o, size_t i) { return o->tw[i]; }
 size_t gv_two_time_ncutoffs(const gv_two_time *o) { return o->nc; }
 

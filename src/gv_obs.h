@@ -118,6 +118,9 @@ gv_status gv_two_time_curves(const gv_two_time *o, size_t tw, size_t c, int whic
                              size_t *R, size_t *nl, const uint64_t **lags, uint64_t *basins,
                              gv_err *e);
 size_t gv_two_time_ntw(const gv_two_time *o);
+/* Weights entering Q of the whole-network rows (N, or the overlap layers'),
+ * once the observer has seen the ensemble; 0 before. */
+size_t gv_two_time_nq(const gv_two_time *o);
 uint64_t gv_two_time_tw(const gv_two_time *o, size_t i); /* sorted */
 size_t gv_two_time_ncutoffs(const gv_two_time *o);
 /* Cutoff c: its χ (NaN for a fixed ε) and fixed ε (NaN for a χ cutoff). */

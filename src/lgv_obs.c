@@ -519,7 +519,7 @@ static int obs_table(lua_State *L)
 /* obs:next() -> the next pending event step, or nil when done */
 /* obs:curves{quantity = "Q" | "msd" | "dw4" | "alpha2", tw = step, chi = | eps = }
  * -> t (lags), curves (curves[r][i], replica r from 1, NaN where absent),
- *    basins (label per replica) */
+ *    basins (label per replica), the number of weights entering Q */
 static int obs_curves(lua_State *L)
 {
     const char *W = "observer:curves";
@@ -579,7 +579,8 @@ static int obs_curves(lua_State *L)
         lua_pushinteger(L, (lua_Integer)b[r]);
         lua_rawseti(L, -2, (lua_Integer)r + 1);
     }
-    return 3;
+    lua_pushinteger(L, (lua_Integer)gv_two_time_nq(o));
+    return 4;
 }
 
 static int obs_next(lua_State *L)

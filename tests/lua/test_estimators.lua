@@ -279,6 +279,7 @@ T.test("overlap_layers: sigma and Q over the chosen layers", function()
     local g = groups[l]
     for i = g.first, g.first + g.count - 1 do sel[#sel + 1] = i end
   end
+  T.eq(select(4, obs:curves()), #sel, "obs:curves gives the weights in Q")
   local last = {}
   for _, p in ipairs(rows(obs:table("replicas"))) do
     if p.t == 5 then last[p.replica + 1] = p end
