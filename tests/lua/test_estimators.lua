@@ -100,11 +100,33 @@ T.test("flat model: chi4_within vs q(1-q) and vs the independent ensemble", func
   local land = glass.landscape.flat{N = N, P = P}
   local lags = {10, 20, 40, 80, 160} -- q = 0.71 ... 0.21: the sd formulas hold (not q near 0 or 1)
   local function measure(ens)
-    local obs = glass.observer.two_time{tw = {0}, lags = lags, eps = {eps}}
+    local obs = glass.observer.two_time{tw = {0}, lags = lags, eps = {eps}, per_replica = true}
     ens:run{integrator = glass.langevin{lr = lr, T = temp}, to = 160, observers = {obs}}
-    return rows(obs:table("summary"))
+    return rows(obs:table("summary")), rows(obs:table("replicas"))
   end
-  local sb = measure(glass.ensemble{landscape = land, replicas = B, seed = 8}:same_basin{K = K})
+  local sb, per = measure(glass.ensemble{landscape = land, replicas = B, seed = 8}:same_basin{K = K})
+  -- The split recomputed from the per-replica rows (exact to rounding).
+  for _, r in ipairs(sb) do
+    local by, all = {}, {}
+    for _, x in ipairs(per) do
+      if x.t == r.t then
+        by[x.basin] = by[x.basin] or {}
+        table.insert(by[x.basin], x.Q)
+        all[#all + 1] = x.Q
+      end
+    end
+    local mean = 0
+    for _, q in ipairs(all) do mean = mean + q / #all end
+    local w, b = 0, 0
+    for _, qs in pairs(by) do
+      local m = 0
+      for _, q in ipairs(qs) do m = m + q / #qs end
+      for _, q in ipairs(qs) do w = w + (q - m) ^ 2 end
+      b = b + #qs * (m - mean) ^ 2
+    end
+    T.near(r.chi4_within, N * w / #all, 1e-10 * r.chi4_within, "chi4_within recomputed")
+    T.near(r.chi4_between, N * b / #all, 1e-10 * r.chi4_within, "chi4_between recomputed")
+  end
   local ind = measure(glass.ensemble{landscape = land, replicas = B * K, seed = 9})
   local sd_w, sd_i = math.sqrt(2 / (B * (K - 1))), math.sqrt(2 / (B * K - 1))
   for i, r in ipairs(sb) do
