@@ -25,6 +25,7 @@
 --   glassvm protocols/heterogeneity.lua --preset=paper   Δt = 2e5, 50 inits
 local glass = require "glass"
 local lab = glass.lab
+local report = require "glass.report"
 
 local P = glass.params(lab.extend({
   name = "heterogeneity",
@@ -62,7 +63,7 @@ local P = glass.params(lab.extend({
     smoke = {T = {1e-3}, tw = 5, tmax = 20, hist_lags = {20}, bins = 20, replicas = 2, K = 2,
              P = 500, quench_epochs = 1, width = 8, per_decade = 5, B = 50},
   },
-}, lab.network_params{P = 5000, lr = 1e-2, quench_epochs = 1000}))
+}, lab.network_params{P = 5000, lr = 1e-2, quench_epochs = 1000}, report.noise_params()))
 
 local p = P:parse(arg)
 local run = glass.run(p)
@@ -70,6 +71,7 @@ local data = lab.data(p, run)
 local ens = lab.ensemble(p, data)
 local t0 = lab.quench(run, ens, p, data)
 local K = p.ensemble == "same_basin" and p.K or nil
+local header = report.header(run, p, (data:size()), p.T, "--T")
 run:log("ensemble: %s", K and string.format("same-basin, %d basins x K = %d noise replicas "
   .. "(copies made at t_w)", p.replicas, K) or string.format("%d independent networks", p.replicas))
 
@@ -131,7 +133,7 @@ local function argmax(v)
 end
 
 local lines = {}
-for _, T in ipairs(p.T) do
+for k, T in ipairs(p.T) do
   local layers
   if p.exclude_output then
     layers = {}
@@ -140,7 +142,8 @@ for _, T in ipairs(p.T) do
   local obs = lab.anneal(run, ens, p, T, t0, {
     lags = lags, chi = {p.chi}, overlap_layers = layers,
     histogram = {bins = p.bins, min = p.hist_min, max = p.hist_max,
-                 lags = glass.schedule.list(p.hist_lags)}}, false, K)
+                 lags = glass.schedule.list(p.hist_lags)}}, false,
+    {same_basin = K, seed = report.point_seed(p, k)})
   local s = obs:table("summary")
   local kfac = K and (K - 1) / K or 1
   for i = 1, s:nrows() do
@@ -219,7 +222,7 @@ end
 local how = K and string.format("same-basin ensemble: %d basins x K = %d noise replicas copied "
   .. "at t_w", p.replicas, K) or string.format("%d independent networks (each its own basin)",
   p.replicas)
-run:write_csv("moments", moments, {how,
+run:write_csv("moments", moments, report.with(header, how,
   "alpha2 = mean over replicas of <dw^4>/(3<dw^2>^2) - 1 (the authors' estimator), alpha2_sem "
   .. "its standard error; alpha2_pooled from replica-averaged moments (alpha2_pooled_se: "
   .. "jackknife over replicas); alpha2_within: basin-pooled alpha2 averaged over basins",
@@ -229,17 +232,19 @@ run:write_csv("moments", moments, {how,
   K and "chi4_null = (1 - 1/K) Q (1 - Q): the expectation of chi4_within if the N weights "
   .. "moved independently with the measured mean Q (exact for a free weight)"
   or "chi4_null = Q (1 - Q): the expectation of chi4 (n-1) if the N weights moved "
-  .. "independently with the measured mean Q (exact for a free weight)"})
-run:write_csv("chi4_peaks", peaks, {how, string.format("peak of each chi4 part over the lags; "
-  .. "chi4_peak_lo/hi: %g%% percentile bootstrap interval over basins (whole basins resampled, "
-  .. "B = %d, seed %d)", 95, p.B, p.seed)})
-run:write_csv("histogram", hist, {how, "histogram of log10|dw| over all weights and replicas "
-  .. "(pooled); fraction = count/total (zeros and out-of-range values are counted in total only)"})
+  .. "independently with the measured mean Q (exact for a free weight)"))
+run:write_csv("chi4_peaks", peaks, report.with(header, how, string.format("peak of each chi4 "
+  .. "part over the lags; chi4_peak_lo/hi: %g%% percentile bootstrap interval over basins "
+  .. "(whole basins resampled, B = %d, seed %d)", 95, p.B, p.seed)))
+run:write_csv("histogram", hist, report.with(header, how, "histogram of log10|dw| over all "
+  .. "weights and replicas (pooled); fraction = count/total (zeros and out-of-range values are "
+  .. "counted in total only)"))
 if K then
-  run:write_csv("histogram_basins", hist_b, {how, "histogram of log10|dw| within each basin: "
-    .. "the n noise replicas of that basin pooled (basin = its label); fraction = count/total "
+  run:write_csv("histogram_basins", hist_b, report.with(header, how, "histogram of log10|dw| "
+    .. "within each basin: the n noise replicas of that basin pooled (basin = its label); "
+    .. "fraction = count/total "
     .. "within the basin. A bimodal pooled histogram whose basins are each unimodal comes from "
-    .. "differences between basins, not from mobile and immobile weights within one"})
+    .. "differences between basins, not from mobile and immobile weights within one"))
 end
 
 run:plot{name = "alpha2", title = "Non-Gaussian parameter α_2(t) (mean over replicas)",

@@ -19,9 +19,10 @@
 #include "gv_ckpt.h"
 #include "gv_integ.h"
 #include "gv_landscape.h"
+#include "gv_rng.h"
 
 #define REASON_MAX 112            /* bytes of a lost replica's reason, NUL included */
-#define STEP_LIMIT ((uint64_t)1 << 48) /* the RNG's step range (gv_rng.h) */
+#define STEP_LIMIT ((uint64_t)1 << GV_RNG_STEP_BITS) /* the RNG's step range */
 
 struct gv_ensemble {
     const gv_landscape *land;
@@ -119,6 +120,8 @@ gv_ensemble *gv_ensemble_clone(const gv_ensemble *ens, gv_err *e)
     c->partial = ens->partial;
     return c;
 }
+
+void gv_ensemble_set_seed(gv_ensemble *ens, uint64_t seed) { ens->seed = seed; }
 
 /* ---- accessors (the contract of gv_ensemble.h) --------------------------- */
 

@@ -45,6 +45,11 @@ void gv_ensemble_free(gv_ensemble *ens);
 /* A deep copy (weights, statuses, step, seed) on the same landscape. */
 gv_ensemble *gv_ensemble_clone(const gv_ensemble *ens, gv_err *e);
 
+/* Change the seed that keys later Langevin noise and SGD shuffles (the
+ * weights already drawn are untouched): ens:clone{seed=} gives each sweep
+ * point its own noise stream from one set of quenched weights. */
+void gv_ensemble_set_seed(gv_ensemble *ens, uint64_t seed);
+
 const gv_landscape *gv_ensemble_landscape(const gv_ensemble *ens);
 uint32_t gv_ensemble_first_replica(const gv_ensemble *ens);
 /* For a lost replica: the step whose update failed and why. */

@@ -15,7 +15,8 @@
 #include "gv_core.h"
 #include "gv_data.h"
 
-#define GV_MLP_MAX_LAYERS 64
+#define GV_MLP_MAX_LAYERS 64        /* hidden layers + the output layer */
+#define GV_MLP_MAX_WIDTH (1 << 20)  /* the widest hidden layer the bindings accept */
 
 typedef struct gv_mlp gv_mlp;           /* shape: immutable once built */
 typedef struct gv_mlp_work gv_mlp_work; /* scratch for one evaluation at a time */

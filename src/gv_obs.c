@@ -234,9 +234,9 @@ gv_two_time *gv_two_time_alloc(const gv_two_time_opts *opts, gv_err *e)
         return gv_fail(e, GV_EINVAL, "%s: lags must be below 2^62", W), NULL;
     if (opts->histogram) {
         const gv_obs_hist *h = &opts->hist;
-        if (h->bins < 1 || h->bins > 100000)
-            return gv_fail(e, GV_EINVAL, "%s: histogram 'bins' must be in 1..100000, got %zu", W,
-                           h->bins), NULL;
+        if (h->bins < 1 || h->bins > GV_OBS_MAX_BINS)
+            return gv_fail(e, GV_EINVAL, "%s: histogram 'bins' must be in 1..%d, got %zu", W,
+                           GV_OBS_MAX_BINS, h->bins), NULL;
         if (!isfinite(h->lo) || !isfinite(h->hi) || !(h->lo < h->hi))
             return gv_fail(e, GV_EINVAL, "%s: histogram needs finite min < max (log10 |Δw|), "
                                          "got min=%g max=%g", W, h->lo, h->hi), NULL;

@@ -41,6 +41,7 @@ typedef struct gv_obs_hist {
 #define GV_HIST_OVER(h) ((h)->bins + 2)
 
 #define GV_OBS_MAX_CUTOFFS 16
+#define GV_OBS_MAX_BINS 100000 /* histogram bins of one observer */
 
 /* Displacement statistics of n weights: q[c] = fraction with |w − ref| <= eps[c]
  * (c < nc <= GV_OBS_MAX_CUTOFFS), *msd and *dw4 the mean of Δw² and Δw⁴.  If hist is not NULL,

@@ -73,9 +73,9 @@ gv_sched *gv_sched_log(uint64_t first, uint64_t last, double per_decade, int wit
                        (unsigned long long)last, (unsigned long long)first), NULL;
     if (too_large(last))
         return gv_fail(e, GV_EINVAL, "schedule.log: 'last' must be below 2^63"), NULL;
-    if (!(per_decade > 0) || !isfinite(per_decade) || per_decade > 1e4)
-        return gv_fail(e, GV_EINVAL, "schedule.log: 'per_decade' must be in (0, 10000], got %g",
-                       per_decade), NULL;
+    if (!(per_decade > 0) || !isfinite(per_decade) || per_decade > GV_SCHED_MAX_PER_DECADE)
+        return gv_fail(e, GV_EINVAL, "schedule.log: 'per_decade' must be in (0, %d], got %g",
+                       GV_SCHED_MAX_PER_DECADE, per_decade), NULL;
     /* Exponents j with 10^(j/pd) in [first, last]; the ±1 margins are
      * trimmed by the range test below, so rounding in log10 cannot lose an
      * end point. */

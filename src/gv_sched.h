@@ -13,6 +13,7 @@
 #include "gv_core.h"
 
 #define GV_SCHED_MAX ((size_t)10000000)
+#define GV_SCHED_MAX_PER_DECADE 10000 /* densest log grid (points per decade) */
 
 typedef struct gv_sched gv_sched;
 

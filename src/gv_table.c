@@ -14,6 +14,8 @@
 
 #include "gv_table.h"
 
+#include "gv_data.h" /* gv_open_regular */
+
 #include <csv.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -492,9 +494,13 @@ static int rd_comment(reader *r, const char *line, size_t n)
 
 gv_table *gv_table_read_csv(const char *path, gv_err *e)
 {
-    FILE *f = fopen(path, "r");
+    int fd = gv_open_regular(path, e); /* a FIFO is refused, never waited on */
+    FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
     if (!f) {
-        gv_fail(e, GV_EIO, "cannot read %s: %s", path, strerror(errno));
+        if (fd >= 0) {
+            gv_fail(e, GV_EIO, "%s: cannot open (%s)", path, strerror(errno));
+            close(fd);
+        }
         return NULL;
     }
     reader r = {.path = path, .e = e};

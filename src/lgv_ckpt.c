@@ -305,25 +305,48 @@ static int ck_sections(lua_State *L)
     return 1;
 }
 
-/* ck:ensemble_info(name) -> {replicas=, nweights=, step=, seed=, first_replica=, landscape=} */
-static int ck_ensemble_info(lua_State *L)
+/* {replicas=, nweights=, step=, seed=, first_replica=, landscape=} of an
+ * ensemble header. */
+static int push_info(lua_State *L, const gv_ensemble_info *info)
 {
-    gv_ckpt *c = ckpt_check(L, 1);
-    gv_ensemble_info info = ens_info(L, c, luaL_checkstring(L, 2));
     lua_createtable(L, 0, 6);
-    lua_pushinteger(L, (lua_Integer)info.R);
+    lua_pushinteger(L, (lua_Integer)info->R);
     lua_setfield(L, -2, "replicas");
-    lua_pushinteger(L, (lua_Integer)info.N);
+    lua_pushinteger(L, (lua_Integer)info->N);
     lua_setfield(L, -2, "nweights");
-    lua_pushinteger(L, (lua_Integer)info.step);
+    lua_pushinteger(L, (lua_Integer)info->step);
     lua_setfield(L, -2, "step");
-    lua_pushinteger(L, (lua_Integer)info.seed);
+    lua_pushinteger(L, (lua_Integer)info->seed);
     lua_setfield(L, -2, "seed");
-    lua_pushinteger(L, (lua_Integer)info.first);
+    lua_pushinteger(L, (lua_Integer)info->first);
     lua_setfield(L, -2, "first_replica");
-    lua_pushstring(L, info.kind);
+    lua_pushstring(L, info->kind);
     lua_setfield(L, -2, "landscape");
     return 1;
+}
+
+/* ck:ensemble_info(name) -> the header of ensemble section `name` */
+static int ck_ensemble_info(lua_State *L)
+{
+    gv_ensemble_info info = ens_info(L, ckpt_check(L, 1), luaL_checkstring(L, 2));
+    return push_info(L, &info);
+}
+
+/* glass.ensemble_info(path) -> the header of an ensemble file (ens:save),
+ * after every check but N's (that needs the landscape): a protocol checks
+ * its parameters against it before loading any data (--from). */
+static int ensemble_file_info(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    unsigned char *b = NULL;
+    size_t n = 0;
+    gv_ensemble_info info;
+    gv_err e;
+    gv_status s = gv_ckpt_read_whole(path, SIZE_MAX, &b, &n, &e);
+    if (s == GV_OK) s = gv_ensemble_peek(b, n, path, &info, &e);
+    free(b);
+    if (s != GV_OK) return gvL_raise(L, &e);
+    return push_info(L, &info);
 }
 
 static int ck_path(lua_State *L)
@@ -380,6 +403,8 @@ void gvL_open_ckpt(lua_State *L)
                                     {NULL, NULL}};
     static const luaL_Reg fns[] = {{"save", ckpt_save}, {"load", ckpt_load}, {NULL, NULL}};
     gvL_newtype(L, CKPT_T, methods, meta);
+    lua_pushcfunction(L, ensemble_file_info);
+    lua_setfield(L, -2, "ensemble_info");
     lua_pushvalue(L, -1);
     lua_setfield(L, LUA_REGISTRYINDEX, CORE_KEY); /* ck:ensemble calls glass.ensemble */
     if (lua_getfield(L, -1, "checkpoint") != LUA_TTABLE) {

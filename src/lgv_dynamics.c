@@ -570,14 +570,25 @@ static int ens_set_weights(lua_State *L)
     return 0;
 }
 
+/* ens:clone() keeps the seed (the copy repeats the original's noise);
+ * ens:clone{seed = s} gives the copy seed s for its later noise and shuffles. */
 static int ens_clone(lua_State *L)
 {
+    static const char *const keys[] = {"seed", NULL};
     gv_ensemble *ens = ens_check(L, 1);
+    int reseed = 0;
+    uint64_t seed = 0;
+    if (!lua_isnoneornil(L, 2)) {
+        gvL_check_options(L, 2, "clone", keys);
+        reseed = gvL_has(L, 2, "seed");
+        seed = gvL_opt_seed(L, 2, "clone", "seed", 0);
+    }
     lua_getiuservalue(L, 1, 1); /* the landscape, shared */
     ens_box *b = ens_push(L, -1);
     gv_err e;
     b->ens = gv_ensemble_clone(ens, &e);
     if (!b->ens) return gvL_raise(L, &e);
+    if (reseed) gv_ensemble_set_seed(b->ens, seed);
     return 1;
 }
 
@@ -754,6 +765,9 @@ static int ens_run(lua_State *L)
             if (!h)
                 luaL_error(L, "run: observers[%I] is not an observer (glass.observer.*), got %s", i,
                            luaL_typename(L, -1));
+            if (!h->self) /* a closed observer would measure nothing, silently */
+                luaL_error(L, "run: observers[%I] is closed (it would measure nothing); pass an "
+                           "open observer, or leave it out", i);
             hooks[nh++] = *h;
             lua_pop(L, 1);
         }

@@ -17,6 +17,19 @@ function M.is_dir(path)
   return os.execute("test -d " .. M.shell_quote(path)) == true
 end
 
+-- Absolute form of a path (from $PWD; "./" parts dropped), for files that
+-- outlive the working directory (params.lua, --from).
+function M.absolute(path)
+  if path:sub(1, 1) == "/" then return path end
+  local pwd = os.getenv("PWD")
+  if not pwd then return path end
+  return ((pwd .. "/" .. path):gsub("/%./", "/"):gsub("/%.$", ""))
+end
+
+-- The directory part of a path ("." for a bare name) and the last part.
+function M.dirname(path) return path:match("^(.*)/[^/]*$") or "." end
+function M.basename(path) return path:match("([^/]*)$") end
+
 -- Write text to path through a temporary file and a rename, so that path
 -- holds either its old content or the whole new one.  Raises a message
 -- naming path on failure.

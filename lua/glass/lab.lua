@@ -21,11 +21,15 @@
 local progress = require "glass.progress"
 local checkpoint = require "glass.checkpoint"
 local mpi = require "glass.mpi"
+local core = require "glass.core"
+local LIMITS = core.limits
 
 local M = {}
 
 -- Training rows of MNIST and Fashion-MNIST (what --P=0 means).
 M.TRAIN_ROWS = 60000
+-- Input dimension after the paper's preprocessing (PCA to 10 components).
+M.INPUT_DIM = 10
 
 -- Checks across network_params: an epoch needs at least one batch.
 local function batch_fits(p)
@@ -40,6 +44,122 @@ end
 
 local function G() return package.loaded.glass end
 
+-- ---- checks before any data loads -------------------------------------------
+-- Checks across parameters (run by P:parse, before glass.run and the data)
+-- that what a protocol will ask of the engine is within glass.limits.  They
+-- read the parameter names the protocols share: width or widths, depth,
+-- replicas, batch or batches, P, quench_epochs, tw, tmax, epochs, polish,
+-- per_decade, bins, chis, and from.
+
+local function list(v) return type(v) == "table" and v or {v} end
+
+local function rows(p) return (p.P or 0) > 0 and p.P or M.TRAIN_ROWS end
+
+-- The hidden widths a protocol builds networks of.
+local function widths(p)
+  if p.widths then return p.widths end
+  return {p.width}
+end
+
+-- Per-value limits on shared names (one message per name).
+local function within_limits(p)
+  for _, c in ipairs{{"widths", "width"}, {"replicas", "replicas"}, {"batches", "batch"},
+                     {"bins", "bins"}, {"per_decade", "per_decade"}} do
+    local name, limit = c[1], LIMITS[c[2]]
+    for _, v in ipairs(p[name] ~= nil and list(p[name]) or {}) do
+      if v > limit then
+        return string.format("--%s: %s is beyond glassvm's limit of %d", name,
+          require("glass.params").num2str(v), limit)
+      end
+    end
+  end
+  if p.chis and #p.chis > LIMITS.chi then
+    return string.format("--chis: %d values, glassvm's observers take at most %d", #p.chis,
+      LIMITS.chi)
+  end
+end
+
+-- The ensemble weights alone must fit in memory (a lower bound of what the
+-- run needs: copies and observers' references come on top).
+local function fits_memory(p)
+  if not (p.replicas and p.depth) or LIMITS.memory <= 0 then return nil end
+  for _, w in ipairs(widths(p)) do
+    local N = M.nweights(w, p.depth, M.INPUT_DIM)
+    local bytes = 8.0 * N * p.replicas
+    if bytes > LIMITS.memory then
+      return string.format("--width=%d --depth=%d --replicas=%d: %d replicas of N = %.0f weights "
+        .. "need %.3g GB of memory for the weights alone; this machine has %.3g GB", w, p.depth,
+        p.replicas, p.replicas, N, bytes / 1e9, LIMITS.memory / 1e9)
+    end
+  end
+end
+
+-- The last step the run reaches, as the sum of its phases, and the
+-- phases' words for a message.
+local function last_step(p, start)
+  local epoch = p.batch and rows(p) // p.batch or 0
+  local parts, total = {}, start + 0.0
+  if start > 0 then parts[#parts + 1] = string.format("--from at step %d", start) end
+  local function add(what, steps)
+    if steps and steps > 0 then
+      parts[#parts + 1] = what
+      total = total + steps
+    end
+  end
+  if start == 0 and p.quench_epochs then
+    add(string.format("--quench_epochs=%d (%.0f steps)", p.quench_epochs,
+      p.quench_epochs * 1.0 * epoch), p.quench_epochs * 1.0 * epoch)
+  end
+  local tw = p.tw and math.max(table.unpack(list(p.tw))) or nil
+  add(tw and "--tw=" .. require("glass.params").text(p.tw), tw)
+  add(p.tmax and "--tmax=" .. p.tmax, p.tmax)
+  if p.epochs then
+    add(string.format("--epochs=%d (%.0f steps)", p.epochs, p.epochs * 1.0 * epoch),
+      p.epochs * 1.0 * epoch)
+  end
+  add(p.polish and string.format("--polish=%d (twice)", p.polish), p.polish and 2 * p.polish)
+  return total, table.concat(parts, " + ")
+end
+
+-- --from=FILE: the file's header against the parameters (N, replicas), so a
+-- mismatch is refused before any data loads.  Returns nil, info or a message.
+local function from_file(p)
+  if not p.from or p.from == "" then return nil end
+  local ok, info = pcall(core.ensemble_info, p.from)
+  if not ok then return "--from: " .. tostring(info) end
+  for _, w in ipairs(widths(p)) do
+    local N = M.nweights(w, p.depth, M.INPUT_DIM)
+    if N ~= info.nweights then
+      return string.format("--from=%s holds networks of N = %d weights, but width %d and depth %d "
+        .. "on %d inputs give N = %d: give the --width and --depth it was saved with", p.from,
+        info.nweights, w, p.depth, M.INPUT_DIM, N)
+    end
+  end
+  if p.replicas and info.replicas ~= p.replicas then
+    return string.format("--from=%s holds %d replicas, but --replicas=%d: give --replicas=%d",
+      p.from, info.replicas, p.replicas, info.replicas)
+  end
+  if info.first_replica ~= 0 then
+    return string.format("--from=%s holds replicas %d.. of a larger ensemble (one MPI rank's "
+      .. "block); save the whole ensemble", p.from, info.first_replica)
+  end
+  return nil, info
+end
+
+-- All of the above, in order: one check for glass.params.
+local function engine_limits(p)
+  local why = within_limits(p) or fits_memory(p)
+  if why then return why end
+  local info
+  why, info = from_file(p)
+  if why then return why end
+  local last, parts = last_step(p, info and info.step or 0)
+  if last > LIMITS.step then
+    return string.format("the run would reach step %.4g (%s), beyond glassvm's last step "
+      .. "2^48 - 1 = %d: shorten it", last, parts, LIMITS.step)
+  end
+end
+
 -- Parameters most protocols declare, for reuse in glass.params{...}:
 --   glass.params(lab.extend({name = ..., {...}}, lab.network_params{P = 5000}))
 -- `over` changes defaults; over.omit lists parameters a protocol does not use.
@@ -49,15 +169,20 @@ function M.network_params(over)
   local list = {
     {"dataset", d("dataset", "mnist"), "training set, with the paper's preprocessing",
      choices = {"mnist", "fashion"}},
-    {"width", d("width", 30), "hidden width w (6 hidden layers by default)", min = 1},
-    {"depth", d("depth", 6), "number of hidden layers", min = 1},
+    {"width", d("width", 30), "hidden width w (6 hidden layers by default)", min = 1,
+     max = LIMITS.width},
+    {"depth", d("depth", 6), "number of hidden layers", min = 1, max = LIMITS.depth},
     {"lambda", d("lambda", 1e-2), "L2 strength λ of the loss (λ/2)|W|²", min = 0},
-    {"P", d("P", 0), "training rows used, a seeded random subset (0: all 60000)", min = 0},
+    {"P", d("P", 0), "training rows used, a seeded random subset (0: all 60000)", min = 0,
+     max = M.TRAIN_ROWS},
     {"lr", d("lr", 1e-3), "learning rate μ (SGD, GD and Langevin)", gt = 0},
-    {"batch", d("batch", 100), "SGD batch size", min = 1},
+    {"batch", d("batch", 100), "SGD batch size", min = 1, max = LIMITS.batch},
     {"quench_epochs", d("quench_epochs", 2), "SGD epochs before the measurement (the quench)",
      min = 0},
+    {"from", "", "start from this ensemble file (ens:save) instead of random networks; the "
+     .. "quench is skipped", file = true, nonempty = true, omit_default = true},
     {check = batch_fits},
+    {check = engine_limits},
   }
   for _, name in ipairs(over.omit or {}) do
     for i = #list, 1, -1 do
@@ -99,13 +224,33 @@ end
 
 -- The network of p.width × p.depth.
 function M.mlp(p, d)
-  return G().mlp{d = d or 10, width = p.width, depth = p.depth}
+  return G().mlp{d = d or M.INPUT_DIM, width = p.width, depth = p.depth}
 end
 
 -- N for width w and depth L at input d = 10 (no biases).
 function M.nweights(w, depth, d)
-  depth, d = depth or 6, d or 10
+  depth, d = depth or 6, d or M.INPUT_DIM
   return d * w + (depth - 1) * w * w + w
+end
+
+-- Put the saved ensemble `path` (--from) into `ens`: the weights of the
+-- replicas it holds (replica first_replica + r of the file) and the step.
+-- Parameters were checked against the file's header when they were parsed.
+function M.start_from(path, ens, land)
+  local src <close> = G().load_ensemble(path, land)
+  local die = require("glass.run").die
+  local lost = src:lost()
+  if #lost > 0 then
+    die(string.format("--from=%s: replica %d was lost at step %d (%s); start from an ensemble "
+      .. "whose replicas are all live", path, lost[1].replica, lost[1].step, lost[1].reason), true)
+  end
+  local first = ens:first_replica()
+  if first + ens:size() > src:size() then
+    die(string.format("--from=%s holds %d replicas; this ensemble needs replicas %d..%d", path,
+      src:size(), first + 1, first + ens:size()), true)
+  end
+  for r = 1, ens:size() do ens:set_weights(r, src:weights(first + r)) end
+  ens:set_step(src:step())
 end
 
 -- True while this rank computes a sweep point alone (M.sweep, points mode).
@@ -130,6 +275,7 @@ function M.ensemble(p, data, opts)
   end
   local ens = G().ensemble{landscape = land, replicas = replicas, seed = opts.seed or p.seed,
                            first_replica = first}
+  if p.from and p.from ~= "" then M.start_from(p.from, ens, land) end
   if spread then mpi.distribute(ens) end
   return ens, net
 end
@@ -190,7 +336,13 @@ end
 
 -- The quench: p.quench_epochs epochs of SGD (lr p.lr, batch p.batch, L2
 -- p.lambda) from the random initialisation.  Returns the step reached.
+-- With --from=FILE the ensemble starts from the file (M.ensemble) and the
+-- quench is skipped.
 function M.quench(run, ens, p, data)
+  if p.from and p.from ~= "" then
+    if run then run:log("quench skipped: started from %s at step %d", p.from, ens:step()) end
+    return ens:step()
+  end
   local steps = p.quench_epochs * M.epoch_steps(p, data)
   local sgd = G().sgd{lr = p.lr, batch = p.batch, lambda = p.lambda}
   local to = ens:step() + steps
@@ -366,17 +518,33 @@ end
 -- t0 + tw + tmax with a two-time observer built from obs_opts (tw and lags
 -- are filled in).  Returns the observer and the copy's weights at t_w
 -- (a list per replica) when want_w0 is set.  The copy is closed.  Under
--- MPI both hold every rank's replicas, on every rank.  With same_basin = K
--- the measurement runs on a same-basin ensemble built at t_w (K noise
--- replicas started from each replica's weights at t_w: ens:same_basin).
-function M.anneal(run, ens, p, T, t0, obs_opts, want_w0, same_basin)
+-- MPI both hold every rank's replicas, on every rank.
+-- opts.seed: the copy's seed for its noise (default: the ensemble's, the
+-- same stream at every T; glass.report.point_seed gives each T its own);
+-- opts.state: also return a scalar observer (glass.report.state_observer)
+-- fired at t0 (after the quench) and at every measured step;
+-- opts.same_basin = K: the measurement runs on a same-basin ensemble built
+-- at t_w (K noise replicas started from each replica's weights at t_w:
+-- ens:same_basin); not with opts.state (its replicas change at t_w).
+function M.anneal(run, ens, p, T, t0, obs_opts, want_w0, opts)
+  opts = opts or {}
+  if opts.same_basin and opts.state then
+    error("lab.anneal: opts.state and opts.same_basin cannot be combined (the replicas change "
+      .. "at t_w); measure the state on the ensemble before the copies", 2)
+  end
   local g = G()
-  local e = ens:clone()
+  local e = opts.seed and ens:clone{seed = opts.seed} or ens:clone()
   local langevin = g.langevin{lr = p.lr, T = T, lambda = p.lambda}
   local phase = string.format("Langevin T=%g", T)
-  M.advance(run, e, langevin, t0 + p.tw, nil, phase .. " (waiting)")
-  if same_basin then
-    local sb = e:same_basin{K = same_basin}
+  local lags = g.schedule.log{first = 1, last = p.tmax, per_decade = p.per_decade}
+  local state, state_make
+  if opts.state then
+    local report = require "glass.report"
+    state, state_make = report.state_observer(report.state_steps(t0, {t0 + p.tw}, lags), p.lambda)
+  end
+  M.advance(run, e, langevin, t0 + p.tw, state and {state} or nil, phase .. " (waiting)")
+  if opts.same_basin then
+    local sb = e:same_basin{K = opts.same_basin}
     e:close()
     e = sb
   end
@@ -386,14 +554,25 @@ function M.anneal(run, ens, p, T, t0, obs_opts, want_w0, same_basin)
     for r = 1, e:size() do w0[r] = e:weights(r) end
     w0 = gather_list(e, w0)
   end
-  local o = {tw = {t0 + p.tw},
-             lags = g.schedule.log{first = 1, last = p.tmax, per_decade = p.per_decade}}
+  local o = {tw = {t0 + p.tw}, lags = lags}
   for k, v in pairs(obs_opts or {}) do o[k] = v end
   local obs = g.observer.two_time(o)
-  M.advance(run, e, langevin, t0 + p.tw + p.tmax, {obs}, phase)
+  M.advance(run, e, langevin, t0 + p.tw + p.tmax, {obs, state}, phase)
   obs = mpi.allgather_observer(obs, o, e)
+  if state then state = mpi.allgather_observer(state, state_make, e) end
   e:close()
-  return obs, w0
+  return obs, w0, state
+end
+
+-- What glass.analysis.tau did for `method`, in words, for a tau.csv comment
+-- (docs/analysis.md, "τ at a threshold").
+function M.tau_text(method)
+  if method == "first" then
+    return "the first measured lag with Q below 0.9 and 1/e (method first, the paper's: "
+      .. "quantised to the lag grid)"
+  end
+  return "the lag where Q crosses 0.9 and 1/e, interpolated linearly in log t between the last "
+    .. "lag above and the first lag below (method interp)"
 end
 
 -- Columns of a glass.Table as Lua arrays: lab.columns(tbl, "t", "Q_mean").

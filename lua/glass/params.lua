@@ -18,7 +18,16 @@
 -- lua-argparse), prints --help, validates and converts values, applies a
 -- --preset, and writes the values back as a re-runnable Lua file (params.lua).
 -- Precedence: declared default < --params FILE < --preset < explicit option.
+--
+-- More fields of a declaration: nonempty = true refuses an explicit empty
+-- value (--out= is a mistake, not "the default"); file = true makes a
+-- string a path, kept absolute (params.lua re-runs from any directory);
+-- omit_default = true
+-- leaves the parameter out of params.lua and the CSV comments while it has
+-- its default (an option added later keeps older outputs byte for byte).
 local argparse = require "argparse"
+local fs = require "glass.fs"
+local LIMITS = require("glass.core").limits
 
 local M = {}
 
@@ -94,6 +103,7 @@ local function convert(decl, v)
     if x == nil then bad(why) end
     out = x
   end
+  if decl.file and out ~= "" then out = fs.absolute(out) end
   -- Range and choices apply to every item of a list.
   local items = is_list(ty) and out or {out}
   for _, x in ipairs(items) do
@@ -175,13 +185,16 @@ end
 
 -- Common options every protocol gets (after its own).
 local COMMON = {
-  {"preset", "", "select a preset of parameters (see below); explicit options still override"},
-  {"params", "", "read parameter values from a params.lua of an earlier run"},
-  {"out", "", "output directory (default: results/<protocol>-<date>-<time>)"},
+  {"preset", "", "select a preset of parameters (see below); explicit options still override",
+   nonempty = true},
+  {"params", "", "read parameter values from a params.lua of an earlier run", nonempty = true},
+  {"print_params", false, "print the parameters this command line resolves to (a params.lua "
+   .. "for --params) and exit"},
+  {"out", "", "output directory (default: results/<protocol>-<date>-<time>)", nonempty = true},
   {"force", false, "start over in --out even if it holds a finished run or a checkpoint "
    .. "that cannot be resumed (other parameters, corrupt)"},
-  {"seed", 1, "random seed (every result is a pure function of it)", min = 0},
-  {"threads", 0, "worker threads (0: glassvm's default)", min = 0},
+  {"seed", 1, "random seed (same seed, machine and build: bit-identical results)", min = 0},
+  {"threads", 0, "worker threads (0: glassvm's default)", min = 0, max = LIMITS.threads},
   {"quiet", false, "no progress output on stderr (the log file still gets it)"},
   {"plots", true, "draw plots with gnuplot when it is installed"},
   {"checkpoint_minutes", 10.0, "minutes of work between checkpoints inside a long phase "
@@ -190,8 +203,9 @@ local COMMON = {
 }
 -- Run control: not written to params.lua or the CSV comments, and not
 -- compared when a run resumes (docs/reliability.md): none changes a result.
-local NOT_SAVED = {preset = true, params = true, out = true, force = true, threads = true,
-                   quiet = true, plots = true, checkpoint_minutes = true, checkpoint_every = true}
+local NOT_SAVED = {preset = true, params = true, print_params = true, out = true, force = true,
+                   threads = true, quiet = true, plots = true, checkpoint_minutes = true,
+                   checkpoint_every = true}
 M.NOT_SAVED = NOT_SAVED
 
 local Params = {}
@@ -215,7 +229,8 @@ local function declare(entry, where)
     error(string.format("%s: parameter %s needs a help text (third field)", where, name), 3)
   end
   local d = {name = name, type = ty, help = help, min = entry.min, max = entry.max,
-             gt = entry.gt, lt = entry.lt, choices = entry.choices}
+             gt = entry.gt, lt = entry.lt, choices = entry.choices, nonempty = entry.nonempty,
+             omit_default = entry.omit_default, file = entry.file}
   local ok, v = pcall(convert, d, default)
   if not ok then error(string.format("%s: default of %s", where, v), 3) end
   d.default = v
@@ -276,13 +291,37 @@ function Params:preset_names()
   return names
 end
 
+-- "name: k=v k=v ..." per preset, in declaration order, wrapped at `width`
+-- columns with continuation lines indented.
+function Params:preset_lines(width)
+  local lines = {}
+  for _, pname in ipairs(self:preset_names()) do
+    local line, values = "  " .. pname .. ":", self.presets[pname]
+    for _, d in ipairs(self.list) do
+      local v = values[d.name]
+      if v ~= nil then
+        local word = d.name .. "=" .. cli_text(convert(d, v))
+        if #line + 1 + #word > width then
+          lines[#lines + 1] = line
+          line = "    "
+        end
+        line = line .. " " .. word
+      end
+    end
+    lines[#lines + 1] = line
+  end
+  return lines
+end
+
 -- Build the lua-argparse parser: every option takes one value, except
 -- booleans, which may stand alone (--quiet) or take one (--plots=false).
 function Params:parser()
   local presets = self:preset_names()
   local epilog = {}
   if #presets > 0 then
-    epilog[#epilog + 1] = "Presets (--preset=NAME): " .. table.concat(presets, ", ") .. "."
+    epilog[#epilog + 1] = "Presets (--preset=NAME; explicit options override them; "
+      .. "--print-params shows the result):"
+    for _, line in ipairs(self:preset_lines(96)) do epilog[#epilog + 1] = line end
   end
   epilog[#epilog + 1] = "Lists are comma-separated (--T=1e-3,1e-4); booleans take true/false."
   epilog[#epilog + 1] = "Runs checkpoint as they go: the same command with the same --out "
@@ -368,6 +407,13 @@ function Params:try_parse(argv)
     return false, msg .. "\nSee --help for the parameters of " .. self.name .. "."
   end
   if raw.help then return false, "help" end
+  for _, d in ipairs(self.list) do
+    local given = raw[d.name]
+    if d.nonempty and given and given[#given] == "" then
+      return false, string.format("--%s is empty: give a value, or leave the option out for the "
+        .. "default", d.name)
+    end
+  end
   -- Layer the sources.
   local values, source = {}, {}
   for _, d in ipairs(self.list) do values[d.name], source[d.name] = d.default, "default" end
@@ -378,7 +424,7 @@ function Params:try_parse(argv)
         local cok, cv = pcall(convert, d, v)
         if not cok then error(what .. ": " .. cv, 0) end
         values[k], source[k] = cv, what
-      elseif not d and type(k) == "string" and k ~= "protocol" then
+      elseif not d and type(k) == "string" and k ~= "protocol" and k ~= "protocol_file" then
         error(string.format("%s: unknown parameter %s for protocol %s", what, k, self.name), 0)
       end
     end
@@ -435,6 +481,12 @@ end
 -- typo, no page of usage burying the line that matters).
 function Params:parse(argv)
   local ok, res = self:try_parse(argv or _G.arg)
+  if ok and res.print_params then
+    local script = _G.arg and _G.arg[0]
+    say_and_exit(io.stdout, self:file_text(res, {version = (package.loaded.glass or {}).version,
+      protocol = type(script) == "string" and fs.absolute(script) or nil,
+      sources = getmetatable(res).__index.__source}), 0)
+  end
   if ok then return res end
   if res == "help" then say_and_exit(io.stdout, self:help() .. "\n", 0) end
   if not res:find("--help", 1, true) then
@@ -447,7 +499,10 @@ end
 function Params:saved(values)
   local list = {}
   for _, d in ipairs(self.list) do
-    if not NOT_SAVED[d.name] then list[#list + 1] = {d.name, values[d.name]} end
+    local v = values[d.name]
+    if not NOT_SAVED[d.name] and not (d.omit_default and v == d.default) then
+      list[#list + 1] = {d.name, v}
+    end
   end
   return list
 end
@@ -461,6 +516,9 @@ end
 
 -- The params.lua text: a Lua file that returns the values when read with
 -- --params, and re-runs the protocol when run itself (glassvm params.lua).
+-- info: version, date, path (of the file, for the comments), protocol (the
+-- protocol file), sources (name -> where each value came from, for
+-- --print-params).
 function Params:file_text(values, info)
   info = info or {}
   -- The text depends on the values alone (no date, no output directory),
@@ -477,31 +535,74 @@ function Params:file_text(values, info)
   lines[#lines + 1] = "-- Re-run it:  glassvm " .. me .. " [--out=DIR] [--name=value ...]"
   lines[#lines + 1] = "--         or: glassvm " .. (info.protocol or ("protocols/" .. self.name .. ".lua"))
       .. " --params=" .. me .. " [...]"
+  lines[#lines + 1] = "-- The protocol is protocol_file if it exists, else a file of that name next to"
+  lines[#lines + 1] = "-- this one, else " .. self.name .. ".lua among glassvm's protocols (glass.paths.protocols)."
   -- Not a tail call: protocol_params looks at its caller to see if this
   -- file is the main script.
   lines[#lines + 1] = "local params = glass.protocol_params {"
-  lines[#lines + 1] = string.format("  protocol = %q,", info.protocol or "")
+  lines[#lines + 1] = string.format("  protocol = %q,", self.name)
+  lines[#lines + 1] = string.format("  protocol_file = %q,", info.protocol or "")
+  local sources = info.sources or {}
   for _, kv in ipairs(self:saved(values)) do
     local d = self.byname[kv[1]]
-    lines[#lines + 1] = string.format("  %s = %s,  -- %s", kv[1], lua_literal(kv[2]), d.help)
+    local from = sources[kv[1]]
+    lines[#lines + 1] = string.format("  %s = %s,  -- %s%s", kv[1], lua_literal(kv[2]), d.help,
+      (from and from ~= "default") and " [" .. from .. "]" or "")
   end
   lines[#lines + 1] = "}"
   lines[#lines + 1] = "return params"
   return table.concat(lines, "\n") .. "\n"
 end
 
+-- The protocol a params.lua re-runs: t.protocol_file if it exists, else
+-- the file of that name next to the params.lua (at `script`), else
+-- <t.protocol>.lua among glassvm's protocols.  (A params.lua older than
+-- protocol_file holds the path in t.protocol.)  Returns the path, or nil
+-- and the list of places looked in.
+function M.find_protocol(t, script)
+  local file, name = t.protocol_file, t.protocol
+  if (file == nil or file == "") and name:find("/", 1, true) then
+    file, name = name, fs.basename(name):gsub("%.lua$", "")
+  end
+  local candidates = {}
+  if file and file ~= "" then
+    candidates[#candidates + 1] = file
+    candidates[#candidates + 1] = fs.dirname(script) .. "/" .. fs.basename(file)
+  end
+  local paths = (package.loaded.glass or {}).paths or {}
+  if paths.protocols then candidates[#candidates + 1] = paths.protocols .. "/" .. name .. ".lua" end
+  for _, c in ipairs(candidates) do
+    if fs.exists(c) then return c, candidates end
+  end
+  return nil, candidates
+end
+
 -- glass.protocol_params(t): the body of a params.lua.  Read through --params
--- it just returns t; run as the main script it re-runs t.protocol with
--- --params pointing at itself, passing the script's own arguments on.
+-- it just returns t; run as the main script it re-runs the protocol
+-- (M.find_protocol) with --params pointing at itself, passing the script's
+-- own arguments on.  A params.lua moved or copied with its run directory
+-- thus re-runs wherever the protocol can be found.
 function M.protocol_params(t)
   local info = debug.getinfo(2, "S")
   local script = _G.arg and _G.arg[0]
   if script and info and info.source == "@" .. script and type(t.protocol) == "string" then
-    local args = {[0] = t.protocol, "--params=" .. script}
+    local path, looked = M.find_protocol(t, script)
+    if not path then
+      say_and_exit(io.stderr, string.format("Error: %s: cannot find the protocol %s (looked for "
+        .. "%s); give its file: glassvm PROTOCOL.lua --params=%s\n", script, t.protocol,
+        table.concat(looked, ", "), script), 2)
+    end
+    if path ~= looked[1] then
+      io.stderr:write(string.format("glassvm: %s is not there; running %s\n", looked[1], path))
+    end
+    local args = {[0] = path, "--params=" .. script}
     for i = 1, #_G.arg do args[#args + 1] = _G.arg[i] end
     _G.arg = args
-    local chunk, err = loadfile(t.protocol)
-    if not chunk then error("params.lua: cannot load the protocol " .. t.protocol .. ": " .. err, 0) end
+    local chunk, err = loadfile(path)
+    if not chunk then
+      say_and_exit(io.stderr, string.format("Error: %s: cannot load the protocol: %s\n", script,
+        err), 2)
+    end
     return chunk(table.unpack(args))
   end
   return t

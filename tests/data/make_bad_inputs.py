@@ -96,6 +96,7 @@ put("bad-inf.csv", b"1,2,3\n4,inf,6\n")
 put("bad-bigclass.csv", b"1,2,3\n1e10,5,6\n")                       # class past int32
 put("bad-empty-field.csv", b"1,2,3\n4,,6\n")
 put("bad-binary.csv", bytes(range(256)))
+put("bad-nul.csv", b"1,2,3\n4,5\x00junk,6\n")                     # NUL inside a field (reads as 5 by strtod)
 _rows = "".join("%d,%d,%d\n" % (i % 10, (7 * i) % 13, 3 * i) for i in range(200)).encode()
 put("bad-truncated.csv.gz", gz(_rows)[:-4])                          # gzip trailer cut
 

@@ -148,6 +148,43 @@ T.test("--help lists parameters, defaults and presets", function()
   end
 end)
 
+T.test("params.lua finds its protocol: the file, one of that name beside it, then by name", function()
+  local dir = os.tmpname()
+  os.remove(dir)
+  os.execute("mkdir -p '" .. dir .. "'")
+  local find = glass.params.find_protocol
+  local stock = glass.paths.protocols .. "/ageing.lua"
+  -- The recorded file first (an edited copy keeps the stock protocol's name).
+  local mine = dir .. "/mine.lua"
+  io.open(mine, "w"):close()
+  T.eq(find({protocol = "ageing", protocol_file = mine}, "/x/params.lua"), mine)
+  -- Gone: a file of that name next to the params.lua, then the name.
+  local beside = dir .. "/gone.lua"
+  io.open(beside, "w"):close()
+  T.eq(find({protocol = "ageing", protocol_file = "/nowhere/gone.lua"}, dir .. "/params.lua"), beside)
+  T.eq(find({protocol = "ageing", protocol_file = "/nowhere/x.lua"}, dir .. "/params.lua"), stock)
+  -- Older files held the path in `protocol`.
+  T.eq(find({protocol = "/nowhere/ageing.lua"}, dir .. "/params.lua"), stock)
+  local path, looked = find({protocol = "nope", protocol_file = "/nowhere/x.lua"}, "p/params.lua")
+  T.eq(path, nil)
+  T.eq(table.concat(looked, " "), "/nowhere/x.lua p/x.lua " .. glass.paths.protocols .. "/nope.lua")
+  os.execute("rm -rf '" .. dir .. "'")
+end)
+
+T.test("empty values, omit_default and file parameters", function()
+  local P = glass.params{name = "e", {"f", "", "a file", file = true, nonempty = true,
+                                      omit_default = true}, {"a", 1, "a"}}
+  local ok, why = P:try_parse({"--f="})
+  T.ok(not ok and why:find("--f is empty", 1, true), why)
+  ok, why = P:try_parse({"--out="})
+  T.ok(not ok and why:find("--out is empty", 1, true), why)
+  local v = parse(P, {})
+  T.eq(P:summary(v), "a=1 seed=1")   -- left out while it has its default
+  v = parse(P, {"--f=rel/x.gvens"})
+  T.eq(v.f, os.getenv("PWD") .. "/rel/x.gvens")
+  T.eq(P:summary(v), "f=" .. v.f .. " a=1 seed=1")
+end)
+
 T.test("numbers are written back exactly", function()
   for _, x in ipairs({1e-6, 0.1, 1 / 3, 2e4, 1e-300, 12345678901234567, 7, -0.5, 5e-4}) do
     local s = glass.params.num2str(x)
@@ -237,7 +274,7 @@ T.test("a run directory holds params.lua, log and the marker last", function()
   local log = io.open(dir .. "/log.txt"):read("a")
   T.ok(log:find("hello 7", 1, true) and log:find("T=5e-05", 1, true), log)
   local back = glass.params.read_file(dir .. "/params.lua")
-  T.eq(back.T, 5e-5); T.eq(back.protocol, "/nowhere/toy.lua")
+  T.eq(back.T, 5e-5); T.eq(back.protocol, "toy"); T.eq(back.protocol_file, "/nowhere/toy.lua")
   T.ok(not glass.run.exists(dir .. "/checkpoint.gvckpt"), "no checkpoint left")
   os.execute("rm -rf '" .. dir .. "'")
 end)
@@ -251,6 +288,77 @@ T.test("run:write_text writes through a temporary file", function()
   T.ok(not glass.run.exists(dir .. "/fit.txt.tmp"))
   T.raises(function() glass.run.write_file(dir .. "/no/such/dir/x", "y") end, "cannot write")
   run:finish()
+  os.execute("rm -rf '" .. dir .. "'")
+end)
+
+-- A run's files are its own: the write methods take names inside DIR only,
+-- never the run's bookkeeping files (issue 17), and a run finishes once.
+T.test("run: writes stay inside --out and off the run's own files; finish once", function()
+  local dir = os.tmpname()
+  os.remove(dir)
+  local run = glass.run(parse(decl(), {"--out=" .. dir, "--quiet"}), {protocol = "/nowhere/toy.lua"})
+  local t = run:table{"x"}
+  t:add_row{1}
+  for _, name in ipairs({"../x", "/tmp/x", "a/../../x", "./x", "a//b", ""}) do
+    T.raises(function() run:write_csv(name, t) end, "run:write_csv", "test_protocol_lib.lua:")
+    T.raises(function() run:write_text(name, "y") end, "run:write_text")
+  end
+  T.raises(function() run:write_csv("../x", t) end, '"../x.csv" is not a plain name inside', dir)
+  T.raises(function() run:write_text("/etc/x", "y") end, '"/etc/x" is an absolute path')
+  T.raises(function() run:write_text("a\nb", "y") end, "control character")
+  T.raises(function() run:write_text(nil, "y") end, "expected a file name, got nil")
+  for _, name in ipairs({"checkpoint.gvckpt", "checkpoint.gvckpt.prev", "params.lua", "log.txt",
+                         "gnuplot.log",
+                         "COMPLETE", "STOP", ".glassvm.lock", "checkpoints/segment-0001.gvckpt",
+                         "x.tmp", "x.csv.tmp.123"}) do
+    T.raises(function() run:write_text(name, "y") end, "run:write_text", "choose another name")
+  end
+  T.raises(function() run:write_text("checkpoint.gvckpt", "y") end, "is the head checkpoint")
+  T.raises(function() run:plot{name = "../fig", series = {}} end, "run:plot", "../fig.gp")
+  T.ok(not glass.run.exists(dir .. "/../x.csv") and not glass.run.exists(dir .. "/COMPLETE"))
+  -- Names inside DIR are fine, a write_csv named like a reserved file too
+  -- (it adds .csv).
+  run:write_csv("COMPLETE", t)
+  T.ok(glass.run.exists(dir .. "/COMPLETE.csv"))
+  run:finish()
+  T.raises(function() run:finish() end, "run:finish: the run in " .. dir .. " is already finished",
+    "test_protocol_lib.lua:")
+  T.raises(function() run:write_text("late.txt", "y") end, "is finished", "before run:finish()")
+  T.ok(not glass.run.exists(dir .. "/late.txt"))
+  os.execute("rm -rf '" .. dir .. "'")
+end)
+
+-- One run per directory: a second one is refused while the first holds it
+-- (the lock is taken by another process here: flock is per open file, and a
+-- process re-opening its own directory keeps its lock, see glass.lock_file).
+T.test("run: a directory another process holds is refused, naming it", function()
+  local dir = os.tmpname()
+  os.remove(dir)
+  os.execute("mkdir -p '" .. dir .. "'")
+  local lock = dir .. "/" .. glass.run.LOCK
+  -- flock(1) holds the lock while it runs `cat`, which waits for its stdin to close.
+  local holder = io.popen("exec flock -x '" .. lock .. "' sh -c 'echo $$ held; cat >/dev/null'", "w")
+  -- (wait until flock has it: glass.lock_file reports busy)
+  local busy
+  for _ = 1, 500 do
+    local l, why = glass.lock_file(lock)
+    if l then l:release() else busy = why; break end
+    os.execute("sleep 0.01")
+  end
+  if busy ~= "busy" then
+    io.stderr:write("(flock(1) is not available: the lock is tested by tests/sh/test_run_dir.sh only)\n")
+  else
+    local l, why, detail = glass.lock_file(lock)
+    T.ok(l == nil and why == "busy", tostring(why))
+    T.eq(type(detail), "string")
+  end
+  holder:close()
+  local l = glass.lock_file(lock)
+  T.ok(l and l:held(), "free again once the holder is gone")
+  -- The same process gets its own lock back (a run retried after an error).
+  T.eq(glass.lock_file(lock), l)
+  l:release()
+  T.ok(not l:held())
   os.execute("rm -rf '" .. dir .. "'")
 end)
 

@@ -15,7 +15,7 @@ cd "$T" || exit 1
 failures=0 cases=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
-# refusal LIMIT NEEDLE ARGS...: run the protocol with ARGS (at most LIMIT
+# refusal LIMIT NEEDLE ARGS...: run the protocol $P with ARGS (at most LIMIT
 # seconds) and set $why to the first way it was not a clean refusal naming
 # NEEDLE, or to "" if it was one: exit status 2, an "Error:" line naming
 # NEEDLE, no Lua traceback, no output directory created.
@@ -82,6 +82,86 @@ bad --lr --lr=0                         # rates are > 0, not >= 0
 bad --chi --chi=0                       # eps = sigma/chi needs chi > 0
 bad --batch --batch=1000 --P=100        # batch > P would quench for 0 steps
 bad --quiet --quiet=maybe               # booleans are true or false
+
+# Empty values are refused, not read as the default (issue 17).
+bad --preset --preset=
+bad --params --params=
+bad --from --from=
+
+# The engine's limits (glass.limits), checked before any data loads.
+bad --depth --depth=64                  # 63 hidden layers at most
+bad --width --width=2000000             # 2^20 units per layer at most
+bad --width --width=100000 --replicas=50  # 40 TB of weights: beyond this machine's memory
+bad --tmax --tmax=281474976710656       # steps stop at 2^48 - 1
+bad --tmax --tw=1000 --tmax=281474976710000  # the sum of the phases does too
+bad --quench_epochs --quench_epochs=100000000000000
+bad --per_decade --per_decade=20000     # log schedules take 10^4 per decade at most
+bad --threads --threads=5000
+bad --P --P=70000                       # MNIST has 60000 training rows
+P=$ROOT/protocols/heterogeneity.lua bad --bins --bins=1e11
+P=$ROOT/protocols/chi_sweep.lua bad --chis --chis=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17
+
+# --from=FILE: the file and the parameters that must agree with it.
+cat >"$T/save.lua" <<'EOF'
+local land = glass.landscape.flat{N = 408, P = 500}
+glass.ensemble{landscape = land, replicas = 2}:save(arg[1])
+EOF
+"$G" "$T/save.lua" "$T/w8.gvens" || fail "cannot save an ensemble file"
+printf 'not an ensemble\n' >"$T/junk.gvens"
+bad --from --from=/nonexistent/ensemble.gvens
+bad "not a glassvm ensemble" --from="$T/junk.gvens"
+bad "N = 408" --preset=smoke --from="$T/w8.gvens" --width=9        # width 8, depth 6: N = 408
+bad "holds 2 replicas" --preset=smoke --from="$T/w8.gvens" --replicas=3
+bad "holds 2 replicas" --preset=smoke --from=w8.gvens --replicas=3  # relative to the cwd ($T)
+P=$ROOT/protocols/uot_scan.lua bad "N = 408" --preset=smoke --from="$T/w8.gvens"
+
+# An empty --out (the helper above passes its own --out last).
+cases=$((cases + 1))
+timeout 20 "$G" "$P" --out= --quiet >"$T/stdout" 2>"$T/stderr" </dev/null
+rc=$?
+if [ $rc -ne 2 ] || ! grep -q "^Error: --out is empty" "$T/stderr" || [ -e "$T/results" ]; then
+  fail "--out=: exit status $rc, $(cat "$T/stderr")"
+fi
+rm -rf "$T/results"
+
+# A full disk at startup (log.txt on /dev/full): one line, status 2, no run.
+if [ -w /dev/full ]; then
+  cases=$((cases + 1))
+  mkdir -p "$T/full" && ln -s /dev/full "$T/full/log.txt"
+  timeout 60 "$G" "$P" --preset=smoke --out="$T/full" --quiet >"$T/stdout" 2>"$T/stderr" </dev/null
+  rc=$?
+  if [ $rc -ne 2 ] || [ "$(wc -l <"$T/stderr")" -ne 1 ] \
+     || ! grep -q "cannot write .*log.txt: No space left on device" "$T/stderr" \
+     || [ -e "$T/full/COMPLETE" ]; then
+    fail "disk full at startup: exit status $rc, $(cat "$T/stderr")"
+  fi
+  rm -rf "$T/full"
+fi
+
+# --print-params: the resolved values (a params.lua for --params), nothing run.
+cases=$((cases + 1))
+if ! "$G" "$P" --preset=smoke --T=1e-4 --print-params >"$T/printed.lua" 2>"$T/stderr"; then
+  fail "--print-params: $(cat "$T/stderr")"
+elif ! grep -q '^  T = 0.0001,.*\[command line\]$' "$T/printed.lua" \
+     || ! grep -q '^  tmax = 20,.*\[preset smoke\]$' "$T/printed.lua" \
+     || ! grep -q '^  lr = 0.01,.*[^]]$' "$T/printed.lua"; then
+  fail "--print-params does not say the values and where they came from: $(cat "$T/printed.lua")"
+elif [ -e "$T/out" ] || [ -e "$T/results" ]; then
+  fail "--print-params created an output directory"
+else
+  # Read back through --params, it resolves to the same values.
+  "$G" "$P" --params="$T/printed.lua" --print-params >"$T/again.lua" 2>"$T/stderr" \
+    || fail "--params of a --print-params output: $(cat "$T/stderr")"
+  diff <(grep -v '^--' "$T/printed.lua" | sed 's/  -- .*//') \
+       <(grep -v '^--' "$T/again.lua" | sed 's/  -- .*//') >/dev/null \
+    || fail "--print-params output read back with --params gives other values"
+fi
+
+# --help shows each preset's values.
+cases=$((cases + 1))
+help=$("$G" "$P" --help)
+grep -q "^  smoke: T=0.0003 tw=5,20 tmax=20" <<<"$help" || fail "--help does not list the smoke preset's values"
+grep -q "^  paper: tw=20000,50000" <<<"$help" && grep -q "quench_epochs=7000" <<<"$help" || fail "--help does not list the paper preset's values"
 
 echo "$cases command-line cases checked, $failures failures"
 [ $failures -eq 0 ]

@@ -46,6 +46,11 @@ for name in $ORDER; do
     grep -q '^# seed: ' "$out/$f" || fail "$name: $f lacks the seed comment"
     [ "$(grep -vc '^#' "$out/$f")" -ge 2 ] || fail "$name: $f has no data rows"
   done
+  # run.json (docs/file-formats.md): complete, and every file it lists exists.
+  grep -q '^  "status": "complete",$' "$out/run.json" || fail "$name: run.json missing or not complete"
+  for f in $(sed -n 's/^ *"name": "\(.*\)"$/\1/p' "$out/run.json"); do
+    [ -e "$out/$f" ] || fail "$name: run.json lists $f, which is not in $out"
+  done
   # A finished run leaves no checkpoint behind.
   [ ! -e "$out/checkpoint.gvckpt" ] && [ ! -e "$out/checkpoints" ] || fail "$name: checkpoint files left after COMPLETE"
   # A figure script accompanies the data (drawn when gnuplot is installed).
