@@ -29,8 +29,8 @@ local report = require "glass.report"
 
 local P = glass.params(lab.extend({
   name = "heterogeneity",
-  description = "alpha2(t), chi4(t) and histograms of log10|dw| under Langevin dynamics "
-    .. "(paper Fig. 7).",
+  description = "alpha2(t), chi4(t) within and between basins (same-basin ensembles) and "
+    .. "histograms of log10|dw| under Langevin dynamics (paper Fig. 7).",
   {"T", {1e-3, 1e-4, 1e-5}, "Langevin temperatures", min = 0},
   {"tw", 300, "waiting time after the quench (steps)", min = 0},
   {"tmax", 3000, "longest lag measured (steps)", min = 1},
