@@ -67,7 +67,10 @@ local lags = glass.schedule.log{first = 1, last = p.tmax, per_decade = p.per_dec
 local overlap = glass.table{columns = {"T", "t", "Q", "Q_sem", "msd", "msd_sem", "alpha2",
                                        "chi4", "eps", "n"}}
 local null = glass.table{columns = {"T", "t", "Q_free", "msd_free"}}
-local tau = glass.table{columns = {"T", "tau90", "tau_e", "tau90_free", "eps", "D", "T_paper"}}
+local tau_cols = {"T"}
+for _, c in ipairs(glass.analysis.tau_row_columns()) do tau_cols[#tau_cols + 1] = c end
+for _, c in ipairs{"tau90_free", "eps", "D", "T_paper"} do tau_cols[#tau_cols + 1] = c end
+local tau = glass.table{columns = tau_cols}
 local state = report.state_table{"T"}
 local X90 = 1.1630871536766743 -- erf(X90) = 0.9: the free weight's tau90 = eps^2/(4 D X90^2)
 local eps2 = 0
@@ -112,9 +115,11 @@ for k, T in ipairs(p.T) do
   local te, whye = glass.analysis.tau_e(t, q, {method = p.tau_method})
   tau90_at[T] = t90 or false
   local u = report.units(p, Pn, T)
-  tau:add_row{T = T, tau90 = t90 or 0 / 0, tau_e = te or 0 / 0,
-              tau90_free = T > 0 and eps * eps / (4 * D * X90 * X90) or 0 / 0, eps = eps,
-              D = u.D, T_paper = u.T_paper}
+  -- The row: each tau with its status, a bootstrap interval over replicas and the method.
+  local row = glass.analysis.tau_row(obs, {T = T, tau90_free = T > 0 and eps * eps / (4 * D * X90 * X90)
+    or 0 / 0, eps = eps, D = u.D, T_paper = u.T_paper}, {method = p.tau_method, seed = p.seed})
+  row.tau90, row.tau_e = t90 or 0 / 0, te or 0 / 0 -- the same values, from the summary's mean
+  tau:add_row(row)
   run:log("T = %-8g (paper units %-8.3g) tau90 = %-8s tau_e = %-8s (free weight: tau90 = %.3g)",
     T, u.T_paper, t90 and string.format("%.4g", t90) or "none",
     te and string.format("%.4g", te) or "none",
@@ -139,8 +144,10 @@ run:write_csv("overlap", overlap, with("T: Langevin temperature; t: lag after t_
 run:write_csv("null", null, with("free-weight null model: Q = erf(eps/sqrt(4 D t)), "
   .. "MSD = 2 D t, D = lr*T/P"))
 run:write_csv("tau", tau, with("tau90, tau_e: " .. lab.tau_text(p.tau_method)
-  .. "; empty if not reached within tmax or already below at the first lag (log.txt says "
-  .. "which); tau90_free: the null model's; D = lr*T/P, T_paper = T*60000/P"))
+  .. "; empty if not reached within tmax or already below at the first lag (tau*_status says "
+  .. "which: ok, not_reached, before_first_lag); tau*_lo/_hi: 95% percentile bootstrap "
+  .. "interval over replicas (B = 1000, seed --seed), tau*_se the sd of the bootstrap "
+  .. "estimates; tau90_free: the null model's; D = lr*T/P, T_paper = T*60000/P"))
 run:write_csv("state", state, with(report.STATE_COMMENT))
 
 -- Slope of tau90 vs T in the noise-dominated regime.

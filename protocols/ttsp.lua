@@ -49,7 +49,10 @@ local t0 = lab.quench(run, ens, p, data)
 local header = report.header(run, p, Pn, p.T, "--T")
 
 local overlap = glass.table{columns = {"T", "t", "t_over_tau", "Q", "Q_sem"}}
-local tau = glass.table{columns = {"T", "tau90", "tau_e", "D", "T_paper"}}
+local tau_cols = {"T"}
+for _, c in ipairs(glass.analysis.tau_row_columns()) do tau_cols[#tau_cols + 1] = c end
+for _, c in ipairs{"D", "T_paper"} do tau_cols[#tau_cols + 1] = c end
+local tau = glass.table{columns = tau_cols}
 local qfinal = glass.table{columns = {"T", "Q_final", "Q_final_sem", "Q_inf_harmonic", "eps"}}
 local state = report.state_table{"T"}
 local tau90_at = {}
@@ -67,7 +70,11 @@ for k, T in ipairs(p.T) do
   local te, whye = glass.analysis.tau_e(t, q, {method = "interp"})
   tau90_at[T] = t90 or false
   local u = report.units(p, Pn, T)
-  tau:add_row{T = T, tau90 = t90 or 0 / 0, tau_e = te or 0 / 0, D = u.D, T_paper = u.T_paper}
+  -- Each tau with its status, a bootstrap interval over replicas and the method.
+  local row = glass.analysis.tau_row(obs, {T = T, D = u.D, T_paper = u.T_paper},
+                                     {method = "interp", seed = p.seed})
+  row.tau90, row.tau_e = t90 or 0 / 0, te or 0 / 0 -- the same values, from the summary's mean
+  tau:add_row(row)
   local scale
   if p.rescale_by == "tau90" then scale = t90 else scale = te end
   if not scale then
@@ -105,8 +112,10 @@ local function with(...) return report.with(header, ...) end
 run:write_csv("overlap", overlap, with("t_over_tau: t divided by " .. p.rescale_by
   .. " (interpolated) of the same T"))
 run:write_csv("master", overlap, with("the master curve: plot Q against t_over_tau"))
-run:write_csv("tau", tau, with("tau90, tau_e interpolated in log t; empty: none (log.txt says "
-  .. "why); D = lr*T/P, T_paper = T*60000/P"))
+run:write_csv("tau", tau, with("tau90, tau_e interpolated in log t (method interp); empty: none "
+  .. "(tau*_status says why: not_reached, before_first_lag); tau*_lo/_hi: 95% percentile "
+  .. "bootstrap interval over replicas (B = 1000, seed --seed), tau*_se: sd of the bootstrap "
+  .. "estimates; D = lr*T/P, T_paper = T*60000/P"))
 run:write_csv("q_final", qfinal, with("Q_final = Q(t_f = tmax); Q_inf_harmonic: Eq. 22 averaged "
   .. "over the weights at t_w, k = lambda"))
 run:write_csv("state", state, with(report.STATE_COMMENT))

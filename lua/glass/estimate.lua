@@ -79,6 +79,32 @@ function M.mean_curve(curves, idx)
   return out
 end
 
+-- The tau90 and tau_e fields of a protocol's tau.csv row from an observer
+-- (its Q curves at opts.tw and cutoff opts.chi / opts.eps): each τ with its
+-- status, bootstrap interval (over basins), sd and method, as tau_fields.
+-- opts.method is the protocol's --tau_method: "first" (the first saved lag
+-- where the replica-mean Q is below: the estimator of_mean), "interp", or
+-- any tau_replicas method; B, seed, level as tau_replicas.  Returns row and
+-- the two results.
+function M.tau_row(obs, row, opts)
+  local est = ({first = "of_mean"})[opts.method] or opts.method
+  local base = {method = est, tw = opts.tw, chi = opts.chi, eps = opts.eps, B = opts.B,
+                seed = opts.seed, level = opts.level}
+  local r90 = M.tau_observer(obs, base)
+  base.threshold = math.exp(-1)
+  local re = M.tau_observer(obs, base)
+  M.tau_fields(r90, "tau90", row)
+  M.tau_fields(re, "tau_e", row)
+  return row, r90, re
+end
+
+-- tau_columns for tau90 and tau_e, in tau_row's order.
+function M.tau_row_columns()
+  local c = M.tau_columns("tau90")
+  for _, n in ipairs(M.tau_columns("tau_e")) do c[#c + 1] = n end
+  return c
+end
+
 function M.install(glass)
   glass.analysis.tau_fields = M.tau_fields
   glass.analysis.tau_columns = M.tau_columns
@@ -86,6 +112,8 @@ function M.install(glass)
   glass.analysis.tau_comment = M.tau_comment
   glass.analysis.tau_observer = M.tau_observer
   glass.analysis.mean_curve = M.mean_curve
+  glass.analysis.tau_row = M.tau_row
+  glass.analysis.tau_row_columns = M.tau_row_columns
   return glass
 end
 
