@@ -156,6 +156,28 @@ static void partition(size_t R, size_t ranks, size_t *first, size_t *count)
     }
 }
 
+/* The summary of the whole run's observer, after checking that an observer
+ * restored from `state` (joined bytes) gives the same table bit for bit. */
+static gv_table *restored_summary(const block *whole, const gv_wbuf *state)
+{
+    gv_err e;
+    block one = {0};
+    observers(&one);
+    CHECK_OK(gv_obs_restore(&one.hooks[0], state->p, state->len, "t", &e), e);
+    gv_table *x = NULL, *y = NULL;
+    CHECK_OK(gv_two_time_table_make(whole->tt, GV_TT_SUMMARY, &x, &e), e);
+    CHECK_OK(gv_two_time_table_make(one.tt, GV_TT_SUMMARY, &y, &e), e);
+    CHECK(x && y && gv_table_nrows(x) > 10 && gv_table_nrows(x) == gv_table_nrows(y));
+    for (size_t r = 0; x && y && r < gv_table_nrows(x); r++)
+        for (size_t c = 0; c < gv_table_ncols(x); c++) {
+            double a = gv_table_get(x, r, c), b = gv_table_get(y, r, c);
+            CHECK(memcmp(&a, &b, 8) == 0);
+        }
+    gv_table_free(y);
+    block_free(&one);
+    return x;
+}
+
 /* ---- blocks join into the whole run ------------------------------------------------- */
 
 static void check_join(const gv_landscape *land, const gv_integ *it, const gv_wbuf whole[3],
@@ -204,21 +226,8 @@ static void test_join(void)
     check_join(land, it, wb, f2, c2, 3, "a block of lost replicas");
 
     /* Tables of an observer restored from the joined bytes are the whole run's. */
-    block one = {0};
-    observers(&one);
-    CHECK_OK(gv_obs_restore(&one.hooks[0], wb[1].p, wb[1].len, "t", &e), e);
-    gv_table *x, *y;
-    CHECK_OK(gv_two_time_table_make(whole.tt, GV_TT_SUMMARY, &x, &e), e);
-    CHECK_OK(gv_two_time_table_make(one.tt, GV_TT_SUMMARY, &y, &e), e);
-    CHECK(x && y && gv_table_nrows(x) > 10 && gv_table_nrows(x) == gv_table_nrows(y));
-    for (size_t r = 0; x && y && r < gv_table_nrows(x); r++)
-        for (size_t c = 0; c < gv_table_ncols(x); c++) {
-            double a = gv_table_get(x, r, c), b = gv_table_get(y, r, c);
-            CHECK(memcmp(&a, &b, 8) == 0);
-        }
+    gv_table *x = restored_summary(&whole, &wb[1]);
     gv_table_free(x);
-    gv_table_free(y);
-    block_free(&one);
     for (int w = 0; w < 3; w++) gv_wbuf_free(&wb[w]);
     block_free(&whole);
     gv_integ_free(it);
@@ -452,26 +461,15 @@ static void test_same_basin(void)
                   what);
         gv_wbuf_free(&j);
     }
-    block one = {0};
-    observers(&one);
-    CHECK_OK(gv_obs_restore(&one.hooks[0], wb[1].p, wb[1].len, "t", &e), e);
-    gv_table *x, *y;
-    CHECK_OK(gv_two_time_table_make(whole.tt, GV_TT_SUMMARY, &x, &e), e);
-    CHECK_OK(gv_two_time_table_make(one.tt, GV_TT_SUMMARY, &y, &e), e);
+    gv_table *x = restored_summary(&whole, &wb[1]);
     long cw = x ? gv_table_find(x, "chi4_within") : -1, nb = x ? gv_table_find(x, "n_basins") : -1;
     int some_within = 0;
-    for (size_t r = 0; x && y && cw >= 0 && r < gv_table_nrows(x); r++) {
-        for (size_t c = 0; c < gv_table_ncols(x); c++) {
-            double a = gv_table_get(x, r, c), b = gv_table_get(y, r, c);
-            CHECK(memcmp(&a, &b, 8) == 0);
-        }
+    for (size_t r = 0; x && cw >= 0 && r < gv_table_nrows(x); r++) {
         CHECK(gv_table_get(x, r, (size_t)nb) == 3);
         some_within |= gv_table_get(x, r, (size_t)cw) > 0;
     }
     CHECK(some_within);
     gv_table_free(x);
-    gv_table_free(y);
-    block_free(&one);
     for (int w = 0; w < 3; w++) {
         gv_wbuf_free(&wb[w]);
         gv_wbuf_free(&s[0][w]), gv_wbuf_free(&s[1][w]);
