@@ -104,18 +104,25 @@ end
 run:write_csv("overlap", overlap, report.with(header, "tw: waiting time after the quench (steps); "
   .. "t: lag (steps); Q, msd: means over live replicas; *_sem: standard errors"))
 
-local tau = glass.table{columns = {"tw", "tau90", "tau_e"}}
+local tau_cols = {"tw"}
+for _, c in ipairs(glass.analysis.tau_row_columns()) do tau_cols[#tau_cols + 1] = c end
+local tau = glass.table{columns = tau_cols}
 local lines = {}
 for _, tw in ipairs(p.tw) do
   local c = curves[tw]
   local t90, why = glass.analysis.tau90(c.t, c.q, {method = p.tau_method})
   local te = glass.analysis.tau_e(c.t, c.q, {method = p.tau_method})
-  tau:add_row{tw = tw, tau90 = t90 or 0 / 0, tau_e = te or 0 / 0}
+  -- Each tau with its status, a bootstrap interval over replicas and the method.
+  local row = glass.analysis.tau_row(obs, {tw = tw}, {method = p.tau_method, tw = t0 + tw,
+                                                      seed = p.seed})
+  row.tau90, row.tau_e = t90 or 0 / 0, te or 0 / 0 -- the same values, from the summary's mean
+  tau:add_row(row)
   lines[#lines + 1] = string.format("t_w = %-8d tau90 = %s", tw, t90 and string.format("%g", t90)
     or ("not found (" .. tostring(why) .. ")"))
 end
 run:write_csv("tau", tau, report.with(header, "tau90, tau_e: " .. lab.tau_text(p.tau_method)
-  .. "; empty when not reached within tmax"))
+  .. "; empty when not reached within tmax or already below at the first lag; tau*_status: ok, not_reached, before_first_lag; tau*_lo/_hi: 95% percentile bootstrap "
+  .. "interval over replicas (B = 1000, seed --seed), tau*_se: sd of the bootstrap estimates"))
 
 -- Figures: Q(t) per t_w (log t), tau90 vs t_w (log-log), MSD per t_w.
 local per_tw = {file = "overlap.csv", x = "t", by = "tw", values = p.tw, label = "t_w = %s"}

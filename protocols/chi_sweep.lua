@@ -48,7 +48,10 @@ local t0 = lab.quench(run, ens, p, data)
 local Pn = data:size()
 local header = report.header(run, p, Pn, p.T, "--T")
 
-local tau = glass.table{columns = {"chi", "T", "tau90", "tau_e", "eps", "D", "T_paper"}}
+local tau_cols = {"chi", "T"}
+for _, c in ipairs(glass.analysis.tau_row_columns()) do tau_cols[#tau_cols + 1] = c end
+for _, c in ipairs{"eps", "D", "T_paper"} do tau_cols[#tau_cols + 1] = c end
+local tau = glass.table{columns = tau_cols}
 local overlap = glass.table{columns = {"chi", "T", "t", "Q", "Q_sem"}}
 local state = report.state_table{"T"}
 local tau_rows = {} -- per chi, so that tau.csv is chi-major (one joined curve per chi)
@@ -86,8 +89,11 @@ for k, T in ipairs(p.T) do
   local tt = taus(obs)
   for _, chi in ipairs(p.chis) do
     local c = tt[chi]
-    table.insert(tau_rows[chi], {chi = chi, T = T, tau90 = c.t90 or 0 / 0, tau_e = c.te or 0 / 0,
-                                 eps = c.eps, D = u.D, T_paper = u.T_paper})
+    -- Each tau with its status, a bootstrap interval over replicas and the method.
+    local row = glass.analysis.tau_row(obs, {chi = chi, T = T, eps = c.eps, D = u.D,
+      T_paper = u.T_paper}, {method = "interp", chi = chi, seed = p.seed})
+    row.tau90, row.tau_e = c.t90 or 0 / 0, c.te or 0 / 0 -- the same values, from the summary
+    table.insert(tau_rows[chi], row)
     run:log("T = %-8g chi = %-6g tau90 = %s", T, chi,
       c.t90 and string.format("%.4g", c.t90) or "none")
   end
@@ -106,8 +112,11 @@ for _, chi in ipairs(p.chis) do
   for _, row in ipairs(tau_rows[chi]) do tau:add_row(row) end
 end
 local function with(...) return report.with(header, ...) end
-run:write_csv("tau", tau, with("tau90, tau_e interpolated in log t; eps = sigma(t_w)/chi (mean "
-  .. "over replicas); empty: none within tmax; D = lr*T/P, T_paper = T*60000/P"))
+run:write_csv("tau", tau, with("tau90, tau_e interpolated in log t (method interp); eps = "
+  .. "sigma(t_w)/chi (mean over replicas); empty: none (tau*_status says why: not_reached, "
+  .. "before_first_lag); tau*_lo/_hi: 95% percentile bootstrap interval over replicas (B = "
+  .. "1000, seed --seed), tau*_se: sd of the bootstrap estimates; D = lr*T/P, "
+  .. "T_paper = T*60000/P"))
 run:write_csv("overlap", overlap, with("Q(t) per chi and T from the same trajectories"))
 run:write_csv("state", state, with(report.STATE_COMMENT))
 

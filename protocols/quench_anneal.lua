@@ -67,7 +67,10 @@ local lags = glass.schedule.log{first = 1, last = p.tmax, per_decade = p.per_dec
 local overlap = glass.table{columns = {"T", "t", "Q", "Q_sem", "msd", "msd_sem", "alpha2",
                                        "chi4", "eps", "n"}}
 local null = glass.table{columns = {"T", "t", "Q_free", "msd_free"}}
-local tau = glass.table{columns = {"T", "tau90", "tau_e", "tau90_free", "eps", "D", "T_paper"}}
+local tau_cols = {"T"}
+for _, c in ipairs(glass.analysis.tau_row_columns()) do tau_cols[#tau_cols + 1] = c end
+for _, c in ipairs{"tau90_free", "eps", "D", "T_paper"} do tau_cols[#tau_cols + 1] = c end
+local tau = glass.table{columns = tau_cols}
 local state = report.state_table{"T"}
 local X90 = 1.1630871536766743 -- erf(X90) = 0.9: the free weight's tau90 = eps^2/(4 D X90^2)
 local eps2 = 0
@@ -76,6 +79,7 @@ for _, T in ipairs(p.T) do Tmax = math.max(Tmax, T) end
 -- The state observer's steps: after the quench, then every measured lag.
 local state_steps = report.state_steps(t0, {t0 + p.tw}, lags)
 local tau90_at = {}
+local fitsets = {} -- per T in the fit range: its replicas' Q curves, for the exponent's bootstrap
 
 for k, T in ipairs(p.T) do
   -- Each T starts from the same quenched networks, with its own noise stream
@@ -112,9 +116,15 @@ for k, T in ipairs(p.T) do
   local te, whye = glass.analysis.tau_e(t, q, {method = p.tau_method})
   tau90_at[T] = t90 or false
   local u = report.units(p, Pn, T)
-  tau:add_row{T = T, tau90 = t90 or 0 / 0, tau_e = te or 0 / 0,
-              tau90_free = T > 0 and eps * eps / (4 * D * X90 * X90) or 0 / 0, eps = eps,
-              D = u.D, T_paper = u.T_paper}
+  -- The row: each tau with its status, a bootstrap interval over replicas and the method.
+  local row = glass.analysis.tau_row(obs, {T = T, tau90_free = T > 0 and eps * eps / (4 * D * X90 * X90)
+    or 0 / 0, eps = eps, D = u.D, T_paper = u.T_paper}, {method = p.tau_method, seed = p.seed})
+  row.tau90, row.tau_e = t90 or 0 / 0, te or 0 / 0 -- the same values, from the summary's mean
+  tau:add_row(row)
+  if T > 0 and T >= p.fit_T_min then
+    local ct, cq = obs:curves{quantity = "Q"}
+    fitsets[#fitsets + 1] = {T = T, t = ct, Q = cq}
+  end
   run:log("T = %-8g (paper units %-8.3g) tau90 = %-8s tau_e = %-8s (free weight: tau90 = %.3g)",
     T, u.T_paper, t90 and string.format("%.4g", t90) or "none",
     te and string.format("%.4g", te) or "none",
@@ -139,8 +149,10 @@ run:write_csv("overlap", overlap, with("T: Langevin temperature; t: lag after t_
 run:write_csv("null", null, with("free-weight null model: Q = erf(eps/sqrt(4 D t)), "
   .. "MSD = 2 D t, D = lr*T/P"))
 run:write_csv("tau", tau, with("tau90, tau_e: " .. lab.tau_text(p.tau_method)
-  .. "; empty if not reached within tmax or already below at the first lag (log.txt says "
-  .. "which); tau90_free: the null model's; D = lr*T/P, T_paper = T*60000/P"))
+  .. "; empty if not reached within tmax or already below at the first lag (tau*_status says "
+  .. "which: ok, not_reached, before_first_lag); tau*_lo/_hi: 95% percentile bootstrap "
+  .. "interval over replicas (B = 1000, seed --seed), tau*_se the sd of the bootstrap "
+  .. "estimates; tau90_free: the null model's; D = lr*T/P, T_paper = T*60000/P"))
 run:write_csv("state", state, with(report.STATE_COMMENT))
 
 -- Slope of tau90 vs T in the noise-dominated regime.
@@ -151,11 +163,32 @@ for i = 1, tau:nrows() do
 end
 local ok, fit = pcall(glass.analysis.powerlaw_fit, Ts, t90s, {t_min = p.fit_T_min})
 if ok then
-  summary[#summary + 1] = string.format("tau90 ~ T^%.3f ± %.3f for T >= %g (%d points; a free "
-    .. "weight gives -1)", fit.exponent, fit.exponent_se, p.fit_T_min, fit.n)
+  -- The exponent's 95 % interval: resample each T's replicas (independently), recompute
+  -- each tau90 from the resampled mean curve and refit; and its spread over fit windows.
+  local sizes = {}
+  for k, f in ipairs(fitsets) do sizes[k] = #f.Q end
+  local bs = glass.analysis.bootstrap{sizes = sizes, B = 1000, seed = p.seed, stat = function(...)
+    local xs, ys = {}, {}
+    for k, idx in ipairs({...}) do
+      local f = fitsets[k]
+      local t90 = glass.analysis.tau90(f.t, glass.analysis.mean_curve(f.Q, idx),
+                                       {method = p.tau_method})
+      if t90 and t90 > 0 then xs[#xs + 1], ys[#ys + 1] = f.T, t90 end
+    end
+    if #xs < 3 then return nil end
+    return glass.analysis.powerlaw_fit(xs, ys).exponent
+  end}
+  summary[#summary + 1] = string.format("tau90 ~ T^%.3f ± %.3f (least squares) [%.3f, %.3f] "
+    .. "(95%% bootstrap over replicas, %d of %d resamples) for T >= %g (%d points; a free "
+    .. "weight gives -1); over fit windows dropping up to 2 points at either end: %.3f to %.3f",
+    fit.exponent, fit.exponent_se, bs.lo, bs.hi, bs.B_ok, bs.B, p.fit_T_min, fit.n,
+    fit.exponent_min, fit.exponent_max)
   run:write_text("fit.txt", string.format("exponent %.6g\nexponent_se %.6g\nprefactor %.6g\n"
-    .. "r2 %.6g\nn %d\nT_min %g\n", fit.exponent, fit.exponent_se, fit.prefactor, fit.r2, fit.n,
-    p.fit_T_min))
+    .. "r2 %.6g\nn %d\nT_min %g\nexponent_lo %.6g\nexponent_hi %.6g\nlevel 0.95\n"
+    .. "interval percentile_bootstrap_over_replicas\nB %d\nB_ok %d\nseed %d\n"
+    .. "exponent_min %.6g\nexponent_max %.6g\nwindows %d\n", fit.exponent, fit.exponent_se, fit.prefactor, fit.r2,
+    fit.n, p.fit_T_min, bs.lo, bs.hi, bs.B, bs.B_ok, p.seed, fit.exponent_min, fit.exponent_max,
+    fit.windows))
 else
   summary[#summary + 1] = "no power-law fit of tau90 vs T: " .. tostring(fit)
 end

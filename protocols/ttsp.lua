@@ -49,11 +49,15 @@ local t0 = lab.quench(run, ens, p, data)
 local header = report.header(run, p, Pn, p.T, "--T")
 
 local overlap = glass.table{columns = {"T", "t", "t_over_tau", "Q", "Q_sem"}}
-local tau = glass.table{columns = {"T", "tau90", "tau_e", "D", "T_paper"}}
+local tau_cols = {"T"}
+for _, c in ipairs(glass.analysis.tau_row_columns()) do tau_cols[#tau_cols + 1] = c end
+for _, c in ipairs{"D", "T_paper"} do tau_cols[#tau_cols + 1] = c end
+local tau = glass.table{columns = tau_cols}
 local qfinal = glass.table{columns = {"T", "Q_final", "Q_final_sem", "Q_inf_harmonic", "eps"}}
 local state = report.state_table{"T"}
 local tau90_at = {}
 local xs, ys = {}, {}
+local fitsets = {} -- per T: its replicas' Q curves, for the exponent's bootstrap
 for k, T in ipairs(p.T) do
   local obs, w0, sobs = lab.anneal(run, ens, p, T, t0, {chi = {p.chi}}, true,
     {seed = report.point_seed(p, k), state = true})
@@ -67,7 +71,13 @@ for k, T in ipairs(p.T) do
   local te, whye = glass.analysis.tau_e(t, q, {method = "interp"})
   tau90_at[T] = t90 or false
   local u = report.units(p, Pn, T)
-  tau:add_row{T = T, tau90 = t90 or 0 / 0, tau_e = te or 0 / 0, D = u.D, T_paper = u.T_paper}
+  -- Each tau with its status, a bootstrap interval over replicas and the method.
+  local row = glass.analysis.tau_row(obs, {T = T, D = u.D, T_paper = u.T_paper},
+                                     {method = "interp", seed = p.seed})
+  row.tau90, row.tau_e = t90 or 0 / 0, te or 0 / 0 -- the same values, from the summary's mean
+  tau:add_row(row)
+  local ct, cq = obs:curves{quantity = "Q"}
+  fitsets[#fitsets + 1] = {t = ct, Q = cq}
   local scale
   if p.rescale_by == "tau90" then scale = t90 else scale = te end
   if not scale then
@@ -105,16 +115,48 @@ local function with(...) return report.with(header, ...) end
 run:write_csv("overlap", overlap, with("t_over_tau: t divided by " .. p.rescale_by
   .. " (interpolated) of the same T"))
 run:write_csv("master", overlap, with("the master curve: plot Q against t_over_tau"))
-run:write_csv("tau", tau, with("tau90, tau_e interpolated in log t; empty: none (log.txt says "
-  .. "why); D = lr*T/P, T_paper = T*60000/P"))
+run:write_csv("tau", tau, with("tau90, tau_e interpolated in log t (method interp); empty: none "
+  .. "(tau*_status says why: not_reached, before_first_lag); tau*_lo/_hi: 95% percentile "
+  .. "bootstrap interval over replicas (B = 1000, seed --seed), tau*_se: sd of the bootstrap "
+  .. "estimates; D = lr*T/P, T_paper = T*60000/P"))
 run:write_csv("q_final", qfinal, with("Q_final = Q(t_f = tmax); Q_inf_harmonic: Eq. 22 averaged "
   .. "over the weights at t_w, k = lambda"))
 run:write_csv("state", state, with(report.STATE_COMMENT))
 
 local ok, fit = pcall(glass.analysis.powerlaw_fit, xs, ys, {t_min = p.fit_from})
 if ok then
-  lines[#lines + 1] = string.format("master curve Q ~ (t/tau)^%.3f ± %.3f for t/tau >= %g "
-    .. "(paper: -0.48)", fit.exponent, fit.exponent_se, p.fit_from)
+  -- The exponent's 95 % interval: resample each T's replicas, recompute its mean curve and
+  -- tau, rescale and refit; and its spread over fit windows t/tau >= fit_from x 1/2 ... 4.
+  local tau_of = p.rescale_by == "tau90" and glass.analysis.tau90 or glass.analysis.tau_e
+  local sizes = {}
+  for k, f in ipairs(fitsets) do sizes[k] = #f.Q end
+  local bs = glass.analysis.bootstrap{sizes = sizes, B = 1000, seed = p.seed, stat = function(...)
+    local bx, by = {}, {}
+    for k, idx in ipairs({...}) do
+      local f = fitsets[k]
+      local mc = glass.analysis.mean_curve(f.Q, idx)
+      local sc = tau_of(f.t, mc, {method = "interp"})
+      for i = 1, sc and #f.t or 0 do
+        local x = f.t[i] / sc
+        if x >= p.fit_from and mc[i] > 0 then bx[#bx + 1], by[#by + 1] = x, mc[i] end
+      end
+    end
+    local good, bf = pcall(glass.analysis.powerlaw_fit, bx, by, {t_min = p.fit_from})
+    return good and bf.exponent or nil
+  end}
+  local wlo, whi, wfrom, wto = math.huge, -math.huge, nil, nil
+  for _, f in ipairs{0.5, 1, 2, 4} do
+    local good, wf = pcall(glass.analysis.powerlaw_fit, xs, ys, {t_min = f * p.fit_from})
+    if good then
+      wlo, whi = math.min(wlo, wf.exponent), math.max(whi, wf.exponent)
+      wfrom, wto = wfrom or f * p.fit_from, f * p.fit_from
+    end
+  end
+  lines[#lines + 1] = string.format("master curve Q ~ (t/tau)^%.3f ± %.3f (least squares) "
+    .. "[%s] (95%% bootstrap over replicas, %d of %d resamples) for t/tau >= %g (paper: -0.48); "
+    .. "with the window from t/tau >= %g to >= %g: %.3f to %.3f", fit.exponent,
+    fit.exponent_se, bs.lo == bs.lo and string.format("%.3f, %.3f", bs.lo, bs.hi) or "none",
+    bs.B_ok, bs.B, p.fit_from, wfrom, wto, wlo, whi)
 else
   lines[#lines + 1] = "no power-law fit of the master curve: " .. tostring(fit)
 end

@@ -40,6 +40,7 @@ struct gv_ensemble {
     int partial;                  /* one rank's block: losing every replica is no error */
     const gv_device_ops *dev_ops; /* NULL: the CPU path */
     gv_device_ctx *dev;           /* opened at the first run on the device */
+    uint64_t *basin;              /* R group labels (same-basin ensembles); default first + r */
 };
 
 /* ---- life cycle ---------------------------------------------------------- */
@@ -80,7 +81,9 @@ static gv_ensemble *ens_new(const gv_landscape *land, size_t R, uint64_t seed, u
     ens->lost = calloc(R, 1);
     ens->lost_step = calloc(R, sizeof *ens->lost_step);
     ens->reason = calloc(R, sizeof *ens->reason);
-    if (!ens->w || !ens->lost || !ens->lost_step || !ens->reason) goto oom;
+    ens->basin = malloc(R * sizeof *ens->basin);
+    if (!ens->w || !ens->lost || !ens->lost_step || !ens->reason || !ens->basin) goto oom;
+    for (size_t r = 0; r < R; r++) ens->basin[r] = (uint64_t)first + r;
     return ens;
 oom:
     gv_ensemble_free(ens);
@@ -105,6 +108,7 @@ void gv_ensemble_free(gv_ensemble *ens)
     free(ens->lost);
     free(ens->lost_step);
     free(ens->reason);
+    free(ens->basin);
     gv_landscape_work_free(ens->evalws);
     if (ens->dev) ens->dev_ops->close(ens->dev);
     free(ens);
@@ -118,6 +122,7 @@ gv_ensemble *gv_ensemble_clone(const gv_ensemble *ens, gv_err *e)
     memcpy(c->lost, ens->lost, ens->R);
     memcpy(c->lost_step, ens->lost_step, ens->R * sizeof *c->lost_step);
     memcpy(c->reason, ens->reason, ens->R * sizeof *c->reason);
+    memcpy(c->basin, ens->basin, ens->R * sizeof *c->basin);
     c->nlost = ens->nlost;
     c->step = ens->step;
     c->partial = ens->partial;
@@ -147,6 +152,54 @@ const gv_landscape *gv_ensemble_landscape(const gv_ensemble *ens) { return ens->
 uint32_t gv_ensemble_first_replica(const gv_ensemble *ens) { return ens->first; }
 uint64_t gv_ensemble_lost_step(const gv_ensemble *ens, size_t r) { return ens->lost_step[r]; }
 void gv_ensemble_set_partial(gv_ensemble *ens, int on) { ens->partial = on != 0; }
+uint64_t gv_ensemble_basin(const gv_ensemble *ens, size_t r) { return ens->basin[r]; }
+const uint64_t *gv_ensemble_basins(const gv_ensemble *ens) { return ens->basin; }
+
+int gv_ensemble_grouped(const gv_ensemble *ens)
+{
+    for (size_t r = 0; r < ens->R; r++)
+        if (ens->basin[r] != (uint64_t)ens->first + r) return 1;
+    return 0;
+}
+
+void gv_ensemble_set_basins(gv_ensemble *ens, const uint64_t *labels)
+{
+    for (size_t r = 0; r < ens->R; r++)
+        ens->basin[r] = labels ? labels[r] : (uint64_t)ens->first + r;
+}
+
+gv_ensemble *gv_ensemble_same_basin(const gv_ensemble *src, size_t K, gv_err *e)
+{
+    if (K < 1 || K > 1u << 20) {
+        gv_fail(e, GV_EINVAL, "same_basin: K (noise replicas per basin) must be in 1..%u, got %zu",
+                1u << 20, K);
+        return NULL;
+    }
+    size_t R;
+    uint64_t first = (uint64_t)src->first * K;
+    if (gv_mul_size(src->R, K, &R) || first > UINT32_MAX) {
+        gv_fail(e, GV_EINVAL, "same_basin: %zu basins x K = %zu from first_replica %u: replica "
+                              "ids first_replica*K + r must fit in 32 bits", src->R, K, src->first);
+        return NULL;
+    }
+    gv_ensemble *c = ens_new(src->land, R, src->seed, (uint32_t)first, e);
+    if (!c) return NULL;
+    for (size_t b = 0; b < src->R; b++)
+        for (size_t k = 0; k < K; k++) {
+            size_t r = b * K + k;
+            memcpy(c->w + r * c->N, src->w + b * src->N, src->N * sizeof *c->w);
+            c->lost[r] = src->lost[b];
+            c->lost_step[r] = src->lost_step[b];
+            memcpy(c->reason[r], src->reason[b], REASON_MAX);
+            c->nlost += src->lost[b];
+            c->basin[r] = first + b * K; /* the id of the basin's first copy: unique, and a
+                                            block of ranks labels its replicas alike */
+        }
+    c->step = src->step;
+    c->partial = src->partial;
+    c->dev_ops = src->dev_ops; /* the copies run where the source runs, as clones do */
+    return c;
+}
 int gv_ensemble_partial(const gv_ensemble *ens) { return ens->partial; }
 const char *gv_ensemble_lost_reason(const gv_ensemble *ens, size_t r)
 {
@@ -566,29 +619,34 @@ gv_status gv_ensemble_run(gv_ensemble *ens, const gv_integ *integ, uint64_t to_s
 
 /* ---- files ---------------------------------------------------------------
  * Little-endian throughout:
- *   0  magic "GVENS\0\0\0" (8 bytes)     8  u32 version (1)
+ *   0  magic "GVENS\0\0\0" (8 bytes)     8  u32 version (1 or 2)
  *   12 u32 first_replica                 16 u64 N
  *   24 u64 R                             32 u64 step
  *   40 u64 seed                          48 char[16] landscape kind
  *   64 R records of 128 bytes: u8 lost, 7 zero bytes, u64 lost step,
  *      char[112] reason (NUL-terminated)
  *   then R·N doubles (IEEE-754 binary64), replica after replica
+ *   version 2 only: then R u64 basin labels (replicas with one label are
+ *      noise replicas of one basin, gv_ensemble_same_basin); version 1 means
+ *      every replica is its own basin (label first_replica + r), and an
+ *      ensemble without groups is still written as version 1
  *   then u32 CRC-32 (zlib) of every byte before it.
  * The same bytes are an ensemble's section in a checkpoint (gv_ckpt.h):
  * save and load are serialise/deserialise plus an atomic write/whole read. */
 
 #define FILE_MAGIC "GVENS\0\0\0"
-#define FILE_VERSION 1u
+#define FILE_VERSION 2u /* the newest read; 1 is read too and written when ungrouped */
 #define HEADER_BYTES 64
 #define RECORD_BYTES 128
 
 /* Write the header of an ensemble file (CRC excluded). */
-static void write_header(gv_wbuf *out, const gv_ensemble_info *info, uint32_t first, uint64_t R)
+static void write_header(gv_wbuf *out, const gv_ensemble_info *info, uint32_t first, uint64_t R,
+                         uint32_t version)
 {
     char kind[16] = {0};
     memcpy(kind, info->kind, strnlen(info->kind, sizeof kind));
     gv_wbuf_bytes(out, FILE_MAGIC, 8);
-    gv_wbuf_u32(out, FILE_VERSION);
+    gv_wbuf_u32(out, version);
     gv_wbuf_u32(out, first);
     gv_wbuf_u64(out, info->N);
     gv_wbuf_u64(out, R);
@@ -609,11 +667,12 @@ gv_status gv_ensemble_serialize(const gv_ensemble *ens, gv_wbuf *out, gv_err *e)
         wbytes > SIZE_MAX - HEADER_BYTES - 4 - ens->R * RECORD_BYTES)
         return gv_fail(e, GV_ENOMEM, "ensemble: %zu replicas × %zu weights is too large to save",
                        ens->R, ens->N);
-    total = HEADER_BYTES + ens->R * RECORD_BYTES + wbytes + 4;
+    int v2 = gv_ensemble_grouped(ens);
+    total = HEADER_BYTES + ens->R * RECORD_BYTES + wbytes + (v2 ? 8 * ens->R : 0) + 4;
     gv_wbuf_reserve(out, total); /* one allocation, not a doubling series */
     gv_ensemble_info info = {.N = ens->N, .R = ens->R, .step = ens->step, .seed = ens->seed};
     snprintf(info.kind, sizeof info.kind, "%s", gv_landscape_kind(ens->land));
-    write_header(out, &info, ens->first, ens->R);
+    write_header(out, &info, ens->first, ens->R, v2 ? 2 : 1);
     static const unsigned char zeros[7] = {0};
     for (size_t r = 0; r < ens->R; r++) {
         char reason[REASON_MAX] = {0}; /* the message, then zeros (not stale bytes) */
@@ -624,6 +683,7 @@ gv_status gv_ensemble_serialize(const gv_ensemble *ens, gv_wbuf *out, gv_err *e)
         gv_wbuf_bytes(out, reason, sizeof reason);
     }
     gv_wbuf_f64s(out, ens->w, ens->R * ens->N);
+    if (v2) gv_wbuf_u64s(out, ens->basin, ens->R);
     if (out->oom)
         return gv_fail(e, GV_ENOMEM, "ensemble: cannot allocate %zu bytes to serialise %zu "
                                      "replicas", total, ens->R);
@@ -666,9 +726,10 @@ static gv_status check_bytes(const unsigned char *b, size_t n, const char *src,
     info->seed = gv_rbuf_u64(&r);
     memcpy(info->kind, b + 48, 16);
     info->kind[16] = '\0';
-    if (version != FILE_VERSION)
+    if (version < 1 || version > FILE_VERSION)
         return gv_fail(e, GV_EFORMAT, "%s: ensemble file format version %u; this glassvm reads "
-                                      "version %u", src, version, FILE_VERSION);
+                                      "versions 1..%u", src, version, FILE_VERSION);
+    info->version = version;
     uint64_t N = info->N, R = info->R;
     if (land && N != gv_landscape_nweights(land)) {
         char desc[256];
@@ -685,6 +746,12 @@ static gv_status check_bytes(const unsigned char *b, size_t n, const char *src,
         return gv_fail(e, GV_EFORMAT, "%s: corrupt header: %llu replicas of %llu weights", src,
                        (unsigned long long)R, (unsigned long long)N);
     size_t want = HEADER_BYTES + (size_t)R * RECORD_BYTES + wbytes + 4;
+    if (version >= 2) {
+        if (R > (SIZE_MAX - want) / 8)
+            return gv_fail(e, GV_EFORMAT, "%s: corrupt header: %llu replicas", src,
+                           (unsigned long long)R);
+        want += 8 * (size_t)R;
+    }
     if (n != want)
         return gv_fail(e, GV_EFORMAT, "%s: %s: %zu bytes, but %llu replicas × %llu weights need "
                                       "%zu", src, n < want ? "truncated" : "trailing bytes", n,
@@ -714,6 +781,19 @@ static gv_status check_bytes(const unsigned char *b, size_t n, const char *src,
     return GV_OK;
 }
 
+/* Labels of replicas [r0, r0 + n) of checked bytes (version 1: first + r). */
+static void read_basins(const unsigned char *b, const gv_ensemble_info *info, size_t r0, size_t n,
+                        uint64_t *out)
+{
+    size_t R = (size_t)info->R, N = (size_t)info->N;
+    if (info->version < 2) {
+        for (size_t r = 0; r < n; r++) out[r] = (uint64_t)info->first + r0 + r;
+        return;
+    }
+    gv_rbuf rb = gv_rbuf_init(b + HEADER_BYTES + R * RECORD_BYTES + R * N * 8 + r0 * 8, n * 8);
+    gv_rbuf_u64s(&rb, out, n);
+}
+
 /* Copy checked bytes into ens (same R and N). */
 static void fill_from(gv_ensemble *ens, const unsigned char *b, const gv_ensemble_info *info)
 {
@@ -730,6 +810,7 @@ static void fill_from(gv_ensemble *ens, const unsigned char *b, const gv_ensembl
     }
     gv_rbuf w = gv_rbuf_init(b + HEADER_BYTES + ens->R * RECORD_BYTES, ens->R * ens->N * 8);
     gv_rbuf_f64s(&w, ens->w, ens->R * ens->N);
+    read_basins(b, info, 0, ens->R, ens->basin);
 }
 
 gv_status gv_ensemble_peek(const unsigned char *bytes, size_t len, const char *src,
@@ -818,6 +899,30 @@ static gv_status reserve_body(gv_wbuf *out, uint64_t R, uint64_t N, gv_err *e)
     return GV_OK;
 }
 
+/* Do labels[0..R) differ from the default first + r (so version 2 is needed)? */
+static int labels_grouped(const uint64_t *labels, size_t R, uint32_t first)
+{
+    for (size_t r = 0; r < R; r++)
+        if (labels[r] != (uint64_t)first + r) return 1;
+    return 0;
+}
+
+/* The header, then room for R records and weights (and labels when
+ * grouped): returns the offset of the records in *rec. */
+static gv_status begin_body(gv_wbuf *out, const gv_ensemble_info *info, uint32_t first, uint64_t R,
+                            int grouped, size_t *rec, gv_err *e)
+{
+    write_header(out, info, first, R, grouped ? 2 : 1);
+    if (out->oom) return gv_fail(e, GV_ENOMEM, "ensemble: out of memory");
+    *rec = out->len;
+    gv_status s = reserve_body(out, R, info->N, e);
+    if (s == GV_OK && grouped) {
+        if (!gv_wbuf_reserve(out, 8 * (size_t)R + 4))
+            return gv_fail(e, GV_ENOMEM, "ensemble: out of memory");
+    }
+    return s;
+}
+
 gv_status gv_ensemble_concat(const unsigned char *const *parts, const size_t *lens, size_t n,
                              const char *src, gv_wbuf *out, gv_err *e)
 {
@@ -853,10 +958,18 @@ gv_status gv_ensemble_concat(const unsigned char *const *parts, const size_t *le
         s = gv_fail(e, GV_EINVAL, "%s: %llu replicas from first_replica %u overflow 32 bits", src,
                     (unsigned long long)R, info[k0].first);
     size_t start = out->len, rec = 0;
+    uint64_t *labels = s == GV_OK ? malloc((size_t)R * sizeof *labels) : NULL;
+    if (s == GV_OK && !labels) s = gv_fail(e, GV_ENOMEM, "%s: out of memory", src);
+    int grouped = 0;
     if (s == GV_OK) {
-        write_header(out, &info[k0], info[k0].first, R);
-        rec = out->len;
-        if ((s = reserve_body(out, R, info[k0].N, e)) != GV_OK) gv_fail_prefix(e, "%s: ", src);
+        for (size_t k = k0, done = 0; k < n; k++) {
+            if (lens[k] == 0) continue;
+            read_basins(parts[k], &info[k], 0, (size_t)info[k].R, labels + done);
+            done += (size_t)info[k].R;
+        }
+        grouped = labels_grouped(labels, (size_t)R, info[k0].first);
+        if ((s = begin_body(out, &info[k0], info[k0].first, R, grouped, &rec, e)) != GV_OK)
+            gv_fail_prefix(e, "%s: ", src);
     }
     if (s == GV_OK) {
         size_t w = rec + (size_t)R * RECORD_BYTES, done = 0, N = (size_t)info[k0].N;
@@ -866,9 +979,11 @@ gv_status gv_ensemble_concat(const unsigned char *const *parts, const size_t *le
                           (size_t)info[k].R);
             done += (size_t)info[k].R;
         }
+        if (grouped) gv_wbuf_u64s(out, labels, (size_t)R);
         append_crc(out, start);
         if (out->oom) s = gv_fail(e, GV_ENOMEM, "%s: out of memory", src);
     }
+    free(labels);
     free(info);
     return s;
 }
@@ -883,13 +998,19 @@ gv_status gv_ensemble_slice(const unsigned char *bytes, size_t len, const char *
         return gv_fail(e, GV_EINVAL, "%s: replicas %zu..%zu asked for, the ensemble holds %llu "
                                      "(from 0)", src, first, first + count - 1,
                        (unsigned long long)info.R);
-    size_t start = out->len;
-    write_header(out, &info, info.first + (uint32_t)first, count);
-    if (out->oom) return gv_fail(e, GV_ENOMEM, "%s: out of memory", src);
-    size_t rec = out->len;
-    if ((s = reserve_body(out, count, info.N, e)) != GV_OK)
+    size_t start = out->len, rec;
+    uint64_t *labels = malloc(count * sizeof *labels);
+    if (!labels) return gv_fail(e, GV_ENOMEM, "%s: out of memory", src);
+    read_basins(bytes, &info, first, count, labels);
+    uint32_t f = info.first + (uint32_t)first;
+    int grouped = labels_grouped(labels, count, f);
+    if ((s = begin_body(out, &info, f, count, grouped, &rec, e)) != GV_OK) {
+        free(labels);
         return gv_fail_prefix(e, "%s: ", src);
+    }
     copy_replicas(out, rec, rec + count * RECORD_BYTES, bytes, &info, first, count);
+    if (grouped) gv_wbuf_u64s(out, labels, count);
+    free(labels);
     append_crc(out, start);
     return out->oom ? gv_fail(e, GV_ENOMEM, "%s: out of memory", src) : GV_OK;
 }

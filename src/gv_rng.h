@@ -19,6 +19,7 @@ enum gv_rng_purpose {
     GV_RNG_DATA = 4,    /* dataset subset / split */
     GV_RNG_USER = 5,    /* glass.rng from Lua */
     GV_RNG_SUBSEED = 6, /* gv_rng_subseed (step = point index) */
+    GV_RNG_BOOTSTRAP = 7, /* replica resampling (gv_analysis.h; step = resample) */
     GV_RNG_TEST = 99
 };
 

@@ -522,9 +522,16 @@ end
 -- opts.seed: the copy's seed for its noise (default: the ensemble's, the
 -- same stream at every T; glass.report.point_seed gives each T its own);
 -- opts.state: also return a scalar observer (glass.report.state_observer)
--- fired at t0 (after the quench) and at every measured step.
+-- fired at t0 (after the quench) and at every measured step;
+-- opts.same_basin = K: the measurement runs on a same-basin ensemble built
+-- at t_w (K noise replicas started from each replica's weights at t_w:
+-- ens:same_basin); not with opts.state (its replicas change at t_w).
 function M.anneal(run, ens, p, T, t0, obs_opts, want_w0, opts)
   opts = opts or {}
+  if opts.same_basin and opts.state then
+    error("lab.anneal: opts.state and opts.same_basin cannot be combined (the replicas change "
+      .. "at t_w); measure the state on the ensemble before the copies", 2)
+  end
   local g = G()
   local e = opts.seed and ens:clone{seed = opts.seed} or ens:clone()
   local langevin = g.langevin{lr = p.lr, T = T, lambda = p.lambda}
@@ -536,6 +543,11 @@ function M.anneal(run, ens, p, T, t0, obs_opts, want_w0, opts)
     state, state_make = report.state_observer(report.state_steps(t0, {t0 + p.tw}, lags), p.lambda)
   end
   M.advance(run, e, langevin, t0 + p.tw, state and {state} or nil, phase .. " (waiting)")
+  if opts.same_basin then
+    local sb = e:same_basin{K = opts.same_basin}
+    e:close()
+    e = sb
+  end
   local w0
   if want_w0 then
     w0 = {}

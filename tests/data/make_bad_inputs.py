@@ -51,7 +51,7 @@ flip = bytearray(good); flip[-1] ^= 0x01
 put("bad-ens-crc.gvens", bytes(flip))                               # one CRC bit flipped
 flip = bytearray(good); flip[64 + 256 + 3] ^= 0x10
 put("bad-ens-bitflip.gvens", bytes(flip))                           # a weight bit flipped
-put("bad-ens-version.gvens", ensemble(W, version=2))                # valid CRC, version 2
+put("bad-ens-version.gvens", ensemble(W, version=3))                # valid CRC, version 3
 put("bad-ens-wrong-n.gvens", ensemble([[1.0] * 4, [2.0] * 4], N=4))  # saved with N = 4
 put("bad-ens-wrong-r.gvens", ensemble(W, R=3))                      # header says 3 replicas
 put("bad-ens-huge-r.gvens", ensemble(W, R=1 << 62))                 # R * record overflows

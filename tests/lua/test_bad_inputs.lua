@@ -118,7 +118,7 @@ local BAD_ENS = {
   {"bad-ens-trailing.gvens", "trailing bytes"},
   {"bad-ens-crc.gvens", "CRC mismatch"},
   {"bad-ens-bitflip.gvens", "CRC mismatch"},
-  {"bad-ens-version.gvens", "version 2"},
+  {"bad-ens-version.gvens", "version 3"},
   {"bad-ens-wrong-n.gvens", "N = 4"},
   {"bad-ens-wrong-r.gvens", "3 replicas"},
   {"bad-ens-huge-r.gvens", "corrupt header"},

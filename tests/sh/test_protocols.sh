@@ -22,7 +22,7 @@ declare -A CSVS=(
   [msd_batch_sweep]="msd.csv"
   [ageing]="overlap.csv tau.csv"
   [ttsp]="overlap.csv tau.csv master.csv q_final.csv"
-  [heterogeneity]="moments.csv histogram.csv"
+  [heterogeneity]="moments.csv histogram.csv chi4_peaks.csv"
   [chi_sweep]="tau.csv"
 )
 ORDER="ageing quench_anneal ttt_scan uot_scan phase_diagram msd_batch_sweep ttsp heterogeneity chi_sweep"

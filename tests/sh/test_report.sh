@@ -34,7 +34,12 @@ for f in overlap tau null state; do
   has "$TMP/qa/$f.csv" "T = 0.001: D = 2e-08, T_paper = 0.12" "units per T"
 done
 has "$TMP/qa/log.txt" "units: free-weight diffusion per step D = lr*T/P = 2e-05*T" "units in the log"
-has "$TMP/qa/tau.csv" "T,tau90,tau_e,tau90_free,eps,D,T_paper" "tau.csv columns"
+has "$TMP/qa/tau.csv" "T,tau90,tau90_lo,tau90_hi,tau90_se,tau90_status,tau90_method,tau_e,tau_e_lo,tau_e_hi,tau_e_se,tau_e_status,tau_e_method,tau90_free,eps,D,T_paper" "tau.csv columns"
+# Each tau has a status word and a bootstrap interval; a missing one is empty, never nan.
+has "$TMP/qa/tau.csv" ",ok,interp," "a tau found (status ok, method interp)"
+has "$TMP/qa/tau.csv" "# tau90, tau_e: " "the tau header line"
+has "$TMP/qa/tau.csv" "95% percentile bootstrap interval over replicas" "the interval's level in the header"
+! grep -v '^#' "$TMP/qa/tau.csv" | grep -qi 'nan' || fail "tau.csv: a nan cell"
 has "$TMP/qa/state.csv" "T,step,t,n,loss,loss_sem,data_loss,data_loss_sem,accuracy,accuracy_sem,unsat,unsat_sem" "state.csv columns"
 # One state row per T after the quench (t = -tw = -5), then one per lag.
 [ "$(grep -c '^0.001,5,-5,2,' "$TMP/qa/state.csv")" = 1 ] || fail "state.csv: no row after the quench for T = 0.001"
