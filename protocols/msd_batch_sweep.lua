@@ -56,10 +56,7 @@ local run = glass.run(p)
 local data = lab.data(p, run)
 local Pn = data:size()
 for _, b in ipairs(p.batches) do
-  if b > Pn then
-    io.stderr:write(string.format("glassvm: --batches: batch %d exceeds P = %d rows\n", b, Pn))
-    os.exit(2)
-  end
+  if b > Pn then glass.run.die(string.format("--batches: batch %d exceeds P = %d rows", b, Pn), true) end
 end
 local ens = lab.ensemble(p, data)
 local t0 = lab.quench(run, ens, p, data)

@@ -66,14 +66,24 @@ const char *gv_status_name(gv_status s)
     return "E?";
 }
 
-static atomic_int interrupt_flag;
+static atomic_int interrupt_flag, interrupt_sig;
 
 void gv_interrupt_request(void) { atomic_store(&interrupt_flag, 1); }
+void gv_interrupt_by(int sig)
+{
+    atomic_store(&interrupt_sig, sig);
+    atomic_store(&interrupt_flag, 1);
+}
 int gv_interrupt_pending(void)
 {
     return atomic_load_explicit(&interrupt_flag, memory_order_relaxed);
 }
-void gv_interrupt_clear(void) { atomic_store(&interrupt_flag, 0); }
+int gv_interrupt_signal(void) { return atomic_load(&interrupt_sig); }
+void gv_interrupt_clear(void)
+{
+    atomic_store(&interrupt_flag, 0);
+    atomic_store(&interrupt_sig, 0);
+}
 
 /* The default honours OMP_NUM_THREADS, else the number of cores. */
 static int nthreads_default(void)

@@ -49,11 +49,15 @@ double gv_plain_nan(double x);
 /* Short name of a status: "EIO", "EFORMAT", ... */
 const char *gv_status_name(gv_status status);
 
-/* Interruption.  A signal handler calls gv_interrupt_request(); long engine
- * loops poll gv_interrupt_pending() (cheap: one relaxed atomic load) at least
- * every ~0.1 s and return GV_EINTR.  The caller clears the flag once handled. */
+/* Interruption.  A signal handler calls gv_interrupt_by(sig) (or
+ * gv_interrupt_request(), no signal named); long engine loops poll
+ * gv_interrupt_pending() (cheap: one relaxed atomic load) at least every
+ * ~0.1 s and return GV_EINTR.  gv_interrupt_signal() is the signal of the
+ * pending interruption (0: none named).  The caller clears both once handled. */
 void gv_interrupt_request(void);
+void gv_interrupt_by(int sig);
 int gv_interrupt_pending(void);
+int gv_interrupt_signal(void);
 void gv_interrupt_clear(void);
 
 /* Threads used by engine parallel regions (OpenMP).  OpenBLAS is always called

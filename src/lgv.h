@@ -12,8 +12,28 @@
 
 #include "gv_core.h"
 
-/* Raise a Lua error from an engine failure (never returns). */
+/* Errors.  Every error the engine or a binding raises on purpose is one
+ * type, glass.Error: a table {status=, message=, signal=} whose __tostring
+ * is the message (status: gv_status_name's "EINTR", "EIO", ...; signal:
+ * "SIGINT" or "SIGTERM" for an interruption by one).  Lua code builds the
+ * same with glass.error{...} and tells an interruption by
+ * glass.interrupted(err).  Optional fields: exit (the glassvm command ends
+ * with this status) and printed (already told to the user: not printed
+ * again).  gvL_raise raises e with the caller's "file:line: " in front of
+ * its message (never returns); gvL_raisef formats the message itself. */
+#define GVL_ERROR_T "glass.Error"
 int gvL_raise(lua_State *L, const gv_err *e);
+int gvL_raisef(lua_State *L, gv_status status, int sig, const char *fmt, ...);
+/* Push a glass.Error (msg taken as is). */
+void gvL_push_error(lua_State *L, const char *status, const char *msg, int sig);
+/* Is the value at idx a glass.Error?  Its status when it is, else NULL. */
+const char *gvL_error_status(lua_State *L, int idx);
+/* "SIGINT", "SIGTERM", "a signal" (other), NULL (0). */
+const char *gvL_signal_name(int sig);
+/* Set by glass.mpi with more than one rank: the glassvm command's signal
+ * handler then only sets the engine's interrupt flag (every rank must stop
+ * at the same collective, see lgv_mpi.c), never raises in Lua code. */
+extern volatile int gvL_signals_flag_only;
 
 /* Option tables.  gvL_check_options(L, idx, "langevin", keys) raises if the
  * value at idx is not a table or has a key outside the NULL-terminated list

@@ -20,9 +20,10 @@
  * job with MPI_Abort (gv_mpi_end).
  *
  * Interrupts.  With more than one rank, SIGINT and SIGTERM only set the
- * engine's interrupt flag (main.c's handler would also raise "interrupted"
- * at the next Lua instruction, at a different point on each rank, and the
- * ranks would then disagree on the next collective).  glass.mpi.run polls
+ * engine's interrupt flag (gvL_signals_flag_only: the glassvm command's one
+ * handler would otherwise also raise "interrupted" at the next Lua
+ * instruction, at a different point on each rank, and the ranks would then
+ * disagree on the next collective).  glass.mpi.run polls
  * the flag collectively after every run of a distributed ensemble: if any
  * rank was interrupted, all of them bring their replicas to the same step
  * and raise "interrupted (SIGTERM) at step N (all K ranks stopped there)",
@@ -55,19 +56,6 @@ static double wall_seconds(void)
 }
 
 /* ---- start and stop -------------------------------------------------------- */
-
-static volatile sig_atomic_t signals_seen, last_signal;
-
-static void on_signal(int sig)
-{
-    if (signals_seen++) { /* the second one: stop now */
-        signal(sig, SIG_DFL);
-        raise(sig);
-        return;
-    }
-    last_signal = sig;
-    gv_interrupt_request(); /* an atomic store: safe from any thread */
-}
 
 /* Exit statuses of stops the ranks agreed on (a usage error, a STOP file,
  * SIGINT, SIGTERM): every rank leaves with the same status after the run's
@@ -301,13 +289,8 @@ static int call_run(lua_State *L, int ens_idx, int opts_idx)
 /* Was the failure on top of the stack an interruption? */
 static int interrupted(lua_State *L)
 {
-    const char *msg = lua_tostring(L, -1);
-    return gv_interrupt_pending() && msg && strstr(msg, "interrupted") != NULL;
-}
-
-static const char *signal_name(int sig)
-{
-    return sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : "a signal";
+    const char *status = gvL_error_status(L, -1);
+    return gv_interrupt_pending() && status && strcmp(status, "EINTR") == 0;
 }
 
 /* run(ens, opts) -> step, seconds.  For a partial ensemble (one rank's
@@ -332,7 +315,7 @@ static int mpi_run(lua_State *L)
     }
     int failed = 0, intr = 0, rank = gv_mpi_rank(), size = gv_mpi_size();
     if (call_run(L, 1, 2) != LUA_OK) {
-        intr = interrupted(L) ? (last_signal ? last_signal : SIGINT) : 0;
+        intr = interrupted(L) ? (gv_interrupt_signal() ? gv_interrupt_signal() : SIGINT) : 0;
         failed = !intr;
     }
     int64_t v[5] = {failed ? size - rank : 0, intr, (int64_t)gv_ensemble_step(ens),
@@ -360,8 +343,8 @@ static int mpi_run(lua_State *L)
             lua_settop(L, catch_up);
         }
         gv_interrupt_clear();
-        return luaL_error(L, "interrupted (%s) at step %I (all %d ranks stopped there)",
-                          signal_name((int)v[1]), (lua_Integer)at, size);
+        return gvL_raisef(L, GV_EINTR, (int)v[1], "interrupted (%s) at step %I (all %d ranks "
+                          "stopped there)", gvL_signal_name((int)v[1]), (lua_Integer)at, size);
     }
     if (!v[4])
         return luaL_error(L, "ensemble run: every replica of all %d ranks is lost at step %I; "
@@ -660,13 +643,18 @@ void gvL_open_mpi(lua_State *L)
         atexit(end_clean); /* no exit status to tell failures by */
 #endif
         if (gv_mpi_size() > 1) {
-            struct sigaction sa;
-            memset(&sa, 0, sizeof sa);
-            sa.sa_handler = on_signal;
-            sa.sa_flags = SA_RESTART;
-            sigemptyset(&sa.sa_mask);
-            sigaction(SIGINT, &sa, NULL);
-            sigaction(SIGTERM, &sa, NULL);
+            /* The glassvm command's handler, told to only set the flag, and
+             * with SA_RESTART (MPI's own waits must not fail with EINTR). */
+            gvL_signals_flag_only = 1;
+            const int sigs[] = {SIGINT, SIGTERM};
+            for (int i = 0; i < 2; i++) {
+                struct sigaction sa;
+                if (sigaction(sigs[i], NULL, &sa) == 0 && sa.sa_handler != SIG_DFL &&
+                    sa.sa_handler != SIG_IGN) {
+                    sa.sa_flags |= SA_RESTART;
+                    sigaction(sigs[i], &sa, NULL);
+                }
+            }
             note_threads();
         }
     }

@@ -1,18 +1,170 @@
-/* lgv_util.c: argument and option-table checking shared by the bindings,
- * and glass.lock_file (gv_lock.h), the lock of a run's output directory. */
+/* lgv_util.c: the one error type (glass.Error, glass.error,
+ * glass.interrupted), argument and option-table checking shared by the
+ * bindings, and glass.lock_file (gv_lock.h), the lock of a run's output
+ * directory. */
 #define _POSIX_C_SOURCE 200809L /* stat */
 
 #include "lgv.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "gv_lock.h"
 
+volatile int gvL_signals_flag_only;
+
+const char *gvL_signal_name(int sig)
+{
+    return sig == 0 ? NULL : sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : "a signal";
+}
+
+/* ---- glass.Error ------------------------------------------------------------ */
+
+/* err:find(...), err:match(...): the string library on the message, so code
+ * written for string errors keeps working. */
+static int error_string_method(lua_State *L)
+{
+    if (lua_istable(L, 1)) {
+        lua_getfield(L, 1, "message");
+        lua_replace(L, 1);
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+static int error_index(lua_State *L)
+{
+    if (lua_type(L, 2) != LUA_TSTRING) return 0;
+    lua_getglobal(L, "string");
+    if (!lua_istable(L, -1) || lua_getfield(L, -1, lua_tostring(L, 2)) != LUA_TFUNCTION) return 0;
+    lua_pushcclosure(L, error_string_method, 1);
+    return 1;
+}
+
+static int error_tostring(lua_State *L)
+{
+    lua_getfield(L, 1, "message");
+    if (!lua_isstring(L, -1)) lua_pushliteral(L, "(glass.Error without a message)");
+    return 1;
+}
+
+static int error_concat(lua_State *L)
+{
+    luaL_tolstring(L, 1, NULL);
+    luaL_tolstring(L, 2, NULL);
+    lua_concat(L, 2);
+    return 1;
+}
+
+/* The metatable, created on first use (main.c may raise before glass.core
+ * is opened). */
+static void push_error_meta(lua_State *L)
+{
+    if (luaL_newmetatable(L, GVL_ERROR_T)) {
+        static const luaL_Reg meta[] = {{"__tostring", error_tostring},
+                                        {"__concat", error_concat},
+                                        {"__index", error_index},
+                                        {NULL, NULL}};
+        luaL_setfuncs(L, meta, 0);
+    }
+}
+
+void gvL_push_error(lua_State *L, const char *status, const char *msg, int sig)
+{
+    lua_createtable(L, 0, 3);
+    lua_pushstring(L, status);
+    lua_setfield(L, -2, "status");
+    lua_pushstring(L, msg);
+    lua_setfield(L, -2, "message");
+    if (sig) {
+        lua_pushstring(L, gvL_signal_name(sig));
+        lua_setfield(L, -2, "signal");
+    }
+    push_error_meta(L);
+    lua_setmetatable(L, -2);
+}
+
+const char *gvL_error_status(lua_State *L, int idx)
+{
+    if (!lua_istable(L, idx) || !lua_getmetatable(L, idx)) return NULL;
+    luaL_getmetatable(L, GVL_ERROR_T);
+    int is = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+    if (!is) return NULL;
+    lua_getfield(L, idx, "status");
+    const char *s = lua_tostring(L, -1); /* kept alive by the table */
+    lua_pop(L, 1);
+    return s ? s : "";
+}
+
+/* The caller's "file:line: " and msg, raised with status. */
+static int raise_where(lua_State *L, gv_status status, const char *msg)
+{
+    luaL_where(L, 1);
+    lua_pushstring(L, msg);
+    lua_concat(L, 2);
+    int sig = status == GV_EINTR ? gv_interrupt_signal() : 0;
+    gvL_push_error(L, gv_status_name(status), lua_tostring(L, -1), sig);
+    return lua_error(L);
+}
+
 int gvL_raise(lua_State *L, const gv_err *e)
 {
-    return luaL_error(L, "%s", e->msg);
+    return raise_where(L, e->status, e->msg);
+}
+
+int gvL_raisef(lua_State *L, gv_status status, int sig, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    lua_pushvfstring(L, fmt, ap);
+    va_end(ap);
+    luaL_where(L, 1);
+    lua_insert(L, -2);
+    lua_concat(L, 2);
+    gvL_push_error(L, gv_status_name(status), lua_tostring(L, -1), sig);
+    return lua_error(L);
+}
+
+/* glass.error{message=, status=, signal=, exit=, printed=} -> the table as a
+ * glass.Error (raise it with error(e, 0)).  status defaults to "ERROR". */
+static int l_error(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+    if (lua_getfield(L, 1, "message") != LUA_TSTRING)
+        luaL_error(L, "glass.error: expected {message = string, ...}");
+    if (lua_getfield(L, 1, "status") == LUA_TNIL) {
+        lua_pushliteral(L, "ERROR");
+        lua_setfield(L, 1, "status");
+    }
+    lua_settop(L, 1);
+    push_error_meta(L);
+    lua_setmetatable(L, 1);
+    return 1;
+}
+
+/* glass.interrupted(err) -> true when err is an interruption (SIGINT,
+ * SIGTERM, glass.mpi's agreed stop): a glass.Error of status "EINTR". */
+static int l_interrupted(lua_State *L)
+{
+    const char *s = gvL_error_status(L, 1);
+    lua_pushboolean(L, s && strcmp(s, "EINTR") == 0);
+    return 1;
+}
+
+/* glass.is_error(v) -> v's status when v is a glass.Error, else nil. */
+static int l_is_error(lua_State *L)
+{
+    const char *s = gvL_error_status(L, 1);
+    if (!s) return 0;
+    lua_pushstring(L, s);
+    return 1;
 }
 
 /* Edit distance, to suggest the option a typo meant. */
@@ -275,7 +427,11 @@ void gvL_open_util(lua_State *L)
     static const luaL_Reg meta[] = {
         {"__gc", lock_release}, {"__close", lock_release}, {"__tostring", lock_tostring},
         {NULL, NULL}};
-    static const luaL_Reg fns[] = {{"lock_file", lock_file}, {NULL, NULL}};
+    static const luaL_Reg fns[] = {{"lock_file", lock_file}, {"error", l_error},
+                                   {"interrupted", l_interrupted}, {"is_error", l_is_error},
+                                   {NULL, NULL}};
+    push_error_meta(L);
+    lua_pop(L, 1);
     gvL_newtype(L, LOCK_T, methods, meta);
     luaL_setfuncs(L, fns, 0);
 }

@@ -88,12 +88,26 @@ static void lstop(lua_State *L, lua_Debug *ar)
     luaL_where(L, 0); /* level 0: the interrupted function, so "file:line: " */
     lua_pushstring(L, run_signal == SIGTERM ? "interrupted (SIGTERM)" : "interrupted");
     lua_concat(L, 2);
+    gvL_push_error(L, "EINTR", lua_tostring(L, -1), run_signal);
     lua_error(L);
 }
 
 static void on_signal(int sig)
 {
     int saved_errno = errno;
+    /* Under MPI with several ranks (glass.mpi sets the flag and SA_RESTART):
+     * only the engine's flag, which glass.mpi.run polls collectively; a
+     * second signal ends the process. */
+    if (gvL_signals_flag_only) {
+        static volatile sig_atomic_t flagged;
+        if (flagged++) {
+            set_signal(sig, SIG_DFL);
+            raise(sig);
+        }
+        gv_interrupt_by(sig); /* atomic stores: safe from any thread */
+        errno = saved_errno;
+        return;
+    }
     /* OpenMP worker threads may receive the signal; the Lua state belongs to
      * the main thread, so hand it over. */
     if (!pthread_equal(pthread_self(), main_thread)) {
@@ -107,7 +121,7 @@ static void on_signal(int sig)
             raise(sig);
         }
         run_signal = sig;
-        gv_interrupt_request();
+        gv_interrupt_by(sig);
         /* Only LUA_MASKCOUNT: a call hook would also fire inside the message
          * handler and turn the error into "error in error handling". */
         lua_sethook(globalL, lstop, LUA_MASKCOUNT, 1);
@@ -138,21 +152,50 @@ static void l_message(const char *pname, const char *msg)
     fflush(stderr);
 }
 
-/* Print the error message on top of the stack, if status is an error. */
+/* Print the error message on top of the stack, if status is an error.  A
+ * glass.Error prints its traceback (kept by msghandler), or nothing when it
+ * was already told (printed = true). */
 static int report(lua_State *L, int status)
 {
     if (status != LUA_OK) {
+        int top = lua_gettop(L);
         const char *msg = lua_tostring(L, -1);
-        l_message(progname, msg ? msg : "(error object is not a string)");
-        lua_pop(L, 1);
+        if (gvL_error_status(L, -1)) {
+            lua_getfield(L, -1, "printed");
+            int printed = lua_toboolean(L, -1);
+            lua_pop(L, 1);
+            if (lua_getfield(L, -1, "traceback") != LUA_TSTRING) lua_pop(L, 1);
+            msg = printed ? NULL : luaL_tolstring(L, -1, NULL);
+        } else if (msg == NULL)
+            msg = "(error object is not a string)";
+        if (msg) l_message(progname, msg);
+        lua_settop(L, top - 1);
     }
     return status;
 }
 
-/* Message handler of every chunk: the message plus a traceback. */
+/* The exit status a failed chunk's glass.Error asks for (its `exit`), or -1. */
+static int error_exit(lua_State *L)
+{
+    if (!gvL_error_status(L, -1)) return -1;
+    lua_getfield(L, -1, "exit");
+    int isnum;
+    lua_Integer code = lua_tointegerx(L, -1, &isnum);
+    lua_pop(L, 1);
+    return isnum && code >= 0 && code <= 255 ? (int)code : -1;
+}
+
+/* Message handler of every chunk: the message plus a traceback (a
+ * glass.Error keeps it in its field `traceback`, and stays itself). */
 static int msghandler(lua_State *L)
 {
     const char *msg = lua_tostring(L, 1);
+    if (gvL_error_status(L, 1)) {
+        luaL_traceback(L, L, luaL_tolstring(L, 1, NULL), 1);
+        lua_setfield(L, 1, "traceback");
+        lua_settop(L, 1);
+        return 1;
+    }
     if (msg == NULL) {
         if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
             return 1;
@@ -181,9 +224,15 @@ static int docall(lua_State *L, int narg, int nres)
     return status;
 }
 
+/* The status a script or -e chunk chose by raising a glass.Error with
+ * `exit` (a run stopped on a signal or a STOP file, --help, a refused
+ * option): the command ends with it as it is.  -1: none chosen. */
+static int chosen_exit = -1;
+
 static int dochunk(lua_State *L, int status)
 {
     if (status == LUA_OK) status = docall(L, 0, 0);
+    if (status != LUA_OK) chosen_exit = error_exit(L);
     return report(L, status);
 }
 
@@ -450,10 +499,11 @@ static int handle_script(lua_State *L, char **argv)
     }
     /* Kept for the finalizers that run at exit: a glass.run that did not
      * finish records in run.json whether it was interrupted or failed. */
-    if (status != LUA_OK && lua_type(L, -1) == LUA_TSTRING) {
+    if (status != LUA_OK && (lua_type(L, -1) == LUA_TSTRING || gvL_error_status(L, -1))) {
         lua_pushvalue(L, -1);
         lua_setfield(L, LUA_REGISTRYINDEX, "glassvm.error");
     }
+    if (status != LUA_OK) chosen_exit = error_exit(L);
     return report(L, status);
 }
 
@@ -1041,6 +1091,7 @@ int main(int argc, char **argv)
         l_message(PROGNAME, "error writing to standard output");
         if (exit_code == EXIT_SUCCESS) exit_code = EXIT_FAILURE;
     }
+    if (chosen_exit >= 0 && exit_code == EXIT_FAILURE) return chosen_exit; /* as os.exit did */
     if (sig && exit_code == EXIT_FAILURE) return die_by_signal(sig);
     if (exit_code > 128) return die_by_signal(exit_code - 128);
     return exit_code;

@@ -16,7 +16,8 @@
 -- The state format is parsed, never executed: a checkpoint cannot run code.
 -- Numbers come back exactly (floats as C99 hex, "%a"; integers in decimal;
 -- inf and nan by name), strings byte for byte (length-prefixed).
-local core = require("glass.core").checkpoint
+local glass_core = require "glass.core"
+local core = glass_core.checkpoint
 local fs = require "glass.fs"
 
 local M = {}
@@ -373,8 +374,9 @@ M.JOURNAL_FORMAT = 1
 
 -- Errors for people: a table whose __tostring is the message, so that
 -- glassvm prints it without a Lua traceback.
-local Failure = {__tostring = function(f) return f.msg end}
-local function fail(msg) error(setmetatable({msg = msg}, Failure), 0) end
+local function fail(msg) error(glass_core.error{message = msg}, 0) end
+-- The error a STOP file raises inside a segment or a sweep point.
+function M.stop_error() return glass_core.error{status = "STOP", stop = true, message = "STOP"} end
 M.fail = fail
 
 local shell_quote = fs.shell_quote
@@ -425,11 +427,13 @@ local function install_watch()
         local res = table.pack(pcall(run, self, opts, ...))
         if res[1] then return table.unpack(res, 2, res.n) end
         local err = res[2]
+        local is_error = glass_core.is_error(err)
         for level = 2, 4 do
-          local at = type(err) == "string" and debug.getinfo(level, "Sl")
+          local at = (is_error or type(err) == "string") and debug.getinfo(level, "Sl")
           if not at then break end
           if at.currentline > 0 then
-            err = string.format("%s:%d: %s", at.short_src, at.currentline, err)
+            local msg = string.format("%s:%d: %s", at.short_src, at.currentline, tostring(err))
+            if is_error then err.message = msg else err = msg end
             break
           end
         end
@@ -841,29 +845,36 @@ function Journal:resume_command()
   return self.command or "the same command (with the same --out)"
 end
 
--- An interruption (SIGINT/SIGTERM) or a STOP file inside a segment: write
--- the head and exit, saying how to resume.  Other errors go on.
+-- An interruption (SIGINT/SIGTERM: glass.interrupted(err)) or a STOP file
+-- (err.stop) inside a segment: write the head and stop the run, saying how
+-- to resume.  Other errors go on.
 -- where: says where the run stopped (default: the running segment's step).
--- err.signal (a table's): the words for a signal whose name is not known
--- (a sweep point's run on one rank only sees "interrupted"); it exits 143.
+-- err.why (a table's): the words for a stop whose signal is not known (a
+-- sweep point's run on one rank only sees that it was interrupted); it
+-- ends with 143.
+-- The stop is a glass.Error with `exit` (75 after STOP, 130 after SIGINT,
+-- 143 after SIGTERM), already printed: the glassvm command ends with that
+-- status, every rank alike (no os.exit here: the script's own clean-up runs).
 function Journal:stop(err, where)
-  local stop = type(err) == "table" and err.stop
-  local signal = type(err) == "table" and err.signal
-  local msg = tostring(err)
-  if not stop and not signal and not msg:find("interrupted", 1, true) then error(err, 0) end
+  local t = type(err) == "table"
+  local stop, words = t and err.stop, t and err.why
+  local interrupted = glass_core.interrupted(err)
+  if not stop and not words and not interrupted then error(err, 0) end
   local L = self.live
   self:write_head()
   where = where or (L and string.format("at step %d of segment %d (%s)", step_of(L.ens), L.unit,
     L.label) or string.format("after segment %d", self.n))
-  local why = stop and string.format("%s/%s was found", self.dir, M.STOP) or signal
-    or (msg:find("SIGTERM", 1, true) and "SIGTERM" or "interrupted (SIGINT)")
+  local why = stop and string.format("%s/%s was found", self.dir, M.STOP) or words
+    or (err.signal == "SIGTERM" and "SIGTERM" or "interrupted (SIGINT)")
   local text = string.format("stopped %s: %s.\nThe checkpoint is in %s; to resume, run the "
     .. "same command again:\n  %s", where, why, self.head, self:resume_command())
   if self.tell then self.tell(text)
   elseif is_root() then io.stderr:write("glassvm: ", text, "\n") end
-  if many() then io.stderr:flush(); mpi().barrier() end   -- printed before any rank exits
+  if many() then io.stderr:flush(); mpi().barrier() end   -- printed before any rank stops
   self.exited = true
-  os.exit(stop and M.EXIT_STOP or ((why == "SIGTERM" or signal) and 143 or 130), true)
+  local code = stop and M.EXIT_STOP or ((why == "SIGTERM" or words) and 143 or 130)
+  error(glass_core.error{status = stop and "STOP" or "EINTR", message = text, exit = code,
+    printed = true, signal = not stop and (code == 143 and "SIGTERM" or "SIGINT") or nil}, 0)
 end
 
 -- Journal:segment(ens, observers, label, to, work): one lab.advance.
@@ -950,7 +961,7 @@ function Journal:segment(ens, observers, label, to, work)
           or (self.seconds > 0 and self.clock() - self.last_save >= self.seconds))
       -- Rank 0's clock and STOP file decide for every rank.
       if many() then stop, due = table.unpack(mpi().bcast({stop, due})) end
-      if stop then error(setmetatable({stop = true, msg = "STOP"}, Failure), 0) end
+      if stop then error(M.stop_error(), 0) end
       if due then self:write_head() end
     end,
   }

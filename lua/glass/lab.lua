@@ -387,21 +387,22 @@ end
 -- segment does; a signal makes its ens:run fail with "interrupted".
 local function point_hooks(run)
   return {after = function()
-    if checkpoint.stop_requested(run.dir) then error({stop = true}, 0) end
+    if checkpoint.stop_requested(run.dir) then error(checkpoint.stop_error(), 0) end
   end}
 end
 
 -- fn() -> true, result | false, {stop = true} | {signal = true} | {err = message}.
--- Two pcalls, as in Journal:segment (a signal hook may raise again).
+-- Two pcalls, as in Journal:segment (a signal hook may raise again).  A
+-- stop already decided (a glass.Error with `exit`) goes on.
 local function attempt(fn)
   local ok, res
   local ok1, err1 = pcall(function() ok, res = pcall(fn) end)
   if not ok1 then ok, res = false, err1 end
   if ok then return true, res end
   if type(res) == "table" and res.stop then return false, {stop = true} end
-  local msg = tostring(res)
-  if msg:find("interrupted", 1, true) then return false, {signal = true} end
-  return false, {err = msg}
+  if core.interrupted(res) then return false, {signal = true} end
+  if core.is_error(res) and res.exit then error(res, 0) end
+  return false, {err = tostring(res)}
 end
 
 -- Is the sweep spread over the ranks point by point?  With several ranks
@@ -488,11 +489,11 @@ function M.sweep(run, points, compute, record)
     if err then
       if mpi.is_root() then io.stderr:write("glassvm: ", err, "\n"); io.stderr:flush() end
       mpi.barrier()
-      os.exit(1, true)
+      error(core.error{message = err, exit = 1, printed = true}, 0)
     end
     if (stop or signal) and journal and i <= n then
-      journal:stop(stop and setmetatable({stop = true}, {__tostring = function() return "STOP" end})
-        or {signal = "interrupted by a signal (SIGINT or SIGTERM)"},
+      journal:stop(stop and checkpoint.stop_error()
+        or {why = "interrupted by a signal (SIGINT or SIGTERM)"},
         string.format("after %d of %d sweep points", i - 1, n))
     end
   end

@@ -466,9 +466,10 @@ function Params:try_parse(argv)
   return true, setmetatable(values, {__index = {__params = self, __source = source}})
 end
 
--- Write text to stream and exit with code.  Under MPI every rank parses
--- the same command line: rank 0 alone writes, and the others wait until it
--- has (so that no rank's exit ends the job first).
+-- Write text to stream and stop with code (a glass.Error with `exit`,
+-- already printed, which the glassvm command ends with).  Under MPI every
+-- rank parses the same command line: rank 0 alone writes, and the others
+-- wait until it has (so that no rank's exit ends the job first).
 local function say_and_exit(stream, text, code)
   local ok, mpi = pcall(require, "glass.mpi")
   if not ok then mpi = nil end
@@ -477,7 +478,7 @@ local function say_and_exit(stream, text, code)
     stream:flush()
   end
   if mpi and mpi.size() > 1 then mpi.barrier() end
-  os.exit(code)
+  error(require("glass.core").error{message = text, exit = code, printed = true, refused = true}, 0)
 end
 
 -- Parse or exit: --help prints the help and exits 0; an error prints the

@@ -33,6 +33,7 @@ local ckpt = require "glass.checkpoint"
 local fs = require "glass.fs"
 local mpi = require "glass.mpi"
 local runinfo = require "glass.runinfo"
+local glass_core = require "glass.core"
 
 local M = {}
 M.MARKER = "COMPLETE"
@@ -61,10 +62,13 @@ M.exists, M.write_file = exists, write_file
 local absolute = fs.absolute
 M.absolute = absolute
 
--- Print a clean message (no Lua traceback) and exit: for user errors found
--- before any work is done.  Under MPI, a `collective` error (every rank
--- meets it at the same point) is printed by rank 0 alone, and every rank
--- exits once it is printed; any other names the rank it happened on.
+-- Print a clean message (no Lua traceback) and stop with status 2: for
+-- user errors found before any work is done.  Under MPI, a `collective`
+-- error (every rank meets it at the same point) is printed by rank 0 alone,
+-- and every rank stops once it is printed; any other names the rank it
+-- happened on.  The stop is a glass.Error (exit = 2, printed, refused),
+-- which the glassvm command ends with; a run it stops leaves run.json and
+-- its resume hint as they were (Run:__gc).
 local function die(msg, collective)
   local many = mpi.size() > 1
   if collective and many then
@@ -73,7 +77,7 @@ local function die(msg, collective)
   else
     io.stderr:write("glassvm: ", many and string.format("rank %d: ", mpi.rank()) or "", msg, "\n")
   end
-  os.exit(2)
+  error(glass_core.error{message = msg, exit = 2, printed = true, refused = true}, 0)
 end
 M.die = die
 
@@ -269,8 +273,9 @@ end
 function Run:__gc()
   local j = self.journal
   -- The script's error, kept by the glassvm command (src/main.c).
-  local err = tostring(debug.getregistry()["glassvm.error"] or "")
-  runinfo.finish(self, (j and j.exited or err:find("interrupted", 1, true)) and "interrupted" or "failed")
+  local err = debug.getregistry()["glassvm.error"]
+  if glass_core.is_error(err) and err.refused then return end   -- die: as before any work
+  runinfo.finish(self, (j and j.exited or glass_core.interrupted(err)) and "interrupted" or "failed")
   if self.root and j and j:resumable() then
     io.stderr:write(string.format("glassvm: the run in %s did not finish; its checkpoint is "
       .. "kept: to resume, run the same command again:\n  %s\n", self.dir, j:resume_command()))

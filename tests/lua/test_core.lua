@@ -13,4 +13,38 @@ T.test("threads can be set and read", function()
   T.raises(function() glass.threads(0) end, "thread count")
 end)
 
+T.test("engine errors are glass.Error: status, message, string methods", function()
+  local ok, err = pcall(glass.checkpoint.load, "/nonexistent/glassvm-test.gvckpt")
+  T.ok(not ok)
+  T.eq(glass.is_error(err), "EIO")
+  T.eq(err.status, "EIO")
+  T.eq(type(err.message), "string")
+  T.eq(tostring(err), err.message)
+  T.ok(err:find("cannot open", 1, true))            -- string methods on the message
+  T.eq("x: " .. err, "x: " .. err.message)            -- concatenation
+  T.eq(string.format("%s", err), err.message)
+  T.eq(glass.interrupted(err), false)
+  T.eq(err.signal, nil)
+end)
+
+T.test("an uncaught engine error keeps the caller's file:line", function()
+  local ok, err = pcall(function() glass.checkpoint.load("/nonexistent/glassvm-test.gvckpt") end)
+  T.ok(not ok)
+  T.ok(err.message:match("^[^:]*test_core%.lua:%d+: /nonexistent/"), err.message)
+end)
+
+T.test("glass.error and glass.interrupted", function()
+  local e = glass.error{status = "EINTR", message = "interrupted (SIGTERM)", signal = "SIGTERM"}
+  T.eq(glass.interrupted(e), true)
+  T.eq(tostring(e), "interrupted (SIGTERM)")
+  T.eq(glass.error{message = "m"}.status, "ERROR")
+  T.eq(glass.interrupted(glass.error{message = "interrupted"}), false)   -- the status, not the text
+  T.eq(glass.interrupted("interrupted"), false)
+  T.eq(glass.interrupted(nil), false)
+  T.eq(glass.is_error({message = "x"}), nil)
+  T.raises(function() glass.error{status = "X"} end, "glass.error: expected {message = string")
+  local ok, got = pcall(error, e, 0)
+  T.ok(not ok and rawequal(got, e))
+end)
+
 T.done()

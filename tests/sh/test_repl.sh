@@ -169,6 +169,30 @@ for sig in INT TERM; do
   fi
 done
 
+# A caught interruption is a glass.Error: status EINTR, the signal named,
+# told apart by glass.interrupted (not by its text).
+cat >catch.lua <<'EOF'
+local ok, err = pcall(function()
+  print("looping"); io.stdout:flush()
+  local i = 0
+  while true do i = i + 1 end
+end)
+print(glass.interrupted(err), err.status, err.signal, err.message)
+EOF
+for sig in INT TERM; do
+  "$G" catch.lua >"$T/cout" 2>"$T/cerr" &
+  cpid=$!
+  pids+=("$cpid")
+  if wait_for "$T/cout" looping; then
+    kill -"$sig" "$cpid"
+    wait_exit "$cpid"
+    [ "$rc" -eq 0 ] || fail "SIG$sig caught: exit status $rc, expected 0 ($(cat "$T/cerr"))"
+    has "SIG$sig caught" "$(cat "$T/cout")" "true	EINTR	SIG$sig	catch.lua:4: interrupted"
+  else
+    fail "SIG$sig caught: the script did not start"
+  fi
+done
+
 # --- on a terminal: libedit prompts and history (through util-linux `script`) ---------
 if command -v script >/dev/null 2>&1; then
   mkdir -p "$T/home"
