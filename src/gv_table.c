@@ -237,9 +237,7 @@ static int needs_quotes(const char *s)
     return strpbrk(s, ",\"\r\n") != NULL;
 }
 
-/* The shortest of %.15g, %.16g, %.17g that reads back as the same double:
- * exact like %.17g, but 0.1 stays "0.1" instead of "0.10000000000000001". */
-static const char *fmt_double(char *buf, size_t n, double x)
+const char *gv_format_double(char *buf, size_t n, double x)
 {
     for (int prec = 15; prec < 17; prec++) {
         snprintf(buf, n, "%.*g", prec, x);
@@ -295,7 +293,7 @@ gv_status gv_table_write_stream(const gv_table *t, FILE *f, const char *const *e
             } else if (txt) {
                 if (needs_quotes(txt) ? csv_fwrite(f, txt, strlen(txt)) != 0 : fputs(txt, f) == EOF)
                     goto fail;
-            } else if (fputs(fmt_double(num, sizeof num, r[j]), f) == EOF) {
+            } else if (fputs(gv_format_double(num, sizeof num, r[j]), f) == EOF) {
                 goto fail;
             }
         }

@@ -38,6 +38,13 @@ gv_status gv_table_add_row(gv_table *t, const double *row, gv_err *e);
  * the column holds no number yet. */
 gv_status gv_table_text_code(gv_table *t, size_t col, const char *text, double *code, gv_err *e);
 const char *gv_table_text(const gv_table *t, size_t row, size_t col);
+
+/* The one number formatter of glassvm's text outputs (CSV cells, provenance
+ * comments, params.lua, messages; Lua: glass.format_number): the shortest
+ * of %.15g, %.16g, %.17g that reads back as the same double -- exact like
+ * %.17g, but 0.1 stays "0.1" instead of "0.10000000000000001".  Writes into
+ * buf (n >= 32) and returns it. */
+const char *gv_format_double(char *buf, size_t n, double x);
 int gv_table_is_text(const gv_table *t, size_t col);
 
 /* Comment lines written before the header, without the leading "# ". */

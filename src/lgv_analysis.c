@@ -61,13 +61,18 @@ static void push_array(lua_State *L, const double *a, size_t n)
     }
 }
 
-/* Shortest "%.Ng" text that reads back as the same double. */
-static void num2str(char *buf, size_t n, double x)
+/* glass.format_number(x) -> the shortest "%.Ng" text that reads back as x
+ * (gv_format_double); an integer as "%d". */
+static int format_number(lua_State *L)
 {
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(buf, n, "%.*g", prec, x);
-        if (strtod(buf, NULL) == x) return;
+    luaL_checknumber(L, 1);
+    if (lua_isinteger(L, 1)) {
+        lua_pushfstring(L, "%I", lua_tointeger(L, 1));
+        return 1;
     }
+    char num[40];
+    lua_pushstring(L, gv_format_double(num, sizeof num, gv_plain_nan(lua_tonumber(L, 1))));
+    return 1;
 }
 
 /* ---- glass.Table --------------------------------------------------------- */
@@ -361,8 +366,7 @@ static void push_scalar_text(lua_State *L, int idx)
     if (lua_isinteger(L, idx)) {
         lua_pushfstring(L, "%I", lua_tointeger(L, idx));
     } else if (lua_type(L, idx) == LUA_TNUMBER) {
-        num2str(num, sizeof num, gv_plain_nan(lua_tonumber(L, idx)));
-        lua_pushstring(L, num);
+        lua_pushstring(L, gv_format_double(num, sizeof num, gv_plain_nan(lua_tonumber(L, idx))));
     } else {
         luaL_tolstring(L, idx, NULL);
     }
@@ -1145,7 +1149,8 @@ void gvL_open_analysis(lua_State *L)
                                     {NULL, NULL}};
     gvL_newtype(L, TABLE_T, methods, meta);
     static const luaL_Reg fns[] = {
-        {"table", table_new}, {"read_csv", read_csv}, {"csv_comments", csv_comments}, {NULL, NULL}};
+        {"table", table_new}, {"read_csv", read_csv}, {"csv_comments", csv_comments},
+        {"format_number", format_number}, {NULL, NULL}};
     luaL_setfuncs(L, fns, 0);
     static const luaL_Reg analysis[] = {{"tau", an_tau},
                                         {"tau90", an_tau90},

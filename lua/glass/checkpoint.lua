@@ -195,10 +195,7 @@ end
 local function show(v)
   if type(v) == "number" then
     if math.type(v) == "integer" then return string.format("%d", v) end
-    for prec = 15, 17 do
-      local s = string.format("%." .. prec .. "g", v)
-      if tonumber(s) == v then return s end
-    end
+    if v == v and v ~= math.huge and v ~= -math.huge then return glass_core.format_number(v) end
     return float_text(v)
   end
   if type(v) == "string" then return string.format("%q", v) end

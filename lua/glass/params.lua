@@ -131,13 +131,9 @@ local function num2str(x)
   if x ~= x then return "0/0" end
   if x == math.huge then return "math.huge" end
   if x == -math.huge then return "-math.huge" end
-  for prec = 15, 17 do
-    local s = string.format("%." .. prec .. "g", x)
-    if tonumber(s) == x then
-      if not s:find("[%.eEn]") then s = s .. ".0" end
-      return s
-    end
-  end
+  local s = require("glass.core").format_number(x)
+  if not s:find("[%.eEn]") then s = s .. ".0" end
+  return s
 end
 M.num2str = num2str
 

@@ -47,4 +47,21 @@ T.test("glass.error and glass.interrupted", function()
   T.ok(not ok and rawequal(got, e))
 end)
 
+T.test("glass.format_number: the shortest text that reads back exactly", function()
+  T.eq(glass.format_number(0.1), "0.1")
+  T.eq(glass.format_number(0.1 + 0.2), "0.30000000000000004")   -- needs 17 digits
+  T.eq(glass.format_number(1 / 3), "0.3333333333333333")       -- 16 are enough
+  T.eq(glass.format_number(1e-4), "0.0001")
+  T.eq(glass.format_number(3), "3")                           -- an integer
+  T.eq(glass.format_number(3.0), "3")
+  T.eq(glass.format_number(0 / 0), "nan")                     -- never "-nan"
+  T.eq(glass.format_number(-math.huge), "-inf")
+  for _, x in ipairs({0.1, 1 / 3, 2 ^ -1074, 1.7976931348623157e308, -0.0, 123456.789}) do
+    T.eq(tonumber(glass.format_number(x)), x)
+  end
+  -- params.lua writes floats with it (and keeps a float a float)
+  T.eq(require("glass.params").num2str(1e-4), "0.0001")
+  T.eq(require("glass.params").num2str(300.0), "300.0")
+end)
+
 T.done()
