@@ -69,15 +69,12 @@ end
 local tws = {}
 for i, tw in ipairs(p.tw) do tws[i] = t0 + tw end
 local lags = glass.schedule.log{first = 1, last = p.tmax, per_decade = p.per_decade}
-local o = {tw = tws, chi = {p.chi}, lags = lags}
-local obs = glass.observer.two_time(o)
-local sobs, smake = report.state_observer(report.state_steps(t0, tws, lags), p.lambda)
+local obs = glass.observer.two_time{tw = tws, chi = {p.chi}, lags = lags}
+local sobs = report.state_observer(report.state_steps(t0, tws, lags), p.lambda)
 local quenched = p.drift_check and ens:clone() -- for the T = 0 companion
 local langevin = glass.langevin{lr = p.lr, T = p.T, lambda = p.lambda}
 lab.advance(run, ens, langevin, t0 + math.max(table.unpack(p.tw)) + p.tmax, {obs, sobs},
   string.format("Langevin T=%g", p.T))
-obs = glass.mpi.allgather_observer(obs, o, ens) -- every MPI rank's replicas
-sobs = glass.mpi.allgather_observer(sobs, smake, ens)
 local state = report.state_table()
 local srows = report.add_state(state, sobs, nil, function(step) return step - t0 end)
 run:log("after the quench: %s", report.state_text(srows[1]))
@@ -153,11 +150,9 @@ lines[#lines + 1] = report.ageing_verdict(p.tw[1], first == first and first or n
 if p.drift_check then
   -- T = 0 from the same networks, to the first t_w's last lag.
   local e = quenched
-  local o0 = {tw = {tws[1]}, chi = {p.chi}, lags = lags}
-  local obs0 = glass.observer.two_time(o0)
+  local obs0 = glass.observer.two_time{tw = {tws[1]}, chi = {p.chi}, lags = lags}
   lab.advance(run, e, glass.gd{lr = p.lr, lambda = p.lambda}, tws[1] + p.tmax, {obs0},
     "drift check: T = 0")
-  obs0 = glass.mpi.allgather_observer(obs0, o0, e)
   e:close()
   local t, q = lab.columns(obs0:table("summary"), "t", "Q_mean")
   local tau0 = glass.analysis.tau90(t, q, {method = p.tau_method})

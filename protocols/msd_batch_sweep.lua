@@ -69,10 +69,8 @@ local finals = {}
 for k, b in ipairs(p.batches) do
   local e = ens:clone{seed = report.point_seed(p, k)}
   local sgd = glass.sgd{lr = p.lr, batch = b, lambda = p.lambda}
-  local o = {tw = {t0 + p.tw}, lags = lags, chi = {300}}
-  local obs = glass.observer.two_time(o)
+  local obs = glass.observer.two_time{tw = {t0 + p.tw}, lags = lags, chi = {300}}
   lab.advance(run, e, sgd, t0 + p.tw + p.tmax, {obs}, string.format("SGD batch %d", b))
-  obs = glass.mpi.allgather_observer(obs, o, e) -- every MPI rank's replicas
   local s = obs:table("summary")
   for i = 1, s:nrows() do
     local r = s:row(i)

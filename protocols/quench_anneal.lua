@@ -85,13 +85,10 @@ for k, T in ipairs(p.T) do
   -- Each T starts from the same quenched networks, with its own noise stream
   -- (or the common one with --noise=common).
   local e = ens:clone{seed = report.point_seed(p, k)}
-  local o = {tw = {t0 + p.tw}, lags = lags, chi = {p.chi}}
-  local obs = glass.observer.two_time(o)
-  local sobs, smake = report.state_observer(state_steps, p.lambda)
+  local obs = glass.observer.two_time{tw = {t0 + p.tw}, lags = lags, chi = {p.chi}}
+  local sobs = report.state_observer(state_steps, p.lambda)
   lab.advance(run, e, glass.langevin{lr = p.lr, T = T, lambda = p.lambda}, t0 + p.tw + p.tmax,
     {obs, sobs}, string.format("Langevin T=%g", T))
-  obs = glass.mpi.allgather_observer(obs, o, e) -- every MPI rank's replicas
-  sobs = glass.mpi.allgather_observer(sobs, smake, e)
   local srows = report.add_state(state, sobs, {T = T}, function(step) return step - t0 - p.tw end)
   if k == 1 then run:log("after the quench: %s", report.state_text(srows[1])) end
   local s = obs:table("summary")

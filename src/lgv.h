@@ -19,7 +19,8 @@
  * same with glass.error{...} and tells an interruption by
  * glass.interrupted(err).  Optional fields: exit (the glassvm command ends
  * with this status) and printed (already told to the user: not printed
- * again).  gvL_raise raises e with the caller's "file:line: " in front of
+ * again); trace (set by the C side: the glassvm command prints a Lua
+ * traceback with the message).  gvL_raise raises e with the caller's "file:line: " in front of
  * its message (never returns); gvL_raisef formats the message itself. */
 #define GVL_ERROR_T "glass.Error"
 int gvL_raise(lua_State *L, const gv_err *e);
@@ -69,6 +70,22 @@ void gvL_open_obs(lua_State *L);      /* lgv_obs.c: glass.schedule.*, glass.obse
 void gvL_open_analysis(lua_State *L); /* lgv_analysis.c: glass.analysis.*, glass.theory.*, glass.table */
 void gvL_open_ckpt(lua_State *L);     /* lgv_ckpt.c: glass.checkpoint.*, glass.Checkpoint */
 void gvL_open_mpi(lua_State *L);      /* lgv_mpi.c: glass.mpi.* (starts MPI in an MPI build) */
+
+/* Observers of a distributed ensemble (glass.mpi, several ranks).
+ * gvL_obs_ran(L, idx, partial): the value at idx, if an observer, is run by
+ * ens:run on an ensemble that is (partial) or is not this rank's block of
+ * a distributed one; gvL_obs_distributed: the observer at idx was restored
+ * as such a block (glass.mpi.checkpoint_restore).  Such an observer's
+ * readers (results, table, curves) gather every rank's replicas first,
+ * collectively, into an observer rebuilt from its own options, kept until
+ * it runs again.  gvL_mpi_allgather_observer (lgv_mpi.c) is that gather:
+ * fresh (an unused observer of obs's options) receives the whole. */
+void gvL_obs_ran(lua_State *L, int idx, int partial);
+/* The mark itself: an observer's user value GVL_OBS_UV_DISTRIBUTED is true
+ * (set directly by glass.mpi.checkpoint_restore, so that lgv_mpi.c calls
+ * nothing in lgv_obs.c: lgv_obs.c calls lgv_mpi.c, never the reverse). */
+#define GVL_OBS_UV_DISTRIBUTED 3
+void gvL_mpi_allgather_observer(lua_State *L, int obs_idx, int fresh_idx);
 
 /* Typed access to other modules' userdata (raise a type error otherwise). */
 struct gv_data;

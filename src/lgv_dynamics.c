@@ -788,6 +788,7 @@ static int ens_run(lua_State *L)
                 luaL_error(L, "run: observers[%I] is closed (it would measure nothing); pass an "
                            "open observer, or leave it out", i);
             hooks[nh++] = *h;
+            gvL_obs_ran(L, -1, gv_ensemble_partial(ens));
             lua_pop(L, 1);
         }
     }

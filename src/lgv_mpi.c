@@ -367,22 +367,22 @@ static gv_hook *check_observer(lua_State *L, int idx, const char *what)
     return h;
 }
 
-/* gather_observer(obs, fresh [, all]) -> fresh on rank 0 (on every rank if
- * all), nil elsewhere.  fresh (where it is returned) is an observer built
- * with obs's options that has not run: it receives the state of one
- * observer over every rank's replicas, in global replica order. */
-static int mpi_gather_observer(lua_State *L)
+/* Gather obs (at obs_idx, this rank's replicas) into fresh (at fresh_idx, an
+ * observer built with obs's options that has not run) on rank 0, or on
+ * every rank if all: fresh then holds one observer over every rank's
+ * replicas, in global replica order.  Collective.  fresh_idx is ignored
+ * (0) on ranks that receive nothing. */
+static void gather_observer(lua_State *L, int obs_idx, int fresh_idx, int all)
 {
     const char *what = "glass.mpi.gather_observer";
-    gv_hook *h = check_observer(L, 1, what);
-    int all = lua_toboolean(L, 3);
-    gv_hook *fresh = all || gv_mpi_rank() == 0 ? check_observer(L, 2, what) : NULL;
+    gv_hook *h = check_observer(L, obs_idx, what);
+    gv_hook *fresh = all || gv_mpi_rank() == 0 ? check_observer(L, fresh_idx, what) : NULL;
     gv_wbuf mine = {0}, joined = {0};
     gv_ckpt_kind kind;
     gv_err e;
     if (gv_obs_serialize(h, &mine, &kind, &e) != GV_OK) {
         gv_wbuf_free(&mine);
-        return gvL_raise(L, &e); /* out of memory on this rank: the job ends */
+        gvL_raise(L, &e); /* out of memory on this rank: the job ends */
     }
     gv_status s = gather_join(mine.p, mine.len, gv_obs_concat, what, &joined, &e);
     gv_wbuf_free(&mine);
@@ -393,19 +393,31 @@ static int mpi_gather_observer(lua_State *L)
         size_t len = joined.len;
         if (gv_mpi_bcast_bytes(&p, &len, &e) != GV_OK) {
             gv_wbuf_free(&joined);
-            return gvL_raise(L, &e);
+            gvL_raise(L, &e);
         }
         s = gv_obs_restore(fresh, p, len, what, &e);
         if (p != joined.p) free(p);
         gv_wbuf_free(&joined);
-        if (s != GV_OK) return gvL_raise(L, &e);
-        lua_pushvalue(L, 2);
-        return 1;
+        if (s != GV_OK) gvL_raise(L, &e);
+        return;
     }
     if (s == GV_OK && fresh) s = gv_obs_restore(fresh, joined.p, joined.len, what, &e);
     gv_wbuf_free(&joined);
     verdict(L, s == GV_OK ? NULL : &e);
-    if (fresh) lua_pushvalue(L, 2);
+}
+
+void gvL_mpi_allgather_observer(lua_State *L, int obs_idx, int fresh_idx)
+{
+    gather_observer(L, lua_absindex(L, obs_idx), lua_absindex(L, fresh_idx), 1);
+}
+
+/* gather_observer(obs, fresh [, all]) -> fresh on rank 0 (on every rank if
+ * all), nil elsewhere. */
+static int mpi_gather_observer(lua_State *L)
+{
+    int all = lua_toboolean(L, 3);
+    gather_observer(L, 1, 2, all);
+    if (all || gv_mpi_rank() == 0) lua_pushvalue(L, 2);
     else lua_pushnil(L);
     return 1;
 }
@@ -606,6 +618,10 @@ static int mpi_checkpoint_restore(lua_State *L)
         const char *name = gvL_ckpt_name(&o, i);
         gvL_ckpt_push_object(L, 2, &o, i);
         s = restore_block(L, ck, is_ens, name, (size_t)first, (size_t)count, &e);
+        if (s == GV_OK && !is_ens && gv_mpi_size() > 1) { /* it gathers itself when read */
+            lua_pushboolean(L, 1);
+            lua_setiuservalue(L, -2, GVL_OBS_UV_DISTRIBUTED);
+        }
         lua_pop(L, 1);
     }
     gv_ckpt_free(ck);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gv_mpi.h"
 #include "gv_obs.h"
 #include "gv_sched.h"
 #include "gv_table.h"
@@ -287,6 +288,12 @@ typedef struct lobs {
     void *o;      /* gv_two_time * or gv_scalar *; NULL once closed */
 } lobs;
 
+/* User values of an observer: 1 its options (a copy of the table it was
+ * built from, to rebuild an empty one like it), 2 the gathered observer of
+ * a distributed one (nil until read, and after each run), 3 true when it
+ * holds this rank's block of a distributed ensemble's replicas. */
+enum { UV_OPTIONS = 1, UV_GATHERED = 2, UV_DISTRIBUTED = GVL_OBS_UV_DISTRIBUTED, UV_N = 3 };
+
 /* A closed observer stays a valid hook: it has no events and refuses to fire. */
 static uint64_t closed_next(void *self) { return GV_NO_EVENT; }
 static gv_status closed_fire(void *self, struct gv_ensemble *ens, gv_err *e)
@@ -296,9 +303,17 @@ static gv_status closed_fire(void *self, struct gv_ensemble *ens, gv_err *e)
 
 static lobs *obs_new_udata(lua_State *L, int kind)
 {
-    lobs *u = lua_newuserdatauv(L, sizeof *u, 0);
+    lobs *u = lua_newuserdatauv(L, sizeof *u, UV_N);
     memset(u, 0, sizeof *u);
     u->kind = kind;
+    lua_createtable(L, 0, 8); /* the options, copied (argument 1) */
+    lua_pushnil(L);
+    while (lua_next(L, 1)) {
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, -4);
+    }
+    lua_setiuservalue(L, -2, UV_OPTIONS);
     u->hook.name = "observer (closed)";
     u->hook.next = closed_next;
     u->hook.fire = closed_fire;
@@ -445,6 +460,56 @@ static int obs_scalar(lua_State *L)
     return 1;
 }
 
+void gvL_obs_ran(lua_State *L, int idx, int partial)
+{
+    if (!luaL_testudata(L, idx, OBS_T)) return;
+    idx = lua_absindex(L, idx);
+    if (partial) {
+        lua_pushboolean(L, 1);
+        lua_setiuservalue(L, idx, UV_DISTRIBUTED);
+    }
+    lua_pushnil(L); /* what was gathered is out of date */
+    lua_setiuservalue(L, idx, UV_GATHERED);
+}
+
+/* Push a new observer built with the options of the observer at idx. */
+static void push_empty(lua_State *L, int idx)
+{
+    lobs *u = luaL_checkudata(L, idx, OBS_T);
+    idx = lua_absindex(L, idx);
+    lua_pushcfunction(L, u->kind == OBS_TWO_TIME ? obs_two_time : obs_scalar);
+    lua_getiuservalue(L, idx, UV_OPTIONS);
+    lua_call(L, 1, 1);
+}
+
+/* obs:empty() -> a new observer built with obs's options, that has not run. */
+static int obs_empty(lua_State *L)
+{
+    check_obs(L, 1);
+    push_empty(L, 1);
+    return 1;
+}
+
+/* Readers start here: a distributed observer (several ranks) is replaced at
+ * stack index 1 by the observer of every rank's replicas, gathered once
+ * (collective: every rank reads the same tables in the same order). */
+static void read_whole(lua_State *L)
+{
+    lobs *u = luaL_checkudata(L, 1, OBS_T);
+    if (!u->o || gv_mpi_size() <= 1) return;
+    int distributed = lua_getiuservalue(L, 1, UV_DISTRIBUTED) == LUA_TBOOLEAN;
+    lua_pop(L, 1);
+    if (!distributed) return;
+    if (lua_getiuservalue(L, 1, UV_GATHERED) == LUA_TNIL) {
+        lua_pop(L, 1);
+        push_empty(L, 1);
+        gvL_mpi_allgather_observer(L, 1, -1);
+        lua_pushvalue(L, -1);
+        lua_setiuservalue(L, 1, UV_GATHERED);
+    }
+    lua_replace(L, 1);
+}
+
 /* The table names each observer can produce, in results() order. */
 static const char *const TT_NAMES[] = {"summary", "layers", "replicas", "histogram",
                                        "histogram_totals", NULL};
@@ -498,6 +563,7 @@ static void push_named_table(lua_State *L, lobs *u, const char *name)
 /* obs:results() -> {summary = glass.Table, ...} with the enabled tables */
 static int obs_results(lua_State *L)
 {
+    read_whole(L);
     lobs *u = check_obs(L, 1);
     lua_newtable(L);
     for (const char *const *n = u->kind == OBS_TWO_TIME ? TT_NAMES : SC_NAMES; *n; n++) {
@@ -511,6 +577,7 @@ static int obs_results(lua_State *L)
 /* obs:table(name) -> glass.Table */
 static int obs_table(lua_State *L)
 {
+    read_whole(L);
     lobs *u = check_obs(L, 1);
     push_named_table(L, u, luaL_checkstring(L, 2));
     return 1;
@@ -523,6 +590,7 @@ static int obs_table(lua_State *L)
 static int obs_curves(lua_State *L)
 {
     const char *W = "observer:curves";
+    read_whole(L);
     lobs *u = check_obs(L, 1);
     if (u->kind != OBS_TWO_TIME) return luaL_error(L, "%s: only a two-time observer has curves", W);
     gv_two_time *o = u->o;
@@ -649,6 +717,7 @@ void gvL_open_obs(lua_State *L)
                                            {"next", obs_next},
                                            {"reference_bytes", obs_reference_bytes},
                                            {"kind", obs_kind},
+                                           {"empty", obs_empty},
                                            {"close", obs_close},
                                            {NULL, NULL}};
     static const luaL_Reg obs_meta[] = {{"__gc", obs_close},

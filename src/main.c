@@ -185,14 +185,18 @@ static int error_exit(lua_State *L)
     return isnum && code >= 0 && code <= 255 ? (int)code : -1;
 }
 
-/* Message handler of every chunk: the message plus a traceback (a
- * glass.Error keeps it in its field `traceback`, and stays itself). */
+/* Message handler of every chunk: the message plus a traceback.  A
+ * glass.Error stays itself: one raised by the engine or a binding (field
+ * `trace`) keeps the traceback in its field `traceback`; one built in Lua
+ * (glass.error: a message for people) has none, as any error object. */
 static int msghandler(lua_State *L)
 {
     const char *msg = lua_tostring(L, 1);
     if (gvL_error_status(L, 1)) {
-        luaL_traceback(L, L, luaL_tolstring(L, 1, NULL), 1);
-        lua_setfield(L, 1, "traceback");
+        if (lua_getfield(L, 1, "trace") != LUA_TNIL && lua_toboolean(L, -1)) {
+            luaL_traceback(L, L, luaL_tolstring(L, 1, NULL), 1);
+            lua_setfield(L, 1, "traceback");
+        }
         lua_settop(L, 1);
         return 1;
     }

@@ -559,8 +559,6 @@ function M.anneal(run, ens, p, T, t0, obs_opts, want_w0, opts)
   for k, v in pairs(obs_opts or {}) do o[k] = v end
   local obs = g.observer.two_time(o)
   M.advance(run, e, langevin, t0 + p.tw + p.tmax, {obs, state}, phase)
-  obs = mpi.allgather_observer(obs, o, e)
-  if state then state = mpi.allgather_observer(state, state_make, e) end
   e:close()
   return obs, w0, state
 end

@@ -154,22 +154,26 @@ end
 local c_gather_observer, c_save_ensemble = M.gather_observer, M.save_ensemble
 
 -- A fresh observer built as `make` says: the option table obs was built
--- from, a function returning such an observer, or such an observer.
+-- from, a function returning such an observer, or such an observer; nil
+-- (the usual): obs:empty(), one built with obs's own options.
 local function fresh_like(obs, make)
   if type(make) == "function" then return make() end
   if type(make) == "table" then return core.observer[obs:kind()](make) end
+  if make == nil then return obs:empty() end
   return make
 end
 
--- gather_observer(obs, make) -> on rank 0 a new observer holding every
+-- gather_observer(obs [, make]) -> on rank 0 a new observer holding every
 -- rank's replicas (its tables are those of a single-rank run), nil
--- elsewhere.  make: see fresh_like.
+-- elsewhere.  make: see fresh_like.  Rarely needed: an observer run on a
+-- distributed ensemble gathers itself when read (obs:table, results,
+-- curves; docs/cluster.md).
 function M.gather_observer(obs, make)
   touch(obs)
   return c_gather_observer(obs, M.is_root() and fresh_like(obs, make) or nil)
 end
 
--- allgather_observer(obs, make) -> the same on every rank (so that every
+-- allgather_observer(obs [, make [, local_ens]]) -> the same on every rank (so that every
 -- rank can compute from the tables, e.g. fit τ, and take the same decisions).
 -- With one rank, or an observer of an ensemble that is not distributed
 -- (`local_ens` given and not mpi.partial), it returns obs itself.

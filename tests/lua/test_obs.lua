@@ -213,4 +213,33 @@ T.test("flat: tau90 scales as 1/T over three decades", function()
   T.near(fit.exponent, -1, 0.05, "tau90 exponent")
 end)
 
+T.test("obs:empty() rebuilds the options; glass.mpi.gather_observer needs no make", function()
+  T.ok(have_dyn, "needs glass.ensemble, glass.landscape, glass.langevin (lgv_dynamics.c)")
+  local land = glass.landscape.harmonic{N = 50, k = 1, P = 10, w0 = 0.3}
+  local ens = glass.ensemble{landscape = land, replicas = 3, seed = 7}
+  local lags = glass.schedule.log{first = 1, last = 100, per_decade = 4}
+  local obs = glass.observer.two_time{tw = {0, 10}, lags = lags, chi = {2}}
+  local sc = glass.observer.scalar{at = {5, 50}, lambda = 0.01}
+  ens:run{integrator = glass.langevin{lr = 0.01, T = 0.1}, to = 110, observers = {obs, sc}}
+  for _, o in ipairs({obs, sc}) do
+    local e = o:empty()
+    T.eq(e:kind(), o:kind())
+    T.eq(tostring(e), tostring(o))            -- the same configuration, described alike
+    T.eq(e:next(), o == obs and 0 or 5)       -- and nothing measured yet
+    local function csv(t)   -- every column, every value to 17 digits
+      local out = {}
+      for _, name in ipairs(t:columns()) do
+        out[#out + 1] = name
+        for _, v in ipairs(t:column(name)) do out[#out + 1] = string.format("%.17g", v) end
+      end
+      return table.concat(out, ",")
+    end
+    -- One rank: the gathered copy (built from obs's own options) reads the same.
+    local g = glass.mpi.gather_observer(o)
+    T.eq(csv(g:table("summary")), csv(o:table("summary")))
+    T.eq(csv(glass.mpi.allgather_observer(o):table("summary")), csv(o:table("summary")))
+  end
+  ens:close()
+end)
+
 T.done()

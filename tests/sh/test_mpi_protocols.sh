@@ -14,26 +14,8 @@ set -u
 G=${1:?usage: test_mpi_protocols.sh /path/to/glassvm}
 G=$(cd "$(dirname "$G")" && pwd)/$(basename "$G")
 SRC=${GV_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-if ! "$G" -e 'os.exit(glass.mpi.built and 0 or 1)'; then
-  echo "SKIP: glassvm was built without MPI (cmake -DGV_MPI=ON; docs/cluster.md)"; exit 77
-fi
-if ! command -v mpirun >/dev/null; then
-  echo "FAIL: glassvm is built with MPI but mpirun is missing (apt-get install openmpi-bin)"; exit 1
-fi
-if ! "$G" -e 'glass.data.mnist{P = 10}' >/dev/null 2>&1; then
-  echo "SKIP: MNIST is not available (bash data/fetch.sh)"; exit 77
-fi
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-cd "$TMP" || exit 1
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-export OMP_NUM_THREADS=1 # three ranks share two cores: one thread each
-# timeout --foreground signals mpirun alone: a SIGTERM to its whole process
-# group (plain timeout's) made mpirun exit at once in half the tries,
-# leaving its ranks running on unaware (docs/cluster.md, "Signals").
-MPIRUN=(timeout --foreground 120 mpirun --allow-run-as-root --oversubscribe --bind-to none
-        -x OMP_NUM_THREADS --mca mpi_yield_when_idle 1)
+# shellcheck source=tests/sh/mpi_setup.sh
+source "$SRC/tests/sh/mpi_setup.sh"
 
 # Tiny runs, with at least 3 replicas (replica mode) and several segments;
 # phase_diagram's polish makes the SIGTERM run below last a few seconds.
