@@ -1,4 +1,6 @@
-/* lgv_ckpt.c: glass.checkpoint.save / load and the type glass.Checkpoint.
+/* lgv_ckpt.c: glass.core.checkpoint.save / load and the type glass.Checkpoint
+ * (glass.checkpoint is lua/glass/checkpoint.lua, which holds both functions:
+ * load as it is, save with a state table encoded first).
  *
  *   glass.checkpoint.save(path, {ensembles = {main = ens, ...},
  *                                observers = {ageing = obs, ...},

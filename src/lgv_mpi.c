@@ -99,8 +99,10 @@ static void note_threads(void)
 
 /* Broadcast rank 0's verdict (e: NULL or its error) and raise it on every
  * rank if it is a failure.  Rank 0 passes its own status; the others' e is
- * ignored (their local failures raise before reaching a collective). */
-static void verdict(lua_State *L, const gv_err *e)
+ * ignored (their local failures raise before reaching a collective).  hold
+ * (NULL or a buffer the caller still needs) is freed before any raise, so
+ * that no malloc'd memory is left behind by a Lua error. */
+static void verdict_holding(lua_State *L, const gv_err *e, gv_wbuf *hold)
 {
     unsigned char *msg = NULL;
     size_t len = 0;
@@ -109,15 +111,21 @@ static void verdict(lua_State *L, const gv_err *e)
         len = strlen(e->msg);
     }
     gv_err be;
-    if (gv_mpi_bcast_bytes(&msg, &len, &be) != GV_OK) gvL_raise(L, &be);
+    if (gv_mpi_bcast_bytes(&msg, &len, &be) != GV_OK) {
+        if (hold) gv_wbuf_free(hold);
+        gvL_raise(L, &be);
+    }
     if (len == 0) {
         if (gv_mpi_rank() != 0) free(msg);
         return;
     }
+    if (hold) gv_wbuf_free(hold);
     lua_pushlstring(L, (const char *)msg, len);
     if (gv_mpi_rank() != 0) free(msg);
     lua_error(L);
 }
+
+static void verdict(lua_State *L, const gv_err *e) { verdict_holding(L, e, NULL); }
 
 /* Gather mine (len bytes) to rank 0 and, there, join the parts with
  * `join` (gv_ensemble_concat or gv_obs_concat) into out.  Returns the
@@ -387,8 +395,7 @@ static void gather_observer(lua_State *L, int obs_idx, int fresh_idx, int all)
     gv_status s = gather_join(mine.p, mine.len, gv_obs_concat, what, &joined, &e);
     gv_wbuf_free(&mine);
     if (all) { /* the joined state to every rank, then restored everywhere */
-        if (s != GV_OK) gv_wbuf_free(&joined);
-        verdict(L, s == GV_OK ? NULL : &e);
+        verdict_holding(L, s == GV_OK ? NULL : &e, &joined);
         unsigned char *p = joined.p;
         size_t len = joined.len;
         if (gv_mpi_bcast_bytes(&p, &len, &e) != GV_OK) {
@@ -512,20 +519,29 @@ static int mpi_checkpoint_save(lua_State *L)
     gv_status s = check_manifests(manifest, mlen, path, &e);
     verdict(L, s == GV_OK ? NULL : &e);
 
-    /* One gather per section; rank 0 joins them into the checkpoint. */
+    /* The objects, resolved while nothing is allocated (what can raise is
+     * done; they stay alive in the option table); the scratch is GC-owned. */
+    size_t nobj = o.ne + o.no;
+    void **obj = lua_newuserdatauv(L, (nobj ? nobj : 1) * sizeof *obj, 0);
+    for (size_t i = 0; i < nobj; i++) {
+        gvL_ckpt_push_object(L, 2, &o, i);
+        obj[i] = i < o.ne ? (void *)gvL_check_ensemble(L, -1) : (void *)gvL_tohook(L, -1);
+        lua_pop(L, 1);
+    }
+
+    /* One gather per section; rank 0 joins them into the checkpoint.  No Lua
+     * call from here until ck is freed, except raising after freeing it. */
     gv_ckpt *ck = NULL;
     if (gv_mpi_rank() == 0 && !(ck = gv_ckpt_alloc(&e))) s = e.status;
     char src[GV_ERR_MAX / 2];
-    for (size_t i = 0; i < o.ne + o.no; i++) {
+    for (size_t i = 0; i < nobj; i++) {
         int is_ens = i < o.ne;
         const char *name = gvL_ckpt_name(&o, i);
-        gvL_ckpt_push_object(L, 2, &o, i);
         gv_wbuf mine = {0}, all = {0};
         gv_ckpt_kind kind = GV_CKPT_ENSEMBLE;
         gv_err le;
-        gv_status ls = is_ens ? gv_ensemble_serialize(gvL_check_ensemble(L, -1), &mine, &le)
-                              : gv_obs_serialize(gvL_tohook(L, -1), &mine, &kind, &le);
-        lua_pop(L, 1);
+        gv_status ls = is_ens ? gv_ensemble_serialize(obj[i], &mine, &le)
+                              : gv_obs_serialize(obj[i], &mine, &kind, &le);
         if (ls != GV_OK) { /* out of memory here: this rank ends, and the job */
             gv_wbuf_free(&mine);
             gv_ckpt_free(ck);

@@ -6,6 +6,9 @@ local core = require "glass.core"
 
 local glass = {}
 for k, v in pairs(core) do glass[k] = v end
+-- One glass.checkpoint: the Lua module (require "glass.checkpoint"), which
+-- holds the C side's save and load (glass.core.checkpoint) and its helpers.
+glass.checkpoint = require "glass.checkpoint"
 require("glass.protocol").install(glass) -- params, run, progress, plot, drive (lua/glass/)
 require("glass.estimate").install(glass) -- tau_fields, tau_text (lua/glass/estimate.lua)
 

@@ -64,4 +64,12 @@ T.test("glass.format_number: the shortest text that reads back exactly", functio
   T.eq(require("glass.params").num2str(300.0), "300.0")
 end)
 
+T.test("one glass.checkpoint: the Lua module, holding the C side's save and load", function()
+  local C = require "glass.checkpoint"
+  T.ok(rawequal(glass.checkpoint, C))
+  T.ok(rawequal(C.load, require("glass.core").checkpoint.load))
+  T.eq(type(C.save), "function")
+  T.eq(type(C.encode), "function")
+end)
+
 T.done()
