@@ -16,7 +16,7 @@
 #include <omp.h>
 #endif
 
-#include "gv_ckpt.h"
+#include "gv_bytes.h"
 #include "gv_device.h"
 #include "gv_integ.h"
 #include "gv_landscape.h"
@@ -698,7 +698,7 @@ gv_status gv_ensemble_save(const gv_ensemble *ens, const char *path, gv_err *e)
     if (s == GV_OK) {
         const void *parts[1] = {b.p};
         size_t sizes[1] = {b.len};
-        s = gv_ckpt_write_atomic(path, parts, sizes, 1, 0, e);
+        s = gv_write_atomic(path, parts, sizes, 1, 0, e);
     } else {
         gv_fail_prefix(e, "%s: ", path);
     }
@@ -861,7 +861,7 @@ gv_ensemble *gv_ensemble_load(const char *path, const gv_landscape *land, gv_err
 {
     unsigned char *b;
     size_t n;
-    if (gv_ckpt_read_whole(path, SIZE_MAX, &b, &n, e) != GV_OK) return NULL;
+    if (gv_read_whole(path, SIZE_MAX, &b, &n, e) != GV_OK) return NULL;
     gv_ensemble *ens = gv_ensemble_deserialize(b, n, path, land, e);
     free(b);
     return ens;

@@ -810,7 +810,7 @@ gv_status gv_obs_concat(const unsigned char *const *parts, const size_t *lens, s
             s = gv_fail(e, GV_EFORMAT, "%s: not an observer's state", name);
         } else if (type && tk != type) {
             s = gv_fail(e, GV_EINVAL, "%s: rank %zu holds a %s, rank %zu a %s", src, k,
-                        gv_ckpt_kind_name(tk->kind), k0, gv_ckpt_kind_name(type->kind));
+                        tk->name, k0, type->name);
         } else if (!(obs[k] = tk->from_bytes(parts[k], lens[k], name, e))) {
             s = e ? e->status : GV_EFORMAT;
         } else if (type) {

@@ -64,6 +64,7 @@ void gvL_subtable(lua_State *L, const char *name, const luaL_Reg *fns);
 void gvL_open_core(lua_State *L);     /* lgv_glass.c: version, threads */
 void gvL_open_util(lua_State *L);     /* lgv_util.c: glass.lock_file, glass.Lock */
 void gvL_open_data(lua_State *L);     /* lgv_data.c: glass.data.*, glass.Dataset */
+void gvL_open_data_paper(lua_State *L); /* lgv_data_paper.c: glass.data.mnist, fashion_mnist, dirs */
 void gvL_open_mlp(lua_State *L);      /* lgv_mlp.c: glass.mlp, glass.MLP, glass.rng */
 void gvL_open_dynamics(lua_State *L); /* lgv_dynamics.c: landscapes, integrators, ensembles */
 void gvL_open_obs(lua_State *L);      /* lgv_obs.c: glass.schedule.*, glass.observer.* */
@@ -80,11 +81,23 @@ void gvL_open_mpi(lua_State *L);      /* lgv_mpi.c: glass.mpi.* (starts MPI in a
  * collectively, into an observer rebuilt from its own options, kept until
  * it runs again.  gvL_mpi_allgather_observer (lgv_mpi.c) is that gather:
  * fresh (an unused observer of obs's options) receives the whole. */
-void gvL_obs_ran(lua_State *L, int idx, int partial);
-/* The mark itself: an observer's user value GVL_OBS_UV_DISTRIBUTED is true
- * (set directly by glass.mpi.checkpoint_restore, so that lgv_mpi.c calls
- * nothing in lgv_obs.c: lgv_obs.c calls lgv_mpi.c, never the reverse). */
+/* The mark is the observer's user value GVL_OBS_UV_DISTRIBUTED (true); what
+ * was gathered is GVL_OBS_UV_GATHERED.  Set here, through the Lua API, so
+ * that neither lgv_dynamics.c nor lgv_mpi.c calls into lgv_obs.c (which
+ * calls lgv_mpi.c): no loop among the binding files. */
+#define GVL_OBS_UV_GATHERED 2
 #define GVL_OBS_UV_DISTRIBUTED 3
+static inline void gvL_obs_ran(lua_State *L, int idx, int partial)
+{
+    if (!luaL_testudata(L, idx, "glass.Observer")) return;
+    idx = lua_absindex(L, idx);
+    if (partial) {
+        lua_pushboolean(L, 1);
+        lua_setiuservalue(L, idx, GVL_OBS_UV_DISTRIBUTED);
+    }
+    lua_pushnil(L); /* what was gathered is out of date */
+    lua_setiuservalue(L, idx, GVL_OBS_UV_GATHERED);
+}
 void gvL_mpi_allgather_observer(lua_State *L, int obs_idx, int fresh_idx);
 
 /* Typed access to other modules' userdata (raise a type error otherwise). */

@@ -344,7 +344,7 @@ static int ensemble_file_info(lua_State *L)
     size_t n = 0;
     gv_ensemble_info info;
     gv_err e;
-    gv_status s = gv_ckpt_read_whole(path, SIZE_MAX, &b, &n, &e);
+    gv_status s = gv_read_whole(path, SIZE_MAX, &b, &n, &e);
     if (s == GV_OK) s = gv_ensemble_peek(b, n, path, &info, &e);
     free(b);
     if (s != GV_OK) return gvL_raise(L, &e);

@@ -702,9 +702,7 @@ void gvL_open_data(lua_State *L)
         {"__gc", pca_close}, {"__close", pca_close}, {"__tostring", pca_tostring},
         {NULL, NULL}};
     static const luaL_Reg fns[] = {
-        {"idx", data_idx}, {"csv", data_csv}, {"cifar", data_cifar},
-        {"mnist", gvL_data_mnist}, {"fashion_mnist", gvL_data_fashion_mnist},
-        {"dirs", gvL_data_dirs}, {NULL, NULL}};
+        {"idx", data_idx}, {"csv", data_csv}, {"cifar", data_cifar}, {NULL, NULL}};
     gvL_newtype(L, DATASET, ds_methods, ds_meta);
     gvL_newtype(L, SCALER, sc_methods, sc_meta);
     gvL_newtype(L, PCA, pca_methods, pca_meta);

@@ -30,8 +30,7 @@ void gvL_binarize_rule(lua_State *L, gv_data *d, int arg);
 int gvL_pca_ratio(lua_State *L);
 
 /* lgv_data_paper.c: glass.data.dirs(), .mnist{}, .fashion_mnist{} */
-int gvL_data_dirs(lua_State *L);
-int gvL_data_mnist(lua_State *L);
-int gvL_data_fashion_mnist(lua_State *L);
+/* lgv_data_paper.c adds glass.data.mnist, .fashion_mnist and .dirs
+ * (gvL_open_data_paper, lgv.h). */
 
 #endif

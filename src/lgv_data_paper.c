@@ -59,7 +59,7 @@ static void push_dirs(lua_State *L)
 }
 
 /* glass.data.dirs() -> the data directories searched when no dir= is given */
-int gvL_data_dirs(lua_State *L)
+static int data_dirs(lua_State *L)
 {
     push_dirs(L);
     return 1;
@@ -319,6 +319,15 @@ static int paper(lua_State *L, const paper_set *s)
     return 3;
 }
 
-int gvL_data_mnist(lua_State *L) { return paper(L, &MNIST_SET); }
-int gvL_data_fashion_mnist(lua_State *L) { return paper(L, &FASHION_SET); }
+static int data_mnist(lua_State *L) { return paper(L, &MNIST_SET); }
+static int data_fashion_mnist(lua_State *L) { return paper(L, &FASHION_SET); }
+
+void gvL_open_data_paper(lua_State *L)
+{
+    static const luaL_Reg fns[] = {{"mnist", data_mnist},
+                                   {"fashion_mnist", data_fashion_mnist},
+                                   {"dirs", data_dirs},
+                                   {NULL, NULL}};
+    gvL_subtable(L, "data", fns);
+}
 

@@ -80,14 +80,6 @@ void gvL_open_core(lua_State *L)
     push_limits(L);
 }
 
-struct gv_hook *gvL_tohook(lua_State *L, int idx)
-{
-    if (lua_type(L, idx) != LUA_TUSERDATA) return NULL;
-    if (luaL_getmetafield(L, idx, "__gv_hook") == LUA_TNIL) return NULL;
-    int is_hook = lua_toboolean(L, -1);
-    lua_pop(L, 1);
-    return is_hook ? lua_touserdata(L, idx) : NULL;
-}
 
 /* One line per binding file (keep the order: later modules may use earlier
  * types). */
@@ -95,7 +87,8 @@ typedef void (*opener)(lua_State *L);
 
 int luaopen_glass_core(lua_State *L)
 {
-    const opener openers[] = {gvL_open_core, gvL_open_util, gvL_open_data, gvL_open_mlp,
+    const opener openers[] = {gvL_open_core, gvL_open_util, gvL_open_data, gvL_open_data_paper,
+                              gvL_open_mlp,
                               gvL_open_dynamics, gvL_open_obs, gvL_open_analysis, gvL_open_ckpt,
                               gvL_open_mpi};
     lua_newtable(L);

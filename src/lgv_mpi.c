@@ -453,7 +453,7 @@ static int mpi_save_ensemble(lua_State *L)
     if (s == GV_OK && gv_mpi_rank() == 0) {
         const void *parts[1] = {all.p};
         size_t sizes[1] = {all.len};
-        s = gv_ckpt_write_atomic(path, parts, sizes, 1, 0, &e);
+        s = gv_write_atomic(path, parts, sizes, 1, 0, &e);
     }
     gv_wbuf_free(&all);
     verdict(L, s == GV_OK ? NULL : &e);

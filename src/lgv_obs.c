@@ -292,7 +292,8 @@ typedef struct lobs {
  * built from, to rebuild an empty one like it), 2 the gathered observer of
  * a distributed one (nil until read, and after each run), 3 true when it
  * holds this rank's block of a distributed ensemble's replicas. */
-enum { UV_OPTIONS = 1, UV_GATHERED = 2, UV_DISTRIBUTED = GVL_OBS_UV_DISTRIBUTED, UV_N = 3 };
+enum { UV_OPTIONS = 1, UV_GATHERED = GVL_OBS_UV_GATHERED, UV_DISTRIBUTED = GVL_OBS_UV_DISTRIBUTED,
+       UV_N = 3 };
 
 /* A closed observer stays a valid hook: it has no events and refuses to fire. */
 static uint64_t closed_next(void *self) { return GV_NO_EVENT; }
@@ -458,18 +459,6 @@ static int obs_scalar(lua_State *L)
     u->per_replica = per_replica;
     gv_scalar_hook(obs, &u->hook);
     return 1;
-}
-
-void gvL_obs_ran(lua_State *L, int idx, int partial)
-{
-    if (!luaL_testudata(L, idx, OBS_T)) return;
-    idx = lua_absindex(L, idx);
-    if (partial) {
-        lua_pushboolean(L, 1);
-        lua_setiuservalue(L, idx, UV_DISTRIBUTED);
-    }
-    lua_pushnil(L); /* what was gathered is out of date */
-    lua_setiuservalue(L, idx, UV_GATHERED);
 }
 
 /* Push a new observer built with the options of the observer at idx. */

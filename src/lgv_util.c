@@ -169,6 +169,15 @@ static int l_is_error(lua_State *L)
     return 1;
 }
 
+struct gv_hook *gvL_tohook(lua_State *L, int idx)
+{
+    if (lua_type(L, idx) != LUA_TUSERDATA) return NULL;
+    if (luaL_getmetafield(L, idx, "__gv_hook") == LUA_TNIL) return NULL;
+    int is_hook = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    return is_hook ? lua_touserdata(L, idx) : NULL;
+}
+
 /* Edit distance, to suggest the option a typo meant. */
 static size_t edit_distance(const char *a, const char *b)
 {

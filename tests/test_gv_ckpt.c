@@ -35,7 +35,7 @@ static unsigned char *read_file(const char *path, size_t *n)
 {
     unsigned char *b = NULL;
     gv_err e;
-    if (gv_ckpt_read_whole(path, (size_t)1 << 30, &b, n, &e) != GV_OK) return NULL;
+    if (gv_read_whole(path, (size_t)1 << 30, &b, n, &e) != GV_OK) return NULL;
     return b;
 }
 
@@ -84,10 +84,10 @@ static void test_atomic(void)
     snprintf(path, sizeof path, "%s", in_dir("atomic.bin"));
     const void *p1[1] = {"first"};
     size_t s1[1] = {5};
-    CHECK_OK(gv_ckpt_write_atomic(path, p1, s1, 1, 1, &e), e);
+    CHECK_OK(gv_write_atomic(path, p1, s1, 1, 1, &e), e);
     const void *p2[2] = {"sec", "ond"};
     size_t s2[2] = {3, 3};
-    CHECK_OK(gv_ckpt_write_atomic(path, p2, s2, 2, 1, &e), e);
+    CHECK_OK(gv_write_atomic(path, p2, s2, 2, 1, &e), e);
     size_t n;
     unsigned char *b = read_file(path, &n);
     CHECK(b && n == 6 && memcmp(b, "second", 6) == 0);
@@ -98,22 +98,22 @@ static void test_atomic(void)
     CHECK(access(in_dir("atomic.bin.tmp"), F_OK) != 0);
     /* Cannot create the temporary file: nothing changes. */
     CHECK(mkdir(in_dir("atomic.bin.tmp"), 0700) == 0);
-    CHECK_FAILS(gv_ckpt_write_atomic(path, p1, s1, 1, 1, &e), GV_EIO, e, "cannot create the temporary file");
+    CHECK_FAILS(gv_write_atomic(path, p1, s1, 1, 1, &e), GV_EIO, e, "cannot create the temporary file");
     rmdir(in_dir("atomic.bin.tmp"));
     b = read_file(path, &n);
     CHECK(b && n == 6 && memcmp(b, "second", 6) == 0);
     free(b);
     /* Disk full in the middle of the write (/dev/full). */
     if (access("/dev/full", W_OK) == 0 && symlink("/dev/full", in_dir("atomic.bin.tmp")) == 0) {
-        CHECK_FAILS(gv_ckpt_write_atomic(path, p1, s1, 1, 1, &e), GV_EIO, e, "No space left");
+        CHECK_FAILS(gv_write_atomic(path, p1, s1, 1, 1, &e), GV_EIO, e, "No space left");
         CHECK(access(in_dir("atomic.bin.tmp"), F_OK) != 0);
         b = read_file(path, &n);
         CHECK(b && n == 6 && memcmp(b, "second", 6) == 0);
         free(b);
     }
-    CHECK_FAILS(gv_ckpt_write_atomic("no/such/dir/x", p1, s1, 1, 0, &e), GV_EIO, e, "cannot create");
-    CHECK_FAILS(gv_ckpt_read_whole(dir, 100, &b, &n, &e), GV_EIO, e, "not a regular file");
-    CHECK_FAILS(gv_ckpt_read_whole(path, 3, &b, &n, &e), GV_EFORMAT, e, "more than the 3");
+    CHECK_FAILS(gv_write_atomic("no/such/dir/x", p1, s1, 1, 0, &e), GV_EIO, e, "cannot create");
+    CHECK_FAILS(gv_read_whole(dir, 100, &b, &n, &e), GV_EIO, e, "not a regular file");
+    CHECK_FAILS(gv_read_whole(path, 3, &b, &n, &e), GV_EFORMAT, e, "more than the 3");
 }
 
 /* ---- the container ---------------------------------------------------------------- */
