@@ -4,7 +4,7 @@
  * A checkpoint is a list of named sections, each the serialised state of one
  * object: an ensemble (the ensemble file format, gv_ensemble_serialize), a
  * two-time or scalar observer (gv_obs_serialize) or an opaque blob (the
- * protocol's phase and parameters, serialised by lua/glass/checkpoint.lua).
+ * protocol's phase and parameters, serialised by lua/glass/codec.lua).
  * File layout (little-endian; docs/reliability.md):
  *
  *   0   magic "GVCKPT\0\0" (8 bytes)    8   u32 format version (1)
