@@ -52,6 +52,12 @@ const char *gvL_opt_string(lua_State *L, int idx, const char *what, const char *
 /* A 64-bit seed from a field: an integer in [0, 2^63). */
 uint64_t gvL_opt_seed(lua_State *L, int idx, const char *what, const char *key, uint64_t def);
 
+/* Arrays of doubles: a Lua array from v[0..n) pushed on the stack; a scratch
+ * array of n doubles owned by a userdata pushed on the stack (collected by
+ * the GC, so a raised error leaks nothing). */
+void gvL_push_doubles(lua_State *L, const double *v, size_t n);
+double *gvL_new_doubles(lua_State *L, size_t n);
+
 /* Create a metatable `tname` with methods (as __index) and metamethods, then
  * pop it.  Every userdata type is registered this way. */
 void gvL_newtype(lua_State *L, const char *tname, const luaL_Reg *methods, const luaL_Reg *meta);
@@ -68,7 +74,8 @@ void gvL_open_data_paper(lua_State *L); /* lgv_data_paper.c: glass.data.mnist, f
 void gvL_open_mlp(lua_State *L);      /* lgv_mlp.c: glass.mlp, glass.MLP, glass.rng */
 void gvL_open_dynamics(lua_State *L); /* lgv_dynamics.c: landscapes, integrators, ensembles */
 void gvL_open_obs(lua_State *L);      /* lgv_obs.c: glass.schedule.*, glass.observer.* */
-void gvL_open_analysis(lua_State *L); /* lgv_analysis.c: glass.analysis.*, glass.theory.*, glass.table */
+void gvL_open_table(lua_State *L);    /* lgv_table.c: glass.Table, glass.table, read_csv, csv_comments */
+void gvL_open_analysis(lua_State *L); /* lgv_analysis.c: glass.analysis.*, glass.theory.* */
 void gvL_open_ckpt(lua_State *L);     /* lgv_ckpt.c: glass.checkpoint.*, glass.Checkpoint */
 void gvL_open_mpi(lua_State *L);      /* lgv_mpi.c: glass.mpi.* (starts MPI in an MPI build) */
 

@@ -1,10 +1,9 @@
-/* lgv_analysis.c: the glass.Table type, glass.read_csv, glass.csv_comments,
- * and the glass.analysis.* and glass.theory.* functions.
+/* lgv_analysis.c: the glass.analysis.* and glass.theory.* functions (the
+ * glass.Table type is lgv_table.c).
  *
- * Tables own a gv_table; other bindings hand theirs over with
- * gvL_push_table.  Numeric arrays from Lua are copied into userdata buffers
- * (collected by the GC), so a raised error leaks nothing.  docs/analysis.md
- * and docs/file-formats.md describe the behaviour. */
+ * Numeric arrays from Lua are copied into userdata buffers (collected by the
+ * GC), so a raised error leaks nothing.  docs/analysis.md describes the
+ * behaviour. */
 #include "lgv.h"
 
 #include <math.h>
@@ -15,21 +14,7 @@
 #include "gv_table.h"
 #include "gv_theory.h"
 
-#define TABLE_T "glass.Table"
-
-typedef struct ltable {
-    gv_table *t; /* NULL once closed */
-} ltable;
-
 /* ---- helpers ------------------------------------------------------------- */
-
-/* A scratch array of n doubles owned by a userdata pushed on the stack. */
-static double *new_buffer(lua_State *L, size_t n)
-{
-    size_t bytes;
-    if (gv_mul_size(n ? n : 1, sizeof(double), &bytes)) luaL_error(L, "array too large");
-    return lua_newuserdatauv(L, bytes, 0);
-}
 
 /* The Lua array at idx as doubles (buffer pushed on the stack).  `what`
  * names the argument in messages ("tau: t"). */
@@ -39,7 +24,7 @@ static double *check_array(lua_State *L, int idx, const char *what, size_t *n)
     if (lua_type(L, idx) != LUA_TTABLE)
         luaL_error(L, "%s: expected an array of numbers, got %s", what, luaL_typename(L, idx));
     size_t len = (size_t)luaL_len(L, idx);
-    double *a = new_buffer(L, len);
+    double *a = gvL_new_doubles(L, len);
     for (size_t i = 0; i < len; i++) {
         int ty = lua_geti(L, idx, (lua_Integer)i + 1);
         if (ty != LUA_TNUMBER)
@@ -50,524 +35,6 @@ static double *check_array(lua_State *L, int idx, const char *what, size_t *n)
     }
     *n = len;
     return a;
-}
-
-static void push_array(lua_State *L, const double *a, size_t n)
-{
-    lua_createtable(L, (int)n, 0);
-    for (size_t i = 0; i < n; i++) {
-        lua_pushnumber(L, a[i]);
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
-    }
-}
-
-/* glass.format_number(x) -> the shortest "%.Ng" text that reads back as x
- * (gv_format_double); an integer as "%d". */
-static int format_number(lua_State *L)
-{
-    luaL_checknumber(L, 1);
-    if (lua_isinteger(L, 1)) {
-        lua_pushfstring(L, "%I", lua_tointeger(L, 1));
-        return 1;
-    }
-    char num[40];
-    lua_pushstring(L, gv_format_double(num, sizeof num, gv_plain_nan(lua_tonumber(L, 1))));
-    return 1;
-}
-
-/* ---- glass.Table --------------------------------------------------------- */
-
-static ltable *table_udata(lua_State *L, int idx)
-{
-    return luaL_checkudata(L, idx, TABLE_T);
-}
-
-static gv_table *check_table(lua_State *L, int idx)
-{
-    ltable *u = table_udata(L, idx);
-    if (!u->t) luaL_error(L, "glass.Table: the table is closed");
-    return u->t;
-}
-
-void gvL_push_table(lua_State *L, struct gv_table *t)
-{
-    /* If this allocation raises (out of memory) t leaks; nothing else can. */
-    ltable *u = lua_newuserdatauv(L, sizeof *u, 0);
-    u->t = t;
-    luaL_setmetatable(L, TABLE_T);
-}
-
-/* Column index from a name or a 1-based number. */
-static size_t check_column(lua_State *L, gv_table *t, int idx, const char *what)
-{
-    size_t nc = gv_table_ncols(t);
-    if (lua_type(L, idx) == LUA_TNUMBER) {
-        lua_Integer j = luaL_checkinteger(L, idx);
-        if (j < 1 || (size_t)j > nc)
-            luaL_error(L, "%s: column %d out of range (the table has %d columns)", what, (int)j,
-                       (int)nc);
-        return (size_t)j - 1;
-    }
-    const char *name = luaL_checkstring(L, idx);
-    long j = gv_table_find(t, name);
-    if (j < 0) {
-        luaL_Buffer b;
-        luaL_buffinit(L, &b);
-        for (size_t k = 0; k < nc; k++) {
-            if (k) luaL_addstring(&b, ", ");
-            luaL_addstring(&b, gv_table_name(t, k));
-        }
-        luaL_pushresult(&b);
-        luaL_error(L, "%s: no column '%s'; the columns are: %s", what, name, lua_tostring(L, -1));
-    }
-    return (size_t)j;
-}
-
-/* glass.table{columns = {"t", "Q"}, comments = {...}} */
-static int table_new(lua_State *L)
-{
-    static const char *const keys[] = {"columns", "comments", NULL};
-    gvL_check_options(L, 1, "glass.table", keys);
-    if (lua_getfield(L, 1, "columns") != LUA_TTABLE)
-        return luaL_error(L, "glass.table: option 'columns' must be an array of names, e.g. "
-                             "columns = {\"t\", \"Q\"}");
-    size_t nc = (size_t)luaL_len(L, -1);
-    const char **names = lua_newuserdatauv(L, (nc ? nc : 1) * sizeof *names, 0);
-    for (size_t j = 0; j < nc; j++) {
-        /* The strings stay referenced by the columns array. */
-        if (lua_geti(L, -2, (lua_Integer)j + 1) != LUA_TSTRING)
-            return luaL_error(L, "glass.table: columns[%d] must be a string, got %s", (int)j + 1,
-                              luaL_typename(L, -1));
-        names[j] = lua_tostring(L, -1);
-        lua_pop(L, 1);
-    }
-    int has_comments = lua_getfield(L, 1, "comments") != LUA_TNIL;
-    if (has_comments && lua_type(L, -1) != LUA_TTABLE && lua_type(L, -1) != LUA_TSTRING)
-        return luaL_error(L, "glass.table: option 'comments' must be a string or an array of "
-                             "strings");
-    int cidx = lua_gettop(L);
-    ltable *u = lua_newuserdatauv(L, sizeof *u, 0);
-    u->t = NULL;
-    luaL_setmetatable(L, TABLE_T);
-    gv_err e = {0};
-    if (!(u->t = gv_table_alloc(nc, names, &e))) {
-        gv_fail_prefix(&e, "glass.table: ");
-        return gvL_raise(L, &e);
-    }
-    if (has_comments) {
-        if (lua_type(L, cidx) == LUA_TSTRING) {
-            if (gv_table_add_comment(u->t, lua_tostring(L, cidx), &e)) return gvL_raise(L, &e);
-        } else {
-            lua_Integer n = luaL_len(L, cidx);
-            for (lua_Integer i = 1; i <= n; i++) {
-                if (lua_geti(L, cidx, i) != LUA_TSTRING)
-                    return luaL_error(L, "glass.table: comments[%d] must be a string", (int)i);
-                if (gv_table_add_comment(u->t, lua_tostring(L, -1), &e)) return gvL_raise(L, &e);
-                lua_pop(L, 1);
-            }
-        }
-    }
-    return 1;
-}
-
-/* t:add_row{1, 0.5} | t:add_row{t = 1, Q = 0.5} (missing names are NaN) |
- * t:add_row(1, 0.5) */
-static int table_add_row(lua_State *L)
-{
-    gv_table *t = check_table(L, 1);
-    size_t nc = gv_table_ncols(t);
-    double *row = new_buffer(L, nc);
-    int top = lua_gettop(L) - 1; /* arguments, without the buffer */
-    if (lua_type(L, 2) == LUA_TNUMBER) {
-        if ((size_t)(top - 1) != nc)
-            return luaL_error(L, "add_row: %d values for %d columns", top - 1, (int)nc);
-        for (size_t j = 0; j < nc; j++) row[j] = luaL_checknumber(L, (int)j + 2);
-    } else {
-        luaL_checktype(L, 2, LUA_TTABLE);
-        if (top > 2) return luaL_error(L, "add_row: pass one table or the values as arguments");
-        size_t npos = (size_t)luaL_len(L, 2), nnamed = 0, nkeys = 0;
-        for (size_t j = 0; j < nc; j++) row[j] = NAN;
-        lua_pushnil(L);
-        while (lua_next(L, 2)) {
-            nkeys++;
-            if (lua_type(L, -2) == LUA_TSTRING) {
-                const char *k = lua_tostring(L, -2);
-                long j = gv_table_find(t, k);
-                if (j < 0) {
-                    lua_pushvalue(L, -2);
-                    check_column(L, t, -1, "add_row"); /* raises with the list of columns */
-                }
-                if (lua_type(L, -1) == LUA_TSTRING) { /* a text column */
-                    gv_err e = {0};
-                    if (gv_table_text_code(t, (size_t)j, lua_tostring(L, -1), &row[j], &e))
-                        return gvL_raise(L, &e);
-                } else if (lua_type(L, -1) != LUA_TNUMBER) {
-                    return luaL_error(L, "add_row: value of '%s' must be a number or a string, "
-                                         "got %s", k, luaL_typename(L, -1));
-                } else {
-                    row[j] = lua_tonumber(L, -1);
-                }
-                nnamed++;
-            }
-            lua_pop(L, 1);
-        }
-        if (nnamed && npos)
-            return luaL_error(L, "add_row: give values by position {1, 0.5} or by name "
-                                 "{t = 1, Q = 0.5}, not both");
-        if (!nnamed) {
-            if (npos != nc || nkeys != nc)
-                return luaL_error(L, "add_row: %d values for %d columns", (int)nkeys, (int)nc);
-            for (size_t j = 0; j < nc; j++) {
-                if (lua_geti(L, 2, (lua_Integer)j + 1) != LUA_TNUMBER)
-                    return luaL_error(L, "add_row: value %d (column '%s') must be a number, got %s",
-                                      (int)j + 1, gv_table_name(t, j), luaL_typename(L, -1));
-                row[j] = lua_tonumber(L, -1);
-                lua_pop(L, 1);
-            }
-        }
-    }
-    gv_err e = {0};
-    if (gv_table_add_row(t, row, &e)) return gvL_raise(L, &e);
-    lua_settop(L, 1);
-    return 1; /* the table, for chaining */
-}
-
-/* A cell: its text in a text column, else the number (NaN when empty). */
-static void push_cell(lua_State *L, const gv_table *t, size_t i, size_t j)
-{
-    const char *txt = gv_table_text(t, i, j);
-    if (txt) lua_pushstring(L, txt);
-    else lua_pushnumber(L, gv_table_get(t, i, j));
-}
-
-static int table_column(lua_State *L)
-{
-    gv_table *t = check_table(L, 1);
-    size_t j = check_column(L, t, 2, "column"), n = gv_table_nrows(t);
-    lua_createtable(L, (int)n, 0);
-    for (size_t i = 0; i < n; i++) {
-        push_cell(L, t, i, j);
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
-    }
-    return 1;
-}
-
-/* t:row(i) -> {name = value, ...} */
-static int table_row(lua_State *L)
-{
-    gv_table *t = check_table(L, 1);
-    lua_Integer i = luaL_checkinteger(L, 2);
-    size_t n = gv_table_nrows(t), nc = gv_table_ncols(t);
-    if (i < 1 || (size_t)i > n)
-        return luaL_error(L, "row: row %d out of range (the table has %d rows)", (int)i, (int)n);
-    lua_createtable(L, 0, (int)nc);
-    for (size_t j = 0; j < nc; j++) {
-        push_cell(L, t, (size_t)i - 1, j);
-        lua_setfield(L, -2, gv_table_name(t, j));
-    }
-    return 1;
-}
-
-static int table_nrows(lua_State *L)
-{
-    lua_pushinteger(L, (lua_Integer)gv_table_nrows(check_table(L, 1)));
-    return 1;
-}
-
-static int table_ncols(lua_State *L)
-{
-    lua_pushinteger(L, (lua_Integer)gv_table_ncols(check_table(L, 1)));
-    return 1;
-}
-
-static int table_columns(lua_State *L)
-{
-    gv_table *t = check_table(L, 1);
-    size_t nc = gv_table_ncols(t);
-    lua_createtable(L, (int)nc, 0);
-    for (size_t j = 0; j < nc; j++) {
-        lua_pushstring(L, gv_table_name(t, j));
-        lua_rawseti(L, -2, (lua_Integer)j + 1);
-    }
-    return 1;
-}
-
-static int table_comment(lua_State *L)
-{
-    gv_table *t = check_table(L, 1);
-    const char *s = luaL_checkstring(L, 2);
-    gv_err e = {0};
-    if (gv_table_add_comment(t, s, &e)) return gvL_raise(L, &e);
-    lua_settop(L, 1);
-    return 1;
-}
-
-static int table_comments(lua_State *L)
-{
-    gv_table *t = check_table(L, 1);
-    size_t n = gv_table_ncomments(t);
-    lua_createtable(L, (int)n, 0);
-    for (size_t i = 0; i < n; i++) {
-        lua_pushstring(L, gv_table_comment(t, i));
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
-    }
-    return 1;
-}
-
-/* The standard comment lines from an info table {protocol=, params=, seed=},
- * pushed as a Lua array.  params may be the values returned by a
- * glass.params parser (then its own summary is used: declared parameters
- * and seed, no run mechanics like --out) or any table of values. */
-static void push_params_summary(lua_State *L, int pidx);
-
-static void push_standard_comments(lua_State *L, int info, const char *what)
-{
-    info = lua_absindex(L, info);
-    lua_newtable(L);
-    int out = lua_gettop(L), n = 0;
-    lua_pushfstring(L, "glassvm %s", GV_VERSION);
-    lua_rawseti(L, out, ++n);
-    if (lua_getfield(L, info, "protocol") != LUA_TNIL) {
-        if (lua_type(L, -1) != LUA_TSTRING)
-            luaL_error(L, "%s: option 'protocol' must be a string", what);
-        lua_pushfstring(L, "protocol: %s", lua_tostring(L, -1));
-        lua_rawseti(L, out, ++n);
-    }
-    lua_pop(L, 1);
-    int has_seed = lua_getfield(L, info, "seed") != LUA_TNIL;
-    int pt = lua_getfield(L, info, "params");
-    if (pt != LUA_TNIL) {
-        if (pt != LUA_TTABLE) luaL_error(L, "%s: option 'params' must be a table", what);
-        push_params_summary(L, lua_gettop(L));
-        lua_pushfstring(L, "parameters: %s", lua_tostring(L, -1));
-        lua_rawseti(L, out, ++n);
-        lua_pop(L, 1);
-        if (!has_seed) { /* take the seed from the parameters */
-            lua_getfield(L, -1, "seed");
-            lua_replace(L, -3);
-            has_seed = lua_type(L, -2) != LUA_TNIL;
-        }
-    }
-    lua_pop(L, 1); /* params */
-    if (has_seed) {
-        if (!lua_isinteger(L, -1))
-            luaL_error(L, "%s: option 'seed' must be an integer, got %s", what,
-                       luaL_typename(L, -1));
-        lua_pushfstring(L, "seed: %I", lua_tointeger(L, -1));
-        lua_rawseti(L, out, ++n);
-    }
-    lua_pop(L, 1); /* seed */
-}
-
-/* Push the text of a scalar (numbers shortest round-trip). */
-static void push_scalar_text(lua_State *L, int idx)
-{
-    char num[40];
-    if (lua_isinteger(L, idx)) {
-        lua_pushfstring(L, "%I", lua_tointeger(L, idx));
-    } else if (lua_type(L, idx) == LUA_TNUMBER) {
-        lua_pushstring(L, gv_format_double(num, sizeof num, gv_plain_nan(lua_tonumber(L, idx))));
-    } else {
-        luaL_tolstring(L, idx, NULL);
-    }
-}
-
-/* Push the text of a parameter value: lists comma-separated, as on the
- * command line. */
-static void push_value_text(lua_State *L, int idx)
-{
-    idx = lua_absindex(L, idx);
-    if (lua_type(L, idx) != LUA_TTABLE) {
-        push_scalar_text(L, idx);
-        return;
-    }
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    lua_Integer n = luaL_len(L, idx);
-    for (lua_Integer i = 1; i <= n; i++) {
-        if (i > 1) luaL_addchar(&b, ',');
-        lua_geti(L, idx, i);
-        push_scalar_text(L, -1);
-        lua_remove(L, -2); /* only the text may sit above the buffer */
-        luaL_addvalue(&b);
-    }
-    luaL_pushresult(&b);
-}
-
-static int compare_keys(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Push "name=value ..." for a parameter table. */
-static void push_params_summary(lua_State *L, int pidx)
-{
-    int top = lua_gettop(L);
-    /* A glass.params result knows its declaration: use its summary. */
-    if (lua_getfield(L, pidx, "__params") == LUA_TTABLE &&
-        lua_getfield(L, -1, "summary") == LUA_TFUNCTION) {
-        lua_insert(L, -2);      /* summary, P */
-        lua_pushvalue(L, pidx); /* summary, P, values */
-        lua_call(L, 2, 1);
-        if (lua_type(L, -1) == LUA_TSTRING) return;
-    }
-    lua_settop(L, top);
-    /* Any other table: its string keys, sorted, as name=value. */
-    size_t nk = 0;
-    lua_pushnil(L);
-    while (lua_next(L, pidx)) {
-        lua_pop(L, 1);
-        if (lua_type(L, -1) == LUA_TSTRING) nk++;
-    }
-    const char **keys = lua_newuserdatauv(L, (nk ? nk : 1) * sizeof *keys, 0);
-    size_t k = 0;
-    lua_pushnil(L);
-    while (lua_next(L, pidx)) {
-        lua_pop(L, 1);
-        /* The key strings stay alive: the params table references them. */
-        if (lua_type(L, -1) == LUA_TSTRING && k < nk) keys[k++] = lua_tostring(L, -1);
-    }
-    qsort(keys, k, sizeof *keys, compare_keys);
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    for (size_t i = 0; i < k; i++) {
-        if (i) luaL_addchar(&b, ' ');
-        luaL_addstring(&b, keys[i]);
-        luaL_addchar(&b, '=');
-        lua_getfield(L, pidx, keys[i]);
-        push_value_text(L, -1);
-        lua_remove(L, -2);
-        luaL_addvalue(&b);
-    }
-    luaL_pushresult(&b);
-    lua_remove(L, -2); /* the keys buffer */
-}
-
-/* glass.csv_comments{protocol=, params=, seed=} -> array of comment lines */
-static int csv_comments(lua_State *L)
-{
-    static const char *const keys[] = {"protocol", "params", "seed", NULL};
-    gvL_check_options(L, 1, "glass.csv_comments", keys);
-    push_standard_comments(L, 1, "glass.csv_comments");
-    return 1;
-}
-
-/* t:write_csv(path [, {comments=, protocol=, params=, seed=}]) */
-static int table_write_csv(lua_State *L)
-{
-    gv_table *t = check_table(L, 1);
-    const char *path = luaL_checkstring(L, 2);
-    static const char *const keys[] = {"comments", "protocol", "params", "seed", NULL};
-    int has_opts = !lua_isnoneornil(L, 3);
-    if (has_opts) gvL_check_options(L, 3, "write_csv", keys);
-    lua_settop(L, 3);
-    /* Extra lines: the standard ones when any run info is given, then the
-     * caller's comments. */
-    lua_newtable(L);
-    int lines = lua_gettop(L), n = 0;
-    if (has_opts && (gvL_has(L, 3, "protocol") || gvL_has(L, 3, "params") || gvL_has(L, 3, "seed"))) {
-        push_standard_comments(L, 3, "write_csv");
-        lua_Integer m = luaL_len(L, -1);
-        for (lua_Integer i = 1; i <= m; i++) {
-            lua_geti(L, -1, i);
-            lua_rawseti(L, lines, ++n);
-        }
-        lua_pop(L, 1);
-    }
-    if (has_opts) {
-        int ty = lua_getfield(L, 3, "comments");
-        if (ty == LUA_TSTRING) {
-            lua_rawseti(L, lines, ++n);
-        } else if (ty == LUA_TTABLE) {
-            lua_Integer m = luaL_len(L, -1);
-            for (lua_Integer i = 1; i <= m; i++) {
-                if (lua_geti(L, -1, i) != LUA_TSTRING)
-                    return luaL_error(L, "write_csv: comments[%d] must be a string", (int)i);
-                lua_rawseti(L, lines, ++n);
-            }
-            lua_pop(L, 1);
-        } else if (ty != LUA_TNIL) {
-            return luaL_error(L, "write_csv: option 'comments' must be a string or an array of "
-                                 "strings");
-        } else {
-            lua_pop(L, 1);
-        }
-    }
-    const char **extra = lua_newuserdatauv(L, (n ? (size_t)n : 1) * sizeof *extra, 0);
-    for (int i = 0; i < n; i++) {
-        lua_rawgeti(L, lines, i + 1);
-        extra[i] = lua_tostring(L, -1); /* alive: referenced by `lines` */
-        lua_pop(L, 1);
-    }
-    gv_err e = {0};
-    if (gv_table_write_csv_with(t, path, extra, (size_t)n, &e)) return gvL_raise(L, &e);
-    return 0;
-}
-
-static int read_csv(lua_State *L)
-{
-    const char *path = luaL_checkstring(L, 1);
-    ltable *u = lua_newuserdatauv(L, sizeof *u, 0);
-    u->t = NULL;
-    luaL_setmetatable(L, TABLE_T);
-    gv_err e = {0};
-    if (!(u->t = gv_table_read_csv(path, &e))) return gvL_raise(L, &e);
-    return 1;
-}
-
-static int table_close(lua_State *L)
-{
-    ltable *u = table_udata(L, 1);
-    gv_table_free(u->t);
-    u->t = NULL;
-    return 0;
-}
-
-static int table_len(lua_State *L)
-{
-    return table_nrows(L);
-}
-
-/* "glass.Table 120 rows x 2 columns" and the first rows, aligned. */
-static int table_tostring(lua_State *L)
-{
-    ltable *u = table_udata(L, 1);
-    if (!u->t) {
-        lua_pushliteral(L, "glass.Table (closed)");
-        return 1;
-    }
-    gv_table *t = u->t;
-    size_t nr = gv_table_nrows(t), nc = gv_table_ncols(t), show = nr < 5 ? nr : 5;
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    char cell[64];
-    snprintf(cell, sizeof cell, "glass.Table %zu row%s x %zu column%s", nr, nr == 1 ? "" : "s",
-             nc, nc == 1 ? "" : "s");
-    luaL_addstring(&b, cell);
-    size_t shown_cols = nc < 8 ? nc : 8;
-    luaL_addchar(&b, '\n');
-    for (size_t j = 0; j < shown_cols; j++) {
-        snprintf(cell, sizeof cell, "%14.14s", gv_table_name(t, j));
-        luaL_addstring(&b, cell);
-    }
-    if (shown_cols < nc) luaL_addstring(&b, "  ...");
-    for (size_t i = 0; i < show; i++) {
-        luaL_addchar(&b, '\n');
-        for (size_t j = 0; j < shown_cols; j++) {
-            double v = gv_table_get(t, i, j);
-            const char *txt = gv_table_text(t, i, j);
-            if (txt) snprintf(cell, sizeof cell, "%14.14s", txt);
-            else if (isnan(v)) snprintf(cell, sizeof cell, "%14s", "nan"); /* not "-nan" */
-            else snprintf(cell, sizeof cell, "%14.6g", v);
-            luaL_addstring(&b, cell);
-        }
-    }
-    if (show < nr) {
-        snprintf(cell, sizeof cell, "\n(%zu more rows)", nr - show);
-        luaL_addstring(&b, cell);
-    }
-    luaL_pushresult(&b);
-    return 1;
 }
 
 /* ---- glass.analysis ------------------------------------------------------ */
@@ -671,7 +138,7 @@ static int an_rescale(lua_State *L)
     double tau = gv_plain_nan(luaL_checknumber(L, 2));
     gv_err e = {0};
     if (gv_analysis_rescale(t, n, tau, t, &e)) return gvL_raise(L, &e);
-    push_array(L, t, n);
+    gvL_push_doubles(L, t, n);
     return 1;
 }
 
@@ -737,7 +204,7 @@ static int an_tau_replicas(lua_State *L)
     luaL_checktype(L, 2, LUA_TTABLE);
     size_t R = (size_t)luaL_len(L, 2);
     if (R == 0) return luaL_error(L, "%s: Q must be an array of replica curves (Q[r][i]), got none", W);
-    double *q = new_buffer(L, R * nt);
+    double *q = gvL_new_doubles(L, R * nt);
     for (size_t r = 0; r < R; r++) {
         if (lua_geti(L, 2, (lua_Integer)r + 1) != LUA_TTABLE)
             return luaL_error(L, "%s: Q[%d] must be an array (replica %d's curve), got %s", W,
@@ -888,7 +355,7 @@ static int an_bootstrap(lua_State *L)
     int fn = lua_gettop(L);
     gv_boot_opts bo = boot_opts(L, 1, W);
     int want_values = gvL_opt_boolean(L, 1, W, "values", 0);
-    double *vals = new_buffer(L, bo.B);
+    double *vals = gvL_new_doubles(L, bo.B);
     lboot c = {L, fn, nsets, 0};
     /* The estimate on the data itself: every unit once. */
     size_t total = 0;
@@ -910,7 +377,7 @@ static int an_bootstrap(lua_State *L)
     lua_pushnumber(L, est), lua_setfield(L, -2, "estimate");
     push_interval(L, &ci);
     if (want_values) {
-        push_array(L, vals, bo.B);
+        gvL_push_doubles(L, vals, bo.B);
         lua_setfield(L, -2, "values");
     }
     return 1;
@@ -941,7 +408,7 @@ static int vectorise(lua_State *L, int tidx, const char *what, curve_fn fn, cons
             return luaL_error(L, "%s: t[%d] = %f must be >= 0 (steps)", what, (int)i + 1, t[i]);
         t[i] = fn(ctx, t[i]);
     }
-    push_array(L, t, n);
+    gvL_push_doubles(L, t, n);
     return 1;
 }
 
@@ -1034,7 +501,7 @@ static harm_ctx harmonic_opts(lua_State *L, int idx, const char *what, int need_
     if (has_w0) {
         lua_getfield(L, idx, "w0");
         if (lua_type(L, -1) == LUA_TNUMBER) {
-            double *w = new_buffer(L, 1);
+            double *w = gvL_new_doubles(L, 1);
             w[0] = gv_plain_nan(lua_tonumber(L, -2));
             c.w0 = w, c.nw0 = 1;
         } else {
@@ -1137,21 +604,6 @@ static int th_diffusion(lua_State *L)
 
 void gvL_open_analysis(lua_State *L)
 {
-    static const luaL_Reg methods[] = {
-        {"add_row", table_add_row}, {"column", table_column},   {"row", table_row},
-        {"nrows", table_nrows},     {"ncols", table_ncols},     {"columns", table_columns},
-        {"comment", table_comment}, {"comments", table_comments}, {"write_csv", table_write_csv},
-        {"close", table_close},     {NULL, NULL}};
-    static const luaL_Reg meta[] = {{"__gc", table_close},
-                                    {"__close", table_close},
-                                    {"__len", table_len},
-                                    {"__tostring", table_tostring},
-                                    {NULL, NULL}};
-    gvL_newtype(L, TABLE_T, methods, meta);
-    static const luaL_Reg fns[] = {
-        {"table", table_new}, {"read_csv", read_csv}, {"csv_comments", csv_comments},
-        {"format_number", format_number}, {NULL, NULL}};
-    luaL_setfuncs(L, fns, 0);
     static const luaL_Reg analysis[] = {{"tau", an_tau},
                                         {"tau90", an_tau90},
                                         {"tau_e", an_tau_e},

@@ -90,14 +90,6 @@ static int pca_close(lua_State *L)
 }
 
 /* A table {v[0], ..., v[n-1]}. */
-void gvL_push_doubles(lua_State *L, const double *v, size_t n)
-{
-    lua_createtable(L, (int)n, 0);
-    for (size_t i = 0; i < n; i++) {
-        lua_pushnumber(L, v[i]);
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
-    }
-}
 
 /* A 1-based index argument checked against 1..n; returns it 0-based. */
 static size_t check_index(lua_State *L, int arg, size_t n, const char *what)

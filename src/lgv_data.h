@@ -23,7 +23,6 @@ pca_box *gvL_pca_new(lua_State *L);
 gv_scaler *gvL_check_scaler(lua_State *L, int idx);
 
 /* A table {v[0], ..., v[n-1]}. */
-void gvL_push_doubles(lua_State *L, const double *v, size_t n);
 /* Binarise d by the rule at stack index arg ("parity" or a class list). */
 void gvL_binarize_rule(lua_State *L, gv_data *d, int arg);
 /* pca:ratio() */

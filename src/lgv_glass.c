@@ -87,10 +87,10 @@ typedef void (*opener)(lua_State *L);
 
 int luaopen_glass_core(lua_State *L)
 {
-    const opener openers[] = {gvL_open_core, gvL_open_util, gvL_open_data, gvL_open_data_paper,
-                              gvL_open_mlp,
-                              gvL_open_dynamics, gvL_open_obs, gvL_open_analysis, gvL_open_ckpt,
-                              gvL_open_mpi};
+    const opener openers[] = {gvL_open_core,     gvL_open_util,  gvL_open_data,
+                              gvL_open_data_paper, gvL_open_mlp, gvL_open_dynamics,
+                              gvL_open_obs,      gvL_open_table, gvL_open_analysis,
+                              gvL_open_ckpt,     gvL_open_mpi};
     lua_newtable(L);
     for (size_t i = 0; i < sizeof openers / sizeof *openers; i++) openers[i](L);
     return 1;

@@ -178,6 +178,22 @@ struct gv_hook *gvL_tohook(lua_State *L, int idx)
     return is_hook ? lua_touserdata(L, idx) : NULL;
 }
 
+void gvL_push_doubles(lua_State *L, const double *v, size_t n)
+{
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        lua_pushnumber(L, v[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+}
+
+double *gvL_new_doubles(lua_State *L, size_t n)
+{
+    size_t bytes;
+    if (gv_mul_size(n ? n : 1, sizeof(double), &bytes)) luaL_error(L, "array too large");
+    return lua_newuserdatauv(L, bytes, 0);
+}
+
 /* Edit distance, to suggest the option a typo meant. */
 static size_t edit_distance(const char *a, const char *b)
 {
