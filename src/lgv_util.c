@@ -61,7 +61,7 @@ static int error_concat(lua_State *L)
     return 1;
 }
 
-/* The metatable, created on first use (main.c may raise before glass.core
+/* The metatable, created on first use (main_run.c may raise before glass.core
  * is opened). */
 static void push_error_meta(lua_State *L)
 {

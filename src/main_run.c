@@ -1,0 +1,218 @@
+/* main_run.c: how the glassvm command runs Lua code: the one signal handler
+ * (with its hook that stops Lua code), protected calls with a traceback,
+ * error messages and the exit status a script's error asks for (main.h). */
+#define _XOPEN_SOURCE 700 /* sigaction */
+#include <cblas.h> /* openblas_get_config, openblas_get_corename */
+#include <errno.h>
+#include <lauxlib.h>
+#include <lua.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "gv_core.h"
+#include "lgv.h"
+#include "main.h"
+
+/* Program name in error messages; NULL inside the REPL, where lua.c too
+ * prints bare "stdin:1: ..." messages. */
+const char *progname = PROGNAME;
+
+/* ---------------------------------------------------------------------------
+ * Signals.  While Lua code runs (`running`), SIGINT and SIGTERM set the
+ * engine's interrupt flag, which C loops poll, and a count hook that raises
+ * "interrupted" at the next Lua instruction (as lua.c's laction).  A second
+ * signal before the first was handled means the program is stuck somewhere
+ * that polls neither: the default action then ends it.  While waiting for
+ * input, a signal only makes the read return (no SA_RESTART), so the REPL
+ * can give a fresh prompt.
+ * ------------------------------------------------------------------------- */
+
+lua_State *volatile globalL;
+static volatile sig_atomic_t running;       /* inside docall */
+volatile sig_atomic_t run_signal;    /* signal that interrupted the run */
+volatile sig_atomic_t prompt_signal; /* signal received while reading */
+pthread_t main_thread;
+
+void set_signal(int sig, void (*handler)(int))
+{
+    struct sigaction sa;
+    sa.sa_handler = handler;
+    sa.sa_flags = 0; /* no SA_RESTART: a blocked read returns EINTR */
+    sigemptyset(&sa.sa_mask);
+    sigaction(sig, &sa, NULL);
+}
+
+/* Count hook set by the signal handler: stop the Lua code. */
+static void lstop(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    lua_sethook(L, NULL, 0, 0);
+    luaL_where(L, 0); /* level 0: the interrupted function, so "file:line: " */
+    lua_pushstring(L, run_signal == SIGTERM ? "interrupted (SIGTERM)" : "interrupted");
+    lua_concat(L, 2);
+    gvL_push_error(L, "EINTR", lua_tostring(L, -1), run_signal);
+    lua_error(L);
+}
+
+void on_signal(int sig)
+{
+    int saved_errno = errno;
+    /* Under MPI with several ranks (glass.mpi sets the flag and SA_RESTART):
+     * only the engine's flag, which glass.mpi.run polls collectively; a
+     * second signal ends the process. */
+    if (gvL_signals_flag_only) {
+        static volatile sig_atomic_t flagged;
+        if (flagged++) {
+            set_signal(sig, SIG_DFL);
+            raise(sig);
+        }
+        gv_interrupt_by(sig); /* atomic stores: safe from any thread */
+        errno = saved_errno;
+        return;
+    }
+    /* OpenMP worker threads may receive the signal; the Lua state belongs to
+     * the main thread, so hand it over. */
+    if (!pthread_equal(pthread_self(), main_thread)) {
+        pthread_kill(main_thread, sig);
+        errno = saved_errno;
+        return;
+    }
+    if (running) {
+        if (run_signal) { /* the first one was not heard: give up */
+            set_signal(sig, SIG_DFL);
+            raise(sig);
+        }
+        run_signal = sig;
+        gv_interrupt_by(sig);
+        /* Only LUA_MASKCOUNT: a call hook would also fire inside the message
+         * handler and turn the error into "error in error handling". */
+        lua_sethook(globalL, lstop, LUA_MASKCOUNT, 1);
+    } else
+        prompt_signal = sig;
+    errno = saved_errno;
+}
+
+/* Exit as the signal would have, so that a calling shell sees it (a loop in
+ * a shell script stops on Ctrl-C). */
+int die_by_signal(int sig)
+{
+    fflush(NULL);
+    set_signal(sig, SIG_DFL);
+    raise(sig);
+    return 128 + sig; /* if the signal is blocked or ignored */
+}
+
+/* ---------------------------------------------------------------------------
+ * Running chunks and reporting errors (as lua.c).
+ * ------------------------------------------------------------------------- */
+
+void l_message(const char *pname, const char *msg)
+{
+    fflush(stdout); /* keep the order of output and error on one terminal */
+    if (pname) fprintf(stderr, "%s: ", pname);
+    fprintf(stderr, "%s\n", msg);
+    fflush(stderr);
+}
+
+/* Print the error message on top of the stack, if status is an error.  A
+ * glass.Error prints its traceback (kept by msghandler), or nothing when it
+ * was already told (printed = true). */
+int report(lua_State *L, int status)
+{
+    if (status != LUA_OK) {
+        int top = lua_gettop(L);
+        const char *msg = lua_tostring(L, -1);
+        if (gvL_error_status(L, -1)) {
+            lua_getfield(L, -1, "printed");
+            int printed = lua_toboolean(L, -1);
+            lua_pop(L, 1);
+            if (lua_getfield(L, -1, "traceback") != LUA_TSTRING) lua_pop(L, 1);
+            msg = printed ? NULL : luaL_tolstring(L, -1, NULL);
+        } else if (msg == NULL)
+            msg = "(error object is not a string)";
+        if (msg) l_message(progname, msg);
+        lua_settop(L, top - 1);
+    }
+    return status;
+}
+
+/* The exit status a failed chunk's glass.Error asks for (its `exit`), or -1. */
+int error_exit(lua_State *L)
+{
+    if (!gvL_error_status(L, -1)) return -1;
+    lua_getfield(L, -1, "exit");
+    int isnum;
+    lua_Integer code = lua_tointegerx(L, -1, &isnum);
+    lua_pop(L, 1);
+    return isnum && code >= 0 && code <= 255 ? (int)code : -1;
+}
+
+/* Message handler of every chunk: the message plus a traceback.  A
+ * glass.Error stays itself: one raised by the engine or a binding (field
+ * `trace`) keeps the traceback in its field `traceback`; one built in Lua
+ * (glass.error: a message for people) has none, as any error object. */
+static int msghandler(lua_State *L)
+{
+    const char *msg = lua_tostring(L, 1);
+    if (gvL_error_status(L, 1)) {
+        if (lua_getfield(L, 1, "trace") != LUA_TNIL && lua_toboolean(L, -1)) {
+            luaL_traceback(L, L, luaL_tolstring(L, 1, NULL), 1);
+            lua_setfield(L, 1, "traceback");
+        }
+        lua_settop(L, 1);
+        return 1;
+    }
+    if (msg == NULL) {
+        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
+            return 1;
+        msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    }
+    luaL_traceback(L, L, msg, 1);
+    return 1;
+}
+
+/* lua_pcall with the message handler and interruption armed.  run_signal is
+ * left for the caller, which decides what an interruption means. */
+int docall(lua_State *L, int narg, int nres)
+{
+    int base = lua_gettop(L) - narg;
+    lua_pushcfunction(L, msghandler);
+    lua_insert(L, base);
+    globalL = L;
+    running = 1;
+    int status = lua_pcall(L, narg, nres, base);
+    running = 0;
+    /* A signal whose hook never fired (the engine stopped first) must not
+     * interrupt the next command. */
+    if (lua_gethook(L) == lstop) lua_sethook(L, NULL, 0, 0);
+    gv_interrupt_clear();
+    lua_remove(L, base);
+    return status;
+}
+
+/* The status a script or -e chunk chose by raising a glass.Error with
+ * `exit` (a run stopped on a signal or a STOP file, --help, a refused
+ * option): the command ends with it as it is.  -1: none chosen. */
+int chosen_exit = -1;
+
+static int dochunk(lua_State *L, int status)
+{
+    if (status == LUA_OK) status = docall(L, 0, 0);
+    if (status != LUA_OK) chosen_exit = error_exit(L);
+    return report(L, status);
+}
+
+int dostring(lua_State *L, const char *s, const char *name)
+{
+    return dochunk(L, luaL_loadbuffer(L, s, strlen(s), name));
+}
+
+void print_version(void)
+{
+    const char *blas = openblas_get_config();
+    printf("%s %s, %s, %s%s\n", PROGNAME, GV_VERSION, LUA_RELEASE,
+           strncmp(blas, "OpenBLAS", 8) == 0 ? "" : "OpenBLAS ", blas);
+    fflush(stdout);
+}
