@@ -164,6 +164,60 @@ gv_status gv_ckpt_add_observer(gv_ckpt *c, const char *name, const gv_hook *obs,
     return gv_ckpt_add(c, kind, name, b.p, b.len, 1, e);
 }
 
+gv_status gv_ckpt_save(const char *path, const gv_ckpt_item *items, size_t n, const void *state,
+                       size_t state_len, int keep_previous, gv_ckpt_join join, int writer,
+                       int *local, gv_err *e)
+{
+    gv_ckpt *ck = NULL;
+    gv_status s = GV_OK;
+    if (local) *local = 0;
+    if (writer && !(ck = gv_ckpt_alloc(e))) {
+        s = GV_ENOMEM;
+        if (!join) return s;
+    }
+    char src[GV_ERR_MAX / 2];
+    for (size_t i = 0; i < n; i++) {
+        const gv_ckpt_item *it = &items[i];
+        int is_ens = it->ens != NULL;
+        const char *what = is_ens ? "ensemble" : "observer";
+        gv_wbuf mine = {0}, all = {0};
+        gv_ckpt_kind kind = GV_CKPT_ENSEMBLE;
+        gv_err le;
+        gv_status ls = is_ens ? gv_ensemble_serialize(it->ens, &mine, &le)
+                              : gv_obs_serialize(it->obs, &mine, &kind, &le);
+        if (ls != GV_OK) { /* this process's own failure (out of memory) */
+            gv_wbuf_free(&mine);
+            gv_ckpt_free(ck);
+            if (local) *local = 1;
+            if (e) *e = le;
+            return join ? ls : gv_fail_prefix(e, "checkpoint, %s '%s': ", what, it->name);
+        }
+        if (join) {
+            snprintf(src, sizeof src, "%s, %s '%s'", path, what, it->name);
+            gv_err ge;
+            gv_status gs = join(mine.p, mine.len, is_ens, src, &all, &ge);
+            gv_wbuf_free(&mine);
+            if (s == GV_OK && gs != GV_OK) {
+                s = gs;
+                if (e) *e = ge;
+            }
+        } else {
+            all = mine;
+        }
+        if (s == GV_OK && ck) {
+            s = gv_ckpt_add(ck, kind, it->name, all.p, all.len, 1, e);
+            all.p = NULL; /* the checkpoint's now (freed by it on failure too) */
+        }
+        gv_wbuf_free(&all);
+        if (s != GV_OK && !join) break;
+    }
+    if (s == GV_OK && ck && state)
+        s = gv_ckpt_add(ck, GV_CKPT_BLOB, GV_CKPT_STATE_NAME, (void *)state, state_len, 0, e);
+    if (s == GV_OK && ck) s = gv_ckpt_write(ck, path, keep_previous, e);
+    gv_ckpt_free(ck);
+    return s;
+}
+
 gv_status gv_ckpt_write(const gv_ckpt *c, const char *path, int keep_previous, gv_err *e)
 {
     /* Section headers and names go into one buffer; the data are written

@@ -66,6 +66,27 @@ gv_status gv_ckpt_add_observer(gv_ckpt *c, const char *name, const gv_hook *obs,
 
 gv_status gv_ckpt_write(const gv_ckpt *c, const char *path, int keep_previous, gv_err *e);
 
+/* Save objects and a state string in one checkpoint at path: the one save
+ * both bindings call (glass.checkpoint.save, glass.mpi.checkpoint_save).
+ * items: an ensemble (ens) or an observer (obs) each, in section order.
+ * Without join (one process): every section as this process holds it; a
+ * failure stops at once.  With join (several MPI ranks, collective): each
+ * section's bytes go through join, which gathers every rank's and gives the
+ * writing rank (writer) the whole; every rank takes part in every join
+ * whatever failed before, and only the writer writes.  *local (may be NULL)
+ * is set when the failure is this process's own (out of memory while
+ * serialising), not one the ranks must agree on. */
+typedef struct gv_ckpt_item {
+    const char *name;
+    const struct gv_ensemble *ens;
+    const gv_hook *obs;
+} gv_ckpt_item;
+typedef gv_status (*gv_ckpt_join)(const unsigned char *mine, size_t len, int is_ensemble,
+                                  const char *src, gv_wbuf *out, gv_err *e);
+gv_status gv_ckpt_save(const char *path, const gv_ckpt_item *items, size_t n, const void *state,
+                       size_t state_len, int keep_previous, gv_ckpt_join join, int writer,
+                       int *local, gv_err *e);
+
 /* Read and validate a checkpoint file, or the same bytes from memory (src
  * names them in messages; the bytes are copied). */
 gv_ckpt *gv_ckpt_read(const char *path, gv_err *e);

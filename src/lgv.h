@@ -136,6 +136,9 @@ typedef struct gvL_ckpt_names {
 void gvL_ckpt_objects(lua_State *L, int opts, const char *what, gvL_ckpt_names *o);
 const char *gvL_ckpt_name(const gvL_ckpt_names *o, size_t i);
 void gvL_ckpt_push_object(lua_State *L, int opts, const gvL_ckpt_names *o, size_t i);
+/* The objects as the engine's save takes them (gv_ckpt_save), in a GC-owned
+ * array pushed on the stack; they stay alive in the option table. */
+struct gv_ckpt_item *gvL_ckpt_items(lua_State *L, int opts, const gvL_ckpt_names *o);
 /* The option 'state' (a string or absent: NULL). */
 const char *gvL_ckpt_state(lua_State *L, int opts, const char *what, size_t *len);
 

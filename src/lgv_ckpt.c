@@ -130,6 +130,21 @@ void gvL_ckpt_push_object(lua_State *L, int opts, const gvL_ckpt_names *o, size_
     lua_remove(L, -2);
 }
 
+gv_ckpt_item *gvL_ckpt_items(lua_State *L, int opts, const gvL_ckpt_names *o)
+{
+    opts = lua_absindex(L, opts);
+    size_t n = o->ne + o->no;
+    gv_ckpt_item *items = lua_newuserdatauv(L, (n ? n : 1) * sizeof *items, 0);
+    for (size_t i = 0; i < n; i++) {
+        gvL_ckpt_push_object(L, opts, o, i);
+        items[i].name = gvL_ckpt_name(o, i);
+        items[i].ens = i < o->ne ? gvL_check_ensemble(L, -1) : NULL;
+        items[i].obs = i < o->ne ? NULL : gvL_tohook(L, -1);
+        lua_pop(L, 1);
+    }
+    return items;
+}
+
 const char *gvL_ckpt_state(lua_State *L, int opts, const char *what, size_t *len)
 {
     *len = 0;
@@ -156,24 +171,10 @@ static int ckpt_save(lua_State *L)
     gvL_ckpt_objects(L, 2, what, &o);
     if (o.ne + o.no == 0 && !state)
         luaL_error(L, "%s: nothing to save: give ensembles, observers or state", what);
-    /* Build in a closed Checkpoint, so that an error leaks nothing. */
-    lckpt *u = ckpt_push(L);
+    gv_ckpt_item *items = gvL_ckpt_items(L, 2, &o);
     gv_err e;
-    if (!(u->c = gv_ckpt_alloc(&e))) return gvL_raise(L, &e);
-    for (size_t i = 0; i < o.ne + o.no; i++) {
-        gvL_ckpt_push_object(L, 2, &o, i);
-        gv_status st = i < o.ne
-            ? gv_ckpt_add_ensemble(u->c, o.ens[i], gvL_check_ensemble(L, -1), &e)
-            : gv_ckpt_add_observer(u->c, o.obs[i - o.ne], gvL_tohook(L, -1), &e);
-        lua_pop(L, 1);
-        if (st != GV_OK) return gvL_raise(L, &e);
-    }
-    if (state && gv_ckpt_add(u->c, GV_CKPT_BLOB, GV_CKPT_STATE_NAME, (void *)state, slen, 0, &e) != GV_OK)
+    if (gv_ckpt_save(path, items, o.ne + o.no, state, slen, keep, NULL, 1, NULL, &e) != GV_OK)
         return gvL_raise(L, &e);
-    gv_status s = gv_ckpt_write(u->c, path, keep, &e);
-    gv_ckpt_free(u->c);
-    u->c = NULL;
-    if (s != GV_OK) return gvL_raise(L, &e);
     return 0;
 }
 

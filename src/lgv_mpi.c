@@ -499,6 +499,14 @@ static gv_status check_manifests(const char *mine, size_t len, const char *path,
  * collective.  Rank 0 writes one checkpoint holding every rank's replicas,
  * byte for byte the checkpoint of a single-rank run (glass.checkpoint.save);
  * the state string is rank 0's. */
+/* gv_ckpt_join for glass.mpi: every rank's bytes of one section, joined on
+ * rank 0. */
+static gv_status join_section(const unsigned char *mine, size_t len, int is_ensemble,
+                              const char *src, gv_wbuf *out, gv_err *e)
+{
+    return gather_join(mine, len, is_ensemble ? gv_ensemble_concat : gv_obs_concat, src, out, e);
+}
+
 static int mpi_checkpoint_save(lua_State *L)
 {
     static const char *const keys[] = {"ensembles", "observers", "state", "keep_previous", NULL};
@@ -519,53 +527,14 @@ static int mpi_checkpoint_save(lua_State *L)
     gv_status s = check_manifests(manifest, mlen, path, &e);
     verdict(L, s == GV_OK ? NULL : &e);
 
-    /* The objects, resolved while nothing is allocated (what can raise is
-     * done; they stay alive in the option table); the scratch is GC-owned. */
-    size_t nobj = o.ne + o.no;
-    void **obj = lua_newuserdatauv(L, (nobj ? nobj : 1) * sizeof *obj, 0);
-    for (size_t i = 0; i < nobj; i++) {
-        gvL_ckpt_push_object(L, 2, &o, i);
-        obj[i] = i < o.ne ? (void *)gvL_check_ensemble(L, -1) : (void *)gvL_tohook(L, -1);
-        lua_pop(L, 1);
-    }
-
-    /* One gather per section; rank 0 joins them into the checkpoint.  No Lua
-     * call from here until ck is freed, except raising after freeing it. */
-    gv_ckpt *ck = NULL;
-    if (gv_mpi_rank() == 0 && !(ck = gv_ckpt_alloc(&e))) s = e.status;
-    char src[GV_ERR_MAX / 2];
-    for (size_t i = 0; i < nobj; i++) {
-        int is_ens = i < o.ne;
-        const char *name = gvL_ckpt_name(&o, i);
-        gv_wbuf mine = {0}, all = {0};
-        gv_ckpt_kind kind = GV_CKPT_ENSEMBLE;
-        gv_err le;
-        gv_status ls = is_ens ? gv_ensemble_serialize(obj[i], &mine, &le)
-                              : gv_obs_serialize(obj[i], &mine, &kind, &le);
-        if (ls != GV_OK) { /* out of memory here: this rank ends, and the job */
-            gv_wbuf_free(&mine);
-            gv_ckpt_free(ck);
-            return gvL_raise(L, &le);
-        }
-        snprintf(src, sizeof src, "%s, %s '%s'", path, is_ens ? "ensemble" : "observer", name);
-        gv_err ge;
-        gv_status gs = gather_join(mine.p, mine.len, is_ens ? gv_ensemble_concat : gv_obs_concat,
-                                   src, &all, &ge);
-        gv_wbuf_free(&mine);
-        if (s == GV_OK && gs != GV_OK) {
-            s = gs;
-            e = ge;
-        }
-        if (s == GV_OK && ck) {
-            s = gv_ckpt_add(ck, kind, name, all.p, all.len, 1, &e);
-            all.p = NULL; /* the checkpoint's now (freed by it on failure too) */
-        }
-        gv_wbuf_free(&all);
-    }
-    if (s == GV_OK && ck && state)
-        s = gv_ckpt_add(ck, GV_CKPT_BLOB, GV_CKPT_STATE_NAME, (void *)state, slen, 0, &e);
-    if (s == GV_OK && ck) s = gv_ckpt_write(ck, path, keep, &e);
-    gv_ckpt_free(ck);
+    /* The engine's one save: a gather per section (every rank), rank 0
+     * joins them and writes.  The items are resolved before it (what can
+     * raise is done), and it calls no Lua. */
+    gv_ckpt_item *items = gvL_ckpt_items(L, 2, &o);
+    int local;
+    s = gv_ckpt_save(path, items, o.ne + o.no, state, slen, keep, join_section,
+                     gv_mpi_rank() == 0, &local, &e);
+    if (s != GV_OK && local) return gvL_raise(L, &e); /* out of memory: this rank ends */
     verdict(L, s == GV_OK ? NULL : &e);
     return 0;
 }
