@@ -477,3 +477,40 @@ gv_status gv_ckpt_restore_observer(const gv_ckpt *c, const char *name, gv_hook *
     snprintf(src, sizeof src, "%s, observer '%s'", c->src, name);
     return gv_obs_restore(obs, c->s[i].data, c->s[i].len, src, e);
 }
+
+/* ---- a block of replicas (glass.mpi) ---------------------------------------- */
+
+/* A section's bytes, or a failure naming what the checkpoint holds. */
+static const unsigned char *block_section(const gv_ckpt *ck, gv_ckpt_kind kind,
+                                          const char *name, size_t *len, gv_err *e)
+{
+    long i = gv_ckpt_find(ck, kind, name);
+    if (i < 0) {
+        gv_fail(e, GV_EINVAL, "%s: the checkpoint has no %s named '%s'", gv_ckpt_source(ck),
+                gv_ckpt_kind_name(kind), name);
+        return NULL;
+    }
+    return gv_ckpt_data_at(ck, (size_t)i, len);
+}
+
+gv_status gv_ckpt_restore_block(const gv_ckpt *ck, const char *name, gv_ensemble *ens,
+                                gv_hook *h, size_t first, size_t count, gv_err *e)
+{
+    int is_ens = ens != NULL;
+    char src[GV_ERR_MAX / 2];
+    snprintf(src, sizeof src, "%s, %s '%s'", gv_ckpt_source(ck), is_ens ? "ensemble" : "observer",
+             name);
+    gv_ckpt_kind kind = is_ens ? GV_CKPT_ENSEMBLE
+                      : gv_two_time_from_hook(h) ? GV_CKPT_TWO_TIME : GV_CKPT_SCALAR;
+    size_t len;
+    const unsigned char *b = block_section(ck, kind, name, &len, e);
+    if (!b) return GV_EINVAL;
+    gv_wbuf part = {0};
+    gv_status s = is_ens ? gv_ensemble_slice(b, len, src, first, count, &part, e)
+                         : gv_obs_slice(b, len, first, count, src, &part, e);
+    if (s == GV_OK)
+        s = is_ens ? gv_ensemble_restore(ens, part.p, part.len, src, e)
+                   : gv_obs_restore(h, part.p, part.len, src, e);
+    gv_wbuf_free(&part);
+    return s;
+}

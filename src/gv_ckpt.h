@@ -108,5 +108,10 @@ long gv_ckpt_find(const gv_ckpt *c, gv_ckpt_kind kind, const char *name);
 gv_status gv_ckpt_restore_ensemble(const gv_ckpt *c, const char *name, struct gv_ensemble *ens,
                                    gv_err *e);
 gv_status gv_ckpt_restore_observer(const gv_ckpt *c, const char *name, gv_hook *obs, gv_err *e);
+/* Restore replicas [first, first + count) of section `name` into ens or (if
+ * ens is NULL) the observer obs: one rank's block of a checkpoint written by
+ * any number of ranks (glass.mpi.checkpoint_restore). */
+gv_status gv_ckpt_restore_block(const gv_ckpt *c, const char *name, struct gv_ensemble *ens,
+                                gv_hook *obs, size_t first, size_t count, gv_err *e);
 
 #endif

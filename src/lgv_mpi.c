@@ -539,43 +539,6 @@ static int mpi_checkpoint_save(lua_State *L)
     return 0;
 }
 
-/* A section's bytes, or a failure naming what the checkpoint holds. */
-static const unsigned char *section(const gv_ckpt *ck, gv_ckpt_kind kind, const char *name,
-                                    size_t *len, gv_err *e)
-{
-    long i = gv_ckpt_find(ck, kind, name);
-    if (i < 0) {
-        gv_fail(e, GV_EINVAL, "%s: the checkpoint has no %s named '%s'", gv_ckpt_source(ck),
-                gv_ckpt_kind_name(kind), name);
-        return NULL;
-    }
-    return gv_ckpt_data_at(ck, (size_t)i, len);
-}
-
-/* Restore this rank's block [first, first + count) of a saved section into
- * the object at the top of the stack. */
-static gv_status restore_block(lua_State *L, const gv_ckpt *ck, int is_ens, const char *name,
-                               size_t first, size_t count, gv_err *e)
-{
-    char src[GV_ERR_MAX / 2];
-    snprintf(src, sizeof src, "%s, %s '%s'", gv_ckpt_source(ck), is_ens ? "ensemble" : "observer",
-             name);
-    gv_hook *h = is_ens ? NULL : gvL_tohook(L, -1);
-    gv_ckpt_kind kind = is_ens ? GV_CKPT_ENSEMBLE
-                      : gv_two_time_from_hook(h) ? GV_CKPT_TWO_TIME : GV_CKPT_SCALAR;
-    size_t len;
-    const unsigned char *b = section(ck, kind, name, &len, e);
-    if (!b) return e->status;
-    gv_wbuf part = {0};
-    gv_status s = is_ens ? gv_ensemble_slice(b, len, src, first, count, &part, e)
-                         : gv_obs_slice(b, len, first, count, src, &part, e);
-    if (s == GV_OK)
-        s = is_ens ? gv_ensemble_restore(gvL_check_ensemble(L, -1), part.p, part.len, src, e)
-                   : gv_obs_restore(h, part.p, part.len, src, e);
-    gv_wbuf_free(&part);
-    return s;
-}
-
 /* checkpoint_restore(path, {ensembles=, observers=, first=, count=}): not
  * collective.  Restores replicas [first, first + count) (from 0) of every
  * named section into this rank's objects: ensembles built with
@@ -594,23 +557,22 @@ static int mpi_checkpoint_restore(lua_State *L)
                              "glass.mpi.block), got first = %I, count = %I", what, first, count);
     gvL_ckpt_names o;
     gvL_ckpt_objects(L, 2, what, &o);
+    gv_ckpt_item *items = gvL_ckpt_items(L, 2, &o); /* resolved before ck is held */
     gv_err e;
     gv_ckpt *ck = gv_ckpt_read(path, &e);
     if (!ck) return gvL_raise(L, &e);
     gv_status s = GV_OK;
-    for (size_t i = 0; i < o.ne + o.no && s == GV_OK; i++) {
-        int is_ens = i < o.ne;
-        const char *name = gvL_ckpt_name(&o, i);
-        gvL_ckpt_push_object(L, 2, &o, i);
-        s = restore_block(L, ck, is_ens, name, (size_t)first, (size_t)count, &e);
-        if (s == GV_OK && !is_ens && gv_mpi_size() > 1) { /* it gathers itself when read */
-            lua_pushboolean(L, 1);
-            lua_setiuservalue(L, -2, GVL_OBS_UV_DISTRIBUTED);
-        }
-        lua_pop(L, 1);
-    }
+    for (size_t i = 0; i < o.ne + o.no && s == GV_OK; i++)
+        s = gv_ckpt_restore_block(ck, items[i].name, (gv_ensemble *)items[i].ens,
+                                  (gv_hook *)items[i].obs, (size_t)first, (size_t)count, &e);
     gv_ckpt_free(ck);
     if (s != GV_OK) return gvL_raise(L, &e);
+    for (size_t i = o.ne; i < o.ne + o.no && gv_mpi_size() > 1; i++) {
+        gvL_ckpt_push_object(L, 2, &o, i); /* a rank's block: it gathers itself when read */
+        lua_pushboolean(L, 1);
+        lua_setiuservalue(L, -2, GVL_OBS_UV_DISTRIBUTED);
+        lua_pop(L, 1);
+    }
     return 0;
 }
 
