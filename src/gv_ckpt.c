@@ -500,8 +500,7 @@ gv_status gv_ckpt_restore_block(const gv_ckpt *ck, const char *name, gv_ensemble
     char src[GV_ERR_MAX / 2];
     snprintf(src, sizeof src, "%s, %s '%s'", gv_ckpt_source(ck), is_ens ? "ensemble" : "observer",
              name);
-    gv_ckpt_kind kind = is_ens ? GV_CKPT_ENSEMBLE
-                      : gv_two_time_from_hook(h) ? GV_CKPT_TWO_TIME : GV_CKPT_SCALAR;
+    gv_ckpt_kind kind = is_ens ? GV_CKPT_ENSEMBLE : gv_obs_kind(h);
     size_t len;
     const unsigned char *b = block_section(ck, kind, name, &len, e);
     if (!b) return GV_EINVAL;

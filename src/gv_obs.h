@@ -191,6 +191,9 @@ gv_status gv_scalar_restore(gv_scalar *o, const unsigned char *bytes, size_t len
 /* Either kind through its hook; *kind tells which (GV_CKPT_TWO_TIME or
  * GV_CKPT_SCALAR).  gv_obs_restore refuses bytes of the other kind. */
 gv_status gv_obs_serialize(const gv_hook *h, gv_wbuf *out, gv_ckpt_kind *kind, gv_err *e);
+/* The checkpoint section kind of an observer hook (GV_CKPT_TWO_TIME, ...),
+ * or GV_CKPT_BLOB when h is no observer (or a closed one). */
+gv_ckpt_kind gv_obs_kind(const gv_hook *h);
 gv_status gv_obs_restore(gv_hook *h, const unsigned char *bytes, size_t len, const char *src,
                          gv_err *e);
 

@@ -765,6 +765,13 @@ static const obs_type *type_of_bytes(const unsigned char *b, size_t len)
     return NULL;
 }
 
+gv_ckpt_kind gv_obs_kind(const gv_hook *h)
+{
+    void *o;
+    const obs_type *t = type_of_hook(h, &o);
+    return t ? t->kind : GV_CKPT_BLOB;
+}
+
 gv_status gv_obs_serialize(const gv_hook *h, gv_wbuf *out, gv_ckpt_kind *kind, gv_err *e)
 {
     void *o;
