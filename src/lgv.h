@@ -58,6 +58,15 @@ uint64_t gvL_opt_seed(lua_State *L, int idx, const char *what, const char *key, 
 void gvL_push_doubles(lua_State *L, const double *v, size_t n);
 double *gvL_new_doubles(lua_State *L, size_t n);
 
+/* Boxes: a userdata of type tname holding one engine object, NULL once
+ * closed (every binding type is one; its struct's first member is the
+ * pointer).  gvL_box_new pushes a closed box; gvL_box_check returns the
+ * object or raises "attempt to use a closed <tname>"; gvL_box_close frees
+ * it (once) with free_fn, for close, __gc and __close. */
+void *gvL_box_new(lua_State *L, const char *tname, size_t size);
+void *gvL_box_check(lua_State *L, int idx, const char *tname);
+int gvL_box_close(lua_State *L, int idx, const char *tname, void (*free_fn)(void *));
+
 /* Create a metatable `tname` with methods (as __index) and metamethods, then
  * pop it.  Every userdata type is registered this way. */
 void gvL_newtype(lua_State *L, const char *tname, const luaL_Reg *methods, const luaL_Reg *meta);

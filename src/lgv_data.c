@@ -20,74 +20,20 @@
  * leaks nothing; __gc, __close and :close() share one idempotent function.
  * ------------------------------------------------------------------------- */
 
-data_box *gvL_data_new(lua_State *L)
-{
-    data_box *b = lua_newuserdatauv(L, sizeof *b, 0);
-    b->p = NULL;
-    luaL_setmetatable(L, DATASET);
-    return b;
-}
+data_box *gvL_data_new(lua_State *L) { return gvL_box_new(L, DATASET, sizeof(data_box)); }
+scaler_box *gvL_scaler_new(lua_State *L) { return gvL_box_new(L, SCALER, sizeof(scaler_box)); }
+pca_box *gvL_pca_new(lua_State *L) { return gvL_box_new(L, PCA, sizeof(pca_box)); }
 
-scaler_box *gvL_scaler_new(lua_State *L)
-{
-    scaler_box *b = lua_newuserdatauv(L, sizeof *b, 0);
-    b->p = NULL;
-    luaL_setmetatable(L, SCALER);
-    return b;
-}
+struct gv_data *gvL_check_data(lua_State *L, int idx) { return gvL_box_check(L, idx, DATASET); }
+gv_scaler *gvL_check_scaler(lua_State *L, int idx) { return gvL_box_check(L, idx, SCALER); }
+static gv_pca *check_pca(lua_State *L, int idx) { return gvL_box_check(L, idx, PCA); }
 
-pca_box *gvL_pca_new(lua_State *L)
-{
-    pca_box *b = lua_newuserdatauv(L, sizeof *b, 0);
-    b->p = NULL;
-    luaL_setmetatable(L, PCA);
-    return b;
-}
-
-struct gv_data *gvL_check_data(lua_State *L, int idx)
-{
-    data_box *b = luaL_checkudata(L, idx, DATASET);
-    if (!b->p) luaL_error(L, "attempt to use a closed glass.Dataset");
-    return b->p;
-}
-
-gv_scaler *gvL_check_scaler(lua_State *L, int idx)
-{
-    scaler_box *b = luaL_checkudata(L, idx, SCALER);
-    if (!b->p) luaL_error(L, "attempt to use a closed glass.Standardizer");
-    return b->p;
-}
-
-static gv_pca *check_pca(lua_State *L, int idx)
-{
-    pca_box *b = luaL_checkudata(L, idx, PCA);
-    if (!b->p) luaL_error(L, "attempt to use a closed glass.PCA");
-    return b->p;
-}
-
-static int data_close(lua_State *L)
-{
-    data_box *b = luaL_checkudata(L, 1, DATASET);
-    gv_data_free(b->p);
-    b->p = NULL;
-    return 0;
-}
-
-static int scaler_close(lua_State *L)
-{
-    scaler_box *b = luaL_checkudata(L, 1, SCALER);
-    gv_scaler_free(b->p);
-    b->p = NULL;
-    return 0;
-}
-
-static int pca_close(lua_State *L)
-{
-    pca_box *b = luaL_checkudata(L, 1, PCA);
-    gv_pca_free(b->p);
-    b->p = NULL;
-    return 0;
-}
+static void free_data(void *p) { gv_data_free(p); }
+static void free_scaler(void *p) { gv_scaler_free(p); }
+static void free_pca(void *p) { gv_pca_free(p); }
+static int data_close(lua_State *L) { return gvL_box_close(L, 1, DATASET, free_data); }
+static int scaler_close(lua_State *L) { return gvL_box_close(L, 1, SCALER, free_scaler); }
+static int pca_close(lua_State *L) { return gvL_box_close(L, 1, PCA, free_pca); }
 
 /* A table {v[0], ..., v[n-1]}. */
 

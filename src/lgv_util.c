@@ -194,6 +194,30 @@ double *gvL_new_doubles(lua_State *L, size_t n)
     return lua_newuserdatauv(L, bytes, 0);
 }
 
+void *gvL_box_new(lua_State *L, const char *tname, size_t size)
+{
+    void **b = lua_newuserdatauv(L, size, 0);
+    memset(b, 0, size);
+    luaL_setmetatable(L, tname);
+    return b;
+}
+
+void *gvL_box_check(lua_State *L, int idx, const char *tname)
+{
+    void **b = luaL_checkudata(L, idx, tname);
+    if (!*b) luaL_error(L, "attempt to use a closed %s", tname);
+    return *b;
+}
+
+int gvL_box_close(lua_State *L, int idx, const char *tname, void (*free_fn)(void *))
+{
+    void **b = luaL_checkudata(L, idx, tname);
+    void *p = *b;
+    *b = NULL;
+    if (p) free_fn(p);
+    return 0;
+}
+
 /* Edit distance, to suggest the option a typo meant. */
 static size_t edit_distance(const char *a, const char *b)
 {
