@@ -61,10 +61,10 @@ double *gvL_new_doubles(lua_State *L, size_t n);
 /* Boxes: a userdata of type tname holding one engine object, NULL once
  * closed (every binding type is one; its struct's first member is the
  * pointer).  gvL_box_new pushes a closed box; gvL_box_check returns the
- * object or raises "attempt to use a closed <tname>"; gvL_box_close frees
- * it (once) with free_fn, for close, __gc and __close. */
+ * object or raises `closed` (NULL: "attempt to use a closed <tname>");
+ * gvL_box_close frees it (once) with free_fn, for close, __gc and __close. */
 void *gvL_box_new(lua_State *L, const char *tname, size_t size);
-void *gvL_box_check(lua_State *L, int idx, const char *tname);
+void *gvL_box_check(lua_State *L, int idx, const char *tname, const char *closed);
 int gvL_box_close(lua_State *L, int idx, const char *tname, void (*free_fn)(void *));
 
 /* Create a metatable `tname` with methods (as __index) and metamethods, then

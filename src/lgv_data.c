@@ -24,9 +24,9 @@ data_box *gvL_data_new(lua_State *L) { return gvL_box_new(L, DATASET, sizeof(dat
 scaler_box *gvL_scaler_new(lua_State *L) { return gvL_box_new(L, SCALER, sizeof(scaler_box)); }
 pca_box *gvL_pca_new(lua_State *L) { return gvL_box_new(L, PCA, sizeof(pca_box)); }
 
-struct gv_data *gvL_check_data(lua_State *L, int idx) { return gvL_box_check(L, idx, DATASET); }
-gv_scaler *gvL_check_scaler(lua_State *L, int idx) { return gvL_box_check(L, idx, SCALER); }
-static gv_pca *check_pca(lua_State *L, int idx) { return gvL_box_check(L, idx, PCA); }
+struct gv_data *gvL_check_data(lua_State *L, int idx) { return gvL_box_check(L, idx, DATASET, NULL); }
+gv_scaler *gvL_check_scaler(lua_State *L, int idx) { return gvL_box_check(L, idx, SCALER, NULL); }
+static gv_pca *check_pca(lua_State *L, int idx) { return gvL_box_check(L, idx, PCA, NULL); }
 
 static void free_data(void *p) { gv_data_free(p); }
 static void free_scaler(void *p) { gv_scaler_free(p); }

@@ -143,13 +143,8 @@ static int land_harmonic(lua_State *L)
     return 1;
 }
 
-static int land_close(lua_State *L)
-{
-    land_box *b = luaL_checkudata(L, 1, LAND_T);
-    gv_landscape_free(b->l);
-    b->l = NULL;
-    return 0;
-}
+static void free_land(void *p) { gv_landscape_free(p); }
+static int land_close(lua_State *L) { return gvL_box_close(L, 1, LAND_T, free_land); }
 
 static int land_tostring(lua_State *L)
 {
@@ -205,9 +200,7 @@ static int land_groups(lua_State *L)
 
 static gv_integ *integ_check(lua_State *L, int idx)
 {
-    integ_box *b = luaL_checkudata(L, idx, INTEG_T);
-    if (!b->it) luaL_error(L, "glass.Integrator: the integrator has been closed");
-    return b->it;
+    return gvL_box_check(L, idx, INTEG_T, "glass.Integrator: the integrator has been closed");
 }
 
 /* lr (required, > 0) and lambda (default 0, >= 0), checked here so the
@@ -280,13 +273,8 @@ static int integ_langevin(lua_State *L)
     return 1;
 }
 
-static int integ_close(lua_State *L)
-{
-    integ_box *b = luaL_checkudata(L, 1, INTEG_T);
-    gv_integ_free(b->it);
-    b->it = NULL;
-    return 0;
-}
+static void free_integ(void *p) { gv_integ_free(p); }
+static int integ_close(lua_State *L) { return gvL_box_close(L, 1, INTEG_T, free_integ); }
 
 static int integ_tostring(lua_State *L)
 {

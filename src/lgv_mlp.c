@@ -27,9 +27,7 @@ static mlp_box *check_box(lua_State *L, int idx)
 
 struct gv_mlp *gvL_check_mlp(lua_State *L, int idx)
 {
-    mlp_box *b = check_box(L, idx);
-    if (!b->m) luaL_error(L, "glass.MLP: the network has been closed");
-    return b->m;
+    return gvL_box_check(L, idx, MLP_T, "glass.MLP: the network has been closed");
 }
 
 /* Scratch memory owned by the Lua stack (collected even if we raise). */
@@ -107,13 +105,8 @@ static int mlp_new(lua_State *L)
 
 /* ---- methods --------------------------------------------------------------- */
 
-static int mlp_close(lua_State *L)
-{
-    mlp_box *b = check_box(L, 1);
-    gv_mlp_free(b->m);
-    b->m = NULL;
-    return 0;
-}
+static void free_mlp(void *p) { gv_mlp_free(p); }
+static int mlp_close(lua_State *L) { return gvL_box_close(L, 1, MLP_T, free_mlp); }
 
 static int mlp_tostring(lua_State *L)
 {

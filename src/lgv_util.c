@@ -202,10 +202,13 @@ void *gvL_box_new(lua_State *L, const char *tname, size_t size)
     return b;
 }
 
-void *gvL_box_check(lua_State *L, int idx, const char *tname)
+void *gvL_box_check(lua_State *L, int idx, const char *tname, const char *closed)
 {
     void **b = luaL_checkudata(L, idx, tname);
-    if (!*b) luaL_error(L, "attempt to use a closed %s", tname);
+    if (!*b) {
+        if (closed) luaL_error(L, "%s", closed);
+        luaL_error(L, "attempt to use a closed %s", tname);
+    }
     return *b;
 }
 
