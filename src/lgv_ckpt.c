@@ -33,19 +33,11 @@ typedef struct lckpt {
     gv_ckpt *c; /* NULL once closed */
 } lckpt;
 
-static lckpt *ckpt_push(lua_State *L)
-{
-    lckpt *u = lua_newuserdatauv(L, sizeof *u, 0);
-    u->c = NULL;
-    luaL_setmetatable(L, CKPT_T);
-    return u;
-}
+static lckpt *ckpt_push(lua_State *L) { return gvL_box_new(L, CKPT_T, sizeof(lckpt)); }
 
 static gv_ckpt *ckpt_check(lua_State *L, int idx)
 {
-    lckpt *u = luaL_checkudata(L, idx, CKPT_T);
-    if (!u->c) luaL_error(L, "glass.Checkpoint: the checkpoint has been closed");
-    return u->c;
+    return gvL_box_check(L, idx, CKPT_T, "glass.Checkpoint: the checkpoint has been closed");
 }
 
 static int name_cmp(const void *a, const void *b)
@@ -358,13 +350,8 @@ static int ck_path(lua_State *L)
     return 1;
 }
 
-static int ck_close(lua_State *L)
-{
-    lckpt *u = luaL_checkudata(L, 1, CKPT_T);
-    gv_ckpt_free(u->c);
-    u->c = NULL;
-    return 0;
-}
+static void free_ckpt(void *p) { gv_ckpt_free(p); }
+static int ck_close(lua_State *L) { return gvL_box_close(L, 1, CKPT_T, free_ckpt); }
 
 static int ck_tostring(lua_State *L)
 {

@@ -216,13 +216,7 @@ static void integ_common(lua_State *L, const char *what, double *lr, double *lam
                    *lambda);
 }
 
-static integ_box *integ_push(lua_State *L)
-{
-    integ_box *b = lua_newuserdatauv(L, sizeof *b, 0);
-    b->it = NULL;
-    luaL_setmetatable(L, INTEG_T);
-    return b;
-}
+static integ_box *integ_push(lua_State *L) { return gvL_box_new(L, INTEG_T, sizeof(integ_box)); }
 
 static int integ_sgd(lua_State *L)
 {

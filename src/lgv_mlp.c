@@ -94,9 +94,7 @@ static int mlp_new(lua_State *L)
     } else {
         luaL_error(L, "glass.mlp: give the hidden layers as widths={...} or width=, depth=");
     }
-    mlp_box *b = lua_newuserdatauv(L, sizeof *b, 0);
-    b->m = NULL;
-    luaL_setmetatable(L, MLP_T);
+    mlp_box *b = gvL_box_new(L, MLP_T, sizeof *b);
     gv_err e;
     b->m = gv_mlp_alloc((size_t)d, nh, widths, &e);
     if (!b->m) return gvL_raise(L, &e);

@@ -41,9 +41,7 @@ static ltable *table_udata(lua_State *L, int idx)
 
 static gv_table *check_table(lua_State *L, int idx)
 {
-    ltable *u = table_udata(L, idx);
-    if (!u->t) luaL_error(L, "glass.Table: the table is closed");
-    return u->t;
+    return gvL_box_check(L, idx, TABLE_T, "glass.Table: the table is closed");
 }
 
 void gvL_push_table(lua_State *L, struct gv_table *t)
@@ -103,9 +101,7 @@ static int table_new(lua_State *L)
         return luaL_error(L, "glass.table: option 'comments' must be a string or an array of "
                              "strings");
     int cidx = lua_gettop(L);
-    ltable *u = lua_newuserdatauv(L, sizeof *u, 0);
-    u->t = NULL;
-    luaL_setmetatable(L, TABLE_T);
+    ltable *u = gvL_box_new(L, TABLE_T, sizeof *u);
     gv_err e = {0};
     if (!(u->t = gv_table_alloc(nc, names, &e))) {
         gv_fail_prefix(&e, "glass.table: ");
@@ -464,21 +460,14 @@ static int table_write_csv(lua_State *L)
 static int read_csv(lua_State *L)
 {
     const char *path = luaL_checkstring(L, 1);
-    ltable *u = lua_newuserdatauv(L, sizeof *u, 0);
-    u->t = NULL;
-    luaL_setmetatable(L, TABLE_T);
+    ltable *u = gvL_box_new(L, TABLE_T, sizeof *u);
     gv_err e = {0};
     if (!(u->t = gv_table_read_csv(path, &e))) return gvL_raise(L, &e);
     return 1;
 }
 
-static int table_close(lua_State *L)
-{
-    ltable *u = table_udata(L, 1);
-    gv_table_free(u->t);
-    u->t = NULL;
-    return 0;
-}
+static void free_table(void *p) { gv_table_free(p); }
+static int table_close(lua_State *L) { return gvL_box_close(L, 1, TABLE_T, free_table); }
 
 static int table_len(lua_State *L)
 {
