@@ -112,8 +112,10 @@ for _, tw in ipairs(p.tw) do
   local row, t90, why = glass.analysis.tau_report(obs, c.t, c.q, {tw = tw},
     {method = p.tau_method, tw = t0 + tw, seed = p.seed})
   tau:add_row(row)
+  local ci = row.tau90_lo == row.tau90_lo and string.format(" [%.4g, %.4g] (95%% bootstrap)",
+    row.tau90_lo, row.tau90_hi) or ""
   lines[#lines + 1] = string.format("t_w = %-8d tau90 = %s", tw, t90 and string.format("%g", t90)
-    or ("not found (" .. tostring(why) .. ")"))
+    .. ci or ("none (" .. tostring(why) .. ")"))
 end
 run:write_csv("tau", tau, report.with(header, "tau90, tau_e: " .. lab.tau_text(p.tau_method)
   .. "; empty when not reached within tmax or already below at the first lag; tau*_status: ok, not_reached, before_first_lag; tau*_lo/_hi: 95% percentile bootstrap "

@@ -207,7 +207,10 @@ run:plot{name = "tau", title = "Decorrelation times vs temperature", xlabel = "T
   series = {report.tau_bars(p, {file = "tau.csv", x = "T", y = "tau90", title = "τ_{90}", color = 0}),
             report.tau_bars(p, {file = "tau.csv", x = "T", y = "tau_e", title = "τ_e", color = 1}),
             {file = "tau.csv", x = "T", y = "tau90_free", title = "τ_{90}, free weight (∝ 1/T)",
-             style = "lines", dash = 2, color = "#555555"}}}
+             style = "lines", dash = 2, color = "#555555"},
+            -- T = 0 cannot sit on the log T axis: its tau90 as a horizontal line (the paper's Fig. 3).
+            tau90_at[0] and {fn = string.format("%.6g", tau90_at[0]), title = "τ_{90} at T = 0",
+                             dash = 3, color = "#000000"} or nil}}
 local mcurves = glass.plot.curves{file = "overlap.csv", x = "t", y = "msd", by = "T", values = p.T}
 run:plot{name = "msd", title = "Mean square displacement, one curve per T",
   xlabel = "t (steps after t_w)", ylabel = "MSD", logx = true, logy = true, key = "outside right top",

@@ -95,6 +95,12 @@ has "$TMP/qa/tau.gp" ':(column("tau90_lo")):(column("tau90_hi")) with yerrorline
 has "$TMP/ag/tau.gp" ':(column("tau90_lo")):(column("tau90_hi")) with yerrorlines' "ageing tau bars"
 has "$TMP/cs/tau90.gp" ':(column("tau90_lo")):(column("tau90_hi")) with yerrorlines' "chi_sweep tau bars"
 
+# tau90 at T = 0 as a line on tau.png (smoke reaches it with t_max = 2000); ageing's log
+# gives each tau90 with its interval.
+run quench_anneal q0 --tmax=2000
+has "$TMP/q0/tau.gp" 'title "τ_{90} at T = 0"' "the T = 0 line on tau.png"
+grep -q "t_w = 5 *tau90 = [0-9.]* \[[0-9.]*, [0-9.]*\] (95% bootstrap)" "$TMP/ag/log.txt" || fail "ageing: tau90 without its interval"
+
 # ttsp's plateau Q(t_f): a 95% replica-bootstrap interval, its level in the
 # header, and the plateau's power law in T with its interval in the log.
 has "$TMP/tt/q_final.csv" "T,Q_final,Q_final_sem,Q_final_lo,Q_final_hi,Q_inf_harmonic,eps" "q_final.csv columns"
