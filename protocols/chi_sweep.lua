@@ -72,10 +72,10 @@ local function taus(obs, fields)
   local out = {}
   for chi, c in pairs(curves) do
     -- Each tau with its status, a bootstrap interval over replicas and the method.
-    local row, t90, _, te = glass.analysis.tau_report(obs, c.t, c.q,
+    local row, t90, why90, te = glass.analysis.tau_report(obs, c.t, c.q,
       fields and fields(chi, c.eps) or {}, {method = p.tau_method, chi = chi, seed = p.seed,
                                             B = not fields and 0 or nil})
-    out[chi] = {row = row, t90 = t90, te = te, eps = c.eps}
+    out[chi] = {row = row, t90 = t90, why90 = why90, te = te, eps = c.eps}
   end
   return out
 end
@@ -98,7 +98,7 @@ for k, T in ipairs(p.T) do
     local c = tt[chi]
     table.insert(tau_rows[chi], c.row)
     run:log("T = %-8g chi = %-6g tau90 = %s", T, chi,
-      c.t90 and string.format("%.4g", c.t90) or "none")
+      c.t90 and string.format("%.4g", c.t90) or ("none (" .. tostring(c.why90) .. ")"))
   end
   tau90_at[T] = tt[p.chis[1]].t90 or false
   run:log("  state at t = %d: %s", p.tmax, report.state_text(srows[#srows]))

@@ -21,7 +21,12 @@
 -- χ₄,within is thermal.  --ensemble=independent measures the --replicas
 -- networks directly (χ₄,within is then 0 by construction).
 --
---   glassvm protocols/heterogeneity.lua                  reduced scale (~1-2 min)
+-- log.txt and state.csv give the loss, accuracy and unsatisfied fraction
+-- after the quench and at every lag; with --drift_check (default) a T = 0
+-- run from the same networks says where Q decays as without noise.  The χ₄
+-- parts and the pooled histogram carry 95 % bootstrap bands over basins.
+--
+--   glassvm protocols/heterogeneity.lua                  reduced scale (~10 min on 2 cores)
 --   glassvm protocols/heterogeneity.lua --preset=paper   Δt = 2e5, 50 inits
 local glass = require "glass"
 local lab = glass.lab
