@@ -144,9 +144,10 @@ run:plot{name = "msd", title = string.format("MSD(t, t_w) at T = %s", glass.plot
 
 -- The verdict a reader wants first: does tau90 grow with t_w?  Computed
 -- from the numbers (report.ageing_verdict), then the T = 0 comparison.
-local first, last = tau:row(1).tau90, tau:row(tau:nrows()).tau90
+local r1, rn = tau:row(1), tau:row(tau:nrows())
+local first, last = r1.tau90, rn.tau90
 lines[#lines + 1] = report.ageing_verdict(p.tw[1], first == first and first or nil,
-  p.tw[#p.tw], last == last and last or nil)
+  p.tw[#p.tw], last == last and last or nil, {r1.tau90_lo, r1.tau90_hi}, {rn.tau90_lo, rn.tau90_hi})
 if p.drift_check then
   -- T = 0 from the same networks, to the first t_w's last lag.
   local e = quenched

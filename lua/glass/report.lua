@@ -402,14 +402,27 @@ function M.uot_verdict(points)
 end
 
 -- Ageing: does tau90 grow from the first t_w to the last?  Without error
--- bars a ratio within 10% of 1 is not called either way.
-function M.ageing_verdict(tw1, tau1, tw2, tau2)
+-- bars a ratio within 10% of 1 is not called either way.  With the two
+-- tau90's bootstrap intervals ci1, ci2 ({lo, hi}, 95 %) the intervals must
+-- also not overlap (a few replicas give narrow percentile intervals, so
+-- the 10% rule stays).
+function M.ageing_verdict(tw1, tau1, tw2, tau2, ci1, ci2)
   if not (tau1 and tau2) then
     return string.format("inconclusive (tau90 missing at t_w = %d or %d: see above)", tw1, tw2)
   end
   local r = tau2 / tau1
   local head = string.format("tau90(t_w = %d) / tau90(t_w = %d) = %.3g / %.3g = %.3g", tw2, tw1,
     tau2, tau1, r)
+  local function finite(ci) return ci and ci[1] == ci[1] and ci[2] == ci[2] end
+  if finite(ci1) and finite(ci2) then
+    local both = string.format(" (95%% intervals [%.4g, %.4g] and [%.4g, %.4g]", ci1[1], ci1[2],
+      ci2[1], ci2[2])
+    local apart = ci2[1] > ci1[2] or ci2[2] < ci1[1]
+    if not apart then return head .. ": inconclusive" .. both .. " overlap: no ageing resolved)" end
+    if r > 1.1 then return head .. ": tau90 grows with t_w (ageing)" .. both .. " apart)" end
+    if r < 1 / 1.1 then return head .. ": tau90 falls with t_w (no ageing)" .. both .. " apart)" end
+    return head .. ": within 10% of 1, inconclusive (no ageing resolved)" .. both .. " apart)"
+  end
   if r > 1.1 then return head .. ": tau90 grows with t_w (ageing)" end
   if r < 1 / 1.1 then return head .. ": tau90 falls with t_w (no ageing)" end
   return head .. ": within 10% of 1, inconclusive (no ageing resolved)"

@@ -207,6 +207,21 @@ T.test("ageing's conclusion is computed from the numbers", function()
   T.ok(report.ageing_verdict(100, 50, 10000, 52):find("inconclusive", 1, true))
   T.ok(report.ageing_verdict(100, 50, 10000, 20):find("falls with t_w", 1, true))
   T.ok(report.ageing_verdict(100, nil, 10000, 20):find("inconclusive (tau90 missing", 1, true))
+  -- With the bootstrap intervals the call needs them apart as well: a ratio
+  -- of 4 with overlapping intervals is not called, nor is a ratio of 1.05
+  -- with separate ones (within 10% of 1).
+  local v = report.ageing_verdict(100, 50, 10000, 200, {20, 120}, {100, 400})
+  T.ok(v:find(": inconclusive (95% intervals [20, 120] and [100, 400] overlap", 1, true), v)
+  v = report.ageing_verdict(100, 50, 10000, 200, {40, 60}, {150, 260})
+  T.ok(v:find(": tau90 grows with t_w (ageing) (95% intervals [40, 60] and [150, 260] apart)",
+    1, true), v)
+  v = report.ageing_verdict(100, 50, 10000, 52.5, {49, 50.5}, {51, 54})
+  T.ok(v:find(": within 10% of 1, inconclusive (no ageing resolved) (95%", 1, true), v)
+  v = report.ageing_verdict(100, 50, 10000, 20, {45, 55}, {18, 22})
+  T.ok(v:find("falls with t_w (no ageing) (95%", 1, true), v)
+  -- An interval with an empty end (NaN) falls back to the 10% rule.
+  v = report.ageing_verdict(100, 50, 10000, 200, {0 / 0, 0 / 0}, {100, 400})
+  T.ok(v:find("= 4: tau90 grows with t_w (ageing)", 1, true), v)
 end)
 
 T.test("error bands: filledcurves y -/+ err, only with several replicas", function()
