@@ -66,7 +66,7 @@ run ageing ag
 has "$TMP/ag/state.csv" "step,t,n,loss" "ageing state.csv"
 has "$TMP/ag/log.txt" "drift check (t_w = 5)" "ageing drift line"
 has "$TMP/ag/log.txt" "units: T = 0.0003: D = 6e-09, T_paper = 0.036" "ageing units"
-grep -q "tau90(t_w = 20) / tau90(t_w = 5) = .*: \(tau90 grows\|tau90 falls\|inconclusive\).* (95% intervals \[" "$TMP/ag/log.txt" || fail "ageing: no computed verdict with the intervals"
+grep -q "tau90(t_w = 20) / tau90(t_w = 5) = .*: .*\(tau90 grows\|tau90 falls\|inconclusive\).* (95% intervals \[" "$TMP/ag/log.txt" || fail "ageing: no computed verdict with the intervals"
 
 # Computed conclusions: the smoke runs are far from converged, and say so
 # with their numbers (the canned lines used to read "lambda* <= 0" and
