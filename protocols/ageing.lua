@@ -34,9 +34,7 @@ local P = glass.params(lab.extend({
   {"per_decade", 16, "lags per decade (log-spaced from 1)", min = 1},
   {"chi", 300.0, "sensitivity chi of the overlap: eps = sigma(t_w)/chi", gt = 0},
   {"replicas", 3, "independent initial conditions", min = 1},
-  {"tau_method", "interp", "tau90 from the first lag below 0.9 (first, the paper's) or "
-   .. "interpolated in log t (interp)",
-   choices = {"first", "interp"}},
+  glass.analysis.tau_method_param("interp"),
   presets = {
     paper = {tw = {20000, 50000, 80000, 100000, 150000}, tmax = 300000, replicas = 50, P = 0,
              quench_epochs = 7000, per_decade = 20, lr = 1e-3, tau_method = "first"},
@@ -107,15 +105,14 @@ local tau = glass.table{columns = tau_cols}
 local lines = {}
 for _, tw in ipairs(p.tw) do
   local c = curves[tw]
-  local t90, why = glass.analysis.tau90(c.t, c.q, {method = p.tau_method})
-  local te = glass.analysis.tau_e(c.t, c.q, {method = p.tau_method})
   -- Each tau with its status, a bootstrap interval over replicas and the method.
-  local row = glass.analysis.tau_row(obs, {tw = tw}, {method = p.tau_method, tw = t0 + tw,
-                                                      seed = p.seed})
-  row.tau90, row.tau_e = t90 or 0 / 0, te or 0 / 0 -- the same values, from the summary's mean
+  local row, t90, why = glass.analysis.tau_report(obs, c.t, c.q, {tw = tw},
+    {method = p.tau_method, tw = t0 + tw, seed = p.seed})
   tau:add_row(row)
+  local ci = row.tau90_lo == row.tau90_lo and string.format(" [%.4g, %.4g] (95%% bootstrap)",
+    row.tau90_lo, row.tau90_hi) or ""
   lines[#lines + 1] = string.format("t_w = %-8d tau90 = %s", tw, t90 and string.format("%g", t90)
-    or ("not found (" .. tostring(why) .. ")"))
+    .. ci or ("none (" .. tostring(why) .. ")"))
 end
 run:write_csv("tau", tau, report.with(header, "tau90, tau_e: " .. lab.tau_text(p.tau_method)
   .. "; empty when not reached within tmax or already below at the first lag; tau*_status: ok, not_reached, before_first_lag; tau*_lo/_hi: 95% percentile bootstrap "
@@ -136,17 +133,18 @@ run:plot{name = "overlap", title = string.format("Ageing: Q(t, t_w) at T = %s", 
 run:plot{name = "tau", title = "Ageing: τ grows with the waiting time t_w",
   xlabel = "t_w (steps after the quench)", ylabel = "τ (steps)", logx = true, logy = true,
   key = "top left", extra = {"set offsets graph 0.05, graph 0.05, graph 0.1, graph 0.1"},
-  series = {{file = "tau.csv", x = "tw", y = "tau90", title = "τ_{90}", color = 0},
-            {file = "tau.csv", x = "tw", y = "tau_e", title = "τ_e", color = 1}}}
+  series = {report.tau_bars(p, {file = "tau.csv", x = "tw", y = "tau90", title = "τ_{90}", color = 0}),
+            report.tau_bars(p, {file = "tau.csv", x = "tw", y = "tau_e", title = "τ_e", color = 1})}}
 run:plot{name = "msd", title = string.format("MSD(t, t_w) at T = %s", glass.plot.label(p.T)),
   xlabel = "t (steps after t_w)", ylabel = "MSD", logx = true, logy = true, key = "top left",
   series = ms}
 
 -- The verdict a reader wants first: does tau90 grow with t_w?  Computed
 -- from the numbers (report.ageing_verdict), then the T = 0 comparison.
-local first, last = tau:row(1).tau90, tau:row(tau:nrows()).tau90
+local r1, rn = tau:row(1), tau:row(tau:nrows())
+local first, last = r1.tau90, rn.tau90
 lines[#lines + 1] = report.ageing_verdict(p.tw[1], first == first and first or nil,
-  p.tw[#p.tw], last == last and last or nil)
+  p.tw[#p.tw], last == last and last or nil, {r1.tau90_lo, r1.tau90_hi}, {rn.tau90_lo, rn.tau90_hi})
 if p.drift_check then
   -- T = 0 from the same networks, to the first t_w's last lag.
   local e = quenched
@@ -155,7 +153,8 @@ if p.drift_check then
     "drift check: T = 0")
   e:close()
   local t, q = lab.columns(obs0:table("summary"), "t", "Q_mean")
-  local tau0 = glass.analysis.tau90(t, q, {method = p.tau_method})
+  local _, tau0 = glass.analysis.tau_report(obs0, t, q, {}, {method = p.tau_method, tw = tws[1],
+                                                                B = 0})
   local line = report.drift_line(p.T, first == first and first or nil, tau0,
     string.format(" (t_w = %d)", p.tw[1]))
   run:log("%s", line)

@@ -30,6 +30,7 @@ local P = glass.params(lab.extend({
   {"tmax", 2000, "longest lag measured (steps)", min = 1},
   {"per_decade", 16, "lags per decade (log-spaced from 1)", min = 1},
   {"replicas", 3, "independent initial conditions", min = 1},
+  glass.analysis.tau_method_param("interp"),
   presets = {
     paper = {T = {1, 0.5, 0.1, 0.05, 0.01, 0.005, 0.001, 5e-4, 1e-4, 1e-5, 1e-6, 1e-8, 1e-10},
              chis = {40.0, 100.0, 400.0, 1000.0, 2000.0}, tw = 20000, tmax = 300000,
@@ -57,8 +58,9 @@ local state = report.state_table{"T"}
 local tau_rows = {} -- per chi, so that tau.csv is chi-major (one joined curve per chi)
 for _, chi in ipairs(p.chis) do tau_rows[chi] = {} end
 local tau90_at = {} -- at the first chi, for the drift check
--- tau90 per chi of an observer's summary: {chi = {t90, te, eps}}.
-local function taus(obs)
+-- tau90 and tau_e per chi of an observer (--tau_method): {chi = {row, t90, te, eps}};
+-- fields(chi, eps): the row's other columns (nil: no row, no bootstrap).
+local function taus(obs, fields)
   local curves = {}
   local s = obs:table("summary")
   for i = 1, s:nrows() do
@@ -69,8 +71,11 @@ local function taus(obs)
   end
   local out = {}
   for chi, c in pairs(curves) do
-    out[chi] = {t90 = glass.analysis.tau90(c.t, c.q, {method = "interp"}),
-                te = glass.analysis.tau_e(c.t, c.q, {method = "interp"}), eps = c.eps}
+    -- Each tau with its status, a bootstrap interval over replicas and the method.
+    local row, t90, why90, te = glass.analysis.tau_report(obs, c.t, c.q,
+      fields and fields(chi, c.eps) or {}, {method = p.tau_method, chi = chi, seed = p.seed,
+                                            B = not fields and 0 or nil})
+    out[chi] = {row = row, t90 = t90, why90 = why90, te = te, eps = c.eps}
   end
   return out
 end
@@ -86,16 +91,14 @@ for k, T in ipairs(p.T) do
     overlap:add_row{chi = r.chi, T = T, t = r.t, Q = r.Q_mean, Q_sem = r.Q_sem}
   end
   local u = report.units(p, Pn, T)
-  local tt = taus(obs)
+  local tt = taus(obs, function(chi, eps)
+    return {chi = chi, T = T, eps = eps, D = u.D, T_paper = u.T_paper}
+  end)
   for _, chi in ipairs(p.chis) do
     local c = tt[chi]
-    -- Each tau with its status, a bootstrap interval over replicas and the method.
-    local row = glass.analysis.tau_row(obs, {chi = chi, T = T, eps = c.eps, D = u.D,
-      T_paper = u.T_paper}, {method = "interp", chi = chi, seed = p.seed})
-    row.tau90, row.tau_e = c.t90 or 0 / 0, c.te or 0 / 0 -- the same values, from the summary
-    table.insert(tau_rows[chi], row)
+    table.insert(tau_rows[chi], c.row)
     run:log("T = %-8g chi = %-6g tau90 = %s", T, chi,
-      c.t90 and string.format("%.4g", c.t90) or "none")
+      c.t90 and string.format("%.4g", c.t90) or ("none (" .. tostring(c.why90) .. ")"))
   end
   tau90_at[T] = tt[p.chis[1]].t90 or false
   run:log("  state at t = %d: %s", p.tmax, report.state_text(srows[#srows]))
@@ -112,7 +115,8 @@ for _, chi in ipairs(p.chis) do
   for _, row in ipairs(tau_rows[chi]) do tau:add_row(row) end
 end
 local function with(...) return report.with(header, ...) end
-run:write_csv("tau", tau, with("tau90, tau_e interpolated in log t (method interp); eps = "
+run:write_csv("tau", tau, with((p.tau_method == "interp" and "tau90, tau_e interpolated in log "
+  .. "t (method interp)" or "tau90, tau_e: " .. lab.tau_text(p.tau_method)) .. "; eps = "
   .. "sigma(t_w)/chi (mean over replicas); empty: none (tau*_status says why: not_reached, "
   .. "before_first_lag); tau*_lo/_hi: 95% percentile bootstrap interval over replicas (B = "
   .. "1000, seed --seed), tau*_se: sd of the bootstrap estimates; D = lr*T/P, "
@@ -120,8 +124,9 @@ run:write_csv("tau", tau, with("tau90, tau_e interpolated in log t (method inter
 run:write_csv("overlap", overlap, with("Q(t) per chi and T from the same trajectories"))
 run:write_csv("state", state, with(report.STATE_COMMENT))
 
-run:plot{name = "tau90", title = "τ_{90} vs T for several χ (ε = σ/χ)", xlabel = "T",
+run:plot{name = "tau90", title = "τ_{90} vs T for several χ (ε = σ/χ)" .. (p.replicas > 1
+    and ", 95% bootstrap bars" or ""), xlabel = "T",
   ylabel = "τ_{90} (steps)", logx = true, logy = true, key = "top right",
-  series = glass.plot.curves{file = "tau.csv", x = "T", y = "tau90", by = "chi", values = p.chis,
-                             label = "χ = %s"}}
+  series = report.tau_bars(p, glass.plot.curves{file = "tau.csv", x = "T", y = "tau90", by = "chi",
+                                                values = p.chis, label = "χ = %s"}, true)}
 run:finish(lines)

@@ -21,7 +21,12 @@
 -- χ₄,within is thermal.  --ensemble=independent measures the --replicas
 -- networks directly (χ₄,within is then 0 by construction).
 --
---   glassvm protocols/heterogeneity.lua                  reduced scale (~1-2 min)
+-- log.txt and state.csv give the loss, accuracy and unsatisfied fraction
+-- after the quench and at every lag; with --drift_check (default) a T = 0
+-- run from the same networks says where Q decays as without noise.  The χ₄
+-- parts and the pooled histogram carry 95 % bootstrap bands over basins.
+--
+--   glassvm protocols/heterogeneity.lua                  reduced scale (~10 min on 2 cores)
 --   glassvm protocols/heterogeneity.lua --preset=paper   Δt = 2e5, 50 inits
 local glass = require "glass"
 local lab = glass.lab
@@ -63,7 +68,8 @@ local P = glass.params(lab.extend({
     smoke = {T = {1e-3}, tw = 5, tmax = 20, hist_lags = {20}, bins = 20, replicas = 2, K = 2,
              P = 500, quench_epochs = 1, width = 8, per_decade = 5, B = 50},
   },
-}, lab.network_params{P = 5000, lr = 1e-2, quench_epochs = 1000}, report.noise_params()))
+}, lab.network_params{P = 5000, lr = 1e-2, quench_epochs = 1000}, report.noise_params(),
+  report.drift_params()))
 
 local p = P:parse(arg)
 local run = glass.run(p)
@@ -75,10 +81,16 @@ local header = report.header(run, p, (data:size()), p.T, "--T")
 run:log("ensemble: %s", K and string.format("same-basin, %d basins x K = %d noise replicas "
   .. "(copies made at t_w)", p.replicas, K) or string.format("%d independent networks", p.replicas))
 
-local moments = glass.table{columns = {"T", "t", "n", "n_basins", "Q", "msd", "alpha2",
-  "alpha2_sem", "alpha2_pooled", "alpha2_pooled_se", "alpha2_within", "chi4", "chi4_total",
-  "chi4_within", "chi4_between", "chi4_null"}}
-local hist = glass.table{columns = {"T", "t", "bin_lo", "bin_hi", "log10_dw", "fraction"}}
+local CHI4 = {"chi4", "chi4_total", "chi4_within", "chi4_between"}
+local mcols = {"T", "t", "n", "n_basins", "Q", "Q_sem", "msd", "msd_sem", "alpha2", "alpha2_sem",
+  "alpha2_pooled", "alpha2_pooled_se", "alpha2_within", "chi4", "chi4_total", "chi4_within",
+  "chi4_between", "chi4_null"}
+for _, c in ipairs(CHI4) do mcols[#mcols + 1], mcols[#mcols + 2] = c .. "_lo", c .. "_hi" end
+local moments = glass.table{columns = mcols}
+local state = report.state_table{"T"}
+local tau90_at = {} -- for the drift check
+local hist = glass.table{columns = {"T", "t", "bin_lo", "bin_hi", "log10_dw", "fraction",
+                                    "fraction_lo", "fraction_hi"}}
 local hist_b = glass.table{columns = {"T", "t", "basin", "n", "bin_lo", "bin_hi", "log10_dw",
                                       "fraction"}}
 local basin_labels = {} -- per T: the basin labels (for the per-basin plots)
@@ -126,6 +138,16 @@ local function num(x, fmt)
   return string.format(fmt or "%.3g", x)
 end
 
+-- The q-quantile of the numbers in xs (sorted in place), linear between
+-- order statistics (numpy's default rule, as glass.analysis.bootstrap).
+local function quantile(xs, q)
+  table.sort(xs)
+  local h = (#xs - 1) * q + 1
+  local i = math.floor(h)
+  if i >= #xs then return xs[#xs] end
+  return xs[i] + (h - i) * (xs[i + 1] - xs[i])
+end
+
 local function argmax(v)
   local best, at = -math.huge, nil
   for i, x in ipairs(v) do if x == x and x > best then best, at = x, i end end
@@ -139,29 +161,65 @@ for k, T in ipairs(p.T) do
     layers = {}
     for l = 1, p.depth do layers[l] = l end -- hidden layers 1..depth; the output is depth + 1
   end
-  local obs = lab.anneal(run, ens, p, T, t0, {
+  local obs, _, sobs = lab.anneal(run, ens, p, T, t0, {
     lags = lags, chi = {p.chi}, overlap_layers = layers,
     histogram = {bins = p.bins, min = p.hist_min, max = p.hist_max,
                  lags = glass.schedule.list(p.hist_lags)}}, false,
-    {same_basin = K, seed = report.point_seed(p, k)})
+    {same_basin = K, seed = report.point_seed(p, k), state = true})
+  local srows = report.add_state(state, sobs, {T = T}, function(step) return step - t0 - p.tw end)
+  if k == 1 then run:log("after the quench: %s", report.state_text(srows[1])) end
   local s = obs:table("summary")
+  tau90_at[T] = glass.analysis.tau90(s:column("t"), s:column("Q_mean"), {method = "interp"})
+    or false
+  -- Per-lag 95 % intervals of the χ₄ parts, whole basins resampled (the figures' bands).
+  local t, curves, basins, N = obs:curves{quantity = "Q"} -- N: the weights in Q
+  local members, order = {}, {}
+  for r, b in ipairs(basins) do
+    if not members[b] then members[b] = {}; order[#order + 1] = b end
+    table.insert(members[b], r)
+  end
+  local units = {}
+  for i, b in ipairs(order) do units[i] = b end
+  local draws = {}
+  for _, c in ipairs(CHI4) do draws[c] = {} end
+  if p.B > 0 and #units >= 2 then
+    glass.analysis.bootstrap{n = #units, B = p.B, seed = p.seed, stat = function(idx)
+      local pick, n = {}, 0
+      for j, u in ipairs(idx) do pick[j] = units[u]; n = n + #members[units[u]] end
+      local w, b = chi4_parts(curves, members, pick, N)
+      local tot, c4 = {}, {}
+      for l = 1, #w do tot[l] = w[l] + b[l]; c4[l] = tot[l] * n / (n - 1) end
+      table.insert(draws.chi4_within, w)
+      table.insert(draws.chi4_between, b)
+      table.insert(draws.chi4_total, tot)
+      table.insert(draws.chi4, c4)
+      return 0
+    end}
+  end
+  local function interval(c, l)
+    local xs = {}
+    for _, d in ipairs(draws[c]) do
+      if d[l] == d[l] then xs[#xs + 1] = d[l] end
+    end
+    if #xs == 0 then return 0 / 0, 0 / 0 end
+    return quantile(xs, 0.025), quantile(xs, 0.975)
+  end
+  assert(#t == s:nrows(), "heterogeneity: the observer's curves and summary have different lags")
   local kfac = K and (K - 1) / K or 1
   for i = 1, s:nrows() do
     local r = s:row(i)
-    moments:add_row{T = T, t = r.t, n = r.n, n_basins = r.n_basins, Q = r.Q_mean, msd = r.msd_mean,
+    local row = {T = T, t = r.t, n = r.n, n_basins = r.n_basins, Q = r.Q_mean, Q_sem = r.Q_sem,
+      msd = r.msd_mean, msd_sem = r.msd_sem,
       alpha2 = r.alpha2, alpha2_sem = r.alpha2_sem, alpha2_pooled = r.alpha2_pooled,
       alpha2_pooled_se = r.alpha2_pooled_se, alpha2_within = r.alpha2_within, chi4 = r.chi4,
       chi4_total = r.chi4_total, chi4_within = r.chi4_within, chi4_between = r.chi4_between,
       chi4_null = kfac * r.Q_mean * (1 - r.Q_mean)}
+    for _, c in ipairs(CHI4) do row[c .. "_lo"], row[c .. "_hi"] = interval(c, i) end
+    moments:add_row(row)
   end
-  local h = obs:table("histogram")
-  for i = 1, h:nrows() do
-    local r = h:row(i)
-    if r.layer == 0 then
-      hist:add_row{T = T, t = r.t, bin_lo = r.bin_lo, bin_hi = r.bin_hi,
-                   log10_dw = (r.bin_lo + r.bin_hi) / 2, fraction = r.fraction}
-    end
-  end
+  -- The pooled histogram; with basins, each bin's 95 % interval from resampling whole
+  -- basins (pooled fraction = sum_b n_b f_b / sum_b n_b over the drawn basins).
+  local per_bin = {} -- "t bin_lo" -> {basin label -> {n, fraction}}
   if K then -- the histogram within each basin (its K noise replicas pooled)
     local hb, seen = obs:table("histogram_basins"), {}
     basin_labels[T] = {}
@@ -171,6 +229,9 @@ for k, T in ipairs(p.T) do
         hist_b:add_row{T = T, t = r.t, basin = r.basin, n = r.n, bin_lo = r.bin_lo,
                        bin_hi = r.bin_hi, log10_dw = (r.bin_lo + r.bin_hi) / 2,
                        fraction = r.fraction}
+        local key = r.t .. " " .. r.bin_lo
+        per_bin[key] = per_bin[key] or {}
+        per_bin[key][r.basin] = {r.n, r.fraction}
         if not seen[r.basin] then
           seen[r.basin] = true
           table.insert(basin_labels[T], r.basin)
@@ -178,15 +239,37 @@ for k, T in ipairs(p.T) do
       end
     end
   end
-  -- Peaks of χ₄ parts, with a bootstrap over basins (whole basins resampled).
-  local t, curves, basins, N = obs:curves{quantity = "Q"} -- N: the weights in Q
-  local members, order = {}, {}
-  for r, b in ipairs(basins) do
-    if not members[b] then members[b] = {}; order[#order + 1] = b end
-    table.insert(members[b], r)
+  local h, hrows = obs:table("histogram"), {}
+  for i = 1, h:nrows() do
+    local r = h:row(i)
+    if r.layer == 0 then
+      hrows[#hrows + 1] = {T = T, t = r.t, bin_lo = r.bin_lo, bin_hi = r.bin_hi,
+                           log10_dw = (r.bin_lo + r.bin_hi) / 2, fraction = r.fraction,
+                           fraction_lo = 0 / 0, fraction_hi = 0 / 0}
+    end
   end
-  local units = {}
-  for i, b in ipairs(order) do units[i] = b end
+  if K and p.B > 0 and #units >= 2 then
+    local hdraws = {}
+    for i = 1, #hrows do hdraws[i] = {} end
+    glass.analysis.bootstrap{n = #units, B = p.B, seed = p.seed, stat = function(idx)
+      for i, row in ipairs(hrows) do
+        local cell, num, den = per_bin[row.t .. " " .. row.bin_lo] or {}, 0, 0
+        for _, u in ipairs(idx) do
+          local c = cell[units[u]]
+          if c then num, den = num + c[1] * c[2], den + c[1] end
+        end
+        if den > 0 then table.insert(hdraws[i], num / den) end
+      end
+      return 0
+    end}
+    for i, row in ipairs(hrows) do
+      if #hdraws[i] > 0 then
+        row.fraction_lo, row.fraction_hi = quantile(hdraws[i], 0.025), quantile(hdraws[i], 0.975)
+      end
+    end
+  end
+  for _, row in ipairs(hrows) do hist:add_row(row) end
+  -- Peaks of χ₄ parts, with a bootstrap over basins (whole basins resampled).
   local function peak_of(part)
     return function(idx)
       local pick = {}
@@ -213,11 +296,24 @@ for k, T in ipairs(p.T) do
     summary[#summary + 1] = at and string.format("%s %.3g%s at t = %d", part, best, ci,
       s:row(at).t) or (part .. " none (no finite chi4)")
   end
+  run:log("  state at t = %d: %s", p.tmax, report.state_text(srows[#srows]))
   local last = s:row(s:nrows())
   lines[#lines + 1] = string.format("T = %-8g alpha2(t = %d) = %s ± %s (pooled %s); chi4 "
     .. "peaks%s: %s", T, p.tmax, num(last.alpha2), num(last.alpha2_sem, "%.2g"),
     num(last.alpha2_pooled), p.B > 0 and " [95% bootstrap over basins]" or "",
     table.concat(summary, "; "))
+end
+-- The T = 0 companion: gradient descent from the same networks (the
+-- networks themselves: without noise the K copies of a basin coincide).
+if p.drift_check then
+  local tau0 = tau90_at[0]
+  if tau0 == nil then
+    local s0 = lab.anneal(run, ens, p, 0, t0, {chi = {p.chi}, overlap_layers = p.exclude_output
+      and (function() local l = {}; for i = 1, p.depth do l[i] = i end; return l end)() or nil})
+      :table("summary")
+    tau0 = glass.analysis.tau90(s0:column("t"), s0:column("Q_mean"), {method = "interp"}) or false
+  end
+  lines[#lines + 1] = report.drift_check(run, p.T, tau90_at, tau0)
 end
 local how = K and string.format("same-basin ensemble: %d basins x K = %d noise replicas copied "
   .. "at t_w", p.replicas, K) or string.format("%d independent networks (each its own basin)",
@@ -226,9 +322,12 @@ run:write_csv("moments", moments, report.with(header, how,
   "alpha2 = mean over replicas of <dw^4>/(3<dw^2>^2) - 1 (the authors' estimator), alpha2_sem "
   .. "its standard error; alpha2_pooled from replica-averaged moments (alpha2_pooled_se: "
   .. "jackknife over replicas); alpha2_within: basin-pooled alpha2 averaged over basins",
+  "Q, msd: means over replicas, *_sem standard errors (over all replicas)",
   "chi4 = N Var(Q) (n-1) over all replicas; chi4_total = chi4_within + chi4_between (law of "
   .. "total variance, 1/n normalisation): within = N mean_b Var_k Q_bk (thermal), between = "
-  .. "N Var_b mean_k Q_bk",
+  .. "N Var_b mean_k Q_bk; chi4*_lo/_hi: " .. (p.B > 0 and string.format("95%% percentile "
+  .. "bootstrap interval over basins at each lag (whole basins resampled, B = %d, seed %d)",
+  p.B, p.seed) or "none (--B=0)"),
   K and "chi4_null = (1 - 1/K) Q (1 - Q): the expectation of chi4_within if the N weights "
   .. "moved independently with the measured mean Q (exact for a free weight)"
   or "chi4_null = Q (1 - Q): the expectation of chi4 (n-1) if the N weights moved "
@@ -238,7 +337,14 @@ run:write_csv("chi4_peaks", peaks, report.with(header, how, string.format("peak 
   .. "(whole basins resampled, B = %d, seed %d)", 95, p.B, p.seed)))
 run:write_csv("histogram", hist, report.with(header, how, "histogram of log10|dw| over all "
   .. "weights and replicas (pooled); fraction = count/total (zeros and out-of-range values are "
-  .. "counted in total only)"))
+  .. "counted in total only); fraction_lo/_hi: " .. (K and p.B > 0 and string.format("95%% "
+  .. "percentile bootstrap interval over basins (whole basins resampled, B = %d, seed %d)",
+  p.B, p.seed) or K and "none (--B=0)" or "none (independent networks: the observer keeps no "
+  .. "per-replica histogram)")))
+run:write_csv("state", state, report.with(header, how, report.STATE_COMMENT .. (K and "; the "
+  .. "rows up to t = 0 are the networks before the copies (n = --replicas), the later ones "
+  .. "the same-basin ensemble (n = replicas x K; their *_sem treats the K copies of a basin as "
+  .. "independent, which understates it)" or "")))
 if K then
   run:write_csv("histogram_basins", hist_b, report.with(header, how, "histogram of log10|dw| "
     .. "within each basin: the n noise replicas of that basin pooled (basin = its label); "
@@ -259,14 +365,15 @@ for it, T in ipairs(p.T) do
     return {file = "moments.csv", x = "t", y = y, where = {T = T}, title = title, color = c,
             dash = dash}
   end
-  local series = K and {part("chi4_total", "χ_4 total", "#000000"),
-                        part("chi4_within", "χ_4 within basins (thermal)", "#d62728"),
-                        part("chi4_between", "χ_4 between basins", "#1f77b4"),
-                        part("chi4_null", "independent weights (null)", "#777777", 2)}
-    or {part("chi4", "χ_4 (independent networks)", "#000000"),
-        part("chi4_null", "independent weights (null)", "#777777", 2)}
-  run:plot{name = "chi4_T" .. it, title = string.format("χ_4(t) = N·Var[Q(t)] at T = %s",
-      glass.plot.label(T)), xlabel = "t (steps after t_w)", ylabel = "χ_4", logx = true,
+  local parts = K and {part("chi4_total", "χ_4 total", "#000000"),
+                       part("chi4_within", "χ_4 within basins (thermal)", "#d62728"),
+                       part("chi4_between", "χ_4 between basins", "#1f77b4")}
+    or {part("chi4", "χ_4 (independent networks)", "#000000")}
+  -- 95 % bootstrap bands over basins under each part (none with --B=0).
+  local series = glass.plot.join(p.B > 0 and glass.plot.interval_bands(parts) or {}, parts,
+                                 part("chi4_null", "independent weights (null)", "#777777", 2))
+  run:plot{name = "chi4_T" .. it, title = string.format("χ_4(t) = N·Var[Q(t)] at T = %s%s",
+      glass.plot.label(T), p.B > 0 and " (bands: 95% bootstrap over basins)" or ""), xlabel = "t (steps after t_w)", ylabel = "χ_4", logx = true,
     key = "top left", series = series}
 end
 -- One histogram panel per lag, one curve per T.
@@ -274,8 +381,11 @@ for _, lag in ipairs(p.hist_lags) do
   local series = glass.plot.curves{file = "histogram.csv", x = "log10_dw", y = "fraction", by = "T",
                                    values = p.T, style = "lines"}
   for _, s in ipairs(series) do s.where.t = lag end
+  local hbands = K and p.B > 0
+  if hbands then series = glass.plot.join(glass.plot.interval_bands(series), series) end
   run:plot{name = "histogram_t" .. lag, title = string.format(
-      "Displacements after Δt = %d steps: histogram of log_{10}|Δw|", lag),
+      "Displacements after Δt = %d steps: histogram of log_{10}|Δw|%s", lag,
+      hbands and " (bands: 95% bootstrap over basins)" or ""),
     xlabel = "log_{10}|Δw|", ylabel = "fraction of weights", key = "top left", series = series}
   -- Within basins: one panel per T, one curve per basin.
   for it, T in ipairs(K and p.T or {}) do

@@ -39,9 +39,7 @@ local P = glass.params(lab.extend({
   {"replicas", 3, "independent initial conditions", min = 1},
   {"fit_T_min", 3e-4, "fit tau90 ~ T^slope over T >= this (the high-T, noise-dominated regime)",
    min = 0},
-  {"tau_method", "interp", "tau from the first lag below threshold (first, the paper's) or "
-   .. "interpolated in log t (interp)",
-   choices = {"first", "interp"}},
+  glass.analysis.tau_method_param("interp"),
   presets = {
     paper = {T = {1, 0.5, 0.1, 0.05, 0.01, 0.005, 0.001, 5e-4, 1e-4, 1e-5, 1e-6, 1e-8, 1e-10, 0},
              tw = 20000, tmax = 300000, replicas = 50, P = 0, quench_epochs = 7000,
@@ -109,14 +107,12 @@ for k, T in ipairs(p.T) do
     for i = 1, #t do null:add_row{T = T, t = t[i], Q_free = qf[i], msd_free = 2 * D * t[i]} end
   end
   -- A missing tau is either "not reached" or "below the first lag": the log says which.
-  local t90, why90 = glass.analysis.tau90(t, q, {method = p.tau_method})
-  local te, whye = glass.analysis.tau_e(t, q, {method = p.tau_method})
-  tau90_at[T] = t90 or false
   local u = report.units(p, Pn, T)
   -- The row: each tau with its status, a bootstrap interval over replicas and the method.
-  local row = glass.analysis.tau_row(obs, {T = T, tau90_free = T > 0 and eps * eps / (4 * D * X90 * X90)
-    or 0 / 0, eps = eps, D = u.D, T_paper = u.T_paper}, {method = p.tau_method, seed = p.seed})
-  row.tau90, row.tau_e = t90 or 0 / 0, te or 0 / 0 -- the same values, from the summary's mean
+  local row, t90, why90, te, whye = glass.analysis.tau_report(obs, t, q, {T = T,
+    tau90_free = T > 0 and eps * eps / (4 * D * X90 * X90) or 0 / 0, eps = eps, D = u.D,
+    T_paper = u.T_paper}, {method = p.tau_method, seed = p.seed})
+  tau90_at[T] = t90 or false
   tau:add_row(row)
   if T > 0 and T >= p.fit_T_min then
     local ct, cq = obs:curves{quantity = "Q"}
@@ -168,8 +164,7 @@ if ok then
     local xs, ys = {}, {}
     for k, idx in ipairs({...}) do
       local f = fitsets[k]
-      local t90 = glass.analysis.tau90(f.t, glass.analysis.mean_curve(f.Q, idx),
-                                       {method = p.tau_method})
+      local t90 = glass.analysis.tau_curves(f.t, f.Q, idx, p.tau_method, 0.9)
       if t90 and t90 > 0 then xs[#xs + 1], ys[#ys + 1] = f.T, t90 end
     end
     if #xs < 3 then return nil end
@@ -206,10 +201,13 @@ run:plot{name = "overlap", title = "Q(t) after the quench, one curve per T",
                                             color = "#777777"})}
 run:plot{name = "tau", title = "Decorrelation times vs temperature", xlabel = "T",
   ylabel = "τ (steps)", logx = true, logy = true, key = "top right",
-  series = {{file = "tau.csv", x = "T", y = "tau90", title = "τ_{90}", color = 0},
-            {file = "tau.csv", x = "T", y = "tau_e", title = "τ_e", color = 1},
+  series = {report.tau_bars(p, {file = "tau.csv", x = "T", y = "tau90", title = "τ_{90}", color = 0}),
+            report.tau_bars(p, {file = "tau.csv", x = "T", y = "tau_e", title = "τ_e", color = 1}),
             {file = "tau.csv", x = "T", y = "tau90_free", title = "τ_{90}, free weight (∝ 1/T)",
-             style = "lines", dash = 2, color = "#555555"}}}
+             style = "lines", dash = 2, color = "#555555"},
+            -- T = 0 cannot sit on the log T axis: its tau90 as a horizontal line (the paper's Fig. 3).
+            tau90_at[0] and {fn = string.format("%.6g", tau90_at[0]), title = "τ_{90} at T = 0",
+                             dash = 3, color = "#000000"} or nil}}
 local mcurves = glass.plot.curves{file = "overlap.csv", x = "t", y = "msd", by = "T", values = p.T}
 run:plot{name = "msd", title = "Mean square displacement, one curve per T",
   xlabel = "t (steps after t_w)", ylabel = "MSD", logx = true, logy = true, key = "outside right top",

@@ -31,6 +31,7 @@ local P = glass.params(lab.extend({
   {"replicas", 3, "independent initial conditions", min = 1},
   {"rescale_by", "tau90", "the time that rescales t", choices = {"tau90", "tau_e"}},
   {"fit_from", 1.0, "fit the master curve Q ~ (t/tau)^a for t/tau >= this", min = 0},
+  glass.analysis.tau_method_param("interp"),
   presets = {
     paper = {T = {1, 0.5, 0.1, 0.05, 0.01, 0.005, 0.001}, tw = 20000, tmax = 300000,
              replicas = 50, P = 0, lr = 1e-3, quench_epochs = 7000, per_decade = 20},
@@ -53,7 +54,9 @@ local tau_cols = {"T"}
 for _, c in ipairs(glass.analysis.tau_row_columns()) do tau_cols[#tau_cols + 1] = c end
 for _, c in ipairs{"D", "T_paper"} do tau_cols[#tau_cols + 1] = c end
 local tau = glass.table{columns = tau_cols}
-local qfinal = glass.table{columns = {"T", "Q_final", "Q_final_sem", "Q_inf_harmonic", "eps"}}
+local qfinal = glass.table{columns = {"T", "Q_final", "Q_final_sem", "Q_final_lo", "Q_final_hi",
+                                      "Q_inf_harmonic", "eps"}}
+local finals = {} -- per T > 0: {T =, q = each replica's Q(t_f)}, for the plateau's fit
 local state = report.state_table{"T"}
 local tau90_at = {}
 local xs, ys = {}, {}
@@ -67,14 +70,11 @@ for k, T in ipairs(p.T) do
   local s = obs:table("summary")
   local t, q, sem = lab.columns(s, "t", "Q_mean", "Q_sem")
   local eps = s:row(1).eps
-  local t90, why90 = glass.analysis.tau90(t, q, {method = "interp"})
-  local te, whye = glass.analysis.tau_e(t, q, {method = "interp"})
-  tau90_at[T] = t90 or false
   local u = report.units(p, Pn, T)
   -- Each tau with its status, a bootstrap interval over replicas and the method.
-  local row = glass.analysis.tau_row(obs, {T = T, D = u.D, T_paper = u.T_paper},
-                                     {method = "interp", seed = p.seed})
-  row.tau90, row.tau_e = t90 or 0 / 0, te or 0 / 0 -- the same values, from the summary's mean
+  local row, t90, why90, te, whye = glass.analysis.tau_report(obs, t, q, {T = T, D = u.D,
+    T_paper = u.T_paper}, {method = p.tau_method, seed = p.seed})
+  tau90_at[T] = t90 or false
   tau:add_row(row)
   local ct, cq = obs:curves{quantity = "Q"}
   fitsets[#fitsets + 1] = {t = ct, Q = cq}
@@ -94,10 +94,16 @@ for k, T in ipairs(p.T) do
   for _, w in ipairs(w0) do table.move(w, 1, #w, #flat + 1, flat) end
   local qinf = p.lambda > 0 and T > 0 and glass.theory.harmonic_q_inf{T = T, P = Pn, k = p.lambda,
     eps = eps, w0 = flat} or 0 / 0
-  qfinal:add_row{T = T, Q_final = q[#q], Q_final_sem = sem[#sem], Q_inf_harmonic = qinf, eps = eps}
-  run:log("T = %-8g (paper units %-8.3g) tau90 = %-8s tau_e = %-8s Q(t_f) = %.3g (harmonic well: "
-    .. "%.3g)", T, u.T_paper, t90 and string.format("%.4g", t90) or "none",
-    te and string.format("%.4g", te) or "none", q[#q], qinf)
+  -- The plateau Q(t_f) with a 95 % bootstrap interval over replicas (basins).
+  local fin = {}
+  for r = 1, #cq do fin[r] = cq[r][#cq[r]] end
+  local qb = report.plateau(fin, p.seed)
+  qfinal:add_row{T = T, Q_final = q[#q], Q_final_sem = sem[#sem], Q_final_lo = qb.lo,
+                 Q_final_hi = qb.hi, Q_inf_harmonic = qinf, eps = eps}
+  if T > 0 then finals[#finals + 1] = {T = T, q = fin} end
+  run:log("T = %-8g (paper units %-8.3g) tau90 = %-8s tau_e = %-8s Q(t_f) = %.3g %s (harmonic "
+    .. "well: %.3g)", T, u.T_paper, t90 and string.format("%.4g", t90) or "none",
+    te and string.format("%.4g", te) or "none", q[#q], qb.text, qinf)
   run:log("  state at t = %d: %s", p.tmax, report.state_text(srows[#srows]))
 end
 local lines = {}
@@ -107,7 +113,8 @@ if p.drift_check then
   if tau0 == nil then
     local obs0 = lab.anneal(run, ens, p, 0, t0, {chi = {p.chi}})
     local t, q = lab.columns(obs0:table("summary"), "t", "Q_mean")
-    tau0 = glass.analysis.tau90(t, q, {method = "interp"}) or false
+    local _, t90 = glass.analysis.tau_report(obs0, t, q, {}, {method = p.tau_method, B = 0})
+    tau0 = t90 or false
   end
   lines[#lines + 1] = report.drift_check(run, p.T, tau90_at, tau0)
 end
@@ -115,19 +122,21 @@ local function with(...) return report.with(header, ...) end
 run:write_csv("overlap", overlap, with("t_over_tau: t divided by " .. p.rescale_by
   .. " (interpolated) of the same T"))
 run:write_csv("master", overlap, with("the master curve: plot Q against t_over_tau"))
-run:write_csv("tau", tau, with("tau90, tau_e interpolated in log t (method interp); empty: none "
+run:write_csv("tau", tau, with((p.tau_method == "interp" and "tau90, tau_e interpolated in log "
+  .. "t (method interp)" or "tau90, tau_e: " .. lab.tau_text(p.tau_method)) .. "; empty: none "
   .. "(tau*_status says why: not_reached, before_first_lag); tau*_lo/_hi: 95% percentile "
   .. "bootstrap interval over replicas (B = 1000, seed --seed), tau*_se: sd of the bootstrap "
   .. "estimates; D = lr*T/P, T_paper = T*60000/P"))
-run:write_csv("q_final", qfinal, with("Q_final = Q(t_f = tmax); Q_inf_harmonic: Eq. 22 averaged "
-  .. "over the weights at t_w, k = lambda"))
+run:write_csv("q_final", qfinal, with("Q_final = Q(t_f = tmax), the replica mean; Q_final_lo/_hi: "
+  .. report.PLATEAU_COMMENT .. "; Q_inf_harmonic: Eq. 22 averaged over the weights at t_w, "
+  .. "k = lambda"))
 run:write_csv("state", state, with(report.STATE_COMMENT))
 
 local ok, fit = pcall(glass.analysis.powerlaw_fit, xs, ys, {t_min = p.fit_from})
 if ok then
   -- The exponent's 95 % interval: resample each T's replicas, recompute its mean curve and
   -- tau, rescale and refit; and its spread over fit windows t/tau >= fit_from x 1/2 ... 4.
-  local tau_of = p.rescale_by == "tau90" and glass.analysis.tau90 or glass.analysis.tau_e
+  local thr = p.rescale_by == "tau90" and 0.9 or math.exp(-1)
   local sizes = {}
   for k, f in ipairs(fitsets) do sizes[k] = #f.Q end
   local bs = glass.analysis.bootstrap{sizes = sizes, B = 1000, seed = p.seed, stat = function(...)
@@ -135,7 +144,7 @@ if ok then
     for k, idx in ipairs({...}) do
       local f = fitsets[k]
       local mc = glass.analysis.mean_curve(f.Q, idx)
-      local sc = tau_of(f.t, mc, {method = "interp"})
+      local sc = glass.analysis.tau_curves(f.t, f.Q, idx, p.tau_method, thr)
       for i = 1, sc and #f.t or 0 do
         local x = f.t[i] / sc
         if x >= p.fit_from and mc[i] > 0 then bx[#bx + 1], by[#by + 1] = x, mc[i] end
@@ -161,6 +170,10 @@ else
   lines[#lines + 1] = "no power-law fit of the master curve: " .. tostring(fit)
 end
 
+-- The plateau against T: Q(t_f) ~ T^b (the paper: Q_inf ~ T^-0.48), with a 95 % interval
+-- from resampling each T's replicas and refitting.
+lines[#lines + 1] = report.plateau_fit(finals, p.seed, "Q(t_f)", "paper: Q_inf ~ T^-0.48")
+
 local mcurves = glass.plot.curves{file = "overlap.csv", x = "t_over_tau", y = "Q", by = "T",
                                   values = p.T}
 local master = glass.plot.join(report.bands(p, mcurves, "Q_sem"), mcurves)
@@ -180,8 +193,9 @@ run:plot{name = "overlap", title = "Q(t) per temperature", xlabel = "t (steps af
   end)()}
 run:plot{name = "q_final", title = "Q(t_f) vs T and the harmonic-well Q_∞", xlabel = "T",
   ylabel = "Q(t_f)", logx = true, logy = true, key = "bottom left",
-  series = {{file = "q_final.csv", x = "T", y = "Q_final", yerr = "Q_final_sem", color = 0,
-             title = "measured Q(t_f)"},
+  series = {p.replicas > 1 and {file = "q_final.csv", x = "T", y = "Q_final", ylow = "Q_final_lo",
+               yhigh = "Q_final_hi", color = 0, title = "measured Q(t_f) (95% bootstrap)"}
+             or {file = "q_final.csv", x = "T", y = "Q_final", color = 0, title = "measured Q(t_f)"},
             {file = "q_final.csv", x = "T", y = "Q_inf_harmonic", color = 1, dash = 2,
              title = "harmonic well (k = λ), Eq. 22"}}}
 run:finish(lines)

@@ -98,6 +98,59 @@ function M.tau_row(obs, row, opts)
   return row, r90, re
 end
 
+-- A protocol's --tau_method: the estimators tau_row and tau_curves take.
+-- "first" and "interp" work on the replica-mean curve (glass.analysis.tau);
+-- the others are glass.analysis.tau_replicas's ("per_replica" the authors').
+M.TAU_METHODS = {"first", "interp", "per_replica", "per_replica_found", "of_mean"}
+
+local function of_mean_curve(method) return method == "first" or method == "interp" end
+
+-- The parameter spec of --tau_method with default `default`.
+function M.tau_method_param(default)
+  return {"tau_method", default, "tau estimator: first (the first lag where the replica-mean "
+    .. "Q is below, the paper's), interp (the replica-mean Q interpolated in log t), "
+    .. "per_replica (the "
+    .. "authors': each replica's first lag below, none if that is the first lag or < 4 steps, "
+    .. "mean over replicas, none if any replica has none), per_replica_found (the same over "
+    .. "the replicas that have one) or of_mean (first, with the tau_replicas rules)",
+    choices = M.TAU_METHODS}
+end
+
+-- tau_row plus the two τ a protocol logs, fits and rescales with:
+-- returns row, tau90, why90, tau_e, why_e (tau nil and why a line when
+-- there is none).  For "first" and "interp" the values are those of the
+-- replica-mean curve (t, q) the protocol passes (its summary), and the row
+-- carries them; for the other methods they are tau_replicas's.
+function M.tau_report(obs, t, q, row, opts)
+  local A = package.loaded.glass.analysis
+  local r90, re
+  row, r90, re = M.tau_row(obs, row, opts)
+  if of_mean_curve(opts.method) then
+    local t90, why90 = A.tau90(t, q, {method = opts.method})
+    local te, whye = A.tau_e(t, q, {method = opts.method})
+    row.tau90, row.tau_e = t90 or NAN, te or NAN -- the same values, from the summary's mean
+    return row, t90, why90, te, whye
+  end
+  local function why(r) return not r.tau and (r.status .. ": " .. r.reason) or nil end
+  return row, r90.tau, why(r90), re.tau, why(re)
+end
+
+-- The τ of Q curves (t, Q[r][i]) at `threshold` by `method` (a
+-- --tau_method) over the replicas listed in idx (all when nil; repeats
+-- count): for bootstrap statistics of fits.  Returns tau or nil.
+function M.tau_curves(t, Q, idx, method, threshold)
+  local A = package.loaded.glass.analysis
+  if of_mean_curve(method) then
+    return (A.tau(t, M.mean_curve(Q, idx), threshold, {method = method}))
+  end
+  local sub = Q
+  if idx then
+    sub = {}
+    for j, r in ipairs(idx) do sub[j] = Q[r] end
+  end
+  return A.tau_replicas(t, sub, {threshold = threshold, method = method, B = 0}).tau
+end
+
 -- tau_columns for tau90 and tau_e, in tau_row's order.
 function M.tau_row_columns()
   local c = M.tau_columns("tau90")
@@ -114,6 +167,10 @@ function M.install(glass)
   glass.analysis.mean_curve = M.mean_curve
   glass.analysis.tau_row = M.tau_row
   glass.analysis.tau_row_columns = M.tau_row_columns
+  glass.analysis.tau_report = M.tau_report
+  glass.analysis.tau_curves = M.tau_curves
+  glass.analysis.tau_method_param = M.tau_method_param
+  glass.analysis.TAU_METHODS = M.TAU_METHODS
   return glass
 end
 

@@ -526,25 +526,32 @@ end
 -- fired at t0 (after the quench) and at every measured step;
 -- opts.same_basin = K: the measurement runs on a same-basin ensemble built
 -- at t_w (K noise replicas started from each replica's weights at t_w:
--- ens:same_basin); not with opts.state (its replicas change at t_w).
+-- ens:same_basin).  With opts.state too, the state is then a list of two
+-- observers (glass.report.add_state takes it): one on the source ensemble
+-- (after the quench and at t_w, one row per network) and one on the
+-- same-basin ensemble (every lag after t_w, its B x K replicas).
 function M.anneal(run, ens, p, T, t0, obs_opts, want_w0, opts)
   opts = opts or {}
-  if opts.same_basin and opts.state then
-    error("lab.anneal: opts.state and opts.same_basin cannot be combined (the replicas change "
-      .. "at t_w); measure the state on the ensemble before the copies", 2)
-  end
   local g = G()
   local e = opts.seed and ens:clone{seed = opts.seed} or ens:clone()
   local langevin = g.langevin{lr = p.lr, T = T, lambda = p.lambda}
   local phase = string.format("Langevin T=%g", T)
   local lags = g.schedule.log{first = 1, last = p.tmax, per_decade = p.per_decade}
-  local state, state_make
+  local report = opts.state and require "glass.report"
+  local state, state_make, source
   if opts.state then
-    local report = require "glass.report"
-    state, state_make = report.state_observer(report.state_steps(t0, {t0 + p.tw}, lags), p.lambda)
+    local steps = opts.same_basin and {t0, t0 + p.tw}
+      or report.state_steps(t0, {t0 + p.tw}, lags)
+    state, state_make = report.state_observer(steps, p.lambda)
   end
   M.advance(run, e, langevin, t0 + p.tw, state and {state} or nil, phase .. " (waiting)")
   if opts.same_basin then
+    if state then -- the source's rows, then the copies' from the first lag on
+      source = mpi.allgather_observer(state, state_make, e)
+      local after = {}
+      for _, l in ipairs(lags:steps()) do after[#after + 1] = t0 + p.tw + l end
+      state, state_make = report.state_observer(after, p.lambda)
+    end
     local sb = e:same_basin{K = opts.same_basin}
     e:close()
     e = sb
@@ -560,6 +567,7 @@ function M.anneal(run, ens, p, T, t0, obs_opts, want_w0, opts)
   local obs = g.observer.two_time(o)
   M.advance(run, e, langevin, t0 + p.tw + p.tmax, {obs, state}, phase)
   e:close()
+  if source then state = {source, state} end
   return obs, w0, state
 end
 
@@ -570,8 +578,17 @@ function M.tau_text(method)
     return "the first measured lag with Q below 0.9 and 1/e (method first, the paper's: "
       .. "quantised to the lag grid)"
   end
-  return "the lag where Q crosses 0.9 and 1/e, interpolated linearly in log t between the last "
-    .. "lag above and the first lag below (method interp)"
+  if method == "interp" then
+    return "the lag where Q crosses 0.9 and 1/e, interpolated linearly in log t between the "
+      .. "last lag above and the first lag below (method interp)"
+  end
+  if method == "of_mean" then
+    return "the first saved lag where the replica-mean Q is below 0.9 and 1/e (method of_mean)"
+  end
+  return string.format("per replica the first saved lag with Q below 0.9 and 1/e, none if "
+    .. "that is the first lag or below 4 steps, then the mean over %s (method %s%s)",
+    method == "per_replica" and "replicas, none if any replica has none"
+    or "the replicas that have one", method, method == "per_replica" and ", the authors'" or "")
 end
 
 -- Columns of a glass.Table as Lua arrays: lab.columns(tbl, "t", "Q_mean").

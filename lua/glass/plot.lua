@@ -52,6 +52,15 @@ local function using(s)
   if #conds > 0 then
     y = string.format("((%s) ? %s : NaN)", table.concat(conds, " && "), y)
   end
+  if s.band_lo then  -- a band between two columns (e.g. a bootstrap interval's ends)
+    local function edge(c)
+      local e = string.format("column(%s)", q(c))
+      if s.ymul then e = string.format("(%s*%s)", e, gnum(s.ymul)) end
+      if #conds > 0 then e = string.format("((%s) ? %s : NaN)", table.concat(conds, " && "), e) end
+      return e
+    end
+    return string.format("(%s):(%s):(%s)", x, edge(s.band_lo), edge(s.band_hi))
+  end
   if s.band then  -- a band y ± band (filledcurves between the two)
     local e = string.format("column(%s)", q(s.band))
     if s.ymul then e = string.format("(%s*%s)", e, gnum(s.ymul)) end
@@ -121,14 +130,15 @@ function Figure:script(term)
   for _, extra in ipairs(s.extra or {}) do L[#L + 1] = extra end
   local parts = {}
   for _, sr in ipairs(s.series) do
-    local style = sr.style or (sr.fn and "lines" or (sr.band and "filledcurves"
+    local band = sr.band or sr.band_lo
+    local style = sr.style or (sr.fn and "lines" or (band and "filledcurves"
       or ((sr.yerr or sr.ylow) and "yerrorlines" or "linespoints")))
     local title = sr.title and ("title " .. q(sr.title)) or "notitle"
     local deco = color(sr.color)
     if sr.dash then deco = deco .. " dt " .. (type(sr.dash) == "number" and sr.dash or 2) end
     if sr.width then deco = deco .. " lw " .. sr.width end
     if sr.z then deco = deco .. " lc palette z" end
-    if sr.band then deco = deco .. " fs transparent solid 0.2 noborder" end
+    if band then deco = deco .. " fs transparent solid 0.2 noborder" end
     if style:find("points") then deco = deco .. " pt " .. (sr.pt or 7) .. " ps " .. (sr.ps or 0.6) end
     if sr.fn then
       parts[#parts + 1] = string.format("%s with %s%s %s", sr.fn, style, deco, title)
@@ -273,6 +283,23 @@ function M.bands(list, err)
       local b = {}
       for k, v in pairs(sr) do b[k] = v end
       b.band, b.title, b.style, b.yerr, b.dash = err, nil, nil, nil, nil
+      out[#out + 1] = b
+    end
+  end
+  return out
+end
+
+-- Bands between columns y_lo and y_hi (a bootstrap interval: "chi4_within"
+-- -> "chi4_within_lo", "chi4_within_hi") under each file series of `list`,
+-- in the same colours and untitled.
+function M.interval_bands(list)
+  local out = {}
+  for _, sr in ipairs(list) do
+    if sr.file then
+      local b = {}
+      for k, v in pairs(sr) do b[k] = v end
+      b.band_lo, b.band_hi = sr.y .. "_lo", sr.y .. "_hi"
+      b.title, b.style, b.yerr, b.dash = nil, nil, nil, nil
       out[#out + 1] = b
     end
   end

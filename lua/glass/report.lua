@@ -13,6 +13,9 @@
 --   report.state_table(keys),
 --   report.add_state(tbl, obs, fields, t_of)   loss, accuracy, unsat -> state.csv
 --   report.bands(p, series, err)               error bands when replicas > 1
+--   report.tau_bars(p, series)                 a tau series with its bootstrap bars
+--   report.plateau(vals, seed), report.plateau_fit(sets, seed, what, paper)
+--                                              a plateau's interval; its power law in T
 --   report.drift_params(), report.drift_line(T, tau_T, tau_0),
 --   report.drift_check(run, Ts, tau90_at, tau0)  the T = 0 comparison
 --   report.uot_verdict, ttt_verdict, ageing_verdict  computed conclusions
@@ -135,9 +138,18 @@ function M.state_table(keys)
 end
 
 -- Add obs's summary rows to tbl with the point's fields; t_of(step) -> the
--- lag after t_w (negative before it).  Returns the rows added.
+-- lag after t_w (negative before it).  obs may be a list of observers (a
+-- same-basin run's, glass.lab.anneal): their rows in turn.  Returns the
+-- rows added.
 function M.add_state(tbl, obs, fields, t_of)
-  local s, rows = obs:table("summary"), {}
+  local rows = {}
+  if type(obs) == "table" then
+    for _, o in ipairs(obs) do
+      for _, r in ipairs(M.add_state(tbl, o, fields, t_of)) do rows[#rows + 1] = r end
+    end
+    return rows
+  end
+  local s = obs:table("summary")
   for i = 1, s:nrows() do
     local r = s:row(i)
     local row = {step = r.step, t = t_of(r.step), n = r.n, loss = r.loss_mean,
@@ -170,6 +182,106 @@ function M.bands(p, list, err)
   local b = G().plot.bands(list, err)
   if b[1] then b[1].title = "± 1 s.e. over replicas (bands)" end
   return b
+end
+
+-- A τ series (y = "tau90" or "tau_e" of a tau.csv) with its bootstrap
+-- interval as asymmetric error bars (y_lo, y_hi) when the run has several
+-- replicas; the series itself otherwise.  The title says so (unless
+-- keep_title: say it in the plot's title).  A list of series (no .y) is
+-- changed series by series.
+function M.tau_bars(p, s, keep_title)
+  if (p.replicas or 1) <= 1 then return s end
+  if not s.y then
+    for _, x in ipairs(s) do M.tau_bars(p, x, keep_title) end
+    return s
+  end
+  s.ylow, s.yhigh = s.y .. "_lo", s.y .. "_hi"
+  if s.title and not keep_title then s.title = s.title .. " (95% bootstrap)" end
+  return s
+end
+
+-- ---- plateaus -----------------------------------------------------------------------------
+
+-- Plateaus (a long-time value such as Q(t_f)) get a percentile bootstrap
+-- interval over replicas at this level, from this many resamples.
+M.PLATEAU_LEVEL, M.PLATEAU_B = 0.95, 1000
+
+M.PLATEAU_COMMENT = string.format("%g%% percentile bootstrap interval over replicas (B = %d, "
+  .. "seed --seed; empty with one replica)", 100 * M.PLATEAU_LEVEL, M.PLATEAU_B)
+
+-- The mean of vals (NaN skipped: lost replicas) over the indices idx
+-- (all when nil; repeats count, as a bootstrap draw gives them).
+local function mean_of(vals, idx)
+  local s, n = 0, 0
+  local function add(v) if v == v then s, n = s + v, n + 1 end end
+  if idx then for _, i in ipairs(idx) do add(vals[i]) end
+  else for _, v in ipairs(vals) do add(v) end end
+  return n > 0 and s / n or 0 / 0
+end
+
+local function live(vals)
+  local n = 0
+  for _, v in ipairs(vals) do if v == v then n = n + 1 end end
+  return n
+end
+
+-- A plateau from each replica's value vals[r] (NaN: a lost replica): {mean,
+-- lo, hi, level, B, text}; text is "[lo, hi] (95% bootstrap over replicas)"
+-- or "none (reason)", and lo, hi are NaN (empty CSV cells) when missing.
+function M.plateau(vals, seed)
+  local n = live(vals)
+  local out = {mean = mean_of(vals), lo = 0 / 0, hi = 0 / 0, level = M.PLATEAU_LEVEL, B = 0}
+  if n < 2 then
+    out.text = n == 0 and "none (no live replica)" or "none (one replica: no interval)"
+    return out
+  end
+  local bs = G().analysis.bootstrap{n = #vals, B = M.PLATEAU_B, seed = seed,
+    level = M.PLATEAU_LEVEL, stat = function(idx)
+      local m = mean_of(vals, idx)
+      return m == m and m or nil
+    end}
+  out.lo, out.hi, out.B = bs.lo, bs.hi, bs.B
+  out.text = bs.lo == bs.lo and string.format("[%.3g, %.3g] (%g%% bootstrap over replicas)",
+    bs.lo, bs.hi, 100 * bs.level) or "none (no resample had a value)"
+  return out
+end
+
+-- The log line of a plateau's power law in T: sets = {{T =, q = {per replica}}, ...}
+-- (T > 0).  The fit is least squares in log-log of the replica means; the
+-- interval resamples each T's replicas independently and refits; the spread
+-- over fit windows is powerlaw_fit's.  `paper` names the paper's value.
+function M.plateau_fit(sets, seed, what, paper)
+  local A = G().analysis
+  local xs, ys = {}, {}
+  for _, f in ipairs(sets) do
+    local m = mean_of(f.q)
+    if m == m and m > 0 then xs[#xs + 1], ys[#ys + 1] = f.T, m end
+  end
+  local ok, fit = pcall(A.powerlaw_fit, xs, ys)
+  if not ok then return string.format("no power-law fit of %s vs T: %s", what, tostring(fit)) end
+  local ci, fewest = "none (one replica at some T: no interval)", math.huge
+  local sizes = {}
+  for k, f in ipairs(sets) do sizes[k], fewest = #f.q, math.min(fewest, live(f.q)) end
+  if fewest >= 2 then
+    local bs = A.bootstrap{sizes = sizes, B = M.PLATEAU_B, seed = seed, level = M.PLATEAU_LEVEL,
+      stat = function(...)
+        local bx, by = {}, {}
+        for k, idx in ipairs({...}) do
+          local m = mean_of(sets[k].q, idx)
+          if m == m and m > 0 then bx[#bx + 1], by[#by + 1] = sets[k].T, m end
+        end
+        local good, bf = pcall(A.powerlaw_fit, bx, by)
+        return good and bf.exponent or nil
+      end}
+    ci = bs.lo == bs.lo and string.format("[%.3f, %.3f] (%g%% bootstrap over replicas, %d of "
+      .. "%d resamples)", bs.lo, bs.hi, 100 * bs.level, bs.B_ok, bs.B)
+      or "none (no resample could be fitted)"
+  end
+  return string.format("%s ~ T^%.3f ± %.3f (least squares) %s over T = %g ... %g (%d points; "
+    .. "%s); over fit windows dropping up to 2 points at either end: %.3f to %.3f", what,
+    fit.exponent, fit.exponent_se, ci, math.min(table.unpack(xs)), math.max(table.unpack(xs)),
+    fit.n, paper, fit.exponent_min,
+    fit.exponent_max)
 end
 
 -- ---- the T = 0 comparison ----------------------------------------------------------------
@@ -290,14 +402,27 @@ function M.uot_verdict(points)
 end
 
 -- Ageing: does tau90 grow from the first t_w to the last?  Without error
--- bars a ratio within 10% of 1 is not called either way.
-function M.ageing_verdict(tw1, tau1, tw2, tau2)
+-- bars a ratio within 10% of 1 is not called either way.  With the two
+-- tau90's bootstrap intervals ci1, ci2 ({lo, hi}, 95 %) the intervals must
+-- also not overlap (a few replicas give narrow percentile intervals, so
+-- the 10% rule stays).
+function M.ageing_verdict(tw1, tau1, tw2, tau2, ci1, ci2)
   if not (tau1 and tau2) then
     return string.format("inconclusive (tau90 missing at t_w = %d or %d: see above)", tw1, tw2)
   end
   local r = tau2 / tau1
   local head = string.format("tau90(t_w = %d) / tau90(t_w = %d) = %.3g / %.3g = %.3g", tw2, tw1,
     tau2, tau1, r)
+  local function finite(ci) return ci and ci[1] == ci[1] and ci[2] == ci[2] end
+  if finite(ci1) and finite(ci2) then
+    local both = string.format(" (95%% intervals [%.4g, %.4g] and [%.4g, %.4g]", ci1[1], ci1[2],
+      ci2[1], ci2[2])
+    local apart = ci2[1] > ci1[2] or ci2[2] < ci1[1]
+    if not apart then return head .. ": inconclusive" .. both .. " overlap: no ageing resolved)" end
+    if r > 1.1 then return head .. ": tau90 grows with t_w (ageing)" .. both .. " apart)" end
+    if r < 1 / 1.1 then return head .. ": tau90 falls with t_w (no ageing)" .. both .. " apart)" end
+    return head .. ": within 10% of 1, inconclusive (no ageing resolved)" .. both .. " apart)"
+  end
   if r > 1.1 then return head .. ": tau90 grows with t_w (ageing)" end
   if r < 1 / 1.1 then return head .. ": tau90 falls with t_w (no ageing)" end
   return head .. ": within 10% of 1, inconclusive (no ageing resolved)"

@@ -101,12 +101,29 @@ T.test("units: D = lr T / P and the paper's equivalents", function()
   T.ok(lines[3]:find("T = 0.001: D = 2e-09, T_paper = 0.012", 1, true), lines[3])
 end)
 
-T.test("state observer through lab.anneal: steps, columns, exact values", function()
+-- The sum over ens's replicas of (lambda/2)|w|^2: its loss on the flat landscape.
+local function l2_sum(ens, lambda)
+  local sum = 0
+  for r = 1, ens:size() do
+    local w2 = 0
+    for _, x in ipairs(ens:weights(r)) do w2 = w2 + x * x end
+    sum = sum + 0.5 * lambda * w2
+  end
+  return sum
+end
+
+-- Parameters (lambda = 0.5) and 2 replicas on a flat landscape after 4 steps of
+-- gradient descent ("the quench"), and the step it ended at.
+local function quenched()
   local p = parse({"--lambda=0.5"})
   local land = glass.landscape.flat{N = 50, P = 100}
   local ens = glass.ensemble{landscape = land, replicas = 2, seed = 3}
-  ens:run{integrator = glass.gd{lr = p.lr, lambda = 0}, steps = 4}   -- "the quench"
-  local t0 = ens:step()
+  ens:run{integrator = glass.gd{lr = p.lr, lambda = 0}, steps = 4}
+  return p, ens, ens:step()
+end
+
+T.test("state observer through lab.anneal: steps, columns, exact values", function()
+  local p, ens, t0 = quenched()
   local _, _, sobs = glass.lab.anneal(nil, ens, p, 1e-3, t0, {chi = {300}}, false,
     {seed = report.point_seed(p, 1), state = true})
   local tbl = report.state_table{"T"}
@@ -118,12 +135,7 @@ T.test("state observer through lab.anneal: steps, columns, exact values", functi
   T.eq(rows[2].t, 0)
   for i, l in ipairs(lags) do T.eq(rows[i + 2].t, l, "lag " .. i) end
   -- After the quench every replica's weights are ens's: loss = (lambda/2)|w|^2.
-  local sum = 0
-  for r = 1, 2 do
-    local w2 = 0
-    for _, x in ipairs(ens:weights(r)) do w2 = w2 + x * x end
-    sum = sum + 0.5 * p.lambda * w2
-  end
+  local sum = l2_sum(ens, p.lambda)
   T.near(rows[1].loss, sum / 2, 1e-12 * sum, "loss after the quench")
   T.eq(rows[1].n, 2)
   local want = {"T", "step", "t", "n", "loss", "loss_sem", "data_loss", "data_loss_sem",
@@ -195,6 +207,21 @@ T.test("ageing's conclusion is computed from the numbers", function()
   T.ok(report.ageing_verdict(100, 50, 10000, 52):find("inconclusive", 1, true))
   T.ok(report.ageing_verdict(100, 50, 10000, 20):find("falls with t_w", 1, true))
   T.ok(report.ageing_verdict(100, nil, 10000, 20):find("inconclusive (tau90 missing", 1, true))
+  -- With the bootstrap intervals the call needs them apart as well: a ratio
+  -- of 4 with overlapping intervals is not called, nor is a ratio of 1.05
+  -- with separate ones (within 10% of 1).
+  local v = report.ageing_verdict(100, 50, 10000, 200, {20, 120}, {100, 400})
+  T.ok(v:find(": inconclusive (95% intervals [20, 120] and [100, 400] overlap", 1, true), v)
+  v = report.ageing_verdict(100, 50, 10000, 200, {40, 60}, {150, 260})
+  T.ok(v:find(": tau90 grows with t_w (ageing) (95% intervals [40, 60] and [150, 260] apart)",
+    1, true), v)
+  v = report.ageing_verdict(100, 50, 10000, 52.5, {49, 50.5}, {51, 54})
+  T.ok(v:find(": within 10% of 1, inconclusive (no ageing resolved) (95%", 1, true), v)
+  v = report.ageing_verdict(100, 50, 10000, 20, {45, 55}, {18, 22})
+  T.ok(v:find("falls with t_w (no ageing) (95%", 1, true), v)
+  -- An interval with an empty end (NaN) falls back to the 10% rule.
+  v = report.ageing_verdict(100, 50, 10000, 200, {0 / 0, 0 / 0}, {100, 400})
+  T.ok(v:find("= 4: tau90 grows with t_w (ageing)", 1, true), v)
 end)
 
 T.test("error bands: filledcurves y -/+ err, only with several replicas", function()
@@ -212,6 +239,141 @@ T.test("error bands: filledcurves y -/+ err, only with several replicas", functi
   local lh = glass.plot.figure{name = "g", series = {{file = "a.csv", x = "x", y = "y",
     ylow = "lo", yhigh = "hi"}}}:script()
   T.ok(lh:find(':(column("lo")):(column("hi")) with yerrorlines', 1, true), lh)
+end)
+
+T.test("state observer with a same-basin ensemble: source rows, then the copies'", function()
+  local p, ens, t0 = quenched()
+  local lags = glass.schedule.log{first = 1, last = p.tmax, per_decade = p.per_decade}:steps()
+  -- lab.anneal used to refuse same_basin with state (the replicas change at t_w).
+  local obs, _, sobs = glass.lab.anneal(nil, ens, p, 0, t0, {chi = {300}}, false,
+    {seed = 5, state = true, same_basin = 3})
+  T.eq(type(sobs), "table", "a list of two observers")
+  T.eq(#sobs, 2)
+  local tbl = report.state_table{"T"}
+  local rows = report.add_state(tbl, sobs, {T = 0}, function(s) return s - t0 - p.tw end)
+  T.eq(#rows, 2 + #lags, "after the quench, at t_w (source), then every lag (copies)")
+  T.eq(rows[1].t, -p.tw)
+  T.eq(rows[2].t, 0)
+  T.eq(rows[1].n, 2, "the quench row is the source's 2 networks")
+  T.eq(rows[2].n, 2, "so is t_w's")
+  for i, l in ipairs(lags) do
+    T.eq(rows[i + 2].t, l, "lag " .. i)
+    T.eq(rows[i + 2].n, 6, "the 2 x K = 3 copies")
+  end
+  local sum = l2_sum(ens, p.lambda)
+  T.near(rows[1].loss, sum / 2, 1e-12 * sum, "loss after the quench (the source's)")
+  -- At T = 0 the K copies of a basin coincide: each lag's mean state is that of
+  -- the plain run (the same two networks), up to rounding in the sums (1e-12).
+  local _, _, plain = glass.lab.anneal(nil, ens, p, 0, t0, {chi = {300}}, false,
+    {seed = 5, state = true})
+  local prow = report.add_state(report.state_table{"T"}, plain, {T = 0},
+    function(s) return s - t0 - p.tw end)
+  T.eq(#prow, #rows)
+  for i = 1, #rows do
+    T.eq(prow[i].step, rows[i].step)
+    T.near(rows[i].loss, prow[i].loss, 1e-12 * prow[i].loss, "loss at row " .. i)
+  end
+  T.ok(obs:table("summary"):nrows() > 0)
+end)
+
+T.test("tau_curves: the --tau_method estimators on replica curves", function()
+  local A = glass.analysis
+  local t = {1, 2, 4, 8, 16, 32, 64}
+  local Q = {{1.0, 0.99, 0.95, 0.85, 0.6, 0.4, 0.2},   -- first below 0.9 at t = 8
+             {1.0, 0.98, 0.92, 0.91, 0.88, 0.7, 0.5},  -- at t = 16
+             {1.0, 0.97, 0.96, 0.95, 0.93, 0.89, 0.6}} -- at t = 32
+  -- The authors' per_replica: the mean of each replica's first lag below.
+  T.eq(A.tau_curves(t, Q, nil, "per_replica", 0.9), (8 + 16 + 32) / 3)
+  T.eq(A.tau_curves(t, Q, {1, 1, 2}, "per_replica", 0.9), (8 + 8 + 16) / 3, "a resample")
+  -- first / of_mean: the first lag where the mean curve is below 0.9.
+  -- mean: 1, 0.98, 0.9433, 0.9033, 0.8033 -> t = 16.
+  T.eq(A.tau_curves(t, Q, nil, "first", 0.9), 16)
+  T.eq(A.tau_curves(t, Q, nil, "of_mean", 0.9), 16)
+  -- interp: log-linear between t = 8 (0.90333) and 16 (0.80333).
+  local q8, q16 = (0.85 + 0.91 + 0.95) / 3, (0.6 + 0.88 + 0.93) / 3
+  local want = math.exp(math.log(8) + (q8 - 0.9) / (q8 - q16) * (math.log(16) - math.log(8)))
+  T.near(A.tau_curves(t, Q, nil, "interp", 0.9), want, 1e-9 * want)
+  -- A replica that never falls below: per_replica has none, per_replica_found
+  -- averages the others.
+  local Q2 = {Q[1], {1, 1, 1, 1, 1, 1, 1}}
+  T.eq(A.tau_curves(t, Q2, nil, "per_replica", 0.9), nil)
+  T.eq(A.tau_curves(t, Q2, nil, "per_replica_found", 0.9), 8)
+  -- Every method a protocol offers is one tau_curves takes, and the spec says so.
+  local spec = A.tau_method_param("interp")
+  T.eq(spec[1], "tau_method")
+  T.eq(table.concat(spec.choices, ","), "first,interp,per_replica,per_replica_found,of_mean")
+  for _, m in ipairs(spec.choices) do T.ok(A.tau_curves(t, Q, nil, m, 0.9), m) end
+end)
+
+T.test("plateau: mean, 95% bootstrap interval, none (reason) when missing", function()
+  local pl = report.plateau({0.1, 0.2, 0.3, 0.4}, 1)
+  T.near(pl.mean, 0.25, 1e-15)
+  T.ok(pl.lo < 0.25 and pl.hi > 0.25 and pl.lo >= 0.1 and pl.hi <= 0.4, pl.text)
+  T.ok(pl.text:find("(95% bootstrap over replicas)", 1, true), pl.text)
+  local one = report.plateau({0.3, 0 / 0}, 1) -- a lost replica leaves one
+  T.eq(one.mean, 0.3)
+  T.ok(T.isnan(one.lo) and T.isnan(one.hi), "empty cells")
+  T.eq(one.text, "none (one replica: no interval)")
+  T.eq(report.plateau({0 / 0}, 1).text, "none (no live replica)")
+  T.ok(report.PLATEAU_COMMENT:find("95% percentile bootstrap interval over replicas", 1, true))
+  -- Coverage: 100 seeded trials of 20 normal draws (mean 0.5, sd 0.1); the
+  -- percentile interval of a mean at n = 20 covers about 93 % of the time
+  -- (slightly under 95 %: the percentile interval is a little too narrow at
+  -- small n).  At least 85 of 100, 3 binomial s.d. below 93: a broken
+  -- interval (e.g. the s.e. instead of the 95 % range, ~40 %) fails.
+  math.randomseed(12)
+  local covered = 0
+  for trial = 1, 100 do
+    local v = {}
+    for i = 1, 20 do
+      local u1, u2 = math.random(), math.random()
+      v[i] = 0.5 + 0.1 * math.sqrt(-2 * math.log(1 - u1)) * math.cos(2 * math.pi * u2)
+    end
+    local r = report.plateau(v, trial)
+    if r.lo <= 0.5 and 0.5 <= r.hi then covered = covered + 1 end
+  end
+  T.ok(covered >= 85, "coverage " .. covered .. " of 100")
+  if os.getenv("GV_TEST_VERBOSE") then print("plateau coverage", covered) end
+end)
+
+T.test("plateau_fit: the exponent of an exact power law, its interval and the paper's", function()
+  local sets = {}
+  for k, T0 in ipairs({1e-4, 3e-4, 1e-3, 3e-3}) do
+    local q = {}
+    -- Q = 0.01 T^-0.5 times a replica factor 1 +/- 2 %: the fit of the means is -0.5 exactly
+    -- (the factors average to 1 at every T).
+    for r, f in ipairs({0.98, 1.02, 0.99, 1.01}) do q[r] = 0.01 * T0 ^ -0.5 * f end
+    sets[k] = {T = T0, q = q}
+  end
+  local line = report.plateau_fit(sets, 1, "Q(t_f)", "paper: Q_inf ~ T^-0.48")
+  T.ok(line:find("Q(t_f) ~ T^-0.500 ± 0.000 (least squares) [", 1, true), line)
+  T.ok(line:find("(95% bootstrap over replicas, 1000 of 1000 resamples) over T = 0.0001 ... "
+    .. "0.003 (4 points; paper: Q_inf ~ T^-0.48)", 1, true), line)
+  local lo, hi = line:match("%[(%-?[%d.]+), (%-?[%d.]+)%]")
+  T.ok(tonumber(lo) <= -0.5 and tonumber(hi) >= -0.5, line)
+  sets[1].q = {sets[1].q[1]}
+  T.ok(report.plateau_fit(sets, 1, "Q(t_f)", "x"):find("none (one replica at some T", 1, true))
+end)
+
+T.test("tau error bars and interval bands in plots", function()
+  local s = report.tau_bars({replicas = 1}, {file = "tau.csv", x = "T", y = "tau90", title = "τ"})
+  T.eq(s.ylow, nil, "no bars with one replica")
+  s = report.tau_bars({replicas = 3}, {file = "tau.csv", x = "T", y = "tau90", title = "τ"})
+  T.eq(s.ylow, "tau90_lo")
+  T.eq(s.yhigh, "tau90_hi")
+  T.eq(s.title, "τ (95% bootstrap)")
+  local list = report.tau_bars({replicas = 3}, glass.plot.curves{file = "tau.csv", x = "T",
+    y = "tau_e", by = "chi", values = {30, 100}}, true)
+  T.eq(list[2].ylow, "tau_e_lo")
+  T.eq(list[2].title, "chi = 100", "keep_title")
+  local gp = glass.plot.figure{name = "f", series = {s}}:script()
+  T.ok(gp:find(':(column("tau90_lo")):(column("tau90_hi")) with yerrorlines', 1, true), gp)
+  local parts = {{file = "m.csv", x = "t", y = "chi4_within", where = {T = 1e-3}, title = "w"}}
+  local bands = glass.plot.interval_bands(parts)
+  T.eq(bands[1].title, nil)
+  gp = glass.plot.figure{name = "g", series = glass.plot.join(bands, parts)}:script()
+  T.ok(gp:find('column("chi4_within_lo") : NaN)):(((abs(column("T")/0.001 - 1) < 1e-9) ? '
+    .. 'column("chi4_within_hi") : NaN)) with filledcurves', 1, true), gp)
 end)
 
 T.done()

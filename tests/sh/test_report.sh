@@ -66,7 +66,7 @@ run ageing ag
 has "$TMP/ag/state.csv" "step,t,n,loss" "ageing state.csv"
 has "$TMP/ag/log.txt" "drift check (t_w = 5)" "ageing drift line"
 has "$TMP/ag/log.txt" "units: T = 0.0003: D = 6e-09, T_paper = 0.036" "ageing units"
-grep -q "tau90(t_w = 20) / tau90(t_w = 5) = .*: \(tau90 grows\|tau90 falls\|within 10% of 1, inconclusive\)" "$TMP/ag/log.txt" || fail "ageing: no computed verdict"
+grep -q "tau90(t_w = 20) / tau90(t_w = 5) = .*: .*\(tau90 grows\|tau90 falls\|inconclusive\).* (95% intervals \[" "$TMP/ag/log.txt" || fail "ageing: no computed verdict with the intervals"
 
 # Computed conclusions: the smoke runs are far from converged, and say so
 # with their numbers (the canned lines used to read "lambda* <= 0" and
@@ -89,6 +89,70 @@ has "$TMP/mb/msd.csv" "# noise: independent" "msd_batch_sweep noise line"
 # Error bands with replicas > 1.
 has "$TMP/qa/overlap.gp" "filledcurves" "bands in quench_anneal's overlap plot"
 has "$TMP/mb/msd.gp" "filledcurves" "bands in msd_batch_sweep's plot"
+
+# tau error bars on the tau plots (replicas > 1): the bootstrap columns of tau.csv.
+has "$TMP/qa/tau.gp" ':(column("tau90_lo")):(column("tau90_hi")) with yerrorlines' "quench_anneal tau bars"
+has "$TMP/ag/tau.gp" ':(column("tau90_lo")):(column("tau90_hi")) with yerrorlines' "ageing tau bars"
+has "$TMP/cs/tau90.gp" ':(column("tau90_lo")):(column("tau90_hi")) with yerrorlines' "chi_sweep tau bars"
+
+# tau90 at T = 0 as a line on tau.png (smoke reaches it with t_max = 2000); ageing's log
+# gives each tau90 with its interval.
+run quench_anneal q0 --tmax=2000
+has "$TMP/q0/tau.gp" 'title "τ_{90} at T = 0"' "the T = 0 line on tau.png"
+grep -q "t_w = 5 *tau90 = [0-9.]* \[[0-9.]*, [0-9.]*\] (95% bootstrap)" "$TMP/ag/log.txt" || fail "ageing: tau90 without its interval"
+
+# ttsp's plateau Q(t_f): a 95% replica-bootstrap interval, its level in the
+# header, and the plateau's power law in T with its interval in the log.
+has "$TMP/tt/q_final.csv" "T,Q_final,Q_final_sem,Q_final_lo,Q_final_hi,Q_inf_harmonic,eps" "q_final.csv columns"
+has "$TMP/tt/q_final.csv" "Q_final_lo/_hi: 95% percentile bootstrap interval over replicas (B = 1000" "q_final level"
+grep -q "Q(t_f) = [0-9.e-]* \[[0-9.e-]*, [0-9.e-]*\] (95% bootstrap over replicas)" "$TMP/tt/log.txt" || fail "ttsp: no Q(t_f) interval in the log"
+has "$TMP/tt/q_final.gp" ':(column("Q_final_lo")):(column("Q_final_hi"))' "q_final bars"
+# smoke has two T: the plateau fit needs three, and says so instead of a number.
+has "$TMP/tt/log.txt" "no power-law fit of Q(t_f) vs T: " "ttsp plateau fit (two T)"
+run ttsp tt3 --T=1e-2,3e-3,1e-3
+grep -q "Q(t_f) ~ T^-\?[0-9.]* ± [0-9.]* (least squares) \[.*\] (95% bootstrap over replicas, [0-9]* of 1000 resamples) over T = 0.001 ... 0.01 (3 points; paper: Q_inf ~ T^-0.48)" "$TMP/tt3/log.txt" || fail "ttsp: no plateau fit with its interval"
+# One replica: no interval, said as none (reason), empty cells.
+run ttsp tt1 --replicas=1
+grep -q "Q(t_f) = [0-9.e-]* none (one replica: no interval)" "$TMP/tt1/log.txt" || fail "ttsp, one replica: none (reason)"
+grep -q '^0.001,[0-9.e-]*,,,,' "$TMP/tt1/q_final.csv" || fail "ttsp, one replica: empty interval cells"
+! grep -q "Q_final_lo" "$TMP/tt1/q_final.gp" || fail "ttsp, one replica: bars drawn"
+
+# --tau_method in every tau-writing protocol: the CSV says which.
+run quench_anneal qpr --tau_method=per_replica
+has "$TMP/qpr/tau.csv" ",per_replica," "quench_anneal per_replica column"
+has "$TMP/qpr/tau.csv" "(method per_replica, the authors')" "quench_anneal per_replica header"
+has "$TMP/qpr/tau.csv" "tau_method=per_replica" "quench_anneal parameters line"
+run ttsp tpr --tau_method=per_replica_found
+has "$TMP/tpr/tau.csv" ",per_replica_found," "ttsp per_replica_found column"
+has "$TMP/tpr/tau.csv" "(method per_replica_found)" "ttsp per_replica_found header"
+run chi_sweep cpr --tau_method=of_mean
+has "$TMP/cpr/tau.csv" ",of_mean," "chi_sweep of_mean column"
+has "$TMP/cpr/tau.csv" "replica-mean Q is below 0.9 and 1/e (method of_mean)" "chi_sweep of_mean header"
+run ageing apr --tau_method=first
+has "$TMP/apr/tau.csv" ",of_mean," "ageing first = of_mean column"
+has "$TMP/apr/tau.csv" "(method first, the paper's" "ageing first header"
+"$G" "$SRC/protocols/ttsp.lua" --preset=smoke --tau_method=median --out="$TMP/bad" >/dev/null 2>"$TMP/bad.err" \
+  && fail "ttsp accepted --tau_method=median"
+grep -q "per_replica_found" "$TMP/bad.err" || fail "the refusal does not list the methods"
+
+# heterogeneity: state.csv (source rows, then the same-basin copies'), the
+# drift check, bands on the chi4 parts and the pooled histogram.
+run heterogeneity het
+has "$TMP/het/state.csv" "T,step,t,n,loss,loss_sem" "heterogeneity state.csv"
+# smoke: 2 networks x K = 2, t_w = 5: n = 2 after the quench and at t_w, 4 after.
+grep -q '^0.001,[0-9]*,-5,2,' "$TMP/het/state.csv" || fail "heterogeneity: no row after the quench (n = 2)"
+grep -q '^0.001,[0-9]*,0,2,' "$TMP/het/state.csv" || fail "heterogeneity: no row at t_w (n = 2)"
+grep -q '^0.001,[0-9]*,20,4,' "$TMP/het/state.csv" || fail "heterogeneity: no row at t = 20 (n = 4)"
+has "$TMP/het/log.txt" "after the quench: loss " "heterogeneity: state after the quench"
+has "$TMP/het/log.txt" "state at t = 20: loss " "heterogeneity: state at t_max"
+has "$TMP/het/log.txt" "drift check (tau90 vs T = 0, tolerance 10%)" "heterogeneity drift summary"
+has "$TMP/het/moments.csv" "chi4_within_lo,chi4_within_hi" "heterogeneity chi4 interval columns"
+has "$TMP/het/moments.csv" "95% percentile bootstrap interval over basins at each lag" "heterogeneity chi4 level"
+has "$TMP/het/chi4_T1.gp" 'column("chi4_within_hi") : NaN)) with filledcurves' "chi4 bands"
+has "$TMP/het/histogram.csv" "fraction_lo/_hi: 95% percentile bootstrap interval over basins" "histogram level"
+has "$TMP/het/histogram_t20.gp" 'column("fraction_hi") : NaN)) with filledcurves' "histogram bands"
+has "$TMP/het/alpha2.gp" 'column("alpha2_sem")' "alpha2 bars"
+! grep -v '^#' "$TMP/het/moments.csv" | grep -qi 'nan' || fail "moments.csv: a nan cell"
 
 [ $fails -eq 0 ] && echo "all report checks passed"
 exit $((fails > 0))
