@@ -249,6 +249,19 @@ void gv_mlp_work_free(gv_mlp_work *ws)
 
 /* ---- the kernel ---------------------------------------------------------- */
 
+/* C = A·op(B) into a zeroed C through beta = 1.  Same bits as beta = 0
+ * (OpenBLAS then zero-fills C itself and its kernels also add into C: the
+ * sum is acc + 0 either way), but OpenBLAS's zero fill (sgemm_beta) is a
+ * scalar loop, several times slower than memset; on these narrow layers it
+ * cost 12 % of a step.  See docs/performance.md. */
+static void sgemm0(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, size_t M, size_t N, size_t K,
+                   const float *A, size_t lda, const float *B, size_t ldb, float *C, size_t ldc)
+{
+    memset(C, 0, M * ldc * sizeof *C);
+    cblas_sgemm(CblasRowMajor, ta, tb, (int)M, (int)N, (int)K, 1.0f, A, (int)lda, B, (int)ldb, 1.0f,
+                C, (int)ldc);
+}
+
 /* Branch-free, vectorised (a data-dependent branch per element costs more
  * than the GEMMs on these narrow layers). */
 static void relu(float *restrict h, size_t n)
@@ -273,8 +286,7 @@ static void forward_chunk(const gv_mlp *m, const float *wf, const float *x, size
     size_t L = m->nlayers - 1;
     for (size_t l = 0; l < L; l++) {
         size_t out = m->out[l], in = m->in[l];
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)B, (int)out, (int)in, 1.0f, a,
-                    (int)in, wf + m->off[l], (int)in, 0.0f, h, (int)out);
+        sgemm0(CblasNoTrans, CblasTrans, B, out, in, a, in, wf + m->off[l], in, h, out);
         relu(h, B * out);
         a = h;
         h += B * out;
@@ -317,14 +329,14 @@ static void backward_chunk(const gv_mlp *m, const float *wf, const float *x, siz
 #pragma omp simd
         for (size_t j = 0; j < inL; j++) gi[j] = ai[j] > 0.0f ? di * wo[j] : 0.0f;
     }
+    if (beta == 0.0f) memset(b->gw, 0, m->off[L] * sizeof *b->gw); /* as sgemm0 */
     for (size_t l = L; l-- > 0;) {
         size_t out = m->out[l], in = m->in[l];
         const float *a = l > 0 ? hl[l - 1] : x;
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)out, (int)in, (int)nk, 1.0f, g,
-                    (int)out, a, (int)in, beta, b->gw + m->off[l], (int)in);
+                    (int)out, a, (int)in, 1.0f, b->gw + m->off[l], (int)in);
         if (l == 0) break;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nk, (int)in, (int)out, 1.0f, g,
-                    (int)out, wf + m->off[l], (int)in, 0.0f, gn, (int)in);
+        sgemm0(CblasNoTrans, CblasNoTrans, nk, in, out, g, out, wf + m->off[l], in, gn, in);
         relu_mask(gn, a, nk * in);
         float *t = g; g = gn; gn = t;
     }
