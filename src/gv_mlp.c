@@ -322,13 +322,15 @@ static void backward_chunk(const gv_mlp *m, const float *wf, const float *x, siz
     if (L == 0) return;
     const float *wo = wf + m->off[L];
     float *g = b->g0, *gn = b->g1;
+    /* df_i w, then the mask in one vectorised pass (a select of df_i w_j
+     * inside this loop compiles to a branch per element: 3 % of a step). */
     for (size_t i = 0; i < nk; i++) {
         float di = b->df[i];
-        const float *ai = aL + i * inL;
-        float *gi = g + i * inL;
+        float *restrict gi = g + i * inL;
 #pragma omp simd
-        for (size_t j = 0; j < inL; j++) gi[j] = ai[j] > 0.0f ? di * wo[j] : 0.0f;
+        for (size_t j = 0; j < inL; j++) gi[j] = di * wo[j];
     }
+    relu_mask(g, aL, nk * inL);
     if (beta == 0.0f) memset(b->gw, 0, m->off[L] * sizeof *b->gw); /* as sgemm0 */
     for (size_t l = L; l-- > 0;) {
         size_t out = m->out[l], in = m->in[l];
