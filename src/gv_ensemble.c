@@ -273,6 +273,7 @@ static gv_status run_state_init(run_state *st, gv_ensemble *ens, const gv_integ 
     for (int t = 0; t < st->nwork; t++) {
         st->work[t] = gv_landscape_work_alloc(ens->land, rows, st->by_replica ? 1 : nt, e);
         if (!st->work[t]) return e ? e->status : GV_ENOMEM;
+        gv_landscape_work_loss_check_only(st->work[t], 1); /* steps only test it */
     }
     size_t nscr = (size_t)(st->by_replica ? st->nt : 1) * 2 * N;
     st->scratch = malloc(nscr * sizeof *st->scratch);

@@ -54,6 +54,7 @@ typedef struct thr_buf {
 struct gv_mlp_work {
     const gv_mlp *m;
     int nthreads;
+    int loss_check;    /* out->loss only needs to be finite iff the exact one is */
     size_t parts_cap;  /* partitions the accumulators below can hold */
     float *wf;         /* the weights in float32 */
     double *acc;       /* parts_cap × nw: per-partition gradients */
@@ -459,6 +460,71 @@ static void run_all(const gv_mlp *m, gv_mlp_work *ws, const gv_data *data, const
                       &ws->thr[0], ws->stats + 4 * p, ws->acc + p * nw);
 }
 
+void gv_mlp_work_loss_check_only(gv_mlp_work *ws, int on) { ws->loss_check = on != 0; }
+
+/* |w|² summed in index order (the loss's bits depend on this order). */
+static double sumsq_ordered(const double *w, size_t n)
+{
+    double s = 0;
+    for (size_t k = 0; k < n; k++) s += w[k] * w[k];
+    return s;
+}
+
+/* The loss data_loss + (λ/2)|w|².  In loss-check mode |w|² is first summed
+ * in 8 interleaved partial sums (vectorised; the ordered sum is a chain of
+ * dependent additions, 7 % of an SGD step at w = 72): every term is >= 0, so
+ * the ordered sum differs from it by a relative 2·N·2⁻⁵³ at most, and when
+ * the result is far from overflow the exact loss is finite too.  Otherwise,
+ * and outside that mode, the ordered sum. */
+static double loss_of(const gv_mlp_work *ws, const double *w, size_t n, double data_loss,
+                      double lambda)
+{
+    if (ws->loss_check && isfinite(data_loss)) {
+        double p[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        size_t k = 0;
+        for (; k + 8 <= n; k += 8)
+            for (int j = 0; j < 8; j++) p[j] += w[k + j] * w[k + j];
+        for (; k < n; k++) p[0] += w[k] * w[k];
+        double s = ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
+        double loss = data_loss + 0.5 * lambda * s;
+        if (loss < 1e300) return loss;
+    }
+    return data_loss + 0.5 * lambda * sumsq_ordered(w, n);
+}
+
+/* grad = (Σ_p acc_p)/n + λw.  Each coordinate sums its partitions in index
+ * order, starting from 0 (so -0 sums to +0 as before): any split of the
+ * coordinates over threads, and vectorising over them, gives the same bits. */
+static void reduce_grad(const gv_mlp_work *ws, const double *restrict w, size_t np, size_t n,
+                        double lambda, double *restrict grad)
+{
+    size_t nw = ws->m->nw;
+    const double *restrict acc = ws->acc;
+    double inv = 1.0 / (double)n;
+    int nt = ws->nthreads;
+    (void)nt;
+    size_t nb = (nw + 1023) / 1024; /* blocks of 1024 coordinates */
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1 && nw * np > 65536)
+    for (size_t blk = 0; blk < nb; blk++) {
+        size_t k0 = blk * 1024, k1 = k0 + 1024 < nw ? k0 + 1024 : nw;
+#pragma omp simd
+        for (size_t k = k0; k < k1; k++) grad[k] = 0.0 + acc[k];
+        for (size_t p = 1; p < np; p++) {
+            const double *restrict a = acc + p * nw;
+#pragma omp simd
+            for (size_t k = k0; k < k1; k++) grad[k] += a[k];
+        }
+#pragma omp simd
+        for (size_t k = k0; k < k1; k++) grad[k] = grad[k] * inv + lambda * w[k];
+    }
+}
+
+static void to_float(float *restrict f, const double *restrict w, size_t n)
+{
+#pragma omp simd
+    for (size_t k = 0; k < n; k++) f[k] = (float)w[k];
+}
+
 gv_status gv_mlp_eval(const gv_mlp *m, gv_mlp_work *ws, const double *w,
                       const gv_data *data, const uint32_t *rows, size_t nrows,
                       double lambda, double *grad, gv_eval *out, gv_err *e)
@@ -467,7 +533,7 @@ gv_status gv_mlp_eval(const gv_mlp *m, gv_mlp_work *ws, const double *w,
     if (s != GV_OK) return s;
     size_t n = rows ? nrows : data->P, nw = m->nw, np = nparts(n);
     if ((s = reserve_parts(ws, np, e)) != GV_OK) return s;
-    for (size_t k = 0; k < nw; k++) ws->wf[k] = (float)w[k];
+    to_float(ws->wf, w, nw);
     run_all(m, ws, data, rows, n, np, grad != NULL, NULL);
     /* Fixed-order reductions. */
     double loss = 0, correct = 0, unsat = 0;
@@ -476,25 +542,10 @@ gv_status gv_mlp_eval(const gv_mlp *m, gv_mlp_work *ws, const double *w,
         correct += ws->stats[4 * p + 1];
         unsat += ws->stats[4 * p + 2];
     }
-    double w2 = 0;
-    for (size_t k = 0; k < nw; k++) w2 += w[k] * w[k];
-    if (grad) {
-        const double *acc = ws->acc;
-        double inv = 1.0 / (double)n;
-        int nt = ws->nthreads;
-        (void)nt;
-        /* Each coordinate sums its partitions in index order: any split of
-         * the coordinates over threads gives the same bits. */
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1 && nw * np > 65536)
-        for (size_t k = 0; k < nw; k++) {
-            double g = 0;
-            for (size_t p = 0; p < np; p++) g += acc[p * nw + k];
-            grad[k] = g * inv + lambda * w[k];
-        }
-    }
+    if (grad) reduce_grad(ws, w, np, n, lambda, grad);
     if (out) {
         out->data_loss = loss / (double)n;
-        out->loss = out->data_loss + 0.5 * lambda * w2;
+        out->loss = loss_of(ws, w, nw, out->data_loss, lambda);
         out->accuracy = correct / (double)n;
         out->unsat = unsat / (double)n;
         out->n = n;

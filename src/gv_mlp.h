@@ -41,6 +41,11 @@ void gv_mlp_init_weights(const gv_mlp *m, uint64_t seed, uint32_t replica, doubl
  * Results never depend on nthreads. */
 gv_mlp_work *gv_mlp_work_alloc(const gv_mlp *m, size_t max_rows, int nthreads, gv_err *e);
 void gv_mlp_work_free(gv_mlp_work *ws);
+/* For callers that only test the loss for finiteness (the integrators):
+ * gv_mlp_eval's out->loss may then differ from the exact value in its last
+ * bits, but is finite exactly when the exact one is; everything else
+ * (data_loss, accuracy, unsat, the gradient) is unchanged. */
+void gv_mlp_work_loss_check_only(gv_mlp_work *ws, int on);
 
 typedef struct gv_eval {
     double loss;      /* data_loss + (λ/2)|w|² */
