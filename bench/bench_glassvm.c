@@ -8,6 +8,7 @@
  * a basin quenched by SGD, w = 30 and 72; the quenched weights are built
  * once and cached in --fixtures dir, default "."), sgd (SGD epochs, w = 30
  * and 72), sgd_ensemble (8 replicas' SGD epochs, replica-epochs/s),
+ * profile (where the time goes; needs a build with -DGV_PROFILE=ON),
  * ensemble (8 replicas vs 1 replica on one thread), scaling (time vs P),
  * mem (peak resident memory of a 16-replica w = 72 run with a two-time
  * observer: run it in a process of its own, it reads the process's peak),
@@ -467,6 +468,71 @@ static void bench_sgd_ensemble(const gv_data *data)
     gv_integ_free(it);
 }
 
+/* ---- profile ------------------------------------------------------------- */
+
+/* Where the time goes (build with -DGV_PROFILE=ON, else it says so): CPU
+ * time per part of the step as % of the run's CPU time (wall × threads),
+ * for Langevin from the initial weights, in the basin, and SGD, at w = 30
+ * and 72 on all threads.  The rest ("overhead") is the run loop, OpenBLAS's
+ * calls outside its kernels' timed spans, waiting at barriers. */
+static void profile_one(const char *what, size_t w, gv_ensemble *ens, const gv_integ *it,
+                        uint64_t steps, int nt)
+{
+    static const char *names[GV_PROF_N] = {"forward", "own passes", "weight gradients", "deltas",
+                                           "reduce+convert", "noise", "update"};
+    gv_err e = {0};
+    double t[GV_PROF_N];
+    gv_threads_set(nt);
+    if (gv_ensemble_run(ens, it, gv_ensemble_step(ens) + steps, NULL, 0, &e)) die("warm-up", &e);
+    gv_profile_read(t, 1);
+    double t0 = now();
+    if (gv_ensemble_run(ens, it, gv_ensemble_step(ens) + steps, NULL, 0, &e)) die("run", &e);
+    double cpu = (now() - t0) * nt, sum = 0;
+    gv_profile_read(t, 1);
+    printf("# profile %s w=%zu, %d threads, %.3g ms/step:", what, w, nt,
+           1e3 * cpu / nt / (double)steps);
+    for (int c = 0; c < GV_PROF_N; c++) {
+        printf(" %s %.1f%%,", names[c], 100 * t[c] / cpu);
+        sum += t[c];
+    }
+    printf(" overhead %.1f%%\n", 100 * (cpu - sum) / cpu);
+    gv_threads_set(0);
+}
+
+static void bench_profile(const gv_data *data)
+{
+    double t[GV_PROF_N];
+    if (!gv_profile_read(t, 1)) {
+        printf("# profile: this build has no timers; configure with -DGV_PROFILE=ON\n");
+        return;
+    }
+    gv_err e = {0};
+    gv_integ *lan = gv_integ_langevin(LR, TEMP, 0, &e), *basin_it = gv_integ_langevin(LR, BASIN_T, 0, &e),
+             *sgd = gv_integ_sgd(LR, 100, 0, &e);
+    static const size_t ws[2] = {30, 72};
+    int nt = gv_threads();
+    for (int iw = 0; iw < 2; iw++) {
+        if (only_width && ws[iw] != only_width) continue;
+        net_land nl = make_land(data, ws[iw]);
+        gv_ensemble *ens = gv_ensemble_alloc(nl.land, 1, 1, 0, &e);
+        profile_one("Langevin from the initial weights", ws[iw], ens, lan, 3 * (uint64_t)reps, nt);
+        gv_ensemble_free(ens);
+        ens = basin(data, &nl, ws[iw]);
+        profile_one("Langevin in the basin", ws[iw], ens, basin_it, 3 * (uint64_t)reps, nt);
+        gv_ensemble_free(ens);
+        ens = gv_ensemble_alloc(nl.land, 1, 1, 0, &e);
+        profile_one("SGD (1 replica, batch 100)", ws[iw], ens, sgd, 600, 1);
+        gv_ensemble_free(ens);
+        ens = gv_ensemble_alloc(nl.land, 8, 1, 0, &e);
+        profile_one("SGD (8 replicas, batch 100)", ws[iw], ens, sgd, 600, nt);
+        gv_ensemble_free(ens);
+        free_land(nl);
+    }
+    gv_integ_free(lan);
+    gv_integ_free(basin_it);
+    gv_integ_free(sgd);
+}
+
 /* ---- memory -------------------------------------------------------------- */
 
 static long status_kb(const char *field)
@@ -544,7 +610,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: bench_glassvm [--reps n] [--data dir] [--dump file] [--width w] "
                     "[--fixtures dir] "
-                    "{sgemm|langevin|basin|sgd|sgd_ensemble|ensemble|scaling|mem|dump|all}...\n");
+                    "{sgemm|langevin|basin|sgd|sgd_ensemble|ensemble|scaling|mem|dump|profile|all}...\n");
     exit(2);
 }
 
@@ -590,7 +656,12 @@ int main(int argc, char **argv)
             dump(data, dumpfile);
         } else if (all || strcmp(p, "langevin") == 0 || strcmp(p, "sgd") == 0 ||
                    strcmp(p, "ensemble") == 0 || strcmp(p, "scaling") == 0 ||
-                   strcmp(p, "basin") == 0 || strcmp(p, "sgd_ensemble") == 0) {
+                   strcmp(p, "basin") == 0 || strcmp(p, "sgd_ensemble") == 0 ||
+                   strcmp(p, "profile") == 0) {
+            if (strcmp(p, "profile") == 0) {
+                bench_profile(data);
+                continue;
+            }
             /* The sgemm peak again between groups of rows (all only). */
             if (all || strcmp(p, "langevin") == 0) bench_langevin(data);
             if (all) bench_sgemm();

@@ -158,7 +158,13 @@ gv_status gv_integ_step(const gv_integ *it, gv_integ_ctx *c, double *w, gv_eval 
     int finite = 1;
     if (it->type->noisy && it->T > 0) {
         double amp = sqrt(2.0 * lr * it->T / (double)gv_landscape_P(c->land));
+#ifdef GV_PROFILE
+        gv_profile_mark(-1);
+#endif
         gv_rng_normal(c->seed, c->replica, GV_RNG_NOISE, c->step, 0, N, nx);
+#ifdef GV_PROFILE
+        gv_profile_mark(GV_PROF_NOISE);
+#endif
 #pragma omp simd reduction(&: finite)
         for (size_t i = 0; i < N; i++) {
             nx[i] = wr[i] - lr * g[i] + amp * nx[i];
@@ -176,5 +182,8 @@ gv_status gv_integ_step(const gv_integ *it, gv_integ_ctx *c, double *w, gv_eval 
         return gv_fail(e, GV_ENAN, "non-finite weights after step %llu (loss before it %g)",
                        (unsigned long long)c->step, ev->loss);
     memcpy(w, nx, N * sizeof *w);
+#ifdef GV_PROFILE
+    gv_profile_mark(GV_PROF_UPDATE);
+#endif
     return GV_OK;
 }

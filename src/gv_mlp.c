@@ -27,6 +27,50 @@
 
 #include "gv_rng.h"
 
+/* ---- profile (cmake -DGV_PROFILE=ON; docs/performance.md) ----------------
+ * PROF(c): add the time since this thread's previous mark to category c
+ * (CPU seconds summed over threads); PROF_START: set the mark.  Without
+ * GV_PROFILE both are nothing. */
+#ifdef GV_PROFILE
+#include <time.h>
+static double prof_sum[GV_PROF_N];
+static _Thread_local double prof_last;
+static double prof_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+void gv_profile_mark(int c)
+{
+    double t = prof_now();
+    if (c >= 0) {
+        double dt = t - prof_last;
+#pragma omp atomic
+        prof_sum[c] += dt;
+    }
+    prof_last = t;
+}
+int gv_profile_read(double *t, int reset)
+{
+    for (int c = 0; c < GV_PROF_N; c++) {
+        t[c] = prof_sum[c];
+        if (reset) prof_sum[c] = 0;
+    }
+    return 1;
+}
+#define PROF(c) gv_profile_mark(c)
+#else
+int gv_profile_read(double *t, int reset)
+{
+    (void)reset;
+    for (int c = 0; c < GV_PROF_N; c++) t[c] = 0;
+    return 0;
+}
+#define PROF(c) ((void)0)
+#endif
+#define PROF_START PROF(-1)
+
 /* Rows per partition below which a partition is not split further; at most
  * GV_MLP_MAX_PARTS partitions.  Changing either changes results in the last
  * bits (the order of the float sums), so they are fixed constants. */
@@ -288,12 +332,15 @@ static void forward_chunk(const gv_mlp *m, const float *wf, const float *x, size
     for (size_t l = 0; l < L; l++) {
         size_t out = m->out[l], in = m->in[l];
         sgemm0(CblasNoTrans, CblasTrans, B, out, in, a, in, wf + m->off[l], in, h, out);
+        PROF(GV_PROF_FORWARD);
         relu(h, B * out);
+        PROF(GV_PROF_OWN);
         a = h;
         h += B * out;
     }
     cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)B, (int)m->in[L], 1.0f, a, (int)m->in[L],
                 wf + m->off[L], 1, 0.0f, b->f, 1);
+    PROF(GV_PROF_FORWARD);
 }
 
 /* Move the rows listed in keep[0..nk) (increasing) to the front of a B × n
@@ -318,8 +365,10 @@ static void backward_chunk(const gv_mlp *m, const float *wf, const float *x, siz
     const float *aL = L > 0 ? hl[L - 1] : x;
     size_t inL = m->in[L];
     /* Output layer: grad += a^T df; delta_{L-1} = df w ⊙ (a > 0). */
+    PROF_START;
     cblas_sgemv(CblasRowMajor, CblasTrans, (int)nk, (int)inL, 1.0f, aL, (int)inL, b->df, 1, beta,
                 b->gw + m->off[L], 1);
+    PROF(GV_PROF_WGRAD);
     if (L == 0) return;
     const float *wo = wf + m->off[L];
     float *g = b->g0, *gn = b->g1;
@@ -332,15 +381,18 @@ static void backward_chunk(const gv_mlp *m, const float *wf, const float *x, siz
         for (size_t j = 0; j < inL; j++) gi[j] = di * wo[j];
     }
     relu_mask(g, aL, nk * inL);
+    PROF(GV_PROF_DELTA);
     if (beta == 0.0f) memset(b->gw, 0, m->off[L] * sizeof *b->gw); /* as sgemm0 */
     for (size_t l = L; l-- > 0;) {
         size_t out = m->out[l], in = m->in[l];
         const float *a = l > 0 ? hl[l - 1] : x;
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)out, (int)in, (int)nk, 1.0f, g,
                     (int)out, a, (int)in, 1.0f, b->gw + m->off[l], (int)in);
+        PROF(GV_PROF_WGRAD);
         if (l == 0) break;
         sgemm0(CblasNoTrans, CblasNoTrans, nk, in, out, g, out, wf + m->off[l], in, gn, in);
         relu_mask(gn, a, nk * in);
+        PROF(GV_PROF_DELTA);
         float *t = g; g = gn; gn = t;
     }
 }
@@ -356,6 +408,7 @@ static void run_partition(const gv_mlp *m, const float *wf, const gv_data *data,
     double loss = 0, correct = 0, unsat = 0;
     int have = 0; /* the float accumulator b->gw holds this partition's sum */
     uint32_t keep[CHUNK_MAX];
+    PROF_START;
     for (size_t c0 = r0; c0 < r1; c0 += C) {
         size_t B = r1 - c0 < C ? r1 - c0 : C;
         const float *x;
@@ -366,6 +419,7 @@ static void run_partition(const gv_mlp *m, const float *wf, const gv_data *data,
         } else {
             x = data->X + c0 * d;
         }
+        PROF(GV_PROF_OWN); /* the gather */
         forward_chunk(m, wf, x, B, b);
         size_t nk = 0;
         for (size_t i = 0; i < B; i++) {
@@ -400,9 +454,11 @@ static void run_partition(const gv_mlp *m, const float *wf, const gv_data *data,
                 x = b->x;
             }
         }
+        PROF(GV_PROF_OWN); /* hinge and compaction */
         backward_chunk(m, wf, x, B, nk, have ? 1.0f : 0.0f, b);
         have = 1;
     }
+    PROF(GV_PROF_OWN);
     st[0] = loss;
     st[1] = correct;
     st[2] = unsat;
@@ -533,8 +589,11 @@ gv_status gv_mlp_eval(const gv_mlp *m, gv_mlp_work *ws, const double *w,
     if (s != GV_OK) return s;
     size_t n = rows ? nrows : data->P, nw = m->nw, np = nparts(n);
     if ((s = reserve_parts(ws, np, e)) != GV_OK) return s;
+    PROF_START;
     to_float(ws->wf, w, nw);
+    PROF(GV_PROF_REDUCE);
     run_all(m, ws, data, rows, n, np, grad != NULL, NULL);
+    PROF_START;
     /* Fixed-order reductions. */
     double loss = 0, correct = 0, unsat = 0;
     for (size_t p = 0; p < np; p++) {
@@ -546,6 +605,7 @@ gv_status gv_mlp_eval(const gv_mlp *m, gv_mlp_work *ws, const double *w,
     if (out) {
         out->data_loss = loss / (double)n;
         out->loss = loss_of(ws, w, nw, out->data_loss, lambda);
+        PROF(GV_PROF_REDUCE);
         out->accuracy = correct / (double)n;
         out->unsat = unsat / (double)n;
         out->n = n;

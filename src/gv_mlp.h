@@ -74,4 +74,22 @@ gv_status gv_mlp_forward(const gv_mlp *m, gv_mlp_work *ws, const double *w,
 size_t gv_mlp_partitions(size_t nrows);
 size_t gv_mlp_chunk_rows(const gv_mlp *m);
 
+/* Where an evaluation's time goes, for docs/performance.md: with the
+ * engine built with -DGV_PROFILE=ON, CPU seconds (summed over threads) per
+ * category since the last reset; otherwise zeros and a return of 0. */
+enum {
+    GV_PROF_FORWARD,  /* forward GEMMs (and their zeroed outputs) */
+    GV_PROF_OWN,      /* ReLU, gather, hinge, compaction of satisfied rows */
+    GV_PROF_WGRAD,    /* weight-gradient GEMMs */
+    GV_PROF_DELTA,    /* back-propagated deltas: GEMMs and ReLU masks */
+    GV_PROF_REDUCE,   /* weights to float, partition sums, loss */
+    GV_PROF_NOISE,    /* Langevin noise (gv_integ) */
+    GV_PROF_UPDATE,   /* the update and its finiteness check (gv_integ) */
+    GV_PROF_N
+};
+int gv_profile_read(double *t, int reset);
+#ifdef GV_PROFILE
+void gv_profile_mark(int category); /* < 0: set the mark only */
+#endif
+
 #endif
