@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run.sh: issue 6's benchmark in one command (docs/performance.md).
+# run.sh: the benchmark of issues 6 and 16 in one command (docs/performance.md).
 #
 #   bash bench/run.sh [--quick] [--reps n] [--env set|unset|both] [--no-torch] [--no-e2e]
 #
@@ -11,11 +11,11 @@
 # throughput, scaling with P and N, peak memory, the main job end to end
 # (protocols/ageing.lua at its defaults vs bench/torch_ageing.py), and the
 # same work in PyTorch (bench/torch_ref.py) in its default and best thread
-# settings.  Each environment is measured
-# twice: OpenBLAS variables as set in the caller's environment, and with
-# OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (OpenBLAS then picks its kernel
-# from the CPU).  Writes bench/results/<date>.csv (every measurement, one line
-# each) and prints one table plus the issue's targets.
+# settings.  Everything is measured in each OpenBLAS environment: the
+# variables as set in the caller's environment, and with OPENBLAS_CORETYPE
+# and OPENBLAS_L2_SIZE unset (OpenBLAS then picks its kernel from the CPU);
+# --env picks one.  Writes bench/results/<date>_<time>.csv (every
+# measurement, one line each) and prints one table plus the issues' targets.
 #
 # --quick: 5 repetitions, one memory process.  --no-e2e: skip the end-to-end
 # row (the main job twice: minutes).
