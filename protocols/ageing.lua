@@ -10,12 +10,19 @@
 --   glassvm protocols/ageing.lua                 reduced scale (1-2 min on 2 cores)
 --
 -- The reduced scale uses P = 5000 MNIST rows and lr = 1e-2 (the paper: all
--- 60000 and 1e-3): the dynamics depend mostly on lr*t, so 10x the rate
--- covers the paper's t_w/lr range in a tenth of the steps.
+-- 60000 and 1e-3): at equal lr*t the update depends on T only through T/P,
+-- so one step here is 10 paper steps and T here is 12 T in the paper's units
+-- (T = 1e-6 is the paper's 1.2e-5); the free-weight diffusion per step,
+-- D = lr*T/P, is 120x the paper's at equal T.  log.txt and the CSV headers
+-- give the numbers of the run (docs/dynamics.md, "Units").  state.csv has
+-- the loss, accuracy and unsatisfied fraction after the quench and at every
+-- measured step; --drift_check (default) runs T = 0 from the same networks
+-- to the first t_w's last lag and says whether Q decays as without noise.
 --   glassvm protocols/ageing.lua --preset=paper  the paper's settings (a cluster job)
 --   glassvm protocols/ageing.lua --help
 local glass = require "glass"
 local lab = glass.lab
+local report = glass.report
 
 local P = glass.params(lab.extend({
   name = "ageing",
@@ -36,7 +43,7 @@ local P = glass.params(lab.extend({
     smoke = {T = 3e-4, tw = {5, 20}, tmax = 20, replicas = 2, P = 500, quench_epochs = 1, width = 8,
              per_decade = 5},
   },
-}, lab.network_params{P = 5000, lr = 1e-2, quench_epochs = 1000}))
+}, lab.network_params{P = 5000, lr = 1e-2, quench_epochs = 1000}, report.drift_params()))
 
 local p = P:parse(arg)
 local run = glass.run(p)
@@ -51,16 +58,34 @@ run:log("system: N = %d weights, P = %d, N/P = %.3g, lambda = %g, %d replicas", 
 -- Quench: SGD from the random init into a basin.
 local t0 = lab.quench(run, ens, p, data)
 
--- Anneal: Langevin at T, references at t0 + t_w, lags log-spaced to tmax.
+local Pn = data:size()
+local header = {}
+for _, l in ipairs(report.units_comments(p, Pn, {p.T})) do
+  run:log("%s", l); header[#header + 1] = l
+end
+
+-- Anneal: Langevin at T, references at t0 + t_w, lags log-spaced to tmax;
+-- the state (loss, accuracy, unsat) after the quench and at every measured step.
 local tws = {}
 for i, tw in ipairs(p.tw) do tws[i] = t0 + tw end
-local o = {tw = tws, chi = {p.chi},
-           lags = glass.schedule.log{first = 1, last = p.tmax, per_decade = p.per_decade}}
+local lags = glass.schedule.log{first = 1, last = p.tmax, per_decade = p.per_decade}
+local o = {tw = tws, chi = {p.chi}, lags = lags}
 local obs = glass.observer.two_time(o)
+local sobs, smake = report.state_observer(report.state_steps(t0, tws, lags), p.lambda)
+local quenched = p.drift_check and ens:clone() -- for the T = 0 companion
 local langevin = glass.langevin{lr = p.lr, T = p.T, lambda = p.lambda}
-lab.advance(run, ens, langevin, t0 + math.max(table.unpack(p.tw)) + p.tmax, {obs},
+lab.advance(run, ens, langevin, t0 + math.max(table.unpack(p.tw)) + p.tmax, {obs, sobs},
   string.format("Langevin T=%g", p.T))
 obs = glass.mpi.allgather_observer(obs, o, ens) -- every MPI rank's replicas
+sobs = glass.mpi.allgather_observer(sobs, smake, ens)
+local state = report.state_table()
+local srows = report.add_state(state, sobs, nil, function(step) return step - t0 end)
+run:log("after the quench: %s", report.state_text(srows[1]))
+run:log("at the end (t = %d after the quench): %s", srows[#srows].step - t0,
+  report.state_text(srows[#srows]))
+run:write_csv("state", state, report.with(header, "state: means over live replicas (n) of the "
+  .. "loss (with L2), data loss, accuracy and fraction of unsatisfied rows (y f < 1), *_sem "
+  .. "standard errors; t = steps after the quench (t = 0: the state after the quench)"))
 
 -- Results: Q(t, t_w) and MSD per t_w, then tau90 per t_w.
 local summary = obs:table("summary")
@@ -76,29 +101,38 @@ for i = 1, summary:nrows() do
   curves[tw] = c
   c.t[#c.t + 1], c.q[#c.q + 1] = r.t, r.Q_mean
 end
-run:write_csv("overlap", overlap, {"tw: waiting time after the quench (steps); t: lag (steps); "
-  .. "Q, msd: means over live replicas; *_sem: standard errors"})
+run:write_csv("overlap", overlap, report.with(header, "tw: waiting time after the quench (steps); "
+  .. "t: lag (steps); Q, msd: means over live replicas; *_sem: standard errors"))
 
-local tau = glass.table{columns = {"tw", "tau90", "tau_e"}}
+local tau_cols = {"tw"}
+for _, c in ipairs(glass.analysis.tau_row_columns()) do tau_cols[#tau_cols + 1] = c end
+local tau = glass.table{columns = tau_cols}
 local lines = {}
 for _, tw in ipairs(p.tw) do
   local c = curves[tw]
   local t90, why = glass.analysis.tau90(c.t, c.q, {method = p.tau_method})
   local te = glass.analysis.tau_e(c.t, c.q, {method = p.tau_method})
-  tau:add_row{tw = tw, tau90 = t90 or 0 / 0, tau_e = te or 0 / 0}
+  -- Each tau with its status, a bootstrap interval over replicas and the method.
+  local row = glass.analysis.tau_row(obs, {tw = tw}, {method = p.tau_method, tw = t0 + tw,
+                                                      seed = p.seed})
+  row.tau90, row.tau_e = t90 or 0 / 0, te or 0 / 0 -- the same values, from the summary's mean
+  tau:add_row(row)
   lines[#lines + 1] = string.format("t_w = %-8d tau90 = %s", tw, t90 and string.format("%g", t90)
     or ("not found (" .. tostring(why) .. ")"))
 end
-run:write_csv("tau", tau, {"tau90, tau_e: first lag with Q below 0.9 and 1/e (method "
-  .. p.tau_method .. "); empty when not reached within tmax"})
+run:write_csv("tau", tau, report.with(header, "tau90, tau_e: " .. lab.tau_text(p.tau_method)
+  .. "; empty when not reached within tmax or already below at the first lag; tau*_status: ok, not_reached, before_first_lag; tau*_lo/_hi: 95% percentile bootstrap "
+  .. "interval over replicas (B = 1000, seed --seed), tau*_se: sd of the bootstrap estimates"))
 
 -- Figures: Q(t) per t_w (log t), tau90 vs t_w (log-log), MSD per t_w.
 local per_tw = {file = "overlap.csv", x = "t", by = "tw", values = p.tw, label = "t_w = %s"}
 per_tw.y = "Q"
 local qs = glass.plot.curves(per_tw)
-qs[#qs + 1] = {fn = "0.9", title = "Q = 0.9", dash = true, color = "#777777"}
+qs = glass.plot.join(report.bands(p, qs, "Q_sem"), qs,
+  {fn = "0.9", title = "Q = 0.9", dash = true, color = "#777777"})
 per_tw.y = "msd"
 local ms = glass.plot.curves(per_tw)
+ms = glass.plot.join(report.bands(p, ms, "msd_sem"), ms)
 run:plot{name = "overlap", title = string.format("Ageing: Q(t, t_w) at T = %s", glass.plot.label(p.T)),
   xlabel = "t (steps after t_w)", ylabel = "Q(t, t_w)", logx = true, key = "bottom left",
   yrange = {0, 1.02}, series = qs}
@@ -111,9 +145,25 @@ run:plot{name = "msd", title = string.format("MSD(t, t_w) at T = %s", glass.plot
   xlabel = "t (steps after t_w)", ylabel = "MSD", logx = true, logy = true, key = "top left",
   series = ms}
 
--- The verdict a reader wants first: does tau90 grow with t_w?
+-- The verdict a reader wants first: does tau90 grow with t_w?  Computed
+-- from the numbers (report.ageing_verdict), then the T = 0 comparison.
 local first, last = tau:row(1).tau90, tau:row(tau:nrows()).tau90
-lines[#lines + 1] = (first == first and last == last)
-  and string.format("tau90(t_w = %d) / tau90(t_w = %d) = %.3g (ageing: > 1)", p.tw[#p.tw],
-    p.tw[1], last / first) or "tau90 not found for every t_w (see above)"
+lines[#lines + 1] = report.ageing_verdict(p.tw[1], first == first and first or nil,
+  p.tw[#p.tw], last == last and last or nil)
+if p.drift_check then
+  -- T = 0 from the same networks, to the first t_w's last lag.
+  local e = quenched
+  local o0 = {tw = {tws[1]}, chi = {p.chi}, lags = lags}
+  local obs0 = glass.observer.two_time(o0)
+  lab.advance(run, e, glass.gd{lr = p.lr, lambda = p.lambda}, tws[1] + p.tmax, {obs0},
+    "drift check: T = 0")
+  obs0 = glass.mpi.allgather_observer(obs0, o0, e)
+  e:close()
+  local t, q = lab.columns(obs0:table("summary"), "t", "Q_mean")
+  local tau0 = glass.analysis.tau90(t, q, {method = p.tau_method})
+  local line = report.drift_line(p.T, first == first and first or nil, tau0,
+    string.format(" (t_w = %d)", p.tw[1]))
+  run:log("%s", line)
+  lines[#lines + 1] = line
+end
 run:finish(lines)

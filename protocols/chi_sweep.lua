@@ -7,9 +7,15 @@
 -- scales more weakly.
 --
 --   glassvm protocols/chi_sweep.lua                  reduced scale (~1-2 min)
+--
+-- Each T has its own noise stream (--noise=independent, the default) or
+-- all share one (--noise=common); log.txt and the CSV headers give D = lr·T/P
+-- and T in the paper's units; state.csv the loss, accuracy and unsatisfied
+-- fraction; --drift_check compares τ90 with a T = 0 run (first χ).
 --   glassvm protocols/chi_sweep.lua --preset=paper   the paper's T grid, chi varied x50
 local glass = require "glass"
 local lab = glass.lab
+local report = glass.report
 
 local P = glass.params(lab.extend({
   name = "chi_sweep",
@@ -31,47 +37,91 @@ local P = glass.params(lab.extend({
     smoke = {T = {1e-2, 1e-3}, chis = {100.0, 1000.0}, tw = 5, tmax = 20, replicas = 2, P = 500,
              quench_epochs = 1, width = 8, per_decade = 5},
   },
-}, lab.network_params{P = 5000, lr = 1e-2, quench_epochs = 1000}))
+}, lab.network_params{P = 5000, lr = 1e-2, quench_epochs = 1000}, report.noise_params(),
+  report.drift_params()))
 
 local p = P:parse(arg)
 local run = glass.run(p)
 local data = lab.data(p, run)
 local ens = lab.ensemble(p, data)
 local t0 = lab.quench(run, ens, p, data)
+local Pn = data:size()
+local header = report.header(run, p, Pn, p.T, "--T")
 
-local tau = glass.table{columns = {"chi", "T", "tau90", "tau_e", "eps"}}
+local tau_cols = {"chi", "T"}
+for _, c in ipairs(glass.analysis.tau_row_columns()) do tau_cols[#tau_cols + 1] = c end
+for _, c in ipairs{"eps", "D", "T_paper"} do tau_cols[#tau_cols + 1] = c end
+local tau = glass.table{columns = tau_cols}
 local overlap = glass.table{columns = {"chi", "T", "t", "Q", "Q_sem"}}
+local state = report.state_table{"T"}
 local tau_rows = {} -- per chi, so that tau.csv is chi-major (one joined curve per chi)
 for _, chi in ipairs(p.chis) do tau_rows[chi] = {} end
-for _, T in ipairs(p.T) do
-  local obs = lab.anneal(run, ens, p, T, t0, {chi = p.chis})
-  local s = obs:table("summary")
+local tau90_at = {} -- at the first chi, for the drift check
+-- tau90 per chi of an observer's summary: {chi = {t90, te, eps}}.
+local function taus(obs)
   local curves = {}
+  local s = obs:table("summary")
   for i = 1, s:nrows() do
     local r = s:row(i)
-    overlap:add_row{chi = r.chi, T = T, t = r.t, Q = r.Q_mean, Q_sem = r.Q_sem}
     local c = curves[r.chi] or {t = {}, q = {}, eps = r.eps}
     curves[r.chi] = c
     c.t[#c.t + 1], c.q[#c.q + 1] = r.t, r.Q_mean
   end
-  for _, chi in ipairs(p.chis) do
-    local c = curves[chi]
-    local t90 = glass.analysis.tau90(c.t, c.q, {method = "interp"})
-    local te = glass.analysis.tau_e(c.t, c.q, {method = "interp"})
-    table.insert(tau_rows[chi], {chi = chi, T = T, tau90 = t90 or 0 / 0, tau_e = te or 0 / 0,
-                                 eps = c.eps})
-    run:log("T = %-8g chi = %-6g tau90 = %s", T, chi, t90 and string.format("%.4g", t90) or "-")
+  local out = {}
+  for chi, c in pairs(curves) do
+    out[chi] = {t90 = glass.analysis.tau90(c.t, c.q, {method = "interp"}),
+                te = glass.analysis.tau_e(c.t, c.q, {method = "interp"}), eps = c.eps}
   end
+  return out
+end
+for k, T in ipairs(p.T) do
+  local obs, _, sobs = lab.anneal(run, ens, p, T, t0, {chi = p.chis}, false,
+    {seed = report.point_seed(p, k), state = true})
+  local srows = report.add_state(state, sobs, {T = T},
+    function(step) return step - t0 - p.tw end)
+  if k == 1 then run:log("after the quench: %s", report.state_text(srows[1])) end
+  local s = obs:table("summary")
+  for i = 1, s:nrows() do
+    local r = s:row(i)
+    overlap:add_row{chi = r.chi, T = T, t = r.t, Q = r.Q_mean, Q_sem = r.Q_sem}
+  end
+  local u = report.units(p, Pn, T)
+  local tt = taus(obs)
+  for _, chi in ipairs(p.chis) do
+    local c = tt[chi]
+    -- Each tau with its status, a bootstrap interval over replicas and the method.
+    local row = glass.analysis.tau_row(obs, {chi = chi, T = T, eps = c.eps, D = u.D,
+      T_paper = u.T_paper}, {method = "interp", chi = chi, seed = p.seed})
+    row.tau90, row.tau_e = c.t90 or 0 / 0, c.te or 0 / 0 -- the same values, from the summary
+    table.insert(tau_rows[chi], row)
+    run:log("T = %-8g chi = %-6g tau90 = %s", T, chi,
+      c.t90 and string.format("%.4g", c.t90) or "none")
+  end
+  tau90_at[T] = tt[p.chis[1]].t90 or false
+  run:log("  state at t = %d: %s", p.tmax, report.state_text(srows[#srows]))
+end
+local lines = {string.format("%d temperatures x %d values of chi", #p.T, #p.chis)}
+if p.drift_check then
+  local tau0 = tau90_at[0]
+  if tau0 == nil then
+    tau0 = taus(lab.anneal(run, ens, p, 0, t0, {chi = p.chis}))[p.chis[1]].t90 or false
+  end
+  lines[#lines + 1] = report.drift_check(run, p.T, tau90_at, tau0)
 end
 for _, chi in ipairs(p.chis) do
   for _, row in ipairs(tau_rows[chi]) do tau:add_row(row) end
 end
-run:write_csv("tau", tau, {"tau90, tau_e interpolated in log t; eps = sigma(t_w)/chi (mean over "
-  .. "replicas); empty: not reached within tmax"})
-run:write_csv("overlap", overlap, {"Q(t) per chi and T from the same trajectories"})
+local function with(...) return report.with(header, ...) end
+run:write_csv("tau", tau, with("tau90, tau_e interpolated in log t (method interp); eps = "
+  .. "sigma(t_w)/chi (mean over replicas); empty: none (tau*_status says why: not_reached, "
+  .. "before_first_lag); tau*_lo/_hi: 95% percentile bootstrap interval over replicas (B = "
+  .. "1000, seed --seed), tau*_se: sd of the bootstrap estimates; D = lr*T/P, "
+  .. "T_paper = T*60000/P"))
+run:write_csv("overlap", overlap, with("Q(t) per chi and T from the same trajectories"))
+run:write_csv("state", state, with(report.STATE_COMMENT))
 
 run:plot{name = "tau90", title = "τ_{90} vs T for several χ (ε = σ/χ)", xlabel = "T",
   ylabel = "τ_{90} (steps)", logx = true, logy = true, key = "top right",
   series = glass.plot.curves{file = "tau.csv", x = "T", y = "tau90", by = "chi", values = p.chis,
                              label = "χ = %s"}}
-run:finish({string.format("%d temperatures x %d values of chi", #p.T, #p.chis)})
+run:finish(lines)

@@ -2,21 +2,35 @@
 --
 -- Quench, then Langevin at a few temperatures from the same networks; from
 -- t_w on, measure per lag:
---   α₂(t) = ⟨Δw⁴⟩ / (3⟨Δw²⟩²) − 1   (0 for Gaussian displacements),
---   χ₄(t) = N · Var_replicas[Q(t)]   (dynamic susceptibility; an addition
---                                     to the paper),
+--   α₂(t) = ⟨Δw⁴⟩ / (3⟨Δw²⟩²) − 1   per replica, then the mean over replicas
+--                                     (the authors' estimator; 0 for Gaussian
+--                                     displacements), beside the pooled form,
+--   χ₄(t) = N · Var[Q(t)]             (dynamic susceptibility; an addition to
+--                                     the paper), split by the law of total
+--                                     variance into a within-basin (thermal)
+--                                     and a between-basin part,
 -- and histograms of log₁₀|Δw| over all weights and replicas at chosen lags
 -- (bimodal = a mobile and an immobile population of weights).
+--
+-- By default the measurement runs on a same-basin (isoconfigurational)
+-- ensemble: at t_w each of the --replicas networks is copied --K times and
+-- every copy gets its own noise (Widmer-Cooper, Harrowell & Fynewever, PRL
+-- 93, 135701 (2004)).  Replicas from different networks sit in different
+-- basins, so N·Var over them mixes basin-to-basin differences (present even
+-- at T = 0, from the deterministic drift) with thermal fluctuations; only
+-- χ₄,within is thermal.  --ensemble=independent measures the --replicas
+-- networks directly (χ₄,within is then 0 by construction).
 --
 --   glassvm protocols/heterogeneity.lua                  reduced scale (~1-2 min)
 --   glassvm protocols/heterogeneity.lua --preset=paper   Δt = 2e5, 50 inits
 local glass = require "glass"
 local lab = glass.lab
+local report = require "glass.report"
 
 local P = glass.params(lab.extend({
   name = "heterogeneity",
-  description = "alpha2(t), chi4(t) and histograms of log10|dw| under Langevin dynamics "
-    .. "(paper Fig. 7).",
+  description = "alpha2(t), chi4(t) within and between basins (same-basin ensembles) and "
+    .. "histograms of log10|dw| under Langevin dynamics (paper Fig. 7).",
   {"T", {1e-3, 1e-4, 1e-5}, "Langevin temperatures", min = 0},
   {"tw", 300, "waiting time after the quench (steps)", min = 0},
   {"tmax", 3000, "longest lag measured (steps)", min = 1},
@@ -26,6 +40,8 @@ local P = glass.params(lab.extend({
   {"hist_max", 0.0, "upper edge of the histogram (log10|dw|)"},
   {"per_decade", 12, "lags per decade (log-spaced from 1)", min = 1},
   {"chi", 300.0, "sensitivity chi of Q (for chi4): eps = sigma(t_w)/chi", gt = 0},
+  {"exclude_output", false, "leave the output layer's weights out of sigma(t_w) and Q, as the "
+    .. "authors' code does (MSD and alpha2 keep every weight)"},
   {check = function(p)
     for _, l in ipairs(p.hist_lags) do
       if l > p.tmax then return string.format("--hist_lags: lag %d is beyond --tmax=%d", l, p.tmax) end
@@ -34,41 +50,109 @@ local P = glass.params(lab.extend({
       return string.format("--hist_min=%g must be below --hist_max=%g", p.hist_min, p.hist_max)
     end
   end},
-  {"replicas", 4, "independent initial conditions (chi4 needs several)", min = 2},
+  {"replicas", 4, "quenched networks (basins); chi4 needs several", min = 2},
+  {"ensemble", "same_basin", "same_basin: K noise replicas from each network's weights at t_w "
+    .. "(chi4 splits into within- and between-basin parts); independent: the networks themselves",
+   choices = {"same_basin", "independent"}},
+  {"K", 4, "noise replicas per basin (--ensemble=same_basin)", min = 2},
+  {"B", 1000, "bootstrap resamples (over basins) for the chi4 peak's interval (0: none)", min = 0},
   presets = {
     paper = {T = {0.1, 0.01, 0.001, 1e-4, 1e-5}, tw = 20000, tmax = 200000,
              hist_lags = {200000}, replicas = 50, P = 0, lr = 1e-3, quench_epochs = 7000,
              per_decade = 20},
-    smoke = {T = {1e-3}, tw = 5, tmax = 20, hist_lags = {20}, bins = 20, replicas = 2, P = 500,
-             quench_epochs = 1, width = 8, per_decade = 5},
+    smoke = {T = {1e-3}, tw = 5, tmax = 20, hist_lags = {20}, bins = 20, replicas = 2, K = 2,
+             P = 500, quench_epochs = 1, width = 8, per_decade = 5, B = 50},
   },
-}, lab.network_params{P = 5000, lr = 1e-2, quench_epochs = 1000}))
+}, lab.network_params{P = 5000, lr = 1e-2, quench_epochs = 1000}, report.noise_params()))
 
 local p = P:parse(arg)
 local run = glass.run(p)
 local data = lab.data(p, run)
 local ens = lab.ensemble(p, data)
 local t0 = lab.quench(run, ens, p, data)
+local K = p.ensemble == "same_basin" and p.K or nil
+local header = report.header(run, p, (data:size()), p.T, "--T")
+run:log("ensemble: %s", K and string.format("same-basin, %d basins x K = %d noise replicas "
+  .. "(copies made at t_w)", p.replicas, K) or string.format("%d independent networks", p.replicas))
 
-local moments = glass.table{columns = {"T", "t", "alpha2", "alpha2_sem", "chi4", "Q", "msd", "n"}}
+local moments = glass.table{columns = {"T", "t", "n", "n_basins", "Q", "msd", "alpha2",
+  "alpha2_sem", "alpha2_pooled", "alpha2_pooled_se", "alpha2_within", "chi4", "chi4_total",
+  "chi4_within", "chi4_between", "chi4_null"}}
 local hist = glass.table{columns = {"T", "t", "bin_lo", "bin_hi", "log10_dw", "fraction"}}
+local hist_b = glass.table{columns = {"T", "t", "basin", "n", "bin_lo", "bin_hi", "log10_dw",
+                                      "fraction"}}
+local basin_labels = {} -- per T: the basin labels (for the per-basin plots)
+local peaks = glass.table{columns = {"T", "part", "t_peak", "chi4_peak", "chi4_peak_lo",
+  "chi4_peak_hi", "level", "B"}}
 -- The histogram lags must lie on the lag schedule: add them to it.
 local lags = glass.schedule.union{
   glass.schedule.log{first = 1, last = p.tmax, per_decade = p.per_decade},
   glass.schedule.list(p.hist_lags)}
+
+-- χ₄ parts at every lag from per-replica Q curves and basin labels, over the
+-- basins listed in `pick` (with repeats, for the bootstrap): the same
+-- formulas as the observer's (population normalisation, weights n_b/n).
+local function chi4_parts(curves, members, pick, N)
+  local nl = #curves[members[pick[1]][1]]
+  local within, between = {}, {}
+  for l = 1, nl do
+    local n, sum = 0, 0
+    local means, counts = {}, {}
+    for j, b in ipairs(pick) do
+      local s, c = 0, 0
+      for _, r in ipairs(members[b]) do
+        local q = curves[r][l]
+        if q == q then s, c = s + q, c + 1 end
+      end
+      means[j], counts[j] = c > 0 and s / c or 0, c
+      n, sum = n + c, sum + s
+    end
+    local mean, w, bt = sum / n, 0, 0
+    for j, b in ipairs(pick) do
+      for _, r in ipairs(members[b]) do
+        local q = curves[r][l]
+        if q == q then w = w + (q - means[j]) ^ 2 end
+      end
+      bt = bt + counts[j] * (means[j] - mean) ^ 2
+    end
+    within[l], between[l] = N * w / n, N * bt / n
+  end
+  return within, between
+end
+
+-- A number for a log line; "none" for NaN (never "-nan").
+local function num(x, fmt)
+  if x ~= x then return "none" end
+  return string.format(fmt or "%.3g", x)
+end
+
+local function argmax(v)
+  local best, at = -math.huge, nil
+  for i, x in ipairs(v) do if x == x and x > best then best, at = x, i end end
+  return best, at
+end
+
 local lines = {}
-for _, T in ipairs(p.T) do
+for k, T in ipairs(p.T) do
+  local layers
+  if p.exclude_output then
+    layers = {}
+    for l = 1, p.depth do layers[l] = l end -- hidden layers 1..depth; the output is depth + 1
+  end
   local obs = lab.anneal(run, ens, p, T, t0, {
-    lags = lags, chi = {p.chi},
+    lags = lags, chi = {p.chi}, overlap_layers = layers,
     histogram = {bins = p.bins, min = p.hist_min, max = p.hist_max,
-                 lags = glass.schedule.list(p.hist_lags)}})
+                 lags = glass.schedule.list(p.hist_lags)}}, false,
+    {same_basin = K, seed = report.point_seed(p, k)})
   local s = obs:table("summary")
-  local peak, at = -math.huge, 0
+  local kfac = K and (K - 1) / K or 1
   for i = 1, s:nrows() do
     local r = s:row(i)
-    moments:add_row{T = T, t = r.t, alpha2 = r.alpha2, alpha2_sem = r.alpha2_sem, chi4 = r.chi4,
-                    Q = r.Q_mean, msd = r.msd_mean, n = r.n}
-    if r.chi4 == r.chi4 and r.chi4 > peak then peak, at = r.chi4, r.t end
+    moments:add_row{T = T, t = r.t, n = r.n, n_basins = r.n_basins, Q = r.Q_mean, msd = r.msd_mean,
+      alpha2 = r.alpha2, alpha2_sem = r.alpha2_sem, alpha2_pooled = r.alpha2_pooled,
+      alpha2_pooled_se = r.alpha2_pooled_se, alpha2_within = r.alpha2_within, chi4 = r.chi4,
+      chi4_total = r.chi4_total, chi4_within = r.chi4_within, chi4_between = r.chi4_between,
+      chi4_null = kfac * r.Q_mean * (1 - r.Q_mean)}
   end
   local h = obs:table("histogram")
   for i = 1, h:nrows() do
@@ -78,23 +162,113 @@ for _, T in ipairs(p.T) do
                    log10_dw = (r.bin_lo + r.bin_hi) / 2, fraction = r.fraction}
     end
   end
-  local a2 = s:row(s:nrows()).alpha2
-  lines[#lines + 1] = string.format("T = %-8g alpha2(t = %d) = %.3g, chi4 peaks at t = %d "
-    .. "(chi4 = %.3g)", T, p.tmax, a2, at, peak)
+  if K then -- the histogram within each basin (its K noise replicas pooled)
+    local hb, seen = obs:table("histogram_basins"), {}
+    basin_labels[T] = {}
+    for i = 1, hb:nrows() do
+      local r = hb:row(i)
+      if r.layer == 0 then
+        hist_b:add_row{T = T, t = r.t, basin = r.basin, n = r.n, bin_lo = r.bin_lo,
+                       bin_hi = r.bin_hi, log10_dw = (r.bin_lo + r.bin_hi) / 2,
+                       fraction = r.fraction}
+        if not seen[r.basin] then
+          seen[r.basin] = true
+          table.insert(basin_labels[T], r.basin)
+        end
+      end
+    end
+  end
+  -- Peaks of χ₄ parts, with a bootstrap over basins (whole basins resampled).
+  local t, curves, basins, N = obs:curves{quantity = "Q"} -- N: the weights in Q
+  local members, order = {}, {}
+  for r, b in ipairs(basins) do
+    if not members[b] then members[b] = {}; order[#order + 1] = b end
+    table.insert(members[b], r)
+  end
+  local units = {}
+  for i, b in ipairs(order) do units[i] = b end
+  local function peak_of(part)
+    return function(idx)
+      local pick = {}
+      for j, u in ipairs(idx) do pick[j] = units[u] end
+      local w, b = chi4_parts(curves, members, pick, N)
+      local v = part == "within" and w or part == "between" and b or {}
+      if part == "total" then for l = 1, #w do v[l] = w[l] + b[l] end end
+      return (argmax(v))
+    end
+  end
+  local summary = {}
+  for _, part in ipairs(K and {"within", "between", "total"} or {"total"}) do
+    -- (independent networks: total = between, and within is 0)
+    local col = s:column("chi4_" .. part)
+    local best, at = argmax(col)
+    local bs = {lo = 0 / 0, hi = 0 / 0, level = 0.95, B = 0}
+    if p.B > 0 and #units >= 2 and at then
+      bs = glass.analysis.bootstrap{n = #units, B = p.B, seed = p.seed, stat = peak_of(part)}
+    end
+    peaks:add_row{T = T, part = part, t_peak = at and s:row(at).t or 0 / 0,
+                  chi4_peak = at and best or 0 / 0, chi4_peak_lo = bs.lo, chi4_peak_hi = bs.hi,
+                  level = bs.level, B = bs.B}
+    local ci = bs.lo == bs.lo and string.format(" [%.3g, %.3g]", bs.lo, bs.hi) or ""
+    summary[#summary + 1] = at and string.format("%s %.3g%s at t = %d", part, best, ci,
+      s:row(at).t) or (part .. " none (no finite chi4)")
+  end
+  local last = s:row(s:nrows())
+  lines[#lines + 1] = string.format("T = %-8g alpha2(t = %d) = %s ± %s (pooled %s); chi4 "
+    .. "peaks%s: %s", T, p.tmax, num(last.alpha2), num(last.alpha2_sem, "%.2g"),
+    num(last.alpha2_pooled), p.B > 0 and " [95% bootstrap over basins]" or "",
+    table.concat(summary, "; "))
 end
-run:write_csv("moments", moments, {"alpha2 = <dw^4>/(3<dw^2>^2) - 1 (over all weights and live "
-  .. "replicas); alpha2_sem over replicas; chi4 = N Var(Q) over replicas"})
-run:write_csv("histogram", hist, {"histogram of log10|dw| over all weights and replicas; "
-  .. "fraction = count/total (zeros and out-of-range values are counted in total only)"})
+local how = K and string.format("same-basin ensemble: %d basins x K = %d noise replicas copied "
+  .. "at t_w", p.replicas, K) or string.format("%d independent networks (each its own basin)",
+  p.replicas)
+run:write_csv("moments", moments, report.with(header, how,
+  "alpha2 = mean over replicas of <dw^4>/(3<dw^2>^2) - 1 (the authors' estimator), alpha2_sem "
+  .. "its standard error; alpha2_pooled from replica-averaged moments (alpha2_pooled_se: "
+  .. "jackknife over replicas); alpha2_within: basin-pooled alpha2 averaged over basins",
+  "chi4 = N Var(Q) (n-1) over all replicas; chi4_total = chi4_within + chi4_between (law of "
+  .. "total variance, 1/n normalisation): within = N mean_b Var_k Q_bk (thermal), between = "
+  .. "N Var_b mean_k Q_bk",
+  K and "chi4_null = (1 - 1/K) Q (1 - Q): the expectation of chi4_within if the N weights "
+  .. "moved independently with the measured mean Q (exact for a free weight)"
+  or "chi4_null = Q (1 - Q): the expectation of chi4 (n-1) if the N weights moved "
+  .. "independently with the measured mean Q (exact for a free weight)"))
+run:write_csv("chi4_peaks", peaks, report.with(header, how, string.format("peak of each chi4 "
+  .. "part over the lags; chi4_peak_lo/hi: %g%% percentile bootstrap interval over basins "
+  .. "(whole basins resampled, B = %d, seed %d)", 95, p.B, p.seed)))
+run:write_csv("histogram", hist, report.with(header, how, "histogram of log10|dw| over all "
+  .. "weights and replicas (pooled); fraction = count/total (zeros and out-of-range values are "
+  .. "counted in total only)"))
+if K then
+  run:write_csv("histogram_basins", hist_b, report.with(header, how, "histogram of log10|dw| "
+    .. "within each basin: the n noise replicas of that basin pooled (basin = its label); "
+    .. "fraction = count/total "
+    .. "within the basin. A bimodal pooled histogram whose basins are each unimodal comes from "
+    .. "differences between basins, not from mobile and immobile weights within one"))
+end
 
-run:plot{name = "alpha2", title = "Non-Gaussian parameter α_2(t)", xlabel = "t (steps after t_w)",
-  ylabel = "α_2", logx = true, key = "top left",
+run:plot{name = "alpha2", title = "Non-Gaussian parameter α_2(t) (mean over replicas)",
+  xlabel = "t (steps after t_w)", ylabel = "α_2", logx = true, key = "top left",
   series = glass.plot.join(glass.plot.curves{file = "moments.csv", x = "t", y = "alpha2", by = "T",
-                                             values = p.T},
+                                             values = p.T, yerr = "alpha2_sem"},
                            {fn = "0", title = "Gaussian", dash = 2, color = "#777777"})}
-run:plot{name = "chi4", title = "Dynamic susceptibility χ_4(t) = N·Var[Q(t)]",
-  xlabel = "t (steps after t_w)", ylabel = "χ_4", logx = true, key = "top left",
-  series = glass.plot.curves{file = "moments.csv", x = "t", y = "chi4", by = "T", values = p.T}}
+-- One figure per T (chi4_T1, chi4_T2, ... in the order of --T): the χ₄ parts
+-- and the independent-weight null curve.
+for it, T in ipairs(p.T) do
+  local function part(y, title, c, dash)
+    return {file = "moments.csv", x = "t", y = y, where = {T = T}, title = title, color = c,
+            dash = dash}
+  end
+  local series = K and {part("chi4_total", "χ_4 total", "#000000"),
+                        part("chi4_within", "χ_4 within basins (thermal)", "#d62728"),
+                        part("chi4_between", "χ_4 between basins", "#1f77b4"),
+                        part("chi4_null", "independent weights (null)", "#777777", 2)}
+    or {part("chi4", "χ_4 (independent networks)", "#000000"),
+        part("chi4_null", "independent weights (null)", "#777777", 2)}
+  run:plot{name = "chi4_T" .. it, title = string.format("χ_4(t) = N·Var[Q(t)] at T = %s",
+      glass.plot.label(T)), xlabel = "t (steps after t_w)", ylabel = "χ_4", logx = true,
+    key = "top left", series = series}
+end
 -- One histogram panel per lag, one curve per T.
 for _, lag in ipairs(p.hist_lags) do
   local series = glass.plot.curves{file = "histogram.csv", x = "log10_dw", y = "fraction", by = "T",
@@ -103,5 +277,16 @@ for _, lag in ipairs(p.hist_lags) do
   run:plot{name = "histogram_t" .. lag, title = string.format(
       "Displacements after Δt = %d steps: histogram of log_{10}|Δw|", lag),
     xlabel = "log_{10}|Δw|", ylabel = "fraction of weights", key = "top left", series = series}
+  -- Within basins: one panel per T, one curve per basin.
+  for it, T in ipairs(K and p.T or {}) do
+    local bs = glass.plot.curves{file = "histogram_basins.csv", x = "log10_dw", y = "fraction",
+                                 by = "basin", values = basin_labels[T], style = "lines",
+                                 label = "basin %s"}
+    for _, s in ipairs(bs) do s.where.t, s.where.T = lag, T end
+    run:plot{name = string.format("histogram_basins_T%d_t%d", it, lag), title = string.format(
+        "Within basins, T = %s, Δt = %d: histogram of log_{10}|Δw|", glass.plot.label(T), lag),
+      xlabel = "log_{10}|Δw|", ylabel = "fraction of the basin's weights", key = "top left",
+      series = bs}
+  end
 end
 run:finish(lines)

@@ -4,8 +4,16 @@
 -- the quenched ensemble runs SGD at each batch size b and the MSD from t_w
 -- is measured.  Small batches are noisy (high MSD); at long times the
 -- weights localise in the quadratic well of the L2 term.  The reference
--- line is the harmonic well's localisation level T/(kP) (paper Eq. 26 with
--- k = λ; 1.6e-4 for T = 0.1, λ = 1e-2, P = 60000).
+-- line is the MSD plateau of Langevin dynamics at temperature T in the
+-- well L = (λ/2)|W|² from an equilibrated start, 2T/(λP): the displacement
+-- is the difference of two independent equilibrium draws, each of variance
+-- <w²> = T/(λP) (paper Eq. 26; 1.6e-4 for T = 0.1, λ = 1e-2, P = 60000).
+-- The paper's Fig. 5d draws <w²> = T/(λP) itself, half the plateau; it is
+-- drawn dashed for comparison.
+--
+-- Each batch size runs with its own SGD shuffles (--noise=independent, the
+-- default: seed glass.rng.subseed(seed, k) for the k-th batch size) or all
+-- with the run seed's (--noise=common).
 --
 --   glassvm protocols/msd_batch_sweep.lua                  reduced scale (~1 min)
 --
@@ -14,6 +22,7 @@
 --   glassvm protocols/msd_batch_sweep.lua --preset=paper   16 batch sizes, lr = 1e-3
 local glass = require "glass"
 local lab = glass.lab
+local report = glass.report
 
 local P = glass.params(lab.extend({
   name = "msd_batch_sweep",
@@ -24,7 +33,7 @@ local P = glass.params(lab.extend({
   {"tmax", 40000, "longest lag measured (steps)", min = 1},
   {"per_decade", 10, "lags per decade (log-spaced from 1)", min = 1},
   {"replicas", 2, "independent initial conditions", min = 1},
-  {"ref_T", 0.1, "temperature of the reference level T/(lambda P) (the paper: 0.1)", gt = 0},
+  {"ref_T", 0.1, "temperature of the reference plateau 2T/(lambda P) (the paper: 0.1)", gt = 0},
   {check = function(p)
     local rows = p.P > 0 and p.P or lab.TRAIN_ROWS
     for _, b in ipairs(p.batches) do
@@ -40,7 +49,7 @@ local P = glass.params(lab.extend({
     smoke = {batches = {1, 50}, tw = 5, tmax = 20, replicas = 2, P = 500, quench_epochs = 1,
              width = 8, per_decade = 5},
   },
-}, lab.network_params{P = 0, lr = 1e-2, quench_epochs = 100}))
+}, lab.network_params{P = 0, lr = 1e-2, quench_epochs = 100}, report.noise_params()))
 
 local p = P:parse(arg)
 local run = glass.run(p)
@@ -54,12 +63,14 @@ for _, b in ipairs(p.batches) do
 end
 local ens = lab.ensemble(p, data)
 local t0 = lab.quench(run, ens, p, data)
+local noise = report.noise_comment(p, "--batches")
+run:log("%s", noise)
 
 local msd = glass.table{columns = {"batch", "t", "msd", "msd_sem", "Q", "n"}}
 local lags = glass.schedule.log{first = 1, last = p.tmax, per_decade = p.per_decade}
 local finals = {}
-for _, b in ipairs(p.batches) do
-  local e = ens:clone()
+for k, b in ipairs(p.batches) do
+  local e = ens:clone{seed = report.point_seed(p, k)}
   local sgd = glass.sgd{lr = p.lr, batch = b, lambda = p.lambda}
   local o = {tw = {t0 + p.tw}, lags = lags, chi = {300}}
   local obs = glass.observer.two_time(o)
@@ -75,16 +86,20 @@ for _, b in ipairs(p.batches) do
   e:close()
 end
 run:write_csv("msd", msd, {"SGD at each batch size from the same quenched networks; t: lag "
-  .. "after t_w (steps); Q with chi = 300"})
+  .. "after t_w (steps); Q with chi = 300", noise})
 
--- Reference: the harmonic well's stationary variance T/(kP), k = lambda.
+-- Reference: the MSD plateau from an equilibrated start in the harmonic
+-- well k = lambda, 2T/(kP); the paper's line is <w^2> = T/(kP) (Eq. 26).
 local level = p.lambda > 0 and glass.theory.stationary_variance{T = p.ref_T, P = Pn, k = p.lambda}
   or nil
-local series = glass.plot.curves{file = "msd.csv", x = "t", y = "msd", by = "batch",
+local curves = glass.plot.curves{file = "msd.csv", x = "t", y = "msd", by = "batch",
                                  values = p.batches, label = "b = %s", reverse = true}
+local series = glass.plot.join(report.bands(p, curves, "msd_sem"), curves)
 if level then
-  series[#series + 1] = {fn = string.format("%.6g", level), color = "#000000",
-    title = string.format("T/(λP), T = %g (quadratic well)", p.ref_T)}
+  series[#series + 1] = {fn = string.format("%.6g", 2 * level), color = "#000000",
+    title = string.format("plateau 2T/(λP), T = %g (equilibrated start)", p.ref_T)}
+  series[#series + 1] = {fn = string.format("%.6g", level), color = "#777777", dash = 2,
+    title = "<w^2> = T/(λP), the paper's Eq. 26 line"}
 end
 run:plot{name = "msd", title = string.format("MSD under SGD (λ = %g, P = %d)", p.lambda, Pn),
   xlabel = "t (steps after t_w)", ylabel = "MSD", logx = true, logy = true, key = "bottom right",
@@ -92,4 +107,5 @@ run:plot{name = "msd", title = string.format("MSD under SGD (λ = %g, P = %d)", 
 local first, last = p.batches[1], p.batches[#p.batches]
 run:finish({string.format("MSD at t = %d: %.3g (batch %d) vs %.3g (batch %d)%s", p.tmax,
   finals[first], first, finals[last], last,
-  level and string.format("; reference level %.3g", level) or "")})
+  level and string.format("; plateau 2T/(lambda P) = %.3g at T = %g (the paper's line T/(lambda P) "
+    .. "= %.3g)", 2 * level, p.ref_T, level) or "")})

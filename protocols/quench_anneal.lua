@@ -10,11 +10,22 @@
 --   glassvm protocols/quench_anneal.lua                  reduced scale (~1-2 min)
 --
 -- The reduced scale uses P = 5000 rows and lr = 1e-2 (the paper: 60000 and
--- 1e-3).  With D = lr·T/P the free-weight τ90 at a given T is then 1.2x the
--- paper's, so the T axis keeps its meaning to within that factor.
+-- 1e-3).  The free-weight diffusion per step D = lr·T/P is then 120x the
+-- paper's at equal T (10x from lr, 12x from P), so the free-weight τ90 is
+-- 120x shorter in steps.  At equal lr·t the update depends on T only
+-- through T/P: a temperature T here is T_paper = 12 T in the paper's units
+-- and one step is 10 paper steps (docs/dynamics.md, "Units"); log.txt and
+-- every CSV header give the numbers of the run.
+--
+-- Each T runs with its own noise stream (--noise=independent, the default:
+-- seed glass.rng.subseed(seed, k) for the k-th T) or all with one
+-- (--noise=common).  state.csv has the loss, accuracy and fraction of
+-- unsatisfied rows after the quench and at every measured lag; log.txt
+-- compares τ90 at each T with τ90 at T = 0 (the deterministic drift).
 --   glassvm protocols/quench_anneal.lua --preset=paper   the paper's Fig. 3 (a cluster job)
 local glass = require "glass"
 local lab = glass.lab
+local report = glass.report
 
 local P = glass.params(lab.extend({
   name = "quench_anneal",
@@ -38,7 +49,7 @@ local P = glass.params(lab.extend({
     smoke = {T = {1e-2, 1e-3, 0}, tw = 5, tmax = 20, replicas = 2, P = 500, quench_epochs = 1,
              width = 8, per_decade = 5, fit_T_min = 1e-3},
   },
-}, lab.network_params{P = 5000, lr = 1e-2, quench_epochs = 1000}))
+}, lab.network_params{P = 5000, lr = 1e-2, quench_epochs = 1000}, report.noise_params()))
 
 local p = P:parse(arg)
 local run = glass.run(p)
@@ -50,25 +61,39 @@ local N = lab.nweights(p.width, p.depth)
 run:log("system: N = %d weights, P = %d, N/P = %.3g, lambda = %g, %d replicas", N, Pn, N / Pn,
   p.lambda, p.replicas)
 local t0 = lab.quench(run, ens, p, data)
+local header = report.header(run, p, Pn, p.T, "--T")
 
 local lags = glass.schedule.log{first = 1, last = p.tmax, per_decade = p.per_decade}
 local overlap = glass.table{columns = {"T", "t", "Q", "Q_sem", "msd", "msd_sem", "alpha2",
                                        "chi4", "eps", "n"}}
 local null = glass.table{columns = {"T", "t", "Q_free", "msd_free"}}
-local tau = glass.table{columns = {"T", "tau90", "tau_e", "tau90_free", "eps"}}
+local tau_cols = {"T"}
+for _, c in ipairs(glass.analysis.tau_row_columns()) do tau_cols[#tau_cols + 1] = c end
+for _, c in ipairs{"tau90_free", "eps", "D", "T_paper"} do tau_cols[#tau_cols + 1] = c end
+local tau = glass.table{columns = tau_cols}
+local state = report.state_table{"T"}
 local X90 = 1.1630871536766743 -- erf(X90) = 0.9: the free weight's tau90 = eps^2/(4 D X90^2)
 local eps2 = 0
 local Tmax = 0
 for _, T in ipairs(p.T) do Tmax = math.max(Tmax, T) end
+-- The state observer's steps: after the quench, then every measured lag.
+local state_steps = report.state_steps(t0, {t0 + p.tw}, lags)
+local tau90_at = {}
+local fitsets = {} -- per T in the fit range: its replicas' Q curves, for the exponent's bootstrap
 
-for _, T in ipairs(p.T) do
-  -- Each T starts from the same quenched networks.
-  local e = ens:clone()
+for k, T in ipairs(p.T) do
+  -- Each T starts from the same quenched networks, with its own noise stream
+  -- (or the common one with --noise=common).
+  local e = ens:clone{seed = report.point_seed(p, k)}
   local o = {tw = {t0 + p.tw}, lags = lags, chi = {p.chi}}
   local obs = glass.observer.two_time(o)
+  local sobs, smake = report.state_observer(state_steps, p.lambda)
   lab.advance(run, e, glass.langevin{lr = p.lr, T = T, lambda = p.lambda}, t0 + p.tw + p.tmax,
-    {obs}, string.format("Langevin T=%g", T))
+    {obs, sobs}, string.format("Langevin T=%g", T))
   obs = glass.mpi.allgather_observer(obs, o, e) -- every MPI rank's replicas
+  sobs = glass.mpi.allgather_observer(sobs, smake, e)
+  local srows = report.add_state(state, sobs, {T = T}, function(step) return step - t0 - p.tw end)
+  if k == 1 then run:log("after the quench: %s", report.state_text(srows[1])) end
   local s = obs:table("summary")
   local t, q = {}, {}
   local eps = 0
@@ -89,23 +114,46 @@ for _, T in ipairs(p.T) do
   -- A missing tau is either "not reached" or "below the first lag": the log says which.
   local t90, why90 = glass.analysis.tau90(t, q, {method = p.tau_method})
   local te, whye = glass.analysis.tau_e(t, q, {method = p.tau_method})
-  tau:add_row{T = T, tau90 = t90 or 0 / 0, tau_e = te or 0 / 0,
-              tau90_free = T > 0 and eps * eps / (4 * D * X90 * X90) or 0 / 0, eps = eps}
-  run:log("T = %-8g tau90 = %-8s tau_e = %-8s (free weight: tau90 = %.3g)", T,
-    t90 and string.format("%.4g", t90) or "none", te and string.format("%.4g", te) or "none",
+  tau90_at[T] = t90 or false
+  local u = report.units(p, Pn, T)
+  -- The row: each tau with its status, a bootstrap interval over replicas and the method.
+  local row = glass.analysis.tau_row(obs, {T = T, tau90_free = T > 0 and eps * eps / (4 * D * X90 * X90)
+    or 0 / 0, eps = eps, D = u.D, T_paper = u.T_paper}, {method = p.tau_method, seed = p.seed})
+  row.tau90, row.tau_e = t90 or 0 / 0, te or 0 / 0 -- the same values, from the summary's mean
+  tau:add_row(row)
+  if T > 0 and T >= p.fit_T_min then
+    local ct, cq = obs:curves{quantity = "Q"}
+    fitsets[#fitsets + 1] = {T = T, t = ct, Q = cq}
+  end
+  run:log("T = %-8g (paper units %-8.3g) tau90 = %-8s tau_e = %-8s (free weight: tau90 = %.3g)",
+    T, u.T_paper, t90 and string.format("%.4g", t90) or "none",
+    te and string.format("%.4g", te) or "none",
     T > 0 and eps * eps / (4 * D * X90 * X90) or math.huge)
   if not t90 then run:log("  tau90: %s", why90) end
   if not te then run:log("  tau_e: %s", whye) end
+  run:log("  state at t = %d: %s", p.tmax, report.state_text(srows[#srows]))
   e:close()
 end
 
-run:write_csv("overlap", overlap, {"T: Langevin temperature; t: lag after t_w (steps); "
-  .. "means over live replicas, *_sem standard errors; eps = sigma(t_w)/chi"})
-run:write_csv("null", null, {"free-weight null model: Q = erf(eps/sqrt(4 D t)), "
-  .. "MSD = 2 D t, D = lr*T/P"})
-run:write_csv("tau", tau, {"tau90, tau_e: first lag below 0.9 and 1/e (method " .. p.tau_method
-  .. "), empty if not reached within tmax or already below at the first lag (log.txt says "
-  .. "which); tau90_free: the null model's"})
+-- The deterministic drift: does Q decay at T > 0 as it does at T = 0?
+local summary = {}
+if tau90_at[0] ~= nil then
+  summary[#summary + 1] = report.drift_check(run, p.T, tau90_at, tau90_at[0])
+else
+  run:log("drift check: --T has no T = 0, so the decay cannot be compared with the drift; add 0")
+end
+
+local function with(...) return report.with(header, ...) end
+run:write_csv("overlap", overlap, with("T: Langevin temperature; t: lag after t_w (steps); "
+  .. "means over live replicas, *_sem standard errors; eps = sigma(t_w)/chi"))
+run:write_csv("null", null, with("free-weight null model: Q = erf(eps/sqrt(4 D t)), "
+  .. "MSD = 2 D t, D = lr*T/P"))
+run:write_csv("tau", tau, with("tau90, tau_e: " .. lab.tau_text(p.tau_method)
+  .. "; empty if not reached within tmax or already below at the first lag (tau*_status says "
+  .. "which: ok, not_reached, before_first_lag); tau*_lo/_hi: 95% percentile bootstrap "
+  .. "interval over replicas (B = 1000, seed --seed), tau*_se the sd of the bootstrap "
+  .. "estimates; tau90_free: the null model's; D = lr*T/P, T_paper = T*60000/P"))
+run:write_csv("state", state, with(report.STATE_COMMENT))
 
 -- Slope of tau90 vs T in the noise-dominated regime.
 local Ts, t90s = {}, {}
@@ -113,14 +161,34 @@ for i = 1, tau:nrows() do
   local r = tau:row(i)
   if r.T > 0 then Ts[#Ts + 1], t90s[#t90s + 1] = r.T, r.tau90 end
 end
-local summary = {}
 local ok, fit = pcall(glass.analysis.powerlaw_fit, Ts, t90s, {t_min = p.fit_T_min})
 if ok then
-  summary[#summary + 1] = string.format("tau90 ~ T^%.3f ± %.3f for T >= %g (%d points; a free "
-    .. "weight gives -1)", fit.exponent, fit.exponent_se, p.fit_T_min, fit.n)
+  -- The exponent's 95 % interval: resample each T's replicas (independently), recompute
+  -- each tau90 from the resampled mean curve and refit; and its spread over fit windows.
+  local sizes = {}
+  for k, f in ipairs(fitsets) do sizes[k] = #f.Q end
+  local bs = glass.analysis.bootstrap{sizes = sizes, B = 1000, seed = p.seed, stat = function(...)
+    local xs, ys = {}, {}
+    for k, idx in ipairs({...}) do
+      local f = fitsets[k]
+      local t90 = glass.analysis.tau90(f.t, glass.analysis.mean_curve(f.Q, idx),
+                                       {method = p.tau_method})
+      if t90 and t90 > 0 then xs[#xs + 1], ys[#ys + 1] = f.T, t90 end
+    end
+    if #xs < 3 then return nil end
+    return glass.analysis.powerlaw_fit(xs, ys).exponent
+  end}
+  summary[#summary + 1] = string.format("tau90 ~ T^%.3f ± %.3f (least squares) [%.3f, %.3f] "
+    .. "(95%% bootstrap over replicas, %d of %d resamples) for T >= %g (%d points; a free "
+    .. "weight gives -1); over fit windows dropping up to 2 points at either end: %.3f to %.3f",
+    fit.exponent, fit.exponent_se, bs.lo, bs.hi, bs.B_ok, bs.B, p.fit_T_min, fit.n,
+    fit.exponent_min, fit.exponent_max)
   run:write_text("fit.txt", string.format("exponent %.6g\nexponent_se %.6g\nprefactor %.6g\n"
-    .. "r2 %.6g\nn %d\nT_min %g\n", fit.exponent, fit.exponent_se, fit.prefactor, fit.r2, fit.n,
-    p.fit_T_min))
+    .. "r2 %.6g\nn %d\nT_min %g\nexponent_lo %.6g\nexponent_hi %.6g\nlevel 0.95\n"
+    .. "interval percentile_bootstrap_over_replicas\nB %d\nB_ok %d\nseed %d\n"
+    .. "exponent_min %.6g\nexponent_max %.6g\nwindows %d\n", fit.exponent, fit.exponent_se, fit.prefactor, fit.r2,
+    fit.n, p.fit_T_min, bs.lo, bs.hi, bs.B, bs.B_ok, p.seed, fit.exponent_min, fit.exponent_max,
+    fit.windows))
 else
   summary[#summary + 1] = "no power-law fit of tau90 vs T: " .. tostring(fit)
 end
@@ -137,7 +205,7 @@ for i, s in ipairs(qnull) do s.title = i == 1 and "free weight, same T (null mod
 run:plot{name = "overlap", title = "Q(t) after the quench, one curve per T",
   xlabel = "t (steps after t_w)", ylabel = "Q(t)", logx = true, key = "outside right top",
   yrange = {0, 1.02},
-  series = glass.plot.join(qcurves, qnull, {fn = "0.9", title = "Q = 0.9", dash = 3,
+  series = glass.plot.join(report.bands(p, qcurves, "Q_sem"), qcurves, qnull, {fn = "0.9", title = "Q = 0.9", dash = 3,
                                             color = "#777777"})}
 run:plot{name = "tau", title = "Decorrelation times vs temperature", xlabel = "T",
   ylabel = "τ (steps)", logx = true, logy = true, key = "top right",
@@ -148,7 +216,7 @@ run:plot{name = "tau", title = "Decorrelation times vs temperature", xlabel = "T
 local mcurves = glass.plot.curves{file = "overlap.csv", x = "t", y = "msd", by = "T", values = p.T}
 run:plot{name = "msd", title = "Mean square displacement, one curve per T",
   xlabel = "t (steps after t_w)", ylabel = "MSD", logx = true, logy = true, key = "outside right top",
-  series = glass.plot.join(mcurves,
+  series = glass.plot.join(report.bands(p, mcurves, "msd_sem"), mcurves,
     {fn = string.format("%.6g", eps2), title = "ε^2", color = "#000000"},
     {fn = string.format("%.6g*x", 2 * p.lr * Tmax / Pn), title = "slope 1: free weight, highest T",
      dash = 2, color = "#555555"})}

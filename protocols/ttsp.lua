@@ -8,9 +8,16 @@
 -- Appendix F), drawn alongside.
 --
 --   glassvm protocols/ttsp.lua                  reduced scale (~1-2 min)
+--
+-- Each T has its own noise stream (--noise=independent, the default) or
+-- all share one (--noise=common).  log.txt and the CSV headers give the
+-- diffusion per step D = lr·T/P and T in the paper's units; state.csv the
+-- loss, accuracy and unsatisfied fraction; with --drift_check (default) a
+-- T = 0 run from the same networks says where Q decays as without noise.
 --   glassvm protocols/ttsp.lua --preset=paper   t_f = 3e5, 50 inits (a cluster job)
 local glass = require "glass"
 local lab = glass.lab
+local report = glass.report
 
 local P = glass.params(lab.extend({
   name = "ttsp",
@@ -30,7 +37,8 @@ local P = glass.params(lab.extend({
     smoke = {T = {1e-2, 1e-3}, tw = 5, tmax = 30, replicas = 2, P = 500, quench_epochs = 1,
              width = 8, per_decade = 6},
   },
-}, lab.network_params{P = 5000, lr = 1e-2, quench_epochs = 1000}))
+}, lab.network_params{P = 5000, lr = 1e-2, quench_epochs = 1000}, report.noise_params(),
+  report.drift_params()))
 
 local p = P:parse(arg)
 local run = glass.run(p)
@@ -38,19 +46,38 @@ local data = lab.data(p, run)
 local Pn = data:size()
 local ens = lab.ensemble(p, data)
 local t0 = lab.quench(run, ens, p, data)
+local header = report.header(run, p, Pn, p.T, "--T")
 
 local overlap = glass.table{columns = {"T", "t", "t_over_tau", "Q", "Q_sem"}}
-local tau = glass.table{columns = {"T", "tau90", "tau_e"}}
+local tau_cols = {"T"}
+for _, c in ipairs(glass.analysis.tau_row_columns()) do tau_cols[#tau_cols + 1] = c end
+for _, c in ipairs{"D", "T_paper"} do tau_cols[#tau_cols + 1] = c end
+local tau = glass.table{columns = tau_cols}
 local qfinal = glass.table{columns = {"T", "Q_final", "Q_final_sem", "Q_inf_harmonic", "eps"}}
+local state = report.state_table{"T"}
+local tau90_at = {}
 local xs, ys = {}, {}
-for _, T in ipairs(p.T) do
-  local obs, w0 = lab.anneal(run, ens, p, T, t0, {chi = {p.chi}}, true)
+local fitsets = {} -- per T: its replicas' Q curves, for the exponent's bootstrap
+for k, T in ipairs(p.T) do
+  local obs, w0, sobs = lab.anneal(run, ens, p, T, t0, {chi = {p.chi}}, true,
+    {seed = report.point_seed(p, k), state = true})
+  local srows = report.add_state(state, sobs, {T = T},
+    function(step) return step - t0 - p.tw end)
+  if k == 1 then run:log("after the quench: %s", report.state_text(srows[1])) end
   local s = obs:table("summary")
   local t, q, sem = lab.columns(s, "t", "Q_mean", "Q_sem")
   local eps = s:row(1).eps
   local t90, why90 = glass.analysis.tau90(t, q, {method = "interp"})
   local te, whye = glass.analysis.tau_e(t, q, {method = "interp"})
-  tau:add_row{T = T, tau90 = t90 or 0 / 0, tau_e = te or 0 / 0}
+  tau90_at[T] = t90 or false
+  local u = report.units(p, Pn, T)
+  -- Each tau with its status, a bootstrap interval over replicas and the method.
+  local row = glass.analysis.tau_row(obs, {T = T, D = u.D, T_paper = u.T_paper},
+                                     {method = "interp", seed = p.seed})
+  row.tau90, row.tau_e = t90 or 0 / 0, te or 0 / 0 -- the same values, from the summary's mean
+  tau:add_row(row)
+  local ct, cq = obs:curves{quantity = "Q"}
+  fitsets[#fitsets + 1] = {t = ct, Q = cq}
   local scale
   if p.rescale_by == "tau90" then scale = t90 else scale = te end
   if not scale then
@@ -68,27 +95,75 @@ for _, T in ipairs(p.T) do
   local qinf = p.lambda > 0 and T > 0 and glass.theory.harmonic_q_inf{T = T, P = Pn, k = p.lambda,
     eps = eps, w0 = flat} or 0 / 0
   qfinal:add_row{T = T, Q_final = q[#q], Q_final_sem = sem[#sem], Q_inf_harmonic = qinf, eps = eps}
-  run:log("T = %-8g tau90 = %-8.4g tau_e = %-8.4g Q(t_f) = %.3g (harmonic well: %.3g)", T,
-    t90 or 0 / 0, te or 0 / 0, q[#q], qinf)
+  run:log("T = %-8g (paper units %-8.3g) tau90 = %-8s tau_e = %-8s Q(t_f) = %.3g (harmonic well: "
+    .. "%.3g)", T, u.T_paper, t90 and string.format("%.4g", t90) or "none",
+    te and string.format("%.4g", te) or "none", q[#q], qinf)
+  run:log("  state at t = %d: %s", p.tmax, report.state_text(srows[#srows]))
 end
-run:write_csv("overlap", overlap, {"t_over_tau: t divided by " .. p.rescale_by .. " (interpolated) "
-  .. "of the same T"})
-run:write_csv("master", overlap, {"the master curve: plot Q against t_over_tau"})
-run:write_csv("tau", tau, {"tau90, tau_e interpolated in log t"})
-run:write_csv("q_final", qfinal, {"Q_final = Q(t_f = tmax); Q_inf_harmonic: Eq. 22 averaged "
-  .. "over the weights at t_w, k = lambda"})
-
 local lines = {}
+-- The T = 0 companion: gradient descent from the same networks.
+if p.drift_check then
+  local tau0 = tau90_at[0]
+  if tau0 == nil then
+    local obs0 = lab.anneal(run, ens, p, 0, t0, {chi = {p.chi}})
+    local t, q = lab.columns(obs0:table("summary"), "t", "Q_mean")
+    tau0 = glass.analysis.tau90(t, q, {method = "interp"}) or false
+  end
+  lines[#lines + 1] = report.drift_check(run, p.T, tau90_at, tau0)
+end
+local function with(...) return report.with(header, ...) end
+run:write_csv("overlap", overlap, with("t_over_tau: t divided by " .. p.rescale_by
+  .. " (interpolated) of the same T"))
+run:write_csv("master", overlap, with("the master curve: plot Q against t_over_tau"))
+run:write_csv("tau", tau, with("tau90, tau_e interpolated in log t (method interp); empty: none "
+  .. "(tau*_status says why: not_reached, before_first_lag); tau*_lo/_hi: 95% percentile "
+  .. "bootstrap interval over replicas (B = 1000, seed --seed), tau*_se: sd of the bootstrap "
+  .. "estimates; D = lr*T/P, T_paper = T*60000/P"))
+run:write_csv("q_final", qfinal, with("Q_final = Q(t_f = tmax); Q_inf_harmonic: Eq. 22 averaged "
+  .. "over the weights at t_w, k = lambda"))
+run:write_csv("state", state, with(report.STATE_COMMENT))
+
 local ok, fit = pcall(glass.analysis.powerlaw_fit, xs, ys, {t_min = p.fit_from})
 if ok then
-  lines[#lines + 1] = string.format("master curve Q ~ (t/tau)^%.3f ± %.3f for t/tau >= %g "
-    .. "(paper: -0.48)", fit.exponent, fit.exponent_se, p.fit_from)
+  -- The exponent's 95 % interval: resample each T's replicas, recompute its mean curve and
+  -- tau, rescale and refit; and its spread over fit windows t/tau >= fit_from x 1/2 ... 4.
+  local tau_of = p.rescale_by == "tau90" and glass.analysis.tau90 or glass.analysis.tau_e
+  local sizes = {}
+  for k, f in ipairs(fitsets) do sizes[k] = #f.Q end
+  local bs = glass.analysis.bootstrap{sizes = sizes, B = 1000, seed = p.seed, stat = function(...)
+    local bx, by = {}, {}
+    for k, idx in ipairs({...}) do
+      local f = fitsets[k]
+      local mc = glass.analysis.mean_curve(f.Q, idx)
+      local sc = tau_of(f.t, mc, {method = "interp"})
+      for i = 1, sc and #f.t or 0 do
+        local x = f.t[i] / sc
+        if x >= p.fit_from and mc[i] > 0 then bx[#bx + 1], by[#by + 1] = x, mc[i] end
+      end
+    end
+    local good, bf = pcall(glass.analysis.powerlaw_fit, bx, by, {t_min = p.fit_from})
+    return good and bf.exponent or nil
+  end}
+  local wlo, whi, wfrom, wto = math.huge, -math.huge, nil, nil
+  for _, f in ipairs{0.5, 1, 2, 4} do
+    local good, wf = pcall(glass.analysis.powerlaw_fit, xs, ys, {t_min = f * p.fit_from})
+    if good then
+      wlo, whi = math.min(wlo, wf.exponent), math.max(whi, wf.exponent)
+      wfrom, wto = wfrom or f * p.fit_from, f * p.fit_from
+    end
+  end
+  lines[#lines + 1] = string.format("master curve Q ~ (t/tau)^%.3f ± %.3f (least squares) "
+    .. "[%s] (95%% bootstrap over replicas, %d of %d resamples) for t/tau >= %g (paper: -0.48); "
+    .. "with the window from t/tau >= %g to >= %g: %.3f to %.3f", fit.exponent,
+    fit.exponent_se, bs.lo == bs.lo and string.format("%.3f, %.3f", bs.lo, bs.hi) or "none",
+    bs.B_ok, bs.B, p.fit_from, wfrom, wto, wlo, whi)
 else
   lines[#lines + 1] = "no power-law fit of the master curve: " .. tostring(fit)
 end
 
-local master = glass.plot.curves{file = "overlap.csv", x = "t_over_tau", y = "Q", by = "T",
-                                 values = p.T}
+local mcurves = glass.plot.curves{file = "overlap.csv", x = "t_over_tau", y = "Q", by = "T",
+                                  values = p.T}
+local master = glass.plot.join(report.bands(p, mcurves, "Q_sem"), mcurves)
 if ok then
   master[#master + 1] = {fn = string.format("(x >= %.6g ? %.6g*x**(%.6g) : NaN)", p.fit_from,
                                            fit.prefactor, fit.exponent),
@@ -99,7 +174,10 @@ run:plot{name = "master", title = "Time-temperature superposition: Q against t/�
   logx = true, logy = true, key = "bottom left", series = master}
 run:plot{name = "overlap", title = "Q(t) per temperature", xlabel = "t (steps after t_w)",
   ylabel = "Q", logx = true, key = "bottom left", yrange = {0, 1.02},
-  series = glass.plot.curves{file = "overlap.csv", x = "t", y = "Q", by = "T", values = p.T}}
+  series = (function()
+    local c = glass.plot.curves{file = "overlap.csv", x = "t", y = "Q", by = "T", values = p.T}
+    return glass.plot.join(report.bands(p, c, "Q_sem"), c)
+  end)()}
 run:plot{name = "q_final", title = "Q(t_f) vs T and the harmonic-well Q_∞", xlabel = "T",
   ylabel = "Q(t_f)", logx = true, logy = true, key = "bottom left",
   series = {{file = "q_final.csv", x = "T", y = "Q_final", yerr = "Q_final_sem", color = 0,

@@ -58,8 +58,9 @@ lab.sweep(run, points, function(pt, prun)
   return rows
 end, function(pt, rows)
   local lambda = pt.lambda
-  local loss, dl, acc = {}, {}, {}
+  local loss, dl, acc, n_half = {}, {}, {}, 0
   for _, r in ipairs(rows) do
+    if math.abs(r.loss - 0.5) < 0.005 then n_half = n_half + 1 end
     per_init:add_row{lambda = lambda, init = r.replica, loss = r.loss, data_loss = r.data_loss,
                      accuracy = r.accuracy, lost = r.lost}
     loss[#loss + 1], dl[#dl + 1], acc[#acc + 1] = r.loss, r.data_loss, r.accuracy
@@ -68,25 +69,21 @@ end, function(pt, rows)
   summary:add_row{lambda = lambda, loss_mean = s.mean, loss_sem = s.sem, loss_geomean = s.geomean,
                   data_loss_mean = lab.stats(dl).mean, accuracy_mean = lab.stats(acc).mean,
                   n = s.n}
-  means[#means + 1] = {lambda = lambda, loss = s.mean}
+  means[#means + 1] = {lambda = lambda, loss = s.mean, sem = s.sem, n = s.n, n_half = n_half}
   run:log("lambda = %-6g final loss %.4f ± %.4f (%d inits)", lambda, s.mean, s.sem, s.n)
 end)
 run:write_csv("final_loss", per_init, {"one row per (lambda, initial condition); loss includes "
   .. "(lambda/2)|W|^2; lost = 1 if the run diverged"})
 run:write_csv("loss_vs_lambda", summary, {"mean, standard error and geometric mean over inits"})
 
--- λ*: the first λ whose mean loss is within 1% of the trivial ½.
-local lstar
-for _, m in ipairs(means) do
-  if not lstar and math.abs(m.loss - 0.5) < 0.005 then lstar = m.lambda end
-end
-local verdict = lstar
-  and string.format("the loss reaches the trivial value 0.5 at lambda* <= %g", lstar)
-  or "the loss never reaches the trivial value 0.5: extend --lambdas or train longer (--epochs)"
-
+-- λ*, computed from the numbers (glass.report.ttt_verdict): the smallest λ
+-- from which on every mean loss is the trivial ½ (within max(0.005, 2 s.e.)),
+-- after a λ whose loss is below it; "inconclusive (reason)" when the scan
+-- does not show that (every λ at ½, or a loss above ½: not converged).
+local verdict = glass.report.ttt_verdict(means)
 run:plot{name = "loss_vs_lambda", title = string.format(
     "Topology trivialisation: final loss vs λ (w = %d, N/P = %.2g)", p.width, N / Pn),
-  xlabel = "λ", ylabel = "final training loss", key = "bottom right",
+  xlabel = "λ", ylabel = "final training loss", key = "outside right top",
   extra = {"set offsets graph 0.03, graph 0.03, graph 0.05, graph 0.05"},
   series = {{file = "final_loss.csv", x = "lambda", y = "loss", style = "points", pt = 6, ps = 0.8,
              color = "#9aa7c7", title = "one initial condition"},

@@ -35,7 +35,8 @@ local Pn = data:size()
 local per_init = glass.table{columns = {"width", "N", "N_over_P", "init", "loss", "data_loss",
                                         "accuracy", "lost"}}
 local summary = glass.table{columns = {"width", "N", "N_over_P", "loss_mean", "loss_sem",
-                                       "loss_geomean", "accuracy_mean", "n"}}
+                                       "loss_geomean", "loss_geo_lo", "loss_geo_hi",
+                                       "accuracy_mean", "n"}}
 local pts = {}
 local points = {}
 for _, w in ipairs(p.widths) do
@@ -58,18 +59,26 @@ end, function(pt, rows)
     loss[#loss + 1], acc[#acc + 1] = r.loss, r.accuracy
   end
   local s = lab.stats(loss)
+  -- The geometric mean's error bar: exp(mean ± s.e. of log loss).
+  local logs = {}
+  for i, l in ipairs(loss) do logs[i] = l > 0 and math.log(l) or 0 / 0 end
+  local ls = lab.stats(logs)
   summary:add_row{width = w, N = N, N_over_P = N / Pn, loss_mean = s.mean, loss_sem = s.sem,
-                  loss_geomean = s.geomean, accuracy_mean = lab.stats(acc).mean, n = s.n}
-  pts[#pts + 1] = {x = N / Pn, y = s.mean}
+                  loss_geomean = s.geomean, loss_geo_lo = math.exp(ls.mean - ls.sem),
+                  loss_geo_hi = math.exp(ls.mean + ls.sem), accuracy_mean = lab.stats(acc).mean,
+                  n = s.n}
+  pts[#pts + 1] = {x = N / Pn, y = s.mean, sem = s.sem}
   run:log("w = %-3d N = %-6d N/P = %-7.3g final loss %.3g ± %.2g", w, N, N / Pn, s.mean, s.sem)
 end)
 run:write_csv("final_loss", per_init, {"one row per (width, initial condition), lambda = "
   .. tostring(p.lambda)})
-run:write_csv("loss_vs_width", summary, {"mean, standard error and geometric mean over inits"})
+run:write_csv("loss_vs_width", summary, {"mean, standard error and geometric mean over inits; "
+  .. "loss_geo_lo, loss_geo_hi = exp(mean of log loss -/+ its standard error)"})
 
--- How much does the loss fall from the narrowest to the widest network?
-local verdict = string.format("final loss falls from %.3g at N/P = %.3g to %.3g at N/P = %.3g",
-  pts[1].y, pts[1].x, pts[#pts].y, pts[#pts].x)
+-- The conclusion, computed from the numbers (glass.report.uot_verdict):
+-- how far the mean loss falls from the narrowest to the widest network,
+-- against the error bars; "inconclusive (reason)" when they do not tell.
+local verdict = glass.report.uot_verdict(pts)
 run:plot{name = "loss_vs_NP", title = string.format(
     "Under- to overparameterised: final loss vs N/P (λ = %g, P = %d)", p.lambda, Pn),
   xlabel = "N/P", ylabel = "final training loss", logx = true, logy = true, key = "bottom left",
@@ -77,5 +86,7 @@ run:plot{name = "loss_vs_NP", title = string.format(
   series = {{file = "final_loss.csv", x = "N_over_P", y = "loss", style = "points", pt = 6,
              ps = 0.8, color = "#9aa7c7", title = "one initial condition"},
             {file = "loss_vs_width.csv", x = "N_over_P", y = "loss_geomean", color = 0,
-             title = "geometric mean"}}}
+             ylow = p.replicas > 1 and "loss_geo_lo" or nil,
+             yhigh = p.replicas > 1 and "loss_geo_hi" or nil,
+             title = p.replicas > 1 and "geometric mean, ×/÷ geometric s.e." or "geometric mean"}}}
 run:finish({verdict})

@@ -3,6 +3,10 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gv_rng.h"
 
 /* Shared checks on a curve's time axis. */
 static gv_status check_times(const char *what, const double *t, size_t n, gv_err *e)
@@ -35,13 +39,15 @@ gv_status gv_analysis_tau(const double *t, const double *q, size_t n, double thr
         return gv_fail(e, GV_EINVAL, "tau: method \"interp\" works in log t and needs t >= 0, "
                                      "but t[1] = %g", t[0]);
 
-    /* First finite point below the threshold; prev = last finite one before. */
+    /* First finite point below the threshold; prev = last finite one before
+     * (for "first", one at t > 0: a crossing at the first lag after t = 0
+     * says only that τ lies in (0, t₁], and the authors' code gives NaN). */
     size_t prev = n, hit = n;
     for (size_t i = 0; i < n; i++) {
         if (isnan(q[i])) continue;
         out->t_last = t[i], out->q_last = q[i];
         if (q[i] < threshold) { hit = i; break; }
-        prev = i;
+        if (o.method == GV_TAU_INTERP || t[i] > 0) prev = i;
     }
     if (hit == n) {
         if (isnan(out->q_last))
@@ -54,14 +60,14 @@ gv_status gv_analysis_tau(const double *t, const double *q, size_t n, double thr
     }
     out->index = hit;
     double tau = t[hit];
+    if (prev == n) { /* both methods: τ lies before the first lag, unknown (the authors: NaN) */
+        out->outcome = GV_TAU_BEFORE_FIRST;
+        snprintf(out->reason, sizeof out->reason,
+                 "before first lag: Q(t=%.6g)=%.4g is already below %.4g, so tau < %.6g "
+                 "(measure earlier lags)", t[hit], q[hit], threshold, t[hit]);
+        return GV_OK;
+    }
     if (o.method == GV_TAU_INTERP) {
-        if (prev == n) {
-            out->outcome = GV_TAU_BEFORE_FIRST;
-            snprintf(out->reason, sizeof out->reason,
-                     "before first lag: Q(t=%.6g)=%.4g is already below %.4g, so tau < %.6g "
-                     "(measure earlier lags)", t[hit], q[hit], threshold, t[hit]);
-            return GV_OK;
-        }
         double q0 = q[prev], q1 = q[hit], f = (q0 - threshold) / (q0 - q1);
         /* q0 >= threshold > q1, so 0 <= f < 1.  From t = 0 (Q(0) = 1 by
          * definition) log t is unusable: interpolate linearly in t there. */
@@ -156,5 +162,324 @@ gv_status gv_analysis_plateau(const double *q, size_t n, size_t last, double *me
     *mean = mu;
     *sd = k > 1 ? sqrt(ss / (double)(k - 1)) : 0;
     *used = k;
+    return GV_OK;
+}
+
+/* ---- estimators over replicas and resampling ------------------------------ */
+
+const char *const gv_tau_estimator_name[GV_TAU_NESTIMATORS] = {"per_replica", "of_mean", "interp",
+                                                               "per_replica_found"};
+const char *const gv_tau_status_name[4] = {"ok", "not_reached", "before_first_lag",
+                                           "below_min_t"};
+
+void gv_boot_draw(uint64_t seed, uint32_t stream, uint64_t b, size_t n, size_t *idx)
+{
+    /* Uniforms in [0, 1) with 53 bits, scaled: the bias of floor(u n) is
+     * below n / 2^53, far under any resampling error. */
+    double u[64];
+    for (size_t i0 = 0; i0 < n; i0 += 64) {
+        size_t m = n - i0 < 64 ? n - i0 : 64;
+        gv_rng_uniform(seed, stream, GV_RNG_BOOTSTRAP, b, i0, m, u);
+        for (size_t i = 0; i < m; i++) {
+            size_t k = (size_t)(u[i] * (double)n);
+            idx[i0 + i] = k < n ? k : n - 1;
+        }
+    }
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Quantile p of m sorted values, linear between order statistics (the
+ * "type 7" rule of R and numpy's default). */
+static double quantile_sorted(const double *v, size_t m, double p)
+{
+    double h = p * (double)(m - 1);
+    size_t i = (size_t)floor(h);
+    if (i + 1 >= m) return v[m - 1];
+    return v[i] + (h - (double)i) * (v[i + 1] - v[i]);
+}
+
+/* Percentile interval and spread of the finite values among vals[0..B). */
+static void interval_of(double *vals, size_t B, double level, gv_interval *out)
+{
+    size_t m = 0;
+    for (size_t b = 0; b < B; b++)
+        if (isfinite(vals[b])) vals[m++] = vals[b];
+    out->B_ok = m;
+    if (m == 0) return;
+    double mean = 0, ss = 0;
+    for (size_t i = 0; i < m; i++) mean += vals[i];
+    mean /= (double)m;
+    for (size_t i = 0; i < m; i++) ss += (vals[i] - mean) * (vals[i] - mean);
+    out->se = m > 1 ? sqrt(ss / (double)(m - 1)) : NAN;
+    qsort(vals, m, sizeof *vals, cmp_double);
+    out->lo = quantile_sorted(vals, m, (1 - level) / 2);
+    out->hi = quantile_sorted(vals, m, (1 + level) / 2);
+}
+
+static gv_status check_boot(const gv_boot_opts *o, gv_err *e)
+{
+    if (o->B > 10000000)
+        return gv_fail(e, GV_EINVAL, "bootstrap: B = %zu resamples is more than 10^7", o->B);
+    if (!(o->level > 0 && o->level < 1))
+        return gv_fail(e, GV_EINVAL, "bootstrap: level = %g must lie in (0, 1), e.g. 0.95",
+                       o->level);
+    return GV_OK;
+}
+
+gv_status gv_analysis_bootstrap(const size_t *sizes, size_t nsets, const gv_boot_opts *o,
+                                gv_boot_stat stat, void *ctx, double *values, gv_interval *out,
+                                gv_err *e)
+{
+    *out = (gv_interval){NAN, NAN, NAN, o->level, o->B, 0};
+    gv_status s = check_boot(o, e);
+    if (s != GV_OK) return s;
+    if (nsets == 0 || nsets > UINT32_MAX)
+        return gv_fail(e, GV_EINVAL, "bootstrap: %zu sets of units", nsets);
+    size_t total = 0;
+    for (size_t k = 0; k < nsets; k++) {
+        if (sizes[k] == 0)
+            return gv_fail(e, GV_EINVAL, "bootstrap: set %zu has no units to resample", k + 1);
+        total += sizes[k];
+    }
+    size_t *buf = malloc(total * sizeof *buf);
+    size_t **idx = malloc(nsets * sizeof *idx);
+    double *vals = malloc((o->B ? o->B : 1) * sizeof *vals);
+    if (!buf || !idx || !vals) {
+        free(buf), free(idx), free(vals);
+        return gv_fail(e, GV_ENOMEM, "bootstrap: out of memory");
+    }
+    for (size_t k = 0, off = 0; k < nsets; off += sizes[k++]) idx[k] = buf + off;
+    for (size_t b = 0; b < o->B && s == GV_OK; b++) {
+        for (size_t k = 0; k < nsets; k++) gv_boot_draw(o->seed, (uint32_t)k, b, sizes[k], idx[k]);
+        if (stat(ctx, (const size_t *const *)idx, sizes, &vals[b]))
+            s = gv_fail(e, GV_EINTR, "bootstrap: the statistic failed at resample %zu", b + 1);
+    }
+    if (s == GV_OK) {
+        if (values) memcpy(values, vals, o->B * sizeof *vals);
+        interval_of(vals, o->B, o->level, out);
+    }
+    free(buf), free(idx), free(vals);
+    return s;
+}
+
+/* The data of a τ over replicas: the curves, the units (groups) and the
+ * scratch of one evaluation. */
+typedef struct tau_ctx {
+    const double *t, *q;
+    size_t nt, R;
+    double thr, min_t;
+    gv_tau_estimator est;
+    size_t nu;             /* units (groups of present replicas) */
+    size_t *ustart, *umem; /* unit u's replicas: umem[ustart[u] .. ustart[u+1]) */
+    double *mean;          /* nt */
+    size_t *cnt;           /* nt */
+    double *rtau;          /* per replica: its τ (per_replica), NaN if none */
+    int *rout;             /* per replica: its outcome */
+} tau_ctx;
+
+/* The estimate from the replicas of units units[0..m) (with repeats). */
+static void tau_eval(tau_ctx *c, const size_t *units, size_t m, gv_tau_est *out)
+{
+    size_t nrep = 0;
+    memset(out->count, 0, sizeof out->count);
+    if (c->est == GV_TAU_PER_REPLICA || c->est == GV_TAU_PER_REPLICA_FOUND) {
+        double sum = 0;
+        size_t used = 0;
+        for (size_t k = 0; k < m; k++) {
+            size_t u = units[k];
+            for (size_t j = c->ustart[u]; j < c->ustart[u + 1]; j++) {
+                size_t r = c->umem[j];
+                nrep++;
+                out->count[c->rout[r]]++;
+                if (c->rout[r] == GV_TAU_FOUND) sum += c->rtau[r], used++;
+            }
+        }
+        out->n = nrep;
+        out->n_used = used;
+        if (used && (used == nrep || c->est == GV_TAU_PER_REPLICA_FOUND)) {
+            out->outcome = GV_TAU_FOUND;
+            out->tau = sum / (double)used;
+        } else { /* the most common failure speaks for the point */
+            int best = GV_TAU_NOT_REACHED;
+            for (int k = GV_TAU_NOT_REACHED; k <= GV_TAU_BELOW_MIN; k++)
+                if (out->count[k] > out->count[best]) best = k;
+            out->outcome = (gv_tau_outcome)best;
+            out->tau = NAN;
+        }
+        return;
+    }
+    for (size_t i = 0; i < c->nt; i++) c->mean[i] = 0, c->cnt[i] = 0;
+    for (size_t k = 0; k < m; k++) {
+        size_t u = units[k];
+        for (size_t j = c->ustart[u]; j < c->ustart[u + 1]; j++) {
+            const double *qr = c->q + c->umem[j] * c->nt;
+            nrep++;
+            for (size_t i = 0; i < c->nt; i++)
+                if (!isnan(qr[i])) c->mean[i] += qr[i], c->cnt[i]++;
+        }
+    }
+    for (size_t i = 0; i < c->nt; i++) c->mean[i] = c->cnt[i] ? c->mean[i] / (double)c->cnt[i] : NAN;
+    gv_tau_opts o = {c->est == GV_TAU_OF_MEAN ? GV_TAU_FIRST : GV_TAU_INTERP, c->min_t};
+    gv_tau r;
+    gv_analysis_tau(c->t, c->mean, c->nt, c->thr, &o, &r, NULL); /* inputs checked already */
+    out->n = nrep;
+    out->n_used = nrep;
+    out->outcome = r.outcome;
+    out->tau = r.tau;
+    snprintf(out->reason, sizeof out->reason, "%s", r.reason);
+}
+
+static int tau_boot_stat(void *ctx, const size_t *const *idx, const size_t *n, double *value)
+{
+    gv_tau_est est;
+    tau_eval(ctx, idx[0], n[0], &est);
+    *value = est.tau;
+    return 0;
+}
+
+static int cmp_u64_pair(const void *a, const void *b)
+{
+    const uint64_t *x = a, *y = b; /* (label, replica) */
+    if (x[0] != y[0]) return (x[0] > y[0]) - (x[0] < y[0]);
+    return (x[1] > y[1]) - (x[1] < y[1]);
+}
+
+gv_status gv_analysis_tau_replicas(const double *t, size_t nt, const double *q, size_t R,
+                                   const uint64_t *group, double threshold,
+                                   gv_tau_estimator est, double min_t, const gv_boot_opts *boot,
+                                   gv_tau_est *out, gv_err *e)
+{
+    memset(out, 0, sizeof *out);
+    out->outcome = GV_TAU_NOT_REACHED;
+    out->tau = NAN;
+    gv_boot_opts bo = boot ? *boot : (gv_boot_opts){0, 0, 0.95};
+    out->ci = (gv_interval){NAN, NAN, NAN, bo.level, bo.B, 0};
+    gv_status s = check_times("tau_replicas", t, nt, e);
+    if (s != GV_OK) return s;
+    if (R == 0) return gv_fail(e, GV_EINVAL, "tau_replicas: no replica curves");
+    if ((unsigned)est >= GV_TAU_NESTIMATORS)
+        return gv_fail(e, GV_EINVAL, "tau_replicas: unknown estimator %d", (int)est);
+    if (!isfinite(threshold)) return gv_fail(e, GV_EINVAL, "tau_replicas: threshold is not finite");
+    if (!(min_t >= 0) || isinf(min_t))
+        return gv_fail(e, GV_EINVAL, "tau_replicas: min_t = %g must be finite and >= 0", min_t);
+    if (est == GV_TAU_OF_MEAN_INTERP && t[0] < 0)
+        return gv_fail(e, GV_EINVAL, "tau_replicas: \"interp\" needs t >= 0, but t[1] = %g", t[0]);
+    if ((s = check_boot(&bo, e)) != GV_OK) return s;
+
+    tau_ctx c = {t, q, nt, R, threshold, min_t, est, 0, NULL, NULL, NULL, NULL, NULL, NULL};
+    uint64_t *pairs = malloc(2 * R * sizeof *pairs);
+    size_t *units = malloc((R + 1) * sizeof *units);
+    c.ustart = malloc((R + 1) * sizeof *c.ustart);
+    c.umem = malloc(R * sizeof *c.umem);
+    c.mean = malloc(nt * sizeof *c.mean);
+    c.cnt = malloc(nt * sizeof *c.cnt);
+    c.rtau = malloc(R * sizeof *c.rtau);
+    c.rout = malloc(R * sizeof *c.rout);
+    if (!pairs || !units || !c.ustart || !c.umem || !c.mean || !c.cnt || !c.rtau || !c.rout) {
+        s = gv_fail(e, GV_ENOMEM, "tau_replicas: out of memory");
+        goto done;
+    }
+    /* Present replicas, sorted by (group, replica): units are runs of one label. */
+    size_t np = 0;
+    for (size_t r = 0; r < R; r++) {
+        int any = 0;
+        for (size_t i = 0; i < nt && !any; i++) any = !isnan(q[r * nt + i]);
+        if (!any) continue;
+        pairs[2 * np] = group ? group[r] : r;
+        pairs[2 * np + 1] = r;
+        np++;
+        gv_tau_opts o = {GV_TAU_FIRST, min_t};
+        gv_tau tr;
+        gv_analysis_tau(t, q + r * nt, nt, threshold, &o, &tr, NULL);
+        c.rtau[r] = tr.tau;
+        c.rout[r] = (int)tr.outcome;
+    }
+    if (np == 0) {
+        out->outcome = GV_TAU_NOT_REACHED;
+        snprintf(out->reason, sizeof out->reason, "not reached: no replica has a finite Q");
+        goto done;
+    }
+    qsort(pairs, np, 2 * sizeof *pairs, cmp_u64_pair);
+    for (size_t j = 0; j < np; j++) {
+        if (j == 0 || pairs[2 * j] != pairs[2 * (j - 1)]) c.ustart[c.nu++] = j;
+        c.umem[j] = (size_t)pairs[2 * j + 1];
+    }
+    c.ustart[c.nu] = np;
+    for (size_t u = 0; u < c.nu; u++) units[u] = u;
+    tau_eval(&c, units, c.nu, out);
+    if (est == GV_TAU_PER_REPLICA || est == GV_TAU_PER_REPLICA_FOUND) {
+        const char *what = out->outcome == GV_TAU_NOT_REACHED ? "not reached"
+                         : out->outcome == GV_TAU_BEFORE_FIRST ? "before the first lag"
+                         : "below min_t";
+        if (out->outcome == GV_TAU_FOUND)
+            snprintf(out->reason, sizeof out->reason,
+                     "mean over %zu of %zu replicas (%zu not reached, %zu before the first lag, "
+                     "%zu below min_t=%g)", out->n_used, out->n, out->count[GV_TAU_NOT_REACHED],
+                     out->count[GV_TAU_BEFORE_FIRST], out->count[GV_TAU_BELOW_MIN], min_t);
+        else if (out->n_used)
+            snprintf(out->reason, sizeof out->reason,
+                     "%zu of %zu replicas have no tau (%zu not reached, %zu before the first lag, "
+                     "%zu below min_t=%g); per_replica needs every replica's, as the authors' "
+                     "code (method per_replica_found averages the %zu found)", out->n - out->n_used,
+                     out->n, out->count[GV_TAU_NOT_REACHED], out->count[GV_TAU_BEFORE_FIRST],
+                     out->count[GV_TAU_BELOW_MIN], min_t, out->n_used);
+        else
+            snprintf(out->reason, sizeof out->reason,
+                     "%s: no replica has a tau (%zu not reached, %zu before the first lag, %zu "
+                     "below min_t=%g, of %zu)", what, out->count[GV_TAU_NOT_REACHED],
+                     out->count[GV_TAU_BEFORE_FIRST], out->count[GV_TAU_BELOW_MIN], min_t,
+                     out->n);
+    } else if (out->outcome == GV_TAU_FOUND) {
+        snprintf(out->reason, sizeof out->reason, "%s of the mean of %zu replicas",
+                 gv_tau_estimator_name[est], out->n);
+    }
+    if (bo.B > 0) {
+        size_t nu = c.nu;
+        s = gv_analysis_bootstrap(&nu, 1, &bo, tau_boot_stat, &c, NULL, &out->ci, e);
+    }
+done:
+    free(pairs), free(units), free(c.ustart), free(c.umem), free(c.mean), free(c.cnt);
+    free(c.rtau), free(c.rout);
+    return s;
+}
+
+gv_status gv_analysis_powerlaw_spread(const double *x, const double *y, size_t n, double x_min,
+                                      double x_max, size_t trim, double *lo, double *hi,
+                                      size_t *nwin, gv_err *e)
+{
+    *lo = *hi = NAN;
+    *nwin = 0;
+    /* The in-range x, sorted: a window drops the a smallest and b largest. */
+    double *xs = malloc((n ? n : 1) * sizeof *xs);
+    if (!xs) return gv_fail(e, GV_ENOMEM, "powerlaw_fit: out of memory");
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (x[i] >= x_min && x[i] <= x_max && !isnan(y[i])) xs[m++] = x[i];
+    qsort(xs, m, sizeof *xs, cmp_double);
+    size_t keep = m / 2 > 3 ? m / 2 : 3;
+    double wlo = 0, whi = 0;
+    size_t nw = 0;
+    gv_status s = GV_OK;
+    for (size_t a = 0; a <= trim && s == GV_OK; a++)
+        for (size_t b = 0; b <= trim && s == GV_OK; b++) {
+            if (a + b > m || m - a - b < keep) continue;
+            gv_powerlaw f;
+            s = gv_analysis_powerlaw_fit(x, y, n, xs[a], xs[m - b - 1], &f, e);
+            if (s != GV_OK) break;
+            if (nw == 0 || f.exponent < wlo) wlo = f.exponent;
+            if (nw == 0 || f.exponent > whi) whi = f.exponent;
+            nw++;
+        }
+    free(xs);
+    if (s != GV_OK) return s;
+    if (nw == 0)
+        return gv_fail(e, GV_EINVAL, "powerlaw_fit: no window of >= 3 points in [%g, %g]", x_min,
+                       x_max);
+    *lo = wlo, *hi = whi, *nwin = nw;
     return GV_OK;
 }

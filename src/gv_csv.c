@@ -4,8 +4,11 @@
  * Kaggle's MNIST train.csv), features in all the others.  A first row with
  * any field that does not parse as a number is a header.  Rows must all have
  * the first row's number of fields; every field must be a finite number, and
- * classes integers.  Memory grows with the values actually parsed, so it is
- * bounded by the file's (decompressed) size. */
+ * classes integers.  A NUL byte anywhere is refused (a binary file: strtod
+ * would stop at it and read "2\0junk" as 2).  A UTF-8 byte-order mark at the
+ * start of the file (spreadsheets write one) is skipped, so that it does not
+ * turn a headerless first row into a "header".  Memory grows with the values
+ * actually parsed, so it is bounded by the file's (decompressed) size. */
 #include "gv_data.h"
 
 #include <csv.h>
@@ -132,7 +135,13 @@ static void on_field(void *field, size_t len, void *data)
     csv_state *st = data;
     if (st->status) return;
     const char *s = field ? field : ""; /* CSV_APPEND_NULL: s is terminated */
-    (void)len;
+    const char *nul = field ? memchr(field, '\0', len) : NULL;
+    if (nul) {
+        st->status = gv_fail(st->e, GV_EFORMAT, "%s: row %zu, column %zu: NUL byte at character "
+                             "%zu of the field (a binary file? CSV datasets are text)", st->path,
+                             st->row + 1, st->col + 1, (size_t)(nul - s) + 1);
+        return;
+    }
     if (!st->first_done) { /* keep the first row as text */
         if (st->nfirst == st->capfirst) {
             size_t ncap = st->capfirst ? 2 * st->capfirst : 64;
@@ -211,13 +220,15 @@ gv_status gv_csv_load(const char *path, int label_column, gv_data **out, gv_err 
         size_t got;
         if ((s = gv_file_read(f, buf, CHUNK, &got, e))) goto done;
         if (got == 0) break;
+        size_t skip = total == 0 && got >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
         total += got;
         if (total > GV_DATA_MAX_BYTES) {
             s = gv_fail(e, GV_EFORMAT, "%s: more than %llu bytes of CSV", path,
                         (unsigned long long)GV_DATA_MAX_BYTES);
             goto done;
         }
-        if (csv_parse(&p, buf, got, on_field, on_row, &st) != got && !st.status) {
+        got -= skip; /* the byte-order mark */
+        if (csv_parse(&p, buf + skip, got, on_field, on_row, &st) != got && !st.status) {
             s = gv_fail(e, GV_EFORMAT, "%s: row %zu: malformed CSV (%s)", path, st.row + 1,
                         csv_strerror(csv_error(&p)));
             goto done;

@@ -138,16 +138,48 @@ struct gv_file {
     char path[1024];
 };
 
-gv_file *gv_file_open(const char *path, gv_err *e)
+static const char *file_kind(mode_t m)
 {
-    int fd = open(path, O_RDONLY);
+    if (S_ISFIFO(m)) return "a FIFO (named pipe)";
+    if (S_ISDIR(m)) return "a directory";
+    if (S_ISCHR(m)) return "a character device";
+    if (S_ISBLK(m)) return "a block device";
+    if (S_ISSOCK(m)) return "a socket";
+    return "not a regular file";
+}
+
+int gv_open_regular(const char *path, gv_err *e)
+{
+    /* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
         gv_fail(e, GV_EIO, "%s: cannot open (%s)", path, strerror(errno));
-        return NULL;
+        return -1;
     }
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        gv_fail(e, GV_EIO, "%s: not a regular file", path);
+    if (fstat(fd, &st) != 0) {
+        gv_fail(e, GV_EIO, "%s: cannot open (%s)", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        gv_fail(e, GV_EIO, "%s: is %s, not a regular file; glassvm reads data from files", path,
+                file_kind(st.st_mode));
+        close(fd);
+        return -1;
+    }
+    int flags = fcntl(fd, F_GETFL);
+    if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    return fd;
+}
+
+gv_file *gv_file_open(const char *path, gv_err *e)
+{
+    int fd = gv_open_regular(path, e);
+    if (fd < 0) return NULL;
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        gv_fail(e, GV_EIO, "%s: cannot open (%s)", path, strerror(errno));
         close(fd);
         return NULL;
     }

@@ -125,6 +125,12 @@ gv_status gv_data_split(const gv_data *src, size_t ntest, uint64_t seed, gv_data
 
 /* ---- file reading shared by the loaders (gv_data.c) ---------------------- */
 
+/* Open path for reading (close-on-exec) and return the descriptor, or -1
+ * with an EIO failure in e: "PATH: cannot open (...)", or, for anything but
+ * a regular file, "PATH: is a FIFO (named pipe), not a regular file ...".
+ * A FIFO is opened without waiting for a writer, so this never blocks. */
+int gv_open_regular(const char *path, gv_err *e);
+
 /* An open data file, plain or gzip (zlib detects which). */
 typedef struct gv_file gv_file;
 gv_file *gv_file_open(const char *path, gv_err *e);

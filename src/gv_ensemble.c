@@ -17,6 +17,7 @@
 #endif
 
 #include "gv_ckpt.h"
+#include "gv_device.h"
 #include "gv_integ.h"
 #include "gv_landscape.h"
 #include "gv_rng.h"
@@ -37,6 +38,9 @@ struct gv_ensemble {
     gv_landscape_work *evalws;    /* full-batch workspace for gv_ensemble_eval */
     int eval_threads;
     int partial;                  /* one rank's block: losing every replica is no error */
+    const gv_device_ops *dev_ops; /* NULL: the CPU path */
+    gv_device_ctx *dev;           /* opened at the first run on the device */
+    uint64_t *basin;              /* R group labels (same-basin ensembles); default first + r */
 };
 
 /* ---- life cycle ---------------------------------------------------------- */
@@ -69,11 +73,17 @@ static gv_ensemble *ens_new(const gv_landscape *land, size_t R, uint64_t seed, u
     ens->N = N;
     ens->seed = seed;
     ens->first = first;
+    if (gv_device_lookup(gv_device_default(), &ens->dev_ops, e) != GV_OK) {
+        gv_ensemble_free(ens);
+        return NULL;
+    }
     ens->w = malloc(bytes);
     ens->lost = calloc(R, 1);
     ens->lost_step = calloc(R, sizeof *ens->lost_step);
     ens->reason = calloc(R, sizeof *ens->reason);
-    if (!ens->w || !ens->lost || !ens->lost_step || !ens->reason) goto oom;
+    ens->basin = malloc(R * sizeof *ens->basin);
+    if (!ens->w || !ens->lost || !ens->lost_step || !ens->reason || !ens->basin) goto oom;
+    for (size_t r = 0; r < R; r++) ens->basin[r] = (uint64_t)first + r;
     return ens;
 oom:
     gv_ensemble_free(ens);
@@ -98,7 +108,9 @@ void gv_ensemble_free(gv_ensemble *ens)
     free(ens->lost);
     free(ens->lost_step);
     free(ens->reason);
+    free(ens->basin);
     gv_landscape_work_free(ens->evalws);
+    if (ens->dev) ens->dev_ops->close(ens->dev);
     free(ens);
 }
 
@@ -110,11 +122,15 @@ gv_ensemble *gv_ensemble_clone(const gv_ensemble *ens, gv_err *e)
     memcpy(c->lost, ens->lost, ens->R);
     memcpy(c->lost_step, ens->lost_step, ens->R * sizeof *c->lost_step);
     memcpy(c->reason, ens->reason, ens->R * sizeof *c->reason);
+    memcpy(c->basin, ens->basin, ens->R * sizeof *c->basin);
     c->nlost = ens->nlost;
     c->step = ens->step;
     c->partial = ens->partial;
+    c->dev_ops = ens->dev_ops;
     return c;
 }
+
+void gv_ensemble_set_seed(gv_ensemble *ens, uint64_t seed) { ens->seed = seed; }
 
 /* ---- accessors (the contract of gv_ensemble.h) --------------------------- */
 
@@ -136,6 +152,54 @@ const gv_landscape *gv_ensemble_landscape(const gv_ensemble *ens) { return ens->
 uint32_t gv_ensemble_first_replica(const gv_ensemble *ens) { return ens->first; }
 uint64_t gv_ensemble_lost_step(const gv_ensemble *ens, size_t r) { return ens->lost_step[r]; }
 void gv_ensemble_set_partial(gv_ensemble *ens, int on) { ens->partial = on != 0; }
+uint64_t gv_ensemble_basin(const gv_ensemble *ens, size_t r) { return ens->basin[r]; }
+const uint64_t *gv_ensemble_basins(const gv_ensemble *ens) { return ens->basin; }
+
+int gv_ensemble_grouped(const gv_ensemble *ens)
+{
+    for (size_t r = 0; r < ens->R; r++)
+        if (ens->basin[r] != (uint64_t)ens->first + r) return 1;
+    return 0;
+}
+
+void gv_ensemble_set_basins(gv_ensemble *ens, const uint64_t *labels)
+{
+    for (size_t r = 0; r < ens->R; r++)
+        ens->basin[r] = labels ? labels[r] : (uint64_t)ens->first + r;
+}
+
+gv_ensemble *gv_ensemble_same_basin(const gv_ensemble *src, size_t K, gv_err *e)
+{
+    if (K < 1 || K > 1u << 20) {
+        gv_fail(e, GV_EINVAL, "same_basin: K (noise replicas per basin) must be in 1..%u, got %zu",
+                1u << 20, K);
+        return NULL;
+    }
+    size_t R;
+    uint64_t first = (uint64_t)src->first * K;
+    if (gv_mul_size(src->R, K, &R) || first > UINT32_MAX) {
+        gv_fail(e, GV_EINVAL, "same_basin: %zu basins x K = %zu from first_replica %u: replica "
+                              "ids first_replica*K + r must fit in 32 bits", src->R, K, src->first);
+        return NULL;
+    }
+    gv_ensemble *c = ens_new(src->land, R, src->seed, (uint32_t)first, e);
+    if (!c) return NULL;
+    for (size_t b = 0; b < src->R; b++)
+        for (size_t k = 0; k < K; k++) {
+            size_t r = b * K + k;
+            memcpy(c->w + r * c->N, src->w + b * src->N, src->N * sizeof *c->w);
+            c->lost[r] = src->lost[b];
+            c->lost_step[r] = src->lost_step[b];
+            memcpy(c->reason[r], src->reason[b], REASON_MAX);
+            c->nlost += src->lost[b];
+            c->basin[r] = first + b * K; /* the id of the basin's first copy: unique, and a
+                                            block of ranks labels its replicas alike */
+        }
+    c->step = src->step;
+    c->partial = src->partial;
+    c->dev_ops = src->dev_ops; /* the copies run where the source runs, as clones do */
+    return c;
+}
 int gv_ensemble_partial(const gv_ensemble *ens) { return ens->partial; }
 const char *gv_ensemble_lost_reason(const gv_ensemble *ens, size_t r)
 {
@@ -186,6 +250,23 @@ gv_status gv_ensemble_set_step(gv_ensemble *ens, uint64_t step, gv_err *e)
     return GV_OK;
 }
 
+gv_status gv_ensemble_set_device(gv_ensemble *ens, const char *name, gv_err *e)
+{
+    const gv_device_ops *ops;
+    gv_status s = gv_device_lookup(name, &ops, e);
+    if (s != GV_OK) return s;
+    if (ops == ens->dev_ops) return GV_OK;
+    if (ens->dev) ens->dev_ops->close(ens->dev);
+    ens->dev = NULL;
+    ens->dev_ops = ops;
+    return GV_OK;
+}
+
+const char *gv_ensemble_device(const gv_ensemble *ens)
+{
+    return ens->dev_ops ? ens->dev_ops->name : "cpu";
+}
+
 static void mark_lost(gv_ensemble *ens, size_t r, uint64_t step, const char *why)
 {
     if (ens->lost[r]) return;
@@ -219,6 +300,12 @@ typedef struct run_state {
     gv_err *rerr;             /* per replica: its message */
     uint64_t *pos;            /* by replica: step each live replica has reached */
     unsigned char *busy;      /* by replica: live replica i is on a thread now */
+    /* A device run (ens->dev): what its blocks report. */
+    unsigned char *run;       /* R: replicas to advance */
+    int *outcome;             /* R: GV_DEV_* */
+    double *floss;            /* R: loss at the failed step */
+    gv_status dstat;          /* the device's own failure (kernel, memory) */
+    gv_err *e;                /* its message */
 } run_state;
 
 static void run_state_free(run_state *st)
@@ -235,6 +322,9 @@ static void run_state_free(run_state *st)
     free(st->rerr);
     free(st->pos);
     free(st->busy);
+    free(st->run);
+    free(st->outcome);
+    free(st->floss);
 }
 
 static void collect_live(run_state *st)
@@ -259,6 +349,17 @@ static gv_status run_state_init(run_state *st, gv_ensemble *ens, const gv_integ 
     st->block = 1;
     if (!st->live || !st->rstat || !st->rerr || !st->rfail || !st->pos || !st->busy) goto oom;
     collect_live(st);
+    st->e = e;
+    if (ens->dev_ops) {
+        /* The device does the work: no CPU workspaces. */
+        st->run = calloc(R, 1);
+        st->outcome = calloc(R, sizeof *st->outcome);
+        st->floss = calloc(R, sizeof *st->floss);
+        if (!st->run || !st->outcome || !st->floss) goto oom;
+        if (!ens->dev && !(ens->dev = ens->dev_ops->open(ens->land, R, e)))
+            return e ? e->status : GV_ENOMEM;
+        return GV_OK;
+    }
     /* Replicas in parallel when they keep every thread busy (and evenly
      * enough), or when one evaluation cannot be split over the threads;
      * otherwise one replica at a time with the data split over threads. */
@@ -325,7 +426,30 @@ static void advance_replica(run_state *st, size_t r, int t, uint64_t s0, uint64_
     }
 }
 
-enum { GO_ON = 0, AT_TARGET, INTERRUPTED, ALL_LOST };
+/* Steps s0 .. s1-1 of the running replicas on the device; the weights come
+ * back into ens->w (a replica that failed keeps its last finite weights, as
+ * on the CPU).  A failure of the device itself is kept in st->dstat. */
+static void device_block(run_state *st, uint64_t s0, uint64_t s1)
+{
+    gv_ensemble *ens = st->ens;
+    memset(st->run, 0, ens->R);
+    for (size_t i = 0; i < st->nlive; i++) st->run[st->live[i]] = 1;
+    gv_device_block b = {.integ = st->it, .seed = ens->seed, .first = ens->first, .s0 = s0,
+                         .s1 = s1, .run = st->run, .w = ens->w, .outcome = st->outcome,
+                         .fail_step = st->rfail, .fail_loss = st->floss};
+    st->dstat = ens->dev_ops->steps(ens->dev, &b, st->e);
+    if (st->dstat != GV_OK) return;
+    for (size_t i = 0; i < st->nlive; i++) {
+        size_t r = st->live[i];
+        st->rstat[r] = GV_OK;
+        if (st->outcome[r] == GV_DEV_BAD_LOSS)
+            st->rstat[r] = gv_integ_fail_loss(&st->rerr[r], st->floss[r], st->rfail[r]);
+        else if (st->outcome[r] == GV_DEV_BAD_WEIGHTS)
+            st->rstat[r] = gv_integ_fail_weights(&st->rerr[r], st->floss[r], st->rfail[r]);
+    }
+}
+
+enum { GO_ON = 0, AT_TARGET, INTERRUPTED, ALL_LOST, DEVICE_FAILED };
 
 /* After a block [ens->step, end): retire failed replicas, move the step
  * counter, decide whether to stop.  Runs on one thread. */
@@ -442,6 +566,10 @@ static int advance(run_state *st, uint64_t target)
         uint64_t s1 = target - s0 < k ? target : s0 + k;
         double t0 = wall_seconds();
         for (size_t i = 0; i < st->nlive; i++) st->rstat[st->live[i]] = GV_OK;
+        if (st->ens->dev) {
+            device_block(st, s0, s1);
+            if (st->dstat != GV_OK) return DEVICE_FAILED;
+        } else
 #ifdef _OPENMP
         if (st->by_replica && st->nt > 1) {
             advance_by_replica(st, s0, s1);
@@ -527,7 +655,12 @@ gv_status gv_ensemble_run(gv_ensemble *ens, const gv_integ *integ, uint64_t to_s
             s = all_lost(ens, e);
             break;
         }
+        if (ens->dev && (s = ens->dev_ops->upload(ens->dev, ens->w, e)) != GV_OK) break;
         int why = advance(&st, target);
+        if (why == DEVICE_FAILED) {
+            s = st.dstat;
+            break;
+        }
         if (why == ALL_LOST) {
             s = all_lost(ens, e);
             break;
@@ -540,29 +673,34 @@ gv_status gv_ensemble_run(gv_ensemble *ens, const gv_integ *integ, uint64_t to_s
 
 /* ---- files ---------------------------------------------------------------
  * Little-endian throughout:
- *   0  magic "GVENS\0\0\0" (8 bytes)     8  u32 version (1)
+ *   0  magic "GVENS\0\0\0" (8 bytes)     8  u32 version (1 or 2)
  *   12 u32 first_replica                 16 u64 N
  *   24 u64 R                             32 u64 step
  *   40 u64 seed                          48 char[16] landscape kind
  *   64 R records of 128 bytes: u8 lost, 7 zero bytes, u64 lost step,
  *      char[112] reason (NUL-terminated)
  *   then R·N doubles (IEEE-754 binary64), replica after replica
+ *   version 2 only: then R u64 basin labels (replicas with one label are
+ *      noise replicas of one basin, gv_ensemble_same_basin); version 1 means
+ *      every replica is its own basin (label first_replica + r), and an
+ *      ensemble without groups is still written as version 1
  *   then u32 CRC-32 (zlib) of every byte before it.
  * The same bytes are an ensemble's section in a checkpoint (gv_ckpt.h):
  * save and load are serialise/deserialise plus an atomic write/whole read. */
 
 #define FILE_MAGIC "GVENS\0\0\0"
-#define FILE_VERSION 1u
+#define FILE_VERSION 2u /* the newest read; 1 is read too and written when ungrouped */
 #define HEADER_BYTES 64
 #define RECORD_BYTES 128
 
 /* Write the header of an ensemble file (CRC excluded). */
-static void write_header(gv_wbuf *out, const gv_ensemble_info *info, uint32_t first, uint64_t R)
+static void write_header(gv_wbuf *out, const gv_ensemble_info *info, uint32_t first, uint64_t R,
+                         uint32_t version)
 {
     char kind[16] = {0};
     memcpy(kind, info->kind, strnlen(info->kind, sizeof kind));
     gv_wbuf_bytes(out, FILE_MAGIC, 8);
-    gv_wbuf_u32(out, FILE_VERSION);
+    gv_wbuf_u32(out, version);
     gv_wbuf_u32(out, first);
     gv_wbuf_u64(out, info->N);
     gv_wbuf_u64(out, R);
@@ -583,11 +721,12 @@ gv_status gv_ensemble_serialize(const gv_ensemble *ens, gv_wbuf *out, gv_err *e)
         wbytes > SIZE_MAX - HEADER_BYTES - 4 - ens->R * RECORD_BYTES)
         return gv_fail(e, GV_ENOMEM, "ensemble: %zu replicas × %zu weights is too large to save",
                        ens->R, ens->N);
-    total = HEADER_BYTES + ens->R * RECORD_BYTES + wbytes + 4;
+    int v2 = gv_ensemble_grouped(ens);
+    total = HEADER_BYTES + ens->R * RECORD_BYTES + wbytes + (v2 ? 8 * ens->R : 0) + 4;
     gv_wbuf_reserve(out, total); /* one allocation, not a doubling series */
     gv_ensemble_info info = {.N = ens->N, .R = ens->R, .step = ens->step, .seed = ens->seed};
     snprintf(info.kind, sizeof info.kind, "%s", gv_landscape_kind(ens->land));
-    write_header(out, &info, ens->first, ens->R);
+    write_header(out, &info, ens->first, ens->R, v2 ? 2 : 1);
     static const unsigned char zeros[7] = {0};
     for (size_t r = 0; r < ens->R; r++) {
         char reason[REASON_MAX] = {0}; /* the message, then zeros (not stale bytes) */
@@ -598,6 +737,7 @@ gv_status gv_ensemble_serialize(const gv_ensemble *ens, gv_wbuf *out, gv_err *e)
         gv_wbuf_bytes(out, reason, sizeof reason);
     }
     gv_wbuf_f64s(out, ens->w, ens->R * ens->N);
+    if (v2) gv_wbuf_u64s(out, ens->basin, ens->R);
     if (out->oom)
         return gv_fail(e, GV_ENOMEM, "ensemble: cannot allocate %zu bytes to serialise %zu "
                                      "replicas", total, ens->R);
@@ -640,9 +780,10 @@ static gv_status check_bytes(const unsigned char *b, size_t n, const char *src,
     info->seed = gv_rbuf_u64(&r);
     memcpy(info->kind, b + 48, 16);
     info->kind[16] = '\0';
-    if (version != FILE_VERSION)
+    if (version < 1 || version > FILE_VERSION)
         return gv_fail(e, GV_EFORMAT, "%s: ensemble file format version %u; this glassvm reads "
-                                      "version %u", src, version, FILE_VERSION);
+                                      "versions 1..%u", src, version, FILE_VERSION);
+    info->version = version;
     uint64_t N = info->N, R = info->R;
     if (land && N != gv_landscape_nweights(land)) {
         char desc[256];
@@ -659,6 +800,12 @@ static gv_status check_bytes(const unsigned char *b, size_t n, const char *src,
         return gv_fail(e, GV_EFORMAT, "%s: corrupt header: %llu replicas of %llu weights", src,
                        (unsigned long long)R, (unsigned long long)N);
     size_t want = HEADER_BYTES + (size_t)R * RECORD_BYTES + wbytes + 4;
+    if (version >= 2) {
+        if (R > (SIZE_MAX - want) / 8)
+            return gv_fail(e, GV_EFORMAT, "%s: corrupt header: %llu replicas", src,
+                           (unsigned long long)R);
+        want += 8 * (size_t)R;
+    }
     if (n != want)
         return gv_fail(e, GV_EFORMAT, "%s: %s: %zu bytes, but %llu replicas × %llu weights need "
                                       "%zu", src, n < want ? "truncated" : "trailing bytes", n,
@@ -688,6 +835,19 @@ static gv_status check_bytes(const unsigned char *b, size_t n, const char *src,
     return GV_OK;
 }
 
+/* Labels of replicas [r0, r0 + n) of checked bytes (version 1: first + r). */
+static void read_basins(const unsigned char *b, const gv_ensemble_info *info, size_t r0, size_t n,
+                        uint64_t *out)
+{
+    size_t R = (size_t)info->R, N = (size_t)info->N;
+    if (info->version < 2) {
+        for (size_t r = 0; r < n; r++) out[r] = (uint64_t)info->first + r0 + r;
+        return;
+    }
+    gv_rbuf rb = gv_rbuf_init(b + HEADER_BYTES + R * RECORD_BYTES + R * N * 8 + r0 * 8, n * 8);
+    gv_rbuf_u64s(&rb, out, n);
+}
+
 /* Copy checked bytes into ens (same R and N). */
 static void fill_from(gv_ensemble *ens, const unsigned char *b, const gv_ensemble_info *info)
 {
@@ -704,6 +864,7 @@ static void fill_from(gv_ensemble *ens, const unsigned char *b, const gv_ensembl
     }
     gv_rbuf w = gv_rbuf_init(b + HEADER_BYTES + ens->R * RECORD_BYTES, ens->R * ens->N * 8);
     gv_rbuf_f64s(&w, ens->w, ens->R * ens->N);
+    read_basins(b, info, 0, ens->R, ens->basin);
 }
 
 gv_status gv_ensemble_peek(const unsigned char *bytes, size_t len, const char *src,
@@ -792,6 +953,30 @@ static gv_status reserve_body(gv_wbuf *out, uint64_t R, uint64_t N, gv_err *e)
     return GV_OK;
 }
 
+/* Do labels[0..R) differ from the default first + r (so version 2 is needed)? */
+static int labels_grouped(const uint64_t *labels, size_t R, uint32_t first)
+{
+    for (size_t r = 0; r < R; r++)
+        if (labels[r] != (uint64_t)first + r) return 1;
+    return 0;
+}
+
+/* The header, then room for R records and weights (and labels when
+ * grouped): returns the offset of the records in *rec. */
+static gv_status begin_body(gv_wbuf *out, const gv_ensemble_info *info, uint32_t first, uint64_t R,
+                            int grouped, size_t *rec, gv_err *e)
+{
+    write_header(out, info, first, R, grouped ? 2 : 1);
+    if (out->oom) return gv_fail(e, GV_ENOMEM, "ensemble: out of memory");
+    *rec = out->len;
+    gv_status s = reserve_body(out, R, info->N, e);
+    if (s == GV_OK && grouped) {
+        if (!gv_wbuf_reserve(out, 8 * (size_t)R + 4))
+            return gv_fail(e, GV_ENOMEM, "ensemble: out of memory");
+    }
+    return s;
+}
+
 gv_status gv_ensemble_concat(const unsigned char *const *parts, const size_t *lens, size_t n,
                              const char *src, gv_wbuf *out, gv_err *e)
 {
@@ -827,10 +1012,18 @@ gv_status gv_ensemble_concat(const unsigned char *const *parts, const size_t *le
         s = gv_fail(e, GV_EINVAL, "%s: %llu replicas from first_replica %u overflow 32 bits", src,
                     (unsigned long long)R, info[k0].first);
     size_t start = out->len, rec = 0;
+    uint64_t *labels = s == GV_OK ? malloc((size_t)R * sizeof *labels) : NULL;
+    if (s == GV_OK && !labels) s = gv_fail(e, GV_ENOMEM, "%s: out of memory", src);
+    int grouped = 0;
     if (s == GV_OK) {
-        write_header(out, &info[k0], info[k0].first, R);
-        rec = out->len;
-        if ((s = reserve_body(out, R, info[k0].N, e)) != GV_OK) gv_fail_prefix(e, "%s: ", src);
+        for (size_t k = k0, done = 0; k < n; k++) {
+            if (lens[k] == 0) continue;
+            read_basins(parts[k], &info[k], 0, (size_t)info[k].R, labels + done);
+            done += (size_t)info[k].R;
+        }
+        grouped = labels_grouped(labels, (size_t)R, info[k0].first);
+        if ((s = begin_body(out, &info[k0], info[k0].first, R, grouped, &rec, e)) != GV_OK)
+            gv_fail_prefix(e, "%s: ", src);
     }
     if (s == GV_OK) {
         size_t w = rec + (size_t)R * RECORD_BYTES, done = 0, N = (size_t)info[k0].N;
@@ -840,9 +1033,11 @@ gv_status gv_ensemble_concat(const unsigned char *const *parts, const size_t *le
                           (size_t)info[k].R);
             done += (size_t)info[k].R;
         }
+        if (grouped) gv_wbuf_u64s(out, labels, (size_t)R);
         append_crc(out, start);
         if (out->oom) s = gv_fail(e, GV_ENOMEM, "%s: out of memory", src);
     }
+    free(labels);
     free(info);
     return s;
 }
@@ -857,13 +1052,19 @@ gv_status gv_ensemble_slice(const unsigned char *bytes, size_t len, const char *
         return gv_fail(e, GV_EINVAL, "%s: replicas %zu..%zu asked for, the ensemble holds %llu "
                                      "(from 0)", src, first, first + count - 1,
                        (unsigned long long)info.R);
-    size_t start = out->len;
-    write_header(out, &info, info.first + (uint32_t)first, count);
-    if (out->oom) return gv_fail(e, GV_ENOMEM, "%s: out of memory", src);
-    size_t rec = out->len;
-    if ((s = reserve_body(out, count, info.N, e)) != GV_OK)
+    size_t start = out->len, rec;
+    uint64_t *labels = malloc(count * sizeof *labels);
+    if (!labels) return gv_fail(e, GV_ENOMEM, "%s: out of memory", src);
+    read_basins(bytes, &info, first, count, labels);
+    uint32_t f = info.first + (uint32_t)first;
+    int grouped = labels_grouped(labels, count, f);
+    if ((s = begin_body(out, &info, f, count, grouped, &rec, e)) != GV_OK) {
+        free(labels);
         return gv_fail_prefix(e, "%s: ", src);
+    }
     copy_replicas(out, rec, rec + count * RECORD_BYTES, bytes, &info, first, count);
+    if (grouped) gv_wbuf_u64s(out, labels, count);
+    free(labels);
     append_crc(out, start);
     return out->oom ? gv_fail(e, GV_ENOMEM, "%s: out of memory", src) : GV_OK;
 }

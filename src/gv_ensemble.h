@@ -45,6 +45,11 @@ void gv_ensemble_free(gv_ensemble *ens);
 /* A deep copy (weights, statuses, step, seed) on the same landscape. */
 gv_ensemble *gv_ensemble_clone(const gv_ensemble *ens, gv_err *e);
 
+/* Change the seed that keys later Langevin noise and SGD shuffles (the
+ * weights already drawn are untouched): ens:clone{seed=} gives each sweep
+ * point its own noise stream from one set of quenched weights. */
+void gv_ensemble_set_seed(gv_ensemble *ens, uint64_t seed);
+
 const gv_landscape *gv_ensemble_landscape(const gv_ensemble *ens);
 uint32_t gv_ensemble_first_replica(const gv_ensemble *ens);
 /* For a lost replica: the step whose update failed and why. */
@@ -103,10 +108,39 @@ gv_status gv_ensemble_restore(gv_ensemble *ens, const unsigned char *bytes, size
 typedef struct gv_ensemble_info {
     uint64_t N, R, step, seed;
     uint32_t first;
+    uint32_t version; /* 1: no basin labels; 2: labels (a same-basin ensemble) */
     char kind[17]; /* the landscape kind, NUL-terminated */
 } gv_ensemble_info;
 gv_status gv_ensemble_peek(const unsigned char *bytes, size_t len, const char *src,
                            gv_ensemble_info *info, gv_err *e);
+
+/* Where the steps of gv_ensemble_run are computed (gv_device.h): "cpu" (the
+ * default, gv_device_default()), "cuda", "ref".  An unknown device, or one
+ * this build or machine lacks, fails with one line and changes nothing.
+ * Clones inherit the device; observers, checkpoints and files see the same
+ * host weights whatever the device (they come back after every block). */
+gv_status gv_ensemble_set_device(gv_ensemble *ens, const char *name, gv_err *e);
+const char *gv_ensemble_device(const gv_ensemble *ens);
+/* ---- same-basin (isoconfigurational) ensembles -------------------------
+ * Every replica carries a basin label; replicas with one label started from
+ * the same weights (noise replicas of one basin).  By default every replica
+ * is its own basin: label first_replica + r.  Labels are saved (file version
+ * 2 when any differs from the default), cloned, sliced and concatenated with
+ * the replicas, so observers on any number of ranks see the same groups. */
+uint64_t gv_ensemble_basin(const gv_ensemble *ens, size_t r);
+const uint64_t *gv_ensemble_basins(const gv_ensemble *ens); /* R labels */
+/* Nonzero if any label differs from the default first_replica + r. */
+int gv_ensemble_grouped(const gv_ensemble *ens);
+/* Set the R labels (NULL: back to the defaults). */
+void gv_ensemble_set_basins(gv_ensemble *ens, const uint64_t *labels);
+/* A new ensemble of R·K replicas: replica b·K + k (k < K) has the weights,
+ * status and step of src's replica b and basin label first·K + b·K, where
+ * first = src's first_replica·K is its own first_replica.  Its replica ids
+ * (hence its Langevin noise and SGD shuffles) are therefore distinct per
+ * replica and a pure function of (seed, position); a block of src (an MPI
+ * rank's) gives exactly the block of the whole result.  Same seed and
+ * landscape as src. */
+gv_ensemble *gv_ensemble_same_basin(const gv_ensemble *src, size_t K, gv_err *e);
 
 /* ---- blocks of replicas (MPI ranks, gv_mpi.h) --------------------------- */
 

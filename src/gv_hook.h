@@ -18,7 +18,7 @@
 struct gv_ensemble;
 
 typedef struct gv_hook {
-    void *self;
+    void *self; /* NULL: a closed hook (a closed observer), which ens:run refuses */
     const char *name; /* for messages: "two-time observer", "checkpoint" */
     /* Next pending event step, or GV_NO_EVENT when done. */
     uint64_t (*next)(void *self);

@@ -142,6 +142,18 @@ uint64_t gv_integ_steps_per_epoch(const gv_integ *it, const gv_landscape *l)
 
 /* ---- the step ----------------------------------------------------------- */
 
+gv_status gv_integ_fail_loss(gv_err *e, double loss, uint64_t step)
+{
+    return gv_fail(e, GV_ENAN, "non-finite loss (%g) at step %llu", gv_plain_nan(loss),
+                   (unsigned long long)step);
+}
+
+gv_status gv_integ_fail_weights(gv_err *e, double loss, uint64_t step)
+{
+    return gv_fail(e, GV_ENAN, "non-finite weights after step %llu (loss before it %g)",
+                   (unsigned long long)step, loss);
+}
+
 gv_status gv_integ_step(const gv_integ *it, gv_integ_ctx *c, double *w, gv_eval *ev, gv_err *e)
 {
     gv_eval local;
@@ -149,9 +161,7 @@ gv_status gv_integ_step(const gv_integ *it, gv_integ_ctx *c, double *w, gv_eval 
     size_t N = gv_landscape_nweights(c->land);
     gv_status s = it->type->gradient(it, c, w, ev, e);
     if (s != GV_OK) return s;
-    if (!isfinite(ev->loss))
-        return gv_fail(e, GV_ENAN, "non-finite loss (%g) at step %llu", gv_plain_nan(ev->loss),
-                       (unsigned long long)c->step);
+    if (!isfinite(ev->loss)) return gv_integ_fail_loss(e, ev->loss, c->step);
     double *restrict nx = c->next, *restrict g = c->grad, lr = it->lr;
     const double *restrict wr = w;
     /* Vectorised: |x| <= DBL_MAX is false exactly for ±inf and NaN. */
@@ -178,9 +188,7 @@ gv_status gv_integ_step(const gv_integ *it, gv_integ_ctx *c, double *w, gv_eval 
         }
     }
     /* Commit only finite weights: a lost replica keeps its last finite state. */
-    if (!finite)
-        return gv_fail(e, GV_ENAN, "non-finite weights after step %llu (loss before it %g)",
-                       (unsigned long long)c->step, ev->loss);
+    if (!finite) return gv_integ_fail_weights(e, ev->loss, c->step);
     memcpy(w, nx, N * sizeof *w);
 #ifdef GV_PROFILE
     gv_profile_mark(GV_PROF_UPDATE);

@@ -66,4 +66,9 @@ typedef struct gv_integ_ctx {
  * the loss at w before the update (on the batch for SGD). */
 gv_status gv_integ_step(const gv_integ *it, gv_integ_ctx *c, double *w, gv_eval *ev, gv_err *e);
 
+/* gv_integ_step's two failure messages (GV_ENAN), for devices that take the
+ * step elsewhere (gv_device.h): a replica lost there reads the same. */
+gv_status gv_integ_fail_loss(gv_err *e, double loss, uint64_t step);
+gv_status gv_integ_fail_weights(gv_err *e, double loss, uint64_t step);
+
 #endif

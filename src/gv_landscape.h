@@ -1,13 +1,13 @@
 /* gv_landscape.h: what integrators move on.
  *
  * A landscape is a loss L(w) over N weights with its gradient, plus an
- * effective number of samples P that sets the Langevin noise (SCIENCE.md:
- * T is the temperature of the summed loss P·L).  Three kinds share one small
+ * effective number of samples P that sets the Langevin noise (docs/dynamics.md,
+ * "Units": T is the temperature of the summed loss P·L).  Three kinds share one small
  * vtable:
  *   network   the quadratic hinge loss of a gv_mlp on a binarised dataset
  *             (P = rows of the dataset; mini-batches are row subsets);
  *   flat      L = 0 (a free weight: MSD = 2·lr·T/P·t);
- *   harmonic  L = (k/2)|w|² (SCIENCE.md, "Analytic references").
+ *   harmonic  L = (k/2)|w|² (docs/analysis.md, "Analytic curves").
  * Every kind adds (λ/2)|w|² for the λ passed to eval.  The null models ignore
  * row subsets (their loss does not depend on data), so SGD on them is GD.
  *

@@ -83,11 +83,33 @@ gv_obs_stats gv_obs_reduce(const double *x, size_t n, size_t stride)
 
 /* ---- small helpers ------------------------------------------------------- */
 
+/* Observer state format: 2 adds the overlap layers and basin labels (1 is
+ * still read: all weights, every replica its own basin). */
+#define OBS_FORMAT 2u
+
 static int cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return (x > y) - (x < y);
 }
+
+static int cmp_u64_pair(const void *a, const void *b)
+{
+    const uint64_t *x = a, *y = b; /* (label, index) */
+    if (x[0] != y[0]) return (x[0] > y[0]) - (x[0] < y[0]);
+    return (x[1] > y[1]) - (x[1] < y[1]);
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return (x > y) - (x < y);
+}
+
+#define GV_OBS_MAX_LAYERS 4096 /* overlap layers (a sanity bound for saved states) */
+
+/* Label of a replica that is its own basin (no label from the ensemble). */
+#define OWN_BASIN ((uint64_t)1 << 63)
 
 /* calloc of n*size bytes with overflow check. */
 static void *alloc_array(size_t n, size_t size)
@@ -125,6 +147,9 @@ struct gv_two_time {
     unsigned char *ref_taken; /* per t_w */
     size_t *cursor;           /* per t_w: next lag index */
     unsigned char *measured;  /* per (t_w, lag) */
+    size_t *ovl;              /* overlap layers (from 1), sorted; NULL: all weights */
+    size_t novl;
+    uint32_t version;         /* state format this observer was restored from */
 
     /* Bound at the first frame: the ensemble's shape. */
     int bound;
@@ -133,8 +158,13 @@ struct gv_two_time {
     size_t S;                 /* values per replica per lag: G × (nc + 2) */
     double **ref;             /* per t_w: R×N reference weights, NULL once done */
     double *sigma;            /* per (t_w, replica); NaN if not referenced */
+    uint64_t *basin;          /* R basin labels; OWN_BASIN | r: replica r alone */
+    size_t *qoff, *qcnt;      /* novl: the overlap layers' weight ranges */
+    size_t nq;                /* weights entering σ and Q of group 0 (N or the overlap layers') */
     double *vals;             /* (t_w, lag, replica, S); NaN where excluded */
-    uint64_t *hcounts;        /* (t_w, hist slot, group, bins+3) */
+    uint64_t *hcounts;        /* (t_w, hist slot, replica, group, bins+3): per replica, so
+                                 that basins can be told apart and blocks concatenate */
+    int hist_pooled;          /* restored from format 1: counts summed into replica 0 */
     uint64_t *hscratch;       /* G × (bins+3), one replica's counts */
     double *epsr;             /* nc: one replica's cutoffs */
     const double **wp;        /* R pointers (fire's frame) */
@@ -161,6 +191,10 @@ void gv_two_time_free(gv_two_time *o)
     free(o->goff);
     free(o->gcnt);
     free(o->sigma);
+    free(o->basin);
+    free(o->ovl);
+    free(o->qoff);
+    free(o->qcnt);
     free(o->vals);
     free(o->hcounts);
     free(o->hscratch);
@@ -216,7 +250,23 @@ gv_two_time *gv_two_time_alloc(const gv_two_time_opts *opts, gv_err *e)
     o->chi = alloc_array(o->nc, sizeof *o->chi);
     o->eps = alloc_array(o->nc, sizeof *o->eps);
     o->lags = gv_sched_copy(opts->lags, e);
+    o->version = OBS_FORMAT;
     if (!o->tw || !o->chi || !o->eps || !o->lags) goto nomem;
+    if (opts->overlap_layers && opts->noverlap_layers) {
+        if (!(o->ovl = alloc_array(opts->noverlap_layers, sizeof *o->ovl))) goto nomem;
+        memcpy(o->ovl, opts->overlap_layers, opts->noverlap_layers * sizeof *o->ovl);
+        qsort(o->ovl, opts->noverlap_layers, sizeof *o->ovl, cmp_size);
+        for (size_t i = 0; i < opts->noverlap_layers; i++) {
+            if (o->ovl[i] == 0 || (o->novl && o->ovl[i] == o->ovl[o->novl - 1])) {
+                size_t bad = o->ovl[i];
+                gv_two_time_free(o);
+                return gv_fail(e, GV_EINVAL, "%s: overlap layers must be distinct layer numbers "
+                                             ">= 1 (layer 1 = the input side), got %zu%s", W,
+                               bad, bad ? " twice" : ""), NULL;
+            }
+            o->ovl[o->novl++] = o->ovl[i];
+        }
+    }
     memcpy(o->tw, opts->tw, o->ntw * sizeof *o->tw);
     qsort(o->tw, o->ntw, sizeof *o->tw, cmp_u64);
     size_t k = 1;
@@ -259,6 +309,13 @@ gv_two_time *gv_two_time_alloc(const gv_two_time_opts *opts, gv_err *e)
              (unsigned long long)o->tw[0], (unsigned long long)o->tw[o->ntw - 1],
              gv_sched_describe(o->lags), o->nc, o->nc == 1 ? "" : "s",
              o->histogram ? ", histogram" : "", o->per_layer ? ", per layer" : "");
+    if (o->novl) {
+        size_t used = strlen(o->desc);
+        used += (size_t)snprintf(o->desc + used, sizeof o->desc - used, ", overlap layers");
+        for (size_t i = 0; i < o->novl && used < sizeof o->desc; i++)
+            used += (size_t)snprintf(o->desc + used, sizeof o->desc - used, "%s%zu",
+                                     i ? "," : " ", o->ovl[i]);
+    }
     return o;
 nomem:
     gv_two_time_free(o);
@@ -294,6 +351,13 @@ size_t gv_two_time_ref_bytes(const gv_two_time *o)
     return b;
 }
 
+/* Weight group l (from 1) of a frame. */
+static void layer_range(const gv_obs_frame *f, size_t l, size_t N, size_t *off, size_t *cnt)
+{
+    *off = f->group_offset ? f->group_offset[l - 1] : 0;
+    *cnt = f->group_count ? f->group_count[l - 1] : N;
+}
+
 /* Take the shape from the first frame and allocate the accumulators. */
 static gv_status tt_bind(gv_two_time *o, const gv_obs_frame *f, gv_err *e)
 {
@@ -310,12 +374,18 @@ static gv_status tt_bind(gv_two_time *o, const gv_obs_frame *f, gv_err *e)
     o->goff = alloc_array(o->G, sizeof *o->goff);
     o->gcnt = alloc_array(o->G, sizeof *o->gcnt);
     o->sigma = alloc_array(o->ntw * o->R, sizeof *o->sigma);
+    o->basin = alloc_array(o->R, sizeof *o->basin);
+    if (!o->basin) return gv_fail(e, GV_ENOMEM, "%s: out of memory", W);
+    for (size_t r = 0; r < o->R; r++) o->basin[r] = f->basin ? f->basin[r] : OWN_BASIN | r;
     size_t nv, hs = o->histogram ? o->hist.bins + 3 : 0;
     if (gv_mul_size(o->ntw * o->nl, o->R, &nv) || gv_mul_size(nv, o->S, &nv))
         return gv_fail(e, GV_ENOMEM, "%s: accumulator size overflows", W);
     o->vals = alloc_array(nv, sizeof *o->vals);
     if (o->histogram) {
-        o->hcounts = alloc_array(o->ntw * o->nhl * o->G * hs, sizeof *o->hcounts);
+        size_t nh;
+        if (gv_mul_size(o->ntw * o->nhl * o->R, o->G * hs, &nh))
+            return gv_fail(e, GV_ENOMEM, "%s: histogram size overflows", W);
+        o->hcounts = alloc_array(nh, sizeof *o->hcounts);
         o->hscratch = alloc_array(o->G * hs, sizeof *o->hscratch);
     }
     if (!o->goff || !o->gcnt || !o->sigma || !o->vals ||
@@ -335,11 +405,43 @@ static gv_status tt_bind(gv_two_time *o, const gv_obs_frame *f, gv_err *e)
         o->goff[g] = off;
         o->gcnt[g] = cnt;
     }
+    o->nq = o->N;
+    if (o->novl) {
+        o->nq = 0;
+        o->qoff = alloc_array(o->novl, sizeof *o->qoff);
+        o->qcnt = alloc_array(o->novl, sizeof *o->qcnt);
+        if (!o->qoff || !o->qcnt) return gv_fail(e, GV_ENOMEM, "%s: out of memory", W);
+        for (size_t i = 0; i < o->novl; i++) {
+            size_t l = o->ovl[i];
+            if (l > ng)
+                return gv_fail(e, GV_EINVAL, "%s: overlap layer %zu does not exist: the network "
+                                             "has %zu weight groups (layers 1..%zu)", W, l, ng, ng);
+            layer_range(f, l, o->N, &o->qoff[i], &o->qcnt[i]);
+            if (o->qoff[i] > o->N || o->qcnt[i] > o->N - o->qoff[i])
+                return gv_fail(e, GV_EINVAL, "%s: layer %zu lies outside the %zu weights", W, l,
+                               o->N);
+            o->nq += o->qcnt[i];
+        }
+    }
     o->bound = 1;
     return GV_OK;
 }
 
 static int frame_lost(const gv_obs_frame *f, size_t r) { return f->lost && f->lost[r]; }
+
+/* Population standard deviation of the weights in the ranges (two passes). */
+static double stddev_ranges(const double *x, const size_t *off, const size_t *cnt, size_t n)
+{
+    size_t m = 0;
+    double mean = 0, v = 0;
+    for (size_t k = 0; k < n; k++)
+        for (size_t i = off[k]; i < off[k] + cnt[k]; i++) mean += x[i], m++;
+    if (m == 0) return NAN;
+    mean /= (double)m;
+    for (size_t k = 0; k < n; k++)
+        for (size_t i = off[k]; i < off[k] + cnt[k]; i++) v += (x[i] - mean) * (x[i] - mean);
+    return sqrt(v / (double)m);
+}
 
 static gv_status tt_reference(gv_two_time *o, size_t t, const gv_obs_frame *f, gv_err *e)
 {
@@ -355,7 +457,7 @@ static gv_status tt_reference(gv_two_time *o, size_t t, const gv_obs_frame *f, g
             continue;
         }
         memcpy(dst, f->w[r], o->N * sizeof *dst);
-        double s = gv_obs_stddev(dst, o->N);
+        double s = o->novl ? stddev_ranges(dst, o->qoff, o->qcnt, o->novl) : gv_obs_stddev(dst, o->N);
         o->sigma[t * o->R + r] = isfinite(s) ? s : NAN;
     }
     o->ref_taken[t] = 1;
@@ -381,6 +483,16 @@ static void tt_measure(gv_two_time *o, size_t t, size_t l, const gv_obs_frame *f
             gv_obs_displacement(w + off, ref + off, o->gcnt[g], o->epsr, o->nc, vg, vg + o->nc,
                                 vg + o->nc + 1, h, h ? o->hscratch + g * hs : NULL);
         }
+        if (o->novl) { /* Q of the whole network over the overlap layers only */
+            double within[GV_OBS_MAX_CUTOFFS] = {0}, qk[GV_OBS_MAX_CUTOFFS], m2, m4;
+            for (size_t k = 0; k < o->novl; k++) {
+                size_t off = o->qoff[k];
+                gv_obs_displacement(w + off, ref + off, o->qcnt[k], o->epsr, o->nc, qk, &m2, &m4,
+                                    NULL, NULL);
+                for (size_t c = 0; c < o->nc; c++) within[c] += round(qk[c] * (double)o->qcnt[k]);
+            }
+            for (size_t c = 0; c < o->nc; c++) v[c] = within[c] / (double)o->nq;
+        }
         if (!isfinite(v[o->nc]) || !isfinite(v[o->nc + 1])) {
             /* Non-finite weights the ensemble has not flagged yet: excluded
              * like a lost replica, never averaged. */
@@ -388,8 +500,8 @@ static void tt_measure(gv_two_time *o, size_t t, size_t l, const gv_obs_frame *f
             continue;
         }
         if (h) {
-            uint64_t *dst = o->hcounts + ((t * o->nhl + (size_t)slot) * o->G) * hs;
-            for (size_t i = 0; i < o->G * hs; i++) dst[i] += o->hscratch[i];
+            uint64_t *dst = o->hcounts + ((t * o->nhl + (size_t)slot) * o->R + r) * o->G * hs;
+            memcpy(dst, o->hscratch, o->G * hs * sizeof *dst);
         }
     }
     o->measured[t * o->nl + l] = 1;
@@ -465,7 +577,8 @@ static gv_status tt_hook_fire(void *self, gv_ensemble *ens, gv_err *e)
     }
     for (size_t g = 0; g < ng; g++) gv_ensemble_group(ens, g, &o->fgoff[g], &o->fgcnt[g]);
     gv_obs_frame f = {gv_ensemble_step(ens), R, gv_ensemble_nweights(ens),
-                      (const double *const *)o->wp, o->lostp, ng, o->fgoff, o->fgcnt};
+                      (const double *const *)o->wp, o->lostp, ng, o->fgoff, o->fgcnt,
+                      gv_ensemble_basins(ens)};
     return gv_two_time_observe(o, &f, e);
 }
 
@@ -477,18 +590,82 @@ void gv_two_time_hook(gv_two_time *o, gv_hook *h)
     h->fire = tt_hook_fire;
 }
 
+static double basin_number(const gv_two_time *o, size_t r);
+static double alpha2_of(double msd, double dw4);
+
+/* ---- per-replica curves ---------------------------------------------------- */
+
+size_t gv_two_time_ntw(const gv_two_time *o) { return o->ntw; }
+size_t gv_two_time_nq(const gv_two_time *o) { return o->bound ? o->nq : 0; }
+uint64_t gv_two_time_tw(const gv_two_time *o, size_t i) { return o->tw[i]; }
+size_t gv_two_time_ncutoffs(const gv_two_time *o) { return o->nc; }
+
+void gv_two_time_cutoff(const gv_two_time *o, size_t c, double *chi, double *eps)
+{
+    *chi = o->chi[c];
+    *eps = o->eps[c];
+}
+
+gv_status gv_two_time_curves(const gv_two_time *o, size_t tw, size_t c, int which, double *out,
+                             size_t *R, size_t *nl, const uint64_t **lags, uint64_t *basins,
+                             gv_err *e)
+{
+    if (tw >= o->ntw || c >= o->nc || which < 0 || which > 3)
+        return gv_fail(e, GV_EINVAL, "two-time observer: curves of t_w %zu, cutoff %zu, "
+                                     "quantity %d do not exist", tw + 1, c + 1, which);
+    *R = o->bound ? o->R : 0;
+    *nl = o->nl;
+    *lags = o->lag;
+    if (!out || !o->bound) return GV_OK;
+    for (size_t r = 0; r < o->R; r++) {
+        if (basins) basins[r] = (uint64_t)basin_number(o, r);
+        for (size_t l = 0; l < o->nl; l++) {
+            const double *v = o->vals + ((tw * o->nl + l) * o->R + r) * o->S;
+            double x = NAN;
+            if (o->measured[tw * o->nl + l] && !isnan(v[o->nc]))
+                x = which == 0 ? v[c] : which == 1 ? v[o->nc] : which == 2 ? v[o->nc + 1]
+                  : alpha2_of(v[o->nc], v[o->nc + 1]);
+            out[r * o->nl + l] = x;
+        }
+    }
+    return GV_OK;
+}
+
 /* ---- two-time tables ----------------------------------------------------- */
 
-/* One reduction row: the columns shared by the summary and layer tables. */
-static void tt_reduce_row(const gv_two_time *o, size_t t, size_t l, size_t c, size_t g,
-                          double *row)
+/* Replicas in basin order: ord[0..R) sorted by (label, replica); a basin is
+ * a run of equal labels. */
+static size_t *basin_order(const gv_two_time *o)
+{
+    uint64_t *pairs = alloc_array(2 * o->R, sizeof *pairs);
+    size_t *ord = alloc_array(o->R, sizeof *ord);
+    if (!pairs || !ord) {
+        free(pairs), free(ord);
+        return NULL;
+    }
+    for (size_t r = 0; r < o->R; r++) pairs[2 * r] = o->basin[r], pairs[2 * r + 1] = r;
+    qsort(pairs, o->R, 2 * sizeof *pairs, cmp_u64_pair);
+    for (size_t r = 0; r < o->R; r++) ord[r] = (size_t)pairs[2 * r + 1];
+    free(pairs);
+    return ord;
+}
+
+/* The per-replica α₂ (NaN where the replica did not move: 0/0). */
+static double alpha2_of(double msd, double dw4)
+{
+    return msd > 0 ? dw4 / (3 * msd * msd) - 1 : NAN;
+}
+
+/* One reduction row: the columns shared by the summary and layer tables.
+ * ord: the replicas in basin order (basin_order). */
+static void tt_reduce_row(const gv_two_time *o, const size_t *ord, size_t t, size_t l, size_t c,
+                          size_t g, double *row)
 {
     size_t K = o->nc + 2;
     const double *v = o->vals + (t * o->nl + l) * o->R * o->S + g * K;
     gv_obs_stats q = gv_obs_reduce(v + c, o->R, o->S);
     gv_obs_stats m2 = gv_obs_reduce(v + o->nc, o->R, o->S);
     gv_obs_stats m4 = gv_obs_reduce(v + o->nc + 1, o->R, o->S);
-    /* Per-replica α₂ (NaN where the replica did not move: 0/0). */
     double a2s = 0, a2ss = 0, sig = 0;
     size_t na = 0, ns = 0;
     for (size_t r = 0; r < o->R; r++) {
@@ -496,17 +673,72 @@ static void tt_reduce_row(const gv_two_time *o, size_t t, size_t l, size_t c, si
         if (isnan(msd)) continue;
         sig += o->sigma[t * o->R + r];
         ns++;
-        if (msd > 0) {
-            double a = dw4 / (3 * msd * msd) - 1;
-            a2s += a;
-            a2ss += a * a;
-            na++;
-        }
+        double a = alpha2_of(msd, dw4);
+        if (!isnan(a)) a2s += a, a2ss += a * a, na++;
     }
     double sigma_mean = ns ? sig / (double)ns : NAN;
     double a2m = na ? a2s / (double)na : NAN;
     double a2sem = na > 1 ? sqrt(fmax(0, (a2ss - a2s * a2m) / (double)(na - 1)) / (double)na) : NAN;
     double eps = isnan(o->chi[c]) ? o->eps[c] : sigma_mean / o->chi[c];
+    /* Pooled α₂ and its jackknife over replicas: leave replica r out of
+     * the moment sums, recompute, SE² = (n−1)/n Σ (θ_(r) − θ̄)². */
+    double pooled = m2.mean > 0 ? m4.mean / (3 * m2.mean * m2.mean) - 1 : NAN, pooled_se = NAN;
+    if (m2.n > 1 && !isnan(pooled)) {
+        double S2 = m2.mean * (double)m2.n, S4 = m4.mean * (double)m2.n, dn = (double)(m2.n - 1);
+        double th[2] = {0, 0}; /* pass 0: sum of θ_(r); pass 1: Σ (θ_(r) − θ̄)² */
+        for (int pass = 0; pass < 2; pass++)
+            for (size_t r = 0; r < o->R; r++) {
+                double msd = v[r * o->S + o->nc], dw4 = v[r * o->S + o->nc + 1];
+                if (isnan(msd)) continue;
+                double x = alpha2_of((S2 - msd) / dn, (S4 - dw4) / dn);
+                if (pass == 0) th[0] += x;
+                else th[1] += (x - th[0] / (double)m2.n) * (x - th[0] / (double)m2.n);
+            }
+        pooled_se = sqrt(dn / (double)m2.n * th[1]);
+    }
+    /* Law of total variance over basins (population normalisation, weights
+     * n_b/n): within = N (1/n) Σ_b Σ_k (Q_bk − m_b)², between = N (1/n) Σ_b
+     * n_b (m_b − Q̄)², total = within + between = N (1/n) Σ (Q − Q̄)².  And
+     * α₂ within basins: the basin-pooled α₂ averaged with weights n_b/n. */
+    double within = 0, between = 0, a2w = 0;
+    size_t nb = 0, nlive = 0, na2w = 0;
+    for (size_t i = 0; i < o->R;) {
+        size_t j = i;
+        double s2 = 0, s4 = 0;
+        size_t nbk = 0;
+        for (; j < o->R && o->basin[ord[j]] == o->basin[ord[i]]; j++) {
+            const double *vr = v + ord[j] * o->S;
+            if (isnan(vr[c]) || isnan(vr[o->nc])) continue;
+            s2 += vr[o->nc], s4 += vr[o->nc + 1], nbk++;
+        }
+        if (nbk) {
+            /* The mean as the first member plus the mean offset: exact when
+             * every member is equal (T = 0), so that within is exactly 0. */
+            double q0 = NAN, off = 0;
+            for (size_t k = i; k < j; k++) {
+                const double *vr = v + ord[k] * o->S;
+                if (isnan(vr[c]) || isnan(vr[o->nc])) continue;
+                if (isnan(q0)) q0 = vr[c];
+                off += vr[c] - q0;
+            }
+            double mb = q0 + off / (double)nbk, ssw = 0;
+            for (size_t k = i; k < j; k++) {
+                const double *vr = v + ord[k] * o->S;
+                if (isnan(vr[c]) || isnan(vr[o->nc])) continue;
+                ssw += (vr[c] - mb) * (vr[c] - mb);
+            }
+            within += ssw;
+            between += (double)nbk * (mb - q.mean) * (mb - q.mean);
+            double ab = alpha2_of(s2 / (double)nbk, s4 / (double)nbk);
+            if (!isnan(ab)) a2w += (double)nbk * ab, na2w += nbk;
+            nb++;
+            nlive += nbk;
+        }
+        i = j;
+    }
+    double Ng = (double)(g == 0 ? o->nq : o->gcnt[g]);
+    double chi4w = nlive ? Ng * within / (double)nlive : NAN;
+    double chi4b = nlive ? Ng * between / (double)nlive : NAN;
     size_t i = 0;
     row[i++] = (double)o->tw[t];
     row[i++] = (double)o->lag[l];
@@ -517,20 +749,35 @@ static void tt_reduce_row(const gv_two_time *o, size_t t, size_t l, size_t c, si
     row[i++] = (double)(o->R - q.n);
     row[i++] = q.mean;
     row[i++] = q.sem;
-    row[i++] = (double)o->gcnt[g] * q.var; /* χ₄ = N·Var(Q), sample variance */
+    row[i++] = Ng * q.var; /* χ₄ = N·Var(Q), sample variance */
+    row[i++] = chi4w + chi4b;
+    row[i++] = chi4w;
+    row[i++] = chi4b;
+    row[i++] = (double)nb;
     row[i++] = m2.mean;
     row[i++] = m2.sem;
     row[i++] = m4.mean;
     row[i++] = m4.sem;
-    row[i++] = m2.mean > 0 ? m4.mean / (3 * m2.mean * m2.mean) - 1 : NAN;
     row[i++] = a2m;
     row[i++] = a2sem;
+    row[i++] = pooled;
+    row[i++] = pooled_se;
+    row[i++] = na2w ? a2w / (double)na2w : NAN;
 }
 
-#define TT_NREDUCE 17
+#define TT_NREDUCE 23
 static const char *const tt_reduce_names[TT_NREDUCE] = {
     "tw", "t", "chi", "eps", "sigma_mean", "n", "n_lost", "Q_mean", "Q_sem", "chi4",
-    "msd_mean", "msd_sem", "dw4_mean", "dw4_sem", "alpha2", "alpha2_mean", "alpha2_sem"};
+    "chi4_total", "chi4_within", "chi4_between", "n_basins",
+    "msd_mean", "msd_sem", "dw4_mean", "dw4_sem", "alpha2", "alpha2_sem", "alpha2_pooled",
+    "alpha2_pooled_se", "alpha2_within"};
+
+#define TT_NOTE                                                                             \
+    "chi4_total = chi4_within + chi4_between (law of total variance over basins, population "    \
+    "normalisation 1/n with basin weights n_b/n: within = N mean_b Var_k Q_bk, between = N "      \
+    "Var_b mean_k Q_bk); alpha2 = mean over replicas of <dw^4>/(3<dw^2>^2)-1 (the authors'), "     \
+    "alpha2_sem its sem; alpha2_pooled from replica-averaged moments, alpha2_pooled_se "         \
+    "jackknife over replicas; alpha2_within = basin-pooled alpha2 averaged over basins"
 
 static gv_status tt_table_reduced(const gv_two_time *o, int layers, gv_table **out, gv_err *e)
 {
@@ -546,11 +793,17 @@ static gv_status tt_table_reduced(const gv_two_time *o, int layers, gv_table **o
     gv_table *tab = new_table(names, nn,
                               layers ? "two-time observer per layer: Q, MSD, alpha2, chi4 by weight "
                                        "group (layer 1 = first); sem = sample sd (n-1)/sqrt(n); "
-                                       "chi4 = n_weights*Var(Q) (n-1)"
+                                       "chi4 = n_weights*Var(Q) (n-1); " TT_NOTE
                                      : "two-time observer: Q, MSD, alpha2, chi4 over live replicas; "
-                                       "sem = sample sd (n-1)/sqrt(n); chi4 = N*Var(Q) (n-1)",
+                                       "sem = sample sd (n-1)/sqrt(n); chi4 = N*Var(Q) (n-1); "
+                                       TT_NOTE,
                               e);
     if (!tab) return e ? e->status : GV_ENOMEM;
+    size_t *ord = o->bound ? basin_order(o) : NULL;
+    if (o->bound && !ord) {
+        gv_table_free(tab);
+        return gv_fail(e, GV_ENOMEM, "two-time observer: out of memory");
+    }
     if (o->bound)
         for (size_t t = 0; t < o->ntw; t++)
             for (size_t l = 0; l < o->nl; l++) {
@@ -558,7 +811,7 @@ static gv_status tt_table_reduced(const gv_two_time *o, int layers, gv_table **o
                 for (size_t c = 0; c < o->nc; c++)
                     for (size_t g = layers ? 1 : 0; g < (layers ? o->G : 1); g++) {
                         double r[TT_NREDUCE], row[TT_NREDUCE + 2];
-                        tt_reduce_row(o, t, l, c, g, r);
+                        tt_reduce_row(o, ord, t, l, c, g, r);
                         size_t k = 0;
                         for (size_t i = 0; i < TT_NREDUCE; i++) {
                             row[k++] = r[i];
@@ -568,19 +821,29 @@ static gv_status tt_table_reduced(const gv_two_time *o, int layers, gv_table **o
                             }
                         }
                         gv_status st = gv_table_add_row(tab, row, e);
-                        if (st != GV_OK) { gv_table_free(tab); return st; }
+                        if (st != GV_OK) { gv_table_free(tab); free(ord); return st; }
                     }
             }
+    free(ord);
     *out = tab;
     return GV_OK;
 }
 
+/* A replica's basin label as a table number (the replica's index when it
+ * is its own basin). */
+static double basin_number(const gv_two_time *o, size_t r)
+{
+    return o->basin[r] & OWN_BASIN ? (double)r : (double)o->basin[r];
+}
+
 static gv_status tt_table_replicas(const gv_two_time *o, gv_table **out, gv_err *e)
 {
-    static const char *const names[] = {"tw", "t", "replica", "chi", "eps", "sigma",
+    static const char *const names[] = {"tw", "t", "replica", "basin", "chi", "eps", "sigma",
                                         "Q", "msd", "dw4", "alpha2"};
-    gv_table *tab = new_table(names, 10, "two-time observer, one row per live replica "
-                                         "(replica = index in the ensemble, from 0)", e);
+    gv_table *tab = new_table(names, 11, "two-time observer, one row per live replica "
+                                         "(replica = index in the ensemble, from 0; basin = its "
+                                         "basin label, replicas with one label started from the "
+                                         "same weights)", e);
     if (!tab) return e ? e->status : GV_ENOMEM;
     if (o->bound)
         for (size_t t = 0; t < o->ntw; t++)
@@ -592,10 +855,10 @@ static gv_status tt_table_replicas(const gv_two_time *o, gv_table **out, gv_err 
                         if (isnan(v[o->nc])) continue;
                         double sg = o->sigma[t * o->R + r];
                         double msd = v[o->nc], dw4 = v[o->nc + 1];
-                        double row[10] = {(double)o->tw[t], (double)o->lag[l], (double)r,
-                                          o->chi[c], isnan(o->chi[c]) ? o->eps[c] : sg / o->chi[c],
+                        double row[11] = {(double)o->tw[t], (double)o->lag[l], (double)r,
+                                          basin_number(o, r), o->chi[c], isnan(o->chi[c]) ? o->eps[c] : sg / o->chi[c],
                                           sg, v[c], msd, dw4,
-                                          msd > 0 ? dw4 / (3 * msd * msd) - 1 : NAN};
+                                          alpha2_of(msd, dw4)};
                         gv_status st = gv_table_add_row(tab, row, e);
                         if (st != GV_OK) { gv_table_free(tab); return st; }
                     }
@@ -604,54 +867,101 @@ static gv_status tt_table_replicas(const gv_two_time *o, gv_table **out, gv_err 
     return GV_OK;
 }
 
-static gv_status tt_table_hist(const gv_two_time *o, int totals, gv_table **out, gv_err *e)
+/* Counts of weight group g at (t_w, histogram slot), summed over the
+ * replicas ord[from..to) (all replicas: 0..R in any order). */
+static void hist_sum(const gv_two_time *o, size_t t, size_t slot, size_t g, const size_t *ord,
+                     size_t from, size_t to, uint64_t *c)
+{
+    size_t hs = o->hist.bins + 3;
+    memset(c, 0, hs * sizeof *c);
+    for (size_t k = from; k < to; k++) {
+        size_t r = ord ? ord[k] : k;
+        const uint64_t *src = o->hcounts + ((t * o->nhl + slot) * o->R + r) * o->G * hs + g * hs;
+        for (size_t b = 0; b < hs; b++) c[b] += src[b];
+    }
+}
+
+/* which: 0 histogram, 1 totals, 2 per basin. */
+static gv_status tt_table_hist(const gv_two_time *o, int which, gv_table **out, gv_err *e)
 {
     static const char *const hnames[] = {"tw", "t", "layer", "bin", "bin_lo", "bin_hi",
                                          "count", "fraction"};
     static const char *const snames[] = {"tw", "t", "layer", "n", "n_lost", "total",
                                          "in_range", "zeros", "under", "over"};
-    gv_table *tab = totals
+    static const char *const bnames[] = {"tw", "t", "basin", "n", "layer", "bin", "bin_lo",
+                                         "bin_hi", "count", "fraction"};
+    if (which == 2 && o->hist_pooled)
+        return gv_fail(e, GV_EINVAL, "two-time observer: restored from a format-1 checkpoint, "
+                                     "which kept the histogram summed over replicas: no "
+                                     "per-basin histogram (the pooled one is complete)");
+    gv_table *tab = which == 1
         ? new_table(snames, 10, "histogram totals: total = n_weights*n = in_range+zeros+under+over; "
                                 "layer 0 = all weights", e)
-        : new_table(hnames, 8, "histogram of log10|dw|: bins [bin_lo, bin_hi); fraction = "
-                               "count/total (zeros, under, over in the totals table); "
-                               "layer 0 = all weights", e);
+        : which == 0
+        ? new_table(hnames, 8, "histogram of log10|dw| pooled over weights and live replicas: "
+                               "bins [bin_lo, bin_hi); fraction = count/total (zeros, under, over "
+                               "in the totals table); layer 0 = all weights", e)
+        : new_table(bnames, 10, "histogram of log10|dw| within each basin (its n live noise "
+                                "replicas pooled): fraction = count/(n_weights*n); basin = the "
+                                "basin label; layer 0 = all weights", e);
     if (!tab) return e ? e->status : GV_ENOMEM;
     size_t B = o->hist.bins, hs = B + 3;
     double width = (o->hist.hi - o->hist.lo) / (double)B;
+    size_t *ord = o->bound ? basin_order(o) : NULL;
+    uint64_t *c = alloc_array(hs, sizeof *c);
+    gv_status st = GV_OK;
+    if (o->bound && (!ord || !c)) st = gv_fail(e, GV_ENOMEM, "two-time observer: out of memory");
     if (o->bound)
-        for (size_t t = 0; t < o->ntw; t++)
-            for (size_t l = 0; l < o->nl; l++) {
+        for (size_t t = 0; t < o->ntw && st == GV_OK; t++)
+            for (size_t l = 0; l < o->nl && st == GV_OK; l++) {
                 long slot = o->hslot[l];
                 if (slot < 0 || !o->measured[t * o->nl + l]) continue;
-                /* Live count from the per-replica values of group 0. */
                 const double *v = o->vals + (t * o->nl + l) * o->R * o->S;
-                size_t n = 0;
-                for (size_t r = 0; r < o->R; r++) n += !isnan(v[r * o->S + o->nc]);
-                for (size_t g = 0; g < o->G; g++) {
-                    const uint64_t *c = o->hcounts + ((t * o->nhl + (size_t)slot) * o->G + g) * hs;
-                    uint64_t inr = 0;
-                    for (size_t b = 0; b < B; b++) inr += c[b];
-                    uint64_t total = inr + c[B] + c[B + 1] + c[B + 2];
-                    gv_status st = GV_OK;
-                    if (totals) {
-                        double row[10] = {(double)o->tw[t], (double)o->lag[l], (double)g,
-                                          (double)n, (double)(o->R - n), (double)total,
-                                          (double)inr, (double)c[B], (double)c[B + 1],
-                                          (double)c[B + 2]};
-                        st = gv_table_add_row(tab, row, e);
-                    } else
-                        for (size_t b = 0; b < B && st == GV_OK; b++) {
-                            double row[8] = {(double)o->tw[t], (double)o->lag[l], (double)g,
-                                             (double)b, o->hist.lo + (double)b * width,
-                                             b + 1 == B ? o->hist.hi : o->hist.lo + (double)(b + 1) * width,
-                                             (double)c[b],
-                                             total ? (double)c[b] / (double)total : NAN};
+                /* Units: all replicas (which 0, 1) or one basin at a time. */
+                for (size_t i = 0; i < o->R && st == GV_OK;) {
+                    size_t j = o->R;
+                    if (which == 2)
+                        for (j = i; j < o->R && o->basin[ord[j]] == o->basin[ord[i]]; j++) {}
+                    size_t n = 0; /* live replicas, from the per-replica values of group 0 */
+                    for (size_t k = i; k < j; k++) n += !isnan(v[ord[k] * o->S + o->nc]);
+                    for (size_t g = 0; g < o->G && st == GV_OK && (which != 2 || n); g++) {
+                        hist_sum(o, t, (size_t)slot, g, ord, i, j, c);
+                        uint64_t inr = 0;
+                        for (size_t b = 0; b < B; b++) inr += c[b];
+                        uint64_t total = inr + c[B] + c[B + 1] + c[B + 2];
+                        if (which == 1) {
+                            double row[10] = {(double)o->tw[t], (double)o->lag[l], (double)g,
+                                              (double)n, (double)(o->R - n), (double)total,
+                                              (double)inr, (double)c[B], (double)c[B + 1],
+                                              (double)c[B + 2]};
                             st = gv_table_add_row(tab, row, e);
+                            continue;
                         }
-                    if (st != GV_OK) { gv_table_free(tab); return st; }
+                        for (size_t b = 0; b < B && st == GV_OK; b++) {
+                            double lo = o->hist.lo + (double)b * width;
+                            double hi = b + 1 == B ? o->hist.hi : o->hist.lo + (double)(b + 1) * width;
+                            double f = total ? (double)c[b] / (double)total : NAN;
+                            if (which == 0) {
+                                double row[8] = {(double)o->tw[t], (double)o->lag[l], (double)g,
+                                                 (double)b, lo, hi, (double)c[b], f};
+                                st = gv_table_add_row(tab, row, e);
+                            } else {
+                                double row[10] = {(double)o->tw[t], (double)o->lag[l],
+                                                  basin_number(o, ord[i]), (double)n, (double)g,
+                                                  (double)b, lo, hi, (double)c[b], f};
+                                st = gv_table_add_row(tab, row, e);
+                            }
+                        }
+                    }
+                    i = j;
                 }
             }
+    free(ord);
+    free(c);
+    if (st != GV_OK) {
+        gv_table_free(tab);
+        return st;
+    }
     *out = tab;
     return GV_OK;
 }
@@ -669,10 +979,12 @@ gv_status gv_two_time_table_make(const gv_two_time *o, gv_two_time_table which, 
     case GV_TT_REPLICAS: return tt_table_replicas(o, out, e);
     case GV_TT_HISTOGRAM:
     case GV_TT_HIST_TOTALS:
+    case GV_TT_HIST_BASINS:
         if (!o->histogram)
             return gv_fail(e, GV_EINVAL, "two-time observer: no histogram was requested "
                                          "(histogram={bins=, min=, max=})");
-        return tt_table_hist(o, which == GV_TT_HIST_TOTALS, out, e);
+        return tt_table_hist(o, which == GV_TT_HISTOGRAM ? 0 : which == GV_TT_HIST_TOTALS ? 1 : 2,
+                             out, e);
     }
     return gv_fail(e, GV_EINVAL, "two-time observer: unknown table %d", (int)which);
 }
@@ -849,7 +1161,6 @@ gv_status gv_scalar_table_make(const gv_scalar *o, gv_scalar_table which, gv_tab
 
 #define TT_MAGIC "GVTT"
 #define SC_MAGIC "GVSC"
-#define OBS_FORMAT 1u
 
 gv_two_time *gv_two_time_from_hook(const gv_hook *h)
 {
@@ -867,13 +1178,10 @@ static gv_status out_status(const gv_wbuf *out, const char *what, gv_err *e)
 }
 
 /* A block of an observer's replicas for the writers below: replicas
- * [first, first + count) of o; `hist` says whether o's histogram counts are
- * added in (counts are sums over replicas and cannot be split by replica: a
- * slice carries them in its block that starts at replica 0). */
+ * [first, first + count) of o. */
 typedef struct obs_part {
     const void *o; /* gv_two_time or gv_scalar */
     size_t first, count;
-    int hist;
 } obs_part;
 
 /* Write the two-time bytes of the concatenation of the parts' replicas.  The
@@ -897,6 +1205,8 @@ static void tt_write(const obs_part *p, size_t n, gv_wbuf *out)
     gv_wbuf_f64(out, o->histogram ? o->hist.lo : 0);
     gv_wbuf_f64(out, o->histogram ? o->hist.hi : 0);
     for (size_t l = 0; l < o->nl; l++) gv_wbuf_u8(out, (uint8_t)(o->hslot[l] >= 0));
+    gv_wbuf_u64(out, o->novl);
+    for (size_t i = 0; i < o->novl; i++) gv_wbuf_u64(out, o->ovl[i]);
     gv_wbuf_bytes(out, o->ref_taken, o->ntw);
     for (size_t t = 0; t < o->ntw; t++) gv_wbuf_u64(out, o->cursor[t]);
     gv_wbuf_bytes(out, o->measured, o->ntw * o->nl);
@@ -914,20 +1224,29 @@ static void tt_write(const obs_part *p, size_t n, gv_wbuf *out)
             const gv_two_time *q = p[k].o;
             gv_wbuf_f64s(out, q->sigma + t * q->R + p[k].first, p[k].count);
         }
+    /* Basin labels; a replica that is its own basin is numbered by its
+     * position in the whole, so that the blocks' replicas stay distinct. */
+    for (size_t k = 0, pos = 0; k < n; k++) {
+        const gv_two_time *q = p[k].o;
+        for (size_t r = p[k].first; r < p[k].first + p[k].count; r++, pos++)
+            gv_wbuf_u64(out, q->basin[r] & OWN_BASIN ? OWN_BASIN | pos : q->basin[r]);
+    }
+    for (size_t i = 0; i < o->novl; i++) gv_wbuf_u64(out, o->qoff[i]), gv_wbuf_u64(out, o->qcnt[i]);
+    int pooled = 0;
+    for (size_t k = 0; k < n; k++) pooled |= ((const gv_two_time *)p[k].o)->hist_pooled;
+    gv_wbuf_u8(out, (uint8_t)pooled);
     for (size_t tl = 0; tl < o->ntw * o->nl; tl++)
         for (size_t k = 0; k < n; k++) {
             const gv_two_time *q = p[k].o;
             gv_wbuf_f64s(out, q->vals + (tl * q->R + p[k].first) * q->S, p[k].count * q->S);
         }
-    if (o->histogram) {
-        size_t nh = o->ntw * o->nhl * o->G * (o->hist.bins + 3);
-        for (size_t i = 0; i < nh; i++) {
-            uint64_t c = 0; /* integer sums: exact in any order */
-            for (size_t k = 0; k < n; k++)
-                if (p[k].hist) c += ((const gv_two_time *)p[k].o)->hcounts[i];
-            gv_wbuf_u64(out, c);
-        }
-    }
+    if (o->histogram) /* per replica, like the values */
+        for (size_t ts = 0; ts < o->ntw * o->nhl; ts++)
+            for (size_t k = 0; k < n; k++) {
+                const gv_two_time *q = p[k].o;
+                size_t per = q->G * (q->hist.bins + 3);
+                gv_wbuf_u64s(out, q->hcounts + (ts * q->R + p[k].first) * per, p[k].count * per);
+            }
     for (size_t t = 0; t < o->ntw; t++) {
         gv_wbuf_u8(out, (uint8_t)(o->ref[t] != NULL));
         if (!o->ref[t]) continue;
@@ -946,7 +1265,7 @@ static void tt_write(const obs_part *p, size_t n, gv_wbuf *out)
 
 gv_status gv_two_time_serialize(const gv_two_time *o, gv_wbuf *out, gv_err *e)
 {
-    obs_part all = {o, 0, o->bound ? o->R : 0, 1};
+    obs_part all = {o, 0, o->bound ? o->R : 0};
     tt_write(&all, 1, out);
     return out_status(out, "two-time observer", e);
 }
@@ -1013,7 +1332,8 @@ static gv_status tt_check_steps(gv_rbuf *r, const uint64_t *mine, size_t n, cons
 
 /* Read the saved configuration and compare it with o's; the first
  * difference is the message. */
-static gv_status tt_check_config(const gv_two_time *o, gv_rbuf *r, const char *src, gv_err *e)
+static gv_status tt_check_config(const gv_two_time *o, gv_rbuf *r, uint32_t version,
+                                 const char *src, gv_err *e)
 {
     const char *W = TT_DIFFERS, *fix = TT_FIX;
     char a[160], b[160];
@@ -1057,6 +1377,17 @@ static gv_status tt_check_config(const gv_two_time *o, gv_rbuf *r, const char *s
             return gv_fail(e, GV_EINVAL, "%s: two-time observer %s: the histogram lags differ "
                                          "(at lag %llu); %s", src, W,
                            (unsigned long long)o->lag[l], fix);
+    uint64_t novl = version >= 2 ? gv_rbuf_u64(r) : 0;
+    int same = !r->bad && novl == o->novl;
+    for (size_t i = 0; i < novl && !r->bad && i < GV_OBS_MAX_LAYERS; i++)
+        same = gv_rbuf_u64(r) == (i < o->novl ? o->ovl[i] : 0) && same;
+    if (!r->bad && novl > GV_OBS_MAX_LAYERS)
+        return gv_fail(e, GV_EFORMAT, "%s: corrupt two-time observer (%llu overlap layers)", src,
+                       (unsigned long long)novl);
+    if (!r->bad && !same)
+        return gv_fail(e, GV_EINVAL, "%s: two-time observer %s: the overlap layers differ "
+                                     "(%llu in the checkpoint, %zu here); %s", src, W,
+                       (unsigned long long)novl, o->novl, fix);
     return r->bad ? gv_fail(e, GV_EFORMAT, "%s: truncated two-time observer", src) : GV_OK;
 }
 
@@ -1068,6 +1399,9 @@ typedef struct tt_state {
     size_t *goff, *gcnt;
     double *sigma, *vals, **ref;
     uint64_t *hcounts, *hscratch;
+    uint64_t *basin;
+    size_t *qoff, *qcnt;
+    int hist_pooled;
 } tt_state;
 
 static void tt_state_free(tt_state *s, size_t ntw)
@@ -1081,6 +1415,9 @@ static void tt_state_free(tt_state *s, size_t ntw)
     free(s->vals);
     free(s->hcounts);
     free(s->hscratch);
+    free(s->basin);
+    free(s->qoff);
+    free(s->qcnt);
     if (s->ref)
         for (size_t t = 0; t < ntw; t++) free(s->ref[t]);
     free(s->ref);
@@ -1094,8 +1431,8 @@ static int have(const gv_rbuf *r, size_t n, size_t size)
     return !gv_mul_size(n, size, &bytes) && bytes <= gv_rbuf_left(r);
 }
 
-static gv_status tt_read_state(const gv_two_time *o, gv_rbuf *r, tt_state *s, const char *src,
-                               gv_err *e)
+static gv_status tt_read_state(const gv_two_time *o, gv_rbuf *r, uint32_t version, tt_state *s,
+                               const char *src, gv_err *e)
 {
     size_t ntw = o->ntw, nl = o->nl;
     const char *bad = "corrupt two-time observer state";
@@ -1129,10 +1466,14 @@ static gv_status tt_read_state(const gv_two_time *o, gv_rbuf *r, tt_state *s, co
     s->ngroups = (size_t)ng;
     s->G = 1 + (o->per_layer ? s->ngroups : 0);
     s->S = s->G * (o->nc + 2);
-    size_t hs = o->histogram ? o->hist.bins + 3 : 0, nv, nh = 0;
+    size_t hs = o->histogram ? o->hist.bins + 3 : 0, nv, nh = 0, nhs = 0;
+    /* nh: the counts held (per replica); nhs: the counts saved (format 1:
+     * summed over replicas) */
     if (gv_mul_size(ntw * nl, s->R, &nv) || gv_mul_size(nv, s->S, &nv) ||
-        (o->histogram && (gv_mul_size(ntw * o->nhl, s->G, &nh) || gv_mul_size(nh, hs, &nh))) ||
-        !have(r, 2 * s->G, 8) || !have(r, ntw * s->R, 8) || !have(r, nv, 8) || !have(r, nh, 8))
+        (o->histogram && (gv_mul_size(ntw * o->nhl, s->G, &nhs) || gv_mul_size(nhs, hs, &nhs) ||
+                          gv_mul_size(nhs, s->R, &nh))) ||
+        !have(r, 2 * s->G, 8) || !have(r, ntw * s->R, 8) || !have(r, nv, 8) ||
+        !have(r, version >= 2 ? nh : nhs, 8))
         return gv_fail(e, GV_EFORMAT, "%s: %s: %zu bytes cannot hold the accumulators of %zu "
                                       "replicas", src, bad, gv_rbuf_left(r), s->R);
     s->goff = alloc_array(s->G, sizeof *s->goff);
@@ -1154,8 +1495,37 @@ static gv_status tt_read_state(const gv_two_time *o, gv_rbuf *r, tt_state *s, co
         s->gcnt[g] = (size_t)c;
     }
     gv_rbuf_f64s(r, s->sigma, ntw * s->R);
+    s->basin = alloc_array(s->R, sizeof *s->basin);
+    if (o->novl) {
+        s->qoff = alloc_array(o->novl, sizeof *s->qoff);
+        s->qcnt = alloc_array(o->novl, sizeof *s->qcnt);
+    }
+    if (!s->basin || (o->novl && (!s->qoff || !s->qcnt)))
+        return gv_fail(e, GV_ENOMEM, "%s: cannot allocate the observer's accumulators", src);
+    if (version >= 2) {
+        if (!have(r, s->R + 2 * o->novl, 8))
+            return gv_fail(e, GV_EFORMAT, "%s: %s (basin labels cut off)", src, bad);
+        gv_rbuf_u64s(r, s->basin, s->R);
+        for (size_t i = 0; i < o->novl; i++) {
+            s->qoff[i] = (size_t)gv_rbuf_u64(r);
+            s->qcnt[i] = (size_t)gv_rbuf_u64(r);
+            if (s->qoff[i] > s->N || s->qcnt[i] > s->N - s->qoff[i])
+                return gv_fail(e, GV_EFORMAT, "%s: %s (overlap layer %zu)", src, bad, i + 1);
+        }
+        s->hist_pooled = gv_rbuf_u8(r);
+        if (s->hist_pooled > 1) return gv_fail(e, GV_EFORMAT, "%s: %s (histogram flag)", src, bad);
+    } else {
+        for (size_t k = 0; k < s->R; k++) s->basin[k] = OWN_BASIN | k;
+        s->hist_pooled = o->histogram;
+    }
     gv_rbuf_f64s(r, s->vals, nv);
-    if (o->histogram) gv_rbuf_u64s(r, s->hcounts, nh);
+    if (o->histogram && version >= 2) {
+        gv_rbuf_u64s(r, s->hcounts, nh);
+    } else if (o->histogram) { /* the sums go to replica 0 of every (t_w, slot) */
+        size_t per = s->G * hs;
+        for (size_t ts = 0; ts < ntw * o->nhl; ts++)
+            gv_rbuf_u64s(r, s->hcounts + ts * s->R * per, per);
+    }
     for (size_t t = 0; t < ntw; t++) {
         int has = gv_rbuf_u8(r);
         int want = s->ref_taken[t] && s->cursor[t] < nl;
@@ -1181,19 +1551,19 @@ gv_status gv_two_time_restore(gv_two_time *o, const unsigned char *bytes, size_t
         return gv_fail(e, GV_EFORMAT, "%s: not a two-time observer's state%s", src,
                        m && memcmp(m, SC_MAGIC, 4) == 0 ? " (it is a scalar observer's)" : "");
     uint32_t v = gv_rbuf_u32(&r);
-    if (v != OBS_FORMAT)
-        return gv_fail(e, GV_EFORMAT, "%s: two-time observer state format %u; this glassvm reads %u",
-                       src, v, OBS_FORMAT);
+    if (v < 1 || v > OBS_FORMAT)
+        return gv_fail(e, GV_EFORMAT, "%s: two-time observer state format %u; this glassvm reads "
+                                      "1..%u", src, v, OBS_FORMAT);
     int fresh = !o->bound;
     for (size_t t = 0; t < o->ntw; t++) fresh = fresh && !o->ref_taken[t];
     if (!fresh)
         return gv_fail(e, GV_EINVAL, "%s: restore needs a freshly built observer; this one has "
                                      "already taken measurements", src);
-    gv_status st = tt_check_config(o, &r, src, e);
+    gv_status st = tt_check_config(o, &r, v, src, e);
     if (st != GV_OK) return st;
     tt_state s;
     memset(&s, 0, sizeof s);
-    st = tt_read_state(o, &r, &s, src, e);
+    st = tt_read_state(o, &r, v, &s, src, e);
     if (st == GV_OK && gv_rbuf_left(&r) != 0)
         st = gv_fail(e, GV_EFORMAT, "%s: %zu unexpected bytes after the two-time observer's state",
                      src, gv_rbuf_left(&r));
@@ -1202,8 +1572,10 @@ gv_status gv_two_time_restore(gv_two_time *o, const unsigned char *bytes, size_t
         return st;
     }
     /* Commit: swap the new arrays in, free the fresh observer's. */
-    tt_state old = {o->ref_taken, o->measured, o->cursor, 0, 0, 0, 0, 0, o->goff, o->gcnt,
-                    o->sigma, o->vals, o->ref, o->hcounts, o->hscratch};
+    tt_state old = {o->ref_taken, o->measured, o->cursor, 0,       0,          0,
+                    0,            0,           o->goff,   o->gcnt, o->sigma,   o->vals,
+                    o->ref,       o->hcounts,  o->hscratch, o->basin, o->qoff, o->qcnt, 0};
+    o->version = v;
     o->ref_taken = s.ref_taken;
     o->measured = s.measured;
     o->cursor = s.cursor;
@@ -1221,9 +1593,20 @@ gv_status gv_two_time_restore(gv_two_time *o, const unsigned char *bytes, size_t
         o->vals = s.vals;
         o->hcounts = s.hcounts;
         o->hscratch = s.hscratch;
+        o->basin = s.basin;
+        o->qoff = s.qoff;
+        o->qcnt = s.qcnt;
+        o->hist_pooled = s.hist_pooled;
+        o->nq = o->N;
+        if (o->novl) {
+            o->nq = 0;
+            for (size_t i = 0; i < o->novl; i++) o->nq += o->qcnt[i];
+        }
     } else {
         old.goff = s.goff, old.gcnt = s.gcnt, old.sigma = s.sigma, old.vals = s.vals;
         old.hcounts = s.hcounts, old.hscratch = s.hscratch;
+        old.basin = s.basin, old.qoff = s.qoff, old.qcnt = s.qcnt;
+        o->basin = NULL, o->qoff = NULL, o->qcnt = NULL;
     }
     tt_state_free(&old, o->ntw);
     return GV_OK;
@@ -1253,7 +1636,7 @@ static void sc_write(const obs_part *p, size_t n, gv_wbuf *out)
 
 gv_status gv_scalar_serialize(const gv_scalar *o, gv_wbuf *out, gv_err *e)
 {
-    obs_part all = {o, 0, o->R, 1};
+    obs_part all = {o, 0, o->R};
     sc_write(&all, 1, out);
     return out_status(out, "scalar observer", e);
 }
@@ -1268,9 +1651,9 @@ gv_status gv_scalar_restore(gv_scalar *o, const unsigned char *bytes, size_t len
         return gv_fail(e, GV_EFORMAT, "%s: not a scalar observer's state%s", src,
                        m && memcmp(m, TT_MAGIC, 4) == 0 ? " (it is a two-time observer's)" : "");
     uint32_t v = gv_rbuf_u32(&r);
-    if (v != OBS_FORMAT)
-        return gv_fail(e, GV_EFORMAT, "%s: scalar observer state format %u; this glassvm reads %u",
-                       src, v, OBS_FORMAT);
+    if (v < 1 || v > OBS_FORMAT)
+        return gv_fail(e, GV_EFORMAT, "%s: scalar observer state format %u; this glassvm reads "
+                                      "1..%u", src, v, OBS_FORMAT);
     if (o->vals || o->cursor)
         return gv_fail(e, GV_EINVAL, "%s: restore needs a freshly built observer; this one has "
                                      "already taken measurements", src);
@@ -1357,14 +1740,16 @@ gv_status gv_obs_restore(gv_hook *h, const unsigned char *bytes, size_t len, con
 /* Bytes of the configuration at the start of a two-time state. */
 static size_t tt_config_bytes(const gv_two_time *o)
 {
-    return 4 + 4 + 8 + 8 * o->ntw + 8 + 8 * o->nl + 8 + 16 * o->nc + 1 + 1 + 8 + 8 + 8 + o->nl;
+    return 4 + 4 + 8 + 8 * o->ntw + 8 + 8 * o->nl + 8 + 16 * o->nc + 1 + 1 + 8 + 8 + 8 + o->nl +
+           (o->version >= 2 ? 8 + 8 * o->novl : 0);
 }
 
 /* A new two-time observer configured and filled from state bytes. */
 static gv_two_time *tt_from_bytes(const unsigned char *b, size_t len, const char *src, gv_err *e)
 {
     gv_rbuf r = gv_rbuf_init(b, len);
-    gv_rbuf_bytes(&r, 8); /* magic and version: checked by the restore below */
+    gv_rbuf_bytes(&r, 4); /* magic and version: checked by the restore below */
+    uint32_t version = gv_rbuf_u32(&r);
     uint64_t ntw = gv_rbuf_u64(&r);
     const char *bad = "corrupt two-time observer";
     if (r.bad || ntw == 0 || ntw > gv_rbuf_left(&r) / 8)
@@ -1409,6 +1794,15 @@ static gv_two_time *tt_from_bytes(const unsigned char *b, size_t len, const char
     uint64_t *hl = lag + nl, nhl = 0; /* the lags with a histogram */
     for (size_t l = 0; l < nl; l++)
         if (gv_rbuf_u8(&r)) hl[nhl++] = lag[l];
+    size_t ovl[GV_OBS_MAX_LAYERS];
+    uint64_t novl = version >= 2 ? gv_rbuf_u64(&r) : 0;
+    if (novl > GV_OBS_MAX_LAYERS) {
+        gv_fail(e, GV_EFORMAT, "%s: %s (%llu overlap layers)", src, bad, (unsigned long long)novl);
+        goto done;
+    }
+    for (size_t i = 0; i < novl; i++) ovl[i] = (size_t)gv_rbuf_u64(&r);
+    opts.overlap_layers = ovl;
+    opts.noverlap_layers = (size_t)novl;
     if (r.bad) {
         gv_fail(e, GV_EFORMAT, "%s: truncated two-time observer", src);
         goto done;
@@ -1551,7 +1945,7 @@ gv_status gv_obs_concat(const unsigned char *const *parts, const size_t *lens, s
             kind = kk;
             k0 = k;
         }
-        if (s == GV_OK) p[np++] = (obs_part){obs[k], 0, obs_replicas(kk, obs[k]), 1};
+        if (s == GV_OK) p[np++] = (obs_part){obs[k], 0, obs_replicas(kk, obs[k])};
     }
     if (s == GV_OK && np == 0) s = gv_fail(e, GV_EINVAL, "%s: no rank holds an observer", src);
     if (s == GV_OK) {
@@ -1579,7 +1973,7 @@ gv_status gv_obs_slice(const unsigned char *bytes, size_t len, size_t first, siz
         s = gv_fail(e, GV_EINVAL, "%s: replicas %zu..%zu asked for, the observer holds %zu (from "
                                   "0)", src, first, first + count - 1, R);
     } else {
-        obs_part part = {o, R ? first : 0, R ? count : 0, first == 0};
+        obs_part part = {o, R ? first : 0, R ? count : 0};
         if (kind == GV_CKPT_TWO_TIME) tt_write(&part, 1, out);
         else sc_write(&part, 1, out);
         s = out_status(out, src, e);

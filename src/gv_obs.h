@@ -73,6 +73,7 @@ typedef struct gv_obs_frame {
     size_t ngroups;             /* weight groups (layers); 0 is treated as 1 */
     const size_t *group_offset; /* NULL: one group of all N weights */
     const size_t *group_count;
+    const uint64_t *basin;      /* R basin labels (same-basin ensembles); NULL: each its own */
 } gv_obs_frame;
 
 /* ---- two-time observer -------------------------------------------------- */
@@ -89,6 +90,11 @@ typedef struct gv_two_time_opts {
     gv_obs_hist hist;     /* ... with these bins */
     const gv_sched *hist_lags; /* at these lags only (NULL: every lag); copied */
     int per_layer;        /* also split every quantity by weight group */
+    /* Weight groups (layers, from 1) whose weights enter σ(t_w) and Q of the
+     * whole-network rows (the authors leave out the output layer); MSD, ⟨Δw⁴⟩
+     * and α₂ still use every weight.  NULL/0: all weights. */
+    const size_t *overlap_layers;
+    size_t noverlap_layers;
 } gv_two_time_opts;
 
 typedef struct gv_two_time gv_two_time;
@@ -103,6 +109,24 @@ uint64_t gv_two_time_next(const gv_two_time *o);
  * Fails if an event before f->step was missed, or if the frame's R, N or
  * groups differ from the first frame seen. */
 gv_status gv_two_time_observe(gv_two_time *o, const gv_obs_frame *f, gv_err *e);
+/* The per-replica values of one measured quantity for t_w index tw (from 0,
+ * in sorted order) and cutoff c: out[r * nl + l] for replica r and lag l
+ * (NaN where the replica was excluded or the lag not measured yet);
+ * which = 0: Q, 1: MSD, 2: ⟨Δw⁴⟩, 3: α₂.  *R, *nl and the lags (steps) are
+ * reported; basins gets R labels when not NULL.  out must hold R·nl values
+ * (call with out NULL first to learn R and nl). */
+gv_status gv_two_time_curves(const gv_two_time *o, size_t tw, size_t c, int which, double *out,
+                             size_t *R, size_t *nl, const uint64_t **lags, uint64_t *basins,
+                             gv_err *e);
+size_t gv_two_time_ntw(const gv_two_time *o);
+/* Weights entering Q of the whole-network rows (N, or the overlap layers'),
+ * once the observer has seen the ensemble; 0 before. */
+size_t gv_two_time_nq(const gv_two_time *o);
+uint64_t gv_two_time_tw(const gv_two_time *o, size_t i); /* sorted */
+size_t gv_two_time_ncutoffs(const gv_two_time *o);
+/* Cutoff c: its χ (NaN for a fixed ε) and fixed ε (NaN for a χ cutoff). */
+void gv_two_time_cutoff(const gv_two_time *o, size_t c, double *chi, double *eps);
+
 /* Reference memory currently held, in bytes (for tests and reports). */
 size_t gv_two_time_ref_bytes(const gv_two_time *o);
 const char *gv_two_time_describe(const gv_two_time *o); /* one line */
@@ -112,7 +136,8 @@ typedef enum gv_two_time_table {
     GV_TT_LAYERS,      /* per_layer: one row per (t_w, lag, cutoff, layer) */
     GV_TT_REPLICAS,    /* one row per (t_w, lag, cutoff, contributing replica) */
     GV_TT_HISTOGRAM,   /* histogram: one row per (t_w, lag, group, bin) */
-    GV_TT_HIST_TOTALS  /* histogram: zeros, under, over, total per (t_w, lag, group) */
+    GV_TT_HIST_TOTALS, /* histogram: zeros, under, over, total per (t_w, lag, group) */
+    GV_TT_HIST_BASINS  /* histogram within each basin: one row per (t_w, lag, basin, group, bin) */
 } gv_two_time_table;
 
 /* A new table of the measurements so far (rows only for measured lags).

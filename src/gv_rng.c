@@ -30,6 +30,13 @@ void gv_rng_block(uint64_t seed, uint32_t replica, uint32_t purpose,
     out[3] = r.v[3];
 }
 
+uint64_t gv_rng_subseed(uint64_t seed, uint64_t index)
+{
+    uint32_t b[4];
+    gv_rng_block(seed, 0, GV_RNG_SUBSEED, index, 0, b);
+    return ((uint64_t)b[0] | (uint64_t)b[1] << 32) & (UINT64_MAX >> 1);
+}
+
 /* 53 random bits from two words -> a double in [0, 1) with spacing 2^-53. */
 static inline double u53(uint32_t hi, uint32_t lo)
 {

@@ -18,6 +18,8 @@ enum gv_rng_purpose {
     GV_RNG_SHUFFLE = 3, /* SGD epoch permutations (step = epoch) */
     GV_RNG_DATA = 4,    /* dataset subset / split */
     GV_RNG_USER = 5,    /* glass.rng from Lua */
+    GV_RNG_SUBSEED = 6, /* gv_rng_subseed (step = point index) */
+    GV_RNG_BOOTSTRAP = 7, /* replica resampling (gv_analysis.h; step = resample) */
     GV_RNG_TEST = 99
 };
 
@@ -41,6 +43,12 @@ void gv_rng_uniform(uint64_t seed, uint32_t replica, uint32_t purpose,
  * words 2(i%2), 2(i%2)+1 of block i/2, 53 bits, spacing 2^-53. */
 void gv_rng_normal(uint64_t seed, uint32_t replica, uint32_t purpose,
                    uint64_t step, uint64_t start, size_t n, double *out);  /* N(0,1) */
+
+/* The seed of sweep point `index` (< 2^48) of a run with seed `seed`: the
+ * first two words of block 0 of stream (seed, replica 0, GV_RNG_SUBSEED,
+ * step = index), w0 | w1 << 32, with the top bit cleared (so it is a
+ * non-negative Lua integer).  Distinct indices give independent seeds. */
+uint64_t gv_rng_subseed(uint64_t seed, uint64_t index);
 
 /* A uniform random permutation of 0..n-1 (Fisher–Yates driven by the stream;
  * n < 2^32). */

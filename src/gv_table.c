@@ -14,6 +14,8 @@
 
 #include "gv_table.h"
 
+#include "gv_data.h" /* gv_open_regular */
+
 #include <csv.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +31,11 @@ struct gv_table {
     double *data;             /* nrows * ncols, row-major */
     size_t ncomments, comcap;
     char **comments;
+    /* Text columns: texts[j] (NULL for a numeric column) lists the
+     * ntexts[j] distinct texts; a cell holds an index into it. */
+    char ***texts;
+    size_t *ntexts;
+    unsigned char *numeric; /* a number was stored in column j (so it cannot turn text) */
 };
 
 static char *dupstr(const char *s)
@@ -62,7 +69,10 @@ gv_table *gv_table_alloc(size_t ncols, const char *const *names, gv_err *e)
     if (!t) goto nomem;
     t->ncols = ncols;
     t->names = calloc(ncols, sizeof *t->names);
-    if (!t->names) goto nomem;
+    t->texts = calloc(ncols, sizeof *t->texts);
+    t->ntexts = calloc(ncols, sizeof *t->ntexts);
+    t->numeric = calloc(ncols, 1);
+    if (!t->names || !t->texts || !t->ntexts || !t->numeric) goto nomem;
     for (size_t j = 0; j < ncols; j++)
         if (!(t->names[j] = dupstr(names[j]))) goto nomem;
     return t;
@@ -78,6 +88,14 @@ void gv_table_free(gv_table *t)
     if (t->names)
         for (size_t j = 0; j < t->ncols; j++) free(t->names[j]);
     for (size_t i = 0; i < t->ncomments; i++) free(t->comments[i]);
+    if (t->texts)
+        for (size_t j = 0; j < t->ncols; j++) {
+            for (size_t k = 0; k < t->ntexts[j]; k++) free(t->texts[j][k]);
+            free(t->texts[j]);
+        }
+    free(t->texts);
+    free(t->ntexts);
+    free(t->numeric);
     free(t->names);
     free(t->comments);
     free(t->data);
@@ -123,9 +141,49 @@ gv_status gv_table_add_row(gv_table *t, const double *row, gv_err *e)
         t->cap = cap;
     }
     memcpy(t->data + t->nrows * t->ncols, row, t->ncols * sizeof(double));
+    for (size_t j = 0; j < t->ncols; j++) {
+        if (isnan(row[j])) continue;
+        if (!t->texts[j]) {
+            t->numeric[j] = 1;
+        } else if (!(row[j] >= 0 && row[j] < (double)t->ntexts[j] && row[j] == floor(row[j]))) {
+            return gv_fail(e, GV_EINVAL, "table: column '%s' holds text; %g is not one of its "
+                                         "%zu text codes", t->names[j], row[j], t->ntexts[j]);
+        }
+    }
     t->nrows++;
     return GV_OK;
 }
+
+gv_status gv_table_text_code(gv_table *t, size_t col, const char *text, double *code, gv_err *e)
+{
+    if (col >= t->ncols) return gv_fail(e, GV_EINVAL, "table: no column %zu", col + 1);
+    if (t->numeric[col])
+        return gv_fail(e, GV_EINVAL, "table: column '%s' holds numbers; it cannot take the text "
+                                     "'%.60s'", t->names[col], text);
+    for (size_t k = 0; k < t->ntexts[col]; k++)
+        if (strcmp(t->texts[col][k], text) == 0) {
+            *code = (double)k;
+            return GV_OK;
+        }
+    size_t n = t->ntexts[col];
+    char **p = realloc(t->texts[col], (n + 1) * sizeof *p);
+    if (!p) return gv_fail(e, GV_ENOMEM, "table: out of memory");
+    t->texts[col] = p;
+    if (!(p[n] = dupstr(text))) return gv_fail(e, GV_ENOMEM, "table: out of memory");
+    t->ntexts[col] = n + 1;
+    *code = (double)n;
+    return GV_OK;
+}
+
+const char *gv_table_text(const gv_table *t, size_t row, size_t col)
+{
+    if (col >= t->ncols || !t->texts[col]) return NULL;
+    double v = gv_table_get(t, row, col);
+    if (!(v >= 0 && v < (double)t->ntexts[col])) return NULL;
+    return t->texts[col][(size_t)v];
+}
+
+int gv_table_is_text(const gv_table *t, size_t col) { return col < t->ncols && t->texts[col]; }
 
 /* One stored comment per line: text with newlines becomes several comments,
  * so that every line of the file still starts with '#'. */
@@ -229,10 +287,14 @@ gv_status gv_table_write_stream(const gv_table *t, FILE *f, const char *const *e
         const double *r = t->data + i * t->ncols;
         for (size_t j = 0; j < t->ncols; j++) {
             if (j > 0 && fputc(',', f) == EOF) goto fail;
+            const char *txt = t->texts[j] ? gv_table_text(t, i, j) : NULL;
             if (isnan(r[j])) {
                 /* A lone empty field would make an empty line, which CSV
                  * readers skip: quote it so the row survives. */
                 if (t->ncols == 1 && fputs("\"\"", f) == EOF) goto fail;
+            } else if (txt) {
+                if (needs_quotes(txt) ? csv_fwrite(f, txt, strlen(txt)) != 0 : fputs(txt, f) == EOF)
+                    goto fail;
             } else if (fputs(fmt_double(num, sizeof num, r[j]), f) == EOF) {
                 goto fail;
             }
@@ -351,10 +413,16 @@ static void rd_field(void *s, size_t len, void *data)
     double v = strtod(buf, &end);
     /* Underflow to a denormal or zero is fine; only text that is not a
      * number (or trailing garbage) is an error. */
-    if (end == buf || *end != '\0') {
-        rd_fail(r, GV_EFORMAT,
-                "column %zu (%s): '%.60s' is not a number (write missing values as empty fields)",
-                j + 1, r->t->names[j], buf);
+    if (r->t->texts[j] || end == buf || *end != '\0') { /* text */
+        if (r->t->numeric[j]) {
+            rd_fail(r, GV_EFORMAT,
+                    "column %zu (%s): '%.60s' is not a number, and the rows above hold numbers "
+                    "(write missing values as empty fields)", j + 1, r->t->names[j], buf);
+            return;
+        }
+        gv_err e2 = {0};
+        if (gv_table_text_code(r->t, j, buf, &r->row[j], &e2) != GV_OK)
+            rd_fail(r, e2.status, "%s", e2.msg);
         return;
     }
     r->row[j] = v;
@@ -426,9 +494,13 @@ static int rd_comment(reader *r, const char *line, size_t n)
 
 gv_table *gv_table_read_csv(const char *path, gv_err *e)
 {
-    FILE *f = fopen(path, "r");
+    int fd = gv_open_regular(path, e); /* a FIFO is refused, never waited on */
+    FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
     if (!f) {
-        gv_fail(e, GV_EIO, "cannot read %s: %s", path, strerror(errno));
+        if (fd >= 0) {
+            gv_fail(e, GV_EIO, "%s: cannot open (%s)", path, strerror(errno));
+            close(fd);
+        }
         return NULL;
     }
     reader r = {.path = path, .e = e};

@@ -28,6 +28,18 @@ void gv_table_set(gv_table *t, size_t row, size_t col, double v);
 /* Append one row of ncols values. */
 gv_status gv_table_add_row(gv_table *t, const double *row, gv_err *e);
 
+/* Text columns (a status word, a method name).  A column becomes a text
+ * column when its first text value is stored: a cell then holds the index
+ * of its text in the column's list of distinct texts (NaN: empty), and the
+ * CSV holds the text.  gv_table_text_code returns that index for `text`
+ * (adding it when new; GV_EINVAL if the column already holds numbers);
+ * gv_table_text the text of a cell, or NULL (a numeric column or an empty
+ * cell).  The reader makes a column text when a field is not a number and
+ * the column holds no number yet. */
+gv_status gv_table_text_code(gv_table *t, size_t col, const char *text, double *code, gv_err *e);
+const char *gv_table_text(const gv_table *t, size_t row, size_t col);
+int gv_table_is_text(const gv_table *t, size_t col);
+
 /* Comment lines written before the header, without the leading "# ". */
 gv_status gv_table_add_comment(gv_table *t, const char *line, gv_err *e);
 size_t gv_table_ncomments(const gv_table *t);

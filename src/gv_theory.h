@@ -1,5 +1,5 @@
-/* gv_theory.h: analytic curves of the null models (SCIENCE.md, "Analytic
- * references"), so tests and plots can compare measurements with exact
+/* gv_theory.h: analytic curves of the null models (docs/analysis.md, "Analytic
+ * curves"; the paper arXiv:2405.13098, Eq. 6 and Appendix F), so tests and plots can compare measurements with exact
  * results.  Time t is in steps, μ the learning rate, T the temperature of the
  * summed loss P·L, so one free weight diffuses with D = μT/P per step.
  *

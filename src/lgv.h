@@ -41,6 +41,7 @@ void gvL_subtable(lua_State *L, const char *name, const luaL_Reg *fns);
  * top of the stack (creating its sub-table, e.g. glass.data, as needed).
  * One per binding file; listed in lgv_glass.c. */
 void gvL_open_core(lua_State *L);     /* lgv_glass.c: version, threads */
+void gvL_open_util(lua_State *L);     /* lgv_util.c: glass.lock_file, glass.Lock */
 void gvL_open_data(lua_State *L);     /* lgv_data.c: glass.data.*, glass.Dataset */
 void gvL_open_mlp(lua_State *L);      /* lgv_mlp.c: glass.mlp, glass.MLP, glass.rng */
 void gvL_open_dynamics(lua_State *L); /* lgv_dynamics.c: landscapes, integrators, ensembles */

@@ -192,10 +192,16 @@ static int table_add_row(lua_State *L)
                     lua_pushvalue(L, -2);
                     check_column(L, t, -1, "add_row"); /* raises with the list of columns */
                 }
-                if (lua_type(L, -1) != LUA_TNUMBER)
-                    return luaL_error(L, "add_row: value of '%s' must be a number, got %s", k,
-                                      luaL_typename(L, -1));
-                row[j] = lua_tonumber(L, -1);
+                if (lua_type(L, -1) == LUA_TSTRING) { /* a text column */
+                    gv_err e = {0};
+                    if (gv_table_text_code(t, (size_t)j, lua_tostring(L, -1), &row[j], &e))
+                        return gvL_raise(L, &e);
+                } else if (lua_type(L, -1) != LUA_TNUMBER) {
+                    return luaL_error(L, "add_row: value of '%s' must be a number or a string, "
+                                         "got %s", k, luaL_typename(L, -1));
+                } else {
+                    row[j] = lua_tonumber(L, -1);
+                }
                 nnamed++;
             }
             lua_pop(L, 1);
@@ -221,13 +227,21 @@ static int table_add_row(lua_State *L)
     return 1; /* the table, for chaining */
 }
 
+/* A cell: its text in a text column, else the number (NaN when empty). */
+static void push_cell(lua_State *L, const gv_table *t, size_t i, size_t j)
+{
+    const char *txt = gv_table_text(t, i, j);
+    if (txt) lua_pushstring(L, txt);
+    else lua_pushnumber(L, gv_table_get(t, i, j));
+}
+
 static int table_column(lua_State *L)
 {
     gv_table *t = check_table(L, 1);
     size_t j = check_column(L, t, 2, "column"), n = gv_table_nrows(t);
     lua_createtable(L, (int)n, 0);
     for (size_t i = 0; i < n; i++) {
-        lua_pushnumber(L, gv_table_get(t, i, j));
+        push_cell(L, t, i, j);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
     return 1;
@@ -243,7 +257,7 @@ static int table_row(lua_State *L)
         return luaL_error(L, "row: row %d out of range (the table has %d rows)", (int)i, (int)n);
     lua_createtable(L, 0, (int)nc);
     for (size_t j = 0; j < nc; j++) {
-        lua_pushnumber(L, gv_table_get(t, (size_t)i - 1, j));
+        push_cell(L, t, (size_t)i - 1, j);
         lua_setfield(L, -2, gv_table_name(t, j));
     }
     return 1;
@@ -537,7 +551,9 @@ static int table_tostring(lua_State *L)
         luaL_addchar(&b, '\n');
         for (size_t j = 0; j < shown_cols; j++) {
             double v = gv_table_get(t, i, j);
-            if (isnan(v)) snprintf(cell, sizeof cell, "%14s", "nan"); /* not "-nan" */
+            const char *txt = gv_table_text(t, i, j);
+            if (txt) snprintf(cell, sizeof cell, "%14.14s", txt);
+            else if (isnan(v)) snprintf(cell, sizeof cell, "%14s", "nan"); /* not "-nan" */
             else snprintf(cell, sizeof cell, "%14.6g", v);
             luaL_addstring(&b, cell);
         }
@@ -610,16 +626,27 @@ static int an_powerlaw_fit(lua_State *L)
     if (n != ny)
         return luaL_error(L, "powerlaw_fit: t has %d values but y has %d", (int)n, (int)ny);
     double lo = 0, hi = HUGE_VAL;
+    lua_Integer trim = 2;
     if (!lua_isnoneornil(L, 3)) {
-        static const char *const keys[] = {"t_min", "t_max", NULL};
+        static const char *const keys[] = {"t_min", "t_max", "trim", NULL};
         gvL_check_options(L, 3, "powerlaw_fit", keys);
         lo = gvL_opt_number(L, 3, "powerlaw_fit", "t_min", 0);
         hi = gvL_opt_number(L, 3, "powerlaw_fit", "t_max", HUGE_VAL);
+        trim = gvL_opt_integer(L, 3, "powerlaw_fit", "trim", 2);
+        if (trim < 0 || trim > 100)
+            return luaL_error(L, "powerlaw_fit: option 'trim' must be in 0..100, got %I", trim);
     }
     gv_powerlaw f;
     gv_err e = {0};
     if (gv_analysis_powerlaw_fit(x, y, n, lo, hi, &f, &e)) return gvL_raise(L, &e);
-    lua_createtable(L, 0, 8);
+    double wlo, whi;
+    size_t nwin;
+    if (gv_analysis_powerlaw_spread(x, y, n, lo, hi, (size_t)trim, &wlo, &whi, &nwin, &e))
+        return gvL_raise(L, &e);
+    lua_createtable(L, 0, 12);
+    lua_pushnumber(L, wlo), lua_setfield(L, -2, "exponent_min");
+    lua_pushnumber(L, whi), lua_setfield(L, -2, "exponent_max");
+    lua_pushinteger(L, (lua_Integer)nwin), lua_setfield(L, -2, "windows");
     lua_pushnumber(L, f.exponent), lua_setfield(L, -2, "exponent");
     lua_pushnumber(L, f.exponent_se), lua_setfield(L, -2, "exponent_se");
     lua_pushnumber(L, f.prefactor), lua_setfield(L, -2, "prefactor");
@@ -665,6 +692,224 @@ static int an_q_inf(lua_State *L)
     lua_pushnumber(L, sd);
     lua_pushinteger(L, (lua_Integer)used);
     return 3;
+}
+
+/* ---- estimators over replicas, bootstrap ---------------------------------- */
+
+/* Bootstrap options B, seed, level of the option table at idx (absent: defaults). */
+static gv_boot_opts boot_opts(lua_State *L, int idx, const char *what)
+{
+    gv_boot_opts o = {1000, 1, 0.95};
+    if (lua_isnoneornil(L, idx)) return o;
+    lua_Integer B = gvL_opt_integer(L, idx, what, "B", 1000);
+    if (B < 0 || B > 10000000)
+        luaL_error(L, "%s: option 'B' (bootstrap resamples) must be in 0..10^7, got %I", what, B);
+    o.B = (size_t)B;
+    o.seed = gvL_opt_seed(L, idx, what, "seed", 1);
+    o.level = gvL_opt_number(L, idx, what, "level", 0.95);
+    if (!(o.level > 0 && o.level < 1))
+        luaL_error(L, "%s: option 'level' must lie in (0, 1) (e.g. 0.95), got %f", what, o.level);
+    return o;
+}
+
+static void push_interval(lua_State *L, const gv_interval *ci)
+{
+    lua_pushnumber(L, ci->lo), lua_setfield(L, -2, "lo");
+    lua_pushnumber(L, ci->hi), lua_setfield(L, -2, "hi");
+    lua_pushnumber(L, ci->se), lua_setfield(L, -2, "se");
+    lua_pushnumber(L, ci->level), lua_setfield(L, -2, "level");
+    lua_pushinteger(L, (lua_Integer)ci->B), lua_setfield(L, -2, "B");
+    lua_pushinteger(L, (lua_Integer)ci->B_ok), lua_setfield(L, -2, "B_ok");
+}
+
+/* analysis.tau_replicas(t, Q, {threshold=0.9, method="per_replica", min_t=,
+ *   groups=, B=1000, seed=1, level=0.95}) -> {tau=, status=, ...} */
+static int an_tau_replicas(lua_State *L)
+{
+    const char *W = "tau_replicas";
+    lua_settop(L, 3);
+    size_t nt;
+    const double *t = check_array(L, 1, "tau_replicas: t", &nt);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    size_t R = (size_t)luaL_len(L, 2);
+    if (R == 0) return luaL_error(L, "%s: Q must be an array of replica curves (Q[r][i]), got none", W);
+    double *q = new_buffer(L, R * nt);
+    for (size_t r = 0; r < R; r++) {
+        if (lua_geti(L, 2, (lua_Integer)r + 1) != LUA_TTABLE)
+            return luaL_error(L, "%s: Q[%d] must be an array (replica %d's curve), got %s", W,
+                              (int)r + 1, (int)r + 1, luaL_typename(L, -1));
+        if ((size_t)luaL_len(L, -1) != nt)
+            return luaL_error(L, "%s: Q[%d] has %d values but t has %d", W, (int)r + 1,
+                              (int)luaL_len(L, -1), (int)nt);
+        for (size_t i = 0; i < nt; i++) {
+            if (lua_geti(L, -1, (lua_Integer)i + 1) != LUA_TNUMBER)
+                return luaL_error(L, "%s: Q[%d][%d] must be a number, got %s", W, (int)r + 1,
+                                  (int)i + 1, luaL_typename(L, -1));
+            q[r * nt + i] = gv_plain_nan(lua_tonumber(L, -1));
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
+    double thr = GV_TAU90_THRESHOLD, min_t;
+    gv_tau_estimator est = GV_TAU_PER_REPLICA;
+    uint64_t *group = NULL;
+    if (!lua_isnil(L, 3)) {
+        static const char *const keys[] = {"threshold", "method", "min_t", "groups",
+                                           "B", "seed", "level", NULL};
+        gvL_check_options(L, 3, W, keys);
+        thr = gvL_opt_number(L, 3, W, "threshold", GV_TAU90_THRESHOLD);
+        const char *m = gvL_opt_string(L, 3, W, "method", "per_replica");
+        size_t k = 0;
+        while (k < GV_TAU_NESTIMATORS && strcmp(m, gv_tau_estimator_name[k]) != 0) k++;
+        if (k == GV_TAU_NESTIMATORS)
+            return luaL_error(L, "%s: method '%s' unknown; use \"per_replica\" (the authors'), "
+                                 "\"per_replica_found\", \"of_mean\" or \"interp\"", W, m);
+        est = (gv_tau_estimator)k;
+        if (lua_getfield(L, 3, "groups") != LUA_TNIL) {
+            if (!lua_istable(L, -1) || (size_t)luaL_len(L, -1) != R)
+                return luaL_error(L, "%s: option 'groups' must be an array of %d labels (one per "
+                                     "replica curve)", W, (int)R);
+            group = lua_newuserdatauv(L, R * sizeof *group, 0);
+            for (size_t r = 0; r < R; r++) {
+                lua_geti(L, -2, (lua_Integer)r + 1);
+                lua_Integer g = lua_tointeger(L, -1);
+                if (!lua_isinteger(L, -1) && !(lua_isnumber(L, -1) && lua_tonumber(L, -1) == (lua_Number)g))
+                    return luaL_error(L, "%s: groups[%d] must be an integer label", W, (int)r + 1);
+                group[r] = (uint64_t)g;
+                lua_pop(L, 1);
+            }
+            lua_remove(L, -2); /* the groups table; the label buffer stays on the stack */
+        } else {
+            lua_pop(L, 1);
+        }
+    }
+    /* the authors drop tau90 < 4 steps */
+    min_t = est == GV_TAU_PER_REPLICA || est == GV_TAU_PER_REPLICA_FOUND ? 4 : 0;
+    if (!lua_isnil(L, 3)) min_t = gvL_opt_number(L, 3, W, "min_t", min_t);
+    gv_boot_opts bo = boot_opts(L, 3, W);
+    gv_tau_est r;
+    gv_err e = {0};
+    if (gv_analysis_tau_replicas(t, nt, q, R, group, thr, est, min_t, &bo, &r, &e))
+        return gvL_raise(L, &e);
+    lua_createtable(L, 0, 16);
+    if (r.outcome == GV_TAU_FOUND) lua_pushnumber(L, r.tau);
+    else lua_pushnil(L);
+    lua_setfield(L, -2, "tau");
+    lua_pushstring(L, gv_tau_status_name[r.outcome]), lua_setfield(L, -2, "status");
+    lua_pushstring(L, r.reason), lua_setfield(L, -2, "reason");
+    lua_pushstring(L, gv_tau_estimator_name[est]), lua_setfield(L, -2, "method");
+    lua_pushnumber(L, thr), lua_setfield(L, -2, "threshold");
+    lua_pushnumber(L, min_t), lua_setfield(L, -2, "min_t");
+    lua_pushinteger(L, (lua_Integer)r.n), lua_setfield(L, -2, "n");
+    lua_pushinteger(L, (lua_Integer)r.n_used), lua_setfield(L, -2, "n_used");
+    push_interval(L, &r.ci);
+    return 1;
+}
+
+/* The Lua statistic of analysis.bootstrap, called from the engine's loop
+ * under lua_pcall (an error stops the loop and is re-raised after it). */
+typedef struct lboot {
+    lua_State *L;
+    int fn;       /* stack index of the statistic */
+    size_t nsets;
+    int failed;   /* the error message is on the stack */
+} lboot;
+
+static int lboot_stat(void *ctx, const size_t *const *idx, const size_t *n, double *value)
+{
+    lboot *c = ctx;
+    lua_State *L = c->L;
+    if (!lua_checkstack(L, (int)c->nsets + 4)) {
+        lua_pushstring(L, "bootstrap: too many sets (Lua stack)");
+        c->failed = 1;
+        return 1;
+    }
+    lua_pushvalue(L, c->fn);
+    for (size_t k = 0; k < c->nsets; k++) {
+        lua_createtable(L, (int)n[k], 0);
+        for (size_t i = 0; i < n[k]; i++) {
+            lua_pushinteger(L, (lua_Integer)idx[k][i] + 1);
+            lua_rawseti(L, -2, (lua_Integer)i + 1);
+        }
+    }
+    if (lua_pcall(L, (int)c->nsets, 1, 0) != LUA_OK) {
+        c->failed = 1;
+        return 1;
+    }
+    if (lua_isnil(L, -1)) *value = NAN; /* undefined for this resample */
+    else if (lua_type(L, -1) == LUA_TNUMBER) *value = lua_tonumber(L, -1);
+    else {
+        lua_pushfstring(L, "bootstrap: stat must return a number or nil, got %s",
+                        luaL_typename(L, -1));
+        c->failed = 1;
+        return 1;
+    }
+    lua_pop(L, 1);
+    return 0;
+}
+
+/* analysis.bootstrap{sizes = {n1, ...} | n = n1, stat = function(i1, ...) end,
+ *   B = 1000, seed = 1, level = 0.95, values = false} -> {estimate=, lo=, hi=, ...}
+ * i_k: resampled 1-based unit indices of set k (with repeats). */
+static int an_bootstrap(lua_State *L)
+{
+    const char *W = "bootstrap";
+    static const char *const keys[] = {"sizes", "n", "stat", "B", "seed", "level", "values", NULL};
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+    gvL_check_options(L, 1, W, keys);
+    size_t nsets;
+    size_t *sizes;
+    if (lua_getfield(L, 1, "sizes") == LUA_TTABLE) {
+        nsets = (size_t)luaL_len(L, -1);
+        if (nsets == 0 || nsets > 1000)
+            return luaL_error(L, "%s: 'sizes' must list 1..1000 set sizes", W);
+        sizes = lua_newuserdatauv(L, nsets * sizeof *sizes, 0);
+        for (size_t k = 0; k < nsets; k++) {
+            lua_geti(L, -2, (lua_Integer)k + 1);
+            lua_Integer v = lua_isinteger(L, -1) ? lua_tointeger(L, -1) : 0;
+            if (v < 1) return luaL_error(L, "%s: sizes[%d] must be an integer >= 1", W, (int)k + 1);
+            sizes[k] = (size_t)v;
+            lua_pop(L, 1);
+        }
+    } else {
+        lua_Integer v = gvL_req_integer(L, 1, W, "n");
+        if (v < 1) return luaL_error(L, "%s: 'n' (units to resample) must be >= 1, got %I", W, v);
+        nsets = 1;
+        sizes = lua_newuserdatauv(L, sizeof *sizes, 0);
+        sizes[0] = (size_t)v;
+    }
+    if (lua_getfield(L, 1, "stat") != LUA_TFUNCTION)
+        return luaL_error(L, "%s: 'stat' must be a function of the resampled indices", W);
+    int fn = lua_gettop(L);
+    gv_boot_opts bo = boot_opts(L, 1, W);
+    int want_values = gvL_opt_boolean(L, 1, W, "values", 0);
+    double *vals = new_buffer(L, bo.B);
+    lboot c = {L, fn, nsets, 0};
+    /* The estimate on the data itself: every unit once. */
+    size_t total = 0;
+    for (size_t k = 0; k < nsets; k++) total += sizes[k];
+    size_t *ident = lua_newuserdatauv(L, total * sizeof *ident, 0);
+    const size_t **id = lua_newuserdatauv(L, nsets * sizeof *id, 0);
+    for (size_t k = 0, off = 0; k < nsets; off += sizes[k++]) {
+        for (size_t i = 0; i < sizes[k]; i++) ident[off + i] = i;
+        id[k] = ident + off;
+    }
+    double est;
+    if (lboot_stat(&c, id, sizes, &est)) return lua_error(L);
+    gv_interval ci;
+    gv_err e = {0};
+    gv_status st = gv_analysis_bootstrap(sizes, nsets, &bo, lboot_stat, &c, vals, &ci, &e);
+    if (c.failed) return lua_error(L);
+    if (st != GV_OK) return gvL_raise(L, &e);
+    lua_createtable(L, 0, 8);
+    lua_pushnumber(L, est), lua_setfield(L, -2, "estimate");
+    push_interval(L, &ci);
+    if (want_values) {
+        push_array(L, vals, bo.B);
+        lua_setfield(L, -2, "values");
+    }
+    return 1;
 }
 
 /* ---- glass.theory -------------------------------------------------------- */
@@ -908,6 +1153,8 @@ void gvL_open_analysis(lua_State *L)
                                         {"powerlaw_fit", an_powerlaw_fit},
                                         {"rescale", an_rescale},
                                         {"q_inf", an_q_inf},
+                                        {"tau_replicas", an_tau_replicas},
+                                        {"bootstrap", an_bootstrap},
                                         {NULL, NULL}};
     gvL_subtable(L, "analysis", analysis);
     static const luaL_Reg theory[] = {{"free_q", th_free_q},

@@ -1,4 +1,5 @@
-/* lgv_data_paper.c: the paper's datasets in one call (SCIENCE.md, "Data"):
+/* lgv_data_paper.c: the paper's datasets in one call (docs/datasets.md; the
+ * preprocessing of the authors' code, mkerrwinter/glass_net_publication):
  * glass.data.mnist{} and glass.data.fashion_mnist{} load the IDX files from
  * the data directory, standardise (z-score) the train set, fit PCA to k = 10
  * components on it (not whitened), and binarise by parity.  The test set is

@@ -400,7 +400,8 @@ static void read_weights(lua_State *L, int idx, size_t N, double *w, const char 
 
 static int ens_new(lua_State *L)
 {
-    static const char *const keys[] = {"landscape", "replicas", "seed", "first_replica", "init", NULL};
+    static const char *const keys[] = {"landscape", "replicas", "seed", "first_replica", "init",
+                                       "device", NULL};
     const char *what = "glass.ensemble";
     gvL_check_options(L, 1, what, keys);
     lua_getfield(L, 1, "landscape"); /* 2 */
@@ -452,6 +453,11 @@ static int ens_new(lua_State *L)
     gv_err e;
     b->ens = gv_ensemble_alloc(l, (size_t)R, seed, (uint32_t)first, &e);
     if (!b->ens) return gvL_raise(L, &e);
+    const char *device = gvL_opt_string(L, 1, what, "device", NULL);
+    if (device && gv_ensemble_set_device(b->ens, device, &e) != GV_OK) {
+        gv_fail_prefix(&e, "%s: ", what);
+        return gvL_raise(L, &e);
+    }
     if (w0)
         for (size_t r = 0; r < (size_t)R; r++)
             if (gv_ensemble_set_weights(b->ens, r, w0 + (per_replica ? r * N : 0), &e) != GV_OK)
@@ -484,6 +490,13 @@ static int ens_tostring(lua_State *L)
              "step %llu, %zu lost", gv_ensemble_size(ens), land,
              (unsigned long long)gv_ensemble_seed(ens), gv_ensemble_first_replica(ens),
              (unsigned long long)gv_ensemble_step(ens), gv_ensemble_nlost(ens));
+    if (gv_ensemble_grouped(ens)) { /* same-basin: count the labels (they come in runs) */
+        size_t nb = 0, R = gv_ensemble_size(ens);
+        for (size_t r = 0; r < R; r++)
+            nb += r == 0 || gv_ensemble_basin(ens, r) != gv_ensemble_basin(ens, r - 1);
+        size_t used = strlen(buf);
+        snprintf(buf + used, sizeof buf - used, ", same-basin (%zu basins)", nb);
+    }
     lua_pushstring(L, buf);
     return 1;
 }
@@ -509,6 +522,19 @@ static int ens_step(lua_State *L)
 static int ens_seed(lua_State *L)
 {
     lua_pushinteger(L, (lua_Integer)gv_ensemble_seed(ens_check(L, 1)));
+    return 1;
+}
+
+/* ens:device([name]): where its steps are computed; with a name, move it
+ * there ("cpu", "cuda", "ref"). */
+static int ens_device(lua_State *L)
+{
+    gv_ensemble *ens = ens_check(L, 1);
+    if (!lua_isnoneornil(L, 2)) {
+        gv_err e;
+        if (gv_ensemble_set_device(ens, luaL_checkstring(L, 2), &e) != GV_OK) return gvL_raise(L, &e);
+    }
+    lua_pushstring(L, gv_ensemble_device(ens));
     return 1;
 }
 
@@ -563,14 +589,83 @@ static int ens_set_weights(lua_State *L)
     return 0;
 }
 
+/* ens:clone() keeps the seed (the copy repeats the original's noise);
+ * ens:clone{seed = s} gives the copy seed s for its later noise and shuffles. */
 static int ens_clone(lua_State *L)
 {
+    static const char *const keys[] = {"seed", NULL};
     gv_ensemble *ens = ens_check(L, 1);
+    int reseed = 0;
+    uint64_t seed = 0;
+    if (!lua_isnoneornil(L, 2)) {
+        gvL_check_options(L, 2, "clone", keys);
+        reseed = gvL_has(L, 2, "seed");
+        seed = gvL_opt_seed(L, 2, "clone", "seed", 0);
+    }
     lua_getiuservalue(L, 1, 1); /* the landscape, shared */
     ens_box *b = ens_push(L, -1);
     gv_err e;
     b->ens = gv_ensemble_clone(ens, &e);
     if (!b->ens) return gvL_raise(L, &e);
+    if (reseed) gv_ensemble_set_seed(b->ens, seed);
+    return 1;
+}
+
+/* ens:same_basin{K=} -> a new ensemble of K noise replicas per replica (basin) */
+static int ens_same_basin_of(lua_State *L, int src, int opts, const char *what)
+{
+    gv_ensemble *ens = ens_check(L, src);
+    static const char *const keys[] = {"K", "landscape", NULL};
+    luaL_checktype(L, opts, LUA_TTABLE);
+    gvL_check_options(L, opts, what, keys);
+    lua_Integer K = gvL_req_integer(L, opts, what, "K");
+    if (K < 1 || K > (1 << 20))
+        return luaL_error(L, "%s: K (noise replicas per basin) must be in 1..%d, got %I", what,
+                          1 << 20, K);
+    lua_getiuservalue(L, src, 1); /* the landscape, shared */
+    ens_box *b = ens_push(L, -1);
+    gv_err e;
+    b->ens = gv_ensemble_same_basin(ens, (size_t)K, &e);
+    if (!b->ens) return gvL_raise(L, &e);
+    return 1;
+}
+
+static int ens_same_basin(lua_State *L)
+{
+    return ens_same_basin_of(L, 1, 2, "ensemble:same_basin");
+}
+
+/* glass.same_basin(ens | path, {K=, landscape=}) */
+static int same_basin(lua_State *L)
+{
+    const char *what = "glass.same_basin";
+    lua_settop(L, 2);
+    if (lua_type(L, 1) == LUA_TSTRING) {
+        luaL_checktype(L, 2, LUA_TTABLE);
+        if (lua_getfield(L, 2, "landscape") == LUA_TNIL || !luaL_testudata(L, -1, LAND_T))
+            return luaL_error(L, "%s: a saved ensemble needs the option 'landscape' (the "
+                                 "glass.Landscape it was saved from)", what);
+        gv_landscape *l = land_check(L, 3);
+        ens_box *b = ens_push(L, 3);
+        gv_err e;
+        b->ens = gv_ensemble_load(lua_tostring(L, 1), l, &e);
+        if (!b->ens) return gvL_raise(L, &e);
+        lua_replace(L, 1); /* the loaded ensemble is the source */
+        lua_settop(L, 2);
+    }
+    return ens_same_basin_of(L, 1, 2, what);
+}
+
+/* ens:basins() -> the basin label of every replica (from 1) */
+static int ens_basins(lua_State *L)
+{
+    gv_ensemble *ens = ens_check(L, 1);
+    size_t R = gv_ensemble_size(ens);
+    lua_createtable(L, (int)R, 0);
+    for (size_t r = 0; r < R; r++) {
+        lua_pushinteger(L, (lua_Integer)gv_ensemble_basin(ens, r));
+        lua_rawseti(L, -2, (lua_Integer)r + 1);
+    }
     return 1;
 }
 
@@ -689,6 +784,9 @@ static int ens_run(lua_State *L)
             if (!h)
                 luaL_error(L, "run: observers[%I] is not an observer (glass.observer.*), got %s", i,
                            luaL_typename(L, -1));
+            if (!h->self) /* a closed observer would measure nothing, silently */
+                luaL_error(L, "run: observers[%I] is closed (it would measure nothing); pass an "
+                           "open observer, or leave it out", i);
             hooks[nh++] = *h;
             lua_pop(L, 1);
         }
@@ -716,15 +814,17 @@ void gvL_open_dynamics(lua_State *L)
         {"size", ens_size}, {"nweights", ens_nweights}, {"step", ens_step}, {"seed", ens_seed},
         {"first_replica", ens_first_replica}, {"landscape", ens_landscape},
         {"set_step", ens_set_step}, {"weights", ens_weights}, {"set_weights", ens_set_weights},
-        {"clone", ens_clone}, {"save", ens_save}, {"lost", ens_lost}, {"nlost", ens_nlost},
-        {"eval", ens_eval}, {"run", ens_run}, {"close", ens_close}, {NULL, NULL}};
+        {"clone", ens_clone}, {"same_basin", ens_same_basin}, {"basins", ens_basins},
+        {"save", ens_save}, {"lost", ens_lost}, {"nlost", ens_nlost}, {"eval", ens_eval},
+        {"run", ens_run}, {"device", ens_device}, {"close", ens_close}, {NULL, NULL}};
     static const luaL_Reg ens_meta[] = {
         {"__gc", ens_close}, {"__close", ens_close}, {"__tostring", ens_tostring}, {NULL, NULL}};
     static const luaL_Reg land_fns[] = {
         {"network", land_network}, {"flat", land_flat}, {"harmonic", land_harmonic}, {NULL, NULL}};
     static const luaL_Reg fns[] = {
         {"sgd", integ_sgd}, {"gd", integ_gd}, {"langevin", integ_langevin},
-        {"ensemble", ens_new}, {"load_ensemble", ens_load}, {NULL, NULL}};
+        {"ensemble", ens_new}, {"load_ensemble", ens_load}, {"same_basin", same_basin},
+        {NULL, NULL}};
     gvL_newtype(L, LAND_T, land_methods, land_meta);
     gvL_newtype(L, INTEG_T, integ_methods, integ_meta);
     gvL_newtype(L, ENS_T, ens_methods, ens_meta);

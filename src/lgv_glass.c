@@ -1,11 +1,13 @@
-/* lgv_glass.c: the `glass.core` module: version, threads, limits, and the
- * list of binding modules.  lua/glass/init.lua builds `glass` on top of it. */
+/* lgv_glass.c: the `glass.core` module: version, threads, device, limits,
+ * and the list of binding modules.  lua/glass/init.lua builds `glass` on top
+ * of it. */
 #define _DEFAULT_SOURCE /* sysconf(_SC_PHYS_PAGES) */
 #include "lgv.h"
 
 #include <stdint.h>
 #include <unistd.h>
 
+#include "gv_device.h"
 #include "gv_mlp.h"
 #include "gv_obs.h"
 #include "gv_rng.h"
@@ -21,6 +23,17 @@ static int core_threads(lua_State *L)
         gv_threads_set((int)n);
     }
     lua_pushinteger(L, gv_threads());
+    return 1;
+}
+
+/* glass.device([name]): the device new ensembles use ("cpu" by default). */
+static int core_device(lua_State *L)
+{
+    if (!lua_isnoneornil(L, 1)) {
+        gv_err e;
+        if (gv_device_set_default(luaL_checkstring(L, 1), &e) != GV_OK) return gvL_raise(L, &e);
+    }
+    lua_pushstring(L, gv_device_default());
     return 1;
 }
 
@@ -59,6 +72,7 @@ void gvL_open_core(lua_State *L)
 {
     static const luaL_Reg fns[] = {
         {"threads", core_threads},
+        {"device", core_device},
         {NULL, NULL}};
     luaL_setfuncs(L, fns, 0);
     lua_pushliteral(L, GV_VERSION);
@@ -81,8 +95,9 @@ typedef void (*opener)(lua_State *L);
 
 int luaopen_glass_core(lua_State *L)
 {
-    const opener openers[] = {gvL_open_core, gvL_open_data, gvL_open_mlp, gvL_open_dynamics,
-                              gvL_open_obs, gvL_open_analysis, gvL_open_ckpt, gvL_open_mpi};
+    const opener openers[] = {gvL_open_core, gvL_open_util, gvL_open_data, gvL_open_mlp,
+                              gvL_open_dynamics, gvL_open_obs, gvL_open_analysis, gvL_open_ckpt,
+                              gvL_open_mpi};
     lua_newtable(L);
     for (size_t i = 0; i < sizeof openers / sizeof *openers; i++) openers[i](L);
     return 1;

@@ -384,7 +384,7 @@ static int mlp_forward(lua_State *L)
 
 /* ---- glass.rng ------------------------------------------------------------- */
 
-static const char *const purpose_names[] = {"init", "noise", "shuffle", "data", "user", NULL};
+static const char *const purpose_names[] = {"init", "noise", "shuffle", "data", "user", "subseed", NULL};
 
 /* purpose = a name above, or an integer 0..255 (default "user"). */
 static uint32_t check_purpose(lua_State *L, int idx, const char *what)
@@ -397,7 +397,7 @@ static uint32_t check_purpose(lua_State *L, int idx, const char *what)
         for (int i = 0; purpose_names[i]; i++)
             if (strcmp(s, purpose_names[i]) == 0) { p = (uint32_t)(i + 1); found = 1; }
         if (!found)
-            luaL_error(L, "%s: unknown purpose '%s' (init, noise, shuffle, data, user or 0..255)", what, s);
+            luaL_error(L, "%s: unknown purpose '%s' (init, noise, shuffle, data, user, subseed or 0..255)", what, s);
     } else if (t != LUA_TNIL) {
         int isint;
         lua_Integer v = lua_tointegerx(L, -1, &isint);
@@ -481,6 +481,18 @@ static int rng_permutation(lua_State *L)
     return 1;
 }
 
+/* glass.rng.subseed(seed, index) -> the seed of sweep point `index`
+ * (gv_rng_subseed: Philox of (seed, purpose "subseed", step = index)). */
+static int rng_subseed(lua_State *L)
+{
+    lua_Integer seed = luaL_checkinteger(L, 1), index = luaL_checkinteger(L, 2);
+    if (seed < 0) luaL_argerror(L, 1, "the seed must be a non-negative integer");
+    if (index < 0 || index >= ((lua_Integer)1 << GV_RNG_STEP_BITS))
+        luaL_argerror(L, 2, "the index must be an integer in 0..2^48 - 1");
+    lua_pushinteger(L, (lua_Integer)gv_rng_subseed((uint64_t)seed, (uint64_t)index));
+    return 1;
+}
+
 void gvL_open_mlp(lua_State *L)
 {
     static const luaL_Reg methods[] = {
@@ -491,7 +503,7 @@ void gvL_open_mlp(lua_State *L)
         {"__gc", mlp_close}, {"__close", mlp_close}, {"__tostring", mlp_tostring}, {NULL, NULL}};
     static const luaL_Reg rng[] = {
         {"normal", rng_normal}, {"uniform", rng_uniform}, {"permutation", rng_permutation},
-        {NULL, NULL}};
+        {"subseed", rng_subseed}, {NULL, NULL}};
     gvL_newtype(L, MLP_T, methods, meta);
     lua_pushcfunction(L, mlp_new);
     lua_setfield(L, -2, "mlp");

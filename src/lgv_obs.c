@@ -349,7 +349,7 @@ static size_t number_list(lua_State *L, int idx, const char *what, const char *k
 static int obs_two_time(lua_State *L)
 {
     static const char *const keys[] = {"tw", "lags", "chi", "eps", "histogram",
-                                       "per_layer", "per_replica", NULL};
+                                       "per_layer", "per_replica", "overlap_layers", NULL};
     static const char *const hkeys[] = {"bins", "min", "max", "lags", NULL};
     const char *what = "glass.observer.two_time";
     gvL_check_options(L, 1, what, keys);
@@ -398,6 +398,17 @@ static int obs_two_time(lua_State *L)
     }
     o.per_layer = gvL_opt_boolean(L, 1, what, "per_layer", 0);
     int per_replica = gvL_opt_boolean(L, 1, what, "per_replica", 0);
+    /* overlap_layers = {1, ..., 6}: the layers whose weights enter σ and Q */
+    double lv[64];
+    size_t layers[64];
+    o.noverlap_layers = number_list(L, 1, what, "overlap_layers", lv, 64);
+    for (size_t i = 0; i < o.noverlap_layers; i++) {
+        if (!(lv[i] >= 1 && lv[i] <= 1e6 && lv[i] == floor(lv[i])))
+            return luaL_error(L, "%s: overlap_layers[%d] must be a layer number >= 1 (1 = the "
+                                 "input side), got %f", what, (int)i + 1, lv[i]);
+        layers[i] = (size_t)lv[i];
+    }
+    o.overlap_layers = o.noverlap_layers ? layers : NULL;
 
     lobs *u = obs_new_udata(L, OBS_TWO_TIME);
     gv_err e = {0};
@@ -461,10 +472,11 @@ static void push_named_table(lua_State *L, lobs *u, const char *name)
         else if (strcmp(name, "replicas") == 0) which = GV_TT_REPLICAS;
         else if (strcmp(name, "histogram") == 0) which = GV_TT_HISTOGRAM;
         else if (strcmp(name, "histogram_totals") == 0) which = GV_TT_HIST_TOTALS;
+        else if (strcmp(name, "histogram_basins") == 0) which = GV_TT_HIST_BASINS;
         else {
             luaL_error(L, "glass.Observer:table: no table '%s'; a two-time observer has summary, "
-                          "layers (per_layer=true), replicas, histogram and histogram_totals "
-                          "(histogram=...)", name);
+                          "layers (per_layer=true), replicas, histogram, histogram_totals and "
+                          "histogram_basins (histogram=...)", name);
             return;
         }
         st = gv_two_time_table_make(u->o, which, &t, &e);
@@ -505,6 +517,72 @@ static int obs_table(lua_State *L)
 }
 
 /* obs:next() -> the next pending event step, or nil when done */
+/* obs:curves{quantity = "Q" | "msd" | "dw4" | "alpha2", tw = step, chi = | eps = }
+ * -> t (lags), curves (curves[r][i], replica r from 1, NaN where absent),
+ *    basins (label per replica), the number of weights entering Q */
+static int obs_curves(lua_State *L)
+{
+    const char *W = "observer:curves";
+    lobs *u = check_obs(L, 1);
+    if (u->kind != OBS_TWO_TIME) return luaL_error(L, "%s: only a two-time observer has curves", W);
+    gv_two_time *o = u->o;
+    static const char *const keys[] = {"quantity", "tw", "chi", "eps", NULL};
+    static const char *const qs[] = {"Q", "msd", "dw4", "alpha2", NULL};
+    lua_settop(L, 2);
+    if (lua_isnil(L, 2)) lua_newtable(L), lua_replace(L, 2);
+    gvL_check_options(L, 2, W, keys);
+    const char *qn = gvL_opt_string(L, 2, W, "quantity", "Q");
+    int which = 0;
+    while (qs[which] && strcmp(qs[which], qn) != 0) which++;
+    if (!qs[which])
+        return luaL_error(L, "%s: quantity '%s' unknown; use \"Q\", \"msd\", \"dw4\" or "
+                             "\"alpha2\"", W, qn);
+    size_t tw = 0, c = 0, ntw = gv_two_time_ntw(o), nc = gv_two_time_ncutoffs(o);
+    if (gvL_has(L, 2, "tw")) {
+        lua_Integer s = gvL_opt_integer(L, 2, W, "tw", 0);
+        while (tw < ntw && (lua_Integer)gv_two_time_tw(o, tw) != s) tw++;
+        if (tw == ntw) return luaL_error(L, "%s: tw=%I is not one of the observer's waiting times", W, s);
+    }
+    int by_chi = gvL_has(L, 2, "chi"), by_eps = gvL_has(L, 2, "eps");
+    if (by_chi || by_eps) {
+        double want = gvL_opt_number(L, 2, W, by_chi ? "chi" : "eps", 0), chi, eps;
+        for (c = 0; c < nc; c++) {
+            gv_two_time_cutoff(o, c, &chi, &eps);
+            if ((by_chi ? chi : eps) == want) break;
+        }
+        if (c == nc) return luaL_error(L, "%s: %s=%f is not one of the observer's cutoffs", W,
+                                       by_chi ? "chi" : "eps", want);
+    }
+    size_t R, nl;
+    const uint64_t *lags;
+    gv_err e = {0};
+    if (gv_two_time_curves(o, tw, c, which, NULL, &R, &nl, &lags, NULL, &e)) return gvL_raise(L, &e);
+    double *v = lua_newuserdatauv(L, (R && nl ? R * nl : 1) * sizeof *v, 0);
+    uint64_t *b = lua_newuserdatauv(L, (R ? R : 1) * sizeof *b, 0);
+    if (gv_two_time_curves(o, tw, c, which, v, &R, &nl, &lags, b, &e)) return gvL_raise(L, &e);
+    lua_createtable(L, (int)nl, 0);
+    for (size_t l = 0; l < nl; l++) {
+        lua_pushinteger(L, (lua_Integer)lags[l]);
+        lua_rawseti(L, -2, (lua_Integer)l + 1);
+    }
+    lua_createtable(L, (int)R, 0);
+    for (size_t r = 0; r < R; r++) {
+        lua_createtable(L, (int)nl, 0);
+        for (size_t l = 0; l < nl; l++) {
+            lua_pushnumber(L, v[r * nl + l]);
+            lua_rawseti(L, -2, (lua_Integer)l + 1);
+        }
+        lua_rawseti(L, -2, (lua_Integer)r + 1);
+    }
+    lua_createtable(L, (int)R, 0);
+    for (size_t r = 0; r < R; r++) {
+        lua_pushinteger(L, (lua_Integer)b[r]);
+        lua_rawseti(L, -2, (lua_Integer)r + 1);
+    }
+    lua_pushinteger(L, (lua_Integer)gv_two_time_nq(o));
+    return 4;
+}
+
 static int obs_next(lua_State *L)
 {
     lobs *u = check_obs(L, 1);
@@ -567,6 +645,7 @@ void gvL_open_obs(lua_State *L)
                                           {NULL, NULL}};
     static const luaL_Reg obs_methods[] = {{"results", obs_results},
                                            {"table", obs_table},
+                                           {"curves", obs_curves},
                                            {"next", obs_next},
                                            {"reference_bytes", obs_reference_bytes},
                                            {"kind", obs_kind},

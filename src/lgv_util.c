@@ -1,7 +1,14 @@
-/* lgv_util.c: argument and option-table checking shared by the bindings. */
+/* lgv_util.c: argument and option-table checking shared by the bindings,
+ * and glass.lock_file (gv_lock.h), the lock of a run's output directory. */
+#define _POSIX_C_SOURCE 200809L /* stat */
+
 #include "lgv.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include "gv_lock.h"
 
 int gvL_raise(lua_State *L, const gv_err *e)
 {
@@ -170,4 +177,105 @@ void gvL_subtable(lua_State *L, const char *name, const luaL_Reg *fns)
     }
     luaL_setfuncs(L, fns, 0);
     lua_pop(L, 1);
+}
+
+/* ---- glass.lock_file --------------------------------------------------------- */
+
+#define LOCK_T "glass.Lock"
+#define LOCK_HELD "glass.locks" /* registry: "dev:ino" -> the Lock holding it (weak) */
+
+typedef struct llock {
+    int fd; /* -1 once released */
+} llock;
+
+static int lock_release(lua_State *L)
+{
+    llock *u = luaL_checkudata(L, 1, LOCK_T);
+    gv_lock_release(u->fd);
+    u->fd = -1;
+    return 0;
+}
+
+static int lock_held(lua_State *L)
+{
+    llock *u = luaL_checkudata(L, 1, LOCK_T);
+    lua_pushboolean(L, u->fd >= 0);
+    return 1;
+}
+
+static int lock_tostring(lua_State *L)
+{
+    llock *u = luaL_checkudata(L, 1, LOCK_T);
+    lua_pushstring(L, u->fd >= 0 ? "glass.Lock (held)" : "glass.Lock (released)");
+    return 1;
+}
+
+/* glass.lock_file(path) -> lock | nil, why, detail
+ * Takes the exclusive lock of path (created if missing), without waiting.
+ * why: "busy" (detail: the holder's "PID HOST", "" if not yet written),
+ * "unsupported" (the file system has no locks; detail: the system's words)
+ * or "error" (detail: the system's words, e.g. "Permission denied").  A path
+ * this process holds already (an earlier run in the same process, left by an
+ * error) gives back the same held Lock: a process never locks itself out. */
+static int lock_file(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    struct stat st;
+    int known = stat(path, &st) == 0;
+    luaL_getsubtable(L, LUA_REGISTRYINDEX, LOCK_HELD); /* 2 */
+    if (lua_getmetatable(L, 2) == 0) {
+        lua_createtable(L, 0, 1);
+        lua_pushliteral(L, "v");
+        lua_setfield(L, -2, "__mode");
+        lua_setmetatable(L, 2);
+    } else lua_pop(L, 1);
+    if (known) {
+        lua_pushfstring(L, "%I:%I", (lua_Integer)st.st_dev, (lua_Integer)st.st_ino);
+        if (lua_rawget(L, 2) == LUA_TUSERDATA) {
+            llock *held = luaL_checkudata(L, -1, LOCK_T);
+            if (held->fd >= 0) return 1;
+        }
+        lua_pop(L, 1);
+    }
+    llock *u = lua_newuserdatauv(L, sizeof *u, 0); /* 3 */
+    u->fd = -1;
+    luaL_setmetatable(L, LOCK_T);
+    gv_lock_info info;
+    gv_err e;
+    if (gv_lock_take(path, &info, &e) != GV_OK) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "error");
+        lua_pushstring(L, strerror(info.err));
+        return 3;
+    }
+    if (info.outcome != GV_LOCK_TAKEN) {
+        lua_pushnil(L);
+        if (info.outcome == GV_LOCK_BUSY) {
+            lua_pushliteral(L, "busy");
+            lua_pushstring(L, info.holder);
+        } else {
+            lua_pushliteral(L, "unsupported");
+            lua_pushstring(L, strerror(info.err));
+        }
+        return 3;
+    }
+    u->fd = info.fd;
+    if (fstat(info.fd, &st) == 0) {
+        lua_pushfstring(L, "%I:%I", (lua_Integer)st.st_dev, (lua_Integer)st.st_ino);
+        lua_pushvalue(L, 3);
+        lua_rawset(L, 2);
+    }
+    return 1;
+}
+
+void gvL_open_util(lua_State *L)
+{
+    static const luaL_Reg methods[] = {
+        {"release", lock_release}, {"held", lock_held}, {NULL, NULL}};
+    static const luaL_Reg meta[] = {
+        {"__gc", lock_release}, {"__close", lock_release}, {"__tostring", lock_tostring},
+        {NULL, NULL}};
+    static const luaL_Reg fns[] = {{"lock_file", lock_file}, {NULL, NULL}};
+    gvL_newtype(L, LOCK_T, methods, meta);
+    luaL_setfuncs(L, fns, 0);
 }

@@ -5,7 +5,8 @@
  * that reaches both Lua code and the engine's C loops. */
 #define _XOPEN_SOURCE 700 /* sigaction, getline, realpath, readlink */
 
-#include <cblas.h> /* openblas_get_config */
+#include <cblas.h> /* openblas_get_config, openblas_get_corename */
+#include <dirent.h>
 #include <errno.h>
 #include <histedit.h>
 #include <lauxlib.h>
@@ -27,6 +28,9 @@
 
 #ifndef GV_SOURCE_LUA_DIR
 #define GV_SOURCE_LUA_DIR "lua"
+#endif
+#ifndef GV_GIT_COMMIT
+#define GV_GIT_COMMIT "" /* not built from a git checkout */
 #endif
 #ifndef GV_INSTALL_DATADIR
 #define GV_INSTALL_DATADIR "/usr/local/share/glassvm"
@@ -199,7 +203,7 @@ static void print_version(void)
 static void print_usage(FILE *f)
 {
     fprintf(f,
-        "usage: %s [options] [script [args]]\n"
+        "usage: %s [options] [script | protocol [args]]\n"
         "Runs a Lua 5.4 script with the glass library loaded, or starts the REPL.\n"
         "\n"
         "Options:\n"
@@ -216,6 +220,9 @@ static void print_usage(FILE *f)
         "with `lua`: arg[0] is the script, arg[1], arg[2], ... follow it, and the\n"
         "interpreter and its options have negative indices.  The global `glass` is\n"
         "the glass library; glass.paths gives the directories glassvm uses.\n"
+        "A protocol is named without its directory and .lua: `%s ageing --T=1e-5`\n"
+        "runs protocols/ageing.lua from glass.paths.protocols (a file of that name\n"
+        "in the current directory comes first); an unknown name lists them.\n"
         "Without a script, -e or -v, glassvm starts the REPL.\n"
         "\n"
         "REPL: type a statement or an expression (its values are printed); an\n"
@@ -242,7 +249,7 @@ static void print_usage(FILE *f)
         "Exit status: 0 success, 1 error (message with file and line on stderr),\n"
         "2 bad command line, 128+N killed by signal N (130: SIGINT, 143: SIGTERM).\n"
         "Documentation: docs/guide.md.\n",
-        PROGNAME);
+        PROGNAME, PROGNAME);
 }
 
 /* ---------------------------------------------------------------------------
@@ -344,14 +351,108 @@ static int push_args(lua_State *L)
     return n;
 }
 
+/* ---------------------------------------------------------------------------
+ * Protocols by name: `glassvm ageing --T=1e-5` runs <protocols>/ageing.lua,
+ * where <protocols> is glass.paths.protocols (the source tree's protocols/
+ * for a build-tree glassvm, <prefix>/share/glassvm/protocols installed).  A
+ * script argument is a name when it is not an existing file (a directory does
+ * not count: it may be a run's output of the same name) and is made of
+ * letters, digits, '_' and '-' only (so "ageing.lua" or "./ageing" stay
+ * file names, with the usual "cannot open" error).
+ * ------------------------------------------------------------------------- */
+
+static int is_protocol_name(const char *s)
+{
+    if (*s == '\0' || *s == '-') return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '_' || *s == '-'))
+            return 0;
+    return 1;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Push "a, b, c" (the protocols in dir, sorted), or "none". */
+static void push_protocol_list(lua_State *L, const char *dir)
+{
+    enum { MAX_LISTED = 256 };
+    char *names[MAX_LISTED];
+    int n = 0;
+    DIR *d = dir ? opendir(dir) : NULL;
+    struct dirent *e;
+    while (d && n < MAX_LISTED && (e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        if (len > 4 && strcmp(e->d_name + len - 4, ".lua") == 0 && e->d_name[0] != '.') {
+            names[n] = malloc(len - 3);
+            if (names[n] == NULL) break;
+            memcpy(names[n], e->d_name, len - 4);
+            names[n++][len - 4] = '\0';
+        }
+    }
+    if (d) closedir(d);
+    qsort(names, (size_t)n, sizeof names[0], by_name);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (int i = 0; i < n; i++) {
+        if (i > 0) luaL_addstring(&b, ", ");
+        luaL_addstring(&b, names[i]);
+        free(names[i]);
+    }
+    if (n == 0) luaL_addstring(&b, "none");
+    luaL_pushresult(&b);
+}
+
+/* If argv[0] names a protocol rather than a file, replace it (and arg[0])
+ * with the protocol's path.  Returns 0 after reporting a name that is
+ * neither a file nor a protocol. */
+static int resolve_protocol(lua_State *L, char **argv)
+{
+    const char *name = argv[0];
+    struct stat st;
+    /* A file of that name comes first; a directory (say, a run's --out) does not. */
+    if (!is_protocol_name(name) || (stat(name, &st) == 0 && !S_ISDIR(st.st_mode))) return 1;
+    int top = lua_gettop(L);
+    const char *dir = NULL;
+    if (lua_getglobal(L, "glass") == LUA_TTABLE && lua_getfield(L, -1, "paths") == LUA_TTABLE &&
+        lua_getfield(L, -1, "protocols") == LUA_TSTRING)
+        dir = lua_tostring(L, -1); /* stays on the stack below */
+    const char *path = lua_pushfstring(L, "%s/%s.lua", dir ? dir : ".", name);
+    if (dir && access(path, R_OK) == 0) {
+        lua_getglobal(L, "arg");
+        lua_pushvalue(L, -2);
+        lua_rawseti(L, -2, 0);
+        lua_pop(L, 1);
+        argv[0] = (char *)path; /* a string kept alive by arg[0] */
+        lua_settop(L, top);
+        return 1;
+    }
+    push_protocol_list(L, dir);
+    l_message(progname, lua_pushfstring(L,
+        "'%s' is neither a file nor a protocol; the protocols (in %s) are: %s",
+        name, dir ? dir : "no protocols directory", lua_tostring(L, -1)));
+    lua_settop(L, top);
+    return 0;
+}
+
 static int handle_script(lua_State *L, char **argv)
 {
+    if (!resolve_protocol(L, argv)) return LUA_ERRFILE;
     const char *fname = argv[0];
     if (strcmp(fname, "-") == 0 && strcmp(argv[-1], "--") != 0) fname = NULL; /* stdin */
     int status = luaL_loadfile(L, fname);
     if (status == LUA_OK) {
         int n = push_args(L);
         status = docall(L, n, LUA_MULTRET);
+    }
+    /* Kept for the finalizers that run at exit: a glass.run that did not
+     * finish records in run.json whether it was interrupted or failed. */
+    if (status != LUA_OK && lua_type(L, -1) == LUA_TSTRING) {
+        lua_pushvalue(L, -1);
+        lua_setfield(L, LUA_REGISTRYINDEX, "glassvm.error");
     }
     return report(L, status);
 }
@@ -460,6 +561,19 @@ static int load_glass(lua_State *L)
     } else
         set_sibling_dir(L, dir, "data", "data");
     lua_setfield(L, -2, "paths");
+
+    /* glass.build = {commit = ..., blas_core = ..., blas_config = ...}:
+     * what a run's metadata (run.json) says about this binary. */
+    lua_createtable(L, 0, 3);
+    if (GV_GIT_COMMIT[0] != '\0') {
+        lua_pushstring(L, GV_GIT_COMMIT);
+        lua_setfield(L, -2, "commit");
+    }
+    lua_pushstring(L, openblas_get_corename());
+    lua_setfield(L, -2, "blas_core");
+    lua_pushstring(L, openblas_get_config());
+    lua_setfield(L, -2, "blas_config");
+    lua_setfield(L, -2, "build");
     lua_setglobal(L, "glass");
     return 0;
 }

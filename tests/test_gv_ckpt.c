@@ -233,7 +233,7 @@ static void rig_observers(rig *g)
     uint64_t tw[] = {4, 15};
     double chi[] = {1, 2}, eps[] = {1e-3};
     gv_sched *lags = gv_sched_log(1, 100, 5, 1, &e);
-    gv_two_time_opts o = {tw, 2, lags, chi, 2, eps, 1, 1, {10, -8, 1}, NULL, 1};
+    gv_two_time_opts o = {tw, 2, lags, chi, 2, eps, 1, 1, {10, -8, 1}, NULL, 1, NULL, 0};
     g->tt = gv_two_time_alloc(&o, &e);
     uint64_t at[] = {0, 5, 30, 31, 77, END};
     gv_sched *as = gv_sched_list(at, 6, &e);

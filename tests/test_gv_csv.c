@@ -1,7 +1,14 @@
 /* test_gv_csv.c: the CSV loader (libcsv) on the fixtures in tests/data:
- * header detection, label column choice, quoting and CRLF, gzip, and one
- * test per kind of bad file. */
+ * header detection, label column choice, quoting and CRLF, gzip, a UTF-8
+ * byte-order mark, and one test per kind of bad file (a FIFO included). */
+#define _POSIX_C_SOURCE 200809L /* mkfifo, mkdtemp */
+
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "gv_data.h"
+#include "gv_table.h"
 #include "gv_test.h"
 
 static const char *F(const char *name)
@@ -42,6 +49,8 @@ static void test_layouts(void)
     check_tiny("tiny.csv.gz", 1);       /* gzip */
     check_tiny("tiny-lastcol.csv", -1); /* class last; quotes, blanks, CRLF */
     check_tiny("tiny-lastcol.csv", 4);  /* the same, by number */
+    check_tiny("tiny-bom.csv", 1);      /* a byte-order mark, then a data row: 4 rows, not 3 */
+    check_tiny("tiny-bom-header.csv", 1); /* a byte-order mark, then the header */
 }
 
 static void bad(const char *file, int label_column, gv_status want, const char *needle)
@@ -61,6 +70,8 @@ static void test_bad_files(void)
     bad("bad-nan.csv", 1, GV_EFORMAT, "'nan' is not a finite number");
     bad("bad-headeronly.csv", 1, GV_EFORMAT, "no data rows");
     bad("bad-quote.csv", 1, GV_EFORMAT, "malformed CSV");
+    /* "5\0junk": strtod alone would read 5 */
+    bad("bad-nul.csv", 1, GV_EFORMAT, "row 2, column 2: NUL byte at character 2 of the field");
     bad("bad-onecolumn.csv", 1, GV_EFORMAT, "need a class column");
     bad("empty.csv", 1, GV_EFORMAT, "empty file");
     bad("no-such.csv", 1, GV_EIO, "cannot open");
@@ -72,9 +83,30 @@ static void test_bad_files(void)
     bad("tiny.csv", 2, GV_EFORMAT, "row 4, column 2: '-1.5' is not an integer class");
 }
 
+/* A FIFO (or a directory) is refused at once, never waited on: opening a
+ * FIFO for reading would block until a writer appears (none does here, so
+ * a regression hangs this test until ctest's timeout). */
+static void test_not_regular(void)
+{
+    char dir[] = "/tmp/gvcsvXXXXXX", fifo[64];
+    if (!mkdtemp(dir)) { CHECK(0); return; }
+    snprintf(fifo, sizeof fifo, "%s/pipe.csv", dir);
+    CHECK(mkfifo(fifo, 0600) == 0);
+    gv_err e = {0};
+    gv_data *d = NULL;
+    CHECK_FAILS(gv_csv_load(fifo, 1, &d, &e), GV_EIO, e, "is a FIFO (named pipe), not a regular file");
+    CHECK(d == NULL && strstr(e.msg, fifo) == e.msg);
+    CHECK_FAILS(gv_csv_load(dir, 1, &d, &e), GV_EIO, e, "is a directory, not a regular file");
+    CHECK(gv_table_read_csv(fifo, &e) == NULL);
+    CHECK_MSG(strstr(e.msg, "is a FIFO (named pipe)") && strstr(e.msg, fifo), "table: %s", e.msg);
+    remove(fifo);
+    rmdir(dir);
+}
+
 int main(void)
 {
     GV_RUN(test_layouts);
     GV_RUN(test_bad_files);
+    GV_RUN(test_not_regular);
     return GV_TEST_END();
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "gv_ckpt.h"
 #include "gv_ensemble.h"
 #include "gv_integ.h"
 #include "gv_landscape.h"
@@ -402,6 +403,58 @@ static void test_save_load(void)
     netfix_free(&f);
 }
 
+/* Same-basin ensembles: copies, labels, noise ids; version 2 bytes that
+ * slice and concatenate like any ensemble's (the MPI blocks), a block of
+ * the source gives the block of the result, version 1 still for no groups. */
+static void test_same_basin(void)
+{
+    gv_err e;
+    gv_landscape *l = gv_landscape_flat(7, 10, 0, &e);
+    gv_ensemble *src = gv_ensemble_alloc(l, 3, 5, 1, &e);
+    gv_integ *lv = gv_integ_langevin(0.1, 1, 0, &e);
+    CHECK_OK(gv_ensemble_run(src, lv, 3, NULL, 0, &e), e);
+    gv_ensemble *sb = gv_ensemble_same_basin(src, 2, &e);
+    CHECK(sb && gv_ensemble_size(sb) == 6 && gv_ensemble_first_replica(sb) == 2 &&
+          gv_ensemble_step(sb) == 3 && gv_ensemble_grouped(sb) && !gv_ensemble_grouped(src));
+    uint64_t want[6] = {2, 2, 4, 4, 6, 6};
+    for (size_t r = 0; r < 6; r++) {
+        CHECK(gv_ensemble_basin(sb, r) == want[r]);
+        CHECK(same_replica(sb, r, src, r / 2));
+    }
+    gv_wbuf all = {0}, whole = {0}, b1 = {0}, b2 = {0}, cat = {0};
+    CHECK_OK(gv_ensemble_serialize(sb, &all, &e), e);
+    CHECK(all.len == 64 + 6 * 128 + 6 * 7 * 8 + 6 * 8 + 4 && all.p[8] == 2);
+    CHECK_OK(gv_ensemble_serialize(src, &whole, &e), e);
+    CHECK(whole.p[8] == 1 && whole.len == 64 + 3 * 128 + 3 * 7 * 8 + 4);
+    /* Slices of 2 and 4 replicas: the first holds one label (2, 2) ≠ (2, 3), so v2. */
+    CHECK_OK(gv_ensemble_slice(all.p, all.len, "sb", 0, 2, &b1, &e), e);
+    CHECK_OK(gv_ensemble_slice(all.p, all.len, "sb", 2, 4, &b2, &e), e);
+    const unsigned char *parts[2] = {b1.p, b2.p};
+    size_t lens[2] = {b1.len, b2.len};
+    CHECK_OK(gv_ensemble_concat(parts, lens, 2, "sb", &cat, &e), e);
+    CHECK(cat.len == all.len && memcmp(cat.p, all.p, all.len) == 0);
+    gv_ensemble *back = gv_ensemble_deserialize(b2.p, b2.len, "b2", l, &e);
+    CHECK(back && gv_ensemble_first_replica(back) == 4 && gv_ensemble_basin(back, 0) == 4 &&
+          gv_ensemble_basin(back, 3) == 6);
+    /* The block of the source (replicas 1..2, first_replica 2) gives that block. */
+    gv_wbuf sw = {0}, sbw = {0};
+    CHECK_OK(gv_ensemble_slice(whole.p, whole.len, "src", 1, 2, &sw, &e), e);
+    gv_ensemble *part = gv_ensemble_deserialize(sw.p, sw.len, "part", l, &e);
+    gv_ensemble *psb = part ? gv_ensemble_same_basin(part, 2, &e) : NULL;
+    if (psb) CHECK_OK(gv_ensemble_serialize(psb, &sbw, &e), e);
+    CHECK(psb && sbw.len == b2.len && memcmp(sbw.p, b2.p, b2.len) == 0);
+    /* Distinct noise per copy; the same noise when run again. */
+    CHECK_OK(gv_ensemble_run(sb, lv, 4, NULL, 0, &e), e);
+    CHECK(!same_replica(sb, 0, sb, 1));
+    CHECK(gv_ensemble_same_basin(src, 0, &e) == NULL && strstr(e.msg, "K"));
+    gv_wbuf_free(&all), gv_wbuf_free(&whole), gv_wbuf_free(&b1), gv_wbuf_free(&b2);
+    gv_wbuf_free(&cat), gv_wbuf_free(&sw), gv_wbuf_free(&sbw);
+    gv_ensemble_free(back), gv_ensemble_free(part), gv_ensemble_free(psb);
+    gv_ensemble_free(sb), gv_ensemble_free(src);
+    gv_integ_free(lv);
+    gv_landscape_free(l);
+}
+
 int main(void)
 {
     GV_RUN(test_reproducible_langevin);
@@ -411,5 +464,6 @@ int main(void)
     GV_RUN(test_lost);
     GV_RUN(test_set_clone);
     GV_RUN(test_save_load);
+    GV_RUN(test_same_basin);
     return GV_TEST_END();
 }

@@ -1,4 +1,5 @@
-/* test_gv_integ.c: each integrator does exactly the update of SCIENCE.md;
+/* test_gv_integ.c: each integrator does exactly the update of docs/dynamics.md
+ * (the paper's Eq. 3 for Langevin);
  * invalid parameters are refused naming the field; and the null models
  * reproduce the analytic diffusion and stationary variance. */
 #include <stdlib.h>

@@ -75,7 +75,7 @@ static void observers(block *b)
     gv_sched *lags = gv_sched_log(1, 100, 5, 1, &e);
     uint64_t hl[] = {1, 10, 40};
     gv_sched *hlags = gv_sched_list(hl, 3, &e);
-    gv_two_time_opts o = {tw, 2, lags, chi, 2, eps, 1, 1, {10, -8, 1}, hlags, 1};
+    gv_two_time_opts o = {tw, 2, lags, chi, 2, eps, 1, 1, {10, -8, 1}, hlags, 1, NULL, 0};
     b->tt = gv_two_time_alloc(&o, &e);
     uint64_t at[] = {0, 5, 30, 31, 77, END};
     gv_sched *as = gv_sched_list(at, 6, &e);
@@ -156,6 +156,28 @@ static void partition(size_t R, size_t ranks, size_t *first, size_t *count)
     }
 }
 
+/* The summary of the whole run's observer, after checking that an observer
+ * restored from `state` (joined bytes) gives the same table bit for bit. */
+static gv_table *restored_summary(const block *whole, const gv_wbuf *state)
+{
+    gv_err e;
+    block one = {0};
+    observers(&one);
+    CHECK_OK(gv_obs_restore(&one.hooks[0], state->p, state->len, "t", &e), e);
+    gv_table *x = NULL, *y = NULL;
+    CHECK_OK(gv_two_time_table_make(whole->tt, GV_TT_SUMMARY, &x, &e), e);
+    CHECK_OK(gv_two_time_table_make(one.tt, GV_TT_SUMMARY, &y, &e), e);
+    CHECK(x && y && gv_table_nrows(x) > 10 && gv_table_nrows(x) == gv_table_nrows(y));
+    for (size_t r = 0; x && y && r < gv_table_nrows(x); r++)
+        for (size_t c = 0; c < gv_table_ncols(x); c++) {
+            double a = gv_table_get(x, r, c), b = gv_table_get(y, r, c);
+            CHECK(memcmp(&a, &b, 8) == 0);
+        }
+    gv_table_free(y);
+    block_free(&one);
+    return x;
+}
+
 /* ---- blocks join into the whole run ------------------------------------------------- */
 
 static void check_join(const gv_landscape *land, const gv_integ *it, const gv_wbuf whole[3],
@@ -204,21 +226,8 @@ static void test_join(void)
     check_join(land, it, wb, f2, c2, 3, "a block of lost replicas");
 
     /* Tables of an observer restored from the joined bytes are the whole run's. */
-    block one = {0};
-    observers(&one);
-    CHECK_OK(gv_obs_restore(&one.hooks[0], wb[1].p, wb[1].len, "t", &e), e);
-    gv_table *x, *y;
-    CHECK_OK(gv_two_time_table_make(whole.tt, GV_TT_SUMMARY, &x, &e), e);
-    CHECK_OK(gv_two_time_table_make(one.tt, GV_TT_SUMMARY, &y, &e), e);
-    CHECK(x && y && gv_table_nrows(x) > 10 && gv_table_nrows(x) == gv_table_nrows(y));
-    for (size_t r = 0; x && y && r < gv_table_nrows(x); r++)
-        for (size_t c = 0; c < gv_table_ncols(x); c++) {
-            double a = gv_table_get(x, r, c), b = gv_table_get(y, r, c);
-            CHECK(memcmp(&a, &b, 8) == 0);
-        }
+    gv_table *x = restored_summary(&whole, &wb[1]);
     gv_table_free(x);
-    gv_table_free(y);
-    block_free(&one);
     for (int w = 0; w < 3; w++) gv_wbuf_free(&wb[w]);
     block_free(&whole);
     gv_integ_free(it);
@@ -395,6 +404,83 @@ static void test_partial(void)
     gv_landscape_free(land);
 }
 
+/* ---- same-basin ensembles over ranks ------------------------------------------------ */
+
+/* Source replicas [first, first + count) of 3, each copied K = 2 times at step
+ * 0 (as lab.anneal does on a rank's block), then run with the observers. */
+static void run_sb_block(block *b, const gv_landscape *land, const gv_integ *it, size_t first,
+                         size_t count)
+{
+    gv_err e;
+    gv_ensemble *src = gv_ensemble_alloc(land, count, 77, (uint32_t)first, &e);
+    gv_ensemble_set_partial(src, count < 3);
+    b->ens = gv_ensemble_same_basin(src, 2, &e);
+    gv_ensemble_free(src);
+    observers(b);
+    CHECK_OK(gv_ensemble_run(b->ens, it, END, b->hooks, 2, &e), e);
+}
+
+/* Blocks of the source give blocks of the same-basin run that join into the
+ * whole, bit for bit; slices that split a basin over two ranks join back too,
+ * and the tables (χ₄ within/between) of the joined state are the whole's. */
+static void test_same_basin(void)
+{
+    gv_err e;
+    gv_landscape *land = gv_landscape_harmonic(30, 1.0, 20, 0.5, &e);
+    gv_integ *it = gv_integ_langevin(0.05, 1e-2, 1e-2, &e);
+    block whole = {0}, parts[3];
+    memset(parts, 0, sizeof parts);
+    gv_wbuf wb[3], pb[3][3];
+    run_sb_block(&whole, land, it, 0, 3);
+    CHECK(gv_ensemble_grouped(whole.ens) && gv_ensemble_basin(whole.ens, 5) == 4);
+    block_bytes(&whole, wb);
+    for (size_t k = 0; k < 3; k++) {
+        run_sb_block(&parts[k], land, it, k, 1);
+        block_bytes(&parts[k], pb[k]);
+    }
+    for (int what = 0; what < 3; what++) {
+        gv_wbuf j;
+        CHECK_OK(join(pb, 3, what, &j, &e), e);
+        CHECK_MSG(same_bytes(&j, &wb[what]), "same-basin: object %d joined from 3 source blocks "
+                  "differs from the whole run's", what);
+        gv_wbuf_free(&j);
+    }
+    /* Slices 0..2 and 3..5 split basin 2 (replicas 2, 3) over two ranks. */
+    gv_wbuf s[2][3];
+    size_t first[2] = {0, 3}, count[2] = {3, 3};
+    for (size_t k = 0; k < 2; k++) {
+        memset(s[k], 0, sizeof s[k]);
+        CHECK_OK(gv_ensemble_slice(wb[0].p, wb[0].len, "t", first[k], count[k], &s[k][0], &e), e);
+        CHECK_OK(gv_obs_slice(wb[1].p, wb[1].len, first[k], count[k], "t", &s[k][1], &e), e);
+        CHECK_OK(gv_obs_slice(wb[2].p, wb[2].len, first[k], count[k], "t", &s[k][2], &e), e);
+    }
+    for (int what = 0; what < 3; what++) {
+        gv_wbuf j;
+        CHECK_OK(join(s, 2, what, &j, &e), e);
+        CHECK_MSG(same_bytes(&j, &wb[what]), "same-basin: object %d from split slices differs",
+                  what);
+        gv_wbuf_free(&j);
+    }
+    gv_table *x = restored_summary(&whole, &wb[1]);
+    long cw = x ? gv_table_find(x, "chi4_within") : -1, nb = x ? gv_table_find(x, "n_basins") : -1;
+    int some_within = 0;
+    for (size_t r = 0; x && cw >= 0 && r < gv_table_nrows(x); r++) {
+        CHECK(gv_table_get(x, r, (size_t)nb) == 3);
+        some_within |= gv_table_get(x, r, (size_t)cw) > 0;
+    }
+    CHECK(some_within);
+    gv_table_free(x);
+    for (int w = 0; w < 3; w++) {
+        gv_wbuf_free(&wb[w]);
+        gv_wbuf_free(&s[0][w]), gv_wbuf_free(&s[1][w]);
+        for (size_t k = 0; k < 3; k++) gv_wbuf_free(&pb[k][w]);
+    }
+    for (size_t k = 0; k < 3; k++) block_free(&parts[k]);
+    block_free(&whole);
+    gv_integ_free(it);
+    gv_landscape_free(land);
+}
+
 int main(void)
 {
     test_single_rank();
@@ -402,5 +488,6 @@ int main(void)
     test_slices();
     test_refusals();
     test_partial();
+    test_same_basin();
     return GV_TEST_END();
 }

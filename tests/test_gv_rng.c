@@ -228,6 +228,23 @@ static void test_permutation(void)
     gv_rng_permutation(4, 0, GV_RNG_SHUFFLE, 0, 0, NULL);
 }
 
+/* Sub-seeds of sweep points: the documented derivation (words 0 and 1 of
+ * block 0 of stream (seed, 0, GV_RNG_SUBSEED, index), top bit cleared),
+ * pinned, and distinct for the first indices. */
+static void test_subseed(void)
+{
+    CHECK(gv_rng_subseed(1, 0) == UINT64_C(4710120982686840201));
+    for (uint64_t k = 0; k < 64; k++) {
+        uint32_t b[4];
+        gv_rng_block(42, 0, GV_RNG_SUBSEED, k, 0, b);
+        uint64_t want = ((uint64_t)b[0] | (uint64_t)b[1] << 32) & (UINT64_MAX >> 1);
+        uint64_t s = gv_rng_subseed(42, k);
+        CHECK(s == want);
+        CHECK(s >> 63 == 0);
+        for (uint64_t j = 0; j < k; j++) CHECK(gv_rng_subseed(42, j) != s);
+    }
+}
+
 int main(void)
 {
     GV_RUN(test_known_answers);
@@ -238,5 +255,6 @@ int main(void)
     GV_RUN(test_chunking);
     GV_RUN(test_thread_order);
     GV_RUN(test_permutation);
+    GV_RUN(test_subseed);
     return GV_TEST_END();
 }

@@ -228,8 +228,9 @@ static void test_read_errors(void)
     CHECK(gv_table_read_csv(path, &e) == NULL);
     CHECK_MSG(strstr(e.msg, "bad.csv:2:") && strstr(e.msg, "1 fields"), "%s", e.msg);
 
-    write_text(path, "t,Q\n1,0.5x\n");
-    CHECK(gv_table_read_csv(path, &e) == NULL && strstr(e.msg, "'0.5x'"));
+    write_text(path, "t,Q\n1,0.3\n2,0.5x\n"); /* text below numbers */
+    CHECK(gv_table_read_csv(path, &e) == NULL && strstr(e.msg, "'0.5x'") &&
+          strstr(e.msg, "bad.csv:3:"));
 
     write_text(path, "# only comments\n");
     CHECK(gv_table_read_csv(path, &e) == NULL && strstr(e.msg, "no header row"));
@@ -295,6 +296,39 @@ static void test_read_foreign(void)
     gv_table_free(t);
 }
 
+/* Text columns: a status word per cell, written as text, read back as text. */
+static void test_text_columns(void)
+{
+    gv_err e = {0};
+    const char *names[] = {"T", "tau", "status"};
+    gv_table *t = gv_table_alloc(3, names, &e);
+    double ok, nr, row[3];
+    CHECK_OK(gv_table_text_code(t, 2, "ok", &ok, &e), e);
+    CHECK_OK(gv_table_text_code(t, 2, "not_reached", &nr, &e), e);
+    CHECK(ok == 0 && nr == 1);
+    row[0] = 1, row[1] = 12.5, row[2] = ok;
+    CHECK_OK(gv_table_add_row(t, row, &e), e);
+    row[0] = 2, row[1] = NAN, row[2] = nr;
+    CHECK_OK(gv_table_add_row(t, row, &e), e);
+    CHECK(strcmp(gv_table_text(t, 1, 2), "not_reached") == 0 && !gv_table_text(t, 1, 1));
+    /* A numeric column refuses text; a text column refuses a non-code. */
+    CHECK(gv_table_text_code(t, 0, "x", &ok, &e) == GV_EINVAL && strstr(e.msg, "holds numbers"));
+    row[2] = 7;
+    CHECK(gv_table_add_row(t, row, &e) == GV_EINVAL && strstr(e.msg, "text codes"));
+    char path[512];
+    path_in(path, sizeof path, "text.csv");
+    CHECK_OK(gv_table_write_csv(t, path, &e), e);
+    gv_table *u = gv_table_read_csv(path, &e);
+    CHECK_MSG(u != NULL, "%s", e.msg);
+    if (u) {
+        CHECK(gv_table_nrows(u) == 2 && gv_table_is_text(u, 2) && !gv_table_is_text(u, 1));
+        CHECK(strcmp(gv_table_text(u, 0, 2), "ok") == 0 && isnan(gv_table_get(u, 1, 1)));
+        CHECK(gv_table_get(u, 0, 1) == 12.5);
+    }
+    gv_table_free(u);
+    gv_table_free(t);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/gv_test_table.XXXXXX");
@@ -309,6 +343,7 @@ int main(void)
     GV_RUN(test_single_column_nan);
     GV_RUN(test_write_errors);
     GV_RUN(test_read_errors);
+    GV_RUN(test_text_columns);
     GV_RUN(test_read_nul);
     GV_RUN(test_read_foreign);
     char cmd[300];

@@ -390,13 +390,19 @@ Journal.__index = Journal
 local RAW = {}   -- the method tables of glass.Ensemble and glass.Observer, while watched
 local active     -- the journal whose objects the watch serves
 
+-- Methods that change an ensemble outside a segment: inside a run:memo,
+-- the objects they change must not outlive the memo (Journal:memo).
+local CHANGES = {run = true, set_weights = true, set_step = true}
+
 -- The watch: while a journal is active, the __index of glass.Ensemble and
 -- glass.Observer is a function that looks methods up in their tables and
 -- first tells the journal: `close` lets the object's files go (if nothing
 -- read it since they were written); any other method restores a pending
 -- object and marks it read.  The method itself is returned unwrapped, so
 -- errors keep naming the caller's line and the method.  ens:run also uses
--- the observers it is given (a thin wrapper).
+-- the observers it is given (a thin wrapper); inside a memo, run,
+-- set_weights and set_step mark what they change, and a clone of a marked
+-- ensemble is marked too.
 local function install_watch()
   if RAW.ens or RAW.obs then return end
   local reg = debug.getregistry()
@@ -409,7 +415,10 @@ local function install_watch()
       local run_watched = run and function(self, opts, ...)
         local j = active
         if j and type(opts) == "table" and type(opts.observers) == "table" then
-          for _, o in ipairs(opts.observers) do j:touch(o) end
+          for _, o in ipairs(opts.observers) do
+            j:touch(o)
+            j:changing(o, "obs")
+          end
         end
         -- Called through pcall, run's errors carry no position: give them
         -- the caller's, as a direct call would.
@@ -426,6 +435,12 @@ local function install_watch()
         end
         error(err, 0)
       end
+      local clone = methods.clone
+      local function clone_marked(self, ...)
+        local c = clone(self, ...)
+        if active then active:changing(c, key) end
+        return c
+      end
       mt.__index = function(obj, name)
         local f = methods[name]
         local j = active
@@ -433,7 +448,9 @@ local function install_watch()
           if name == "close" then j:closing(obj)
           else
             j:touch(obj)
+            if CHANGES[name] then j:changing(obj, key) end
             if name == "run" then return run_watched end
+            if name == "clone" and j:changed(obj) then return clone_marked end
           end
         end
         return f
@@ -488,12 +505,16 @@ end
 
 -- Restore objects (what: {ensembles =, observers =}, by section name)
 -- from the checkpoint at path: a block's replicas, or all of them.
-local function restore_from(path, what, blk)
+-- check(state), if given, sees the file's state string (nil if none)
+-- before anything is restored.
+local function restore_from(path, what, blk, check)
+  local ck = (check or not blk) and core.load(path)
+  if check then check(ck:state()) end
   if blk then
+    if ck then ck:close() end
     return mpi().checkpoint_restore(path, {ensembles = what.ensembles, observers = what.observers,
                                            first = blk.first, count = blk.count})
   end
-  local ck = core.load(path)
   for name, ens in pairs(what.ensembles or {}) do ck:restore_ensemble(name, ens) end
   for name, obs in pairs(what.observers or {}) do ck:restore_observer(name, obs) end
   ck:close()
@@ -643,10 +664,12 @@ function Journal:keep(rec)
 end
 
 -- obj's state is now that of file (u, kind), section sec.  unread: whether
--- the script left its previous file unread (default: rec.read).
-function Journal:assign(obj, kind, u, sec, unread, pending, blk)
+-- the script left its previous file unread (default: rec.read).  id: what
+-- the journal knows of segment u, {s = label, to = target step}, which the
+-- file must agree with when it is restored (Journal:materialise).
+function Journal:assign(obj, kind, u, sec, unread, pending, blk, id)
   local rec = self:track(obj, kind)
-  rec.block = blk
+  rec.block, rec.id = blk, id
   if rec.u then
     if unread == nil then unread = not rec.read end
     if unread then self:release_file(self:file_of(rec)) else self:keep(rec) end
@@ -656,6 +679,7 @@ function Journal:assign(obj, kind, u, sec, unread, pending, blk)
   self.need[f] = (self.need[f] or 0) + 1
   local top = self.memos[#self.memos]
   if top then top.recs[rec] = true end
+  for _, frame in ipairs(self.memos) do frame.changed[rec] = nil end   -- its file holds the change
 end
 
 -- Restore a pending object from its file.
@@ -665,6 +689,17 @@ function Journal:fail(msg)
   fail(msg)
 end
 
+-- A segment file records which segment it holds ({unit, s = label, to});
+-- a file that disagrees with the journal (copied or moved over another
+-- segment's file) is refused before anything is restored from it, and an
+-- ensemble must come back at the step its segment ended at.
+local function segment_id(u, label, to) return {unit = u, s = label, to = to} end
+
+local function show_id(id)
+  return string.format("segment %s (%q, to step %s)", tostring(id.unit), tostring(id.s),
+    tostring(id.to))
+end
+
 function Journal:materialise(obj, rec)
   local path = self:file_of(rec)
   if rec.kind == "obs" and rec.restored then
@@ -672,8 +707,27 @@ function Journal:materialise(obj, rec)
       .. "restored already; glassvm can restore an observer only into a freshly built one. "
       .. "Start over with another --out (or --force).", rec.u))
   end
+  local id = rec.id and segment_id(rec.u, rec.id.s, rec.id.to)
+  local refused
+  local function check(saved)
+    if not (id and saved) then return end   -- (files written before segments had records)
+    local ok, st = pcall(M.decode, saved, path .. ": segment record")
+    if not ok or type(st) ~= "table" or not same(st, id) then
+      refused = string.format("%s holds %s, but the journal expects %s", path,
+        ok and type(st) == "table" and show_id(st) or "no valid segment record", show_id(id))
+      error(refused, 0)
+    end
+  end
   local ok, err = pcall(restore_from, path,
-    {[rec.kind == "ens" and "ensembles" or "observers"] = {[rec.sec] = obj}}, rec.block)
+    {[rec.kind == "ens" and "ensembles" or "observers"] = {[rec.sec] = obj}}, rec.block, check)
+  if ok and id and rec.kind == "ens" and step_of(obj) ~= id.to then
+    ok, refused = false, string.format("%s holds an ensemble at step %d, but the journal's %s ended "
+      .. "at step %d", path, step_of(obj), show_id(id), id.to)
+  end
+  if refused then
+    self:fail(string.format("cannot resume: %s (was the file replaced?); start over with another "
+      .. "--out (or --force)", refused))
+  end
   if not ok then
     self:fail(string.format("cannot resume: %s\nThe saved state of segment %d is lost; start over "
       .. "with another --out (or --force).", tostring(err), rec.u))
@@ -687,6 +741,25 @@ function Journal:touch(obj)
   if not rec then return end
   if rec.pending then self:materialise(obj, rec) end
   rec.read = true
+end
+
+-- obj (kind "ens" or "obs") changes outside a segment (Journal:segment's
+-- own run does not count).  Inside a memo it is marked in every open memo
+-- frame; a segment that later saves it clears the mark (Journal:assign).
+function Journal:changing(obj, kind)
+  if #self.memos == 0 or (self.live and (self.live.ens == obj or self.live.obs[obj])) then return end
+  local rec = self:track(obj, kind)
+  for _, frame in ipairs(self.memos) do frame.changed[rec] = true end
+end
+
+-- Is obj marked by an open memo (so that its clones are marked too)?
+function Journal:changed(obj)
+  local rec = self.objs[obj]
+  if not rec then return false end
+  for _, frame in ipairs(self.memos) do
+    if frame.changed[rec] then return true end
+  end
+  return false
 end
 
 function Journal:closing(obj)
@@ -804,8 +877,9 @@ function Journal:segment(ens, observers, label, to, work)
   if done then
     self:expect(k, done, "s", label, to, #observers)
     if not done.noop then
-      self:assign(ens, "ens", k, "ensemble", nil, true, blk)
-      for i, o in ipairs(observers) do self:assign(o, "obs", k, "o" .. i, nil, true, blk) end
+      local id = {s = label, to = to}
+      self:assign(ens, "ens", k, "ensemble", nil, true, blk, id)
+      for i, o in ipairs(observers) do self:assign(o, "obs", k, "o" .. i, nil, true, blk, id) end
       self.replayed = self.replayed + 1
       if self.log_only then
         self.log_only(string.format("%s: restored from the checkpoint (segment %d)", label, k))
@@ -833,6 +907,10 @@ function Journal:segment(ens, observers, label, to, work)
         for name, o in pairs(obs) do self.ck:restore_observer(name, o) end
       end
     end)
+    if ok and step_of(ens) ~= cur.step then
+      ok, err = false, string.format("its ensemble is at step %d, but the journal says segment %d "
+        .. "was saved at step %d", step_of(ens), k, cur.step)
+    end
     if not ok then
       self:fail(string.format("cannot resume from %s: %s\nStart over with another --out (or --force).",
         self.ck:path(), tostring(err)))
@@ -859,7 +937,9 @@ function Journal:segment(ens, observers, label, to, work)
   -- (the segment's own calls do not count).
   local unread = {[erec] = not erec.read}
   for _, r in ipairs(orecs) do unread[r] = not r.read end
-  self.live = {unit = k, ens = ens, observers = observers, label = label, to = to,
+  local live_obs = {}
+  for _, o in ipairs(observers) do live_obs[o] = true end
+  self.live = {unit = k, ens = ens, observers = observers, obs = live_obs, label = label, to = to,
                next_step = step_of(ens) + self.every, block = blk}
   self.last_save = self.last_save or self.clock()
   local hooks = {
@@ -876,17 +956,20 @@ function Journal:segment(ens, observers, label, to, work)
   }
   local function complete()
     self:ensure_dir()
-    save_as(self:path(k, "ens"), {ensembles = {ensemble = ens}, keep_previous = false}, blk)
+    local record = segment_id(k, label, to)
+    save_as(self:path(k, "ens"), {ensembles = {ensemble = ens}, keep_previous = false,
+                                  state = record}, blk)
     if #observers > 0 then
       local obs = {}
       for i, o in ipairs(observers) do obs["o" .. i] = o end
-      save_as(self:path(k, "obs"), {observers = obs, keep_previous = false}, blk)
+      save_as(self:path(k, "obs"), {observers = obs, keep_previous = false, state = record}, blk)
     end
     self.units[k] = {s = label, to = to, nobs = #observers}
     self.live = nil
-    self:assign(ens, "ens", k, "ensemble", unread[erec], false, blk)
+    local id = {s = label, to = to}
+    self:assign(ens, "ens", k, "ensemble", unread[erec], false, blk, id)
     for i, o in ipairs(observers) do
-      self:assign(o, "obs", k, "o" .. i, unread[orecs[i]], false, blk)
+      self:assign(o, "obs", k, "o" .. i, unread[orecs[i]], false, blk, id)
     end
     self:write_head()
   end
@@ -905,7 +988,9 @@ end
 -- strings, booleans, tables).  The result is saved; a replay returns it
 -- without calling fn, and restores the objects listed in `outputs`
 -- (ensembles, observers) to their state after fn.  Every object fn
--- advances that outlives it must be listed (checked).
+-- advances that outlives it must be listed (checked), and advanced by
+-- segments only: one changed outside them (a bare ens:run, set_weights)
+-- has no file to restore, so it must not outlive fn (checked).
 function Journal:memo(label, outputs, fn)
   outputs = outputs or {}
   local k, done = self:unit()
@@ -922,14 +1007,14 @@ function Journal:memo(label, outputs, fn)
           self:fail(string.format("run:memo %q: cannot restore an observer it lists in its outputs "
             .. "on several MPI ranks; list the ensemble it observes instead", label))
         end
-        self:assign(obj, o.kind, o.u, o.sec, nil, true, blk)
+        self:assign(obj, o.kind, o.u, o.sec, nil, true, blk, o.s and {s = o.s, to = o.to})
       end
     end
     self.n = done.next
     if self.log_only then self.log_only(string.format("%s: restored from the checkpoint", label)) end
     return done.result
   end
-  local frame = {snap = {}, kept = {}, recs = {}}
+  local frame = {snap = {}, kept = {}, recs = {}, changed = {}}
   for _, rec in pairs(self.objs) do frame.snap[rec] = {u = rec.u, read = rec.read} end
   self.memos[#self.memos + 1] = frame
   local ok, result = pcall(fn)
@@ -941,7 +1026,9 @@ function Journal:memo(label, outputs, fn)
   for i, obj in ipairs(outputs) do
     listed[obj] = true
     local rec = self.objs[obj]
-    out[i] = rec and rec.u and {kind = rec.kind, u = rec.u, sec = rec.sec} or false
+    local id = rec and rec.id or {}
+    out[i] = rec and rec.u and {kind = rec.kind, u = rec.u, sec = rec.sec, s = id.s, to = id.to}
+      or false
   end
   -- Objects fn advanced and did not close: gone (collected), or outputs.
   local function unlisted()
@@ -952,12 +1039,29 @@ function Journal:memo(label, outputs, fn)
     end
     return bad
   end
-  if #unlisted() > 0 then collectgarbage("collect") end
+  -- Objects fn changed outside any segment (a bare ens:run, set_weights)
+  -- that outlive it: a replay skips fn and has no file to restore them from.
+  local function changed()
+    local bad = {}
+    for rec in pairs(frame.changed) do
+      if rec.ref[1] ~= nil and not rec.closed then bad[#bad + 1] = rec end
+    end
+    return bad
+  end
+  if #unlisted() > 0 or #changed() > 0 then collectgarbage("collect") end
   local bad = unlisted()
   if #bad > 0 then
     self:fail(string.format("run:memo %q advanced %d object(s) (the %s of segment %d, ...) that it "
       .. "neither closes nor lists in its outputs; a replay would not restore them", label, #bad,
       bad[1].kind == "ens" and "ensemble" or "observer", bad[1].u))
+  end
+  bad = changed()
+  if #bad > 0 then
+    self:fail(string.format("run:memo %q changed %d %s(s) outside lab.advance (ens:run, "
+      .. "set_weights or set_step inside the memo) that outlive it, listed or not; a resumed run "
+      .. "skips the memo and could not restore them: advance them with lab.advance(run, ...), or "
+      .. "build and close them inside the memo", label, #bad,
+      bad[1].kind == "ens" and "ensemble" or "observer"))
   end
   -- A replay skips fn: its reads do not happen, its collected objects need nothing.
   for rec in pairs(frame.recs) do

@@ -7,5 +7,6 @@ local core = require "glass.core"
 local glass = {}
 for k, v in pairs(core) do glass[k] = v end
 require("glass.protocol").install(glass) -- params, run, progress, plot, drive (lua/glass/)
+require("glass.estimate").install(glass) -- tau_fields, tau_text (lua/glass/estimate.lua)
 
 return glass

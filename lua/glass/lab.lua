@@ -519,26 +519,60 @@ end
 -- are filled in).  Returns the observer and the copy's weights at t_w
 -- (a list per replica) when want_w0 is set.  The copy is closed.  Under
 -- MPI both hold every rank's replicas, on every rank.
-function M.anneal(run, ens, p, T, t0, obs_opts, want_w0)
+-- opts.seed: the copy's seed for its noise (default: the ensemble's, the
+-- same stream at every T; glass.report.point_seed gives each T its own);
+-- opts.state: also return a scalar observer (glass.report.state_observer)
+-- fired at t0 (after the quench) and at every measured step;
+-- opts.same_basin = K: the measurement runs on a same-basin ensemble built
+-- at t_w (K noise replicas started from each replica's weights at t_w:
+-- ens:same_basin); not with opts.state (its replicas change at t_w).
+function M.anneal(run, ens, p, T, t0, obs_opts, want_w0, opts)
+  opts = opts or {}
+  if opts.same_basin and opts.state then
+    error("lab.anneal: opts.state and opts.same_basin cannot be combined (the replicas change "
+      .. "at t_w); measure the state on the ensemble before the copies", 2)
+  end
   local g = G()
-  local e = ens:clone()
+  local e = opts.seed and ens:clone{seed = opts.seed} or ens:clone()
   local langevin = g.langevin{lr = p.lr, T = T, lambda = p.lambda}
   local phase = string.format("Langevin T=%g", T)
-  M.advance(run, e, langevin, t0 + p.tw, nil, phase .. " (waiting)")
+  local lags = g.schedule.log{first = 1, last = p.tmax, per_decade = p.per_decade}
+  local state, state_make
+  if opts.state then
+    local report = require "glass.report"
+    state, state_make = report.state_observer(report.state_steps(t0, {t0 + p.tw}, lags), p.lambda)
+  end
+  M.advance(run, e, langevin, t0 + p.tw, state and {state} or nil, phase .. " (waiting)")
+  if opts.same_basin then
+    local sb = e:same_basin{K = opts.same_basin}
+    e:close()
+    e = sb
+  end
   local w0
   if want_w0 then
     w0 = {}
     for r = 1, e:size() do w0[r] = e:weights(r) end
     w0 = gather_list(e, w0)
   end
-  local o = {tw = {t0 + p.tw},
-             lags = g.schedule.log{first = 1, last = p.tmax, per_decade = p.per_decade}}
+  local o = {tw = {t0 + p.tw}, lags = lags}
   for k, v in pairs(obs_opts or {}) do o[k] = v end
   local obs = g.observer.two_time(o)
-  M.advance(run, e, langevin, t0 + p.tw + p.tmax, {obs}, phase)
+  M.advance(run, e, langevin, t0 + p.tw + p.tmax, {obs, state}, phase)
   obs = mpi.allgather_observer(obs, o, e)
+  if state then state = mpi.allgather_observer(state, state_make, e) end
   e:close()
-  return obs, w0
+  return obs, w0, state
+end
+
+-- What glass.analysis.tau did for `method`, in words, for a tau.csv comment
+-- (docs/analysis.md, "τ at a threshold").
+function M.tau_text(method)
+  if method == "first" then
+    return "the first measured lag with Q below 0.9 and 1/e (method first, the paper's: "
+      .. "quantised to the lag grid)"
+  end
+  return "the lag where Q crosses 0.9 and 1/e, interpolated linearly in log t between the last "
+    .. "lag above and the first lag below (method interp)"
 end
 
 -- Columns of a glass.Table as Lua arrays: lab.columns(tbl, "t", "Q_mean").

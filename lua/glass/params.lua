@@ -193,8 +193,11 @@ local COMMON = {
   {"out", "", "output directory (default: results/<protocol>-<date>-<time>)", nonempty = true},
   {"force", false, "start over in --out even if it holds a finished run or a checkpoint "
    .. "that cannot be resumed (other parameters, corrupt)"},
-  {"seed", 1, "random seed (every result is a pure function of it)", min = 0},
+  {"seed", 1, "random seed (same seed, machine and build: bit-identical results)", min = 0},
   {"threads", 0, "worker threads (0: glassvm's default)", min = 0, max = LIMITS.threads},
+  {"device", "cpu", "where ensembles' steps run: cpu; cuda (a build with -DGV_CUDA=ON and an "
+   .. "NVIDIA GPU; float32 sums, not bit-identical to cpu); ref (the GPU algorithm on the CPU, "
+   .. "slow, for tests)", choices = {"cpu", "cuda", "ref"}},
   {"quiet", false, "no progress output on stderr (the log file still gets it)"},
   {"plots", true, "draw plots with gnuplot when it is installed"},
   {"checkpoint_minutes", 10.0, "minutes of work between checkpoints inside a long phase "
@@ -202,10 +205,11 @@ local COMMON = {
   {"checkpoint_every", 0, "also checkpoint every N steps inside a phase (0: never)", min = 0},
 }
 -- Run control: not written to params.lua or the CSV comments, and not
--- compared when a run resumes (docs/reliability.md): none changes a result.
+-- compared when a run resumes (docs/reliability.md): none changes a result
+-- (device: in float32 rounding only, docs/performance.md "GPU").
 local NOT_SAVED = {preset = true, params = true, print_params = true, out = true, force = true,
-                   threads = true, quiet = true, plots = true, checkpoint_minutes = true,
-                   checkpoint_every = true}
+                   threads = true, device = true, quiet = true, plots = true,
+                   checkpoint_minutes = true, checkpoint_every = true}
 M.NOT_SAVED = NOT_SAVED
 
 local Params = {}

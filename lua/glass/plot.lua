@@ -14,6 +14,10 @@
 -- Data files are CSV with '#' comment lines and a header row, read by column
 -- name; `where` selects the rows of one curve from a long table (relative
 -- tolerance 1e-9, so a T written as 0.001 matches 1e-3).
+--
+-- gnuplot runs with its standard input from /dev/null: it would otherwise
+-- read (and use up) the caller's, e.g. the lines of a shell loop
+-- `... | while read T; do glassvm ...; done` or the REPL input after -i.
 local fs = require "glass.fs"
 
 local M = {}
@@ -48,12 +52,19 @@ local function using(s)
   if #conds > 0 then
     y = string.format("((%s) ? %s : NaN)", table.concat(conds, " && "), y)
   end
+  if s.band then  -- a band y ± band (filledcurves between the two)
+    local e = string.format("column(%s)", q(s.band))
+    if s.ymul then e = string.format("(%s*%s)", e, gnum(s.ymul)) end
+    return string.format("(%s):(%s-%s):(%s+%s)", x, y, e, y, e)
+  end
   local u = "(" .. x .. "):(" .. y .. ")"
   if s.z then
     local z = string.format("column(%s)", q(s.z))
     u = u .. ":(" .. z .. ")"
   end
-  if s.yerr then
+  if s.ylow and s.yhigh then  -- asymmetric error bars: columns of the low and high ends
+    u = u .. string.format(":(column(%s)):(column(%s))", q(s.ylow), q(s.yhigh))
+  elseif s.yerr then
     local e = string.format("column(%s)", q(s.yerr))
     if s.ymul then e = string.format("(%s*%s)", e, gnum(s.ymul)) end
     u = u .. ":(" .. e .. ")"
@@ -110,12 +121,14 @@ function Figure:script(term)
   for _, extra in ipairs(s.extra or {}) do L[#L + 1] = extra end
   local parts = {}
   for _, sr in ipairs(s.series) do
-    local style = sr.style or (sr.fn and "lines" or (sr.yerr and "yerrorlines" or "linespoints"))
+    local style = sr.style or (sr.fn and "lines" or (sr.band and "filledcurves"
+      or ((sr.yerr or sr.ylow) and "yerrorlines" or "linespoints")))
     local title = sr.title and ("title " .. q(sr.title)) or "notitle"
     local deco = color(sr.color)
     if sr.dash then deco = deco .. " dt " .. (type(sr.dash) == "number" and sr.dash or 2) end
     if sr.width then deco = deco .. " lw " .. sr.width end
     if sr.z then deco = deco .. " lc palette z" end
+    if sr.band then deco = deco .. " fs transparent solid 0.2 noborder" end
     if style:find("points") then deco = deco .. " pt " .. (sr.pt or 7) .. " ps " .. (sr.ps or 0.6) end
     if sr.fn then
       parts[#parts + 1] = string.format("%s with %s%s %s", sr.fn, style, deco, title)
@@ -132,6 +145,18 @@ function Figure:script(term)
   L[#L + 1] = 'if (!exists("suffix")) suffix = ""'
   -- A key outside the axes gets its own room: the plot keeps its 900 pixels.
   local width = (s.key or ""):find("outside", 1, true) and 1200 or 900
+  if s.logcb then
+    -- A log colour bar labels powers of ten only: over less than a decade
+    -- of data it would show no number at all.  Measure the range first (a
+    -- plot into a table draws nothing); with fewer than two powers of ten
+    -- in it, the colour bar is linear with plain numbers.
+    L[#L + 1] = "set table $range"
+    L[#L + 1] = plot
+    L[#L + 1] = "unset table"
+    L[#L + 1] = "if (floor(log10(GPVAL_CB_MAX)) - ceil(log10(GPVAL_CB_MIN)) < 1) "
+      .. "{ unset logscale cb; set format cb '%g' }"
+    plot = "replot"
+  end
   L[#L + 1] = string.format("set terminal %s size %d,640 font ',12'", term or "pngcairo", width)
   L[#L + 1] = string.format("set output %q.suffix", s.name .. ".png")
   L[#L + 1] = plot
@@ -147,7 +172,7 @@ local png_term_cache
 local function png_term()
   if png_term_cache == nil then
     png_term_cache = false
-    local h = io.popen("gnuplot -e 'set terminal' 2>&1", "r")
+    local h = io.popen("gnuplot -e 'set terminal' </dev/null 2>&1", "r")
     if h then
       local out = h:read("a") or ""
       h:close()
@@ -160,7 +185,7 @@ end
 
 -- Is gnuplot installed?
 function M.available()
-  return os.execute("command -v gnuplot >/dev/null 2>&1") == true
+  return os.execute("command -v gnuplot </dev/null >/dev/null 2>&1") == true
 end
 
 local shell_quote = fs.shell_quote
@@ -176,7 +201,7 @@ function M.render(dir, name)
   if not M.available() then
     return false, "gnuplot is not installed (apt-get install gnuplot-nox)"
   end
-  local cmd = string.format("cd %s && gnuplot -e \"suffix='.tmp'\" %s >>gnuplot.log 2>&1",
+  local cmd = string.format("cd %s && gnuplot -e \"suffix='.tmp'\" %s </dev/null >>gnuplot.log 2>&1",
     shell_quote(dir), shell_quote(name .. ".gp"))
   local drawn = os.execute(cmd) == true
   for _, ext in ipairs{".png", ".svg"} do
@@ -198,8 +223,15 @@ function M.render(dir, name)
   return true
 end
 
--- n distinct palette fractions, for one curve per T or t_w.
+-- n distinct palette fractions, for one curve per T or t_w.  n is a count
+-- of curves: a whole number from 0 to MAX_COLORS (a larger one is a bug in
+-- the caller, not a figure anyone can read).
+M.MAX_COLORS = 100000
 function M.colors(n)
+  if type(n) ~= "number" or not (n >= 0 and n <= M.MAX_COLORS) or n ~= math.floor(n) then
+    error(string.format("glass.plot.colors: n must be a whole number of curves from 0 to %d, not %s",
+      M.MAX_COLORS, tostring(n)), 2)
+  end
   local c = {}
   for i = 1, n do c[i] = n == 1 and 0 or (i - 1) / (n - 1) end
   return c
@@ -232,12 +264,27 @@ function M.curves(spec)
   return out
 end
 
+-- Bands y ± column `err` (e.g. "Q_sem") under each file series of `list`,
+-- in the same colours and untitled: glass.plot.join(glass.plot.bands(qs, "Q_sem"), qs).
+function M.bands(list, err)
+  local out = {}
+  for _, sr in ipairs(list) do
+    if sr.file then
+      local b = {}
+      for k, v in pairs(sr) do b[k] = v end
+      b.band, b.title, b.style, b.yerr, b.dash = err, nil, nil, nil, nil
+      out[#out + 1] = b
+    end
+  end
+  return out
+end
+
 -- Concatenate series lists (and single series) into one list.
 function M.join(...)
   local out = {}
   for _, x in ipairs({...}) do
     if x[1] then for _, s in ipairs(x) do out[#out + 1] = s end
-    else out[#out + 1] = x end
+    elseif next(x) then out[#out + 1] = x end  -- an empty list adds nothing
   end
   return out
 end

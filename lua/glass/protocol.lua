@@ -8,12 +8,14 @@
 --   glass.drive(ens, {integrator=, to= | steps=, observers=, progress=, limit=, after=})
 --                          ens:run in chunks of ~0.5 s of work, reporting progress
 --   glass.mpi              ranks, partitions, reductions (glass/mpi.lua, docs/cluster.md)
+--   glass.json             a JSON writer (glass/json.lua; run.json, docs/file-formats.md)
 local params = require "glass.params"
 local progress = require "glass.progress"
 local plot = require "glass.plot"
 local run = require "glass.run"
 local lab = require "glass.lab"
 local mpi = require "glass.mpi"
+local json = require "glass.json"
 
 local M = {}
 
@@ -72,7 +74,9 @@ function M.install(glass)
   glass.drive = M.drive
   glass.protocol = M
   glass.lab = lab
+  glass.report = require "glass.report"
   glass.mpi = mpi
+  glass.json = json
   return glass
 end
 

@@ -16,6 +16,13 @@
 -- parameters differ (docs/reliability.md, "Checkpoints and resuming").
 -- Every file is written to a temporary name and renamed.
 --
+-- One run at a time: the run holds an exclusive lock on DIR/.glassvm.lock
+-- (flock, glass.lock_file) from glass.run to run:finish, so a second run
+-- on the same directory is refused, naming the holder's process; the kernel
+-- drops the lock when the process dies (kill -9 leaves no stale lock).
+-- write_csv, write_text and plot take names inside DIR, never the run's own
+-- files (M.RESERVED: params.lua, log.txt, the checkpoints, COMPLETE, ...).
+--
 -- Under MPI (mpirun -n K, docs/cluster.md) every rank runs the protocol;
 -- rank 0 alone creates the directory and writes the log, params.lua, CSVs,
 -- text, plots and COMPLETE, and the other ranks are quiet.
@@ -25,9 +32,22 @@ local plot = require "glass.plot"
 local ckpt = require "glass.checkpoint"
 local fs = require "glass.fs"
 local mpi = require "glass.mpi"
+local runinfo = require "glass.runinfo"
 
 local M = {}
 M.MARKER = "COMPLETE"
+M.LOCK = ".glassvm.lock"   -- the lock file in DIR (its content: the holder's PID and host)
+
+-- The run's own files in DIR (and everything under checkpoints/): the
+-- write methods refuse these names, so no result overwrites them.
+M.RESERVED = {
+  [M.MARKER] = "the completion marker", [M.LOCK] = "the run's lock",
+  ["params.lua"] = "the run's parameters", ["log.txt"] = "the run's log",
+  ["gnuplot.log"] = "gnuplot's messages", [runinfo.NAME] = "the run's metadata",
+  [ckpt.FILE] = "the head checkpoint", [ckpt.FILE .. ".prev"] = "the previous checkpoint",
+  [ckpt.FILE .. ".refused"] = "a refused checkpoint", [ckpt.STOP] = "the stop request",
+  [ckpt.SEGMENTS] = "the checkpoint directory",
+}
 
 local Run = {}
 Run.__index = Run
@@ -69,6 +89,39 @@ function M.check_replicas(n)
 end
 
 
+-- Create DIR if needed and take its lock.  Returns the glass.Lock (false
+-- when the file system has no locks, with a note for the log), or nil and a
+-- one-line refusal.
+local function claim(dir)
+  local q = fs.shell_quote(dir)
+  if not is_dir(dir) then
+    if os.execute("test -e " .. q .. " || test -L " .. q) == true then
+      return nil, string.format("the output directory %s is a file, not a directory; "
+        .. "choose another --out", dir)
+    end
+    local h = io.popen("mkdir -p -- " .. q .. " 2>&1 </dev/null")
+    local said = h and h:read("a") or ""
+    if not (h and h:close()) then
+      return nil, string.format("cannot create the output directory %s (%s); choose another --out",
+        dir, said:match(": ([^:\n]+)\n?$") or said:gsub("\n", " "))
+    end
+  end
+  local lock, why, detail = require("glass.core").lock_file(dir .. "/" .. M.LOCK)
+  if lock then return lock end
+  if why == "busy" then
+    local pid, host = detail:match("^(%d+) ?(.*)$")
+    local who = pid and ("process " .. pid .. ((host ~= "" and host ~= "?") and (" on " .. host) or ""))
+      or "its process has not written its PID yet"
+    return nil, string.format("%s is in use by another run (%s); wait for it to end (or stop it), "
+      .. "or choose another --out", dir, who)
+  elseif why == "unsupported" then
+    return false, string.format("note: the file system of %s has no file locks (%s): nothing "
+      .. "stops another run from writing into it", dir, detail)
+  end
+  return nil, string.format("cannot write into the output directory %s (%s); choose another --out",
+    dir, detail)
+end
+
 -- The command line that started this process, to repeat in messages; the
 -- output directory is added when it was not given.
 local function command_line(dir, given_out)
@@ -102,6 +155,11 @@ function M.new(p, opts)
                              quiet = p.quiet or not root, root = root, t0 = progress.clock()}, Run)
   self.version = g and g.version or "?"
   self.protocol = absolute(opts.protocol or (_G.arg and _G.arg[0]) or (P.name .. ".lua"))
+  -- --device: the device new ensembles use, refused before DIR is touched.
+  if g and g.device and p.device then
+    local ok, err = pcall(g.device, p.device)
+    if not ok then die(tostring(err), true) end
+  end
 
   -- The directory: explicit, or a new timestamped one.
   local dir = p.out
@@ -115,8 +173,14 @@ function M.new(p, opts)
   if mpi.size() > 1 then dir = mpi.bcast(dir) end   -- rank 0's timestamp
   self.dir = dir
   if p.replicas ~= nil and not opts.sweep then M.check_replicas(p.replicas) end
-  -- Rank 0 decides (a finished run, the checkpoint) and prepares DIR;
-  -- then the other ranks open the journal it left.
+  -- Rank 0 creates and locks DIR, then decides (a finished run, the
+  -- checkpoint); then the other ranks open the journal it left.
+  local lock_note, claimed
+  if root then claimed, lock_note = claim(dir) end
+  local claim_refused = root and claimed == nil and lock_note
+  if mpi.size() > 1 then claim_refused = mpi.bcast(claim_refused or false) end
+  if claim_refused then die(claim_refused, true) end
+  self.lock = claimed or nil
   local marker = dir .. "/" .. M.MARKER
   local refused = root and exists(marker) and not p.force and string.format(
     "%s holds a finished run (%s exists); refusing to overwrite it.\n"
@@ -147,11 +211,8 @@ function M.new(p, opts)
   if mpi.size() > 1 then mpi.barrier() end   -- every rank has read the checkpoint
   self.journal = journal
   if root then
-    if os.execute("mkdir -p -- " .. fs.shell_quote(dir)) ~= true then
-      die("cannot create the output directory " .. dir)
-    end
     local log, err = io.open(dir .. "/log.txt", journal.resumed and "a" or "w")
-    if not log then die("cannot write " .. dir .. "/log.txt: " .. tostring(err)) end
+    if not log then die("cannot write " .. tostring(err)) end   -- err names the file
     self.logf = log
     if journal.resumed then log:write("\n") end
   end
@@ -175,14 +236,20 @@ function M.new(p, opts)
     local wok, werr = pcall(write_file, self.params_path,
       P:file_text(p, {version = self.version, protocol = self.protocol, path = "DIR/params.lua"}))
     if not wok then die(tostring(werr)) end
+    -- run.json: what the run is, for notebooks (status "running" until finish).
+    self.info = runinfo.new(self)
+    runinfo.add_file(self, "params.lua", "the parameters, as Lua: `glassvm DIR/params.lua` re-runs them")
+    runinfo.add_file(self, "log.txt", "the log: what was done, when, and the results in words")
   end
 
   local threads = tostring(self.threads or "?") .. " threads"
   if mpi.enabled then threads = string.format("%d ranks × %s", mpi.size(), threads) end
+  if p.device and p.device ~= "cpu" then threads = threads .. ", device " .. p.device end
   self:log("glassvm %s, protocol %s, seed %d, %s, output %s, %s", self.version, P.name,
     p.seed, threads, dir, os.date("%Y-%m-%d %H:%M:%S"))
   if p.preset and p.preset ~= "" then self:log("preset: %s", p.preset) end
   self:log("parameters: %s", P:summary(p))
+  if lock_note then self:log("%s", lock_note) end
   for _, line in ipairs(journal.messages) do self:log("%s", line) end
   if journal.resumed then self:log("%s", journal:summary()) end
   if self.log_error then die(string.format("cannot write %s/log.txt: %s", dir, self.log_error)) end
@@ -201,6 +268,9 @@ end
 -- says how to resume it, when it left a checkpoint.
 function Run:__gc()
   local j = self.journal
+  -- The script's error, kept by the glassvm command (src/main.c).
+  local err = tostring(debug.getregistry()["glassvm.error"] or "")
+  runinfo.finish(self, (j and j.exited or err:find("interrupted", 1, true)) and "interrupted" or "failed")
   if self.root and j and j:resumable() then
     io.stderr:write(string.format("glassvm: the run in %s did not finish; its checkpoint is "
       .. "kept: to resume, run the same command again:\n  %s\n", self.dir, j:resume_command()))
@@ -233,12 +303,48 @@ end
 
 function Run:path(name) return self.dir .. "/" .. name end
 
+-- Check that `name` .. (suffix or "") (for the method `what`) names a new
+-- file inside DIR: relative, no "." or ".." component, not one of the run's
+-- own files (or a temporary name, which run:finish deletes); and that the
+-- run is not finished.  Raises a message at the caller's caller.
+function Run:check_name(what, name, suffix)
+  local function refuse(fmt, ...) error(string.format("run:%s: " .. fmt, what, ...), 4) end
+  if self.finished then
+    refuse("the run in %s is finished (run:finish wrote %s); write every file before run:finish()",
+      self.dir, M.MARKER)
+  end
+  if type(name) ~= "string" or name == "" then
+    refuse("expected a file name, got %s", name == "" and "an empty string" or type(name))
+  end
+  name = name .. (suffix or "")
+  local shown = string.format("%q", name):gsub("\\\n", "\\n")
+  if name:find("[%c]") then refuse("the name %s holds a control character", shown) end
+  if name:sub(1, 1) == "/" then
+    refuse("%s is an absolute path; give a name inside the output directory %s", shown, self.dir)
+  end
+  local first
+  for part in (name .. "/"):gmatch("([^/]*)/") do
+    if part == "" or part == "." or part == ".." then
+      refuse("%s is not a plain name inside the output directory %s (no '..', '.' or empty "
+        .. "parts)", shown, self.dir)
+    end
+    first = first or part
+  end
+  local own = M.RESERVED[name] or (first == ckpt.SEGMENTS and M.RESERVED[first])
+  if own then refuse("%s is %s; choose another name", shown, own) end
+  if name:find("%.tmp$") or name:find("%.tmp%.%d+$") then
+    refuse("%s is a temporary name (run:finish deletes *.tmp files); choose another name", shown)
+  end
+end
+
 -- Write text as DIR/name (through a temporary file and a rename); rank 0
--- only (every rank returns the path).
-function Run:write_text(name, text)
+-- only (every rank returns the path).  holds: what it holds, for run.json.
+function Run:write_text(name, text, holds)
+  self:check_name("write_text", name)
   local path = self:path(name)
   if self.root then write_file(path, text) end
   self.files[#self.files + 1] = name
+  runinfo.add_file(self, name, holds)
   return path
 end
 
@@ -246,11 +352,13 @@ end
 -- standard comment lines (glassvm version, protocol, parameters, seed);
 -- extra_comments follow them.  It writes a temporary file and renames it.
 function Run:write_csv(name, tbl, extra_comments)
+  self:check_name("write_csv", name, ".csv")
   local path = self:path(name .. ".csv")
   if self.root then
     tbl:write_csv(path, {protocol = self.name, params = self.p, comments = extra_comments})
   end
   self.files[#self.files + 1] = name .. ".csv"
+  runinfo.add_file(self, name .. ".csv", table.concat(extra_comments or {}, " "), tbl:columns())
   return path
 end
 
@@ -261,16 +369,26 @@ end
 
 -- Declare a figure: its .gp script is written now, drawn at finish.
 function Run:plot(spec)
+  if type(spec) == "table" and type(spec.name) == "string" then
+    self:check_name("plot", spec.name, ".gp")
+  end
   local fig = plot.figure(spec)
   if self.p.plots == false or not self.root then return fig end
   fig:write(self.dir)
   self.figures[#self.figures + 1] = spec.name
+  runinfo.add_file(self, spec.name .. ".gp", "gnuplot script of the figure " .. (spec.title or spec.name)
+    .. " (cd DIR && gnuplot " .. spec.name .. ".gp draws it)")
   return fig
 end
 
 -- Draw the plots, then write the completion marker last (rank 0; the
 -- other ranks only close the journal).
 function Run:finish(summary)
+  if self.finished then
+    error(string.format("run:finish: the run in %s is already finished (run:finish was called "
+      .. "before); call it once, after the last write", self.dir), 2)
+  end
+  self.finished = true
   if not self.root then
     if self.journal then self.journal:finish() end
     return progress.clock() - self.t0
@@ -280,8 +398,15 @@ function Run:finish(summary)
       local drawn = {}
       for _, name in ipairs(self.figures) do
         local ok, why = plot.render(self.dir, name)
-        if ok then drawn[#drawn + 1] = name .. ".png"
+        if ok then
+          drawn[#drawn + 1] = name .. ".png"
+          for _, ext in ipairs{".png", ".svg"} do
+            runinfo.add_file(self, name .. ext, "the figure drawn by " .. name .. ".gp")
+          end
         else self:log("plot %s: %s", name, why) end
+      end
+      if fs.exists(self:path("gnuplot.log")) then
+        runinfo.add_file(self, "gnuplot.log", "gnuplot's messages while drawing the figures")
       end
       if #drawn > 0 then self:log("plots: %s (PNG and SVG) in %s", table.concat(drawn, ", "), self.dir) end
     else
@@ -296,11 +421,14 @@ function Run:finish(summary)
   -- Temporary files of writes a kill interrupted (CSVs, earlier runs).
   os.execute("rm -f -- " .. fs.shell_quote(self.dir) .. "/*.tmp " .. fs.shell_quote(self.dir)
     .. "/*.tmp.[0-9]*")
+  runinfo.add_file(self, M.MARKER, "the completion marker, written last: the run finished")
+  runinfo.finish(self, "complete")
   write_file(self:path(M.MARKER), string.format("glassvm %s protocol %s finished %s after %.1f s\n",
     self.version, self.name, os.date("%Y-%m-%d %H:%M:%S"), dt))
   -- The results are complete: the checkpoints go.
   if self.journal then self.journal:finish() end
   if self.logf then self.logf:close(); self.logf = nil end
+  if self.lock then self.lock:release(); self.lock = nil end   -- the directory is free again
   return dt
 end
 

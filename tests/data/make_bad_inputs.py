@@ -51,7 +51,7 @@ flip = bytearray(good); flip[-1] ^= 0x01
 put("bad-ens-crc.gvens", bytes(flip))                               # one CRC bit flipped
 flip = bytearray(good); flip[64 + 256 + 3] ^= 0x10
 put("bad-ens-bitflip.gvens", bytes(flip))                           # a weight bit flipped
-put("bad-ens-version.gvens", ensemble(W, version=2))                # valid CRC, version 2
+put("bad-ens-version.gvens", ensemble(W, version=3))                # valid CRC, version 3
 put("bad-ens-wrong-n.gvens", ensemble([[1.0] * 4, [2.0] * 4], N=4))  # saved with N = 4
 put("bad-ens-wrong-r.gvens", ensemble(W, R=3))                      # header says 3 replicas
 put("bad-ens-huge-r.gvens", ensemble(W, R=1 << 62))                 # R * record overflows
@@ -96,6 +96,7 @@ put("bad-inf.csv", b"1,2,3\n4,inf,6\n")
 put("bad-bigclass.csv", b"1,2,3\n1e10,5,6\n")                       # class past int32
 put("bad-empty-field.csv", b"1,2,3\n4,,6\n")
 put("bad-binary.csv", bytes(range(256)))
+put("bad-nul.csv", b"1,2,3\n4,5\x00junk,6\n")                     # NUL inside a field (reads as 5 by strtod)
 _rows = "".join("%d,%d,%d\n" % (i % 10, (7 * i) % 13, 3 * i) for i in range(200)).encode()
 put("bad-truncated.csv.gz", gz(_rows)[:-4])                          # gzip trailer cut
 

@@ -59,6 +59,9 @@ rows = [(1, 0, 0.5, 255), (0, 1, 2, 3), (4, -1.5, 1e2, 7), (7, 9, 8, 7)]
 body = "".join(",".join(str(v) for v in r) + "\n" for r in rows)
 put("tiny.csv", ("label,pixel0,pixel1,pixel2\n" + body).encode())
 put("tiny-noheader.csv", body.encode())
+# A UTF-8 byte-order mark (as spreadsheets write) before a headerless first row and before a header.
+put("tiny-bom.csv", b"\xef\xbb\xbf" + body.encode())
+put("tiny-bom-header.csv", b"\xef\xbb\xbf" + ("label,pixel0,pixel1,pixel2\n" + body).encode())
 put("tiny.csv.gz", gz(("label,pixel0,pixel1,pixel2\n" + body).encode()))
 # Label last, quoted fields, CRLF line ends, blanks around numbers.
 last = "".join(",".join('"%s"' % v if i == 1 else " %s " % v for i, v in enumerate(r[1:] + r[:1])) + "\r\n" for r in rows)

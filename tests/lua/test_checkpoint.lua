@@ -526,6 +526,52 @@ T.test("journal: a protocol that replays differently is refused", function()
   T.ok(not tostring(err):find("traceback"), "a clean message")
 end)
 
+-- A segment file copied over another's (issue 17): the journal knows each
+-- segment's label and target, and every segment file records which segment
+-- it holds; a file that disagrees is refused, naming it, never restored.
+T.test("journal: a segment file at the wrong step or of another segment is refused", function()
+  local segs = C.SEGMENTS
+  local function seg(b, u) return string.format("%s/%s/segment-%04d.gvckpt", b, segs, u) end
+  -- Stopped inside segment 3: segments 1 ("warm up", to 50) and 2 ("wait 1", to 65) are files.
+  local b = file("toyWrong")
+  T.ok(not toy_protocol(b, 20))
+  T.ok(C.exists(seg(b, 1)) and C.exists(seg(b, 2)), "segments 1 and 2 saved")
+  write_all(seg(b, 1), read_all(seg(b, 2)))
+  local ok, err = toy_protocol(b)
+  T.ok(not ok, "a run resumed from a replaced segment file must fail")
+  err = tostring(err)
+  for _, s in ipairs({seg(b, 1), 'holds segment 2 ("wait 1", to step 65)',
+                      'expects segment 1 ("warm up", to step 50)', "start over"}) do
+    T.ok(err:find(s, 1, true), err)
+  end
+  T.ok(not err:find("\n", 1, true) and not err:find("traceback", 1, true), "one line: " .. err)
+  -- Same target step, another segment (two clones each waited to step 65).
+  b = file("toyWrong2")
+  T.ok(not toy_protocol(b, 28))
+  T.ok(C.exists(seg(b, 4)), "segment 4 saved")
+  write_all(seg(b, 2), read_all(seg(b, 4)))
+  ok, err = toy_protocol(b)
+  T.ok(not ok and tostring(err):find('holds segment 4 ("wait 2", to step 65)', 1, true), tostring(err))
+  -- A file whose record agrees but whose ensemble is at another step (the
+  -- record of segment 1 on an ensemble advanced past its target).
+  b = file("toyWrong3")
+  T.ok(not toy_protocol(b, 20))
+  local ck = C.load(seg(b, 1))
+  local land = glass.landscape.harmonic{N = 12, k = 1, P = 20}
+  local e = ck:ensemble("ensemble", land)
+  local record = ck:state()
+  ck:close()
+  e:run{integrator = glass.langevin{lr = 0.05, T = 1e-2}, to = 60}
+  glass.checkpoint.save(seg(b, 1), {ensembles = {ensemble = e}, state = record, keep_previous = false})
+  ok, err = toy_protocol(b)
+  T.ok(not ok and tostring(err):find("holds an ensemble at step 60", 1, true)
+    and tostring(err):find('segment 1 ("warm up", to step 50) ended at step 50', 1, true), tostring(err))
+  -- Untouched, the same run resumes.
+  b = file("toyRight")
+  T.ok(not toy_protocol(b, 20))
+  T.ok(toy_protocol(b))
+end)
+
 T.test("journal: a memo must list what it advances and return plain data", function()
   local P = glass.params{name = "toy2", {"T", 1.0, "temperature"}}
   local _, p = P:try_parse{"--out=" .. file("toyD"), "--quiet"}
@@ -550,6 +596,69 @@ T.test("journal: a memo must list what it advances and return plain data", funct
   T.raises(function() ens:run{integrator = 3} end, "test_checkpoint.lua:", "option 'integrator'")
   run:finish()
   T.eq(type(getmetatable(ens).__index), "table", "the watch ends with the run")
+end)
+
+-- A memo's replay skips fn: an object fn changes outside lab.advance (a
+-- bare ens:run, set_weights) and that outlives the memo would come back
+-- unchanged, so the resumed run would differ silently (issue 17).
+T.test("journal: a memo refuses a bare ens:run on an object that outlives it", function()
+  local P = glass.params{name = "toy3", {"T", 1.0, "temperature"}}
+  local _, p = P:try_parse{"--out=" .. file("toyE"), "--quiet"}
+  local run = glass.run(p, {protocol = "/nowhere/toy3.lua"})
+  local land = glass.landscape.flat{N = 4, P = 5}
+  local lang = glass.langevin{lr = 0.1, T = 1}
+  local ens = glass.ensemble{landscape = land, replicas = 2}
+  local obs = glass.observer.scalar{at = glass.schedule.linear{first = 1, last = 50, every = 1}}
+  local why = "outside lab.advance"
+  T.raises(function()
+    run:memo("bare", {}, function() ens:run{integrator = lang, steps = 3}; return 1 end)
+  end, 'run:memo "bare"', "changed 1 ensemble(s)", why, "lab.advance(run, ...)")
+  -- Listing it does not help: there is no file to restore it from.
+  T.raises(function()
+    run:memo("listed", {ens}, function() ens:run{integrator = lang, steps = 3}; return 1 end)
+  end, 'run:memo "listed"', why)
+  T.raises(function()
+    run:memo("weights", {}, function() ens:set_weights(1, {1, 2, 3, 4}); return 1 end)
+  end, 'run:memo "weights"', why)
+  -- An observer measured by a bare run, and a clone of a changed ensemble.
+  local e2 = glass.ensemble{landscape = land, replicas = 2, seed = 2}
+  T.raises(function()
+    run:memo("observed", {}, function()
+      local tmp = e2:clone()
+      tmp:run{integrator = lang, steps = 3, observers = {obs}}
+      tmp:close()
+      return 1
+    end)
+  end, 'run:memo "observed"', "changed 1 observer(s)")
+  local kept
+  T.raises(function()
+    run:memo("cloned", {}, function()
+      local tmp = e2:clone()
+      tmp:run{integrator = lang, steps = 3}
+      kept = tmp:clone()
+      tmp:close()
+      return 1
+    end)
+  end, 'run:memo "cloned"', "changed 1 ensemble(s)")
+  kept:close()
+  -- Allowed: objects built and closed (or dropped) inside, a bare run that a
+  -- segment inside the memo then saves, and runs outside any memo.
+  T.eq(run:memo("inside", {}, function()
+    local a, b = e2:clone(), e2:clone()
+    a:run{integrator = lang, steps = 3}
+    b:run{integrator = lang, steps = 3}
+    local s = a:step()
+    a:close()
+    return s
+  end), e2:step() + 3)
+  T.eq(run:memo("saved", {e2}, function()
+    e2:run{integrator = lang, steps = 3}
+    glass.lab.advance(run, e2, lang, e2:step() + 2, nil, "after a bare run")
+    return e2:step()
+  end), 5)
+  e2:run{integrator = lang, steps = 1}
+  ens:close(); e2:close()
+  run:finish()
 end)
 
 os.execute("rm -rf '" .. dir .. "'")

@@ -291,6 +291,77 @@ T.test("run:write_text writes through a temporary file", function()
   os.execute("rm -rf '" .. dir .. "'")
 end)
 
+-- A run's files are its own: the write methods take names inside DIR only,
+-- never the run's bookkeeping files (issue 17), and a run finishes once.
+T.test("run: writes stay inside --out and off the run's own files; finish once", function()
+  local dir = os.tmpname()
+  os.remove(dir)
+  local run = glass.run(parse(decl(), {"--out=" .. dir, "--quiet"}), {protocol = "/nowhere/toy.lua"})
+  local t = run:table{"x"}
+  t:add_row{1}
+  for _, name in ipairs({"../x", "/tmp/x", "a/../../x", "./x", "a//b", ""}) do
+    T.raises(function() run:write_csv(name, t) end, "run:write_csv", "test_protocol_lib.lua:")
+    T.raises(function() run:write_text(name, "y") end, "run:write_text")
+  end
+  T.raises(function() run:write_csv("../x", t) end, '"../x.csv" is not a plain name inside', dir)
+  T.raises(function() run:write_text("/etc/x", "y") end, '"/etc/x" is an absolute path')
+  T.raises(function() run:write_text("a\nb", "y") end, "control character")
+  T.raises(function() run:write_text(nil, "y") end, "expected a file name, got nil")
+  for _, name in ipairs({"checkpoint.gvckpt", "checkpoint.gvckpt.prev", "params.lua", "log.txt",
+                         "gnuplot.log",
+                         "COMPLETE", "STOP", ".glassvm.lock", "checkpoints/segment-0001.gvckpt",
+                         "x.tmp", "x.csv.tmp.123"}) do
+    T.raises(function() run:write_text(name, "y") end, "run:write_text", "choose another name")
+  end
+  T.raises(function() run:write_text("checkpoint.gvckpt", "y") end, "is the head checkpoint")
+  T.raises(function() run:plot{name = "../fig", series = {}} end, "run:plot", "../fig.gp")
+  T.ok(not glass.run.exists(dir .. "/../x.csv") and not glass.run.exists(dir .. "/COMPLETE"))
+  -- Names inside DIR are fine, a write_csv named like a reserved file too
+  -- (it adds .csv).
+  run:write_csv("COMPLETE", t)
+  T.ok(glass.run.exists(dir .. "/COMPLETE.csv"))
+  run:finish()
+  T.raises(function() run:finish() end, "run:finish: the run in " .. dir .. " is already finished",
+    "test_protocol_lib.lua:")
+  T.raises(function() run:write_text("late.txt", "y") end, "is finished", "before run:finish()")
+  T.ok(not glass.run.exists(dir .. "/late.txt"))
+  os.execute("rm -rf '" .. dir .. "'")
+end)
+
+-- One run per directory: a second one is refused while the first holds it
+-- (the lock is taken by another process here: flock is per open file, and a
+-- process re-opening its own directory keeps its lock, see glass.lock_file).
+T.test("run: a directory another process holds is refused, naming it", function()
+  local dir = os.tmpname()
+  os.remove(dir)
+  os.execute("mkdir -p '" .. dir .. "'")
+  local lock = dir .. "/" .. glass.run.LOCK
+  -- flock(1) holds the lock while it runs `cat`, which waits for its stdin to close.
+  local holder = io.popen("exec flock -x '" .. lock .. "' sh -c 'echo $$ held; cat >/dev/null'", "w")
+  -- (wait until flock has it: glass.lock_file reports busy)
+  local busy
+  for _ = 1, 500 do
+    local l, why = glass.lock_file(lock)
+    if l then l:release() else busy = why; break end
+    os.execute("sleep 0.01")
+  end
+  if busy ~= "busy" then
+    io.stderr:write("(flock(1) is not available: the lock is tested by tests/sh/test_run_dir.sh only)\n")
+  else
+    local l, why, detail = glass.lock_file(lock)
+    T.ok(l == nil and why == "busy", tostring(why))
+    T.eq(type(detail), "string")
+  end
+  holder:close()
+  local l = glass.lock_file(lock)
+  T.ok(l and l:held(), "free again once the holder is gone")
+  -- The same process gets its own lock back (a run retried after an error).
+  T.eq(glass.lock_file(lock), l)
+  l:release()
+  T.ok(not l:held())
+  os.execute("rm -rf '" .. dir .. "'")
+end)
+
 T.test("progress formats durations", function()
   T.eq(glass.progress.duration(5), "5.0s")
   T.eq(glass.progress.duration(185), "3m05s")

@@ -50,6 +50,15 @@ function T.raises(fn, ...)
   return err
 end
 
+-- All rows of a glass.Table as Lua tables {column = value}.
+function T.rows(tab)
+  local out = {}
+  for i = 1, tab:nrows() do out[i] = tab:row(i) end
+  return out
+end
+
+function T.isnan(x) return x ~= x end
+
 function T.done()
   io.stderr:write(string.format("%d passed, %d failed\n", T.passed, T.failed))
   os.exit(T.failed == 0 and 0 or 1)

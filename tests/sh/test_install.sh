@@ -55,6 +55,14 @@ out=$("$P/bin/glassvm" s.lua 1 2>&1)
 out=$(echo 'glass.version' | "$P/bin/glassvm" 2>&1)
 [ "$out" = "0.1.0" ] || fail "installed glassvm REPL: $out"
 
+# Protocols by name: `glassvm ageing` runs the installed protocols/ageing.lua.
+out=$("$P/bin/glassvm" ageing --help 2>&1)
+grep -qF -- "$P/share/glassvm/protocols/ageing.lua" <<<"$out" && grep -qF -- "--tau_method" <<<"$out" \
+  || fail "installed glassvm ageing --help: $(head -3 <<<"$out")"
+out=$("$P/bin/glassvm" no_such_protocol 2>&1)
+[ "$out" = "glassvm: 'no_such_protocol' is neither a file nor a protocol; the protocols (in $P/share/glassvm/protocols) are: $(cd "$P/share/glassvm/protocols" && ls *.lua | sed 's/\.lua$//' | LC_ALL=C sort | paste -sd, - | sed 's/,/, /g')" ] \
+  || fail "installed glassvm, unknown protocol: $out"
+
 # A moved installation still finds itself (the path is relative to the binary).
 mv "$P" "$T/moved"
 out=$("$T/moved/bin/glassvm" -e 'print(glass.paths.lua)' 2>&1)

@@ -22,7 +22,7 @@ declare -A CSVS=(
   [msd_batch_sweep]="msd.csv"
   [ageing]="overlap.csv tau.csv"
   [ttsp]="overlap.csv tau.csv master.csv q_final.csv"
-  [heterogeneity]="moments.csv histogram.csv"
+  [heterogeneity]="moments.csv histogram.csv chi4_peaks.csv"
   [chi_sweep]="tau.csv"
 )
 ORDER="ageing quench_anneal ttt_scan uot_scan phase_diagram msd_batch_sweep ttsp heterogeneity chi_sweep"
@@ -45,6 +45,11 @@ for name in $ORDER; do
     grep -q "^# protocol: $name" "$out/$f" || fail "$name: $f lacks '# protocol: $name'"
     grep -q '^# seed: ' "$out/$f" || fail "$name: $f lacks the seed comment"
     [ "$(grep -vc '^#' "$out/$f")" -ge 2 ] || fail "$name: $f has no data rows"
+  done
+  # run.json (docs/file-formats.md): complete, and every file it lists exists.
+  grep -q '^  "status": "complete",$' "$out/run.json" || fail "$name: run.json missing or not complete"
+  for f in $(sed -n 's/^ *"name": "\(.*\)"$/\1/p' "$out/run.json"); do
+    [ -e "$out/$f" ] || fail "$name: run.json lists $f, which is not in $out"
   done
   # A finished run leaves no checkpoint behind.
   [ ! -e "$out/checkpoint.gvckpt" ] && [ ! -e "$out/checkpoints" ] || fail "$name: checkpoint files left after COMPLETE"

@@ -132,7 +132,11 @@ for name in $ORDER; do
   # the refused file set aside); this run is killed at its next checkpoint.
   if [ ! -f "$B/COMPLETE" ] && [ -f "$B/checkpoint.gvckpt.prev" ]; then
     size=$(stat -c %s "$B/checkpoint.gvckpt")
-    printf '\xff' | dd of="$B/checkpoint.gvckpt" bs=1 seek=$((size / 2)) conv=notrunc status=none
+    # Flip every bit of the middle byte (writing a fixed 0xff would change
+    # nothing where that byte already is 0xff, and the head would load).
+    byte=$(od -An -tu1 -j $((size / 2)) -N1 "$B/checkpoint.gvckpt" | tr -d ' ')
+    printf "\\$(printf %03o $((255 - byte)))" \
+      | dd of="$B/checkpoint.gvckpt" bs=1 seek=$((size / 2)) conv=notrunc status=none
     start "$name" "$B" --checkpoint_every=1
     await_checkpoint "$B" && kill -KILL "$PID" 2>/dev/null
     finish; runs=$((runs + 1))

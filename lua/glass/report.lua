@@ -1,0 +1,360 @@
+-- glass.report: what a protocol reports beside its observables, so that a
+-- reader knows what was run and what was measured (docs/dynamics.md,
+-- "Noise across sweep points" and "Comparing with the paper's units";
+-- docs/protocols.md, "What the Langevin protocols report").
+--
+--   report.noise_params()            the --noise parameter (independent | common)
+--   report.point_seed(p, k)          the seed of sweep point k
+--   report.noise_comment(p, what)    "noise: ..." for log and CSV headers
+--   report.units(p, P, T)            D = lr*T/P and the paper's equivalents
+--   report.units_comments(p, P, Ts)  the lines for log and CSV headers
+--   report.header(run, p, P, Ts, what), report.with(header, ...)  log them; CSV comments
+--   report.state_steps(t0, tws, lags), report.state_observer(steps, lambda),
+--   report.state_table(keys),
+--   report.add_state(tbl, obs, fields, t_of)   loss, accuracy, unsat -> state.csv
+--   report.bands(p, series, err)               error bands when replicas > 1
+--   report.drift_params(), report.drift_line(T, tau_T, tau_0),
+--   report.drift_check(run, Ts, tau90_at, tau0)  the T = 0 comparison
+--   report.uot_verdict, ttt_verdict, ageing_verdict  computed conclusions
+local M = {}
+
+local function G() return package.loaded.glass end
+
+-- The paper's learning rate and training-set size (arXiv:2405.13098 and the
+-- authors' code, mkerrwinter/glass_net_publication: lr 1e-3, all 60000 MNIST rows).
+M.PAPER = {lr = 1e-3, P = 60000}
+
+-- ---- noise across sweep points ----------------------------------------------------------
+
+function M.noise_params()
+  return {{"noise", "independent", "Langevin noise across sweep points: independent (point k "
+    .. "runs with seed glass.rng.subseed(seed, k)) or common (every point reuses the seed's "
+    .. "stream: common random numbers, points correlated)", choices = {"independent", "common"}}}
+end
+
+-- The seed sweep point k (1, 2, ... in the order of the swept list) runs
+-- with: a Philox-derived sub-seed of the run's seed (independent), or the
+-- run's seed itself (common random numbers).
+function M.point_seed(p, k)
+  if p.noise == "common" then return p.seed end
+  return G().rng.subseed(p.seed, k)
+end
+
+-- One line saying which noise was used; `what` names the swept list ("--T").
+function M.noise_comment(p, what)
+  if p.noise == "common" then
+    return string.format("noise: common (every point of %s reuses seed %d: common random "
+      .. "numbers, so points are correlated)", what, p.seed)
+  end
+  return string.format("noise: independent (point k = 1, 2, ... of %s runs with seed "
+    .. "glass.rng.subseed(%d, k))", what, p.seed)
+end
+
+-- ---- units -------------------------------------------------------------------------------
+
+-- The free-weight diffusion per step D = lr*T/P and the paper's equivalents
+-- (docs/dynamics.md, "Comparing with the paper's units"): at equal lr*t the update depends on T only
+-- through T/P, so T here is T_paper = T*P0/P and one step is lr/lr0 of the
+-- paper's steps; at equal T the diffusion per step is D_ratio times the
+-- paper's, and T_same_D is the paper's temperature with this D per step.
+function M.units(p, P, T)
+  local lr0, P0 = M.PAPER.lr, M.PAPER.P
+  return {D = p.lr * T / P, T_paper = T * P0 / P, steps_per_step = p.lr / lr0,
+          D_ratio = (p.lr * P0) / (lr0 * P), T_same_D = T * p.lr * P0 / (lr0 * P)}
+end
+
+-- The lines for the log and the CSV headers of a Langevin protocol at
+-- temperatures Ts on P rows.
+function M.units_comments(p, P, Ts)
+  local u = M.units(p, P, 1)
+  local lines = {
+    string.format("units: free-weight diffusion per step D = lr*T/P = %.6g*T (lr = %g, P = %d); "
+      .. "the paper (lr0 = %g, P0 = %d) has D0 = %.6g*T, so at equal T D is %.4g x the "
+      .. "paper's per step", u.D, p.lr, P, M.PAPER.lr, M.PAPER.P, M.PAPER.lr / M.PAPER.P,
+      u.D_ratio),
+    string.format("units: in the paper's units (equal lr*t, equal T/P) T_paper = %.4g*T and one "
+      .. "step = %.4g paper steps (t_paper = %.4g*t)", u.T_paper, u.steps_per_step,
+      u.steps_per_step),
+  }
+  local per = {}
+  for _, T in ipairs(Ts) do
+    local v = M.units(p, P, T)
+    per[#per + 1] = string.format("T = %g: D = %.4g, T_paper = %.4g", T, v.D, v.T_paper)
+  end
+  if #per > 0 then lines[#lines + 1] = "units: " .. table.concat(per, "; ") end
+  return lines
+end
+
+-- The header lines of a Langevin protocol (noise, units), logged once;
+-- report.with(header, comment...) prepends a CSV's own comments to them.
+function M.header(run, p, P, Ts, what)
+  local lines = {M.noise_comment(p, what)}
+  for _, l in ipairs(M.units_comments(p, P, Ts)) do lines[#lines + 1] = l end
+  for _, l in ipairs(lines) do run:log("%s", l) end
+  return lines
+end
+
+function M.with(header, ...)
+  local out = {...}
+  for _, l in ipairs(header) do out[#out + 1] = l end
+  return out
+end
+
+-- ---- the state: loss, accuracy, unsatisfied rows -----------------------------------------
+
+local STATE = {"step", "t", "n", "loss", "loss_sem", "data_loss", "data_loss_sem", "accuracy",
+               "accuracy_sem", "unsat", "unsat_sem"}
+
+-- The state's steps: t0 (after the quench), then each t_w of tws (absolute
+-- steps) and t_w + every lag; lags a glass.Schedule.
+function M.state_steps(t0, tws, lags)
+  local steps = {t0}
+  for _, tw in ipairs(tws) do
+    steps[#steps + 1] = tw
+    for _, l in ipairs(lags:steps()) do steps[#steps + 1] = tw + l end
+  end
+  return steps
+end
+
+-- A scalar observer at the given absolute steps (deduplicated, sorted).
+function M.state_observer(steps, lambda)
+  local seen, list = {}, {}
+  for _, s in ipairs(steps) do
+    if not seen[s] then seen[s], list[#list + 1] = true, s end
+  end
+  table.sort(list)
+  return G().observer.scalar{at = list, lambda = lambda}, {at = list, lambda = lambda}
+end
+
+-- state.csv's table: the point's columns (keys, e.g. {"T"}), then STATE.
+function M.state_table(keys)
+  local cols = {}
+  for _, k in ipairs(keys or {}) do cols[#cols + 1] = k end
+  for _, k in ipairs(STATE) do cols[#cols + 1] = k end
+  return G().table{columns = cols}
+end
+
+-- Add obs's summary rows to tbl with the point's fields; t_of(step) -> the
+-- lag after t_w (negative before it).  Returns the rows added.
+function M.add_state(tbl, obs, fields, t_of)
+  local s, rows = obs:table("summary"), {}
+  for i = 1, s:nrows() do
+    local r = s:row(i)
+    local row = {step = r.step, t = t_of(r.step), n = r.n, loss = r.loss_mean,
+                 loss_sem = r.loss_sem, data_loss = r.data_loss_mean,
+                 data_loss_sem = r.data_loss_sem, accuracy = r.accuracy_mean,
+                 accuracy_sem = r.accuracy_sem, unsat = r.unsat_mean, unsat_sem = r.unsat_sem}
+    for k, v in pairs(fields or {}) do row[k] = v end
+    tbl:add_row(row)
+    rows[#rows + 1] = row
+  end
+  return rows
+end
+
+-- "loss 0.0123 (data 0.0101), accuracy 0.912, unsat 0.153" for a state row.
+function M.state_text(r)
+  return string.format("loss %.5g (data %.5g), accuracy %.4g, unsatisfied rows %.4g", r.loss,
+    r.data_loss, r.accuracy, r.unsat)
+end
+
+M.STATE_COMMENT = "state: means over live replicas (n) of the loss (with L2), data loss, "
+  .. "accuracy and fraction of unsatisfied rows (y f < 1), *_sem standard errors; t = step - "
+  .. "(step at t_w): the first row (t = -t_w) is the state after the quench, t = 0 at t_w, then every lag"
+
+-- ---- plots -------------------------------------------------------------------------------
+
+-- Error bands (column err, a standard error) under the curves of `list`
+-- when the run has several replicas (glass.plot.bands); none with one.
+function M.bands(p, list, err)
+  if (p.replicas or 1) <= 1 then return {} end
+  local b = G().plot.bands(list, err)
+  if b[1] then b[1].title = "± 1 s.e. over replicas (bands)" end
+  return b
+end
+
+-- ---- the T = 0 comparison ----------------------------------------------------------------
+
+-- Relative difference of tau90 within which the decay at T counts as the
+-- T = 0 one (the deterministic drift).
+M.DRIFT_TOL = 0.1
+
+local function fmt(x) return x and string.format("%.4g", x) or "none" end
+
+-- One log line: does Q decay at T as it does at T = 0?  Returns the line
+-- and "drift" (within DRIFT_TOL), "thermal" or "inconclusive".
+function M.drift_line(T, tau_T, tau_0, what)
+  what = what or ""
+  if not tau_T then
+    return string.format("drift check%s: no tau90 at T = %g (T = 0: %s); inconclusive", what, T,
+      fmt(tau_0)), "inconclusive"
+  end
+  if not tau_0 then
+    return string.format("drift check%s: at T = 0 Q stays above 0.9 (no tau90), at T = %g "
+      .. "tau90 = %s: the decay at T is thermal", what, T, fmt(tau_T)), "thermal"
+  end
+  local rel = math.abs(tau_T / tau_0 - 1)
+  if rel <= M.DRIFT_TOL then
+    return string.format("drift check%s: Q decays at T = %g as at T = 0 (tau90 = %s vs %s, "
+      .. "within %d%%): this decay is the deterministic drift (gradient descent), not thermal "
+      .. "motion", what, T, fmt(tau_T), fmt(tau_0), math.floor(M.DRIFT_TOL * 100 + 0.5)), "drift"
+  end
+  return string.format("drift check%s: tau90 = %s at T = %g vs %s at T = 0 (ratio %.3g): the "
+    .. "noise changes the decay", what, fmt(tau_T), T, fmt(tau_0), tau_T / tau_0), "thermal"
+end
+
+-- The summary of several drift checks: {drift = {T...}, thermal = {...}, inconclusive = {...}}.
+function M.drift_summary(by)
+  local parts = {}
+  for _, k in ipairs({"drift", "thermal", "inconclusive"}) do
+    local l = by[k] or {}
+    if #l > 0 then
+      local ts = {}
+      for i, T in ipairs(l) do ts[i] = string.format("%g", T) end
+      parts[#parts + 1] = string.format("%s at T = %s", k == "drift"
+        and "Q decays as at T = 0 (the drift, not thermal)" or k == "thermal"
+        and "thermal decay" or "inconclusive (no tau90)", table.concat(ts, ", "))
+    end
+  end
+  return "drift check (tau90 vs T = 0, tolerance " .. math.floor(M.DRIFT_TOL * 100 + 0.5)
+    .. "%): " .. table.concat(parts, "; ")
+end
+
+-- Log one drift line per T > 0 of Ts (tau90_at[T]: tau90 or false) against
+-- tau0 (tau90 at T = 0, or false) and return the summary line.
+function M.drift_check(run, Ts, tau90_at, tau0)
+  local by = {}
+  for _, T in ipairs(Ts) do
+    if T > 0 then
+      local line, kind = M.drift_line(T, tau90_at[T] or nil, tau0 or nil)
+      run:log("%s", line)
+      by[kind] = by[kind] or {}
+      table.insert(by[kind], T)
+    end
+  end
+  return M.drift_summary(by)
+end
+
+function M.drift_params()
+  return {{"drift_check", true, "also run T = 0 (plain gradient descent) from the same networks "
+    .. "and say in log.txt where Q decays as at T = 0 (the deterministic drift)"}}
+end
+
+-- ---- computed conclusions ----------------------------------------------------------------
+
+-- Two means differ when they are further apart than twice their combined
+-- standard error (NaN s.e., from a single replica, never counts as apart).
+local function apart(a, sa, b, sb)
+  local se = math.sqrt((sa or 0 / 0) ^ 2 + (sb or 0 / 0) ^ 2)
+  return se == se and math.abs(a - b) > 2 * se, se
+end
+
+-- The under-to-overparameterised scan (uot_scan): points = {{x = N/P, y =
+-- mean loss, sem =}, ...} in increasing N/P.
+function M.uot_verdict(points)
+  local n = #points
+  if n < 2 then return "inconclusive (one width: nothing to compare)" end
+  local a, b = points[1], points[n]
+  local differ, se = apart(a.y, a.sem, b.y, b.sem)
+  local trivial = 0.5
+  local all_trivial = true
+  for _, pt in ipairs(points) do
+    if not (math.abs(pt.y - trivial) <= math.max(0.005, 2 * (pt.sem == pt.sem and pt.sem or 0))) then
+      all_trivial = false
+    end
+  end
+  local head = string.format("final loss %.3g ± %.2g at N/P = %.3g, %.3g ± %.2g at N/P = %.3g",
+    a.y, a.sem, a.x, b.y, b.sem, b.x)
+  if all_trivial then
+    return head .. ": inconclusive (every width sits at the trivial loss 0.5 (f ≈ 0 on every row): "
+      .. "training has not fitted the data; train longer, --epochs)"
+  end
+  if se ~= se then
+    return head .. ": inconclusive (one initial condition per width: no error bars)"
+  end
+  if not differ then
+    return head .. string.format(": inconclusive (the difference %.2g is within 2 s.e. = %.2g)",
+      math.abs(a.y - b.y), 2 * se)
+  end
+  if b.y > a.y then
+    return head .. ": the loss grows with N/P (no under-to-overparameterised transition here)"
+  end
+  -- The first N/P whose loss is below 1% of the narrowest network's.
+  local star
+  for _, pt in ipairs(points) do
+    if not star and pt.y <= 0.01 * a.y then star = pt.x end
+  end
+  return head .. (star and string.format(": falls by %.3g x; below 1%% of the narrowest "
+    .. "network's from N/P = %.3g on", a.y / b.y, star)
+    or string.format(": falls by %.3g x, but never below 1%% of the narrowest network's "
+      .. "(no overparameterised point in the scan)", a.y / math.max(b.y, 1e-300)))
+end
+
+-- Ageing: does tau90 grow from the first t_w to the last?  Without error
+-- bars a ratio within 10% of 1 is not called either way.
+function M.ageing_verdict(tw1, tau1, tw2, tau2)
+  if not (tau1 and tau2) then
+    return string.format("inconclusive (tau90 missing at t_w = %d or %d: see above)", tw1, tw2)
+  end
+  local r = tau2 / tau1
+  local head = string.format("tau90(t_w = %d) / tau90(t_w = %d) = %.3g / %.3g = %.3g", tw2, tw1,
+    tau2, tau1, r)
+  if r > 1.1 then return head .. ": tau90 grows with t_w (ageing)" end
+  if r < 1 / 1.1 then return head .. ": tau90 falls with t_w (no ageing)" end
+  return head .. ": within 10% of 1, inconclusive (no ageing resolved)"
+end
+
+-- The topology-trivialisation scan (ttt_scan): points = {{lambda =, loss =
+-- mean, sem =, n =, n_half =}, ...} in increasing lambda (n_half: inits whose
+-- loss is within 0.005 of 0.5; optional).  lambda* is the smallest lambda
+-- from which on every mean loss is the trivial 0.5 (within max(0.005, 2 s.e.)),
+-- with a loss clearly below 0.5 at the lambda before it; with n_half, the
+-- smallest lambda from which on every init is at 0.5 is named too (a mean
+-- within 2 s.e. of 0.5 can hide inits that are not).
+function M.ttt_verdict(points)
+  local function at_half(pt)
+    local tol = math.max(0.005, 2 * ((pt.sem == pt.sem) and pt.sem or 0))
+    return math.abs(pt.loss - 0.5) <= tol, tol
+  end
+  local n = #points
+  if n == 0 then return "inconclusive (no lambda)" end
+  for _, pt in ipairs(points) do
+    local ok, tol = at_half(pt)
+    if not ok and pt.loss > 0.5 then
+      return string.format("inconclusive (not converged: the loss at lambda = %g is %.3g, above "
+        .. "the trivial 0.5 by more than %.2g; train longer, --epochs)", pt.lambda, pt.loss, tol)
+    end
+  end
+  local first = n + 1  -- the first lambda of the final run at 0.5
+  for i = n, 1, -1 do
+    if at_half(points[i]) then first = i else break end
+  end
+  if first > n then
+    return string.format("the loss never reaches the trivial 0.5 (%.3g at the largest lambda = "
+      .. "%g): extend --lambdas or train longer (--epochs)", points[n].loss, points[n].lambda)
+  end
+  if first == 1 then
+    return string.format("inconclusive (the loss is the trivial 0.5 at every lambda, even at "
+      .. "lambda = %g: training did not leave f = 0)", points[1].lambda)
+  end
+  local below = points[first - 1]
+  local line = string.format("lambda* in (%g, %g]: loss %.3g ± %.2g at lambda = %g, the "
+    .. "trivial 0.5 (mean within max(0.005, 2 s.e.)) from lambda = %g on", below.lambda,
+    points[first].lambda, below.loss, below.sem, below.lambda, points[first].lambda)
+  if points[n].n_half then
+    local all = n + 1  -- the first lambda from which on every init is at 0.5
+    for i = n, 1, -1 do
+      if points[i].n_half == points[i].n then all = i else break end
+    end
+    local p = points[first]
+    if all > n then
+      line = line .. string.format("; but not every init is at 0.5 even at lambda = %g "
+        .. "(%d of %d)", points[n].lambda, points[n].n_half, points[n].n)
+    elseif all > first then
+      line = line .. string.format("; every init is at 0.5 only from lambda = %g on (%d of %d "
+        .. "at lambda = %g)", points[all].lambda, p.n_half, p.n, p.lambda)
+    end
+  end
+  return line
+end
+
+return M

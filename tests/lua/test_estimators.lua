@@ -1,0 +1,383 @@
+-- test_estimators.lua: same-basin ensembles and the estimators of issue 12
+-- (χ₄ within/between/total, per-replica and pooled α₂, τ over replicas with
+-- the authors' rules, bootstrap intervals), through the Lua API, against
+-- exact identities, the flat null model, and independent computations from
+-- weights exported with ens:weights().
+local T = dofile("testlib.lua")
+local FIX = os.getenv("GV_TEST_DATA") or "../data"
+
+local rows, isnan = T.rows, T.isnan
+local function tmpname(s) return os.tmpname() .. "-" .. s end
+
+-- The u32 at byte offset 8 of a file (the ensemble format version).
+local function file_version(path)
+  local f = assert(io.open(path, "rb"))
+  local b = f:read(12)
+  f:close()
+  return string.unpack("<I4", b, 9)
+end
+
+T.test("same_basin: K copies of each replica, labels, distinct noise, files", function()
+  local land = glass.landscape.flat{N = 50, P = 10}
+  local src = glass.ensemble{landscape = land, replicas = 3, seed = 4, first_replica = 2}
+  src:run{integrator = glass.langevin{lr = 0.1, T = 1}, to = 5}
+  local ens = src:same_basin{K = 4}
+  T.eq(ens:size(), 12); T.eq(ens:step(), 5); T.eq(ens:seed(), 4)
+  T.eq(ens:first_replica(), 8, "first_replica = src's * K")
+  T.eq(table.concat(ens:basins(), ","), "8,8,8,8,12,12,12,12,16,16,16,16")
+  for r = 1, 12 do
+    local a, b = ens:weights(r), src:weights((r - 1) // 4 + 1)
+    for i = 1, 50 do T.eq(a[i], b[i]) end
+  end
+  -- Each copy has its own noise: one Langevin step separates them.
+  ens:run{integrator = glass.langevin{lr = 0.1, T = 1}, to = 6}
+  T.ok(ens:weights(1)[1] ~= ens:weights(2)[1], "copies diverge under noise")
+  -- A block of the source gives the block of the result (MPI ranks).
+  local part = glass.ensemble{landscape = land, replicas = 1, seed = 4, first_replica = 3}
+  T.eq(table.concat(part:same_basin{K = 4}:basins(), ","), "12,12,12,12")
+  -- Files: grouped ensembles are format version 2, others stay version 1.
+  local p1, p2 = tmpname("src.gvens"), tmpname("sb.gvens")
+  src:save(p1); ens:save(p2)
+  T.eq(file_version(p1), 1); T.eq(file_version(p2), 2)
+  T.eq(table.concat(glass.load_ensemble(p2, land):basins(), ","), table.concat(ens:basins(), ","))
+  T.eq(table.concat(glass.load_ensemble(p1, land):basins(), ","), "2,3,4")
+  local e3 = glass.same_basin(p1, {K = 2, landscape = land})
+  T.eq(table.concat(e3:basins(), ","), "4,4,6,6,8,8")
+  T.eq(tostring(ens:clone():basins()[5]), "12")
+  os.remove(p1); os.remove(p2)
+  T.raises(function() src:same_basin{K = 0} end, "K")
+  T.raises(function() glass.same_basin(p1, {K = 2}) end, "landscape")
+end)
+
+-- T = 0, gradient descent: copies of one basin follow one deterministic
+-- trajectory, so Q is identical within a basin and χ₄,within is exactly 0;
+-- the basins (different starts in a harmonic well) differ, so χ₄,between > 0.
+T.test("T = 0 (GD): chi4_within is exactly 0; total = within + between", function()
+  local N, B, K = 200, 5, 3
+  local land = glass.landscape.harmonic{N = N, P = 10, k = 1}
+  local init = {}
+  math.randomseed(12)
+  for b = 1, B do
+    init[b] = {}
+    for i = 1, N do init[b][i] = (math.random() - 0.5) * b end
+  end
+  local src = glass.ensemble{landscape = land, replicas = B, seed = 1, init = init}
+  local ens = src:same_basin{K = K}
+  local obs = glass.observer.two_time{tw = {0}, lags = {last = 200, per_decade = 8},
+                                      eps = {0.05}, per_replica = true}
+  ens:run{integrator = glass.gd{lr = 0.01}, to = 200, observers = {obs}}
+  local res = obs:results()
+  local per = rows(res.replicas)
+  local saw_between = false
+  for _, r in ipairs(rows(res.summary)) do
+    T.eq(r.chi4_within, 0, "within-basin chi4 at T = 0")
+    T.eq(r.n_basins, B)
+    T.eq(r.chi4_total, r.chi4_within + r.chi4_between, "total = within + between")
+    if r.chi4_between > 0 then saw_between = true end
+    -- chi4_total = N (1/n) sum (Q - mean)^2 from the per-replica rows
+    local qs, m = {}, 0
+    for _, p in ipairs(per) do if p.t == r.t then qs[#qs + 1] = p.Q; m = m + p.Q end end
+    m = m / #qs
+    local ss = 0
+    for _, q in ipairs(qs) do ss = ss + (q - m) ^ 2 end
+    T.near(r.chi4_total, N * ss / #qs, 1e-12 * (1 + r.chi4_total), "chi4_total (1/n)")
+  end
+  T.ok(saw_between, "the basins decay differently")
+end)
+
+-- Flat landscape, Langevin: every weight of every replica diffuses
+-- independently, so Q_r is a mean of N independent indicators with
+-- p = q(t) = erf(ε/√(4Dt)) and N·Var_k[Q] = q(1 − q) exactly, in a basin or
+-- across basins.  chi4_within uses the 1/K variance, so its expectation is
+-- (K − 1)/K · q(1 − q).  Its relative sd is √(2/(B(K − 1))) = 0.071 for
+-- B = 100, K = 5 (the chi4 of the independent ensemble, n − 1: √(2/(n−1)) =
+-- 0.063 for n = 500): we require 4 sd per lag, and the ratio within·K/(K−1)
+-- over the independent chi4 within 4 sd of the ratio (0.38) at every lag.
+-- α₂,within (basin-pooled) of Gaussian displacements: 0 within 0.01.
+T.test("flat model: chi4_within vs q(1-q) and vs the independent ensemble", function()
+  local N, B, K, P, lr, temp, eps = 400, 100, 5, 100, 0.1, 1, 0.15
+  local D = glass.theory.diffusion{lr = lr, T = temp, P = P}
+  local land = glass.landscape.flat{N = N, P = P}
+  local lags = {10, 20, 40, 80, 160} -- q = 0.71 ... 0.21: the sd formulas hold (not q near 0 or 1)
+  local function measure(ens)
+    local obs = glass.observer.two_time{tw = {0}, lags = lags, eps = {eps}, per_replica = true}
+    ens:run{integrator = glass.langevin{lr = lr, T = temp}, to = 160, observers = {obs}}
+    return rows(obs:table("summary")), rows(obs:table("replicas"))
+  end
+  local sb, per = measure(glass.ensemble{landscape = land, replicas = B, seed = 8}:same_basin{K = K})
+  -- The split recomputed from the per-replica rows (exact to rounding).
+  for _, r in ipairs(sb) do
+    local by, all = {}, {}
+    for _, x in ipairs(per) do
+      if x.t == r.t then
+        by[x.basin] = by[x.basin] or {}
+        table.insert(by[x.basin], x.Q)
+        all[#all + 1] = x.Q
+      end
+    end
+    local mean = 0
+    for _, q in ipairs(all) do mean = mean + q / #all end
+    local w, b = 0, 0
+    for _, qs in pairs(by) do
+      local m = 0
+      for _, q in ipairs(qs) do m = m + q / #qs end
+      for _, q in ipairs(qs) do w = w + (q - m) ^ 2 end
+      b = b + #qs * (m - mean) ^ 2
+    end
+    T.near(r.chi4_within, N * w / #all, 1e-10 * r.chi4_within, "chi4_within recomputed")
+    T.near(r.chi4_between, N * b / #all, 1e-10 * r.chi4_within, "chi4_between recomputed")
+  end
+  local ind = measure(glass.ensemble{landscape = land, replicas = B * K, seed = 9})
+  local sd_w, sd_i = math.sqrt(2 / (B * (K - 1))), math.sqrt(2 / (B * K - 1))
+  for i, r in ipairs(sb) do
+    local q = glass.theory.free_q(r.t, {eps = eps, D = D})
+    local exact = q * (1 - q)
+    T.eq(r.n_basins, B)
+    T.near(r.chi4_within, (K - 1) / K * exact, 4 * sd_w * exact,
+      string.format("chi4_within(t=%d), q=%.3f", r.t, q))
+    T.near(ind[i].chi4, exact, 4 * sd_i * exact, "independent chi4")
+    T.near(r.chi4_within * K / (K - 1) / ind[i].chi4, 1, 4 * math.sqrt(sd_w ^ 2 + sd_i ^ 2),
+      "within-basin vs independent")
+    T.near(r.alpha2_within, 0, 0.01, "alpha2_within")
+    T.eq(ind[i].chi4_within, 0, "an independent ensemble has nothing within basins")
+  end
+end)
+
+-- The authors' per-replica estimators against an independent computation
+-- from the weights: run in pieces, export every replica's weights at t_w and
+-- at each lag, recompute Q_r, MSD_r, <dw^4>_r, alpha2_r in Lua, then the
+-- authors' tau90 (first saved lag with Q_r < 0.9; none if that is the first
+-- lag; dropped if < 4; mean over replicas) and the mean of alpha2_r.
+T.test("per-replica alpha2 and tau90 equal a recomputation from exported weights", function()
+  local N, R, P, lr, temp, eps = 300, 8, 100, 0.1, 1, 0.33
+  local land = glass.landscape.flat{N = N, P = P}
+  local ens = glass.ensemble{landscape = land, replicas = R, seed = 21}
+  local tw, lags = 5, {1, 2, 3, 5, 8, 13, 21, 34, 55, 89}
+  local obs = glass.observer.two_time{tw = {tw}, lags = lags, eps = {eps}, per_replica = true}
+  local integ = glass.langevin{lr = lr, T = temp}
+  ens:run{integrator = integ, to = tw, observers = {obs}}
+  local ref = {}
+  for r = 1, R do ref[r] = ens:weights(r) end
+  local Q, A2 = {}, {}
+  for r = 1, R do Q[r], A2[r] = {}, {} end
+  for l, lag in ipairs(lags) do
+    ens:run{integrator = integ, to = tw + lag, observers = {obs}}
+    for r = 1, R do
+      local w, inside, s2, s4 = ens:weights(r), 0, 0, 0
+      for i = 1, N do
+        local d = w[i] - ref[r][i]
+        if math.abs(d) <= eps then inside = inside + 1 end
+        s2, s4 = s2 + d * d, s4 + d ^ 4
+      end
+      local msd, dw4 = s2 / N, s4 / N
+      Q[r][l], A2[r][l] = inside / N, dw4 / (3 * msd * msd) - 1
+    end
+  end
+  -- The observer's per-replica rows and its per-replica-mean alpha2.
+  local sum = rows(obs:table("summary"))
+  for _, p in ipairs(rows(obs:table("replicas"))) do
+    local l
+    for k, lag in ipairs(lags) do if lag == p.t then l = k end end
+    T.eq(p.Q, Q[p.replica + 1][l], "Q_r")
+    T.near(p.alpha2, A2[p.replica + 1][l], 1e-12, "alpha2_r")
+  end
+  for l, r in ipairs(sum) do
+    local m = 0
+    for k = 1, R do m = m + A2[k][l] end
+    T.near(r.alpha2, m / R, 1e-12, "alpha2 = mean of per-replica alpha2")
+  end
+  -- tau90, the authors' rules, recomputed: per replica the first lag with
+  -- Q < 0.9, none at the first lag, none below min_t; sum and count.
+  local function authors(min_t)
+    local sum, n = 0, 0
+    for r = 1, R do
+      for l = 1, #lags do
+        if Q[r][l] < 0.9 then
+          if l > 1 and lags[l] >= min_t then sum, n = sum + lags[l], n + 1 end
+          break
+        end
+      end
+    end
+    return sum, n
+  end
+  local taus, n = authors(4)
+  T.eq(n, R, "every replica crosses 0.9 inside the lags")
+  local t, curves = obs:curves{quantity = "Q"}
+  T.eq(#curves, R); T.eq(#t, #lags)
+  for r = 1, R do for l = 1, #lags do T.eq(curves[r][l], Q[r][l]) end end
+  local res = glass.analysis.tau_replicas(t, curves, {method = "per_replica", B = 200, seed = 3})
+  T.eq(res.status, "ok"); T.eq(res.method, "per_replica"); T.eq(res.min_t, 4)
+  T.eq(res.tau, taus / n, "per-replica tau90 (the authors' rules)")
+  T.eq(res.n_used, n); T.eq(res.n, R)
+  T.ok(res.lo <= res.tau and res.tau <= res.hi and res.level == 0.95 and res.B == 200)
+  local again = glass.analysis.tau_replicas(t, curves, {B = 200, seed = 3})
+  T.eq(again.lo, res.lo); T.eq(again.hi, res.hi)
+  -- min_t = 30 drops some replicas' tau: per_replica (the authors' pandas
+  -- mean keeps a point only if every replica has one) has none, and
+  -- per_replica_found averages the others.
+  local s30, n30 = authors(30)
+  T.ok(n30 > 0 and n30 < R, "min_t = 30 drops some replicas")
+  local strict = glass.analysis.tau_replicas(t, curves, {min_t = 30, B = 0})
+  T.eq(strict.tau, nil); T.eq(strict.status, "below_min_t")
+  local found = glass.analysis.tau_replicas(t, curves, {method = "per_replica_found", min_t = 30, B = 0})
+  T.eq(found.tau, s30 / n30); T.eq(found.n_used, n30)
+  -- of_mean: the first lag where the mean curve is below 0.9.
+  local om = glass.analysis.tau_replicas(t, curves, {method = "of_mean", B = 0})
+  local first
+  for l = 1, #lags do
+    local m = 0
+    for r = 1, R do m = m + Q[r][l] end
+    if m / R < 0.9 then first = lags[l]; break end
+  end
+  T.eq(om.tau, first, "tau of the mean curve")
+  T.ok(isnan(om.lo), "B = 0: no interval")
+  -- One call on the observer; the mean curve helper.
+  local via = glass.analysis.tau_observer(obs, {B = 200, seed = 3})
+  T.eq(via.tau, res.tau); T.eq(via.lo, res.lo); T.eq(via.hi, res.hi)
+  local mc = glass.analysis.mean_curve(curves)
+  local om2 = glass.analysis.tau(t, mc, 0.9)
+  T.eq(om2, first)
+  local m13 = glass.analysis.mean_curve(curves, {1, 3, 3})
+  T.near(m13[5], (Q[1][5] + 2 * Q[3][5]) / 3, 1e-15)
+end)
+
+T.test("tau fields, text and status columns; bootstrap of any statistic", function()
+  local t = {1, 2, 4, 8}
+  local none = glass.analysis.tau_replicas(t, {{0.99, 0.98, 0.97, 0.96}}, {B = 10})
+  T.eq(none.tau, nil); T.eq(none.status, "not_reached")
+  T.ok(glass.analysis.tau_text(none):match("^none %(not_reached: "), glass.analysis.tau_text(none))
+  local early = glass.analysis.tau_replicas(t, {{0.5, 0.4, 0.3, 0.2}}, {B = 0})
+  T.eq(early.status, "before_first_lag")
+  local tab = glass.table{columns = glass.analysis.tau_columns("tau90")}
+  tab:add_row(glass.analysis.tau_fields(none, "tau90"))
+  tab:add_row(glass.analysis.tau_fields(early, "tau90"))
+  local path = tmpname("tau.csv")
+  tab:write_csv(path, {comments = {glass.analysis.tau_comment(none, "tau90")}})
+  local text = assert(io.open(path)):read("a")
+  T.ok(text:find("\n,,,,not_reached,per_replica\n", 1, true), text)
+  T.ok(text:find(",before_first_lag,", 1, true) and not text:find("nan"), text)
+  local back = glass.read_csv(path)
+  T.eq(back:row(1).tau90_status, "not_reached"); T.ok(isnan(back:row(1).tau90))
+  os.remove(path)
+  -- glass.analysis.bootstrap: the mean of 1..10; two independent sets.
+  local xs = {}
+  for i = 1, 10 do xs[i] = i end
+  local function mean(idx) local s = 0 for _, k in ipairs(idx) do s = s + xs[k] end return s / #idx end
+  local b = glass.analysis.bootstrap{n = 10, stat = mean, B = 2000, seed = 5, values = true}
+  T.eq(b.estimate, 5.5); T.eq(#b.values, 2000); T.eq(b.B_ok, 2000)
+  -- the bootstrap sd of a mean is sqrt((n-1)/n) s/sqrt(n) = 0.866 here; 2000 draws: ±3 %
+  T.near(b.se, math.sqrt(8.25 / 10), 0.1)
+  T.ok(b.lo < 5.5 and b.hi > 5.5 and b.level == 0.95)
+  local b2 = glass.analysis.bootstrap{n = 10, stat = mean, B = 2000, seed = 5}
+  T.eq(b2.lo, b.lo); T.eq(b2.hi, b.hi)
+  local two = glass.analysis.bootstrap{sizes = {3, 4}, B = 50, stat = function(i, j)
+    T.eq(#i, 3); T.eq(#j, 4); return nil end}
+  T.eq(two.B_ok, 0); T.ok(isnan(two.lo))
+  T.raises(function() glass.analysis.bootstrap{n = 3, stat = function() error("boom") end} end, "boom")
+  T.raises(function() glass.analysis.bootstrap{n = 3, stat = mean, level = 1} end, "level")
+  T.raises(function() glass.analysis.tau_replicas(t, {{1, 2}}) end, "2 values")
+  T.raises(function() glass.analysis.tau_replicas(t, {{1, 1, 1, 1}}, {method = "x"}) end, "per_replica")
+  local fit = glass.analysis.powerlaw_fit({1, 2, 3, 4, 5, 6, 7, 8}, {1, 2, 3, 4, 5, 6, 7, 9})
+  T.ok(fit.exponent_min < fit.exponent and fit.exponent <= fit.exponent_max and fit.windows == 9)
+end)
+
+-- overlap_layers: σ and Q over the chosen layers only (the authors leave
+-- out the output layer), MSD over every weight; checked on a small network
+-- against a recomputation from the exported weights.
+T.test("overlap_layers: sigma and Q over the chosen layers", function()
+  local d = glass.data.idx{images = FIX .. "/tiny-images.idx3", labels = FIX .. "/tiny-labels.idx1"}
+  d:binarize("parity")
+  local net = glass.mlp{d = select(2, d:size()), widths = {4, 3}}
+  local land = glass.landscape.network{net = net, data = d}
+  local groups = land:groups()
+  T.eq(#groups, 3)
+  local ens = glass.ensemble{landscape = land, replicas = 2, seed = 1}
+  local obs = glass.observer.two_time{tw = {0}, lags = {1, 5}, chi = {3},
+                                      overlap_layers = {1, 2}, per_replica = true}
+  local ref = {ens:weights(1), ens:weights(2)}
+  ens:run{integrator = glass.langevin{lr = 0.05, T = 0.5}, to = 5, observers = {obs}}
+  local sel = {}
+  for l = 1, 2 do
+    local g = groups[l]
+    for i = g.first, g.first + g.count - 1 do sel[#sel + 1] = i end
+  end
+  T.eq(select(4, obs:curves()), #sel, "obs:curves gives the weights in Q")
+  local last = {}
+  for _, p in ipairs(rows(obs:table("replicas"))) do
+    if p.t == 5 then last[p.replica + 1] = p end
+  end
+  for r = 1, 2 do
+    local w, m = ens:weights(r), 0
+    for _, i in ipairs(sel) do m = m + ref[r][i] end
+    m = m / #sel
+    local v = 0
+    for _, i in ipairs(sel) do v = v + (ref[r][i] - m) ^ 2 end
+    local sigma = math.sqrt(v / #sel)
+    T.near(last[r].sigma, sigma, 1e-12 * sigma, "sigma over layers 1-2")
+    local inside = 0
+    for _, i in ipairs(sel) do if math.abs(w[i] - ref[r][i]) <= sigma / 3 then inside = inside + 1 end end
+    T.eq(last[r].Q, inside / #sel, "Q over layers 1-2")
+    local s2 = 0
+    for i = 1, #w do s2 = s2 + (w[i] - ref[r][i]) ^ 2 end
+    T.near(last[r].msd, s2 / #w, 1e-15, "MSD over every weight")
+  end
+  T.raises(function()
+    local o = glass.observer.two_time{tw = {0}, lags = {1}, chi = {3}, overlap_layers = {4}}
+    glass.ensemble{landscape = land, replicas = 1}:run{integrator = glass.gd{lr = 0.1}, to = 1, observers = {o}}
+  end, "overlap layer 4")
+end)
+
+-- A checkpoint written by a glassvm of observer state format 1 and ensemble
+-- file format 1 (tests/data/v1-observer.gvckpt, made by make_v1_observer.lua
+-- before this change) loads with every replica its own basin, and the run
+-- continues exactly as a run of today's glassvm; its histogram, saved summed
+-- over replicas, has no per-basin split (and says so).
+T.test("format-1 checkpoints: each replica its own basin, results unchanged", function()
+  local land = glass.landscape.flat{N = 20, P = 10}
+  local function fresh()
+    return glass.ensemble{landscape = land, replicas = 3, seed = 1},
+      glass.observer.two_time{tw = {0}, lags = {1, 2, 4}, eps = {0.1},
+                              histogram = {bins = 5, min = -4, max = 0}}
+  end
+  local integ = glass.langevin{lr = 0.1, T = 1}
+  local ens, obs = fresh()
+  local ck = glass.checkpoint.load(FIX .. "/v1-observer.gvckpt")
+  ck:restore_ensemble("main", ens)
+  ck:restore_observer("two_time", obs)
+  T.eq(table.concat(ens:basins(), ","), "0,1,2")
+  ens:run{integrator = integ, to = 4, observers = {obs}}
+  local ens2, obs2 = fresh()
+  ens2:run{integrator = integ, to = 4, observers = {obs2}}
+  for _, name in ipairs{"summary", "histogram", "histogram_totals"} do
+    local a, b = rows(obs:table(name)), rows(obs2:table(name))
+    T.eq(#a, #b)
+    for i = 1, #a do
+      for k, v in pairs(b[i]) do
+        T.ok(a[i][k] == v or (isnan(v) and isnan(a[i][k])), name .. "." .. k)
+      end
+    end
+  end
+  T.eq(rows(obs:table("summary"))[1].n_basins, 3)
+  T.raises(function() obs:table("histogram_basins") end, "format-1")
+  T.eq(#rows(obs2:table("histogram_basins")), 3 * 5 * 3, "3 lags x 3 basins x 5 bins")
+end)
+
+-- The histogram within each basin: its replicas' counts pooled; the basins'
+-- counts add up to the pooled histogram.
+T.test("histogram_basins: per-basin counts add up to the pooled histogram", function()
+  local land = glass.landscape.flat{N = 100, P = 10}
+  local ens = glass.ensemble{landscape = land, replicas = 3, seed = 2}:same_basin{K = 2}
+  local obs = glass.observer.two_time{tw = {0}, lags = {3, 9}, eps = {0.1},
+                                      histogram = {bins = 8, min = -4, max = 0, lags = {9}}}
+  ens:run{integrator = glass.langevin{lr = 0.1, T = 1}, to = 9, observers = {obs}}
+  local pooled, sums, basins = rows(obs:table("histogram")), {}, {}
+  for _, r in ipairs(rows(obs:table("histogram_basins"))) do
+    T.eq(r.n, 2); basins[r.basin] = true
+    sums[r.bin] = (sums[r.bin] or 0) + r.count
+  end
+  T.eq(table.concat((function() local k = {} for b in pairs(basins) do k[#k + 1] = b end
+    table.sort(k) return k end)(), ","), "0,2,4")
+  for _, r in ipairs(pooled) do T.eq(sums[r.bin], r.count, "bin " .. r.bin) end
+end)
+
+T.done()

@@ -1,0 +1,39 @@
+-- test_plot.lua: glass.plot's helpers refuse what cannot be a figure, and
+-- the scripts they write label what they draw.
+local T = dofile("testlib.lua")
+local plot = glass.plot
+
+T.test("colors(n): n palette fractions from 0 to 1", function()
+  T.eq(#plot.colors(0), 0)
+  T.eq(plot.colors(1)[1], 0)
+  local c = plot.colors(5)
+  T.eq(#c, 5); T.eq(c[1], 0); T.eq(c[3], 0.5); T.eq(c[5], 1)
+  T.eq(#plot.colors(3.0), 3)
+end)
+
+T.test("colors(n) refuses huge, NaN, negative and fractional counts (no endless loop)", function()
+  for _, n in ipairs{1e308, math.huge, 0 / 0, -1, 2.5, plot.MAX_COLORS + 1} do
+    T.raises(function() plot.colors(n) end, "glass.plot.colors: n must be a whole number")
+  end
+  T.raises(function() plot.colors("3") end, "not 3")
+  T.raises(function() plot.colors() end, "not nil")
+end)
+
+T.test("a log colour bar falls back to plain numbers over less than a decade", function()
+  local spec = {name = "pd", cblabel = "loss", logcb = true,
+                series = {{file = "g.csv", x = "a", y = "b", z = "c", style = "points"}}}
+  local s = plot.figure(spec):script("pngcairo")
+  T.ok(s:find("set logscale cb\nset format cb '10^{%L}'", 1, true), "log colour bar")
+  -- The range is measured (into a table, drawing nothing) before the first picture.
+  local probe = s:find("set table $range\nplot \"g.csv\"", 1, true)
+  local check = s:find("if (floor(log10(GPVAL_CB_MAX)) - ceil(log10(GPVAL_CB_MIN)) < 1) "
+    .. "{ unset logscale cb; set format cb '%g' }", 1, true)
+  local png = s:find("set terminal pngcairo", 1, true)
+  T.ok(probe and check and png and probe < check and check < png, "range probe, then the check, then the PNG")
+  T.ok(s:find("set output \"pd.png\".suffix\nreplot", 1, true), "the PNG is the probed plot")
+  -- Without logcb the script is as before: one plot, then the SVG replot.
+  spec.logcb = nil
+  T.ok(not plot.figure(spec):script():find("GPVAL_CB", 1, true), "no probe without logcb")
+end)
+
+T.done()

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# test_run_dir.sh: a protocol's output directory belongs to one run, and its
+# files are what the run wrote (issue 17).
+#
+#  * A second run on a directory that a running one holds is refused (exit 2)
+#    with one line naming the holder's PID; nothing of the first changes.
+#  * kill -9 of the holder leaves no stale lock: the same command then
+#    resumes and ends with the results of an uninterrupted run.
+#  * a segment file copied over another's is refused on resume, naming it.
+#  * --out naming a file, or a directory the user cannot write, is refused
+#    with one line (the path once) and exit 2.
+#   bash tests/sh/test_run_dir.sh /path/to/glassvm
+set -u
+G=${1:?usage: test_run_dir.sh /path/to/glassvm}
+G=$(cd "$(dirname "$G")" && pwd)/$(basename "$G")
+SRC=${GV_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+if ! "$G" -e 'glass.data.mnist{P = 10}' >/dev/null 2>&1; then
+  echo "SKIP: MNIST is not available (bash data/fetch.sh)"; exit 77
+fi
+TMP=$(mktemp -d)
+PID=
+trap '[ -n "$PID" ] && kill -KILL "$PID" 2>/dev/null; rm -rf "$TMP"' EXIT
+cd "$TMP" || exit 1
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+seen=0
+# ok_since WHAT: "ok WHAT" when nothing failed since the last call.
+ok_since() { [ $fails -eq $seen ] && echo "ok   $*"; seen=$fails; }
+# one_line FILE WHAT: FILE holds exactly one line and no traceback.
+one_line() {
+  [ "$(wc -l <"$1")" -eq 1 ] || fail "$2: not one line: $(cat "$1")"
+  ! grep -q "stack traceback" "$1" || fail "$2: a traceback: $(cat "$1")"
+}
+
+ARGS=(--preset=smoke --tmax=10000 --tw=5,20,100 --quench_epochs=20 --threads=2 --quiet --plots=false)
+run() { "$G" "$SRC/protocols/ageing.lua" "${ARGS[@]}" "$@" </dev/null; }
+
+# The reference: one uninterrupted run.
+run --out=ref >/dev/null 2>ref.err || fail "the reference run failed: $(tail -3 ref.err)"
+seen=$fails
+
+# A holds D (slowly: a checkpoint at every step); B is refused while it runs.
+"$G" "$SRC/protocols/ageing.lua" "${ARGS[@]}" --out=D --checkpoint_every=1 >/dev/null 2>A.err </dev/null &
+PID=$!   # glassvm itself (it re-executes itself once at start-up, keeping its PID)
+held=
+for _ in $(seq 1000); do
+  kill -0 "$PID" 2>/dev/null || break
+  # (holding the lock, and past its first checkpoint, so that there is something to resume)
+  if grep -q "^$PID " D/.glassvm.lock 2>/dev/null && [ -f D/checkpoint.gvckpt ]; then held=1; break; fi
+  sleep 0.02
+done
+if [ -z "$held" ]; then
+  fail "the first run never held D/.glassvm.lock: $(cat D/.glassvm.lock 2>&1) $(tail -3 A.err)"
+else
+  cp D/params.lua params.before
+  run --out=D >/dev/null 2>B.err
+  rc=$?
+  kill -0 "$PID" 2>/dev/null || fail "the first run ended before the second one was tried (too fast?)"
+  [ $rc -eq 2 ] || fail "a second run on D exited $rc, expected 2: $(cat B.err)"
+  grep -q "D is in use by another run (process $PID on " B.err || fail "the refusal does not name PID $PID: $(cat B.err)"
+  grep -q "choose another --out" B.err || fail "the refusal does not say what to do: $(cat B.err)"
+  one_line B.err "refusal"
+  cmp -s params.before D/params.lua || fail "the refused run changed D/params.lua"
+  [ ! -e D/COMPLETE ] || fail "COMPLETE appeared while the first run was running"
+  # kill -9: the kernel drops the lock; the same command resumes and completes.
+  kill -KILL "$PID"; wait "$PID" 2>/dev/null; PID=
+  run --out=D >/dev/null 2>C.err
+  rc=$?
+  [ $rc -eq 0 ] && [ -f D/COMPLETE ] || fail "after kill -9 the run did not resume ($rc): $(cat C.err)"
+  grep -q "resuming from" D/log.txt || fail "after kill -9 the run started over instead of resuming"
+  for f in ref/*.csv ref/params.lua; do
+    cmp -s "$f" "D/$(basename "$f")" || fail "$(basename "$f") differs from the uninterrupted run"
+  done
+  ok_since "second run refused (exit 2, PID named); after kill -9 resumed to identical results"
+fi
+
+# A segment file copied over another (the journal must notice): heterogeneity
+# stopped inside segment 3, segment 2's file copied over segment 1's (both
+# hold the same ensemble, 5 steps apart); the resume is refused, naming the
+# file, instead of ending with status 0 and other moments.
+H=(--preset=smoke --tmax=500 --hist_lags=20,500 --quench_epochs=20 --threads=2 --quiet --plots=false)
+"$G" "$SRC/protocols/heterogeneity.lua" "${H[@]}" --out=H --checkpoint_every=1 >/dev/null 2>H.err </dev/null &
+PID=$!
+inside=
+for _ in $(seq 1000); do
+  kill -0 "$PID" 2>/dev/null || break
+  # a head written after segment 2 completed: the run is inside segment 3
+  if [ -f H/checkpoints/segment-0002.gvckpt ] && [ H/checkpoint.gvckpt -nt H/checkpoints/segment-0002.gvckpt ]; then
+    inside=1; break
+  fi
+  sleep 0.02
+done
+kill -KILL "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; PID=
+if [ -z "$inside" ] || [ ! -f H/checkpoints/segment-0001.gvckpt ]; then
+  fail "heterogeneity was not stopped inside segment 3 with segments 1 and 2 saved: $(ls H/checkpoints 2>&1)"
+else
+  cp H/checkpoints/segment-0002.gvckpt H/checkpoints/segment-0001.gvckpt
+  "$G" "$SRC/protocols/heterogeneity.lua" "${H[@]}" --out=H >/dev/null 2>H2.err </dev/null
+  rc=$?
+  [ $rc -ne 0 ] || fail "a resume from a replaced segment file exited 0"
+  [ ! -f H/COMPLETE ] || fail "a resume from a replaced segment file wrote COMPLETE"
+  grep -q "cannot resume: H/checkpoints/segment-0001.gvckpt holds segment 2 (.*), but the journal expects segment 1 (" H2.err \
+    || fail "the replaced segment file is not named: $(cat H2.err)"
+  ! grep -q "stack traceback" H2.err || fail "replaced segment file: a traceback: $(cat H2.err)"
+  ok_since "a segment file copied over another is refused (exit $rc): $(head -1 H2.err | cut -c1-90)..."
+fi
+
+# --out naming a file.
+echo x >afile
+run --out=afile >/dev/null 2>file.err
+rc=$?
+[ $rc -eq 2 ] || fail "--out=afile exited $rc, expected 2"
+grep -q "^glassvm: the output directory afile is a file, not a directory; choose another --out$" file.err \
+  || fail "--out=afile: $(cat file.err)"
+one_line file.err "--out=afile"
+[ "$(cat afile)" = x ] || fail "--out=afile changed the file"
+ok_since "--out=afile: $(cat file.err)"
+
+# A directory this user cannot write (as root: run as nobody).
+mkdir ro && chmod 555 ro
+AS=()
+if [ "$(id -u)" -eq 0 ]; then
+  chmod 755 "$TMP"
+  if setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
+    AS=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+  fi
+fi
+if [ "$(id -u)" -eq 0 ] && [ ${#AS[@]} -eq 0 ]; then
+  echo "(not run: as root without setpriv, no directory is read-only)"
+else
+  "${AS[@]}" "$G" "$SRC/protocols/ageing.lua" "${ARGS[@]}" --out=ro >/dev/null 2>ro.err </dev/null
+  rc=$?
+  [ $rc -eq 2 ] || fail "a read-only --out exited $rc, expected 2: $(cat ro.err)"
+  grep -q "^glassvm: cannot write into the output directory ro (Permission denied); choose another --out$" ro.err \
+    || fail "read-only --out: $(cat ro.err)"
+  one_line ro.err "read-only --out"
+  ok_since "read-only --out: $(cat ro.err)"
+fi
+
+if [ $fails -gt 0 ]; then echo "$fails failure(s)"; exit 1; fi
+echo "all run-directory tests passed"
