@@ -2,8 +2,13 @@
  *
  *   bench_glassvm [--reps n] [--data dir] [--dump file] [--width w] part...
  *
- * Parts: sgemm (OpenBLAS peak), langevin (full-batch Langevin steps through
- * the ensemble API, w = 30, 50, 72, 82), sgd (SGD epochs, w = 30 and 72),
+ * Parts: sgemm (OpenBLAS peak; `all` measures it again between groups of
+ * rows), langevin (full-batch Langevin steps through the ensemble API from
+ * the initial weights, w = 30, 50, 72, 82), basin (the same at T = 1e-4 in
+ * a basin quenched by SGD, w = 30 and 72; the quenched weights are built
+ * once and cached in --fixtures dir, default "."), sgd (SGD epochs, w = 30
+ * and 72), sgd_ensemble (8 replicas' SGD epochs, replica-epochs/s),
+ * profile (where the time goes; needs a build with -DGV_PROFILE=ON),
  * ensemble (8 replicas vs 1 replica on one thread), scaling (time vs P),
  * mem (peak resident memory of a 16-replica w = 72 run with a two-time
  * observer: run it in a process of its own, it reads the process's peak),
@@ -156,15 +161,20 @@ static void dump(const gv_data *data, const char *path)
 
 /* ---- sgemm peak ---------------------------------------------------------- */
 
-/* sgemm 2000×2000×2000 GFLOP/s with `threads` OpenBLAS threads. */
+/* sgemm 2000×2000×2000 GFLOP/s with 1 and 2 OpenBLAS threads (only 2 when
+ * seq > 0).  Measured again between the other parts (seq = 1, 2, ...: the
+ * P column of its CSV line) so that a peak disturbed by other load shows. */
+static int sgemm_seq;
+
 static void bench_sgemm(void)
 {
+    int seq = sgemm_seq++;
     enum { N = 2000 };
     float *a = malloc(sizeof(float) * N * N), *b = malloc(sizeof(float) * N * N),
           *c = malloc(sizeof(float) * N * N);
     if (!a || !b || !c) die("sgemm buffers", NULL);
     for (size_t k = 0; k < (size_t)N * N; k++) a[k] = b[k] = (float)((int)(k % 7) - 3) * 0.1f;
-    for (int threads = 1; threads <= 2; threads++) {
+    for (int threads = seq ? 2 : 1; threads <= 2; threads++) {
         openblas_set_num_threads(threads);
         double t[MAXREPS];
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, N, N, 1, a, N, b, N, 0, c, N);
@@ -174,7 +184,7 @@ static void bench_sgemm(void)
                         N);
             t[r] = 2.0 * N * N * N / (now() - t0) * 1e-9;
         }
-        emit("sgemm", 2000, 0, threads, "GFLOP/s", summarise(t, reps));
+        emit("sgemm", 2000, (size_t)seq, threads, "GFLOP/s", summarise(t, reps));
     }
     /* The engine runs OpenBLAS single-threaded inside its own threads. */
     openblas_set_num_threads(1);
@@ -205,24 +215,33 @@ static void free_land(net_land nl)
 /* Seconds per step of an R-replica ensemble advanced by `steps` steps per
  * timing (one gv_ensemble_run call each, as a long run makes them), after
  * one untimed warm-up call.  Threads: gv_threads_set(threads). */
-static stats time_run(const gv_landscape *land, const gv_integ *it, size_t R, int threads,
-                      uint64_t steps, int nrep)
+static stats time_ens(gv_ensemble *ens, const gv_integ *it, int threads, uint64_t steps, int warm,
+                      int nrep)
 {
     gv_err e = {0};
     gv_threads_set(threads);
-    gv_ensemble *ens = gv_ensemble_alloc(land, R, 1, 0, &e);
-    if (!ens) die("ensemble", &e);
     double t[MAXREPS];
-    if (gv_ensemble_run(ens, it, steps, NULL, 0, &e)) die("warm-up run", &e);
+    if (warm && gv_ensemble_run(ens, it, gv_ensemble_step(ens) + steps, NULL, 0, &e))
+        die("warm-up run", &e);
     for (int r = 0; r < nrep; r++) {
         double t0 = now();
         if (gv_ensemble_run(ens, it, gv_ensemble_step(ens) + steps, NULL, 0, &e)) die("run", &e);
         t[r] = (now() - t0) / (double)steps;
     }
     if (gv_ensemble_nlost(ens)) die("a replica was lost during the benchmark", NULL);
-    gv_ensemble_free(ens);
     gv_threads_set(0);
     return summarise(t, nrep);
+}
+
+static stats time_run(const gv_landscape *land, const gv_integ *it, size_t R, int threads,
+                      uint64_t steps, int nrep)
+{
+    gv_err e = {0};
+    gv_ensemble *ens = gv_ensemble_alloc(land, R, 1, 0, &e);
+    if (!ens) die("ensemble", &e);
+    stats s = time_ens(ens, it, threads, steps, 1, nrep);
+    gv_ensemble_free(ens);
+    return s;
 }
 
 static stats scale(stats s, double f)
@@ -338,6 +357,182 @@ static void bench_scaling(const gv_data *data)
     gv_integ_free(it);
 }
 
+/* ---- the real work (issue 16) -------------------------------------------- */
+
+/* The trained basin: one replica (seed 1, replica 0) quenched by SGD for
+ * BASIN_EPOCHS epochs of batch 100 at lr = BASIN_LR on the full dataset, as
+ * the ageing protocol's quench (there: P = 5000, 1000 epochs, lr = 1e-2).
+ * Built once and cached in --fixtures (an ensemble file plus the weights as
+ * raw doubles for torch_ref.py); the Langevin steps then run at T = BASIN_T. */
+#define BASIN_EPOCHS 20
+#define BASIN_LR 1e-2
+#define BASIN_T 1e-4
+
+static const char *fixtures = "."; /* --fixtures DIR */
+
+static void basin_paths(const gv_data *data, size_t w, char *ens_path, char *raw_path, size_t n)
+{
+    const char *tag = strncmp(data->name, "MNIST", 5) == 0 ? "mnist" : "random";
+    snprintf(ens_path, n, "%s/basin_%s_w%zu_e%d.gvens", fixtures, tag, w, BASIN_EPOCHS);
+    snprintf(raw_path, n, "%s/basin_%s_w%zu_e%d.f64", fixtures, tag, w, BASIN_EPOCHS);
+}
+
+/* Weights as the network's layers in order, row-major out×in (PyTorch's
+ * Linear.weight), float64 little-endian; torch_ref.py --basin reads them. */
+static void write_raw(const double *w, size_t N, const char *path)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(w, sizeof *w, N, f) != N || fclose(f) != 0) {
+        fprintf(stderr, "bench_glassvm: cannot write %s\n", path);
+        exit(1);
+    }
+}
+
+/* The quenched ensemble of width w: loaded from the cache, or built (and
+ * cached) when missing. */
+static gv_ensemble *basin(const gv_data *data, const net_land *nl, size_t w)
+{
+    char ens_path[4096], raw_path[4096];
+    basin_paths(data, w, ens_path, raw_path, sizeof ens_path);
+    gv_err e = {0};
+    gv_ensemble *ens = access(ens_path, R_OK) == 0 ? gv_ensemble_load(ens_path, nl->land, &e) : NULL;
+    if (ens && access(raw_path, R_OK) == 0) {
+        printf("# basin w=%zu: cached %s\n", w, ens_path);
+        return ens;
+    }
+    gv_ensemble_free(ens);
+    gv_integ *sgd = gv_integ_sgd(BASIN_LR, 100, 0, &e);
+    if (!sgd || !(ens = gv_ensemble_alloc(nl->land, 1, 1, 0, &e))) die("basin", &e);
+    double t0 = now();
+    gv_threads_set(0);
+    uint64_t steps = BASIN_EPOCHS * gv_integ_steps_per_epoch(sgd, nl->land);
+    if (gv_ensemble_run(ens, sgd, steps, NULL, 0, &e)) die("basin quench", &e);
+    gv_eval ev;
+    if (gv_ensemble_eval(ens, 0, 0, &ev, &e)) die("basin eval", &e);
+    printf("# basin w=%zu: SGD %d epochs (lr %g, batch 100) in %.1f s: loss %.4g, accuracy %.4f, "
+           "unsatisfied %.4f; saved %s\n", w, BASIN_EPOCHS, BASIN_LR, now() - t0, ev.data_loss,
+           ev.accuracy, ev.unsat, ens_path);
+    gv_integ_free(sgd);
+    if (gv_ensemble_save(ens, ens_path, &e)) die("saving the basin", &e);
+    write_raw(gv_ensemble_weights(ens, 0), gv_ensemble_nweights(ens), raw_path);
+    return ens;
+}
+
+/* Full-batch Langevin steps at T = BASIN_T from the quenched weights, and
+ * the unsatisfied fraction there (rows whose backward pass is skipped). */
+static void bench_basin(const gv_data *data)
+{
+    gv_err e = {0};
+    gv_integ *it = gv_integ_langevin(LR, BASIN_T, 0, &e);
+    if (!it) die("langevin", &e);
+    static const size_t ws[2] = {30, 72};
+    int nt = gv_threads();
+    for (int iw = 0; iw < 2; iw++) {
+        if (only_width && ws[iw] != only_width) continue;
+        net_land nl = make_land(data, ws[iw]);
+        gv_ensemble *ens = basin(data, &nl, ws[iw]);
+        gv_eval ev;
+        if (gv_ensemble_eval(ens, 0, 0, &ev, &e)) die("basin eval", &e);
+        stats u = {ev.unsat, ev.unsat, ev.unsat, 1};
+        emit("basin_unsat", ws[iw], data->P, nt, "fraction", u);
+        emit("basin_langevin_ms", ws[iw], data->P, nt, "ms",
+             scale(time_ens(ens, it, nt, 3, 1, reps), 1e3));
+        gv_ensemble_free(ens);
+        free_land(nl);
+    }
+    gv_integ_free(it);
+}
+
+/* SGD quench of an 8-replica ensemble from the initial weights: SGD_ENS_EPOCHS
+ * epochs (the issue's 100 scaled down; each timed alone), replica-epochs/s. */
+#define SGD_ENS_R 8
+#define SGD_ENS_EPOCHS 5
+
+static void bench_sgd_ensemble(const gv_data *data)
+{
+    gv_err e = {0};
+    gv_integ *it = gv_integ_sgd(LR, 100, 0, &e);
+    if (!it) die("sgd", &e);
+    static const size_t ws[2] = {30, 72};
+    int nt = gv_threads();
+    for (int iw = 0; iw < 2; iw++) {
+        net_land nl = make_land(data, ws[iw]);
+        gv_ensemble *ens = gv_ensemble_alloc(nl.land, SGD_ENS_R, 1, 0, &e);
+        if (!ens) die("ensemble", &e);
+        uint64_t epoch = gv_integ_steps_per_epoch(it, nl.land);
+        stats s = time_ens(ens, it, nt, epoch, 0, SGD_ENS_EPOCHS);
+        emit("sgd_ens_rate", ws[iw], data->P, nt, "replica-epochs/s", rate(s, SGD_ENS_R / (double)epoch));
+        gv_ensemble_free(ens);
+        free_land(nl);
+    }
+    gv_integ_free(it);
+}
+
+/* ---- profile ------------------------------------------------------------- */
+
+/* Where the time goes (build with -DGV_PROFILE=ON, else it says so): CPU
+ * time per part of the step as % of the run's CPU time (wall × threads),
+ * for Langevin from the initial weights, in the basin, and SGD, at w = 30
+ * and 72 on all threads.  The rest ("overhead") is the run loop, OpenBLAS's
+ * calls outside its kernels' timed spans, waiting at barriers. */
+static void profile_one(const char *what, size_t w, gv_ensemble *ens, const gv_integ *it,
+                        uint64_t steps, int nt)
+{
+    static const char *names[GV_PROF_N] = {"forward", "own passes", "weight gradients", "deltas",
+                                           "reduce+convert", "noise", "update"};
+    gv_err e = {0};
+    double t[GV_PROF_N];
+    gv_threads_set(nt);
+    if (gv_ensemble_run(ens, it, gv_ensemble_step(ens) + steps, NULL, 0, &e)) die("warm-up", &e);
+    gv_profile_read(t, 1);
+    double t0 = now();
+    if (gv_ensemble_run(ens, it, gv_ensemble_step(ens) + steps, NULL, 0, &e)) die("run", &e);
+    double cpu = (now() - t0) * nt, sum = 0;
+    gv_profile_read(t, 1);
+    printf("# profile %s w=%zu, %d threads, %.3g ms/step:", what, w, nt,
+           1e3 * cpu / nt / (double)steps);
+    for (int c = 0; c < GV_PROF_N; c++) {
+        printf(" %s %.1f%%,", names[c], 100 * t[c] / cpu);
+        sum += t[c];
+    }
+    printf(" overhead %.1f%%\n", 100 * (cpu - sum) / cpu);
+    gv_threads_set(0);
+}
+
+static void bench_profile(const gv_data *data)
+{
+    double t[GV_PROF_N];
+    if (!gv_profile_read(t, 1)) {
+        printf("# profile: this build has no timers; configure with -DGV_PROFILE=ON\n");
+        return;
+    }
+    gv_err e = {0};
+    gv_integ *lan = gv_integ_langevin(LR, TEMP, 0, &e), *basin_it = gv_integ_langevin(LR, BASIN_T, 0, &e),
+             *sgd = gv_integ_sgd(LR, 100, 0, &e);
+    static const size_t ws[2] = {30, 72};
+    int nt = gv_threads();
+    for (int iw = 0; iw < 2; iw++) {
+        if (only_width && ws[iw] != only_width) continue;
+        net_land nl = make_land(data, ws[iw]);
+        gv_ensemble *ens = gv_ensemble_alloc(nl.land, 1, 1, 0, &e);
+        profile_one("Langevin from the initial weights", ws[iw], ens, lan, 3 * (uint64_t)reps, nt);
+        gv_ensemble_free(ens);
+        ens = basin(data, &nl, ws[iw]);
+        profile_one("Langevin in the basin", ws[iw], ens, basin_it, 3 * (uint64_t)reps, nt);
+        gv_ensemble_free(ens);
+        ens = gv_ensemble_alloc(nl.land, 1, 1, 0, &e);
+        profile_one("SGD (1 replica, batch 100)", ws[iw], ens, sgd, 600, 1);
+        gv_ensemble_free(ens);
+        ens = gv_ensemble_alloc(nl.land, 8, 1, 0, &e);
+        profile_one("SGD (8 replicas, batch 100)", ws[iw], ens, sgd, 600, nt);
+        gv_ensemble_free(ens);
+        free_land(nl);
+    }
+    gv_integ_free(lan);
+    gv_integ_free(basin_it);
+    gv_integ_free(sgd);
+}
+
 /* ---- memory -------------------------------------------------------------- */
 
 static long status_kb(const char *field)
@@ -414,7 +609,8 @@ static void bench_mem(const char *dir)
 static void usage(void)
 {
     fprintf(stderr, "usage: bench_glassvm [--reps n] [--data dir] [--dump file] [--width w] "
-                    "{sgemm|langevin|sgd|ensemble|scaling|mem|dump|all}...\n");
+                    "[--fixtures dir] "
+                    "{sgemm|langevin|basin|sgd|sgd_ensemble|ensemble|scaling|mem|dump|profile|all}...\n");
     exit(2);
 }
 
@@ -430,6 +626,8 @@ int main(int argc, char **argv)
             dir = argv[++i];
         } else if (strcmp(argv[i], "--width") == 0 && i + 1 < argc) {
             only_width = (size_t)atoi(argv[++i]);
+        } else if (strcmp(argv[i], "--fixtures") == 0 && i + 1 < argc) {
+            fixtures = argv[++i];
         } else if (strcmp(argv[i], "--dump") == 0 && i + 1 < argc) {
             dumpfile = argv[++i];
         } else {
@@ -457,11 +655,23 @@ int main(int argc, char **argv)
             if (!dumpfile) usage();
             dump(data, dumpfile);
         } else if (all || strcmp(p, "langevin") == 0 || strcmp(p, "sgd") == 0 ||
-                   strcmp(p, "ensemble") == 0 || strcmp(p, "scaling") == 0) {
+                   strcmp(p, "ensemble") == 0 || strcmp(p, "scaling") == 0 ||
+                   strcmp(p, "basin") == 0 || strcmp(p, "sgd_ensemble") == 0 ||
+                   strcmp(p, "profile") == 0) {
+            if (strcmp(p, "profile") == 0) {
+                bench_profile(data);
+                continue;
+            }
+            /* The sgemm peak again between groups of rows (all only). */
             if (all || strcmp(p, "langevin") == 0) bench_langevin(data);
+            if (all) bench_sgemm();
+            if (all || strcmp(p, "basin") == 0) bench_basin(data);
             if (all || strcmp(p, "sgd") == 0) bench_sgd(data);
+            if (all || strcmp(p, "sgd_ensemble") == 0) bench_sgd_ensemble(data);
+            if (all) bench_sgemm();
             if (all || strcmp(p, "ensemble") == 0) bench_ensemble(data);
             if (all || strcmp(p, "scaling") == 0) bench_scaling(data);
+            if (all) bench_sgemm();
         } else {
             usage();
         }

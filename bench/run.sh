@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
-# run.sh: issue 6's benchmark in one command (docs/performance.md).
+# run.sh: the benchmark of issues 6 and 16 in one command (docs/performance.md).
 #
-#   bash bench/run.sh [--quick] [--reps n] [--env set|unset|both] [--no-torch]
+#   bash bench/run.sh [--quick] [--reps n] [--env set|unset|both] [--no-torch] [--no-e2e]
 #
 # Builds bench_glassvm in build-bench/ (the project's default build type),
 # then measures, in this one run and on this machine: the OpenBLAS sgemm
-# peak, glassvm's Langevin step, SGD epoch, ensemble throughput, scaling with
-# P and N and peak memory, and the same network in PyTorch (bench/torch_ref.py)
-# in its default and best thread settings.  Each environment is measured
-# twice: OpenBLAS variables as set in the caller's environment, and with
-# OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (OpenBLAS then picks its kernel
-# from the CPU).  Writes bench/results/<date>.csv (every measurement, one line
-# each) and prints one table plus the issue's targets.
+# peak (again between groups of rows), glassvm's Langevin step from the
+# initial weights and in a trained basin (an SGD quench cached in
+# build-bench/), SGD epoch, SGD of an 8-replica ensemble, ensemble
+# throughput, scaling with P and N, peak memory, the main job end to end
+# (protocols/ageing.lua at its defaults vs bench/torch_ageing.py), and the
+# same work in PyTorch (bench/torch_ref.py) in its default and best thread
+# settings.  Everything is measured in each OpenBLAS environment: the
+# variables as set in the caller's environment, and with OPENBLAS_CORETYPE
+# and OPENBLAS_L2_SIZE unset (OpenBLAS then picks its kernel from the CPU);
+# --env picks one.  Writes bench/results/<date>_<time>.csv (every
+# measurement, one line each) and prints one table plus the issues' targets.
 #
-# --quick: 5 repetitions, one memory process (about 75 s instead of 150 s
-# on a quiet 2-core machine).
+# --quick: 5 repetitions, one memory process.  --no-e2e: skip the end-to-end
+# row (the main job twice: minutes).
 # PYTHON=/path/to/python3 selects the interpreter that has torch (default:
 # the first of /usr/bin/python3 and python3 that can import it).
 set -euo pipefail
@@ -27,13 +31,15 @@ reps=11
 envs=both
 torch=1
 quick=0
+e2e=1
 while [ $# -gt 0 ]; do
     case $1 in
         --quick) quick=1; reps=5 ;;
         --reps) reps=$2; shift ;;
         --env) envs=$2; shift ;;
         --no-torch) torch=0 ;;
-        -h|--help) sed -n '2,20p' "$0" | grep '^#'; exit 0 ;;
+        --no-e2e) e2e=0 ;;
+        -h|--help) sed -n '2,24p' "$0" | grep '^#'; exit 0 ;;
         *) echo "run.sh: unknown option '$1' (see bash bench/run.sh --help)" >&2; exit 2 ;;
     esac
     shift
@@ -87,6 +93,22 @@ load_start=$(load)
 t_start=$(date +%s)
 ticks_start=$(ticks)
 
+# Wall time of one whole command as a CSV line (impl given), its output as notes.
+e2e() { # impl command...
+    local impl=$1 t0 t1 rc=0; shift
+    t0=$(date +%s%N)
+    "$@" >"$raw.e2e" 2>&1 || rc=$?
+    t1=$(date +%s%N)
+    sed 's/^#* */# e2e '"$impl"': /' "$raw.e2e" | grep -Ei 'tau|total|took|error|fail' || true
+    rm -f "$raw.e2e"
+    if [ $rc = 0 ]; then
+        awk -v i="$impl" -v s=$(( (t1 - t0) / 1000000 )) \
+            'BEGIN { printf "e2e_s,%s,30,5000,2,s,%.1f,%.1f,%.1f,1\n", i, s / 1000, s / 1000, s / 1000 }'
+    else
+        echo "# e2e $impl failed (exit $rc)"
+    fi
+}
+
 # One measurement block in one environment: tag its CSV lines with the env.
 collect() { # env_label command...
     local label=$1 t0; shift
@@ -108,7 +130,7 @@ for e in set unset; do
     if [ $e = set ]; then run=(env); else run=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE); fi
     echo "== [$e] glassvm (load $(load))" >&2
     echo "# [$e] load average before: $(load)" >>"$raw"
-    collect $e "${run[@]}" "$bench" --reps "$reps" --data "$datadir" all
+    collect $e "${run[@]}" "$bench" --reps "$reps" --data "$datadir" --fixtures "$build" all
     # Peak memory needs a process of its own: the C scenario, then the same
     # as a Lua script (bench/mem_run.lua); repeated to show the spread.
     nmem=2; [ $quick = 1 ] && nmem=1
@@ -123,7 +145,7 @@ for e in set unset; do
     if [ -n "$py" ]; then
         echo "== [$e] PyTorch default (load $(load))" >&2
         collect $e "${run[@]}" "$py" "$root/bench/torch_ref.py" --data "$dump" --setting default \
-            --reps "$reps" || echo "# [$e] PyTorch default run failed" >>"$raw"
+            --reps "$reps" --fixtures "$build" || echo "# [$e] PyTorch default run failed" >>"$raw"
         # Best setting: one OpenBLAS thread (its pool otherwise oversubscribes
         # the cores), two torch threads, and malloc keeping large temporaries
         # on the heap instead of mmap/munmap (page faults) on every step.
@@ -131,9 +153,24 @@ for e in set unset; do
         collect $e "${run[@]}" OPENBLAS_NUM_THREADS=1 \
             GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824 \
             "$py" "$root/bench/torch_ref.py" --data "$dump" --setting best --threads 2 --reps "$reps" \
-            || echo "# [$e] PyTorch best run failed" >>"$raw"
+            --fixtures "$build" || echo "# [$e] PyTorch best run failed" >>"$raw"
     else
         echo "# [$e] $torch_note" >>"$raw"
+    fi
+    # End to end: the main job (./run.sh main = protocols/ageing.lua at its
+    # defaults) and the same protocol in PyTorch (best setting), wall time of
+    # each whole process; both tau90 tables are kept with the results.
+    if [ $e2e = 1 ] && [ -n "$glassvm" ]; then
+        echo "== [$e] end to end: the main job (load $(load))" >&2
+        edir=$root/bench/results/${stamp}_e2e_$e
+        collect $e e2e glassvm "${run[@]}" GLASSVM_DATA="${GLASSVM_DATA:-$root/data}" "$glassvm" \
+            "$root/protocols/ageing.lua" --out="$edir/glassvm"
+        if [ -n "$py" ]; then
+            echo "== [$e] end to end: PyTorch (load $(load))" >&2
+            collect $e e2e torch_best "${run[@]}" OPENBLAS_NUM_THREADS=1 \
+                GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824 \
+                "$py" "$root/bench/torch_ageing.py" --data "$dump" --threads 2 --out "$edir/torch"
+        fi
     fi
     echo "# [$e] load average after: $(load)" >>"$raw"
 done

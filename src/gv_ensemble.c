@@ -298,6 +298,8 @@ typedef struct run_state {
     uint64_t *rfail;          /* per replica: the step that failed */
     uint64_t block;           /* steps per block (adaptive) */
     gv_err *rerr;             /* per replica: its message */
+    uint64_t *pos;            /* by replica: step each live replica has reached */
+    unsigned char *busy;      /* by replica: live replica i is on a thread now */
     /* A device run (ens->dev): what its blocks report. */
     unsigned char *run;       /* R: replicas to advance */
     int *outcome;             /* R: GV_DEV_* */
@@ -318,6 +320,8 @@ static void run_state_free(run_state *st)
     free(st->rstat);
     free(st->rfail);
     free(st->rerr);
+    free(st->pos);
+    free(st->busy);
     free(st->run);
     free(st->outcome);
     free(st->floss);
@@ -340,8 +344,10 @@ static gv_status run_state_init(run_state *st, gv_ensemble *ens, const gv_integ 
     st->rstat = calloc(R, sizeof *st->rstat);
     st->rerr = calloc(R, sizeof *st->rerr);
     st->rfail = calloc(R, sizeof *st->rfail);
+    st->pos = malloc(R * sizeof *st->pos);
+    st->busy = malloc(R);
     st->block = 1;
-    if (!st->live || !st->rstat || !st->rerr || !st->rfail) goto oom;
+    if (!st->live || !st->rstat || !st->rerr || !st->rfail || !st->pos || !st->busy) goto oom;
     collect_live(st);
     st->e = e;
     if (ens->dev_ops) {
@@ -374,6 +380,7 @@ static gv_status run_state_init(run_state *st, gv_ensemble *ens, const gv_integ 
     for (int t = 0; t < st->nwork; t++) {
         st->work[t] = gv_landscape_work_alloc(ens->land, rows, st->by_replica ? 1 : nt, e);
         if (!st->work[t]) return e ? e->status : GV_ENOMEM;
+        gv_landscape_work_loss_check_only(st->work[t], 1); /* steps only test it */
     }
     size_t nscr = (size_t)(st->by_replica ? st->nt : 1) * 2 * N;
     st->scratch = malloc(nscr * sizeof *st->scratch);
@@ -392,7 +399,8 @@ oom:
 }
 
 /* Replica r from step s0 to s1 on thread slot t, stopping at its first
- * failure (writes only replica r's state). */
+ * failure (writes only replica r's state; st->rstat[r] is reset at the
+ * start of each block). */
 static void advance_replica(run_state *st, size_t r, int t, uint64_t s0, uint64_t s1)
 {
     gv_ensemble *ens = st->ens;
@@ -408,7 +416,6 @@ static void advance_replica(run_state *st, size_t r, int t, uint64_t s0, uint64_
         .seed = ens->seed,
         .replica = ens->first + (uint32_t)r,
     };
-    st->rstat[r] = GV_OK;
     for (uint64_t s = s0; s < s1; s++) {
         c.step = s;
         st->rstat[r] = gv_integ_step(st->it, &c, ens->w + r * N, NULL, &st->rerr[r]);
@@ -498,6 +505,54 @@ static uint64_t next_block(uint64_t k, double dt)
     return want < 1 ? 1 : (uint64_t)want;
 }
 
+#ifdef _OPENMP
+/* Block [s0, s1) of every live replica on st->nt threads, parallel over
+ * replicas: a thread takes the least advanced replica no other thread holds
+ * and runs a slice of its steps (a quarter of the block), until every
+ * replica is at s1 or failed.  So 3 replicas on 2 threads keep both busy
+ * (a whole block per replica would leave one idle for a third of the time),
+ * and a thread that the OS deschedules holds up one slice, not a block.
+ * Which thread runs which slice never changes a replica's steps. */
+static void advance_by_replica(run_state *st, uint64_t s0, uint64_t s1)
+{
+    size_t n = st->nlive;
+    uint64_t slice = (s1 - s0 + 3) / 4;
+    for (size_t i = 0; i < n; i++) {
+        st->pos[i] = s0;
+        st->busy[i] = 0;
+    }
+#pragma omp parallel num_threads(st->nt)
+    {
+        int t = omp_get_thread_num();
+        size_t pick = SIZE_MAX;
+        uint64_t a = 0, b = 0;
+        for (;;) {
+#pragma omp critical(gv_ensemble_slices)
+            {
+                if (pick != SIZE_MAX) {
+                    st->pos[pick] = b;
+                    st->busy[pick] = 0;
+                    pick = SIZE_MAX;
+                }
+                for (size_t i = 0; i < n; i++) {
+                    if (st->busy[i] || st->pos[i] >= s1 || st->rstat[st->live[i]] != GV_OK) continue;
+                    if (pick == SIZE_MAX || st->pos[i] < st->pos[pick]) pick = i;
+                }
+                if (pick != SIZE_MAX) {
+                    st->busy[pick] = 1;
+                    a = st->pos[pick];
+                    b = s1 - a < slice ? s1 : a + slice;
+                }
+            }
+            /* Nothing free: every unfinished replica is held by a thread
+             * that will finish it. */
+            if (pick == SIZE_MAX) break;
+            advance_replica(st, st->live[pick], t, a, b);
+        }
+    }
+}
+#endif
+
 /* Advance the running replicas from ens->step to target (> ens->step) in
  * blocks: within a block each replica runs its steps without waiting for the
  * others (replicas are independent), so there is one barrier per block, not
@@ -510,15 +565,14 @@ static int advance(run_state *st, uint64_t target)
         uint64_t s0 = st->ens->step, k = st->block;
         uint64_t s1 = target - s0 < k ? target : s0 + k;
         double t0 = wall_seconds();
+        for (size_t i = 0; i < st->nlive; i++) st->rstat[st->live[i]] = GV_OK;
         if (st->ens->dev) {
             device_block(st, s0, s1);
             if (st->dstat != GV_OK) return DEVICE_FAILED;
         } else
 #ifdef _OPENMP
         if (st->by_replica && st->nt > 1) {
-#pragma omp parallel for num_threads(st->nt) schedule(dynamic, 1)
-            for (size_t i = 0; i < st->nlive; i++)
-                advance_replica(st, st->live[i], omp_get_thread_num(), s0, s1);
+            advance_by_replica(st, s0, s1);
         } else
 #endif
         {

@@ -55,6 +55,9 @@ gv_landscape_work *gv_landscape_work_alloc(const gv_landscape *l, size_t max_row
                                            gv_err *e);
 void gv_landscape_work_free(gv_landscape_work *ws);
 int gv_landscape_work_threads(const gv_landscape_work *ws);
+/* The caller (an integrator's run) tests the loss only for finiteness:
+ * see gv_mlp_work_loss_check_only.  No effect on null models. */
+void gv_landscape_work_loss_check_only(gv_landscape_work *ws, int on);
 /* How many independent pieces an evaluation of nrows rows splits into (the
  * most threads it can use); 1 for null models. */
 size_t gv_landscape_parallelism(const gv_landscape *l, size_t nrows);

@@ -27,6 +27,50 @@
 
 #include "gv_rng.h"
 
+/* ---- profile (cmake -DGV_PROFILE=ON; docs/performance.md) ----------------
+ * PROF(c): add the time since this thread's previous mark to category c
+ * (CPU seconds summed over threads); PROF_START: set the mark.  Without
+ * GV_PROFILE both are nothing. */
+#ifdef GV_PROFILE
+#include <time.h>
+static double prof_sum[GV_PROF_N];
+static _Thread_local double prof_last;
+static double prof_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+void gv_profile_mark(int c)
+{
+    double t = prof_now();
+    if (c >= 0) {
+        double dt = t - prof_last;
+#pragma omp atomic
+        prof_sum[c] += dt;
+    }
+    prof_last = t;
+}
+int gv_profile_read(double *t, int reset)
+{
+    for (int c = 0; c < GV_PROF_N; c++) {
+        t[c] = prof_sum[c];
+        if (reset) prof_sum[c] = 0;
+    }
+    return 1;
+}
+#define PROF(c) gv_profile_mark(c)
+#else
+int gv_profile_read(double *t, int reset)
+{
+    (void)reset;
+    for (int c = 0; c < GV_PROF_N; c++) t[c] = 0;
+    return 0;
+}
+#define PROF(c) ((void)0)
+#endif
+#define PROF_START PROF(-1)
+
 /* Rows per partition below which a partition is not split further; at most
  * GV_MLP_MAX_PARTS partitions.  Changing either changes results in the last
  * bits (the order of the float sums), so they are fixed constants. */
@@ -54,6 +98,7 @@ typedef struct thr_buf {
 struct gv_mlp_work {
     const gv_mlp *m;
     int nthreads;
+    int loss_check;    /* out->loss only needs to be finite iff the exact one is */
     size_t parts_cap;  /* partitions the accumulators below can hold */
     float *wf;         /* the weights in float32 */
     double *acc;       /* parts_cap × nw: per-partition gradients */
@@ -249,6 +294,19 @@ void gv_mlp_work_free(gv_mlp_work *ws)
 
 /* ---- the kernel ---------------------------------------------------------- */
 
+/* C = A·op(B) into a zeroed C through beta = 1.  Same bits as beta = 0
+ * (OpenBLAS then zero-fills C itself and its kernels also add into C: the
+ * sum is acc + 0 either way), but OpenBLAS's zero fill (sgemm_beta) is a
+ * scalar loop, several times slower than memset; on these narrow layers it
+ * cost 12 % of a step.  See docs/performance.md. */
+static void sgemm0(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, size_t M, size_t N, size_t K,
+                   const float *A, size_t lda, const float *B, size_t ldb, float *C, size_t ldc)
+{
+    memset(C, 0, M * ldc * sizeof *C);
+    cblas_sgemm(CblasRowMajor, ta, tb, (int)M, (int)N, (int)K, 1.0f, A, (int)lda, B, (int)ldb, 1.0f,
+                C, (int)ldc);
+}
+
 /* Branch-free, vectorised (a data-dependent branch per element costs more
  * than the GEMMs on these narrow layers). */
 static void relu(float *restrict h, size_t n)
@@ -273,14 +331,16 @@ static void forward_chunk(const gv_mlp *m, const float *wf, const float *x, size
     size_t L = m->nlayers - 1;
     for (size_t l = 0; l < L; l++) {
         size_t out = m->out[l], in = m->in[l];
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)B, (int)out, (int)in, 1.0f, a,
-                    (int)in, wf + m->off[l], (int)in, 0.0f, h, (int)out);
+        sgemm0(CblasNoTrans, CblasTrans, B, out, in, a, in, wf + m->off[l], in, h, out);
+        PROF(GV_PROF_FORWARD);
         relu(h, B * out);
+        PROF(GV_PROF_OWN);
         a = h;
         h += B * out;
     }
     cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)B, (int)m->in[L], 1.0f, a, (int)m->in[L],
                 wf + m->off[L], 1, 0.0f, b->f, 1);
+    PROF(GV_PROF_FORWARD);
 }
 
 /* Move the rows listed in keep[0..nk) (increasing) to the front of a B × n
@@ -305,27 +365,34 @@ static void backward_chunk(const gv_mlp *m, const float *wf, const float *x, siz
     const float *aL = L > 0 ? hl[L - 1] : x;
     size_t inL = m->in[L];
     /* Output layer: grad += a^T df; delta_{L-1} = df w ⊙ (a > 0). */
+    PROF_START;
     cblas_sgemv(CblasRowMajor, CblasTrans, (int)nk, (int)inL, 1.0f, aL, (int)inL, b->df, 1, beta,
                 b->gw + m->off[L], 1);
+    PROF(GV_PROF_WGRAD);
     if (L == 0) return;
     const float *wo = wf + m->off[L];
     float *g = b->g0, *gn = b->g1;
+    /* df_i w, then the mask in one vectorised pass (a select of df_i w_j
+     * inside this loop compiles to a branch per element: 3 % of a step). */
     for (size_t i = 0; i < nk; i++) {
         float di = b->df[i];
-        const float *ai = aL + i * inL;
-        float *gi = g + i * inL;
+        float *restrict gi = g + i * inL;
 #pragma omp simd
-        for (size_t j = 0; j < inL; j++) gi[j] = ai[j] > 0.0f ? di * wo[j] : 0.0f;
+        for (size_t j = 0; j < inL; j++) gi[j] = di * wo[j];
     }
+    relu_mask(g, aL, nk * inL);
+    PROF(GV_PROF_DELTA);
+    if (beta == 0.0f) memset(b->gw, 0, m->off[L] * sizeof *b->gw); /* as sgemm0 */
     for (size_t l = L; l-- > 0;) {
         size_t out = m->out[l], in = m->in[l];
         const float *a = l > 0 ? hl[l - 1] : x;
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)out, (int)in, (int)nk, 1.0f, g,
-                    (int)out, a, (int)in, beta, b->gw + m->off[l], (int)in);
+                    (int)out, a, (int)in, 1.0f, b->gw + m->off[l], (int)in);
+        PROF(GV_PROF_WGRAD);
         if (l == 0) break;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nk, (int)in, (int)out, 1.0f, g,
-                    (int)out, wf + m->off[l], (int)in, 0.0f, gn, (int)in);
+        sgemm0(CblasNoTrans, CblasNoTrans, nk, in, out, g, out, wf + m->off[l], in, gn, in);
         relu_mask(gn, a, nk * in);
+        PROF(GV_PROF_DELTA);
         float *t = g; g = gn; gn = t;
     }
 }
@@ -341,6 +408,7 @@ static void run_partition(const gv_mlp *m, const float *wf, const gv_data *data,
     double loss = 0, correct = 0, unsat = 0;
     int have = 0; /* the float accumulator b->gw holds this partition's sum */
     uint32_t keep[CHUNK_MAX];
+    PROF_START;
     for (size_t c0 = r0; c0 < r1; c0 += C) {
         size_t B = r1 - c0 < C ? r1 - c0 : C;
         const float *x;
@@ -351,6 +419,7 @@ static void run_partition(const gv_mlp *m, const float *wf, const gv_data *data,
         } else {
             x = data->X + c0 * d;
         }
+        PROF(GV_PROF_OWN); /* the gather */
         forward_chunk(m, wf, x, B, b);
         size_t nk = 0;
         for (size_t i = 0; i < B; i++) {
@@ -385,9 +454,11 @@ static void run_partition(const gv_mlp *m, const float *wf, const gv_data *data,
                 x = b->x;
             }
         }
+        PROF(GV_PROF_OWN); /* hinge and compaction */
         backward_chunk(m, wf, x, B, nk, have ? 1.0f : 0.0f, b);
         have = 1;
     }
+    PROF(GV_PROF_OWN);
     st[0] = loss;
     st[1] = correct;
     st[2] = unsat;
@@ -445,6 +516,73 @@ static void run_all(const gv_mlp *m, gv_mlp_work *ws, const gv_data *data, const
                       &ws->thr[0], ws->stats + 4 * p, ws->acc + p * nw);
 }
 
+void gv_mlp_work_loss_check_only(gv_mlp_work *ws, int on) { ws->loss_check = on != 0; }
+
+/* |w|² summed in index order (the loss's bits depend on this order). */
+static double sumsq_ordered(const double *w, size_t n)
+{
+    double s = 0;
+    for (size_t k = 0; k < n; k++) s += w[k] * w[k];
+    return s;
+}
+
+/* The loss data_loss + (λ/2)|w|².  In loss-check mode |w|² is first summed
+ * in 8 interleaved partial sums (vectorised; the ordered sum is a chain of
+ * dependent additions, 7 % of an SGD step at w = 72): every term is >= 0, so
+ * the ordered sum differs from it by a relative 2·N·2⁻⁵³ at most, and when
+ * the result is far from overflow the exact loss is finite too.  Otherwise,
+ * and outside that mode, the ordered sum. */
+static double loss_of(const gv_mlp_work *ws, const double *w, size_t n, double data_loss,
+                      double lambda)
+{
+    if (ws->loss_check && isfinite(data_loss)) {
+        double p[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        size_t k = 0;
+        for (; k + 8 <= n; k += 8)
+            for (int j = 0; j < 8; j++) p[j] += w[k + j] * w[k + j];
+        for (; k < n; k++) p[0] += w[k] * w[k];
+        double s = ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
+        double loss = data_loss + 0.5 * lambda * s;
+        if (loss < 1e300) return loss;
+    }
+    return data_loss + 0.5 * lambda * sumsq_ordered(w, n);
+}
+
+/* grad = (Σ_p acc_p)/n + λw.  Each coordinate sums its partitions in index
+ * order, starting from 0 (so -0 sums to +0 as before): any split of the
+ * coordinates over threads, and vectorising over them, gives the same bits. */
+static void reduce_grad(const gv_mlp_work *ws, const double *restrict w, size_t np, size_t n,
+                        double lambda, double *restrict grad)
+{
+    size_t nw = ws->m->nw;
+    const double *restrict acc = ws->acc;
+    double inv = 1.0 / (double)n;
+    int nt = ws->nthreads;
+    (void)nt;
+    size_t nb = (nw + 1023) / 1024; /* blocks of 1024 coordinates */
+    /* Threads only for big sums: below 2M additions (0.5 ms) a parallel
+     * region costs more than it saves, much more on busy cores. */
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1 && nw * np > (1u << 21))
+    for (size_t blk = 0; blk < nb; blk++) {
+        size_t k0 = blk * 1024, k1 = k0 + 1024 < nw ? k0 + 1024 : nw;
+#pragma omp simd
+        for (size_t k = k0; k < k1; k++) grad[k] = 0.0 + acc[k];
+        for (size_t p = 1; p < np; p++) {
+            const double *restrict a = acc + p * nw;
+#pragma omp simd
+            for (size_t k = k0; k < k1; k++) grad[k] += a[k];
+        }
+#pragma omp simd
+        for (size_t k = k0; k < k1; k++) grad[k] = grad[k] * inv + lambda * w[k];
+    }
+}
+
+static void to_float(float *restrict f, const double *restrict w, size_t n)
+{
+#pragma omp simd
+    for (size_t k = 0; k < n; k++) f[k] = (float)w[k];
+}
+
 gv_status gv_mlp_eval(const gv_mlp *m, gv_mlp_work *ws, const double *w,
                       const gv_data *data, const uint32_t *rows, size_t nrows,
                       double lambda, double *grad, gv_eval *out, gv_err *e)
@@ -453,8 +591,11 @@ gv_status gv_mlp_eval(const gv_mlp *m, gv_mlp_work *ws, const double *w,
     if (s != GV_OK) return s;
     size_t n = rows ? nrows : data->P, nw = m->nw, np = nparts(n);
     if ((s = reserve_parts(ws, np, e)) != GV_OK) return s;
-    for (size_t k = 0; k < nw; k++) ws->wf[k] = (float)w[k];
+    PROF_START;
+    to_float(ws->wf, w, nw);
+    PROF(GV_PROF_REDUCE);
     run_all(m, ws, data, rows, n, np, grad != NULL, NULL);
+    PROF_START;
     /* Fixed-order reductions. */
     double loss = 0, correct = 0, unsat = 0;
     for (size_t p = 0; p < np; p++) {
@@ -462,25 +603,11 @@ gv_status gv_mlp_eval(const gv_mlp *m, gv_mlp_work *ws, const double *w,
         correct += ws->stats[4 * p + 1];
         unsat += ws->stats[4 * p + 2];
     }
-    double w2 = 0;
-    for (size_t k = 0; k < nw; k++) w2 += w[k] * w[k];
-    if (grad) {
-        const double *acc = ws->acc;
-        double inv = 1.0 / (double)n;
-        int nt = ws->nthreads;
-        (void)nt;
-        /* Each coordinate sums its partitions in index order: any split of
-         * the coordinates over threads gives the same bits. */
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1 && nw * np > 65536)
-        for (size_t k = 0; k < nw; k++) {
-            double g = 0;
-            for (size_t p = 0; p < np; p++) g += acc[p * nw + k];
-            grad[k] = g * inv + lambda * w[k];
-        }
-    }
+    if (grad) reduce_grad(ws, w, np, n, lambda, grad);
     if (out) {
         out->data_loss = loss / (double)n;
-        out->loss = out->data_loss + 0.5 * lambda * w2;
+        out->loss = loss_of(ws, w, nw, out->data_loss, lambda);
+        PROF(GV_PROF_REDUCE);
         out->accuracy = correct / (double)n;
         out->unsat = unsat / (double)n;
         out->n = n;

@@ -41,6 +41,11 @@ void gv_mlp_init_weights(const gv_mlp *m, uint64_t seed, uint32_t replica, doubl
  * Results never depend on nthreads. */
 gv_mlp_work *gv_mlp_work_alloc(const gv_mlp *m, size_t max_rows, int nthreads, gv_err *e);
 void gv_mlp_work_free(gv_mlp_work *ws);
+/* For callers that only test the loss for finiteness (the integrators):
+ * gv_mlp_eval's out->loss may then differ from the exact value in its last
+ * bits, but is finite exactly when the exact one is; everything else
+ * (data_loss, accuracy, unsat, the gradient) is unchanged. */
+void gv_mlp_work_loss_check_only(gv_mlp_work *ws, int on);
 
 typedef struct gv_eval {
     double loss;      /* data_loss + (λ/2)|w|² */
@@ -68,5 +73,23 @@ gv_status gv_mlp_forward(const gv_mlp *m, gv_mlp_work *ws, const double *w,
  * gv_mlp_chunk_rows(m) rows (a function of the architecture only). */
 size_t gv_mlp_partitions(size_t nrows);
 size_t gv_mlp_chunk_rows(const gv_mlp *m);
+
+/* Where an evaluation's time goes, for docs/performance.md: with the
+ * engine built with -DGV_PROFILE=ON, CPU seconds (summed over threads) per
+ * category since the last reset; otherwise zeros and a return of 0. */
+enum {
+    GV_PROF_FORWARD,  /* forward GEMMs (and their zeroed outputs) */
+    GV_PROF_OWN,      /* ReLU, gather, hinge, compaction of satisfied rows */
+    GV_PROF_WGRAD,    /* weight-gradient GEMMs */
+    GV_PROF_DELTA,    /* back-propagated deltas: GEMMs and ReLU masks */
+    GV_PROF_REDUCE,   /* weights to float, partition sums, loss */
+    GV_PROF_NOISE,    /* Langevin noise (gv_integ) */
+    GV_PROF_UPDATE,   /* the update and its finiteness check (gv_integ) */
+    GV_PROF_N
+};
+int gv_profile_read(double *t, int reset);
+#ifdef GV_PROFILE
+void gv_profile_mark(int category); /* < 0: set the mark only */
+#endif
 
 #endif

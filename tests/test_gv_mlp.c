@@ -369,6 +369,49 @@ static void test_determinism(void)
 }
 
 /* PyTorch's Linear default: uniform in ±1/sqrt(fan_in), variance b²/3. */
+/* Loss-check mode (the integrators' workspaces): the gradient and the data
+ * statistics are the same bits; the loss agrees with the exact one to a
+ * relative 1e-12 (|w|² summed in another order: the bound is 2·N·2⁻⁵³ ≈
+ * 1e-13 here), and is non-finite exactly when the exact one is. */
+static void test_loss_check(void)
+{
+    gv_err e;
+    size_t a3[3] = {20, 20, 20};
+    gv_mlp *m = gv_mlp_alloc(10, 3, a3, &e);
+    gv_data *data = make_data(3000, 10, 1, 23, 1);
+    size_t nw = gv_mlp_nweights(m);
+    double *w = malloc(nw * sizeof *w), *g0 = malloc(nw * sizeof *g0), *g1 = malloc(nw * sizeof *g1);
+    gv_mlp_init_weights(m, 3, 0, w);
+    gv_mlp_work *ex = gv_mlp_work_alloc(m, 3000, 2, &e), *ck = gv_mlp_work_alloc(m, 3000, 1, &e);
+    gv_mlp_work_loss_check_only(ck, 1);
+    /* λ = 1e299: a loss near 1e300, where the ordered sum is used; 1e308:
+     * the loss overflows. */
+    static const double lambdas[4] = {0, 1e-2, 1e299, 1e308};
+    for (int trial = 0; trial < 4; trial++) {
+        gv_eval a, b;
+        double lambda = lambdas[trial];
+        CHECK_OK(gv_mlp_eval(m, ex, w, data, NULL, 0, lambda, g0, &a, &e), e);
+        CHECK_OK(gv_mlp_eval(m, ck, w, data, NULL, 0, lambda, g1, &b, &e), e);
+        CHECK(memcmp(g0, g1, nw * sizeof *g0) == 0);
+        CHECK(a.data_loss == b.data_loss && a.accuracy == b.accuracy && a.unsat == b.unsat);
+        CHECK(isfinite(a.loss) == isfinite(b.loss));
+        if (isfinite(a.loss)) CHECK_NEAR(b.loss, a.loss, 1e-12 * a.loss);
+        CHECK(trial != 2 || (isfinite(a.loss) && a.loss == b.loss));
+        CHECK(trial != 3 || !isfinite(a.loss));
+    }
+    /* |w|² itself overflows (w_0 = 1e160): both infinite. */
+    w[0] = 1e160;
+    gv_eval a, b;
+    CHECK_OK(gv_mlp_eval(m, ex, w, data, NULL, 0, 1e-2, NULL, &a, &e), e);
+    CHECK_OK(gv_mlp_eval(m, ck, w, data, NULL, 0, 1e-2, NULL, &b, &e), e);
+    CHECK(!isfinite(a.loss) && !isfinite(b.loss));
+    gv_mlp_work_free(ex);
+    gv_mlp_work_free(ck);
+    free(w); free(g0); free(g1);
+    gv_data_free(data);
+    gv_mlp_free(m);
+}
+
 static void test_init(void)
 {
     gv_err e;
@@ -445,6 +488,7 @@ int main(void)
     GV_RUN(test_gradient);
     GV_RUN(test_inactive_hinge);
     GV_RUN(test_determinism);
+    GV_RUN(test_loss_check);
     GV_RUN(test_init);
     GV_RUN(test_errors);
     return GV_TEST_END();

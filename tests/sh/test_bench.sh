@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# test_bench.sh: the benchmark's table and its PyTorch end-to-end script
+# (docs/performance.md; issue 16).
+#  - bench/table.awk on a hand-made CSV: the sgemm peak is the highest of the
+#    interleaved 2-thread medians, a row that runs faster than it is flagged
+#    "peak not credible", and every issue 16 target prints with met/MISSED
+#    from the medians given (numbers chosen so each outcome is known).
+#  - bench/torch_ageing.py (needs PyTorch; skipped without it) at a tiny scale
+#    on random rows writes a tau.csv with the main job's columns and one row
+#    per t_w.
+#   bash tests/sh/test_bench.sh /path/to/glassvm
+set -u
+ROOT=${GV_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+has() { grep -qF -- "$2" "$1" || fail "expected '$2' in the table"; }
+
+# Peaks 100, 300, 200 GFLOP/s: the peak is 300.  Langevin w = 50 takes
+# 6*13050*60000/1e6/ms = 4698/ms GFLOP/s: 10 ms -> 470 GFLOP/s > 300.
+cat >"$T/in.csv" <<'EOF'
+unset,sgemm,glassvm,2000,0,1,GFLOP/s,60,60,60,3
+unset,sgemm,glassvm,2000,0,2,GFLOP/s,100,100,100,3
+unset,sgemm,glassvm,2000,1,2,GFLOP/s,300,300,300,3
+unset,sgemm,glassvm,2000,2,2,GFLOP/s,200,200,200,3
+unset,langevin_ms,glassvm,30,60000,2,ms,10,10,10,3
+unset,langevin_ms,torch_best,30,60000,2,ms,60,60,60,3
+unset,langevin_ms,glassvm,50,60000,2,ms,10,10,10,3
+unset,langevin_ms,torch_best,50,60000,2,ms,40,40,40,3
+unset,basin_langevin_ms,glassvm,30,60000,2,ms,5,5,5,3
+unset,basin_langevin_ms,torch_best,30,60000,2,ms,45,45,45,3
+unset,basin_unsat,glassvm,30,60000,2,fraction,0.25,0.25,0.25,1
+unset,sgd_epoch_ms,glassvm,72,60000,1,ms,50,50,50,3
+unset,sgd_epoch_ms,torch_best,72,60000,2,ms,150,150,150,3
+unset,sgd_ens_rate,glassvm,30,60000,2,replica-epochs/s,40,40,40,5
+unset,sgd_ens_rate,torch_best,30,60000,2,replica-epochs/s,4,4,4,4
+unset,replica_steps_1r,glassvm,30,60000,1,replica-steps/s,50,50,50,3
+unset,replica_steps_8r,glassvm,30,60000,2,replica-steps/s,97,97,97,3
+unset,e2e_s,glassvm,30,5000,2,s,30,30,30,1
+unset,e2e_s,torch_best,30,5000,2,s,180,180,180,1
+EOF
+awk -F, -f "$ROOT/bench/table.awk" "$T/in.csv" >"$T/table.md" || fail "table.awk failed"
+has "$T/table.md" "| 100, 300, 200 (spread > 20 %: disturbed) |"
+has "$T/table.md" "470 (157%) peak not credible"
+has "$T/table.md" "sgemm peak: NOT CREDIBLE"
+has "$T/table.md" "Langevin in a trained basin, w = 30 >= 8×: 9.0× met"
+has "$T/table.md" "Langevin from the initial weights, w = 30 >= 5×: 6.0× met"
+has "$T/table.md" "Langevin from the initial weights, w = 50 >= 5×: 4.0× MISSED"
+has "$T/table.md" "Langevin w = 50 >= 70% of 2-thread sgemm: 157% met (peak not credible)"
+has "$T/table.md" "SGD epoch w = 72 >= 4×: 3.0× MISSED"
+has "$T/table.md" "8 replicas on 2 threads >= 1.9× one replica on 1 thread: 1.94× met"
+has "$T/table.md" "end to end, the main job >= 5×: 6.0× met"
+has "$T/table.md" "| 40.0 [40.0–40.0] | – | 4.00 [4.00–4.00] | 10.0× |"
+has "$T/table.md" "| 0.25 |"
+
+# The PyTorch end-to-end script at a tiny scale (random rows, the dump format).
+PY=
+for c in ${PYTHON:-} /usr/bin/python3 python3; do
+    if command -v "$c" >/dev/null 2>&1 && "$c" -c 'import torch' 2>/dev/null; then PY=$c; break; fi
+done
+if [ -z "$PY" ]; then
+    if [ $failures -gt 0 ]; then echo "$failures failure(s)"; exit 1; fi
+    echo "SKIP: PyTorch is not installed (apt-get install python3-torch); table checked"; exit 77
+fi
+"$PY" - "$T/data.bin" <<'EOF'
+import sys, numpy as np
+P, d = 600, 10
+rng = np.random.default_rng(1)
+X = rng.standard_normal((P, d)).astype(np.float32)
+y = np.where(X[:, 0] + X[:, 1] > 0, 1, -1).astype(np.int8)
+with open(sys.argv[1], "wb") as f:
+    f.write(np.array([P, d], dtype=np.int64).tobytes()); f.write(X.tobytes()); f.write(y.tobytes())
+EOF
+"$PY" "$ROOT/bench/torch_ageing.py" --data "$T/data.bin" --P 500 --width 8 --replicas 2 \
+    --quench-epochs 2 --tw 5,20 --tmax 20 --per-decade 5 --T 3e-4 --out "$T/torch" >"$T/log" 2>&1 \
+    || { cat "$T/log"; fail "torch_ageing.py failed"; }
+if [ -f "$T/torch/tau.csv" ]; then
+    [ "$(head -1 "$T/torch/tau.csv")" = "tw,tau90,tau_e" ] || fail "tau.csv header: $(head -1 "$T/torch/tau.csv")"
+    [ "$(cut -d, -f1 "$T/torch/tau.csv" | tail -n +2 | tr '\n' ' ')" = "5 20 " ] || fail "tau.csv rows: $(cat "$T/torch/tau.csv")"
+else
+    fail "no tau.csv"
+fi
+grep -q "total" "$T/log" || fail "no timing line in the log"
+
+if [ $failures -gt 0 ]; then echo "$failures failure(s)"; exit 1; fi
+echo "ok"
