@@ -130,7 +130,7 @@ ms = glass.plot.join(report.bands(p, ms, "msd_sem"), ms)
 run:plot{name = "overlap", title = string.format("Ageing: Q(t, t_w) at T = %s", glass.plot.label(p.T)),
   xlabel = "t (steps after t_w)", ylabel = "Q(t, t_w)", logx = true, key = "bottom left",
   yrange = {0, 1.02}, series = qs}
-run:plot{name = "tau", title = "Ageing: τ grows with the waiting time t_w",
+run:plot{name = "tau", title = "Ageing: τ against the waiting time t_w",
   xlabel = "t_w (steps after the quench)", ylabel = "τ (steps)", logx = true, logy = true,
   key = "top left", extra = {"set offsets graph 0.05, graph 0.05, graph 0.1, graph 0.1"},
   series = {report.tau_bars(p, {file = "tau.csv", x = "tw", y = "tau90", title = "τ_{90}", color = 0}),
