@@ -60,16 +60,24 @@ double *gvL_new_doubles(lua_State *L, size_t n);
 
 /* Boxes: a userdata of type tname holding one engine object, NULL once
  * closed (every binding type is one; its struct's first member is the
- * pointer).  gvL_box_new pushes a closed box; gvL_box_check returns the
- * object or raises `closed` (NULL: "attempt to use a closed <tname>");
- * gvL_box_close frees it (once) with free_fn, for close, __gc and __close. */
-void *gvL_box_new(lua_State *L, const char *tname, size_t size);
+ * pointer), with nuv user values (what the object borrows: a landscape's
+ * network, an ensemble's landscape).  gvL_box_new pushes a closed box;
+ * gvL_box_check returns the object or raises `closed` (NULL: "attempt to
+ * use a closed <tname>"); gvL_box_close frees it (once) with free_fn, for
+ * close, __gc and __close; gvL_box_tostring, for __tostring, returns the
+ * object of the box at 1, or pushes "<tname> (closed)" and returns NULL. */
+void *gvL_box_new(lua_State *L, const char *tname, size_t size, int nuv);
 void *gvL_box_check(lua_State *L, int idx, const char *tname, const char *closed);
 int gvL_box_close(lua_State *L, int idx, const char *tname, void (*free_fn)(void *));
+void *gvL_box_tostring(lua_State *L, const char *tname);
 
 /* Create a metatable `tname` with methods (as __index) and metamethods, then
  * pop it.  Every userdata type is registered this way. */
 void gvL_newtype(lua_State *L, const char *tname, const luaL_Reg *methods, const luaL_Reg *meta);
+/* Integer getters of type tname: method names[i] is the closure of fn with
+ * upvalue i (fn switches on lua_upvalueindex(1)), so that one function
+ * serves them all. */
+void gvL_getters(lua_State *L, const char *tname, const char *const names[], lua_CFunction fn);
 /* Add fns to the sub-table `name` (created if absent) of the table on top. */
 void gvL_subtable(lua_State *L, const char *name, const luaL_Reg *fns);
 

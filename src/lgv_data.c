@@ -20,9 +20,9 @@
  * leaks nothing; __gc, __close and :close() share one idempotent function.
  * ------------------------------------------------------------------------- */
 
-data_box *gvL_data_new(lua_State *L) { return gvL_box_new(L, DATASET, sizeof(data_box)); }
-scaler_box *gvL_scaler_new(lua_State *L) { return gvL_box_new(L, SCALER, sizeof(scaler_box)); }
-pca_box *gvL_pca_new(lua_State *L) { return gvL_box_new(L, PCA, sizeof(pca_box)); }
+data_box *gvL_data_new(lua_State *L) { return gvL_box_new(L, DATASET, sizeof(data_box), 0); }
+scaler_box *gvL_scaler_new(lua_State *L) { return gvL_box_new(L, SCALER, sizeof(scaler_box), 0); }
+pca_box *gvL_pca_new(lua_State *L) { return gvL_box_new(L, PCA, sizeof(pca_box), 0); }
 
 struct gv_data *gvL_check_data(lua_State *L, int idx) { return gvL_box_check(L, idx, DATASET, NULL); }
 gv_scaler *gvL_check_scaler(lua_State *L, int idx) { return gvL_box_check(L, idx, SCALER, NULL); }
@@ -451,9 +451,8 @@ static int ds_split(lua_State *L)
 /* "glass.Dataset MNIST train: 60000 x 10, labels +1: 29492, -1: 30508" */
 static int ds_tostring(lua_State *L)
 {
-    data_box *b = luaL_checkudata(L, 1, DATASET);
-    if (!b->p) return lua_pushliteral(L, DATASET " (closed)"), 1;
-    gv_data *d = b->p;
+    gv_data *d = gvL_box_tostring(L, DATASET);
+    if (!d) return 1;
     if (d->y) {
         size_t pos, neg;
         gv_data_label_counts(d, &pos, &neg);
@@ -510,10 +509,10 @@ static int sc_apply(lua_State *L)
 
 static int sc_tostring(lua_State *L)
 {
-    scaler_box *b = luaL_checkudata(L, 1, SCALER);
-    if (!b->p) return lua_pushliteral(L, SCALER " (closed)"), 1;
+    gv_scaler *sc = gvL_box_tostring(L, SCALER);
+    if (!sc) return 1;
     lua_pushfstring(L, SCALER " %I features (%I constant), fitted on %I rows",
-                    (lua_Integer)b->p->d, (lua_Integer)b->p->nconstant, (lua_Integer)b->p->P);
+                    (lua_Integer)sc->d, (lua_Integer)sc->nconstant, (lua_Integer)sc->P);
     return 1;
 }
 
@@ -596,9 +595,8 @@ static int pca_apply(lua_State *L)
 
 static int pca_tostring(lua_State *L)
 {
-    pca_box *b = luaL_checkudata(L, 1, PCA);
-    if (!b->p) return lua_pushliteral(L, PCA " (closed)"), 1;
-    gv_pca *p = b->p;
+    gv_pca *p = gvL_box_tostring(L, PCA);
+    if (!p) return 1;
     double sum = 0;
     for (size_t c = 0; c < p->k; c++) sum += p->variance[c];
     char ratio[32];

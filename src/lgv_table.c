@@ -34,11 +34,6 @@ static int format_number(lua_State *L)
 
 /* ---- glass.Table --------------------------------------------------------- */
 
-static ltable *table_udata(lua_State *L, int idx)
-{
-    return luaL_checkudata(L, idx, TABLE_T);
-}
-
 static gv_table *check_table(lua_State *L, int idx)
 {
     return gvL_box_check(L, idx, TABLE_T, "glass.Table: the table is closed");
@@ -47,9 +42,8 @@ static gv_table *check_table(lua_State *L, int idx)
 void gvL_push_table(lua_State *L, struct gv_table *t)
 {
     /* If this allocation raises (out of memory) t leaks; nothing else can. */
-    ltable *u = lua_newuserdatauv(L, sizeof *u, 0);
+    ltable *u = gvL_box_new(L, TABLE_T, sizeof *u, 0);
     u->t = t;
-    luaL_setmetatable(L, TABLE_T);
 }
 
 /* Column index from a name or a 1-based number. */
@@ -101,7 +95,7 @@ static int table_new(lua_State *L)
         return luaL_error(L, "glass.table: option 'comments' must be a string or an array of "
                              "strings");
     int cidx = lua_gettop(L);
-    ltable *u = gvL_box_new(L, TABLE_T, sizeof *u);
+    ltable *u = gvL_box_new(L, TABLE_T, sizeof *u, 0);
     gv_err e = {0};
     if (!(u->t = gv_table_alloc(nc, names, &e))) {
         gv_fail_prefix(&e, "glass.table: ");
@@ -460,7 +454,7 @@ static int table_write_csv(lua_State *L)
 static int read_csv(lua_State *L)
 {
     const char *path = luaL_checkstring(L, 1);
-    ltable *u = gvL_box_new(L, TABLE_T, sizeof *u);
+    ltable *u = gvL_box_new(L, TABLE_T, sizeof *u, 0);
     gv_err e = {0};
     if (!(u->t = gv_table_read_csv(path, &e))) return gvL_raise(L, &e);
     return 1;
@@ -477,12 +471,8 @@ static int table_len(lua_State *L)
 /* "glass.Table 120 rows x 2 columns" and the first rows, aligned. */
 static int table_tostring(lua_State *L)
 {
-    ltable *u = table_udata(L, 1);
-    if (!u->t) {
-        lua_pushliteral(L, "glass.Table (closed)");
-        return 1;
-    }
-    gv_table *t = u->t;
+    gv_table *t = gvL_box_tostring(L, TABLE_T);
+    if (!t) return 1;
     size_t nr = gv_table_nrows(t), nc = gv_table_ncols(t), show = nr < 5 ? nr : 5;
     luaL_Buffer b;
     luaL_buffinit(L, &b);

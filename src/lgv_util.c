@@ -194,9 +194,9 @@ double *gvL_new_doubles(lua_State *L, size_t n)
     return lua_newuserdatauv(L, bytes, 0);
 }
 
-void *gvL_box_new(lua_State *L, const char *tname, size_t size)
+void *gvL_box_new(lua_State *L, const char *tname, size_t size, int nuv)
 {
-    void **b = lua_newuserdatauv(L, size, 0);
+    void **b = lua_newuserdatauv(L, size, nuv);
     memset(b, 0, size);
     luaL_setmetatable(L, tname);
     return b;
@@ -219,6 +219,13 @@ int gvL_box_close(lua_State *L, int idx, const char *tname, void (*free_fn)(void
     *b = NULL;
     if (p) free_fn(p);
     return 0;
+}
+
+void *gvL_box_tostring(lua_State *L, const char *tname)
+{
+    void **b = luaL_checkudata(L, 1, tname);
+    if (!*b) lua_pushfstring(L, "%s (closed)", tname);
+    return *b;
 }
 
 /* Edit distance, to suggest the option a typo meant. */
@@ -371,6 +378,18 @@ void gvL_newtype(lua_State *L, const char *tname, const luaL_Reg *methods, const
         lua_setfield(L, -2, "__index");
     }
     lua_pop(L, 1);
+}
+
+void gvL_getters(lua_State *L, const char *tname, const char *const names[], lua_CFunction fn)
+{
+    luaL_getmetatable(L, tname);
+    lua_getfield(L, -1, "__index");
+    for (lua_Integer i = 0; names[i]; i++) {
+        lua_pushinteger(L, i);
+        lua_pushcclosure(L, fn, 1);
+        lua_setfield(L, -2, names[i]);
+    }
+    lua_pop(L, 2);
 }
 
 void gvL_subtable(lua_State *L, const char *name, const luaL_Reg *fns)
