@@ -169,6 +169,26 @@ static int l_is_error(lua_State *L)
     return 1;
 }
 
+/* glass.check_options(t, what, {key, ...}): gvL_check_options for the Lua
+ * library, so that its option tables are refused in the same words.  Call
+ * it through pcall and raise the message at the caller's level: raised
+ * directly, it would name the library's line. */
+static int l_check_options(lua_State *L)
+{
+    const char *what = luaL_checkstring(L, 2);
+    luaL_checktype(L, 3, LUA_TTABLE);
+    size_t n = (size_t)lua_rawlen(L, 3);
+    const char **keys = lua_newuserdatauv(L, (n + 1) * sizeof *keys, 0);
+    for (size_t i = 0; i < n; i++) {
+        lua_rawgeti(L, 3, (lua_Integer)i + 1);
+        keys[i] = luaL_checkstring(L, -1); /* alive: referenced by the key list */
+        lua_pop(L, 1);
+    }
+    keys[n] = NULL;
+    gvL_check_options(L, 1, what, keys);
+    return 0;
+}
+
 struct gv_hook *gvL_tohook(lua_State *L, int idx)
 {
     if (lua_type(L, idx) != LUA_TUSERDATA) return NULL;
@@ -502,6 +522,7 @@ void gvL_open_util(lua_State *L)
         {NULL, NULL}};
     static const luaL_Reg fns[] = {{"lock_file", lock_file}, {"error", l_error},
                                    {"interrupted", l_interrupted}, {"is_error", l_is_error},
+                                   {"check_options", l_check_options},
                                    {NULL, NULL}};
     push_error_meta(L);
     lua_pop(L, 1);
