@@ -87,7 +87,7 @@ void gvL_subtable(lua_State *L, const char *name, const luaL_Reg *fns);
 void gvL_open_core(lua_State *L);     /* lgv_glass.c: version, threads */
 void gvL_open_util(lua_State *L);     /* lgv_util.c: glass.lock_file, glass.Lock */
 void gvL_open_data(lua_State *L);     /* lgv_data.c: glass.data.*, glass.Dataset */
-void gvL_open_data_paper(lua_State *L); /* lgv_data_paper.c: glass.data.mnist, fashion_mnist, dirs */
+void gvL_open_data_paper(lua_State *L); /* lgv_data_paper.c: glass.data.mnist, fashion_mnist */
 void gvL_open_mlp(lua_State *L);      /* lgv_mlp.c: glass.mlp, glass.MLP, glass.rng */
 void gvL_open_dynamics(lua_State *L); /* lgv_dynamics.c: landscapes, integrators, ensembles */
 void gvL_open_obs(lua_State *L);      /* lgv_obs.c: glass.schedule.*, glass.observer.* */
@@ -95,6 +95,15 @@ void gvL_open_table(lua_State *L);    /* lgv_table.c: glass.Table, glass.table, 
 void gvL_open_analysis(lua_State *L); /* lgv_analysis.c: glass.analysis.*, glass.theory.* */
 void gvL_open_ckpt(lua_State *L);     /* lgv_ckpt.c: glass.checkpoint.*, glass.Checkpoint */
 void gvL_open_mpi(lua_State *L);      /* lgv_mpi.c: glass.mpi.* (starts MPI in an MPI build) */
+
+/* The data directories (lgv_data.c), the one search of every reader:
+ * gvL_data_dirs pushes the list glass.data.dirs() returns ($GLASSVM_DATA
+ * alone when set; else an installed glassvm's <bin>/../share/glassvm/data
+ * if it exists, the source tree's data/, the installed one); gvL_data_dir
+ * pushes glass.paths.data ($GLASSVM_DATA, else the first of them that
+ * exists, else nil). */
+void gvL_data_dirs(lua_State *L);
+void gvL_data_dir(lua_State *L);
 
 /* Observers of a distributed ensemble (glass.mpi, several ranks).
  * gvL_obs_ran(L, idx, partial): the value at idx, if an observer, is run by
