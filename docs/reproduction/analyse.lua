@@ -67,7 +67,7 @@ local function txt(x, fmt, sig)
   local out
   if sig then
     local a = math.abs(x)
-    if a ~= 0 and (a < 1e-3 or a >= 1e4) then
+    if a ~= 0 and (a < 1e-3 or a >= 1e3) then
       local e = math.floor(math.log(a, 10))
       local m = a / 10 ^ e
       if tonumber(string.format("%." .. (sig - 1) .. "f", m)) >= 10 then m, e = m / 10, e + 1 end
@@ -327,6 +327,7 @@ local function heterogeneity(name, key, P)
         .. " (chi4(t_max) = %.4g)", T, last.t, last.alpha2, last.alpha2_sem, last.Q, peak, at,
         last.chi4)
     a_lo, a_hi = math.min(a_lo, last.alpha2), math.max(a_hi, last.alpha2)
+    if T == 1e-6 then quote(key .. ".chi4_peak_T1e-6", txt(peak, "%.1f")) end
   end
   say("alpha2(t_max) over T: %.3f ... %.3f (a free weight: 0)", a_lo, a_hi)
   quote(key .. ".alpha2_range", txt(a_lo, "%.2f") .. " … " .. txt(a_hi, "%.2f"))
@@ -400,7 +401,9 @@ local function ageing()
     say("t_w = %-6g tau90 = %.4g tau_e = %.4g", r.tw, r.tau90, r.tau_e)
     if ok(r.tau90) then tw[#tw + 1], t90[#t90 + 1] = r.tw, r.tau90 end
   end
-  say("tau90 ~ t_w^a: a = %s", fitstr(fit(tw, t90)))
+  local fa = fit(tw, t90)
+  say("tau90 ~ t_w^a: a = %s", fitstr(fa))
+  if fa then quote("ageing.a", txt(fa.exponent, "%.3f") .. " ± " .. txt(fa.exponent_se, "%.3f")) end
   say("tau90 ~ t_w^a over t_w >= 2000: a = %s", fitstr(fit(tw, t90, {t_min = 2000})))
 end
 
@@ -409,6 +412,7 @@ local function chi_sweep()
   local tau = read_csv(dir .. "/chi_sweep/tau.csv")
   if not tau then return end
   say("\n## chi_sweep")
+  local tstars = {}
   for _, chi in ipairs(levels(tau, "chi")) do
     local rows, hiT, hitau, parts = where(tau, "chi", chi), {}, {}, {}
     -- the noise-dominated fit: the three highest T with tau90 >= 1 step
@@ -424,6 +428,15 @@ local function chi_sweep()
     local tstar = f and ok(lowest) and (lowest / f.prefactor) ^ (1 / f.exponent) or nan
     say("          tau90 ~ T^b over T = %s: b = %s; T* (power law = tau90 at T = %g) = %.3g",
         table.concat(hiT, ", "), fitstr(f, err), rows[#rows].T, tstar)
+    tstars[chi] = tstar
+  end
+  -- The shift of T* with chi: over x50 (30 -> 1500, the paper's "about an order of
+  -- magnitude") and over x10 (30 -> 300).
+  if tstars[30] and tstars[1500] and tstars[300] then
+    say("T*(chi = 30) / T*(chi = 1500) = %.1f; T*(30) / T*(300) = %.1f", tstars[30] / tstars[1500],
+        tstars[30] / tstars[300])
+    quote("chi.shift50", txt(tstars[30] / tstars[1500], "%.0f"))
+    quote("chi.shift10", txt(tstars[30] / tstars[300], "%.0f"))
   end
 end
 
@@ -552,6 +565,43 @@ local function paper(name, lambda)
   end
 end
 
+-- The compute table: core-hours of the paper-scale experiments from the per-step costs
+-- cost.lua measured (cost.csv, CPU seconds). A design: `nets` quenched networks (quench
+-- epochs of SGD each), then at each of nT temperatures T > 0 t_w steps on the networks and
+-- tmax on nets x K copies, plus T = 0 on the networks (t_w + tmax), all `times` over.
+local function compute()
+  local c = read_csv(dir .. "/cost.csv")
+  if not c then return end
+  local cpu = {}
+  for _, r in ipairs(c) do cpu[r.item .. r.width] = r.cpu_s end
+  say("\n## compute (core-hours from cost.csv: CPU s per replica-step %s (w = 30), %s (w = 72); "
+      .. "per SGD epoch %s, %s)", g(cpu.langevin_step30), g(cpu.langevin_step72), g(cpu.sgd_epoch30),
+      g(cpu.sgd_epoch72))
+  quote("cost.step30", txt(cpu.langevin_step30, "%.3f"))
+  quote("cost.step72", txt(cpu.langevin_step72, "%.3f"))
+  quote("cost.epoch30", txt(cpu.sgd_epoch30, "%.3f"))
+  quote("cost.epoch72", txt(cpu.sgd_epoch72, "%.3f"))
+  local designs = {
+    {"reg", "paper/regularised: w = 30, lambda = 1e-2, 2 basins x K = 3, 3 T > 0 and T = 0, t_w = 2e3, lags to 3e4, 700-epoch quench", 30, 2, 3, 3, true, 2000, 30000, 700},
+    {"reg5", "the same with a fifth temperature (1e-5)", 30, 2, 3, 4, true, 2000, 30000, 700},
+    {"under", "paper/underparameterised: w = 30, lambda = 0, as paper/regularised", 30, 2, 3, 3, true, 2000, 30000, 700},
+    {"over", "paper/overparameterised: w = 72 (N/P = 0.45), lambda = 0, as paper/regularised", 72, 2, 3, 3, true, 2000, 30000, 700},
+    {"seed", "a second seed of paper/regularised (independent networks and noise)", 30, 2, 3, 3, true, 2000, 30000, 700},
+    {"paper", "the paper's own protocol for one phase: lr = 1e-3, 50 networks, 13 T > 0 and T = 0, t_w = 2e4, lags to 3e5, 7000-epoch quench", 30, 50, 1, 13, true, 20000, 300000, 7000},
+    {"fig8cd", "Fig. 8c/d: ageing, w = 30, lambda = 0, T = 1e-4, t_w to 1.5e4, lags to 3e4, 4 networks", 30, 4, 1, 1, false, 15000, 30000, 700},
+    {"figA9A10", "Figs. A9, A10: tau90(T) at 3 more t_w (to 1.5e4), 2 phases, 4 T, 2 networks", 30, 2, 1, 4, false, 15000, 30000, 700, 6},
+    {"figA11", "Fig. A11: ageing, w = 72, lambda = 0, t_w to 1.5e4, lags to 3e4, 4 networks", 72, 4, 1, 1, false, 15000, 30000, 700},
+  }
+  for _, d in ipairs(designs) do
+    local key, what, w, nets, K, nT, T0, tw, tmax, quench, times = table.unpack(d)
+    times = times or 1
+    local steps = nT * (nets * tw + nets * K * tmax) + (T0 and nets * (tw + tmax) or 0)
+    local s = times * (steps * cpu["langevin_step" .. w] + nets * quench * cpu["sgd_epoch" .. w])
+    say("%-9s %.3g replica-steps, %.3g core-hours: %s", key, times * steps, s / 3600, what)
+    quote("cost." .. key, txt(s / 3600, nil, 2))
+  end
+end
+
 quench_anneal("quench_anneal/regularised", "reg")
 quench_anneal("quench_anneal/underparameterised", "under")
 quench_anneal("quench_anneal/overparameterised", "over")
@@ -569,6 +619,7 @@ msd_batch_sweep()
 paper("paper/regularised", 0.01)
 paper("paper/underparameterised", 0)
 paper("paper/overparameterised", 0)
+compute()
 
 say("\n## quoted in docs/reproduction.md (key = text; the report tags each with <!-- key -->)")
 for _, k in ipairs(qorder) do say("%s = %s", k, quoted[k]) end
