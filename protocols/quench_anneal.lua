@@ -204,7 +204,7 @@ run:plot{name = "overlap", title = "Q(t) after the quench, one curve per T",
 run:plot{name = "tau", title = "Decorrelation times vs temperature", xlabel = "T",
   ylabel = "τ (steps)", logx = true, logy = true, key = "top right",
   extra = tau90_at[0] and {string.format("set label 'τ_{90} at T = 0: %.4g' at graph 0.02, "
-    .. "first %.6g point pt 9 ps 1.6 lc rgb '#000000' offset 1.2,0.9", tau90_at[0], tau90_at[0])}
+    .. "first %.6g point pt 13 ps 1.6 lc rgb '#000000' offset 1.2,0.9", tau90_at[0], tau90_at[0])}
     or nil,
   series = {report.tau_bars(p, {file = "tau.csv", x = "T", y = "tau90", title = "τ_{90}", color = 0}),
             report.tau_bars(p, {file = "tau.csv", x = "T", y = "tau_e", title = "τ_e", color = 1}),

@@ -15,8 +15,13 @@ do for [k = 1:4] {
   if (exists("STATS_records")) { tau0[k] = STATS_max }
 }
 do for [k = 1:4] {
-  if (tau0[k] == tau0[k]) { set label k "" at graph 0.012, first tau0[k] point pt 9 ps 1.5 lc rgb col[k] }
+  if (tau0[k] == tau0[k]) { set label k "" at graph 0.012, first tau0[k] point pt 13 ps 1.5 lc rgb col[k] }
 }
+# The paper's T*: its Fig. 2b takes T = 1e-4 as noise-dominated and 1e-6 as
+# landscape-dominated (its units, P = 60000), so T* lies between; at P = 5000 the noise
+# maps T_paper = 12 T: the band 8.3e-8 ... 8.3e-6 here (shaded).
+set object 1 rect from 1e-6/12, graph 0 to 1e-4/12, graph 1 behind fc rgb '#ececec' fs solid noborder
+set label 20 "paper's T* (÷12)" at 1e-6/12, graph 0.04 offset 0.5,0 font ',9' tc rgb '#777777'
 do for [term = 1:2] {
   if (term == 1) { set terminal pngcairo size 900,640 font ',12'; set output "tau_phases.png" } \
   else { set terminal svg size 900,640 dynamic font ',12'; set output "tau_phases.svg" }
