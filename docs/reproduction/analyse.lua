@@ -602,10 +602,26 @@ local function compute()
   end
 end
 
+-- The phase each quench reaches (quench_state/*: the quench_anneal settings again, with
+-- today's code): loss, data loss, accuracy and unsatisfied fraction after the quench.
+local function quench_state(phase)
+  local st = read_csv(dir .. "/quench_state/" .. phase .. "/state.csv")
+  if not st then return end
+  local r = st[1]
+  say("\n## quench_state/%s (after the quench, mean ± s.e. over %d networks)", phase, r.n)
+  say("loss %.4g ± %.2g, data loss %.4g ± %.2g, accuracy %.4f ± %.4f, unsatisfied rows %.4f ± %.4f",
+      r.loss, r.loss_sem, r.data_loss, r.data_loss_sem, r.accuracy, r.accuracy_sem, r.unsat,
+      r.unsat_sem)
+  quote("state." .. phase .. ".data_loss", txt(r.data_loss, nil, 3))
+  quote("state." .. phase .. ".accuracy", txt(r.accuracy, "%.3f"))
+  quote("state." .. phase .. ".unsat", txt(r.unsat, "%.3f"))
+end
+
 quench_anneal("quench_anneal/regularised", "reg")
 quench_anneal("quench_anneal/underparameterised", "under")
 quench_anneal("quench_anneal/overparameterised", "over")
 quench_anneal("quench_anneal/fashion", "fashion")
+for _, ph in ipairs{"regularised", "underparameterised", "overparameterised"} do quench_state(ph) end
 ttsp()
 heterogeneity("heterogeneity/regularised", "het.reg", 5000)
 heterogeneity("heterogeneity/underparameterised", "het.under", 5000)

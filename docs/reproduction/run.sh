@@ -58,6 +58,9 @@ HET="--T=0.001,0.0001,1e-05,1e-06 --tw=2000 --tmax=10000 --hist_lags=100,1000,10
 PAPER="--P=0 --lr=0.01 --quench_epochs=700 --tw=2000 --tmax=30000 --per_decade=16 --hist_lags=2000,20000 --ensemble=same_basin --replicas=2 --K=3"
 PAPER_T=0.001,0.0001,1e-06,0
 
+# quench_state/*: the quenches of the quench_anneal runs again (same settings and seed), to
+# measure the phase each one reaches (loss, accuracy, unsatisfied fraction in state.csv;
+# the first edition's runs predate state.csv).
 # name | protocol | options. Training lengths: the paper's 7000 epochs at lr = 1e-3 on
 # P = 60000 are mu*t = 4.2e3; uot_scan's 10000 epochs on P = 5000 (5e5 steps at 1e-2) and
 # msd_batch_sweep's 700 quench epochs on all rows match it; ttt_scan's 200 epochs on all
@@ -74,6 +77,9 @@ heterogeneity/overparameterised|heterogeneity|$OVER $HET --replicas=6
 quench_anneal/underparameterised|quench_anneal|$UNDER --T=$TGRID --tw=2000 --tmax=5000 --replicas=4
 quench_anneal/overparameterised|quench_anneal|$OVER --T=$TGRID --tw=2000 --tmax=5000 --replicas=4
 quench_anneal/fashion|quench_anneal|$REG --dataset=fashion --T=$TGRID --tw=2000 --tmax=3000 --replicas=3
+quench_state/regularised|quench_anneal|$REG --T=0 --tw=0 --tmax=1 --replicas=4
+quench_state/underparameterised|quench_anneal|$UNDER --T=0 --tw=0 --tmax=1 --replicas=4
+quench_state/overparameterised|quench_anneal|$OVER --T=0 --tw=0 --tmax=1 --replicas=4
 msd_batch_sweep|msd_batch_sweep|--batches=1,4,16,64,256,1024 --quench_epochs=700 --tmax=100000 --replicas=2
 uot_scan|uot_scan|--widths=4,6,8,10,12,14,17,20,25,30 --epochs=10000 --replicas=3
 ttt_scan|ttt_scan|--lambdas=0,0.005,0.01,0.015,0.02,0.025,0.03,0.035,0.04,0.045,0.05,0.06 --epochs=200 --replicas=4
