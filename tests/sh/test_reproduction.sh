@@ -6,6 +6,8 @@
 #     text summary.txt's "## quoted" section gives for that key (the tag follows the
 #     value: "τ90 ∝ T^(−1.021 ± 0.009<!-- reg.b -->)"), and no tag names a missing key;
 #  3. the checker itself catches a changed value (so this test can fail).
+#  4. docs/reproduction/run.sh skips a finished experiment, resumes an unfinished one in its
+#     folder, starts over with --fresh, and runs paper/* only when named.
 #   bash tests/sh/test_reproduction.sh /path/to/glassvm
 set -u
 G=${1:?usage: test_reproduction.sh /path/to/glassvm}
@@ -82,6 +84,36 @@ if ! "$G" "$TMP/alter.lua" "$SRC/docs/reproduction.md" > "$TMP/altered.md"; then
 elif "$G" "$TMP/check.lua" "$TMP/altered.md" "$SRC/docs/reproduction/summary.txt" > "$TMP/neg" 2>&1; then
   fail "the checker accepted an altered value: $(cat "$TMP/neg")"
 fi
+
+# 4. run.sh: a finished experiment is skipped, an unfinished one resumed (the same --out),
+#    --fresh starts over, paper/* runs only when named. A stand-in glassvm records its
+#    calls and finishes a run by writing COMPLETE.
+cat > "$TMP/fake" <<'EOF'
+#!/bin/sh
+echo "$*" >> "$CALLS"
+out=
+while [ $# -gt 0 ]; do [ "$1" = "--out" ] && out=$2; shift; done
+[ -n "$out" ] && mkdir -p "$out" && touch "$out/COMPLETE"
+exit 0
+EOF
+chmod +x "$TMP/fake"
+rs() { CALLS="$TMP/calls" GLASSVM="$TMP/fake" OUT="$TMP/out" NICE=0 sh "$SRC/docs/reproduction/run.sh" "$@" > "$TMP/rs.out" 2>&1; }
+: > "$TMP/calls"; rs ttsp
+grep -q "ttsp.lua .*--out $TMP/out/ttsp " "$TMP/calls" || fail "run.sh ttsp did not run ttsp: $(cat "$TMP/calls")"
+: > "$TMP/calls"; rs ttsp
+grep -q "ttsp.lua" "$TMP/calls" && fail "run.sh ran ttsp again although it is COMPLETE"
+grep -q "ttsp: complete, skipped" "$TMP/rs.out" || fail "run.sh did not say it skipped ttsp"
+rm "$TMP/out/ttsp/COMPLETE"; : > "$TMP/calls"; rs ttsp
+grep -q "resuming the run in $TMP/out/ttsp" "$TMP/rs.out" || fail "run.sh did not say it resumes ttsp"
+grep -q "ttsp.lua .*--out $TMP/out/ttsp " "$TMP/calls" || fail "run.sh did not resume ttsp in its folder"
+touch "$TMP/out/ttsp/marker"; : > "$TMP/calls"; rs --fresh ttsp
+[ -e "$TMP/out/ttsp/marker" ] && fail "run.sh --fresh kept the old folder"
+grep -q "ttsp.lua" "$TMP/calls" || fail "run.sh --fresh did not run ttsp"
+: > "$TMP/calls"; rs
+grep -q "paper/" "$TMP/calls" && fail "run.sh without names ran a paper-scale experiment"
+grep -q "phase_diagram.lua" "$TMP/calls" || fail "run.sh without names did not run every reduced-scale experiment"
+: > "$TMP/calls"; rs paper
+[ "$(grep -c "heterogeneity.lua .*--P=0 " "$TMP/calls")" = 3 ] || fail "run.sh paper did not run the three paper-scale phases: $(cat "$TMP/calls")"
 
 [ "$fails" -eq 0 ] && echo "ok: summary.txt regenerates, the report's tagged values match it"
 [ "$fails" -eq 0 ]
