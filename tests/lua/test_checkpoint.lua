@@ -429,14 +429,17 @@ end)
 -- A toy protocol with what the real ones do: a segment, clones advanced in
 -- two segments with a read between them, an observer, a memo whose
 -- ensemble is used after it.  crash: raise after that many drive chunks
--- (a kill: nothing is saved beyond the last checkpoint).  Returns ok, the
--- results (a flat list of numbers), the live chunks.
-local function toy_protocol(out, crash, variant)
+-- (a kill: nothing is saved beyond the last checkpoint).  chunk: drive in
+-- chunks of that many steps (default: ens:run{seconds=}, which runs this
+-- toy to each checkpoint at once).  Returns ok, the results (a flat list
+-- of numbers), the live chunks.
+local function toy_protocol(out, crash, variant, chunk)
   local P = glass.params{name = "toy", {"T", 1e-2, "temperature", min = 0}}
   local ok, p = P:try_parse{"--out=" .. out, "--quiet", "--plots=false", "--checkpoint_every=6"}
   assert(ok, p)
   local chunks, drive = 0, glass.drive
   glass.drive = function(ens, o)
+    o.chunk = o.chunk or chunk
     local after = o.after
     o.after = function(c)
       if after then after(c) end
@@ -499,7 +502,7 @@ T.test("journal: a run crashed after every chunk resumes to the same bits", func
   local attempts, most = 0, 0
   repeat
     attempts = attempts + 1
-    local rok, res = toy_protocol(b, 3 + attempts % 4)
+    local rok, res = toy_protocol(b, 3 + attempts % 4, nil, 2) -- 2-step chunks: 3 to 6 of them pass a checkpoint
     if rok then
       T.eq(#res, #ref, "result count")
       for i = 1, #ref do
