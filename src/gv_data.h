@@ -123,6 +123,38 @@ gv_status gv_data_subset(const gv_data *src, size_t n, uint64_t seed, gv_data **
 gv_status gv_data_split(const gv_data *src, size_t ntest, uint64_t seed, gv_data **train,
                         gv_data **test, gv_err *e);
 
+/* ---- the paper's preprocessing (gv_prep.c) ------------------------------- */
+
+/* MNIST-like IDX data prepared as in the paper's code: load train (and
+ * test), keep P random train rows (gv_data_subset with seed; 0 = all),
+ * z-score train with its statistics and test with its own (or, with
+ * test_train_stats, the train ones), fit PCA to k components on train and
+ * project both (k = 0: no PCA), then binarise both.  Sets are named
+ * "<title> train" and "<title> test"; messages name title. */
+enum { GV_PREP_NONE = 0, GV_PREP_PARITY = 1, GV_PREP_CLASSES = 2 };
+typedef struct gv_prep_opts {
+    const char *images[2], *labels[2]; /* train, test IDX files; images[1] NULL: no test set */
+    const char *title;                 /* "MNIST" */
+    size_t P;
+    uint64_t seed;
+    int standardize, test_train_stats;
+    size_t k;
+    int binarize;                      /* GV_PREP_*; CLASSES: +1 for positive[0..npositive-1] */
+    const int32_t *positive;
+    size_t npositive;
+} gv_prep_opts;
+typedef struct gv_prep {
+    gv_data *train, *test; /* test NULL without a test set */
+    gv_scaler *scaler;     /* fitted on train; NULL without standardisation */
+    gv_scaler *test_scaler; /* what standardised test: its own fit, or == scaler */
+    gv_pca *pca;           /* NULL when k = 0 */
+    size_t d0;             /* features before the PCA */
+} gv_prep;
+/* On failure nothing is left in out (all NULL) and e says why. */
+gv_status gv_prep_run(const gv_prep_opts *o, gv_prep *out, gv_err *e);
+/* Free what out still holds (a caller takes objects by setting them NULL). */
+void gv_prep_release(gv_prep *out);
+
 /* ---- file reading shared by the loaders (gv_data.c) ---------------------- */
 
 /* Open path for reading (close-on-exec) and return the descriptor, or -1

@@ -60,16 +60,24 @@ double *gvL_new_doubles(lua_State *L, size_t n);
 
 /* Boxes: a userdata of type tname holding one engine object, NULL once
  * closed (every binding type is one; its struct's first member is the
- * pointer).  gvL_box_new pushes a closed box; gvL_box_check returns the
- * object or raises `closed` (NULL: "attempt to use a closed <tname>");
- * gvL_box_close frees it (once) with free_fn, for close, __gc and __close. */
-void *gvL_box_new(lua_State *L, const char *tname, size_t size);
+ * pointer), with nuv user values (what the object borrows: a landscape's
+ * network, an ensemble's landscape).  gvL_box_new pushes a closed box;
+ * gvL_box_check returns the object or raises `closed` (NULL: "attempt to
+ * use a closed <tname>"); gvL_box_close frees it (once) with free_fn, for
+ * close, __gc and __close; gvL_box_tostring, for __tostring, returns the
+ * object of the box at 1, or pushes "<tname> (closed)" and returns NULL. */
+void *gvL_box_new(lua_State *L, const char *tname, size_t size, int nuv);
 void *gvL_box_check(lua_State *L, int idx, const char *tname, const char *closed);
 int gvL_box_close(lua_State *L, int idx, const char *tname, void (*free_fn)(void *));
+void *gvL_box_tostring(lua_State *L, const char *tname);
 
 /* Create a metatable `tname` with methods (as __index) and metamethods, then
  * pop it.  Every userdata type is registered this way. */
 void gvL_newtype(lua_State *L, const char *tname, const luaL_Reg *methods, const luaL_Reg *meta);
+/* Integer getters of type tname: method names[i] is the closure of fn with
+ * upvalue i (fn switches on lua_upvalueindex(1)), so that one function
+ * serves them all. */
+void gvL_getters(lua_State *L, const char *tname, const char *const names[], lua_CFunction fn);
 /* Add fns to the sub-table `name` (created if absent) of the table on top. */
 void gvL_subtable(lua_State *L, const char *name, const luaL_Reg *fns);
 
@@ -79,7 +87,7 @@ void gvL_subtable(lua_State *L, const char *name, const luaL_Reg *fns);
 void gvL_open_core(lua_State *L);     /* lgv_glass.c: version, threads */
 void gvL_open_util(lua_State *L);     /* lgv_util.c: glass.lock_file, glass.Lock */
 void gvL_open_data(lua_State *L);     /* lgv_data.c: glass.data.*, glass.Dataset */
-void gvL_open_data_paper(lua_State *L); /* lgv_data_paper.c: glass.data.mnist, fashion_mnist, dirs */
+void gvL_open_data_paper(lua_State *L); /* lgv_data_paper.c: glass.data.mnist, fashion_mnist */
 void gvL_open_mlp(lua_State *L);      /* lgv_mlp.c: glass.mlp, glass.MLP, glass.rng */
 void gvL_open_dynamics(lua_State *L); /* lgv_dynamics.c: landscapes, integrators, ensembles */
 void gvL_open_obs(lua_State *L);      /* lgv_obs.c: glass.schedule.*, glass.observer.* */
@@ -87,6 +95,15 @@ void gvL_open_table(lua_State *L);    /* lgv_table.c: glass.Table, glass.table, 
 void gvL_open_analysis(lua_State *L); /* lgv_analysis.c: glass.analysis.*, glass.theory.* */
 void gvL_open_ckpt(lua_State *L);     /* lgv_ckpt.c: glass.checkpoint.*, glass.Checkpoint */
 void gvL_open_mpi(lua_State *L);      /* lgv_mpi.c: glass.mpi.* (starts MPI in an MPI build) */
+
+/* The data directories (lgv_data.c), the one search of every reader:
+ * gvL_data_dirs pushes the list glass.data.dirs() returns ($GLASSVM_DATA
+ * alone when set; else an installed glassvm's <bin>/../share/glassvm/data
+ * if it exists, the source tree's data/, the installed one); gvL_data_dir
+ * pushes glass.paths.data ($GLASSVM_DATA, else the first of them that
+ * exists, else nil). */
+void gvL_data_dirs(lua_State *L);
+void gvL_data_dir(lua_State *L);
 
 /* Observers of a distributed ensemble (glass.mpi, several ranks).
  * gvL_obs_ran(L, idx, partial): the value at idx, if an observer, is run by

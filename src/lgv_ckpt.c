@@ -33,7 +33,7 @@ typedef struct lckpt {
     gv_ckpt *c; /* NULL once closed */
 } lckpt;
 
-static lckpt *ckpt_push(lua_State *L) { return gvL_box_new(L, CKPT_T, sizeof(lckpt)); }
+static lckpt *ckpt_push(lua_State *L) { return gvL_box_new(L, CKPT_T, sizeof(lckpt), 0); }
 
 static gv_ckpt *ckpt_check(lua_State *L, int idx)
 {

@@ -1,14 +1,18 @@
-/* lgv_data.c: glass.data (loaders, the paper's datasets) and the types
+/* lgv_data.c: glass.data (loaders, the data directories) and the types
  * glass.Dataset, glass.Standardizer and glass.PCA.
  *
  * Transforms change a dataset in place (datasets are large) and return
  * their fitted parameters as a userdata, which applies the same transform
  * to another dataset:  local sc = train:standardize(); test:standardize(sc).
  * Every userdata is a box holding one engine pointer, NULL once closed. */
+#define _XOPEN_SOURCE 700 /* access, readlink, realpath */
+
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "gv_data.h"
 #include "lgv.h"
@@ -20,9 +24,9 @@
  * leaks nothing; __gc, __close and :close() share one idempotent function.
  * ------------------------------------------------------------------------- */
 
-data_box *gvL_data_new(lua_State *L) { return gvL_box_new(L, DATASET, sizeof(data_box)); }
-scaler_box *gvL_scaler_new(lua_State *L) { return gvL_box_new(L, SCALER, sizeof(scaler_box)); }
-pca_box *gvL_pca_new(lua_State *L) { return gvL_box_new(L, PCA, sizeof(pca_box)); }
+data_box *gvL_data_new(lua_State *L) { return gvL_box_new(L, DATASET, sizeof(data_box), 0); }
+scaler_box *gvL_scaler_new(lua_State *L) { return gvL_box_new(L, SCALER, sizeof(scaler_box), 0); }
+pca_box *gvL_pca_new(lua_State *L) { return gvL_box_new(L, PCA, sizeof(pca_box), 0); }
 
 struct gv_data *gvL_check_data(lua_State *L, int idx) { return gvL_box_check(L, idx, DATASET, NULL); }
 gv_scaler *gvL_check_scaler(lua_State *L, int idx) { return gvL_box_check(L, idx, SCALER, NULL); }
@@ -127,6 +131,155 @@ static int data_cifar(lua_State *L)
     if (gv_cifar_load(paths, n, &b->p, &e)) return gvL_raise(L, &e);
     opt_name(L, 1, what, b->p);
     return 1;
+}
+
+/* ---------------------------------------------------------------------------
+ * The data directories: the one search every reader uses (glass.data.dirs,
+ * the paper's datasets, glass.paths.data)
+ * ------------------------------------------------------------------------- */
+
+#ifndef GV_SOURCE_DIR
+#define GV_SOURCE_DIR "."
+#endif
+#ifndef GV_INSTALL_DATADIR
+#define GV_INSTALL_DATADIR "/usr/local/share/glassvm"
+#endif
+
+static int is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Append dir to the list at index list (n entries so far) unless it is
+ * already there; an existing directory is written canonical, so the same
+ * directory reached two ways is listed once. */
+static void add_dir(lua_State *L, int list, int *n, const char *dir)
+{
+    char full[PATH_MAX];
+    if (is_dir(dir) && realpath(dir, full)) dir = full;
+    for (int i = 1; i <= *n; i++) {
+        lua_rawgeti(L, list, i);
+        int same = strcmp(lua_tostring(L, -1), dir) == 0;
+        lua_pop(L, 1);
+        if (same) return;
+    }
+    lua_pushstring(L, dir);
+    lua_rawseti(L, list, ++*n);
+}
+
+void gvL_data_dirs(lua_State *L)
+{
+    lua_newtable(L);
+    int list = lua_gettop(L), n = 0;
+    const char *env = getenv("GLASSVM_DATA");
+    if (env && *env) {
+        lua_pushstring(L, env); /* as given */
+        lua_rawseti(L, list, 1);
+        return;
+    }
+    /* An installed glassvm's own data/, wherever the installation was
+     * moved: <bin>/../share/glassvm/data (listed only if it exists). */
+    char exe[PATH_MAX];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    char *slash = len > 0 ? (exe[len] = '\0', strrchr(exe, '/')) : NULL;
+    if (slash) {
+        *slash = '\0';
+        lua_pushfstring(L, "%s/../share/glassvm/data", exe);
+        if (is_dir(lua_tostring(L, -1))) add_dir(L, list, &n, lua_tostring(L, -1));
+        lua_pop(L, 1);
+    }
+    add_dir(L, list, &n, GV_SOURCE_DIR "/data");
+    add_dir(L, list, &n, GV_INSTALL_DATADIR "/data");
+}
+
+void gvL_data_dir(lua_State *L)
+{
+    const char *env = getenv("GLASSVM_DATA");
+    if (env && *env) {
+        lua_pushstring(L, env);
+        return;
+    }
+    gvL_data_dirs(L);
+    for (lua_Integer i = 1; lua_rawgeti(L, -1, i) == LUA_TSTRING; i++) {
+        if (is_dir(lua_tostring(L, -1))) {
+            lua_remove(L, -2);
+            return;
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 2);
+    lua_pushnil(L);
+}
+
+/* glass.data.dirs() -> the data directories searched when no dir= is given */
+static int data_dirs(lua_State *L)
+{
+    gvL_data_dirs(L);
+    return 1;
+}
+
+/* Find file `name` (or name.gz) in dir; pushes its path and returns 1, or
+ * returns 0 and pushes nothing. */
+static int find_file(lua_State *L, const char *dir, const char *name)
+{
+    lua_pushfstring(L, "%s/%s", dir, name);
+    if (access(lua_tostring(L, -1), R_OK) == 0) return 1;
+    lua_pop(L, 1);
+    lua_pushfstring(L, "%s/%s.gz", dir, name);
+    if (access(lua_tostring(L, -1), R_OK) == 0) return 1;
+    lua_pop(L, 1);
+    return 0;
+}
+
+void gvL_data_find(lua_State *L, const gvL_data_files *s, const char *dir_opt)
+{
+    int top = lua_gettop(L);
+    /* Candidate directories: dir (or dir/sub) when given, else the list. */
+    lua_newtable(L);
+    int cand = lua_gettop(L), nc = 0;
+    if (dir_opt) {
+        lua_pushfstring(L, "%s/%s", dir_opt, s->sub);
+        lua_rawseti(L, cand, ++nc);
+        lua_pushstring(L, dir_opt);
+        lua_rawseti(L, cand, ++nc);
+    } else {
+        gvL_data_dirs(L);
+        for (lua_Integer i = 1; lua_rawgeti(L, -1, i) == LUA_TSTRING; i++) {
+            lua_pushfstring(L, "%s/%s", lua_tostring(L, -1), s->sub);
+            lua_rawseti(L, cand, ++nc);
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 2);
+        if (s->system && !getenv("GLASSVM_DATA")) {
+            lua_pushstring(L, s->system);
+            lua_rawseti(L, cand, ++nc);
+        }
+    }
+    for (int c = 1; c <= nc; c++) {
+        lua_rawgeti(L, cand, c);
+        const char *dir = lua_tostring(L, -1);
+        int found = 0;
+        for (int f = 0; f < 4; f++) found += find_file(L, dir, s->files[f]);
+        if (found == 4) {
+            /* Keep the four paths, drop the candidates and the dir. */
+            for (int f = 0; f < 4; f++) lua_copy(L, -4 + f, top + 1 + f);
+            lua_settop(L, top + 4);
+            return;
+        }
+        lua_pop(L, found + 1);
+    }
+    luaL_Buffer looked;
+    luaL_buffinit(L, &looked);
+    for (int c = 1; c <= nc; c++) {
+        lua_rawgeti(L, cand, c);
+        if (c > 1) luaL_addstring(&looked, ", ");
+        luaL_addvalue(&looked);
+    }
+    luaL_pushresult(&looked);
+    luaL_error(L, "%s: the %s files (%s, ... plain or .gz) are not in %s; run `bash data/fetch.sh` "
+               "in the glassvm source tree (or ./run.sh data), or point dir= or GLASSVM_DATA at "
+               "a directory holding %s/", s->fn, s->title, s->files[0], lua_tostring(L, -1), s->sub);
 }
 
 /* ---------------------------------------------------------------------------
@@ -336,18 +489,15 @@ static int ds_pca(lua_State *L)
     return 1;
 }
 
-/* Binarise d by the rule at stack index arg: "parity" or a list of the
- * classes that map to +1.  Raises on a bad rule or an absent class. */
-void gvL_binarize_rule(lua_State *L, gv_data *d, int arg)
+int32_t *gvL_binarize_classes(lua_State *L, int arg, size_t *np)
 {
-    gv_err e = {0};
     if (lua_type(L, arg) == LUA_TSTRING) {
         const char *rule = lua_tostring(L, arg);
         if (strcmp(rule, "parity") != 0)
             luaL_error(L, "binarize: unknown rule '%s'; use \"parity\" (even -> +1, odd -> -1) "
                        "or a list of the classes that map to +1", rule);
-        if (gv_data_binarize_parity(d, &e)) gvL_raise(L, &e);
-        return;
+        lua_pushnil(L);
+        return NULL;
     }
     if (lua_type(L, arg) != LUA_TTABLE)
         luaL_error(L, "binarize: expected \"parity\" or a list of classes, got %s",
@@ -365,8 +515,8 @@ void gvL_binarize_rule(lua_State *L, gv_data *d, int arg)
         pos[i] = (int32_t)c;
         lua_pop(L, 1);
     }
-    if (gv_data_binarize(d, pos, n, &e)) gvL_raise(L, &e);
-    lua_pop(L, 1);
+    *np = n;
+    return pos;
 }
 
 /* ds:binarize("parity" | {classes mapped to +1}) -> ds */
@@ -374,7 +524,10 @@ static int ds_binarize(lua_State *L)
 {
     gv_data *d = gvL_check_data(L, 1);
     luaL_checkany(L, 2);
-    gvL_binarize_rule(L, d, 2);
+    gv_err e = {0};
+    size_t n = 0;
+    int32_t *pos = gvL_binarize_classes(L, 2, &n);
+    if (pos ? gv_data_binarize(d, pos, n, &e) : gv_data_binarize_parity(d, &e)) gvL_raise(L, &e);
     lua_settop(L, 1);
     return 1;
 }
@@ -451,9 +604,8 @@ static int ds_split(lua_State *L)
 /* "glass.Dataset MNIST train: 60000 x 10, labels +1: 29492, -1: 30508" */
 static int ds_tostring(lua_State *L)
 {
-    data_box *b = luaL_checkudata(L, 1, DATASET);
-    if (!b->p) return lua_pushliteral(L, DATASET " (closed)"), 1;
-    gv_data *d = b->p;
+    gv_data *d = gvL_box_tostring(L, DATASET);
+    if (!d) return 1;
     if (d->y) {
         size_t pos, neg;
         gv_data_label_counts(d, &pos, &neg);
@@ -510,10 +662,10 @@ static int sc_apply(lua_State *L)
 
 static int sc_tostring(lua_State *L)
 {
-    scaler_box *b = luaL_checkudata(L, 1, SCALER);
-    if (!b->p) return lua_pushliteral(L, SCALER " (closed)"), 1;
+    gv_scaler *sc = gvL_box_tostring(L, SCALER);
+    if (!sc) return 1;
     lua_pushfstring(L, SCALER " %I features (%I constant), fitted on %I rows",
-                    (lua_Integer)b->p->d, (lua_Integer)b->p->nconstant, (lua_Integer)b->p->P);
+                    (lua_Integer)sc->d, (lua_Integer)sc->nconstant, (lua_Integer)sc->P);
     return 1;
 }
 
@@ -596,9 +748,8 @@ static int pca_apply(lua_State *L)
 
 static int pca_tostring(lua_State *L)
 {
-    pca_box *b = luaL_checkudata(L, 1, PCA);
-    if (!b->p) return lua_pushliteral(L, PCA " (closed)"), 1;
-    gv_pca *p = b->p;
+    gv_pca *p = gvL_box_tostring(L, PCA);
+    if (!p) return 1;
     double sum = 0;
     for (size_t c = 0; c < p->k; c++) sum += p->variance[c];
     char ratio[32];
@@ -640,7 +791,8 @@ void gvL_open_data(lua_State *L)
         {"__gc", pca_close}, {"__close", pca_close}, {"__tostring", pca_tostring},
         {NULL, NULL}};
     static const luaL_Reg fns[] = {
-        {"idx", data_idx}, {"csv", data_csv}, {"cifar", data_cifar}, {NULL, NULL}};
+        {"idx", data_idx}, {"csv", data_csv}, {"cifar", data_cifar}, {"dirs", data_dirs},
+        {NULL, NULL}};
     gvL_newtype(L, DATASET, ds_methods, ds_meta);
     gvL_newtype(L, SCALER, sc_methods, sc_meta);
     gvL_newtype(L, PCA, pca_methods, pca_meta);

@@ -47,28 +47,22 @@ static void *scratch(lua_State *L, size_t n)
 static gv_landscape *land_check(lua_State *L, int idx)
 {
     idx = lua_absindex(L, idx);
-    land_box *b = luaL_checkudata(L, idx, LAND_T);
-    if (!b->l) luaL_error(L, "glass.Landscape: the landscape has been closed");
-    if (gv_landscape_mlp(b->l)) {
+    gv_landscape *l = gvL_box_check(L, idx, LAND_T, "glass.Landscape: the landscape has been closed");
+    if (gv_landscape_mlp(l)) {
         lua_getiuservalue(L, idx, 1);
-        if (gvL_check_mlp(L, -1) != gv_landscape_mlp(b->l))
+        if (gvL_check_mlp(L, -1) != gv_landscape_mlp(l))
             luaL_error(L, "glass.Landscape: its network changed (internal error)");
         lua_getiuservalue(L, idx, 2);
-        if (gvL_check_data(L, -1) != gv_landscape_data(b->l))
+        if (gvL_check_data(L, -1) != gv_landscape_data(l))
             luaL_error(L, "glass.Landscape: its dataset changed (internal error)");
         lua_pop(L, 2);
     }
-    return b->l;
+    return l;
 }
 
-/* A new closed Landscape userdata on the stack. */
-static land_box *land_push(lua_State *L)
-{
-    land_box *b = lua_newuserdatauv(L, sizeof *b, 2);
-    b->l = NULL;
-    luaL_setmetatable(L, LAND_T);
-    return b;
-}
+/* A new closed Landscape userdata on the stack (user values: its network
+ * and dataset). */
+static land_box *land_push(lua_State *L) { return gvL_box_new(L, LAND_T, sizeof(land_box), 2); }
 
 static int land_network(lua_State *L)
 {
@@ -148,13 +142,10 @@ static int land_close(lua_State *L) { return gvL_box_close(L, 1, LAND_T, free_la
 
 static int land_tostring(lua_State *L)
 {
-    land_box *b = luaL_checkudata(L, 1, LAND_T);
-    if (!b->l) {
-        lua_pushliteral(L, "glass.Landscape (closed)");
-        return 1;
-    }
+    gv_landscape *l = gvL_box_tostring(L, LAND_T);
+    if (!l) return 1;
     char buf[512];
-    gv_landscape_describe(b->l, buf, sizeof buf);
+    gv_landscape_describe(l, buf, sizeof buf);
     lua_pushfstring(L, "glass.Landscape %s", buf);
     return 1;
 }
@@ -216,7 +207,7 @@ static void integ_common(lua_State *L, const char *what, double *lr, double *lam
                    *lambda);
 }
 
-static integ_box *integ_push(lua_State *L) { return gvL_box_new(L, INTEG_T, sizeof(integ_box)); }
+static integ_box *integ_push(lua_State *L) { return gvL_box_new(L, INTEG_T, sizeof(integ_box), 0); }
 
 static int integ_sgd(lua_State *L)
 {
@@ -272,13 +263,10 @@ static int integ_close(lua_State *L) { return gvL_box_close(L, 1, INTEG_T, free_
 
 static int integ_tostring(lua_State *L)
 {
-    integ_box *b = luaL_checkudata(L, 1, INTEG_T);
-    if (!b->it) {
-        lua_pushliteral(L, "glass.Integrator (closed)");
-        return 1;
-    }
+    gv_integ *it = gvL_box_tostring(L, INTEG_T);
+    if (!it) return 1;
     char buf[256];
-    gv_integ_describe(b->it, buf, sizeof buf);
+    gv_integ_describe(it, buf, sizeof buf);
     lua_pushfstring(L, "glass.Integrator %s", buf);
     return 1;
 }
@@ -317,14 +305,13 @@ static int integ_params(lua_State *L)
 static gv_ensemble *ens_check(lua_State *L, int idx)
 {
     idx = lua_absindex(L, idx);
-    ens_box *b = luaL_checkudata(L, idx, ENS_T);
-    if (!b->ens) luaL_error(L, "glass.Ensemble: the ensemble has been closed");
+    gv_ensemble *ens = gvL_box_check(L, idx, ENS_T, "glass.Ensemble: the ensemble has been closed");
     lua_getiuservalue(L, idx, 1);
     land_box *lb = luaL_testudata(L, -1, LAND_T);
     if (!lb || !lb->l) luaL_error(L, "glass.Ensemble: its landscape has been closed");
     land_check(L, -1);
     lua_pop(L, 1);
-    return b->ens;
+    return ens;
 }
 
 struct gv_ensemble *gvL_check_ensemble(lua_State *L, int idx)
@@ -337,9 +324,7 @@ struct gv_ensemble *gvL_check_ensemble(lua_State *L, int idx)
 static ens_box *ens_push(lua_State *L, int land_idx)
 {
     land_idx = lua_absindex(L, land_idx);
-    ens_box *b = lua_newuserdatauv(L, sizeof *b, 1);
-    b->ens = NULL;
-    luaL_setmetatable(L, ENS_T);
+    ens_box *b = gvL_box_new(L, ENS_T, sizeof *b, 1);
     lua_pushvalue(L, land_idx);
     lua_setiuservalue(L, -2, 1);
     return b;
@@ -447,22 +432,13 @@ static int ens_new(lua_State *L)
     return 1;
 }
 
-static int ens_close(lua_State *L)
-{
-    ens_box *b = luaL_checkudata(L, 1, ENS_T);
-    gv_ensemble_free(b->ens);
-    b->ens = NULL;
-    return 0;
-}
+static void free_ens(void *p) { gv_ensemble_free(p); }
+static int ens_close(lua_State *L) { return gvL_box_close(L, 1, ENS_T, free_ens); }
 
 static int ens_tostring(lua_State *L)
 {
-    ens_box *b = luaL_checkudata(L, 1, ENS_T);
-    if (!b->ens) {
-        lua_pushliteral(L, "glass.Ensemble (closed)");
-        return 1;
-    }
-    const gv_ensemble *ens = b->ens;
+    const gv_ensemble *ens = gvL_box_tostring(L, ENS_T);
+    if (!ens) return 1;
     lua_getiuservalue(L, 1, 1);
     land_box *lb = luaL_testudata(L, -1, LAND_T);
     char land[512] = "(landscape closed)";
@@ -483,27 +459,24 @@ static int ens_tostring(lua_State *L)
     return 1;
 }
 
-static int ens_size(lua_State *L)
-{
-    lua_pushinteger(L, (lua_Integer)gv_ensemble_size(ens_check(L, 1)));
-    return 1;
-}
+/* ens:size(), nweights(), step(), seed(), first_replica(), nlost(): the
+ * integer getters, one function (gvL_getters gives it the getter's index). */
+static const char *const ENS_GETTERS[] = {"size", "nweights", "step", "seed", "first_replica",
+                                          "nlost", NULL};
 
-static int ens_nweights(lua_State *L)
+static int ens_getter(lua_State *L)
 {
-    lua_pushinteger(L, (lua_Integer)gv_ensemble_nweights(ens_check(L, 1)));
-    return 1;
-}
-
-static int ens_step(lua_State *L)
-{
-    lua_pushinteger(L, (lua_Integer)gv_ensemble_step(ens_check(L, 1)));
-    return 1;
-}
-
-static int ens_seed(lua_State *L)
-{
-    lua_pushinteger(L, (lua_Integer)gv_ensemble_seed(ens_check(L, 1)));
+    const gv_ensemble *ens = ens_check(L, 1);
+    uint64_t v = 0;
+    switch (lua_tointeger(L, lua_upvalueindex(1))) {
+    case 0: v = gv_ensemble_size(ens); break;
+    case 1: v = gv_ensemble_nweights(ens); break;
+    case 2: v = gv_ensemble_step(ens); break;
+    case 3: v = gv_ensemble_seed(ens); break;
+    case 4: v = gv_ensemble_first_replica(ens); break;
+    default: v = gv_ensemble_nlost(ens); break;
+    }
+    lua_pushinteger(L, (lua_Integer)v);
     return 1;
 }
 
@@ -517,12 +490,6 @@ static int ens_device(lua_State *L)
         if (gv_ensemble_set_device(ens, luaL_checkstring(L, 2), &e) != GV_OK) return gvL_raise(L, &e);
     }
     lua_pushstring(L, gv_ensemble_device(ens));
-    return 1;
-}
-
-static int ens_first_replica(lua_State *L)
-{
-    lua_pushinteger(L, (lua_Integer)gv_ensemble_first_replica(ens_check(L, 1)));
     return 1;
 }
 
@@ -694,12 +661,6 @@ static int ens_lost(lua_State *L)
     return 1;
 }
 
-static int ens_nlost(lua_State *L)
-{
-    lua_pushinteger(L, (lua_Integer)gv_ensemble_nlost(ens_check(L, 1)));
-    return 1;
-}
-
 static int ens_eval(lua_State *L)
 {
     gv_ensemble *ens = ens_check(L, 1);
@@ -805,11 +766,10 @@ void gvL_open_dynamics(lua_State *L)
     static const luaL_Reg integ_meta[] = {
         {"__gc", integ_close}, {"__close", integ_close}, {"__tostring", integ_tostring}, {NULL, NULL}};
     static const luaL_Reg ens_methods[] = {
-        {"size", ens_size}, {"nweights", ens_nweights}, {"step", ens_step}, {"seed", ens_seed},
-        {"first_replica", ens_first_replica}, {"landscape", ens_landscape},
+        {"landscape", ens_landscape},
         {"set_step", ens_set_step}, {"weights", ens_weights}, {"set_weights", ens_set_weights},
         {"clone", ens_clone}, {"same_basin", ens_same_basin}, {"basins", ens_basins},
-        {"save", ens_save}, {"lost", ens_lost}, {"nlost", ens_nlost}, {"eval", ens_eval},
+        {"save", ens_save}, {"lost", ens_lost}, {"eval", ens_eval},
         {"run", ens_run}, {"device", ens_device}, {"close", ens_close}, {NULL, NULL}};
     static const luaL_Reg ens_meta[] = {
         {"__gc", ens_close}, {"__close", ens_close}, {"__tostring", ens_tostring}, {NULL, NULL}};
@@ -822,6 +782,7 @@ void gvL_open_dynamics(lua_State *L)
     gvL_newtype(L, LAND_T, land_methods, land_meta);
     gvL_newtype(L, INTEG_T, integ_methods, integ_meta);
     gvL_newtype(L, ENS_T, ens_methods, ens_meta);
+    gvL_getters(L, ENS_T, ENS_GETTERS, ens_getter);
     luaL_setfuncs(L, fns, 0);
     gvL_subtable(L, "landscape", land_fns);
 }

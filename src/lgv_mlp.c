@@ -20,11 +20,6 @@ typedef struct mlp_box {
     gv_mlp *m; /* NULL once closed */
 } mlp_box;
 
-static mlp_box *check_box(lua_State *L, int idx)
-{
-    return luaL_checkudata(L, idx, MLP_T);
-}
-
 struct gv_mlp *gvL_check_mlp(lua_State *L, int idx)
 {
     return gvL_box_check(L, idx, MLP_T, "glass.MLP: the network has been closed");
@@ -94,7 +89,7 @@ static int mlp_new(lua_State *L)
     } else {
         luaL_error(L, "glass.mlp: give the hidden layers as widths={...} or width=, depth=");
     }
-    mlp_box *b = gvL_box_new(L, MLP_T, sizeof *b);
+    mlp_box *b = gvL_box_new(L, MLP_T, sizeof *b, 0);
     gv_err e;
     b->m = gv_mlp_alloc((size_t)d, nh, widths, &e);
     if (!b->m) return gvL_raise(L, &e);
@@ -108,14 +103,11 @@ static int mlp_close(lua_State *L) { return gvL_box_close(L, 1, MLP_T, free_mlp)
 
 static int mlp_tostring(lua_State *L)
 {
-    mlp_box *b = check_box(L, 1);
-    if (!b->m) {
-        lua_pushliteral(L, "glass.MLP (closed)");
-        return 1;
-    }
+    gv_mlp *m = gvL_box_tostring(L, MLP_T);
+    if (!m) return 1;
     char buf[512];
-    gv_mlp_describe(b->m, buf, sizeof buf);
-    lua_pushfstring(L, "glass.MLP %s, %I weights", buf, (lua_Integer)gv_mlp_nweights(b->m));
+    gv_mlp_describe(m, buf, sizeof buf);
+    lua_pushfstring(L, "glass.MLP %s, %I weights", buf, (lua_Integer)gv_mlp_nweights(m));
     return 1;
 }
 

@@ -25,19 +25,11 @@ typedef struct lsched {
     gv_sched *s; /* NULL once closed */
 } lsched;
 
-static lsched *sched_new_udata(lua_State *L)
-{
-    lsched *u = lua_newuserdatauv(L, sizeof *u, 0);
-    u->s = NULL;
-    luaL_setmetatable(L, SCHED_T);
-    return u;
-}
+static lsched *sched_new_udata(lua_State *L) { return gvL_box_new(L, SCHED_T, sizeof(lsched), 0); }
 
 struct gv_sched *gvL_check_sched(lua_State *L, int idx)
 {
-    lsched *u = luaL_checkudata(L, idx, SCHED_T);
-    if (!u->s) luaL_error(L, "glass.Schedule: the schedule is closed");
-    return u->s;
+    return gvL_box_check(L, idx, SCHED_T, "glass.Schedule: the schedule is closed");
 }
 
 /* A step from a Lua number: a non-negative integer (1e5 is accepted). */
@@ -261,19 +253,13 @@ static int sched_contains(lua_State *L)
     return 1;
 }
 
-static int sched_close(lua_State *L)
-{
-    lsched *u = luaL_checkudata(L, 1, SCHED_T);
-    gv_sched_free(u->s);
-    u->s = NULL;
-    return 0;
-}
+static void free_sched(void *p) { gv_sched_free(p); }
+static int sched_close(lua_State *L) { return gvL_box_close(L, 1, SCHED_T, free_sched); }
 
 static int sched_tostring(lua_State *L)
 {
-    lsched *u = luaL_checkudata(L, 1, SCHED_T);
-    if (!u->s) lua_pushliteral(L, "glass.Schedule (closed)");
-    else lua_pushfstring(L, "glass.Schedule %s", gv_sched_describe(u->s));
+    gv_sched *s = gvL_box_tostring(L, SCHED_T);
+    if (s) lua_pushfstring(L, "glass.Schedule %s", gv_sched_describe(s));
     return 1;
 }
 
@@ -282,10 +268,11 @@ static int sched_tostring(lua_State *L)
 enum { OBS_TWO_TIME = 1, OBS_SCALAR = 2 };
 
 typedef struct lobs {
-    gv_hook hook; /* FIRST: the run binding reads it through gvL_tohook */
+    gv_hook hook; /* FIRST: the run binding reads it through gvL_tohook; its
+                   * first member, self, makes this a box (gvL_box_*) */
     int kind;
     int per_replica, per_layer, histogram; /* which tables results() returns */
-    void *o;      /* gv_two_time * or gv_scalar *; NULL once closed */
+    void *o;      /* gv_two_time * or gv_scalar * (= hook.self); NULL once closed */
 } lobs;
 
 /* User values of an observer: 1 its options (a copy of the table it was
@@ -304,8 +291,7 @@ static gv_status closed_fire(void *self, struct gv_ensemble *ens, gv_err *e)
 
 static lobs *obs_new_udata(lua_State *L, int kind)
 {
-    lobs *u = lua_newuserdatauv(L, sizeof *u, UV_N);
-    memset(u, 0, sizeof *u);
+    lobs *u = gvL_box_new(L, OBS_T, sizeof *u, UV_N);
     u->kind = kind;
     lua_createtable(L, 0, 8); /* the options, copied (argument 1) */
     lua_pushnil(L);
@@ -318,15 +304,13 @@ static lobs *obs_new_udata(lua_State *L, int kind)
     u->hook.name = "observer (closed)";
     u->hook.next = closed_next;
     u->hook.fire = closed_fire;
-    luaL_setmetatable(L, OBS_T);
     return u;
 }
 
 static lobs *check_obs(lua_State *L, int idx)
 {
-    lobs *u = luaL_checkudata(L, idx, OBS_T);
-    if (!u->o) luaL_error(L, "glass.Observer: the observer is closed");
-    return u;
+    gvL_box_check(L, idx, OBS_T, "glass.Observer: the observer is closed");
+    return lua_touserdata(L, idx);
 }
 
 /* A number or an array of numbers into buf (at most max); returns the count. */
@@ -664,13 +648,14 @@ static int obs_kind(lua_State *L)
     return 1;
 }
 
+static void free_two_time(void *p) { gv_two_time_free(p); }
+static void free_scalar(void *p) { gv_scalar_free(p); }
+
 static int obs_close(lua_State *L)
 {
     lobs *u = luaL_checkudata(L, 1, OBS_T);
-    if (u->kind == OBS_TWO_TIME) gv_two_time_free(u->o);
-    else gv_scalar_free(u->o);
+    gvL_box_close(L, 1, OBS_T, u->kind == OBS_TWO_TIME ? free_two_time : free_scalar);
     u->o = NULL;
-    u->hook.self = NULL;
     u->hook.name = "observer (closed)";
     u->hook.next = closed_next;
     u->hook.fire = closed_fire;
@@ -680,10 +665,9 @@ static int obs_close(lua_State *L)
 static int obs_tostring(lua_State *L)
 {
     lobs *u = luaL_checkudata(L, 1, OBS_T);
-    if (!u->o) lua_pushliteral(L, "glass.Observer (closed)");
-    else if (u->kind == OBS_TWO_TIME)
-        lua_pushfstring(L, "glass.Observer %s", gv_two_time_describe(u->o));
-    else lua_pushfstring(L, "glass.Observer %s", gv_scalar_describe(u->o));
+    if (!gvL_box_tostring(L, OBS_T)) return 1;
+    lua_pushfstring(L, "glass.Observer %s", u->kind == OBS_TWO_TIME ? gv_two_time_describe(u->o)
+                                                                    : gv_scalar_describe(u->o));
     return 1;
 }
 

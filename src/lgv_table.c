@@ -1,6 +1,6 @@
 /* lgv_table.c: the glass.Table type (rows, columns, filter, group_by,
- * add_column, add_rows, CSV), glass.read_csv, glass.csv_comments and
- * glass.format_number.
+ * add_column, add_rows, CSV; its methods are also glass.Table, which the
+ * Lua library extends), glass.read_csv and glass.format_number.
  *
  * Tables own a gv_table; other bindings hand theirs over with
  * gvL_push_table.  docs/analysis.md and docs/file-formats.md describe the
@@ -35,11 +35,6 @@ static int format_number(lua_State *L)
 
 /* ---- glass.Table --------------------------------------------------------- */
 
-static ltable *table_udata(lua_State *L, int idx)
-{
-    return luaL_checkudata(L, idx, TABLE_T);
-}
-
 static gv_table *check_table(lua_State *L, int idx)
 {
     return gvL_box_check(L, idx, TABLE_T, "glass.Table: the table is closed");
@@ -48,9 +43,8 @@ static gv_table *check_table(lua_State *L, int idx)
 void gvL_push_table(lua_State *L, struct gv_table *t)
 {
     /* If this allocation raises (out of memory) t leaks; nothing else can. */
-    ltable *u = lua_newuserdatauv(L, sizeof *u, 0);
+    ltable *u = gvL_box_new(L, TABLE_T, sizeof *u, 0);
     u->t = t;
-    luaL_setmetatable(L, TABLE_T);
 }
 
 /* Column index from a name or a 1-based number. */
@@ -102,7 +96,7 @@ static int table_new(lua_State *L)
         return luaL_error(L, "glass.table: option 'comments' must be a string or an array of "
                              "strings");
     int cidx = lua_gettop(L);
-    ltable *u = gvL_box_new(L, TABLE_T, sizeof *u);
+    ltable *u = gvL_box_new(L, TABLE_T, sizeof *u, 0);
     gv_err e = {0};
     if (!(u->t = gv_table_alloc(nc, names, &e))) {
         gv_fail_prefix(&e, "glass.table: ");
@@ -235,7 +229,7 @@ static int table_row(lua_State *L)
 static gv_table *push_like(lua_State *L, const gv_table *t)
 {
     size_t nc = gv_table_ncols(t);
-    ltable *u = gvL_box_new(L, TABLE_T, sizeof *u);
+    ltable *u = gvL_box_new(L, TABLE_T, sizeof *u, 0);
     const char **names = lua_newuserdatauv(L, nc * sizeof *names, 0);
     for (size_t j = 0; j < nc; j++) names[j] = gv_table_name(t, j);
     gv_err e = {0};
@@ -591,166 +585,21 @@ static int table_comments(lua_State *L)
     return 1;
 }
 
-/* The standard comment lines from an info table {protocol=, params=, seed=},
- * pushed as a Lua array.  params may be the values returned by a
- * glass.params parser (then its own summary is used: declared parameters
- * and seed, no run mechanics like --out) or any table of values. */
-static void push_params_summary(lua_State *L, int pidx);
-
-static void push_standard_comments(lua_State *L, int info, const char *what)
-{
-    info = lua_absindex(L, info);
-    lua_newtable(L);
-    int out = lua_gettop(L), n = 0;
-    lua_pushfstring(L, "glassvm %s", GV_VERSION);
-    lua_rawseti(L, out, ++n);
-    if (lua_getfield(L, info, "protocol") != LUA_TNIL) {
-        if (lua_type(L, -1) != LUA_TSTRING)
-            luaL_error(L, "%s: option 'protocol' must be a string", what);
-        lua_pushfstring(L, "protocol: %s", lua_tostring(L, -1));
-        lua_rawseti(L, out, ++n);
-    }
-    lua_pop(L, 1);
-    int has_seed = lua_getfield(L, info, "seed") != LUA_TNIL;
-    int pt = lua_getfield(L, info, "params");
-    if (pt != LUA_TNIL) {
-        if (pt != LUA_TTABLE) luaL_error(L, "%s: option 'params' must be a table", what);
-        push_params_summary(L, lua_gettop(L));
-        lua_pushfstring(L, "parameters: %s", lua_tostring(L, -1));
-        lua_rawseti(L, out, ++n);
-        lua_pop(L, 1);
-        if (!has_seed) { /* take the seed from the parameters */
-            lua_getfield(L, -1, "seed");
-            lua_replace(L, -3);
-            has_seed = lua_type(L, -2) != LUA_TNIL;
-        }
-    }
-    lua_pop(L, 1); /* params */
-    if (has_seed) {
-        if (!lua_isinteger(L, -1))
-            luaL_error(L, "%s: option 'seed' must be an integer, got %s", what,
-                       luaL_typename(L, -1));
-        lua_pushfstring(L, "seed: %I", lua_tointeger(L, -1));
-        lua_rawseti(L, out, ++n);
-    }
-    lua_pop(L, 1); /* seed */
-}
-
-/* Push the text of a scalar (numbers shortest round-trip). */
-static void push_scalar_text(lua_State *L, int idx)
-{
-    char num[40];
-    if (lua_isinteger(L, idx)) {
-        lua_pushfstring(L, "%I", lua_tointeger(L, idx));
-    } else if (lua_type(L, idx) == LUA_TNUMBER) {
-        lua_pushstring(L, gv_format_double(num, sizeof num, gv_plain_nan(lua_tonumber(L, idx))));
-    } else {
-        luaL_tolstring(L, idx, NULL);
-    }
-}
-
-/* Push the text of a parameter value: lists comma-separated, as on the
- * command line. */
-static void push_value_text(lua_State *L, int idx)
-{
-    idx = lua_absindex(L, idx);
-    if (lua_type(L, idx) != LUA_TTABLE) {
-        push_scalar_text(L, idx);
-        return;
-    }
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    lua_Integer n = luaL_len(L, idx);
-    for (lua_Integer i = 1; i <= n; i++) {
-        if (i > 1) luaL_addchar(&b, ',');
-        lua_geti(L, idx, i);
-        push_scalar_text(L, -1);
-        lua_remove(L, -2); /* only the text may sit above the buffer */
-        luaL_addvalue(&b);
-    }
-    luaL_pushresult(&b);
-}
-
-static int compare_keys(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Push "name=value ..." for a parameter table. */
-static void push_params_summary(lua_State *L, int pidx)
-{
-    int top = lua_gettop(L);
-    /* A glass.params result knows its declaration: use its summary. */
-    if (lua_getfield(L, pidx, "__params") == LUA_TTABLE &&
-        lua_getfield(L, -1, "summary") == LUA_TFUNCTION) {
-        lua_insert(L, -2);      /* summary, P */
-        lua_pushvalue(L, pidx); /* summary, P, values */
-        lua_call(L, 2, 1);
-        if (lua_type(L, -1) == LUA_TSTRING) return;
-    }
-    lua_settop(L, top);
-    /* Any other table: its string keys, sorted, as name=value. */
-    size_t nk = 0;
-    lua_pushnil(L);
-    while (lua_next(L, pidx)) {
-        lua_pop(L, 1);
-        if (lua_type(L, -1) == LUA_TSTRING) nk++;
-    }
-    const char **keys = lua_newuserdatauv(L, (nk ? nk : 1) * sizeof *keys, 0);
-    size_t k = 0;
-    lua_pushnil(L);
-    while (lua_next(L, pidx)) {
-        lua_pop(L, 1);
-        /* The key strings stay alive: the params table references them. */
-        if (lua_type(L, -1) == LUA_TSTRING && k < nk) keys[k++] = lua_tostring(L, -1);
-    }
-    qsort(keys, k, sizeof *keys, compare_keys);
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    for (size_t i = 0; i < k; i++) {
-        if (i) luaL_addchar(&b, ' ');
-        luaL_addstring(&b, keys[i]);
-        luaL_addchar(&b, '=');
-        lua_getfield(L, pidx, keys[i]);
-        push_value_text(L, -1);
-        lua_remove(L, -2);
-        luaL_addvalue(&b);
-    }
-    luaL_pushresult(&b);
-    lua_remove(L, -2); /* the keys buffer */
-}
-
-/* glass.csv_comments{protocol=, params=, seed=} -> array of comment lines */
-static int csv_comments(lua_State *L)
-{
-    static const char *const keys[] = {"protocol", "params", "seed", NULL};
-    gvL_check_options(L, 1, "glass.csv_comments", keys);
-    push_standard_comments(L, 1, "glass.csv_comments");
-    return 1;
-}
-
-/* t:write_csv(path [, {comments=, protocol=, params=, seed=}]) */
+/* t:write_csv(path [, {comments=}]): the comment lines given (a string or
+ * an array of strings), then the table's own.  The standard provenance
+ * lines (write_csv's protocol=, params=, seed=; glass.csv_comments) are
+ * built by the Lua library (lua/glass/runinfo.lua), which passes them here
+ * in front of the caller's comments. */
 static int table_write_csv(lua_State *L)
 {
     gv_table *t = check_table(L, 1);
     const char *path = luaL_checkstring(L, 2);
-    static const char *const keys[] = {"comments", "protocol", "params", "seed", NULL};
+    static const char *const keys[] = {"comments", NULL};
     int has_opts = !lua_isnoneornil(L, 3);
     if (has_opts) gvL_check_options(L, 3, "write_csv", keys);
     lua_settop(L, 3);
-    /* Extra lines: the standard ones when any run info is given, then the
-     * caller's comments. */
     lua_newtable(L);
     int lines = lua_gettop(L), n = 0;
-    if (has_opts && (gvL_has(L, 3, "protocol") || gvL_has(L, 3, "params") || gvL_has(L, 3, "seed"))) {
-        push_standard_comments(L, 3, "write_csv");
-        lua_Integer m = luaL_len(L, -1);
-        for (lua_Integer i = 1; i <= m; i++) {
-            lua_geti(L, -1, i);
-            lua_rawseti(L, lines, ++n);
-        }
-        lua_pop(L, 1);
-    }
     if (has_opts) {
         int ty = lua_getfield(L, 3, "comments");
         if (ty == LUA_TSTRING) {
@@ -784,7 +633,7 @@ static int table_write_csv(lua_State *L)
 static int read_csv(lua_State *L)
 {
     const char *path = luaL_checkstring(L, 1);
-    ltable *u = gvL_box_new(L, TABLE_T, sizeof *u);
+    ltable *u = gvL_box_new(L, TABLE_T, sizeof *u, 0);
     gv_err e = {0};
     if (!(u->t = gv_table_read_csv(path, &e))) return gvL_raise(L, &e);
     return 1;
@@ -801,12 +650,8 @@ static int table_len(lua_State *L)
 /* "glass.Table 120 rows x 2 columns" and the first rows, aligned. */
 static int table_tostring(lua_State *L)
 {
-    ltable *u = table_udata(L, 1);
-    if (!u->t) {
-        lua_pushliteral(L, "glass.Table (closed)");
-        return 1;
-    }
-    gv_table *t = u->t;
+    gv_table *t = gvL_box_tostring(L, TABLE_T);
+    if (!t) return 1;
     size_t nr = gv_table_nrows(t), nc = gv_table_ncols(t), show = nr < 5 ? nr : 5;
     luaL_Buffer b;
     luaL_buffinit(L, &b);
@@ -856,8 +701,12 @@ void gvL_open_table(lua_State *L)
                                     {"__tostring", table_tostring},
                                     {NULL, NULL}};
     gvL_newtype(L, TABLE_T, methods, meta);
+    luaL_getmetatable(L, TABLE_T); /* glass.Table: the methods, which the Lua library extends */
+    lua_getfield(L, -1, "__index");
+    lua_setfield(L, -3, "Table");
+    lua_pop(L, 1);
     static const luaL_Reg fns[] = {
-        {"table", table_new}, {"read_csv", read_csv}, {"csv_comments", csv_comments},
+        {"table", table_new}, {"read_csv", read_csv},
         {"format_number", format_number}, {NULL, NULL}};
     luaL_setfuncs(L, fns, 0);
 }

@@ -169,6 +169,26 @@ static int l_is_error(lua_State *L)
     return 1;
 }
 
+/* glass.check_options(t, what, {key, ...}): gvL_check_options for the Lua
+ * library, so that its option tables are refused in the same words.  Call
+ * it through pcall and raise the message at the caller's level: raised
+ * directly, it would name the library's line. */
+static int l_check_options(lua_State *L)
+{
+    const char *what = luaL_checkstring(L, 2);
+    luaL_checktype(L, 3, LUA_TTABLE);
+    size_t n = (size_t)lua_rawlen(L, 3);
+    const char **keys = lua_newuserdatauv(L, (n + 1) * sizeof *keys, 0);
+    for (size_t i = 0; i < n; i++) {
+        lua_rawgeti(L, 3, (lua_Integer)i + 1);
+        keys[i] = luaL_checkstring(L, -1); /* alive: referenced by the key list */
+        lua_pop(L, 1);
+    }
+    keys[n] = NULL;
+    gvL_check_options(L, 1, what, keys);
+    return 0;
+}
+
 struct gv_hook *gvL_tohook(lua_State *L, int idx)
 {
     if (lua_type(L, idx) != LUA_TUSERDATA) return NULL;
@@ -194,9 +214,9 @@ double *gvL_new_doubles(lua_State *L, size_t n)
     return lua_newuserdatauv(L, bytes, 0);
 }
 
-void *gvL_box_new(lua_State *L, const char *tname, size_t size)
+void *gvL_box_new(lua_State *L, const char *tname, size_t size, int nuv)
 {
-    void **b = lua_newuserdatauv(L, size, 0);
+    void **b = lua_newuserdatauv(L, size, nuv);
     memset(b, 0, size);
     luaL_setmetatable(L, tname);
     return b;
@@ -219,6 +239,13 @@ int gvL_box_close(lua_State *L, int idx, const char *tname, void (*free_fn)(void
     *b = NULL;
     if (p) free_fn(p);
     return 0;
+}
+
+void *gvL_box_tostring(lua_State *L, const char *tname)
+{
+    void **b = luaL_checkudata(L, 1, tname);
+    if (!*b) lua_pushfstring(L, "%s (closed)", tname);
+    return *b;
 }
 
 /* Edit distance, to suggest the option a typo meant. */
@@ -373,6 +400,18 @@ void gvL_newtype(lua_State *L, const char *tname, const luaL_Reg *methods, const
     lua_pop(L, 1);
 }
 
+void gvL_getters(lua_State *L, const char *tname, const char *const names[], lua_CFunction fn)
+{
+    luaL_getmetatable(L, tname);
+    lua_getfield(L, -1, "__index");
+    for (lua_Integer i = 0; names[i]; i++) {
+        lua_pushinteger(L, i);
+        lua_pushcclosure(L, fn, 1);
+        lua_setfield(L, -2, names[i]);
+    }
+    lua_pop(L, 2);
+}
+
 void gvL_subtable(lua_State *L, const char *name, const luaL_Reg *fns)
 {
     if (lua_getfield(L, -1, name) != LUA_TTABLE) {
@@ -483,6 +522,7 @@ void gvL_open_util(lua_State *L)
         {NULL, NULL}};
     static const luaL_Reg fns[] = {{"lock_file", lock_file}, {"error", l_error},
                                    {"interrupted", l_interrupted}, {"is_error", l_is_error},
+                                   {"check_options", l_check_options},
                                    {NULL, NULL}};
     push_error_meta(L);
     lua_pop(L, 1);

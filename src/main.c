@@ -404,12 +404,8 @@ static int load_glass(lua_State *L)
     lua_pushstring(L, dir);
     lua_setfield(L, -2, "lua");
     set_sibling_dir(L, dir, "protocols", "protocols");
-    const char *data = getenv("GLASSVM_DATA");
-    if (data && *data) {
-        lua_pushstring(L, data);
-        lua_setfield(L, -2, "data");
-    } else
-        set_sibling_dir(L, dir, "data", "data");
+    gvL_data_dir(L); /* the data directories' search (lgv_data.c), as glass.data.mnist's */
+    lua_setfield(L, -2, "data");
     lua_setfield(L, -2, "paths");
 
     /* glass.build = {commit = ..., blas_core = ..., blas_config = ...}:

@@ -11,5 +11,6 @@ for k, v in pairs(core) do glass[k] = v end
 glass.checkpoint = require "glass.checkpoint"
 require("glass.protocol").install(glass) -- params, run, progress, plot, drive (lua/glass/)
 require("glass.estimate").install(glass) -- tau_fields, tau_text (lua/glass/estimate.lua)
+require("glass.runinfo").install(glass) -- csv_comments, tbl:write_csv's provenance lines
 
 return glass

@@ -353,8 +353,8 @@ function Run:write_text(name, text, holds)
   return path
 end
 
--- Write a glass.Table as DIR/name.csv.  glass.table's writer adds the
--- standard comment lines (glassvm version, protocol, parameters, seed);
+-- Write a glass.Table as DIR/name.csv.  tbl:write_csv adds the standard
+-- comment lines (glassvm version, protocol, parameters, seed: runinfo.lua);
 -- extra_comments follow them.  It writes a temporary file and renames it.
 function Run:write_csv(name, tbl, extra_comments)
   self:check_name("write_csv", name, ".csv")

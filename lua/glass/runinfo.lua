@@ -4,6 +4,10 @@
 -- and at the end ("complete", or "interrupted" / "failed" when the run
 -- stops on an error), always through a temporary file and a rename.  A
 -- notebook reads it with json.load / pandas instead of parsing CSV comments.
+-- Also the provenance lines every CSV file of a run begins with (glassvm
+-- version, protocol, parameters, seed): M.csv_comments, which is
+-- glass.csv_comments and what tbl:write_csv{protocol=, params=, seed=} writes.
+local core = require "glass.core"
 local json = require "glass.json"
 local fs = require "glass.fs"
 local mpi = require "glass.mpi"
@@ -102,6 +106,139 @@ function M.finish(run, status)
   info.status = status
   info.end_time = utc()
   M.write(run)
+end
+
+-- ---- CSV provenance lines ----------------------------------------------------
+
+-- Check an option table as the C bindings do (same words), raising at `level`
+-- counted from the caller of check.
+local function check(opts, what, keys, level)
+  local ok, err = pcall(core.check_options, opts, what, keys)
+  if not ok then error(err, level + 1) end
+end
+
+-- The text of a scalar: integers as %d, other numbers the shortest text that
+-- reads back (glass.format_number), anything else as tostring.
+local function scalar_text(v)
+  if math.type(v) == "integer" then return string.format("%d", v) end
+  if type(v) == "number" then return core.format_number(v) end
+  return tostring(v)
+end
+
+-- "name=value ..." for a parameter table: a glass.params result gives its
+-- own summary (its declared parameters and seed, not run mechanics like
+-- --out); any other table its string keys, sorted, lists comma-separated.
+local function params_summary(values)
+  local P = values.__params
+  if type(P) == "table" and type(P.summary) == "function" then
+    local s = P.summary(P, values)
+    if type(s) == "string" then return s end
+  end
+  local keys = {}
+  for k in pairs(values) do if type(k) == "string" then keys[#keys + 1] = k end end
+  table.sort(keys)
+  local parts = {}
+  for i, k in ipairs(keys) do
+    local v = values[k]
+    if type(v) == "table" then
+      local items = {}
+      for j = 1, #v do items[j] = scalar_text(v[j]) end
+      v = table.concat(items, ",")
+    else
+      v = scalar_text(v)
+    end
+    parts[i] = k .. "=" .. v
+  end
+  return table.concat(parts, " ")
+end
+
+-- The standard comment lines from info {protocol=, params=, seed=}: "glassvm
+-- <version>", "protocol: <name>", "parameters: name=value ...", "seed: <n>"
+-- (the seed from params when not given).  Errors are raised at `level`.
+local function standard_lines(info, what, level)
+  local lines = {"glassvm " .. core.version}
+  if info.protocol ~= nil then
+    if type(info.protocol) ~= "string" then
+      error(what .. ": option 'protocol' must be a string", level + 1)
+    end
+    lines[#lines + 1] = "protocol: " .. info.protocol
+  end
+  local seed = info.seed
+  if info.params ~= nil then
+    if type(info.params) ~= "table" then
+      error(what .. ": option 'params' must be a table", level + 1)
+    end
+    lines[#lines + 1] = "parameters: " .. params_summary(info.params)
+    if seed == nil then seed = info.params.seed end
+  end
+  if seed ~= nil then
+    if math.type(seed) ~= "integer" then
+      error(string.format("%s: option 'seed' must be an integer, got %s", what, type(seed)),
+        level + 1)
+    end
+    lines[#lines + 1] = string.format("seed: %d", seed)
+  end
+  return lines
+end
+
+-- glass.csv_comments{protocol=, params=, seed=} -> the standard lines.
+function M.csv_comments(info)
+  check(info, "glass.csv_comments", {"protocol", "params", "seed"}, 2)
+  local lines = standard_lines(info, "glass.csv_comments", 2)
+  return lines -- (not a tail call: errors above name the caller's line)
+end
+
+-- Call the C writer; a refusal is raised again at the line that called
+-- tbl:write_csv, as when the C method was called there itself (called from
+-- here, it would name this file): pcall leaves the message without a
+-- position, error() adds the caller's to a string, and a glass.Error gets
+-- it in front of its message.
+local function write_at_caller(write, tbl, path, opts)
+  local ok, err = pcall(write, tbl, path, opts)
+  if ok then return end
+  if type(err) == "string" then error(err, 3) end
+  local _, where = pcall(error, "", 4) -- error, pcall, this, write_csv: 4 is its caller
+  if core.is_error(err) and type(err.message) == "string" then err.message = where .. err.message end
+  error(err, 0)
+end
+
+-- glass.csv_comments, and glass.Table's write_csv with the standard lines:
+-- tbl:write_csv(path [, {protocol=, params=, seed=, comments=}]) writes the
+-- standard lines when any of protocol, params, seed is given, then the
+-- caller's comments (through the C writer, lgv_table.c, which adds the
+-- table's own comments and writes).
+function M.install(glass)
+  glass.csv_comments = M.csv_comments
+  local write = core.Table.write_csv
+  core.Table.write_csv = function(tbl, path, opts)
+    if type(path) ~= "string" and type(path) ~= "number" then -- named as the C method names it
+      error(string.format("bad argument #1 to 'write_csv' (string expected, got %s)", type(path)), 2)
+    end
+    if opts == nil then
+      write_at_caller(write, tbl, path) -- (never a tail call: the levels count this frame)
+      return
+    end
+    check(opts, "write_csv", {"comments", "protocol", "params", "seed"}, 2)
+    if opts.protocol == nil and opts.params == nil and opts.seed == nil then
+      write_at_caller(write, tbl, path, {comments = opts.comments})
+      return
+    end
+    local lines = standard_lines(opts, "write_csv", 2)
+    local c = opts.comments
+    if type(c) == "string" then
+      lines[#lines + 1] = c
+    elseif type(c) == "table" then
+      for i = 1, #c do
+        if type(c[i]) ~= "string" then
+          error(string.format("write_csv: comments[%d] must be a string", i), 2)
+        end
+        lines[#lines + 1] = c[i]
+      end
+    elseif c ~= nil then
+      error("write_csv: option 'comments' must be a string or an array of strings", 2)
+    end
+    write_at_caller(write, tbl, path, {comments = lines})
+  end
 end
 
 return M

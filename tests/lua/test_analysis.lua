@@ -100,6 +100,34 @@ T.test("csv_comments: a glass.params result uses its own summary", function()
   T.eq(c[4], "seed: 1")
 end)
 
+T.test("csv provenance lines (lua/glass/runinfo.lua): refusals name the caller's line", function()
+  local t = glass.table{columns = {"x"}}
+  t:add_row{1}
+  T.raises(function() glass.csv_comments{seed = "7"} end, "test_analysis.lua:",
+    "glass.csv_comments: option 'seed' must be an integer, got string")
+  T.raises(function() glass.csv_comments{protocol = 1} end, "test_analysis.lua:", "'protocol' must be a string")
+  T.raises(function() t:write_csv(tmp("p.csv"), {protocol = "p", comments = {"a", 5}}) end,
+    "test_analysis.lua:", "write_csv: comments[2] must be a string")
+  T.raises(function() t:write_csv(tmp("p.csv"), {protocl = "p"}) end, "test_analysis.lua:",
+    "write_csv: unknown option 'protocl' (did you mean 'protocol'?); valid options: comments, protocol, params, seed")
+  T.raises(function() t:write_csv(tmp("p.csv"), {params = 3}) end, "write_csv: option 'params' must be a table")
+  T.raises(function() t:write_csv(tmp("p.csv"), {seed = 1, comments = 3}) end,
+    "write_csv: option 'comments' must be a string or an array of strings")
+  T.raises(function() t:write_csv(tmp("p.csv"), {comments = 3}) end,
+    "write_csv: option 'comments' must be a string or an array of strings")
+  T.raises(function() t:write_csv(tmp("no/such/dir/p.csv"), {seed = 1}) end, "test_analysis.lua:", "no/such/dir/p.csv")
+  T.raises(function() glass.check_options({a = 1}, "f", {"bbb", "ccc"}) end,
+    "f: unknown option 'a'; valid options: bbb, ccc")
+  T.raises(function() glass.check_options({b = 1}, "f", {"bbb", "ccc"}) end, "(did you mean 'bbb'?)")
+  glass.check_options({ccc = 1}, "f", {"bbb", "ccc"})
+  -- A seed alone: the version line, then the seed; the comments after them.
+  t:write_csv(tmp("s.csv"), {seed = 5, comments = {"c1", "c2"}})
+  T.eq(slurp(tmp("s.csv")), "# glassvm " .. glass.version .. "\n# seed: 5\n# c1\n# c2\nx\n1\n")
+  -- No run information: the comments alone.
+  t:write_csv(tmp("c.csv"), {comments = "only"})
+  T.eq(slurp(tmp("c.csv")), "# only\nx\n1\n")
+end)
+
 T.test("write_csv: unwritable paths fail naming the path, leave nothing", function()
   local t = glass.table{columns = {"x"}}
   t:add_row{1}

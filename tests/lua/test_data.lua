@@ -157,6 +157,63 @@ T.test("data directories and the missing-data message", function()
   T.raises(function() glass.data.mnist{test_stats = "mine"} end, "test_stats")
 end)
 
+-- The paper's pipeline on the tiny fixtures (6 images of 2x3, classes
+-- 5 0 4 1 9 2) laid out as an MNIST directory: the search of dir= (dir/mnist
+-- or dir itself), the options, info, and the same rows as the steps by hand.
+T.test("mnist{dir=}: the pipeline on a tiny MNIST directory", function()
+  local root = os.tmpname()
+  os.remove(root)
+  assert(os.execute("mkdir -p " .. root .. "/mnist"))
+  local function copy(from, to)
+    local f = assert(io.open(fix(from), "rb")); local b = f:read("a"); f:close()
+    f = assert(io.open(root .. "/mnist/" .. to, "wb")); f:write(b); f:close()
+  end
+  copy("tiny-images.idx3", "train-images-idx3-ubyte")
+  copy("tiny-labels.idx1", "train-labels-idx1-ubyte")
+  copy("tiny-images.idx3.gz", "t10k-images-idx3-ubyte.gz") -- .gz is found too
+  copy("tiny-labels.idx1", "t10k-labels-idx1-ubyte")
+  local train, test, info = glass.data.mnist{dir = root, k = 1, P = 4, seed = 3}
+  T.eq(tostring(train), "glass.Dataset MNIST train: 4 x 1, labels +1: " .. train:label_counts()[1]
+    .. ", -1: " .. train:label_counts()[-1])
+  T.eq(test:name(), "MNIST test"); T.eq(#test, 6)
+  T.eq(info.train_images, root .. "/mnist/train-images-idx3-ubyte")
+  T.eq(info.test_images, root .. "/mnist/t10k-images-idx3-ubyte.gz")
+  T.eq(info.P, 4); T.eq(info.d, 1); T.eq(info.seed, 3); T.eq(info.binarize, "parity")
+  T.ok(info.test_standardize ~= info.standardize, "own statistics: a second Standardizer")
+  T.eq(#info.explained_variance, 1)
+  T.eq(tostring(info), string.format("MNIST: train 4 x 1, test 6 x 1; z-score (test: its own "
+    .. "statistics); PCA 6 -> 1 fitted on train (explained variance ratio %.4f); parity labels",
+    info.explained_variance_ratio[1]))
+  -- By hand: the same rows, bit for bit.
+  local full = tiny()
+  local tr = full:subset{n = 4, seed = 3}
+  local sc = tr:standardize()
+  local pca = tr:pca(1)
+  tr:binarize("parity")
+  for i = 1, 4 do T.eq(train:get(i, 1), tr:get(i, 1), "row " .. i); T.eq(train:label(i), tr:label(i)) end
+  T.eq(info.standardize:mean()[3], sc:mean()[3])
+  T.eq(info.pca:variance()[1], pca:variance()[1])
+  -- The files themselves as dir; train statistics; a class list; no test set.
+  local tr2, te2, info2 = glass.data.mnist{dir = root .. "/mnist", k = 0, standardize = false,
+                                           binarize = {0, 2}, test = false}
+  T.eq(te2, nil); T.eq(info2.pca, nil); T.eq(info2.standardize, nil)
+  T.eq(tostring(info2), "MNIST: train 6 x 6; labels +1 for the listed classes")
+  T.eq(tr2:label(2), 1); T.eq(tr2:label(1), -1); T.eq(tr2:get(2, 2), 11)
+  local _, te3, info3 = glass.data.mnist{dir = root, k = 2, test_stats = "train", binarize = false}
+  T.eq(info3.test_standardize, info3.standardize); T.eq(te3:label(1), nil)
+  T.ok(tostring(info3):find("(test: train statistics)", 1, true))
+  -- Refusals name the call.
+  T.raises(function() glass.data.mnist{dir = root, P = 7} end,
+    "glass.data.mnist: P = 7 rows requested, the MNIST train set has 6")
+  T.raises(function() glass.data.mnist{dir = root, k = 7} end,
+    "glass.data.mnist: k = 7 components requested, but MNIST images have d = 6 pixels")
+  T.raises(function() glass.data.mnist{dir = root, binarize = "odd"} end, "unknown rule 'odd'")
+  T.raises(function() glass.data.mnist{dir = root, k = 1, binarize = {7}} end, "glass.data.mnist:", "7")
+  T.raises(function() glass.data.fashion_mnist{dir = root} end, "Fashion-MNIST files",
+    root .. "/fashion-mnist, " .. root)
+  os.execute("rm -rf " .. root)
+end)
+
 -- ---- the paper's training set (needs data/mnist: bash data/fetch.sh) -------
 local have = io.open((os.getenv("GLASSVM_DATA") or "../../data") .. "/mnist/train-labels-idx1-ubyte")
 if not have then

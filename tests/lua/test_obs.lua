@@ -30,6 +30,8 @@ T.test("schedule.linear, list, union", function()
   T.eq(table.concat(u2:steps(), ","), "1,2")
   u:close(); u:close() -- idempotent
   T.raises(function() return #u end, "closed")
+  T.raises(function() u:steps() end, "glass.Schedule: the schedule is closed")
+  T.eq(tostring(u), "glass.Schedule (closed)")
 end)
 
 T.test("schedule errors name the problem", function()
@@ -76,7 +78,8 @@ T.test("observer options are checked", function()
   T.raises(function() ok:table("nope") end, "no table 'nope'")
   ok:close(); ok:close()
   T.eq(tostring(ok), "glass.Observer (closed)")
-  T.raises(function() ok:results() end, "closed")
+  T.raises(function() ok:results() end, "glass.Observer: the observer is closed")
+  T.eq(ok:kind(), "two_time", "a closed observer still knows its kind")
 end)
 
 ------------------------------------------------------------ null models --

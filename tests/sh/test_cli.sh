@@ -171,6 +171,24 @@ has "bad GLASSVM_PATH" "$out" "GLASSVM_PATH=$T/nowhere: no glass/init.lua there"
 hasnt "bad GLASSVM_PATH" "$out" "ran"
 out=$(GLASSVM_DATA="$T" "$G" -e 'print(glass.paths.data)' 2>&1)
 [ "$out" = "$T" ] || fail "GLASSVM_DATA in glass.paths.data: got '$out'"
+# One search of the data directories: glass.paths.data is the first of
+# glass.data.dirs(), and glass.data.mnist looks there (GLASSVM_DATA alone).
+mkdir -p "$T/dd/mnist"
+for f in train-images-idx3-ubyte:tiny-images.idx3 train-labels-idx1-ubyte:tiny-labels.idx1 \
+         t10k-images-idx3-ubyte.gz:tiny-images.idx3.gz t10k-labels-idx1-ubyte:tiny-labels.idx1; do
+  cp "$GV_TEST_DATA/${f#*:}" "$T/dd/mnist/${f%%:*}"
+done
+out=$(GLASSVM_DATA="$T/dd" "$G" -e 'local d = glass.data.dirs(); local tr, te = glass.data.mnist{k = 1}
+  print(#d, d[1] == glass.paths.data, tr, te:name())' 2>&1)
+[ "$out" = "1	true	glass.Dataset MNIST train: 6 x 1, labels +1: 3, -1: 3	MNIST test" ] ||
+  fail "GLASSVM_DATA search: got '$out'"
+out=$(GLASSVM_DATA="$T/none" "$G" -e 'glass.data.mnist{}' 2>&1)
+has "GLASSVM_DATA, no data" "$out" "the MNIST files (train-images-idx3-ubyte, ... plain or .gz) are not in $T/none/mnist; run \`bash data/fetch.sh\`"
+out=$(env -u GLASSVM_DATA "$G" -e 'local d, ok = glass.data.dirs(), glass.paths.data == nil
+  for _, x in ipairs(d) do ok = ok or x == glass.paths.data end
+  print(ok, d[#d])' 2>&1)
+has "default data dirs" "$out" "true	"
+has "default data dirs" "$out" "/share/glassvm/data"
 # Debian's own module paths stay after ours (lua-argparse lives there).
 out=$("$G" -e 'print(package.path)')
 case "$out" in

@@ -1,0 +1,152 @@
+/* test_gv_prep.c: the paper's preprocessing in one call (gv_prep_run) gives
+ * exactly what the loaders and transforms it composes give, called one by
+ * one in the documented order (bit for bit), and refuses bad sizes leaving
+ * nothing allocated.  Data: the tiny IDX fixtures (6 images of 2x3). */
+#include "gv_data.h"
+#include "gv_test.h"
+
+#include <stdlib.h>
+
+#define F(name) (GV_TEST_DATA "/" name)
+
+static gv_prep_opts tiny_opts(void)
+{
+    gv_prep_opts o;
+    memset(&o, 0, sizeof o);
+    o.images[0] = F("tiny-images.idx3");
+    o.labels[0] = F("tiny-labels.idx1");
+    o.images[1] = F("tiny-images.idx3.gz"); /* the same images, gzipped: a test set */
+    o.labels[1] = F("tiny-labels.idx1.gz");
+    o.title = "Tiny";
+    o.P = 4;
+    o.seed = 3;
+    o.standardize = 1;
+    o.k = 1;
+    o.binarize = GV_PREP_PARITY;
+    return o;
+}
+
+static int same_data(const gv_data *a, const gv_data *b)
+{
+    return a && b && a->P == b->P && a->d == b->d &&
+           memcmp(a->X, b->X, a->P * a->d * sizeof *a->X) == 0 &&
+           memcmp(a->cls, b->cls, a->P * sizeof *a->cls) == 0 && a->y && b->y &&
+           memcmp(a->y, b->y, a->P) == 0 && strcmp(a->name, b->name) == 0;
+}
+
+/* The same steps by hand: load, subset, z-score (test: own statistics or
+ * the train ones), PCA fitted on train applied to both, binarise. */
+static void by_hand(const gv_prep_opts *o, gv_data **train, gv_data **test)
+{
+    gv_err e = {0};
+    gv_data *full = NULL, *tr = NULL, *te = NULL;
+    gv_scaler *s = NULL, *ts = NULL;
+    gv_pca *p = NULL;
+    CHECK_OK(gv_idx_load(o->images[0], o->labels[0], &full, &e), e);
+    CHECK_OK(gv_data_subset(full, o->P, o->seed, &tr, &e), e);
+    gv_data_set_name(tr, "Tiny train");
+    CHECK_OK(gv_idx_load(o->images[1], o->labels[1], &te, &e), e);
+    gv_data_set_name(te, "Tiny test");
+    CHECK_OK(gv_scaler_fit(tr, &s, &e), e);
+    CHECK_OK(gv_scaler_apply(s, tr, &e), e);
+    if (!o->test_train_stats) CHECK_OK(gv_scaler_fit(te, &ts, &e), e);
+    CHECK_OK(gv_scaler_apply(ts ? ts : s, te, &e), e);
+    CHECK_OK(gv_pca_fit(tr, o->k, &p, &e), e);
+    CHECK_OK(gv_pca_apply(p, tr, &e), e);
+    CHECK_OK(gv_pca_apply(p, te, &e), e);
+    CHECK_OK(gv_data_binarize_parity(tr, &e), e);
+    CHECK_OK(gv_data_binarize_parity(te, &e), e);
+    gv_data_free(full);
+    gv_scaler_free(s);
+    gv_scaler_free(ts);
+    gv_pca_free(p);
+    *train = tr;
+    *test = te;
+}
+
+static void test_same_as_by_hand(void)
+{
+    for (int train_stats = 0; train_stats <= 1; train_stats++) {
+        gv_prep_opts o = tiny_opts();
+        o.test_train_stats = train_stats;
+        gv_prep r;
+        gv_err e = {0};
+        CHECK_OK(gv_prep_run(&o, &r, &e), e);
+        gv_data *tr, *te;
+        by_hand(&o, &tr, &te);
+        CHECK(same_data(r.train, tr));
+        CHECK(same_data(r.test, te));
+        CHECK(r.train && r.train->P == 4 && r.train->d == 1 && r.d0 == 6);
+        CHECK(r.scaler && r.pca && r.pca->k == 1);
+        CHECK(train_stats ? r.test_scaler == r.scaler : r.test_scaler && r.test_scaler != r.scaler);
+        gv_data_free(tr);
+        gv_data_free(te);
+        gv_prep_release(&r);
+        CHECK(r.train == NULL && r.scaler == NULL && r.pca == NULL);
+    }
+}
+
+static void test_options(void)
+{
+    gv_err e = {0};
+    gv_prep r;
+    /* No test set, all rows, no z-score, no PCA, classes {0, 2} -> +1. */
+    gv_prep_opts o = tiny_opts();
+    int32_t pos[] = {0, 2};
+    o.images[1] = NULL;
+    o.P = 0;
+    o.standardize = 0;
+    o.k = 0;
+    o.binarize = GV_PREP_CLASSES;
+    o.positive = pos;
+    o.npositive = 2;
+    CHECK_OK(gv_prep_run(&o, &r, &e), e);
+    CHECK(r.test == NULL && r.scaler == NULL && r.test_scaler == NULL && r.pca == NULL);
+    CHECK(r.train && r.train->P == 6 && r.train->d == 6 && r.train->y);
+    if (r.train && r.train->y) {
+        /* classes 5 0 4 1 9 2 */
+        static const int8_t want[] = {-1, 1, -1, -1, -1, 1};
+        CHECK(memcmp(r.train->y, want, sizeof want) == 0);
+        CHECK(r.train->X[7] == 11.0f); /* row 2, pixel 2: untouched */
+    }
+    gv_prep_release(&r);
+    /* Classes only: no labels. */
+    o.binarize = GV_PREP_NONE;
+    CHECK_OK(gv_prep_run(&o, &r, &e), e);
+    CHECK(r.train && r.train->y == NULL);
+    gv_prep_release(&r);
+}
+
+static void test_refusals(void)
+{
+    gv_err e = {0};
+    gv_prep r;
+    gv_prep_opts o = tiny_opts();
+    o.P = 7;
+    CHECK_FAILS(gv_prep_run(&o, &r, &e), GV_EINVAL, e, "P = 7 rows requested, the Tiny train set has 6");
+    CHECK(r.train == NULL && r.test == NULL);
+    o = tiny_opts();
+    o.k = 7;
+    CHECK_FAILS(gv_prep_run(&o, &r, &e), GV_EINVAL, e,
+                "k = 7 components requested, but Tiny images have d = 6 pixels");
+    CHECK(r.train == NULL && r.test == NULL && r.scaler == NULL && r.test_scaler == NULL);
+    o = tiny_opts();
+    o.images[1] = F("no-such-file.idx3");
+    CHECK_FAILS(gv_prep_run(&o, &r, &e), GV_EIO, e, "no-such-file.idx3");
+    CHECK(r.train == NULL && r.test == NULL);
+    int32_t absent[] = {7};
+    o = tiny_opts();
+    o.binarize = GV_PREP_CLASSES;
+    o.positive = absent;
+    o.npositive = 1;
+    CHECK(gv_prep_run(&o, &r, &e) != GV_OK);
+    CHECK(r.train == NULL && r.pca == NULL);
+}
+
+int main(void)
+{
+    GV_RUN(test_same_as_by_hand);
+    GV_RUN(test_options);
+    GV_RUN(test_refusals);
+    return GV_TEST_END();
+}
