@@ -513,23 +513,30 @@ gv_table *gv_table_read_csv(const char *path, gv_err *e)
     ssize_t n;
     while (!r.failed && (n = getline(&line, &cap, f)) > 0) {
         r.line++;
+        char *s = line;
+        /* A UTF-8 byte-order mark (spreadsheets write one) is not part of the
+         * first column's name. */
+        if (r.line == 1 && n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
+            s += 3;
+            n -= 3;
+        }
         /* Fields and comments are used as C strings: a NUL byte would cut
          * them ("2\0junk" would read as 2), so a line holding one is refused. */
-        const char *nul = memchr(line, '\0', (size_t)n);
+        const char *nul = memchr(s, '\0', (size_t)n);
         if (nul) {
             rd_fail(&r, GV_EFORMAT, "NUL byte at character %zu (a binary file? tables are text)",
-                    (size_t)(nul - line) + 1);
+                    (size_t)(nul - s) + 1);
             break;
         }
         /* A '#' starts a comment only between records: inside a quoted
          * field spanning lines it is data. */
-        if (!r.mid && line[0] == '#') {
-            if (rd_comment(&r, line, (size_t)n) != 0)
+        if (!r.mid && s[0] == '#') {
+            if (rd_comment(&r, s, (size_t)n) != 0)
                 rd_fail(&r, GV_ENOMEM, "out of memory for comments");
             continue;
         }
-        if (strspn(line, " \t\r\n") < (size_t)n) r.mid = 1; /* until the record ends */
-        if (csv_parse(&p, line, (size_t)n, rd_field, rd_record, &r) != (size_t)n && !r.failed)
+        if (strspn(s, " \t\r\n") < (size_t)n) r.mid = 1; /* until the record ends */
+        if (csv_parse(&p, s, (size_t)n, rd_field, rd_record, &r) != (size_t)n && !r.failed)
             rd_fail(&r, GV_EFORMAT, "malformed CSV (%s)", csv_strerror(csv_error(&p)));
     }
     if (!r.failed && ferror(f))

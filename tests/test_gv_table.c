@@ -296,6 +296,35 @@ static void test_read_foreign(void)
     gv_table_free(t);
 }
 
+/* A UTF-8 byte-order mark (as spreadsheets save "CSV UTF-8") is skipped,
+ * before a header or before a leading comment; only at the file's start. */
+static void test_read_bom(void)
+{
+    gv_err e = {0};
+    char path[512];
+    path_in(path, sizeof path, "bom.csv");
+    write_text(path, "\xEF\xBB\xBFT,Q\n0.5,2\n");
+    gv_table *t = gv_table_read_csv(path, &e);
+    CHECK_MSG(t != NULL, "%s", e.msg);
+    if (t) {
+        CHECK(gv_table_find(t, "T") == 0 && strcmp(gv_table_name(t, 0), "T") == 0);
+        CHECK(gv_table_nrows(t) == 1 && gv_table_get(t, 0, 0) == 0.5);
+    }
+    gv_table_free(t);
+    write_text(path, "\xEF\xBB\xBF# made by hand\nT,Q\n1,2\n");
+    t = gv_table_read_csv(path, &e);
+    CHECK_MSG(t != NULL, "%s", e.msg);
+    if (t) CHECK(gv_table_ncomments(t) == 1 && strcmp(gv_table_comment(t, 0), "made by hand") == 0 &&
+                 gv_table_find(t, "T") == 0);
+    gv_table_free(t);
+    /* Not at the start: the bytes are data (here, part of a column name). */
+    write_text(path, "T,\xEF\xBB\xBFQ\n1,2\n");
+    t = gv_table_read_csv(path, &e);
+    CHECK_MSG(t != NULL, "%s", e.msg);
+    if (t) CHECK(gv_table_find(t, "Q") < 0 && gv_table_find(t, "\xEF\xBB\xBFQ") == 1);
+    gv_table_free(t);
+}
+
 /* Text columns: a status word per cell, written as text, read back as text. */
 static void test_text_columns(void)
 {
@@ -346,6 +375,7 @@ int main(void)
     GV_RUN(test_text_columns);
     GV_RUN(test_read_nul);
     GV_RUN(test_read_foreign);
+    GV_RUN(test_read_bom);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
