@@ -574,6 +574,8 @@ static int mpi_checkpoint_restore(lua_State *L)
         gvL_ckpt_push_object(L, 2, &o, i); /* a rank's block: it gathers itself when read */
         lua_pushboolean(L, 1);
         lua_setiuservalue(L, -2, GVL_OBS_UV_DISTRIBUTED);
+        lua_pushnil(L); /* what it gathered before (replace) is out of date */
+        lua_setiuservalue(L, -2, GVL_OBS_UV_GATHERED);
         lua_pop(L, 1);
     }
     return 0;
