@@ -49,7 +49,7 @@ local run = glass.run(p)
 -- The system: MNIST (paper preprocessing), w x depth network, R replicas.
 local data = lab.data(p, run)
 local ens = lab.ensemble(p, data)
-local N = lab.nweights(p.width, p.depth)
+local N = ens:nweights()
 run:log("system: N = %d weights, P = %d, N/P = %.3g, lambda = %g, %d replicas", N, data:size(),
   N / data:size(), p.lambda, p.replicas)
 
@@ -86,16 +86,8 @@ run:write_csv("state", state, report.with(header, "state: means over live replic
 local summary = obs:table("summary")
 local overlap = glass.table{columns = {"tw", "t", "Q", "Q_sem", "msd", "msd_sem", "chi4", "eps",
                                        "n"}}
-local curves = {}
-for i = 1, summary:nrows() do
-  local r = summary:row(i)
-  local tw = r.tw - t0
-  overlap:add_row{tw = tw, t = r.t, Q = r.Q_mean, Q_sem = r.Q_sem, msd = r.msd_mean,
-                  msd_sem = r.msd_sem, chi4 = r.chi4, eps = r.eps, n = r.n}
-  local c = curves[tw] or {t = {}, q = {}}
-  curves[tw] = c
-  c.t[#c.t + 1], c.q[#c.q + 1] = r.t, r.Q_mean
-end
+overlap:add_rows(summary, {tw = function(r) return r.tw - t0 end, Q = "Q_mean", msd = "msd_mean"})
+local by_tw = summary:group_by("tw") -- one curve per t_w
 run:write_csv("overlap", overlap, report.with(header, "tw: waiting time after the quench (steps); "
   .. "t: lag (steps); Q, msd: means over live replicas; *_sem: standard errors"))
 
@@ -104,9 +96,9 @@ for _, c in ipairs(glass.analysis.tau_row_columns()) do tau_cols[#tau_cols + 1] 
 local tau = glass.table{columns = tau_cols}
 local lines = {}
 for _, tw in ipairs(p.tw) do
-  local c = curves[tw]
+  local t, q = lab.columns(by_tw[t0 + tw], "t", "Q_mean")
   -- Each tau with its status, a bootstrap interval over replicas and the method.
-  local row, t90, why = glass.analysis.tau_report(obs, c.t, c.q, {tw = tw},
+  local row, t90, why = glass.analysis.tau_report(obs, t, q, {tw = tw},
     {method = p.tau_method, tw = t0 + tw, seed = p.seed})
   tau:add_row(row)
   local ci = row.tau90_lo == row.tau90_lo and string.format(" [%.4g, %.4g] (95%% bootstrap)",

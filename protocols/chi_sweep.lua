@@ -61,21 +61,15 @@ local tau90_at = {} -- at the first chi, for the drift check
 -- tau90 and tau_e per chi of an observer (--tau_method): {chi = {row, t90, te, eps}};
 -- fields(chi, eps): the row's other columns (nil: no row, no bootstrap).
 local function taus(obs, fields)
-  local curves = {}
-  local s = obs:table("summary")
-  for i = 1, s:nrows() do
-    local r = s:row(i)
-    local c = curves[r.chi] or {t = {}, q = {}, eps = r.eps}
-    curves[r.chi] = c
-    c.t[#c.t + 1], c.q[#c.q + 1] = r.t, r.Q_mean
-  end
   local out = {}
-  for chi, c in pairs(curves) do
+  for chi, c in pairs(obs:table("summary"):group_by("chi")) do -- one curve per chi
+    local t, q = lab.columns(c, "t", "Q_mean")
+    local eps = c:row(1).eps
     -- Each tau with its status, a bootstrap interval over replicas and the method.
-    local row, t90, why90, te = glass.analysis.tau_report(obs, c.t, c.q,
-      fields and fields(chi, c.eps) or {}, {method = p.tau_method, chi = chi, seed = p.seed,
-                                            B = not fields and 0 or nil})
-    out[chi] = {row = row, t90 = t90, why90 = why90, te = te, eps = c.eps}
+    local row, t90, why90, te = glass.analysis.tau_report(obs, t, q,
+      fields and fields(chi, eps) or {}, {method = p.tau_method, chi = chi, seed = p.seed,
+                                          B = not fields and 0 or nil})
+    out[chi] = {row = row, t90 = t90, why90 = why90, te = te, eps = eps}
   end
   return out
 end
@@ -85,11 +79,7 @@ for k, T in ipairs(p.T) do
   local srows = report.add_state(state, sobs, {T = T},
     function(step) return step - t0 - p.tw end)
   if k == 1 then run:log("after the quench: %s", report.state_text(srows[1])) end
-  local s = obs:table("summary")
-  for i = 1, s:nrows() do
-    local r = s:row(i)
-    overlap:add_row{chi = r.chi, T = T, t = r.t, Q = r.Q_mean, Q_sem = r.Q_sem}
-  end
+  overlap:add_rows(obs:table("summary"), {T = T, Q = "Q_mean"})
   local u = report.units(p, Pn, T)
   local tt = taus(obs, function(chi, eps)
     return {chi = chi, T = T, eps = eps, D = u.D, T_paper = u.T_paper}

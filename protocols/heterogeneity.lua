@@ -206,47 +206,33 @@ for k, T in ipairs(p.T) do
   end
   assert(#t == s:nrows(), "heterogeneity: the observer's curves and summary have different lags")
   local kfac = K and (K - 1) / K or 1
-  for i = 1, s:nrows() do
-    local r = s:row(i)
-    local row = {T = T, t = r.t, n = r.n, n_basins = r.n_basins, Q = r.Q_mean, Q_sem = r.Q_sem,
-      msd = r.msd_mean, msd_sem = r.msd_sem,
-      alpha2 = r.alpha2, alpha2_sem = r.alpha2_sem, alpha2_pooled = r.alpha2_pooled,
-      alpha2_pooled_se = r.alpha2_pooled_se, alpha2_within = r.alpha2_within, chi4 = r.chi4,
-      chi4_total = r.chi4_total, chi4_within = r.chi4_within, chi4_between = r.chi4_between,
-      chi4_null = kfac * r.Q_mean * (1 - r.Q_mean)}
-    for _, c in ipairs(CHI4) do row[c .. "_lo"], row[c .. "_hi"] = interval(c, i) end
-    moments:add_row(row)
+  local map = {T = T, Q = "Q_mean", msd = "msd_mean",
+               chi4_null = function(r) return kfac * r.Q_mean * (1 - r.Q_mean) end}
+  for _, c in ipairs(CHI4) do
+    map[c .. "_lo"] = function(_, i) return (interval(c, i)) end
+    map[c .. "_hi"] = function(_, i) return select(2, interval(c, i)) end
   end
+  moments:add_rows(s, map)
   -- The pooled histogram; with basins, each bin's 95 % interval from resampling whole
   -- basins (pooled fraction = sum_b n_b f_b / sum_b n_b over the drawn basins).
   local per_bin = {} -- "t bin_lo" -> {basin label -> {n, fraction}}
   if K then -- the histogram within each basin (its K noise replicas pooled)
-    local hb, seen = obs:table("histogram_basins"), {}
-    basin_labels[T] = {}
+    local hb = obs:table("histogram_basins"):filter{layer = 0} -- all layers together
+    hist_b:add_rows(hb, {T = T, log10_dw = function(r) return (r.bin_lo + r.bin_hi) / 2 end})
     for i = 1, hb:nrows() do
       local r = hb:row(i)
-      if r.layer == 0 then
-        hist_b:add_row{T = T, t = r.t, basin = r.basin, n = r.n, bin_lo = r.bin_lo,
-                       bin_hi = r.bin_hi, log10_dw = (r.bin_lo + r.bin_hi) / 2,
-                       fraction = r.fraction}
-        local key = r.t .. " " .. r.bin_lo
-        per_bin[key] = per_bin[key] or {}
-        per_bin[key][r.basin] = {r.n, r.fraction}
-        if not seen[r.basin] then
-          seen[r.basin] = true
-          table.insert(basin_labels[T], r.basin)
-        end
-      end
+      local key = r.t .. " " .. r.bin_lo
+      per_bin[key] = per_bin[key] or {}
+      per_bin[key][r.basin] = {r.n, r.fraction}
     end
+    basin_labels[T] = select(2, hb:group_by("basin"))
   end
-  local h, hrows = obs:table("histogram"), {}
+  local h, hrows = obs:table("histogram"):filter{layer = 0}, {}
   for i = 1, h:nrows() do
     local r = h:row(i)
-    if r.layer == 0 then
-      hrows[#hrows + 1] = {T = T, t = r.t, bin_lo = r.bin_lo, bin_hi = r.bin_hi,
-                           log10_dw = (r.bin_lo + r.bin_hi) / 2, fraction = r.fraction,
-                           fraction_lo = 0 / 0, fraction_hi = 0 / 0}
-    end
+    hrows[i] = {T = T, t = r.t, bin_lo = r.bin_lo, bin_hi = r.bin_hi,
+                log10_dw = (r.bin_lo + r.bin_hi) / 2, fraction = r.fraction,
+                fraction_lo = 0 / 0, fraction_hi = 0 / 0}
   end
   if K and p.B > 0 and #units >= 2 then
     local hdraws = {}

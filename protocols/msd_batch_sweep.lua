@@ -72,11 +72,8 @@ for k, b in ipairs(p.batches) do
   local obs = glass.observer.two_time{tw = {t0 + p.tw}, lags = lags, chi = {300}}
   lab.advance(run, e, sgd, t0 + p.tw + p.tmax, {obs}, string.format("SGD batch %d", b))
   local s = obs:table("summary")
-  for i = 1, s:nrows() do
-    local r = s:row(i)
-    msd:add_row{batch = b, t = r.t, msd = r.msd_mean, msd_sem = r.msd_sem, Q = r.Q_mean, n = r.n}
-    finals[b] = r.msd_mean
-  end
+  msd:add_rows(s, {batch = b, msd = "msd_mean", Q = "Q_mean"})
+  finals[b] = s:row(s:nrows()).msd_mean
   run:log("batch %-6d MSD(t = %d) = %.3g", b, p.tmax, finals[b])
   e:close()
 end

@@ -55,13 +55,12 @@ local run = glass.run(p)
 local data = lab.data(p, run)
 local Pn = data:size()
 local ens = lab.ensemble(p, data)
-local N = lab.nweights(p.width, p.depth)
+local N = ens:nweights()
 run:log("system: N = %d weights, P = %d, N/P = %.3g, lambda = %g, %d replicas", N, Pn, N / Pn,
   p.lambda, p.replicas)
 local t0 = lab.quench(run, ens, p, data)
 local header = report.header(run, p, Pn, p.T, "--T")
 
-local lags = glass.schedule.log{first = 1, last = p.tmax, per_decade = p.per_decade}
 local overlap = glass.table{columns = {"T", "t", "Q", "Q_sem", "msd", "msd_sem", "alpha2",
                                        "chi4", "eps", "n"}}
 local null = glass.table{columns = {"T", "t", "Q_free", "msd_free"}}
@@ -70,38 +69,27 @@ for _, c in ipairs(glass.analysis.tau_row_columns()) do tau_cols[#tau_cols + 1] 
 for _, c in ipairs{"tau90_free", "eps", "D", "T_paper"} do tau_cols[#tau_cols + 1] = c end
 local tau = glass.table{columns = tau_cols}
 local state = report.state_table{"T"}
-local X90 = 1.1630871536766743 -- erf(X90) = 0.9: the free weight's tau90 = eps^2/(4 D X90^2)
 local eps2 = 0
 local Tmax = 0
 for _, T in ipairs(p.T) do Tmax = math.max(Tmax, T) end
--- The state observer's steps: after the quench, then every measured lag.
-local state_steps = report.state_steps(t0, {t0 + p.tw}, lags)
 local tau90_at = {}
 local fitsets = {} -- per T in the fit range: its replicas' Q curves, for the exponent's bootstrap
 
 for k, T in ipairs(p.T) do
   -- Each T starts from the same quenched networks, with its own noise stream
-  -- (or the common one with --noise=common).
-  local e = ens:clone{seed = report.point_seed(p, k)}
-  local obs = glass.observer.two_time{tw = {t0 + p.tw}, lags = lags, chi = {p.chi}}
-  local sobs = report.state_observer(state_steps, p.lambda)
-  lab.advance(run, e, glass.langevin{lr = p.lr, T = T, lambda = p.lambda}, t0 + p.tw + p.tmax,
-    {obs, sobs}, string.format("Langevin T=%g", T))
+  -- (or the common one with --noise=common); the state after the quench and at every lag.
+  local obs, _, sobs = lab.anneal(run, ens, p, T, t0, {chi = {p.chi}}, false,
+    {seed = report.point_seed(p, k), state = true})
   local srows = report.add_state(state, sobs, {T = T}, function(step) return step - t0 - p.tw end)
   if k == 1 then run:log("after the quench: %s", report.state_text(srows[1])) end
   local s = obs:table("summary")
-  local t, q = {}, {}
-  local eps = 0
-  for i = 1, s:nrows() do
-    local r = s:row(i)
-    eps = r.sigma_mean / p.chi
-    overlap:add_row{T = T, t = r.t, Q = r.Q_mean, Q_sem = r.Q_sem, msd = r.msd_mean,
-                    msd_sem = r.msd_sem, alpha2 = r.alpha2, chi4 = r.chi4, eps = eps, n = r.n}
-    t[#t + 1], q[#q + 1] = r.t, r.Q_mean
-  end
+  overlap:add_rows(s, {T = T, Q = "Q_mean", msd = "msd_mean"})
+  local t, q = lab.columns(s, "t", "Q_mean")
+  local eps = s:row(s:nrows()).eps -- sigma(t_w)/chi
   eps2 = math.max(eps2, eps * eps)
   -- The free-weight null model with the same eps, lr, T and P.
   local D = glass.theory.diffusion{lr = p.lr, T = T, P = Pn}
+  local free90 = T > 0 and glass.theory.free_tau(0.9, {eps = eps, D = D}) or 0 / 0
   if T > 0 then
     local qf = glass.theory.free_q(t, {eps = eps, D = D})
     for i = 1, #t do null:add_row{T = T, t = t[i], Q_free = qf[i], msd_free = 2 * D * t[i]} end
@@ -110,8 +98,8 @@ for k, T in ipairs(p.T) do
   local u = report.units(p, Pn, T)
   -- The row: each tau with its status, a bootstrap interval over replicas and the method.
   local row, t90, why90, te, whye = glass.analysis.tau_report(obs, t, q, {T = T,
-    tau90_free = T > 0 and eps * eps / (4 * D * X90 * X90) or 0 / 0, eps = eps, D = u.D,
-    T_paper = u.T_paper}, {method = p.tau_method, seed = p.seed})
+    tau90_free = free90, eps = eps, D = u.D, T_paper = u.T_paper},
+    {method = p.tau_method, seed = p.seed})
   tau90_at[T] = t90 or false
   tau:add_row(row)
   if T > 0 and T >= p.fit_T_min then
@@ -120,12 +108,10 @@ for k, T in ipairs(p.T) do
   end
   run:log("T = %-8g (paper units %-8.3g) tau90 = %-8s tau_e = %-8s (free weight: tau90 = %.3g)",
     T, u.T_paper, t90 and string.format("%.4g", t90) or "none",
-    te and string.format("%.4g", te) or "none",
-    T > 0 and eps * eps / (4 * D * X90 * X90) or math.huge)
+    te and string.format("%.4g", te) or "none", T > 0 and free90 or math.huge)
   if not t90 then run:log("  tau90: %s", why90) end
   if not te then run:log("  tau_e: %s", whye) end
   run:log("  state at t = %d: %s", p.tmax, report.state_text(srows[#srows]))
-  e:close()
 end
 
 -- The deterministic drift: does Q decay at T > 0 as it does at T = 0?

@@ -84,10 +84,11 @@ for k, T in ipairs(p.T) do
     run:log("T = %g: no %s (%s): left out of the master curve and its fit", T, p.rescale_by,
       p.rescale_by == "tau90" and why90 or whye)
   end
-  for i = 1, #t do
-    local x = scale and t[i] / scale or 0 / 0
-    overlap:add_row{T = T, t = t[i], t_over_tau = x, Q = q[i], Q_sem = sem[i]}
-    if scale and x >= p.fit_from and q[i] > 0 then xs[#xs + 1], ys[#ys + 1] = x, q[i] end
+  overlap:add_rows(s, {T = T, Q = "Q_mean",
+    t_over_tau = function(r) return scale and r.t / scale or 0 / 0 end})
+  for i = 1, scale and #t or 0 do -- the master curve's fit points
+    local x = t[i] / scale
+    if x >= p.fit_from and q[i] > 0 then xs[#xs + 1], ys[#ys + 1] = x, q[i] end
   end
   -- The harmonic well's Q_inf from the weights at t_w (all replicas).
   local flat = {}

@@ -277,6 +277,7 @@ typedef struct run_state {
     gv_status *rstat;         /* per replica: the last block's status */
     uint64_t *rfail;          /* per replica: the step that failed */
     uint64_t block;           /* steps per block (adaptive) */
+    double deadline;          /* wall clock (wall_seconds) to stop at; 0: none */
     gv_err *rerr;             /* per replica: its message */
     uint64_t *pos;            /* by replica: step each live replica has reached */
     unsigned char *busy;      /* by replica: live replica i is on a thread now */
@@ -429,7 +430,9 @@ static void device_block(run_state *st, uint64_t s0, uint64_t s1)
     }
 }
 
-enum { GO_ON = 0, AT_TARGET, INTERRUPTED, ALL_LOST, DEVICE_FAILED };
+enum { GO_ON = 0, AT_TARGET, INTERRUPTED, ALL_LOST, DEVICE_FAILED, TIME_UP };
+
+static double wall_seconds(void);
 
 /* After a block [ens->step, end): retire failed replicas, move the step
  * counter, decide whether to stop.  Runs on one thread. */
@@ -461,6 +464,7 @@ static int after_block(run_state *st, uint64_t end, uint64_t target)
     ens->step = end;
     if (ens->step >= target) return AT_TARGET;
     if (gv_interrupt_pending()) return INTERRUPTED;
+    if (st->deadline > 0 && wall_seconds() >= st->deadline) return TIME_UP;
     return GO_ON;
 }
 
@@ -576,6 +580,12 @@ static gv_status all_lost(const gv_ensemble *ens, gv_err *e)
 gv_status gv_ensemble_run(gv_ensemble *ens, const gv_integ *integ, uint64_t to_step,
                           const gv_hook *hooks, size_t nhooks, gv_err *e)
 {
+    return gv_ensemble_run_for(ens, integ, to_step, hooks, nhooks, 0, e);
+}
+
+gv_status gv_ensemble_run_for(gv_ensemble *ens, const gv_integ *integ, uint64_t to_step,
+                              const gv_hook *hooks, size_t nhooks, double seconds, gv_err *e)
+{
     if (!ens || !integ) return gv_fail(e, GV_EINVAL, "ensemble run: an ensemble and an integrator are required");
     if (to_step < ens->step)
         return gv_fail(e, GV_EINVAL, "ensemble run: target step %llu is before the current step %llu",
@@ -583,6 +593,9 @@ gv_status gv_ensemble_run(gv_ensemble *ens, const gv_integ *integ, uint64_t to_s
     if (to_step >= STEP_LIMIT)
         return gv_fail(e, GV_EINVAL, "ensemble run: target step %llu is beyond the supported range (< 2^48)",
                        (unsigned long long)to_step);
+    if (!(seconds >= 0))
+        return gv_fail(e, GV_EINVAL, "ensemble run: seconds = %g must be >= 0 (0: no time limit)",
+                       seconds);
     gv_status s = gv_integ_check(integ, ens->land, e);
     if (s != GV_OK) return s;
     for (size_t h = 0; h < nhooks; h++) {
@@ -598,6 +611,9 @@ gv_status gv_ensemble_run(gv_ensemble *ens, const gv_integ *integ, uint64_t to_s
         run_state_free(&st);
         return s;
     }
+    /* seconds = inf (or too large to add) is no limit. */
+    if (seconds > 0 && seconds < 1e9) st.deadline = wall_seconds() + seconds;
+    int time_up = 0;
     for (;;) {
         if (gv_interrupt_pending()) {
             s = gv_fail(e, GV_EINTR, "interrupted at step %llu (run to step %llu with %s)",
@@ -625,7 +641,7 @@ gv_status gv_ensemble_run(gv_ensemble *ens, const gv_integ *integ, uint64_t to_s
             }
             if (next < next_event) next_event = next;
         }
-        if (s != GV_OK || ens->step == to_step) break;
+        if (s != GV_OK || ens->step == to_step || time_up) break;
         uint64_t target = next_event < to_step ? next_event : to_step;
         if (ens->nlost == ens->R && ens->partial) {
             ens->step = target; /* nothing to compute; hooks still fire */
@@ -645,6 +661,9 @@ gv_status gv_ensemble_run(gv_ensemble *ens, const gv_integ *integ, uint64_t to_s
             s = all_lost(ens, e);
             break;
         }
+        /* Out of time: stop at this step, after firing the hooks due at it
+         * (as a run to this step would). */
+        if (why == TIME_UP || (st.deadline > 0 && wall_seconds() >= st.deadline)) time_up = 1;
         /* INTERRUPTED is reported at the top of the loop. */
     }
     run_state_free(&st);

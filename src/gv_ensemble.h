@@ -82,6 +82,15 @@ gv_status gv_ensemble_set_step(gv_ensemble *ens, uint64_t step, gv_err *e);
  * GV_ENAN if no replica is left running, or a hook's failure. */
 gv_status gv_ensemble_run(gv_ensemble *ens, const struct gv_integ *integ, uint64_t to_step,
                           const gv_hook *hooks, size_t nhooks, gv_err *e);
+/* The same, stopping early once `seconds` of wall time have passed (0 or
+ * +inf: no limit): at the end of the first block of steps that ends after
+ * the deadline, once the hooks due at that step have fired -- exactly as a
+ * run to that step would have stopped.  The caller reads how far it got
+ * from gv_ensemble_step.  Where it stops depends on the clock; the weights
+ * and observers at any step do not (the blocks never change them), so runs
+ * cut by seconds and continued give the bit-identical result of one run. */
+gv_status gv_ensemble_run_for(gv_ensemble *ens, const struct gv_integ *integ, uint64_t to_step,
+                              const gv_hook *hooks, size_t nhooks, double seconds, gv_err *e);
 
 /* Binary save/load (docs/dynamics.md, "Ensemble files"): header, per-replica
  * statuses, weights, CRC-32 over every preceding byte; written to

@@ -154,6 +154,44 @@ gv_status gv_table_add_row(gv_table *t, const double *row, gv_err *e)
     return GV_OK;
 }
 
+gv_status gv_table_add_column(gv_table *t, const char *name, const double *values, gv_err *e)
+{
+    if (!name || !name[0]) return gv_fail(e, GV_EINVAL, "table: a new column needs a name");
+    if (gv_table_find(t, name) >= 0)
+        return gv_fail(e, GV_EINVAL, "table: the table already has a column '%s'", name);
+    size_t nc = t->ncols + 1, cap = t->cap ? t->cap : 1, bytes;
+    if (gv_mul_size(cap, nc * sizeof(double), &bytes))
+        return gv_fail(e, GV_ENOMEM, "table: too many cells for another column");
+    /* Everything new is allocated before anything changes: a failure
+     * leaves the table as it was. */
+    double *d = malloc(bytes);
+    char **names = malloc(nc * sizeof *names), ***texts = malloc(nc * sizeof *texts);
+    size_t *ntexts = malloc(nc * sizeof *ntexts);
+    unsigned char *numeric = malloc(nc);
+    char *copy = dupstr(name);
+    if (!d || !names || !texts || !ntexts || !numeric || !copy) {
+        free(d), free(names), free(texts), free(ntexts), free(numeric), free(copy);
+        return gv_fail(e, GV_ENOMEM, "table: out of memory adding column '%s'", name);
+    }
+    int any = 0;
+    for (size_t i = 0; i < t->nrows; i++) {
+        if (t->ncols) memcpy(d + i * nc, t->data + i * t->ncols, t->ncols * sizeof(double));
+        d[i * nc + t->ncols] = values ? values[i] : NAN;
+        if (values && !isnan(values[i])) any = 1;
+    }
+    memcpy(names, t->names, t->ncols * sizeof *names);
+    memcpy(texts, t->texts, t->ncols * sizeof *texts);
+    memcpy(ntexts, t->ntexts, t->ncols * sizeof *ntexts);
+    memcpy(numeric, t->numeric, t->ncols);
+    names[t->ncols] = copy, texts[t->ncols] = NULL, ntexts[t->ncols] = 0;
+    numeric[t->ncols] = (unsigned char)any;
+    free(t->data), free(t->names), free(t->texts), free(t->ntexts), free(t->numeric);
+    t->data = d, t->names = names, t->texts = texts, t->ntexts = ntexts, t->numeric = numeric;
+    t->cap = cap;
+    t->ncols = nc;
+    return GV_OK;
+}
+
 gv_status gv_table_text_code(gv_table *t, size_t col, const char *text, double *code, gv_err *e)
 {
     if (col >= t->ncols) return gv_fail(e, GV_EINVAL, "table: no column %zu", col + 1);

@@ -28,6 +28,11 @@ void gv_table_set(gv_table *t, size_t row, size_t col, double v);
 /* Append one row of ncols values. */
 gv_status gv_table_add_row(gv_table *t, const double *row, gv_err *e);
 
+/* Append a column `name` (new) holding values[i] in row i (values NULL:
+ * every cell empty, e.g. to fill with text codes).  A failure leaves the
+ * table unchanged. */
+gv_status gv_table_add_column(gv_table *t, const char *name, const double *values, gv_err *e);
+
 /* Text columns (a status word, a method name).  A column becomes a text
  * column when its first text value is stored: a cell then holds the index
  * of its text in the column's list of distinct texts (NaN: empty), and the

@@ -25,6 +25,33 @@ double gv_theory_free_q(double D, double eps, double t)
 
 double gv_theory_free_msd(double D, double t) { return 2 * D * t; }
 
+double gv_theory_erfinv(double y)
+{
+    if (!(y > -1 && y < 1)) return y == 1 ? INFINITY : y == -1 ? -INFINITY : NAN;
+    if (y == 0) return y;
+    /* Newton's method on erf in long double (64-bit mantissa on x86), from
+     * the first terms of the series erfinv(y) = (√π/2)(y + πy³/12 + ...) and,
+     * in the tails, from the asymptote erfc(x) ≈ e^{-x²}/(x√π); the last
+     * step's error is far below half an ulp of the double it is rounded to. */
+    long double a = fabsl((long double)y), x;
+    const long double sqrtpi = 1.7724538509055160272981674833411452L;
+    if (a < 0.9L) x = sqrtpi / 2 * a * (1 + 3.14159265358979323846L * a * a / 12);
+    else x = sqrtl(-logl((1 - a) * sqrtpi));
+    for (int k = 0; k < 100; k++) {
+        long double f = a < 0.5L ? erfl(x) - a : (1 - a) - erfcl(x);
+        long double dx = f / (2 / sqrtpi * expl(-x * x));
+        x -= dx;
+        if (fabsl(dx) <= 1e-19L * x) break;
+    }
+    return y < 0 ? -(double)x : (double)x;
+}
+
+double gv_theory_free_tau(double D, double eps, double q)
+{
+    double x = gv_theory_erfinv(q);
+    return eps * eps / (4 * D * x * x);
+}
+
 gv_status gv_theory_harmonic_check(const gv_harmonic *h, gv_err *e)
 {
     /* lr may be NaN ("not given") for the forms that do not use it. */

@@ -23,6 +23,13 @@ double gv_theory_overlap_gauss(double mean, double var, double eps);
 double gv_theory_diffusion(double lr, double T, double P);
 double gv_theory_free_q(double D, double eps, double t);
 double gv_theory_free_msd(double D, double t);
+/* The inverse error function: erf(gv_theory_erfinv(y)) = y for -1 < y < 1
+ * (±inf at ±1, NaN outside). */
+double gv_theory_erfinv(double y);
+/* The free weight's time to decay to Q = q (0 < q < 1): solving
+ * erf(ε/√(4Dt)) = q gives t = ε² / (4 D x²), x = erfinv(q); for τ90 (q = 0.9)
+ * x = 1.1630871536766743..., so τ90 = ε²/(5.411 D).  D = 0: +inf. */
+double gv_theory_free_tau(double D, double eps, double q);
 
 typedef struct gv_harmonic {
     double lr, T, P, k; /* μ, temperature, data-set size, stiffness */

@@ -468,6 +468,28 @@ static int th_free_msd(lua_State *L)
     return vectorise(L, 1, "free_msd", free_msd_at, &c);
 }
 
+/* theory.free_tau(q, {eps=, D= | lr=, T=, P=}): the free weight's Q(t) = q
+ * at t = eps^2 / (4 D erfinv(q)^2); +inf for D = 0. */
+static int th_free_tau(lua_State *L)
+{
+    static const char *const keys[] = {"eps", "D", "lr", "T", "P", NULL};
+    double q = luaL_checknumber(L, 1);
+    if (!(q > 0 && q < 1)) return luaL_error(L, "free_tau: q = %f must be in (0, 1)", q);
+    gvL_check_options(L, 2, "free_tau", keys);
+    double D = diffusion_opt(L, 2, "free_tau"), eps = check_nonneg(L, 2, "free_tau", "eps");
+    lua_pushnumber(L, gv_theory_free_tau(D, eps, q));
+    return 1;
+}
+
+/* theory.erfinv(y), -1 < y < 1 (±inf at ±1). */
+static int th_erfinv(lua_State *L)
+{
+    double y = luaL_checknumber(L, 1);
+    if (!(y >= -1 && y <= 1)) return luaL_error(L, "erfinv: y = %f must be in [-1, 1]", y);
+    lua_pushnumber(L, gv_theory_erfinv(y));
+    return 1;
+}
+
 typedef struct harm_ctx {
     gv_harmonic h;
     const double *w0; /* NULL: equilibrium start */
@@ -616,6 +638,8 @@ void gvL_open_analysis(lua_State *L)
     gvL_subtable(L, "analysis", analysis);
     static const luaL_Reg theory[] = {{"free_q", th_free_q},
                                       {"free_msd", th_free_msd},
+                                      {"free_tau", th_free_tau},
+                                      {"erfinv", th_erfinv},
                                       {"harmonic_q", th_harmonic_q},
                                       {"harmonic_msd", th_harmonic_msd},
                                       {"harmonic_q_inf", th_harmonic_q_inf},

@@ -729,7 +729,8 @@ static int ens_eval(lua_State *L)
 /* ens:run{integrator=, to= | steps=, observers={...}} -> the new step. */
 static int ens_run(lua_State *L)
 {
-    static const char *const keys[] = {"integrator", "to", "steps", "observers", NULL};
+    static const char *const keys[] = {"integrator", "to", "steps", "observers", "seconds",
+                                       NULL};
     const char *what = "run";
     gv_ensemble *ens = ens_check(L, 1);
     gvL_check_options(L, 2, what, keys);
@@ -778,9 +779,19 @@ static int ens_run(lua_State *L)
             lua_pop(L, 1);
         }
     }
+    /* seconds = s: stop at the first block boundary after s seconds of wall
+     * time (the returned step says where); math.huge is no limit. */
+    double seconds = 0;
+    if (gvL_has(L, 2, "seconds")) {
+        seconds = gvL_req_number(L, 2, what, "seconds");
+        if (!(seconds > 0))
+            luaL_error(L, "run: option 'seconds' must be > 0 (wall seconds before stopping at "
+                          "the next block boundary), got %f", seconds);
+        if (isinf(seconds)) seconds = 0;
+    }
     gv_err e;
     gvL_changed(L, 1);
-    if (gv_ensemble_run(ens, it, to, hooks, nh, &e) != GV_OK) return gvL_raise(L, &e);
+    if (gv_ensemble_run_for(ens, it, to, hooks, nh, seconds, &e) != GV_OK) return gvL_raise(L, &e);
     lua_pushinteger(L, (lua_Integer)gv_ensemble_step(ens));
     return 1;
 }

@@ -301,12 +301,41 @@ static int interrupted(lua_State *L)
     return gv_interrupt_pending() && status && strcmp(status, "EINTR") == 0;
 }
 
+/* The run of opts (argument 2: its integrator and observers) to step `at`,
+ * whatever interrupts come meanwhile (their flag stays set when they came
+ * after the last call started).  LUA_OK, or a failure's message on the stack. */
+static int catch_up(lua_State *L, gv_ensemble *ens, uint64_t at)
+{
+    lua_createtable(L, 0, 3);
+    lua_getfield(L, 2, "integrator");
+    lua_setfield(L, -2, "integrator");
+    lua_getfield(L, 2, "observers");
+    lua_setfield(L, -2, "observers");
+    lua_pushinteger(L, (lua_Integer)at);
+    lua_setfield(L, -2, "to");
+    int opts = lua_gettop(L), sig = 0, got = 0;
+    while (gv_ensemble_step(ens) < at) {
+        if (gv_interrupt_pending()) got = 1, sig = gv_interrupt_signal();
+        gv_interrupt_clear();
+        if (call_run(L, 1, opts) != LUA_OK && !interrupted(L)) return LUA_ERRRUN;
+        lua_settop(L, opts);
+    }
+    if (got && !gv_interrupt_pending()) {
+        if (sig) gv_interrupt_by(sig);
+        else gv_interrupt_request();
+    }
+    lua_settop(L, opts - 1);
+    return LUA_OK;
+}
+
 /* run(ens, opts) -> step, seconds.  For a partial ensemble (one rank's
  * block of a distributed one, glass.mpi.partial) with more than one rank:
  * ens:run(opts) on every rank, then one collective that decides together
  * whether a rank failed, was interrupted, or whether every replica of every
  * rank is lost; seconds is the slowest rank's time for the call (the same
- * on every rank, so chunk sizes derived from it agree).  Otherwise (one
+ * on every rank, so chunk sizes derived from it agree).  With opts.seconds
+ * each rank stops on its own clock, then the ranks behind run on to the
+ * furthest rank's step, so all return at the same step.  Otherwise (one
  * rank, or an ensemble of this rank's own, e.g. a sweep point) it is
  * ens:run(opts) and this rank's time, with no collective. */
 static int mpi_run(lua_State *L)
@@ -336,28 +365,20 @@ static int mpi_run(lua_State *L)
         return luaL_error(L, "stopped: rank %d failed (its message is above)", (int)(size - v[0]));
     }
     if (v[1]) { /* interrupted somewhere: all meet at the furthest step, then stop */
-        uint64_t at = (uint64_t)v[2];
-        lua_createtable(L, 0, 3); /* the same run to that step */
-        lua_getfield(L, 2, "integrator");
-        lua_setfield(L, -2, "integrator");
-        lua_getfield(L, 2, "observers");
-        lua_setfield(L, -2, "observers");
-        lua_pushinteger(L, (lua_Integer)at);
-        lua_setfield(L, -2, "to");
-        int catch_up = lua_gettop(L);
-        while (gv_ensemble_step(ens) < at) {
-            gv_interrupt_clear();
-            if (call_run(L, 1, catch_up) != LUA_OK && !interrupted(L)) return lua_error(L);
-            lua_settop(L, catch_up);
-        }
+        if (catch_up(L, ens, (uint64_t)v[2]) != LUA_OK) return lua_error(L);
         gv_interrupt_clear();
         return gvL_raisef(L, GV_EINTR, (int)v[1], "interrupted (%s) at step %I (all %d ranks "
-                          "stopped there)", gvL_signal_name((int)v[1]), (lua_Integer)at, size);
+                          "stopped there)", gvL_signal_name((int)v[1]), (lua_Integer)v[2], size);
     }
     if (!v[4])
         return luaL_error(L, "ensemble run: every replica of all %d ranks is lost at step %I; "
                              "lower lr or T, or start from other weights (ens:lost() on each rank "
                              "says why)", size, (lua_Integer)v[2]);
+    /* seconds = s stops each rank where its own clock says: all meet at the
+     * furthest step.  A signal during that is kept for the next call, which
+     * then stops every rank together. */
+    if (gv_ensemble_step(ens) < (uint64_t)v[2] && catch_up(L, ens, (uint64_t)v[2]) != LUA_OK)
+        return lua_error(L);
     lua_pushinteger(L, (lua_Integer)gv_ensemble_step(ens));
     lua_pushnumber(L, (double)v[3] * 1e-6);
     return 2;

@@ -1,4 +1,5 @@
-/* lgv_table.c: the glass.Table type, glass.read_csv, glass.csv_comments and
+/* lgv_table.c: the glass.Table type (rows, columns, filter, group_by,
+ * add_column, add_rows, CSV), glass.read_csv, glass.csv_comments and
  * glass.format_number.
  *
  * Tables own a gv_table; other bindings hand theirs over with
@@ -205,19 +206,342 @@ static int table_column(lua_State *L)
     return 1;
 }
 
+/* Row i (from 0) as {name = value, ...}. */
+static void push_row(lua_State *L, const gv_table *t, size_t i)
+{
+    size_t nc = gv_table_ncols(t);
+    lua_createtable(L, 0, (int)nc);
+    for (size_t j = 0; j < nc; j++) {
+        push_cell(L, t, i, j);
+        lua_setfield(L, -2, gv_table_name(t, j));
+    }
+}
+
 /* t:row(i) -> {name = value, ...} */
 static int table_row(lua_State *L)
 {
     gv_table *t = check_table(L, 1);
     lua_Integer i = luaL_checkinteger(L, 2);
-    size_t n = gv_table_nrows(t), nc = gv_table_ncols(t);
+    size_t n = gv_table_nrows(t);
     if (i < 1 || (size_t)i > n)
         return luaL_error(L, "row: row %d out of range (the table has %d rows)", (int)i, (int)n);
-    lua_createtable(L, 0, (int)nc);
-    for (size_t j = 0; j < nc; j++) {
-        push_cell(L, t, (size_t)i - 1, j);
-        lua_setfield(L, -2, gv_table_name(t, j));
+    push_row(L, t, (size_t)i - 1);
+    return 1;
+}
+
+/* ---- new tables from a table: filter, group_by, add_column, add_rows ------- */
+
+/* Push a new empty glass.Table with t's columns and comments. */
+static gv_table *push_like(lua_State *L, const gv_table *t)
+{
+    size_t nc = gv_table_ncols(t);
+    ltable *u = gvL_box_new(L, TABLE_T, sizeof *u);
+    const char **names = lua_newuserdatauv(L, nc * sizeof *names, 0);
+    for (size_t j = 0; j < nc; j++) names[j] = gv_table_name(t, j);
+    gv_err e = {0};
+    u->t = gv_table_alloc(nc, names, &e); /* copies the names */
+    lua_pop(L, 1);
+    if (!u->t) gvL_raise(L, &e);
+    for (size_t i = 0; i < gv_table_ncomments(t); i++)
+        if (gv_table_add_comment(u->t, gv_table_comment(t, i), &e)) gvL_raise(L, &e);
+    return u->t;
+}
+
+/* Cell (i, j) of src into row[j] for dst of the same columns (texts recoded). */
+static void copy_cell(lua_State *L, gv_table *dst, const gv_table *src, size_t i, size_t j,
+                      double *row)
+{
+    const char *txt = gv_table_text(src, i, j);
+    gv_err e = {0};
+    if (!txt) row[j] = gv_table_get(src, i, j);
+    else if (gv_table_text_code(dst, j, txt, &row[j], &e)) gvL_raise(L, &e);
+}
+
+/* Append row i of src to dst, which has src's columns. */
+static void append_row(lua_State *L, gv_table *dst, const gv_table *src, size_t i, double *row)
+{
+    for (size_t j = 0; j < gv_table_ncols(src); j++) copy_cell(L, dst, src, i, j, row);
+    gv_err e = {0};
+    if (gv_table_add_row(dst, row, &e)) gvL_raise(L, &e);
+}
+
+/* The value at the top of the stack (a number, a text, or nil/NaN: empty)
+ * as cell j of dst, in row[j]; pops it.  what: for messages. */
+static void take_value(lua_State *L, gv_table *dst, size_t j, double *row, const char *what)
+{
+    gv_err e = {0};
+    int ty = lua_type(L, -1);
+    if (ty == LUA_TNUMBER) {
+        row[j] = lua_tonumber(L, -1);
+        if (gv_table_is_text(dst, j) && !isnan(row[j]))
+            luaL_error(L, "%s: column '%s' holds text; it cannot take the number %f", what,
+                       gv_table_name(dst, j), row[j]);
+    } else if (ty == LUA_TNIL)
+        row[j] = NAN;
+    else if (ty == LUA_TSTRING) {
+        if (gv_table_text_code(dst, j, lua_tostring(L, -1), &row[j], &e)) {
+            gv_fail_prefix(&e, "%s: ", what);
+            gvL_raise(L, &e);
+        }
+    } else
+        luaL_error(L, "%s: a value for column '%s' must be a number, a string or nil, got %s",
+                   what, gv_table_name(dst, j), luaL_typename(L, -1));
+    lua_pop(L, 1);
+}
+
+/* One criterion of t:filter{column = value}. */
+typedef struct crit {
+    size_t col;
+    double v;        /* a number... */
+    const char *txt; /* ...or a text (alive in the criteria table) */
+} crit;
+
+static int row_matches(const gv_table *t, size_t i, const crit *c, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        const char *txt = gv_table_text(t, i, c[k].col);
+        if (c[k].txt ? !(txt && strcmp(txt, c[k].txt) == 0)
+                     : (txt || !(gv_table_get(t, i, c[k].col) == c[k].v)))
+            return 0;
     }
+    return 1;
+}
+
+/* t:filter(function(row, i) ... end | {column = value, ...}) -> a new table
+ * (t's columns and comments) of the rows kept, in order. */
+static int table_filter(lua_State *L)
+{
+    gv_table *t = check_table(L, 1);
+    int ty = lua_type(L, 2);
+    if (ty != LUA_TFUNCTION && ty != LUA_TTABLE)
+        return luaL_error(L, "filter: give a function(row, i) returning true for the rows to keep, "
+                             "or a table {column = value, ...} of the values they must hold; got %s",
+                          luaL_typename(L, 2));
+    lua_settop(L, 2);
+    size_t nc = gv_table_ncols(t), n = gv_table_nrows(t), ncrit = 0;
+    crit *c = NULL;
+    if (ty == LUA_TTABLE) {
+        lua_pushnil(L);
+        while (lua_next(L, 2)) ncrit++, lua_pop(L, 1);
+        c = lua_newuserdatauv(L, (ncrit ? ncrit : 1) * sizeof *c, 0); /* 3 */
+        size_t k = 0;
+        lua_pushnil(L);
+        while (lua_next(L, 2)) {
+            if (lua_type(L, -2) != LUA_TSTRING)
+                return luaL_error(L, "filter: the criteria are {column = value, ...}; a key is a "
+                                     "%s", luaL_typename(L, -2));
+            c[k].col = check_column(L, t, -2, "filter");
+            c[k].txt = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+            if (!c[k].txt && lua_type(L, -1) != LUA_TNUMBER)
+                return luaL_error(L, "filter: the value for column '%s' must be a number or a "
+                                     "string, got %s", lua_tostring(L, -2), luaL_typename(L, -1));
+            c[k].v = c[k].txt ? NAN : lua_tonumber(L, -1);
+            k++;
+            lua_pop(L, 1);
+        }
+    }
+    gv_table *out = push_like(L, t);
+    int out_idx = lua_gettop(L);
+    double *row = gvL_new_doubles(L, nc);
+    for (size_t i = 0; i < n; i++) {
+        int keep;
+        if (c) {
+            keep = row_matches(t, i, c, ncrit);
+        } else {
+            lua_pushvalue(L, 2);
+            push_row(L, t, i);
+            lua_pushinteger(L, (lua_Integer)i + 1);
+            lua_call(L, 2, 1);
+            keep = lua_toboolean(L, -1);
+            lua_pop(L, 1);
+        }
+        if (keep) append_row(L, out, t, i, row);
+    }
+    lua_settop(L, out_idx);
+    return 1;
+}
+
+/* t:group_by(column) -> groups, keys: groups[v] a new table (t's columns
+ * and comments) of the rows whose cell is v, in order; keys the distinct
+ * values in order of first appearance. */
+static int table_group_by(lua_State *L)
+{
+    gv_table *t = check_table(L, 1);
+    size_t j = check_column(L, t, 2, "group_by"), n = gv_table_nrows(t);
+    lua_settop(L, 2);
+    lua_newtable(L); /* 3: groups */
+    lua_newtable(L); /* 4: keys */
+    double *row = gvL_new_doubles(L, gv_table_ncols(t));
+    lua_Integer nkeys = 0;
+    for (size_t i = 0; i < n; i++) {
+        push_cell(L, t, i, j); /* the key */
+        if (lua_type(L, -1) == LUA_TNUMBER && isnan(lua_tonumber(L, -1)))
+            return luaL_error(L, "group_by: row %d has no value in column '%s' (an empty cell); "
+                                 "leave such rows out first (t:filter)", (int)i + 1,
+                              gv_table_name(t, j));
+        lua_pushvalue(L, -1);
+        if (lua_rawget(L, 3) == LUA_TNIL) {
+            lua_pop(L, 1);
+            push_like(L, t);
+            lua_pushvalue(L, -2);
+            lua_pushvalue(L, -2);
+            lua_rawset(L, 3);
+            lua_pushvalue(L, -2);
+            lua_rawseti(L, 4, ++nkeys);
+        }
+        append_row(L, check_table(L, -1), t, i, row);
+        lua_pop(L, 2);
+    }
+    lua_pushvalue(L, 3);
+    lua_pushvalue(L, 4);
+    return 2;
+}
+
+/* t:add_column(name, values) -> t, the column appended last: values is a
+ * number or a string (every row), an array of one value per row, or a
+ * function(row, i) -> value; a value is a number, a string (a text column)
+ * or nil (empty). */
+static int table_add_column(lua_State *L)
+{
+    gv_table *t = check_table(L, 1);
+    const char *name = luaL_checkstring(L, 2);
+    size_t n = gv_table_nrows(t);
+    if (gv_table_find(t, name) >= 0)
+        return luaL_error(L, "add_column: the table already has a column '%s'", name);
+    int ty = lua_type(L, 3);
+    if (ty != LUA_TNUMBER && ty != LUA_TSTRING && ty != LUA_TTABLE && ty != LUA_TFUNCTION)
+        return luaL_error(L, "add_column: values must be a number or a string (every row), an "
+                             "array of %d values or a function(row, i); got %s", (int)n,
+                          luaL_typename(L, 3));
+    if (ty == LUA_TTABLE && luaL_len(L, 3) != (lua_Integer)n)
+        return luaL_error(L, "add_column: %d values for a table of %d rows", (int)luaL_len(L, 3),
+                          (int)n);
+    lua_settop(L, 3);
+    /* Every value first (a function may raise): then the column, whole. */
+    lua_createtable(L, (int)n, 0); /* 4 */
+    int ntext = 0, nnum = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (ty == LUA_TTABLE) {
+            lua_geti(L, 3, (lua_Integer)i + 1);
+        } else if (ty == LUA_TFUNCTION) {
+            lua_pushvalue(L, 3);
+            push_row(L, t, i);
+            lua_pushinteger(L, (lua_Integer)i + 1);
+            lua_call(L, 2, 1);
+        } else {
+            lua_pushvalue(L, 3);
+        }
+        int vt = lua_type(L, -1);
+        if (vt == LUA_TSTRING) ntext++;
+        else if (vt == LUA_TNUMBER) nnum += !isnan(lua_tonumber(L, -1));
+        else if (vt != LUA_TNIL)
+            return luaL_error(L, "add_column: value %d must be a number, a string or nil, got %s",
+                              (int)i + 1, luaL_typename(L, -1));
+        lua_rawseti(L, 4, (lua_Integer)i + 1);
+    }
+    if (ntext && nnum)
+        return luaL_error(L, "add_column: the values mix numbers and strings; a column holds "
+                             "one or the other");
+    double *v = gvL_new_doubles(L, n);
+    for (size_t i = 0; i < n; i++) {
+        lua_rawgeti(L, 4, (lua_Integer)i + 1);
+        v[i] = lua_type(L, -1) == LUA_TNUMBER ? lua_tonumber(L, -1) : NAN;
+        lua_pop(L, 1);
+    }
+    gv_err e = {0};
+    if (gv_table_add_column(t, name, ntext ? NULL : v, &e)) return gvL_raise(L, &e);
+    size_t j = gv_table_ncols(t) - 1;
+    for (size_t i = 0; i < n && ntext; i++) {
+        if (lua_rawgeti(L, 4, (lua_Integer)i + 1) == LUA_TSTRING) {
+            double code;
+            if (gv_table_text_code(t, j, lua_tostring(L, -1), &code, &e)) return gvL_raise(L, &e);
+            gv_table_set(t, i, j, code);
+        }
+        lua_pop(L, 1);
+    }
+    lua_settop(L, 1);
+    return 1;
+}
+
+/* Where a column of t:add_rows takes its values from. */
+typedef struct source {
+    int kind; /* 0: a column of src, 1: a constant, 2: a function (at stack index fn) */
+    size_t col;
+    int fn;
+} source;
+
+/* t:add_rows(src [, map]) -> t: every row of src appended; column c of t
+ * takes map[c] (the name of a column of src, a number, or a function(row, i)
+ * -> value, row as src:row(i) gives it), else src's column c. */
+static int table_add_rows(lua_State *L)
+{
+    gv_table *t = check_table(L, 1);
+    gv_table *src = check_table(L, 2);
+    int has_map = !lua_isnoneornil(L, 3);
+    if (has_map) luaL_checktype(L, 3, LUA_TTABLE);
+    lua_settop(L, 3);
+    size_t nc = gv_table_ncols(t), n = gv_table_nrows(src);
+    if (has_map) { /* every key names a column of t (a typo must not pass) */
+        lua_pushnil(L);
+        while (lua_next(L, 3)) {
+            lua_pop(L, 1);
+            if (lua_type(L, -1) != LUA_TSTRING)
+                return luaL_error(L, "add_rows: the map's keys are the table's column names; a "
+                                     "key is a %s", luaL_typename(L, -1));
+            check_column(L, t, -1, "add_rows: map");
+        }
+    }
+    source *how = lua_newuserdatauv(L, nc * sizeof *how, 0); /* 4 */
+    int any_fn = 0;
+    for (size_t j = 0; j < nc; j++) {
+        const char *name = gv_table_name(t, j);
+        int ty = has_map ? lua_getfield(L, 3, name) : LUA_TNIL;
+        if (ty == LUA_TNIL) {
+            lua_pop(L, has_map);
+            long k = gv_table_find(src, name);
+            if (k < 0)
+                return luaL_error(L, "add_rows: the source has no column '%s'; map it: {%s = "
+                                     "\"a source column\" | a number | function(row, i)}", name, name);
+            how[j] = (source){0, (size_t)k, 0};
+        } else if (ty == LUA_TSTRING) {
+            how[j] = (source){0, check_column(L, src, -1, "add_rows: source"), 0};
+            lua_pop(L, 1);
+        } else if (ty == LUA_TNUMBER) {
+            how[j] = (source){1, 0, 0};
+            lua_pop(L, 1);
+        } else if (ty == LUA_TFUNCTION) {
+            how[j] = (source){2, 0, lua_gettop(L)}; /* stays on the stack */
+            any_fn = 1;
+        } else {
+            return luaL_error(L, "add_rows: map.%s must be a column name, a number or a "
+                                 "function(row, i), got %s", name, luaL_typename(L, -1));
+        }
+    }
+    /* Every row first (a function may raise), then append them all. */
+    double *rows = gvL_new_doubles(L, n * (nc ? nc : 1));
+    int rows_idx = lua_gettop(L);
+    for (size_t i = 0; i < n; i++) {
+        double *row = rows + i * nc;
+        if (any_fn) push_row(L, src, i);
+        for (size_t j = 0; j < nc; j++) {
+            if (how[j].kind == 0) {
+                push_cell(L, src, i, how[j].col);
+            } else if (how[j].kind == 1) {
+                lua_getfield(L, 3, gv_table_name(t, j));
+            } else {
+                lua_pushvalue(L, how[j].fn);
+                lua_pushvalue(L, rows_idx + 1);
+                lua_pushinteger(L, (lua_Integer)i + 1);
+                lua_call(L, 2, 1);
+            }
+            take_value(L, t, j, row, "add_rows");
+        }
+        lua_settop(L, rows_idx);
+    }
+    gv_err e = {0};
+    for (size_t i = 0; i < n; i++)
+        if (gv_table_add_row(t, rows + i * nc, &e)) return gvL_raise(L, &e);
+    lua_settop(L, 1);
     return 1;
 }
 
@@ -524,7 +848,8 @@ void gvL_open_table(lua_State *L)
         {"add_row", table_add_row}, {"column", table_column},   {"row", table_row},
         {"nrows", table_nrows},     {"ncols", table_ncols},     {"columns", table_columns},
         {"comment", table_comment}, {"comments", table_comments}, {"write_csv", table_write_csv},
-        {"close", table_close},     {NULL, NULL}};
+        {"filter", table_filter},   {"group_by", table_group_by}, {"add_column", table_add_column},
+        {"add_rows", table_add_rows}, {"close", table_close},   {NULL, NULL}};
     static const luaL_Reg meta[] = {{"__gc", table_close},
                                     {"__close", table_close},
                                     {"__len", table_len},

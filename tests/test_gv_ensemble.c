@@ -2,7 +2,9 @@
  * ensemble), the run loop's hook events, interruption, lost replicas,
  * clone, save and load. */
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "gv_ckpt.h"
 #include "gv_ensemble.h"
@@ -120,6 +122,35 @@ static void test_reproducible_sgd(void)
     gv_ensemble_free(one);
     gv_ensemble_free(two);
     gv_ensemble_free(ens);
+    gv_integ_free(sgd);
+    netfix_free(&f);
+}
+
+/* gv_ensemble_run_for: a run cut by a tiny time limit stops early, at a
+ * whole step, and continued call after call ends bit-identical to one run
+ * (SGD: epochs and shuffles count from step 0, whatever the cuts). */
+static void test_run_for(void)
+{
+    netfix f;
+    netfix_init(&f);
+    gv_err e;
+    gv_integ *sgd = gv_integ_sgd(0.05, 100, 0.0, &e);
+    gv_ensemble *one = gv_ensemble_alloc(f.l, 3, 5, 0, &e), *cut = gv_ensemble_alloc(f.l, 3, 5, 0, &e);
+    CHECK_OK(gv_ensemble_run(one, sgd, 70, NULL, 0, &e), e);
+    int calls = 0;
+    while (gv_ensemble_step(cut) < 70 && calls < 1000) {
+        CHECK_OK(gv_ensemble_run_for(cut, sgd, 70, NULL, 0, 1e-9, &e), e);
+        calls++;
+    }
+    CHECK_MSG(calls > 1, "stopped early: %d calls", calls);
+    CHECK(gv_ensemble_step(cut) == 70);
+    for (size_t r = 0; r < 3; r++) CHECK(same_replica(one, r, cut, r));
+    CHECK(gv_ensemble_run_for(cut, sgd, 80, NULL, 0, -1, &e) == GV_EINVAL &&
+          strstr(e.msg, "seconds"));
+    CHECK_OK(gv_ensemble_run_for(cut, sgd, 80, NULL, 0, INFINITY, &e), e);
+    CHECK(gv_ensemble_step(cut) == 80);
+    gv_ensemble_free(one);
+    gv_ensemble_free(cut);
     gv_integ_free(sgd);
     netfix_free(&f);
 }
@@ -459,6 +490,7 @@ int main(void)
 {
     GV_RUN(test_reproducible_langevin);
     GV_RUN(test_reproducible_sgd);
+    GV_RUN(test_run_for);
     GV_RUN(test_hooks);
     GV_RUN(test_interrupt);
     GV_RUN(test_lost);

@@ -358,6 +358,38 @@ static void test_text_columns(void)
     gv_table_free(t);
 }
 
+/* A column added to a table with rows: its values, the old cells kept,
+ * rows added after it, refusals that leave the table unchanged. */
+static void test_add_column(void)
+{
+    gv_err e;
+    const char *names[] = {"t", "Q"};
+    gv_table *t = gv_table_alloc(2, names, &e);
+    for (int i = 0; i < 20; i++) { /* past the first capacity */
+        double row[2] = {i, 0.5 * i};
+        CHECK_OK(gv_table_add_row(t, row, &e), e);
+    }
+    double v[20];
+    for (int i = 0; i < 20; i++) v[i] = i == 3 ? NAN : 100 + i;
+    CHECK_OK(gv_table_add_column(t, "eps", v, &e), e);
+    CHECK(gv_table_ncols(t) == 3 && strcmp(gv_table_name(t, 2), "eps") == 0);
+    CHECK(gv_table_get(t, 19, 0) == 19 && gv_table_get(t, 19, 1) == 9.5);
+    CHECK(gv_table_get(t, 19, 2) == 119 && isnan(gv_table_get(t, 3, 2)));
+    double row[3] = {20, 10, 120};
+    CHECK_OK(gv_table_add_row(t, row, &e), e);
+    CHECK(gv_table_nrows(t) == 21 && gv_table_get(t, 20, 2) == 120);
+    double code;
+    CHECK(gv_table_text_code(t, 2, "x", &code, &e) == GV_EINVAL); /* it holds numbers */
+    CHECK_OK(gv_table_add_column(t, "status", NULL, &e), e);       /* empty: can take text */
+    CHECK_OK(gv_table_text_code(t, 3, "ok", &code, &e), e);
+    gv_table_set(t, 5, 3, code);
+    CHECK(strcmp(gv_table_text(t, 5, 3), "ok") == 0 && !gv_table_text(t, 4, 3));
+    CHECK(gv_table_add_column(t, "Q", NULL, &e) == GV_EINVAL && strstr(e.msg, "already"));
+    CHECK(gv_table_add_column(t, "", NULL, &e) == GV_EINVAL);
+    CHECK(gv_table_ncols(t) == 4);
+    gv_table_free(t);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/gv_test_table.XXXXXX");
@@ -373,6 +405,7 @@ int main(void)
     GV_RUN(test_write_errors);
     GV_RUN(test_read_errors);
     GV_RUN(test_text_columns);
+    GV_RUN(test_add_column);
     GV_RUN(test_read_nul);
     GV_RUN(test_read_foreign);
     GV_RUN(test_read_bom);

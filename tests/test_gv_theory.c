@@ -1,6 +1,8 @@
 /* Unit tests for gv_theory against independent computations: direct
  * numerical integration of the Gaussian, the exact per-step recursion of the
  * Euler update, limits t -> 0 and t -> infinity, and the paper's numbers. */
+#include <float.h>
+
 #include "gv_theory.h"
 #include "gv_test.h"
 
@@ -175,9 +177,32 @@ static void test_harmonic_check(void)
     CHECK_FAILS(gv_theory_harmonic_check(&h, &e), GV_EINVAL, e, "eps");
 }
 
+/* erfinv inverts erf; the free weight's tau solves erf(eps/sqrt(4 D t)) = q. */
+static void test_erfinv_free_tau(void)
+{
+    const double ys[] = {1e-300, 1e-12, 0.1, 0.3679, 0.5, 0.9, 0.99, 0.999999, 1 - 1e-12};
+    for (size_t i = 0; i < sizeof ys / sizeof *ys; i++) {
+        double x = gv_theory_erfinv(ys[i]);
+        /* erf's own error (< 1 ulp) and the rounding of x: within 4 ulp of y. */
+        CHECK_MSG(fabs(erf(x) - ys[i]) <= 4 * DBL_EPSILON * ys[i], "erf(erfinv(%.17g)) = %.17g",
+                  ys[i], erf(x));
+        CHECK(gv_theory_erfinv(-ys[i]) == -x);
+    }
+    /* The constant quench_anneal.lua used: erfinv(0.9) = 1.16308715367667409... */
+    CHECK_MSG(gv_theory_erfinv(0.9) == 1.1630871536766743, "%.17g", gv_theory_erfinv(0.9));
+    CHECK(gv_theory_erfinv(0) == 0 && gv_theory_erfinv(1) == INFINITY);
+    CHECK(isnan(gv_theory_erfinv(1.5)) && isnan(gv_theory_erfinv(NAN)));
+    double D = 1e-9, eps = 2e-4, tau = gv_theory_free_tau(D, eps, 0.9);
+    CHECK(tau == eps * eps / (4 * D * 1.1630871536766743 * 1.1630871536766743));
+    CHECK_MSG(fabs(gv_theory_free_q(D, eps, tau) - 0.9) < 1e-15, "Q(tau90) = %.17g",
+              gv_theory_free_q(D, eps, tau));
+    CHECK(gv_theory_free_tau(0, eps, 0.9) == INFINITY);
+}
+
 int main(void)
 {
     GV_RUN(test_overlap_gauss);
+    GV_RUN(test_erfinv_free_tau);
     GV_RUN(test_free);
     GV_RUN(test_stationary_variance);
     GV_RUN(test_discrete_matches_recursion);

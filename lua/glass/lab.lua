@@ -227,10 +227,12 @@ function M.mlp(p, d)
   return G().mlp{d = d or M.INPUT_DIM, width = p.width, depth = p.depth}
 end
 
--- N for width w and depth L at input d = 10 (no biases).
+-- N, the weights of a network of `depth` (default 6) hidden layers of
+-- width w on d inputs (default 10), as the engine counts them (before any
+-- data or ensemble exists; an ensemble's own is ens:nweights()).
 function M.nweights(w, depth, d)
-  depth, d = depth or 6, d or M.INPUT_DIM
-  return d * w + (depth - 1) * w * w + w
+  local net <close> = G().mlp{d = d or M.INPUT_DIM, width = w, depth = depth or 6}
+  return net:nweights()
 end
 
 -- Put the saved ensemble `path` (--from) into `ens`: the weights of the

@@ -6,7 +6,7 @@
 --   glass.progress{...}    progress reports (glass/progress.lua)
 --   glass.plot             gnuplot figures (glass/plot.lua)
 --   glass.drive(ens, {integrator=, to= | steps=, observers=, progress=, limit=, after=})
---                          ens:run in chunks of ~0.5 s of work, reporting progress
+--                          ens:run{seconds=} in chunks of ~0.5 s of work, reporting progress
 --   glass.mpi              ranks, partitions, reductions (glass/mpi.lua, docs/cluster.md)
 --   glass.json             a JSON writer (glass/json.lua; run.json, docs/file-formats.md)
 local params = require "glass.params"
@@ -21,44 +21,33 @@ local M = {}
 
 -- Wall seconds one chunk of ens:run should take: long enough that Lua is
 -- called rarely, short enough for a lively progress line and a prompt ^C.
+-- The engine stops there itself (ens:run{seconds=}); its blocks adapt to
+-- the speed.
 M.CHUNK_SECONDS = 0.5
 
--- ens:run(o) and its wall time.  With several MPI ranks it is mpi.run:
--- collective for a distributed ensemble, and the time is the slowest
--- rank's, so that every rank sizes the next chunk alike.
-local function run_chunk(ens, o)
-  if mpi.size() > 1 then return select(2, mpi.run(ens, o)) end
-  local t = progress.clock()
-  ens:run(o)
-  return progress.clock() - t
-end
-
 -- Advance `ens` to opts.to (or by opts.steps) with opts.integrator and
--- opts.observers, in chunks whose size adapts to the measured speed.
+-- opts.observers, in chunks of about M.CHUNK_SECONDS of work each
+-- (ens:run{seconds=}; opts.chunk: chunks of that many steps instead).
 -- Observers see exactly the steps of one uninterrupted ens:run: chunking
 -- only adds return points, never skips an event.  Returns the wall time.
 -- opts.limit(step) -> a step no chunk may pass (a checkpoint is due there);
 -- opts.after(step) is called after every chunk (checkpoints, STOP files).
+-- With several MPI ranks each chunk is mpi.run: collective for a
+-- distributed ensemble, every rank ending it at the same step.
 function M.drive(ens, opts)
   local cur = ens:step()
   local target = opts.to or (cur + assert(opts.steps, "glass.drive: give to= or steps="))
   local pr = opts.progress
   local t0 = progress.clock()
-  local chunk = opts.chunk or 1
+  local run = mpi.size() > 1 and mpi.run or ens.run
   while cur < target do
-    local goal = math.min(target, cur + chunk)
+    local goal = opts.chunk and math.min(target, cur + opts.chunk) or target
     if opts.limit then goal = math.max(cur + 1, math.min(goal, opts.limit(cur))) end
-    local dt = run_chunk(ens, {integrator = opts.integrator, to = goal,
-                               observers = opts.observers})
-    local done = goal - cur
-    cur = goal
+    run(ens, {integrator = opts.integrator, to = goal, observers = opts.observers,
+              seconds = not opts.chunk and M.CHUNK_SECONDS or nil})
+    cur = ens:step()
     if pr then pr:update(cur) end
     if opts.after then opts.after(cur) end
-    if not opts.chunk then
-      -- Grow fast while the clock cannot resolve a chunk; then aim at the target time.
-      if dt < 0.02 then chunk = chunk * 8
-      else chunk = math.max(1, math.floor(done * M.CHUNK_SECONDS / dt)) end
-    end
   end
   if pr then pr:update(cur) end
   return progress.clock() - t0

@@ -137,29 +137,20 @@ function M.state_table(keys)
   return G().table{columns = cols}
 end
 
--- Add obs's summary rows to tbl with the point's fields; t_of(step) -> the
--- lag after t_w (negative before it).  obs may be a list of observers (a
--- same-basin run's, glass.lab.anneal): their rows in turn.  Returns the
--- rows added.
+-- Add obs's summary rows to tbl with the point's fields (numbers, e.g.
+-- {T = T}); t_of(step) -> the lag after t_w (negative before it).  obs may
+-- be a list of observers (a same-basin run's, glass.lab.anneal): their
+-- rows in turn.  Returns the rows added (as tbl:row gives them).
 function M.add_state(tbl, obs, fields, t_of)
+  local first = tbl:nrows()
+  for _, o in ipairs(type(obs) == "table" and obs or {obs}) do
+    local map = {t = function(r) return t_of(r.step) end, loss = "loss_mean",
+                 data_loss = "data_loss_mean", accuracy = "accuracy_mean", unsat = "unsat_mean"}
+    for k, v in pairs(fields or {}) do map[k] = v end
+    tbl:add_rows(o:table("summary"), map)
+  end
   local rows = {}
-  if type(obs) == "table" then
-    for _, o in ipairs(obs) do
-      for _, r in ipairs(M.add_state(tbl, o, fields, t_of)) do rows[#rows + 1] = r end
-    end
-    return rows
-  end
-  local s = obs:table("summary")
-  for i = 1, s:nrows() do
-    local r = s:row(i)
-    local row = {step = r.step, t = t_of(r.step), n = r.n, loss = r.loss_mean,
-                 loss_sem = r.loss_sem, data_loss = r.data_loss_mean,
-                 data_loss_sem = r.data_loss_sem, accuracy = r.accuracy_mean,
-                 accuracy_sem = r.accuracy_sem, unsat = r.unsat_mean, unsat_sem = r.unsat_sem}
-    for k, v in pairs(fields or {}) do row[k] = v end
-    tbl:add_row(row)
-    rows[#rows + 1] = row
-  end
+  for i = first + 1, tbl:nrows() do rows[#rows + 1] = tbl:row(i) end
   return rows
 end
 

@@ -120,6 +120,93 @@ T.test("read_csv: bad files fail with file, line and column", function()
   T.raises(function() glass.read_csv(tmp("absent.csv")) end, "absent.csv")
 end)
 
+-- A long table as an observer's summary is: two curves (chi = 10, 30), a text column.
+local function long_table()
+  local t = glass.table{columns = {"chi", "t", "Q_mean", "status"}, comments = "from a test"}
+  t:add_row{chi = 10, t = 1, Q_mean = 0.9, status = "ok"}
+  t:add_row{chi = 30, t = 1, Q_mean = 0.8, status = "ok"}
+  t:add_row{chi = 10, t = 2, Q_mean = 0.7, status = "late"}
+  t:add_row{chi = 30, t = 2, Q_mean = 0.6}                 -- status empty
+  t:add_row{chi = 10, t = 4, Q_mean = 0.5, status = "ok"}
+  return t
+end
+
+T.test("table: filter by values and by a function, texts kept", function()
+  local t = long_table()
+  local f = t:filter{chi = 10}
+  T.eq(f:nrows(), 3)
+  T.eq(table.concat(f:column("t"), ","), "1.0,2.0,4.0")
+  T.eq(table.concat(f:columns(), ","), "chi,t,Q_mean,status")
+  T.eq(f:comments()[1], "from a test")
+  T.eq(f:row(2).status, "late")
+  T.eq(t:filter{chi = 10, status = "ok"}:nrows(), 2)
+  T.eq(t:filter{chi = 20}:nrows(), 0)
+  local g = t:filter(function(r, i) return r.Q_mean < 0.75 and i > 1 end)
+  T.eq(table.concat(g:column("Q_mean"), ","), "0.7,0.6,0.5")
+  T.ok(g:row(2).status ~= g:row(2).status, "an empty text cell stays empty")
+  T.eq(t:nrows(), 5, "the source is unchanged")
+  T.raises(function() t:filter{tau = 1} end, "no column 'tau'", "chi, t, Q_mean, status")
+  T.raises(function() t:filter{chi = {}} end, "column 'chi'", "number or a string")
+  T.raises(function() t:filter(3) end, "filter: give a function")
+  T.raises(function() t:filter(function() error("boom", 0) end) end, "boom")
+end)
+
+T.test("table: group_by gives one table per value, in order of appearance", function()
+  local t = long_table()
+  local groups, keys = t:group_by("chi")
+  T.eq(#keys, 2); T.eq(keys[1], 10); T.eq(keys[2], 30)
+  T.eq(groups[10]:nrows(), 3); T.eq(groups[30]:nrows(), 2)
+  local tt, q = groups[30]:column("t"), groups[30]:column("Q_mean")
+  T.eq(tt[2], 2); T.eq(q[1], 0.8); T.eq(q[2], 0.6)
+  local by_status, st = t:filter{chi = 10}:group_by("status")
+  T.eq(table.concat(st, ","), "ok,late")
+  T.eq(by_status.ok:nrows(), 2)
+  T.raises(function() t:group_by("status") end, "row 4 has no value in column 'status'")
+  T.raises(function() t:group_by("x") end, "no column 'x'")
+end)
+
+T.test("table: add_column from a constant, an array or a function", function()
+  local t = long_table()
+  T.eq(t:add_column("T", 1e-3), t, "returns the table")
+  t:add_column("eps", {1, 2, 3, 4, 5})
+  t:add_column("Q2", function(r, i) return r.Q_mean * r.Q_mean + i end)
+  t:add_column("kind", "a")
+  t:add_column("note", function(r) return r.chi == 10 and "ten" or nil end)
+  T.eq(table.concat(t:columns(), ","), "chi,t,Q_mean,status,T,eps,Q2,kind,note")
+  T.eq(t:row(3).T, 1e-3); T.eq(t:row(4).eps, 4); T.eq(t:row(2).Q2, 0.8 * 0.8 + 2)
+  T.eq(t:row(5).kind, "a"); T.eq(t:row(1).note, "ten")
+  T.ok(t:row(2).note ~= t:row(2).note, "nil is an empty cell")
+  t:add_row{chi = 1, t = 8, eps = 6}
+  T.eq(t:nrows(), 6); T.eq(t:row(6).eps, 6)
+  local path = tmp("added.csv")
+  t:write_csv(path)
+  T.ok(slurp(path):find("chi,t,Q_mean,status,T,eps,Q2,kind,note\n10,1,0.9,ok,0.001,1,1.81,a,ten\n",
+    1, true), slurp(path))
+  T.raises(function() t:add_column("chi", 1) end, "already has a column 'chi'")
+  T.raises(function() t:add_column("x", {1, 2}) end, "2 values for a table of 6 rows")
+  T.raises(function() t:add_column("x", function(_, i) return i > 3 and "s" or i end) end,
+    "mix numbers and strings")
+  T.raises(function() t:add_column("x", function() error("boom", 0) end) end, "boom")
+  T.eq(t:ncols(), 9, "a failed add_column adds nothing")
+end)
+
+T.test("table: add_rows maps columns by name, renames, constants, functions", function()
+  local s = long_table()
+  local out = glass.table{columns = {"T", "t", "Q", "status", "i"}}
+  T.eq(out:add_rows(s, {T = 0.5, Q = "Q_mean", i = function(r, i) return 10 * i + r.t end}), out)
+  T.eq(out:nrows(), 5)
+  T.eq(out:row(3).T, 0.5); T.eq(out:row(3).Q, 0.7); T.eq(out:row(3).status, "late")
+  T.eq(out:row(5).i, 54)
+  out:add_rows(s:filter{chi = 30}, {T = 1, Q = "Q_mean", i = 0})
+  T.eq(out:nrows(), 7); T.eq(out:row(7).Q, 0.6)
+  T.raises(function() out:add_rows(s) end, "source has no column 'T'", "map it")
+  T.raises(function() out:add_rows(s, {T = 1, Q = "q", i = 0}) end, "no column 'q'")
+  T.raises(function() out:add_rows(s, {T = 1, Q = "Q_mean", i = 0, x = 2}) end, "no column 'x'")
+  T.raises(function() out:add_rows(s, {T = 1, Q = "Q_mean", i = function(_, i)
+    if i == 4 then error("boom", 0) end return i end}) end, "boom")
+  T.eq(out:nrows(), 7, "a failed add_rows adds nothing")
+end)
+
 -- ---- analysis ------------------------------------------------------------------
 
 -- Q = exp(-t/100) on 10 lags per decade.
@@ -198,6 +285,30 @@ T.test("theory: free weight", function()
   T.raises(function() th.free_q(-1, {D = D, eps = 1}) end, "must be >= 0")
   T.raises(function() th.free_q({1, -2}, {D = D, eps = 1}) end, "t[2]")
   T.raises(function() th.free_q(1, {D = D}) end, "'eps' is required")
+end)
+
+T.test("theory: the free weight's tau and erfinv", function()
+  local th = glass.theory
+  -- erf(erfinv(y)) = y to rounding (tolerance 4 ulp of y: erf's own error and one rounding).
+  local erf = function(x) return th.free_q(1, {D = 0.25, eps = x}) end -- erf(x / sqrt(1))
+  for _, y in ipairs({1e-12, 0.1, 0.5, 0.9, 1 / math.exp(1), 0.99, 0.999999, -0.3}) do
+    local x = th.erfinv(y)
+    T.near(y < 0 and -erf(-x) or erf(x), y, 4 * 2.2e-16 * math.abs(y), "erf(erfinv(" .. y .. "))")
+  end
+  T.eq(th.erfinv(0), 0); T.eq(th.erfinv(1), math.huge)
+  -- The tau90 constant as quench_anneal.lua had it: erfinv(0.9) = 1.16308715367667...
+  T.eq(th.erfinv(0.9), 1.1630871536766743)
+  -- free_tau solves free_q(tau) = q; the formula eps^2 / (4 D erfinv(q)^2).
+  local D, eps = 1e-9, 2e-4
+  local tau90 = th.free_tau(0.9, {eps = eps, D = D})
+  T.eq(tau90, eps * eps / (4 * D * 1.1630871536766743 * 1.1630871536766743))
+  T.near(th.free_q(tau90, {eps = eps, D = D}), 0.9, 1e-15)
+  T.near(th.free_q(th.free_tau(1 / math.exp(1), {eps = eps, lr = 1e-3, T = 1e-4, P = 5e3}),
+    {eps = eps, lr = 1e-3, T = 1e-4, P = 5e3}), 1 / math.exp(1), 1e-15)
+  T.eq(th.free_tau(0.9, {eps = eps, D = 0}), math.huge)
+  T.raises(function() th.free_tau(1, {eps = eps, D = D}) end, "must be in (0, 1)")
+  T.raises(function() th.free_tau(0.9, {D = D}) end, "'eps' is required")
+  T.raises(function() th.erfinv(2) end, "must be in [-1, 1]")
 end)
 
 T.test("theory: harmonic well", function()

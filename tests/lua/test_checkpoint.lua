@@ -517,10 +517,13 @@ end)
 
 -- pcall(fn) with glass.drive raising "crash" after `crash` chunks of work
 -- (nil: never), as a kill would stop it: nothing is saved beyond the last
--- checkpoint.  Returns pcall's two results and the chunks run.
-local function crashing(crash, fn)
+-- checkpoint.  chunk: drive in chunks of that many steps (default:
+-- ens:run{seconds=}, which runs these toys to each checkpoint at once).
+-- Returns pcall's two results and the chunks run.
+local function crashing(crash, fn, chunk)
   local chunks, drive = 0, glass.drive
   glass.drive = function(ens, o)
+    o.chunk = o.chunk or chunk
     local after = o.after
     o.after = function(c)
       if after then after(c) end
@@ -536,9 +539,9 @@ end
 
 -- A toy protocol with what the real ones do: a segment, clones advanced in
 -- two segments with a read between them, an observer, a memo whose
--- ensemble is used after it.  crash: as for crashing.  Returns ok, the
--- results (a flat list of numbers), the live chunks.
-local function toy_protocol(out, crash, variant)
+-- ensemble is used after it.  crash, chunk: as for crashing.  Returns ok,
+-- the results (a flat list of numbers), the live chunks.
+local function toy_protocol(out, crash, variant, chunk)
   local P = glass.params{name = "toy", {"T", 1e-2, "temperature", min = 0}}
   local ok, p = P:try_parse{"--out=" .. out, "--quiet", "--plots=false", "--checkpoint_every=6"}
   assert(ok, p)
@@ -573,18 +576,18 @@ local function toy_protocol(out, crash, variant)
     ens:close()
     run:finish()
     return results
-  end)
+  end, chunk)
 end
 
--- Run protocol(out, crash) again and again, crash = first + attempt % period
--- chunks into each attempt, until it completes (at most `limit` attempts);
--- its results must then equal ref bit for bit.  after_crash() is called
--- after each crash.  Returns the attempts.
+-- Run protocol(out, crash, nil, 2) again and again, crash = first +
+-- attempt % period 2-step chunks into each attempt, until it completes (at
+-- most `limit` attempts); its results must then equal ref bit for bit.
+-- after_crash() is called after each crash.  Returns the attempts.
 local function until_done(protocol, out, ref, first, period, limit, after_crash)
   local attempts = 0
   repeat
     attempts = attempts + 1
-    local rok, res = protocol(out, first + attempts % period)
+    local rok, res = protocol(out, first + attempts % period, nil, 2)
     if rok then
       T.eq(#res, #ref, "result count")
       for i = 1, #ref do
@@ -614,6 +617,7 @@ T.test("journal: a run crashed after every chunk resumes to the same bits", func
   -- Chunks end at checkpoints (every 6 steps) and segment ends; crashing
   -- 3 to 6 chunks into each attempt stops it before, between and after them.
   local most = 0
+  -- (2-step chunks: 3 to 6 of them pass a checkpoint)
   local attempts = until_done(toy_protocol, b, ref, 3, 4, 200, function()
     most = math.max(most, count_files(b .. "/" .. C.SEGMENTS))
   end)
@@ -781,7 +785,7 @@ end)
 -- An observer used by two completed segments with a read between them is
 -- restored at each (the replay restores a segment's objects when it reaches
 -- it): resumed after a crash at any chunk, the run gives the same bits.
-local function two_segment_observer(out, crash)
+local function two_segment_observer(out, crash, _, chunk)
   local P = glass.params{name = "toy4", {"T", 1e-2, "temperature", min = 0}}
   local ok, p = P:try_parse{"--out=" .. out, "--quiet", "--plots=false", "--checkpoint_every=7"}
   assert(ok, p)
@@ -804,7 +808,7 @@ local function two_segment_observer(out, crash)
     ens:close()
     run:finish()
     return results
-  end)
+  end, chunk)
 end
 
 T.test("journal: an observer of two segments, read between them, resumes to the same bits", function()

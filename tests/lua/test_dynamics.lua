@@ -145,6 +145,70 @@ T.test("run options", function()
   T.raises(function() ens:set_step(-1) end, "set_step")
 end)
 
+-- Every table of an observer as CSV text (exact: shortest round-trip numbers).
+local function tables_text(obs)
+  local path, out = os.tmpname(), {}
+  local res = obs:results()
+  local names = {}
+  for name in pairs(res) do names[#names + 1] = name end
+  table.sort(names)
+  for _, name in ipairs(names) do
+    res[name]:write_csv(path)
+    local f = assert(io.open(path))
+    out[#out + 1] = name .. "\n" .. f:read("a")
+    f:close()
+  end
+  os.remove(path)
+  return table.concat(out, "\n")
+end
+
+T.test("run{seconds=}: a run cut by wall time continues to the bits of one run", function()
+  local land = glass.landscape.harmonic{N = 40, k = 0.5, P = 10}
+  local lv = glass.langevin{lr = 0.01, T = 1e-3, lambda = 0.01}
+  local function setup()
+    local ens = glass.ensemble{landscape = land, replicas = 3, seed = 11}
+    local lags = glass.schedule.log{first = 1, last = 1000, per_decade = 8}
+    return ens, {glass.observer.two_time{tw = {50, 200}, lags = lags, chi = {10}, per_replica = true},
+                 glass.observer.scalar{at = {0, 7, 50, 333, 1200}}}
+  end
+  local a, oa = setup()
+  T.eq(a:run{integrator = lv, to = 1200, observers = oa}, 1200)
+  -- seconds = 1e-9: every call stops after its first block of steps.
+  local b, ob = setup()
+  local calls = 0
+  while b:step() < 1200 do
+    local step = b:run{integrator = lv, to = 1200, observers = ob, seconds = 1e-9}
+    T.eq(step, b:step(), "run returns the step it reached")
+    calls = calls + 1
+  end
+  T.ok(calls > 1, "the run stopped early (" .. calls .. " calls)")
+  -- glass.drive's chunks are ens:run{seconds = glass.protocol.CHUNK_SECONDS}.
+  local c, oc = setup()
+  local keep, chunks = glass.protocol.CHUNK_SECONDS, 0
+  glass.protocol.CHUNK_SECONDS = 1e-9
+  local ok, err = pcall(glass.drive, c, {integrator = lv, to = 1200, observers = oc,
+                                         after = function() chunks = chunks + 1 end})
+  glass.protocol.CHUNK_SECONDS = keep
+  T.ok(ok, tostring(err))
+  T.ok(chunks > 1, "drive ran in chunks (" .. chunks .. ")")
+  for r = 1, 3 do
+    local wa, wb, wc = a:weights(r), b:weights(r), c:weights(r)
+    for i = 1, #wa do
+      T.eq(wb[i], wa[i], "seconds=: replica " .. r .. " weight " .. i)
+      T.eq(wc[i], wa[i], "drive: replica " .. r .. " weight " .. i)
+    end
+  end
+  for k = 1, 2 do
+    local ta = tables_text(oa[k])
+    T.eq(tables_text(ob[k]), ta, "seconds=: observer " .. k .. " tables")
+    T.eq(tables_text(oc[k]), ta, "drive: observer " .. k .. " tables")
+  end
+  T.eq(b:run{integrator = lv, to = 1300, seconds = math.huge}, 1300, "math.huge: no limit")
+  T.raises(function() b:run{integrator = lv, to = 1400, seconds = 0} end, "'seconds' must be > 0")
+  T.raises(function() b:run{integrator = lv, to = 1400, seconds = -1} end, "'seconds' must be > 0")
+  T.raises(function() b:run{integrator = lv, to = 1400, seconds = "1"} end, "seconds")
+end)
+
 T.test("weights, set_weights and clone", function()
   local ens = glass.ensemble{landscape = flat(3, 10), replicas = 2}
   T.raises(function() ens:weights(0) end, "replica 0 is out of range 1..2")
