@@ -101,12 +101,7 @@ end
 -- go through glass.mpi's collective save, whose file is the one a single
 -- process would write.
 local function save_as(path, what, blk)
-  if blk then
-    local opts = {}
-    for k, v in pairs(what) do opts[k] = v end
-    if type(opts.state) == "table" then opts.state = M.encode(opts.state) end
-    return mpi().checkpoint_save(path, opts)
-  end
+  if blk then return mpi().save(path, what) end
   if is_root() then return M.save(path, what) end
 end
 
