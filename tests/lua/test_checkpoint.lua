@@ -753,6 +753,26 @@ T.test("journal: a memo refuses a bare ens:run on an object that outlives it", f
     end)
   end, 'run:memo "cloned"', "changed 1 ensemble(s)")
   kept:close()
+  -- Nested memos: inside the inner one, a copy of what the outer one changed
+  -- is a change too; what the outer one changed and closes is not the inner's.
+  T.raises(function()
+    run:memo("outer", {}, function()
+      local tmp = e2:clone()
+      tmp:run{integrator = lang, steps = 3}
+      local ok, err = pcall(run.memo, run, "inner", {}, function() kept = tmp:clone(); return 1 end)
+      tmp:close()
+      if not ok then error(err, 0) end
+      return 1
+    end)
+  end, 'run:memo "inner"', "changed 1 ensemble(s)")
+  kept:close()
+  T.eq(run:memo("outer2", {}, function()
+    local tmp = e2:clone()
+    tmp:run{integrator = lang, steps = 3}
+    local r = run:memo("inner2", {}, function() return tmp:step() end)
+    tmp:close()
+    return r
+  end), e2:step() + 3)
   -- Allowed: objects built and closed inside, a bare run that a segment
   -- inside the memo then saves, and runs outside any memo.  (A dropped one
   -- must be closed too: whether it was collected is not known for sure.)
