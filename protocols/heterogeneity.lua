@@ -77,6 +77,10 @@ local data = lab.data(p, run)
 local ens = lab.ensemble(p, data)
 local t0 = lab.quench(run, ens, p, data)
 local K = p.ensemble == "same_basin" and p.K or nil
+-- Without noise the K copies of a basin coincide: T = 0 runs on the networks themselves.
+local function K_at(T) return T > 0 and K or nil end
+local has_T0 = false
+for _, T in ipairs(p.T) do has_T0 = has_T0 or T == 0 end
 local header = report.header(run, p, (data:size()), p.T, "--T")
 run:log("ensemble: %s", K and string.format("same-basin, %d basins x K = %d noise replicas "
   .. "(copies made at t_w)", p.replicas, K) or string.format("%d independent networks", p.replicas))
@@ -89,6 +93,11 @@ for _, c in ipairs(CHI4) do mcols[#mcols + 1], mcols[#mcols + 2] = c .. "_lo", c
 local moments = glass.table{columns = mcols}
 local state = report.state_table{"T"}
 local tau90_at = {} -- for the drift check
+local tau_cols = {"T"}
+for _, c in ipairs(glass.analysis.tau_row_columns()) do tau_cols[#tau_cols + 1] = c end
+for _, c in ipairs{"tau90_free", "eps", "D", "T_paper"} do tau_cols[#tau_cols + 1] = c end
+local tau = glass.table{columns = tau_cols}
+local X90 = 1.1630871536766743 -- erf(X90) = 0.9: the free weight's tau90 = eps^2/(4 D X90^2)
 local hist = glass.table{columns = {"T", "t", "bin_lo", "bin_hi", "log10_dw", "fraction",
                                     "fraction_lo", "fraction_hi"}}
 local hist_b = glass.table{columns = {"T", "t", "basin", "n", "bin_lo", "bin_hi", "log10_dw",
@@ -165,12 +174,20 @@ for k, T in ipairs(p.T) do
     lags = lags, chi = {p.chi}, overlap_layers = layers,
     histogram = {bins = p.bins, min = p.hist_min, max = p.hist_max,
                  lags = glass.schedule.list(p.hist_lags)}}, false,
-    {same_basin = K, seed = report.point_seed(p, k), state = true})
+    {same_basin = K_at(T), seed = report.point_seed(p, k), state = true})
   local srows = report.add_state(state, sobs, {T = T}, function(step) return step - t0 - p.tw end)
   if k == 1 then run:log("after the quench: %s", report.state_text(srows[1])) end
   local s = obs:table("summary")
-  tau90_at[T] = glass.analysis.tau90(s:column("t"), s:column("Q_mean"), {method = "interp"})
-    or false
+  -- tau90 and tau_e (interpolated, a bootstrap interval over basins) beside the free weight's.
+  local u = report.units(p, (data:size()), T)
+  local eps = s:row(1).eps
+  local trow, t90, why90 = glass.analysis.tau_report(obs, s:column("t"), s:column("Q_mean"),
+    {T = T, tau90_free = T > 0 and eps * eps / (4 * u.D * X90 * X90) or 0 / 0, eps = eps,
+     D = u.D, T_paper = u.T_paper}, {method = "interp", seed = p.seed})
+  tau:add_row(trow)
+  tau90_at[T] = t90 or false
+  run:log("T = %-8g tau90 = %s (free weight: %s)", T, t90 and string.format("%.4g", t90)
+    or ("none (" .. tostring(why90) .. ")"), num(trow.tau90_free, "%.4g"))
   -- Per-lag 95 % intervals of the χ₄ parts, whole basins resampled (the figures' bands).
   local t, curves, basins, N = obs:curves{quantity = "Q"} -- N: the weights in Q
   local members, order = {}, {}
@@ -205,7 +222,8 @@ for k, T in ipairs(p.T) do
     return quantile(xs, 0.025), quantile(xs, 0.975)
   end
   assert(#t == s:nrows(), "heterogeneity: the observer's curves and summary have different lags")
-  local kfac = K and (K - 1) / K or 1
+  local Kt = K_at(T)
+  local kfac = Kt and (Kt - 1) / Kt or 1
   local map = {T = T, Q = "Q_mean", msd = "msd_mean",
                chi4_null = function(r) return kfac * r.Q_mean * (1 - r.Q_mean) end}
   for _, c in ipairs(CHI4) do
@@ -216,7 +234,7 @@ for k, T in ipairs(p.T) do
   -- The pooled histogram; with basins, each bin's 95 % interval from resampling whole
   -- basins (pooled fraction = sum_b n_b f_b / sum_b n_b over the drawn basins).
   local per_bin = {} -- "t bin_lo" -> {basin label -> {n, fraction}}
-  if K then -- the histogram within each basin (its K noise replicas pooled)
+  if Kt then -- the histogram within each basin (its K noise replicas pooled)
     local hb = obs:table("histogram_basins"):filter{layer = 0} -- all layers together
     hist_b:add_rows(hb, {T = T, log10_dw = function(r) return (r.bin_lo + r.bin_hi) / 2 end})
     for i = 1, hb:nrows() do
@@ -234,7 +252,7 @@ for k, T in ipairs(p.T) do
                 log10_dw = (r.bin_lo + r.bin_hi) / 2, fraction = r.fraction,
                 fraction_lo = 0 / 0, fraction_hi = 0 / 0}
   end
-  if K and p.B > 0 and #units >= 2 then
+  if Kt and p.B > 0 and #units >= 2 then
     local hdraws = {}
     for i = 1, #hrows do hdraws[i] = {} end
     glass.analysis.bootstrap{n = #units, B = p.B, seed = p.seed, stat = function(idx)
@@ -267,7 +285,7 @@ for k, T in ipairs(p.T) do
     end
   end
   local summary = {}
-  for _, part in ipairs(K and {"within", "between", "total"} or {"total"}) do
+  for _, part in ipairs(Kt and {"within", "between", "total"} or {"total"}) do
     -- (independent networks: total = between, and within is 0)
     local col = s:column("chi4_" .. part)
     local best, at = argmax(col)
@@ -302,7 +320,8 @@ if p.drift_check then
   lines[#lines + 1] = report.drift_check(run, p.T, tau90_at, tau0)
 end
 local how = K and string.format("same-basin ensemble: %d basins x K = %d noise replicas copied "
-  .. "at t_w", p.replicas, K) or string.format("%d independent networks (each its own basin)",
+  .. "at t_w%s", p.replicas, K, has_T0 and "; at T = 0 the networks themselves (without noise "
+  .. "the copies would coincide)" or "") or string.format("%d independent networks (each its own basin)",
   p.replicas)
 run:write_csv("moments", moments, report.with(header, how,
   "alpha2 = mean over replicas of <dw^4>/(3<dw^2>^2) - 1 (the authors' estimator), alpha2_sem "
@@ -318,6 +337,12 @@ run:write_csv("moments", moments, report.with(header, how,
   .. "moved independently with the measured mean Q (exact for a free weight)"
   or "chi4_null = Q (1 - Q): the expectation of chi4 (n-1) if the N weights moved "
   .. "independently with the measured mean Q (exact for a free weight)"))
+run:write_csv("tau", tau, report.with(header, how, "tau90, tau_e: the lag where the mean Q "
+  .. "crosses 0.9 and 1/e, interpolated linearly in log t (method interp); empty: none "
+  .. "(tau*_status says why); tau*_lo/_hi: 95% percentile bootstrap interval over basins (whole "
+  .. "basins resampled, B = 1000, seed --seed), tau*_se: sd of the bootstrap estimates; "
+  .. "tau90_free: the free weight's, eps^2/(4 D x^2) with erf(x) = 0.9; eps = sigma(t_w)/chi; "
+  .. "D = lr*T/P, T_paper = T*60000/P"))
 run:write_csv("chi4_peaks", peaks, report.with(header, how, string.format("peak of each chi4 "
   .. "part over the lags; chi4_peak_lo/hi: %g%% percentile bootstrap interval over basins "
   .. "(whole basins resampled, B = %d, seed %d)", 95, p.B, p.seed)))
@@ -351,7 +376,7 @@ for it, T in ipairs(p.T) do
     return {file = "moments.csv", x = "t", y = y, where = {T = T}, title = title, color = c,
             dash = dash}
   end
-  local parts = K and {part("chi4_total", "χ_4 total", "#000000"),
+  local parts = K_at(T) and {part("chi4_total", "χ_4 total", "#000000"),
                        part("chi4_within", "χ_4 within basins (thermal)", "#d62728"),
                        part("chi4_between", "χ_4 between basins", "#1f77b4")}
     or {part("chi4", "χ_4 (independent networks)", "#000000")}
@@ -375,6 +400,7 @@ for _, lag in ipairs(p.hist_lags) do
     xlabel = "log_{10}|Δw|", ylabel = "fraction of weights", key = "top left", series = series}
   -- Within basins: one panel per T, one curve per basin.
   for it, T in ipairs(K and p.T or {}) do
+    if not basin_labels[T] then goto next_T end -- T = 0: no copies, no basins to split
     local bs = glass.plot.curves{file = "histogram_basins.csv", x = "log10_dw", y = "fraction",
                                  by = "basin", values = basin_labels[T], style = "lines",
                                  label = "basin %s"}
@@ -383,6 +409,7 @@ for _, lag in ipairs(p.hist_lags) do
         "Within basins, T = %s, Δt = %d: histogram of log_{10}|Δw|", glass.plot.label(T), lag),
       xlabel = "log_{10}|Δw|", ylabel = "fraction of the basin's weights", key = "top left",
       series = bs}
+    ::next_T::
   end
 end
 run:finish(lines)

@@ -80,5 +80,9 @@ run:plot{name = "phase_diagram", title = string.format(
   xlabel = "N/P", ylabel = "λ", logx = true, key = "off", cblabel = "final loss", logcb = true,
   extra = {"set offsets graph 0.05, graph 0.05, graph 0.06, graph 0.06", "unset key"},
   series = {{file = "grid.csv", x = "N_over_P", y = "lambda", z = "loss_geomean",
-             style = "points", pt = 5, ps = 3.5}}}
+             style = "points", pt = 5, ps = 3.5},
+            -- The trivial minimum W = 0 (loss 1/2) is a colour among the near-1/2 losses of
+            -- the transition: a cross marks it.
+            {file = "grid.csv", x = "N_over_P", y = "lambda", where = {loss_geomean = {min = 0.499}},
+             style = "points", pt = 2, ps = 2, color = "#000000"}}}
 run:finish({string.format("%d grid points x %d inits", #p.widths * #p.lambdas, p.replicas)})

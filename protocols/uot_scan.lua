@@ -85,6 +85,10 @@ run:plot{name = "loss_vs_NP", title = string.format(
   extra = {"set offsets graph 0.03, graph 0.03, graph 0.05, graph 0.05"},
   series = {{file = "final_loss.csv", x = "N_over_P", y = "loss", style = "points", pt = 6,
              ps = 0.8, color = "#9aa7c7", title = "one initial condition"},
+            -- An exact zero (every hinge margin >= 1) has no place on the log axis.
+            {file = "final_loss.csv", x = "N_over_P", y = "loss", where = {loss = 0},
+             yfloor = 1e-16, style = "points", pt = 9, ps = 1.2, color = "#c0392b",
+             title = "loss exactly 0 (drawn at 10^{-16})"},
             {file = "loss_vs_width.csv", x = "N_over_P", y = "loss_geomean", color = 0,
              ylow = p.replicas > 1 and "loss_geo_lo" or nil,
              yhigh = p.replicas > 1 and "loss_geo_hi" or nil,

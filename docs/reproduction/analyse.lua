@@ -4,8 +4,13 @@
 --
 -- Prints one section per experiment folder found under DIR (missing ones are skipped):
 -- the power-law fits (exponent ± its standard error, from glass.analysis.powerlaw_fit;
--- the error assumes independent points, so it is a lower bound) and the values the
--- paper reports, side by side. run.sh writes its output to DIR/summary.txt.
+-- the error assumes independent points, so it is a lower bound), the values the paper
+-- reports, and the comparisons with the null models (the free weight: a flat landscape,
+-- Q = erf(eps/sqrt(4Dt)), MSD = 2Dt, D = lr*T/P). run.sh writes its output to
+-- DIR/summary.txt. The last section lists, as "key = text", every value
+-- docs/reproduction.md quotes; the report tags each quoted value with <!-- key -->, and
+-- tests/sh/test_reproduction.sh checks that the two agree and that this script
+-- regenerates summary.txt exactly.
 local glass = require "glass"
 
 local dir = arg[1] or (arg[0]:match("^(.*)/[^/]*$") or ".")
@@ -38,6 +43,60 @@ end
 
 local function ok(x) return type(x) == "number" and x == x and x < math.huge end
 local function say(fmt, ...) print(string.format(fmt, ...)) end
+-- A number for the text: "none" for NaN (never "-nan").
+local function g(x, fmt)
+  if type(x) ~= "number" or x ~= x then return "none" end
+  return string.format(fmt or "%.4g", x)
+end
+
+-- ---- the values the report quotes ------------------------------------------------
+-- quote(key, text) records `text` (as docs/reproduction.md writes it) under `key`;
+-- the "## quoted" section at the end lists them in order.
+local quoted, qorder = {}, {}
+local function quote(key, text)
+  assert(not quoted[key], "analyse.lua: key quoted twice: " .. key)
+  quoted[key], qorder[#qorder + 1] = text, key
+  return text
+end
+local SUP = {["-"] = "⁻", ["0"] = "⁰", ["1"] = "¹", ["2"] = "²", ["3"] = "³", ["4"] = "⁴",
+             ["5"] = "⁵", ["6"] = "⁶", ["7"] = "⁷", ["8"] = "⁸", ["9"] = "⁹"}
+-- x as the report writes it: `fmt` ("%.2f", ...) with a typographic minus; with sig
+-- (significant digits) instead, a·10ⁿ outside 10⁻³ ≤ |x| < 10⁴. NaN: "none".
+local function txt(x, fmt, sig)
+  if type(x) ~= "number" or x ~= x then return "none" end
+  local out
+  if sig then
+    local a = math.abs(x)
+    if a ~= 0 and (a < 1e-3 or a >= 1e3) then
+      local e = math.floor(math.log(a, 10))
+      local m = a / 10 ^ e
+      if tonumber(string.format("%." .. (sig - 1) .. "f", m)) >= 10 then m, e = m / 10, e + 1 end
+      local ms = string.format("%." .. (sig - 1) .. "f", m)
+      out = (ms == "1" and "" or ms .. "·") .. "10" .. tostring(e):gsub(".", SUP)
+      if x < 0 then out = "-" .. out end
+    else
+      out = string.format("%." .. sig .. "g", x)
+    end
+  else
+    out = string.format(fmt, x)
+  end
+  return (out:gsub("^%-", "−"))
+end
+-- Q at lag t of a curve (ts increasing), linear in log t between the two lags around it.
+local function at_log(ts, ys, t)
+  for i = 2, #ts do
+    if ts[i] >= t and ts[i - 1] <= t then
+      local f = (math.log(t) - math.log(ts[i - 1])) / (math.log(ts[i]) - math.log(ts[i - 1]))
+      return ys[i - 1] + f * (ys[i] - ys[i - 1])
+    end
+  end
+  return nan
+end
+-- erf(X90) = 0.9: a free weight's Q is erf(X90 sqrt(tau90_free / t)).
+local X90 = 1.1630871536766743
+local function free_q_scaled(x) -- the free weight's Q at t = x tau90_free
+  return glass.theory.free_q(x, {eps = 1, D = 1 / (4 * X90 * X90)})
+end
 local function fit(xs, ys, opts)
   local good, f = pcall(glass.analysis.powerlaw_fit, xs, ys, opts)
   if good then return f end
@@ -71,14 +130,15 @@ local setup = {
 local lr = 0.01
 
 -- Fig. 3 (and 2b, 5a): tau90 vs T.
-local function quench_anneal(name)
+-- Returns the noise-dominated tau90/tau90_free range and T* for the verdicts.
+local function quench_anneal(name, key)
   local tau = read_csv(dir .. "/" .. name .. "/tau.csv")
   if not tau then return end
   say("\n## %s", name)
   local hiT, hitau, tau0 = {}, {}, nil
   for _, r in ipairs(tau) do
-    say("T = %-7g tau90 = %-9.4g tau90_free = %-9.4g ratio = %-6.3g tau_e = %.4g",
-        r.T, r.tau90, r.tau90_free, r.tau90 / r.tau90_free, r.tau_e)
+    say("T = %-7g tau90 = %-9s tau90_free = %-9s ratio = %-6s tau_e = %s",
+        r.T, g(r.tau90), g(r.tau90_free), g(r.tau90 / r.tau90_free, "%.3g"), g(r.tau_e))
     if r.T == 0 then tau0 = r.tau90 end
   end
   -- The noise-dominated fit: the three highest T with tau90 >= 1 step (at T = 1e-2
@@ -90,28 +150,89 @@ local function quench_anneal(name)
   end
   local f, err = fit(hiT, hitau)
   say("tau90 ~ T^b over T = %s: b = %s (paper: -1)", table.concat(hiT, ", "), fitstr(f, err))
+  if f then quote(key .. ".b", txt(f.exponent, "%.3f") .. " ± " .. txt(f.exponent_se, "%.3f")) end
+  local tstar = nan
   if f and ok(tau0) then
     -- T*: where the high-T power law meets the T = 0 plateau.
-    say("T = 0 plateau tau90 = %.4g; T* (power law = plateau) = %.3g", tau0,
-        (tau0 / f.prefactor) ^ (1 / f.exponent))
+    tstar = (tau0 / f.prefactor) ^ (1 / f.exponent)
+    say("T = 0 plateau tau90 = %.4g; T* (power law = plateau) = %.3g", tau0, tstar)
+    quote(key .. ".tau0", txt(tau0, "%.1f"))
+    quote(key .. ".tstar", txt(tstar, nil, 2))
+    quote(key .. ".tstar_paper", txt(12 * tstar, nil, 2))
   end
   local low = {}
   for _, r in ipairs(tau) do
-    if r.T <= 1e-6 then low[#low + 1] = string.format("%g: %.4g", r.T, r.tau90) end
+    if r.T <= 1e-6 then low[#low + 1] = string.format("%g: %s", r.T, g(r.tau90)) end
   end
   say("tau90 for T <= 1e-6 (landscape-dominated plateau): %s", table.concat(low, ", "))
+  -- The null-model verdict: over the fit's temperatures tau90 is the free weight's.
+  local lo, hi = math.huge, -math.huge
+  for i, T in ipairs(hiT) do
+    for _, r in ipairs(tau) do
+      if r.T == T then
+        lo, hi = math.min(lo, hitau[i] / r.tau90_free), math.max(hi, hitau[i] / r.tau90_free)
+      end
+    end
+  end
+  if #hiT > 0 then
+    local dev = math.max(1 - lo, hi - 1)
+    say("null model: over the fit's T, tau90/tau90_free = %.3f ... %.3f (within %.1f%% of the "
+      .. "free weight): noise-dominated, agrees with the free-weight null model", lo, hi, 100 * dev)
+    quote(key .. ".null_dev", txt(100 * dev, "%.0f") .. " %")
+  end
   -- Fig. 5a: the MSD at the longest lag against the free weight (2Dt) and, with lambda > 0,
   -- the harmonic well started in equilibrium, 2 (T/(lambda P)) (1 - exp(-mu lambda t)).
   local ov = read_csv(dir .. "/" .. name .. "/overlap.csv")
   local cfg = setup[name]
+  local msd_lo, msd_hi = math.huge, -math.huge
   for _, T in ipairs(levels(ov, "T")) do
     local rows = where(ov, "T", T)
     local r = rows[#rows]
     local free = 2 * lr * T / cfg.P * r.t
     local well = cfg.lambda > 0 and 2 * T / (cfg.lambda * cfg.P) * (1 - math.exp(-lr * cfg.lambda * r.t))
                  or nan
-    say("  T = %-7g MSD(t = %d) = %.3g; free weight 2Dt = %.3g; harmonic well = %.3g; eps^2 = %.3g",
-        T, r.t, r.msd, free, well, r.eps ^ 2)
+    say("  T = %-7g MSD(t = %d) = %.3g; free weight 2Dt = %.3g; harmonic well = %s; eps^2 = %.3g",
+        T, r.t, r.msd, free, g(well, "%.3g"), r.eps ^ 2)
+    for _, Tf in ipairs(hiT) do
+      if Tf == T then msd_lo, msd_hi = math.min(msd_lo, r.msd / free), math.max(msd_hi, r.msd / free) end
+    end
+  end
+  say("null model: MSD(t_max)/2Dt = %.3f ... %.3f over the fit's T", msd_lo, msd_hi)
+  quote(key .. ".msd_ratio", txt(msd_lo, "%.2f") .. "–" .. txt(msd_hi, "%.2f"))
+  -- The exit from the master curve at low T (the landscape-dominated regime): Q at
+  -- t = 10 tau90 against the noise-dominated curves' value there (their mean over the fit's
+  -- T) and the free weight's erf(X90/sqrt(10)); sigma = the replica spread (Q_sem).
+  local master, n = 0, 0
+  local q10 = {}
+  for _, r in ipairs(tau) do
+    if ok(r.tau90) then
+      local rows = where(ov, "T", r.T)
+      local ts, qs, ss = {}, {}, {}
+      for i, x in ipairs(rows) do ts[i], qs[i], ss[i] = x.t, x.Q, x.Q_sem end
+      local q, sem = at_log(ts, qs, 10 * r.tau90), at_log(ts, ss, 10 * r.tau90)
+      q10[#q10 + 1] = {T = r.T, q = q, sem = sem}
+      for _, T in ipairs(hiT) do
+        if T == r.T and ok(q) then master, n = master + q, n + 1 end
+      end
+    end
+  end
+  if n == 0 then return end
+  master = master / n
+  local qfree = free_q_scaled(10)
+  say("Q(10 tau90): noise-dominated T (the fit's, mean) %.3f; free weight erf(X90/sqrt(10)) = %.3f",
+      master, qfree)
+  quote(key .. ".q10_master", txt(master, "%.2f"))
+  quote(key .. ".q10_free", txt(qfree, "%.2f"))
+  for _, x in ipairs(q10) do
+    local z = (x.q - master) / x.sem
+    say("  T = %-7g Q(10 tau90) = %s ± %s (replica s.e.): %s sigma from the noise-dominated value",
+        x.T, g(x.q, "%.3f"), g(x.sem, "%.3f"), g(z, "%.1f"))
+    if x.T == 1e-6 or x.T == 0 then
+      local k = key .. ".q10_" .. (x.T == 0 and "T0" or "T1e-6")
+      quote(k, txt(x.q, "%.2f"))
+      quote(k .. "_sem", txt(x.sem, "%.3f"))
+      quote(k .. "_z", txt(z, "%.1f"))
+    end
   end
 end
 
@@ -128,8 +249,23 @@ local function ttsp()
         r.Q_final_sem, r.Q_inf_harmonic)
     T[#T + 1], Q[#Q + 1], H[#H + 1] = r.T, r.Q_final, r.Q_inf_harmonic
   end
-  say("Q(t_f) ~ T^b: b = %s (paper: -0.48)", fitstr(fit(T, Q)))
+  local fq = fit(T, Q)
+  say("Q(t_f) ~ T^b: b = %s (paper: -0.48)", fitstr(fq))
+  if fq then quote("ttsp.qf_b", txt(fq.exponent, "%.3f") .. " ± " .. txt(fq.exponent_se, "%.3f")) end
   say("harmonic Q_inf ~ T^b: b = %s (paper's App. G: -0.5)", fitstr(fit(T, H)))
+  -- The null model: a free weight's Q(t_f) = erf(eps/sqrt(4 D t_f)), D = lr T / P, at the same
+  -- eps (P = 5000, lr = 1e-2, t_f = the last lag of master.csv).
+  local m0 = read_csv(dir .. "/ttsp/master.csv")
+  local tf = m0[#m0].t
+  local dmax = 0
+  for _, r in ipairs(q) do
+    local free = glass.theory.free_q(tf, {eps = r.eps, lr = lr, T = r.T, P = 5000})
+    say("  T = %-7g Q(t_f = %d) = %.4f, free weight %.4f: ratio %.3f", r.T, tf, r.Q_final, free,
+        r.Q_final / free)
+    if r.T <= 1e-3 then dmax = math.max(dmax, math.abs(r.Q_final / free - 1)) end
+  end
+  say("null model: for T <= 1e-3, Q(t_f) is the free weight's within %.0f%%", 100 * dmax)
+  quote("ttsp.qf_null_dev", txt(100 * dmax, "%.0f") .. " %")
   -- The master curve again, rescaling every T by its own tau90 and leaving out the T
   -- without one (ttsp.lua falls back to tau_e there; see docs/reproduction.md).
   local m = read_csv(dir .. "/ttsp/master.csv")
@@ -144,8 +280,21 @@ local function ttsp()
     end
   end
   for _, tmax in ipairs({math.huge, 100}) do
+    local f = fit(xs, ys, {t_min = 1, t_max = tmax})
     say("master curve, T in {%s} rescaled by tau90, 1 <= t/tau90 <= %g: exponent %s (paper: -0.48)",
-        table.concat(used, ", "), tmax, fitstr(fit(xs, ys, {t_min = 1, t_max = tmax})))
+        table.concat(used, ", "), tmax, fitstr(f))
+    -- The null model on the same points: a free weight's erf(X90 sqrt(tau90/t)).
+    local fx, fy = {}, {}
+    for i, x in ipairs(xs) do
+      if x >= 1 and x <= tmax then fx[#fx + 1], fy[#fy + 1] = x, free_q_scaled(x) end
+    end
+    local ff = fit(fx, fy)
+    say("  the free weight's erf curve on the same t/tau90: exponent %s; difference %s",
+        fitstr(ff), f and ff and string.format("%.3f", f.exponent - ff.exponent) or "none")
+    if tmax == math.huge and f and ff then
+      quote("ttsp.master_b", txt(f.exponent, "%.3f") .. " ± " .. txt(f.exponent_se, "%.3f"))
+      quote("ttsp.master_free_b", txt(ff.exponent, "%.3f"))
+    end
   end
   -- The local slope of each temperature's curve, to show where each leaves the master curve.
   for _, tr in ipairs(tau) do
@@ -164,10 +313,11 @@ local function ttsp()
 end
 
 -- Fig. 7 and chi4.
-local function heterogeneity(name)
+local function heterogeneity(name, key, P)
   local m = read_csv(dir .. "/" .. name .. "/moments.csv")
   if not m then return end
   say("\n## %s", name)
+  local a_lo, a_hi = math.huge, -math.huge
   for _, T in ipairs(levels(m, "T")) do
     local rows = where(m, "T", T)
     local last = rows[#rows]
@@ -176,9 +326,14 @@ local function heterogeneity(name)
     say("T = %-7g alpha2(t = %d) = %.3f ± %.3f; Q(t_max) = %.3f; chi4 peak %.4g at t = %g"
         .. " (chi4(t_max) = %.4g)", T, last.t, last.alpha2, last.alpha2_sem, last.Q, peak, at,
         last.chi4)
+    a_lo, a_hi = math.min(a_lo, last.alpha2), math.max(a_hi, last.alpha2)
+    if T == 1e-6 then quote(key .. ".chi4_peak_T1e-6", txt(peak, "%.1f")) end
   end
+  say("alpha2(t_max) over T: %.3f ... %.3f (a free weight: 0)", a_lo, a_hi)
+  quote(key .. ".alpha2_range", txt(a_lo, "%.2f") .. " … " .. txt(a_hi, "%.2f"))
   local h = read_csv(dir .. "/" .. name .. "/histogram.csv")
   if not h then return end
+  local mode_dev = 0 -- the largest |highest mode - free mode| at the last histogram lag
   -- Modes of each histogram: local maxima of the 3-bin running mean that hold at least
   -- 20% of the highest one (maxima with no dip of 2% between them are one noisy peak);
   -- between two modes, the depth of the dip relative to the lower one (1: no dip).
@@ -219,8 +374,21 @@ local function heterogeneity(name)
       end
       say("  T = %-7g dt = %-6g modes of log10|dw| (smoothed fraction): %s", T, t,
           table.concat(modes, ", "))
+      -- The free weight's mode: dw Gaussian of variance 2Dt, so log10|dw| peaks at
+      -- log10 sqrt(2 D t), D = lr T / P.
+      local main = peaks[1]
+      for _, i in ipairs(peaks) do if s[i] > s[main] then main = i end end
+      if main and T > 0 then
+        local free = 0.5 * math.log(2 * lr * T / P * t, 10)
+        say("    free weight's mode %.2f; highest mode - free mode = %.2f decades", free,
+            rows[main].log10_dw - free)
+        if t == levels(hT, "t")[#levels(hT, "t")] then
+          mode_dev = math.max(mode_dev, math.abs(rows[main].log10_dw - free))
+        end
+      end
     end
-  end
+  end  say("largest |highest mode - free mode| at the last lag: %.2f decades (bins of 0.1)", mode_dev)
+  quote(key .. ".mode_dev", txt(mode_dev, "%.2f"))
 end
 
 -- Fig. 8: tau90 vs t_w.
@@ -233,7 +401,9 @@ local function ageing()
     say("t_w = %-6g tau90 = %.4g tau_e = %.4g", r.tw, r.tau90, r.tau_e)
     if ok(r.tau90) then tw[#tw + 1], t90[#t90 + 1] = r.tw, r.tau90 end
   end
-  say("tau90 ~ t_w^a: a = %s", fitstr(fit(tw, t90)))
+  local fa = fit(tw, t90)
+  say("tau90 ~ t_w^a: a = %s", fitstr(fa))
+  if fa then quote("ageing.a", txt(fa.exponent, "%.3f") .. " ± " .. txt(fa.exponent_se, "%.3f")) end
   say("tau90 ~ t_w^a over t_w >= 2000: a = %s", fitstr(fit(tw, t90, {t_min = 2000})))
 end
 
@@ -242,6 +412,7 @@ local function chi_sweep()
   local tau = read_csv(dir .. "/chi_sweep/tau.csv")
   if not tau then return end
   say("\n## chi_sweep")
+  local tstars = {}
   for _, chi in ipairs(levels(tau, "chi")) do
     local rows, hiT, hitau, parts = where(tau, "chi", chi), {}, {}, {}
     -- the noise-dominated fit: the three highest T with tau90 >= 1 step
@@ -257,6 +428,15 @@ local function chi_sweep()
     local tstar = f and ok(lowest) and (lowest / f.prefactor) ^ (1 / f.exponent) or nan
     say("          tau90 ~ T^b over T = %s: b = %s; T* (power law = tau90 at T = %g) = %.3g",
         table.concat(hiT, ", "), fitstr(f, err), rows[#rows].T, tstar)
+    tstars[chi] = tstar
+  end
+  -- The shift of T* with chi: over x50 (30 -> 1500, the paper's "about an order of
+  -- magnitude") and over x10 (30 -> 300).
+  if tstars[30] and tstars[1500] and tstars[300] then
+    say("T*(chi = 30) / T*(chi = 1500) = %.1f; T*(30) / T*(300) = %.1f", tstars[30] / tstars[1500],
+        tstars[30] / tstars[300])
+    quote("chi.shift50", txt(tstars[30] / tstars[1500], "%.0f"))
+    quote("chi.shift10", txt(tstars[30] / tstars[300], "%.0f"))
   end
 end
 
@@ -323,17 +503,139 @@ local function msd_batch_sweep()
   end
 end
 
-quench_anneal("quench_anneal/regularised")
-quench_anneal("quench_anneal/underparameterised")
-quench_anneal("quench_anneal/overparameterised")
-quench_anneal("quench_anneal/fashion")
+-- The paper-scale runs (run.sh paper/<phase>: heterogeneity on P = 60000 rows, lr = 1e-2,
+-- same-basin ensembles, T = 0 on the networks themselves). One section per finished or
+-- partial run: tau90 against the free weight, T*, the exit from the master curve (Q at
+-- 10 tau90), Q(t_f) against the null models, alpha2, the chi4 peaks by part and the state
+-- after the quench.
+local function paper(name, lambda)
+  local base = dir .. "/" .. name
+  local tau = read_csv(base .. "/tau.csv")
+  if not tau then return end
+  local m = read_csv(base .. "/moments.csv")
+  say("\n## %s (P = 60000, lr = 1e-2: T as the paper's, one step = ten paper steps)", name)
+  local st = read_csv(base .. "/state.csv")
+  if st then
+    for _, r in ipairs(st) do
+      if r.t < 0 and r.T == st[1].T then
+        say("after the quench: loss %.4g ± %.2g, data loss %.4g, accuracy %.4f, unsatisfied %.4f (n = %d)",
+            r.loss, r.loss_sem, r.data_loss, r.accuracy, r.unsat, r.n)
+      end
+    end
+  end
+  local hiT, hitau, tau0 = {}, {}, nil
+  for _, r in ipairs(tau) do
+    say("T = %-7g tau90 = %-9s [%s, %s] tau90_free = %-9s ratio = %-6s tau_e = %s", r.T, g(r.tau90),
+        g(r.tau90_lo), g(r.tau90_hi), g(r.tau90_free), g(r.tau90 / r.tau90_free, "%.3g"), g(r.tau_e))
+    if r.T == 0 then tau0 = r.tau90 end
+    if r.T > 0 and ok(r.tau90) and math.abs(r.tau90 / r.tau90_free - 1) < 0.1 then
+      hiT[#hiT + 1], hitau[#hitau + 1] = r.T, r.tau90
+    end
+  end
+  -- T*: the free weight's line c/T through the noise-dominated points (tau90 within 10% of
+  -- the free weight's) meets the T = 0 plateau.
+  if #hiT > 0 and ok(tau0) then
+    local c = 0
+    for i = 1, #hiT do c = c + math.log(hitau[i] * hiT[i]) end
+    c = math.exp(c / #hiT)
+    say("noise-dominated T (tau90 within 10%% of the free weight's): %s; T* (c/T = tau90(T = 0) "
+        .. "= %.4g) = %.3g", table.concat(hiT, ", "), tau0, c / tau0)
+  end
+  -- Q at 10 tau90 per T, against the free weight's erf(X90/sqrt(10)); Q(t_f) against the
+  -- free weight and the harmonic well started in equilibrium, erf(eps sqrt(lambda P/(4T))).
+  local qfree = free_q_scaled(10)
+  for _, r in ipairs(tau) do
+    local rows = where(m, "T", r.T)
+    local ts, qs, ss = {}, {}, {}
+    for i, x in ipairs(rows) do ts[i], qs[i], ss[i] = x.t, x.Q, x.Q_sem end
+    local last = rows[#rows]
+    local free_tf = r.T > 0 and glass.theory.free_q(last.t, {eps = r.eps, D = r.D}) or 1
+    local qinf_eq = lambda > 0 and r.T > 0 and glass.theory.harmonic_q_inf{T = r.T, P = lr * r.T / r.D,
+      k = lambda, eps = r.eps, equilibrium = true} or nan
+    say("  T = %-7g Q(10 tau90) = %s ± %s (free weight %.3f); Q(t_f = %d) = %.4f ± %.4f (free "
+        .. "weight %.4f, harmonic well from equilibrium %s); alpha2(t_f) = %s ± %s", r.T,
+        g(ok(r.tau90) and at_log(ts, qs, 10 * r.tau90) or nan, "%.3f"),
+        g(ok(r.tau90) and at_log(ts, ss, 10 * r.tau90) or nan, "%.3f"), qfree, last.t, last.Q,
+        last.Q_sem, free_tf, g(qinf_eq), g(last.alpha2, "%.3f"), g(last.alpha2_sem, "%.2g"))
+  end
+  local pk = read_csv(base .. "/chi4_peaks.csv")
+  for _, r in ipairs(pk or {}) do
+    say("  chi4 %-7s T = %-7g peak %.4g [%s, %s] at t = %g", r.part, r.T, r.chi4_peak,
+        g(r.chi4_peak_lo), g(r.chi4_peak_hi), r.t_peak)
+  end
+end
+
+-- The compute table: core-hours of the paper-scale experiments from the per-step costs
+-- cost.lua measured (cost.csv, CPU seconds). A design: `nets` quenched networks (quench
+-- epochs of SGD each), then at each of nT temperatures T > 0 t_w steps on the networks and
+-- tmax on nets x K copies, plus T = 0 on the networks (t_w + tmax), all `times` over.
+local function compute()
+  local c = read_csv(dir .. "/cost.csv")
+  if not c then return end
+  local cpu = {}
+  for _, r in ipairs(c) do cpu[r.item .. r.width] = r.cpu_s end
+  say("\n## compute (core-hours from cost.csv: CPU s per replica-step %s (w = 30), %s (w = 72); "
+      .. "per SGD epoch %s, %s)", g(cpu.langevin_step30), g(cpu.langevin_step72), g(cpu.sgd_epoch30),
+      g(cpu.sgd_epoch72))
+  quote("cost.step30", txt(cpu.langevin_step30, "%.3f"))
+  quote("cost.step72", txt(cpu.langevin_step72, "%.3f"))
+  quote("cost.epoch30", txt(cpu.sgd_epoch30, "%.3f"))
+  quote("cost.epoch72", txt(cpu.sgd_epoch72, "%.3f"))
+  local designs = {
+    {"reg", "paper/regularised: w = 30, lambda = 1e-2, 2 basins x K = 3, 3 T > 0 and T = 0, t_w = 2e3, lags to 3e4, 700-epoch quench", 30, 2, 3, 3, true, 2000, 30000, 700},
+    {"reg5", "the same with a fifth temperature (1e-5)", 30, 2, 3, 4, true, 2000, 30000, 700},
+    {"under", "paper/underparameterised: w = 30, lambda = 0, as paper/regularised", 30, 2, 3, 3, true, 2000, 30000, 700},
+    {"over", "paper/overparameterised: w = 72 (N/P = 0.45), lambda = 0, as paper/regularised", 72, 2, 3, 3, true, 2000, 30000, 700},
+    {"seed", "a second seed of paper/regularised (independent networks and noise)", 30, 2, 3, 3, true, 2000, 30000, 700},
+    {"paper", "the paper's own protocol for one phase: lr = 1e-3, 50 networks, 13 T > 0 and T = 0, t_w = 2e4, lags to 3e5, 7000-epoch quench", 30, 50, 1, 13, true, 20000, 300000, 7000},
+    {"fig8cd", "Fig. 8c/d: ageing, w = 30, lambda = 0, T = 1e-4, t_w to 1.5e4, lags to 3e4, 4 networks", 30, 4, 1, 1, false, 15000, 30000, 700},
+    {"figA9A10", "Figs. A9, A10: tau90(T) at 3 more t_w (to 1.5e4), 2 phases, 4 T, 2 networks", 30, 2, 1, 4, false, 15000, 30000, 700, 6},
+    {"figA11", "Fig. A11: ageing, w = 72, lambda = 0, t_w to 1.5e4, lags to 3e4, 4 networks", 72, 4, 1, 1, false, 15000, 30000, 700},
+  }
+  for _, d in ipairs(designs) do
+    local key, what, w, nets, K, nT, T0, tw, tmax, quench, times = table.unpack(d)
+    times = times or 1
+    local steps = nT * (nets * tw + nets * K * tmax) + (T0 and nets * (tw + tmax) or 0)
+    local s = times * (steps * cpu["langevin_step" .. w] + nets * quench * cpu["sgd_epoch" .. w])
+    say("%-9s %.3g replica-steps, %.3g core-hours: %s", key, times * steps, s / 3600, what)
+    quote("cost." .. key, txt(s / 3600, nil, 2))
+  end
+end
+
+-- The phase each quench reaches (quench_state/*: the quench_anneal settings again, with
+-- today's code): loss, data loss, accuracy and unsatisfied fraction after the quench.
+local function quench_state(phase)
+  local st = read_csv(dir .. "/quench_state/" .. phase .. "/state.csv")
+  if not st then return end
+  local r = st[1]
+  say("\n## quench_state/%s (after the quench, mean ± s.e. over %d networks)", phase, r.n)
+  say("loss %.4g ± %.2g, data loss %.4g ± %.2g, accuracy %.4f ± %.4f, unsatisfied rows %.4f ± %.4f",
+      r.loss, r.loss_sem, r.data_loss, r.data_loss_sem, r.accuracy, r.accuracy_sem, r.unsat,
+      r.unsat_sem)
+  quote("state." .. phase .. ".data_loss", txt(r.data_loss, nil, 3))
+  quote("state." .. phase .. ".accuracy", txt(r.accuracy, "%.3f"))
+  quote("state." .. phase .. ".unsat", txt(r.unsat, "%.3f"))
+end
+
+quench_anneal("quench_anneal/regularised", "reg")
+quench_anneal("quench_anneal/underparameterised", "under")
+quench_anneal("quench_anneal/overparameterised", "over")
+quench_anneal("quench_anneal/fashion", "fashion")
+for _, ph in ipairs{"regularised", "underparameterised", "overparameterised"} do quench_state(ph) end
 ttsp()
-heterogeneity("heterogeneity/regularised")
-heterogeneity("heterogeneity/underparameterised")
-heterogeneity("heterogeneity/overparameterised")
+heterogeneity("heterogeneity/regularised", "het.reg", 5000)
+heterogeneity("heterogeneity/underparameterised", "het.under", 5000)
+heterogeneity("heterogeneity/overparameterised", "het.over", 2000)
 ageing()
 chi_sweep()
 ttt_scan()
 uot_scan()
 phase_diagram()
 msd_batch_sweep()
+paper("paper/regularised", 0.01)
+paper("paper/underparameterised", 0)
+paper("paper/overparameterised", 0)
+compute()
+
+say("\n## quoted in docs/reproduction.md (key = text; the report tags each with <!-- key -->)")
+for _, k in ipairs(qorder) do say("%s = %s", k, quoted[k]) end

@@ -2,9 +2,18 @@
 # Reruns every experiment of docs/reproduction.md and writes its CSVs and plots here,
 # one folder per protocol (and per phase or data set where a protocol runs several).
 #
-#   docs/reproduction/run.sh                       # everything, about an hour on one core
+#   docs/reproduction/run.sh                       # every reduced-scale experiment (about an
+#                                                  # hour on one core)
 #   docs/reproduction/run.sh ttsp ageing           # only the named experiments
+#   docs/reproduction/run.sh paper/regularised     # a paper-scale experiment (hours: named only)
+#   docs/reproduction/run.sh --fresh ttsp          # start over instead of resuming
 #   docs/reproduction/run.sh --list                # the experiment names
+#
+# An experiment whose folder holds COMPLETE is skipped; one without it is resumed from its
+# checkpoints (the protocols' own --out resume: the same command continues where a killed
+# run stopped, with byte-identical results). --fresh (or FRESH=1) deletes the named
+# experiments' folders first. The paper/* experiments run only when named ("paper" names
+# them all): each takes hours (docs/reproduction.md, "Compute").
 #
 # Environment: GLASSVM (the binary; default build/glassvm, then glassvm on PATH),
 # PROTOCOLS (default: the repository's protocols/), OUT (default: this folder),
@@ -38,6 +47,20 @@ OVER="--width=30 --lambda=0 --P=2000 --quench_epochs=2500 --chi=6000"
 # Fig. 7 and chi4: the paper's Fig. 7(d) temperatures down to 1e-6, dt up to 1e4 steps.
 HET="--T=0.001,0.0001,1e-05,1e-06 --tw=2000 --tmax=10000 --hist_lags=100,1000,10000"
 
+# The paper's system (P = 60000, all of MNIST), at lr = 1e-2 (one step = ten of the paper's
+# steps, T as the paper's: docs/dynamics.md, "Units"): the quench is the paper's 7000 epochs
+# at lr = 1e-3 (mu*t = 4.2e3), t_w = 2000 steps (the paper's 2e4), lags to 3e4 steps (the
+# paper's 3e5), histograms at 2e4 steps (the paper's 2e5). One set of trajectories per T
+# gives every observable: heterogeneity on a same-basin ensemble (2 basins x K = 3 noise
+# replicas at each T > 0; T = 0 on the 2 networks themselves) writes Q(t), the MSD, tau90
+# and tau_e with the free weight's, alpha2, chi4 within and between basins, the log10|dw|
+# histograms and the state (loss, accuracy, unsatisfied fraction) after the quench.
+PAPER="--P=0 --lr=0.01 --quench_epochs=700 --tw=2000 --tmax=30000 --per_decade=16 --hist_lags=2000,20000 --ensemble=same_basin --replicas=2 --K=3"
+PAPER_T=0.001,0.0001,1e-06,0
+
+# quench_state/*: the quenches of the quench_anneal runs again (same settings and seed), to
+# measure the phase each one reaches (loss, accuracy, unsatisfied fraction in state.csv;
+# the first edition's runs predate state.csv).
 # name | protocol | options. Training lengths: the paper's 7000 epochs at lr = 1e-3 on
 # P = 60000 are mu*t = 4.2e3; uot_scan's 10000 epochs on P = 5000 (5e5 steps at 1e-2) and
 # msd_batch_sweep's 700 quench epochs on all rows match it; ttt_scan's 200 epochs on all
@@ -54,29 +77,45 @@ heterogeneity/overparameterised|heterogeneity|$OVER $HET --replicas=6
 quench_anneal/underparameterised|quench_anneal|$UNDER --T=$TGRID --tw=2000 --tmax=5000 --replicas=4
 quench_anneal/overparameterised|quench_anneal|$OVER --T=$TGRID --tw=2000 --tmax=5000 --replicas=4
 quench_anneal/fashion|quench_anneal|$REG --dataset=fashion --T=$TGRID --tw=2000 --tmax=3000 --replicas=3
+quench_state/regularised|quench_anneal|$REG --T=0 --tw=0 --tmax=1 --replicas=4
+quench_state/underparameterised|quench_anneal|$UNDER --T=0 --tw=0 --tmax=1 --replicas=4
+quench_state/overparameterised|quench_anneal|$OVER --T=0 --tw=0 --tmax=1 --replicas=4
 msd_batch_sweep|msd_batch_sweep|--batches=1,4,16,64,256,1024 --quench_epochs=700 --tmax=100000 --replicas=2
 uot_scan|uot_scan|--widths=4,6,8,10,12,14,17,20,25,30 --epochs=10000 --replicas=3
 ttt_scan|ttt_scan|--lambdas=0,0.005,0.01,0.015,0.02,0.025,0.03,0.035,0.04,0.045,0.05,0.06 --epochs=200 --replicas=4
 phase_diagram|phase_diagram|--widths=4,6,8,10,12,14,17,20,25,30 --lambdas=0,0.005,0.01,0.015,0.02,0.03,0.04,0.05 --epochs=1000 --replicas=3
+paper/regularised|heterogeneity|$PAPER --width=30 --lambda=0.01 --chi=300 --T=$PAPER_T
+paper/underparameterised|heterogeneity|$PAPER --width=30 --lambda=0 --chi=500 --T=$PAPER_T
+paper/overparameterised|heterogeneity|$PAPER --width=72 --lambda=0 --chi=6000 --T=1e-05,1e-06,1e-07,0
 EOF
 }
 
 if [ "${1:-}" = "--list" ]; then experiments | cut -d'|' -f1; exit 0; fi
+fresh=${FRESH:-0}
+if [ "${1:-}" = "--fresh" ]; then fresh=1; shift; fi
 
-wanted() {  # wanted NAME [SELECTED...]: no selection selects everything
+wanted() {  # wanted NAME [SELECTED...]: no selection selects every reduced-scale one
     name=$1; shift
-    [ $# -eq 0 ] && return 0
+    if [ $# -eq 0 ]; then case "$name" in paper/*) return 1 ;; *) return 0 ;; esac; fi
     for w in "$@"; do
         case "$name" in "$w"|"$w"/*) return 0 ;; esac
     done
     return 1
 }
 
+mkdir -p "$OUT"
 [ -f "$OUT/timings.csv" ] || echo "experiment,status,wall_s,load_start,load_end" > "$OUT/timings.csv"
 experiments | while IFS='|' read -r name proto opts; do
     wanted "$name" "$@" || continue
     dir=$OUT/$name
-    rm -rf "$dir"
+    if [ "$fresh" = 1 ]; then
+        rm -rf "$dir"
+    elif [ -f "$dir/COMPLETE" ]; then
+        echo "== $name: complete, skipped (--fresh runs it again)"
+        continue
+    elif [ -d "$dir" ]; then
+        echo "== $name: resuming the run in $dir"
+    fi
     mkdir -p "$(dirname "$dir")"
     echo "== $name: glassvm protocols/$proto.lua $opts --out $dir"
     load0=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo NaN)
@@ -85,7 +124,7 @@ experiments | while IFS='|' read -r name proto opts; do
     # stdin from /dev/null: glassvm must not eat the list this loop reads.
     # shellcheck disable=SC2086  # opts is a list of options
     nice -n "$NICE" "$GLASSVM" "$PROTOCOLS/$proto.lua" $opts --out "$dir" \
-        --threads="$THREADS" --quiet < /dev/null || status=FAILED
+        --threads="$THREADS" --quiet < /dev/null || status="stopped or failed (exit $?)"
     t1=$(date +%s)
     load1=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo NaN)
     echo "$name,$status,$((t1 - t0)),$load0,$load1" >> "$OUT/timings.csv"
@@ -104,6 +143,11 @@ if command -v gnuplot > /dev/null; then
     [ "$OUT" = "$here" ] || cp "$here"/combined/*.gp "$OUT/combined/"
     for g in "$OUT"/combined/*.gp; do
         case "$g" in */common.gp) continue ;; esac
+        # only where the experiments it reads are here (a paper-scale OUT has none of them)
+        need=$(grep -o '"\.\./[a-z_]*' "$g" | cut -c5- | sort -u)
+        skip=
+        for d in $need; do [ -d "$OUT/$d" ] || skip=$d; done
+        if [ -n "$skip" ]; then echo "   $(basename "$g"): skipped (no $skip/ in $OUT)"; continue; fi
         (cd "$OUT/combined" && gnuplot "$(basename "$g")") || echo "   $g FAILED"
     done
     rm -f "$OUT"/combined/*.svg   # as above: PNG only, the .gp scripts redraw the SVGs

@@ -41,13 +41,17 @@ local function using(s)
   table.sort(keys)
   for _, k in ipairs(keys) do
     local v = s.where[k]
-    if v == 0 then
+    if type(v) == "table" then -- {min = a}: the rows with column >= a
+      conds[#conds + 1] = string.format("column(%s) >= %s", q(k), gnum(v.min))
+    elseif v == 0 then
       conds[#conds + 1] = string.format("column(%s) == 0", q(k))
     else
       conds[#conds + 1] = string.format("abs(column(%s)/%s - 1) < 1e-9", q(k), gnum(v))
     end
   end
   if s.ymul then y = string.format("(%s*%s)", y, gnum(s.ymul)) end
+  -- yfloor: values below it drawn at it (an exact 0 on a log axis would vanish)
+  if s.yfloor then y = string.format("(%s < %s ? %s : %s)", y, gnum(s.yfloor), gnum(s.yfloor), y) end
   if s.xmul then x = string.format("(%s*%s)", x, gnum(s.xmul)) end
   if #conds > 0 then
     y = string.format("((%s) ? %s : NaN)", table.concat(conds, " && "), y)

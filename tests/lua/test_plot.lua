@@ -36,4 +36,14 @@ T.test("a log colour bar falls back to plain numbers over less than a decade", f
   T.ok(not plot.figure(spec):script():find("GPVAL_CB", 1, true), "no probe without logcb")
 end)
 
+T.test("where {min = a} selects rows at or above a; yfloor lifts values below it", function()
+  local s = plot.figure{name = "f", series = {
+    {file = "g.csv", x = "a", y = "b", where = {c = {min = 0.499}}, style = "points"},
+    {file = "g.csv", x = "a", y = "b", where = {b = 0}, yfloor = 1e-16, style = "points"}}}
+    :script("pngcairo")
+  T.ok(s:find('((column("c") >= 0.499) ? column("b") : NaN)', 1, true), "the min condition")
+  T.ok(s:find('((column("b") == 0) ? (column("b") < 9.9999999999999998e-17 ? '
+    .. '9.9999999999999998e-17 : column("b")) : NaN)', 1, true), "zeros drawn at the floor")
+end)
+
 T.done()

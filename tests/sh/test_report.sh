@@ -95,10 +95,12 @@ has "$TMP/qa/tau.gp" ':(column("tau90_lo")):(column("tau90_hi")) with yerrorline
 has "$TMP/ag/tau.gp" ':(column("tau90_lo")):(column("tau90_hi")) with yerrorlines' "ageing tau bars"
 has "$TMP/cs/tau90.gp" ':(column("tau90_lo")):(column("tau90_hi")) with yerrorlines' "chi_sweep tau bars"
 
-# tau90 at T = 0 as a line on tau.png (smoke reaches it with t_max = 2000); ageing's log
-# gives each tau90 with its interval.
+# tau90 at T = 0 as a labelled marker at the left edge of tau.png, not a line across all T
+# (smoke reaches it with t_max = 2000); ageing's log gives each tau90 with its interval.
 run quench_anneal q0 --tmax=2000
-has "$TMP/q0/tau.gp" 'title "τ_{90} at T = 0"' "the T = 0 line on tau.png"
+has "$TMP/q0/tau.gp" "set label 'τ_{90} at T = 0: " "the T = 0 marker on tau.png"
+has "$TMP/q0/tau.gp" "at graph 0.02, first " "the T = 0 marker at the left edge"
+grep -q 'title "τ_{90} at T = 0"' "$TMP/q0/tau.gp" && fail "tau.png: T = 0 still drawn as a line"
 grep -q "t_w = 5 *tau90 = [0-9.]* \[[0-9.]*, [0-9.]*\] (95% bootstrap)" "$TMP/ag/log.txt" || fail "ageing: tau90 without its interval"
 
 # ttsp's plateau Q(t_f): a 95% replica-bootstrap interval, its level in the
@@ -153,6 +155,20 @@ has "$TMP/het/histogram.csv" "fraction_lo/_hi: 95% percentile bootstrap interval
 has "$TMP/het/histogram_t20.gp" 'column("fraction_hi") : NaN)) with filledcurves' "histogram bands"
 has "$TMP/het/alpha2.gp" 'column("alpha2_sem")' "alpha2 bars"
 ! grep -v '^#' "$TMP/het/moments.csv" | grep -qi 'nan' || fail "moments.csv: a nan cell"
+# tau.csv: tau90 with its bootstrap interval over basins, beside the free weight's.
+has "$TMP/het/tau.csv" "T,tau90,tau90_lo,tau90_hi,tau90_se,tau90_status,tau90_method,tau_e,tau_e_lo,tau_e_hi,tau_e_se,tau_e_status,tau_e_method,tau90_free,eps,D,T_paper" "heterogeneity tau.csv columns"
+grep -q '^0.001,[0-9.e-]*,[0-9.e-]*,[0-9.e-]*,[0-9.e-]*,ok,interp,' "$TMP/het/tau.csv" || fail "heterogeneity: no tau90 at T = 0.001"
+# A T = 0 in --T runs on the networks themselves (n = 2, not 2 x K = 4; the copies would
+# coincide), is the drift check's T = 0 (no companion run), and has no basin split.
+run heterogeneity het0 --T=0.001,0
+grep -q '^0,[0-9]*,20,2,' "$TMP/het0/state.csv" || fail "heterogeneity: T = 0 not on the 2 networks (state n)"
+grep -q '^0.001,[0-9]*,20,4,' "$TMP/het0/state.csv" || fail "heterogeneity: T = 0.001 not on 2 x K = 4 copies"
+grep -q '^0,20,2,2,' "$TMP/het0/moments.csv" || fail "heterogeneity: T = 0 moments not over 2 networks in 2 basins"
+has "$TMP/het0/moments.csv" "at T = 0 the networks themselves" "heterogeneity: the T = 0 note"
+[ "$(grep -c 'Langevin T=0: ' "$TMP/het0/log.txt")" = 1 ] || fail "heterogeneity: T = 0 ran more than once (companion run not skipped)"
+grep -q '^0,' "$TMP/het0/histogram_basins.csv" && fail "heterogeneity: a basin histogram at T = 0"
+grep -q '^0,total,' "$TMP/het0/chi4_peaks.csv" || fail "heterogeneity: no total chi4 peak at T = 0"
+grep -q '^0,within,' "$TMP/het0/chi4_peaks.csv" && fail "heterogeneity: a within-basin chi4 peak at T = 0"
 
 [ $fails -eq 0 ] && echo "all report checks passed"
 exit $((fails > 0))

@@ -20,7 +20,8 @@ unset key
 
 set terminal pngcairo size 900,640 font ',12'
 set output "phase_diagram.png"
-plot "grid.csv" using (column("N_over_P")):(column("lambda")):(column("loss_geomean")) with points lc palette z pt 5 ps 3.5 notitle
+plot "grid.csv" using (column("N_over_P")):(column("lambda")):(column("loss_geomean")) with points lc palette z pt 5 ps 3.5 notitle, \
+     "grid.csv" using (column("N_over_P")):(((column("loss_geomean") >= 0.499) ? column("lambda") : NaN)) with points lc rgb "#000000" pt 2 ps 2 notitle
 set terminal svg size 900,640 dynamic font ',12'
 set output "phase_diagram.svg"
 replot

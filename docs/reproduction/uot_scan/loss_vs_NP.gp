@@ -19,6 +19,7 @@ set offsets graph 0.03, graph 0.03, graph 0.05, graph 0.05
 set terminal pngcairo size 900,640 font ',12'
 set output "loss_vs_NP.png"
 plot "final_loss.csv" using (column("N_over_P")):(column("loss")) with points lc rgb "#9aa7c7" pt 6 ps 0.8 title "one initial condition", \
+     "final_loss.csv" using (column("N_over_P")):(((column("loss") == 0) ? (column("loss") < 9.9999999999999998e-17 ? 9.9999999999999998e-17 : column("loss")) : NaN)) with points lc rgb "#c0392b" pt 9 ps 1.2 title "loss exactly 0 (drawn at 10^{-16})", \
      "loss_vs_width.csv" using (column("N_over_P")):(column("loss_geomean")) with linespoints lc palette frac 0.0000 pt 7 ps 0.6 title "geometric mean"
 set terminal svg size 900,640 dynamic font ',12'
 set output "loss_vs_NP.svg"

@@ -15,6 +15,7 @@ set format x '10^{%L}'
 set logscale y
 set format y '10^{%L}'
 
+set label 'τ_{90} at T = 0: 504' at graph 0.02, first 503.976 point pt 13 ps 1.6 lc rgb '#000000' offset 1.2,0.9
 set terminal pngcairo size 900,640 font ',12'
 set output "tau.png"
 plot "tau.csv" using (column("T")):(column("tau90")) with linespoints lc palette frac 0.0000 pt 7 ps 0.6 title "τ_{90}", \

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# test_reproduction.sh: docs/reproduction.md quotes what its data say.
+#  1. docs/reproduction/analyse.lua, run on the committed CSVs of docs/reproduction/,
+#     regenerates docs/reproduction/summary.txt exactly;
+#  2. every value the report tags with <!-- key --> is, character for character, the
+#     text summary.txt's "## quoted" section gives for that key (the tag follows the
+#     value: "τ90 ∝ T^(−1.021 ± 0.009<!-- reg.b -->)"), and no tag names a missing key;
+#  3. the checker itself catches a changed value (so this test can fail).
+#  4. docs/reproduction/run.sh skips a finished experiment, resumes an unfinished one in its
+#     folder, starts over with --fresh, and runs paper/* only when named.
+#   bash tests/sh/test_reproduction.sh /path/to/glassvm
+set -u
+G=${1:?usage: test_reproduction.sh /path/to/glassvm}
+SRC=${GV_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+# 1. summary.txt is what analyse.lua makes of the CSVs.
+if "$G" "$SRC/docs/reproduction/analyse.lua" "$SRC/docs/reproduction" > "$TMP/summary.txt" 2> "$TMP/err"; then
+  diff -u "$SRC/docs/reproduction/summary.txt" "$TMP/summary.txt" > "$TMP/diff" \
+    || fail "analyse.lua does not regenerate docs/reproduction/summary.txt: $(head -20 "$TMP/diff")"
+else
+  fail "analyse.lua failed: $(cat "$TMP/err")"
+fi
+
+# 2. The tagged values of the report against summary.txt.
+cat > "$TMP/check.lua" <<'EOF'
+-- check.lua REPORT SUMMARY: one line per disagreement; exit 1 if any, and if no tag at all.
+local function slurp(path)
+  local f = assert(io.open(path))
+  local s = f:read("a")
+  f:close()
+  return s
+end
+local report, summary = slurp(arg[1]), slurp(arg[2])
+local quoted, in_section = {}, false
+for line in (summary .. "\n"):gmatch("([^\n]*)\n") do
+  if line:match("^## quoted") then in_section = true
+  elseif line:match("^## ") then in_section = false
+  elseif in_section then
+    local k, v = line:match("^(%S+) = (.*)$")
+    if k then quoted[k] = v end
+  end
+end
+local bad, n, lineno, pos = 0, 0, 1, 1
+for before, key, at in report:gmatch("()<!%-%- ([%w_%.%-]+) %-%->()") do
+  n = n + 1
+  local head = report:sub(1, before - 1)
+  local _, nl = head:gsub("\n", "")
+  local where = string.format("%s:%d", arg[1]:match("[^/]*/[^/]*$") or arg[1], nl + 1)
+  local want = quoted[key]
+  if not want then
+    print(string.format("%s: tag <!-- %s --> names no key of summary.txt's quoted section", where, key))
+    bad = bad + 1
+  elseif head:sub(-#want) ~= want then
+    print(string.format("%s: <!-- %s --> follows %q, but summary.txt has %q", where, key,
+      head:sub(-#want - 8), want))
+    bad = bad + 1
+  end
+end
+if n == 0 then print("no <!-- key --> tags in " .. arg[1]); os.exit(1) end
+print(string.format("%d tagged values checked, %d disagree", n, bad))
+os.exit(bad == 0 and 0 or 1)
+EOF
+out=$("$G" "$TMP/check.lua" "$SRC/docs/reproduction.md" "$SRC/docs/reproduction/summary.txt" 2>&1) \
+  || fail "docs/reproduction.md and summary.txt disagree: $out"
+echo "$out" | tail -1
+
+# 3. The checker fails on a changed value: a copy of the report with the digit before its
+#    first tag changed.
+cat > "$TMP/alter.lua" <<'EOF'
+local f = assert(io.open(arg[1]))
+local s = f:read("a")
+f:close()
+local at = s:find("%d<!%-%- ")
+if not at then os.exit(1) end
+local d = tonumber(s:sub(at, at))
+io.write(s:sub(1, at - 1), tostring((d + 1) % 10), s:sub(at + 1))
+EOF
+if ! "$G" "$TMP/alter.lua" "$SRC/docs/reproduction.md" > "$TMP/altered.md"; then
+  fail "no tagged value ends in a digit: the negative check cannot run"
+elif "$G" "$TMP/check.lua" "$TMP/altered.md" "$SRC/docs/reproduction/summary.txt" > "$TMP/neg" 2>&1; then
+  fail "the checker accepted an altered value: $(cat "$TMP/neg")"
+fi
+
+# 4. run.sh: a finished experiment is skipped, an unfinished one resumed (the same --out),
+#    --fresh starts over, paper/* runs only when named. A stand-in glassvm records its
+#    calls and finishes a run by writing COMPLETE.
+cat > "$TMP/fake" <<'EOF'
+#!/bin/sh
+echo "$*" >> "$CALLS"
+out=
+while [ $# -gt 0 ]; do [ "$1" = "--out" ] && out=$2; shift; done
+[ -n "$out" ] && mkdir -p "$out" && touch "$out/COMPLETE"
+exit 0
+EOF
+chmod +x "$TMP/fake"
+rs() { CALLS="$TMP/calls" GLASSVM="$TMP/fake" OUT="$TMP/out" NICE=0 sh "$SRC/docs/reproduction/run.sh" "$@" > "$TMP/rs.out" 2>&1; }
+: > "$TMP/calls"; rs ttsp
+grep -q "ttsp.lua .*--out $TMP/out/ttsp " "$TMP/calls" || fail "run.sh ttsp did not run ttsp: $(cat "$TMP/calls")"
+: > "$TMP/calls"; rs ttsp
+grep -q "ttsp.lua" "$TMP/calls" && fail "run.sh ran ttsp again although it is COMPLETE"
+grep -q "ttsp: complete, skipped" "$TMP/rs.out" || fail "run.sh did not say it skipped ttsp"
+rm "$TMP/out/ttsp/COMPLETE"; : > "$TMP/calls"; rs ttsp
+grep -q "resuming the run in $TMP/out/ttsp" "$TMP/rs.out" || fail "run.sh did not say it resumes ttsp"
+grep -q "ttsp.lua .*--out $TMP/out/ttsp " "$TMP/calls" || fail "run.sh did not resume ttsp in its folder"
+touch "$TMP/out/ttsp/marker"; : > "$TMP/calls"; rs --fresh ttsp
+[ -e "$TMP/out/ttsp/marker" ] && fail "run.sh --fresh kept the old folder"
+grep -q "ttsp.lua" "$TMP/calls" || fail "run.sh --fresh did not run ttsp"
+: > "$TMP/calls"; rs
+grep -q "paper/" "$TMP/calls" && fail "run.sh without names ran a paper-scale experiment"
+grep -q "phase_diagram.lua" "$TMP/calls" || fail "run.sh without names did not run every reduced-scale experiment"
+: > "$TMP/calls"; rs paper
+[ "$(grep -c "heterogeneity.lua .*--P=0 " "$TMP/calls")" = 3 ] || fail "run.sh paper did not run the three paper-scale phases: $(cat "$TMP/calls")"
+
+[ "$fails" -eq 0 ] && echo "ok: summary.txt regenerates, the report's tagged values match it"
+[ "$fails" -eq 0 ]
