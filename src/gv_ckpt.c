@@ -469,13 +469,19 @@ gv_status gv_ckpt_restore_ensemble(const gv_ckpt *c, const char *name, gv_ensemb
     return gv_ensemble_restore(ens, c->s[i].data, c->s[i].len, src, e);
 }
 
-gv_status gv_ckpt_restore_observer(const gv_ckpt *c, const char *name, gv_hook *obs, gv_err *e)
+gv_status gv_ckpt_restore_observer_as(const gv_ckpt *c, const char *name, gv_hook *obs, int mode,
+                                      gv_err *e)
 {
     long i = need_section(c, GV_CKPT_TWO_TIME, GV_CKPT_SCALAR, "observer", name, e);
     if (i < 0) return GV_EINVAL;
     char src[GV_ERR_MAX / 2];
     snprintf(src, sizeof src, "%s, observer '%s'", c->src, name);
-    return gv_obs_restore(obs, c->s[i].data, c->s[i].len, src, e);
+    return gv_obs_restore_as(obs, c->s[i].data, c->s[i].len, mode, src, e);
+}
+
+gv_status gv_ckpt_restore_observer(const gv_ckpt *c, const char *name, gv_hook *obs, gv_err *e)
+{
+    return gv_ckpt_restore_observer_as(c, name, obs, GV_OBS_FRESH, e);
 }
 
 /* ---- a block of replicas (glass.mpi) ---------------------------------------- */
@@ -494,7 +500,7 @@ static const unsigned char *block_section(const gv_ckpt *ck, gv_ckpt_kind kind,
 }
 
 gv_status gv_ckpt_restore_block(const gv_ckpt *ck, const char *name, gv_ensemble *ens,
-                                gv_hook *h, size_t first, size_t count, gv_err *e)
+                                gv_hook *h, size_t first, size_t count, int mode, gv_err *e)
 {
     int is_ens = ens != NULL;
     char src[GV_ERR_MAX / 2];
@@ -509,7 +515,7 @@ gv_status gv_ckpt_restore_block(const gv_ckpt *ck, const char *name, gv_ensemble
                          : gv_obs_slice(b, len, first, count, src, &part, e);
     if (s == GV_OK)
         s = is_ens ? gv_ensemble_restore(ens, part.p, part.len, src, e)
-                   : gv_obs_restore(h, part.p, part.len, src, e);
+                   : gv_obs_restore_as(h, part.p, part.len, mode, src, e);
     gv_wbuf_free(&part);
     return s;
 }

@@ -103,15 +103,19 @@ long gv_ckpt_find(const gv_ckpt *c, gv_ckpt_kind kind, const char *name);
 
 /* Restore a section into an existing object: an ensemble with the same
  * landscape shape, replicas, seed and first replica (gv_ensemble_restore),
- * or a freshly built observer with the same configuration (gv_obs_restore).
- * Fails, naming the section and the checkpoint, if it is missing. */
+ * or an observer with the same configuration, freshly built (mode
+ * GV_OBS_FRESH, gv_obs_restore) or one whose measurements are replaced
+ * (GV_OBS_REPLACE).  Fails, naming the section and the checkpoint, if it is
+ * missing. */
 gv_status gv_ckpt_restore_ensemble(const gv_ckpt *c, const char *name, struct gv_ensemble *ens,
                                    gv_err *e);
 gv_status gv_ckpt_restore_observer(const gv_ckpt *c, const char *name, gv_hook *obs, gv_err *e);
+gv_status gv_ckpt_restore_observer_as(const gv_ckpt *c, const char *name, gv_hook *obs, int mode,
+                                      gv_err *e);
 /* Restore replicas [first, first + count) of section `name` into ens or (if
- * ens is NULL) the observer obs: one rank's block of a checkpoint written by
- * any number of ranks (glass.mpi.checkpoint_restore). */
+ * ens is NULL) the observer obs (mode as above): one rank's block of a
+ * checkpoint written by any number of ranks (glass.mpi.checkpoint_restore). */
 gv_status gv_ckpt_restore_block(const gv_ckpt *c, const char *name, struct gv_ensemble *ens,
-                                gv_hook *obs, size_t first, size_t count, gv_err *e);
+                                gv_hook *obs, size_t first, size_t count, int mode, gv_err *e);
 
 #endif

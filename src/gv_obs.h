@@ -172,10 +172,12 @@ gv_status gv_scalar_table_make(const gv_scalar *o, gv_scalar_table which, gv_tab
  * An observer's complete state as bytes: its configuration (waiting times,
  * lags, cutoffs, histogram, per-layer; schedule and λ) and everything it has
  * accumulated (event positions, per-replica values, σ(t_w), histogram
- * counts, the reference weights still needed).  Restoring needs a freshly
- * built observer with the same configuration: it refuses, naming the first
- * difference, otherwise, and leaves the observer unchanged on any failure.
- * After a restore the observer continues exactly as the saved one would. */
+ * counts, the reference weights still needed).  Restoring needs an observer
+ * with the same configuration: it refuses, naming the first difference,
+ * otherwise, and leaves the observer unchanged on any failure.  The plain
+ * restores also need a freshly built one (GV_OBS_FRESH); gv_obs_restore_as
+ * with GV_OBS_REPLACE replaces what a used one holds.  After a restore the
+ * observer continues exactly as the saved one would. */
 
 /* The observer behind a hook filled by gv_two_time_hook / gv_scalar_hook,
  * or NULL if the hook is something else. */
@@ -196,6 +198,23 @@ gv_status gv_obs_serialize(const gv_hook *h, gv_wbuf *out, gv_ckpt_kind *kind, g
 gv_ckpt_kind gv_obs_kind(const gv_hook *h);
 gv_status gv_obs_restore(gv_hook *h, const unsigned char *bytes, size_t len, const char *src,
                          gv_err *e);
+enum { GV_OBS_FRESH = 0, GV_OBS_REPLACE = 1 };
+gv_status gv_obs_restore_as(gv_hook *h, const unsigned char *bytes, size_t len, int mode,
+                            const char *src, gv_err *e);
+
+/* An observer rebuilt from state bytes: a new observer of their type and
+ * configuration (waiting times, lags, cutoffs, histogram, per-layer,
+ * overlap layers; schedule and λ) that has measured nothing, as building
+ * it with the saved observer's options gives; its hook is filled in *h
+ * (h->self is the observer; gv_two_time_from_hook / gv_scalar_from_hook
+ * tell its type; free it with gv_two_time_free / gv_scalar_free).  The
+ * state after the configuration is not read. */
+gv_status gv_obs_new_empty(const unsigned char *bytes, size_t len, const char *src, gv_hook *h,
+                           gv_err *e);
+/* The same from a live observer's own bytes (obs:empty()); the new one
+ * describes itself as the original (a schedule rebuilt from its steps
+ * alone would describe itself as a list). */
+gv_status gv_obs_empty_like(const gv_hook *src, gv_hook *h, gv_err *e);
 
 /* ---- blocks of replicas (MPI ranks, gv_mpi.h) -----------------------------
  * An observer run on each rank's contiguous block of replicas holds that

@@ -381,8 +381,10 @@ static gv_status read_header(gv_rbuf *r, const char *magic, const char *what,
     return GV_OK;
 }
 
-gv_status gv_two_time_restore(gv_two_time *o, const unsigned char *bytes, size_t len,
-                              const char *src, gv_err *e)
+/* Restore two-time state bytes into o.  replace: o may have measured
+ * already (what it holds is replaced); else it must be freshly built. */
+static gv_status tt_restore(gv_two_time *o, const unsigned char *bytes, size_t len, int replace,
+                            const char *src, gv_err *e)
 {
     gv_rbuf r = gv_rbuf_init(bytes, len);
     uint32_t v;
@@ -391,7 +393,7 @@ gv_status gv_two_time_restore(gv_two_time *o, const unsigned char *bytes, size_t
     if (hs != GV_OK) return hs;
     int fresh = !o->bound;
     for (size_t t = 0; t < o->ntw; t++) fresh = fresh && !o->ref_taken[t];
-    if (!fresh)
+    if (!fresh && !replace)
         return gv_fail(e, GV_EINVAL, "%s: restore needs a freshly built observer; this one has "
                                      "already taken measurements", src);
     gv_status st = tt_check_config(o, &r, v, src, e);
@@ -406,7 +408,7 @@ gv_status gv_two_time_restore(gv_two_time *o, const unsigned char *bytes, size_t
         tt_state_free(&s, o->ntw);
         return st;
     }
-    /* Commit: swap the new arrays in, free the fresh observer's. */
+    /* Commit: swap the new arrays in, free the observer's old ones. */
     tt_state old = {o->ref_taken, o->measured, o->cursor, 0,       0,          0,
                     0,            0,           o->goff,   o->gcnt, o->sigma,   o->vals,
                     o->ref,       o->hcounts,  o->hscratch, o->basin, o->qoff, o->qcnt, 0};
@@ -415,36 +417,35 @@ gv_status gv_two_time_restore(gv_two_time *o, const unsigned char *bytes, size_t
     o->measured = s.measured;
     o->cursor = s.cursor;
     o->ref = s.ref;
-    if (s.R) {
-        o->bound = 1;
-        o->R = s.R;
-        o->N = s.N;
-        o->ngroups = s.ngroups;
-        o->G = s.G;
-        o->S = s.S;
-        o->goff = s.goff;
-        o->gcnt = s.gcnt;
-        o->sigma = s.sigma;
-        o->vals = s.vals;
-        o->hcounts = s.hcounts;
-        o->hscratch = s.hscratch;
-        o->basin = s.basin;
-        o->qoff = s.qoff;
-        o->qcnt = s.qcnt;
-        o->hist_pooled = s.hist_pooled;
-        o->nq = o->N;
-        if (o->novl) {
-            o->nq = 0;
-            for (size_t i = 0; i < o->novl; i++) o->nq += o->qcnt[i];
-        }
-    } else {
-        old.goff = s.goff, old.gcnt = s.gcnt, old.sigma = s.sigma, old.vals = s.vals;
-        old.hcounts = s.hcounts, old.hscratch = s.hscratch;
-        old.basin = s.basin, old.qoff = s.qoff, old.qcnt = s.qcnt;
-        o->basin = NULL, o->qoff = NULL, o->qcnt = NULL;
+    o->bound = s.R != 0; /* unbound: R, N, ... 0 and the arrays NULL, as when freshly built */
+    o->R = s.R;
+    o->N = s.N;
+    o->ngroups = s.ngroups;
+    o->G = s.G;
+    o->S = s.S;
+    o->goff = s.goff;
+    o->gcnt = s.gcnt;
+    o->sigma = s.sigma;
+    o->vals = s.vals;
+    o->hcounts = s.hcounts;
+    o->hscratch = s.hscratch;
+    o->basin = s.basin;
+    o->qoff = s.qoff;
+    o->qcnt = s.qcnt;
+    o->hist_pooled = s.hist_pooled;
+    o->nq = o->N;
+    if (o->novl) {
+        o->nq = 0;
+        for (size_t i = 0; i < o->novl && o->bound; i++) o->nq += o->qcnt[i];
     }
     tt_state_free(&old, o->ntw);
     return GV_OK;
+}
+
+gv_status gv_two_time_restore(gv_two_time *o, const unsigned char *bytes, size_t len,
+                              const char *src, gv_err *e)
+{
+    return tt_restore(o, bytes, len, 0, src, e);
 }
 
 /* As tt_write, for scalar observers. */
@@ -476,8 +477,9 @@ gv_status gv_scalar_serialize(const gv_scalar *o, gv_wbuf *out, gv_err *e)
     return out_status(out, "scalar observer", e);
 }
 
-gv_status gv_scalar_restore(gv_scalar *o, const unsigned char *bytes, size_t len, const char *src,
-                            gv_err *e)
+/* As tt_restore, for scalar observers. */
+static gv_status sc_restore(gv_scalar *o, const unsigned char *bytes, size_t len, int replace,
+                            const char *src, gv_err *e)
 {
     const char *fix = "build the observer with the options of the run that wrote the checkpoint";
     gv_rbuf r = gv_rbuf_init(bytes, len);
@@ -485,7 +487,7 @@ gv_status gv_scalar_restore(gv_scalar *o, const unsigned char *bytes, size_t len
     gv_status hs = read_header(&r, SC_MAGIC, "scalar observer", TT_MAGIC, "two-time observer", &v,
                                src, e);
     if (hs != GV_OK) return hs;
-    if (o->vals || o->cursor)
+    if ((o->vals || o->cursor) && !replace)
         return gv_fail(e, GV_EINVAL, "%s: restore needs a freshly built observer; this one has "
                                      "already taken measurements", src);
     size_t n = gv_sched_count(o->at);
@@ -529,8 +531,15 @@ gv_status gv_scalar_restore(gv_scalar *o, const unsigned char *bytes, size_t len
     memcpy(o->measured, meas, n);
     o->cursor = (size_t)cursor;
     o->R = (size_t)R;
+    free(o->vals);
     o->vals = vals;
     return GV_OK;
+}
+
+gv_status gv_scalar_restore(gv_scalar *o, const unsigned char *bytes, size_t len, const char *src,
+                            gv_err *e)
+{
+    return sc_restore(o, bytes, len, 0, src, e);
 }
 
 /* ---- blocks of replicas (MPI ranks) ---------------------------------------
@@ -548,12 +557,15 @@ static size_t tt_config_bytes(const gv_two_time *o)
            (o->version >= 2 ? 8 + 8 * o->novl : 0);
 }
 
-/* A new two-time observer configured and filled from state bytes. */
-static gv_two_time *tt_from_bytes(const unsigned char *b, size_t len, const char *src, gv_err *e)
+/* A new two-time observer with the configuration of state bytes (the state
+ * itself is not read: it has measured nothing). */
+static gv_two_time *tt_empty(const unsigned char *b, size_t len, const char *src, gv_err *e)
 {
     gv_rbuf r = gv_rbuf_init(b, len);
-    gv_rbuf_bytes(&r, 4); /* magic and version: checked by the restore below */
-    uint32_t version = gv_rbuf_u32(&r);
+    uint32_t version;
+    if (read_header(&r, TT_MAGIC, "two-time observer", SC_MAGIC, "scalar observer", &version, src,
+                    e) != GV_OK)
+        return NULL;
     uint64_t ntw = gv_rbuf_u64(&r);
     const char *bad = "corrupt two-time observer";
     if (r.bad || ntw == 0 || ntw > gv_rbuf_left(&r) / 8)
@@ -615,11 +627,7 @@ static gv_two_time *tt_from_bytes(const unsigned char *b, size_t len, const char
     if (opts.histogram && nhl > 0 && !(hlags = gv_sched_list(hl, nhl, e))) goto done;
     opts.lags = lags;
     opts.hist_lags = hlags;
-    if (!(o = gv_two_time_alloc(&opts, e))) goto done;
-    if (gv_two_time_restore(o, b, len, src, e) != GV_OK) {
-        gv_two_time_free(o);
-        o = NULL;
-    }
+    o = gv_two_time_alloc(&opts, e);
 done:
     free(tw);
     free(lag);
@@ -628,11 +636,14 @@ done:
     return o;
 }
 
-/* A new scalar observer configured and filled from state bytes. */
-static gv_scalar *sc_from_bytes(const unsigned char *b, size_t len, const char *src, gv_err *e)
+/* As tt_empty, for scalar observers. */
+static gv_scalar *sc_empty(const unsigned char *b, size_t len, const char *src, gv_err *e)
 {
     gv_rbuf r = gv_rbuf_init(b, len);
-    gv_rbuf_bytes(&r, 8);
+    uint32_t version;
+    if (read_header(&r, SC_MAGIC, "scalar observer", TT_MAGIC, "two-time observer", &version, src,
+                    e) != GV_OK)
+        return NULL;
     uint64_t n = gv_rbuf_u64(&r);
     if (r.bad || n == 0 || n > gv_rbuf_left(&r) / 8)
         return gv_fail(e, GV_EFORMAT, "%s: corrupt scalar observer (%llu steps)", src,
@@ -647,10 +658,6 @@ static gv_scalar *sc_from_bytes(const unsigned char *b, size_t len, const char *
     opts.at = at;
     gv_scalar *o = gv_scalar_alloc(&opts, e);
     gv_sched_free(at);
-    if (o && gv_scalar_restore(o, b, len, src, e) != GV_OK) {
-        gv_scalar_free(o);
-        o = NULL;
-    }
     return o;
 }
 
@@ -702,18 +709,26 @@ typedef struct obs_type {
     const char *magic; /* the first 4 bytes of its state */
     gv_ckpt_kind kind; /* its checkpoint section kind */
     void *(*from_hook)(const gv_hook *h);
+    void (*hook)(void *o, gv_hook *h); /* fill h for o */
     gv_status (*serialize)(const void *o, gv_wbuf *out, gv_err *e);
-    gv_status (*restore)(void *o, const unsigned char *b, size_t len, const char *src, gv_err *e);
-    void *(*from_bytes)(const unsigned char *b, size_t len, const char *src, gv_err *e);
+    /* Restore state bytes; replace: o may have measured (else it must be fresh). */
+    gv_status (*restore)(void *o, const unsigned char *b, size_t len, int replace, const char *src,
+                         gv_err *e);
+    /* A new observer with the configuration of state bytes, that has measured nothing. */
+    void *(*empty)(const unsigned char *b, size_t len, const char *src, gv_err *e);
     void (*write)(const obs_part *p, size_t n, gv_wbuf *out); /* parts of replicas, joined */
     size_t (*replicas)(const void *o);
     const char *(*differs)(const void *z, const void *q, const unsigned char *zb,
                            const unsigned char *qb);
+    const char *(*describe)(const void *o);
+    void (*set_description)(void *o, const char *text);
     void (*free)(void *o);
 } obs_type;
 
 static void *tt_hook(const gv_hook *h) { return gv_two_time_from_hook(h); }
 static void *sc_hook(const gv_hook *h) { return gv_scalar_from_hook(h); }
+static void tt_fill(void *o, gv_hook *h) { gv_two_time_hook(o, h); }
+static void sc_fill(void *o, gv_hook *h) { gv_scalar_hook(o, h); }
 static gv_status tt_ser(const void *o, gv_wbuf *out, gv_err *e)
 {
     return gv_two_time_serialize(o, out, e);
@@ -722,30 +737,44 @@ static gv_status sc_ser(const void *o, gv_wbuf *out, gv_err *e)
 {
     return gv_scalar_serialize(o, out, e);
 }
-static gv_status tt_res(void *o, const unsigned char *b, size_t len, const char *src, gv_err *e)
+static gv_status tt_res(void *o, const unsigned char *b, size_t len, int replace, const char *src,
+                        gv_err *e)
 {
-    return gv_two_time_restore(o, b, len, src, e);
+    return tt_restore(o, b, len, replace, src, e);
 }
-static gv_status sc_res(void *o, const unsigned char *b, size_t len, const char *src, gv_err *e)
+static gv_status sc_res(void *o, const unsigned char *b, size_t len, int replace, const char *src,
+                        gv_err *e)
 {
-    return gv_scalar_restore(o, b, len, src, e);
+    return sc_restore(o, b, len, replace, src, e);
 }
-static void *tt_bytes(const unsigned char *b, size_t len, const char *src, gv_err *e)
+static void *tt_new(const unsigned char *b, size_t len, const char *src, gv_err *e)
 {
-    return tt_from_bytes(b, len, src, e);
+    return tt_empty(b, len, src, e);
 }
-static void *sc_bytes(const unsigned char *b, size_t len, const char *src, gv_err *e)
+static void *sc_new(const unsigned char *b, size_t len, const char *src, gv_err *e)
 {
-    return sc_from_bytes(b, len, src, e);
+    return sc_empty(b, len, src, e);
+}
+static const char *tt_desc(const void *o) { return gv_two_time_describe(o); }
+static const char *sc_desc(const void *o) { return gv_scalar_describe(o); }
+static void tt_set_desc(void *o, const char *t)
+{
+    gv_two_time *q = o;
+    snprintf(q->desc, sizeof q->desc, "%s", t);
+}
+static void sc_set_desc(void *o, const char *t)
+{
+    gv_scalar *q = o;
+    snprintf(q->desc, sizeof q->desc, "%s", t);
 }
 static void tt_free(void *o) { gv_two_time_free(o); }
 static void sc_free(void *o) { gv_scalar_free(o); }
 
 static const obs_type OBS_TYPES[] = {
-    {"two-time observer", TT_MAGIC, GV_CKPT_TWO_TIME, tt_hook, tt_ser, tt_res, tt_bytes, tt_write,
-     tt_replicas, tt_differs, tt_free},
-    {"scalar observer", SC_MAGIC, GV_CKPT_SCALAR, sc_hook, sc_ser, sc_res, sc_bytes, sc_write,
-     sc_replicas, sc_differs, sc_free},
+    {"two-time observer", TT_MAGIC, GV_CKPT_TWO_TIME, tt_hook, tt_fill, tt_ser, tt_res, tt_new,
+     tt_write, tt_replicas, tt_differs, tt_desc, tt_set_desc, tt_free},
+    {"scalar observer", SC_MAGIC, GV_CKPT_SCALAR, sc_hook, sc_fill, sc_ser, sc_res, sc_new,
+     sc_write, sc_replicas, sc_differs, sc_desc, sc_set_desc, sc_free},
 };
 #define N_OBS_TYPES (sizeof OBS_TYPES / sizeof *OBS_TYPES)
 
@@ -763,6 +792,48 @@ static const obs_type *type_of_bytes(const unsigned char *b, size_t len)
     for (size_t i = 0; i < N_OBS_TYPES; i++)
         if (len >= 4 && memcmp(b, OBS_TYPES[i].magic, 4) == 0) return &OBS_TYPES[i];
     return NULL;
+}
+
+/* A new observer of the type of the state bytes, configured and filled from
+ * them (NULL on failure). */
+static void *from_bytes(const obs_type *t, const unsigned char *b, size_t len, const char *src,
+                        gv_err *e)
+{
+    void *o = t->empty(b, len, src, e);
+    if (o && t->restore(o, b, len, 0, src, e) != GV_OK) {
+        t->free(o);
+        o = NULL;
+    }
+    return o;
+}
+
+gv_status gv_obs_new_empty(const unsigned char *bytes, size_t len, const char *src, gv_hook *h,
+                           gv_err *e)
+{
+    const obs_type *t = type_of_bytes(bytes, len);
+    if (!t)
+        return gv_fail(e, GV_EFORMAT, "%s: not an observer's state (it starts with neither %s nor "
+                                      "%s)", src, TT_MAGIC, SC_MAGIC);
+    void *o = t->empty(bytes, len, src, e);
+    if (!o) return e ? e->status : GV_EFORMAT;
+    t->hook(o, h);
+    return GV_OK;
+}
+
+gv_status gv_obs_empty_like(const gv_hook *src_h, gv_hook *h, gv_err *e)
+{
+    void *src;
+    const obs_type *t = type_of_hook(src_h, &src);
+    if (!t)
+        return gv_fail(e, GV_EINVAL, "observer: %s is not a two-time or scalar observer (or it "
+                                     "was closed)", src_h && src_h->name ? src_h->name : "the hook");
+    gv_wbuf b = {0};
+    gv_status s = t->serialize(src, &b, e);
+    if (s == GV_OK) s = gv_obs_new_empty(b.p, b.len, t->name, h, e);
+    gv_wbuf_free(&b);
+    /* The same steps; a schedule rebuilt from its steps would describe itself as a list. */
+    if (s == GV_OK) t->set_description(h->self, t->describe(src));
+    return s;
 }
 
 gv_ckpt_kind gv_obs_kind(const gv_hook *h)
@@ -783,15 +854,21 @@ gv_status gv_obs_serialize(const gv_hook *h, gv_wbuf *out, gv_ckpt_kind *kind, g
     return t->serialize(o, out, e);
 }
 
-gv_status gv_obs_restore(gv_hook *h, const unsigned char *bytes, size_t len, const char *src,
-                         gv_err *e)
+gv_status gv_obs_restore_as(gv_hook *h, const unsigned char *bytes, size_t len, int mode,
+                            const char *src, gv_err *e)
 {
     void *o;
     const obs_type *t = type_of_hook(h, &o);
     if (!t)
         return gv_fail(e, GV_EINVAL, "%s: can only be restored into a two-time or scalar observer "
                                      "(this one is %s)", src, h && h->name ? h->name : "unknown");
-    return t->restore(o, bytes, len, src, e);
+    return t->restore(o, bytes, len, mode == GV_OBS_REPLACE, src, e);
+}
+
+gv_status gv_obs_restore(gv_hook *h, const unsigned char *bytes, size_t len, const char *src,
+                         gv_err *e)
+{
+    return gv_obs_restore_as(h, bytes, len, GV_OBS_FRESH, src, e);
 }
 
 gv_status gv_obs_concat(const unsigned char *const *parts, const size_t *lens, size_t n,
@@ -818,7 +895,7 @@ gv_status gv_obs_concat(const unsigned char *const *parts, const size_t *lens, s
         } else if (type && tk != type) {
             s = gv_fail(e, GV_EINVAL, "%s: rank %zu holds a %s, rank %zu a %s", src, k,
                         tk->name, k0, type->name);
-        } else if (!(obs[k] = tk->from_bytes(parts[k], lens[k], name, e))) {
+        } else if (!(obs[k] = from_bytes(tk, parts[k], lens[k], name, e))) {
             s = e ? e->status : GV_EFORMAT;
         } else if (type) {
             if ((why = type->differs(obs[k0], obs[k], parts[k0], parts[k])))
@@ -848,7 +925,7 @@ gv_status gv_obs_slice(const unsigned char *bytes, size_t len, size_t first, siz
 {
     const obs_type *type = type_of_bytes(bytes, len);
     if (!type) return gv_fail(e, GV_EFORMAT, "%s: not an observer's state", src);
-    void *o = type->from_bytes(bytes, len, src, e);
+    void *o = from_bytes(type, bytes, len, src, e);
     if (!o) return e ? e->status : GV_EFORMAT;
     size_t R = type->replicas(o);
     gv_status s = GV_OK;

@@ -111,19 +111,55 @@ void gvL_data_dir(lua_State *L);
  * a distributed one; gvL_obs_distributed: the observer at idx was restored
  * as such a block (glass.mpi.checkpoint_restore).  Such an observer's
  * readers (results, table, curves) gather every rank's replicas first,
- * collectively, into an observer rebuilt from its own options, kept until
- * it runs again.  gvL_mpi_allgather_observer (lgv_mpi.c) is that gather:
- * fresh (an unused observer of obs's options) receives the whole. */
+ * collectively, into an observer the engine rebuilt from its own bytes
+ * (obs:empty()), kept until it runs again.  gvL_mpi_allgather_observer
+ * (lgv_mpi.c) is that gather: fresh (an unused observer of obs's
+ * configuration) receives the whole. */
 /* The mark is the observer's user value GVL_OBS_UV_DISTRIBUTED (true); what
  * was gathered is GVL_OBS_UV_GATHERED.  Set here, through the Lua API, so
  * that neither lgv_dynamics.c nor lgv_mpi.c calls into lgv_obs.c (which
  * calls lgv_mpi.c): no loop among the binding files. */
 #define GVL_OBS_UV_GATHERED 2
 #define GVL_OBS_UV_DISTRIBUTED 3
+
+/* Changes for a recorder (glass.checkpoint's journal checks a run:memo with
+ * one, lua/glass/journal.lua): while the registry field GVL_CHANGES is a
+ * table (glass.core.checkpoint.record_changes), every ensemble a binding
+ * changes (ens:run, set_weights, set_step) and every observer ens:run runs
+ * is a key of it (value true), and so is a copy (clone, same_basin) of an
+ * ensemble that is a key (with any value). */
+#define GVL_CHANGES "glass.changes"
+static inline void gvL_changed(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    if (lua_getfield(L, LUA_REGISTRYINDEX, GVL_CHANGES) == LUA_TTABLE) {
+        lua_pushvalue(L, idx);
+        lua_pushboolean(L, 1);
+        lua_rawset(L, -3);
+    }
+    lua_pop(L, 1);
+}
+static inline void gvL_changed_copy(lua_State *L, int src, int copy)
+{
+    src = lua_absindex(L, src);
+    copy = lua_absindex(L, copy);
+    if (lua_getfield(L, LUA_REGISTRYINDEX, GVL_CHANGES) == LUA_TTABLE) {
+        lua_pushvalue(L, src);
+        if (lua_rawget(L, -2) != LUA_TNIL) {
+            lua_pushvalue(L, copy);
+            lua_pushboolean(L, 1);
+            lua_rawset(L, -4);
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+}
+
 static inline void gvL_obs_ran(lua_State *L, int idx, int partial)
 {
     if (!luaL_testudata(L, idx, "glass.Observer")) return;
     idx = lua_absindex(L, idx);
+    gvL_changed(L, idx);
     if (partial) {
         lua_pushboolean(L, 1);
         lua_setiuservalue(L, idx, GVL_OBS_UV_DISTRIBUTED);

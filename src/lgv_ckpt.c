@@ -9,6 +9,7 @@
  *   local ens = ck:ensemble("main", landscape)   -- a new glass.Ensemble
  *   ck:restore_ensemble("main", ens)              -- into an existing one
  *   ck:restore_observer("ageing", obs)            -- a freshly built observer
+ *   ck:restore_observer("ageing", obs, {replace = true})  -- or a used one
  *   ck:state()                                    -- the string, or nil
  *
  * Sections are written in name order, so the same objects give the same
@@ -248,9 +249,13 @@ static int ck_restore_ensemble(lua_State *L)
     return 0;
 }
 
-/* ck:restore_observer(name, obs): obs freshly built with the same options */
+/* ck:restore_observer(name, obs [, {replace = false}]): obs built with the
+ * same options, freshly (or, with replace, used: what it measured is
+ * replaced) */
 static int ck_restore_observer(lua_State *L)
 {
+    static const char *const keys[] = {"replace", NULL};
+    const char *what = "glass.Checkpoint:restore_observer";
     gv_ckpt *c = ckpt_check(L, 1);
     const char *name = luaL_checkstring(L, 2);
     if (!luaL_testudata(L, 3, OBS_T))
@@ -258,9 +263,14 @@ static int ck_restore_observer(lua_State *L)
                              "glass.Observer built with the options of the saved one, got %s",
                           luaL_typename(L, 3));
     gv_hook *h = gvL_tohook(L, 3);
-    if (!h || !h->self) return luaL_error(L, "glass.Checkpoint:restore_observer: the observer is closed");
+    if (!h || !h->self) return luaL_error(L, "%s: the observer is closed", what);
+    int mode = GV_OBS_FRESH;
+    if (!lua_isnoneornil(L, 4)) {
+        gvL_check_options(L, 4, what, keys);
+        if (gvL_opt_boolean(L, 4, what, "replace", 0)) mode = GV_OBS_REPLACE;
+    }
     gv_err e;
-    if (gv_ckpt_restore_observer(c, name, h, &e) != GV_OK) return gvL_raise(L, &e);
+    if (gv_ckpt_restore_observer_as(c, name, h, mode, &e) != GV_OK) return gvL_raise(L, &e);
     return 0;
 }
 
@@ -376,6 +386,34 @@ static int ck_tostring(lua_State *L)
     return 1;
 }
 
+/* glass.core.checkpoint.record_changes(t | nil) -> the previous recorder:
+ * while t is set, the bindings make every ensemble or observer they change
+ * a key of t (lgv.h, gvL_changed; the journal's run:memo checks). */
+static int record_changes(lua_State *L)
+{
+    if (!lua_isnil(L, 1)) luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+    lua_getfield(L, LUA_REGISTRYINDEX, GVL_CHANGES);
+    lua_pushvalue(L, 1);
+    lua_setfield(L, LUA_REGISTRYINDEX, GVL_CHANGES);
+    return 1;
+}
+
+/* glass.core.checkpoint.closed(obj) -> whether obj, a glass.Ensemble or
+ * glass.Observer, has been closed (nil for anything else). */
+static int object_closed(lua_State *L)
+{
+    if (luaL_testudata(L, 1, ENS_T)) {
+        lua_pushboolean(L, *(void **)lua_touserdata(L, 1) == NULL); /* the box's object */
+    } else if (luaL_testudata(L, 1, OBS_T)) {
+        gv_hook *h = gvL_tohook(L, 1);
+        lua_pushboolean(L, !h || !h->self);
+    } else {
+        lua_pushnil(L);
+    }
+    return 1;
+}
+
 void gvL_open_ckpt(lua_State *L)
 {
     static const luaL_Reg methods[] = {{"ensemble", ck_ensemble},
@@ -391,7 +429,11 @@ void gvL_open_ckpt(lua_State *L)
                                     {"__close", ck_close},
                                     {"__tostring", ck_tostring},
                                     {NULL, NULL}};
-    static const luaL_Reg fns[] = {{"save", ckpt_save}, {"load", ckpt_load}, {NULL, NULL}};
+    static const luaL_Reg fns[] = {{"save", ckpt_save},
+                                   {"load", ckpt_load},
+                                   {"record_changes", record_changes},
+                                   {"closed", object_closed},
+                                   {NULL, NULL}};
     gvL_newtype(L, CKPT_T, methods, meta);
     lua_pushcfunction(L, ensemble_file_info);
     lua_setfield(L, -2, "ensemble_info");

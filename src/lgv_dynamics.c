@@ -508,6 +508,7 @@ static int ens_set_step(lua_State *L)
         luaL_error(L, "set_step: step must be an integer in 0..%I (2^48 - 1), got %I",
                    ((lua_Integer)1 << GV_RNG_STEP_BITS) - 1, n);
     gv_err e;
+    gvL_changed(L, 1);
     if (gv_ensemble_set_step(ens, (uint64_t)n, &e) != GV_OK) return gvL_raise(L, &e);
     return 0;
 }
@@ -534,6 +535,7 @@ static int ens_set_weights(lua_State *L)
     double *w = scratch(L, N * sizeof *w);
     read_weights(L, 3, N, w, "set_weights");
     gv_err e;
+    gvL_changed(L, 1);
     if (gv_ensemble_set_weights(ens, r, w, &e) != GV_OK) return gvL_raise(L, &e);
     return 0;
 }
@@ -557,6 +559,7 @@ static int ens_clone(lua_State *L)
     b->ens = gv_ensemble_clone(ens, &e);
     if (!b->ens) return gvL_raise(L, &e);
     if (reseed) gv_ensemble_set_seed(b->ens, seed);
+    gvL_changed_copy(L, 1, -1);
     return 1;
 }
 
@@ -576,6 +579,7 @@ static int ens_same_basin_of(lua_State *L, int src, int opts, const char *what)
     gv_err e;
     b->ens = gv_ensemble_same_basin(ens, (size_t)K, &e);
     if (!b->ens) return gvL_raise(L, &e);
+    gvL_changed_copy(L, src, -1);
     return 1;
 }
 
@@ -747,6 +751,7 @@ static int ens_run(lua_State *L)
         if (isinf(seconds)) seconds = 0;
     }
     gv_err e;
+    gvL_changed(L, 1);
     if (gv_ensemble_run_for(ens, it, to, hooks, nh, seconds, &e) != GV_OK) return gvL_raise(L, &e);
     lua_pushinteger(L, (lua_Integer)gv_ensemble_step(ens));
     return 1;

@@ -560,19 +560,21 @@ static int mpi_checkpoint_save(lua_State *L)
     return 0;
 }
 
-/* checkpoint_restore(path, {ensembles=, observers=, first=, count=}): not
- * collective.  Restores replicas [first, first + count) (from 0) of every
- * named section into this rank's objects: ensembles built with
- * replicas = count and first_replica = (the saved one) + first, observers
- * freshly built with the saved options. */
+/* checkpoint_restore(path, {ensembles=, observers=, first=, count=,
+ * replace=false}): not collective.  Restores replicas [first, first + count)
+ * (from 0) of every named section into this rank's objects: ensembles built
+ * with replicas = count and first_replica = (the saved one) + first,
+ * observers built with the saved options (freshly, unless replace: then
+ * what they measured is replaced). */
 static int mpi_checkpoint_restore(lua_State *L)
 {
-    static const char *const keys[] = {"ensembles", "observers", "first", "count", NULL};
+    static const char *const keys[] = {"ensembles", "observers", "first", "count", "replace", NULL};
     const char *what = "glass.mpi.checkpoint_restore";
     const char *path = luaL_checkstring(L, 1);
     gvL_check_options(L, 2, what, keys);
     lua_Integer first = gvL_req_integer(L, 2, what, "first");
     lua_Integer count = gvL_req_integer(L, 2, what, "count");
+    int mode = gvL_opt_boolean(L, 2, what, "replace", 0) ? GV_OBS_REPLACE : GV_OBS_FRESH;
     if (first < 0 || count < 1)
         return luaL_error(L, "%s: need first >= 0 and count >= 1 (this rank's block, as from "
                              "glass.mpi.block), got first = %I, count = %I", what, first, count);
@@ -585,13 +587,16 @@ static int mpi_checkpoint_restore(lua_State *L)
     gv_status s = GV_OK;
     for (size_t i = 0; i < o.ne + o.no && s == GV_OK; i++)
         s = gv_ckpt_restore_block(ck, items[i].name, (gv_ensemble *)items[i].ens,
-                                  (gv_hook *)items[i].obs, (size_t)first, (size_t)count, &e);
+                                  (gv_hook *)items[i].obs, (size_t)first, (size_t)count, mode,
+                                  &e);
     gv_ckpt_free(ck);
     if (s != GV_OK) return gvL_raise(L, &e);
     for (size_t i = o.ne; i < o.ne + o.no && gv_mpi_size() > 1; i++) {
         gvL_ckpt_push_object(L, 2, &o, i); /* a rank's block: it gathers itself when read */
         lua_pushboolean(L, 1);
         lua_setiuservalue(L, -2, GVL_OBS_UV_DISTRIBUTED);
+        lua_pushnil(L); /* what it gathered before (replace) is out of date */
+        lua_setiuservalue(L, -2, GVL_OBS_UV_GATHERED);
         lua_pop(L, 1);
     }
     return 0;

@@ -275,11 +275,10 @@ typedef struct lobs {
     void *o;      /* gv_two_time * or gv_scalar * (= hook.self); NULL once closed */
 } lobs;
 
-/* User values of an observer: 1 its options (a copy of the table it was
- * built from, to rebuild an empty one like it), 2 the gathered observer of
- * a distributed one (nil until read, and after each run), 3 true when it
+/* User values of an observer: 1 unused, 2 the gathered observer of a
+ * distributed one (nil until read, and after each run), 3 true when it
  * holds this rank's block of a distributed ensemble's replicas. */
-enum { UV_OPTIONS = 1, UV_GATHERED = GVL_OBS_UV_GATHERED, UV_DISTRIBUTED = GVL_OBS_UV_DISTRIBUTED,
+enum { UV_GATHERED = GVL_OBS_UV_GATHERED, UV_DISTRIBUTED = GVL_OBS_UV_DISTRIBUTED,
        UV_N = 3 };
 
 /* A closed observer stays a valid hook: it has no events and refuses to fire. */
@@ -293,14 +292,6 @@ static lobs *obs_new_udata(lua_State *L, int kind)
 {
     lobs *u = gvL_box_new(L, OBS_T, sizeof *u, UV_N);
     u->kind = kind;
-    lua_createtable(L, 0, 8); /* the options, copied (argument 1) */
-    lua_pushnil(L);
-    while (lua_next(L, 1)) {
-        lua_pushvalue(L, -2);
-        lua_insert(L, -2);
-        lua_rawset(L, -4);
-    }
-    lua_setiuservalue(L, -2, UV_OPTIONS);
     u->hook.name = "observer (closed)";
     u->hook.next = closed_next;
     u->hook.fire = closed_fire;
@@ -445,17 +436,22 @@ static int obs_scalar(lua_State *L)
     return 1;
 }
 
-/* Push a new observer built with the options of the observer at idx. */
+/* Push a new observer with the configuration of the observer at idx, that
+ * has measured nothing: rebuilt by the engine from idx's own state bytes
+ * (gv_obs_empty_like), as building it with idx's options would. */
 static void push_empty(lua_State *L, int idx)
 {
-    lobs *u = luaL_checkudata(L, idx, OBS_T);
-    idx = lua_absindex(L, idx);
-    lua_pushcfunction(L, u->kind == OBS_TWO_TIME ? obs_two_time : obs_scalar);
-    lua_getiuservalue(L, idx, UV_OPTIONS);
-    lua_call(L, 1, 1);
+    lobs *src = check_obs(L, idx);
+    lobs *u = obs_new_udata(L, src->kind);
+    gv_err e;
+    if (gv_obs_empty_like(&src->hook, &u->hook, &e) != GV_OK) gvL_raise(L, &e);
+    u->o = u->hook.self;
+    u->per_replica = src->per_replica;
+    u->per_layer = src->per_layer;
+    u->histogram = src->histogram;
 }
 
-/* obs:empty() -> a new observer built with obs's options, that has not run. */
+/* obs:empty() -> a new observer of obs's configuration, that has not run. */
 static int obs_empty(lua_State *L)
 {
     check_obs(L, 1);

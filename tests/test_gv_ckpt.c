@@ -349,10 +349,44 @@ static void resume_case(const gv_landscape *land, const gv_integ *it, const char
     gv_ensemble_free(other);
     CHECK_FAILS(gv_ckpt_restore_observer(ck, "tt", &b.hooks[0], &e), GV_EINVAL, e, "freshly built");
     CHECK_FAILS(gv_ckpt_restore_observer(ck, "zz", &b.hooks[0], &e), GV_EINVAL, e, "no observer named 'zz'");
+
+    /* Into b's used observers (run to END) with GV_OBS_REPLACE: what they
+     * hold is replaced, and the run goes on as a's. */
+    CHECK_OK(gv_ckpt_restore_ensemble(ck, "main", b.ens, &e), e);
+    CHECK_OK(gv_ckpt_restore_observer_as(ck, "tt", &b.hooks[0], GV_OBS_REPLACE, &e), e);
+    CHECK_OK(gv_ckpt_restore_observer_as(ck, "sc", &b.hooks[1], GV_OBS_REPLACE, &e), e);
+    CHECK(gv_two_time_next(b.tt) == next_a);
+    CHECK_OK(gv_ensemble_run(b.ens, it, END, b.hooks, 2, &e), e);
+    CHECK_MSG(same_results(&a, &b), "%s: restored into used observers, the run differs", label);
+
+    /* Rebuilt from the bytes alone (gv_obs_new_empty): the saved
+     * configuration with nothing measured; filled, they go on as a's. */
+    rig r = {0};
+    r.ens = gv_ensemble_alloc(land, 3, 21, 5, &e);
+    CHECK_OK(gv_ckpt_restore_ensemble(ck, "main", r.ens, &e), e);
+    for (int k = 0; k < 2; k++) {
+        long i = gv_ckpt_find(ck, k ? GV_CKPT_SCALAR : GV_CKPT_TWO_TIME, k ? "sc" : "tt");
+        size_t len;
+        const unsigned char *bytes = gv_ckpt_data_at(ck, (size_t)i, &len);
+        CHECK_OK(gv_obs_new_empty(bytes, len, label, &r.hooks[k], &e), e);
+        CHECK(r.hooks[k].next(r.hooks[k].self) == (k ? 0u : 4u)); /* the first events */
+        CHECK_FAILS(gv_obs_new_empty(bytes, k ? 20 : 40, "cut", &r.hooks[1 - k], &e), GV_EFORMAT, e,
+                    "cut: ");
+        CHECK_OK(gv_obs_restore(&r.hooks[k], bytes, len, label, &e), e);
+    }
+    r.tt = gv_two_time_from_hook(&r.hooks[0]);
+    r.sc = gv_scalar_from_hook(&r.hooks[1]);
+    CHECK(r.tt && r.sc);
+    CHECK_OK(gv_ensemble_run(r.ens, it, END, r.hooks, 2, &e), e);
+    CHECK_MSG(same_results(&a, &r), "%s: observers rebuilt from their bytes differ", label);
+    gv_hook h;
+    CHECK_FAILS(gv_obs_new_empty((const unsigned char *)"GVXX\1\0\0\0", 8, "x", &h, &e), GV_EFORMAT,
+                e, "x: not an observer's state");
     gv_ckpt_free(ck);
     rig_free(&a);
     rig_free(&b);
     rig_free(&c);
+    rig_free(&r);
 }
 
 static void test_resume(void)

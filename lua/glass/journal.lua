@@ -9,7 +9,7 @@ local exists = fs.exists
 -- This module's own table; what it does not define (C.FILE, C.save, C.open,
 -- C.encode, ...) it reads from glass.checkpoint (install).
 local M = {}
-local show, same, refuse_differences   -- glass.checkpoint's, set by install
+local same, refuse_differences   -- glass.checkpoint's, set by install
 
 -- ---- protocol runs: segments, replay and resuming -------------------------------
 --
@@ -20,21 +20,23 @@ local show, same, refuse_differences   -- glass.checkpoint's, set by install
 -- (DIR/checkpoints/segment-NNNN.gvckpt, and -observers.gvckpt) and the
 -- journal (DIR/checkpoint.gvckpt, "the head": parameters, the completed
 -- segments, memo results) is rewritten.  On resume a completed segment is
--- not computed: its objects are marked to be restored from its files, and
--- are restored when they are next used (lazily: a watch on the methods of
--- glass.Ensemble and glass.Observer notices the use).  The segment that was
--- running is restored from the head, which also holds its objects when it
--- was saved mid-way (on a schedule, SIGINT/SIGTERM or a STOP file), and
--- continues; from there on the run is live.
+-- not computed: its objects are restored from its files when the replay
+-- reaches it, so whatever the script reads afterwards is what it read in
+-- the run that computed it.  The segment that was running is restored from
+-- the head, which also holds its objects when it was saved mid-way (on a
+-- schedule, SIGINT/SIGTERM or a STOP file), and continues; from there on
+-- the run is live.
 --
--- Disk stays bounded: a file is deleted once no replay can need it -- an
--- ensemble's file once a later segment of the same ensemble completed, or
--- the ensemble was closed, without the script reading it in between.
--- Deletions wait until the next head is written, so the previous head
+-- Segment files stay until the run is COMPLETE, except those inside a
+-- completed run:memo(label, outputs, fn): it records fn's plain-data result,
+-- so a replay skips fn entirely and needs only the files of its outputs
+-- (lab.minimise uses it: its ensemble is evaluated, then closed).  Their
+-- deletion waits until the next head is written, so the previous head
 -- (checkpoint.gvckpt.prev, the fallback when the head is corrupt) never
--- refers to a deleted file.  run:memo(label, outputs, fn) records fn's
--- plain-data result, so a replay skips fn entirely (lab.minimise uses it:
--- its ensemble is evaluated, then closed, and its files go).
+-- refers to a deleted file.  A memo checks that a replay can skip fn: what
+-- fn advanced is listed or closed, and nothing it changed outside a
+-- segment (a bare ens:run, set_weights, ...) outlives it; the bindings
+-- report such changes to a recorder (glass.core.checkpoint.record_changes).
 --
 -- Under MPI (docs/cluster.md) every rank replays the same script.  An
 -- ensemble spread over the ranks (glass.mpi.distribute) is saved with
@@ -68,98 +70,20 @@ local function many() return mpi().size() > 1 end
 local Journal = {}
 Journal.__index = Journal
 
-local RAW = {}   -- the method tables of glass.Ensemble and glass.Observer, while watched
-local active     -- the journal whose objects the watch serves
+local active     -- the journal of the run in progress
 
--- Methods that change an ensemble outside a segment: inside a run:memo,
--- the objects they change must not outlive the memo (Journal:memo).
-local CHANGES = {run = true, set_weights = true, set_step = true}
+local function weak() return setmetatable({}, {__mode = "k"}) end
+local function kind_of(obj) return type(obj.kind) == "function" and "obs" or "ens" end
 
--- The watch: while a journal is active, the __index of glass.Ensemble and
--- glass.Observer is a function that looks methods up in their tables and
--- first tells the journal: `close` lets the object's files go (if nothing
--- read it since they were written); any other method restores a pending
--- object and marks it read.  The method itself is returned unwrapped, so
--- errors keep naming the caller's line and the method.  ens:run also uses
--- the observers it is given (a thin wrapper); inside a memo, run,
--- set_weights and set_step mark what they change, and a clone of a marked
--- ensemble is marked too.
-local function install_watch()
-  if RAW.ens or RAW.obs then return end
-  local reg = debug.getregistry()
-  for key, tname in pairs({ens = "glass.Ensemble", obs = "glass.Observer"}) do
-    local mt = reg[tname]
-    local methods = type(mt) == "table" and type(mt.__index) == "table" and mt.__index
-    if methods then
-      RAW[key] = methods
-      local run = methods.run
-      local run_watched = run and function(self, opts, ...)
-        local j = active
-        if j and type(opts) == "table" and type(opts.observers) == "table" then
-          for _, o in ipairs(opts.observers) do
-            j:touch(o)
-            j:changing(o, "obs")
-          end
-        end
-        -- Called through pcall, run's errors carry no position: give them
-        -- the caller's, as a direct call would.
-        local res = table.pack(pcall(run, self, opts, ...))
-        if res[1] then return table.unpack(res, 2, res.n) end
-        local err = res[2]
-        local is_error = glass_core.is_error(err)
-        for level = 2, 4 do
-          local at = (is_error or type(err) == "string") and debug.getinfo(level, "Sl")
-          if not at then break end
-          if at.currentline > 0 then
-            local msg = string.format("%s:%d: %s", at.short_src, at.currentline, tostring(err))
-            if is_error then err.message = msg else err = msg end
-            break
-          end
-        end
-        error(err, 0)
-      end
-      local clone = methods.clone
-      local function clone_marked(self, ...)
-        local c = clone(self, ...)
-        if active then active:changing(c, key) end
-        return c
-      end
-      mt.__index = function(obj, name)
-        local f = methods[name]
-        local j = active
-        if j and f ~= nil then
-          if name == "close" then j:closing(obj)
-          else
-            j:touch(obj)
-            if CHANGES[name] then j:changing(obj, key) end
-            if name == "run" then return run_watched end
-            if name == "clone" and j:changed(obj) then return clone_marked end
-          end
-        end
-        return f
-      end
-    end
-  end
+-- A segment's file: its ensemble, or (kind "obs") its observers, named
+-- o1, o2, ... in the order lab.advance was given them (named).
+local function segment_file(segdir, u, kind)
+  return string.format("%s/segment-%04d%s.gvckpt", segdir, u, kind == "obs" and "-observers" or "")
 end
-
--- Put the method tables back (the REPL's completion reads them).
-local function remove_watch()
-  local reg = debug.getregistry()
-  for key, tname in pairs({ens = "glass.Ensemble", obs = "glass.Observer"}) do
-    if RAW[key] then reg[tname].__index = RAW[key] end
-    RAW[key] = nil
-  end
-end
-
-local function step_of(ens)
-  if RAW.ens and RAW.ens.step then return RAW.ens.step(ens) end
-  return ens:step()
-end
-
--- A method of ens called without the watch (which would restore it).
-local function raw(ens, name)
-  local f = RAW.ens and RAW.ens[name] or ens[name]
-  return f(ens)
+local function named(observers)
+  local t = {}
+  for i, o in ipairs(observers) do t["o" .. i] = o end
+  return t
 end
 
 -- This rank's block of a distributed ensemble: {first = its first replica
@@ -168,8 +92,8 @@ end
 -- rank replays the same segments, so they all get here together).
 local function block_of(ens)
   if not (many() and mpi().partial(ens)) then return nil end
-  local f = raw(ens, "first_replica")
-  return {first = f - mpi().min(f), count = raw(ens, "size")}
+  local f = ens:first_replica()
+  return {first = f - mpi().min(f), count = ens:size()}
 end
 
 -- Save `what` (as M.save) at path: with one rank, or for objects of this
@@ -177,30 +101,29 @@ end
 -- go through glass.mpi's collective save, whose file is the one a single
 -- process would write.
 local function save_as(path, what, blk)
-  if blk then
-    local opts = {}
-    for k, v in pairs(what) do opts[k] = v end
-    if type(opts.state) == "table" then opts.state = M.encode(opts.state) end
-    return mpi().checkpoint_save(path, opts)
-  end
+  if blk then return mpi().save(path, what) end
   if is_root() then return M.save(path, what) end
 end
 
 -- Restore objects (what: {ensembles =, observers =}, by section name)
--- from the checkpoint at path: a block's replicas, or all of them.
--- check(state), if given, sees the file's state string (nil if none)
--- before anything is restored.
-local function restore_from(path, what, blk, check)
-  local ck = (check or not blk) and core.load(path)
-  if check then check(ck:state()) end
-  if blk then
-    if ck then ck:close() end
-    return mpi().checkpoint_restore(path, {ensembles = what.ensembles, observers = what.observers,
-                                           first = blk.first, count = blk.count})
-  end
-  for name, ens in pairs(what.ensembles or {}) do ck:restore_ensemble(name, ens) end
-  for name, obs in pairs(what.observers or {}) do ck:restore_observer(name, obs) end
-  ck:close()
+-- from the checkpoint at path (ck: that checkpoint, loaded already): a
+-- block's replicas, or all of them.  Observers may have measured (in an
+-- earlier segment): what they hold is replaced.  check(state), if given,
+-- sees the file's state string (nil if none) before anything is restored.
+local function restore_from(path, what, blk, check, ck)
+  local own = not ck and (check or not blk)
+  if own then ck = core.load(path) end
+  local ok, err = pcall(function()
+    if check then check(ck:state()) end
+    if blk then
+      return mpi().checkpoint_restore(path, {ensembles = what.ensembles, observers = what.observers,
+                                             first = blk.first, count = blk.count, replace = true})
+    end
+    for name, ens in pairs(what.ensembles or {}) do ck:restore_ensemble(name, ens) end
+    for name, obs in pairs(what.observers or {}) do ck:restore_observer(name, obs, {replace = true}) end
+  end)
+  if own then ck:close() end
+  if not ok then error(err, 0) end
 end
 
 local function remove_tree(path)
@@ -217,8 +140,8 @@ function M.wipe(dir, units)
   local segdir = dir .. "/" .. M.SEGMENTS
   if units then
     for u = 1, units do
-      for _, kind in ipairs({"", "-observers"}) do
-        local f = string.format("%s/segment-%04d%s.gvckpt", segdir, u, kind)
+      for _, kind in ipairs({"ens", "obs"}) do
+        local f = segment_file(segdir, u, kind)
         os.remove(f); os.remove(f .. ".tmp")
       end
     end
@@ -241,8 +164,8 @@ function M.journal(opts)
     params = opts.params or {}, protocol = opts.protocol or "?", version = opts.version or "?",
     every = opts.every or 0, seconds = (opts.minutes or 0) * 60,
     clock = opts.clock or os.time, command = opts.command,
-    units = {}, n = 0, objs = setmetatable({}, {__mode = "k"}), need = {},
-    decided = {}, prev_decided = {}, memos = {}, messages = {}, replayed = 0,
+    units = {}, n = 0, saved = weak(), memos = {},
+    decided = {}, prev_decided = {}, messages = {}, replayed = 0,
   }, Journal)
   local fell_back = false
   local function note(m) j.messages[#j.messages + 1] = m end
@@ -290,7 +213,6 @@ function M.journal(opts)
   elseif is_root() then
     M.wipe(dir)   -- a fresh run: no stale segment files
   end
-  install_watch()
   active = j
   return j
 end
@@ -308,68 +230,24 @@ function Journal:summary()
       cur.unit, cur.s, cur.step, cur.to) or "")
 end
 
-function Journal:path(u, kind)
-  return string.format("%s/segment-%04d%s.gvckpt", self.segdir, u,
-    kind == "obs" and "-observers" or "")
-end
+function Journal:path(u, kind) return segment_file(self.segdir, u, kind) end
 
-function Journal:file_of(rec) return self:path(rec.u, rec.kind) end
-
-function Journal:track(obj, kind)
-  local rec = self.objs[obj]
-  if not rec then
-    rec = {kind = kind, read = false, ref = setmetatable({obj}, {__mode = "v"})}
-    self.objs[obj] = rec
-  end
-  return rec
-end
-
--- Bookkeeping of which files a replay can still need.
-function Journal:release_file(f)
-  local n = (self.need[f] or 1) - 1
-  if n > 0 then self.need[f] = n; return end
-  self.need[f] = nil
-  self.decided[#self.decided + 1] = f
-end
-
--- rec's current file is superseded or its object closed after the script
--- read it: a replay repeats that read, so the file stays -- unless the read
--- happened inside a memo that then completes (replays skip the memo).
-function Journal:keep(rec)
-  for i = #self.memos, 1, -1 do
-    local s = self.memos[i].snap[rec]
-    if not (s and s.u == rec.u and s.read) then
-      local kept = self.memos[i].kept
-      kept[#kept + 1] = self:file_of(rec)
-      return
-    end
-  end
-end
-
--- obj's state is now that of file (u, kind), section sec.  unread: whether
--- the script left its previous file unread (default: rec.read).  id: what
--- the journal knows of segment u, {s = label, to = target step}, which the
--- file must agree with when it is restored (Journal:materialise).
-function Journal:assign(obj, kind, u, sec, unread, pending, blk, id)
-  local rec = self:track(obj, kind)
-  rec.block, rec.id = blk, id
-  if rec.u then
-    if unread == nil then unread = not rec.read end
-    if unread then self:release_file(self:file_of(rec)) else self:keep(rec) end
-  end
-  rec.u, rec.sec, rec.read, rec.pending = u, sec, false, pending
-  local f = self:file_of(rec)
-  self.need[f] = (self.need[f] or 0) + 1
-  local top = self.memos[#self.memos]
-  if top then top.recs[rec] = true end
-  for _, frame in ipairs(self.memos) do frame.changed[rec] = nil end   -- its file holds the change
-end
-
--- Restore a pending object from its file.
 -- A failure of the journal itself: the run cannot resume as it is.
 function Journal:fail(msg)
   self.broken = true
   fail(msg)
+end
+
+-- obj's state is now that of file (u, kind), section sec (blk: the block
+-- of replicas it holds under MPI; id: {s = label, to = target step} of
+-- segment u).  Every open memo sees it advanced, and no longer changed
+-- outside a segment (its file holds the change).
+function Journal:saved_in(obj, kind, u, sec, blk, id)
+  self.saved[obj] = {kind = kind, u = u, sec = sec, block = blk, id = id}
+  for _, frame in ipairs(self.memos) do
+    frame.advanced[obj] = true
+    frame.changes[obj] = nil
+  end
 end
 
 -- A segment file records which segment it holds ({unit, s = label, to});
@@ -383,29 +261,25 @@ local function show_id(id)
     tostring(id.to))
 end
 
-function Journal:materialise(obj, rec)
-  local path = self:file_of(rec)
-  if rec.kind == "obs" and rec.restored then
-    self:fail(string.format("cannot resume: an observer used in segment %d was read before it and "
-      .. "restored already; glassvm can restore an observer only into a freshly built one. "
-      .. "Start over with another --out (or --force).", rec.u))
-  end
-  local id = rec.id and segment_id(rec.u, rec.id.s, rec.id.to)
+-- Restore obj (kind "ens" or "obs") from file (u, kind), section sec, now.
+function Journal:restore(obj, kind, u, sec, blk, id)
+  local path = self:path(u, kind)
+  local sid = id and segment_id(u, id.s, id.to)
   local refused
   local function check(saved)
-    if not (id and saved) then return end   -- (files written before segments had records)
+    if not (sid and saved) then return end   -- (files written before segments had records)
     local ok, st = pcall(M.decode, saved, path .. ": segment record")
-    if not ok or type(st) ~= "table" or not same(st, id) then
+    if not ok or type(st) ~= "table" or not same(st, sid) then
       refused = string.format("%s holds %s, but the journal expects %s", path,
-        ok and type(st) == "table" and show_id(st) or "no valid segment record", show_id(id))
+        ok and type(st) == "table" and show_id(st) or "no valid segment record", show_id(sid))
       error(refused, 0)
     end
   end
   local ok, err = pcall(restore_from, path,
-    {[rec.kind == "ens" and "ensembles" or "observers"] = {[rec.sec] = obj}}, rec.block, check)
-  if ok and id and rec.kind == "ens" and step_of(obj) ~= id.to then
+    {[kind == "ens" and "ensembles" or "observers"] = {[sec] = obj}}, blk, check)
+  if ok and sid and kind == "ens" and obj:step() ~= sid.to then
     ok, refused = false, string.format("%s holds an ensemble at step %d, but the journal's %s ended "
-      .. "at step %d", path, step_of(obj), show_id(id), id.to)
+      .. "at step %d", path, obj:step(), show_id(sid), sid.to)
   end
   if refused then
     self:fail(string.format("cannot resume: %s (was the file replaced?); start over with another "
@@ -413,46 +287,9 @@ function Journal:materialise(obj, rec)
   end
   if not ok then
     self:fail(string.format("cannot resume: %s\nThe saved state of segment %d is lost; start over "
-      .. "with another --out (or --force).", tostring(err), rec.u))
+      .. "with another --out (or --force).", tostring(err), u))
   end
-  rec.pending = false
-  if rec.kind == "obs" then rec.restored = true end
-end
-
-function Journal:touch(obj)
-  local rec = self.objs[obj]
-  if not rec then return end
-  if rec.pending then self:materialise(obj, rec) end
-  rec.read = true
-end
-
--- obj (kind "ens" or "obs") changes outside a segment (Journal:segment's
--- own run does not count).  Inside a memo it is marked in every open memo
--- frame; a segment that later saves it clears the mark (Journal:assign).
-function Journal:changing(obj, kind)
-  if #self.memos == 0 or (self.live and (self.live.ens == obj or self.live.obs[obj])) then return end
-  local rec = self:track(obj, kind)
-  for _, frame in ipairs(self.memos) do frame.changed[rec] = true end
-end
-
--- Is obj marked by an open memo (so that its clones are marked too)?
-function Journal:changed(obj)
-  local rec = self.objs[obj]
-  if not rec then return false end
-  for _, frame in ipairs(self.memos) do
-    if frame.changed[rec] then return true end
-  end
-  return false
-end
-
-function Journal:closing(obj)
-  local rec = self.objs[obj]
-  if not rec then return end
-  if rec.u then
-    if rec.read then self:keep(rec) else self:release_file(self:file_of(rec)) end
-  end
-  rec.closed = true
-  self.objs[obj] = nil
+  self:saved_in(obj, kind, u, sec, blk, id)
 end
 
 -- The next unit (segment or memo) and its record if it completed before.
@@ -488,19 +325,16 @@ end
 
 -- Write the head: the journal, and the running segment's objects if one is
 -- running.  Then delete the files that neither this head nor the previous
--- one can need.
+-- one can need (those inside a memo completed before the previous head).
 function Journal:write_head()
   local state = {format = M.JOURNAL_FORMAT, protocol = self.protocol, version = self.version,
                  params = self.params, units = self.units}
   local what = {state = state}
   local L = self.live
   if L then
-    local step = step_of(L.ens)
+    local step = L.ens:step()
     state.current = {unit = L.unit, s = L.label, to = L.to, nobs = #L.observers, step = step}
-    what.ensembles = {ensemble = L.ens}
-    local obs = {}
-    for i, o in ipairs(L.observers) do obs["o" .. i] = o end
-    what.observers = obs
+    what.ensembles, what.observers = {ensemble = L.ens}, named(L.observers)
     L.next_step = step + self.every
   end
   save_as(self.head, what, L and L.block)
@@ -541,7 +375,7 @@ function Journal:stop(err, where)
   if not stop and not words and not interrupted then error(err, 0) end
   local L = self.live
   self:write_head()
-  where = where or (L and string.format("at step %d of segment %d (%s)", step_of(L.ens), L.unit,
+  where = where or (L and string.format("at step %d of segment %d (%s)", L.ens:step(), L.unit,
     L.label) or string.format("after segment %d", self.n))
   local why = stop and string.format("%s/%s was found", self.dir, M.STOP) or words
     or (err.signal == "SIGTERM" and "SIGTERM" or "interrupted (SIGINT)")
@@ -564,12 +398,12 @@ function Journal:segment(ens, observers, label, to, work)
   observers = observers or {}
   local k, done = self:unit()
   local blk = block_of(ens)
+  local id = {s = label, to = to}
   if done then
     self:expect(k, done, "s", label, to, #observers)
     if not done.noop then
-      local id = {s = label, to = to}
-      self:assign(ens, "ens", k, "ensemble", nil, true, blk, id)
-      for i, o in ipairs(observers) do self:assign(o, "obs", k, "o" .. i, nil, true, blk, id) end
+      self:restore(ens, "ens", k, "ensemble", blk, id)
+      for i, o in ipairs(observers) do self:restore(o, "obs", k, "o" .. i, blk, id) end
       self.replayed = self.replayed + 1
       if self.log_only then
         self.log_only(string.format("%s: restored from the checkpoint (segment %d)", label, k))
@@ -578,59 +412,33 @@ function Journal:segment(ens, observers, label, to, work)
     return false
   end
   self:go_live(k)
-  local erec = self:track(ens, "ens")
-  local orecs = {}
-  for i, o in ipairs(observers) do orecs[i] = self:track(o, "obs") end
   local cur = self.current
   if cur and cur.unit == k then
     -- The segment that was running: its objects are in the head.
     self:expect(k, cur, "s", label, to, #observers)
-    local ok, err = pcall(function()
-      local obs = {}
-      for i, o in ipairs(observers) do
-        if orecs[i].restored then error("observer " .. i .. " was restored before", 0) end
-        obs["o" .. i] = o
-      end
-      if blk then restore_from(self.ck:path(), {ensembles = {ensemble = ens}, observers = obs}, blk)
-      else
-        self.ck:restore_ensemble("ensemble", ens)
-        for name, o in pairs(obs) do self.ck:restore_observer(name, o) end
-      end
-    end)
-    if ok and step_of(ens) ~= cur.step then
+    local ok, err = pcall(restore_from, self.ck:path(), {ensembles = {ensemble = ens},
+                                                         observers = named(observers)}, blk, nil,
+                          self.ck)
+    if ok and ens:step() ~= cur.step then
       ok, err = false, string.format("its ensemble is at step %d, but the journal says segment %d "
-        .. "was saved at step %d", step_of(ens), k, cur.step)
+        .. "was saved at step %d", ens:step(), k, cur.step)
     end
     if not ok then
       self:fail(string.format("cannot resume from %s: %s\nStart over with another --out (or --force).",
         self.ck:path(), tostring(err)))
     end
-    erec.pending = false
-    for _, r in ipairs(orecs) do r.pending, r.restored = false, true end
     self.current = nil
     self.ck:close()
     self.ck = nil
     if self.log then
-      self.log(string.format("%s: continuing from step %d", label, step_of(ens)))
+      self.log(string.format("%s: continuing from step %d", label, ens:step()))
     end
-  else
-    if erec.pending then self:materialise(ens, erec) end
-    for i, o in ipairs(observers) do
-      if orecs[i].pending then self:materialise(o, orecs[i]) end
-    end
-    if to <= step_of(ens) then
-      self.units[k] = {s = label, to = to, nobs = #observers, noop = true}
-      return false
-    end
+  elseif to <= ens:step() then
+    self.units[k] = {s = label, to = to, nobs = #observers, noop = true}
+    return false
   end
-  -- Whether the script read the objects since their files were written
-  -- (the segment's own calls do not count).
-  local unread = {[erec] = not erec.read}
-  for _, r in ipairs(orecs) do unread[r] = not r.read end
-  local live_obs = {}
-  for _, o in ipairs(observers) do live_obs[o] = true end
-  self.live = {unit = k, ens = ens, observers = observers, obs = live_obs, label = label, to = to,
-               next_step = step_of(ens) + self.every, block = blk}
+  self.live = {unit = k, ens = ens, observers = observers, label = label, to = to,
+               next_step = ens:step() + self.every, block = blk}
   self.last_save = self.last_save or self.clock()
   local hooks = {
     limit = self.every > 0 and function(c) return math.max(self.live.next_step, c + 1) end or nil,
@@ -650,17 +458,13 @@ function Journal:segment(ens, observers, label, to, work)
     save_as(self:path(k, "ens"), {ensembles = {ensemble = ens}, keep_previous = false,
                                   state = record}, blk)
     if #observers > 0 then
-      local obs = {}
-      for i, o in ipairs(observers) do obs["o" .. i] = o end
-      save_as(self:path(k, "obs"), {observers = obs, keep_previous = false, state = record}, blk)
+      save_as(self:path(k, "obs"), {observers = named(observers), keep_previous = false,
+                                    state = record}, blk)
     end
     self.units[k] = {s = label, to = to, nobs = #observers}
     self.live = nil
-    local id = {s = label, to = to}
-    self:assign(ens, "ens", k, "ensemble", unread[erec], false, blk, id)
-    for i, o in ipairs(observers) do
-      self:assign(o, "obs", k, "o" .. i, unread[orecs[i]], false, blk, id)
-    end
+    self:saved_in(ens, "ens", k, "ensemble", blk, id)
+    for i, o in ipairs(observers) do self:saved_in(o, "obs", k, "o" .. i, blk, id) end
     self:write_head()
   end
   -- Two pcalls: when the engine stops on SIGINT, glassvm's signal hook
@@ -674,13 +478,29 @@ function Journal:segment(ens, observers, label, to, work)
   return true
 end
 
+-- The objects of a memo's frame (a set) that are still open, ensembles
+-- first, then by the segment that last saved them (a stable first one for
+-- the message).
+function Journal:open_objects(set, skip)
+  local out = {}
+  for obj, v in pairs(set) do
+    if v and not (skip and skip[obj]) and core.closed(obj) == false then out[#out + 1] = obj end
+  end
+  local function key(obj)
+    local rec = self.saved[obj]
+    return (kind_of(obj) == "ens" and 0 or 1e15) + (rec and rec.u or 0)
+  end
+  table.sort(out, function(a, b) return key(a) < key(b) end)
+  return out
+end
+
 -- Journal:memo(label, outputs, fn) -> fn's result (plain data: numbers,
 -- strings, booleans, tables).  The result is saved; a replay returns it
 -- without calling fn, and restores the objects listed in `outputs`
 -- (ensembles, observers) to their state after fn.  Every object fn
--- advances that outlives it must be listed (checked), and advanced by
+-- advances must be listed or closed by then (checked), and advanced by
 -- segments only: one changed outside them (a bare ens:run, set_weights)
--- has no file to restore, so it must not outlive fn (checked).
+-- has no file to restore, so it must be closed inside fn (checked).
 function Journal:memo(label, outputs, fn)
   outputs = outputs or {}
   local k, done = self:unit()
@@ -691,81 +511,69 @@ function Journal:memo(label, outputs, fn)
       if o then
         -- An observer keeps the block it was last restored with (segments
         -- inside the memo, skipped now, cannot tell).
-        local rec = self.objs[obj]
+        local rec = self.saved[obj]
         local blk = o.kind == "ens" and block_of(obj) or (rec and rec.block)
         if o.kind == "obs" and many() and not blk then
           self:fail(string.format("run:memo %q: cannot restore an observer it lists in its outputs "
             .. "on several MPI ranks; list the ensemble it observes instead", label))
         end
-        self:assign(obj, o.kind, o.u, o.sec, nil, true, blk, o.s and {s = o.s, to = o.to})
+        self:restore(obj, o.kind, o.u, o.sec, blk, o.s and {s = o.s, to = o.to})
       end
     end
     self.n = done.next
     if self.log_only then self.log_only(string.format("%s: restored from the checkpoint", label)) end
     return done.result
   end
-  local frame = {snap = {}, kept = {}, recs = {}, changed = {}}
-  for _, rec in pairs(self.objs) do frame.snap[rec] = {u = rec.u, read = rec.read} end
+  -- Changes the bindings report while fn runs; a copy of an object changed
+  -- in an enclosing memo is a change too (the value false marks those).
+  local frame = {advanced = weak(), changes = weak()}
+  for _, outer in ipairs(self.memos) do
+    for obj, v in pairs(outer.changes) do if v then frame.changes[obj] = false end end
+  end
   self.memos[#self.memos + 1] = frame
+  core.record_changes(frame.changes)
   local ok, result = pcall(fn)
   table.remove(self.memos)
+  local top = self.memos[#self.memos]
+  core.record_changes(top and top.changes or nil)
   if not ok then error(result, 0) end
   local eok, eerr = pcall(M.encode, result, "result")
   if not eok then self:fail(string.format("run:memo %q: %s", label, tostring(eerr))) end
   local listed, out = {}, {}
   for i, obj in ipairs(outputs) do
     listed[obj] = true
-    local rec = self.objs[obj]
+    local rec = self.saved[obj]
     local id = rec and rec.id or {}
-    out[i] = rec and rec.u and {kind = rec.kind, u = rec.u, sec = rec.sec, s = id.s, to = id.to}
-      or false
+    out[i] = rec and {kind = rec.kind, u = rec.u, sec = rec.sec, s = id.s, to = id.to} or false
   end
-  -- Objects fn advanced and did not close: gone (collected), or outputs.
-  local function unlisted()
-    local bad = {}
-    for obj, rec in pairs(self.objs) do
-      local s = frame.snap[rec]
-      if rec.u and (not s or s.u ~= rec.u) and not listed[obj] then bad[#bad + 1] = rec end
-    end
-    return bad
-  end
-  -- Objects fn changed outside any segment (a bare ens:run, set_weights)
-  -- that outlive it: a replay skips fn and has no file to restore them from.
-  local function changed()
-    local bad = {}
-    for rec in pairs(frame.changed) do
-      if rec.ref[1] ~= nil and not rec.closed then bad[#bad + 1] = rec end
-    end
-    return bad
-  end
-  if #unlisted() > 0 or #changed() > 0 then collectgarbage("collect") end
-  local bad = unlisted()
+  -- Objects fn advanced that it neither closed nor listed: a replay skips
+  -- fn and would not restore them.
+  local bad = self:open_objects(frame.advanced, listed)
   if #bad > 0 then
     self:fail(string.format("run:memo %q advanced %d object(s) (the %s of segment %d, ...) that it "
       .. "neither closes nor lists in its outputs; a replay would not restore them", label, #bad,
-      bad[1].kind == "ens" and "ensemble" or "observer", bad[1].u))
+      kind_of(bad[1]) == "ens" and "ensemble" or "observer", self.saved[bad[1]].u))
   end
-  bad = changed()
+  -- Objects fn changed outside any segment (a bare ens:run, set_weights)
+  -- and did not close: a replay skips fn and has no file to restore them from.
+  bad = self:open_objects(frame.changes)
   if #bad > 0 then
     self:fail(string.format("run:memo %q changed %d %s(s) outside lab.advance (ens:run, "
       .. "set_weights or set_step inside the memo) that outlive it, listed or not; a resumed run "
       .. "skips the memo and could not restore them: advance them with lab.advance(run, ...), or "
       .. "build and close them inside the memo", label, #bad,
-      bad[1].kind == "ens" and "ensemble" or "observer"))
+      kind_of(bad[1]) == "ens" and "ensemble" or "observer"))
   end
-  -- A replay skips fn: its reads do not happen, its collected objects need nothing.
-  for rec in pairs(frame.recs) do
-    if rec.ref[1] == nil and not rec.closed and rec.u then
-      rec.closed = true
-      self:release_file(self:file_of(rec))
+  -- A replay skips fn: of its segments' files it needs its outputs' only.
+  local keep = {}
+  for _, o in ipairs(out) do if o then keep[self:path(o.u, o.kind)] = true end end
+  for u = k + 1, self.n do
+    for _, kind in ipairs({"ens", "obs"}) do
+      local f = self:path(u, kind)
+      if not keep[f] then self.decided[#self.decided + 1] = f end
     end
+    self.units[u] = nil
   end
-  for _, rec in pairs(self.objs) do
-    local s = frame.snap[rec]
-    if s and s.u == rec.u then rec.read = s.read else rec.read = false end
-  end
-  for _, f in ipairs(frame.kept) do self:release_file(f) end
-  for u = k + 1, self.n do self.units[u] = nil end
   self.units[k] = {m = label, next = self.n, out = out, result = result}
   self:write_head()
   return result
@@ -813,10 +621,7 @@ function Journal:finish()
   if self.ck then self.ck:close(); self.ck = nil end
   if is_root() then M.wipe(self.dir, self.n) end
   self.finished = true
-  if active == self then
-    active = nil
-    remove_watch()
-  end
+  if active == self then active = nil end
 end
 
 -- Did the run end early with a checkpoint to resume from?
@@ -832,7 +637,7 @@ local J = {}
 function J.install(C)
   for k, v in pairs(M) do C[k] = v end
   setmetatable(M, {__index = C})
-  show, same, refuse_differences = C.show, C.same, C.refuse_differences
+  same, refuse_differences = C.same, C.refuse_differences
 end
 
 return J

@@ -540,19 +540,19 @@ function M.anneal(run, ens, p, T, t0, obs_opts, want_w0, opts)
   local phase = string.format("Langevin T=%g", T)
   local lags = g.schedule.log{first = 1, last = p.tmax, per_decade = p.per_decade}
   local report = opts.state and require "glass.report"
-  local state, state_make, source
+  local state, source
   if opts.state then
     local steps = opts.same_basin and {t0, t0 + p.tw}
       or report.state_steps(t0, {t0 + p.tw}, lags)
-    state, state_make = report.state_observer(steps, p.lambda)
+    state = report.state_observer(steps, p.lambda)
   end
   M.advance(run, e, langevin, t0 + p.tw, state and {state} or nil, phase .. " (waiting)")
   if opts.same_basin then
     if state then -- the source's rows, then the copies' from the first lag on
-      source = mpi.allgather_observer(state, state_make, e)
+      source = mpi.allgather_observer(state, nil, e)
       local after = {}
       for _, l in ipairs(lags:steps()) do after[#after + 1] = t0 + p.tw + l end
-      state, state_make = report.state_observer(after, p.lambda)
+      state = report.state_observer(after, p.lambda)
     end
     local sb = e:same_basin{K = opts.same_basin}
     e:close()

@@ -139,67 +139,42 @@ end
 
 -- ---- observers, ensembles, checkpoints --------------------------------------------------
 
--- Call a method of each object before the C side reads it: glass.checkpoint's
--- journal restores objects lazily, when a method of theirs is first called.
-local function touch(obj)
-  if type(obj.kind) == "function" then obj:kind() else obj:step() end
-end
+local c_gather_observer = M.gather_observer
 
-local function touch_all(what)
-  for _, field in ipairs({"ensembles", "observers"}) do
-    for _, obj in pairs(type(what[field]) == "table" and what[field] or {}) do touch(obj) end
-  end
-end
-
-local c_gather_observer, c_save_ensemble = M.gather_observer, M.save_ensemble
-
--- A fresh observer built as `make` says: the option table obs was built
--- from, a function returning such an observer, or such an observer; nil
--- (the usual): obs:empty(), one built with obs's own options.
-local function fresh_like(obs, make)
-  if type(make) == "function" then return make() end
-  if type(make) == "table" then return core.observer[obs:kind()](make) end
-  if make == nil then return obs:empty() end
-  return make
-end
-
--- gather_observer(obs [, make]) -> on rank 0 a new observer holding every
--- rank's replicas (its tables are those of a single-rank run), nil
--- elsewhere.  make: see fresh_like.  Rarely needed: an observer run on a
+-- gather_observer(obs) -> on rank 0 a new observer holding every rank's
+-- replicas (its tables are those of a single-rank run), nil elsewhere:
+-- obs:empty() (the engine rebuilds obs's configuration from its own
+-- bytes) filled with them.  Rarely needed: an observer run on a
 -- distributed ensemble gathers itself when read (obs:table, results,
--- curves; docs/cluster.md).
-function M.gather_observer(obs, make)
-  touch(obs)
-  return c_gather_observer(obs, M.is_root() and fresh_like(obs, make) or nil)
+-- curves; docs/cluster.md).  A second argument (the options obs was built
+-- with, or a function building such an observer: what older scripts
+-- passed) is not needed and is ignored.
+function M.gather_observer(obs)
+  return c_gather_observer(obs, M.is_root() and obs:empty() or nil)
 end
 
--- allgather_observer(obs [, make [, local_ens]]) -> the same on every rank (so that every
--- rank can compute from the tables, e.g. fit τ, and take the same decisions).
--- With one rank, or an observer of an ensemble that is not distributed
--- (`local_ens` given and not mpi.partial), it returns obs itself.
-function M.allgather_observer(obs, make, local_ens)
+-- allgather_observer(obs [, _ [, local_ens]]) -> the same on every rank (so
+-- that every rank can compute from the tables, e.g. fit τ, and take the
+-- same decisions).  With one rank, or an observer of an ensemble that is
+-- not distributed (`local_ens` given and not mpi.partial), it returns obs
+-- itself.  The second argument is ignored, as gather_observer's.
+function M.allgather_observer(obs, _, local_ens)
   if M.size() == 1 or (local_ens and not M.partial(local_ens)) then return obs end
-  touch(obs)
-  return c_gather_observer(obs, fresh_like(obs, make), true)
-end
-
--- save_ensemble(ens, path): every rank's block in one ensemble file (rank 0).
-function M.save_ensemble(ens, path)
-  touch(ens)
-  return c_save_ensemble(ens, path)
+  return c_gather_observer(obs, obs:empty(), true)
 end
 
 function M.save(path, what)
-  touch_all(what)
   local opts = {}
   for k, v in pairs(what) do opts[k] = v end
   if type(opts.state) == "table" then opts.state = C.encode(opts.state) end
   return M.checkpoint_save(path, opts)
 end
 
--- restore(path, {ensembles=, observers=, first=, count=}): this rank's block
--- of a checkpoint written by any number of ranks.  first/count default to
--- mpi.block(replicas) when `replicas` (the run's total) is given instead.
+-- restore(path, {ensembles=, observers=, first=, count=, replace=}): this
+-- rank's block of a checkpoint written by any number of ranks.  first/count
+-- default to mpi.block(replicas) when `replicas` (the run's total) is given
+-- instead.  replace: the observers may have measured (what they hold is
+-- replaced); else they must be freshly built.
 function M.restore(path, what)
   local opts = {}
   for k, v in pairs(what) do opts[k] = v end

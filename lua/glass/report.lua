@@ -126,7 +126,7 @@ function M.state_observer(steps, lambda)
     if not seen[s] then seen[s], list[#list + 1] = true, s end
   end
   table.sort(list)
-  return G().observer.scalar{at = list, lambda = lambda}, {at = list, lambda = lambda}
+  return G().observer.scalar{at = list, lambda = lambda}
 end
 
 -- state.csv's table: the point's columns (keys, e.g. {"T"}), then STATE.

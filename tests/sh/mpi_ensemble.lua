@@ -7,6 +7,9 @@
 --       run         replicas 0..5 from step 0 to END, then the outputs
 --       save        to step SAVE, then a checkpoint OUTDIR/ck.gvckpt
 --       resume      from OUTDIR/ck.gvckpt to END, then the outputs
+--       replace     to SAVE (a checkpoint), read, to END, read, restore the
+--                   checkpoint into the used observers (replace = true), read,
+--                   to END, then the outputs
 --       interrupt   rank 1 (0 alone) sends itself SIGTERM at step >= 40: every
 --                   rank stops at one step, the checkpoint is written, exit 0
 --       fail        the last rank raises a Lua error after step 40
@@ -160,6 +163,32 @@ if mode == "save" then
       observers = {tt = tt, sc = sc}, state = {step = ens:step()}})
   end
   return
+end
+if mode == "replace" then
+  -- Read at SAVE and at END (each read gathers and keeps what it gathered),
+  -- then the observers, used, take the checkpoint of SAVE again (replace):
+  -- they read as observers restored fresh, and the run ends as ref's.
+  advance(SAVE)
+  save(ck)
+  local function text(o)
+    local t = o:table("summary")
+    local parts = {}
+    for _, c in ipairs(t:columns()) do
+      for _, v in ipairs(t:column(c)) do parts[#parts + 1] = ("%a"):format(v) end
+    end
+    return table.concat(parts, " ")
+  end
+  local at_save = text(sc) .. text(tt)
+  advance(END)
+  local at_end = text(sc) .. text(tt)
+  mpi.restore(ck, {ensembles = {main = ens}, observers = {tt = tt, sc = sc}, replicas = R,
+                   replace = true})
+  local fresh_tt, fresh_sc = glass.observer.two_time(tt_opts), glass.observer.scalar(sc_opts)
+  mpi.restore(ck, {observers = {tt = fresh_tt, sc = fresh_sc}, replicas = R})
+  local again = text(sc) .. text(tt)
+  if again == at_end or again ~= at_save or again ~= text(fresh_sc) .. text(fresh_tt) then
+    error("replace: the restored observers read as before the restore (or not as the saved ones)")
+  end
 end
 if mode == "interrupt" then
   local ok, err = pcall(advance, END)

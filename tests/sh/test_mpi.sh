@@ -37,6 +37,9 @@ grep -q "^4 replicas live at step 150" "$TMP/ref/lost.txt" || fail "ref: lost.tx
 "$G" "$S" "$TMP/data.csv" "$TMP/s1" save && "$G" "$S" "$TMP/data.csv" "$TMP/s1" resume 2>/dev/null \
   || fail "save and resume without MPI"
 same ref s1
+mkdir -p "$TMP/p1"
+"$G" "$S" "$TMP/data.csv" "$TMP/p1" replace 2>"$TMP/p1.err" || { fail "replace without MPI"; cat "$TMP/p1.err"; }
+same ref p1
 cmp -s "$TMP/s1/ck.gvckpt" "$TMP/s1/ck-plain.gvckpt" || fail "mpi.save in one process differs from glass.checkpoint.save"
 "$G" -e 'local m = require "glass.mpi"
   assert(m.size() == 1 and m.rank() == 0 and m.is_root() and m.enabled == false)
@@ -75,6 +78,10 @@ mrun 3 c3 save || { fail "save on 3 ranks"; tail -20 "$TMP/c3.save.out"; }
 cmp -s "$TMP/s1/ck.gvckpt" "$TMP/c3/ck.gvckpt" || fail "the 3-rank checkpoint differs from glassvm alone's"
 mrun 2 c3 resume || { fail "resume on 2 ranks"; tail -20 "$TMP/c3.resume.out"; }
 same ref c3
+
+# Observers that gathered themselves when read, restored into (replace) on 3 ranks.
+mrun 3 p3 replace || { fail "replace on 3 ranks"; tail -20 "$TMP/p3.replace.out"; }
+same ref p3
 
 # Interrupted (SIGTERM to one rank) on 2 ranks: all stop at one step,
 # checkpoint, and the run resumes on 3.
