@@ -264,13 +264,14 @@ const char *gv_table_comment(const gv_table *t, size_t i)
 /* ---- writing ------------------------------------------------------------- */
 
 /* A header name needs CSV quoting if it holds the delimiter, a quote, a line
- * break, edge blanks (libcsv trims them) or starts with '#' (it would read as
- * a comment).  Plain names stay unquoted for gnuplot's columnheader. */
+ * break, edge blanks (libcsv trims them), starts with '#' (it would read as
+ * a comment) or with a UTF-8 byte-order mark (the reader drops one at the
+ * start of a file).  Plain names stay unquoted for gnuplot's columnheader. */
 static int needs_quotes(const char *s)
 {
     size_t n = strlen(s);
     if (n == 0 || s[0] == '#' || s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' ||
-        s[n - 1] == '\t')
+        s[n - 1] == '\t' || strncmp(s, "\xEF\xBB\xBF", 3) == 0)
         return 1;
     return strpbrk(s, ",\"\r\n") != NULL;
 }
