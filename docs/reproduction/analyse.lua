@@ -132,6 +132,7 @@ local setup = {
   ["quench_anneal/underparameterised"] = {P = 5000, lambda = 0},
   ["quench_anneal/overparameterised"] = {P = 2000, lambda = 0},
   ["quench_anneal/fashion"] = {P = 5000, lambda = 0.01},
+  ["seed2/quench_anneal/regularised"] = {P = 5000, lambda = 0.01},
 }
 local lr = 0.01
 
@@ -700,8 +701,9 @@ local function headline(base)
       local ts, qs, ss = curve(where(ov, "T", r.T), "Q", "Q_sem")
       local t90, e90 = crossing(ts, qs, ss, 0.9)
       err[r.T] = e90
-      say("  %sT = %-7g tau90 = %s (delta method on the replica-mean Q: %s ± %s)", base, r.T,
-          g(r.tau90), g(t90), g(e90))
+      say("  %sT = %-7g tau90 = %s (delta method on the replica-mean Q: %s ± %s)%s", base, r.T,
+          g(r.tau90), g(t90), g(e90), r.tau90_lo and string.format("; tau.csv's bootstrap "
+          .. "interval [%s, %s]", g(r.tau90_lo), g(r.tau90_hi)) or "")
       if r.T == 0 then h.tau0 = {v = r.tau90, e = e90} end
       if ok(r.tau90) and (r.T == 1e-6 or r.T == 0) then
         local q, sem = at_log(ts, qs, 10 * r.tau90), at_log(ts, ss, 10 * r.tau90)
@@ -828,6 +830,7 @@ quench_anneal("quench_anneal/regularised", "reg")
 quench_anneal("quench_anneal/underparameterised", "under")
 quench_anneal("quench_anneal/overparameterised", "over")
 quench_anneal("quench_anneal/fashion", "fashion")
+quench_anneal("seed2/quench_anneal/regularised", "seed2.reg")
 for _, ph in ipairs{"regularised", "underparameterised", "overparameterised"} do quench_state(ph) end
 ttsp()
 heterogeneity("heterogeneity/regularised", "het.reg", 5000)
