@@ -814,7 +814,7 @@ local function seeds()
       end
       verdict = math.abs(z) <= 1 and "within 1σ" or math.abs(z) <= 2 and "within 2σ"
                 or "outside 2σ"
-      z = txt(z, "%.1f")
+      z = txt(math.abs(z) < 0.05 and 0 or z, "%.1f") -- never "−0.0"
     end
     say("%-38s seed 1 %-20s seed 2 %-20s difference %-8s z = %-5s %s", what, val(a), val(b), d, z,
         verdict)
