@@ -92,6 +92,12 @@ local function at_log(ts, ys, t)
   end
   return nan
 end
+-- A curve's lags, values and standard errors (columns qcol, scol) from its rows.
+local function curve(rows, qcol, scol)
+  local ts, qs, ss = {}, {}, {}
+  for i, r in ipairs(rows) do ts[i], qs[i], ss[i] = r.t, r[qcol], r[scol] end
+  return ts, qs, ss
+end
 -- erf(X90) = 0.9: a free weight's Q is erf(X90 sqrt(tau90_free / t)).
 local X90 = 1.1630871536766743
 local function free_q_scaled(x) -- the free weight's Q at t = x tau90_free
@@ -126,6 +132,7 @@ local setup = {
   ["quench_anneal/underparameterised"] = {P = 5000, lambda = 0},
   ["quench_anneal/overparameterised"] = {P = 2000, lambda = 0},
   ["quench_anneal/fashion"] = {P = 5000, lambda = 0.01},
+  ["seed2/quench_anneal/regularised"] = {P = 5000, lambda = 0.01},
 }
 local lr = 0.01
 
@@ -206,9 +213,7 @@ local function quench_anneal(name, key)
   local q10 = {}
   for _, r in ipairs(tau) do
     if ok(r.tau90) then
-      local rows = where(ov, "T", r.T)
-      local ts, qs, ss = {}, {}, {}
-      for i, x in ipairs(rows) do ts[i], qs[i], ss[i] = x.t, x.Q, x.Q_sem end
+      local ts, qs, ss = curve(where(ov, "T", r.T), "Q", "Q_sem")
       local q, sem = at_log(ts, qs, 10 * r.tau90), at_log(ts, ss, 10 * r.tau90)
       q10[#q10 + 1] = {T = r.T, q = q, sem = sem}
       for _, T in ipairs(hiT) do
@@ -546,8 +551,7 @@ local function paper(name, lambda)
   local qfree = free_q_scaled(10)
   for _, r in ipairs(tau) do
     local rows = where(m, "T", r.T)
-    local ts, qs, ss = {}, {}, {}
-    for i, x in ipairs(rows) do ts[i], qs[i], ss[i] = x.t, x.Q, x.Q_sem end
+    local ts, qs, ss = curve(rows, "Q", "Q_sem")
     local last = rows[#rows]
     local free_tf = r.T > 0 and glass.theory.free_q(last.t, {eps = r.eps, D = r.D}) or 1
     local qinf_eq = lambda > 0 and r.T > 0 and glass.theory.harmonic_q_inf{T = r.T, P = lr * r.T / r.D,
@@ -617,10 +621,216 @@ local function quench_state(phase)
   quote("state." .. phase .. ".unsat", txt(r.unsat, "%.3f"))
 end
 
+-- ---- independent seeds ---------------------------------------------------------------
+-- The headline numbers of the regularised phase from seed 1 (the first edition's runs, made
+-- by the 2026-11-29 code) and seed 2 (run.sh seed2/*, today's code, the same options), each
+-- with an error bar, their difference and how many combined error bars it is:
+--   tau90 at T = 0 (the plateau): the replica standard error of Q where it crosses 0.9,
+--     divided by the slope dQ/dln t there (the delta method): d tau90 = tau90 Q_sem / |dQ/dln t|;
+--   the high-T slope b of tau90 ~ T^b (the three highest T with tau90 >= 1 step, as above):
+--     the fit's standard error and the tau90 errors propagated through the least-squares
+--     slope, in quadrature;
+--   T* (the power law meets the plateau): the plateau's error and the line's at T*
+--     (residual and propagated parts), through ln T* = (ln tau90(0) - ln A)/b; compared in
+--     ln T*;
+--   the master-curve exponent (ttsp, t/tau90 >= 1): the fit's standard error and the Q_sem
+--     of its points propagated as if independent (points of one curve share replicas);
+--   Q(10 tau90) at T = 1e-6 and T = 0: the replica standard error at that lag;
+--   the alpha2 peak (the largest over lags t >= 100 steps, at T = 1e-6; the first lags carry
+--     the one-step transient of the gradient step, alpha2(1) = 3.8 for seed 1, before alpha2
+--     grows with t): its replica error at that lag; seed 1
+--     pools every weight and replica (the first edition's alpha2), seed 2's alpha2_pooled is
+--     the same estimator (with a jackknife error);
+--   the chi4 peak (T = 1e-6): chi4 = N Var(Q) over n replicas, whose sampling error for
+--     Gaussian Q is chi4 sqrt(2/(n-1)).
+-- z = (seed 2 - seed 1) / sqrt(e1^2 + e2^2); "within 1σ" (|z| <= 1), "within 2σ", "outside 2σ".
+-- A seed whose folders are missing gives "not run".
+
+-- Least squares of y = a + b x with per-point errors sy (of y) beside the residual scatter:
+-- b, a, and a function giving the variance of a + b x0 (residual part, propagated part),
+-- and b's (residual, propagated) variances.
+local function line_fit(xs, ys, sy)
+  local m, mx, my = #xs, 0, 0
+  for i = 1, m do mx, my = mx + xs[i] / m, my + ys[i] / m end
+  local sxx, sxy = 0, 0
+  for i = 1, m do
+    sxx, sxy = sxx + (xs[i] - mx) ^ 2, sxy + (xs[i] - mx) * (ys[i] - my)
+  end
+  local b = sxy / sxx
+  local a = my - b * mx
+  local ss = 0
+  for i = 1, m do ss = ss + (ys[i] - a - b * xs[i]) ^ 2 end
+  local s2 = m > 2 and ss / (m - 2) or nan
+  local vb_rep = 0
+  for i = 1, m do vb_rep = vb_rep + ((xs[i] - mx) / sxx * sy[i]) ^ 2 end
+  local function at(x0)
+    local vres = s2 * (1 / m + (x0 - mx) ^ 2 / sxx)
+    local vrep = 0
+    for i = 1, m do vrep = vrep + ((1 / m + (x0 - mx) * (xs[i] - mx) / sxx) * sy[i]) ^ 2 end
+    return vres, vrep
+  end
+  return {b = b, a = a, vb_res = s2 / sxx, vb_rep = vb_rep, at = at}
+end
+
+-- The lag where the curve (ts, qs, ss) crosses q0, linear in ln t, and its delta-method error.
+local function crossing(ts, qs, ss, q0)
+  for i = 2, #ts do
+    if qs[i - 1] >= q0 and qs[i] < q0 then
+      local l0, l1 = math.log(ts[i - 1]), math.log(ts[i])
+      local slope = (qs[i] - qs[i - 1]) / (l1 - l0)
+      local l = l0 + (q0 - qs[i - 1]) / slope
+      local f = (l - l0) / (l1 - l0)
+      local sem = ss[i - 1] + f * (ss[i] - ss[i - 1])
+      local t = math.exp(l)
+      return t, t * sem / math.abs(slope)
+    end
+  end
+  return nan, nan
+end
+
+
+-- The headline numbers of one seed, read from base .. "quench_anneal/regularised", "ttsp"
+-- and "heterogeneity/regularised": {name = {v = value, e = error}} (absent: not run).
+local function headline(base)
+  local h = {}
+  local tau = read_csv(dir .. "/" .. base .. "quench_anneal/regularised/tau.csv")
+  local ov = read_csv(dir .. "/" .. base .. "quench_anneal/regularised/overlap.csv")
+  if tau and ov then
+    local err = {}
+    for _, r in ipairs(tau) do
+      local ts, qs, ss = curve(where(ov, "T", r.T), "Q", "Q_sem")
+      local t90, e90 = crossing(ts, qs, ss, 0.9)
+      err[r.T] = e90
+      say("  %sT = %-7g tau90 = %s (delta method on the replica-mean Q: %s ± %s)%s", base, r.T,
+          g(r.tau90), g(t90), g(e90), r.tau90_lo and string.format("; tau.csv's bootstrap "
+          .. "interval [%s, %s]", g(r.tau90_lo), g(r.tau90_hi)) or "")
+      if r.T == 0 then h.tau0 = {v = r.tau90, e = e90} end
+      if ok(r.tau90) and (r.T == 1e-6 or r.T == 0) then
+        local q, sem = at_log(ts, qs, 10 * r.tau90), at_log(ts, ss, 10 * r.tau90)
+        h[r.T == 0 and "q10_T0" or "q10_T1e-6"] = {v = q, e = sem}
+      end
+    end
+    local xs, ys, sy = {}, {}, {}
+    for _, r in ipairs(tau) do
+      if r.T > 0 and ok(r.tau90) and r.tau90 >= 1 and #xs < 3 then
+        xs[#xs + 1], ys[#ys + 1] = math.log(r.T), math.log(r.tau90)
+        sy[#sy + 1] = err[r.T] / r.tau90
+      end
+    end
+    if #xs >= 3 then
+      local L = line_fit(xs, ys, sy)
+      h.b = {v = L.b, e = math.sqrt(L.vb_res + L.vb_rep)}
+      say("  %sslope b = %.4f: fit s.e. %.4f, propagated tau90 errors %.4f", base, L.b,
+          math.sqrt(L.vb_res), math.sqrt(L.vb_rep))
+      if h.tau0 and ok(h.tau0.v) then
+        local l0 = math.log(h.tau0.v)
+        local xstar = (l0 - L.a) / L.b
+        local vres, vrep = L.at(xstar)
+        local v = ((h.tau0.e / h.tau0.v) ^ 2 + vres + vrep) / L.b ^ 2
+        h.tstar = {v = math.exp(xstar), e = math.exp(xstar) * math.sqrt(v), lnv = v}
+        say("  %sT* = %.4g, s.e. of ln T* %.3f (plateau %.3f, line: residual %.3f, propagated %.3f)",
+            base, math.exp(xstar), math.sqrt(v), h.tau0.e / h.tau0.v / math.abs(L.b),
+            math.sqrt(vres) / math.abs(L.b), math.sqrt(vrep) / math.abs(L.b))
+      end
+    end
+  end
+  local m = read_csv(dir .. "/" .. base .. "ttsp/master.csv")
+  local tt = read_csv(dir .. "/" .. base .. "ttsp/tau.csv")
+  if m and tt then
+    local xs, ys, sy = {}, {}, {}
+    for _, tr in ipairs(tt) do
+      if ok(tr.tau90) then
+        for _, r in ipairs(where(m, "T", tr.T)) do
+          local x = r.t / tr.tau90
+          if r.Q > 0 and x >= 1 then
+            xs[#xs + 1], ys[#ys + 1], sy[#sy + 1] = math.log(x), math.log(r.Q), r.Q_sem / r.Q
+          end
+        end
+      end
+    end
+    if #xs >= 3 then
+      local L = line_fit(xs, ys, sy)
+      h.master = {v = L.b, e = math.sqrt(L.vb_res + L.vb_rep)}
+      say("  %smaster-curve exponent %.4f: fit s.e. %.4f, propagated Q_sem %.4f (n = %d)", base,
+          L.b, math.sqrt(L.vb_res), math.sqrt(L.vb_rep), #xs)
+    end
+  end
+  local mo = read_csv(dir .. "/" .. base .. "heterogeneity/regularised/moments.csv")
+  if mo then
+    local rows = where(mo, "T", 1e-6)
+    -- seed 1's alpha2 is pooled over weights and replicas: today's alpha2_pooled.
+    local acol = rows[1] and rows[1].alpha2_pooled ~= nil and "alpha2_pooled" or "alpha2"
+    local aerr = acol == "alpha2_pooled" and "alpha2_pooled_se" or "alpha2_sem"
+    local a, c
+    for _, r in ipairs(rows) do
+      if r.t >= 100 and ok(r[acol]) and (not a or r[acol] > a.v) then a = {v = r[acol], e = r[aerr], t = r.t} end
+      if ok(r.chi4) and (not c or r.chi4 > c.v) then
+        c = {v = r.chi4, e = r.chi4 * math.sqrt(2 / (r.n - 1)), t = r.t, n = r.n,
+             lo = r.chi4_lo, hi = r.chi4_hi}
+      end
+    end
+    if a then
+      h.alpha2 = a
+      say("  %sT = 1e-06 %s peak %.4g ± %.2g at t = %g", base, acol, a.v, a.e, a.t)
+    end
+    if c then
+      h.chi4 = c
+      say("  %sT = 1e-06 chi4 peak %.4g ± %.2g (Gaussian sampling error, n = %d) at t = %g%s", base,
+          c.v, c.e, c.n, c.t, c.lo and string.format("; bootstrap 95%% interval [%s, %s]",
+          g(c.lo), g(c.hi)) or "")
+    end
+  end
+  return h
+end
+
+local function seeds()
+  say("\n## seeds (regularised phase: seed 1 = the first edition's runs, 2026-11-29 code; "
+      .. "seed 2 = seed2/*, today's code, the same options)")
+  local s1, s2 = headline(""), headline("seed2/")
+  local items = {
+    {"b", "high-T slope of tau90 ~ T^b", "%.3f"},
+    {"tau0", "tau90 plateau at T = 0 (steps)", "%.1f"},
+    {"tstar", "T*", nil, 2},
+    {"master", "master-curve exponent (ttsp)", "%.3f"},
+    {"q10_T1e-6", "Q(10 tau90) at T = 1e-6", "%.2f"},
+    {"q10_T0", "Q(10 tau90) at T = 0", "%.2f"},
+    {"alpha2", "alpha2 peak (t >= 100) at T = 1e-6", "%.2f"},
+    {"chi4", "chi4 peak at T = 1e-6", "%.1f"},
+  }
+  for _, it in ipairs(items) do
+    local id, what, fmt, sig = table.unpack(it)
+    local a, b = s1[id], s2[id]
+    local function val(x)
+      if not x or not ok(x.v) then return "not run" end
+      return txt(x.v, fmt, sig) .. " ± " .. txt(x.e, fmt, sig)
+    end
+    local d, z, verdict = "not run", "not run", "not run"
+    if a and b and ok(a.v) and ok(b.v) then
+      if id == "tstar" then -- a scale: compared in ln T*
+        local zz = math.log(b.v / a.v) / math.sqrt(a.lnv + b.lnv)
+        d, z = "×" .. txt(b.v / a.v, "%.2f"), zz
+      else
+        d, z = txt(b.v - a.v, fmt, sig), (b.v - a.v) / math.sqrt(a.e ^ 2 + b.e ^ 2)
+      end
+      verdict = math.abs(z) <= 1 and "within 1σ" or math.abs(z) <= 2 and "within 2σ"
+                or "outside 2σ"
+      z = txt(math.abs(z) < 0.05 and 0 or z, "%.1f") -- never "−0.0"
+    end
+    say("%-38s seed 1 %-20s seed 2 %-20s difference %-8s z = %-5s %s", what, val(a), val(b), d, z,
+        verdict)
+    quote("seeds." .. id .. ".s1", val(a))
+    quote("seeds." .. id .. ".s2", val(b))
+    quote("seeds." .. id .. ".diff", d)
+    quote("seeds." .. id .. ".z", z)
+    quote("seeds." .. id .. ".verdict", verdict)
+  end
+end
+
 quench_anneal("quench_anneal/regularised", "reg")
 quench_anneal("quench_anneal/underparameterised", "under")
 quench_anneal("quench_anneal/overparameterised", "over")
 quench_anneal("quench_anneal/fashion", "fashion")
+quench_anneal("seed2/quench_anneal/regularised", "seed2.reg")
 for _, ph in ipairs{"regularised", "underparameterised", "overparameterised"} do quench_state(ph) end
 ttsp()
 heterogeneity("heterogeneity/regularised", "het.reg", 5000)
@@ -636,6 +846,7 @@ paper("paper/regularised", 0.01)
 paper("paper/underparameterised", 0)
 paper("paper/overparameterised", 0)
 compute()
+seeds()
 
 say("\n## quoted in docs/reproduction.md (key = text; the report tags each with <!-- key -->)")
 for _, k in ipairs(qorder) do say("%s = %s", k, quoted[k]) end

@@ -3,8 +3,9 @@
 # one folder per protocol (and per phase or data set where a protocol runs several).
 #
 #   docs/reproduction/run.sh                       # every reduced-scale experiment (about an
-#                                                  # hour on one core)
+#                                                  # hour and a half on one core)
 #   docs/reproduction/run.sh ttsp ageing           # only the named experiments
+#   docs/reproduction/run.sh seed2                 # the regularised phase again from seed 2
 #   docs/reproduction/run.sh paper/regularised     # a paper-scale experiment (hours: named only)
 #   docs/reproduction/run.sh --fresh ttsp          # start over instead of resuming
 #   docs/reproduction/run.sh --list                # the experiment names
@@ -18,7 +19,7 @@
 # Environment: GLASSVM (the binary; default build/glassvm, then glassvm on PATH),
 # PROTOCOLS (default: the repository's protocols/), OUT (default: this folder),
 # THREADS (default 1; results do not depend on it), NICE (default 10).
-# Every result is a pure function of the parameters and the seed (1), so a rerun
+# Every result is a pure function of the parameters and the seed (1; 2 for seed2/*), so a rerun
 # reproduces the CSVs exactly. Each run's wall time and the load average at its start
 # and end are appended to $OUT/timings.csv.
 set -eu
@@ -58,6 +59,14 @@ HET="--T=0.001,0.0001,1e-05,1e-06 --tw=2000 --tmax=10000 --hist_lags=100,1000,10
 PAPER="--P=0 --lr=0.01 --quench_epochs=700 --tw=2000 --tmax=30000 --per_decade=16 --hist_lags=2000,20000 --ensemble=same_basin --replicas=2 --K=3"
 PAPER_T=0.001,0.0001,1e-06,0
 
+# seed2/*: the regularised-phase experiments that give the headline numbers (tau90 slope and
+# plateau, T*, the master-curve exponent, Q(10 tau90), alpha2 and chi4) again from seed 2:
+# other networks, other noise, other P = 5000 rows. The seed-1 runs above used the first
+# edition's defaults, which these options keep (--noise=common: one noise stream for every T;
+# heterogeneity on independent networks; tau interpolated in log t; no extra T = 0 run).
+SEED2="--seed=2 --noise=common"
+NODRIFT="--drift_check=false"
+
 # quench_state/*: the quenches of the quench_anneal runs again (same settings and seed), to
 # measure the phase each one reaches (loss, accuracy, unsatisfied fraction in state.csv;
 # the first edition's runs predate state.csv).
@@ -77,6 +86,9 @@ heterogeneity/overparameterised|heterogeneity|$OVER $HET --replicas=6
 quench_anneal/underparameterised|quench_anneal|$UNDER --T=$TGRID --tw=2000 --tmax=5000 --replicas=4
 quench_anneal/overparameterised|quench_anneal|$OVER --T=$TGRID --tw=2000 --tmax=5000 --replicas=4
 quench_anneal/fashion|quench_anneal|$REG --dataset=fashion --T=$TGRID --tw=2000 --tmax=3000 --replicas=3
+seed2/quench_anneal/regularised|quench_anneal|$REG --T=$TGRID --tw=2000 --tmax=5000 --replicas=4 --tau_method=interp $SEED2
+seed2/ttsp|ttsp|--T=0.01,0.003,0.001,0.0003,0.0001 --tw=2000 --tmax=10000 --replicas=3 --tau_method=interp $NODRIFT $SEED2
+seed2/heterogeneity/regularised|heterogeneity|$REG $HET --replicas=6 --ensemble=independent $NODRIFT $SEED2
 quench_state/regularised|quench_anneal|$REG --T=0 --tw=0 --tmax=1 --replicas=4
 quench_state/underparameterised|quench_anneal|$UNDER --T=0 --tw=0 --tmax=1 --replicas=4
 quench_state/overparameterised|quench_anneal|$OVER --T=0 --tw=0 --tmax=1 --replicas=4

@@ -7,7 +7,8 @@
 #     value: "τ90 ∝ T^(−1.021 ± 0.009<!-- reg.b -->)"), and no tag names a missing key;
 #  3. the checker itself catches a changed value (so this test can fail).
 #  4. docs/reproduction/run.sh skips a finished experiment, resumes an unfinished one in its
-#     folder, starts over with --fresh, and runs paper/* only when named.
+#     folder, starts over with --fresh, runs paper/* only when named, and runs seed2/* (the
+#     seed-2 repeats of the regularised phase) with --seed=2.
 #   bash tests/sh/test_reproduction.sh /path/to/glassvm
 set -u
 G=${1:?usage: test_reproduction.sh /path/to/glassvm}
@@ -112,6 +113,11 @@ grep -q "ttsp.lua" "$TMP/calls" || fail "run.sh --fresh did not run ttsp"
 : > "$TMP/calls"; rs
 grep -q "paper/" "$TMP/calls" && fail "run.sh without names ran a paper-scale experiment"
 grep -q "phase_diagram.lua" "$TMP/calls" || fail "run.sh without names did not run every reduced-scale experiment"
+: > "$TMP/calls"; rs --fresh seed2
+[ "$(grep -c -- "--seed=2 --noise=common --out $TMP/out/seed2/" "$TMP/calls")" = 3 ] \
+  || fail "run.sh seed2 did not run the three seed-2 experiments with --seed=2 --noise=common: $(cat "$TMP/calls")"
+grep -q "quench_anneal.lua .*--out $TMP/out/seed2/quench_anneal/regularised " "$TMP/calls" \
+  || fail "run.sh seed2 did not write seed2/quench_anneal/regularised"
 : > "$TMP/calls"; rs paper
 [ "$(grep -c "heterogeneity.lua .*--P=0 " "$TMP/calls")" = 3 ] || fail "run.sh paper did not run the three paper-scale phases: $(cat "$TMP/calls")"
 
