@@ -950,6 +950,12 @@ local function headline(base)
       h.alpha2 = a
       say("  %sT = 1e-06 %s peak %.4g ± %.2g at t = %g", base, acol, a.v, a.e, a.t)
     end
+    local last = rows[#rows]
+    if last and ok(last[acol]) then
+      h.alpha2_last = {v = last[acol], e = last[aerr], t = last.t}
+      say("  %sT = 1e-06 %s at the last lag t = %g: %.4g ± %.2g", base, acol, last.t, last[acol],
+          last[aerr])
+    end
     if c then
       h.chi4 = c
       say("  %sT = 1e-06 chi4 peak %.4g ± %.2g (Gaussian sampling error, n = %d) at t = %g%s", base,
@@ -972,6 +978,7 @@ local function seeds()
     {"q10_T1e-6", "Q(10 tau90) at T = 1e-6", "%.2f"},
     {"q10_T0", "Q(10 tau90) at T = 0", "%.2f"},
     {"alpha2", "alpha2 peak (t >= 100) at T = 1e-6", "%.2f"},
+    {"alpha2_last", "alpha2 at t = 1e4 at T = 1e-6", "%.2f"},
     {"chi4", "chi4 peak at T = 1e-6", "%.1f"},
   }
   for _, it in ipairs(items) do
