@@ -133,6 +133,7 @@ local setup = {
   ["quench_anneal/overparameterised"] = {P = 2000, lambda = 0},
   ["quench_anneal/fashion"] = {P = 5000, lambda = 0.01},
   ["seed2/quench_anneal/regularised"] = {P = 5000, lambda = 0.01},
+  ["quench_anneal/overparameterised_np045"] = {P = 5000, lambda = 0},
 }
 local lr = 0.01
 
@@ -317,11 +318,61 @@ local function ttsp()
   end
 end
 
+-- Modes of a histogram (rows of one T and lag, in bin order): local maxima of the 3-bin
+-- running mean that hold at least 20% of the highest one (maxima with no dip of 2% between
+-- them are one noisy peak). Returns the smoothed fractions s, the peaks' bin indices, the
+-- index of the highest, the modes as text ("log10|dw| (fraction)", with the depth of the dip
+-- before each later mode relative to the lower of the two; 1: no dip) and the deepest dip.
+local function modes_of(rows)
+  local s, top = {}, 0
+  for i = 1, #rows do
+    local sum = 0
+    for j = i - 1, i + 1 do sum = sum + (rows[j] and rows[j].fraction or 0) end
+    s[i] = sum / 3
+    if s[i] > top then top = s[i] end
+  end
+  local peaks = {}
+  for i = 2, #rows - 1 do
+    if s[i] >= s[i - 1] and s[i] > s[i + 1] and s[i] >= 0.2 * top then
+      local last = peaks[#peaks]
+      local dip = math.huge
+      if last then for j = last, i do dip = math.min(dip, s[j]) end end
+      if last and dip >= 0.98 * math.min(s[last], s[i]) then
+        if s[i] > s[last] then peaks[#peaks] = i end   -- noise on one broad peak
+      else
+        peaks[#peaks + 1] = i
+      end
+    end
+  end
+  local modes, deepest = {}, 1
+  for k, i in ipairs(peaks) do
+    local text = string.format("%.2f (%.3f)", rows[i].log10_dw, s[i])
+    if k > 1 then
+      local dip = math.huge
+      for j = peaks[k - 1], i do dip = math.min(dip, s[j]) end
+      deepest = math.min(deepest, dip / math.min(s[peaks[k - 1]], s[i]))
+      text = string.format("[dip %.2f of the lower peak] ", dip / math.min(s[peaks[k - 1]], s[i]))
+        .. text
+    end
+    modes[#modes + 1] = text
+  end
+  local main = peaks[1]
+  for _, i in ipairs(peaks) do if s[i] > s[main] then main = i end end
+  return s, peaks, main, modes, deepest
+end
+-- The free weight's mode of log10|dw| at lag t: dw Gaussian of variance 2Dt, D = lr T / P,
+-- so log10|dw| peaks at log10 sqrt(2 D t).
+local function free_mode(T, P, t) return 0.5 * math.log(2 * lr * T / P * t, 10) end
+
 -- Fig. 7 and chi4.
+-- Returns, for the verdicts, res.alpha2[T] = {v, e} (alpha2 at the last lag with its s.e.)
+-- and res.modes[T] = {n = modes, dip = the deepest dip between two of them relative to the
+-- lower (1: none), dev = highest mode - free mode} at the last histogram lag.
 local function heterogeneity(name, key, P)
   local m = read_csv(dir .. "/" .. name .. "/moments.csv")
   if not m then return end
   say("\n## %s", name)
+  local res = {alpha2 = {}, modes = {}}
   local a_lo, a_hi = math.huge, -math.huge
   for _, T in ipairs(levels(m, "T")) do
     local rows = where(m, "T", T)
@@ -332,68 +383,209 @@ local function heterogeneity(name, key, P)
         .. " (chi4(t_max) = %.4g)", T, last.t, last.alpha2, last.alpha2_sem, last.Q, peak, at,
         last.chi4)
     a_lo, a_hi = math.min(a_lo, last.alpha2), math.max(a_hi, last.alpha2)
+    res.alpha2[T] = {v = last.alpha2, e = last.alpha2_sem}
     if T == 1e-6 then quote(key .. ".chi4_peak_T1e-6", txt(peak, "%.1f")) end
   end
   say("alpha2(t_max) over T: %.3f ... %.3f (a free weight: 0)", a_lo, a_hi)
   quote(key .. ".alpha2_range", txt(a_lo, "%.2f") .. " … " .. txt(a_hi, "%.2f"))
   local h = read_csv(dir .. "/" .. name .. "/histogram.csv")
-  if not h then return end
+  if not h then return res end
   local mode_dev = 0 -- the largest |highest mode - free mode| at the last histogram lag
-  -- Modes of each histogram: local maxima of the 3-bin running mean that hold at least
-  -- 20% of the highest one (maxima with no dip of 2% between them are one noisy peak);
-  -- between two modes, the depth of the dip relative to the lower one (1: no dip).
   for _, T in ipairs(levels(h, "T")) do
     local hT = where(h, "T", T)
     for _, t in ipairs(levels(hT, "t")) do
       local rows = where(hT, "t", t)
-      local s, top = {}, 0
-      for i = 1, #rows do
-        local sum = 0
-        for j = i - 1, i + 1 do sum = sum + (rows[j] and rows[j].fraction or 0) end
-        s[i] = sum / 3
-        if s[i] > top then top = s[i] end
-      end
-      local peaks = {}
-      for i = 2, #rows - 1 do
-        if s[i] >= s[i - 1] and s[i] > s[i + 1] and s[i] >= 0.2 * top then
-          local last = peaks[#peaks]
-          local dip = math.huge
-          if last then for j = last, i do dip = math.min(dip, s[j]) end end
-          if last and dip >= 0.98 * math.min(s[last], s[i]) then
-            if s[i] > s[last] then peaks[#peaks] = i end   -- noise on one broad peak
-          else
-            peaks[#peaks + 1] = i
-          end
-        end
-      end
-      local modes = {}
-      for k, i in ipairs(peaks) do
-        local txt = string.format("%.2f (%.3f)", rows[i].log10_dw, s[i])
-        if k > 1 then
-          local dip = math.huge
-          for j = peaks[k - 1], i do dip = math.min(dip, s[j]) end
-          txt = string.format("[dip %.2f of the lower peak] ", dip / math.min(s[peaks[k - 1]], s[i]))
-            .. txt
-        end
-        modes[#modes + 1] = txt
-      end
+      local _, peaks, main, modes, deepest = modes_of(rows)
+      local last_lag = t == levels(hT, "t")[#levels(hT, "t")]
+      if last_lag then res.modes[T] = {n = #peaks, dip = deepest, dev = nan} end
       say("  T = %-7g dt = %-6g modes of log10|dw| (smoothed fraction): %s", T, t,
           table.concat(modes, ", "))
-      -- The free weight's mode: dw Gaussian of variance 2Dt, so log10|dw| peaks at
-      -- log10 sqrt(2 D t), D = lr T / P.
-      local main = peaks[1]
-      for _, i in ipairs(peaks) do if s[i] > s[main] then main = i end end
       if main and T > 0 then
-        local free = 0.5 * math.log(2 * lr * T / P * t, 10)
+        local free = free_mode(T, P, t)
         say("    free weight's mode %.2f; highest mode - free mode = %.2f decades", free,
             rows[main].log10_dw - free)
-        if t == levels(hT, "t")[#levels(hT, "t")] then
+        if last_lag then
           mode_dev = math.max(mode_dev, math.abs(rows[main].log10_dw - free))
+          res.modes[T].dev = rows[main].log10_dw - free
         end
       end
     end
-  end  say("largest |highest mode - free mode| at the last lag: %.2f decades (bins of 0.1)", mode_dev)
+  end
+  say("largest |highest mode - free mode| at the last lag: %.2f decades (bins of 0.1)", mode_dev)
   quote(key .. ".mode_dev", txt(mode_dev, "%.2f"))
+  return res
+end
+
+-- How a mean over n networks splits, from the mean m and standard error e alone (n values
+-- x >= 0: a loss, a MSD, 1 - Q): sum_{i<j} x_i x_j = C = n (n-1) (m^2 - e^2) / 2 >= x_max R,
+-- R the sum of the others, so R (n m - R) <= C and R is at most the smaller root r of
+-- R (n m - R) = C (the larger root would need every x <= r, impossible when r < m). Returns
+-- the largest value's lower bound n m - r and the others' upper bound r, or nil where no
+-- single network dominates (r >= m). C = 0: one network holds all of it.
+local function split_one(n, m, e)
+  if not (ok(n) and ok(m) and ok(e)) then return nil end
+  local C = n * (n - 1) * (m * m - e * e) / 2
+  local disc = (n * m) ^ 2 - 4 * C
+  if not (m > 0 and disc >= 0) then return nil end
+  local r = (n * m - math.sqrt(disc)) / 2
+  if r >= m then return nil end
+  return n * m - r, r
+end
+
+-- ---- the overparameterised phase at the paper's N/P: verdicts ---------------------------
+-- From quench_anneal/, heterogeneity/ and quench_state/overparameterised_np045 (w = 20 on
+-- P = 5000 rows, N/P = 0.444; the paper's w = 72 on 60000, 0.445). The paper (Figs. 3c/f,
+-- 5c, 7c/f): only the noise-dominated regime, tau90 ~ 1/T at every T and diverging as T -> 0
+-- (the networks sit on flat zero-loss plateaus); alpha2 != 0; bimodal log10|dw| at low T. A
+-- free weight has the first and neither of the others. TOL = 10 % (the protocols' drift
+-- check): a ratio to the free weight within 1 +- TOL is "the free weight's".
+--   3f: tau90 within TOL of the free weight's at every T > 0 with a tau90, and none at T = 0:
+--       null-model-trivial; a finite tau90 at T = 0 (gradient descent alone decorrelates Q: a
+--       landscape-dominated regime, which the paper says this phase lacks): not reproduced;
+--       otherwise qualitatively.
+--   5c: MSD(t_max) within TOL of 2Dt at every T > 0: null-model-trivial; else qualitatively.
+--   7c: alpha2(t_max) (the authors' estimator: the mean of the per-replica alpha2) more than
+--       3 s.e. from 0 at some T > 0: qualitatively (alpha2 != 0, as the paper; its values are
+--       not read off its figure); else not reproduced.
+--   7f: the histogram over all weights and replicas (the paper's) at the lowest T > 0 and the
+--       last lag: two modes or more with a dip below 0.9 of the lower: qualitatively; else not
+--       reproduced (its one mode within 0.2 decades, two bins, of the free weight's is said).
+-- And by network (basin): at the lowest T > 0 and the last lag, a basin whose histogram
+-- (histogram_basins.csv) has one mode within 0.2 decades of the free weight's moves as a free
+-- weight; the others move by the landscape. A missing folder gives "not run".
+local function overparameterised_np045(het)
+  local TOL, key = 0.10, "over045"
+  local base = dir .. "/quench_anneal/overparameterised_np045"
+  local tau, ov = read_csv(base .. "/tau.csv"), read_csv(base .. "/overlap.csv")
+  say("\n## overparameterised_np045 verdicts (w = 20, lambda = 0, P = 5000, N/P = 0.444)")
+  local v3, v5, v7c, v7f = "not run", "not run", "not run", "not run"
+  if tau and ov then
+    local all_free, tau0, worst, lowT = true, nil, 0, nil
+    for _, r in ipairs(tau) do
+      if r.T == 0 then tau0 = r.tau90
+      elseif ok(r.tau90) then
+        local q = r.tau90 / r.tau90_free
+        worst = math.max(worst, math.abs(q - 1))
+        if math.abs(q - 1) > TOL then all_free = false end
+        if not lowT or r.T < lowT.T then lowT = {T = r.T, q = q} end
+      end
+    end
+    say("3f: largest |tau90/tau90_free - 1| over the T > 0 with a tau90: %.3f; tau90 at T = 0: %s",
+        worst, g(tau0))
+    quote(key .. ".tau_worst", txt(100 * worst, "%.0f") .. " %")
+    if lowT then
+      quote(key .. ".tau_lowT", txt(lowT.T, nil, 1))
+      quote(key .. ".tau_lowT_ratio", txt(lowT.q, "%.2f"))
+    end
+    quote(key .. ".tau0_text", ok(tau0) and txt(tau0, "%.1f") .. " steps" or "none (Q > 0.9 at every lag)")
+    v3 = ok(tau0) and "not reproduced" or all_free and "null-model-trivial" or "qualitatively"
+    -- By network, at T = 0 and 1e-8 (split_one on the MSD at every lag): the largest MSD, and
+    -- the bound R on the others', which bounds the fraction of their weights moved beyond
+    -- eps by R / eps^2 (Markov), so their Q >= 1 - R / eps^2 at every lag.
+    for _, T in ipairs{0, 1e-8} do
+      local rows = where(ov, "T", T)
+      local worst, all_split = 0, #rows > 0
+      for _, r in ipairs(rows) do
+        local one, rest = split_one(r.n, r.msd, r.msd_sem)
+        if one then worst = math.max(worst, rest / r.eps ^ 2) else all_split = false end
+      end
+      if all_split then
+        local last = rows[#rows]
+        local one = split_one(last.n, last.msd, last.msd_sem)
+        local q_one = split_one(last.n, 1 - last.Q, last.Q_sem)
+        say("  T = %g by network: one network's MSD(t = %d) >= %.3g (its Q <= %s); the other %d keep"
+            .. " Q >= 1 - %.2g at every lag", T, last.t, one, q_one and g(1 - q_one, "%.2f") or "none",
+            last.n - 1, worst)
+        if T == 0 then
+          quote(key .. ".T0_q_one", q_one and txt(1 - q_one, "%.2f") or "none")
+          quote(key .. ".T0_rest_bound", txt(worst, nil, 2))
+        end
+      else
+        say("  T = %g by network: no single network holds the MSD at every lag", T)
+      end
+    end
+    local lo, hi = math.huge, -math.huge
+    for _, T in ipairs(levels(ov, "T")) do
+      if T > 0 then
+        local rows = where(ov, "T", T)
+        local r = rows[#rows]
+        local q = r.msd / (2 * lr * T / 5000 * r.t)
+        lo, hi = math.min(lo, q), math.max(hi, q)
+      end
+    end
+    say("5c: MSD(t_max)/2Dt over every T > 0: %.3f ... %.3f", lo, hi)
+    quote(key .. ".msd_all", txt(lo, nil, 2) .. "–" .. txt(hi, nil, 2))
+    v5 = (lo >= 1 - TOL and hi <= 1 + TOL) and "null-model-trivial" or "qualitatively"
+  end
+  if het then
+    local nonzero, Tmin = {}, nil
+    for T, a in pairs(het.alpha2) do
+      if T > 0 then
+        if ok(a.v) and ok(a.e) and math.abs(a.v) > 3 * a.e then nonzero[#nonzero + 1] = T end
+        if not Tmin or T < Tmin then Tmin = T end
+      end
+    end
+    table.sort(nonzero)
+    say("7c: alpha2(t_max) more than 3 s.e. from 0 at T = %s",
+        #nonzero > 0 and table.concat(nonzero, ", ") or "none")
+    v7c = #nonzero > 0 and "qualitatively" or "not reproduced"
+    if Tmin then
+      local a = het.alpha2[Tmin]
+      quote(key .. ".alpha2_lowT", txt(a.v, "%.2f") .. " ± " .. txt(a.e, "%.2f"))
+    end
+    local md = Tmin and het.modes[Tmin]
+    if md then
+      say("7f: T = %g, last lag: %d mode(s), deepest dip %.2f, highest mode - free mode %.2f decades",
+          Tmin, md.n, md.dip, md.dev)
+      quote(key .. ".modes_n", tostring(md.n))
+      quote(key .. ".modes_dev", txt(md.dev, "%.2f"))
+      v7f = (md.n >= 2 and md.dip < 0.9) and "qualitatively" or "not reproduced"
+    end
+    local hb = read_csv(dir .. "/heterogeneity/overparameterised_np045/histogram_basins.csv")
+    if hb and Tmin then
+      local hT = where(hb, "T", Tmin)
+      local lags = levels(hT, "t")
+      local t = lags[#lags]
+      local rows = where(hT, "t", t)
+      local free, nfree, nb = free_mode(Tmin, 5000, t), 0, 0
+      for _, b in ipairs(levels(rows, "basin")) do
+        local br = where(rows, "basin", b)
+        local _, peaks, main, modes, dip = modes_of(br)
+        local dev = main and br[main].log10_dw - free or nan
+        local is_free = #peaks == 1 and math.abs(dev) <= 0.2
+        nb = nb + 1
+        if is_free then nfree = nfree + 1 end
+        if not is_free and #peaks >= 2 and not quoted[key .. ".landscape_modes"] then
+          quote(key .. ".landscape_modes", txt(br[peaks[1]].log10_dw, "%.2f") .. " and "
+            .. txt(br[peaks[#peaks]].log10_dw, "%.2f"))
+          quote(key .. ".landscape_dip", txt(dip, "%.2f"))
+        end
+        say("  basin %s (T = %g, dt = %g): modes %s; highest - free mode %s decades: %s", b, Tmin,
+            t, table.concat(modes, ", "), g(dev, "%.2f"), is_free and "a free weight" or "the landscape")
+      end
+      quote(key .. ".basins_free", string.format("%d of %d", nfree, nb))
+    end
+    -- chi4 within and between basins (chi4_peaks.csv), with the independent-weight value
+    -- (1 - 1/K) Q (1 - Q) of chi4_within at the same lag (moments.csv's chi4_null).
+    local pk = read_csv(dir .. "/heterogeneity/overparameterised_np045/chi4_peaks.csv")
+    local mo = read_csv(dir .. "/heterogeneity/overparameterised_np045/moments.csv")
+    for _, r in ipairs(pk or {}) do
+      local null = nan
+      for _, m in ipairs(where(mo or {}, "T", r.T)) do if m.t == r.t_peak then null = m.chi4_null end end
+      say("  chi4 %-7s T = %-7g peak %.4g [%s, %s] at t = %g (independent weights: %s)", r.part, r.T,
+          r.chi4_peak, g(r.chi4_peak_lo), g(r.chi4_peak_hi), r.t_peak, g(null))
+      if r.T == 1e-6 and (r.part == "within" or r.part == "between") then
+        quote(key .. ".chi4_" .. r.part, txt(r.chi4_peak, nil, 2) .. " [" .. txt(r.chi4_peak_lo, nil, 2)
+          .. ", " .. txt(r.chi4_peak_hi, nil, 2) .. "]")
+        quote(key .. ".chi4_" .. r.part .. "_t", txt(r.t_peak, "%.0f"))
+      end
+    end
+  end
+  say("verdicts: 3f %s; 5c %s; 7c %s; 7f %s", v3, v5, v7c, v7f)
+  quote(key .. ".verdict_3f", v3)
+  quote(key .. ".verdict_5c", v5)
+  quote(key .. ".verdict_7c", v7c)
+  quote(key .. ".verdict_7f", v7f)
 end
 
 -- Fig. 8: tau90 vs t_w.
@@ -619,6 +811,15 @@ local function quench_state(phase)
   quote("state." .. phase .. ".data_loss", txt(r.data_loss, nil, 3))
   quote("state." .. phase .. ".accuracy", txt(r.accuracy, "%.3f"))
   quote("state." .. phase .. ".unsat", txt(r.unsat, "%.3f"))
+  local one, rest = split_one(r.n, r.data_loss, r.data_loss_sem)
+  if one then
+    say("data loss by network (from its mean and s.e.): the largest holds at least %.4g, the "
+        .. "other %d together at most %.2g", one, r.n - 1, rest)
+    if phase:match("np045$") then
+      quote("state." .. phase .. ".loss_one", txt(one, "%.3f"))
+      quote("state." .. phase .. ".loss_rest", txt(rest, nil, 2))
+    end
+  end
 end
 
 -- ---- independent seeds ---------------------------------------------------------------
@@ -773,6 +974,12 @@ local function headline(base)
       h.alpha2 = a
       say("  %sT = 1e-06 %s peak %.4g ± %.2g at t = %g", base, acol, a.v, a.e, a.t)
     end
+    local last = rows[#rows]
+    if last and ok(last[acol]) then
+      h.alpha2_last = {v = last[acol], e = last[aerr], t = last.t}
+      say("  %sT = 1e-06 %s at the last lag t = %g: %.4g ± %.2g", base, acol, last.t, last[acol],
+          last[aerr])
+    end
     if c then
       h.chi4 = c
       say("  %sT = 1e-06 chi4 peak %.4g ± %.2g (Gaussian sampling error, n = %d) at t = %g%s", base,
@@ -795,6 +1002,7 @@ local function seeds()
     {"q10_T1e-6", "Q(10 tau90) at T = 1e-6", "%.2f"},
     {"q10_T0", "Q(10 tau90) at T = 0", "%.2f"},
     {"alpha2", "alpha2 peak (t >= 100) at T = 1e-6", "%.2f"},
+    {"alpha2_last", "alpha2 at t = 1e4 at T = 1e-6", "%.2f"},
     {"chi4", "chi4 peak at T = 1e-6", "%.1f"},
   }
   for _, it in ipairs(items) do
@@ -831,11 +1039,16 @@ quench_anneal("quench_anneal/underparameterised", "under")
 quench_anneal("quench_anneal/overparameterised", "over")
 quench_anneal("quench_anneal/fashion", "fashion")
 quench_anneal("seed2/quench_anneal/regularised", "seed2.reg")
-for _, ph in ipairs{"regularised", "underparameterised", "overparameterised"} do quench_state(ph) end
+quench_anneal("quench_anneal/overparameterised_np045", "over045")
+for _, ph in ipairs{"regularised", "underparameterised", "overparameterised",
+                    "overparameterised_np045", "overparameterised_np045_e1000"} do
+  quench_state(ph)
+end
 ttsp()
 heterogeneity("heterogeneity/regularised", "het.reg", 5000)
 heterogeneity("heterogeneity/underparameterised", "het.under", 5000)
 heterogeneity("heterogeneity/overparameterised", "het.over", 2000)
+overparameterised_np045(heterogeneity("heterogeneity/overparameterised_np045", "het.over045", 5000))
 ageing()
 chi_sweep()
 ttt_scan()

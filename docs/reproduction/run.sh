@@ -45,6 +45,15 @@ TGRID=0.01,0.003,0.001,0.0003,0.0001,3e-05,1e-05,1e-06,1e-08,0
 REG="--width=30 --lambda=0.01 --chi=300"
 UNDER="--width=8 --lambda=0 --chi=500"
 OVER="--width=30 --lambda=0 --P=2000 --quench_epochs=2500 --chi=6000"
+#   overparameterised at the paper's N/P: w = 20 on P = 5000 rows, N = 2220 weights,
+#                      N/P = 0.444 (the paper's w = 72 on 60000: 0.445), lambda = 0, chi = 6000,
+#                      quenched 8400 epochs: the paper's training, 7000 epochs at lr = 1e-3 on
+#                      60000 rows, mu*t = 4.2e3 (1000 epochs, the others' quench, leave it at
+#                      loss 0.03: quench_state/overparameterised_np045_e1000). The *_np045
+#                      runs use today's defaults (independent noise per T; in heterogeneity
+#                      a same-basin ensemble and a T = 0 drift check), heterogeneity on the
+#                      same 4 networks as quench_anneal (seed 1), K = 3 noise copies each.
+OVER045="--width=20 --lambda=0 --quench_epochs=8400 --chi=6000"
 # Fig. 7 and chi4: the paper's Fig. 7(d) temperatures down to 1e-6, dt up to 1e4 steps.
 HET="--T=0.001,0.0001,1e-05,1e-06 --tw=2000 --tmax=10000 --hist_lags=100,1000,10000"
 
@@ -92,6 +101,10 @@ seed2/heterogeneity/regularised|heterogeneity|$REG $HET --replicas=6 --ensemble=
 quench_state/regularised|quench_anneal|$REG --T=0 --tw=0 --tmax=1 --replicas=4
 quench_state/underparameterised|quench_anneal|$UNDER --T=0 --tw=0 --tmax=1 --replicas=4
 quench_state/overparameterised|quench_anneal|$OVER --T=0 --tw=0 --tmax=1 --replicas=4
+quench_state/overparameterised_np045|quench_anneal|$OVER045 --T=0 --tw=0 --tmax=1 --replicas=4
+quench_state/overparameterised_np045_e1000|quench_anneal|$OVER045 --quench_epochs=1000 --T=0 --tw=0 --tmax=1 --replicas=4
+quench_anneal/overparameterised_np045|quench_anneal|$OVER045 --T=$TGRID --tw=2000 --tmax=5000 --replicas=4
+heterogeneity/overparameterised_np045|heterogeneity|$OVER045 $HET --replicas=4 --K=3
 msd_batch_sweep|msd_batch_sweep|--batches=1,4,16,64,256,1024 --quench_epochs=700 --tmax=100000 --replicas=2
 uot_scan|uot_scan|--widths=4,6,8,10,12,14,17,20,25,30 --epochs=10000 --replicas=3
 ttt_scan|ttt_scan|--lambdas=0,0.005,0.01,0.015,0.02,0.025,0.03,0.035,0.04,0.045,0.05,0.06 --epochs=200 --replicas=4

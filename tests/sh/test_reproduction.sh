@@ -8,7 +8,10 @@
 #  3. the checker itself catches a changed value (so this test can fail).
 #  4. docs/reproduction/run.sh skips a finished experiment, resumes an unfinished one in its
 #     folder, starts over with --fresh, runs paper/* only when named, and runs seed2/* (the
-#     seed-2 repeats of the regularised phase) with --seed=2.
+#     seed-2 repeats of the regularised phase) with --seed=2, and the N/P = 0.44 experiments
+#     with w = 20 on P = 5000 rows.
+#  5. analyse.lua's verdicts for the overparameterised phase at N/P = 0.44 follow from the
+#     data (synthetic CSVs: a free weight, and a T = 0 plateau).
 #   bash tests/sh/test_reproduction.sh /path/to/glassvm
 set -u
 G=${1:?usage: test_reproduction.sh /path/to/glassvm}
@@ -120,6 +123,44 @@ grep -q "quench_anneal.lua .*--out $TMP/out/seed2/quench_anneal/regularised " "$
   || fail "run.sh seed2 did not write seed2/quench_anneal/regularised"
 : > "$TMP/calls"; rs paper
 [ "$(grep -c "heterogeneity.lua .*--P=0 " "$TMP/calls")" = 3 ] || fail "run.sh paper did not run the three paper-scale phases: $(cat "$TMP/calls")"
+
+# The overparameterised phase at the paper's N/P: run.sh runs its experiments with w = 20,
+# lambda = 0, the paper's training (8400 epochs) and chi = 6000 on P = 5000 rows.
+: > "$TMP/calls"; rs --fresh quench_state/overparameterised_np045 quench_anneal/overparameterised_np045 \
+  heterogeneity/overparameterised_np045
+[ "$(grep -c -- "--width=20 --lambda=0 --quench_epochs=8400 --chi=6000 .*--out $TMP/out/[a-z_]*/overparameterised_np045 " "$TMP/calls")" = 3 ] \
+  || fail "run.sh did not run the three N/P = 0.44 experiments with w = 20: $(cat "$TMP/calls")"
+grep -q -- "--P=" "$TMP/calls" && fail "run.sh ran an N/P = 0.44 experiment on other than P = 5000 rows"
+
+# 5. analyse.lua's verdicts for that phase follow from the data (synthetic CSVs):
+#    a) four networks, one holding all the loss (0.04, 0, 0, 0: mean 0.01 = its s.e.), tau90
+#       the free weight's at every T > 0 and none at T = 0, MSD = 2Dt: the loss split is
+#       found (the others hold at most 0), 3f and 5c are null-model-trivial;
+#    b) two networks holding it (0.02, 0.02, 0, 0): no split claimed; a finite tau90 at T = 0
+#       makes 3f "not reproduced"; MSD at 1.5 times 2Dt makes 5c "qualitatively".
+synth() {  # synth DIR SEM TAU0 MSDFACTOR
+  d=$1/quench_state/overparameterised_np045; mkdir -p "$d"
+  printf 'T,step,t,n,loss,loss_sem,data_loss,data_loss_sem,accuracy,accuracy_sem,unsat,unsat_sem\n0,0,0,4,0.01,%s,0.01,%s,0.99,0.005,0.05,0.02\n' "$2" "$2" > "$d/state.csv"
+  d=$1/quench_anneal/overparameterised_np045; mkdir -p "$d"
+  { echo "T,tau90,tau90_free,tau_e"
+    for T in 1e-4 3e-5 1e-5; do echo "$T,$(awk "BEGIN{print 1.9e-4/$T}"),$(awk "BEGIN{print 1.9e-4/$T}"),"; done
+    echo "0,$3,,"; } > "$d/tau.csv"
+  { echo "T,t,Q,Q_sem,msd,eps"
+    for T in 1e-4 3e-5 1e-5 0; do for t in 1 10 100 1000 5000; do
+      awk "BEGIN{q = 1 - 0.1 * log($t)/log(10); print \"$T,$t,\" q \",0.01,\" $4 * 4e-6 * $T * $t \",4.5e-5\"}"
+    done; done; } > "$d/overlap.csv"
+}
+synth "$TMP/a" 0.01 "" 1
+"$G" "$SRC/docs/reproduction/analyse.lua" "$TMP/a" > "$TMP/a.txt" 2>&1 || fail "analyse.lua failed on synthetic data: $(tail -5 "$TMP/a.txt")"
+grep -q "the largest holds at least 0.04, the other 3 together at most 0$" "$TMP/a.txt" \
+  || fail "analyse.lua did not find one network holding the loss: $(grep -A2 'quench_state/over' "$TMP/a.txt")"
+grep -q "^verdicts: 3f null-model-trivial; 5c null-model-trivial; 7c not run; 7f not run$" "$TMP/a.txt" \
+  || fail "analyse.lua's verdicts for free-weight data: $(grep '^verdicts' "$TMP/a.txt")"
+synth "$TMP/b" 0.005773502691896258 5 1.5
+"$G" "$SRC/docs/reproduction/analyse.lua" "$TMP/b" > "$TMP/b.txt" 2>&1 || fail "analyse.lua failed on synthetic data: $(tail -5 "$TMP/b.txt")"
+grep -q "the largest holds" "$TMP/b.txt" && fail "analyse.lua claimed one network holds a loss that two share"
+grep -q "^verdicts: 3f not reproduced; 5c qualitatively; " "$TMP/b.txt" \
+  || fail "analyse.lua's verdicts for a T = 0 plateau: $(grep '^verdicts' "$TMP/b.txt")"
 
 [ "$fails" -eq 0 ] && echo "ok: summary.txt regenerates, the report's tagged values match it"
 [ "$fails" -eq 0 ]

@@ -1,0 +1,24 @@
+# Within basins, T = 10^{-4}, Δt = 10000: histogram of log_{10}|Δw| (written by glassvm; re-plot: gnuplot histogram_basins_T2_t10000.gp)
+set datafile separator ","
+set datafile commentschars "#"
+set encoding utf8
+set termoption enhanced
+set grid lc rgb '#dddddd'
+set palette defined (0 '#2c3e9e', 0.35 '#1fa187', 0.7 '#f4a11d', 1 '#c0392b')
+unset colorbox
+set key top left box opaque font ',10' spacing 1.1
+set title "Within basins, T = 10^{-4}, Δt = 10000: histogram of log_{10}|Δw|"
+set xlabel "log_{10}|Δw|"
+set ylabel "fraction of the basin's weights"
+
+if (!exists("suffix")) suffix = ""
+set terminal pngcairo size 900,640 font ',12'
+set output "histogram_basins_T2_t10000.png".suffix
+plot "histogram_basins.csv" using (column("log10_dw")):(((abs(column("T")/0.0001 - 1) < 1e-9 && column("basin") == 0 && abs(column("t")/10000.0 - 1) < 1e-9) ? column("fraction") : NaN)) with lines lc palette frac 0.0000 title "basin 0", \
+     "histogram_basins.csv" using (column("log10_dw")):(((abs(column("T")/0.0001 - 1) < 1e-9 && abs(column("basin")/3.0 - 1) < 1e-9 && abs(column("t")/10000.0 - 1) < 1e-9) ? column("fraction") : NaN)) with lines lc palette frac 0.3333 title "basin 3", \
+     "histogram_basins.csv" using (column("log10_dw")):(((abs(column("T")/0.0001 - 1) < 1e-9 && abs(column("basin")/6.0 - 1) < 1e-9 && abs(column("t")/10000.0 - 1) < 1e-9) ? column("fraction") : NaN)) with lines lc palette frac 0.6667 title "basin 6", \
+     "histogram_basins.csv" using (column("log10_dw")):(((abs(column("T")/0.0001 - 1) < 1e-9 && abs(column("basin")/9.0 - 1) < 1e-9 && abs(column("t")/10000.0 - 1) < 1e-9) ? column("fraction") : NaN)) with lines lc palette frac 1.0000 title "basin 9"
+set terminal svg size 900,640 dynamic font ',12'
+set output "histogram_basins_T2_t10000.svg".suffix
+replot
+unset output
