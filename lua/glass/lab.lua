@@ -176,6 +176,9 @@ function M.network_params(over)
     {"P", d("P", 0), "training rows used, a seeded random subset (0: all 60000)", min = 0,
      max = M.TRAIN_ROWS},
     {"lr", d("lr", 1e-3), "learning rate μ (SGD, GD and Langevin)", gt = 0},
+    {"quench_lr", d("quench_lr", 0.0), "learning rate of the quench's SGD only (0: --lr); "
+     .. "SGD's batch noise grows with it, so a quench at a larger lr ends higher in its basin",
+     min = 0, omit_default = true},
     {"batch", d("batch", 100), "SGD batch size", min = 1, max = LIMITS.batch},
     {"quench_epochs", d("quench_epochs", 2), "SGD epochs before the measurement (the quench)",
      min = 0},
@@ -186,7 +189,10 @@ function M.network_params(over)
   }
   for _, name in ipairs(over.omit or {}) do
     for i = #list, 1, -1 do
-      if list[i][1] ~= nil and list[i][1] == name then table.remove(list, i) end
+      local own = list[i][1]
+      if own ~= nil and (own == name or (name == "quench_epochs" and own == "quench_lr")) then
+        table.remove(list, i)
+      end
     end
   end
   return list
@@ -336,8 +342,9 @@ function M.epoch_steps(p, data)
   return steps
 end
 
--- The quench: p.quench_epochs epochs of SGD (lr p.lr, batch p.batch, L2
--- p.lambda) from the random initialisation.  Returns the step reached.
+-- The quench: p.quench_epochs epochs of SGD (lr p.quench_lr, or p.lr where that
+-- is 0 or absent; batch p.batch, L2 p.lambda) from the random initialisation.
+-- Returns the step reached.
 -- With --from=FILE the ensemble starts from the file (M.ensemble) and the
 -- quench is skipped.
 function M.quench(run, ens, p, data)
@@ -346,9 +353,11 @@ function M.quench(run, ens, p, data)
     return ens:step()
   end
   local steps = p.quench_epochs * M.epoch_steps(p, data)
-  local sgd = G().sgd{lr = p.lr, batch = p.batch, lambda = p.lambda}
+  local lr = (p.quench_lr or 0) > 0 and p.quench_lr or p.lr
+  local sgd = G().sgd{lr = lr, batch = p.batch, lambda = p.lambda}
   local to = ens:step() + steps
-  M.advance(run, ens, sgd, to, nil, string.format("quench: SGD %d epochs", p.quench_epochs))
+  M.advance(run, ens, sgd, to, nil, string.format("quench: SGD %d epochs%s", p.quench_epochs,
+    lr ~= p.lr and string.format(" at lr %g", lr) or ""))
   return to
 end
 

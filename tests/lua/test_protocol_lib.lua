@@ -371,4 +371,38 @@ T.test("progress formats durations", function()
   T.ok(pr:line():find("5/10", 1, true))
 end)
 
+T.test("--quench_lr sets the quench's SGD rate only, and is saved only when given", function()
+  local N = glass.params(glass.lab.extend({name = "n"}, glass.lab.network_params{lr = 1e-2}))
+  local v = parse(N, {})
+  T.eq(v.quench_lr, 0.0)
+  T.ok(not N:summary(v):find("quench_lr"), N:summary(v))   -- older outputs stay byte for byte
+  local w = parse(N, {"--quench_lr=1e-3"})
+  T.ok(N:summary(w):find("quench_lr=0.001", 1, true), N:summary(w))
+  T.raises(function() parse(N, {"--quench_lr=-1"}) end, "--quench_lr")
+  -- A protocol without a quench has no --quench_lr either.
+  local U = glass.params(glass.lab.extend({name = "u"}, glass.lab.network_params{omit = {"quench_epochs"}}))
+  T.eq(U.byname.quench_lr, nil)
+  -- The integrator the quench drives with: lr = quench_lr when > 0, else lr.
+  local data = {size = function() return 500, 10 end}
+  local function quench_integrator(p)
+    local e = fake_ensemble()
+    function e:run(o) self.integ = tostring(o.integrator); self.s = o.to end
+    function e:nlost() return 0 end
+    function e:size() return 2 end
+    local partial = glass.mpi.partial            -- the fake is no rank's part of anything
+    glass.mpi.partial = function() return false end
+    local ok, err = pcall(glass.lab.quench, nil, e, p, data)
+    glass.mpi.partial = partial
+    assert(ok, err)
+    T.eq(e.s, p.quench_epochs * 5)
+    return e.integ
+  end
+  local p = {lr = 1e-2, quench_lr = 0.0, batch = 100, lambda = 0.01, quench_epochs = 3}
+  T.ok(quench_integrator(p):find("sgd lr=0.01 ", 1, true))
+  p.quench_lr = 1e-3
+  T.ok(quench_integrator(p):find("sgd lr=0.001 ", 1, true))
+  p.quench_lr = nil                                          -- a caller's own table
+  T.ok(quench_integrator(p):find("sgd lr=0.01 ", 1, true))
+end)
+
 T.done()
