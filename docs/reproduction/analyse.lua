@@ -960,6 +960,24 @@ local function convergence(s1, s2)
     end
     for _, l in ipairs{lv, lc, lw} do say("%s", (l:gsub("%s+$", ""))) end
   end
+  -- How far the T = 0 run still descends while it is measured (t = 0 to t_f): a quench that
+  -- has not finished makes the T = 0 "plateau" the drift of the descent.
+  local function descent(folder)
+    local st = folder and exists(dir .. "/" .. folder .. "/COMPLETE") and read_csv(dir .. "/" .. folder .. "/state.csv")
+    local first, last
+    for _, r in ipairs(st or {}) do
+      if r.T == 0 and r.t >= 0 then
+        if not first or r.t < first.t then first = r end
+        if not last or r.t > last.t then last = r end
+      end
+    end
+    if not (first and last) then return "not run" end
+    return string.format("%.3f → %.3f", first.loss, last.loss)
+  end
+  say("loss at T = 0 from t = 0 to t_f: baseline %s", quote("conv.loss.base", descent("seed2/quench_anneal/regularised")))
+  for _, c in ipairs(cols) do
+    say("loss at T = 0 from t = 0 to t_f: %s %s", c.v.what, quote("conv.loss." .. c.v.id, descent(c.v.set.qa)))
+  end
   for _, c in ipairs(cols) do
     local done = exists(dir .. "/" .. c.v.set.qa .. "/COMPLETE")
     local m = not done and "none measured" or #c.moves == 0 and "nothing" or table.concat(c.moves, ", ")
