@@ -6,6 +6,8 @@
 #                                                  # hour and a half on one core)
 #   docs/reproduction/run.sh ttsp ageing           # only the named experiments
 #   docs/reproduction/run.sh seed2                 # the regularised phase again from seed 2
+#   docs/reproduction/run.sh conv                  # the convergence table's variants (conv/<what>/*;
+#                                                  # named only, like paper/*)
 #   docs/reproduction/run.sh paper/regularised     # a paper-scale experiment (hours: named only)
 #   docs/reproduction/run.sh --fresh ttsp          # start over instead of resuming
 #   docs/reproduction/run.sh --list                # the experiment names
@@ -13,13 +15,14 @@
 # An experiment whose folder holds COMPLETE is skipped; one without it is resumed from its
 # checkpoints (the protocols' own --out resume: the same command continues where a killed
 # run stopped, with byte-identical results). --fresh (or FRESH=1) deletes the named
-# experiments' folders first. The paper/* experiments run only when named ("paper" names
-# them all): each takes hours (docs/reproduction.md, "Compute").
+# experiments' folders first. The paper/* experiments (hours each: docs/reproduction.md,
+# "Compute") and the conv/* ones (docs/reproduction.md, "Convergence") run only when named
+# ("paper" and "conv" name them all).
 #
 # Environment: GLASSVM (the binary; default build/glassvm, then glassvm on PATH),
 # PROTOCOLS (default: the repository's protocols/), OUT (default: this folder),
 # THREADS (default 1; results do not depend on it), NICE (default 10).
-# Every result is a pure function of the parameters and the seed (1; 2 for seed2/*), so a rerun
+# Every result is a pure function of the parameters and the seed (1; 2 for seed2/* and conv/*), so a rerun
 # reproduces the CSVs exactly. Each run's wall time and the load average at its start
 # and end are appended to $OUT/timings.csv.
 set -eu
@@ -76,6 +79,25 @@ PAPER_T=0.001,0.0001,1e-06,0
 SEED2="--seed=2 --noise=common"
 NODRIFT="--drift_check=false"
 
+# conv/<what>/*: the convergence table (docs/reproduction.md, "Convergence"): the seed-2 runs
+# above with ONE thing changed. With --noise=common every T restarts the seed's one noise stream
+# from the quenched networks, so a T's trajectories do not depend on which other T are in the
+# grid: these runs keep only the T that the headline numbers read (tau90 slope: the three
+# highest with tau90 >= 1 step; T* and the plateau: T = 0; Q(10 tau90): 1e-6 and 0; alpha2 and
+# chi4: 1e-6). P2000: P = 2000 rows (T_paper = 30 T instead of 12 T), quenched 2500 epochs
+# (the same 5e4 SGD steps as at P = 5000; tau90 is 2.5x shorter at equal T, so the slope
+# reads lower T); quench250/quench4000: a quarter and 4x the 1000-epoch quench; P20000:
+# P = 20000 rows (T_paper = 3 T), the same 5e4 SGD steps, and only the three T whose T_paper
+# (0.03, 0.009, 0.003) is near those of the slope at P = 5000 (0.036, 0.012, 0.0036) and T = 0
+# (about 30 core-minutes); lr1e-3: lr = 1e-3 with ten times the steps (equal lr*t: the quench's
+# 10000 epochs, t_w = 2e4, lags to 2e4 steps, the time of 10 tau90 at T = 0 and lr = 1e-2) at
+# T = 0 and two T near T* (T is unchanged: the noise per unit lr*t is 2T/P whatever lr,
+# docs/dynamics.md "Units"; about 35 core-minutes); replicas8: 8 networks instead of 4
+# (about 25 core-minutes). Not every one has been run: docs/reproduction.md, "Convergence".
+CONV_T5000=0.003,0.001,0.0003,0.0001,1e-06,0
+CONV_T2000=0.001,0.0003,0.0001,3e-05,1e-06,0
+P2000="--P=2000 --quench_epochs=2500"
+
 # quench_state/*: the quenches of the quench_anneal runs again (same settings and seed), to
 # measure the phase each one reaches (loss, accuracy, unsatisfied fraction in state.csv;
 # the first edition's runs predate state.csv).
@@ -98,6 +120,14 @@ quench_anneal/fashion|quench_anneal|$REG --dataset=fashion --T=$TGRID --tw=2000 
 seed2/quench_anneal/regularised|quench_anneal|$REG --T=$TGRID --tw=2000 --tmax=5000 --replicas=4 --tau_method=interp $SEED2
 seed2/ttsp|ttsp|--T=0.01,0.003,0.001,0.0003,0.0001 --tw=2000 --tmax=10000 --replicas=3 --tau_method=interp $NODRIFT $SEED2
 seed2/heterogeneity/regularised|heterogeneity|$REG $HET --replicas=6 --ensemble=independent $NODRIFT $SEED2
+conv/P2000/quench_anneal/regularised|quench_anneal|$REG --T=$CONV_T2000 --tw=2000 --tmax=5000 --replicas=4 --tau_method=interp $SEED2 $P2000
+conv/P2000/ttsp|ttsp|--T=0.01,0.003,0.001,0.0003,0.0001 --tw=2000 --tmax=10000 --replicas=3 --tau_method=interp $NODRIFT $SEED2 $P2000
+conv/P2000/heterogeneity/regularised|heterogeneity|$REG --T=1e-06 --tw=2000 --tmax=10000 --hist_lags=100,1000,10000 --replicas=6 --ensemble=independent $NODRIFT $SEED2 $P2000
+conv/quench250/quench_anneal/regularised|quench_anneal|$REG --T=$CONV_T5000 --tw=2000 --tmax=5000 --replicas=4 --tau_method=interp $SEED2 --quench_epochs=250
+conv/quench4000/quench_anneal/regularised|quench_anneal|$REG --T=$CONV_T5000 --tw=2000 --tmax=5000 --replicas=4 --tau_method=interp $SEED2 --quench_epochs=4000
+conv/P20000/quench_anneal/regularised|quench_anneal|$REG --T=0.01,0.003,0.001,0 --tw=2000 --tmax=5000 --replicas=4 --tau_method=interp $SEED2 --P=20000 --quench_epochs=250
+conv/lr1e-3/quench_anneal/regularised|quench_anneal|$REG --T=3e-05,1e-05,0 --tw=20000 --tmax=20000 --replicas=4 --tau_method=interp $SEED2 --lr=0.001 --quench_epochs=10000
+conv/replicas8/quench_anneal/regularised|quench_anneal|$REG --T=$CONV_T5000 --tw=2000 --tmax=5000 --replicas=8 --tau_method=interp $SEED2
 quench_state/regularised|quench_anneal|$REG --T=0 --tw=0 --tmax=1 --replicas=4
 quench_state/underparameterised|quench_anneal|$UNDER --T=0 --tw=0 --tmax=1 --replicas=4
 quench_state/overparameterised|quench_anneal|$OVER --T=0 --tw=0 --tmax=1 --replicas=4
@@ -119,9 +149,9 @@ if [ "${1:-}" = "--list" ]; then experiments | cut -d'|' -f1; exit 0; fi
 fresh=${FRESH:-0}
 if [ "${1:-}" = "--fresh" ]; then fresh=1; shift; fi
 
-wanted() {  # wanted NAME [SELECTED...]: no selection selects every reduced-scale one
+wanted() {  # wanted NAME [SELECTED...]: no selection selects every reduced-scale one but conv/*
     name=$1; shift
-    if [ $# -eq 0 ]; then case "$name" in paper/*) return 1 ;; *) return 0 ;; esac; fi
+    if [ $# -eq 0 ]; then case "$name" in paper/*|conv/*) return 1 ;; *) return 0 ;; esac; fi
     for w in "$@"; do
         case "$name" in "$w"|"$w"/*) return 0 ;; esac
     done

@@ -8,9 +8,15 @@
 #  3. the checker itself catches a changed value (so this test can fail).
 #  4. docs/reproduction/run.sh skips a finished experiment, resumes an unfinished one in its
 #     folder, starts over with --fresh, runs paper/* only when named, and runs seed2/* (the
-#     seed-2 repeats of the regularised phase) with --seed=2, and the N/P = 0.44 experiments
-#     with w = 20 on P = 5000 rows.
-#  5. analyse.lua's verdicts for the overparameterised phase at N/P = 0.44 follow from the
+#     seed-2 repeats of the regularised phase) with --seed=2, the N/P = 0.44 experiments
+#     with w = 20 on P = 5000 rows, and conv/* (the convergence table's variants, only when
+#     named) with the seed-2 options and the variant's one change.
+#  5. with --noise=common a temperature's rows do not depend on the other temperatures of
+#     the grid (what lets conv/* run only the temperatures they need).
+#  6. analyse.lua's convergence table: a variant identical to the baseline changes nothing
+#     (z = 0, "within 2σ"), P = 2000 rescales T* into the paper's units (×5000/2000), a folder
+#     without COMPLETE prints "running" and a missing one "not run".
+#  7. analyse.lua's verdicts for the overparameterised phase at N/P = 0.44 follow from the
 #     data (synthetic CSVs: a free weight, and a T = 0 plateau).
 #   bash tests/sh/test_reproduction.sh /path/to/glassvm
 set -u
@@ -115,6 +121,7 @@ touch "$TMP/out/ttsp/marker"; : > "$TMP/calls"; rs --fresh ttsp
 grep -q "ttsp.lua" "$TMP/calls" || fail "run.sh --fresh did not run ttsp"
 : > "$TMP/calls"; rs
 grep -q "paper/" "$TMP/calls" && fail "run.sh without names ran a paper-scale experiment"
+grep -q "/conv/" "$TMP/calls" && fail "run.sh without names ran a convergence variant (conv/*: named only)"
 grep -q "phase_diagram.lua" "$TMP/calls" || fail "run.sh without names did not run every reduced-scale experiment"
 : > "$TMP/calls"; rs --fresh seed2
 [ "$(grep -c -- "--seed=2 --noise=common --out $TMP/out/seed2/" "$TMP/calls")" = 3 ] \
@@ -123,6 +130,53 @@ grep -q "quench_anneal.lua .*--out $TMP/out/seed2/quench_anneal/regularised " "$
   || fail "run.sh seed2 did not write seed2/quench_anneal/regularised"
 : > "$TMP/calls"; rs paper
 [ "$(grep -c "heterogeneity.lua .*--P=0 " "$TMP/calls")" = 3 ] || fail "run.sh paper did not run the three paper-scale phases: $(cat "$TMP/calls")"
+: > "$TMP/calls"; rs --fresh conv
+[ "$(grep -c -- "--seed=2 --noise=common" "$TMP/calls")" = 8 ] \
+  || fail "run.sh conv did not run the eight variants with the seed-2 options: $(cat "$TMP/calls")"
+for change in "--P=2000 --quench_epochs=2500" "--quench_epochs=250" "--quench_epochs=4000" \
+              "--P=20000 --quench_epochs=250" "--lr=0.001 --quench_epochs=10000" "--replicas=8"; do
+  grep -q -- "$change" "$TMP/calls" || fail "run.sh conv has no variant with $change"
+done
+
+# 5. The conv/* runs keep only the temperatures they need: with --noise=common a temperature's
+#    rows do not depend on the others in the grid (smoke scale: T = 1e-3 and 0 with and
+#    without T = 1e-2).
+for g in "0.01,0.001,0" "0.001,0"; do
+  "$G" "$SRC/protocols/quench_anneal.lua" --preset=smoke --T=$g --noise=common --seed=2 \
+    --out "$TMP/grid$g" --quiet > /dev/null 2>&1 || fail "quench_anneal --preset=smoke --T=$g failed"
+done
+grep -v '^#' "$TMP/grid0.01,0.001,0/overlap.csv" | grep -v '^0\.01,' > "$TMP/grid3"
+grep -v '^#' "$TMP/grid0.001,0/overlap.csv" > "$TMP/grid2"
+[ "$(wc -l < "$TMP/grid2")" -gt 10 ] || fail "the smoke quench_anneal wrote no overlap rows"
+cmp -s "$TMP/grid3" "$TMP/grid2" \
+  || fail "with --noise=common, T = 1e-3 and 0 change when T = 1e-2 joins the grid: $(diff "$TMP/grid3" "$TMP/grid2" | head -3)"
+
+# 6. The convergence table on copies of the seed-2 quench_anneal run: as conv/quench250
+#    (the same run: no change), as conv/P2000 (the same tau90, read as P = 2000: T* in the
+#    paper's units is 5000/2000 = 2.5x the baseline's), as conv/quench4000 without COMPLETE.
+Q2=$SRC/docs/reproduction/seed2/quench_anneal/regularised
+if [ -f "$Q2/COMPLETE" ]; then
+  D=$TMP/conv
+  for v in seed2 conv/quench250 conv/P2000 conv/quench4000; do
+    mkdir -p "$D/$v/quench_anneal" && cp -r "$Q2" "$D/$v/quench_anneal/"
+  done
+  rm "$D/conv/quench4000/quench_anneal/regularised/COMPLETE"
+  "$G" "$SRC/docs/reproduction/analyse.lua" "$D" > "$TMP/conv.txt" 2> "$TMP/conv.err" \
+    || fail "analyse.lua failed on the convergence copies: $(cat "$TMP/conv.err")"
+  want() { grep -qxF -- "$1" "$TMP/conv.txt" || fail "convergence: no line '$1' (got: $(grep "^${1%% = *} = " "$TMP/conv.txt"))"; }
+  want "conv.tau0.quench250.change = 0.0 (z = 0.0)"
+  want "conv.tau0.quench250.verdict = within 2σ"
+  want "conv.b.quench250.change = 0.000 (z = 0.0)"
+  grep -q '^conv.tstar.P2000.change = ×2.50 (z = [1-9]' "$TMP/conv.txt" \
+    || fail "convergence: T* at P = 2000 is not 2.5x the baseline's with z > 1: $(grep '^conv.tstar.P2000' "$TMP/conv.txt")"
+  want "conv.tau0.P2000.change = 0.0 (z = 0.0)"
+  want "conv.tau0.quench4000 = running"
+  want "conv.tau0.P20000 = not run"
+  want "conv.master.quench250 = —"
+  want "conv.quench250.moves = nothing"
+else
+  fail "no COMPLETE seed2/quench_anneal/regularised to test the convergence table on"
+fi
 
 # The overparameterised phase at the paper's N/P: run.sh runs its experiments with w = 20,
 # lambda = 0, the paper's training (8400 epochs) and chi = 6000 on P = 5000 rows.
@@ -132,7 +186,7 @@ grep -q "quench_anneal.lua .*--out $TMP/out/seed2/quench_anneal/regularised " "$
   || fail "run.sh did not run the three N/P = 0.44 experiments with w = 20: $(cat "$TMP/calls")"
 grep -q -- "--P=" "$TMP/calls" && fail "run.sh ran an N/P = 0.44 experiment on other than P = 5000 rows"
 
-# 5. analyse.lua's verdicts for that phase follow from the data (synthetic CSVs):
+# 7. analyse.lua's verdicts for that phase follow from the data (synthetic CSVs):
 #    a) four networks, one holding all the loss (0.04, 0, 0, 0: mean 0.01 = its s.e.), tau90
 #       the free weight's at every T > 0 and none at T = 0, MSD = 2Dt: the loss split is
 #       found (the others hold at most 0), 3f and 5c are null-model-trivial;
