@@ -766,6 +766,78 @@ local function paper(name, lambda)
   end
 end
 
+-- The step mapping on the paper's system (run.sh paper/mapping/*: quench_anneal at T = 0,
+-- w = 30, lambda = 1e-2, P = 60000, 2 networks of seed 1). One step at lr is lr/1e-3 of the
+-- paper's, so curves are compared at equal mu*t: the paper's lr = 1e-3 throughout (lr1e-3),
+-- lr = 1e-2 throughout (lr1e-2), and the paper's quench followed by gradient descent at
+-- lr = 1e-2 (q1e-3_lr1e-2). Two comparisons: the descent's step (q1e-3_lr1e-2 against lr1e-3:
+-- the same networks at its start) and the quench's rate (lr1e-2 against q1e-3_lr1e-2: the
+-- same descent). z = the difference of Q at mu*t = 10 over the combined standard error
+-- (2 networks: a crude error).
+local function mapping()
+  local runs = {{id = "lr1e-3"}, {id = "q1e-3_lr1e-2"}, {id = "lr1e-2"}}
+  local have = {}
+  for _, r in ipairs(runs) do
+    local base = dir .. "/paper/mapping/" .. r.id
+    local f = io.open(base .. "/params.lua")
+    local ov, st, tau = read_csv(base .. "/overlap.csv"), read_csv(base .. "/state.csv"),
+      read_csv(base .. "/tau.csv")
+    if f and ov and st and tau and exists(base .. "/COMPLETE") then
+      local text = f:read("a")
+      f:close()
+      r.lr = tonumber(text:match("\n%s*lr = ([%d.e+-]+),"))
+      r.qlr = tonumber(text:match("\n%s*quench_lr = ([%d.e+-]+),") or "") or r.lr
+      r.epochs = tonumber(text:match("\n%s*quench_epochs = (%d+),"))
+      r.st, r.tau, r.ts, r.qs, r.ss = st[1], tau[1], curve(ov, "Q", "Q_sem")
+      have[r.id] = r
+    end
+  end
+  if not next(have) then return end
+  say("\n## paper/mapping (T = 0, w = 30, lambda = 1e-2, P = 60000, 2 networks; times as mu*t)")
+  for _, r in ipairs(runs) do
+    if have[r.id] then
+      local s, n = r.st, r.st.n
+      local accs = n == 2 and string.format("%.3f and %.3f", s.accuracy - s.accuracy_sem,
+        s.accuracy + s.accuracy_sem) or txt(s.accuracy, "%.3f")
+      local loss2 = n == 2 and string.format("%.3f and %.3f", s.loss - s.loss_sem,
+        s.loss + s.loss_sem) or txt(s.loss, "%.3f")
+      say("%s: quench %d epochs at lr %g, gradient descent at lr %g", r.id, r.epochs, r.qlr, r.lr)
+      say("  after the quench (t = %g): loss %s, accuracy %s (the %d networks: mean ± s.e. = "
+        .. "the two values)", s.t, loss2, accs, n)
+      quote("map." .. r.id .. ".acc", accs)
+      quote("map." .. r.id .. ".loss", loss2)
+      local tq = r.tau.tau90
+      local tmax = r.ts[#r.ts] * r.lr
+      local tau_text = ok(tq) and (txt(tq * r.lr, "%.2f") .. " ± " .. txt(r.tau.tau90_se * r.lr, "%.2f"))
+        or ("not reached by " .. txt(tmax, "%g"))
+      say("  tau90 (mu*t): %s", tau_text)
+      quote("map." .. r.id .. ".tau", tau_text)
+      for _, x in ipairs({1, 3, 10}) do
+        local t = x / r.lr
+        r["q" .. x], r["s" .. x] = at_log(r.ts, r.qs, t), at_log(r.ts, r.ss, t)
+        say("  Q(mu*t = %g) = %.4f ± %.4f", x, r["q" .. x], r["s" .. x])
+        quote(string.format("map.%s.q%d", r.id, x), txt(r["q" .. x], "%.3f") .. " ± "
+          .. txt(r["s" .. x], "%.3f"))
+      end
+    end
+  end
+  local function cmp(key, what, a, b)
+    if not (have[a] and have[b]) then return end
+    local A, B = have[a], have[b]
+    local d = B.q10 - A.q10
+    local z = d / math.sqrt(A.s10 ^ 2 + B.s10 ^ 2)
+    local verdict = math.abs(z) <= 2 and "agree within 2σ" or "differ"
+    say("%s: Q(mu*t = 10) %s %.4f against %s %.4f: difference %.4f, z = %.1f: %s", what, b, B.q10,
+      a, A.q10, d, z, verdict)
+    quote("map." .. key .. ".diff", txt(d, "%.4f"))
+    quote("map." .. key .. ".z", txt(math.abs(z) < 0.05 and 0 or z, "%.1f")) -- never "−0.0"
+    quote("map." .. key .. ".verdict", verdict)
+  end
+  cmp("step", "the descent's step (lr 1e-2 against 1e-3 after the same quench)", "lr1e-3",
+    "q1e-3_lr1e-2")
+  cmp("quench", "the quench's rate (1e-2 against 1e-3, the same descent)", "q1e-3_lr1e-2", "lr1e-2")
+end
+
 -- The compute table: core-hours of the paper-scale experiments from the per-step costs
 -- cost.lua measured (cost.csv, CPU seconds). A design: `nets` quenched networks (quench
 -- epochs of SGD each), then at each of nT temperatures T > 0 t_w steps on the networks and
@@ -857,6 +929,7 @@ msd_batch_sweep()
 paper("paper/regularised", 0.01)
 paper("paper/underparameterised", 0)
 paper("paper/overparameterised", 0)
+mapping()
 compute()
 S.convergence(S.seeds())
 

@@ -26,6 +26,9 @@
 # reproduces the CSVs exactly. Each run's wall time and the load average at its start
 # and end are appended to $OUT/timings.csv.
 set -eu
+# The body is one compound command: sh reads it whole before running it, so editing this
+# file while it runs cannot change what the running copy does.
+{
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -61,8 +64,10 @@ OVER045="--width=20 --lambda=0 --quench_epochs=8400 --chi=6000"
 HET="--T=0.001,0.0001,1e-05,1e-06 --tw=2000 --tmax=10000 --hist_lags=100,1000,10000"
 
 # The paper's system (P = 60000, all of MNIST), at lr = 1e-2 (one step = ten of the paper's
-# steps, T as the paper's: docs/dynamics.md, "Units"): the quench is the paper's 7000 epochs
-# at lr = 1e-3 (mu*t = 4.2e3), t_w = 2000 steps (the paper's 2e4), lags to 3e4 steps (the
+# steps, T as the paper's: docs/dynamics.md, "Units"): the quench is 700 epochs at lr = 1e-2,
+# the same mu*t = 4.2e3 as the paper's 7000 epochs at 1e-3 but not the same quench (SGD's noise
+# grows with its rate: paper/mapping/* and docs/reproduction.md, "The step mapping on the
+# paper's system"; --quench_lr=0.001 --quench_epochs=7000 is the paper's), t_w = 2000 steps (the paper's 2e4), lags to 3e4 steps (the
 # paper's 3e5), histograms at 2e4 steps (the paper's 2e5). One set of trajectories per T
 # gives every observable: heterogeneity on a same-basin ensemble (2 basins x K = 3 noise
 # replicas at each T > 0; T = 0 on the 2 networks themselves) writes Q(t), the MSD, tau90
@@ -70,6 +75,11 @@ HET="--T=0.001,0.0001,1e-05,1e-06 --tw=2000 --tmax=10000 --hist_lags=100,1000,10
 # histograms and the state (loss, accuracy, unsatisfied fraction) after the quench.
 PAPER="--P=0 --lr=0.01 --quench_epochs=700 --tw=2000 --tmax=30000 --per_decade=16 --hist_lags=2000,20000 --ensemble=same_basin --replicas=2 --K=3"
 PAPER_T=0.001,0.0001,1e-06,0
+# paper/mapping/*: the step mapping checked on this system at T = 0 (the regularised networks
+# of seed 1, 2 of them): the paper's lr = 1e-3 throughout (its 7000-epoch quench, t_w = 2000
+# steps, lags to 1e4), lr = 1e-2 throughout (700 epochs, t_w = 200, lags to 1e3: the same
+# mu*t), and the paper's quench followed by gradient descent at lr = 1e-2 (--quench_lr).
+MAP="--P=0 --width=30 --lambda=0.01 --chi=300 --replicas=2 --T=0 --per_decade=16"
 
 # seed2/*: the regularised-phase experiments that give the headline numbers (tau90 slope and
 # plateau, T*, the master-curve exponent, Q(10 tau90), alpha2 and chi4) again from seed 2:
@@ -142,6 +152,9 @@ phase_diagram|phase_diagram|--widths=4,6,8,10,12,14,17,20,25,30 --lambdas=0,0.00
 paper/regularised|heterogeneity|$PAPER --width=30 --lambda=0.01 --chi=300 --T=$PAPER_T
 paper/underparameterised|heterogeneity|$PAPER --width=30 --lambda=0 --chi=500 --T=$PAPER_T
 paper/overparameterised|heterogeneity|$PAPER --width=72 --lambda=0 --chi=6000 --T=1e-05,1e-06,1e-07,0
+paper/mapping/lr1e-3|quench_anneal|$MAP --lr=0.001 --quench_epochs=7000 --tw=2000 --tmax=10000
+paper/mapping/q1e-3_lr1e-2|quench_anneal|$MAP --lr=0.01 --quench_lr=0.001 --quench_epochs=7000 --tw=200 --tmax=1000
+paper/mapping/lr1e-2|quench_anneal|$MAP --lr=0.01 --quench_epochs=700 --tw=200 --tmax=1000
 EOF
 }
 
@@ -209,3 +222,5 @@ if command -v gnuplot > /dev/null; then
 else
     echo "   gnuplot not found: combined/ figures not drawn (apt-get install gnuplot-nox)"
 fi
+exit
+}

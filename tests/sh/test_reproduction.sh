@@ -130,6 +130,13 @@ grep -q "quench_anneal.lua .*--out $TMP/out/seed2/quench_anneal/regularised " "$
   || fail "run.sh seed2 did not write seed2/quench_anneal/regularised"
 : > "$TMP/calls"; rs paper
 [ "$(grep -c "heterogeneity.lua .*--P=0 " "$TMP/calls")" = 3 ] || fail "run.sh paper did not run the three paper-scale phases: $(cat "$TMP/calls")"
+# the mapping check: the same networks (seed 1, all rows, T = 0) at the paper's lr throughout,
+# at 1e-2 throughout and at 1e-2 after the paper's quench, each to mu*t = 10
+[ "$(grep -c "quench_anneal.lua .*--P=0 .*--T=0 " "$TMP/calls")" = 3 ] || fail "run.sh paper did not run the three mapping runs: $(cat "$TMP/calls")"
+grep -q -- "--lr=0.001 --quench_epochs=7000 --tw=2000 --tmax=10000 --out $TMP/out/paper/mapping/lr1e-3 " "$TMP/calls" \
+  && grep -q -- "--lr=0.01 --quench_lr=0.001 --quench_epochs=7000 --tw=200 --tmax=1000 --out $TMP/out/paper/mapping/q1e-3_lr1e-2 " "$TMP/calls" \
+  && grep -q -- "--lr=0.01 --quench_epochs=700 --tw=200 --tmax=1000 --out $TMP/out/paper/mapping/lr1e-2 " "$TMP/calls" \
+  || fail "run.sh paper: the mapping runs do not keep mu*t_w and mu*t_max equal: $(grep mapping "$TMP/calls")"
 : > "$TMP/calls"; rs --fresh conv
 [ "$(grep -c -- "--seed=2 --noise=common" "$TMP/calls")" = 8 ] \
   || fail "run.sh conv did not run the eight variants with the seed-2 options: $(cat "$TMP/calls")"
