@@ -2,13 +2,15 @@
 # Reruns every experiment of docs/reproduction.md and writes its CSVs and plots here,
 # one folder per protocol (and per phase or data set where a protocol runs several).
 #
-#   docs/reproduction/run.sh                       # every reduced-scale experiment (about an
-#                                                  # hour and a half on one core)
+#   docs/reproduction/run.sh                       # every reduced-scale experiment (about two
+#                                                  # hours of one loaded core: timings.csv)
 #   docs/reproduction/run.sh ttsp ageing           # only the named experiments
 #   docs/reproduction/run.sh seed2                 # the regularised phase again from seed 2
 #   docs/reproduction/run.sh conv                  # the convergence table's variants (conv/<what>/*;
 #                                                  # named only, like paper/*)
 #   docs/reproduction/run.sh paper/regularised     # a paper-scale experiment (hours: named only)
+#   docs/reproduction/run.sh paper/mapping         # the step mapping at P = 60000 (about 1
+#                                                  # core-hour; named only)
 #   docs/reproduction/run.sh --fresh ttsp          # start over instead of resuming
 #   docs/reproduction/run.sh --list                # the experiment names
 #
