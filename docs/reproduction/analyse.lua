@@ -13,7 +13,8 @@
 -- regenerates summary.txt exactly.
 local glass = require "glass"
 
-local dir = arg[1] or (arg[0]:match("^(.*)/[^/]*$") or ".")
+local here = arg[0]:match("^(.*)/[^/]*$") or "."   -- this script's folder
+local dir = arg[1] or here
 local nan = 0 / 0
 
 -- A glassvm CSV: '#' comments, a header, rows; empty fields are NaN.
@@ -66,7 +67,8 @@ end
 local SUP = {["-"] = "⁻", ["0"] = "⁰", ["1"] = "¹", ["2"] = "²", ["3"] = "³", ["4"] = "⁴",
              ["5"] = "⁵", ["6"] = "⁶", ["7"] = "⁷", ["8"] = "⁸", ["9"] = "⁹"}
 -- x as the report writes it: `fmt` ("%.2f", ...) with a typographic minus; with sig
--- (significant digits) instead, a·10ⁿ outside 10⁻³ ≤ |x| < 10⁴. NaN: "none".
+-- (significant digits) instead, a·10ⁿ outside 10⁻³ ≤ |x| < 10⁴. NaN: "none". A value that
+-- rounds to zero has no sign (never "−0.0").
 local function txt(x, fmt, sig)
   if type(x) ~= "number" or x ~= x then return "none" end
   local out
@@ -85,6 +87,7 @@ local function txt(x, fmt, sig)
   else
     out = string.format(fmt, x)
   end
+  if out:match("^%-[0.]+$") then out = out:sub(2) end
   return (out:gsub("^%-", "−"))
 end
 -- Q at lag t of a curve (ts increasing), linear in log t between the two lags around it.
@@ -460,6 +463,7 @@ end
 -- weight; the others move by the landscape. A missing folder gives "not run".
 local function overparameterised_np045(het)
   local TOL, key = 0.10, "over045"
+  local P = setup["quench_anneal/overparameterised_np045"].P
   local base = dir .. "/quench_anneal/overparameterised_np045"
   local tau, ov = read_csv(base .. "/tau.csv"), read_csv(base .. "/overlap.csv")
   say("\n## overparameterised_np045 verdicts (w = 20, lambda = 0, P = 5000, N/P = 0.444)")
@@ -514,7 +518,7 @@ local function overparameterised_np045(het)
       if T > 0 then
         local rows = where(ov, "T", T)
         local r = rows[#rows]
-        local q = r.msd / (2 * lr * T / 5000 * r.t)
+        local q = r.msd / (2 * lr * T / P * r.t)
         lo, hi = math.min(lo, q), math.max(hi, q)
       end
     end
@@ -552,7 +556,7 @@ local function overparameterised_np045(het)
       local lags = levels(hT, "t")
       local t = lags[#lags]
       local rows = where(hT, "t", t)
-      local free, nfree, nb = free_mode(Tmin, 5000, t), 0, 0
+      local free, nfree, nb = free_mode(Tmin, P, t), 0, 0
       for _, b in ipairs(levels(rows, "basin")) do
         local br = where(rows, "basin", b)
         local _, peaks, main, modes, dip = modes_of(br)
@@ -780,11 +784,11 @@ local function mapping()
   for _, r in ipairs(runs) do
     local base = dir .. "/paper/mapping/" .. r.id
     local f = io.open(base .. "/params.lua")
+    local text = f and f:read("a")
+    if f then f:close() end
     local ov, st, tau = read_csv(base .. "/overlap.csv"), read_csv(base .. "/state.csv"),
       read_csv(base .. "/tau.csv")
-    if f and ov and st and tau and exists(base .. "/COMPLETE") then
-      local text = f:read("a")
-      f:close()
+    if text and ov and st and tau and exists(base .. "/COMPLETE") then
       r.lr = tonumber(text:match("\n%s*lr = ([%d.e+-]+),"))
       r.qlr = tonumber(text:match("\n%s*quench_lr = ([%d.e+-]+),") or "") or r.lr
       r.epochs = tonumber(text:match("\n%s*quench_epochs = (%d+),"))
@@ -802,8 +806,8 @@ local function mapping()
       local loss2 = n == 2 and string.format("%.3f and %.3f", s.loss - s.loss_sem,
         s.loss + s.loss_sem) or txt(s.loss, "%.3f")
       say("%s: quench %d epochs at lr %g, gradient descent at lr %g", r.id, r.epochs, r.qlr, r.lr)
-      say("  after the quench (t = %g): loss %s, accuracy %s (the %d networks: mean ± s.e. = "
-        .. "the two values)", s.t, loss2, accs, n)
+      say("  after the quench (t = %g): loss %s, accuracy %s (%d networks%s)", s.t, loss2, accs, n,
+        n == 2 and ": mean ± s.e. = the two values" or ", means")
       quote("map." .. r.id .. ".acc", accs)
       quote("map." .. r.id .. ".loss", loss2)
       local tq = r.tau.tau90
@@ -830,7 +834,7 @@ local function mapping()
     say("%s: Q(mu*t = 10) %s %.4f against %s %.4f: difference %.4f, z = %.1f: %s", what, b, B.q10,
       a, A.q10, d, z, verdict)
     quote("map." .. key .. ".diff", txt(d, "%.4f"))
-    quote("map." .. key .. ".z", txt(math.abs(z) < 0.05 and 0 or z, "%.1f")) -- never "−0.0"
+    quote("map." .. key .. ".z", txt(z, "%.1f"))
     quote("map." .. key .. ".verdict", verdict)
   end
   cmp("step", "the descent's step (lr 1e-2 against 1e-3 after the same quench)", "lr1e-3",
@@ -900,7 +904,7 @@ local function quench_state(phase)
 end
 
 -- The seeds and convergence tables (analyse_seeds.lua, next to this script).
-local seeds_tables = assert(loadfile((arg[0]:match("^(.*)/[^/]*$") or ".") .. "/analyse_seeds.lua"))
+local seeds_tables = assert(loadfile(here .. "/analyse_seeds.lua"))
 local S = seeds_tables{say = say, ok = ok, quote = quote, txt = txt, g = g, dir = dir,
   exists = exists, lr = lr, where = where, nan = nan, read_csv = read_csv, at_log = at_log,
   curve = curve}

@@ -211,11 +211,9 @@ local function compare(id, a, b, fmt, sig)
   if id == "tstar" then
     return "×" .. txt(b.v / a.v, "%.2f"), math.log(b.v / a.v) / math.sqrt(a.lnv + b.lnv)
   end
-  local d = txt(b.v - a.v, fmt, sig)
-  if d:match("^−[0.]+$") then d = d:sub(4) end -- a difference that rounds to 0 has no sign
-  return d, (b.v - a.v) / math.sqrt(a.e ^ 2 + b.e ^ 2)
+  return txt(b.v - a.v, fmt, sig), (b.v - a.v) / math.sqrt(a.e ^ 2 + b.e ^ 2)
 end
-local function ztxt(z) return txt(math.abs(z) < 0.05 and 0 or z, "%.1f") end -- never "−0.0"
+local function ztxt(z) return txt(z, "%.1f") end
 
 local function seeds()
   say("\n## seeds (regularised phase: seed 1 = the first edition's runs, 2026-11-29 code; "

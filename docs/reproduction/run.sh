@@ -67,14 +67,15 @@ HET="--T=0.001,0.0001,1e-05,1e-06 --tw=2000 --tmax=10000 --hist_lags=100,1000,10
 
 # The paper's system (P = 60000, all of MNIST), at lr = 1e-2 (one step = ten of the paper's
 # steps, T as the paper's: docs/dynamics.md, "Units"): the quench is 700 epochs at lr = 1e-2,
-# the same mu*t = 4.2e3 as the paper's 7000 epochs at 1e-3 but not the same quench (SGD's noise
-# grows with its rate: paper/mapping/* and docs/reproduction.md, "The step mapping on the
-# paper's system"; --quench_lr=0.001 --quench_epochs=7000 is the paper's), t_w = 2000 steps (the paper's 2e4), lags to 3e4 steps (the
-# paper's 3e5), histograms at 2e4 steps (the paper's 2e5). One set of trajectories per T
-# gives every observable: heterogeneity on a same-basin ensemble (2 basins x K = 3 noise
-# replicas at each T > 0; T = 0 on the 2 networks themselves) writes Q(t), the MSD, tau90
-# and tau_e with the free weight's, alpha2, chi4 within and between basins, the log10|dw|
-# histograms and the state (loss, accuracy, unsatisfied fraction) after the quench.
+# the same mu*t = 4.2e3 as the paper's 7000 epochs at 1e-3 but not the same quench (SGD's
+# noise grows with its rate: paper/mapping/* and docs/reproduction.md, "The step mapping on
+# the paper's system"; --quench_lr=0.001 --quench_epochs=7000 is the paper's), t_w = 2000
+# steps (the paper's 2e4), lags to 3e4 steps (the paper's 3e5), histograms at 2e4 steps (the
+# paper's 2e5). One set of trajectories per T gives every observable: heterogeneity on a
+# same-basin ensemble (2 basins x K = 3 noise replicas at each T > 0; T = 0 on the 2 networks
+# themselves) writes Q(t), the MSD, tau90 and tau_e with the free weight's, alpha2, chi4
+# within and between basins, the log10|dw| histograms and the state (loss, accuracy,
+# unsatisfied fraction) after the quench.
 PAPER="--P=0 --lr=0.01 --quench_epochs=700 --tw=2000 --tmax=30000 --per_decade=16 --hist_lags=2000,20000 --ensemble=same_basin --replicas=2 --K=3"
 PAPER_T=0.001,0.0001,1e-06,0
 # paper/mapping/*: the step mapping checked on this system at T = 0 (the regularised networks
