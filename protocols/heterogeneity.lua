@@ -103,6 +103,11 @@ local hist = glass.table{columns = {"T", "t", "bin_lo", "bin_hi", "log10_dw", "f
 local hist_b = glass.table{columns = {"T", "t", "basin", "n", "bin_lo", "bin_hi", "log10_dw",
                                       "fraction"}}
 local basin_labels = {} -- per T: the basin labels (for the per-basin plots)
+-- Each basin on its own: its mean Q over its replicas, and the tau90 / tau_e of that
+-- mean (a basin in another state, e.g. one trained into the trivial minimum, shows here).
+local q_b = glass.table{columns = {"T", "t", "basin", "n", "Q", "Q_sem"}}
+local tau_b = glass.table{columns = {"T", "basin", "n", "tau90", "tau90_status", "tau_e",
+                                     "tau_e_status"}}
 local peaks = glass.table{columns = {"T", "part", "t_peak", "chi4_peak", "chi4_peak_lo",
   "chi4_peak_hi", "level", "B"}}
 -- The histogram lags must lie on the lag schedule: add them to it.
@@ -197,6 +202,24 @@ for k, T in ipairs(p.T) do
   end
   local units = {}
   for i, b in ipairs(order) do units[i] = b end
+  for _, b in ipairs(order) do
+    local m, mean = #members[b], glass.analysis.mean_curve(curves, members[b])
+    for l = 1, #t do
+      local ss, c = 0, 0
+      for _, r in ipairs(members[b]) do
+        local q = curves[r][l]
+        if q == q then ss, c = ss + (q - mean[l]) ^ 2, c + 1 end
+      end
+      q_b:add_row{T = T, t = t[l], basin = b, n = m, Q = mean[l],
+                  Q_sem = c > 1 and math.sqrt(ss / (c - 1) / c) or 0 / 0}
+    end
+    local row = {T = T, basin = b, n = m}
+    for name, f in pairs{tau90 = glass.analysis.tau90, tau_e = glass.analysis.tau_e} do
+      local v, _, kind = f(t, mean, {method = "interp"})
+      row[name], row[name .. "_status"] = v or 0 / 0, v and "ok" or kind
+    end
+    tau_b:add_row(row)
+  end
   local draws = {}
   for _, c in ipairs(CHI4) do draws[c] = {} end
   if p.B > 0 and #units >= 2 then
@@ -356,6 +379,12 @@ run:write_csv("state", state, report.with(header, how, report.STATE_COMMENT .. (
   .. "rows up to t = 0 are the networks before the copies (n = --replicas), the later ones "
   .. "the same-basin ensemble (n = replicas x K; their *_sem treats the K copies of a basin as "
   .. "independent, which understates it)" or "")))
+run:write_csv("overlap_basins", q_b, report.with(header, how, "Q of each basin: the mean over "
+  .. "its n replicas (the K noise copies; at T = 0 or with independent networks, the network "
+  .. "itself), Q_sem its standard error over them (empty for n = 1)"))
+run:write_csv("tau_basins", tau_b, report.with(header, how, "tau90, tau_e of each basin's mean "
+  .. "Q (overlap_basins.csv), interpolated linearly in log t; empty: none (*_status says why: "
+  .. "not_reached, before_first, below_min_t)"))
 if K then
   run:write_csv("histogram_basins", hist_b, report.with(header, how, "histogram of log10|dw| "
     .. "within each basin: the n noise replicas of that basin pooled (basin = its label); "

@@ -22,7 +22,7 @@ declare -A CSVS=(
   [msd_batch_sweep]="msd.csv"
   [ageing]="overlap.csv tau.csv"
   [ttsp]="overlap.csv tau.csv master.csv q_final.csv"
-  [heterogeneity]="moments.csv histogram.csv chi4_peaks.csv"
+  [heterogeneity]="moments.csv histogram.csv chi4_peaks.csv overlap_basins.csv tau_basins.csv"
   [chi_sweep]="tau.csv"
 )
 ORDER="ageing quench_anneal ttt_scan uot_scan phase_diagram msd_batch_sweep ttsp heterogeneity chi_sweep"
@@ -66,6 +66,22 @@ for name in $ORDER; do
   fi
   echo "ok   $name ($(( $(date +%s) - start )) s)"
 done
+
+# heterogeneity: the basins' Q, weighted by their replica counts, give the ensemble's Q
+# (moments.csv) at every lag, to rounding; one tau_basins row per basin and T.
+h="$TMP/heterogeneity"
+if [ -f "$h/overlap_basins.csv" ] && [ -f "$h/moments.csv" ]; then
+  awk -F, 'FNR == 1 { file++ } /^#/ || /^T,/ { next }
+    file == 1 { k = $1 "|" $2; s[k] += $4 * $5; n[k] += $4; next }
+    { k = $1 "|" $2; seen++
+      if (!(k in n)) { print "no basin rows at T,t = " k; bad++; next }
+      d = s[k] / n[k] - $5; if (d < 0) d = -d
+      if (d > 1e-12) { printf "T,t = %s: basins give Q = %.17g, moments.csv %.17g\n", k, s[k] / n[k], $5; bad++ } }
+    END { if (!seen) { print "moments.csv has no rows"; bad++ } exit bad > 0 }' \
+    "$h/overlap_basins.csv" "$h/moments.csv" || fail "heterogeneity: overlap_basins.csv does not add up to moments.csv"
+  [ "$(grep -vc '^#' "$h/tau_basins.csv")" -eq 3 ] \
+    || fail "heterogeneity: tau_basins.csv should have a header and 2 basin rows (smoke: 2 basins, 1 T)"
+fi
 
 # Options: --help, unknown option with a suggestion, bad value, re-running params.lua.
 "$G" "$SRC/protocols/ageing.lua" --help >"$TMP/help" 2>&1 || fail "--help exited non-zero"
