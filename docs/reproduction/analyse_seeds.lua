@@ -5,6 +5,25 @@ local H = ...
 local say, ok, quote, txt, g, dir, exists, lr, where, nan, read_csv, at_log, curve =
   H.say, H.ok, H.quote, H.txt, H.g, H.dir, H.exists, H.lr, H.where, H.nan, H.read_csv,
   H.at_log, H.curve
+
+-- A folder may be one run or, for an experiment split into runs (H.parts[folder]: the
+-- subfolders), all of them: complete when every part is, its rows those of H.paper_parts
+-- (each T once), by decreasing T as a single run's --T lists them.
+local function complete(folder)
+  for _, part in ipairs(H.parts[folder] or {""}) do
+    if not exists(dir .. "/" .. folder .. part .. "/COMPLETE") then return false end
+  end
+  return true
+end
+local function read(folder, file)
+  if not H.parts[folder] then return read_csv(dir .. "/" .. folder .. "/" .. file) end
+  local rows = H.paper_parts(dir .. "/" .. folder, H.parts[folder])
+  if not rows then return nil end
+  local out, at = rows(file), {}
+  for i, r in ipairs(out) do at[r] = i end -- keep each T's rows in their order (lags)
+  table.sort(out, function(x, y) if x.T ~= y.T then return x.T > y.T end return at[x] < at[y] end)
+  return out
+end
 -- ---- independent seeds ---------------------------------------------------------------
 -- The headline numbers of the regularised phase from seed 1 (the first edition's runs, made
 -- by the 2026-11-29 code) and seed 2 (run.sh seed2/*, today's code, the same options), each
@@ -88,9 +107,8 @@ local function headline(s)
   local h, base = {}, s.label
   local function csv(folder, file)
     if not folder then return nil end
-    local f = dir .. "/" .. folder
-    if s.complete and not exists(f .. "/COMPLETE") then return nil end
-    return read_csv(f .. "/" .. file)
+    if s.complete and not complete(folder) then return nil end
+    return read(folder, file)
   end
   local tau = csv(s.qa, "tau.csv")
   local ov = csv(s.qa, "overlap.csv") or csv(s.qa, "moments.csv")
@@ -262,7 +280,7 @@ local CONV = {
   {id = "lr1e-3", what = "lr = 1e-3", lr = 1e-3, set = {qa = "conv/lr1e-3/quench_anneal/regularised"}},
   {id = "replicas8", what = "8 replicas", set = {qa = "conv/replicas8/quench_anneal/regularised"}},
   {id = "P60000", what = "P = 60000 (paper/regularised)", P = 60000,
-   set = {qa = "paper/regularised", het = "paper/regularised"}},
+   set = {qa = "paper/regularised", het = "paper/regularised"}}, -- its parts: low and high
 }
 local FOLDER = {b = "qa", tau0 = "qa", tstar = "qa", ["q10_T1e-6"] = "qa", q10_T0 = "qa",
                 master = "ttsp", alpha2 = "het", alpha2_last = "het", chi4 = "het"}
@@ -318,7 +336,7 @@ local function convergence(s1, s2)
         value, change, verdict = "—", "—", "—"
       elseif not exists(dir .. "/" .. folder) then
         value, change, verdict = "not run", "not run", "not run"
-      elseif not exists(dir .. "/" .. folder .. "/COMPLETE") then
+      elseif not complete(folder) then
         value, change, verdict = "running", "running", "running"
       else
         local b = c.h[id]
@@ -349,7 +367,7 @@ local function convergence(s1, s2)
   -- How far the T = 0 run still descends while it is measured (t = 0 to t_f): a quench that
   -- has not finished makes the T = 0 "plateau" the drift of the descent.
   local function descent(folder)
-    local st = folder and exists(dir .. "/" .. folder .. "/COMPLETE") and read_csv(dir .. "/" .. folder .. "/state.csv")
+    local st = folder and complete(folder) and read(folder, "state.csv")
     local first, last
     for _, r in ipairs(st or {}) do
       if r.T == 0 and r.t >= 0 then
@@ -365,7 +383,7 @@ local function convergence(s1, s2)
     say("loss at T = 0 from t = 0 to t_f: %s %s", c.v.what, quote("conv.loss." .. c.v.id, descent(c.v.set.qa)))
   end
   for _, c in ipairs(cols) do
-    local done = exists(dir .. "/" .. c.v.set.qa .. "/COMPLETE")
+    local done = complete(c.v.set.qa)
     local m = not done and "none measured" or #c.moves == 0 and "nothing" or table.concat(c.moves, ", ")
     say("%s moves: %s", c.v.what, m)
     quote("conv." .. c.v.id .. ".moves", m)

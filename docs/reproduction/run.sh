@@ -65,19 +65,23 @@ OVER045="--width=20 --lambda=0 --quench_epochs=8400 --chi=6000"
 # Fig. 7 and chi4: the paper's Fig. 7(d) temperatures down to 1e-6, dt up to 1e4 steps.
 HET="--T=0.001,0.0001,1e-05,1e-06 --tw=2000 --tmax=10000 --hist_lags=100,1000,10000"
 
-# The paper's system (P = 60000, all of MNIST), at lr = 1e-2 (one step = ten of the paper's
-# steps, T as the paper's: docs/dynamics.md, "Units"): the quench is 700 epochs at lr = 1e-2,
-# the same mu*t = 4.2e3 as the paper's 7000 epochs at 1e-3 but not the same quench (SGD's
-# noise grows with its rate: paper/mapping/* and docs/reproduction.md, "The step mapping on
-# the paper's system"; --quench_lr=0.001 --quench_epochs=7000 is the paper's), t_w = 2000
-# steps (the paper's 2e4), lags to 3e4 steps (the paper's 3e5), histograms at 2e4 steps (the
+# The paper's system (P = 60000, all of MNIST): the paper's quench, 7000 SGD epochs at
+# lr = 1e-3 (--quench_lr; 700 epochs at 1e-2 have the same mu*t but leave the networks
+# elsewhere: paper/mapping/* and docs/reproduction.md, "The step mapping on the paper's
+# system"), then Langevin at lr = 1e-2 (one step = ten of the paper's steps, T as the
+# paper's: docs/dynamics.md, "Units"; the descent maps, paper/mapping/*), t_w = 2000 steps
+# (the paper's 2e4), lags to 3e4 steps (the paper's 3e5), histograms at 2e4 steps (the
 # paper's 2e5). One set of trajectories per T gives every observable: heterogeneity on a
 # same-basin ensemble (2 basins x K = 3 noise replicas at each T > 0; T = 0 on the 2 networks
-# themselves) writes Q(t), the MSD, tau90 and tau_e with the free weight's, alpha2, chi4
-# within and between basins, the log10|dw| histograms and the state (loss, accuracy,
-# unsatisfied fraction) after the quench.
-PAPER="--P=0 --lr=0.01 --quench_epochs=700 --tw=2000 --tmax=30000 --per_decade=16 --hist_lags=2000,20000 --ensemble=same_basin --replicas=2 --K=3"
+# themselves) writes Q(t) (also per basin), the MSD, tau90 and tau_e with the free weight's,
+# alpha2, chi4 within and between basins, the log10|dw| histograms and the state (loss,
+# accuracy, unsatisfied fraction) after the quench.
+PAPER="--P=0 --lr=0.01 --quench_lr=0.001 --quench_epochs=7000 --tw=2000 --tmax=30000 --per_decade=16 --hist_lags=2000,20000 --ensemble=same_basin --replicas=2 --K=3"
 PAPER_T=0.001,0.0001,1e-06,0
+# paper/regularised is two runs, so that the landscape-dominated temperatures finish first
+# (each run takes hours): low runs T = 1e-6 (noise stream: point 1 of seed 1) and T = 0;
+# high runs T = 0 again (the same trajectories, bit for bit: a check across runs), 1e-4 and
+# 1e-3 (points 2 and 3: noise independent of low's). Same seed, so the same 2 networks.
 # paper/mapping/*: the step mapping checked on this system at T = 0 (the regularised networks
 # of seed 1, 2 of them): the paper's lr = 1e-3 throughout (its 7000-epoch quench, t_w = 2000
 # steps, lags to 1e4), lr = 1e-2 throughout (700 epochs, t_w = 200, lags to 1e3: the same
@@ -152,7 +156,8 @@ msd_batch_sweep|msd_batch_sweep|--batches=1,4,16,64,256,1024 --quench_epochs=700
 uot_scan|uot_scan|--widths=4,6,8,10,12,14,17,20,25,30 --epochs=10000 --replicas=3
 ttt_scan|ttt_scan|--lambdas=0,0.005,0.01,0.015,0.02,0.025,0.03,0.035,0.04,0.045,0.05,0.06 --epochs=200 --replicas=4
 phase_diagram|phase_diagram|--widths=4,6,8,10,12,14,17,20,25,30 --lambdas=0,0.005,0.01,0.015,0.02,0.03,0.04,0.05 --epochs=1000 --replicas=3
-paper/regularised|heterogeneity|$PAPER --width=30 --lambda=0.01 --chi=300 --T=$PAPER_T
+paper/regularised/low|heterogeneity|$PAPER --width=30 --lambda=0.01 --chi=300 --T=1e-06,0
+paper/regularised/high|heterogeneity|$PAPER --width=30 --lambda=0.01 --chi=300 --T=0,0.0001,0.001
 paper/underparameterised|heterogeneity|$PAPER --width=30 --lambda=0 --chi=500 --T=$PAPER_T
 paper/overparameterised|heterogeneity|$PAPER --width=72 --lambda=0 --chi=6000 --T=1e-05,1e-06,1e-07,0
 paper/mapping/lr1e-3|quench_anneal|$MAP --lr=0.001 --quench_epochs=7000 --tw=2000 --tmax=10000
