@@ -393,6 +393,26 @@ if K then
     .. "differences between basins, not from mobile and immobile weights within one"))
 end
 
+-- Q(t): the ensemble's mean with its standard error, and each basin's own curve
+-- (colour: T; dash: basin), where a basin unlike the others shows.
+local qs = glass.plot.curves{file = "moments.csv", x = "t", y = "Q", by = "T", values = p.T}
+run:plot{name = "overlap", title = "Overlap Q(t) after t_w (mean over replicas; bands: ± s.e.)",
+  xlabel = "t (steps after t_w)", ylabel = "Q", logx = true, key = "bottom left",
+  series = glass.plot.join(glass.plot.bands(qs, "Q_sem"), qs)}
+local qbs = {}
+for _, s in ipairs(glass.plot.curves{file = "overlap_basins.csv", x = "t", y = "Q", by = "T",
+                                     values = p.T}) do
+  local labels = select(2, q_b:filter{T = s.where.T}:group_by("basin"))
+  for ib, b in ipairs(labels) do
+    local c = {}
+    for k, v in pairs(s) do c[k] = v end
+    c.where = {T = s.where.T, basin = b}
+    c.title, c.dash = string.format("%s, basin %g", s.title, b), ib > 1 and ib or nil
+    qbs[#qbs + 1] = c
+  end
+end
+run:plot{name = "overlap_basins", title = "Overlap Q(t) of each basin (colour: T; dash: basin)",
+  xlabel = "t (steps after t_w)", ylabel = "Q", logx = true, key = "bottom left", series = qbs}
 run:plot{name = "alpha2", title = "Non-Gaussian parameter α_2(t) (mean over replicas)",
   xlabel = "t (steps after t_w)", ylabel = "α_2", logx = true, key = "top left",
   series = glass.plot.join(glass.plot.curves{file = "moments.csv", x = "t", y = "alpha2", by = "T",
