@@ -709,253 +709,6 @@ local function msd_batch_sweep()
   end
 end
 
--- The paper-scale runs (run.sh paper/<phase>: heterogeneity on P = 60000 rows, lr = 1e-2,
--- same-basin ensembles, T = 0 on the networks themselves). One section per finished or
--- partial run: tau90 against the free weight, T*, the exit from the master curve (Q at
--- 10 tau90), Q(t_f) against the null models, alpha2, the chi4 peaks by part and the state
--- after the quench.
--- A paper-scale experiment may be several runs (parts: run.sh's paper/regularised/low and
--- /high, each with its own temperatures). rows(file) is the rows of every finished part
--- with a T no earlier part has; dup is {T, part, same} for each T two parts share (same:
--- moments.csv's Q and MSD agree exactly at every lag, the check that the two runs started
--- from the same networks).
-local function paper_parts(base, parts)
-  local done = {}
-  for _, part in ipairs(parts) do
-    if exists(base .. part .. "/COMPLETE") then done[#done + 1] = part end
-  end
-  if #done == 0 then return nil end
-  local owner, dup = {}, {} -- T -> the first part that has it
-  for _, part in ipairs(done) do
-    local m = read_csv(base .. part .. "/moments.csv") or {}
-    for _, r in ipairs(m) do
-      local first = owner[r.T]
-      if first == nil then owner[r.T] = part
-      elseif first ~= part then
-        dup[r.T] = dup[r.T] or {T = r.T, part = part, same = true, n = 0}
-        local o = where(where(read_csv(base .. first .. "/moments.csv"), "T", r.T), "t", r.t)[1]
-        dup[r.T].n = dup[r.T].n + 1
-        if not o or o.Q ~= r.Q or o.msd ~= r.msd then dup[r.T].same = false end
-      end
-    end
-  end
-  local function rows(file)
-    local all = {}
-    for _, part in ipairs(done) do
-      for _, r in ipairs(read_csv(base .. part .. "/" .. file) or {}) do
-        if owner[r.T] == part then all[#all + 1] = r end
-      end
-    end
-    return all
-  end
-  local dups = {}
-  for _, d in pairs(dup) do dups[#dups + 1] = d end
-  table.sort(dups, function(x, y) return x.T < y.T end)
-  return rows, done, dups
-end
-
-local function paper(name, lambda, parts)
-  local base = dir .. "/" .. name
-  local rows, done, dups = paper_parts(base, parts or {""})
-  if not rows then return end
-  local tau, m = rows("tau.csv"), rows("moments.csv")
-  table.sort(tau, function(x, y) return x.T > y.T end)
-  say("\n## %s (P = 60000, lr = 1e-2: T as the paper's, one step = ten paper steps; runs: %s)",
-      name, table.concat(done, " "):gsub("/", ""))
-  for _, d in ipairs(dups) do
-    say("T = %g in %s again: moments.csv %s at all %d lags", d.T, d.part:gsub("/", ""),
-        d.same and "identical" or "DIFFERENT", d.n)
-  end
-  local st = rows("state.csv")
-  for _, r in ipairs(st) do
-    if r.t < 0 then -- the networks after the quench (each T's rows start from them)
-      say("after the quench: loss %.4g ± %.2g, data loss %.4g ± %.2g, accuracy %.4f ± %.4f, "
-          .. "unsatisfied %.4f ± %.4f (n = %d)", r.loss, r.loss_sem, r.data_loss,
-          r.data_loss_sem, r.accuracy, r.accuracy_sem, r.unsat, r.unsat_sem, r.n)
-      if r.n == 2 then
-        say("  by network (n = 2: mean ± s.e.): loss %.4g and %.4g, accuracy %.4f and %.4f, "
-            .. "unsatisfied %.4f and %.4f", r.loss - r.loss_sem, r.loss + r.loss_sem,
-            r.accuracy - r.accuracy_sem, r.accuracy + r.accuracy_sem, r.unsat - r.unsat_sem,
-            r.unsat + r.unsat_sem)
-      end
-      break
-    end
-  end
-  local hiT, hitau, tau0 = {}, {}, nil
-  for _, r in ipairs(tau) do
-    say("T = %-7g tau90 = %-9s [%s, %s] tau90_free = %-9s ratio = %-6s tau_e = %s", r.T, g(r.tau90),
-        g(r.tau90_lo), g(r.tau90_hi), g(r.tau90_free), g(r.tau90 / r.tau90_free, "%.3g"), g(r.tau_e))
-    if r.T == 0 then tau0 = r.tau90 end
-    if r.T > 0 and ok(r.tau90) and math.abs(r.tau90 / r.tau90_free - 1) < 0.1 then
-      hiT[#hiT + 1], hitau[#hitau + 1] = r.T, r.tau90
-    end
-  end
-  local tb = rows("tau_basins.csv")
-  table.sort(tb, function(x, y) return x.T > y.T or (x.T == y.T and x.basin < y.basin) end)
-  for _, r in ipairs(tb) do
-    say("  basin %d at T = %-7g (n = %d): tau90 = %s%s, tau_e = %s%s", r.basin, r.T, r.n,
-        g(r.tau90), ok(r.tau90) and "" or " (" .. r.tau90_status .. ")", g(r.tau_e),
-        ok(r.tau_e) and "" or " (" .. r.tau_e_status .. ")")
-  end
-  -- T*: the free weight's line c/T through the noise-dominated points (tau90 within 10% of
-  -- the free weight's) meets the T = 0 plateau.
-  if #hiT > 0 and ok(tau0) then
-    local c = 0
-    for i = 1, #hiT do c = c + math.log(hitau[i] * hiT[i]) end
-    c = math.exp(c / #hiT)
-    say("noise-dominated T (tau90 within 10%% of the free weight's): %s; T* (c/T = tau90(T = 0) "
-        .. "= %.4g) = %.3g", table.concat(hiT, ", "), tau0, c / tau0)
-  else
-    say("T*: needs a noise-dominated T (tau90 within 10%% of the free weight's) and tau90 at "
-        .. "T = 0; %s", #hiT == 0 and "no noise-dominated T here" or "no tau90 at T = 0")
-  end
-  -- Q at 10 tau90 per T, against the free weight's erf(X90/sqrt(10)); Q(t_f) against the
-  -- free weight and the harmonic well started in equilibrium, erf(eps sqrt(lambda P/(4T))).
-  local qfree = free_q_scaled(10)
-  for _, r in ipairs(tau) do
-    local mt = where(m, "T", r.T)
-    local ts, qs, ss = curve(mt, "Q", "Q_sem")
-    local last = mt[#mt]
-    local free_tf = r.T > 0 and glass.theory.free_q(last.t, {eps = r.eps, D = r.D}) or 1
-    local qinf_eq = lambda > 0 and r.T > 0 and glass.theory.harmonic_q_inf{T = r.T, P = lr * r.T / r.D,
-      k = lambda, eps = r.eps, equilibrium = true} or nan
-    local a2max, a2t = -math.huge, nan
-    for _, x in ipairs(mt) do
-      if ok(x.alpha2) and x.alpha2 > a2max then a2max, a2t = x.alpha2, x.t end
-    end
-    say("  T = %-7g Q(10 tau90) = %s ± %s (free weight %.3f); Q(t_f = %d) = %.4f ± %.4f (free "
-        .. "weight %.4f, harmonic well from equilibrium %s); alpha2(t_f) = %s ± %s, peak %s at t = %s",
-        r.T, g(ok(r.tau90) and at_log(ts, qs, 10 * r.tau90) or nan, "%.3f"),
-        g(ok(r.tau90) and at_log(ts, ss, 10 * r.tau90) or nan, "%.3f"), qfree, last.t, last.Q,
-        last.Q_sem, free_tf, g(qinf_eq), g(last.alpha2, "%.3f"), g(last.alpha2_sem, "%.2g"),
-        g(a2max, "%.3f"), g(a2t))
-  end
-  local qb = rows("overlap_basins.csv")
-  for _, r in ipairs(tau) do
-    local by = {}
-    for _, x in ipairs(where(qb, "T", r.T)) do by[x.basin] = x end -- the last lag of each
-    local bs = {}
-    for b, x in pairs(by) do bs[#bs + 1] = string.format("basin %d %.4f", b, x.Q) end
-    table.sort(bs)
-    if #bs > 0 then say("  T = %-7g Q(t_f) by basin: %s", r.T, table.concat(bs, ", ")) end
-  end
-  for _, r in ipairs(rows("chi4_peaks.csv")) do
-    say("  chi4 %-7s T = %-7g peak %.4g [%s, %s] at t = %g", r.part, r.T, r.chi4_peak,
-        g(r.chi4_peak_lo), g(r.chi4_peak_hi), r.t_peak)
-  end
-end
-
--- The step mapping on the paper's system (run.sh paper/mapping/*: quench_anneal at T = 0,
--- w = 30, lambda = 1e-2, P = 60000, 2 networks of seed 1). One step at lr is lr/1e-3 of the
--- paper's, so curves are compared at equal mu*t: the paper's lr = 1e-3 throughout (lr1e-3),
--- lr = 1e-2 throughout (lr1e-2), and the paper's quench followed by gradient descent at
--- lr = 1e-2 (q1e-3_lr1e-2). Two comparisons: the descent's step (q1e-3_lr1e-2 against lr1e-3:
--- the same networks at its start) and the quench's rate (lr1e-2 against q1e-3_lr1e-2: the
--- same descent). z = the difference of Q at mu*t = 10 over the combined standard error
--- (2 networks: a crude error).
-local function mapping()
-  local runs = {{id = "lr1e-3"}, {id = "q1e-3_lr1e-2"}, {id = "lr1e-2"}}
-  local have = {}
-  for _, r in ipairs(runs) do
-    local base = dir .. "/paper/mapping/" .. r.id
-    local f = io.open(base .. "/params.lua")
-    local text = f and f:read("a")
-    if f then f:close() end
-    local ov, st, tau = read_csv(base .. "/overlap.csv"), read_csv(base .. "/state.csv"),
-      read_csv(base .. "/tau.csv")
-    if text and ov and st and tau and exists(base .. "/COMPLETE") then
-      r.lr = tonumber(text:match("\n%s*lr = ([%d.e+-]+),"))
-      r.qlr = tonumber(text:match("\n%s*quench_lr = ([%d.e+-]+),") or "") or r.lr
-      r.epochs = tonumber(text:match("\n%s*quench_epochs = (%d+),"))
-      r.st, r.tau, r.ts, r.qs, r.ss = st[1], tau[1], curve(ov, "Q", "Q_sem")
-      have[r.id] = r
-    end
-  end
-  if not next(have) then return end
-  say("\n## paper/mapping (T = 0, w = 30, lambda = 1e-2, P = 60000, 2 networks; times as mu*t)")
-  for _, r in ipairs(runs) do
-    if have[r.id] then
-      local s, n = r.st, r.st.n
-      local accs = n == 2 and string.format("%.3f and %.3f", s.accuracy - s.accuracy_sem,
-        s.accuracy + s.accuracy_sem) or txt(s.accuracy, "%.3f")
-      local loss2 = n == 2 and string.format("%.3f and %.3f", s.loss - s.loss_sem,
-        s.loss + s.loss_sem) or txt(s.loss, "%.3f")
-      say("%s: quench %d epochs at lr %g, gradient descent at lr %g", r.id, r.epochs, r.qlr, r.lr)
-      say("  after the quench (t = %g): loss %s, accuracy %s (%d networks%s)", s.t, loss2, accs, n,
-        n == 2 and ": mean ± s.e. = the two values" or ", means")
-      quote("map." .. r.id .. ".acc", accs)
-      quote("map." .. r.id .. ".loss", loss2)
-      local tq = r.tau.tau90
-      local tmax = r.ts[#r.ts] * r.lr
-      local tau_text = ok(tq) and (txt(tq * r.lr, "%.2f") .. " ± " .. txt(r.tau.tau90_se * r.lr, "%.2f"))
-        or ("not reached by " .. txt(tmax, "%g"))
-      say("  tau90 (mu*t): %s", tau_text)
-      quote("map." .. r.id .. ".tau", tau_text)
-      for _, x in ipairs({1, 3, 10}) do
-        local t = x / r.lr
-        r["q" .. x], r["s" .. x] = at_log(r.ts, r.qs, t), at_log(r.ts, r.ss, t)
-        say("  Q(mu*t = %g) = %.4f ± %.4f", x, r["q" .. x], r["s" .. x])
-        quote(string.format("map.%s.q%d", r.id, x), txt(r["q" .. x], "%.3f") .. " ± "
-          .. txt(r["s" .. x], "%.3f"))
-      end
-    end
-  end
-  local function cmp(key, what, a, b)
-    if not (have[a] and have[b]) then return end
-    local A, B = have[a], have[b]
-    local d = B.q10 - A.q10
-    local z = d / math.sqrt(A.s10 ^ 2 + B.s10 ^ 2)
-    local verdict = math.abs(z) <= 2 and "agree within 2σ" or "differ"
-    say("%s: Q(mu*t = 10) %s %.4f against %s %.4f: difference %.4f, z = %.1f: %s", what, b, B.q10,
-      a, A.q10, d, z, verdict)
-    quote("map." .. key .. ".diff", txt(d, "%.4f"))
-    quote("map." .. key .. ".z", txt(z, "%.1f"))
-    quote("map." .. key .. ".verdict", verdict)
-  end
-  cmp("step", "the descent's step (lr 1e-2 against 1e-3 after the same quench)", "lr1e-3",
-    "q1e-3_lr1e-2")
-  cmp("quench", "the quench's rate (1e-2 against 1e-3, the same descent)", "q1e-3_lr1e-2", "lr1e-2")
-end
-
--- The compute table: core-hours of the paper-scale experiments from the per-step costs
--- cost.lua measured (cost.csv, CPU seconds; an SGD epoch costs the same at any rate). A
--- design: `nets` networks, each quenched by `quench` epochs of SGD in each of `runs` runs;
--- at each of nT temperatures T > 0, t_w steps on the networks and tmax on nets x K copies;
--- T = 0 (t_w + tmax on the networks) in `T0` of the runs; all `times` over.
-local function compute()
-  local c = read_csv(dir .. "/cost.csv")
-  if not c then return end
-  local cpu = {}
-  for _, r in ipairs(c) do cpu[r.item .. r.width] = r.cpu_s end
-  say("\n## compute (core-hours from cost.csv: CPU s per replica-step %s (w = 30), %s (w = 72); "
-      .. "per SGD epoch %s, %s)", g(cpu.langevin_step30), g(cpu.langevin_step72), g(cpu.sgd_epoch30),
-      g(cpu.sgd_epoch72))
-  quote("cost.step30", txt(cpu.langevin_step30, "%.3f"))
-  quote("cost.step72", txt(cpu.langevin_step72, "%.3f"))
-  quote("cost.epoch30", txt(cpu.sgd_epoch30, "%.3f"))
-  quote("cost.epoch72", txt(cpu.sgd_epoch72, "%.3f"))
-  local Q = 7000 -- the paper's quench: 7000 epochs (at lr = 1e-3)
-  local designs = {
-    {"reg", "paper/regularised: w = 30, lambda = 1e-2, 2 basins x K = 3, 3 T > 0 and T = 0, t_w = 2e3, lags to 3e4, the paper's quench; two runs (low: 1e-6 and 0; high: 0, 1e-4, 1e-3), so 2 quenches and T = 0 twice", 30, 2, 3, 3, 2, 2000, 30000, Q, 1, 2},
-    {"reg5", "the same with a fifth temperature (1e-5)", 30, 2, 3, 4, 2, 2000, 30000, Q, 1, 2},
-    {"under", "paper/underparameterised: w = 30, lambda = 0, as paper/regularised in one run", 30, 2, 3, 3, 1, 2000, 30000, Q},
-    {"over", "paper/overparameterised: w = 72 (N/P = 0.45), lambda = 0, as paper/regularised in one run", 72, 2, 3, 3, 1, 2000, 30000, Q},
-    {"seed", "a second seed of paper/regularised in one run (independent networks and noise)", 30, 2, 3, 3, 1, 2000, 30000, Q},
-    {"paper", "the paper's own protocol for one phase: lr = 1e-3, 50 networks, 13 T > 0 and T = 0, t_w = 2e4, lags to 3e5, 7000-epoch quench", 30, 50, 1, 13, 1, 20000, 300000, Q},
-    {"fig8cd", "Fig. 8c/d: ageing, w = 30, lambda = 0, T = 1e-4, t_w to 1.5e4, lags to 3e4, 4 networks", 30, 4, 1, 1, 0, 15000, 30000, Q},
-    {"figA9A10", "Figs. A9, A10: tau90(T) at 3 more t_w (to 1.5e4), 2 phases, 4 T, 2 networks", 30, 2, 1, 4, 0, 15000, 30000, Q, 6},
-    {"figA11", "Fig. A11: ageing, w = 72, lambda = 0, t_w to 1.5e4, lags to 3e4, 4 networks", 72, 4, 1, 1, 0, 15000, 30000, Q},
-  }
-  for _, d in ipairs(designs) do
-    local key, what, w, nets, K, nT, T0, tw, tmax, quench, times, runs = table.unpack(d)
-    times, runs = times or 1, runs or 1
-    local steps = nT * (nets * tw + nets * K * tmax) + T0 * nets * (tw + tmax)
-    local s = times * (steps * cpu["langevin_step" .. w] + runs * nets * quench * cpu["sgd_epoch" .. w])
-    say("%-9s %.3g replica-steps, %.3g core-hours: %s", key, times * steps, s / 3600, what)
-    quote("cost." .. key, txt(s / 3600, nil, 2))
-  end
-end
-
 -- The phase each quench reaches (quench_state/*: the quench_anneal settings again, with
 -- today's code): loss, data loss, accuracy and unsatisfied fraction after the quench.
 local function quench_state(phase)
@@ -980,12 +733,16 @@ local function quench_state(phase)
   end
 end
 
--- The seeds and convergence tables (analyse_seeds.lua, next to this script).
+-- The paper-scale experiments and the compute table (analyse_paper.lua), the seeds and
+-- convergence tables (analyse_seeds.lua), both next to this script.
+local helpers = {say = say, ok = ok, quote = quote, txt = txt, g = g, dir = dir,
+  exists = exists, lr = lr, where = where, nan = nan, read_csv = read_csv, at_log = at_log,
+  curve = curve, free_q_scaled = free_q_scaled}
+local PP = assert(loadfile(here .. "/analyse_paper.lua"))(helpers)
 local seeds_tables = assert(loadfile(here .. "/analyse_seeds.lua"))
 local PARTS = {["paper/regularised"] = {"/low", "/high"}} -- run.sh's runs of each
-local S = seeds_tables{say = say, ok = ok, quote = quote, txt = txt, g = g, dir = dir,
-  exists = exists, lr = lr, where = where, nan = nan, read_csv = read_csv, at_log = at_log,
-  curve = curve, parts = PARTS, paper_parts = paper_parts}
+helpers.parts, helpers.paper_parts = PARTS, PP.parts
+local S = seeds_tables(helpers)
 
 quench_anneal("quench_anneal/regularised", "reg")
 quench_anneal("quench_anneal/underparameterised", "under")
@@ -1008,11 +765,11 @@ ttt_scan()
 uot_scan()
 phase_diagram()
 msd_batch_sweep()
-paper("paper/regularised", 0.01, PARTS["paper/regularised"])
-paper("paper/underparameterised", 0)
-paper("paper/overparameterised", 0)
-mapping()
-compute()
+PP.paper("paper/regularised", 0.01, PARTS["paper/regularised"], "p.reg")
+PP.paper("paper/underparameterised", 0)
+PP.paper("paper/overparameterised", 0)
+PP.mapping()
+PP.compute()
 S.convergence(S.seeds())
 
 say("\n## quoted in docs/reproduction.md (key = text; the report tags each with <!-- key -->)")

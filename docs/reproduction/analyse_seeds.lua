@@ -279,6 +279,7 @@ local CONV = {
   {id = "P20000", what = "P = 20000", P = 20000, set = {qa = "conv/P20000/quench_anneal/regularised"}},
   {id = "lr1e-3", what = "lr = 1e-3", lr = 1e-3, set = {qa = "conv/lr1e-3/quench_anneal/regularised"}},
   {id = "replicas8", what = "8 replicas", set = {qa = "conv/replicas8/quench_anneal/regularised"}},
+  {id = "qlr1e-3", what = "quench at lr = 1e-3", set = {qa = "conv/qlr1e-3/quench_anneal/regularised"}},
   {id = "P60000", what = "P = 60000 (paper/regularised)", P = 60000,
    set = {qa = "paper/regularised", het = "paper/regularised"}}, -- its parts: low and high
 }

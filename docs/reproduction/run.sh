@@ -110,7 +110,10 @@ NODRIFT="--drift_check=false"
 # 10000 epochs, t_w = 2e4, lags to 2e4 steps, the time of 10 tau90 at T = 0 and lr = 1e-2) at
 # T = 0 and two T near T* (T is unchanged: the noise per unit lr*t is 2T/P whatever lr,
 # docs/dynamics.md "Units"; about 35 core-minutes); replicas8: 8 networks instead of 4
-# (about 25 core-minutes). Not every one has been run: docs/reproduction.md, "Convergence".
+# (about 25 core-minutes); qlr1e-3: the quench at lr = 1e-3 for 10000 epochs (the same
+# mu*t as the 1000 at 1e-2: the paper's quench rate, which moves the networks at P = 60000,
+# paper/mapping/*), the Langevin steps unchanged. Not every one has been run:
+# docs/reproduction.md, "Convergence".
 CONV_T5000=0.003,0.001,0.0003,0.0001,1e-06,0
 CONV_T2000=0.001,0.0003,0.0001,3e-05,1e-06,0
 P2000="--P=2000 --quench_epochs=2500"
@@ -145,6 +148,7 @@ conv/quench4000/quench_anneal/regularised|quench_anneal|$REG --T=$CONV_T5000 --t
 conv/P20000/quench_anneal/regularised|quench_anneal|$REG --T=0.01,0.003,0.001,0 --tw=2000 --tmax=5000 --replicas=4 --tau_method=interp $SEED2 --P=20000 --quench_epochs=250
 conv/lr1e-3/quench_anneal/regularised|quench_anneal|$REG --T=3e-05,1e-05,0 --tw=20000 --tmax=20000 --replicas=4 --tau_method=interp $SEED2 --lr=0.001 --quench_epochs=10000
 conv/replicas8/quench_anneal/regularised|quench_anneal|$REG --T=$CONV_T5000 --tw=2000 --tmax=5000 --replicas=8 --tau_method=interp $SEED2
+conv/qlr1e-3/quench_anneal/regularised|quench_anneal|$REG --T=$CONV_T5000 --tw=2000 --tmax=5000 --replicas=4 --tau_method=interp $SEED2 --quench_lr=0.001 --quench_epochs=10000
 quench_state/regularised|quench_anneal|$REG --T=0 --tw=0 --tmax=1 --replicas=4
 quench_state/underparameterised|quench_anneal|$UNDER --T=0 --tw=0 --tmax=1 --replicas=4
 quench_state/overparameterised|quench_anneal|$OVER --T=0 --tw=0 --tmax=1 --replicas=4

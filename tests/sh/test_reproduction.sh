@@ -145,10 +145,11 @@ grep -q -- "--lr=0.001 --quench_epochs=7000 --tw=2000 --tmax=10000 --out $TMP/ou
   && grep -q -- "--lr=0.01 --quench_epochs=700 --tw=200 --tmax=1000 --out $TMP/out/paper/mapping/lr1e-2 " "$TMP/calls" \
   || fail "run.sh paper: the mapping runs do not keep mu*t_w and mu*t_max equal: $(grep mapping "$TMP/calls")"
 : > "$TMP/calls"; rs --fresh conv
-[ "$(grep -c -- "--seed=2 --noise=common" "$TMP/calls")" = 8 ] \
-  || fail "run.sh conv did not run the eight variants with the seed-2 options: $(cat "$TMP/calls")"
+[ "$(grep -c -- "--seed=2 --noise=common" "$TMP/calls")" = 9 ] \
+  || fail "run.sh conv did not run the nine variants with the seed-2 options: $(cat "$TMP/calls")"
 for change in "--P=2000 --quench_epochs=2500" "--quench_epochs=250" "--quench_epochs=4000" \
-              "--P=20000 --quench_epochs=250" "--lr=0.001 --quench_epochs=10000" "--replicas=8"; do
+              "--P=20000 --quench_epochs=250" "--lr=0.001 --quench_epochs=10000" "--replicas=8" \
+              "--quench_lr=0.001 --quench_epochs=10000"; do
   grep -q -- "$change" "$TMP/calls" || fail "run.sh conv has no variant with $change"
 done
 
