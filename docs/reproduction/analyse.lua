@@ -251,11 +251,12 @@ local function quench_anneal(name, key)
 end
 
 -- Fig. 4: master curve exponent, Q(t_f) vs T.
-local function ttsp()
-  local q = read_csv(dir .. "/ttsp/q_final.csv")
+local function ttsp(folder, key)
+  folder, key = folder or "ttsp", key or "ttsp"
+  local q = read_csv(dir .. "/" .. folder .. "/q_final.csv")
   if not q then return end
-  say("\n## ttsp")
-  local fitf = io.open(dir .. "/ttsp/fit.txt")
+  say("\n## %s", folder)
+  local fitf = io.open(dir .. "/" .. folder .. "/fit.txt")
   if fitf then say("fit.txt: %s", (fitf:read("a"):gsub("\n", "; "))); fitf:close() end
   local T, Q, H = {}, {}, {}
   for _, r in ipairs(q) do
@@ -265,11 +266,11 @@ local function ttsp()
   end
   local fq = fit(T, Q)
   say("Q(t_f) ~ T^b: b = %s (paper: -0.48)", fitstr(fq))
-  if fq then quote("ttsp.qf_b", txt(fq.exponent, "%.3f") .. " ± " .. txt(fq.exponent_se, "%.3f")) end
+  if fq then quote(key .. ".qf_b", txt(fq.exponent, "%.3f") .. " ± " .. txt(fq.exponent_se, "%.3f")) end
   say("harmonic Q_inf ~ T^b: b = %s (paper's App. G: -0.5)", fitstr(fit(T, H)))
   -- The null model: a free weight's Q(t_f) = erf(eps/sqrt(4 D t_f)), D = lr T / P, at the same
   -- eps (P = 5000, lr = 1e-2, t_f = the last lag of master.csv).
-  local m0 = read_csv(dir .. "/ttsp/master.csv")
+  local m0 = read_csv(dir .. "/" .. folder .. "/master.csv")
   local tf = m0[#m0].t
   local dmax = 0
   for _, r in ipairs(q) do
@@ -279,11 +280,11 @@ local function ttsp()
     if r.T <= 1e-3 then dmax = math.max(dmax, math.abs(r.Q_final / free - 1)) end
   end
   say("null model: for T <= 1e-3, Q(t_f) is the free weight's within %.0f%%", 100 * dmax)
-  quote("ttsp.qf_null_dev", txt(100 * dmax, "%.0f") .. " %")
+  quote(key .. ".qf_null_dev", txt(100 * dmax, "%.0f") .. " %")
   -- The master curve again, rescaling every T by its own tau90 and leaving out the T
   -- without one (ttsp.lua falls back to tau_e there; see docs/reproduction.md).
-  local m = read_csv(dir .. "/ttsp/master.csv")
-  local tau = read_csv(dir .. "/ttsp/tau.csv")
+  local m = read_csv(dir .. "/" .. folder .. "/master.csv")
+  local tau = read_csv(dir .. "/" .. folder .. "/tau.csv")
   local xs, ys, used = {}, {}, {}
   for _, tr in ipairs(tau) do
     if ok(tr.tau90) then
@@ -306,8 +307,8 @@ local function ttsp()
     say("  the free weight's erf curve on the same t/tau90: exponent %s; difference %s",
         fitstr(ff), f and ff and string.format("%.3f", f.exponent - ff.exponent) or "none")
     if tmax == math.huge and f and ff then
-      quote("ttsp.master_b", txt(f.exponent, "%.3f") .. " ± " .. txt(f.exponent_se, "%.3f"))
-      quote("ttsp.master_free_b", txt(ff.exponent, "%.3f"))
+      quote(key .. ".master_b", txt(f.exponent, "%.3f") .. " ± " .. txt(f.exponent_se, "%.3f"))
+      quote(key .. ".master_free_b", txt(ff.exponent, "%.3f"))
     end
   end
   -- The local slope of each temperature's curve, to show where each leaves the master curve.
@@ -319,6 +320,24 @@ local function ttsp()
       end
       say("  T = %-7g local slope over 1..10: %s; over 10..max: %s", tr.T,
           fitstr(fit(txs, tys, {t_min = 1, t_max = 10})), fitstr(fit(txs, tys, {t_min = 10})))
+      -- Off the master curve: Q at 10 tau90 and at the last lag against the free weight's
+      -- erf at the same t/tau90, in standard errors (the replica s.e. of Q there).
+      local rows = where(m, "T", tr.T)
+      local sx, sq, ss = {}, {}, {}
+      for i, r in ipairs(rows) do sx[i], sq[i], ss[i] = r.t / tr.tau90, r.Q, r.Q_sem end
+      local q10, s10 = at_log(sx, sq, 10), at_log(sx, ss, 10)
+      local last = rows[#rows]
+      local xl, fl = last.t / tr.tau90, free_q_scaled(last.t / tr.tau90)
+      say("    Q(10 tau90) = %s ± %s (free weight %.3f, z = %s); at t/tau90 = %.0f: Q = %.4f ± %.4f "
+          .. "(free weight %.4f, z = %.1f)", g(q10, "%.3f"), g(s10, "%.3f"), free_q_scaled(10),
+          g((q10 - free_q_scaled(10)) / s10, "%.1f"), xl, last.Q, last.Q_sem, fl,
+          (last.Q - fl) / last.Q_sem)
+      if key ~= "ttsp" then
+        local Tk = string.format("%g", tr.T)
+        quote(key .. ".q10." .. Tk, ok(q10) and txt(q10, "%.2f") .. " ± " .. txt(s10, "%.2f") or "—")
+        quote(key .. ".z10." .. Tk, ok(q10) and txt((q10 - free_q_scaled(10)) / s10, "%.1f") or "—")
+        quote(key .. ".zlast." .. Tk, txt((last.Q - fl) / last.Q_sem, "%.1f"))
+      end
     else
       say("  T = %-7g no tau90 (Q(1) = %.3f < 0.9: tau90 is below one step)", tr.T,
           where(m, "T", tr.T)[1].Q)
@@ -598,19 +617,27 @@ local function overparameterised_np045(het)
 end
 
 -- Fig. 8: tau90 vs t_w.
-local function ageing()
-  local tau = read_csv(dir .. "/ageing/tau.csv")
+local function ageing(folder, key)
+  folder, key = folder or "ageing", key or "ageing"
+  local tau = read_csv(dir .. "/" .. folder .. "/tau.csv")
   if not tau then return end
-  say("\n## ageing")
-  local tw, t90 = {}, {}
+  say("\n## %s", folder)
+  local tw, t90, list = {}, {}, {}
   for _, r in ipairs(tau) do
     say("t_w = %-6g tau90 = %.4g tau_e = %.4g", r.tw, r.tau90, r.tau_e)
     if ok(r.tau90) then tw[#tw + 1], t90[#t90 + 1] = r.tw, r.tau90 end
+    list[#list + 1] = ok(r.tau90) and txt(r.tau90, "%.0f") or "none"
   end
+  if key ~= "ageing" then quote(key .. ".tau90s", table.concat(list, ", ")) end
   local fa = fit(tw, t90)
   say("tau90 ~ t_w^a: a = %s", fitstr(fa))
-  if fa then quote("ageing.a", txt(fa.exponent, "%.3f") .. " ± " .. txt(fa.exponent_se, "%.3f")) end
-  say("tau90 ~ t_w^a over t_w >= 2000: a = %s", fitstr(fit(tw, t90, {t_min = 2000})))
+  if fa then quote(key .. ".a", txt(fa.exponent, "%.3f") .. " ± " .. txt(fa.exponent_se, "%.3f")) end
+  local fb = fit(tw, t90, {t_min = 2000})
+  say("tau90 ~ t_w^a over t_w >= 2000: a = %s", fitstr(fb))
+  if fb and key ~= "ageing" then
+    quote(key .. ".a2000", txt(fb.exponent, "%.3f") .. " ± " .. txt(fb.exponent_se, "%.3f"))
+  end
+  return fa
 end
 
 -- Fig. A1: tau90 vs T per chi.
@@ -755,11 +782,15 @@ for _, ph in ipairs{"regularised", "underparameterised", "overparameterised",
   quench_state(ph)
 end
 ttsp()
+ttsp("ttsp_phases/underparameterised", "ttsp.under")
+ttsp("ttsp_phases/overparameterised_np045", "ttsp.over045")
 heterogeneity("heterogeneity/regularised", "het.reg", 5000)
 heterogeneity("heterogeneity/underparameterised", "het.under", 5000)
 heterogeneity("heterogeneity/overparameterised", "het.over", 2000)
 overparameterised_np045(heterogeneity("heterogeneity/overparameterised_np045", "het.over045", 5000))
 ageing()
+ageing("ageing_phases/underparameterised", "ageing.under")
+ageing("ageing_phases/overparameterised_np045", "ageing.over045")
 chi_sweep()
 ttt_scan()
 uot_scan()
