@@ -260,8 +260,8 @@ local function ttsp(folder, key)
   if fitf then say("fit.txt: %s", (fitf:read("a"):gsub("\n", "; "))); fitf:close() end
   local T, Q, H = {}, {}, {}
   for _, r in ipairs(q) do
-    say("T = %-7g Q(t_f) = %.4f ± %.4f   harmonic Q_inf = %.4f", r.T, r.Q_final,
-        r.Q_final_sem, r.Q_inf_harmonic)
+    say("T = %-7g Q(t_f) = %.4f ± %.4f   harmonic Q_inf = %s", r.T, r.Q_final,
+        r.Q_final_sem, g(r.Q_inf_harmonic, "%.4f"))
     T[#T + 1], Q[#Q + 1], H[#H + 1] = r.T, r.Q_final, r.Q_inf_harmonic
   end
   local fq = fit(T, Q)

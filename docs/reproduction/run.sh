@@ -65,7 +65,8 @@ OVER045="--width=20 --lambda=0 --quench_epochs=8400 --chi=6000"
 # Figs. 8c/d, A11 (ageing_phases/*): ageing as the regularised run (the same t_w, lags and
 # networks), underparameterised at the paper's T = 1e-4 (8.3e-6 here: T_paper = 12 T) and
 # overparameterised at N/P = 0.44, T = 1e-6. Fig. A6 (ttsp_phases/*): TTSP as the
-# regularised run, in the other two phases.
+# regularised run, in the other two phases; at N/P = 0.44 (chi = 6000, a small eps) tau90 is
+# below one step for T >= 3e-4, so its T are 1e-4 ... 1e-6.
 # Fig. 7 and chi4: the paper's Fig. 7(d) temperatures down to 1e-6, dt up to 1e4 steps.
 HET="--T=0.001,0.0001,1e-05,1e-06 --tw=2000 --tmax=10000 --hist_lags=100,1000,10000"
 
@@ -163,7 +164,7 @@ heterogeneity/overparameterised_np045|heterogeneity|$OVER045 $HET --replicas=4 -
 ageing_phases/underparameterised|ageing|$UNDER --T=8.3e-06 --tw=300,1000,2000,5000,10000,15000,30000 --tmax=10000 --replicas=4
 ageing_phases/overparameterised_np045|ageing|$OVER045 --T=1e-06 --tw=300,1000,2000,5000,10000,15000,30000 --tmax=10000 --replicas=4
 ttsp_phases/underparameterised|ttsp|$UNDER --T=0.01,0.003,0.001,0.0003,0.0001 --tw=2000 --tmax=10000 --replicas=3
-ttsp_phases/overparameterised_np045|ttsp|$OVER045 --T=0.01,0.003,0.001,0.0003,0.0001 --tw=2000 --tmax=10000 --replicas=3
+ttsp_phases/overparameterised_np045|ttsp|$OVER045 --T=0.0001,3e-05,1e-05,3e-06,1e-06 --tw=2000 --tmax=10000 --replicas=3
 msd_batch_sweep|msd_batch_sweep|--batches=1,4,16,64,256,1024 --quench_epochs=700 --tmax=100000 --replicas=2
 uot_scan|uot_scan|--widths=4,6,8,10,12,14,17,20,25,30 --epochs=10000 --replicas=3
 ttt_scan|ttt_scan|--lambdas=0,0.005,0.01,0.015,0.02,0.025,0.03,0.035,0.04,0.045,0.05,0.06 --epochs=200 --replicas=4

@@ -1,0 +1,27 @@
+# Ageing: τ against the waiting time t_w (written by glassvm; re-plot: gnuplot tau.gp)
+set datafile separator ","
+set datafile commentschars "#"
+set encoding utf8
+set termoption enhanced
+set grid lc rgb '#dddddd'
+set palette defined (0 '#2c3e9e', 0.35 '#1fa187', 0.7 '#f4a11d', 1 '#c0392b')
+unset colorbox
+set key top left box opaque font ',10' spacing 1.1
+set title "Ageing: τ against the waiting time t_w"
+set xlabel "t_w (steps after the quench)"
+set ylabel "τ (steps)"
+set logscale x
+set format x '10^{%L}'
+set logscale y
+set format y '10^{%L}'
+set offsets graph 0.05, graph 0.05, graph 0.1, graph 0.1
+
+if (!exists("suffix")) suffix = ""
+set terminal pngcairo size 900,640 font ',12'
+set output "tau.png".suffix
+plot "tau.csv" using (column("tw")):(column("tau90")):(column("tau90_lo")):(column("tau90_hi")) with yerrorlines lc palette frac 0.0000 title "τ_{90} (95% bootstrap)", \
+     "tau.csv" using (column("tw")):(column("tau_e")):(column("tau_e_lo")):(column("tau_e_hi")) with yerrorlines lc palette frac 1.0000 title "τ_e (95% bootstrap)"
+set terminal svg size 900,640 dynamic font ',12'
+set output "tau.svg".suffix
+replot
+unset output

@@ -1,0 +1,30 @@
+-- Parameters of a glassvm run: protocol ttsp, glassvm 0.1.0.
+-- Re-run it:  glassvm DIR/params.lua [--out=DIR] [--name=value ...]
+--         or: glassvm /work/runs/glassvm-install2/share/glassvm/protocols/ttsp.lua --params=DIR/params.lua [...]
+-- The protocol is protocol_file if it exists, else a file of that name next to
+-- this one, else ttsp.lua among glassvm's protocols (glass.paths.protocols).
+local params = glass.protocol_params {
+  protocol = "ttsp",
+  protocol_file = "/work/runs/glassvm-install2/share/glassvm/protocols/ttsp.lua",
+  T = {0.0001, 3e-05, 1e-05, 3e-06, 1e-06},  -- Langevin temperatures
+  tw = 2000,  -- waiting time after the quench (steps)
+  tmax = 10000,  -- longest lag, t_f (steps)
+  per_decade = 12,  -- lags per decade (log-spaced from 1)
+  chi = 6000.0,  -- sensitivity chi of the overlap: eps = sigma(t_w)/chi
+  replicas = 3,  -- independent initial conditions
+  rescale_by = "tau90",  -- the time that rescales t
+  fit_from = 1.0,  -- fit the master curve Q ~ (t/tau)^a for t/tau >= this
+  tau_method = "interp",  -- tau estimator: first (the first lag where the replica-mean Q is below, the paper's), interp (the replica-mean Q interpolated in log t), per_replica (the authors': each replica's first lag below, none if that is the first lag or < 4 steps, mean over replicas, none if any replica has none), per_replica_found (the same over the replicas that have one) or of_mean (first, with the tau_replicas rules)
+  dataset = "mnist",  -- training set, with the paper's preprocessing
+  width = 20,  -- hidden width w (6 hidden layers by default)
+  depth = 6,  -- number of hidden layers
+  lambda = 0.0,  -- L2 strength λ of the loss (λ/2)|W|²
+  P = 5000,  -- training rows used, a seeded random subset (0: all 60000)
+  lr = 0.01,  -- learning rate μ (SGD, GD and Langevin)
+  batch = 100,  -- SGD batch size
+  quench_epochs = 8400,  -- SGD epochs before the measurement (the quench)
+  noise = "independent",  -- Langevin noise across sweep points: independent (point k runs with seed glass.rng.subseed(seed, k)) or common (every point reuses the seed's stream: common random numbers, points correlated)
+  drift_check = true,  -- also run T = 0 (plain gradient descent) from the same networks and say in log.txt where Q decays as at T = 0 (the deterministic drift)
+  seed = 1,  -- random seed (same seed, machine and build: bit-identical results)
+}
+return params

@@ -1,0 +1,33 @@
+# Q(t) per temperature (written by glassvm; re-plot: gnuplot overlap.gp)
+set datafile separator ","
+set datafile commentschars "#"
+set encoding utf8
+set termoption enhanced
+set grid lc rgb '#dddddd'
+set palette defined (0 '#2c3e9e', 0.35 '#1fa187', 0.7 '#f4a11d', 1 '#c0392b')
+unset colorbox
+set key bottom left box opaque font ',10' spacing 1.1
+set title "Q(t) per temperature"
+set xlabel "t (steps after t_w)"
+set ylabel "Q"
+set logscale x
+set format x '10^{%L}'
+set yrange [0.0:1.02]
+
+if (!exists("suffix")) suffix = ""
+set terminal pngcairo size 900,640 font ',12'
+set output "overlap.png".suffix
+plot "overlap.csv" using (column("t")):(((abs(column("T")/0.01 - 1) < 1e-9) ? column("Q") : NaN)-column("Q_sem")):(((abs(column("T")/0.01 - 1) < 1e-9) ? column("Q") : NaN)+column("Q_sem")) with filledcurves lc palette frac 1.0000 fs transparent solid 0.2 noborder title "± 1 s.e. over replicas (bands)", \
+     "overlap.csv" using (column("t")):(((abs(column("T")/0.0030000000000000001 - 1) < 1e-9) ? column("Q") : NaN)-column("Q_sem")):(((abs(column("T")/0.0030000000000000001 - 1) < 1e-9) ? column("Q") : NaN)+column("Q_sem")) with filledcurves lc palette frac 0.7500 fs transparent solid 0.2 noborder notitle, \
+     "overlap.csv" using (column("t")):(((abs(column("T")/0.001 - 1) < 1e-9) ? column("Q") : NaN)-column("Q_sem")):(((abs(column("T")/0.001 - 1) < 1e-9) ? column("Q") : NaN)+column("Q_sem")) with filledcurves lc palette frac 0.5000 fs transparent solid 0.2 noborder notitle, \
+     "overlap.csv" using (column("t")):(((abs(column("T")/0.00029999999999999997 - 1) < 1e-9) ? column("Q") : NaN)-column("Q_sem")):(((abs(column("T")/0.00029999999999999997 - 1) < 1e-9) ? column("Q") : NaN)+column("Q_sem")) with filledcurves lc palette frac 0.2500 fs transparent solid 0.2 noborder notitle, \
+     "overlap.csv" using (column("t")):(((abs(column("T")/0.0001 - 1) < 1e-9) ? column("Q") : NaN)-column("Q_sem")):(((abs(column("T")/0.0001 - 1) < 1e-9) ? column("Q") : NaN)+column("Q_sem")) with filledcurves lc palette frac 0.0000 fs transparent solid 0.2 noborder notitle, \
+     "overlap.csv" using (column("t")):(((abs(column("T")/0.01 - 1) < 1e-9) ? column("Q") : NaN)) with linespoints lc palette frac 1.0000 pt 7 ps 0.6 title "T = 10^{-2}", \
+     "overlap.csv" using (column("t")):(((abs(column("T")/0.0030000000000000001 - 1) < 1e-9) ? column("Q") : NaN)) with linespoints lc palette frac 0.7500 pt 7 ps 0.6 title "T = 3·10^{-3}", \
+     "overlap.csv" using (column("t")):(((abs(column("T")/0.001 - 1) < 1e-9) ? column("Q") : NaN)) with linespoints lc palette frac 0.5000 pt 7 ps 0.6 title "T = 10^{-3}", \
+     "overlap.csv" using (column("t")):(((abs(column("T")/0.00029999999999999997 - 1) < 1e-9) ? column("Q") : NaN)) with linespoints lc palette frac 0.2500 pt 7 ps 0.6 title "T = 3·10^{-4}", \
+     "overlap.csv" using (column("t")):(((abs(column("T")/0.0001 - 1) < 1e-9) ? column("Q") : NaN)) with linespoints lc palette frac 0.0000 pt 7 ps 0.6 title "T = 10^{-4}"
+set terminal svg size 900,640 dynamic font ',12'
+set output "overlap.svg".suffix
+replot
+unset output
