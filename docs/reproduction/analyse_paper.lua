@@ -21,15 +21,15 @@ local function paper_parts(base, parts)
     if exists(base .. part .. "/COMPLETE") then done[#done + 1] = part end
   end
   if #done == 0 then return nil end
-  local owner, dup = {}, {} -- T -> the first part that has it
+  local owner, dup, moments = {}, {}, {} -- owner: T -> the first part that has it
   for _, part in ipairs(done) do
-    local m = read_csv(base .. part .. "/moments.csv") or {}
-    for _, r in ipairs(m) do
+    moments[part] = read_csv(base .. part .. "/moments.csv") or {}
+    for _, r in ipairs(moments[part]) do
       local first = owner[r.T]
       if first == nil then owner[r.T] = part
       elseif first ~= part then
         dup[r.T] = dup[r.T] or {T = r.T, part = part, same = true, n = 0}
-        local o = where(where(read_csv(base .. first .. "/moments.csv"), "T", r.T), "t", r.t)[1]
+        local o = where(where(moments[first], "T", r.T), "t", r.t)[1]
         dup[r.T].n = dup[r.T].n + 1
         if not o or o.Q ~= r.Q or o.msd ~= r.msd then dup[r.T].same = false end
       end
