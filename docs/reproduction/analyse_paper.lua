@@ -64,9 +64,9 @@ local function paper(name, lambda, parts, key)
   say("\n## %s (P = 60000, lr = 1e-2: T as the paper's, one step = ten paper steps; runs: %s)",
       name, table.concat(done, " "):gsub("/", ""))
   for _, d in ipairs(dups) do
-    say("T = %g in %s again: moments.csv %s at all %d lags", d.T, d.part:gsub("/", ""),
-        d.same and "identical" or "DIFFERENT", d.n)
-    q("repeat", d.T, string.format("%s at all %d lags", d.same and "identical" or "different", d.n))
+    local how = string.format(d.same and "identical at all %d lags" or "different (%d lags compared)", d.n)
+    say("T = %g in %s again: moments.csv %s", d.T, (d.part:gsub("/", "")), how)
+    q("repeat", d.T, how)
   end
   local st = rows("state.csv")
   for _, r in ipairs(st) do
