@@ -802,6 +802,9 @@ PP.paper("paper/overparameterised", 0)
 PP.mapping()
 PP.compute()
 S.convergence(S.seeds())
+S.waiting("regularised", "seed2/quench_anneal/regularised", "tw_phases/regularised_tw20000", "tw.reg")
+S.waiting("underparameterised", "tw_phases/underparameterised_tw2000",
+          "tw_phases/underparameterised_tw20000", "tw.under")
 
 say("\n## quoted in docs/reproduction.md (key = text; the report tags each with <!-- key -->)")
 for _, k in ipairs(qorder) do say("%s = %s", k, quoted[k]) end

@@ -390,4 +390,31 @@ local function convergence(s1, s2)
     quote("conv." .. c.v.id .. ".moves", m)
   end
 end
-return {seeds = seeds, convergence = convergence}
+-- ---- waiting time (Figs. A9, A10) ----------------------------------------------------
+-- tau90(T) of one phase at two waiting times (quench_anneal runs that differ only in --tw):
+-- tau90 at each T, the slope b, the T = 0 plateau and T* (the estimators above), each
+-- change with its z. Quoted under key.<number>.{a,b,change}.
+local function waiting(what, fa, fb, key)
+  if not (complete(fa) and complete(fb)) then return end
+  say("\n## waiting time, %s: %s against %s", what, fb, fa)
+  local ha = headline{label = "t_w = 2000: ", qa = fa, complete = true}
+  local hb = headline{label = "t_w = 20000: ", qa = fb, complete = true}
+  local ta, tb = read(fa, "tau.csv"), read(fb, "tau.csv")
+  for _, r in ipairs(tb) do
+    local a = where(ta, "T", r.T)[1]
+    if a then
+      say("T = %-7g tau90 %s -> %s: x%s", r.T, g(a.tau90), g(r.tau90), g(r.tau90 / a.tau90, "%.2f"))
+    end
+  end
+  for _, id in ipairs{"b", "tau0", "tstar"} do
+    local fmt, sig = id == "b" and "%.3f" or id == "tau0" and "%.1f" or nil, id == "tstar" and 2 or nil
+    local d, z = compare(id, ha[id], hb[id], fmt, sig)
+    say("%-6s t_w = 2000 %s, t_w = 20000 %s: %s (z = %s)", id, val(ha[id], fmt, sig),
+        val(hb[id], fmt, sig), d or "none", z and ztxt(z) or "none")
+    quote(key .. "." .. id .. ".a", val(ha[id], fmt, sig))
+    quote(key .. "." .. id .. ".b", val(hb[id], fmt, sig))
+    quote(key .. "." .. id .. ".change", d and (d .. " (z = " .. ztxt(z) .. ")") or "none")
+  end
+end
+
+return {seeds = seeds, convergence = convergence, waiting = waiting}

@@ -67,6 +67,10 @@ OVER045="--width=20 --lambda=0 --quench_epochs=8400 --chi=6000"
 # overparameterised at N/P = 0.44, T = 1e-6. Fig. A6 (ttsp_phases/*): TTSP as the
 # regularised run, in the other two phases; at N/P = 0.44 (chi = 6000, a small eps) tau90 is
 # below one step for T >= 3e-4, so its T are 1e-4 ... 1e-6.
+# Figs. A9, A10 (tw_phases/*): tau90(T) at t_w = 2e4 steps, ten times the usual 2000 (the
+# paper varies t_w "over an order of magnitude"), as the seed-2 runs (the same networks and
+# noise, today's code), at the T the headline numbers read; the regularised t_w = 2000 run
+# is seed2/quench_anneal/regularised, the underparameterised one is run here.
 # Fig. 7 and chi4: the paper's Fig. 7(d) temperatures down to 1e-6, dt up to 1e4 steps.
 HET="--T=0.001,0.0001,1e-05,1e-06 --tw=2000 --tmax=10000 --hist_lags=100,1000,10000"
 
@@ -163,6 +167,9 @@ quench_anneal/overparameterised_np045|quench_anneal|$OVER045 --T=$TGRID --tw=200
 heterogeneity/overparameterised_np045|heterogeneity|$OVER045 $HET --replicas=4 --K=3
 ageing_phases/underparameterised|ageing|$UNDER --T=8.3e-06 --tw=300,1000,2000,5000,10000,15000,30000 --tmax=10000 --replicas=4
 ageing_phases/overparameterised_np045|ageing|$OVER045 --T=1e-06 --tw=300,1000,2000,5000,10000,15000,30000 --tmax=10000 --replicas=4
+tw_phases/regularised_tw20000|quench_anneal|$REG --T=$CONV_T5000 --tw=20000 --tmax=5000 --replicas=4 --tau_method=interp $SEED2
+tw_phases/underparameterised_tw2000|quench_anneal|$UNDER --T=$CONV_T5000 --tw=2000 --tmax=5000 --replicas=4 --tau_method=interp $SEED2
+tw_phases/underparameterised_tw20000|quench_anneal|$UNDER --T=$CONV_T5000 --tw=20000 --tmax=5000 --replicas=4 --tau_method=interp $SEED2
 ttsp_phases/underparameterised|ttsp|$UNDER --T=0.01,0.003,0.001,0.0003,0.0001 --tw=2000 --tmax=10000 --replicas=3
 ttsp_phases/overparameterised_np045|ttsp|$OVER045 --T=0.0001,3e-05,1e-05,3e-06,1e-06 --tw=2000 --tmax=10000 --replicas=3
 msd_batch_sweep|msd_batch_sweep|--batches=1,4,16,64,256,1024 --quench_epochs=700 --tmax=100000 --replicas=2
