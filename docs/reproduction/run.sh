@@ -2,7 +2,7 @@
 # Reruns every experiment of docs/reproduction.md and writes its CSVs and plots here,
 # one folder per protocol (and per phase or data set where a protocol runs several).
 #
-#   docs/reproduction/run.sh                       # every reduced-scale experiment (about two
+#   docs/reproduction/run.sh                       # every reduced-scale experiment (about three
 #                                                  # hours of one loaded core: timings.csv)
 #   docs/reproduction/run.sh ttsp ageing           # only the named experiments
 #   docs/reproduction/run.sh seed2                 # the regularised phase again from seed 2
@@ -225,7 +225,7 @@ experiments | while IFS='|' read -r name proto opts; do
     load1=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo NaN)
     echo "$name,$status,$((t1 - t0)),$load0,$load1" >> "$OUT/timings.csv"
     echo "   $status, $((t1 - t0)) s"
-    # Keep the folder small (docs/reproduction stays under ~5 MB): gnuplot's messages only
+    # Keep the folder small: gnuplot's messages only
     # where it had any, and no SVG copies (cd DIR && gnuplot X.gp redraws both).
     [ -s "$dir/gnuplot.log" ] || rm -f "$dir/gnuplot.log"
     rm -f "$dir"/*.svg
