@@ -150,6 +150,17 @@ local function paper(name, lambda, parts, key)
     local q10 = ok(r.tau90) and at_log(ts, qs, 10 * r.tau90) or nan
     q("q10", r.T, ok(q10) and txt(q10, "%.2f") or "—")
     q("q10_sem", r.T, ok(q10) and txt(at_log(ts, ss, 10 * r.tau90), "%.2f") or "—")
+    -- At the last lag against the master curve (the free weight's erf at the same t/tau90):
+    -- where 10 tau90 lies beyond the lags, this is the exit test that remains.
+    if ok(r.tau90) then
+      local x = last.t / r.tau90
+      local fq = free_q_scaled(x)
+      say("  T = %-7g at t_f = %.3g tau90: Q = %.4f ± %.4f, master curve %.4f, z = %.1f", r.T, x,
+          last.Q, last.Q_sem, fq, (last.Q - fq) / last.Q_sem)
+      q("master_f", r.T, string.format("%s ± %s at t = %s τ90 against %s (z = %s)",
+        txt(last.Q, "%.3f"), txt(last.Q_sem, "%.3f"), txt(x, "%.1f"), txt(fq, "%.3f"),
+        txt((last.Q - fq) / last.Q_sem, "%.1f")))
+    end
     q("qtf", r.T, txt(last.Q, "%.3f"))
     q("qtf_sem", r.T, txt(last.Q_sem, "%.3f"))
     q("qtf_free", r.T, txt(free_tf, "%.3f"))
