@@ -406,14 +406,16 @@ local function waiting(what, fa, fb, key)
       say("T = %-7g tau90 %s -> %s: x%s", r.T, g(a.tau90), g(r.tau90), g(r.tau90 / a.tau90, "%.2f"))
     end
   end
-  for _, id in ipairs{"b", "tau0", "tstar"} do
-    local fmt, sig = id == "b" and "%.3f" or id == "tau0" and "%.1f" or nil, id == "tstar" and 2 or nil
+  for _, it in ipairs(HEADLINE) do
+    local id, _, fmt, sig = table.unpack(it)
+    if id ~= "b" and id ~= "tau0" and id ~= "tstar" then goto next end
     local d, z = compare(id, ha[id], hb[id], fmt, sig)
     say("%-6s t_w = 2000 %s, t_w = 20000 %s: %s (z = %s)", id, val(ha[id], fmt, sig),
         val(hb[id], fmt, sig), d or "none", z and ztxt(z) or "none")
     quote(key .. "." .. id .. ".a", val(ha[id], fmt, sig))
     quote(key .. "." .. id .. ".b", val(hb[id], fmt, sig))
     quote(key .. "." .. id .. ".change", d and (d .. " (z = " .. ztxt(z) .. ")") or "none")
+    ::next::
   end
 end
 
