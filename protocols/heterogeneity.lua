@@ -396,6 +396,7 @@ end
 -- Q(t): the ensemble's mean with its standard error, and each basin's own curve
 -- (colour: T; dash: basin), where a basin unlike the others shows.
 local qs = glass.plot.curves{file = "moments.csv", x = "t", y = "Q", by = "T", values = p.T}
+report.training_plot(run, p, t0, "T", p.T)
 run:plot{name = "overlap", title = "Overlap Q(t) after t_w (mean over replicas; bands: ± s.e.)",
   xlabel = "t (steps after t_w)", ylabel = "Q", logx = true, key = "bottom left",
   series = glass.plot.join(glass.plot.bands(qs, "Q_sem"), qs)}

@@ -196,6 +196,7 @@ run:plot{name = "tau", title = "Decorrelation times vs temperature", xlabel = "T
             report.tau_bars(p, {file = "tau.csv", x = "T", y = "tau_e", title = "τ_e", color = 1}),
             {file = "tau.csv", x = "T", y = "tau90_free", title = "τ_{90}, free weight (∝ 1/T)",
              style = "lines", dash = 2, color = "#555555"}}}
+report.training_plot(run, p, t0, "T", p.T)
 local mcurves = glass.plot.curves{file = "overlap.csv", x = "t", y = "msd", by = "T", values = p.T}
 run:plot{name = "msd", title = "Mean square displacement, one curve per T",
   xlabel = "t (steps after t_w)", ylabel = "MSD", logx = true, logy = true, key = "outside right top",

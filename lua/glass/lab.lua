@@ -182,6 +182,9 @@ function M.network_params(over)
     {"batch", d("batch", 100), "SGD batch size", min = 1, max = LIMITS.batch},
     {"quench_epochs", d("quench_epochs", 2), "SGD epochs before the measurement (the quench)",
      min = 0},
+    {"loss_trace", d("loss_trace", 0), "points per decade of the loss trace through the quench "
+     .. "(quench.csv) and the waiting time (extra rows of state.csv before t_w), log-spaced; "
+     .. "0: none (the paper's Fig. A2)", min = 0, max = LIMITS.per_decade, omit_default = true},
     {"from", "", "start from this ensemble file (ens:save) instead of random networks; the "
      .. "quench is skipped", file = true, nonempty = true, omit_default = true},
     {check = batch_fits},
@@ -190,7 +193,8 @@ function M.network_params(over)
   for _, name in ipairs(over.omit or {}) do
     for i = #list, 1, -1 do
       local own = list[i][1]
-      if own ~= nil and (own == name or (name == "quench_epochs" and own == "quench_lr")) then
+      if own ~= nil and (own == name
+          or (name == "quench_epochs" and (own == "quench_lr" or own == "loss_trace"))) then
         table.remove(list, i)
       end
     end
@@ -342,9 +346,23 @@ function M.epoch_steps(p, data)
   return steps
 end
 
+-- The loss trace's steps (p.loss_trace points per decade, 0 or absent: none):
+-- from, then from + each step of glass.schedule.log{last = to - from}.
+function M.trace_steps(p, from, to)
+  local k = p.loss_trace or 0
+  if k <= 0 or to <= from then return {} end
+  local out = {from}
+  for _, s in ipairs(G().schedule.log{first = 1, last = to - from, per_decade = k}:steps()) do
+    out[#out + 1] = from + s
+  end
+  return out
+end
+
 -- The quench: p.quench_epochs epochs of SGD (lr p.quench_lr, or p.lr where that
 -- is 0 or absent; batch p.batch, L2 p.lambda) from the random initialisation.
--- Returns the step reached.
+-- Returns the step reached.  With p.loss_trace > 0 and a run, the state
+-- (loss, accuracy, unsatisfied rows: glass.report) at the trace's steps goes
+-- to the run's quench.csv; observing does not change the trajectory.
 -- With --from=FILE the ensemble starts from the file (M.ensemble) and the
 -- quench is skipped.
 function M.quench(run, ens, p, data)
@@ -352,12 +370,25 @@ function M.quench(run, ens, p, data)
     if run then run:log("quench skipped: started from %s at step %d", p.from, ens:step()) end
     return ens:step()
   end
-  local steps = p.quench_epochs * M.epoch_steps(p, data)
+  local epoch = M.epoch_steps(p, data)
   local lr = (p.quench_lr or 0) > 0 and p.quench_lr or p.lr
   local sgd = G().sgd{lr = lr, batch = p.batch, lambda = p.lambda}
-  local to = ens:step() + steps
-  M.advance(run, ens, sgd, to, nil, string.format("quench: SGD %d epochs%s", p.quench_epochs,
-    lr ~= p.lr and string.format(" at lr %g", lr) or ""))
+  local from = ens:step()
+  local to = from + p.quench_epochs * epoch
+  local report = require "glass.report"
+  local at = M.trace_steps(p, from, to)
+  local trace = #at > 0 and report.state_observer(at, p.lambda) or nil
+  M.advance(run, ens, sgd, to, trace and {trace} or nil, string.format("quench: SGD %d epochs%s",
+    p.quench_epochs, lr ~= p.lr and string.format(" at lr %g", lr) or ""))
+  if trace and run then
+    local tbl = report.state_table{"epoch"}
+    report.add_state(tbl, trace, {epoch = function(r) return (r.step - from) / epoch end},
+      function(step) return step - from end)
+    run:write_csv("quench", tbl, {string.format("the quench's loss trace: SGD at lr %g, batch "
+      .. "%d, %d steps per epoch, %d points per decade of steps (--loss_trace)", lr, p.batch,
+      epoch, p.loss_trace), report.STATE_MEANS .. "; t = step - (step at the start of the "
+      .. "quench), epoch = t / (steps per epoch)"})
+  end
   return to
 end
 
@@ -553,6 +584,7 @@ function M.anneal(run, ens, p, T, t0, obs_opts, want_w0, opts)
   if opts.state then
     local steps = opts.same_basin and {t0, t0 + p.tw}
       or report.state_steps(t0, {t0 + p.tw}, lags)
+    for _, s in ipairs(M.trace_steps(p, t0, t0 + p.tw)) do steps[#steps + 1] = s end
     state = report.state_observer(steps, p.lambda)
   end
   M.advance(run, e, langevin, t0 + p.tw, state and {state} or nil, phase .. " (waiting)")

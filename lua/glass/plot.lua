@@ -52,6 +52,7 @@ local function using(s)
   if s.ymul then y = string.format("(%s*%s)", y, gnum(s.ymul)) end
   -- yfloor: values below it drawn at it (an exact 0 on a log axis would vanish)
   if s.yfloor then y = string.format("(%s < %s ? %s : %s)", y, gnum(s.yfloor), gnum(s.yfloor), y) end
+  if s.xadd then x = string.format("(%s+%s)", x, gnum(s.xadd)) end
   if s.xmul then x = string.format("(%s*%s)", x, gnum(s.xmul)) end
   if #conds > 0 then
     y = string.format("((%s) ? %s : NaN)", table.concat(conds, " && "), y)

@@ -160,9 +160,11 @@ function M.state_text(r)
     r.data_loss, r.accuracy, r.unsat)
 end
 
-M.STATE_COMMENT = "state: means over live replicas (n) of the loss (with L2), data loss, "
-  .. "accuracy and fraction of unsatisfied rows (y f < 1), *_sem standard errors; t = step - "
-  .. "(step at t_w): the first row (t = -t_w) is the state after the quench, t = 0 at t_w, then every lag"
+M.STATE_MEANS = "state: means over live replicas (n) of the loss (with L2), data loss, "
+  .. "accuracy and fraction of unsatisfied rows (y f < 1), *_sem standard errors"
+M.STATE_COMMENT = M.STATE_MEANS .. "; t = step - (step at t_w): the first row (t = -t_w) is "
+  .. "the state after the quench, t = 0 at t_w, then every lag (and, with --loss_trace, "
+  .. "log-spaced rows in between)"
 
 -- ---- plots -------------------------------------------------------------------------------
 
@@ -189,6 +191,46 @@ function M.tau_bars(p, s, keep_title)
   s.ylow, s.yhigh = s.y .. "_lo", s.y .. "_hi"
   if s.title and not keep_title then s.title = s.title .. " (95% bootstrap)" end
   return s
+end
+
+-- The loss along the whole protocol (the paper's Fig. A2), with --loss_trace:
+-- training.png, the quench (quench.csv) then each T's Langevin run
+-- (state.csv, column `by` = each of `values`) against the step since the
+-- initialisation (a linear axis, as the paper draws it; the loss on a log axis);
+-- dotted lines at the quench's end (t0) and at t_w; and training_langevin.png,
+-- the Langevin part against the steps since the quench (log axis).  The
+-- loss includes (λ/2)|W|², so it is positive unless λ = 0; an exact 0 is
+-- drawn at 10^-16 (the bottom of the axis), not dropped.
+function M.training_plot(run, p, t0, by, values)
+  if (p.loss_trace or 0) <= 0 or (p.from and p.from ~= "") then return end
+  local curves = G().plot.curves{file = "state.csv", x = "step", y = "loss", by = by,
+                                 values = values, yfloor = 1e-16}
+  local series = {{file = "quench.csv", x = "step", y = "loss", yfloor = 1e-16,
+                   title = "SGD quench", color = "#000000"}}
+  for _, c in ipairs(curves) do series[#series + 1] = c end
+  local marks = {}
+  for i, at in ipairs{t0, t0 + p.tw} do
+    if at > 0 then
+      marks[#marks + 1] = string.format("set arrow %d from %d, graph 0 to %d, graph 1 nohead dt 3 "
+        .. "lc rgb '#777777'", i, at, at)
+      marks[#marks + 1] = string.format("set label %d '%s' at %d, graph 0.97 %s "
+        .. "textcolor rgb '#555555'", i, i == 1 and "quench ends" or "t_w", at,
+        i == 1 and "right offset -0.5,0" or "left offset 0.5,0")
+    end
+  end
+  run:plot{name = "training", title = "Loss along the protocol: SGD quench, then Langevin",
+    xlabel = "steps since the initialisation", ylabel = "loss (with L2)", logy = true,
+    key = "outside right top", extra = marks, series = series}
+  -- The Langevin part alone, against the steps since the quench (log axis): the transient
+  -- of the waiting time, then the measurement.
+  local lcurves = G().plot.curves{file = "state.csv", x = "step", xadd = -t0, y = "loss",
+                                  by = by, values = values}
+  run:plot{name = "training_langevin", title = "Loss after the quench (Langevin at each T)",
+    xlabel = "steps since the quench's end", ylabel = "loss (with L2)", logx = true,
+    key = "outside right top", series = lcurves, extra = p.tw > 0 and {string.format(
+      "set arrow 1 from %d, graph 0 to %d, graph 1 nohead dt 3 lc rgb '#777777'", p.tw, p.tw),
+      string.format("set label 1 't_w' at %d, graph 0.97 left offset 0.5,0 textcolor rgb "
+      .. "'#555555'", p.tw)} or nil}
 end
 
 -- ---- plateaus -----------------------------------------------------------------------------

@@ -46,4 +46,10 @@ T.test("where {min = a} selects rows at or above a; yfloor lifts values below it
     .. '9.9999999999999998e-17 : column("b")) : NaN)', 1, true), "zeros drawn at the floor")
 end)
 
+T.test("xadd shifts x before xmul scales it (steps from another origin)", function()
+  local s = plot.figure{name = "f", series = {
+    {file = "g.csv", x = "step", xadd = -50000, xmul = 10, y = "loss"}}}:script("pngcairo")
+  T.ok(s:find('((column("step")+-50000.0)*10.0)', 1, true), "x + a, then times c")
+end)
+
 T.done()

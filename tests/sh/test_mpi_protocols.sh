@@ -20,7 +20,7 @@ source "$SRC/tests/sh/mpi_setup.sh"
 # Tiny runs, with at least 3 replicas (replica mode) and several segments;
 # phase_diagram's polish makes the SIGTERM run below last a few seconds.
 declare -A ARGS=(
-  [ageing]="--replicas=5 --tw=5,20,100 --tmax=300 --quench_epochs=5"
+  [ageing]="--replicas=5 --tw=5,20,100 --tmax=300 --quench_epochs=5 --loss_trace=8"
   [phase_diagram]="--replicas=3 --epochs=20 --polish=300"
   [ttsp]="--replicas=4"
 )

@@ -83,6 +83,34 @@ if [ -f "$h/overlap_basins.csv" ] && [ -f "$h/moments.csv" ]; then
     || fail "heterogeneity: tau_basins.csv should have a header and 2 basin rows (smoke: 2 basins, 1 T)"
 fi
 
+# quench_anneal --loss_trace (the paper's Fig. A2): observing the loss along the quench and
+# the waiting time leaves the trajectories as they were (overlap.csv and tau.csv equal the
+# run above, bit for bit); quench.csv runs from step 0 to the quench's end, where its loss is
+# state.csv's first row (t = -t_w) at every T; state.csv gains rows with -t_w < t < 0.
+q="$TMP/quench_anneal" qt="$TMP/quench_trace"
+if [ -f "$q/COMPLETE" ]; then
+  if "$G" "$SRC/protocols/quench_anneal.lua" --preset=smoke --threads=2 --quiet --loss_trace=4 \
+      --out="$qt" >"$qt.out" 2>&1; then
+    for f in overlap.csv tau.csv; do
+      cmp -s <(grep -v '^#' "$q/$f") <(grep -v '^#' "$qt/$f") \
+        || fail "quench_anneal --loss_trace changed $f (observing must not change the dynamics)"
+    done
+    awk -F, '/^#/ || /^epoch,/ { next } { n++; first = first == "" ? $2 : first; last = $2; loss = $5 }
+      END { if (n < 4 || first != 0 || last != 5) { printf "rows %d, steps %s..%s\n", n, first, last; exit 1 }
+            print loss > "/dev/stderr" }' "$qt/quench.csv" 2>"$TMP/qloss" \
+      || fail "quench.csv: expected rows from step 0 to 5 (smoke: 1 epoch of 5 steps)"
+    awk -F, -v want="$(cat "$TMP/qloss")" '/^#/ || /^T,/ { next } $3 == -5 { n++; if ($5 != want) bad++ }
+      $3 > -5 && $3 < 0 { between++ }
+      END { exit !(n == 3 && !bad && between > 0) }' "$qt/state.csv" \
+      || fail "state.csv: the state after the quench differs from quench.csv's last row, or no rows before t_w"
+    if command -v gnuplot >/dev/null; then
+      [ -s "$qt/training.png" ] || fail "quench_anneal --loss_trace: no training.png"
+    fi
+  else
+    fail "quench_anneal --loss_trace=4 failed: $(tail -3 "$qt.out")"
+  fi
+fi
+
 # Options: --help, unknown option with a suggestion, bad value, re-running params.lua.
 "$G" "$SRC/protocols/ageing.lua" --help >"$TMP/help" 2>&1 || fail "--help exited non-zero"
 for s in --T --tw --preset --out --seed --threads --quiet --checkpoint_minutes "one of first, interp" paper; do

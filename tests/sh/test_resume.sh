@@ -28,7 +28,7 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 # Tiny runs with several segments each (a few seconds uninterrupted).
 declare -A ARGS=(
-  [ageing]="--tmax=1000 --tw=5,20,100 --quench_epochs=20"
+  [ageing]="--tmax=1000 --tw=5,20,100 --quench_epochs=20 --loss_trace=8"
   [quench_anneal]="--tmax=500 --T=1e-2,1e-3,0 --quench_epochs=20"
   [phase_diagram]="--epochs=5 --polish=30"
   [ttt_scan]="--epochs=30 --polish=30"
