@@ -760,6 +760,51 @@ local function quench_state(phase)
   end
 end
 
+-- Fig. A2 (training/regularised, --loss_trace): the loss along the whole protocol. The
+-- quench from the initial networks; then, per T, the drop in the first Langevin step (the
+-- SGD batch noise switched off), the rest of the waiting time and the measurement window,
+-- as totals, per step and per decade of steps since the quench; the verdict compares the
+-- rates per step.
+local function training(name)
+  local q = read_csv(dir .. "/" .. name .. "/quench.csv")
+  local st = read_csv(dir .. "/" .. name .. "/state.csv")
+  if not q or not st then return end
+  local q0, q1 = q[1], q[#q]
+  say("\n## %s (Fig. A2: the loss along the protocol, mean ± s.e. over %d networks)", name, q0.n)
+  say("quench: loss %.4g -> %.4g (data loss %.4g -> %.4g, accuracy %.4f -> %.4f) in %d steps",
+      q0.loss, q1.loss, q0.data_loss, q1.data_loss, q0.accuracy, q1.accuracy, q1.t)
+  quote("a2.init", txt(q0.loss, "%.3f"))
+  quote("a2.quench", txt(q1.loss, "%.4f"))
+  local slower = true
+  for _, T in ipairs(levels(st, "T")) do
+    local rows = where(st, "T", T)
+    local a, b, w, e = rows[1], rows[2], where(rows, "t", 0)[1], rows[#rows]
+    local tw = w.step - a.step
+    local wait_rate = (b.loss - w.loss) / (w.step - b.step)    -- per step, after the first
+    local meas_rate = (w.loss - e.loss) / (e.step - w.step)
+    local wait_dec = (b.loss - w.loss) / math.log(tw / (b.step - a.step), 10)
+    local meas_dec = (w.loss - e.loss) / math.log((e.step - a.step) / tw, 10)
+    slower = slower and meas_rate < wait_rate
+    say("T = %g: first Langevin step %.4g -> %.4g (%.2f%%); the rest of t_w = %d: -> %.4g "
+        .. "(%.2f%%, %.2g per step); measurement (%d steps): -> %.4g ± %.2g (%.2f%%, %.2g per "
+        .. "step, %.2g x the waiting time's rate); per decade of steps since the quench "
+        .. "%.2g in the waiting time, %.2g in the measurement (x %.2g)", T, a.loss, b.loss,
+        100 * (a.loss - b.loss) / a.loss, tw, w.loss, 100 * (b.loss - w.loss) / b.loss,
+        wait_rate, e.t, e.loss, e.loss_sem, 100 * (w.loss - e.loss) / w.loss, meas_rate,
+        meas_rate / wait_rate, wait_dec, meas_dec, meas_dec / wait_dec)
+    if T == 1e-4 then
+      quote("a2.step1", txt(100 * (a.loss - b.loss) / a.loss, "%.1f"))
+      quote("a2.wait", txt(100 * (b.loss - w.loss) / b.loss, "%.1f"))
+      quote("a2.meas", txt(100 * (w.loss - e.loss) / w.loss, "%.2f"))
+      quote("a2.ratio", txt(meas_rate / wait_rate, "%.2f"))
+      quote("a2.ratio_dec", txt(meas_dec / wait_dec, "%.1f"))
+    end
+  end
+  quote("a2.verdict", slower and "slower during the measurement than during the waiting time "
+    .. "at every T" or "not slower during the measurement at every T")
+  say("the loss decreases %s", quoted["a2.verdict"])
+end
+
 -- The paper-scale experiments and the compute table (analyse_paper.lua), the seeds and
 -- convergence tables (analyse_seeds.lua), both next to this script.
 local helpers = {say = say, ok = ok, quote = quote, txt = txt, g = g, dir = dir,
@@ -781,6 +826,7 @@ for _, ph in ipairs{"regularised", "underparameterised", "overparameterised",
                     "overparameterised_np045", "overparameterised_np045_e1000"} do
   quench_state(ph)
 end
+training("training/regularised")
 ttsp()
 ttsp("ttsp_phases/underparameterised", "ttsp.under")
 ttsp("ttsp_phases/overparameterised_np045", "ttsp.over045")

@@ -127,6 +127,9 @@ CONV_T5000=0.003,0.001,0.0003,0.0001,1e-06,0
 CONV_T2000=0.001,0.0003,0.0001,3e-05,1e-06,0
 P2000="--P=2000 --quench_epochs=2500"
 
+# training/regularised (Fig. A2): the loss along the whole protocol (--loss_trace: 8 points per
+# decade through the quench and the waiting time, then every lag), the regularised run's
+# settings at three T.
 # quench_state/*: the quenches of the quench_anneal runs again (same settings and seed), to
 # measure the phase each one reaches (loss, accuracy, unsatisfied fraction in state.csv;
 # the first edition's runs predate state.csv).
@@ -158,6 +161,7 @@ conv/P20000/quench_anneal/regularised|quench_anneal|$REG --T=0.01,0.003,0.001,0 
 conv/lr1e-3/quench_anneal/regularised|quench_anneal|$REG --T=3e-05,1e-05,0 --tw=20000 --tmax=20000 --replicas=4 --tau_method=interp $SEED2 --lr=0.001 --quench_epochs=10000
 conv/replicas8/quench_anneal/regularised|quench_anneal|$REG --T=$CONV_T5000 --tw=2000 --tmax=5000 --replicas=8 --tau_method=interp $SEED2
 conv/qlr1e-3/quench_anneal/regularised|quench_anneal|$REG --T=$CONV_T5000 --tw=2000 --tmax=5000 --replicas=4 --tau_method=interp $SEED2 --quench_lr=0.001 --quench_epochs=10000
+training/regularised|quench_anneal|$REG --T=0.0001,1e-06,0 --tw=2000 --tmax=5000 --replicas=4 --loss_trace=8
 quench_state/regularised|quench_anneal|$REG --T=0 --tw=0 --tmax=1 --replicas=4
 quench_state/underparameterised|quench_anneal|$UNDER --T=0 --tw=0 --tmax=1 --replicas=4
 quench_state/overparameterised|quench_anneal|$OVER --T=0 --tw=0 --tmax=1 --replicas=4
