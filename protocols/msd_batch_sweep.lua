@@ -35,7 +35,7 @@ local P = glass.params(lab.extend({
   {"replicas", 2, "independent initial conditions", min = 1},
   {"ref_T", 0.1, "temperature of the reference plateau 2T/(lambda P) (the paper: 0.1)", gt = 0},
   {check = function(p)
-    local rows = p.P > 0 and p.P or lab.TRAIN_ROWS
+    local rows = p.P > 0 and p.P or lab.train_rows(p)
     for _, b in ipairs(p.batches) do
       if b > rows then
         return string.format("--batches: batch %d is larger than P = %d training rows", b, rows)

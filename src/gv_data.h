@@ -125,8 +125,8 @@ gv_status gv_data_split(const gv_data *src, size_t ntest, uint64_t seed, gv_data
 
 /* ---- the paper's preprocessing (gv_prep.c) ------------------------------- */
 
-/* MNIST-like IDX data prepared as in the paper's code: load train (and
- * test), keep P random train rows (gv_data_subset with seed; 0 = all),
+/* MNIST-like IDX data (or CIFAR-10 batches) prepared as in the paper's code:
+ * load train (and test), keep P random train rows (gv_data_subset with seed; 0 = all),
  * z-score train with its statistics and test with its own (or, with
  * test_train_stats, the train ones), fit PCA to k components on train and
  * project both (k = 0: no PCA), then binarise both.  Sets are named
@@ -134,6 +134,8 @@ gv_status gv_data_split(const gv_data *src, size_t ntest, uint64_t seed, gv_data
 enum { GV_PREP_NONE = 0, GV_PREP_PARITY = 1, GV_PREP_CLASSES = 2 };
 typedef struct gv_prep_opts {
     const char *images[2], *labels[2]; /* train, test IDX files; images[1] NULL: no test set */
+    const char *const *cifar[2];       /* or CIFAR-10 batches (cifar[0] set): train's ncifar[0] */
+    size_t ncifar[2];                  /* files, test's ncifar[1]; cifar[1] NULL: no test set */
     const char *title;                 /* "MNIST" */
     size_t P;
     uint64_t seed;

@@ -1,4 +1,5 @@
-/* gv_prep.c: the paper's preprocessing of MNIST-like IDX data in one call
+/* gv_prep.c: the paper's preprocessing of MNIST-like IDX data (or CIFAR-10
+ * batches, its appendix's second dataset) in one call
  * (arXiv:2405.13098, Sec. II; the authors' code, mkerrwinter/
  * glass_net_publication): load the train set (and the test set), draw P
  * train rows if asked, standardise (z-score) the train set, fit PCA to k
@@ -26,7 +27,9 @@ void gv_prep_release(gv_prep *p)
 /* Load one part, named "<title> <part>". */
 static gv_status load(const gv_prep_opts *o, int test, gv_data **out, gv_err *e)
 {
-    if (gv_idx_load(o->images[test], o->labels[test], out, e)) return e->status;
+    gv_status s = o->cifar[0] ? gv_cifar_load(o->cifar[test], o->ncifar[test], out, e)
+                              : gv_idx_load(o->images[test], o->labels[test], out, e);
+    if (s) return s;
     char name[sizeof((*out)->name)];
     snprintf(name, sizeof name, "%s %s", o->title, test ? "test" : "train");
     gv_data_set_name(*out, name);
@@ -53,7 +56,8 @@ static gv_status run(const gv_prep_opts *o, gv_prep *p, gv_err *e)
         gv_data_free(p->train); /* the full set goes at once: it is the large one */
         p->train = sub;
     }
-    if (o->images[1] && load(o, 1, &p->test, e)) return e->status;
+    int want_test = o->cifar[0] ? o->cifar[1] != NULL : o->images[1] != NULL;
+    if (want_test && load(o, 1, &p->test, e)) return e->status;
     p->d0 = p->train->d;
     if (o->standardize) {
         if (gv_scaler_fit(p->train, &p->scaler, e) || gv_scaler_apply(p->scaler, p->train, e))

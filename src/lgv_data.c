@@ -260,11 +260,12 @@ void gvL_data_find(lua_State *L, const gvL_data_files *s, const char *dir_opt)
         lua_rawgeti(L, cand, c);
         const char *dir = lua_tostring(L, -1);
         int found = 0;
-        for (int f = 0; f < 4; f++) found += find_file(L, dir, s->files[f]);
-        if (found == 4) {
-            /* Keep the four paths, drop the candidates and the dir. */
-            for (int f = 0; f < 4; f++) lua_copy(L, -4 + f, top + 1 + f);
-            lua_settop(L, top + 4);
+        int n = s->nfiles;
+        for (int f = 0; f < n; f++) found += find_file(L, dir, s->files[f]);
+        if (found == n) {
+            /* Keep the n paths, drop the candidates and the dir. */
+            for (int f = 0; f < n; f++) lua_copy(L, -n + f, top + 1 + f);
+            lua_settop(L, top + n);
             return;
         }
         lua_pop(L, found + 1);
@@ -277,9 +278,9 @@ void gvL_data_find(lua_State *L, const gvL_data_files *s, const char *dir_opt)
         luaL_addvalue(&looked);
     }
     luaL_pushresult(&looked);
-    luaL_error(L, "%s: the %s files (%s, ... plain or .gz) are not in %s; run `bash data/fetch.sh` "
-               "in the glassvm source tree (or ./run.sh data), or point dir= or GLASSVM_DATA at "
-               "a directory holding %s/", s->fn, s->title, s->files[0], lua_tostring(L, -1), s->sub);
+    luaL_error(L, "%s: the %s files (%s, ... plain or .gz) are not in %s; %s, or point dir= or "
+               "GLASSVM_DATA at a directory holding %s/", s->fn, s->title, s->files[0],
+               lua_tostring(L, -1), s->get, s->sub);
 }
 
 /* ---------------------------------------------------------------------------

@@ -31,14 +31,17 @@ int32_t *gvL_binarize_classes(lua_State *L, int arg, size_t *n);
 int gvL_pca_ratio(lua_State *L);
 
 /* A dataset's files in the data directories (the search of lgv_data.c). */
+enum { GVL_DATA_MAXFILES = 6 };
 typedef struct gvL_data_files {
     const char *title;    /* "MNIST", for messages */
     const char *fn;       /* "glass.data.mnist": messages begin with it */
     const char *sub;      /* its directory in a data directory: "mnist" */
-    const char *files[4]; /* the file names (each also found as name.gz) */
+    const char *files[GVL_DATA_MAXFILES]; /* the file names (each also found as name.gz) */
+    int nfiles;           /* how many: IDX sets 4 (train images, labels, test ...), CIFAR-10 6 */
     const char *system;   /* a system-wide copy searched last, or NULL */
+    const char *get;      /* how to get the files, for the message when none are found */
 } gvL_data_files;
-/* Push the paths of s's four files from the first directory that holds
+/* Push the paths of s's nfiles files from the first directory that holds
  * them all: dir/sub or dir when dir is given; else sub in each data
  * directory (gvL_data_dirs, lgv.h), then s->system unless $GLASSVM_DATA is
  * set.  Raises, saying where it looked and what to do, when none does. */

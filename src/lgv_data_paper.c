@@ -1,24 +1,36 @@
 /* lgv_data_paper.c: the paper's datasets in one call (docs/datasets.md):
- * glass.data.mnist{} and glass.data.fashion_mnist{} find the IDX files in
- * the data directories (gvL_data_find, lgv_data.c) and prepare them as the
- * paper's code does (gv_prep_run, src/gv_prep.c: z-score, PCA to k = 10
- * components fitted on train, parity labels); this file turns the options
- * into a gv_prep_opts and the result into datasets and an info table. */
+ * glass.data.mnist{}, glass.data.fashion_mnist{} and glass.data.cifar10{}
+ * find the files (IDX; CIFAR-10's binary batches) in the data directories
+ * (gvL_data_find, lgv_data.c) and prepare them as the paper's code does
+ * (gv_prep_run, src/gv_prep.c: z-score, PCA to k = 10 components fitted on
+ * train, parity labels: for CIFAR-10 the appendix's airplane, bird, deer,
+ * frog, ship = +1); this file turns the options into a gv_prep_opts and the
+ * result into datasets and an info table. */
 #include <stdio.h>
 #include <string.h>
 
 #include "lgv_data.h"
 
+#define FETCH "run `bash data/fetch.sh` in the glassvm source tree (or ./run.sh data)"
 static const gvL_data_files MNIST_SET = {
     "MNIST", "glass.data.mnist", "mnist",
     {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
      "t10k-labels-idx1-ubyte"},
-    NULL};
+    4, NULL, FETCH};
 static const gvL_data_files FASHION_SET = {
     "Fashion-MNIST", "glass.data.fashion_mnist", "fashion-mnist",
     {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
      "t10k-labels-idx1-ubyte"},
-    "/usr/share/datasets/fashion-mnist"};
+    4, "/usr/share/datasets/fashion-mnist", FETCH};
+/* The "binary version" archive of https://www.cs.toronto.edu/~kriz/cifar.html unpacks
+ * to cifar-10-batches-bin/: five train batches of 10000 rows, one test batch. */
+static const gvL_data_files CIFAR_SET = {
+    "CIFAR-10", "glass.data.cifar10", "cifar-10-batches-bin",
+    {"data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin",
+     "data_batch_5.bin", "test_batch.bin"},
+    6, NULL,
+    "glassvm cannot fetch CIFAR-10: unpack the binary version (cifar-10-binary.tar.gz, "
+    "https://www.cs.toronto.edu/~kriz/cifar.html) in a data directory (data/ of the source tree)"};
 
 static int info_tostring(lua_State *L)
 {
@@ -69,12 +81,23 @@ static int paper(lua_State *L, const gvL_data_files *s)
     o.test_train_stats = strcmp(stats, "train") == 0;
     o.title = s->title;
 
-    gvL_data_find(L, s, dir); /* 4..7: train images, labels, test images, labels */
-    o.images[0] = lua_tostring(L, 4);
-    o.labels[0] = lua_tostring(L, 5);
-    o.images[1] = want_test ? lua_tostring(L, 6) : NULL;
-    o.labels[1] = lua_tostring(L, 7);
-    /* Closed boxes first (8..12), so that nothing leaks if one raises. */
+    /* 4..: IDX train images, labels, test images, labels; CIFAR-10 5 train batches, test */
+    gvL_data_find(L, s, dir);
+    int cifar = s == &CIFAR_SET, nf = s->nfiles, box = 4 + nf; /* the boxes from box on */
+    const char *batches[GVL_DATA_MAXFILES];
+    for (int f = 0; f < nf; f++) batches[f] = lua_tostring(L, 4 + f);
+    if (cifar) {
+        o.cifar[0] = batches;
+        o.ncifar[0] = (size_t)nf - 1;
+        o.cifar[1] = want_test ? batches + nf - 1 : NULL;
+        o.ncifar[1] = 1;
+    } else {
+        o.images[0] = batches[0];
+        o.labels[0] = batches[1];
+        o.images[1] = want_test ? batches[2] : NULL;
+        o.labels[1] = batches[3];
+    }
+    /* Closed boxes first (box..box + 4), so that nothing leaks if one raises. */
     data_box *train = gvL_data_new(L), *test = gvL_data_new(L);
     scaler_box *sc = gvL_scaler_new(L), *tsc = gvL_scaler_new(L);
     pca_box *pca = gvL_pca_new(L);
@@ -93,10 +116,21 @@ static int paper(lua_State *L, const gvL_data_files *s)
     /* info: what was done, with the fitted parameters. */
     lua_newtable(L);
     int info = lua_gettop(L);
-    lua_pushvalue(L, 4);
-    lua_setfield(L, info, "train_images");
-    lua_pushvalue(L, 6);
-    lua_setfield(L, info, "test_images");
+    if (cifar) { /* the batches: train's, then test's */
+        lua_createtable(L, nf - 1, 0);
+        for (int f = 0; f < nf - 1; f++) {
+            lua_pushvalue(L, 4 + f);
+            lua_rawseti(L, -2, f + 1);
+        }
+        lua_setfield(L, info, "train_files");
+        lua_pushvalue(L, 4 + nf - 1);
+        lua_setfield(L, info, "test_file");
+    } else {
+        lua_pushvalue(L, 4);
+        lua_setfield(L, info, "train_images");
+        lua_pushvalue(L, 6);
+        lua_setfield(L, info, "test_images");
+    }
     lua_pushinteger(L, (lua_Integer)r.train->P);
     lua_setfield(L, info, "P");
     lua_pushinteger(L, (lua_Integer)o.seed);
@@ -104,10 +138,10 @@ static int paper(lua_State *L, const gvL_data_files *s)
     lua_pushstring(L, stats);
     lua_setfield(L, info, "test_stats");
     if (r.scaler) {
-        lua_pushvalue(L, 10);
+        lua_pushvalue(L, box + 2);
         lua_setfield(L, info, "standardize");
         if (r.test) {
-            lua_pushvalue(L, tsc->p ? 11 : 10);
+            lua_pushvalue(L, tsc->p ? box + 3 : box + 2);
             lua_setfield(L, info, "test_standardize");
         }
     }
@@ -116,10 +150,10 @@ static int paper(lua_State *L, const gvL_data_files *s)
         gvL_push_doubles(L, r.pca->variance, r.pca->k);
         lua_setfield(L, info, "explained_variance");
         lua_pushcfunction(L, gvL_pca_ratio);
-        lua_pushvalue(L, 12);
+        lua_pushvalue(L, box + 4);
         lua_call(L, 1, 1);
         lua_setfield(L, info, "explained_variance_ratio");
-        lua_pushvalue(L, 12);
+        lua_pushvalue(L, box + 4);
         lua_setfield(L, info, "pca");
         double sum = 0; /* of the ratios, as pca:ratio() gives them */
         for (size_t c = 0; c < r.pca->k; c++)
@@ -163,8 +197,8 @@ static int paper(lua_State *L, const gvL_data_files *s)
     lua_setfield(L, -2, "__tostring");
     lua_setmetatable(L, info);
 
-    lua_pushvalue(L, 8);
-    if (r.test) lua_pushvalue(L, 9);
+    lua_pushvalue(L, box);
+    if (r.test) lua_pushvalue(L, box + 1);
     else lua_pushnil(L);
     lua_pushvalue(L, info);
     return 3;
@@ -172,11 +206,13 @@ static int paper(lua_State *L, const gvL_data_files *s)
 
 static int data_mnist(lua_State *L) { return paper(L, &MNIST_SET); }
 static int data_fashion_mnist(lua_State *L) { return paper(L, &FASHION_SET); }
+static int data_cifar10(lua_State *L) { return paper(L, &CIFAR_SET); }
 
 void gvL_open_data_paper(lua_State *L)
 {
     static const luaL_Reg fns[] = {{"mnist", data_mnist},
                                    {"fashion_mnist", data_fashion_mnist},
+                                   {"cifar10", data_cifar10},
                                    {NULL, NULL}};
     gvL_subtable(L, "data", fns);
 }

@@ -1,7 +1,8 @@
 /* test_gv_prep.c: the paper's preprocessing in one call (gv_prep_run) gives
  * exactly what the loaders and transforms it composes give, called one by
  * one in the documented order (bit for bit), and refuses bad sizes leaving
- * nothing allocated.  Data: the tiny IDX fixtures (6 images of 2x3). */
+ * nothing allocated.  Data: the tiny IDX fixtures (6 images of 2x3) and the
+ * tiny CIFAR-10 batches. */
 #include "gv_data.h"
 #include "gv_test.h"
 
@@ -143,10 +144,58 @@ static void test_refusals(void)
     CHECK(r.train == NULL && r.pca == NULL);
 }
 
+/* CIFAR-10 batches instead of IDX (cifar[0] set): the train batches concatenated in order
+ * (tiny-cifar1: classes 0 3 9, tiny-cifar2: 1 8), the test batch on its own, the same steps
+ * by hand; a missing batch is refused naming it. */
+static void test_cifar(void)
+{
+    const char *train[] = {F("tiny-cifar1.bin"), F("tiny-cifar2.bin")};
+    const char *test[] = {F("tiny-cifar1.bin.gz")};
+    gv_prep_opts o;
+    memset(&o, 0, sizeof o);
+    o.cifar[0] = train;
+    o.ncifar[0] = 2;
+    o.cifar[1] = test;
+    o.ncifar[1] = 1;
+    o.title = "Tiny CIFAR";
+    o.standardize = 1;
+    o.k = 2;
+    o.binarize = GV_PREP_PARITY;
+    gv_prep r;
+    gv_err e = {0};
+    CHECK_OK(gv_prep_run(&o, &r, &e), e);
+    CHECK(r.train && r.train->P == 5 && r.train->d == 2 && r.d0 == 3072);
+    CHECK(r.test && r.test->P == 3 && strcmp(r.test->name, "Tiny CIFAR test") == 0);
+    if (r.train && r.train->y) {
+        static const int8_t want[] = {1, -1, -1, -1, 1}; /* classes 0 3 9 1 8 */
+        CHECK(memcmp(r.train->y, want, sizeof want) == 0);
+    }
+    gv_data *tr = NULL;
+    gv_scaler *s = NULL;
+    gv_pca *p = NULL;
+    CHECK_OK(gv_cifar_load(train, 2, &tr, &e), e);
+    gv_data_set_name(tr, "Tiny CIFAR train");
+    CHECK_OK(gv_scaler_fit(tr, &s, &e), e);
+    CHECK_OK(gv_scaler_apply(s, tr, &e), e);
+    CHECK_OK(gv_pca_fit(tr, 2, &p, &e), e);
+    CHECK_OK(gv_pca_apply(p, tr, &e), e);
+    CHECK_OK(gv_data_binarize_parity(tr, &e), e);
+    CHECK(same_data(r.train, tr));
+    gv_data_free(tr);
+    gv_scaler_free(s);
+    gv_pca_free(p);
+    gv_prep_release(&r);
+    const char *missing[] = {F("tiny-cifar1.bin"), F("no-such-batch.bin")};
+    o.cifar[0] = missing;
+    CHECK_FAILS(gv_prep_run(&o, &r, &e), GV_EIO, e, "no-such-batch.bin");
+    CHECK(r.train == NULL && r.test == NULL);
+}
+
 int main(void)
 {
     GV_RUN(test_same_as_by_hand);
     GV_RUN(test_options);
     GV_RUN(test_refusals);
+    GV_RUN(test_cifar);
     return GV_TEST_END();
 }

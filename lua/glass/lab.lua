@@ -26,15 +26,31 @@ local LIMITS = core.limits
 
 local M = {}
 
--- Training rows of MNIST and Fashion-MNIST (what --P=0 means).
-M.TRAIN_ROWS = 60000
+-- The training sets of --dataset: their glass.data loader and training rows (what
+-- --P=0 means). CIFAR-10 is the paper's appendix set (its binary batches, when a user has
+-- them: docs/datasets.md).
+M.DATASETS = {
+  mnist = {load = "mnist", rows = 60000, title = "MNIST"},
+  fashion = {load = "fashion_mnist", rows = 60000, title = "Fashion-MNIST"},
+  cifar10 = {load = "cifar10", rows = 50000, title = "CIFAR-10"},
+}
+-- MNIST's training rows (the paper's P).
+M.TRAIN_ROWS = M.DATASETS.mnist.rows
 -- Input dimension after the paper's preprocessing (PCA to 10 components).
 M.INPUT_DIM = 10
 
--- Checks across network_params: an epoch needs at least one batch.
+-- The training rows of p.dataset (default MNIST).
+function M.train_rows(p) return M.DATASETS[p.dataset or "mnist"].rows end
+
+-- Checks across network_params: P within the data set; an epoch needs at least one batch.
 local function batch_fits(p)
   if p.batch == nil or p.P == nil then return nil end
-  local rows = p.P > 0 and p.P or M.TRAIN_ROWS
+  local all = M.train_rows(p)
+  if p.P > all then
+    return string.format("--P: %d rows requested, the %s training set has %d; use --P <= %d "
+      .. "(0: all)", p.P, M.DATASETS[p.dataset or "mnist"].title, all, all)
+  end
+  local rows = p.P > 0 and p.P or all
   if p.batch > rows then
     return string.format("--batch: %d is larger than P = %d training rows (--P%s): an epoch "
       .. "would have no SGD step; use --batch <= %d", p.batch, rows,
@@ -53,7 +69,7 @@ local function G() return package.loaded.glass end
 
 local function list(v) return type(v) == "table" and v or {v} end
 
-local function rows(p) return (p.P or 0) > 0 and p.P or M.TRAIN_ROWS end
+local function rows(p) return (p.P or 0) > 0 and p.P or M.train_rows(p) end
 
 -- The hidden widths a protocol builds networks of.
 local function widths(p)
@@ -167,13 +183,15 @@ function M.network_params(over)
   over = over or {}
   local function d(k, v) if over[k] ~= nil then return over[k] end return v end
   local list = {
-    {"dataset", d("dataset", "mnist"), "training set, with the paper's preprocessing",
-     choices = {"mnist", "fashion"}},
+    {"dataset", d("dataset", "mnist"), "training set, with the paper's preprocessing: mnist, "
+     .. "fashion (Fashion-MNIST) or cifar10 (CIFAR-10's binary batches, which glassvm cannot "
+     .. "fetch: docs/datasets.md)", choices = {"mnist", "fashion", "cifar10"}},
     {"width", d("width", 30), "hidden width w (6 hidden layers by default)", min = 1,
      max = LIMITS.width},
     {"depth", d("depth", 6), "number of hidden layers", min = 1, max = LIMITS.depth},
     {"lambda", d("lambda", 1e-2), "L2 strength λ of the loss (λ/2)|W|²", min = 0},
-    {"P", d("P", 0), "training rows used, a seeded random subset (0: all 60000)", min = 0,
+    {"P", d("P", 0), "training rows used, a seeded random subset (0: all: 60000 of MNIST, "
+     .. "50000 of CIFAR-10)", min = 0,
      max = M.TRAIN_ROWS},
     {"lr", d("lr", 1e-3), "learning rate μ (SGD, GD and Langevin)", gt = 0},
     {"quench_lr", d("quench_lr", 0.0), "learning rate of the quench's SGD only (0: --lr); "
@@ -210,9 +228,9 @@ function M.extend(spec, ...)
   return spec
 end
 
--- The training set p.dataset ("mnist", the default, or "fashion" for
--- Fashion-MNIST) with the paper's preprocessing (standardise, PCA to 10,
--- parity labels), cached for the process.  p.P > 0 takes a random subset
+-- The training set p.dataset ("mnist", the default, "fashion" for
+-- Fashion-MNIST or "cifar10": M.DATASETS) with the paper's preprocessing
+-- (standardise, PCA to 10, parity labels), cached for the process.  p.P > 0 takes a random subset
 -- of p.P rows before preprocessing (the subset's seed is p.data_seed or 0,
 -- so changing --seed changes the dynamics, not the data).
 local cache = {}
@@ -221,8 +239,11 @@ function M.data(p, run)
   local key = which .. ":" .. tostring(p.P or 0) .. ":" .. tostring(p.data_seed or 0)
   if cache[key] then return cache[key] end
   local t0 = progress.clock()
-  local load = which == "fashion" and G().data.fashion_mnist or G().data.mnist
-  local data = load{P = p.P or 0, seed = p.data_seed or 0, test = false}
+  local load = G().data[M.DATASETS[which].load]
+  local ok, data = pcall(load, {P = p.P or 0, seed = p.data_seed or 0, test = false})
+  if not ok then -- missing or bad files: the loader's message, without a Lua traceback
+    require("glass.run").die((tostring(data):gsub("^.-%.lua:%d+: ", "")), true)
+  end
   cache[key] = data
   if run then
     local n, d = data:size()

@@ -214,6 +214,39 @@ T.test("mnist{dir=}: the pipeline on a tiny MNIST directory", function()
   os.execute("rm -rf " .. root)
 end)
 
+-- glass.data.cifar10 on a made-up CIFAR-10 directory (tests/data/fake_cifar10.lua: 5 train
+-- batches and a test batch of 4 rows, class of row i = i % 10): the batches in order, the
+-- appendix's labels (airplane, bird, deer, frog, ship = classes 0, 2, 4, 6, 8 -> +1), and
+-- the same rows as the steps by hand.
+T.test("cifar10{dir=}: the paper's pipeline on CIFAR-10's batches", function()
+  local root = os.tmpname()
+  os.remove(root)
+  local sub = dofile(fix("fake_cifar10.lua"))(root, 4)
+  local train, test, info = glass.data.cifar10{dir = root, k = 3}
+  T.eq(tostring(train), "glass.Dataset CIFAR-10 train: 20 x 3, labels +1: 10, -1: 10")
+  T.eq(tostring(test), "glass.Dataset CIFAR-10 test: 4 x 3, labels +1: 2, -1: 2")
+  T.eq(#info.train_files, 5)
+  T.eq(info.train_files[5], sub .. "/data_batch_5.bin")
+  T.eq(info.test_file, sub .. "/test_batch.bin")
+  T.ok(tostring(info):find("PCA 3072 -> 3 fitted on train", 1, true), tostring(info))
+  local paths = {}
+  for k = 1, 5 do paths[k] = sub .. "/data_batch_" .. k .. ".bin" end
+  local raw = glass.data.cifar{paths = paths}
+  T.eq(raw:class(7), 6) -- row 7 (from 1) of the concatenation: class 6
+  raw:standardize()
+  raw:pca(3)
+  raw:binarize{0, 2, 4, 6, 8}
+  for i = 1, 20 do
+    for j = 1, 3 do T.eq(train:get(i, j), raw:get(i, j), "row " .. i) end
+    T.eq(train:label(i), raw:label(i))
+  end
+  -- A missing batch: the message names the set and says how to get it.
+  os.remove(sub .. "/data_batch_3.bin")
+  T.raises(function() glass.data.cifar10{dir = root} end, "glass.data.cifar10: the CIFAR-10 files",
+    "cannot fetch CIFAR-10", "kriz/cifar.html")
+  os.execute("rm -rf " .. root)
+end)
+
 -- ---- the paper's training set (needs data/mnist: bash data/fetch.sh) -------
 local have = io.open((os.getenv("GLASSVM_DATA") or "../../data") .. "/mnist/train-labels-idx1-ubyte")
 if not have then

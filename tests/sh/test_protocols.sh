@@ -111,6 +111,29 @@ if [ -f "$q/COMPLETE" ]; then
   fi
 fi
 
+# --dataset=cifar10 (the paper's appendix set) on a made-up CIFAR-10 directory
+# (tests/data/fake_cifar10.lua: 5 train batches of 40 rows): quench_anneal runs on its 200
+# rows. Without the files the run stops (exit 2) with the loader's message, where it looked
+# and how to get them, and no Lua traceback.
+fc="$TMP/fake-cifar"
+if "$G" "$SRC/tests/data/fake_cifar10.lua" "$fc" 40 >/dev/null; then
+  if GLASSVM_DATA="$fc" "$G" "$SRC/protocols/quench_anneal.lua" --preset=smoke --dataset=cifar10 \
+      --P=0 --batch=10 --quiet --plots=false --out="$TMP/qa-cifar" >"$TMP/qa-cifar.out" 2>&1; then
+    grep -q "data: glass.Dataset CIFAR-10 train: 200 x 10" "$TMP/qa-cifar/log.txt" \
+      || fail "--dataset=cifar10: log.txt does not show the 200 CIFAR-10 rows"
+  else
+    fail "quench_anneal --dataset=cifar10 failed: $(tail -3 "$TMP/qa-cifar.out")"
+  fi
+else
+  fail "tests/data/fake_cifar10.lua failed"
+fi
+GLASSVM_DATA="$TMP/none" "$G" "$SRC/protocols/quench_anneal.lua" --preset=smoke --dataset=cifar10 \
+  --quiet --out="$TMP/qa-nocifar" >"$TMP/nocifar" 2>&1
+rc=$?
+[ $rc -eq 2 ] || fail "--dataset=cifar10 without the files: exit $rc, expected 2"
+grep -q "cannot fetch CIFAR-10" "$TMP/nocifar" || fail "no CIFAR-10 files: the message does not say how to get them: $(cat "$TMP/nocifar")"
+if grep -q "traceback" "$TMP/nocifar"; then fail "no CIFAR-10 files: a Lua traceback"; fi
+
 # Options: --help, unknown option with a suggestion, bad value, re-running params.lua.
 "$G" "$SRC/protocols/ageing.lua" --help >"$TMP/help" 2>&1 || fail "--help exited non-zero"
 for s in --T --tw --preset --out --seed --threads --quiet --checkpoint_minutes "one of first, interp" paper; do
