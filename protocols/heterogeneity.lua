@@ -76,6 +76,14 @@ local run = glass.run(p)
 local data = lab.data(p, run)
 local ens = lab.ensemble(p, data)
 local t0 = lab.quench(run, ens, p, data)
+-- Each network after the quench: whether one sits elsewhere (e.g. off the zero-loss
+-- plateau the others reached) shows here, not in a mean.
+local networks = glass.table{columns = {"network", "loss", "data_loss", "accuracy", "unsat",
+                                        "lost"}}
+for _, r in ipairs(lab.states(ens, p.lambda)) do
+  networks:add_row{network = r.replica, loss = r.loss, data_loss = r.data_loss,
+                   accuracy = r.accuracy, unsat = r.unsat, lost = r.lost}
+end
 local K = p.ensemble == "same_basin" and p.K or nil
 -- Without noise the K copies of a basin coincide: T = 0 runs on the networks themselves.
 local function K_at(T) return T > 0 and K or nil end
@@ -105,7 +113,7 @@ local hist_b = glass.table{columns = {"T", "t", "basin", "n", "bin_lo", "bin_hi"
 local basin_labels = {} -- per T: the basin labels (for the per-basin plots)
 -- Each basin on its own: its mean Q over its replicas, and the tau90 / tau_e of that
 -- mean (a basin in another state, e.g. one trained into the trivial minimum, shows here).
-local q_b = glass.table{columns = {"T", "t", "basin", "n", "Q", "Q_sem"}}
+local q_b = glass.table{columns = {"T", "t", "basin", "n", "Q", "Q_sem", "msd", "alpha2"}}
 local tau_b = glass.table{columns = {"T", "basin", "n", "tau90", "tau90_status", "tau_e",
                                      "tau_e_status"}}
 local peaks = glass.table{columns = {"T", "part", "t_peak", "chi4_peak", "chi4_peak_lo",
@@ -195,6 +203,8 @@ for k, T in ipairs(p.T) do
     or ("none (" .. tostring(why90) .. ")"), num(trow.tau90_free, "%.4g"))
   -- Per-lag 95 % intervals of the χ₄ parts, whole basins resampled (the figures' bands).
   local t, curves, basins, N = obs:curves{quantity = "Q"} -- N: the weights in Q
+  local _, msd_c = obs:curves{quantity = "msd"}
+  local _, dw4_c = obs:curves{quantity = "dw4"}
   local members, order = {}, {}
   for r, b in ipairs(basins) do
     if not members[b] then members[b] = {}; order[#order + 1] = b end
@@ -204,6 +214,9 @@ for k, T in ipairs(p.T) do
   for i, b in ipairs(order) do units[i] = b end
   for _, b in ipairs(order) do
     local m, mean = #members[b], glass.analysis.mean_curve(curves, members[b])
+    -- The basin's MSD and alpha2 from its replicas' pooled moments (as alpha2_within's parts).
+    local msd, dw4 = glass.analysis.mean_curve(msd_c, members[b]),
+      glass.analysis.mean_curve(dw4_c, members[b])
     for l = 1, #t do
       local ss, c = 0, 0
       for _, r in ipairs(members[b]) do
@@ -211,7 +224,8 @@ for k, T in ipairs(p.T) do
         if q == q then ss, c = ss + (q - mean[l]) ^ 2, c + 1 end
       end
       q_b:add_row{T = T, t = t[l], basin = b, n = m, Q = mean[l],
-                  Q_sem = c > 1 and math.sqrt(ss / (c - 1) / c) or 0 / 0}
+                  Q_sem = c > 1 and math.sqrt(ss / (c - 1) / c) or 0 / 0, msd = msd[l],
+                  alpha2 = dw4[l] / (3 * msd[l] * msd[l]) - 1}
     end
     local row = {T = T, basin = b, n = m}
     for name, f in pairs{tau90 = glass.analysis.tau90, tau_e = glass.analysis.tau_e} do
@@ -381,7 +395,11 @@ run:write_csv("state", state, report.with(header, how, report.STATE_COMMENT .. (
   .. "independent, which understates it)" or "")))
 run:write_csv("overlap_basins", q_b, report.with(header, how, "Q of each basin: the mean over "
   .. "its n replicas (the K noise copies; at T = 0 or with independent networks, the network "
-  .. "itself), Q_sem its standard error over them (empty for n = 1)"))
+  .. "itself), Q_sem its standard error over them (empty for n = 1); msd, alpha2: the basin's "
+  .. "MSD and <dw^4>/(3 MSD^2) - 1 from its replicas' pooled moments"))
+run:write_csv("networks", networks, report.with(header, how, "each quenched network after the "
+  .. "quench (before t_w): loss (with L2), data loss, accuracy, fraction of unsatisfied rows "
+  .. "(y f < 1), on all training rows; lost = 1: lost in the quench (values empty)"))
 run:write_csv("tau_basins", tau_b, report.with(header, how, "tau90, tau_e of each basin's mean "
   .. "Q (overlap_basins.csv), interpolated linearly in log t; empty: none (*_status says why: "
   .. "not_reached, before_first, below_min_t)"))

@@ -413,11 +413,28 @@ function M.quench(run, ens, p, data)
   return to
 end
 
+-- Each replica's state now (ens:eval on all rows, L2 strength `lambda`): rows
+-- {replica, loss, data_loss, accuracy, unsat, lost} in replica order, gathered over
+-- the ranks (every rank gets all); a lost replica's values are NaN.
+function M.states(ens, lambda)
+  local lost = {}
+  for _, l in ipairs(ens:lost()) do lost[l.replica] = true end
+  local nan = 0 / 0
+  local rows, off = {}, offset(ens)
+  for r = 1, ens:size() do
+    local e = lost[r] and {loss = nan, data_loss = nan, accuracy = nan, unsat = nan}
+      or ens:eval(r, lambda)
+    rows[r] = {replica = off + r, loss = e.loss, data_loss = e.data_loss,
+               accuracy = e.accuracy, unsat = e.unsat, lost = lost[r] and 1 or 0}
+  end
+  return gather_list(ens, rows)
+end
+
 -- Minimisation as for the paper's phase diagram: p.epochs of SGD (batch
 -- p.batch, lr p.lr), then p.polish GD steps at lr and p.polish at lr/10, all
--- with L2 strength `lambda`.  Returns one row per replica {replica, loss,
--- data_loss, accuracy, lost}; lost replicas have NaN values.  With a run
--- the rows are a memo: a resumed run gets them without recomputing.
+-- with L2 strength `lambda`.  Returns M.states' rows after it (one per
+-- replica; lost replicas have NaN values).  With a run the rows are a memo:
+-- a resumed run gets them without recomputing.
 function M.minimise(run, ens, p, data, lambda, label)
   label = label or ""
   local function minimise()
@@ -430,15 +447,7 @@ function M.minimise(run, ens, p, data, lambda, label)
       M.advance(run, ens, G().gd{lr = p.lr / 10, lambda = lambda}, ens:step() + p.polish, nil,
         label .. "GD polish lr/10")
     end
-    local lost = {}
-    for _, l in ipairs(ens:lost()) do lost[l.replica] = true end
-    local rows, off = {}, offset(ens)
-    for r = 1, ens:size() do
-      local e = lost[r] and {loss = 0 / 0, data_loss = 0 / 0, accuracy = 0 / 0} or ens:eval(r, lambda)
-      rows[r] = {replica = off + r, loss = e.loss, data_loss = e.data_loss,
-                 accuracy = e.accuracy, lost = lost[r] and 1 or 0}
-    end
-    return gather_list(ens, rows)
+    return M.states(ens, lambda)
   end
   if not run then return minimise() end
   return run:memo(label .. "minimise", {ens}, minimise)

@@ -22,7 +22,7 @@ declare -A CSVS=(
   [msd_batch_sweep]="msd.csv"
   [ageing]="overlap.csv tau.csv"
   [ttsp]="overlap.csv tau.csv master.csv q_final.csv"
-  [heterogeneity]="moments.csv histogram.csv chi4_peaks.csv overlap_basins.csv tau_basins.csv"
+  [heterogeneity]="moments.csv histogram.csv chi4_peaks.csv overlap_basins.csv tau_basins.csv networks.csv"
   [chi_sweep]="tau.csv"
 )
 ORDER="ageing quench_anneal ttt_scan uot_scan phase_diagram msd_batch_sweep ttsp heterogeneity chi_sweep"
@@ -71,14 +71,24 @@ done
 # (moments.csv) at every lag, to rounding; one tau_basins row per basin and T.
 h="$TMP/heterogeneity"
 if [ -f "$h/overlap_basins.csv" ] && [ -f "$h/moments.csv" ]; then
-  awk -F, 'FNR == 1 { file++ } /^#/ || /^T,/ { next }
-    file == 1 { k = $1 "|" $2; s[k] += $4 * $5; n[k] += $4; next }
+  # Q and the MSD weighted by n_b give moments.csv's; alpha2 weighted so is alpha2_within.
+  awk -F, 'function off(a, b) { d = (a - b) / (b == 0 ? 1 : b); return d > 1e-9 || d < -1e-9 }
+    FNR == 1 { file++ } /^#/ || /^T,/ { next }
+    file == 1 { k = $1 "|" $2; s[k] += $4 * $5; m[k] += $4 * $7; a[k] += $4 * $8; n[k] += $4; next }
     { k = $1 "|" $2; seen++
       if (!(k in n)) { print "no basin rows at T,t = " k; bad++; next }
-      d = s[k] / n[k] - $5; if (d < 0) d = -d
-      if (d > 1e-12) { printf "T,t = %s: basins give Q = %.17g, moments.csv %.17g\n", k, s[k] / n[k], $5; bad++ } }
+      if (off(s[k] / n[k], $5)) { printf "T,t = %s: basins give Q = %.17g, moments.csv %.17g\n", k, s[k] / n[k], $5; bad++ }
+      if (off(m[k] / n[k], $7)) { printf "T,t = %s: basins give MSD = %.17g, moments.csv %.17g\n", k, m[k] / n[k], $7; bad++ }
+      if (off(a[k] / n[k], $13)) { printf "T,t = %s: basins give alpha2 = %.17g, alpha2_within %.17g\n", k, a[k] / n[k], $13; bad++ } }
     END { if (!seen) { print "moments.csv has no rows"; bad++ } exit bad > 0 }' \
     "$h/overlap_basins.csv" "$h/moments.csv" || fail "heterogeneity: overlap_basins.csv does not add up to moments.csv"
+  # networks.csv: one row per network, whose mean data loss is state.csv's after the quench.
+  awk -F, 'FNR == 1 { file++ } /^#/ || /^network,/ || /^T,/ { next }
+    file == 1 { n++; s += $3; next }
+    !done { done = 1; want = $7 }
+    END { d = s / n - want; if (d < 0) d = -d; exit !(n == 2 && d < 1e-12) }' \
+    "$h/networks.csv" "$h/state.csv" \
+    || fail "heterogeneity: networks.csv should have 2 rows whose mean data loss is state.csv's first"
   [ "$(grep -vc '^#' "$h/tau_basins.csv")" -eq 3 ] \
     || fail "heterogeneity: tau_basins.csv should have a header and 2 basin rows (smoke: 2 basins, 1 T)"
 fi
