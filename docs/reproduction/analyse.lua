@@ -172,6 +172,15 @@ local function quench_anneal(name, key)
     -- T*: where the high-T power law meets the T = 0 plateau.
     tstar = (tau0 / f.prefactor) ^ (1 / f.exponent)
     say("T = 0 plateau tau90 = %.4g; T* (power law = plateau) = %.3g", tau0, tstar)
+    -- The other estimator (the paper-scale one): the free weight's c/T through the same
+    -- points meets the plateau.
+    local lc = 0
+    for i = 1, #hiT do lc = lc + math.log(hiT[i] * hitau[i]) / #hiT end
+    local tstar_c = math.exp(lc) / tau0
+    say("T* (c/T through the same T = plateau) = %.3g: %+.1f%% from the power law's", tstar_c,
+        100 * (tstar_c / tstar - 1))
+    quote(key .. ".tstar_c", txt(tstar_c, nil, 3))
+    quote(key .. ".tstar_c_dev", txt(100 * math.abs(tstar_c / tstar - 1), "%.0f") .. " %")
     quote(key .. ".tau0", txt(tau0, "%.1f"))
     quote(key .. ".tstar", txt(tstar, nil, 2))
     quote(key .. ".tstar_paper", txt(12 * tstar, nil, 2))

@@ -35,7 +35,9 @@ end
 --     slope, in quadrature;
 --   T* (the power law meets the plateau): the plateau's error and the line's at T*
 --     (residual and propagated parts), through ln T* = (ln tau90(0) - ln A)/b; compared in
---     ln T*;
+--     ln T*. The slope's T must be noise-dominated (tau90 within 10 % of the free weight's);
+--     with one or two such T (the paper-scale grid) the line is the free weight's c/T
+--     through them instead, its error propagated from their tau90;
 --   the master-curve exponent (ttsp, t/tau90 >= 1): the fit's standard error and the Q_sem
 --     of its points propagated as if independent (points of one curve share replicas);
 --   Q(10 tau90) at T = 1e-6 and T = 0: the replica standard error at that lag;
@@ -129,10 +131,24 @@ local function headline(s)
     end
     local xs, ys, sy = {}, {}, {}
     for _, r in ipairs(tau) do
-      if r.T > 0 and ok(r.tau90) and r.tau90 >= 1 and #xs < 3 then
+      -- noise-dominated: tau90 within 10 % of the free weight's (the paper-scale grid has
+      -- landscape-dominated T among its three highest)
+      local noise = not ok(r.tau90_free) or math.abs(r.tau90 / r.tau90_free - 1) < 0.1
+      if r.T > 0 and ok(r.tau90) and r.tau90 >= 1 and noise and #xs < 3 then
         xs[#xs + 1], ys[#ys + 1] = math.log(r.T), math.log(r.tau90)
         sy[#sy + 1] = err[r.T] / r.tau90
       end
+    end
+    if #xs > 0 and #xs < 3 then h.b = {why = string.format("no slope (%d noise-dominated T)", #xs)} end
+    if #xs > 0 and #xs < 3 and h.tau0 and ok(h.tau0.v) then
+      -- Too few noise-dominated T for a slope: the free weight's line c/T through them
+      -- (ln c the mean of ln(T tau90), its error propagated) meets the plateau.
+      local lc, vc = 0, 0
+      for i = 1, #xs do lc, vc = lc + (xs[i] + ys[i]) / #xs, vc + (sy[i] / #xs) ^ 2 end
+      local v = vc + (h.tau0.e / h.tau0.v) ^ 2
+      h.tstar = {v = math.exp(lc) / h.tau0.v, e = math.exp(lc) / h.tau0.v * math.sqrt(v), lnv = v}
+      say("  %sT* = %.4g (c/T through %d noise-dominated T, too few for a slope), s.e. of ln "
+          .. "T* %.3f", base, h.tstar.v, #xs, math.sqrt(v))
     end
     if #xs >= 3 then
       local L = line_fit(xs, ys, sy)
@@ -217,8 +233,10 @@ local HEADLINE = {
   {"alpha2_last", "alpha2 at t = 1e4 at T = 1e-6", "%.2f", nil, "α₂ at the last lag"},
   {"chi4", "chi4 peak at T = 1e-6", "%.1f", nil, "χ₄ peak"},
 }
--- "v ± e" as the report writes it; "not run" for a missing value.
+-- "v ± e" as the report writes it; "not run" for a missing value, or why it was not
+-- measured (x.why).
 local function val(x, fmt, sig)
+  if x and x.why then return x.why end
   if not x or not ok(x.v) then return "not run" end
   return txt(x.v, fmt, sig) .. " ± " .. txt(x.e, fmt, sig)
 end
