@@ -280,8 +280,9 @@ end
 -- How each headline number moves when ONE option of the seed-2 runs (the baseline: seed2/*)
 -- changes: run.sh conv/<what>/* (the same seed, the same options but one), and at the paper's
 -- P = 60000 (paper/regularised: heterogeneity on a same-basin ensemble, lr = 1e-2, T in
--- {1e-3, 1e-4, 1e-6, 0}; its slope b comes from those three T > 0 and its chi4 is over all
--- 2 x 3 copies, so that column is a different design as well as a different P). T* is
+-- {1e-3, 1e-4, 1e-6, 0}; its slope b and T* follow the seeds section's rule, from its
+-- noise-dominated T only, and its chi4 is over all 2 x 3 copies, so that column is a
+-- different design as well as a different P). T* is
 -- compared in the paper's units, T_paper = T*60000/P (docs/dynamics.md, "Units"); tau90 in
 -- steps at lr = 1e-2 (steps*lr/1e-2 for another lr: equal lr*t is the same time). The errors
 -- and z are the seeds section's. The change "moves" the number when it exceeds twice the

@@ -5,7 +5,8 @@
 # a 2-rank run stopped by SIGTERM to mpirun resumes on 3, both ending with
 # the uninterrupted run's results.  ageing covers lab.advance segments and an
 # observer gathered from the ranks; phase_diagram lab.minimise memos; ttsp
-# lab.anneal (observer and weights gathered).  phase_diagram with one replica
+# lab.anneal (observer and weights gathered); heterogeneity same-basin copies made
+# across ranks, each network's state (lab.states) and the loss trace.  phase_diagram with one replica
 # runs in points mode (lab.sweep: whole grid points per rank), alone and on
 # 1, 2, 3 ranks; stopped by STOP on 3 ranks it resumes on 2, stopped there
 # by SIGTERM it resumes without MPI.  Skipped in a build without MPI.
@@ -23,6 +24,7 @@ declare -A ARGS=(
   [ageing]="--replicas=5 --tw=5,20,100 --tmax=300 --quench_epochs=5 --loss_trace=8"
   [phase_diagram]="--replicas=3 --epochs=20 --polish=300"
   [ttsp]="--replicas=4"
+  [heterogeneity]="--replicas=3 --loss_trace=4"
 )
 # args NAME DIR [options...]: the command line after glassvm.
 args() { local name=$1 dir=$2; shift 2
@@ -40,7 +42,7 @@ same() {
   [ "$n" -ge 3 ] || fail "$a: only $n outputs"
 }
 
-for name in ageing phase_diagram ttsp; do
+for name in ageing phase_diagram ttsp heterogeneity; do
   start=$(date +%s%N)
   # shellcheck disable=SC2046
   "$G" $(args "$name" "$name-1") 2>"$name-1.err" || { fail "$name alone: $(tail -3 "$name-1.err")"; continue; }
