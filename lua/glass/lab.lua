@@ -40,7 +40,10 @@ M.TRAIN_ROWS = M.DATASETS.mnist.rows
 M.INPUT_DIM = 10
 
 -- The training rows of p.dataset (default MNIST).
-function M.train_rows(p) return M.DATASETS[p.dataset or "mnist"].rows end
+function M.train_rows(p)
+  local set = M.DATASETS[p.dataset or "mnist"]
+  return set and set.rows or M.TRAIN_ROWS
+end
 
 -- Checks across network_params: P within the data set; an epoch needs at least one batch.
 local function batch_fits(p)
@@ -48,7 +51,7 @@ local function batch_fits(p)
   local all = M.train_rows(p)
   if p.P > all then
     return string.format("--P: %d rows requested, the %s training set has %d; use --P <= %d "
-      .. "(0: all)", p.P, M.DATASETS[p.dataset or "mnist"].title, all, all)
+      .. "(0: all)", p.P, (M.DATASETS[p.dataset or "mnist"] or {}).title or p.dataset, all, all)
   end
   local rows = p.P > 0 and p.P or all
   if p.batch > rows then
@@ -239,7 +242,12 @@ function M.data(p, run)
   local key = which .. ":" .. tostring(p.P or 0) .. ":" .. tostring(p.data_seed or 0)
   if cache[key] then return cache[key] end
   local t0 = progress.clock()
-  local load = G().data[M.DATASETS[which].load]
+  local set = M.DATASETS[which]
+  if not set then
+    require("glass.run").die(string.format("dataset \"%s\": glassvm knows mnist, fashion and "
+      .. "cifar10 (glass.lab.DATASETS)", tostring(which)), true)
+  end
+  local load = G().data[set.load]
   local ok, data = pcall(load, {P = p.P or 0, seed = p.data_seed or 0, test = false})
   if not ok then -- missing or bad files: the loader's message, without a Lua traceback
     require("glass.run").die((tostring(data):gsub("^.-%.lua:%d+: ", "")), true)
