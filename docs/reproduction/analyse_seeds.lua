@@ -360,7 +360,7 @@ local function convergence(s1, s2)
         value, change, verdict = "running", "running", "running"
       else
         local b = c.h[id]
-        value = b and ok(b.v) and val(b, fmt, sig) or "none"
+        value = b and (b.why or ok(b.v)) and val(b, fmt, sig) or "none"
         local d, z = compare(id, a, b, fmt, sig)
         if not (a and ok(a.v)) then
           change, verdict = "no baseline", "no baseline"
@@ -407,6 +407,21 @@ local function convergence(s1, s2)
     local m = not done and "none measured" or #c.moves == 0 and "nothing" or table.concat(c.moves, ", ")
     say("%s moves: %s", c.v.what, m)
     quote("conv." .. c.v.id .. ".moves", m)
+  end
+  -- lr = 1e-3 throughout against the quench alone at 1e-3: what the Langevin steps' rate adds.
+  local by = {}
+  for _, c in ipairs(cols) do by[c.v.id] = c end
+  local a, b = by["qlr1e-3"], by["lr1e-3"]
+  if a and b and complete(a.v.set.qa) and complete(b.v.set.qa) then
+    for _, it in ipairs(HEADLINE) do
+      local id, what, fmt, sig = table.unpack(it)
+      if id == "tau0" or id == "tstar" then
+        local d, z = compare(id, a.h[id], b.h[id], fmt, sig)
+        say("%s: lr = 1e-3 throughout %s against the quench alone at 1e-3 %s: %s (z = %s)", what,
+            val(b.h[id], fmt, sig), val(a.h[id], fmt, sig), d or "none", z and ztxt(z) or "none")
+        quote("conv.lr_vs_qlr." .. id, d and (d .. " (z = " .. ztxt(z) .. ")") or "none")
+      end
+    end
   end
 end
 -- ---- waiting time (Figs. A9, A10) ----------------------------------------------------
