@@ -618,6 +618,56 @@ local function overparameterised_np045(het)
       end
     end
   end
+  -- By network, measured (networks.csv, and overlap_basins.csv's msd and alpha2: written by
+  -- the heterogeneity protocol since 2026-12-03): each network's data loss after the quench;
+  -- at the lowest T > 0 and the last lag, each basin's MSD / 2Dt, alpha2 and tau90. A basin
+  -- moves as a free weight when its MSD is within TOL of 2Dt and |alpha2| < 0.1.
+  local hdir = dir .. "/heterogeneity/overparameterised_np045"
+  local nets, ob = read_csv(hdir .. "/networks.csv"), read_csv(hdir .. "/overlap_basins.csv")
+  local tb = read_csv(hdir .. "/tau_basins.csv")
+  if nets and ob and ob[1].msd and tb then
+    local zero, off, losses = 0, nil, {}
+    for _, r in ipairs(nets) do
+      losses[#losses + 1] = txt(r.data_loss, nil, 3)
+      if r.data_loss < 1e-6 then zero = zero + 1 elseif not off or r.data_loss > off then off = r.data_loss end
+    end
+    say("by network after the quench: data loss %s: %d of %d at zero loss (< 1e-6)",
+        table.concat(losses, ", "), zero, #nets)
+    quote(key .. ".nets_losses", table.concat(losses, ", "))
+    quote(key .. ".nets_zero", string.format("%d of %d", zero, #nets))
+    local Tmin
+    for _, T in ipairs(levels(ob, "T")) do if T > 0 and (not Tmin or T < Tmin) then Tmin = T end end
+    local rows = where(ob, "T", Tmin)
+    local tmax = 0
+    for _, r in ipairs(rows) do tmax = math.max(tmax, r.t) end
+    local nfree, a_free, m_free, free_tau, land = 0, 0, 0, {}, {}
+    for _, r in ipairs(where(rows, "t", tmax)) do
+      local ratio = r.msd / (2 * lr * Tmin / P * r.t)
+      local tau90 = where(where(tb, "T", Tmin), "basin", r.basin)[1].tau90
+      local free = math.abs(ratio - 1) <= TOL and math.abs(r.alpha2) < 0.1
+      say("  basin %d (T = %g, t = %d): MSD/2Dt %.3g, alpha2 %.3g, tau90 %.4g: %s", r.basin, Tmin,
+          r.t, ratio, r.alpha2, tau90, free and "a free weight" or "the landscape")
+      if free then
+        nfree, a_free = nfree + 1, math.max(a_free, math.abs(r.alpha2))
+        m_free = math.max(m_free, math.abs(ratio - 1))
+        free_tau[#free_tau + 1] = tau90
+      else
+        land[#land + 1] = {ratio = ratio, alpha2 = r.alpha2, tau90 = tau90}
+      end
+    end
+    quote(key .. ".basins_msd_free", string.format("%d of %d", nfree, nfree + #land))
+    quote(key .. ".free_alpha2_max", txt(a_free, "%.3f"))
+    quote(key .. ".free_msd_dev", txt(100 * m_free, "%.1f") .. " %")
+    table.sort(free_tau)
+    if #free_tau > 0 then
+      quote(key .. ".free_tau90", txt(free_tau[1], "%.0f") .. "–" .. txt(free_tau[#free_tau], "%.0f"))
+    end
+    if #land == 1 then
+      quote(key .. ".off_msd_ratio", txt(land[1].ratio, nil, 2))
+      quote(key .. ".off_alpha2", txt(land[1].alpha2, "%.2f"))
+      quote(key .. ".off_tau90", txt(land[1].tau90, "%.0f"))
+    end
+  end
   say("verdicts: 3f %s; 5c %s; 7c %s; 7f %s", v3, v5, v7c, v7f)
   quote(key .. ".verdict_3f", v3)
   quote(key .. ".verdict_5c", v5)

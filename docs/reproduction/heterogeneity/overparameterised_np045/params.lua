@@ -1,11 +1,11 @@
 -- Parameters of a glassvm run: protocol heterogeneity, glassvm 0.1.0.
 -- Re-run it:  glassvm DIR/params.lua [--out=DIR] [--name=value ...]
---         or: glassvm /work/wt-m15a/protocols/heterogeneity.lua --params=DIR/params.lua [...]
+--         or: glassvm /work/runs/q-src/protocols/heterogeneity.lua --params=DIR/params.lua [...]
 -- The protocol is protocol_file if it exists, else a file of that name next to
 -- this one, else heterogeneity.lua among glassvm's protocols (glass.paths.protocols).
 local params = glass.protocol_params {
   protocol = "heterogeneity",
-  protocol_file = "/work/wt-m15a/protocols/heterogeneity.lua",
+  protocol_file = "/work/runs/q-src/protocols/heterogeneity.lua",
   T = {0.001, 0.0001, 1e-05, 1e-06},  -- Langevin temperatures
   tw = 2000,  -- waiting time after the quench (steps)
   tmax = 10000,  -- longest lag measured (steps)
@@ -20,11 +20,11 @@ local params = glass.protocol_params {
   ensemble = "same_basin",  -- same_basin: K noise replicas from each network's weights at t_w (chi4 splits into within- and between-basin parts); independent: the networks themselves
   K = 3,  -- noise replicas per basin (--ensemble=same_basin)
   B = 1000,  -- bootstrap resamples (over basins) for the chi4 peak's interval (0: none)
-  dataset = "mnist",  -- training set, with the paper's preprocessing
+  dataset = "mnist",  -- training set, with the paper's preprocessing: mnist, fashion (Fashion-MNIST) or cifar10 (CIFAR-10's binary batches, which glassvm cannot fetch: docs/datasets.md)
   width = 20,  -- hidden width w (6 hidden layers by default)
   depth = 6,  -- number of hidden layers
   lambda = 0.0,  -- L2 strength λ of the loss (λ/2)|W|²
-  P = 5000,  -- training rows used, a seeded random subset (0: all 60000)
+  P = 5000,  -- training rows used, a seeded random subset (0: all: 60000 of MNIST, 50000 of CIFAR-10)
   lr = 0.01,  -- learning rate μ (SGD, GD and Langevin)
   batch = 100,  -- SGD batch size
   quench_epochs = 8400,  -- SGD epochs before the measurement (the quench)
