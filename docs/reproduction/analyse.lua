@@ -181,6 +181,32 @@ local function quench_anneal(name, key)
         100 * (tstar_c / tstar - 1))
     quote(key .. ".tstar_c", txt(tstar_c, nil, 3))
     quote(key .. ".tstar_c_dev", txt(100 * math.abs(tstar_c / tstar - 1), "%.0f") .. " %")
+    -- Fig. A4a-c: the same with tau_e (Q = 1/e): its c/T line through the same T meets its
+    -- T = 0 plateau; tau_e/tau90 there and at T = 0 against the free weight's ratio.
+    local te0, le, re, n = nil, 0, 0, 0
+    for _, r in ipairs(tau) do
+      if r.T == 0 then te0 = r.tau_e end
+      for i = 1, #hiT do
+        if r.T == hiT[i] and ok(r.tau_e) then
+          n, le, re = n + 1, le + math.log(r.T * r.tau_e), re + r.tau_e / r.tau90
+        end
+      end
+    end
+    local free_ratio = glass.theory.free_tau(1 / math.exp(1), {eps = 1, D = 1})
+      / glass.theory.free_tau(0.9, {eps = 1, D = 1})
+    if n > 0 and ok(te0) then
+      local tstar_e = math.exp(le / n) / te0
+      say("tau_e: c/T through the same T meets its T = 0 plateau (%.4g) at T*_e = %.3g, x%.2f "
+          .. "T* (c/T); tau_e/tau90 = %.3g there, %.3g at T = 0 (free weight: %.3g)", te0, tstar_e,
+          tstar_e / tstar_c, re / n, te0 / tau0, free_ratio)
+      quote(key .. ".tstar_e", txt(tstar_e, nil, 2))
+      quote(key .. ".tstar_e_ratio", txt(tstar_e / tstar_c, "%.2f"))
+      quote(key .. ".e90_hi", txt(re / n, "%.1f"))
+      quote(key .. ".e90_0", txt(te0 / tau0, "%.1f"))
+      if key == "reg" then quote("e90_free", txt(free_ratio, "%.1f")) end
+    else
+      say("tau_e: no T = 0 plateau of tau_e within the lags (or no noise-dominated tau_e)")
+    end
     quote(key .. ".tau0", txt(tau0, "%.1f"))
     quote(key .. ".tstar", txt(tstar, nil, 2))
     quote(key .. ".tstar_paper", txt(12 * tstar, nil, 2))
