@@ -890,12 +890,14 @@ local function training(name)
   say("the loss decreases %s", quoted["a2.verdict"])
 end
 
--- The paper-scale experiments and the compute table (analyse_paper.lua), the seeds and
+-- The state after every quench (analyse_states.lua), the paper-scale experiments and the
+-- compute table (analyse_paper.lua), the seeds and
 -- convergence tables (analyse_seeds.lua), both next to this script.
 local helpers = {say = say, ok = ok, quote = quote, txt = txt, g = g, dir = dir,
   exists = exists, lr = lr, where = where, nan = nan, read_csv = read_csv, at_log = at_log,
-  curve = curve, free_q_scaled = free_q_scaled}
+  curve = curve, free_q_scaled = free_q_scaled, here = here}
 local PP = assert(loadfile(here .. "/analyse_paper.lua"))(helpers)
+local quench_states = assert(loadfile(here .. "/analyse_states.lua"))(helpers)
 local seeds_tables = assert(loadfile(here .. "/analyse_seeds.lua"))
 local PARTS = {["paper/regularised"] = {"/low", "/high"}} -- run.sh's runs of each
 helpers.parts, helpers.paper_parts = PARTS, PP.parts
@@ -912,6 +914,7 @@ for _, ph in ipairs{"regularised", "underparameterised", "overparameterised",
   quench_state(ph)
 end
 training("training/regularised")
+quench_states()
 ttsp()
 ttsp("ttsp_phases/underparameterised", "ttsp.under")
 ttsp("ttsp_phases/overparameterised_np045", "ttsp.over045")

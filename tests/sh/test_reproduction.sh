@@ -5,7 +5,8 @@
 #  2. every value the report tags with <!-- key --> is, character for character, the
 #     text summary.txt's "## quoted" section gives for that key (the tag follows the
 #     value: "τ90 ∝ T^(−1.021 ± 0.009<!-- reg.b -->)"), and no tag names a missing key;
-#  3. the checker itself catches a changed value (so this test can fail).
+#  3. the checker itself catches a changed value (so this test can fail), also under a key
+#     with a slash, and refuses a one-word comment it cannot read as a key.
 #  4. docs/reproduction/run.sh skips a finished experiment, resumes an unfinished one in its
 #     folder, starts over with --fresh, runs paper/* only when named, and runs seed2/* (the
 #     seed-2 repeats of the regularised phase) with --seed=2, the N/P = 0.44 experiments
@@ -55,7 +56,7 @@ for line in (summary .. "\n"):gmatch("([^\n]*)\n") do
   end
 end
 local bad, n, lineno, pos = 0, 0, 1, 1
-for before, key, at in report:gmatch("()<!%-%- ([%w_%.%-]+) %-%->()") do
+for before, key, at in report:gmatch("()<!%-%- ([%w_%.%-/]+) %-%->()") do
   n = n + 1
   local head = report:sub(1, before - 1)
   local _, nl = head:gsub("\n", "")
@@ -71,6 +72,13 @@ for before, key, at in report:gmatch("()<!%-%- ([%w_%.%-]+) %-%->()") do
   end
 end
 if n == 0 then print("no <!-- key --> tags in " .. arg[1]); os.exit(1) end
+-- A one-word comment the key pattern skips would be a tag nobody checks.
+for key in report:gmatch("<!%-%- (%S+) %-%->") do
+  if not key:match("^[%w_%.%-/]+$") then
+    print(string.format("<!-- %s -->: not a key this checker reads (letters, digits, _ . - /)", key))
+    bad = bad + 1
+  end
+end
 print(string.format("%d tagged values checked, %d disagree", n, bad))
 os.exit(bad == 0 and 0 or 1)
 EOF
@@ -93,6 +101,18 @@ if ! "$G" "$TMP/alter.lua" "$SRC/docs/reproduction.md" > "$TMP/altered.md"; then
   fail "no tagged value ends in a digit: the negative check cannot run"
 elif "$G" "$TMP/check.lua" "$TMP/altered.md" "$SRC/docs/reproduction/summary.txt" > "$TMP/neg" 2>&1; then
   fail "the checker accepted an altered value: $(cat "$TMP/neg")"
+fi
+#    And on a changed value under a key with a slash (the per-experiment keys), and on a
+#    one-word comment it cannot read as a key.
+printf '%s\n' "a 1<!-- k --> b 0.0500<!-- qs.x/y.loss -->" > "$TMP/slash.md"
+printf '## quoted\nk = 1\nqs.x/y.loss = 0.0501\n' > "$TMP/slash.txt"
+if "$G" "$TMP/check.lua" "$TMP/slash.md" "$TMP/slash.txt" > "$TMP/neg2" 2>&1; then
+  fail "the checker accepted an altered value under a key with a slash: $(cat "$TMP/neg2")"
+fi
+printf '%s\n' "a 1<!-- k --> b 2<!-- k+1 -->" > "$TMP/plus.md"
+printf '## quoted\nk = 1\n' > "$TMP/plus.txt"
+if "$G" "$TMP/check.lua" "$TMP/plus.md" "$TMP/plus.txt" > "$TMP/neg3" 2>&1; then
+  fail "the checker accepted a tag it cannot read: $(cat "$TMP/neg3")"
 fi
 
 # 4. run.sh: a finished experiment is skipped, an unfinished one resumed (the same --out),
