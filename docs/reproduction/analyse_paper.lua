@@ -128,6 +128,9 @@ local function paper(name, lambda, parts, key)
   -- Q at 10 tau90 per T, against the free weight's erf(X90/sqrt(10)); Q(t_f) against the
   -- free weight and the harmonic well started in equilibrium, erf(eps sqrt(lambda P/(4T))).
   local qfree = free_q_scaled(10)
+  local noise = {} -- T -> true where noise-dominated (above)
+  for _, T in ipairs(hiT) do noise[T] = true end
+  local qf = {} -- Q(t_f) at the noise-dominated T, for its slope in T (Fig. 4b)
   for _, r in ipairs(tau) do
     local mt = where(m, "T", r.T)
     local ts, qs, ss = curve(mt, "Q", "Q_sem")
@@ -161,11 +164,41 @@ local function paper(name, lambda, parts, key)
         txt(last.Q, "%.3f"), txt(last.Q_sem, "%.3f"), txt(x, "%.1f"), txt(fq, "%.3f"),
         txt((last.Q - fq) / last.Q_sem, "%.1f")))
     end
+    if ok(qinf_eq) then
+      local z = (last.Q - qinf_eq) / last.Q_sem
+      say("  T = %-7g Q(t_f) against the harmonic well from equilibrium: %.4f against %.4f, z = %.1f",
+          r.T, last.Q, qinf_eq, z)
+      q("qtf_harm", r.T, txt(qinf_eq, "%.3f") .. " (z = " .. txt(z, "%.1f") .. ")")
+    end
+    if noise[r.T] then
+      qf[#qf + 1] = {x = math.log(r.T), y = math.log(last.Q), s = last.Q_sem / last.Q,
+                     h = math.log(qinf_eq), f = math.log(free_tf)}
+    end
     q("qtf", r.T, txt(last.Q, "%.3f"))
     q("qtf_sem", r.T, txt(last.Q_sem, "%.3f"))
     q("qtf_free", r.T, txt(free_tf, "%.3f"))
     q("alpha2_tf", r.T, txt(last.alpha2, "%.2f") .. " ± " .. txt(last.alpha2_sem, "%.2f"))
     q("alpha2_peak", r.T, txt(a2max, "%.2f") .. " at t = " .. g(a2t))
+  end
+  -- Fig. 4b: Q(t_f) ~ T^b over the noise-dominated T, the least-squares slope of ln Q on
+  -- ln T with each point's error (Q_sem/Q) propagated through it (with two T: the line
+  -- through both); the harmonic well's and the free weight's Q on the same T, the yardsticks.
+  if #qf >= 2 then
+    local function slope(key)
+      local mx, my = 0, 0
+      for _, p in ipairs(qf) do mx, my = mx + p.x / #qf, my + p[key] / #qf end
+      local sxx, sxy, var = 0, 0, 0
+      for _, p in ipairs(qf) do sxx, sxy = sxx + (p.x - mx) ^ 2, sxy + (p.x - mx) * (p[key] - my) end
+      for _, p in ipairs(qf) do var = var + ((p.x - mx) * p.s / sxx) ^ 2 end
+      return sxy / sxx, math.sqrt(var)
+    end
+    local b, e = slope("y")
+    local bh, bf = slope("h"), slope("f")
+    say("  Q(t_f) ~ T^b over the %d noise-dominated T: b = %.3f ± %.3f (harmonic well from "
+        .. "equilibrium %.3f, free weight %.3f; paper: -0.48)", #qf, b, e, bh, bf)
+    q("qtf_b", nil, txt(b, "%.2f") .. " ± " .. txt(e, "%.2f"))
+    q("qtf_b_harm", nil, txt(bh, "%.2f"))
+    q("qtf_b_free", nil, txt(bf, "%.2f"))
   end
   local qb = rows("overlap_basins.csv")
   for _, r in ipairs(tau) do

@@ -20,6 +20,7 @@ local function read(folder, file)
   local rows = H.paper_parts(dir .. "/" .. folder, H.parts[folder])
   if not rows then return nil end
   local out, at = rows(file), {}
+  if #out == 0 then return nil end -- no part has this file (a caller may try another)
   for i, r in ipairs(out) do at[r] = i end -- keep each T's rows in their order (lags)
   table.sort(out, function(x, y) if x.T ~= y.T then return x.T > y.T end return at[x] < at[y] end)
   return out
