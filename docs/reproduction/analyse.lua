@@ -895,7 +895,8 @@ end
 -- convergence tables (analyse_seeds.lua), both next to this script.
 local helpers = {say = say, ok = ok, quote = quote, txt = txt, g = g, dir = dir,
   exists = exists, lr = lr, where = where, nan = nan, read_csv = read_csv, at_log = at_log,
-  curve = curve, free_q_scaled = free_q_scaled, here = here}
+  curve = curve, free_q_scaled = free_q_scaled, here = here, modes_of = modes_of,
+  free_mode = free_mode}
 local PP = assert(loadfile(here .. "/analyse_paper.lua"))(helpers)
 local quench_states = assert(loadfile(here .. "/analyse_states.lua"))(helpers)
 local seeds_tables = assert(loadfile(here .. "/analyse_seeds.lua"))

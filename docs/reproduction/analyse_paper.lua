@@ -2,14 +2,15 @@
 -- Loaded by analyse.lua, which passes its helpers (the names below); not run alone.
 local H = ...
 local say, ok, quote, txt, g, dir, exists, lr, where, nan, read_csv, at_log, curve,
-  free_q_scaled = H.say, H.ok, H.quote, H.txt, H.g, H.dir, H.exists, H.lr, H.where, H.nan,
-  H.read_csv, H.at_log, H.curve, H.free_q_scaled
+  free_q_scaled, modes_of, free_mode = H.say, H.ok, H.quote, H.txt, H.g, H.dir, H.exists,
+  H.lr, H.where, H.nan, H.read_csv, H.at_log, H.curve, H.free_q_scaled, H.modes_of, H.free_mode
 
 -- The paper-scale runs (run.sh paper/<phase>: heterogeneity on P = 60000 rows, lr = 1e-2,
 -- same-basin ensembles, T = 0 on the networks themselves). One section per finished or
 -- partial run: tau90 against the free weight, T*, the exit from the master curve (Q at
--- 10 tau90), Q(t_f) against the null models, alpha2, the chi4 peaks by part and the state
--- after the quench.
+-- 10 tau90), Q(t_f) against the null models and its slope in T, alpha2, the histogram's
+-- modes and mobile tail against the L2 well's, the chi4 peaks by part and the state after
+-- the quench.
 -- A paper-scale experiment may be several runs (parts: run.sh's paper/regularised/low and
 -- /high, each with its own temperatures). rows(file) is the rows of every finished part
 -- with a T no earlier part has; dup is {T, part, same} for each T two parts share (same:
@@ -211,6 +212,51 @@ local function paper(name, lambda, parts, key)
     local v = {}
     for _, x in ipairs(where(tb, "T", r.T)) do v[#v + 1] = by[x.basin] and txt(by[x.basin].Q, "%.3f") end
     q("qtf_basins", r.T, table.concat(v, " and "))
+  end
+  -- Figs. 7d-f: the modes of the histogram of log10|dw| (over every weight and copy, the
+  -- paper's) at each T and lag, against the free weight's mode log10 sqrt(2Dt) (no well),
+  -- and the number of modes of each basin's histogram.
+  local hist, hb = rows("histogram.csv"), rows("histogram_basins.csv")
+  for _, r in ipairs(tau) do
+    local lags = {}
+    for _, x in ipairs(where(hist, "T", r.T)) do lags[x.t] = true end
+    local ts = {}
+    for t in pairs(lags) do ts[#ts + 1] = t end
+    table.sort(ts)
+    for _, t in ipairs(ts) do
+      local hr = where(where(hist, "T", r.T), "t", t)
+      local _, peaks, main, modes = modes_of(hr)
+      local free = r.T > 0 and free_mode(r.T, 60000, t) or nan
+      -- the harmonic well's (from equilibrium: var dw = 2T/(lambda P) (1 - e^(-lr lambda t)));
+      -- the free weight's without a well. "Mobile": the fraction of weights more than half a
+      -- decade above that mode (a Gaussian dw: erfc(10^0.5/sqrt 2) = 0.0016).
+      local well = r.T > 0 and (lambda > 0 and 0.5 * math.log(2 * r.T / (lambda * 60000)
+        * (1 - math.exp(-lr * lambda * t)), 10) or free) or nan
+      local mobile = 0
+      for _, x in ipairs(hr) do if ok(well) and x.log10_dw > well + 0.5 then mobile = mobile + x.fraction end end
+      local basins, nb = {}, {}
+      for _, x in ipairs(where(where(hb, "T", r.T), "t", t)) do
+        if not nb[x.basin] then nb[x.basin] = {}; basins[#basins + 1] = x.basin end
+        local b = nb[x.basin]
+        b[#b + 1] = x
+      end
+      table.sort(basins)
+      local per = {}
+      for _, b in ipairs(basins) do per[#per + 1] = tostring(#select(2, modes_of(nb[b]))) end
+      say("  T = %-7g dt = %-6g modes of log10|dw|: %s; free weight's mode %s, the well's %s; "
+          .. "mobile (> well's mode + 0.5) %s; modes by basin: %s", r.T, t, table.concat(modes, ", "),
+          g(free, "%.2f"), g(well, "%.2f"), ok(well) and string.format("%.3f", mobile) or "none",
+          #per > 0 and table.concat(per, " and ") or "none")
+      if main then
+        q("hist_modes_" .. t, r.T, #peaks == 1 and txt(hr[main].log10_dw, "%.2f")
+          or txt(hr[peaks[1]].log10_dw, "%.2f") .. " and " .. txt(hr[peaks[#peaks]].log10_dw, "%.2f"))
+        if r.T > 0 then
+          q("hist_well_" .. t, r.T, txt(well, "%.2f"))
+          q("hist_mobile_" .. t, r.T, txt(mobile, "%.3f"))
+          q("hist_basin_modes_" .. t, r.T, table.concat(per, " and "))
+        end
+      end
+    end
   end
   for _, r in ipairs(rows("chi4_peaks.csv")) do
     say("  chi4 %-7s T = %-7g peak %.4g [%s, %s] at t = %g", r.part, r.T, r.chi4_peak,
