@@ -18,7 +18,11 @@ user writes to get the same tau90 table as `./run.sh main`:
     at t_w + t for the lags t = glass.schedule.log{1, 3000, 16 per decade},
     Q_r = fraction of weights with |w - w(t_w)| <= sigma_r / chi, chi = 300;
   - tau90 and tau_e of the replica-mean Q(t) per t_w, interpolated in log t
-    (glass.analysis.tau90 with method = "interp"), written to tau.csv.
+    (glass.analysis.tau90 with method = "interp"), written to tau.csv;
+  - the main job's drift check (--drift_check, on by default there): gradient
+    descent (T = 0) from the same quenched networks to the first t_w's last
+    lag (t_w[0] + t_max = 3100 steps at the defaults), its tau90 at t_w[0] printed beside
+    the T > 0 one (--no-drift-check leaves it out).
 
   torch_ageing.py --data FILE [--out DIR] [--threads n] [--quench-epochs n] ...
 
@@ -88,6 +92,7 @@ def main():
     ap.add_argument("--per-decade", type=float, default=16)
     ap.add_argument("--chi", type=float, default=300.0)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--no-drift-check", dest="drift", action="store_false")
     a = ap.parse_args()
     t_start = time.perf_counter()
     if a.threads > 0:
@@ -113,6 +118,18 @@ def main():
     amp = math.sqrt(2 * a.lr * a.T / P)
     spe = P // a.batch
     Qr = {}  # (tw, t) -> list over replicas
+
+    def step(model, params, amp):
+        # One full-batch step of the loss with the L2 term, plus noise of amplitude amp.
+        model.zero_grad()
+        hinge(model(X), y).backward()
+        with torch.no_grad():
+            for p in params:
+                p.add_(p.grad + a.lam * p, alpha=-a.lr)
+                if amp > 0:
+                    p.add_(torch.randn_like(p), alpha=amp)
+
+    Q0r = {}  # the drift check's: t -> list over replicas
     t_quench = 0.0
     for r in range(R):
         model = make_net(d, a.width, a.depth)
@@ -128,6 +145,7 @@ def main():
                 hinge(model(X[idx]), y[idx]).backward()
                 opt.step()
         t_quench += time.perf_counter() - t0
+        quenched = [p.detach().clone() for p in params] if a.drift else None
         # Langevin with the two-time measurements.
         ref, eps = {}, {}
         for s in range(last + 1):
@@ -143,12 +161,25 @@ def main():
                             Qr.setdefault((tw, t), []).append(q)
             if s == last:
                 break
-            model.zero_grad()
-            hinge(model(X), y).backward()
-            with torch.no_grad():
-                for p in params:
-                    p.add_(p.grad + a.lam * p, alpha=-a.lr)
-                    p.add_(torch.randn_like(p), alpha=amp)
+            step(model, params, amp)
+        if quenched is None:
+            continue
+        # The drift check: T = 0 from the quenched weights, the first t_w only.
+        with torch.no_grad():
+            for p, w0 in zip(params, quenched):
+                p.copy_(w0)
+        tw0, lagset = tws[0], set(lags)
+        for s in range(tw0 + a.tmax + 1):
+            if s == tw0 or s - tw0 in lagset:
+                with torch.no_grad():
+                    w = torch.cat([p.reshape(-1) for p in params])
+                    if s == tw0:
+                        ref0, eps0 = w.clone(), w.std(unbiased=False).item() / a.chi
+                    else:
+                        Q0r.setdefault(s - tw0, []).append(((w - ref0).abs() <= eps0).double().mean().item())
+            if s == tw0 + a.tmax:
+                break
+            step(model, params, 0.0)
     t_end = time.perf_counter()
     Q = {k: sum(v) / len(v) for k, v in Qr.items()}
 
@@ -161,6 +192,10 @@ def main():
         with open(os.path.join(a.out, "tau.csv"), "w") as f:
             f.write("\n".join(lines) + "\n")
     print("\n".join("# " + l for l in lines))
+    if Q0r:
+        q0 = [sum(Q0r[t]) / len(Q0r[t]) for t in lags]
+        print(f"# drift check (t_w = {tws[0]}): tau90 = {tau(lags, [Q[tws[0], t] for t in lags], 0.9):.6g} "
+              f"at T = {a.T:g}, {tau(lags, q0, 0.9):.6g} at T = 0")
     print(f"# torch {torch.__version__}, {torch.get_num_threads()} threads: quench "
           f"{t_quench:.1f} s, total {t_end - t_start:.1f} s")
 
