@@ -29,18 +29,32 @@ M.PAPER = {lr = 1e-3, P = 60000}
 
 -- ---- noise across sweep points ----------------------------------------------------------
 
+-- --noise_offset continues another run's sweep: a run whose list is the rest of a sweep
+-- (more temperatures, say, after a run that had k of them) numbers its points from k + 1,
+-- so that its noise is independent of the first run's; the networks (the seed) are the
+-- same.  It is left out of params.lua while 0, so older runs resume unchanged.
 function M.noise_params()
   return {{"noise", "independent", "Langevin noise across sweep points: independent (point k "
     .. "runs with seed glass.rng.subseed(seed, k)) or common (every point reuses the seed's "
-    .. "stream: common random numbers, points correlated)", choices = {"independent", "common"}}}
+    .. "stream: common random numbers, points correlated)", choices = {"independent", "common"}},
+    {"noise_offset", 0, "with --noise=independent, point k runs with glass.rng.subseed(seed, "
+      .. "k + noise_offset): give a run that continues another's sweep (same seed, more "
+      .. "points) the number of points that run had, so their noise streams differ",
+      min = 0, max = 1000000, omit_default = true},
+    {check = function(p)
+      if (p.noise_offset or 0) ~= 0 and p.noise == "common" then
+        return "--noise_offset numbers independent noise streams; with --noise=common every "
+          .. "point reuses the seed's: drop one of the two"
+      end
+    end}}
 end
 
 -- The seed sweep point k (1, 2, ... in the order of the swept list) runs
--- with: a Philox-derived sub-seed of the run's seed (independent), or the
--- run's seed itself (common random numbers).
+-- with: a Philox-derived sub-seed of the run's seed, point k + noise_offset
+-- (independent), or the run's seed itself (common random numbers).
 function M.point_seed(p, k)
   if p.noise == "common" then return p.seed end
-  return G().rng.subseed(p.seed, k)
+  return G().rng.subseed(p.seed, k + (p.noise_offset or 0))
 end
 
 -- One line saying which noise was used; `what` names the swept list ("--T").
@@ -48,6 +62,11 @@ function M.noise_comment(p, what)
   if p.noise == "common" then
     return string.format("noise: common (every point of %s reuses seed %d: common random "
       .. "numbers, so points are correlated)", what, p.seed)
+  end
+  local off = p.noise_offset or 0
+  if off ~= 0 then
+    return string.format("noise: independent (point k = 1, 2, ... of %s runs with seed "
+      .. "glass.rng.subseed(%d, k + %d), --noise_offset)", what, p.seed, off)
   end
   return string.format("noise: independent (point k = 1, 2, ... of %s runs with seed "
     .. "glass.rng.subseed(%d, k))", what, p.seed)

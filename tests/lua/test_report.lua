@@ -83,6 +83,26 @@ T.test("noise: independent across temperatures by default, common on request", f
   T.ok(report.noise_comment(pc, "--T"):find("common random numbers", 1, true))
 end)
 
+T.test("noise_offset: a run continuing a sweep gets the points after it", function()
+  local p = parse({})
+  T.eq(p.noise_offset, 0, "the default")
+  local q = parse({"--noise_offset=2"})
+  -- Point 1 of the continuing run is point 3 of the first: the same seed, bit for bit.
+  T.eq(report.point_seed(q, 1), report.point_seed(p, 3))
+  T.eq(report.point_seed(q, 1), glass.rng.subseed(p.seed, 3))
+  T.ok(report.point_seed(q, 1) ~= report.point_seed(p, 1), "not the first run's point 1")
+  local a, b = increments(p, 3, 1e-3, 5), increments(q, 1, 1e-3, 5)
+  for i = 1, #a do T.eq(a[i], b[i], "the same stream") end
+  T.ok(report.noise_comment(q, "--T"):find("k + 2", 1, true), report.noise_comment(q, "--T"))
+  -- Left out of params.lua at its default: older runs resume unchanged.
+  T.ok(not decl():file_text(p):find("noise_offset", 1, true), "omitted at 0")
+  T.ok(decl():file_text(q):find("noise_offset = 2", 1, true), "written when set")
+  local ok, why = decl():try_parse({"--noise=common", "--noise_offset=1"})
+  T.ok(not ok and why:find("drop one of the two", 1, true), tostring(why))
+  T.ok(not decl():try_parse({"--noise_offset=-1"}), "negative refused")
+  T.ok(not decl():try_parse({"--noise_offset=1.5"}), "integer only")
+end)
+
 T.test("units: D = lr T / P and the paper's equivalents", function()
   local u = report.units({lr = 1e-2}, 5000, 1e-3)
   T.near(u.D, 2e-9, 1e-24, "D = lr T / P")

@@ -121,6 +121,24 @@ if [ -f "$q/COMPLETE" ]; then
   fi
 fi
 
+# --noise_offset: a run that continues a sweep. The smoke run's T = 1e-3 is its point 2; a
+# run of T = 1e-3 alone with --noise_offset=1 has the same networks and the same noise
+# stream, so its rows equal the smoke run's at that T, bit for bit.
+qo="$TMP/quench_offset"
+if [ -f "$q/COMPLETE" ]; then
+  if "$G" "$SRC/protocols/quench_anneal.lua" --preset=smoke --threads=2 --quiet --T=0.001 \
+      --noise_offset=1 --out="$qo" >"$qo.out" 2>&1; then
+    for f in overlap.csv tau.csv; do
+      cmp -s <(grep -v '^#' "$q/$f" | awk -F, 'NR == 1 || $1 == 0.001') <(grep -v '^#' "$qo/$f") \
+        || fail "quench_anneal --T=0.001 --noise_offset=1: $f differs from the smoke run's T = 0.001 rows"
+    done
+    grep -q "noise_offset = 1" "$qo/params.lua" || fail "--noise_offset=1 is not in params.lua"
+    grep -q "noise_offset" "$q/params.lua" && fail "--noise_offset at its default should be left out of params.lua"
+  else
+    fail "quench_anneal --noise_offset=1 failed: $(tail -3 "$qo.out")"
+  fi
+fi
+
 # --dataset=cifar10 (the paper's appendix set) on a made-up CIFAR-10 directory
 # (tests/data/fake_cifar10.lua: 5 train batches of 40 rows): quench_anneal runs on its 200
 # rows. Without the files the run stops (exit 2) with the loader's message, where it looked
