@@ -214,8 +214,9 @@ local function paper(name, lambda, parts, key)
     q("qtf_basins", r.T, table.concat(v, " and "))
   end
   -- Figs. 7d-f: the modes of the histogram of log10|dw| (over every weight and copy, the
-  -- paper's) at each T and lag, against the free weight's mode log10 sqrt(2Dt) (no well),
-  -- and the number of modes of each basin's histogram.
+  -- paper's) at each T and lag, against the free weight's mode log10 sqrt(2Dt) and the L2
+  -- well's, the fraction of weights far above the well's mode, and the number of modes of
+  -- each basin's histogram.
   local hist, hb = rows("histogram.csv"), rows("histogram_basins.csv")
   for _, r in ipairs(tau) do
     local lags = {}
