@@ -157,7 +157,7 @@ grep -q "quench_anneal.lua .*--out $TMP/out/seed2/quench_anneal/regularised " "$
   || fail "run.sh paper: a paper-scale phase does not use the paper's quench: $(grep heterogeneity "$TMP/calls")"
 grep -q -- "--T=1e-06,0 --out $TMP/out/paper/regularised/low " "$TMP/calls" \
   && grep -q -- "--T=0,0.0001,0.001 --out $TMP/out/paper/regularised/high " "$TMP/calls" \
-  && grep -q -- "--T=1e-05 --noise_offset=3 --out $TMP/out/paper/regularised/mid " "$TMP/calls" \
+  && grep -q -- "--T=1e-05 --noise_offset=3 --drift_check=false --out $TMP/out/paper/regularised/mid " "$TMP/calls" \
   || fail "run.sh paper: regularised/low, /high and /mid do not split the temperatures and noise streams as documented"
 # the mapping check: the same networks (seed 1, all rows, T = 0) at the paper's lr throughout,
 # at 1e-2 throughout and at 1e-2 after the paper's quench, each to mu*t = 10
