@@ -87,12 +87,13 @@ HET="--T=0.001,0.0001,1e-05,1e-06 --tw=2000 --tmax=10000 --hist_lags=100,1000,10
 # accuracy, unsatisfied fraction) after the quench.
 PAPER="--P=0 --lr=0.01 --quench_lr=0.001 --quench_epochs=7000 --tw=2000 --tmax=30000 --per_decade=16 --hist_lags=2000,20000 --ensemble=same_basin --replicas=2 --K=3"
 PAPER_T=0.001,0.0001,1e-06,0
-# paper/regularised is two runs, so that the landscape-dominated temperatures finish first
+# paper/regularised is four runs, so that the landscape-dominated temperatures finish first
 # (each run takes hours): low runs T = 1e-6 (noise stream: point 1 of seed 1) and T = 0;
 # high runs T = 0 again (the same trajectories, bit for bit: a check across runs), 1e-4 and
 # 1e-3 (points 2 and 3: noise independent of low's). Same seed, so the same 2 networks.
 # mid adds T = 1e-5, near T*, as point 4 (--noise_offset=3: a stream of its own), without
-# the T = 0 companion (--drift_check=false: low and high ran T = 0).
+# the T = 0 companion (--drift_check=false: low and high ran T = 0); mid2 adds T = 3e-5 the
+# same way as point 5 (--noise_offset=4).
 # paper/mapping/*: the step mapping checked on this system at T = 0 (the regularised networks
 # of seed 1, 2 of them): the paper's lr = 1e-3 throughout (its 7000-epoch quench, t_w = 2000
 # steps, lags to 1e4), lr = 1e-2 throughout (700 epochs, t_w = 200, lags to 1e3: the same
@@ -185,6 +186,7 @@ phase_diagram|phase_diagram|--widths=4,6,8,10,12,14,17,20,25,30 --lambdas=0,0.00
 paper/regularised/low|heterogeneity|$PAPER --width=30 --lambda=0.01 --chi=300 --T=1e-06,0
 paper/regularised/high|heterogeneity|$PAPER --width=30 --lambda=0.01 --chi=300 --T=0,0.0001,0.001
 paper/regularised/mid|heterogeneity|$PAPER --width=30 --lambda=0.01 --chi=300 --T=1e-05 --noise_offset=3 --drift_check=false
+paper/regularised/mid2|heterogeneity|$PAPER --width=30 --lambda=0.01 --chi=300 --T=3e-05 --noise_offset=4 --drift_check=false
 paper/underparameterised|heterogeneity|$PAPER --width=30 --lambda=0 --chi=500 --T=$PAPER_T
 paper/overparameterised|heterogeneity|$PAPER --width=72 --lambda=0 --chi=6000 --T=1e-05,1e-06,1e-07,0
 paper/mapping/lr1e-3|quench_anneal|$MAP --lr=0.001 --quench_epochs=7000 --tw=2000 --tmax=10000

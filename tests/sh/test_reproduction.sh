@@ -149,16 +149,17 @@ grep -q "phase_diagram.lua" "$TMP/calls" || fail "run.sh without names did not r
 grep -q "quench_anneal.lua .*--out $TMP/out/seed2/quench_anneal/regularised " "$TMP/calls" \
   || fail "run.sh seed2 did not write seed2/quench_anneal/regularised"
 : > "$TMP/calls"; rs paper
-[ "$(grep -c "heterogeneity.lua .*--P=0 " "$TMP/calls")" = 5 ] || fail "run.sh paper did not run the three paper-scale phases (regularised as three runs): $(cat "$TMP/calls")"
+[ "$(grep -c "heterogeneity.lua .*--P=0 " "$TMP/calls")" = 6 ] || fail "run.sh paper did not run the three paper-scale phases (regularised as four runs): $(cat "$TMP/calls")"
 # every paper-scale phase quenches as the paper (7000 epochs at 1e-3); regularised's runs
 # share T = 0 (the bit-for-bit check) and split the rest: 1e-6 in low, 1e-4 and 1e-3 in high,
-# 1e-5 in mid with the next noise stream (points 1-3 are low's and high's)
-[ "$(grep "heterogeneity.lua .*--P=0 " "$TMP/calls" | grep -c -- "--quench_lr=0.001 --quench_epochs=7000 ")" = 5 ] \
+# 1e-5 in mid and 3e-5 in mid2 with the next noise streams (points 1-3 are low's and high's)
+[ "$(grep "heterogeneity.lua .*--P=0 " "$TMP/calls" | grep -c -- "--quench_lr=0.001 --quench_epochs=7000 ")" = 6 ] \
   || fail "run.sh paper: a paper-scale phase does not use the paper's quench: $(grep heterogeneity "$TMP/calls")"
 grep -q -- "--T=1e-06,0 --out $TMP/out/paper/regularised/low " "$TMP/calls" \
   && grep -q -- "--T=0,0.0001,0.001 --out $TMP/out/paper/regularised/high " "$TMP/calls" \
   && grep -q -- "--T=1e-05 --noise_offset=3 --drift_check=false --out $TMP/out/paper/regularised/mid " "$TMP/calls" \
-  || fail "run.sh paper: regularised/low, /high and /mid do not split the temperatures and noise streams as documented"
+  && grep -q -- "--T=3e-05 --noise_offset=4 --drift_check=false --out $TMP/out/paper/regularised/mid2 " "$TMP/calls" \
+  || fail "run.sh paper: regularised/low, /high, /mid and /mid2 do not split the temperatures and noise streams as documented"
 # the mapping check: the same networks (seed 1, all rows, T = 0) at the paper's lr throughout,
 # at 1e-2 throughout and at 1e-2 after the paper's quench, each to mu*t = 10
 [ "$(grep -c "quench_anneal.lua .*--P=0 .*--T=0 " "$TMP/calls")" = 3 ] || fail "run.sh paper did not run the three mapping runs: $(cat "$TMP/calls")"
