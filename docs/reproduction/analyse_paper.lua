@@ -152,8 +152,12 @@ local function paper(name, lambda, parts, key)
         last.Q_sem, free_tf, g(qinf_eq), g(last.alpha2, "%.3f"), g(last.alpha2_sem, "%.2g"),
         g(a2max, "%.3f"), g(a2t))
     local q10 = ok(r.tau90) and at_log(ts, qs, 10 * r.tau90) or nan
-    q("q10", r.T, ok(q10) and txt(q10, "%.2f") or "—")
-    q("q10_sem", r.T, ok(q10) and txt(at_log(ts, ss, 10 * r.tau90), "%.2f") or "—")
+    local s10 = ok(q10) and at_log(ts, ss, 10 * r.tau90) or nan
+    -- two decimals, or as many as the standard error's first digit needs
+    local f10 = ok(s10) and s10 > 0 and s10 < 0.005
+      and "%." .. math.ceil(-math.log(s10, 10) - 1e-9) .. "f" or "%.2f"
+    q("q10", r.T, ok(q10) and txt(q10, f10) or "—")
+    q("q10_sem", r.T, ok(q10) and txt(s10, f10) or "—")
     -- At the last lag against the master curve (the free weight's erf at the same t/tau90):
     -- where 10 tau90 lies beyond the lags, this is the exit test that remains.
     if ok(r.tau90) then

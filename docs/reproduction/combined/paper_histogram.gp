@@ -1,6 +1,6 @@
-# Displacements on the paper's system (../paper/regularised/low and /high): the histogram of
-# log10|dw| over every weight and noise copy (the paper's Figs. 7d, e) at T = 1e-3, 1e-4 and
-# 1e-6 after dt = 2000 and 2e4 steps, each with the L2 well's null model on the same axes
+# Displacements on the paper's system (../paper/regularised/low, /mid, /mid2 and /high): the histogram of
+# log10|dw| over every weight and noise copy (the paper's Figs. 7d, e) at T = 1e-3, 1e-4, 3e-5, 1e-5
+# and 1e-6 after dt = 2000 and 2e4 steps, each with the L2 well's null model on the same axes
 # (thin black): a free weight in the harmonic well lambda |w|^2 / 2 from equilibrium, whose
 # dw is Gaussian of variance s^2 = 2T/(lambda P) (1 - exp(-lr lambda t)), so that the
 # fraction of weights per bin of width h in u = log10|dw| is
@@ -9,11 +9,11 @@
 load "common.gp"
 base = "../paper/regularised/"
 have(part) = system(sprintf("[ -f %s%s/COMPLETE ] && echo 1 || echo 0", base, part)) + 0
-array Tv[3] = [1e-3, 1e-4, 1e-6]
-array part[3] = ["high", "high", "low"]
-array ok[3]
-do for [i = 1:3] { ok[i] = have(part[i]) }
-nT = 3
+array Tv[5] = [1e-3, 1e-4, 3e-5, 1e-5, 1e-6]
+array part[5] = ["high", "high", "mid2", "mid", "low"]
+array ok[5]
+do for [i = 1:5] { ok[i] = have(part[i]) }
+nT = 5
 pf(i) = 1.0 - (i - 1.0) / (nT - 1.0)
 lambda = 1e-2; P = 60000; lr = 1e-2; h = 0.1
 s2(T, t) = 2 * T / (lambda * P) * (1 - exp(-lr * lambda * t))
