@@ -900,7 +900,7 @@ local helpers = {say = say, ok = ok, quote = quote, txt = txt, g = g, dir = dir,
 local PP = assert(loadfile(here .. "/analyse_paper.lua"))(helpers)
 local quench_states = assert(loadfile(here .. "/analyse_states.lua"))(helpers)
 local seeds_tables = assert(loadfile(here .. "/analyse_seeds.lua"))
-local PARTS = {["paper/regularised"] = {"/low", "/mid", "/high"}} -- run.sh's runs of each
+local PARTS = {["paper/regularised"] = {"/low", "/mid", "/mid2", "/high"}} -- run.sh's runs of each
 helpers.parts, helpers.paper_parts = PARTS, PP.parts
 local S = seeds_tables(helpers)
 
