@@ -363,8 +363,7 @@ local function compute()
   quote("cost.epoch72", txt(cpu.sgd_epoch72, "%.3f"))
   local Q = 7000 -- the paper's quench: 7000 epochs (at lr = 1e-3)
   local designs = {
-    {"reg", "paper/regularised: w = 30, lambda = 1e-2, 2 basins x K = 3, 3 T > 0 and T = 0, t_w = 2e3, lags to 3e4, the paper's quench; two runs (low: 1e-6 and 0; high: 0, 1e-4, 1e-3), so 2 quenches and T = 0 twice", 30, 2, 3, 3, 2, 2000, 30000, Q, 1, 2},
-    {"reg5", "the same with a fifth temperature (1e-5)", 30, 2, 3, 4, 2, 2000, 30000, Q, 1, 2},
+    {"reg", "paper/regularised: w = 30, lambda = 1e-2, 2 basins x K = 3, 5 T > 0 and T = 0, t_w = 2e3, lags to 3e4, the paper's quench; four runs (low: 1e-6 and 0; high: 0, 1e-4, 1e-3; mid: 1e-5; mid2: 3e-5), so 4 quenches and T = 0 twice", 30, 2, 3, 5, 2, 2000, 30000, Q, 1, 4},
     {"under", "paper/underparameterised: w = 30, lambda = 0, as paper/regularised in one run", 30, 2, 3, 3, 1, 2000, 30000, Q},
     {"over", "paper/overparameterised: w = 72 (N/P = 0.45), lambda = 0, as paper/regularised in one run", 72, 2, 3, 3, 1, 2000, 30000, Q},
     {"seed", "a second seed of paper/regularised in one run (independent networks and noise)", 30, 2, 3, 3, 1, 2000, 30000, Q},

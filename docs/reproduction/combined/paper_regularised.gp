@@ -10,6 +10,7 @@
 # is left out. Re-plot: cd docs/reproduction/combined && gnuplot paper_regularised.gp
 load "common.gp"
 base = "../paper/regularised/"
+parts = "low mid mid2 high" # run.sh's runs of paper/regularised
 have(part) = system(sprintf("[ -f %s%s/COMPLETE ] && echo 1 || echo 0", base, part)) + 0
 array Tv[6] = [1e-3, 1e-4, 3e-5, 1e-5, 1e-6, 0]
 array part[6] = ["high", "high", "mid2", "mid", "low", "low"]
@@ -66,13 +67,13 @@ do for [term = 1:2] {
   set object 1 rect from 1e-6, graph 0 to 1e-4, graph 1 fc rgb '#eeeeee' fs solid 0.6 noborder behind
   # T = 0 has no place on a log axis: drawn at T_paper = 2e-7 (the left edge)
   tx(T) = T > 0 ? T : 2e-7
-  plot for [p in "low mid mid2 high"] (have(p) ? base.p."/tau.csv" : "/dev/null") \
+  plot for [p in parts] (have(p) ? base.p."/tau.csv" : "/dev/null") \
          using (tx(column("T"))):(10 * column("tau90")):(10 * column("tau90_lo")):(10 * column("tau90_hi")) \
          with yerrorbars pt 7 ps 1.2 lc rgb '#c0392b' title (p eq "low" ? "P = 60000: ensemble (95 % bootstrap over basins)" : ""), \
-       for [p in "low mid mid2 high"] (have(p) ? base.p."/tau_basins.csv" : "/dev/null") \
+       for [p in parts] (have(p) ? base.p."/tau_basins.csv" : "/dev/null") \
          using (tx(column("T")) * 1.15):(10 * column("tau90")) \
          with points pt 6 ps 1.2 lc rgb '#c0392b' title (p eq "low" ? "P = 60000: each basin" : ""), \
-       for [p in "low mid mid2 high"] (have(p) ? base.p."/tau.csv" : "/dev/null") \
+       for [p in parts] (have(p) ? base.p."/tau.csv" : "/dev/null") \
          using (column("T") > 0 ? column("T") : NaN):(10 * column("tau90_free")) \
          with linespoints dt 2 pt 2 lc rgb '#000000' title (p eq "low" ? "P = 60000: free weight" : ""), \
        "../quench_anneal/regularised/tau.csv" using (column("T") > 0 ? 12 * column("T") : 2e-7):(10 * column("tau90")) \
