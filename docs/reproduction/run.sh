@@ -24,8 +24,10 @@
 # Environment: GLASSVM (the binary; default build/glassvm, then glassvm on PATH),
 # PROTOCOLS (default: the repository's protocols/), OUT (default: this folder),
 # THREADS (default 1; results do not depend on it), NICE (default 10).
-# Every result is a pure function of the parameters and the seed (1; 2 for seed2/* and conv/*), so a rerun
-# reproduces the CSVs exactly. Each run's wall time and the load average at its start
+# Every result is determined by the parameters, the seed (1; 2 for seed2/* and conv/*) and the
+# BLAS kernel OpenBLAS uses (run.json, "blas"; the committed runs used its AVX2 kernels, which
+# OPENBLAS_CORETYPE=Haswell selects on any x86-64 CPU with AVX2 and FMA), not by THREADS: with
+# the same kernel a rerun reproduces the CSVs exactly (docs/reproduction.md). Each run's wall time and the load average at its start
 # and end are appended to $OUT/timings.csv.
 set -eu
 # The body is one compound command: sh reads it whole before running it, so editing this
