@@ -25,6 +25,12 @@ static const struct { const char *core; uint64_t quench, basin, gd; } PINNED[] =
     {"Haswell", 0x84925589d8ee5f52ull, 0x17cf12f0e7f8f034ull, 0x479eb4eb43cba7a0ull},
     {"Zen", 0x84925589d8ee5f52ull, 0x17cf12f0e7f8f034ull, 0x479eb4eb43cba7a0ull},
     {"Sandybridge", 0x4f88f86e36a4e452ull, 0x367e171342bd6a43ull, 0xaeab846440ddee4cull},
+    /* OpenBLAS's AVX-512 cores (the same sgemm kernels, the same bits):
+     * recorded on 2026-12-04 from 2f29946's engine built on an AVX-512 (Zen 5)
+     * machine, with this file compiled against it; that build also gave the
+     * three values above for Haswell, Zen and Sandybridge. */
+    {"SkylakeX", 0x9876a9c910c06120ull, 0xa6c8ba542a17d248ull, 0x1db7e38a7f315770ull},
+    {"Cooperlake", 0x9876a9c910c06120ull, 0xa6c8ba542a17d248ull, 0x1db7e38a7f315770ull},
 };
 
 static uint64_t fnv(const gv_ensemble *ens)
