@@ -6,9 +6,27 @@ function has(k) { return (k in med) }
 function fmt(x) {
     return x >= 100 ? sprintf("%.0f", x) : x >= 10 ? sprintf("%.1f", x) : sprintf("%.2f", x)
 }
-function cell(k) {
+function cell(k,   f) {
     if (!has(k)) return "–"
-    return n[k] > 1 ? fmt(med[k]) " [" fmt(lo[k]) "–" fmt(hi[k]) "]" : fmt(med[k])
+    split(k, f, SUBSEP)
+    return (n[k] > 1 ? fmt(med[k]) " [" fmt(lo[k]) "–" fmt(hi[k]) "]" : fmt(med[k])) \
+        (f[3] == "glassvm" && disturbed(f[1], f[2]) ? " (disturbed)" : "")
+}
+# glassvm's rows are timed in windows between the 2-thread sgemm measurements
+# (bench_glassvm all: sgemm 0, Langevin, sgemm 1, basin, SGD, SGD ensemble,
+# sgemm 2, ensemble, scaling, sgemm 3).  A window is disturbed when a
+# measurement at either end fell below 80 % of the peak: its timings then
+# say more about the machine than about glassvm.
+function window(m) {
+    if (m == "langevin_ms") return 1
+    if (m == "basin_langevin_ms" || m == "sgd_epoch_ms" || m == "sgd_ens_rate") return 2
+    if (m == "replica_steps_1r" || m == "replica_steps_8r" || m == "scaling_P_ms") return 3
+    return 0
+}
+function disturbed(e, m,   w) { w = window(m); return w > 0 && ((e, w) in dlow) }
+function not_verdict(e, m, r) {
+    return sprintf("%s, NOT A VERDICT: timed next to a 2-thread sgemm median of %s GFLOP/s, under 80%% of the peak (%s): the machine was disturbed; rerun",
+                   r, fmt(dlow[e, window(m)]), fmt(pk[e]))
 }
 function key(e, m, i, w, P) { return e SUBSEP m SUBSEP i SUBSEP w SUBSEP P }
 function nw(w) { return 11 * w + 5 * w * w }   # d = 10, 6 hidden layers of w, 1 output
@@ -53,6 +71,7 @@ function vs_best(e, m, w, P, want,   g, b, r) {
     g = key(e, m, "glassvm", w, P); b = key(e, m, "torch_best", w, P)
     if (!has(g) || !has(b)) return ""
     r = med[b] / med[g]
+    if (disturbed(e, m)) return not_verdict(e, m, sprintf("%.1f×", r))
     return sprintf("%.1f× %s", r, r >= want ? "met" : "MISSED")
 }
 # What a speed-up target asks of the machine: glassvm would have to do
@@ -104,6 +123,13 @@ END {
             if (pmin[E[i]] == 0 || med[k] < pmin[E[i]]) pmin[E[i]] = med[k]
             pl[E[i]] = pl[E[i]] (pl[E[i]] == "" ? "" : ", ") fmt(med[k])
         }
+        # The windows next to a measurement under 80 % of the peak.
+        for (q = 0; q < 10; q++) {
+            k = key(E[i], "sgemm2", "glassvm", 2000, q)
+            if (!has(k) || med[k] >= 0.8 * pk[E[i]]) continue
+            for (w = q; w <= q + 1; w++)
+                if (w >= 1 && w <= 3 && (!((E[i], w) in dlow) || med[k] < dlow[E[i], w])) dlow[E[i], w] = med[k]
+        }
     }
 
     row("row", "unit")
@@ -116,7 +142,7 @@ END {
     grow("OpenBLAS sgemm 2000², 1 thread", "GFLOP/s", "sgemm1", 2000, 0)
     grow("OpenBLAS sgemm 2000², 2 threads (first measurement)", "GFLOP/s", "sgemm2", 2000, 0)
     row("… 2 threads, measured again between rows: medians (peak = the highest)", "GFLOP/s")
-    for (i = 1; i <= ne; i++) printf " %s | | | |", pl[E[i]] == "" ? "–" : pl[E[i]] (pmin[E[i]] < 0.8 * pk[E[i]] ? " (spread > 20 %: disturbed)" : "")
+    for (i = 1; i <= ne; i++) printf " %s | | | |", pl[E[i]] == "" ? "–" : pl[E[i]] (pmin[E[i]] < 0.8 * pk[E[i]] ? " (spread > 20 %: disturbed; glassvm's rows timed next to a low one say \"(disturbed)\")" : "")
     printf "\n"
     split("30 50 72 82", W, " ")
     for (j = 1; j <= 4; j++) {
@@ -204,13 +230,16 @@ END {
         split("50 72 82", T, " ")
         for (t = 1; t <= 3; t++)
             if ((e, T[t]) in frac && pk[e] > 0) target(tag "Langevin w = " T[t] " >= 70% of 2-thread sgemm",
+                disturbed(e, "langevin_ms") ? not_verdict(e, "langevin_ms", sprintf("%.0f%%", 100 * frac[e, T[t]])) : \
                 sprintf("%.0f%% %s%s", 100 * frac[e, T[t]], frac[e, T[t]] >= 0.70 ? "met" : "MISSED",
                         bad[e] ? " (peak not credible)" : ""))
         r = vs_best(e, "sgd_epoch_ms", 72, 60000, 4)
         # An epoch is 6NP flops; its 100-row batches run on one thread.
         if (r != "") r = r needs(e, "sgd_epoch_ms", 72, 4, 6 * nw(72) * 60000, top1[e])
         if (r != "") target(tag "SGD epoch w = 72 >= 4×", r)
-        if (ens[e]) target(tag "8 replicas on 2 threads >= 1.9× one replica on 1 thread", sprintf("%.2f× %s", ens[e], ens[e] >= 1.9 ? "met" : "MISSED"))
+        if (ens[e]) target(tag "8 replicas on 2 threads >= 1.9× one replica on 1 thread",
+                           disturbed(e, "replica_steps_8r") ? not_verdict(e, "replica_steps_8r", sprintf("%.2f×", ens[e])) : \
+                           sprintf("%.2f× %s", ens[e], ens[e] >= 1.9 ? "met" : "MISSED"))
         r = vs_best(e, "e2e_s", 30, 5000, 5)
         if (r != "") target(tag "end to end, the main job >= 5×", r)
         k = key(e, "mem_peak_mb", "glassvm", 72, 60000)
