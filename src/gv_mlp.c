@@ -12,7 +12,11 @@
  *    into the partition's float accumulator (GEMM beta = 1);
  *  - each partition is converted to double and the partitions are summed in
  *    index order, so the result is bit-identical for any thread count.
- * OpenBLAS runs single-threaded inside our OpenMP threads (gv_threads_set). */
+ * OpenBLAS runs single-threaded inside our OpenMP threads (gv_threads_set).
+ * On AVX-512 builds, products at most 32 wide (a narrow layer's forward
+ * product, the deltas into it, its weight gradient) run in glassvm's own
+ * kernel (chain, chain_tn) where it gives OpenBLAS's bits exactly, which a
+ * check at workspace allocation establishes (chain_matches). */
 #include "gv_mlp.h"
 
 #include <math.h>
@@ -21,6 +25,9 @@
 #include <string.h>
 
 #include <cblas.h>
+#ifdef __AVX512F__
+#include <immintrin.h>
+#endif
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -101,6 +108,10 @@ struct gv_mlp_work {
     int loss_check;    /* out->loss only needs to be finite iff the exact one is */
     size_t parts_cap;  /* partitions the accumulators below can hold */
     float *wf;         /* the weights in float32 */
+    float *wt;         /* the chain layers' weights transposed (in × out at off[l]) */
+    uint64_t chain;    /* bit l: layer l's forward product runs in chain() */
+    uint64_t dchain;   /* bit l: the deltas through layer l run in chain() */
+    uint64_t wchain;   /* bit l: layer l's weight gradient runs in chain_tn() */
     double *acc;       /* parts_cap × nw: per-partition gradients */
     double *stats;     /* parts_cap × 4: loss sum, correct, unsat, (unused) */
     thr_buf *thr;
@@ -245,6 +256,217 @@ static gv_status reserve_parts(gv_mlp_work *ws, size_t parts, gv_err *e)
     return GV_OK;
 }
 
+/* ---- glassvm's kernel for narrow layers ----------------------------------
+ * OpenBLAS's sgemm on a chunk's narrow layers (512 × 30 × 30) runs at about
+ * half the machine's peak, and the ReLU (or its derivative's mask) and the
+ * zero fill around it are more passes.  chain() computes
+ *   h (B × n) = act(a (B × K) · b (K × n)),  n <= 32,
+ * with a 4 × 32 tile in AVX-512 registers and the activation in the store:
+ * act is the ReLU (sel == NULL: h > 0 ? h : 0, as relu()) for the forward
+ * products, or the ReLU derivative's mask (sel[i][j] > 0 ? h : 0, as
+ * relu_mask()) for the back-propagated deltas; chain_tn() adds the weight
+ * gradient's product into the accumulator.  Each output is one FMA chain
+ * over k from 0, which is how OpenBLAS's AVX-512 small-matrix kernels sum,
+ * so the bits are OpenBLAS's; its other kernels sum in other orders.  A
+ * product runs here only if chain_matches shows, on test data of its
+ * shape, that both give the same bits (the choice changes speed, never
+ * results); otherwise, and on builds without AVX-512, OpenBLAS runs. */
+#define CHAIN_MAX_N 32
+#ifdef __AVX512F__
+/* One row of a 4 × 32 tile: (c0 | c1) += v · (w0 | w1). */
+#define CHAIN_FMA(c0, c1, v)                          \
+    do {                                              \
+        __m512 x_ = _mm512_set1_ps(v);                \
+        (c0) = _mm512_fmadd_ps(x_, w0, (c0));         \
+        (c1) = _mm512_fmadd_ps(x_, w1, (c1));         \
+    } while (0)
+static void chain(const float *restrict a, size_t B, size_t K, const float *restrict b, size_t n,
+                  const float *restrict sel, float *restrict h)
+{
+    const __m512 z = _mm512_setzero_ps();
+    __mmask16 m0 = n >= 16 ? 0xFFFF : (__mmask16)((1u << n) - 1);
+    __mmask16 m1 = n >= 32 ? 0xFFFF : n > 16 ? (__mmask16)((1u << (n - 16)) - 1) : 0;
+    /* Store row r of the tile (c0 | c1) through the activation. */
+#define CHAIN_STORE(r, c0, c1)                                                              \
+    do {                                                                                    \
+        const float *s_ = sel ? sel + (i + (r)) * n : NULL;                                 \
+        __m512 v0_ = s_ ? _mm512_maskz_loadu_ps(m0, s_) : (c0);                             \
+        __m512 v1_ = s_ ? _mm512_maskz_loadu_ps(m1, s_ + 16) : (c1);                        \
+        float *o_ = h + (i + (r)) * n;                                                      \
+        _mm512_mask_storeu_ps(o_, m0,                                                       \
+                              _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v0_, z, _CMP_GT_OQ), (c0))); \
+        _mm512_mask_storeu_ps(o_ + 16, m1,                                                  \
+                              _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v1_, z, _CMP_GT_OQ), (c1))); \
+    } while (0)
+    size_t i = 0;
+    for (; i + 4 <= B; i += 4) {
+        const float *a0 = a + i * K, *a1 = a0 + K, *a2 = a1 + K, *a3 = a2 + K;
+        __m512 c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+        for (size_t k = 0; k < K; k++) {
+            __m512 w0 = _mm512_maskz_loadu_ps(m0, b + k * n);
+            __m512 w1 = _mm512_maskz_loadu_ps(m1, b + k * n + 16);
+            CHAIN_FMA(c00, c01, a0[k]);
+            CHAIN_FMA(c10, c11, a1[k]);
+            CHAIN_FMA(c20, c21, a2[k]);
+            CHAIN_FMA(c30, c31, a3[k]);
+        }
+        CHAIN_STORE(0, c00, c01);
+        CHAIN_STORE(1, c10, c11);
+        CHAIN_STORE(2, c20, c21);
+        CHAIN_STORE(3, c30, c31);
+    }
+    for (; i < B; i++) {
+        __m512 c0 = z, c1 = z;
+        for (size_t k = 0; k < K; k++) {
+            __m512 w0 = _mm512_maskz_loadu_ps(m0, b + k * n);
+            __m512 w1 = _mm512_maskz_loadu_ps(m1, b + k * n + 16);
+            CHAIN_FMA(c0, c1, a[i * K + k]);
+        }
+        CHAIN_STORE(0, c0, c1);
+    }
+#undef CHAIN_STORE
+}
+
+/* The weight gradient's product: c (m × n) += gᵀ a, g (K × m), a (K × n),
+ * n <= 32: each element one FMA chain over k from 0, then added to c, as
+ * OpenBLAS's AVX-512 kernels do for these shapes (C = alpha·acc + beta·C). */
+static void chain_tn(const float *restrict g, size_t K, size_t m, const float *restrict a, size_t n,
+                     float *restrict c)
+{
+    const __m512 z = _mm512_setzero_ps();
+    __mmask16 m0 = n >= 16 ? 0xFFFF : (__mmask16)((1u << n) - 1);
+    __mmask16 m1 = n >= 32 ? 0xFFFF : n > 16 ? (__mmask16)((1u << (n - 16)) - 1) : 0;
+#define TN_ADD(r, c0, c1)                                                                   \
+    do {                                                                                    \
+        float *o_ = c + (o + (r)) * n;                                                      \
+        _mm512_mask_storeu_ps(o_, m0, _mm512_add_ps((c0), _mm512_maskz_loadu_ps(m0, o_)));   \
+        _mm512_mask_storeu_ps(o_ + 16, m1, _mm512_add_ps((c1), _mm512_maskz_loadu_ps(m1, o_ + 16))); \
+    } while (0)
+    size_t o = 0;
+    for (; o + 4 <= m; o += 4) {
+        __m512 c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+        for (size_t k = 0; k < K; k++) {
+            __m512 w0 = _mm512_maskz_loadu_ps(m0, a + k * n);
+            __m512 w1 = _mm512_maskz_loadu_ps(m1, a + k * n + 16);
+            const float *gk = g + k * m + o;
+            CHAIN_FMA(c00, c01, gk[0]);
+            CHAIN_FMA(c10, c11, gk[1]);
+            CHAIN_FMA(c20, c21, gk[2]);
+            CHAIN_FMA(c30, c31, gk[3]);
+        }
+        TN_ADD(0, c00, c01);
+        TN_ADD(1, c10, c11);
+        TN_ADD(2, c20, c21);
+        TN_ADD(3, c30, c31);
+    }
+    for (; o < m; o++) {
+        __m512 c0 = z, c1 = z;
+        for (size_t k = 0; k < K; k++) {
+            __m512 w0 = _mm512_maskz_loadu_ps(m0, a + k * n);
+            __m512 w1 = _mm512_maskz_loadu_ps(m1, a + k * n + 16);
+            CHAIN_FMA(c0, c1, g[k * m + o]);
+        }
+        TN_ADD(0, c0, c1);
+    }
+#undef TN_ADD
+}
+#undef CHAIN_FMA
+#endif
+
+static void sgemm0(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, size_t M, size_t N, size_t K,
+                   const float *A, size_t lda, const float *B, size_t ldb, float *C, size_t ldc);
+static void relu(float *restrict h, size_t n);
+static void relu_mask(float *restrict g, const float *restrict a, size_t n);
+
+/* Whether chain() gives exactly what the OpenBLAS path gives for a product
+ * of width n over K, at chunk sizes C and below: the forward product (sgemm0
+ * with B transposed, then relu; deltas == 0) or the deltas' (sgemm0, then
+ * relu_mask; deltas == 1).  Test data with both signs, exact zeros and wide
+ * exponents, compared bit for bit: a kernel that sums in another order
+ * differs in thousands of the outputs.  Once per shape and process
+ * (workspaces are made for every run call). */
+static int chain_check(size_t K, size_t n, size_t C, int deltas);
+static int chain_matches(size_t K, size_t n, size_t C, int deltas)
+{
+    static struct { size_t K, n, C; int deltas, ok; } seen[64];
+    static int nseen;
+    int ok = -1;
+#pragma omp critical(gv_mlp_chain)
+    {
+        for (int i = 0; i < nseen && ok < 0; i++)
+            if (seen[i].K == K && seen[i].n == n && seen[i].C == C && seen[i].deltas == deltas)
+                ok = seen[i].ok;
+        if (ok < 0) {
+            ok = chain_check(K, n, C, deltas);
+            if (nseen < 64) {
+                seen[nseen].K = K, seen[nseen].n = n, seen[nseen].C = C;
+                seen[nseen].deltas = deltas, seen[nseen].ok = ok;
+                nseen++;
+            }
+        }
+    }
+    return ok;
+}
+
+static int chain_check(size_t K, size_t n, size_t C, int deltas)
+{
+#ifdef __AVX512F__
+    if (n > CHAIN_MAX_N || K > 4096) return 0;
+    int ok = 1;
+    float *a = malloc(C * K * sizeof *a), *w = malloc(K * n * sizeof *w),
+          *wt = malloc(K * n * sizeof *wt), *sel = malloc(C * n * sizeof *sel),
+          *h1 = malloc((C > K ? C : K) * n * sizeof *h1), *h2 = malloc((C > K ? C : K) * n * sizeof *h2);
+    if (a && w && wt && sel && h1 && h2) {
+        uint64_t s = 0x9e3779b97f4a7c15ull;
+        for (size_t k = 0; k < C * K + K * n + C * n; k++) {
+            s = s * 6364136223846793005ull + 1442695040888963407ull;
+            float v = (float)((double)(s >> 40) / 16777216.0 - 0.5) * (float)(1u << ((s >> 20) & 7));
+            if (((s >> 30) & 7) == 0) v = 0.0f;
+            if (k < C * K) a[k] = v;
+            else if (k < C * K + K * n) w[k - C * K] = v;
+            else sel[k - C * K - K * n] = v;
+        }
+        /* The forward product reads the weights as n × K (Wᵀ); the deltas'
+         * as K × n.  chain() reads K × n either way. */
+        for (size_t j = 0; j < n; j++)
+            for (size_t k = 0; k < K; k++) wt[k * n + j] = w[j * K + k];
+        size_t rows[] = {C, C - 1, C / 2 + 1, 100, 17, 5, 1};
+        for (size_t r = 0; ok && r < sizeof rows / sizeof *rows; r++) {
+            size_t B = rows[r];
+            if (B < 1 || B > C) continue;
+            if (deltas == 2) {
+                /* c (K × n, here: m = K rows) += aᵀ sel, summed over B rows:
+                 * a is B × K, sel B × n; c starts from test data. */
+                memcpy(h1, w, K * n * sizeof *h1);
+                memcpy(h2, w, K * n * sizeof *h2);
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)n, (int)B, 1.0f, a,
+                            (int)K, sel, (int)n, 1.0f, h1, (int)n);
+                chain_tn(a, B, K, sel, n, h2);
+                ok = memcmp(h1, h2, K * n * sizeof *h1) == 0;
+                continue;
+            }
+            if (deltas) {
+                sgemm0(CblasNoTrans, CblasNoTrans, B, n, K, a, K, w, n, h1, n);
+                relu_mask(h1, sel, B * n);
+                chain(a, B, K, w, n, sel, h2);
+            } else {
+                sgemm0(CblasNoTrans, CblasTrans, B, n, K, a, K, w, K, h1, n);
+                relu(h1, B * n);
+                chain(a, B, K, wt, n, NULL, h2);
+            }
+            ok = memcmp(h1, h2, B * n * sizeof *h1) == 0;
+        }
+    } else {
+        ok = 0;
+    }
+    free(a), free(w), free(wt), free(sel), free(h1), free(h2);
+    return ok;
+#else
+    (void)K, (void)n, (void)C, (void)deltas;
+    return 0;
+#endif
+}
+
 gv_mlp_work *gv_mlp_work_alloc(const gv_mlp *m, size_t max_rows, int nthreads, gv_err *e)
 {
     if (nthreads < 1) nthreads = 1;
@@ -274,6 +496,16 @@ gv_mlp_work *gv_mlp_work_alloc(const gv_mlp *m, size_t max_rows, int nthreads, g
         gv_mlp_work_free(ws);
         return NULL;
     }
+    for (size_t l = 0; l + 1 < m->nlayers; l++)
+        if (chain_matches(m->in[l], m->out[l], m->chunk, 0)) ws->chain |= (uint64_t)1 << l;
+    for (size_t l = 1; l + 1 < m->nlayers; l++) /* deltas into layer l - 1's outputs */
+        if (chain_matches(m->out[l], m->in[l], m->chunk, 1)) ws->dchain |= (uint64_t)1 << l;
+    for (size_t l = 0; l + 1 < m->nlayers; l++) /* weight gradients of the hidden layers */
+        if (chain_matches(m->out[l], m->in[l], m->chunk, 2)) ws->wchain |= (uint64_t)1 << l;
+    if (ws->chain) {
+        ws->wt = aligned_alloc(64, align16(nw) * sizeof(float));
+        if (!ws->wt) goto oom;
+    }
     return ws;
 oom:
     gv_mlp_work_free(ws);
@@ -285,6 +517,7 @@ void gv_mlp_work_free(gv_mlp_work *ws)
 {
     if (!ws) return;
     free(ws->wf);
+    free(ws->wt);
     free(ws->acc);
     free(ws->stats);
     free(ws->thr);
@@ -324,13 +557,23 @@ static void relu_mask(float *restrict g, const float *restrict a, size_t n)
 
 /* Forward pass of B rows starting at x (B × d): the hidden activations go to
  * b->h, the outputs to b->f. */
-static void forward_chunk(const gv_mlp *m, const float *wf, const float *x, size_t B, thr_buf *b)
+static void forward_chunk(const gv_mlp *m, const gv_mlp_work *ws, const float *x, size_t B,
+                          thr_buf *b)
 {
-    const float *a = x;
+    const float *a = x, *wf = ws->wf;
     float *h = b->h;
     size_t L = m->nlayers - 1;
     for (size_t l = 0; l < L; l++) {
         size_t out = m->out[l], in = m->in[l];
+#ifdef __AVX512F__
+        if (ws->chain >> l & 1) {
+            chain(a, B, in, ws->wt + m->off[l], out, NULL, h); /* ReLU included */
+            PROF(GV_PROF_FORWARD);
+            a = h;
+            h += B * out;
+            continue;
+        }
+#endif
         sgemm0(CblasNoTrans, CblasTrans, B, out, in, a, in, wf + m->off[l], in, h, out);
         PROF(GV_PROF_FORWARD);
         relu(h, B * out);
@@ -353,9 +596,10 @@ static void compact_rows(float *a, size_t n, const uint32_t *keep, size_t nk)
 
 /* Backward pass of the nk rows left in b after compaction, df in b->df:
  * accumulates into b->gw (beta = 0 for the first chunk of a partition). */
-static void backward_chunk(const gv_mlp *m, const float *wf, const float *x, size_t B, size_t nk,
-                           float beta, thr_buf *b)
+static void backward_chunk(const gv_mlp *m, const gv_mlp_work *ws, const float *x, size_t B,
+                           size_t nk, float beta, thr_buf *b)
 {
+    const float *wf = ws->wf;
     size_t L = m->nlayers - 1;
     /* Start of each hidden layer's activations in b->h (laid out for B rows,
      * the kept rows compacted to the front of each layer). */
@@ -386,12 +630,24 @@ static void backward_chunk(const gv_mlp *m, const float *wf, const float *x, siz
     for (size_t l = L; l-- > 0;) {
         size_t out = m->out[l], in = m->in[l];
         const float *a = l > 0 ? hl[l - 1] : x;
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)out, (int)in, (int)nk, 1.0f, g,
-                    (int)out, a, (int)in, 1.0f, b->gw + m->off[l], (int)in);
+#ifdef __AVX512F__
+        if (ws->wchain >> l & 1)
+            chain_tn(g, nk, out, a, in, b->gw + m->off[l]);
+        else
+#endif
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)out, (int)in, (int)nk, 1.0f, g,
+                        (int)out, a, (int)in, 1.0f, b->gw + m->off[l], (int)in);
         PROF(GV_PROF_WGRAD);
         if (l == 0) break;
-        sgemm0(CblasNoTrans, CblasNoTrans, nk, in, out, g, out, wf + m->off[l], in, gn, in);
-        relu_mask(gn, a, nk * in);
+#ifdef __AVX512F__
+        if (ws->dchain >> l & 1) {
+            chain(g, nk, out, wf + m->off[l], in, a, gn); /* the mask included */
+        } else
+#endif
+        {
+            sgemm0(CblasNoTrans, CblasNoTrans, nk, in, out, g, out, wf + m->off[l], in, gn, in);
+            relu_mask(gn, a, nk * in);
+        }
         PROF(GV_PROF_DELTA);
         float *t = g; g = gn; gn = t;
     }
@@ -400,7 +656,7 @@ static void backward_chunk(const gv_mlp *m, const float *wf, const float *x, siz
 /* Rows [r0, r1) of the evaluation (through `rows` if given) as one partition:
  * statistics into st[0..3), gradient (if want_grad) into acc[0..nw), outputs
  * (if fout) into fout[r0..r1). */
-static void run_partition(const gv_mlp *m, const float *wf, const gv_data *data,
+static void run_partition(const gv_mlp *m, const gv_mlp_work *ws, const gv_data *data,
                           const uint32_t *rows, size_t r0, size_t r1, int want_grad,
                           double *fout, thr_buf *b, double *st, double *acc)
 {
@@ -420,7 +676,7 @@ static void run_partition(const gv_mlp *m, const float *wf, const gv_data *data,
             x = data->X + c0 * d;
         }
         PROF(GV_PROF_OWN); /* the gather */
-        forward_chunk(m, wf, x, B, b);
+        forward_chunk(m, ws, x, B, b);
         size_t nk = 0;
         for (size_t i = 0; i < B; i++) {
             size_t r = rows ? rows[c0 + i] : c0 + i;
@@ -455,7 +711,7 @@ static void run_partition(const gv_mlp *m, const float *wf, const gv_data *data,
             }
         }
         PROF(GV_PROF_OWN); /* hinge and compaction */
-        backward_chunk(m, wf, x, B, nk, have ? 1.0f : 0.0f, b);
+        backward_chunk(m, ws, x, B, nk, have ? 1.0f : 0.0f, b);
         have = 1;
     }
     PROF(GV_PROF_OWN);
@@ -505,18 +761,48 @@ static void run_all(const gv_mlp *m, gv_mlp_work *ws, const gv_data *data, const
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
         for (size_t p = 0; p < np; p++) {
             thr_buf *b = &ws->thr[omp_get_thread_num()];
-            run_partition(m, ws->wf, data, rows, p * n / np, (p + 1) * n / np, want_grad, fout, b,
+            run_partition(m, ws, data, rows, p * n / np, (p + 1) * n / np, want_grad, fout, b,
                           ws->stats + 4 * p, ws->acc + p * nw);
         }
         return;
     }
 #endif
     for (size_t p = 0; p < np; p++)
-        run_partition(m, ws->wf, data, rows, p * n / np, (p + 1) * n / np, want_grad, fout,
+        run_partition(m, ws, data, rows, p * n / np, (p + 1) * n / np, want_grad, fout,
                       &ws->thr[0], ws->stats + 4 * p, ws->acc + p * nw);
 }
 
 void gv_mlp_work_loss_check_only(gv_mlp_work *ws, int on) { ws->loss_check = on != 0; }
+uint64_t gv_mlp_work_own_kernel(const gv_mlp_work *ws, int which)
+{
+    return which == 2 ? ws->wchain : which ? ws->dchain : ws->chain;
+}
+void gv_mlp_work_blas_only(gv_mlp_work *ws) { ws->chain = ws->dchain = ws->wchain = 0; }
+
+int gv_mlp_chain_kernel(const float *a, size_t B, size_t K, const float *b, size_t n,
+                        const float *sel, float *h)
+{
+#ifdef __AVX512F__
+    if (n < 1 || n > CHAIN_MAX_N) return 0;
+    chain(a, B, K, b, n, sel, h);
+    return 1;
+#else
+    (void)a, (void)B, (void)K, (void)b, (void)n, (void)sel, (void)h;
+    return 0;
+#endif
+}
+
+int gv_mlp_chain_tn_kernel(const float *g, size_t K, size_t m, const float *a, size_t n, float *c)
+{
+#ifdef __AVX512F__
+    if (n < 1 || n > CHAIN_MAX_N) return 0;
+    chain_tn(g, K, m, a, n, c);
+    return 1;
+#else
+    (void)g, (void)K, (void)m, (void)a, (void)n, (void)c;
+    return 0;
+#endif
+}
 
 /* |w|² summed in index order (the loss's bits depend on this order). */
 static double sumsq_ordered(const double *w, size_t n)
@@ -577,10 +863,22 @@ static void reduce_grad(const gv_mlp_work *ws, const double *restrict w, size_t 
     }
 }
 
-static void to_float(float *restrict f, const double *restrict w, size_t n)
+/* The weights in float32 for the kernel, and the chain layers' transposes. */
+static void to_float(gv_mlp_work *ws, const double *restrict w)
 {
+    const gv_mlp *m = ws->m;
+    float *restrict f = ws->wf;
+    size_t n = m->nw;
 #pragma omp simd
     for (size_t k = 0; k < n; k++) f[k] = (float)w[k];
+    for (size_t l = 0; l + 1 < m->nlayers; l++) {
+        if (!(ws->chain >> l & 1)) continue;
+        size_t in = m->in[l], out = m->out[l];
+        const float *src = f + m->off[l];
+        float *dst = ws->wt + m->off[l];
+        for (size_t j = 0; j < out; j++)
+            for (size_t k = 0; k < in; k++) dst[k * out + j] = src[j * in + k];
+    }
 }
 
 gv_status gv_mlp_eval(const gv_mlp *m, gv_mlp_work *ws, const double *w,
@@ -592,7 +890,7 @@ gv_status gv_mlp_eval(const gv_mlp *m, gv_mlp_work *ws, const double *w,
     size_t n = rows ? nrows : data->P, nw = m->nw, np = nparts(n);
     if ((s = reserve_parts(ws, np, e)) != GV_OK) return s;
     PROF_START;
-    to_float(ws->wf, w, nw);
+    to_float(ws, w);
     PROF(GV_PROF_REDUCE);
     run_all(m, ws, data, rows, n, np, grad != NULL, NULL);
     PROF_START;
@@ -622,7 +920,7 @@ gv_status gv_mlp_forward(const gv_mlp *m, gv_mlp_work *ws, const double *w,
     if (s != GV_OK) return s;
     size_t n = data->P, np = nparts(n);
     if ((s = reserve_parts(ws, np, e)) != GV_OK) return s;
-    for (size_t k = 0; k < m->nw; k++) ws->wf[k] = (float)w[k];
+    to_float(ws, w);
     /* Forward only: the labels are not needed, but run_partition reads y for
      * its statistics, so use a label-free path. */
     if (!data->y) {

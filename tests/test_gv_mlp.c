@@ -3,7 +3,11 @@
  * Three independent references: a hand-computed tiny network, a plain
  * double-precision backprop written here row by row (no BLAS, no chunks),
  * and central finite differences of the loss. */
+#include <math.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include <cblas.h>
 
 #include "gv_mlp.h"
 #include "gv_rng.h"
@@ -368,6 +372,141 @@ static void test_determinism(void)
     gv_mlp_free(m);
 }
 
+/* glassvm's kernel for narrow products (AVX-512 builds): each output is
+ * act(one FMA chain over k from 0), act the ReLU or the ReLU derivative's
+ * mask, bit for bit, at every shape edge (n not a multiple of 16, rows not
+ * a multiple of 4) and for -0, NaN and infinities; and a workspace that
+ * uses it gives the same bits as one that runs OpenBLAS only.  Where
+ * OpenBLAS's kernel sums in another order (its AVX2 cores) the workspace
+ * must not use it: then both are OpenBLAS. */
+static void test_own_kernel(void)
+{
+    float probe_a = 1, probe_w = 1, probe_h;
+    int compiled = gv_mlp_chain_kernel(&probe_a, 1, 1, &probe_w, 1, NULL, &probe_h);
+    if (!compiled) {
+        printf("  (not an AVX-512 build: glassvm's kernel is not compiled in)\n");
+    } else {
+        size_t ns[] = {1, 7, 16, 17, 30, 32}, Ks[] = {1, 10, 30, 33}, Bs[] = {1, 3, 4, 5, 9, 64};
+        uint64_t st = 7;
+        int bad = 0, shapes = 0;
+        for (size_t in_ = 0; in_ < 6; in_++)
+            for (size_t ik = 0; ik < 4; ik++)
+                for (size_t ib = 0; ib < 6; ib++)
+                    for (int masked = 0; masked < 2; masked++) {
+                        size_t n = ns[in_], K = Ks[ik], B = Bs[ib], na = B * K, nb = K * n;
+                        float *a = malloc(na * sizeof *a), *bm = malloc(nb * sizeof *bm),
+                              *sel = malloc(B * n * sizeof *sel), *h = malloc(B * n * sizeof *h),
+                              *r = malloc(B * n * sizeof *r);
+                        for (size_t k = 0; k < na + nb + B * n; k++) {
+                            st = st * 6364136223846793005ull + 1442695040888963407ull;
+                            float v = (float)((double)(st >> 40) / 16777216.0 - 0.5);
+                            unsigned c = (unsigned)(st >> 33) % 64;
+                            if (c == 0) v = -0.0f;
+                            if (c == 1) v = 0.0f;
+                            if (c == 2 && B * n > 40) v = NAN; /* a few NaN rows */
+                            if (c == 3 && B * n > 40) v = -INFINITY;
+                            if (k < na) a[k] = v;
+                            else if (k < na + nb) bm[k - na] = v;
+                            else sel[k - na - nb] = v;
+                        }
+                        for (size_t i = 0; i < B; i++)
+                            for (size_t j = 0; j < n; j++) {
+                                float sum = 0.0f;
+                                for (size_t k = 0; k < K; k++) sum = fmaf(a[i * K + k], bm[k * n + j], sum);
+                                float gate = masked ? sel[i * n + j] : sum;
+                                r[i * n + j] = gate > 0.0f ? sum : 0.0f;
+                            }
+                        CHECK(gv_mlp_chain_kernel(a, B, K, bm, n, masked ? sel : NULL, h) == 1);
+                        bad += memcmp(h, r, B * n * sizeof *h) != 0;
+                        shapes++;
+                        free(a), free(bm), free(sel), free(h), free(r);
+                    }
+        CHECK_MSG(bad == 0, "%d of %d cases differ from the FMA chain", bad, shapes);
+        /* The weight gradient's product, c += gᵀ a, onto a nonzero c. */
+        size_t ms[] = {1, 3, 4, 30}, nn[] = {1, 10, 17, 32}, KK[] = {1, 5, 195, 512};
+        bad = shapes = 0;
+        for (size_t im = 0; im < 4; im++)
+            for (size_t in_ = 0; in_ < 4; in_++)
+                for (size_t ik = 0; ik < 4; ik++) {
+                    size_t mm = ms[im], n = nn[in_], K = KK[ik];
+                    float *g = malloc(K * mm * sizeof *g), *a = malloc(K * n * sizeof *a),
+                          *c = malloc(mm * n * sizeof *c), *r = malloc(mm * n * sizeof *r);
+                    for (size_t k = 0; k < K * mm + K * n + mm * n; k++) {
+                        st = st * 6364136223846793005ull + 1442695040888963407ull;
+                        float v = (float)((double)(st >> 40) / 16777216.0 - 0.5);
+                        if ((st >> 33) % 16 == 0) v = -0.0f;
+                        if (k < K * mm) g[k] = v;
+                        else if (k < K * mm + K * n) a[k - K * mm] = v;
+                        else c[k - K * mm - K * n] = r[k - K * mm - K * n] = v;
+                    }
+                    for (size_t o = 0; o < mm; o++)
+                        for (size_t j = 0; j < n; j++) {
+                            float sum = 0.0f;
+                            for (size_t k = 0; k < K; k++) sum = fmaf(g[k * mm + o], a[k * n + j], sum);
+                            r[o * n + j] = sum + r[o * n + j];
+                        }
+                    CHECK(gv_mlp_chain_tn_kernel(g, K, mm, a, n, c) == 1);
+                    bad += memcmp(c, r, mm * n * sizeof *c) != 0;
+                    shapes++;
+                    free(g), free(a), free(c), free(r);
+                }
+        CHECK_MSG(bad == 0, "%d of %d weight-gradient cases differ from the FMA chain", bad, shapes);
+        float x[33] = {0}, y[33 * 33] = {0}, z[33 * 33];
+        CHECK(gv_mlp_chain_kernel(x, 1, 33, y, 33, NULL, z) == 0); /* wider than 32: not handled */
+    }
+
+    gv_err e;
+    size_t w30[6] = {30, 30, 30, 30, 30, 30}, mixed[3] = {30, 50, 16};
+    for (int net = 0; net < 2; net++) {
+        gv_mlp *m = net ? gv_mlp_alloc(10, 3, mixed, &e) : gv_mlp_alloc(10, 6, w30, &e);
+        gv_data *data = make_data(5000, 10, 1, 31, 1);
+        size_t nw = gv_mlp_nweights(m);
+        double *w = malloc(nw * sizeof *w), *g1 = malloc(nw * sizeof *g1), *g2 = malloc(nw * sizeof *g2);
+        double *f1 = malloc(5000 * sizeof *f1), *f2 = malloc(5000 * sizeof *f2);
+        gv_mlp_init_weights(m, 3, 0, w);
+        scale_to_median(m, w, data, 1.5);
+        gv_mlp_work *own = gv_mlp_work_alloc(m, 5000, 2, &e), *blas = gv_mlp_work_alloc(m, 5000, 2, &e);
+        gv_mlp_work_blas_only(blas);
+        uint64_t fw = gv_mlp_work_own_kernel(own, 0), dl = gv_mlp_work_own_kernel(own, 1),
+                 wg = gv_mlp_work_own_kernel(own, 2);
+        CHECK(gv_mlp_work_own_kernel(blas, 0) == 0 && gv_mlp_work_own_kernel(blas, 1) == 0 &&
+              gv_mlp_work_own_kernel(blas, 2) == 0);
+        /* Products wider than 32 never run in it: the 50-wide layer's forward
+         * product, the deltas into it (through layer 2); nor deltas through
+         * layer 0 (there are none) or the output layer (a scaled copy of its
+         * weights, not a product). */
+        if (net) CHECK_MSG(!(fw & 2) && !(dl & 4), "forward %llx, deltas %llx",
+                           (unsigned long long)fw, (unsigned long long)dl);
+        CHECK(!(dl & 1) && !(dl >> (net ? 3 : 6) & 1));
+        const char *core = openblas_get_corename();
+        printf("  net %d: OpenBLAS core %s; in glassvm's kernel: forward products %llx, deltas %llx, "
+               "weight gradients %llx\n", net, core, (unsigned long long)fw, (unsigned long long)dl,
+               (unsigned long long)wg);
+        if (net) CHECK(!(wg & 4)); /* the 50-wide input of layer 2 */
+        /* OpenBLAS's AVX-512 small-matrix kernels sum a chunk's 30-wide
+         * products as one FMA chain: the check must find that (docs/network.md). */
+        if (compiled && (!strcmp(core, "SkylakeX") || !strcmp(core, "Cooperlake"))) {
+            CHECK_MSG((fw & (net ? 1u : 63u)) == (net ? 1u : 63u), "forward %llx on core %s",
+                      (unsigned long long)fw, core);
+            if (!net) CHECK_MSG(dl == 62, "deltas %llx on core %s", (unsigned long long)dl, core);
+            if (!net) CHECK_MSG(wg == 63, "weight gradients %llx on core %s", (unsigned long long)wg, core);
+        }
+        gv_eval e1, e2;
+        CHECK_OK(gv_mlp_eval(m, own, w, data, NULL, 0, 1e-3, g1, &e1, &e), e);
+        CHECK_OK(gv_mlp_eval(m, blas, w, data, NULL, 0, 1e-3, g2, &e2, &e), e);
+        CHECK(e1.unsat > 0.05 && e1.unsat < 0.95);
+        CHECK(memcmp(g1, g2, nw * sizeof *g1) == 0 && memcmp(&e1, &e2, sizeof e1) == 0);
+        CHECK_OK(gv_mlp_forward(m, own, w, data, f1, &e), e);
+        CHECK_OK(gv_mlp_forward(m, blas, w, data, f2, &e), e);
+        CHECK(memcmp(f1, f2, 5000 * sizeof *f1) == 0);
+        gv_mlp_work_free(own);
+        gv_mlp_work_free(blas);
+        free(w), free(g1), free(g2), free(f1), free(f2);
+        gv_data_free(data);
+        gv_mlp_free(m);
+    }
+}
+
 /* PyTorch's Linear default: uniform in ±1/sqrt(fan_in), variance b²/3. */
 /* Loss-check mode (the integrators' workspaces): the gradient and the data
  * statistics are the same bits; the loss agrees with the exact one to a
@@ -488,6 +627,7 @@ int main(void)
     GV_RUN(test_gradient);
     GV_RUN(test_inactive_hinge);
     GV_RUN(test_determinism);
+    GV_RUN(test_own_kernel);
     GV_RUN(test_loss_check);
     GV_RUN(test_init);
     GV_RUN(test_errors);
