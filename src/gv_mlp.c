@@ -430,8 +430,12 @@ static int chain_check(size_t K, size_t n, size_t C, int deltas)
          * as K × n.  chain() reads K × n either way. */
         for (size_t j = 0; j < n; j++)
             for (size_t k = 0; k < K; k++) wt[k * n + j] = w[j * K + k];
-        size_t rows[] = {C, C - 1, C / 2 + 1, 100, 17, 5, 1};
-        for (size_t r = 0; ok && r < sizeof rows / sizeof *rows; r++) {
+        /* Row counts on both sides of any size threshold in OpenBLAS's
+         * choice of kernel or blocking: a few small ones, every sixteenth of
+         * a chunk, and a chunk less one. */
+        size_t rows[24] = {1, 2, 3, 5, 17, 100, C - 1}, nr = 7;
+        for (size_t j = 1; j <= 16; j++) rows[nr++] = C * j / 16;
+        for (size_t r = 0; ok && r < nr; r++) {
             size_t B = rows[r];
             if (B < 1 || B > C) continue;
             if (deltas == 2) {
