@@ -378,29 +378,31 @@ static void sgemm0(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, size_t M, size_t N, s
 static void relu(float *restrict h, size_t n);
 static void relu_mask(float *restrict g, const float *restrict a, size_t n);
 
-/* Whether chain() gives exactly what the OpenBLAS path gives for a product
- * of width n over K, at chunk sizes C and below: the forward product (sgemm0
- * with B transposed, then relu; deltas == 0) or the deltas' (sgemm0, then
- * relu_mask; deltas == 1).  Test data with both signs, exact zeros and wide
- * exponents, compared bit for bit: a kernel that sums in another order
- * differs in thousands of the outputs.  Once per shape and process
- * (workspaces are made for every run call). */
-static int chain_check(size_t K, size_t n, size_t C, int deltas);
-static int chain_matches(size_t K, size_t n, size_t C, int deltas)
+/* Whether glassvm's kernel gives exactly what the OpenBLAS path gives for a
+ * product of width n over K, at chunk sizes C and below.  which: 0 the
+ * forward product (sgemm0 with B transposed, then relu), 1 the deltas'
+ * (sgemm0, then relu_mask), 2 the weight gradient's (cblas_sgemm Tᵀ·N added
+ * into nonzero data, against chain_tn) — as gv_mlp_work_own_kernel.  Test
+ * data with both signs, exact zeros and wide exponents, compared bit for
+ * bit: a kernel that sums in another order differs in thousands of the
+ * outputs.  Once per shape and process (workspaces are made for every run
+ * call). */
+static int chain_check(size_t K, size_t n, size_t C, int which);
+static int chain_matches(size_t K, size_t n, size_t C, int which)
 {
-    static struct { size_t K, n, C; int deltas, ok; } seen[64];
+    static struct { size_t K, n, C; int which, ok; } seen[64];
     static int nseen;
     int ok = -1;
 #pragma omp critical(gv_mlp_chain)
     {
         for (int i = 0; i < nseen && ok < 0; i++)
-            if (seen[i].K == K && seen[i].n == n && seen[i].C == C && seen[i].deltas == deltas)
+            if (seen[i].K == K && seen[i].n == n && seen[i].C == C && seen[i].which == which)
                 ok = seen[i].ok;
         if (ok < 0) {
-            ok = chain_check(K, n, C, deltas);
+            ok = chain_check(K, n, C, which);
             if (nseen < 64) {
                 seen[nseen].K = K, seen[nseen].n = n, seen[nseen].C = C;
-                seen[nseen].deltas = deltas, seen[nseen].ok = ok;
+                seen[nseen].which = which, seen[nseen].ok = ok;
                 nseen++;
             }
         }
@@ -408,7 +410,7 @@ static int chain_matches(size_t K, size_t n, size_t C, int deltas)
     return ok;
 }
 
-static int chain_check(size_t K, size_t n, size_t C, int deltas)
+static int chain_check(size_t K, size_t n, size_t C, int which)
 {
 #ifdef __AVX512F__
     if (n > CHAIN_MAX_N || K > 4096) return 0;
@@ -438,7 +440,7 @@ static int chain_check(size_t K, size_t n, size_t C, int deltas)
         for (size_t r = 0; ok && r < nr; r++) {
             size_t B = rows[r];
             if (B < 1 || B > C) continue;
-            if (deltas == 2) {
+            if (which == 2) {
                 /* c (K × n, here: m = K rows) += aᵀ sel, summed over B rows:
                  * a is B × K, sel B × n; c starts from test data. */
                 memcpy(h1, w, K * n * sizeof *h1);
@@ -449,7 +451,7 @@ static int chain_check(size_t K, size_t n, size_t C, int deltas)
                 ok = memcmp(h1, h2, K * n * sizeof *h1) == 0;
                 continue;
             }
-            if (deltas) {
+            if (which == 1) {
                 sgemm0(CblasNoTrans, CblasNoTrans, B, n, K, a, K, w, n, h1, n);
                 relu_mask(h1, sel, B * n);
                 chain(a, B, K, w, n, sel, h2);
@@ -466,7 +468,7 @@ static int chain_check(size_t K, size_t n, size_t C, int deltas)
     free(a), free(w), free(wt), free(sel), free(h1), free(h2);
     return ok;
 #else
-    (void)K, (void)n, (void)C, (void)deltas;
+    (void)K, (void)n, (void)C, (void)which;
     return 0;
 #endif
 }
