@@ -214,15 +214,16 @@ static void free_land(net_land nl)
 
 /* Seconds per step of an R-replica ensemble advanced by `steps` steps per
  * timing (one gv_ensemble_run call each, as a long run makes them), after
- * one untimed warm-up call.  Threads: gv_threads_set(threads). */
+ * `warm` untimed warm-up calls.  Threads: gv_threads_set(threads). */
 static stats time_ens(gv_ensemble *ens, const gv_integ *it, int threads, uint64_t steps, int warm,
                       int nrep)
 {
     gv_err e = {0};
     gv_threads_set(threads);
     double t[MAXREPS];
-    if (warm && gv_ensemble_run(ens, it, gv_ensemble_step(ens) + steps, NULL, 0, &e))
-        die("warm-up run", &e);
+    for (int k = 0; k < warm; k++)
+        if (gv_ensemble_run(ens, it, gv_ensemble_step(ens) + steps, NULL, 0, &e))
+            die("warm-up run", &e);
     for (int r = 0; r < nrep; r++) {
         double t0 = now();
         if (gv_ensemble_run(ens, it, gv_ensemble_step(ens) + steps, NULL, 0, &e)) die("run", &e);
@@ -435,8 +436,12 @@ static void bench_basin(const gv_data *data)
         if (gv_ensemble_eval(ens, 0, 0, &ev, &e)) die("basin eval", &e);
         stats u = {ev.unsat, ev.unsat, ev.unsat, 1};
         emit("basin_unsat", ws[iw], data->P, nt, "fraction", u);
+        /* 30 warm-up steps: in the basin each chunk keeps a different number
+         * of rows, and the first time a number comes, the kernel checks
+         * which way of computing it gives OpenBLAS's bits (docs/network.md:
+         * about 300 checks, 0.1 s once per process at w = 30). */
         emit("basin_langevin_ms", ws[iw], data->P, nt, "ms",
-             scale(time_ens(ens, it, nt, 3, 1, reps), 1e3));
+             scale(time_ens(ens, it, nt, 3, 10, reps), 1e3));
         gv_ensemble_free(ens);
         free_land(nl);
     }

@@ -551,12 +551,15 @@ static unsigned chain_trial(size_t K, size_t n, size_t B, int which, int trial, 
     uint64_t s = 0x9e3779b97f4a7c15ull * (uint64_t)(trial + 1);
     for (size_t k = 0; k < na + nw + B * n; k++) {
         s = s * 6364136223846793005ull + 1442695040888963407ull;
-        float v = (float)((double)(s >> 40) / 16777216.0 - 0.5);
+        /* Uniform in [-1/2, 1/2) on a grid of 2⁻²⁴, times a power of two:
+         * all exact in float (and cheap: the check runs for every new row
+         * count of a run). */
+        float v = (float)((int32_t)(s >> 40) - (1 << 23)) * 0x1p-24f;
         if (trial == 0) {
             v *= (float)(1u << ((s >> 20) & 7));
             if (((s >> 30) & 7) == 0) v = 0.0f;
         } else {
-            v = ldexpf(v, (int)((s >> 20) % 3));
+            v *= (float)(1u << ((s >> 20) % 3));
         }
         if (k < na) a[k] = v;
         else if (k < na + nw) w[k - na] = v;
