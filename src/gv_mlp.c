@@ -502,7 +502,7 @@ typedef struct chain_shape {
 static chain_shape *chain_shape_of(size_t K, size_t n, int which)
 {
 #ifdef __AVX512F__
-    static chain_shape table[64];
+    static chain_shape table[256];
     static int ntable;
     chain_shape *s = NULL;
     if (n < 1 || n > CHAIN_MAX_N || K < 1 || K > 4096) return NULL;
@@ -510,7 +510,7 @@ static chain_shape *chain_shape_of(size_t K, size_t n, int which)
     {
         for (int i = 0; i < ntable && !s; i++)
             if (table[i].K == K && table[i].n == n && table[i].which == which) s = &table[i];
-        if (!s && ntable < 64) {
+        if (!s && ntable < 256) {
             s = &table[ntable++];
             s->K = K, s->n = n, s->which = which;
         }
@@ -983,14 +983,29 @@ int gv_mlp_chain_kernel(const float *a, size_t B, size_t K, const float *b, size
 #endif
 }
 
-int gv_mlp_chain_tn_kernel(const float *g, size_t K, size_t m, const float *a, size_t n, float *c)
+int gv_mlp_chain_tn_kernel(const float *g, size_t K, size_t m, const float *a, size_t n, float *c,
+                           int blocks)
 {
 #ifdef __AVX512F__
     if (n < 1 || n > CHAIN_MAX_N) return 0;
-    chain_tn(g, K, m, a, n, c);
+    if (blocks) chain_tn_blocks(g, K, m, a, n, c);
+    else chain_tn(g, K, m, a, n, c);
     return 1;
 #else
-    (void)g, (void)K, (void)m, (void)a, (void)n, (void)c;
+    (void)g, (void)K, (void)m, (void)a, (void)n, (void)c, (void)blocks;
+    return 0;
+#endif
+}
+
+int gv_mlp_chain_dot_kernel(const float *a, size_t B, size_t K, const float *b, size_t n,
+                            const float *sel, float *h)
+{
+#ifdef __AVX512F__
+    if (n > CHAIN_MAX_N || !chain_dot_fits(K, n)) return 0;
+    chain_dot(a, B, K, b, n, sel, h);
+    return 1;
+#else
+    (void)a, (void)B, (void)K, (void)b, (void)n, (void)sel, (void)h;
     return 0;
 #endif
 }
