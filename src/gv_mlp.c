@@ -902,8 +902,8 @@ static void run_partition(const gv_mlp *m, const gv_mlp_work *ws, const gv_data 
     st[0] = loss;
     st[1] = correct;
     st[2] = unsat;
-    st[3] = 0;
-    if (want_grad) {
+    st[3] = have; /* acc == NULL: the sum stays in b->gw for reduce_grad */
+    if (want_grad && acc) {
         if (have)
             for (size_t k = 0; k < m->nw; k++) acc[k] = b->gw[k];
         else
@@ -951,9 +951,11 @@ static void run_all(const gv_mlp *m, gv_mlp_work *ws, const gv_data *data, const
         return;
     }
 #endif
+    /* One partition (SGD's batches): its float sum stays in the buffer and
+     * reduce_grad reads it there, without a pass through ws->acc. */
     for (size_t p = 0; p < np; p++)
         run_partition(m, ws, data, rows, p * n / np, (p + 1) * n / np, want_grad, fout,
-                      &ws->thr[0], ws->stats + 4 * p, ws->acc + p * nw);
+                      &ws->thr[0], ws->stats + 4 * p, np > 1 ? ws->acc + p * nw : NULL);
 }
 
 void gv_mlp_work_loss_check_only(gv_mlp_work *ws, int on) { ws->loss_check = on != 0; }
@@ -1051,6 +1053,17 @@ static void reduce_grad(const gv_mlp_work *ws, const double *restrict w, size_t 
     double inv = 1.0 / (double)n;
     int nt = ws->nthreads;
     (void)nt;
+    if (np == 1) { /* the float sum in thread 0's buffer (run_all): as below, in one pass */
+        const float *restrict gw = ws->thr[0].gw;
+        if (ws->stats[3] != 0) {
+#pragma omp simd
+            for (size_t k = 0; k < nw; k++) grad[k] = (0.0 + (double)gw[k]) * inv + lambda * w[k];
+        } else { /* no unsatisfied row: a zero sum */
+#pragma omp simd
+            for (size_t k = 0; k < nw; k++) grad[k] = (0.0 + 0.0) * inv + lambda * w[k];
+        }
+        return;
+    }
     size_t nb = (nw + 1023) / 1024; /* blocks of 1024 coordinates */
     /* Threads only for big sums: below 2M additions (0.5 ms) a parallel
      * region costs more than it saves, much more on busy cores. */
