@@ -524,9 +524,10 @@ static chain_shape *chain_shape_of(size_t K, size_t n, int which)
 
 static int chain_check(size_t K, size_t n, size_t B, int which);
 /* How B rows of the product run: CHAIN_YES (the kernel), CHAIN_BLOCKS (the
- * weight gradient in OpenBLAS's blocks) or CHAIN_NO (OpenBLAS).  Checked the
- * first time a row count comes (threads that race check it twice and store
- * the same answer). */
+ * weight gradient in OpenBLAS's blocks), CHAIN_DOT (the deltas with the
+ * dot-product tail) or CHAIN_NO (OpenBLAS).  Checked the first time a row
+ * count comes (threads that race check it twice and store the same
+ * answer). */
 static int chain_use(chain_shape *s, size_t B)
 {
     if (!s || B < 1 || B > CHUNK_MAX) return CHAIN_NO;
