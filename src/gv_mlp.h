@@ -74,33 +74,11 @@ gv_status gv_mlp_forward(const gv_mlp *m, gv_mlp_work *ws, const double *w,
 size_t gv_mlp_partitions(size_t nrows);
 size_t gv_mlp_chunk_rows(const gv_mlp *m);
 
-/* glassvm's kernel for products at most 96 wide (AVX-512 builds):
- * h (B × n) = act(a (B × K) · b (K × n)), each output one FMA chain over k
- * from 0; act is the ReLU (sel == NULL: h > 0 ? h : 0) or the ReLU
- * derivative's mask (sel[i][j] > 0 ? h : 0).  Returns 0 (and does nothing)
- * where it is not compiled in or n > 96.  A workspace runs a product in it
- * only at the row counts where it gives OpenBLAS's bits on that shape
- * (docs/network.md); gv_mlp_work_blas_only makes a workspace use OpenBLAS
- * everywhere. */
-int gv_mlp_chain_kernel(const float *a, size_t B, size_t K, const float *b, size_t n,
-                        const float *sel, float *h);
-/* The weight gradient's product in the same kernel: c (m × n) += gᵀ a for
- * g (K × m), a (K × n), n <= 96; each element one FMA chain, then added;
- * blocks != 0: the chain over k cut into OpenBLAS's level-3 blocks (320
- * while 640 or more remain, then the rest in two halves rounded up to 16),
- * each added in turn. */
-int gv_mlp_chain_tn_kernel(const float *g, size_t K, size_t m, const float *a, size_t n, float *c,
-                           int blocks);
-/* The deltas' product as OpenBLAS's AVX-512 small-matrix kernel computes
- * it: the columns in whole vectors of 16 as gv_mlp_chain_kernel, the last
- * 1–8 as 16-lane dot products added in a fixed tree (docs/network.md).
- * Returns 0 (and does nothing) where not compiled in or not that case
- * (n % 16 in 1..8, 32 <= K <= 256, n <= 96). */
-int gv_mlp_chain_dot_kernel(const float *a, size_t B, size_t K, const float *b, size_t n,
-                            const float *sel, float *h);
-/* which: 0 forward products, 1 deltas, 2 weight gradients; bit l: layer l's
- * product runs in the kernel for a whole chunk (gv_mlp_chunk_rows rows; the
- * weight gradient possibly in OpenBLAS's blocks of rows). */
+/* glassvm's own kernel (gv_chain.h) on this workspace's products: which
+ * (GV_CHAIN_FORWARD, _DELTAS, _WGRAD: 0, 1, 2); bit l: layer l's product
+ * runs in the kernel for a whole chunk (gv_mlp_chunk_rows rows; the weight
+ * gradient possibly in OpenBLAS's blocks of rows).  gv_mlp_work_blas_only
+ * makes a workspace use OpenBLAS everywhere (docs/network.md). */
 uint64_t gv_mlp_work_own_kernel(const gv_mlp_work *ws, int which);
 void gv_mlp_work_blas_only(gv_mlp_work *ws);
 
