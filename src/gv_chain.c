@@ -104,7 +104,7 @@ AINLINE void chain_tile(const float *restrict x, size_t sx, size_t sk, size_t K,
     if (R > (r)) { CT_ST(r, 0) CT_ST(r, 1) CT_ST(r, 2) CT_ST(r, 3) CT_ST(r, 4) CT_ST(r, 5) }
 /* Each vector of b loaded once per k and held in a register for the tile's
  * rows: left to itself gcc folds the loads into every row's FMA, R times
- * the loads, and the kernel ran 1.2–1.9× slower at n = 30–82. */
+ * the loads, and the kernel ran 1.3–1.9× slower at n = 30–82. */
 #define CT_KEEP(v) if (NV > (v)) __asm__("" : "+v"(w##v));
     CT_ROW(0) CT_ROW(1) CT_ROW(2) CT_ROW(3) CT_ROW(4) CT_ROW(5) CT_ROW(6) CT_ROW(7)
     for (size_t k = 0; k < K; k++) {
@@ -362,8 +362,7 @@ static unsigned chain_trial(size_t K, size_t n, size_t B, int which, int trial, 
     } else {
         /* The forward product reads the weights as n × K (Wᵀ); chain()
          * reads K × n. */
-        for (size_t j = 0; j < n; j++)
-            for (size_t k = 0; k < K; k++) wt[k * n + j] = w[j * K + k];
+        gv_chain_transpose(w, n, K, wt);
         gv_sgemm0(CblasNoTrans, CblasTrans, B, n, K, a, K, w, K, h1, n);
         b = wt;
     }
