@@ -9,7 +9,8 @@
  * once and cached in --fixtures dir, default "."), sgd (SGD epochs, w = 30
  * and 72), sgd_ensemble (8 replicas' SGD epochs, replica-epochs/s),
  * profile (where the time goes; needs a build with -DGV_PROFILE=ON),
- * ensemble (8 replicas vs 1 replica on one thread), scaling (time vs P),
+ * ensemble (8 replicas vs 1 replica on one thread, timed in alternation,
+ * with the machine's own 2-thread / 1-thread sgemm ratio), scaling (time vs P),
  * mem (peak resident memory of a 16-replica w = 72 run with a two-time
  * observer: run it in a process of its own, it reads the process's peak),
  * dump (write the dataset for bench/torch_ref.py to --dump).  --width w
@@ -165,30 +166,48 @@ static void dump(const gv_data *data, const char *path)
  * seq > 0).  Measured again between the other parts (seq = 1, 2, ...: the
  * P column of its CSV line) so that a peak disturbed by other load shows. */
 static int sgemm_seq;
+enum { SGEMM_N = 2000 };
+
+typedef struct sgemm_bufs { float *a, *b, *c; } sgemm_bufs;
+
+static sgemm_bufs sgemm_alloc(void)
+{
+    size_t n = (size_t)SGEMM_N * SGEMM_N;
+    sgemm_bufs m = {malloc(sizeof(float) * n), malloc(sizeof(float) * n), malloc(sizeof(float) * n)};
+    if (!m.a || !m.b || !m.c) die("sgemm buffers", NULL);
+    for (size_t k = 0; k < n; k++) m.a[k] = m.b[k] = (float)((int)(k % 7) - 3) * 0.1f;
+    return m;
+}
+
+static void sgemm_free(sgemm_bufs m)
+{
+    free(m.a); free(m.b); free(m.c);
+}
+
+/* One sgemm on `threads` OpenBLAS threads: GFLOP/s.  Leaves OpenBLAS on one
+ * thread, as the engine runs it (inside its own threads). */
+static double sgemm_once(sgemm_bufs m, int threads)
+{
+    int N = SGEMM_N;
+    openblas_set_num_threads(threads);
+    double t0 = now();
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, N, N, 1, m.a, N, m.b, N, 0, m.c, N);
+    double r = 2.0 * N * N * N / (now() - t0) * 1e-9;
+    openblas_set_num_threads(1);
+    return r;
+}
 
 static void bench_sgemm(void)
 {
     int seq = sgemm_seq++;
-    enum { N = 2000 };
-    float *a = malloc(sizeof(float) * N * N), *b = malloc(sizeof(float) * N * N),
-          *c = malloc(sizeof(float) * N * N);
-    if (!a || !b || !c) die("sgemm buffers", NULL);
-    for (size_t k = 0; k < (size_t)N * N; k++) a[k] = b[k] = (float)((int)(k % 7) - 3) * 0.1f;
+    sgemm_bufs m = sgemm_alloc();
     for (int threads = seq ? 2 : 1; threads <= 2; threads++) {
-        openblas_set_num_threads(threads);
         double t[MAXREPS];
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, N, N, 1, a, N, b, N, 0, c, N);
-        for (int r = 0; r < reps; r++) {
-            double t0 = now();
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, N, N, 1, a, N, b, N, 0, c,
-                        N);
-            t[r] = 2.0 * N * N * N / (now() - t0) * 1e-9;
-        }
-        emit("sgemm", 2000, (size_t)seq, threads, "GFLOP/s", summarise(t, reps));
+        sgemm_once(m, threads);
+        for (int r = 0; r < reps; r++) t[r] = sgemm_once(m, threads);
+        emit("sgemm", SGEMM_N, (size_t)seq, threads, "GFLOP/s", summarise(t, reps));
     }
-    /* The engine runs OpenBLAS single-threaded inside its own threads. */
-    openblas_set_num_threads(1);
-    free(a); free(b); free(c);
+    sgemm_free(m);
 }
 
 /* ---- dynamics ------------------------------------------------------------ */
@@ -311,17 +330,52 @@ static void bench_sgd(const gv_data *data)
     gv_integ_free(it);
 }
 
+/* 8 replicas on all threads against 1 replica on one thread, timed in
+ * alternation (one call of each per repetition, the order swapped every
+ * other time): the machine's speed drifts by 10-20 % over seconds here, and
+ * two blocks timed one after the other put that drift into their ratio.
+ * Each repetition's ratio comes from its own pair; the ratio row is their
+ * median [min-max].  Each repetition also times one sgemm on 1 and on 2
+ * threads: what the machine gave two threads at that moment (a shared
+ * machine's second core is not always a whole core). */
+
+
 static void bench_ensemble(const gv_data *data)
 {
     gv_err e = {0};
     gv_integ *it = gv_integ_langevin(LR, TEMP, 0, &e);
     if (!it) die("langevin", &e);
     net_land nl = make_land(data, 30);
-    int nrep = reps < 7 ? reps : 7, nt = gv_threads();
-    stats one = rate(time_run(nl.land, it, 1, 1, 3, nrep), 1.0);
-    emit("replica_steps_1r", 30, data->P, 1, "replica-steps/s", one);
-    stats ens = rate(time_run(nl.land, it, 8, nt, 2, nrep), 8.0);
-    emit("replica_steps_8r", 30, data->P, nt, "replica-steps/s", ens);
+    int nt = gv_threads();
+    gv_ensemble *one = gv_ensemble_alloc(nl.land, 1, 1, 0, &e);
+    gv_ensemble *eight = one ? gv_ensemble_alloc(nl.land, 8, 1, 0, &e) : NULL;
+    if (!eight) die("ensemble", &e);
+    time_ens(one, it, 1, 3, 1, 1); /* warm-up, and the kernel's checks */
+    time_ens(eight, it, nt, 2, 1, 1);
+    double r1[MAXREPS], r8[MAXREPS], q[MAXREPS], qs[MAXREPS];
+    sgemm_bufs m = sgemm_alloc();
+    sgemm_once(m, 2);
+    for (int r = 0; r < reps; r++) {
+        qs[r] = sgemm_once(m, 2) / sgemm_once(m, 1);
+        stats a, b;
+        if (r % 2 == 0) {
+            a = time_ens(one, it, 1, 3, 0, 1);
+            b = time_ens(eight, it, nt, 2, 0, 1);
+        } else {
+            b = time_ens(eight, it, nt, 2, 0, 1);
+            a = time_ens(one, it, 1, 3, 0, 1);
+        }
+        r1[r] = 1.0 / a.med;
+        r8[r] = 8.0 / b.med;
+        q[r] = r8[r] / r1[r];
+    }
+    emit("replica_steps_1r", 30, data->P, 1, "replica-steps/s", summarise(r1, reps));
+    emit("replica_steps_8r", 30, data->P, nt, "replica-steps/s", summarise(r8, reps));
+    emit("replica_steps_ratio", 30, data->P, nt, "ratio", summarise(q, reps));
+    emit("sgemm_2t_1t_ratio", SGEMM_N, data->P, 2, "ratio", summarise(qs, reps));
+    sgemm_free(m);
+    gv_ensemble_free(eight);
+    gv_ensemble_free(one);
     free_land(nl);
     gv_integ_free(it);
 }
