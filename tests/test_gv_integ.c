@@ -108,6 +108,51 @@ static void test_updates(void)
     gv_landscape_free(h);
 }
 
+/* A workspace with several threads splits the noise and the update over
+ * them (from 2048 weights): the same bits as one thread, for 2 and 3
+ * threads (parts on 8-double lines, the last one short), each coordinate
+ * exactly w - lr k w + amp ξ; a non-finite result in the last part still
+ * fails the step and leaves w as it was. */
+static void test_split_update(void)
+{
+    gv_err e;
+    size_t N = 5003;
+    gv_landscape *h = gv_landscape_harmonic(N, 2.0, 40, 1.0, &e);
+    gv_integ *lv = gv_integ_langevin(0.1, 3.0, 0.0, &e);
+    gv_integ *wild = gv_integ_langevin(1e300, 3.0, 0.0, &e);
+    double amp = sqrt(2 * 0.1 * 3.0 / 40);
+    double *w0 = malloc(N * sizeof *w0), *w = malloc(N * sizeof *w), *xi = malloc(N * sizeof *xi);
+    gv_landscape_init(h, 5, 1, w0);
+    gv_rng_normal(5, 1, GV_RNG_NOISE, 33, 0, N, xi);
+    for (int threads = 1; threads <= 3; threads++) {
+        gv_landscape_work *ws = gv_landscape_work_alloc(h, 40, threads, &e);
+        CHECK(gv_landscape_work_threads(ws) == threads);
+        ctx_bufs b;
+        ctx_init(&b, h, ws, 5, 1);
+        b.c.step = 33;
+        memcpy(w, w0, N * sizeof *w);
+        CHECK_OK(gv_integ_step(lv, &b.c, w, NULL, &e), e);
+        size_t bad = 0;
+        for (size_t i = 0; i < N; i++) bad += w[i] != w0[i] - 0.1 * (2.0 * w0[i]) + amp * xi[i];
+        CHECK_MSG(bad == 0, "%d threads: %zu of %zu coordinates differ from the update", threads,
+                  bad, N);
+        /* lr = 1e300: w - lr·2w stays finite for |w| ~ 1, not for 1e10. */
+        memcpy(w, w0, N * sizeof *w);
+        w[N - 1] = 1e10;
+        CHECK_FAILS(gv_integ_step(wild, &b.c, w, NULL, &e), GV_ENAN, e,
+                    "non-finite weights after step 33");
+        CHECK(w[N - 1] == 1e10 && w[0] == w0[0] && w[N - 2] == w0[N - 2]);
+        ctx_free(&b);
+        gv_landscape_work_free(ws);
+    }
+    free(w0);
+    free(w);
+    free(xi);
+    gv_integ_free(lv);
+    gv_integ_free(wild);
+    gv_landscape_free(h);
+}
+
 /* SGD step s uses rows perm_epoch[(s mod spe)·B ...] of the epoch's
  * permutation: compare with a hand-made GD step on those rows. */
 static void test_sgd_batches(void)
@@ -228,6 +273,7 @@ int main(void)
 {
     GV_RUN(test_validation);
     GV_RUN(test_updates);
+    GV_RUN(test_split_update);
     GV_RUN(test_sgd_batches);
     GV_RUN(test_flat_msd);
     GV_RUN(test_harmonic_variance);
