@@ -66,17 +66,22 @@ static int same_replica(const gv_ensemble *a, size_t ra, const gv_ensemble *b, s
     return memcmp(gv_ensemble_weights(a, ra), gv_ensemble_weights(b, rb), N * sizeof(double)) == 0;
 }
 
-/* Bit-identical weights: 1 vs 2 threads (parallel over replicas), a replica
- * alone (R = 1, first_replica = 2: one replica, data split over 2 threads)
- * vs replica 2 inside an ensemble of 4. */
+/* Bit-identical weights: 1 vs 2 threads (parallel over replicas), 3
+ * replicas on 2 threads (short steps: parallel over replicas, in slices), a
+ * replica alone (R = 1, first_replica = 2: one replica, data split over 2
+ * threads) vs replica 2 inside an ensemble of 4. */
 static void check_reproducible(const gv_landscape *l, const gv_integ *it, uint64_t steps)
 {
     gv_ensemble *a = run_fresh(l, it, 4, 0, 1, steps);
     gv_ensemble *b = run_fresh(l, it, 4, 0, 2, steps);
     gv_ensemble *c = run_fresh(l, it, 1, 2, 2, steps);
+    gv_ensemble *d = run_fresh(l, it, 3, 0, 2, steps);
     int all = 1;
     for (size_t r = 0; r < 4; r++) all &= same_replica(a, r, b, r);
     CHECK_MSG(all, "%s: 1 vs 2 threads differ", gv_integ_name(it));
+    all = 1;
+    for (size_t r = 0; r < 3; r++) all &= same_replica(a, r, d, r);
+    CHECK_MSG(all, "%s: 3 replicas on 2 threads differ", gv_integ_name(it));
     CHECK_MSG(same_replica(a, 2, c, 0), "%s: replica alone (2 threads) differs", gv_integ_name(it));
     /* ... and the replicas did move, differently. */
     gv_ensemble *z = gv_ensemble_alloc(l, 4, 2024, 0, NULL);
@@ -85,6 +90,7 @@ static void check_reproducible(const gv_landscape *l, const gv_integ *it, uint64
     gv_ensemble_free(a);
     gv_ensemble_free(b);
     gv_ensemble_free(c);
+    gv_ensemble_free(d);
     gv_ensemble_free(z);
 }
 
