@@ -338,8 +338,6 @@ static void bench_sgd(const gv_data *data)
  * median [min-max].  Each repetition also times one sgemm on 1 and on 2
  * threads: what the machine gave two threads at that moment (a shared
  * machine's second core is not always a whole core). */
-
-
 static void bench_ensemble(const gv_data *data)
 {
     gv_err e = {0};

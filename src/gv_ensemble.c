@@ -354,9 +354,9 @@ static gv_status run_state_init(run_state *st, gv_ensemble *ens, const gv_integ 
      * dividing 4n: a block of short steps has 4 slices per replica
      * (advance_by_replica), so they fill whole rounds of slices (3
      * replicas on 2 threads: 6 rounds).  The main job (P = 5000, w = 30,
-     * 3 replicas on 2 threads) ran 28.4 -> 23.3 s so, against the data
-     * split's parallel region and imbalance at every step; steps of
-     * P = 60000 rows last so long that a block has too few to slice. */
+     * 3 replicas on 2 threads) ran 25.8-27.0 -> 21.5-23.6 s so, against
+     * the data split's parallel region and imbalance at every step; steps
+     * of P = 60000 rows last so long that a block has too few to slice. */
     int nt = gv_threads();
     size_t rows = gv_integ_rows(it, ens->land);
     size_t split = gv_landscape_parallelism(ens->land, rows), n = st->nlive;

@@ -192,7 +192,8 @@ static int update_range(const gv_integ_ctx *c, const double *restrict wr,
 
 /* Weights from which the noise and the update are split over the
  * workspace's threads: drawing a normal costs about 20 ns (a log, a sincos),
- * an OpenMP parallel region 5-12 µs on a shared 2-core machine. */
+ * starting an OpenMP parallel region 5-50 µs on the shared 2-core machine
+ * (its sleeping threads are woken by a system call). */
 #define NOISE_SPLIT_MIN 2048
 
 gv_status gv_integ_step(const gv_integ *it, gv_integ_ctx *c, double *w, gv_eval *ev, gv_err *e)
@@ -215,7 +216,7 @@ gv_status gv_integ_step(const gv_integ *it, gv_integ_ctx *c, double *w, gv_eval 
     if (noisy && nt > 1 && N >= NOISE_SPLIT_MIN) {
 #pragma omp parallel num_threads(nt) reduction(&: finite)
         {
-            /* Parts on whole 64-byte lines (8 doubles). */
+            /* Parts of whole groups of 8 doubles. */
             size_t q = omp_get_num_threads(), t = omp_get_thread_num(), lines = (N + 7) / 8;
             size_t k0 = lines * t / q * 8, k1 = lines * (t + 1) / q * 8;
             if (k1 > N) k1 = N;
