@@ -113,7 +113,8 @@ struct gv_mlp_work {
      * through layer l, the weight gradient. */
     gv_chain_shape *fw[GV_MLP_MAX_LAYERS], *dl[GV_MLP_MAX_LAYERS], *wg[GV_MLP_MAX_LAYERS];
     double *acc;       /* parts_cap × nw: per-partition gradients */
-    double *stats;     /* parts_cap × 4: loss sum, correct, unsat, (unused) */
+    double *stats;     /* parts_cap × 4: loss sum, correct, unsat, and whether
+                        * the partition had an unsatisfied row (run_partition) */
     thr_buf *thr;
     void *block;       /* one allocation behind all thread buffers */
 };

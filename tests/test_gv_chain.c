@@ -21,6 +21,15 @@ static int compiled(void)
     return gv_chain(&a, 1, 1, &w, 1, NULL, &h);
 }
 
+/* The next test value from the generator state st: uniform in [-1/2, 1/2)
+ * on a grid of 2⁻²⁴; *pick (st's bits 33 and up) chooses special values. */
+static float test_value(uint64_t *st, unsigned *pick)
+{
+    *st = *st * 6364136223846793005ull + 1442695040888963407ull;
+    *pick = (unsigned)(*st >> 33);
+    return (float)((double)(*st >> 40) / 16777216.0 - 0.5);
+}
+
 /* h = act(a · b), one chain per output. */
 static void test_chain(void)
 {
@@ -41,9 +50,9 @@ static void test_chain(void)
                           *sel = malloc(B * n * sizeof *sel), *h = malloc(B * n * sizeof *h),
                           *r = malloc(B * n * sizeof *r);
                     for (size_t k = 0; k < na + nb + B * n; k++) {
-                        st = st * 6364136223846793005ull + 1442695040888963407ull;
-                        float v = (float)((double)(st >> 40) / 16777216.0 - 0.5);
-                        unsigned c = (unsigned)(st >> 33) % 64;
+                        unsigned c;
+                        float v = test_value(&st, &c);
+                        c %= 64;
                         if (c == 0) v = -0.0f;
                         if (c == 1) v = 0.0f;
                         if (c == 2 && B * n > 40) v = NAN; /* a few NaN rows */
@@ -93,9 +102,9 @@ static void test_chain_tn(void)
                     float *g = malloc(K * mm * sizeof *g), *a = malloc(K * n * sizeof *a),
                           *c = malloc(mm * n * sizeof *c), *r = malloc(mm * n * sizeof *r);
                     for (size_t k = 0; k < K * mm + K * n + mm * n; k++) {
-                        st = st * 6364136223846793005ull + 1442695040888963407ull;
-                        float v = (float)((double)(st >> 40) / 16777216.0 - 0.5);
-                        if ((st >> 33) % 16 == 0) v = -0.0f;
+                        unsigned pick;
+                        float v = test_value(&st, &pick);
+                        if (pick % 16 == 0) v = -0.0f;
                         if (k < K * mm) g[k] = v;
                         else if (k < K * mm + K * n) a[k - K * mm] = v;
                         else c[k - K * mm - K * n] = r[k - K * mm - K * n] = v;
@@ -139,9 +148,9 @@ static void test_chain_dot(void)
                       *sel = malloc(B * n * sizeof *sel), *h = malloc(B * n * sizeof *h),
                       *r = malloc(B * n * sizeof *r);
                 for (size_t k = 0; k < B * K + K * n + B * n; k++) {
-                    st = st * 6364136223846793005ull + 1442695040888963407ull;
-                    float v = (float)((double)(st >> 40) / 16777216.0 - 0.5);
-                    if ((st >> 33) % 16 == 0) v = 0.0f;
+                    unsigned pick;
+                    float v = test_value(&st, &pick);
+                    if (pick % 16 == 0) v = 0.0f;
                     if (k < B * K) a[k] = v;
                     else if (k < B * K + K * n) bm[k - B * K] = v;
                     else sel[k - B * K - K * n] = v;
