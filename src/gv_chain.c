@@ -128,8 +128,10 @@ AINLINE void chain_tile(const float *restrict x, size_t sx, size_t sk, size_t K,
 #undef CT_STROW
 #undef CT_KEEP
 }
-/* All rows: 8 at a time for one or two vectors (enough FMA chains in
- * flight), 4 otherwise (at most 24 accumulators), then the rest 4, 2, 1. */
+/* All rows: 8 at a time for one to three vectors, 6 for four, 4 for five
+ * or six (enough FMA chains in flight, at most 24 accumulators: the more
+ * rows per tile, the fewer times b is read: for the weight gradient b is
+ * a chunk's activations, which do not fit in L1), then the rest 4, 2, 1. */
 AINLINE void chain_nv(const float *x, size_t rows, size_t sx, size_t sk, size_t K, const float *b,
                       size_t n, size_t ld, const float *sel, float *out, int epi, const int NV)
 {
@@ -138,7 +140,8 @@ AINLINE void chain_nv(const float *x, size_t rows, size_t sx, size_t sk, size_t 
         chain_tile(x + i * sx, sx, sk, K, b, n, ld, sel ? sel + i * ld : NULL, out + i * ld, epi, \
                    NV, (R));
     size_t i = 0;
-    if (NV <= 2) CN_TILES(8)
+    if (NV <= 3) CN_TILES(8)
+    if (NV == 4) CN_TILES(6)
     CN_TILES(4)
     CN_TILES(2)
     CN_TILES(1)
@@ -163,10 +166,75 @@ static void chain(const float *a, size_t B, size_t K, const float *b, size_t n, 
 {
     chain_any(a, B, K, 1, K, b, n, n, sel, h, sel ? EPI_MASK : EPI_RELU);
 }
-/* c (m × n) += gᵀ a for g (K × m), a (K × n): one chain over k, then added. */
+/* Columns [j0, j0 + J) of c (m × n) += gᵀ a over rows [o0, o0 + 16·OB) of
+ * c, vectorised over those rows (g's row k holds them side by side): the
+ * same chain over k for each element as chain_tile's, so the same bits.
+ * The last block of rows is masked to mo. */
+AINLINE void tn_cols_tile(const float *restrict g, size_t K, size_t m, const float *restrict a,
+                          size_t n, size_t j0, size_t o0, __mmask16 mo, float *restrict c,
+                          const int OB, const int J)
+{
+    __m512 acc[4][4];
+#pragma GCC unroll 4
+    for (int u = 0; u < OB; u++)
+#pragma GCC unroll 4
+        for (int j = 0; j < J; j++) acc[u][j] = _mm512_setzero_ps();
+    for (size_t k = 0; k < K; k++) {
+        const float *gk = g + k * m + o0, *ak = a + k * n + j0;
+        __m512 x[4];
+#pragma GCC unroll 4
+        for (int u = 0; u < OB; u++)
+            x[u] = u == OB - 1 ? _mm512_maskz_loadu_ps(mo, gk + 16 * u) : _mm512_loadu_ps(gk + 16 * u);
+#pragma GCC unroll 4
+        for (int j = 0; j < J; j++) {
+            __m512 b = _mm512_set1_ps(ak[j]);
+#pragma GCC unroll 4
+            for (int u = 0; u < OB; u++) acc[u][j] = _mm512_fmadd_ps(x[u], b, acc[u][j]);
+        }
+    }
+    size_t rows = 16 * (size_t)(OB - 1) + (size_t)__builtin_popcount(mo);
+#pragma GCC unroll 4
+    for (int u = 0; u < OB; u++)
+#pragma GCC unroll 4
+        for (int j = 0; j < J; j++) {
+            float t[16];
+            _mm512_storeu_ps(t, acc[u][j]);
+            for (size_t r = 16 * (size_t)u; r < rows && r < 16 * (size_t)u + 16; r++)
+                c[(o0 + r) * n + j0 + j] = t[r - 16 * (size_t)u] + c[(o0 + r) * n + j0 + j];
+        }
+}
+/* Columns [j0, n) of c, in groups of up to 4 columns × 4 blocks of 16 rows. */
+static void tn_cols(const float *g, size_t K, size_t m, const float *a, size_t n, size_t j0, float *c)
+{
+    size_t nb = (m + 15) / 16;
+    __mmask16 mlast = (__mmask16)(m % 16 ? (1u << (m % 16)) - 1 : 0xFFFF);
+    for (size_t j = j0; j < n; j += 4) {
+        size_t J = n - j < 4 ? n - j : 4;
+        for (size_t b0 = 0; b0 < nb; b0 += 4) {
+            size_t OB = nb - b0 < 4 ? nb - b0 : 4;
+            __mmask16 mo = b0 + OB == nb ? mlast : 0xFFFF;
+#define TN_CASE(ob, jj) \
+    case (ob) * 8 + (jj): tn_cols_tile(g, K, m, a, n, j, 16 * b0, mo, c, (ob), (jj)); break;
+#define TN_CASES(ob) TN_CASE(ob, 1) TN_CASE(ob, 2) TN_CASE(ob, 3) TN_CASE(ob, 4)
+            switch (OB * 8 + J) { TN_CASES(1) TN_CASES(2) TN_CASES(3) TN_CASES(4) }
+#undef TN_CASES
+#undef TN_CASE
+        }
+    }
+}
+/* c (m × n) += gᵀ a for g (K × m), a (K × n): one chain over k, then added.
+ * Columns in whole vectors of 16 as chain_tile's rows; the last n % 16
+ * columns over c's rows instead when that wastes fewer lanes (at n = 50 the
+ * last vector of 16 would carry 2 columns). */
 static void chain_tn(const float *g, size_t K, size_t m, const float *a, size_t n, float *c)
 {
-    chain_any(g, m, 1, m, K, a, n, n, NULL, c, EPI_ADD);
+    size_t left = n % 16, n16 = n - left;
+    if (left && 4 * ((m + 15) / 16) * left <= 3 * m) {
+        if (n16) chain_any(g, m, 1, m, K, a, n16, n, NULL, c, EPI_ADD);
+        tn_cols(g, K, m, a, n, n16, c);
+    } else {
+        chain_any(g, m, 1, m, K, a, n, n, NULL, c, EPI_ADD);
+    }
 }
 /* The same in OpenBLAS's level-3 blocks of k. */
 static void chain_tn_blocks(const float *g, size_t K, size_t m, const float *a, size_t n, float *c)

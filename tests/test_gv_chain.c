@@ -85,12 +85,14 @@ static void test_chain_tn(void)
     /* The weight gradient's product, c += gᵀ a, onto a nonzero c: one
      * chain, or (blocks) a chain per block of k added in turn, blocks as
      * OpenBLAS's level-3 driver cuts them (512 rows: 256 + 256; 400:
-     * 208 + 192; 1000: 320 + 320, then 192 + 168). */
-    size_t ms[] = {1, 3, 4, 9, 30}, nn[] = {1, 10, 17, 32, 50, 72, 96},
+     * 208 + 192; 1000: 320 + 320, then 192 + 168).  The last n % 16
+     * columns run over c's rows where that wastes fewer lanes: m = 50 and
+     * 100 take whole and partial groups of 16-row blocks there. */
+    size_t ms[] = {1, 3, 4, 9, 30, 50, 100}, nn[] = {1, 10, 17, 32, 50, 72, 96},
            KK[] = {1, 5, 195, 400, 512, 1000};
     uint64_t st = 11;
     int bad = 0, shapes = 0;
-    for (size_t im = 0; im < 5; im++)
+    for (size_t im = 0; im < 7; im++)
         for (size_t in_ = 0; in_ < 7; in_++)
             for (size_t ik = 0; ik < 6; ik++)
                 for (int blocks = 0; blocks < 2; blocks++) {
