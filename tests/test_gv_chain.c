@@ -37,13 +37,17 @@ static void test_chain(void)
         printf("  (not an AVX-512 build: glassvm's kernel is not compiled in)\n");
         return;
     }
-    size_t ns[] = {1, 7, 16, 17, 30, 32, 33, 50, 64, 72, 82, 96}, Ks[] = {1, 10, 30, 33},
-           Bs[] = {1, 3, 4, 5, 9, 64};
+    /* From 16 rows, the last n % 16 columns when 4 or fewer run over the
+     * rows in blocks of 16 (up to 4 a tile; 17 and 100 rows end in a
+     * partial one) for 32 <= K <= 96 (33, 50, 96; 97: the columns' way
+     * throughout). */
+    size_t ns[] = {1, 7, 16, 17, 20, 30, 32, 33, 50, 64, 72, 82, 96}, Ks[] = {1, 10, 30, 33, 50, 96, 97},
+           Bs[] = {1, 3, 4, 5, 9, 17, 64, 100};
     uint64_t st = 7;
     int bad = 0, shapes = 0;
-    for (size_t in_ = 0; in_ < 12; in_++)
-        for (size_t ik = 0; ik < 4; ik++)
-            for (size_t ib = 0; ib < 6; ib++)
+    for (size_t in_ = 0; in_ < 13; in_++)
+        for (size_t ik = 0; ik < 7; ik++)
+            for (size_t ib = 0; ib < 8; ib++)
                 for (int masked = 0; masked < 2; masked++) {
                     size_t n = ns[in_], K = Ks[ik], B = Bs[ib], na = B * K, nb = K * n;
                     float *a = malloc(na * sizeof *a), *bm = malloc(nb * sizeof *bm),
