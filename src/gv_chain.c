@@ -200,36 +200,42 @@ static void chain_any(const float *x, size_t rows, size_t sx, size_t sk, size_t 
     case 6: chain_nv(x, rows, sx, sk, K, b, n, ld, sel, out, epi, 6); break;
     }
 }
-/* h (B × n) = act(a (B × K) · b (K × n)): the ReLU (sel == NULL) or the
- * mask sel > 0. */
+/* The chains of U blocks of 16 rows × J columns, vectorised over the rows
+ * (the leftover columns of a product, where a last vector of 16 columns
+ * would leave lanes idle): acc[u][j] = Σ_k x_u(k) · b[k·bk + j], one FMA
+ * chain over k from 0 as chain_tile's, so the same bits; x_u(k) is the 16
+ * floats at x + k·xk + u·xu, the last block masked to ml. */
+AINLINE void cols_chain(const float *restrict x, size_t xk, size_t xu, __mmask16 ml,
+                        const float *restrict b, size_t bk, size_t K, __m512 acc[4][4], const int U,
+                        const int J)
+{
+#pragma GCC unroll 4
+    for (int u = 0; u < U; u++)
+#pragma GCC unroll 4
+        for (int j = 0; j < J; j++) acc[u][j] = _mm512_setzero_ps();
+    for (size_t k = 0; k < K; k++) {
+        __m512 v[4];
+#pragma GCC unroll 4
+        for (int u = 0; u < U; u++) {
+            const float *p = x + k * xk + (size_t)u * xu;
+            v[u] = u == U - 1 ? _mm512_maskz_loadu_ps(ml, p) : _mm512_loadu_ps(p);
+        }
+#pragma GCC unroll 4
+        for (int j = 0; j < J; j++) {
+            __m512 w = _mm512_set1_ps(b[k * bk + (size_t)j]);
+#pragma GCC unroll 4
+            for (int u = 0; u < U; u++) acc[u][j] = _mm512_fmadd_ps(v[u], w, acc[u][j]);
+        }
+    }
+}
 /* Columns [j0, j0 + J) of h = act(a b) for rows [r0, r0 + 16·RB) (masked
- * to B), vectorised over the rows: at (u·K + k)·16, xt holds a's column k
- * for row block u.  The same chain over k for each output as chain_tile's,
- * the same epilogue. */
+ * to B): at (u·K + k)·16, xt holds a's column k for row block u. */
 AINLINE void fwd_cols_tile(const float *restrict xt, size_t B, size_t K, const float *restrict b,
                            size_t n, size_t j0, size_t r0, const float *restrict sel,
                            float *restrict h, int epi, const int RB, const int J)
 {
     __m512 acc[4][4];
-#pragma GCC unroll 4
-    for (int u = 0; u < RB; u++)
-#pragma GCC unroll 4
-        for (int j = 0; j < J; j++) acc[u][j] = _mm512_setzero_ps();
-    for (size_t k = 0; k < K; k++) {
-        const float *bk = b + k * n + j0;
-        __m512 x[4];
-#pragma GCC unroll 4
-        for (int u = 0; u < RB; u++) {
-            x[u] = _mm512_loadu_ps(xt + ((size_t)u * K + k) * 16);
-            __asm__("" : "+v"(x[u])); /* held in a register for the J columns */
-        }
-#pragma GCC unroll 4
-        for (int j = 0; j < J; j++) {
-            __m512 w = _mm512_set1_ps(bk[j]);
-#pragma GCC unroll 4
-            for (int u = 0; u < RB; u++) acc[u][j] = _mm512_fmadd_ps(x[u], w, acc[u][j]);
-        }
-    }
+    cols_chain(xt, 16, K * 16, 0xFFFF, b + j0, n, K, acc, RB, J);
     const __m512 z = _mm512_setzero_ps();
 #pragma GCC unroll 4
     for (int u = 0; u < RB; u++)
@@ -295,31 +301,13 @@ static void chain(const float *a, size_t B, size_t K, const float *b, size_t n, 
     }
 }
 /* Columns [j0, j0 + J) of c (m × n) += gᵀ a over rows [o0, o0 + 16·OB) of
- * c, vectorised over those rows (g's row k holds them side by side): the
- * same chain over k for each element as chain_tile's, so the same bits.
- * The last block of rows is masked to mo. */
+ * c (g's row k holds them side by side), the last block masked to mo. */
 AINLINE void tn_cols_tile(const float *restrict g, size_t K, size_t m, const float *restrict a,
                           size_t n, size_t j0, size_t o0, __mmask16 mo, float *restrict c,
                           const int OB, const int J)
 {
     __m512 acc[4][4];
-#pragma GCC unroll 4
-    for (int u = 0; u < OB; u++)
-#pragma GCC unroll 4
-        for (int j = 0; j < J; j++) acc[u][j] = _mm512_setzero_ps();
-    for (size_t k = 0; k < K; k++) {
-        const float *gk = g + k * m + o0, *ak = a + k * n + j0;
-        __m512 x[4];
-#pragma GCC unroll 4
-        for (int u = 0; u < OB; u++)
-            x[u] = u == OB - 1 ? _mm512_maskz_loadu_ps(mo, gk + 16 * u) : _mm512_loadu_ps(gk + 16 * u);
-#pragma GCC unroll 4
-        for (int j = 0; j < J; j++) {
-            __m512 b = _mm512_set1_ps(ak[j]);
-#pragma GCC unroll 4
-            for (int u = 0; u < OB; u++) acc[u][j] = _mm512_fmadd_ps(x[u], b, acc[u][j]);
-        }
-    }
+    cols_chain(g + o0, m, 16, mo, a + j0, n, K, acc, OB, J);
     size_t rows = 16 * (size_t)(OB - 1) + (size_t)__builtin_popcount(mo);
 #pragma GCC unroll 4
     for (int u = 0; u < OB; u++)
