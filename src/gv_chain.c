@@ -379,6 +379,77 @@ static int chain_dot_fits(size_t K, size_t n)
     size_t left = n % 16;
     return left >= 1 && left <= 8 && K >= 32 && K <= CHAIN_DOT_MAXK;
 }
+/* The 16-lane partial sums of R rows' dot products (a's rows K apart) with
+ * four columns (bt's rows K apart): c[r][q] lane t = the chain over
+ * k = t, t + 16, … for row r and column q.  Rows side by side share the
+ * loads of bt and keep 4R chains in flight; each row's sums are the same. */
+AINLINE void dot_sums(const float *a, size_t K, const float *bt, __mmask16 mk, __m512 c[2][4],
+                      const int R)
+{
+#pragma GCC unroll 2
+    for (int r = 0; r < R; r++)
+#pragma GCC unroll 4
+        for (int q = 0; q < 4; q++) c[r][q] = _mm512_setzero_ps();
+    size_t k = 0;
+    for (; k + 16 <= K; k += 16) {
+        __m512 x[2];
+#pragma GCC unroll 2
+        for (int r = 0; r < R; r++) x[r] = _mm512_loadu_ps(a + (size_t)r * K + k);
+#pragma GCC unroll 4
+        for (int q = 0; q < 4; q++) {
+            __m512 w = _mm512_loadu_ps(bt + (size_t)q * K + k);
+#pragma GCC unroll 2
+            for (int r = 0; r < R; r++) c[r][q] = _mm512_fmadd_ps(w, x[r], c[r][q]);
+        }
+    }
+    if (k < K) {
+        __m512 x[2];
+#pragma GCC unroll 2
+        for (int r = 0; r < R; r++) x[r] = _mm512_maskz_loadu_ps(mk, a + (size_t)r * K + k);
+#pragma GCC unroll 4
+        for (int q = 0; q < 4; q++) {
+            __m512 w = _mm512_maskz_loadu_ps(mk, bt + (size_t)q * K + k);
+#pragma GCC unroll 2
+            for (int r = 0; r < R; r++) c[r][q] = _mm512_fmadd_ps(w, x[r], c[r][q]);
+        }
+    }
+}
+/* Row i's outputs in columns [c, c + nc) from its partial sums, added in
+ * OpenBLAS's tree, masked by sel > 0 (h and sel have rows n apart). */
+AINLINE void dot_store(__m512 c0, __m512 c1, __m512 c2, __m512 c3, size_t i, size_t B, size_t c,
+                       size_t nc, size_t n, const float *sel, float *h)
+{
+    /* The tree for the four columns at once: in each 128-bit lane
+     * (v0 + v1) + (v2 + v3) per column, then (lane 0 + lane 1) +
+     * (lane 2 + lane 3). */
+    __m512 lo01 = _mm512_unpacklo_ps(c0, c1), hi01 = _mm512_unpackhi_ps(c0, c1);
+    __m512 lo23 = _mm512_unpacklo_ps(c2, c3), hi23 = _mm512_unpackhi_ps(c2, c3);
+    __m512 e0 = _mm512_shuffle_ps(lo01, lo23, _MM_SHUFFLE(1, 0, 1, 0)); /* v0 of each */
+    __m512 e1 = _mm512_shuffle_ps(lo01, lo23, _MM_SHUFFLE(3, 2, 3, 2)); /* v1 */
+    __m512 e2 = _mm512_shuffle_ps(hi01, hi23, _MM_SHUFFLE(1, 0, 1, 0)); /* v2 */
+    __m512 e3 = _mm512_shuffle_ps(hi01, hi23, _MM_SHUFFLE(3, 2, 3, 2)); /* v3 */
+    __m512 t = _mm512_add_ps(_mm512_add_ps(e0, e1), _mm512_add_ps(e2, e3));
+    __m128 r = _mm_add_ps(_mm_add_ps(_mm512_extractf32x4_ps(t, 0), _mm512_extractf32x4_ps(t, 1)),
+                          _mm_add_ps(_mm512_extractf32x4_ps(t, 2), _mm512_extractf32x4_ps(t, 3)));
+    if (nc < 4 && i >= (B & ~(size_t)3)) {
+        /* The last one to three columns, in the rows after the last whole
+         * group of four rows: halves, quarters, pairs. */
+        __m512 cq[3] = {c0, c1, c2};
+        float rr[4] = {0, 0, 0, 0};
+        for (size_t q = 0; q < nc; q++) {
+            float v[16], t8[8], u[4];
+            _mm512_storeu_ps(v, cq[q]);
+            for (int e = 0; e < 8; e++) t8[e] = v[e] + v[e + 8];
+            for (int e = 0; e < 4; e++) u[e] = t8[e] + t8[e + 4];
+            rr[q] = (u[0] + u[2]) + (u[1] + u[3]);
+        }
+        r = _mm_loadu_ps(rr);
+    }
+    __mmask8 mc = (__mmask8)((1u << nc) - 1);
+    __m128 sv = _mm_maskz_loadu_ps(mc, sel + i * n + c);
+    r = _mm_maskz_mov_ps(_mm_cmp_ps_mask(sv, _mm_setzero_ps(), _CMP_GT_OQ), r);
+    _mm_mask_storeu_ps(h + i * n + c, mc, r);
+}
 static void chain_dot(const float *a, size_t B, size_t K, const float *b, size_t n,
                       const float *sel, float *h)
 {
@@ -391,58 +462,19 @@ static void chain_dot(const float *a, size_t B, size_t K, const float *b, size_t
     for (size_t c = 0; c < 4 * groups; c++)
         for (size_t k = 0; k < K; k++) bt[c * K + k] = c < left ? b[k * n + n16 + c] : 0.0f;
     const __mmask16 mk = (__mmask16)((1u << (K % 16)) - 1);
-    const __m128 z = _mm_setzero_ps();
-    for (size_t i = 0; i < B; i++) {
-        const float *ai = a + i * K;
-        for (size_t gq = 0; gq < groups; gq++) {
-            const float *b0 = bt + 4 * gq * K, *b1 = b0 + K, *b2 = b1 + K, *b3 = b2 + K;
-            __m512 c0 = _mm512_setzero_ps(), c1 = c0, c2 = c0, c3 = c0;
-            size_t k = 0;
-            for (; k + 16 <= K; k += 16) {
-                __m512 x = _mm512_loadu_ps(ai + k);
-                c0 = _mm512_fmadd_ps(_mm512_loadu_ps(b0 + k), x, c0);
-                c1 = _mm512_fmadd_ps(_mm512_loadu_ps(b1 + k), x, c1);
-                c2 = _mm512_fmadd_ps(_mm512_loadu_ps(b2 + k), x, c2);
-                c3 = _mm512_fmadd_ps(_mm512_loadu_ps(b3 + k), x, c3);
-            }
-            if (k < K) {
-                __m512 x = _mm512_maskz_loadu_ps(mk, ai + k);
-                c0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mk, b0 + k), x, c0);
-                c1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mk, b1 + k), x, c1);
-                c2 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mk, b2 + k), x, c2);
-                c3 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mk, b3 + k), x, c3);
-            }
-            /* The tree for the four columns at once: in each 128-bit lane
-             * (v0 + v1) + (v2 + v3) per column, then (lane 0 + lane 1) +
-             * (lane 2 + lane 3). */
-            __m512 lo01 = _mm512_unpacklo_ps(c0, c1), hi01 = _mm512_unpackhi_ps(c0, c1);
-            __m512 lo23 = _mm512_unpacklo_ps(c2, c3), hi23 = _mm512_unpackhi_ps(c2, c3);
-            __m512 e0 = _mm512_shuffle_ps(lo01, lo23, _MM_SHUFFLE(1, 0, 1, 0)); /* v0 of each */
-            __m512 e1 = _mm512_shuffle_ps(lo01, lo23, _MM_SHUFFLE(3, 2, 3, 2)); /* v1 */
-            __m512 e2 = _mm512_shuffle_ps(hi01, hi23, _MM_SHUFFLE(1, 0, 1, 0)); /* v2 */
-            __m512 e3 = _mm512_shuffle_ps(hi01, hi23, _MM_SHUFFLE(3, 2, 3, 2)); /* v3 */
-            __m512 t = _mm512_add_ps(_mm512_add_ps(e0, e1), _mm512_add_ps(e2, e3));
-            __m128 r = _mm_add_ps(_mm_add_ps(_mm512_extractf32x4_ps(t, 0), _mm512_extractf32x4_ps(t, 1)),
-                                  _mm_add_ps(_mm512_extractf32x4_ps(t, 2), _mm512_extractf32x4_ps(t, 3)));
-            size_t c = n16 + 4 * gq, nc = left - 4 * gq < 4 ? left - 4 * gq : 4;
-            if (nc < 4 && i >= (B & ~(size_t)3)) {
-                /* The last one to three columns, in the rows after the
-                 * last whole group of four rows: halves, quarters, pairs. */
-                __m512 cv[3] = {c0, c1, c2};
-                float rr[4] = {0, 0, 0, 0};
-                for (size_t q = 0; q < nc; q++) {
-                    float v[16], t8[8], u[4];
-                    _mm512_storeu_ps(v, cv[q]);
-                    for (int e = 0; e < 8; e++) t8[e] = v[e] + v[e + 8];
-                    for (int e = 0; e < 4; e++) u[e] = t8[e] + t8[e + 4];
-                    rr[q] = (u[0] + u[2]) + (u[1] + u[3]);
-                }
-                r = _mm_loadu_ps(rr);
-            }
-            __mmask8 mc = (__mmask8)((1u << nc) - 1);
-            __m128 sv = _mm_maskz_loadu_ps(mc, sel + i * n + c);
-            r = _mm_maskz_mov_ps(_mm_cmp_ps_mask(sv, z, _CMP_GT_OQ), r);
-            _mm_mask_storeu_ps(h + i * n + c, mc, r);
+    for (size_t gq = 0; gq < groups; gq++) {
+        size_t c = n16 + 4 * gq, nc = left - 4 * gq < 4 ? left - 4 * gq : 4;
+        const float *bg = bt + 4 * gq * K;
+        __m512 cs[2][4];
+        size_t i = 0;
+        for (; i + 2 <= B; i += 2) {
+            dot_sums(a + i * K, K, bg, mk, cs, 2);
+            dot_store(cs[0][0], cs[0][1], cs[0][2], cs[0][3], i, B, c, nc, n, sel, h);
+            dot_store(cs[1][0], cs[1][1], cs[1][2], cs[1][3], i + 1, B, c, nc, n, sel, h);
+        }
+        if (i < B) {
+            dot_sums(a + i * K, K, bg, mk, cs, 1);
+            dot_store(cs[0][0], cs[0][1], cs[0][2], cs[0][3], i, B, c, nc, n, sel, h);
         }
     }
 }
