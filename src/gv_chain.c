@@ -121,52 +121,84 @@ AINLINE void transpose16(const float *src, size_t lds, size_t nr, size_t nc, flo
     for (int i = 0; i < 16; i++) _mm512_mask_storeu_ps(dst + i * ldd, (size_t)i < nc ? mr : 0, r[i]);
 }
 /* One tile: R rows (x at sx apart, k at sk apart) × NV vectors of 16
- * columns (the last masked to n); b, sel and out have rows ld apart. */
+ * columns (the last masked to n); b, sel and out have rows ld apart.
+ * PAIR (n % 16 in 1..8, NV >= 2): the last vector holds the last columns of
+ * two rows side by side, lanes 0-7 for an even row and 8-15 for the odd one
+ * after it (its x blended from the two rows' broadcasts, b's last columns
+ * in both halves): half the FMAs there, each output the same chain. */
 AINLINE void chain_tile(const float *restrict x, size_t sx, size_t sk, size_t K,
                         const float *restrict b, size_t n, size_t ld, const float *restrict sel,
-                        float *restrict out, int epi, const int NV, const int R)
+                        float *restrict out, int epi, const int NV, const int R, const int PAIR)
 {
     const __m512 z = _mm512_setzero_ps();
+    const int NF = NV - PAIR; /* whole vectors, the last masked unless PAIR */
     const size_t tail = n - 16 * (size_t)(NV - 1);
     const __mmask16 mt = tail >= 16 ? 0xFFFF : (__mmask16)((1u << tail) - 1);
+    const size_t jp = 16 * (size_t)(NV - 1); /* the pair vector's first column */
+    __m512 p[4] = {z, z, z, z};
 #define CT_LD(v) ((v) == NV - 1 ? _mm512_maskz_loadu_ps(mt, bk + 16 * (v)) : _mm512_loadu_ps(bk + 16 * (v)))
 #define CT_ROW(r) __m512 c##r##0 = z, c##r##1 = z, c##r##2 = z, c##r##3 = z, c##r##4 = z, c##r##5 = z;
-#define CT_FMA(r, v) if (NV > (v)) c##r##v = _mm512_fmadd_ps(x_, w##v, c##r##v);
+#define CT_FMA(r, v) if (NF > (v)) c##r##v = _mm512_fmadd_ps(x_, w##v, c##r##v);
+#define CT_PAIR(r)                                                                  \
+    if (PAIR) {                                                                     \
+        if ((r) % 2 == 0 && R > (r) + 1) xe = x_;                                   \
+        else if ((r) % 2 == 0) p[(r) / 2] = _mm512_fmadd_ps(x_, wp, p[(r) / 2]);    \
+        else p[(r) / 2] = _mm512_fmadd_ps(_mm512_mask_mov_ps(xe, 0xFF00, x_), wp, p[(r) / 2]); \
+    }
 #define CT_FMAROW(r)                                                              \
     if (R > (r)) {                                                                \
         __m512 x_ = _mm512_set1_ps(xk[(r) * sx]);                                 \
         CT_FMA(r, 0) CT_FMA(r, 1) CT_FMA(r, 2) CT_FMA(r, 3) CT_FMA(r, 4) CT_FMA(r, 5) \
+        CT_PAIR(r)                                                                \
     }
 #define CT_ST(r, v)                                                                         \
-    if (NV > (v))                                                                           \
+    if (NF > (v))                                                                           \
         chain_store(out + (r) * ld + 16 * (v), sel ? sel + (r) * ld + 16 * (v) : NULL, c##r##v, epi, \
                     (v) == NV - 1 ? mt : (__mmask16)0xFFFF);
 #define CT_STROW(r) \
     if (R > (r)) { CT_ST(r, 0) CT_ST(r, 1) CT_ST(r, 2) CT_ST(r, 3) CT_ST(r, 4) CT_ST(r, 5) }
+/* The odd row's half is stored 8 floats early with the mask's upper half. */
+#define CT_STPAIR(q)                                                                            \
+    if (PAIR && R > 2 * (q)) {                                                                  \
+        size_t r0 = 2 * (q), r1 = r0 + 1;                                                       \
+        chain_store(out + r0 * ld + jp, sel ? sel + r0 * ld + jp : NULL, p[q], epi, mt);        \
+        if (R > 2 * (q) + 1)                                                                    \
+            chain_store(out + r1 * ld + jp - 8, sel ? sel + r1 * ld + jp - 8 : NULL, p[q], epi,   \
+                        (__mmask16)(mt << 8));                                                  \
+    }
 /* Each vector of b loaded once per k and held in a register for the tile's
  * rows: left to itself gcc folds the loads into every row's FMA, R times
  * the loads, and the kernel ran 1.3–1.9× slower at n = 30–82. */
-#define CT_KEEP(v) if (NV > (v)) __asm__("" : "+v"(w##v));
+#define CT_KEEP(v) if (NF > (v)) __asm__("" : "+v"(w##v));
     CT_ROW(0) CT_ROW(1) CT_ROW(2) CT_ROW(3) CT_ROW(4) CT_ROW(5) CT_ROW(6) CT_ROW(7)
     for (size_t k = 0; k < K; k++) {
         const float *bk = b + k * ld, *xk = x + k * sk;
-        __m512 w0 = CT_LD(0), w1 = z, w2 = z, w3 = z, w4 = z, w5 = z;
-        if (NV > 1) w1 = CT_LD(1);
-        if (NV > 2) w2 = CT_LD(2);
-        if (NV > 3) w3 = CT_LD(3);
-        if (NV > 4) w4 = CT_LD(4);
-        if (NV > 5) w5 = CT_LD(5);
+        __m512 w0 = z, w1 = z, w2 = z, w3 = z, w4 = z, w5 = z, wp = z, xe = z;
+        if (NF > 0) w0 = CT_LD(0);
+        if (NF > 1) w1 = CT_LD(1);
+        if (NF > 2) w2 = CT_LD(2);
+        if (NF > 3) w3 = CT_LD(3);
+        if (NF > 4) w4 = CT_LD(4);
+        if (NF > 5) w5 = CT_LD(5);
+        if (PAIR) {
+            wp = _mm512_broadcast_f32x8(_mm256_maskz_loadu_ps((__mmask8)mt, bk + jp));
+            __asm__("" : "+v"(wp));
+        }
         if (R > 1) { CT_KEEP(0) CT_KEEP(1) CT_KEEP(2) CT_KEEP(3) CT_KEEP(4) CT_KEEP(5) }
         CT_FMAROW(0) CT_FMAROW(1) CT_FMAROW(2) CT_FMAROW(3)
         CT_FMAROW(4) CT_FMAROW(5) CT_FMAROW(6) CT_FMAROW(7)
+        (void)xe;
     }
     CT_STROW(0) CT_STROW(1) CT_STROW(2) CT_STROW(3) CT_STROW(4) CT_STROW(5) CT_STROW(6) CT_STROW(7)
+    CT_STPAIR(0) CT_STPAIR(1) CT_STPAIR(2) CT_STPAIR(3)
 #undef CT_LD
 #undef CT_ROW
 #undef CT_FMA
+#undef CT_PAIR
 #undef CT_FMAROW
 #undef CT_ST
 #undef CT_STROW
+#undef CT_STPAIR
 #undef CT_KEEP
 }
 /* All rows: 8 at a time for one to three vectors, 6 for four, 4 for five
@@ -174,12 +206,13 @@ AINLINE void chain_tile(const float *restrict x, size_t sx, size_t sk, size_t K,
  * rows per tile, the fewer times b is read: for the weight gradient b is
  * a chunk's activations, which do not fit in L1), then the rest 4, 2, 1. */
 AINLINE void chain_nv(const float *x, size_t rows, size_t sx, size_t sk, size_t K, const float *b,
-                      size_t n, size_t ld, const float *sel, float *out, int epi, const int NV)
+                      size_t n, size_t ld, const float *sel, float *out, int epi, const int NV,
+                      const int PAIR)
 {
 #define CN_TILES(R)                                                                             \
     for (; i + (R) <= rows; i += (R))                                                           \
         chain_tile(x + i * sx, sx, sk, K, b, n, ld, sel ? sel + i * ld : NULL, out + i * ld, epi, \
-                   NV, (R));
+                   NV, (R), PAIR);
     size_t i = 0;
     if (NV <= 3) CN_TILES(8)
     if (NV == 4) CN_TILES(6)
@@ -191,14 +224,17 @@ AINLINE void chain_nv(const float *x, size_t rows, size_t sx, size_t sk, size_t 
 static void chain_any(const float *x, size_t rows, size_t sx, size_t sk, size_t K, const float *b,
                       size_t n, size_t ld, const float *sel, float *out, int epi)
 {
-    switch ((n + 15) / 16) {
-    case 1: chain_nv(x, rows, sx, sk, K, b, n, ld, sel, out, epi, 1); break;
-    case 2: chain_nv(x, rows, sx, sk, K, b, n, ld, sel, out, epi, 2); break;
-    case 3: chain_nv(x, rows, sx, sk, K, b, n, ld, sel, out, epi, 3); break;
-    case 4: chain_nv(x, rows, sx, sk, K, b, n, ld, sel, out, epi, 4); break;
-    case 5: chain_nv(x, rows, sx, sk, K, b, n, ld, sel, out, epi, 5); break;
-    case 6: chain_nv(x, rows, sx, sk, K, b, n, ld, sel, out, epi, 6); break;
+    size_t nv = (n + 15) / 16;
+    int pair = nv >= 2 && n % 16 >= 1 && n % 16 <= 8;
+#define CA_CASE(v)                                                                        \
+    case (v): if (pair) chain_nv(x, rows, sx, sk, K, b, n, ld, sel, out, epi, (v), 1);   \
+              else chain_nv(x, rows, sx, sk, K, b, n, ld, sel, out, epi, (v), 0);        \
+              break;
+    switch (nv) {
+    case 1: chain_nv(x, rows, sx, sk, K, b, n, ld, sel, out, epi, 1, 0); break;
+    CA_CASE(2) CA_CASE(3) CA_CASE(4) CA_CASE(5) CA_CASE(6)
     }
+#undef CA_CASE
 }
 /* The chains of U blocks of 16 rows × J columns, vectorised over the rows
  * (the leftover columns of a product, where a last vector of 16 columns
