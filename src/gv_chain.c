@@ -236,114 +236,39 @@ static void chain_any(const float *x, size_t rows, size_t sx, size_t sk, size_t 
     }
 #undef CA_CASE
 }
-/* The chains of U blocks of 16 rows × J columns, vectorised over the rows
- * (the leftover columns of a product, where a last vector of 16 columns
- * would leave lanes idle): acc[u][j] = Σ_k x_u(k) · b[k·bk + j], one FMA
- * chain over k from 0 as chain_tile's, so the same bits; x_u(k) is the 16
- * floats at x + k·xk + u·xu, the last block masked to ml. */
-AINLINE void cols_chain(const float *restrict x, size_t xk, size_t xu, __mmask16 ml,
-                        const float *restrict b, size_t bk, size_t K, __m512 acc[4][4], const int U,
-                        const int J)
-{
-#pragma GCC unroll 4
-    for (int u = 0; u < U; u++)
-#pragma GCC unroll 4
-        for (int j = 0; j < J; j++) acc[u][j] = _mm512_setzero_ps();
-    for (size_t k = 0; k < K; k++) {
-        __m512 v[4];
-#pragma GCC unroll 4
-        for (int u = 0; u < U; u++) {
-            const float *p = x + k * xk + (size_t)u * xu;
-            v[u] = u == U - 1 ? _mm512_maskz_loadu_ps(ml, p) : _mm512_loadu_ps(p);
-        }
-#pragma GCC unroll 4
-        for (int j = 0; j < J; j++) {
-            __m512 w = _mm512_set1_ps(b[k * bk + (size_t)j]);
-#pragma GCC unroll 4
-            for (int u = 0; u < U; u++) acc[u][j] = _mm512_fmadd_ps(v[u], w, acc[u][j]);
-        }
-    }
-}
-/* Columns [j0, j0 + J) of h = act(a b) for rows [r0, r0 + 16·RB) (masked
- * to B): at (u·K + k)·16, xt holds a's column k for row block u. */
-AINLINE void fwd_cols_tile(const float *restrict xt, size_t B, size_t K, const float *restrict b,
-                           size_t n, size_t j0, size_t r0, const float *restrict sel,
-                           float *restrict h, int epi, const int RB, const int J)
-{
-    __m512 acc[4][4];
-    cols_chain(xt, 16, K * 16, 0xFFFF, b + j0, n, K, acc, RB, J);
-    const __m512 z = _mm512_setzero_ps();
-#pragma GCC unroll 4
-    for (int u = 0; u < RB; u++)
-#pragma GCC unroll 4
-        for (int j = 0; j < J; j++) {
-            size_t i0 = r0 + 16 * (size_t)u, nr = B - i0 < 16 ? B - i0 : 16;
-            float t[16], sv[16];
-            __m512 v = acc[u][j];
-            if (epi == EPI_MASK) {
-                for (size_t r = 0; r < nr; r++) sv[r] = sel[(i0 + r) * n + j0 + j];
-                for (size_t r = nr; r < 16; r++) sv[r] = 0.0f;
-                v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(_mm512_loadu_ps(sv), z, _CMP_GT_OQ), v);
-            } else {
-                v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, z, _CMP_GT_OQ), v);
-            }
-            _mm512_storeu_ps(t, v);
-            for (size_t r = 0; r < nr; r++) h[(i0 + r) * n + j0 + j] = t[r];
-        }
-}
-/* Columns [j0, n) of h = act(a b), a's rows in blocks of 16 transposed into
- * xt (FWD_COLS_MAXK · 64 floats), up to 4 blocks × 4 columns a tile. */
-#define FWD_COLS_MAXK 96
-static void fwd_cols(const float *a, size_t B, size_t K, const float *b, size_t n, size_t j0,
-                     const float *sel, float *h, int epi)
-{
-    float xt[4 * FWD_COLS_MAXK * 16] __attribute__((aligned(64)));
-    for (size_t r0 = 0; r0 < B; r0 += 64) {
-        size_t RB = (B - r0 + 15) / 16 < 4 ? (B - r0 + 15) / 16 : 4;
-        for (size_t u = 0; u < RB; u++) {
-            size_t i0 = r0 + 16 * u, nr = B - i0 < 16 ? B - i0 : 16;
-            for (size_t k0 = 0; k0 < K; k0 += 16)
-                transpose16(a + i0 * K + k0, K, nr, K - k0 < 16 ? K - k0 : 16,
-                            xt + (u * K + k0) * 16, 16);
-        }
-        for (size_t j = j0; j < n; j += 4) {
-            size_t J = n - j < 4 ? n - j : 4;
-#define FC_CASE(rb, jj) \
-    case (rb) * 8 + (jj): fwd_cols_tile(xt, B, K, b, n, j, r0, sel, h, epi, (rb), (jj)); break;
-#define FC_CASES(rb) FC_CASE(rb, 1) FC_CASE(rb, 2) FC_CASE(rb, 3) FC_CASE(rb, 4)
-            switch (RB * 8 + J) { FC_CASES(1) FC_CASES(2) FC_CASES(3) FC_CASES(4) }
-#undef FC_CASES
-#undef FC_CASE
-        }
-    }
-}
 /* h (B × n) = act(a (B × K) · b (K × n)): the ReLU (sel == NULL) or the
- * mask sel > 0.  The last n % 16 columns, when 4 or fewer, over the rows
- * instead (fwd_cols) for 32 <= K <= 96: there a's rows transposed in blocks
- * of 16 cost less than the last vector's idle lanes (one core, 512 rows:
- * K = n = 50 15.5-16.0 -> 14.5-15.0 µs, 82 37.5-38.7 -> 35.4-35.8 µs; at
- * 72, 8 columns left, 27.6-28.5 -> 28.9-30.1 µs, and at K = 10 slower
- * too). */
+ * mask sel > 0. */
 static void chain(const float *a, size_t B, size_t K, const float *b, size_t n, const float *sel,
                   float *h)
 {
-    int epi = sel ? EPI_MASK : EPI_RELU;
-    size_t left = n % 16;
-    if (left && left <= 4 && K >= 32 && K <= FWD_COLS_MAXK && B >= 16) {
-        if (n > left) chain_any(a, B, K, 1, K, b, n - left, n, sel, h, epi);
-        fwd_cols(a, B, K, b, n, n - left, sel, h, epi);
-    } else {
-        chain_any(a, B, K, 1, K, b, n, n, sel, h, epi);
-    }
+    chain_any(a, B, K, 1, K, b, n, n, sel, h, sel ? EPI_MASK : EPI_RELU);
 }
 /* Columns [j0, j0 + J) of c (m × n) += gᵀ a over rows [o0, o0 + 16·OB) of
- * c (g's row k holds them side by side), the last block masked to mo. */
+ * c, vectorised over those rows (g's row k holds them side by side): the
+ * same chain over k for each element as chain_tile's, so the same bits.
+ * The last block of rows is masked to mo. */
 AINLINE void tn_cols_tile(const float *restrict g, size_t K, size_t m, const float *restrict a,
                           size_t n, size_t j0, size_t o0, __mmask16 mo, float *restrict c,
                           const int OB, const int J)
 {
     __m512 acc[4][4];
-    cols_chain(g + o0, m, 16, mo, a + j0, n, K, acc, OB, J);
+#pragma GCC unroll 4
+    for (int u = 0; u < OB; u++)
+#pragma GCC unroll 4
+        for (int j = 0; j < J; j++) acc[u][j] = _mm512_setzero_ps();
+    for (size_t k = 0; k < K; k++) {
+        const float *gk = g + k * m + o0, *ak = a + k * n + j0;
+        __m512 x[4];
+#pragma GCC unroll 4
+        for (int u = 0; u < OB; u++)
+            x[u] = u == OB - 1 ? _mm512_maskz_loadu_ps(mo, gk + 16 * u) : _mm512_loadu_ps(gk + 16 * u);
+#pragma GCC unroll 4
+        for (int j = 0; j < J; j++) {
+            __m512 w = _mm512_set1_ps(ak[j]);
+#pragma GCC unroll 4
+            for (int u = 0; u < OB; u++) acc[u][j] = _mm512_fmadd_ps(x[u], w, acc[u][j]);
+        }
+    }
     size_t rows = 16 * (size_t)(OB - 1) + (size_t)__builtin_popcount(mo);
 #pragma GCC unroll 4
     for (int u = 0; u < OB; u++)
@@ -376,12 +301,16 @@ static void tn_cols(const float *g, size_t K, size_t m, const float *a, size_t n
 }
 /* c (m × n) += gᵀ a for g (K × m), a (K × n): one chain over k, then added.
  * Columns in whole vectors of 16 as chain_tile's rows; the last n % 16
- * columns over c's rows instead when that wastes fewer lanes (at n = 50 the
- * last vector of 16 would carry 2 columns). */
+ * columns over c's rows instead (tn_cols) where that wastes fewer lanes
+ * than chain_tile's pairs of rows: measured on one core, 512 rows, for
+ * 1-4 columns left (n = 50: 13.0 µs against 13.5) and below 16 columns
+ * where it saves a quarter of the FMAs (n = 10, m = 30: 3.6 µs against
+ * 3.9; m = 50: 6.1 against 5.8 µs, so not there); at 8 left (n = 72) the
+ * pairs are faster (27.0 against 29.4 µs). */
 static void chain_tn(const float *g, size_t K, size_t m, const float *a, size_t n, float *c)
 {
     size_t left = n % 16, n16 = n - left;
-    if (left && 4 * ((m + 15) / 16) * left <= 3 * m) {
+    if (left && (n16 ? left <= 4 : 4 * ((m + 15) / 16) * left <= 3 * m)) {
         if (n16) chain_any(g, m, 1, m, K, a, n16, n, NULL, c, EPI_ADD);
         tn_cols(g, K, m, a, n, n16, c);
     } else {

@@ -37,10 +37,9 @@ static void test_chain(void)
         printf("  (not an AVX-512 build: glassvm's kernel is not compiled in)\n");
         return;
     }
-    /* From 16 rows, the last n % 16 columns when 4 or fewer run over the
-     * rows in blocks of 16 (up to 4 a tile; 17 and 100 rows end in a
-     * partial one) for 32 <= K <= 96 (33, 50, 96; 97: the columns' way
-     * throughout). */
+    /* n % 16 in 1..8 from 17 columns: the last vector holds two rows'
+     * last columns (odd row counts leave one row alone in the last
+     * tile). */
     size_t ns[] = {1, 7, 16, 17, 20, 30, 32, 33, 50, 64, 72, 82, 96}, Ks[] = {1, 10, 30, 33, 50, 96, 97},
            Bs[] = {1, 3, 4, 5, 9, 17, 64, 100};
     uint64_t st = 7;
@@ -90,8 +89,9 @@ static void test_chain_tn(void)
      * chain, or (blocks) a chain per block of k added in turn, blocks as
      * OpenBLAS's level-3 driver cuts them (512 rows: 256 + 256; 400:
      * 208 + 192; 1000: 320 + 320, then 192 + 168).  The last n % 16
-     * columns run over c's rows where that wastes fewer lanes: m = 50 and
-     * 100 take whole and partial groups of 16-row blocks there. */
+     * columns run over c's rows for 1-4 left (n = 17, 50) and for n = 10
+     * from m = 30 up: m = 50 and 100 take whole and partial groups of
+     * 16-row blocks there; n = 72 takes pairs of rows. */
     size_t ms[] = {1, 3, 4, 9, 30, 50, 100}, nn[] = {1, 10, 17, 32, 50, 72, 96},
            KK[] = {1, 5, 195, 400, 512, 1000};
     uint64_t st = 11;
