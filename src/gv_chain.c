@@ -349,7 +349,7 @@ static int chain_dot_fits(size_t K, size_t n)
  * k = t, t + 16, … for row r and column q.  Rows side by side share the
  * loads of bt and keep 4R chains in flight; each row's sums are the same. */
 AINLINE void dot_sums(const float *a, size_t K, const float *bt, __mmask16 mk, __m512 c[2][4],
-                      const int R)
+                      const int R, const int Q)
 {
 #pragma GCC unroll 2
     for (int r = 0; r < R; r++)
@@ -361,7 +361,7 @@ AINLINE void dot_sums(const float *a, size_t K, const float *bt, __mmask16 mk, _
 #pragma GCC unroll 2
         for (int r = 0; r < R; r++) x[r] = _mm512_loadu_ps(a + (size_t)r * K + k);
 #pragma GCC unroll 4
-        for (int q = 0; q < 4; q++) {
+        for (int q = 0; q < Q; q++) {
             __m512 w = _mm512_loadu_ps(bt + (size_t)q * K + k);
 #pragma GCC unroll 2
             for (int r = 0; r < R; r++) c[r][q] = _mm512_fmadd_ps(w, x[r], c[r][q]);
@@ -372,7 +372,7 @@ AINLINE void dot_sums(const float *a, size_t K, const float *bt, __mmask16 mk, _
 #pragma GCC unroll 2
         for (int r = 0; r < R; r++) x[r] = _mm512_maskz_loadu_ps(mk, a + (size_t)r * K + k);
 #pragma GCC unroll 4
-        for (int q = 0; q < 4; q++) {
+        for (int q = 0; q < Q; q++) {
             __m512 w = _mm512_maskz_loadu_ps(mk, bt + (size_t)q * K + k);
 #pragma GCC unroll 2
             for (int r = 0; r < R; r++) c[r][q] = _mm512_fmadd_ps(w, x[r], c[r][q]);
@@ -432,13 +432,17 @@ static void chain_dot(const float *a, size_t B, size_t K, const float *b, size_t
         const float *bg = bt + 4 * gq * K;
         __m512 cs[2][4];
         size_t i = 0;
+        /* One or two columns: the other two sums stay zero (each column's
+         * tree reads only its own vector). */
         for (; i + 2 <= B; i += 2) {
-            dot_sums(a + i * K, K, bg, mk, cs, 2);
+            if (nc <= 2) dot_sums(a + i * K, K, bg, mk, cs, 2, 2);
+            else dot_sums(a + i * K, K, bg, mk, cs, 2, 4);
             dot_store(cs[0][0], cs[0][1], cs[0][2], cs[0][3], i, B, c, nc, n, sel, h);
             dot_store(cs[1][0], cs[1][1], cs[1][2], cs[1][3], i + 1, B, c, nc, n, sel, h);
         }
         if (i < B) {
-            dot_sums(a + i * K, K, bg, mk, cs, 1);
+            if (nc <= 2) dot_sums(a + i * K, K, bg, mk, cs, 1, 2);
+            else dot_sums(a + i * K, K, bg, mk, cs, 1, 4);
             dot_store(cs[0][0], cs[0][1], cs[0][2], cs[0][3], i, B, c, nc, n, sel, h);
         }
     }
