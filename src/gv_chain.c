@@ -345,9 +345,10 @@ static int chain_dot_fits(size_t K, size_t n)
     return left >= 1 && left <= 8 && K >= 32 && K <= CHAIN_DOT_MAXK;
 }
 /* The 16-lane partial sums of R rows' dot products (a's rows K apart) with
- * four columns (bt's rows K apart): c[r][q] lane t = the chain over
- * k = t, t + 16, … for row r and column q.  Rows side by side share the
- * loads of bt and keep 4R chains in flight; each row's sums are the same. */
+ * Q of a group's four columns (bt's rows K apart; the other sums stay zero):
+ * c[r][q] lane t = the chain over k = t, t + 16, … for row r and column q.
+ * Rows side by side share the loads of bt and keep QR chains in flight;
+ * each row's sums are the same. */
 AINLINE void dot_sums(const float *a, size_t K, const float *bt, __mmask16 mk, __m512 c[2][4],
                       const int R, const int Q)
 {
