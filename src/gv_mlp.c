@@ -24,6 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __AVX512F__
+#include <immintrin.h>
+#endif
 
 #include <cblas.h>
 #ifdef _OPENMP
@@ -351,12 +354,26 @@ static void forward_chunk(const gv_mlp *m, const gv_mlp_work *ws, const float *x
     PROF(GV_PROF_FORWARD);
 }
 
+/* One row of n floats: the input rows (n = d, 10 after the paper's PCA)
+ * in one masked move rather than a call to memcpy per row. */
+static inline void copy_row(float *restrict dst, const float *restrict src, size_t n)
+{
+#ifdef __AVX512F__
+    if (n <= 16) {
+        __mmask16 k = (__mmask16)((1u << n) - 1);
+        _mm512_mask_storeu_ps(dst, k, _mm512_maskz_loadu_ps(k, src));
+        return;
+    }
+#endif
+    memcpy(dst, src, n * sizeof *dst);
+}
+
 /* Move the rows listed in keep[0..nk) (increasing) to the front of a B × n
  * row-major block (in place: keep[j] >= j). */
 static void compact_rows(float *a, size_t n, const uint32_t *keep, size_t nk)
 {
     for (size_t j = 0; j < nk; j++)
-        if (keep[j] != j) memcpy(a + j * n, a + (size_t)keep[j] * n, n * sizeof *a);
+        if (keep[j] != j) copy_row(a + j * n, a + (size_t)keep[j] * n, n);
 }
 
 /* Backward pass of the nk rows left in b after compaction, df in b->df:
@@ -434,7 +451,7 @@ static void run_partition(const gv_mlp *m, const gv_mlp_work *ws, const gv_data 
         const float *x;
         if (rows) {
             for (size_t i = 0; i < B; i++)
-                memcpy(b->x + i * d, data->X + (size_t)rows[c0 + i] * d, d * sizeof(float));
+                copy_row(b->x + i * d, data->X + (size_t)rows[c0 + i] * d, d);
             x = b->x;
         } else {
             x = data->X + c0 * d;
@@ -470,7 +487,7 @@ static void run_partition(const gv_mlp *m, const gv_mlp_work *ws, const gv_data 
              * the dataset): gather them. */
             if (!rows) {
                 for (size_t j = 0; j < nk; j++)
-                    memcpy(b->x + j * d, x + (size_t)keep[j] * d, d * sizeof(float));
+                    copy_row(b->x + j * d, x + (size_t)keep[j] * d, d);
                 x = b->x;
             }
         }
@@ -560,33 +577,61 @@ static double sumsq_ordered(const double *w, size_t n)
     return s;
 }
 
-/* The loss data_loss + (λ/2)|w|².  In loss-check mode |w|² is first summed
- * in 8 interleaved partial sums (vectorised; the ordered sum is a chain of
- * dependent additions, 7 % of an SGD step at w = 72): every term is >= 0, so
- * the ordered sum differs from it by a relative 2·N·2⁻⁵³ at most, and when
- * the result is far from overflow the exact loss is finite too.  Otherwise,
- * and outside that mode, the ordered sum. */
+/* The loss data_loss + (λ/2)|w|².  In loss-check mode |w|² is summed in
+ * any order: sq when reduce_grad summed it in its pass over w (>= 0; < 0:
+ * not summed), else 8 interleaved partial sums (vectorised; the ordered sum
+ * is a chain of dependent additions, 7 % of an SGD step at w = 72).  Every
+ * term is >= 0, so the ordered sum differs from these by a relative 2·N·2⁻⁵³
+ * at most, and when the result is far from overflow the exact loss is
+ * finite too.  Otherwise, and outside that mode, the ordered sum. */
 static double loss_of(const gv_mlp_work *ws, const double *w, size_t n, double data_loss,
-                      double lambda)
+                      double lambda, double sq)
 {
     if (ws->loss_check && isfinite(data_loss)) {
-        double p[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-        size_t k = 0;
-        for (; k + 8 <= n; k += 8)
-            for (int j = 0; j < 8; j++) p[j] += w[k + j] * w[k + j];
-        for (; k < n; k++) p[0] += w[k] * w[k];
-        double s = ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
+        double s = sq;
+        if (!(s >= 0)) {
+            double p[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+            size_t k = 0;
+            for (; k + 8 <= n; k += 8)
+                for (int j = 0; j < 8; j++) p[j] += w[k + j] * w[k + j];
+            for (; k < n; k++) p[0] += w[k] * w[k];
+            s = ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
+        }
         double loss = data_loss + 0.5 * lambda * s;
         if (loss < 1e300) return loss;
     }
     return data_loss + 0.5 * lambda * sumsq_ordered(w, n);
 }
 
+/* reduce_grad for one partition: grad = (0 + gw)·inv + λw (gw = 0 where
+ * !any), and |w|² for loss_of in 32 partial sums (four vectors of
+ * independent additions). */
+static inline __attribute__((always_inline)) double
+grad_one(double *restrict grad, const float *restrict gw, const double *restrict w, size_t nw,
+         double inv, double lambda, const int any)
+{
+    double p[32] = {0};
+    size_t k = 0;
+    for (; k + 32 <= nw; k += 32)
+#pragma omp simd
+        for (size_t j = 0; j < 32; j++) {
+            grad[k + j] = (0.0 + (any ? (double)gw[k + j] : 0.0)) * inv + lambda * w[k + j];
+            p[j] += w[k + j] * w[k + j];
+        }
+    for (; k < nw; k++) {
+        grad[k] = (0.0 + (any ? (double)gw[k] : 0.0)) * inv + lambda * w[k];
+        p[0] += w[k] * w[k];
+    }
+    double sq = 0;
+    for (int j = 0; j < 32; j++) sq += p[j];
+    return sq;
+}
+
 /* grad = (Σ_p acc_p)/n + λw.  Each coordinate sums its partitions in index
  * order, starting from 0 (so -0 sums to +0 as before): any split of the
  * coordinates over threads, and vectorising over them, gives the same bits. */
-static void reduce_grad(const gv_mlp_work *ws, const double *restrict w, size_t np, size_t n,
-                        double lambda, double *restrict grad)
+static double reduce_grad(const gv_mlp_work *ws, const double *restrict w, size_t np, size_t n,
+                          double lambda, double *restrict grad)
 {
     size_t nw = ws->m->nw;
     const double *restrict acc = ws->acc;
@@ -594,15 +639,13 @@ static void reduce_grad(const gv_mlp_work *ws, const double *restrict w, size_t 
     int nt = ws->nthreads;
     (void)nt;
     if (np == 1) { /* the float sum in thread 0's buffer (run_all): as below, in one pass */
+        /* ... which also sums |w|² for loss_of's check (any order will do
+         * there; an SGD step's separate pass over w was 2 % of it). */
         const float *restrict gw = ws->thr[0].gw;
-        if (ws->stats[3] != 0) {
-#pragma omp simd
-            for (size_t k = 0; k < nw; k++) grad[k] = (0.0 + (double)gw[k]) * inv + lambda * w[k];
-        } else { /* no unsatisfied row: a zero sum */
-#pragma omp simd
-            for (size_t k = 0; k < nw; k++) grad[k] = (0.0 + 0.0) * inv + lambda * w[k];
-        }
-        return;
+        double sq;
+        if (ws->stats[3] != 0) sq = grad_one(grad, gw, w, nw, inv, lambda, 1);
+        else sq = grad_one(grad, gw, w, nw, inv, lambda, 0); /* no unsatisfied row: a zero sum */
+        return sq;
     }
     size_t nb = (nw + 1023) / 1024; /* blocks of 1024 coordinates */
     /* Threads only for big sums: below 2M additions (0.5 ms) a parallel
@@ -620,6 +663,7 @@ static void reduce_grad(const gv_mlp_work *ws, const double *restrict w, size_t 
 #pragma omp simd
         for (size_t k = k0; k < k1; k++) grad[k] = grad[k] * inv + lambda * w[k];
     }
+    return -1; /* |w|² not summed */
 }
 
 /* The weights in float32 for the kernel, and the transposes gv_chain() reads
@@ -655,10 +699,10 @@ gv_status gv_mlp_eval(const gv_mlp *m, gv_mlp_work *ws, const double *w,
         correct += ws->stats[4 * p + 1];
         unsat += ws->stats[4 * p + 2];
     }
-    if (grad) reduce_grad(ws, w, np, n, lambda, grad);
+    double sq = grad ? reduce_grad(ws, w, np, n, lambda, grad) : -1;
     if (out) {
         out->data_loss = loss / (double)n;
-        out->loss = loss_of(ws, w, nw, out->data_loss, lambda);
+        out->loss = loss_of(ws, w, nw, out->data_loss, lambda, sq);
         PROF(GV_PROF_REDUCE);
         out->accuracy = correct / (double)n;
         out->unsat = unsat / (double)n;

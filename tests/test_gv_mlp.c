@@ -459,27 +459,42 @@ static void test_loss_check(void)
     gv_mlp_init_weights(m, 3, 0, w);
     gv_mlp_work *ex = gv_mlp_work_alloc(m, 3000, 2, &e), *ck = gv_mlp_work_alloc(m, 3000, 1, &e);
     gv_mlp_work_loss_check_only(ck, 1);
-    /* λ = 1e299: a loss near 1e300, where the ordered sum is used; 1e308:
-     * the loss overflows. */
+    /* All rows (partitions summed through ws->acc) and a batch of 100 (one
+     * partition: the gradient's pass sums |w|² too).  λ = 1e299: a loss
+     * near 1e300, where the ordered sum is used; 1e308: the loss
+     * overflows. */
+    uint32_t batch[100];
+    for (uint32_t i = 0; i < 100; i++) batch[i] = (37 * i + 11) % 3000;
     static const double lambdas[4] = {0, 1e-2, 1e299, 1e308};
-    for (int trial = 0; trial < 4; trial++) {
-        gv_eval a, b;
-        double lambda = lambdas[trial];
-        CHECK_OK(gv_mlp_eval(m, ex, w, data, NULL, 0, lambda, g0, &a, &e), e);
-        CHECK_OK(gv_mlp_eval(m, ck, w, data, NULL, 0, lambda, g1, &b, &e), e);
-        CHECK(memcmp(g0, g1, nw * sizeof *g0) == 0);
-        CHECK(a.data_loss == b.data_loss && a.accuracy == b.accuracy && a.unsat == b.unsat);
-        CHECK(isfinite(a.loss) == isfinite(b.loss));
-        if (isfinite(a.loss)) CHECK_NEAR(b.loss, a.loss, 1e-12 * a.loss);
-        CHECK(trial != 2 || (isfinite(a.loss) && a.loss == b.loss));
-        CHECK(trial != 3 || !isfinite(a.loss));
+    for (int sub = 0; sub < 2; sub++) {
+        const uint32_t *rows = sub ? batch : NULL;
+        size_t nrows = sub ? 100 : 0;
+        for (int trial = 0; trial < 4; trial++) {
+            gv_eval a, b;
+            double lambda = lambdas[trial];
+            CHECK_OK(gv_mlp_eval(m, ex, w, data, rows, nrows, lambda, g0, &a, &e), e);
+            CHECK_OK(gv_mlp_eval(m, ck, w, data, rows, nrows, lambda, g1, &b, &e), e);
+            CHECK(memcmp(g0, g1, nw * sizeof *g0) == 0);
+            CHECK(a.data_loss == b.data_loss && a.accuracy == b.accuracy && a.unsat == b.unsat);
+            CHECK(isfinite(a.loss) == isfinite(b.loss));
+            if (isfinite(a.loss)) CHECK_NEAR(b.loss, a.loss, 1e-12 * a.loss);
+            CHECK(trial != 2 || (isfinite(a.loss) && a.loss == b.loss));
+            CHECK(trial != 3 || !isfinite(a.loss));
+        }
     }
-    /* |w|² itself overflows (w_0 = 1e160): both infinite. */
+    /* |w|² itself overflows (w_0 = 1e160): both infinite, with and without
+     * the gradient, at λ > 0 and at λ = 0 (0·inf). */
     w[0] = 1e160;
-    gv_eval a, b;
-    CHECK_OK(gv_mlp_eval(m, ex, w, data, NULL, 0, 1e-2, NULL, &a, &e), e);
-    CHECK_OK(gv_mlp_eval(m, ck, w, data, NULL, 0, 1e-2, NULL, &b, &e), e);
-    CHECK(!isfinite(a.loss) && !isfinite(b.loss));
+    for (int sub = 0; sub < 2; sub++)
+        for (int trial = 0; trial < 4; trial++) {
+            const uint32_t *rows = sub ? batch : NULL;
+            size_t nrows = sub ? 100 : 0;
+            double lambda = trial % 2 ? 1e-2 : 0, *g = trial < 2 ? g1 : NULL;
+            gv_eval a, b;
+            CHECK_OK(gv_mlp_eval(m, ex, w, data, rows, nrows, lambda, g, &a, &e), e);
+            CHECK_OK(gv_mlp_eval(m, ck, w, data, rows, nrows, lambda, g, &b, &e), e);
+            CHECK(!isfinite(a.loss) && !isfinite(b.loss));
+        }
     gv_mlp_work_free(ex);
     gv_mlp_work_free(ck);
     free(w); free(g0); free(g1);
