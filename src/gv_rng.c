@@ -63,15 +63,48 @@ void gv_rng_uniform(uint64_t seed, uint32_t replica, uint32_t purpose,
 
 /* Box–Muller on one block: the pair (z0, z1) are normals 2·blk and 2·blk+1.
  * u1 = 1 − U lies in (0, 1], so the log is always finite. */
+#define TWO_PI 6.283185307179586476925286766559
 static inline void box_muller(const uint32_t b[4], double z[2])
 {
-    static const double two_pi = 6.283185307179586476925286766559;
     double u1 = 1.0 - u53(b[0], b[1]);
     double u2 = u53(b[2], b[3]);
     double r = sqrt(-2.0 * log(u1));
-    double t = two_pi * u2;
+    double t = TWO_PI * u2;
     z[0] = r * cos(t);
     z[1] = r * sin(t);
+}
+
+/* Philox4x32-10 on LANES consecutive blocks side by side (the same rounds
+ * as Random123's philox4x32, one lane per block, so the compiler can run
+ * the lanes in vector registers: 32 × 32 → 64-bit products, xors):
+ * out[w][j] = word w of block block0 + j. */
+#define LANES 16
+static void block_lanes(uint64_t seed, uint32_t replica, uint32_t purpose, uint64_t step,
+                        uint64_t block0, uint32_t out[4][LANES])
+{
+    uint32_t c0[LANES], c1[LANES], c2[LANES], c3[LANES];
+    for (int j = 0; j < LANES; j++) {
+        uint64_t block = block0 + (uint64_t)j;
+        c0[j] = (uint32_t)block;
+        c1[j] = (uint32_t)((block >> 32) & 0xffu) | ((purpose & 0xffu) << 8) |
+                ((uint32_t)(step & 0xffffu) << 16);
+        c2[j] = (uint32_t)(step >> 16);
+        c3[j] = replica;
+    }
+    uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
+    for (int round = 0; round < 10; round++) {
+        if (round > 0) k0 += PHILOX_W32_0, k1 += PHILOX_W32_1;
+#pragma omp simd
+        for (int j = 0; j < LANES; j++) {
+            uint64_t p0 = (uint64_t)PHILOX_M4x32_0 * c0[j], p1 = (uint64_t)PHILOX_M4x32_1 * c2[j];
+            uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1[j] ^ k0, n2 = (uint32_t)(p0 >> 32) ^ c3[j] ^ k1;
+            c1[j] = (uint32_t)p1;
+            c3[j] = (uint32_t)p0;
+            c0[j] = n0;
+            c2[j] = n2;
+        }
+    }
+    for (int j = 0; j < LANES; j++) out[0][j] = c0[j], out[1][j] = c1[j], out[2][j] = c2[j], out[3][j] = c3[j];
 }
 
 void gv_rng_normal(uint64_t seed, uint32_t replica, uint32_t purpose,
@@ -86,7 +119,27 @@ void gv_rng_normal(uint64_t seed, uint32_t replica, uint32_t purpose,
         box_muller(b, z);
         out[i++] = z[1];
     }
-    /* Whole blocks. */
+    /* LANES whole blocks at a time: the generator and the arithmetic in
+     * vectors, log, cos and sin one value at a time (libm's, as
+     * box_muller's: the same expressions, so the same bits). */
+    for (; i + 2 * LANES <= n; i += 2 * LANES) {
+        uint32_t bl[4][LANES];
+        block_lanes(seed, replica, purpose, step, (start + i) / 2, bl);
+        double u1[LANES], t[LANES], r[LANES];
+#pragma omp simd
+        for (int j = 0; j < LANES; j++) {
+            u1[j] = 1.0 - u53(bl[0][j], bl[1][j]);
+            t[j] = TWO_PI * u53(bl[2][j], bl[3][j]);
+        }
+        for (int j = 0; j < LANES; j++) r[j] = -2.0 * log(u1[j]);
+#pragma omp simd
+        for (int j = 0; j < LANES; j++) r[j] = sqrt(r[j]); /* of values >= 0 */
+        for (int j = 0; j < LANES; j++) {
+            out[i + 2 * j] = r[j] * cos(t[j]);
+            out[i + 2 * j + 1] = r[j] * sin(t[j]);
+        }
+    }
+    /* The other whole blocks. */
     for (; i + 1 < n; i += 2) {
         gv_rng_block(seed, replica, purpose, step, (start + i) / 2, b);
         box_muller(b, z);

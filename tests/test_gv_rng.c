@@ -5,6 +5,7 @@
  * tests are deterministic in practice yet would catch a wrong mapping, a bias
  * or a correlation larger than a few 1e-3. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "gv_rng.h"
 #include "gv_test.h"
@@ -169,6 +170,31 @@ static void test_chunking(void)
     CHECK(one == whole[501]);
 }
 
+/* Normals in long runs (blocks computed 16 side by side) are the values one
+ * at a time (each block on its own, pinned by the known answers), also
+ * where the block index crosses 2^32 (its bits 32-39 go into the second
+ * counter word) and at the top of every field's range. */
+static void test_normal_runs(void)
+{
+    enum { N = 300 };
+    static const uint64_t starts[] = {0, 1, (UINT64_C(1) << 33) - 101, (UINT64_C(1) << 33) - 100,
+                                      (UINT64_C(1) << 41) - N};
+    static const uint64_t seeds[] = {7, UINT64_MAX};
+    int same = 1;
+    for (size_t is = 0; is < sizeof starts / sizeof *starts; is++)
+        for (size_t ik = 0; ik < 2; ik++) {
+            double whole[N], one;
+            uint64_t step = ik ? (UINT64_C(1) << 48) - 1 : 12345;
+            uint32_t replica = ik ? 0xffffffffu : 3;
+            gv_rng_normal(seeds[ik], replica, GV_RNG_NOISE, step, starts[is], N, whole);
+            for (size_t i = 0; i < N; i++) {
+                gv_rng_normal(seeds[ik], replica, GV_RNG_NOISE, step, starts[is] + i, 1, &one);
+                same = same && memcmp(&one, &whole[i], sizeof one) == 0;
+            }
+        }
+    CHECK(same);
+}
+
 /* A replica's stream is the same whichever thread computes it, in any order. */
 static void test_thread_order(void)
 {
@@ -253,6 +279,7 @@ int main(void)
     GV_RUN(test_normal_moments);
     GV_RUN(test_independence);
     GV_RUN(test_chunking);
+    GV_RUN(test_normal_runs);
     GV_RUN(test_thread_order);
     GV_RUN(test_permutation);
     GV_RUN(test_subseed);
