@@ -65,13 +65,24 @@ static int agreed_stop(int status)
     return status == 2 || status == 75 || status == 130 || status == 143;
 }
 
+/* Set when this rank stops because another rank failed (mpi_run): that
+ * rank names itself and takes the job down. */
+static int other_failed;
+
 /* A rank that exits with an error takes the job down (MPI_Abort), so that
- * the others do not wait for it forever; a clean exit finalises MPI. */
+ * the others do not wait for it forever; a clean exit finalises MPI.  A rank
+ * that stops because another one failed waits up to 10 s for that rank's
+ * abort instead of racing it: else its own abort could kill the failing
+ * rank before it says so. */
 static void at_exit(int status, void *arg)
 {
     (void)arg;
     if (status != 0 && !agreed_stop(status) && gv_mpi_active() && gv_mpi_size() > 1) {
         fflush(stdout);
+        if (other_failed) {
+            fflush(stderr);
+            for (int i = 0; i < 100; i++) usleep(100000);
+        }
         fprintf(stderr, "glassvm: rank %d of %d failed (exit status %d); stopping the job\n",
                 gv_mpi_rank(), gv_mpi_size(), status);
         fflush(stderr);
@@ -362,6 +373,7 @@ static int mpi_run(lua_State *L)
     if (gv_mpi_allreduce_i64(v, 5, GV_MPI_MAX, &e) != GV_OK) return gvL_raise(L, &e);
     if (v[0]) { /* a rank failed: it raises its own message, the others this */
         if (failed) return lua_error(L);
+        other_failed = 1;
         return luaL_error(L, "stopped: rank %d failed (its message is above)", (int)(size - v[0]));
     }
     if (v[1]) { /* interrupted somewhere: all meet at the furthest step, then stop */
