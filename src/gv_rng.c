@@ -162,15 +162,17 @@ void gv_rng_permutation(uint64_t seed, uint32_t replica, uint32_t purpose,
                         uint64_t step, size_t n, uint32_t *perm)
 {
     for (size_t i = 0; i < n; i++) perm[i] = (uint32_t)i;
-    uint32_t b[4];
-    uint64_t blk = UINT64_MAX;
+    /* The blocks LANES at a time, [lo, lo + LANES) holding i / 2. */
+    uint32_t b[4][LANES];
+    uint64_t lo = UINT64_MAX;
     for (size_t i = n; i-- > 1;) {
-        if (i / 2 != blk) {
-            blk = i / 2;
-            gv_rng_block(seed, replica, purpose, step, blk, b);
+        uint64_t blk = i / 2;
+        if (blk < lo || lo == UINT64_MAX) {
+            lo = blk >= LANES - 1 ? blk - (LANES - 1) : 0;
+            block_lanes(seed, replica, purpose, step, lo, b);
         }
-        unsigned w = (unsigned)(i & 1) * 2;
-        uint64_t u = ((uint64_t)b[w] << 32) | b[w + 1];
+        unsigned w = (unsigned)(i & 1) * 2, l = (unsigned)(blk - lo);
+        uint64_t u = ((uint64_t)b[w][l] << 32) | b[w + 1][l];
         size_t j = (size_t)(((unsigned __int128)u * (i + 1)) >> 64);
         uint32_t t = perm[i];
         perm[i] = perm[j];

@@ -247,6 +247,31 @@ static void test_permutation(void)
     }
     CHECK_MSG(x1 < 40, "chi2 first position %g", x1);
     CHECK_MSG(x2 < 40, "chi2 last position %g", x2);
+    /* The construction itself (docs/network.md): Fisher–Yates from
+     * i = n - 1 down, j = floor(u (i + 1) / 2^64) with u words 2(i mod 2)
+     * and 2(i mod 2) + 1 of block i / 2, each block on its own; sizes around
+     * the 16 blocks the generator computes side by side, and an SGD
+     * epoch's. */
+    static const size_t ns[] = {2, 3, 31, 32, 33, 34, 1000, 60000};
+    int same = 1;
+    for (size_t k = 0; k < sizeof ns / sizeof *ns; k++) {
+        size_t n = ns[k];
+        uint32_t *a = malloc(n * sizeof *a), *r = malloc(n * sizeof *r), bl[4];
+        gv_rng_permutation(UINT64_MAX, 9, GV_RNG_SHUFFLE, 77, n, a);
+        for (size_t i = 0; i < n; i++) r[i] = (uint32_t)i;
+        for (size_t i = n; i-- > 1;) {
+            gv_rng_block(UINT64_MAX, 9, GV_RNG_SHUFFLE, 77, i / 2, bl);
+            unsigned w = (unsigned)(i & 1) * 2;
+            uint64_t u = ((uint64_t)bl[w] << 32) | bl[w + 1];
+            size_t j = (size_t)(((unsigned __int128)u * (i + 1)) >> 64);
+            uint32_t t = r[i];
+            r[i] = r[j];
+            r[j] = t;
+        }
+        same = same && memcmp(a, r, n * sizeof *a) == 0;
+        free(a), free(r);
+    }
+    CHECK(same);
     /* Degenerate sizes. */
     uint32_t one = 7;
     gv_rng_permutation(4, 0, GV_RNG_SHUFFLE, 0, 1, &one);
