@@ -15,15 +15,22 @@
 
 #include <Random123/philox.h>
 
-void gv_rng_block(uint64_t seed, uint32_t replica, uint32_t purpose,
-                  uint64_t step, uint64_t block, uint32_t out[4])
+/* The counter of a block (the mapping above). */
+static inline philox4x32_ctr_t counter(uint32_t replica, uint32_t purpose, uint64_t step,
+                                       uint64_t block)
 {
-    philox4x32_key_t k = {{(uint32_t)seed, (uint32_t)(seed >> 32)}};
     philox4x32_ctr_t c = {{(uint32_t)block,
                            (uint32_t)((block >> 32) & 0xffu) | ((purpose & 0xffu) << 8) |
                                ((uint32_t)(step & 0xffffu) << 16),
                            (uint32_t)(step >> 16), replica}};
-    philox4x32_ctr_t r = philox4x32(c, k);
+    return c;
+}
+
+void gv_rng_block(uint64_t seed, uint32_t replica, uint32_t purpose,
+                  uint64_t step, uint64_t block, uint32_t out[4])
+{
+    philox4x32_key_t k = {{(uint32_t)seed, (uint32_t)(seed >> 32)}};
+    philox4x32_ctr_t r = philox4x32(counter(replica, purpose, step, block), k);
     out[0] = r.v[0];
     out[1] = r.v[1];
     out[2] = r.v[2];
@@ -82,29 +89,25 @@ static inline void box_muller(const uint32_t b[4], double z[2])
 static void block_lanes(uint64_t seed, uint32_t replica, uint32_t purpose, uint64_t step,
                         uint64_t block0, uint32_t out[4][LANES])
 {
-    uint32_t c0[LANES], c1[LANES], c2[LANES], c3[LANES];
     for (int j = 0; j < LANES; j++) {
-        uint64_t block = block0 + (uint64_t)j;
-        c0[j] = (uint32_t)block;
-        c1[j] = (uint32_t)((block >> 32) & 0xffu) | ((purpose & 0xffu) << 8) |
-                ((uint32_t)(step & 0xffffu) << 16);
-        c2[j] = (uint32_t)(step >> 16);
-        c3[j] = replica;
+        philox4x32_ctr_t c = counter(replica, purpose, step, block0 + (uint64_t)j);
+        for (int w = 0; w < 4; w++) out[w][j] = c.v[w];
     }
     uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
     for (int round = 0; round < 10; round++) {
         if (round > 0) k0 += PHILOX_W32_0, k1 += PHILOX_W32_1;
 #pragma omp simd
         for (int j = 0; j < LANES; j++) {
-            uint64_t p0 = (uint64_t)PHILOX_M4x32_0 * c0[j], p1 = (uint64_t)PHILOX_M4x32_1 * c2[j];
-            uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1[j] ^ k0, n2 = (uint32_t)(p0 >> 32) ^ c3[j] ^ k1;
-            c1[j] = (uint32_t)p1;
-            c3[j] = (uint32_t)p0;
-            c0[j] = n0;
-            c2[j] = n2;
+            uint64_t p0 = (uint64_t)PHILOX_M4x32_0 * out[0][j];
+            uint64_t p1 = (uint64_t)PHILOX_M4x32_1 * out[2][j];
+            uint32_t n0 = (uint32_t)(p1 >> 32) ^ out[1][j] ^ k0;
+            uint32_t n2 = (uint32_t)(p0 >> 32) ^ out[3][j] ^ k1;
+            out[1][j] = (uint32_t)p1;
+            out[3][j] = (uint32_t)p0;
+            out[0][j] = n0;
+            out[2][j] = n2;
         }
     }
-    for (int j = 0; j < LANES; j++) out[0][j] = c0[j], out[1][j] = c1[j], out[2][j] = c2[j], out[3][j] = c3[j];
 }
 
 void gv_rng_normal(uint64_t seed, uint32_t replica, uint32_t purpose,
