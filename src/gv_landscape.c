@@ -245,6 +245,11 @@ void gv_landscape_work_loss_check_only(gv_landscape_work *ws, int on)
     if (ws->mlp) gv_mlp_work_loss_check_only(ws->mlp, on);
 }
 
+int gv_landscape_work_bounded(const gv_landscape_work *ws)
+{
+    return ws->mlp ? gv_mlp_work_bounded(ws->mlp) : 0;
+}
+
 size_t gv_landscape_parallelism(const gv_landscape *l, size_t nrows)
 {
     return l->m ? gv_mlp_partitions(nrows) : 1;

@@ -58,6 +58,9 @@ int gv_landscape_work_threads(const gv_landscape_work *ws);
 /* The caller (an integrator's run) tests the loss only for finiteness:
  * see gv_mlp_work_loss_check_only.  No effect on null models. */
 void gv_landscape_work_loss_check_only(gv_landscape_work *ws, int on);
+/* gv_mlp_work_bounded for networks: 1 when the last gradient evaluation
+ * found every |w_k| and |grad_k| < 2^512; always 0 for null models. */
+int gv_landscape_work_bounded(const gv_landscape_work *ws);
 /* How many independent pieces an evaluation of nrows rows splits into (the
  * most threads it can use); 1 for null models. */
 size_t gv_landscape_parallelism(const gv_landscape *l, size_t nrows);

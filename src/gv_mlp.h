@@ -46,6 +46,13 @@ void gv_mlp_work_free(gv_mlp_work *ws);
  * bits, but is finite exactly when the exact one is; everything else
  * (data_loss, accuracy, unsat, the gradient) is unchanged. */
 void gv_mlp_work_loss_check_only(gv_mlp_work *ws, int on);
+/* 1 when the last gv_mlp_eval with a gradient found every |w_k| and
+ * |grad_k| below 2^512 (in the pass that forms the gradient: |w|², which it
+ * sums anyway, finite, and the largest |grad_k| below 2^512), so that
+ * w - lr·grad is finite for any lr < 2^510; 0 when it did not, or did not
+ * look (several partitions: full-batch evaluations).  The noiseless
+ * integrators then skip their check of the updated weights. */
+int gv_mlp_work_bounded(const gv_mlp_work *ws);
 
 typedef struct gv_eval {
     double loss;      /* data_loss + (λ/2)|w|² */

@@ -153,18 +153,28 @@ static void test_split_update(void)
     gv_landscape_free(h);
 }
 
+/* P rows of d standard normals (seed), labels -1 on every `every`-th row
+ * (from row 0), +1 elsewhere. */
+static gv_data *normal_data(size_t P, size_t d, uint64_t seed, size_t every, const char *name)
+{
+    gv_err e;
+    gv_data *data = gv_data_alloc(P, d, name, &e);
+    double *v = malloc(P * d * sizeof *v);
+    gv_rng_normal(seed, 0, GV_RNG_TEST, 0, 0, P * d, v);
+    for (size_t i = 0; i < P * d; i++) data->X[i] = (float)v[i];
+    free(v);
+    data->y = malloc(P);
+    for (size_t i = 0; i < P; i++) data->y[i] = (i % every) ? 1 : -1;
+    return data;
+}
+
 /* SGD step s uses rows perm_epoch[(s mod spe)·B ...] of the epoch's
  * permutation: compare with a hand-made GD step on those rows. */
 static void test_sgd_batches(void)
 {
     gv_err e;
     size_t P = 103, d = 4, B = 10, widths[] = {6};
-    gv_data *data = gv_data_alloc(P, d, "sgd-rows", &e);
-    double *v = malloc(P * d * sizeof *v);
-    gv_rng_normal(3, 0, GV_RNG_TEST, 0, 0, P * d, v);
-    for (size_t i = 0; i < P * d; i++) data->X[i] = (float)v[i];
-    data->y = malloc(P);
-    for (size_t i = 0; i < P; i++) data->y[i] = (i % 3) ? 1 : -1;
+    gv_data *data = normal_data(P, d, 3, 3, "sgd-rows");
     gv_mlp *m = gv_mlp_alloc(d, 1, widths, &e);
     gv_landscape *l = gv_landscape_network(m, data, &e);
     size_t N = gv_landscape_nweights(l);
@@ -192,9 +202,76 @@ static void test_sgd_batches(void)
     free(w2);
     free(g);
     free(perm);
-    free(v);
     ctx_free(&b);
     gv_integ_free(sgd);
+    gv_landscape_work_free(ws);
+    gv_landscape_free(l);
+    gv_mlp_free(m);
+    gv_data_free(data);
+}
+
+/* A batch's gradient tells the step whether w - lr g can overflow
+ * (gv_landscape_work_bounded: every |w_i|, |g_i| < 2^512), and the step
+ * then skips its check of the new weights.  The check must still run, and
+ * refuse the step with w unchanged, when the gradient is not bounded
+ * (λ = 1e300: |g| ~ 1e299 > 2^512; the loss stays finite) or lr is
+ * not (1e308 with bounded |g| > 2); otherwise the step is the plain update. */
+static void test_sgd_bounded(void)
+{
+    gv_err e;
+    size_t P = 60, d = 4, B = 20, widths[] = {5};
+    gv_data *data = normal_data(P, d, 4, 2, "sgd-bounded");
+    gv_mlp *m = gv_mlp_alloc(d, 1, widths, &e);
+    gv_landscape *l = gv_landscape_network(m, data, &e);
+    size_t N = gv_landscape_nweights(l);
+    gv_landscape_work *ws = gv_landscape_work_alloc(l, P, 1, &e);
+    gv_landscape_work_loss_check_only(ws, 1); /* as the ensemble runs them */
+    double *w0 = malloc(N * sizeof *w0), *w = malloc(N * sizeof *w), *g = malloc(N * sizeof *g);
+    gv_landscape_init(l, 8, 0, w0);
+    uint32_t rows[20];
+    for (size_t i = 0; i < B; i++) rows[i] = (uint32_t)(3 * i);
+    CHECK_OK(gv_landscape_eval(l, ws, w0, rows, B, 0.0, g, NULL, &e), e);
+    CHECK(gv_landscape_work_bounded(ws) == 1);
+    CHECK_OK(gv_landscape_eval(l, ws, w0, rows, B, 1e300, g, NULL, &e), e);
+    CHECK(gv_landscape_work_bounded(ws) == 0);
+    gv_landscape *h = gv_landscape_harmonic(3, 1.0, 10, 1.0, &e);
+    gv_landscape_work *hw = gv_landscape_work_alloc(h, 10, 1, &e);
+    double hx[3] = {1, 1, 1}, hg[3];
+    CHECK_OK(gv_landscape_eval(h, hw, hx, NULL, 0, 0.0, hg, NULL, &e), e);
+    CHECK(gv_landscape_work_bounded(hw) == 0);
+    static const struct { double lr, lambda; int ok; } cases[] = {
+        {0.05, 0.01, 1}, {1e10, 1e300, 0}, {1e308, 100, 0}, {1e150, 0.0, 1}};
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        gv_integ *sgd = gv_integ_sgd(cases[c].lr, B, cases[c].lambda, &e);
+        ctx_bufs b;
+        ctx_init(&b, l, ws, 8, 0);
+        b.c.step = 4;
+        memcpy(w, w0, N * sizeof *w);
+        gv_eval ev = {.loss = NAN};
+        if (cases[c].ok) {
+            CHECK_OK(gv_integ_step(sgd, &b.c, w, &ev, &e), e);
+            /* The same rows by hand: the plain update. */
+            gv_rng_permutation(8, 0, GV_RNG_SHUFFLE, 4 / (P / B), P, b.perm);
+            CHECK_OK(gv_landscape_eval(l, ws, w0, b.perm + (4 % (P / B)) * B, B, cases[c].lambda, g,
+                                       NULL, &e), e);
+            size_t bad = 0;
+            for (size_t i = 0; i < N; i++) bad += w[i] != w0[i] - cases[c].lr * g[i] || !isfinite(w[i]);
+            CHECK_MSG(bad == 0, "case %zu: %zu weights differ from w - lr g", c, bad);
+        } else {
+            CHECK_FAILS(gv_integ_step(sgd, &b.c, w, &ev, &e), GV_ENAN, e,
+                        "non-finite weights after step 4");
+            CHECK_MSG(memcmp(w, w0, N * sizeof *w) == 0, "case %zu: refused step changed w", c);
+        }
+        CHECK_MSG(isfinite(ev.loss), "case %zu: loss %g (the weights, not the loss, must fail)", c,
+                  ev.loss);
+        ctx_free(&b);
+        gv_integ_free(sgd);
+    }
+    free(w0);
+    free(w);
+    free(g);
+    gv_landscape_work_free(hw);
+    gv_landscape_free(h);
     gv_landscape_work_free(ws);
     gv_landscape_free(l);
     gv_mlp_free(m);
@@ -275,6 +352,7 @@ int main(void)
     GV_RUN(test_updates);
     GV_RUN(test_split_update);
     GV_RUN(test_sgd_batches);
+    GV_RUN(test_sgd_bounded);
     GV_RUN(test_flat_msd);
     GV_RUN(test_harmonic_variance);
     return GV_TEST_END();
