@@ -78,19 +78,25 @@ static float read_half(const float *restrict p, size_t n)
     return t;
 }
 
+/* Thread `id`'s rounds: write its half, meet, read the other's half, meet. */
+static void rounds_of(shared *sh, int id)
+{
+    float *mine = sh->buf + (size_t)id * sh->half, *theirs = sh->buf + (size_t)(1 - id) * sh->half;
+    for (long r = 1; r <= sh->rounds; r++) {
+        if (sh->exchange) write_half(mine, sh->half, r);
+        atomic_store_explicit(&sh->arrive[id], 2 * r - 1, memory_order_release);
+        wait_for(&sh->arrive[1 - id], 2 * r - 1);
+        if (sh->exchange) sink = read_half(theirs, sh->half);
+        atomic_store_explicit(&sh->arrive[id], 2 * r, memory_order_release);
+        wait_for(&sh->arrive[1 - id], 2 * r);
+    }
+}
+
 static void *worker(void *arg)
 {
     shared *sh = arg;
     pin(sh->cpu[1]);
-    float *mine = sh->buf + sh->half, *theirs = sh->buf;
-    for (long r = 1; r <= sh->rounds; r++) {
-        if (sh->exchange) write_half(mine, sh->half, r);
-        atomic_store_explicit(&sh->arrive[1], 2 * r - 1, memory_order_release);
-        wait_for(&sh->arrive[0], 2 * r - 1);
-        if (sh->exchange) sink = read_half(theirs, sh->half);
-        atomic_store_explicit(&sh->arrive[1], 2 * r, memory_order_release);
-        wait_for(&sh->arrive[0], 2 * r);
-    }
+    rounds_of(sh, 1);
     return NULL;
 }
 
@@ -101,24 +107,17 @@ static double run(shared *sh, int threads)
     atomic_store(&sh->arrive[0], 0);
     atomic_store(&sh->arrive[1], 0);
     pin(sh->cpu[0]);
-    float *mine = sh->buf, *theirs = sh->buf + sh->half;
-    double t0 = now();
     if (threads == 2) {
         pthread_t t;
         if (pthread_create(&t, NULL, worker, sh) != 0) return -1;
-        t0 = now();
-        for (long r = 1; r <= sh->rounds; r++) {
-            if (sh->exchange) write_half(mine, sh->half, r);
-            atomic_store_explicit(&sh->arrive[0], 2 * r - 1, memory_order_release);
-            wait_for(&sh->arrive[1], 2 * r - 1);
-            if (sh->exchange) sink = read_half(theirs, sh->half);
-            atomic_store_explicit(&sh->arrive[0], 2 * r, memory_order_release);
-            wait_for(&sh->arrive[1], 2 * r);
-        }
+        double t0 = now();
+        rounds_of(sh, 0);
         double t1 = now();
         pthread_join(t, NULL);
         return (t1 - t0) / (double)sh->rounds * 1e6;
     }
+    float *mine = sh->buf, *theirs = sh->buf + sh->half;
+    double t0 = now();
     for (long r = 1; r <= sh->rounds; r++) {
         write_half(mine, sh->half, r);
         write_half(theirs, sh->half, r);
