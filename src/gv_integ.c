@@ -14,9 +14,11 @@
 
 typedef struct integ_type {
     const char *name;
-    /* Gradient (into c->grad) and loss for the step; rows chosen here. */
-    gv_status (*gradient)(const gv_integ *it, gv_integ_ctx *c, const double *w, gv_eval *ev,
-                          gv_err *e);
+    /* Gradient (into c->grad) and loss for the step; rows chosen here.
+     * With lr > 0 the landscape may take the step itself (*stepped = 1:
+     * w is then w - lr·grad, finite). */
+    gv_status (*gradient)(const gv_integ *it, gv_integ_ctx *c, double *w, double lr,
+                          int *stepped, gv_eval *ev, gv_err *e);
     int noisy; /* adds √(2·lr·T/P)·ξ */
 } integ_type;
 
@@ -28,17 +30,28 @@ struct gv_integ {
 
 /* ---- gradients ---------------------------------------------------------- */
 
-static gv_status full_gradient(const gv_integ *it, gv_integ_ctx *c, const double *w, gv_eval *ev,
-                               gv_err *e)
+/* The evaluation on rows[0..n) (rows NULL: all), with the step if lr > 0. */
+static gv_status evaluate(const gv_integ *it, gv_integ_ctx *c, double *w, const uint32_t *rows,
+                          size_t n, double lr, int *stepped, gv_eval *ev, gv_err *e)
 {
-    return gv_landscape_eval(c->land, c->work, w, NULL, 0, it->lambda, c->grad, ev, e);
+    if (lr > 0)
+        return gv_landscape_eval_step(c->land, c->work, w, rows, n, it->lambda, lr, c->grad, ev,
+                                      stepped, e);
+    *stepped = 0;
+    return gv_landscape_eval(c->land, c->work, w, rows, n, it->lambda, c->grad, ev, e);
 }
 
-static gv_status batch_gradient(const gv_integ *it, gv_integ_ctx *c, const double *w, gv_eval *ev,
-                                gv_err *e)
+static gv_status full_gradient(const gv_integ *it, gv_integ_ctx *c, double *w, double lr,
+                               int *stepped, gv_eval *ev, gv_err *e)
+{
+    return evaluate(it, c, w, NULL, 0, lr, stepped, ev, e);
+}
+
+static gv_status batch_gradient(const gv_integ *it, gv_integ_ctx *c, double *w, double lr,
+                                int *stepped, gv_eval *ev, gv_err *e)
 {
     /* Null models do not depend on rows: no permutation to draw. */
-    if (!gv_landscape_data(c->land)) return full_gradient(it, c, w, ev, e);
+    if (!gv_landscape_data(c->land)) return full_gradient(it, c, w, lr, stepped, ev, e);
     size_t P = gv_landscape_P(c->land), B = it->batch;
     uint64_t spe = P / B, epoch = c->step / spe, pos = c->step % spe;
     if (!c->perm || !c->perm_epoch)
@@ -47,7 +60,7 @@ static gv_status batch_gradient(const gv_integ *it, gv_integ_ctx *c, const doubl
         gv_rng_permutation(c->seed, c->replica, GV_RNG_SHUFFLE, epoch, P, c->perm);
         *c->perm_epoch = epoch;
     }
-    return gv_landscape_eval(c->land, c->work, w, c->perm + pos * B, B, it->lambda, c->grad, ev, e);
+    return evaluate(it, c, w, c->perm + pos * B, B, lr, stepped, ev, e);
 }
 
 static const integ_type gd_type = {"gd", full_gradient, 0};
@@ -193,26 +206,30 @@ gv_status gv_integ_step(const gv_integ *it, gv_integ_ctx *c, double *w, gv_eval 
     gv_eval local;
     if (!ev) ev = &local;
     size_t N = gv_landscape_nweights(c->land);
-    gv_status s = it->type->gradient(it, c, w, ev, e);
+    double *nx = c->next, lr = it->lr;
+    int noisy = it->type->noisy && it->T > 0, stepped = 0;
+    /* Noiseless: the landscape takes the step in its gradient's pass where it
+     * can show every new weight finite (SGD's batches: docs/performance.md,
+     * item 18); then there is nothing left to do here. */
+    gv_status s = it->type->gradient(it, c, w, noisy ? 0.0 : lr, &stepped, ev, e);
     if (s != GV_OK) return s;
     if (!isfinite(ev->loss)) return gv_integ_fail_loss(e, ev->loss, c->step);
-    double *nx = c->next, lr = it->lr;
+    if (stepped) {
+#ifdef GV_PROFILE
+        gv_profile_mark(GV_PROF_UPDATE);
+#endif
+        return GV_OK;
+    }
     const double *g = c->grad;
-    int noisy = it->type->noisy && it->T > 0;
     double amp = noisy ? sqrt(2.0 * lr * it->T / (double)gv_landscape_P(c->land)) : 0.0;
     if (!noisy) {
         /* Nothing to draw: check, then update in place (the same expression
          * twice, so the same bits as through nx, with one array less in
-         * cache; docs/performance.md, item 12).  No check when the
-         * evaluation found every |w_i|, |g_i| < 2^512: then |w_i - lr g_i|
-         * < 2^512 + 2^1022 for lr < 2^510, finite however it rounds (a
-         * pass over w and g saved: 3 % of an SGD step, item 18). */
-        if (!(lr < 0x1p510 && c->work && gv_landscape_work_bounded(c->work))) {
-            int finite = 1;
+         * cache; docs/performance.md, item 12). */
+        int finite = 1;
 #pragma omp simd reduction(&: finite)
-            for (size_t i = 0; i < N; i++) finite &= fabs(w[i] - lr * g[i]) <= DBL_MAX;
-            if (!finite) return gv_integ_fail_weights(e, ev->loss, c->step);
-        }
+        for (size_t i = 0; i < N; i++) finite &= fabs(w[i] - lr * g[i]) <= DBL_MAX;
+        if (!finite) return gv_integ_fail_weights(e, ev->loss, c->step);
 #pragma omp simd
         for (size_t i = 0; i < N; i++) w[i] = w[i] - lr * g[i];
     } else {

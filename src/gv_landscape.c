@@ -245,11 +245,6 @@ void gv_landscape_work_loss_check_only(gv_landscape_work *ws, int on)
     if (ws->mlp) gv_mlp_work_loss_check_only(ws->mlp, on);
 }
 
-int gv_landscape_work_bounded(const gv_landscape_work *ws)
-{
-    return ws->mlp ? gv_mlp_work_bounded(ws->mlp) : 0;
-}
-
 size_t gv_landscape_parallelism(const gv_landscape *l, size_t nrows)
 {
     return l->m ? gv_mlp_partitions(nrows) : 1;
@@ -262,4 +257,16 @@ gv_status gv_landscape_eval(const gv_landscape *l, gv_landscape_work *ws, const 
     if (!ws || ws->l != l)
         return gv_fail(e, GV_EINVAL, "landscape: workspace missing or built for another landscape");
     return l->type->eval(l, ws, w, rows, nrows, lambda, grad, out, e);
+}
+
+gv_status gv_landscape_eval_step(const gv_landscape *l, gv_landscape_work *ws, double *w,
+                                 const uint32_t *rows, size_t nrows, double lambda, double lr,
+                                 double *grad, gv_eval *out, int *stepped, gv_err *e)
+{
+    *stepped = 0;
+    if (!ws || ws->l != l)
+        return gv_fail(e, GV_EINVAL, "landscape: workspace missing or built for another landscape");
+    if (!l->m) return l->type->eval(l, ws, w, rows, nrows, lambda, grad, out, e);
+    return gv_mlp_eval_step(l->m, ws->mlp, w, l->data, rows, nrows, lambda, lr, grad, out, stepped,
+                            e);
 }

@@ -58,9 +58,6 @@ int gv_landscape_work_threads(const gv_landscape_work *ws);
 /* The caller (an integrator's run) tests the loss only for finiteness:
  * see gv_mlp_work_loss_check_only.  No effect on null models. */
 void gv_landscape_work_loss_check_only(gv_landscape_work *ws, int on);
-/* gv_mlp_work_bounded for networks: 1 when the last gradient evaluation
- * found every |w_k| and |grad_k| < 2^512; always 0 for null models. */
-int gv_landscape_work_bounded(const gv_landscape_work *ws);
 /* How many independent pieces an evaluation of nrows rows splits into (the
  * most threads it can use); 1 for null models. */
 size_t gv_landscape_parallelism(const gv_landscape *l, size_t nrows);
@@ -72,5 +69,13 @@ size_t gv_landscape_parallelism(const gv_landscape *l, size_t nrows);
 gv_status gv_landscape_eval(const gv_landscape *l, gv_landscape_work *ws, const double *w,
                             const uint32_t *rows, size_t nrows, double lambda, double *grad,
                             gv_eval *out, gv_err *e);
+
+/* gv_landscape_eval with a gradient-descent step of rate lr > 0 folded in
+ * where it can be (networks: gv_mlp_eval_step; null models never): *stepped
+ * = 1 when w has been replaced by the finite w − lr·grad (grad then
+ * unspecified), 0 when it is gv_landscape_eval (grad filled, w unchanged). */
+gv_status gv_landscape_eval_step(const gv_landscape *l, gv_landscape_work *ws, double *w,
+                                 const uint32_t *rows, size_t nrows, double lambda, double lr,
+                                 double *grad, gv_eval *out, int *stepped, gv_err *e);
 
 #endif

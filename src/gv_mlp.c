@@ -20,7 +20,6 @@
 #include "gv_mlp.h"
 #include "gv_chain.h"
 
-#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,7 +108,6 @@ struct gv_mlp_work {
     const gv_mlp *m;
     int nthreads;
     int loss_check;    /* out->loss only needs to be finite iff the exact one is */
-    int bounded;       /* the last gradient's |w_k|, |grad_k| < 2^512 (gv_mlp_work_bounded) */
     size_t parts_cap;  /* partitions the accumulators below can hold */
     float *wf;         /* the weights in float32 */
     float *wt;         /* weights transposed (in × out at off[l]) for gv_chain() */
@@ -558,7 +556,6 @@ static void run_all(const gv_mlp *m, gv_mlp_work *ws, const gv_data *data, const
 }
 
 void gv_mlp_work_loss_check_only(gv_mlp_work *ws, int on) { ws->loss_check = on != 0; }
-int gv_mlp_work_bounded(const gv_mlp_work *ws) { return ws->bounded; }
 uint64_t gv_mlp_work_own_kernel(const gv_mlp_work *ws, int which)
 {
     gv_chain_shape *const *s = which == GV_CHAIN_WGRAD ? ws->wg : which == GV_CHAIN_DELTAS ? ws->dl : ws->fw;
@@ -580,109 +577,46 @@ static double sumsq_ordered(const double *w, size_t n)
     return s;
 }
 
-/* The loss data_loss + (λ/2)|w|².  In loss-check mode |w|² is summed in
- * any order: sq when reduce_grad summed it in its pass over w (>= 0; < 0:
- * not summed), else 8 interleaved partial sums (vectorised; the ordered sum
- * is a chain of dependent additions, 7 % of an SGD step at w = 72).  Every
- * term is >= 0, so the ordered sum differs from these by a relative 2·N·2⁻⁵³
- * at most, and when the result is far from overflow the exact loss is
- * finite too.  Otherwise, and outside that mode, the ordered sum. */
+/* What the conversion of the weights to float learns on its way: |w|² in
+ * any order (vectorised partial sums) and the largest bit pattern of |w_k|
+ * (unsigned, so NaN > inf > every finite value). */
+typedef struct wsums {
+    double sq;
+    uint64_t wmax;
+} wsums;
+
+/* The loss data_loss + (λ/2)|w|².  In loss-check mode |w|² is the any-order
+ * sum sq: every term is >= 0, so the ordered sum differs from it by a
+ * relative 2·N·2⁻⁵³ at most, and when the result is far from overflow the
+ * exact loss is finite too.  Otherwise, and outside that mode, the ordered
+ * sum (a chain of dependent additions: 7 % of an SGD step at w = 72). */
 static double loss_of(const gv_mlp_work *ws, const double *w, size_t n, double data_loss,
                       double lambda, double sq)
 {
     if (ws->loss_check && isfinite(data_loss)) {
-        double s = sq;
-        if (!(s >= 0)) {
-            double p[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-            size_t k = 0;
-            for (; k + 8 <= n; k += 8)
-                for (int j = 0; j < 8; j++) p[j] += w[k + j] * w[k + j];
-            for (; k < n; k++) p[0] += w[k] * w[k];
-            s = ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
-        }
-        double loss = data_loss + 0.5 * lambda * s;
+        double loss = data_loss + 0.5 * lambda * sq;
         if (loss < 1e300) return loss;
     }
     return data_loss + 0.5 * lambda * sumsq_ordered(w, n);
 }
 
 /* reduce_grad for one partition: grad = (0 + gw)·inv + λw (gw = 0 where
- * !any), |w|² for loss_of in partial sums (any order), and max |grad_k|
- * for gv_mlp_work_bounded as the largest bit pattern of |grad_k| (unsigned,
- * so NaN > inf > every finite value).  The AVX-512 loop keeps its sums in
- * registers (gcc kept the portable loop's on the stack: 7 % of an SGD step
- * at w = 72); both round grad the same (no contraction: -std=c11). */
-static inline __attribute__((always_inline)) double
+ * !any).  No contraction into fused multiply-adds (-std=c11), here or in
+ * descend_one, which must round each coordinate as this does. */
+static inline __attribute__((always_inline)) void
 grad_one(double *restrict grad, const float *restrict gw, const double *restrict w, size_t nw,
-         double inv, double lambda, const int any, uint64_t *gmax)
+         double inv, double lambda, const int any)
 {
-    const uint64_t abs = ~(UINT64_C(1) << 63);
-    double sq = 0;
-    uint64_t m = 0;
-    size_t k = 0;
-#ifdef __AVX512F__
-    const __m512d zero = _mm512_setzero_pd(), vinv = _mm512_set1_pd(inv),
-                  vlam = _mm512_set1_pd(lambda);
-    const __m512i vabs = _mm512_set1_epi64((long long)abs);
-    __m512d p0 = zero, p1 = zero, p2 = zero, p3 = zero;
-    __m512i q0 = _mm512_setzero_si512(), q1 = q0;
-    /* Eight coordinates from k + o: grad, w² into acc, |grad| into mx. */
-#define GRAD8(o, acc, mx)                                                                       \
-    do {                                                                                        \
-        __m512d wv = _mm512_loadu_pd(w + k + (o));                                              \
-        __m512d a = any ? _mm512_cvtps_pd(_mm256_loadu_ps(gw + k + (o))) : zero;                \
-        __m512d g = _mm512_add_pd(_mm512_mul_pd(_mm512_add_pd(zero, a), vinv),                  \
-                                  _mm512_mul_pd(vlam, wv));                                     \
-        _mm512_storeu_pd(grad + k + (o), g);                                                    \
-        acc = _mm512_fmadd_pd(wv, wv, acc);                                                     \
-        mx = _mm512_max_epu64(mx, _mm512_and_si512(_mm512_castpd_si512(g), vabs));              \
-    } while (0)
-    for (; k + 32 <= nw; k += 32) {
-        GRAD8(0, p0, q0);
-        GRAD8(8, p1, q1);
-        GRAD8(16, p2, q0);
-        GRAD8(24, p3, q1);
-    }
-#undef GRAD8
-    sq = _mm512_reduce_add_pd(_mm512_add_pd(_mm512_add_pd(p0, p1), _mm512_add_pd(p2, p3)));
-    m = (uint64_t)_mm512_reduce_max_epu64(_mm512_max_epu64(q0, q1));
-#else
-    double p[32] = {0};
-    uint64_t q[32] = {0};
-    for (; k + 32 <= nw; k += 32)
 #pragma omp simd
-        for (size_t j = 0; j < 32; j++) {
-            double g = (0.0 + (any ? (double)gw[k + j] : 0.0)) * inv + lambda * w[k + j];
-            uint64_t b;
-            memcpy(&b, &g, sizeof b);
-            b &= abs;
-            grad[k + j] = g;
-            p[j] += w[k + j] * w[k + j];
-            q[j] = b > q[j] ? b : q[j];
-        }
-    for (int j = 0; j < 32; j++) {
-        sq += p[j];
-        m = q[j] > m ? q[j] : m;
-    }
-#endif
-    for (; k < nw; k++) {
-        double g = (0.0 + (any ? (double)gw[k] : 0.0)) * inv + lambda * w[k];
-        uint64_t b;
-        memcpy(&b, &g, sizeof b);
-        b &= abs;
-        grad[k] = g;
-        sq += w[k] * w[k];
-        m = b > m ? b : m;
-    }
-    *gmax = m;
-    return sq;
+    for (size_t k = 0; k < nw; k++)
+        grad[k] = (0.0 + (any ? (double)gw[k] : 0.0)) * inv + lambda * w[k];
 }
 
 /* grad = (Σ_p acc_p)/n + λw.  Each coordinate sums its partitions in index
  * order, starting from 0 (so -0 sums to +0 as before): any split of the
  * coordinates over threads, and vectorising over them, gives the same bits. */
-static double reduce_grad(const gv_mlp_work *ws, const double *restrict w, size_t np, size_t n,
-                          double lambda, double *restrict grad, int *bounded)
+static void reduce_grad(const gv_mlp_work *ws, const double *restrict w, size_t np, size_t n,
+                        double lambda, double *restrict grad)
 {
     size_t nw = ws->m->nw;
     const double *restrict acc = ws->acc;
@@ -690,17 +624,10 @@ static double reduce_grad(const gv_mlp_work *ws, const double *restrict w, size_
     int nt = ws->nthreads;
     (void)nt;
     if (np == 1) { /* the float sum in thread 0's buffer (run_all): as below, in one pass */
-        /* ... which also sums |w|² for loss_of's check (any order will do
-         * there; an SGD step's separate pass over w was 2 % of it). */
         const float *restrict gw = ws->thr[0].gw;
-        double sq;
-        uint64_t gmax;
-        if (ws->stats[3] != 0) sq = grad_one(grad, gw, w, nw, inv, lambda, 1, &gmax);
-        else sq = grad_one(grad, gw, w, nw, inv, lambda, 0, &gmax); /* no unsatisfied row: a zero sum */
-        /* A sum of non-negative terms is finite only if every term is: every
-         * |w_k| < 2^512 (a NaN makes it NaN).  2^512 is 0x5ff << 52. */
-        *bounded = sq <= DBL_MAX && gmax < (UINT64_C(0x5ff) << 52);
-        return sq;
+        if (ws->stats[3] != 0) grad_one(grad, gw, w, nw, inv, lambda, 1);
+        else grad_one(grad, gw, w, nw, inv, lambda, 0); /* no unsatisfied row: a zero sum */
+        return;
     }
     size_t nb = (nw + 1023) / 1024; /* blocks of 1024 coordinates */
     /* Threads only for big sums: below 2M additions (0.5 ms) a parallel
@@ -718,32 +645,93 @@ static double reduce_grad(const gv_mlp_work *ws, const double *restrict w, size_
 #pragma omp simd
         for (size_t k = k0; k < k1; k++) grad[k] = grad[k] * inv + lambda * w[k];
     }
-    return -1; /* |w|² not summed */
+}
+
+/* ---- the step folded into the gradient's pass ------------------------------ */
+
+/* w ← w − lr·grad with grad formed as grad_one forms it: the bits of
+ * grad_one followed by gv_integ_step's update, without the N doubles of
+ * grad written and read back. */
+static inline __attribute__((always_inline)) void
+descend_one(double *restrict w, const float *restrict gw, size_t nw, double inv, double lambda,
+            double lr, const int any)
+{
+#pragma omp simd
+    for (size_t k = 0; k < nw; k++) {
+        double g = (0.0 + (any ? (double)gw[k] : 0.0)) * inv + lambda * w[k];
+        w[k] = w[k] - lr * g;
+    }
+}
+
+/* The largest bit pattern of |gw_k| (NaN > inf > every finite value). */
+static uint32_t abs_max_bits(const float *restrict gw, size_t nw)
+{
+    uint32_t m = 0;
+#pragma omp simd reduction(max: m)
+    for (size_t k = 0; k < nw; k++) {
+        uint32_t b;
+        memcpy(&b, &gw[k], sizeof b);
+        b &= 0x7fffffffu;
+        m = b > m ? b : m;
+    }
+    return m;
+}
+
+/* Whether every w_k − lr·g_k (g_k = (0 + gw_k)·inv + λ w_k, rounded as
+ * descend_one rounds it) is finite, from max |w_k| and max |gw_k|: the
+ * bound |w_k| + lr(|gw_k|·inv + λ|w_k|), computed in double, below 2^1020;
+ * the roundings of the step and of the bound itself are relative 2⁻⁵⁰ at
+ * most, far inside the factor 16 left to DBL_MAX.  An infinity or NaN in
+ * either maximum makes the bound inf or NaN, and the comparison false. */
+static int step_is_finite(uint64_t wmax, uint32_t gwmax, int any, double inv, double lambda,
+                          double lr)
+{
+    double wm;
+    float gf;
+    memcpy(&wm, &wmax, sizeof wm);
+    memcpy(&gf, &gwmax, sizeof gf);
+    double gb = (any ? (double)gf : 0.0) * inv + lambda * wm;
+    return wm + lr * gb < 0x1p1020;
 }
 
 /* The weights in float32 for the kernel, and the transposes gv_chain() reads
- * for the forward products. */
-static void to_float(gv_mlp_work *ws, const double *restrict w)
+ * for the forward products; |w|² and max |w_k| into *st on the way. */
+static void to_float(gv_mlp_work *ws, const double *restrict w, wsums *st)
 {
     const gv_mlp *m = ws->m;
     float *restrict f = ws->wf;
     size_t n = m->nw;
-#pragma omp simd
-    for (size_t k = 0; k < n; k++) f[k] = (float)w[k];
+    double sq = 0;
+    uint64_t mx = 0;
+#pragma omp simd reduction(+: sq) reduction(max: mx)
+    for (size_t k = 0; k < n; k++) {
+        uint64_t b;
+        f[k] = (float)w[k];
+        sq += w[k] * w[k];
+        memcpy(&b, &w[k], sizeof b);
+        b &= ~(UINT64_C(1) << 63);
+        mx = b > mx ? b : mx;
+    }
+    st->sq = sq;
+    st->wmax = mx;
     for (size_t l = 0; l + 1 < m->nlayers; l++)
         if (ws->fw[l]) gv_chain_transpose(f + m->off[l], m->out[l], m->in[l], ws->wt + m->off[l]);
 }
 
-gv_status gv_mlp_eval(const gv_mlp *m, gv_mlp_work *ws, const double *w,
-                      const gv_data *data, const uint32_t *rows, size_t nrows,
-                      double lambda, double *grad, gv_eval *out, gv_err *e)
+/* gv_mlp_eval, and with lr > 0 gv_mlp_eval_step (wstep: the weights it may
+ * replace, w itself). */
+static gv_status eval(const gv_mlp *m, gv_mlp_work *ws, const double *w, double *wstep,
+                      const gv_data *data, const uint32_t *rows, size_t nrows, double lambda,
+                      double lr, double *grad, gv_eval *out, int *stepped, gv_err *e)
 {
+    if (stepped) *stepped = 0;
     gv_status s = check_args(m, ws, data, rows, nrows, 1, e);
     if (s != GV_OK) return s;
     size_t n = rows ? nrows : data->P, nw = m->nw, np = nparts(n);
     if ((s = reserve_parts(ws, np, e)) != GV_OK) return s;
     PROF_START;
-    to_float(ws, w);
+    wsums st;
+    to_float(ws, w, &st);
     PROF(GV_PROF_REDUCE);
     run_all(m, ws, data, rows, n, np, grad != NULL, NULL);
     PROF_START;
@@ -754,18 +742,48 @@ gv_status gv_mlp_eval(const gv_mlp *m, gv_mlp_work *ws, const double *w,
         correct += ws->stats[4 * p + 1];
         unsat += ws->stats[4 * p + 2];
     }
-    int bounded = 0;
-    double sq = grad ? reduce_grad(ws, w, np, n, lambda, grad, &bounded) : -1;
-    ws->bounded = bounded;
+    gv_eval local;
+    if (!out && lr > 0) out = &local; /* a step needs the loss */
     if (out) {
         out->data_loss = loss / (double)n;
-        out->loss = loss_of(ws, w, nw, out->data_loss, lambda, sq);
-        PROF(GV_PROF_REDUCE);
+        out->loss = loss_of(ws, w, nw, out->data_loss, lambda, st.sq); /* at w, before any step */
         out->accuracy = correct / (double)n;
         out->unsat = unsat / (double)n;
         out->n = n;
     }
+    if (grad) {
+        /* One partition (SGD's batches) with a finite loss: the step in the
+         * gradient's pass when no new weight can overflow. */
+        const float *gw = ws->thr[0].gw;
+        int any = ws->stats[3] != 0;
+        if (lr > 0 && np == 1 && isfinite(out->loss) &&
+            step_is_finite(st.wmax, any ? abs_max_bits(gw, nw) : 0, any, 1.0 / (double)n, lambda,
+                           lr)) {
+            if (any) descend_one(wstep, gw, nw, 1.0 / (double)n, lambda, lr, 1);
+            else descend_one(wstep, gw, nw, 1.0 / (double)n, lambda, lr, 0);
+            *stepped = 1;
+        } else {
+            reduce_grad(ws, w, np, n, lambda, grad);
+        }
+    }
+    PROF(GV_PROF_REDUCE);
     return GV_OK;
+}
+
+gv_status gv_mlp_eval(const gv_mlp *m, gv_mlp_work *ws, const double *w,
+                      const gv_data *data, const uint32_t *rows, size_t nrows,
+                      double lambda, double *grad, gv_eval *out, gv_err *e)
+{
+    return eval(m, ws, w, NULL, data, rows, nrows, lambda, 0, grad, out, NULL, e);
+}
+
+gv_status gv_mlp_eval_step(const gv_mlp *m, gv_mlp_work *ws, double *w, const gv_data *data,
+                           const uint32_t *rows, size_t nrows, double lambda, double lr,
+                           double *grad, gv_eval *out, int *stepped, gv_err *e)
+{
+    if (!(lr > 0) || !grad || !stepped)
+        return gv_fail(e, GV_EINVAL, "mlp: a step needs lr > 0, a gradient buffer and a flag");
+    return eval(m, ws, w, w, data, rows, nrows, lambda, lr, grad, out, stepped, e);
 }
 
 gv_status gv_mlp_forward(const gv_mlp *m, gv_mlp_work *ws, const double *w,
@@ -775,7 +793,8 @@ gv_status gv_mlp_forward(const gv_mlp *m, gv_mlp_work *ws, const double *w,
     if (s != GV_OK) return s;
     size_t n = data->P, np = nparts(n);
     if ((s = reserve_parts(ws, np, e)) != GV_OK) return s;
-    to_float(ws, w);
+    wsums st;
+    to_float(ws, w, &st);
     /* Forward only: the labels are not needed, but run_partition reads y for
      * its statistics, so use a label-free path. */
     if (!data->y) {

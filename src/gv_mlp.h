@@ -46,13 +46,6 @@ void gv_mlp_work_free(gv_mlp_work *ws);
  * bits, but is finite exactly when the exact one is; everything else
  * (data_loss, accuracy, unsat, the gradient) is unchanged. */
 void gv_mlp_work_loss_check_only(gv_mlp_work *ws, int on);
-/* 1 when the last gv_mlp_eval with a gradient found every |w_k| and
- * |grad_k| below 2^512 (in the pass that forms the gradient: |w|², which it
- * sums anyway, finite, and the largest |grad_k| below 2^512), so that
- * w - lr·grad is finite for any lr < 2^510; 0 when it did not, or did not
- * look (several partitions: full-batch evaluations).  The noiseless
- * integrators then skip their check of the updated weights. */
-int gv_mlp_work_bounded(const gv_mlp_work *ws);
 
 typedef struct gv_eval {
     double loss;      /* data_loss + (λ/2)|w|² */
@@ -68,6 +61,19 @@ typedef struct gv_eval {
 gv_status gv_mlp_eval(const gv_mlp *m, gv_mlp_work *ws, const double *w,
                       const gv_data *data, const uint32_t *rows, size_t nrows,
                       double lambda, double *grad, gv_eval *out, gv_err *e);
+
+/* gv_mlp_eval and a gradient-descent step of rate lr > 0 in one pass, when
+ * it can: if the evaluation is a single partition (gv_mlp_partitions(n) ==
+ * 1: SGD's batches), out->loss at w is finite, and no new weight can
+ * overflow (shown from max |w_k| and the largest float gradient sum), w is
+ * replaced by w − lr·grad (the same bits as gv_mlp_eval, then
+ * w[k] - lr*grad[k]), grad is left unspecified and *stepped = 1.  Otherwise
+ * it is gv_mlp_eval: grad holds the gradient, w is unchanged, *stepped = 0.
+ * Either way *out (may be NULL) describes w before the step.  Saves the
+ * N doubles of grad written and read back, and the caller's check. */
+gv_status gv_mlp_eval_step(const gv_mlp *m, gv_mlp_work *ws, double *w, const gv_data *data,
+                           const uint32_t *rows, size_t nrows, double lambda, double lr,
+                           double *grad, gv_eval *out, int *stepped, gv_err *e);
 
 /* Network outputs f(x_i, w) for all rows of data into f[0..P) (labels are
  * not needed). */

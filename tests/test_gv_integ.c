@@ -210,17 +210,44 @@ static void test_sgd_batches(void)
     gv_data_free(data);
 }
 
-/* A batch's gradient tells the step whether w - lr g can overflow
- * (gv_landscape_work_bounded: every |w_i|, |g_i| < 2^512), and the step
- * then skips its check of the new weights.  The check must still run, and
- * refuse the step with w unchanged, when the gradient is not bounded
- * (λ = 1e300: |g| ~ 1e299 > 2^512; the loss stays finite) or lr is
- * not (1e308 with bounded |g| > 2); otherwise the step is the plain update. */
-static void test_sgd_bounded(void)
+/* gv_landscape_eval_step on n rows against gv_landscape_eval then
+ * w - lr·g: stepped as expected, the same loss, and either the same new
+ * weights bit for bit (stepped) or the same gradient and w unchanged. */
+static void check_eval_step(const gv_landscape *l, gv_landscape_work *ws, const double *w0,
+                            const uint32_t *rows, size_t n, double lambda, double lr, int expect)
 {
     gv_err e;
-    size_t P = 60, d = 4, B = 20, widths[] = {5};
-    gv_data *data = normal_data(P, d, 4, 2, "sgd-bounded");
+    size_t N = gv_landscape_nweights(l);
+    double *w = malloc(N * sizeof *w), *g = malloc(N * sizeof *g), *g2 = malloc(N * sizeof *g2);
+    gv_eval ev, ev2;
+    memcpy(w, w0, N * sizeof *w);
+    int stepped = -1;
+    CHECK_OK(gv_landscape_eval_step(l, ws, w, rows, n, lambda, lr, g2, &ev2, &stepped, &e), e);
+    CHECK_OK(gv_landscape_eval(l, ws, w0, rows, n, lambda, g, &ev, &e), e);
+    CHECK_MSG(stepped == expect, "lambda %g lr %g: stepped %d, expected %d", lambda, lr, stepped,
+              expect);
+    CHECK(memcmp(&ev.loss, &ev2.loss, sizeof ev.loss) == 0 && ev.n == ev2.n);
+    size_t bad = 0;
+    for (size_t i = 0; i < N; i++)
+        bad += stepped ? w[i] != w0[i] - lr * g[i] || !isfinite(w[i]) : w[i] != w0[i] || g[i] != g2[i];
+    CHECK_MSG(bad == 0, "lambda %g lr %g: %zu weights differ", lambda, lr, bad);
+    free(w);
+    free(g);
+    free(g2);
+}
+
+/* A noiseless step on a batch is taken in the landscape's gradient pass
+ * (gv_landscape_eval_step) when no new weight can overflow, with the bits
+ * of the gradient then w - lr g.  It must decline, and the integrator's
+ * check refuse the step with w unchanged, when an update overflows: λ =
+ * 1e300 (|g| ~ 1e299; the loss stays finite) with lr = 1e10, and lr =
+ * 1e308 with |g| > 2; and decline for null models and for evaluations of
+ * several partitions (full batches of 2048 rows or more). */
+static void test_sgd_step(void)
+{
+    gv_err e;
+    size_t P = 2048, d = 4, B = 20, widths[] = {5};
+    gv_data *data = normal_data(P, d, 4, 2, "sgd-step");
     gv_mlp *m = gv_mlp_alloc(d, 1, widths, &e);
     gv_landscape *l = gv_landscape_network(m, data, &e);
     size_t N = gv_landscape_nweights(l);
@@ -230,15 +257,20 @@ static void test_sgd_bounded(void)
     gv_landscape_init(l, 8, 0, w0);
     uint32_t rows[20];
     for (size_t i = 0; i < B; i++) rows[i] = (uint32_t)(3 * i);
-    CHECK_OK(gv_landscape_eval(l, ws, w0, rows, B, 0.0, g, NULL, &e), e);
-    CHECK(gv_landscape_work_bounded(ws) == 1);
-    CHECK_OK(gv_landscape_eval(l, ws, w0, rows, B, 1e300, g, NULL, &e), e);
-    CHECK(gv_landscape_work_bounded(ws) == 0);
+    check_eval_step(l, ws, w0, rows, B, 0.01, 0.05, 1);
+    check_eval_step(l, ws, w0, rows, B, 0.0, 1e150, 1);
+    check_eval_step(l, ws, w0, rows, B, 1e300, 1e10, 0);
+    check_eval_step(l, ws, w0, rows, B, 100, 1e308, 0);
+    check_eval_step(l, ws, w0, NULL, 0, 0.01, 0.05, gv_landscape_parallelism(l, P) == 1);
+    CHECK(gv_landscape_parallelism(l, P) == 2);
     gv_landscape *h = gv_landscape_harmonic(3, 1.0, 10, 1.0, &e);
     gv_landscape_work *hw = gv_landscape_work_alloc(h, 10, 1, &e);
-    double hx[3] = {1, 1, 1}, hg[3];
-    CHECK_OK(gv_landscape_eval(h, hw, hx, NULL, 0, 0.0, hg, NULL, &e), e);
-    CHECK(gv_landscape_work_bounded(hw) == 0);
+    double hx[3] = {1, 1, 1};
+    check_eval_step(h, hw, hx, NULL, 0, 0.0, 0.1, 0);
+    int stepped = -1;
+    CHECK_FAILS(gv_landscape_eval_step(l, ws, w, rows, B, 0.0, 0.0, g, NULL, &stepped, &e),
+                GV_EINVAL, e, "lr > 0");
+    CHECK(stepped == 0);
     static const struct { double lr, lambda; int ok; } cases[] = {
         {0.05, 0.01, 1}, {1e10, 1e300, 0}, {1e308, 100, 0}, {1e150, 0.0, 1}};
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
@@ -264,6 +296,27 @@ static void test_sgd_bounded(void)
         }
         CHECK_MSG(isfinite(ev.loss), "case %zu: loss %g (the weights, not the loss, must fail)", c,
                   ev.loss);
+        ctx_free(&b);
+        gv_integ_free(sgd);
+    }
+    /* A non-finite loss is never stepped from: a weight of 1e200 (the
+     * network's output overflows), and λ = 1e308 with every weight 0.6
+     * (|w|² = 0.36 N > 4: (λ/2)|w|² overflows), where the update itself
+     * would be finite (|w - lr g| < 1e305 for lr = 1e-3). */
+    for (int c = 0; c < 2; c++) {
+        gv_integ *sgd = gv_integ_sgd(1e-3, B, c ? 1e308 : 1.0, &e);
+        ctx_bufs b;
+        ctx_init(&b, l, ws, 8, 0);
+        double sq = 0;
+        for (size_t i = 0; i < N; i++) {
+            w[i] = c ? 0.6 : w0[i];
+            sq += w[i] * w[i];
+        }
+        if (!c) w[N - 1] = 1e200;
+        CHECK_MSG(!c || sq > 4, "|w|² = %g", sq);
+        memcpy(g, w, N * sizeof *w);
+        CHECK_FAILS(gv_integ_step(sgd, &b.c, w, NULL, &e), GV_ENAN, e, "non-finite loss");
+        CHECK_MSG(memcmp(w, g, N * sizeof *w) == 0, "case %d: a step from a non-finite loss", c);
         ctx_free(&b);
         gv_integ_free(sgd);
     }
@@ -352,7 +405,7 @@ int main(void)
     GV_RUN(test_updates);
     GV_RUN(test_split_update);
     GV_RUN(test_sgd_batches);
-    GV_RUN(test_sgd_bounded);
+    GV_RUN(test_sgd_step);
     GV_RUN(test_flat_msd);
     GV_RUN(test_harmonic_variance);
     return GV_TEST_END();
