@@ -585,14 +585,6 @@ static double sumsq_ordered(const double *w, size_t n)
     return s;
 }
 
-/* What the conversion of the weights to float learns on its way: |w|² in
- * any order (vectorised partial sums) and the largest bit pattern of |w_k|
- * (unsigned, so NaN > inf > every finite value). */
-typedef struct wsums {
-    double sq;
-    uint64_t wmax;
-} wsums;
-
 /* The loss data_loss + (λ/2)|w|².  In loss-check mode |w|² is the any-order
  * sum sq: every term is >= 0, so the ordered sum differs from it by a
  * relative 2·N·2⁻⁵³ at most, and when the result is far from overflow the
@@ -686,44 +678,39 @@ static uint32_t abs_max_bits(const float *restrict gw, size_t nw)
 }
 
 /* Whether every w_k − lr·g_k (g_k = (0 + gw_k)·inv + λ w_k, rounded as
- * descend_one rounds it) is finite, from max |w_k| and max |gw_k|: the
- * bound |w_k| + lr(|gw_k|·inv + λ|w_k|), computed in double, below 2^1020;
- * the roundings of the step and of the bound itself are relative 2⁻⁵⁰ at
- * most, far inside the factor 16 left to DBL_MAX.  An infinity or NaN in
- * either maximum makes the bound inf or NaN, and the comparison false. */
-static int step_is_finite(uint64_t wmax, uint32_t gwmax, int any, double inv, double lambda,
+ * descend_one rounds it) is finite, from |w|² (so |w_k| <= |w|) and max
+ * |gw_k|: the bound |w| + lr(|gw_k|·inv + λ|w|), computed in double, below
+ * 2^1020; the roundings of the step and of the bound itself are relative
+ * 2⁻⁵⁰ at most, far inside the factor 16 left to DBL_MAX.  An infinity or
+ * NaN in either (|w|² also overflows from |w_k| > 2^511) makes the bound
+ * inf or NaN, and the comparison false. */
+static int step_is_finite(double sq, uint32_t gwmax, int any, double inv, double lambda,
                           double lr)
 {
-    double wm;
+    double wm = sqrt(sq);
     float gf;
-    memcpy(&wm, &wmax, sizeof wm);
     memcpy(&gf, &gwmax, sizeof gf);
     double gb = (any ? (double)gf : 0.0) * inv + lambda * wm;
     return wm + lr * gb < 0x1p1020;
 }
 
 /* The weights in float32 for the kernel, and the transposes gv_chain() reads
- * for the forward products; |w|² and max |w_k| into *st on the way. */
-static void to_float(gv_mlp_work *ws, const double *restrict w, wsums *st)
+ * for the forward products.  Returns |w|² in any order (vectorised partial
+ * sums), for the loss check and the step's bound. */
+static double to_float(gv_mlp_work *ws, const double *restrict w)
 {
     const gv_mlp *m = ws->m;
     float *restrict f = ws->wf;
     size_t n = m->nw;
     double sq = 0;
-    uint64_t mx = 0;
-#pragma omp simd reduction(+: sq) reduction(max: mx)
+#pragma omp simd reduction(+: sq)
     for (size_t k = 0; k < n; k++) {
-        uint64_t b;
         f[k] = (float)w[k];
         sq += w[k] * w[k];
-        memcpy(&b, &w[k], sizeof b);
-        b &= ~(UINT64_C(1) << 63);
-        mx = b > mx ? b : mx;
     }
-    st->sq = sq;
-    st->wmax = mx;
     for (size_t l = 0; l + 1 < m->nlayers; l++)
         if (ws->fw[l]) gv_chain_transpose(f + m->off[l], m->out[l], m->in[l], ws->wt + m->off[l]);
+    return sq;
 }
 
 /* gv_mlp_eval, and with lr > 0 gv_mlp_eval_step (wstep: the weights it may
@@ -738,8 +725,7 @@ static gv_status eval(const gv_mlp *m, gv_mlp_work *ws, const double *w, double 
     size_t n = rows ? nrows : data->P, nw = m->nw, np = nparts(n);
     if ((s = reserve_parts(ws, np, e)) != GV_OK) return s;
     PROF_START;
-    wsums st;
-    to_float(ws, w, &st);
+    double sq = to_float(ws, w);
     PROF(GV_PROF_REDUCE);
     run_all(m, ws, data, rows, n, np, grad != NULL, NULL);
     PROF_START;
@@ -754,7 +740,7 @@ static gv_status eval(const gv_mlp *m, gv_mlp_work *ws, const double *w, double 
     if (!out && lr > 0) out = &local; /* a step needs the loss */
     if (out) {
         out->data_loss = loss / (double)n;
-        out->loss = loss_of(ws, w, nw, out->data_loss, lambda, st.sq); /* at w, before any step */
+        out->loss = loss_of(ws, w, nw, out->data_loss, lambda, sq); /* at w, before any step */
         out->accuracy = correct / (double)n;
         out->unsat = unsat / (double)n;
         out->n = n;
@@ -765,8 +751,7 @@ static gv_status eval(const gv_mlp *m, gv_mlp_work *ws, const double *w, double 
         const float *gw = ws->thr[0].gw;
         int any = ws->stats[3] != 0;
         if (lr > 0 && np == 1 && isfinite(out->loss) &&
-            step_is_finite(st.wmax, any ? abs_max_bits(gw, nw) : 0, any, 1.0 / (double)n, lambda,
-                           lr)) {
+            step_is_finite(sq, any ? abs_max_bits(gw, nw) : 0, any, 1.0 / (double)n, lambda, lr)) {
             if (any) descend_one(wstep, gw, nw, 1.0 / (double)n, lambda, lr, 1);
             else descend_one(wstep, gw, nw, 1.0 / (double)n, lambda, lr, 0);
             *stepped = 1;
@@ -801,8 +786,7 @@ gv_status gv_mlp_forward(const gv_mlp *m, gv_mlp_work *ws, const double *w,
     if (s != GV_OK) return s;
     size_t n = data->P, np = nparts(n);
     if ((s = reserve_parts(ws, np, e)) != GV_OK) return s;
-    wsums st;
-    to_float(ws, w, &st);
+    to_float(ws, w);
     /* Forward only: the labels are not needed, but run_partition reads y for
      * its statistics, so use a label-free path. */
     if (!data->y) {
