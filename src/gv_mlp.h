@@ -65,7 +65,7 @@ gv_status gv_mlp_eval(const gv_mlp *m, gv_mlp_work *ws, const double *w,
 /* gv_mlp_eval and a gradient-descent step of rate lr > 0 in one pass, when
  * it can: if the evaluation is a single partition (gv_mlp_partitions(n) ==
  * 1: SGD's batches), out->loss at w is finite, and no new weight can
- * overflow (shown from max |w_k| and the largest float gradient sum), w is
+ * overflow (shown from |w| and the largest float gradient sum), w is
  * replaced by w − lr·grad (the same bits as gv_mlp_eval, then
  * w[k] - lr*grad[k]), grad is left unspecified and *stepped = 1.  Otherwise
  * it is gv_mlp_eval: grad holds the gradient, w is unchanged, *stepped = 0.
