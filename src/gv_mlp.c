@@ -468,8 +468,11 @@ static void run_partition(const gv_mlp *m, const gv_mlp_work *ws, const gv_data 
             /* Without a branch (in a trained basin a third of the rows, at
              * random, are unsatisfied: the branch mispredicted, 2 % of a
              * step): a satisfied row adds exact zeros to the sums (the
-             * same bits) and its df and keep entries are overwritten. */
-            int u = yf < 1; /* 0 for NaN, as the branch was */
+             * same bits) and its df and keep entries are overwritten.  A
+             * NaN output (the float forward pass overflowed) counts as
+             * unsatisfied, so the loss is NaN and an integrator loses the
+             * replica with a message, instead of the row dropping out. */
+            int u = !(yf >= 1);
             double mg = 1 - yf, mu;
             uint64_t mb; /* mu = u ? mg : +0 as a mask (gcc makes a select a branch) */
             memcpy(&mb, &mg, sizeof mb);

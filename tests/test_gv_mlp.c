@@ -321,6 +321,46 @@ static void test_inactive_hinge(void)
 
 /* Bit-identical results for 1, 2, 3 threads over several partitions, with
  * and without a row list, and whatever max_rows the workspace started with. */
+/* A row whose output is NaN (float overflow in the forward pass: with
+ * every first-layer weight 1, inputs of 3e38 make every hidden unit inf,
+ * and output weights ±1 add inf and -inf) makes the loss NaN and counts as
+ * unsatisfied: it must not drop out of the loss and the gradient as if
+ * satisfied.  (Every other row's output is exactly 0.) */
+static void test_nan_output(void)
+{
+    gv_err e;
+    size_t a1[1] = {6};
+    enum { P = 40 };
+    gv_mlp *m = gv_mlp_alloc(3, 1, a1, &e);
+    gv_mlp_work *ws = gv_mlp_work_alloc(m, P, 1, &e);
+    gv_data *data = make_data(P, 3, 1, 5, 1);
+    size_t nw = gv_mlp_nweights(m);
+    double *w = malloc(nw * sizeof *w), *g = malloc(nw * sizeof *g);
+    size_t off, out, in;
+    gv_mlp_layer(m, 0, &off, &out, &in);
+    for (size_t k = 0; k < out * in; k++) w[off + k] = 1;
+    gv_mlp_layer(m, 1, &off, &out, &in);
+    for (size_t k = 0; k < in; k++) w[off + k] = k % 2 ? -1 : 1;
+    gv_eval ev;
+    CHECK_OK(gv_mlp_eval(m, ws, w, data, NULL, 0, 0.0, g, &ev, &e), e);
+    CHECK(ev.loss == 0.5 && ev.unsat == 1);
+    for (int k = 0; k < 3; k++) data->X[7 * 3 + k] = 3e38f;
+    double f[P];
+    CHECK_OK(gv_mlp_forward(m, ws, w, data, f, &e), e);
+    CHECK_MSG(isnan(f[7]), "test setup: row 7's output is %g, not NaN", f[7]);
+    for (int check = 0; check < 2; check++) {
+        gv_mlp_work_loss_check_only(ws, check);
+        CHECK_OK(gv_mlp_eval(m, ws, w, data, NULL, 0, 0.0, g, &ev, &e), e);
+        CHECK_MSG(isnan(ev.loss) && isnan(ev.data_loss), "loss %g with a NaN output", ev.loss);
+        CHECK(ev.unsat == 1);
+    }
+    free(w);
+    free(g);
+    gv_data_free(data);
+    gv_mlp_work_free(ws);
+    gv_mlp_free(m);
+}
+
 static void test_determinism(void)
 {
     gv_err e;
@@ -577,6 +617,7 @@ int main(void)
     GV_RUN(test_hand_computed);
     GV_RUN(test_gradient);
     GV_RUN(test_inactive_hinge);
+    GV_RUN(test_nan_output);
     GV_RUN(test_determinism);
     GV_RUN(test_own_kernel);
     GV_RUN(test_loss_check);
