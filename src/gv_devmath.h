@@ -14,7 +14,8 @@
  * inputs, so the order in which threads compute elements does not matter):
  *  - a unit's pre-activation is Σ_i W[o,i]·a[i] by fused multiply-adds in
  *    increasing i from 0.0f; ReLU keeps s > 0;
- *  - per row, in double: yf = y·f; the row is unsatisfied when yf < 1, its
+ *  - per row, in double: yf = y·f; the row is unsatisfied unless yf >= 1
+ *    (a NaN output is unsatisfied, as on the CPU: the loss becomes NaN), its
  *    loss ½·(1−yf)·(1−yf), its dL/df (float)(−y·(1−yf)); satisfied rows are
  *    dropped from the backward pass (keep[] lists the others in order);
  *  - a weight's gradient over a tile is Σ_j δ[o,j]·a[i,keep_j] by fused
@@ -132,11 +133,11 @@ GV_DEV float gv_dev_back(const float *g, int S, int j, const float *W, int in, i
 }
 
 /* The hinge of one row: its loss into *loss, dL/df into *df; returns 1 when
- * the row is unsatisfied (y·f < 1). */
+ * the row is unsatisfied (y·f < 1, or NaN). */
 GV_DEV int gv_dev_hinge(float f, int y, double *loss, float *df)
 {
     double yd = (double)y, yf = GV_DMUL(yd, (double)f);
-    if (yf < 1.0) {
+    if (!(yf >= 1.0)) {
         double mg = GV_DSUB(1.0, yf);
         *loss = GV_DMUL(GV_DMUL(0.5, mg), mg);
         *df = (float)GV_DMUL(-yd, mg);
