@@ -319,8 +319,6 @@ static void test_inactive_hinge(void)
     gv_mlp_free(m);
 }
 
-/* Bit-identical results for 1, 2, 3 threads over several partitions, with
- * and without a row list, and whatever max_rows the workspace started with. */
 /* A row whose output is NaN (float overflow in the forward pass: with
  * every first-layer weight 1, inputs of 3e38 make every hidden unit inf,
  * and output weights ±1 add inf and -inf) makes the loss NaN and counts as
@@ -361,6 +359,8 @@ static void test_nan_output(void)
     gv_mlp_free(m);
 }
 
+/* Bit-identical results for 1, 2, 3 threads over several partitions, with
+ * and without a row list, and whatever max_rows the workspace started with. */
 static void test_determinism(void)
 {
     gv_err e;
