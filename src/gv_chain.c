@@ -14,7 +14,9 @@
  * driver's blocking of long sums) OpenBLAS runs.  Which row counts of a
  * product run here is established bit for bit on test data, once per shape,
  * row count and process (gv_chain_use): the choice changes speed, never
- * results.  Builds without AVX-512 compile the kernel out. */
+ * results.  AVX2 builds without AVX-512 use gv_chain_hsw.c's kernel, which
+ * sums in the orders of OpenBLAS's AVX2 cores; builds with neither compile
+ * the kernel out. */
 #include "gv_chain.h"
 
 #include <stdint.h>
@@ -23,6 +25,12 @@
 
 #ifdef __AVX512F__
 #include <immintrin.h>
+#define CHAIN_KERNEL 1
+#elif defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#define CHAIN_KERNEL 2 /* gv_chain_hsw.c */
+#else
+#define CHAIN_KERNEL 0
 #endif
 
 /* ---- the OpenBLAS path -------------------------------------------------- */
@@ -448,6 +456,20 @@ static void chain_dot(const float *a, size_t B, size_t K, const float *b, size_t
         }
     }
 }
+#elif CHAIN_KERNEL == 2
+/* The AVX2 kernel sums every product in OpenBLAS's blocks; no dot tail. */
+static void chain(const float *a, size_t B, size_t K, const float *b, size_t n, const float *sel,
+                  float *h)
+{
+    gv_chain_hsw(a, B, K, b, n, sel, h);
+}
+static void chain_tn(const float *g, size_t K, size_t m, const float *a, size_t n, float *c)
+{
+    gv_chain_hsw_tn(g, K, m, a, n, c);
+}
+#define chain_tn_blocks chain_tn
+static int chain_dot_fits(size_t K, size_t n) { return (void)K, (void)n, 0; }
+#define chain_dot(a, B, K, b, n, sel, h) ((void)0)
 #endif
 
 /* One product's shape (which, K, n; gv_chain.h), and for each row count
@@ -462,7 +484,7 @@ struct gv_chain_shape {
 /* The shape's entry in the process's table, or NULL (never the kernel). */
 gv_chain_shape *gv_chain_shape_of(size_t K, size_t n, int which)
 {
-#ifdef __AVX512F__
+#if CHAIN_KERNEL
     static gv_chain_shape table[256];
     static int ntable;
     gv_chain_shape *s = NULL;
@@ -500,7 +522,7 @@ int gv_chain_use(gv_chain_shape *s, size_t B)
     return v;
 }
 
-#ifdef __AVX512F__
+#if CHAIN_KERNEL
 /* The ways of computing B rows of the product that give the OpenBLAS path's
  * bits on one set of test data: bits 1 << GV_CHAIN_YES, GV_CHAIN_BLOCKS,
  * GV_CHAIN_DOT.  Trial 0: values of both signs over 8 binades with exact
@@ -569,7 +591,7 @@ static unsigned chain_trial(size_t K, size_t n, size_t B, int which, int trial, 
 #define CHAIN_TRIALS 16
 static int chain_check(size_t K, size_t n, size_t B, int which)
 {
-#ifdef __AVX512F__
+#if CHAIN_KERNEL
     int ok = GV_CHAIN_NO;
     size_t na = B * K, nw = K * n, nh = (B > K ? B : K) * n;
     float *a = aligned_alloc(64, gv_align16(na) * sizeof *a),
@@ -600,10 +622,12 @@ static int chain_check(size_t K, size_t n, size_t B, int which)
 
 /* ---- the kernels' entry points ------------------------------------------- */
 
+int gv_chain_kernel(void) { return CHAIN_KERNEL; }
+
 int gv_chain(const float *a, size_t B, size_t K, const float *b, size_t n, const float *sel,
              float *h)
 {
-#ifdef __AVX512F__
+#if CHAIN_KERNEL
     if (n < 1 || n > CHAIN_MAX_N) return 0;
     chain(a, B, K, b, n, sel, h);
     return 1;
@@ -615,7 +639,7 @@ int gv_chain(const float *a, size_t B, size_t K, const float *b, size_t n, const
 
 int gv_chain_tn(const float *g, size_t K, size_t m, const float *a, size_t n, float *c, int blocks)
 {
-#ifdef __AVX512F__
+#if CHAIN_KERNEL
     if (n < 1 || n > CHAIN_MAX_N) return 0;
     if (blocks) chain_tn_blocks(g, K, m, a, n, c);
     else chain_tn(g, K, m, a, n, c);
@@ -641,6 +665,34 @@ int gv_chain_dot(const float *a, size_t B, size_t K, const float *b, size_t n, c
 
 /* ---- transposes ---------------------------------------------------------- */
 
+#if CHAIN_KERNEL == 2
+/* dst (nc × nr, ldd) = the transpose of src (nr × nc, lds), nr, nc <= 8:
+ * a whole 8 × 8 block in registers, edge blocks element by element. */
+static void transpose8(const float *src, size_t lds, size_t nr, size_t nc, float *dst, size_t ldd)
+{
+    if (nr < 8 || nc < 8) {
+        for (size_t k = 0; k < nc; k++)
+            for (size_t j = 0; j < nr; j++) dst[k * ldd + j] = src[j * lds + k];
+        return;
+    }
+    __m256 r[8], t[8], u[8];
+    for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(src + i * lds);
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 8; i += 4) {
+        u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+        u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+        u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    for (int i = 0; i < 4; i++) {
+        _mm256_storeu_ps(dst + i * ldd, _mm256_permute2f128_ps(u[i], u[i + 4], 0x20));
+        _mm256_storeu_ps(dst + (i + 4) * ldd, _mm256_permute2f128_ps(u[i], u[i + 4], 0x31));
+    }
+}
+#endif
 
 void gv_chain_transpose(const float *src, size_t out, size_t in, float *dst)
 {
@@ -650,8 +702,13 @@ void gv_chain_transpose(const float *src, size_t out, size_t in, float *dst)
     for (size_t j0 = 0; j0 < out; j0 += 16)
         for (size_t k0 = 0; k0 < in; k0 += 16) {
             size_t j1 = j0 + 16 < out ? j0 + 16 : out, k1 = k0 + 16 < in ? k0 + 16 : in;
-#ifdef __AVX512F__
+#if CHAIN_KERNEL == 1
             transpose16(src + j0 * in + k0, in, j1 - j0, k1 - k0, dst + k0 * out + j0, out);
+#elif CHAIN_KERNEL == 2
+            for (size_t j = j0; j < j1; j += 8)
+                for (size_t k = k0; k < k1; k += 8)
+                    transpose8(src + j * in + k, in, j1 - j < 8 ? j1 - j : 8, k1 - k < 8 ? k1 - k : 8,
+                               dst + k * out + j, out);
 #else
             for (size_t k = k0; k < k1; k++)
                 for (size_t j = j0; j < j1; j++) dst[k * out + j] = src[j * in + k];

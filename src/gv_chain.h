@@ -1,5 +1,5 @@
-/* gv_chain.h: glassvm's AVX-512 kernel for the network's products at most
- * 96 wide, and the check that it gives OpenBLAS's bits (docs/network.md,
+/* gv_chain.h: glassvm's kernel (AVX-512, or AVX2 in OpenBLAS's AVX2
+ * orders) for the network's products at most 96 wide, and the check that it gives OpenBLAS's bits (docs/network.md,
  * "Kernel", item 5).  Internal to the engine: gv_mlp.c runs a product here
  * at the row counts gv_chain_use admits, and OpenBLAS (through the helpers
  * below, which the check compares against) everywhere else. */
@@ -35,15 +35,21 @@ enum { GV_CHAIN_FORWARD, GV_CHAIN_DELTAS, GV_CHAIN_WGRAD };
 enum { GV_CHAIN_UNKNOWN, GV_CHAIN_YES, GV_CHAIN_BLOCKS, GV_CHAIN_DOT, GV_CHAIN_NO };
 
 /* A product's shape in the process's table (K, n, which), or NULL where the
- * kernel never runs it (n > 96, no AVX-512, table full). */
+ * kernel never runs it (n > 96, neither AVX-512 nor AVX2, table full). */
 typedef struct gv_chain_shape gv_chain_shape;
 gv_chain_shape *gv_chain_shape_of(size_t K, size_t n, int which);
 /* How B rows of the shape's product run; checked on test data the first
  * time a row count comes, once per process.  NULL: GV_CHAIN_NO. */
 int gv_chain_use(gv_chain_shape *s, size_t B);
 
+/* Which kernel this build has: 0 none (OpenBLAS everywhere), 1 the AVX-512
+ * one (each output one FMA chain), 2 the AVX2 one (gv_chain_hsw). */
+int gv_chain_kernel(void);
+
 /* The kernels.  Each returns 0 (and does nothing) where it is not compiled
- * in (builds without AVX-512) or the shape is not its case.
+ * in (builds without AVX-512 or AVX2; gv_chain_dot: without AVX-512) or the
+ * shape is not its case.  On AVX2 builds gv_chain and gv_chain_tn sum as
+ * gv_chain_hsw and gv_chain_hsw_tn (below; gv_chain_tn's blocks ignored).
  * gv_chain: h (B × n) = act(a (B × K) · b (K × n)), n <= 96, each output one
  * FMA chain over k from 0; act the ReLU (sel == NULL: h > 0 ? h : 0) or the
  * ReLU derivative's mask (sel[i][j] > 0 ? h : 0). */
@@ -60,6 +66,13 @@ int gv_chain_tn(const float *g, size_t K, size_t m, const float *a, size_t n, fl
  * case: n % 16 in 1..8, 32 <= K <= 256, n <= 96. */
 int gv_chain_dot(const float *a, size_t B, size_t K, const float *b, size_t n, const float *sel,
                  float *h);
+
+/* The kernel on AVX2 builds without AVX-512 (gv_chain_hsw.c): gv_chain's
+ * and gv_chain_tn's products in the orders of OpenBLAS's Haswell and Zen
+ * cores (their inner-dimension blocks included), instead of one chain. */
+void gv_chain_hsw(const float *a, size_t B, size_t K, const float *b, size_t n, const float *sel,
+                  float *h);
+void gv_chain_hsw_tn(const float *g, size_t K, size_t m, const float *a, size_t n, float *c);
 
 /* dst (in × out) = the transpose of src (out × in), in 16 × 16 tiles (in
  * registers where whole, on AVX-512 builds). */

@@ -13,9 +13,9 @@
  *  - each partition is converted to double and the partitions are summed in
  *    index order, so the result is bit-identical for any thread count.
  * OpenBLAS runs single-threaded inside our OpenMP threads (gv_threads_set).
- * On AVX-512 builds, products at most 96 wide (a layer's forward product,
- * the deltas into it, its weight gradient) run in glassvm's own kernel
- * (gv_chain.c) at the row counts where it gives OpenBLAS's bits exactly,
+ * On AVX-512 and AVX2 builds, products at most 96 wide (a layer's forward
+ * product, the deltas into it, its weight gradient) run in glassvm's own
+ * kernel (gv_chain.c) at the row counts where it gives OpenBLAS's bits exactly,
  * which a check on test data establishes (gv_chain_use). */
 #include "gv_mlp.h"
 #include "gv_chain.h"
@@ -262,6 +262,10 @@ static gv_status reserve_parts(gv_mlp_work *ws, size_t parts, gv_err *e)
 gv_mlp_work *gv_mlp_work_alloc(const gv_mlp *m, size_t max_rows, int nthreads, gv_err *e)
 {
     if (nthreads < 1) nthreads = 1;
+    /* OpenBLAS on one thread from here on (gv_threads_set), before the
+     * kernel's checks compare with it: its threads sum large products in
+     * other orders on some cores. */
+    (void)gv_threads();
     gv_mlp_work *ws = calloc(1, sizeof *ws);
     if (!ws) goto oom;
     ws->m = m;

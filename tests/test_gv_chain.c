@@ -1,11 +1,15 @@
-/* test_gv_chain.c: glassvm's AVX-512 kernel (gv_chain.h) against scalar
- * references written here: each output one fmaf chain over k (with the
+/* test_gv_chain.c: glassvm's kernel (gv_chain.h) against scalar references
+ * written here.  AVX-512 builds: each output one fmaf chain over k (with the
  * ReLU or the mask), the weight gradient in OpenBLAS's blocks of rows, the
- * deltas' dot-product tail with its two trees; and the transposes.  Bit
- * for bit, at shape edges (n not a multiple of 16, rows not a multiple of
- * 4) and for -0, NaN and infinities.  Whether these orders are OpenBLAS's is
- * the check's business (gv_chain_use; a whole evaluation with and without
- * the kernel: test_gv_mlp.c). */
+ * deltas' dot-product tail with its two trees.  AVX2 builds: the orders of
+ * OpenBLAS's Haswell and Zen cores (gv_chain_hsw.c), written out here from
+ * their description: the blocks of the inner dimension, the groups of rows
+ * and the outputs summed in two chains.  And the transposes.  Bit for bit,
+ * at shape edges (n not a multiple of 16 or 8, rows not a multiple of 4 or
+ * 12, inner dimensions past one block) and for -0, NaN and infinities.
+ * Whether these orders are OpenBLAS's is the check's business (gv_chain_use;
+ * test_refusals below on OpenBLAS's AVX2 cores; a whole evaluation with and
+ * without the kernel: test_gv_mlp.c). */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,7 +17,10 @@
 #include <string.h>
 
 #include "gv_chain.h"
+#include "gv_core.h"
 #include "gv_test.h"
+
+extern char *openblas_get_corename(void);
 
 static int compiled(void)
 {
@@ -30,23 +37,107 @@ static float test_value(uint64_t *st, unsigned *pick)
     return (float)((double)(*st >> 40) / 16777216.0 - 0.5);
 }
 
-/* h = act(a · b), one chain per output. */
+/* The same floats bit for bit, except that any two NaNs are the same: which
+ * of two NaNs an addition returns depends on its operands' order, which the
+ * compiler may swap (the two chains of the AVX2 order meet in one). */
+static int same_bits(const float *x, const float *y, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (memcmp(x + k, y + k, sizeof *x) && !(isnan(x[k]) && isnan(y[k]))) return 0;
+    return 1;
+}
+
+/* ---- the AVX2 kernel's orders (OpenBLAS 0.3.21, Haswell and Zen cores) ---- */
+
+/* Ends of the blocks of an inner dimension K: 320 while 640 or more remain,
+ * then the rest in two halves rounded up to 8. */
+static int hsw_cuts(size_t K, size_t cut[8])
+{
+    int nc = 0;
+    for (size_t ls = 0, L; ls < K; ls += L) {
+        L = K - ls;
+        if (L >= 640) L = 320;
+        else if (L > 320) L = (L / 2 + 7) / 8 * 8;
+        cut[nc++] = ls + L;
+    }
+    return nc;
+}
+
+/* Is output (i, j) of a B × n product two chains?  Rows go in groups of 12
+ * while 12 remain, then of 4 while more than 4 remain, then 4, or 2 and 1.
+ * In a group of 12 (n >= 16): columns 0-7 of its first 6 rows, and the last
+ * whole 8 columns of its first 6 rows (n / 8 even) or its last 6 (odd).  In
+ * a group of 4: all whole 8 columns. */
+static int hsw_split(size_t B, size_t n, size_t i, size_t j)
+{
+    size_t nv = n / 8, v = j / 8, b12 = B / 12 * 12;
+    if (v >= nv) return 0;
+    if (i < b12) {
+        if (n < 16) return 0;
+        int last_first = nv % 2 == 0;
+        if (i % 12 < 6) return v == 0 || (last_first && v == nv - 1);
+        return !last_first && v == nv - 1;
+    }
+    size_t rest = B - b12, fours = 0;
+    for (; rest > 4; rest -= 4) fours++;
+    if (rest == 4) fours++;
+    return i - b12 < 4 * fours;
+}
+
+/* Σ x[i·sr + k·sk] · b[k·ldb + j] over [k0, k1): one fmaf chain, or two
+ * (even and odd k in blocks of 8, the k after the last whole block in the
+ * even one; odd + even). */
+static float ref_sum(const float *x, size_t sr, size_t sk, const float *b, size_t ldb, size_t i,
+                     size_t j, size_t k0, size_t k1, int split)
+{
+    float e = 0.0f, o = 0.0f;
+    size_t k = k0;
+    if (split)
+        for (; k1 - k >= 8; k += 8)
+            for (size_t q = k; q < k + 8; q++) {
+                float *s = (q - k) % 2 ? &o : &e;
+                *s = fmaf(x[i * sr + q * sk], b[q * ldb + j], *s);
+            }
+    for (; k < k1; k++) e = fmaf(x[i * sr + k * sk], b[k * ldb + j], e);
+    return split ? o + e : e;
+}
+
+/* Output (i, j) of the B-row product as the build's kernel sums it: one
+ * chain over [0, K) (AVX-512), or each block's sum added to the blocks
+ * before, from zero (AVX2).  c0: the value it is added to (AVX2's first
+ * block adds to 0, turning -0 into +0). */
+static float ref_out(const float *x, size_t sr, size_t sk, const float *b, size_t ldb, size_t B,
+                     size_t n, size_t K, size_t i, size_t j, float c0)
+{
+    if (gv_chain_kernel() != 2) return ref_sum(x, sr, sk, b, ldb, i, j, 0, K, 0);
+    size_t cut[8];
+    int nc = hsw_cuts(K, cut), split = hsw_split(B, n, i, j);
+    float v = c0;
+    for (int q = 0; q < nc; q++) v = ref_sum(x, sr, sk, b, ldb, i, j, q ? cut[q - 1] : 0, cut[q], split) + v;
+    return v;
+}
+
+/* h = act(a · b), in the build's order. */
 static void test_chain(void)
 {
     if (!compiled()) {
-        printf("  (not an AVX-512 build: glassvm's kernel is not compiled in)\n");
+        printf("  (neither an AVX-512 nor an AVX2 build: glassvm's kernel is not compiled in)\n");
         return;
     }
-    /* n % 16 in 1..8 from 17 columns: the last vector holds two rows'
-     * last columns (odd row counts leave one row alone in the last
-     * tile). */
-    size_t ns[] = {1, 7, 16, 17, 20, 30, 32, 33, 50, 64, 72, 82, 96}, Ks[] = {1, 10, 30, 33, 50, 96, 97},
-           Bs[] = {1, 3, 4, 5, 9, 17, 64, 100};
+    /* AVX-512: n % 16 in 1..8 from 17 columns: the last vector holds two
+     * rows' last columns (odd row counts leave one row alone in the last
+     * tile).  AVX2: n from 16 on puts two chains at both ends of the groups
+     * of 12 (n / 8 odd and even), rows 12, 13, 16, 24 and 27 end in every
+     * kind of group, K = 400 and 784 take two and three blocks. */
+    size_t ns[] = {1, 7, 8, 15, 16, 17, 20, 24, 30, 32, 33, 50, 64, 72, 82, 96},
+           Ks[] = {1, 7, 10, 30, 33, 50, 96, 97, 400, 784},
+           Bs[] = {1, 2, 3, 4, 5, 9, 12, 13, 16, 17, 24, 27, 64, 100};
+    const size_t nns = sizeof ns / sizeof *ns, nKs = sizeof Ks / sizeof *Ks, nBs = sizeof Bs / sizeof *Bs;
     uint64_t st = 7;
     int bad = 0, shapes = 0;
-    for (size_t in_ = 0; in_ < 13; in_++)
-        for (size_t ik = 0; ik < 7; ik++)
-            for (size_t ib = 0; ib < 8; ib++)
+    for (size_t in_ = 0; in_ < nns; in_++)
+        for (size_t ik = 0; ik < nKs; ik++)
+            for (size_t ib = 0; ib < nBs; ib++)
                 for (int masked = 0; masked < 2; masked++) {
                     size_t n = ns[in_], K = Ks[ik], B = Bs[ib], na = B * K, nb = K * n;
                     float *a = malloc(na * sizeof *a), *bm = malloc(nb * sizeof *bm),
@@ -66,22 +157,22 @@ static void test_chain(void)
                     }
                     for (size_t i = 0; i < B; i++)
                         for (size_t j = 0; j < n; j++) {
-                            float sum = 0.0f;
-                            for (size_t k = 0; k < K; k++) sum = fmaf(a[i * K + k], bm[k * n + j], sum);
+                            float sum = ref_out(a, K, 1, bm, n, B, n, K, i, j, 0.0f);
                             float gate = masked ? sel[i * n + j] : sum;
                             r[i * n + j] = gate > 0.0f ? sum : 0.0f;
                         }
                     CHECK(gv_chain(a, B, K, bm, n, masked ? sel : NULL, h) == 1);
-                    bad += memcmp(h, r, B * n * sizeof *h) != 0;
+                    bad += !same_bits(h, r, B * n);
                     shapes++;
                     free(a), free(bm), free(sel), free(h), free(r);
                 }
-    CHECK_MSG(bad == 0, "%d of %d cases differ from the FMA chain", bad, shapes);
+    CHECK_MSG(bad == 0, "%d of %d cases differ from the reference order", bad, shapes);
     float x[97] = {0}, y[97 * 97] = {0}, z[97 * 97];
     CHECK(gv_chain(x, 1, 97, y, 97, NULL, z) == 0); /* wider than 96: not handled */
 }
 
-/* c += gᵀ a, one chain per output or one per block of rows. */
+/* c += gᵀ a, one chain per output or one per block of rows (AVX-512), or
+ * in OpenBLAS's Haswell order (AVX2, blocks or not). */
 static void test_chain_tn(void)
 {
     if (!compiled()) return;
@@ -92,11 +183,11 @@ static void test_chain_tn(void)
      * columns run over c's rows for 1-4 left (n = 17, 50) and for n = 10
      * from m = 30 up: m = 50 and 100 take whole and partial groups of
      * 16-row blocks there; n = 72 takes pairs of rows. */
-    size_t ms[] = {1, 3, 4, 9, 30, 50, 100}, nn[] = {1, 10, 17, 32, 50, 72, 96},
+    size_t ms[] = {1, 3, 4, 9, 12, 13, 24, 30, 50, 100}, nn[] = {1, 10, 17, 32, 50, 72, 96},
            KK[] = {1, 5, 195, 400, 512, 1000};
     uint64_t st = 11;
     int bad = 0, shapes = 0;
-    for (size_t im = 0; im < 7; im++)
+    for (size_t im = 0; im < sizeof ms / sizeof *ms; im++)
         for (size_t in_ = 0; in_ < 7; in_++)
             for (size_t ik = 0; ik < 6; ik++)
                 for (int blocks = 0; blocks < 2; blocks++) {
@@ -115,7 +206,10 @@ static void test_chain_tn(void)
                         else if (k < K * mm + K * n) a[k - K * mm] = v;
                         else c[k - K * mm - K * n] = r[k - K * mm - K * n] = v;
                     }
-                    for (size_t o = 0; o < mm; o++)
+                    for (size_t o = 0; o < mm && gv_chain_kernel() == 2; o++)
+                        for (size_t j = 0; j < n; j++)
+                            r[o * n + j] = ref_out(g, 1, mm, a, n, mm, n, K, o, j, r[o * n + j]);
+                    for (size_t o = 0; o < mm && gv_chain_kernel() != 2; o++)
                         for (size_t j = 0; j < n; j++)
                             for (size_t b0 = 0, q = 0; b0 < K; b0 = cut[q++]) {
                                 float sum = 0.0f;
@@ -128,14 +222,17 @@ static void test_chain_tn(void)
                     shapes++;
                     free(g), free(a), free(c), free(r);
                 }
-    CHECK_MSG(bad == 0, "%d of %d weight-gradient cases differ from the FMA chain", bad, shapes);
+    CHECK_MSG(bad == 0, "%d of %d weight-gradient cases differ from the reference order", bad, shapes);
 }
 
 /* The deltas with the dot-product tail. */
 static void test_chain_dot(void)
 {
-    if (!compiled()) return;
     float x_none[1] = {0};
+    if (gv_chain_kernel() != 1) { /* AVX-512 only */
+        CHECK(gv_chain_dot(x_none, 1, 32, x_none, 20, x_none, x_none) == 0);
+        return;
+    }
     /* The deltas' product with a dot-product tail: whole vectors of 16
      * columns as the chain; each of the last 1–8 columns as 16 lane
      * chains (lane t: k = t, t + 16, …) added in a tree: pairs of
@@ -230,10 +327,27 @@ static void test_refusals(void)
     int v = gv_chain_use(s, 100);
     CHECK(v == GV_CHAIN_YES || v == GV_CHAIN_NO); /* a forward product: a chain or OpenBLAS */
     CHECK(gv_chain_use(s, 100) == v);
+    /* On OpenBLAS's AVX2 cores the AVX2 kernel's orders are OpenBLAS's: the
+     * check admits every product at every row count tried (groups of 12
+     * and 4, 2 and 1 rows; the weight gradient's sums over 512 rows in two
+     * blocks; the first layer of unreduced MNIST, 784 inputs in three). */
+    const char *core = openblas_get_corename();
+    if (gv_chain_kernel() != 2 || !core || (strcmp(core, "Haswell") && strcmp(core, "Zen"))) return;
+    size_t rows[] = {1, 2, 3, 4, 5, 12, 13, 27, 100, 512},
+           widths[][2] = {{10, 30}, {30, 30}, {50, 50}, {72, 72}, {82, 82}, {784, 30}};
+    int refused = 0;
+    for (size_t iw = 0; iw < 6; iw++)
+        for (int which = GV_CHAIN_FORWARD; which <= GV_CHAIN_WGRAD; which++)
+            for (size_t ir = 0; ir < 10; ir++) {
+                gv_chain_shape *sh = gv_chain_shape_of(widths[iw][0], widths[iw][1], which);
+                refused += gv_chain_use(sh, rows[ir]) != GV_CHAIN_YES;
+            }
+    CHECK_MSG(refused == 0, "OpenBLAS core %s: %d of 180 products refused", core, refused);
 }
 
 int main(void)
 {
+    gv_threads_set(0); /* OpenBLAS on one thread, as glassvm runs it */
     GV_RUN(test_chain);
     GV_RUN(test_chain_tn);
     GV_RUN(test_chain_dot);

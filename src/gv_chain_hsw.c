@@ -1,0 +1,239 @@
+/* gv_chain_hsw.c: the kernel of gv_chain.c on AVX2 builds (without AVX-512),
+ * summing in the orders of OpenBLAS 0.3.21's Haswell and Zen cores.
+ *
+ * Those cores' sgemm (the 8×4 Haswell kernel and the level-3 driver) sums
+ * most outputs as one FMA chain over k, but not all of them.  For a row-major
+ * product of B rows and n <= 96 columns (OpenBLAS's n and m), found by
+ * reading that code and checked bit for bit against it (docs/network.md):
+ *   - the inner dimension is cut into blocks (320 while 640 or more remain,
+ *     then the rest in two halves rounded up to 8); each block's sum is added
+ *     into the output in turn (the first into zero);
+ *   - the rows go in groups of 12 while 12 remain, then of 4 while more than
+ *     4 remain, then 4, or 2 and 1;
+ *   - in a group of 12 with n >= 16, the first 8 columns of its first 6 rows
+ *     are two chains (even and odd k in blocks of 8, the k after the last
+ *     whole block in the even one, added at the end), and so are the last
+ *     whole 8 columns of its first 6 rows (n/8 even) or of its last 6 (n/8
+ *     odd): the two ends of the kernel's staircase of 8 × 6 and 16 × 6 tiles;
+ *   - in a group of 4, every whole 8 columns are two such chains;
+ *   - every other output is one chain.
+ * Which row counts run here is still established bit for bit on test data
+ * (gv_chain_use), so where OpenBLAS sums otherwise, OpenBLAS runs. */
+#include "gv_chain.h"
+
+#if defined(__AVX2__) && defined(__FMA__) && !defined(__AVX512F__)
+#include <immintrin.h>
+
+#define HSW_Q 320 /* GEMM_Q of the Haswell and Zen cores */
+#define HSW_UM 8  /* GEMM_UNROLL_M */
+#define AINLINE static inline __attribute__((always_inline))
+
+enum { EPI_RELU, EPI_MASK, EPI_ADD };
+/* The product's operands: x[r·sr + k·sk] (rows × inner), b[k·ldb + j]
+ * (inner × n), out[r·ldo + j]; one block of the inner dimension, [k0, k0+L). */
+typedef struct hsw_args hsw_args;
+typedef void hsw_tile_fn(const hsw_args *p, size_t r0, size_t c, int nv, int split, int nlast);
+struct hsw_args {
+    const float *x, *b, *sel;
+    float *o;
+    size_t sr, sk, ldb, ldo, k0, L;
+    int epi, first, last;
+    hsw_tile_fn *const *tiles; /* by number of rows, for the epilogue */
+};
+
+static const int32_t hsw_masks[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+
+/* One output vector: add it into what the block before left (zero for the
+ * first block, as OpenBLAS adds into its zeroed C), then, after the last
+ * block, the ReLU or its derivative's mask. */
+AINLINE void hsw_store(float *o, const float *s, __m256 v, const int EPI, int first, int last,
+                       int part, __m256i m)
+{
+    const __m256 z = _mm256_setzero_ps();
+    __m256 old = z;
+    if (EPI == EPI_ADD || !first) old = part ? _mm256_maskload_ps(o, m) : _mm256_loadu_ps(o);
+    v = _mm256_add_ps(v, old);
+    if (EPI != EPI_ADD && last) {
+        __m256 t = v;
+        if (EPI == EPI_MASK) t = part ? _mm256_maskload_ps(s, m) : _mm256_loadu_ps(s);
+        v = _mm256_and_ps(v, _mm256_cmp_ps(t, z, _CMP_GT_OQ));
+    }
+    if (part) _mm256_maskstore_ps(o, m, v);
+    else _mm256_storeu_ps(o, v);
+}
+
+/* NR rows from r0 × NV vectors of 8 columns from c (the last one masked to
+ * its first `nlast` columns when PART); SPLIT (NV = 1, NR <= 6): the two
+ * chains.  NR = 12 (NV = 1): one vector of a whole group of 12, twelve
+ * chains under way instead of six (the FMA's latency).  The rows' values
+ * are read from two or four base pointers (rows 3q + 0, 1, 2 at offsets 0,
+ * sr, 2sr: the addressing modes' scaled index), and the vectors of b are
+ * kept in registers (left to itself, gcc folds their loads into every
+ * row's FMA). */
+AINLINE void hsw_tile(const hsw_args *p, size_t r0, size_t c, const int NR, const int NV,
+                      const int SPLIT, const int PART, int nlast, const int EPI)
+{
+    const __m256 z = _mm256_setzero_ps();
+    const __m256i m = _mm256_loadu_si256((const __m256i *)(hsw_masks + 8 - (PART ? nlast : 8)));
+    __m256 acc[12][2], odd[6];
+#pragma GCC unroll 12
+    for (int r = 0; r < 12; r++) acc[r][0] = acc[r][1] = odd[r % 6] = z;
+    const size_t sr = p->sr, sk = p->sk, ldb = p->ldb, L = p->L;
+    const float *x = p->x + r0 * sr + p->k0 * sk, *b = p->b + p->k0 * ldb + c;
+#define HSW_X(r, q) (x + (size_t)((r) / 3) * 3 * sr + (q) * sk + (size_t)((r) % 3) * sr)
+#define HSW_LD(v, q) (PART && (v) == NV - 1 ? _mm256_maskload_ps(b + (q) * ldb + 8 * (v), m) \
+                                           : _mm256_loadu_ps(b + (q) * ldb + 8 * (v)))
+    size_t k = 0;
+    if (SPLIT && L >= 8) {
+        for (; L - k >= 8; k += 8) {
+#pragma GCC unroll 1
+            for (size_t q = k; q < k + 8; q += 2) {
+                __m256 w0 = HSW_LD(0, q), w1 = HSW_LD(0, q + 1);
+                __asm__("" : "+x"(w0), "+x"(w1));
+#pragma GCC unroll 6
+                for (int r = 0; r < NR; r++) {
+                    acc[r][0] = _mm256_fmadd_ps(_mm256_broadcast_ss(HSW_X(r, q)), w0, acc[r][0]);
+                    odd[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(HSW_X(r, q + 1)), w1, odd[r]);
+                }
+            }
+        }
+    }
+    for (; k < L; k++) {
+        __m256 w0 = HSW_LD(0, k), w1 = NV > 1 ? HSW_LD(1, k) : z;
+        __asm__("" : "+x"(w0), "+x"(w1));
+#pragma GCC unroll 12
+        for (int r = 0; r < NR; r++) {
+            __m256 xr = _mm256_broadcast_ss(HSW_X(r, k));
+            acc[r][0] = _mm256_fmadd_ps(xr, w0, acc[r][0]);
+            if (NV > 1) acc[r][1] = _mm256_fmadd_ps(xr, w1, acc[r][1]);
+        }
+    }
+#undef HSW_LD
+#undef HSW_X
+    /* The epilogue's operands in locals: the stores could alias *p. */
+    float *o = p->o + r0 * p->ldo + c;
+    const float *sel = EPI == EPI_MASK ? p->sel + r0 * p->ldo + c : NULL;
+    const size_t ldo = p->ldo;
+    const int first = p->first, last = p->last;
+#pragma GCC unroll 12
+    for (int r = 0; r < NR; r++) {
+        if (SPLIT) acc[r][0] = _mm256_add_ps(odd[r % 6], acc[r][0]);
+        const float *sr_ = sel ? sel + r * ldo : NULL;
+        hsw_store(o + r * ldo, sr_, acc[r][0], EPI, first, last, PART && NV == 1, m);
+        if (NV > 1) hsw_store(o + r * ldo + 8, sr_ ? sr_ + 8 : NULL, acc[r][1], EPI, first, last, PART, m);
+    }
+}
+
+/* The tiles of NR rows for one epilogue (hsw_tile_fn): nv vectors (1 or
+ * 2), split or not, the last with nlast columns.  (Tiles of 12 rows are
+ * single vectors, never split: the NR <= 6 keep the compiler from building
+ * the other cases for them.) */
+#define HSW_TILES(NR, EPI, name)                                                             \
+    static void name(const hsw_args *p, size_t r0, size_t c, int nv, int split, int nlast)   \
+    {                                                                                        \
+        if (NR <= 6 && split) hsw_tile(p, r0, c, NR, 1, NR <= 6, 0, 8, EPI);                 \
+        else if (NR <= 6 && nv == 2 && nlast == 8) hsw_tile(p, r0, c, NR, 2, 0, 0, 8, EPI);   \
+        else if (NR <= 6 && nv == 2) hsw_tile(p, r0, c, NR, 2, 0, 1, nlast, EPI);            \
+        else if (nlast == 8) hsw_tile(p, r0, c, NR, 1, 0, 0, 8, EPI);                        \
+        else hsw_tile(p, r0, c, NR, 1, 0, 1, nlast, EPI);                                    \
+    }
+#define HSW_EPI(EPI, e)                     \
+    HSW_TILES(1, EPI, hsw_tile1_##e)        \
+    HSW_TILES(2, EPI, hsw_tile2_##e)        \
+    HSW_TILES(4, EPI, hsw_tile4_##e)        \
+    HSW_TILES(6, EPI, hsw_tile6_##e)        \
+    HSW_TILES(12, EPI, hsw_tile12_##e)      \
+    static hsw_tile_fn *const hsw_tiles_##e[13] = {                         \
+        [1] = hsw_tile1_##e, [2] = hsw_tile2_##e, [4] = hsw_tile4_##e,      \
+        [6] = hsw_tile6_##e, [12] = hsw_tile12_##e};
+HSW_EPI(EPI_RELU, relu)
+HSW_EPI(EPI_MASK, mask)
+HSW_EPI(EPI_ADD, add)
+
+/* Kinds of row group: the first and last 6 of a group of 12, a group of 4,
+ * groups of 2 and 1 (one chain everywhere). */
+enum { ROWS_L12, ROWS_R12, ROWS_4, ROWS_ONE };
+
+/* nr rows from r0 of a group of the given kind, the whole vectors of n
+ * columns before column `upto` (a multiple of 8), then the rest. */
+static void hsw_rows(const hsw_args *p, size_t r0, int nr, int kind, size_t n, size_t upto)
+{
+    int nv = (int)(n / 8), rest = (int)(n % 8), nu = (int)(upto / 8);
+    int sp0 = -1, sp1 = -1; /* the vectors summed in two chains */
+    if ((kind == ROWS_L12 || kind == ROWS_R12) && n >= 16) {
+        int t_first = nv % 2 == 0; /* the staircase's last 8 × 6 tile in the first 6 rows */
+        if (kind == ROWS_L12) sp0 = 0, sp1 = t_first ? nv - 1 : -1;
+        else sp0 = t_first ? -1 : nv - 1;
+    }
+    if (upto < n) rest = 0;
+    hsw_tile_fn *tile = p->tiles[nr];
+    for (int v = 0; v < nu;) {
+        int split = kind == ROWS_4 || v == sp0 || v == sp1;
+        if (split) {
+            tile(p, r0, 8 * (size_t)v, 1, 1, 8);
+            v++;
+        } else if (v + 1 < nu && !(kind == ROWS_4 || v + 1 == sp0 || v + 1 == sp1)) {
+            tile(p, r0, 8 * (size_t)v, 2, 0, 8);
+            v += 2;
+        } else if (v + 1 == nv && rest) {
+            tile(p, r0, 8 * (size_t)v, 2, 0, rest);
+            v++, rest = 0;
+        } else {
+            tile(p, r0, 8 * (size_t)v, 1, 0, 8);
+            v++;
+        }
+    }
+    if (rest) tile(p, r0, 8 * (size_t)nv, 1, 0, rest);
+}
+
+/* A group of 12 rows: each half's vectors, but the single vectors that
+ * would stand alone in both halves (the last n % 8 columns; n < 16: all)
+ * in one tile of 12 rows. */
+static void hsw_rows12(const hsw_args *p, size_t r0, size_t n)
+{
+    size_t upto = n >= 16 ? n / 8 * 8 : 0;
+    hsw_rows(p, r0, 6, ROWS_L12, n, upto);
+    hsw_rows(p, r0 + 6, 6, ROWS_R12, n, upto);
+    for (size_t c = upto; c < n; c += 8) p->tiles[12](p, r0, c, 1, 0, n - c < 8 ? (int)(n - c) : 8);
+}
+
+/* All B rows, one block of the inner dimension, in OpenBLAS's groups. */
+static void hsw_block(const hsw_args *p, size_t B, size_t n)
+{
+    size_t r = 0;
+    for (; B - r >= 12; r += 12) hsw_rows12(p, r, n);
+    for (; B - r > 4; r += 4) hsw_rows(p, r, 4, ROWS_4, n, n);
+    if (B - r == 4) {
+        hsw_rows(p, r, 4, ROWS_4, n, n);
+    } else {
+        if (B - r >= 2) hsw_rows(p, r, 2, ROWS_ONE, n, n), r += 2;
+        if (B - r == 1) hsw_rows(p, r, 1, ROWS_ONE, n, n);
+    }
+}
+
+static void hsw_product(hsw_args p, size_t B, size_t K, size_t n)
+{
+    p.tiles = p.epi == EPI_RELU ? hsw_tiles_relu : p.epi == EPI_MASK ? hsw_tiles_mask : hsw_tiles_add;
+    for (size_t ls = 0, L; ls < K; ls += L) {
+        L = K - ls;
+        if (L >= 2 * HSW_Q) L = HSW_Q;
+        else if (L > HSW_Q) L = (L / 2 + HSW_UM - 1) / HSW_UM * HSW_UM;
+        p.k0 = ls, p.L = L, p.first = ls == 0, p.last = ls + L == K;
+        hsw_block(&p, B, n);
+    }
+}
+
+void gv_chain_hsw(const float *a, size_t B, size_t K, const float *b, size_t n, const float *sel,
+                  float *h)
+{
+    hsw_args p = {.x = a, .sr = K, .sk = 1, .b = b, .ldb = n, .o = h, .ldo = n, .sel = sel,
+                  .epi = sel ? EPI_MASK : EPI_RELU};
+    hsw_product(p, B, K, n);
+}
+
+void gv_chain_hsw_tn(const float *g, size_t K, size_t m, const float *a, size_t n, float *c)
+{
+    hsw_args p = {.x = g, .sr = 1, .sk = m, .b = a, .ldb = n, .o = c, .ldo = n, .epi = EPI_ADD};
+    hsw_product(p, m, K, n);
+}
+#endif
