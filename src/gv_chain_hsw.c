@@ -64,8 +64,9 @@ AINLINE void hsw_store(float *o, const float *s, __m256 v, const int EPI, int fi
 
 /* NR rows from r0 × NV vectors of 8 columns from c (the last one masked to
  * its first `nlast` columns when PART); SPLIT (NV = 1, NR <= 6): the two
- * chains.  NR = 12 (NV = 1): one vector of a whole group of 12, twelve
- * chains under way instead of six (the FMA's latency).  The rows' values
+ * chains.  NR · NV <= 12 accumulators: NR = 12 (one vector of a whole group
+ * of 12) and NV = 3 or 4 (groups of 1 or 2 rows) keep twelve or eight
+ * chains under way instead of four or six (the FMA's latency).  The rows' values
  * are read from two or four base pointers (rows 3q + 0, 1, 2 at offsets 0,
  * sr, 2sr: the addressing modes' scaled index), and the vectors of b are
  * kept in registers (left to itself, gcc folds their loads into every
@@ -75,9 +76,9 @@ AINLINE void hsw_tile(const hsw_args *p, size_t r0, size_t c, const int NR, cons
 {
     const __m256 z = _mm256_setzero_ps();
     const __m256i m = _mm256_loadu_si256((const __m256i *)(hsw_masks + 8 - (PART ? nlast : 8)));
-    __m256 acc[12][2], odd[6];
+    __m256 acc[12][4], odd[6];
 #pragma GCC unroll 12
-    for (int r = 0; r < 12; r++) acc[r][0] = acc[r][1] = odd[r % 6] = z;
+    for (int r = 0; r < 12; r++) acc[r][0] = acc[r][1] = acc[r][2] = acc[r][3] = odd[r % 6] = z;
     const size_t sr = p->sr, sk = p->sk, ldb = p->ldb, L = p->L;
     const float *x = p->x + r0 * sr + p->k0 * sk, *b = p->b + p->k0 * ldb + c;
 #define HSW_X(r, q) (x + (size_t)((r) / 3) * 3 * sr + (q) * sk + (size_t)((r) % 3) * sr)
@@ -99,13 +100,17 @@ AINLINE void hsw_tile(const hsw_args *p, size_t r0, size_t c, const int NR, cons
         }
     }
     for (; k < L; k++) {
-        __m256 w0 = HSW_LD(0, k), w1 = NV > 1 ? HSW_LD(1, k) : z;
-        __asm__("" : "+x"(w0), "+x"(w1));
+        __m256 w[4];
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++) {
+            w[v] = HSW_LD(v, k);
+            __asm__("" : "+x"(w[v]));
+        }
 #pragma GCC unroll 12
         for (int r = 0; r < NR; r++) {
             __m256 xr = _mm256_broadcast_ss(HSW_X(r, k));
-            acc[r][0] = _mm256_fmadd_ps(xr, w0, acc[r][0]);
-            if (NV > 1) acc[r][1] = _mm256_fmadd_ps(xr, w1, acc[r][1]);
+#pragma GCC unroll 4
+            for (int v = 0; v < NV; v++) acc[r][v] = _mm256_fmadd_ps(xr, w[v], acc[r][v]);
         }
     }
 #undef HSW_LD
@@ -118,24 +123,26 @@ AINLINE void hsw_tile(const hsw_args *p, size_t r0, size_t c, const int NR, cons
 #pragma GCC unroll 12
     for (int r = 0; r < NR; r++) {
         if (SPLIT) acc[r][0] = _mm256_add_ps(odd[r % 6], acc[r][0]);
-        const float *sr_ = sel ? sel + r * ldo : NULL;
-        hsw_store(o + r * ldo, sr_, acc[r][0], EPI, first, last, PART && NV == 1, m);
-        if (NV > 1) hsw_store(o + r * ldo + 8, sr_ ? sr_ + 8 : NULL, acc[r][1], EPI, first, last, PART, m);
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++)
+            hsw_store(o + r * ldo + 8 * v, sel ? sel + r * ldo + 8 * v : NULL, acc[r][v], EPI, first,
+                      last, PART && v == NV - 1, m);
     }
 }
 
-/* The tiles of NR rows for one epilogue (hsw_tile_fn): nv vectors (1 or
- * 2), split or not, the last with nlast columns.  (Tiles of 12 rows are
- * single vectors, never split: the NR <= 6 keep the compiler from building
- * the other cases for them.) */
+/* The tiles of NR rows for one epilogue (hsw_tile_fn): nv whole vectors
+ * (1-2, groups of 1 or 2 rows 1-4), split (nv = 1) or not, or one vector
+ * of nlast < 8 columns.  (The NR bounds keep the compiler from building
+ * the cases that never come.) */
 #define HSW_TILES(NR, EPI, name)                                                             \
     static void name(const hsw_args *p, size_t r0, size_t c, int nv, int split, int nlast)   \
     {                                                                                        \
         if (NR <= 6 && split) hsw_tile(p, r0, c, NR, 1, NR <= 6, 0, 8, EPI);                 \
-        else if (NR <= 6 && nv == 2 && nlast == 8) hsw_tile(p, r0, c, NR, 2, 0, 0, 8, EPI);   \
-        else if (NR <= 6 && nv == 2) hsw_tile(p, r0, c, NR, 2, 0, 1, nlast, EPI);            \
-        else if (nlast == 8) hsw_tile(p, r0, c, NR, 1, 0, 0, 8, EPI);                        \
-        else hsw_tile(p, r0, c, NR, 1, 0, 1, nlast, EPI);                                    \
+        else if (nlast < 8) hsw_tile(p, r0, c, NR, 1, 0, 1, nlast, EPI);                     \
+        else if (NR <= 6 && nv == 2) hsw_tile(p, r0, c, NR, NR <= 6 ? 2 : 1, 0, 0, 8, EPI);  \
+        else if (NR <= 2 && nv == 3) hsw_tile(p, r0, c, NR, NR <= 2 ? 3 : 1, 0, 0, 8, EPI);  \
+        else if (NR <= 2 && nv == 4) hsw_tile(p, r0, c, NR, NR <= 2 ? 4 : 1, 0, 0, 8, EPI);  \
+        else hsw_tile(p, r0, c, NR, 1, 0, 0, 8, EPI);                                        \
     }
 #define HSW_EPI(EPI, e)                     \
     HSW_TILES(1, EPI, hsw_tile1_##e)        \
@@ -154,61 +161,70 @@ HSW_EPI(EPI_ADD, add)
  * groups of 2 and 1 (one chain everywhere). */
 enum { ROWS_L12, ROWS_R12, ROWS_4, ROWS_ONE };
 
-/* nr rows from r0 of a group of the given kind, the whole vectors of n
- * columns before column `upto` (a multiple of 8), then the rest. */
+/* nr rows from r0 of a group of the given kind: the whole vectors of 8
+ * columns before column upto (of n). */
 static void hsw_rows(const hsw_args *p, size_t r0, int nr, int kind, size_t n, size_t upto)
 {
-    int nv = (int)(n / 8), rest = (int)(n % 8), nu = (int)(upto / 8);
+    int nv = (int)(n / 8), nu = (int)(upto / 8);
     int sp0 = -1, sp1 = -1; /* the vectors summed in two chains */
     if ((kind == ROWS_L12 || kind == ROWS_R12) && n >= 16) {
         int t_first = nv % 2 == 0; /* the staircase's last 8 × 6 tile in the first 6 rows */
         if (kind == ROWS_L12) sp0 = 0, sp1 = t_first ? nv - 1 : -1;
         else sp0 = t_first ? -1 : nv - 1;
     }
-    if (upto < n) rest = 0;
+#define HSW_SPLIT(v) (kind == ROWS_4 || (v) == sp0 || (v) == sp1)
     hsw_tile_fn *tile = p->tiles[nr];
+    const int most = nr <= 2 ? 4 : 2; /* vectors in one tile */
     for (int v = 0; v < nu;) {
-        int split = kind == ROWS_4 || v == sp0 || v == sp1;
-        if (split) {
+        if (HSW_SPLIT(v)) {
             tile(p, r0, 8 * (size_t)v, 1, 1, 8);
             v++;
-        } else if (v + 1 < nu && !(kind == ROWS_4 || v + 1 == sp0 || v + 1 == sp1)) {
-            tile(p, r0, 8 * (size_t)v, 2, 0, 8);
-            v += 2;
-        } else if (v + 1 == nv && rest) {
-            tile(p, r0, 8 * (size_t)v, 2, 0, rest);
-            v++, rest = 0;
-        } else {
-            tile(p, r0, 8 * (size_t)v, 1, 0, 8);
-            v++;
+            continue;
         }
+        int nvt = 1;
+        while (nvt < most && v + nvt < nu && !HSW_SPLIT(v + nvt)) nvt++;
+        tile(p, r0, 8 * (size_t)v, nvt, 0, 8);
+        v += nvt;
     }
-    if (rest) tile(p, r0, 8 * (size_t)nv, 1, 0, rest);
+#undef HSW_SPLIT
 }
 
-/* A group of 12 rows: each half's vectors, but the single vectors that
- * would stand alone in both halves (the last n % 8 columns; n < 16: all)
- * in one tile of 12 rows. */
+/* The last n % 8 columns (one chain in every kind of group) of rows [r0, r1),
+ * in tiles of up to 12 rows. */
+static void hsw_tail(const hsw_args *p, size_t r0, size_t r1, size_t n)
+{
+    size_t c = n / 8 * 8;
+    for (size_t r = r0, nr; r < r1 && c < n; r += nr) {
+        nr = r1 - r >= 12 ? 12 : r1 - r >= 6 ? 6 : r1 - r >= 4 ? 4 : r1 - r >= 2 ? 2 : 1;
+        p->tiles[nr](p, r, c, 1, 0, (int)(n - c));
+    }
+}
+
+/* A group of 12 rows: each half's whole vectors; where n < 16 (one chain
+ * everywhere) the whole vector in one tile of 12 rows. */
 static void hsw_rows12(const hsw_args *p, size_t r0, size_t n)
 {
-    size_t upto = n >= 16 ? n / 8 * 8 : 0;
-    hsw_rows(p, r0, 6, ROWS_L12, n, upto);
-    hsw_rows(p, r0 + 6, 6, ROWS_R12, n, upto);
-    for (size_t c = upto; c < n; c += 8) p->tiles[12](p, r0, c, 1, 0, n - c < 8 ? (int)(n - c) : 8);
+    if (n < 16) {
+        if (n >= 8) p->tiles[12](p, r0, 0, 1, 0, 8);
+        return;
+    }
+    hsw_rows(p, r0, 6, ROWS_L12, n, n / 8 * 8);
+    hsw_rows(p, r0 + 6, 6, ROWS_R12, n, n / 8 * 8);
 }
 
 /* All B rows, one block of the inner dimension, in OpenBLAS's groups. */
 static void hsw_block(const hsw_args *p, size_t B, size_t n)
 {
-    size_t r = 0;
+    size_t r = 0, upto = n / 8 * 8;
     for (; B - r >= 12; r += 12) hsw_rows12(p, r, n);
-    for (; B - r > 4; r += 4) hsw_rows(p, r, 4, ROWS_4, n, n);
+    for (; B - r > 4; r += 4) hsw_rows(p, r, 4, ROWS_4, n, upto);
     if (B - r == 4) {
-        hsw_rows(p, r, 4, ROWS_4, n, n);
+        hsw_rows(p, r, 4, ROWS_4, n, upto);
     } else {
-        if (B - r >= 2) hsw_rows(p, r, 2, ROWS_ONE, n, n), r += 2;
-        if (B - r == 1) hsw_rows(p, r, 1, ROWS_ONE, n, n);
+        if (B - r >= 2) hsw_rows(p, r, 2, ROWS_ONE, n, upto), r += 2;
+        if (B - r == 1) hsw_rows(p, r, 1, ROWS_ONE, n, upto);
     }
+    hsw_tail(p, 0, B, n);
 }
 
 static void hsw_product(hsw_args p, size_t B, size_t K, size_t n)
