@@ -489,6 +489,13 @@ gv_chain_shape *gv_chain_shape_of(size_t K, size_t n, int which)
     static int ntable;
     gv_chain_shape *s = NULL;
     if (n < 1 || n > CHAIN_MAX_N || K < 1 || K > 4096) return NULL;
+#if CHAIN_KERNEL == 2
+    /* The AVX2 kernel gives the last n mod 8 columns a vector of their own in
+     * every row: where that is 1 or 2 columns beside two or more whole
+     * vectors (n = 50, 82) its steps were slower than OpenBLAS's
+     * (docs/performance.md, item 20), so those shapes stay with OpenBLAS. */
+    if (n > 16 && (n % 8 == 1 || n % 8 == 2)) return NULL;
+#endif
 #pragma omp critical(gv_mlp_chain)
     {
         for (int i = 0; i < ntable && !s; i++)

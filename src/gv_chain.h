@@ -75,7 +75,7 @@ void gv_chain_hsw(const float *a, size_t B, size_t K, const float *b, size_t n, 
 void gv_chain_hsw_tn(const float *g, size_t K, size_t m, const float *a, size_t n, float *c);
 
 /* dst (in × out) = the transpose of src (out × in), in 16 × 16 tiles (in
- * registers where whole, on AVX-512 builds). */
+ * registers where whole, on AVX-512 builds; in 8 × 8 tiles on AVX2 builds). */
 void gv_chain_transpose(const float *src, size_t out, size_t in, float *dst);
 
 #endif

@@ -334,7 +334,7 @@ static void test_refusals(void)
     const char *core = openblas_get_corename();
     if (gv_chain_kernel() != 2 || !core || (strcmp(core, "Haswell") && strcmp(core, "Zen"))) return;
     size_t rows[] = {1, 2, 3, 4, 5, 12, 13, 27, 100, 512},
-           widths[][2] = {{10, 30}, {30, 30}, {50, 50}, {72, 72}, {82, 82}, {784, 30}};
+           widths[][2] = {{10, 30}, {30, 30}, {56, 56}, {72, 72}, {88, 88}, {784, 30}};
     int refused = 0;
     for (size_t iw = 0; iw < 6; iw++)
         for (int which = GV_CHAIN_FORWARD; which <= GV_CHAIN_WGRAD; which++)
@@ -343,6 +343,10 @@ static void test_refusals(void)
                 refused += gv_chain_use(sh, rows[ir]) != GV_CHAIN_YES;
             }
     CHECK_MSG(refused == 0, "OpenBLAS core %s: %d of 180 products refused", core, refused);
+    /* Widths whose last vector holds 1 or 2 columns stay with OpenBLAS. */
+    CHECK(gv_chain_shape_of(50, 50, GV_CHAIN_FORWARD) == NULL &&
+          gv_chain_shape_of(82, 82, GV_CHAIN_WGRAD) == NULL &&
+          gv_chain_shape_of(30, 10, GV_CHAIN_WGRAD) != NULL);
 }
 
 int main(void)

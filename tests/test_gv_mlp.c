@@ -464,9 +464,13 @@ static void test_own_kernel(void)
         int kern = gv_chain_kernel();
         if (net != 2 && ((kern == 1 && (!strcmp(core, "SkylakeX") || !strcmp(core, "Cooperlake"))) ||
                          (kern == 2 && (!strcmp(core, "Haswell") || !strcmp(core, "Zen"))))) {
-            CHECK_MSG(fw == 63, "forward %llx on core %s", (unsigned long long)fw, core);
-            CHECK_MSG(dl == 62, "deltas %llx on core %s", (unsigned long long)dl, core);
-            CHECK_MSG(wg == 63, "weight gradients %llx on core %s", (unsigned long long)wg, core);
+            /* The AVX2 kernel leaves 50-wide products to OpenBLAS (gv_chain.c):
+             * only the first layer's 10-wide weight gradient runs in it. */
+            int gated = kern == 2 && net == 3;
+            CHECK_MSG(fw == (gated ? 0 : 63), "forward %llx on core %s", (unsigned long long)fw, core);
+            CHECK_MSG(dl == (gated ? 0 : 62), "deltas %llx on core %s", (unsigned long long)dl, core);
+            CHECK_MSG(wg == (gated ? 1 : 63), "weight gradients %llx on core %s", (unsigned long long)wg,
+                      core);
         }
         gv_eval e1, e2;
         CHECK_OK(gv_mlp_eval(m, own, w, data, NULL, 0, 1e-3, g1, &e1, &e), e);
