@@ -1,8 +1,9 @@
 /* gv_chain.h: glassvm's kernel (AVX-512, or AVX2 in OpenBLAS's AVX2
- * orders) for the network's products at most 96 wide, and the check that it gives OpenBLAS's bits (docs/network.md,
- * "Kernel", item 5).  Internal to the engine: gv_mlp.c runs a product here
- * at the row counts gv_chain_use admits, and OpenBLAS (through the helpers
- * below, which the check compares against) everywhere else. */
+ * orders) for the network's products at most 96 wide, and the check that it
+ * gives OpenBLAS's bits (docs/network.md, "Kernel", item 5).  Internal to
+ * the engine: gv_mlp.c runs a product here at the row counts gv_chain_use
+ * admits, and OpenBLAS (through the helpers below, which the check compares
+ * against) everywhere else. */
 #ifndef GV_CHAIN_H
 #define GV_CHAIN_H
 

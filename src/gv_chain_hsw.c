@@ -1,8 +1,10 @@
 /* gv_chain_hsw.c: the kernel of gv_chain.c on AVX2 builds (without AVX-512),
  * summing in the orders of OpenBLAS 0.3.21's Haswell and Zen cores.
  *
- * Those cores' sgemm (the 8×4 Haswell kernel and the level-3 driver) sums
- * most outputs as one FMA chain over k, but not all of them.  For a row-major
+ * Those cores' sgemm (the 8×4 Haswell micro-kernel, OpenBLAS's
+ * kernel/x86_64/sgemm_kernel_8x4_haswell_2.c, under the level-3 driver,
+ * driver/level3/level3.c) sums most outputs as one FMA chain over k, but not
+ * all of them.  For a row-major
  * product of B rows and n <= 96 columns (OpenBLAS's n and m), found by
  * reading that code and checked bit for bit against it (docs/network.md):
  *   - the inner dimension is cut into blocks (320 while 640 or more remain,
@@ -18,7 +20,8 @@
  *   - in a group of 4, every whole 8 columns are two such chains;
  *   - every other output is one chain.
  * Which row counts run here is still established bit for bit on test data
- * (gv_chain_use), so where OpenBLAS sums otherwise, OpenBLAS runs. */
+ * (gv_chain_use), so where OpenBLAS sums otherwise, OpenBLAS runs; widths
+ * where this kernel was slower stay with OpenBLAS (gv_chain_shape_of). */
 #include "gv_chain.h"
 
 #if defined(__AVX2__) && defined(__FMA__) && !defined(__AVX512F__)
@@ -64,13 +67,13 @@ AINLINE void hsw_store(float *o, const float *s, __m256 v, const int EPI, int fi
 
 /* NR rows from r0 × NV vectors of 8 columns from c (the last one masked to
  * its first `nlast` columns when PART); SPLIT (NV = 1, NR <= 6): the two
- * chains.  NR · NV <= 12 accumulators: NR = 12 (one vector of a whole group
- * of 12) and NV = 3 or 4 (groups of 1 or 2 rows) keep twelve or eight
- * chains under way instead of four or six (the FMA's latency).  The rows' values
- * are read from two or four base pointers (rows 3q + 0, 1, 2 at offsets 0,
- * sr, 2sr: the addressing modes' scaled index), and the vectors of b are
- * kept in registers (left to itself, gcc folds their loads into every
- * row's FMA). */
+ * chains.  NR · NV <= 12 accumulators: NR = 12 (the last n mod 8 columns of
+ * 12 rows, or a group of 12 with n < 16) and NV = 3 or 4 (groups of 1 or 2
+ * rows) keep twelve or eight chains under way instead of four or six (the
+ * FMA's latency).  Row r's values are read at x + (r/3)·3·sr + (r%3)·sr +
+ * k·sk (the addressing modes' scaled index), and the vectors of b are kept
+ * in registers (left to itself, gcc folds their loads into every row's
+ * FMA). */
 AINLINE void hsw_tile(const hsw_args *p, size_t r0, size_t c, const int NR, const int NV,
                       const int SPLIT, const int PART, int nlast, const int EPI)
 {
@@ -125,8 +128,8 @@ AINLINE void hsw_tile(const hsw_args *p, size_t r0, size_t c, const int NR, cons
         if (SPLIT) acc[r][0] = _mm256_add_ps(odd[r % 6], acc[r][0]);
 #pragma GCC unroll 4
         for (int v = 0; v < NV; v++)
-            hsw_store(o + r * ldo + 8 * v, sel ? sel + r * ldo + 8 * v : NULL, acc[r][v], EPI, first,
-                      last, PART && v == NV - 1, m);
+            hsw_store(o + r * ldo + 8 * v, sel ? sel + r * ldo + 8 * v : NULL, acc[r][v], EPI,
+                      first, last, PART && v == NV - 1, m);
     }
 }
 
@@ -229,7 +232,9 @@ static void hsw_block(const hsw_args *p, size_t B, size_t n)
 
 static void hsw_product(hsw_args p, size_t B, size_t K, size_t n)
 {
-    p.tiles = p.epi == EPI_RELU ? hsw_tiles_relu : p.epi == EPI_MASK ? hsw_tiles_mask : hsw_tiles_add;
+    p.tiles = p.epi == EPI_RELU   ? hsw_tiles_relu
+              : p.epi == EPI_MASK ? hsw_tiles_mask
+                                  : hsw_tiles_add;
     for (size_t ls = 0, L; ls < K; ls += L) {
         L = K - ls;
         if (L >= 2 * HSW_Q) L = HSW_Q;

@@ -113,7 +113,8 @@ static float ref_out(const float *x, size_t sr, size_t sk, const float *b, size_
     size_t cut[8];
     int nc = hsw_cuts(K, cut), split = hsw_split(B, n, i, j);
     float v = c0;
-    for (int q = 0; q < nc; q++) v = ref_sum(x, sr, sk, b, ldb, i, j, q ? cut[q - 1] : 0, cut[q], split) + v;
+    for (int q = 0; q < nc; q++)
+        v = ref_sum(x, sr, sk, b, ldb, i, j, q ? cut[q - 1] : 0, cut[q], split) + v;
     return v;
 }
 
@@ -132,7 +133,8 @@ static void test_chain(void)
     size_t ns[] = {1, 7, 8, 15, 16, 17, 20, 24, 30, 32, 33, 50, 64, 72, 82, 96},
            Ks[] = {1, 7, 10, 30, 33, 50, 96, 97, 400, 784},
            Bs[] = {1, 2, 3, 4, 5, 9, 12, 13, 16, 17, 24, 27, 64, 100};
-    const size_t nns = sizeof ns / sizeof *ns, nKs = sizeof Ks / sizeof *Ks, nBs = sizeof Bs / sizeof *Bs;
+    const size_t nns = sizeof ns / sizeof *ns, nKs = sizeof Ks / sizeof *Ks,
+                 nBs = sizeof Bs / sizeof *Bs;
     uint64_t st = 7;
     int bad = 0, shapes = 0;
     for (size_t in_ = 0; in_ < nns; in_++)
@@ -222,7 +224,8 @@ static void test_chain_tn(void)
                     shapes++;
                     free(g), free(a), free(c), free(r);
                 }
-    CHECK_MSG(bad == 0, "%d of %d weight-gradient cases differ from the reference order", bad, shapes);
+    CHECK_MSG(bad == 0, "%d of %d weight-gradient cases differ from the reference order", bad,
+              shapes);
 }
 
 /* The deltas with the dot-product tail. */

@@ -422,7 +422,8 @@ static void test_own_kernel(void)
 {
     float probe_a = 1, probe_w = 1, probe_h;
     int compiled = gv_chain(&probe_a, 1, 1, &probe_w, 1, NULL, &probe_h);
-    if (!compiled) printf("  (neither an AVX-512 nor an AVX2 build: glassvm's kernel is not compiled in)\n");
+    if (!compiled)
+        printf("  (neither an AVX-512 nor an AVX2 build: glassvm's kernel is not compiled in)\n");
 
     gv_err e;
     /* Chunks of 512, 240, 352 and 400 rows: OpenBLAS runs the w = 50 deltas
@@ -459,8 +460,8 @@ static void test_own_kernel(void)
                (unsigned long long)wg);
         /* OpenBLAS's AVX-512 kernels sum a chunk's 30-, 50- and 72-wide
          * products in orders the AVX-512 kernel reproduces, its Haswell and
-         * Zen cores in the orders of the AVX2 kernel: the check must find
-         * that (docs/network.md). */
+         * Zen cores in the AVX2 kernel's orders: the check must find that
+         * (docs/network.md). */
         int kern = gv_chain_kernel();
         if (net != 2 && ((kern == 1 && (!strcmp(core, "SkylakeX") || !strcmp(core, "Cooperlake"))) ||
                          (kern == 2 && (!strcmp(core, "Haswell") || !strcmp(core, "Zen"))))) {
