@@ -457,7 +457,8 @@ static void chain_dot(const float *a, size_t B, size_t K, const float *b, size_t
     }
 }
 #elif CHAIN_KERNEL == 2
-/* The AVX2 kernel sums every product in OpenBLAS's blocks; no dot tail. */
+/* The AVX2 kernel (gv_chain_hsw.c) cuts every sum in OpenBLAS's blocks
+ * itself: there are no separate blocked and dot-tail ways. */
 static void chain(const float *a, size_t B, size_t K, const float *b, size_t n, const float *sel,
                   float *h)
 {
@@ -467,9 +468,6 @@ static void chain_tn(const float *g, size_t K, size_t m, const float *a, size_t 
 {
     gv_chain_hsw_tn(g, K, m, a, n, c);
 }
-#define chain_tn_blocks chain_tn
-static int chain_dot_fits(size_t K, size_t n) { return (void)K, (void)n, 0; }
-#define chain_dot(a, B, K, b, n, sel, h) ((void)0)
 #endif
 
 /* One product's shape (which, K, n; gv_chain.h), and for each row count
@@ -566,9 +564,11 @@ static unsigned chain_trial(size_t K, size_t n, size_t B, int which, int trial, 
         memcpy(h2, w, nw * sizeof *h2);
         chain_tn(a, B, K, sel, n, h2);
         if (!memcmp(h1, h2, nw * sizeof *h1)) ways |= 1u << GV_CHAIN_YES;
+#if CHAIN_KERNEL == 1
         memcpy(h2, w, nw * sizeof *h2);
         chain_tn_blocks(a, B, K, sel, n, h2);
         if (!memcmp(h1, h2, nw * sizeof *h1)) ways |= 1u << GV_CHAIN_BLOCKS;
+#endif
         return ways;
     }
     const float *b = w;
@@ -585,10 +585,12 @@ static unsigned chain_trial(size_t K, size_t n, size_t B, int which, int trial, 
     else gv_relu(h1, B * n);
     chain(a, B, K, b, n, which == GV_CHAIN_DELTAS || trial ? sel : NULL, h2);
     if (!memcmp(h1, h2, B * n * sizeof *h1)) ways |= 1u << GV_CHAIN_YES;
+#if CHAIN_KERNEL == 1
     if (which == GV_CHAIN_DELTAS && chain_dot_fits(K, n)) {
         chain_dot(a, B, K, w, n, sel, h2);
         if (!memcmp(h1, h2, B * n * sizeof *h1)) ways |= 1u << GV_CHAIN_DOT;
     }
+#endif
     return ways;
 }
 #endif
@@ -648,8 +650,14 @@ int gv_chain_tn(const float *g, size_t K, size_t m, const float *a, size_t n, fl
 {
 #if CHAIN_KERNEL
     if (n < 1 || n > CHAIN_MAX_N) return 0;
-    if (blocks) chain_tn_blocks(g, K, m, a, n, c);
-    else chain_tn(g, K, m, a, n, c);
+#if CHAIN_KERNEL == 1
+    if (blocks) {
+        chain_tn_blocks(g, K, m, a, n, c);
+        return 1;
+    }
+#endif
+    (void)blocks; /* AVX2: gv_chain_hsw_tn cuts OpenBLAS's blocks itself */
+    chain_tn(g, K, m, a, n, c);
     return 1;
 #else
     (void)g, (void)K, (void)m, (void)a, (void)n, (void)c, (void)blocks;

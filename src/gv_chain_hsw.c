@@ -40,8 +40,8 @@ struct hsw_args {
     const float *x, *b, *sel;
     float *o;
     size_t sr, sk, ldb, ldo, k0, L;
-    int epi, first, last;
-    hsw_tile_fn *const *tiles; /* by number of rows, for the epilogue */
+    int first, last;
+    hsw_tile_fn *const *tiles; /* the epilogue's, by number of rows */
 };
 
 static const int32_t hsw_masks[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
@@ -232,9 +232,6 @@ static void hsw_block(const hsw_args *p, size_t B, size_t n)
 
 static void hsw_product(hsw_args p, size_t B, size_t K, size_t n)
 {
-    p.tiles = p.epi == EPI_RELU   ? hsw_tiles_relu
-              : p.epi == EPI_MASK ? hsw_tiles_mask
-                                  : hsw_tiles_add;
     for (size_t ls = 0, L; ls < K; ls += L) {
         L = K - ls;
         if (L >= 2 * HSW_Q) L = HSW_Q;
@@ -248,13 +245,14 @@ void gv_chain_hsw(const float *a, size_t B, size_t K, const float *b, size_t n, 
                   float *h)
 {
     hsw_args p = {.x = a, .sr = K, .sk = 1, .b = b, .ldb = n, .o = h, .ldo = n, .sel = sel,
-                  .epi = sel ? EPI_MASK : EPI_RELU};
+                  .tiles = sel ? hsw_tiles_mask : hsw_tiles_relu};
     hsw_product(p, B, K, n);
 }
 
 void gv_chain_hsw_tn(const float *g, size_t K, size_t m, const float *a, size_t n, float *c)
 {
-    hsw_args p = {.x = g, .sr = 1, .sk = m, .b = a, .ldb = n, .o = c, .ldo = n, .epi = EPI_ADD};
+    hsw_args p = {.x = g, .sr = 1, .sk = m, .b = a, .ldb = n, .o = c, .ldo = n,
+                  .tiles = hsw_tiles_add};
     hsw_product(p, m, K, n);
 }
 #endif
