@@ -180,7 +180,9 @@ static void test_chain_tn(void)
      * 208 + 192; 1000: 320 + 320, then 192 + 168).  The last n % 16
      * columns run over c's rows for 1-4 left (n = 17, 50) and for n = 10
      * from m = 30 up: m = 50 and 100 take whole and partial groups of
-     * 16-row blocks there; n = 72 takes pairs of rows. */
+     * 16-row blocks there; n = 72 takes pairs of rows.  AVX2: ref_out's
+     * order, blocks or not (its halves round up to 8: 400 is 200 + 200;
+     * 12, 13 and 24 output rows end in each kind of row group). */
     size_t ms[] = {1, 3, 4, 9, 12, 13, 24, 30, 50, 100}, nn[] = {1, 10, 17, 32, 50, 72, 96},
            KK[] = {1, 5, 195, 400, 512, 1000};
     uint64_t st = 11;
