@@ -42,26 +42,51 @@ struct hsw_args {
     size_t sr, sk, ldb, ldo, k0, L;
     int first, last;
     hsw_tile_fn *const *tiles; /* the epilogue's, by number of rows */
+    int packed;                /* the weight gradient: its tail in hsw_ptile */
 };
 
 static const int32_t hsw_masks[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
 
-/* One output vector: add it into what the block before left (zero for the
- * first block, as OpenBLAS adds into its zeroed C), then, after the last
- * block, the ReLU or its derivative's mask. */
+/* The first nl < 8 floats at o into a vector (the rest zero), and back.
+ * The masked moves (vmaskmovps) are microcoded on Zen 2: in the epilogue of
+ * a short product their stores cost as much as its FMAs. */
+AINLINE __m256 hsw_load_part(const float *o, int nl)
+{
+    __m128 lo = _mm_setzero_ps(), r = lo;
+    int i = 0;
+    if (nl >= 4) lo = _mm_loadu_ps(o), i = 4;
+    if (nl - i >= 2) r = _mm_loadl_pi(r, (const __m64 *)(const void *)(o + i));
+    if ((nl - i) & 1) {
+        __m128 t = _mm_load_ss(o + i + ((nl - i) & 2));
+        r = (nl - i) & 2 ? _mm_movelh_ps(r, t) : t;
+    }
+    return i ? _mm256_set_m128(r, lo) : _mm256_castps128_ps256(r);
+}
+
+AINLINE void hsw_store_part(float *o, __m256 v, int nl)
+{
+    __m128 x = _mm256_castps256_ps128(v);
+    if (nl >= 4) _mm_storeu_ps(o, x), x = _mm256_extractf128_ps(v, 1), o += 4, nl -= 4;
+    if (nl >= 2) _mm_storel_pi((__m64 *)(void *)o, x), x = _mm_movehl_ps(x, x), o += 2, nl -= 2;
+    if (nl) _mm_store_ss(o, x);
+}
+
+/* One output vector (its first nl columns): add it into what the block
+ * before left (zero for the first block, as OpenBLAS adds into its zeroed
+ * C), then, after the last block, the ReLU or its derivative's mask. */
 AINLINE void hsw_store(float *o, const float *s, __m256 v, const int EPI, int first, int last,
-                       int part, __m256i m)
+                       int part, int nl)
 {
     const __m256 z = _mm256_setzero_ps();
     __m256 old = z;
-    if (EPI == EPI_ADD || !first) old = part ? _mm256_maskload_ps(o, m) : _mm256_loadu_ps(o);
+    if (EPI == EPI_ADD || !first) old = part ? hsw_load_part(o, nl) : _mm256_loadu_ps(o);
     v = _mm256_add_ps(v, old);
     if (EPI != EPI_ADD && last) {
         __m256 t = v;
-        if (EPI == EPI_MASK) t = part ? _mm256_maskload_ps(s, m) : _mm256_loadu_ps(s);
+        if (EPI == EPI_MASK) t = part ? hsw_load_part(s, nl) : _mm256_loadu_ps(s);
         v = _mm256_and_ps(v, _mm256_cmp_ps(t, z, _CMP_GT_OQ));
     }
-    if (part) _mm256_maskstore_ps(o, m, v);
+    if (part) hsw_store_part(o, v, nl);
     else _mm256_storeu_ps(o, v);
 }
 
@@ -129,7 +154,7 @@ AINLINE void hsw_tile(const hsw_args *p, size_t r0, size_t c, const int NR, cons
 #pragma GCC unroll 4
         for (int v = 0; v < NV; v++)
             hsw_store(o + r * ldo + 8 * v, sel ? sel + r * ldo + 8 * v : NULL, acc[r][v], EPI,
-                      first, last, PART && v == NV - 1, m);
+                      first, last, PART && v == NV - 1, nlast);
     }
 }
 
@@ -192,11 +217,86 @@ static void hsw_rows(const hsw_args *p, size_t r0, int nr, int kind, size_t n, s
 #undef HSW_SPLIT
 }
 
+/* The weight gradient's last CW = n mod 8 = 1 or 2 columns (one chain each),
+ * NV vectors of 8 / CW rows each from r0, packed: lane i of a vector holds
+ * row i (CW = 1) or, with CW = 2, the two columns of rows 0, 1, 4, 5 (even
+ * vectors) or 2, 3, 6, 7 (odd ones) of its 8 rows, which the unpacking of
+ * 8 rows' values side by side (sr = 1) gives.  Unpacked, these columns took
+ * a vector of 8 lanes per row for 1 or 2 columns.  Only the lanes are
+ * different: each output is still the same chain over k, added into the
+ * output (EPI_ADD) in the same order. */
+AINLINE void hsw_ptile(const hsw_args *p, size_t r0, size_t c, const int NV, const int CW)
+{
+    __m256 acc[12];
+#pragma GCC unroll 12
+    for (int v = 0; v < NV; v++) acc[v] = _mm256_setzero_ps();
+    const size_t sk = p->sk, ldb = p->ldb, L = p->L;
+    const float *x = p->x + r0 + p->k0 * sk, *b = p->b + p->k0 * ldb + c;
+    for (size_t k = 0; k < L; k++, x += sk, b += ldb) {
+        __m256 w = CW == 1 ? _mm256_broadcast_ss(b)
+                           : _mm256_castpd_ps(_mm256_broadcast_sd((const double *)(const void *)b));
+        if (CW == 1) {
+#pragma GCC unroll 12
+            for (int v = 0; v < NV; v++)
+                acc[v] = _mm256_fmadd_ps(_mm256_loadu_ps(x + 8 * v), w, acc[v]);
+        } else {
+#pragma GCC unroll 6
+            for (int v = 0; v < NV; v += 2) {
+                __m256 xv = _mm256_loadu_ps(x + 4 * v);
+                acc[v] = _mm256_fmadd_ps(_mm256_unpacklo_ps(xv, xv), w, acc[v]);
+                acc[v + 1] = _mm256_fmadd_ps(_mm256_unpackhi_ps(xv, xv), w, acc[v + 1]);
+            }
+        }
+    }
+    static const int rows2[2][4] = {{0, 1, 4, 5}, {2, 3, 6, 7}};
+    const size_t ldo = p->ldo;
+#pragma GCC unroll 12
+    for (int v = 0; v < NV; v++) {
+        float t[8] __attribute__((aligned(32)));
+        float *o = p->o + (r0 + (size_t)(CW == 1 ? 8 * v : 8 * (v / 2))) * ldo + c;
+        for (int i = 0; i < 8; i++) {
+            size_t r = CW == 1 ? (size_t)i : (size_t)rows2[v % 2][i / 2];
+            t[i] = o[r * ldo + (size_t)(i % CW)];
+        }
+        _mm256_store_ps(t, _mm256_add_ps(acc[v], _mm256_load_ps(t)));
+        for (int i = 0; i < 8; i++) {
+            size_t r = CW == 1 ? (size_t)i : (size_t)rows2[v % 2][i / 2];
+            o[r * ldo + (size_t)(i % CW)] = t[i];
+        }
+    }
+}
+
+/* Rows [r0, r1)'s last cw = 1 or 2 columns in packed tiles (hsw_ptile) of
+ * up to 96 or 48 rows (twelve chains under way); returns the first row left
+ * (fewer than 8). */
+static size_t hsw_ptail(const hsw_args *p, size_t r0, size_t r1, size_t c, size_t cw)
+{
+    size_t r = r0;
+    for (; r1 - r >= 8; ) {
+        size_t nv = (r1 - r) / 8 * cw; /* vectors left */
+        if (cw == 1) {
+            if (nv >= 12) hsw_ptile(p, r, c, 12, 1), nv = 12;
+            else if (nv >= 8) hsw_ptile(p, r, c, 8, 1), nv = 8;
+            else if (nv >= 4) hsw_ptile(p, r, c, 4, 1), nv = 4;
+            else if (nv >= 2) hsw_ptile(p, r, c, 2, 1), nv = 2;
+            else hsw_ptile(p, r, c, 1, 1), nv = 1;
+        } else {
+            if (nv >= 12) hsw_ptile(p, r, c, 12, 2), nv = 12;
+            else if (nv >= 8) hsw_ptile(p, r, c, 8, 2), nv = 8;
+            else if (nv >= 4) hsw_ptile(p, r, c, 4, 2), nv = 4;
+            else hsw_ptile(p, r, c, 2, 2), nv = 2;
+        }
+        r += nv * 8 / cw;
+    }
+    return r;
+}
+
 /* The last n % 8 columns (one chain in every kind of group) of rows [r0, r1),
  * in tiles of up to 12 rows. */
 static void hsw_tail(const hsw_args *p, size_t r0, size_t r1, size_t n)
 {
     size_t c = n / 8 * 8;
+    if (p->packed && n - c >= 1 && n - c <= 2) r0 = hsw_ptail(p, r0, r1, c, n - c);
     for (size_t r = r0, nr; r < r1 && c < n; r += nr) {
         nr = r1 - r >= 12 ? 12 : r1 - r >= 6 ? 6 : r1 - r >= 4 ? 4 : r1 - r >= 2 ? 2 : 1;
         p->tiles[nr](p, r, c, 1, 0, (int)(n - c));
@@ -252,7 +352,7 @@ void gv_chain_hsw(const float *a, size_t B, size_t K, const float *b, size_t n, 
 void gv_chain_hsw_tn(const float *g, size_t K, size_t m, const float *a, size_t n, float *c)
 {
     hsw_args p = {.x = g, .sr = 1, .sk = m, .b = a, .ldb = n, .o = c, .ldo = n,
-                  .tiles = hsw_tiles_add};
+                  .tiles = hsw_tiles_add, .packed = 1};
     hsw_product(p, m, K, n);
 }
 #endif

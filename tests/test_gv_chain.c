@@ -125,8 +125,9 @@ static void test_chain(void)
      * rows' last columns (odd row counts leave one row alone in the last
      * tile).  AVX2: n from 16 on puts two chains at both ends of the groups
      * of 12 (n / 8 odd and even), rows 12, 13, 16, 24 and 27 end in every
-     * kind of group, K = 400 and 784 take two and three blocks. */
-    size_t ns[] = {1, 7, 8, 15, 16, 17, 20, 24, 30, 32, 33, 50, 64, 72, 82, 96},
+     * kind of group, K = 400 and 784 take two and three blocks; the last
+     * vector holds 1-7 columns, read and written without masked moves. */
+    size_t ns[] = {1, 7, 8, 15, 16, 17, 19, 20, 24, 30, 32, 33, 45, 50, 64, 72, 82, 96},
            Ks[] = {1, 7, 10, 30, 33, 50, 96, 97, 400, 784},
            Bs[] = {1, 2, 3, 4, 5, 9, 12, 13, 16, 17, 24, 27, 64, 100};
     const size_t nns = sizeof ns / sizeof *ns, nKs = sizeof Ks / sizeof *Ks,
@@ -182,14 +183,16 @@ static void test_chain_tn(void)
      * from m = 30 up: m = 50 and 100 take whole and partial groups of
      * 16-row blocks there; n = 72 takes pairs of rows.  AVX2: ref_out's
      * order, blocks or not (its halves round up to 8: 400 is 200 + 200;
-     * 12, 13 and 24 output rows end in each kind of row group). */
-    size_t ms[] = {1, 3, 4, 9, 12, 13, 24, 30, 50, 100}, nn[] = {1, 10, 17, 32, 50, 72, 96},
+     * 12, 13 and 24 output rows end in each kind of row group; the last
+     * 1 or 2 columns, packed 8 or 4 rows to a vector, take tiles of 12, 8,
+     * 4, 2 and 1 vectors at m = 30, 40, 50, 72, 100). */
+    size_t ms[] = {1, 3, 4, 9, 12, 13, 24, 30, 40, 50, 72, 100}, nn[] = {1, 10, 17, 30, 32, 50, 72, 96},
            KK[] = {1, 5, 195, 400, 512, 1000};
     uint64_t st = 11;
     int bad = 0, shapes = 0;
     for (size_t im = 0; im < sizeof ms / sizeof *ms; im++)
-        for (size_t in_ = 0; in_ < 7; in_++)
-            for (size_t ik = 0; ik < 6; ik++)
+        for (size_t in_ = 0; in_ < sizeof nn / sizeof *nn; in_++)
+            for (size_t ik = 0; ik < sizeof KK / sizeof *KK; ik++)
                 for (int blocks = 0; blocks < 2; blocks++) {
                     size_t mm = ms[im], n = nn[in_], K = KK[ik];
                     size_t cut[4] = {K, K, K, K}; /* block ends */
