@@ -488,11 +488,12 @@ gv_chain_shape *gv_chain_shape_of(size_t K, size_t n, int which)
     gv_chain_shape *s = NULL;
     if (n < 1 || n > CHAIN_MAX_N || K < 1 || K > 4096) return NULL;
 #if CHAIN_KERNEL == 2
-    /* The AVX2 kernel gives the last n mod 8 columns a vector of their own in
-     * every row: where that is 1 or 2 columns beside two or more whole
-     * vectors (n = 50, 82) its steps were slower than OpenBLAS's
-     * (docs/performance.md, item 20), so those shapes stay with OpenBLAS. */
-    if (n > 16 && (n % 8 == 1 || n % 8 == 2)) return NULL;
+    /* Where the last vector holds 1 or 2 columns beside two or more whole
+     * vectors (n > 16 with n mod 8 = 1 or 2: w = 50, 82), the AVX2 kernel's
+     * deltas and weight gradient made steps slower than OpenBLAS's (its
+     * forward product, faster: docs/performance.md, items 20 and 21), so
+     * those two stay with OpenBLAS. */
+    if (which != GV_CHAIN_FORWARD && n > 16 && (n % 8 == 1 || n % 8 == 2)) return NULL;
 #endif
 #pragma omp critical(gv_mlp_chain)
     {
