@@ -26,12 +26,17 @@
 
 #if defined(__AVX2__) && defined(__FMA__) && !defined(__AVX512F__)
 #include <immintrin.h>
+#include <stdlib.h>
 
 #define HSW_Q 320 /* GEMM_Q of the Haswell and Zen cores */
 #define HSW_UM 8  /* GEMM_UNROLL_M */
+#define HSW_KC 128 /* the weight gradient's chunks of the inner dimension (below) */
 #define AINLINE static inline __attribute__((always_inline))
 
-enum { EPI_RELU, EPI_MASK, EPI_ADD };
+/* The epilogues: ReLU, the ReLU's derivative as a mask, adding into the
+ * output (the weight gradient), or that in chunks (EPI_ADDC: the chains
+ * suspended and resumed, hsw_product). */
+enum { EPI_RELU, EPI_MASK, EPI_ADD, EPI_ADDC };
 /* The product's operands: x[r·sr + k·sk] (rows × inner), b[k·ldb + j]
  * (inner × n), out[r·ldo + j]; one block of the inner dimension, [k0, k0+L). */
 typedef struct hsw_args hsw_args;
@@ -43,6 +48,13 @@ struct hsw_args {
     int first, last;
     hsw_tile_fn *const *tiles; /* the epilogue's, by number of rows */
     int packed;                /* the weight gradient: its tail in hsw_ptile */
+    /* The weight gradient's chains, suspended at the end of a chunk of the
+     * block (suspend) and resumed at the start of the next (resume): each
+     * tile's accumulators (and its odd chains) at acc_s (odd_s) + the
+     * tile's first row · lds + its first column + its vector's offset. */
+    float *acc_s, *odd_s;
+    size_t lds;
+    int resume, suspend;
 };
 
 static const int32_t hsw_masks[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
@@ -80,9 +92,9 @@ AINLINE void hsw_store(float *o, const float *s, __m256 v, const int EPI, int fi
 {
     const __m256 z = _mm256_setzero_ps();
     __m256 old = z;
-    if (EPI == EPI_ADD || !first) old = part ? hsw_load_part(o, nl) : _mm256_loadu_ps(o);
+    if (EPI >= EPI_ADD || !first) old = part ? hsw_load_part(o, nl) : _mm256_loadu_ps(o);
     v = _mm256_add_ps(v, old);
-    if (EPI != EPI_ADD && last) {
+    if (EPI < EPI_ADD && last) {
         __m256 t = v;
         if (EPI == EPI_MASK) t = part ? hsw_load_part(s, nl) : _mm256_loadu_ps(s);
         v = _mm256_and_ps(v, _mm256_cmp_ps(t, z, _CMP_GT_OQ));
@@ -110,8 +122,19 @@ AINLINE void hsw_tile(const hsw_args *p, size_t r0, size_t c, const int NR, cons
     for (int r = 0; r < 12; r++) acc[r][0] = acc[r][1] = acc[r][2] = acc[r][3] = odd[r % 6] = z;
     /* The forward product and the deltas (EPI_RELU, EPI_MASK) read rows of
      * consecutive terms (gv_chain_hsw); the weight gradient does not. */
-    const size_t sr = p->sr, sk = EPI == EPI_ADD ? p->sk : 1, ldb = p->ldb, L = p->L;
+    const size_t sr = p->sr, sk = EPI >= EPI_ADD ? p->sk : 1, ldb = p->ldb, L = p->L;
     const float *x = p->x + r0 * sr + p->k0 * sk, *b = p->b + p->k0 * ldb + c;
+    float *const as = EPI == EPI_ADDC ? p->acc_s + r0 * p->lds + c : NULL;
+    float *const os = EPI == EPI_ADDC ? p->odd_s + r0 * p->lds + c : NULL;
+    const size_t lds = p->lds;
+    if (EPI == EPI_ADDC && p->resume) {
+#pragma GCC unroll 12
+        for (int r = 0; r < NR; r++) {
+#pragma GCC unroll 4
+            for (int v = 0; v < NV; v++) acc[r][v] = _mm256_load_ps(as + r * lds + 8 * v);
+            if (SPLIT) odd[r] = _mm256_load_ps(os + r * lds);
+        }
+    }
 #define HSW_X(r, q) (x + (size_t)((r) / 3) * 3 * sr + (q) * sk + (size_t)((r) % 3) * sr)
 #define HSW_LD(v, q) (PART && (v) == NV - 1 ? _mm256_maskload_ps(b + (q) * ldb + 8 * (v), m) \
                                            : _mm256_loadu_ps(b + (q) * ldb + 8 * (v)))
@@ -150,6 +173,15 @@ AINLINE void hsw_tile(const hsw_args *p, size_t r0, size_t c, const int NR, cons
     }
 #undef HSW_LD
 #undef HSW_X
+    if (EPI == EPI_ADDC && p->suspend) {
+#pragma GCC unroll 12
+        for (int r = 0; r < NR; r++) {
+#pragma GCC unroll 4
+            for (int v = 0; v < NV; v++) _mm256_store_ps(as + r * lds + 8 * v, acc[r][v]);
+            if (SPLIT) _mm256_store_ps(os + r * lds, odd[r]);
+        }
+        return;
+    }
     /* The epilogue's operands in locals: the stores could alias *p. */
     float *o = p->o + r0 * p->ldo + c;
     const float *sel = EPI == EPI_MASK ? p->sel + r0 * p->ldo + c : NULL;
@@ -191,6 +223,7 @@ AINLINE void hsw_tile(const hsw_args *p, size_t r0, size_t c, const int NR, cons
 HSW_EPI(EPI_RELU, relu)
 HSW_EPI(EPI_MASK, mask)
 HSW_EPI(EPI_ADD, add)
+HSW_EPI(EPI_ADDC, addc)
 
 /* Kinds of row group: the first and last 6 of a group of 12, a group of 4,
  * groups of 2 and 1 (one chain everywhere). */
@@ -235,8 +268,10 @@ static void hsw_rows(const hsw_args *p, size_t r0, int nr, int kind, size_t n, s
 AINLINE void hsw_ptile(const hsw_args *p, size_t r0, size_t c, const int NV, const int CW)
 {
     __m256 acc[12];
+    float *const as = p->acc_s + r0 * p->lds + c; /* vector v at row r0 + v */
 #pragma GCC unroll 12
-    for (int v = 0; v < NV; v++) acc[v] = _mm256_setzero_ps();
+    for (int v = 0; v < NV; v++)
+        acc[v] = p->resume ? _mm256_load_ps(as + v * p->lds) : _mm256_setzero_ps();
     const size_t sk = p->sk, ldb = p->ldb, L = p->L;
     const float *x = p->x + r0 + p->k0 * sk, *b = p->b + p->k0 * ldb + c;
     for (size_t k = 0; k < L; k++, x += sk, b += ldb) {
@@ -254,6 +289,11 @@ AINLINE void hsw_ptile(const hsw_args *p, size_t r0, size_t c, const int NV, con
                 acc[v + 1] = _mm256_fmadd_ps(_mm256_unpackhi_ps(xv, xv), w, acc[v + 1]);
             }
         }
+    }
+    if (p->suspend) {
+#pragma GCC unroll 12
+        for (int v = 0; v < NV; v++) _mm256_store_ps(as + v * p->lds, acc[v]);
+        return;
     }
     static const int rows2[2][4] = {{0, 1, 4, 5}, {2, 3, 6, 7}};
     const size_t ldo = p->ldo;
@@ -298,12 +338,101 @@ static size_t hsw_ptail(const hsw_args *p, size_t r0, size_t r1, size_t c, size_
     return r;
 }
 
+/* The weight gradient's last CW = n mod 8 = 3 to 7 columns (one chain each)
+ * with vectors over rows: vector v of column j holds rows r0 + 8v to
+ * r0 + 8v + 7 of column c + j (consecutive, sr = 1), the last vector (PART)
+ * only its first nl.  Each lane is the same chain over k as in a tile over
+ * columns, whose one vector per row carried only CW of its 8 lanes; this
+ * tile's are all full but the last's.  The NV row vectors stay in
+ * registers, one broadcast per column and k. */
+AINLINE void hsw_ctile(const hsw_args *p, size_t r0, size_t c, const int NV, const int CW,
+                       const int PART, int nl)
+{
+    __m256 acc[7][3];
+    float *const as = p->acc_s + r0 * p->lds + c; /* acc[j][v] at row r0 + j·NV + v */
+#pragma GCC unroll 7
+    for (int j = 0; j < CW; j++)
+#pragma GCC unroll 3
+        for (int v = 0; v < NV; v++)
+            acc[j][v] = p->resume ? _mm256_load_ps(as + (size_t)(j * NV + v) * p->lds)
+                                  : _mm256_setzero_ps();
+    const __m256i m = _mm256_loadu_si256((const __m256i *)(hsw_masks + 8 - (PART ? nl : 8)));
+    const size_t sk = p->sk, ldb = p->ldb, L = p->L;
+    const float *x = p->x + r0 + p->k0 * sk, *b = p->b + p->k0 * ldb + c;
+    for (size_t k = 0; k < L; k++, x += sk, b += ldb) {
+        __m256 xv[3];
+#pragma GCC unroll 3
+        for (int v = 0; v < NV; v++) {
+            xv[v] = PART && v == NV - 1 ? _mm256_maskload_ps(x + 8 * v, m)
+                                        : _mm256_loadu_ps(x + 8 * v);
+            __asm__("" : "+x"(xv[v]));
+        }
+#pragma GCC unroll 7
+        for (int j = 0; j < CW; j++) {
+            __m256 bj = _mm256_broadcast_ss(b + j);
+#pragma GCC unroll 3
+            for (int v = 0; v < NV; v++) acc[j][v] = _mm256_fmadd_ps(xv[v], bj, acc[j][v]);
+        }
+    }
+    if (p->suspend) {
+#pragma GCC unroll 7
+        for (int j = 0; j < CW; j++)
+#pragma GCC unroll 3
+            for (int v = 0; v < NV; v++)
+                _mm256_store_ps(as + (size_t)(j * NV + v) * p->lds, acc[j][v]);
+        return;
+    }
+    const size_t ldo = p->ldo;
+#pragma GCC unroll 3
+    for (int v = 0; v < NV; v++) {
+        float t[7][8] __attribute__((aligned(32)));
+#pragma GCC unroll 7
+        for (int j = 0; j < CW; j++) _mm256_store_ps(t[j], acc[j][v]);
+        float *o = p->o + (r0 + 8 * (size_t)v) * ldo + c;
+        for (int i = 0; i < (PART && v == NV - 1 ? nl : 8); i++)
+            for (int j = 0; j < CW; j++) o[(size_t)i * ldo + j] = t[j][i] + o[(size_t)i * ldo + j];
+    }
+}
+
+/* Rows [r0, r1)'s last CW = 3 to 7 columns in hsw_ctile's tiles of up to
+ * 12 / CW row vectors (3 at CW = 3 and 4: 3 × 4 accumulators, 3 row vectors
+ * and a broadcast fill the 16 registers). */
+AINLINE void hsw_ctiles(const hsw_args *p, size_t r0, size_t r1, size_t c, const int CW)
+{
+    const size_t most = CW <= 4 ? 3 : CW <= 6 ? 2 : 1;
+    for (size_t r = r0, nv; r < r1; r += 8 * nv) {
+        size_t left = (r1 - r + 7) / 8;
+        nv = left < most ? left : most;
+        int part = r + 8 * nv > r1, nl = part ? (int)(r1 - r - 8 * (nv - 1)) : 8;
+        if (most >= 3 && nv == 3)
+            part ? hsw_ctile(p, r, c, 3, CW, 1, nl) : hsw_ctile(p, r, c, 3, CW, 0, 8);
+        else if (most >= 2 && nv == 2)
+            part ? hsw_ctile(p, r, c, 2, CW, 1, nl) : hsw_ctile(p, r, c, 2, CW, 0, 8);
+        else
+            part ? hsw_ctile(p, r, c, 1, CW, 1, nl) : hsw_ctile(p, r, c, 1, CW, 0, 8);
+    }
+}
+static void hsw_ctail(const hsw_args *p, size_t r0, size_t r1, size_t c, size_t cw)
+{
+    switch (cw) {
+    case 3: hsw_ctiles(p, r0, r1, c, 3); break;
+    case 4: hsw_ctiles(p, r0, r1, c, 4); break;
+    case 5: hsw_ctiles(p, r0, r1, c, 5); break;
+    case 6: hsw_ctiles(p, r0, r1, c, 6); break;
+    default: hsw_ctiles(p, r0, r1, c, 7);
+    }
+}
+
 /* The last n % 8 columns (one chain in every kind of group) of rows [r0, r1),
  * in tiles of up to 12 rows. */
 static void hsw_tail(const hsw_args *p, size_t r0, size_t r1, size_t n)
 {
     size_t c = n / 8 * 8;
-    if (p->packed && n - c >= 1 && n - c <= 2) r0 = hsw_ptail(p, r0, r1, c, n - c);
+    if (p->packed && n - c >= 3) {
+        hsw_ctail(p, r0, r1, c, n - c);
+        return;
+    }
+    if (p->packed && n - c >= 1) r0 = hsw_ptail(p, r0, r1, c, n - c);
     for (size_t r = r0, nr; r < r1 && c < n; r += nr) {
         nr = r1 - r >= 12 ? 12 : r1 - r >= 6 ? 6 : r1 - r >= 4 ? 4 : r1 - r >= 2 ? 2 : 1;
         p->tiles[nr](p, r, c, 1, 0, (int)(n - c));
@@ -337,14 +466,27 @@ static void hsw_block(const hsw_args *p, size_t B, size_t n)
     hsw_tail(p, 0, B, n);
 }
 
+/* All blocks of the inner dimension; with scratch for the chains (acc_s),
+ * each block in chunks of HSW_KC.  A chunk's tiles suspend their chains in
+ * the scratch and the next chunk's resume them: each chain's terms are the
+ * same, in the same order, so the sums are the same bits, but a chunk's
+ * operands stay in the L1 cache for all its tiles.  (Weight gradients with
+ * 512 inner terms, 30 × 30 outputs: 58 GFLOP/s whole, 73 in chunks of 128,
+ * on Zen 2.)  HSW_KC is a multiple of 8: the two-chain tiles' pairs run
+ * through whole blocks of 8, and only the block's last chunk has the k
+ * after them. */
 static void hsw_product(hsw_args p, size_t B, size_t K, size_t n)
 {
     for (size_t ls = 0, L; ls < K; ls += L) {
         L = K - ls;
         if (L >= 2 * HSW_Q) L = HSW_Q;
         else if (L > HSW_Q) L = (L / 2 + HSW_UM - 1) / HSW_UM * HSW_UM;
-        p.k0 = ls, p.L = L, p.first = ls == 0, p.last = ls + L == K;
-        hsw_block(&p, B, n);
+        p.first = ls == 0, p.last = ls + L == K;
+        for (size_t cs = ls, C; cs < ls + L; cs += C) {
+            C = p.acc_s && ls + L - cs > HSW_KC ? HSW_KC : ls + L - cs;
+            p.k0 = cs, p.L = C, p.resume = cs > ls, p.suspend = cs + C < ls + L;
+            hsw_block(&p, B, n);
+        }
     }
 }
 
@@ -360,6 +502,18 @@ void gv_chain_hsw_tn(const float *g, size_t K, size_t m, const float *a, size_t 
 {
     hsw_args p = {.x = g, .sr = 1, .sk = m, .b = a, .ldb = n, .o = c, .ldo = n,
                   .tiles = hsw_tiles_add, .packed = 1};
+    /* The scratch: m rows (and 8 more for hsw_ctile's last tile) of n
+     * columns rounded up to whole vectors, twice.  Without it the blocks run
+     * whole, with the same sums: at most HSW_KC inner terms, no memory, or
+     * n outside 17-64.  On Zen 2 (m = n, 512 inner terms) the chunks took
+     * n = 50 from 61 to 78 GFLOP/s and n = 64 from 76 to 82, but made n = 72
+     * slower (95 -> 92), and n = 10 and 16 at 170 inner terms (46 -> 42 at
+     * m = 30, 78 -> 65). */
+    p.lds = (n + 7) / 8 * 8;
+    size_t bytes = 2 * (m + 8) * p.lds * sizeof(float);
+    if (K > HSW_KC && n > 16 && n <= 64 && (p.acc_s = aligned_alloc(32, bytes)))
+        p.odd_s = p.acc_s + (m + 8) * p.lds, p.tiles = hsw_tiles_addc;
     hsw_product(p, m, K, n);
+    free(p.acc_s);
 }
 #endif

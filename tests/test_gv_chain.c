@@ -185,8 +185,12 @@ static void test_chain_tn(void)
      * order, blocks or not (its halves round up to 8: 400 is 200 + 200;
      * 12, 13 and 24 output rows end in each kind of row group; the last
      * 1 or 2 columns, packed 8 or 4 rows to a vector, take tiles of 12, 8,
-     * 4, 2 and 1 vectors at m = 30, 40, 50, 72, 100). */
-    size_t ms[] = {1, 3, 4, 9, 12, 13, 24, 30, 40, 50, 72, 100}, nn[] = {1, 10, 17, 30, 32, 50, 72, 96},
+     * 4, 2 and 1 vectors at m = 30, 40, 50, 72, 100; the last 3 to 7, in
+     * vectors over 8 rows (n = 19, 20, 21, 30, 23), take tiles of 1 to 3
+     * row vectors, the last one part-filled where m % 8 != 0; up to 64
+     * columns, K > 128 runs in chunks of 128 within each block). */
+    size_t ms[] = {1, 3, 4, 9, 12, 13, 24, 30, 40, 50, 72, 100},
+           nn[] = {1, 10, 17, 19, 20, 21, 23, 30, 32, 50, 72, 96},
            KK[] = {1, 5, 195, 400, 512, 1000};
     uint64_t st = 11;
     int bad = 0, shapes = 0;
