@@ -38,7 +38,8 @@
  * suspended and resumed, hsw_product). */
 enum { EPI_RELU, EPI_MASK, EPI_ADD, EPI_ADDC };
 /* The product's operands: x[r·sr + k·sk] (rows × inner), b[k·ldb + j]
- * (inner × n), out[r·ldo + j]; one block of the inner dimension, [k0, k0+L). */
+ * (inner × n), out[r·ldo + j]; one block of the inner dimension, or one
+ * chunk of a block, [k0, k0+L). */
 typedef struct hsw_args hsw_args;
 typedef void hsw_tile_fn(const hsw_args *p, size_t r0, size_t c, int nv, int split, int nlast);
 struct hsw_args {
@@ -47,11 +48,12 @@ struct hsw_args {
     size_t sr, sk, ldb, ldo, k0, L;
     int first, last;
     hsw_tile_fn *const *tiles; /* the epilogue's, by number of rows */
-    int packed;                /* the weight gradient: its tail in hsw_ptile */
+    int packed; /* the weight gradient: its last columns over rows (hsw_ptile, hsw_ctile) */
     /* The weight gradient's chains, suspended at the end of a chunk of the
-     * block (suspend) and resumed at the start of the next (resume): each
-     * tile's accumulators (and its odd chains) at acc_s (odd_s) + the
-     * tile's first row · lds + its first column + its vector's offset. */
+     * block (suspend) and resumed at the start of the next (resume) in a
+     * scratch of lds floats a row: hsw_tile's row r, vector v at
+     * acc_s + (r0 + r)·lds + c + 8v (its odd chains likewise at odd_s),
+     * hsw_ptile's and hsw_ctile's i-th vector at acc_s + (r0 + i)·lds + c. */
     float *acc_s, *odd_s;
     size_t lds;
     int resume, suspend;
@@ -268,7 +270,7 @@ static void hsw_rows(const hsw_args *p, size_t r0, int nr, int kind, size_t n, s
 AINLINE void hsw_ptile(const hsw_args *p, size_t r0, size_t c, const int NV, const int CW)
 {
     __m256 acc[12];
-    float *const as = p->acc_s + r0 * p->lds + c; /* vector v at row r0 + v */
+    float *const as = p->acc_s ? p->acc_s + r0 * p->lds + c : NULL; /* vector v at row r0 + v */
 #pragma GCC unroll 12
     for (int v = 0; v < NV; v++)
         acc[v] = p->resume ? _mm256_load_ps(as + v * p->lds) : _mm256_setzero_ps();
@@ -349,7 +351,8 @@ AINLINE void hsw_ctile(const hsw_args *p, size_t r0, size_t c, const int NV, con
                        const int PART, int nl)
 {
     __m256 acc[7][3];
-    float *const as = p->acc_s + r0 * p->lds + c; /* acc[j][v] at row r0 + j·NV + v */
+    /* acc[j][v] at row r0 + j·NV + v of the scratch */
+    float *const as = p->acc_s ? p->acc_s + r0 * p->lds + c : NULL;
 #pragma GCC unroll 7
     for (int j = 0; j < CW; j++)
 #pragma GCC unroll 3
@@ -395,8 +398,8 @@ AINLINE void hsw_ctile(const hsw_args *p, size_t r0, size_t c, const int NV, con
 }
 
 /* Rows [r0, r1)'s last CW = 3 to 7 columns in hsw_ctile's tiles of up to
- * 12 / CW row vectors (3 at CW = 3 and 4: 3 × 4 accumulators, 3 row vectors
- * and a broadcast fill the 16 registers). */
+ * 12 / CW row vectors, and 3 at CW = 3 (at CW = 4, 12 accumulators, 3 row
+ * vectors and a broadcast fill the 16 registers). */
 AINLINE void hsw_ctiles(const hsw_args *p, size_t r0, size_t r1, size_t c, const int CW)
 {
     const size_t most = CW <= 4 ? 3 : CW <= 6 ? 2 : 1;
@@ -471,7 +474,7 @@ static void hsw_block(const hsw_args *p, size_t B, size_t n)
  * the scratch and the next chunk's resume them: each chain's terms are the
  * same, in the same order, so the sums are the same bits, but a chunk's
  * operands stay in the L1 cache for all its tiles.  (Weight gradients with
- * 512 inner terms, 30 × 30 outputs: 58 GFLOP/s whole, 73 in chunks of 128,
+ * 512 inner terms, 30 × 30 outputs: 58 GFLOP/s whole, 72 in chunks of 128,
  * on Zen 2.)  HSW_KC is a multiple of 8: the two-chain tiles' pairs run
  * through whole blocks of 8, and only the block's last chunk has the k
  * after them. */
