@@ -509,9 +509,9 @@ void gv_chain_hsw_tn(const float *g, size_t K, size_t m, const float *a, size_t 
      * columns rounded up to whole vectors, twice.  Without it the blocks run
      * whole, with the same sums: at most HSW_KC inner terms, no memory, or
      * n outside 17-64.  On Zen 2 (m = n, 512 inner terms) the chunks took
-     * n = 50 from 61 to 78 GFLOP/s and n = 64 from 76 to 82, but made n = 72
-     * slower (95 -> 92), and n = 10 and 16 at 170 inner terms (46 -> 42 at
-     * m = 30, 78 -> 65). */
+     * n = 50 from 61-73 GFLOP/s (runs vary) to 78 and n = 64 from 76 to 82,
+     * but made n = 72 slower (95 -> 92), and n = 10 and 16 at 170 inner
+     * terms (46 -> 42 at m = 30, 78 -> 65). */
     p.lds = (n + 7) / 8 * 8;
     size_t bytes = 2 * (m + 8) * p.lds * sizeof(float);
     if (K > HSW_KC && n > 16 && n <= 64 && (p.acc_s = aligned_alloc(32, bytes)))
