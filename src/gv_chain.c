@@ -491,11 +491,12 @@ gv_chain_shape *gv_chain_shape_of(size_t K, size_t n, int which)
     /* Where the last vector holds 1 or 2 columns beside two or more whole
      * vectors (n > 16 with n mod 8 = 1 or 2: w = 50, 82), the AVX2 kernel's
      * deltas made steps slower than OpenBLAS's, and so did its weight
-     * gradient where it runs its blocks whole (n > 64: gv_chain_hsw.c); its
-     * forward product was faster (docs/performance.md, items 20-22).  Those
-     * stay with OpenBLAS. */
+     * gradient where it runs its blocks whole (wider than
+     * GV_CHAIN_HSW_CHUNK_MAX_N); its forward product was faster
+     * (docs/performance.md, items 20-22).  Those stay with OpenBLAS. */
+    int whole = n > GV_CHAIN_HSW_CHUNK_MAX_N;
     if (n > 16 && (n % 8 == 1 || n % 8 == 2) &&
-        (which == GV_CHAIN_DELTAS || (which == GV_CHAIN_WGRAD && n > 64)))
+        (which == GV_CHAIN_DELTAS || (which == GV_CHAIN_WGRAD && whole)))
         return NULL;
 #endif
 #pragma omp critical(gv_mlp_chain)

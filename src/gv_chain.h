@@ -74,6 +74,10 @@ int gv_chain_dot(const float *a, size_t B, size_t K, const float *b, size_t n, c
 void gv_chain_hsw(const float *a, size_t B, size_t K, const float *b, size_t n, const float *sel,
                   float *h);
 void gv_chain_hsw_tn(const float *g, size_t K, size_t m, const float *a, size_t n, float *c);
+/* The widest weight gradient gv_chain_hsw_tn runs in chunks of its inner
+ * dimension (wider ones run their blocks whole, below OpenBLAS's speed at
+ * n mod 8 = 1 or 2: gv_chain_shape_of leaves those to OpenBLAS). */
+#define GV_CHAIN_HSW_CHUNK_MAX_N 64
 
 /* dst (in × out) = the transpose of src (out × in), in 16 × 16 tiles (in
  * registers where whole, on AVX-512 builds; in 8 × 8 tiles on AVX2 builds). */

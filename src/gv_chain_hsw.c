@@ -514,7 +514,8 @@ void gv_chain_hsw_tn(const float *g, size_t K, size_t m, const float *a, size_t 
      * terms (46 -> 42 at m = 30, 78 -> 65). */
     p.lds = (n + 7) / 8 * 8;
     size_t bytes = 2 * (m + 8) * p.lds * sizeof(float);
-    if (K > HSW_KC && n > 16 && n <= 64 && (p.acc_s = aligned_alloc(32, bytes)))
+    if (K > HSW_KC && n > 16 && n <= GV_CHAIN_HSW_CHUNK_MAX_N &&
+        (p.acc_s = aligned_alloc(32, bytes)))
         p.odd_s = p.acc_s + (m + 8) * p.lds, p.tiles = hsw_tiles_addc;
     hsw_product(p, m, K, n);
     free(p.acc_s);
