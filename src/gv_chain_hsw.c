@@ -105,6 +105,19 @@ AINLINE void hsw_store(float *o, const float *s, __m256 v, const int EPI, int fi
     else _mm256_storeu_ps(o, v);
 }
 
+/* A tile's NR × NV output vectors (hsw_store), row r's at o + r·ldo. */
+AINLINE void hsw_stores(float *o, const float *sel, size_t ldo, __m256 acc[12][4], const int NR,
+                        const int NV, const int PART, int nlast, const int EPI, int first,
+                        int last)
+{
+#pragma GCC unroll 12
+    for (int r = 0; r < NR; r++)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++)
+            hsw_store(o + r * ldo + 8 * v, EPI == EPI_MASK ? sel + r * ldo + 8 * v : NULL,
+                      acc[r][v], EPI, first, last, PART && v == NV - 1, nlast);
+}
+
 /* NR rows from r0 × NV vectors of 8 columns from c (the last one masked to
  * its first `nlast` columns when PART); SPLIT (NV = 1, NR <= 6): the two
  * chains.  NR · NV <= 12 accumulators: NR = 12 (the last n mod 8 columns of
@@ -188,15 +201,18 @@ AINLINE void hsw_tile(const hsw_args *p, size_t r0, size_t c, const int NR, cons
     float *o = p->o + r0 * p->ldo + c;
     const float *sel = EPI == EPI_MASK ? p->sel + r0 * p->ldo + c : NULL;
     const size_t ldo = p->ldo;
-    const int first = p->first, last = p->last;
 #pragma GCC unroll 12
-    for (int r = 0; r < NR; r++) {
+    for (int r = 0; r < NR; r++)
         if (SPLIT) acc[r][0] = _mm256_add_ps(odd[r % 6], acc[r][0]);
-#pragma GCC unroll 4
-        for (int v = 0; v < NV; v++)
-            hsw_store(o + r * ldo + 8 * v, sel ? sel + r * ldo + 8 * v : NULL, acc[r][v], EPI,
-                      first, last, PART && v == NV - 1, nlast);
-    }
+    /* A product's only block (first and last) in stores that test neither
+     * flag: left to itself, gcc tested both at every store of the mask's
+     * epilogue, and a tile's epilogue is on the path between two tiles'
+     * loops (the deltas on Zen 2, 96 rows × 64 columns with 8 inner terms:
+     * 8680 cycles, 7000 with this; 100 rows × 72 with 72: 11.9 -> 11.6 µs). */
+    if (EPI < EPI_ADD && p->first && p->last)
+        hsw_stores(o, sel, ldo, acc, NR, NV, PART, nlast, EPI, 1, 1);
+    else
+        hsw_stores(o, sel, ldo, acc, NR, NV, PART, nlast, EPI, p->first, p->last);
 }
 
 /* The tiles of NR rows for one epilogue (hsw_tile_fn): nv whole vectors
