@@ -215,6 +215,22 @@ AINLINE void hsw_tile(const hsw_args *p, size_t r0, size_t c, const int NR, cons
         hsw_stores(o, sel, ldo, acc, NR, NV, PART, nlast, EPI, p->first, p->last);
 }
 
+/* The last n mod 8 columns with their count known at compile time: the
+ * epilogue's partial loads and stores without a test of it. */
+AINLINE void hsw_tile_part(const hsw_args *p, size_t r0, size_t c, const int NR, int nlast,
+                           const int EPI)
+{
+    switch (nlast) {
+    case 1: hsw_tile(p, r0, c, NR, 1, 0, 1, 1, EPI); break;
+    case 2: hsw_tile(p, r0, c, NR, 1, 0, 1, 2, EPI); break;
+    case 3: hsw_tile(p, r0, c, NR, 1, 0, 1, 3, EPI); break;
+    case 4: hsw_tile(p, r0, c, NR, 1, 0, 1, 4, EPI); break;
+    case 5: hsw_tile(p, r0, c, NR, 1, 0, 1, 5, EPI); break;
+    case 6: hsw_tile(p, r0, c, NR, 1, 0, 1, 6, EPI); break;
+    default: hsw_tile(p, r0, c, NR, 1, 0, 1, 7, EPI); break;
+    }
+}
+
 /* The tiles of NR rows for one epilogue (hsw_tile_fn): nv whole vectors
  * (1-2, groups of 1 or 2 rows 1-4), split (nv = 1) or not, or one vector
  * of nlast < 8 columns.  (The NR bounds keep the compiler from building
@@ -223,6 +239,7 @@ AINLINE void hsw_tile(const hsw_args *p, size_t r0, size_t c, const int NR, cons
     static void name(const hsw_args *p, size_t r0, size_t c, int nv, int split, int nlast)   \
     {                                                                                        \
         if (NR <= 6 && split) hsw_tile(p, r0, c, NR, 1, NR <= 6, 0, 8, EPI);                 \
+        else if (nlast < 8 && NR == 12 && EPI < EPI_ADD) hsw_tile_part(p, r0, c, NR, nlast, EPI); \
         else if (nlast < 8) hsw_tile(p, r0, c, NR, 1, 0, 1, nlast, EPI);                     \
         else if (NR <= 6 && nv == 2) hsw_tile(p, r0, c, NR, NR <= 6 ? 2 : 1, 0, 0, 8, EPI);  \
         else if (NR <= 2 && nv == 3) hsw_tile(p, r0, c, NR, NR <= 2 ? 3 : 1, 0, 0, 8, EPI);  \
