@@ -86,6 +86,29 @@ AINLINE void hsw_store_part(float *o, __m256 v, int nl)
     if (nl) _mm_store_ss(o, x);
 }
 
+/* t[i] lane j <- t[j] lane i. */
+AINLINE void hsw_transpose8(__m256 t[8])
+{
+    __m256 a[8], b[8];
+#pragma GCC unroll 4
+    for (int i = 0; i < 8; i += 2) {
+        a[i] = _mm256_unpacklo_ps(t[i], t[i + 1]);
+        a[i + 1] = _mm256_unpackhi_ps(t[i], t[i + 1]);
+    }
+#pragma GCC unroll 2
+    for (int i = 0; i < 8; i += 4) {
+        b[i] = _mm256_shuffle_ps(a[i], a[i + 2], 0x44);
+        b[i + 1] = _mm256_shuffle_ps(a[i], a[i + 2], 0xEE);
+        b[i + 2] = _mm256_shuffle_ps(a[i + 1], a[i + 3], 0x44);
+        b[i + 3] = _mm256_shuffle_ps(a[i + 1], a[i + 3], 0xEE);
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; i++) {
+        t[i] = _mm256_permute2f128_ps(b[i], b[i + 4], 0x20);
+        t[i + 4] = _mm256_permute2f128_ps(b[i], b[i + 4], 0x31);
+    }
+}
+
 /* One output vector (its first nl columns): add it into what the block
  * before left (zero for the first block, as OpenBLAS adds into its zeroed
  * C), then, after the last block, the ReLU or its derivative's mask. */
@@ -418,15 +441,22 @@ AINLINE void hsw_ctile(const hsw_args *p, size_t r0, size_t c, const int NV, con
                 _mm256_store_ps(as + (size_t)(j * NV + v) * p->lds, acc[j][v]);
         return;
     }
+    /* Each output once: its chain's sum + what the output held, the 8 rows
+     * of a vector turned into 8 rows of CW columns in registers. */
     const size_t ldo = p->ldo;
 #pragma GCC unroll 3
     for (int v = 0; v < NV; v++) {
-        float t[7][8] __attribute__((aligned(32)));
-#pragma GCC unroll 7
-        for (int j = 0; j < CW; j++) _mm256_store_ps(t[j], acc[j][v]);
+        __m256 t[8];
+#pragma GCC unroll 8
+        for (int j = 0; j < 8; j++) t[j] = j < CW ? acc[j][v] : _mm256_setzero_ps();
+        hsw_transpose8(t);
         float *o = p->o + (r0 + 8 * (size_t)v) * ldo + c;
-        for (int i = 0; i < (PART && v == NV - 1 ? nl : 8); i++)
-            for (int j = 0; j < CW; j++) o[(size_t)i * ldo + j] = t[j][i] + o[(size_t)i * ldo + j];
+        const int rows = PART && v == NV - 1 ? nl : 8;
+#pragma GCC unroll 8
+        for (int i = 0; i < 8; i++)
+            if (i < rows)
+                hsw_store_part(o + (size_t)i * ldo,
+                               _mm256_add_ps(t[i], hsw_load_part(o + (size_t)i * ldo, CW)), CW);
     }
 }
 
