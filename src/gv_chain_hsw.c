@@ -109,6 +109,19 @@ AINLINE void hsw_transpose8(__m256 t[8])
     }
 }
 
+/* The 2 floats at a and the 2 at b in one vector, and back. */
+AINLINE __m128 hsw_load_pairs(const float *a, const float *b)
+{
+    return _mm_loadh_pi(_mm_loadl_pi(_mm_setzero_ps(), (const __m64 *)(const void *)a),
+                        (const __m64 *)(const void *)b);
+}
+
+AINLINE void hsw_store_pairs(float *a, float *b, __m128 v)
+{
+    _mm_storel_pi((__m64 *)(void *)a, v);
+    _mm_storeh_pi((__m64 *)(void *)b, v);
+}
+
 /* One output vector (its first nl columns): add it into what the block
  * before left (zero for the first block, as OpenBLAS adds into its zeroed
  * C), then, after the last block, the ReLU or its derivative's mask. */
@@ -353,20 +366,30 @@ AINLINE void hsw_ptile(const hsw_args *p, size_t r0, size_t c, const int NV, con
         for (int v = 0; v < NV; v++) _mm256_store_ps(as + v * p->lds, acc[v]);
         return;
     }
-    static const int rows2[2][4] = {{0, 1, 4, 5}, {2, 3, 6, 7}};
+    /* Each output once: the vector's lanes gathered from the output and
+     * scattered back in registers (through the stack, the vector load of 8
+     * single-float stores waited for them to reach the cache). */
     const size_t ldo = p->ldo;
 #pragma GCC unroll 12
     for (int v = 0; v < NV; v++) {
-        float t[8] __attribute__((aligned(32)));
         float *o = p->o + (r0 + (size_t)(CW == 1 ? 8 * v : 8 * (v / 2))) * ldo + c;
-        for (int i = 0; i < 8; i++) {
-            size_t r = CW == 1 ? (size_t)i : (size_t)rows2[v % 2][i / 2];
-            t[i] = o[r * ldo + (size_t)(i % CW)];
-        }
-        _mm256_store_ps(t, _mm256_add_ps(acc[v], _mm256_load_ps(t)));
-        for (int i = 0; i < 8; i++) {
-            size_t r = CW == 1 ? (size_t)i : (size_t)rows2[v % 2][i / 2];
-            o[r * ldo + (size_t)(i % CW)] = t[i];
+        if (CW == 1) {
+            __m256 old = _mm256_set_ps(o[7 * ldo], o[6 * ldo], o[5 * ldo], o[4 * ldo],
+                                       o[3 * ldo], o[2 * ldo], o[ldo], o[0]);
+            __m256 t = _mm256_add_ps(acc[v], old);
+            __m128 lo = _mm256_castps256_ps128(t), hi = _mm256_extractf128_ps(t, 1);
+#pragma GCC unroll 4
+            for (int i = 0; i < 4; i++) {
+                _MM_EXTRACT_FLOAT(o[(size_t)i * ldo], lo, i);
+                _MM_EXTRACT_FLOAT(o[(size_t)(i + 4) * ldo], hi, i);
+            }
+        } else {
+            /* rows 0, 1, 4, 5 of the 8 (even v) or 2, 3, 6, 7 (odd v) */
+            float *q = o + (size_t)(v % 2 ? 2 : 0) * ldo;
+            __m256 t = _mm256_add_ps(acc[v], _mm256_set_m128(hsw_load_pairs(q + 4 * ldo, q + 5 * ldo),
+                                                             hsw_load_pairs(q, q + ldo)));
+            hsw_store_pairs(q, q + ldo, _mm256_castps256_ps128(t));
+            hsw_store_pairs(q + 4 * ldo, q + 5 * ldo, _mm256_extractf128_ps(t, 1));
         }
     }
 }
