@@ -490,13 +490,13 @@ gv_chain_shape *gv_chain_shape_of(size_t K, size_t n, int which)
 #if CHAIN_KERNEL == 2
     /* Where the last vector holds 1 or 2 columns beside two or more whole
      * vectors (n > 16 with n mod 8 = 1 or 2: w = 50, 82), the AVX2 kernel's
-     * deltas made steps slower than OpenBLAS's, and so did its weight
-     * gradient where it runs its blocks whole (wider than
-     * GV_CHAIN_HSW_CHUNK_MAX_N); its forward product was faster
-     * (docs/performance.md, items 20-22).  Those stay with OpenBLAS. */
+     * weight gradient made steps slower than OpenBLAS's where it runs its
+     * blocks whole (wider than GV_CHAIN_HSW_CHUNK_MAX_N): that one stays
+     * with OpenBLAS.  Its deltas there did too until item 23 made them
+     * faster (docs/performance.md, items 20-23). */
     int whole = n > GV_CHAIN_HSW_CHUNK_MAX_N;
     if (n > 16 && (n % 8 == 1 || n % 8 == 2) &&
-        (which == GV_CHAIN_DELTAS || (which == GV_CHAIN_WGRAD && whole)))
+        (which == GV_CHAIN_WGRAD && whole))
         return NULL;
 #endif
 #pragma omp critical(gv_mlp_chain)
