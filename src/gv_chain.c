@@ -488,15 +488,13 @@ gv_chain_shape *gv_chain_shape_of(size_t K, size_t n, int which)
     gv_chain_shape *s = NULL;
     if (n < 1 || n > CHAIN_MAX_N || K < 1 || K > 4096) return NULL;
 #if CHAIN_KERNEL == 2
-    /* Where the last vector holds 1 or 2 columns beside two or more whole
-     * vectors (n > 16 with n mod 8 = 1 or 2: w = 50, 82), the AVX2 kernel's
-     * weight gradient made steps slower than OpenBLAS's where it runs its
-     * blocks whole (wider than GV_CHAIN_HSW_CHUNK_MAX_N): that one stays
-     * with OpenBLAS.  Its deltas there did too until item 23 made them
-     * faster (docs/performance.md, items 20-23). */
-    int whole = n > GV_CHAIN_HSW_CHUNK_MAX_N;
-    if (n > 16 && (n % 8 == 1 || n % 8 == 2) &&
-        (which == GV_CHAIN_WGRAD && whole))
+    /* Where the last vector holds 1 or 2 columns (n mod 8 = 1 or 2) and
+     * the AVX2 kernel's weight gradient runs its blocks whole (n wider than
+     * GV_CHAIN_HSW_CHUNK_MAX_N: w = 82), it made steps slower than
+     * OpenBLAS's: that product stays with OpenBLAS.  The deltas at such
+     * widths did too until item 23 made them faster (docs/performance.md,
+     * items 20-23). */
+    if (which == GV_CHAIN_WGRAD && n > GV_CHAIN_HSW_CHUNK_MAX_N && (n % 8 == 1 || n % 8 == 2))
         return NULL;
 #endif
 #pragma omp critical(gv_mlp_chain)
@@ -697,7 +695,7 @@ static void transpose8(const float *src, size_t lds, size_t nr, size_t nc, float
     }
     /* Rows i and i + 4 in the two halves of one register (128-bit loads)
      * leave no lane crossing to the shuffles: on Zen 2 an SGD step's
-     * transposes at w = 72 took 6.5-6.7 µs instead of 7.7 with 256-bit
+     * transposes at w = 72 took 5.9-6.2 µs instead of 7.7 with 256-bit
      * loads and vperm2f128. */
     __m256 r[8], t[8];
     for (int i = 0; i < 4; i++) {
