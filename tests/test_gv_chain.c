@@ -10,11 +10,14 @@
  * Whether these orders are OpenBLAS's is the check's business (gv_chain_use;
  * test_refusals below on OpenBLAS's AVX2 cores; a whole evaluation with and
  * without the kernel: test_gv_mlp.c). */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "gv_chain.h"
 #include "gv_core.h"
@@ -233,6 +236,65 @@ static void test_chain_tn(void)
               shapes);
 }
 
+/* n floats that end where a page that cannot be read begins; *base and
+ * *len for munmap. */
+static float *at_page_end(size_t n, void **base, size_t *len)
+{
+    size_t pg = (size_t)sysconf(_SC_PAGESIZE), bytes = n * sizeof(float),
+           span = (bytes + pg - 1) / pg * pg;
+    *len = span + pg;
+    char *m = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED || mprotect(m + span, pg, PROT_NONE) != 0) return NULL;
+    *base = m;
+    return (float *)(void *)(m + span - bytes);
+}
+
+/* No product reads or writes past its operands: each one ends at an
+ * unreadable page (a crash fails the test), and the results are those of
+ * the same product on copies.  The shapes take every kind of tail: the
+ * last 1-7 columns, rows past the last whole 8 or 12, inner dimensions that
+ * end inside a vector (the AVX2 kernel's masked loads). */
+static void test_no_read_past(void)
+{
+    if (!compiled()) return;
+    size_t ns[] = {2, 7, 10, 30, 50, 82, 96}, Ks[] = {10, 17, 50, 82}, Bs[] = {1, 8, 13, 48, 100};
+    uint64_t st = 13;
+    int bad = 0, shapes = 0;
+    for (size_t in_ = 0; in_ < sizeof ns / sizeof *ns; in_++)
+        for (size_t ik = 0; ik < sizeof Ks / sizeof *Ks; ik++)
+            for (size_t ib = 0; ib < sizeof Bs / sizeof *Bs; ib++) {
+                size_t n = ns[in_], K = Ks[ik], B = Bs[ib], sz[5] = {B * K, K * n, B * n, B * n, K * n};
+                void *base[5];
+                size_t len[5];
+                float *m[5], *copy[5];
+                for (int i = 0; i < 5; i++) {
+                    m[i] = at_page_end(sz[i], &base[i], &len[i]);
+                    copy[i] = malloc(sz[i] * sizeof(float));
+                    CHECK(m[i] && copy[i]);
+                    if (!m[i] || !copy[i]) return;
+                    for (size_t k = 0; k < sz[i]; k++) {
+                        unsigned pick;
+                        m[i][k] = copy[i][k] = test_value(&st, &pick);
+                    }
+                }
+                /* h (B × n) = act(a (B × K) · b (K × n)), then the weight
+                 * gradient's c (K × n) += aᵀ h: B inner terms. */
+                for (int masked = 0; masked < 2; masked++) {
+                    CHECK(gv_chain(m[0], B, K, m[1], n, masked ? m[2] : NULL, m[3]) == 1);
+                    CHECK(gv_chain(copy[0], B, K, copy[1], n, masked ? copy[2] : NULL, copy[3]) == 1);
+                    bad += !same_bits(m[3], copy[3], B * n);
+                    shapes++;
+                }
+                CHECK(gv_chain_tn(m[0], B, K, m[3], n, m[4], 1) == 1);
+                CHECK(gv_chain_tn(copy[0], B, K, copy[3], n, copy[4], 1) == 1);
+                bad += memcmp(m[4], copy[4], K * n * sizeof(float)) != 0;
+                shapes++;
+                for (int i = 0; i < 5; i++) munmap(base[i], len[i]), free(copy[i]);
+            }
+    CHECK_MSG(bad == 0, "%d of %d products at a page's end differ from the same on copies", bad,
+              shapes);
+}
+
 /* The deltas with the dot-product tail. */
 static void test_chain_dot(void)
 {
@@ -371,6 +433,7 @@ int main(void)
     GV_RUN(test_chain_tn);
     GV_RUN(test_chain_dot);
     GV_RUN(test_transpose);
+    GV_RUN(test_no_read_past);
     GV_RUN(test_refusals);
     return GV_TEST_END();
 }
