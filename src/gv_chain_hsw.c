@@ -546,8 +546,9 @@ AINLINE void hsw_tt_fill(const float *x, size_t sr, size_t L, float *t, size_t t
                     _mm_loadu_ps(x + (i + 4) * sr + k + 4), 1);
             }
         } else {
-            const __m128i m0 = _mm_loadu_si128((const __m128i *)(hsw_masks + 8 - (nk < 4 ? nk : 4)));
-            const __m128i m1 = _mm_loadu_si128((const __m128i *)(hsw_masks + 8 - (nk > 4 ? nk - 4 : 0)));
+            const int32_t *mk = hsw_masks + 8;
+            const __m128i m0 = _mm_loadu_si128((const __m128i *)(mk - (nk < 4 ? nk : 4)));
+            const __m128i m1 = _mm_loadu_si128((const __m128i *)(mk - (nk > 4 ? nk - 4 : 0)));
 #pragma GCC unroll 4
             for (int i = 0; i < 4; i++) {
                 r[i] = _mm256_insertf128_ps(
@@ -564,8 +565,10 @@ AINLINE void hsw_tt_fill(const float *x, size_t sr, size_t L, float *t, size_t t
             u[1] = _mm256_unpackhi_ps(r[h], r[h + 1]);
             u[2] = _mm256_unpacklo_ps(r[h + 2], r[h + 3]);
             u[3] = _mm256_unpackhi_ps(r[h + 2], r[h + 3]);
-            __m256 o[4] = {_mm256_shuffle_ps(u[0], u[2], 0x44), _mm256_shuffle_ps(u[0], u[2], 0xEE),
-                           _mm256_shuffle_ps(u[1], u[3], 0x44), _mm256_shuffle_ps(u[1], u[3], 0xEE)};
+            __m256 o[4] = {_mm256_shuffle_ps(u[0], u[2], 0x44),
+                           _mm256_shuffle_ps(u[0], u[2], 0xEE),
+                           _mm256_shuffle_ps(u[1], u[3], 0x44),
+                           _mm256_shuffle_ps(u[1], u[3], 0xEE)};
 #pragma GCC unroll 4
             for (int q = 0; q < 4; q++)
                 if (h + q < nk) _mm256_store_ps(t + (k + h + q) * ts, o[q]);

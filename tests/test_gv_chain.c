@@ -263,7 +263,8 @@ static void test_no_read_past(void)
     for (size_t in_ = 0; in_ < sizeof ns / sizeof *ns; in_++)
         for (size_t ik = 0; ik < sizeof Ks / sizeof *Ks; ik++)
             for (size_t ib = 0; ib < sizeof Bs / sizeof *Bs; ib++) {
-                size_t n = ns[in_], K = Ks[ik], B = Bs[ib], sz[5] = {B * K, K * n, B * n, B * n, K * n};
+                size_t n = ns[in_], K = Ks[ik], B = Bs[ib],
+                       sz[5] = {B * K, K * n, B * n, B * n, K * n};
                 void *base[5];
                 size_t len[5];
                 float *m[5], *copy[5];
@@ -281,7 +282,8 @@ static void test_no_read_past(void)
                  * gradient's c (K × n) += aᵀ h: B inner terms. */
                 for (int masked = 0; masked < 2; masked++) {
                     CHECK(gv_chain(m[0], B, K, m[1], n, masked ? m[2] : NULL, m[3]) == 1);
-                    CHECK(gv_chain(copy[0], B, K, copy[1], n, masked ? copy[2] : NULL, copy[3]) == 1);
+                    CHECK(gv_chain(copy[0], B, K, copy[1], n, masked ? copy[2] : NULL,
+                                   copy[3]) == 1);
                     bad += !same_bits(m[3], copy[3], B * n);
                     shapes++;
                 }
