@@ -512,18 +512,19 @@ static void hsw_ctail(const hsw_args *p, size_t r0, size_t r1, size_t c, size_t 
     }
 }
 
-/* The forward product's and the deltas' last 2 columns (n mod 8 = 2) with
- * vectors over rows.  hsw_tile's 12-row tiles carry them in one vector per
- * row, 2 of its 8 lanes used, and are bound by their 12 broadcasts per k.
- * Here a tile's 8 · NV rows are first turned into columns in a buffer in the
- * L1 cache (hsw_tt_fill), then each k is NV loads of 8 rows and 2 broadcasts
- * for 2 · NV FMAs, all lanes used.  Each output is still the same chain over
- * k (x·b + acc in each FMA), stored as hsw_store does.  Only for a product
- * in one block (K <= 320; blocks are longer than the buffer's 128 terms).
- * On Zen 2, 512 rows, n = K = 50: these columns took 4.3 µs instead of 6.0
- * (the buffer about 2.8 of them), the forward product 33.1 instead of 34.5
- * and the deltas 35.5 instead of 37.3; 100 rows: 6.6 and 6.9 instead of 6.8
- * and 7.1. */
+/* The forward product's and the deltas' last CW = 1 or 2 columns (n mod 8)
+ * with vectors over rows.  hsw_tile's 12-row tiles carry them in one vector
+ * per row, CW of its 8 lanes used, and are bound by their 12 broadcasts per
+ * k.  Here a tile's 8 · NV rows are first turned into columns in a buffer in
+ * the L1 cache (hsw_tt_fill), then each k is NV loads of 8 rows and CW
+ * broadcasts for CW · NV FMAs, all lanes used.  Each output is still the
+ * same chain over k (x·b + acc in each FMA), stored as hsw_store does.  Only
+ * for a product in one block (K <= 320; blocks are longer than the buffer's
+ * 128 terms).  On Zen 2, 512 rows, n = K = 50: these columns took 4.3 µs
+ * instead of 6.0 (the buffer about 2.8 of them), the forward product 33.1
+ * instead of 34.5 and the deltas 35.5 instead of 37.3; 100 rows: 6.6 and 6.9
+ * instead of 6.8 and 7.1; n = K = 49, 512 rows: 32.0 and 33.8 instead of 33.9
+ * and 35.5. */
 #define HSW_TT_L 128 /* the longest product the buffer takes */
 #define HSW_TT_LMIN 16 /* at 10 terms 4 % slower than hsw_tile's (16: 30 % faster) */
 #define HSW_TT_NV 6  /* row vectors in a tile (twelve chains) */
@@ -576,9 +577,9 @@ AINLINE void hsw_tt_fill(const float *x, size_t sr, size_t L, float *t, size_t t
     }
 }
 
-/* Rows a and b's 2 outputs of a product's only block, as hsw_store: the
- * ReLU or the mask.  (hsw_store's + 0 for a first block changes no chain
- * here: each starts at +0, so none ends at -0.) */
+/* Rows a and b's 2 outputs (CW = 2) of a product's only block, as
+ * hsw_store: the ReLU or the mask.  (hsw_store's + 0 for a first block
+ * changes no chain here: each starts at +0, so none ends at -0.) */
 AINLINE void hsw_tt_store(float *oa, float *ob, const float *sa, const float *sb, __m128 v,
                           const int EPI)
 {
@@ -587,9 +588,9 @@ AINLINE void hsw_tt_store(float *oa, float *ob, const float *sa, const float *sb
     hsw_store_pairs(oa, ob, _mm_and_ps(v, _mm_cmp_ps(t, z, _CMP_GT_OQ)));
 }
 
-/* 8 · NV rows from r0, columns c and c + 1; t: the buffer. */
-AINLINE void hsw_ttile(const hsw_args *p, size_t r0, size_t c, const int NV, const int EPI,
-                       float *t)
+/* 8 · NV rows from r0, columns c to c + CW - 1 (CW = 1 or 2); t: the buffer. */
+AINLINE void hsw_ttile(const hsw_args *p, size_t r0, size_t c, const int NV, const int CW,
+                       const int EPI, float *t)
 {
     const size_t sr = p->sr, L = p->L, ldb = p->ldb, ts = 8 * NV;
     const float *x = p->x + r0 * sr + p->k0;
@@ -600,18 +601,39 @@ AINLINE void hsw_ttile(const hsw_args *p, size_t r0, size_t c, const int NV, con
     for (int v = 0; v < NV; v++) acc[0][v] = acc[1][v] = _mm256_setzero_ps();
     const float *b = p->b + p->k0 * ldb + c, *tk = t;
     for (size_t k = 0; k < L; k++, b += ldb, tk += ts) {
-        __m256 b0 = _mm256_broadcast_ss(b), b1 = _mm256_broadcast_ss(b + 1);
+        __m256 b0 = _mm256_broadcast_ss(b), b1 = CW == 2 ? _mm256_broadcast_ss(b + 1) : b0;
 #pragma GCC unroll 6
         for (int v = 0; v < NV; v++) {
             __m256 tv = _mm256_load_ps(tk + 8 * v);
             __asm__("" : "+x"(tv)); /* one load for both FMAs */
             acc[0][v] = _mm256_fmadd_ps(tv, b0, acc[0][v]);
-            acc[1][v] = _mm256_fmadd_ps(tv, b1, acc[1][v]);
+            if (CW == 2) acc[1][v] = _mm256_fmadd_ps(tv, b1, acc[1][v]);
         }
     }
     const size_t ldo = p->ldo;
     float *o = p->o + r0 * ldo + c;
     const float *s = EPI == EPI_MASK ? p->sel + r0 * ldo + c : NULL;
+    const __m256 z = _mm256_setzero_ps();
+    if (CW == 1) {
+#pragma GCC unroll 6
+        for (int v = 0; v < NV; v++) { /* lane i: row 8v + i */
+            float *ov = o + (size_t)(8 * v) * ldo;
+            __m256 a = acc[0][v], g = a;
+            if (EPI == EPI_MASK) {
+                const float *sv = s + (size_t)(8 * v) * ldo;
+                g = _mm256_set_ps(sv[7 * ldo], sv[6 * ldo], sv[5 * ldo], sv[4 * ldo], sv[3 * ldo],
+                                  sv[2 * ldo], sv[ldo], sv[0]);
+            }
+            a = _mm256_and_ps(a, _mm256_cmp_ps(g, z, _CMP_GT_OQ));
+            __m128 lo = _mm256_castps256_ps128(a), hi = _mm256_extractf128_ps(a, 1);
+#pragma GCC unroll 4
+            for (int i = 0; i < 4; i++) {
+                _MM_EXTRACT_FLOAT(ov[(size_t)i * ldo], lo, i);
+                _MM_EXTRACT_FLOAT(ov[(size_t)(i + 4) * ldo], hi, i);
+            }
+        }
+        return;
+    }
 #pragma GCC unroll 6
     for (int v = 0; v < NV; v++) {
         /* rows 0, 1 | 4, 5 of the 8 (lo) and 2, 3 | 6, 7 (hi) */
@@ -629,17 +651,23 @@ AINLINE void hsw_ttile(const hsw_args *p, size_t r0, size_t c, const int NV, con
 }
 
 /* The whole 8 rows of [r0, r1) in hsw_ttile's tiles, of up to 48 rows and
- * as even as may be; returns the first row left (fewer than 8). */
-static size_t hsw_ttail(const hsw_args *p, size_t r0, size_t r1, size_t c)
+ * as even as may be, columns c to c + cw - 1; returns the first row left
+ * (fewer than 8). */
+static size_t hsw_ttail(const hsw_args *p, size_t r0, size_t r1, size_t c, size_t cw)
 {
     float t[8 * HSW_TT_NV * HSW_TT_L] __attribute__((aligned(32)));
     const size_t nv = (r1 - r0) / 8, nt = (nv + HSW_TT_NV - 1) / HSW_TT_NV;
     size_t r = r0;
     for (size_t i = 0; i < nt; i++) {
         int v = (int)(nv * (i + 1) / nt - nv * i / nt);
-#define HSW_TT_CASE(NV)                                                                      \
-    case NV:                                                                                 \
-        p->sel ? hsw_ttile(p, r, c, NV, EPI_MASK, t) : hsw_ttile(p, r, c, NV, EPI_RELU, t); \
+#define HSW_TT_CASE(NV)                                                                  \
+    case NV:                                                                             \
+        if (cw == 1)                                                                     \
+            p->sel ? hsw_ttile(p, r, c, NV, 1, EPI_MASK, t)                              \
+                   : hsw_ttile(p, r, c, NV, 1, EPI_RELU, t);                             \
+        else                                                                             \
+            p->sel ? hsw_ttile(p, r, c, NV, 2, EPI_MASK, t)                              \
+                   : hsw_ttile(p, r, c, NV, 2, EPI_RELU, t);                             \
         break;
         switch (v) {
             HSW_TT_CASE(1) HSW_TT_CASE(2) HSW_TT_CASE(3) HSW_TT_CASE(4) HSW_TT_CASE(5)
@@ -661,9 +689,9 @@ static void hsw_tail(const hsw_args *p, size_t r0, size_t r1, size_t n)
         return;
     }
     if (p->packed && n - c >= 1) r0 = hsw_ptail(p, r0, r1, c, n - c);
-    if (!p->packed && n - c == 2 && p->first && p->last && p->L >= HSW_TT_LMIN &&
-        p->L <= HSW_TT_L)
-        r0 = hsw_ttail(p, r0, r1, c);
+    if (!p->packed && (n - c == 1 || n - c == 2) && p->first && p->last &&
+        p->L >= HSW_TT_LMIN && p->L <= HSW_TT_L)
+        r0 = hsw_ttail(p, r0, r1, c, n - c);
     for (size_t r = r0, nr; r < r1 && c < n; r += nr) {
         nr = r1 - r >= 12 ? 12 : r1 - r >= 6 ? 6 : r1 - r >= 4 ? 4 : r1 - r >= 2 ? 2 : 1;
         p->tiles[nr](p, r, c, 1, 0, (int)(n - c));

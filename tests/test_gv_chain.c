@@ -257,7 +257,8 @@ static float *at_page_end(size_t n, void **base, size_t *len)
 static void test_no_read_past(void)
 {
     if (!compiled()) return;
-    size_t ns[] = {2, 7, 10, 30, 50, 82, 96}, Ks[] = {10, 17, 50, 82}, Bs[] = {1, 8, 13, 48, 100};
+    size_t ns[] = {2, 7, 10, 30, 33, 50, 82, 96}, Ks[] = {10, 17, 50, 82},
+           Bs[] = {1, 8, 13, 48, 100};
     uint64_t st = 13;
     int bad = 0, shapes = 0;
     for (size_t in_ = 0; in_ < sizeof ns / sizeof *ns; in_++)
