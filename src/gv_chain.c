@@ -683,55 +683,21 @@ int gv_chain_dot(const float *a, size_t B, size_t K, const float *b, size_t n, c
 
 /* ---- transposes ---------------------------------------------------------- */
 
-#if CHAIN_KERNEL == 2
-/* dst (nc × nr, ldd) = the transpose of src (nr × nc, lds), nr, nc <= 8:
- * a whole 8 × 8 block in registers, edge blocks element by element. */
-static void transpose8(const float *src, size_t lds, size_t nr, size_t nc, float *dst, size_t ldd)
-{
-    if (nr < 8 || nc < 8) {
-        for (size_t k = 0; k < nc; k++)
-            for (size_t j = 0; j < nr; j++) dst[k * ldd + j] = src[j * lds + k];
-        return;
-    }
-    /* Rows i and i + 4 in the two halves of one register (128-bit loads)
-     * leave no lane crossing to the shuffles: on Zen 2 an SGD step's
-     * transposes at w = 72 took 5.9-6.2 µs instead of 7.7 with 256-bit
-     * loads and vperm2f128. */
-    __m256 r[8], t[8];
-    for (int i = 0; i < 4; i++) {
-        r[i] = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(src + i * lds)),
-                                    _mm_loadu_ps(src + (i + 4) * lds), 1);
-        r[i + 4] = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(src + i * lds + 4)),
-                                        _mm_loadu_ps(src + (i + 4) * lds + 4), 1);
-    }
-    for (int h = 0; h < 8; h += 4) { /* columns h to h + 3 */
-        for (int i = 0; i < 4; i += 2) {
-            t[h + i] = _mm256_unpacklo_ps(r[h + i], r[h + i + 1]);
-            t[h + i + 1] = _mm256_unpackhi_ps(r[h + i], r[h + i + 1]);
-        }
-        _mm256_storeu_ps(dst + (h + 0) * ldd, _mm256_shuffle_ps(t[h], t[h + 2], 0x44));
-        _mm256_storeu_ps(dst + (h + 1) * ldd, _mm256_shuffle_ps(t[h], t[h + 2], 0xEE));
-        _mm256_storeu_ps(dst + (h + 2) * ldd, _mm256_shuffle_ps(t[h + 1], t[h + 3], 0x44));
-        _mm256_storeu_ps(dst + (h + 3) * ldd, _mm256_shuffle_ps(t[h + 1], t[h + 3], 0xEE));
-    }
-}
-#endif
 
 void gv_chain_transpose(const float *src, size_t out, size_t in, float *dst)
 {
     /* Element by element the transposes took a tenth of an SGD step at
      * w = 72; in registers, edge blocks (72 = 4 · 16 + 8) included, they
      * are bound by memory. */
+#if CHAIN_KERNEL == 2
+    gv_chain_hsw_transpose(src, in, out, in, dst, out);
+    return;
+#endif
     for (size_t j0 = 0; j0 < out; j0 += 16)
         for (size_t k0 = 0; k0 < in; k0 += 16) {
             size_t j1 = j0 + 16 < out ? j0 + 16 : out, k1 = k0 + 16 < in ? k0 + 16 : in;
 #if CHAIN_KERNEL == 1
             transpose16(src + j0 * in + k0, in, j1 - j0, k1 - k0, dst + k0 * out + j0, out);
-#elif CHAIN_KERNEL == 2
-            for (size_t j = j0; j < j1; j += 8)
-                for (size_t k = k0; k < k1; k += 8)
-                    transpose8(src + j * in + k, in, j1 - j < 8 ? j1 - j : 8, k1 - k < 8 ? k1 - k : 8,
-                               dst + k * out + j, out);
 #else
             for (size_t k = k0; k < k1; k++)
                 for (size_t j = j0; j < j1; j++) dst[k * out + j] = src[j * in + k];

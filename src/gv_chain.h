@@ -74,6 +74,10 @@ int gv_chain_dot(const float *a, size_t B, size_t K, const float *b, size_t n, c
 void gv_chain_hsw(const float *a, size_t B, size_t K, const float *b, size_t n, const float *sel,
                   float *h);
 void gv_chain_hsw_tn(const float *g, size_t K, size_t m, const float *a, size_t n, float *c);
+/* dst (nc × nr, rows ldd apart) = the transpose of src (nr × nc, rows lds
+ * apart): 8 × 8 blocks in registers, edges element by element. */
+void gv_chain_hsw_transpose(const float *src, size_t lds, size_t nr, size_t nc, float *dst,
+                            size_t ldd);
 /* The widest weight gradient gv_chain_hsw_tn runs in chunks of its inner
  * dimension (wider ones run their blocks whole, below OpenBLAS's speed at
  * n mod 8 = 1 or 2: gv_chain_shape_of leaves those to OpenBLAS). */
