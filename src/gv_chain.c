@@ -492,7 +492,7 @@ gv_chain_shape *gv_chain_shape_of(size_t K, size_t n, int which)
      * the AVX2 kernel's weight gradient runs its blocks whole (n wider than
      * GV_CHAIN_HSW_CHUNK_MAX_N: w = 82), it made steps slower than
      * OpenBLAS's: that product stays with OpenBLAS.  The deltas at such
-     * widths did too until item 23 made them faster (docs/performance.md,
+     * widths did too until item 23 made them faster (docs/performance-history.md,
      * items 20-23). */
     if (which == GV_CHAIN_WGRAD && n > GV_CHAIN_HSW_CHUNK_MAX_N && (n % 8 == 1 || n % 8 == 2))
         return NULL;

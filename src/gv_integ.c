@@ -225,7 +225,7 @@ gv_status gv_integ_step(const gv_integ *it, gv_integ_ctx *c, double *w, gv_eval 
     if (!noisy) {
         /* Nothing to draw: check, then update in place (the same expression
          * twice, so the same bits as through nx, with one array less in
-         * cache; docs/performance.md, item 12). */
+         * cache; docs/performance-history.md, item 12). */
         int finite = 1;
 #pragma omp simd reduction(&: finite)
         for (size_t i = 0; i < N; i++) finite &= fabs(w[i] - lr * g[i]) <= DBL_MAX;
