@@ -29,7 +29,8 @@ local P = glass.params(lab.extend({
   description = "Q(t, t_w) and tau90 vs the waiting time t_w under Langevin dynamics at low T "
     .. "(paper Fig. 8). Default: a reduced scale that shows the effect in minutes.",
   {"T", 1e-6, "Langevin temperature (of the summed loss P*L)", min = 0},
-  {"tw", {100, 300, 1000, 3000, 10000}, "waiting times after the quench (steps)", min = 0},
+  {"tw", {100, 300, 1000, 3000, 10000}, "waiting times after the quench (steps)", min = 0,
+   increasing = true},
   {"tmax", 3000, "longest lag t measured from each t_w (steps)", min = 1},
   {"per_decade", 16, "lags per decade (log-spaced from 1)", min = 1},
   {"chi", 300.0, "sensitivity chi of the overlap: eps = sigma(t_w)/chi", gt = 0},
@@ -135,8 +136,9 @@ run:plot{name = "msd", title = string.format("MSD(t, t_w) at T = %s", glass.plot
 -- from the numbers (report.ageing_verdict), then the T = 0 comparison.
 local r1, rn = tau:row(1), tau:row(tau:nrows())
 local first, last = r1.tau90, rn.tau90
-lines[#lines + 1] = report.ageing_verdict(p.tw[1], first == first and first or nil,
+local verdict, ageing_kind = report.ageing_verdict(p.tw[1], first == first and first or nil,
   p.tw[#p.tw], last == last and last or nil, {r1.tau90_lo, r1.tau90_hi}, {rn.tau90_lo, rn.tau90_hi})
+lines[#lines + 1] = verdict
 if p.drift_check then
   -- T = 0 from the same networks, to the first t_w's last lag.
   local e = quenched
@@ -147,9 +149,11 @@ if p.drift_check then
   local t, q = lab.columns(obs0:table("summary"), "t", "Q_mean")
   local _, tau0 = glass.analysis.tau_report(obs0, t, q, {}, {method = p.tau_method, tw = tws[1],
                                                                 B = 0})
-  local line = report.drift_line(p.T, first == first and first or nil, tau0,
+  local line, drift_kind = report.drift_line(p.T, first == first and first or nil, tau0,
     string.format(" (t_w = %d)", p.tw[1]))
   run:log("%s", line)
   lines[#lines + 1] = line
+  local reading = report.ageing_reading(ageing_kind, drift_kind, p.tw[1])
+  if reading then run:log("%s", reading); lines[#lines + 1] = reading end
 end
 run:finish(lines)

@@ -28,7 +28,7 @@ local P = glass.params(lab.extend({
   name = "msd_batch_sweep",
   description = "MSD(t) under SGD for several batch sizes in the regularised phase, with the "
     .. "quadratic-well localisation level (paper Fig. 5d).",
-  {"batches", {1, 4, 16, 64, 256, 1024}, "SGD batch sizes measured", min = 1},
+  {"batches", {1, 4, 16, 64, 256, 1024}, "SGD batch sizes measured", min = 1, increasing = true},
   {"tw", 1000, "waiting time after the quench (steps)", min = 0},
   {"tmax", 40000, "longest lag measured (steps)", min = 1},
   {"per_decade", 10, "lags per decade (log-spaced from 1)", min = 1},

@@ -18,8 +18,9 @@ local P = glass.params(lab.extend({
   name = "phase_diagram",
   description = "Final training loss over the (N/P, lambda) plane, geometric mean over "
     .. "initial conditions (paper Fig. 1a).",
-  {"widths", {4, 8, 12, 20, 30}, "hidden widths (the N/P axis)", min = 1},
-  {"lambdas", {0, 0.01, 0.02, 0.03, 0.04, 0.05}, "L2 strengths (the lambda axis)", min = 0},
+  {"widths", {4, 8, 12, 20, 30}, "hidden widths (the N/P axis)", min = 1, increasing = true},
+  {"lambdas", {0, 0.01, 0.02, 0.03, 0.04, 0.05}, "L2 strengths (the lambda axis)", min = 0,
+   increasing = true},
   {"replicas", 2, "initial conditions per grid point", min = 1},
   {"epochs", 300, "SGD epochs", min = 0},
   {"polish", 50, "GD steps at lr, then as many at lr/10", min = 0},

@@ -10,7 +10,10 @@
 --   local p = P:parse(arg)        -- p.T, p.tw, ..., p.out, p.seed, ...
 --
 -- A declaration may carry min/max (inclusive), gt/lt (exclusive: gt = 0 for
--- "must be > 0") and choices.  Entries {check = function(p) ... end} in the
+-- "must be > 0") and choices; a list, increasing = true (strictly: a scan's
+-- axis, waiting times) or distinct = true (no value twice).  Numbers must be
+-- finite: 1e400 is refused, not read as infinity, and 1e-400 is refused, not
+-- read as 0.  Entries {check = function(p) ... end} in the
 -- list are checks across parameters, run after parsing: they return nil, or
 -- a message naming the options ("--batch=200 is larger than --P=100 ...").
 --
@@ -59,12 +62,25 @@ local function scalar(ty, v)
   local x = tonumber(v)
   if x == nil then return nil, "not a number" end
   if x ~= x then return nil, "not a number (nan)" end
+  if x == math.huge or x == -math.huge then return nil, "not a finite number" end
+  -- A nonzero decimal text that reads as 0 (1e-400) underflowed.
+  if x == 0 and type(v) == "string" and v:match("^%s*[-+]?[%d.]*[1-9]") and
+     not v:find("^%s*[-+]?0[xX]") then
+    return nil, "too small for a double (it would read as 0; write 0 if 0 is meant)"
+  end
   if ty == "integer" then
     local i = math.tointeger(x)
     if i == nil then return nil, "not an integer" end
     return i
   end
   return x + 0.0
+end
+
+-- One item of a list as the user would type it (for messages).
+local function cli_text_item(x)
+  if math.type(x) == "integer" then return string.format("%d", x) end
+  if type(x) == "number" then return require("glass.core").format_number(x) end
+  return tostring(x)
 end
 
 local TRUE = {["true"] = true, ["1"] = true, yes = true, on = true}
@@ -98,26 +114,41 @@ local function convert(decl, v)
       if x == nil then bad(string.format("item %d %q is %s", i, tostring(s), why)) end
       out[i] = x
     end
+    for i = 2, #out do
+      if decl.increasing and not (out[i] > out[i - 1]) then
+        bad(string.format("must increase (item %d, %s, follows %s): list the values in "
+          .. "increasing order, each once", i, cli_text_item(out[i]), cli_text_item(out[i - 1])))
+      end
+      for j = 1, decl.distinct and i - 1 or 0 do
+        if out[j] == out[i] then
+          bad(string.format("item %d, %s, repeats item %d: give each value once", i,
+            cli_text_item(out[i]), j))
+        end
+      end
+    end
   else
     local x, why = scalar(ty, v)
     if x == nil then bad(why) end
     out = x
   end
   if decl.file and out ~= "" then out = fs.absolute(out) end
-  -- Range and choices apply to every item of a list.
+  -- Range and choices apply to every item of a list (named when it is one).
   local items = is_list(ty) and out or {out}
-  for _, x in ipairs(items) do
-    if decl.min and x < decl.min then bad(string.format("must be >= %s", tostring(decl.min))) end
-    if decl.max and x > decl.max then bad(string.format("must be <= %s", tostring(decl.max))) end
-    if decl.gt and not (x > decl.gt) then bad(string.format("must be > %s", tostring(decl.gt))) end
-    if decl.lt and not (x < decl.lt) then bad(string.format("must be < %s", tostring(decl.lt))) end
+  for i, x in ipairs(items) do
+    local which = is_list(ty) and #items > 1
+      and string.format("item %d, %s, ", i, cli_text_item(x)) or ""
+    local function range(why, bound) bad(string.format("%smust be %s %s", which, why, tostring(bound))) end
+    if decl.min and x < decl.min then range(">=", decl.min) end
+    if decl.max and x > decl.max then range("<=", decl.max) end
+    if decl.gt and not (x > decl.gt) then range(">", decl.gt) end
+    if decl.lt and not (x < decl.lt) then range("<", decl.lt) end
     if decl.choices then
       local ok = false
       for _, c in ipairs(decl.choices) do if c == x then ok = true end end
       if not ok then
         local cs = {}
         for _, c in ipairs(decl.choices) do cs[#cs + 1] = tostring(c) end
-        bad("must be one of " .. table.concat(cs, ", "))
+        bad(which .. "must be one of " .. table.concat(cs, ", "))
       end
     end
   end
@@ -211,10 +242,35 @@ M.NOT_SAVED = NOT_SAVED
 local Params = {}
 Params.__index = Params
 
+-- The fields a declaration may have: a misspelt one (minn = 0) is an error,
+-- not a range silently left unchecked.
+local DECL_FIELDS = {name = true, default = true, help = true, type = true, min = true,
+                     max = true, gt = true, lt = true, choices = true, nonempty = true,
+                     omit_default = true, file = true, increasing = true, distinct = true}
+
+-- The closest of the keys of `set` to `word`, when close enough to suggest.
+local function closest(word, set)
+  local best, bestd
+  for k in pairs(set) do
+    local dist = distance(word, k)
+    if not bestd or dist < bestd or (dist == bestd and k < best) then best, bestd = k, dist end
+  end
+  if best and bestd <= math.max(2, #word // 3) then return best end
+end
+
 -- Normalise one declaration entry {name, default, help, type=, min=, max=, gt=,
--- lt=, choices=}.
+-- lt=, choices=, ...: DECL_FIELDS}.
 local function declare(entry, where)
   local name, default, help = entry[1] or entry.name, entry[2], entry[3] or entry.help
+  for k in pairs(entry) do
+    if not (math.type(k) == "integer" and k >= 1 and k <= 3) and not DECL_FIELDS[k] then
+      local near = type(k) == "string" and closest(k, DECL_FIELDS)
+      error(string.format("%s: parameter %s: unknown field %s%s; a declaration takes {name, "
+        .. "default, help} and min, max, gt, lt, choices, increasing, distinct, nonempty, file, "
+        .. "omit_default, type", where, tostring(name), tostring(k),
+        near and string.format(" (did you mean %s?)", near) or ""), 3)
+    end
+  end
   if type(name) ~= "string" or not name:match("^[%a_][%w_]*$") then
     error(string.format("%s: parameter name %s must be an identifier", where, tostring(name)), 3)
   end
@@ -230,7 +286,12 @@ local function declare(entry, where)
   end
   local d = {name = name, type = ty, help = help, min = entry.min, max = entry.max,
              gt = entry.gt, lt = entry.lt, choices = entry.choices, nonempty = entry.nonempty,
-             omit_default = entry.omit_default, file = entry.file}
+             omit_default = entry.omit_default, file = entry.file,
+             increasing = entry.increasing, distinct = entry.distinct}
+  if (d.increasing or d.distinct) and not is_list(ty) then
+    error(string.format("%s: parameter %s: increasing and distinct apply to lists only", where,
+      name), 3)
+  end
   local ok, v = pcall(convert, d, default)
   if not ok then error(string.format("%s: default of %s", where, v), 3) end
   d.default = v
@@ -246,6 +307,15 @@ function M.new(spec)
                              epilog = spec.epilog, list = {}, byname = {}, checks = {},
                              presets = spec.presets or {}}, Params)
   local where = "glass.params{name=" .. spec.name .. "}"
+  local SPEC_FIELDS = {name = true, description = true, epilog = true, presets = true, seed = true}
+  for k in pairs(spec) do
+    if math.type(k) ~= "integer" and not SPEC_FIELDS[k] then
+      local near = type(k) == "string" and closest(k, SPEC_FIELDS)
+      error(string.format("%s: unknown field %s%s; glass.params takes name, description, "
+        .. "epilog, presets, seed and the declarations", where, tostring(k),
+        near and string.format(" (did you mean %s?)", near) or ""), 2)
+    end
+  end
   local function add(entry, common)
     if type(entry) == "table" and entry.check ~= nil and entry[1] == nil then
       if type(entry.check) ~= "function" then
@@ -340,15 +410,24 @@ function Params:parser()
   for _, d in ipairs(self.list) do
     local aliases = "--" .. d.name
     if d.name:find("_") then aliases = aliases .. " --" .. d.name:gsub("_", "-") end
-    local help = string.format("%s (%s, default %s)", d.help, d.type, cli_text(d.default))
+    -- The type with the allowed range: "number >= 0", "integer 1 to 4096",
+    -- "numbers > 0, increasing".
+    local range = {}
+    if d.min and d.max then range[1] = cli_text(d.min) .. " to " .. cli_text(d.max)
+    else
+      if d.min then range[#range + 1] = ">= " .. cli_text(d.min) end
+      if d.max then range[#range + 1] = "<= " .. cli_text(d.max) end
+    end
+    if d.gt then range[#range + 1] = "> " .. cli_text(d.gt) end
+    if d.lt then range[#range + 1] = "< " .. cli_text(d.lt) end
+    local kind = d.type .. (#range > 0 and " " .. table.concat(range, ", ") or "")
+    if d.increasing then kind = kind .. ", increasing" elseif d.distinct then kind = kind .. ", distinct" end
+    local help = string.format("%s (%s, default %s)", d.help, kind, cli_text(d.default))
     if d.choices then
       local cs = {}
       for i, c in ipairs(d.choices) do cs[i] = cli_text(c) end
       help = string.format("%s (one of %s; default %s)", d.help, table.concat(cs, ", "),
         cli_text(d.default))
-    elseif d.gt or d.lt then
-      help = string.format("%s (%s %s, default %s)", d.help, d.type,
-        d.gt and ("> " .. cli_text(d.gt)) or ("< " .. cli_text(d.lt)), cli_text(d.default))
     end
     if d.common and (d.type == "string" or d.type == "boolean") then help = d.help end
     if d.name == "preset" and #presets > 0 then
@@ -402,6 +481,22 @@ function Params:try_parse(argv)
       end
       if best and bestd <= math.max(2, #wrong // 3) then
         msg = msg .. string.format("\nDid you mean '--%s'?", best)
+      elseif #wrong >= 4 then
+        -- A word the user meant that is not a name: --temperature for --T
+        -- (its help says "Langevin temperature"); the help's first words.
+        for _, d in ipairs(self.list) do
+          local n = 0
+          for w in d.help:gmatch("%a+") do
+            n = n + 1
+            if n > 4 then break end
+            if #w >= 4 and distance(wrong:lower(), w:lower()) <= math.max(1, #w // 5) then
+              msg = msg .. string.format("\nDid you mean '--%s' (%s)?", d.name, d.help:match("^[^(:;]*"):gsub("%s+$", ""))
+              wrong = nil
+              break
+            end
+          end
+          if not wrong then break end
+        end
       end
     end
     return false, msg .. "\nSee --help for the parameters of " .. self.name .. "."

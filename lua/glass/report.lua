@@ -379,6 +379,7 @@ function M.drift_summary(by)
         and "thermal decay" or "inconclusive (no tau90)", table.concat(ts, ", "))
     end
   end
+  if #parts == 0 then return "drift check: no T > 0 to compare with T = 0" end
   return "drift check (tau90 vs T = 0, tolerance " .. math.floor(M.DRIFT_TOL * 100 + 0.5)
     .. "%): " .. table.concat(parts, "; ")
 end
@@ -457,10 +458,12 @@ end
 -- bars a ratio within 10% of 1 is not called either way.  With the two
 -- tau90's bootstrap intervals ci1, ci2 ({lo, hi}, 95 %) the intervals must
 -- also not overlap (a few replicas give narrow percentile intervals, so
--- the 10% rule stays).
+-- the 10% rule stays).  Returns the line and its kind: "ageing", "none" or
+-- "inconclusive".
 function M.ageing_verdict(tw1, tau1, tw2, tau2, ci1, ci2)
   if not (tau1 and tau2) then
-    return string.format("inconclusive (tau90 missing at t_w = %d or %d: see above)", tw1, tw2)
+    return string.format("inconclusive (tau90 missing at t_w = %d or %d: see above)", tw1, tw2),
+      "inconclusive"
   end
   local r = tau2 / tau1
   local head = string.format("tau90(t_w = %d) / tau90(t_w = %d) = %.3g / %.3g = %.3g", tw2, tw1,
@@ -470,14 +473,39 @@ function M.ageing_verdict(tw1, tau1, tw2, tau2, ci1, ci2)
     local both = string.format(" (95%% intervals [%.4g, %.4g] and [%.4g, %.4g]", ci1[1], ci1[2],
       ci2[1], ci2[2])
     local apart = ci2[1] > ci1[2] or ci2[2] < ci1[1]
-    if not apart then return head .. ": inconclusive" .. both .. " overlap: no ageing resolved)" end
-    if r > 1.1 then return head .. ": tau90 grows with t_w (ageing)" .. both .. " apart)" end
-    if r < 1 / 1.1 then return head .. ": tau90 falls with t_w (no ageing)" .. both .. " apart)" end
-    return head .. ": within 10% of 1, inconclusive (no ageing resolved)" .. both .. " apart)"
+    if not apart then
+      return head .. ": inconclusive" .. both .. " overlap: no ageing resolved)", "inconclusive"
+    end
+    if r > 1.1 then return head .. ": tau90 grows with t_w (ageing)" .. both .. " apart)", "ageing" end
+    if r < 1 / 1.1 then
+      return head .. ": tau90 falls with t_w (no ageing)" .. both .. " apart)", "none"
+    end
+    return head .. ": within 10% of 1, inconclusive (no ageing resolved)" .. both .. " apart)",
+      "inconclusive"
   end
-  if r > 1.1 then return head .. ": tau90 grows with t_w (ageing)" end
-  if r < 1 / 1.1 then return head .. ": tau90 falls with t_w (no ageing)" end
-  return head .. ": within 10% of 1, inconclusive (no ageing resolved)"
+  if r > 1.1 then return head .. ": tau90 grows with t_w (ageing)", "ageing" end
+  if r < 1 / 1.1 then return head .. ": tau90 falls with t_w (no ageing)", "none" end
+  return head .. ": within 10% of 1, inconclusive (no ageing resolved)", "inconclusive"
+end
+
+-- What the ageing verdict (its kind) and the drift check at the first t_w
+-- (drift_line's kind) say together, or nil when there is nothing to add.
+-- Below T* the landscape drives the dynamics: a tau90 that grows with t_w
+-- while Q decays as at T = 0 is the ageing of a descent still under way,
+-- not thermal ageing, and a reader of the two lines apart may take them for
+-- a contradiction.
+function M.ageing_reading(ageing_kind, drift_kind, tw1)
+  if ageing_kind ~= "ageing" then return nil end
+  if drift_kind == "drift" then
+    return string.format("reading: tau90 grows with t_w, and at t_w = %d Q decays as under "
+      .. "gradient descent (T = 0): the ageing measured is the landscape's (the network still "
+      .. "descending, below T*), not thermal; raise --T until the drift check says the noise "
+      .. "changes the decay to see thermal motion (the check covers the first t_w only)", tw1)
+  elseif drift_kind == "thermal" then
+    return string.format("reading: tau90 grows with t_w, and at t_w = %d the noise changes the "
+      .. "decay (unlike T = 0): thermal ageing (the check covers the first t_w only)", tw1)
+  end
+  return nil
 end
 
 -- The topology-trivialisation scan (ttt_scan): points = {{lambda =, loss =

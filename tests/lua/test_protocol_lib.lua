@@ -71,7 +71,7 @@ T.test("exclusive bounds: gt = 0 refuses 0 (--lr, --chi)", function()
                          {"f", 0.5, "fraction", gt = 0, lt = 1}}
   T.raises(function() parse(P, {"--lr=0"}) end, "--lr: must be > 0", '"0"')
   T.raises(function() parse(P, {"--lr=-1e-3"}) end, "--lr: must be > 0")
-  T.raises(function() parse(P, {"--chis=1,0"}) end, "--chis: must be > 0")
+  T.raises(function() parse(P, {"--chis=1,0"}) end, "--chis: item 2, 0, must be > 0")
   T.raises(function() parse(P, {"--f=1"}) end, "--f: must be < 1")
   T.eq(parse(P, {"--lr=1e-9"}).lr, 1e-9)
   T.ok(P:help():find("number > 0, default 0.001", 1, true), P:help())
@@ -135,6 +135,45 @@ T.test("declaration errors are caught when the protocol is loaded", function()
     "preset p", "--a")
   T.raises(function() glass.params{name = "x", {"a", 1}} end, "help text")
   T.raises(function() glass.params{name = "x", {"a", nil, "a"}} end, "type")
+  -- A misspelt field would leave a range unchecked: refused, with the field it meant.
+  T.raises(function() glass.params{name = "x", {"T", 1e-4, "temp", minn = 0}} end,
+    "unknown field minn", "did you mean min?")
+  T.raises(function() glass.params{name = "x", {"a", 1, "a", increasing = true}} end,
+    "lists only")
+  T.raises(function() glass.params{name = "x", presest = {}} end, "unknown field presest",
+    "did you mean presets?")
+  -- Presets are checked against increasing too.
+  T.raises(function()
+    glass.params{name = "x", {"tw", {1, 2}, "tw", increasing = true}, presets = {p = {tw = {2, 1}}}}
+  end, "preset p", "must increase")
+end)
+
+T.test("numbers are finite, lists in order and without repeats where declared", function()
+  local P = glass.params{name = "x", {"T", 1e-4, "Langevin temperature", min = 0},
+                         {"tw", {1, 2}, "waiting times", min = 0, increasing = true},
+                         {"Ts", {1e-3, 1e-4}, "temperatures", min = 0, distinct = true}}
+  T.raises(function() parse(P, {"--T=1e400"}) end, "--T: not a finite number")
+  T.raises(function() parse(P, {"--T=-1e400"}) end, "--T: not a finite number")
+  T.raises(function() parse(P, {"--T=inf"}) end, "--T")
+  T.raises(function() parse(P, {"--T=1e-400"}) end, "--T: too small for a double", "write 0")
+  T.eq(parse(P, {"--T=0"}).T, 0.0)
+  T.eq(parse(P, {"--T=0.0e5"}).T, 0.0)
+  T.eq(parse(P, {"--T=4.9e-324"}).T, 4.9e-324) -- the smallest subnormal is a number
+  T.raises(function() parse(P, {"--Ts=1e-3,1e400"}) end, "item 2", "not a finite number")
+  T.raises(function() parse(P, {"--tw=20,5"}) end, "--tw: must increase", "item 2, 5, follows 20")
+  T.raises(function() parse(P, {"--tw=5,5"}) end, "--tw: must increase")
+  T.eq(#parse(P, {"--tw=5,20,100"}).tw, 3)
+  T.raises(function() parse(P, {"--Ts=1e-3,1e-4,1e-3"}) end, "item 3, 0.001, repeats item 1")
+  T.eq(parse(P, {"--Ts=1e-4,1e-3"}).Ts[2], 1e-3) -- distinct, any order
+  T.raises(function() parse(P, {"--Ts=1e-3,-1"}) end, "--Ts: item 2, -1, must be >= 0")
+  -- --help states the ranges and the order.
+  local h = P:help()
+  T.ok(h:find("(number >= 0, default 0.0001)", 1, true), h)
+  T.ok(h:find("integers >= 0, increasing", 1, true), h)
+  T.ok(h:find("integer 0 to ", 1, true), h) -- --threads
+  -- A word of the help text finds the option whose name it is not.
+  T.raises(function() parse(P, {"--temperature=1"}) end, "Did you mean '--T' (Langevin temperature)?")
+  T.raises(function() parse(P, {"--temprature=1"}) end, "Did you mean '--T'")
 end)
 
 T.test("--help lists parameters, defaults and presets", function()
