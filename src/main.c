@@ -307,6 +307,25 @@ static int handle_script(lua_State *L, char **argv)
     return report(L, status);
 }
 
+/* A script that returned without finishing the glass.run it started (no
+ * run:finish()): its results have no COMPLETE marker, so the command must
+ * not exit 0.  glass.run.unfinished() names the run (lua/glass/run.lua);
+ * returns 1 when there is none. */
+static int runs_finished(lua_State *L)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+    lua_getfield(L, -1, "glass.run");
+    int ok = 1;
+    if (lua_istable(L, -1) && lua_getfield(L, -1, "unfinished") == LUA_TFUNCTION) {
+        if (lua_pcall(L, 0, 1, 0) != LUA_OK || lua_type(L, -1) == LUA_TSTRING) {
+            if (gv_mpi_rank() == 0) l_message(progname, lua_tostring(L, -1));
+            ok = 0;
+        }
+    }
+    lua_settop(L, 0);
+    return ok;
+}
+
 /* ---------------------------------------------------------------------------
  * Finding the Lua library: GLASSVM_PATH, then <exe>/../share/glassvm/lua
  * (an installed glassvm), then the source tree (a build-tree glassvm), then
@@ -456,7 +475,7 @@ static int pmain(lua_State *L)
     if (opt.has_i || (opt.script == 0 && !opt.has_e && !opt.has_v))
         exit_code = do_repl(L);
     else
-        exit_code = EXIT_SUCCESS;
+        exit_code = runs_finished(L) ? EXIT_SUCCESS : EXIT_FAILURE;
     return 0;
 }
 

@@ -257,7 +257,22 @@ function M.new(p, opts)
   for _, line in ipairs(journal.messages) do self:log("%s", line) end
   if journal.resumed then self:log("%s", journal:summary()) end
   if self.log_error then die(string.format("cannot write %s/log.txt: %s", dir, self.log_error)) end
+  M.open_runs[self] = true
   return self
+end
+
+-- The runs this process started and has not finished: a script that ends
+-- without run:finish() left a run with no COMPLETE, and the glassvm command
+-- says so and exits 1 (src/main.c) instead of 0.
+M.open_runs = setmetatable({}, {__mode = "k"})
+function M.unfinished()
+  for r in pairs(M.open_runs) do
+    if not r.finished then
+      return string.format("the script ended without run:finish(): the run in %s has no %s and "
+        .. "run.json says \"failed\"; end the protocol with run:finish(lines) after its last "
+        .. "write", r.dir, M.MARKER)
+    end
+  end
 end
 
 -- A unit of work whose result (plain data) is saved, so that a resumed run
@@ -274,7 +289,10 @@ function Run:__gc()
   local j = self.journal
   -- The script's error, kept by the glassvm command (src/main.c).
   local err = debug.getregistry()["glassvm.error"]
-  if glass_core.is_error(err) and err.refused then return end   -- die: as before any work
+  -- A refusal (die, a missing data set) prints what to do itself; a run it
+  -- stopped after run.json was written is a failed run (glass.run's own
+  -- refusals come before run.json, and leave an earlier run's as it was).
+  if glass_core.is_error(err) and err.refused then runinfo.finish(self, "failed"); return end
   runinfo.finish(self, (j and j.exited or glass_core.interrupted(err)) and "interrupted" or "failed")
   if self.root and j and j:resumable() then
     io.stderr:write(string.format("glassvm: the run in %s did not finish; its checkpoint is "
@@ -394,6 +412,7 @@ function Run:finish(summary)
       .. "before); call it once, after the last write", self.dir), 2)
   end
   self.finished = true
+  M.open_runs[self] = nil
   if not self.root then
     if self.journal then self.journal:finish() end
     return progress.clock() - self.t0

@@ -9,6 +9,8 @@
 #  * a segment file copied over another's is refused on resume, naming it.
 #  * --out naming a file, or a directory the user cannot write, is refused
 #    with one line (the path once) and exit 2.
+#  * a script that ends without run:finish() exits 1 and run.json says
+#    "failed"; so does a run refused after glass.run (no data set).
 #   bash tests/sh/test_run_dir.sh /path/to/glassvm
 set -u
 G=${1:?usage: test_run_dir.sh /path/to/glassvm}
@@ -136,6 +138,26 @@ else
   one_line ro.err "read-only --out"
   ok_since "read-only --out: $(cat ro.err)"
 fi
+
+# A script that ends without run:finish() leaves no result that passes for
+# one: exit 1, a line naming the run and the fix, run.json "failed".
+cat > nofinish.lua <<'LUA'
+local P = glass.params{name = "nofinish", {"a", 1, "a number"}}
+local run = glass.run(P:parse(arg))
+run:log("working")
+LUA
+"$G" nofinish.lua --out=nf --quiet >nf.out 2>nf.err </dev/null
+rc=$?
+[ $rc -eq 1 ] || fail "a script without run:finish() exited $rc, expected 1"
+grep -q "ended without run:finish(): the run in nf has no COMPLETE" nf.err || fail "no run:finish(): $(cat nf.err)"
+grep -q '"status": "failed"' nf/run.json || fail "no run:finish(): run.json $(grep status nf/run.json)"
+[ ! -e nf/COMPLETE ] || fail "no run:finish(): COMPLETE written"
+# A refusal after glass.run (no data set) is a failed run too, not "running".
+GLASSVM_DATA="$TMP/nowhere" run --out=nd >/dev/null 2>nd.err
+rc=$?
+[ $rc -eq 2 ] || fail "a missing data set exited $rc, expected 2: $(cat nd.err)"
+grep -q '"status": "failed"' nd/run.json || fail "missing data: run.json $(grep status nd/run.json)"
+ok_since "a run left unfinished says so: exit 1, run.json failed; a refusal after glass.run: failed"
 
 if [ $fails -gt 0 ]; then echo "$fails failure(s)"; exit 1; fi
 echo "all run-directory tests passed"
