@@ -61,7 +61,7 @@ static void print_usage(FILE *f)
         "  -v, --version  print the versions of glassvm, Lua and OpenBLAS\n"
         "  -h, --help     print this help and exit\n"
         "  --threads N    use N threads in the engine's parallel loops\n"
-        "                 (default: OMP_NUM_THREADS, else one per core)\n"
+        "                 (0 or unset: OMP_NUM_THREADS, else one per core)\n"
         "  --             stop handling options\n"
         "  -              stop handling options and read the script from stdin\n"
         "\n"
@@ -96,7 +96,9 @@ static void print_usage(FILE *f)
         "  HOME             where the REPL history is kept\n"
         "\n"
         "Exit status: 0 success, 1 error (message with file and line on stderr),\n"
-        "2 bad command line, 128+N killed by signal N (130: SIGINT, 143: SIGTERM).\n"
+        "2 bad command line, 75 a protocol run stopped by a STOP file in its output\n"
+        "directory (the same command continues it), 128+N killed by signal N\n"
+        "(130: SIGINT, 143: SIGTERM; the same command resumes a protocol run).\n"
         "Documentation: docs/guide.md.\n",
         PROGNAME, PROGNAME);
 }
@@ -105,13 +107,14 @@ static void print_usage(FILE *f)
  * The command line.
  * ------------------------------------------------------------------------- */
 
-/* Parse --threads' value: a whole positive integer. */
+/* Parse --threads' value: a whole number from 0 (the default, as a
+ * protocol's --threads=0) to MAX_THREADS; -1 if it is not one. */
 static int parse_threads(const char *s)
 {
     char *end;
     errno = 0;
     long n = strtol(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || errno || n < 1 || n > MAX_THREADS) return 0;
+    if (*s == '\0' || *end != '\0' || errno || n < 0 || n > MAX_THREADS) return -1;
     return (int)n;
 }
 
@@ -151,10 +154,20 @@ static int collect_args(int argc, char **argv)
             const char *v = a[9] == '=' ? a + 10 : (++i < argc ? argv[i] : NULL);
             if (v == NULL) return usage_error("'%s' needs an argument (a number of threads)", a);
             opt.threads = parse_threads(v);
-            if (opt.threads == 0)
-                return usage_error("--threads needs a whole number from 1 to 4096, not '%s'", v);
-        } else
+            if (opt.threads < 0)
+                return usage_error("--threads needs a whole number from 0 (the default) to 4096, "
+                                   "not '%s'", v);
+        } else {
+            /* A protocol's option before the protocol's name (glassvm --T=1e-5
+             * ageing): say where it goes. */
+            for (int j = i + 1; j < argc && a[1] == '-'; j++)
+                if (argv[j][0] != '-') {
+                    fprintf(stderr, "%s: unrecognized option '%s'; a protocol's options go after "
+                            "its name: %s %s %s\n", PROGNAME, a, PROGNAME, argv[j], a);
+                    return 0;
+                }
             return usage_error("unrecognized option '%s'", a);
+        }
     }
     opt.script = 0;
     return 1;

@@ -97,7 +97,10 @@ run --threads 3 -e 'print(glass.threads())'
 [ "$rc" -eq 0 ] && [ "$out" = "3" ] || fail "--threads 3: rc $rc, got '$out' ($err)"
 run --threads=2 -e 'print(glass.threads())'
 [ "$out" = "2" ] || fail "--threads=2: got '$out' ($err)"
-for bad in 0 -1 abc 2x 1.5 "" 99999; do
+# 0 is the default, as a protocol's --threads=0.
+run --threads 0 -e 'print(glass.threads() >= 1)'
+[ "$rc" -eq 0 ] && [ "$out" = "true" ] || fail "--threads 0: rc $rc, got '$out' ($err)"
+for bad in -1 abc 2x 1.5 "" 99999; do
   run --threads "$bad" -e 'print("ran")'
   expect_rc "--threads '$bad'" 2
   has "--threads '$bad'" "$err" "--threads needs a whole number"
@@ -108,6 +111,11 @@ expect_rc "--threads without value" 2
 has "--threads without value" "$err" "'--threads' needs an argument"
 
 # --- unknown options ----------------------------------------------------------------
+# A protocol's option before the protocol: where it goes.
+run --T=1e-4 ageing
+expect_rc "a protocol option before the protocol" 2
+has "a protocol option before the protocol" "$err" \
+  "unrecognized option '--T=1e-4'; a protocol's options go after its name: glassvm ageing --T=1e-4"
 for bad in -x --frobnicate -ix; do
   run $bad
   expect_rc "unknown option $bad" 2
