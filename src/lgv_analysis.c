@@ -344,6 +344,13 @@ static int an_bootstrap(lua_State *L)
             lua_pop(L, 1);
         }
     } else {
+        if (!lua_isnil(L, -1))
+            return luaL_error(L, "%s: 'sizes' must be a list of set sizes ({R1, R2, ...}), got a %s",
+                              W, luaL_typename(L, -1));
+        if (lua_getfield(L, 1, "n") == LUA_TNIL)
+            return luaL_error(L, "%s: give 'n' (the number of units to resample) or 'sizes' "
+                                 "(one count per set of units)", W);
+        lua_pop(L, 1);
         lua_Integer v = gvL_req_integer(L, 1, W, "n");
         if (v < 1) return luaL_error(L, "%s: 'n' (units to resample) must be >= 1, got %I", W, v);
         nsets = 1;

@@ -275,6 +275,9 @@ T.test("tau fields, text and status columns; bootstrap of any statistic", functi
   T.eq(two.B_ok, 0); T.ok(isnan(two.lo))
   T.raises(function() glass.analysis.bootstrap{n = 3, stat = function() error("boom") end} end, "boom")
   T.raises(function() glass.analysis.bootstrap{n = 3, stat = mean, level = 1} end, "level")
+  -- Neither n nor sizes (a sizes variable that is nil, say): both named.
+  T.raises(function() glass.analysis.bootstrap{stat = mean} end, "give 'n'", "or 'sizes'")
+  T.raises(function() glass.analysis.bootstrap{sizes = 3, stat = mean} end, "'sizes' must be a list")
   T.raises(function() glass.analysis.tau_replicas(t, {{1, 2}}) end, "2 values")
   T.raises(function() glass.analysis.tau_replicas(t, {{1, 1, 1, 1}}, {method = "x"}) end, "per_replica")
   local fit = glass.analysis.powerlaw_fit({1, 2, 3, 4, 5, 6, 7, 8}, {1, 2, 3, 4, 5, 6, 7, 9})
