@@ -173,9 +173,10 @@ function M.add_state(tbl, obs, fields, t_of)
   return rows
 end
 
--- "loss 0.0123 (data 0.0101), accuracy 0.912, unsat 0.153" for a state row.
+-- "loss 0.0123 (data 0.0101), accuracy 0.912, unsatisfied fraction 0.153"
+-- for a state row.
 function M.state_text(r)
-  return string.format("loss %.5g (data %.5g), accuracy %.4g, unsatisfied rows %.4g", r.loss,
+  return string.format("loss %.5g (data %.5g), accuracy %.4g, unsatisfied fraction %.4g", r.loss,
     r.data_loss, r.accuracy, r.unsat)
 end
 
