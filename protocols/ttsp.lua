@@ -32,6 +32,15 @@ local P = glass.params(lab.extend({
   {"rescale_by", "tau90", "the time that rescales t", choices = {"tau90", "tau_e"}},
   {"fit_from", 1.0, "fit the master curve Q ~ (t/tau)^a for t/tau >= this", min = 0},
   glass.analysis.tau_method_param("interp"),
+  {check = function(p)
+    local above = 0
+    for _, T in ipairs(p.T) do if T > 0 then above = above + 1 end end
+    if above < 2 then
+      return string.format("--T=%s: time-temperature superposition compares temperatures; give "
+        .. "at least two T > 0 (T = 0, gradient descent, is the drift check's, --drift_check)",
+        glass.params.text(p.T))
+    end
+  end},
   presets = {
     paper = {T = {1, 0.5, 0.1, 0.05, 0.01, 0.005, 0.001}, tw = 20000, tmax = 300000,
              replicas = 50, P = 0, lr = 1e-3, quench_epochs = 7000, per_decade = 20},
@@ -103,8 +112,9 @@ for k, T in ipairs(p.T) do
                  Q_final_hi = qb.hi, Q_inf_harmonic = qinf, eps = eps}
   if T > 0 then finals[#finals + 1] = {T = T, q = fin} end
   run:log("T = %-8g (paper units %-8.3g) tau90 = %-8s tau_e = %-8s Q(t_f) = %.3g %s (harmonic "
-    .. "well: %.3g)", T, u.T_paper, t90 and string.format("%.4g", t90) or "none",
-    te and string.format("%.4g", te) or "none", q[#q], qb.text, qinf)
+    .. "well: %s)", T, u.T_paper, t90 and string.format("%.4g", t90) or "none",
+    te and string.format("%.4g", te) or "none", q[#q], qb.text,
+    qinf == qinf and string.format("%.3g", qinf) or "none: it needs lambda > 0 and T > 0")
   run:log("  state at t = %d: %s", p.tmax, report.state_text(srows[#srows]))
 end
 local lines = {}

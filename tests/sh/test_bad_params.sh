@@ -51,6 +51,12 @@ bad --T --T=-1
 bad --T --T=abc
 bad --T --T=nan
 bad --T --T=inf
+bad --T --T=1e400
+bad --T --T=1e-400
+bad --tw --tw=300,100
+bad --tw --tw=100,100
+P=$ROOT/protocols/ttsp.lua bad "time-temperature superposition compares" --T=1e-3,0
+P=$ROOT/protocols/quench_anneal.lua bad "repeats item 1" --T=1e-3,1e-3
 bad --T --T=
 bad --replicas --replicas=0
 bad --replicas --replicas=-3
