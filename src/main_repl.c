@@ -346,7 +346,8 @@ int do_repl(lua_State *L)
     progname = NULL;
     if (r.el) {
         print_version();
-        printf("the glass library is loaded as `glass`; Ctrl-C interrupts, Ctrl-D quits\n");
+        printf("the glass library is loaded as `glass` (print(glass) lists it); Ctrl-C "
+               "interrupts, Ctrl-D quits\n");
         fflush(stdout);
     }
     int status, exit_code = 0;

@@ -13,4 +13,16 @@ require("glass.protocol").install(glass) -- params, run, progress, plot, drive (
 require("glass.estimate").install(glass) -- tau_fields, tau_text (lua/glass/estimate.lua)
 require("glass.runinfo").install(glass) -- csv_comments, tbl:write_csv's provenance lines
 
+-- `print(glass)` in the REPL: what is in it, and where it is documented.
+setmetatable(glass, {__tostring = function(g)
+  local mods, nfun = {}, 0
+  for k, v in pairs(g) do
+    if type(v) == "table" then mods[#mods + 1] = k elseif type(v) == "function" then nfun = nfun + 1 end
+  end
+  table.sort(mods)
+  return string.format("glass, the glassvm library: %s, and %d functions (glass.<Tab> lists "
+    .. "every name); docs/README.md indexes the documentation, docs/writing-protocols.md the "
+    .. "API", table.concat(mods, ", "), nfun)
+end})
+
 return glass

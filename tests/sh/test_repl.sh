@@ -91,6 +91,13 @@ $expected"
 [ -z "$err" ] || fail "clean session: stderr '$err'"
 hasnt "no prompts when not a terminal" "$out" "> "
 
+# --- print(glass) says what the library holds and where it is documented ---------
+repl 'print(glass)
+'
+has "print(glass)" "$out" "glass, the glassvm library: "
+has "print(glass) names modules" "$out" "analysis, "
+has "print(glass) points to the docs" "$out" "docs/README.md"
+
 # --- errors do not end the REPL; the exit status reports them ---------------------
 repl 'print("one")
 error("first error")
