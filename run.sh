@@ -3,7 +3,7 @@
 # packages, the build, the data) and is safe to run again.
 #
 #   ./run.sh main     the main job: protocols/ageing.lua at its reduced-scale
-#                     default (a few minutes), CSV and plots under results/
+#                     default (under a minute on 2 cores), CSV and plots under results/
 #   ./run.sh test     the whole test suite (CTest: C unit tests, Lua tests)
 #   ./run.sh build    packages + build only
 #   ./run.sh data     fetch and verify the datasets only
