@@ -17,7 +17,8 @@
 -- give the numbers of the run (docs/dynamics.md, "Units").  state.csv has
 -- the loss, accuracy and unsatisfied fraction after the quench and at every
 -- measured step; --drift_check (default) runs T = 0 from the same networks
--- to the first t_w's last lag and says whether Q decays as without noise.
+-- to the first t_w's last lag (with --drift_tws=all, every t_w's) and says
+-- whether Q decays as without noise.
 --   glassvm protocols/ageing.lua --preset=paper  the paper's settings (a cluster job)
 --   glassvm protocols/ageing.lua --help
 local glass = require "glass"
@@ -36,6 +37,9 @@ local P = glass.params(lab.extend({
   {"chi", 300.0, "sensitivity chi of the overlap: eps = sigma(t_w)/chi", gt = 0},
   {"replicas", 3, "independent initial conditions", min = 1},
   glass.analysis.tau_method_param("interp"),
+  {"drift_tws", "first", "waiting times of the T = 0 companion (--drift_check): first (the "
+   .. "first t_w, to its last lag: cheap) or all (every t_w: as many steps again as the "
+   .. "Langevin run)", choices = {"first", "all"}, omit_default = true},
   presets = {
     paper = {tw = {20000, 50000, 80000, 100000, 150000}, tmax = 300000, replicas = 50, P = 0,
              quench_epochs = 7000, per_decade = 20, lr = 1e-3, tau_method = "first"},
@@ -140,20 +144,27 @@ local verdict, ageing_kind = report.ageing_verdict(p.tw[1], first == first and f
   p.tw[#p.tw], last == last and last or nil, {r1.tau90_lo, r1.tau90_hi}, {rn.tau90_lo, rn.tau90_hi})
 lines[#lines + 1] = verdict
 if p.drift_check then
-  -- T = 0 from the same networks, to the first t_w's last lag.
+  -- T = 0 from the same networks, to the first (or the last) t_w's last lag.
+  local n0 = p.drift_tws == "all" and #tws or 1
   local e = quenched
-  local obs0 = glass.observer.two_time{tw = {tws[1]}, chi = {p.chi}, lags = lags}
-  lab.advance(run, e, glass.gd{lr = p.lr, lambda = p.lambda}, tws[1] + p.tmax, {obs0},
+  local obs0 = glass.observer.two_time{tw = table.move(tws, 1, n0, 1, {}), chi = {p.chi},
+                                       lags = lags}
+  lab.advance(run, e, glass.gd{lr = p.lr, lambda = p.lambda}, tws[n0] + p.tmax, {obs0},
     "drift check: T = 0")
   e:close()
-  local t, q = lab.columns(obs0:table("summary"), "t", "Q_mean")
-  local _, tau0 = glass.analysis.tau_report(obs0, t, q, {}, {method = p.tau_method, tw = tws[1],
-                                                                B = 0})
-  local line, drift_kind = report.drift_line(p.T, first == first and first or nil, tau0,
-    string.format(" (t_w = %d)", p.tw[1]))
-  run:log("%s", line)
-  lines[#lines + 1] = line
-  local reading = report.ageing_reading(ageing_kind, drift_kind, p.tw[1])
+  local by0, kinds = obs0:table("summary"):group_by("tw"), {}
+  for i = 1, n0 do
+    local t, q = lab.columns(by0[tws[i]], "t", "Q_mean")
+    local _, tau0 = glass.analysis.tau_report(obs0, t, q, {}, {method = p.tau_method, tw = tws[i],
+                                                                  B = 0})
+    local tauT = tau:row(i).tau90
+    local line
+    line, kinds[i] = report.drift_line(p.T, tauT == tauT and tauT or nil, tau0,
+      string.format(" (t_w = %d)", p.tw[i]))
+    run:log("%s", line)
+    lines[#lines + 1] = line
+  end
+  local reading = report.ageing_reading(ageing_kind, kinds, table.move(p.tw, 1, n0, 1, {}))
   if reading then run:log("%s", reading); lines[#lines + 1] = reading end
 end
 run:finish(lines)

@@ -489,24 +489,36 @@ function M.ageing_verdict(tw1, tau1, tw2, tau2, ci1, ci2)
   return head .. ": within 10% of 1, inconclusive (no ageing resolved)", "inconclusive"
 end
 
--- What the ageing verdict (its kind) and the drift check at the first t_w
--- (drift_line's kind) say together, or nil when there is nothing to add.
+-- What the ageing verdict (its kind) and the drift checks say together, or
+-- nil when there is nothing to add.  drift_kinds: drift_line's kind at each
+-- of the waiting times tws checked (or one kind and one t_w, the first).
 -- Below T* the landscape drives the dynamics: a tau90 that grows with t_w
 -- while Q decays as at T = 0 is the ageing of a descent still under way,
 -- not thermal ageing, and a reader of the two lines apart may take them for
 -- a contradiction.
-function M.ageing_reading(ageing_kind, drift_kind, tw1)
+function M.ageing_reading(ageing_kind, drift_kinds, tws)
   if ageing_kind ~= "ageing" then return nil end
-  if drift_kind == "drift" then
-    return string.format("reading: tau90 grows with t_w, and at t_w = %d Q decays as under "
+  if type(drift_kinds) ~= "table" then drift_kinds, tws = {drift_kinds}, {tws} end
+  local at = {drift = {}, thermal = {}, inconclusive = {}}
+  for i, k in ipairs(drift_kinds) do table.insert(at[k], string.format("%d", tws[i])) end
+  local which = #tws == 1 and "the first t_w only; --drift_tws=all checks every t_w"
+    or #tws .. " waiting times"
+  if #at.inconclusive == #tws then return nil end
+  if #at.drift > 0 and #at.thermal == 0 then
+    return string.format("reading: tau90 grows with t_w, and at t_w = %s Q decays as under "
       .. "gradient descent (T = 0): the ageing measured is the landscape's (the network still "
       .. "descending, below T*), not thermal; raise --T until the drift check says the noise "
-      .. "changes the decay to see thermal motion (the check covers the first t_w only)", tw1)
-  elseif drift_kind == "thermal" then
-    return string.format("reading: tau90 grows with t_w, and at t_w = %d the noise changes the "
-      .. "decay (unlike T = 0): thermal ageing (the check covers the first t_w only)", tw1)
+      .. "changes the decay to see thermal motion (checked at %s)", table.concat(at.drift, ", "),
+      which)
+  elseif #at.thermal > 0 and #at.drift == 0 then
+    return string.format("reading: tau90 grows with t_w, and at t_w = %s the noise changes the "
+      .. "decay (unlike T = 0): thermal ageing (checked at %s)", table.concat(at.thermal, ", "),
+      which)
   end
-  return nil
+  return string.format("reading: tau90 grows with t_w; Q decays as under gradient descent "
+    .. "(T = 0) at t_w = %s and differently at t_w = %s: the landscape's drift and the noise "
+    .. "each decide the decay at some waiting times", table.concat(at.drift, ", "),
+    table.concat(at.thermal, ", "))
 end
 
 -- The topology-trivialisation scan (ttt_scan): points = {{lambda =, loss =

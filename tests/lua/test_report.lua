@@ -235,6 +235,13 @@ T.test("ageing's reading joins the verdict and the drift check", function()
   T.ok(r:find("at t_w = 100", 1, true), r)
   r = report.ageing_reading("ageing", select(2, report.drift_line(1e-4, 20, 91)), 100)
   T.ok(r and r:find("thermal ageing", 1, true), r)
+  -- Every t_w checked (--drift_tws=all): the kinds per t_w.
+  r = report.ageing_reading("ageing", {"drift", "drift"}, {100, 300})
+  T.ok(r:find("at t_w = 100, 300 Q decays as under gradient descent", 1, true), r)
+  T.ok(r:find("checked at 2 waiting times", 1, true), r)
+  r = report.ageing_reading("ageing", {"drift", "thermal", "thermal"}, {100, 300, 1000})
+  T.ok(r:find("at t_w = 100 and differently at t_w = 300, 1000", 1, true), r)
+  T.eq(report.ageing_reading("ageing", {"inconclusive", "inconclusive"}, {1, 2}), nil)
   T.eq(report.ageing_reading("none", "drift", 100), nil)
   T.eq(report.ageing_reading("ageing", "inconclusive", 100), nil)
   -- Nothing to compare: a line that says so, not an empty list.

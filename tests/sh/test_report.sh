@@ -65,6 +65,9 @@ has "$TMP/cs/log.txt" "drift check (tau90 vs T = 0" "chi_sweep drift summary"
 run ageing ag
 has "$TMP/ag/state.csv" "step,t,n,loss" "ageing state.csv"
 has "$TMP/ag/log.txt" "drift check (t_w = 5)" "ageing drift line"
+grep -q "drift check (t_w = 20)" "$TMP/ag/log.txt" && fail "ageing: a drift line at t_w = 20 without --drift_tws=all"
+run ageing ag_all --drift_tws=all
+has "$TMP/ag_all/log.txt" "drift check (t_w = 20)" "ageing --drift_tws=all: every t_w"
 has "$TMP/ag/log.txt" "units: T = 0.0003: D = 6e-09, T_paper = 0.036" "ageing units"
 grep -q "tau90(t_w = 20) / tau90(t_w = 5) = .*: .*\(tau90 grows\|tau90 falls\|inconclusive\).* (95% intervals \[" "$TMP/ag/log.txt" || fail "ageing: no computed verdict with the intervals"
 
