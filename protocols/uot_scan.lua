@@ -16,7 +16,8 @@ local lab = glass.lab
 local P = glass.params(lab.extend({
   name = "uot_scan",
   description = "Final training loss vs N/P at lambda = 0 over network widths (paper Fig. 1b).",
-  {"widths", {4, 6, 8, 10, 12, 14, 17, 20, 25, 30}, "hidden widths scanned", min = 1, increasing = true},
+  {"widths", {4, 6, 8, 10, 12, 14, 17, 20, 25, 30}, "hidden widths scanned", min = 1,
+   increasing = true},
   {"replicas", 3, "initial conditions per width", min = 1},
   {"epochs", 1000, "SGD epochs", min = 0},
   {"polish", 50, "GD steps at lr, then as many at lr/10", min = 0},

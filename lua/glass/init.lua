@@ -17,7 +17,8 @@ require("glass.runinfo").install(glass) -- csv_comments, tbl:write_csv's provena
 setmetatable(glass, {__tostring = function(g)
   local mods, nfun = {}, 0
   for k, v in pairs(g) do
-    if type(v) == "table" then mods[#mods + 1] = k elseif type(v) == "function" then nfun = nfun + 1 end
+    if type(v) == "table" then mods[#mods + 1] = k
+    elseif type(v) == "function" then nfun = nfun + 1 end
   end
   table.sort(mods)
   return string.format("glass, the glassvm library: %s, and %d functions (glass.<Tab> lists "

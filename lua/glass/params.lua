@@ -137,7 +137,9 @@ local function convert(decl, v)
   for i, x in ipairs(items) do
     local which = is_list(ty) and #items > 1
       and string.format("item %d, %s, ", i, cli_text_item(x)) or ""
-    local function range(why, bound) bad(string.format("%smust be %s %s", which, why, tostring(bound))) end
+    local function range(why, bound)
+      bad(string.format("%smust be %s %s", which, why, tostring(bound)))
+    end
     if decl.min and x < decl.min then range(">=", decl.min) end
     if decl.max and x > decl.max then range("<=", decl.max) end
     if decl.gt and not (x > decl.gt) then range(">", decl.gt) end
@@ -421,7 +423,8 @@ function Params:parser()
     if d.gt then range[#range + 1] = "> " .. cli_text(d.gt) end
     if d.lt then range[#range + 1] = "< " .. cli_text(d.lt) end
     local kind = d.type .. (#range > 0 and " " .. table.concat(range, ", ") or "")
-    if d.increasing then kind = kind .. ", increasing" elseif d.distinct then kind = kind .. ", distinct" end
+    if d.increasing then kind = kind .. ", increasing"
+    elseif d.distinct then kind = kind .. ", distinct" end
     local help = string.format("%s (%s, default %s)", d.help, kind, cli_text(d.default))
     if d.choices then
       local cs = {}
@@ -446,6 +449,21 @@ end
 
 function Params:help()
   return self:parser():get_help()
+end
+
+-- The declaration one of whose help text's first four words is (or nearly
+-- is) `word`: an option named for what it is, not by its name (--temperature
+-- for --T, whose help says "Langevin temperature").
+function Params:by_help_word(word)
+  if #word < 4 then return nil end
+  for _, d in ipairs(self.list) do
+    local n = 0
+    for w in d.help:gmatch("%a+") do
+      n = n + 1
+      if n > 4 then break end
+      if #w >= 4 and distance(word:lower(), w:lower()) <= math.max(1, #w // 5) then return d end
+    end
+  end
 end
 
 -- Read a params.lua written by an earlier run: its values, not its code's
@@ -481,21 +499,11 @@ function Params:try_parse(argv)
       end
       if best and bestd <= math.max(2, #wrong // 3) then
         msg = msg .. string.format("\nDid you mean '--%s'?", best)
-      elseif #wrong >= 4 then
-        -- A word the user meant that is not a name: --temperature for --T
-        -- (its help says "Langevin temperature"); the help's first words.
-        for _, d in ipairs(self.list) do
-          local n = 0
-          for w in d.help:gmatch("%a+") do
-            n = n + 1
-            if n > 4 then break end
-            if #w >= 4 and distance(wrong:lower(), w:lower()) <= math.max(1, #w // 5) then
-              msg = msg .. string.format("\nDid you mean '--%s' (%s)?", d.name, d.help:match("^[^(:;]*"):gsub("%s+$", ""))
-              wrong = nil
-              break
-            end
-          end
-          if not wrong then break end
+      else
+        local d = self:by_help_word(wrong)
+        if d then
+          local what = d.help:match("^[^(:;]*"):gsub("%s+$", "")
+          msg = msg .. string.format("\nDid you mean '--%s' (%s)?", d.name, what)
         end
       end
     end

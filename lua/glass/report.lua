@@ -477,7 +477,9 @@ function M.ageing_verdict(tw1, tau1, tw2, tau2, ci1, ci2)
     if not apart then
       return head .. ": inconclusive" .. both .. " overlap: no ageing resolved)", "inconclusive"
     end
-    if r > 1.1 then return head .. ": tau90 grows with t_w (ageing)" .. both .. " apart)", "ageing" end
+    if r > 1.1 then
+      return head .. ": tau90 grows with t_w (ageing)" .. both .. " apart)", "ageing"
+    end
     if r < 1 / 1.1 then
       return head .. ": tau90 falls with t_w (no ageing)" .. both .. " apart)", "none"
     end

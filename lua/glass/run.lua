@@ -293,10 +293,15 @@ function Run:__gc()
   -- stopped after run.json was written is a failed run (glass.run's own
   -- refusals come before run.json, and leave an earlier run's as it was).
   if glass_core.is_error(err) and err.refused then runinfo.finish(self, "failed"); return end
-  runinfo.finish(self, (j and j.exited or glass_core.interrupted(err)) and "interrupted" or "failed")
-  if self.root and j and j:resumable() then
+  local stopped = j and j.exited or glass_core.interrupted(err)
+  runinfo.finish(self, stopped and "interrupted" or "failed")
+  -- No error and no signal: the script ended without run:finish(), which
+  -- src/main.c reports (M.unfinished); rerunning it would do the same.
+  if self.root and j and j:resumable() and (stopped or err ~= nil) then
+    -- After an error the same command meets it again unless its cause is gone.
     io.stderr:write(string.format("glassvm: the run in %s did not finish; its checkpoint is "
-      .. "kept: to resume, run the same command again:\n  %s\n", self.dir, j:resume_command()))
+      .. "kept: to resume, %srun the same command again:\n  %s\n", self.dir,
+      stopped and "" or "fix the error above, then ", j:resume_command()))
   end
 end
 
