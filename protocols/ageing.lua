@@ -107,7 +107,7 @@ for _, tw in ipairs(p.tw) do
     {method = p.tau_method, tw = t0 + tw, seed = p.seed})
   tau:add_row(row)
   local ci = row.tau90_lo == row.tau90_lo and string.format(" [%.4g, %.4g] (95%% bootstrap)",
-    row.tau90_lo, row.tau90_hi) or ""
+    row.tau90_lo, row.tau90_hi) or " (no interval: fewer than 2 replicas to resample)"
   lines[#lines + 1] = string.format("t_w = %-8d tau90 = %s", tw, t90 and string.format("%g", t90)
     .. ci or ("none (" .. tostring(why) .. ")"))
 end
@@ -142,6 +142,10 @@ local r1, rn = tau:row(1), tau:row(tau:nrows())
 local first, last = r1.tau90, rn.tau90
 local verdict, ageing_kind = report.ageing_verdict(p.tw[1], first == first and first or nil,
   p.tw[#p.tw], last == last and last or nil, {r1.tau90_lo, r1.tau90_hi}, {rn.tau90_lo, rn.tau90_hi})
+if #p.tw < 2 then
+  verdict, ageing_kind = string.format("one waiting time (t_w = %d): nothing to compare, no "
+    .. "ageing verdict (give two or more with --tw)", p.tw[1]), "inconclusive"
+end
 lines[#lines + 1] = verdict
 if p.drift_check then
   -- T = 0 from the same networks, to the first (or the last) t_w's last lag.

@@ -157,11 +157,10 @@ if ok then
     if #xs < 3 then return nil end
     return glass.analysis.powerlaw_fit(xs, ys).exponent
   end}
-  summary[#summary + 1] = string.format("tau90 ~ T^%.3f ± %.3f (least squares) [%.3f, %.3f] "
-    .. "(95%% bootstrap over replicas, %d of %d resamples) for T >= %g (%d points; a free "
-    .. "weight gives -1); over fit windows dropping up to 2 points at either end: %.3f to %.3f",
-    fit.exponent, fit.exponent_se, bs.lo, bs.hi, bs.B_ok, bs.B, p.fit_T_min, fit.n,
-    fit.exponent_min, fit.exponent_max)
+  summary[#summary + 1] = string.format("tau90 ~ T^%.3f ± %.3f (least squares) %s for T >= %g "
+    .. "(%d points; a free weight gives -1); over fit windows dropping up to 2 points at either "
+    .. "end: %.3f to %.3f", fit.exponent, fit.exponent_se, report.boot_text(bs, sizes),
+    p.fit_T_min, fit.n, fit.exponent_min, fit.exponent_max)
   run:write_text("fit.txt", string.format("exponent %.6g\nexponent_se %.6g\nprefactor %.6g\n"
     .. "r2 %.6g\nn %d\nT_min %g\nexponent_lo %.6g\nexponent_hi %.6g\nlevel 0.95\n"
     .. "interval percentile_bootstrap_over_replicas\nB %d\nB_ok %d\nseed %d\n"

@@ -173,10 +173,9 @@ if ok then
     end
   end
   lines[#lines + 1] = string.format("master curve Q ~ (t/tau)^%.3f ± %.3f (least squares) "
-    .. "[%s] (95%% bootstrap over replicas, %d of %d resamples) for t/tau >= %g (paper: -0.48); "
-    .. "with the window from t/tau >= %g to >= %g: %.3f to %.3f", fit.exponent,
-    fit.exponent_se, bs.lo == bs.lo and string.format("%.3f, %.3f", bs.lo, bs.hi) or "none",
-    bs.B_ok, bs.B, p.fit_from, wfrom, wto, wlo, whi)
+    .. "%s for t/tau >= %g (paper: -0.48); with the window from t/tau >= %g to >= %g: %.3f to "
+    .. "%.3f", fit.exponent, fit.exponent_se, report.boot_text(bs, sizes), p.fit_from, wfrom, wto,
+    wlo, whi)
 else
   lines[#lines + 1] = "no power-law fit of the master curve: " .. tostring(fit)
 end

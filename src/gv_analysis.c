@@ -240,11 +240,19 @@ gv_status gv_analysis_bootstrap(const size_t *sizes, size_t nsets, const gv_boot
     if (s != GV_OK) return s;
     if (nsets == 0 || nsets > UINT32_MAX)
         return gv_fail(e, GV_EINVAL, "bootstrap: %zu sets of units", nsets);
-    size_t total = 0;
+    size_t total = 0, fewest = SIZE_MAX;
     for (size_t k = 0; k < nsets; k++) {
         if (sizes[k] == 0)
             return gv_fail(e, GV_EINVAL, "bootstrap: set %zu has no units to resample", k + 1);
         total += sizes[k];
+        if (sizes[k] < fewest) fewest = sizes[k];
+    }
+    /* A set of one unit resamples to itself: its variability is unknown, so
+     * every resample would repeat it and the interval would have no width
+     * for no reason.  No interval then (lo, hi, se NaN; B_ok 0). */
+    if (fewest < 2) {
+        for (size_t b = 0; values && b < o->B; b++) values[b] = NAN;
+        return GV_OK;
     }
     size_t *buf = malloc(total * sizeof *buf);
     size_t **idx = malloc(nsets * sizeof *idx);

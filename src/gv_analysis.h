@@ -129,7 +129,9 @@ typedef int (*gv_boot_stat)(void *ctx, const size_t *const *idx, const size_t *n
 
 /* Bootstrap of `stat` over nsets independent sets of sizes[k] units (set k
  * uses stream k): out gets the percentile interval; values (B doubles, or
- * NULL) the resampled estimates.  GV_EINTR if stat aborted. */
+ * NULL) the resampled estimates.  GV_EINTR if stat aborted.  A set of a
+ * single unit has nothing to resample: then no resample is drawn and the
+ * interval is undefined (lo, hi, se and values NaN, B_ok 0). */
 gv_status gv_analysis_bootstrap(const size_t *sizes, size_t nsets, const gv_boot_opts *o,
                                 gv_boot_stat stat, void *ctx, double *values, gv_interval *out,
                                 gv_err *e);

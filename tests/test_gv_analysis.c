@@ -262,11 +262,13 @@ static void test_tau_replicas(void)
     CHECK(a.ci.B == 500 && a.ci.B_ok > 0 && a.ci.B_ok < 500); /* some resamples have no τ */
     CHECK(a.ci.lo == b.ci.lo && a.ci.hi == b.ci.hi && a.ci.se == b.ci.se);
     CHECK(a.ci.lo >= 4 && a.ci.hi <= 8 && a.ci.lo < a.ci.hi);
-    /* One group holding every replica: every resample is the data itself. */
+    /* One group holding every replica: one unit, nothing to resample, so no
+     * interval (not one of zero width), while the estimate stands. */
     uint64_t g[6] = {3, 3, 3, 3, 3, 3};
     CHECK_OK(gv_analysis_tau_replicas(t, 5, q, 6, g, 0.9, GV_TAU_PER_REPLICA_FOUND, 4, &bo, &a, &e),
              e);
-    CHECK(a.ci.lo == 6 && a.ci.hi == 6 && a.ci.se == 0 && a.ci.B_ok == 500);
+    CHECK(a.tau == 6 && isnan(a.ci.lo) && isnan(a.ci.hi) && isnan(a.ci.se) && a.ci.B_ok == 0 &&
+          a.ci.B == 500);
     gv_boot_opts bad = {10, 1, 1.5};
     CHECK_FAILS(gv_analysis_tau_replicas(t, 5, q, 6, NULL, 0.9, GV_TAU_PER_REPLICA, 4, &bad, &a, &e),
                 GV_EINVAL, e, "level");
@@ -315,6 +317,33 @@ static int cov_stat(void *ctx, const size_t *const *idx, const size_t *n, double
 {
     *value = cov_slope(ctx, idx[0], n[0]);
     return 0;
+}
+
+/* Counts the calls; the value is the first draw's index. */
+static int count_stat(void *ctx, const size_t *const *idx, const size_t *n, double *value)
+{
+    (void)n;
+    ++*(int *)ctx;
+    *value = (double)idx[0][0];
+    return 0;
+}
+
+/* A set of one unit: no resample drawn, no interval, the values NaN; with
+ * every set of two or more, the interval is there. */
+static void test_bootstrap_one_unit(void)
+{
+    gv_err e = {0};
+    gv_boot_opts bo = {50, 3, 0.9};
+    double vals[50];
+    gv_interval ci;
+    int calls = 0;
+    size_t sizes[2] = {3, 1};
+    CHECK_OK(gv_analysis_bootstrap(sizes, 2, &bo, count_stat, &calls, vals, &ci, &e), e);
+    CHECK(calls == 0 && isnan(ci.lo) && isnan(ci.hi) && isnan(ci.se) && ci.B == 50 && ci.B_ok == 0);
+    CHECK(isnan(vals[0]) && isnan(vals[49]));
+    sizes[1] = 2;
+    CHECK_OK(gv_analysis_bootstrap(sizes, 2, &bo, count_stat, &calls, vals, &ci, &e), e);
+    CHECK(calls == 50 && ci.B_ok == 50 && ci.lo <= ci.hi && !isnan(ci.se));
 }
 
 static void test_bootstrap_coverage(void)
@@ -369,6 +398,7 @@ static void test_powerlaw_spread(void)
 int main(void)
 {
     GV_RUN(test_tau_replicas);
+    GV_RUN(test_bootstrap_one_unit);
     GV_RUN(test_bootstrap_coverage);
     GV_RUN(test_powerlaw_spread);
     GV_RUN(test_tau_exponential);

@@ -255,6 +255,21 @@ end
 
 -- ---- plateaus -----------------------------------------------------------------------------
 
+-- The text of a bootstrap interval over replicas (glass.analysis.bootstrap's
+-- result bs, from sets of sizes[k] replicas): "[lo, hi] (95% bootstrap over
+-- replicas, B_ok of B resamples)", or why there is none: a set of one
+-- replica has nothing to resample, or no resample could be fitted.
+function M.boot_text(bs, sizes)
+  if bs.lo == bs.lo then
+    return string.format("[%.3f, %.3f] (%g%% bootstrap over replicas, %d of %d resamples)",
+      bs.lo, bs.hi, 100 * bs.level, bs.B_ok, bs.B)
+  end
+  if math.min(table.unpack(sizes)) < 2 then
+    return "none (one replica at some T: nothing to resample, no interval)"
+  end
+  return "none (no resample could be fitted)"
+end
+
 -- Plateaus (a long-time value such as Q(t_f)) get a percentile bootstrap
 -- interval over replicas at this level, from this many resamples.
 M.PLATEAU_LEVEL, M.PLATEAU_B = 0.95, 1000
@@ -326,9 +341,7 @@ function M.plateau_fit(sets, seed, what, paper)
         local good, bf = pcall(A.powerlaw_fit, bx, by)
         return good and bf.exponent or nil
       end}
-    ci = bs.lo == bs.lo and string.format("[%.3f, %.3f] (%g%% bootstrap over replicas, %d of "
-      .. "%d resamples)", bs.lo, bs.hi, 100 * bs.level, bs.B_ok, bs.B)
-      or "none (no resample could be fitted)"
+    ci = M.boot_text(bs, sizes)
   end
   return string.format("%s ~ T^%.3f ± %.3f (least squares) %s over T = %g ... %g (%d points; "
     .. "%s); over fit windows dropping up to 2 points at either end: %.3f to %.3f", what,
@@ -486,9 +499,11 @@ function M.ageing_verdict(tw1, tau1, tw2, tau2, ci1, ci2)
     return head .. ": within 10% of 1, inconclusive (no ageing resolved)" .. both .. " apart)",
       "inconclusive"
   end
-  if r > 1.1 then return head .. ": tau90 grows with t_w (ageing)", "ageing" end
-  if r < 1 / 1.1 then return head .. ": tau90 falls with t_w (no ageing)", "none" end
-  return head .. ": within 10% of 1, inconclusive (no ageing resolved)", "inconclusive"
+  -- Intervals asked for but undefined (one replica: nothing to resample).
+  local alone = (ci1 or ci2) and " (no 95% intervals, e.g. one replica: the 10% rule alone)" or ""
+  if r > 1.1 then return head .. ": tau90 grows with t_w (ageing)" .. alone, "ageing" end
+  if r < 1 / 1.1 then return head .. ": tau90 falls with t_w (no ageing)" .. alone, "none" end
+  return head .. ": within 10% of 1, inconclusive (no ageing resolved)" .. alone, "inconclusive"
 end
 
 -- What the ageing verdict (its kind) and the drift checks say together, or

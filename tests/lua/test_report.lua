@@ -253,6 +253,18 @@ T.test("ageing's conclusion is computed from the numbers", function()
   T.ok(report.ageing_verdict(100, 50, 10000, 52):find("inconclusive", 1, true))
   T.ok(report.ageing_verdict(100, 50, 10000, 20):find("falls with t_w", 1, true))
   T.ok(report.ageing_verdict(100, nil, 10000, 20):find("inconclusive (tau90 missing", 1, true))
+  -- Intervals asked for but undefined (one replica): said, and the 10% rule decides.
+  local v1, k1 = report.ageing_verdict(100, 12.04, 10000, 13.64, {0 / 0, 0 / 0}, {0 / 0, 0 / 0})
+  T.eq(k1, "ageing")
+  T.ok(v1:find("no 95% intervals, e.g. one replica: the 10% rule alone", 1, true), v1)
+  -- The interval text of a fit's bootstrap, or why there is none.
+  local nan = 0 / 0
+  T.eq(report.boot_text({lo = nan, hi = nan, level = 0.95, B = 1000, B_ok = 0}, {3, 1}),
+    "none (one replica at some T: nothing to resample, no interval)")
+  T.eq(report.boot_text({lo = nan, hi = nan, level = 0.95, B = 1000, B_ok = 0}, {3, 2}),
+    "none (no resample could be fitted)")
+  T.eq(report.boot_text({lo = -1, hi = -0.5, level = 0.95, B = 1000, B_ok = 990}, {3, 2}),
+    "[-1.000, -0.500] (95% bootstrap over replicas, 990 of 1000 resamples)")
   -- With the bootstrap intervals the call needs them apart as well: a ratio
   -- of 4 with overlapping intervals is not called, nor is a ratio of 1.05
   -- with separate ones (within 10% of 1).
