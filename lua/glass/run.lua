@@ -126,8 +126,9 @@ local function claim(dir)
     dir, detail)
 end
 
--- The command line that started this process, to repeat in messages; the
--- output directory is added when it was not given.
+-- The command line that started this process, to repeat when the run is
+-- to be resumed: the output directory added when it was not given, --force
+-- left out (it would start over).
 local function command_line(dir, given_out)
   local a = _G.arg
   if type(a) ~= "table" then return nil end
@@ -136,10 +137,19 @@ local function command_line(dir, given_out)
   local parts = {}
   if mpi.size() > 1 then parts[1] = string.format("mpirun -n %d", mpi.size()) end
   if lo == 0 then parts[#parts + 1] = "glassvm" end
-  for i = lo, #a do
+  -- Without --force, which would throw away the checkpoint to be resumed.
+  local BOOL = {["true"] = 1, ["false"] = 1, ["1"] = 1, ["0"] = 1, yes = 1, no = 1, on = 1,
+                off = 1}
+  local i = lo
+  while i <= #a do
     local w = tostring(a[i])
-    if w == "" or w:find("[^%w%-%+_=/.,:@%%]") then w = fs.shell_quote(w) end
-    parts[#parts + 1] = w
+    if i >= 1 and w == "--force" then
+      if BOOL[tostring(a[i + 1] or ""):lower()] then i = i + 1 end
+    elseif not (i >= 1 and w:find("^%-%-force=")) then
+      if w == "" or w:find("[^%w%-%+_=/.,:@%%]") then w = fs.shell_quote(w) end
+      parts[#parts + 1] = w
+    end
+    i = i + 1
   end
   if not given_out then parts[#parts + 1] = "--out=" .. fs.shell_quote(dir) end
   return table.concat(parts, " ")

@@ -152,6 +152,17 @@ rc=$?
 grep -q "ended without run:finish(): the run in nf has no COMPLETE" nf.err || fail "no run:finish(): $(cat nf.err)"
 grep -q '"status": "failed"' nf/run.json || fail "no run:finish(): run.json $(grep status nf/run.json)"
 [ ! -e nf/COMPLETE ] || fail "no run:finish(): COMPLETE written"
+# An error after a checkpoint: the resume command says to fix it first, and
+# leaves out --force (which would throw the checkpoint away).
+cat > boom.lua <<'LUA'
+local P = glass.params{name = "boom", {"a", 1, "a number"}}
+local run = glass.run(P:parse(arg))
+run:memo("one", nil, function() return 1 end)
+error("boom")
+LUA
+"$G" boom.lua --out=bm --force --quiet >bm.out 2>bm.err </dev/null
+grep -q "to resume, fix the error above, then run the same command again" bm.err || fail "error resume hint: $(cat bm.err)"
+grep -A1 "run the same command again" bm.err | tail -1 | grep -q -- "--force" && fail "the resume command keeps --force: $(tail -1 bm.err)"
 # A refusal after glass.run (no data set) is a failed run too, not "running".
 GLASSVM_DATA="$TMP/nowhere" run --out=nd >/dev/null 2>nd.err
 rc=$?
