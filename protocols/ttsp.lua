@@ -69,7 +69,8 @@ local finals = {} -- per T > 0: {T =, q = each replica's Q(t_f)}, for the platea
 local state = report.state_table{"T"}
 local tau90_at = {}
 local xs, ys = {}, {}
-local fitsets = {} -- per T: its replicas' Q curves, for the exponent's bootstrap
+local fitsets = {} -- per T > 0: its replicas' Q curves, for the exponent's bootstrap
+local collapsed = {} -- the T > 0 whose curve enters the master curve's fit
 for k, T in ipairs(p.T) do
   local obs, w0, sobs = lab.anneal(run, ens, p, T, t0, {chi = {p.chi}}, true,
     {seed = report.point_seed(p, k), state = true})
@@ -86,19 +87,25 @@ for k, T in ipairs(p.T) do
   tau90_at[T] = t90 or false
   tau:add_row(row)
   local ct, cq = obs:curves{quantity = "Q"}
-  fitsets[#fitsets + 1] = {t = ct, Q = cq}
   local scale
   if p.rescale_by == "tau90" then scale = t90 else scale = te end
-  if not scale then
+  if T == 0 then
+    -- Gradient descent: the drift, not a temperature of the superposition.
+    if scale then run:log("T = 0: left out of the master curve and its fit (no temperature)") end
+  elseif not scale then
     run:log("T = %g: no %s (%s): left out of the master curve and its fit", T, p.rescale_by,
       p.rescale_by == "tau90" and why90 or whye)
+  else
+    fitsets[#fitsets + 1] = {t = ct, Q = cq}
   end
   overlap:add_rows(s, {T = T, Q = "Q_mean",
-    t_over_tau = function(r) return scale and r.t / scale or 0 / 0 end})
-  for i = 1, scale and #t or 0 do -- the master curve's fit points
+    t_over_tau = function(r) return (scale and T > 0) and r.t / scale or 0 / 0 end})
+  local n0 = #xs
+  for i = 1, (scale and T > 0) and #t or 0 do -- the master curve's fit points
     local x = t[i] / scale
     if x >= p.fit_from and q[i] > 0 then xs[#xs + 1], ys[#ys + 1] = x, q[i] end
   end
+  if #xs > n0 then collapsed[#collapsed + 1] = T end
   -- The harmonic well's Q_inf from the weights at t_w (all replicas).
   local flat = {}
   for _, w in ipairs(w0) do table.move(w, 1, #w, #flat + 1, flat) end
@@ -144,6 +151,12 @@ run:write_csv("q_final", qfinal, with("Q_final = Q(t_f = tmax), the replica mean
 run:write_csv("state", state, with(report.STATE_COMMENT))
 
 local ok, fit = pcall(glass.analysis.powerlaw_fit, xs, ys, {t_min = p.fit_from})
+if ok and #collapsed < 2 then
+  -- One curve rescaled by its own tau collapses onto nothing: no superposition tested.
+  ok, fit = false, string.format("only %d temperature (T = %s) has points at t/tau >= %g: a "
+    .. "master curve needs two or more to collapse", #collapsed,
+    #collapsed > 0 and string.format("%g", collapsed[1]) or "none", p.fit_from)
+end
 if ok then
   -- The exponent's 95 % interval: resample each T's replicas, recompute its mean curve and
   -- tau, rescale and refit; and its spread over fit windows t/tau >= fit_from x 1/2 ... 4.
