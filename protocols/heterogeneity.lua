@@ -200,8 +200,8 @@ for k, T in ipairs(p.T) do
      D = u.D, T_paper = u.T_paper}, {method = "interp", seed = p.seed})
   tau:add_row(trow)
   tau90_at[T] = t90 or false
-  run:log("T = %-8g tau90 = %s (free weight: %s)", T, t90 and string.format("%.4g", t90)
-    or ("none (" .. tostring(why90) .. ")"), num(trow.tau90_free, "%.4g"))
+  run:log("T = %-8g tau90 = %s (95%% bootstrap over basins; free weight: %s)", T,
+    report.tau_ci(t90, trow.tau90_lo, trow.tau90_hi, why90), num(trow.tau90_free, "%.4g"))
   -- Per-lag 95 % intervals of the χ₄ parts, whole basins resampled (the figures' bands).
   local t, curves, basins, N = obs:curves{quantity = "Q"} -- N: the weights in Q
   local _, msd_c = obs:curves{quantity = "msd"}

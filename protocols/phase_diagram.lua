@@ -68,8 +68,8 @@ end, function(pt, rows)
   local s = lab.stats(loss)
   grid:add_row{width = w, N = N, N_over_P = N / Pn, lambda = lambda, loss_geomean = s.geomean,
                loss_mean = s.mean, loss_sem = s.sem, n = s.n}
-  run:log("w = %-3d N/P = %-7.3g lambda = %-6g loss (geometric mean) %.3g", w, N / Pn, lambda,
-    s.geomean)
+  run:log("w = %-3d N/P = %-7.3g lambda = %-6g loss (geometric mean) %s", w, N / Pn, lambda,
+    s.geomean == s.geomean and string.format("%.3g", s.geomean) or "none (no init finished)")
 end)
 run:write_csv("final_loss", per_init, {"one row per (width, lambda, initial condition)"})
 run:write_csv("grid", grid, {"geometric mean (and mean, standard error) of the final loss "
@@ -82,8 +82,13 @@ run:plot{name = "phase_diagram", title = string.format(
   extra = {"set offsets graph 0.05, graph 0.05, graph 0.06, graph 0.06", "unset key"},
   series = {{file = "grid.csv", x = "N_over_P", y = "lambda", z = "loss_geomean",
              style = "points", pt = 5, ps = 3.5},
-            -- The trivial minimum W = 0 (loss 1/2) is a colour among the near-1/2 losses of
-            -- the transition: a cross marks it.
-            {file = "grid.csv", x = "N_over_P", y = "lambda", where = {loss_geomean = {min = 0.499}},
-             style = "points", pt = 2, ps = 2, color = "#000000"}}}
+            -- The trivial minimum W = 0 (loss 1/2, within 0.005 as ttt_scan's rule) is a
+            -- colour among the near-1/2 losses of the transition: a cross marks it (not a
+            -- loss above 1/2, which is training not yet done).
+            {file = "grid.csv", x = "N_over_P", y = "lambda",
+             where = {loss_geomean = {min = 0.495, max = 0.505}},
+             style = "points", pt = 2, ps = 2, color = "#000000"},
+            -- A loss of exactly 0 has no colour on the log scale: an open circle.
+            {file = "grid.csv", x = "N_over_P", y = "lambda", where = {loss_geomean = 0},
+             style = "points", pt = 6, ps = 3, color = "#000000"}}}
 run:finish({string.format("%d grid points x %d inits", #p.widths * #p.lambdas, p.replicas)})

@@ -118,9 +118,10 @@ for k, T in ipairs(p.T) do
   qfinal:add_row{T = T, Q_final = q[#q], Q_final_sem = sem[#sem], Q_final_lo = qb.lo,
                  Q_final_hi = qb.hi, Q_inf_harmonic = qinf, eps = eps}
   if T > 0 then finals[#finals + 1] = {T = T, q = fin} end
-  run:log("T = %-8g (paper units %-8.3g) tau90 = %-8s tau_e = %-8s Q(t_f) = %.3g %s (harmonic "
-    .. "well: %s)", T, u.T_paper, t90 and string.format("%.4g", t90) or "none",
-    te and string.format("%.4g", te) or "none", q[#q], qb.text,
+  run:log("T = %-8g (paper units %-8.3g) tau90 = %s, tau_e = %s (95%% bootstrap), Q(t_f) = %.3g "
+    .. "%s (harmonic well: %s)", T, u.T_paper, report.tau_ci(t90, row.tau90_lo, row.tau90_hi,
+    row.tau90_status), report.tau_ci(te, row.tau_e_lo, row.tau_e_hi, row.tau_e_status), q[#q],
+    qb.text,
     qinf == qinf and string.format("%.3g", qinf) or "none: it needs lambda > 0 and T > 0")
   run:log("  state at t = %d: %s", p.tmax, report.state_text(srows[#srows]))
 end

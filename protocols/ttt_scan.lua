@@ -70,7 +70,8 @@ end, function(pt, rows)
                   data_loss_mean = lab.stats(dl).mean, accuracy_mean = lab.stats(acc).mean,
                   n = s.n}
   means[#means + 1] = {lambda = lambda, loss = s.mean, sem = s.sem, n = s.n, n_half = n_half}
-  run:log("lambda = %-6g final loss %.4f ± %.4f (%d inits)", lambda, s.mean, s.sem, s.n)
+  run:log("lambda = %-6g final loss %s (%d init%s)", lambda, glass.report.pm(s.mean, s.sem, "%.4f",
+    "%.4f"), s.n, s.n == 1 and "" or "s")
 end)
 run:write_csv("final_loss", per_init, {"one row per (lambda, initial condition); loss includes "
   .. "(lambda/2)|W|^2; lost = 1 if the run diverged"})

@@ -69,7 +69,8 @@ end, function(pt, rows)
                   loss_geo_hi = math.exp(ls.mean + ls.sem), accuracy_mean = lab.stats(acc).mean,
                   n = s.n}
   pts[#pts + 1] = {x = N / Pn, y = s.mean, sem = s.sem}
-  run:log("w = %-3d N = %-6d N/P = %-7.3g final loss %.3g ± %.2g", w, N, N / Pn, s.mean, s.sem)
+  run:log("w = %-3d N = %-6d N/P = %-7.3g final loss %s", w, N, N / Pn,
+    glass.report.pm(s.mean, s.sem))
 end)
 run:write_csv("final_loss", per_init, {"one row per (width, initial condition), lambda = "
   .. tostring(p.lambda)})

@@ -591,8 +591,12 @@ function M.stats(xs)
   if n == 0 then return {n = 0, mean = 0 / 0, sem = 0 / 0, geomean = 0 / 0} end
   local mean = sum / n
   local var = n > 1 and math.max(0, (sum2 - n * mean * mean) / (n - 1)) or 0 / 0
-  return {n = n, mean = mean, sem = math.sqrt(var / n),
-          geomean = npos == n and math.exp(lsum / n) or 0 / 0}
+  -- The geometric mean of values >= 0 with an exact 0 among them is 0 (a
+  -- loss of exactly 0: every row fitted); with a negative value, none.
+  local nzero = 0
+  for _, x in ipairs(xs) do if x == 0 then nzero = nzero + 1 end end
+  local geomean = npos == n and math.exp(lsum / n) or npos + nzero == n and 0.0 or 0 / 0
+  return {n = n, mean = mean, sem = math.sqrt(var / n), geomean = geomean}
 end
 
 -- Langevin at temperature T on a copy of `ens`, measuring from t0 + tw to

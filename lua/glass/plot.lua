@@ -41,8 +41,9 @@ local function using(s)
   table.sort(keys)
   for _, k in ipairs(keys) do
     local v = s.where[k]
-    if type(v) == "table" then -- {min = a}: the rows with column >= a
-      conds[#conds + 1] = string.format("column(%s) >= %s", q(k), gnum(v.min))
+    if type(v) == "table" then -- {min = a, max = b}: the rows with a <= column <= b
+      if v.min then conds[#conds + 1] = string.format("column(%s) >= %s", q(k), gnum(v.min)) end
+      if v.max then conds[#conds + 1] = string.format("column(%s) <= %s", q(k), gnum(v.max)) end
     elseif v == 0 then
       conds[#conds + 1] = string.format("column(%s) == 0", q(k))
     else

@@ -429,6 +429,24 @@ end
 
 -- The under-to-overparameterised scan (uot_scan): points = {{x = N/P, y =
 -- mean loss, sem =}, ...} in increasing N/P.
+-- A tau of a protocol's log line with its 95 % bootstrap interval (a tau
+-- row's _lo and _hi): "123.4 [101.2, 150.3]", "123.4 (no interval: one
+-- replica)", or "none (why)".
+function M.tau_ci(tau, lo, hi, why)
+  if not tau then return "none (" .. tostring(why) .. ")" end
+  if lo == lo and hi == hi and lo and hi then
+    return string.format("%.4g [%.4g, %.4g]", tau, lo, hi)
+  end
+  return string.format("%.4g (no interval: one replica)", tau)
+end
+
+-- "x ± se", or x alone with why there is no error bar (one value: no s.e.).
+function M.pm(x, se, fx, fse)
+  fx, fse = fx or "%.3g", fse or "%.2g"
+  if se == se then return string.format(fx .. " ± " .. fse, x, se) end
+  return string.format(fx .. " (one init: no s.e.)", x)
+end
+
 function M.uot_verdict(points)
   local n = #points
   if n < 2 then return "inconclusive (one width: nothing to compare)" end
@@ -441,8 +459,8 @@ function M.uot_verdict(points)
       all_trivial = false
     end
   end
-  local head = string.format("final loss %.3g ± %.2g at N/P = %.3g, %.3g ± %.2g at N/P = %.3g",
-    a.y, a.sem, a.x, b.y, b.sem, b.x)
+  local head = string.format("final loss %s at N/P = %.3g, %s at N/P = %.3g", M.pm(a.y, a.sem),
+    a.x, M.pm(b.y, b.sem), b.x)
   if all_trivial then
     return head .. ": inconclusive (every width sits at the trivial loss 0.5 (f ≈ 0 on every row): "
       .. "training has not fitted the data; train longer, --epochs)"
@@ -462,8 +480,9 @@ function M.uot_verdict(points)
   for _, pt in ipairs(points) do
     if not star and pt.y <= 0.01 * a.y then star = pt.x end
   end
-  return head .. (star and string.format(": falls by %.3g x; below 1%% of the narrowest "
-    .. "network's from N/P = %.3g on", a.y / b.y, star)
+  local by = b.y > 0 and string.format("falls by %.3g x", a.y / b.y) or "falls to exactly 0"
+  return head .. (star and string.format(": %s; below 1%% of the narrowest "
+    .. "network's from N/P = %.3g on", by, star)
     or string.format(": falls by %.3g x, but never below 1%% of the narrowest network's "
       .. "(no overparameterised point in the scan)", a.y / math.max(b.y, 1e-300)))
 end

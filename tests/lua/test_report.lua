@@ -248,6 +248,23 @@ T.test("ageing's reading joins the verdict and the drift check", function()
   T.eq(report.drift_summary{}, "drift check: no T > 0 to compare with T = 0")
 end)
 
+T.test("no NaN or inf printed as a number: one init, an exact-zero loss, T = 0", function()
+  T.eq(report.pm(0.5001, 0 / 0, "%.4f", "%.4f"), "0.5001 (one init: no s.e.)")
+  T.eq(report.pm(0.25, 0.01), "0.25 ± 0.01")
+  T.eq(report.tau_ci(123.4, 101.2, 150.3), "123.4 [101.2, 150.3]")
+  T.eq(report.tau_ci(12, 0 / 0, 0 / 0), "12 (no interval: one replica)")
+  T.eq(report.tau_ci(nil, nil, nil, "not_reached"), "none (not_reached)")
+  -- A geometric mean with an exact 0 is 0 (every row fitted), not NaN.
+  T.eq(glass.lab.stats({0.0, 1e-3}).geomean, 0.0)
+  T.ok(glass.lab.stats({-1.0, 1.0}).geomean ~= glass.lab.stats({-1.0, 1.0}).geomean)
+  T.ok(math.abs(glass.lab.stats({1e-2, 1e-4}).geomean - 1e-3) < 1e-15)
+  -- The scan's verdict with a loss of exactly 0 at the widest network, and with one init.
+  local v = report.uot_verdict{{x = 0.02, y = 0.45, sem = 0.05}, {x = 1, y = 0.0, sem = 0.0}}
+  T.ok(v:find("falls to exactly 0", 1, true) and not v:find("inf", 1, true), v)
+  v = report.uot_verdict{{x = 0.02, y = 0.45, sem = 0 / 0}, {x = 1, y = 0.01, sem = 0 / 0}}
+  T.ok(v:find("0.45 (one init: no s.e.)", 1, true) and not v:find("nan", 1, true), v)
+end)
+
 T.test("ageing's conclusion is computed from the numbers", function()
   T.ok(report.ageing_verdict(100, 50, 10000, 200):find("= 4: tau90 grows with t_w", 1, true))
   T.ok(report.ageing_verdict(100, 50, 10000, 52):find("inconclusive", 1, true))
