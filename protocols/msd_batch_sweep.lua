@@ -73,8 +73,9 @@ for k, b in ipairs(p.batches) do
   lab.advance(run, e, sgd, t0 + p.tw + p.tmax, {obs}, string.format("SGD batch %d", b))
   local s = obs:table("summary")
   msd:add_rows(s, {batch = b, msd = "msd_mean", Q = "Q_mean"})
-  finals[b] = s:row(s:nrows()).msd_mean
-  run:log("batch %-6d MSD(t = %d) = %.3g", b, p.tmax, finals[b])
+  local last = s:row(s:nrows())
+  finals[b] = report.pm(last.msd_mean, last.msd_sem)
+  run:log("batch %-6d MSD(t = %d) = %s", b, p.tmax, finals[b])
   e:close()
 end
 run:write_csv("msd", msd, {"SGD at each batch size from the same quenched networks; t: lag "
@@ -97,7 +98,8 @@ run:plot{name = "msd", title = string.format("MSD under SGD (λ = %g, P = %d)", 
   xlabel = "t (steps after t_w)", ylabel = "MSD", logx = true, logy = true, key = "bottom right",
   series = series}
 local first, last = p.batches[1], p.batches[#p.batches]
-run:finish({string.format("MSD at t = %d: %.3g (batch %d) vs %.3g (batch %d)%s", p.tmax,
-  finals[first], first, finals[last], last,
+local compared = #p.batches > 1 and string.format("%s (batch %d) vs %s (batch %d)", finals[first],
+  first, finals[last], last) or string.format("%s (batch %d, the only one)", finals[first], first)
+run:finish({string.format("MSD at t = %d (± s.e. over replicas): %s%s", p.tmax, compared,
   level and string.format("; plateau 2T/(lambda P) = %.3g at T = %g (the paper's line T/(lambda P) "
     .. "= %.3g)", 2 * level, p.ref_T, level) or "")})

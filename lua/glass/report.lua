@@ -440,11 +440,12 @@ function M.tau_ci(tau, lo, hi, why)
   return string.format("%.4g (no interval: one replica)", tau)
 end
 
--- "x ± se", or x alone with why there is no error bar (one value: no s.e.).
+-- "x ± se", or x alone with why there is no error bar (a single replica or
+-- init: no s.e.).
 function M.pm(x, se, fx, fse)
   fx, fse = fx or "%.3g", fse or "%.2g"
   if se == se then return string.format(fx .. " ± " .. fse, x, se) end
-  return string.format(fx .. " (one init: no s.e.)", x)
+  return string.format(fx .. " (a single value: no s.e.)", x)
 end
 
 function M.uot_verdict(points)

@@ -249,7 +249,7 @@ T.test("ageing's reading joins the verdict and the drift check", function()
 end)
 
 T.test("no NaN or inf printed as a number: one init, an exact-zero loss, T = 0", function()
-  T.eq(report.pm(0.5001, 0 / 0, "%.4f", "%.4f"), "0.5001 (one init: no s.e.)")
+  T.eq(report.pm(0.5001, 0 / 0, "%.4f", "%.4f"), "0.5001 (a single value: no s.e.)")
   T.eq(report.pm(0.25, 0.01), "0.25 ± 0.01")
   T.eq(report.tau_ci(123.4, 101.2, 150.3), "123.4 [101.2, 150.3]")
   T.eq(report.tau_ci(12, 0 / 0, 0 / 0), "12 (no interval: one replica)")
@@ -262,7 +262,7 @@ T.test("no NaN or inf printed as a number: one init, an exact-zero loss, T = 0",
   local v = report.uot_verdict{{x = 0.02, y = 0.45, sem = 0.05}, {x = 1, y = 0.0, sem = 0.0}}
   T.ok(v:find("falls to exactly 0", 1, true) and not v:find("inf", 1, true), v)
   v = report.uot_verdict{{x = 0.02, y = 0.45, sem = 0 / 0}, {x = 1, y = 0.01, sem = 0 / 0}}
-  T.ok(v:find("0.45 (one init: no s.e.)", 1, true) and not v:find("nan", 1, true), v)
+  T.ok(v:find("0.45 (a single value: no s.e.)", 1, true) and not v:find("nan", 1, true), v)
 end)
 
 T.test("ageing's conclusion is computed from the numbers", function()
