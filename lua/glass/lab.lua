@@ -302,8 +302,17 @@ local in_point = false
 -- several MPI ranks it is this rank's block of them (glass.mpi.block),
 -- marked distributed, unless opts.distributed == false or it is built
 -- for a sweep point this rank computes alone (M.sweep).
+-- Refuse unknown keys of an options table (a misspelt option would be
+-- ignored and the default used), naming the caller's line.
+local function check_opts(opts, what, keys)
+  local ok, err = pcall(core.check_options, opts, what, keys)
+  if not ok then error(err, 3) end
+end
+
 function M.ensemble(p, data, opts)
   opts = opts or {}
+  check_opts(opts, "glass.lab.ensemble", {"width", "replicas", "first_replica", "distributed",
+                                          "seed"})
   local q = setmetatable({width = opts.width or p.width}, {__index = p})
   local net = M.mlp(q, select(2, data:size()))
   local land = G().landscape.network{net = net, data = data}
@@ -616,6 +625,7 @@ end
 -- same-basin ensemble (every lag after t_w, its B x K replicas).
 function M.anneal(run, ens, p, T, t0, obs_opts, want_w0, opts)
   opts = opts or {}
+  check_opts(opts, "glass.lab.anneal", {"seed", "state", "same_basin"})
   local g = G()
   local e = opts.seed and ens:clone{seed = opts.seed} or ens:clone()
   local langevin = g.langevin{lr = p.lr, T = T, lambda = p.lambda}

@@ -19,8 +19,22 @@
 -- read (and use up) the caller's, e.g. the lines of a shell loop
 -- `... | while read T; do glassvm ...; done` or the REPL input after -i.
 local fs = require "glass.fs"
+local core = require "glass.core"
 
 local M = {}
+
+-- The keys a figure and a series take: a misspelt one (titel, logX,
+-- colour) is an error, not a figure silently drawn without it.
+local FIGURE_KEYS = {"name", "title", "xlabel", "ylabel", "logx", "logy", "logcb", "cblabel",
+                     "key", "xrange", "yrange", "extra", "series"}
+local SERIES_KEYS = {"file", "fn", "x", "y", "z", "where", "title", "color", "dash", "width",
+                     "style", "pt", "ps", "yerr", "ylow", "yhigh", "band", "band_lo", "band_hi",
+                     "ymul", "yfloor", "xadd", "xmul"}
+
+local function check_keys(t, what, keys, level)
+  local ok, err = pcall(core.check_options, t, what, keys)
+  if not ok then error(err, level + 1) end
+end
 
 local function q(s) return '"' .. tostring(s):gsub('\\', '\\\\'):gsub('"', '\\"') .. '"' end
 
@@ -96,9 +110,18 @@ end
 local Figure = {}
 Figure.__index = Figure
 
-function M.figure(spec)
-  assert(type(spec.name) == "string" and spec.name:match("^[%w_%-]+$"),
-    "glass.plot.figure: name must be a plain file name (letters, digits, _ and -)")
+function M.figure(spec, level)
+  level = level or 2
+  if type(spec) ~= "table" then error("glass.plot.figure: expected a table {name = ..., series = {...}}", level) end
+  if not (type(spec.name) == "string" and spec.name:match("^[%w_%-]+$")) then
+    error(string.format("glass.plot.figure: name must be a plain file name (letters, digits, _ "
+      .. "and -; no folder, no extension), got %s", string.format("%q", tostring(spec.name))), level)
+  end
+  check_keys(spec, "glass.plot.figure", FIGURE_KEYS, level)
+  for i, sr in ipairs(spec.series or {}) do
+    check_keys(sr, string.format("glass.plot.figure %s: series %d", spec.name, i), SERIES_KEYS,
+      level)
+  end
   return setmetatable({spec = spec}, Figure)
 end
 
@@ -259,6 +282,13 @@ end
 --                     label = "T = %s"}   (label: a format for glass.plot.label(value))
 -- Extra fields (style, yerr, dash, ...) are copied into every series.
 function M.curves(spec)
+  if type(spec.values) ~= "table" or type(spec.by) ~= "string" then
+    error("glass.plot.curves: by = COLUMN and values = {...} (the values of that column, one "
+      .. "curve each) are required", 2)
+  end
+  local keys = {"by", "values", "label", "reverse"}
+  for _, k in ipairs(SERIES_KEYS) do keys[#keys + 1] = k end
+  check_keys(spec, "glass.plot.curves", keys, 2)
   local n = #spec.values
   local order = {}
   for i = 1, n do order[i] = i end

@@ -334,6 +334,9 @@ end
 
 -- A progress reporter that also writes to the log.
 function Run:progress(opts)
+  local ok, err = pcall(glass_core.check_options, opts, "run:progress",
+    {"phase", "total", "start", "unit", "every"})
+  if not ok then error(err, 2) end
   opts.quiet = self.quiet
   opts.log = self
   return progress.new(opts)
@@ -375,10 +378,26 @@ function Run:check_name(what, name, suffix)
   end
 end
 
+-- Each file of a run is written once: a second write of the same name
+-- (a constant name in a loop over T, say) would silently keep only the last.
+function Run:claim(what, file)
+  self.claimed = self.claimed or {}
+  if self.claimed[file] then
+    error(string.format("run:%s: %s was already written by this run; give each file its own "
+      .. "name (e.g. with the loop's value in it)", what, file), 3)
+  end
+  self.claimed[file] = true
+end
+
 -- Write text as DIR/name (through a temporary file and a rename); rank 0
 -- only (every rank returns the path).  holds: what it holds, for run.json.
 function Run:write_text(name, text, holds)
   self:check_name("write_text", name)
+  if type(text) ~= "string" then
+    error(string.format("run:write_text: expected the text (a string) as the second argument, "
+      .. "got a %s", type(text)), 2)
+  end
+  self:claim("write_text", name)
   local path = self:path(name)
   if self.root then write_file(path, text) end
   self.files[#self.files + 1] = name
@@ -390,7 +409,18 @@ end
 -- comment lines (glassvm version, protocol, parameters, seed: runinfo.lua);
 -- extra_comments follow them.  It writes a temporary file and renames it.
 function Run:write_csv(name, tbl, extra_comments)
+  if type(name) == "string" then name = name:gsub("%.csv$", "") end -- "q.csv" is "q"
   self:check_name("write_csv", name, ".csv")
+  if not (type(tbl) == "userdata" or type(tbl) == "table") or type(tbl.write_csv) ~= "function" then
+    error(string.format("run:write_csv: expected a glass.Table as the second argument (glass.table"
+      .. "{columns = {...}}), got a %s", type(tbl)), 2)
+  end
+  if type(extra_comments) == "string" then extra_comments = {extra_comments} end
+  if extra_comments ~= nil and type(extra_comments) ~= "table" then
+    error(string.format("run:write_csv: the comments (third argument) are a string or a list of "
+      .. "strings, got a %s", type(extra_comments)), 2)
+  end
+  self:claim("write_csv", name .. ".csv")
   local path = self:path(name .. ".csv")
   if self.root then
     tbl:write_csv(path, {protocol = self.name, params = self.p, comments = extra_comments})
@@ -410,7 +440,8 @@ function Run:plot(spec)
   if type(spec) == "table" and type(spec.name) == "string" then
     self:check_name("plot", spec.name, ".gp")
   end
-  local fig = plot.figure(spec)
+  local fig = plot.figure(spec, 3)
+  self:claim("plot", spec.name .. ".gp")
   if self.p.plots == false or not self.root then return fig end
   fig:write(self.dir)
   self.figures[#self.figures + 1] = spec.name

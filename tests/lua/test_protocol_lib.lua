@@ -359,6 +359,30 @@ T.test("run: writes stay inside --out and off the run's own files; finish once",
   -- (it adds .csv).
   run:write_csv("COMPLETE", t)
   T.ok(glass.run.exists(dir .. "/COMPLETE.csv"))
+  -- Each file once: a second write would keep only the last (a name constant in a loop).
+  T.raises(function() run:write_csv("COMPLETE", t) end, "COMPLETE.csv was already written",
+    "test_protocol_lib.lua:")
+  -- "q.csv" names q.csv, not q.csv.csv; a string comment is one comment line.
+  run:write_csv("q.csv", t, "one comment")
+  T.ok(glass.run.exists(dir .. "/q.csv") and not glass.run.exists(dir .. "/q.csv.csv"))
+  T.raises(function() run:write_csv("r", {{1, 2}}) end, "expected a glass.Table")
+  T.raises(function() run:write_text("r.txt", {1}) end, "expected the text (a string)")
+  -- Misspelt options are errors, not defaults silently used.
+  T.raises(function() run:plot{name = "f", titel = "x", series = {}} end,
+    "unknown option 'titel' (did you mean 'title'?)", "test_protocol_lib.lua:")
+  T.raises(function() run:plot{name = "g", series = {{file = "q.csv", x = "x", y = "x", colour = 1}}} end,
+    "series 1", "unknown option 'colour' (did you mean 'color'?)")
+  T.raises(function() run:plot{name = "figs/q", series = {}} end, "plain file name")
+  run:plot{name = "h", series = {}}
+  T.raises(function() run:plot{name = "h", series = {}} end, "h.gp was already written")
+  T.raises(function() run:progress{phse = "x", total = 5} end, "run:progress",
+    "unknown option 'phse'")
+  T.raises(function() glass.plot.curves{file = "q.csv", x = "x", y = "x", by = "x", value = {1}} end,
+    "by = COLUMN and values = {...}")
+  T.raises(function() glass.lab.ensemble({}, nil, {replica = 3}) end,
+    "glass.lab.ensemble: unknown option 'replica' (did you mean 'replicas'?)")
+  T.raises(function() glass.lab.anneal(nil, nil, {}, 0, 0, nil, false, {same_basn = 3}) end,
+    "glass.lab.anneal: unknown option 'same_basn'")
   run:finish()
   T.raises(function() run:finish() end, "run:finish: the run in " .. dir .. " is already finished",
     "test_protocol_lib.lua:")
