@@ -206,6 +206,54 @@ function Figure:script(term)
   return table.concat(L, "\n") .. "\n"
 end
 
+-- The first problem of a figure's data in dir: a series reading a CSV that
+-- is not there, or a column its header does not have; nil when there is
+-- none.  A missing file counts only with `all` (run:plot calls this before
+-- the protocol may have written it; run:finish with all = true).
+function M.data_problem(dir, spec, all)
+  local heads = {}
+  for i, sr in ipairs(spec.series or {}) do
+    if sr.file then
+      local cols = heads[sr.file]
+      if cols == nil then
+        cols = false
+        local f = io.open(dir .. "/" .. sr.file)
+        if f then
+          for line in f:lines() do
+            if line:sub(1, 1) ~= "#" then
+              cols = {}
+              for c in (line .. ","):gmatch("([^,]*),") do cols[c] = true end
+              break
+            end
+          end
+          f:close()
+        end
+        heads[sr.file] = cols
+      end
+      if not cols then
+        if all then
+          return string.format("series %d reads %s, which the run did not write", i, sr.file)
+        end
+      else
+        local want = {}
+        for _, k in ipairs{"x", "y", "z", "yerr", "ylow", "yhigh", "band", "band_lo", "band_hi"} do
+          if sr[k] ~= nil then want[#want + 1] = sr[k] end
+        end
+        for k in pairs(sr.where or {}) do want[#want + 1] = k end
+        for _, c in ipairs(want) do
+          if not cols[c] then
+            local have = {}
+            for k in pairs(cols) do have[#have + 1] = k end
+            table.sort(have)
+            return string.format("series %d reads column '%s', which %s does not have (its "
+              .. "columns: %s)", i, tostring(c), sr.file, table.concat(have, ", "))
+          end
+        end
+      end
+    end
+  end
+end
+
 -- Which PNG terminal this gnuplot has: pngcairo, else the libgd png, else nil.
 local png_term_cache
 local function png_term()

@@ -442,6 +442,12 @@ function Run:plot(spec)
   end
   local fig = plot.figure(spec, 3)
   self:claim("plot", spec.name .. ".gp")
+  -- A wrong column of a CSV already written: an error now, not a figure
+  -- gnuplot cannot draw at the end of the run.
+  local bad = self.root and plot.data_problem(self.dir, spec)
+  if bad then error(string.format("run:plot %s: %s", spec.name, bad), 2) end
+  self.figure_specs = self.figure_specs or {}
+  self.figure_specs[spec.name] = spec
   if self.p.plots == false or not self.root then return fig end
   fig:write(self.dir)
   self.figures[#self.figures + 1] = spec.name
@@ -467,7 +473,10 @@ function Run:finish(summary)
     if plot.available() then
       local drawn = {}
       for _, name in ipairs(self.figures) do
-        local ok, why = plot.render(self.dir, name)
+        local bad = plot.data_problem(self.dir, self.figure_specs[name], true)
+        local ok, why = false, bad
+        if bad then io.stderr:write(string.format("glassvm: plot %s: %s\n", name, bad))
+        else ok, why = plot.render(self.dir, name) end
         if ok then
           drawn[#drawn + 1] = name .. ".png"
           for _, ext in ipairs{".png", ".svg"} do

@@ -373,6 +373,15 @@ T.test("run: writes stay inside --out and off the run's own files; finish once",
   T.raises(function() run:plot{name = "g", series = {{file = "q.csv", x = "x", y = "x", colour = 1}}} end,
     "series 1", "unknown option 'colour' (did you mean 'color'?)")
   T.raises(function() run:plot{name = "figs/q", series = {}} end, "plain file name")
+  -- A column the CSV does not have: refused when the figure is made.
+  T.raises(function() run:plot{name = "qq", series = {{file = "q.csv", x = "x", y = "QQ"}}} end,
+    "run:plot qq: series 1 reads column 'QQ', which q.csv does not have (its columns: x)")
+  T.raises(function() run:plot{name = "qw", series = {{file = "q.csv", x = "x", y = "x",
+    where = {T = 1}}}} end, "reads column 'T'")
+  -- A file not yet written: at the end, said on stderr, the figure skipped.
+  run:plot{name = "later", series = {{file = "nothere.csv", x = "x", y = "y"}}}
+  T.eq(glass.plot.data_problem(dir, {series = {{file = "nothere.csv", x = "x", y = "y"}}}, true),
+    "series 1 reads nothere.csv, which the run did not write")
   run:plot{name = "h", series = {}}
   T.raises(function() run:plot{name = "h", series = {}} end, "h.gp was already written")
   T.raises(function() run:progress{phse = "x", total = 5} end, "run:progress",
