@@ -353,6 +353,18 @@ end
 -- STOP file; restored instead of computed when the run resumes.
 function M.advance(run, ens, integ, to, observers, phase)
   phase = phase or "run"
+  if math.type(to) ~= "integer" and not (type(to) == "number" and to == math.floor(to)) then
+    error(string.format("glass.lab.advance(run, ens, integrator, to, observers, phase): to (the "
+      .. "step to run to) must be a whole number, got %s", type(to) == "number" and tostring(to)
+      or "a " .. type(to)), 2)
+  end
+  if observers ~= nil and type(observers) ~= "table" then
+    error("glass.lab.advance: observers (the fifth argument) must be a list of observers or nil, "
+      .. "got a " .. type(observers), 2)
+  end
+  if type(phase) ~= "string" then
+    error("glass.lab.advance: phase (the sixth argument) must be a string, got a " .. type(phase), 2)
+  end
   local function work(hooks)
     local start = ens:step()
     if to <= start then return end

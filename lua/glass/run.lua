@@ -317,7 +317,14 @@ end
 
 -- Log a line (string.format arguments) on stderr unless quiet, and in log.txt.
 function Run:log(fmt, ...)
-  local line = select("#", ...) > 0 and string.format(fmt, ...) or tostring(fmt)
+  local line = tostring(fmt)
+  if select("#", ...) > 0 then
+    local ok, text = pcall(string.format, fmt, ...)
+    if not ok then -- a nil for %g, say: the caller's line, not this one
+      error("run:log: " .. tostring(text), 2)
+    end
+    line = text
+  end
   if not self.quiet then io.stderr:write(line, "\n") end
   self:log_only(line)
 end

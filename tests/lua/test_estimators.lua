@@ -233,6 +233,8 @@ T.test("per-replica alpha2 and tau90 equal a recomputation from exported weights
   T.ok(isnan(om.lo), "B = 0: no interval")
   -- One call on the observer; the mean curve helper.
   local via = glass.analysis.tau_observer(obs, {B = 200, seed = 3})
+  T.raises(function() glass.analysis.tau_observer(obs, {chii = 300}) end,
+    "tau_observer: unknown option 'chii' (did you mean 'chi'?)")
   T.eq(via.tau, res.tau); T.eq(via.lo, res.lo); T.eq(via.hi, res.hi)
   local mc = glass.analysis.mean_curve(curves)
   local om2 = glass.analysis.tau(t, mc, 0.9)

@@ -382,6 +382,11 @@ T.test("run: writes stay inside --out and off the run's own files; finish once",
   run:plot{name = "later", series = {{file = "nothere.csv", x = "x", y = "y"}}}
   T.eq(glass.plot.data_problem(dir, {series = {{file = "nothere.csv", x = "x", y = "y"}}}, true),
     "series 1 reads nothere.csv, which the run did not write")
+  -- Mistakes in the Lua layer point at the caller's line.
+  T.raises(function() run:log("tau = %g", nil) end, "run:log: bad argument #2",
+    "test_protocol_lib.lua:")
+  T.raises(function() glass.lab.advance(run, nil, nil, {}, 10, "L") end,
+    "to (the step to run to) must be a whole number, got a table", "test_protocol_lib.lua:")
   run:plot{name = "h", series = {}}
   T.raises(function() run:plot{name = "h", series = {}} end, "h.gp was already written")
   T.raises(function() run:progress{phse = "x", total = 5} end, "run:progress",
