@@ -97,7 +97,7 @@ run:log("ensemble: %s", K and string.format("same-basin, %d basins x K = %d nois
 local CHI4 = {"chi4", "chi4_total", "chi4_within", "chi4_between"}
 local mcols = {"T", "t", "n", "n_basins", "Q", "Q_sem", "msd", "msd_sem", "alpha2", "alpha2_sem",
   "alpha2_pooled", "alpha2_pooled_se", "alpha2_within", "chi4", "chi4_total", "chi4_within",
-  "chi4_between", "chi4_null"}
+  "chi4_between", "chi4_null", "Q_sem_basins", "msd_sem_basins", "alpha2_sem_basins"}
 for _, c in ipairs(CHI4) do mcols[#mcols + 1], mcols[#mcols + 2] = c .. "_lo", c .. "_hi" end
 local moments = glass.table{columns = mcols}
 local state = report.state_table{"T"}
@@ -213,6 +213,25 @@ for k, T in ipairs(p.T) do
   end
   local units = {}
   for i, b in ipairs(order) do units[i] = b end
+  -- Standard errors over basins (the K noise copies of a basin are not
+  -- independent): each basin's mean of Q, MSD and the per-replica alpha2,
+  -- then their spread over the basins; NaN with fewer than 2 basins.
+  local bsum = {Q = {}, msd = {}, alpha2 = {}}
+  for l = 1, #t do bsum.Q[l], bsum.msd[l], bsum.alpha2[l] = {}, {}, {} end
+  for _, b in ipairs(order) do
+    for l = 1, #t do
+      local sq, sm, sa, nq, na = 0, 0, 0, 0, 0
+      for _, r in ipairs(members[b]) do
+        local q, m, d = curves[r][l], msd_c[r][l], dw4_c[r][l]
+        if q == q then sq, sm, nq = sq + q, sm + m, nq + 1 end
+        local a = d / (3 * m * m) - 1
+        if a == a and m > 0 then sa, na = sa + a, na + 1 end
+      end
+      if nq > 0 then table.insert(bsum.Q[l], sq / nq); table.insert(bsum.msd[l], sm / nq) end
+      if na > 0 then table.insert(bsum.alpha2[l], sa / na) end
+    end
+  end
+  local function se_basins(q, l) return lab.stats(bsum[q][l]).sem end
   for _, b in ipairs(order) do
     local m, mean = #members[b], glass.analysis.mean_curve(curves, members[b])
     -- The basin's MSD and alpha2 from its replicas' pooled moments (as alpha2_within's parts).
@@ -263,7 +282,10 @@ for k, T in ipairs(p.T) do
   local Kt = K_at(T)
   local kfac = Kt and (Kt - 1) / Kt or 1
   local map = {T = T, Q = "Q_mean", msd = "msd_mean",
-               chi4_null = function(r) return kfac * r.Q_mean * (1 - r.Q_mean) end}
+               chi4_null = function(r) return kfac * r.Q_mean * (1 - r.Q_mean) end,
+               Q_sem_basins = function(_, i) return se_basins("Q", i) end,
+               msd_sem_basins = function(_, i) return se_basins("msd", i) end,
+               alpha2_sem_basins = function(_, i) return se_basins("alpha2", i) end}
   for _, c in ipairs(CHI4) do
     map[c .. "_lo"] = function(_, i) return (interval(c, i)) end
     map[c .. "_hi"] = function(_, i) return select(2, interval(c, i)) end
@@ -340,10 +362,11 @@ for k, T in ipairs(p.T) do
   end
   run:log("  state at t = %d: %s", p.tmax, report.state_text(srows[#srows]))
   local last = s:row(s:nrows())
-  lines[#lines + 1] = string.format("T = %-8g alpha2(t = %d) = %s ± %s (pooled %s); chi4 "
-    .. "peaks%s: %s", T, p.tmax, num(last.alpha2), num(last.alpha2_sem, "%.2g"),
-    num(last.alpha2_pooled), p.B > 0 and " [95% bootstrap over basins]" or "",
-    table.concat(summary, "; "))
+  local a2se = se_basins("alpha2", #bsum.alpha2)
+  lines[#lines + 1] = string.format("T = %-8g alpha2(t = %d) = %s ± %s (s.e. over basins; "
+    .. "pooled %s ± %s); chi4 peaks%s: %s", T, p.tmax, num(last.alpha2), num(a2se, "%.2g"),
+    num(last.alpha2_pooled), num(last.alpha2_pooled_se, "%.2g"),
+    p.B > 0 and " [95% bootstrap over basins]" or "", table.concat(summary, "; "))
 end
 -- The T = 0 companion: gradient descent from the same networks (the
 -- networks themselves: without noise the K copies of a basin coincide).
@@ -365,7 +388,10 @@ run:write_csv("moments", moments, report.with(header, how,
   "alpha2 = mean over replicas of <dw^4>/(3<dw^2>^2) - 1 (the authors' estimator), alpha2_sem "
   .. "its standard error; alpha2_pooled from replica-averaged moments (alpha2_pooled_se: "
   .. "jackknife over replicas); alpha2_within: basin-pooled alpha2 averaged over basins",
-  "Q, msd: means over replicas, *_sem standard errors (over all replicas)",
+  "Q, msd: means over replicas, *_sem standard errors over all replicas, which treat a "
+  .. "basin's K noise copies as independent and so understate the error of same-basin "
+  .. "ensembles; *_sem_basins: standard errors over basins (each basin's mean, then their "
+  .. "spread; empty with one basin), the ones to quote",
   "chi4 = N Var(Q) (n-1) over all replicas; chi4_total = chi4_within + chi4_between (law of "
   .. "total variance, 1/n normalisation): within = N mean_b Var_k Q_bk (thermal), between = "
   .. "N Var_b mean_k Q_bk; chi4*_lo/_hi: " .. (p.B > 0 and string.format("95%% percentile "
