@@ -261,7 +261,8 @@ local function closest(word, set)
 end
 
 -- Normalise one declaration entry {name, default, help, type=, min=, max=, gt=,
--- lt=, choices=, ...: DECL_FIELDS}.
+-- lt=, choices=, ...: DECL_FIELDS}.  Errors are raised at the level of
+-- glass.params' caller (declare <- add <- M.new <- the protocol).
 local function declare(entry, where)
   local name, default, help = entry[1] or entry.name, entry[2], entry[3] or entry.help
   for k in pairs(entry) do
@@ -270,21 +271,21 @@ local function declare(entry, where)
       error(string.format("%s: parameter %s: unknown field %s%s; a declaration takes {name, "
         .. "default, help} and min, max, gt, lt, choices, increasing, distinct, nonempty, file, "
         .. "omit_default, type", where, tostring(name), tostring(k),
-        near and string.format(" (did you mean %s?)", near) or ""), 3)
+        near and string.format(" (did you mean %s?)", near) or ""), 4)
     end
   end
   if type(name) ~= "string" or not name:match("^[%a_][%w_]*$") then
-    error(string.format("%s: parameter name %s must be an identifier", where, tostring(name)), 3)
+    error(string.format("%s: parameter name %s must be an identifier", where, tostring(name)), 4)
   end
   if default == nil then default = entry.default end
   local ty = entry.type or infer_type(default)
   if not TYPES[ty] then
     error(string.format("%s: parameter %s: cannot tell its type from the default %s; give type = "
       .. "\"number\"|\"integer\"|\"boolean\"|\"string\"|\"numbers\"|\"integers\"|\"strings\"",
-      where, name, tostring(default)), 3)
+      where, name, tostring(default)), 4)
   end
   if type(help) ~= "string" then
-    error(string.format("%s: parameter %s needs a help text (third field)", where, name), 3)
+    error(string.format("%s: parameter %s needs a help text (third field)", where, name), 4)
   end
   local d = {name = name, type = ty, help = help, min = entry.min, max = entry.max,
              gt = entry.gt, lt = entry.lt, choices = entry.choices, nonempty = entry.nonempty,
@@ -292,10 +293,10 @@ local function declare(entry, where)
              increasing = entry.increasing, distinct = entry.distinct}
   if (d.increasing or d.distinct) and not is_list(ty) then
     error(string.format("%s: parameter %s: increasing and distinct apply to lists only", where,
-      name), 3)
+      name), 4)
   end
   local ok, v = pcall(convert, d, default)
-  if not ok then error(string.format("%s: default of %s", where, v), 3) end
+  if not ok then error(string.format("%s: default of %s", where, v), 4) end
   d.default = v
   return d
 end

@@ -500,7 +500,7 @@ function M.ageing_verdict(tw1, tau1, tw2, tau2, ci1, ci2)
       "inconclusive"
   end
   local r = tau2 / tau1
-  local head = string.format("tau90(t_w = %d) / tau90(t_w = %d) = %.3g / %.3g = %.3g", tw2, tw1,
+  local head = string.format("tau90(t_w = %d) / tau90(t_w = %d) = %.4g / %.4g = %.3g", tw2, tw1,
     tau2, tau1, r)
   local function finite(ci) return ci and ci[1] == ci[1] and ci[2] == ci[2] end
   if finite(ci1) and finite(ci2) then
@@ -516,8 +516,9 @@ function M.ageing_verdict(tw1, tau1, tw2, tau2, ci1, ci2)
     if r < 1 / 1.1 then
       return head .. ": tau90 falls with t_w (no ageing)" .. both .. " apart)", "none"
     end
-    return head .. ": within 10% of 1, inconclusive (no ageing resolved)" .. both .. " apart)",
-      "inconclusive"
+    return head .. ": within 10% of 1, inconclusive (a change under 10% is not called ageing "
+      .. "or its opposite, although the 95% intervals" .. both:sub(#" (95% intervals" + 1)
+      .. " are apart)", "inconclusive"
   end
   -- Intervals asked for but undefined (one replica: nothing to resample).
   local alone = (ci1 or ci2) and " (no 95% intervals, e.g. one replica: the 10% rule alone)" or ""
