@@ -107,7 +107,7 @@ for _, tw in ipairs(p.tw) do
     {method = p.tau_method, tw = t0 + tw, seed = p.seed})
   tau:add_row(row)
   local ci = row.tau90_lo == row.tau90_lo and string.format(" [%.4g, %.4g] (95%% bootstrap)",
-    row.tau90_lo, row.tau90_hi) or " (no interval: fewer than 2 replicas to resample)"
+    row.tau90_lo, row.tau90_hi) or " (no interval)"
   lines[#lines + 1] = string.format("t_w = %-8d tau90 = %s", tw, t90 and string.format("%g", t90)
     .. ci or ("none (" .. tostring(why) .. ")"))
 end

@@ -88,7 +88,7 @@ for k, T in ipairs(p.T) do
   for _, chi in ipairs(p.chis) do
     local c = tt[chi]
     table.insert(tau_rows[chi], c.row)
-    run:log("T = %-8g chi = %-6g tau90 = %s (95%% bootstrap)", T, chi,
+    run:log("T = %-8g chi = %-6g tau90 = %s", T, chi,
       report.tau_ci(c.t90, c.row.tau90_lo, c.row.tau90_hi, c.why90))
   end
   tau90_at[T] = tt[p.chis[1]].t90 or false

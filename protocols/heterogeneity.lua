@@ -97,8 +97,10 @@ run:log("ensemble: %s", K and string.format("same-basin, %d basins x K = %d nois
 local CHI4 = {"chi4", "chi4_total", "chi4_within", "chi4_between"}
 local mcols = {"T", "t", "n", "n_basins", "Q", "Q_sem", "msd", "msd_sem", "alpha2", "alpha2_sem",
   "alpha2_pooled", "alpha2_pooled_se", "alpha2_within", "chi4", "chi4_total", "chi4_within",
-  "chi4_between", "chi4_null", "Q_sem_basins", "msd_sem_basins", "alpha2_sem_basins"}
+  "chi4_between", "chi4_null"}
 for _, c in ipairs(CHI4) do mcols[#mcols + 1], mcols[#mcols + 2] = c .. "_lo", c .. "_hi" end
+-- Added later, so last: a reader by position keeps its columns.
+for _, c in ipairs{"Q_sem_basins", "msd_sem_basins", "alpha2_sem_basins"} do mcols[#mcols + 1] = c end
 local moments = glass.table{columns = mcols}
 local state = report.state_table{"T"}
 local tau90_at = {} -- for the drift check
@@ -200,8 +202,9 @@ for k, T in ipairs(p.T) do
      D = u.D, T_paper = u.T_paper}, {method = "interp", seed = p.seed})
   tau:add_row(trow)
   tau90_at[T] = t90 or false
-  run:log("T = %-8g tau90 = %s (95%% bootstrap over basins; free weight: %s)", T,
-    report.tau_ci(t90, trow.tau90_lo, trow.tau90_hi, why90), num(trow.tau90_free, "%.4g"))
+  run:log("T = %-8g tau90 = %s (free weight: %s)", T,
+    report.tau_ci(t90, trow.tau90_lo, trow.tau90_hi, why90, "95% bootstrap over basins"),
+    num(trow.tau90_free, "%.4g"))
   -- Per-lag 95 % intervals of the χ₄ parts, whole basins resampled (the figures' bands).
   local t, curves, basins, N = obs:curves{quantity = "Q"} -- N: the weights in Q
   local _, msd_c = obs:curves{quantity = "msd"}

@@ -118,7 +118,7 @@ for k, T in ipairs(p.T) do
   qfinal:add_row{T = T, Q_final = q[#q], Q_final_sem = sem[#sem], Q_final_lo = qb.lo,
                  Q_final_hi = qb.hi, Q_inf_harmonic = qinf, eps = eps}
   if T > 0 then finals[#finals + 1] = {T = T, q = fin} end
-  run:log("T = %-8g (paper units %-8.3g) tau90 = %s, tau_e = %s (95%% bootstrap), Q(t_f) = %.3g "
+  run:log("T = %-8g (paper units %-8.3g) tau90 = %s, tau_e = %s, Q(t_f) = %.3g "
     .. "%s (harmonic well: %s)", T, u.T_paper, report.tau_ci(t90, row.tau90_lo, row.tau90_hi,
     row.tau90_status), report.tau_ci(te, row.tau_e_lo, row.tau_e_hi, row.tau_e_status), q[#q],
     qb.text,
@@ -151,13 +151,12 @@ run:write_csv("q_final", qfinal, with("Q_final = Q(t_f = tmax), the replica mean
   .. "k = lambda"))
 run:write_csv("state", state, with(report.STATE_COMMENT))
 
-local ok, fit = pcall(glass.analysis.powerlaw_fit, xs, ys, {t_min = p.fit_from})
-if ok and #collapsed < 2 then
-  -- One curve rescaled by its own tau collapses onto nothing: no superposition tested.
-  ok, fit = false, string.format("only %d temperature (T = %s) has points at t/tau >= %g: a "
-    .. "master curve needs two or more to collapse", #collapsed,
-    #collapsed > 0 and string.format("%g", collapsed[1]) or "none", p.fit_from)
-end
+-- One curve rescaled by its own tau collapses onto nothing: no superposition tested.
+local ok, fit = false, #collapsed == 0
+  and string.format("no temperature has points at t/tau >= %g", p.fit_from)
+  or string.format("only one temperature (T = %g) has points at t/tau >= %g: a master curve "
+    .. "needs two or more to collapse", collapsed[1], p.fit_from)
+if #collapsed >= 2 then ok, fit = pcall(glass.analysis.powerlaw_fit, xs, ys, {t_min = p.fit_from}) end
 if ok then
   -- The exponent's 95 % interval: resample each T's replicas, recompute its mean curve and
   -- tau, rescale and refit; and its spread over fit windows t/tau >= fit_from x 1/2 ... 4.

@@ -126,6 +126,17 @@ static int usage_error(const char *fmt, const char *what)
     return 0;
 }
 
+/* A protocol's name (ageing, quench_anneal) or a Lua file. */
+static int looks_like_script(const char *s)
+{
+    size_t n = strlen(s);
+    if (n > 4 && strcmp(s + n - 4, ".lua") == 0) return 1;
+    if (!(s[0] >= 'a' && s[0] <= 'z')) return 0;
+    for (const char *c = s; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_')) return 0;
+    return 1;
+}
+
 /* Fill `opt` from argv; returns 0 (after printing why) on a bad command
  * line, -1 when --help was handled, 1 otherwise. */
 static int collect_args(int argc, char **argv)
@@ -158,14 +169,15 @@ static int collect_args(int argc, char **argv)
                 return usage_error("--threads needs a whole number from 0 (the default) to 4096, "
                                    "not '%s'", v);
         } else {
-            /* A protocol's option before the protocol's name (glassvm --T=1e-5
-             * ageing): say where it goes. */
-            for (int j = i + 1; j < argc && a[1] == '-'; j++)
-                if (argv[j][0] != '-') {
-                    fprintf(stderr, "%s: unrecognized option '%s'; a protocol's options go after "
-                            "its name: %s %s %s\n", PROGNAME, a, PROGNAME, argv[j], a);
-                    return 0;
-                }
+            /* A protocol's option before the protocol (glassvm --T=1e-5 ageing):
+             * say where it goes.  Only for --name=value followed by a protocol's
+             * name or a .lua file, not for a misspelt glassvm option. */
+            const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+            if (a[1] == '-' && strchr(a, '=') && next && looks_like_script(next)) {
+                fprintf(stderr, "%s: unrecognized option '%s'; a protocol's options go after its "
+                        "name: %s %s %s\n", PROGNAME, a, PROGNAME, next, a);
+                return 0;
+            }
             return usage_error("unrecognized option '%s'", a);
         }
     }

@@ -297,11 +297,6 @@ end
 -- True while this rank computes a sweep point alone (M.sweep, points mode).
 local in_point = false
 
--- An ensemble of `replicas` (default p.replicas) networks on `data`.
--- opts: replicas, first_replica, seed, width (override p.width).  With
--- several MPI ranks it is this rank's block of them (glass.mpi.block),
--- marked distributed, unless opts.distributed == false or it is built
--- for a sweep point this rank computes alone (M.sweep).
 -- Refuse unknown keys of an options table (a misspelt option would be
 -- ignored and the default used), naming the caller's line.
 local function check_opts(opts, what, keys)
@@ -309,6 +304,11 @@ local function check_opts(opts, what, keys)
   if not ok then error(err, 3) end
 end
 
+-- An ensemble of `replicas` (default p.replicas) networks on `data`.
+-- opts: replicas, first_replica, seed, width (override p.width).  With
+-- several MPI ranks it is this rank's block of them (glass.mpi.block),
+-- marked distributed, unless opts.distributed == false or it is built
+-- for a sweep point this rank computes alone (M.sweep).
 function M.ensemble(p, data, opts)
   opts = opts or {}
   check_opts(opts, "glass.lab.ensemble", {"width", "replicas", "first_replica", "distributed",
@@ -353,7 +353,7 @@ end
 -- STOP file; restored instead of computed when the run resumes.
 function M.advance(run, ens, integ, to, observers, phase)
   phase = phase or "run"
-  if math.type(to) ~= "integer" and not (type(to) == "number" and to == math.floor(to)) then
+  if math.tointeger(to) == nil then
     error(string.format("glass.lab.advance(run, ens, integrator, to, observers, phase): to (the "
       .. "step to run to) must be a whole number, got %s", type(to) == "number" and tostring(to)
       or "a " .. type(to)), 2)

@@ -330,7 +330,7 @@ end
 --                     label = "T = %s"}   (label: a format for glass.plot.label(value))
 -- Extra fields (style, yerr, dash, ...) are copied into every series.
 function M.curves(spec)
-  if type(spec.values) ~= "table" or type(spec.by) ~= "string" then
+  if type(spec) ~= "table" or type(spec.values) ~= "table" or type(spec.by) ~= "string" then
     error("glass.plot.curves: by = COLUMN and values = {...} (the values of that column, one "
       .. "curve each) are required", 2)
   end
@@ -349,7 +349,8 @@ function M.curves(spec)
     for k, x in pairs(spec) do
       if k ~= "by" and k ~= "values" and k ~= "label" and k ~= "reverse" then s[k] = x end
     end
-    s.where = {[spec.by] = v}
+    s.where = {[spec.by] = v} -- and the spec's own where, if any
+    for k, x in pairs(spec.where or {}) do s.where[k] = x end
     local c = n == 1 and 0 or (rank[i] - 1) / (n - 1)
     s.color = spec.reverse and 1 - c or c
     s.title = string.format(spec.label or (spec.by .. " = %s"), M.label(v))

@@ -427,27 +427,29 @@ local function apart(a, sa, b, sb)
   return se == se and math.abs(a - b) > 2 * se, se
 end
 
--- The under-to-overparameterised scan (uot_scan): points = {{x = N/P, y =
--- mean loss, sem =}, ...} in increasing N/P.
--- A tau of a protocol's log line with its 95 % bootstrap interval (a tau
--- row's _lo and _hi): "123.4 [101.2, 150.3]", "123.4 (no interval: one
--- replica)", or "none (why)".
-function M.tau_ci(tau, lo, hi, why)
+-- A tau of a protocol's log line with its bootstrap interval (a tau row's
+-- _lo and _hi): "123.4 [101.2, 150.3] (95% bootstrap)", "123.4 (no
+-- interval)" (one replica or basin, B = 0, or no resample had a tau), or
+-- "none (why)".  what: the label after an interval (default "95% bootstrap").
+function M.tau_ci(tau, lo, hi, why, what)
   if not tau then return "none (" .. tostring(why) .. ")" end
-  if lo == lo and hi == hi and lo and hi then
-    return string.format("%.4g [%.4g, %.4g]", tau, lo, hi)
+  if lo and hi and lo == lo and hi == hi then
+    return string.format("%.4g [%.4g, %.4g] (%s)", tau, lo, hi, what or "95% bootstrap")
   end
-  return string.format("%.4g (no interval: one replica)", tau)
+  return string.format("%.4g (no interval)", tau)
 end
 
 -- "x ± se", or x alone with why there is no error bar (a single replica or
--- init: no s.e.).
+-- init: no s.e.), or "none" when x itself is not a number (every init lost).
 function M.pm(x, se, fx, fse)
   fx, fse = fx or "%.3g", fse or "%.2g"
-  if se == se then return string.format(fx .. " ± " .. fse, x, se) end
+  if x ~= x or x == nil then return "none (no finite value)" end
+  if se and se == se then return string.format(fx .. " ± " .. fse, x, se) end
   return string.format(fx .. " (a single value: no s.e.)", x)
 end
 
+-- The under-to-overparameterised scan (uot_scan): points = {{x = N/P, y =
+-- mean loss, sem =}, ...} in increasing N/P.
 function M.uot_verdict(points)
   local n = #points
   if n < 2 then return "inconclusive (one width: nothing to compare)" end
@@ -481,7 +483,7 @@ function M.uot_verdict(points)
   for _, pt in ipairs(points) do
     if not star and pt.y <= 0.01 * a.y then star = pt.x end
   end
-  local by = b.y > 0 and string.format("falls by %.3g x", a.y / b.y) or "falls to exactly 0"
+  local by = b.y == 0 and "falls to exactly 0" or string.format("falls by %.3g x", a.y / b.y)
   return head .. (star and string.format(": %s; below 1%% of the narrowest "
     .. "network's from N/P = %.3g on", by, star)
     or string.format(": falls by %.3g x, but never below 1%% of the narrowest network's "
@@ -504,8 +506,8 @@ function M.ageing_verdict(tw1, tau1, tw2, tau2, ci1, ci2)
     tau2, tau1, r)
   local function finite(ci) return ci and ci[1] == ci[1] and ci[2] == ci[2] end
   if finite(ci1) and finite(ci2) then
-    local both = string.format(" (95%% intervals [%.4g, %.4g] and [%.4g, %.4g]", ci1[1], ci1[2],
-      ci2[1], ci2[2])
+    local cis = string.format("[%.4g, %.4g] and [%.4g, %.4g]", ci1[1], ci1[2], ci2[1], ci2[2])
+    local both = " (95% intervals " .. cis
     local apart = ci2[1] > ci1[2] or ci2[2] < ci1[1]
     if not apart then
       return head .. ": inconclusive" .. both .. " overlap: no ageing resolved)", "inconclusive"
@@ -517,8 +519,7 @@ function M.ageing_verdict(tw1, tau1, tw2, tau2, ci1, ci2)
       return head .. ": tau90 falls with t_w (no ageing)" .. both .. " apart)", "none"
     end
     return head .. ": within 10% of 1, inconclusive (a change under 10% is not called ageing "
-      .. "or its opposite, although the 95% intervals" .. both:sub(#" (95% intervals" + 1)
-      .. " are apart)", "inconclusive"
+      .. "or its opposite, although the 95% intervals " .. cis .. " are apart)", "inconclusive"
   end
   -- Intervals asked for but undefined (one replica: nothing to resample).
   local alone = (ci1 or ci2) and " (no 95% intervals, e.g. one replica: the 10% rule alone)" or ""

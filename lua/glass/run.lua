@@ -67,8 +67,9 @@ M.absolute = absolute
 -- error (every rank meets it at the same point) is printed by rank 0 alone,
 -- and every rank stops once it is printed; any other names the rank it
 -- happened on.  The stop is a glass.Error (exit = 2, printed, refused),
--- which the glassvm command ends with; a run it stops leaves run.json and
--- its resume hint as they were (Run:__gc).
+-- which the glassvm command ends with.  glass.run's own refusals come
+-- before run.json is written, so an earlier run's run.json stays as it was;
+-- a refusal after that marks this run's "failed" (Run:__gc).
 local function die(msg, collective)
   local many = mpi.size() > 1
   if collective and many then
@@ -274,10 +275,13 @@ end
 -- The runs this process started and has not finished: a script that ends
 -- without run:finish() left a run with no COMPLETE, and the glassvm command
 -- says so and exits 1 (src/main.c) instead of 0.
-M.open_runs = setmetatable({}, {__mode = "k"})
+-- (Not weak: a run the script no longer reaches would be collected, and
+-- then forgotten, before the script ends.)
+M.open_runs = {}
 function M.unfinished()
   for r in pairs(M.open_runs) do
     if not r.finished then
+      runinfo.finish(r, "failed") -- now: under MPI an abort may come before __gc
       return string.format("the script ended without run:finish(): the run in %s has no %s and "
         .. "run.json says \"failed\"; end the protocol with run:finish(lines) after its last "
         .. "write", r.dir, M.MARKER)
@@ -482,8 +486,10 @@ function Run:finish(summary)
       for _, name in ipairs(self.figures) do
         local bad = plot.data_problem(self.dir, self.figure_specs[name], true)
         local ok, why = false, bad
-        if bad then io.stderr:write(string.format("glassvm: plot %s: %s\n", name, bad))
-        else ok, why = plot.render(self.dir, name) end
+        -- A protocol's mistake: on stderr even with --quiet (the log line below says it
+        -- there otherwise).
+        if bad and self.quiet then io.stderr:write(string.format("glassvm: plot %s: %s\n", name, bad)) end
+        if not bad then ok, why = plot.render(self.dir, name) end
         if ok then
           drawn[#drawn + 1] = name .. ".png"
           for _, ext in ipairs{".png", ".svg"} do

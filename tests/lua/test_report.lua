@@ -251,8 +251,12 @@ end)
 T.test("no NaN or inf printed as a number: one init, an exact-zero loss, T = 0", function()
   T.eq(report.pm(0.5001, 0 / 0, "%.4f", "%.4f"), "0.5001 (a single value: no s.e.)")
   T.eq(report.pm(0.25, 0.01), "0.25 ± 0.01")
-  T.eq(report.tau_ci(123.4, 101.2, 150.3), "123.4 [101.2, 150.3]")
-  T.eq(report.tau_ci(12, 0 / 0, 0 / 0), "12 (no interval: one replica)")
+  T.eq(report.tau_ci(123.4, 101.2, 150.3), "123.4 [101.2, 150.3] (95% bootstrap)")
+  T.eq(report.tau_ci(123.4, 101.2, 150.3, nil, "95% bootstrap over basins"),
+    "123.4 [101.2, 150.3] (95% bootstrap over basins)")
+  T.eq(report.tau_ci(12, 0 / 0, 0 / 0), "12 (no interval)")
+  T.eq(report.pm(0 / 0, 0 / 0), "none (no finite value)")
+  T.eq(report.pm(0.3, nil), "0.3 (a single value: no s.e.)")
   T.eq(report.tau_ci(nil, nil, nil, "not_reached"), "none (not_reached)")
   -- A geometric mean with an exact 0 is 0 (every row fitted), not NaN.
   T.eq(glass.lab.stats({0.0, 1e-3}).geomean, 0.0)
@@ -261,6 +265,8 @@ T.test("no NaN or inf printed as a number: one init, an exact-zero loss, T = 0",
   -- The scan's verdict with a loss of exactly 0 at the widest network, and with one init.
   local v = report.uot_verdict{{x = 0.02, y = 0.45, sem = 0.05}, {x = 1, y = 0.0, sem = 0.0}}
   T.ok(v:find("falls to exactly 0", 1, true) and not v:find("inf", 1, true), v)
+  v = report.uot_verdict{{x = 0.02, y = 0.45, sem = 0.05}, {x = 1, y = 0 / 0, sem = 0 / 0}}
+  T.ok(not v:find("exactly 0", 1, true) and not v:find("nan", 1, true), v)
   v = report.uot_verdict{{x = 0.02, y = 0.45, sem = 0 / 0}, {x = 1, y = 0.01, sem = 0 / 0}}
   T.ok(v:find("0.45 (a single value: no s.e.)", 1, true) and not v:find("nan", 1, true), v)
 end)

@@ -52,7 +52,7 @@ bad --T --T=abc
 bad --T --T=nan
 bad --T --T=inf
 bad --T --T=1e400
-bad --T --T=1e-400
+bad "too small for a double" --T=1e-400
 bad --tw --tw=300,100
 bad --tw --tw=100,100
 P=$ROOT/protocols/ttsp.lua bad "time-temperature superposition compares" --T=1e-3,0

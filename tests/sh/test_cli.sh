@@ -116,6 +116,9 @@ run --T=1e-4 ageing
 expect_rc "a protocol option before the protocol" 2
 has "a protocol option before the protocol" "$err" \
   "unrecognized option '--T=1e-4'; a protocol's options go after its name: glassvm ageing --T=1e-4"
+# Not for a misspelt glassvm option followed by its value.
+run --thread 4 ageing
+hasnt "a misspelt glassvm option" "$err" "go after its name"
 for bad in -x --frobnicate -ix; do
   run $bad
   expect_rc "unknown option $bad" 2

@@ -82,13 +82,13 @@ if [ -f "$h/overlap_basins.csv" ] && [ -f "$h/moments.csv" ]; then
       if (off(a[k] / n[k], $13)) { printf "T,t = %s: basins give alpha2 = %.17g, alpha2_within %.17g\n", k, a[k] / n[k], $13; bad++ } }
     END { if (!seen) { print "moments.csv has no rows"; bad++ } exit bad > 0 }' \
     "$h/overlap_basins.csv" "$h/moments.csv" || fail "heterogeneity: overlap_basins.csv does not add up to moments.csv"
-  # Q_sem_basins (column 19): the standard error of the basins' own Q over the basins.
+  # Q_sem_basins (column 27): the standard error of the basins' own Q over the basins.
   awk -F, 'function off(a, b) { d = (a - b) / (b == 0 ? 1 : b); return d > 1e-9 || d < -1e-9 }
     FNR == 1 { file++ } /^#/ || /^T,/ { next }
     file == 1 { k = $1 "|" $2; s[k] += $5; ss[k] += $5 * $5; c[k]++; next }
     { k = $1 "|" $2; seen++; m = s[k] / c[k]; v = (ss[k] - c[k] * m * m) / (c[k] - 1)
       if (v < 0) v = 0
-      if (off(sqrt(v / c[k]), $19)) { printf "T,t = %s: basins give s.e. %.17g, Q_sem_basins %.17g\n", k, sqrt(v / c[k]), $19; bad++ } }
+      if (off(sqrt(v / c[k]), $27)) { printf "T,t = %s: basins give s.e. %.17g, Q_sem_basins %.17g\n", k, sqrt(v / c[k]), $27; bad++ } }
     END { exit bad > 0 || !seen }' \
     "$h/overlap_basins.csv" "$h/moments.csv" || fail "heterogeneity: Q_sem_basins is not the s.e. of the basins' Q"
   # networks.csv: one row per network, whose mean data loss is state.csv's after the quench.
