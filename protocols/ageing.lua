@@ -46,7 +46,8 @@ local P = glass.params(lab.extend({
     smoke = {T = 3e-4, tw = {5, 20}, tmax = 20, replicas = 2, P = 500, quench_epochs = 1, width = 8,
              per_decade = 5},
   },
-}, lab.network_params{P = 5000, lr = 1e-2, quench_epochs = 1000}, report.drift_params()))
+}, lab.network_params{P = 5000, lr = 1e-2, quench_epochs = 1000}, report.drift_params(),
+  report.overlap_params()))
 
 local p = P:parse(arg)
 local run = glass.run(p)
@@ -72,7 +73,7 @@ end
 local tws = {}
 for i, tw in ipairs(p.tw) do tws[i] = t0 + tw end
 local lags = glass.schedule.log{first = 1, last = p.tmax, per_decade = p.per_decade}
-local obs = glass.observer.two_time{tw = tws, chi = {p.chi}, lags = lags}
+local obs = glass.observer.two_time(report.overlap_opts(p, {tw = tws, chi = {p.chi}, lags = lags}))
 local sobs = report.state_observer(report.state_steps(t0, tws, lags), p.lambda)
 local quenched = p.drift_check and ens:clone() -- for the T = 0 companion
 local langevin = glass.langevin{lr = p.lr, T = p.T, lambda = p.lambda}
@@ -151,8 +152,8 @@ if p.drift_check then
   -- T = 0 from the same networks, to the first (or the last) t_w's last lag.
   local n0 = p.drift_tws == "all" and #tws or 1
   local e = quenched
-  local obs0 = glass.observer.two_time{tw = table.move(tws, 1, n0, 1, {}), chi = {p.chi},
-                                       lags = lags}
+  local obs0 = glass.observer.two_time(report.overlap_opts(p, {tw = table.move(tws, 1, n0, 1, {}),
+                                                              chi = {p.chi}, lags = lags}))
   lab.advance(run, e, glass.gd{lr = p.lr, lambda = p.lambda}, tws[n0] + p.tmax, {obs0},
     "drift check: T = 0")
   e:close()

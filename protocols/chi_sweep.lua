@@ -40,7 +40,7 @@ local P = glass.params(lab.extend({
              quench_epochs = 1, width = 8, per_decade = 5},
   },
 }, lab.network_params{P = 5000, lr = 1e-2, quench_epochs = 1000}, report.noise_params(),
-  report.drift_params()))
+  report.drift_params(), report.overlap_params()))
 
 local p = P:parse(arg)
 local run = glass.run(p)
@@ -75,7 +75,7 @@ local function taus(obs, fields)
   return out
 end
 for k, T in ipairs(p.T) do
-  local obs, _, sobs = lab.anneal(run, ens, p, T, t0, {chi = p.chis}, false,
+  local obs, _, sobs = lab.anneal(run, ens, p, T, t0, report.overlap_opts(p, {chi = p.chis}), false,
     {seed = report.point_seed(p, k), state = true})
   local srows = report.add_state(state, sobs, {T = T},
     function(step) return step - t0 - p.tw end)
@@ -98,7 +98,8 @@ local lines = {string.format("%d temperatures x %d values of chi", #p.T, #p.chis
 if p.drift_check then
   local tau0 = tau90_at[0]
   if tau0 == nil then
-    tau0 = taus(lab.anneal(run, ens, p, 0, t0, {chi = p.chis}))[p.chis[1]].t90 or false
+    tau0 = taus(lab.anneal(run, ens, p, 0, t0, report.overlap_opts(p, {chi = p.chis})))[p.chis[1]].t90
+      or false
   end
   lines[#lines + 1] = report.drift_check(run, p.T, tau90_at, tau0)
 end

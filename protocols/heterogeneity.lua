@@ -46,6 +46,7 @@ local P = glass.params(lab.extend({
   {"hist_max", 0.0, "upper edge of the histogram (log10|dw|)"},
   {"per_decade", 12, "lags per decade (log-spaced from 1)", min = 1},
   {"chi", 300.0, "sensitivity chi of Q (for chi4): eps = sigma(t_w)/chi", gt = 0},
+  -- report.overlap_params()'s, but kept in params.lua and the CSV comments as before.
   {"exclude_output", false, "leave the output layer's weights out of sigma(t_w) and Q, as the "
     .. "authors' code does (MSD and alpha2 keep every weight)"},
   {check = function(p)
@@ -181,15 +182,10 @@ end
 
 local lines = {}
 for k, T in ipairs(p.T) do
-  local layers
-  if p.exclude_output then
-    layers = {}
-    for l = 1, p.depth do layers[l] = l end -- hidden layers 1..depth; the output is depth + 1
-  end
-  local obs, _, sobs = lab.anneal(run, ens, p, T, t0, {
-    lags = lags, chi = {p.chi}, overlap_layers = layers,
+  local obs, _, sobs = lab.anneal(run, ens, p, T, t0, report.overlap_opts(p, {
+    lags = lags, chi = {p.chi},
     histogram = {bins = p.bins, min = p.hist_min, max = p.hist_max,
-                 lags = glass.schedule.list(p.hist_lags)}}, false,
+                 lags = glass.schedule.list(p.hist_lags)}}), false,
     {same_basin = K_at(T), seed = report.point_seed(p, k), state = true})
   local srows = report.add_state(state, sobs, {T = T}, function(step) return step - t0 - p.tw end)
   if k == 1 then run:log("after the quench: %s", report.state_text(srows[1])) end
@@ -376,8 +372,7 @@ end
 if p.drift_check then
   local tau0 = tau90_at[0]
   if tau0 == nil then
-    local s0 = lab.anneal(run, ens, p, 0, t0, {chi = {p.chi}, overlap_layers = p.exclude_output
-      and (function() local l = {}; for i = 1, p.depth do l[i] = i end; return l end)() or nil})
+    local s0 = lab.anneal(run, ens, p, 0, t0, report.overlap_opts(p, {chi = {p.chi}}))
       :table("summary")
     tau0 = glass.analysis.tau90(s0:column("t"), s0:column("Q_mean"), {method = "interp"}) or false
   end

@@ -48,7 +48,8 @@ local P = glass.params(lab.extend({
     smoke = {T = {1e-2, 1e-3, 0}, tw = 5, tmax = 20, replicas = 2, P = 500, quench_epochs = 1,
              width = 8, per_decade = 5, fit_T_min = 1e-3},
   },
-}, lab.network_params{P = 5000, lr = 1e-2, quench_epochs = 1000}, report.noise_params()))
+}, lab.network_params{P = 5000, lr = 1e-2, quench_epochs = 1000}, report.noise_params(),
+  report.overlap_params()))
 
 local p = P:parse(arg)
 local run = glass.run(p)
@@ -79,7 +80,7 @@ local fitsets = {} -- per T in the fit range: its replicas' Q curves, for the ex
 for k, T in ipairs(p.T) do
   -- Each T starts from the same quenched networks, with its own noise stream
   -- (or the common one with --noise=common); the state after the quench and at every lag.
-  local obs, _, sobs = lab.anneal(run, ens, p, T, t0, {chi = {p.chi}}, false,
+  local obs, _, sobs = lab.anneal(run, ens, p, T, t0, report.overlap_opts(p, {chi = {p.chi}}), false,
     {seed = report.point_seed(p, k), state = true})
   local srows = report.add_state(state, sobs, {T = T}, function(step) return step - t0 - p.tw end)
   if k == 1 then run:log("after the quench: %s", report.state_text(srows[1])) end

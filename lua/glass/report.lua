@@ -418,6 +418,26 @@ function M.drift_params()
     .. "and say in log.txt where Q decays as at T = 0 (the deterministic drift)"}}
 end
 
+-- ---- the overlap's weights ---------------------------------------------------------------
+
+-- --exclude_output: Q and sigma(t_w) without the output layer, as the
+-- authors' code computes them (docs/observables.md, overlap_layers).  Left
+-- out of params.lua and the CSV comments while false.
+function M.overlap_params()
+  return {{"exclude_output", false, "leave the output layer's weights out of sigma(t_w) and Q, "
+    .. "as the authors' code does (MSD and alpha2 keep every weight)", omit_default = true}}
+end
+
+-- The two-time observer's options `o` with overlap_layers set for
+-- --exclude_output (the hidden layers 1..depth; the output is depth + 1).
+function M.overlap_opts(p, o)
+  if p.exclude_output then
+    o.overlap_layers = {}
+    for l = 1, p.depth do o.overlap_layers[l] = l end
+  end
+  return o
+end
+
 -- ---- computed conclusions ----------------------------------------------------------------
 
 -- Two means differ when they are further apart than twice their combined

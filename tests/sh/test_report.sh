@@ -66,6 +66,13 @@ run ageing ag
 has "$TMP/ag/state.csv" "step,t,n,loss" "ageing state.csv"
 has "$TMP/ag/log.txt" "drift check (t_w = 5)" "ageing drift line"
 grep -q "drift check (t_w = 20)" "$TMP/ag/log.txt" && fail "ageing: a drift line at t_w = 20 without --drift_tws=all"
+# --exclude_output (the authors' Q, without the output layer): other Q, the same MSD.
+run ageing ag_eo --exclude_output
+cmp -s <(grep -v '^#' "$TMP/ag/overlap.csv" | cut -d, -f3) <(grep -v '^#' "$TMP/ag_eo/overlap.csv" | cut -d, -f3) \
+  && fail "ageing --exclude_output: Q is the same as with every weight"
+cmp -s <(grep -v '^#' "$TMP/ag/overlap.csv" | cut -d, -f5) <(grep -v '^#' "$TMP/ag_eo/overlap.csv" | cut -d, -f5) \
+  || fail "ageing --exclude_output: the MSD changed"
+has "$TMP/ag_eo/params.lua" "exclude_output = true" "ageing --exclude_output in params.lua"
 run ageing ag_all --drift_tws=all
 has "$TMP/ag_all/log.txt" "drift check (t_w = 20)" "ageing --drift_tws=all: every t_w"
 has "$TMP/ag/log.txt" "units: T = 0.0003: D = 6e-09, T_paper = 0.036" "ageing units"
