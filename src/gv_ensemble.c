@@ -48,6 +48,8 @@ gv_ensemble *gv_ensemble_new_(const gv_landscape *land, size_t R, uint64_t seed,
     }
     gv_ensemble *ens = calloc(1, sizeof *ens);
     if (!ens) goto oom;
+    static _Atomic uint64_t next_id = 0;
+    ens->id = ++next_id;
     ens->land = land;
     ens->R = R;
     ens->N = N;
@@ -117,6 +119,7 @@ void gv_ensemble_set_seed(gv_ensemble *ens, uint64_t seed) { ens->seed = seed; }
 size_t gv_ensemble_size(const gv_ensemble *ens) { return ens->R; }
 size_t gv_ensemble_nweights(const gv_ensemble *ens) { return ens->N; }
 uint64_t gv_ensemble_step(const gv_ensemble *ens) { return ens->step; }
+uint64_t gv_ensemble_id(const gv_ensemble *ens) { return ens->id; }
 uint64_t gv_ensemble_seed(const gv_ensemble *ens) { return ens->seed; }
 const double *gv_ensemble_weights(const gv_ensemble *ens, size_t r) { return ens->w + r * ens->N; }
 int gv_ensemble_lost(const gv_ensemble *ens, size_t r) { return ens->lost[r]; }

@@ -17,6 +17,10 @@ typedef struct gv_landscape gv_landscape;
 size_t gv_ensemble_size(const gv_ensemble *ens);      /* R */
 size_t gv_ensemble_nweights(const gv_ensemble *ens);  /* N */
 uint64_t gv_ensemble_step(const gv_ensemble *ens);    /* common step count */
+/* A number no other ensemble of this process has (a clone, a same-basin
+ * ensemble or a loaded one gets its own): an observer checks with it that
+ * it measures one ensemble. */
+uint64_t gv_ensemble_id(const gv_ensemble *ens);
 uint64_t gv_ensemble_seed(const gv_ensemble *ens);
 const double *gv_ensemble_weights(const gv_ensemble *ens, size_t r);
 /* Nonzero once replica r is lost (non-finite loss or weights); it is then

@@ -28,6 +28,7 @@ struct gv_ensemble {
     const gv_device_ops *dev_ops; /* NULL: the CPU path */
     gv_device_ctx *dev;           /* opened at the first run on the device */
     uint64_t *basin;              /* R group labels (same-basin ensembles); default first + r */
+    uint64_t id;                  /* unique in the process (gv_ensemble_id) */
 };
 
 /* A new ensemble of R replicas (weights zero, none lost, default basin labels). */

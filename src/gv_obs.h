@@ -74,6 +74,7 @@ typedef struct gv_obs_frame {
     const size_t *group_offset; /* NULL: one group of all N weights */
     const size_t *group_count;
     const uint64_t *basin;      /* R basin labels (same-basin ensembles); NULL: each its own */
+    uint64_t source;            /* the ensemble's gv_ensemble_id; 0: not said (no check) */
 } gv_obs_frame;
 
 /* ---- two-time observer -------------------------------------------------- */

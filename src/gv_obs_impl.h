@@ -86,8 +86,10 @@ struct gv_two_time {
     size_t novl;
     uint32_t version;         /* state format this observer was restored from */
 
-    /* Bound at the first frame: the ensemble's shape. */
+    /* Bound at the first frame: the ensemble's shape, and which ensemble
+     * (gv_ensemble_id; 0 until a frame names one, and after a restore). */
     int bound;
+    uint64_t source;
     size_t R, N, ngroups, G;  /* G = 1 + (per_layer ? ngroups : 0); group 0 = all */
     size_t *goff, *gcnt;      /* G entries */
     size_t S;                 /* values per replica per lag: G × (nc + 2) */

@@ -418,6 +418,7 @@ static gv_status tt_restore(gv_two_time *o, const unsigned char *bytes, size_t l
     o->cursor = s.cursor;
     o->ref = s.ref;
     o->bound = s.R != 0; /* unbound: R, N, ... 0 and the arrays NULL, as when freshly built */
+    o->source = 0;       /* whichever ensemble it is restored for: bound at its next frame */
     o->R = s.R;
     o->N = s.N;
     o->ngroups = s.ngroups;

@@ -348,7 +348,15 @@ gv_status gv_two_time_observe(gv_two_time *o, const gv_obs_frame *f, gv_err *e)
         return gv_fail(e, GV_EDIM, "%s: first used with %zu replicas of %zu weights, now %zu of "
                                    "%zu; use a new observer for each ensemble", W, o->R, o->N,
                        f->R, f->N);
+    } else if (o->source && f->source && f->source != o->source) {
+        /* The same shape, another ensemble (a clone, say): its weights would
+         * be compared with the first one's references. */
+        return gv_fail(e, GV_EINVAL, "%s: first used with another ensemble of the same shape "
+                                     "(%zu replicas of %zu weights); an observer measures one "
+                                     "ensemble (a clone is another): use a new observer for each",
+                       W, o->R, o->N);
     }
+    if (!o->source) o->source = f->source; /* the first frame, or the first after a restore */
     uint64_t step = f->step;
     for (size_t t = 0; t < o->ntw; t++) {
         uint64_t p = tt_pending(o, t);
@@ -408,7 +416,7 @@ static gv_status tt_hook_fire(void *self, gv_ensemble *ens, gv_err *e)
     for (size_t g = 0; g < ng; g++) gv_ensemble_group(ens, g, &o->fgoff[g], &o->fgcnt[g]);
     gv_obs_frame f = {gv_ensemble_step(ens), R, gv_ensemble_nweights(ens),
                       (const double *const *)o->wp, o->lostp, ng, o->fgoff, o->fgcnt,
-                      gv_ensemble_basins(ens)};
+                      gv_ensemble_basins(ens), gv_ensemble_id(ens)};
     return gv_two_time_observe(o, &f, e);
 }
 

@@ -126,7 +126,8 @@ static void walk_step(walk *k, uint64_t step)
 
 static gv_obs_frame walk_frame(walk *k, uint64_t step)
 {
-    gv_obs_frame f = {step, NR, NW, (const double *const *)k->w, k->lost, 2, k->goff, k->gcnt, NULL};
+    gv_obs_frame f = {step, NR, NW, (const double *const *)k->w, k->lost, 2, k->goff, k->gcnt, NULL,
+                      0};
     return f;
 }
 
@@ -289,7 +290,7 @@ static void test_two_time_errors(void)
         double w[4] = {1, 2, 3, 4};
         const double *wp[1] = {w};
         /* Attached too late: the ensemble is past t_w. */
-        gv_obs_frame f = {7, 1, 4, wp, NULL, 1, NULL, NULL, NULL};
+        gv_obs_frame f = {7, 1, 4, wp, NULL, 1, NULL, NULL, NULL, 11};
         CHECK_FAILS(gv_two_time_observe(o, &f, &e), GV_EINVAL, e, "event at step 5 (t_w=5) was missed");
         gv_table *t = NULL;
         CHECK_FAILS(gv_two_time_table_make(o, GV_TT_HISTOGRAM, &t, &e), GV_EINVAL, e, "no histogram");
@@ -299,6 +300,10 @@ static void test_two_time_errors(void)
         CHECK_OK(gv_two_time_observe(o, &f, &e), e);
         CHECK(gv_two_time_ref_bytes(o) == 4 * sizeof(double));
         f.step = 6;
+        /* The same shape from another ensemble (a clone): refused, not mixed in. */
+        f.source = 12;
+        CHECK_FAILS(gv_two_time_observe(o, &f, &e), GV_EINVAL, e, "another ensemble of the same shape");
+        f.source = 11;
         f.N = 3;
         CHECK_FAILS(gv_two_time_observe(o, &f, &e), GV_EDIM, e, "new observer");
         /* An empty result table before any lag is measured is fine. */

@@ -92,6 +92,21 @@ local have_dyn = glass.ensemble and glass.landscape and glass.langevin
 -- the uncertainty of the sem itself (16 replicas: ±18%): 0.002 in Q (about
 -- half a typical sem), 0.5% in MSD, 0.01 in α₂ (also covers the −2/N bias
 -- of the per-replica α₂).
+T.test("an observer measures one ensemble: a clone of the same shape is refused", function()
+  local e = glass.ensemble{landscape = glass.landscape.flat{N = 100, P = 100, w0 = 0}, replicas = 3,
+                           seed = 1}
+  local o = glass.observer.two_time{tw = {5}, lags = {1, 10, 100}, eps = 0.1}
+  local lang = glass.langevin{lr = 1e-2, T = 1e-3, lambda = 0}
+  e:run{integrator = lang, to = 50, observers = {o}}
+  local e2 = e:clone()
+  T.raises(function() e2:run{integrator = lang, to = 200, observers = {o}} end,
+    "first used with another ensemble of the same shape", "use a new observer for each")
+  -- The first ensemble goes on with it.
+  e:run{integrator = lang, to = 200, observers = {o}}
+  T.eq(o:table("summary"):nrows(), 3)
+  e:close(); e2:close()
+end)
+
 T.test("flat Langevin: Q, MSD, alpha2, chi4, histogram totals", function()
   T.ok(have_dyn, "needs glass.ensemble, glass.landscape, glass.langevin (lgv_dynamics.c)")
   local N, R, P, lr, temp, eps = 800, 16, 100, 0.01, 1, 0.01
