@@ -8,6 +8,7 @@
  * result into datasets and an info table. */
 #include <stdio.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "lgv_data.h"
 
@@ -31,6 +32,32 @@ static const gvL_data_files CIFAR_SET = {
     6, NULL,
     "glassvm cannot fetch CIFAR-10: unpack the binary version (cifar-10-binary.tar.gz, "
     "https://www.cs.toronto.edu/~kriz/cifar.html) in a data directory (data/ of the source tree)"};
+
+/* The first ten labels of the official files: MNIST's and Fashion-MNIST's
+ * have the same names and sizes, so a directory of the one given for the
+ * other loads without complaint.  A labels file (plain or gzip) that starts
+ * as the other data set's is refused; one that matches neither (a user's
+ * own IDX files) is left alone. */
+static const unsigned char FIRST_LABELS[2][2][10] = {
+    {{5, 0, 4, 1, 9, 2, 1, 3, 1, 4}, {7, 2, 1, 0, 4, 1, 4, 9, 5, 9}}, /* MNIST train, test */
+    {{9, 0, 0, 3, 0, 2, 7, 2, 5, 5}, {9, 2, 1, 1, 6, 1, 4, 6, 5, 7}}, /* Fashion-MNIST */
+};
+
+static void check_not_other(lua_State *L, const gvL_data_files *s, const char *labels, int test)
+{
+    unsigned char b[18];
+    gzFile f = gzopen(labels, "rb");
+    if (!f) return; /* the loader says why */
+    int n = gzread(f, b, sizeof b);
+    gzclose(f);
+    if (n != (int)sizeof b) return;
+    int fashion = s == &FASHION_SET, other = !fashion;
+    if (memcmp(b + 8, FIRST_LABELS[other][test], 10) != 0) return;
+    luaL_error(L, "%s: %s holds %s's labels (its first ten: %d %d %d %d %d %d %d %d %d %d), not "
+               "%s's: point dir= (or GLASSVM_DATA) at the %s files", s->fn, labels,
+               fashion ? "MNIST" : "Fashion-MNIST", b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+               b[15], b[16], b[17], s->title, s->title);
+}
 
 static int info_tostring(lua_State *L)
 {
@@ -92,6 +119,8 @@ static int paper(lua_State *L, const gvL_data_files *s)
         o.cifar[1] = want_test ? batches + nf - 1 : NULL;
         o.ncifar[1] = 1;
     } else {
+        check_not_other(L, s, batches[1], 0);
+        if (want_test) check_not_other(L, s, batches[3], 1);
         o.images[0] = batches[0];
         o.labels[0] = batches[1];
         o.images[1] = want_test ? batches[2] : NULL;

@@ -333,6 +333,17 @@ else
     T.eq(tostring(train), "glass.Dataset Fashion-MNIST train: 60000 x 2, labels +1: 30000, -1: 30000")
     T.eq(#info.explained_variance, 2)
   end)
+  -- The two sets' files have the same names and sizes: each loader refuses the other's,
+  -- by their first labels, instead of naming MNIST Fashion-MNIST.
+  local root = os.getenv("GLASSVM_DATA") or "../../data"
+  if io.open(root .. "/mnist/train-labels-idx1-ubyte") and io.open(root .. "/fashion-mnist") then
+    T.test("mnist{} and fashion_mnist{} refuse each other's files", function()
+      T.raises(function() glass.data.fashion_mnist{dir = root .. "/mnist", P = 100} end,
+        "glass.data.fashion_mnist:", "holds MNIST's labels", "not Fashion-MNIST's")
+      T.raises(function() glass.data.mnist{dir = root .. "/fashion-mnist", P = 100} end,
+        "glass.data.mnist:", "holds Fashion-MNIST's labels (its first ten: 9 0 0 3 0 2 7 2 5 5)")
+    end)
+  end
 end
 
 T.done()
