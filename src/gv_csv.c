@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct csv_state {
     const char *path;
@@ -181,6 +182,15 @@ static void on_row(int c, void *data)
             for (st->col = 0; st->col < st->ncols && !st->status; st->col++)
                 take_value(st, st->first[st->col], st->col);
             if (!st->status) push_row(st);
+        } else if (st->label_column == 1 && strncasecmp(st->first[0], "pixel", 5) == 0) {
+            /* Kaggle's MNIST test.csv has no label column: its first
+             * column, pixel0, would be read as the class.  (Only for the
+             * first column: another one was chosen on purpose.) */
+            st->status = gv_fail(st->e, GV_EFORMAT, "%s: the label column (column %zu) is headed "
+                                 "\"%s\", a feature: this file has no labels (as Kaggle's MNIST "
+                                 "test.csv: use train.csv, whose first column is \"label\"), or "
+                                 "give label_column=", st->path, st->lab + 1, st->first[0]);
+            return;
         }
         st->row++;
         st->col = 0;

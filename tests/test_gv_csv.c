@@ -73,6 +73,8 @@ static void test_bad_files(void)
     /* "5\0junk": strtod alone would read 5 */
     bad("bad-nul.csv", 1, GV_EFORMAT, "row 2, column 2: NUL byte at character 2 of the field");
     bad("bad-onecolumn.csv", 1, GV_EFORMAT, "need a class column");
+    /* Kaggle's test.csv has no label column: pixel0 is no class. */
+    bad("bad-kaggle-test.csv", 1, GV_EFORMAT, "is headed \"pixel0\", a feature: this file has no labels");
     bad("empty.csv", 1, GV_EFORMAT, "empty file");
     bad("no-such.csv", 1, GV_EIO, "cannot open");
     bad("bad-corrupt.idx3.gz", 1, GV_EFORMAT, "corrupt gzip");
