@@ -168,6 +168,7 @@ GLASSVM_DATA="$TMP/nowhere" run --out=nd >/dev/null 2>nd.err
 rc=$?
 [ $rc -eq 2 ] || fail "a missing data set exited $rc, expected 2: $(cat nd.err)"
 grep -q '"status": "failed"' nd/run.json || fail "missing data: run.json $(grep status nd/run.json)"
+grep -q "GLASSVM_DATA=$TMP/nowhere is where glassvm looks" nd.err || fail "missing data: the message does not name GLASSVM_DATA: $(cat nd.err)"
 ok_since "a run left unfinished says so: exit 1, run.json failed; a refusal after glass.run: failed"
 
 if [ $fails -gt 0 ]; then echo "$fails failure(s)"; exit 1; fi
