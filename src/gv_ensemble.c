@@ -648,6 +648,10 @@ gv_status gv_ensemble_run_for(gv_ensemble *ens, const gv_integ *integ, uint64_t 
             uint64_t next = hk->next(hk->self);
             if (next == ens->step) {
                 if ((s = hk->fire(hk->self, ens, e)) != GV_OK) {
+                    /* "two-time observer: x" becomes "two-time observer at step 10: x". */
+                    size_t nn = strlen(name);
+                    if (e && strncmp(e->msg, name, nn) == 0 && strncmp(e->msg + nn, ": ", 2) == 0)
+                        memmove(e->msg, e->msg + nn + 2, strlen(e->msg + nn + 2) + 1);
                     gv_fail_prefix(e, "%s at step %llu: ", name, (unsigned long long)ens->step);
                     break;
                 }

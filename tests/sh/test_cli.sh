@@ -194,7 +194,7 @@ out=$(GLASSVM_DATA="$T/dd" "$G" -e 'local d = glass.data.dirs(); local tr, te = 
 [ "$out" = "1	true	glass.Dataset MNIST train: 6 x 1, labels +1: 3, -1: 3	MNIST test" ] ||
   fail "GLASSVM_DATA search: got '$out'"
 out=$(GLASSVM_DATA="$T/none" "$G" -e 'glass.data.mnist{}' 2>&1)
-has "GLASSVM_DATA, no data" "$out" "the MNIST files (train-images-idx3-ubyte, ... plain or .gz) are not in $T/none/mnist; run \`bash data/fetch.sh\`"
+has "GLASSVM_DATA, no data" "$out" "the MNIST files (train-images-idx3-ubyte, ... plain or .gz) are not in $T/none/mnist: GLASSVM_DATA=$T/none is where glassvm looks; put mnist/ there, or unset GLASSVM_DATA"
 out=$(env -u GLASSVM_DATA "$G" -e 'local d, ok = glass.data.dirs(), glass.paths.data == nil
   for _, x in ipairs(d) do ok = ok or x == glass.paths.data end
   print(ok, d[#d])' 2>&1)
