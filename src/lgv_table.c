@@ -667,9 +667,16 @@ static int table_tostring(lua_State *L)
              nc, nc == 1 ? "" : "s");
     luaL_addstring(&b, cell);
     size_t shown_cols = nc < 8 ? nc : 8;
+    /* Each column as wide as its name (at most 40) or a number (13), and a
+     * space between columns: names are never cut or run together. */
+    int width[8];
+    for (size_t j = 0; j < shown_cols; j++) {
+        size_t n = strlen(gv_table_name(t, j));
+        width[j] = n > 40 ? 40 : n < 13 ? 13 : (int)n;
+    }
     luaL_addchar(&b, '\n');
     for (size_t j = 0; j < shown_cols; j++) {
-        snprintf(cell, sizeof cell, "%14.14s", gv_table_name(t, j));
+        snprintf(cell, sizeof cell, " %*.*s", width[j], width[j], gv_table_name(t, j));
         luaL_addstring(&b, cell);
     }
     if (shown_cols < nc) luaL_addstring(&b, "  ...");
@@ -678,9 +685,10 @@ static int table_tostring(lua_State *L)
         for (size_t j = 0; j < shown_cols; j++) {
             double v = gv_table_get(t, i, j);
             const char *txt = gv_table_text(t, i, j);
-            if (txt) snprintf(cell, sizeof cell, "%14.14s", txt);
-            else if (isnan(v)) snprintf(cell, sizeof cell, "%14s", "nan"); /* not "-nan" */
-            else snprintf(cell, sizeof cell, "%14.6g", v);
+            int w = width[j];
+            if (txt) snprintf(cell, sizeof cell, " %*.*s", w, w, txt);
+            else if (isnan(v)) snprintf(cell, sizeof cell, " %*s", w, "nan"); /* not "-nan" */
+            else snprintf(cell, sizeof cell, " %*.6g", w, v);
             luaL_addstring(&b, cell);
         }
     }

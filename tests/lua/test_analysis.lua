@@ -37,6 +37,10 @@ T.test("table: rows by position, by name and as arguments", function()
   T.eq(t:row(2).Q, 0.25)
   T.ok(tostring(t):find("glass.Table 4 rows x 2 columns", 1, true))
   T.ok(tostring(t):find("0.125", 1, true))
+  -- Long names are printed whole, with a space between columns.
+  local w = glass.table{columns = {"loss_sem", "data_loss_mean", "a_very_long_column_name"}}
+  w:add_row{1, 2, 3}
+  T.ok(tostring(w):find(" loss_sem data_loss_mean a_very_long_column_name\n", 1, true), tostring(w))
 end)
 
 T.test("table: bad rows and columns are errors naming the problem", function()
