@@ -41,7 +41,7 @@ local Pn = data:size()
 local per_init = glass.table{columns = {"width", "N_over_P", "lambda", "init", "loss",
                                         "data_loss", "lost"}}
 local grid = glass.table{columns = {"width", "N", "N_over_P", "lambda", "loss_geomean",
-                                    "loss_mean", "loss_sem", "n"}}
+                                    "loss_mean", "loss_sem", "n", "loss_geo_lo", "loss_geo_hi"}}
 -- The grid points, independent: under MPI with fewer inits than ranks each
 -- rank takes whole points (lab.sweep, docs/cluster.md).
 local points = {}
@@ -67,13 +67,15 @@ end, function(pt, rows)
   end
   local s = lab.stats(loss)
   grid:add_row{width = w, N = N, N_over_P = N / Pn, lambda = lambda, loss_geomean = s.geomean,
-               loss_mean = s.mean, loss_sem = s.sem, n = s.n}
+               loss_mean = s.mean, loss_sem = s.sem, n = s.n, loss_geo_lo = s.geo_lo,
+               loss_geo_hi = s.geo_hi}
   run:log("w = %-3d N/P = %-7.3g lambda = %-6g loss (geometric mean) %s", w, N / Pn, lambda,
     s.geomean == s.geomean and string.format("%.3g", s.geomean) or "none (no init finished)")
 end)
 run:write_csv("final_loss", per_init, {"one row per (width, lambda, initial condition)"})
 run:write_csv("grid", grid, {"geometric mean (and mean, standard error) of the final loss "
-  .. "over inits at each grid point"})
+  .. "over inits at each grid point; loss_geo_lo, loss_geo_hi = exp(mean of log loss -/+ its "
+  .. "standard error), empty with one init or a loss of exactly 0"})
 
 -- The diagram: one square per grid point, coloured by log10 of the loss.
 run:plot{name = "phase_diagram", title = string.format(

@@ -43,7 +43,8 @@ run:log("system: w = %d, N = %d, P = %d, N/P = %.3g; %d inits per lambda", p.wid
 
 local per_init = glass.table{columns = {"lambda", "init", "loss", "data_loss", "accuracy", "lost"}}
 local summary = glass.table{columns = {"lambda", "loss_mean", "loss_sem", "loss_geomean",
-                                       "data_loss_mean", "accuracy_mean", "n"}}
+                                       "data_loss_mean", "accuracy_mean", "n", "data_loss_sem",
+                                       "accuracy_sem"}}
 local means = {}
 local points = {}
 for _, lambda in ipairs(p.lambdas) do
@@ -65,17 +66,18 @@ end, function(pt, rows)
                      accuracy = r.accuracy, lost = r.lost}
     loss[#loss + 1], dl[#dl + 1], acc[#acc + 1] = r.loss, r.data_loss, r.accuracy
   end
-  local s = lab.stats(loss)
+  local s, sd, sa = lab.stats(loss), lab.stats(dl), lab.stats(acc)
   summary:add_row{lambda = lambda, loss_mean = s.mean, loss_sem = s.sem, loss_geomean = s.geomean,
-                  data_loss_mean = lab.stats(dl).mean, accuracy_mean = lab.stats(acc).mean,
-                  n = s.n}
+                  data_loss_mean = sd.mean, accuracy_mean = sa.mean, n = s.n,
+                  data_loss_sem = sd.sem, accuracy_sem = sa.sem}
   means[#means + 1] = {lambda = lambda, loss = s.mean, sem = s.sem, n = s.n, n_half = n_half}
   run:log("lambda = %-6g final loss %s (%d init%s)", lambda, glass.report.pm(s.mean, s.sem, "%.4f",
     "%.4f"), s.n, s.n == 1 and "" or "s")
 end)
 run:write_csv("final_loss", per_init, {"one row per (lambda, initial condition); loss includes "
   .. "(lambda/2)|W|^2; lost = 1 if the run diverged"})
-run:write_csv("loss_vs_lambda", summary, {"mean, standard error and geometric mean over inits"})
+run:write_csv("loss_vs_lambda", summary, {"mean, standard error (*_sem; empty with one init) and "
+  .. "geometric mean over inits"})
 
 -- λ*, computed from the numbers (glass.report.ttt_verdict): the smallest λ
 -- from which on every mean loss is the trivial ½ (within max(0.005, 2 s.e.)),

@@ -37,7 +37,7 @@ local per_init = glass.table{columns = {"width", "N", "N_over_P", "init", "loss"
                                         "accuracy", "lost"}}
 local summary = glass.table{columns = {"width", "N", "N_over_P", "loss_mean", "loss_sem",
                                        "loss_geomean", "loss_geo_lo", "loss_geo_hi",
-                                       "accuracy_mean", "n"}}
+                                       "accuracy_mean", "n", "accuracy_sem"}}
 local pts = {}
 local points = {}
 for _, w in ipairs(p.widths) do
@@ -61,12 +61,10 @@ end, function(pt, rows)
   end
   local s = lab.stats(loss)
   -- The geometric mean's error bar: exp(mean ± s.e. of log loss).
-  local logs = {}
-  for i, l in ipairs(loss) do logs[i] = l > 0 and math.log(l) or 0 / 0 end
-  local ls = lab.stats(logs)
   summary:add_row{width = w, N = N, N_over_P = N / Pn, loss_mean = s.mean, loss_sem = s.sem,
-                  loss_geomean = s.geomean, loss_geo_lo = math.exp(ls.mean - ls.sem),
-                  loss_geo_hi = math.exp(ls.mean + ls.sem), accuracy_mean = lab.stats(acc).mean,
+                  loss_geomean = s.geomean, loss_geo_lo = s.geo_lo,
+                  loss_geo_hi = s.geo_hi, accuracy_mean = lab.stats(acc).mean,
+                  accuracy_sem = lab.stats(acc).sem,
                   n = s.n}
   pts[#pts + 1] = {x = N / Pn, y = s.mean, sem = s.sem}
   run:log("w = %-3d N = %-6d N/P = %-7.3g final loss %s", w, N, N / Pn,

@@ -602,14 +602,18 @@ end
 
 -- Mean, standard error and geometric mean of the finite values of a list.
 function M.stats(xs)
-  local n, sum, sum2, lsum, npos = 0, 0, 0, 0, 0
+  local n, sum, sum2, lsum, lsum2, npos = 0, 0, 0, 0, 0, 0
   for _, x in ipairs(xs) do
     if x == x and x ~= math.huge and x ~= -math.huge then
       n, sum, sum2 = n + 1, sum + x, sum2 + x * x
-      if x > 0 then lsum, npos = lsum + math.log(x), npos + 1 end
+      if x > 0 then
+        local l = math.log(x)
+        lsum, lsum2, npos = lsum + l, lsum2 + l * l, npos + 1
+      end
     end
   end
-  if n == 0 then return {n = 0, mean = 0 / 0, sem = 0 / 0, geomean = 0 / 0} end
+  local nan = 0 / 0
+  if n == 0 then return {n = 0, mean = nan, sem = nan, geomean = nan, geo_lo = nan, geo_hi = nan} end
   local mean = sum / n
   local var = n > 1 and math.max(0, (sum2 - n * mean * mean) / (n - 1)) or 0 / 0
   -- The geometric mean of values >= 0 with an exact 0 among them is 0 (a
@@ -617,7 +621,16 @@ function M.stats(xs)
   local nzero = 0
   for _, x in ipairs(xs) do if x == 0 then nzero = nzero + 1 end end
   local geomean = npos == n and math.exp(lsum / n) or npos + nzero == n and 0.0 or 0 / 0
-  return {n = n, mean = mean, sem = math.sqrt(var / n), geomean = geomean}
+  -- The geometric mean's error bar: exp(mean of log x -/+ its standard error), with every
+  -- value > 0 and more than one.
+  local geo_lo, geo_hi = nan, nan
+  if npos == n and n > 1 then
+    local lm = lsum / n
+    local lse = math.sqrt(math.max(0, (lsum2 - n * lm * lm) / (n - 1)) / n)
+    geo_lo, geo_hi = math.exp(lm - lse), math.exp(lm + lse)
+  end
+  return {n = n, mean = mean, sem = math.sqrt(var / n), geomean = geomean, geo_lo = geo_lo,
+          geo_hi = geo_hi}
 end
 
 -- Langevin at temperature T on a copy of `ens`, measuring from t0 + tw to

@@ -262,6 +262,12 @@ T.test("no NaN or inf printed as a number: one init, an exact-zero loss, T = 0",
   T.eq(glass.lab.stats({0.0, 1e-3}).geomean, 0.0)
   T.ok(glass.lab.stats({-1.0, 1.0}).geomean ~= glass.lab.stats({-1.0, 1.0}).geomean)
   T.ok(math.abs(glass.lab.stats({1e-2, 1e-4}).geomean - 1e-3) < 1e-15)
+  -- Its error bar exp(mean -/+ s.e. of log x), checked against the formula (numpy gives
+  -- 0.000264636491922247 and 0.00377876835026143 for these three).
+  local g = glass.lab.stats({1e-2, 1e-4, 1e-3})
+  T.ok(math.abs(g.geo_lo / 2.64636491922247e-4 - 1) < 1e-12 and
+       math.abs(g.geo_hi / 3.77876835026143e-3 - 1) < 1e-12, tostring(g.geo_lo))
+  T.ok(glass.lab.stats({0.0, 1e-3}).geo_lo ~= glass.lab.stats({0.0, 1e-3}).geo_lo) -- with a 0: none
   -- The scan's verdict with a loss of exactly 0 at the widest network, and with one init.
   local v = report.uot_verdict{{x = 0.02, y = 0.45, sem = 0.05}, {x = 1, y = 0.0, sem = 0.0}}
   T.ok(v:find("falls to exactly 0", 1, true) and not v:find("inf", 1, true), v)
