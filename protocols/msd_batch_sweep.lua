@@ -34,6 +34,8 @@ local P = glass.params(lab.extend({
   {"per_decade", 10, "lags per decade (log-spaced from 1)", min = 1},
   {"replicas", 2, "independent initial conditions", min = 1},
   {"ref_T", 0.1, "temperature of the reference plateau 2T/(lambda P) (the paper: 0.1)", gt = 0},
+  {"chi", 300.0, "sensitivity chi of the overlap Q written beside the MSD: eps = sigma(t_w)/chi",
+   gt = 0, omit_default = true},
   {check = function(p)
     local rows = p.P > 0 and p.P or lab.train_rows(p)
     for _, b in ipairs(p.batches) do
@@ -69,7 +71,7 @@ local finals = {}
 for k, b in ipairs(p.batches) do
   local e = ens:clone{seed = report.point_seed(p, k)}
   local sgd = glass.sgd{lr = p.lr, batch = b, lambda = p.lambda}
-  local obs = glass.observer.two_time{tw = {t0 + p.tw}, lags = lags, chi = {300}}
+  local obs = glass.observer.two_time{tw = {t0 + p.tw}, lags = lags, chi = {p.chi}}
   lab.advance(run, e, sgd, t0 + p.tw + p.tmax, {obs}, string.format("SGD batch %d", b))
   local s = obs:table("summary")
   msd:add_rows(s, {batch = b, msd = "msd_mean", Q = "Q_mean"})
@@ -79,7 +81,7 @@ for k, b in ipairs(p.batches) do
   e:close()
 end
 run:write_csv("msd", msd, {"SGD at each batch size from the same quenched networks; t: lag "
-  .. "after t_w (steps); Q with chi = 300", noise})
+  .. "after t_w (steps); Q with chi = " .. glass.params.text(p.chi), noise})
 
 -- Reference: the MSD plateau from an equilibrated start in the harmonic
 -- well k = lambda, 2T/(kP); the paper's line is <w^2> = T/(kP) (Eq. 26).
