@@ -159,6 +159,11 @@ has "$TMP/het/log.txt" "after the quench: loss " "heterogeneity: state after the
 has "$TMP/het/log.txt" "state at t = 20: loss " "heterogeneity: state at t_max"
 has "$TMP/het/log.txt" "drift check (tau90 vs T = 0, tolerance 10%)" "heterogeneity drift summary"
 has "$TMP/het/moments.csv" "chi4_within_lo,chi4_within_hi" "heterogeneity chi4 interval columns"
+# The authors' estimator by name; msd_batch_sweep's chi.
+run heterogeneity het_pr --tau_method=per_replica
+grep -q ',ok,per_replica,' "$TMP/het_pr/tau.csv" || fail "heterogeneity --tau_method=per_replica: $(grep -v '^#' "$TMP/het_pr/tau.csv" | head -2)"
+run msd_batch_sweep msd_chi --chi=30
+has "$TMP/msd_chi/msd.csv" "Q with chi = 30" "msd_batch_sweep --chi"
 has "$TMP/het/moments.csv" "95% percentile bootstrap interval over basins at each lag" "heterogeneity chi4 level"
 has "$TMP/het/chi4_T1.gp" 'column("chi4_within_hi") : NaN)) with filledcurves' "chi4 bands"
 has "$TMP/het/histogram.csv" "fraction_lo/_hi: 95% percentile bootstrap interval over basins" "histogram level"
