@@ -618,6 +618,7 @@ gv_status gv_ensemble_run_for(gv_ensemble *ens, const gv_integ *integ, uint64_t 
     gv_status s = gv_integ_check(integ, ens->land, e);
     if (s != GV_OK) return s;
     for (size_t h = 0; h < nhooks; h++) {
+        if (hooks[h].check && (s = hooks[h].check(hooks[h].self, ens, e)) != GV_OK) return s;
         uint64_t next = hooks[h].next(hooks[h].self);
         if (next != GV_NO_EVENT && next < ens->step)
             return gv_fail(e, GV_EINVAL, "ensemble run: %s (observer %zu) is due at step %llu but the "

@@ -24,6 +24,10 @@ typedef struct gv_hook {
     uint64_t (*next)(void *self);
     /* Handle the pending event; the ensemble is at exactly that step. */
     gv_status (*fire)(void *self, struct gv_ensemble *ens, gv_err *e);
+    /* Optional (NULL: none): whether the hook can take this ensemble at all,
+     * asked before the run takes a step, so that a mistake (an observer of
+     * another ensemble, a layer the network lacks) costs no work. */
+    gv_status (*check)(void *self, const struct gv_ensemble *ens, gv_err *e);
 } gv_hook;
 
 #endif

@@ -91,10 +91,8 @@ static gv_status sc_hook_fire(void *self, gv_ensemble *ens, gv_err *e)
 
 void gv_scalar_hook(gv_scalar *o, gv_hook *h)
 {
-    h->self = o;
-    h->name = "scalar observer";
-    h->next = sc_hook_next;
-    h->fire = sc_hook_fire;
+    *h = (gv_hook){.self = o, .name = "scalar observer", .next = sc_hook_next,
+                   .fire = sc_hook_fire};
 }
 
 gv_status gv_scalar_table_make(const gv_scalar *o, gv_scalar_table which, gv_table **out,

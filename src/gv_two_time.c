@@ -420,12 +420,38 @@ static gv_status tt_hook_fire(void *self, gv_ensemble *ens, gv_err *e)
     return gv_two_time_observe(o, &f, e);
 }
 
+/* Before a run: an observer bound to another ensemble (another shape, or
+ * another one of the same shape), or overlap layers the network lacks, is
+ * refused before the first step rather than at the first event. */
+static gv_status tt_hook_check(void *self, const gv_ensemble *ens, gv_err *e)
+{
+    const gv_two_time *o = self;
+    const char *W = "two-time observer";
+    size_t R = gv_ensemble_size(ens), N = gv_ensemble_nweights(ens);
+    size_t ng = gv_ensemble_ngroups(ens) ? gv_ensemble_ngroups(ens) : 1;
+    if (o->bound) {
+        if (R != o->R || N != o->N || (o->per_layer && ng != o->ngroups))
+            return gv_fail(e, GV_EDIM, "%s: first used with %zu replicas of %zu weights, now %zu "
+                                       "of %zu; use a new observer for each ensemble", W, o->R,
+                           o->N, R, N);
+        if (o->source && o->source != gv_ensemble_id(ens))
+            return gv_fail(e, GV_EINVAL, "%s: first used with another ensemble of the same shape "
+                                         "(%zu replicas of %zu weights); an observer measures one "
+                                         "ensemble (a clone is another): use a new observer for "
+                                         "each", W, o->R, o->N);
+        return GV_OK;
+    }
+    for (size_t i = 0; i < o->novl; i++)
+        if (o->ovl[i] > ng)
+            return gv_fail(e, GV_EINVAL, "%s: overlap layer %zu does not exist: the network has "
+                                         "%zu weight groups (layers 1..%zu)", W, o->ovl[i], ng, ng);
+    return GV_OK;
+}
+
 void gv_two_time_hook(gv_two_time *o, gv_hook *h)
 {
-    h->self = o;
-    h->name = "two-time observer";
-    h->next = tt_hook_next;
-    h->fire = tt_hook_fire;
+    *h = (gv_hook){.self = o, .name = "two-time observer", .next = tt_hook_next,
+                   .fire = tt_hook_fire, .check = tt_hook_check};
 }
 
 static double basin_number(const gv_two_time *o, size_t r);

@@ -464,7 +464,7 @@ static void test_damaged_objects(void)
                 "it is a two-time observer's");
     CHECK_FAILS(gv_ensemble_restore(fresh, tb.p, tb.len, "x", &e), GV_EFORMAT, e,
                 "not a glassvm ensemble file");
-    gv_hook junk = {NULL, "progress", NULL, NULL};
+    gv_hook junk = {NULL, "progress", NULL, NULL, NULL};
     gv_ckpt_kind kind;
     CHECK_FAILS(gv_obs_serialize(&junk, &sb, &kind, &e), GV_EINVAL, e, "progress is not a two-time");
     CHECK(gv_two_time_from_hook(&f.hooks[0]) == f.tt && gv_two_time_from_hook(&f.hooks[1]) == NULL);

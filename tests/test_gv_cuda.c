@@ -219,7 +219,7 @@ static void test_checkpoint_interrupt(void)
      * same bits. */
     gv_ensemble *x = fresh(DEV, f.l, 3);
     stop_hook sh = {10, 0};
-    gv_hook h = {&sh, "stop", stop_next, stop_fire};
+    gv_hook h = {&sh, "stop", stop_next, stop_fire, NULL};
     CHECK(gv_ensemble_run(x, it, 100, &h, 1, &e) == GV_EINTR);
     uint64_t at = gv_ensemble_step(x);
     char want[64];

@@ -101,6 +101,14 @@ T.test("an observer measures one ensemble: a clone of the same shape is refused"
   local e2 = e:clone()
   T.raises(function() e2:run{integrator = lang, to = 200, observers = {o}} end,
     "first used with another ensemble of the same shape", "use a new observer for each")
+  T.eq(e2:step(), 50) -- refused before its first step
+  -- Layers the network lacks: refused before the run, not at the first event.
+  local o2 = glass.observer.two_time{tw = {5000}, lags = {1}, eps = 0.1, overlap_layers = {2}}
+  local e3 = glass.ensemble{landscape = glass.landscape.flat{N = 100, P = 100}, replicas = 2, seed = 3}
+  T.raises(function() e3:run{integrator = lang, to = 6000, observers = {o2}} end,
+    "overlap layer 2 does not exist")
+  T.eq(e3:step(), 0)
+  e3:close()
   -- The first ensemble goes on with it.
   e:run{integrator = lang, to = 200, observers = {o}}
   T.eq(o:table("summary"):nrows(), 3)
