@@ -379,9 +379,12 @@ end
 if p.drift_check then
   local tau0 = tau90_at[0]
   if tau0 == nil then
-    local s0 = lab.anneal(run, ens, p, 0, t0, report.overlap_opts(p, {chi = {p.chi}}))
-      :table("summary")
-    tau0 = glass.analysis.tau90(s0:column("t"), s0:column("Q_mean"), {method = "interp"}) or false
+    -- The same estimator as at T > 0 (--tau_method), or the 10% comparison would mix two.
+    local obs0 = lab.anneal(run, ens, p, 0, t0, report.overlap_opts(p, {chi = {p.chi}}))
+    local s0 = obs0:table("summary")
+    local _, t90 = glass.analysis.tau_report(obs0, s0:column("t"), s0:column("Q_mean"), {},
+      {method = p.tau_method, B = 0})
+    tau0 = t90 or false
   end
   lines[#lines + 1] = report.drift_check(run, p.T, tau90_at, tau0)
 end

@@ -73,7 +73,8 @@ end)
 run:write_csv("final_loss", per_init, {"one row per (width, initial condition), lambda = "
   .. tostring(p.lambda)})
 run:write_csv("loss_vs_width", summary, {"mean, standard error and geometric mean over inits; "
-  .. "loss_geo_lo, loss_geo_hi = exp(mean of log loss -/+ its standard error)"})
+  .. "loss_geo_lo, loss_geo_hi = exp(mean of log loss -/+ its standard error), empty with one "
+  .. "init or a loss of exactly 0"})
 
 -- The conclusion, computed from the numbers (glass.report.uot_verdict):
 -- how far the mean loss falls from the narrowest to the widest network,

@@ -65,8 +65,7 @@ gv_status gv_scalar_fire(gv_scalar *o, gv_ensemble *ens, gv_err *e)
         gv_eval ev;
         gv_status st = gv_ensemble_eval(ens, r, o->lambda, &ev, e);
         if (st != GV_OK)
-            return gv_fail_prefix(e, "scalar observer at step %llu, replica %zu: ",
-                                  (unsigned long long)step, r);
+            return gv_fail_prefix(e, "scalar observer: replica %zu: ", r); /* the run adds the step */
         const double *w = gv_ensemble_weights(ens, r);
         double w2 = 0;
         for (size_t i = 0; i < N; i++) w2 += w[i] * w[i];

@@ -282,9 +282,9 @@ void gvL_data_find(lua_State *L, const gvL_data_files *s, const char *dir_opt)
     if (!dir_opt && env && *env)
         /* The variable replaced the usual places, fetch.sh's data/ among them. */
         luaL_error(L, "%s: the %s files (%s, ... plain or .gz) are not in %s: GLASSVM_DATA=%s "
-                   "is where glassvm looks; put %s/ there, or unset GLASSVM_DATA to use the "
-                   "source tree's data/ (%s)", s->fn, s->title, s->files[0], lua_tostring(L, -1),
-                   env, s->sub, s->get);
+                   "is where glassvm looks; put %s/ there, or unset GLASSVM_DATA to search the "
+                   "usual places (the source tree's data/ among them). %s", s->fn, s->title,
+                   s->files[0], lua_tostring(L, -1), env, s->sub, s->get);
     luaL_error(L, "%s: the %s files (%s, ... plain or .gz) are not in %s; %s, or point dir= or "
                "GLASSVM_DATA at a directory holding %s/", s->fn, s->title, s->files[0],
                lua_tostring(L, -1), s->get, s->sub);

@@ -292,9 +292,7 @@ static lobs *obs_new_udata(lua_State *L, int kind)
 {
     lobs *u = gvL_box_new(L, OBS_T, sizeof *u, UV_N);
     u->kind = kind;
-    u->hook.name = "observer (closed)";
-    u->hook.next = closed_next;
-    u->hook.fire = closed_fire;
+    u->hook = (gv_hook){.name = "observer (closed)", .next = closed_next, .fire = closed_fire};
     return u;
 }
 
@@ -652,9 +650,7 @@ static int obs_close(lua_State *L)
     lobs *u = luaL_checkudata(L, 1, OBS_T);
     gvL_box_close(L, 1, OBS_T, u->kind == OBS_TWO_TIME ? free_two_time : free_scalar);
     u->o = NULL;
-    u->hook.name = "observer (closed)";
-    u->hook.next = closed_next;
-    u->hook.fire = closed_fire;
+    u->hook = (gv_hook){.name = "observer (closed)", .next = closed_next, .fire = closed_fire};
     return 0;
 }
 

@@ -667,11 +667,16 @@ static int table_tostring(lua_State *L)
              nc, nc == 1 ? "" : "s");
     luaL_addstring(&b, cell);
     size_t shown_cols = nc < 8 ? nc : 8;
-    /* Each column as wide as its name (at most 40) or a number (13), and a
-     * space between columns: names are never cut or run together. */
+    /* Each column as wide as its name, its texts shown or a number (13),
+     * at most 40, and a space between columns: nothing runs together, and
+     * only names or texts longer than 40 bytes are cut. */
     int width[8];
     for (size_t j = 0; j < shown_cols; j++) {
         size_t n = strlen(gv_table_name(t, j));
+        for (size_t i = 0; i < show; i++) {
+            const char *txt = gv_table_text(t, i, j);
+            if (txt && strlen(txt) > n) n = strlen(txt);
+        }
         width[j] = n > 40 ? 40 : n < 13 ? 13 : (int)n;
     }
     luaL_addchar(&b, '\n');

@@ -336,7 +336,12 @@ else
   -- The two sets' files have the same names and sizes: each loader refuses the other's,
   -- by their first labels, instead of naming MNIST Fashion-MNIST.
   local root = os.getenv("GLASSVM_DATA") or "../../data"
-  if io.open(root .. "/mnist/train-labels-idx1-ubyte") and io.open(root .. "/fashion-mnist") then
+  local function exists(path)
+    local f = io.open(path)
+    if f then f:close() end
+    return f ~= nil
+  end
+  if exists(root .. "/mnist/train-labels-idx1-ubyte") and exists(root .. "/fashion-mnist") then
     T.test("mnist{} and fashion_mnist{} refuse each other's files", function()
       T.raises(function() glass.data.fashion_mnist{dir = root .. "/mnist", P = 100} end,
         "glass.data.fashion_mnist:", "holds MNIST's labels", "not Fashion-MNIST's")
