@@ -312,10 +312,11 @@ function Run:__gc()
   -- No error and no signal: the script ended without run:finish(), which
   -- src/main.c reports (M.unfinished); rerunning it would do the same.
   if self.root and j and j:resumable() and (stopped or err ~= nil) then
-    -- After an error the same command meets it again unless its cause is gone.
+    -- After an error the same command meets it again unless its cause is gone.  (A
+    -- signal that came during a checkpoint's write can reach here as a plain error.)
     io.stderr:write(string.format("glassvm: the run in %s did not finish; its checkpoint is "
-      .. "kept: to resume, %srun the same command again:\n  %s\n", self.dir,
-      stopped and "" or "fix the error above, then ", j:resume_command()))
+      .. "kept: to resume, run the same command again%s:\n  %s\n", self.dir,
+      stopped and "" or " (after an error: once its cause is fixed)", j:resume_command()))
   end
 end
 
