@@ -169,11 +169,12 @@ static int l_is_error(lua_State *L)
     return 1;
 }
 
-/* glass.check_options(t, what, {key, ...}): gvL_check_options for the Lua
- * library, so that its option tables are refused in the same words.  Call
- * it through pcall and raise the message at the caller's level: raised
- * directly, it would name the library's line. */
-static int l_check_options(lua_State *L)
+/* glass.check_options(t, what, {key, ...} [, level]): gvL_check_options for
+ * the Lua library, so that its option tables are refused in the same words.
+ * The error names the line of the function `level` calls up (1: the caller
+ * of check_options, the library's line; 2, usual: that function's caller,
+ * the user's); without level, the library's. */
+static int check_options_body(lua_State *L)
 {
     const char *what = luaL_checkstring(L, 2);
     luaL_checktype(L, 3, LUA_TTABLE);
@@ -187,6 +188,20 @@ static int l_check_options(lua_State *L)
     keys[n] = NULL;
     gvL_check_options(L, 1, what, keys);
     return 0;
+}
+
+static int l_check_options(lua_State *L)
+{
+    if (lua_isnoneornil(L, 4)) return check_options_body(L);
+    int level = (int)luaL_checkinteger(L, 4);
+    lua_settop(L, 3);
+    lua_pushcfunction(L, check_options_body);
+    lua_insert(L, 1);
+    if (lua_pcall(L, 3, 0, 0) == LUA_OK) return 0;
+    luaL_where(L, level); /* the body's message carries no position (its caller is C) */
+    lua_insert(L, -2);
+    lua_concat(L, 2);
+    return lua_error(L);
 }
 
 struct gv_hook *gvL_tohook(lua_State *L, int idx)

@@ -51,9 +51,8 @@ end
 -- for independent replicas is the plain replica bootstrap.
 function M.tau_observer(obs, opts)
   opts = opts or {}
-  local ok, err = pcall(require("glass.core").check_options, opts, "tau_observer",
-    {"tw", "chi", "eps", "threshold", "method", "min_t", "B", "seed", "level"})
-  if not ok then error(err, 2) end
+  require("glass.core").check_options(opts, "tau_observer",
+    {"tw", "chi", "eps", "threshold", "method", "min_t", "B", "seed", "level"}, 2)
   local sel, rest = {quantity = "Q"}, {}
   for k, v in pairs(opts) do
     if k == "tw" or k == "chi" or k == "eps" then sel[k] = v else rest[k] = v end

@@ -297,13 +297,6 @@ end
 -- True while this rank computes a sweep point alone (M.sweep, points mode).
 local in_point = false
 
--- Refuse unknown keys of an options table (a misspelt option would be
--- ignored and the default used), naming the caller's line.
-local function check_opts(opts, what, keys)
-  local ok, err = pcall(core.check_options, opts, what, keys)
-  if not ok then error(err, 3) end
-end
-
 -- An ensemble of `replicas` (default p.replicas) networks on `data`.
 -- opts: replicas, first_replica, seed, width (override p.width).  With
 -- several MPI ranks it is this rank's block of them (glass.mpi.block),
@@ -311,8 +304,9 @@ end
 -- for a sweep point this rank computes alone (M.sweep).
 function M.ensemble(p, data, opts)
   opts = opts or {}
-  check_opts(opts, "glass.lab.ensemble", {"width", "replicas", "first_replica", "distributed",
-                                          "seed"})
+  -- A misspelt option would be ignored and the default used: refused.
+  core.check_options(opts, "glass.lab.ensemble", {"width", "replicas", "first_replica",
+                                                  "distributed", "seed"}, 2)
   local q = setmetatable({width = opts.width or p.width}, {__index = p})
   local net = M.mlp(q, select(2, data:size()))
   local land = G().landscape.network{net = net, data = data}
@@ -650,7 +644,7 @@ end
 -- same-basin ensemble (every lag after t_w, its B x K replicas).
 function M.anneal(run, ens, p, T, t0, obs_opts, want_w0, opts)
   opts = opts or {}
-  check_opts(opts, "glass.lab.anneal", {"seed", "state", "same_basin"})
+  core.check_options(opts, "glass.lab.anneal", {"seed", "state", "same_basin"}, 2)
   local g = G()
   local e = opts.seed and ens:clone{seed = opts.seed} or ens:clone()
   local langevin = g.langevin{lr = p.lr, T = T, lambda = p.lambda}

@@ -31,11 +31,6 @@ local SERIES_KEYS = {"file", "fn", "x", "y", "z", "where", "title", "color", "da
                      "style", "pt", "ps", "yerr", "ylow", "yhigh", "band", "band_lo", "band_hi",
                      "ymul", "yfloor", "xadd", "xmul"}
 
-local function check_keys(t, what, keys, level)
-  local ok, err = pcall(core.check_options, t, what, keys)
-  if not ok then error(err, level + 1) end
-end
-
 local function q(s) return '"' .. tostring(s):gsub('\\', '\\\\'):gsub('"', '\\"') .. '"' end
 
 -- A number as gnuplot reads it (no integer division surprises: always a float).
@@ -117,10 +112,10 @@ function M.figure(spec, level)
     error(string.format("glass.plot.figure: name must be a plain file name (letters, digits, _ "
       .. "and -; no folder, no extension), got %s", string.format("%q", tostring(spec.name))), level)
   end
-  check_keys(spec, "glass.plot.figure", FIGURE_KEYS, level)
+  core.check_options(spec, "glass.plot.figure", FIGURE_KEYS, level)
   for i, sr in ipairs(spec.series or {}) do
-    check_keys(sr, string.format("glass.plot.figure %s: series %d", spec.name, i), SERIES_KEYS,
-      level)
+    core.check_options(sr, string.format("glass.plot.figure %s: series %d", spec.name, i),
+      SERIES_KEYS, level)
   end
   return setmetatable({spec = spec}, Figure)
 end
@@ -336,7 +331,7 @@ function M.curves(spec)
   end
   local keys = {"by", "values", "label", "reverse"}
   for _, k in ipairs(SERIES_KEYS) do keys[#keys + 1] = k end
-  check_keys(spec, "glass.plot.curves", keys, 2)
+  core.check_options(spec, "glass.plot.curves", keys, 2)
   local n = #spec.values
   local order = {}
   for i = 1, n do order[i] = i end

@@ -346,9 +346,7 @@ end
 
 -- A progress reporter that also writes to the log.
 function Run:progress(opts)
-  local ok, err = pcall(glass_core.check_options, opts, "run:progress",
-    {"phase", "total", "start", "unit", "every"})
-  if not ok then error(err, 2) end
+  glass_core.check_options(opts, "run:progress", {"phase", "total", "start", "unit", "every"}, 2)
   opts.quiet = self.quiet
   opts.log = self
   return progress.new(opts)

@@ -113,8 +113,7 @@ end
 -- Check an option table as the C bindings do (same words), raising at `level`
 -- counted from the caller of check.
 local function check(opts, what, keys, level)
-  local ok, err = pcall(core.check_options, opts, what, keys)
-  if not ok then error(err, level + 1) end
+  core.check_options(opts, what, keys, level + 1)
 end
 
 -- The text of a scalar: integers as %d, other numbers the shortest text that

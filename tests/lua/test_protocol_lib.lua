@@ -391,11 +391,12 @@ T.test("run: writes stay inside --out and off the run's own files; finish once",
   run:plot{name = "h", series = {}}
   T.raises(function() run:plot{name = "h", series = {}} end, "h.gp was already written")
   T.raises(function() run:progress{phse = "x", total = 5} end, "run:progress",
-    "unknown option 'phse'")
+    "unknown option 'phse'", "test_protocol_lib.lua:")
   T.raises(function() glass.plot.curves{file = "q.csv", x = "x", y = "x", by = "x", value = {1}} end,
     "by = COLUMN and values = {...}")
   T.raises(function() glass.lab.ensemble({}, nil, {replica = 3}) end,
-    "glass.lab.ensemble: unknown option 'replica' (did you mean 'replicas'?)")
+    "glass.lab.ensemble: unknown option 'replica' (did you mean 'replicas'?)",
+    "test_protocol_lib.lua:")
   T.raises(function() glass.lab.anneal(nil, nil, {}, 0, 0, nil, false, {same_basn = 3}) end,
     "glass.lab.anneal: unknown option 'same_basn'")
   run:finish()
