@@ -337,25 +337,30 @@ static void tt_measure(gv_two_time *o, size_t t, size_t l, const gv_obs_frame *f
     o->measured[t * o->nl + l] = 1;
 }
 
-gv_status gv_two_time_observe(gv_two_time *o, const gv_obs_frame *f, gv_err *e)
+/* A bound observer meets the ensemble it was bound to: the same shape, and
+ * (source != 0, an ensemble id) the same ensemble, not a clone whose weights
+ * would be compared with the first one's references.  ng: its weight groups. */
+static gv_status tt_same(const gv_two_time *o, size_t R, size_t N, size_t ng, uint64_t source,
+                         gv_err *e)
 {
     const char *W = "two-time observer";
-    if (!o->bound) {
-        gv_status st = tt_bind(o, f, e);
-        if (st != GV_OK) return st;
-    } else if (f->R != o->R || f->N != o->N ||
-               (o->per_layer && (f->ngroups ? f->ngroups : 1) != o->ngroups)) {
+    if (R != o->R || N != o->N || (o->per_layer && (ng ? ng : 1) != o->ngroups))
         return gv_fail(e, GV_EDIM, "%s: first used with %zu replicas of %zu weights, now %zu of "
-                                   "%zu; use a new observer for each ensemble", W, o->R, o->N,
-                       f->R, f->N);
-    } else if (o->source && f->source && f->source != o->source) {
-        /* The same shape, another ensemble (a clone, say): its weights would
-         * be compared with the first one's references. */
+                                   "%zu; use a new observer for each ensemble", W, o->R, o->N, R,
+                       N);
+    if (o->source && source && source != o->source)
         return gv_fail(e, GV_EINVAL, "%s: first used with another ensemble of the same shape "
                                      "(%zu replicas of %zu weights); an observer measures one "
                                      "ensemble (a clone is another): use a new observer for each",
                        W, o->R, o->N);
-    }
+    return GV_OK;
+}
+
+gv_status gv_two_time_observe(gv_two_time *o, const gv_obs_frame *f, gv_err *e)
+{
+    const char *W = "two-time observer";
+    gv_status st = o->bound ? tt_same(o, f->R, f->N, f->ngroups, f->source, e) : tt_bind(o, f, e);
+    if (st != GV_OK) return st;
     if (!o->source) o->source = f->source; /* the first frame, or the first after a restore */
     uint64_t step = f->step;
     for (size_t t = 0; t < o->ntw; t++) {
@@ -370,8 +375,7 @@ gv_status gv_two_time_observe(gv_two_time *o, const gv_obs_frame *f, gv_err *e)
     /* References first, so that a lag of 0 is measured in the same call. */
     for (size_t t = 0; t < o->ntw; t++)
         if (!o->ref_taken[t] && o->tw[t] == step) {
-            gv_status st = tt_reference(o, t, f, e);
-            if (st != GV_OK) return st;
+            if ((st = tt_reference(o, t, f, e)) != GV_OK) return st;
         }
     for (size_t t = 0; t < o->ntw; t++) {
         if (!o->ref_taken[t] || o->cursor[t] >= o->nl) continue;
@@ -426,21 +430,11 @@ static gv_status tt_hook_fire(void *self, gv_ensemble *ens, gv_err *e)
 static gv_status tt_hook_check(void *self, const gv_ensemble *ens, gv_err *e)
 {
     const gv_two_time *o = self;
-    const char *W = "two-time observer";
-    size_t R = gv_ensemble_size(ens), N = gv_ensemble_nweights(ens);
     size_t ng = gv_ensemble_ngroups(ens) ? gv_ensemble_ngroups(ens) : 1;
-    if (o->bound) {
-        if (R != o->R || N != o->N || (o->per_layer && ng != o->ngroups))
-            return gv_fail(e, GV_EDIM, "%s: first used with %zu replicas of %zu weights, now %zu "
-                                       "of %zu; use a new observer for each ensemble", W, o->R,
-                           o->N, R, N);
-        if (o->source && o->source != gv_ensemble_id(ens))
-            return gv_fail(e, GV_EINVAL, "%s: first used with another ensemble of the same shape "
-                                         "(%zu replicas of %zu weights); an observer measures one "
-                                         "ensemble (a clone is another): use a new observer for "
-                                         "each", W, o->R, o->N);
-        return GV_OK;
-    }
+    if (o->bound)
+        return tt_same(o, gv_ensemble_size(ens), gv_ensemble_nweights(ens), ng,
+                       gv_ensemble_id(ens), e);
+    const char *W = "two-time observer";
     for (size_t i = 0; i < o->novl; i++)
         if (o->ovl[i] > ng)
             return gv_fail(e, GV_EINVAL, "%s: overlap layer %zu does not exist: the network has "
