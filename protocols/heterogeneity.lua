@@ -48,11 +48,7 @@ local P = glass.params(lab.extend({
   {"chi", 300.0, "sensitivity chi of Q (for chi4): eps = sigma(t_w)/chi", gt = 0},
   -- --tau_method (the authors' per_replica offered by name); left out of params.lua at
   -- its default, interp, so that earlier outputs stay as they were.
-  (function()
-    local d = glass.analysis.tau_method_param("interp")
-    d.omit_default = true
-    return d
-  end)(),
+  glass.analysis.tau_method_param("interp", {omit_default = true}),
   -- report.overlap_params()'s, but kept in params.lua and the CSV comments as before.
   {"exclude_output", false, "leave the output layer's weights out of sigma(t_w) and Q, as the "
     .. "authors' code does (MSD and alpha2 keep every weight)"},
@@ -220,23 +216,11 @@ for k, T in ipairs(p.T) do
   local units = {}
   for i, b in ipairs(order) do units[i] = b end
   -- Standard errors over basins (the K noise copies of a basin are not
-  -- independent): each basin's mean of Q, MSD and the per-replica alpha2,
-  -- then their spread over the basins; NaN with fewer than 2 basins.
+  -- independent): each basin's mean of Q, MSD and the per-replica alpha2
+  -- (collected below), then their spread over the basins; NaN with fewer
+  -- than 2 basins.
   local bsum = {Q = {}, msd = {}, alpha2 = {}}
   for l = 1, #t do bsum.Q[l], bsum.msd[l], bsum.alpha2[l] = {}, {}, {} end
-  for _, b in ipairs(order) do
-    for l = 1, #t do
-      local sq, sm, sa, nq, na = 0, 0, 0, 0, 0
-      for _, r in ipairs(members[b]) do
-        local q, m, d = curves[r][l], msd_c[r][l], dw4_c[r][l]
-        if q == q then sq, sm, nq = sq + q, sm + m, nq + 1 end
-        local a = d / (3 * m * m) - 1
-        if a == a and m > 0 then sa, na = sa + a, na + 1 end
-      end
-      if nq > 0 then table.insert(bsum.Q[l], sq / nq); table.insert(bsum.msd[l], sm / nq) end
-      if na > 0 then table.insert(bsum.alpha2[l], sa / na) end
-    end
-  end
   local function se_basins(q, l) return lab.stats(bsum[q][l]).sem end
   for _, b in ipairs(order) do
     local m, mean = #members[b], glass.analysis.mean_curve(curves, members[b])
@@ -244,14 +228,19 @@ for k, T in ipairs(p.T) do
     local msd, dw4 = glass.analysis.mean_curve(msd_c, members[b]),
       glass.analysis.mean_curve(dw4_c, members[b])
     for l = 1, #t do
-      local ss, c = 0, 0
+      local ss, c, sa, na = 0, 0, 0, 0
       for _, r in ipairs(members[b]) do
-        local q = curves[r][l]
+        local q, mr = curves[r][l], msd_c[r][l]
         if q == q then ss, c = ss + (q - mean[l]) ^ 2, c + 1 end
+        local a = dw4_c[r][l] / (3 * mr * mr) - 1 -- replica r's alpha2, the authors' estimator
+        if a == a and mr > 0 then sa, na = sa + a, na + 1 end
       end
       q_b:add_row{T = T, t = t[l], basin = b, n = m, Q = mean[l],
                   Q_sem = c > 1 and math.sqrt(ss / (c - 1) / c) or 0 / 0, msd = msd[l],
                   alpha2 = dw4[l] / (3 * msd[l] * msd[l]) - 1}
+      table.insert(bsum.Q[l], mean[l]) -- NaN (every copy lost) is skipped by lab.stats
+      table.insert(bsum.msd[l], msd[l])
+      if na > 0 then table.insert(bsum.alpha2[l], sa / na) end
     end
     local row = {T = T, basin = b, n = m}
     for name, f in pairs{tau90 = glass.analysis.tau90, tau_e = glass.analysis.tau_e} do

@@ -107,15 +107,18 @@ M.TAU_METHODS = {"first", "interp", "per_replica", "per_replica_found", "of_mean
 
 local function of_mean_curve(method) return method == "first" or method == "interp" end
 
--- The parameter spec of --tau_method with default `default`.
-function M.tau_method_param(default)
-  return {"tau_method", default, "tau estimator: first (the first lag where the replica-mean "
+-- The parameter spec of --tau_method with default `default`; `more`: other
+-- fields of the declaration (omit_default = true, say).
+function M.tau_method_param(default, more)
+  local d = {"tau_method", default, "tau estimator: first (the first lag where the replica-mean "
     .. "Q is below, the paper's), interp (the replica-mean Q interpolated in log t), "
     .. "per_replica (the "
     .. "authors': each replica's first lag below, none if that is the first lag or < 4 steps, "
     .. "mean over replicas, none if any replica has none), per_replica_found (the same over "
     .. "the replicas that have one) or of_mean (first, with the tau_replicas rules)",
     choices = M.TAU_METHODS}
+  for k, v in pairs(more or {}) do d[k] = v end
+  return d
 end
 
 -- tau_row plus the two τ a protocol logs, fits and rescales with:

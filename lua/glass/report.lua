@@ -550,14 +550,13 @@ end
 
 -- What the ageing verdict (its kind) and the drift checks say together, or
 -- nil when there is nothing to add.  drift_kinds: drift_line's kind at each
--- of the waiting times tws checked (or one kind and one t_w, the first).
+-- of the waiting times tws checked (lists).
 -- Below T* the landscape drives the dynamics: a tau90 that grows with t_w
 -- while Q decays as at T = 0 is the ageing of a descent still under way,
 -- not thermal ageing, and a reader of the two lines apart may take them for
 -- a contradiction.
 function M.ageing_reading(ageing_kind, drift_kinds, tws)
   if ageing_kind ~= "ageing" then return nil end
-  if type(drift_kinds) ~= "table" then drift_kinds, tws = {drift_kinds}, {tws} end
   local at = {drift = {}, thermal = {}, inconclusive = {}}
   for i, k in ipairs(drift_kinds) do table.insert(at[k], string.format("%d", tws[i])) end
   local which = #tws == 1 and "the first t_w only; --drift_tws=all checks every t_w"
