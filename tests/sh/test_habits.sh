@@ -27,6 +27,22 @@ trap cleanup EXIT
 cd "$TMP" || exit 1
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+# interrupt PID: SIGINT to a glassvm that has started (its output said so:
+# before exec, the shell's child would run this script's EXIT trap), then up
+# to 30 s for it to end, killed after that; sets $rc.
+interrupt() {
+  kill -INT "$1"
+  for _ in $(seq 600); do
+    kill -0 "$1" 2>/dev/null || break
+    sleep 0.05
+  done
+  if kill -0 "$1" 2>/dev/null; then
+    kill -KILL "$1"
+    fail "process $1 did not end 30 s after SIGINT"
+  fi
+  wait "$1"
+  rc=$?
+}
 # json FILE KEY: the value of a top-level "KEY": "value" line of a run.json.
 json() { sed -n "s/^  \"$2\": \"\\(.*\\)\",\\{0,1\\}\$/\\1/p" "$1"; }
 
@@ -120,21 +136,26 @@ fi
 pid=$!
 pids+=("$pid")
 for _ in $(seq 200); do [ -f spinning ] && break; sleep 0.05; done
-[ "$(json m_int/run.json status)" = running ] || fail "a running run: status $(json m_int/run.json status)"
-kill -INT "$pid"
-wait "$pid"
-[ "$(json m_int/run.json status)" = interrupted ] || fail "an interrupted run: status $(json m_int/run.json status)"
+if [ -f spinning ]; then
+  [ "$(json m_int/run.json status)" = running ] || fail "a running run: status $(json m_int/run.json status)"
+  interrupt "$pid"
+  [ "$(json m_int/run.json status)" = interrupted ] || fail "an interrupted run: status $(json m_int/run.json status)"
+else
+  fail "mine.lua --mode=spin did not start in 10 s"
+fi
 
 # A protocol stopped by SIGINT (inside a segment or between them) is interrupted.
 "$G" ageing --preset=smoke --tmax=100000000 --quiet --out=a_int >/dev/null 2>&1 &
 pid=$!
 pids+=("$pid")
 for _ in $(seq 400); do grep -q "Langevin" a_int/log.txt 2>/dev/null && break; sleep 0.05; done
-kill -INT "$pid"
-wait "$pid"
-rc=$?
-[ "$rc" -eq 130 ] || fail "ageing after SIGINT: exit status $rc, expected 130"
-[ "$(json a_int/run.json status)" = interrupted ] || fail "an interrupted protocol: status $(json a_int/run.json status)"
+if grep -q "Langevin" a_int/log.txt 2>/dev/null; then
+  interrupt "$pid"
+  [ "$rc" -eq 130 ] || fail "ageing after SIGINT: exit status $rc, expected 130"
+  [ "$(json a_int/run.json status)" = interrupted ] || fail "an interrupted protocol: status $(json a_int/run.json status)"
+else
+  fail "ageing did not reach its Langevin segment in 20 s"
+fi
 
 # --- output that agrees with itself ----------------------------------------
 "$G" ageing --preset=smoke --quiet --out=first --tau_method=first >/dev/null 2>&1

@@ -59,10 +59,12 @@ fi
 # ---- under mpirun ---------------------------------------------------------------------
 MPIRUN=(mpirun --allow-run-as-root --oversubscribe --bind-to none -x OMP_NUM_THREADS
         --mca mpi_yield_when_idle 1)
+# timeout --foreground signals mpirun alone (see mpi_setup.sh): a SIGTERM to
+# its process group can make mpirun exit at once, leaving a hung job's ranks on.
 mrun() { # ranks outdir mode
   local n=$1 dir=$2 mode=$3
   mkdir -p "$TMP/$dir"
-  timeout 120 "${MPIRUN[@]}" -n "$n" "$G" "$S" "$TMP/data.csv" "$TMP/$dir" "$mode" \
+  timeout --foreground 120 "${MPIRUN[@]}" -n "$n" "$G" "$S" "$TMP/data.csv" "$TMP/$dir" "$mode" \
     >"$TMP/$dir.$mode.out" 2>&1
 }
 
