@@ -27,21 +27,14 @@ trap cleanup EXIT
 cd "$TMP" || exit 1
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+# shellcheck source=tests/sh/wait_exit.sh
+source "$SRC/tests/sh/wait_exit.sh"
 # interrupt PID: SIGINT to a glassvm that has started (its output said so:
 # before exec, the shell's child would run this script's EXIT trap), then up
-# to 30 s for it to end, killed after that; sets $rc.
+# to 30 s for it to end; sets $rc.
 interrupt() {
   kill -INT "$1"
-  for _ in $(seq 600); do
-    kill -0 "$1" 2>/dev/null || break
-    sleep 0.05
-  done
-  if kill -0 "$1" 2>/dev/null; then
-    kill -KILL "$1"
-    fail "process $1 did not end 30 s after SIGINT"
-  fi
-  wait "$1"
-  rc=$?
+  wait_exit "$1" 30
 }
 # json FILE KEY: the value of a top-level "KEY": "value" line of a run.json.
 json() { sed -n "s/^  \"$2\": \"\\(.*\\)\",\\{0,1\\}\$/\\1/p" "$1"; }

@@ -5,6 +5,8 @@
 set -u
 G=${1:?usage: test_repl.sh /path/to/glassvm}
 G=$(cd "$(dirname "$G")" && pwd)/$(basename "$G") # absolute: the tests change directory
+# shellcheck source=tests/sh/wait_exit.sh
+source "$(dirname "$0")/wait_exit.sh" # wait_exit PID [SECONDS]
 trap '' PIPE # a glassvm that died must fail the checks, not kill this script
 T=$(mktemp -d)
 pids=()
@@ -37,19 +39,6 @@ wait_for() {
   return 1
 }
 
-# wait_exit PID: up to 5 s for PID to end (killing it after that); sets $rc.
-wait_exit() {
-  for _ in $(seq 100); do
-    kill -0 "$1" 2>/dev/null || break
-    sleep 0.05
-  done
-  if kill -0 "$1" 2>/dev/null; then
-    kill -KILL "$1"
-    fail "process $1 did not end"
-  fi
-  wait "$1"
-  rc=$?
-}
 
 # --- expressions, statements, multi-line chunks (stdin not a terminal) ---------
 repl '1 + 1
