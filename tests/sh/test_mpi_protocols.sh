@@ -134,9 +134,13 @@ echo "phase_diagram, 1 replica (points mode): alone and on 1, 2, 3 ranks identic
 # Points mode stopped twice: a STOP file on 3 ranks during the second round
 # (points 4-6), resumed on 2; SIGTERM to mpirun there during its last round
 # (point 6), resumed by one process (serial mode: each point a memo, as
-# points mode records them).  The last point (w = 30) is the slowest.
+# points mode records them).  The last point (w = 30) is the slowest.  Each
+# signal must land inside a point: STOP before rank 0 records point 4 (w = 4;
+# 1 s of training with 16000 epochs, 0.25 s with 4000, and a STOP touched
+# 0.4 s late then found it recorded), SIGTERM inside point 6 (mpirun passes it
+# on 1 s late, its default odls_base_sigkill_timeout).
 start=$(date +%s%N)
-PS="$SRC/protocols/phase_diagram.lua --preset=smoke --replicas=1 --widths=2,4,30 --epochs=4000 --polish=100 --quiet --plots=false"
+PS="$SRC/protocols/phase_diagram.lua --preset=smoke --replicas=1 --widths=2,4,30 --epochs=16000 --polish=100 --quiet --plots=false"
 # shellcheck disable=SC2086
 "$G" $PS --out=ps-1 2>ps-1.err || fail "points (stop) alone: $(tail -3 ps-1.err)"
 # shellcheck disable=SC2086
