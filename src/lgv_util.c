@@ -1,16 +1,23 @@
 /* lgv_util.c: the one error type (glass.Error, glass.error,
  * glass.interrupted), argument and option-table checking shared by the
- * bindings, and glass.lock_file (gv_lock.h), the lock of a run's output
- * directory. */
-#define _POSIX_C_SOURCE 200809L /* stat */
+ * bindings, glass.lock_file (gv_lock.h), the lock of a run's output
+ * directory, and glass.core.fs, the file-system calls the Lua library needs
+ * (made here, not through a shell: no process per call, no quoting, and a
+ * signal is never lost while system() ignores it). */
+#define _XOPEN_SOURCE 700 /* stat, nftw */
 
 #include "lgv.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "gv_lock.h"
 
@@ -528,6 +535,126 @@ static int lock_file(lua_State *L)
     return 1;
 }
 
+/* ---- glass.core.fs ----------------------------------------------------------- */
+
+/* fs.is_dir(path): a directory, or a link to one. */
+static int fs_is_dir(lua_State *L)
+{
+    struct stat st;
+    lua_pushboolean(L, stat(luaL_checkstring(L, 1), &st) == 0 && S_ISDIR(st.st_mode));
+    return 1;
+}
+
+/* fs.lexists(path): anything at path, a dangling link included. */
+static int fs_lexists(lua_State *L)
+{
+    struct stat st;
+    lua_pushboolean(L, lstat(luaL_checkstring(L, 1), &st) == 0);
+    return 1;
+}
+
+/* nil, "cannot <what> <path>: <the system's words>" (from errno). */
+static int fs_fail(lua_State *L, const char *what, const char *path, int err)
+{
+    lua_pushnil(L);
+    lua_pushfstring(L, "cannot %s %s: %s", what, path, strerror(err));
+    return 2;
+}
+
+/* fs.mkdir_p(path) -> true | nil, message: path and its missing parents
+ * created (mode 0777 less the umask), as mkdir -p; the message names the
+ * part that could not be made. */
+static int fs_mkdir_p(lua_State *L)
+{
+    size_t n;
+    const char *path = luaL_checklstring(L, 1, &n);
+    if (n == 0) return fs_fail(L, "create the directory", "\"\"", ENOENT);
+    char *p = lua_newuserdatauv(L, n + 1, 0);
+    memcpy(p, path, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (p[i] != '/' && p[i] != '\0') continue;
+        if (p[i - 1] == '/') continue; /* "a//b": no empty part */
+        char c = p[i];
+        p[i] = '\0';
+        struct stat st;
+        if (mkdir(p, 0777) != 0) {
+            int err = errno;
+            if (stat(p, &st) != 0) return fs_fail(L, "create the directory", p, err);
+            if (!S_ISDIR(st.st_mode)) return fs_fail(L, "create the directory", p, ENOTDIR);
+        }
+        p[i] = c;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* nftw's callback cannot take an argument: the first failure, for the one
+ * walk at a time this state runs (the Lua state is used by one thread). */
+static struct {
+    int err;
+    char path[4096];
+} walk;
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    if (remove(path) != 0 && errno != ENOENT && !walk.err) {
+        walk.err = errno;
+        snprintf(walk.path, sizeof walk.path, "%s", path);
+    }
+    return 0; /* go on, as rm -rf does */
+}
+
+/* fs.remove_tree(path) -> true | nil, message: path and, for a directory,
+ * everything under it (links removed, never followed), as rm -rf; a missing
+ * path is not an error. */
+static int fs_remove_tree(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    struct stat st;
+    if (lstat(path, &st) != 0) {
+        if (errno == ENOENT) return lua_pushboolean(L, 1), 1;
+        return fs_fail(L, "remove", path, errno);
+    }
+    walk.err = 0;
+    if (nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS) != 0 && !walk.err) {
+        walk.err = errno;
+        snprintf(walk.path, sizeof walk.path, "%s", path);
+    }
+    if (walk.err) return fs_fail(L, "remove", walk.path, walk.err);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* fs.list(dir) -> {names} (without "." and "..", in no set order) | nil,
+ * message. */
+static int fs_list(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    DIR *d = opendir(path);
+    if (!d) return fs_fail(L, "read the directory", path, errno);
+    lua_newtable(L);
+    lua_Integer k = 0;
+    struct dirent *ent;
+    while ((ent = readdir(d)) != NULL) {
+        if (!strcmp(ent->d_name, ".") || !strcmp(ent->d_name, "..")) continue;
+        lua_pushstring(L, ent->d_name);
+        lua_rawseti(L, -2, ++k);
+    }
+    closedir(d);
+    return 1;
+}
+
+/* fs.isatty(fd): is descriptor fd (0, 1 or 2: standard input, output, error)
+ * a terminal? */
+static int fs_isatty(lua_State *L)
+{
+    lua_Integer fd = luaL_checkinteger(L, 1);
+    luaL_argcheck(L, fd >= 0 && fd <= 2, 1, "0, 1 or 2 (standard input, output or error)");
+    lua_pushboolean(L, isatty((int)fd));
+    return 1;
+}
+
 void gvL_open_util(lua_State *L)
 {
     static const luaL_Reg methods[] = {
@@ -539,8 +666,12 @@ void gvL_open_util(lua_State *L)
                                    {"interrupted", l_interrupted}, {"is_error", l_is_error},
                                    {"check_options", l_check_options},
                                    {NULL, NULL}};
+    static const luaL_Reg fs[] = {{"is_dir", fs_is_dir}, {"lexists", fs_lexists},
+                                  {"mkdir_p", fs_mkdir_p}, {"remove_tree", fs_remove_tree},
+                                  {"list", fs_list}, {"isatty", fs_isatty}, {NULL, NULL}};
     push_error_meta(L);
     lua_pop(L, 1);
     gvL_newtype(L, LOCK_T, methods, meta);
     luaL_setfuncs(L, fns, 0);
+    gvL_subtable(L, "fs", fs);
 }

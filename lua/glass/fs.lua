@@ -1,6 +1,9 @@
 -- glass.fs: the few file-system helpers the Lua library shares (run
--- directories, checkpoints, plots).
+-- directories, checkpoints, plots).  The calls to the system are C
+-- (glass.core.fs, src/lgv_util.c): is_dir, lexists, mkdir_p, remove_tree,
+-- list and isatty; the rest is string work.
 local M = {}
+for k, v in pairs(require("glass.core").fs) do M[k] = v end
 
 -- Does path exist (as something io.open can read)?
 function M.exists(path)
@@ -11,11 +14,6 @@ end
 
 -- s quoted for a POSIX shell.
 function M.shell_quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
-
--- Is path a directory?
-function M.is_dir(path)
-  return os.execute("test -d " .. M.shell_quote(path)) == true
-end
 
 -- Absolute form of a path (from $PWD; "./" parts dropped), for files that
 -- outlive the working directory (params.lua, --from).

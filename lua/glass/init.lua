@@ -9,6 +9,8 @@ for k, v in pairs(core) do glass[k] = v end
 -- One glass.checkpoint: the Lua module (require "glass.checkpoint"), which
 -- holds the C side's save and load (glass.core.checkpoint) and its helpers.
 glass.checkpoint = require "glass.checkpoint"
+-- One glass.fs likewise: the C calls (glass.core.fs) and the Lua helpers.
+glass.fs = require "glass.fs"
 require("glass.protocol").install(glass) -- params, run, progress, plot, drive (lua/glass/)
 require("glass.estimate").install(glass) -- tau_fields, tau_text (lua/glass/estimate.lua)
 require("glass.runinfo").install(glass) -- csv_comments, tbl:write_csv's provenance lines

@@ -60,7 +60,6 @@ local function fail(msg) error(glass_core.error{message = msg}, 0) end
 function M.stop_error() return glass_core.error{status = "STOP", stop = true, message = "STOP"} end
 M.fail = fail
 
-local shell_quote = fs.shell_quote
 
 -- glass.mpi (loaded lazily: it requires this module).
 local function mpi() return require "glass.mpi" end
@@ -126,28 +125,12 @@ local function restore_from(path, what, blk, check, ck)
   if not ok then error(err, 0) end
 end
 
-local function remove_tree(path)
-  os.execute("rm -rf -- " .. shell_quote(path))
-end
-
 -- Remove a run's checkpoint files (the head, its previous generation and
--- temporary files, the per-segment files).  units: how many segments the
--- run numbered, to remove their files without a shell (then any other file
--- in the directory makes it fall back to rm -r).
-function M.wipe(dir, units)
+-- temporary files, the per-segment files).
+function M.wipe(dir)
   local head = dir .. "/" .. M.FILE
   for _, suffix in ipairs({"", ".prev", ".tmp", ".refused"}) do os.remove(head .. suffix) end
-  local segdir = dir .. "/" .. M.SEGMENTS
-  if units then
-    for u = 1, units do
-      for _, kind in ipairs({"ens", "obs"}) do
-        local f = segment_file(segdir, u, kind)
-        os.remove(f); os.remove(f .. ".tmp")
-      end
-    end
-    if os.remove(segdir) or not exists(segdir .. "/.") then return end
-  end
-  remove_tree(segdir)
+  fs.remove_tree(dir .. "/" .. M.SEGMENTS)
 end
 
 -- C.journal{dir=, params=, protocol=, version=, force=, every=, minutes=,
@@ -347,9 +330,8 @@ end
 
 function Journal:ensure_dir()
   if self.dir_ok or not is_root() then return end
-  if os.execute("mkdir -p -- " .. shell_quote(self.segdir)) ~= true then
-    self:fail("cannot create the checkpoint directory " .. self.segdir)
-  end
+  local ok, why = fs.mkdir_p(self.segdir)
+  if not ok then self:fail("cannot create the checkpoint directory " .. self.segdir .. " (" .. why .. ")") end
   self.dir_ok = true
 end
 
@@ -619,7 +601,7 @@ function Journal:finish()
       .. "while replaying", self.current.unit))
   end
   if self.ck then self.ck:close(); self.ck = nil end
-  if is_root() then M.wipe(self.dir, self.n) end
+  if is_root() then M.wipe(self.dir) end
   self.finished = true
   if active == self then active = nil end
 end

@@ -28,12 +28,12 @@ function M.clock()
   return os.time() + 0.0
 end
 
--- Is stderr a terminal?  Asked once, through the shell (Lua cannot isatty).
+-- Is stderr a terminal (one that can redraw a line)?  Asked once.
 local tty
 local function is_tty()
   if tty == nil then
     local term = os.getenv("TERM")
-    tty = term ~= nil and term ~= "dumb" and os.execute("test -t 2") == true
+    tty = term ~= nil and term ~= "dumb" and require("glass.core").fs.isatty(2)
   end
   return tty
 end

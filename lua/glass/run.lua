@@ -98,17 +98,15 @@ end
 -- when the file system has no locks, with a note for the log), or nil and a
 -- one-line refusal.
 local function claim(dir)
-  local q = fs.shell_quote(dir)
   if not is_dir(dir) then
-    if os.execute("test -e " .. q .. " || test -L " .. q) == true then
+    if fs.lexists(dir) then
       return nil, string.format("the output directory %s is a file, not a directory; "
         .. "choose another --out", dir)
     end
-    local h = io.popen("mkdir -p -- " .. q .. " 2>&1 </dev/null")
-    local said = h and h:read("a") or ""
-    if not (h and h:close()) then
+    local ok, why = fs.mkdir_p(dir)
+    if not ok then
       return nil, string.format("cannot create the output directory %s (%s); choose another --out",
-        dir, said:match(": ([^:\n]+)\n?$") or said:gsub("\n", " "))
+        dir, why:match(": ([^:]+)$"))
     end
   end
   local lock, why, detail = require("glass.core").lock_file(dir .. "/" .. M.LOCK)
@@ -510,8 +508,9 @@ function Run:finish(summary)
   local dt = progress.clock() - self.t0
   self:log("done in %s; results in %s", progress.duration(dt), self.dir)
   -- Temporary files of writes a kill interrupted (CSVs, earlier runs).
-  os.execute("rm -f -- " .. fs.shell_quote(self.dir) .. "/*.tmp " .. fs.shell_quote(self.dir)
-    .. "/*.tmp.[0-9]*")
+  for _, f in ipairs(fs.list(self.dir) or {}) do
+    if f:find("%.tmp$") or f:find("%.tmp%.%d") then os.remove(self:path(f)) end
+  end
   runinfo.add_file(self, M.MARKER, "the completion marker, written last: the run finished")
   runinfo.finish(self, "complete")
   write_file(self:path(M.MARKER), string.format("glassvm %s protocol %s finished %s after %.1f s\n",

@@ -331,6 +331,59 @@ T.test("run:write_text writes through a temporary file", function()
   os.execute("rm -rf '" .. dir .. "'")
 end)
 
+-- glass.fs: the file-system calls made in C (no shell, no quoting).
+T.test("glass.fs: mkdir_p, remove_tree, list, is_dir, lexists, isatty", function()
+  local fs = glass.fs
+  T.eq(fs, require("glass.fs"), "one glass.fs")
+  local top = os.tmpname()
+  os.remove(top)
+  local deep = top .. "/a b/it's//c/"   -- a space, a quote, an empty part, a final slash
+  T.eq(fs.mkdir_p(deep), true)
+  T.ok(fs.is_dir(top .. "/a b/it's/c"))
+  T.eq(fs.mkdir_p(deep), true, "again: nothing to do")
+  io.open(top .. "/a b/file", "w"):close()
+  local ok, why = fs.mkdir_p(top .. "/a b/file/d")
+  T.eq(ok, nil)
+  T.eq(why, "cannot create the directory " .. top .. "/a b/file: Not a directory")
+  T.eq(select(2, fs.mkdir_p("")), 'cannot create the directory "": No such file or directory')
+  -- a link to a directory outside the tree: removed, never followed
+  local outside = os.tmpname()
+  os.remove(outside)
+  T.ok(fs.mkdir_p(outside))
+  io.open(outside .. "/keep", "w"):close()
+  os.execute(string.format("ln -s %s %s", fs.shell_quote(outside), fs.shell_quote(top .. "/link")))
+  os.execute(string.format("ln -s /no/such/target %s", fs.shell_quote(top .. "/dangling")))
+  T.ok(fs.lexists(top .. "/dangling") and not fs.exists(top .. "/dangling"))
+  T.ok(fs.is_dir(top .. "/link"), "a link to a directory is one")
+  local names = fs.list(top)
+  table.sort(names)
+  T.eq(table.concat(names, ","), "a b,dangling,link")
+  T.eq(select(2, fs.list(top .. "/a b/file")), "cannot read the directory " .. top
+       .. "/a b/file: Not a directory")
+  T.eq(fs.remove_tree(top), true)
+  T.ok(not fs.lexists(top))
+  T.ok(fs.exists(outside .. "/keep"), "the link's target is untouched")
+  T.eq(fs.remove_tree(top), true, "a missing path is not an error")
+  T.eq(fs.remove_tree(outside), true)
+  T.ok(not fs.lexists(outside))
+  T.eq(fs.isatty(2), false, "ctest's stderr is not a terminal")
+  T.raises(function() fs.isatty(3) end, "0, 1 or 2")
+end)
+
+T.test("run:finish removes the temporary files of interrupted writes", function()
+  local dir = os.tmpname()
+  os.remove(dir)
+  local run = glass.run(parse(decl(), {"--out=" .. dir, "--quiet"}), {protocol = "/nowhere/toy.lua"})
+  for _, f in ipairs({"a.csv.tmp", "b.csv.tmp.123", "keep.tmpl", "keep.tmp.x"}) do
+    io.open(dir .. "/" .. f, "w"):close()
+  end
+  run:finish()
+  local left = glass.fs.list(dir)
+  table.sort(left)
+  T.eq(table.concat(left, ","), ".glassvm.lock,COMPLETE,keep.tmp.x,keep.tmpl,log.txt,params.lua,run.json")
+  glass.fs.remove_tree(dir)
+end)
+
 -- A run's files are its own: the write methods take names inside DIR only,
 -- never the run's bookkeeping files (issue 17), and a run finishes once.
 T.test("run: writes stay inside --out and off the run's own files; finish once", function()
