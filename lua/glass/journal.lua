@@ -60,7 +60,6 @@ local function fail(msg) error(glass_core.error{message = msg}, 0) end
 function M.stop_error() return glass_core.error{status = "STOP", stop = true, message = "STOP"} end
 M.fail = fail
 
-
 -- glass.mpi (loaded lazily: it requires this module).
 local function mpi() return require "glass.mpi" end
 local function is_root() return mpi().rank() == 0 end
