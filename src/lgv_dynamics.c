@@ -140,12 +140,35 @@ static int land_harmonic(lua_State *L)
 static void free_land(void *p) { gv_landscape_free(p); }
 static int land_close(lua_State *L) { return gvL_box_close(L, 1, LAND_T, free_land); }
 
+/* Describe the open landscape of the box at idx into buf, or say which of
+ * its network and dataset has been closed (describing it would read them). */
+static void land_describe(lua_State *L, int idx, const gv_landscape *l, char *buf, size_t n)
+{
+    if (gv_landscape_mlp(l)) {
+        const char *gone[2] = {"network", "dataset"};
+        int closed[2];
+        for (int i = 0; i < 2; i++) {
+            lua_getiuservalue(L, idx, i + 1);
+            void **box = lua_touserdata(L, -1);
+            closed[i] = !box || !*box;
+            lua_pop(L, 1);
+        }
+        if (closed[0] || closed[1]) {
+            snprintf(buf, n, "network (its %s %s been closed)",
+                     closed[0] && closed[1] ? "network and dataset" : gone[closed[1]],
+                     closed[0] && closed[1] ? "have" : "has");
+            return;
+        }
+    }
+    gv_landscape_describe(l, buf, n);
+}
+
 static int land_tostring(lua_State *L)
 {
     gv_landscape *l = gvL_box_tostring(L, LAND_T);
     if (!l) return 1;
     char buf[512];
-    gv_landscape_describe(l, buf, sizeof buf);
+    land_describe(L, 1, l, buf, sizeof buf);
     lua_pushfstring(L, "glass.Landscape %s", buf);
     return 1;
 }
@@ -442,7 +465,7 @@ static int ens_tostring(lua_State *L)
     lua_getiuservalue(L, 1, 1);
     land_box *lb = luaL_testudata(L, -1, LAND_T);
     char land[512] = "(landscape closed)";
-    if (lb && lb->l) gv_landscape_describe(lb->l, land, sizeof land);
+    if (lb && lb->l) land_describe(L, lua_gettop(L), lb->l, land, sizeof land);
     char buf[768];
     snprintf(buf, sizeof buf, "glass.Ensemble %zu replicas of %s, seed %llu, first_replica %u, "
              "step %llu, %zu lost", gv_ensemble_size(ens), land,

@@ -298,6 +298,23 @@ if glass.data and glass.data.mnist and glass.mlp and have_mnist then
   local train = glass.data.mnist{}
   local net = glass.mlp{d = 10, widths = {30, 30, 30, 30, 30, 30}}
 
+  -- Printing a landscape (or its ensemble) whose network or dataset was
+  -- closed describes them without reading their freed memory.
+  T.test("network landscape: printed after its network or dataset is closed", function()
+    local small = train:subset{n = 100, seed = 1}
+    local n2 = glass.mlp{d = 10, widths = {5, 5}}
+    local land = glass.landscape.network{net = n2, data = small}
+    local ens = glass.ensemble{landscape = land, replicas = 2}
+    T.ok(tostring(land):find("glass.Landscape network 10-5x2-1 on", 1, true), tostring(land))
+    n2:close()
+    T.eq(tostring(land), "glass.Landscape network (its network has been closed)")
+    T.ok(tostring(ens):find("of network (its network has been closed), seed", 1, true), tostring(ens))
+    small:close()
+    T.eq(tostring(land), "glass.Landscape network (its network and dataset have been closed)")
+    T.raises(function() land:nweights() end, "closed")
+    ens:close(); land:close()
+  end)
+
   T.test("network landscape: same bits on 1 and 2 threads, alone or in an ensemble", function()
     local small = train:subset{n = 2048, seed = 1} -- 2 partitions: the data-parallel path runs
     local land = glass.landscape.network{net = net, data = small}
