@@ -268,12 +268,18 @@ static int incomplete(lua_State *L, int status)
     return 0;
 }
 
-/* Compile the line on top as "return <line>;" (an expression to print).
+/* Compile the line on top as "return <line>" (an expression to print).
  * On success the chunk replaces the line; otherwise the line stays. */
 static int add_return(lua_State *L, repl *r)
 {
     const char *line = lua_tostring(L, -1);
-    const char *retline = lua_pushfstring(L, "return %s;", line);
+    /* The values pass through a function that returns its arguments, so that
+     * a call on the line is not a tail call: its frame stays, and an error
+     * raised for the caller (error(msg, 2) in a library function written in
+     * Lua) names "stdin:1" instead of the library's own lines.  The newline
+     * ends a comment at the end of the line. */
+    const char *retline =
+        lua_pushfstring(L, "return (function(...) return ... end)(%s\n);", line);
     int status = luaL_loadbuffer(L, retline, strlen(retline), "=stdin");
     if (status == LUA_OK) {
         lua_remove(L, -2); /* the "return" line */

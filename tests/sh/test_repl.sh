@@ -102,6 +102,15 @@ false" ] || fail "errors: stdout '$out'"
 has "runtime error" "$err" "stdin:1: first error"
 has "runtime error in field" "$err" "attempt to index a nil value (global 'nosuch')"
 has "syntax error" "$err" "stdin:1: unexpected symbol near '1'"
+# An error a library function written in Lua raises for its caller names the
+# line typed, also where the call is the whole line (no tail call drops it);
+# a comment at the end of an expression line is a comment.
+repl 't = glass.table{columns = {"a"}}
+t:write_csv("/nonexistent/out.csv")
+2 -- two
+'
+has "library error at the prompt" "$err" "stdin:1: cannot write /nonexistent/out.csv"
+[ "$out" = "2" ] || fail "expression with a comment: stdout '$out'"
 # end of input inside a statement reports it
 repl 'for i = 1, 3 do
 print(i)
