@@ -31,6 +31,9 @@ void gvL_push_error(lua_State *L, const char *status, const char *msg, int sig);
 const char *gvL_error_status(lua_State *L, int idx);
 /* "SIGINT", "SIGTERM", "a signal" (other), NULL (0). */
 const char *gvL_signal_name(int sig);
+/* The type of the value at idx, for messages: a userdata's metatable name
+ * ("glass.MLP") where it has one, else luaL_typename's ("userdata", "nil"). */
+const char *gvL_typename(lua_State *L, int idx);
 /* Set by glass.mpi with more than one rank: the glassvm command's signal
  * handler then only sets the engine's interrupt flag (every rank must stop
  * at the same collective, see lgv_mpi.c), never raises in Lua code. */

@@ -22,14 +22,14 @@ static double *check_array(lua_State *L, int idx, const char *what, size_t *n)
 {
     idx = lua_absindex(L, idx);
     if (lua_type(L, idx) != LUA_TTABLE)
-        luaL_error(L, "%s: expected an array of numbers, got %s", what, luaL_typename(L, idx));
+        luaL_error(L, "%s: expected an array of numbers, got %s", what, gvL_typename(L, idx));
     size_t len = (size_t)luaL_len(L, idx);
     double *a = gvL_new_doubles(L, len);
     for (size_t i = 0; i < len; i++) {
         int ty = lua_geti(L, idx, (lua_Integer)i + 1);
         if (ty != LUA_TNUMBER)
             luaL_error(L, "%s[%d] must be a number, got %s", what, (int)(i + 1),
-                       luaL_typename(L, -1));
+                       gvL_typename(L, -1));
         a[i] = gv_plain_nan(lua_tonumber(L, -1)); /* "nan" in messages */
         lua_pop(L, 1);
     }
@@ -208,14 +208,14 @@ static int an_tau_replicas(lua_State *L)
     for (size_t r = 0; r < R; r++) {
         if (lua_geti(L, 2, (lua_Integer)r + 1) != LUA_TTABLE)
             return luaL_error(L, "%s: Q[%d] must be an array (replica %d's curve), got %s", W,
-                              (int)r + 1, (int)r + 1, luaL_typename(L, -1));
+                              (int)r + 1, (int)r + 1, gvL_typename(L, -1));
         if ((size_t)luaL_len(L, -1) != nt)
             return luaL_error(L, "%s: Q[%d] has %d values but t has %d", W, (int)r + 1,
                               (int)luaL_len(L, -1), (int)nt);
         for (size_t i = 0; i < nt; i++) {
             if (lua_geti(L, -1, (lua_Integer)i + 1) != LUA_TNUMBER)
                 return luaL_error(L, "%s: Q[%d][%d] must be a number, got %s", W, (int)r + 1,
-                                  (int)i + 1, luaL_typename(L, -1));
+                                  (int)i + 1, gvL_typename(L, -1));
             q[r * nt + i] = gv_plain_nan(lua_tonumber(L, -1));
             lua_pop(L, 1);
         }
@@ -311,7 +311,7 @@ static int lboot_stat(void *ctx, const size_t *const *idx, const size_t *n, doub
     else if (lua_type(L, -1) == LUA_TNUMBER) *value = lua_tonumber(L, -1);
     else {
         lua_pushfstring(L, "bootstrap: stat must return a number or nil, got %s",
-                        luaL_typename(L, -1));
+                        gvL_typename(L, -1));
         c->failed = 1;
         return 1;
     }
@@ -346,7 +346,7 @@ static int an_bootstrap(lua_State *L)
     } else {
         if (!lua_isnil(L, -1))
             return luaL_error(L, "%s: 'sizes' must be a list of set sizes ({R1, R2, ...}), got a %s",
-                              W, luaL_typename(L, -1));
+                              W, gvL_typename(L, -1));
         if (lua_getfield(L, 1, "n") == LUA_TNIL)
             return luaL_error(L, "%s: give 'n' (the number of units to resample) or 'sizes' "
                                  "(one count per set of units)", W);
@@ -405,7 +405,7 @@ static int vectorise(lua_State *L, int tidx, const char *what, curve_fn fn, cons
     }
     if (lua_type(L, tidx) != LUA_TTABLE)
         return luaL_error(L, "%s: t must be a number or an array of numbers, got %s", what,
-                          luaL_typename(L, tidx));
+                          gvL_typename(L, tidx));
     char wt[64];
     snprintf(wt, sizeof wt, "%s: t", what);
     size_t n;

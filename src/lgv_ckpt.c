@@ -62,14 +62,14 @@ static const char **sorted_names(lua_State *L, int opts, const char *what, const
     }
     if (t != LUA_TTABLE)
         luaL_error(L, "%s: option '%s' must be a table of named objects {name = object, ...}, "
-                      "got %s", what, field, luaL_typename(L, -1));
+                      "got %s", what, field, gvL_typename(L, -1));
     int tab = lua_gettop(L);
     size_t count = 0;
     lua_pushnil(L);
     while (lua_next(L, tab)) {
         if (lua_type(L, -2) != LUA_TSTRING)
             luaL_error(L, "%s: %s must be named, as in %s = {%s}; found a %s key", what, field,
-                       field, example, luaL_typename(L, -2));
+                       field, example, gvL_typename(L, -2));
         size_t len;
         const char *name = lua_tolstring(L, -2, &len);
         if (len == 0 || len > GV_CKPT_NAME_MAX || strlen(name) != len)
@@ -77,7 +77,7 @@ static const char **sorted_names(lua_State *L, int opts, const char *what, const
                        GV_CKPT_NAME_MAX);
         if (!luaL_testudata(L, -1, tname))
             luaL_error(L, "%s: %s.%s must be a %s, got %s", what, field, name, tname,
-                       luaL_typename(L, -1));
+                       gvL_typename(L, -1));
         count++;
         lua_pop(L, 1);
     }
@@ -145,7 +145,7 @@ const char *gvL_ckpt_state(lua_State *L, int opts, const char *what, size_t *len
     const char *state = t == LUA_TSTRING ? lua_tolstring(L, -1, len) : NULL;
     if (t != LUA_TSTRING && t != LUA_TNIL)
         luaL_error(L, "%s: option 'state' must be a string (serialise tables with "
-                      "require('glass.checkpoint').encode), got %s", what, luaL_typename(L, -1));
+                      "require('glass.checkpoint').encode), got %s", what, gvL_typename(L, -1));
     lua_pop(L, 1); /* the string stays referenced by the options */
     return state;
 }
@@ -205,7 +205,7 @@ static int ck_ensemble(lua_State *L)
     if (!luaL_testudata(L, 3, LAND_T))
         return luaL_error(L, "glass.Checkpoint:ensemble(name, landscape): argument 2 must be the "
                              "glass.Landscape the ensemble ran on, rebuilt as in the original "
-                             "run, got %s", luaL_typename(L, 3));
+                             "run, got %s", gvL_typename(L, 3));
     gv_ensemble_info info = ens_info(L, c, name);
     if (info.seed >= ((uint64_t)1 << 63) || info.R > UINT32_MAX) {
         char seed[24], reps[24]; /* lua_pushfstring has no %llu */
@@ -242,7 +242,7 @@ static int ck_restore_ensemble(lua_State *L)
     const char *name = luaL_checkstring(L, 2);
     if (!luaL_testudata(L, 3, ENS_T))
         return luaL_error(L, "glass.Checkpoint:restore_ensemble(name, ens): argument 2 must be a "
-                             "glass.Ensemble, got %s", luaL_typename(L, 3));
+                             "glass.Ensemble, got %s", gvL_typename(L, 3));
     gv_ensemble *ens = gvL_check_ensemble(L, 3);
     gv_err e;
     if (gv_ckpt_restore_ensemble(c, name, ens, &e) != GV_OK) return gvL_raise(L, &e);
@@ -261,7 +261,7 @@ static int ck_restore_observer(lua_State *L)
     if (!luaL_testudata(L, 3, OBS_T))
         return luaL_error(L, "glass.Checkpoint:restore_observer(name, obs): argument 2 must be a "
                              "glass.Observer built with the options of the saved one, got %s",
-                          luaL_typename(L, 3));
+                          gvL_typename(L, 3));
     gv_hook *h = gvL_tohook(L, 3);
     if (!h || !h->self) return luaL_error(L, "%s: the observer is closed", what);
     int mode = GV_OBS_FRESH;

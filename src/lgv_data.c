@@ -509,7 +509,7 @@ int32_t *gvL_binarize_classes(lua_State *L, int arg, size_t *np)
     }
     if (lua_type(L, arg) != LUA_TTABLE)
         luaL_error(L, "binarize: expected \"parity\" or a list of classes, got %s",
-                   luaL_typename(L, arg));
+                   gvL_typename(L, arg));
     size_t n = (size_t)luaL_len(L, arg);
     if (n == 0) luaL_error(L, "binarize: the list of classes that map to +1 is empty");
     int32_t *pos = lua_newuserdatauv(L, n * sizeof *pos, 0);

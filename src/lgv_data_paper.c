@@ -95,7 +95,7 @@ static int paper(lua_State *L, const gvL_data_files *s)
         o.binarize = o.positive ? GV_PREP_CLASSES : GV_PREP_PARITY;
     } else
         luaL_error(L, "%s: option 'binarize' must be \"parity\", a list of classes mapped to +1, "
-                   "or false, got %s", what, luaL_typename(L, 2));
+                   "or false, got %s", what, gvL_typename(L, 2));
     lua_settop(L, 3);
     if (k < 0) luaL_error(L, "%s: option 'k' must be a number of components (0 = no PCA), got %I",
                           what, k);

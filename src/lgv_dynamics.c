@@ -73,10 +73,10 @@ static int land_network(lua_State *L)
     lua_getfield(L, 1, "data");  /* 3 */
     if (!luaL_testudata(L, 2, "glass.MLP"))
         luaL_error(L, "%s: option 'net' must be a glass.MLP (from glass.mlp{...}), got %s", what,
-                   luaL_typename(L, 2));
+                   gvL_typename(L, 2));
     if (!luaL_testudata(L, 3, "glass.Dataset"))
         luaL_error(L, "%s: option 'data' must be a glass.Dataset (e.g. glass.data.mnist{}), got %s",
-                   what, luaL_typename(L, 3));
+                   what, gvL_typename(L, 3));
     gv_mlp *m = gvL_check_mlp(L, 2);
     gv_data *data = gvL_check_data(L, 3);
     land_box *b = land_push(L);
@@ -369,7 +369,7 @@ static void read_weights(lua_State *L, int idx, size_t N, double *w, const char 
     idx = lua_absindex(L, idx);
     if (lua_type(L, idx) != LUA_TTABLE)
         luaL_error(L, "%s: weights must be a table of %I numbers, got %s", what, (lua_Integer)N,
-                   luaL_typename(L, idx));
+                   gvL_typename(L, idx));
     size_t n = (size_t)lua_rawlen(L, idx);
     if (n != N)
         luaL_error(L, "%s: %I weights given, the landscape has N = %I", what, (lua_Integer)n,
@@ -380,7 +380,7 @@ static void read_weights(lua_State *L, int idx, size_t N, double *w, const char 
         double v = gv_plain_nan(lua_tonumberx(L, -1, &isnum));
         if (!isnum || lua_type(L, -1) != LUA_TNUMBER)
             luaL_error(L, "%s: weight %I is a %s; weights must be numbers", what, (lua_Integer)i + 1,
-                       luaL_typename(L, -1));
+                       gvL_typename(L, -1));
         if (!isfinite(v))
             luaL_error(L, "%s: weight %I is %f; weights must be finite", what, (lua_Integer)i + 1, v);
         w[i] = v;
@@ -397,7 +397,7 @@ static int ens_new(lua_State *L)
     lua_getfield(L, 1, "landscape"); /* 2 */
     if (!luaL_testudata(L, 2, LAND_T))
         luaL_error(L, "%s: option 'landscape' must be a glass.Landscape (glass.landscape.network{...}, "
-                   ".flat{...} or .harmonic{...}), got %s", what, luaL_typename(L, 2));
+                   ".flat{...} or .harmonic{...}), got %s", what, gvL_typename(L, 2));
     gv_landscape *l = land_check(L, 2);
     lua_Integer R = gvL_opt_integer(L, 1, what, "replicas", 1);
     if (R < 1 || R > (lua_Integer)UINT32_MAX)
@@ -416,7 +416,7 @@ static int ens_new(lua_State *L)
     if (!lua_isnil(L, 3)) {
         if (lua_type(L, 3) != LUA_TTABLE)
             luaL_error(L, "%s: option 'init' must be a table of N numbers or a list of one such "
-                       "table per replica, got %s", what, luaL_typename(L, 3));
+                       "table per replica, got %s", what, gvL_typename(L, 3));
         lua_rawgeti(L, 3, 1);
         per_replica = lua_type(L, -1) == LUA_TTABLE;
         lua_pop(L, 1);
@@ -659,7 +659,7 @@ static int ens_load(lua_State *L)
     const char *path = luaL_checkstring(L, 1);
     if (!luaL_testudata(L, 2, LAND_T))
         luaL_error(L, "glass.load_ensemble(path, landscape): argument 2 must be the glass.Landscape "
-                   "the ensemble was saved from, got %s", luaL_typename(L, 2));
+                   "the ensemble was saved from, got %s", gvL_typename(L, 2));
     gv_landscape *l = land_check(L, 2);
     ens_box *b = ens_push(L, 2);
     gv_err e;
@@ -721,7 +721,7 @@ static int ens_run(lua_State *L)
     lua_getfield(L, 2, "integrator"); /* 3 */
     if (!luaL_testudata(L, 3, INTEG_T))
         luaL_error(L, "run: option 'integrator' must be a glass.Integrator (glass.sgd{...}, "
-                   "glass.gd{...} or glass.langevin{...}), got %s", luaL_typename(L, 3));
+                   "glass.gd{...} or glass.langevin{...}), got %s", gvL_typename(L, 3));
     gv_integ *it = integ_check(L, 3);
     int has_to = gvL_has(L, 2, "to"), has_steps = gvL_has(L, 2, "steps");
     if (has_to == has_steps)
@@ -746,7 +746,7 @@ static int ens_run(lua_State *L)
     if (!lua_isnil(L, 4)) {
         if (lua_type(L, 4) != LUA_TTABLE)
             luaL_error(L, "run: option 'observers' must be a list of observers, got %s",
-                       luaL_typename(L, 4));
+                       gvL_typename(L, 4));
         lua_Integer n = (lua_Integer)lua_rawlen(L, 4);
         if (n > MAX_OBSERVERS) luaL_error(L, "run: %I observers, at most %d", n, MAX_OBSERVERS);
         for (lua_Integer i = 1; i <= n; i++) {
@@ -754,7 +754,7 @@ static int ens_run(lua_State *L)
             gv_hook *h = gvL_tohook(L, -1);
             if (!h)
                 luaL_error(L, "run: observers[%I] is not an observer (glass.observer.*), got %s", i,
-                           luaL_typename(L, -1));
+                           gvL_typename(L, -1));
             if (!h->self) /* a closed observer would measure nothing, silently */
                 luaL_error(L, "run: observers[%I] is closed (it would measure nothing); pass an "
                            "open observer, or leave it out", i);

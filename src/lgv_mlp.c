@@ -56,7 +56,7 @@ static int mlp_new(lua_State *L)
         lua_getfield(L, 1, "widths");
         if (!lua_istable(L, -1))
             luaL_error(L, "glass.mlp: option 'widths' must be a list of integers, got %s",
-                       luaL_typename(L, -1));
+                       gvL_typename(L, -1));
         lua_Integer n = luaL_len(L, -1);
         /* No hidden layer would be a linear model (d -> 1), not the system
          * glassvm studies (docs/network.md): refused, as depth = 0 is. */
@@ -199,7 +199,7 @@ static double *check_weights(lua_State *L, int idx, const gv_mlp *m, const char 
     size_t nw = gv_mlp_nweights(m);
     if (!lua_istable(L, idx))
         luaL_error(L, "%s: weights must be a table of %I numbers, got %s", fn, (lua_Integer)nw,
-                   luaL_typename(L, idx));
+                   gvL_typename(L, idx));
     lua_Integer n = luaL_len(L, idx);
     if (n != (lua_Integer)nw)
         luaL_error(L, "%s: weights table has %I entries, the network has %I weights", fn, n,
@@ -208,7 +208,7 @@ static double *check_weights(lua_State *L, int idx, const gv_mlp *m, const char 
     for (size_t k = 0; k < nw; k++) {
         if (lua_rawgeti(L, idx, (lua_Integer)k + 1) != LUA_TNUMBER)
             luaL_error(L, "%s: weights[%I] must be a number, got %s", fn, (lua_Integer)k + 1,
-                       luaL_typename(L, -1));
+                       gvL_typename(L, -1));
         w[k] = lua_tonumber(L, -1);
         lua_pop(L, 1);
     }
@@ -225,7 +225,7 @@ static const gv_data *check_dataset(lua_State *L, int idx, gv_data *tmp, int nee
     }
     if (!lua_istable(L, idx))
         luaL_error(L, "%s: data must be a glass.Dataset or a table {X={{...},...}, y={...}}, got %s",
-                   fn, luaL_typename(L, idx));
+                   fn, gvL_typename(L, idx));
     idx = lua_absindex(L, idx);
     memset(tmp, 0, sizeof *tmp);
     snprintf(tmp->name, sizeof tmp->name, "data table");

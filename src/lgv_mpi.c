@@ -213,7 +213,7 @@ static int mpi_allreduce(lua_State *L)
         else lua_pushvalue(L, 1);
         if (lua_type(L, -1) != LUA_TNUMBER)
             return luaL_error(L, "glass.mpi.allreduce: value %d is a %s, not a number", (int)i + 1,
-                              luaL_typename(L, -1));
+                              gvL_typename(L, -1));
         nonint |= !lua_isinteger(L, -1);
         v[i] = lua_tonumber(L, -1);
         lua_pop(L, 1);
@@ -404,7 +404,7 @@ static gv_hook *check_observer(lua_State *L, int idx, const char *what)
     gv_hook *h = luaL_testudata(L, idx, OBS_T) ? gvL_tohook(L, idx) : NULL;
     if (!h || !h->self)
         luaL_error(L, "%s: expected a live glass.Observer, got %s", what,
-                   h ? "a closed one" : luaL_typename(L, idx));
+                   h ? "a closed one" : gvL_typename(L, idx));
     return h;
 }
 

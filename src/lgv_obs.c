@@ -43,7 +43,7 @@ static uint64_t check_step(lua_State *L, int idx, const char *what, const char *
             luaL_error(L, "%s: %s must be a whole number of steps, got %f", what, field,
                        gv_plain_nan(lua_tonumber(L, idx)));
         luaL_error(L, "%s: %s must be a whole number of steps, got %s", what, field,
-                   luaL_typename(L, idx));
+                   gvL_typename(L, idx));
     }
     if (v < 0) luaL_error(L, "%s: %s must be >= 0, got %I", what, field, (LUAI_UACINT)v);
     return (uint64_t)v;
@@ -173,7 +173,7 @@ static gv_sched *to_sched(lua_State *L, int idx, const char *what, int allow_log
     }
     luaL_error(L, "%s: expected a glass.Schedule or an array of steps%s, got %s", what,
                allow_log ? " or log options {first=, last=, per_decade=}" : "",
-               luaL_typename(L, idx));
+               gvL_typename(L, idx));
     return NULL;
 }
 
@@ -321,14 +321,14 @@ static size_t number_list(lua_State *L, int idx, const char *what, const char *k
         for (size_t i = 0; i < len; i++) {
             if (lua_geti(L, -1, (lua_Integer)i + 1) != LUA_TNUMBER)
                 luaL_error(L, "%s: %s[%d] must be a number, got %s", what, key, (int)i + 1,
-                           luaL_typename(L, -1));
+                           gvL_typename(L, -1));
             buf[n++] = gv_plain_nan(lua_tonumber(L, -1));
             lua_pop(L, 1);
         }
         if (n == 0) luaL_error(L, "%s: option '%s' is an empty list", what, key);
     } else {
         luaL_error(L, "%s: option '%s' must be a number or an array of numbers, got %s", what, key,
-                   luaL_typename(L, -1));
+                   gvL_typename(L, -1));
     }
     lua_pop(L, 1);
     return n;
@@ -383,7 +383,7 @@ static int obs_two_time(lua_State *L)
             o.hist_lags = to_sched(L, -1, "glass.observer.two_time: histogram.lags", 0);
     } else if (ht != LUA_TNIL) {
         return luaL_error(L, "%s: option 'histogram' must be true or {bins=, min=, max=, lags=}, "
-                             "got %s", what, luaL_typename(L, -1));
+                             "got %s", what, gvL_typename(L, -1));
     }
     o.per_layer = gvL_opt_boolean(L, 1, what, "per_layer", 0);
     int per_replica = gvL_opt_boolean(L, 1, what, "per_replica", 0);

@@ -94,7 +94,7 @@ static int table_new(lua_State *L)
         /* The strings stay referenced by the columns array. */
         if (lua_geti(L, -2, (lua_Integer)j + 1) != LUA_TSTRING)
             return luaL_error(L, "glass.table: columns[%d] must be a string, got %s", (int)j + 1,
-                              luaL_typename(L, -1));
+                              gvL_typename(L, -1));
         names[j] = lua_tostring(L, -1);
         lua_pop(L, 1);
     }
@@ -158,7 +158,7 @@ static int table_add_row(lua_State *L)
                         return gvL_raise(L, &e);
                 } else if (lua_type(L, -1) != LUA_TNUMBER) {
                     return luaL_error(L, "add_row: value of '%s' must be a number or a string, "
-                                         "got %s", k, luaL_typename(L, -1));
+                                         "got %s", k, gvL_typename(L, -1));
                 } else {
                     row[j] = lua_tonumber(L, -1);
                 }
@@ -175,7 +175,7 @@ static int table_add_row(lua_State *L)
             for (size_t j = 0; j < nc; j++) {
                 if (lua_geti(L, 2, (lua_Integer)j + 1) != LUA_TNUMBER)
                     return luaL_error(L, "add_row: value %d (column '%s') must be a number, got %s",
-                                      (int)j + 1, gv_table_name(t, j), luaL_typename(L, -1));
+                                      (int)j + 1, gv_table_name(t, j), gvL_typename(L, -1));
                 row[j] = lua_tonumber(L, -1);
                 lua_pop(L, 1);
             }
@@ -286,7 +286,7 @@ static void take_value(lua_State *L, gv_table *dst, size_t j, double *row, const
         }
     } else
         luaL_error(L, "%s: a value for column '%s' must be a number, a string or nil, got %s",
-                   what, gv_table_name(dst, j), luaL_typename(L, -1));
+                   what, gv_table_name(dst, j), gvL_typename(L, -1));
     lua_pop(L, 1);
 }
 
@@ -317,7 +317,7 @@ static int table_filter(lua_State *L)
     if (ty != LUA_TFUNCTION && ty != LUA_TTABLE)
         return luaL_error(L, "filter: give a function(row, i) returning true for the rows to keep, "
                              "or a table {column = value, ...} of the values they must hold; got %s",
-                          luaL_typename(L, 2));
+                          gvL_typename(L, 2));
     lua_settop(L, 2);
     size_t nc = gv_table_ncols(t), n = gv_table_nrows(t), ncrit = 0;
     crit *c = NULL;
@@ -330,12 +330,12 @@ static int table_filter(lua_State *L)
         while (lua_next(L, 2)) {
             if (lua_type(L, -2) != LUA_TSTRING)
                 return luaL_error(L, "filter: the criteria are {column = value, ...}; a key is a "
-                                     "%s", luaL_typename(L, -2));
+                                     "%s", gvL_typename(L, -2));
             c[k].col = check_column(L, t, -2, "filter");
             c[k].txt = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
             if (!c[k].txt && lua_type(L, -1) != LUA_TNUMBER)
                 return luaL_error(L, "filter: the value for column '%s' must be a number or a "
-                                     "string, got %s", lua_tostring(L, -2), luaL_typename(L, -1));
+                                     "string, got %s", lua_tostring(L, -2), gvL_typename(L, -1));
             c[k].v = c[k].txt ? NAN : lua_tonumber(L, -1);
             k++;
             lua_pop(L, 1);
@@ -413,7 +413,7 @@ static int table_add_column(lua_State *L)
     if (ty != LUA_TNUMBER && ty != LUA_TSTRING && ty != LUA_TTABLE && ty != LUA_TFUNCTION)
         return luaL_error(L, "add_column: values must be a number or a string (every row), an "
                              "array of %d values or a function(row, i); got %s", (int)n,
-                          luaL_typename(L, 3));
+                          gvL_typename(L, 3));
     if (ty == LUA_TTABLE && luaL_len(L, 3) != (lua_Integer)n)
         return luaL_error(L, "add_column: %d values for a table of %d rows", (int)luaL_len(L, 3),
                           (int)n);
@@ -437,7 +437,7 @@ static int table_add_column(lua_State *L)
         else if (vt == LUA_TNUMBER) nnum += !isnan(lua_tonumber(L, -1));
         else if (vt != LUA_TNIL)
             return luaL_error(L, "add_column: value %d must be a number, a string or nil, got %s",
-                              (int)i + 1, luaL_typename(L, -1));
+                              (int)i + 1, gvL_typename(L, -1));
         lua_rawseti(L, 4, (lua_Integer)i + 1);
     }
     if (ntext && nnum)
@@ -488,7 +488,7 @@ static int table_add_rows(lua_State *L)
             lua_pop(L, 1);
             if (lua_type(L, -1) != LUA_TSTRING)
                 return luaL_error(L, "add_rows: the map's keys are the table's column names; a "
-                                     "key is a %s", luaL_typename(L, -1));
+                                     "key is a %s", gvL_typename(L, -1));
             check_column(L, t, -1, "add_rows: map");
         }
     }
@@ -515,7 +515,7 @@ static int table_add_rows(lua_State *L)
             any_fn = 1;
         } else {
             return luaL_error(L, "add_rows: map.%s must be a column name, a number or a "
-                                 "function(row, i), got %s", name, luaL_typename(L, -1));
+                                 "function(row, i), got %s", name, gvL_typename(L, -1));
         }
     }
     /* Every row first (a function may raise), then append them all. */

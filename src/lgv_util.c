@@ -28,6 +28,18 @@ const char *gvL_signal_name(int sig)
     return sig == 0 ? NULL : sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : "a signal";
 }
 
+const char *gvL_typename(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    if (lua_type(L, idx) == LUA_TUSERDATA) {
+        int t = luaL_getmetafield(L, idx, "__name"); /* pushes nothing when absent */
+        const char *name = t == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+        if (t != LUA_TNIL) lua_pop(L, 1); /* the string stays in the metatable */
+        if (name) return name;
+    }
+    return luaL_typename(L, idx);
+}
+
 /* ---- glass.Error ------------------------------------------------------------ */
 
 /* err:find(...), err:match(...): the string library on the message, so code
@@ -293,7 +305,7 @@ void gvL_check_options(lua_State *L, int idx, const char *what, const char *cons
 {
     idx = lua_absindex(L, idx);
     if (lua_type(L, idx) != LUA_TTABLE)
-        luaL_error(L, "%s: expected an option table {...}, got %s", what, luaL_typename(L, idx));
+        luaL_error(L, "%s: expected an option table {...}, got %s", what, gvL_typename(L, idx));
     lua_pushnil(L);
     while (lua_next(L, idx)) {
         lua_pop(L, 1); /* value */
@@ -344,7 +356,7 @@ lua_Number gvL_opt_number(lua_State *L, int idx, const char *what, const char *k
     int isnum;
     lua_Number v = lua_tonumberx(L, -1, &isnum);
     if (!isnum || lua_type(L, -1) != LUA_TNUMBER)
-        luaL_error(L, "%s: option '%s' must be a number, got %s", what, key, luaL_typename(L, -1));
+        luaL_error(L, "%s: option '%s' must be a number, got %s", what, key, gvL_typename(L, -1));
     lua_pop(L, 1);
     return gv_plain_nan(v); /* a NaN shows as "nan" in any later message */
 }
@@ -365,7 +377,7 @@ lua_Integer gvL_opt_integer(lua_State *L, int idx, const char *what, const char 
         if (lua_type(L, -1) == LUA_TNUMBER)
             luaL_error(L, "%s: option '%s' must be an integer, got %f", what, key,
                        gv_plain_nan(lua_tonumber(L, -1)));
-        luaL_error(L, "%s: option '%s' must be an integer, got %s", what, key, luaL_typename(L, -1));
+        luaL_error(L, "%s: option '%s' must be an integer, got %s", what, key, gvL_typename(L, -1));
     }
     lua_pop(L, 1);
     return v;
@@ -383,7 +395,7 @@ int gvL_opt_boolean(lua_State *L, int idx, const char *what, const char *key, in
     int t = field(L, idx, key);
     if (t == LUA_TNIL) { lua_pop(L, 1); return def; }
     if (t != LUA_TBOOLEAN)
-        luaL_error(L, "%s: option '%s' must be true or false, got %s", what, key, luaL_typename(L, -1));
+        luaL_error(L, "%s: option '%s' must be true or false, got %s", what, key, gvL_typename(L, -1));
     int v = lua_toboolean(L, -1);
     lua_pop(L, 1);
     return v;
@@ -395,7 +407,7 @@ const char *gvL_opt_string(lua_State *L, int idx, const char *what, const char *
     int t = field(L, idx, key);
     if (t == LUA_TNIL) { lua_pop(L, 1); return def; }
     if (t != LUA_TSTRING)
-        luaL_error(L, "%s: option '%s' must be a string, got %s", what, key, luaL_typename(L, -1));
+        luaL_error(L, "%s: option '%s' must be a string, got %s", what, key, gvL_typename(L, -1));
     /* The string stays alive: it is referenced by the option table. */
     const char *s = lua_tostring(L, -1);
     lua_pop(L, 1);

@@ -24,6 +24,9 @@ T.test("landscape constructors and their options", function()
   T.raises(function() glass.landscape.harmonic{N = 10, P = 1, k = 0} end, "'k' must be")
   T.raises(function() glass.landscape.harmonic{N = 10, P = 1, k = 1, w0 = 0 / 0} end, "'w0'")
   T.raises(function() glass.landscape.network{net = 1, data = 2} end, "'net' must be a glass.MLP")
+  -- a glass object of the wrong kind is named by its type, not "userdata"
+  T.raises(function() glass.ensemble{landscape = glass.langevin{lr = 1, T = 0}} end,
+           "must be a glass.Landscape", "got glass.Integrator")
   f:close()
   f:close() -- idempotent
   T.ok(tostring(f):find("closed"))
