@@ -232,10 +232,23 @@ static void integ_common(lua_State *L, const char *what, double *lr, double *lam
 
 static integ_box *integ_push(lua_State *L) { return gvL_box_new(L, INTEG_T, sizeof(integ_box), 0); }
 
+/* SGD and GD have no temperature: a T (or temperature) given to them is
+ * someone wanting Langevin dynamics, so say that rather than list options. */
+static void no_temperature(lua_State *L, const char *what)
+{
+    if (lua_type(L, 1) != LUA_TTABLE) return;
+    const char *names[] = {"T", "temperature"};
+    for (int i = 0; i < 2; i++)
+        if (gvL_has(L, 1, names[i]))
+            luaL_error(L, "%s: no option '%s': %s has no temperature; for dynamics at a temperature "
+                       "use glass.langevin{lr = ..., T = ...}", what, names[i], what);
+}
+
 static int integ_sgd(lua_State *L)
 {
     static const char *const keys[] = {"lr", "batch", "lambda", NULL};
     const char *what = "glass.sgd";
+    no_temperature(L, what);
     gvL_check_options(L, 1, what, keys);
     double lr, lambda;
     integ_common(L, what, &lr, &lambda);
@@ -254,6 +267,7 @@ static int integ_gd(lua_State *L)
 {
     static const char *const keys[] = {"lr", "lambda", NULL};
     const char *what = "glass.gd";
+    no_temperature(L, what);
     gvL_check_options(L, 1, what, keys);
     double lr, lambda;
     integ_common(L, what, &lr, &lambda);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -282,23 +283,27 @@ void *gvL_box_tostring(lua_State *L, const char *tname)
     return *b;
 }
 
-/* Edit distance, to suggest the option a typo meant. */
+/* Edit distance counting a swap of two neighbours as one edit (optimal
+ * string alignment), to suggest the option a typo meant: "widht" is one
+ * edit from "width". */
 static size_t edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
     if (la > 63 || lb > 63) return 64;
-    size_t prev[64], cur[64];
-    for (size_t j = 0; j <= lb; j++) prev[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        cur[0] = i;
+    size_t d[64][64];
+    for (size_t i = 0; i <= la; i++) d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++) d[0][j] = j;
+    for (size_t i = 1; i <= la; i++)
         for (size_t j = 1; j <= lb; j++) {
-            size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
-            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+            size_t sub = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            size_t del = d[i - 1][j] + 1, ins = d[i][j - 1] + 1;
+            size_t m = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < m)
+                m = d[i - 2][j - 2] + 1;
+            d[i][j] = m;
         }
-        memcpy(prev, cur, (lb + 1) * sizeof *prev);
-    }
-    return prev[lb];
+    return d[la][lb];
 }
 
 void gvL_check_options(lua_State *L, int idx, const char *what, const char *const keys[])
@@ -319,11 +324,13 @@ void gvL_check_options(lua_State *L, int idx, const char *what, const char *cons
             if (strcmp(*p, k) == 0) { ok = 1; break; }
         if (!ok) {
             const char *best = NULL;
-            size_t bd = 3; /* suggest only close matches */
+            /* Suggest only close matches: at most 2 edits, and fewer than the
+             * typed name has letters (T is 2 edits from lr, n 1 from k: noise). */
+            size_t kl = strlen(k), bd = kl < 3 ? kl : 3;
             luaL_Buffer b;
             luaL_buffinit(L, &b);
             for (const char *const *p = keys; *p; p++) {
-                size_t dd = edit_distance(k, *p);
+                size_t dd = strcasecmp(k, *p) == 0 ? 0 : edit_distance(k, *p); /* t: T */
                 if (dd < bd) { bd = dd; best = *p; }
                 if (p != keys) luaL_addstring(&b, ", ");
                 luaL_addstring(&b, *p);

@@ -122,7 +122,7 @@ T.test("csv provenance lines (lua/glass/runinfo.lua): refusals name the caller's
   T.raises(function() t:write_csv(tmp("no/such/dir/p.csv"), {seed = 1}) end, "test_analysis.lua:", "no/such/dir/p.csv")
   T.raises(function() glass.check_options({a = 1}, "f", {"bbb", "ccc"}) end,
     "f: unknown option 'a'; valid options: bbb, ccc")
-  T.raises(function() glass.check_options({b = 1}, "f", {"bbb", "ccc"}) end, "(did you mean 'bbb'?)")
+  T.raises(function() glass.check_options({bb = 1}, "f", {"bbb", "ccc"}) end, "(did you mean 'bbb'?)")
   glass.check_options({ccc = 1}, "f", {"bbb", "ccc"})
   -- A seed alone: the version line, then the seed; the comments after them.
   t:write_csv(tmp("s.csv"), {seed = 5, comments = {"c1", "c2"}})

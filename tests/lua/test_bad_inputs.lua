@@ -223,7 +223,7 @@ T.test("integrators: negative T, lr <= 0, NaN, wrong types, unknown options", fu
   refused(function() glass.langevin{lr = 0.1, T = 1, lambda = -1} end, "'lambda'")
   refused(function() glass.langevin(0.1) end, "option table")
   refused(function() glass.gd{lr = NAN} end, "'lr'", "finite")
-  refused(function() glass.gd{lr = 0.1, T = 1} end, "unknown option 'T'")
+  refused(function() glass.gd{lr = 0.1, T = 1} end, "no option 'T'", "use glass.langevin")
   refused(function() glass.sgd{lr = 0.1, batch = 0} end, "'batch'", "1..4294967295", "got 0")
   refused(function() glass.sgd{lr = 0.1, batch = 2 ^ 32} end, "'batch'", "1..4294967295", "got 4294967296")
   refused(function() glass.sgd{lr = 0.1, batch = -5} end, "'batch'", "-5")

@@ -34,6 +34,14 @@ T.test("landscape constructors and their options", function()
 end)
 
 T.test("integrator options name the field", function()
+  -- a temperature for a noiseless integrator points to Langevin; suggestions
+  -- only for close names (a swap, a case), not for any one- or two-letter one
+  T.raises(function() glass.gd{lr = 1e-3, T = 1} end, "glass.gd has no temperature", "glass.langevin{")
+  T.raises(function() glass.sgd{lr = 1e-3, batch = 1, temperature = 1} end, "use glass.langevin")
+  T.raises(function() glass.langevin{lr = 1e-3, t = 1} end, "(did you mean 'T'?)")
+  T.raises(function() glass.mlp{d = 10, widht = 30} end, "(did you mean 'width'?)")
+  local err = T.raises(function() glass.langevin{lr = 1, T = 0, n = 3} end, "unknown option 'n'")
+  T.ok(not err:find("did you mean", 1, true), err)
   T.raises(function() glass.langevin{lr = 1e-3, tempreature = 1} end, "unknown option 'tempreature'")
   T.raises(function() glass.langevin{lr = 0, T = 1} end, "glass.langevin", "'lr'")
   T.raises(function() glass.langevin{lr = -1, T = 1} end, "'lr'")
