@@ -227,6 +227,11 @@ static int an_tau_replicas(lua_State *L)
     if (!lua_isnil(L, 3)) {
         static const char *const keys[] = {"threshold", "method", "min_t", "groups",
                                            "B", "seed", "level", NULL};
+        /* tau_replicas(obs:curves{...}) passes the basin labels third */
+        if (lua_istable(L, 3) && lua_rawlen(L, 3) > 0)
+            return luaL_error(L, "%s: argument 3 is the options table, got an array (the basin "
+                                 "labels that obs:curves returns third?); pass them as "
+                                 "tau_replicas(t, Q, {groups = basins})", W);
         gvL_check_options(L, 3, W, keys);
         thr = gvL_opt_number(L, 3, W, "threshold", GV_TAU90_THRESHOLD);
         const char *m = gvL_opt_string(L, 3, W, "method", "per_replica");

@@ -282,6 +282,8 @@ T.test("tau fields, text and status columns; bootstrap of any statistic", functi
   T.raises(function() glass.analysis.bootstrap{sizes = 3, stat = mean} end, "'sizes' must be a list")
   T.raises(function() glass.analysis.tau_replicas(t, {{1, 2}}) end, "2 values")
   T.raises(function() glass.analysis.tau_replicas(t, {{1, 1, 1, 1}}, {method = "x"}) end, "per_replica")
+  T.raises(function() glass.analysis.tau_replicas(t, {{1, 1, 1, 1}}, {7}) end,
+           "argument 3 is the options table", "{groups = basins}")
   local fit = glass.analysis.powerlaw_fit({1, 2, 3, 4, 5, 6, 7, 8}, {1, 2, 3, 4, 5, 6, 7, 9})
   T.ok(fit.exponent_min < fit.exponent and fit.exponent <= fit.exponent_max and fit.windows == 9)
 end)
