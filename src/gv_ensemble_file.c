@@ -212,6 +212,18 @@ gv_status gv_ensemble_peek(const unsigned char *bytes, size_t len, const char *s
     return check_bytes(bytes, len, src, NULL, info, e);
 }
 
+/* The file's landscape kind must be land's: weights of a network on a flat
+ * or harmonic landscape (with the same N) would load and mean nothing. */
+static gv_status same_kind(const gv_ensemble_info *info, const gv_landscape *land,
+                           const char *src, gv_err *e)
+{
+    const char *kind = gv_landscape_kind(land);
+    if (strncmp(info->kind, kind, 15) == 0) return GV_OK;
+    return gv_fail(e, GV_EINVAL, "%s: saved from a %s landscape, the landscape given is %s; "
+                                 "load it with the landscape it was saved from", src, info->kind,
+                   kind);
+}
+
 gv_ensemble *gv_ensemble_deserialize(const unsigned char *bytes, size_t len, const char *src,
                                      const gv_landscape *land, gv_err *e)
 {
@@ -220,7 +232,8 @@ gv_ensemble *gv_ensemble_deserialize(const unsigned char *bytes, size_t len, con
         gv_fail(e, GV_EINVAL, "%s: a landscape is required", src);
         return NULL;
     }
-    if (check_bytes(bytes, len, src, land, &info, e) != GV_OK) return NULL;
+    if (check_bytes(bytes, len, src, land, &info, e) != GV_OK || same_kind(&info, land, src, e))
+        return NULL;
     gv_ensemble *ens = gv_ensemble_new_(land, (size_t)info.R, info.seed, info.first, e);
     if (!ens) {
         gv_fail_prefix(e, "%s: ", src);
@@ -236,10 +249,7 @@ gv_status gv_ensemble_restore(gv_ensemble *ens, const unsigned char *bytes, size
     gv_ensemble_info info;
     gv_status s = check_bytes(bytes, len, src, ens->land, &info, e);
     if (s != GV_OK) return s;
-    const char *kind = gv_landscape_kind(ens->land);
-    if (strncmp(info.kind, kind, 15) != 0)
-        return gv_fail(e, GV_EINVAL, "%s: saved from a %s landscape, cannot restore it into an "
-                                     "ensemble on a %s landscape", src, info.kind, kind);
+    if ((s = same_kind(&info, ens->land, src, e)) != GV_OK) return s;
     if (info.R != ens->R || info.seed != ens->seed || info.first != ens->first)
         return gv_fail(e, GV_EINVAL, "%s: saved with replicas=%llu, seed=%llu, first_replica=%u; "
                                      "the ensemble to restore into has replicas=%zu, seed=%llu, "

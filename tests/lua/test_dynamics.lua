@@ -297,6 +297,8 @@ T.test("save and load", function()
   f:write(bytes)
   f:close()
   T.raises(function() glass.load_ensemble(path, flat(21, 10)) end, "has N = 21")
+  T.raises(function() glass.load_ensemble(path, flat(20, 10)) end,
+           "saved from a harmonic landscape, the landscape given is flat")
   T.raises(function() glass.load_ensemble(path) end, "argument 2 must be the glass.Landscape")
   os.remove(path)
 end)
