@@ -712,9 +712,12 @@ static int ens_eval(lua_State *L)
     gv_err e;
     gv_eval ev;
     if (gv_ensemble_eval(ens, r, lambda, &ev, &e) != GV_OK) return gvL_raise(L, &e);
-    lua_createtable(L, 0, 4);
+    lua_createtable(L, 0, 5);
     lua_pushnumber(L, ev.loss);
     lua_setfield(L, -2, "loss");
+    /* A lost replica keeps its last finite weights: say that these are them. */
+    lua_pushboolean(L, gv_ensemble_lost(ens, r));
+    lua_setfield(L, -2, "lost");
     lua_pushnumber(L, ev.data_loss);
     lua_setfield(L, -2, "data_loss");
     lua_pushnumber(L, ev.accuracy);

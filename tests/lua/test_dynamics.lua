@@ -256,6 +256,8 @@ T.test("lost replicas are reported and the rest go on", function()
   T.eq(lost[1].step, 2)
   T.ok(lost[1].reason:find("non-finite loss", 1, true), lost[1].reason)
   T.ok(tostring(ens):find("1 lost", 1, true))
+  T.eq(ens:eval(2).lost, true, "eval says the replica is lost")
+  T.eq(ens:eval(1).lost, false)
   for r = 1, 3 do ens:set_weights(r, {1e200, 0, 0, 0}) end
   T.raises(function() ens:run{integrator = lv, to = 20} end, "all 3 replicas are lost")
 end)
