@@ -331,12 +331,27 @@ static int load_line(lua_State *L, repl *r)
 }
 
 /* Print the values left by a command, with the global print (tostring, so
- * __tostring), as the Lua REPL does. */
+ * __tostring), as the Lua REPL does; plain tables (without a metatable)
+ * through glass.show, which shows their contents. */
 static void print_results(lua_State *L)
 {
     int n = lua_gettop(L);
     if (n == 0) return;
     luaL_checkstack(L, LUA_MINSTACK, "too many results to print");
+    for (int i = 1; i <= n; i++) {
+        if (!lua_istable(L, i) || lua_getmetatable(L, i)) {
+            if (lua_istable(L, i)) lua_pop(L, 1); /* the metatable */
+            continue;
+        }
+        if (lua_getglobal(L, "glass") != LUA_TTABLE || lua_getfield(L, -1, "show") != LUA_TFUNCTION) {
+            lua_pop(L, 2); /* no glass.show (glass replaced): print as Lua does */
+            break;
+        }
+        lua_pushvalue(L, i);
+        if (lua_pcall(L, 1, 1, 0) == LUA_OK && lua_type(L, -1) == LUA_TSTRING) lua_replace(L, i);
+        else lua_pop(L, 1);
+        lua_pop(L, 1); /* glass */
+    }
     lua_getglobal(L, "print");
     lua_insert(L, 1);
     if (docall(L, n, 0) != LUA_OK)

@@ -14,6 +14,7 @@ glass.fs = require "glass.fs"
 require("glass.protocol").install(glass) -- params, run, progress, plot, drive (lua/glass/)
 require("glass.estimate").install(glass) -- tau_fields, tau_text (lua/glass/estimate.lua)
 require("glass.runinfo").install(glass) -- csv_comments, tbl:write_csv's provenance lines
+require("glass.show").install(glass) -- show: a plain table in one line (the REPL uses it)
 
 -- `print(glass)` in the REPL: what is in it, and where it is documented.
 setmetatable(glass, {__tostring = function(g)

@@ -331,6 +331,23 @@ T.test("run:write_text writes through a temporary file", function()
   os.execute("rm -rf '" .. dir .. "'")
 end)
 
+-- glass.show: what the REPL prints for a plain table.
+T.test("glass.show: plain tables in one line", function()
+  T.eq(glass.show({1, 2.5, "a"}), '{1, 2.5, "a"}')
+  T.eq(glass.show({loss = 0.125, lost = false, [2] = 1, ["a b"] = "x\ny", [true] = 0}),
+       '{[2] = 1, ["a b"] = "x\\ny", loss = 0.125, lost = false, [true] = 0}')
+  T.eq(glass.show({{replica = 2, why = {a = {1}}}}), '{{replica = 2, why = {... 1 entry}}}')
+  local t = {}
+  for i = 1, 25 do t[i] = i end
+  T.ok(glass.show(t):find(", 20, ... 5 more}$"), glass.show(t))
+  T.eq(glass.show({}), "{}")
+  T.eq(glass.show("s"), "s")
+  T.eq(glass.show(0.1), tostring(0.1), "numbers in full")
+  local obj = setmetatable({}, {__tostring = function() return "OBJ" end})
+  T.eq(glass.show(obj), "OBJ")
+  T.eq(glass.show({obj}), "{OBJ}")
+end)
+
 -- glass.fs: the file-system calls made in C (no shell, no quoting).
 T.test("glass.fs: mkdir_p, remove_tree, list, is_dir, lexists, isatty", function()
   local fs = glass.fs

@@ -111,6 +111,12 @@ t:write_csv("/nonexistent/out.csv")
 '
 has "library error at the prompt" "$err" "stdin:1: cannot write /nonexistent/out.csv"
 [ "$out" = "2" ] || fail "expression with a comment: stdout '$out'"
+# A plain table prints its contents (glass.show); print() is Lua's own.
+repl '{n = 1, 2}
+print({})
+'
+has "plain table at the prompt" "$out" "{2, n = 1}"
+has "print() unchanged" "$out" "table: 0x"
 # end of input inside a statement reports it
 repl 'for i = 1, 3 do
 print(i)
