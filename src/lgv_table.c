@@ -698,8 +698,22 @@ static int table_tostring(lua_State *L)
         }
     }
     if (show < nr) {
-        snprintf(cell, sizeof cell, "\n(%zu more rows)", nr - show);
+        snprintf(cell, sizeof cell, "\n(%zu more row%s: tbl:row(i) reads one)", nr - show,
+                 nr - show == 1 ? "" : "s");
         luaL_addstring(&b, cell);
+    }
+    if (shown_cols < nc) { /* name the columns not shown, so that they can be read */
+        snprintf(cell, sizeof cell, "\n(%zu more column%s:", nc - shown_cols,
+                 nc - shown_cols == 1 ? "" : "s");
+        luaL_addstring(&b, cell);
+        size_t len = 0, j = shown_cols;
+        for (; j < nc && len < 160; j++) {
+            luaL_addstring(&b, j > shown_cols ? ", " : " ");
+            luaL_addstring(&b, gv_table_name(t, j));
+            len += strlen(gv_table_name(t, j)) + 2;
+        }
+        if (j < nc) luaL_addstring(&b, ", ...");
+        luaL_addstring(&b, "; tbl:column(name) reads one)");
     }
     luaL_pushresult(&b);
     return 1;

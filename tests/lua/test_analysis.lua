@@ -41,6 +41,15 @@ T.test("table: rows by position, by name and as arguments", function()
   local w = glass.table{columns = {"loss_sem", "data_loss_mean", "a_very_long_column_name"}}
   w:add_row{1, 2, 3}
   T.ok(tostring(w):find(" loss_sem data_loss_mean a_very_long_column_name\n", 1, true), tostring(w))
+  -- Rows and columns beyond those shown are counted, the columns named.
+  local names = {}
+  for j = 1, 10 do names[j] = "c" .. j end
+  local wide = glass.table{columns = names}
+  for i = 1, 7 do wide:add_row{i, i, i, i, i, i, i, i, i, i} end
+  local text = tostring(wide)
+  local want = "\n(2 more rows: tbl:row(i) reads one)\n(2 more columns: c9, c10; "
+    .. "tbl:column(name) reads one)"
+  T.eq(text:sub(-#want), want)
 end)
 
 T.test("table: bad rows and columns are errors naming the problem", function()
