@@ -115,6 +115,22 @@ T.test("an observer measures one ensemble: a clone of the same shape is refused"
   e:close(); e2:close()
 end)
 
+-- ε = σ(t_w)/χ needs a spread: weights all equal at t_w (a null model from
+-- w0 = 0) would give ε = 0 and Q = 0 at every lag; refused, naming eps=.
+T.test("a chi cutoff on weights without spread is refused; eps serves", function()
+  local land = glass.landscape.flat{N = 20, P = 10}
+  local e = glass.ensemble{landscape = land, replicas = 2, seed = 1}
+  local gd = glass.gd{lr = 0.1}
+  local o = glass.observer.two_time{tw = {0}, lags = {1, 2}, chi = 10}
+  T.raises(function() e:run{integrator = gd, to = 5, observers = {o}} end,
+    "weights of replica 1 are all equal (spread", "(eps = {...}) instead of chi")
+  local e2 = glass.ensemble{landscape = land, replicas = 2, seed = 1}
+  local o2 = glass.observer.two_time{tw = {0}, lags = {1, 2}, eps = 0.1}
+  e2:run{integrator = gd, to = 5, observers = {o2}}
+  T.eq(o2:table("summary"):row(1).Q_mean, 1, "nothing moves: Q = 1")
+  e:close(); e2:close()
+end)
+
 T.test("flat Langevin: Q, MSD, alpha2, chi4, histogram totals", function()
   T.ok(have_dyn, "needs glass.ensemble, glass.landscape, glass.langevin (lgv_dynamics.c)")
   local N, R, P, lr, temp, eps = 800, 16, 100, 0.01, 1, 0.01
