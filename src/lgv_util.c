@@ -259,6 +259,10 @@ void *gvL_box_new(lua_State *L, const char *tname, size_t size, int nuv)
 
 void *gvL_box_check(lua_State *L, int idx, const char *tname, const char *closed)
 {
+    /* obj.method{...} passes the options table where the object goes */
+    if (idx == 1 && lua_type(L, 1) == LUA_TTABLE)
+        luaL_argerror(L, 1, lua_pushfstring(L, "%s expected, got table: call methods with ':' "
+                                               "(obj:method{...}), not '.'", tname));
     void **b = luaL_checkudata(L, idx, tname);
     if (!*b) {
         if (closed) luaL_error(L, "%s", closed);

@@ -27,6 +27,8 @@ T.test("landscape constructors and their options", function()
   -- a glass object of the wrong kind is named by its type, not "userdata"
   T.raises(function() glass.ensemble{landscape = glass.langevin{lr = 1, T = 0}} end,
            "must be a glass.Landscape", "got glass.Integrator")
+  -- a method called with '.' gets its options where the object goes
+  T.raises(function() f.nweights{} end, "glass.Landscape expected, got table: call methods with ':'")
   f:close()
   f:close() -- idempotent
   T.ok(tostring(f):find("closed"))
