@@ -225,6 +225,7 @@ static void sync_dir(const char *path)
 gv_status gv_write_atomic(const char *path, const void *const *parts, const size_t *sizes,
                                size_t nparts, int keep_previous, gv_err *e)
 {
+    if (!*path) return gv_fail(e, GV_EINVAL, "the file name is empty; give a path to write");
     char *tmp = gv_path_with(path, ".tmp"), *prev = gv_path_with(path, ".prev");
     gv_status s = GV_OK;
     if (!tmp || !prev) {

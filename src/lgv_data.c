@@ -549,7 +549,8 @@ static int ds_subset(lua_State *L)
     gvL_check_options(L, 2, what, keys);
     lua_Integer n = gvL_req_integer(L, 2, what, "n");
     uint64_t seed = gvL_opt_seed(L, 2, what, "seed", 0);
-    if (n < 1 || (lua_Unsigned)n > d->P)
+    if (n < 1) luaL_error(L, "subset: n (the rows to draw) must be at least 1, got %I", n);
+    if ((lua_Unsigned)n > d->P)
         luaL_error(L, "subset: n = %I rows requested from %s, which has %I", n, d->name,
                    (lua_Integer)d->P);
     data_box *b = gvL_data_new(L);

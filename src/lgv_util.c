@@ -10,6 +10,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <ftw.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -385,9 +386,13 @@ lua_Integer gvL_opt_integer(lua_State *L, int idx, const char *what, const char 
     int isint;
     lua_Integer v = lua_tointegerx(L, -1, &isint);
     if (!isint || lua_type(L, -1) != LUA_TNUMBER) {
-        if (lua_type(L, -1) == LUA_TNUMBER)
-            luaL_error(L, "%s: option '%s' must be an integer, got %f", what, key,
-                       gv_plain_nan(lua_tonumber(L, -1)));
+        if (lua_type(L, -1) == LUA_TNUMBER) {
+            lua_Number x = lua_tonumber(L, -1);
+            if (x == floor(x)) /* whole, but beyond what a Lua integer holds */
+                luaL_error(L, "%s: option '%s' must be an integer below 2^63 in size, got %f",
+                           what, key, x);
+            luaL_error(L, "%s: option '%s' must be an integer, got %f", what, key, gv_plain_nan(x));
+        }
         luaL_error(L, "%s: option '%s' must be an integer, got %s", what, key, gvL_typename(L, -1));
     }
     lua_pop(L, 1);

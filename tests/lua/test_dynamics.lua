@@ -304,6 +304,9 @@ T.test("save and load", function()
   T.raises(function() glass.load_ensemble(path, flat(20, 10)) end,
            "saved from a harmonic landscape, the landscape given is flat")
   T.raises(function() glass.load_ensemble(path) end, "argument 2 must be the glass.Landscape")
+  T.raises(function() ens:save("") end, "the file name is empty")
+  T.raises(function() glass.ensemble{landscape = l, replicas = 1, seed = 2 ^ 64} end,
+           "'seed' must be an integer below 2^63 in size")
   os.remove(path)
 end)
 
