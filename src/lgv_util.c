@@ -10,8 +10,8 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <math.h>
 #include <ftw.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
