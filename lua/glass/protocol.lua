@@ -35,6 +35,10 @@ M.CHUNK_SECONDS = 0.5
 -- With several MPI ranks each chunk is mpi.run: collective for a
 -- distributed ensemble, every rank ending it at the same step.
 function M.drive(ens, opts)
+  if ens == nil or type(opts) ~= "table" then
+    error(string.format("glass.drive(ens, {integrator=, to= | steps=, ...}): got a %s and a %s",
+      type(ens), type(opts)), 2)
+  end
   local cur = ens:step()
   local target = opts.to or (cur + assert(opts.steps, "glass.drive: give to= or steps="))
   local pr = opts.progress

@@ -80,6 +80,9 @@ end
 -- paper's steps; at equal T the diffusion per step is D_ratio times the
 -- paper's, and T_same_D is the paper's temperature with this D per step.
 function M.units(p, P, T)
+  if type(p) ~= "table" or type(p.lr) ~= "number" or type(P) ~= "number" or type(T) ~= "number" then
+    error("glass.report.units(p, P, T): p the parameters (with lr), P the rows, T the temperature", 2)
+  end
   local lr0, P0 = M.PAPER.lr, M.PAPER.P
   return {D = p.lr * T / P, T_paper = T * P0 / P, steps_per_step = p.lr / lr0,
           D_ratio = (p.lr * P0) / (lr0 * P), T_same_D = T * p.lr * P0 / (lr0 * P)}

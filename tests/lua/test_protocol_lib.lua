@@ -288,6 +288,8 @@ T.test("drive reaches the target exactly in growing chunks", function()
   local e2 = fake_ensemble()
   glass.drive(e2, {steps = 7, chunk = 3})
   T.eq(#e2.calls, 3); T.eq(e2.calls[3], 7)
+  T.raises(function() glass.drive() end, "test_protocol_lib.lua:", "glass.drive(ens, {integrator=")
+  T.raises(function() glass.drive(e2) end, "got a table and a nil")
 end)
 
 T.test("drive: limit caps the chunks, after sees each chunk's end", function()

@@ -104,6 +104,7 @@ T.test("noise_offset: a run continuing a sweep gets the points after it", functi
 end)
 
 T.test("units: D = lr T / P and the paper's equivalents", function()
+  T.raises(function() report.units() end, "test_report.lua:", "report.units(p, P, T)")
   local u = report.units({lr = 1e-2}, 5000, 1e-3)
   T.near(u.D, 2e-9, 1e-24, "D = lr T / P")
   T.near(u.T_paper, 1.2e-2, 1e-17, "T P0 / P = 12 T")
