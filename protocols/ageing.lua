@@ -160,12 +160,12 @@ if p.drift_check then
   local by0, kinds = obs0:table("summary"):group_by("tw"), {}
   for i = 1, n0 do
     local t, q = lab.columns(by0[tws[i]], "t", "Q_mean")
-    local _, tau0 = glass.analysis.tau_report(obs0, t, q, {}, {method = p.tau_method, tw = tws[i],
-                                                                  B = 0})
-    local tauT = tau:row(i).tau90
+    local r0, tau0 = glass.analysis.tau_report(obs0, t, q, {}, {method = p.tau_method, tw = tws[i],
+                                                                   seed = p.seed})
+    local rT = tau:row(i)
     local line
-    line, kinds[i] = report.drift_line(p.T, tauT == tauT and tauT or nil, tau0,
-      string.format(" (t_w = %d)", p.tw[i]))
+    line, kinds[i] = report.drift_line(p.T, rT.tau90 == rT.tau90 and rT.tau90 or nil, tau0,
+      string.format(" (t_w = %d)", p.tw[i]), {rT.tau90_lo, rT.tau90_hi}, {r0.tau90_lo, r0.tau90_hi})
     run:log("%s", line)
     lines[#lines + 1] = line
   end

@@ -58,9 +58,10 @@ local overlap = glass.table{columns = {"chi", "T", "t", "Q", "Q_sem"}}
 local state = report.state_table{"T"}
 local tau_rows = {} -- per chi, so that tau.csv is chi-major (one joined curve per chi)
 for _, chi in ipairs(p.chis) do tau_rows[chi] = {} end
-local tau90_at = {} -- at the first chi, for the drift check
+local tau90_at, ci_at = {}, {} -- at the first chi, for the drift check
 -- tau90 and tau_e per chi of an observer (--tau_method): {chi = {row, t90, te, eps}};
--- fields(chi, eps): the row's other columns (nil: no row, no bootstrap).
+-- fields(chi, eps): the row's other columns (nil for the T = 0 companion,
+-- whose row is not written).
 local function taus(obs, fields)
   local out = {}
   for chi, c in pairs(obs:table("summary"):group_by("chi")) do -- one curve per chi
@@ -68,8 +69,7 @@ local function taus(obs, fields)
     local eps = c:row(1).eps
     -- Each tau with its status, a bootstrap interval over replicas and the method.
     local row, t90, why90, te = glass.analysis.tau_report(obs, t, q,
-      fields and fields(chi, eps) or {}, {method = p.tau_method, chi = chi, seed = p.seed,
-                                          B = not fields and 0 or nil})
+      fields and fields(chi, eps) or {}, {method = p.tau_method, chi = chi, seed = p.seed})
     out[chi] = {row = row, t90 = t90, why90 = why90, te = te, eps = eps}
   end
   return out
@@ -91,17 +91,18 @@ for k, T in ipairs(p.T) do
     run:log("T = %-8g chi = %-6g tau90 = %s", T, chi,
       report.tau_ci(c.t90, c.row.tau90_lo, c.row.tau90_hi, c.why90))
   end
-  tau90_at[T] = tt[p.chis[1]].t90 or false
+  local c1 = tt[p.chis[1]]
+  tau90_at[T], ci_at[T] = c1.t90 or false, {c1.row.tau90_lo, c1.row.tau90_hi}
   run:log("  state at t = %d: %s", p.tmax, report.state_text(srows[#srows]))
 end
 local lines = {string.format("%d temperatures x %d values of chi", #p.T, #p.chis)}
 if p.drift_check then
-  local tau0 = tau90_at[0]
+  local tau0, ci0 = tau90_at[0], ci_at[0]
   if tau0 == nil then
-    tau0 = taus(lab.anneal(run, ens, p, 0, t0, report.overlap_opts(p, {chi = p.chis})))[p.chis[1]].t90
-      or false
+    local c0 = taus(lab.anneal(run, ens, p, 0, t0, report.overlap_opts(p, {chi = p.chis})))[p.chis[1]]
+    tau0, ci0 = c0.t90 or false, {c0.row.tau90_lo, c0.row.tau90_hi}
   end
-  lines[#lines + 1] = report.drift_check(run, p.T, tau90_at, tau0)
+  lines[#lines + 1] = report.drift_check(run, p.T, tau90_at, tau0, ci_at, ci0)
 end
 for _, chi in ipairs(p.chis) do
   for _, row in ipairs(tau_rows[chi]) do tau:add_row(row) end

@@ -107,7 +107,7 @@ for _, c in ipairs(CHI4) do mcols[#mcols + 1], mcols[#mcols + 2] = c .. "_lo", c
 for _, c in ipairs{"Q_sem_basins", "msd_sem_basins", "alpha2_sem_basins"} do mcols[#mcols + 1] = c end
 local moments = glass.table{columns = mcols}
 local state = report.state_table{"T"}
-local tau90_at = {} -- for the drift check
+local tau90_at, ci_at = {}, {} -- for the drift check
 local tau_cols = {"T"}
 for _, c in ipairs(glass.analysis.tau_row_columns()) do tau_cols[#tau_cols + 1] = c end
 for _, c in ipairs{"tau90_free", "eps", "D", "T_paper"} do tau_cols[#tau_cols + 1] = c end
@@ -200,7 +200,7 @@ for k, T in ipairs(p.T) do
     {T = T, tau90_free = T > 0 and eps * eps / (4 * u.D * X90 * X90) or 0 / 0, eps = eps,
      D = u.D, T_paper = u.T_paper}, {method = p.tau_method, seed = p.seed})
   tau:add_row(trow)
-  tau90_at[T] = t90 or false
+  tau90_at[T], ci_at[T] = t90 or false, {trow.tau90_lo, trow.tau90_hi}
   run:log("T = %-8g tau90 = %s (free weight: %s)", T,
     report.tau_ci(t90, trow.tau90_lo, trow.tau90_hi, why90, "95% bootstrap over basins"),
     num(trow.tau90_free, "%.4g"))
@@ -366,16 +366,16 @@ end
 -- The T = 0 companion: gradient descent from the same networks (the
 -- networks themselves: without noise the K copies of a basin coincide).
 if p.drift_check then
-  local tau0 = tau90_at[0]
+  local tau0, ci0 = tau90_at[0], ci_at[0]
   if tau0 == nil then
     -- The same estimator as at T > 0 (--tau_method), or the 10% comparison would mix two.
     local obs0 = lab.anneal(run, ens, p, 0, t0, report.overlap_opts(p, {chi = {p.chi}}))
     local s0 = obs0:table("summary")
-    local _, t90 = glass.analysis.tau_report(obs0, s0:column("t"), s0:column("Q_mean"), {},
-      {method = p.tau_method, B = 0})
-    tau0 = t90 or false
+    local r0, t90 = glass.analysis.tau_report(obs0, s0:column("t"), s0:column("Q_mean"), {},
+      {method = p.tau_method, seed = p.seed})
+    tau0, ci0 = t90 or false, {r0.tau90_lo, r0.tau90_hi}
   end
-  lines[#lines + 1] = report.drift_check(run, p.T, tau90_at, tau0)
+  lines[#lines + 1] = report.drift_check(run, p.T, tau90_at, tau0, ci_at, ci0)
 end
 local how = K and string.format("same-basin ensemble: %d basins x K = %d noise replicas copied "
   .. "at t_w%s", p.replicas, K, has_T0 and "; at T = 0 the networks themselves (without noise "

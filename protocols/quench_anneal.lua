@@ -74,7 +74,7 @@ local state = report.state_table{"T"}
 local eps2 = 0
 local Tmax = 0
 for _, T in ipairs(p.T) do Tmax = math.max(Tmax, T) end
-local tau90_at = {}
+local tau90_at, ci_at = {}, {} -- for the drift check
 local fitsets = {} -- per T in the fit range: its replicas' Q curves, for the exponent's bootstrap
 
 for k, T in ipairs(p.T) do
@@ -102,7 +102,7 @@ for k, T in ipairs(p.T) do
   local row, t90, why90, te, whye = glass.analysis.tau_report(obs, t, q, {T = T,
     tau90_free = free90, eps = eps, D = u.D, T_paper = u.T_paper},
     {method = p.tau_method, seed = p.seed})
-  tau90_at[T] = t90 or false
+  tau90_at[T], ci_at[T] = t90 or false, {row.tau90_lo, row.tau90_hi}
   tau:add_row(row)
   if T > 0 and T >= p.fit_T_min then
     local ct, cq = obs:curves{quantity = "Q"}
@@ -120,7 +120,8 @@ end
 -- The deterministic drift: does Q decay at T > 0 as it does at T = 0?
 local summary = {}
 if tau90_at[0] ~= nil then
-  summary[#summary + 1] = report.drift_check(run, p.T, tau90_at, tau90_at[0])
+  summary[#summary + 1] = report.drift_check(run, p.T, tau90_at, tau90_at[0], ci_at,
+    ci_at[0])
 else
   run:log("drift check: --T has no T = 0, so the decay cannot be compared with the drift; add 0")
 end

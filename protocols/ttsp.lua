@@ -67,7 +67,7 @@ local qfinal = glass.table{columns = {"T", "Q_final", "Q_final_sem", "Q_final_lo
                                       "Q_inf_harmonic", "eps"}}
 local finals = {} -- per T > 0: {T =, q = each replica's Q(t_f)}, for the plateau's fit
 local state = report.state_table{"T"}
-local tau90_at = {}
+local tau90_at, ci_at = {}, {} -- for the drift check
 local xs, ys = {}, {}
 local fitsets = {} -- per T > 0: its replicas' Q curves, for the exponent's bootstrap
 local collapsed = {} -- the T > 0 whose curve enters the master curve's fit
@@ -84,7 +84,7 @@ for k, T in ipairs(p.T) do
   -- Each tau with its status, a bootstrap interval over replicas and the method.
   local row, t90, why90, te, whye = glass.analysis.tau_report(obs, t, q, {T = T, D = u.D,
     T_paper = u.T_paper}, {method = p.tau_method, seed = p.seed})
-  tau90_at[T] = t90 or false
+  tau90_at[T], ci_at[T] = t90 or false, {row.tau90_lo, row.tau90_hi}
   tau:add_row(row)
   local ct, cq = obs:curves{quantity = "Q"}
   local scale
@@ -128,14 +128,15 @@ end
 local lines = {}
 -- The T = 0 companion: gradient descent from the same networks.
 if p.drift_check then
-  local tau0 = tau90_at[0]
+  local tau0, ci0 = tau90_at[0], ci_at[0]
   if tau0 == nil then
     local obs0 = lab.anneal(run, ens, p, 0, t0, {chi = {p.chi}})
     local t, q = lab.columns(obs0:table("summary"), "t", "Q_mean")
-    local _, t90 = glass.analysis.tau_report(obs0, t, q, {}, {method = p.tau_method, B = 0})
-    tau0 = t90 or false
+    local r0, t90 = glass.analysis.tau_report(obs0, t, q, {}, {method = p.tau_method,
+                                                                 seed = p.seed})
+    tau0, ci0 = t90 or false, {r0.tau90_lo, r0.tau90_hi}
   end
-  lines[#lines + 1] = report.drift_check(run, p.T, tau90_at, tau0)
+  lines[#lines + 1] = report.drift_check(run, p.T, tau90_at, tau0, ci_at, ci0)
 end
 local function with(...) return report.with(header, ...) end
 run:write_csv("overlap", overlap, with("t_over_tau: t divided by " .. p.rescale_by

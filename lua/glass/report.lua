@@ -360,27 +360,54 @@ end
 M.DRIFT_TOL = 0.1
 
 local function fmt(x) return x and string.format("%.4g", x) or "none" end
+local function finite_ci(ci) return ci and ci[1] == ci[1] and ci[2] == ci[2] and ci or nil end
 
 -- One log line: does Q decay at T as it does at T = 0?  Returns the line
--- and "drift" (within DRIFT_TOL), "thermal" or "inconclusive".
-function M.drift_line(T, tau_T, tau_0, what)
+-- and its kind: "drift" (tau90 within DRIFT_TOL of T = 0's), "thermal" or
+-- "inconclusive".  ci_T, ci_0: the two tau90's bootstrap intervals ({lo,
+-- hi}, 95 %; either may be nil or NaN).  With an interval, a difference
+-- beyond the tolerance is called thermal only when it is resolved: the
+-- intervals apart (with one interval, the other tau90 outside it);
+-- otherwise the line says inconclusive and why.
+function M.drift_line(T, tau_T, tau_0, what, ci_T, ci_0)
   what = what or ""
   if not tau_T then
     return string.format("drift check%s: no tau90 at T = %g (T = 0: %s); inconclusive", what, T,
       fmt(tau_0)), "inconclusive"
   end
+  ci_T = finite_ci(ci_T)
+  local function with_ci(x, ci)
+    return fmt(x) .. (ci and string.format(" [%.4g, %.4g]", ci[1], ci[2]) or "")
+  end
   if not tau_0 then
     return string.format("drift check%s: at T = 0 Q stays above 0.9 (no tau90), at T = %g "
-      .. "tau90 = %s: the decay at T is thermal", what, T, fmt(tau_T)), "thermal"
+      .. "tau90 = %s: the decay at T is thermal", what, T, with_ci(tau_T, ci_T)), "thermal"
   end
+  ci_0 = finite_ci(ci_0)
+  local both = string.format("%s vs %s", with_ci(tau_T, ci_T), with_ci(tau_0, ci_0))
+  local pair = string.format("tau90 = %s at T = %g vs %s at T = 0", with_ci(tau_T, ci_T), T,
+    with_ci(tau_0, ci_0))
+  local tol = math.floor(M.DRIFT_TOL * 100 + 0.5)
+  -- Resolved: the intervals (or one interval and the other point) apart.
+  local resolved
+  if ci_T and ci_0 then resolved = ci_T[1] > ci_0[2] or ci_T[2] < ci_0[1]
+  elseif ci_T then resolved = tau_0 < ci_T[1] or tau_0 > ci_T[2]
+  elseif ci_0 then resolved = tau_T < ci_0[1] or tau_T > ci_0[2] end
+  local how = resolved == nil and "" or (ci_T and ci_0) and " (95% intervals)" or " (95% interval)"
   local rel = math.abs(tau_T / tau_0 - 1)
   if rel <= M.DRIFT_TOL then
-    return string.format("drift check%s: Q decays at T = %g as at T = 0 (tau90 = %s vs %s, "
-      .. "within %d%%): this decay is the deterministic drift (gradient descent), not thermal "
-      .. "motion", what, T, fmt(tau_T), fmt(tau_0), math.floor(M.DRIFT_TOL * 100 + 0.5)), "drift"
+    return string.format("drift check%s: Q decays at T = %g as at T = 0 (tau90 = %s, within "
+      .. "%d%%%s): this decay is the deterministic drift (gradient descent), not thermal motion",
+      what, T, both, tol, resolved and "; the intervals are apart, a shift under the tolerance" or ""),
+      "drift"
   end
-  return string.format("drift check%s: tau90 = %s at T = %g vs %s at T = 0 (ratio %.3g): the "
-    .. "noise changes the decay", what, fmt(tau_T), T, fmt(tau_0), tau_T / tau_0), "thermal"
+  if resolved == false then
+    return string.format("drift check%s: %s (ratio %.3g): inconclusive, the difference is over "
+      .. "%d%% but not resolved%s overlap: more replicas would decide", what, pair, tau_T / tau_0,
+      tol, how), "inconclusive"
+  end
+  return string.format("drift check%s: %s (ratio %.3g%s): the noise changes the decay", what,
+    pair, tau_T / tau_0, resolved and ", resolved" .. how or ""), "thermal"
 end
 
 -- The summary of several drift checks: {drift = {T...}, thermal = {...}, inconclusive = {...}}.
@@ -393,7 +420,7 @@ function M.drift_summary(by)
       for i, T in ipairs(l) do ts[i] = string.format("%g", T) end
       parts[#parts + 1] = string.format("%s at T = %s", k == "drift"
         and "Q decays as at T = 0 (the drift, not thermal)" or k == "thermal"
-        and "thermal decay" or "inconclusive (no tau90)", table.concat(ts, ", "))
+        and "thermal decay" or "inconclusive (see its line)", table.concat(ts, ", "))
     end
   end
   if #parts == 0 then return "drift check: no T > 0 to compare with T = 0" end
@@ -402,12 +429,14 @@ function M.drift_summary(by)
 end
 
 -- Log one drift line per T > 0 of Ts (tau90_at[T]: tau90 or false) against
--- tau0 (tau90 at T = 0, or false) and return the summary line.
-function M.drift_check(run, Ts, tau90_at, tau0)
+-- tau0 (tau90 at T = 0, or false) and return the summary line.  ci_at[T]
+-- and ci0 (optional): the 95 % intervals {lo, hi} of those tau90's.
+function M.drift_check(run, Ts, tau90_at, tau0, ci_at, ci0)
   local by = {}
   for _, T in ipairs(Ts) do
     if T > 0 then
-      local line, kind = M.drift_line(T, tau90_at[T] or nil, tau0 or nil)
+      local line, kind = M.drift_line(T, tau90_at[T] or nil, tau0 or nil, nil,
+        ci_at and ci_at[T], ci0)
       run:log("%s", line)
       by[kind] = by[kind] or {}
       table.insert(by[kind], T)

@@ -176,6 +176,38 @@ T.test("drift check: the line says what the two tau90 say", function()
   -- Either side of the 10% tolerance.
   T.eq(select(2, report.drift_line(1, 109, 100)), "drift")
   T.eq(select(2, report.drift_line(1, 111, 100)), "thermal")
+  -- With 95% intervals a difference beyond the tolerance must be resolved.
+  local nan = 0 / 0
+  line, kind = report.drift_line(1, 150, 100, "", {140, 160}, {95, 105})
+  T.eq(kind, "thermal")
+  T.ok(line:find("150 [140, 160] at T = 1 vs 100 [95, 105]", 1, true), line)
+  T.ok(line:find("resolved (95% intervals)", 1, true), line)
+  line, kind = report.drift_line(1, 150, 100, "", {90, 200}, {95, 105})
+  T.eq(kind, "inconclusive")
+  T.ok(line:find("over 10% but not resolved (95% intervals) overlap", 1, true), line)
+  -- Touching is overlapping; one interval: the other tau90 inside or outside it.
+  T.eq(select(2, report.drift_line(1, 150, 100, "", {105, 160}, {95, 105})), "inconclusive")
+  T.eq(select(2, report.drift_line(1, 150, 100, "", {120, 180})), "thermal")
+  T.eq(select(2, report.drift_line(1, 150, 100, "", {99, 180})), "inconclusive")
+  T.eq(select(2, report.drift_line(1, 150, 100, "", nil, {95, 160})), "inconclusive")
+  T.eq(select(2, report.drift_line(1, 150, 100, "", nil, {95, 140})), "thermal")
+  -- Undefined intervals (one replica, B = 0): the tolerance alone, as without.
+  line, kind = report.drift_line(1, 150, 100, "", {nan, nan}, {nan, nan})
+  T.eq(kind, "thermal")
+  T.ok(not line:find("[", 1, true) and not line:find("resolved", 1, true), line)
+  -- Within the tolerance it is the drift, and a resolved shift is named.
+  line, kind = report.drift_line(1, 105, 100, "", {104, 106}, {99, 101})
+  T.eq(kind, "drift")
+  T.ok(line:find("the intervals are apart, a shift under the tolerance", 1, true), line)
+  T.eq(select(2, report.drift_line(1, 105, 100, "", {90, 120}, {80, 110})), "drift")
+  -- drift_check passes each T's interval.
+  local logged = {}
+  local run = {log = function(_, f, ...) logged[#logged + 1] = string.format(f, ...) end}
+  s = report.drift_check(run, {0, 1, 2}, {[1] = 150, [2] = 150}, 100,
+    {[1] = {140, 160}, [2] = {90, 200}}, {95, 105})
+  T.eq(#logged, 2)
+  T.ok(s:find("thermal decay at T = 1;", 1, true) and s:find("inconclusive (see its line) at T = 2",
+    1, true), s)
   local s = report.drift_summary{drift = {1e-6, 1e-8}, thermal = {1e-3}}
   T.ok(s:find("T = 1e-06, 1e-08", 1, true) and s:find("thermal decay at T = 0.001", 1, true), s)
 end)
