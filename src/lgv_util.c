@@ -654,22 +654,40 @@ static int fs_remove_tree(lua_State *L)
     return 1;
 }
 
+/* The directory stream of fs.list, closed by its to-be-closed slot: an
+ * error while the list is built (out of memory) leaves no handle open. */
+#define DIR_T "glass.fs.dir"
+
+static int dir_close(lua_State *L)
+{
+    DIR **d = luaL_checkudata(L, 1, DIR_T);
+    if (*d) closedir(*d);
+    *d = NULL;
+    return 0;
+}
+
 /* fs.list(dir) -> {names} (without "." and "..", in no set order) | nil,
  * message. */
 static int fs_list(lua_State *L)
 {
     const char *path = luaL_checkstring(L, 1);
-    DIR *d = opendir(path);
-    if (!d) return fs_fail(L, "read the directory", path, errno);
+    DIR **d = lua_newuserdatauv(L, sizeof *d, 0);
+    *d = NULL;
+    luaL_setmetatable(L, DIR_T);
+    lua_toclose(L, -1);
+    *d = opendir(path);
+    if (!*d) return fs_fail(L, "read the directory", path, errno);
     lua_newtable(L);
     lua_Integer k = 0;
     struct dirent *ent;
-    while ((ent = readdir(d)) != NULL) {
+    for (;;) {
+        errno = 0;
+        if ((ent = readdir(*d)) == NULL) break;
         if (!strcmp(ent->d_name, ".") || !strcmp(ent->d_name, "..")) continue;
         lua_pushstring(L, ent->d_name);
         lua_rawseti(L, -2, ++k);
     }
-    closedir(d);
+    if (errno) return fs_fail(L, "read the directory", path, errno);
     return 1;
 }
 
@@ -690,6 +708,7 @@ void gvL_open_util(lua_State *L)
     static const luaL_Reg meta[] = {
         {"__gc", lock_release}, {"__close", lock_release}, {"__tostring", lock_tostring},
         {NULL, NULL}};
+    static const luaL_Reg dir_meta[] = {{"__gc", dir_close}, {"__close", dir_close}, {NULL, NULL}};
     static const luaL_Reg fns[] = {{"lock_file", lock_file}, {"error", l_error},
                                    {"interrupted", l_interrupted}, {"is_error", l_is_error},
                                    {"check_options", l_check_options},
@@ -700,6 +719,7 @@ void gvL_open_util(lua_State *L)
     push_error_meta(L);
     lua_pop(L, 1);
     gvL_newtype(L, LOCK_T, methods, meta);
+    gvL_newtype(L, DIR_T, NULL, dir_meta);
     luaL_setfuncs(L, fns, 0);
     gvL_subtable(L, "fs", fs);
 }

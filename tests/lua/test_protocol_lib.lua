@@ -379,6 +379,10 @@ T.test("glass.fs: mkdir_p, remove_tree, list, is_dir, lexists, isatty", function
   T.eq(table.concat(names, ","), "a b,dangling,link")
   T.eq(select(2, fs.list(top .. "/a b/file")), "cannot read the directory " .. top
        .. "/a b/file: Not a directory")
+  -- Every call closes its directory handle (a to-be-closed slot, also on errors).
+  local open_fds = #fs.list("/proc/self/fd")
+  for _ = 1, 50 do fs.list(top) end
+  T.eq(#fs.list("/proc/self/fd"), open_fds, "file descriptors after 50 lists")
   T.eq(fs.remove_tree(top), true)
   T.ok(not fs.lexists(top))
   T.ok(fs.exists(outside .. "/keep"), "the link's target is untouched")
