@@ -706,9 +706,14 @@ function M.tau_text(method)
 end
 
 -- Columns of a glass.Table as Lua arrays: lab.columns(tbl, "t", "Q_mean").
+-- A missing column is an error at the caller's line.
 function M.columns(tbl, ...)
   local out = {}
-  for i, name in ipairs({...}) do out[i] = tbl:column(name) end
+  for i, name in ipairs({...}) do
+    local ok, col = pcall(tbl.column, tbl, name)
+    if not ok then error("glass.lab.columns: " .. tostring(col):gsub("^column: ", ""), 2) end
+    out[i] = col
+  end
   return table.unpack(out)
 end
 

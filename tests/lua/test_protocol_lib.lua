@@ -475,6 +475,12 @@ T.test("run: writes stay inside --out and off the run's own files; finish once",
     "test_protocol_lib.lua:")
   T.raises(function() glass.lab.anneal(nil, nil, {}, 0, 0, nil, false, {same_basn = 3}) end,
     "glass.lab.anneal: unknown option 'same_basn'")
+  local qt = glass.table{columns = {"t", "Q"}}
+  qt:add_row{t = 1, Q = 0.5}
+  local ct, cq = glass.lab.columns(qt, "t", "Q")
+  T.ok(ct[1] == 1 and cq[1] == 0.5)
+  T.raises(function() glass.lab.columns(qt, "t", "Q_mean") end,
+    "glass.lab.columns: no column 'Q_mean'; the columns are: t, Q", "test_protocol_lib.lua:")
   run:finish()
   T.raises(function() run:finish() end, "run:finish: the run in " .. dir .. " is already finished",
     "test_protocol_lib.lua:")
