@@ -422,8 +422,8 @@ function M.quench(run, ens, p, data)
   local report = require "glass.report"
   local at = M.trace_steps(p, from, to)
   local trace = #at > 0 and report.state_observer(at, p.lambda) or nil
-  M.advance(run, ens, sgd, to, trace and {trace} or nil, string.format("quench: SGD %d epochs%s",
-    p.quench_epochs, lr ~= p.lr and string.format(" at lr %g", lr) or ""))
+  M.advance(run, ens, sgd, to, trace and {trace} or nil, string.format("quench: SGD %d epoch%s%s",
+    p.quench_epochs, p.quench_epochs == 1 and "" or "s", lr ~= p.lr and string.format(" at lr %g", lr) or ""))
   if trace and run then
     local tbl = report.state_table{"epoch"}
     report.add_state(tbl, trace, {epoch = function(r) return (r.step - from) / epoch end},
