@@ -25,6 +25,9 @@
 #define GVL_ERROR_T "glass.Error"
 int gvL_raise(lua_State *L, const gv_err *e);
 int gvL_raisef(lua_State *L, gv_status status, int sig, const char *fmt, ...);
+/* The engine's "<engine>: x" as "<what>: x", for the name a Lua user called
+ * (a message without the engine's prefix just gets what's). */
+void gvL_reprefix(gv_err *e, const char *engine, const char *what);
 /* Push a glass.Error (msg taken as is). */
 void gvL_push_error(lua_State *L, const char *status, const char *msg, int sig);
 /* Is the value at idx a glass.Error?  Its status when it is, else NULL. */

@@ -65,7 +65,10 @@ static int tau_common(lua_State *L, double threshold, int optidx, const char *wh
     }
     gv_tau r;
     gv_err e = {0};
-    if (gv_analysis_tau(t, q, n, threshold, &o, &r, &e)) return gvL_raise(L, &e);
+    if (gv_analysis_tau(t, q, n, threshold, &o, &r, &e)) {
+        gvL_reprefix(&e, "tau", what);
+        return gvL_raise(L, &e);
+    }
     if (r.outcome == GV_TAU_FOUND) {
         lua_pushnumber(L, r.tau);
         lua_pushinteger(L, (lua_Integer)r.index + 1);

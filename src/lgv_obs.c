@@ -64,10 +64,15 @@ static uint64_t opt_step(lua_State *L, int idx, const char *what, const char *ke
     return v;
 }
 
-/* Push a new Schedule owning s, or raise e's message if s is NULL. */
+/* Push a new Schedule owning s, or raise e's message if s is NULL (the
+ * engine's "schedule.log: x" as the Lua name, "glass.schedule.log: x"). */
 static gv_sched *push_sched(lua_State *L, lsched *u, gv_sched *s, const gv_err *e)
 {
-    if (!s) gvL_raise(L, e);
+    if (!s) {
+        gv_err named = *e;
+        if (strncmp(named.msg, "schedule", 8) == 0) gv_fail_prefix(&named, "glass.");
+        gvL_raise(L, &named);
+    }
     u->s = s;
     return s;
 }

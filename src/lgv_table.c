@@ -74,13 +74,6 @@ static size_t check_column(lua_State *L, gv_table *t, int idx, const char *what)
 }
 
 /* glass.table{columns = {"t", "Q"}, comments = {...}} */
-/* The engine's "table: x" as "<what>: x" (not "glass.table: table: x"). */
-static void prefix_for_lua(gv_err *e, const char *what)
-{
-    if (strncmp(e->msg, "table: ", 7) == 0) memmove(e->msg, e->msg + 7, strlen(e->msg + 7) + 1);
-    gv_fail_prefix(e, "%s: ", what);
-}
-
 static int table_new(lua_State *L)
 {
     static const char *const keys[] = {"columns", "comments", NULL};
@@ -106,7 +99,7 @@ static int table_new(lua_State *L)
     ltable *u = gvL_box_new(L, TABLE_T, sizeof *u, 0);
     gv_err e = {0};
     if (!(u->t = gv_table_alloc(nc, names, &e))) {
-        prefix_for_lua(&e, "glass.table");
+        gvL_reprefix(&e, "table", "glass.table");
         return gvL_raise(L, &e);
     }
     if (has_comments) {
@@ -281,7 +274,7 @@ static void take_value(lua_State *L, gv_table *dst, size_t j, double *row, const
         row[j] = NAN;
     else if (ty == LUA_TSTRING) {
         if (gv_table_text_code(dst, j, lua_tostring(L, -1), &row[j], &e)) {
-            prefix_for_lua(&e, what);
+            gvL_reprefix(&e, "table", what);
             gvL_raise(L, &e);
         }
     } else

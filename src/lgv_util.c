@@ -136,6 +136,14 @@ static int raise_where(lua_State *L, gv_status status, const char *msg)
     return lua_error(L);
 }
 
+void gvL_reprefix(gv_err *e, const char *engine, const char *what)
+{
+    size_t n = strlen(engine);
+    if (strncmp(e->msg, engine, n) == 0 && strncmp(e->msg + n, ": ", 2) == 0)
+        memmove(e->msg, e->msg + n + 2, strlen(e->msg + n + 2) + 1);
+    gv_fail_prefix(e, "%s: ", what);
+}
+
 int gvL_raise(lua_State *L, const gv_err *e)
 {
     return raise_where(L, e->status, e->msg);

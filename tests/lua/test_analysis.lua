@@ -280,6 +280,9 @@ T.test("tau: not reached is nil plus a reason, never a number", function()
   T.eq(tau, nil); T.eq(kind, "before_first")
   T.raises(function() glass.analysis.tau90({1, 2}, {1}) end, "t has 2 values but q has 1")
   T.raises(function() glass.analysis.tau90({2, 1}, {1, 0.5}) end, "increase strictly")
+  -- The engine's messages under the name called.
+  T.raises(function() glass.analysis.tau_e({1, 2}, {1, 0.5}, {min_t = -1}) end,
+    "tau_e: min_t = -1 must be finite and >= 0")
   T.raises(function() glass.analysis.tau90({1, 2}, {1, 0.5}, {method = "linear"}) end, "interp")
   T.raises(function() glass.analysis.tau90({1, "a"}, {1, 0.5}) end, "tau90: t[2] must be a number")
 end)

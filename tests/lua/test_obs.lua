@@ -36,10 +36,12 @@ end)
 
 T.test("schedule errors name the problem", function()
   T.raises(function() glass.schedule.log{first = 1, lst = 5} end, "unknown option 'lst'", "did you mean 'last'")
-  T.raises(function() glass.schedule.log{first = 0, last = 5} end, "'first' must be >= 1")
+  T.raises(function() glass.schedule.log{first = 0, last = 5} end,
+    "glass.schedule.log: 'first' must be >= 1")
   T.raises(function() glass.schedule.log{first = 1} end, "option 'last' is required")
   T.raises(function() glass.schedule.log{last = 10, per_decade = 0} end, "per_decade")
-  T.raises(function() glass.schedule.linear{last = 10, every = 0} end, "'every' must be >= 1")
+  T.raises(function() glass.schedule.linear{last = 10, every = 0} end,
+    "glass.schedule.linear: 'every' must be >= 1")
   T.raises(function() glass.schedule.linear{last = 1e9, every = 1} end, "more than the limit")
   T.raises(function() glass.schedule.list{} end, "empty")
   T.raises(function() glass.schedule.list{1.5} end, "entry 1 must be a whole number")
