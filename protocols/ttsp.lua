@@ -48,13 +48,13 @@ local P = glass.params(lab.extend({
              width = 8, per_decade = 6},
   },
 }, lab.network_params{P = 5000, lr = 1e-2, quench_epochs = 1000}, report.noise_params(),
-  report.drift_params()))
+  report.drift_params(), report.overlap_params()))
 
 local p = P:parse(arg)
 local run = glass.run(p)
 local data = lab.data(p, run)
 local Pn = data:size()
-local ens = lab.ensemble(p, data)
+local ens, net = lab.ensemble(p, data)
 local t0 = lab.quench(run, ens, p, data)
 local header = report.header(run, p, Pn, p.T, "--T")
 
@@ -72,8 +72,8 @@ local xs, ys = {}, {}
 local fitsets = {} -- per T > 0: its replicas' Q curves, for the exponent's bootstrap
 local collapsed = {} -- the T > 0 whose curve enters the master curve's fit
 for k, T in ipairs(p.T) do
-  local obs, w0, sobs = lab.anneal(run, ens, p, T, t0, {chi = {p.chi}}, true,
-    {seed = report.point_seed(p, k), state = true})
+  local obs, w0, sobs = lab.anneal(run, ens, p, T, t0, report.overlap_opts(p, {chi = {p.chi}}),
+    true, {seed = report.point_seed(p, k), state = true})
   local srows = report.add_state(state, sobs, {T = T},
     function(step) return step - t0 - p.tw end)
   if k == 1 then run:log("after the quench: %s", report.state_text(srows[1])) end
@@ -106,9 +106,10 @@ for k, T in ipairs(p.T) do
     if x >= p.fit_from and q[i] > 0 then xs[#xs + 1], ys[#ys + 1] = x, q[i] end
   end
   if #xs > n0 then collapsed[#collapsed + 1] = T end
-  -- The harmonic well's Q_inf from the weights at t_w (all replicas).
+  -- The harmonic well's Q_inf from the weights at t_w (all replicas), over
+  -- the weights Q counts (--exclude_output).
   local flat = {}
-  for _, w in ipairs(w0) do table.move(w, 1, #w, #flat + 1, flat) end
+  for _, w in ipairs(w0) do report.overlap_weights(p, net, w, flat) end
   local qinf = p.lambda > 0 and T > 0 and glass.theory.harmonic_q_inf{T = T, P = Pn, k = p.lambda,
     eps = eps, w0 = flat} or 0 / 0
   -- The plateau Q(t_f) with a 95 % bootstrap interval over replicas (basins).
@@ -130,7 +131,7 @@ local lines = {}
 if p.drift_check then
   local tau0, ci0 = tau90_at[0], ci_at[0]
   if tau0 == nil then
-    local obs0 = lab.anneal(run, ens, p, 0, t0, {chi = {p.chi}})
+    local obs0 = lab.anneal(run, ens, p, 0, t0, report.overlap_opts(p, {chi = {p.chi}}))
     local t, q = lab.columns(obs0:table("summary"), "t", "Q_mean")
     local r0, t90 = glass.analysis.tau_report(obs0, t, q, {}, {method = p.tau_method,
                                                                  seed = p.seed})

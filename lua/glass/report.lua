@@ -470,6 +470,19 @@ function M.overlap_opts(p, o)
   return o
 end
 
+-- The weights of w (one replica's, net's layout) that enter Q under
+-- --exclude_output: all of w without it, else the hidden layers' (for
+-- predictions over the same weights as the measurement, e.g. ttsp's
+-- harmonic-well Q_inf).  Appended to `into` when given.
+function M.overlap_weights(p, net, w, into)
+  local out = into or {}
+  local layers = net:layers()
+  for l = 1, p.exclude_output and p.depth or #layers do
+    table.move(w, layers[l].first, layers[l].last, #out + 1, out)
+  end
+  return out
+end
+
 -- ---- computed conclusions ----------------------------------------------------------------
 
 -- Two means differ when they are further apart than twice their combined

@@ -164,6 +164,17 @@ T.test("state observer through lab.anneal: steps, columns, exact values", functi
   T.eq(table.concat(tbl:columns(), ","), table.concat(want, ","), "state.csv columns")
 end)
 
+T.test("overlap_weights: the weights Q counts, with and without --exclude_output", function()
+  local net = glass.mlp{d = 3, widths = {2, 2}}
+  local w = {}
+  for i = 1, net:nweights() do w[i] = i end -- 6 + 4 + 2 weights, the output layer last
+  T.eq(table.concat(report.overlap_weights({depth = 2}, net, w), ","), "1,2,3,4,5,6,7,8,9,10,11,12")
+  local into = {0}
+  report.overlap_weights({depth = 2, exclude_output = true}, net, w, into)
+  T.eq(table.concat(into, ","), "0,1,2,3,4,5,6,7,8,9,10")
+  net:close()
+end)
+
 T.test("drift check: the line says what the two tau90 say", function()
   local line, kind = report.drift_line(1e-6, 195.3, 196.6)
   T.eq(kind, "drift")

@@ -73,6 +73,11 @@ cmp -s <(grep -v '^#' "$TMP/ag/overlap.csv" | cut -d, -f3) <(grep -v '^#' "$TMP/
 cmp -s <(grep -v '^#' "$TMP/ag/overlap.csv" | cut -d, -f5) <(grep -v '^#' "$TMP/ag_eo/overlap.csv" | cut -d, -f5) \
   || fail "ageing --exclude_output: the MSD changed"
 has "$TMP/ag_eo/params.lua" "exclude_output = true" "ageing --exclude_output in params.lua"
+# ttsp: the harmonic well's Q_inf over the weights Q counts.
+run ttsp tt_eo --exclude_output
+cmp -s <(grep -v '^#' "$TMP/tt/q_final.csv" | cut -d, -f6) <(grep -v '^#' "$TMP/tt_eo/q_final.csv" | cut -d, -f6) \
+  && fail "ttsp --exclude_output: Q_inf_harmonic is the same as over every weight"
+has "$TMP/tt_eo/params.lua" "exclude_output = true" "ttsp --exclude_output in params.lua"
 run ageing ag_all --drift_tws=all
 has "$TMP/ag_all/log.txt" "drift check (t_w = 20)" "ageing --drift_tws=all: every t_w"
 has "$TMP/ag/log.txt" "units: T = 0.0003: D = 6e-09, T_paper = 0.036" "ageing units"
