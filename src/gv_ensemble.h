@@ -121,8 +121,12 @@ gv_status gv_ensemble_restore(gv_ensemble *ens, const unsigned char *bytes, size
 typedef struct gv_ensemble_info {
     uint64_t N, R, step, seed;
     uint32_t first;
-    uint32_t version; /* 1: no basin labels; 2: labels (a same-basin ensemble) */
-    char kind[17]; /* the landscape kind, NUL-terminated */
+    uint32_t version; /* 1: no basin labels; 2: labels; 3: architecture and labels flag */
+    int labels;       /* basin labels saved (a same-basin ensemble) */
+    size_t header;    /* bytes before the status records: 64, or 192 from version 3 */
+    char kind[17];    /* the landscape kind, NUL-terminated */
+    char arch[121];   /* the network's architecture ("10-30x6-1"), "" when unknown
+                         (before version 3) or none (flat, harmonic) */
 } gv_ensemble_info;
 gv_status gv_ensemble_peek(const unsigned char *bytes, size_t len, const char *src,
                            gv_ensemble_info *info, gv_err *e);
@@ -137,8 +141,8 @@ const char *gv_ensemble_device(const gv_ensemble *ens);
 /* ---- same-basin (isoconfigurational) ensembles -------------------------
  * Every replica carries a basin label; replicas with one label started from
  * the same weights (noise replicas of one basin).  By default every replica
- * is its own basin: label first_replica + r.  Labels are saved (file version
- * 2 when any differs from the default), cloned, sliced and concatenated with
+ * is its own basin: label first_replica + r.  Labels are saved (when any
+ * differs from the default), cloned, sliced and concatenated with
  * the replicas, so observers on any number of ranks see the same groups. */
 uint64_t gv_ensemble_basin(const gv_ensemble *ens, size_t r);
 const uint64_t *gv_ensemble_basins(const gv_ensemble *ens); /* R labels */

@@ -12,40 +12,59 @@
 
 /* ---- files ---------------------------------------------------------------
  * Little-endian throughout:
- *   0  magic "GVENS\0\0\0" (8 bytes)     8  u32 version (1 or 2)
+ *   0  magic "GVENS\0\0\0" (8 bytes)     8  u32 version (3; 1 and 2 are read)
  *   12 u32 first_replica                 16 u64 N
  *   24 u64 R                             32 u64 step
  *   40 u64 seed                          48 char[16] landscape kind
- *   64 R records of 128 bytes: u8 lost, 7 zero bytes, u64 lost step,
- *      char[112] reason (NUL-terminated)
+ *   version 3: 64 u32 flags (bit 0: basin labels follow the weights; the
+ *      other bits 0), 68 u32 0, 72 char[120] the network's architecture
+ *      ("10-30x6-1", NUL-padded; empty for flat and harmonic landscapes)
+ *   H = 192 (version 3) or 64 (1, 2): R records of 128 bytes: u8 lost,
+ *      7 zero bytes, u64 lost step, char[112] reason (NUL-terminated)
  *   then R·N doubles (IEEE-754 binary64), replica after replica
- *   version 2 only: then R u64 basin labels (replicas with one label are
- *      noise replicas of one basin, gv_ensemble_same_basin); version 1 means
- *      every replica is its own basin (label first_replica + r), and an
- *      ensemble without groups is still written as version 1
+ *   with labels (version 2, or the flag): then R u64 basin labels (replicas
+ *      with one label are noise replicas of one basin,
+ *      gv_ensemble_same_basin); without, every replica is its own basin
+ *      (label first_replica + r)
  *   then u32 CRC-32 (zlib) of every byte before it.
  * The same bytes are an ensemble's section in a checkpoint (gv_ckpt.h):
  * save and load are serialise/deserialise plus an atomic write/whole read. */
 
 #define FILE_MAGIC "GVENS\0\0\0"
-#define FILE_VERSION 2u /* the newest read; 1 is read too and written when ungrouped */
-#define HEADER_BYTES 64
+#define FILE_VERSION 3u /* the one written; 1 and 2 are read too */
+#define HEADER_V2 64     /* versions 1 and 2 */
+#define HEADER_BYTES 192 /* version 3 */
+#define ARCH_BYTES 120
+#define FLAG_LABELS 1u
 #define RECORD_BYTES 128
 
 /* Write the header of an ensemble file (CRC excluded). */
 static void write_header(gv_wbuf *out, const gv_ensemble_info *info, uint32_t first, uint64_t R,
-                         uint32_t version)
+                         int labels)
 {
-    char kind[16] = {0};
+    char kind[16] = {0}, arch[ARCH_BYTES] = {0};
     memcpy(kind, info->kind, strnlen(info->kind, sizeof kind));
+    memcpy(arch, info->arch, strnlen(info->arch, sizeof arch - 1));
     gv_wbuf_bytes(out, FILE_MAGIC, 8);
-    gv_wbuf_u32(out, version);
+    gv_wbuf_u32(out, FILE_VERSION);
     gv_wbuf_u32(out, first);
     gv_wbuf_u64(out, info->N);
     gv_wbuf_u64(out, R);
     gv_wbuf_u64(out, info->step);
     gv_wbuf_u64(out, info->seed);
     gv_wbuf_bytes(out, kind, sizeof kind);
+    gv_wbuf_u32(out, labels ? FLAG_LABELS : 0);
+    gv_wbuf_u32(out, 0);
+    gv_wbuf_bytes(out, arch, sizeof arch);
+}
+
+/* The architecture of land's network into buf (ARCH_BYTES + 1), "" for a
+ * landscape without one. */
+static void land_arch(const gv_landscape *land, char *buf)
+{
+    const gv_mlp *m = gv_landscape_mlp(land);
+    buf[0] = '\0';
+    if (m) gv_mlp_describe(m, buf, ARCH_BYTES);
 }
 
 static void append_crc(gv_wbuf *out, size_t start)
@@ -60,12 +79,13 @@ gv_status gv_ensemble_serialize(const gv_ensemble *ens, gv_wbuf *out, gv_err *e)
         wbytes > SIZE_MAX - HEADER_BYTES - 4 - ens->R * RECORD_BYTES)
         return gv_fail(e, GV_ENOMEM, "ensemble: %zu replicas × %zu weights is too large to save",
                        ens->R, ens->N);
-    int v2 = gv_ensemble_grouped(ens);
-    total = HEADER_BYTES + ens->R * RECORD_BYTES + wbytes + (v2 ? 8 * ens->R : 0) + 4;
+    int labels = gv_ensemble_grouped(ens);
+    total = HEADER_BYTES + ens->R * RECORD_BYTES + wbytes + (labels ? 8 * ens->R : 0) + 4;
     gv_wbuf_reserve(out, total); /* one allocation, not a doubling series */
     gv_ensemble_info info = {.N = ens->N, .R = ens->R, .step = ens->step, .seed = ens->seed};
     snprintf(info.kind, sizeof info.kind, "%s", gv_landscape_kind(ens->land));
-    write_header(out, &info, ens->first, ens->R, v2 ? 2 : 1);
+    land_arch(ens->land, info.arch);
+    write_header(out, &info, ens->first, ens->R, labels);
     static const unsigned char zeros[7] = {0};
     for (size_t r = 0; r < ens->R; r++) {
         char reason[REASON_MAX] = {0}; /* the message, then zeros (not stale bytes) */
@@ -76,7 +96,7 @@ gv_status gv_ensemble_serialize(const gv_ensemble *ens, gv_wbuf *out, gv_err *e)
         gv_wbuf_bytes(out, reason, sizeof reason);
     }
     gv_wbuf_f64s(out, ens->w, ens->R * ens->N);
-    if (v2) gv_wbuf_u64s(out, ens->basin, ens->R);
+    if (labels) gv_wbuf_u64s(out, ens->basin, ens->R);
     if (out->oom)
         return gv_fail(e, GV_ENOMEM, "ensemble: cannot allocate %zu bytes to serialise %zu "
                                      "replicas", total, ens->R);
@@ -107,10 +127,10 @@ static gv_status check_bytes(const unsigned char *b, size_t n, const char *src,
     if (n < 8 || memcmp(b, FILE_MAGIC, 8) != 0)
         return gv_fail(e, GV_EFORMAT, "%s: not a glassvm ensemble file (it does not start with "
                                       "\"GVENS\")", src);
-    if (n < HEADER_BYTES + 4)
+    if (n < HEADER_V2 + 4)
         return gv_fail(e, GV_EFORMAT, "%s: truncated: %zu bytes, the header alone needs %d", src,
-                       n, HEADER_BYTES + 4);
-    gv_rbuf r = gv_rbuf_init(b + 8, HEADER_BYTES - 8);
+                       n, HEADER_V2 + 4);
+    gv_rbuf r = gv_rbuf_init(b + 8, HEADER_V2 - 8);
     uint32_t version = gv_rbuf_u32(&r);
     info->first = gv_rbuf_u32(&r);
     info->N = gv_rbuf_u64(&r);
@@ -123,6 +143,26 @@ static gv_status check_bytes(const unsigned char *b, size_t n, const char *src,
         return gv_fail(e, GV_EFORMAT, "%s: ensemble file format version %u; this glassvm reads "
                                       "versions 1..%u", src, version, FILE_VERSION);
     info->version = version;
+    info->labels = version == 2;
+    info->header = HEADER_V2;
+    info->arch[0] = '\0';
+    if (version >= 3) {
+        if (n < HEADER_BYTES + 4)
+            return gv_fail(e, GV_EFORMAT, "%s: truncated: %zu bytes, the header alone needs %d",
+                           src, n, HEADER_BYTES + 4);
+        gv_rbuf x = gv_rbuf_init(b + HEADER_V2, 8);
+        uint32_t flags = gv_rbuf_u32(&x), zero = gv_rbuf_u32(&x);
+        if ((flags & ~FLAG_LABELS) || zero)
+            return gv_fail(e, GV_EFORMAT, "%s: corrupt header (flags %08x %08x)", src, flags,
+                           zero);
+        if (b[HEADER_V2 + 8 + ARCH_BYTES - 1] != '\0')
+            return gv_fail(e, GV_EFORMAT, "%s: corrupt header (the architecture does not end "
+                                          "in a NUL)", src);
+        info->labels = (flags & FLAG_LABELS) != 0;
+        info->header = HEADER_BYTES;
+        memcpy(info->arch, b + HEADER_V2 + 8, ARCH_BYTES);
+    }
+    const size_t H = info->header;
     uint64_t N = info->N, R = info->R;
     if (land && N != gv_landscape_nweights(land)) {
         char desc[256];
@@ -135,11 +175,11 @@ static gv_status check_bytes(const unsigned char *b, size_t n, const char *src,
     /* Believe R and N only once the length agrees with them. */
     size_t wbytes;
     if (R == 0 || R > SIZE_MAX / RECORD_BYTES || gv_mul_size((size_t)R, (size_t)N, &wbytes) ||
-        gv_mul_size(wbytes, 8, &wbytes) || wbytes > SIZE_MAX - R * RECORD_BYTES - HEADER_BYTES - 4)
+        gv_mul_size(wbytes, 8, &wbytes) || wbytes > SIZE_MAX - R * RECORD_BYTES - H - 4)
         return gv_fail(e, GV_EFORMAT, "%s: corrupt header: %llu replicas of %llu weights", src,
                        (unsigned long long)R, (unsigned long long)N);
-    size_t want = HEADER_BYTES + (size_t)R * RECORD_BYTES + wbytes + 4;
-    if (version >= 2) {
+    size_t want = H + (size_t)R * RECORD_BYTES + wbytes + 4;
+    if (info->labels) {
         if (R > (SIZE_MAX - want) / 8)
             return gv_fail(e, GV_EFORMAT, "%s: corrupt header: %llu replicas", src,
                            (unsigned long long)R);
@@ -159,12 +199,12 @@ static gv_status check_bytes(const unsigned char *b, size_t n, const char *src,
         return gv_fail(e, GV_EFORMAT, "%s: CRC mismatch (stored %08x, computed %08x): the file is "
                                       "corrupt", src, stored, crc);
     for (size_t k = 0; k < R; k++) {
-        const unsigned char *rec = b + HEADER_BYTES + k * RECORD_BYTES;
+        const unsigned char *rec = b + H + k * RECORD_BYTES;
         gv_rbuf rr = gv_rbuf_init(rec + 8, 8);
         if (rec[0] > 1 || gv_rbuf_u64(&rr) > info->step)
             return gv_fail(e, GV_EFORMAT, "%s: corrupt status record of replica %zu", src, k + 1);
     }
-    gv_rbuf w = gv_rbuf_init(b + HEADER_BYTES + R * RECORD_BYTES, wbytes);
+    gv_rbuf w = gv_rbuf_init(b + H + R * RECORD_BYTES, wbytes);
     for (size_t i = 0; i < (size_t)(R * N); i++) {
         double x = gv_rbuf_f64(&w);
         if (!isfinite(x))
@@ -174,16 +214,16 @@ static gv_status check_bytes(const unsigned char *b, size_t n, const char *src,
     return GV_OK;
 }
 
-/* Labels of replicas [r0, r0 + n) of checked bytes (version 1: first + r). */
+/* Labels of replicas [r0, r0 + n) of checked bytes (none saved: first + r). */
 static void read_basins(const unsigned char *b, const gv_ensemble_info *info, size_t r0, size_t n,
                         uint64_t *out)
 {
     size_t R = (size_t)info->R, N = (size_t)info->N;
-    if (info->version < 2) {
+    if (!info->labels) {
         for (size_t r = 0; r < n; r++) out[r] = (uint64_t)info->first + r0 + r;
         return;
     }
-    gv_rbuf rb = gv_rbuf_init(b + HEADER_BYTES + R * RECORD_BYTES + R * N * 8 + r0 * 8, n * 8);
+    gv_rbuf rb = gv_rbuf_init(b + info->header + R * RECORD_BYTES + R * N * 8 + r0 * 8, n * 8);
     gv_rbuf_u64s(&rb, out, n);
 }
 
@@ -193,7 +233,7 @@ static void fill_from(gv_ensemble *ens, const unsigned char *b, const gv_ensembl
     ens->step = info->step;
     ens->nlost = 0;
     for (size_t r = 0; r < ens->R; r++) {
-        const unsigned char *rec = b + HEADER_BYTES + r * RECORD_BYTES;
+        const unsigned char *rec = b + info->header + r * RECORD_BYTES;
         gv_rbuf rr = gv_rbuf_init(rec + 8, 8);
         ens->lost[r] = rec[0];
         ens->lost_step[r] = gv_rbuf_u64(&rr);
@@ -201,7 +241,7 @@ static void fill_from(gv_ensemble *ens, const unsigned char *b, const gv_ensembl
         ens->reason[r][REASON_MAX - 1] = '\0';
         ens->nlost += rec[0];
     }
-    gv_rbuf w = gv_rbuf_init(b + HEADER_BYTES + ens->R * RECORD_BYTES, ens->R * ens->N * 8);
+    gv_rbuf w = gv_rbuf_init(b + info->header + ens->R * RECORD_BYTES, ens->R * ens->N * 8);
     gv_rbuf_f64s(&w, ens->w, ens->R * ens->N);
     read_basins(b, info, 0, ens->R, ens->basin);
 }
@@ -212,16 +252,25 @@ gv_status gv_ensemble_peek(const unsigned char *bytes, size_t len, const char *s
     return check_bytes(bytes, len, src, NULL, info, e);
 }
 
-/* The file's landscape kind must be land's: weights of a network on a flat
- * or harmonic landscape (with the same N) would load and mean nothing. */
+/* The file's landscape kind and network architecture must be land's:
+ * weights of a network on a flat or harmonic landscape, or of a 40-30x5-1
+ * network on a 10-30x6-1 one (the same N), would load and mean nothing.
+ * Files before version 3 carry no architecture: N alone is checked. */
 static gv_status same_kind(const gv_ensemble_info *info, const gv_landscape *land,
                            const char *src, gv_err *e)
 {
     const char *kind = gv_landscape_kind(land);
-    if (strncmp(info->kind, kind, 15) == 0) return GV_OK;
-    return gv_fail(e, GV_EINVAL, "%s: saved from a %s landscape, the landscape given is %s; "
-                                 "load it with the landscape it was saved from", src, info->kind,
-                   kind);
+    if (strncmp(info->kind, kind, 15) != 0)
+        return gv_fail(e, GV_EINVAL, "%s: saved from a %s landscape, the landscape given is %s; "
+                                     "load it with the landscape it was saved from", src,
+                       info->kind, kind);
+    char arch[ARCH_BYTES + 1];
+    land_arch(land, arch);
+    if (info->version < 3 || strcmp(info->arch, arch) == 0) return GV_OK;
+    return gv_fail(e, GV_EINVAL, "%s: saved from a %s network, the landscape's network is %s "
+                                 "(the same N = %llu weights, other layers); load it with the "
+                                 "network it was saved from", src, info->arch, arch,
+                   (unsigned long long)info->N);
 }
 
 gv_ensemble *gv_ensemble_deserialize(const unsigned char *bytes, size_t len, const char *src,
@@ -282,8 +331,8 @@ static void copy_replicas(gv_wbuf *out, size_t rec_out, size_t w_out, const unsi
                           const gv_ensemble_info *info, size_t r0, size_t n)
 {
     size_t R = (size_t)info->R, N = (size_t)info->N;
-    memcpy(out->p + rec_out, b + HEADER_BYTES + r0 * RECORD_BYTES, n * RECORD_BYTES);
-    memcpy(out->p + w_out, b + HEADER_BYTES + R * RECORD_BYTES + r0 * N * 8, n * N * 8);
+    memcpy(out->p + rec_out, b + info->header + r0 * RECORD_BYTES, n * RECORD_BYTES);
+    memcpy(out->p + w_out, b + info->header + R * RECORD_BYTES + r0 * N * 8, n * N * 8);
 }
 
 /* Grow out by the room of R status records and R·N weights (filled by the
@@ -302,7 +351,7 @@ static gv_status reserve_body(gv_wbuf *out, uint64_t R, uint64_t N, gv_err *e)
     return GV_OK;
 }
 
-/* Do labels[0..R) differ from the default first + r (so version 2 is needed)? */
+/* Do labels[0..R) differ from the default first + r (so they are saved)? */
 static int labels_grouped(const uint64_t *labels, size_t R, uint32_t first)
 {
     for (size_t r = 0; r < R; r++)
@@ -315,7 +364,7 @@ static int labels_grouped(const uint64_t *labels, size_t R, uint32_t first)
 static gv_status begin_body(gv_wbuf *out, const gv_ensemble_info *info, uint32_t first, uint64_t R,
                             int grouped, size_t *rec, gv_err *e)
 {
-    write_header(out, info, first, R, grouped ? 2 : 1);
+    write_header(out, info, first, R, grouped);
     if (out->oom) return gv_fail(e, GV_ENOMEM, "ensemble: out of memory");
     *rec = out->len;
     gv_status s = reserve_body(out, R, info->N, e);
@@ -341,14 +390,16 @@ gv_status gv_ensemble_concat(const unsigned char *const *parts, const size_t *le
         if ((s = check_bytes(parts[k], lens[k], name, NULL, &info[k], e)) != GV_OK) break;
         const gv_ensemble_info *a = &info[k], *z = &info[k0 == n ? k : k0];
         if (k0 == n) k0 = k;
-        if (a->N != z->N || a->step != z->step || a->seed != z->seed || strcmp(a->kind, z->kind))
+        if (a->N != z->N || a->step != z->step || a->seed != z->seed ||
+            strcmp(a->kind, z->kind) || strcmp(a->arch, z->arch))
             s = gv_fail(e, GV_EINVAL, "%s: rank %zu's ensemble (N = %llu, step %llu, seed %llu, %s "
-                                      "landscape) differs from rank %zu's (N = %llu, step %llu, "
-                                      "seed %llu, %s); every rank must run the same ensemble and "
-                                      "steps on its own replicas", src, k,
+                                      "landscape%s%s) differs from rank %zu's (N = %llu, step "
+                                      "%llu, seed %llu, %s%s%s); every rank must run the same "
+                                      "ensemble and steps on its own replicas", src, k,
                         (unsigned long long)a->N, (unsigned long long)a->step,
-                        (unsigned long long)a->seed, a->kind, k0, (unsigned long long)z->N,
-                        (unsigned long long)z->step, (unsigned long long)z->seed, z->kind);
+                        (unsigned long long)a->seed, a->kind, *a->arch ? " " : "", a->arch, k0,
+                        (unsigned long long)z->N, (unsigned long long)z->step,
+                        (unsigned long long)z->seed, z->kind, *z->arch ? " " : "", z->arch);
         else if ((uint64_t)a->first != (uint64_t)z->first + R)
             s = gv_fail(e, GV_EINVAL, "%s: rank %zu's replicas start at first_replica = %u, but "
                                       "the ranks before it end at %llu; give each rank the next "

@@ -310,11 +310,11 @@ static int ck_sections(lua_State *L)
     return 1;
 }
 
-/* {replicas=, nweights=, step=, seed=, first_replica=, landscape=} of an
- * ensemble header. */
+/* {replicas=, nweights=, step=, seed=, first_replica=, landscape=,
+ * architecture=} of an ensemble header. */
 static int push_info(lua_State *L, const gv_ensemble_info *info)
 {
-    lua_createtable(L, 0, 6);
+    lua_createtable(L, 0, 7);
     lua_pushinteger(L, (lua_Integer)info->R);
     lua_setfield(L, -2, "replicas");
     lua_pushinteger(L, (lua_Integer)info->N);
@@ -327,6 +327,8 @@ static int push_info(lua_State *L, const gv_ensemble_info *info)
     lua_setfield(L, -2, "first_replica");
     lua_pushstring(L, info->kind);
     lua_setfield(L, -2, "landscape");
+    lua_pushstring(L, info->arch);
+    lua_setfield(L, -2, "architecture");
     return 1;
 }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gv_bytes.h"
 #include "gv_ckpt.h"
 #include "gv_ensemble.h"
 #include "gv_integ.h"
@@ -407,7 +408,7 @@ static void test_save_load(void)
         gv_ensemble_free(back);
     }
     long n = file_size(path);
-    CHECK(n == 64 + 3 * 128 + (long)(3 * N * 8) + 4);
+    CHECK(n == 192 + 3 * 128 + (long)(3 * N * 8) + 4);
     /* Corrupt weight byte: CRC. */
     copy_damaged(path, bad, n, n - 100, NULL);
     CHECK(!gv_ensemble_load(bad, f.l, &e) && strstr(e.msg, "CRC mismatch"));
@@ -424,7 +425,11 @@ static void test_save_load(void)
     CHECK_MSG(!gv_ensemble_load(bad, f.l, &e) && strstr(e.msg, "not a glassvm ensemble file"), "%s", e.msg);
     /* Future version. */
     copy_damaged(path, bad, n, 8, NULL);
-    CHECK_MSG(!gv_ensemble_load(bad, f.l, &e) && strstr(e.msg, "version 65"), "%s", e.msg);
+    CHECK_MSG(!gv_ensemble_load(bad, f.l, &e) && strstr(e.msg, "version 67"), "%s", e.msg);
+    /* A flag this glassvm does not know. */
+    copy_damaged(path, bad, n, 65, NULL);
+    CHECK_MSG(!gv_ensemble_load(bad, f.l, &e) && strstr(e.msg, "corrupt header (flags"), "%s",
+              e.msg);
     /* Another landscape. */
     gv_landscape *flat = gv_landscape_flat(N + 1, 10, 0, &e);
     CHECK_MSG(!gv_ensemble_load(path, flat, &e) && strstr(e.msg, "the file holds N =") &&
@@ -440,9 +445,9 @@ static void test_save_load(void)
     netfix_free(&f);
 }
 
-/* Same-basin ensembles: copies, labels, noise ids; version 2 bytes that
+/* Same-basin ensembles: copies, labels, noise ids; bytes with labels that
  * slice and concatenate like any ensemble's (the MPI blocks), a block of
- * the source gives the block of the result, version 1 still for no groups. */
+ * the source gives the block of the result, no labels saved for no groups. */
 static void test_same_basin(void)
 {
     gv_err e;
@@ -460,10 +465,10 @@ static void test_same_basin(void)
     }
     gv_wbuf all = {0}, whole = {0}, b1 = {0}, b2 = {0}, cat = {0};
     CHECK_OK(gv_ensemble_serialize(sb, &all, &e), e);
-    CHECK(all.len == 64 + 6 * 128 + 6 * 7 * 8 + 6 * 8 + 4 && all.p[8] == 2);
+    CHECK(all.len == 192 + 6 * 128 + 6 * 7 * 8 + 6 * 8 + 4 && all.p[8] == 3 && all.p[64] == 1);
     CHECK_OK(gv_ensemble_serialize(src, &whole, &e), e);
-    CHECK(whole.p[8] == 1 && whole.len == 64 + 3 * 128 + 3 * 7 * 8 + 4);
-    /* Slices of 2 and 4 replicas: the first holds one label (2, 2) ≠ (2, 3), so v2. */
+    CHECK(whole.p[8] == 3 && whole.p[64] == 0 && whole.len == 192 + 3 * 128 + 3 * 7 * 8 + 4);
+    /* Slices of 2 and 4 replicas: the first holds one label (2, 2) ≠ (2, 3), so labels. */
     CHECK_OK(gv_ensemble_slice(all.p, all.len, "sb", 0, 2, &b1, &e), e);
     CHECK_OK(gv_ensemble_slice(all.p, all.len, "sb", 2, 4, &b2, &e), e);
     const unsigned char *parts[2] = {b1.p, b2.p};
@@ -492,6 +497,79 @@ static void test_same_basin(void)
     gv_landscape_free(l);
 }
 
+/* Version 3 bytes as the version 1 or 2 bytes of the same ensemble (what an
+ * earlier glassvm wrote): without the flags and architecture, new CRC. */
+static gv_wbuf as_version(const gv_wbuf *v3, uint32_t version)
+{
+    gv_wbuf old = {0};
+    unsigned char v[4] = {(unsigned char)version, 0, 0, 0};
+    gv_wbuf_bytes(&old, v3->p, 8);
+    gv_wbuf_bytes(&old, v, 4);
+    gv_wbuf_bytes(&old, v3->p + 12, 52);
+    gv_wbuf_bytes(&old, v3->p + 192, v3->len - 192 - 4);
+    gv_wbuf_u32(&old, gv_crc32(gv_crc32(0, NULL, 0), old.p, old.len));
+    return old;
+}
+
+/* The file records the network's architecture: another network with the
+ * same N is refused (load, restore, checkpoints); files of versions 1 and 2
+ * (no architecture) still load, with the labels they hold. */
+static void test_architecture(void)
+{
+    gv_err e;
+    netfix f;
+    netfix_init(&f);
+    size_t widths[] = {10, 16}; /* 10·10 + 10·16 + 16 = 276 = 10·12 + 12·12 + 12 */
+    gv_mlp *m2 = gv_mlp_alloc(10, 2, widths, &e);
+    gv_landscape *l2 = gv_landscape_network(m2, f.data, &e);
+    CHECK(gv_landscape_nweights(l2) == gv_landscape_nweights(f.l));
+    gv_ensemble *ens = gv_ensemble_alloc(f.l, 2, 7, 0, &e);
+    gv_wbuf b = {0};
+    CHECK_OK(gv_ensemble_serialize(ens, &b, &e), e);
+    CHECK(strcmp((const char *)b.p + 72, "10-12x2-1") == 0);
+    gv_ensemble_info info;
+    CHECK_OK(gv_ensemble_peek(b.p, b.len, "b", &info, &e), e);
+    CHECK(info.version == 3 && strcmp(info.arch, "10-12x2-1") == 0 && !info.labels);
+    CHECK(!gv_ensemble_deserialize(b.p, b.len, "b", l2, &e));
+    CHECK_MSG(strstr(e.msg, "b: saved from a 10-12x2-1 network, the landscape's network is "
+                            "10-10-16-1 (the same N = 276 weights"), "%s", e.msg);
+    gv_ensemble *other = gv_ensemble_alloc(l2, 2, 7, 0, &e);
+    CHECK(gv_ensemble_restore(other, b.p, b.len, "b", &e) == GV_EINVAL &&
+          strstr(e.msg, "10-12x2-1 network"));
+    gv_ensemble *back = gv_ensemble_deserialize(b.p, b.len, "b", f.l, &e);
+    CHECK(back && same_replica(back, 1, ens, 1));
+    gv_ensemble_free(back);
+    /* Version 1 bytes: no architecture, so N alone decides. */
+    gv_wbuf v1 = as_version(&b, 1);
+    CHECK_OK(gv_ensemble_peek(v1.p, v1.len, "v1", &info, &e), e);
+    CHECK(info.version == 1 && info.arch[0] == '\0' && info.header == 64);
+    back = gv_ensemble_deserialize(v1.p, v1.len, "v1", f.l, &e);
+    CHECK(back && same_replica(back, 0, ens, 0) && !gv_ensemble_grouped(back));
+    gv_ensemble_free(back);
+    back = gv_ensemble_deserialize(v1.p, v1.len, "v1", l2, &e);
+    CHECK(back != NULL);
+    gv_ensemble_free(back);
+    /* Version 2 bytes: the labels after the weights. */
+    gv_ensemble *sb = gv_ensemble_same_basin(ens, 2, &e);
+    gv_wbuf s3 = {0};
+    CHECK_OK(gv_ensemble_serialize(sb, &s3, &e), e);
+    gv_wbuf v2 = as_version(&s3, 2);
+    back = gv_ensemble_deserialize(v2.p, v2.len, "v2", f.l, &e);
+    CHECK_MSG(back && gv_ensemble_grouped(back) && gv_ensemble_basin(back, 1) == 0 &&
+              gv_ensemble_basin(back, 2) == 2 && same_replica(back, 3, sb, 3), "%s", e.msg);
+    /* Written again, it is the version 3 file of the same ensemble. */
+    gv_wbuf again = {0};
+    if (back) CHECK_OK(gv_ensemble_serialize(back, &again, &e), e);
+    CHECK(again.len == s3.len && memcmp(again.p, s3.p, s3.len) == 0);
+    gv_ensemble_free(back);
+    gv_wbuf_free(&b), gv_wbuf_free(&v1), gv_wbuf_free(&v2), gv_wbuf_free(&s3);
+    gv_wbuf_free(&again);
+    gv_ensemble_free(sb), gv_ensemble_free(other), gv_ensemble_free(ens);
+    gv_landscape_free(l2);
+    gv_mlp_free(m2);
+    netfix_free(&f);
+}
+
 int main(void)
 {
     GV_RUN(test_reproducible_langevin);
@@ -503,5 +581,6 @@ int main(void)
     GV_RUN(test_set_clone);
     GV_RUN(test_save_load);
     GV_RUN(test_same_basin);
+    GV_RUN(test_architecture);
     return GV_TEST_END();
 }

@@ -147,7 +147,18 @@ local function from_file(p)
   local ok, info = pcall(core.ensemble_info, p.from)
   if not ok then return "--from: " .. tostring(info) end
   for _, w in ipairs(widths(p)) do
-    local N = M.nweights(w, p.depth, M.INPUT_DIM)
+    local N, arch = M.nweights(w, p.depth, M.INPUT_DIM)
+    local saved = info.architecture -- "" before file version 3: N alone
+    if saved ~= "" and arch ~= saved then
+      local d, fw, fd = saved:match("^(%d+)%-(%d+)x(%d+)%-1$")
+      if not d then d, fw = saved:match("^(%d+)%-(%d+)%-1$"); fd = 1 end
+      local hint = not d and "other widths per layer than --width gives"
+        or tonumber(d) ~= M.INPUT_DIM and string.format("its networks take %s inputs, the "
+          .. "protocols' %d", d, M.INPUT_DIM)
+        or string.format("give --width=%s --depth=%s", fw, fd)
+      return string.format("--from=%s holds %s networks, but width %d and depth %d on %d inputs "
+        .. "give %s: %s", p.from, saved, w, p.depth, M.INPUT_DIM, arch, hint)
+    end
     if N ~= info.nweights then
       return string.format("--from=%s holds networks of N = %d weights, but width %d and depth %d "
         .. "on %d inputs give N = %d: give the --width and --depth it was saved with", p.from,
@@ -271,7 +282,7 @@ end
 -- data or ensemble exists; an ensemble's own is ens:nweights()).
 function M.nweights(w, depth, d)
   local net <close> = G().mlp{d = d or M.INPUT_DIM, width = w, depth = depth or 6}
-  return net:nweights()
+  return net:nweights(), net:describe()
 end
 
 -- Put the saved ensemble `path` (--from) into `ens`: the weights of the

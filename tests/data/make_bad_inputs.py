@@ -23,12 +23,15 @@ def put(name, data):
 
 
 def ensemble(weights, N=3, R=None, version=1, step=0, seed=1, first=0, lost=None,
-             kind=b"flat", crc=True):
-    """weights: list of R lists of N doubles.  R, N, version... as stored."""
+             kind=b"flat", crc=True, flags=0, arch=b""):
+    """weights: list of R lists of N doubles.  R, N, version... as stored;
+    version 3 adds flags and the architecture (no labels here)."""
     R_real = len(weights)
     R = R_real if R is None else R
     h = b"GVENS\0\0\0" + struct.pack("<IIQQQQ", version, first, N, R, step, seed)
     h += kind.ljust(16, b"\0")
+    if version == 3:
+        h += struct.pack("<II", flags, 0) + arch.ljust(120, b"\0")
     recs = b""
     for r in range(R_real):
         flag, lstep, reason = (lost or {}).get(r, (0, 0, b""))
@@ -41,6 +44,7 @@ def ensemble(weights, N=3, R=None, version=1, step=0, seed=1, first=0, lost=None
 W = [[0.5, -1.25, 3.0], [0.0, 2.0, -0.125]]
 good = ensemble(W, step=40, seed=7)
 put("tiny-ensemble.gvens", good)                                   # R=2, N=3, step 40
+put("tiny-ensemble-v3.gvens", ensemble(W, step=40, seed=7, version=3))  # the same, version 3
 
 put("bad-ens-empty.gvens", b"")
 put("bad-ens-magic.gvens", b"GVENX" + good[5:])                     # wrong magic
@@ -51,7 +55,8 @@ flip = bytearray(good); flip[-1] ^= 0x01
 put("bad-ens-crc.gvens", bytes(flip))                               # one CRC bit flipped
 flip = bytearray(good); flip[64 + 256 + 3] ^= 0x10
 put("bad-ens-bitflip.gvens", bytes(flip))                           # a weight bit flipped
-put("bad-ens-version.gvens", ensemble(W, version=3))                # valid CRC, version 3
+put("bad-ens-version.gvens", ensemble(W, version=4))                # valid CRC, version 4
+put("bad-ens-flags.gvens", ensemble(W, version=3, flags=2))         # a flag not defined
 put("bad-ens-wrong-n.gvens", ensemble([[1.0] * 4, [2.0] * 4], N=4))  # saved with N = 4
 put("bad-ens-wrong-r.gvens", ensemble(W, R=3))                      # header says 3 replicas
 put("bad-ens-huge-r.gvens", ensemble(W, R=1 << 62))                 # R * record overflows

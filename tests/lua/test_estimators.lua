@@ -10,11 +10,12 @@ local rows, isnan = T.rows, T.isnan
 local function tmpname(s) return os.tmpname() .. "-" .. s end
 
 -- The u32 at byte offset 8 of a file (the ensemble format version).
+-- An ensemble file's format version and flags (bit 0: basin labels saved).
 local function file_version(path)
   local f = assert(io.open(path, "rb"))
-  local b = f:read(12)
+  local b = f:read(68)
   f:close()
-  return string.unpack("<I4", b, 9)
+  return string.unpack("<I4", b, 9), string.unpack("<I4", b, 65)
 end
 
 T.test("same_basin: K copies of each replica, labels, distinct noise, files", function()
@@ -35,10 +36,11 @@ T.test("same_basin: K copies of each replica, labels, distinct noise, files", fu
   -- A block of the source gives the block of the result (MPI ranks).
   local part = glass.ensemble{landscape = land, replicas = 1, seed = 4, first_replica = 3}
   T.eq(table.concat(part:same_basin{K = 4}:basins(), ","), "12,12,12,12")
-  -- Files: grouped ensembles are format version 2, others stay version 1.
+  -- Files: version 3; grouped ensembles save their labels (flag bit 0).
   local p1, p2 = tmpname("src.gvens"), tmpname("sb.gvens")
   src:save(p1); ens:save(p2)
-  T.eq(file_version(p1), 1); T.eq(file_version(p2), 2)
+  T.eq(select(2, file_version(p1)), 0); T.eq(select(2, file_version(p2)), 1)
+  T.eq(file_version(p2), 3)
   T.eq(table.concat(glass.load_ensemble(p2, land):basins(), ","), table.concat(ens:basins(), ","))
   T.eq(table.concat(glass.load_ensemble(p1, land):basins(), ","), "2,3,4")
   local e3 = glass.same_basin(p1, {K = 2, landscape = land})

@@ -120,6 +120,15 @@ bad "N = 408" --preset=smoke --from="$T/w8.gvens" --width=9        # width 8, de
 bad "holds 2 replicas" --preset=smoke --from="$T/w8.gvens" --replicas=3
 bad "holds 2 replicas" --preset=smoke --from=w8.gvens --replicas=3  # relative to the cwd ($T)
 P=$ROOT/protocols/uot_scan.lua bad "N = 408" --preset=smoke --from="$T/w8.gvens"
+# A network's file names its architecture (file version 3), and so does the message.
+cat >"$T/save_net.lua" <<'EOF'
+local data = glass.lab.data{dataset = "mnist", P = 500}
+local land = glass.landscape.network{net = glass.mlp{d = 10, width = 9, depth = 6}, data = data}
+glass.ensemble{landscape = land, replicas = 2}:save(arg[1])
+EOF
+"$G" "$T/save_net.lua" "$T/w9.gvens" || fail "cannot save a network's ensemble file"
+bad "holds 10-9x6-1 networks, but width 8 and depth 6 on 10 inputs give 10-8x6-1: give --width=9 --depth=6" \
+  --preset=smoke --from="$T/w9.gvens"
 
 # An empty --out (the helper above passes its own --out last).
 cases=$((cases + 1))
