@@ -33,7 +33,7 @@ local tty
 local function is_tty()
   if tty == nil then
     local term = os.getenv("TERM")
-    tty = term ~= nil and term ~= "dumb" and require("glass.core").fs.isatty(2)
+    tty = term ~= nil and term ~= "dumb" and require("glass.fs").isatty(2)
   end
   return tty
 end
@@ -117,7 +117,8 @@ function Progress:done(step)
   if step then self.step = step end
   local dt = M.clock() - self.t0
   local n = self.step - self.start
-  local text = string.format("%s: %d %s in %s", self.phase, n, self.unit, duration(dt))
+  local text = string.format("%s: %d %s in %s", self.phase, n,
+    n == 1 and (self.unit:gsub("s$", "")) or self.unit, duration(dt)) -- "1 step"
   -- A rate needs a measurable time (the clock ticks in 10 ms).
   if dt >= 0.05 then text = text .. string.format(" (%.3g %s/s)", n / dt, self.unit) end
   if self.bar and self.drawn then io.stderr:write("\r\27[K") end

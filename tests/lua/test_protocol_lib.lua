@@ -530,6 +530,13 @@ T.test("progress formats durations", function()
   local pr = glass.progress{phase = "x", total = 10, quiet = true}
   pr:update(5)
   T.ok(pr:line():find("5/10", 1, true))
+  -- The closing line counts in the unit's number: "1 step", "2 epochs".
+  local logged
+  local sink = {log_only = function(_, text) logged = text end}
+  glass.progress{phase = "one", total = 1, quiet = true, log = sink}:done(1)
+  T.ok(logged:find("^one: 1 step in "), logged)
+  glass.progress{phase = "two", total = 2, quiet = true, log = sink, unit = "epochs"}:done(2)
+  T.ok(logged:find("^two: 2 epochs in "), logged)
 end)
 
 T.test("--quench_lr sets the quench's SGD rate only, and is saved only when given", function()
