@@ -163,9 +163,9 @@ if p.drift_check then
     local r0, tau0 = glass.analysis.tau_report(obs0, t, q, {}, {method = p.tau_method, tw = tws[i],
                                                                    seed = p.seed})
     local rT = tau:row(i)
-    local line
+    local eT, line = report.drift_estimate(rT, t) -- the same lags at T and at T = 0
     line, kinds[i] = report.drift_line(p.T, rT.tau90 == rT.tau90 and rT.tau90 or nil, tau0,
-      string.format(" (t_w = %d)", p.tw[i]), {rT.tau90_lo, rT.tau90_hi}, {r0.tau90_lo, r0.tau90_hi})
+      string.format(" (t_w = %d)", p.tw[i]), eT, report.drift_estimate(r0, t))
     run:log("%s", line)
     lines[#lines + 1] = line
   end

@@ -70,7 +70,8 @@ local function taus(obs, fields)
     -- Each tau with its status, a bootstrap interval over replicas and the method.
     local row, t90, why90, te = glass.analysis.tau_report(obs, t, q,
       fields and fields(chi, eps) or {}, {method = p.tau_method, chi = chi, seed = p.seed})
-    out[chi] = {row = row, t90 = t90, why90 = why90, te = te, eps = eps}
+    out[chi] = {row = row, t90 = t90, why90 = why90, te = te, eps = eps,
+                drift = report.drift_estimate(row, t)}
   end
   return out
 end
@@ -92,7 +93,7 @@ for k, T in ipairs(p.T) do
       report.tau_ci(c.t90, c.row.tau90_lo, c.row.tau90_hi, c.why90))
   end
   local c1 = tt[p.chis[1]]
-  tau90_at[T], ci_at[T] = c1.t90 or false, {c1.row.tau90_lo, c1.row.tau90_hi}
+  tau90_at[T], ci_at[T] = c1.t90 or false, c1.drift
   run:log("  state at t = %d: %s", p.tmax, report.state_text(srows[#srows]))
 end
 local lines = {string.format("%d temperatures x %d values of chi", #p.T, #p.chis)}
@@ -100,7 +101,7 @@ if p.drift_check then
   local tau0, ci0 = tau90_at[0], ci_at[0]
   if tau0 == nil then
     local c0 = taus(lab.anneal(run, ens, p, 0, t0, report.overlap_opts(p, {chi = p.chis})))[p.chis[1]]
-    tau0, ci0 = c0.t90 or false, {c0.row.tau90_lo, c0.row.tau90_hi}
+    tau0, ci0 = c0.t90 or false, c0.drift
   end
   lines[#lines + 1] = report.drift_check(run, p.T, tau90_at, tau0, ci_at, ci0)
 end

@@ -200,7 +200,7 @@ for k, T in ipairs(p.T) do
     {T = T, tau90_free = T > 0 and eps * eps / (4 * u.D * X90 * X90) or 0 / 0, eps = eps,
      D = u.D, T_paper = u.T_paper}, {method = p.tau_method, seed = p.seed})
   tau:add_row(trow)
-  tau90_at[T], ci_at[T] = t90 or false, {trow.tau90_lo, trow.tau90_hi}
+  tau90_at[T], ci_at[T] = t90 or false, report.drift_estimate(trow, s:column("t"))
   run:log("T = %-8g tau90 = %s (free weight: %s)", T,
     report.tau_ci(t90, trow.tau90_lo, trow.tau90_hi, why90, "95% bootstrap over basins"),
     num(trow.tau90_free, "%.4g"))
@@ -373,7 +373,7 @@ if p.drift_check then
     local s0 = obs0:table("summary")
     local r0, t90 = glass.analysis.tau_report(obs0, s0:column("t"), s0:column("Q_mean"), {},
       {method = p.tau_method, seed = p.seed})
-    tau0, ci0 = t90 or false, {r0.tau90_lo, r0.tau90_hi}
+    tau0, ci0 = t90 or false, report.drift_estimate(r0, s0:column("t"))
   end
   lines[#lines + 1] = report.drift_check(run, p.T, tau90_at, tau0, ci_at, ci0)
 end

@@ -102,7 +102,7 @@ for k, T in ipairs(p.T) do
   local row, t90, why90, te, whye = glass.analysis.tau_report(obs, t, q, {T = T,
     tau90_free = free90, eps = eps, D = u.D, T_paper = u.T_paper},
     {method = p.tau_method, seed = p.seed})
-  tau90_at[T], ci_at[T] = t90 or false, {row.tau90_lo, row.tau90_hi}
+  tau90_at[T], ci_at[T] = t90 or false, report.drift_estimate(row, t)
   tau:add_row(row)
   if T > 0 and T >= p.fit_T_min then
     local ct, cq = obs:curves{quantity = "Q"}

@@ -84,7 +84,7 @@ for k, T in ipairs(p.T) do
   -- Each tau with its status, a bootstrap interval over replicas and the method.
   local row, t90, why90, te, whye = glass.analysis.tau_report(obs, t, q, {T = T, D = u.D,
     T_paper = u.T_paper}, {method = p.tau_method, seed = p.seed})
-  tau90_at[T], ci_at[T] = t90 or false, {row.tau90_lo, row.tau90_hi}
+  tau90_at[T], ci_at[T] = t90 or false, report.drift_estimate(row, t)
   tau:add_row(row)
   local ct, cq = obs:curves{quantity = "Q"}
   local scale
@@ -135,7 +135,7 @@ if p.drift_check then
     local t, q = lab.columns(obs0:table("summary"), "t", "Q_mean")
     local r0, t90 = glass.analysis.tau_report(obs0, t, q, {}, {method = p.tau_method,
                                                                  seed = p.seed})
-    tau0, ci0 = t90 or false, {r0.tau90_lo, r0.tau90_hi}
+    tau0, ci0 = t90 or false, report.drift_estimate(r0, t)
   end
   lines[#lines + 1] = report.drift_check(run, p.T, tau90_at, tau0, ci_at, ci0)
 end

@@ -368,9 +368,21 @@ local function finite_ci(ci) return ci and ci[1] == ci[1] and ci[2] == ci[2] and
 -- hi}, 95 %; either may be nil or NaN).  With an interval, a difference
 -- beyond the tolerance is called thermal only when it is resolved: the
 -- intervals apart (with one interval, the other tau90 outside it);
--- otherwise the line says inconclusive and why.
+-- otherwise the line says inconclusive and why.  ci_T.below: when tau_T is
+-- nil because Q was below 0.9 already at the first lag, that lag;
+-- ci_0.above: when tau_0 is nil because Q stayed above 0.9, the last lag
+-- (drift_estimate gives both).
 function M.drift_line(T, tau_T, tau_0, what, ci_T, ci_0)
   what = what or ""
+  local tol = math.floor(M.DRIFT_TOL * 100 + 0.5)
+  local below, above = ci_T and ci_T.below, ci_0 and ci_0.above
+  local bound0 = tau_0 or above
+  if not tau_T and below and bound0 and bound0 > below * (1 + M.DRIFT_TOL) then
+    return string.format("drift check%s: tau90 < %g at T = %g (Q below 0.9 at the first lag) vs "
+      .. "%s at T = 0%s: the noise changes the decay", what, below, T,
+      tau_0 and fmt(tau_0) or "> " .. fmt(above), tau_0 and "" or " (Q above 0.9 throughout)"),
+      "thermal"
+  end
   if not tau_T then
     return string.format("drift check%s: no tau90 at T = %g (T = 0: %s); inconclusive", what, T,
       fmt(tau_0)), "inconclusive"
@@ -387,7 +399,6 @@ function M.drift_line(T, tau_T, tau_0, what, ci_T, ci_0)
   local both = string.format("%s vs %s", with_ci(tau_T, ci_T), with_ci(tau_0, ci_0))
   local pair = string.format("tau90 = %s at T = %g vs %s at T = 0", with_ci(tau_T, ci_T), T,
     with_ci(tau_0, ci_0))
-  local tol = math.floor(M.DRIFT_TOL * 100 + 0.5)
   -- Resolved: the intervals (or one interval and the other point) apart.
   local resolved
   if ci_T and ci_0 then resolved = ci_T[1] > ci_0[2] or ci_T[2] < ci_0[1]
@@ -395,11 +406,16 @@ function M.drift_line(T, tau_T, tau_0, what, ci_T, ci_0)
   elseif ci_0 then resolved = tau_T < ci_0[1] or tau_T > ci_0[2] end
   local how = resolved == nil and "" or (ci_T and ci_0) and " (95% intervals)" or " (95% interval)"
   local rel = math.abs(tau_T / tau_0 - 1)
-  if rel <= M.DRIFT_TOL then
+  if rel <= M.DRIFT_TOL and resolved then
+    -- A shift the intervals resolve, under the tolerance: mostly the drift.
+    return string.format("drift check%s: Q decays at T = %g almost as at T = 0 (tau90 = %s, "
+      .. "within %d%%; the intervals are apart: the noise shifts tau90 by %+.1f%%): this decay is "
+      .. "mostly the deterministic drift (gradient descent), with a small thermal part", what, T,
+      both, tol, 100 * (tau_T / tau_0 - 1)), "drift"
+  elseif rel <= M.DRIFT_TOL then
     return string.format("drift check%s: Q decays at T = %g as at T = 0 (tau90 = %s, within "
-      .. "%d%%%s): this decay is the deterministic drift (gradient descent), not thermal motion",
-      what, T, both, tol, resolved and "; the intervals are apart, a shift under the tolerance" or ""),
-      "drift"
+      .. "%d%%): this decay is the deterministic drift (gradient descent), not thermal motion",
+      what, T, both, tol), "drift"
   end
   if resolved == false then
     return string.format("drift check%s: %s (ratio %.3g): inconclusive, the difference is over "
@@ -419,7 +435,7 @@ function M.drift_summary(by)
       local ts = {}
       for i, T in ipairs(l) do ts[i] = string.format("%g", T) end
       parts[#parts + 1] = string.format("%s at T = %s", k == "drift"
-        and "Q decays as at T = 0 (the drift, not thermal)" or k == "thermal"
+        and "Q decays as at T = 0 (within the tolerance: the drift)" or k == "thermal"
         and "thermal decay" or "inconclusive (see its line)", table.concat(ts, ", "))
     end
   end
@@ -428,9 +444,19 @@ function M.drift_summary(by)
     .. "%): " .. table.concat(parts, "; ")
 end
 
+-- What drift_line needs of a tau row (tau_report's) besides tau90: its 95 %
+-- interval {lo, hi}; when tau90 is missing, `below` = the first lag t[1]
+-- (Q below 0.9 already there) or `above` = the last lag (not reached).
+function M.drift_estimate(row, t)
+  local s = row.tau90_status
+  return {row.tau90_lo, row.tau90_hi, below = s == "before_first_lag" and t[1] or nil,
+          above = s == "not_reached" and t[#t] or nil}
+end
+
 -- Log one drift line per T > 0 of Ts (tau90_at[T]: tau90 or false) against
 -- tau0 (tau90 at T = 0, or false) and return the summary line.  ci_at[T]
--- and ci0 (optional): the 95 % intervals {lo, hi} of those tau90's.
+-- and ci0 (optional): the 95 % intervals {lo, hi} of those tau90's, with
+-- `below` and `above` as drift_estimate gives them.
 function M.drift_check(run, Ts, tau90_at, tau0, ci_at, ci0)
   local by = {}
   for _, T in ipairs(Ts) do
@@ -609,8 +635,9 @@ function M.ageing_reading(ageing_kind, drift_kinds, tws)
   if #at.inconclusive == #tws then return nil end
   if #at.drift > 0 and #at.thermal == 0 then
     return string.format("reading: tau90 grows with t_w, and at t_w = %s Q decays as under "
-      .. "gradient descent (T = 0): the ageing measured is the landscape's (the network still "
-      .. "descending, below T*), not thermal; raise --T until the drift check says the noise "
+      .. "gradient descent (T = 0, tau90 within 10%%): the ageing measured is mainly the "
+      .. "landscape's (the network still descending, below T*), not thermal; raise --T until "
+      .. "the drift check says the noise "
       .. "changes the decay to see thermal motion (checked at %s)", table.concat(at.drift, ", "),
       which)
   elseif #at.thermal > 0 and #at.drift == 0 then

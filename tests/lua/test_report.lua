@@ -209,15 +209,36 @@ T.test("drift check: the line says what the two tau90 say", function()
   -- Within the tolerance it is the drift, and a resolved shift is named.
   line, kind = report.drift_line(1, 105, 100, "", {104, 106}, {99, 101})
   T.eq(kind, "drift")
-  T.ok(line:find("the intervals are apart, a shift under the tolerance", 1, true), line)
+  T.ok(line:find("almost as at T = 0", 1, true) and line:find("the noise shifts tau90 by +5.0%", 1,
+    true) and line:find("mostly the deterministic drift", 1, true), line)
+  T.ok(not line:find("not thermal", 1, true), line)
+  -- tau90 at T below the first lag: thermal when T = 0's is clearly above it.
+  line, kind = report.drift_line(0.01, nil, 20, "", {below = 1}, {18, 22})
+  T.eq(kind, "thermal")
+  T.ok(line:find("tau90 < 1 at T = 0.01 (Q below 0.9 at the first lag) vs 20 at T = 0", 1, true),
+    line)
+  T.eq(select(2, report.drift_line(0.01, nil, 1.05, "", {below = 1})), "inconclusive")
+  T.eq(select(2, report.drift_line(0.01, nil, nil, "", {below = 1})), "inconclusive")
+  -- ... or when T = 0's Q stays above 0.9 to the last lag.
+  line, kind = report.drift_line(0.01, nil, nil, "", {below = 1}, {above = 20})
+  T.eq(kind, "thermal")
+  T.ok(line:find("vs > 20 at T = 0 (Q above 0.9 throughout)", 1, true), line)
+  T.eq(select(2, report.drift_line(0.01, nil, 20)), "inconclusive")
+  -- drift_estimate: the interval, and the first lag when tau90 is before it.
+  local est = report.drift_estimate({tau90_lo = 0 / 0, tau90_hi = 0 / 0,
+                                     tau90_status = "before_first_lag"}, {1, 2})
+  T.eq(est.below, 1)
+  T.eq(report.drift_estimate({tau90_lo = 3, tau90_hi = 4, tau90_status = "ok"}, {1}).below, nil)
+  T.eq(report.drift_estimate({tau90_status = "not_reached"}, {1, 2, 30}).above, 30)
   T.eq(select(2, report.drift_line(1, 105, 100, "", {90, 120}, {80, 110})), "drift")
   -- drift_check passes each T's interval.
   local logged = {}
   local run = {log = function(_, f, ...) logged[#logged + 1] = string.format(f, ...) end}
-  s = report.drift_check(run, {0, 1, 2}, {[1] = 150, [2] = 150}, 100,
-    {[1] = {140, 160}, [2] = {90, 200}}, {95, 105})
-  T.eq(#logged, 2)
-  T.ok(s:find("thermal decay at T = 1;", 1, true) and s:find("inconclusive (see its line) at T = 2",
+  s = report.drift_check(run, {0, 1, 2, 3}, {[1] = 150, [2] = 150, [3] = false}, 100,
+    {[1] = {140, 160}, [2] = {90, 200}, [3] = {0 / 0, 0 / 0, below = 1}}, {95, 105})
+  T.eq(#logged, 3)
+  T.ok(logged[3]:find("tau90 < 1 at T = 3", 1, true), logged[3])
+  T.ok(s:find("thermal decay at T = 1, 3;", 1, true) and s:find("inconclusive (see its line) at T = 2",
     1, true), s)
   local s = report.drift_summary{drift = {1e-6, 1e-8}, thermal = {1e-3}}
   T.ok(s:find("T = 1e-06, 1e-08", 1, true) and s:find("thermal decay at T = 0.001", 1, true), s)
@@ -275,7 +296,7 @@ T.test("ageing's reading joins the verdict and the drift check", function()
   T.eq(select(2, report.ageing_verdict(100, 50, 10000, 200, {45, 160}, {150, 250})), "inconclusive")
   -- The main job's numbers: tau90 grows, and Q decays as at T = 0 at the first t_w.
   local r = report.ageing_reading(kind, {(select(2, report.drift_line(1e-6, 90.58, 91.03)))}, {100})
-  T.ok(r and r:find("the ageing measured is the landscape's", 1, true), r)
+  T.ok(r and r:find("the ageing measured is mainly the landscape's", 1, true), r)
   T.ok(r:find("at t_w = 100", 1, true), r)
   r = report.ageing_reading("ageing", {(select(2, report.drift_line(1e-4, 20, 91)))}, {100})
   T.ok(r and r:find("thermal ageing", 1, true), r)
