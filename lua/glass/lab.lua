@@ -155,7 +155,7 @@ local function from_file(p)
       local hint = not d and "other widths per layer than --width gives"
         or tonumber(d) ~= M.INPUT_DIM and string.format("its networks take %s inputs, the "
           .. "protocols' %d", d, M.INPUT_DIM)
-        or string.format("give --width=%s --depth=%s", fw, fd)
+        or string.format("give --%s=%s --depth=%s", p.widths and "widths" or "width", fw, fd)
       return string.format("--from=%s holds %s networks, but width %d and depth %d on %d inputs "
         .. "give %s: %s", p.from, saved, w, p.depth, M.INPUT_DIM, arch, hint)
     end

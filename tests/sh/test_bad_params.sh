@@ -129,6 +129,7 @@ EOF
 "$G" "$T/save_net.lua" "$T/w9.gvens" || fail "cannot save a network's ensemble file"
 bad "holds 10-9x6-1 networks, but width 8 and depth 6 on 10 inputs give 10-8x6-1: give --width=9 --depth=6" \
   --preset=smoke --from="$T/w9.gvens"
+P=$ROOT/protocols/uot_scan.lua bad "give --widths=9 --depth=6" --preset=smoke --from="$T/w9.gvens"
 
 # An empty --out (the helper above passes its own --out last).
 cases=$((cases + 1))
