@@ -106,7 +106,9 @@ void gvL_push_error(lua_State *L, const char *status, const char *msg, int sig)
         lua_pushstring(L, gvL_signal_name(sig));
         lua_setfield(L, -2, "signal");
     }
-    lua_pushboolean(L, 1); /* the glassvm command prints a traceback with it */
+    /* The glassvm command prints a traceback with it, except for an
+     * interruption: the user asked for it, and file:line says where. */
+    lua_pushboolean(L, strcmp(status, "EINTR") != 0);
     lua_setfield(L, -2, "trace");
     push_error_meta(L);
     lua_setmetatable(L, -2);

@@ -149,6 +149,18 @@ if grep -q "Langevin" a_int/log.txt 2>/dev/null; then
 else
   fail "ageing did not reach its Langevin segment in 20 s"
 fi
+# ... and while it loads the data (all 60000 rows: about a second), before any
+# checkpoint: 130 as well, no traceback, and a line that says there is nothing
+# to resume (or, if the load was quicker than the signal, the usual stop).
+"$G" ageing --preset=smoke --P=0 --quiet --out=a_load >/dev/null 2>a_load.err &
+pid=$!
+pids+=("$pid")
+for _ in $(seq 400); do grep -q "parameters" a_load/log.txt 2>/dev/null && break; sleep 0.01; done
+interrupt "$pid"
+[ "$rc" -eq 130 ] || fail "ageing after SIGINT while loading: exit status $rc, expected 130: $(cat a_load.err)"
+grep -q "stack traceback" a_load.err && fail "SIGINT while loading printed a traceback: $(cat a_load.err)"
+grep -q "stopped before its first checkpoint: nothing to resume\|stopped at step" a_load.err \
+  || fail "SIGINT while loading: $(cat a_load.err)"
 
 # --- output that agrees with itself ----------------------------------------
 "$G" ageing --preset=smoke --quiet --out=first --tau_method=first >/dev/null 2>&1
