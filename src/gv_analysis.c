@@ -62,9 +62,12 @@ gv_status gv_analysis_tau(const double *t, const double *q, size_t n, double thr
     double tau = t[hit];
     if (prev == n) { /* both methods: τ lies before the first lag, unknown (the authors: NaN) */
         out->outcome = GV_TAU_BEFORE_FIRST;
+        /* Lags are steps: no earlier lag than one step can be measured. */
         snprintf(out->reason, sizeof out->reason,
-                 "before first lag: Q(t=%.6g)=%.4g is already below %.4g, so tau < %.6g "
-                 "(measure earlier lags)", t[hit], q[hit], threshold, t[hit]);
+                 "before first lag: Q(t=%.6g)=%.4g is already below %.4g, so tau < %.6g (%s)",
+                 t[hit], q[hit], threshold, t[hit],
+                 t[hit] <= 1 ? "within one step: a smaller chi or a lower T resolves it"
+                             : "measure earlier lags");
         return GV_OK;
     }
     if (o.method == GV_TAU_INTERP) {

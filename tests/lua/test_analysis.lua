@@ -278,6 +278,10 @@ T.test("tau: not reached is nil plus a reason, never a number", function()
   T.eq(tau, nil); T.eq(kind, "below_min_t"); T.ok(why:find("min_t=4", 1, true))
   tau, why, kind = glass.analysis.tau90({1, 2}, {0.5, 0.4}, {method = "interp"})
   T.eq(tau, nil); T.eq(kind, "before_first")
+  -- The advice fits the first lag: one step cannot be measured earlier.
+  T.ok(why:find("so tau < 1 (within one step: a smaller chi or a lower T resolves it)", 1, true), why)
+  why = select(2, glass.analysis.tau90({10, 20}, {0.5, 0.4}))
+  T.ok(why:find("so tau < 10 (measure earlier lags)", 1, true), why)
   T.raises(function() glass.analysis.tau90({1, 2}, {1}) end, "t has 2 values but q has 1")
   T.raises(function() glass.analysis.tau90({2, 1}, {1, 0.5}) end, "increase strictly")
   -- The engine's messages under the name called.
