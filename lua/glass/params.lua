@@ -487,6 +487,19 @@ function Params:try_parse(argv)
   argv = argv or {}
   local args = {}
   for i = 1, #argv do args[i] = argv[i] end
+  -- "T=1e-5" for "--T=1e-5": argparse would say "too many arguments", or take
+  -- it as the value of a boolean before it ("--quiet T=1e-5").  A word that
+  -- is an option's name then "=", not the value of an option that takes one.
+  for i, a in ipairs(args) do
+    local name = a:match("^([%a_][%w_%-]*)=")
+    local d = name and self.byname[(name:gsub("%-", "_"))]
+    local before = args[i - 1] and args[i - 1]:match("^%-%-([%w_%-]+)$")
+    local takes = before and self.byname[(before:gsub("%-", "_"))]
+    if d and not (takes and takes.type ~= "boolean") then
+      return false, string.format("'%s': options start with --: give --%s\nSee --help for the "
+        .. "parameters of %s.", a, a, self.name)
+    end
+  end
   local parser = self:parser()
   local ok, raw = parser:pparse(args)
   if not ok then

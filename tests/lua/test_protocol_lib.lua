@@ -64,6 +64,10 @@ T.test("bad values and unknown options are clear errors", function()
   T.raises(function() parse(P, {"--replica=3"}) end, "unknown option '--replica'", "--replicas")
   T.raises(function() parse(P, {"--bogus=3"}) end, "unknown option '--bogus'", "--help")
   T.raises(function() parse(P, {"--preset=huge"}) end, "unknown preset", "paper, smoke")
+  -- The dashes forgotten; a value that only looks like an option is one.
+  T.raises(function() parse(P, {"T=1e-3"}) end, "'T=1e-3': options start with --: give --T=1e-3")
+  T.raises(function() parse(P, {"--polish", "replicas=3"}) end, "give --replicas=3")
+  T.eq(parse(P, {"--out", "T=1e-3"}).out, "T=1e-3")
 end)
 
 T.test("exclusive bounds: gt = 0 refuses 0 (--lr, --chi)", function()
