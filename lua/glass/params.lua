@@ -535,8 +535,11 @@ function Params:try_parse(argv)
   local values, source = {}, {}
   for _, d in ipairs(self.list) do values[d.name], source[d.name] = d.default, "default" end
   local function layer(tbl, what)
-    for k, v in pairs(tbl) do
-      local d = self.byname[k]
+    local keys = {} -- in order, so that the first complaint is always the same
+    for k in pairs(tbl) do keys[#keys + 1] = k end
+    table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+    for _, k in ipairs(keys) do
+      local v, d = tbl[k], self.byname[k]
       if d and not NOT_SAVED[k] then
         local cok, cv = pcall(convert, d, v)
         if not cok then error(what .. ": " .. cv, 0) end
@@ -550,7 +553,18 @@ function Params:try_parse(argv)
     -- The last --params and --preset count (every option is a list of occurrences).
     local params_file, preset = (raw.params or {})[#(raw.params or {})],
                                 (raw.preset or {})[#(raw.preset or {})]
-    if params_file then layer(M.read_file(params_file), "--params " .. params_file) end
+    if params_file then
+      local saved = M.read_file(params_file)
+      local ok, err = pcall(layer, saved, "--params " .. params_file)
+      -- Another protocol's file: say so first, then what did not fit.
+      if not ok and type(saved.protocol) == "string" and saved.protocol ~= self.name then
+        local what, pre = tostring(err), "--params " .. params_file .. ": "
+        if what:sub(1, #pre) == pre then what = what:sub(#pre + 1) end
+        err = string.format("--params %s was written by protocol %s, not %s (%s)", params_file,
+          saved.protocol, self.name, what)
+      end
+      if not ok then error(err, 0) end
+    end
     if preset and preset ~= "" then
       local pr = self.presets[preset]
       if not pr then

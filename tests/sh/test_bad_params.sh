@@ -173,6 +173,9 @@ else
   diff <(grep -v '^--' "$T/printed.lua" | sed 's/  -- .*//') \
        <(grep -v '^--' "$T/again.lua" | sed 's/  -- .*//') >/dev/null \
     || fail "--print-params output read back with --params gives other values"
+  # Another protocol's params.lua: which protocol wrote it, then what does not fit.
+  P=$ROOT/protocols/quench_anneal.lua bad "--params $T/printed.lua was written by protocol ageing, not quench_anneal (unknown parameter drift_check" \
+    --params="$T/printed.lua"
 fi
 
 # --help shows each preset's values.
