@@ -67,6 +67,7 @@ local header = {}
 for _, l in ipairs(report.units_comments(p, Pn, {p.T})) do
   run:log("%s", l); header[#header + 1] = l
 end
+report.coverage_note(run, p.replicas, "replicas")
 
 -- Anneal: Langevin at T, references at t0 + t_w, lags log-spaced to tmax;
 -- the state (loss, accuracy, unsat) after the quench and at every measured step.

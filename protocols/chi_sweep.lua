@@ -49,6 +49,7 @@ local ens = lab.ensemble(p, data)
 local t0 = lab.quench(run, ens, p, data)
 local Pn = data:size()
 local header = report.header(run, p, Pn, p.T, "--T")
+report.coverage_note(run, p.replicas, "replicas")
 
 local tau_cols = {"chi", "T"}
 for _, c in ipairs(glass.analysis.tau_row_columns()) do tau_cols[#tau_cols + 1] = c end

@@ -95,6 +95,7 @@ local function K_at(T) return T > 0 and K or nil end
 local has_T0 = false
 for _, T in ipairs(p.T) do has_T0 = has_T0 or T == 0 end
 local header = report.header(run, p, (data:size()), p.T, "--T")
+report.coverage_note(run, p.replicas, "basins") -- the bootstrap resamples whole basins
 run:log("ensemble: %s", K and string.format("same-basin, %d basins x K = %d noise replicas "
   .. "(copies made at t_w)", p.replicas, K) or string.format("%d independent networks", p.replicas))
 

@@ -62,6 +62,7 @@ run:log("system: N = %d weights, P = %d, N/P = %.3g, lambda = %g, %d replicas", 
   p.lambda, p.replicas)
 local t0 = lab.quench(run, ens, p, data)
 local header = report.header(run, p, Pn, p.T, "--T")
+report.coverage_note(run, p.replicas, "replicas")
 
 local overlap = glass.table{columns = {"T", "t", "Q", "Q_sem", "msd", "msd_sem", "alpha2",
                                        "chi4", "eps", "n"}}

@@ -57,6 +57,7 @@ local Pn = data:size()
 local ens, net = lab.ensemble(p, data)
 local t0 = lab.quench(run, ens, p, data)
 local header = report.header(run, p, Pn, p.T, "--T")
+report.coverage_note(run, p.replicas, "replicas")
 
 local overlap = glass.table{columns = {"T", "t", "t_over_tau", "Q", "Q_sem"}}
 local tau_cols = {"T"}

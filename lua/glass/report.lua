@@ -119,6 +119,24 @@ function M.header(run, p, P, Ts, what)
   return lines
 end
 
+-- Percentile bootstrap intervals over few units (replicas, basins) hold
+-- the true value less often than their nominal 95 %: measured for a
+-- Gaussian mean by tools/bootstrap_coverage.lua (docs/analysis.md).
+M.COVERAGE = {{3, 74}, {5, 84}, {10, 90}, {20, 92}, {50, 94}}
+
+-- Log, once per run, what the 95 % intervals are worth over n units (the
+-- word for them: "replicas", "basins"); nothing from 50 units on, or with
+-- fewer than 2 (no intervals at all).
+function M.coverage_note(run, n, units)
+  if n < 2 or n >= 50 then return end
+  local parts = {}
+  for _, c in ipairs(M.COVERAGE) do parts[#parts + 1] = string.format("%d%% at %d", c[2], c[1]) end
+  run:log("note: the 95%% intervals are percentile bootstraps over %d %s; over so few they hold "
+    .. "the true value less often than 95%% (a Gaussian mean: %s; docs/analysis.md), so a "
+    .. "verdict from intervals apart is indicative; more %s narrow the gap", n, units,
+    table.concat(parts, ", "), units)
+end
+
 function M.with(header, ...)
   local out = {...}
   for _, l in ipairs(header) do out[#out + 1] = l end

@@ -164,6 +164,17 @@ T.test("state observer through lab.anneal: steps, columns, exact values", functi
   T.eq(table.concat(tbl:columns(), ","), table.concat(want, ","), "state.csv columns")
 end)
 
+T.test("coverage_note: what the 95% intervals are worth, below 50 units only", function()
+  local logged = {}
+  local run = {log = function(_, f, ...) logged[#logged + 1] = string.format(f, ...) end}
+  report.coverage_note(run, 3, "replicas")
+  T.eq(#logged, 1)
+  T.ok(logged[1]:find("over 3 replicas", 1, true) and logged[1]:find("74% at 3", 1, true), logged[1])
+  report.coverage_note(run, 1, "replicas")
+  report.coverage_note(run, 50, "basins")
+  T.eq(#logged, 1, "nothing for one replica (no intervals) or from 50 on")
+end)
+
 T.test("overlap_weights: the weights Q counts, with and without --exclude_output", function()
   local net = glass.mlp{d = 3, widths = {2, 2}}
   local w = {}
