@@ -123,10 +123,13 @@ typedef struct gv_ensemble_info {
     uint32_t first;
     uint32_t version; /* 1: no basin labels; 2: labels; 3: architecture and labels flag */
     int labels;       /* basin labels saved (a same-basin ensemble) */
-    size_t header;    /* bytes before the status records: 64, or 192 from version 3 */
+    size_t header;    /* bytes before the status records: 64, or 256 from version 3 */
     char kind[17];    /* the landscape kind, NUL-terminated */
     char arch[121];   /* the network's architecture ("10-30x6-1"), "" when unknown
                          (before version 3) or none (flat, harmonic) */
+    char data[49];    /* the network's dataset name ("MNIST train"), "" as arch */
+    uint64_t rows;    /* its rows P (the landscape's P); 0 before version 3 */
+    uint32_t data_crc; /* CRC-32 of its float inputs, then its ±1 labels; 0 without */
 } gv_ensemble_info;
 gv_status gv_ensemble_peek(const unsigned char *bytes, size_t len, const char *src,
                            gv_ensemble_info *info, gv_err *e);

@@ -18,8 +18,11 @@
  *   40 u64 seed                          48 char[16] landscape kind
  *   version 3: 64 u32 flags (bit 0: basin labels follow the weights; the
  *      other bits 0), 68 u32 0, 72 char[120] the network's architecture
- *      ("10-30x6-1", NUL-padded; empty for flat and harmonic landscapes)
- *   H = 192 (version 3) or 64 (1, 2): R records of 128 bytes: u8 lost,
+ *      ("10-30x6-1", NUL-padded; empty for flat and harmonic landscapes),
+ *      192 char[48] its dataset's name, 240 u64 the landscape's rows P,
+ *      248 u32 CRC-32 of the dataset's float inputs (P·d, as stored) then
+ *      its P int8 labels (0 without a dataset), 252 u32 0
+ *   H = 256 (version 3) or 64 (1, 2): R records of 128 bytes: u8 lost,
  *      7 zero bytes, u64 lost step, char[112] reason (NUL-terminated)
  *   then R·N doubles (IEEE-754 binary64), replica after replica
  *   with labels (version 2, or the flag): then R u64 basin labels (replicas
@@ -33,8 +36,9 @@
 #define FILE_MAGIC "GVENS\0\0\0"
 #define FILE_VERSION 3u /* the one written; 1 and 2 are read too */
 #define HEADER_V2 64     /* versions 1 and 2 */
-#define HEADER_BYTES 192 /* version 3 */
+#define HEADER_BYTES 256 /* version 3 */
 #define ARCH_BYTES 120
+#define DATA_BYTES 48
 #define FLAG_LABELS 1u
 #define RECORD_BYTES 128
 
@@ -42,9 +46,10 @@
 static void write_header(gv_wbuf *out, const gv_ensemble_info *info, uint32_t first, uint64_t R,
                          int labels)
 {
-    char kind[16] = {0}, arch[ARCH_BYTES] = {0};
+    char kind[16] = {0}, arch[ARCH_BYTES] = {0}, data[DATA_BYTES] = {0};
     memcpy(kind, info->kind, strnlen(info->kind, sizeof kind));
     memcpy(arch, info->arch, strnlen(info->arch, sizeof arch - 1));
+    memcpy(data, info->data, strnlen(info->data, sizeof data - 1));
     gv_wbuf_bytes(out, FILE_MAGIC, 8);
     gv_wbuf_u32(out, FILE_VERSION);
     gv_wbuf_u32(out, first);
@@ -56,6 +61,10 @@ static void write_header(gv_wbuf *out, const gv_ensemble_info *info, uint32_t fi
     gv_wbuf_u32(out, labels ? FLAG_LABELS : 0);
     gv_wbuf_u32(out, 0);
     gv_wbuf_bytes(out, arch, sizeof arch);
+    gv_wbuf_bytes(out, data, sizeof data);
+    gv_wbuf_u64(out, info->rows);
+    gv_wbuf_u32(out, info->data_crc);
+    gv_wbuf_u32(out, 0);
 }
 
 /* The architecture of land's network into buf (ARCH_BYTES + 1), "" for a
@@ -65,6 +74,21 @@ static void land_arch(const gv_landscape *land, char *buf)
     const gv_mlp *m = gv_landscape_mlp(land);
     buf[0] = '\0';
     if (m) gv_mlp_describe(m, buf, ARCH_BYTES);
+}
+
+/* What land's dataset is: its name (cut to DATA_BYTES - 1), rows and the
+ * CRC of its inputs and labels; "", P and 0 for a landscape without one. */
+static void land_data(const gv_landscape *land, gv_ensemble_info *info)
+{
+    const gv_data *d = gv_landscape_data(land);
+    info->data[0] = '\0';
+    info->rows = gv_landscape_P(land);
+    info->data_crc = 0;
+    if (!d) return;
+    size_t n = strnlen(d->name, DATA_BYTES - 1);
+    memcpy(info->data, d->name, n);
+    info->data[n] = '\0';
+    info->data_crc = gv_landscape_data_crc(land);
 }
 
 static void append_crc(gv_wbuf *out, size_t start)
@@ -85,6 +109,7 @@ gv_status gv_ensemble_serialize(const gv_ensemble *ens, gv_wbuf *out, gv_err *e)
     gv_ensemble_info info = {.N = ens->N, .R = ens->R, .step = ens->step, .seed = ens->seed};
     snprintf(info.kind, sizeof info.kind, "%s", gv_landscape_kind(ens->land));
     land_arch(ens->land, info.arch);
+    land_data(ens->land, &info);
     write_header(out, &info, ens->first, ens->R, labels);
     static const unsigned char zeros[7] = {0};
     for (size_t r = 0; r < ens->R; r++) {
@@ -145,7 +170,9 @@ static gv_status check_bytes(const unsigned char *b, size_t n, const char *src,
     info->version = version;
     info->labels = version == 2;
     info->header = HEADER_V2;
-    info->arch[0] = '\0';
+    info->arch[0] = info->data[0] = '\0';
+    info->rows = 0;
+    info->data_crc = 0;
     if (version >= 3) {
         if (n < HEADER_BYTES + 4)
             return gv_fail(e, GV_EFORMAT, "%s: truncated: %zu bytes, the header alone needs %d",
@@ -155,12 +182,17 @@ static gv_status check_bytes(const unsigned char *b, size_t n, const char *src,
         if ((flags & ~FLAG_LABELS) || zero)
             return gv_fail(e, GV_EFORMAT, "%s: corrupt header (flags %08x %08x)", src, flags,
                            zero);
-        if (b[HEADER_V2 + 8 + ARCH_BYTES - 1] != '\0')
-            return gv_fail(e, GV_EFORMAT, "%s: corrupt header (the architecture does not end "
-                                          "in a NUL)", src);
+        const unsigned char *arch = b + HEADER_V2 + 8, *data = arch + ARCH_BYTES;
+        if (arch[ARCH_BYTES - 1] != '\0' || data[DATA_BYTES - 1] != '\0')
+            return gv_fail(e, GV_EFORMAT, "%s: corrupt header (a name does not end in a NUL)", src);
+        gv_rbuf y = gv_rbuf_init(data + DATA_BYTES, 16);
+        info->rows = gv_rbuf_u64(&y);
+        info->data_crc = gv_rbuf_u32(&y);
+        if (gv_rbuf_u32(&y) != 0) return gv_fail(e, GV_EFORMAT, "%s: corrupt header", src);
         info->labels = (flags & FLAG_LABELS) != 0;
         info->header = HEADER_BYTES;
-        memcpy(info->arch, b + HEADER_V2 + 8, ARCH_BYTES);
+        memcpy(info->arch, arch, ARCH_BYTES);
+        memcpy(info->data, data, DATA_BYTES);
     }
     const size_t H = info->header;
     uint64_t N = info->N, R = info->R;
@@ -391,7 +423,8 @@ gv_status gv_ensemble_concat(const unsigned char *const *parts, const size_t *le
         const gv_ensemble_info *a = &info[k], *z = &info[k0 == n ? k : k0];
         if (k0 == n) k0 = k;
         if (a->N != z->N || a->step != z->step || a->seed != z->seed ||
-            strcmp(a->kind, z->kind) || strcmp(a->arch, z->arch))
+            strcmp(a->kind, z->kind) || strcmp(a->arch, z->arch) || a->rows != z->rows ||
+            a->data_crc != z->data_crc)
             s = gv_fail(e, GV_EINVAL, "%s: rank %zu's ensemble (N = %llu, step %llu, seed %llu, %s "
                                       "landscape%s%s) differs from rank %zu's (N = %llu, step "
                                       "%llu, seed %llu, %s%s%s); every rank must run the same "

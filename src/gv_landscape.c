@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "gv_bytes.h"
+
 typedef struct landscape_type {
     const char *kind;
     gv_status (*eval)(const gv_landscape *l, gv_landscape_work *ws, const double *w,
@@ -176,6 +178,14 @@ size_t gv_landscape_P(const gv_landscape *l) { return l->P; }
 double gv_landscape_k(const gv_landscape *l) { return l->k; }
 const gv_mlp *gv_landscape_mlp(const gv_landscape *l) { return l->m; }
 const gv_data *gv_landscape_data(const gv_landscape *l) { return l->data; }
+
+uint32_t gv_landscape_data_crc(const gv_landscape *l)
+{
+    const gv_data *d = l->data;
+    if (!d) return 0;
+    uint32_t c = gv_crc32(gv_crc32(0, NULL, 0), d->X, d->P * d->d * sizeof *d->X);
+    return d->y ? gv_crc32(c, d->y, d->P) : c;
+}
 
 void gv_landscape_describe(const gv_landscape *l, char *buf, size_t n)
 {

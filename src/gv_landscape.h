@@ -36,6 +36,10 @@ size_t gv_landscape_P(const gv_landscape *l);
 double gv_landscape_k(const gv_landscape *l);         /* harmonic: k; others 0 */
 const gv_mlp *gv_landscape_mlp(const gv_landscape *l);  /* network: its net; else NULL */
 const gv_data *gv_landscape_data(const gv_landscape *l); /* network: its data; else NULL */
+/* CRC-32 (zlib) of the dataset's float inputs (P·d, as stored), then its P
+ * int8 ±1 labels: which data a network landscape stands on (ensemble files
+ * record it).  0 for a landscape without data. */
+uint32_t gv_landscape_data_crc(const gv_landscape *l);
 /* "network 10-30x6-1 on mnist-train (P=60000, N=4830)". */
 void gv_landscape_describe(const gv_landscape *l, char *buf, size_t n);
 

@@ -311,10 +311,10 @@ static int ck_sections(lua_State *L)
 }
 
 /* {replicas=, nweights=, step=, seed=, first_replica=, landscape=,
- * architecture=} of an ensemble header. */
+ * architecture=, data=, rows=, data_crc=} of an ensemble header. */
 static int push_info(lua_State *L, const gv_ensemble_info *info)
 {
-    lua_createtable(L, 0, 7);
+    lua_createtable(L, 0, 10);
     lua_pushinteger(L, (lua_Integer)info->R);
     lua_setfield(L, -2, "replicas");
     lua_pushinteger(L, (lua_Integer)info->N);
@@ -329,6 +329,12 @@ static int push_info(lua_State *L, const gv_ensemble_info *info)
     lua_setfield(L, -2, "landscape");
     lua_pushstring(L, info->arch);
     lua_setfield(L, -2, "architecture");
+    lua_pushstring(L, info->data);
+    lua_setfield(L, -2, "data");
+    lua_pushinteger(L, (lua_Integer)info->rows);
+    lua_setfield(L, -2, "rows");
+    lua_pushinteger(L, (lua_Integer)info->data_crc);
+    lua_setfield(L, -2, "data_crc");
     return 1;
 }
 

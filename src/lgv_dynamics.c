@@ -191,6 +191,23 @@ static int land_kind(lua_State *L)
     return 1;
 }
 
+/* land:dataset() -> {name=, rows=, crc=} of a network landscape's data (crc:
+ * gv_landscape_data_crc, what ensemble files record), nil for null models. */
+static int land_dataset(lua_State *L)
+{
+    const gv_landscape *l = land_check(L, 1);
+    const gv_data *d = gv_landscape_data(l);
+    if (!d) return 0;
+    lua_createtable(L, 0, 3);
+    lua_pushstring(L, d->name);
+    lua_setfield(L, -2, "name");
+    lua_pushinteger(L, (lua_Integer)gv_landscape_P(l));
+    lua_setfield(L, -2, "rows");
+    lua_pushinteger(L, (lua_Integer)gv_landscape_data_crc(l));
+    lua_setfield(L, -2, "crc");
+    return 1;
+}
+
 /* {{first=, count=}, ...}: 1-based first weight of each group (layer). */
 static int land_groups(lua_State *L)
 {
@@ -803,7 +820,7 @@ void gvL_open_dynamics(lua_State *L)
 {
     static const luaL_Reg land_methods[] = {
         {"nweights", land_nweights}, {"P", land_P}, {"kind", land_kind},
-        {"groups", land_groups}, {"close", land_close}, {NULL, NULL}};
+        {"groups", land_groups}, {"dataset", land_dataset}, {"close", land_close}, {NULL, NULL}};
     static const luaL_Reg land_meta[] = {
         {"__gc", land_close}, {"__close", land_close}, {"__tostring", land_tostring}, {NULL, NULL}};
     static const luaL_Reg integ_methods[] = {

@@ -408,7 +408,7 @@ static void test_save_load(void)
         gv_ensemble_free(back);
     }
     long n = file_size(path);
-    CHECK(n == 192 + 3 * 128 + (long)(3 * N * 8) + 4);
+    CHECK(n == 256 + 3 * 128 + (long)(3 * N * 8) + 4);
     /* Corrupt weight byte: CRC. */
     copy_damaged(path, bad, n, n - 100, NULL);
     CHECK(!gv_ensemble_load(bad, f.l, &e) && strstr(e.msg, "CRC mismatch"));
@@ -465,9 +465,9 @@ static void test_same_basin(void)
     }
     gv_wbuf all = {0}, whole = {0}, b1 = {0}, b2 = {0}, cat = {0};
     CHECK_OK(gv_ensemble_serialize(sb, &all, &e), e);
-    CHECK(all.len == 192 + 6 * 128 + 6 * 7 * 8 + 6 * 8 + 4 && all.p[8] == 3 && all.p[64] == 1);
+    CHECK(all.len == 256 + 6 * 128 + 6 * 7 * 8 + 6 * 8 + 4 && all.p[8] == 3 && all.p[64] == 1);
     CHECK_OK(gv_ensemble_serialize(src, &whole, &e), e);
-    CHECK(whole.p[8] == 3 && whole.p[64] == 0 && whole.len == 192 + 3 * 128 + 3 * 7 * 8 + 4);
+    CHECK(whole.p[8] == 3 && whole.p[64] == 0 && whole.len == 256 + 3 * 128 + 3 * 7 * 8 + 4);
     /* Slices of 2 and 4 replicas: the first holds one label (2, 2) ≠ (2, 3), so labels. */
     CHECK_OK(gv_ensemble_slice(all.p, all.len, "sb", 0, 2, &b1, &e), e);
     CHECK_OK(gv_ensemble_slice(all.p, all.len, "sb", 2, 4, &b2, &e), e);
@@ -498,7 +498,7 @@ static void test_same_basin(void)
 }
 
 /* Version 3 bytes as the version 1 or 2 bytes of the same ensemble (what an
- * earlier glassvm wrote): without the flags and architecture, new CRC. */
+ * earlier glassvm wrote): without the flags, architecture and data, new CRC. */
 static gv_wbuf as_version(const gv_wbuf *v3, uint32_t version)
 {
     gv_wbuf old = {0};
@@ -506,7 +506,7 @@ static gv_wbuf as_version(const gv_wbuf *v3, uint32_t version)
     gv_wbuf_bytes(&old, v3->p, 8);
     gv_wbuf_bytes(&old, v, 4);
     gv_wbuf_bytes(&old, v3->p + 12, 52);
-    gv_wbuf_bytes(&old, v3->p + 192, v3->len - 192 - 4);
+    gv_wbuf_bytes(&old, v3->p + 256, v3->len - 256 - 4);
     gv_wbuf_u32(&old, gv_crc32(gv_crc32(0, NULL, 0), old.p, old.len));
     return old;
 }
@@ -530,6 +530,18 @@ static void test_architecture(void)
     gv_ensemble_info info;
     CHECK_OK(gv_ensemble_peek(b.p, b.len, "b", &info, &e), e);
     CHECK(info.version == 3 && strcmp(info.arch, "10-12x2-1") == 0 && !info.labels);
+    /* The dataset: its name, rows and the CRC of its inputs and labels. */
+    uint32_t crc = gv_crc32(gv_crc32(0, NULL, 0), f.data->X, 2048 * 10 * sizeof(float));
+    crc = gv_crc32(crc, f.data->y, 2048);
+    CHECK(strcmp(info.data, "random-2048") == 0 && info.rows == 2048 && info.data_crc == crc);
+    f.data->y[0] = (int8_t)-f.data->y[0]; /* one label flipped: another CRC */
+    gv_wbuf flipped = {0};
+    CHECK_OK(gv_ensemble_serialize(ens, &flipped, &e), e);
+    gv_ensemble_info finfo;
+    CHECK_OK(gv_ensemble_peek(flipped.p, flipped.len, "f", &finfo, &e), e);
+    CHECK(finfo.data_crc != crc && finfo.rows == 2048);
+    f.data->y[0] = (int8_t)-f.data->y[0];
+    gv_wbuf_free(&flipped);
     CHECK(!gv_ensemble_deserialize(b.p, b.len, "b", l2, &e));
     CHECK_MSG(strstr(e.msg, "b: saved from a 10-12x2-1 network, the landscape's network is "
                             "10-10-16-1 (the same N = 276 weights"), "%s", e.msg);
@@ -542,7 +554,8 @@ static void test_architecture(void)
     /* Version 1 bytes: no architecture, so N alone decides. */
     gv_wbuf v1 = as_version(&b, 1);
     CHECK_OK(gv_ensemble_peek(v1.p, v1.len, "v1", &info, &e), e);
-    CHECK(info.version == 1 && info.arch[0] == '\0' && info.header == 64);
+    CHECK(info.version == 1 && info.arch[0] == '\0' && info.header == 64 && info.data[0] == '\0' &&
+          info.rows == 0 && info.data_crc == 0);
     back = gv_ensemble_deserialize(v1.p, v1.len, "v1", f.l, &e);
     CHECK(back && same_replica(back, 0, ens, 0) && !gv_ensemble_grouped(back));
     gv_ensemble_free(back);

@@ -288,10 +288,20 @@ end
 
 -- Put the saved ensemble `path` (--from) into `ens`: the weights of the
 -- replicas it holds (replica first_replica + r of the file) and the step.
--- Parameters were checked against the file's header when they were parsed.
+-- Parameters were checked against the file's header when they were parsed;
+-- the data (name, rows, the CRC of the values) are checked here, once
+-- loaded: networks trained on other rows would start far from their minimum.
 function M.start_from(path, ens, land)
-  local src <close> = G().load_ensemble(path, land)
   local die = require("glass.run").die
+  local info, here = core.ensemble_info(path), land:dataset()
+  if info.data_crc ~= 0 and here and here.crc ~= info.data_crc then
+    die(string.format("--from=%s was saved on other data: %s, P = %d rows (data CRC %08x); this "
+      .. "run has %s, P = %d rows (CRC %08x): give the --dataset and --P it was trained with%s",
+      path, info.data, info.rows, info.data_crc, here.name, here.rows, here.crc,
+      (info.data == here.name and info.rows == here.rows)
+        and " (the same name and rows: another subset seed or preprocessing)" or ""), true)
+  end
+  local src <close> = G().load_ensemble(path, land)
   local lost = src:lost()
   if #lost > 0 then
     die(string.format("--from=%s: replica %d was lost at step %d (%s); start from an ensemble "

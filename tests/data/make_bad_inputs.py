@@ -23,15 +23,17 @@ def put(name, data):
 
 
 def ensemble(weights, N=3, R=None, version=1, step=0, seed=1, first=0, lost=None,
-             kind=b"flat", crc=True, flags=0, arch=b""):
+             kind=b"flat", crc=True, flags=0, arch=b"", data=b"", rows=10, data_crc=0):
     """weights: list of R lists of N doubles.  R, N, version... as stored;
-    version 3 adds flags and the architecture (no labels here)."""
+    version 3 adds flags, the architecture and the dataset (no labels here;
+    rows = 10 is the P of the flat landscape the tests load with)."""
     R_real = len(weights)
     R = R_real if R is None else R
     h = b"GVENS\0\0\0" + struct.pack("<IIQQQQ", version, first, N, R, step, seed)
     h += kind.ljust(16, b"\0")
     if version == 3:
-        h += struct.pack("<II", flags, 0) + arch.ljust(120, b"\0")
+        h += struct.pack("<II", flags, 0) + arch.ljust(120, b"\0") + data.ljust(48, b"\0")
+        h += struct.pack("<QII", rows, data_crc, 0)
     recs = b""
     for r in range(R_real):
         flag, lstep, reason = (lost or {}).get(r, (0, 0, b""))

@@ -132,6 +132,14 @@ EOF
 bad "holds 10-9x6-1 networks, but width 8 and depth 6 on 10 inputs give 10-8x6-1: give --width=9 --depth=6" \
   --preset=smoke --from="$T/w9.gvens"
 P=$ROOT/protocols/uot_scan.lua bad "give --widths=9 --depth=6" --preset=smoke --from="$T/w9.gvens"
+# ... and its data: networks saved on P = 500 rows, a run on 400 (another subset),
+# refused once the data are loaded (so after the run's directory exists).
+cases=$((cases + 1))
+timeout 60 "$G" "$P" --preset=smoke --width=9 --P=400 --from="$T/w9.gvens" --out="$T/other" \
+  --quiet >/dev/null 2>"$T/stderr" </dev/null
+rc=$?
+{ [ $rc -eq 2 ] && grep -q "was saved on other data: MNIST train, P = 500 rows" "$T/stderr" \
+  && ! grep -q "stack traceback" "$T/stderr"; } || fail "--from on other data: exit $rc: $(cat "$T/stderr")"
 
 # An empty --out (the helper above passes its own --out last).
 cases=$((cases + 1))
