@@ -274,6 +274,27 @@ function M.data(p, run)
 end
 
 -- The network of p.width × p.depth.
+-- The fields of a parameter table p that `what` needs (a protocol's come
+-- from glass.params; a hand-written one may lack one or misspell it): a
+-- missing one is an error at the caller's caller's line (level 3), naming a
+-- present key that looks like it.
+local function need(p, what, fields)
+  if type(p) ~= "table" then
+    error(string.format("%s: p (the parameters) must be a table, got %s", what, type(p)), 3)
+  end
+  for _, f in ipairs(fields) do
+    if p[f] == nil then
+      local like
+      for k in pairs(p) do
+        if type(k) == "string" and k ~= f and k:sub(1, 5) == f:sub(1, 5) then like = k end
+      end
+      error(string.format("%s: p.%s is missing%s (the parameter tables of glass.lab: "
+        .. "docs/writing-protocols.md)", what, f, like and string.format("; p has %s", like)
+        or ""), 3)
+    end
+  end
+end
+
 function M.mlp(p, d)
   return G().mlp{d = d or M.INPUT_DIM, width = p.width, depth = p.depth}
 end
@@ -329,6 +350,10 @@ function M.ensemble(p, data, opts)
   -- A misspelt option would be ignored and the default used: refused.
   core.check_options(opts, "glass.lab.ensemble", {"width", "replicas", "first_replica",
                                                   "distributed", "seed"}, 2)
+  local needed = {"depth"}
+  if opts.width == nil then needed[#needed + 1] = "width" end
+  if opts.replicas == nil then needed[#needed + 1] = "replicas" end
+  need(p, "glass.lab.ensemble", needed)
   local q = setmetatable({width = opts.width or p.width}, {__index = p})
   local net = M.mlp(q, select(2, data:size()))
   local land = G().landscape.network{net = net, data = data}
@@ -432,6 +457,7 @@ end
 -- With --from=FILE the ensemble starts from the file (M.ensemble) and the
 -- quench is skipped.
 function M.quench(run, ens, p, data)
+  need(p, "glass.lab.quench", {"batch", "quench_epochs", "lr", "lambda"})
   if p.from and p.from ~= "" then
     if run then run:log("quench skipped: started from %s at step %d", p.from, ens:step()) end
     return ens:step()
@@ -667,6 +693,7 @@ end
 function M.anneal(run, ens, p, T, t0, obs_opts, want_w0, opts)
   opts = opts or {}
   core.check_options(opts, "glass.lab.anneal", {"seed", "state", "same_basin"}, 2)
+  need(p, "glass.lab.anneal", {"lr", "lambda", "tw", "tmax", "per_decade"})
   local g = G()
   local e = opts.seed and ens:clone{seed = opts.seed} or ens:clone()
   local langevin = g.langevin{lr = p.lr, T = T, lambda = p.lambda}

@@ -479,6 +479,15 @@ T.test("run: writes stay inside --out and off the run's own files; finish once",
     "test_protocol_lib.lua:")
   T.raises(function() glass.lab.anneal(nil, nil, {}, 0, 0, nil, false, {same_basn = 3}) end,
     "glass.lab.anneal: unknown option 'same_basn'")
+  -- A hand-written parameter table that lacks a field, or misspells it.
+  T.raises(function() glass.lab.quench(nil, nil, {batch = 100, lr = 0.1, lambda = 0,
+    quench_epoch = 3}) end, "glass.lab.quench: p.quench_epochs is missing; p has quench_epoch",
+    "test_protocol_lib.lua:")
+  T.raises(function() glass.lab.anneal(nil, nil, {lr = 0.1, lambda = 0, tw = 1, tmax = 2}, 0, 0,
+    {}) end, "glass.lab.anneal: p.per_decade is missing", "test_protocol_lib.lua:")
+  T.raises(function() glass.lab.ensemble({width = 8, replicas = 2}, nil) end,
+    "glass.lab.ensemble: p.depth is missing", "test_protocol_lib.lua:")
+  T.raises(function() glass.lab.quench(nil, nil, nil) end, "p (the parameters) must be a table")
   local qt = glass.table{columns = {"t", "Q"}}
   qt:add_row{t = 1, Q = 0.5}
   local ct, cq = glass.lab.columns(qt, "t", "Q")
