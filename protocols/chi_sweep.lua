@@ -101,7 +101,8 @@ local lines = {string.format("%d temperatures x %d values of chi", #p.T, #p.chis
 if p.drift_check then
   local tau0, ci0 = tau90_at[0], ci_at[0]
   if tau0 == nil then
-    local c0 = taus(lab.anneal(run, ens, p, 0, t0, report.overlap_opts(p, {chi = p.chis})))[p.chis[1]]
+    local obs0 = lab.anneal(run, ens, p, 0, t0, report.overlap_opts(p, {chi = p.chis}))
+    local c0 = taus(obs0)[p.chis[1]]
     tau0, ci0 = c0.t90 or false, c0.drift
   end
   lines[#lines + 1] = report.drift_check(run, p.T, tau90_at, tau0, ci_at, ci0)

@@ -273,7 +273,6 @@ function M.data(p, run)
   return data
 end
 
--- The network of p.width × p.depth.
 -- The fields of a parameter table p that `what` needs (a protocol's come
 -- from glass.params; a hand-written one may lack one or misspell it): a
 -- missing one is an error at the caller's caller's line (level 3), naming a
@@ -295,6 +294,7 @@ local function need(p, what, fields)
   end
 end
 
+-- The network of p.width × p.depth.
 function M.mlp(p, d)
   return G().mlp{d = d or M.INPUT_DIM, width = p.width, depth = p.depth}
 end
@@ -471,7 +471,8 @@ function M.quench(run, ens, p, data)
   local at = M.trace_steps(p, from, to)
   local trace = #at > 0 and report.state_observer(at, p.lambda) or nil
   M.advance(run, ens, sgd, to, trace and {trace} or nil, string.format("quench: SGD %d epoch%s%s",
-    p.quench_epochs, p.quench_epochs == 1 and "" or "s", lr ~= p.lr and string.format(" at lr %g", lr) or ""))
+    p.quench_epochs, p.quench_epochs == 1 and "" or "s",
+    lr ~= p.lr and string.format(" at lr %g", lr) or ""))
   if trace and run then
     local tbl = report.state_table{"epoch"}
     report.add_state(tbl, trace, {epoch = function(r) return (r.step - from) / epoch end},
