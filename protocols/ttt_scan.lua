@@ -79,10 +79,11 @@ run:write_csv("final_loss", per_init, {"one row per (lambda, initial condition);
 run:write_csv("loss_vs_lambda", summary, {"mean, standard error (*_sem; empty with one init) and "
   .. "geometric mean over inits"})
 
--- λ*, computed from the numbers (glass.report.ttt_verdict): the smallest λ
--- from which on every mean loss is the trivial ½ (within max(0.005, 2 s.e.)),
--- after a λ whose loss is below it; "inconclusive (reason)" when the scan
--- does not show that (every λ at ½, or a loss above ½: not converged).
+-- λ*, computed from the numbers (glass.report.ttt_verdict): between the
+-- last λ whose mean loss is resolved below ½ and the first of the final run
+-- resolved at ½ (mean ± 2 s.e. within 0.005 of it); "inconclusive (reason)"
+-- when the scan does not show that (every λ at ½, or a loss above ½: not
+-- converged).
 local verdict = glass.report.ttt_verdict(means)
 run:plot{name = "loss_vs_lambda", title = string.format(
     "Topology trivialisation: final loss vs λ (w = %d, N/P = %.2g)", p.width, N / Pn),

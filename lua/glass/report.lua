@@ -671,21 +671,22 @@ end
 
 -- The topology-trivialisation scan (ttt_scan): points = {{lambda =, loss =
 -- mean, sem =, n =, n_half =}, ...} in increasing lambda (n_half: inits whose
--- loss is within 0.005 of 0.5; optional).  lambda* is the smallest lambda
--- from which on every mean loss is the trivial 0.5 (within max(0.005, 2 s.e.)),
--- with a loss clearly below 0.5 at the lambda before it; with n_half, the
--- smallest lambda from which on every init is at 0.5 is named too (a mean
--- within 2 s.e. of 0.5 can hide inits that are not).
+-- loss is within 0.005 of 0.5; optional).  Each mean is "at 0.5" when
+-- resolved there (mean ± 2 s.e. within 0.005 of 0.5), "below" when resolved
+-- below (by more than max(0.005, 2 s.e.)), else open (a noisy mean near 0.5
+-- is not evidence of the trivial minimum).  lambda* lies between the last
+-- lambda below and the first of the final run at 0.5; open points between
+-- them are named.  With n_half, the smallest lambda from which on every
+-- init is at 0.5 is named too.
 function M.ttt_verdict(points)
-  local function at_half(pt)
-    local tol = math.max(0.005, 2 * ((pt.sem == pt.sem) and pt.sem or 0))
-    return math.abs(pt.loss - 0.5) <= tol, tol
-  end
+  local function sem(pt) return (pt.sem == pt.sem) and pt.sem or 0 end
+  local function at_half(pt) return math.abs(pt.loss - 0.5) + 2 * sem(pt) <= 0.005 end
+  local function below(pt) return 0.5 - pt.loss > math.max(0.005, 2 * sem(pt)) end
   local n = #points
   if n == 0 then return "inconclusive (no lambda)" end
   for _, pt in ipairs(points) do
-    local ok, tol = at_half(pt)
-    if not ok and pt.loss > 0.5 then
+    local tol = math.max(0.005, 2 * sem(pt))
+    if pt.loss - 0.5 > tol then
       return string.format("inconclusive (not converged: the loss at lambda = %g is %.3g, above "
         .. "the trivial 0.5 by more than %.2g; train longer, --epochs)", pt.lambda, pt.loss, tol)
     end
@@ -695,17 +696,36 @@ function M.ttt_verdict(points)
     if at_half(points[i]) then first = i else break end
   end
   if first > n then
-    return string.format("the loss never reaches the trivial 0.5 (%.3g at the largest lambda = "
-      .. "%g): extend --lambdas or train longer (--epochs)", points[n].loss, points[n].lambda)
+    return string.format("the loss is not at the trivial 0.5 (mean ± 2 s.e. within 0.005 of it) "
+      .. "even at the largest lambda = %g (%.3g ± %.2g): extend --lambdas, train longer "
+      .. "(--epochs) or add --replicas", points[n].lambda, points[n].loss, sem(points[n]))
   end
   if first == 1 then
     return string.format("inconclusive (the loss is the trivial 0.5 at every lambda, even at "
       .. "lambda = %g: training did not leave f = 0)", points[1].lambda)
   end
-  local below = points[first - 1]
+  local last = 0 -- the last lambda before `first` resolved below 0.5
+  for i = first - 1, 1, -1 do
+    if below(points[i]) then last = i; break end
+  end
+  if last == 0 then
+    return string.format("inconclusive (the trivial 0.5 from lambda = %g on, but no smaller "
+      .. "lambda has a loss resolved below it: add --replicas or smaller --lambdas)",
+      points[first].lambda)
+  end
+  local lo = points[last]
   local line = string.format("lambda* in (%g, %g]: loss %.3g ± %.2g at lambda = %g, the "
-    .. "trivial 0.5 (mean within max(0.005, 2 s.e.)) from lambda = %g on", below.lambda,
-    points[first].lambda, below.loss, below.sem, below.lambda, points[first].lambda)
+    .. "trivial 0.5 (mean ± 2 s.e. within 0.005 of it) from lambda = %g on", lo.lambda,
+    points[first].lambda, lo.loss, sem(lo), lo.lambda, points[first].lambda)
+  if first - last > 1 then
+    local open = {}
+    for i = last + 1, first - 1 do
+      open[#open + 1] = string.format("%.3g ± %.2g at %g", points[i].loss, sem(points[i]),
+        points[i].lambda)
+    end
+    line = line .. string.format("; between them neither (%s): more --replicas would narrow "
+      .. "the bracket", table.concat(open, ", "))
+  end
   if points[n].n_half then
     local all = n + 1  -- the first lambda from which on every init is at 0.5
     for i = n, 1, -1 do
