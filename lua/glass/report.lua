@@ -385,8 +385,10 @@ local function finite_ci(ci) return ci and ci[1] == ci[1] and ci[2] == ci[2] and
 -- "inconclusive".  ci_T, ci_0: the two tau90's bootstrap intervals ({lo,
 -- hi}, 95 %; either may be nil or NaN).  With an interval, a difference
 -- beyond the tolerance is called thermal only when it is resolved: the
--- intervals apart (with one interval, the other tau90 outside it);
--- otherwise the line says inconclusive and why.  ci_T.below: when tau_T is
+-- intervals apart (with one interval, the other tau90 outside it); and a
+-- difference within it is called the drift only when each interval lies
+-- within the tolerance around the other tau90; otherwise the line says
+-- inconclusive and why.  ci_T.below: when tau_T is
 -- nil because Q was below 0.9 already at the first lag, that lag;
 -- ci_0.above: when tau_0 is nil because Q stayed above 0.9, the last lag
 -- (drift_estimate gives both).
@@ -424,6 +426,16 @@ function M.drift_line(T, tau_T, tau_0, what, ci_T, ci_0)
   elseif ci_0 then resolved = tau_T < ci_0[1] or tau_T > ci_0[2] end
   local how = resolved == nil and "" or (ci_T and ci_0) and " (95% intervals)" or " (95% interval)"
   local rel = math.abs(tau_T / tau_0 - 1)
+  -- "As at T = 0" needs intervals that can tell: each inside the tolerance
+  -- around the other tau90.
+  local function inside(ci, x)
+    return not ci or (ci[1] >= x * (1 - M.DRIFT_TOL) and ci[2] <= x * (1 + M.DRIFT_TOL))
+  end
+  if rel <= M.DRIFT_TOL and not (inside(ci_T, tau_0) and inside(ci_0, tau_T)) then
+    return string.format("drift check%s: %s (ratio %.3g): inconclusive, within %d%% but the "
+      .. "95%% intervals reach beyond it: more replicas would decide", what, pair, tau_T / tau_0,
+      tol), "inconclusive"
+  end
   if rel <= M.DRIFT_TOL and resolved then
     -- A shift the intervals resolve, under the tolerance: mostly the drift.
     return string.format("drift check%s: Q decays at T = %g almost as at T = 0 (tau90 = %s, "

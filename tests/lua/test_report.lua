@@ -241,7 +241,12 @@ T.test("drift check: the line says what the two tau90 say", function()
   T.eq(est.below, 1)
   T.eq(report.drift_estimate({tau90_lo = 3, tau90_hi = 4, tau90_status = "ok"}, {1}).below, nil)
   T.eq(report.drift_estimate({tau90_status = "not_reached"}, {1, 2, 30}).above, 30)
-  T.eq(select(2, report.drift_line(1, 105, 100, "", {90, 120}, {80, 110})), "drift")
+  -- Within 10% but with intervals wider than the tolerance: nothing is decided.
+  line, kind = report.drift_line(1e-5, 100, 105, "", {40, 400}, {50, 300})
+  T.eq(kind, "inconclusive")
+  T.ok(line:find("within 10% but the 95% intervals reach beyond it", 1, true), line)
+  T.eq(select(2, report.drift_line(1, 105, 100, "", {96, 109}, {95, 110})), "drift")
+  T.eq(select(2, report.drift_line(1, 105, 100, "", {96, 111}, {95, 110})), "inconclusive")
   -- drift_check passes each T's interval.
   local logged = {}
   local run = {log = function(_, f, ...) logged[#logged + 1] = string.format(f, ...) end}
