@@ -599,16 +599,21 @@ function M.uot_verdict(points)
   if b.y > a.y then
     return head .. ": the loss grows with N/P (no under-to-overparameterised transition here)"
   end
-  -- The first N/P whose loss is below 1% of the narrowest network's.
+  -- The first N/P whose loss is resolved below 1% of the narrowest network's
+  -- (mean + 2 s.e.), and the fall's factor with its bound within 2 s.e.
+  local function hi(pt) return pt.y + 2 * pt.sem end
   local star
   for _, pt in ipairs(points) do
-    if not star and pt.y <= 0.01 * a.y then star = pt.x end
+    if not star and hi(pt) <= 0.01 * a.y then star = pt.x end
   end
-  local by = b.y == 0 and "falls to exactly 0" or string.format("falls by %.3g x", a.y / b.y)
+  local least = math.max(a.y - 2 * a.sem, 0) / hi(b)
+  local by = (b.y == 0 and b.sem == 0) and "falls to exactly 0"
+    or string.format("falls by %.3g x (%s within 2 s.e.)", a.y / b.y, hi(b) > 0
+      and string.format("at least %.3g x", least) or "to 0")
   return head .. (star and string.format(": %s; below 1%% of the narrowest "
-    .. "network's from N/P = %.3g on", by, star)
-    or string.format(": falls by %.3g x, but never below 1%% of the narrowest network's "
-      .. "(no overparameterised point in the scan)", a.y / math.max(b.y, 1e-300)))
+    .. "network's (mean + 2 s.e.) from N/P = %.3g on", by, star)
+    or string.format(": %s, but not resolved below 1%% of the narrowest network's (no "
+      .. "overparameterised point in the scan)", by))
 end
 
 -- Ageing: does tau90 grow from the first t_w to the last?  Without error
