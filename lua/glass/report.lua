@@ -194,11 +194,16 @@ function M.add_state(tbl, obs, fields, t_of)
   return rows
 end
 
--- "loss 0.0123 (data 0.0101), accuracy 0.912, unsatisfied fraction 0.153"
--- for a state row.
+-- "loss 0.0123 ± 0.0004 (data 0.0101 ± 0.0003), accuracy 0.912 ± 0.004,
+-- unsatisfied fraction 0.153 ± 0.006" for a state row (the s.e. over live
+-- replicas; none with one).
 function M.state_text(r)
-  return string.format("loss %.5g (data %.5g), accuracy %.4g, unsatisfied fraction %.4g", r.loss,
-    r.data_loss, r.accuracy, r.unsat)
+  local function v(x, se, f) -- "x ± se" (s.e. over replicas), x alone with one
+    return string.format(f, x) .. ((se and se == se) and string.format(" ± %.2g", se) or "")
+  end
+  return string.format("loss %s (data %s), accuracy %s, unsatisfied fraction %s",
+    v(r.loss, r.loss_sem, "%.5g"), v(r.data_loss, r.data_loss_sem, "%.5g"),
+    v(r.accuracy, r.accuracy_sem, "%.4g"), v(r.unsat, r.unsat_sem, "%.4g"))
 end
 
 M.STATE_MEANS = "state: means over live replicas (n) of the loss (with L2), data loss, "

@@ -164,6 +164,16 @@ T.test("state observer through lab.anneal: steps, columns, exact values", functi
   T.eq(table.concat(tbl:columns(), ","), table.concat(want, ","), "state.csv columns")
 end)
 
+T.test("state_text: each mean with its s.e., none with one replica", function()
+  local row = {loss = 0.0123, loss_sem = 0.0004, data_loss = 0.0101, data_loss_sem = 0.0003,
+               accuracy = 0.912, accuracy_sem = 0.004, unsat = 0.153, unsat_sem = 0.006}
+  T.eq(report.state_text(row), "loss 0.0123 ± 0.0004 (data 0.0101 ± 0.0003), accuracy 0.912 "
+    .. "± 0.004, unsatisfied fraction 0.153 ± 0.006")
+  row.loss_sem, row.data_loss_sem, row.accuracy_sem, row.unsat_sem = 0 / 0, 0 / 0, 0 / 0, 0 / 0
+  T.eq(report.state_text(row), "loss 0.0123 (data 0.0101), accuracy 0.912, unsatisfied "
+    .. "fraction 0.153")
+end)
+
 T.test("coverage_note: what the 95% intervals are worth, below 50 units only", function()
   local logged = {}
   local run = {log = function(_, f, ...) logged[#logged + 1] = string.format(f, ...) end}
