@@ -69,8 +69,11 @@ end, function(pt, rows)
   grid:add_row{width = w, N = N, N_over_P = N / Pn, lambda = lambda, loss_geomean = s.geomean,
                loss_mean = s.mean, loss_sem = s.sem, n = s.n, loss_geo_lo = s.geo_lo,
                loss_geo_hi = s.geo_hi}
-  run:log("w = %-3d N/P = %-7.3g lambda = %-6g loss (geometric mean) %s", w, N / Pn, lambda,
-    s.geomean == s.geomean and string.format("%.3g", s.geomean) or "none (no init finished)")
+  local geo = s.geomean ~= s.geomean and "none (no init finished)"
+    or s.geo_lo == s.geo_lo and string.format("%.3g [%.3g, %.3g] (×/÷ its s.e.)", s.geomean,
+      s.geo_lo, s.geo_hi)
+    or string.format("%.3g (one init or a loss of exactly 0: no s.e.)", s.geomean)
+  run:log("w = %-3d N/P = %-7.3g lambda = %-6g loss (geometric mean) %s", w, N / Pn, lambda, geo)
 end)
 run:write_csv("final_loss", per_init, {"one row per (width, lambda, initial condition)"})
 run:write_csv("grid", grid, {"geometric mean (and mean, standard error) of the final loss "
