@@ -359,8 +359,11 @@ for k, T in ipairs(p.T) do
   run:log("  state at t = %d: %s", p.tmax, report.state_text(srows[#srows]))
   local last = s:row(s:nrows())
   local a2se = se_basins("alpha2", #bsum.alpha2)
-  lines[#lines + 1] = string.format("T = %-8g alpha2(t = %d) = %s ± %s (s.e. over basins; "
-    .. "pooled %s ± %s); chi4 peaks%s: %s", T, p.tmax, num(last.alpha2), num(a2se, "%.2g"),
+  -- The pooled estimator's s.e. is the observer's jackknife over every copy,
+  -- which takes a basin's copies as independent: said as such.
+  lines[#lines + 1] = string.format("T = %-8g alpha2(t = %d) = %s ± %s (s.e. over basins); "
+    .. "pooled %s ± %s (jackknife over all copies, not basins); chi4 "
+    .. "peaks%s: %s", T, p.tmax, num(last.alpha2), num(a2se, "%.2g"),
     num(last.alpha2_pooled), num(last.alpha2_pooled_se, "%.2g"),
     p.B > 0 and " [95% bootstrap over basins]" or "", table.concat(summary, "; "))
 end
