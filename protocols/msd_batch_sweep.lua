@@ -65,7 +65,7 @@ local t0 = lab.quench(run, ens, p, data)
 local noise = report.noise_comment(p, "--batches")
 run:log("%s", noise)
 
-local msd = glass.table{columns = {"batch", "t", "msd", "msd_sem", "Q", "n"}}
+local msd = glass.table{columns = {"batch", "t", "msd", "msd_sem", "Q", "n", "Q_sem"}}
 local lags = glass.schedule.log{first = 1, last = p.tmax, per_decade = p.per_decade}
 local finals = {}
 for k, b in ipairs(p.batches) do
@@ -74,14 +74,15 @@ for k, b in ipairs(p.batches) do
   local obs = glass.observer.two_time{tw = {t0 + p.tw}, lags = lags, chi = {p.chi}}
   lab.advance(run, e, sgd, t0 + p.tw + p.tmax, {obs}, string.format("SGD batch %d", b))
   local s = obs:table("summary")
-  msd:add_rows(s, {batch = b, msd = "msd_mean", Q = "Q_mean"})
+  msd:add_rows(s, {batch = b, msd = "msd_mean", Q = "Q_mean"}) -- Q_sem, n: the summary's
   local last = s:row(s:nrows())
   finals[b] = report.pm(last.msd_mean, last.msd_sem)
   run:log("batch %-6d MSD(t = %d) = %s", b, p.tmax, finals[b])
   e:close()
 end
 run:write_csv("msd", msd, {"SGD at each batch size from the same quenched networks; t: lag "
-  .. "after t_w (steps); Q with chi = " .. glass.params.text(p.chi), noise})
+  .. "after t_w (steps); Q with chi = " .. glass.params.text(p.chi) .. "; msd, Q: means over "
+  .. "live replicas (n), *_sem standard errors", noise})
 
 -- Reference: the MSD plateau from an equilibrated start in the harmonic
 -- well k = lambda, 2T/(kP); the paper's line is <w^2> = T/(kP) (Eq. 26).

@@ -65,7 +65,7 @@ local header = report.header(run, p, Pn, p.T, "--T")
 report.coverage_note(run, p.replicas, "replicas")
 
 local overlap = glass.table{columns = {"T", "t", "Q", "Q_sem", "msd", "msd_sem", "alpha2",
-                                       "chi4", "eps", "n"}}
+                                       "chi4", "eps", "n", "alpha2_sem"}}
 local null = glass.table{columns = {"T", "t", "Q_free", "msd_free"}}
 local tau_cols = {"T"}
 for _, c in ipairs(glass.analysis.tau_row_columns()) do tau_cols[#tau_cols + 1] = c end

@@ -44,7 +44,7 @@ run:log("system: w = %d, N = %d, P = %d, N/P = %.3g; %d inits per lambda", p.wid
 local per_init = glass.table{columns = {"lambda", "init", "loss", "data_loss", "accuracy", "lost"}}
 local summary = glass.table{columns = {"lambda", "loss_mean", "loss_sem", "loss_geomean",
                                        "data_loss_mean", "accuracy_mean", "n", "data_loss_sem",
-                                       "accuracy_sem"}}
+                                       "accuracy_sem", "loss_geo_lo", "loss_geo_hi"}}
 local means = {}
 local points = {}
 for _, lambda in ipairs(p.lambdas) do
@@ -69,7 +69,8 @@ end, function(pt, rows)
   local s, sd, sa = lab.stats(loss), lab.stats(dl), lab.stats(acc)
   summary:add_row{lambda = lambda, loss_mean = s.mean, loss_sem = s.sem, loss_geomean = s.geomean,
                   data_loss_mean = sd.mean, accuracy_mean = sa.mean, n = s.n,
-                  data_loss_sem = sd.sem, accuracy_sem = sa.sem}
+                  data_loss_sem = sd.sem, accuracy_sem = sa.sem, loss_geo_lo = s.geo_lo,
+                  loss_geo_hi = s.geo_hi}
   means[#means + 1] = {lambda = lambda, loss = s.mean, sem = s.sem, n = s.n, n_half = n_half}
   -- The s.e. to two significant digits: a fixed "%.4f" showed 5e-6 as 0.0000.
   run:log("lambda = %-6g final loss %s (%d init%s)", lambda, glass.report.pm(s.mean, s.sem, "%.4f",
@@ -78,7 +79,8 @@ end)
 run:write_csv("final_loss", per_init, {"one row per (lambda, initial condition); loss includes "
   .. "(lambda/2)|W|^2; lost = 1 if the run diverged"})
 run:write_csv("loss_vs_lambda", summary, {"mean, standard error (*_sem; empty with one init) and "
-  .. "geometric mean over inits"})
+  .. "geometric mean over inits; loss_geo_lo, loss_geo_hi = exp(mean of log loss -/+ its "
+  .. "standard error), empty with one init or a loss of exactly 0"})
 
 -- λ*, computed from the numbers (glass.report.ttt_verdict): between the
 -- last λ whose mean loss is resolved below ½ and the first of the final run
