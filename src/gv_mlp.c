@@ -205,7 +205,10 @@ void gv_mlp_describe(const gv_mlp *m, char *buf, size_t n)
 #define ADD(...)                                                                   \
     do {                                                                           \
         int k_ = snprintf(buf + used, n - used, __VA_ARGS__);                      \
-        if (k_ < 0 || (size_t)k_ >= n - used) return;                              \
+        if (k_ < 0 || (size_t)k_ >= n - used) { /* no partial layer: cut before */ \
+            buf[used] = '\0';                                                      \
+            return;                                                                \
+        }                                                                          \
         used += (size_t)k_;                                                        \
     } while (0)
     ADD("%zu", m->d);

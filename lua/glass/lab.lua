@@ -310,17 +310,16 @@ end
 -- Put the saved ensemble `path` (--from) into `ens`: the weights of the
 -- replicas it holds (replica first_replica + r of the file) and the step.
 -- Parameters were checked against the file's header when they were parsed;
--- the data (name, rows, the CRC of the values) are checked here, once
--- loaded: networks trained on other rows would start far from their minimum.
+-- the data are checked here, once loaded: networks trained on other rows
+-- would start far from their minimum.  Another dataset or P is refused
+-- (the values' CRC: from_values_note).
 function M.start_from(path, ens, land)
   local die = require("glass.run").die
   local info, here = core.ensemble_info(path), land:dataset()
-  if info.data_crc ~= 0 and here and here.crc ~= info.data_crc then
-    die(string.format("--from=%s was saved on other data: %s, P = %d rows (data CRC %08x); this "
-      .. "run has %s, P = %d rows (CRC %08x): give the --dataset and --P it was trained with%s",
-      path, info.data, info.rows, info.data_crc, here.name, here.rows, here.crc,
-      (info.data == here.name and info.rows == here.rows)
-        and " (the same name and rows: another subset seed or preprocessing)" or ""), true)
+  if info.data ~= "" and here and (info.data ~= here.name or info.rows ~= here.rows) then
+    die(string.format("--from=%s was saved on other data: %s, P = %d rows; this run has %s, "
+      .. "P = %d rows: give the --dataset and --P it was trained with", path, info.data,
+      info.rows, here.name, here.rows), true)
   end
   local src <close> = G().load_ensemble(path, land)
   local lost = src:lost()
@@ -456,10 +455,27 @@ end
 -- to the run's quench.csv; observing does not change the trajectory.
 -- With --from=FILE the ensemble starts from the file (M.ensemble) and the
 -- quench is skipped.
+-- The same dataset and rows with other values (the CRC a file records) is
+-- said, not refused: the PCA's last bits depend on the machine's BLAS and
+-- LAPACK kernels (Fashion-MNIST's differ under two OpenBLAS cores), so a
+-- file saved on another machine differs there.  The line, or nil.
+local function from_values_note(path, land)
+  local info, here = core.ensemble_info(path), land:dataset()
+  if info.data_crc == 0 or not here or here.crc == info.data_crc then return nil end
+  return string.format("note: --from=%s was saved on the same dataset and rows with other values "
+    .. "(data CRC %08x, here %08x): another machine's rounding of the preprocessing (BLAS, "
+    .. "LAPACK), or other preprocessing; the run goes on from those networks", path,
+    info.data_crc, here.crc)
+end
+
 function M.quench(run, ens, p, data)
   need(p, "glass.lab.quench", {"batch", "quench_epochs", "lr", "lambda"})
   if p.from and p.from ~= "" then
-    if run then run:log("quench skipped: started from %s at step %d", p.from, ens:step()) end
+    if run then
+      run:log("quench skipped: started from %s at step %d", p.from, ens:step())
+      local note = from_values_note(p.from, ens:landscape())
+      if note then run:log("%s", note) end
+    end
     return ens:step()
   end
   local epoch = M.epoch_steps(p, data)

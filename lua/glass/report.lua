@@ -383,7 +383,10 @@ end
 M.DRIFT_TOL = 0.1
 
 local function fmt(x) return x and string.format("%.4g", x) or "none" end
-local function finite_ci(ci) return ci and ci[1] == ci[1] and ci[2] == ci[2] and ci or nil end
+local function finite_ci(ci)
+  return ci and type(ci[1]) == "number" and type(ci[2]) == "number" and ci[1] == ci[1]
+    and ci[2] == ci[2] and ci or nil
+end
 
 -- One log line: does Q decay at T as it does at T = 0?  Returns the line
 -- and its kind: "drift" (tau90 within DRIFT_TOL of T = 0's), "thermal" or
@@ -415,6 +418,11 @@ function M.drift_line(T, tau_T, tau_0, what, ci_T, ci_0)
   ci_T = finite_ci(ci_T)
   local function with_ci(x, ci)
     return fmt(x) .. (ci and string.format(" [%.4g, %.4g]", ci[1], ci[2]) or "")
+  end
+  if not tau_0 and ci_0 and ci_0.below then -- T = 0 below 0.9 at its first lag, T not
+    return string.format("drift check%s: at T = 0 Q is below 0.9 already at the first lag "
+      .. "(tau90 < %g), at T = %g tau90 = %s; inconclusive", what, ci_0.below, T,
+      with_ci(tau_T, ci_T)), "inconclusive"
   end
   if not tau_0 then
     return string.format("drift check%s: at T = 0 Q stays above 0.9 (no tau90), at T = %g "

@@ -315,7 +315,9 @@ function Run:__gc()
     io.stderr:write(string.format("glassvm: the run in %s did not finish; its checkpoint is "
       .. "kept: to resume, run the same command again%s:\n  %s\n", self.dir,
       stopped and "" or " (after an error: once its cause is fixed)", j:resume_command()))
-  elseif self.root and stopped then -- a signal before the first checkpoint (data loading)
+  elseif self.root and stopped and not (j and j.exited) then
+    -- A signal before the first checkpoint (data loading); Journal:stop
+    -- (j.exited) has said how to resume already.
     io.stderr:write(string.format("glassvm: the run in %s stopped before its first checkpoint: "
       .. "nothing to resume; the same command starts it again\n", self.dir))
   end

@@ -245,6 +245,12 @@ T.test("drift check: the line says what the two tau90 say", function()
   T.eq(kind, "thermal")
   T.ok(line:find("vs > 20 at T = 0 (Q above 0.9 throughout)", 1, true), line)
   T.eq(select(2, report.drift_line(0.01, nil, 20)), "inconclusive")
+  -- T = 0 below 0.9 at its first lag: not "stays above 0.9".
+  line, kind = report.drift_line(1e-3, 50, nil, "", {45, 55}, {0 / 0, 0 / 0, below = 1})
+  T.eq(kind, "inconclusive")
+  T.ok(line:find("at T = 0 Q is below 0.9 already at the first lag (tau90 < 1)", 1, true), line)
+  -- An interval without bounds is none (a hand-built row), not a crash.
+  T.eq(select(2, report.drift_line(1, 150, 100, "", {nil, nil}, {95, 105})), "thermal")
   -- drift_estimate: the interval, and the first lag when tau90 is before it.
   local est = report.drift_estimate({tau90_lo = 0 / 0, tau90_hi = 0 / 0,
                                      tau90_status = "before_first_lag"}, {1, 2})

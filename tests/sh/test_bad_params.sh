@@ -140,6 +140,23 @@ timeout 60 "$G" "$P" --preset=smoke --width=9 --P=400 --from="$T/w9.gvens" --out
 rc=$?
 { [ $rc -eq 2 ] && grep -q "was saved on other data: MNIST train, P = 500 rows" "$T/stderr" \
   && ! grep -q "stack traceback" "$T/stderr"; } || fail "--from on other data: exit $rc: $(cat "$T/stderr")"
+# The same dataset and rows with other values (another machine's PCA rounding):
+# said in the log, not refused.  The data CRC (offset 248) changed, the file's
+# CRC recomputed.
+if command -v python3 >/dev/null; then
+  cases=$((cases + 1))
+  python3 - "$T/w9.gvens" "$T/w9x.gvens" <<'EOF'
+import struct, sys, zlib
+b = bytearray(open(sys.argv[1], "rb").read())
+b[248:252] = struct.pack("<I", struct.unpack("<I", b[248:252])[0] ^ 1)
+b[-4:] = struct.pack("<I", zlib.crc32(bytes(b[:-4])))
+open(sys.argv[2], "wb").write(b)
+EOF
+  "$G" "$P" --preset=smoke --width=9 --from="$T/w9x.gvens" --out="$T/other_values" --quiet \
+    >/dev/null 2>"$T/stderr" </dev/null || fail "--from with other data values: $(cat "$T/stderr")"
+  grep -q "note: --from=$T/w9x.gvens was saved on the same dataset and rows with other values" \
+    "$T/other_values/log.txt" || fail "--from with other data values: no note in the log"
+fi
 
 # An empty --out (the helper above passes its own --out last).
 cases=$((cases + 1))

@@ -138,7 +138,7 @@ else
 fi
 
 # A protocol stopped by SIGINT (inside a segment or between them) is interrupted.
-"$G" ageing --preset=smoke --tmax=100000000 --quiet --out=a_int >/dev/null 2>&1 &
+"$G" ageing --preset=smoke --tmax=100000000 --quiet --out=a_int >/dev/null 2>a_int.err &
 pid=$!
 pids+=("$pid")
 for _ in $(seq 400); do grep -q "Langevin" a_int/log.txt 2>/dev/null && break; sleep 0.05; done
@@ -146,6 +146,8 @@ if grep -q "Langevin" a_int/log.txt 2>/dev/null; then
   interrupt "$pid"
   [ "$rc" -eq 130 ] || fail "ageing after SIGINT: exit status $rc, expected 130"
   [ "$(json a_int/run.json status)" = interrupted ] || fail "an interrupted protocol: status $(json a_int/run.json status)"
+  grep -q "to resume, run the same command again" a_int.err || fail "no resume line: $(cat a_int.err)"
+  grep -q "nothing to resume" a_int.err && fail "a stop with a checkpoint also said 'nothing to resume': $(cat a_int.err)"
 else
   fail "ageing did not reach its Langevin segment in 20 s"
 fi
