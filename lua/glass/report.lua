@@ -396,10 +396,9 @@ end
 -- intervals apart (with one interval, the other tau90 outside it); and a
 -- difference within it is called the drift only when each interval lies
 -- within the tolerance around the other tau90; otherwise the line says
--- inconclusive and why.  ci_T.below: when tau_T is
--- nil because Q was below 0.9 already at the first lag, that lag;
--- ci_0.above: when tau_0 is nil because Q stayed above 0.9, the last lag
--- (drift_estimate gives both).
+-- inconclusive and why.  ci.below: when that tau90 is nil because Q was
+-- below 0.9 already at the first lag, that lag; ci.above: when it is nil
+-- because Q stayed above 0.9, the last lag (drift_estimate gives both).
 function M.drift_line(T, tau_T, tau_0, what, ci_T, ci_0)
   what = what or ""
   local tol = math.floor(M.DRIFT_TOL * 100 + 0.5)
