@@ -65,7 +65,8 @@ for _, c in ipairs(glass.analysis.tau_row_columns()) do tau_cols[#tau_cols + 1] 
 for _, c in ipairs{"D", "T_paper"} do tau_cols[#tau_cols + 1] = c end
 local tau = glass.table{columns = tau_cols}
 local qfinal = glass.table{columns = {"T", "Q_final", "Q_final_sem", "Q_final_lo", "Q_final_hi",
-                                      "Q_inf_harmonic", "eps"}}
+                                      "Q_inf_harmonic", "eps", "Q_inf_harmonic_lo",
+                                      "Q_inf_harmonic_hi"}}
 local finals = {} -- per T > 0: {T =, q = each replica's Q(t_f)}, for the plateau's fit
 local state = report.state_table{"T"}
 local tau90_at, ci_at = {}, {} -- for the drift check
@@ -109,22 +110,32 @@ for k, T in ipairs(p.T) do
   if #xs > n0 then collapsed[#collapsed + 1] = T end
   -- The harmonic well's Q_inf from the weights at t_w (all replicas), over
   -- the weights Q counts (--exclude_output).
-  local flat = {}
-  for _, w in ipairs(w0) do report.overlap_weights(p, net, w, flat) end
-  local qinf = p.lambda > 0 and T > 0 and glass.theory.harmonic_q_inf{T = T, P = Pn, k = p.lambda,
+  -- Its interval: each replica's own Q_inf (over its weights), resampled.
+  local flat, per = {}, {}
+  local harmonic = p.lambda > 0 and T > 0
+  for r, w in ipairs(w0) do
+    local own = report.overlap_weights(p, net, w)
+    table.move(own, 1, #own, #flat + 1, flat)
+    per[r] = harmonic and glass.theory.harmonic_q_inf{T = T, P = Pn, k = p.lambda, eps = eps,
+                                                       w0 = own} or 0 / 0
+  end
+  local qinf = harmonic and glass.theory.harmonic_q_inf{T = T, P = Pn, k = p.lambda,
     eps = eps, w0 = flat} or 0 / 0
+  local hb = report.plateau(per, p.seed)
   -- The plateau Q(t_f) with a 95 % bootstrap interval over replicas (basins).
   local fin = {}
   for r = 1, #cq do fin[r] = cq[r][#cq[r]] end
   local qb = report.plateau(fin, p.seed)
   qfinal:add_row{T = T, Q_final = q[#q], Q_final_sem = sem[#sem], Q_final_lo = qb.lo,
-                 Q_final_hi = qb.hi, Q_inf_harmonic = qinf, eps = eps}
+                 Q_final_hi = qb.hi, Q_inf_harmonic = qinf, eps = eps,
+                 Q_inf_harmonic_lo = hb.lo, Q_inf_harmonic_hi = hb.hi}
   if T > 0 then finals[#finals + 1] = {T = T, q = fin} end
   run:log("T = %-8g (paper units %-8.3g) tau90 = %s, tau_e = %s, Q(t_f) = %.3g "
     .. "%s (harmonic well: %s)", T, u.T_paper, report.tau_ci(t90, row.tau90_lo, row.tau90_hi,
     row.tau90_status), report.tau_ci(te, row.tau_e_lo, row.tau_e_hi, row.tau_e_status), q[#q],
     qb.text,
-    qinf == qinf and string.format("%.3g", qinf) or "none: it needs lambda > 0 and T > 0")
+    qinf == qinf and string.format("%.3g %s", qinf, hb.text)
+      or "none: it needs lambda > 0 and T > 0")
   run:log("  state at t = %d: %s", p.tmax, report.state_text(srows[#srows]))
 end
 local lines = {}
@@ -151,7 +162,7 @@ run:write_csv("tau", tau, with((p.tau_method == "interp" and "tau90, tau_e inter
   .. "estimates; D = lr*T/P, T_paper = T*60000/P"))
 run:write_csv("q_final", qfinal, with("Q_final = Q(t_f = tmax), the replica mean; Q_final_lo/_hi: "
   .. report.PLATEAU_COMMENT .. "; Q_inf_harmonic: Eq. 22 averaged over the weights at t_w, "
-  .. "k = lambda"))
+  .. "k = lambda; Q_inf_harmonic_lo/_hi: the same interval over each replica's own Q_inf"))
 run:write_csv("state", state, with(report.STATE_COMMENT))
 
 -- One curve rescaled by its own tau collapses onto nothing: no superposition tested.

@@ -73,6 +73,11 @@ cmp -s <(grep -v '^#' "$TMP/ag/overlap.csv" | cut -d, -f3) <(grep -v '^#' "$TMP/
 cmp -s <(grep -v '^#' "$TMP/ag/overlap.csv" | cut -d, -f5) <(grep -v '^#' "$TMP/ag_eo/overlap.csv" | cut -d, -f5) \
   || fail "ageing --exclude_output: the MSD changed"
 has "$TMP/ag_eo/params.lua" "exclude_output = true" "ageing --exclude_output in params.lua"
+# ttsp: the harmonic well's Q_inf inside its own interval (each replica's Q_inf resampled).
+awk -F, '!/^#/ && NR > 1 && $1 != "T" && !($8 <= $6 && $6 <= $9) { bad = 1 } END { exit bad }' \
+  "$TMP/tt/q_final.csv" || fail "ttsp: Q_inf_harmonic outside [Q_inf_harmonic_lo, _hi]: $(cat "$TMP/tt/q_final.csv")"
+grep -q "^T,.*,Q_inf_harmonic_lo,Q_inf_harmonic_hi$" "$TMP/tt/q_final.csv" \
+  || fail "ttsp q_final.csv: no Q_inf_harmonic_lo/_hi columns"
 # ttsp: the harmonic well's Q_inf over the weights Q counts.
 run ttsp tt_eo --exclude_output
 cmp -s <(grep -v '^#' "$TMP/tt/q_final.csv" | cut -d, -f6) <(grep -v '^#' "$TMP/tt_eo/q_final.csv" | cut -d, -f6) \
