@@ -168,9 +168,9 @@ if ok then
   run:write_text("fit.txt", string.format("exponent %.6g\nexponent_se %.6g\nprefactor %.6g\n"
     .. "r2 %.6g\nn %d\nT_min %g\nexponent_lo %.6g\nexponent_hi %.6g\nlevel 0.95\n"
     .. "interval percentile_bootstrap_over_replicas\nB %d\nB_ok %d\nseed %d\n"
-    .. "exponent_min %.6g\nexponent_max %.6g\nwindows %d\n", fit.exponent, fit.exponent_se, fit.prefactor, fit.r2,
-    fit.n, p.fit_T_min, bs.lo, bs.hi, bs.B, bs.B_ok, p.seed, fit.exponent_min, fit.exponent_max,
-    fit.windows))
+    .. "exponent_min %.6g\nexponent_max %.6g\nwindows %d\nlog_prefactor_se %.6g\n", fit.exponent,
+    fit.exponent_se, fit.prefactor, fit.r2, fit.n, p.fit_T_min, bs.lo, bs.hi, bs.B, bs.B_ok,
+    p.seed, fit.exponent_min, fit.exponent_max, fit.windows, fit.log_prefactor_se))
 else
   summary[#summary + 1] = "no power-law fit of tau90 vs T: " .. tostring(fit)
 end

@@ -54,6 +54,12 @@ row() { grep "^$2," "$1" | grep -v '^#'; }
 run quench_anneal q1 --noise=common --T=0.001
 [ "$(row "$TMP/q1/overlap.csv" 0.001)" = "$(row "$TMP/qc/overlap.csv" 0.001)" ] || fail "common noise depends on the position in --T"
 
+# A tau90 fit over four temperatures: fit.txt with every value, the prefactor's error too.
+run quench_anneal qf --T=3e-3,1e-3,3e-4,1e-4 --tmax=200 --fit_T_min=1e-4
+grep -Eq '^log_prefactor_se [0-9.e+-]+$' "$TMP/qf/fit.txt" \
+  || fail "quench_anneal fit.txt: no log_prefactor_se: $(cat "$TMP/qf/fit.txt" 2>&1)"
+grep -Eq '^exponent -?[0-9.e+-]+$' "$TMP/qf/fit.txt" || fail "quench_anneal fit.txt: no exponent"
+
 # ttsp, chi_sweep, ageing: state.csv, units, the T = 0 companion.
 run ttsp tt
 has "$TMP/tt/state.csv" "T,step,t,n,loss" "ttsp state.csv"
