@@ -148,6 +148,9 @@ local function from_file(p)
   if not ok then return "--from: " .. tostring(info) end
   for _, w in ipairs(widths(p)) do
     local N, arch = M.nweights(w, p.depth, M.INPUT_DIM)
+    -- As the file stores it: at most 119 characters, cut before the layer
+    -- that does not fit (gv_mlp_describe).
+    if #arch > 119 then arch = arch:sub(1, (arch:sub(1, 120):find("%-[^-]*$") or 121) - 1) end
     local saved = info.architecture -- "" before file version 3: N alone
     if saved ~= "" and arch ~= saved then
       local d, fw, fd = saved:match("^(%d+)%-(%d+)x(%d+)%-1$")
