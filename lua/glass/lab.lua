@@ -319,7 +319,8 @@ end
 function M.start_from(path, ens, land)
   local die = require("glass.run").die
   local info, here = core.ensemble_info(path), land:dataset()
-  if info.data ~= "" and here and (info.data ~= here.name or info.rows ~= here.rows) then
+  -- The file keeps a name's first 47 characters.
+  if info.data ~= "" and here and (info.data ~= here.name:sub(1, 47) or info.rows ~= here.rows) then
     die(string.format("--from=%s was saved on other data: %s, P = %d rows; this run has %s, "
       .. "P = %d rows: give the --dataset and --P it was trained with", path, info.data,
       info.rows, here.name, here.rows), true)
