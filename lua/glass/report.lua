@@ -383,10 +383,13 @@ end
 M.DRIFT_TOL = 0.1
 
 local function fmt(x) return x and string.format("%.4g", x) or "none" end
+-- An interval {lo, hi} with both ends numbers, or nil (nil, NaN or missing).
 local function finite_ci(ci)
   return ci and type(ci[1]) == "number" and type(ci[2]) == "number" and ci[1] == ci[1]
     and ci[2] == ci[2] and ci or nil
 end
+-- Do two intervals not overlap (touching is overlapping)?
+local function ci_apart(a, b) return a[1] > b[2] or a[2] < b[1] end
 
 -- One log line: does Q decay at T as it does at T = 0?  Returns the line
 -- and its kind: "drift" (tau90 within DRIFT_TOL of T = 0's), "thermal" or
@@ -433,7 +436,7 @@ function M.drift_line(T, tau_T, tau_0, what, ci_T, ci_0)
     with_ci(tau_0, ci_0))
   -- Resolved: the intervals (or one interval and the other point) apart.
   local resolved
-  if ci_T and ci_0 then resolved = ci_T[1] > ci_0[2] or ci_T[2] < ci_0[1]
+  if ci_T and ci_0 then resolved = ci_apart(ci_T, ci_0)
   elseif ci_T then resolved = tau_0 < ci_T[1] or tau_0 > ci_T[2]
   elseif ci_0 then resolved = tau_T < ci_0[1] or tau_T > ci_0[2] end
   local how = resolved == nil and "" or (ci_T and ci_0) and " (95% intervals)" or " (95% interval)"
@@ -642,12 +645,10 @@ function M.ageing_verdict(tw1, tau1, tw2, tau2, ci1, ci2)
   local r = tau2 / tau1
   local head = string.format("tau90(t_w = %d) / tau90(t_w = %d) = %.4g / %.4g = %.3g", tw2, tw1,
     tau2, tau1, r)
-  local function finite(ci) return ci and ci[1] == ci[1] and ci[2] == ci[2] end
-  if finite(ci1) and finite(ci2) then
+  if finite_ci(ci1) and finite_ci(ci2) then
     local cis = string.format("[%.4g, %.4g] and [%.4g, %.4g]", ci1[1], ci1[2], ci2[1], ci2[2])
     local both = " (95% intervals " .. cis
-    local apart = ci2[1] > ci1[2] or ci2[2] < ci1[1]
-    if not apart then
+    if not ci_apart(ci1, ci2) then
       return head .. ": inconclusive" .. both .. " overlap: no ageing resolved)", "inconclusive"
     end
     if r > 1.1 then
