@@ -105,7 +105,10 @@ local mcols = {"T", "t", "n", "n_basins", "Q", "Q_sem", "msd", "msd_sem", "alpha
   "chi4_between", "chi4_null"}
 for _, c in ipairs(CHI4) do mcols[#mcols + 1], mcols[#mcols + 2] = c .. "_lo", c .. "_hi" end
 -- Added later, so last: a reader by position keeps its columns.
-for _, c in ipairs{"Q_sem_basins", "msd_sem_basins", "alpha2_sem_basins"} do mcols[#mcols + 1] = c end
+for _, c in ipairs{"Q_sem_basins", "msd_sem_basins", "alpha2_sem_basins",
+                   "alpha2_within_sem_basins", "chi4_null_sem_basins"} do
+  mcols[#mcols + 1] = c
+end
 local moments = glass.table{columns = mcols}
 local state = report.state_table{"T"}
 local tau90_at, ci_at = {}, {} -- for the drift check
@@ -121,9 +124,12 @@ local hist_b = glass.table{columns = {"T", "t", "basin", "n", "bin_lo", "bin_hi"
 local basin_labels = {} -- per T: the basin labels (for the per-basin plots)
 -- Each basin on its own: its mean Q over its replicas, and the tau90 / tau_e of that
 -- mean (a basin in another state, e.g. one trained into the trivial minimum, shows here).
-local q_b = glass.table{columns = {"T", "t", "basin", "n", "Q", "Q_sem", "msd", "alpha2"}}
+-- (msd_sem, alpha2_se and the tau intervals were added later, so last.)
+local q_b = glass.table{columns = {"T", "t", "basin", "n", "Q", "Q_sem", "msd", "alpha2",
+                                   "msd_sem", "alpha2_se"}}
 local tau_b = glass.table{columns = {"T", "basin", "n", "tau90", "tau90_status", "tau_e",
-                                     "tau_e_status"}}
+                                     "tau_e_status", "tau90_lo", "tau90_hi", "tau_e_lo",
+                                     "tau_e_hi"}}
 local peaks = glass.table{columns = {"T", "part", "t_peak", "chi4_peak", "chi4_peak_lo",
   "chi4_peak_hi", "level", "B"}}
 -- The histogram lags must lie on the lag schedule: add them to it.
@@ -220,33 +226,51 @@ for k, T in ipairs(p.T) do
   -- independent): each basin's mean of Q, MSD and the per-replica alpha2
   -- (collected below), then their spread over the basins; NaN with fewer
   -- than 2 basins.
-  local bsum = {Q = {}, msd = {}, alpha2 = {}}
-  for l = 1, #t do bsum.Q[l], bsum.msd[l], bsum.alpha2[l] = {}, {}, {} end
+  local bsum = {Q = {}, msd = {}, alpha2 = {}, alpha2_within = {}}
+  for l = 1, #t do
+    bsum.Q[l], bsum.msd[l], bsum.alpha2[l], bsum.alpha2_within[l] = {}, {}, {}, {}
+  end
   local function se_basins(q, l) return lab.stats(bsum[q][l]).sem end
   for _, b in ipairs(order) do
     local m, mean = #members[b], glass.analysis.mean_curve(curves, members[b])
     -- The basin's MSD and alpha2 from its replicas' pooled moments (as alpha2_within's parts).
     local msd, dw4 = glass.analysis.mean_curve(msd_c, members[b]),
       glass.analysis.mean_curve(dw4_c, members[b])
+    local sub = {} -- the basin's own curves, for its tau intervals
+    for j, r in ipairs(members[b]) do sub[j] = curves[r] end
     for l = 1, #t do
       local ss, c, sa, na = 0, 0, 0, 0
-      for _, r in ipairs(members[b]) do
+      local m2, m4 = {}, {}
+      for j, r in ipairs(members[b]) do
         local q, mr = curves[r][l], msd_c[r][l]
         if q == q then ss, c = ss + (q - mean[l]) ^ 2, c + 1 end
         local a = dw4_c[r][l] / (3 * mr * mr) - 1 -- replica r's alpha2, the authors' estimator
         if a == a and mr > 0 then sa, na = sa + a, na + 1 end
+        m2[j], m4[j] = mr, dw4_c[r][l]
       end
+      local a2 = dw4[l] / (3 * msd[l] * msd[l]) - 1
+      local msd_s = lab.stats(m2)
       q_b:add_row{T = T, t = t[l], basin = b, n = m, Q = mean[l],
                   Q_sem = c > 1 and math.sqrt(ss / (c - 1) / c) or 0 / 0, msd = msd[l],
-                  alpha2 = dw4[l] / (3 * msd[l] * msd[l]) - 1}
+                  alpha2 = a2, msd_sem = msd_s.n > 1 and msd_s.sem or 0 / 0,
+                  alpha2_se = select(2, lab.pooled_alpha2(m2, m4))}
       table.insert(bsum.Q[l], mean[l]) -- NaN (every copy lost) is skipped by lab.stats
       table.insert(bsum.msd[l], msd[l])
+      table.insert(bsum.alpha2_within[l], a2)
       if na > 0 then table.insert(bsum.alpha2[l], sa / na) end
     end
     local row = {T = T, basin = b, n = m}
     for name, f in pairs{tau90 = glass.analysis.tau90, tau_e = glass.analysis.tau_e} do
       local v, _, kind = f(t, mean, {method = "interp"})
       row[name], row[name .. "_status"] = v or 0 / 0, v and "ok" or kind
+      -- Its interval: the basin's replicas resampled (its K noise copies are
+      -- independent given the basin); none for one replica or without a tau.
+      row[name .. "_lo"], row[name .. "_hi"] = 0 / 0, 0 / 0
+      if v and #sub >= 2 and p.B > 0 then
+        local res = glass.analysis.tau_replicas(t, sub, {method = "interp", B = p.B,
+          seed = p.seed, threshold = name == "tau90" and 0.9 or math.exp(-1)})
+        if res.tau then row[name .. "_lo"], row[name .. "_hi"] = res.lo, res.hi end
+      end
     end
     tau_b:add_row(row)
   end
@@ -281,7 +305,12 @@ for k, T in ipairs(p.T) do
                chi4_null = function(r) return kfac * r.Q_mean * (1 - r.Q_mean) end,
                Q_sem_basins = function(_, i) return se_basins("Q", i) end,
                msd_sem_basins = function(_, i) return se_basins("msd", i) end,
-               alpha2_sem_basins = function(_, i) return se_basins("alpha2", i) end}
+               alpha2_sem_basins = function(_, i) return se_basins("alpha2", i) end,
+               alpha2_within_sem_basins = function(_, i) return se_basins("alpha2_within", i) end,
+               -- chi4_null's s.e. from Q's over basins (first order: d/dQ of kfac Q (1 - Q))
+               chi4_null_sem_basins = function(r, i)
+                 return kfac * math.abs(1 - 2 * r.Q_mean) * se_basins("Q", i)
+               end}
   for _, c in ipairs(CHI4) do
     map[c .. "_lo"] = function(_, i) return (interval(c, i)) end
     map[c .. "_hi"] = function(_, i) return select(2, interval(c, i)) end
@@ -392,7 +421,9 @@ run:write_csv("moments", moments, report.with(header, how,
   "Q, msd: means over replicas, *_sem standard errors over all replicas, which treat a "
   .. "basin's K noise copies as independent and so understate the error of same-basin "
   .. "ensembles; *_sem_basins: standard errors over basins (each basin's mean, then their "
-  .. "spread; empty with one basin), the ones to quote",
+  .. "spread; empty with one basin), the ones to quote; alpha2_within_sem_basins: the same "
+  .. "over the basins' pooled alpha2 (overlap_basins.csv, unweighted); chi4_null_sem_basins: "
+  .. "Q_sem_basins carried through chi4_null to first order",
   "chi4 = N Var(Q) (n-1) over all replicas; chi4_total = chi4_within + chi4_between (law of "
   .. "total variance, 1/n normalisation): within = N mean_b Var_k Q_bk (thermal), between = "
   .. "N Var_b mean_k Q_bk; chi4*_lo/_hi: " .. (p.B > 0 and string.format("95%% percentile "
@@ -425,13 +456,17 @@ run:write_csv("state", state, report.with(header, how, report.STATE_COMMENT .. (
 run:write_csv("overlap_basins", q_b, report.with(header, how, "Q of each basin: the mean over "
   .. "its n replicas (the K noise copies; at T = 0 or with independent networks, the network "
   .. "itself), Q_sem its standard error over them (empty for n = 1); msd, alpha2: the basin's "
-  .. "MSD and <dw^4>/(3 MSD^2) - 1 from its replicas' pooled moments"))
+  .. "MSD and <dw^4>/(3 MSD^2) - 1 from its replicas' pooled moments; msd_sem: the MSD's "
+  .. "standard error over them, alpha2_se: alpha2's jackknife standard error over them (each "
+  .. "replica left out in turn; both empty for n = 1)"))
 run:write_csv("networks", networks, report.with(header, how, "each quenched network after the "
   .. "quench (before t_w): loss (with L2), data loss, accuracy, fraction of unsatisfied rows "
   .. "(y f < 1), on all training rows; lost = 1: lost in the quench (values empty)"))
 run:write_csv("tau_basins", tau_b, report.with(header, how, "tau90, tau_e of each basin's mean "
   .. "Q (overlap_basins.csv), interpolated linearly in log t; empty: none (*_status says why: "
-  .. "not_reached, before_first, below_min_t)"))
+  .. "not_reached, before_first, below_min_t); tau*_lo/_hi: " .. (p.B > 0 and string.format(
+  "95%% percentile bootstrap interval over the basin's own n replicas (B = %d, seed %d; "
+  .. "empty for n = 1)", p.B, p.seed) or "none (--B=0)")))
 if K then
   run:write_csv("histogram_basins", hist_b, report.with(header, how, "histogram of log10|dw| "
     .. "within each basin: the n noise replicas of that basin pooled (basin = its label); "

@@ -696,6 +696,43 @@ function M.stats(xs)
           geo_hi = geo_hi}
 end
 
+-- The non-Gaussian parameter of pooled moments, <dw^4> / (3 <dw^2>^2) - 1 with both
+-- moments averaged over the replicas whose m2[r] and m4[r] are both finite, and its
+-- jackknife standard error over those replicas (each left out in turn):
+-- sqrt((n-1)/n sum_r (a_(-r) - mean_r a_(-r))^2).  Returns alpha2, se, n; the se is NaN
+-- below 2 replicas, both are NaN without one.
+function M.pooled_alpha2(m2, m4)
+  local a, b, n = {}, {}, 0
+  local function finite(x) return x and x == x and x > -math.huge and x < math.huge end
+  for r = 1, math.max(#m2, #m4) do
+    local x, y = m2[r], m4[r]
+    if finite(x) and finite(y) then
+      n = n + 1
+      a[n], b[n] = x, y
+    end
+  end
+  local nan = 0 / 0
+  if n == 0 then return nan, nan, 0 end
+  local s2, s4 = 0, 0
+  for r = 1, n do s2, s4 = s2 + a[r], s4 + b[r] end
+  local function alpha2(sum2, sum4, k)
+    local msd = sum2 / k
+    return (sum4 / k) / (3 * msd * msd) - 1
+  end
+  local value = alpha2(s2, s4, n)
+  if n < 2 then return value, nan, n end
+  local loo, mean = {}, 0
+  for r = 1, n do -- the others' sums afresh (no cancellation when one replica dominates)
+    local o2, o4 = 0, 0
+    for q = 1, n do if q ~= r then o2, o4 = o2 + a[q], o4 + b[q] end end
+    loo[r] = alpha2(o2, o4, n - 1)
+    mean = mean + loo[r] / n
+  end
+  local ss = 0
+  for r = 1, n do ss = ss + (loo[r] - mean) ^ 2 end
+  return value, math.sqrt((n - 1) / n * ss), n
+end
+
 -- Langevin at temperature T on a copy of `ens`, measuring from t0 + tw to
 -- t0 + tw + tmax with a two-time observer built from obs_opts (tw and lags
 -- are filled in).  Returns the observer and the copy's weights at t_w

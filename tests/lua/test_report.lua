@@ -381,6 +381,16 @@ T.test("no NaN or inf printed as a number: one init, an exact-zero loss, T = 0",
   T.ok(math.abs(g.geo_lo / 2.64636491922247e-4 - 1) < 1e-12 and
        math.abs(g.geo_hi / 3.77876835026143e-3 - 1) < 1e-12, tostring(g.geo_lo))
   T.ok(glass.lab.stats({0.0, 1e-3}).geo_lo ~= glass.lab.stats({0.0, 1e-3}).geo_lo) -- with a 0: none
+  -- Pooled alpha2 and its jackknife over replicas (heterogeneity's per-basin columns):
+  -- numpy gives 0.5918367346938773 and 0.21499864420410236 for these three replicas; a
+  -- replica with a NaN moment (lost) is left out; one replica has no s.e.
+  local a2, se, n = glass.lab.pooled_alpha2({1, 0 / 0, 2, 4}, {3, 7, 15, 60})
+  T.ok(n == 3 and math.abs(a2 - 0.5918367346938773) < 1e-15
+       and math.abs(se - 0.21499864420410236) < 1e-15, string.format("%.17g %.17g %d", a2, se, n))
+  a2, se, n = glass.lab.pooled_alpha2({2}, {15})
+  T.ok(n == 1 and a2 == 0.25 and se ~= se, string.format("%.17g %.17g", a2, se))
+  a2, se, n = glass.lab.pooled_alpha2({0 / 0}, {1})
+  T.ok(n == 0 and a2 ~= a2 and se ~= se)
   -- The scan's verdict with a loss of exactly 0 at the widest network, and with one init.
   local v = report.uot_verdict{{x = 0.02, y = 0.45, sem = 0.05}, {x = 1, y = 0.0, sem = 0.0}}
   T.ok(v:find("falls to exactly 0", 1, true) and not v:find("inf", 1, true), v)
