@@ -92,11 +92,14 @@ run:write_csv("state", state, report.with(header, "state: means over live replic
 -- Results: Q(t, t_w) and MSD per t_w, then tau90 per t_w.
 local summary = obs:table("summary")
 local overlap = glass.table{columns = {"tw", "t", "Q", "Q_sem", "msd", "msd_sem", "chi4", "eps",
-                                       "n"}}
-overlap:add_rows(summary, {tw = function(r) return r.tw - t0 end, Q = "Q_mean", msd = "msd_mean"})
+                                       "n", "chi4_lo", "chi4_hi"}} -- (the interval added later)
+local abs_tws = {}
+for i, tw in ipairs(p.tw) do abs_tws[i] = t0 + tw end
+overlap:add_rows(summary, report.chi4_columns(obs, abs_tws, p.seed,
+  {tw = function(r) return r.tw - t0 end, Q = "Q_mean", msd = "msd_mean"}))
 local by_tw = summary:group_by("tw") -- one curve per t_w
 run:write_csv("overlap", overlap, report.with(header, "tw: waiting time after the quench (steps); "
-  .. "t: lag (steps); Q, msd: means over live replicas; *_sem: standard errors"))
+  .. "t: lag (steps); Q, msd: means over live replicas; *_sem: standard errors", report.CHI4_COMMENT))
 
 local tau_cols = {"tw"}
 for _, c in ipairs(glass.analysis.tau_row_columns()) do tau_cols[#tau_cols + 1] = c end

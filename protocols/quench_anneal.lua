@@ -65,7 +65,7 @@ local header = report.header(run, p, Pn, p.T, "--T")
 report.coverage_note(run, p.replicas, "replicas")
 
 local overlap = glass.table{columns = {"T", "t", "Q", "Q_sem", "msd", "msd_sem", "alpha2",
-                                       "chi4", "eps", "n", "alpha2_sem"}}
+                                       "chi4", "eps", "n", "alpha2_sem", "chi4_lo", "chi4_hi"}}
 local null = glass.table{columns = {"T", "t", "Q_free", "msd_free"}}
 local tau_cols = {"T"}
 for _, c in ipairs(glass.analysis.tau_row_columns()) do tau_cols[#tau_cols + 1] = c end
@@ -86,7 +86,7 @@ for k, T in ipairs(p.T) do
   local srows = report.add_state(state, sobs, {T = T}, function(step) return step - t0 - p.tw end)
   if k == 1 then run:log("after the quench: %s", report.state_text(srows[1])) end
   local s = obs:table("summary")
-  overlap:add_rows(s, {T = T, Q = "Q_mean", msd = "msd_mean"})
+  overlap:add_rows(s, report.chi4_columns(obs, {}, p.seed, {T = T, Q = "Q_mean", msd = "msd_mean"}))
   local t, q = lab.columns(s, "t", "Q_mean")
   local eps = s:row(s:nrows()).eps -- sigma(t_w)/chi
   eps2 = math.max(eps2, eps * eps)
@@ -129,7 +129,7 @@ end
 
 local function with(...) return report.with(header, ...) end
 run:write_csv("overlap", overlap, with("T: Langevin temperature; t: lag after t_w (steps); "
-  .. "means over live replicas, *_sem standard errors; eps = sigma(t_w)/chi"))
+  .. "means over live replicas, *_sem standard errors; eps = sigma(t_w)/chi", report.CHI4_COMMENT))
 run:write_csv("null", null, with("free-weight null model: Q = erf(eps/sqrt(4 D t)), "
   .. "MSD = 2 D t, D = lr*T/P"))
 run:write_csv("tau", tau, with("tau90, tau_e: " .. lab.tau_text(p.tau_method)

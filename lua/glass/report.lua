@@ -14,6 +14,8 @@
 --   report.add_state(tbl, obs, fields, t_of)   loss, accuracy, unsat -> state.csv
 --   report.bands(p, series, err)               error bands when replicas > 1
 --   report.tau_bars(p, series)                 a tau series with its bootstrap bars
+--   report.chi4_intervals(obs, sel, seed), report.chi4_columns(obs, tws, seed, map)
+--                                              chi4's bootstrap interval per lag
 --   report.plateau(vals, seed), report.plateau_fit(sets, seed, what, paper)
 --                                              a plateau's interval; its power law in T
 --   report.drift_params(), report.drift_line(T, tau_T, tau_0),
@@ -339,6 +341,77 @@ function M.plateau(vals, seed)
     bs.lo, bs.hi, 100 * bs.level) or "none (no resample had a value)"
   return out
 end
+
+-- chi4 = N Var(Q), the sample variance (n - 1) over the live replicas as the two-time
+-- observer's `chi4` column, at each lag of obs's Q curves at sel = {tw =, chi =} (as
+-- obs:curves; {} for an observer with one of each): its percentile bootstrap interval
+-- (M.PLATEAU_LEVEL, M.PLATEAU_B resamples, `seed`), whole basins resampled (for an
+-- independent ensemble, the replicas).  Returns lo, hi, t: lists over the lags t, lo and
+-- hi NaN where there are fewer than 2 basins.  M.CHI4_COMMENT says so in a CSV.
+function M.chi4_intervals(obs, sel, seed)
+  local q = {quantity = "Q"}
+  for k, v in pairs(sel or {}) do q[k] = v end
+  local t, Q, basins, N = obs:curves(q)
+  local members, units = {}, {}
+  for r, b in ipairs(basins) do
+    if not members[b] then members[b] = {}; units[#units + 1] = b end
+    table.insert(members[b], r)
+  end
+  local lo, hi = {}, {}
+  for l = 1, #t do
+    lo[l], hi[l] = 0 / 0, 0 / 0
+    if #units >= 2 then
+      local bs = G().analysis.bootstrap{n = #units, B = M.PLATEAU_B, seed = seed,
+        level = M.PLATEAU_LEVEL, stat = function(idx)
+          local s, n = 0, 0
+          for _, u in ipairs(idx) do
+            for _, r in ipairs(members[units[u]]) do
+              local x = Q[r][l]
+              if x == x then s, n = s + x, n + 1 end
+            end
+          end
+          if n < 2 then return nil end
+          local m, ss = s / n, 0
+          for _, u in ipairs(idx) do
+            for _, r in ipairs(members[units[u]]) do
+              local x = Q[r][l]
+              if x == x then ss = ss + (x - m) ^ 2 end
+            end
+          end
+          return N * ss / (n - 1)
+        end}
+      lo[l], hi[l] = bs.lo, bs.hi
+    end
+  end
+  return lo, hi, t
+end
+
+-- The chi4_lo and chi4_hi columns of a map for tbl:add_rows(summary, map) (an
+-- observer's summary at one cutoff): M.chi4_intervals at each of the given waiting
+-- times (absolute steps; {nil} for an observer with one), looked up by (tw, t).
+function M.chi4_columns(obs, tws, seed, map)
+  local at = {}
+  for i = 1, math.max(#tws, 1) do
+    local tw = tws[i]
+    local lo, hi, t = M.chi4_intervals(obs, {tw = tw}, seed)
+    local by_t = {}
+    for l = 1, #t do by_t[t[l]] = {lo[l], hi[l]} end
+    at[tw or "only"] = by_t
+  end
+  local function cell(r, k)
+    local by_t = at[r.tw] or at.only
+    local c = by_t and by_t[r.t]
+    return c and c[k] or 0 / 0
+  end
+  map.chi4_lo = function(r) return cell(r, 1) end
+  map.chi4_hi = function(r) return cell(r, 2) end
+  return map
+end
+
+M.CHI4_COMMENT = string.format("chi4 = N Var(Q) over live replicas (sample variance); "
+  .. "chi4_lo/_hi: its %g%% percentile bootstrap interval over replicas at each lag (B = %d, "
+  .. "seed --seed; empty with one replica; over few replicas a variance's interval is wide "
+  .. "and its lower end often 0)", 100 * M.PLATEAU_LEVEL, M.PLATEAU_B)
 
 -- The log line of a plateau's power law in T: sets = {{T =, q = {per replica}}, ...}
 -- (T > 0).  The fit is least squares in log-log of the replica means; the

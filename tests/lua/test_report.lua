@@ -391,6 +391,21 @@ T.test("no NaN or inf printed as a number: one init, an exact-zero loss, T = 0",
   T.ok(n == 1 and a2 == 0.25 and se ~= se, string.format("%.17g %.17g", a2, se))
   a2, se, n = glass.lab.pooled_alpha2({0 / 0}, {1})
   T.ok(n == 0 and a2 ~= a2 and se ~= se)
+  -- chi4's interval resamples whole basins: two basins of two replicas, N = 10.  A draw
+  -- of one basin twice gives N Var = 0.4/3 at lag 1 (0 at lag 2), the two basins
+  -- together 0.5/3 (1.6/3): those are the interval's ends.  Resampling single replicas
+  -- would give other values.
+  local stub = {curves = function(_, q)
+    assert(q.quantity == "Q" and q.tw == 7)
+    return {1, 2}, {{0.9, 0.5}, {0.7, 0.5}, {0.8, 0.1}, {0.6, 0.1}}, {0, 0, 1, 1}, 10
+  end}
+  local lo, hi, t = report.chi4_intervals(stub, {tw = 7}, 1)
+  T.ok(#t == 2 and math.abs(lo[1] - 0.4 / 3) < 1e-12 and math.abs(hi[1] - 0.5 / 3) < 1e-12
+       and lo[2] == 0 and math.abs(hi[2] - 1.6 / 3) < 1e-12,
+       string.format("%.17g %.17g %.17g %.17g", lo[1], hi[1], lo[2], hi[2]))
+  -- One basin: nothing to resample.
+  lo = report.chi4_intervals({curves = function() return {1}, {{0.9}, {0.8}}, {3, 3}, 10 end}, {}, 1)
+  T.ok(lo[1] ~= lo[1])
   -- The scan's verdict with a loss of exactly 0 at the widest network, and with one init.
   local v = report.uot_verdict{{x = 0.02, y = 0.45, sem = 0.05}, {x = 1, y = 0.0, sem = 0.0}}
   T.ok(v:find("falls to exactly 0", 1, true) and not v:find("inf", 1, true), v)

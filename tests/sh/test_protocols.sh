@@ -122,6 +122,19 @@ if [ -f "$h/overlap_basins.csv" ] && [ -f "$h/moments.csv" ]; then
     || fail "heterogeneity: tau_basins.csv should have a header and 2 basin rows (smoke: 2 basins, 1 T)"
 fi
 
+# chi4's interval over replicas: with the smoke runs' 2 replicas the resamples are one
+# replica twice (chi4 = 0) or both (the sample's own chi4), so at every lag chi4_lo = 0 and
+# chi4_hi = chi4 (ageing: columns 7, 10, 11; quench_anneal: 8, 12, 13).
+for spec in "ageing 7 10 11" "quench_anneal 8 12 13"; do
+  set -- $spec
+  [ -f "$TMP/$1/overlap.csv" ] || continue
+  awk -F, -v c=$2 -v l=$3 -v h=$4 '/^#/ || NR == 1 || /^[a-zA-Z]/ { next } { seen++
+      d = $h - $c; if (d < 0) d = -d
+      if ($l != 0 || d > 1e-12 * ($c > 1 ? $c : 1)) { print "t = " $2 ": chi4 " $c " [" $l ", " $h "]"; bad++ } }
+    END { exit bad > 0 || !seen }' "$TMP/$1/overlap.csv" \
+    || fail "$1: overlap.csv's chi4_lo/_hi are not [0, chi4] with 2 replicas"
+done
+
 # quench_anneal --loss_trace (the paper's Fig. A2): observing the loss along the quench and
 # the waiting time leaves the trajectories as they were (overlap.csv and tau.csv equal the
 # run above, bit for bit); quench.csv runs from step 0 to the quench's end, where its loss is
