@@ -131,7 +131,7 @@ local tau_b = glass.table{columns = {"T", "basin", "n", "tau90", "tau90_status",
                                      "tau_e_status", "tau90_lo", "tau90_hi", "tau_e_lo",
                                      "tau_e_hi"}}
 local peaks = glass.table{columns = {"T", "part", "t_peak", "chi4_peak", "chi4_peak_lo",
-  "chi4_peak_hi", "level", "B"}}
+  "chi4_peak_hi", "level", "B", "t_peak_lo", "t_peak_hi"}} -- (t_peak's interval added later)
 -- The histogram lags must lie on the lag schedule: add them to it.
 local lags = glass.schedule.union{
   glass.schedule.log{first = 1, last = p.tmax, per_decade = p.per_decade},
@@ -358,7 +358,9 @@ for k, T in ipairs(p.T) do
     end
   end
   for _, row in ipairs(hrows) do hist:add_row(row) end
-  -- Peaks of χ₄ parts, with a bootstrap over basins (whole basins resampled).
+  -- Peaks of χ₄ parts, with a bootstrap over basins (whole basins resampled); each
+  -- resample's peak lag goes into t_draws, for t_peak's interval from the same resamples.
+  local t_draws
   local function peak_of(part)
     return function(idx)
       local pick = {}
@@ -366,7 +368,9 @@ for k, T in ipairs(p.T) do
       local w, b = chi4_parts(curves, members, pick, N)
       local v = part == "within" and w or part == "between" and b or {}
       if part == "total" then for l = 1, #w do v[l] = w[l] + b[l] end end
-      return (argmax(v))
+      local best, at = argmax(v)
+      if at and best > 0 then t_draws[#t_draws + 1] = t[at] end -- all 0: no peak lag
+      return best
     end
   end
   local summary = {}
@@ -375,15 +379,21 @@ for k, T in ipairs(p.T) do
     local col = s:column("chi4_" .. part)
     local best, at = argmax(col)
     local bs = {lo = 0 / 0, hi = 0 / 0, level = 0.95, B = 0}
+    local t_lo, t_hi = 0 / 0, 0 / 0
+    t_draws = {}
     if p.B > 0 and #units >= 2 and at then
       bs = glass.analysis.bootstrap{n = #units, B = p.B, seed = p.seed, stat = peak_of(part)}
+      if #t_draws > 0 then
+        t_lo, t_hi = quantile(t_draws, (1 - bs.level) / 2), quantile(t_draws, (1 + bs.level) / 2)
+      end
     end
     peaks:add_row{T = T, part = part, t_peak = at and s:row(at).t or 0 / 0,
                   chi4_peak = at and best or 0 / 0, chi4_peak_lo = bs.lo, chi4_peak_hi = bs.hi,
-                  level = bs.level, B = bs.B}
+                  level = bs.level, B = bs.B, t_peak_lo = t_lo, t_peak_hi = t_hi}
     local ci = bs.lo == bs.lo and string.format(" [%.3g, %.3g]", bs.lo, bs.hi) or ""
-    summary[#summary + 1] = at and string.format("%s %.3g%s at t = %d", part, best, ci,
-      s:row(at).t) or (part .. " none (no finite chi4)")
+    local tci = t_lo == t_lo and string.format(" [%g, %g]", t_lo, t_hi) or ""
+    summary[#summary + 1] = at and string.format("%s %.3g%s at t = %d%s", part, best, ci,
+      s:row(at).t, tci) or (part .. " none (no finite chi4)")
   end
   run:log("  state at t = %d: %s", p.tmax, report.state_text(srows[#srows]))
   local last = s:row(s:nrows())
@@ -442,7 +452,9 @@ run:write_csv("tau", tau, report.with(header, how, (p.tau_method == "interp"
   .. "D = lr*T/P, T_paper = T*60000/P"))
 run:write_csv("chi4_peaks", peaks, report.with(header, how, string.format("peak of each chi4 "
   .. "part over the lags; chi4_peak_lo/hi: %g%% percentile bootstrap interval over basins "
-  .. "(whole basins resampled, B = %d, seed %d)", 95, p.B, p.seed)))
+  .. "(whole basins resampled, B = %d, seed %d); t_peak_lo/hi: the same resamples' peak lags "
+  .. "(interpolated between lags, so not always a measured lag; a resample whose part is 0 at "
+  .. "every lag has no peak lag and is left out)", 95, p.B, p.seed)))
 run:write_csv("histogram", hist, report.with(header, how, "histogram of log10|dw| over all "
   .. "weights and replicas (pooled); fraction = count/total (zeros and out-of-range values are "
   .. "counted in total only); fraction_lo/_hi: " .. (K and p.B > 0 and string.format("95%% "

@@ -111,6 +111,12 @@ if [ -f "$h/overlap_basins.csv" ] && [ -f "$h/moments.csv" ]; then
   awk -F, '/^#/ || /^T,/ { next } $4 != "" { found++; if ($8 == "" || $8 > $4 || $9 < $4) bad++ }
     END { exit bad > 0 || !found }' "$h/tau_basins.csv" \
     || fail "heterogeneity: tau_basins.csv: a basin's tau90 without its interval around it"
+  # chi4_peaks.csv: each peak with a bootstrap interval has one for its lag too, within
+  # the lags measured (1 to --tmax = 20 in the smoke run) and in order.
+  awk -F, '/^#/ || /^T,/ { next } $5 != "" { seen++
+      if ($9 == "" || $10 == "" || $9 > $10 || $9 < 1 || $10 > 20) { print; bad++ } }
+    END { exit bad > 0 || !seen }' "$h/chi4_peaks.csv" \
+    || fail "heterogeneity: chi4_peaks.csv: a peak without its lag's interval (t_peak_lo/_hi)"
   # networks.csv: one row per network, whose mean data loss is state.csv's after the quench.
   awk -F, 'FNR == 1 { file++ } /^#/ || /^network,/ || /^T,/ { next }
     file == 1 { n++; s += $3; next }
