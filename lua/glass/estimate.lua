@@ -88,7 +88,32 @@ end
 -- where the replica-mean Q is below: the estimator of_mean), "interp", or
 -- any tau_replicas method; B, seed, level as tau_replicas.  Returns row and
 -- the two results.
+local TAU_ROW_KEYS = {"method", "tw", "chi", "eps", "B", "seed", "level"}
+
+-- tau_row's and tau_report's arguments, refused at the caller's caller (level 3).
+local function check_row_args(what, row, opts)
+  if type(opts) ~= "table" then
+    error(string.format("%s: give the options table {method = ...} (a --tau_method: %s), got %s",
+      what, table.concat(M.TAU_METHODS, ", "), type(opts)), 3)
+  end
+  require("glass.core").check_options(opts, what, TAU_ROW_KEYS, 3)
+  if row ~= nil and type(row) ~= "table" then
+    error(string.format("%s: row must be a table (the fields to fill) or nil, got %s", what,
+      type(row)), 3)
+  end
+  if opts.method ~= nil then
+    for _, m in ipairs(M.TAU_METHODS) do if m == opts.method then return end end
+    error(string.format("%s: method '%s' unknown; use %s", what, tostring(opts.method),
+      table.concat(M.TAU_METHODS, ", ")), 3)
+  end
+end
+
 function M.tau_row(obs, row, opts)
+  check_row_args("tau_row", row, opts)
+  return M.tau_row_checked(obs, row or {}, opts)
+end
+
+function M.tau_row_checked(obs, row, opts)
   local est = ({first = "of_mean"})[opts.method] or opts.method
   local base = {method = est, tw = opts.tw, chi = opts.chi, eps = opts.eps, B = opts.B,
                 seed = opts.seed, level = opts.level}
@@ -127,14 +152,16 @@ end
 -- replica-mean curve (t, q) the protocol passes (its summary), and the row
 -- carries them; for the other methods they are tau_replicas's.
 function M.tau_report(obs, t, q, row, opts)
+  check_row_args("tau_report", row, opts)
   local A = package.loaded.glass.analysis
   local r90, re
-  row, r90, re = M.tau_row(obs, row, opts)
+  row, r90, re = M.tau_row_checked(obs, row or {}, opts)
   if of_mean_curve(opts.method) then
     local t90, why90 = A.tau90(t, q, {method = opts.method})
     local te, whye = A.tau_e(t, q, {method = opts.method})
     row.tau90, row.tau_e = t90 or NAN, te or NAN -- the same values, from the summary's mean
-    return row, t90, why90, te, whye
+    -- (tau's second value is the lag index when found: no reason then)
+    return row, t90, not t90 and why90 or nil, te, not te and whye or nil
   end
   local function why(r) return not r.tau and (r.status .. ": " .. r.reason) or nil end
   return row, r90.tau, why(r90), re.tau, why(re)

@@ -200,7 +200,8 @@ end
 -- unsatisfied fraction 0.153 ± 0.006" for a state row (the s.e. over live
 -- replicas; none with one).
 function M.state_text(r)
-  local function v(x, se, f) -- "x ± se" (s.e. over replicas), x alone with one
+  local function v(x, se, f) -- "x ± se" (s.e. over replicas), x alone with one; NaN: none
+    if x == nil or x ~= x then return "none" end
     return string.format(f, x) .. ((se and se == se) and string.format(" ± %.2g", se) or "")
   end
   return string.format("loss %s (data %s), accuracy %s, unsatisfied fraction %s",
@@ -475,8 +476,12 @@ local function ci_apart(a, b) return a[1] > b[2] or a[2] < b[1] end
 -- inconclusive and why.  ci.below: when that tau90 is nil because Q was
 -- below 0.9 already at the first lag, that lag; ci.above: when it is nil
 -- because Q stayed above 0.9, the last lag (drift_estimate gives both).
+-- A tau as the estimators' rows hold it (NaN: none) as the verdicts take it (nil: none).
+local function tau_or_nil(x) return x == x and x or nil end
+
 function M.drift_line(T, tau_T, tau_0, what, ci_T, ci_0)
   what = what or ""
+  tau_T, tau_0 = tau_or_nil(tau_T), tau_or_nil(tau_0)
   local tol = math.floor(M.DRIFT_TOL * 100 + 0.5)
   local below, above = ci_T and ci_T.below, ci_0 and ci_0.above
   local bound0 = tau_0 or above
@@ -641,7 +646,7 @@ end
 -- interval)" (one replica or basin, B = 0, or no resample had a tau), or
 -- "none (why)".  what: the label after an interval (default "95% bootstrap").
 function M.tau_ci(tau, lo, hi, why, what)
-  if not tau then return "none (" .. tostring(why) .. ")" end
+  if not tau or tau ~= tau then return "none (" .. tostring(why or "no tau") .. ")" end
   if lo and hi and lo == lo and hi == hi then
     return string.format("%.4g [%.4g, %.4g] (%s)", tau, lo, hi, what or "95% bootstrap")
   end
@@ -711,6 +716,7 @@ end
 -- the 10% rule stays).  Returns the line and its kind: "ageing", "none" or
 -- "inconclusive".
 function M.ageing_verdict(tw1, tau1, tw2, tau2, ci1, ci2)
+  tau1, tau2 = tau_or_nil(tau1), tau_or_nil(tau2)
   if not (tau1 and tau2) then
     return string.format("inconclusive (tau90 missing at t_w = %d or %d: see above)", tw1, tw2),
       "inconclusive"

@@ -241,6 +241,18 @@ T.test("per-replica alpha2 and tau90 equal a recomputation from exported weights
   local mc = glass.analysis.mean_curve(curves)
   local om2 = glass.analysis.tau(t, mc, 0.9)
   T.eq(om2, first)
+  -- tau_report: a found tau comes with no reason (it used to return the lag's index);
+  -- its options are checked like tau_observer's, at the caller's line.
+  local row, t90, why90, te, whye = glass.analysis.tau_report(obs, t, mc, nil,
+    {method = "first", B = 0})
+  T.eq(t90, first); T.eq(why90, nil); T.eq(row.tau90, first)
+  T.ok(te == nil and type(whye) == "string" or te ~= nil and whye == nil, tostring(whye))
+  T.raises(function() glass.analysis.tau_report(obs, t, mc, {}, {method = "interp", sed = 7}) end,
+    "tau_report: unknown option 'sed' (did you mean 'seed'?)")
+  T.raises(function() glass.analysis.tau_report(obs, t, mc, {}) end,
+    "tau_report: give the options table")
+  T.raises(function() glass.analysis.tau_row(obs, {}, {method = "frist"}) end,
+    "tau_row: method 'frist' unknown; use first, interp")
   local m13 = glass.analysis.mean_curve(curves, {1, 3, 3})
   T.near(m13[5], (Q[1][5] + 2 * Q[3][5]) / 3, 1e-15)
 end)

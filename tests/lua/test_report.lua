@@ -391,6 +391,15 @@ T.test("no NaN or inf printed as a number: one init, an exact-zero loss, T = 0",
   T.ok(n == 1 and a2 == 0.25 and se ~= se, string.format("%.17g %.17g", a2, se))
   a2, se, n = glass.lab.pooled_alpha2({0 / 0}, {1})
   T.ok(n == 0 and a2 ~= a2 and se ~= se)
+  -- NaN, as a tau row holds a missing tau, reads as none: never "nan" in a line.
+  local nan = 0 / 0
+  T.eq(report.tau_ci(nan, nan, nan, "not_reached"), "none (not_reached)")
+  local av = report.ageing_verdict(10, nan, 100, 200)
+  T.ok(av:find("inconclusive (tau90 missing", 1, true) and not av:find("nan"), av)
+  local dl = report.drift_line(1e-4, nan, 100)
+  T.ok(not dl:find("nan"), dl)
+  local st = report.state_text{loss = nan, data_loss = 0.1, accuracy = 0.9, unsat = 0.2}
+  T.ok(st:find("loss none", 1, true) and not st:find("nan"), st)
   -- chi4's interval resamples whole basins: two basins of two replicas, N = 10.  A draw
   -- of one basin twice gives N Var = 0.4/3 at lag 1 (0 at lag 2), the two basins
   -- together 0.5/3 (1.6/3): those are the interval's ends.  Resampling single replicas
