@@ -184,6 +184,18 @@ local function quantile(xs, q)
   return xs[i] + (h - i) * (xs[i + 1] - xs[i])
 end
 
+-- glass.analysis.bootstrap calls stat once on the sample itself (its estimate) before
+-- the B resamples.  A statistic that collects per-lag values on the side wraps it here:
+-- fn(idx, false) for that first call, fn(idx, true) for each resample.
+local function resampled(fn)
+  local first = true
+  return function(idx)
+    local is_resample = not first
+    first = false
+    return fn(idx, is_resample)
+  end
+end
+
 local function argmax(v)
   local best, at = -math.huge, nil
   for i, x in ipairs(v) do if x == x and x > best then best, at = x, i end end
@@ -277,7 +289,8 @@ for k, T in ipairs(p.T) do
   local draws = {}
   for _, c in ipairs(CHI4) do draws[c] = {} end
   if p.B > 0 and #units >= 2 then
-    glass.analysis.bootstrap{n = #units, B = p.B, seed = p.seed, stat = function(idx)
+    glass.analysis.bootstrap{n = #units, B = p.B, seed = p.seed, stat = resampled(function(idx, keep)
+      if not keep then return 0 end
       local pick, n = {}, 0
       for j, u in ipairs(idx) do pick[j] = units[u]; n = n + #members[units[u]] end
       local w, b = chi4_parts(curves, members, pick, N)
@@ -288,7 +301,7 @@ for k, T in ipairs(p.T) do
       table.insert(draws.chi4_total, tot)
       table.insert(draws.chi4, c4)
       return 0
-    end}
+    end)}
   end
   local function interval(c, l)
     local xs = {}
@@ -340,7 +353,8 @@ for k, T in ipairs(p.T) do
   if Kt and p.B > 0 and #units >= 2 then
     local hdraws = {}
     for i = 1, #hrows do hdraws[i] = {} end
-    glass.analysis.bootstrap{n = #units, B = p.B, seed = p.seed, stat = function(idx)
+    glass.analysis.bootstrap{n = #units, B = p.B, seed = p.seed, stat = resampled(function(idx, keep)
+      if not keep then return 0 end
       for i, row in ipairs(hrows) do
         local cell, num, den = per_bin[row.t .. " " .. row.bin_lo] or {}, 0, 0
         for _, u in ipairs(idx) do
@@ -350,7 +364,7 @@ for k, T in ipairs(p.T) do
         if den > 0 then table.insert(hdraws[i], num / den) end
       end
       return 0
-    end}
+    end)}
     for i, row in ipairs(hrows) do
       if #hdraws[i] > 0 then
         row.fraction_lo, row.fraction_hi = quantile(hdraws[i], 0.025), quantile(hdraws[i], 0.975)
@@ -362,16 +376,16 @@ for k, T in ipairs(p.T) do
   -- resample's peak lag goes into t_draws, for t_peak's interval from the same resamples.
   local t_draws
   local function peak_of(part)
-    return function(idx)
+    return resampled(function(idx, keep)
       local pick = {}
       for j, u in ipairs(idx) do pick[j] = units[u] end
       local w, b = chi4_parts(curves, members, pick, N)
       local v = part == "within" and w or part == "between" and b or {}
       if part == "total" then for l = 1, #w do v[l] = w[l] + b[l] end end
       local best, at = argmax(v)
-      if at and best > 0 then t_draws[#t_draws + 1] = t[at] end -- all 0: no peak lag
+      if keep and at and best > 0 then t_draws[#t_draws + 1] = t[at] end -- all 0: no peak lag
       return best
-    end
+    end)
   end
   local summary = {}
   for _, part in ipairs(Kt and {"within", "between", "total"} or {"total"}) do

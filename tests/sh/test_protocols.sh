@@ -117,6 +117,28 @@ if [ -f "$h/overlap_basins.csv" ] && [ -f "$h/moments.csv" ]; then
       if ($9 == "" || $10 == "" || $9 > $10 || $9 < 1 || $10 > 20) { print; bad++ } }
     END { exit bad > 0 || !seen }' "$h/chi4_peaks.csv" \
     || fail "heterogeneity: chi4_peaks.csv: a peak without its lag's interval (t_peak_lo/_hi)"
+  # The per-lag intervals come from the resamples alone, as the engine's peak interval
+  # does (bootstrap also calls its statistic once on the sample itself): with --B=1 each
+  # interval is one resample's value (lo = hi at every lag, in every histogram bin and
+  # for t_peak), and the engine's total peak is that resample's largest chi4_total.
+  # Seed 2's one resample is not the sample reordered, so a count of the sample shows.
+  hb="$TMP/het-B1"
+  if "$G" "$SRC/protocols/heterogeneity.lua" --preset=smoke --threads=2 --quiet --B=1 --seed=2 \
+      --out="$hb" >"$hb.out" 2>&1; then
+    awk -F, '/^#/ || /^T,/ { next } { if ($21 > m) m = $21
+        if ($19 != $20 || $21 != $22 || $23 != $24 || $25 != $26) bad++ }
+      END { printf "%.17g\n", m; exit bad > 0 }' "$hb/moments.csv" >"$hb.max" \
+      || fail "heterogeneity --B=1: a chi4 interval holds more than the one resample"
+    awk -F, '/^#/ || /^T,/ { next } $7 != $8 { bad++ } END { exit bad > 0 }' "$hb/histogram.csv" \
+      || fail "heterogeneity --B=1: a histogram interval holds more than the one resample"
+    awk -F, -v m="$(cat "$hb.max")" '/^#/ || /^T,/ { next }
+      $9 != $10 { bad++ }
+      $2 == "total" { seen++; d = ($5 - m) / m; if (d > 1e-12 || d < -1e-12) bad++ }
+      END { exit bad > 0 || !seen }' "$hb/chi4_peaks.csv" \
+      || fail "heterogeneity --B=1: t_peak's interval or the total peak's is not the one resample's"
+  else
+    fail "heterogeneity --B=1 --seed=2 failed: $(tail -3 "$hb.out")"
+  fi
   # networks.csv: one row per network, whose mean data loss is state.csv's after the quench.
   awk -F, 'FNR == 1 { file++ } /^#/ || /^network,/ || /^T,/ { next }
     file == 1 { n++; s += $3; next }
