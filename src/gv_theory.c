@@ -46,6 +46,80 @@ double gv_theory_erfinv(double y)
     return y < 0 ? -(double)x : (double)x;
 }
 
+/* The regularised incomplete gammas P(a, x) and Q(a, x) = 1 - P, a > 0,
+ * x >= 0, each without cancellation: the series of P below x = a + 1 (Q =
+ * 1 - P there), Q's continued fraction (modified Lentz) above it (P = 1 -
+ * Q), each to a relative 1e-17 (the classic pair: Press et al., Numerical
+ * Recipes, 6.2).  Returns P; *q gets Q. */
+static double gamma_pq(double a, double x, double *q)
+{
+    if (x <= 0) return *q = 1, 0;
+    if (isinf(x)) return *q = 0, 1;
+    double lead = exp(-x + a * log(x) - lgamma(a));
+    if (x < a + 1) {
+        double term = 1 / a, sum = term;
+        for (int n = 1; n < 100000; n++) {
+            term *= x / (a + n);
+            sum += term;
+            if (fabs(term) < fabs(sum) * 1e-17) break;
+        }
+        double p = fmin(1, sum * lead);
+        return *q = 1 - p, p;
+    }
+    const double tiny = 1e-300;
+    double b = x + 1 - a, c = 1 / tiny, d = 1 / b, h = d;
+    for (int i = 1; i < 100000; i++) {
+        double an = -i * (i - a);
+        b += 2;
+        d = an * d + b;
+        if (fabs(d) < tiny) d = tiny;
+        c = b + an / c;
+        if (fabs(c) < tiny) c = tiny;
+        d = 1 / d;
+        double del = d * c;
+        h *= del;
+        if (fabs(del - 1) < 1e-17) break;
+    }
+    *q = fmin(1, lead * h);
+    return 1 - *q;
+}
+
+double gv_theory_chi2_cdf(double x, double k)
+{
+    if (isnan(x) || !(k > 0) || isinf(k)) return NAN;
+    double q;
+    return gamma_pq(k / 2, x / 2, &q);
+}
+
+double gv_theory_chi2_quantile(double p, double k)
+{
+    if (!(p >= 0 && p <= 1) || !(k > 0) || isinf(k)) return NAN;
+    if (p == 0) return 0;
+    if (p == 1) return INFINITY;
+    /* Bisection on the monotone cdf (on its upper tail 1 - p above the
+     * median, where the cdf itself is too close to 1 to resolve x): a
+     * bracket [0, hi] doubled until it holds p, then halved until the
+     * midpoint no longer moves. */
+    int upper = p > 0.5;
+    double want = upper ? 1 - p : p;
+#define BELOW(x) (upper ? (gamma_pq(k / 2, (x) / 2, &tail), tail > want) \
+                        : gamma_pq(k / 2, (x) / 2, &tail) < want)
+    double tail, lo = 0, hi = k > 1 ? k : 1;
+    while (BELOW(hi)) {
+        lo = hi;
+        hi *= 2;
+        if (isinf(hi)) return INFINITY;
+    }
+    for (int i = 0; i < 2000; i++) {
+        double mid = lo + (hi - lo) / 2;
+        if (mid <= lo || mid >= hi) break;
+        if (BELOW(mid)) lo = mid;
+        else hi = mid;
+    }
+#undef BELOW
+    return lo + (hi - lo) / 2;
+}
+
 double gv_theory_free_tau(double D, double eps, double q)
 {
     double x = gv_theory_erfinv(q);

@@ -26,6 +26,13 @@ double gv_theory_free_msd(double D, double t);
 /* The inverse error function: erf(gv_theory_erfinv(y)) = y for -1 < y < 1
  * (±inf at ±1, NaN outside). */
 double gv_theory_erfinv(double y);
+/* The chi-square distribution with k > 0 degrees of freedom: its cdf
+ * P(χ²_k <= x) (the regularised incomplete gamma P(k/2, x/2)) and its
+ * quantile, the x with cdf(x) = p for 0 <= p <= 1 (0 at p = 0, +inf at 1).
+ * NaN for arguments outside those ranges.  For the interval of a variance:
+ * with n Gaussian values of sample variance s², (n-1) s² / σ² is χ²_{n-1}. */
+double gv_theory_chi2_cdf(double x, double k);
+double gv_theory_chi2_quantile(double p, double k);
 /* The free weight's time to decay to Q = q (0 < q < 1): solving
  * erf(ε/√(4Dt)) = q gives t = ε² / (4 D x²), x = erfinv(q); for τ90 (q = 0.9)
  * x = 1.1630871536766743..., so τ90 = ε²/(5.411 D).  D = 0: +inf. */

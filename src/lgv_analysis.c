@@ -505,6 +505,28 @@ static int th_erfinv(lua_State *L)
     return 1;
 }
 
+/* theory.chi2_quantile(p, k): the x with P(χ²_k <= x) = p (0 <= p <= 1, k > 0);
+ * theory.chi2_cdf(x, k): P(χ²_k <= x). */
+static int th_chi2_quantile(lua_State *L)
+{
+    double p = luaL_checknumber(L, 1), k = luaL_checknumber(L, 2);
+    if (!(p >= 0 && p <= 1)) return luaL_error(L, "chi2_quantile: p = %f must be in [0, 1]", p);
+    if (!(k > 0) || isinf(k))
+        return luaL_error(L, "chi2_quantile: k = %f degrees of freedom must be > 0 and finite", k);
+    lua_pushnumber(L, gv_theory_chi2_quantile(p, k));
+    return 1;
+}
+
+static int th_chi2_cdf(lua_State *L)
+{
+    double x = luaL_checknumber(L, 1), k = luaL_checknumber(L, 2);
+    if (isnan(x)) return luaL_error(L, "chi2_cdf: x is NaN");
+    if (!(k > 0) || isinf(k))
+        return luaL_error(L, "chi2_cdf: k = %f degrees of freedom must be > 0 and finite", k);
+    lua_pushnumber(L, gv_theory_chi2_cdf(x, k));
+    return 1;
+}
+
 typedef struct harm_ctx {
     gv_harmonic h;
     const double *w0; /* NULL: equilibrium start */
@@ -655,6 +677,8 @@ void gvL_open_analysis(lua_State *L)
                                       {"free_msd", th_free_msd},
                                       {"free_tau", th_free_tau},
                                       {"erfinv", th_erfinv},
+                                      {"chi2_quantile", th_chi2_quantile},
+                                      {"chi2_cdf", th_chi2_cdf},
                                       {"harmonic_q", th_harmonic_q},
                                       {"harmonic_msd", th_harmonic_msd},
                                       {"harmonic_q_inf", th_harmonic_q_inf},

@@ -199,9 +199,49 @@ static void test_erfinv_free_tau(void)
     CHECK(gv_theory_free_tau(0, eps, 0.9) == INFINITY);
 }
 
+/* The chi-square quantile against closed forms, each independent of the
+ * incomplete gamma: k = 2 is exponential (x = -2 ln(1 - p)); k = 1 is a
+ * squared normal (x = 2 erfinv(p)²); for even k, P(χ²_k > x) = e^{-x/2}
+ * Σ_{j<k/2} (x/2)^j / j!, so the quantile's upper tail is checked at k = 4,
+ * 10, 50 (the degrees of freedom of 5, 11 and 51 replicas).  Tables give
+ * χ²_9 at 0.025 and 0.975 as 2.700 and 19.023, χ²_49 as 31.555 and 70.222. */
+static double upper_tail_even(double x, int k)
+{
+    double term = exp(-x / 2), sum = term;
+    for (int j = 1; j < k / 2; j++) sum += term *= x / 2 / j;
+    return sum;
+}
+
+static void test_chi2(void)
+{
+    const double ps[] = {1e-6, 0.025, 0.16, 0.5, 0.84, 0.975, 0.999999};
+    for (size_t i = 0; i < sizeof ps / sizeof *ps; i++) {
+        double p = ps[i], x2 = gv_theory_chi2_quantile(p, 2), want2 = -2 * log1p(-p);
+        CHECK_MSG(fabs(x2 - want2) <= 1e-13 * want2, "k = 2, p = %g: %.17g vs %.17g", p, x2, want2);
+        double e = gv_theory_erfinv(p), x1 = gv_theory_chi2_quantile(p, 1), want1 = 2 * e * e;
+        CHECK_MSG(fabs(x1 - want1) <= 1e-12 * want1, "k = 1, p = %g: %.17g vs %.17g", p, x1, want1);
+        const int ks[] = {4, 10, 50};
+        for (size_t j = 0; j < 3; j++) {
+            double x = gv_theory_chi2_quantile(p, ks[j]), q = upper_tail_even(x, ks[j]);
+            CHECK_MSG(fabs(q - (1 - p)) <= 1e-12 * (1 - p) + 1e-15, "k = %d, p = %g: tail %.17g",
+                      ks[j], p, q);
+            CHECK(fabs(gv_theory_chi2_cdf(x, ks[j]) - p) <= 1e-12);
+        }
+    }
+    CHECK(fabs(gv_theory_chi2_quantile(0.025, 9) - 2.700) < 5e-4);
+    CHECK(fabs(gv_theory_chi2_quantile(0.975, 9) - 19.023) < 5e-4);
+    CHECK(fabs(gv_theory_chi2_quantile(0.025, 49) - 31.555) < 5e-4);
+    CHECK(fabs(gv_theory_chi2_quantile(0.975, 49) - 70.222) < 5e-4);
+    CHECK(gv_theory_chi2_quantile(0, 3) == 0 && gv_theory_chi2_quantile(1, 3) == INFINITY);
+    CHECK(isnan(gv_theory_chi2_quantile(1.5, 3)) && isnan(gv_theory_chi2_quantile(0.5, 0)));
+    CHECK(isnan(gv_theory_chi2_quantile(NAN, 3)) && isnan(gv_theory_chi2_cdf(1, -1)));
+    CHECK(gv_theory_chi2_cdf(0, 3) == 0 && gv_theory_chi2_cdf(INFINITY, 3) == 1);
+}
+
 int main(void)
 {
     GV_RUN(test_overlap_gauss);
+    GV_RUN(test_chi2);
     GV_RUN(test_erfinv_free_tau);
     GV_RUN(test_free);
     GV_RUN(test_stationary_variance);

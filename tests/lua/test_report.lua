@@ -400,21 +400,29 @@ T.test("no NaN or inf printed as a number: one init, an exact-zero loss, T = 0",
   T.ok(not dl:find("nan"), dl)
   local st = report.state_text{loss = nan, data_loss = 0.1, accuracy = 0.9, unsat = 0.2}
   T.ok(st:find("loss none", 1, true) and not st:find("nan"), st)
-  -- chi4's interval resamples whole basins: two basins of two replicas, N = 10.  A draw
-  -- of one basin twice gives N Var = 0.4/3 at lag 1 (0 at lag 2), the two basins
-  -- together 0.5/3 (1.6/3): those are the interval's ends.  Resampling single replicas
-  -- would give other values.
+  -- chi4's interval over independent replicas is the chi-square one: three replicas,
+  -- N = 10, at lag 1 Q = 0.9, 0.7, 0.8 (sum of squares 0.02, chi4 = N 0.02 / 2 = 0.1):
+  -- [N 0.02 / x(0.975), N 0.02 / x(0.025)] with x of 2 degrees of freedom, in closed
+  -- form -2 ln(1 - p).  At lag 2 one replica is lost (NaN): two left, 1 degree of
+  -- freedom; at lag 3 only one: no interval.
   local stub = {curves = function(_, q)
     assert(q.quantity == "Q" and q.tw == 7)
-    return {1, 2}, {{0.9, 0.5}, {0.7, 0.5}, {0.8, 0.1}, {0.6, 0.1}}, {0, 0, 1, 1}, 10
+    return {1, 2, 3}, {{0.9, 0.5, 0.4}, {0.7, 0 / 0, 0 / 0}, {0.8, 0.1, 0 / 0}}, {0, 1, 2}, 10
   end}
-  local lo, hi, t = report.chi4_intervals(stub, {tw = 7}, 1)
-  T.ok(#t == 2 and math.abs(lo[1] - 0.4 / 3) < 1e-12 and math.abs(hi[1] - 0.5 / 3) < 1e-12
-       and lo[2] == 0 and math.abs(hi[2] - 1.6 / 3) < 1e-12,
-       string.format("%.17g %.17g %.17g %.17g", lo[1], hi[1], lo[2], hi[2]))
-  -- One basin: nothing to resample.
-  lo = report.chi4_intervals({curves = function() return {1}, {{0.9}, {0.8}}, {3, 3}, 10 end}, {}, 1)
-  T.ok(lo[1] ~= lo[1])
+  local lo, hi, t = report.chi4_intervals(stub, {tw = 7})
+  local ss = (0.9 - 0.8) ^ 2 + (0.7 - 0.8) ^ 2 + (0.8 - 0.8) ^ 2
+  T.ok(#t == 3 and math.abs(lo[1] / (10 * ss / (-2 * math.log(0.025))) - 1) < 1e-12
+       and math.abs(hi[1] / (10 * ss / (-2 * math.log(0.975))) - 1) < 1e-12,
+       string.format("%.17g %.17g", lo[1], hi[1]))
+  local e = glass.theory.erfinv
+  T.ok(math.abs(hi[2] / (10 * 0.08 / (2 * e(0.025) ^ 2)) - 1) < 1e-10
+       and math.abs(lo[2] / (10 * 0.08 / (2 * e(0.975) ^ 2)) - 1) < 1e-10,
+       string.format("%.17g %.17g", lo[2], hi[2]))
+  T.ok(lo[3] ~= lo[3] and hi[3] ~= hi[3])
+  -- Replicas sharing a basin are not independent: refused, naming what to do.
+  T.raises(function()
+    report.chi4_intervals({curves = function() return {1}, {{0.9}, {0.8}}, {3, 3}, 10 end}, {})
+  end, "share basins")
   -- The scan's verdict with a loss of exactly 0 at the widest network, and with one init.
   local v = report.uot_verdict{{x = 0.02, y = 0.45, sem = 0.05}, {x = 1, y = 0.0, sem = 0.0}}
   T.ok(v:find("falls to exactly 0", 1, true) and not v:find("inf", 1, true), v)
