@@ -320,9 +320,12 @@ for k, T in ipairs(p.T) do
                msd_sem_basins = function(_, i) return se_basins("msd", i) end,
                alpha2_sem_basins = function(_, i) return se_basins("alpha2", i) end,
                alpha2_within_sem_basins = function(_, i) return se_basins("alpha2_within", i) end,
-               -- chi4_null's s.e. from Q's over basins (first order: d/dQ of kfac Q (1 - Q))
+               -- chi4_null's s.e. from Q's over basins: for a Gaussian estimate of Q with
+               -- s.e. s, Var(k Q (1 - Q)) = k^2 ((1 - 2Q)^2 s^2 + 2 s^4) exactly (the first
+               -- order alone vanishes at Q = 1/2)
                chi4_null_sem_basins = function(r, i)
-                 return kfac * math.abs(1 - 2 * r.Q_mean) * se_basins("Q", i)
+                 local se, g = se_basins("Q", i), 1 - 2 * r.Q_mean
+                 return kfac * math.sqrt(g * g * se * se + 2 * se ^ 4)
                end}
   for _, c in ipairs(CHI4) do
     map[c .. "_lo"] = function(_, i) return (interval(c, i)) end
@@ -447,7 +450,7 @@ run:write_csv("moments", moments, report.with(header, how,
   .. "ensembles; *_sem_basins: standard errors over basins (each basin's mean, then their "
   .. "spread; empty with one basin), the ones to quote; alpha2_within_sem_basins: the same "
   .. "over the basins' pooled alpha2 (overlap_basins.csv, unweighted); chi4_null_sem_basins: "
-  .. "Q_sem_basins carried through chi4_null to first order",
+  .. "Q_sem_basins s carried through chi4_null = k Q (1-Q): k sqrt((1-2Q)^2 s^2 + 2 s^4)",
   "chi4 = N Var(Q) (n-1) over all replicas; chi4_total = chi4_within + chi4_between (law of "
   .. "total variance, 1/n normalisation): within = N mean_b Var_k Q_bk (thermal), between = "
   .. "N Var_b mean_k Q_bk; chi4*_lo/_hi: " .. (p.B > 0 and string.format("95%% percentile "

@@ -92,15 +92,16 @@ if [ -f "$h/overlap_basins.csv" ] && [ -f "$h/moments.csv" ]; then
     END { exit bad > 0 || !seen }' \
     "$h/overlap_basins.csv" "$h/moments.csv" || fail "heterogeneity: Q_sem_basins is not the s.e. of the basins' Q"
   # alpha2_within_sem_basins (column 30): the same over the basins' pooled alpha2;
-  # chi4_null_sem_basins (31): Q_sem_basins through chi4_null = k Q (1 - Q) to first order.
+  # chi4_null_sem_basins (31): Q_sem_basins s through chi4_null = k Q (1 - Q), that is
+  # k sqrt((1 - 2Q)^2 s^2 + 2 s^4).
   awk -F, 'function off(a, b) { d = (a - b) / (b == 0 ? 1 : b); return d > 1e-9 || d < -1e-9 }
     FNR == 1 { file++ } /^#/ || /^T,/ { next }
     file == 1 { k = $1 "|" $2; s[k] += $8; ss[k] += $8 * $8; c[k]++; next }
     { k = $1 "|" $2; seen++; m = s[k] / c[k]; v = (ss[k] - c[k] * m * m) / (c[k] - 1)
       if (v < 0) v = 0
       if (off(sqrt(v / c[k]), $30)) { printf "T,t = %s: basins give s.e. %.17g, alpha2_within_sem_basins %.17g\n", k, sqrt(v / c[k]), $30; bad++ }
-      kf = $18 / ($5 * (1 - $5)); g = 1 - 2 * $5; if (g < 0) g = -g
-      if ($5 > 0 && $5 < 1 && off(kf * g * $27, $31)) { printf "T,t = %s: chi4_null_sem_basins %.17g, want %.17g\n", k, $31, kf * g * $27; bad++ } }
+      kf = $18 / ($5 * (1 - $5)); g = 1 - 2 * $5; want = kf * sqrt(g * g * $27 * $27 + 2 * $27 ^ 4)
+      if ($5 > 0 && $5 < 1 && off(want, $31)) { printf "T,t = %s: chi4_null_sem_basins %.17g, want %.17g\n", k, $31, want; bad++ } }
     END { exit bad > 0 || !seen }' \
     "$h/overlap_basins.csv" "$h/moments.csv" || fail "heterogeneity: alpha2_within_sem_basins or chi4_null_sem_basins is off"
   # Each basin's own error bars (2 replicas each in the smoke run): msd_sem and alpha2_se
