@@ -130,8 +130,11 @@ static int table_add_row(lua_State *L)
         if ((size_t)(top - 1) != nc)
             return luaL_error(L, "add_row: %d values for %d columns", top - 1, (int)nc);
         for (size_t j = 0; j < nc; j++) row[j] = luaL_checknumber(L, (int)j + 2);
+    } else if (lua_type(L, 2) != LUA_TTABLE) {
+        return luaL_error(L, "add_row: give a table {t = 1, Q = 0.5} (text cells by name: "
+                             "{method = \"interp\", ...}) or the numbers as arguments, got %s",
+                          gvL_typename(L, 2));
     } else {
-        luaL_checktype(L, 2, LUA_TTABLE);
         if (top > 2) return luaL_error(L, "add_row: pass one table or the values as arguments");
         size_t npos = (size_t)luaL_len(L, 2), nnamed = 0, nkeys = 0;
         for (size_t j = 0; j < nc; j++) row[j] = NAN;
@@ -154,6 +157,11 @@ static int table_add_row(lua_State *L)
                                          "got %s", k, gvL_typename(L, -1));
                 } else {
                     row[j] = lua_tonumber(L, -1);
+                    /* A number is never a text's code: a text column takes its text. */
+                    if (gv_table_is_text(t, (size_t)j) && !isnan(row[j]))
+                        return luaL_error(L, "add_row: column '%s' holds text; it cannot take the "
+                                             "number %s (give its text, or nothing for an empty "
+                                             "cell)", k, lua_tostring(L, -1));
                 }
                 nnamed++;
             }
@@ -174,6 +182,14 @@ static int table_add_row(lua_State *L)
             }
         }
     }
+    /* Values by position are numbers: a text column cannot take them (a
+     * number would be read as the code of one of its texts). */
+    if (lua_type(L, 2) == LUA_TNUMBER || luaL_len(L, 2) > 0)
+        for (size_t j = 0; j < nc; j++)
+            if (gv_table_is_text(t, j) && !isnan(row[j]))
+                return luaL_error(L, "add_row: column '%s' holds text; give the row by name "
+                                     "with its text ({%s = \"...\", ...})", gv_table_name(t, j),
+                                  gv_table_name(t, j));
     gv_err e = {0};
     if (gv_table_add_row(t, row, &e)) return gvL_raise(L, &e);
     lua_settop(L, 1);

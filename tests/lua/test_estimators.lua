@@ -275,6 +275,17 @@ T.test("tau fields, text and status columns; bootstrap of any statistic", functi
   local back = glass.read_csv(path)
   T.eq(back:row(1).tau90_status, "not_reached"); T.ok(isnan(back:row(1).tau90))
   os.remove(path)
+  -- A number is never taken for a text: by name, by position or as arguments it is
+  -- refused (it used to be read as the code of the column's n-th text); NaN is empty.
+  T.raises(function() tab:add_row{tau90_status = 1} end,
+    "column 'tau90_status' holds text; it cannot take the number 1")
+  local six = {0 / 0, 0 / 0, 0 / 0, 0 / 0, 0, 0}
+  T.raises(function() tab:add_row(six) end, "column 'tau90_status' holds text; give the row by name")
+  T.raises(function() tab:add_row(table.unpack(six)) end, "holds text")
+  T.raises(function() tab:add_row("ok") end, "text cells by name")
+  T.eq(tab:nrows(), 2)
+  tab:add_row{tau90_status = 0 / 0}
+  T.eq(tab:nrows(), 3)
   -- glass.analysis.bootstrap: the mean of 1..10; two independent sets.
   local xs = {}
   for i = 1, 10 do xs[i] = i end
