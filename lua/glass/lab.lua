@@ -409,6 +409,10 @@ function M.advance(run, ens, integ, to, observers, phase)
   if type(phase) ~= "string" then
     error("glass.lab.advance: phase (the sixth argument) must be a string, got a " .. type(phase), 2)
   end
+  if to < ens:step() then
+    error(string.format("glass.lab.advance: to = %d is before the ensemble's step %d; to is the "
+      .. "step to run to (t0 + p.tw + p.tmax, say), not a number of steps", to, ens:step()), 2)
+  end
   local function work(hooks)
     local start = ens:step()
     if to <= start then return end

@@ -16,6 +16,7 @@ local run = require "glass.run"
 local lab = require "glass.lab"
 local mpi = require "glass.mpi"
 local json = require "glass.json"
+local core = require "glass.core"
 
 local M = {}
 
@@ -39,8 +40,18 @@ function M.drive(ens, opts)
     error(string.format("glass.drive(ens, {integrator=, to= | steps=, ...}): got a %s and a %s",
       type(ens), type(opts)), 2)
   end
+  core.check_options(opts, "glass.drive", {"integrator", "to", "steps", "observers", "chunk",
+    "progress", "limit", "after"}, 2)
   local cur = ens:step()
-  local target = opts.to or (cur + assert(opts.steps, "glass.drive: give to= or steps="))
+  if (opts.to == nil) == (opts.steps == nil) then
+    error("glass.drive: give to= (the step to run to) or steps= (how many), one of the two", 2)
+  end
+  local target = opts.to or cur + opts.steps
+  if math.tointeger(target) == nil or target < cur then
+    error(string.format("glass.drive: %s = %s would end at step %s, before the ensemble's step %d "
+      .. "(to= is a step, not a number of steps: t0 + tw + tmax, say)",
+      opts.to and "to" or "steps", tostring(opts.to or opts.steps), tostring(target), cur), 2)
+  end
   local pr = opts.progress
   local t0 = progress.clock()
   local run = mpi.size() > 1 and mpi.run or ens.run

@@ -294,6 +294,19 @@ T.test("drive reaches the target exactly in growing chunks", function()
   T.eq(#e2.calls, 3); T.eq(e2.calls[3], 7)
   T.raises(function() glass.drive() end, "test_protocol_lib.lua:", "glass.drive(ens, {integrator=")
   T.raises(function() glass.drive(e2) end, "got a table and a nil")
+  -- A target behind the ensemble is a mistake (a number of steps given as to=), not a
+  -- silent no-op; so are both or neither of to= and steps=, and a misspelt option.
+  T.raises(function() glass.drive(e2, {to = 3}) end, "test_protocol_lib.lua:",
+    "to = 3 would end at step 3, before the ensemble's step 7")
+  T.raises(function() glass.drive(e2, {steps = -1}) end, "before the ensemble's step 7")
+  T.raises(function() glass.drive(e2, {to = 9, steps = 2}) end, "one of the two")
+  T.raises(function() glass.drive(e2, {too = 9}) end, "unknown option 'too' (did you mean 'to'?)")
+  glass.drive(e2, {to = 7}) -- the step it is at: nothing to do
+  T.eq(#e2.calls, 3)
+  T.raises(function() glass.lab.advance(nil, e2, "x", 5) end, "test_protocol_lib.lua:",
+    "glass.lab.advance: to = 5 is before the ensemble's step 7")
+  glass.lab.advance(nil, e2, "x", 7)
+  T.eq(#e2.calls, 3)
 end)
 
 T.test("drive: limit caps the chunks, after sees each chunk's end", function()
