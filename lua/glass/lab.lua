@@ -280,15 +280,38 @@ end
 -- from glass.params; a hand-written one may lack one or misspell it): a
 -- missing one is an error at the caller's caller's line (level 3), naming a
 -- present key that looks like it.
+-- Levenshtein distance of two names.
+local function edits(a, b)
+  local prev = {}
+  for j = 0, #b do prev[j] = j end
+  for i = 1, #a do
+    local cur = {[0] = i}
+    for j = 1, #b do
+      cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1,
+        prev[j - 1] + (a:byte(i) == b:byte(j) and 0 or 1))
+    end
+    prev = cur
+  end
+  return prev[#b]
+end
+
 local function need(p, what, fields)
   if type(p) ~= "table" then
     error(string.format("%s: p (the parameters) must be a table, got %s", what, type(p)), 3)
   end
   for _, f in ipairs(fields) do
     if p[f] == nil then
-      local like
+      -- The key of p closest to f (at most 3 edits, or the same first 5 letters);
+      -- ties go to the first in alphabetical order, so the hint is always the same.
+      local like, best
       for k in pairs(p) do
-        if type(k) == "string" and k ~= f and k:sub(1, 5) == f:sub(1, 5) then like = k end
+        if type(k) == "string" and k ~= f then
+          local d = edits(k, f)
+          if (d <= 3 or k:sub(1, 5) == f:sub(1, 5))
+              and (not best or d < best or d == best and k < like) then
+            like, best = k, d
+          end
+        end
       end
       error(string.format("%s: p.%s is missing%s (the parameter tables of glass.lab: "
         .. "docs/writing-protocols.md)", what, f, like and string.format("; p has %s", like)

@@ -496,6 +496,11 @@ T.test("run: writes stay inside --out and off the run's own files; finish once",
   T.raises(function() glass.lab.quench(nil, nil, {batch = 100, lr = 0.1, lambda = 0,
     quench_epoch = 3}) end, "glass.lab.quench: p.quench_epochs is missing; p has quench_epoch",
     "test_protocol_lib.lua:")
+  -- ...beside quench_lr, as every protocol's parameters have it: the closest name, always.
+  for _ = 1, 5 do
+    T.raises(function() glass.lab.quench(nil, nil, {batch = 100, lr = 0.1, lambda = 0,
+      quench_lr = 0, quench_epoch = 3}) end, "p.quench_epochs is missing; p has quench_epoch (")
+  end
   T.raises(function() glass.lab.anneal(nil, nil, {lr = 0.1, lambda = 0, tw = 1, tmax = 2}, 0, 0,
     {}) end, "glass.lab.anneal: p.per_decade is missing", "test_protocol_lib.lua:")
   T.raises(function() glass.lab.ensemble({width = 8, replicas = 2}, nil) end,
