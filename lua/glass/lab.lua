@@ -280,21 +280,6 @@ end
 -- from glass.params; a hand-written one may lack one or misspell it): a
 -- missing one is an error at the caller's caller's line (level 3), naming a
 -- present key that looks like it.
--- Levenshtein distance of two names.
-local function edits(a, b)
-  local prev = {}
-  for j = 0, #b do prev[j] = j end
-  for i = 1, #a do
-    local cur = {[0] = i}
-    for j = 1, #b do
-      cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1,
-        prev[j - 1] + (a:byte(i) == b:byte(j) and 0 or 1))
-    end
-    prev = cur
-  end
-  return prev[#b]
-end
-
 local function need(p, what, fields)
   if type(p) ~= "table" then
     error(string.format("%s: p (the parameters) must be a table, got %s", what, type(p)), 3)
@@ -306,7 +291,7 @@ local function need(p, what, fields)
       local like, best
       for k in pairs(p) do
         if type(k) == "string" and k ~= f then
-          local d = edits(k, f)
+          local d = require("glass.params").distance(k, f)
           if (d <= 3 or k:sub(1, 5) == f:sub(1, 5))
               and (not best or d < best or d == best and k < like) then
             like, best = k, d

@@ -211,6 +211,7 @@ local function distance(a, b)
   end
   return prev[#b]
 end
+M.distance = distance
 
 -- Common options every protocol gets (after its own).
 local COMMON = {
