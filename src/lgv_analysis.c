@@ -339,6 +339,9 @@ static int an_bootstrap(lua_State *L)
     gvL_check_options(L, 1, W, keys);
     size_t nsets;
     size_t *sizes;
+    if (gvL_has(L, 1, "sizes") && gvL_has(L, 1, "n"))
+        return luaL_error(L, "%s: give 'n' (one set of units) or 'sizes' (one count per set), "
+                             "not both", W);
     if (lua_getfield(L, 1, "sizes") == LUA_TTABLE) {
         nsets = (size_t)luaL_len(L, -1);
         if (nsets == 0 || nsets > 1000)

@@ -584,6 +584,8 @@ static int obs_curves(lua_State *L)
         if (tw == ntw) return luaL_error(L, "%s: tw=%I is not one of the observer's waiting times", W, s);
     }
     int by_chi = gvL_has(L, 2, "chi"), by_eps = gvL_has(L, 2, "eps");
+    if (by_chi && by_eps)
+        return luaL_error(L, "%s: give chi= or eps= (a cutoff either way), not both", W);
     if (by_chi || by_eps) {
         double want = gvL_opt_number(L, 2, W, by_chi ? "chi" : "eps", 0), chi, eps;
         for (c = 0; c < nc; c++) {

@@ -27,8 +27,17 @@ function M.tau_columns(name)
 end
 
 -- "123.4 [101.2, 150.3] (95% bootstrap, per_replica)" or "none (reason)".
+-- "status: reason", without the status when the reason already starts with it in
+-- words ("not_reached" and "not reached: no replica ...", "before_first_lag" and
+-- "before the first lag: ...").
+local function why_none(res)
+  local head = res.reason:match("^([^:]*):")
+  if head and head:gsub(" the ", " ") == res.status:gsub("_", " ") then return res.reason end
+  return res.status .. ": " .. res.reason
+end
+
 function M.tau_text(res)
-  if not res.tau then return string.format("none (%s: %s)", res.status, res.reason) end
+  if not res.tau then return string.format("none (%s)", why_none(res)) end
   if res.lo == res.lo and res.B and res.B > 0 then
     return string.format("%.4g [%.4g, %.4g] (%g%% bootstrap, %s)", res.tau, res.lo, res.hi,
       100 * res.level, res.method)
@@ -163,7 +172,7 @@ function M.tau_report(obs, t, q, row, opts)
     -- (tau's second value is the lag index when found: no reason then)
     return row, t90, not t90 and why90 or nil, te, not te and whye or nil
   end
-  local function why(r) return not r.tau and (r.status .. ": " .. r.reason) or nil end
+  local function why(r) return not r.tau and why_none(r) or nil end
   return row, r90.tau, why(r90), re.tau, why(re)
 end
 
@@ -171,6 +180,7 @@ end
 -- --tau_method) over the replicas listed in idx (all when nil; repeats
 -- count): for bootstrap statistics of fits.  Returns tau or nil.
 function M.tau_curves(t, Q, idx, method, threshold)
+  threshold = threshold or 0.9 -- as tau_replicas, for every method
   local A = package.loaded.glass.analysis
   if of_mean_curve(method) then
     return (A.tau(t, M.mean_curve(Q, idx), threshold, {method = method}))

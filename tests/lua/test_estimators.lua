@@ -206,6 +206,7 @@ T.test("per-replica alpha2 and tau90 equal a recomputation from exported weights
   T.eq(n, R, "every replica crosses 0.9 inside the lags")
   local t, curves = obs:curves{quantity = "Q"}
   T.eq(#curves, R); T.eq(#t, #lags)
+  T.raises(function() obs:curves{chi = 300, eps = 0.1} end, "give chi= or eps=", "not both")
   for r = 1, R do for l = 1, #lags do T.eq(curves[r][l], Q[r][l]) end end
   local res = glass.analysis.tau_replicas(t, curves, {method = "per_replica", B = 200, seed = 3})
   T.eq(res.status, "ok"); T.eq(res.method, "per_replica"); T.eq(res.min_t, 4)
@@ -261,7 +262,8 @@ T.test("tau fields, text and status columns; bootstrap of any statistic", functi
   local t = {1, 2, 4, 8}
   local none = glass.analysis.tau_replicas(t, {{0.99, 0.98, 0.97, 0.96}}, {B = 10})
   T.eq(none.tau, nil); T.eq(none.status, "not_reached")
-  T.ok(glass.analysis.tau_text(none):match("^none %(not_reached: "), glass.analysis.tau_text(none))
+  -- the status once, in words (the reason starts with it)
+  T.ok(glass.analysis.tau_text(none):match("^none %(not reached: no replica has a tau"), glass.analysis.tau_text(none))
   local early = glass.analysis.tau_replicas(t, {{0.5, 0.4, 0.3, 0.2}}, {B = 0})
   T.eq(early.status, "before_first_lag")
   local tab = glass.table{columns = glass.analysis.tau_columns("tau90")}
@@ -286,6 +288,11 @@ T.test("tau fields, text and status columns; bootstrap of any statistic", functi
   T.eq(tab:nrows(), 2)
   tab:add_row{tau90_status = 0 / 0}
   T.eq(tab:nrows(), 3)
+  -- Options given two ways at once are refused, not one silently ignored.
+  T.raises(function() glass.analysis.bootstrap{n = 3, sizes = {5}, stat = function() return 0 end} end,
+    "give 'n' (one set of units) or 'sizes' (one count per set), not both")
+  -- tau_curves: the threshold defaults to 0.9 for every method, as tau_replicas.
+  T.eq(glass.analysis.tau_curves({1, 2, 4, 8}, {{0.99, 0.95, 0.85, 0.5}}, nil, "first"), 4)
   -- glass.analysis.bootstrap: the mean of 1..10; two independent sets.
   local xs = {}
   for i = 1, 10 do xs[i] = i end
