@@ -365,6 +365,10 @@ function M.ensemble(p, data, opts)
   if opts.width == nil then needed[#needed + 1] = "width" end
   if opts.replicas == nil then needed[#needed + 1] = "replicas" end
   need(p, "glass.lab.ensemble", needed)
+  if type(data) ~= "userdata" then
+    error(string.format("glass.lab.ensemble(p, data [, opts]): data must be a dataset "
+      .. "(lab.data(p, run), say), got %s", type(data)), 2)
+  end
   local q = setmetatable({width = opts.width or p.width}, {__index = p})
   local net = M.mlp(q, select(2, data:size()))
   local land = G().landscape.network{net = net, data = data}
@@ -541,6 +545,11 @@ end
 -- a resumed run gets them without recomputing.
 function M.minimise(run, ens, p, data, lambda, label)
   label = label or ""
+  need(p, "glass.lab.minimise", {"lr", "batch", "epochs", "polish"})
+  if type(lambda) ~= "number" then
+    error("glass.lab.minimise(run, ens, p, data, lambda [, label]): lambda (the L2 "
+      .. "coefficient) must be a number, got " .. type(lambda), 2)
+  end
   local function minimise()
     local sgd = G().sgd{lr = p.lr, batch = p.batch, lambda = lambda}
     local steps = p.epochs * M.epoch_steps(p, data)
@@ -677,6 +686,9 @@ end
 
 -- Mean, standard error and geometric mean of the finite values of a list.
 function M.stats(xs)
+  if type(xs) ~= "table" then
+    error("glass.lab.stats(list): list must be a list of numbers, got " .. type(xs), 2)
+  end
   local n, sum, sum2, lsum, lsum2, npos = 0, 0, 0, 0, 0, 0
   for _, x in ipairs(xs) do
     if x == x and x ~= math.huge and x ~= -math.huge then
@@ -764,6 +776,10 @@ function M.anneal(run, ens, p, T, t0, obs_opts, want_w0, opts)
   opts = opts or {}
   core.check_options(opts, "glass.lab.anneal", {"seed", "state", "same_basin"}, 2)
   need(p, "glass.lab.anneal", {"lr", "lambda", "tw", "tmax", "per_decade"})
+  if type(obs_opts) ~= "table" then
+    error("glass.lab.anneal(run, ens, p, T, t0, obs_opts, ...): obs_opts must be the "
+      .. "two-time observer's options ({chi = {300}}, say), got " .. type(obs_opts), 2)
+  end
   local g = G()
   local e = opts.seed and ens:clone{seed = opts.seed} or ens:clone()
   local langevin = g.langevin{lr = p.lr, T = T, lambda = p.lambda}
@@ -827,6 +843,7 @@ end
 -- Columns of a glass.Table as Lua arrays: lab.columns(tbl, "t", "Q_mean").
 -- A missing column is an error at the caller's line.
 function M.columns(tbl, ...)
+  if tbl == nil then error("glass.lab.columns(tbl, name, ...): tbl is nil (a glass.Table)", 2) end
   local out = {}
   for i, name in ipairs({...}) do
     local ok, col = pcall(tbl.column, tbl, name)

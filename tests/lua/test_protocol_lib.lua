@@ -503,6 +503,15 @@ T.test("run: writes stay inside --out and off the run's own files; finish once",
   end
   T.raises(function() glass.lab.anneal(nil, nil, {lr = 0.1, lambda = 0, tw = 1, tmax = 2}, 0, 0,
     {}) end, "glass.lab.anneal: p.per_decade is missing", "test_protocol_lib.lua:")
+  -- Missing arguments are named at the caller's line, not an index error inside lab.
+  T.raises(function() glass.lab.anneal(nil, nil, {lr = 0.1, lambda = 0, tw = 1, tmax = 2,
+    per_decade = 2}, 0, 0, nil) end, "test_protocol_lib.lua:", "obs_opts must be")
+  T.raises(function() glass.lab.ensemble({width = 8, depth = 2, replicas = 2, seed = 1}, nil) end,
+    "test_protocol_lib.lua:", "data must be a dataset")
+  T.raises(function() glass.lab.minimise(nil, nil, {lr = 1e-2, batch = 100}, nil, 0) end,
+    "test_protocol_lib.lua:", "glass.lab.minimise: p.epochs is missing")
+  T.raises(function() glass.lab.columns(nil, "t") end, "test_protocol_lib.lua:", "tbl is nil")
+  T.raises(function() glass.lab.stats(nil) end, "test_protocol_lib.lua:", "must be a list")
   T.raises(function() glass.lab.ensemble({width = 8, replicas = 2}, nil) end,
     "glass.lab.ensemble: p.depth is missing", "test_protocol_lib.lua:")
   T.raises(function() glass.lab.quench(nil, nil, nil) end, "p (the parameters) must be a table")
