@@ -109,6 +109,15 @@ if [ -f "$h/overlap_basins.csv" ] && [ -f "$h/moments.csv" ]; then
   awk -F, '/^#/ || /^T,/ { next } $4 == 2 && ($9 == "" || $9 < 0 || $10 == "" || $10 < 0) { bad++ }
     END { exit bad > 0 || NR < 3 }' "$h/overlap_basins.csv" \
     || fail "heterogeneity: overlap_basins.csv lacks msd_sem or alpha2_se for a basin of 2 replicas"
+  # With 2 replicas a basin's two MSDs are msd -/+ msd_sem: from them, the 4 replicas'
+  # standard error over all copies is moments.csv's msd_sem (column 8), to rounding.
+  awk -F, 'function off(a, b) { d = (a - b) / (b == 0 ? 1 : b); return d > 1e-6 || d < -1e-6 }
+    FNR == 1 { file++ } /^#/ || /^T,/ { next }
+    file == 1 { k = $1 "|" $2; for (s = -1; s <= 1; s += 2) { x = $7 + s * $9; S[k] += x; SS[k] += x * x; c[k]++ }; next }
+    { k = $1 "|" $2; seen++; m = S[k] / c[k]; v = (SS[k] - c[k] * m * m) / (c[k] - 1); if (v < 0) v = 0
+      if (off(sqrt(v / c[k]), $8)) { printf "T,t = %s: basins give MSD s.e. %.17g, msd_sem %.17g\n", k, sqrt(v / c[k]), $8; bad++ } }
+    END { exit bad > 0 || !seen }' "$h/overlap_basins.csv" "$h/moments.csv" \
+    || fail "heterogeneity: the basins' msd and msd_sem do not give moments.csv's msd_sem"
   awk -F, '/^#/ || /^T,/ { next } $4 != "" { found++; if ($8 == "" || $8 > $4 || $9 < $4) bad++ }
     END { exit bad > 0 || !found }' "$h/tau_basins.csv" \
     || fail "heterogeneity: tau_basins.csv: a basin's tau90 without its interval around it"
