@@ -139,10 +139,11 @@ local lags = glass.schedule.union{
 
 -- χ₄ parts at every lag from per-replica Q curves and basin labels, over the
 -- basins listed in `pick` (with repeats, for the bootstrap): the same
--- formulas as the observer's (population normalisation, weights n_b/n).
+-- formulas as the observer's (population normalisation, weights n_b/n); also the live
+-- copies counted at each lag.
 local function chi4_parts(curves, members, pick, N)
   local nl = #curves[members[pick[1]][1]]
-  local within, between = {}, {}
+  local within, between, live = {}, {}, {}
   for l = 1, nl do
     local n, sum = 0, 0
     local means, counts = {}, {}
@@ -163,9 +164,9 @@ local function chi4_parts(curves, members, pick, N)
       end
       bt = bt + counts[j] * (means[j] - mean) ^ 2
     end
-    within[l], between[l] = N * w / n, N * bt / n
+    within[l], between[l], live[l] = N * w / n, N * bt / n, n
   end
-  return within, between
+  return within, between, live
 end
 
 -- A number for a log line; "none" for NaN (never "-nan").
@@ -291,11 +292,12 @@ for k, T in ipairs(p.T) do
   if p.B > 0 and #units >= 2 then
     glass.analysis.bootstrap{n = #units, B = p.B, seed = p.seed, stat = resampled(function(idx, keep)
       if not keep then return 0 end
-      local pick, n = {}, 0
-      for j, u in ipairs(idx) do pick[j] = units[u]; n = n + #members[units[u]] end
-      local w, b = chi4_parts(curves, members, pick, N)
+      local pick = {}
+      for j, u in ipairs(idx) do pick[j] = units[u] end
+      local w, b, live = chi4_parts(curves, members, pick, N)
       local tot, c4 = {}, {}
-      for l = 1, #w do tot[l] = w[l] + b[l]; c4[l] = tot[l] * n / (n - 1) end
+      -- chi4's n - 1 normalisation over the live copies (as the observer's, lost ones out)
+      for l = 1, #w do tot[l] = w[l] + b[l]; c4[l] = tot[l] * live[l] / (live[l] - 1) end
       table.insert(draws.chi4_within, w)
       table.insert(draws.chi4_between, b)
       table.insert(draws.chi4_total, tot)
