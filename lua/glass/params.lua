@@ -280,6 +280,12 @@ local function declare(entry, where)
   end
   if default == nil then default = entry.default end
   local ty = entry.type or infer_type(default)
+  if entry.type ~= nil and not TYPES[ty] then
+    local near = type(ty) == "string" and closest(ty, TYPES)
+    error(string.format("%s: parameter %s: type = %s is not a type%s; give type = "
+      .. "\"number\"|\"integer\"|\"boolean\"|\"string\"|\"numbers\"|\"integers\"|\"strings\"",
+      where, name, tostring(ty), near and string.format(" (did you mean %s?)", near) or ""), 4)
+  end
   if not TYPES[ty] then
     error(string.format("%s: parameter %s: cannot tell its type from the default %s; give type = "
       .. "\"number\"|\"integer\"|\"boolean\"|\"string\"|\"numbers\"|\"integers\"|\"strings\"",

@@ -143,6 +143,8 @@ T.test("declaration errors are caught when the protocol is loaded", function()
   T.raises(function() glass.params{name = "x", {"T", 1e-4, "temp", minn = 0}} end,
     "unknown field minn", "did you mean min?", "test_protocol_lib.lua:")
   T.raises(function() glass.params{name = "x", {"a", 1}} end, "help text", "test_protocol_lib.lua:")
+  T.raises(function() glass.params{name = "x", {"a", 1, "a", type = "nmber"}} end,
+    "type = nmber is not a type (did you mean number?)", "test_protocol_lib.lua:")
   T.raises(function() glass.params{name = "x", {"a", 1, "a", increasing = true}} end,
     "lists only")
   T.raises(function() glass.params{name = "x", presest = {}} end, "unknown field presest",
