@@ -325,13 +325,17 @@ end
 --                     label = "T = %s"}   (label: a format for glass.plot.label(value))
 -- Extra fields (style, yerr, dash, ...) are copied into every series.
 function M.curves(spec)
-  if type(spec) ~= "table" or type(spec.values) ~= "table" or type(spec.by) ~= "string" then
-    error("glass.plot.curves: by = COLUMN and values = {...} (the values of that column, one "
-      .. "curve each) are required", 2)
+  if type(spec) ~= "table" then
+    error("glass.plot.curves{by = COLUMN, values = {...}, ...}: got a " .. type(spec), 2)
   end
+  -- Unknown keys first: a misspelt values= is named as such, not as missing.
   local keys = {"by", "values", "label", "reverse"}
   for _, k in ipairs(SERIES_KEYS) do keys[#keys + 1] = k end
   core.check_options(spec, "glass.plot.curves", keys, 2)
+  if type(spec.values) ~= "table" or type(spec.by) ~= "string" then
+    error("glass.plot.curves: by = COLUMN and values = {...} (the values of that column, one "
+      .. "curve each) are required", 2)
+  end
   local n = #spec.values
   local order = {}
   for i = 1, n do order[i] = i end

@@ -488,6 +488,8 @@ T.test("run: writes stay inside --out and off the run's own files; finish once",
   T.raises(function() run:progress{phse = "x", total = 5} end, "run:progress",
     "unknown option 'phse'", "test_protocol_lib.lua:")
   T.raises(function() glass.plot.curves{file = "q.csv", x = "x", y = "x", by = "x", value = {1}} end,
+    "unknown option 'value' (did you mean 'values'?)", "test_protocol_lib.lua:")
+  T.raises(function() glass.plot.curves{file = "q.csv", x = "x", y = "x", by = "x"} end,
     "by = COLUMN and values = {...}")
   T.raises(function() glass.lab.ensemble({}, nil, {replica = 3}) end,
     "glass.lab.ensemble: unknown option 'replica' (did you mean 'replicas'?)",
