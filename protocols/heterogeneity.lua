@@ -495,7 +495,7 @@ run:write_csv("networks", networks, report.with(header, how, "each quenched netw
   .. "(y f < 1), on all training rows; lost = 1: lost in the quench (values empty)"))
 run:write_csv("tau_basins", tau_b, report.with(header, how, "tau90, tau_e of each basin's mean "
   .. "Q (overlap_basins.csv), interpolated linearly in log t; empty: none (*_status says why: "
-  .. "not_reached, before_first, below_min_t); tau*_lo/_hi: " .. (p.B > 0 and string.format(
+  .. "not_reached, before_first_lag, below_min_t); tau*_lo/_hi: " .. (p.B > 0 and string.format(
   "95%% percentile bootstrap interval over the basin's own n replicas (B = %d, seed %d; "
   .. "empty for n = 1)", p.B, p.seed) or "none (--B=0)")))
 if K then

@@ -30,9 +30,10 @@ end
 -- "status: reason", without the status when the reason already starts with it in
 -- words ("not_reached" and "not reached: no replica ...", "before_first_lag" and
 -- "before the first lag: ...").
+local function words(s) return (s:gsub("_", " "):gsub(" the ", " ")) end
 local function why_none(res)
   local head = res.reason:match("^([^:]*):")
-  if head and head:gsub(" the ", " ") == res.status:gsub("_", " ") then return res.reason end
+  if head and words(head) == words(res.status) then return res.reason end
   return res.status .. ": " .. res.reason
 end
 

@@ -286,13 +286,14 @@ local function need(p, what, fields)
   end
   for _, f in ipairs(fields) do
     if p[f] == nil then
-      -- The key of p closest to f (at most 3 edits, or the same first 5 letters);
+      -- The key of p closest to f (at most 3 edits and fewer than half of f's letters,
+      -- or the same first 5 letters);
       -- ties go to the first in alphabetical order, so the hint is always the same.
       local like, best
       for k in pairs(p) do
         if type(k) == "string" and k ~= f then
           local d = require("glass.params").distance(k, f)
-          if (d <= 3 or k:sub(1, 5) == f:sub(1, 5))
+          if ((d <= 3 and d < #f // 2) or k:sub(1, 5) == f:sub(1, 5))
               and (not best or d < best or d == best and k < like) then
             like, best = k, d
           end

@@ -47,7 +47,11 @@ function M.drive(ens, opts)
     error("glass.drive: give to= (the step to run to) or steps= (how many), one of the two", 2)
   end
   local target = opts.to or cur + opts.steps
-  if math.tointeger(target) == nil or target < cur then
+  if math.tointeger(target) == nil then
+    error(string.format("glass.drive: %s = %s must be a whole number of steps",
+      opts.to and "to" or "steps", tostring(opts.to or opts.steps)), 2)
+  end
+  if target < cur then
     error(string.format("glass.drive: %s = %s would end at step %s, before the ensemble's step %d "
       .. "(to= is a step, not a number of steps: t0 + tw + tmax, say)",
       opts.to and "to" or "steps", tostring(opts.to or opts.steps), tostring(target), cur), 2)

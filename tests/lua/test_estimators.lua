@@ -264,6 +264,9 @@ T.test("tau fields, text and status columns; bootstrap of any statistic", functi
   T.eq(none.tau, nil); T.eq(none.status, "not_reached")
   -- the status once, in words (the reason starts with it)
   T.ok(glass.analysis.tau_text(none):match("^none %(not reached: no replica has a tau"), glass.analysis.tau_text(none))
+  local below = glass.analysis.tau_replicas({1, 2, 3, 4, 5, 6, 8, 10},
+    {{1, .95, .85, .7, .6, .5, .4, .3}, {1, .96, .8, .7, .6, .5, .4, .3}}, {B = 0})
+  T.ok(glass.analysis.tau_text(below):match("^none %(below min_t: no replica"), glass.analysis.tau_text(below))
   local early = glass.analysis.tau_replicas(t, {{0.5, 0.4, 0.3, 0.2}}, {B = 0})
   T.eq(early.status, "before_first_lag")
   local tab = glass.table{columns = glass.analysis.tau_columns("tau90")}

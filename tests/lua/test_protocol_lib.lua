@@ -301,6 +301,8 @@ T.test("drive reaches the target exactly in growing chunks", function()
   T.raises(function() glass.drive(e2, {to = 3}) end, "test_protocol_lib.lua:",
     "to = 3 would end at step 3, before the ensemble's step 7")
   T.raises(function() glass.drive(e2, {steps = -1}) end, "before the ensemble's step 7")
+  T.raises(function() glass.drive(e2, {to = 7.5}) end, "to = 7.5 must be a whole number")
+  T.raises(function() glass.drive(e2, {to = 0 / 0}) end, "must be a whole number")
   T.raises(function() glass.drive(e2, {to = 9, steps = 2}) end, "one of the two")
   T.raises(function() glass.drive(e2, {too = 9}) end, "unknown option 'too' (did you mean 'to'?)")
   glass.drive(e2, {to = 7}) -- the step it is at: nothing to do
@@ -500,6 +502,10 @@ T.test("run: writes stay inside --out and off the run's own files; finish once",
   T.raises(function() glass.lab.quench(nil, nil, {batch = 100, lr = 0.1, lambda = 0,
     quench_epoch = 3}) end, "glass.lab.quench: p.quench_epochs is missing; p has quench_epoch",
     "test_protocol_lib.lua:")
+  -- A short missing name gets no hint from unrelated short keys (lr is not B).
+  local ok, err = pcall(glass.lab.quench, nil, nil, {batch = 1, quench_epochs = 1, lambda = 0,
+    T = 1e-4, B = 100, K = 2, tw = 10})
+  T.ok(not ok and err:find("p.lr is missing (", 1, true), err)
   -- ...beside quench_lr, as every protocol's parameters have it: the closest name, always.
   for _ = 1, 5 do
     T.raises(function() glass.lab.quench(nil, nil, {batch = 100, lr = 0.1, lambda = 0,
