@@ -26,7 +26,6 @@ function M.tau_columns(name)
   return {name, name .. "_lo", name .. "_hi", name .. "_se", name .. "_status", name .. "_method"}
 end
 
--- "123.4 [101.2, 150.3] (95% bootstrap, per_replica)" or "none (reason)".
 -- "status: reason", without the status when the reason already starts with it in
 -- words ("not_reached" and "not reached: no replica ...", "before_first_lag" and
 -- "before the first lag: ...").
@@ -37,6 +36,7 @@ local function why_none(res)
   return res.status .. ": " .. res.reason
 end
 
+-- "123.4 [101.2, 150.3] (95% bootstrap, per_replica)" or "none (reason)".
 function M.tau_text(res)
   if not res.tau then return string.format("none (%s)", why_none(res)) end
   if res.lo == res.lo and res.B and res.B > 0 then
@@ -91,13 +91,6 @@ function M.mean_curve(curves, idx)
   return out
 end
 
--- The tau90 and tau_e fields of a protocol's tau.csv row from an observer
--- (its Q curves at opts.tw and cutoff opts.chi / opts.eps): each τ with its
--- status, bootstrap interval (over basins), sd and method, as tau_fields.
--- opts.method is the protocol's --tau_method: "first" (the first saved lag
--- where the replica-mean Q is below: the estimator of_mean), "interp", or
--- any tau_replicas method; B, seed, level as tau_replicas.  Returns row and
--- the two results.
 local TAU_ROW_KEYS = {"method", "tw", "chi", "eps", "B", "seed", "level"}
 
 -- tau_row's and tau_report's arguments, refused at the caller's caller (level 3).
@@ -118,11 +111,19 @@ local function check_row_args(what, row, opts)
   end
 end
 
+-- The tau90 and tau_e fields of a protocol's tau.csv row from an observer
+-- (its Q curves at opts.tw and cutoff opts.chi / opts.eps): each τ with its
+-- status, bootstrap interval (over basins), sd and method, as tau_fields.
+-- opts.method is the protocol's --tau_method: "first" (the first saved lag
+-- where the replica-mean Q is below: the estimator of_mean), "interp", or
+-- any tau_replicas method; B, seed, level as tau_replicas.  Returns row and
+-- the two results.
 function M.tau_row(obs, row, opts)
   check_row_args("tau_row", row, opts)
   return M.tau_row_checked(obs, row or {}, opts)
 end
 
+-- tau_row without the argument checks (tau_report has made them).
 function M.tau_row_checked(obs, row, opts)
   local est = ({first = "of_mean"})[opts.method] or opts.method
   local base = {method = est, tw = opts.tw, chi = opts.chi, eps = opts.eps, B = opts.B,

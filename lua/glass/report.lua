@@ -349,7 +349,8 @@ end
 -- (default M.PLATEAU_LEVEL) for independent Gaussian Q_r, from (n - 1) s^2 / sigma^2 being
 -- chi-square with n - 1 degrees of freedom: [chi4 (n-1) / x_hi, chi4 (n-1) / x_lo], x the
 -- chi-square quantiles at (1 +- level) / 2.  Exact for Gaussian Q at any n, where a
--- percentile bootstrap of a variance over 3 replicas held the truth 43 % of the time.
+-- percentile bootstrap of a variance over 3 replicas held the truth 42 % of the time
+-- (tools/bootstrap_coverage.lua 1000 variance).
 -- Returns lo, hi, t: lists over the lags t, lo and hi NaN with fewer than 2 live
 -- replicas.  A same-basin ensemble (replicas sharing a basin are not independent) is
 -- refused: heterogeneity's bootstrap over basins is the interval there.
