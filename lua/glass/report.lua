@@ -93,6 +93,11 @@ end
 -- The lines for the log and the CSV headers of a Langevin protocol at
 -- temperatures Ts on P rows.
 function M.units_comments(p, P, Ts)
+  if type(p) ~= "table" or type(P) ~= "number" or type(Ts) ~= "table" then
+    error(string.format("glass.report.units_comments(p, P, Ts): the parameters, the training "
+      .. "rows and the list of temperatures; got a %s, a %s and a %s", type(p), type(P),
+      type(Ts)), 2)
+  end
   local u = M.units(p, P, 1)
   local lines = {
     string.format("units: free-weight diffusion per step D = lr*T/P = %.6g*T (lr = %g, P = %d); "
@@ -115,6 +120,11 @@ end
 -- The header lines of a Langevin protocol (noise, units), logged once;
 -- report.with(header, comment...) prepends a CSV's own comments to them.
 function M.header(run, p, P, Ts, what)
+  if type(p) ~= "table" or type(P) ~= "number" or type(Ts) ~= "table" then
+    error(string.format("glass.report.header(run, p, P, Ts, what): the parameters, the training "
+      .. "rows and the list of temperatures; got a %s, a %s and a %s", type(p), type(P),
+      type(Ts)), 2)
+  end
   local lines = {M.noise_comment(p, what)}
   for _, l in ipairs(M.units_comments(p, P, Ts)) do lines[#lines + 1] = l end
   for _, l in ipairs(lines) do run:log("%s", l) end
@@ -140,6 +150,10 @@ function M.coverage_note(run, n, units)
 end
 
 function M.with(header, ...)
+  if type(header) ~= "table" then
+    error("glass.report.with(header, comment, ...): header is report.header's list of lines, "
+      .. "got a " .. type(header), 2)
+  end
   local out = {...}
   for _, l in ipairs(header) do out[#out + 1] = l end
   return out
@@ -153,10 +167,12 @@ local STATE = {"step", "t", "n", "loss", "loss_sem", "data_loss", "data_loss_sem
 -- The state's steps: t0 (after the quench), then each t_w of tws (absolute
 -- steps) and t_w + every lag; lags a glass.Schedule.
 function M.state_steps(t0, tws, lags)
+  -- lags: a glass.Schedule or a list of lags, as the observers take them
+  local list = type(lags) == "table" and lags or lags:steps()
   local steps = {t0}
   for _, tw in ipairs(tws) do
     steps[#steps + 1] = tw
-    for _, l in ipairs(lags:steps()) do steps[#steps + 1] = tw + l end
+    for _, l in ipairs(list) do steps[#steps + 1] = tw + l end
   end
   return steps
 end

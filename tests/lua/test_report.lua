@@ -120,6 +120,17 @@ T.test("units: D = lr T / P and the paper's equivalents", function()
   T.ok(lines[2]:find("T_paper = 12*T", 1, true) and lines[2]:find("10 paper steps", 1, true),
     lines[2])
   T.ok(lines[3]:find("T = 0.001: D = 2e-09, T_paper = 0.012", 1, true), lines[3])
+  -- A single T where the list goes, or no header, is named at the caller's line.
+  T.raises(function() report.units_comments({lr = 1e-2}, 5000, 1e-3) end, "test_report.lua:",
+    "list of temperatures; got a table, a number and a number")
+  T.raises(function() report.header(nil, {lr = 1e-2}, 5000, 1e-3, "--T") end, "test_report.lua:",
+    "glass.report.header(run, p, P, Ts, what)")
+  T.raises(function() report.with(nil, "c") end, "test_report.lua:", "header is report.header's")
+  -- state_steps takes the lags as a list too, as the observers do: t0, then each t_w
+  -- and t_w + every lag.
+  local st = report.state_steps(10, {20}, {1, 2})
+  T.ok(#st == 4 and st[1] == 10 and st[2] == 20 and st[3] == 21 and st[4] == 22)
+  T.eq(#report.state_steps(10, {20}, glass.schedule.list{1, 2}), 4)
 end)
 
 -- The sum over ens's replicas of (lambda/2)|w|^2: its loss on the flat landscape.
