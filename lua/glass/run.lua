@@ -291,6 +291,10 @@ end
 -- returns it without calling fn; `outputs` lists the ensembles and
 -- observers fn advances that outlive it (glass.checkpoint, Journal:memo).
 function Run:memo(label, outputs, fn)
+  if type(label) ~= "string" or type(fn) ~= "function" then
+    error(string.format("run:memo(label, outputs, fn): a label, the objects fn changes and the "
+      .. "function; got a %s, a %s and a %s", type(label), type(outputs), type(fn)), 2)
+  end
   if not self.journal then return fn() end
   return self.journal:memo(label, outputs, fn)
 end
@@ -355,7 +359,12 @@ function Run:progress(opts)
   return progress.new(opts)
 end
 
-function Run:path(name) return self.dir .. "/" .. name end
+function Run:path(name)
+  if type(name) ~= "string" then
+    error("run:path(name): name is a file name inside the run's directory, got a " .. type(name), 2)
+  end
+  return self.dir .. "/" .. name
+end
 
 -- Check that `name` .. (suffix or "") (for the method `what`) names a new
 -- file inside DIR: relative, no "." or ".." component, not one of the run's
@@ -436,7 +445,10 @@ function Run:write_csv(name, tbl, extra_comments)
   self:claim("write_csv", name .. ".csv")
   local path = self:path(name .. ".csv")
   if self.root then
-    tbl:write_csv(path, {protocol = self.name, params = self.p, comments = extra_comments})
+    -- An I/O failure (a folder of name's that does not exist, a full disk) at the caller's line.
+    local ok, err = pcall(tbl.write_csv, tbl, path, {protocol = self.name, params = self.p,
+                                                     comments = extra_comments})
+    if not ok then error("run:write_csv: " .. tostring(err):gsub("^[^:]*:%d+: ", ""), 2) end
   end
   self.files[#self.files + 1] = name .. ".csv"
   runinfo.add_file(self, name .. ".csv", table.concat(extra_comments or {}, " "), tbl:columns())

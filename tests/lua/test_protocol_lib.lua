@@ -464,6 +464,12 @@ T.test("run: writes stay inside --out and off the run's own files; finish once",
   run:write_csv("q.csv", t, "one comment")
   T.ok(glass.run.exists(dir .. "/q.csv") and not glass.run.exists(dir .. "/q.csv.csv"))
   T.raises(function() run:write_csv("r", {{1, 2}}) end, "expected a glass.Table")
+  -- A folder that does not exist: the engine's message, at the caller's line.
+  T.raises(function() run:write_csv("nosuchdir/q", t) end, "run:write_csv: ",
+    "test_protocol_lib.lua:", "nosuchdir")
+  T.raises(function() run:path() end, "run:path(name)", "test_protocol_lib.lua:")
+  T.raises(function() run:memo("z", {}) end, "run:memo(label, outputs, fn)",
+    "test_protocol_lib.lua:")
   T.raises(function() run:write_text("r.txt", {1}) end, "expected the text (a string)")
   -- Misspelt options are errors, not defaults silently used.
   T.raises(function() run:plot{name = "f", titel = "x", series = {}} end,
