@@ -79,13 +79,17 @@ function M.mean_curve(curves, idx)
   local out, n = {}, {}
   local nl = curves[1] and #curves[1] or 0
   for i = 1, nl do out[i], n[i] = 0, 0 end
-  local function add(c)
+  local function add(c, r)
+    if type(c) ~= "table" then
+      error(string.format("mean_curve: replica %s is not among the %d curves", tostring(r),
+        #curves), 3) -- at mean_curve's caller
+    end
     for i = 1, nl do
       local q = c[i]
       if q == q then out[i], n[i] = out[i] + q, n[i] + 1 end
     end
   end
-  if idx then for _, r in ipairs(idx) do add(curves[r]) end
+  if idx then for _, r in ipairs(idx) do add(curves[r], r) end
   else for _, c in ipairs(curves) do add(c) end end
   for i = 1, nl do out[i] = n[i] > 0 and out[i] / n[i] or NAN end
   return out

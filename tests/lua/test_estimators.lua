@@ -256,6 +256,8 @@ T.test("per-replica alpha2 and tau90 equal a recomputation from exported weights
     "tau_row: method 'frist' unknown; use first, interp")
   local m13 = glass.analysis.mean_curve(curves, {1, 3, 3})
   T.near(m13[5], (Q[1][5] + 2 * Q[3][5]) / 3, 1e-15)
+  T.raises(function() glass.analysis.mean_curve(curves, {1, 99}) end,
+    "mean_curve: replica 99 is not among the", "test_estimators.lua:")
 end)
 
 T.test("tau fields, text and status columns; bootstrap of any statistic", function()
