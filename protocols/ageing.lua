@@ -93,10 +93,8 @@ run:write_csv("state", state, report.with(header, "state: means over live replic
 local summary = obs:table("summary")
 local overlap = glass.table{columns = {"tw", "t", "Q", "Q_sem", "msd", "msd_sem", "chi4", "eps",
                                        "n", "chi4_lo", "chi4_hi"}} -- (the interval added later)
-local abs_tws = {}
-for i, tw in ipairs(p.tw) do abs_tws[i] = t0 + tw end
-overlap:add_rows(summary, report.chi4_columns(obs, abs_tws,
-  {tw = function(r) return r.tw - t0 end, Q = "Q_mean", msd = "msd_mean"}))
+overlap:add_rows(summary, report.chi4_columns{tw = function(r) return r.tw - t0 end,
+                                               Q = "Q_mean", msd = "msd_mean"})
 local by_tw = summary:group_by("tw") -- one curve per t_w
 run:write_csv("overlap", overlap, report.with(header, "tw: waiting time after the quench (steps); "
   .. "t: lag (steps); Q, msd: means over live replicas; *_sem: standard errors", report.CHI4_COMMENT))

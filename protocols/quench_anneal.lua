@@ -86,7 +86,7 @@ for k, T in ipairs(p.T) do
   local srows = report.add_state(state, sobs, {T = T}, function(step) return step - t0 - p.tw end)
   if k == 1 then run:log("after the quench: %s", report.state_text(srows[1])) end
   local s = obs:table("summary")
-  overlap:add_rows(s, report.chi4_columns(obs, {}, {T = T, Q = "Q_mean", msd = "msd_mean"}))
+  overlap:add_rows(s, report.chi4_columns{T = T, Q = "Q_mean", msd = "msd_mean"})
   local t, q = lab.columns(s, "t", "Q_mean")
   local eps = s:row(s:nrows()).eps -- sigma(t_w)/chi
   eps2 = math.max(eps2, eps * eps)

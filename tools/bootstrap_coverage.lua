@@ -4,7 +4,7 @@
 --             their mean (true mean 0);
 --   variance: the percentile bootstrap of their sample variance (n - 1; true
 --             variance 1), beside the chi-square interval (n-1) s^2 / chi2
---             quantiles that glass.report.chi4_intervals gives chi4.
+--             quantiles that glass.report.chi4_interval gives chi4.
 -- Prints each coverage with its binomial standard error.  docs/analysis.md
 -- quotes its output.
 --

@@ -14,7 +14,7 @@
 --   report.add_state(tbl, obs, fields, t_of)   loss, accuracy, unsat -> state.csv
 --   report.bands(p, series, err)               error bands when replicas > 1
 --   report.tau_bars(p, series)                 a tau series with its bootstrap bars
---   report.chi4_intervals(obs, sel [, level]), report.chi4_columns(obs, tws, map)
+--   report.chi4_interval(chi4, n [, level]), report.chi4_columns(map [, level])
 --                                              chi4's interval per lag (chi-square)
 --   report.plateau(vals, seed), report.plateau_fit(sets, seed, what, paper)
 --                                              a plateau's interval; its power law in T
@@ -359,81 +359,46 @@ function M.plateau(vals, seed)
   return out
 end
 
--- chi4 = N Var(Q), the sample variance (n - 1) over the live replicas as the two-time
--- observer's `chi4` column, at each lag of obs's Q curves at sel = {tw =, chi =} (as
--- obs:curves; {} for an observer with one of each): its confidence interval at `level`
--- (default M.PLATEAU_LEVEL) for independent Gaussian Q_r, from (n - 1) s^2 / sigma^2 being
--- chi-square with n - 1 degrees of freedom: [chi4 (n-1) / x_hi, chi4 (n-1) / x_lo], x the
--- chi-square quantiles at (1 +- level) / 2.  Exact for Gaussian Q at any n, where a
--- percentile bootstrap of a variance over 3 replicas held the truth 42 % of the time
--- (tools/bootstrap_coverage.lua 1000 variance).
--- Returns lo, hi, t: lists over the lags t, lo and hi NaN with fewer than 2 live
--- replicas.  A same-basin ensemble (replicas sharing a basin are not independent) is
--- refused: heterogeneity's bootstrap over basins is the interval there.
-function M.chi4_intervals(obs, sel, level)
+-- The confidence interval at `level` (default M.PLATEAU_LEVEL) of chi4 = N Var(Q), the
+-- sample variance (n - 1) over n live independent replicas as the two-time observer's
+-- `chi4` column: (n - 1) s^2 / sigma^2 is chi-square with n - 1 degrees of freedom for
+-- Gaussian Q, so [chi4 (n-1) / x_hi, chi4 (n-1) / x_lo], x the chi-square quantiles at
+-- (1 -+ level) / 2.  Exact for Gaussian Q at any n, where a percentile bootstrap of a
+-- variance over 3 replicas held the truth 42 % of the time (tools/bootstrap_coverage.lua
+-- 1000 variance).  Returns lo, hi; NaN with fewer than 2 replicas or no chi4.
+local chi2_cache = {} -- "n level" -> the two quantiles
+function M.chi4_interval(chi4, n, level)
   level = level or M.PLATEAU_LEVEL
-  local q = {quantity = "Q"}
-  for k, v in pairs(sel or {}) do q[k] = v end
-  local t, Q, basins, N = obs:curves(q)
-  local seen = {}
-  for _, b in ipairs(basins) do
-    if seen[b] then
-      error("glass.report.chi4_intervals: the observer's replicas share basins (a same-basin "
-        .. "ensemble), so they are not independent; resample whole basins instead (as the "
-        .. "heterogeneity protocol's chi4_lo/_hi)", 2)
-    end
-    seen[b] = true
+  if not (n and n >= 2 and chi4 == chi4) then return 0 / 0, 0 / 0 end
+  local key = n .. " " .. level
+  local x = chi2_cache[key]
+  if not x then
+    local th = G().theory
+    x = {th.chi2_quantile((1 - level) / 2, n - 1), th.chi2_quantile((1 + level) / 2, n - 1)}
+    chi2_cache[key] = x
   end
-  local theory = G().theory
-  local lo, hi, cache = {}, {}, {}
-  for l = 1, #t do
-    local s, n = 0, 0
-    for r = 1, #Q do
-      local x = Q[r][l]
-      if x == x then s, n = s + x, n + 1 end
-    end
-    lo[l], hi[l] = 0 / 0, 0 / 0
-    if n >= 2 then
-      local m, ss = s / n, 0
-      for r = 1, #Q do
-        local x = Q[r][l]
-        if x == x then ss = ss + (x - m) ^ 2 end
-      end
-      local c = cache[n]
-      if not c then
-        c = {theory.chi2_quantile((1 - level) / 2, n - 1), theory.chi2_quantile((1 + level) / 2, n - 1)}
-        cache[n] = c
-      end
-      local sum = N * ss -- chi4 (n - 1)
-      lo[l], hi[l] = sum / c[2], sum / c[1]
-    end
-  end
-  return lo, hi, t
+  return chi4 * (n - 1) / x[2], chi4 * (n - 1) / x[1]
 end
 
--- The chi4_lo and chi4_hi columns of a map for tbl:add_rows(summary, map) (an
--- observer's summary at one cutoff): M.chi4_intervals at each of the given waiting
--- times (absolute steps; {} for an observer with one), looked up by (tw, t).
-function M.chi4_columns(obs, tws, map)
-  if type(tws) ~= "table" or type(map) ~= "table" then
-    error("glass.report.chi4_columns(obs, tws, map): tws a list of waiting times ({} for "
-      .. "one), map the add_rows map to extend", 2)
+-- `map` (for tbl:add_rows(summary, map), an observer's summary) with chi4_lo and chi4_hi:
+-- M.chi4_interval of each row's chi4 over its n live replicas.  A same-basin ensemble's
+-- rows (fewer basins than replicas: copies of one basin are not independent) are
+-- refused; heterogeneity resamples whole basins instead.
+function M.chi4_columns(map, level)
+  if type(map) ~= "table" then
+    error("glass.report.chi4_columns(map [, level]): map is the add_rows map to extend, got a "
+      .. type(map), 2)
   end
-  local at = {}
-  for i = 1, math.max(#tws, 1) do
-    local tw = tws[i]
-    local lo, hi, t = M.chi4_intervals(obs, {tw = tw})
-    local by_t = {}
-    for l = 1, #t do by_t[t[l]] = {lo[l], hi[l]} end
-    at[tw or "only"] = by_t
+  local function interval(r)
+    if r.n_basins and r.n_basins == r.n_basins and r.n_basins < r.n then
+      error("glass.report.chi4_columns: the observer's replicas share basins (a same-basin "
+        .. "ensemble), so they are not independent; resample whole basins instead (as the "
+        .. "heterogeneity protocol's chi4_lo/_hi)", 0)
+    end
+    return M.chi4_interval(r.chi4, r.n, level)
   end
-  local function cell(r, k)
-    local by_t = at[r.tw] or at.only
-    local c = by_t and by_t[r.t]
-    return c and c[k] or 0 / 0
-  end
-  map.chi4_lo = function(r) return cell(r, 1) end
-  map.chi4_hi = function(r) return cell(r, 2) end
+  map.chi4_lo = function(r) return (interval(r)) end
+  map.chi4_hi = function(r) return select(2, interval(r)) end
   return map
 end
 

@@ -411,29 +411,27 @@ T.test("no NaN or inf printed as a number: one init, an exact-zero loss, T = 0",
   T.ok(not dl:find("nan"), dl)
   local st = report.state_text{loss = nan, data_loss = 0.1, accuracy = 0.9, unsat = 0.2}
   T.ok(st:find("loss none", 1, true) and not st:find("nan"), st)
-  -- chi4's interval over independent replicas is the chi-square one: three replicas,
-  -- N = 10, at lag 1 Q = 0.9, 0.7, 0.8 (sum of squares 0.02, chi4 = N 0.02 / 2 = 0.1):
-  -- [N 0.02 / x(0.975), N 0.02 / x(0.025)] with x of 2 degrees of freedom, in closed
-  -- form -2 ln(1 - p).  At lag 2 one replica is lost (NaN): two left, 1 degree of
-  -- freedom; at lag 3 only one: no interval.
-  local stub = {curves = function(_, q)
-    assert(q.quantity == "Q" and q.tw == 7)
-    return {1, 2, 3}, {{0.9, 0.5, 0.4}, {0.7, 0 / 0, 0 / 0}, {0.8, 0.1, 0 / 0}}, {0, 1, 2}, 10
-  end}
-  local lo, hi, t = report.chi4_intervals(stub, {tw = 7})
-  local ss = (0.9 - 0.8) ^ 2 + (0.7 - 0.8) ^ 2 + (0.8 - 0.8) ^ 2
-  T.ok(#t == 3 and math.abs(lo[1] / (10 * ss / (-2 * math.log(0.025))) - 1) < 1e-12
-       and math.abs(hi[1] / (10 * ss / (-2 * math.log(0.975))) - 1) < 1e-12,
-       string.format("%.17g %.17g", lo[1], hi[1]))
+  -- chi4's interval over n independent replicas is the chi-square one: chi4 (n-1) over
+  -- the quantiles of n - 1 degrees of freedom, in closed form for 2 degrees of freedom
+  -- (-2 ln(1 - p)) and for 1 (2 erfinv(p)^2).  One replica, or no chi4: no interval.
+  local lo, hi = report.chi4_interval(0.1, 3)
+  T.ok(math.abs(lo / (0.2 / (-2 * math.log(0.025))) - 1) < 1e-12
+       and math.abs(hi / (0.2 / (-2 * math.log(0.975))) - 1) < 1e-12,
+       string.format("%.17g %.17g", lo, hi))
   local e = glass.theory.erfinv
-  T.ok(math.abs(hi[2] / (10 * 0.08 / (2 * e(0.025) ^ 2)) - 1) < 1e-10
-       and math.abs(lo[2] / (10 * 0.08 / (2 * e(0.975) ^ 2)) - 1) < 1e-10,
-       string.format("%.17g %.17g", lo[2], hi[2]))
-  T.ok(lo[3] ~= lo[3] and hi[3] ~= hi[3])
-  -- Replicas sharing a basin are not independent: refused, naming what to do.
-  T.raises(function()
-    report.chi4_intervals({curves = function() return {1}, {{0.9}, {0.8}}, {3, 3}, 10 end}, {})
-  end, "share basins")
+  lo, hi = report.chi4_interval(0.08, 2)
+  T.ok(math.abs(hi / (0.08 / (2 * e(0.025) ^ 2)) - 1) < 1e-10
+       and math.abs(lo / (0.08 / (2 * e(0.975) ^ 2)) - 1) < 1e-10,
+       string.format("%.17g %.17g", lo, hi))
+  lo, hi = report.chi4_interval(0.1, 1)
+  T.ok(lo ~= lo and hi ~= hi)
+  lo = report.chi4_interval(0 / 0, 5)
+  T.ok(lo ~= lo)
+  -- As add_rows columns, from each summary row's chi4 and n; replicas that share basins
+  -- (a same-basin ensemble) are not independent: refused.
+  local map = report.chi4_columns{}
+  T.ok(math.abs(map.chi4_lo{chi4 = 0.1, n = 3, n_basins = 3} - report.chi4_interval(0.1, 3)) == 0)
+  T.raises(function() map.chi4_hi{chi4 = 0.1, n = 4, n_basins = 2} end, "share basins")
   -- The scan's verdict with a loss of exactly 0 at the widest network, and with one init.
   local v = report.uot_verdict{{x = 0.02, y = 0.45, sem = 0.05}, {x = 1, y = 0.0, sem = 0.0}}
   T.ok(v:find("falls to exactly 0", 1, true) and not v:find("inf", 1, true), v)
