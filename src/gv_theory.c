@@ -91,6 +91,14 @@ double gv_theory_chi2_cdf(double x, double k)
     return gamma_pq(k / 2, x / 2, &q);
 }
 
+/* Whether x lies below the chi-square quantile sought: its cdf below p, or
+ * (upper) its upper tail above 1 - p = want. */
+static int chi2_below(double x, double k, int upper, double want)
+{
+    double q, p = gamma_pq(k / 2, x / 2, &q);
+    return upper ? q > want : p < want;
+}
+
 double gv_theory_chi2_quantile(double p, double k)
 {
     if (!(p >= 0 && p <= 1) || !(k > 0) || isinf(k)) return NAN;
@@ -101,11 +109,8 @@ double gv_theory_chi2_quantile(double p, double k)
      * bracket [0, hi] doubled until it holds p, then halved until the
      * midpoint no longer moves. */
     int upper = p > 0.5;
-    double want = upper ? 1 - p : p;
-#define BELOW(x) (upper ? (gamma_pq(k / 2, (x) / 2, &tail), tail > want) \
-                        : gamma_pq(k / 2, (x) / 2, &tail) < want)
-    double tail, lo = 0, hi = k > 1 ? k : 1;
-    while (BELOW(hi)) {
+    double want = upper ? 1 - p : p, lo = 0, hi = k > 1 ? k : 1;
+    while (chi2_below(hi, k, upper, want)) {
         lo = hi;
         hi *= 2;
         if (isinf(hi)) return INFINITY;
@@ -113,10 +118,9 @@ double gv_theory_chi2_quantile(double p, double k)
     for (int i = 0; i < 2000; i++) {
         double mid = lo + (hi - lo) / 2;
         if (mid <= lo || mid >= hi) break;
-        if (BELOW(mid)) lo = mid;
+        if (chi2_below(mid, k, upper, want)) lo = mid;
         else hi = mid;
     }
-#undef BELOW
     return lo + (hi - lo) / 2;
 }
 
