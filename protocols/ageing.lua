@@ -115,8 +115,8 @@ for _, tw in ipairs(p.tw) do
     .. ci or ("none (" .. tostring(why) .. ")"))
 end
 run:write_csv("tau", tau, report.with(header, "tau90, tau_e: " .. lab.tau_text(p.tau_method)
-  .. "; empty when not reached within tmax or already below at the first lag; tau*_status: ok, not_reached, before_first_lag; tau*_lo/_hi: 95% percentile bootstrap "
-  .. "interval over replicas (B = 1000, seed --seed), tau*_se: sd of the bootstrap estimates"))
+  .. "; empty when not reached within tmax or already below at the first lag; tau*_status: ok, not_reached, before_first_lag; "
+  .. report.tau_ci_comment("replicas")))
 
 -- Figures: Q(t) per t_w (log t), tau90 vs t_w (log-log), MSD per t_w.
 local per_tw = {file = "overlap.csv", x = "t", by = "tw", values = p.tw, label = "t_w = %s"}

@@ -465,9 +465,8 @@ run:write_csv("moments", moments, report.with(header, how,
 run:write_csv("tau", tau, report.with(header, how, (p.tau_method == "interp"
   and "tau90, tau_e: the lag where the mean Q crosses 0.9 and 1/e, interpolated linearly in "
   .. "log t (method interp)" or "tau90, tau_e: " .. lab.tau_text(p.tau_method)) .. "; empty: none "
-  .. "(tau*_status says why); tau*_lo/_hi: 95% percentile bootstrap interval over basins (whole "
-  .. "basins resampled, B = 1000, seed --seed), tau*_se: sd of the bootstrap estimates; "
-  .. "tau90_free: the free weight's, eps^2/(4 D x^2) with erf(x) = 0.9; eps = sigma(t_w)/chi; "
+  .. "(tau*_status says why); "
+  .. report.tau_ci_comment("basins (whole basins resampled)") .. "; tau90_free: the free weight's, eps^2/(4 D x^2) with erf(x) = 0.9; eps = sigma(t_w)/chi; "
   .. "D = lr*T/P, T_paper = T*60000/P"))
 run:write_csv("chi4_peaks", peaks, report.with(header, how, string.format("peak of each chi4 "
   .. "part over the lags; chi4_peak_lo/hi: %g%% percentile bootstrap interval over basins "
@@ -497,7 +496,8 @@ run:write_csv("tau_basins", tau_b, report.with(header, how, "tau90, tau_e of eac
   .. "Q (overlap_basins.csv), interpolated linearly in log t; empty: none (*_status says why: "
   .. "not_reached, before_first_lag, below_min_t); tau*_lo/_hi: " .. (p.B > 0 and string.format(
   "95%% percentile bootstrap interval over the basin's own n replicas (B = %d, seed %d; "
-  .. "empty for n = 1)", p.B, p.seed) or "none (--B=0)")))
+  .. "empty for n = 1; an end is inf or -inf when over 2.5%% of the resamples cross after the "
+  .. "last lag or before the first)", p.B, p.seed) or "none (--B=0)")))
 if K then
   run:write_csv("histogram_basins", hist_b, report.with(header, how, "histogram of log10|dw| "
     .. "within each basin: the n noise replicas of that basin pooled (basin = its label); "

@@ -134,9 +134,8 @@ run:write_csv("null", null, with("free-weight null model: Q = erf(eps/sqrt(4 D t
   .. "MSD = 2 D t, D = lr*T/P"))
 run:write_csv("tau", tau, with("tau90, tau_e: " .. lab.tau_text(p.tau_method)
   .. "; empty if not reached within tmax or already below at the first lag (tau*_status says "
-  .. "which: ok, not_reached, before_first_lag); tau*_lo/_hi: 95% percentile bootstrap "
-  .. "interval over replicas (B = 1000, seed --seed), tau*_se the sd of the bootstrap "
-  .. "estimates; tau90_free: the null model's; D = lr*T/P, T_paper = T*60000/P"))
+  .. "which: ok, not_reached, before_first_lag); " .. report.tau_ci_comment("replicas")
+  .. "; tau90_free: the null model's; D = lr*T/P, T_paper = T*60000/P"))
 run:write_csv("state", state, with(report.STATE_COMMENT))
 
 -- Slope of tau90 vs T in the noise-dominated regime.

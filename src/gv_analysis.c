@@ -203,22 +203,30 @@ static double quantile_sorted(const double *v, size_t m, double p)
     double h = p * (double)(m - 1);
     size_t i = (size_t)floor(h);
     if (i + 1 >= m) return v[m - 1];
-    return v[i] + (h - (double)i) * (v[i + 1] - v[i]);
+    double f = h - (double)i;
+    /* Next to an infinite value the line is that value (and 0 · inf is NaN). */
+    if (f == 0 || isinf(v[i])) return v[i];
+    if (isinf(v[i + 1])) return v[i + 1];
+    return v[i] + f * (v[i + 1] - v[i]);
 }
 
-/* Percentile interval and spread of the finite values among vals[0..B). */
+/* Percentile interval and spread of the defined values among vals[0..B):
+ * NaN is undefined and left out; ±inf is a value beyond every finite one (a
+ * τ that the run's lags put above the last or below the first), so it takes
+ * its place in the order and an end of the interval can be infinite.  The
+ * spread is then undefined (se NaN). */
 static void interval_of(double *vals, size_t B, double level, gv_interval *out)
 {
-    size_t m = 0;
+    size_t m = 0, inf = 0;
     for (size_t b = 0; b < B; b++)
-        if (isfinite(vals[b])) vals[m++] = vals[b];
+        if (!isnan(vals[b])) inf += isinf(vals[b]), vals[m++] = vals[b];
     out->B_ok = m;
     if (m == 0) return;
     double mean = 0, ss = 0;
     for (size_t i = 0; i < m; i++) mean += vals[i];
     mean /= (double)m;
     for (size_t i = 0; i < m; i++) ss += (vals[i] - mean) * (vals[i] - mean);
-    out->se = m > 1 ? sqrt(ss / (double)(m - 1)) : NAN;
+    out->se = m > 1 && !inf ? sqrt(ss / (double)(m - 1)) : NAN;
     qsort(vals, m, sizeof *vals, cmp_double);
     out->lo = quantile_sorted(vals, m, (1 - level) / 2);
     out->hi = quantile_sorted(vals, m, (1 + level) / 2);
@@ -345,11 +353,17 @@ static void tau_eval(tau_ctx *c, const size_t *units, size_t m, gv_tau_est *out)
     snprintf(out->reason, sizeof out->reason, "%s", r.reason);
 }
 
+/* A resample without a τ still says where its τ lies: beyond the last lag
+ * (not reached: +inf) or before the first lag or min_t (-inf).  Dropping it
+ * instead would make the interval conditional on decaying within the run,
+ * and too short where the run ends near τ. */
 static int tau_boot_stat(void *ctx, const size_t *const *idx, const size_t *n, double *value)
 {
     gv_tau_est est;
     tau_eval(ctx, idx[0], n[0], &est);
-    *value = est.tau;
+    *value = est.outcome == GV_TAU_FOUND         ? est.tau
+           : est.outcome == GV_TAU_NOT_REACHED ? INFINITY
+                                                 : -INFINITY;
     return 0;
 }
 

@@ -259,9 +259,24 @@ static void test_tau_replicas(void)
                                       &e), e);
     CHECK_OK(gv_analysis_tau_replicas(t, 5, q, 6, NULL, 0.9, GV_TAU_PER_REPLICA_FOUND, 4, &bo, &b,
                                       &e), e);
-    CHECK(a.ci.B == 500 && a.ci.B_ok > 0 && a.ci.B_ok < 500); /* some resamples have no τ */
-    CHECK(a.ci.lo == b.ci.lo && a.ci.hi == b.ci.hi && a.ci.se == b.ci.se);
+    /* Resamples that drew no replica with a τ are not dropped: they lie
+     * beyond the lags (±inf), which leaves the sd undefined. */
+    CHECK(a.ci.B == 500 && a.ci.B_ok == 500 && isnan(a.ci.se));
+    CHECK(a.ci.lo == b.ci.lo && a.ci.hi == b.ci.hi);
     CHECK(a.ci.lo >= 4 && a.ci.hi <= 8 && a.ci.lo < a.ci.hi);
+    /* A run that ends near τ: two replicas cross before the last lag, one
+     * never does; the mean curve crosses when a resample draws the flat one
+     * at most once (20 of 27), so 26 % of the resamples have τ beyond the
+     * last lag and the 95 % interval is open above (it was [8, 16] when
+     * they were dropped). */
+    double tn[5] = {1, 2, 4, 8, 16}, qe[3 * 5] = {1, 1, 1, 1, 0.7, 1, 1, 1, 1, 0.7,
+                                                  1, 1, 1, 1, 1};
+    gv_boot_opts b95 = {2000, 3, 0.95};
+    CHECK_OK(gv_analysis_tau_replicas(tn, 5, qe, 3, NULL, 0.9, GV_TAU_OF_MEAN_INTERP, 0, &b95, &a,
+                                      &e), e);
+    CHECK(a.outcome == GV_TAU_FOUND && a.tau > 8 && a.tau < 16);
+    CHECK_MSG(a.ci.B_ok == 2000 && a.ci.lo > 8 && a.ci.lo <= a.tau && isinf(a.ci.hi) &&
+              a.ci.hi > 0 && isnan(a.ci.se), "[%g, %g] se %g", a.ci.lo, a.ci.hi, a.ci.se);
     /* One group holding every replica: one unit, nothing to resample, so no
      * interval (not one of zero width), while the estimate stands. */
     uint64_t g[6] = {3, 3, 3, 3, 3, 3};

@@ -322,6 +322,17 @@ M.PLATEAU_LEVEL, M.PLATEAU_B = 0.95, 1000
 M.PLATEAU_COMMENT = string.format("%g%% percentile bootstrap interval over replicas (B = %d, "
   .. "seed --seed; empty with one replica)", 100 * M.PLATEAU_LEVEL, M.PLATEAU_B)
 
+-- The CSV comment on the tau*_lo/_hi/_se columns of glass.analysis.tau_report's
+-- rows; `over`: what the bootstrap resamples ("replicas", "basins (whole basins
+-- resampled)"), `B`: its resamples (1000).
+function M.tau_ci_comment(over, B)
+  return string.format("tau*_lo/_hi: 95%% percentile bootstrap interval over %s (B = %d, seed "
+    .. "--seed; a resample whose Q does not cross within the lags counts as beyond them, so an "
+    .. "end is inf when over 2.5%% of the resamples stay above the threshold to the last lag, "
+    .. "-inf when they cross before the first), tau*_se: sd of the bootstrap estimates (empty "
+    .. "when an end is infinite)", over, B or 1000)
+end
+
 -- The mean of vals (NaN skipped: lost replicas) over the indices idx
 -- (all when nil; repeats count, as a bootstrap draw gives them).
 local function mean_of(vals, idx)
