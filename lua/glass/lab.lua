@@ -686,36 +686,43 @@ function M.sweep(run, points, compute, record)
 end
 
 -- Mean, standard error and geometric mean of the finite values of a list.
+-- The variances are sums of squared deviations from the mean (two passes): the
+-- one-pass sum of squares minus n mean^2 loses the spread of values that agree
+-- in most digits (losses near 1/2 differing by 1e-13) to rounding.
+local function mean_ss(v)
+  local n, sum = #v, 0
+  for i = 1, n do sum = sum + v[i] end
+  local mean, ss = sum / n, 0
+  for i = 1, n do ss = ss + (v[i] - mean) ^ 2 end
+  return mean, ss
+end
+
 function M.stats(xs)
   if type(xs) ~= "table" then
     error("glass.lab.stats(list): list must be a list of numbers, got " .. type(xs), 2)
   end
-  local n, sum, sum2, lsum, lsum2, npos = 0, 0, 0, 0, 0, 0
+  local vals, logs, nzero = {}, {}, 0
   for _, x in ipairs(xs) do
     if x == x and x ~= math.huge and x ~= -math.huge then
-      n, sum, sum2 = n + 1, sum + x, sum2 + x * x
-      if x > 0 then
-        local l = math.log(x)
-        lsum, lsum2, npos = lsum + l, lsum2 + l * l, npos + 1
-      end
+      vals[#vals + 1] = x
+      if x > 0 then logs[#logs + 1] = math.log(x) elseif x == 0 then nzero = nzero + 1 end
     end
   end
-  local nan = 0 / 0
+  local n, npos, nan = #vals, #logs, 0 / 0
   if n == 0 then return {n = 0, mean = nan, sem = nan, geomean = nan, geo_lo = nan, geo_hi = nan} end
-  local mean = sum / n
-  local var = n > 1 and math.max(0, (sum2 - n * mean * mean) / (n - 1)) or 0 / 0
+  local mean, ss = mean_ss(vals)
+  local var = n > 1 and ss / (n - 1) or nan
   -- The geometric mean of values >= 0 with an exact 0 among them is 0 (a
   -- loss of exactly 0: every row fitted); with a negative value, none.
-  local nzero = 0
-  for _, x in ipairs(xs) do if x == 0 then nzero = nzero + 1 end end
-  local geomean = npos == n and math.exp(lsum / n) or npos + nzero == n and 0.0 or 0 / 0
-  -- The geometric mean's error bar: exp(mean of log x -/+ its standard error), with every
-  -- value > 0 and more than one.
-  local geo_lo, geo_hi = nan, nan
-  if npos == n and n > 1 then
-    local lm = lsum / n
-    local lse = math.sqrt(math.max(0, (lsum2 - n * lm * lm) / (n - 1)) / n)
-    geo_lo, geo_hi = math.exp(lm - lse), math.exp(lm + lse)
+  local geomean, geo_lo, geo_hi = npos + nzero == n and 0.0 or nan, nan, nan
+  if npos == n then
+    -- Its error bar: exp(mean of log x -/+ its standard error), with more than one value.
+    local lm, lss = mean_ss(logs)
+    geomean = math.exp(lm)
+    if n > 1 then
+      local lse = math.sqrt(lss / (n - 1) / n)
+      geo_lo, geo_hi = math.exp(lm - lse), math.exp(lm + lse)
+    end
   end
   return {n = n, mean = mean, sem = math.sqrt(var / n), geomean = geomean, geo_lo = geo_lo,
           geo_hi = geo_hi}

@@ -392,6 +392,11 @@ T.test("no NaN or inf printed as a number: one init, an exact-zero loss, T = 0",
   T.ok(math.abs(g.geo_lo / 2.64636491922247e-4 - 1) < 1e-12 and
        math.abs(g.geo_hi / 3.77876835026143e-3 - 1) < 1e-12, tostring(g.geo_lo))
   T.ok(glass.lab.stats({0.0, 1e-3}).geo_lo ~= glass.lab.stats({0.0, 1e-3}).geo_lo) -- with a 0: none
+  -- Values that agree in most digits keep their spread (a one-pass sum of squares
+  -- gave 0 here): s.e. 1e-6/sqrt(3) within the 1e-7 relative error of storing 1000 + 1e-6.
+  local tight = glass.lab.stats({1000, 1000 + 1e-6, 1000 + 2e-6})
+  T.ok(math.abs(tight.sem / (1e-6 / math.sqrt(3)) - 1) < 1e-6, tostring(tight.sem))
+  T.ok(glass.lab.stats({0.5, 0.5 + 1e-9}).sem > 0)
   -- Pooled alpha2 and its jackknife over replicas (heterogeneity's per-basin columns):
   -- numpy gives 0.5918367346938773 and 0.21499864420410236 for these three replicas; a
   -- replica with a NaN moment (lost) is left out; one replica has no s.e.
