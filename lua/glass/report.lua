@@ -791,8 +791,22 @@ end
 -- is not evidence of the trivial minimum).  lambda* lies between the last
 -- lambda below and the first of the final run at 0.5; open points between
 -- them are named.  With n_half, the smallest lambda from which on every
--- init is at 0.5 is named too.
+-- init is at 0.5 is named too.  A point with one init (sem NaN) has no error
+-- bar, so nothing is resolved: "inconclusive", with what the 0.005 rule alone
+-- would say.
+local ttt_reading
 function M.ttt_verdict(points)
+  local single = {}
+  for _, pt in ipairs(points) do
+    if pt.sem ~= pt.sem then single[#single + 1] = string.format("%g", pt.lambda) end
+  end
+  if #single == 0 then return ttt_reading(points) end
+  return string.format("inconclusive (a single initial condition at lambda = %s: no error "
+    .. "bars, add --replicas); the 0.005 rule alone, as if the s.e. were 0, would say: %s",
+    table.concat(single, ", "), ttt_reading(points))
+end
+
+function ttt_reading(points)
   local function sem(pt) return (pt.sem == pt.sem) and pt.sem or 0 end
   local function at_half(pt) return math.abs(pt.loss - 0.5) + 2 * sem(pt) <= 0.005 end
   local function below(pt) return 0.5 - pt.loss > math.max(0.005, 2 * sem(pt)) end

@@ -344,6 +344,11 @@ T.test("ttt_scan's conclusion is computed from the numbers", function()
     .. "lambda = 0.02 (0.3 ± 0.01)", 1, true), v)
   v = report.ttt_verdict{{lambda = 0, loss = 0.5, sem = 0}, {lambda = 0.05, loss = 0.5, sem = 0}}
   T.ok(v:find("inconclusive (the loss is the trivial 0.5 at every lambda", 1, true), v)
+  -- One init per lambda (s.e. NaN): nothing is resolved, whatever the means say.
+  v = report.ttt_verdict{{lambda = 0, loss = 0.00565, sem = 0 / 0},
+    {lambda = 0.01, loss = 0.5, sem = 0 / 0}, {lambda = 0.05, loss = 0.5, sem = 0}}
+  T.ok(v:find("^inconclusive %(a single initial condition at lambda = 0, 0.01: no error bars")
+    and v:find("would say: lambda* in (0, 0.01]", 1, true), v)
 end)
 
 T.test("ageing's reading joins the verdict and the drift check", function()
