@@ -522,7 +522,11 @@ function M.drift_line(T, tau_T, tau_0, what, ci_T, ci_0)
   if ci_T and ci_0 then resolved = ci_apart(ci_T, ci_0)
   elseif ci_T then resolved = tau_0 < ci_T[1] or tau_0 > ci_T[2]
   elseif ci_0 then resolved = tau_T < ci_0[1] or tau_T > ci_0[2] end
-  local how = resolved == nil and "" or (ci_T and ci_0) and " (95% intervals)" or " (95% interval)"
+  local grid = (ci_T and ci_T.grid) or (ci_0 and ci_0.grid)
+  local how = resolved == nil and "" or grid and " (intervals widened to the lag grid)"
+    or (ci_T and ci_0) and " (95% intervals)" or " (95% interval)"
+  local decide = grid and "more replicas, more lags (--per_decade) or --tau_method=interp would "
+    .. "decide" or "more replicas would decide"
   local rel = math.abs(tau_T / tau_0 - 1)
   -- "As at T = 0" needs intervals that can tell: each inside the tolerance
   -- around the other tau90.
@@ -531,8 +535,8 @@ function M.drift_line(T, tau_T, tau_0, what, ci_T, ci_0)
   end
   if rel <= M.DRIFT_TOL and not (inside(ci_T, tau_0) and inside(ci_0, tau_T)) then
     return string.format("drift check%s: %s (ratio %.3g): inconclusive, within %d%% but the "
-      .. "95%% intervals reach beyond it: more replicas would decide", what, pair, tau_T / tau_0,
-      tol), "inconclusive"
+      .. "%s reach beyond it: %s", what, pair, tau_T / tau_0, tol, grid
+      and "intervals (widened to the lag grid)" or "95% intervals", decide), "inconclusive"
   end
   if rel <= M.DRIFT_TOL and resolved then
     -- A shift the intervals resolve, under the tolerance: mostly the drift.
@@ -547,8 +551,8 @@ function M.drift_line(T, tau_T, tau_0, what, ci_T, ci_0)
   end
   if resolved == false then
     return string.format("drift check%s: %s (ratio %.3g): inconclusive, the difference is over "
-      .. "%d%% but not resolved%s overlap: more replicas would decide", what, pair, tau_T / tau_0,
-      tol, how), "inconclusive"
+      .. "%d%% but not resolved%s overlap: %s", what, pair, tau_T / tau_0, tol, how, decide),
+      "inconclusive"
   end
   return string.format("drift check%s: %s (ratio %.3g%s): the noise changes the decay", what,
     pair, tau_T / tau_0, resolved and ", resolved" .. how or ""), "thermal"
@@ -574,11 +578,27 @@ end
 
 -- What drift_line needs of a tau row (tau_report's) besides tau90: its 95 %
 -- interval {lo, hi}; when tau90 is missing, `below` = the first lag t[1]
--- (Q below 0.9 already there) or `above` = the last lag (not reached).
+-- (Q below 0.9 already there) or `above` = the last lag (not reached).  A tau
+-- read on the saved lags (every method but interp: the first lag below 0.9,
+-- or a mean of such lags) says only that Q crossed between that lag and the one
+-- before, so the interval's lower end is lowered by the widest step of the lag
+-- grid up to its upper end (grid = true); without a bootstrap interval that
+-- step alone is the interval.  Otherwise equal lags would read as "the same
+-- decay" on a grid coarser than DRIFT_TOL.
 function M.drift_estimate(row, t)
-  local s = row.tau90_status
-  return {row.tau90_lo, row.tau90_hi, below = s == "before_first_lag" and t[1] or nil,
-          above = s == "not_reached" and t[#t] or nil}
+  local s, tau = row.tau90_status, row.tau90
+  local est = {row.tau90_lo, row.tau90_hi, below = s == "before_first_lag" and t[1] or nil,
+               above = s == "not_reached" and t[#t] or nil}
+  if tau and tau == tau and row.tau90_method ~= "interp" then
+    local lo = est[1] == est[1] and est[1] or tau
+    local hi = est[2] == est[2] and est[2] or tau
+    local r = 1 -- the smallest ratio of a lag to the next, up to hi
+    for j = 2, #t do
+      if t[j] <= hi then r = math.min(r, t[j - 1] > 0 and t[j - 1] / t[j] or 0) end
+    end
+    est[1], est[2], est.grid = lo * r, hi, true
+  end
+  return est
 end
 
 -- Log one drift line per T > 0 of Ts (tau90_at[T]: tau90 or false) against

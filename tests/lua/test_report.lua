@@ -268,6 +268,26 @@ T.test("drift check: the line says what the two tau90 say", function()
   T.eq(est.below, 1)
   T.eq(report.drift_estimate({tau90_lo = 3, tau90_hi = 4, tau90_status = "ok"}, {1}).below, nil)
   T.eq(report.drift_estimate({tau90_status = "not_reached"}, {1, 2, 30}).above, 30)
+  -- A tau read on the lag grid (the reviewer's case: every replica at lag 251, the
+  -- lag before it 158): the interval reaches down the grid's widest step up to its
+  -- upper end, so equal lags are not "the same decay" within 10%.
+  local lags = {100, 158, 251, 398}
+  local function row(tau, lo, hi, method)
+    return {tau90 = tau, tau90_lo = lo, tau90_hi = hi, tau90_status = "ok", tau90_method = method}
+  end
+  est = report.drift_estimate(row(251, 251, 251, "per_replica"), lags)
+  T.ok(est.grid and math.abs(est[1] - 158) < 1e-9 and est[2] == 251, est[1])
+  line, kind = report.drift_line(3e-4, 251, 251, "", est, est)
+  T.eq(kind, "inconclusive")
+  T.ok(line:find("within 10% but the intervals (widened to the lag grid) reach beyond it: more "
+    .. "replicas, more lags (--per_decade) or --tau_method=interp would decide", 1, true), line)
+  -- One replica (no bootstrap interval): the grid step alone.
+  est = report.drift_estimate(row(251, nan, nan, "first"), lags)
+  T.ok(math.abs(est[1] - 158) < 1e-9 and est[2] == 251, est[1])
+  -- interp's tau is not on the grid: its interval as it is.
+  est = report.drift_estimate(row(240, 230, 250, "interp"), lags)
+  T.ok(not est.grid and est[1] == 230 and est[2] == 250)
+  T.eq(select(2, report.drift_line(3e-4, 240, 241, "", est, {236, 245})), "drift")
   -- Within 10% but with intervals wider than the tolerance: nothing is decided.
   line, kind = report.drift_line(1e-5, 100, 105, "", {40, 400}, {50, 300})
   T.eq(kind, "inconclusive")
