@@ -176,17 +176,23 @@ if ok then
   local thr = p.rescale_by == "tau90" and 0.9 or math.exp(-1)
   local sizes = {}
   for k, f in ipairs(fitsets) do sizes[k] = #f.Q end
+  -- A resample in which a temperature loses its tau, or fewer than two temperatures
+  -- reach t/tau >= fit_from, is not the estimate's fit: undefined (B_ok counts the rest).
   local bs = glass.analysis.bootstrap{sizes = sizes, B = 1000, seed = p.seed, stat = function(...)
-    local bx, by = {}, {}
+    local bx, by, temps = {}, {}, 0
     for k, idx in ipairs({...}) do
       local f = fitsets[k]
       local mc = glass.analysis.mean_curve(f.Q, idx)
       local sc = glass.analysis.tau_curves(f.t, f.Q, idx, p.tau_method, thr)
-      for i = 1, sc and #f.t or 0 do
+      if not sc then return nil end
+      local n0 = #bx
+      for i = 1, #f.t do
         local x = f.t[i] / sc
         if x >= p.fit_from and mc[i] > 0 then bx[#bx + 1], by[#by + 1] = x, mc[i] end
       end
+      if #bx > n0 then temps = temps + 1 end
     end
+    if temps < 2 then return nil end
     local good, bf = pcall(glass.analysis.powerlaw_fit, bx, by, {t_min = p.fit_from})
     return good and bf.exponent or nil
   end}
@@ -198,8 +204,8 @@ if ok then
       wfrom, wto = wfrom or f * p.fit_from, f * p.fit_from
     end
   end
-  lines[#lines + 1] = string.format("master curve Q ~ (t/tau)^%.3f ± %.3f (least squares) "
-    .. "%s for t/tau >= %g (paper: -0.48); with the window from t/tau >= %g to >= %g: %.3f to "
+  lines[#lines + 1] = string.format("master curve Q ~ (t/tau)^%.3f (least-squares s.e. %.3f, "
+    .. "which takes the correlated lags as independent: not an error bar) %s for t/tau >= %g (paper: -0.48); with the window from t/tau >= %g to >= %g: %.3f to "
     .. "%.3f", fit.exponent, fit.exponent_se, report.boot_text(bs, sizes), p.fit_from, wfrom, wto,
     wlo, whi)
 else
