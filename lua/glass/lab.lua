@@ -198,7 +198,14 @@ end
 -- `over` changes defaults; over.omit lists parameters a protocol does not use.
 function M.network_params(over)
   over = over or {}
-  local function d(k, v) if over[k] ~= nil then return over[k] end return v end
+  -- A changed default keeps the parameter's type: {lambda = 0} stays a real number
+  -- (an integer default would make --lambda=0.01 "not an integer").
+  local function d(k, v)
+    local o = over[k]
+    if o == nil then return v end
+    if math.type(v) == "float" and math.type(o) == "integer" then return o + 0.0 end
+    return o
+  end
   local list = {
     {"dataset", d("dataset", "mnist"), "training set, with the paper's preprocessing: mnist, "
      .. "fashion (Fashion-MNIST) or cifar10 (CIFAR-10's binary batches, which glassvm cannot "

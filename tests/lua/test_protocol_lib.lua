@@ -105,6 +105,12 @@ T.test("a batch larger than P is refused, naming --batch and P", function()
   T.eq(glass.lab.epoch_steps({batch = 20}, data), 2)
 end)
 
+T.test("a changed default keeps its parameter's type (uot_scan's lambda = 0)", function()
+  local N = glass.params(glass.lab.extend({name = "n"}, glass.lab.network_params{lambda = 0}))
+  T.eq(parse(N, {"--lambda=0.01"}).lambda, 0.01)
+  T.eq(math.type(parse(N, {}).lambda), "float")
+end)
+
 T.test("cross-parameter checks run after parsing", function()
   local P = glass.params{name = "x", {"lo", 0.0, "low"}, {"hi", 1.0, "high"},
     {check = function(p) if p.lo >= p.hi then return "--lo must be below --hi" end end}}
