@@ -544,18 +544,22 @@ function M.drift_line(T, tau_T, tau_0, what, ci_T, ci_0)
       .. "within %d%%; the intervals are apart: the noise shifts tau90 by %+.1f%%): this decay is "
       .. "mostly the deterministic drift (gradient descent), with a small thermal part", what, T,
       both, tol, 100 * (tau_T / tau_0 - 1)), "drift"
-  elseif rel <= M.DRIFT_TOL then
+  end
+  -- Without any interval (one replica, --B=0) the tolerance decides alone: say so.
+  local alone = not (ci_T or ci_0) and "; no 95% intervals (one replica?): the 10% rule alone"
+    or ""
+  if rel <= M.DRIFT_TOL then
     return string.format("drift check%s: Q decays at T = %g as at T = 0 (tau90 = %s, within "
-      .. "%d%%): this decay is the deterministic drift (gradient descent), not thermal motion",
-      what, T, both, tol), "drift"
+      .. "%d%%): this decay is the deterministic drift (gradient descent), not thermal motion%s",
+      what, T, both, tol, alone), "drift"
   end
   if resolved == false then
     return string.format("drift check%s: %s (ratio %.3g): inconclusive, the difference is over "
       .. "%d%% but not resolved%s overlap: %s", what, pair, tau_T / tau_0, tol, how, decide),
       "inconclusive"
   end
-  return string.format("drift check%s: %s (ratio %.3g%s): the noise changes the decay", what,
-    pair, tau_T / tau_0, resolved and ", resolved" .. how or ""), "thermal"
+  return string.format("drift check%s: %s (ratio %.3g%s): the noise changes the decay%s", what,
+    pair, tau_T / tau_0, resolved and ", resolved" .. how or "", alone), "thermal"
 end
 
 -- The summary of several drift checks: {drift = {T...}, thermal = {...}, inconclusive = {...}}.
