@@ -322,6 +322,14 @@ end
 -- width w on d inputs (default 10), as the engine counts them (before any
 -- data or ensemble exists; an ensemble's own is ens:nweights()).
 function M.nweights(w, depth, d)
+  for i, a in ipairs{{"width", w}, {"depth", depth}, {"input dimension", d}} do
+    local v = a[2]
+    if (v ~= nil or i == 1) and (math.type(v) ~= "integer" or v < 1) then
+      error(string.format("glass.lab.nweights(width [, depth [, d]]): the %s must be a "
+        .. "positive integer, got %s", a[1], type(v) == "string" and string.format("%q", v)
+        or tostring(v)), 2)
+    end
+  end
   local net <close> = G().mlp{d = d or M.INPUT_DIM, width = w, depth = depth or 6}
   return net:nweights(), net:describe()
 end
@@ -741,6 +749,11 @@ end
 -- sqrt((n-1)/n sum_r (a_(-r) - mean_r a_(-r))^2).  Returns alpha2, se, n; the se is NaN
 -- below 2 replicas, both are NaN without one.
 function M.pooled_alpha2(m2, m4)
+  if type(m2) ~= "table" or type(m4) ~= "table" or #m2 ~= #m4 then
+    error(string.format("glass.lab.pooled_alpha2(m2, m4): two lists of the same length (one "
+      .. "value per replica), got %s and %s", type(m2) == "table" and #m2 .. " values" or type(m2),
+      type(m4) == "table" and #m4 .. " values" or type(m4)), 2)
+  end
   local a, b, n = {}, {}, 0
   local function finite(x) return x and x == x and x > -math.huge and x < math.huge end
   for r = 1, math.max(#m2, #m4) do

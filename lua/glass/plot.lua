@@ -402,6 +402,10 @@ end
 
 -- A number as a short label: 1e-06 -> "10^{-6}", 0.003 -> "3·10^{-3}", 20000 -> "2·10^{4}".
 function M.label(x)
+  if type(x) ~= "number" or x ~= x or x == math.huge or x == -math.huge then
+    error("glass.plot.label(x): x must be a finite number, got " .. (type(x) == "number"
+      and tostring(x) or type(x)), 2)
+  end
   if x == 0 then return "0" end
   local e = math.floor(math.log(math.abs(x), 10) + 1e-9)
   local m = x / 10 ^ e

@@ -437,6 +437,17 @@ T.test("no NaN or inf printed as a number: one init, an exact-zero loss, T = 0",
   T.ok(n == 1 and a2 == 0.25 and se ~= se, string.format("%.17g %.17g", a2, se))
   a2, se, n = glass.lab.pooled_alpha2({0 / 0}, {1})
   T.ok(n == 0 and a2 ~= a2 and se ~= se)
+  -- Wrong arguments are named at the caller's line, not answered with NaN or a
+  -- traceback inside the library.
+  T.raises(function() glass.lab.pooled_alpha2({1, 2}, {3}) end, "test_report.lua:",
+    "same length", "2 values and 1 values")
+  T.raises(function() glass.lab.nweights("30", 6) end, "test_report.lua:",
+    "glass.lab.nweights", "width must be a positive integer, got \"30\"")
+  T.raises(function() glass.lab.nweights(30, -1) end, "test_report.lua:", "depth")
+  T.eq(glass.lab.nweights(30, 6), 4830)
+  T.raises(function() glass.plot.label("x") end, "test_report.lua:", "glass.plot.label",
+    "got string")
+  T.raises(function() glass.plot.label(1 / 0) end, "finite number, got inf")
   -- NaN, as a tau row holds a missing tau, reads as none: never "nan" in a line.
   local nan = 0 / 0
   T.eq(report.tau_ci(nan, nan, nan, "not_reached"), "none (not_reached)")
