@@ -130,7 +130,11 @@ gv_status gv_data_split(const gv_data *src, size_t ntest, uint64_t seed, gv_data
  * z-score train with its statistics and test with its own (or, with
  * test_train_stats, the train ones), fit PCA to k components on train and
  * project both (k = 0: no PCA), then binarise both.  Sets are named
- * "<title> train" and "<title> test"; messages name title. */
+ * "<title> train" and "<title> test"; messages name title.  Refused: a class
+ * outside 0..GV_PREP_NCLASSES-1 (the paper's data sets all have ten; the
+ * message names the labels file, the first bad row and its class), and a
+ * binarised train set whose labels are all +1 or all -1. */
+#define GV_PREP_NCLASSES 10
 enum { GV_PREP_NONE = 0, GV_PREP_PARITY = 1, GV_PREP_CLASSES = 2 };
 typedef struct gv_prep_opts {
     const char *images[2], *labels[2]; /* train, test IDX files; images[1] NULL: no test set */

@@ -24,12 +24,42 @@ void gv_prep_release(gv_prep *p)
     memset(p, 0, sizeof *p);
 }
 
+/* What to do about corrupt labels: glassvm fetches MNIST-like IDX files,
+ * not CIFAR-10. */
+static const char *refetch(const gv_prep_opts *o)
+{
+    return o->cifar[0] ? "corrupt batches; download and unpack CIFAR-10's binary version "
+                         "again (docs/datasets.md)"
+                       : "a corrupt labels file; fetch it again: bash data/fetch.sh (or "
+                         "./run.sh data) checks the files against the checksums of "
+                         "data/README.md";
+}
+
+/* The IDX loader takes any integer classes (a user's own files); the data
+ * sets prepared here all have the classes 0 to GV_PREP_NCLASSES - 1.  A
+ * labels file with a valid header and other values is corrupt (CIFAR-10's
+ * loader refuses such a class byte itself). */
+static gv_status check_classes(const gv_prep_opts *o, const gv_data *d, const char *file,
+                               gv_err *e)
+{
+    size_t bad = 0, first = 0;
+    for (size_t i = d->P; i-- > 0;)
+        if (d->cls[i] < 0 || d->cls[i] >= GV_PREP_NCLASSES) bad++, first = i;
+    if (bad == 0) return GV_OK;
+    return gv_fail(e, GV_EFORMAT,
+                   "%s: row %zu has class %ld, but %s's classes are 0-%d (rows outside them: "
+                   "%zu of %zu): %s",
+                   file, first + 1, (long)d->cls[first], o->title, GV_PREP_NCLASSES - 1, bad,
+                   d->P, refetch(o));
+}
+
 /* Load one part, named "<title> <part>". */
 static gv_status load(const gv_prep_opts *o, int test, gv_data **out, gv_err *e)
 {
     gv_status s = o->cifar[0] ? gv_cifar_load(o->cifar[test], o->ncifar[test], out, e)
                               : gv_idx_load(o->images[test], o->labels[test], out, e);
     if (s) return s;
+    if (!o->cifar[0] && (s = check_classes(o, *out, o->labels[test], e))) return s;
     char name[sizeof((*out)->name)];
     snprintf(name, sizeof name, "%s %s", o->title, test ? "test" : "train");
     gv_data_set_name(*out, name);
@@ -43,13 +73,39 @@ static gv_status binarize(const gv_prep_opts *o, gv_data *d, gv_err *e)
     return GV_OK;
 }
 
+/* A training set whose labels are all +1 (or all -1) has no hinge task to
+ * learn: refuse it, saying why it happened.  full_classes: the number of
+ * distinct classes of the whole train set, before a subset was drawn. */
+static gv_status check_both_labels(const gv_prep_opts *o, const gv_data *d, int subset,
+                                   size_t full_classes, gv_err *e)
+{
+    size_t pos, neg;
+    gv_data_label_counts(d, &pos, &neg);
+    if (pos > 0 && neg > 0) return GV_OK;
+    int32_t cls;
+    size_t ncls = gv_data_classes(d, &cls, 1);
+    char what[64];
+    if (ncls == 1) snprintf(what, sizeof what, "every row has class %ld", (long)cls);
+    else snprintf(what, sizeof what, "%zu classes", ncls);
+    const char *todo = full_classes == 1 ? refetch(o)
+                     : o->binarize == GV_PREP_CLASSES && pos && o->npositive >= full_classes
+                         ? "list classes for +1 that leave some for -1"
+                     : subset ? "draw more rows (a larger P) or another seed"
+                              : refetch(o);
+    return gv_fail(e, GV_EINVAL,
+                   "%s set: all %zu rows are labelled %s (%s), so there is nothing to learn; %s",
+                   d->name, d->P, pos ? "+1" : "-1", what, todo);
+}
+
 static gv_status run(const gv_prep_opts *o, gv_prep *p, gv_err *e)
 {
     if (load(o, 0, &p->train, e)) return e->status;
     if (o->P > p->train->P)
         return gv_fail(e, GV_EINVAL, "P = %zu rows requested, the %s train set has %zu", o->P,
                        o->title, p->train->P);
-    if (o->P > 0 && o->P < p->train->P) {
+    size_t full_classes = gv_data_classes(p->train, NULL, 0);
+    int subset = o->P > 0 && o->P < p->train->P;
+    if (subset) {
         gv_data *sub;
         if (gv_data_subset(p->train, o->P, o->seed, &sub, e)) return e->status;
         gv_data_set_name(sub, p->train->name);
@@ -76,7 +132,9 @@ static gv_status run(const gv_prep_opts *o, gv_prep *p, gv_err *e)
             (p->test && gv_pca_apply(p->pca, p->test, e)))
             return e->status;
     }
-    if (binarize(o, p->train, e) || (p->test && binarize(o, p->test, e))) return e->status;
+    if (binarize(o, p->train, e) || (o->binarize && check_both_labels(o, p->train, subset, full_classes, e)) ||
+        (p->test && binarize(o, p->test, e)))
+        return e->status;
     return GV_OK;
 }
 

@@ -144,6 +144,60 @@ static void test_refusals(void)
     CHECK(r.train == NULL && r.pca == NULL);
 }
 
+/* Labels that a valid IDX header does not make right: a class outside 0-9
+ * (train or test file) names the file, the first bad row and its class and
+ * says to fetch the file again; a train set whose labels are all +1 or all
+ * -1 is refused with the likely cause (a corrupt file, a class list that
+ * maps every class to +1, an unlucky small subset).  Nothing is left
+ * allocated.  Without binarisation one class is fine. */
+static void test_corrupt_labels(void)
+{
+    gv_err e = {0};
+    gv_prep r;
+    gv_prep_opts o = tiny_opts();
+    o.labels[0] = F("bad-class.idx1");
+    CHECK_FAILS(gv_prep_run(&o, &r, &e), GV_EFORMAT, e,
+                "bad-class.idx1: row 4 has class 200, but Tiny's classes are 0-9 (rows outside "
+                "them: 1 of 6): a corrupt labels file; fetch it again: bash data/fetch.sh");
+    CHECK(r.train == NULL && r.test == NULL);
+    o = tiny_opts();
+    o.labels[1] = F("bad-class.idx1"); /* the test set's */
+    CHECK_FAILS(gv_prep_run(&o, &r, &e), GV_EFORMAT, e, "bad-class.idx1: row 4 has class 200");
+    CHECK(r.train == NULL && r.test == NULL && r.scaler == NULL);
+
+    o = tiny_opts();
+    o.labels[0] = F("bad-one-class.idx1");
+    CHECK_FAILS(gv_prep_run(&o, &r, &e), GV_EINVAL, e,
+                "Tiny train set: all 4 rows are labelled +1 (every row has class 4), so there is "
+                "nothing to learn; a corrupt labels file; fetch it again");
+    CHECK(r.train == NULL && r.test == NULL && r.scaler == NULL && r.pca == NULL);
+    o.binarize = GV_PREP_NONE; /* classes only: nothing to refuse */
+    CHECK_OK(gv_prep_run(&o, &r, &e), e);
+    gv_prep_release(&r);
+
+    int32_t all[] = {0, 1, 2, 4, 5, 9};
+    o = tiny_opts();
+    o.P = 0;
+    o.binarize = GV_PREP_CLASSES;
+    o.positive = all;
+    o.npositive = 6;
+    CHECK_FAILS(gv_prep_run(&o, &r, &e), GV_EINVAL, e,
+                "Tiny train set: all 6 rows are labelled +1 (6 classes), so there is nothing to "
+                "learn; list classes for +1 that leave some for -1");
+    CHECK(r.train == NULL);
+
+    o = tiny_opts();
+    o.P = 2;
+    o.seed = 1; /* rows of classes 5 and 9: both odd */
+    CHECK_FAILS(gv_prep_run(&o, &r, &e), GV_EINVAL, e,
+                "Tiny train set: all 2 rows are labelled -1 (2 classes), so there is nothing to "
+                "learn; draw more rows (a larger P) or another seed");
+    CHECK(r.train == NULL);
+    o.seed = 0; /* classes 0 and 1 */
+    CHECK_OK(gv_prep_run(&o, &r, &e), e);
+    gv_prep_release(&r);
+}
+
 /* CIFAR-10 batches instead of IDX (cifar[0] set): the train batches concatenated in order
  * (tiny-cifar1: classes 0 3 9, tiny-cifar2: 1 8), the test batch on its own, the same steps
  * by hand; a missing batch is refused naming it. */
@@ -196,6 +250,7 @@ int main(void)
     GV_RUN(test_same_as_by_hand);
     GV_RUN(test_options);
     GV_RUN(test_refusals);
+    GV_RUN(test_corrupt_labels);
     GV_RUN(test_cifar);
     return GV_TEST_END();
 }

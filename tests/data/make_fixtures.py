@@ -43,6 +43,11 @@ put("bad-extra.idx3", images + b"\0\0\0\0")                          # 4 bytes t
 put("bad-header.idx3", images[:6])                                   # header cut short
 put("bad-count.idx1", idx(0x08, [5], bytes([5, 0, 4, 1, 9])))       # 5 labels, 6 images
 put("bad-float-labels.idx1", idx(0x0D, [6], struct.pack(">6f", *range(6))))
+# Labels for tiny-images with a valid header that the paper's preprocessing
+# (gv_prep_run: classes 0-9, both labels in the train set) refuses; the
+# generic IDX loader takes any integer classes.
+put("bad-class.idx1", idx(0x08, [6], bytes([5, 0, 4, 200, 9, 2])))   # row 4: class 200
+put("bad-one-class.idx1", idx(0x08, [6], bytes([4] * 6)))           # every row class 4
 # A header promising 4e9 x 28 x 28 bytes (3 TB) over 100 real bytes.
 huge = idx(0x08, [4000000000, 28, 28], bytes(100))
 put("bad-huge.idx3", huge)

@@ -211,6 +211,14 @@ T.test("mnist{dir=}: the pipeline on a tiny MNIST directory", function()
   T.raises(function() glass.data.mnist{dir = root, k = 1, binarize = {7}} end, "glass.data.mnist:", "7")
   T.raises(function() glass.data.fashion_mnist{dir = root} end, "Fashion-MNIST files",
     root .. "/fashion-mnist, " .. root)
+  -- A labels file with a valid header and a class outside 0-9, or a single class.
+  copy("bad-class.idx1", "train-labels-idx1-ubyte")
+  T.raises(function() glass.data.mnist{dir = root, k = 1} end, "glass.data.mnist: " .. root
+    .. "/mnist/train-labels-idx1-ubyte: row 4 has class 200, but MNIST's classes are 0-9",
+    "bash data/fetch.sh")
+  copy("bad-one-class.idx1", "train-labels-idx1-ubyte")
+  T.raises(function() glass.data.mnist{dir = root, k = 1} end,
+    "glass.data.mnist: MNIST train set: all 6 rows are labelled +1 (every row has class 4)")
   os.execute("rm -rf " .. root)
 end)
 
