@@ -280,6 +280,27 @@ static void push_protocol_list(lua_State *L, const char *dir)
     luaL_pushresult(&b);
 }
 
+/* glass.paths.protocols, or NULL.  Pushes up to 3 values, which keep the
+ * string alive: the caller restores its stack top when done with it. */
+static const char *protocols_dir(lua_State *L)
+{
+    if (lua_getglobal(L, "glass") == LUA_TTABLE && lua_getfield(L, -1, "paths") == LUA_TTABLE &&
+        lua_getfield(L, -1, "protocols") == LUA_TSTRING)
+        return lua_tostring(L, -1);
+    return NULL;
+}
+
+/* Push the path of protocol `name` in dir and return it, or return NULL
+ * (pushing nothing) when there is no such protocol. */
+static const char *push_protocol_path(lua_State *L, const char *dir, const char *name)
+{
+    if (!dir || !is_protocol_name(name)) return NULL;
+    const char *path = lua_pushfstring(L, "%s/%s.lua", dir, name);
+    if (access(path, R_OK) == 0) return path;
+    lua_pop(L, 1);
+    return NULL;
+}
+
 /* If argv[0] names a protocol rather than a file, replace it (and arg[0])
  * with the protocol's path.  Returns 0 after reporting a name that is
  * neither a file nor a protocol. */
@@ -290,12 +311,9 @@ static int resolve_protocol(lua_State *L, char **argv)
     /* A file of that name comes first; a directory (say, a run's --out) does not. */
     if (!is_protocol_name(name) || (stat(name, &st) == 0 && !S_ISDIR(st.st_mode))) return 1;
     int top = lua_gettop(L);
-    const char *dir = NULL;
-    if (lua_getglobal(L, "glass") == LUA_TTABLE && lua_getfield(L, -1, "paths") == LUA_TTABLE &&
-        lua_getfield(L, -1, "protocols") == LUA_TSTRING)
-        dir = lua_tostring(L, -1); /* stays on the stack below */
-    const char *path = lua_pushfstring(L, "%s/%s.lua", dir ? dir : ".", name);
-    if (dir && access(path, R_OK) == 0) {
+    const char *dir = protocols_dir(L);
+    const char *path = push_protocol_path(L, dir, name);
+    if (path) {
         lua_getglobal(L, "arg");
         lua_pushvalue(L, -2);
         lua_rawseti(L, -2, 0);
@@ -312,12 +330,35 @@ static int resolve_protocol(lua_State *L, char **argv)
     return 0;
 }
 
+/* A script file that does not exist, whose name without directories and
+ * ".lua" names a shipped protocol (`glassvm protocols/ageing.lua` run
+ * outside the source tree): the error message (on the stack top) says how
+ * to run the protocol by name. */
+static void hint_protocol(lua_State *L, const char *fname)
+{
+    struct stat st;
+    if (!fname || stat(fname, &st) == 0 || errno != ENOENT || !lua_isstring(L, -1)) return;
+    int top = lua_gettop(L);
+    const char *base = strrchr(fname, '/');
+    base = base ? base + 1 : fname;
+    size_t len = strlen(base);
+    if (len > 4 && strcmp(base + len - 4, ".lua") == 0) len -= 4;
+    const char *name = lua_pushlstring(L, base, len);
+    if (push_protocol_path(L, protocols_dir(L), name)) {
+        lua_pushfstring(L, "%s (the protocol '%s' ships with glassvm: run 'glassvm %s ...')",
+                        lua_tostring(L, top), name, name);
+        lua_replace(L, top);
+    }
+    lua_settop(L, top);
+}
+
 static int handle_script(lua_State *L, char **argv)
 {
     if (!resolve_protocol(L, argv)) return LUA_ERRFILE;
     const char *fname = argv[0];
     if (strcmp(fname, "-") == 0 && strcmp(argv[-1], "--") != 0) fname = NULL; /* stdin */
     int status = luaL_loadfile(L, fname);
+    if (status == LUA_ERRFILE) hint_protocol(L, fname);
     if (status == LUA_OK) {
         int n = push_args(L);
         status = docall(L, n, LUA_MULTRET);

@@ -168,6 +168,15 @@ has "-- then script" "$out" "1=z"
 run no-such-script.lua
 expect_rc "missing script" 1
 has "missing script" "$err" "cannot open no-such-script.lua"
+hasnt "missing script" "$err" "ships with glassvm"
+# A missing file named like a shipped protocol (the docs' `glassvm protocols/ageing.lua`
+# run from elsewhere): the error says how to run it by name.
+for f in ageing.lua protocols/ageing.lua; do
+  run "$f" --preset=smoke
+  expect_rc "missing $f" 1
+  has "missing $f" "$err" \
+    "cannot open $f: No such file or directory (the protocol 'ageing' ships with glassvm: run 'glassvm ageing ...')"
+done
 
 # --- the Lua library location ----------------------------------------------------------
 src_lua=$("$G" -e 'io.write(glass.paths.lua)')
