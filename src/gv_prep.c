@@ -132,7 +132,8 @@ static gv_status run(const gv_prep_opts *o, gv_prep *p, gv_err *e)
             (p->test && gv_pca_apply(p->pca, p->test, e)))
             return e->status;
     }
-    if (binarize(o, p->train, e) || (o->binarize && check_both_labels(o, p->train, subset, full_classes, e)) ||
+    if (binarize(o, p->train, e) ||
+        (o->binarize && check_both_labels(o, p->train, subset, full_classes, e)) ||
         (p->test && binarize(o, p->test, e)))
         return e->status;
     return GV_OK;
