@@ -1,9 +1,10 @@
 -- glass.json: a small JSON writer (RFC 8259) for files a notebook reads
--- (run.json, docs/file-formats.md).
+-- (run.json, docs/file-formats.md), and a reader for them.
 --
 --   glass.json.encode{protocol = "ageing", T = 1e-6, tw = {100, 1000}}
 --   glass.json.encode(v, {indent = 2})      -- pretty-printed
 --   glass.json.array{}                      -- an empty table written as []
+--   glass.json.decode(text)                 -- the value, or nil and where it is not JSON
 --
 -- Values: nil and glass.json.null -> null, booleans, numbers, strings,
 -- tables.  A table whose keys are 1..n is an array; any other table is an
@@ -112,6 +113,101 @@ function M.encode(v, opts)
   local out = {}
   encode(v, out, opts and opts.indent, 0, {})
   return table.concat(out)
+end
+
+local UNESC = {['"'] = '"', ["\\"] = "\\", ["/"] = "/", b = "\b", f = "\f", n = "\n", r = "\r",
+               t = "\t"}
+local LITERALS = {["true"] = true, ["false"] = false, null = M.null}
+
+-- The value of JSON text: objects and arrays as tables (arrays marked as by
+-- M.array), null as M.null, so that encode(decode(s)) is s's value.  Text
+-- that is not JSON: nil and "byte N: what is wrong there".
+function M.decode(text)
+  local pos = 1
+  local function fail(what) error({json = string.format("byte %d: %s", pos, what)}, 0) end
+  local function space() pos = text:find("[^ \t\r\n]", pos) or #text + 1 end
+  local function char() return text:sub(pos, pos) end
+  local function str()
+    local parts = {}
+    pos = pos + 1
+    while true do
+      local _, last, run, c = text:find('^([^"\\%c]*)(.?)', pos)
+      parts[#parts + 1] = run
+      pos = last + 1
+      if c == '"' then return table.concat(parts) end
+      if c ~= "\\" then
+        if c ~= "" then pos = last end
+        fail(c == "" and "unterminated string" or "a control character in a string")
+      end
+      local e, hex = text:sub(pos, pos), text:match("^u(%x%x%x%x)", pos)
+      if hex then
+        local cp, lo = tonumber(hex, 16), text:match("^\\u(%x%x%x%x)", pos + 5)
+        lo = lo and tonumber(lo, 16)
+        if cp >= 0xD800 and cp < 0xDC00 and lo and lo >= 0xDC00 and lo < 0xE000 then
+          cp, pos = 0x10000 + (cp - 0xD800) * 0x400 + (lo - 0xDC00), pos + 6
+        end
+        parts[#parts + 1], pos = utf8.char(cp), pos + 5
+      elseif UNESC[e] then
+        parts[#parts + 1], pos = UNESC[e], pos + 1
+      else
+        fail("a bad escape in a string")
+      end
+    end
+  end
+  local value
+  -- The items of an array or object up to `close`, each read by item().
+  local function items(close, item)
+    pos = pos + 1
+    space()
+    if char() == close then pos = pos + 1; return end
+    while true do
+      item()
+      space()
+      local c = char()
+      if c == close then pos = pos + 1; return end
+      if c ~= "," then fail(string.format("expected ',' or '%s'", close)) end
+      pos = pos + 1
+    end
+  end
+  function value()
+    space()
+    local c = char()
+    if c == "{" then
+      local t = {}
+      items("}", function()
+        space()
+        if char() ~= '"' then fail("expected a key (a string)") end
+        local k = str()
+        space()
+        if char() ~= ":" then fail("expected ':'") end
+        pos = pos + 1
+        t[k] = value()
+      end)
+      return t
+    elseif c == "[" then
+      local t = M.array()
+      items("]", function() t[#t + 1] = value() end)
+      return t
+    elseif c == '"' then
+      return str()
+    end
+    local word = text:match("^%a+", pos)
+    if word and LITERALS[word] ~= nil then pos = pos + #word; return LITERALS[word] end
+    local num = text:match("^-?%d+%.?%d*[eE]?[-+]?%d*", pos)
+    local x = num and tonumber(num)
+    if not x then fail(c == "" and "expected a value, found the end" or "expected a value") end
+    pos = pos + #num
+    return x
+  end
+  local ok, v = pcall(function()
+    local v = value()
+    space()
+    if pos <= #text then fail("text after the value") end
+    return v
+  end)
+  if ok then return v end
+  if type(v) == "table" and v.json then return nil, v.json end
+  error(v, 0)
 end
 
 return M
