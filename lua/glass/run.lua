@@ -9,8 +9,11 @@
 --
 -- A directory that holds COMPLETE is a finished run: glass.run refuses to
 -- write into it unless --force is given, so results are never overwritten
--- silently.  A directory without it (an interrupted run) is reused, and
--- resumed from its checkpoint: run.journal (glass.checkpoint's journal)
+-- silently; with --force the run starts over, deleting first what the
+-- earlier run wrote (clear_earlier: the files its run.json lists), so that
+-- no stale result is left next to the new ones.  A directory without it
+-- (an interrupted run) is reused, and resumed from its checkpoint:
+-- run.journal (glass.checkpoint's journal)
 -- saves every lab.advance segment and replays completed ones, so the same
 -- command continues where the run stopped, or is refused if its
 -- parameters differ (docs/reliability.md, "Checkpoints and resuming").
@@ -33,6 +36,7 @@ local ckpt = require "glass.checkpoint"
 local fs = require "glass.fs"
 local mpi = require "glass.mpi"
 local runinfo = require "glass.runinfo"
+local json = require "glass.json"
 local glass_core = require "glass.core"
 
 local M = {}
@@ -125,6 +129,66 @@ local function claim(dir)
     dir, detail)
 end
 
+-- "a, b, c" for a list of names (the first ten, then how many more).
+local function listing(names)
+  local shown = table.move(names, 1, math.min(#names, 10), 1, {})
+  if #names > 10 then shown[#shown + 1] = string.format("... (%d more)", #names - 10) end
+  return table.concat(shown, ", ")
+end
+
+-- A run that starts over in DIR (not a resume) first deletes what the
+-- earlier run there wrote, so that none of its results is taken for this
+-- run's: the run's own files (M.RESERVED: params.lua, log.txt, COMPLETE,
+-- ...; the journal has deleted the checkpoints) and the files its run.json
+-- lists.  Only plain names inside DIR, never the lock, a STOP file or a
+-- directory.  Files the earlier run did not write stay, and so does every
+-- result when no readable run.json says which files it wrote (a run of an
+-- older glassvm).  A directory with neither run.json nor COMPLETE was not
+-- written by a run: nothing in it is deleted.  finished: DIR held a
+-- finished run.  Returns lines for the log.
+local function clear_earlier(dir, finished)
+  local f = io.open(dir .. "/" .. runinfo.NAME, "r")
+  if not (f or finished) then return {} end   -- no run wrote into DIR: nothing is its
+  local names, unread = {}, nil
+  for name in pairs(M.RESERVED) do names[#names + 1] = name end
+  if f then
+    local info, err = json.decode(f:read("a") or "")
+    f:close()
+    if type(info) == "table" and type(info.files) == "table" then
+      for _, entry in ipairs(info.files) do
+        if type(entry) == "table" then names[#names + 1] = entry.name end
+      end
+    else
+      unread = string.format("%s/%s cannot be read (%s)", dir, runinfo.NAME,
+        err or "it lists no files")
+    end
+  else
+    unread = string.format("%s has no %s (an older glassvm?)", dir, runinfo.NAME)
+  end
+  local removed = 0
+  for _, name in ipairs(names) do
+    if type(name) == "string" and not name:find("%c") and not ("/" .. name .. "/"):find("/%.?%.?/")
+        and name ~= M.LOCK and name ~= ckpt.STOP and not is_dir(dir .. "/" .. name)
+        and os.remove(dir .. "/" .. name) then
+      removed = removed + 1
+    end
+  end
+  local kept = {}
+  for _, name in ipairs(fs.list(dir) or {}) do
+    if name ~= M.LOCK and name ~= ckpt.STOP and name ~= ckpt.SEGMENTS then kept[#kept + 1] = name end
+  end
+  table.sort(kept)
+  if unread then
+    return {#kept > 0 and string.format("warning: starting over, but %s, so the earlier run's "
+      .. "results cannot be told from other files: kept %s; delete those of the earlier run "
+      .. "yourself", unread, listing(kept)) or nil}
+  end
+  return {string.format("starting over: deleted the %d file(s) the earlier run in %s wrote (its "
+      .. "%s lists them)", removed, dir, runinfo.NAME),
+    #kept > 0 and string.format("kept %d file(s) in %s that the earlier run did not write: %s",
+      #kept, dir, listing(kept)) or nil}
+end
+
 -- The command line that started this process, to repeat when the run is
 -- to be resumed: the output directory added when it was not given, --force
 -- left out (it would start over).
@@ -200,7 +264,8 @@ function M.new(p, opts)
     .. "Choose another directory with --out=DIR, or add --force to overwrite it.", dir, marker)
   if mpi.size() > 1 then refused = mpi.bcast(refused or false) end
   if refused then die(refused, true) end
-  if root and exists(marker) then
+  local finished = root and exists(marker)
+  if finished then
     os.remove(marker)
     ckpt.wipe(dir)   -- leftovers of the finished run: start over
   end
@@ -215,6 +280,7 @@ function M.new(p, opts)
   end
   local journal, why
   if root then journal, why = open_journal() end
+  local cleared = journal and not journal.resumed and clear_earlier(dir, finished) or {}
   if mpi.size() > 1 then why = mpi.bcast(why or false) end
   if why then die(why, true) end
   if not root then
@@ -264,6 +330,7 @@ function M.new(p, opts)
   self:log("parameters: %s", P:summary(p))
   if lock_note then self:log("%s", lock_note) end
   for _, line in ipairs(journal.messages) do self:log("%s", line) end
+  for _, line in ipairs(cleared) do self:log("%s", line) end
   if journal.resumed then self:log("%s", journal:summary()) end
   if self.log_error then die(string.format("cannot write %s/log.txt: %s", dir, self.log_error)) end
   M.open_runs[self] = true

@@ -11,6 +11,8 @@
 #    with one line (the path once) and exit 2.
 #  * a script that ends without run:finish() exits 1 and run.json says
 #    "failed"; so does a run refused after glass.run (no data set).
+#  * --force over a finished run leaves only the new run's files and the
+#    user's own: the earlier run's (its run.json lists them) are deleted.
 #   bash tests/sh/test_run_dir.sh /path/to/glassvm
 set -u
 G=${1:?usage: test_run_dir.sh /path/to/glassvm}
@@ -170,6 +172,31 @@ rc=$?
 grep -q '"status": "failed"' nd/run.json || fail "missing data: run.json $(grep status nd/run.json)"
 grep -q "GLASSVM_DATA=$TMP/nowhere is where glassvm looks" nd.err || fail "missing data: the message does not name GLASSVM_DATA: $(cat nd.err)"
 ok_since "a run left unfinished says so: exit 1, run.json failed; a refusal after glass.run: failed"
+
+# --force over a finished run starts over: what the earlier run wrote (its
+# run.json lists it) goes, so another protocol's results (ageing's
+# overlap.csv, tau.csv) do not sit next to the new COMPLETE; a file of the
+# user's stays, and the log says so.  Without a run.json, which would tell
+# the earlier run's files from others, they are kept and the log says that.
+ttt() { "$G" "$SRC/protocols/ttt_scan.lua" --preset=smoke --threads=2 --quiet --plots=false "$@" </dev/null; }
+cp -r ref F && echo "my notes" >F/notes.txt
+ttt --out=F --force >/dev/null 2>F.err
+rc=$?
+[ $rc -eq 0 ] && [ -f F/COMPLETE ] || fail "--force over a finished run exited $rc: $(tail -3 F.err)"
+listed=$({ echo run.json; grep -o '"name": "[^"]*"' F/run.json | sed 's/^"name": "//; s/"$//'; } | sort | tr '\n' ' ')
+present=$(cd F && ls | grep -vx notes.txt | sort | tr '\n' ' ')
+[ "$present" = "$listed" ] || fail "after --force F holds [$present], its run.json lists [$listed]"
+[ "$(cat F/notes.txt)" = "my notes" ] || fail "--force deleted the user's notes.txt"
+grep -q "starting over: deleted the [0-9]* file(s) the earlier run in F wrote (its run.json lists them)" F/log.txt \
+  || fail "--force: the log does not say what was deleted: $(head -5 F/log.txt)"
+grep -q "kept 1 file(s) in F that the earlier run did not write: notes.txt" F/log.txt \
+  || fail "--force: the log does not name the kept notes.txt: $(head -5 F/log.txt)"
+cp -r ref F0 && rm F0/run.json
+ttt --out=F0 --force >/dev/null 2>F0.err || fail "--force over a run without run.json failed: $(tail -3 F0.err)"
+[ -f F0/overlap.csv ] || fail "without run.json --force deleted overlap.csv, which it cannot tell from a user's file"
+grep -q "warning: starting over, but F0 has no run.json .* kept overlap.csv, .*delete those of the earlier run yourself" \
+  F0/log.txt || fail "without run.json: the log does not say what was kept: $(head -5 F0/log.txt)"
+ok_since "--force over a finished run: only the new run's files and the user's notes.txt remain"
 
 if [ $fails -gt 0 ]; then echo "$fails failure(s)"; exit 1; fi
 echo "all run-directory tests passed"
