@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "gv_rng.h"
+#include "gv_table.h"
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -129,12 +130,16 @@ size_t gv_integ_batch(const gv_integ *it) { return it->batch; }
 
 void gv_integ_describe(const gv_integ *it, char *buf, size_t n)
 {
+    char lr[32], lambda[32], T[32];   /* exact: the text reads back as the same doubles */
+    gv_format_double(lr, sizeof lr, it->lr);
+    gv_format_double(lambda, sizeof lambda, it->lambda);
     if (it->type == &sgd_type)
-        snprintf(buf, n, "sgd lr=%g batch=%zu lambda=%g", it->lr, it->batch, it->lambda);
+        snprintf(buf, n, "sgd lr=%s batch=%zu lambda=%s", lr, it->batch, lambda);
     else if (it->type == &langevin_type)
-        snprintf(buf, n, "langevin lr=%g T=%g lambda=%g", it->lr, it->T, it->lambda);
+        snprintf(buf, n, "langevin lr=%s T=%s lambda=%s", lr,
+                 gv_format_double(T, sizeof T, it->T), lambda);
     else
-        snprintf(buf, n, "gd lr=%g lambda=%g", it->lr, it->lambda);
+        snprintf(buf, n, "gd lr=%s lambda=%s", lr, lambda);
 }
 
 gv_status gv_integ_check(const gv_integ *it, const gv_landscape *l, gv_err *e)

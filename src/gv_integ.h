@@ -34,7 +34,8 @@ double gv_integ_lr(const gv_integ *it);
 double gv_integ_lambda(const gv_integ *it);
 double gv_integ_T(const gv_integ *it);         /* 0 for gd and sgd */
 size_t gv_integ_batch(const gv_integ *it);     /* 0 (full batch) for gd and langevin */
-/* "langevin lr=0.001 T=0.01 lambda=0". */
+/* "langevin lr=0.001 T=0.01 lambda=0", each number exact (gv_format_double):
+ * the same text is the same dynamics (a run's checkpoint journal compares it). */
 void gv_integ_describe(const gv_integ *it, char *buf, size_t n);
 
 /* Can it run on l?  (SGD: batch <= P.) */

@@ -33,6 +33,11 @@ static void test_validation(void)
     char buf[128];
     gv_integ_describe(ok, buf, sizeof buf);
     CHECK(strcmp(buf, "sgd lr=0.001 batch=100 lambda=0") == 0);
+    /* Exact numbers: a checkpoint's journal tells two temperatures apart by this text. */
+    gv_integ *lang = gv_integ_langevin(0.01, 1.0000001e-4, 0.1, &e);
+    gv_integ_describe(lang, buf, sizeof buf);
+    CHECK(strcmp(buf, "langevin lr=0.01 T=0.00010000001 lambda=0.1") == 0);
+    gv_integ_free(lang);
     gv_integ_free(sgd);
     gv_integ_free(ok);
     gv_integ_free(NULL);
