@@ -104,25 +104,29 @@ local function save_as(path, what, blk)
 end
 
 -- Restore objects (what: {ensembles =, observers =}, by section name)
--- from the checkpoint at path (ck: that checkpoint, loaded already): a
--- block's replicas, or all of them.  Observers may have measured (in an
--- earlier segment): what they hold is replaced.  check(state), if given,
--- sees the file's state string (nil if none) before anything is restored.
+-- from the checkpoint ck (loaded from path): a block's replicas, or all of
+-- them.  Observers may have measured (in an earlier segment): what they
+-- hold is replaced.  check(state), if given, sees the file's state string
+-- (nil if none) before anything is restored.
 local function restore_from(path, what, blk, check, ck)
-  local own = not ck and (check or not blk)
-  if own then ck = core.load(path) end
-  local ok, err = pcall(function()
-    if check then check(ck:state()) end
-    if blk then
-      return mpi().checkpoint_restore(path, {ensembles = what.ensembles, observers = what.observers,
-                                             first = blk.first, count = blk.count, replace = true})
-    end
-    for name, ens in pairs(what.ensembles or {}) do ck:restore_ensemble(name, ens) end
-    for name, obs in pairs(what.observers or {}) do ck:restore_observer(name, obs, {replace = true}) end
-  end)
-  if own then ck:close() end
-  if not ok then error(err, 0) end
+  if check then check(ck:state()) end
+  if blk then
+    return mpi().checkpoint_restore(path, {ensembles = what.ensembles, observers = what.observers,
+                                           first = blk.first, count = blk.count, replace = true})
+  end
+  for name, ens in pairs(what.ensembles or {}) do ck:restore_ensemble(name, ens) end
+  for name, obs in pairs(what.observers or {}) do ck:restore_observer(name, obs, {replace = true}) end
 end
+
+-- An error's message without the position of the library's line that
+-- raised it (the bindings name their caller, here a line of this file).
+local function plain(err) return (tostring(err):gsub("^.-%.lua:%d+: ", "")) end
+
+-- The end of a refusal to resume because the replay meets other segments
+-- or objects than the run saved: the checkpoint itself is sound.
+local CHANGED = "Was the protocol file (or glassvm) changed since the run stopped? The checkpoint "
+  .. "is intact: restore the protocol as it was and run the same command again to resume, or "
+  .. "start a new run with another --out."
 
 -- Remove a run's checkpoint files (the head, its previous generation and
 -- temporary files, the per-segment files).
@@ -188,6 +192,13 @@ function M.journal(opts)
       note(string.format("note: the checkpoint was written by glassvm %s, this is %s",
         tostring(state.version), j.version))
     end
+    for _, rec in pairs(j.units) do
+      if rec.s and not rec.dyn then
+        note("note: the checkpoint's segments do not record their integrators (an older "
+          .. "glassvm): an integrator changed in the protocol since is not noticed")
+        break
+      end
+    end
     if M.stop_requested(dir) and is_root() then
       os.remove(dir .. "/" .. M.STOP)
       note("removed " .. dir .. "/" .. M.STOP .. " (it stopped the previous run)")
@@ -247,6 +258,11 @@ end
 function Journal:restore(obj, kind, u, sec, blk, id)
   local path = self:path(u, kind)
   local sid = id and segment_id(u, id.s, id.to)
+  local lok, ck = pcall(core.load, path)
+  if not lok then
+    self:fail(string.format("cannot resume: %s\nThe saved state of segment %d is lost (its file "
+      .. "is missing or damaged); start a new run with another --out.", plain(ck), u))
+  end
   local refused
   local function check(saved)
     if not (sid and saved) then return end   -- (files written before segments had records)
@@ -258,18 +274,20 @@ function Journal:restore(obj, kind, u, sec, blk, id)
     end
   end
   local ok, err = pcall(restore_from, path,
-    {[kind == "ens" and "ensembles" or "observers"] = {[sec] = obj}}, blk, check)
+    {[kind == "ens" and "ensembles" or "observers"] = {[sec] = obj}}, blk, check, ck)
+  ck:close()
   if ok and sid and kind == "ens" and obj:step() ~= sid.to then
     ok, refused = false, string.format("%s holds an ensemble at step %d, but the journal's %s ended "
       .. "at step %d", path, obj:step(), show_id(sid), sid.to)
   end
   if refused then
-    self:fail(string.format("cannot resume: %s (was the file replaced?); start over with another "
-      .. "--out (or --force)", refused))
+    self:fail(string.format("cannot resume: %s (was the file replaced?); start a new run with "
+      .. "another --out", refused))
   end
   if not ok then
-    self:fail(string.format("cannot resume: %s\nThe saved state of segment %d is lost; start over "
-      .. "with another --out (or --force).", tostring(err), u))
+    self:fail(string.format("cannot resume: %s\nThe protocol builds the objects of segment %d%s "
+      .. "otherwise than the run that saved them. %s", plain(err), u,
+      id and string.format(" (%q)", id.s) or "", CHANGED))
   end
   self:saved_in(obj, kind, u, sec, blk, id)
 end
@@ -280,19 +298,41 @@ function Journal:unit()
   return self.n, self.units[self.n]
 end
 
+-- What makes a segment the one the run saved: its label, target step,
+-- number of observers and dynamics (dyn: the integrator's description,
+-- tostring, whose numbers are exact).  A record written before records
+-- held dyn has none, and is not compared on it.
+local SEGMENT = {{"s", "label", "%q"}, {"to", "target step", "%s"}, {"nobs", "observers", "%s"},
+                 {"dyn", "integrator", "%s"}}
+
 -- The replay must meet the same segments in the same order.
-function Journal:expect(k, rec, kind, label, to, nobs)
-  local function show(r)
-    if r.m then return string.format("run:memo %q", r.m) end
-    return string.format("segment %q to step %s with %s observer(s)", tostring(r.s),
-      tostring(r.to), tostring(r.nobs))
+function Journal:expect(k, rec, kind, label, to, nobs, dyn)
+  local now = kind == "m" and {m = label} or {s = label, to = to, nobs = nobs, dyn = dyn}
+  local what
+  if rec.m or now.m then
+    local function show(r)
+      return r.m and string.format("run:memo %q", r.m) or string.format("segment %q", r.s)
+    end
+    if rec.m ~= now.m then
+      what = string.format("step %d of the run was %s, now it is %s.", k, show(rec), show(now))
+    end
+  else
+    local lines = {}
+    for _, f in ipairs(SEGMENT) do
+      local key, name, fmt = f[1], f[2], f[3]
+      if rec[key] ~= now[key] and not (key == "dyn" and rec.dyn == nil) then
+        lines[#lines + 1] = string.format("  %s: checkpoint " .. fmt .. ", now " .. fmt, name,
+          tostring(rec[key]), tostring(now[key]))
+      end
+    end
+    if #lines > 0 then
+      what = string.format("segment %d (%q) is not the one the run saved:\n%s", k, tostring(rec.s),
+        table.concat(lines, "\n"))
+    end
   end
-  local now = kind == "m" and {m = label} or {s = label, to = to, nobs = nobs}
-  if show(rec) ~= show(now) then
+  if what then
     self:fail(string.format("cannot resume from %s: the protocol does not replay the way it ran: "
-      .. "step %d of the run was %s, now it is %s.\nWas the protocol file (or glassvm) changed "
-      .. "since? Resume with the original, or start over with another --out (or --force).",
-      self.head, k, show(rec), show(now)))
+      .. "%s\n%s", self.head, what, CHANGED))
   end
 end
 
@@ -315,7 +355,8 @@ function Journal:write_head()
   local L = self.live
   if L then
     local step = L.ens:step()
-    state.current = {unit = L.unit, s = L.label, to = L.to, nobs = #L.observers, step = step}
+    state.current = {unit = L.unit, s = L.label, to = L.to, nobs = #L.observers, dyn = L.dyn,
+                     step = step}
     what.ensembles, what.observers = {ensemble = L.ens}, named(L.observers)
     L.next_step = step + self.every
   end
@@ -371,17 +412,18 @@ function Journal:stop(err, where)
     printed = true, signal = not stop and (code == 143 and "SIGTERM" or "SIGINT") or nil}, 0)
 end
 
--- Journal:segment(ens, observers, label, to, work): one lab.advance.
+-- Journal:segment(ens, observers, label, to, work, dyn): one lab.advance.
 -- work(hooks) advances ens to `to` with glass.drive, passing hooks.limit and
--- hooks.after on.  Returns true if the segment was computed now, false if
--- it was restored (or had nothing to do).
-function Journal:segment(ens, observers, label, to, work)
+-- hooks.after on; dyn describes its dynamics (the integrator, as text).
+-- Returns true if the segment was computed now, false if it was restored
+-- (or had nothing to do).
+function Journal:segment(ens, observers, label, to, work, dyn)
   observers = observers or {}
   local k, done = self:unit()
   local blk = block_of(ens)
   local id = {s = label, to = to}
   if done then
-    self:expect(k, done, "s", label, to, #observers)
+    self:expect(k, done, "s", label, to, #observers, dyn)
     if not done.noop then
       self:restore(ens, "ens", k, "ensemble", blk, id)
       for i, o in ipairs(observers) do self:restore(o, "obs", k, "o" .. i, blk, id) end
@@ -396,7 +438,7 @@ function Journal:segment(ens, observers, label, to, work)
   local cur = self.current
   if cur and cur.unit == k then
     -- The segment that was running: its objects are in the head.
-    self:expect(k, cur, "s", label, to, #observers)
+    self:expect(k, cur, "s", label, to, #observers, dyn)
     local ok, err = pcall(restore_from, self.ck:path(), {ensembles = {ensemble = ens},
                                                          observers = named(observers)}, blk, nil,
                           self.ck)
@@ -405,8 +447,9 @@ function Journal:segment(ens, observers, label, to, work)
         .. "was saved at step %d", ens:step(), k, cur.step)
     end
     if not ok then
-      self:fail(string.format("cannot resume from %s: %s\nStart over with another --out (or --force).",
-        self.ck:path(), tostring(err)))
+      self:fail(string.format("cannot resume from %s: %s\nThe protocol builds the objects of "
+        .. "segment %d (%q) otherwise than the run that saved them. %s", self.ck:path(), plain(err),
+        k, label, CHANGED))
     end
     self.current = nil
     self.ck:close()
@@ -415,10 +458,10 @@ function Journal:segment(ens, observers, label, to, work)
       self.log(string.format("%s: continuing from step %d", label, ens:step()))
     end
   elseif to <= ens:step() then
-    self.units[k] = {s = label, to = to, nobs = #observers, noop = true}
+    self.units[k] = {s = label, to = to, nobs = #observers, dyn = dyn, noop = true}
     return false
   end
-  self.live = {unit = k, ens = ens, observers = observers, label = label, to = to,
+  self.live = {unit = k, ens = ens, observers = observers, label = label, to = to, dyn = dyn,
                next_step = ens:step() + self.every, block = blk}
   self.last_save = self.last_save or self.clock()
   local hooks = {
@@ -442,7 +485,7 @@ function Journal:segment(ens, observers, label, to, work)
       save_as(self:path(k, "obs"), {observers = named(observers), keep_previous = false,
                                     state = record}, blk)
     end
-    self.units[k] = {s = label, to = to, nobs = #observers}
+    self.units[k] = {s = label, to = to, nobs = #observers, dyn = dyn}
     self.live = nil
     self:saved_in(ens, "ens", k, "ensemble", blk, id)
     for i, o in ipairs(observers) do self:saved_in(o, "obs", k, "o" .. i, blk, id) end

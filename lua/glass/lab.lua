@@ -456,7 +456,10 @@ function M.advance(run, ens, integ, to, observers, phase)
     end
   end
   local journal = run and run.journal
-  if journal then return journal:segment(ens, observers, phase, to, work) end
+  if journal then
+    local dyn = tostring(integ):gsub("^glass%.Integrator ", "")
+    return journal:segment(ens, observers, phase, to, work, dyn)
+  end
   work(run and run.point_hooks)
 end
 

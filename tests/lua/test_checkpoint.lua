@@ -539,9 +539,12 @@ end
 
 -- A toy protocol with what the real ones do: a segment, clones advanced in
 -- two segments with a read between them, an observer, a memo whose
--- ensemble is used after it.  crash, chunk: as for crashing.  Returns ok,
--- the results (a flat list of numbers), the live chunks.
-local function toy_protocol(out, crash, variant, chunk)
+-- ensemble is used after it.  crash, chunk: as for crashing.  edit: the
+-- protocol file edited, {warm_T =} (the first segment's temperature) or
+-- {lags =} (the observer's).  Returns ok, the results (a flat list of
+-- numbers), the live chunks.
+local function toy_protocol(out, crash, variant, chunk, edit)
+  edit = edit or {}
   local P = glass.params{name = "toy", {"T", 1e-2, "temperature", min = 0}}
   local ok, p = P:try_parse{"--out=" .. out, "--quiet", "--plots=false", "--checkpoint_every=6"}
   assert(ok, p)
@@ -551,11 +554,12 @@ local function toy_protocol(out, crash, variant, chunk)
     local land = glass.landscape.harmonic{N = 12, k = 1, P = 20}
     local ens = glass.ensemble{landscape = land, replicas = 3, seed = 4}
     local function langevin(T) return glass.langevin{lr = 0.05, T = T} end
-    lab.advance(run, ens, langevin(p.T), 50, nil, "warm up")
+    lab.advance(run, ens, langevin(edit.warm_T or p.T), 50, nil, "warm up")
     local results = {}
     for i, T in ipairs({1e-2, 1e-3}) do
       local e = ens:clone()
-      local obs = glass.observer.two_time{tw = {65}, lags = {1, 2, 5, 10, 20, 30}, chi = {10}}
+      local obs = glass.observer.two_time{tw = {65}, lags = edit.lags or {1, 2, 5, 10, 20, 30},
+                                          chi = {10}}
       lab.advance(run, e, langevin(T), 65, nil, (variant or "wait ") .. i)
       results[#results + 1] = e:weights(2)[3]          -- read between two segments
       lab.advance(run, e, langevin(T), 100, {obs}, "measure " .. i)
@@ -638,6 +642,37 @@ T.test("journal: a protocol that replays differently is refused", function()
   T.ok(not tostring(err):find("traceback"), "a clean message")
 end)
 
+-- A resume must not mix dynamics: a segment's integrator is part of what the
+-- replay checks (a changed T in a completed segment was restored silently).
+-- The refusal says what changed and what to do, and the checkpoint stays
+-- good: undoing the edit resumes to the uninterrupted run's bits.
+T.test("journal: an edited integrator or observer is refused, and undoing the edit resumes", function()
+  local _, ref = toy_protocol(file("toyRef"))
+  local b = file("toyT")
+  T.ok(not toy_protocol(b, 25))   -- inside "wait 1"; "warm up" completed at T = 1e-2
+  local ok, err = toy_protocol(b, nil, nil, nil, {warm_T = 2e-2})
+  T.ok(not ok, "a resume with another temperature in a completed segment must fail")
+  err = tostring(err)
+  for _, s in ipairs({"does not replay the way it ran", 'segment 1 ("warm up")',
+      "integrator: checkpoint langevin lr=0.05 T=0.01 lambda=0, now langevin lr=0.05 T=0.02 lambda=0",
+      "The checkpoint is intact: restore the protocol as it was", "another --out"}) do
+    T.ok(err:find(s, 1, true), s .. " in: " .. err)
+  end
+  -- An observer built otherwise than the one a segment file holds (a change
+  -- of its lags, say): refused in words, without the library's file and line.
+  T.ok(not toy_protocol(file("toyL"), 36))   -- after "measure 1" completed
+  ok, err = toy_protocol(file("toyL"), nil, nil, nil, {lags = {1, 2, 5, 10, 20}})
+  err = tostring(err)
+  T.ok(not ok and err:find("configuration differs", 1, true)
+    and err:find("The checkpoint is intact", 1, true), err)
+  T.ok(not err:find("%.lua:%d+:") and not err:find("lost", 1, true), "no position, not lost: " .. err)
+  for _, dir in ipairs({b, file("toyL")}) do
+    local rok, res = toy_protocol(dir)
+    T.ok(rok, tostring(res))
+    for i = 1, #ref do T.eq(string.format("%a", res[i]), string.format("%a", ref[i]), "value " .. i) end
+  end
+end)
+
 -- A segment file copied over another's (issue 17): the journal knows each
 -- segment's label and target, and every segment file records which segment
 -- it holds; a file that disagrees is refused, naming it, never restored.
@@ -653,7 +688,7 @@ T.test("journal: a segment file at the wrong step or of another segment is refus
   T.ok(not ok, "a run resumed from a replaced segment file must fail")
   err = tostring(err)
   for _, s in ipairs({seg(b, 1), 'holds segment 2 ("wait 1", to step 65)',
-                      'expects segment 1 ("warm up", to step 50)', "start over"}) do
+                      'expects segment 1 ("warm up", to step 50)', "another --out"}) do
     T.ok(err:find(s, 1, true), err)
   end
   T.ok(not err:find("\n", 1, true) and not err:find("traceback", 1, true), "one line: " .. err)
