@@ -103,8 +103,14 @@ local function convert(decl, v)
   elseif is_list(ty) then
     local items = {}
     if type(v) == "table" then items = v
-    else
-      for s in tostring(v):gmatch("[^,%s]+") do items[#items + 1] = s end
+    elseif tostring(v):find("%S") then
+      -- Items between commas, blanks around them dropped ("1e-3, 1e-4"); an
+      -- empty one ("1e-3,,1e-4", "5,20,") is a typo, not an item less.
+      for s in (tostring(v) .. ","):gmatch("([^,]*),") do
+        s = s:match("^%s*(.-)%s*$")
+        if s == "" then bad(string.format("item %d is empty; remove the extra comma", #items + 1)) end
+        items[#items + 1] = s
+      end
     end
     if #items == 0 then bad("expected a comma-separated list, e.g. 1e-3,1e-4") end
     out = {}

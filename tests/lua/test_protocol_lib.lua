@@ -70,6 +70,19 @@ T.test("bad values and unknown options are clear errors", function()
   T.eq(parse(P, {"--out", "T=1e-3"}).out, "T=1e-3")
 end)
 
+T.test("an empty list item is refused, naming its position; blanks after a comma are not", function()
+  local P = decl()
+  T.raises(function() parse(P, {"--temps=1e-3,,1e-4"}) end, "--temps: item 2 is empty",
+    '"1e-3,,1e-4"')
+  T.raises(function() parse(P, {"--tw=5,20,"}) end, "--tw: item 3 is empty")
+  T.raises(function() parse(P, {"--tw=,5"}) end, "--tw: item 1 is empty")
+  T.raises(function() parse(P, {"--tw=,"}) end, "--tw: item 1 is empty")
+  T.raises(function() parse(P, {"--tw= "}) end, "--tw: expected a comma-separated list")
+  T.eq(table.concat(parse(P, {"--tw= 5 , 20"}).tw, ","), "5,20")
+  -- Lists from a preset or --params are tables, not text: no commas to miscount.
+  T.eq(glass.params.convert(P.byname.tw, {5, 20})[2], 20)
+end)
+
 T.test("exclusive bounds: gt = 0 refuses 0 (--lr, --chi)", function()
   local P = glass.params{name = "x", {"lr", 1e-3, "rate", gt = 0}, {"chis", {1.0, 2.0}, "chis", gt = 0},
                          {"f", 0.5, "fraction", gt = 0, lt = 1}}

@@ -60,6 +60,9 @@ bad --tw --tw=100,100
 P=$ROOT/protocols/ttsp.lua bad "time-temperature superposition compares" --T=1e-3,0
 P=$ROOT/protocols/quench_anneal.lua bad "repeats item 1" --T=1e-3,1e-3
 bad --T --T=
+P=$ROOT/protocols/quench_anneal.lua bad "--T: item 2 is empty" --preset=smoke --T=1e-3,,1e-4
+P=$ROOT/protocols/quench_anneal.lua bad "--T: item 1 is empty" --preset=smoke --T=,
+bad "--tw: item 3 is empty" --preset=smoke --tw=5,20,
 bad --replicas --replicas=0
 bad --replicas --replicas=-3
 bad --replicas --replicas=1.5
