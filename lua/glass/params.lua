@@ -494,25 +494,53 @@ function M.read_file(path)
   return res
 end
 
+-- The first word of args that argparse would take as a positional argument
+-- (a protocol has none, and argparse would only say "too many arguments"):
+-- a message naming it, or nil.  "T=1e-5" is --T=1e-5 with its dashes
+-- forgotten, even after a boolean ("--quiet T=1e-5"), unless it is the value
+-- of an option that takes one ("--out T=1e-5"); after "--" every word is
+-- positional.  The scan stops at an unknown option, which argparse names.
+function Params:stray(args)
+  local function option_of(a)   -- the declaration "T=1e-5" gives a value to, if any
+    local name = a:match("^([%a_][%w_%-]*)=")
+    return name and self.byname[(name:gsub("%-", "_"))]
+  end
+  local i, positional = 1, false
+  while i <= #args do
+    local a = args[i]
+    if a == "--" and not positional then positional = true
+    elseif positional or not a:find("^%-") then
+      if option_of(a) then return string.format("'%s': options start with --: give --%s", a, a) end
+      local hint = ""
+      if i > 1 and args[i - 1]:find(",%s*$") then   -- --tw=5, 20: the shell split the list
+        hint = string.format("; quote a list with blanks in it: '%s %s'", args[i - 1], a)
+      end
+      return string.format("unexpected argument '%s': options start with -- (--name=value "
+        .. "or --name value)%s", a, hint)
+    elseif a ~= "-h" then
+      local name, eq = a:match("^%-%-([%w_%-]+)(=?)")
+      local d = name and (name == "help" or self.byname[(name:gsub("%-", "_"))])
+      if not d then return nil end
+      -- Its value, as argparse takes it: the next word unless it is an
+      -- option; a boolean's only if it is not one given without its dashes.
+      local v = args[i + 1]
+      if d ~= true and eq == "" and v and not v:find("^%-")
+         and (d.type ~= "boolean" or not option_of(v)) then
+        i = i + 1
+      end
+    end
+    i = i + 1
+  end
+end
+
 -- Parse argv (a table like the global `arg`).  Returns ok, values or ok=false
 -- and an error message; "help" as the message asks for --help.
 function Params:try_parse(argv)
   argv = argv or {}
   local args = {}
   for i = 1, #argv do args[i] = argv[i] end
-  -- "T=1e-5" for "--T=1e-5": argparse would say "too many arguments", or take
-  -- it as the value of a boolean before it ("--quiet T=1e-5").  A word that
-  -- is an option's name then "=", not the value of an option that takes one.
-  for i, a in ipairs(args) do
-    local name = a:match("^([%a_][%w_%-]*)=")
-    local d = name and self.byname[(name:gsub("%-", "_"))]
-    local before = args[i - 1] and args[i - 1]:match("^%-%-([%w_%-]+)$")
-    local takes = before and self.byname[(before:gsub("%-", "_"))]
-    if d and not (takes and takes.type ~= "boolean") then
-      return false, string.format("'%s': options start with --: give --%s\nSee --help for the "
-        .. "parameters of %s.", a, a, self.name)
-    end
-  end
+  local stray = self:stray(args)
+  if stray then return false, stray .. "\nSee --help for the parameters of " .. self.name .. "." end
   local parser = self:parser()
   local ok, raw = parser:pparse(args)
   if not ok then

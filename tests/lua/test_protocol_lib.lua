@@ -83,6 +83,23 @@ T.test("an empty list item is refused, naming its position; blanks after a comma
   T.eq(glass.params.convert(P.byname.tw, {5, 20})[2], 20)
 end)
 
+T.test("a stray argument is named, with how options are written", function()
+  local P = decl()
+  T.raises(function() parse(P, {"--T", "1e-4", "extra"}) end,
+    "unexpected argument 'extra': options start with --")
+  T.raises(function() parse(P, {"extra"}) end, "unexpected argument 'extra'")
+  T.raises(function() parse(P, {"--quiet=true", "extra"}) end, "unexpected argument 'extra'")
+  T.raises(function() parse(P, {"--", "--T=1"}) end, "unexpected argument '--T=1'")
+  -- A list the shell split at its blank: quote it.
+  T.raises(function() parse(P, {"--tw=5,", "20"}) end, "unexpected argument '20'",
+    "quote a list with blanks in it: '--tw=5, 20'")
+  -- An unknown option comes first, as argparse names it.
+  T.raises(function() parse(P, {"--bogus", "3"}) end, "unknown option '--bogus'")
+  -- The value of an option, or a boolean's true/false, is no stray.
+  T.eq(parse(P, {"--out", "extra"}).out, "extra")
+  T.eq(parse(P, {"--polish", "false", "--T", "2"}).polish, false)
+end)
+
 T.test("exclusive bounds: gt = 0 refuses 0 (--lr, --chi)", function()
   local P = glass.params{name = "x", {"lr", 1e-3, "rate", gt = 0}, {"chis", {1.0, 2.0}, "chis", gt = 0},
                          {"f", 0.5, "fraction", gt = 0, lt = 1}}

@@ -55,6 +55,8 @@ bad --T --T=1e400
 bad "too small for a double" --T=1e-400
 bad "'T=1e-5': options start with --: give --T=1e-5" T=1e-5           # the dashes forgotten
 bad "'T=1e-5': options start with --: give --T=1e-5" --quiet T=1e-5   # ... after a boolean
+bad "unexpected argument 'extra': options start with --" --T 1e-4 extra   # a stray word
+bad "unexpected argument '20'" --tw=5, 20                        # a list the shell split
 bad --tw --tw=300,100
 bad --tw --tw=100,100
 P=$ROOT/protocols/ttsp.lua bad "time-temperature superposition compares" --T=1e-3,0
