@@ -439,14 +439,17 @@ function Params:parser()
     local kind = d.type .. (#range > 0 and " " .. table.concat(range, ", ") or "")
     if d.increasing then kind = kind .. ", increasing"
     elseif d.distinct then kind = kind .. ", distinct" end
-    local help = string.format("%s (%s, default %s)", d.help, kind, cli_text(d.default))
+    -- An empty default (--from's) is no value: "(string, no default)".
+    local default = cli_text(d.default)
+    default = default == "" and "no default" or "default " .. default
+    local help = string.format("%s (%s, %s)", d.help, kind, default)
     if d.choices then
       local cs = {}
       for i, c in ipairs(d.choices) do cs[i] = cli_text(c) end
-      help = string.format("%s (one of %s; default %s)", d.help, table.concat(cs, ", "),
-        cli_text(d.default))
+      help = string.format("%s (one of %s; %s)", d.help, table.concat(cs, ", "), default)
+    elseif d.common and (d.type == "string" or d.type == "boolean") then
+      help = d.help   -- --out, --quiet: the text says it all
     end
-    if d.common and (d.type == "string" or d.type == "boolean") then help = d.help end
     if d.name == "preset" and #presets > 0 then
       help = string.format("%s: %s", d.help, table.concat(presets, ", "))
     end

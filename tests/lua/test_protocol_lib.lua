@@ -154,6 +154,11 @@ T.test("--help lists the choices", function()
   T.ok(h:find("one of first, interp", 1, true), h)
   local N = glass.params(glass.lab.extend({name = "n"}, glass.lab.network_params()))
   T.ok(N:help():find("one of mnist, fashion", 1, true))
+  -- A common option with choices shows them too; an empty default is none.
+  h = N:help()
+  T.ok(h:find("one of cpu, cuda, ref; default cpu", 1, true), h)  -- --device
+  T.ok(h:find("(string, no default)", 1, true), h)                -- --from
+  T.ok(not h:find("default )", 1, true), h)
 end)
 
 T.test("checkpoint options are run control: not saved, not compared", function()

@@ -213,6 +213,12 @@ cases=$((cases + 1))
 help=$("$G" "$P" --help)
 grep -q "^  smoke: T=0.0003 tw=5,20 tmax=20" <<<"$help" || fail "--help does not list the smoke preset's values"
 grep -q "^  paper: tw=20000,50000" <<<"$help" && grep -q "quench_epochs=7000" <<<"$help" || fail "--help does not list the paper preset's values"
+# ... --device's choices and default, and no empty default (--from has none).
+cases=$((cases + 1))
+grep -q "one of cpu, cuda, ref; default cpu)" <<<"$help" || fail "--help does not list --device's choices"
+grep -q "(string, no default)" <<<"$help" && ! grep -q "default )" <<<"$help" \
+  || fail "--help shows an empty default: $(grep -A1 -- '--from' <<<"$help")"
+
 
 echo "$cases command-line cases checked, $failures failures"
 [ $failures -eq 0 ]
