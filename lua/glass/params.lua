@@ -203,19 +203,23 @@ local function cli_text(v)
 end
 M.text = cli_text
 
--- Levenshtein distance, for "did you mean" when argparse has no tip.
+-- Edit distance for "did you mean": insertions, deletions, substitutions
+-- and swaps of two neighbours (--dpeth is one edit from --depth), each 1.
 local function distance(a, b)
-  local prev = {}
-  for j = 0, #b do prev[j] = j end
+  local rows = {[0] = {}}
+  for j = 0, #b do rows[0][j] = j end
   for i = 1, #a do
-    local cur = {[0] = i}
+    local cur, prev = {[0] = i}, rows[i - 1]
     for j = 1, #b do
       local cost = a:byte(i) == b:byte(j) and 0 or 1
       cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+      if i > 1 and j > 1 and a:byte(i) == b:byte(j - 1) and a:byte(i - 1) == b:byte(j) then
+        cur[j] = math.min(cur[j], rows[i - 2][j - 2] + 1)
+      end
     end
-    prev = cur
+    rows[i] = cur
   end
-  return prev[#b]
+  return rows[#a][#b]
 end
 M.distance = distance
 
@@ -258,14 +262,22 @@ local DECL_FIELDS = {name = true, default = true, help = true, type = true, min 
                      omit_default = true, file = true, increasing = true, distinct = true}
 
 -- The closest of the keys of `set` to `word`, when close enough to suggest.
+-- One rule for every "did you mean" made from a name, the engine's options'
+-- too (gvL_check_options): case aside (--t finds --T), at most 2 edits and
+-- fewer than `word` has letters, since any one-letter name is one edit from
+-- any other (--T is not --P).  Ties go to the first key in alphabetical order.
 local function closest(word, set)
   local best, bestd
   for k in pairs(set) do
-    local dist = distance(word, k)
-    if not bestd or dist < bestd or (dist == bestd and k < best) then best, bestd = k, dist end
+    local dist = distance(word:lower(), k:lower())
+    if dist <= 2 and dist < #word
+       and (not bestd or dist < bestd or (dist == bestd and k < best)) then
+      best, bestd = k, dist
+    end
   end
-  if best and bestd <= math.max(2, #word // 3) then return best end
+  return best
 end
+M.closest = closest
 
 -- Normalise one declaration entry {name, default, help, type=, min=, max=, gt=,
 -- lt=, choices=, ...: DECL_FIELDS}.  Errors are raised at the level of
@@ -469,16 +481,21 @@ function Params:help()
 end
 
 -- The declaration one of whose help text's first four words is (or nearly
--- is) `word`: an option named for what it is, not by its name (--temperature
--- for --T, whose help says "Langevin temperature").
+-- is, or begins with) `word`: an option named for what it is, not by its
+-- name (--temperature or --temp for --T, whose help says "Langevin
+-- temperature").
 function Params:by_help_word(word)
   if #word < 4 then return nil end
+  word = word:lower()
   for _, d in ipairs(self.list) do
     local n = 0
     for w in d.help:gmatch("%a+") do
       n = n + 1
       if n > 4 then break end
-      if #w >= 4 and distance(word:lower(), w:lower()) <= math.max(1, #w // 5) then return d end
+      w = w:lower()
+      if #w >= 4 and (distance(word, w) <= math.max(1, #w // 5) or w:sub(1, #word) == word) then
+        return d
+      end
     end
   end
 end
@@ -548,14 +565,13 @@ function Params:try_parse(argv)
   local ok, raw = parser:pparse(args)
   if not ok then
     local msg = raw
-    local wrong = msg:match("^unknown option '%-%-([^']*)'$")
+    -- argparse's own tip ("Did you mean '--P'?" for --T: one letter left
+    -- out of each) gives way to closest's, so that one rule suggests.
+    local typed, wrong = msg:match("^(unknown option '%-%-?([^']*)')")
     if wrong then
-      local best, bestd
-      for _, d in ipairs(self.list) do
-        local dist = distance(wrong:gsub("%-", "_"), d.name)
-        if not bestd or dist < bestd then best, bestd = d.name, dist end
-      end
-      if best and bestd <= math.max(2, #wrong // 3) then
+      msg = typed
+      local best = closest((wrong:gsub("%-", "_")), self.byname)
+      if best then
         msg = msg .. string.format("\nDid you mean '--%s'?", best)
       else
         local d = self:by_help_word(wrong)

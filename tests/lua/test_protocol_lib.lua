@@ -100,6 +100,28 @@ T.test("a stray argument is named, with how options are written", function()
   T.eq(parse(P, {"--polish", "false", "--T", "2"}).polish, false)
 end)
 
+T.test("one rule suggests an option: at most 2 edits, case aside, fewer than the typed letters", function()
+  local P = glass.params{name = "x", {"T", 1e-4, "Langevin temperature", min = 0},
+                         {"P", 100, "training rows"}, {"depth", 6, "hidden layers"}}
+  local function says(args)
+    local ok, why = P:try_parse(args)
+    T.ok(not ok)
+    return why:match("\n(Did you mean[^\n]*)") or "no suggestion"
+  end
+  T.eq(says{"--t=1"}, "Did you mean '--T'?")                        -- case aside
+  T.eq(says{"--dpeth=3"}, "Did you mean '--depth'?")                -- two letters swapped
+  T.eq(says{"--temp=1"}, "Did you mean '--T' (Langevin temperature)?") -- a help word's start
+  -- Without --T, --T is not "--P": one edit is as many as the letters typed.
+  local Q = glass.params{name = "q", {"P", 100, "training rows"}}
+  local ok, why = Q:try_parse({"--T=1e-4"})
+  T.ok(not ok and why:find("unknown option '--T'", 1, true) and not why:find("Did you mean"), why)
+  T.eq(glass.params.closest("T", {P = true}), nil)
+  T.eq(glass.params.closest("xy", {ab = true, x = true}), "x")
+  T.eq(glass.params.closest("xy", {ab = true}), nil)
+  T.eq(glass.params.closest("Tx", {T = true}), "T")
+  T.eq(glass.params.closest("tmep", {temp = true, tw = true}), "temp")
+end)
+
 T.test("exclusive bounds: gt = 0 refuses 0 (--lr, --chi)", function()
   local P = glass.params{name = "x", {"lr", 1e-3, "rate", gt = 0}, {"chis", {1.0, 2.0}, "chis", gt = 0},
                          {"f", 0.5, "fraction", gt = 0, lt = 1}}

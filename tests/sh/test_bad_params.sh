@@ -219,6 +219,16 @@ grep -q "one of cpu, cuda, ref; default cpu)" <<<"$help" || fail "--help does no
 grep -q "(string, no default)" <<<"$help" && ! grep -q "default )" <<<"$help" \
   || fail "--help shows an empty default: $(grep -A1 -- '--from' <<<"$help")"
 
+# A suggestion only where the name is like one: --temp finds --T by its help
+# text; ttt_scan has no --T, and --P is one edit from it: as many as the letters typed.
+cases=$((cases + 1))
+refusal 20 "unknown option '--temp'" --temp=1e-4
+[ -z "$why" ] || fail "--temp=1e-4: $why"
+grep -qF "Did you mean '--T' (Langevin temperature)?" "$T/stderr" \
+  || fail "--temp=1e-4 does not suggest --T: $(cat "$T/stderr")"
+P=$ROOT/protocols/ttt_scan.lua refusal 20 "unknown option '--T'" --T=1e-4
+[ -z "$why" ] || fail "ttt_scan --T=1e-4: $why"
+! grep -q "Did you mean" "$T/stderr" || fail "ttt_scan --T=1e-4 suggests: $(cat "$T/stderr")"
 
 echo "$cases command-line cases checked, $failures failures"
 [ $failures -eq 0 ]
