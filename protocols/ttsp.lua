@@ -110,14 +110,19 @@ for k, T in ipairs(p.T) do
   if #xs > n0 then collapsed[#collapsed + 1] = T end
   -- The harmonic well's Q_inf from the weights at t_w (all replicas), over
   -- the weights Q counts (--exclude_output).
-  -- Its interval: each replica's own Q_inf (over its weights), resampled.
+  -- Its interval: each replica's own Q_inf (over its weights, with its own cutoff
+  -- eps_r = sigma_r(t_w)/chi, as its measured Q), resampled.
   local flat, per = {}, {}
   local harmonic = p.lambda > 0 and T > 0
   for r, w in ipairs(w0) do
     local own = report.overlap_weights(p, net, w)
     table.move(own, 1, #own, #flat + 1, flat)
-    per[r] = harmonic and glass.theory.harmonic_q_inf{T = T, P = Pn, k = p.lambda, eps = eps,
-                                                       w0 = own} or 0 / 0
+    local m, ss = 0, 0
+    for _, x in ipairs(own) do m = m + x end
+    m = m / #own
+    for _, x in ipairs(own) do ss = ss + (x - m) ^ 2 end
+    per[r] = harmonic and glass.theory.harmonic_q_inf{T = T, P = Pn, k = p.lambda,
+      eps = math.sqrt(ss / #own) / p.chi, w0 = own} or 0 / 0
   end
   local qinf = harmonic and glass.theory.harmonic_q_inf{T = T, P = Pn, k = p.lambda,
     eps = eps, w0 = flat} or 0 / 0
