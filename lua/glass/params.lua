@@ -571,7 +571,11 @@ function Params:try_parse(argv)
     if wrong then
       msg = typed
       local best = closest((wrong:gsub("%-", "_")), self.byname)
-      if best then
+      -- --no-drift-check: a negated boolean, as other tools spell it.
+      local negated = self.byname[(wrong:gsub("%-", "_"):match("^no_(.+)") or "")]
+      if negated and negated.type == "boolean" then
+        msg = msg .. string.format("\nDid you mean '--%s=false'?", negated.name)
+      elseif best then
         msg = msg .. string.format("\nDid you mean '--%s'?", best)
       else
         local d = self:by_help_word(wrong)

@@ -229,6 +229,12 @@ grep -qF "Did you mean '--T' (Langevin temperature)?" "$T/stderr" \
 P=$ROOT/protocols/ttt_scan.lua refusal 20 "unknown option '--T'" --T=1e-4
 [ -z "$why" ] || fail "ttt_scan --T=1e-4: $why"
 ! grep -q "Did you mean" "$T/stderr" || fail "ttt_scan --T=1e-4 suggests: $(cat "$T/stderr")"
+# A boolean negated as other tools spell it: --no-drift-check is --drift_check=false.
+cases=$((cases + 1))
+refusal 20 "unknown option '--no-drift-check'" --no-drift-check
+[ -z "$why" ] || fail "--no-drift-check: $why"
+grep -qF "Did you mean '--drift_check=false'?" "$T/stderr" \
+  || fail "--no-drift-check does not suggest --drift_check=false: $(cat "$T/stderr")"
 
 echo "$cases command-line cases checked, $failures failures"
 [ $failures -eq 0 ]
