@@ -585,10 +585,11 @@ end
 -- (Q below 0.9 already there) or `above` = the last lag (not reached).  A tau
 -- read on the saved lags (every method but interp: the first lag below 0.9,
 -- or a mean of such lags) says only that Q crossed between that lag and the one
--- before, so the interval's lower end is lowered by the widest step of the lag
--- grid up to its upper end (grid = true); without a bootstrap interval that
--- step alone is the interval.  Otherwise equal lags would read as "the same
--- decay" on a grid coarser than DRIFT_TOL.
+-- before, so the interval's lower end is lowered by the grid's widest step
+-- (ratio of a lag to the one before) among the lags from the first one at or
+-- above the lower end to the upper end (grid = true); without a bootstrap
+-- interval that step alone is the interval.  Otherwise equal lags would read
+-- as "the same decay" on a grid coarser than DRIFT_TOL.
 function M.drift_estimate(row, t)
   local s, tau = row.tau90_status, row.tau90
   local est = {row.tau90_lo, row.tau90_hi, below = s == "before_first_lag" and t[1] or nil,
@@ -596,9 +597,12 @@ function M.drift_estimate(row, t)
   if tau and tau == tau and row.tau90_method ~= "interp" then
     local lo = est[1] == est[1] and est[1] or tau
     local hi = est[2] == est[2] and est[2] or tau
-    local r = 1 -- the smallest ratio of a lag to the next, up to hi
+    local r = 1 -- the smallest ratio of a lag to the next, over the lags in [lo, hi]
     for j = 2, #t do
-      if t[j] <= hi then r = math.min(r, t[j - 1] > 0 and t[j - 1] / t[j] or 0) end
+      if t[j] >= lo and (t[j] <= hi or r == 1) then
+        r = math.min(r, t[j - 1] > 0 and t[j - 1] / t[j] or 0)
+      end
+      if t[j] >= hi then break end
     end
     est[1], est[2], est.grid = lo * r, hi, true
   end

@@ -289,6 +289,19 @@ T.test("drift check: the line says what the two tau90 say", function()
   -- One replica (no bootstrap interval): the grid step alone.
   est = report.drift_estimate(row(251, nan, nan, "first"), lags)
   T.ok(math.abs(est[1] - 158) < 1e-9 and est[2] == 251, est[1])
+  -- On the protocols' grids (schedule.log from 1: steps of 2x at the start) only the
+  -- step at the interval counts: at 20 per decade it is 10^(1/20) = 12 %, wider than
+  -- the tolerance (inconclusive); at 40 per decade 5.9 %, and equal lags are the drift.
+  for _, case in ipairs{{20, "inconclusive"}, {40, "drift"}} do
+    local grid = glass.schedule.log{first = 1, last = 20000, per_decade = case[1]}:steps()
+    est = report.drift_estimate(row(1000, 1000, 1000, "first"), grid)
+    T.ok(math.abs(est[1] / 1000 - 10 ^ (-1 / case[1])) < 2e-3, est[1])
+    T.eq(select(2, report.drift_line(3e-4, 1000, 1000, "", est, est)), case[2])
+  end
+  -- per_replica's mean of lags between two lags: the step it falls in.
+  est = report.drift_estimate(row(1050, 1020, 1080, "per_replica"),
+    glass.schedule.log{first = 1, last = 20000, per_decade = 20}:steps())
+  T.ok(math.abs(est[1] / 1020 - 1000 / 1122) < 1e-9 and est[2] == 1080, est[1])
   -- interp's tau is not on the grid: its interval as it is.
   est = report.drift_estimate(row(240, 230, 250, "interp"), lags)
   T.ok(not est.grid and est[1] == 230 and est[2] == 250)
