@@ -389,7 +389,7 @@ for k, T in ipairs(p.T) do
       if part == "total" then for l = 1, #w do v[l] = w[l] + b[l] end end
       local best, at = argmax(v)
       if keep and at and best > 0 then t_draws[#t_draws + 1] = t[at] end -- all 0: no peak lag
-      return best
+      return at and best or nil -- no finite chi4: undefined (argmax's -inf would rank)
     end)
   end
   local summary = {}

@@ -29,7 +29,7 @@ local FIGURE_KEYS = {"name", "title", "xlabel", "ylabel", "logx", "logy", "logcb
                      "key", "xrange", "yrange", "extra", "series"}
 local SERIES_KEYS = {"file", "fn", "x", "y", "z", "where", "title", "color", "dash", "width",
                      "style", "pt", "ps", "yerr", "ylow", "yhigh", "band", "band_lo", "band_hi",
-                     "ymul", "yfloor", "xadd", "xmul"}
+                     "ymul", "yfloor", "xadd", "xmul", "yclip"}
 
 local function q(s) return '"' .. tostring(s):gsub('\\', '\\\\'):gsub('"', '\\"') .. '"' end
 
@@ -87,7 +87,14 @@ local function using(s)
     u = u .. ":(" .. z .. ")"
   end
   if s.ylow and s.yhigh then  -- asymmetric error bars: columns of the low and high ends
-    u = u .. string.format(":(column(%s)):(column(%s))", q(s.ylow), q(s.yhigh))
+    local function bar_end(c)
+      local e = string.format("column(%s)", q(c))
+      if not s.yclip then return e end
+      -- An infinite end (an interval open beyond the data) is drawn at the clip value.
+      return string.format("(%s > 1e308 ? %s : %s < -1e308 ? %s : %s)", e, gnum(s.yclip[2]), e,
+        gnum(s.yclip[1]), e)
+    end
+    u = u .. string.format(":(%s):(%s)", bar_end(s.ylow), bar_end(s.yhigh))
   elseif s.yerr then
     local e = string.format("column(%s)", q(s.yerr))
     if s.ymul then e = string.format("(%s*%s)", e, gnum(s.ymul)) end

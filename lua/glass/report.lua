@@ -246,7 +246,9 @@ end
 -- interval as asymmetric error bars (y_lo, y_hi) when the run has several
 -- replicas; the series itself otherwise.  The title says so (unless
 -- keep_title: say it in the plot's title).  A list of series (no .y) is
--- changed series by series.
+-- changed series by series.  An end that is infinite (more than 2.5 % of the
+-- resamples do not cross within the lags) is drawn at the first lag (1) or
+-- the last (p.tmax): the bar reaches the end of what was measured.
 function M.tau_bars(p, s, keep_title)
   if (p.replicas or 1) <= 1 then return s end
   if not s.y then
@@ -254,6 +256,7 @@ function M.tau_bars(p, s, keep_title)
     return s
   end
   s.ylow, s.yhigh = s.y .. "_lo", s.y .. "_hi"
+  if p.tmax then s.yclip = {1, p.tmax} end
   if s.title and not keep_title then s.title = s.title .. " (95% bootstrap)" end
   return s
 end

@@ -46,6 +46,16 @@ T.test("where {min = a} selects rows at or above a; yfloor lifts values below it
     .. '9.9999999999999998e-17 : column("b")) : NaN)', 1, true), "zeros drawn at the floor")
 end)
 
+T.test("a tau interval open beyond the lags is drawn to the first or last lag", function()
+  local sr = glass.report.tau_bars({replicas = 3, tmax = 3000}, {file = "tau.csv", x = "tw",
+                                                                 y = "tau90"})
+  T.eq(sr.yclip[1], 1); T.eq(sr.yclip[2], 3000)
+  local s = plot.figure{name = "f", series = {sr}}:script("pngcairo")
+  T.ok(s:find('(column("tau90_hi") > 1e308 ? 3000.0 : column("tau90_hi") < -1e308 ? 1.0 : '
+    .. 'column("tau90_hi"))', 1, true), s)
+  T.ok(s:find('(column("tau90_lo") > 1e308 ? 3000.0 :', 1, true), s)
+end)
+
 T.test("xadd shifts x before xmul scales it (steps from another origin)", function()
   local s = plot.figure{name = "f", series = {
     {file = "g.csv", x = "step", xadd = -50000, xmul = 10, y = "loss"}}}:script("pngcairo")
