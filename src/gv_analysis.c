@@ -354,7 +354,8 @@ static void tau_eval(tau_ctx *c, const size_t *units, size_t m, gv_tau_est *out)
 }
 
 /* A resample without a τ still says where its τ lies: beyond the last lag
- * (not reached: +inf) or before the first lag or min_t (-inf).  Dropping it
+ * (not reached: +inf) or before the first lag or min_t (-inf, an end of the
+ * interval then 0).  Dropping it
  * instead would make the interval conditional on decaying within the run,
  * and too short where the run ends near τ. */
 static int tau_boot_stat(void *ctx, const size_t *const *idx, const size_t *n, double *value)
@@ -466,6 +467,10 @@ gv_status gv_analysis_tau_replicas(const double *t, size_t nt, const double *q, 
     if (bo.B > 0) {
         size_t nu = c.nu;
         s = gv_analysis_bootstrap(&nu, 1, &bo, tau_boot_stat, &c, NULL, &out->ci, e);
+        /* Resamples before the first lag (or min_t) ranked lowest; a time is
+         * not negative, so such a lower end is 0. */
+        if (isinf(out->ci.lo) && out->ci.lo < 0) out->ci.lo = 0;
+        if (isinf(out->ci.hi) && out->ci.hi < 0) out->ci.hi = 0;
     }
 done:
     free(pairs), free(units), free(c.ustart), free(c.umem), free(c.mean), free(c.cnt);

@@ -277,6 +277,15 @@ static void test_tau_replicas(void)
     CHECK(a.outcome == GV_TAU_FOUND && a.tau > 8 && a.tau < 16);
     CHECK_MSG(a.ci.B_ok == 2000 && a.ci.lo > 8 && a.ci.lo <= a.tau && isinf(a.ci.hi) &&
               a.ci.hi > 0 && isnan(a.ci.se), "[%g, %g] se %g", a.ci.lo, a.ci.hi, a.ci.se);
+    /* And below: a replica at Q = 0.8 throughout puts the mean below 0.9 at
+     * the first lag when drawn twice or more (7 of 27 resamples), so the
+     * interval reaches below the first lag: its lower end is 0, a time. */
+    double qb[3 * 5] = {0.8, 0.8, 0.8, 0.8, 0.8, 1, 1, 1, 0.5, 0.5, 1, 1, 1, 0.5, 0.5};
+    CHECK_OK(gv_analysis_tau_replicas(tn, 5, qb, 3, NULL, 0.9, GV_TAU_OF_MEAN_INTERP, 0, &b95, &a,
+                                      &e), e);
+    CHECK_MSG(a.outcome == GV_TAU_FOUND && a.tau > 4 && a.tau < 8 && a.ci.lo == 0 &&
+              a.ci.hi >= a.tau && a.ci.hi < 8 && isnan(a.ci.se), "%g [%g, %g]", a.tau, a.ci.lo,
+              a.ci.hi);
     /* One group holding every replica: one unit, nothing to resample, so no
      * interval (not one of zero width), while the estimate stands. */
     uint64_t g[6] = {3, 3, 3, 3, 3, 3};

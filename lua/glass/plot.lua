@@ -90,9 +90,10 @@ local function using(s)
     local function bar_end(c)
       local e = string.format("column(%s)", q(c))
       if not s.yclip then return e end
-      -- An infinite end (an interval open beyond the data) is drawn at the clip value.
-      return string.format("(%s > 1e308 ? %s : %s < -1e308 ? %s : %s)", e, gnum(s.yclip[2]), e,
-        gnum(s.yclip[1]), e)
+      -- An end beyond [a, b] (inf: an interval open beyond the data; 0 on a log
+      -- axis) is drawn at a or b.
+      return string.format("(%s > %s ? %s : %s < %s ? %s : %s)", e, gnum(s.yclip[2]),
+        gnum(s.yclip[2]), e, gnum(s.yclip[1]), gnum(s.yclip[1]), e)
     end
     u = u .. string.format(":(%s):(%s)", bar_end(s.ylow), bar_end(s.yhigh))
   elseif s.yerr then

@@ -247,8 +247,9 @@ end
 -- replicas; the series itself otherwise.  The title says so (unless
 -- keep_title: say it in the plot's title).  A list of series (no .y) is
 -- changed series by series.  An end that is infinite (more than 2.5 % of the
--- resamples do not cross within the lags) is drawn at the first lag (1) or
--- the last (p.tmax): the bar reaches the end of what was measured.
+-- resamples do not cross within the lags), or 0 (they cross before the first
+-- lag), is drawn at the first lag (1) or the last (p.tmax): the bar reaches
+-- the end of what was measured.
 function M.tau_bars(p, s, keep_title)
   if (p.replicas or 1) <= 1 then return s end
   if not s.y then
@@ -332,7 +333,7 @@ function M.tau_ci_comment(over, B)
   return string.format("tau*_lo/_hi: 95%% percentile bootstrap interval over %s (B = %d, seed "
     .. "--seed; a resample whose Q does not cross within the lags counts as beyond them, so an "
     .. "end is inf when over 2.5%% of the resamples stay above the threshold to the last lag, "
-    .. "-inf when they cross before the first), tau*_se: sd of the bootstrap estimates (empty "
+    .. "tau*_lo 0 when they cross before the first), tau*_se: sd of the bootstrap estimates (empty "
     .. "when an end is infinite)", over, B or 1000)
 end
 
