@@ -117,7 +117,10 @@ local function convert(decl, v)
     local ety = ty:sub(1, -2)
     for i, s in ipairs(items) do
       local x, why = scalar(ety, s)
-      if x == nil then bad(string.format("item %d %q is %s", i, tostring(s), why)) end
+      if x == nil then
+        bad(string.format("item %d %q is %s%s", i, tostring(s), why, tostring(s):find("%s")
+          and "; separate the items of a list with commas (1e-3,1e-4)" or ""))
+      end
       out[i] = x
     end
     for i = 2, #out do
@@ -529,6 +532,9 @@ function Params:stray(args)
   while i <= #args do
     local a = args[i]
     if a == "--" and not positional then positional = true
+    elseif positional and a:find("^%-") then
+      return string.format("unexpected argument '%s': every word after '--' is an argument, "
+        .. "and protocols take none; leave out the '--'", a)
     elseif positional or not a:find("^%-") then
       if option_of(a) then return string.format("'%s': options start with --: give --%s", a, a) end
       local hint = ""
@@ -544,6 +550,11 @@ function Params:stray(args)
       -- Its value, as argparse takes it: the next word unless it is an
       -- option; a boolean's only if it is not one given without its dashes.
       local v = args[i + 1]
+      if d ~= true and eq == "" and d.type ~= "boolean" and v and v:find("^%-%.?%d") then
+        -- argparse reads "-1e-4" as an option of its own
+        return string.format("'--%s %s': a value that starts with '-' goes after '=': give "
+          .. "--%s=%s", name, v, name, v)
+      end
       if d ~= true and eq == "" and v and not v:find("^%-")
          and (d.type ~= "boolean" or not option_of(v)) then
         i = i + 1

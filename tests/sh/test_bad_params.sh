@@ -57,6 +57,10 @@ bad "'T=1e-5': options start with --: give --T=1e-5" T=1e-5           # the dash
 bad "'T=1e-5': options start with --: give --T=1e-5" --quiet T=1e-5   # ... after a boolean
 bad "unexpected argument 'extra': options start with --" --T 1e-4 extra   # a stray word
 bad "unexpected argument '20'" --tw=5, 20                        # a list the shell split
+bad "'--T -1e-4': a value that starts with '-' goes after '=': give --T=-1e-4" --T -1e-4
+bad "every word after '--' is an argument, and protocols take none" -- --T=1e-4
+P=$ROOT/protocols/quench_anneal.lua bad "separate the items of a list with commas" \
+  --preset=smoke --T="1e-3 1e-4"
 bad --tw --tw=300,100
 bad --tw --tw=100,100
 P=$ROOT/protocols/ttsp.lua bad "time-temperature superposition compares" --T=1e-3,0
