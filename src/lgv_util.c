@@ -591,6 +591,14 @@ static int fs_lexists(lua_State *L)
     return 1;
 }
 
+/* fs.is_link(path): a symbolic link (to anything, or dangling). */
+static int fs_is_link(lua_State *L)
+{
+    struct stat st;
+    lua_pushboolean(L, lstat(luaL_checkstring(L, 1), &st) == 0 && S_ISLNK(st.st_mode));
+    return 1;
+}
+
 /* nil, "cannot <what> <path>: <the system's words>" (from errno). */
 static int fs_fail(lua_State *L, const char *what, const char *path, int err)
 {
@@ -724,6 +732,7 @@ void gvL_open_util(lua_State *L)
                                    {"check_options", l_check_options},
                                    {NULL, NULL}};
     static const luaL_Reg fs[] = {{"is_dir", fs_is_dir}, {"lexists", fs_lexists},
+                                  {"is_link", fs_is_link},
                                   {"mkdir_p", fs_mkdir_p}, {"remove_tree", fs_remove_tree},
                                   {"list", fs_list}, {"isatty", fs_isatty}, {NULL, NULL}};
     push_error_meta(L);

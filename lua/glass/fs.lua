@@ -1,6 +1,6 @@
 -- glass.fs: the few file-system helpers the Lua library shares (run
 -- directories, checkpoints, plots).  The calls to the system are C
--- (glass.core.fs, src/lgv_util.c): is_dir, lexists, mkdir_p, remove_tree,
+-- (glass.core.fs, src/lgv_util.c): is_dir, is_link, lexists, mkdir_p, remove_tree,
 -- list and isatty; the rest is string work.
 local M = {}
 for k, v in pairs(require("glass.core").fs) do M[k] = v end

@@ -11,7 +11,8 @@
 -- write into it unless --force is given, so results are never overwritten
 -- silently; with --force the run starts over, deleting first what the
 -- earlier run wrote (clear_earlier: the files its run.json lists), so that
--- no stale result is left next to the new ones.  A directory without it
+-- no stale result is left next to the new ones (so does any run that starts
+-- afresh where an earlier one wrote, with nothing to resume).  A directory without it
 -- (an interrupted run) is reused, and resumed from its checkpoint:
 -- run.journal (glass.checkpoint's journal)
 -- saves every lab.advance segment and replays completed ones, so the same
@@ -157,9 +158,7 @@ local function clear_earlier(dir, finished)
     local has, dkjson = pcall(require, "dkjson")
     local info, err
     if has then
-      local pos
-      info, pos, err = dkjson.decode(text)
-      err = err and string.format("%s at byte %s", err, pos)
+      info, _, err = dkjson.decode(text)
     else
       err = "lua-dkjson is not installed: apt-get install lua-dkjson"
     end
@@ -174,17 +173,33 @@ local function clear_earlier(dir, finished)
   else
     unread = string.format("%s has no %s (an older glassvm?)", dir, runinfo.NAME)
   end
-  local removed = 0
+  -- A name inside DIR: no ".", ".." or empty part, and no folder on the way
+  -- that is a link (which could lead out of DIR).
+  local function inside(name)
+    if type(name) ~= "string" or name:find("%c") or ("/" .. name .. "/"):find("/%.?%.?/") then
+      return false
+    end
+    local at = dir
+    for part in name:gmatch("([^/]+)/") do
+      at = at .. "/" .. part
+      if fs.is_link(at) then return false end
+    end
+    return true
+  end
+  local removed, failed, seen = 0, {}, {}
   for _, name in ipairs(names) do
-    if type(name) == "string" and not name:find("%c") and not ("/" .. name .. "/"):find("/%.?%.?/")
-        and name ~= M.LOCK and name ~= ckpt.STOP and not is_dir(dir .. "/" .. name)
-        and os.remove(dir .. "/" .. name) then
-      removed = removed + 1
+    if not seen[name] and inside(name) and name ~= M.LOCK and name ~= ckpt.STOP
+        and not is_dir(dir .. "/" .. name) and fs.lexists(dir .. "/" .. name) then
+      seen[name] = true
+      local ok, err = os.remove(dir .. "/" .. name)
+      if ok then removed = removed + 1 else failed[#failed + 1] = err end
     end
   end
   local kept = {}
   for _, name in ipairs(fs.list(dir) or {}) do
-    if name ~= M.LOCK and name ~= ckpt.STOP and name ~= ckpt.SEGMENTS then kept[#kept + 1] = name end
+    if name ~= M.LOCK and name ~= ckpt.STOP and name ~= ckpt.SEGMENTS and not seen[name] then
+      kept[#kept + 1] = name
+    end
   end
   table.sort(kept)
   if unread then
@@ -192,10 +207,17 @@ local function clear_earlier(dir, finished)
       .. "results cannot be told from other files: kept %s; delete those of the earlier run "
       .. "yourself", unread, listing(kept)) or nil}
   end
-  return {string.format("starting over: deleted the %d file(s) the earlier run in %s wrote (its "
-      .. "%s lists them)", removed, dir, runinfo.NAME),
-    #kept > 0 and string.format("kept %d file(s) in %s that the earlier run did not write: %s",
-      #kept, dir, listing(kept)) or nil}
+  local lines = {string.format("starting over: deleted the %d file(s) the earlier run in %s wrote "
+    .. "(its %s lists them)", removed, dir, runinfo.NAME)}
+  if #failed > 0 then
+    lines[#lines + 1] = string.format("warning: could not delete %d file(s) of the earlier run: %s",
+      #failed, listing(failed))
+  end
+  if #kept > 0 then
+    lines[#lines + 1] = string.format("kept %d file(s) in %s that the earlier run did not write: "
+      .. "%s", #kept, dir, listing(kept))
+  end
+  return lines
 end
 
 -- The command line that started this process, to repeat when the run is

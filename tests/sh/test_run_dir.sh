@@ -196,6 +196,12 @@ ttt --out=F0 --force >/dev/null 2>F0.err || fail "--force over a run without run
 [ -f F0/overlap.csv ] || fail "without run.json --force deleted overlap.csv, which it cannot tell from a user's file"
 grep -q "warning: starting over, but F0 has no run.json .* kept overlap.csv, .*delete those of the earlier run yourself" \
   F0/log.txt || fail "without run.json: the log does not say what was kept: $(head -5 F0/log.txt)"
+# A listed name whose folder is now a link out of the directory is not followed.
+cp -r ref F2 && mkdir outside && echo "not the run's" >outside/x.txt && ln -s "$TMP/outside" F2/sub
+sed -i 's|^  "files": \[$|  "files": [ {"name": "sub/x.txt"},|' F2/run.json
+grep -q '"sub/x.txt"' F2/run.json || fail "the test could not add sub/x.txt to F2/run.json"
+ttt --out=F2 --force >/dev/null 2>F2.err || fail "--force over F2 failed: $(tail -3 F2.err)"
+[ -f outside/x.txt ] || fail "--force deleted a file outside the run's directory through a link"
 ok_since "--force over a finished run: only the new run's files and the user's notes.txt remain"
 
 if [ $fails -gt 0 ]; then echo "$fails failure(s)"; exit 1; fi
