@@ -192,7 +192,9 @@ function M.journal(opts)
       note(string.format("note: the checkpoint was written by glassvm %s, this is %s",
         tostring(state.version), j.version))
     end
-    for _, rec in pairs(j.units) do
+    local recs = {j.current}
+    for _, rec in pairs(j.units) do recs[#recs + 1] = rec end
+    for _, rec in ipairs(recs) do
       if rec.s and not rec.dyn then
         note("note: the checkpoint's segments do not record their integrators (an older "
           .. "glassvm): an integrator changed in the protocol since is not noticed")
