@@ -828,9 +828,15 @@ end
 -- would say.
 local ttt_reading
 function M.ttt_verdict(points)
-  local single = {}
+  local single, lost = {}, {}
   for _, pt in ipairs(points) do
-    if pt.sem ~= pt.sem then single[#single + 1] = string.format("%g", pt.lambda) end
+    local l = string.format("%g", pt.lambda)
+    if pt.n == 0 or pt.loss ~= pt.loss then lost[#lost + 1] = l
+    elseif pt.sem ~= pt.sem then single[#single + 1] = l end
+  end
+  if #lost > 0 then
+    return string.format("inconclusive (every initial condition was lost at lambda = %s: no "
+      .. "loss there; final_loss.csv says which)", table.concat(lost, ", "))
   end
   if #single == 0 then return ttt_reading(points) end
   return string.format("inconclusive (a single initial condition at lambda = %s: no error "

@@ -387,6 +387,9 @@ T.test("ttt_scan's conclusion is computed from the numbers", function()
     {lambda = 0.01, loss = 0.5, sem = 0 / 0}, {lambda = 0.05, loss = 0.5, sem = 0}}
   T.ok(v:find("^inconclusive %(a single initial condition at lambda = 0, 0.01: no error bars")
     and v:find("would say: lambda* in (0, 0.01]", 1, true), v)
+  v = report.ttt_verdict{{lambda = 0, loss = 0.1, sem = 0.01, n = 3},
+    {lambda = 0.01, loss = 0 / 0, sem = 0 / 0, n = 0}, {lambda = 0.05, loss = 0.5, sem = 0, n = 3}}
+  T.ok(v:find("^inconclusive %(every initial condition was lost at lambda = 0.01"), v)
 end)
 
 T.test("ageing's reading joins the verdict and the drift check", function()
