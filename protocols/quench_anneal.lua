@@ -76,7 +76,7 @@ local eps2 = 0
 local Tmax = 0
 for _, T in ipairs(p.T) do Tmax = math.max(Tmax, T) end
 local tau90_at, ci_at = {}, {} -- for the drift check
-local fitsets = {} -- per T in the fit range: its replicas' Q curves, for the exponent's bootstrap
+local fitsets = {} -- per T of the fit (in range, with a tau90): its replicas' Q curves, for the exponent's bootstrap
 
 for k, T in ipairs(p.T) do
   -- Each T starts from the same quenched networks, with its own noise stream
@@ -105,7 +105,7 @@ for k, T in ipairs(p.T) do
     {method = p.tau_method, seed = p.seed})
   tau90_at[T], ci_at[T] = t90 or false, report.drift_estimate(row, t)
   tau:add_row(row)
-  if T > 0 and T >= p.fit_T_min then
+  if T > 0 and T >= p.fit_T_min and t90 then
     local ct, cq = obs:curves{quantity = "Q"}
     fitsets[#fitsets + 1] = {T = T, t = ct, Q = cq}
   end
@@ -148,6 +148,8 @@ local ok, fit = pcall(glass.analysis.powerlaw_fit, Ts, t90s, {t_min = p.fit_T_mi
 if ok then
   -- The exponent's 95 % interval: resample each T's replicas (independently), recompute
   -- each tau90 from the resampled mean curve and refit; and its spread over fit windows.
+  -- A resample in which a temperature of the fit loses its tau90 is not the same fit:
+  -- undefined (B_ok counts the others).
   local sizes = {}
   for k, f in ipairs(fitsets) do sizes[k] = #f.Q end
   local bs = glass.analysis.bootstrap{sizes = sizes, B = 1000, seed = p.seed, stat = function(...)
@@ -155,12 +157,14 @@ if ok then
     for k, idx in ipairs({...}) do
       local f = fitsets[k]
       local t90 = glass.analysis.tau_curves(f.t, f.Q, idx, p.tau_method, 0.9)
-      if t90 and t90 > 0 then xs[#xs + 1], ys[#ys + 1] = f.T, t90 end
+      if not (t90 and t90 > 0) then return nil end
+      xs[#xs + 1], ys[#ys + 1] = f.T, t90
     end
     if #xs < 3 then return nil end
     return glass.analysis.powerlaw_fit(xs, ys).exponent
   end}
-  summary[#summary + 1] = string.format("tau90 ~ T^%.3f ± %.3f (least squares) %s for T >= %g "
+  summary[#summary + 1] = string.format("tau90 ~ T^%.3f (least-squares s.e. %.3f, the T's "
+    .. "taken as independent) %s for T >= %g "
     .. "(%d points; a free weight gives -1); over fit windows dropping up to 2 points at either "
     .. "end: %.3f to %.3f", fit.exponent, fit.exponent_se, report.boot_text(bs, sizes),
     p.fit_T_min, fit.n, fit.exponent_min, fit.exponent_max)

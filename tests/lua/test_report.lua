@@ -662,7 +662,8 @@ T.test("plateau_fit: the exponent of an exact power law, its interval and the pa
     sets[k] = {T = T0, q = q}
   end
   local line = report.plateau_fit(sets, 1, "Q(t_f)", "paper: Q_inf ~ T^-0.48")
-  T.ok(line:find("Q(t_f) ~ T^-0.500 ± 0.000 (least squares) [", 1, true), line)
+  T.ok(line:find("Q(t_f) ~ T^-0.500 (least-squares s.e. 0.000, the T's taken as independent) [",
+    1, true), line)
   T.ok(line:find("(95% bootstrap over replicas, 1000 of 1000 resamples) over T = 0.0001 ... "
     .. "0.003 (4 points; paper: Q_inf ~ T^-0.48)", 1, true), line)
   local lo, hi = line:match("%[(%-?[%d.]+), (%-?[%d.]+)%]")
