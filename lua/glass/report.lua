@@ -466,8 +466,9 @@ end
 M.DRIFT_TOL = 0.1
 
 local function fmt(x) return x and string.format("%.4g", x) or "none" end
--- An interval {lo, hi} with both ends numbers, or nil (nil, NaN or missing).
-local function finite_ci(ci)
+-- An interval {lo, hi} with both ends numbers (an end may be infinite: open beyond the
+-- lags), or nil (nil, NaN or missing).
+local function defined_ci(ci)
   return ci and type(ci[1]) == "number" and type(ci[2]) == "number" and ci[1] == ci[1]
     and ci[2] == ci[2] and ci or nil
 end
@@ -504,7 +505,7 @@ function M.drift_line(T, tau_T, tau_0, what, ci_T, ci_0)
     return string.format("drift check%s: no tau90 at T = %g (T = 0: %s); inconclusive", what, T,
       fmt(tau_0)), "inconclusive"
   end
-  ci_T = finite_ci(ci_T)
+  ci_T = defined_ci(ci_T)
   local function with_ci(x, ci)
     return fmt(x) .. (ci and string.format(" [%.4g, %.4g]", ci[1], ci[2]) or "")
   end
@@ -517,7 +518,7 @@ function M.drift_line(T, tau_T, tau_0, what, ci_T, ci_0)
     return string.format("drift check%s: at T = 0 Q stays above 0.9 (no tau90), at T = %g "
       .. "tau90 = %s: the decay at T is thermal", what, T, with_ci(tau_T, ci_T)), "thermal"
   end
-  ci_0 = finite_ci(ci_0)
+  ci_0 = defined_ci(ci_0)
   local both = string.format("%s vs %s", with_ci(tau_T, ci_T), with_ci(tau_0, ci_0))
   local pair = string.format("tau90 = %s at T = %g vs %s at T = 0", with_ci(tau_T, ci_T), T,
     with_ci(tau_0, ci_0))
@@ -761,7 +762,7 @@ function M.ageing_verdict(tw1, tau1, tw2, tau2, ci1, ci2)
   local r = tau2 / tau1
   local head = string.format("tau90(t_w = %d) / tau90(t_w = %d) = %.4g / %.4g = %.3g", tw2, tw1,
     tau2, tau1, r)
-  if finite_ci(ci1) and finite_ci(ci2) then
+  if defined_ci(ci1) and defined_ci(ci2) then
     local cis = string.format("[%.4g, %.4g] and [%.4g, %.4g]", ci1[1], ci1[2], ci2[1], ci2[2])
     local both = " (95% intervals " .. cis
     if not ci_apart(ci1, ci2) then
