@@ -741,6 +741,11 @@ function M.uot_verdict(points)
   local by = (b.y == 0 and b.sem == 0) and "falls to exactly 0"
     or string.format("falls by %.3g x (%s within 2 s.e.)", a.y / b.y, hi(b) > 0
       and string.format("at least %.3g x", least) or "to 0")
+  -- The figure draws geometric means over inits (a mean is dominated by the worst init):
+  -- their fall too, when both are given and positive.
+  if a.geo and b.geo and a.geo > 0 and b.geo > 0 then
+    by = by .. string.format("; the geometric means (the figure's) fall by %.3g x", a.geo / b.geo)
+  end
   return head .. (star and string.format(": %s; below 1%% of the narrowest "
     .. "network's (mean + 2 s.e.) from N/P = %.3g on", by, star)
     or string.format(": %s, but not resolved below 1%% of the narrowest network's (no "

@@ -336,6 +336,11 @@ T.test("uot_scan's conclusion is computed from the numbers", function()
   -- The reviewer's case: the widest network's loss is all error bar.
   v = report.uot_verdict{{x = 0.084, y = 0.45, sem = 0.05}, {x = 9.66, y = 1.43e-6, sem = 1.4e-6}}
   T.ok(v:find("falls by 3.15e+05 x (at least 8.27e+04 x within 2 s.e.)", 1, true), v)
+  T.ok(not v:find("geometric", 1, true), v)
+  -- With the geometric means (the figure's) their fall is named too.
+  v = report.uot_verdict{{x = 0.084, y = 0.45, sem = 0.05, geo = 0.44},
+                         {x = 9.66, y = 1.43e-6, sem = 1.4e-6, geo = 2.2e-8}}
+  T.ok(v:find("within 2 s.e.); the geometric means (the figure's) fall by 2e+07 x", 1, true), v)
   v = report.uot_verdict{{x = 0.02, y = 0.3, sem = 0.1}, {x = 1.0, y = 0.2, sem = 0.1}}
   T.ok(v:find("inconclusive (the difference 0.1 is within 2 s.e. = 0.28)", 1, true), v)
   v = report.uot_verdict{{x = 0.02, y = 0.3, sem = 0 / 0}, {x = 1.0, y = 0.2, sem = 0 / 0}}
