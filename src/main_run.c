@@ -149,6 +149,66 @@ int error_exit(lua_State *L)
     return isnum && code >= 0 && code <= 255 ? (int)code : -1;
 }
 
+/* The traceback on the stack top without the frames inside glassvm's Lua
+ * library (glass.paths.lua) when the message points outside it: a library
+ * function that names its caller's line (a wrong argument) then shows the
+ * caller's frames only, with one line saying how many were left out.  An
+ * error raised inside the library keeps every frame. */
+static void trim_traceback(lua_State *L, const char *msg)
+{
+    int top = lua_gettop(L);
+    const char *lib = NULL;
+    if (lua_getglobal(L, "glass") == LUA_TTABLE && lua_getfield(L, -1, "paths") == LUA_TTABLE &&
+        lua_getfield(L, -1, "lua") == LUA_TSTRING)
+        lib = lua_tostring(L, -1);
+    size_t nlib = lib ? strlen(lib) : 0;
+    if (!lib || nlib == 0 || !msg || strncmp(msg, lib, nlib) == 0) {
+        lua_settop(L, top);
+        return;
+    }
+    const char *tb = lua_tostring(L, top), *line = tb;
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    static const char error_frame[] = "\t[C]: in function 'error'";
+    int dropped = 0, first = 1;
+    const char *held = NULL;
+    size_t nheld = 0;
+    while (*line) {
+        const char *end = strchr(line, '\n');
+        size_t n = end ? (size_t)(end - line) + 1 : strlen(line);
+        int frame = line[0] == '\t';
+        int in_lib = frame && strncmp(line + 1, lib, nlib) == 0 && line[1 + nlib] == '/';
+        /* the call of error() itself, the first frame, made by the library */
+        int is_error = frame && first && strncmp(line, error_frame, sizeof error_frame - 1) == 0 &&
+                       (line[sizeof error_frame - 1] == '\n' || !line[sizeof error_frame - 1]);
+        if (frame) first = 0;
+        if (is_error) { /* kept unless library frames follow */
+            held = line, nheld = n;
+        } else if (in_lib) {
+            dropped++, held = NULL;
+        } else {
+            if (held) luaL_addlstring(&b, held, nheld), held = NULL;
+            if (dropped && frame) {
+                lua_pushfstring(L, "\t(%d frame%s in glassvm's library %s left out)\n", dropped,
+                                dropped == 1 ? "" : "s", lib);
+                luaL_addvalue(&b);
+                dropped = 0;
+            }
+            luaL_addlstring(&b, line, n);
+        }
+        line += n;
+    }
+    if (held) luaL_addlstring(&b, held, nheld);
+    if (dropped) {
+        lua_pushfstring(L, "\n\t(%d frame%s in glassvm's library %s left out)", dropped,
+                        dropped == 1 ? "" : "s", lib);
+        luaL_addvalue(&b);
+    }
+    luaL_pushresult(&b);
+    lua_replace(L, top);
+    lua_settop(L, top);
+}
+
 /* Message handler of every chunk: the message plus a traceback.  A
  * glass.Error stays itself: one raised by the engine or a binding (field
  * `trace`) keeps the traceback in its field `traceback`; one built in Lua
@@ -170,6 +230,7 @@ static int msghandler(lua_State *L)
         msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
     }
     luaL_traceback(L, L, msg, 1);
+    trim_traceback(L, msg);
     return 1;
 }
 

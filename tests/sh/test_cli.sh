@@ -141,7 +141,18 @@ run runtime.lua
 expect_rc "runtime error" 1
 has "runtime error" "$err" "glassvm: runtime.lua:2: boom"
 has "runtime error" "$err" "stack traceback:"
+has "runtime error" "$err" "[C]: in function 'error'"   # the script's own error() stays
 [ "$out" = "before" ] || fail "runtime error: stdout '$out'"
+# A library function that names its caller's line: the traceback shows the
+# caller's frames, not the library's.
+printf 'local function f() glass.lab.stats(nil) end\nf()\n' >libarg.lua
+run libarg.lua
+expect_rc "library argument error" 1
+has "library argument error" "$err" "glassvm: libarg.lua:1: glass.lab.stats(list)"
+has "library argument error" "$err" "frame in glassvm's library"
+has "library argument error" "$err" "libarg.lua:2: in main chunk"
+grep -q "glass/lab.lua" <<<"$err" && fail "library argument error: lab.lua's frames shown: $err"
+grep -q "in function 'error'" <<<"$err" && fail "library argument error: error() shown: $err"
 printf 'local t = setmetatable({}, {__tostring = function() return "custom error" end})\nerror(t)\n' >objerr.lua
 run objerr.lua
 expect_rc "error object" 1
