@@ -149,62 +149,64 @@ int error_exit(lua_State *L)
     return isnum && code >= 0 && code <= 255 ? (int)code : -1;
 }
 
-/* The traceback on the stack top without the frames inside glassvm's Lua
- * library (glass.paths.lua) when the message points outside it: a library
- * function that names its caller's line (a wrong argument) then shows the
- * caller's frames only, with one line saying how many were left out.  An
- * error raised inside the library keeps every frame. */
+/* How many frames, from level 1, a traceback may leave out: the library's
+ * (glass.paths.lua, by their full source, which a traceback shortens) that
+ * raised an error naming the line of the first frame outside it ("file:line:"
+ * at the start of msg: a wrong argument, error(..., 2)), with the call of
+ * error() itself.  0 for anything else: an error raised inside the library,
+ * or with no position, keeps every frame.  *nlib_frames: the library's. */
+static int library_frames(lua_State *L, const char *msg, const char *lib, int *nlib_frames)
+{
+    size_t nlib = strlen(lib);
+    lua_Debug ar;
+    int level = 1, n = 0;
+    for (; lua_getstack(L, level, &ar); level++) {
+        lua_getinfo(L, "S", &ar);
+        if (level == 1 && strcmp(ar.what, "C") == 0) continue; /* error() */
+        if (!(ar.source[0] == '@' && strncmp(ar.source + 1, lib, nlib) == 0 &&
+              ar.source[1 + nlib] == '/'))
+            break;
+        n++;
+    }
+    if (n == 0 || !lua_getstack(L, level, &ar) || !lua_getinfo(L, "Sl", &ar) ||
+        ar.currentline <= 0)
+        return 0;
+    char pos[LUA_IDSIZE + 32];
+    snprintf(pos, sizeof pos, "%s:%d:", ar.short_src, ar.currentline);
+    if (strncmp(msg, pos, strlen(pos)) != 0) return 0;
+    *nlib_frames = n;
+    return level - 1;
+}
+
+/* The traceback on the stack top without the library's frames above a
+ * caller that its message names (library_frames), and one line saying how
+ * many were left out. */
 static void trim_traceback(lua_State *L, const char *msg)
 {
-    int top = lua_gettop(L);
-    const char *lib = NULL;
-    if (lua_getglobal(L, "glass") == LUA_TTABLE && lua_getfield(L, -1, "paths") == LUA_TTABLE &&
-        lua_getfield(L, -1, "lua") == LUA_TSTRING)
-        lib = lua_tostring(L, -1);
-    size_t nlib = lib ? strlen(lib) : 0;
-    if (!lib || nlib == 0 || !msg || strncmp(msg, lib, nlib) == 0) {
+    int top = lua_gettop(L), nlib = 0, drop = 0;
+    if (msg && lua_getglobal(L, "glass") == LUA_TTABLE &&
+        lua_getfield(L, -1, "paths") == LUA_TTABLE && lua_getfield(L, -1, "lua") == LUA_TSTRING)
+        drop = library_frames(L, msg, lua_tostring(L, -1), &nlib);
+    const char *tb = lua_tostring(L, top);
+    const char *frames = strstr(tb, "\nstack traceback:\n");
+    /* luaL_traceback shows the first 10 levels one per line */
+    if (drop == 0 || drop > 10 || !frames) {
         lua_settop(L, top);
         return;
     }
-    const char *tb = lua_tostring(L, top), *line = tb;
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    static const char error_frame[] = "\t[C]: in function 'error'";
-    int dropped = 0, first = 1;
-    const char *held = NULL;
-    size_t nheld = 0;
-    while (*line) {
-        const char *end = strchr(line, '\n');
-        size_t n = end ? (size_t)(end - line) + 1 : strlen(line);
-        int frame = line[0] == '\t';
-        int in_lib = frame && strncmp(line + 1, lib, nlib) == 0 && line[1 + nlib] == '/';
-        /* the call of error() itself, the first frame, made by the library */
-        int is_error = frame && first && strncmp(line, error_frame, sizeof error_frame - 1) == 0 &&
-                       (line[sizeof error_frame - 1] == '\n' || !line[sizeof error_frame - 1]);
-        if (frame) first = 0;
-        if (is_error) { /* kept unless library frames follow */
-            held = line, nheld = n;
-        } else if (in_lib) {
-            dropped++, held = NULL;
-        } else {
-            if (held) luaL_addlstring(&b, held, nheld), held = NULL;
-            if (dropped && frame) {
-                lua_pushfstring(L, "\t(%d frame%s in glassvm's library %s left out)\n", dropped,
-                                dropped == 1 ? "" : "s", lib);
-                luaL_addvalue(&b);
-                dropped = 0;
-            }
-            luaL_addlstring(&b, line, n);
-        }
-        line += n;
+    frames += strlen("\nstack traceback:\n");
+    const char *rest = frames;
+    for (int i = 0; i < drop && rest; i++) {
+        rest = strchr(rest, '\n');
+        if (rest) rest++;
     }
-    if (held) luaL_addlstring(&b, held, nheld);
-    if (dropped) {
-        lua_pushfstring(L, "\n\t(%d frame%s in glassvm's library %s left out)", dropped,
-                        dropped == 1 ? "" : "s", lib);
-        luaL_addvalue(&b);
+    if (!rest) {
+        lua_settop(L, top);
+        return;
     }
-    luaL_pushresult(&b);
+    lua_pushfstring(L, "%s\t(%d frame%s in glassvm's library %s left out)\n%s",
+                    lua_pushlstring(L, tb, (size_t)(frames - tb)), nlib, nlib == 1 ? "" : "s",
+                    lua_tostring(L, top + 3), rest);
     lua_replace(L, top);
     lua_settop(L, top);
 }

@@ -153,6 +153,11 @@ has "library argument error" "$err" "frame in glassvm's library"
 has "library argument error" "$err" "libarg.lua:2: in main chunk"
 grep -q "glass/lab.lua" <<<"$err" && fail "library argument error: lab.lua's frames shown: $err"
 grep -q "in function 'error'" <<<"$err" && fail "library argument error: error() shown: $err"
+# An error raised inside the library (no position of the caller's) keeps every frame.
+run -e 'require("glass.fs").write_file("/nonexistent/x", "a")'
+expect_rc "library internal error" 1
+has "library internal error" "$err" "glass/fs.lua:"
+grep -q "left out" <<<"$err" && fail "library internal error: frames left out: $err"
 printf 'local t = setmetatable({}, {__tostring = function() return "custom error" end})\nerror(t)\n' >objerr.lua
 run objerr.lua
 expect_rc "error object" 1
