@@ -146,13 +146,14 @@ for i = 1, tau:nrows() do
 end
 local ok, fit = pcall(glass.analysis.powerlaw_fit, Ts, t90s, {t_min = p.fit_T_min})
 if ok then
-  -- The exponent's 95 % interval: resample each T's replicas (independently), recompute
-  -- each tau90 from the resampled mean curve and refit; and its spread over fit windows.
+  -- The exponent's 95 % interval: resample the networks (the same at every T:
+  -- report.bootstrap_over_T), recompute each tau90 from the resampled mean curve and
+  -- refit; and its spread over fit windows.
   -- A resample in which a temperature of the fit loses its tau90 is not the same fit:
   -- undefined (B_ok counts the others).
   local sizes = {}
   for k, f in ipairs(fitsets) do sizes[k] = #f.Q end
-  local bs = glass.analysis.bootstrap{sizes = sizes, B = 1000, seed = p.seed, stat = function(...)
+  local bs = report.bootstrap_over_T{sizes = sizes, B = 1000, seed = p.seed, stat = function(...)
     local xs, ys = {}, {}
     for k, idx in ipairs({...}) do
       local f = fitsets[k]
@@ -164,15 +165,17 @@ if ok then
     return glass.analysis.powerlaw_fit(xs, ys).exponent
   end}
   summary[#summary + 1] = string.format("tau90 ~ T^%.3f (least-squares s.e. %.3f, the T's "
-    .. "taken as independent) %s for T >= %g "
+    .. "taken as independent: not an error bar) %s for T >= %g "
     .. "(%d points; a free weight gives -1); over fit windows dropping up to 2 points at either "
     .. "end: %.3f to %.3f", fit.exponent, fit.exponent_se, report.boot_text(bs, sizes),
     p.fit_T_min, fit.n, fit.exponent_min, fit.exponent_max)
   run:write_text("fit.txt", string.format("exponent %.6g\nexponent_se %.6g\nprefactor %.6g\n"
     .. "r2 %.6g\nn %d\nT_min %g\nexponent_lo %.6g\nexponent_hi %.6g\nlevel 0.95\n"
-    .. "interval percentile_bootstrap_over_replicas\nB %d\nB_ok %d\nseed %d\n"
+    .. "interval %s\nB %d\nB_ok %d\nseed %d\n"
     .. "exponent_min %.6g\nexponent_max %.6g\nwindows %d\nlog_prefactor_se %.6g\n", fit.exponent,
-    fit.exponent_se, fit.prefactor, fit.r2, fit.n, p.fit_T_min, bs.lo, bs.hi, bs.B, bs.B_ok,
+    fit.exponent_se, fit.prefactor, fit.r2, fit.n, p.fit_T_min, bs.lo, bs.hi,
+    bs.paired and "percentile_bootstrap_over_networks_paired_across_T"
+      or "percentile_bootstrap_over_replicas", bs.B, bs.B_ok,
     p.seed, fit.exponent_min, fit.exponent_max, fit.windows, fit.log_prefactor_se))
 else
   summary[#summary + 1] = "no power-law fit of tau90 vs T: " .. tostring(fit)

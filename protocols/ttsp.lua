@@ -176,14 +176,15 @@ local ok, fit = false, #collapsed == 0
     .. "needs two or more to collapse", collapsed[1], p.fit_from)
 if #collapsed >= 2 then ok, fit = pcall(glass.analysis.powerlaw_fit, xs, ys, {t_min = p.fit_from}) end
 if ok then
-  -- The exponent's 95 % interval: resample each T's replicas, recompute its mean curve and
-  -- tau, rescale and refit; and its spread over fit windows t/tau >= fit_from x 1/2 ... 4.
+  -- The exponent's 95 % interval: resample the networks (the same at every T:
+  -- report.bootstrap_over_T), recompute each T's mean curve and tau, rescale and refit;
+  -- and its spread over fit windows t/tau >= fit_from x 1/2 ... 4.
   local thr = p.rescale_by == "tau90" and 0.9 or math.exp(-1)
   local sizes = {}
   for k, f in ipairs(fitsets) do sizes[k] = #f.Q end
   -- A resample in which a temperature loses its tau, or fewer than two temperatures
   -- reach t/tau >= fit_from, is not the estimate's fit: undefined (B_ok counts the rest).
-  local bs = glass.analysis.bootstrap{sizes = sizes, B = 1000, seed = p.seed, stat = function(...)
+  local bs = report.bootstrap_over_T{sizes = sizes, B = 1000, seed = p.seed, stat = function(...)
     local bx, by, temps = {}, {}, 0
     for k, idx in ipairs({...}) do
       local f = fitsets[k]

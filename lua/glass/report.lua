@@ -16,7 +16,8 @@
 --   report.tau_bars(p, series)                 a tau series with its bootstrap bars
 --   report.chi4_interval(chi4, n [, level]), report.chi4_columns(map [, level])
 --                                              chi4's interval per lag (chi-square)
---   report.plateau(vals, seed), report.plateau_fit(sets, seed, what, paper)
+--   report.plateau(vals, seed), report.plateau_fit(sets, seed, what, paper),
+--   report.bootstrap_over_T{sizes =, stat =, ...}
 --                                              a plateau's interval; its power law in T
 --   report.drift_params(), report.drift_line(T, tau_T, tau_0),
 --   report.drift_check(run, Ts, tau90_at, tau0)  the T = 0 comparison
@@ -304,14 +305,41 @@ end
 
 -- ---- plateaus -----------------------------------------------------------------------------
 
+-- glass.analysis.bootstrap over the replicas of several temperatures
+-- (opts.sizes[k] replicas at T k; opts.stat(idx_1, ..., idx_K) as for
+-- sizes=).  Every T runs from the same quenched networks, replica r from
+-- network r, so the points of a fit across T are correlated through the
+-- networks: with the same replica count at every T a resample draws the
+-- networks once and uses the same indices at every T (bs.paired = true);
+-- otherwise each T's replicas are drawn independently.
+function M.bootstrap_over_T(opts)
+  local sizes, same = opts.sizes, true
+  for k = 2, #sizes do same = same and sizes[k] == sizes[1] end
+  local o = {}
+  for k, v in pairs(opts) do o[k] = v end
+  if same and #sizes > 1 then
+    local stat = opts.stat
+    o.sizes, o.n = nil, sizes[1]
+    o.stat = function(idx)
+      local all = {}
+      for k = 1, #sizes do all[k] = idx end
+      return stat(table.unpack(all))
+    end
+  end
+  local bs = G().analysis.bootstrap(o)
+  bs.paired = same and #sizes > 1
+  return bs
+end
+
 -- The text of a bootstrap interval over replicas (glass.analysis.bootstrap's
 -- result bs, from sets of sizes[k] replicas): "[lo, hi] (95% bootstrap over
 -- replicas, B_ok of B resamples)", or why there is none: a set of one
 -- replica has nothing to resample, or no resample could be fitted.
 function M.boot_text(bs, sizes)
   if bs.lo == bs.lo then
-    return string.format("[%.3f, %.3f] (%g%% bootstrap over replicas, %d of %d resamples)",
-      bs.lo, bs.hi, 100 * bs.level, bs.B_ok, bs.B)
+    return string.format("[%.3f, %.3f] (%g%% bootstrap over %s, %d of %d resamples)",
+      bs.lo, bs.hi, 100 * bs.level, bs.paired and "networks, paired across T" or "replicas",
+      bs.B_ok, bs.B)
   end
   if math.min(table.unpack(sizes)) < 2 then
     return "none (one replica at some T: nothing to resample, no interval)"
@@ -424,36 +452,39 @@ M.CHI4_COMMENT = string.format("chi4 = N Var(Q) over live replicas (sample varia
   100 * M.PLATEAU_LEVEL)
 
 -- The log line of a plateau's power law in T: sets = {{T =, q = {per replica}}, ...}
--- (T > 0).  The fit is least squares in log-log of the replica means; the
--- interval resamples each T's replicas independently and refits; the spread
+-- (T > 0).  The fit is least squares in log-log of the replica means > 0; the
+-- interval resamples the networks (bootstrap_over_T) and refits over the same
+-- T's (a resample whose mean at one of them is not > 0 is undefined); the spread
 -- over fit windows is powerlaw_fit's.  `paper` names the paper's value.
 function M.plateau_fit(sets, seed, what, paper)
   local A = G().analysis
-  local xs, ys = {}, {}
+  local xs, ys, used = {}, {}, {}
   for _, f in ipairs(sets) do
     local m = mean_of(f.q)
-    if m == m and m > 0 then xs[#xs + 1], ys[#ys + 1] = f.T, m end
+    if m == m and m > 0 then xs[#xs + 1], ys[#ys + 1], used[#used + 1] = f.T, m, f end
   end
+  sets = used
   local ok, fit = pcall(A.powerlaw_fit, xs, ys)
   if not ok then return string.format("no power-law fit of %s vs T: %s", what, tostring(fit)) end
   local ci, fewest = "none (one replica at some T: no interval)", math.huge
   local sizes = {}
   for k, f in ipairs(sets) do sizes[k], fewest = #f.q, math.min(fewest, live(f.q)) end
   if fewest >= 2 then
-    local bs = A.bootstrap{sizes = sizes, B = M.PLATEAU_B, seed = seed, level = M.PLATEAU_LEVEL,
-      stat = function(...)
+    local bs = M.bootstrap_over_T{sizes = sizes, B = M.PLATEAU_B, seed = seed,
+      level = M.PLATEAU_LEVEL, stat = function(...)
         local bx, by = {}, {}
         for k, idx in ipairs({...}) do
           local m = mean_of(sets[k].q, idx)
-          if m == m and m > 0 then bx[#bx + 1], by[#by + 1] = sets[k].T, m end
+          if not (m == m and m > 0) then return nil end
+          bx[#bx + 1], by[#by + 1] = sets[k].T, m
         end
         local good, bf = pcall(A.powerlaw_fit, bx, by)
         return good and bf.exponent or nil
       end}
     ci = M.boot_text(bs, sizes)
   end
-  return string.format("%s ~ T^%.3f (least-squares s.e. %.3f, the T's taken as independent) %s over T = %g ... %g (%d points; "
-    .. "%s); over fit windows dropping up to 2 points at either end: %.3f to %.3f", what,
+  return string.format("%s ~ T^%.3f (least-squares s.e. %.3f, the T's taken as independent: "
+    .. "not an error bar) %s over T = %g ... %g (%d points; %s); over fit windows dropping up to 2 points at either end: %.3f to %.3f", what,
     fit.exponent, fit.exponent_se, ci, math.min(table.unpack(xs)), math.max(table.unpack(xs)),
     fit.n, paper, fit.exponent_min,
     fit.exponent_max)

@@ -667,12 +667,22 @@ T.test("plateau_fit: the exponent of an exact power law, its interval and the pa
     sets[k] = {T = T0, q = q}
   end
   local line = report.plateau_fit(sets, 1, "Q(t_f)", "paper: Q_inf ~ T^-0.48")
-  T.ok(line:find("Q(t_f) ~ T^-0.500 (least-squares s.e. 0.000, the T's taken as independent) [",
+  T.ok(line:find("Q(t_f) ~ T^-0.500 (least-squares s.e. 0.000, the T's taken as independent: "
+    .. "not an error bar) [",
     1, true), line)
-  T.ok(line:find("(95% bootstrap over replicas, 1000 of 1000 resamples) over T = 0.0001 ... "
-    .. "0.003 (4 points; paper: Q_inf ~ T^-0.48)", 1, true), line)
+  T.ok(line:find("(95% bootstrap over networks, paired across T, 1000 of 1000 resamples) over "
+    .. "T = 0.0001 ... 0.003 (4 points; paper: Q_inf ~ T^-0.48)", 1, true), line)
+  -- Replica r's factor is its network's, the same at every T: a resample draws the
+  -- networks once for all T, the factors cancel in the slope, and the interval has no
+  -- width.  Drawn independently per T (unequal counts), they do not cancel.
   local lo, hi = line:match("%[(%-?[%d.]+), (%-?[%d.]+)%]")
-  T.ok(tonumber(lo) <= -0.5 and tonumber(hi) >= -0.5, line)
+  T.ok(tonumber(lo) == -0.5 and tonumber(hi) == -0.5, line)
+  sets[4].q[5] = 0.01 * 3e-3 ^ -0.5
+  line = report.plateau_fit(sets, 1, "Q(t_f)", "x")
+  lo, hi = line:match("%[(%-?[%d.]+), (%-?[%d.]+)%]")
+  T.ok(line:find("bootstrap over replicas,", 1, true) and tonumber(lo) < -0.5
+       and tonumber(hi) > -0.5, line)
+  sets[4].q[5] = nil
   sets[1].q = {sets[1].q[1]}
   T.ok(report.plateau_fit(sets, 1, "Q(t_f)", "x"):find("none (one replica at some T", 1, true))
 end)

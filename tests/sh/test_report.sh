@@ -139,7 +139,7 @@ has "$TMP/tt/q_final.gp" ':(column("Q_final_lo")):(column("Q_final_hi"))' "q_fin
 # smoke has two T: the plateau fit needs three, and says so instead of a number.
 has "$TMP/tt/log.txt" "no power-law fit of Q(t_f) vs T: " "ttsp plateau fit (two T)"
 run ttsp tt3 --T=1e-2,3e-3,1e-3
-grep -q "Q(t_f) ~ T^-\?[0-9.]* (least-squares s.e. [0-9.]*, the T's taken as independent) \[.*\] (95% bootstrap over replicas, [0-9]* of 1000 resamples) over T = 0.001 ... 0.01 (3 points; paper: Q_inf ~ T^-0.48)" "$TMP/tt3/log.txt" || fail "ttsp: no plateau fit with its interval"
+grep -q "Q(t_f) ~ T^-\?[0-9.]* (least-squares s.e. [0-9.]*, the T's taken as independent: not an error bar) \[.*\] (95% bootstrap over networks, paired across T, [0-9]* of 1000 resamples) over T = 0.001 ... 0.01 (3 points; paper: Q_inf ~ T^-0.48)" "$TMP/tt3/log.txt" || fail "ttsp: no plateau fit with its interval"
 # One replica: no interval, said as none (reason), empty cells.
 run ttsp tt1 --replicas=1
 grep -q "Q(t_f) = [0-9.e-]* none (one replica: no interval)" "$TMP/tt1/log.txt" || fail "ttsp, one replica: none (reason)"
