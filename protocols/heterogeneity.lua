@@ -496,8 +496,8 @@ run:write_csv("tau_basins", tau_b, report.with(header, how, "tau90, tau_e of eac
   .. "Q (overlap_basins.csv), interpolated linearly in log t; empty: none (*_status says why: "
   .. "not_reached, before_first_lag, below_min_t); tau*_lo/_hi: " .. (p.B > 0 and string.format(
   "95%% percentile bootstrap interval over the basin's own n replicas (B = %d, seed %d; "
-  .. "empty for n = 1; an end is inf or -inf when over 2.5%% of the resamples cross after the "
-  .. "last lag or before the first)", p.B, p.seed) or "none (--B=0)")))
+  .. "empty for n = 1; the upper end is inf when over 2.5%% of the resamples stay above the "
+  .. "threshold to the last lag, the lower end 0 when they cross before the first)", p.B, p.seed) or "none (--B=0)")))
 if K then
   run:write_csv("histogram_basins", hist_b, report.with(header, how, "histogram of log10|dw| "
     .. "within each basin: the n noise replicas of that basin pooled (basin = its label); "

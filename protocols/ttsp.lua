@@ -112,11 +112,10 @@ for k, T in ipairs(p.T) do
   -- the weights Q counts (--exclude_output).
   -- Its interval: each replica's own Q_inf (over its weights, with its own cutoff
   -- eps_r = sigma_r(t_w)/chi, as its measured Q), resampled.
-  local flat, per = {}, {}
+  local per = {}
   local harmonic = p.lambda > 0 and T > 0
   for r, w in ipairs(w0) do
     local own = report.overlap_weights(p, net, w)
-    table.move(own, 1, #own, #flat + 1, flat)
     local m, ss = 0, 0
     for _, x in ipairs(own) do m = m + x end
     m = m / #own
@@ -124,9 +123,9 @@ for k, T in ipairs(p.T) do
     per[r] = harmonic and glass.theory.harmonic_q_inf{T = T, P = Pn, k = p.lambda,
       eps = math.sqrt(ss / #own) / p.chi, w0 = own} or 0 / 0
   end
-  local qinf = harmonic and glass.theory.harmonic_q_inf{T = T, P = Pn, k = p.lambda,
-    eps = eps, w0 = flat} or 0 / 0
+  -- The prediction of the measured Q_mean: the mean of the replicas' own.
   local hb = report.plateau(per, p.seed)
+  local qinf = harmonic and hb.mean or 0 / 0
   -- The plateau Q(t_f) with a 95 % bootstrap interval over replicas (basins).
   local fin = {}
   for r = 1, #cq do fin[r] = cq[r][#cq[r]] end
@@ -165,8 +164,9 @@ run:write_csv("tau", tau, with((p.tau_method == "interp" and "tau90, tau_e inter
   .. "(tau*_status says why: not_reached, before_first_lag); " .. report.tau_ci_comment("replicas")
   .. "; D = lr*T/P, T_paper = T*60000/P"))
 run:write_csv("q_final", qfinal, with("Q_final = Q(t_f = tmax), the replica mean; Q_final_lo/_hi: "
-  .. report.PLATEAU_COMMENT .. "; Q_inf_harmonic: Eq. 22 averaged over the weights at t_w, "
-  .. "k = lambda; Q_inf_harmonic_lo/_hi: the same interval over each replica's own Q_inf"))
+  .. report.PLATEAU_COMMENT .. "; Q_inf_harmonic: Eq. 22 with k = lambda, each replica's over its "
+  .. "weights at t_w with its own eps_r = sigma_r(t_w)/chi, averaged over the replicas; "
+  .. "Q_inf_harmonic_lo/_hi: the same interval over the replicas' Q_inf"))
 run:write_csv("state", state, with(report.STATE_COMMENT))
 
 -- One curve rescaled by its own tau collapses onto nothing: no superposition tested.

@@ -362,7 +362,7 @@ function M.tau_ci_comment(over, B)
     .. "--seed; a resample whose Q does not cross within the lags counts as beyond them, so an "
     .. "end is inf when over 2.5%% of the resamples stay above the threshold to the last lag, "
     .. "tau*_lo 0 when they cross before the first), tau*_se: sd of the bootstrap estimates (empty "
-    .. "when an end is infinite)", over, B or 1000)
+    .. "when some resample lies beyond the lags)", over, B or 1000)
 end
 
 -- The mean of vals (NaN skipped: lost replicas) over the indices idx
@@ -775,7 +775,9 @@ function M.uot_verdict(points)
   -- The figure draws geometric means over inits (a mean is dominated by the worst init):
   -- their fall too, when both are given and positive.
   if a.geo and b.geo and a.geo > 0 and b.geo > 0 then
-    by = by .. string.format("; the geometric means (the figure's) fall by %.3g x", a.geo / b.geo)
+    by = by .. (a.geo >= b.geo and string.format("; the geometric means (the figure's) fall by "
+      .. "%.3g x", a.geo / b.geo) or string.format("; the geometric means (the figure's) rise "
+      .. "by %.3g x", b.geo / a.geo))
   end
   return head .. (star and string.format(": %s; below 1%% of the narrowest "
     .. "network's (mean + 2 s.e.) from N/P = %.3g on", by, star)

@@ -158,6 +158,7 @@ local function clear_earlier(dir, finished)
     local has, dkjson = pcall(require, "dkjson")
     local info, err
     if has then
+      local _
       info, _, err = dkjson.decode(text)
     else
       err = "lua-dkjson is not installed: apt-get install lua-dkjson"
