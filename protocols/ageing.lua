@@ -144,7 +144,8 @@ run:plot{name = "msd", title = string.format("MSD(t, t_w) at T = %s", glass.plot
 local r1, rn = tau:row(1), tau:row(tau:nrows())
 local first, last = r1.tau90, rn.tau90
 local verdict, ageing_kind = report.ageing_verdict(p.tw[1], first == first and first or nil,
-  p.tw[#p.tw], last == last and last or nil, {r1.tau90_lo, r1.tau90_hi}, {rn.tau90_lo, rn.tau90_hi})
+  p.tw[#p.tw], last == last and last or nil, report.drift_estimate(r1, lags:steps()),
+  report.drift_estimate(rn, lags:steps()))
 if #p.tw < 2 then
   verdict, ageing_kind = string.format("one waiting time (t_w = %d): nothing to compare, no "
     .. "ageing verdict (give two or more with --tw)", p.tw[1]), "inconclusive"

@@ -802,7 +802,9 @@ function M.ageing_verdict(tw1, tau1, tw2, tau2, ci1, ci2)
     tau2, tau1, r)
   if defined_ci(ci1) and defined_ci(ci2) then
     local cis = string.format("[%.4g, %.4g] and [%.4g, %.4g]", ci1[1], ci1[2], ci2[1], ci2[2])
-    local both = " (95% intervals " .. cis
+    -- (drift_estimate's intervals of a tau read on the lags are widened to the grid)
+    local both = ((ci1.grid or ci2.grid) and " (intervals widened to the lag grid "
+      or " (95% intervals ") .. cis
     if not ci_apart(ci1, ci2) then
       return head .. ": inconclusive" .. both .. " overlap: no ageing resolved)", "inconclusive"
     end

@@ -397,6 +397,22 @@ T.test("ttt_scan's conclusion is computed from the numbers", function()
   T.ok(v:find("^inconclusive %(every initial condition was lost at lambda = 0.01"), v)
 end)
 
+T.test("ageing's verdict on a tau read on the lags: neighbouring lags are not apart", function()
+  local grid = glass.schedule.log{first = 1, last = 3000, per_decade = 16}:steps()
+  local function est(tau, method)
+    return report.drift_estimate({tau90 = tau, tau90_lo = tau, tau90_hi = tau,
+                                  tau90_status = "ok", tau90_method = method}, grid)
+  end
+  local line, kind = report.ageing_verdict(100, 100, 10000, 115, est(100, "first"),
+    est(115, "first"))
+  T.eq(kind, "inconclusive")
+  T.ok(line:find("(intervals widened to the lag grid [87, 100] and [100, 115] overlap", 1,
+    true), line)
+  -- interp's intervals as they are: apart.
+  T.eq(select(2, report.ageing_verdict(100, 100, 10000, 115, est(100, "interp"),
+    est(115, "interp"))), "ageing")
+end)
+
 T.test("ageing's reading joins the verdict and the drift check", function()
   local _, kind = report.ageing_verdict(100, 90.6, 10000, 372)
   T.eq(kind, "ageing")
