@@ -76,7 +76,9 @@ local eps2 = 0
 local Tmax = 0
 for _, T in ipairs(p.T) do Tmax = math.max(Tmax, T) end
 local tau90_at, ci_at = {}, {} -- for the drift check
-local fitsets = {} -- per T of the fit (in range, with a tau90): its replicas' Q curves, for the exponent's bootstrap
+-- Per T of the fit (in range, with a tau90): its replicas' Q curves, for the exponent's
+-- bootstrap.
+local fitsets = {}
 
 for k, T in ipairs(p.T) do
   -- Each T starts from the same quenched networks, with its own noise stream

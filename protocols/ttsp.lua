@@ -211,7 +211,8 @@ if ok then
     end
   end
   lines[#lines + 1] = string.format("master curve Q ~ (t/tau)^%.3f (least-squares s.e. %.3f, "
-    .. "which takes the correlated lags as independent: not an error bar) %s for t/tau >= %g (paper: -0.48); with the window from t/tau >= %g to >= %g: %.3f to "
+    .. "which takes the correlated lags as independent: not an error bar) %s for t/tau >= %g "
+    .. "(paper: -0.48); with the window from t/tau >= %g to >= %g: %.3f to "
     .. "%.3f", fit.exponent, fit.exponent_se, report.boot_text(bs, sizes), p.fit_from, wfrom, wto,
     wlo, whi)
 else

@@ -484,7 +484,8 @@ function M.plateau_fit(sets, seed, what, paper)
     ci = M.boot_text(bs, sizes)
   end
   return string.format("%s ~ T^%.3f (least-squares s.e. %.3f, the T's taken as independent: "
-    .. "not an error bar) %s over T = %g ... %g (%d points; %s); over fit windows dropping up to 2 points at either end: %.3f to %.3f", what,
+    .. "not an error bar) %s over T = %g ... %g (%d points; %s); over fit windows dropping up "
+    .. "to 2 points at either end: %.3f to %.3f", what,
     fit.exponent, fit.exponent_se, ci, math.min(table.unpack(xs)), math.max(table.unpack(xs)),
     fit.n, paper, fit.exponent_min,
     fit.exponent_max)
