@@ -341,6 +341,10 @@ T.test("uot_scan's conclusion is computed from the numbers", function()
   v = report.uot_verdict{{x = 0.084, y = 0.45, sem = 0.05, geo = 0.44},
                          {x = 9.66, y = 1.43e-6, sem = 1.4e-6, geo = 2.2e-8}}
   T.ok(v:find("within 2 s.e.); the geometric means (the figure's) fall by 2e+07 x", 1, true), v)
+  -- A mean that falls while the typical init rises (one bad narrow init) says so.
+  v = report.uot_verdict{{x = 0.08, y = 0.3, sem = 0.01, geo = 1e-3},
+                         {x = 1, y = 0.01, sem = 0.001, geo = 2e-3}}
+  T.ok(v:find("; the geometric means (the figure's) rise by 2 x", 1, true), v)
   v = report.uot_verdict{{x = 0.02, y = 0.3, sem = 0.1}, {x = 1.0, y = 0.2, sem = 0.1}}
   T.ok(v:find("inconclusive (the difference 0.1 is within 2 s.e. = 0.28)", 1, true), v)
   v = report.uot_verdict{{x = 0.02, y = 0.3, sem = 0 / 0}, {x = 1.0, y = 0.2, sem = 0 / 0}}
