@@ -355,9 +355,8 @@ static void tau_eval(tau_ctx *c, const size_t *units, size_t m, gv_tau_est *out)
 
 /* A resample without a τ still says where its τ lies: beyond the last lag
  * (not reached: +inf) or before the first lag or min_t (-inf, an end of the
- * interval then 0).  Dropping it
- * instead would make the interval conditional on decaying within the run,
- * and too short where the run ends near τ. */
+ * interval then 0).  Dropping it instead would make the interval conditional
+ * on decaying within the run, and too short where the run ends near τ. */
 static int tau_boot_stat(void *ctx, const size_t *const *idx, const size_t *n, double *value)
 {
     gv_tau_est est;

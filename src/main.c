@@ -280,16 +280,6 @@ static void push_protocol_list(lua_State *L, const char *dir)
     luaL_pushresult(&b);
 }
 
-/* glass.paths.protocols, or NULL.  Pushes up to 3 values, which keep the
- * string alive: the caller restores its stack top when done with it. */
-static const char *protocols_dir(lua_State *L)
-{
-    if (lua_getglobal(L, "glass") == LUA_TTABLE && lua_getfield(L, -1, "paths") == LUA_TTABLE &&
-        lua_getfield(L, -1, "protocols") == LUA_TSTRING)
-        return lua_tostring(L, -1);
-    return NULL;
-}
-
 /* Push the path of protocol `name` in dir and return it, or return NULL
  * (pushing nothing) when there is no such protocol. */
 static const char *push_protocol_path(lua_State *L, const char *dir, const char *name)
@@ -311,7 +301,7 @@ static int resolve_protocol(lua_State *L, char **argv)
     /* A file of that name comes first; a directory (say, a run's --out) does not. */
     if (!is_protocol_name(name) || (stat(name, &st) == 0 && !S_ISDIR(st.st_mode))) return 1;
     int top = lua_gettop(L);
-    const char *dir = protocols_dir(L);
+    const char *dir = glass_path(L, "protocols");
     const char *path = push_protocol_path(L, dir, name);
     if (path) {
         lua_getglobal(L, "arg");
@@ -344,7 +334,7 @@ static void hint_protocol(lua_State *L, const char *fname)
     size_t len = strlen(base);
     if (len > 4 && strcmp(base + len - 4, ".lua") == 0) len -= 4;
     const char *name = lua_pushlstring(L, base, len);
-    if (push_protocol_path(L, protocols_dir(L), name)) {
+    if (push_protocol_path(L, glass_path(L, "protocols"), name)) {
         lua_pushfstring(L, "%s (the protocol '%s' ships with glassvm: run 'glassvm %s ...')",
                         lua_tostring(L, top), name, name);
         lua_replace(L, top);

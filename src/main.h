@@ -29,6 +29,9 @@ int error_exit(lua_State *L);               /* the exit a glass.Error on top ask
 int docall(lua_State *L, int narg, int nres); /* pcall with handler and interrupts */
 int dostring(lua_State *L, const char *s, const char *name);
 void print_version(void);
+/* glass.paths[which] ("lua", "protocols"), or NULL.  Pushes up to 3 values,
+ * which keep the string alive: the caller restores its stack top. */
+const char *glass_path(lua_State *L, const char *which);
 
 /* main_repl.c: the REPL; 0 after a clean end of input, else an exit status. */
 int do_repl(lua_State *L);

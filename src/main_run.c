@@ -149,6 +149,14 @@ int error_exit(lua_State *L)
     return isnum && code >= 0 && code <= 255 ? (int)code : -1;
 }
 
+const char *glass_path(lua_State *L, const char *which)
+{
+    if (lua_getglobal(L, "glass") == LUA_TTABLE && lua_getfield(L, -1, "paths") == LUA_TTABLE &&
+        lua_getfield(L, -1, which) == LUA_TSTRING)
+        return lua_tostring(L, -1);
+    return NULL;
+}
+
 /* How many frames, from level 1, a traceback may leave out: the library's
  * (glass.paths.lua, by their full source, which a traceback shortens) that
  * raised an error naming the line of the first frame outside it ("file:line:"
@@ -184,9 +192,8 @@ static int library_frames(lua_State *L, const char *msg, const char *lib, int *n
 static void trim_traceback(lua_State *L, const char *msg)
 {
     int top = lua_gettop(L), nlib = 0, drop = 0;
-    if (msg && lua_getglobal(L, "glass") == LUA_TTABLE &&
-        lua_getfield(L, -1, "paths") == LUA_TTABLE && lua_getfield(L, -1, "lua") == LUA_TSTRING)
-        drop = library_frames(L, msg, lua_tostring(L, -1), &nlib);
+    const char *lib = msg ? glass_path(L, "lua") : NULL;
+    if (lib) drop = library_frames(L, msg, lib, &nlib);
     const char *tb = lua_tostring(L, top);
     const char *frames = strstr(tb, "\nstack traceback:\n");
     /* luaL_traceback shows the first 10 levels one per line */
@@ -206,7 +213,7 @@ static void trim_traceback(lua_State *L, const char *msg)
     }
     lua_pushfstring(L, "%s\t(%d frame%s in glassvm's library %s left out)\n%s",
                     lua_pushlstring(L, tb, (size_t)(frames - tb)), nlib, nlib == 1 ? "" : "s",
-                    lua_tostring(L, top + 3), rest);
+                    lib, rest);
     lua_replace(L, top);
     lua_settop(L, top);
 }
