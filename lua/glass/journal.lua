@@ -119,8 +119,9 @@ local function restore_from(path, what, blk, check, ck)
 end
 
 -- An error's message without the position of the library's line that
--- raised it (the bindings name their caller, here a line of this file).
-local function plain(err) return (tostring(err):gsub("^.-%.lua:%d+: ", "")) end
+-- raised it (the bindings name their caller, here a line of this file);
+-- glass.run is loaded by then (it opens the journal).
+local function plain(err) return require("glass.run").without_position(err) end
 
 -- The end of a refusal to resume because the replay meets other segments
 -- or objects than the run saved: the checkpoint itself is sound.

@@ -272,7 +272,8 @@ function M.data(p, run)
   local ok, data = pcall(load, {P = p.P or 0, seed = p.data_seed or 0, test = false})
   if not ok then -- missing or bad files: the loader's message, without a Lua traceback
     if core.interrupted(data) then error(data, 0) end -- Ctrl-C: an interruption, not bad data
-    require("glass.run").die((tostring(data):gsub("^.-%.lua:%d+: ", "")), true)
+    local run_mod = require("glass.run")
+    run_mod.die(run_mod.without_position(data), true)
   end
   cache[key] = data
   if run then

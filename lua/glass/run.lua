@@ -86,6 +86,12 @@ local function die(msg, collective)
 end
 M.die = die
 
+-- An error's message without the "file.lua:line: " its raiser put first (a
+-- line of the library, which says nothing to the user the message is for).
+function M.without_position(err)
+  return (tostring(err):gsub("^[^:\n]-%.lua:%d+: ", ""))
+end
+
 -- Under MPI, refuse (on every rank, said once) an ensemble of n replicas
 -- that cannot give each of the ranks a block of at least one.
 function M.check_replicas(n)
@@ -547,7 +553,7 @@ function Run:write_csv(name, tbl, extra_comments)
     -- An I/O failure (a folder of name's that does not exist, a full disk) at the caller's line.
     local ok, err = pcall(tbl.write_csv, tbl, path, {protocol = self.name, params = self.p,
                                                      comments = extra_comments})
-    if not ok then error("run:write_csv: " .. tostring(err):gsub("^[^:]*:%d+: ", ""), 2) end
+    if not ok then error("run:write_csv: " .. M.without_position(err), 2) end
   end
   self.files[#self.files + 1] = name .. ".csv"
   runinfo.add_file(self, name .. ".csv", table.concat(extra_comments or {}, " "), tbl:columns())
