@@ -148,24 +148,9 @@ for i = 1, tau:nrows() do
 end
 local ok, fit = pcall(glass.analysis.powerlaw_fit, Ts, t90s, {t_min = p.fit_T_min})
 if ok then
-  -- The exponent's 95 % interval: resample the networks (the same at every T:
-  -- report.bootstrap_over_T), recompute each tau90 from the resampled mean curve and
-  -- refit; and its spread over fit windows.
-  -- A resample in which a temperature of the fit loses its tau90 is not the same fit:
-  -- undefined (B_ok counts the others).
-  local sizes = {}
-  for k, f in ipairs(fitsets) do sizes[k] = #f.Q end
-  local bs = report.bootstrap_over_T{sizes = sizes, B = 1000, seed = p.seed, stat = function(...)
-    local xs, ys = {}, {}
-    for k, idx in ipairs({...}) do
-      local f = fitsets[k]
-      local t90 = glass.analysis.tau_curves(f.t, f.Q, idx, p.tau_method, 0.9)
-      if not (t90 and t90 > 0) then return nil end
-      xs[#xs + 1], ys[#ys + 1] = f.T, t90
-    end
-    if #xs < 3 then return nil end
-    return glass.analysis.powerlaw_fit(xs, ys).exponent
-  end}
+  -- The exponent's 95 % interval: resample the networks (the same at every T), recompute
+  -- each tau90 and refit (report.tau_exponent_bootstrap); and its spread over fit windows.
+  local bs, sizes = report.tau_exponent_bootstrap(fitsets, p.tau_method, p.seed)
   summary[#summary + 1] = string.format("tau90 ~ T^%.3f (least-squares s.e. %.3f, the T's "
     .. "taken as independent: not an error bar) %s for T >= %g "
     .. "(%d points; a free weight gives -1); over fit windows dropping up to 2 points at either "

@@ -17,7 +17,8 @@
 --   report.chi4_interval(chi4, n [, level]), report.chi4_columns(map [, level])
 --                                              chi4's interval per lag (chi-square)
 --   report.plateau(vals, seed), report.plateau_fit(sets, seed, what, paper),
---   report.bootstrap_over_T{sizes =, stat =, ...}
+--   report.bootstrap_over_T{sizes =, stat =, ...},
+--   report.tau_exponent_bootstrap(fitsets, method, seed)
 --                                              a plateau's interval; its power law in T
 --   report.drift_params(), report.drift_line(T, tau_T, tau_0),
 --   report.drift_check(run, Ts, tau90_at, tau0)  the T = 0 comparison
@@ -489,6 +490,29 @@ function M.plateau_fit(sets, seed, what, paper)
     fit.exponent, fit.exponent_se, ci, math.min(table.unpack(xs)), math.max(table.unpack(xs)),
     fit.n, paper, fit.exponent_min,
     fit.exponent_max)
+end
+
+-- The bootstrap of tau90 ~ T^b over fitsets = {{T =, t =, Q = {per replica}}, ...}
+-- (T > 0, each with a tau90): resample the networks (bootstrap_over_T), recompute each
+-- T's tau90 from the drawn replicas with `method` (glass.analysis.tau_curves) and refit
+-- over the same T's.  A resample in which one of them loses its tau90 is not the same
+-- fit: undefined (B_ok counts the others), rather than a fit over the T's that are left.
+function M.tau_exponent_bootstrap(fitsets, method, seed)
+  local A = G().analysis
+  local sizes = {}
+  for k, f in ipairs(fitsets) do sizes[k] = #f.Q end
+  local bs = M.bootstrap_over_T{sizes = sizes, B = 1000, seed = seed, stat = function(...)
+    local xs, ys = {}, {}
+    for k, idx in ipairs({...}) do
+      local f = fitsets[k]
+      local t90 = A.tau_curves(f.t, f.Q, idx, method, 0.9)
+      if not (t90 and t90 > 0) then return nil end
+      xs[#xs + 1], ys[#ys + 1] = f.T, t90
+    end
+    if #xs < 3 then return nil end
+    return A.powerlaw_fit(xs, ys).exponent
+  end}
+  return bs, sizes
 end
 
 -- ---- the T = 0 comparison ----------------------------------------------------------------

@@ -707,6 +707,38 @@ T.test("plateau_fit: the exponent of an exact power law, its interval and the pa
   T.ok(report.plateau_fit(sets, 1, "Q(t_f)", "x"):find("none (one replica at some T", 1, true))
 end)
 
+T.test("tau_exponent_bootstrap: a resample that loses one T's tau90 is undefined", function()
+  -- Q_r(t) = 1 - 0.1 t / tau_r on lags 1..100, tau90 = tau_r.  tau = 60/T for every
+  -- replica at T = 2, 4, 8 (so 30, 15, 7.5) and for replicas 1-3 at T = 1; replica 4
+  -- does not decay at T = 1.  Its mean with k draws of replica 4 reaches 0.9 at
+  -- t = 240 / (4 - k): within the lags for k <= 1 only.  So about
+  -- P(k >= 2) = 1 - (3/4)^4 - (3/4)^3 = 26 % of the resamples lose T = 1's tau90; they
+  -- are undefined rather than fitted over the other three T's.
+  local t = {}
+  for i = 1, 100 do t[i] = i end
+  local sets = {}
+  for k, T0 in ipairs({1, 2, 4, 8}) do
+    local Q = {}
+    for r = 1, 4 do
+      local tau = (T0 == 1 and r == 4) and math.huge or 60 / T0
+      Q[r] = {}
+      for i = 1, #t do Q[r][i] = 1 - 0.1 * t[i] / tau end
+    end
+    sets[k] = {T = T0, t = t, Q = Q}
+  end
+  local bs, sizes = report.tau_exponent_bootstrap(sets, "interp", 1)
+  T.eq(#sizes, 4)
+  T.ok(bs.paired, "same replica count at every T: paired")
+  T.eq(bs.B, 1000)
+  T.ok(bs.B_ok >= 680 and bs.B_ok <= 800,
+    "B_ok " .. bs.B_ok .. ": expected 1000 x 0.738, +/- 4.4 s.e. of a binomial (14)")
+  T.ok(bs.lo < -0.9 and bs.hi > -1.1 and bs.lo <= bs.hi, bs.lo .. " " .. bs.hi)
+  -- The same with every replica decaying: every resample is defined.
+  for i = 1, #t do sets[1].Q[4][i] = 1 - 0.1 * t[i] / 60 end
+  bs = report.tau_exponent_bootstrap(sets, "interp", 1)
+  T.eq(bs.B_ok, 1000)
+end)
+
 T.test("tau error bars and interval bands in plots", function()
   local s = report.tau_bars({replicas = 1}, {file = "tau.csv", x = "T", y = "tau90", title = "τ"})
   T.eq(s.ylow, nil, "no bars with one replica")
