@@ -166,10 +166,43 @@ end
 -- there is none).  For "first" and "interp" the values are those of the
 -- replica-mean curve (t, q) the protocol passes (its summary), and the row
 -- carries them; for the other methods they are tau_replicas's.
+-- The curve (t, q) must be the replica mean of the curves the row resamples
+-- (those at opts.tw and the cutoff opts.chi / opts.eps, each defaulting to the
+-- observer's first): otherwise the row would pair one curve's τ with another's
+-- interval, so a mismatch is refused.
+local function check_mean_curve(obs, t, q, opts)
+  local function where()
+    return string.format("%s and %s", opts.tw and string.format("tw = %g", opts.tw)
+      or "the observer's first waiting time", opts.chi and string.format("chi = %g", opts.chi)
+      or opts.eps and string.format("eps = %g", opts.eps) or "its first cutoff")
+  end
+  if type(t) ~= "table" or type(q) ~= "table" or #t ~= #q then
+    error(string.format("tau_report: t and q must be lists of the same length (the lags and the "
+      .. "replica-mean Q), got %s of %s and %s of %s", type(t), type(t) == "table" and #t or "-",
+      type(q), type(q) == "table" and #q or "-"), 3)
+  end
+  local ct, cq = obs:curves{quantity = "Q", tw = opts.tw, chi = opts.chi, eps = opts.eps}
+  local mean, at = M.mean_curve(cq), {}
+  for i, x in ipairs(ct) do at[x] = i end
+  for i = 1, #t do
+    local j = at[t[i]]
+    local m = j and mean[j]
+    local same = j and ((q[i] ~= q[i] and m ~= m) or math.abs(q[i] - m) <= 1e-9)
+    if not same then
+      error(string.format("tau_report: the curve t, q is not the replica mean of the observer's "
+        .. "Q curves at %s (%s): give the tw and chi (or eps) of that curve in the options, as "
+        .. "its rows in obs:table('summary') have them", where(), j and string.format(
+          "at t = %g, q = %.9g against %.9g", t[i], q[i], m) or string.format(
+          "those have no lag t = %g", t[i])), 3)
+    end
+  end
+end
+
 function M.tau_report(obs, t, q, row, opts)
   check_row_args("tau_report", row, opts)
   local A = package.loaded.glass.analysis
   local r90, re
+  if of_mean_curve(opts.method) then check_mean_curve(obs, t, q, opts) end
   row, r90, re = M.tau_row_checked(obs, row or {}, opts)
   if of_mean_curve(opts.method) then
     local t90, why90 = A.tau90(t, q, {method = opts.method})

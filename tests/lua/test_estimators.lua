@@ -260,6 +260,38 @@ T.test("per-replica alpha2 and tau90 equal a recomputation from exported weights
     "mean_curve: replica 99 is not among the", "test_estimators.lua:")
 end)
 
+T.test("tau_report refuses a curve that is not the one its interval resamples", function()
+  -- Two waiting times, the second at 4x the temperature: their tau90 differ by about 4x.
+  -- Without tw =, the row's interval, s.e. and status would be those of the first
+  -- waiting time's curves next to the second's tau90 (a 4x mismatch, written silently
+  -- before the check).
+  local land = glass.landscape.flat{N = 400, P = 10}
+  local ens = glass.ensemble{landscape = land, replicas = 4, seed = 1}
+  local obs = glass.observer.two_time{tw = {0, 300}, eps = {0.05}, lags = {last = 300}}
+  ens:run{integrator = glass.langevin{lr = 1e-2, T = 1e-2}, to = 300, observers = {obs}}
+  ens:run{integrator = glass.langevin{lr = 1e-2, T = 4e-2}, to = 600, observers = {obs}}
+  local s = obs:table("summary")
+  local g = s:filter{tw = 300}
+  local t, q = g:column("t"), g:column("Q_mean")
+  T.raises(function() glass.analysis.tau_report(obs, t, q, {}, {method = "interp", B = 100}) end,
+    "tau_report: the curve t, q is not the replica mean of the observer's Q curves at the "
+    .. "observer's first waiting time and its first cutoff (at t = ", "test_estimators.lua:")
+  local row, t90 = glass.analysis.tau_report(obs, t, q, {}, {method = "interp", tw = 300, B = 100})
+  T.ok(row.tau90_lo <= t90 and t90 <= row.tau90_hi, row.tau90_lo .. " " .. t90 .. " "
+    .. row.tau90_hi)
+  -- The first waiting time's own curve passes without tw (the default), and a lag the
+  -- observer does not have is named.
+  local g0 = s:filter{tw = 0}
+  local t0, q0 = g0:column("t"), g0:column("Q_mean")
+  row, t90 = glass.analysis.tau_report(obs, t0, q0, {}, {method = "interp", B = 100})
+  T.ok(row.tau90_lo <= t90 and t90 <= row.tau90_hi)
+  t0[2] = t0[2] + 0.5
+  T.raises(function() glass.analysis.tau_report(obs, t0, q0, {}, {method = "first", B = 0}) end,
+    "(those have no lag t = ")
+  -- per_replica takes its tau from the curves themselves: t, q are not read.
+  T.ok(glass.analysis.tau_report(obs, t, q, {}, {method = "per_replica", B = 0}))
+end)
+
 T.test("tau fields, text and status columns; bootstrap of any statistic", function()
   local t = {1, 2, 4, 8}
   local none = glass.analysis.tau_replicas(t, {{0.99, 0.98, 0.97, 0.96}}, {B = 10})
