@@ -128,10 +128,21 @@ gv_two_time *gv_two_time_alloc(const gv_two_time_opts *opts, gv_err *e)
         for (size_t i = 0; i < gv_sched_count(opts->hist_lags); i++) {
             uint64_t hl = gv_sched_at(opts->hist_lags, i);
             if (!gv_sched_contains(o->lags, hl)) {
+                /* The lags on either side of it (o->lag is increasing), to pick from. */
+                char near[64] = "";
+                size_t l = 0;
+                while (l < o->nl && o->lag[l] < hl) l++;
+                if (l > 0 && l < o->nl)
+                    snprintf(near, sizeof near, "; the nearest are %llu and %llu",
+                             (unsigned long long)o->lag[l - 1], (unsigned long long)o->lag[l]);
+                else if (o->nl > 0)
+                    snprintf(near, sizeof near, "; the nearest is %llu",
+                             (unsigned long long)o->lag[l > 0 ? l - 1 : 0]);
                 gv_two_time_free(o);
                 return gv_fail(e, GV_EINVAL, "%s: histogram lag %llu is not one of the lags "
-                                             "(%s); histogram lags must be a subset of 'lags'",
-                               W, (unsigned long long)hl, gv_sched_describe(opts->lags)), NULL;
+                                             "(%s%s); histogram lags must be a subset of 'lags'",
+                               W, (unsigned long long)hl, gv_sched_describe(opts->lags), near),
+                       NULL;
             }
         }
     snprintf(o->desc, sizeof o->desc,

@@ -66,7 +66,10 @@ T.test("observer options are checked", function()
   T.raises(function() glass.observer.two_time{tw = 1, lags = {1}, eps = -1} end, "eps[1] must be")
   T.raises(function() glass.observer.two_time{tw = 1, lags = {1}, chi = 1, histogram = {min = 1, max = 0}} end, "min < max")
   T.raises(function() glass.observer.two_time{tw = 1, lags = {1, 2}, chi = 1, histogram = {lags = {3}}} end,
-           "histogram lag 3 is not one of the lags")
+           "histogram lag 3 is not one of the lags", "; the nearest is 2)")
+  T.raises(function() glass.observer.two_time{tw = 1, lags = glass.schedule.log{last = 3e5,
+           per_decade = 10}, chi = 1, histogram = {lags = {2e5}}} end,
+           "histogram lag 200000 is not one of the lags", "; the nearest are 199526 and 251189)")
   T.raises(function() glass.observer.two_time{tw = 1, lags = {1}, chi = 1, histogram = {bin = 3}} end,
            "unknown option 'bin'")
   T.raises(function() glass.observer.two_time{tw = -1, lags = {1}, chi = 1} end, "must be >= 0")
