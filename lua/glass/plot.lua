@@ -53,6 +53,8 @@ local function using(s)
     if type(v) == "table" then -- {min = a, max = b}: the rows with a <= column <= b
       if v.min then conds[#conds + 1] = string.format("column(%s) >= %s", q(k), gnum(v.min)) end
       if v.max then conds[#conds + 1] = string.format("column(%s) <= %s", q(k), gnum(v.max)) end
+    elseif type(v) == "string" then -- a text column's cell (a status, a part name)
+      conds[#conds + 1] = string.format("strcol(%s) eq %s", q(k), q(v))
     elseif v == 0 then
       conds[#conds + 1] = string.format("column(%s) == 0", q(k))
     else
@@ -124,6 +126,12 @@ function M.figure(spec, level)
   for i, sr in ipairs(spec.series or {}) do
     core.check_options(sr, string.format("glass.plot.figure %s: series %d", spec.name, i),
       SERIES_KEYS, level)
+    for k, v in pairs(type(sr.where) == "table" and sr.where or {}) do
+      if not (type(v) == "number" or type(v) == "string" or type(v) == "table") then
+        error(string.format("glass.plot.figure %s: series %d: where.%s must be a number, a text "
+          .. "cell or {min =, max =}, got %s", spec.name, i, tostring(k), type(v)), level)
+      end
+    end
   end
   return setmetatable({spec = spec}, Figure)
 end

@@ -46,6 +46,16 @@ T.test("where {min = a} selects rows at or above a; yfloor lifts values below it
     .. '9.9999999999999998e-17 : column("b")) : NaN)', 1, true), "zeros drawn at the floor")
 end)
 
+T.test("where on a text column compares the cell as text", function()
+  local s = plot.figure{name = "f", series = {
+    {file = "g.csv", x = "a", y = "b", where = {part = "within", T = 1e-3}}}}:script("pngcairo")
+  T.ok(s:find('((abs(column("T")/0.001 - 1) < 1e-9 && strcol("part") eq "within") ? '
+    .. 'column("b") : NaN)', 1, true), s)
+  T.raises(function() plot.figure{name = "f", series = {{file = "g.csv", x = "a", y = "b",
+    where = {part = true}}}} end, "glass.plot.figure f: series 1: where.part must be a number, "
+    .. "a text cell or {min =, max =}, got boolean", "test_plot.lua:")
+end)
+
 T.test("a tau interval open beyond the lags is drawn to the first or last lag", function()
   local sr = glass.report.tau_bars({replicas = 3, tmax = 3000}, {file = "tau.csv", x = "tw",
                                                                  y = "tau90"})
