@@ -217,19 +217,26 @@ end
 
 -- The τ of Q curves (t, Q[r][i]) at `threshold` by `method` (a
 -- --tau_method) over the replicas listed in idx (all when nil; repeats
--- count): for bootstrap statistics of fits.  Returns tau or nil.
+-- count): for bootstrap statistics of fits.  Returns tau, or nil and the
+-- status word of a tau.csv row ("not_reached", "before_first_lag",
+-- "below_min_t"), so that a statistic can rank a resample beyond the lags
+-- (+/-math.huge) rather than drop it.
 function M.tau_curves(t, Q, idx, method, threshold)
   threshold = threshold or 0.9 -- as tau_replicas, for every method
   local A = package.loaded.glass.analysis
   if of_mean_curve(method) then
-    return (A.tau(t, M.mean_curve(Q, idx), threshold, {method = method}))
+    local tau, _, kind = A.tau(t, M.mean_curve(Q, idx), threshold, {method = method})
+    if tau then return tau end
+    return nil, kind == "before_first" and "before_first_lag" or kind
   end
   local sub = Q
   if idx then
     sub = {}
     for j, r in ipairs(idx) do sub[j] = Q[r] end
   end
-  return A.tau_replicas(t, sub, {threshold = threshold, method = method, B = 0}).tau
+  local res = A.tau_replicas(t, sub, {threshold = threshold, method = method, B = 0})
+  if res.tau then return res.tau end
+  return nil, res.status
 end
 
 -- tau_columns for tau90 and tau_e, in tau_row's order.

@@ -639,6 +639,14 @@ T.test("tau_curves: the --tau_method estimators on replica curves", function()
   local Q2 = {Q[1], {1, 1, 1, 1, 1, 1, 1}}
   T.eq(A.tau_curves(t, Q2, nil, "per_replica", 0.9), nil)
   T.eq(A.tau_curves(t, Q2, nil, "per_replica_found", 0.9), 8)
+  -- No tau comes with the status word of a tau.csv row: which side of the lags it is.
+  T.eq(select(2, A.tau_curves(t, Q2, nil, "per_replica", 0.9)), "not_reached")
+  T.eq(select(2, A.tau_curves(t, {Q2[2]}, nil, "interp", 0.9)), "not_reached")
+  T.eq(select(2, A.tau_curves(t, {Q2[2]}, nil, "first", 0.9)), "not_reached")
+  local low = {{0.5, 0.4, 0.3, 0.2, 0.1, 0.1, 0.1}}
+  T.eq(select(2, A.tau_curves(t, low, nil, "interp", 0.9)), "before_first_lag")
+  T.eq(select(2, A.tau_curves(t, low, nil, "per_replica", 0.9)), "before_first_lag")
+  T.eq(select("#", A.tau_curves(t, Q, nil, "interp", 0.9)), 1, "a tau alone when found")
   -- Every method a protocol offers is one tau_curves takes, and the spec says so.
   local spec = A.tau_method_param("interp")
   T.eq(spec[1], "tau_method")
