@@ -127,7 +127,9 @@ function M.header(run, p, P, Ts, what)
       .. "rows and the list of temperatures; got a %s, a %s and a %s", type(p), type(P),
       type(Ts)), 2)
   end
-  local lines = {M.noise_comment(p, what)}
+  -- The noise line says how point_seed draws each point's noise: only for a protocol
+  -- that declares noise_params (else its seeds are its own, and the line would be false).
+  local lines = {p.noise ~= nil and M.noise_comment(p, what) or nil}
   for _, l in ipairs(M.units_comments(p, P, Ts)) do lines[#lines + 1] = l end
   for _, l in ipairs(lines) do run:log("%s", l) end
   return lines

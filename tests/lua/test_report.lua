@@ -126,6 +126,14 @@ T.test("units: D = lr T / P and the paper's equivalents", function()
   T.raises(function() report.header(nil, {lr = 1e-2}, 5000, 1e-3, "--T") end, "test_report.lua:",
     "glass.report.header(run, p, P, Ts, what)")
   T.raises(function() report.with(nil, "c") end, "test_report.lua:", "header is report.header's")
+  -- The noise line only for a protocol that declares --noise (report.noise_params): the
+  -- seeds of one that does not are its own.
+  local logged = {}
+  local fake = {log = function(_, fmt, ...) logged[#logged + 1] = string.format(fmt, ...) end}
+  local h = report.header(fake, {lr = 1e-2, seed = 1}, 5000, {1e-3}, "--T")
+  T.ok(not h[1]:find("noise", 1, true) and #h == #logged, h[1])
+  h = report.header(fake, {lr = 1e-2, seed = 1, noise = "independent"}, 5000, {1e-3}, "--T")
+  T.ok(h[1]:find("noise: independent", 1, true), h[1])
   -- state_steps takes the lags as a list too, as the observers do: t0, then each t_w
   -- and t_w + every lag.
   local st = report.state_steps(10, {20}, {1, 2})
