@@ -175,6 +175,11 @@ static gv_sched *to_sched(lua_State *L, int idx, const char *what, int allow_log
         lua_pop(L, 1);
         if (is_array) return array_sched(L, idx, what);
         if (allow_log) return log_from_options(L, idx, what);
+        lua_pushnil(L);
+        if (!lua_next(L, idx))
+            luaL_error(L, "%s: the list of steps is empty; a schedule has at least one step "
+                          "(leave an empty part out)", what);
+        lua_pop(L, 2);
     }
     luaL_error(L, "%s: expected a glass.Schedule or an array of steps%s, got %s", what,
                allow_log ? " or log options {first=, last=, per_decade=}" : "",

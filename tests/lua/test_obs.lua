@@ -48,6 +48,8 @@ T.test("schedule errors name the problem", function()
   T.raises(function() glass.schedule.list{5, -1} end, "entry 2 must be >= 0")
   T.raises(function() glass.schedule.list{first = 1} end, "expected an array of steps")
   T.raises(function() glass.schedule.union{} end, "at least one")
+  T.raises(function() glass.schedule.union(glass.schedule.list{1}, {}) end,
+    "part 2: the list of steps is empty")
   T.raises(function() glass.schedule.union{glass.schedule.list{1}, "x"} end, "part 2")
 end)
 
