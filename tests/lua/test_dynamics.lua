@@ -356,6 +356,46 @@ if glass.data and glass.data.mnist and glass.mlp and have_mnist then
     end
   end)
 
+  -- Langevin samples exp(-P L / T) on the network's own landscape, not only on the
+  -- flat and harmonic null models: the virial theorem of that density,
+  -- <w . grad L> = N T / P (integration by parts; lambda > 0 confines it), checked on a
+  -- 10-5x2-1 network (N = 80) on 100 MNIST rows.  lambda = 0.1, T = 0.1: the L2 part
+  -- alone, lambda <|w|^2> P / (N T), is about 4, so the data loss's gradient carries
+  -- -3 of the 1 (the test is about the network, not the well).  lr = 1e-2: the
+  -- Euler-Maruyama bias is below the error here (3e-2 gave the same ratio, 1.0001 vs 1.0002, in
+  -- a longer run with pooled time samples).  Burn-in 2e4 steps (the L2 relaxation takes
+  -- 1/(lr lambda) = 1e3); then 40 samples 500 steps apart per replica, a mean per replica
+  -- and the s.e. over the 16 independent replicas (seeds 1-5 gave 0.99-1.03, s.e.
+  -- 0.02-0.03).  Tolerance: 4 s.e. (a fixed result for the seed; wrong noise amplitude
+  -- or a drift that is not the eval's gradient moves it by O(1): half the noise
+  -- variance gives 0.5), and the s.e. must be below 0.05 for the test to mean that.
+  T.test("network landscape: Langevin's stationary virial <w.grad L> = N T / P", function()
+    local small = train:subset{n = 100, seed = 1}
+    local n2 = glass.mlp{d = 10, widths = {5, 5}}
+    local land = glass.landscape.network{net = n2, data = small}
+    local N, P, lam, Temp, R = land:nweights(), 100, 0.1, 0.1, 16
+    local ens = glass.ensemble{landscape = land, replicas = R, seed = 1}
+    local lv = glass.langevin{lr = 1e-2, T = Temp, lambda = lam}
+    ens:run{integrator = lv, steps = 20000}
+    local per, l2, K = {}, 0, 40
+    for r = 1, R do per[r] = 0 end
+    for _ = 1, K do
+      ens:run{integrator = lv, steps = 500}
+      for r = 1, R do
+        local w = ens:weights(r)
+        local g = n2:eval(w, small, lam, {gradient = true}).gradient
+        local s, w2 = 0, 0
+        for i = 1, N do s, w2 = s + w[i] * g[i], w2 + w[i] * w[i] end
+        per[r] = per[r] + s * P / (N * Temp) / K
+        l2 = l2 + lam * w2 * P / (N * Temp) / (K * R)
+      end
+    end
+    local st = glass.lab.stats(per)
+    local msg = string.format("virial %.4f +/- %.4f (L2 part %.3f)", st.mean, st.sem, l2)
+    T.ok(l2 > 2, "the data loss contributes: " .. msg)
+    T.ok(st.sem < 0.05 and math.abs(st.mean - 1) < 4 * st.sem, msg)
+  end)
+
   -- The paper's setting: w = 30, lambda = 0, SGD lr 1e-3, batch 100.  SGD is
   -- deterministic given the seed, and at this lr the loss falls steadily
   -- from the start: by 3e-4 to 1e-3 in the first epoch and 1e-3 to 3e-2 by
