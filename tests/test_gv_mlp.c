@@ -361,6 +361,79 @@ static void test_nan_output(void)
 
 /* Bit-identical results for 1, 2, 3 threads over several partitions, with
  * and without a row list, and whatever max_rows the workspace started with. */
+/* A minibatch's gradient is the mean over the batch's rows, not over the
+ * dataset: gv_mlp_eval on a row list (SGD's batches) and the step that
+ * gv_mlp_eval_step takes with it, against ref_eval on a dataset made of
+ * exactly those rows (its sums divide by that dataset's P, the batch
+ * size).  The other SGD tests compare the step with gv_mlp_eval on the same
+ * rows (test_gv_integ.c: the integrator's step is w - lr g of
+ * gv_landscape_eval on its batch, bit for bit), so a factor wrong in both
+ * (1/P of the dataset in place of 1/batch) passes them; here it is 7/50 of
+ * the right gradient.  B = 7 rows, unordered, with the first and the last of
+ * P = 50; at initialisation (every row unsatisfied) and with part of the
+ * rows satisfied (median |f| 1.5), λ = 0 and 0.01.
+ *
+ * Tolerances: as in grad_check, the float kernel agrees with the double
+ * reference to ~1e-6 relative, and we allow 1e-4·|g| (max over
+ * coordinates) and 1e-5·L for the loss.  The step's gradient is read back
+ * as (w - w')/lr with lr = 0.25: w' = w - lr g is rounded to double, so the
+ * read-back adds ~2^-52 |w_k|/lr, under 1e-14 here, nothing at this scale.
+ * Measured: 1e-7·|g| at most. */
+static void test_batch_gradient(void)
+{
+    gv_err e;
+    enum { P = 50, D = 6, B = 7 };
+    size_t widths[2] = {5, 4};
+    const uint32_t rows[B] = {17, 3, 49, 0, 28, 11, 41};
+    gv_mlp *m = gv_mlp_alloc(D, 2, widths, &e);
+    gv_mlp_work *ws = gv_mlp_work_alloc(m, P, 1, &e);
+    gv_data *data = make_data(P, D, 1, 31, 1), *sub = gv_data_alloc(B, D, "batch", &e);
+    sub->y = malloc(B);
+    for (int i = 0; i < B; i++) {
+        memcpy(sub->X + (size_t)i * D, data->X + (size_t)rows[i] * D, D * sizeof *sub->X);
+        sub->y[i] = data->y[rows[i]];
+    }
+    CHECK(gv_mlp_partitions(B) == 1); /* the batch is stepped in the gradient's pass */
+    size_t nw = gv_mlp_nweights(m);
+    double *w = malloc(nw * sizeof *w), *g = malloc(nw * sizeof *g), *gr = malloc(nw * sizeof *gr),
+           *ws2 = malloc(nw * sizeof *ws2);
+    const double lr = 0.25;
+    for (int mixed = 0; mixed < 2; mixed++) {
+        gv_mlp_init_weights(m, 23, 0, w);
+        if (mixed) scale_to_median(m, w, data, 1.5);
+        for (int il = 0; il < 2; il++) {
+            double lambda = il ? 0.01 : 0;
+            double lref = ref_eval(m, w, sub, lambda, gr), gn = norm2(gr, nw), err = 0;
+            gv_eval ev;
+            CHECK_OK(gv_mlp_eval(m, ws, w, data, rows, B, lambda, g, &ev, &e), e);
+            for (size_t k = 0; k < nw; k++) err = fmax(err, fabs(g[k] - gr[k]));
+            CHECK_MSG(ev.n == B && fabs(ev.loss - lref) <= 1e-5 * lref,
+                      "mixed %d lambda %g: n %zu, loss %g vs ref %g", mixed, lambda, ev.n, ev.loss,
+                      lref);
+            CHECK_MSG(err <= 1e-4 * gn, "mixed %d lambda %g: eval |g - ref|max %g, |g| %g", mixed,
+                      lambda, err, gn);
+            /* The step: (w - w')/lr is the batch's gradient. */
+            memcpy(ws2, w, nw * sizeof *w);
+            int stepped = -1;
+            CHECK_OK(gv_mlp_eval_step(m, ws, ws2, data, rows, B, lambda, lr, g, &ev, &stepped, &e),
+                     e);
+            CHECK_MSG(stepped == 1, "mixed %d lambda %g: not stepped", mixed, lambda);
+            err = 0;
+            for (size_t k = 0; k < nw; k++) err = fmax(err, fabs((w[k] - ws2[k]) / lr - gr[k]));
+            CHECK_MSG(err <= 1e-4 * gn, "mixed %d lambda %g: step |g - ref|max %g, |g| %g", mixed,
+                      lambda, err, gn);
+            if (mixed) CHECK_MSG(ev.unsat > 0 && ev.unsat < 1, "unsat %g", ev.unsat);
+            fprintf(stderr, "  batch of %d, mixed %d lambda %-4g unsat %.2f |g| %.3g  err %.2g\n", B,
+                    mixed, lambda, ev.unsat, gn, err);
+        }
+    }
+    free(w); free(g); free(gr); free(ws2);
+    gv_data_free(sub);
+    gv_data_free(data);
+    gv_mlp_work_free(ws);
+    gv_mlp_free(m);
+}
+
 static void test_determinism(void)
 {
     gv_err e;
@@ -621,6 +694,7 @@ int main(void)
     GV_RUN(test_inactive_hinge);
     GV_RUN(test_nan_output);
     GV_RUN(test_determinism);
+    GV_RUN(test_batch_gradient);
     GV_RUN(test_own_kernel);
     GV_RUN(test_loss_check);
     GV_RUN(test_init);
