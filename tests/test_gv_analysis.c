@@ -1,5 +1,7 @@
 /* Unit tests for gv_analysis: τ (both methods, every outcome), power-law
  * fits against exact and noisy data, rescaling and the plateau estimate. */
+#include <stdlib.h>
+
 #include "gv_analysis.h"
 #include "gv_rng.h"
 #include "gv_test.h"
@@ -370,6 +372,133 @@ static void test_bootstrap_one_unit(void)
     CHECK(calls == 50 && ci.B_ok == 50 && ci.lo <= ci.hi && !isnan(ci.se));
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Returns the values of `seq` in call order (resample b gets seq[b]). */
+typedef struct seq_ctx {
+    const double *v;
+    size_t next;
+} seq_ctx;
+
+static int seq_stat(void *ctx, const size_t *const *idx, const size_t *n, double *value)
+{
+    (void)idx, (void)n;
+    seq_ctx *c = ctx;
+    *value = c->v[c->next++];
+    return 0;
+}
+
+/* The mean of x over the drawn units of set 0. */
+static int mean_stat(void *ctx, const size_t *const *idx, const size_t *n, double *value)
+{
+    const double *x = ctx;
+    double s = 0;
+    for (size_t i = 0; i < n[0]; i++) s += x[idx[0][i]];
+    *value = s / (double)n[0];
+    return 0;
+}
+
+/* Quantile p of m sorted values by numpy's default rule (R's type 7),
+ * written as numpy documents it: the point at (1 - g)·v[j] + g·v[j + 1],
+ * j + g = p (m - 1). */
+static double numpy_quantile(const double *v, size_t m, double p)
+{
+    double pos = p * (double)(m - 1), j = floor(pos), g = pos - j;
+    size_t k = (size_t)j;
+    return k + 1 < m ? (1 - g) * v[k] + g * v[k + 1] : v[m - 1];
+}
+
+/* The interval is the documented percentile rule, exactly: quantiles
+ * (1 - level)/2 and (1 + level)/2 of the resampled values, linear between
+ * order statistics (docs/analysis.md "Error bars").  The coverage test
+ * cannot tell a wrong quantile (the (1 - level) quantile is a 90 % interval
+ * at level 0.95 and still covers 90 of 100); this can.
+ * 1. Five values 5, 1, 4, 2, 3 given in that order: at level 0.8, numpy's
+ *    percentile([1..5], [10, 90]) = [1.4, 4.6]; at 0.95 [1.1, 4.9]; se the
+ *    sample sd sqrt(2.5).  Tolerance 1e-12: a few roundings of numbers ~1.
+ * 2. The mean of 20 normal values, B = 1000 resamples (distinct values, and
+ *    p (B - 1) not an integer: 24.975, 974.025 at 0.95, 99.9, 899.1 at
+ *    0.8): lo and hi against the returned values, sorted here and
+ *    interpolated by numpy_quantile (another form of the same line, hence
+ *    1e-12 again, times the range of the values, ~1.4).  At level 0.95 the
+ *    (1 - level) quantile is off by 0.07 here, 0.1 in case 1. */
+static void test_bootstrap_percentile(void)
+{
+    gv_err e = {0};
+    const double five[5] = {5, 1, 4, 2, 3};
+    static const struct { double level, lo, hi; } hand[] = {{0.8, 1.4, 4.6}, {0.95, 1.1, 4.9}};
+    size_t n = 4;
+    gv_interval ci;
+    for (size_t c = 0; c < 2; c++) {
+        seq_ctx sc = {five, 0};
+        gv_boot_opts bo = {5, 1, hand[c].level};
+        CHECK_OK(gv_analysis_bootstrap(&n, 1, &bo, seq_stat, &sc, NULL, &ci, &e), e);
+        CHECK_NEAR(ci.lo, hand[c].lo, 1e-12);
+        CHECK_NEAR(ci.hi, hand[c].hi, 1e-12);
+        CHECK_NEAR(ci.se, sqrt(2.5), 1e-12);
+        CHECK(ci.B_ok == 5 && ci.level == hand[c].level);
+    }
+    enum { NX = 20, B = 1000 };
+    double x[NX], *vals = malloc(B * sizeof *vals);
+    gv_rng_normal(7, 0, GV_RNG_TEST, 0, 0, NX, x);
+    n = NX;
+    const double levels[2] = {0.95, 0.8};
+    for (int c = 0; c < 2; c++) {
+        gv_boot_opts bo = {B, 11, levels[c]};
+        CHECK_OK(gv_analysis_bootstrap(&n, 1, &bo, mean_stat, x, vals, &ci, &e), e);
+        CHECK(ci.B_ok == B);
+        qsort(vals, B, sizeof *vals, cmp_double);
+        CHECK(vals[0] < vals[B - 1]);
+        double tol = 1e-12 * (vals[B - 1] - vals[0]);
+        CHECK_NEAR(ci.lo, numpy_quantile(vals, B, (1 - levels[c]) / 2), tol);
+        CHECK_NEAR(ci.hi, numpy_quantile(vals, B, (1 + levels[c]) / 2), tol);
+    }
+    free(vals);
+}
+
+/* Tallies the drawn indices of every set (at most 2 sets of 7 units). */
+static int tally_stat(void *ctx, const size_t *const *idx, const size_t *n, double *value)
+{
+    size_t (*hits)[8] = ctx; /* hits[k][7]: indices out of range */
+    for (size_t k = 0; k < 2; k++)
+        for (size_t i = 0; i < n[k]; i++) hits[k][idx[k][i] < n[k] ? idx[k][i] : 7]++;
+    *value = 0;
+    return 0;
+}
+
+/* Every unit is drawn with probability 1/n, the last one too (the deciles
+ * of n = 1000 in test_tau_replicas would not notice one unit never drawn).
+ * Sets of n = 3 and n = 7, B = 20000 resamples through gv_analysis_bootstrap:
+ * 60000 draws of 3 units, each expected 20000 times, binomial sd
+ * sqrt(60000·(1/3)(2/3)) = 115.5; 140000 draws of 7, each expected 20000
+ * times, sd sqrt(140000·(1/7)(6/7)) = 130.9.  We allow 5 sd (577, 655): a
+ * false alarm has probability ~6e-7 per count, while a unit never drawn is
+ * 20000 (150 sd) off and its share goes to the others (n = 3: 10000 more
+ * each).  A bias of 1 % (200 draws, 1.7 sd) would pass: this checks the
+ * range and gross bias, not fine uniformity. */
+static void test_bootstrap_draw_units(void)
+{
+    gv_err e = {0};
+    size_t sizes[2] = {3, 7}, hits[2][8] = {{0}};
+    enum { B = 20000 };
+    gv_boot_opts bo = {B, 5, 0.95};
+    gv_interval ci;
+    CHECK_OK(gv_analysis_bootstrap(sizes, 2, &bo, tally_stat, hits, NULL, &ci, &e), e);
+    for (size_t k = 0; k < 2; k++) {
+        double draws = (double)B * (double)sizes[k], p = 1.0 / (double)sizes[k];
+        double sd = sqrt(draws * p * (1 - p));
+        CHECK_MSG(hits[k][7] == 0, "set %zu: %zu draws out of range", k, hits[k][7]);
+        for (size_t i = 0; i < sizes[k]; i++)
+            CHECK_MSG(fabs((double)hits[k][i] - draws * p) <= 5 * sd,
+                      "n = %zu: unit %zu drawn %zu times, expected %.0f +- %.0f", sizes[k], i,
+                      hits[k][i], draws * p, sd);
+    }
+}
+
 static void test_bootstrap_coverage(void)
 {
     enum { R = 64, NW = 20, L = 9, STEPS = 256, TRIALS = 100 };
@@ -424,6 +553,8 @@ int main(void)
     GV_RUN(test_tau_replicas);
     GV_RUN(test_bootstrap_one_unit);
     GV_RUN(test_bootstrap_coverage);
+    GV_RUN(test_bootstrap_percentile);
+    GV_RUN(test_bootstrap_draw_units);
     GV_RUN(test_powerlaw_spread);
     GV_RUN(test_tau_exponential);
     GV_RUN(test_tau_interp_exact);
