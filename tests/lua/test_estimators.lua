@@ -336,7 +336,8 @@ T.test("tau fields, text and status columns; bootstrap of any statistic", functi
   local function mean(idx) local s = 0 for _, k in ipairs(idx) do s = s + xs[k] end return s / #idx end
   local b = glass.analysis.bootstrap{n = 10, stat = mean, B = 2000, seed = 5, values = true}
   T.eq(b.estimate, 5.5); T.eq(#b.values, 2000); T.eq(b.B_ok, 2000)
-  -- the bootstrap sd of a mean is sqrt((n-1)/n) s/sqrt(n) = 0.866 here; 2000 draws: ±3 %
+  -- the bootstrap sd of a mean is sqrt((n-1)/n) s/sqrt(n) = sqrt(8.25/10) = 0.908 here
+  -- (s² = 55/6); from 2000 resamples it is known to ~1.6 % (1/sqrt(2B)): ±0.1 is ~7 of those
   T.near(b.se, math.sqrt(8.25 / 10), 0.1)
   T.ok(b.lo < 5.5 and b.hi > 5.5 and b.level == 0.95)
   local b2 = glass.analysis.bootstrap{n = 10, stat = mean, B = 2000, seed = 5}
