@@ -358,6 +358,49 @@ T.test("tau fields, text and status columns; bootstrap of any statistic", functi
   T.ok(fit.exponent_min < fit.exponent and fit.exponent <= fit.exponent_max and fit.windows == 9)
 end)
 
+-- glass.analysis.bootstrap through Lua: lo and hi are the documented percentile
+-- rule (docs/analysis.md "Error bars": quantiles (1 - level)/2 and (1 + level)/2 of
+-- the values, linear between order statistics, numpy's default) recomputed here from
+-- `values`; and the 1-based indices cover 1..n uniformly, the last one too.
+T.test("bootstrap: lo, hi are numpy percentiles of values; indices 1..n uniform", function()
+  -- The mean of sqrt(1..12) (distinct resample values); B = 999 so that p (B - 1)
+  -- is not an integer (24.95 and 973.05 at 0.95, 99.8 and 898.2 at 0.8).  The same
+  -- line in another form (numpy's (1 - g) v_j + g v_j+1), hence 1e-12.  The
+  -- (1 - level) quantile in place of (1 - level)/2 is ~0.05 off at 0.95.
+  local xs = {}
+  for i = 1, 12 do xs[i] = math.sqrt(i) end
+  local function mean(idx) local s = 0 for _, k in ipairs(idx) do s = s + xs[k] end return s / #idx end
+  local function quantile(v, p) -- v sorted, 1-based
+    local pos = p * (#v - 1)
+    local j = math.floor(pos)
+    local g = pos - j
+    if j + 2 > #v then return v[#v] end
+    return (1 - g) * v[j + 1] + g * v[j + 2]
+  end
+  for _, level in ipairs({0.95, 0.8}) do
+    local b = glass.analysis.bootstrap{n = 12, stat = mean, B = 999, seed = 3, level = level,
+                                       values = true}
+    local v = {}
+    for i, x in ipairs(b.values) do v[i] = x end
+    table.sort(v)
+    T.eq(#v, 999); T.eq(b.B_ok, 999)
+    T.near(b.lo, quantile(v, (1 - level) / 2), 1e-12, "lo at " .. level)
+    T.near(b.hi, quantile(v, (1 + level) / 2), 1e-12, "hi at " .. level)
+  end
+  -- Indices: n = 3, B = 3000: 9000 draws, each index expected 3000 times, binomial
+  -- sd sqrt(9000 (1/3)(2/3)) = 44.7; within 5 sd (224: a false alarm ~6e-7 per
+  -- count), while an index never drawn is 3000 off.
+  local hits = {0, 0, 0}
+  glass.analysis.bootstrap{n = 3, B = 3000, seed = 8, stat = function(idx)
+    for _, k in ipairs(idx) do
+      T.ok(math.type(k) == "integer" and k >= 1 and k <= 3, "index " .. tostring(k))
+      hits[k] = hits[k] + 1
+    end
+    return 0
+  end}
+  for k = 1, 3 do T.near(hits[k], 3000, 5 * math.sqrt(9000 * 2 / 9), "index " .. k) end
+end)
+
 -- overlap_layers: σ and Q over the chosen layers only (the authors leave
 -- out the output layer), MSD over every weight; checked on a small network
 -- against a recomputation from the exported weights.
