@@ -200,7 +200,7 @@ static void test_two_time_walk(void)
         double qth = erf(epsv / sqrt(2 * s2));
         CHECK_NEAR(col(sum, i, "Q_mean"), qth, 4 * col(sum, i, "Q_sem") + 1e-3);
         CHECK_NEAR(col(sum, i, "msd_mean"), s2, 4 * col(sum, i, "msd_sem") + 1e-3 * s2);
-        CHECK_NEAR(col(sum, i, "alpha2"), 0, 0.05); /* sd ≈ √(96/(9·N·n)) ≈ 0.03/√n */
+        CHECK_NEAR(col(sum, i, "alpha2"), 0, 0.05); /* sd ≈ √(24/(9·N·n)) ≈ 0.03/√n */
         if (isnan(col(sum, i, "chi"))) CHECK(epsv == 0.02);
         else CHECK_NEAR(epsv, col(sum, i, "sigma_mean") / 50, 1e-15);
     }
@@ -377,7 +377,7 @@ static void test_flat_langevin(void)
         CHECK_NEAR(col(sum, i, "alpha2"), 0, 3 * col(sum, i, "alpha2_sem") + 0.01);
         /* α₂ from the pooled moments: for Gaussian Δw its sd is
          * √(8/(3·N·n)) (delta method) = 0.0105 here; the jackknife SE
-         * estimates it (within 50 %: R = 16 replicas). */
+         * estimates it (within 50 %: R = 24 replicas). */
         CHECK_NEAR(col(sum, i, "alpha2_pooled"), 0, 3 * sqrt(8.0 / (3.0 * (double)(N * R))) + 0.005);
         CHECK_NEAR(col(sum, i, "alpha2_pooled_se"), sqrt(8.0 / (3.0 * (double)(N * R))),
                    0.5 * sqrt(8.0 / (3.0 * (double)(N * R))));
