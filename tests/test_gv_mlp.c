@@ -359,8 +359,6 @@ static void test_nan_output(void)
     gv_mlp_free(m);
 }
 
-/* Bit-identical results for 1, 2, 3 threads over several partitions, with
- * and without a row list, and whatever max_rows the workspace started with. */
 /* A minibatch's gradient is the mean over the batch's rows, not over the
  * dataset: gv_mlp_eval on a row list (SGD's batches) and the step that
  * gv_mlp_eval_step takes with it, against ref_eval on a dataset made of
@@ -434,6 +432,8 @@ static void test_batch_gradient(void)
     gv_mlp_free(m);
 }
 
+/* Bit-identical results for 1, 2, 3 threads over several partitions, with
+ * and without a row list, and whatever max_rows the workspace started with. */
 static void test_determinism(void)
 {
     gv_err e;
