@@ -265,6 +265,158 @@ done:
     walk_free(&k);
 }
 
+/* ---- exact estimators on hand-set displacements --------------------------- */
+
+/* Five replicas of 12 weights in two groups (4 + 8) displaced between t_w = 0
+ * and lag 1 by Δw_ri = s_r·p_ri, p_ri in {−1, 0, +1} (the patterns below) and
+ * s_r = 0.25, 0.5, 0.5, 1, 2: a non-Gaussian displacement (each weight moves
+ * by ±s_r or not at all) whose statistics are known in closed form, with
+ * replicas of very different step sizes.  References and weights are
+ * multiples of 1/8 below 4, so every Δw is exact in binary and the weights
+ * moved by s_r = 0.5 sit exactly on the cutoff ε = 0.5 (Q counts |Δw| <= ε).
+ * Every estimator of docs/observables.md is recomputed here from the Δw:
+ * - Q_r = (zeros + [s_r <= ε]·moved)/n (exact), per layer and over
+ *   overlap_layers = {2};
+ * - α₂,r = ⟨Δw⁴⟩/(3 MSD²) − 1 = 1/(3 f_r) − 1 for a fraction f_r of weights
+ *   moved by ±s_r (the closed form, independent of s_r);
+ * - alpha2_sem = sd(α₂,r; n−1)/√n; alpha2_pooled = mean ⟨Δw⁴⟩_r /
+ *   (3 mean MSD_r²) − 1, which the unequal s_r put far from the mean α₂
+ *   (1.34 against −0.17 over all weights); its jackknife SE by leaving each
+ *   replica out of both moments;
+ * - chi4 = n_q·Var(Q_r) (n−1) with n_q the weights that enter Q: the
+ *   group's (4 or 8) for a layer row, the overlap layers' (8) for the summary
+ *   with overlap_layers, all 12 otherwise.
+ * The values are sums of a few exact terms: 1e-13 relative covers rounding. */
+#define XR 5
+#define XN 12
+static const char *const x_pattern[XR] = {
+    /* layer 1 | layer 2 */
+    "+0-0" "+-0+0-00", "+-00" "0+00-000", "00+0" "-+0-+0+0",
+    "0-+0" "+00-0000", "+000" "0+-0+-00"};
+static const double x_scale[XR] = {0.25, 0.5, 0.5, 1, 2};
+
+#define X_NEAR(a, b) CHECK_NEAR(a, b, 1e-13 * (1 + fabs(b)))
+
+/* Check one reduced row: Q over weights [qoff, qoff+qcnt), moments over
+ * [moff, moff+mcnt), at cutoff epsv; d[r][i] are the displacements. */
+static void x_check_row(const gv_table *t, size_t row, double d[XR][XN], double epsv, size_t qoff,
+                        size_t qcnt, size_t moff, size_t mcnt)
+{
+    double q[XR], msd[XR], dw4[XR], a2[XR];
+    for (size_t r = 0; r < XR; r++) {
+        size_t in = 0, moved = 0;
+        for (size_t i = qoff; i < qoff + qcnt; i++) in += fabs(d[r][i]) <= epsv;
+        double s2 = 0, s4 = 0;
+        for (size_t i = moff; i < moff + mcnt; i++) {
+            s2 += d[r][i] * d[r][i];
+            s4 += pow(d[r][i], 4);
+            moved += d[r][i] != 0;
+        }
+        q[r] = (double)in / (double)qcnt;
+        msd[r] = s2 / (double)mcnt;
+        dw4[r] = s4 / (double)mcnt;
+        a2[r] = dw4[r] / (3 * msd[r] * msd[r]) - 1;
+        /* the closed form of a ±s or 0 displacement: 1/(3f) − 1 */
+        X_NEAR(a2[r], (double)mcnt / (3.0 * (double)moved) - 1);
+    }
+    double mq = 0, ma = 0, m2 = 0, m4 = 0;
+    for (size_t r = 0; r < XR; r++) mq += q[r] / XR, ma += a2[r] / XR, m2 += msd[r] / XR, m4 += dw4[r] / XR;
+    double vq = 0, va = 0;
+    for (size_t r = 0; r < XR; r++) vq += (q[r] - mq) * (q[r] - mq), va += (a2[r] - ma) * (a2[r] - ma);
+    vq /= XR - 1;
+    va /= XR - 1;
+    CHECK(vq > 1e-3); /* the Q_r differ: a wrong weight count changes χ₄ */
+    double pooled = m4 / (3 * m2 * m2) - 1;
+    CHECK(fabs(pooled - ma) > 0.1); /* the two estimators differ far beyond 1e-13 */
+    double th[XR], thm = 0, ss = 0;
+    for (size_t r = 0; r < XR; r++) {
+        double s2 = (m2 * XR - msd[r]) / (XR - 1), s4 = (m4 * XR - dw4[r]) / (XR - 1);
+        th[r] = s4 / (3 * s2 * s2) - 1;
+        thm += th[r] / XR;
+    }
+    for (size_t r = 0; r < XR; r++) ss += (th[r] - thm) * (th[r] - thm);
+    CHECK(col(t, row, "n") == XR);
+    X_NEAR(col(t, row, "Q_mean"), mq);
+    X_NEAR(col(t, row, "Q_sem"), sqrt(vq / XR));
+    X_NEAR(col(t, row, "chi4"), (double)qcnt * vq);
+    X_NEAR(col(t, row, "chi4_total"), (double)qcnt * vq * (XR - 1) / XR);
+    X_NEAR(col(t, row, "msd_mean"), m2);
+    X_NEAR(col(t, row, "dw4_mean"), m4);
+    X_NEAR(col(t, row, "alpha2"), ma);
+    X_NEAR(col(t, row, "alpha2_sem"), sqrt(va / XR));
+    X_NEAR(col(t, row, "alpha2_pooled"), pooled);
+    X_NEAR(col(t, row, "alpha2_pooled_se"), sqrt((XR - 1.0) / XR * ss));
+}
+
+static void test_two_time_exact(void)
+{
+    gv_err e = {0};
+    double ref[XR][XN], now[XR][XN], d[XR][XN];
+    const double *wp[XR];
+    for (size_t r = 0; r < XR; r++)
+        for (size_t i = 0; i < XN; i++) {
+            int p = x_pattern[r][i] == '+' ? 1 : x_pattern[r][i] == '-' ? -1 : 0;
+            ref[r][i] = (double)i / 8 - 0.75 + (double)r / 4;
+            d[r][i] = x_scale[r] * p;
+            now[r][i] = ref[r][i] + d[r][i];
+            CHECK(now[r][i] - ref[r][i] == d[r][i]); /* exact */
+        }
+    size_t goff[2] = {0, 4}, gcnt[2] = {4, 8}, ovl[1] = {2};
+    uint64_t tw[] = {0}, lagv[] = {1};
+    gv_sched *lags = gv_sched_list(lagv, 1, &e);
+    double epsv[] = {0.5, 0};
+    /* a: per layer, all weights in Q; b: Q over layer 2 only. */
+    gv_two_time_opts oa = {tw, 1, lags, NULL, 0, epsv, 2, 0, {0, 0, 0}, NULL, 1, NULL, 0};
+    gv_two_time_opts ob = {tw, 1, lags, NULL, 0, epsv, 2, 0, {0, 0, 0}, NULL, 0, ovl, 1};
+    gv_two_time *a = lags ? gv_two_time_alloc(&oa, &e) : NULL;
+    gv_two_time *b = lags ? gv_two_time_alloc(&ob, &e) : NULL;
+    gv_table *sa = NULL, *la = NULL, *sb = NULL, *rb = NULL;
+    if (!a || !b) { CHECK(0); goto done; }
+    for (uint64_t step = 0; step < 2; step++) {
+        for (size_t r = 0; r < XR; r++) wp[r] = step ? now[r] : ref[r];
+        gv_obs_frame f = {step, XR, XN, wp, NULL, 2, goff, gcnt, NULL, 0};
+        CHECK_OK(gv_two_time_observe(a, &f, &e), e);
+        CHECK_OK(gv_two_time_observe(b, &f, &e), e);
+    }
+    CHECK_OK(gv_two_time_table_make(a, GV_TT_SUMMARY, &sa, &e), e);
+    CHECK_OK(gv_two_time_table_make(a, GV_TT_LAYERS, &la, &e), e);
+    CHECK_OK(gv_two_time_table_make(b, GV_TT_SUMMARY, &sb, &e), e);
+    CHECK_OK(gv_two_time_table_make(b, GV_TT_REPLICAS, &rb, &e), e);
+    if (!sa || !la || !sb || !rb) goto done;
+    /* Rows: lag 1 × cutoffs (0.5, 0), × layers (1, 2) in the layer table. */
+    CHECK(gv_table_nrows(sa) == 2 && gv_table_nrows(la) == 4 && gv_table_nrows(sb) == 2);
+    CHECK(gv_two_time_nq(a) == XN && gv_two_time_nq(b) == 8);
+    for (size_t c = 0; c < 2; c++) {
+        CHECK(col(sa, c, "eps") == epsv[c] && col(la, 2 * c, "eps") == epsv[c]);
+        x_check_row(sa, c, d, epsv[c], 0, XN, 0, XN);
+        for (size_t g = 0; g < 2; g++) {
+            CHECK(col(la, 2 * c + g, "layer") == g + 1 && col(la, 2 * c + g, "n_weights") == gcnt[g]);
+            x_check_row(la, 2 * c + g, d, epsv[c], goff[g], gcnt[g], goff[g], gcnt[g]);
+        }
+        x_check_row(sb, c, d, epsv[c], 4, 8, 0, XN);
+    }
+    /* Q_r at the boundary, by hand: replicas 1 and 2 (s = 0.5 = ε) and
+     * replica 0 (s = 0.25) have every weight within ε = 0.5; at ε = 0 only
+     * the weights that did not move count.  Over layer 2 (observer b). */
+    static const double q05[XR] = {1, 1, 1, 6.0 / 8, 4.0 / 8};
+    static const double q0[XR] = {4.0 / 8, 6.0 / 8, 3.0 / 8, 6.0 / 8, 4.0 / 8};
+    CHECK(gv_table_nrows(rb) == 2 * XR);
+    for (size_t j = 0; j < gv_table_nrows(rb); j++) {
+        size_t r = (size_t)col(rb, j, "replica");
+        double want = col(rb, j, "eps") == 0.5 ? q05[r] : q0[r];
+        CHECK_MSG(col(rb, j, "Q") == want, "replica %zu eps %g: Q %g, want %g", r,
+                  col(rb, j, "eps"), col(rb, j, "Q"), want);
+    }
+done:
+    gv_table_free(sa);
+    gv_table_free(la);
+    gv_table_free(sb);
+    gv_table_free(rb);
+    gv_two_time_free(a);
+    gv_two_time_free(b);
+    gv_sched_free(lags);
+}
+
 static void test_two_time_errors(void)
 {
     gv_err e = {0};
@@ -467,6 +619,7 @@ int main(void)
     GV_RUN(test_kernel_gaussian);
     GV_RUN(test_reduce);
     GV_RUN(test_two_time_walk);
+    GV_RUN(test_two_time_exact);
     GV_RUN(test_two_time_errors);
     GV_RUN(test_flat_langevin);
     GV_RUN(test_harmonic_langevin);
