@@ -132,9 +132,17 @@ T.test("a chi cutoff on weights without spread is refused; eps serves", function
   T.raises(function() e:run{integrator = gd, to = 5, observers = {o}} end,
     "weights of replica 1 are all equal (spread", "(eps = {...}) instead of chi")
   local e2 = glass.ensemble{landscape = land, replicas = 2, seed = 1}
-  local o2 = glass.observer.two_time{tw = {0}, lags = {1, 2}, eps = 0.1}
+  -- eps = 0 too: Q counts |Δw| <= ε, so weights that did not move (Δw = 0
+  -- exactly: GD on a flat landscape without weight decay) are all within
+  -- ε = 0 and Q is exactly 1 at every lag (a strict |Δw| < ε would give 0).
+  local o2 = glass.observer.two_time{tw = {0}, lags = {1, 2}, eps = {0.1, 0}}
   e2:run{integrator = gd, to = 5, observers = {o2}}
-  T.eq(o2:table("summary"):row(1).Q_mean, 1, "nothing moves: Q = 1")
+  local s2 = rows(o2:table("summary"))
+  T.eq(#s2, 4)
+  for _, r in ipairs(s2) do
+    T.eq(r.Q_mean, 1, "nothing moves: Q = 1 at eps = " .. r.eps)
+    T.eq(r.msd_mean, 0)
+  end
   e:close(); e2:close()
 end)
 
