@@ -189,6 +189,23 @@ T.test("flat Langevin: Q, MSD, alpha2, chi4, histogram totals", function()
     T.near(r.chi4, N * v, 1e-9 * (1 + N * v), "chi4")
     T.near(r.Q_sem, math.sqrt(v / #qs), 1e-12, "Q_sem")
   end
+  -- alpha2_sem = sd(α₂,r; n − 1)/√n of the per-replica α₂ (the same rule as
+  -- Q_sem), recomputed from the replica rows.  The α₂,r of Gaussian Δw have
+  -- sd √(8/(3N)) = 0.058 around a mean near 0, so the engine's one-pass sum
+  -- of squares cancels nothing: both agree to rounding, and a relative 1e-12
+  -- holds, where the sd itself (no /√n) would be off by a factor √16 = 4.
+  for _, r in ipairs(sum) do
+    local as = {}
+    for _, p in ipairs(per) do if p.tw == r.tw and p.t == r.t then as[#as + 1] = p.alpha2 end end
+    local m = 0
+    for _, a in ipairs(as) do m = m + a end
+    m = m / #as
+    local v = 0
+    for _, a in ipairs(as) do v = v + (a - m) ^ 2 end
+    v = v / (#as - 1)
+    T.near(r.alpha2, m, 1e-12, "alpha2 = mean of the replica rows")
+    T.near(r.alpha2_sem, math.sqrt(v / #as), 1e-12 * math.sqrt(v / #as), "alpha2_sem")
+  end
   -- Histogram: nothing dropped; counts add up to N × live replicas.
   local tot = rows(res.histogram_totals)
   T.eq(#tot, #sum)
