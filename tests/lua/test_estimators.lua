@@ -402,44 +402,97 @@ T.test("bootstrap: lo, hi are numpy percentiles of values; indices 1..n uniform"
 end)
 
 -- overlap_layers: σ and Q over the chosen layers only (the authors leave
--- out the output layer), MSD over every weight; checked on a small network
--- against a recomputation from the exported weights.
-T.test("overlap_layers: sigma and Q over the chosen layers", function()
+-- out the output layer), MSD over every weight; χ₄ = n_q·Var(Q_r) with n_q
+-- the weights that enter Q (36 of the 39 here), not all N.  And per_layer:
+-- each layer row's χ₄ = n_weights·Var(Q_r over that layer) with the layer's
+-- own weight count (24, 12, 3), not N.  Checked on a small network against a
+-- recomputation from the weights exported at t_w and at each lag (Q exactly,
+-- σ and χ₄ to 1e-12 relative: sums of at most 39 terms).  4 replicas so that
+-- the Q_r differ (a χ₄ of 0 would not see its weight count).
+T.test("overlap_layers and per_layer: sigma, Q and chi4 over the chosen weights", function()
   local d = glass.data.idx{images = FIX .. "/tiny-images.idx3", labels = FIX .. "/tiny-labels.idx1"}
   d:binarize("parity")
   local net = glass.mlp{d = select(2, d:size()), widths = {4, 3}}
   local land = glass.landscape.network{net = net, data = d}
   local groups = land:groups()
   T.eq(#groups, 3)
-  local ens = glass.ensemble{landscape = land, replicas = 2, seed = 1}
+  local R = 4
+  local ens = glass.ensemble{landscape = land, replicas = R, seed = 1}
   local obs = glass.observer.two_time{tw = {0}, lags = {1, 5}, chi = {3},
                                       overlap_layers = {1, 2}, per_replica = true}
-  local ref = {ens:weights(1), ens:weights(2)}
-  ens:run{integrator = glass.langevin{lr = 0.05, T = 0.5}, to = 5, observers = {obs}}
-  local sel = {}
-  for l = 1, 2 do
-    local g = groups[l]
-    for i = g.first, g.first + g.count - 1 do sel[#sel + 1] = i end
+  local lay = glass.observer.two_time{tw = {0}, lags = {1, 5}, chi = {3}, per_layer = true}
+  local ref, at = {}, {}
+  for r = 1, R do ref[r] = ens:weights(r) end
+  local integ = glass.langevin{lr = 0.05, T = 0.5}
+  for _, t in ipairs{1, 5} do
+    ens:run{integrator = integ, to = t, observers = {obs, lay}}
+    at[t] = {}
+    for r = 1, R do at[t][r] = ens:weights(r) end
   end
+  local function indices(g)
+    local out = {}
+    for i = g.first, g.first + g.count - 1 do out[#out + 1] = i end
+    return out
+  end
+  local all = {}
+  for i = 1, land:nweights() do all[i] = i end
+  local sel = indices(groups[1])
+  for _, i in ipairs(indices(groups[2])) do sel[#sel + 1] = i end
   T.eq(select(4, obs:curves()), #sel, "obs:curves gives the weights in Q")
+  local function sigma(w, idx)
+    local m = 0
+    for _, i in ipairs(idx) do m = m + w[i] end
+    m = m / #idx
+    local v = 0
+    for _, i in ipairs(idx) do v = v + (w[i] - m) ^ 2 end
+    return math.sqrt(v / #idx)
+  end
+  -- Q_r over the weights idx at lag t with the cutoff σ_r(t_w; over sidx)/χ.
+  local function q_of(t, r, idx, sidx)
+    local eps, inside = sigma(ref[r], sidx) / 3, 0
+    for _, i in ipairs(idx) do if math.abs(at[t][r][i] - ref[r][i]) <= eps then inside = inside + 1 end end
+    return inside / #idx
+  end
+  -- n·Var(Q_r) with the sample variance (n − 1), and the variance.
+  local function chi4(t, idx, sidx)
+    local qs, m = {}, 0
+    for r = 1, R do qs[r] = q_of(t, r, idx, sidx); m = m + qs[r] / R end
+    local v = 0
+    for r = 1, R do v = v + (qs[r] - m) ^ 2 end
+    v = v / (R - 1)
+    return #idx * v, v
+  end
   local last = {}
   for _, p in ipairs(rows(obs:table("replicas"))) do
     if p.t == 5 then last[p.replica + 1] = p end
   end
-  for r = 1, 2 do
-    local w, m = ens:weights(r), 0
-    for _, i in ipairs(sel) do m = m + ref[r][i] end
-    m = m / #sel
-    local v = 0
-    for _, i in ipairs(sel) do v = v + (ref[r][i] - m) ^ 2 end
-    local sigma = math.sqrt(v / #sel)
-    T.near(last[r].sigma, sigma, 1e-12 * sigma, "sigma over layers 1-2")
-    local inside = 0
-    for _, i in ipairs(sel) do if math.abs(w[i] - ref[r][i]) <= sigma / 3 then inside = inside + 1 end end
-    T.eq(last[r].Q, inside / #sel, "Q over layers 1-2")
+  for r = 1, R do
+    local w, s = at[5][r], sigma(ref[r], sel)
+    T.near(last[r].sigma, s, 1e-12 * s, "sigma over layers 1-2")
+    T.eq(last[r].Q, q_of(5, r, sel, sel), "Q over layers 1-2")
     local s2 = 0
     for i = 1, #w do s2 = s2 + (w[i] - ref[r][i]) ^ 2 end
     T.near(last[r].msd, s2 / #w, 1e-15, "MSD over every weight")
+  end
+  for _, row in ipairs(rows(obs:table("summary"))) do
+    local c, v = chi4(row.t, sel, sel)
+    T.ok(v > 0, string.format("the replicas' Q differ at t = %d", row.t))
+    T.near(row.chi4, c, 1e-12 * c, string.format("chi4 = n_q Var(Q) over layers 1-2 at t = %d", row.t))
+  end
+  -- per_layer: the cutoff is the whole network's, σ_r over every weight.
+  local layer_rows = rows(lay:table("layers"))
+  T.eq(#layer_rows, 2 * #groups)
+  for _, row in ipairs(layer_rows) do
+    local g = groups[row.layer]
+    T.eq(row.n_weights, g.count)
+    local idx = indices(g)
+    local m = 0
+    for r = 1, R do m = m + q_of(row.t, r, idx, all) / R end
+    T.near(row.Q_mean, m, 1e-15, "layer Q_mean")
+    local c, v = chi4(row.t, idx, all)
+    T.ok(v > 0, string.format("the replicas' Q differ in layer %d at t = %d", row.layer, row.t))
+    T.near(row.chi4, c, 1e-12 * c, string.format("layer %d chi4 = n_weights Var(Q) at t = %d",
+      row.layer, row.t))
   end
   T.raises(function()
     local o = glass.observer.two_time{tw = {0}, lags = {1}, chi = {3}, overlap_layers = {4}}
