@@ -260,6 +260,86 @@ T.test("per-replica alpha2 and tau90 equal a recomputation from exported weights
     "mean_curve: replica 99 is not among the", "test_estimators.lua:")
 end)
 
+-- Known non-Gaussian displacements set by hand through the public API: GD on
+-- a flat landscape without weight decay does not move the weights, so after
+-- the reference at t_w = 1, ens:set_weights puts replica r at w_ref + Δw_r
+-- with the first m_r of its 16 weights moved by ±s_r (alternating signs), the
+-- others not at all, and the step to t_w + 1 keeps them there.  Weights and
+-- Δw are multiples of 1/8 below 4 (exact in binary), so each quantity has a closed
+-- form: MSD_r = f_r s_r², <dw^4>_r = f_r s_r⁴ (f_r = m_r/16), α₂,r = 1/(3 f_r) − 1
+-- (−1/3, 1/3, 5/3, −2/3 here); alpha2 their mean (1/4), alpha2_sem their
+-- sd/√n; alpha2_pooled = mean f s⁴/(3 (mean f s²)²) − 1 = 0.584 (the unequal
+-- s_r put it far from the per-replica mean); alpha2_pooled_se the jackknife
+-- over replicas, recomputed by leaving each replica out of both moments.
+-- Q counts |Δw| <= ε: replica 2 moves by exactly ε = 0.5, so it has Q = 1;
+-- at ε = 0 Q_r = 1 − f_r.  Sums of 16 exact terms: 1e-13 relative.
+T.test("hand-set displacements: alpha2, alpha2_sem, alpha2_pooled and Q at eps exactly", function()
+  local N, R = 16, 4
+  local s, m = {0.25, 0.5, 2, 1}, {8, 4, 2, 16}
+  local init = {}
+  for r = 1, R do
+    init[r] = {}
+    for i = 1, N do init[r][i] = (i - 8) / 8 + r / 4 end
+  end
+  local ens = glass.ensemble{landscape = glass.landscape.flat{N = N, P = 10}, replicas = R,
+                             init = init}
+  local obs = glass.observer.two_time{tw = {1}, lags = {1}, eps = {0.5, 0}, per_replica = true}
+  local gd = glass.gd{lr = 0.1}
+  ens:run{integrator = gd, to = 1, observers = {obs}}
+  for r = 1, R do
+    local w = ens:weights(r)
+    for i = 1, N do
+      T.eq(w[i], init[r][i], "GD on the flat landscape does not move")
+      if i <= m[r] then w[i] = w[i] + s[r] * (i % 2 == 1 and 1 or -1) end
+    end
+    ens:set_weights(r, w)
+  end
+  ens:run{integrator = gd, to = 2, observers = {obs}}
+  local function near(a, b, what) T.near(a, b, 1e-13 * (1 + math.abs(b)), what) end
+  local f, msd, dw4, a2 = {}, {}, {}, {}
+  for r = 1, R do
+    f[r] = m[r] / N
+    msd[r], dw4[r], a2[r] = f[r] * s[r] ^ 2, f[r] * s[r] ^ 4, 1 / (3 * f[r]) - 1
+  end
+  local function qexp(r, eps) return s[r] <= eps and 1 or 1 - f[r] end
+  local per = rows(obs:table("replicas"))
+  T.eq(#per, 2 * R)
+  for _, p in ipairs(per) do
+    local r = p.replica + 1
+    T.eq(p.Q, qexp(r, p.eps), string.format("Q of replica %d at eps %g", r, p.eps))
+    near(p.msd, msd[r], "msd_r"); near(p.dw4, dw4[r], "dw4_r"); near(p.alpha2, a2[r], "alpha2_r")
+  end
+  local function mean(x) local t = 0 for _, v in ipairs(x) do t = t + v end return t / #x end
+  local function var(x)
+    local mu, t = mean(x), 0
+    for _, v in ipairs(x) do t = t + (v - mu) ^ 2 end
+    return t / (#x - 1)
+  end
+  local pooled = mean(dw4) / (3 * mean(msd) ^ 2) - 1
+  T.ok(math.abs(pooled - mean(a2)) > 0.3, "pooled and per-replica alpha2 differ")
+  local th = {}
+  for r = 1, R do
+    local s2, s4 = (R * mean(msd) - msd[r]) / (R - 1), (R * mean(dw4) - dw4[r]) / (R - 1)
+    th[r] = s4 / (3 * s2 * s2) - 1
+  end
+  local thm, ss = mean(th), 0
+  for r = 1, R do ss = ss + (th[r] - thm) ^ 2 end
+  local jack = math.sqrt((R - 1) / R * ss)
+  local sum = rows(obs:table("summary"))
+  T.eq(#sum, 2)
+  for _, row in ipairs(sum) do
+    local qs = {}
+    for r = 1, R do qs[r] = qexp(r, row.eps) end
+    near(row.Q_mean, mean(qs), "Q_mean")
+    near(row.chi4, N * var(qs), "chi4")
+    near(row.alpha2, mean(a2), "alpha2 (mean of 1/(3f) - 1)")
+    near(row.alpha2_sem, math.sqrt(var(a2) / R), "alpha2_sem")
+    near(row.alpha2_pooled, pooled, "alpha2_pooled")
+    near(row.alpha2_pooled_se, jack, "alpha2_pooled_se (jackknife)")
+  end
+  ens:close()
+end)
+
 T.test("tau_report refuses a curve that is not the one its interval resamples", function()
   -- Two waiting times, the second at 4x the temperature: their tau90 differ by about 4x.
   -- Without tw =, the row's interval, s.e. and status would be those of the first
