@@ -7,6 +7,8 @@
 #ifndef LGV_H
 #define LGV_H
 
+#include <signal.h>
+
 #include <lauxlib.h>
 #include <lua.h>
 
@@ -41,6 +43,11 @@ const char *gvL_typename(lua_State *L, int idx);
  * handler then only sets the engine's interrupt flag (every rank must stop
  * at the same collective, see lgv_mpi.c), never raises in Lua code. */
 extern volatile int gvL_signals_flag_only;
+/* glass.core.defer_signals: while gvL_signals_deferred, the command's handler
+ * records a signal in gvL_deferred_signal instead of acting on it; ending the
+ * deferral calls gvL_redeliver_signal (the command's handler) with it. */
+extern volatile sig_atomic_t gvL_signals_deferred, gvL_deferred_signal;
+extern void (*gvL_redeliver_signal)(int sig);
 
 /* Option tables.  gvL_check_options(L, idx, "langevin", keys) raises if the
  * value at idx is not a table or has a key outside the NULL-terminated list

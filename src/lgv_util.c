@@ -24,6 +24,8 @@
 #include "gv_lock.h"
 
 volatile int gvL_signals_flag_only;
+volatile sig_atomic_t gvL_signals_deferred, gvL_deferred_signal;
+void (*gvL_redeliver_signal)(int sig);
 
 const char *gvL_signal_name(int sig)
 {
@@ -709,6 +711,28 @@ static int fs_list(lua_State *L)
     return 1;
 }
 
+/* core.defer_signals(true): until core.defer_signals(false), SIGINT and
+ * SIGTERM are held (the glassvm command's handler records the first; a second
+ * one ends the process), so that a few steps that must not be cut apart (a
+ * run's completion and its clean-up) finish.  defer_signals(false) delivers a
+ * held signal as if it came then (through gvL_redeliver_signal, which the
+ * command sets) and returns its name, or nil. */
+static int l_defer_signals(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TBOOLEAN);
+    if (lua_toboolean(L, 1)) {
+        gvL_deferred_signal = 0;
+        gvL_signals_deferred = 1;
+        return 0;
+    }
+    int sig = gvL_deferred_signal;
+    gvL_deferred_signal = 0;
+    gvL_signals_deferred = 0;
+    if (sig && gvL_redeliver_signal) gvL_redeliver_signal(sig);
+    lua_pushstring(L, gvL_signal_name(sig));
+    return 1;
+}
+
 /* fs.isatty(fd): is descriptor fd (0, 1 or 2: standard input, output, error)
  * a terminal? */
 static int fs_isatty(lua_State *L)
@@ -729,6 +753,7 @@ void gvL_open_util(lua_State *L)
     static const luaL_Reg dir_meta[] = {{"__gc", dir_close}, {"__close", dir_close}, {NULL, NULL}};
     static const luaL_Reg fns[] = {{"lock_file", lock_file}, {"error", l_error},
                                    {"interrupted", l_interrupted}, {"is_error", l_is_error},
+                                   {"defer_signals", l_defer_signals},
                                    {"check_options", l_check_options},
                                    {NULL, NULL}};
     static const luaL_Reg fs[] = {{"is_dir", fs_is_dir}, {"lexists", fs_lexists},

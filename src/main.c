@@ -584,6 +584,10 @@ int main(int argc, char **argv)
     }
     set_signal(SIGINT, on_signal);
     set_signal(SIGTERM, on_signal);
+    gvL_redeliver_signal = on_signal;
+    /* A file-size limit (ulimit -f) makes a write fail with EFBIG, which the
+     * writers report like a full disk, instead of ending the process unheard. */
+    signal(SIGXFSZ, SIG_IGN);
     lua_pushcfunction(L, pmain);
     lua_pushinteger(L, argc);
     lua_pushlightuserdata(L, argv);

@@ -79,6 +79,15 @@ void on_signal(int sig)
         errno = saved_errno;
         return;
     }
+    if (running && gvL_signals_deferred) { /* glass.core.defer_signals: hold it */
+        if (gvL_deferred_signal) { /* a second one: the user insists */
+            set_signal(sig, SIG_DFL);
+            raise(sig);
+        }
+        gvL_deferred_signal = sig;
+        errno = saved_errno;
+        return;
+    }
     if (running) {
         if (run_signal) { /* the first one was not heard: give up */
             set_signal(sig, SIG_DFL);

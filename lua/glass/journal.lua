@@ -203,8 +203,13 @@ function M.journal(opts)
       end
     end
     if M.stop_requested(dir) and is_root() then
-      os.remove(dir .. "/" .. M.STOP)
-      note("removed " .. dir .. "/" .. M.STOP .. " (it stopped the previous run)")
+      local stop = dir .. "/" .. M.STOP
+      local ok, why = os.remove(stop)
+      if not ok then -- a STOP that stays would stop every resume at its first segment
+        fail(string.format("%s stopped the previous run and cannot be removed (%s); remove "
+          .. "it, then run the same command again", stop, tostring(why)))
+      end
+      note("removed " .. stop .. " (it stopped the previous run)")
     end
   elseif is_root() then
     M.wipe(dir)   -- a fresh run: no stale segment files

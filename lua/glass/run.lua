@@ -352,7 +352,10 @@ function M.new(p, opts)
   if root then
     local wok, werr = pcall(write_file, self.params_path,
       P:file_text(p, {version = self.version, protocol = self.protocol, path = "DIR/params.lua"}))
-    if not wok then die(tostring(werr)) end
+    if not wok then
+      if glass_core.interrupted(werr) then error(werr, 0) end -- a signal: 130/143, not a refusal
+      die(tostring(werr))
+    end
     -- run.json: what the run is, for notebooks (status "running" until finish).
     self.info = runinfo.new(self)
     runinfo.add_file(self, "params.lua", "the parameters, as Lua: `glassvm DIR/params.lua` re-runs them")
@@ -410,6 +413,14 @@ function Run:__gc()
   local j = self.journal
   -- The script's error, kept by the glassvm command (src/main.c).
   local err = debug.getregistry()["glassvm.error"]
+  -- A signal held while the run completed (Run:finish) arrives after it.
+  if self.complete then
+    if self.root and glass_core.interrupted(err) then
+      io.stderr:write(string.format("glassvm: the run in %s had finished (%s written) when the "
+        .. "signal came: its results are complete\n", self.dir, M.MARKER))
+    end
+    return
+  end
   -- A refusal (die, a missing data set) prints what to do itself; a run it
   -- stopped after run.json was written is a failed run (glass.run's own
   -- refusals come before run.json, and leave an earlier run's as it was).
@@ -553,7 +564,15 @@ function Run:write_csv(name, tbl, extra_comments)
     -- An I/O failure (a folder of name's that does not exist, a full disk) at the caller's line.
     local ok, err = pcall(tbl.write_csv, tbl, path, {protocol = self.name, params = self.p,
                                                      comments = extra_comments})
-    if not ok then error("run:write_csv: " .. M.without_position(err), 2) end
+    if not ok then
+      -- A signal stays a signal (the run is then "interrupted" and resumes); an I/O
+      -- failure is one line at the caller's line, with the error's status.
+      if glass_core.interrupted(err) then error(err, 0) end
+      local at = debug.getinfo(2, "Sl")
+      error(glass_core.error{status = glass_core.is_error(err) and err.status or "EIO",
+        message = string.format("%s:%d: run:write_csv: %s", at.short_src, at.currentline,
+          M.without_position(err))}, 0)
+    end
   end
   self.files[#self.files + 1] = name .. ".csv"
   runinfo.add_file(self, name .. ".csv", table.concat(extra_comments or {}, " "), tbl:columns())
@@ -633,14 +652,23 @@ function Run:finish(summary)
   for _, f in ipairs(fs.list(self.dir) or {}) do
     if f:find("%.tmp$") or f:find("%.tmp%.%d") then os.remove(self:path(f)) end
   end
-  runinfo.add_file(self, M.MARKER, "the completion marker, written last: the run finished")
-  runinfo.finish(self, "complete")
-  write_file(self:path(M.MARKER), string.format("glassvm %s protocol %s finished %s after %.1f s\n",
-    self.version, self.name, os.date("%Y-%m-%d %H:%M:%S"), dt))
-  -- The results are complete: the checkpoints go.
-  if self.journal then self.journal:finish() end
-  if self.logf then self.logf:close(); self.logf = nil end
-  if self.lock then self.lock:release(); self.lock = nil end   -- the directory is free again
+  -- run.json, COMPLETE, then the checkpoints' removal: a signal in between would leave a
+  -- finished run that looks resumable (and its checkpoints on disk), so it is held until
+  -- the end and delivered then (the run has finished; __gc says so).
+  glass_core.defer_signals(true)
+  local ok, err = pcall(function()
+    runinfo.add_file(self, M.MARKER, "the completion marker, written last: the run finished")
+    runinfo.finish(self, "complete")
+    write_file(self:path(M.MARKER), string.format("glassvm %s protocol %s finished %s after "
+      .. "%.1f s\n", self.version, self.name, os.date("%Y-%m-%d %H:%M:%S"), dt))
+    self.complete = true
+    -- The results are complete: the checkpoints go.
+    if self.journal then self.journal:finish() end
+    if self.logf then self.logf:close(); self.logf = nil end
+    if self.lock then self.lock:release(); self.lock = nil end -- the directory is free again
+  end)
+  glass_core.defer_signals(false)
+  if not ok then error(err, 0) end
   return dt
 end
 

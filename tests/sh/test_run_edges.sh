@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# test_run_edges.sh: a protocol run at the edges of its life says what
+# happened and leaves what it says it leaves.
+# - A signal while the run completes (run.json, COMPLETE, the checkpoints'
+#   removal) is held until that is done: the run is complete, its checkpoints
+#   are gone, and the message says it had finished (exit 143 as for any SIGTERM).
+# - A signal while a result CSV is written makes an "interrupted" run (it
+#   resumes), not a "failed" one, and no traceback.
+# - A file-size limit (ulimit -f) fails the write with a message (EFBIG),
+#   instead of killing glassvm with SIGXFSZ and leaving temporary files.
+# - A STOP directory that cannot be removed is named, not obeyed at every resume.
+# - Lost replicas: all lost is one line (no traceback) naming replica, step
+#   and what to do; some lost names them in the log.
+#   bash tests/sh/test_run_edges.sh /path/to/glassvm
+set -u
+G=${1:?usage: test_run_edges.sh /path/to/glassvm}
+G=$(cd "$(dirname "$G")" && pwd)/$(basename "$G")
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+cd "$TMP" || exit 1
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+json() { sed -n "s/^  \"$2\": \"\\(.*\\)\",\\{0,1\\}\$/\\1/p" "$1"; }
+
+# A small run with a checkpointed segment (80 kB) and one CSV; EDGE_MODE says where
+# the script signals itself (kill -TERM of its own pid, which glassvm receives
+# while os.execute waits; system() ignores SIGINT meanwhile): "finish" inside
+# run:finish (as journal:finish starts), "csv" inside a CSV's write.
+cat >edge.lua <<'EOF'
+local glass = require "glass"
+local P = glass.params{name = "edge", description = "signals at the edges of a run",
+  {"x", 1, "unused"}, presets = {smoke = {}}}
+local p = P:parse(arg)
+local mode = os.getenv("EDGE_MODE") -- not a parameter: a resume without it is the same run
+local run = glass.run(p)
+local ens = glass.ensemble{landscape = glass.landscape.flat{N = 10000, P = 10}, replicas = 1,
+                           seed = 1}
+glass.lab.advance(run, ens, glass.langevin{lr = 1e-2, T = 1}, 10, nil, "walk")
+local pid = io.open("/proc/self/stat"):read("l"):match("^%d+")
+local function signal_self() os.execute("kill -TERM " .. pid) end
+local t = glass.table{columns = {"x"}}
+t:add_row{x = 1}
+if mode == "csv" then
+  -- A table whose write is where the signal comes (the engine's would poll it in C).
+  local slow = {write_csv = function() signal_self(); for _ = 1, 1e8 do end end,
+                columns = function() return {"x"} end}
+  run:write_csv("t", slow, "x")
+end
+run:write_csv("u", t, "x")
+if mode == "finish" then
+  local fin = run.journal.finish
+  run.journal.finish = function(j, ...) signal_self(); return fin(j, ...) end
+end
+run:finish()
+print("after finish")
+EOF
+
+EDGE_MODE=finish "$G" edge.lua --out=fin >fin.out 2>fin.err
+rc=$?
+[ "$rc" -eq 143 ] || fail "signal in finish: exit $rc, expected 143: $(cat fin.err)"
+[ -f fin/COMPLETE ] || fail "signal in finish: no COMPLETE"
+[ "$(json fin/run.json status)" = complete ] || fail "signal in finish: run.json status $(json fin/run.json status)"
+ls fin | grep -q "gvckpt" && fail "signal in finish: checkpoints left: $(ls fin)"
+[ -d fin/checkpoints ] && [ -n "$(ls fin/checkpoints)" ] && fail "signal in finish: segment files left"
+grep -q "had finished (COMPLETE written) when the signal came" fin.err \
+  || fail "signal in finish: $(cat fin.err)"
+grep -q "did not finish\|to resume" fin.err && fail "signal in finish offers a resume: $(cat fin.err)"
+
+EDGE_MODE=csv "$G" edge.lua --out=csv >csv.out 2>csv.err
+rc=$?
+[ "$rc" -eq 143 ] || fail "signal in a CSV write: exit $rc, expected 143: $(cat csv.err)"
+[ "$(json csv/run.json status)" = interrupted ] \
+  || fail "signal in a CSV write: run.json status $(json csv/run.json status), expected interrupted"
+grep -q "stack traceback" csv.err && fail "signal in a CSV write: a traceback: $(cat csv.err)"
+"$G" edge.lua --out=csv >csv2.out 2>csv2.err || fail "resume after a CSV write's signal: $(cat csv2.err)"
+[ -f csv/COMPLETE ] || fail "resume after a CSV write's signal: no COMPLETE"
+
+# ulimit -f 8: 8 kB; the checkpoint is larger.
+(ulimit -f 8; exec "$G" edge.lua --out=big >big.out 2>big.err)
+rc=$?
+[ "$rc" -ne 153 ] || fail "ulimit -f: killed by SIGXFSZ"
+[ "$rc" -ne 0 ] || fail "ulimit -f: exit 0"
+grep -q "File too large" big.err || fail "ulimit -f: $(cat big.err)"
+
+# A STOP that cannot be removed (a directory with files) would stop every resume
+# at its first segment: the resume says so instead.
+mkdir -p stp/STOP/x
+"$G" edge.lua --out=stp >stp.out 2>stp.err
+rc=$?
+[ "$rc" -eq 75 ] || fail "STOP: exit $rc, expected 75: $(cat stp.err)"
+"$G" edge.lua --out=stp >stp2.out 2>stp2.err
+rc=$?
+[ "$rc" -eq 1 ] && grep -q "stp/STOP stopped the previous run and cannot be removed" stp2.err \
+  || fail "STOP that stays: exit $rc: $(cat stp2.err)"
+rm -r stp/STOP
+"$G" edge.lua --out=stp >stp3.out 2>stp3.err && [ -f stp/COMPLETE ] || fail "after STOP: $(cat stp3.err)"
+
+# Lost replicas, with the shipped protocol (needs MNIST).
+if "$G" -e 'glass.data.mnist{P = 10}' >/dev/null 2>&1; then
+  "$G" ageing --preset=smoke --plots=false --quiet --lr=1e5 --out=lost >lost.out 2>lost.err
+  rc=$?
+  [ "$rc" -eq 1 ] || fail "all replicas lost: exit $rc: $(cat lost.err)"
+  grep -q "stack traceback" lost.err && fail "all replicas lost: a traceback: $(cat lost.err)"
+  grep -q "all 2 replicas are lost (replica 1 at step" lost.err || fail "all lost: $(cat lost.err)"
+  grep -q "lower lr or T" lost.err || fail "all lost: no advice: $(cat lost.err)"
+  "$G" ageing --preset=smoke --plots=false --quiet --replicas=6 --T=1e6 --out=some >/dev/null 2>&1 \
+    || fail "some replicas lost: the run failed"
+  grep -q "replicas lost (non-finite loss or weights) (replica [0-9]* at step [0-9]*: " some/log.txt \
+    || fail "some replicas lost: the log does not name them: $(grep lost some/log.txt)"
+else
+  echo "lost-replica checks skipped: MNIST is not available"
+fi
+
+[ "$fails" -eq 0 ] && echo "PASS" || { echo "$fails failure(s)"; exit 1; }
