@@ -109,8 +109,13 @@ void gvL_push_error(lua_State *L, const char *status, const char *msg, int sig)
         lua_setfield(L, -2, "signal");
     }
     /* The glassvm command prints a traceback with it, except for an
-     * interruption: the user asked for it, and file:line says where. */
-    lua_pushboolean(L, strcmp(status, "EINTR") != 0);
+     * interruption (the user asked for it, and file:line says where) and for
+     * the conditions of a run and its files whose message says what happened
+     * and what to do: lost replicas (ENAN), a file that cannot be read or
+     * written (EIO: a full disk, a missing file) or is not what it claims
+     * (EFORMAT).  A traceback there would only show the library's frames. */
+    lua_pushboolean(L, strcmp(status, "EINTR") != 0 && strcmp(status, "ENAN") != 0 &&
+                           strcmp(status, "EIO") != 0 && strcmp(status, "EFORMAT") != 0);
     lua_setfield(L, -2, "trace");
     push_error_meta(L);
     lua_setmetatable(L, -2);

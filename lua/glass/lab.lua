@@ -452,8 +452,18 @@ function M.advance(run, ens, integ, to, observers, phase)
     local lost, size = ens:nlost(), ens:size()
     if mpi.partial(ens) then lost, size = table.unpack(mpi.sum({lost, size})) end
     if lost > 0 and run then
-      run:log("%s: %d of %d replicas lost (non-finite loss or weights); averages exclude them",
-        phase, lost, size)
+      -- Which, when and why (this process's replicas: all of them but under MPI).
+      local which = {}
+      if not mpi.partial(ens) then
+        for i, l in ipairs(ens:lost()) do
+          if i > 3 then which[#which + 1] = "..."; break end
+          which[#which + 1] = string.format("replica %d at step %d: %s", l.replica, l.step,
+            l.reason)
+        end
+      end
+      run:log("%s: %d of %d replicas lost (non-finite loss or weights)%s; averages exclude "
+        .. "them. Lower lr or T if that was not meant", phase, lost, size,
+        #which > 0 and " (" .. table.concat(which, "; ") .. ")" or "")
     end
   end
   local journal = run and run.journal
