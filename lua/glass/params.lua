@@ -60,7 +60,13 @@ local function is_list(ty) return ty == "numbers" or ty == "integers" or ty == "
 local function scalar(ty, v)
   if ty == "string" then return tostring(v) end
   local x = tonumber(v)
-  if x == nil then return nil, "not a number" end
+  if x == nil then
+    -- Lua reads neither inf nor nan (C's strtod does): say what they are.
+    local w = type(v) == "string" and v:lower():match("^%s*[-+]?(%a+)%s*$")
+    if w == "inf" or w == "infinity" then return nil, "not a finite number" end
+    if w == "nan" then return nil, "not a number (nan)" end
+    return nil, "not a number"
+  end
   if x ~= x then return nil, "not a number (nan)" end
   if x == math.huge or x == -math.huge then return nil, "not a finite number" end
   -- A nonzero decimal text that reads as 0 (1e-400) underflowed.

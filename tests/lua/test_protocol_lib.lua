@@ -224,6 +224,9 @@ T.test("numbers are finite, lists in order and without repeats where declared", 
                          {"Ts", {1e-3, 1e-4}, "temperatures", min = 0, distinct = true}}
   T.raises(function() parse(P, {"--T=1e400"}) end, "--T: not a finite number")
   T.raises(function() parse(P, {"--T=-1e400"}) end, "--T: not a finite number")
+  T.raises(function() parse(P, {"--T=inf"}) end, "--T: not a finite number")
+  T.raises(function() parse(P, {"--T=-Infinity"}) end, "--T: not a finite number")
+  T.raises(function() parse(P, {"--T=NaN"}) end, "--T: not a number (nan)")
   T.raises(function() parse(P, {"--T=inf"}) end, "--T")
   T.raises(function() parse(P, {"--T=1e-400"}) end, "--T: too small for a double", "write 0")
   T.eq(parse(P, {"--T=0"}).T, 0.0)
