@@ -43,7 +43,7 @@ const char *gvL_typename(lua_State *L, int idx);
  * handler then only sets the engine's interrupt flag (every rank must stop
  * at the same collective, see lgv_mpi.c), never raises in Lua code. */
 extern volatile int gvL_signals_flag_only;
-/* glass.core.defer_signals: while gvL_signals_deferred, the command's handler
+/* glass.defer_signals: while gvL_signals_deferred, the command's handler
  * records a signal in gvL_deferred_signal instead of acting on it; ending the
  * deferral calls gvL_redeliver_signal (the command's handler) with it. */
 extern volatile sig_atomic_t gvL_signals_deferred, gvL_deferred_signal;

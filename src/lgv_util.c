@@ -716,7 +716,7 @@ static int fs_list(lua_State *L)
     return 1;
 }
 
-/* core.defer_signals(true): until core.defer_signals(false), SIGINT and
+/* glass.defer_signals(true): until glass.defer_signals(false), SIGINT and
  * SIGTERM are held (the glassvm command's handler records the first; a second
  * one ends the process), so that a few steps that must not be cut apart (a
  * run's completion and its clean-up) finish.  defer_signals(false) delivers a
