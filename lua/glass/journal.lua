@@ -56,6 +56,13 @@ M.JOURNAL_FORMAT = 1
 -- Errors for people: a table whose __tostring is the message, so that
 -- glassvm prints it without a Lua traceback.
 local function fail(msg) error(glass_core.error{message = msg}, 0) end
+
+-- After a pcall while resuming: a signal stays a signal (it stops the run, which
+-- resumes later), never a damaged or refused checkpoint.
+local function pass_signal(ok, err)
+  if not ok and glass_core.interrupted(err) then error(err, 0) end
+  return ok, err
+end
 -- The error a STOP file raises inside a segment or a sweep point.
 function M.stop_error() return glass_core.error{status = "STOP", stop = true, message = "STOP"} end
 M.fail = fail
@@ -156,10 +163,10 @@ function M.journal(opts)
   }, Journal)
   local fell_back = false
   local function note(m) j.messages[#j.messages + 1] = m end
-  local ok, ck = pcall(M.open, j.head, function(m) note(m); fell_back = true end)
+  local ok, ck = pass_signal(pcall(M.open, j.head, function(m) note(m); fell_back = true end))
   local state
   if ok and ck then
-    local sok, st = pcall(M.state, ck)
+    local sok, st = pass_signal(pcall(M.state, ck))
     if not sok then ok, ck = false, tostring(st)
     elseif type(st) ~= "table" or st.format ~= M.JOURNAL_FORMAT or type(st.units) ~= "table" then
       ok, ck = false, string.format("%s is not a protocol run's checkpoint (no journal in it)",
@@ -266,7 +273,7 @@ end
 function Journal:restore(obj, kind, u, sec, blk, id)
   local path = self:path(u, kind)
   local sid = id and segment_id(u, id.s, id.to)
-  local lok, ck = pcall(core.load, path)
+  local lok, ck = pass_signal(pcall(core.load, path))
   if not lok then
     self:fail(string.format("cannot resume: %s\nThe saved state of segment %d is lost (its file "
       .. "is missing or damaged); start a new run with another --out.", plain(ck), u))
@@ -274,15 +281,15 @@ function Journal:restore(obj, kind, u, sec, blk, id)
   local refused
   local function check(saved)
     if not (sid and saved) then return end   -- (files written before segments had records)
-    local ok, st = pcall(M.decode, saved, path .. ": segment record")
+    local ok, st = pass_signal(pcall(M.decode, saved, path .. ": segment record"))
     if not ok or type(st) ~= "table" or not same(st, sid) then
       refused = string.format("%s holds %s, but the journal expects %s", path,
         ok and type(st) == "table" and show_id(st) or "no valid segment record", show_id(sid))
       error(refused, 0)
     end
   end
-  local ok, err = pcall(restore_from, path,
-    {[kind == "ens" and "ensembles" or "observers"] = {[sec] = obj}}, blk, check, ck)
+  local ok, err = pass_signal(pcall(restore_from, path,
+    {[kind == "ens" and "ensembles" or "observers"] = {[sec] = obj}}, blk, check, ck))
   ck:close()
   if ok and sid and kind == "ens" and obj:step() ~= sid.to then
     ok, refused = false, string.format("%s holds an ensemble at step %d, but the journal's %s ended "
@@ -447,9 +454,8 @@ function Journal:segment(ens, observers, label, to, work, dyn)
   if cur and cur.unit == k then
     -- The segment that was running: its objects are in the head.
     self:expect(k, cur, "s", label, to, #observers, dyn)
-    local ok, err = pcall(restore_from, self.ck:path(), {ensembles = {ensemble = ens},
-                                                         observers = named(observers)}, blk, nil,
-                          self.ck)
+    local ok, err = pass_signal(pcall(restore_from, self.ck:path(),
+      {ensembles = {ensemble = ens}, observers = named(observers)}, blk, nil, self.ck))
     if ok and ens:step() ~= cur.step then
       ok, err = false, string.format("its ensemble is at step %d, but the journal says segment %d "
         .. "was saved at step %d", ens:step(), k, cur.step)

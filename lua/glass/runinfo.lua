@@ -80,6 +80,9 @@ function M.write(run)
   if not (run.root and run.info) then return end
   local ok, err = pcall(fs.write_file, run.dir .. "/" .. M.NAME,
     json.encode(run.info, {indent = 2}) .. "\n")
+  -- A failure to write it is logged and the run goes on; a signal that came meanwhile
+  -- still stops the run.
+  if not ok and core.interrupted(err) then error(err, 0) end
   if not ok and run.log_only then run:log_only("cannot write " .. M.NAME .. ": " .. tostring(err)) end
 end
 

@@ -9,6 +9,8 @@
 # - A file-size limit (ulimit -f) fails the write with a message (EFBIG),
 #   instead of killing glassvm with SIGXFSZ and leaving temporary files.
 # - A STOP directory that cannot be removed is named, not obeyed at every resume.
+# - A signal while a resume loads the checkpoint stops it, and the checkpoint is
+#   neither set aside as refused nor wiped (--force).
 # - Lost replicas: all lost is one line (no traceback) naming replica, step
 #   and what to do; some lost names them in the log.
 #   bash tests/sh/test_run_edges.sh /path/to/glassvm
@@ -32,12 +34,17 @@ local P = glass.params{name = "edge", description = "signals at the edges of a r
   {"x", 1, "unused"}, presets = {smoke = {}}}
 local p = P:parse(arg)
 local mode = os.getenv("EDGE_MODE") -- not a parameter: a resume without it is the same run
+local pid = io.open("/proc/self/stat"):read("l"):match("^%d+")
+local function signal_self() os.execute("kill -TERM " .. pid) end
+if mode == "load" then -- the signal while the checkpoint loads (on resume)
+  local ck = require("glass.core").checkpoint
+  local load = ck.load
+  ck.load = function(...) signal_self(); for _ = 1, 1e8 do end; return load(...) end
+end
 local run = glass.run(p)
 local ens = glass.ensemble{landscape = glass.landscape.flat{N = 10000, P = 10}, replicas = 1,
                            seed = 1}
 glass.lab.advance(run, ens, glass.langevin{lr = 1e-2, T = 1}, 10, nil, "walk")
-local pid = io.open("/proc/self/stat"):read("l"):match("^%d+")
-local function signal_self() os.execute("kill -TERM " .. pid) end
 local t = glass.table{columns = {"x"}}
 t:add_row{x = 1}
 if mode == "csv" then
@@ -93,7 +100,16 @@ rc=$?
 [ "$rc" -eq 1 ] && grep -q "stp/STOP stopped the previous run and cannot be removed" stp2.err \
   || fail "STOP that stays: exit $rc: $(cat stp2.err)"
 rm -r stp/STOP
-"$G" edge.lua --out=stp >stp3.out 2>stp3.err && [ -f stp/COMPLETE ] || fail "after STOP: $(cat stp3.err)"
+# A signal while the resume loads the checkpoint stops the run; it does not take the
+# checkpoint for a damaged one (set aside as .refused, or wiped with --force).
+EDGE_MODE=load "$G" edge.lua --out=stp --force >stp3.out 2>stp3.err
+rc=$?
+[ "$rc" -eq 143 ] || fail "signal while loading the checkpoint: exit $rc: $(cat stp3.err)"
+[ -f stp/checkpoint.gvckpt ] && ! ls stp | grep -q refused \
+  || fail "signal while loading the checkpoint: $(ls stp): $(cat stp3.err)"
+grep -q "discarding\|refused\|cannot resume" stp3.err && fail "signal while loading: $(cat stp3.err)"
+"$G" edge.lua --out=stp >stp4.out 2>stp4.err && [ -f stp/COMPLETE ] || fail "after STOP: $(cat stp4.err)"
+grep -q "walk: " stp/log.txt || fail "after STOP: no walk in the log"
 
 # Lost replicas, with the shipped protocol (needs MNIST).
 if "$G" -e 'glass.data.mnist{P = 10}' >/dev/null 2>&1; then
