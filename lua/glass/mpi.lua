@@ -85,7 +85,16 @@ end
 -- Ensembles of one rank's own (a sweep point) stay unmarked: mpi.run on
 -- them is a plain ens:run.
 function M.distribute(ens)
-  if M.size() > 1 then M.partial(ens, true) end
+  if M.size() > 1 then
+    -- Twice would be a block of a block: glass.lab.ensemble already gives this rank's
+    -- block of the replicas (and so would run a fraction of them, silently).
+    if M.partial(ens) then
+      error("glass.mpi.distribute: the ensemble is distributed already (glass.lab.ensemble "
+        .. "gives this rank's block of the replicas with several ranks): use it as it is, or "
+        .. "build it with {distributed = false}", 2)
+    end
+    M.partial(ens, true)
+  end
   return ens
 end
 

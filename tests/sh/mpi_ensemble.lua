@@ -52,6 +52,12 @@ local land = glass.landscape.network{net = glass.mlp{d = 5, widths = {8, 8}}, da
 local first, count = mpi.block(R)
 local ens = mpi.distribute(glass.ensemble{landscape = land, replicas = count, seed = SEED,
                                           first_replica = first})
+if mode == "twice" then -- a block of a block would run a fraction of the replicas: refused
+  local ok, err = pcall(mpi.distribute, ens)
+  assert(not ok and tostring(err):find("distributed already", 1, true), tostring(err))
+  print("twice refused")
+  return
+end
 local tt_opts = {tw = {5, 20}, lags = glass.schedule.log{first = 1, last = 100, per_decade = 5,
                  zero = true}, chi = {1, 3}, eps = {1e-3},
                  histogram = {bins = 12, min = -8, max = 1}, per_layer = true, per_replica = true}

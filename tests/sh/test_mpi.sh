@@ -93,6 +93,10 @@ grep -q "interrupted (SIGTERM) at step [0-9]* (all 2 ranks stopped there); check
 mrun 3 i2 resume || { fail "resume on 3 ranks"; tail -20 "$TMP/i2.resume.out"; }
 same ref i2
 
+# Distributing a distributed ensemble again is refused (docs/cluster.md).
+mrun 2 tw twice || { fail "distribute twice: exit $?"; tail -5 "$TMP/tw.twice.out"; }
+[ "$(grep -c "twice refused" "$TMP/tw.twice.out")" -eq 2 ] || fail "distribute twice: $(cat "$TMP/tw.twice.out")"
+
 # A failing rank ends the job with an error that names it, never a hang.
 for mode in fail fail_run; do
   mrun 3 "$mode" "$mode"
