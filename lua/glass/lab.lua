@@ -270,10 +270,19 @@ function M.data(p, run)
   end
   local load = G().data[set.load]
   local ok, data = pcall(load, {P = p.P or 0, seed = p.data_seed or 0, test = false})
+  -- Under MPI each rank reads its own files: a rank that could not must not leave the
+  -- others waiting in their next collective, so the ranks agree first (the lowest
+  -- failed rank is named by the others).
+  local failed = mpi.size() > 1 and mpi.min(ok and mpi.size() or mpi.rank()) or nil
+  if failed == mpi.size() then failed = nil end
   if not ok then -- missing or bad files: the loader's message, without a Lua traceback
     if core.interrupted(data) then error(data, 0) end -- Ctrl-C: an interruption, not bad data
     local run_mod = require("glass.run")
-    run_mod.die(run_mod.without_position(data), true)
+    run_mod.die(run_mod.without_position(data), failed == nil)
+  elseif failed then
+    require("glass.run").die(string.format("rank %d could not load the dataset %q (its "
+      .. "message names the file): every rank reads the data files, so they must be on every "
+      .. "node (a shared GLASSVM_DATA)", failed, which), false)
   end
   cache[key] = data
   if run then

@@ -9,7 +9,8 @@
 # across ranks, each network's state (lab.states) and the loss trace.  phase_diagram with one replica
 # runs in points mode (lab.sweep: whole grid points per rank), alone and on
 # 1, 2, 3 ranks; stopped by STOP on 3 ranks it resumes on 2, stopped there
-# by SIGTERM it resumes without MPI.  Skipped in a build without MPI.
+# by SIGTERM it resumes without MPI.  Data files missing on one rank end the
+# job with a message (no hang).  Skipped in a build without MPI.
 #   bash tests/sh/test_mpi_protocols.sh /path/to/glassvm
 set -u
 G=${1:?usage: test_mpi_protocols.sh /path/to/glassvm}
@@ -184,6 +185,19 @@ rc=$?
 [ "$(grep -c "2 replicas cannot be shared by 3 MPI ranks" few.out)" -eq 1 ] \
   || { fail "2 replicas on 3 ranks: message not said once"; cat few.out; }
 [ ! -e few ] || fail "2 replicas on 3 ranks: the output directory was created"
+
+# The data files missing on one rank (each rank reads its own: GLASSVM_DATA): that rank
+# says which, the others name it, and the job ends (before, the others hung in their next
+# collective). MPMD: rank 1 looks in an empty directory.
+mkdir -p nodata
+# shellcheck disable=SC2046
+"${MPIRUN[@]}" -n 1 "$G" $(args ageing md --replicas=4) : \
+  -n 1 -x GLASSVM_DATA="$TMP/nodata" "$G" $(args ageing md --replicas=4) >md.out 2>&1
+rc=$?
+[ "$rc" -ne 124 ] || fail "data missing on rank 1: the job hung"
+[ "$rc" -ne 0 ] || fail "data missing on rank 1: exit 0"
+grep -q "rank 1: glass.data.mnist: the MNIST files" md.out || { fail "data missing on rank 1: its message"; cat md.out; }
+grep -q "rank 1 could not load the dataset" md.out || { fail "data missing on rank 1: not named"; cat md.out; }
 
 [ "$fails" -eq 0 ] && echo "test_mpi_protocols: all passed"
 exit $((fails > 0))
