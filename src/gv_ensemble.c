@@ -635,12 +635,6 @@ gv_status gv_ensemble_run_for(gv_ensemble *ens, const gv_integ *integ, uint64_t 
     if (seconds > 0 && seconds < 1e9) st.deadline = wall_seconds() + seconds;
     int time_up = 0;
     for (;;) {
-        if (gv_interrupt_pending()) {
-            s = gv_fail(e, GV_EINTR, "interrupted at step %llu (run to step %llu with %s)",
-                        (unsigned long long)ens->step, (unsigned long long)to_step,
-                        gv_integ_name(integ));
-            break;
-        }
         /* Fire every hook due now; find the next event. */
         uint64_t next_event = GV_NO_EVENT;
         for (size_t h = 0; h < nhooks && s == GV_OK; h++) {
@@ -666,6 +660,16 @@ gv_status gv_ensemble_run_for(gv_ensemble *ens, const gv_integ *integ, uint64_t 
             if (next < next_event) next_event = next;
         }
         if (s != GV_OK || ens->step == to_step || time_up) break;
+        /* Interrupted: stop here, after the hooks due at this step, as a run to this
+         * step or one out of time does, so that every way of ending at a step leaves
+         * the observers in the same state (MPI ranks that stop at one step, some by
+         * the signal, some by a run to it, must agree). */
+        if (gv_interrupt_pending()) {
+            s = gv_fail(e, GV_EINTR, "interrupted at step %llu (run to step %llu with %s)",
+                        (unsigned long long)ens->step, (unsigned long long)to_step,
+                        gv_integ_name(integ));
+            break;
+        }
         uint64_t target = next_event < to_step ? next_event : to_step;
         if (ens->nlost == ens->R && ens->partial) {
             ens->step = target; /* nothing to compute; hooks still fire */
@@ -688,7 +692,7 @@ gv_status gv_ensemble_run_for(gv_ensemble *ens, const gv_integ *integ, uint64_t 
         /* Out of time: stop at this step, after firing the hooks due at it
          * (as a run to this step would). */
         if (why == TIME_UP || (st.deadline > 0 && wall_seconds() >= st.deadline)) time_up = 1;
-        /* INTERRUPTED is reported at the top of the loop. */
+        /* INTERRUPTED is reported after the hooks due at this step. */
     }
     run_state_free(&st);
     return s;

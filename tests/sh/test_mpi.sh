@@ -5,7 +5,8 @@
 # ensemble files and checkpoints when run by glassvm alone and under mpirun
 # with 1, 2 and 3 ranks; a checkpoint written by 3 ranks resumes on 2, an
 # interrupted 2-rank run resumes on 3, both ending where the uninterrupted run
-# ends; a rank that fails ends the job with an error naming it (no hang).
+# ends; ranks interrupted at different steps write one checkpoint; a rank that
+# fails ends the job with an error naming it (no hang).
 # Without MPI (the default build) only the single-process part runs and the
 # MPI part is skipped with a message.
 #   bash tests/sh/test_mpi.sh /path/to/glassvm
@@ -92,6 +93,15 @@ grep -q "interrupted (SIGTERM) at step [0-9]* (all 2 ranks stopped there); check
   "$TMP/i2.interrupt.out" || { fail "no collective interruption"; tail -20 "$TMP/i2.interrupt.out"; }
 mrun 3 i2 resume || { fail "resume on 3 ranks"; tail -20 "$TMP/i2.resume.out"; }
 same ref i2
+
+# Ranks interrupted at different steps (one at its run's start, one later at a step with
+# an observer event) agree on the step and the events: the checkpoint is written.
+for try in 1 2; do
+  mkdir -p "$TMP/ie$try"
+  timeout --foreground 120 "${MPIRUN[@]}" -n 2 "$G" "$SRC/tests/sh/mpi_interrupt.lua" "$TMP/ie$try" \
+    >"$TMP/ie$try.out" 2>&1 || { fail "interrupted at different steps: exit $?"; tail -5 "$TMP/ie$try.out"; }
+  grep -q "^saved at step" "$TMP/ie$try.out" || fail "interrupted at different steps: $(cat "$TMP/ie$try.out")"
+done
 
 # Distributing a distributed ensemble again is refused (docs/cluster.md).
 mrun 2 tw twice || { fail "distribute twice: exit $?"; tail -5 "$TMP/tw.twice.out"; }
