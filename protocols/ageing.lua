@@ -38,7 +38,8 @@ local P = glass.params(lab.extend({
   {"replicas", 3, "independent initial conditions", min = 1},
   glass.analysis.tau_method_param("interp"),
   {"drift_tws", "first", "waiting times of the T = 0 companion (--drift_check): first (the "
-   .. "first t_w, to its last lag: cheap) or all (every t_w: as many steps again as the "
+   .. "first t_w, to its last lag: t_w + tmax steps of gradient descent, about 70 % of the "
+   .. "Langevin run at the paper's t_w) or all (every t_w: as many steps again as the "
    .. "Langevin run)", choices = {"first", "all"}, omit_default = true},
   presets = {
     paper = {tw = {20000, 50000, 80000, 100000, 150000}, tmax = 300000, replicas = 50, P = 0,

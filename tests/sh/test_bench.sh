@@ -10,6 +10,8 @@
 #    rows timed next to it are marked "(disturbed)" and their targets say
 #    "NOT A VERDICT" (and the undisturbed run has neither); the ensemble's
 #    ratio timed in pairs takes the place of the ratio of two medians.
+#  - bench/paper_cost.lua (needs MNIST) prints a range of hours for each of the
+#    three paper presets it counts.
 #  - bench/torch_ageing.py (needs PyTorch; skipped without it) at a tiny scale
 #    on random rows writes a tau.csv with the main job's columns and one row
 #    per t_w.
@@ -107,6 +109,18 @@ awk -F, -f "$ROOT/bench/table.awk" "$T/pairs.csv" >"$T/pairs.md" || fail "table.
 has "$T/pairs.md" "| … 8 replicas / 1 replica on 1 thread (timed in alternation: the pairs' median [min–max]) | ratio | 1.85 [1.70–2.01] | | | |"
 has "$T/pairs.md" "| … the machine's own: 2-thread / 1-thread sgemm 2000², in the same repetitions | ratio | 1.80 [1.60–1.95] | | | |"
 has "$T/pairs.md" "8 replicas on 2 threads >= 1.9× one replica on 1 thread: 1.85× MISSED (OpenBLAS's sgemm gave two threads 1.80× one in the same repetitions)"
+
+# bench/paper_cost.lua (needs MNIST): the three paper presets' estimates, each a range
+# from a basin (2/3 of a step from the initial weights) to the initial weights.
+G=${1:-}
+if [ -n "$G" ] && "$G" -e 'glass.data.mnist{P = 10}' >/dev/null 2>&1; then
+  "$G" "$ROOT/bench/paper_cost.lua" >"$T/cost.out" 2>&1 || fail "paper_cost.lua: $(cat "$T/cost.out")"
+  for name in ageing quench_anneal ttsp; do
+    awk -v n="$name" '$1 == n && $3 == "to" && $5 == "h" && $2 > 0 && $4 / $2 > 1 && $4 / $2 <= 1.51 \
+      { ok = 1 } END { exit !ok }' "$T/cost.out" || fail "paper_cost.lua: no range for $name: $(cat "$T/cost.out")"
+  done
+  grep -q "full-batch step [0-9.]* ms, SGD epoch [0-9.]* ms" "$T/cost.out" || fail "paper_cost.lua: $(head -1 "$T/cost.out")"
+fi
 
 # The PyTorch end-to-end script at a tiny scale (random rows, the dump format).
 PY=
