@@ -325,7 +325,20 @@ function M.new(p, opts)
     journal, why = open_journal()
     if not journal then die(why) end
   end
-  if mpi.size() > 1 then mpi.barrier() end   -- every rank has read the checkpoint
+  -- Every rank has read the checkpoint, and the same one: ranks that see different ones
+  -- (an --out not on a file system they share) would part ways at the first collective.
+  if mpi.size() > 1 then
+    local units = 0
+    if journal.resumed then
+      for _ in pairs(journal.units) do units = units + 1 end
+      units = units + (journal.current and 1 or 0) + 1
+    end
+    if mpi.min(units) ~= mpi.max(units) then
+      die(string.format("the ranks do not see the same checkpoint in %s (rank %d: %s): every "
+        .. "rank reads it, so --out must be on a file system all nodes share", dir, mpi.rank(),
+        units == 0 and "none" or (units - 1) .. " segment(s) and memo(s)"))
+    end
+  end
   self.journal = journal
   if root then
     local log, err = io.open(dir .. "/log.txt", journal.resumed and "a" or "w")

@@ -9,8 +9,8 @@
 # across ranks, each network's state (lab.states) and the loss trace.  phase_diagram with one replica
 # runs in points mode (lab.sweep: whole grid points per rank), alone and on
 # 1, 2, 3 ranks; stopped by STOP on 3 ranks it resumes on 2, stopped there
-# by SIGTERM it resumes without MPI.  Data files missing on one rank end the
-# job with a message (no hang).  Skipped in a build without MPI.
+# by SIGTERM it resumes without MPI.  Data files missing on one rank, or an
+# --out the ranks do not share, end the job with a message (no hang).  Skipped in a build without MPI.
 #   bash tests/sh/test_mpi_protocols.sh /path/to/glassvm
 set -u
 G=${1:?usage: test_mpi_protocols.sh /path/to/glassvm}
@@ -198,6 +198,20 @@ rc=$?
 [ "$rc" -ne 0 ] || fail "data missing on rank 1: exit 0"
 grep -q "rank 1: glass.data.mnist: the MNIST files" md.out || { fail "data missing on rank 1: its message"; cat md.out; }
 grep -q "rank 1 could not load the dataset" md.out || { fail "data missing on rank 1: not named"; cat md.out; }
+
+# An --out that the ranks do not share (node-local disks), simulated with two working
+# directories: rank 0 finds a checkpoint, rank 1 none. Refused on every rank, no hang
+# (before: an MPI truncation error or a hang).
+mkdir -p nsA/run nsB && touch nsA/run/STOP
+# shellcheck disable=SC2046
+(cd nsA && "$G" $(args ageing run --replicas=4) >stop.out 2>&1)
+[ -f nsA/run/checkpoint.gvckpt ] || fail "not shared: no checkpoint to resume: $(cat nsA/stop.out)"
+# shellcheck disable=SC2046
+"${MPIRUN[@]}" -n 1 -wdir "$TMP/nsA" "$G" $(args ageing run --replicas=4) : \
+  -n 1 -wdir "$TMP/nsB" "$G" $(args ageing run --replicas=4) >ns.out 2>&1
+rc=$?
+[ "$rc" -ne 124 ] && [ "$rc" -ne 0 ] || fail "--out not shared: exit $rc"
+grep -q "the ranks do not see the same checkpoint in run" ns.out || { fail "--out not shared: no message"; cat ns.out; }
 
 [ "$fails" -eq 0 ] && echo "test_mpi_protocols: all passed"
 exit $((fails > 0))
