@@ -48,6 +48,9 @@ extern volatile int gvL_signals_flag_only;
  * deferral calls gvL_redeliver_signal (the command's handler) with it. */
 extern volatile sig_atomic_t gvL_signals_deferred, gvL_deferred_signal;
 extern void (*gvL_redeliver_signal)(int sig);
+/* Ends every deferral (the command calls it after each chunk: a chunk that
+ * failed inside one must not leave the signals held). */
+void gvL_end_deferral(void);
 
 /* Option tables.  gvL_check_options(L, idx, "langevin", keys) raises if the
  * value at idx is not a table or has a key outside the NULL-terminated list

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -716,26 +717,49 @@ static int fs_list(lua_State *L)
     return 1;
 }
 
-/* glass.defer_signals(true): until glass.defer_signals(false), SIGINT and
- * SIGTERM are held (the glassvm command's handler records the first; a second
- * one ends the process), so that a few steps that must not be cut apart (a
- * run's completion and its clean-up) finish.  defer_signals(false) delivers a
- * held signal as if it came then (through gvL_redeliver_signal, which the
- * command sets) and returns its name, or nil. */
+/* glass.defer_signals(true): until the matching glass.defer_signals(false),
+ * SIGINT and SIGTERM are held (the glassvm command's handler records the
+ * first; a second one ends the process), so that a few steps that must not be
+ * cut apart (a run's completion and its clean-up) finish.  Deferrals nest:
+ * the outermost defer_signals(false) delivers a held signal as if it came
+ * then (through gvL_redeliver_signal, which the command sets) and returns its
+ * name; an inner one, or one with nothing held, returns nil. */
+static int defer_depth;
+
 static int l_defer_signals(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TBOOLEAN);
     if (lua_toboolean(L, 1)) {
-        gvL_deferred_signal = 0;
-        gvL_signals_deferred = 1;
+        if (defer_depth++ == 0) {
+            gvL_deferred_signal = 0;
+            gvL_signals_deferred = 1;
+        }
         return 0;
     }
+    if (defer_depth == 0) return luaL_error(L, "glass.defer_signals(false) without a "
+                                               "defer_signals(true) before it");
+    if (--defer_depth > 0) return 0;
+    /* Read and clear with the signals blocked, so that one arriving meanwhile is
+     * either held here or handled after, never lost between the two. */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
     int sig = gvL_deferred_signal;
     gvL_deferred_signal = 0;
     gvL_signals_deferred = 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (sig && gvL_redeliver_signal) gvL_redeliver_signal(sig);
     lua_pushstring(L, gvL_signal_name(sig));
     return 1;
+}
+
+void gvL_end_deferral(void)
+{
+    defer_depth = 0;
+    gvL_signals_deferred = 0;
+    gvL_deferred_signal = 0;
 }
 
 /* fs.isatty(fd): is descriptor fd (0, 1 or 2: standard input, output, error)

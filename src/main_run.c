@@ -263,6 +263,8 @@ int docall(lua_State *L, int narg, int nres)
     running = 1;
     int status = lua_pcall(L, narg, nres, base);
     running = 0;
+    /* A deferral the chunk left open (it failed inside one) ends with it. */
+    gvL_end_deferral();
     /* A signal whose hook never fired (the engine stopped first) must not
      * interrupt the next command. */
     if (lua_gethook(L) == lstop) lua_sethook(L, NULL, 0, 0);

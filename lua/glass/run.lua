@@ -579,12 +579,16 @@ function Run:write_csv(name, tbl, extra_comments)
                                                      comments = extra_comments})
     if not ok then
       -- A signal stays a signal (the run is then "interrupted" and resumes); an I/O
-      -- failure is one line at the caller's line, with the error's status.
+      -- failure (the engine's EIO) is one line at the caller's line; anything else
+      -- (a bug in a table's writer) keeps its traceback.
       if glass_core.interrupted(err) then error(err, 0) end
+      local status = glass_core.is_error(err)
+      if status ~= "EIO" and status ~= "EFORMAT" then -- a bug: the traceback helps
+        error("run:write_csv: " .. M.without_position(err), 2)
+      end
       local at = debug.getinfo(2, "Sl")
-      error(glass_core.error{status = glass_core.is_error(err) and err.status or "EIO",
-        message = string.format("%s:%d: run:write_csv: %s", at.short_src, at.currentline,
-          M.without_position(err))}, 0)
+      error(glass_core.error{status = status, message = string.format("%s:%d: run:write_csv: %s",
+        at.short_src, at.currentline, M.without_position(err))}, 0)
     end
   end
   self.files[#self.files + 1] = name .. ".csv"
@@ -668,8 +672,10 @@ function Run:finish(summary)
   -- run.json, COMPLETE, then the checkpoints' removal: a signal in between would leave a
   -- finished run that looks resumable (and its checkpoints on disk), so it is held until
   -- the end and delivered then (the run has finished; __gc says so).
-  glass_core.defer_signals(true)
+  local deferred = false
   local ok, err = pcall(function()
+    glass_core.defer_signals(true)
+    deferred = true
     runinfo.add_file(self, M.MARKER, "the completion marker, written last: the run finished")
     runinfo.finish(self, "complete")
     write_file(self:path(M.MARKER), string.format("glassvm %s protocol %s finished %s after "

@@ -72,4 +72,23 @@ T.test("one glass.checkpoint: the Lua module, holding the C side's save and load
   T.eq(type(C.encode), "function")
 end)
 
+T.test("defer_signals holds a signal until the outermost deferral ends, then delivers it", function()
+  local f = assert(io.open("/proc/self/stat"))
+  local pid = math.tointeger(f:read("n"))
+  f:close()
+  glass.defer_signals(true)
+  os.execute("kill -TERM " .. pid) -- held (system() would drop a SIGINT)
+  local x = 0
+  for i = 1, 1000 do x = x + i end -- Lua code runs on: nothing raised
+  glass.defer_signals(true)
+  T.eq(glass.defer_signals(false), nil, "an inner deferral delivers nothing")
+  T.eq(x, 500500)
+  local ok, err = pcall(function()
+    glass.defer_signals(false) -- the outermost: delivered at the next instruction
+    for _ = 1, 10 do x = x + 1 end
+  end)
+  T.ok(not ok and glass.interrupted(err), tostring(err))
+  T.raises(function() glass.defer_signals(false) end, "without a defer_signals(true)")
+end)
+
 T.done()
