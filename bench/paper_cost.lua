@@ -1,5 +1,5 @@
 -- paper_cost.lua: how long the paper presets of ageing, quench_anneal and ttsp would take
--- on this machine, from the cost of their steps measured here (a minute or so):
+-- on this machine, from the cost of their steps measured here (seconds: 7.6 s here):
 --
 --   glassvm bench/paper_cost.lua [--threads=N]
 --

@@ -80,9 +80,12 @@ gv_status gv_ensemble_set_step(gv_ensemble *ens, uint64_t step, gv_err *e);
  * lost and frozen at its last finite weights; the others go on.
  * Between events the replicas advance in blocks of steps sized to last
  * about 0.05 s (one barrier per block; results never depend on the block
- * lengths).  gv_interrupt_pending() is polled after every block: the run
- * then returns GV_EINTR ("interrupted at step N") with every replica at the
- * same whole step N, leaving the flag set for the caller to clear.  Returns
+ * lengths).  gv_interrupt_pending() is polled after every block, once the
+ * hooks due at the step reached have fired (as a run to that step would): the
+ * run then returns GV_EINTR ("interrupted at step N") with every replica at
+ * the same whole step N, leaving the flag set for the caller to clear.  A run
+ * that reaches to_step returns GV_OK even with the flag set (it is left set:
+ * a caller that loops checks gv_interrupt_pending() itself).  Returns
  * GV_ENAN if no replica is left running, or a hook's failure. */
 gv_status gv_ensemble_run(gv_ensemble *ens, const struct gv_integ *integ, uint64_t to_step,
                           const gv_hook *hooks, size_t nhooks, gv_err *e);

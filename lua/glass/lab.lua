@@ -257,6 +257,9 @@ end
 -- (standardise, PCA to 10, parity labels), cached for the process.  p.P > 0 takes a random subset
 -- of p.P rows before preprocessing (the subset's seed is p.data_seed or 0,
 -- so changing --seed changes the dynamics, not the data).
+-- True while this rank computes a sweep point alone (M.sweep, points mode).
+local in_point = false
+
 local cache = {}
 function M.data(p, run)
   local which = p.dataset or "mnist"
@@ -273,10 +276,13 @@ function M.data(p, run)
   -- Under MPI each rank reads its own files: a rank that could not must not leave the
   -- others waiting in their next collective, so the ranks agree first (the lowest
   -- failed rank is named by the others).
-  local failed = mpi.size() > 1 and mpi.min(ok and mpi.size() or mpi.rank()) or nil
+  -- (Collective with several ranks, but not inside a sweep point a rank computes alone.)
+  local stopped = not ok and core.interrupted(data)
+  local failed = mpi.size() > 1 and not in_point
+    and mpi.min((ok or stopped) and mpi.size() or mpi.rank()) or nil
   if failed == mpi.size() then failed = nil end
   if not ok then -- missing or bad files: the loader's message, without a Lua traceback
-    if core.interrupted(data) then error(data, 0) end -- Ctrl-C: an interruption, not bad data
+    if stopped then error(data, 0) end -- Ctrl-C: an interruption, not bad data
     local run_mod = require("glass.run")
     run_mod.die(run_mod.without_position(data), failed == nil)
   elseif failed then
@@ -374,9 +380,6 @@ function M.start_from(path, ens, land)
   ens:set_step(src:step())
 end
 
--- True while this rank computes a sweep point alone (M.sweep, points mode).
-local in_point = false
-
 -- An ensemble of `replicas` (default p.replicas) networks on `data`.
 -- opts: replicas, first_replica, seed, width (override p.width).  With
 -- several MPI ranks it is this rank's block of them (glass.mpi.block),
@@ -408,7 +411,7 @@ function M.ensemble(p, data, opts)
   local ens = G().ensemble{landscape = land, replicas = replicas, seed = opts.seed or p.seed,
                            first_replica = first}
   if p.from and p.from ~= "" then M.start_from(p.from, ens, land) end
-  if spread then mpi.distribute(ens) end
+  if spread then mpi.lab_block(mpi.distribute(ens)) end
   return ens, net
 end
 

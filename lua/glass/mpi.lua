@@ -84,14 +84,18 @@ end
 -- all of its replicas is no error while other ranks' replicas run on.
 -- Ensembles of one rank's own (a sweep point) stay unmarked: mpi.run on
 -- them is a plain ens:run.
+-- The blocks glass.lab.ensemble made (M.lab_block): distributing one again means the
+-- caller split the replicas with mpi.block as well, a block of a block that would run a
+-- fraction of them, silently.  (Marking any other ensemble twice is harmless.)
+local lab_blocks = setmetatable({}, {__mode = "k"})
+function M.lab_block(ens) lab_blocks[ens] = true end
+
 function M.distribute(ens)
   if M.size() > 1 then
-    -- Twice would be a block of a block: glass.lab.ensemble already gives this rank's
-    -- block of the replicas (and so would run a fraction of them, silently).
-    if M.partial(ens) then
-      error("glass.mpi.distribute: the ensemble is distributed already (glass.lab.ensemble "
-        .. "gives this rank's block of the replicas with several ranks): use it as it is, or "
-        .. "build it with {distributed = false}", 2)
+    if lab_blocks[ens] then
+      error("glass.mpi.distribute: this ensemble is glass.lab.ensemble's block of the replicas "
+        .. "for this rank already: use it as it is (splitting it again with mpi.block would run "
+        .. "a fraction of them), or build it with {distributed = false}", 2)
     end
     M.partial(ens, true)
   end

@@ -328,15 +328,22 @@ function M.new(p, opts)
   -- Every rank has read the checkpoint, and the same one: ranks that see different ones
   -- (an --out not on a file system they share) would part ways at the first collective.
   if mpi.size() > 1 then
-    local units = 0
+    -- What each rank resumes: every saved segment and memo (its key, label and end
+    -- step) and the running segment's step, compared with rank 0's.
+    local parts, n = {}, 0
     if journal.resumed then
-      for _ in pairs(journal.units) do units = units + 1 end
-      units = units + (journal.current and 1 or 0) + 1
+      for k, rec in pairs(journal.units) do
+        n = n + 1
+        parts[n] = string.format("%s=%s@%s", tostring(k), tostring(rec.s), tostring(rec.to))
+      end
+      table.sort(parts)
+      parts[#parts + 1] = "current@" .. tostring(journal.current and journal.current.step)
     end
-    if mpi.min(units) ~= mpi.max(units) then
+    local sig = table.concat(parts, ";")
+    if not mpi.all(sig == mpi.bcast(sig)) then
       die(string.format("the ranks do not see the same checkpoint in %s (rank %d: %s): every "
         .. "rank reads it, so --out must be on a file system all nodes share", dir, mpi.rank(),
-        units == 0 and "none" or (units - 1) .. " segment(s) and memo(s)"))
+        journal.resumed and n .. " segment(s) and memo(s)" or "none"))
     end
   end
   self.journal = journal
@@ -686,7 +693,9 @@ function Run:finish(summary)
     if self.logf then self.logf:close(); self.logf = nil end
     if self.lock then self.lock:release(); self.lock = nil end -- the directory is free again
   end)
-  glass_core.defer_signals(false)
+  -- (A signal that came just before the deferral raised inside the pcall; the glassvm
+  -- command ends a deferral left open with the chunk.)
+  if deferred then glass_core.defer_signals(false) end
   if not ok then error(err, 0) end
   return dt
 end

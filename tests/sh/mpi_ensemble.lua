@@ -52,9 +52,15 @@ local land = glass.landscape.network{net = glass.mlp{d = 5, widths = {8, 8}}, da
 local first, count = mpi.block(R)
 local ens = mpi.distribute(glass.ensemble{landscape = land, replicas = count, seed = SEED,
                                           first_replica = first})
-if mode == "twice" then -- a block of a block would run a fraction of the replicas: refused
-  local ok, err = pcall(mpi.distribute, ens)
-  assert(not ok and tostring(err):find("distributed already", 1, true), tostring(err))
+if mode == "twice" then
+  -- Marking an ensemble twice is harmless (clones inherit the mark); a block of
+  -- glass.lab.ensemble's block would run a fraction of the replicas: refused.
+  assert(mpi.distribute(ens) == ens)
+  local p = {width = 8, depth = 2, replicas = R, seed = SEED}
+  local block = glass.lab.ensemble(p, data)
+  local ok, err = pcall(mpi.distribute, block)
+  assert(not ok and tostring(err):find("lab.ensemble's block of the replicas for this rank",
+    1, true), tostring(err))
   print("twice refused")
   return
 end
