@@ -174,37 +174,29 @@ T.test("flat Langevin: Q, MSD, alpha2, chi4, histogram totals", function()
     -- pooled α₂: sd √(8/(3·N·R)) for Gaussian displacements (delta method)
     T.near(r.alpha2_pooled, 0, 3 * math.sqrt(8 / (3 * N * R)) + 0.005, "alpha2_pooled")
   end
-  -- χ₄ = N·Var(Q) with the n−1 sample variance, recomputed from the replicas.
-  local per = rows(res.replicas)
-  for _, r in ipairs(sum) do
-    local qs = {}
-    for _, p in ipairs(per) do if p.tw == r.tw and p.t == r.t then qs[#qs + 1] = p.Q end end
-    T.eq(#qs, R)
-    local m = 0
-    for _, q in ipairs(qs) do m = m + q end
-    m = m / #qs
-    local v = 0
-    for _, q in ipairs(qs) do v = v + (q - m) ^ 2 end
-    v = v / (#qs - 1)
-    T.near(r.chi4, N * v, 1e-9 * (1 + N * v), "chi4")
-    T.near(r.Q_sem, math.sqrt(v / #qs), 1e-12, "Q_sem")
-  end
+  -- χ₄ = N·Var(Q) with the n−1 sample variance, recomputed from the replicas;
   -- alpha2_sem = sd(α₂,r; n − 1)/√n of the per-replica α₂ (the same rule as
-  -- Q_sem), recomputed from the replica rows.  The α₂,r of Gaussian Δw have
-  -- sd √(8/(3N)) = 0.058 around a mean near 0, so the engine's one-pass sum
-  -- of squares cancels nothing: both agree to rounding, and a relative 1e-12
-  -- holds, where the sd itself (no /√n) would be off by a factor √16 = 4.
+  -- Q_sem).  The α₂,r of Gaussian Δw have sd √(8/(3N)) = 0.058 around a mean
+  -- near 0, so the engine's one-pass sum of squares cancels nothing: both agree
+  -- to rounding, and a relative 1e-12 holds, where the sd itself (no /√n) would
+  -- be off by a factor √16 = 4.
+  local per = rows(res.replicas)
+  local function mean_var(r, field) -- over the replica rows of summary row r
+    local xs, m, v = {}, 0, 0
+    for _, p in ipairs(per) do if p.tw == r.tw and p.t == r.t then xs[#xs + 1] = p[field] end end
+    for _, x in ipairs(xs) do m = m + x end
+    m = m / #xs
+    for _, x in ipairs(xs) do v = v + (x - m) ^ 2 end
+    return m, v / (#xs - 1), #xs
+  end
   for _, r in ipairs(sum) do
-    local as = {}
-    for _, p in ipairs(per) do if p.tw == r.tw and p.t == r.t then as[#as + 1] = p.alpha2 end end
-    local m = 0
-    for _, a in ipairs(as) do m = m + a end
-    m = m / #as
-    local v = 0
-    for _, a in ipairs(as) do v = v + (a - m) ^ 2 end
-    v = v / (#as - 1)
-    T.near(r.alpha2, m, 1e-12, "alpha2 = mean of the replica rows")
-    T.near(r.alpha2_sem, math.sqrt(v / #as), 1e-12 * math.sqrt(v / #as), "alpha2_sem")
+    local _, v, n = mean_var(r, "Q")
+    T.eq(n, R)
+    T.near(r.chi4, N * v, 1e-9 * (1 + N * v), "chi4")
+    T.near(r.Q_sem, math.sqrt(v / n), 1e-12, "Q_sem")
+    local ma, va = mean_var(r, "alpha2")
+    T.near(r.alpha2, ma, 1e-12, "alpha2 = mean of the replica rows")
+    T.near(r.alpha2_sem, math.sqrt(va / n), 1e-12 * math.sqrt(va / n), "alpha2_sem")
   end
   -- Histogram: nothing dropped; counts add up to N × live replicas.
   local tot = rows(res.histogram_totals)
