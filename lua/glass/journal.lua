@@ -451,6 +451,7 @@ function Journal:segment(ens, observers, label, to, work, dyn)
   end
   self:go_live(k)
   local cur = self.current
+  local from = ens:step() -- the segment's first step (a resumed one's too: before its restore)
   if cur and cur.unit == k then
     -- The segment that was running: its objects are in the head.
     self:expect(k, cur, "s", label, to, #observers, dyn)
@@ -479,6 +480,7 @@ function Journal:segment(ens, observers, label, to, work, dyn)
                next_step = ens:step() + self.every, block = blk}
   self.last_save = self.last_save or self.clock()
   local hooks = {
+    from = from,
     limit = self.every > 0 and function(c) return math.max(self.live.next_step, c + 1) end or nil,
     after = function(c)
       local stop = is_root() and M.stop_requested(self.dir)

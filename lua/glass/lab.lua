@@ -457,7 +457,8 @@ function M.advance(run, ens, integ, to, observers, phase)
   local function work(hooks)
     local start = ens:step()
     if to <= start then return end
-    local pr = run and run:progress{phase = phase, total = to, start = start}
+    local pr = run and run:progress{phase = phase, total = to, start = start,
+                                    first = hooks and hooks.from}
     G().drive(ens, {integrator = integ, to = to, observers = observers, progress = pr,
                     limit = hooks and hooks.limit, after = hooks and hooks.after})
     if pr then pr:done(to) end

@@ -50,14 +50,17 @@ M.duration = duration
 local Progress = {}
 Progress.__index = Progress
 
--- opts: phase (text), total (steps in this phase), start (first step, default
--- 0), quiet, log (an object with :log_only(line)), every (seconds between
--- plain lines, default 10), unit ("steps").
+-- opts: phase (text), total (the phase's last step), start (the step this
+-- process starts at, default 0), first (the phase's first step, default
+-- start: a resumed phase counts its percentage from there, its rate and ETA
+-- from start), quiet, log (an object with :log_only(line)), every (seconds
+-- between plain lines, default 10), unit ("steps").
 function M.new(opts)
   local self = setmetatable({}, Progress)
   self.phase = opts.phase or ""
   self.total = opts.total or 0
   self.start = opts.start or 0
+  self.first = math.min(opts.first or self.start, self.start)
   self.step = self.start
   self.quiet = opts.quiet
   self.sink = opts.log
@@ -80,7 +83,7 @@ function Progress:line()
   local rate = self:rate()
   local left = self.total - self.step
   local eta = rate > 0 and left / rate or math.huge
-  local frac = self.total > self.start and (self.step - self.start) / (self.total - self.start) or 1
+  local frac = self.total > self.first and (self.step - self.first) / (self.total - self.first) or 1
   return string.format("%s: %s %d/%d (%3.0f%%), %.3g %s/s, ETA %s", self.phase, self.unit,
     self.step, self.total, 100 * frac, rate, self.unit, duration(eta)), frac
 end

@@ -489,7 +489,7 @@ end
 
 -- A progress reporter that also writes to the log.
 function Run:progress(opts)
-  glass_core.check_options(opts, "run:progress", {"phase", "total", "start", "unit", "every"}, 2)
+  glass_core.check_options(opts, "run:progress", {"phase", "total", "start", "first", "unit", "every"}, 2)
   opts.quiet = self.quiet
   opts.log = self
   return progress.new(opts)

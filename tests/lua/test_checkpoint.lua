@@ -621,10 +621,23 @@ T.test("journal: a run crashed after every chunk resumes to the same bits", func
   -- Chunks end at checkpoints (every 6 steps) and segment ends; crashing
   -- 3 to 6 chunks into each attempt stops it before, between and after them.
   local most = 0
+  -- A resumed segment's progress counts its percentage from the segment's
+  -- first step (warm up: 0, wait: 50, measure: 65), its rate from the resume.
+  local firsts, resumed, new = {warm = 0, wait = 50, measure = 65}, 0, glass.progress.new
+  glass.progress.new = function(opts)
+    local want = firsts[opts.phase:match("^%a+")]
+    if want then
+      T.eq(opts.first, want, opts.phase .. ": first step")
+      if opts.start > want then resumed = resumed + 1 end
+    end
+    return new(opts)
+  end
   -- (2-step chunks: 3 to 6 of them pass a checkpoint)
   local attempts = until_done(toy_protocol, b, ref, 3, 4, 200, function()
     most = math.max(most, count_files(b .. "/" .. C.SEGMENTS))
   end)
+  glass.progress.new = new
+  T.ok(resumed > 5, resumed .. " segments resumed mid-way")
   T.ok(attempts > 10 and attempts < 200, attempts .. " attempts")
   -- Segment files stay until COMPLETE (9 at most: every segment's, ensemble
   -- and observers, less the memo's first, which a replay of the memo skips).
