@@ -227,6 +227,28 @@ static void trim_traceback(lua_State *L, const char *msg)
     lua_settop(L, top);
 }
 
+/* Lua's "attempt to call a nil value (field 'x')" (method, global) with the
+ * library's nearest names appended (glass.params.name_hint), in place of the
+ * message at index 1.  Any failure leaves the message as it was. */
+static const char *with_name_hint(lua_State *L, const char *msg)
+{
+    if (strstr(msg, "a nil value (") == NULL) return msg;
+    int top = lua_gettop(L);
+    lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+    if (lua_getfield(L, -1, "glass.params") == LUA_TTABLE
+        && lua_getfield(L, -1, "name_hint") == LUA_TFUNCTION) {
+        lua_pushvalue(L, 1);
+        if (lua_pcall(L, 1, 1, 0) == LUA_OK && lua_type(L, -1) == LUA_TSTRING) {
+            lua_pushvalue(L, 1);
+            lua_insert(L, -2);
+            lua_concat(L, 2);
+            lua_replace(L, 1);
+        }
+    }
+    lua_settop(L, top);
+    return lua_tostring(L, 1);
+}
+
 /* Message handler of every chunk: the message plus a traceback.  A
  * glass.Error stays itself: one raised by the engine or a binding (field
  * `trace`) keeps the traceback in its field `traceback`; one built in Lua
@@ -246,6 +268,8 @@ static int msghandler(lua_State *L)
         if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
             return 1;
         msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    } else {
+        msg = with_name_hint(L, msg);
     }
     luaL_traceback(L, L, msg, 1);
     trim_traceback(L, msg);

@@ -288,6 +288,58 @@ local function closest(word, set)
 end
 M.closest = closest
 
+-- A "did you mean" for Lua's own "attempt to call/index a nil value (field
+-- 'x')" (also method, global), which glassvm's message handler appends: the
+-- names of glass's functions and tables (two levels down), of its objects'
+-- methods (of any type: the message does not say which), or of the globals, nearest to the word: one edit for words of
+-- up to 5 letters, two for longer ones (stricter than `closest`: the names
+-- are many), an exact name in another table included (glass.two_time is
+-- glass.observer.two_time).  Up to three tied names; none when more tie.
+-- Returns the hint (" (did you mean glass.ensemble?)") or nil.
+function M.name_hint(msg)
+  if type(msg) ~= "string" then return nil end
+  local kind, word = msg:match("attempt to %a+ a nil value %((%a+) '([%w_]+)'%)$")
+  local g = package.loaded.glass
+  if not kind or type(g) ~= "table" then return nil end
+  local found, best, seen = {}, 3, {}
+  local function consider(name, shown)
+    local dist = distance(word:lower(), name:lower())
+    if dist > (#word < 6 and 1 or 2) or dist > best then return end
+    if dist < best then found, best, seen = {}, dist, {} end
+    if not seen[shown] then found[#found + 1], seen[shown] = shown, true end
+  end
+  local function walk(t, prefix, depth, seen)
+    seen[t] = true
+    for k, v in pairs(t) do
+      -- (not _private names, nor CONSTANT tables)
+      if type(k) == "string" and k:match("^%a[%w_]*$") and not k:match("^%u[%u%d_]+$") then
+        consider(k, prefix .. k)
+        if type(v) == "table" and depth < 2 and not seen[v] then
+          walk(v, prefix .. k .. ".", depth + 1, seen)
+        end
+      end
+    end
+  end
+  if kind == "method" then
+    for tname, mt in pairs(debug.getregistry()) do
+      if type(tname) == "string" and tname:match("^glass%.%u") and type(mt) == "table"
+         and type(mt.__index) == "table" then
+        for k in pairs(mt.__index) do
+          if type(k) == "string" and k ~= word then consider(k, ":" .. k) end
+        end
+      end
+    end
+  elseif kind == "global" then
+    for k in pairs(_G) do if type(k) == "string" then consider(k, k) end end
+    walk(g, "glass.", 1, {})
+  else -- field, upvalue, local, constant
+    walk(g, "glass.", 0, {})
+  end
+  if #found == 0 or #found > 3 then return nil end
+  table.sort(found, function(a, b) return #a < #b or (#a == #b and a < b) end)
+  return " (did you mean " .. table.concat(found, " or ") .. "?)"
+end
+
 -- Normalise one declaration entry {name, default, help, type=, min=, max=, gt=,
 -- lt=, choices=, ...: DECL_FIELDS}.  Errors are raised at the level of
 -- glass.params' caller (declare <- add <- M.new <- the protocol).

@@ -102,6 +102,20 @@ false" ] || fail "errors: stdout '$out'"
 has "runtime error" "$err" "stdin:1: first error"
 has "runtime error in field" "$err" "attempt to index a nil value (global 'nosuch')"
 has "syntax error" "$err" "stdin:1: unexpected symbol near '1'"
+# A misspelt or misplaced name of the library gets its nearest names; a
+# name near none of them gets Lua's message alone.
+repl 'e = glass.ensembel{}
+glass.two_time{}
+galss.data.mnist{}
+t = glass.table{columns = {"a"}}; t:nrow()
+local u = {}; u.frob()
+'
+has "misspelt function" "$err" "(field 'ensembel') (did you mean glass.ensemble or glass.lab.ensemble?)"
+has "name in another table" "$err" "(field 'two_time') (did you mean glass.observer.two_time?)"
+has "misspelt global" "$err" "(global 'galss') (did you mean glass?)"
+has "misspelt method" "$err" "(method 'nrow') (did you mean :row or :nrows?)"
+has "no near name" "$err" "(field 'frob')
+"
 # An error a library function written in Lua raises for its caller names the
 # line typed, also where the call is the whole line (no tail call drops it);
 # a comment at the end of an expression line is a comment.
