@@ -291,9 +291,10 @@ M.closest = closest
 -- A "did you mean" for Lua's own "attempt to call/index a nil value (field
 -- 'x')" (also method, global), which glassvm's message handler appends: the
 -- names of glass's functions and tables (two levels down), of its objects'
--- methods (of any type: the message does not say which), or of the globals, nearest to the word: one edit for words of
--- up to 5 letters, two for longer ones (stricter than `closest`: the names
--- are many), an exact name in another table included (glass.two_time is
+-- methods (of any type: the message does not say which), or of the globals,
+-- nearest to the word: the same name only for words of up to 3 letters,
+-- one edit for up to 5, two for longer ones (stricter than `closest`: the
+-- names are many); the same name in another table counts (glass.two_time is
 -- glass.observer.two_time).  Up to three tied names; none when more tie.
 -- Returns the hint (" (did you mean glass.ensemble?)") or nil.
 function M.name_hint(msg)
@@ -304,7 +305,7 @@ function M.name_hint(msg)
   local found, best, seen = {}, 3, {}
   local function consider(name, shown)
     local dist = distance(word:lower(), name:lower())
-    if dist > (#word < 6 and 1 or 2) or dist > best then return end
+    if dist > (#word < 4 and 0 or #word < 6 and 1 or 2) or dist > best then return end
     if dist < best then found, best, seen = {}, dist, {} end
     if not seen[shown] then found[#found + 1], seen[shown] = shown, true end
   end

@@ -1,12 +1,13 @@
 -- glass.show(v): a value in one line, for reading at the REPL.  A plain
 -- table (one without a metatable) shows its contents, as Lua would write
 -- them: an array as {1, 2, 3}, other keys sorted as {a = 1, b = "x"}, nested
--- plain tables to two levels and at most 20 entries a level ("..., 12 more");
+-- plain tables to two levels, at most 20 array items and 40 named keys a
+-- level ("..., 12 more": a table's row, 23 columns, shows whole);
 -- numbers in full (tostring); anything else as tostring shows it.  The REPL
 -- prints a command's plain tables this way; print() and scripts are unchanged.
 local M = {}
 
-local MAX_ITEMS, MAX_DEPTH = 20, 2
+local MAX_ITEMS, MAX_KEYS, MAX_DEPTH = 20, 40, 2
 
 -- A string quoted on one line (%q breaks lines at a newline).
 local function quote(s) return (string.format("%q", s):gsub("\\\n", "\\n")) end
@@ -40,8 +41,9 @@ local function show_table(t, depth)
   table.sort(keys, key_less)
   local parts, total = {}, n + #keys
   for i = 1, math.min(n, MAX_ITEMS) do parts[#parts + 1] = show(t[i], depth + 1) end
+  local items = #parts
   for _, k in ipairs(keys) do
-    if #parts >= MAX_ITEMS then break end
+    if #parts - items >= MAX_KEYS then break end
     parts[#parts + 1] = key_text(k) .. " = " .. show(t[k], depth + 1)
   end
   if total > #parts then parts[#parts + 1] = string.format("... %d more", total - #parts) end

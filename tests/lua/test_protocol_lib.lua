@@ -429,6 +429,13 @@ T.test("glass.show: plain tables in one line", function()
   local t = {}
   for i = 1, 25 do t[i] = i end
   T.ok(glass.show(t):find(", 20, ... 5 more}$"), glass.show(t))
+  -- Named keys: up to 40 (a summary row's 23 columns, t and tw last, show).
+  local row = {}
+  for i = 1, 45 do row[string.format("k%02d", i)] = i end
+  T.ok(glass.show(row):find(", k40 = 40, ... 5 more}$"), glass.show(row))
+  row = {}
+  for i = 1, 23 do row[string.format("k%02d", i)] = i end
+  T.ok(glass.show(row):find(", k23 = 23}$"), glass.show(row))
   T.eq(glass.show({}), "{}")
   T.eq(glass.show("s"), "s")
   T.eq(glass.show(0.1), tostring(0.1), "numbers in full")
