@@ -374,6 +374,33 @@ static int cmp_u64_pair(const void *a, const void *b)
     return (x[1] > y[1]) - (x[1] < y[1]);
 }
 
+/* The lag cell (t[j-1], t[j]] holding x > t[0]: j, or 0 when there is none. */
+static size_t lag_cell(const double *t, size_t nt, double x)
+{
+    for (size_t j = 1; j < nt; j++)
+        if (t[j] >= x) return j;
+    return 0;
+}
+
+/* A τ read on the lags (every estimator but interp) knows the crossing to
+ * a lag cell only: it lies after the lag before.  With 50 replicas crossing
+ * in one cell every resample gives the same lag and the percentile interval
+ * has width 0.  So the lower end goes down its cell: to the lag before, and
+ * a mean of lags (per_replica) by the ratio of the cell it falls in; and
+ * the cell's width w at τ is added to the s.e. in quadrature as a rounding
+ * error (w/√12, a uniform error over the cell).  The upper end stays: the
+ * crossing is at or before the lag read. */
+static void widen_to_grid(const double *t, size_t nt, gv_tau_est *out)
+{
+    gv_interval *ci = &out->ci;
+    if (isnan(ci->lo)) return;
+    size_t j = lag_cell(t, nt, ci->lo);
+    if (j > 0) ci->lo *= t[j - 1] > 0 ? t[j - 1] / t[j] : 0;
+    j = isnan(out->tau) ? 0 : lag_cell(t, nt, out->tau);
+    double w = j > 0 ? t[j] - t[j - 1] : 0;
+    if (!isnan(ci->se)) ci->se = sqrt(ci->se * ci->se + w * w / 12);
+}
+
 gv_status gv_analysis_tau_replicas(const double *t, size_t nt, const double *q, size_t R,
                                    const uint64_t *group, double threshold,
                                    gv_tau_estimator est, double min_t, const gv_boot_opts *boot,
@@ -470,6 +497,7 @@ gv_status gv_analysis_tau_replicas(const double *t, size_t nt, const double *q, 
          * not negative, so such a lower end is 0. */
         if (isinf(out->ci.lo) && out->ci.lo < 0) out->ci.lo = 0;
         if (isinf(out->ci.hi) && out->ci.hi < 0) out->ci.hi = 0;
+        if (est != GV_TAU_OF_MEAN_INTERP) widen_to_grid(t, nt, out);
     }
 done:
     free(pairs), free(units), free(c.ustart), free(c.umem), free(c.mean), free(c.cnt);

@@ -148,7 +148,11 @@ typedef struct gv_tau_est {
 
 /* τ at `threshold` from R replica curves of nt lags.  group (R labels, or
  * NULL: every replica its own unit) makes the bootstrap resample groups
- * whole.  Errors: bad t (as gv_analysis_tau), R == 0, bad level or B. */
+ * whole.  For a τ read on the lags (every estimator but interp) the
+ * interval's lower end is lowered to the lag cell below it and the s.e.
+ * includes the cell's width at τ (w/√12 in quadrature): the crossing lies
+ * in the cell, not at its end.  Errors: bad t (as gv_analysis_tau), R == 0,
+ * bad level or B. */
 gv_status gv_analysis_tau_replicas(const double *t, size_t nt, const double *q, size_t R,
                                    const uint64_t *group, double threshold,
                                    gv_tau_estimator est, double min_t, const gv_boot_opts *boot,

@@ -265,7 +265,27 @@ static void test_tau_replicas(void)
      * beyond the lags (±inf), which leaves the sd undefined. */
     CHECK(a.ci.B == 500 && a.ci.B_ok == 500 && isnan(a.ci.se));
     CHECK(a.ci.lo == b.ci.lo && a.ci.hi == b.ci.hi);
-    CHECK(a.ci.lo >= 4 && a.ci.hi <= 8 && a.ci.lo < a.ci.hi);
+    /* The means lie in [4, 8]; the lower end, read on the lags, goes down its
+     * cell (x 1/2 on this grid). */
+    CHECK(a.ci.lo >= 2 && a.ci.hi <= 8 && a.ci.lo < a.ci.hi);
+    /* 50 replicas crossing in one cell: every resample reads the same lag,
+     * 8.  The interval is the cell (4, 8], not [8, 8], and the s.e. the
+     * cell's rounding error 4/sqrt(12), not 0; for every estimator read on
+     * the lags, not for interp, which is not quantised. */
+    double q50[50 * 5];
+    for (int k = 0; k < 50; k++)
+        for (int i = 0; i < 5; i++) q50[k * 5 + i] = i < 3 ? 0.99 - 0.001 * k : 0.5;
+    gv_boot_opts b200 = {200, 5, 0.95};
+    const gv_tau_estimator on_lags[] = {GV_TAU_PER_REPLICA, GV_TAU_OF_MEAN, GV_TAU_PER_REPLICA_FOUND};
+    for (int k = 0; k < 3; k++) {
+        CHECK_OK(gv_analysis_tau_replicas(t, 5, q50, 50, NULL, 0.9, on_lags[k], 0, &b200, &a, &e), e);
+        CHECK_MSG(a.tau == 8 && a.ci.lo == 4 && a.ci.hi == 8 && a.ci.B_ok == 200 &&
+                  fabs(a.ci.se - 4 / sqrt(12)) < 1e-12, "%s: %g [%g, %g] se %g",
+                  gv_tau_estimator_name[on_lags[k]], a.tau, a.ci.lo, a.ci.hi, a.ci.se);
+    }
+    CHECK_OK(gv_analysis_tau_replicas(t, 5, q50, 50, NULL, 0.9, GV_TAU_OF_MEAN_INTERP, 0, &b200, &a,
+                                      &e), e);
+    CHECK(a.tau > 4 && a.tau < 8 && a.ci.lo > 4 && a.ci.hi < 8);
     /* A run that ends near τ: two replicas cross before the last lag, one
      * never does; the mean curve crosses when a resample draws the flat one
      * at most once (20 of 27), so 26 % of the resamples have τ beyond the

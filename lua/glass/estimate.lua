@@ -47,11 +47,16 @@ function M.tau_text(res)
 end
 
 -- The CSV comment line that says how the τ columns were computed.
+-- A tau read on the lags (every method but interp) has its lower end one lag
+-- cell down and the cell's rounding in its s.e. (glass.analysis.tau_replicas).
 function M.tau_comment(res, name)
+  local grid = res.method ~= "interp"
   return string.format("%s: method %s (threshold %g, min_t %g); %s_lo/%s_hi: %g%% replica "
-    .. "bootstrap percentile interval (B = %d, counter-based seed); %s_se: sd of the bootstrap "
-    .. "estimates; empty cell = no tau (see %s_status)", name, res.method, res.threshold,
-    res.min_t, name, name, 100 * res.level, res.B, name, name)
+    .. "bootstrap percentile interval (B = %d, counter-based seed)%s; %s_se: sd of the bootstrap "
+    .. "estimates%s; empty cell = no tau (see %s_status)", name, res.method, res.threshold,
+    res.min_t, name, name, 100 * res.level, res.B,
+    grid and ", its lower end one lag cell down (tau is read on the lags)" or "", name,
+    grid and " and the lag cell's rounding (width/sqrt(12))" or "", name)
 end
 
 -- tau_replicas on an observer's Q curves in one call:

@@ -364,8 +364,10 @@ function M.tau_ci_comment(over, B)
   return string.format("tau*_lo/_hi: 95%% percentile bootstrap interval over %s (B = %d, seed "
     .. "--seed; a resample whose Q does not cross within the lags counts as beyond them, so an "
     .. "end is inf when over 2.5%% of the resamples stay above the threshold to the last lag, "
-    .. "tau*_lo 0 when they cross before the first), tau*_se: sd of the bootstrap estimates (empty "
-    .. "when some resample lies beyond the lags)", over, B or 1000)
+    .. "tau*_lo 0 when they cross before the first; a tau read on the lags, every --tau_method "
+    .. "but interp, has tau*_lo one lag cell lower), tau*_se: sd of the bootstrap estimates (empty "
+    .. "when some resample lies beyond the lags; for a tau read on the lags with the cell's "
+    .. "rounding, width/sqrt(12), in quadrature)", over, B or 1000)
 end
 
 -- The mean of vals (NaN skipped: lost replicas) over the indices idx
@@ -648,34 +650,27 @@ end
 -- (Q below 0.9 already there) or `above` = the last lag (not reached).  A tau
 -- read on the saved lags (every method but interp: the first lag below 0.9,
 -- or a mean of such lags) says only that Q crossed between that lag and the one
--- before, so the interval's lower end is lowered by the grid's widest step
--- (ratio of a lag to the one before) among the lags from the first one at or
--- above the lower end to the upper end (grid = true); without a bootstrap
--- interval that step alone is the interval.  Otherwise equal lags would read
--- as "the same decay" on a grid coarser than DRIFT_TOL.
+-- before (grid = true): its bootstrap interval reaches down a lag cell already
+-- (glass.analysis.tau_replicas); without one the cell at tau is the
+-- interval.  Otherwise equal lags would read as "the same decay" on a grid
+-- coarser than DRIFT_TOL.
 function M.drift_estimate(row, t)
   local s, tau = row.tau90_status, row.tau90
   local est = {row.tau90_lo, row.tau90_hi, below = s == "before_first_lag" and t[1] or nil,
                above = s == "not_reached" and t[#t] or nil}
   if tau and tau == tau and row.tau90_method ~= "interp" then
-    local lo = est[1] == est[1] and est[1] or tau
-    local hi = est[2] == est[2] and est[2] or tau
-    local r = 1 -- the smallest ratio of a lag to the next, over the lags in [lo, hi]
-    for j = 2, #t do
-      if t[j] >= lo and (t[j] <= hi or r == 1) then
-        r = math.min(r, t[j - 1] > 0 and t[j - 1] / t[j] or 0)
+    if est[1] ~= est[1] or est[2] ~= est[2] then
+      local r = 0 -- the cell at tau: from the lag before the first lag at or above tau
+      for j = 2, #t do
+        if t[j] >= tau then r = t[j - 1] > 0 and t[j - 1] / t[j] or 0; break end
       end
-      if t[j] >= hi then break end
+      est[1], est[2] = tau * r, tau
     end
-    est[1], est[2], est.grid = lo * r, hi, true
+    est.grid = true
   end
   return est
 end
 
--- Log one drift line per T > 0 of Ts (tau90_at[T]: tau90 or false) against
--- tau0 (tau90 at T = 0, or false) and return the summary line.  ci_at[T]
--- and ci0 (optional): the 95 % intervals {lo, hi} of those tau90's, with
--- `below` and `above` as drift_estimate gives them.
 function M.drift_check(run, Ts, tau90_at, tau0, ci_at, ci0)
   local by = {}
   for _, T in ipairs(Ts) do
