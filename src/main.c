@@ -602,7 +602,13 @@ int main(int argc, char **argv)
         l_message(PROGNAME, "error writing to standard output");
         if (exit_code == EXIT_SUCCESS) exit_code = EXIT_FAILURE;
     }
-    if (chosen_exit >= 0 && exit_code == EXIT_FAILURE) return chosen_exit; /* as os.exit did */
+    if (chosen_exit >= 0 && exit_code == EXIT_FAILURE) {
+        /* A run stopped by the signal (a checkpointed stop: 130/143) ends by
+         * it too, so that a shell loop around glassvm stops on Ctrl-C; under
+         * mpirun the ranks exit and mpirun reports their statuses. */
+        if (sig && chosen_exit == 128 + sig && gv_mpi_size() <= 1) return die_by_signal(sig);
+        return chosen_exit; /* as os.exit did */
+    }
     if (sig && exit_code == EXIT_FAILURE) return die_by_signal(sig);
     if (exit_code > 128) return die_by_signal(exit_code - 128);
     return exit_code;
