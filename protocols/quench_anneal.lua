@@ -156,13 +156,16 @@ if ok then
     .. "(%d points; a free weight gives -1); over fit windows dropping up to 2 points at either "
     .. "end: %.3f to %.3f", fit.exponent, fit.exponent_se, report.boot_text(bs, sizes),
     p.fit_T_min, fit.n, fit.exponent_min, fit.exponent_max)
+  -- With one replica at some T there was nothing to resample: no interval, no resamples.
+  local none = math.min(math.huge, table.unpack(sizes)) < 2
   run:write_text("fit.txt", string.format("exponent %.6g\nexponent_se %.6g\nprefactor %.6g\n"
     .. "r2 %.6g\nn %d\nT_min %g\nexponent_lo %.6g\nexponent_hi %.6g\nlevel 0.95\n"
     .. "interval %s\nB %d\nB_ok %d\nseed %d\n"
     .. "exponent_min %.6g\nexponent_max %.6g\nwindows %d\nlog_prefactor_se %.6g\n", fit.exponent,
     fit.exponent_se, fit.prefactor, fit.r2, fit.n, p.fit_T_min, bs.lo, bs.hi,
-    bs.paired and "percentile_bootstrap_over_networks_paired_across_T"
-      or "percentile_bootstrap_over_replicas", bs.B, bs.B_ok,
+    none and "none (one replica at some T: nothing to resample, no interval)"
+      or bs.paired and "percentile_bootstrap_over_networks_paired_across_T"
+      or "percentile_bootstrap_over_replicas", none and 0 or bs.B, bs.B_ok,
     p.seed, fit.exponent_min, fit.exponent_max, fit.windows, fit.log_prefactor_se))
 else
   summary[#summary + 1] = "no power-law fit of tau90 vs T: " .. tostring(fit)

@@ -60,6 +60,25 @@ grep -Eq '^log_prefactor_se [0-9.e+-]+$' "$TMP/qf/fit.txt" \
   || fail "quench_anneal fit.txt: no log_prefactor_se: $(cat "$TMP/qf/fit.txt" 2>&1)"
 grep -Eq '^exponent -?[0-9.e+-]+$' "$TMP/qf/fit.txt" || fail "quench_anneal fit.txt: no exponent"
 
+# The tau90 fit's fit.txt (a value by its key) on five temperatures, lags to 300.
+kv() { sed -n "s/^$2 //p" "$1"; }
+is() { # file key value
+  [ "$(kv "$1" "$2")" = "$3" ] || fail "$(basename "$(dirname "$1")")/fit.txt: $2 is '$(kv "$1" "$2")', not '$3'"
+}
+qfit() { # out args...: quench_anneal over five temperatures, lags to 300
+  local out=$1; shift
+  run quench_anneal "$out" --plots=false --tmax=300 --per_decade=10 --T=1e-2,3e-3,1e-3,3e-4,1e-4 --fit_T_min=1e-4 "$@"
+}
+qfit fc --replicas=3
+is "$TMP/fc/fit.txt" interval percentile_bootstrap_over_networks_paired_across_T
+is "$TMP/fc/fit.txt" B 1000
+# One replica: nothing to resample, so fit.txt names no interval method and no resamples.
+qfit f1 --replicas=1
+is "$TMP/f1/fit.txt" interval "none (one replica at some T: nothing to resample, no interval)"
+is "$TMP/f1/fit.txt" B 0
+is "$TMP/f1/fit.txt" B_ok 0
+is "$TMP/f1/fit.txt" exponent_lo nan
+
 # ttsp, chi_sweep, ageing: state.csv, units, the T = 0 companion.
 run ttsp tt
 has "$TMP/tt/state.csv" "T,step,t,n,loss" "ttsp state.csv"
