@@ -79,6 +79,50 @@ local tau90_at, ci_at = {}, {} -- for the drift check
 -- Per T of the fit (in range, with a tau90): its replicas' Q curves, for the exponent's
 -- bootstrap.
 local fitsets = {}
+-- The authors' estimators (their measurements_backup.py): each replica's tau by their
+-- rules, the mean and standard deviation over replicas per T, and the tau90-vs-T line
+-- through every (T, tau90_r) point.
+local NAN = 0 / 0
+local taurep = glass.table{columns = {"T", "replica", "tau90", "tau90_status", "tau_e",
+                                      "tau_e_status"}}
+local tauauth = glass.table{columns = {"T", "tau90", "tau90_sd", "tau_e", "tau_e_sd", "n",
+                                       "n_tau90", "n_tau_e"}}
+local authors = {} -- per T of the fit's range: {T =, reps = per_replica_taus}
+
+-- Each replica's tau90 and tau_e by the authors' rules: tau_replicas' per_replica on that
+-- replica alone (the first saved lag with Q_r below the threshold; none if that is the
+-- first lag or below min_t = 4 steps).  An all-NaN curve (a lost replica) is "absent".
+local function per_replica_taus(t, Q)
+  local out = {}
+  for r = 1, #Q do
+    local x = {}
+    for _, w in ipairs{{"tau90", "s90", 0.9}, {"tau_e", "se", math.exp(-1)}} do
+      local res = glass.analysis.tau_replicas(t, {Q[r]}, {threshold = w[3], B = 0})
+      x[w[1]], x[w[2]] = res.tau, res.n == 0 and "absent" or res.status
+    end
+    out[r] = x
+  end
+  return out
+end
+
+-- The authors' mean and standard deviation (n - 1) over the present replicas, defined only
+-- when every one has a tau (they drop the temperature otherwise); the counts.
+local function authors_mean_sd(reps, key, skey)
+  local n, vals = 0, {}
+  for _, x in ipairs(reps) do
+    if x[skey] ~= "absent" then
+      n = n + 1
+      if x[key] then vals[#vals + 1] = x[key] end
+    end
+  end
+  if n == 0 or #vals < n then return NAN, NAN, n, #vals end
+  local m, ss = 0, 0
+  for _, v in ipairs(vals) do m = m + v end
+  m = m / n
+  for _, v in ipairs(vals) do ss = ss + (v - m) ^ 2 end
+  return m, n > 1 and math.sqrt(ss / (n - 1)) or NAN, n, #vals
+end
+
 
 for k, T in ipairs(p.T) do
   -- Each T starts from the same quenched networks, with its own noise stream
@@ -107,9 +151,19 @@ for k, T in ipairs(p.T) do
     {method = p.tau_method, seed = p.seed})
   tau90_at[T], ci_at[T] = t90 or false, report.drift_estimate(row, t)
   tau:add_row(row)
-  if T > 0 and T >= p.fit_T_min and t90 then
-    local ct, cq = obs:curves{quantity = "Q"}
-    fitsets[#fitsets + 1] = {T = T, t = ct, Q = cq}
+  local ct, cq = obs:curves{quantity = "Q"}
+  local reps = per_replica_taus(ct, cq)
+  for r, x in ipairs(reps) do
+    taurep:add_row{T = T, replica = r, tau90 = x.tau90 or NAN, tau90_status = x.s90,
+                   tau_e = x.tau_e or NAN, tau_e_status = x.se}
+  end
+  local m90, sd90, n, n90 = authors_mean_sd(reps, "tau90", "s90")
+  local me, sde, _, ne = authors_mean_sd(reps, "tau_e", "se")
+  tauauth:add_row{T = T, tau90 = m90, tau90_sd = sd90, tau_e = me, tau_e_sd = sde, n = n,
+                  n_tau90 = n90, n_tau_e = ne}
+  if T > 0 and T >= p.fit_T_min then
+    if t90 then fitsets[#fitsets + 1] = {T = T, t = ct, Q = cq} end
+    authors[#authors + 1] = {T = T, reps = reps}
   end
   run:log("T = %-8g (paper units %-8.3g) tau90 = %s, tau_e = %s (free weight: tau90 = %s)", T,
     u.T_paper, report.tau_ci(t90, row.tau90_lo, row.tau90_hi, row.tau90_status),
@@ -140,13 +194,66 @@ run:write_csv("tau", tau, with("tau90, tau_e: " .. lab.tau_text(p.tau_method)
   .. "; tau90_free: the null model's; D = lr*T/P, T_paper = T*60000/P"))
 run:write_csv("state", state, with(report.STATE_COMMENT))
 
+run:write_csv("tau_replicas", taurep, with("each replica's tau90 and tau_e by the authors' rules "
+  .. "(their measurements_backup.py; glass.analysis.tau_replicas, per_replica, on that replica "
+  .. "alone): the first saved lag with Q_r below 0.9 (1/e), none if that is the first lag or "
+  .. "below 4 steps; empty if none (tau*_status says why: not_reached, before_first_lag, "
+  .. "below_min_t; absent: a lost replica); the points of the authors' tau90-vs-T fit"))
+run:write_csv("tau_authors", tauauth, with("the authors' tau per T (their measurements_backup.py): "
+  .. "the mean over replicas of tau_replicas.csv's values and their error bar, the standard "
+  .. "deviation over replicas (n - 1; not the standard error); empty at a T where any present "
+  .. "replica has none (they drop that T) and the sd with one replica; n: present replicas, "
+  .. "n_tau90, n_tau_e: those with a tau"))
+
 -- Slope of tau90 vs T in the noise-dominated regime.
 local Ts, t90s = {}, {}
 for i = 1, tau:nrows() do
   local r = tau:row(i)
   if r.T > 0 then Ts[#Ts + 1], t90s[#t90s + 1] = r.T, r.tau90 end
 end
+
+local STATUS_TEXT = {before_first_lag = "before the first lag", not_reached = "not reached",
+                     below_min_t = "below min_t"}
+-- The authors' tau90-vs-T line: least squares in log-log through every (T, tau90_r) point of
+-- every replica in the fit's range (their points), with the same bootstrap over networks.
+local function authors_fit()
+  local xs, ys, total, none = {}, {}, 0, {}
+  for _, a in ipairs(authors) do
+    for _, x in ipairs(a.reps) do
+      if x.s90 ~= "absent" then
+        total = total + 1
+        if x.tau90 then xs[#xs + 1], ys[#ys + 1] = a.T, x.tau90
+        else none[x.s90] = (none[x.s90] or 0) + 1 end
+      end
+    end
+  end
+  local parts = {}
+  for _, k in ipairs{"not_reached", "before_first_lag", "below_min_t"} do
+    if none[k] then parts[#parts + 1] = string.format("%d %s", none[k], STATUS_TEXT[k]) end
+  end
+  local counts = string.format("%d of %d points%s", #xs, total, #parts > 0
+    and "; without a tau90: " .. table.concat(parts, ", ") or "")
+  local good, af = pcall(glass.analysis.powerlaw_fit, xs, ys, {t_min = p.fit_T_min, trim = 0})
+  if not good then return nil, counts .. ": " .. tostring(af) end
+  local sizes = {}
+  for k, a in ipairs(authors) do sizes[k] = #a.reps end
+  local bs = report.bootstrap_over_T{sizes = sizes, B = 1000, seed = p.seed, stat = function(...)
+    local bx, by = {}, {}
+    for k, idx in ipairs({...}) do
+      for _, r in ipairs(idx) do
+        local v = authors[k].reps[r].tau90
+        if v then bx[#bx + 1], by[#by + 1] = authors[k].T, v end
+      end
+    end
+    local ok2, f = pcall(glass.analysis.powerlaw_fit, bx, by, {trim = 0})
+    return ok2 and f.exponent or nil
+  end}
+  af.bs, af.ci = bs, report.boot_text(bs, sizes)
+  return af, counts
+end
+
 local ok, fit = pcall(glass.analysis.powerlaw_fit, Ts, t90s, {t_min = p.fit_T_min})
+local af, acounts = authors_fit()
 if ok then
   -- The exponent's 95 % interval: resample the networks (the same at every T), recompute
   -- each tau90 and refit (report.tau_exponent_bootstrap); and its spread over fit windows.
@@ -161,15 +268,26 @@ if ok then
   run:write_text("fit.txt", string.format("exponent %.6g\nexponent_se %.6g\nprefactor %.6g\n"
     .. "r2 %.6g\nn %d\nT_min %g\nexponent_lo %.6g\nexponent_hi %.6g\nlevel 0.95\n"
     .. "interval %s\nB %d\nB_ok %d\nseed %d\n"
-    .. "exponent_min %.6g\nexponent_max %.6g\nwindows %d\nlog_prefactor_se %.6g\n", fit.exponent,
+    .. "exponent_min %.6g\nexponent_max %.6g\nwindows %d\nlog_prefactor_se %.6g\n"
+    .. "authors_exponent %.6g\nauthors_exponent_se %.6g\nauthors_prefactor %.6g\n"
+    .. "authors_n %d\nauthors_exponent_lo %.6g\nauthors_exponent_hi %.6g\n", fit.exponent,
     fit.exponent_se, fit.prefactor, fit.r2, fit.n, p.fit_T_min, bs.lo, bs.hi,
     none and "none (one replica at some T: nothing to resample, no interval)"
       or bs.paired and "percentile_bootstrap_over_networks_paired_across_T"
       or "percentile_bootstrap_over_replicas", none and 0 or bs.B, bs.B_ok,
-    p.seed, fit.exponent_min, fit.exponent_max, fit.windows, fit.log_prefactor_se))
+    p.seed, fit.exponent_min, fit.exponent_max, fit.windows, fit.log_prefactor_se,
+    af and af.exponent or NAN, af and af.exponent_se or NAN, af and af.prefactor or NAN,
+    af and af.n or 0, af and af.bs.lo or NAN, af and af.bs.hi or NAN))
 else
   summary[#summary + 1] = "no power-law fit of tau90 vs T: " .. tostring(fit)
 end
+summary[#summary + 1] = af and string.format("authors' fit (their measurements_backup.py: least "
+  .. "squares in log-log through every replica's (T, tau90_r), tau_replicas.csv, for T >= %g): "
+  .. "tau90 ~ T^%.3f (least-squares s.e. %.3f, the points taken as independent: not an error "
+  .. "bar) %s (%s); their error bar per T, the standard deviation over replicas: "
+  .. "tau_authors.csv", p.fit_T_min, af.exponent, af.exponent_se, af.ci, acounts)
+  or "no authors' fit (every replica's (T, tau90_r), T >= " .. string.format("%g", p.fit_T_min)
+  .. "): " .. acounts
 
 -- Figures.
 local qcurves = glass.plot.curves{file = "overlap.csv", x = "t", y = "Q", by = "T", values = p.T}

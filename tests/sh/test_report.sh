@@ -78,6 +78,47 @@ is "$TMP/f1/fit.txt" interval "none (one replica at some T: nothing to resample,
 is "$TMP/f1/fit.txt" B 0
 is "$TMP/f1/fit.txt" B_ok 0
 is "$TMP/f1/fit.txt" exponent_lo nan
+# The authors' estimators (their measurements_backup.py).  tau_replicas.csv: each
+# replica's tau90 and tau_e, one row per T and replica.
+near() { # a b what: equal to 1e-5 relative (fit.txt keeps 6 digits)
+  awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0) d = -d; m = b < 0 ? -b : b
+    exit !(a != "" && b != "" && d <= 1e-5 * m + 1e-9) }' || fail "$3: $1, recomputed $2"
+}
+slope() { # file ycol tmin [fill]: least squares of ln y on ln T, rows T >= tmin with a y
+  awk -F, -v c="$2" -v tmin="$3" -v fill="${4:-}" '/^#/ || $1 == "T" { next }
+    { y = $c; if (y == "") y = fill } $1 >= tmin && $1 > 0 && y != "" {
+      x = log($1); l = log(y); n++; sx += x; sy += l; sxx += x * x; sxy += x * l }
+    END { if (n > 1) printf "%.9g\n", (sxy - sx * sy / n) / (sxx - sx * sx / n) }' "$1"
+}
+has "$TMP/fc/tau_replicas.csv" "T,replica,tau90,tau90_status,tau_e,tau_e_status" "tau_replicas.csv columns"
+[ "$(grep -v '^#' "$TMP/fc/tau_replicas.csv" | grep -vc '^T,')" = 15 ] || fail "tau_replicas.csv: not 5 T x 3 replicas"
+has "$TMP/fc/tau_replicas.csv" "0.01,1,,before_first_lag," "a replica without a tau90"
+# Their fit: least squares through every (T, tau90_r) at T >= fit_T_min, with an interval.
+f=$TMP/fc/fit.txt
+near "$(kv "$f" authors_exponent)" "$(slope "$TMP/fc/tau_replicas.csv" 3 1e-4)" "authors_exponent"
+is "$f" authors_n "$(awk -F, '!/^#/ && $1 != "T" && $1 >= 1e-4 && $3 != "" { n++ } END { print n }' "$TMP/fc/tau_replicas.csv")"
+awk -v lo="$(kv "$f" authors_exponent_lo)" -v hi="$(kv "$f" authors_exponent_hi)" -v e="$(kv "$f" authors_exponent)" \
+  'BEGIN { exit !(lo <= e && e <= hi) }' || fail "authors_exponent outside [authors_exponent_lo, _hi]: $(grep authors "$f")"
+has "$TMP/fc/log.txt" "authors' fit (their measurements_backup.py: least squares in log-log through every replica's (T, tau90_r)" "the authors' fit in the log"
+is "$TMP/f1/fit.txt" authors_exponent_lo nan
+# tau_authors.csv: the mean and sd (n - 1) over the replicas, empty where one has none.
+has "$TMP/fc/tau_authors.csv" "T,tau90,tau90_sd,tau_e,tau_e_sd,n,n_tau90,n_tau_e" "tau_authors.csv columns"
+got=$(grep -v '^#' "$TMP/fc/tau_authors.csv" | awk -F, '$1 != "T" { printf "%s %s %s %s|", $1, $2, $3, $7 }')
+want=$(awk -F, '/^#/ || $1 == "T" { next } { if (!($1 in n)) o[++k] = $1; n[$1]++
+    if ($3 == "") miss[$1]++; else { s[$1] += $3; q[$1] += $3 * $3 } }
+  END { for (i = 1; i <= k; i++) { T = o[i]; h = n[T] - miss[T]
+    if (miss[T]) { printf "%s   %d|", T, h; continue }
+    m = s[T] / n[T]; v = (q[T] - n[T] * m * m) / (n[T] - 1); if (v < 0) v = 0
+    printf "%s %.17g %.17g %d|", T, m, sqrt(v), h } }' "$TMP/fc/tau_replicas.csv")
+awk -v g="$got" -v w="$want" 'BEGIN { n = split(g, a, "|"); split(w, b, "|")
+  for (i = 1; i < n; i++) { split(a[i], x, " "); split(b[i], y, " ")
+    for (j = 1; j <= 4; j++) { d = x[j] - y[j]; if (d < 0) d = -d
+      if (x[j] "" != y[j] "" && d > 1e-9 * (y[j] < 0 ? -y[j] : y[j]) + 1e-12) exit 1 } } }' \
+  || fail "tau_authors.csv (T tau90 tau90_sd n_tau90): $got, recomputed from tau_replicas.csv: $want"
+# Their mean is per_replica's tau90 (tau.csv with --tau_method=per_replica).
+qfit fr --replicas=3 --tau_method=per_replica
+cmp -s <(grep -v '^#' "$TMP/fr/tau.csv" | cut -d, -f1,2) <(grep -v '^#' "$TMP/fr/tau_authors.csv" | cut -d, -f1,2) \
+  || fail "tau_authors.csv's tau90 is not tau.csv's with --tau_method=per_replica"
 
 # ttsp, chi_sweep, ageing: state.csv, units, the T = 0 companion.
 run ttsp tt
