@@ -79,6 +79,8 @@ local tau90_at, ci_at = {}, {} -- for the drift check
 -- Per T of the fit (in range, with a tau90): its replicas' Q curves, for the exponent's
 -- bootstrap.
 local fitsets = {}
+-- Per T of the fit's range without a tau90: why, and the bound the lags put on it.
+local left = {}
 -- The authors' estimators (their measurements_backup.py): each replica's tau by their
 -- rules, the mean and standard deviation over replicas per T, and the tau90-vs-T line
 -- through every (T, tau90_r) point.
@@ -98,7 +100,7 @@ local function per_replica_taus(t, Q)
     local x = {}
     for _, w in ipairs{{"tau90", "s90", 0.9}, {"tau_e", "se", math.exp(-1)}} do
       local res = glass.analysis.tau_replicas(t, {Q[r]}, {threshold = w[3], B = 0})
-      x[w[1]], x[w[2]] = res.tau, res.n == 0 and "absent" or res.status
+      x[w[1]], x[w[2]], x.min_t = res.tau, res.n == 0 and "absent" or res.status, res.min_t
     end
     out[r] = x
   end
@@ -123,6 +125,40 @@ local function authors_mean_sd(reps, key, skey)
   return m, n > 1 and math.sqrt(ss / (n - 1)) or NAN, n, #vals
 end
 
+-- A temperature of the fit's range whose tau90 has the status `status`: the bound the lags
+-- put on its tau90 (side "<" or ">", bound), or none.  For the estimators of the replica-mean
+-- curve: below the first lag t1 or beyond the last; for the per-replica means: the mean
+-- with each replica without a tau at its own bound (t1 or min_t below, the last lag above),
+-- none when those lie on both sides.
+local MEAN_CURVE = {interp = true, first = true, of_mean = true}
+local function censored(T, status, t, reps)
+  local t1, tl
+  for _, x in ipairs(t) do
+    if x > 0 then t1, tl = t1 or x, x end
+  end
+  local c = {T = T, status = status}
+  if MEAN_CURVE[p.tau_method] then
+    if status == "before_first_lag" then c.side, c.bound = "<", t1
+    elseif status == "not_reached" then c.side, c.bound = ">", tl end
+    return c
+  end
+  local sum, n, side = 0, 0, nil
+  for _, x in ipairs(reps) do
+    if x.s90 ~= "absent" then
+      local v, s = x.tau90, nil
+      if not v then
+        if x.s90 == "not_reached" then v, s = tl, ">"
+        elseif x.s90 == "before_first_lag" then v, s = t1, "<"
+        else v, s = x.min_t, "<" end
+        if side and s ~= side then return c end
+        side = s
+      end
+      sum, n = sum + v, n + 1
+    end
+  end
+  if side and n > 0 then c.side, c.bound = side, sum / n end
+  return c
+end
 
 for k, T in ipairs(p.T) do
   -- Each T starts from the same quenched networks, with its own noise stream
@@ -162,7 +198,11 @@ for k, T in ipairs(p.T) do
   tauauth:add_row{T = T, tau90 = m90, tau90_sd = sd90, tau_e = me, tau_e_sd = sde, n = n,
                   n_tau90 = n90, n_tau_e = ne}
   if T > 0 and T >= p.fit_T_min then
-    if t90 then fitsets[#fitsets + 1] = {T = T, t = ct, Q = cq} end
+    if t90 then
+      fitsets[#fitsets + 1] = {T = T, t = ct, Q = cq}
+    else
+      left[#left + 1] = censored(T, row.tau90_status, t, reps)
+    end
     authors[#authors + 1] = {T = T, reps = reps}
   end
   run:log("T = %-8g (paper units %-8.3g) tau90 = %s, tau_e = %s (free weight: tau90 = %s)", T,
@@ -212,8 +252,85 @@ for i = 1, tau:nrows() do
   if r.T > 0 then Ts[#Ts + 1], t90s[#t90s + 1] = r.T, r.tau90 end
 end
 
+-- The temperatures of the fit's range left out for want of a tau90, each with its status and
+-- bound: their censored tau90 would move the line, so the log and fit.txt name them.
 local STATUS_TEXT = {before_first_lag = "before the first lag", not_reached = "not reached",
                      below_min_t = "below min_t"}
+local function left_text()
+  local parts = {}
+  for _, c in ipairs(left) do
+    local s = string.format("T = %g (tau90 %s", c.T, STATUS_TEXT[c.status] or c.status)
+    if c.bound then
+      s = s .. string.format(": tau90 %s %.4g%s", c.side, c.bound, MEAN_CURVE[p.tau_method] and ""
+        or ", the replica mean with each replica without one at its bound")
+    else
+      s = s .. ": no bound" .. (MEAN_CURVE[p.tau_method] and ""
+        or ", its replicas without one lie on both sides of the lags")
+    end
+    parts[#parts + 1] = s .. ")"
+  end
+  return table.concat(parts, ", ")
+end
+
+-- Which way leaving them out biases the exponent.  The least-squares slope over all the
+-- range's points is sum_i w_i ln tau_i with w_i proportional to ln T_i - mean(ln T), so a
+-- left-out tau below its bound (<) at w > 0, or above it (>) at w < 0, can only lower it:
+-- with every left-out tau at its bound the fit gives an exponent b_B, and if every left-out
+-- point pulls the same way the full data's exponent lies beyond b_B on that side.  When that
+-- side of b_B excludes the fit's own exponent, the bias has a sign.
+local function censored_bias(fit)
+  if #left == 0 then return {word = "none", bound = NAN, side = "none"} end
+  local at, bT, by, mx, m = {}, {}, {}, 0, 0
+  for _, c in ipairs(left) do
+    if not c.bound then
+      return {word = "unknown", bound = NAN, side = "none", text = "which way leaving them out "
+        .. "biases the exponent cannot be said: a left-out tau90 has no bound"}
+    end
+    at[c.T] = c
+  end
+  for i, T in ipairs(Ts) do
+    if T >= p.fit_T_min then
+      local y = t90s[i]
+      if y ~= y then y = at[T].bound end
+      bT[#bT + 1], by[#by + 1], mx, m = T, y, mx + math.log(T), m + 1
+    end
+  end
+  mx = mx / m
+  local down, up = 0, 0
+  for _, c in ipairs(left) do
+    local w = math.log(c.T) - mx
+    if w ~= 0 then
+      if (c.side == "<") == (w > 0) then down = down + 1 else up = up + 1 end
+    end
+  end
+  local good, fb = pcall(glass.analysis.powerlaw_fit, bT, by, {t_min = p.fit_T_min, trim = 0})
+  if not good then
+    return {word = "unknown", bound = NAN, side = "none", text = "which way leaving them out "
+      .. "biases the exponent cannot be said: " .. tostring(fb)}
+  end
+  local bB = fb.exponent
+  if down > 0 and up > 0 then
+    return {word = "unknown", bound = NAN, side = "none", text = "which way leaving them out "
+      .. "biases the exponent cannot be said: the left-out tau90 pull the line both ways"}
+  end
+  if down == 0 and up == 0 then
+    return {word = "none", bound = bB, side = "none", text = "at the mean log T they do not "
+      .. "move the slope"}
+  end
+  local side = down > 0 and "<" or ">"
+  local sided = (side == "<" and bB <= fit.exponent) or (side == ">" and bB >= fit.exponent)
+  local with = string.format("with each left-out tau90 at its bound the fit gives %.3f, and the "
+    .. "full data's exponent lies %s that", bB, side == "<" and "below" or "above")
+  if sided then
+    return {word = side == "<" and "exponent_too_high" or "exponent_too_low", bound = bB,
+      side = side, text = string.format("leaving them out biases the exponent %s: %s",
+        side == "<" and "up" or "down", with)}
+  end
+  return {word = "unknown", bound = bB, side = side, text = string.format("which way leaving "
+    .. "them out biases the exponent cannot be said: %s, which allows either side of the fit's "
+    .. "%.3f", with, fit.exponent)}
+end
+
 -- The authors' tau90-vs-T line: least squares in log-log through every (T, tau90_r) point of
 -- every replica in the fit's range (their points), with the same bootstrap over networks.
 local function authors_fit()
@@ -263,23 +380,38 @@ if ok then
     .. "(%d points; a free weight gives -1); over fit windows dropping up to 2 points at either "
     .. "end: %.3f to %.3f", fit.exponent, fit.exponent_se, report.boot_text(bs, sizes),
     p.fit_T_min, fit.n, fit.exponent_min, fit.exponent_max)
+  local bias = censored_bias(fit)
+  if #left > 0 then
+    summary[#summary + 1] = string.format("tau90 fit: left out for want of a tau90: %s; %s",
+      left_text(), bias.text)
+  end
   -- With one replica at some T there was nothing to resample: no interval, no resamples.
   local none = math.min(math.huge, table.unpack(sizes)) < 2
+  local lt, ls, lb = {}, {}, {}
+  for _, c in ipairs(left) do
+    lt[#lt + 1], ls[#ls + 1] = string.format("%g", c.T), c.status
+    lb[#lb + 1] = c.bound and string.format("%s%.6g", c.side, c.bound) or "none"
+  end
+  local function list(l) return #l > 0 and table.concat(l, ",") or "none" end
   run:write_text("fit.txt", string.format("exponent %.6g\nexponent_se %.6g\nprefactor %.6g\n"
     .. "r2 %.6g\nn %d\nT_min %g\nexponent_lo %.6g\nexponent_hi %.6g\nlevel 0.95\n"
     .. "interval %s\nB %d\nB_ok %d\nseed %d\n"
     .. "exponent_min %.6g\nexponent_max %.6g\nwindows %d\nlog_prefactor_se %.6g\n"
     .. "authors_exponent %.6g\nauthors_exponent_se %.6g\nauthors_prefactor %.6g\n"
-    .. "authors_n %d\nauthors_exponent_lo %.6g\nauthors_exponent_hi %.6g\n", fit.exponent,
+    .. "authors_n %d\nauthors_exponent_lo %.6g\nauthors_exponent_hi %.6g\n"
+    .. "left_out %d\nleft_out_T %s\nleft_out_status %s\nleft_out_bound %s\nbias %s\n"
+    .. "exponent_bound %.6g\n", fit.exponent,
     fit.exponent_se, fit.prefactor, fit.r2, fit.n, p.fit_T_min, bs.lo, bs.hi,
     none and "none (one replica at some T: nothing to resample, no interval)"
       or bs.paired and "percentile_bootstrap_over_networks_paired_across_T"
       or "percentile_bootstrap_over_replicas", none and 0 or bs.B, bs.B_ok,
     p.seed, fit.exponent_min, fit.exponent_max, fit.windows, fit.log_prefactor_se,
     af and af.exponent or NAN, af and af.exponent_se or NAN, af and af.prefactor or NAN,
-    af and af.n or 0, af and af.bs.lo or NAN, af and af.bs.hi or NAN))
+    af and af.n or 0, af and af.bs.lo or NAN, af and af.bs.hi or NAN,
+    #left, list(lt), list(ls), list(lb), bias.word, bias.bound))
 else
   summary[#summary + 1] = "no power-law fit of tau90 vs T: " .. tostring(fit)
+    .. (#left > 0 and "; left out for want of a tau90: " .. left_text() or "")
 end
 summary[#summary + 1] = af and string.format("authors' fit (their measurements_backup.py: least "
   .. "squares in log-log through every replica's (T, tau90_r), tau_replicas.csv, for T >= %g): "

@@ -119,6 +119,52 @@ awk -v g="$got" -v w="$want" 'BEGIN { n = split(g, a, "|"); split(w, b, "|")
 qfit fr --replicas=3 --tau_method=per_replica
 cmp -s <(grep -v '^#' "$TMP/fr/tau.csv" | cut -d, -f1,2) <(grep -v '^#' "$TMP/fr/tau_authors.csv" | cut -d, -f1,2) \
   || fail "tau_authors.csv's tau90 is not tau.csv's with --tau_method=per_replica"
+# T = 0.01 crosses 0.9 before the first lag (tau90 < 1): left out of the fit, and said so,
+# with the bound's fit (tau90 = 1 there).  The line through the others passes at 0.58 there,
+# below the bound, so the sign of the bias is unknown.
+f=$TMP/fc/fit.txt
+is "$f" left_out 1
+is "$f" left_out_T 0.01
+is "$f" left_out_status before_first_lag
+is "$f" left_out_bound "<1"
+is "$f" bias unknown
+has "$TMP/fc/log.txt" "left out for want of a tau90: T = 0.01 (tau90 before the first lag: tau90 < 1)" "the left-out T in the log"
+has "$TMP/fc/log.txt" "which way leaving them out biases the exponent cannot be said: with each left-out tau90 at its bound the fit gives" "an unknown bias in the log"
+near "$(kv "$f" exponent_bound)" "$(slope "$TMP/fc/tau.csv" 2 1e-4 1)" "exponent_bound (tau90 = 1 at T = 0.01)"
+near "$(kv "$f" exponent)" "$(slope "$TMP/fc/tau.csv" 2 1e-4)" "exponent (the T's with a tau90)"
+# T = 0.005: tau90 < 1 where the line through the others passes above 1: the full data's
+# exponent lies below the bound's fit, which lies below the fit's: biased up.
+run quench_anneal fb --plots=false --tmax=300 --per_decade=10 --T=5e-3,1e-3,3e-4,1e-4 --fit_T_min=1e-4 --replicas=3
+is "$TMP/fb/fit.txt" left_out_T 0.005
+is "$TMP/fb/fit.txt" bias exponent_too_high
+awk -v b="$(kv "$TMP/fb/fit.txt" exponent_bound)" -v e="$(kv "$TMP/fb/fit.txt" exponent)" 'BEGIN { exit !(b < e) }' \
+  || fail "bias exponent_too_high with exponent_bound $(kv "$TMP/fb/fit.txt" exponent_bound) >= exponent $(kv "$TMP/fb/fit.txt" exponent)"
+has "$TMP/fb/log.txt" "T = 0.005 (tau90 before the first lag: tau90 < 1); leaving them out biases the exponent up" "a known bias in the log"
+# tau90 beyond the last lag (t = 12) at the two lowest T.
+run quench_anneal fn --plots=false --per_decade=10 --T=3e-3,1e-3,3e-4,1e-4,3e-5 --tmax=12 --fit_T_min=3e-5 --replicas=3
+is "$TMP/fn/fit.txt" left_out 2
+is "$TMP/fn/fit.txt" left_out_T "0.0001,3e-05"
+is "$TMP/fn/fit.txt" left_out_status "not_reached,not_reached"
+is "$TMP/fn/fit.txt" left_out_bound ">12,>12"
+has "$TMP/fn/log.txt" "T = 0.0001 (tau90 not reached: tau90 > 12), T = 3e-05 (tau90 not reached: tau90 > 12)" "not reached in the log"
+near "$(kv "$TMP/fn/fit.txt" exponent_bound)" "$(slope "$TMP/fn/tau.csv" 2 3e-5 12)" "exponent_bound (tau90 = 12 at T = 1e-4, 3e-5)"
+# The per-replica means: the bound is the mean with each replica without a tau at its own
+# (below the first lag: 1; below min_t: 4).
+is "$TMP/fr/fit.txt" left_out_T "0.01,0.003"
+is "$TMP/fr/fit.txt" left_out_status "before_first_lag,below_min_t"
+is "$TMP/fr/fit.txt" left_out_bound "<1,<4"
+has "$TMP/fr/log.txt" "T = 0.003 (tau90 below min_t: tau90 < 4, the replica mean with each replica without one at its bound)" "a per-replica bound in the log"
+# Nothing left out: said, with no bias and no line.
+is "$TMP/qf/fit.txt" left_out 0
+is "$TMP/qf/fit.txt" left_out_T none
+is "$TMP/qf/fit.txt" bias none
+grep -q "left out for want" "$TMP/qf/log.txt" && fail "a left-out line with nothing left out"
+# Without a fit (smoke: one T in range with a tau90) the log still names the one left out.
+has "$TMP/qa/log.txt" "no power-law fit of tau90 vs T: powerlaw_fit: only 1 point in [0.001, inf]; a fit with an error needs at least 3; left out for want of a tau90: T = 0.01 (tau90 before the first lag: tau90 < 1)" "the left-out T without a fit"
+# The fit's first lines keep their places (readers by position).
+[ "$(sed -n '1p;17p' "$TMP/fc/fit.txt" | cut -d' ' -f1 | tr '\n' ' ')" = "exponent log_prefactor_se " ] \
+  || fail "fit.txt: the first and 17th keys moved: $(head -17 "$TMP/fc/fit.txt")"
+
 
 # ttsp, chi_sweep, ageing: state.csv, units, the T = 0 companion.
 run ttsp tt
