@@ -24,7 +24,8 @@
 -- log.txt and state.csv give the loss, accuracy and unsatisfied fraction
 -- after the quench and at every lag; with --drift_check (default) a T = 0
 -- run from the same networks says where Q decays as without noise.  The χ₄
--- parts and the pooled histogram carry 95 % bootstrap bands over basins.
+-- parts and the pooled histogram carry 95 % bootstrap bands over basins; χ₄ of
+-- independent networks (--ensemble=independent, or T = 0) its chi-square interval.
 --
 --   glassvm protocols/heterogeneity.lua                  reduced scale (~10 min on 2 cores)
 --   glassvm protocols/heterogeneity.lua --preset=paper   Δt = 2e5, 50 inits
@@ -287,9 +288,10 @@ for k, T in ipairs(p.T) do
     end
     tau_b:add_row(row)
   end
+  local Kt = K_at(T)
   local draws = {}
   for _, c in ipairs(CHI4) do draws[c] = {} end
-  if p.B > 0 and #units >= 2 then
+  if Kt and p.B > 0 and #units >= 2 then -- (independent networks: chi-square, below)
     glass.analysis.bootstrap{n = #units, B = p.B, seed = p.seed, stat = resampled(function(idx, keep)
       if not keep then return 0 end
       local pick = {}
@@ -314,7 +316,6 @@ for k, T in ipairs(p.T) do
     return quantile(xs, 0.025), quantile(xs, 0.975)
   end
   assert(#t == s:nrows(), "heterogeneity: the observer's curves and summary have different lags")
-  local Kt = K_at(T)
   local kfac = Kt and (Kt - 1) / Kt or 1
   local map = {T = T, Q = "Q_mean", msd = "msd_mean",
                chi4_null = function(r) return kfac * r.Q_mean * (1 - r.Q_mean) end,
@@ -329,9 +330,19 @@ for k, T in ipairs(p.T) do
                  local se, g = se_basins("Q", i), 1 - 2 * r.Q_mean
                  return kfac * math.sqrt(g * g * se * se + 2 * se ^ 4)
                end}
+  -- Independent networks (--ensemble=independent, or T = 0): the chi-square interval of
+  -- the true N Var(Q) (glass.report.chi4_interval, exact for Gaussian Q at any n), which
+  -- chi4, chi4_total and chi4_between (1/n) all estimate; chi4_within is 0 by construction.
+  -- A percentile bootstrap of a variance over so few networks is useless: over 2 its
+  -- upper end is the estimate itself.  Same-basin rows: the bootstrap over basins.
+  local function lag_interval(c, r, i)
+    if Kt then return interval(c, i) end
+    if c == "chi4_within" then return 0, 0 end
+    return report.chi4_interval(r.chi4, r.n)
+  end
   for _, c in ipairs(CHI4) do
-    map[c .. "_lo"] = function(_, i) return (interval(c, i)) end
-    map[c .. "_hi"] = function(_, i) return select(2, interval(c, i)) end
+    map[c .. "_lo"] = function(r, i) return (lag_interval(c, r, i)) end
+    map[c .. "_hi"] = function(r, i) return select(2, lag_interval(c, r, i)) end
   end
   moments:add_rows(s, map)
   -- The pooled histogram; with basins, each bin's 95 % interval from resampling whole
@@ -406,6 +417,9 @@ for k, T in ipairs(p.T) do
         t_lo, t_hi = quantile(t_draws, (1 - bs.level) / 2), quantile(t_draws, (1 + bs.level) / 2)
       end
     end
+    -- Independent networks: the chi-square interval of N Var(Q) at the peak's lag (the
+    -- resamples above still give t_peak's interval).
+    if not Kt and at then bs.lo, bs.hi = report.chi4_interval(s:row(at).chi4, s:row(at).n) end
     peaks:add_row{T = T, part = part, t_peak = at and s:row(at).t or 0 / 0,
                   chi4_peak = at and best or 0 / 0, chi4_peak_lo = bs.lo, chi4_peak_hi = bs.hi,
                   level = bs.level, B = bs.B, t_peak_lo = t_lo, t_peak_hi = t_hi}
@@ -419,11 +433,14 @@ for k, T in ipairs(p.T) do
   local a2se = se_basins("alpha2", #bsum.alpha2)
   -- The pooled estimator's s.e. is the observer's jackknife over every copy,
   -- which takes a basin's copies as independent: said as such.
+  local how_ci = not Kt and " [95% chi-square interval of N Var(Q) at the peak's lag" .. (p.B > 0
+    and "; t: nominal 95% percentile bootstrap over networks]" or "]")
+    or p.B > 0 and " [95% bootstrap over basins]" or ""
   lines[#lines + 1] = string.format("T = %-8g alpha2(t = %d) = %s ± %s (s.e. over basins); "
     .. "pooled %s ± %s (jackknife over all copies, not basins); chi4 "
     .. "peaks%s: %s", T, p.tmax, num(last.alpha2), num(a2se, "%.2g"),
-    num(last.alpha2_pooled), num(last.alpha2_pooled_se, "%.2g"),
-    p.B > 0 and " [95% bootstrap over basins]" or "", table.concat(summary, "; "))
+    num(last.alpha2_pooled), num(last.alpha2_pooled_se, "%.2g"), how_ci,
+    table.concat(summary, "; "))
 end
 -- The T = 0 companion: gradient descent from the same networks (the
 -- networks themselves: without noise the K copies of a basin coincide).
@@ -443,6 +460,18 @@ local how = K and string.format("same-basin ensemble: %d basins x K = %d noise r
   .. "at t_w%s", p.replicas, K, has_T0 and "; at T = 0 the networks themselves (without noise "
   .. "the copies would coincide)" or "") or string.format("%d independent networks (each its own basin)",
   p.replicas)
+-- The chi4 intervals' comment: with independent networks (--ensemble=independent, and a
+-- T = 0 of a same-basin run: the networks themselves) `ind`, the chi-square interval;
+-- same-basin rows `sb`, the bootstrap over basins.
+local function chi4_ci_text(sb, ind)
+  local f_lo, f_hi = report.chi4_interval(1, p.replicas)
+  ind = string.format("%s (glass.report.chi4_interval: chi4 (n-1) over the chi-square(n-1) "
+    .. "quantiles; exact for Gaussian Q at any n, and wide: over %d networks from %.3g to %.4g "
+    .. "times chi4)", ind, p.replicas, f_lo, f_hi)
+  if not K then return ind end
+  if not has_T0 then return sb end
+  return "at T > 0 (same-basin rows) " .. sb .. "; at T = 0 (the networks themselves) " .. ind
+end
 run:write_csv("moments", moments, report.with(header, how,
   "alpha2 = mean over replicas of <dw^4>/(3<dw^2>^2) - 1 (the authors' estimator), alpha2_sem "
   .. "its standard error; alpha2_pooled from replica-averaged moments (alpha2_pooled_se: "
@@ -455,9 +484,11 @@ run:write_csv("moments", moments, report.with(header, how,
   .. "Q_sem_basins s carried through chi4_null = k Q (1-Q): k sqrt((1-2Q)^2 s^2 + 2 s^4)",
   "chi4 = N Var(Q) (n-1) over all replicas; chi4_total = chi4_within + chi4_between (law of "
   .. "total variance, 1/n normalisation): within = N mean_b Var_k Q_bk (thermal), between = "
-  .. "N Var_b mean_k Q_bk; chi4*_lo/_hi: " .. (p.B > 0 and string.format("95%% percentile "
-  .. "bootstrap interval over basins at each lag (whole basins resampled, B = %d, seed %d)",
-  p.B, p.seed) or "none (--B=0)"),
+  .. "N Var_b mean_k Q_bk; chi4*_lo/_hi: " .. chi4_ci_text(p.B > 0 and string.format("95%% "
+  .. "percentile bootstrap interval over basins at each lag (whole basins resampled, B = %d, "
+  .. "seed %d)", p.B, p.seed) or "none (--B=0)", "the 95% chi-square interval of the true N "
+  .. "Var(Q) at each lag, the same for chi4, chi4_total and chi4_between (chi4_within = 0: "
+  .. "[0, 0])"),
   K and "chi4_null = (1 - 1/K) Q (1 - Q): the expectation of chi4_within if the N weights "
   .. "moved independently with the measured mean Q (exact for a free weight)"
   or "chi4_null = Q (1 - Q): the expectation of chi4 (n-1) if the N weights moved "
@@ -469,11 +500,15 @@ run:write_csv("tau", tau, report.with(header, how, (p.tau_method == "interp"
   .. report.tau_ci_comment("basins (whole basins resampled)") .. "; tau90_free: the free "
   .. "weight's, eps^2/(4 D x^2) with erf(x) = 0.9; eps = sigma(t_w)/chi; "
   .. "D = lr*T/P, T_paper = T*60000/P"))
-run:write_csv("chi4_peaks", peaks, report.with(header, how, string.format("peak of each chi4 "
-  .. "part over the lags; chi4_peak_lo/hi: %g%% percentile bootstrap interval over basins "
-  .. "(whole basins resampled, B = %d, seed %d); t_peak_lo/hi: the same resamples' peak lags "
-  .. "(interpolated between lags, so not always a measured lag; a resample whose part is 0 at "
-  .. "every lag has no peak lag and is left out)", 95, p.B, p.seed)))
+run:write_csv("chi4_peaks", peaks, report.with(header, how, "peak of each chi4 part over the "
+  .. "lags; chi4_peak_lo/hi: " .. chi4_ci_text(p.B > 0 and string.format("%g%% percentile "
+  .. "bootstrap interval over basins (whole basins resampled, B = %d, seed %d)", 95, p.B,
+  p.seed) or "none (--B=0)", "the 95% chi-square interval of N Var(Q) at t_peak (of chi4 at "
+  .. "that lag, not of the largest over the lags)") .. "; t_peak_lo/hi: " .. (p.B > 0 and
+  string.format("the 95%% percentiles of the peak lags of B = %d bootstrap resamples over "
+  .. "basins (whole basins resampled, seed %d; interpolated between lags, so not always a "
+  .. "measured lag; a resample whose part is 0 at every lag has no peak lag and is left out)",
+  p.B, p.seed) or "none (--B=0)")))
 run:write_csv("histogram", hist, report.with(header, how, "histogram of log10|dw| over all "
   .. "weights and replicas (pooled); fraction = count/total (zeros and out-of-range values are "
   .. "counted in total only); fraction_lo/_hi: " .. (K and p.B > 0 and string.format("95%% "
@@ -544,12 +579,24 @@ for it, T in ipairs(p.T) do
                        part("chi4_within", "χ_4 within basins (thermal)", "#d62728"),
                        part("chi4_between", "χ_4 between basins", "#1f77b4")}
     or {part("chi4", "χ_4 (independent networks)", "#000000")}
-  -- 95 % bootstrap bands over basins under each part (none with --B=0).
-  local series = glass.plot.join(p.B > 0 and glass.plot.interval_bands(parts) or {}, parts,
+  -- Bands under each part: the chi-square interval with independent networks, 95 %
+  -- bootstrap bands over basins on a same-basin ensemble (none with --B=0).  The
+  -- chi-square band reaches far above the curves over few networks (1018 times chi4 over
+  -- 2): the plot stops at 3 times the highest curve, so that they stay readable.
+  local bands, yrange = not K_at(T) and " (bands: 95% chi-square interval, cut at the top)"
+    or p.B > 0 and " (bands: 95% bootstrap over basins)" or ""
+  if not K_at(T) then
+    local top, rows = 0, moments:filter{T = T}
+    for _, c in ipairs{"chi4", "chi4_null"} do
+      for _, x in ipairs(rows:column(c)) do if x == x and x > top then top = x end end
+    end
+    yrange = top > 0 and {0, 3 * top} or nil
+  end
+  local series = glass.plot.join(bands ~= "" and glass.plot.interval_bands(parts) or {}, parts,
                                  part("chi4_null", "independent weights (null)", "#777777", 2))
   run:plot{name = "chi4_T" .. it, title = string.format("χ_4(t) = N·Var[Q(t)] at T = %s%s",
-      glass.plot.label(T), p.B > 0 and " (bands: 95% bootstrap over basins)" or ""), xlabel = "t (steps after t_w)", ylabel = "χ_4", logx = true,
-    key = "top left", series = series}
+      glass.plot.label(T), bands), xlabel = "t (steps after t_w)", ylabel = "χ_4", logx = true,
+    key = "top left", yrange = yrange, series = series}
 end
 -- One histogram panel per lag, one curve per T.
 for _, lag in ipairs(p.hist_lags) do

@@ -173,6 +173,30 @@ for spec in "ageing 7 10 11" "quench_anneal 8 12 13"; do
     END { exit bad > 0 || !seen }' "$TMP/$1/overlap.csv" \
     || fail "$1: overlap.csv's chi4_lo/_hi are not chi4's chi-square interval at 1 degree of freedom"
 done
+# So are heterogeneity's with independent networks (--ensemble=independent; a percentile
+# bootstrap over the 2 networks gave [0, chi4_total]): chi4, chi4_total and chi4_between share
+# chi4's interval (columns 14, 19-22, 25-26), chi4_within's is [0, 0] (23-24), and a peak's
+# is chi4's at t_peak.
+hind="$TMP/het-indep"
+if "$G" "$SRC/protocols/heterogeneity.lua" --preset=smoke --threads=2 --quiet --plots=false \
+    --ensemble=independent --out="$hind" >"$hind.out" 2>&1; then
+  awk -F, 'function off(a, b) { d = a - b; if (d < 0) d = -d; return d > 1e-9 * (b > 0 ? b : 1) }
+    FNR == 1 { file++ } /^#/ || /^[a-zA-Z]/ { next }
+    file == 1 { lo[$2] = $14 / 5.0238861873148863; hi[$2] = $14 / 0.00098206911717525; seen++
+      for (c = 19; c <= 25; c += 2) if (c != 23 && (off($c, lo[$2]) || off($(c + 1), hi[$2]))) {
+        print "t = " $2 ": chi4 " $14 ", column " c " [" $c ", " $(c + 1) "]"; bad++ }
+      if ($23 != 0 || $24 != 0) { print "t = " $2 ": chi4_within [" $23 ", " $24 "]"; bad++ }
+      next }
+    { peaks++; if (off($5, lo[$3]) || off($6, hi[$3])) { print "peak at " $3 ": [" $5 ", " $6 "]"; bad++ } }
+    END { exit bad > 0 || !seen || !peaks }' "$hind/moments.csv" "$hind/chi4_peaks.csv" \
+    || fail "heterogeneity --ensemble=independent: chi4's intervals are not the chi-square ones"
+  grep -q "chi4\*_lo/_hi: the 95% chi-square interval" "$hind/moments.csv" \
+    || fail "heterogeneity --ensemble=independent: moments.csv does not say its chi4 interval"
+  grep -q "chi4 peaks \[95% chi-square interval" "$hind/log.txt" \
+    || fail "heterogeneity --ensemble=independent: the log does not say the peak's interval"
+else
+  fail "heterogeneity --ensemble=independent failed: $(tail -3 "$hind.out")"
+fi
 
 # quench_anneal --loss_trace (the paper's Fig. A2): observing the loss along the quench and
 # the waiting time leaves the trajectories as they were (overlap.csv and tau.csv equal the

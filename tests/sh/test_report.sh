@@ -307,6 +307,16 @@ has "$TMP/het0/moments.csv" "at T = 0 the networks themselves" "heterogeneity: t
 grep -q '^0,' "$TMP/het0/histogram_basins.csv" && fail "heterogeneity: a basin histogram at T = 0"
 grep -q '^0,total,' "$TMP/het0/chi4_peaks.csv" || fail "heterogeneity: no total chi4 peak at T = 0"
 grep -q '^0,within,' "$TMP/het0/chi4_peaks.csv" && fail "heterogeneity: a within-basin chi4 peak at T = 0"
+# Its rows are 2 independent networks: chi4's interval is the chi-square one there (chi4 /
+# 5.0238861873148863 to chi4 / 0.00098206911717525 at 1 degree of freedom; columns 14, 19,
+# 20), and its figure says so; T = 0.001 keeps the bootstrap over basins.
+awk -F, 'function off(a, b) { d = a - b; if (d < 0) d = -d; return d > 1e-9 * (b > 0 ? b : 1) }
+  /^#/ || /^T,/ || $1 != 0 { next } { seen++
+    if (off($19 * 5.0238861873148863, $14) || off($20 * 0.00098206911717525, $14)) { print "t = " $2 ": " $14 " [" $19 ", " $20 "]"; bad++ } }
+  END { exit bad > 0 || !seen }' "$TMP/het0/moments.csv" \
+  || fail "heterogeneity: chi4's interval at T = 0 (independent networks) is not the chi-square one"
+has "$TMP/het0/chi4_T2.gp" "at T = 0 (bands: 95% chi-square interval" "heterogeneity: the T = 0 chi4 bands"
+has "$TMP/het0/chi4_T1.gp" "(bands: 95% bootstrap over basins)" "heterogeneity: the T > 0 chi4 bands"
 
 [ $fails -eq 0 ] && echo "all report checks passed"
 exit $((fails > 0))
