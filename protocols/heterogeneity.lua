@@ -24,8 +24,9 @@
 -- log.txt and state.csv give the loss, accuracy and unsatisfied fraction
 -- after the quench and at every lag; with --drift_check (default) a T = 0
 -- run from the same networks says where Q decays as without noise.  The χ₄
--- parts and the pooled histogram carry 95 % bootstrap bands over basins; χ₄ of
--- independent networks (--ensemble=independent, or T = 0) its chi-square interval.
+-- parts and the pooled histogram carry 95 % bootstrap bands over basins (nominal for χ₄,
+-- a variance: over few basins they hold the truth far less often); χ₄ of independent
+-- networks (--ensemble=independent, or T = 0) its chi-square interval.
 --
 --   glassvm protocols/heterogeneity.lua                  reduced scale (~10 min on 2 cores)
 --   glassvm protocols/heterogeneity.lua --preset=paper   Δt = 2e5, 50 inits
@@ -196,6 +197,24 @@ local function resampled(fn)
     first = false
     return fn(idx, is_resample)
   end
+end
+
+-- How often a 95 % percentile bootstrap interval of a sample variance over n units held
+-- the true variance (docs/analysis.md, "A variance is worse"): the χ₄ intervals of a
+-- same-basin ensemble are such bootstraps over the basins, so their 95 % is nominal.
+local VAR_COVERAGE = {{2, 30}, {3, 42}, {4, 54}, {5, 67}, {8, 72}, {10, 77}, {20, 84}, {50, 91}}
+local function var_coverage(n, units)
+  for i, c in ipairs(VAR_COVERAGE) do
+    if c[1] == n then return string.format("%d%% of the time over %d %s", c[2], n, units) end
+    if c[1] > n then
+      local b = VAR_COVERAGE[i - 1]
+      return string.format("%d%% to %d%% of the time over %d to %d %s", b[2], c[2], b[1], c[1],
+        units)
+    end
+  end
+  local c = VAR_COVERAGE[#VAR_COVERAGE]
+  return string.format("%d%% of the time over %d %s (closer to 95%% over more)", c[2], c[1],
+    units)
 end
 
 local function argmax(v)
@@ -435,7 +454,9 @@ for k, T in ipairs(p.T) do
   -- which takes a basin's copies as independent: said as such.
   local how_ci = not Kt and " [95% chi-square interval of N Var(Q) at the peak's lag" .. (p.B > 0
     and "; t: nominal 95% percentile bootstrap over networks]" or "]")
-    or p.B > 0 and " [95% bootstrap over basins]" or ""
+    or p.B > 0 and string.format(" [nominal 95%% bootstrap over %d basins: for a variance such "
+      .. "an interval held the truth %s, docs/analysis.md]", #units,
+      var_coverage(#units, "basins")) or ""
   lines[#lines + 1] = string.format("T = %-8g alpha2(t = %d) = %s ± %s (s.e. over basins); "
     .. "pooled %s ± %s (jackknife over all copies, not basins); chi4 "
     .. "peaks%s: %s", T, p.tmax, num(last.alpha2), num(a2se, "%.2g"),
@@ -468,6 +489,11 @@ local function chi4_ci_text(sb, ind)
   ind = string.format("%s (glass.report.chi4_interval: chi4 (n-1) over the chi-square(n-1) "
     .. "quantiles; exact for Gaussian Q at any n, and wide: over %d networks from %.3g to %.4g "
     .. "times chi4)", ind, p.replicas, f_lo, f_hi)
+  if p.B > 0 then
+    sb = string.format("a nominal %s: for a sample variance such an interval held the true "
+      .. "value %s, not 95%% (docs/analysis.md, \"A variance is worse\"), so read it "
+      .. "as rough", sb, var_coverage(p.replicas, "basins"))
+  end
   if not K then return ind end
   if not has_T0 then return sb end
   return "at T > 0 (same-basin rows) " .. sb .. "; at T = 0 (the networks themselves) " .. ind
@@ -584,7 +610,7 @@ for it, T in ipairs(p.T) do
   -- chi-square band reaches far above the curves over few networks (1018 times chi4 over
   -- 2): the plot stops at 3 times the highest curve, so that they stay readable.
   local bands, yrange = not K_at(T) and " (bands: 95% chi-square interval, cut at the top)"
-    or p.B > 0 and " (bands: 95% bootstrap over basins)" or ""
+    or p.B > 0 and " (bands: nominal 95% bootstrap over basins)" or ""
   if not K_at(T) then
     local top, rows = 0, moments:filter{T = T}
     for _, c in ipairs{"chi4", "chi4_null"} do

@@ -287,7 +287,14 @@ run heterogeneity het_pr --tau_method=per_replica
 grep -q ',ok,per_replica,' "$TMP/het_pr/tau.csv" || fail "heterogeneity --tau_method=per_replica: $(grep -v '^#' "$TMP/het_pr/tau.csv" | head -2)"
 run msd_batch_sweep msd_chi --chi=30
 has "$TMP/msd_chi/msd.csv" "Q with chi = 30" "msd_batch_sweep --chi"
-has "$TMP/het/moments.csv" "95% percentile bootstrap interval over basins at each lag" "heterogeneity chi4 level"
+# The chi4 intervals of a same-basin ensemble are percentile bootstraps of a variance over
+# few basins: their 95 % is nominal, and the CSVs, the log and the figure say so with the
+# coverage docs/analysis.md measured (30 % over the smoke run's 2 basins).
+has "$TMP/het/moments.csv" "a nominal 95% percentile bootstrap interval over basins at each lag" "heterogeneity chi4 level"
+has "$TMP/het/moments.csv" "held the true value 30% of the time over 2 basins, not 95%" "heterogeneity chi4 coverage"
+has "$TMP/het/chi4_peaks.csv" "chi4_peak_lo/hi: a nominal 95% percentile bootstrap interval over basins" "heterogeneity chi4 peak level"
+has "$TMP/het/log.txt" "chi4 peaks [nominal 95% bootstrap over 2 basins: for a variance such an interval held the truth 30% of the time over 2 basins" "heterogeneity chi4 peaks in the log"
+has "$TMP/het/chi4_T1.gp" "(bands: nominal 95% bootstrap over basins)" "heterogeneity chi4 bands' title"
 has "$TMP/het/chi4_T1.gp" 'column("chi4_within_hi") : NaN)) with filledcurves' "chi4 bands"
 has "$TMP/het/histogram.csv" "fraction_lo/_hi: 95% percentile bootstrap interval over basins" "histogram level"
 has "$TMP/het/histogram_t20.gp" 'column("fraction_hi") : NaN)) with filledcurves' "histogram bands"
@@ -316,7 +323,7 @@ awk -F, 'function off(a, b) { d = a - b; if (d < 0) d = -d; return d > 1e-9 * (b
   END { exit bad > 0 || !seen }' "$TMP/het0/moments.csv" \
   || fail "heterogeneity: chi4's interval at T = 0 (independent networks) is not the chi-square one"
 has "$TMP/het0/chi4_T2.gp" "at T = 0 (bands: 95% chi-square interval" "heterogeneity: the T = 0 chi4 bands"
-has "$TMP/het0/chi4_T1.gp" "(bands: 95% bootstrap over basins)" "heterogeneity: the T > 0 chi4 bands"
+has "$TMP/het0/chi4_T1.gp" "(bands: nominal 95% bootstrap over basins)" "heterogeneity: the T > 0 chi4 bands"
 
 [ $fails -eq 0 ] && echo "all report checks passed"
 exit $((fails > 0))
