@@ -568,13 +568,14 @@ if K then
     .. "differences between basins, not from mobile and immobile weights within one"))
 end
 
--- Q(t): the ensemble's mean with its standard error, and each basin's own curve
+-- Q(t): the ensemble's mean with its standard error over basins (Q_sem, over all
+-- copies, takes a basin's K copies as independent), and each basin's own curve
 -- (colour: T; dash: basin), where a basin unlike the others shows.
 local qs = glass.plot.curves{file = "moments.csv", x = "t", y = "Q", by = "T", values = p.T}
 report.training_plot(run, p, t0, "T", p.T)
-run:plot{name = "overlap", title = "Overlap Q(t) after t_w (mean over replicas; bands: ± s.e.)",
-  xlabel = "t (steps after t_w)", ylabel = "Q", logx = true, key = "bottom left",
-  series = glass.plot.join(glass.plot.bands(qs, "Q_sem"), qs)}
+run:plot{name = "overlap", title = "Overlap Q(t) after t_w (mean over replicas; bands: ± s.e. "
+  .. "over basins)", xlabel = "t (steps after t_w)", ylabel = "Q", logx = true,
+  key = "bottom left", series = glass.plot.join(glass.plot.bands(qs, "Q_sem_basins"), qs)}
 local qbs = {}
 for _, s in ipairs(glass.plot.curves{file = "overlap_basins.csv", x = "t", y = "Q", by = "T",
                                      values = p.T}) do
@@ -589,10 +590,11 @@ for _, s in ipairs(glass.plot.curves{file = "overlap_basins.csv", x = "t", y = "
 end
 run:plot{name = "overlap_basins", title = "Overlap Q(t) of each basin (colour: T; dash: basin)",
   xlabel = "t (steps after t_w)", ylabel = "Q", logx = true, key = "bottom left", series = qbs}
-run:plot{name = "alpha2", title = "Non-Gaussian parameter α_2(t) (mean over replicas)",
-  xlabel = "t (steps after t_w)", ylabel = "α_2", logx = true, key = "top left",
+run:plot{name = "alpha2", title = "Non-Gaussian parameter α_2(t) (mean over replicas; bars: ± "
+  .. "s.e. over basins)", xlabel = "t (steps after t_w)", ylabel = "α_2", logx = true,
+  key = "top left",
   series = glass.plot.join(glass.plot.curves{file = "moments.csv", x = "t", y = "alpha2", by = "T",
-                                             values = p.T, yerr = "alpha2_sem"},
+                                             values = p.T, yerr = "alpha2_sem_basins"},
                            {fn = "0", title = "Gaussian", dash = 2, color = "#777777"})}
 -- One figure per T (chi4_T1, chi4_T2, ... in the order of --T): the χ₄ parts
 -- and the independent-weight null curve.

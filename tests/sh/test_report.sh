@@ -298,7 +298,12 @@ has "$TMP/het/chi4_T1.gp" "(bands: nominal 95% bootstrap over basins)" "heteroge
 has "$TMP/het/chi4_T1.gp" 'column("chi4_within_hi") : NaN)) with filledcurves' "chi4 bands"
 has "$TMP/het/histogram.csv" "fraction_lo/_hi: 95% percentile bootstrap interval over basins" "histogram level"
 has "$TMP/het/histogram_t20.gp" 'column("fraction_hi") : NaN)) with filledcurves' "histogram bands"
-has "$TMP/het/alpha2.gp" 'column("alpha2_sem")' "alpha2 bars"
+# The figures' error bars are the standard errors over basins (a basin's K noise copies
+# are not independent), as the CSV comment says to quote: not Q_sem or alpha2_sem.
+has "$TMP/het/alpha2.gp" 'column("alpha2_sem_basins")' "alpha2 bars"
+has "$TMP/het/overlap.gp" 'column("Q_sem_basins")' "overlap bands"
+! grep -q 'column("alpha2_sem")\|column("Q_sem")' "$TMP/het/alpha2.gp" "$TMP/het/overlap.gp" \
+  || fail "heterogeneity: a figure's error bars over all copies, not basins"
 ! grep -v '^#' "$TMP/het/moments.csv" | grep -qi 'nan' || fail "moments.csv: a nan cell"
 # tau.csv: tau90 with its bootstrap interval over basins, beside the free weight's.
 has "$TMP/het/tau.csv" "T,tau90,tau90_lo,tau90_hi,tau90_se,tau90_status,tau90_method,tau_e,tau_e_lo,tau_e_hi,tau_e_se,tau_e_status,tau_e_method,tau90_free,eps,D,T_paper" "heterogeneity tau.csv columns"
