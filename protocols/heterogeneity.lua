@@ -447,7 +447,15 @@ for k, T in ipairs(p.T) do
     summary[#summary + 1] = at and string.format("%s %.3g%s at t = %d%s", part, best, ci,
       s:row(at).t, tci) or (part .. " none (no finite chi4)")
   end
-  run:log("  state at t = %d: %s", p.tmax, report.state_text(srows[#srows]))
+  -- The state's s.e. is over all n copies (the state observer keeps no per-replica rows,
+  -- so there are no basin means to take): said as such, with how far off it can be.  With
+  -- K copies in each of b basins the sum of squares over copies is at least K times the
+  -- basin means', so the s.e. over basins is at most sqrt((n - 1)/(b - 1)) times it.
+  local last_state = srows[#srows]
+  run:log("  state at t = %d: %s%s", p.tmax, report.state_text(last_state), Kt and
+    string.format(" (± s.e. over all %d copies as if independent, which understates it: over "
+      .. "the %d basins it is up to %.3g times larger)", last_state.n, #units,
+      math.sqrt((last_state.n - 1) / (#units - 1))) or "")
   local last = s:row(s:nrows())
   local a2se = se_basins("alpha2", #bsum.alpha2)
   -- The pooled estimator's s.e. is the observer's jackknife over every copy,
