@@ -575,8 +575,19 @@ function M.drift_line(T, tau_T, tau_0, what, ci_T, ci_0)
       with_ci(tau_T, ci_T)), "inconclusive"
   end
   if not tau_0 then
-    return string.format("drift check%s: at T = 0 Q stays above 0.9 (no tau90), at T = %g "
-      .. "tau90 = %s: the decay at T is thermal", what, T, with_ci(tau_T, ci_T)), "thermal"
+    -- tau90 at T = 0 lies beyond the last lag: thermal only if tau90 at T (the upper end
+    -- of its interval) lies below the last lag by more than the tolerance.
+    local last, hi_T = ci_0 and ci_0.above, ci_T and ci_T[2] or tau_T
+    if last and hi_T * (1 + M.DRIFT_TOL) < last then
+      return string.format("drift check%s: at T = 0 Q stays above 0.9 to the last lag (tau90 > "
+        .. "%g), at T = %g tau90 = %s, below it by over %d%%: the decay at T is thermal", what,
+        last, T, with_ci(tau_T, ci_T), tol), "thermal"
+    end
+    return string.format("drift check%s: no tau90 at T = 0 (%s), at T = %g tau90 = %s; "
+      .. "inconclusive: %s", what, last and string.format("Q above 0.9 to the last lag, %g", last)
+      or "its replicas' taus are not all beyond the lags", T, with_ci(tau_T, ci_T),
+      last and string.format("within %d%% of the last lag, a longer run (--tmax) would decide",
+        tol) or "a longer run (--tmax) or more replicas would decide"), "inconclusive"
   end
   ci_0 = defined_ci(ci_0)
   local both = string.format("%s vs %s", with_ci(tau_T, ci_T), with_ci(tau_0, ci_0))
@@ -647,7 +658,8 @@ end
 
 -- What drift_line needs of a tau row (tau_report's) besides tau90: its 95 %
 -- interval {lo, hi}; when tau90 is missing, `below` = the first lag t[1]
--- (Q below 0.9 already there) or `above` = the last lag (not reached).  A tau
+-- (Q below 0.9 already there) or `above` = the last lag (not reached), for an
+-- estimator of the replica-mean curve (not per_replica*).  A tau
 -- read on the saved lags (every method but interp: the first lag below 0.9,
 -- or a mean of such lags) says only that Q crossed between that lag and the one
 -- before (grid = true): its bootstrap interval reaches down a lag cell already
@@ -656,8 +668,12 @@ end
 -- coarser than DRIFT_TOL.
 function M.drift_estimate(row, t)
   local s, tau = row.tau90_status, row.tau90
-  local est = {row.tau90_lo, row.tau90_hi, below = s == "before_first_lag" and t[1] or nil,
-               above = s == "not_reached" and t[#t] or nil}
+  -- (below/above only where the status is the mean curve's: for per_replica it is the most
+  -- common reason among the replicas without a tau, while others may have one)
+  local curve = row.tau90_method ~= "per_replica" and row.tau90_method ~= "per_replica_found"
+  local est = {row.tau90_lo, row.tau90_hi,
+               below = curve and s == "before_first_lag" and t[1] or nil,
+               above = curve and s == "not_reached" and t[#t] or nil}
   if tau and tau == tau and row.tau90_method ~= "interp" then
     if est[1] ~= est[1] or est[2] ~= est[2] then
       local r = 0 -- the cell at tau: from the lag before the first lag at or above tau

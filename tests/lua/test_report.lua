@@ -222,7 +222,21 @@ T.test("drift check: the line says what the two tau90 say", function()
   line, kind = report.drift_line(1e-3, 20, 196.6)
   T.eq(kind, "thermal")
   T.ok(line:find("ratio 0.102", 1, true), line)
-  T.eq(select(2, report.drift_line(1e-3, 20, nil)), "thermal")
+  -- No tau90 at T = 0: thermal only when its Q stays above 0.9 to a last lag
+  -- beyond T's tau90 (the upper end of its interval) by over 10%.
+  T.eq(select(2, report.drift_line(1e-3, 20, nil, "", nil, {above = 400})), "thermal")
+  line, kind = report.drift_line(1e-5, 20.77, nil, "", {20, 21}, {above = 21})
+  T.eq(kind, "inconclusive")  -- the reviewer's case: the lags cut at t = 21
+  T.ok(line:find("within 10% of the last lag, a longer run (--tmax) would decide", 1, true), line)
+  T.eq(select(2, report.drift_line(1e-3, 20, nil, "", {18, 22.5}, {above = 24})), "inconclusive")
+  T.eq(select(2, report.drift_line(1e-3, 20, nil, "", {18, 21.5}, {above = 24})), "thermal")
+  -- Nothing known of why T = 0 has none (per_replica's status): not decided.
+  T.eq(select(2, report.drift_line(1e-3, 20, nil)), "inconclusive")
+  local r0 = {tau90 = 0 / 0, tau90_lo = 0 / 0, tau90_hi = 0 / 0, tau90_status = "not_reached",
+              tau90_method = "per_replica"}
+  T.eq(report.drift_estimate(r0, {1, 10, 100}).above, nil)
+  r0.tau90_method = "first"
+  T.eq(report.drift_estimate(r0, {1, 10, 100}).above, 100)
   T.eq(select(2, report.drift_line(1e-3, nil, 20)), "inconclusive")
   -- Either side of the 10% tolerance.
   T.eq(select(2, report.drift_line(1, 109, 100)), "drift")
