@@ -137,8 +137,9 @@ end
 
 -- Percentile bootstrap intervals over few units (replicas, basins) hold
 -- the true value less often than their nominal 95 %: measured for a
--- Gaussian mean by tools/bootstrap_coverage.lua (docs/analysis.md).
-M.COVERAGE = {{3, 74}, {5, 84}, {10, 90}, {20, 92}, {50, 94}}
+-- Gaussian mean by tools/bootstrap_coverage.lua (docs/analysis.md); at 2
+-- exactly 50 %: the interval is the range of the two values.
+M.COVERAGE = {{2, 50}, {3, 74}, {5, 84}, {10, 90}, {20, 92}, {50, 94}}
 
 -- Log, once per run, what the 95 % intervals are worth over n units (the
 -- word for them: "replicas", "basins"); nothing from 50 units on, or with
@@ -149,8 +150,10 @@ function M.coverage_note(run, n, units)
   for _, c in ipairs(M.COVERAGE) do parts[#parts + 1] = string.format("%d%% at %d", c[2], c[1]) end
   run:log("note: the 95%% intervals are percentile bootstraps over %d %s; over so few they hold "
     .. "the true value less often than 95%% (a Gaussian mean: %s; docs/analysis.md), so a "
-    .. "verdict from intervals apart is indicative; more %s narrow the gap", n, units,
-    table.concat(parts, ", "), units)
+    .. "verdict from intervals apart is indicative; more %s narrow the gap%s", n, units,
+    table.concat(parts, ", "), units, n == 2 and string.format(" (over 2 %s an interval is the "
+    .. "range of the two values, which holds the true value half the time: read no verdict "
+    .. "from it)", units) or "")
 end
 
 function M.with(header, ...)

@@ -199,9 +199,23 @@ T.test("coverage_note: what the 95% intervals are worth, below 50 units only", f
   report.coverage_note(run, 3, "replicas")
   T.eq(#logged, 1)
   T.ok(logged[1]:find("over 3 replicas", 1, true) and logged[1]:find("74% at 3", 1, true), logged[1])
+  T.ok(not logged[1]:find("half the time", 1, true), logged[1])
+  -- Over 2 the percentile interval of a mean is the two values' range: it holds the true
+  -- mean exactly when they fall on either side of it, half the time.
+  local hits, trials = 0, 400
+  for k = 1, trials do
+    local x = glass.rng.normal{seed = 3, step = k, n = 2}
+    local b = glass.analysis.bootstrap{n = 2, B = 200, seed = k,
+                                        stat = function(idx) return (x[idx[1]] + x[idx[2]]) / 2 end}
+    if b.lo <= 0 and 0 <= b.hi then hits = hits + 1 end
+  end
+  T.ok(math.abs(hits / trials - 0.5) < 4 * math.sqrt(0.25 / trials), hits) -- within 4 sd
+  report.coverage_note(run, 2, "replicas")
+  T.ok(logged[#logged]:find("50% at 2", 1, true) and logged[#logged]:find("half the time", 1,
+    true), logged[#logged])
   report.coverage_note(run, 1, "replicas")
   report.coverage_note(run, 50, "basins")
-  T.eq(#logged, 1, "nothing for one replica (no intervals) or from 50 on")
+  T.eq(#logged, 2, "nothing for one replica (no intervals) or from 50 on")
 end)
 
 T.test("overlap_weights: the weights Q counts, with and without --exclude_output", function()
