@@ -554,6 +554,7 @@ local function tau_or_nil(x) return x == x and x or nil end
 
 function M.drift_line(T, tau_T, tau_0, what, ci_T, ci_0)
   what = what or ""
+  local asked = ci_T ~= nil or ci_0 ~= nil -- intervals given, if undefined (one replica)
   tau_T, tau_0 = tau_or_nil(tau_T), tau_or_nil(tau_0)
   local tol = math.floor(M.DRIFT_TOL * 100 + 0.5)
   local below, above = ci_T and ci_T.below, ci_0 and ci_0.above
@@ -624,9 +625,17 @@ function M.drift_line(T, tau_T, tau_0, what, ci_T, ci_0)
       .. "mostly the deterministic drift (gradient descent), with a small thermal part", what, T,
       both, tol, 100 * (tau_T / tau_0 - 1)), "drift"
   end
-  -- Without any interval (one replica, --B=0) the tolerance decides alone: say so.
-  local alone = not (ci_T or ci_0) and "; no 95% intervals (one replica?): the 10% rule alone"
-    or ""
+  -- Intervals asked for but none defined (one replica, --B=0; a lag cell alone,
+  -- drift_estimate's cell_only, is no statistical interval): nothing is resolved, so
+  -- inconclusive, with what the tolerance alone would say (as ttt_verdict).  Without
+  -- intervals asked for, the tolerance decides.
+  if asked and not ((ci_T and not ci_T.cell_only) or (ci_0 and not ci_0.cell_only)) then
+    return string.format("drift check%s: %s (ratio %.3g): inconclusive (no 95%% intervals: one "
+      .. "replica, or --B=0; add --replicas); the %d%% rule alone would say: %s", what, pair,
+      tau_T / tau_0, tol, rel <= M.DRIFT_TOL and "the deterministic drift"
+      or "the noise changes the decay"), "inconclusive"
+  end
+  local alone = ""
   if rel <= M.DRIFT_TOL then
     return string.format("drift check%s: Q decays at T = %g as at T = 0 (tau90 = %s, within "
       .. "%d%%): this decay is the deterministic drift (gradient descent), not thermal motion%s",
@@ -667,7 +676,8 @@ end
 -- or a mean of such lags) says only that Q crossed between that lag and the one
 -- before (grid = true): its bootstrap interval reaches down a lag cell already
 -- (glass.analysis.tau_replicas); without one the cell at tau is the
--- interval.  Otherwise equal lags would read as "the same decay" on a grid
+-- interval (cell_only = true: no spread over replicas, so no verdict rests on
+-- it alone).  Otherwise equal lags would read as "the same decay" on a grid
 -- coarser than DRIFT_TOL.
 function M.drift_estimate(row, t)
   local s, tau = row.tau90_status, row.tau90
@@ -683,7 +693,7 @@ function M.drift_estimate(row, t)
       for j = 2, #t do
         if t[j] >= tau then r = t[j - 1] > 0 and t[j - 1] / t[j] or 0; break end
       end
-      est[1], est[2] = tau * r, tau
+      est[1], est[2], est.cell_only = tau * r, tau, true
     end
     est.grid = true
   end
@@ -841,7 +851,7 @@ function M.ageing_verdict(tw1, tau1, tw2, tau2, ci1, ci2)
   local r = tau2 / tau1
   local head = string.format("tau90(t_w = %d) / tau90(t_w = %d) = %.4g / %.4g = %.3g", tw2, tw1,
     tau2, tau1, r)
-  if defined_ci(ci1) and defined_ci(ci2) then
+  if defined_ci(ci1) and defined_ci(ci2) and not (ci1.cell_only and ci2.cell_only) then
     local cis = string.format("[%.4g, %.4g] and [%.4g, %.4g]", ci1[1], ci1[2], ci2[1], ci2[2])
     -- (drift_estimate's intervals of a tau read on the lags are widened to the grid)
     local both = ((ci1.grid or ci2.grid) and " (intervals widened to the lag grid "
@@ -858,11 +868,17 @@ function M.ageing_verdict(tw1, tau1, tw2, tau2, ci1, ci2)
     return head .. ": within 10% of 1, inconclusive (a change under 10% is not called ageing "
       .. "or its opposite, although the 95% intervals " .. cis .. " are apart)", "inconclusive"
   end
-  -- Intervals asked for but undefined (one replica: nothing to resample).
-  local alone = (ci1 or ci2) and " (no 95% intervals, e.g. one replica: the 10% rule alone)" or ""
-  if r > 1.1 then return head .. ": tau90 grows with t_w (ageing)" .. alone, "ageing" end
-  if r < 1 / 1.1 then return head .. ": tau90 falls with t_w (no ageing)" .. alone, "none" end
-  return head .. ": within 10% of 1, inconclusive (no ageing resolved)" .. alone, "inconclusive"
+  -- Intervals asked for but undefined (one replica: nothing to resample): nothing is
+  -- resolved, so inconclusive, with what the 10% rule alone would say.
+  local would = r > 1.1 and "tau90 grows with t_w (ageing)" or r < 1 / 1.1
+    and "tau90 falls with t_w (no ageing)" or "within 10% of 1"
+  if ci1 or ci2 then
+    return head .. ": inconclusive (no 95% intervals: one replica, or --B=0; add --replicas); "
+      .. "the 10% rule alone would say: " .. would, "inconclusive"
+  end
+  if r > 1.1 then return head .. ": " .. would, "ageing" end
+  if r < 1 / 1.1 then return head .. ": " .. would, "none" end
+  return head .. ": within 10% of 1, inconclusive (no ageing resolved)", "inconclusive"
 end
 
 -- What the ageing verdict (its kind) and the drift checks say together, or
