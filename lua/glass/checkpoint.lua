@@ -37,13 +37,40 @@ local float_text, key_less = codec.float_text, codec.key_less
 
 -- ---- saving and loading -------------------------------------------------------
 
+-- C.call_at(level, f, ...) -> f(...), whose refusal is raised again at
+-- `level` as error() counts it from the function calling call_at (2: that
+-- function's caller, the user's line), as if f had been called there: under
+-- pcall f's message has no position of its own (its caller is C); error()
+-- puts the position in front of a string, and in front of a glass.Error's
+-- message.  For the library's Lua wrappers of C functions (not tail calls:
+-- a tail call would drop the wrapper's level).
+function M.call_at(level, f, ...)
+  local r = table.pack(pcall(f, ...))
+  if r[1] then return table.unpack(r, 2, r.n) end
+  local err = r[2]
+  if type(err) == "string" then error(err, level + 1) end
+  if glass_core.is_error(err) and type(err.message) == "string" then
+    local _, where = pcall(error, "", level + 2) -- error, pcall, call_at, then its callers
+    err.message = where .. err.message
+  end
+  error(err, 0)
+end
+local call_at = M.call_at
+
+-- The options of C.save as a copy with a state table encoded; an encoding
+-- error names the line `level` up from the caller, as error() counts.
+function M.save_options(opts, level)
+  if type(opts) ~= "table" then return opts end -- (the C side says what it expects)
+  local copy = {}
+  for k, v in pairs(opts) do copy[k] = v end
+  if type(copy.state) == "table" then copy.state = call_at(level + 1, M.encode, copy.state) end
+  return copy
+end
+
 -- C.save(path, {ensembles=, observers=, state=table|string, keep_previous=}):
 -- as glass.checkpoint.save, with a state table encoded first.
 function M.save(path, what)
-  local opts = {}
-  for k, v in pairs(what) do opts[k] = v end
-  if type(opts.state) == "table" then opts.state = M.encode(opts.state) end
-  return core.save(path, opts)
+  call_at(2, core.save, path, M.save_options(what, 2))
 end
 
 -- The state table of a loaded checkpoint (nil if it has none).
@@ -172,8 +199,9 @@ end
 
 -- A trigger: t:due(step) is true once `steps` steps or `seconds` wall
 -- seconds have passed since the last t:reset(step) (either may be nil or
--- 0 for never).  The clock is a function returning seconds (default
--- os.time; protocols pass their progress clock).
+-- 0 for never), the first time counted from step `start` (default 0).
+-- The clock is a function returning seconds (default os.time; protocols
+-- pass their progress clock).
 function M.trigger(opts)
   opts = opts or {}
   local clock = opts.clock or os.time

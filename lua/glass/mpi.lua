@@ -176,11 +176,11 @@ function M.allgather_observer(obs, _, local_ens)
   return c_gather_observer(obs, obs:empty(), true)
 end
 
+-- save(path, {ensembles=, observers=, state=table|string, keep_previous=}):
+-- collective; glass.checkpoint.save for a distributed ensemble.  (Errors
+-- name the caller's line: C.call_at.)
 function M.save(path, what)
-  local opts = {}
-  for k, v in pairs(what) do opts[k] = v end
-  if type(opts.state) == "table" then opts.state = C.encode(opts.state) end
-  return M.checkpoint_save(path, opts)
+  C.call_at(2, M.checkpoint_save, path, C.save_options(what, 2))
 end
 
 -- restore(path, {ensembles=, observers=, first=, count=, replace=}): this
@@ -192,10 +192,13 @@ function M.restore(path, what)
   local opts = {}
   for k, v in pairs(what) do opts[k] = v end
   if opts.replicas then
-    opts.first, opts.count = M.block(opts.replicas)
+    opts.first, opts.count = C.call_at(2, M.block, opts.replicas)
     opts.replicas = nil
+  elseif opts.first == nil and opts.count == nil then
+    error("glass.mpi.restore: give replicas (the run's total) or first and count "
+      .. "(this rank's block, as from glass.mpi.block)", 2)
   end
-  return M.checkpoint_restore(path, opts)
+  C.call_at(2, M.checkpoint_restore, path, opts)
 end
 
 return M

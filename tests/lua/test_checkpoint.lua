@@ -513,6 +513,35 @@ T.test("trigger and STOP file", function()
   T.ok(C.stop_requested(dir))
 end)
 
+-- A refusal names the line that called the library (here), not the library's
+-- own: fn, a closure written on `line` of this file, must raise a message
+-- starting "this file:line:" and holding each of the strings given.
+local function refused_at(fn, line, ...)
+  local ok, err = pcall(fn)
+  T.ok(not ok, "expected an error")
+  local msg = tostring(err)
+  local want = debug.getinfo(fn, "S").short_src .. ":" .. line .. ":"
+  T.ok(msg:sub(1, #want) == want, string.format("expected %q at the start of %q", want, msg))
+  for _, s in ipairs{...} do T.ok(msg:find(s, 1, true), string.format("%q not in %q", s, msg)) end
+  return err
+end
+
+T.test("checkpoint and mpi wrappers: refusals name the caller's line", function()
+  local path = file("where.gvckpt")
+  local L = function() return debug.getinfo(2, "l").currentline end
+  refused_at(function() C.save(path, {bogus = 1}) end, L(), "unknown option 'bogus'")
+  refused_at(function() C.save(path, {state = {f = print}}) end, L(), "state.f is a function")
+  local bad = dir .. "/no/such/dir/c.gvckpt"
+  local err = refused_at(function() C.save(bad, {state = {x = 1}}) end, L(), "cannot create")
+  T.eq(glass.is_error(err), "EIO", "a glass.Error keeps its status")
+  C.save(path, {state = {x = 1}})
+  refused_at(function() glass.mpi.restore(path, {}) end, L(), "give replicas")
+  refused_at(function() glass.mpi.restore(path, {first = 0}) end, L(), "'count' is required")
+  refused_at(function() glass.mpi.restore(path, {replicas = 0}) end, L(), "positive integer")
+  refused_at(function() glass.mpi.save(path, {state = {f = print}}) end, L(), "state.f is a function")
+  refused_at(function() glass.mpi.save(path, {bogus = 1}) end, L(), "unknown option 'bogus'")
+end)
+
 -- ---- protocol runs: the journal (replay after a crash at any point) ---------------
 
 -- pcall(fn) with glass.drive raising "crash" after `crash` chunks of work
