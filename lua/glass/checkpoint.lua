@@ -121,6 +121,7 @@ M.same = same
 -- or set of names not to compare (run control: out, threads, quiet, ...).
 function M.differences(saved, current, opts)
   opts = opts or {}
+  glass_core.check_options(opts, "glass.checkpoint.differences", {"ignore"}, 2)
   local ignore = {}
   for k, v in pairs(opts.ignore or {}) do
     if type(k) == "number" then ignore[v] = true else ignore[k] = v end
@@ -187,10 +188,11 @@ end
 -- difference raises an error listing them all.  opts.log as for C.open.
 function M.resume(path, params, opts)
   opts = opts or {}
+  glass_core.check_options(opts, "glass.checkpoint.resume", {"ignore", "log"}, 2)
   local ck = M.open(path, opts.log)
   if not ck then return nil end
   local state = M.state(ck) or {}
-  local diffs = M.differences(state.params or {}, params or {}, opts)
+  local diffs = M.differences(state.params or {}, params or {}, {ignore = opts.ignore})
   if #diffs > 0 then refuse_differences(ck, diffs) end
   return ck, state
 end
@@ -204,6 +206,7 @@ end
 -- pass their progress clock).
 function M.trigger(opts)
   opts = opts or {}
+  glass_core.check_options(opts, "glass.checkpoint.trigger", {"steps", "seconds", "clock", "start"}, 2)
   local clock = opts.clock or os.time
   local t = {steps = opts.steps or 0, seconds = opts.seconds or 0}
   t.last_step, t.last_time = opts.start or 0, clock()

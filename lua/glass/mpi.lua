@@ -189,6 +189,8 @@ end
 -- instead.  replace: the observers may have measured (what they hold is
 -- replaced); else they must be freshly built.
 function M.restore(path, what)
+  core.check_options(what, "glass.mpi.restore",
+    {"ensembles", "observers", "first", "count", "replace", "replicas"}, 2)
   local opts = {}
   for k, v in pairs(what) do opts[k] = v end
   if opts.replicas then

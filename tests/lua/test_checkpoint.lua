@@ -542,6 +542,16 @@ T.test("checkpoint and mpi wrappers: refusals name the caller's line", function(
   refused_at(function() glass.mpi.save(path, {bogus = 1}) end, L(), "unknown option 'bogus'")
 end)
 
+T.test("checkpoint option tables refuse misspelt keys", function()
+  local path = file("where.gvckpt")
+  local L = function() return debug.getinfo(2, "l").currentline end
+  refused_at(function() C.resume(path, {}, {ignroe = {"out"}}) end, L(), "resume: unknown option 'ignroe'")
+  refused_at(function() C.differences({}, {}, {ignroe = {}}) end, L(), "differences: unknown option")
+  refused_at(function() C.trigger{stesp = 5} end, L(), "trigger: unknown option 'stesp'", "'steps'")
+  refused_at(function() glass.mpi.restore(path, {replcas = 2}) end, L(), "restore: unknown option")
+  T.eq(C.trigger{steps = 5, start = 10}:due(14), false, "start: counted from step 10")
+end)
+
 -- ---- protocol runs: the journal (replay after a crash at any point) ---------------
 
 -- pcall(fn) with glass.drive raising "crash" after `crash` chunks of work
