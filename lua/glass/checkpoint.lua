@@ -8,7 +8,7 @@
 --
 -- It is also glass.checkpoint: one name for one thing.  M.load is the C
 -- side's load and M.save its save (a state table encoded first); the C
--- table itself is glass.core.checkpoint.
+-- table itself is require("glass.core").checkpoint.
 -- The C side (glass.core's checkpoint.save/load, src/lgv_ckpt.c) stores
 -- ensembles, observers and one opaque string; this module turns the
 -- protocol's state table into that string and back (C.encode/C.decode),
