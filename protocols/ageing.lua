@@ -116,7 +116,9 @@ for _, tw in ipairs(p.tw) do
     .. ci or ("none (" .. tostring(why) .. ")"))
 end
 run:write_csv("tau", tau, report.with(header, "tau90, tau_e: " .. lab.tau_text(p.tau_method)
-  .. "; empty when not reached within tmax or already below at the first lag; tau*_status: ok, not_reached, before_first_lag; "
+  .. "; empty when not reached within tmax, already below at the first lag or below 4 steps "
+  .. "(per_replica, per_replica_found); tau*_status: ok, not_reached, before_first_lag, "
+  .. "below_min_t; "
   .. report.tau_ci_comment("replicas")))
 
 -- Figures: Q(t) per t_w (log t), tau90 vs t_w (log-log), MSD per t_w.

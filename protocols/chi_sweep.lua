@@ -114,7 +114,7 @@ local function with(...) return report.with(header, ...) end
 run:write_csv("tau", tau, with((p.tau_method == "interp" and "tau90, tau_e interpolated in log "
   .. "t (method interp)" or "tau90, tau_e: " .. lab.tau_text(p.tau_method)) .. "; eps = "
   .. "sigma(t_w)/chi (mean over replicas); empty: none (tau*_status says why: not_reached, "
-  .. "before_first_lag); " .. report.tau_ci_comment("replicas") .. "; D = lr*T/P, "
+  .. "before_first_lag, below_min_t); " .. report.tau_ci_comment("replicas") .. "; D = lr*T/P, "
   .. "T_paper = T*60000/P"))
 run:write_csv("overlap", overlap, with("Q(t) per chi and T from the same trajectories"))
 run:write_csv("state", state, with(report.STATE_COMMENT))

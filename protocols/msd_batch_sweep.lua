@@ -51,7 +51,8 @@ local P = glass.params(lab.extend({
     smoke = {batches = {1, 50}, tw = 5, tmax = 20, replicas = 2, P = 500, quench_epochs = 1,
              width = 8, per_decade = 5},
   },
-}, lab.network_params{P = 0, lr = 1e-2, quench_epochs = 100}, report.noise_params()))
+}, lab.network_params{P = 0, lr = 1e-2, quench_epochs = 100},
+  report.noise_params("SGD shuffles")))
 
 local p = P:parse(arg)
 local run = glass.run(p)

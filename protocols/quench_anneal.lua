@@ -229,8 +229,9 @@ run:write_csv("overlap", overlap, with("T: Langevin temperature; t: lag after t_
 run:write_csv("null", null, with("free-weight null model: Q = erf(eps/sqrt(4 D t)), "
   .. "MSD = 2 D t, D = lr*T/P"))
 run:write_csv("tau", tau, with("tau90, tau_e: " .. lab.tau_text(p.tau_method)
-  .. "; empty if not reached within tmax or already below at the first lag (tau*_status says "
-  .. "which: ok, not_reached, before_first_lag); " .. report.tau_ci_comment("replicas")
+  .. "; empty if not reached within tmax, already below at the first lag, or below 4 steps "
+  .. "(per_replica, per_replica_found) (tau*_status says which: ok, not_reached, "
+  .. "before_first_lag, below_min_t); " .. report.tau_ci_comment("replicas")
   .. "; tau90_free: the null model's; D = lr*T/P, T_paper = T*60000/P"))
 run:write_csv("state", state, with(report.STATE_COMMENT))
 

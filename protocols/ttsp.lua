@@ -161,7 +161,7 @@ run:write_csv("overlap", overlap, with("t_over_tau: t divided by " .. p.rescale_
 run:write_csv("master", overlap, with("the master curve: plot Q against t_over_tau"))
 run:write_csv("tau", tau, with((p.tau_method == "interp" and "tau90, tau_e interpolated in log "
   .. "t (method interp)" or "tau90, tau_e: " .. lab.tau_text(p.tau_method)) .. "; empty: none "
-  .. "(tau*_status says why: not_reached, before_first_lag); " .. report.tau_ci_comment("replicas")
+  .. "(tau*_status says why: not_reached, before_first_lag, below_min_t); " .. report.tau_ci_comment("replicas")
   .. "; D = lr*T/P, T_paper = T*60000/P"))
 run:write_csv("q_final", qfinal, with("Q_final = Q(t_f = tmax), the replica mean; Q_final_lo/_hi: "
   .. report.PLATEAU_COMMENT .. "; Q_inf_harmonic: Eq. 22 with k = lambda, each replica's over its "

@@ -225,7 +225,8 @@ function M.network_params(over)
     {"quench_epochs", d("quench_epochs", 2), "SGD epochs before the measurement (the quench)",
      min = 0},
     {"loss_trace", d("loss_trace", 0), "points per decade of the loss trace through the quench "
-     .. "(quench.csv) and the waiting time (extra rows of state.csv before t_w), log-spaced; "
+     .. "(quench.csv; in the Langevin protocols also the waiting time: extra rows of state.csv "
+     .. "before t_w), log-spaced; "
      .. "0: none (the paper's Fig. A2)", min = 0, max = LIMITS.per_decade, omit_default = true},
     {"from", "", "start from this ensemble file (ens:save) instead of random networks; the "
      .. "quench is skipped", file = true, nonempty = true, omit_default = true},

@@ -37,8 +37,10 @@ M.PAPER = {lr = 1e-3, P = 60000}
 -- (more temperatures, say, after a run that had k of them) numbers its points from k + 1,
 -- so that its noise is independent of the first run's; the networks (the seed) are the
 -- same.  It is left out of params.lua while 0, so older runs resume unchanged.
-function M.noise_params()
-  return {{"noise", "independent", "Langevin noise across sweep points: independent (point k "
+-- what: the randomness the points draw ("Langevin noise" unless given; "SGD shuffles").
+function M.noise_params(what)
+  return {{"noise", "independent", (what or "Langevin noise") .. " across sweep points: "
+    .. "independent (point k "
     .. "runs with seed glass.rng.subseed(seed, k)) or common (every point reuses the seed's "
     .. "stream: common random numbers, points correlated)", choices = {"independent", "common"}},
     {"noise_offset", 0, "with --noise=independent, point k runs with glass.rng.subseed(seed, "
