@@ -206,8 +206,9 @@ for k, T in ipairs(p.T) do
     authors[#authors + 1] = {T = T, reps = reps}
   end
   run:log("T = %-8g (paper units %-8.3g) tau90 = %s, tau_e = %s (free weight: tau90 = %s)", T,
-    u.T_paper, report.tau_ci(t90, row.tau90_lo, row.tau90_hi, row.tau90_status),
-    report.tau_ci(te, row.tau_e_lo, row.tau_e_hi, row.tau_e_status),
+    u.T_paper,
+    report.tau_ci(t90, row.tau90_lo, row.tau90_hi, t90 and why90 or row.tau90_status),
+    report.tau_ci(te, row.tau_e_lo, row.tau_e_hi, te and whye or row.tau_e_status),
     T > 0 and string.format("%.3g", free90) or "none: at T = 0 a free weight does not move")
   if not t90 then run:log("  tau90: %s", why90) end
   if not te then run:log("  tau_e: %s", whye) end

@@ -136,7 +136,8 @@ for k, T in ipairs(p.T) do
   if T > 0 then finals[#finals + 1] = {T = T, q = fin} end
   run:log("T = %-8g (paper units %-8.3g) tau90 = %s, tau_e = %s, Q(t_f) = %.3g "
     .. "%s (harmonic well: %s)", T, u.T_paper, report.tau_ci(t90, row.tau90_lo, row.tau90_hi,
-    row.tau90_status), report.tau_ci(te, row.tau_e_lo, row.tau_e_hi, row.tau_e_status), q[#q],
+    t90 and why90 or row.tau90_status), report.tau_ci(te, row.tau_e_lo, row.tau_e_hi,
+    te and whye or row.tau_e_status), q[#q],
     qb.text,
     qinf == qinf and string.format("%.3g %s", qinf, hb.text)
       or "none: it needs lambda > 0 and T > 0")

@@ -8,15 +8,19 @@ local NAN = 0 / 0
 
 -- The row fields of an estimate `res` under the name `name` ("tau90"):
 -- name, name_lo, name_hi, name_se (numbers, NaN = empty cell),
--- name_status ("ok", "not_reached", "before_first_lag", "below_min_t")
+-- name_status ("ok", "not_reached", "before_first_lag", "below_min_t"; "partial":
+-- per_replica_found's mean over some of the replicas only, biased low)
 -- and name_method ("per_replica", "of_mean", "interp").
+local function partial(res)
+  return res.method == "per_replica_found" and res.tau and res.n_used < res.n
+end
 function M.tau_fields(res, name, into)
   local row = into or {}
   row[name] = res.tau or NAN
   row[name .. "_lo"] = res.tau and res.lo or NAN
   row[name .. "_hi"] = res.tau and res.hi or NAN
   row[name .. "_se"] = res.tau and res.se or NAN
-  row[name .. "_status"] = res.status
+  row[name .. "_status"] = partial(res) and "partial" or res.status
   row[name .. "_method"] = res.method
   return row
 end
@@ -216,7 +220,11 @@ function M.tau_report(obs, t, q, row, opts)
     -- (tau's second value is the lag index when found: no reason then)
     return row, t90, not t90 and why90 or nil, te, not te and whye or nil
   end
-  local function why(r) return not r.tau and why_none(r) or nil end
+  -- (a found tau has no reason, but for a partial mean: "mean over k of n replicas ...")
+  local function why(r)
+    if not r.tau then return why_none(r) end
+    return partial(r) and r.reason or nil
+  end
   return row, r90.tau, why(r90), re.tau, why(re)
 end
 

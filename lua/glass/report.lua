@@ -372,7 +372,8 @@ function M.tau_ci_comment(over, B)
     .. "tau*_lo 0 when they cross before the first; a tau read on the lags, every --tau_method "
     .. "but interp, has tau*_lo one lag cell lower), tau*_se: sd of the bootstrap estimates (empty "
     .. "when some resample lies beyond the lags; for a tau read on the lags with the cell's "
-    .. "rounding, width/sqrt(12), in quadrature)", over, B or 1000)
+    .. "rounding, width/sqrt(12), in quadrature); tau*_status partial: per_replica_found's mean "
+    .. "over the replicas with a tau only, biased low", over, B or 1000)
 end
 
 -- The mean of vals (NaN skipped: lost replicas) over the indices idx
@@ -767,12 +768,20 @@ end
 -- _lo and _hi): "123.4 [101.2, 150.3] (95% bootstrap)", "123.4 (no
 -- interval)" (one replica or basin, B = 0, or no resample had a tau), or
 -- "none (why)".  what: the label after an interval (default "95% bootstrap").
+-- A per_replica_found tau over some of the replicas only (why: the status
+-- "partial", or tau_report's reason "mean over k of n replicas ...") says so.
 function M.tau_ci(tau, lo, hi, why, what)
   if not tau or tau ~= tau then return "none (" .. tostring(why or "no tau") .. ")" end
-  if lo and hi and lo == lo and hi == hi then
-    return string.format("%.4g [%.4g, %.4g] (%s)", tau, lo, hi, what or "95% bootstrap")
+  local partial = ""
+  if why == "partial" or (type(why) == "string" and why:find("^mean over")) then
+    partial = string.format(" (partial: %s; biased low)", why == "partial"
+      and "the mean over the replicas with a tau" or why)
   end
-  return string.format("%.4g (no interval)", tau)
+  if lo and hi and lo == lo and hi == hi then
+    return string.format("%.4g [%.4g, %.4g] (%s)%s", tau, lo, hi, what or "95% bootstrap",
+      partial)
+  end
+  return string.format("%.4g (no interval)%s", tau, partial)
 end
 
 -- "x ± se", or x alone with why there is no error bar (a single replica or

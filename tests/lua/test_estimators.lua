@@ -227,6 +227,12 @@ T.test("per-replica alpha2 and tau90 equal a recomputation from exported weights
   T.eq(strict.tau, nil); T.eq(strict.status, "below_min_t")
   local found = glass.analysis.tau_replicas(t, curves, {method = "per_replica_found", min_t = 30, B = 0})
   T.eq(found.tau, s30 / n30); T.eq(found.n_used, n30)
+  -- Its row says "partial" (biased low: the mean of those that decayed), not "ok".
+  T.eq(glass.analysis.tau_fields(found, "tau90").tau90_status, "partial")
+  local all = glass.analysis.tau_replicas(t, curves, {method = "per_replica_found", B = 0})
+  T.eq(all.n_used, all.n)
+  T.eq(glass.analysis.tau_fields(all, "tau90").tau90_status, "ok")
+  T.eq(glass.analysis.tau_fields(strict, "tau90").tau90_status, "below_min_t")
   -- of_mean: the first lag where the mean curve is below 0.9.
   local om = glass.analysis.tau_replicas(t, curves, {method = "of_mean", B = 0})
   local first

@@ -596,6 +596,12 @@ T.test("ageing's conclusion is computed from the numbers", function()
   T.eq(k1, "inconclusive")
   T.ok(v1:find("no 95% intervals: one replica, or --B=0; add --replicas); the 10% rule alone "
     .. "would say: tau90 grows with t_w (ageing)", 1, true), v1)
+  -- A per_replica_found tau over some replicas only says so (status or reason).
+  T.eq(report.tau_ci(6, 4, 8, "partial"), "6 [4, 8] (95% bootstrap) (partial: the mean over the "
+    .. "replicas with a tau; biased low)")
+  T.eq(report.tau_ci(6, 0 / 0, 0 / 0, "mean over 2 of 3 replicas"), "6 (no interval) (partial: "
+    .. "mean over 2 of 3 replicas; biased low)")
+  T.eq(report.tau_ci(6, 4, 8, "ok"), "6 [4, 8] (95% bootstrap)")
   -- The interval text of a fit's bootstrap, or why there is none.
   local nan = 0 / 0
   T.eq(report.boot_text({lo = nan, hi = nan, level = 0.95, B = 1000, B_ok = 0}, {3, 1}),
