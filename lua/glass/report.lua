@@ -419,11 +419,14 @@ end
 -- Gaussian Q, so [chi4 (n-1) / x_hi, chi4 (n-1) / x_lo], x the chi-square quantiles at
 -- (1 -+ level) / 2.  Exact for Gaussian Q at any n, where a percentile bootstrap of a
 -- variance over 3 replicas held the truth 42 % of the time (tools/bootstrap_coverage.lua
--- 1000 variance).  Returns lo, hi; NaN with fewer than 2 replicas or no chi4.
+-- 1000 variance).  Returns lo, hi; NaN with fewer than 2 replicas or no chi4.  A chi4 of
+-- exactly 0 (every replica with the same Q: Q counts weights, so at small N or early t
+-- it is discrete) is no Gaussian sample variance: 0 and an empty upper end, not [0, 0].
 local chi2_cache = {} -- "n level" -> the two quantiles
 function M.chi4_interval(chi4, n, level)
   level = level or M.PLATEAU_LEVEL
   if not (n and n >= 2 and chi4 == chi4) then return 0 / 0, 0 / 0 end
+  if chi4 == 0 then return 0, 0 / 0 end
   local key = n .. " " .. level
   local x = chi2_cache[key]
   if not x then

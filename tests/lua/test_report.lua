@@ -569,6 +569,9 @@ T.test("no NaN or inf printed as a number: one init, an exact-zero loss, T = 0",
        string.format("%.17g %.17g", lo, hi))
   lo, hi = report.chi4_interval(0.1, 1)
   T.ok(lo ~= lo and hi ~= hi)
+  -- Every replica with the same Q (discrete at small N): no [0, 0], the upper end empty.
+  lo, hi = report.chi4_interval(0, 5)
+  T.ok(lo == 0 and hi ~= hi, tostring(hi))
   lo = report.chi4_interval(0 / 0, 5)
   T.ok(lo ~= lo)
   -- As add_rows columns, from each summary row's chi4 and n; replicas that share basins
