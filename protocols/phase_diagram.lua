@@ -87,9 +87,11 @@ run:plot{name = "phase_diagram", title = string.format(
   extra = {"set offsets graph 0.05, graph 0.05, graph 0.06, graph 0.06", "unset key"},
   series = {{file = "grid.csv", x = "N_over_P", y = "lambda", z = "loss_geomean",
              style = "points", pt = 5, ps = 3.5},
-            -- The trivial minimum W = 0 (loss 1/2, within 0.005 as ttt_scan's rule) is a
-            -- colour among the near-1/2 losses of the transition: a cross marks it (not a
-            -- loss above 1/2, which is training not yet done).
+            -- The trivial minimum W = 0 (loss 1/2) is a colour among the near-1/2 losses
+            -- of the transition: a cross marks a geometric mean within 0.005 of 1/2 (a
+            -- marker, not ttt_scan's verdict, which also needs mean +- 2 s.e. inside that
+            -- band; loss_geo_lo/hi in grid.csv give the spread), not a loss above 1/2,
+            -- which is training not yet done.
             {file = "grid.csv", x = "N_over_P", y = "lambda",
              where = {loss_geomean = {min = 0.495, max = 0.505}},
              style = "points", pt = 2, ps = 2, color = "#000000"},
