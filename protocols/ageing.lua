@@ -110,10 +110,8 @@ for _, tw in ipairs(p.tw) do
   local row, t90, why = glass.analysis.tau_report(obs, t, q, {tw = tw},
     {method = p.tau_method, tw = t0 + tw, seed = p.seed})
   tau:add_row(row)
-  local ci = row.tau90_lo == row.tau90_lo and string.format(" [%.4g, %.4g] (95%% bootstrap)",
-    row.tau90_lo, row.tau90_hi) or " (no interval)"
-  lines[#lines + 1] = string.format("t_w = %-8d tau90 = %s", tw, t90 and string.format("%g", t90)
-    .. ci or ("none (" .. tostring(why) .. ")"))
+  lines[#lines + 1] = string.format("t_w = %-8d tau90 = %s", tw,
+    report.tau_ci(t90, row.tau90_lo, row.tau90_hi, why))
 end
 run:write_csv("tau", tau, report.with(header, "tau90, tau_e: " .. lab.tau_text(p.tau_method)
   .. "; empty when not reached within tmax, already below at the first lag or below 4 steps "

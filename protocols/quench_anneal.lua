@@ -84,7 +84,7 @@ local left = {}
 -- The authors' estimators (their measurements_backup.py): each replica's tau by their
 -- rules, the mean and standard deviation over replicas per T, and the tau90-vs-T line
 -- through every (T, tau90_r) point.
-local NAN = 0 / 0
+local NAN = -(0 / 0) -- (0 / 0 has the sign bit on x86: %g writes it -nan)
 local taurep = glass.table{columns = {"T", "replica", "tau90", "tau90_status", "tau_e",
                                       "tau_e_status"}}
 local tauauth = glass.table{columns = {"T", "tau90", "tau90_sd", "tau_e", "tau_e_sd", "n",

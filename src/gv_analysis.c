@@ -374,7 +374,8 @@ static int cmp_u64_pair(const void *a, const void *b)
     return (x[1] > y[1]) - (x[1] < y[1]);
 }
 
-/* The lag cell (t[j-1], t[j]] holding x > t[0]: j, or 0 when there is none. */
+/* The lag cell of x: the first j >= 1 with t[j] >= x (the cell (t[j-1], t[j]]
+ * for x > t[0]; 1 for x <= t[0]), or 0 beyond the last lag. */
 static size_t lag_cell(const double *t, size_t nt, double x)
 {
     for (size_t j = 1; j < nt; j++)

@@ -281,6 +281,12 @@ static int an_tau_replicas(lua_State *L)
     lua_pushnumber(L, min_t), lua_setfield(L, -2, "min_t");
     lua_pushinteger(L, (lua_Integer)r.n), lua_setfield(L, -2, "n");
     lua_pushinteger(L, (lua_Integer)r.n_used), lua_setfield(L, -2, "n_used");
+    lua_createtable(L, 0, 3); /* per_replica*: the replicas without a tau, by reason */
+    for (int k = 1; k < 4; k++) {
+        lua_pushinteger(L, (lua_Integer)r.count[k]);
+        lua_setfield(L, -2, gv_tau_status_name[k]);
+    }
+    lua_setfield(L, -2, "counts");
     push_interval(L, &r.ci);
     return 1;
 }

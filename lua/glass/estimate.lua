@@ -11,6 +11,12 @@ local NAN = 0 / 0
 -- name_status ("ok", "not_reached", "before_first_lag", "below_min_t"; "partial":
 -- per_replica_found's mean over some of the replicas only, biased low)
 -- and name_method ("per_replica", "of_mean", "interp").
+-- The tau_replicas result behind each row's fields (weak keys: it goes with the row), for
+-- what a row's columns cannot say: report.drift_estimate asks whether every replica
+-- without a tau shares its reason (M.result_of).
+local results = setmetatable({}, {__mode = "k"})
+function M.result_of(row, name) return results[row] and results[row][name] end
+
 local function partial(res)
   return res.method == "per_replica_found" and res.tau and res.n_used < res.n
 end
@@ -21,6 +27,8 @@ function M.tau_fields(res, name, into)
   row[name .. "_hi"] = res.tau and res.hi or NAN
   row[name .. "_se"] = res.tau and res.se or NAN
   row[name .. "_status"] = partial(res) and "partial" or res.status
+  results[row] = results[row] or {}
+  results[row][name] = res
   row[name .. "_method"] = res.method
   return row
 end

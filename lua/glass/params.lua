@@ -289,23 +289,31 @@ end
 M.closest = closest
 
 -- A "did you mean" for Lua's own "attempt to call/index a nil value (field
--- 'x')" (also method, global), which glassvm's message handler appends: the
+-- 'x')" (also method, global; not a local or upvalue, the user's own names,
+-- nor other operations), which glassvm's message handler appends: the
 -- names of glass's functions and tables (two levels down), of its objects'
 -- methods (of any type: the message does not say which), or of the globals,
 -- nearest to the word: the same name only for words of up to 3 letters,
 -- one edit for up to 5, two for longer ones (stricter than `closest`: the
 -- names are many); the same name in another table counts (glass.two_time is
--- glass.observer.two_time).  Up to three tied names; none when more tie.
+-- glass.observer.two_time; for a field only from 6 letters on).  Up to three
+-- tied names; none when more tie.
 -- Returns the hint (" (did you mean glass.ensemble?)") or nil.
 function M.name_hint(msg)
   if type(msg) ~= "string" then return nil end
-  local kind, word = msg:match("attempt to %a+ a nil value %((%a+) '([%w_]+)'%)$")
+  local verb, kind, word = msg:match("attempt to (%a+) a nil value %((%a+) '([%w_]+)'%)$")
   local g = package.loaded.glass
-  if not kind or type(g) ~= "table" then return nil end
+  if (verb ~= "call" and verb ~= "index") or type(g) ~= "table"
+     or (kind ~= "field" and kind ~= "method" and kind ~= "global") then
+    return nil -- (a local or upvalue is the user's own name)
+  end
   local found, best, seen = {}, 3, {}
   local function consider(name, shown)
     local dist = distance(word:lower(), name:lower())
     if dist > (#word < 4 and 0 or #word < 6 and 1 or 2) or dist > best then return end
+    -- The same name in another table: for a field only when long (run, size, data are
+    -- the user's own fields too), for a global any (a bare `data` is glass.data).
+    if dist == 0 and kind == "field" and #word < 6 then return end
     if dist < best then found, best, seen = {}, dist, {} end
     if not seen[shown] then found[#found + 1], seen[shown] = shown, true end
   end

@@ -552,24 +552,40 @@ local function ci_apart(a, b) return a[1] > b[2] or a[2] < b[1] end
 -- intervals apart (with one interval, the other tau90 outside it); and a
 -- difference within it is called the drift only when each interval lies
 -- within the tolerance around the other tau90; otherwise the line says
--- inconclusive and why.  ci.below: when that tau90 is nil because Q was
--- below 0.9 already at the first lag, that lag; ci.above: when it is nil
--- because Q stayed above 0.9, the last lag (drift_estimate gives both).
+-- inconclusive and why.  Intervals given but none with a spread over
+-- replicas for the tau90's present (NaN: one replica, --B=0; or
+-- drift_estimate's lag cell alone, cell_only) resolve nothing: the line is inconclusive and says what the
+-- tolerance alone would say (as ttt_verdict); without intervals given, the
+-- tolerance decides.  ci.below: when that tau90 is nil because Q was below
+-- 0.9 already at the first lag, that lag; ci.above: when it is nil because
+-- Q stayed above 0.9, the last lag (drift_estimate gives both).
 -- A tau as the estimators' rows hold it (NaN: none) as the verdicts take it (nil: none).
 local function tau_or_nil(x) return x == x and x or nil end
 
 function M.drift_line(T, tau_T, tau_0, what, ci_T, ci_0)
   what = what or ""
-  local asked = ci_T ~= nil or ci_0 ~= nil -- intervals given, if undefined (one replica)
   tau_T, tau_0 = tau_or_nil(tau_T), tau_or_nil(tau_0)
   local tol = math.floor(M.DRIFT_TOL * 100 + 0.5)
+  -- (only a present tau's interval counts: a missing one is settled by below/above)
+  local function spread(ci) return defined_ci(ci) and not ci.cell_only end
+  local no_spread = (ci_T ~= nil or ci_0 ~= nil) and (tau_T or tau_0) ~= nil
+    and not ((tau_T and spread(ci_T)) or (tau_0 and spread(ci_0)))
+  -- The line of a verdict: head, then the conclusion, or with no spread "inconclusive"
+  -- and what the tolerance alone would conclude.
+  local function say(head, conclusion, kind)
+    if no_spread then
+      return string.format("drift check%s: %s: inconclusive (no 95%% intervals: one replica, or "
+        .. "--B=0; add --replicas); the %d%% rule alone would say: %s", what, head, tol,
+        conclusion), "inconclusive"
+    end
+    return string.format("drift check%s: %s: %s", what, head, conclusion), kind
+  end
   local below, above = ci_T and ci_T.below, ci_0 and ci_0.above
   local bound0 = tau_0 or above
   if not tau_T and below and bound0 and bound0 > below * (1 + M.DRIFT_TOL) then
-    return string.format("drift check%s: tau90 < %g at T = %g (Q below 0.9 at the first lag) vs "
-      .. "%s at T = 0%s: the noise changes the decay", what, below, T,
-      tau_0 and fmt(tau_0) or "> " .. fmt(above), tau_0 and "" or " (Q above 0.9 throughout)"),
-      "thermal"
+    return say(string.format("tau90 < %g at T = %g (Q below 0.9 at the first lag) vs %s at T = "
+      .. "0%s", below, T, tau_0 and fmt(tau_0) or "> " .. fmt(above),
+      tau_0 and "" or " (Q above 0.9 throughout)"), "the noise changes the decay", "thermal")
   end
   if not tau_T then
     return string.format("drift check%s: no tau90 at T = %g (T = 0: %s); inconclusive", what, T,
@@ -589,20 +605,29 @@ function M.drift_line(T, tau_T, tau_0, what, ci_T, ci_0)
     -- of its interval) lies below the last lag by more than the tolerance.
     local last, hi_T = ci_0 and ci_0.above, ci_T and ci_T[2] or tau_T
     if last and hi_T * (1 + M.DRIFT_TOL) < last then
+      return say(string.format("at T = 0 Q stays above 0.9 to the last lag (tau90 > %g), at T "
+        .. "= %g tau90 = %s, below it by over %d%%", last, T, with_ci(tau_T, ci_T), tol),
+        "the decay at T is thermal", "thermal")
+    end
+    if last then
       return string.format("drift check%s: at T = 0 Q stays above 0.9 to the last lag (tau90 > "
-        .. "%g), at T = %g tau90 = %s, below it by over %d%%: the decay at T is thermal", what,
-        last, T, with_ci(tau_T, ci_T), tol), "thermal"
+        .. "%g), at T = %g tau90 = %s, not over %d%% below it%s; inconclusive: a longer run "
+        .. "(--tmax) would decide", what, last, T, with_ci(tau_T, ci_T), tol,
+        ci_T and " (the interval's upper end)" or ""), "inconclusive"
     end
     return string.format("drift check%s: no tau90 at T = 0 (%s), at T = %g tau90 = %s; "
-      .. "inconclusive: %s", what, last and string.format("Q above 0.9 to the last lag, %g", last)
-      or "its replicas' taus are not all beyond the lags", T, with_ci(tau_T, ci_T),
-      last and string.format("within %d%% of the last lag, a longer run (--tmax) would decide",
-        tol) or "a longer run (--tmax) or more replicas would decide"), "inconclusive"
+      .. "inconclusive", what, ci_0 and "not every replica's lies beyond the lags" or "why not "
+      .. "is not given", T, with_ci(tau_T, ci_T)), "inconclusive"
   end
   ci_0 = defined_ci(ci_0)
   local both = string.format("%s vs %s", with_ci(tau_T, ci_T), with_ci(tau_0, ci_0))
   local pair = string.format("tau90 = %s at T = %g vs %s at T = 0", with_ci(tau_T, ci_T), T,
     with_ci(tau_0, ci_0))
+  local rel = math.abs(tau_T / tau_0 - 1)
+  if no_spread then
+    return say(string.format("%s (ratio %.3g)", pair, tau_T / tau_0), rel <= M.DRIFT_TOL
+      and "the deterministic drift" or "the noise changes the decay", "inconclusive")
+  end
   -- Resolved: the intervals (or one interval and the other point) apart.
   local resolved
   if ci_T and ci_0 then resolved = ci_apart(ci_T, ci_0)
@@ -613,7 +638,6 @@ function M.drift_line(T, tau_T, tau_0, what, ci_T, ci_0)
     or (ci_T and ci_0) and " (95% intervals)" or " (95% interval)"
   local decide = grid and "more replicas, more lags (--per_decade) or --tau_method=interp would "
     .. "decide" or "more replicas would decide"
-  local rel = math.abs(tau_T / tau_0 - 1)
   -- "As at T = 0" needs intervals that can tell: each inside the tolerance
   -- around the other tau90.
   local function inside(ci, x)
@@ -631,29 +655,18 @@ function M.drift_line(T, tau_T, tau_0, what, ci_T, ci_0)
       .. "mostly the deterministic drift (gradient descent), with a small thermal part", what, T,
       both, tol, 100 * (tau_T / tau_0 - 1)), "drift"
   end
-  -- Intervals asked for but none defined (one replica, --B=0; a lag cell alone,
-  -- drift_estimate's cell_only, is no statistical interval): nothing is resolved, so
-  -- inconclusive, with what the tolerance alone would say (as ttt_verdict).  Without
-  -- intervals asked for, the tolerance decides.
-  if asked and not ((ci_T and not ci_T.cell_only) or (ci_0 and not ci_0.cell_only)) then
-    return string.format("drift check%s: %s (ratio %.3g): inconclusive (no 95%% intervals: one "
-      .. "replica, or --B=0; add --replicas); the %d%% rule alone would say: %s", what, pair,
-      tau_T / tau_0, tol, rel <= M.DRIFT_TOL and "the deterministic drift"
-      or "the noise changes the decay"), "inconclusive"
-  end
-  local alone = ""
   if rel <= M.DRIFT_TOL then
     return string.format("drift check%s: Q decays at T = %g as at T = 0 (tau90 = %s, within "
-      .. "%d%%): this decay is the deterministic drift (gradient descent), not thermal motion%s",
-      what, T, both, tol, alone), "drift"
+      .. "%d%%): this decay is the deterministic drift (gradient descent), not thermal motion",
+      what, T, both, tol), "drift"
   end
   if resolved == false then
     return string.format("drift check%s: %s (ratio %.3g): inconclusive, the difference is over "
       .. "%d%% but not resolved%s overlap: %s", what, pair, tau_T / tau_0, tol, how, decide),
       "inconclusive"
   end
-  return string.format("drift check%s: %s (ratio %.3g%s): the noise changes the decay%s", what,
-    pair, tau_T / tau_0, resolved and ", resolved" .. how or "", alone), "thermal"
+  return string.format("drift check%s: %s (ratio %.3g%s): the noise changes the decay", what,
+    pair, tau_T / tau_0, resolved and ", resolved" .. how or ""), "thermal"
 end
 
 -- The summary of several drift checks: {drift = {T...}, thermal = {...}, inconclusive = {...}}.
@@ -687,12 +700,17 @@ end
 -- coarser than DRIFT_TOL.
 function M.drift_estimate(row, t)
   local s, tau = row.tau90_status, row.tau90
-  -- (below/above only where the status is the mean curve's: for per_replica it is the most
-  -- common reason among the replicas without a tau, while others may have one)
-  local curve = row.tau90_method ~= "per_replica" and row.tau90_method ~= "per_replica_found"
+  -- below/above only where the status is every replica's: the mean curve's, or for
+  -- per_replica* (whose status is the most common reason among the replicas without a
+  -- tau, while others may have one) when no replica has one and all for that reason.
+  local every = row.tau90_method ~= "per_replica" and row.tau90_method ~= "per_replica_found"
+  if not every then
+    local res = require("glass.estimate").result_of(row, "tau90")
+    every = res and res.n_used == 0 and res.counts and res.counts[s] == res.n
+  end
   local est = {row.tau90_lo, row.tau90_hi,
-               below = curve and s == "before_first_lag" and t[1] or nil,
-               above = curve and s == "not_reached" and t[#t] or nil}
+               below = every and s == "before_first_lag" and t[1] or nil,
+               above = every and s == "not_reached" and t[#t] or nil}
   if tau and tau == tau and row.tau90_method ~= "interp" then
     if est[1] ~= est[1] or est[2] ~= est[2] then
       local r = 0 -- the cell at tau: from the lag before the first lag at or above tau
@@ -706,6 +724,10 @@ function M.drift_estimate(row, t)
   return est
 end
 
+-- Log one drift line per T > 0 of Ts (tau90_at[T]: tau90 or false) against
+-- tau0 (tau90 at T = 0, or false) and return the summary line.  ci_at[T]
+-- and ci0 (optional): the 95 % intervals {lo, hi} of those tau90's, with
+-- `below` and `above` as drift_estimate gives them.
 function M.drift_check(run, Ts, tau90_at, tau0, ci_at, ci0)
   local by = {}
   for _, T in ipairs(Ts) do

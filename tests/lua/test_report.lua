@@ -238,10 +238,18 @@ T.test("drift check: the line says what the two tau90 say", function()
   T.ok(line:find("ratio 0.102", 1, true), line)
   -- No tau90 at T = 0: thermal only when its Q stays above 0.9 to a last lag
   -- beyond T's tau90 (the upper end of its interval) by over 10%.
-  T.eq(select(2, report.drift_line(1e-3, 20, nil, "", nil, {above = 400})), "thermal")
+  T.eq(select(2, report.drift_line(1e-3, 20, nil, "", {18, 22}, {above = 400})), "thermal")
   line, kind = report.drift_line(1e-5, 20.77, nil, "", {20, 21}, {above = 21})
   T.eq(kind, "inconclusive")  -- the reviewer's case: the lags cut at t = 21
-  T.ok(line:find("within 10% of the last lag, a longer run (--tmax) would decide", 1, true), line)
+  T.ok(line:find("not over 10% below it (the interval's upper end); inconclusive: a longer run "
+    .. "(--tmax) would decide", 1, true), line)
+  -- One replica (no interval with a spread): what the rule alone would say, inconclusive.
+  line, kind = report.drift_line(1e-3, 20, nil, "", {0 / 0, 0 / 0}, {above = 400})
+  T.eq(kind, "inconclusive")
+  T.ok(line:find("below it by over 10%: inconclusive (no 95% intervals: one replica, or --B=0; "
+    .. "add --replicas); the 10% rule alone would say: the decay at T is thermal", 1, true), line)
+  T.eq(select(2, report.drift_line(0.01, nil, 20, "", {0 / 0, 0 / 0, below = 1},
+    {0 / 0, 0 / 0})), "inconclusive")
   T.eq(select(2, report.drift_line(1e-3, 20, nil, "", {18, 22.5}, {above = 24})), "inconclusive")
   T.eq(select(2, report.drift_line(1e-3, 20, nil, "", {18, 21.5}, {above = 24})), "thermal")
   -- Nothing known of why T = 0 has none (per_replica's status): not decided.
@@ -249,6 +257,17 @@ T.test("drift check: the line says what the two tau90 say", function()
   local r0 = {tau90 = 0 / 0, tau90_lo = 0 / 0, tau90_hi = 0 / 0, tau90_status = "not_reached",
               tau90_method = "per_replica"}
   T.eq(report.drift_estimate(r0, {1, 10, 100}).above, nil)
+  -- per_replica*: above when every replica is not reached (the row's tau_replicas result
+  -- says so), not when one of them decayed.
+  local tl = {1, 10, 100}
+  for _, m in ipairs{"per_replica", "per_replica_found"} do
+    local all = glass.analysis.tau_replicas(tl, {{1, 0.95, 0.92}, {1, 0.99, 0.95}},
+                                            {method = m, B = 0})
+    T.eq(report.drift_estimate(glass.analysis.tau_fields(all, "tau90"), tl).above, 100, m)
+    local some = glass.analysis.tau_replicas(tl, {{1, 0.95, 0.92}, {1, 0.99, 0.95},
+      {1, 0.95, 0.5}}, {method = m, B = 0, min_t = 0})
+    T.eq(report.drift_estimate(glass.analysis.tau_fields(some, "tau90"), tl).above, nil, m)
+  end
   r0.tau90_method = "first"
   T.eq(report.drift_estimate(r0, {1, 10, 100}).above, 100)
   T.eq(select(2, report.drift_line(1e-3, nil, 20)), "inconclusive")

@@ -109,12 +109,18 @@ glass.two_time{}
 galss.data.mnist{}
 t = glass.table{columns = {"a"}}; t:nrow()
 local u = {}; u.frob()
+local run; run:log("x")
+u.size()
 '
 has "misspelt function" "$err" "(field 'ensembel') (did you mean glass.ensemble or glass.lab.ensemble?)"
 has "name in another table" "$err" "(field 'two_time') (did you mean glass.observer.two_time?)"
 has "misspelt global" "$err" "(global 'galss') (did you mean glass?)"
 has "misspelt method" "$err" "(method 'nrow') (did you mean :row or :nrows?)"
 has "no near name" "$err" "(field 'frob')
+"
+has "no hint for a local" "$err" "(local 'run')
+"
+has "no hint for a short field of the same name" "$err" "(field 'size')
 "
 # An error a library function written in Lua raises for its caller names the
 # line typed, also where the call is the whole line (no tail call drops it);
