@@ -299,6 +299,21 @@ static void take_value(lua_State *L, gv_table *dst, size_t j, double *row, const
     lua_pop(L, 1);
 }
 
+/* After a function(row, i) of filter, add_column or add_rows returns: C
+ * holds the table at idx (its pointer, sizes and buffers sized by them)
+ * across the call, so the function must have left it open with its nc
+ * columns and n rows.  Returns the table. */
+static gv_table *check_unchanged(lua_State *L, int idx, size_t nc, size_t n, const char *what,
+                                 const char *which)
+{
+    gv_table *t = *(gv_table **)luaL_checkudata(L, idx, TABLE_T);
+    if (!t || gv_table_ncols(t) != nc || gv_table_nrows(t) != n)
+        luaL_error(L, "%s: the function changed %s (%s); change it after the call returns, "
+                      "or work on a copy (t:filter{})", what, which,
+                   !t ? "closed it" : gv_table_ncols(t) != nc ? "added a column" : "added rows");
+    return t;
+}
+
 /* One criterion of t:filter{column = value}. */
 typedef struct crit {
     size_t col;
@@ -362,6 +377,7 @@ static int table_filter(lua_State *L)
             push_row(L, t, i);
             lua_pushinteger(L, (lua_Integer)i + 1);
             lua_call(L, 2, 1);
+            t = check_unchanged(L, 1, nc, n, "filter", "the table it filters");
             keep = lua_toboolean(L, -1);
             lua_pop(L, 1);
         }
@@ -415,7 +431,7 @@ static int table_add_column(lua_State *L)
 {
     gv_table *t = check_table(L, 1);
     const char *name = luaL_checkstring(L, 2);
-    size_t n = gv_table_nrows(t);
+    size_t n = gv_table_nrows(t), nc = gv_table_ncols(t);
     if (gv_table_find(t, name) >= 0)
         return luaL_error(L, "add_column: the table already has a column '%s'", name);
     int ty = lua_type(L, 3);
@@ -438,6 +454,7 @@ static int table_add_column(lua_State *L)
             push_row(L, t, i);
             lua_pushinteger(L, (lua_Integer)i + 1);
             lua_call(L, 2, 1);
+            t = check_unchanged(L, 1, nc, n, "add_column", "the table it adds to");
         } else {
             lua_pushvalue(L, 3);
         }
@@ -490,7 +507,8 @@ static int table_add_rows(lua_State *L)
     int has_map = !lua_isnoneornil(L, 3);
     if (has_map) luaL_checktype(L, 3, LUA_TTABLE);
     lua_settop(L, 3);
-    size_t nc = gv_table_ncols(t), n = gv_table_nrows(src);
+    size_t nc = gv_table_ncols(t), nt = gv_table_nrows(t);
+    size_t nsrc = gv_table_ncols(src), n = gv_table_nrows(src);
     if (has_map) { /* every key names a column of t (a typo must not pass) */
         lua_pushnil(L);
         while (lua_next(L, 3)) {
@@ -543,6 +561,8 @@ static int table_add_rows(lua_State *L)
                 lua_pushvalue(L, rows_idx + 1);
                 lua_pushinteger(L, (lua_Integer)i + 1);
                 lua_call(L, 2, 1);
+                src = check_unchanged(L, 2, nsrc, n, "add_rows", "the source table");
+                t = check_unchanged(L, 1, nc, nt, "add_rows", "the table it adds to");
             }
             take_value(L, t, j, row, "add_rows");
         }

@@ -248,6 +248,46 @@ T.test("table: add_rows maps columns by name, renames, constants, functions", fu
   T.eq(out:nrows(), 7, "a failed add_rows adds nothing")
 end)
 
+T.test("table: a function that closes or grows the table being read is refused", function()
+  -- C holds the table and buffers sized by its columns and rows across the call: growing
+  -- or closing it there overflowed them or read freed memory (ASan).
+  local function two_cols(n)
+    local t = glass.table{columns = {"a", "b"}}
+    for i = 1, n do t:add_row{i, 10 * i} end
+    return t
+  end
+  local t = two_cols(3)
+  T.raises(function() t:filter(function(_, i) if i == 1 then t:add_column("c", 7) end return true end) end,
+    "filter: the function changed the table it filters (added a column)", "after the call returns")
+  t = two_cols(40)
+  T.raises(function() t:filter(function(_, i) if i == 1 then t:close(); collectgarbage() end return true end) end,
+    "filter: the function changed the table it filters (closed it)")
+  t = two_cols(2)
+  T.raises(function() t:add_column("x", function(_, i)
+    if i == 1 then for k = 1, 2000 do t:add_row{k, k} end end return i end) end,
+    "add_column: the function changed the table it adds to (added rows)")
+  T.eq(t:ncols(), 2, "nothing added")
+  local src = glass.table{columns = {"a"}}
+  for i = 1, 40 do src:add_row{i} end
+  local dst = glass.table{columns = {"a", "b"}}
+  T.raises(function() dst:add_rows(src, {b = function(_, i)
+    if i == 1 then src:close(); collectgarbage() end return i end}) end,
+    "add_rows: the function changed the source table (closed it)")
+  src = two_cols(3)
+  T.raises(function() dst:add_rows(src, {b = function(_, i)
+    if i == 1 then dst:add_column("c", 0) end return i end}) end,
+    "add_rows: the function changed the table it adds to (added a column)")
+  dst = glass.table{columns = {"a", "b"}}
+  T.raises(function() dst:add_rows(src, {b = function(_, i)
+    if i == 2 then dst:add_row{1, 2} end return i end}) end,
+    "add_rows: the function changed the table it adds to (added rows)")
+  T.eq(dst:nrows(), 1, "only the function's own row")
+  -- Reading or changing other tables is fine.
+  local other = glass.table{columns = {"a"}}
+  T.eq(src:filter(function(r) other:add_row{r.a} return true end):nrows(), 3)
+  T.eq(other:nrows(), 3)
+end)
+
 -- ---- analysis ------------------------------------------------------------------
 
 -- Q = exp(-t/100) on 10 lags per decade.
