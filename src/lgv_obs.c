@@ -7,6 +7,7 @@
  * (lgv_analysis.c, gvL_push_table).  docs/observables.md lists the columns. */
 #include "lgv.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,31 +188,40 @@ static gv_sched *to_sched(lua_State *L, int idx, const char *what, int allow_log
     return NULL;
 }
 
-/* glass.schedule.union{a, b, ...} or glass.schedule.union(a, b, ...) */
+/* glass.schedule.union{a, b, ...} or glass.schedule.union(a, b, ...)
+ *
+ * Any number of parts: each is turned into a glass.Schedule and kept in a
+ * table (not on the Lua stack, which holds some thousands of values); the
+ * pointers are taken after every part is built, as building one can run Lua
+ * code (an __index) that closes another. */
 static int sched_union(lua_State *L)
 {
-    int top = lua_gettop(L), n, base;
+    int top = lua_gettop(L);
     int packed = top == 1 && lua_type(L, 1) == LUA_TTABLE && !luaL_testudata(L, 1, SCHED_T);
-    if (packed) {
-        n = (int)luaL_len(L, 1);
-        for (int i = 1; i <= n; i++) lua_geti(L, 1, i);
-        base = 2;
-    } else {
-        n = top;
-        base = 1;
-    }
-    if (n == 0) return luaL_error(L, "glass.schedule.union: give at least one schedule");
-    const gv_sched **parts = lua_newuserdatauv(L, (size_t)n * sizeof *parts, 0);
-    int scratch = lua_gettop(L);
-    for (int i = 0; i < n; i++) {
+    lua_Integer n = packed ? luaL_len(L, 1) : top;
+    if (n <= 0) return luaL_error(L, "glass.schedule.union: give at least one schedule");
+    if ((lua_Unsigned)n > (lua_Unsigned)INT_MAX)
+        return luaL_error(L, "glass.schedule.union: %I parts; at most %d", (LUAI_UACINT)n,
+                          INT_MAX);
+    lua_createtable(L, (int)n, 0); /* the parts as glass.Schedules */
+    int keep = lua_gettop(L);
+    for (lua_Integer i = 1; i <= n; i++) {
         char what[64];
-        snprintf(what, sizeof what, "glass.schedule.union: part %d", i + 1);
-        parts[i] = to_sched(L, base + i, what, 0); /* pushed: stays alive */
+        snprintf(what, sizeof what, "glass.schedule.union: part %d", (int)i);
+        if (packed) lua_geti(L, 1, i);
+        to_sched(L, packed ? -1 : (int)i, what, 0); /* pushes the schedule */
+        lua_rawseti(L, keep, i);
+        lua_settop(L, keep);
+    }
+    const gv_sched **parts = lua_newuserdatauv(L, (size_t)n * sizeof *parts, 0);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, keep, i);
+        parts[i - 1] = gvL_check_sched(L, -1);
+        lua_pop(L, 1);
     }
     lsched *u = sched_new_udata(L);
     gv_err e = {0};
     push_sched(L, u, gv_sched_union(parts, (size_t)n, &e), &e);
-    (void)scratch;
     return 1;
 }
 

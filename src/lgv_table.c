@@ -492,9 +492,9 @@ static int table_add_column(lua_State *L)
 
 /* Where a column of t:add_rows takes its values from. */
 typedef struct source {
-    int kind; /* 0: a column of src, 1: a constant, 2: a function (at stack index fn) */
+    int kind; /* 0: a column of src, 1: a constant, 2: a function (in the functions table) */
     size_t col;
-    int fn;
+    double v; /* the constant */
 } source;
 
 /* t:add_rows(src [, map]) -> t: every row of src appended; column c of t
@@ -519,11 +519,19 @@ static int table_add_rows(lua_State *L)
             check_column(L, t, -1, "add_rows: map");
         }
     }
-    source *how = lua_newuserdatauv(L, nc * sizeof *how, 0); /* 4 */
+    source *how = lua_newuserdatauv(L, (nc ? nc : 1) * sizeof *how, 0); /* 4 */
+    lua_newtable(L); /* 5: map[c] of the columns given by a function, at [j + 1] (any number
+                        of columns: not on the stack) */
     int any_fn = 0;
     for (size_t j = 0; j < nc; j++) {
         const char *name = gv_table_name(t, j);
-        int ty = has_map ? lua_getfield(L, 3, name) : LUA_TNIL;
+        /* Raw, as the key check above: no Lua code runs between here and the
+         * rows (t and src are held). */
+        int ty = LUA_TNIL;
+        if (has_map) {
+            lua_pushstring(L, name);
+            ty = lua_rawget(L, 3);
+        }
         if (ty == LUA_TNIL) {
             lua_pop(L, has_map);
             long k = gv_table_find(src, name);
@@ -535,10 +543,11 @@ static int table_add_rows(lua_State *L)
             how[j] = (source){0, check_column(L, src, -1, "add_rows: source"), 0};
             lua_pop(L, 1);
         } else if (ty == LUA_TNUMBER) {
-            how[j] = (source){1, 0, 0};
+            how[j] = (source){1, 0, lua_tonumber(L, -1)};
             lua_pop(L, 1);
         } else if (ty == LUA_TFUNCTION) {
-            how[j] = (source){2, 0, lua_gettop(L)}; /* stays on the stack */
+            how[j] = (source){2, 0, 0};
+            lua_rawseti(L, 5, (lua_Integer)j + 1);
             any_fn = 1;
         } else {
             return luaL_error(L, "add_rows: map.%s must be a column name, a number or a "
@@ -546,7 +555,10 @@ static int table_add_rows(lua_State *L)
         }
     }
     /* Every row first (a function may raise), then append them all. */
-    double *rows = gvL_new_doubles(L, n * (nc ? nc : 1));
+    size_t ncells;
+    if (gv_mul_size(n, nc ? nc : 1, &ncells))
+        return luaL_error(L, "add_rows: %d rows of %d columns are too many", (int)n, (int)nc);
+    double *rows = gvL_new_doubles(L, ncells);
     int rows_idx = lua_gettop(L);
     for (size_t i = 0; i < n; i++) {
         double *row = rows + i * nc;
@@ -555,9 +567,9 @@ static int table_add_rows(lua_State *L)
             if (how[j].kind == 0) {
                 push_cell(L, src, i, how[j].col);
             } else if (how[j].kind == 1) {
-                lua_getfield(L, 3, gv_table_name(t, j));
+                lua_pushnumber(L, how[j].v);
             } else {
-                lua_pushvalue(L, how[j].fn);
+                lua_rawgeti(L, 5, (lua_Integer)j + 1);
                 lua_pushvalue(L, rows_idx + 1);
                 lua_pushinteger(L, (lua_Integer)i + 1);
                 lua_call(L, 2, 1);

@@ -248,6 +248,17 @@ T.test("table: add_rows maps columns by name, renames, constants, functions", fu
   T.eq(out:nrows(), 7, "a failed add_rows adds nothing")
 end)
 
+T.test("table: add_rows with a function for each of many columns", function()
+  -- Each function stayed on the Lua stack without room made: 200 overflowed it.
+  local names, map = {}, {}
+  for j = 1, 200 do names[j] = "c" .. j; map["c" .. j] = function(r, i) return j + r.a * i end end
+  local dst = glass.table{columns = names}
+  local src = glass.table{columns = {"a"}}
+  for i = 1, 3 do src:add_row{i} end
+  dst:add_rows(src, map)
+  T.eq(dst:nrows(), 3); T.eq(dst:row(3).c200, 209); T.eq(dst:row(1).c1, 2)
+end)
+
 T.test("table: a function that closes or grows the table being read is refused", function()
   -- C holds the table and buffers sized by its columns and rows across the call: growing
   -- or closing it there overflowed them or read freed memory (ASan).

@@ -34,6 +34,20 @@ T.test("schedule.linear, list, union", function()
   T.eq(tostring(u), "glass.Schedule (closed)")
 end)
 
+T.test("schedule.union of many parts (beyond the Lua stack's room)", function()
+  -- Each part was pushed on the Lua stack without making room: 100 parts overflowed it.
+  local parts, steps = {}, {}
+  for i = 1, 3000 do parts[i] = i % 3 == 0 and glass.schedule.list{i} or {i}; steps[i] = i end
+  local u = glass.schedule.union(parts)
+  T.eq(#u, 3000); T.eq(table.concat(u:steps(), ","), table.concat(steps, ","))
+  T.eq(#glass.schedule.union(table.unpack(parts, 1, 200)), 200)
+  -- A part whose building runs Lua code that closes another part is refused, not read.
+  local first = glass.schedule.list{1}
+  local sneaky = setmetatable({}, {__len = function() return 1 end,
+    __index = function(_, i) if i == 1 then first:close() return 2 end end})
+  T.raises(function() glass.schedule.union{first, sneaky} end, "the schedule is closed")
+end)
+
 T.test("schedule errors name the problem", function()
   T.raises(function() glass.schedule.log{first = 1, lst = 5} end, "unknown option 'lst'", "did you mean 'last'")
   T.raises(function() glass.schedule.log{first = 0, last = 5} end,
