@@ -122,6 +122,9 @@ static int table_new(lua_State *L)
  * t:add_row(1, 0.5) */
 static int table_add_row(lua_State *L)
 {
+    /* The row's length before t is taken: a __len runs Lua code, which may
+     * close or widen t; nothing else here does (raw reads). */
+    size_t npos = lua_type(L, 2) == LUA_TTABLE ? (size_t)luaL_len(L, 2) : 0;
     gv_table *t = check_table(L, 1);
     size_t nc = gv_table_ncols(t);
     double *row = gvL_new_doubles(L, nc);
@@ -136,7 +139,7 @@ static int table_add_row(lua_State *L)
                           gvL_typename(L, 2));
     } else {
         if (top > 2) return luaL_error(L, "add_row: pass one table or the values as arguments");
-        size_t npos = (size_t)luaL_len(L, 2), nnamed = 0, nkeys = 0;
+        size_t nnamed = 0, nkeys = 0;
         for (size_t j = 0; j < nc; j++) row[j] = NAN;
         lua_pushnil(L);
         while (lua_next(L, 2)) {
@@ -174,7 +177,7 @@ static int table_add_row(lua_State *L)
             if (npos != nc || nkeys != nc)
                 return luaL_error(L, "add_row: %d values for %d columns", (int)nkeys, (int)nc);
             for (size_t j = 0; j < nc; j++) {
-                if (lua_geti(L, 2, (lua_Integer)j + 1) != LUA_TNUMBER)
+                if (lua_rawgeti(L, 2, (lua_Integer)j + 1) != LUA_TNUMBER)
                     return luaL_error(L, "add_row: value %d (column '%s') must be a number, got %s",
                                       (int)j + 1, gv_table_name(t, j), gvL_typename(L, -1));
                 row[j] = lua_tonumber(L, -1);
@@ -184,7 +187,7 @@ static int table_add_row(lua_State *L)
     }
     /* Values by position are numbers: a text column cannot take them (a
      * number would be read as the code of one of its texts). */
-    if (lua_type(L, 2) == LUA_TNUMBER || luaL_len(L, 2) > 0)
+    if (lua_type(L, 2) == LUA_TNUMBER || npos > 0)
         for (size_t j = 0; j < nc; j++)
             if (gv_table_is_text(t, j) && !isnan(row[j]))
                 return luaL_error(L, "add_row: column '%s' holds text; give the row by name "
@@ -299,17 +302,18 @@ static void take_value(lua_State *L, gv_table *dst, size_t j, double *row, const
     lua_pop(L, 1);
 }
 
-/* After a function(row, i) of filter, add_column or add_rows returns: C
- * holds the table at idx (its pointer, sizes and buffers sized by them)
- * across the call, so the function must have left it open with its nc
- * columns and n rows.  Returns the table. */
+/* After Lua code returns (the function(row, i) of filter, add_column or
+ * add_rows, an __index): C holds the table at idx (its pointer, sizes and
+ * buffers sized by them) across the call, so the code must have left it open
+ * with its nc columns and n rows.  who: the code, which: the table, for the
+ * message.  Returns the table. */
 static gv_table *check_unchanged(lua_State *L, int idx, size_t nc, size_t n, const char *what,
-                                 const char *which)
+                                 const char *who, const char *which)
 {
     gv_table *t = *(gv_table **)luaL_checkudata(L, idx, TABLE_T);
     if (!t || gv_table_ncols(t) != nc || gv_table_nrows(t) != n)
-        luaL_error(L, "%s: the function changed %s (%s); change it after the call returns, "
-                      "or work on a copy (t:filter{})", what, which,
+        luaL_error(L, "%s: %s changed %s (%s); change it after the call returns, or work on "
+                      "a copy (t:filter{})", what, who, which,
                    !t ? "closed it" : gv_table_ncols(t) != nc ? "added a column" : "added rows");
     return t;
 }
@@ -377,7 +381,7 @@ static int table_filter(lua_State *L)
             push_row(L, t, i);
             lua_pushinteger(L, (lua_Integer)i + 1);
             lua_call(L, 2, 1);
-            t = check_unchanged(L, 1, nc, n, "filter", "the table it filters");
+            t = check_unchanged(L, 1, nc, n, "filter", "the function", "the table it filters");
             keep = lua_toboolean(L, -1);
             lua_pop(L, 1);
         }
@@ -454,10 +458,13 @@ static int table_add_column(lua_State *L)
             push_row(L, t, i);
             lua_pushinteger(L, (lua_Integer)i + 1);
             lua_call(L, 2, 1);
-            t = check_unchanged(L, 1, nc, n, "add_column", "the table it adds to");
         } else {
             lua_pushvalue(L, 3);
         }
+        /* The function, or an __index of the array, may have changed t. */
+        t = check_unchanged(L, 1, nc, n, "add_column",
+                            ty == LUA_TFUNCTION ? "the function" : "the array's __index",
+                            "the table it adds to");
         int vt = lua_type(L, -1);
         if (vt == LUA_TSTRING) ntext++;
         else if (vt == LUA_TNUMBER) nnum += !isnan(lua_tonumber(L, -1));
@@ -573,8 +580,10 @@ static int table_add_rows(lua_State *L)
                 lua_pushvalue(L, rows_idx + 1);
                 lua_pushinteger(L, (lua_Integer)i + 1);
                 lua_call(L, 2, 1);
-                src = check_unchanged(L, 2, nsrc, n, "add_rows", "the source table");
-                t = check_unchanged(L, 1, nc, nt, "add_rows", "the table it adds to");
+                src = check_unchanged(L, 2, nsrc, n, "add_rows", "the function",
+                                      "the source table");
+                t = check_unchanged(L, 1, nc, nt, "add_rows", "the function",
+                                    "the table it adds to");
             }
             take_value(L, t, j, row, "add_rows");
         }
