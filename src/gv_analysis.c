@@ -255,9 +255,18 @@ gv_status gv_analysis_bootstrap(const size_t *sizes, size_t nsets, const gv_boot
     for (size_t k = 0; k < nsets; k++) {
         if (sizes[k] == 0)
             return gv_fail(e, GV_EINVAL, "bootstrap: set %zu has no units to resample", k + 1);
+        if (sizes[k] > SIZE_MAX - total)
+            return gv_fail(e, GV_EINVAL, "bootstrap: the set sizes add up past %zu units (at "
+                                         "set %zu, of %zu units); resample fewer units",
+                           (size_t)SIZE_MAX, k + 1, sizes[k]);
         total += sizes[k];
         if (sizes[k] < fewest) fewest = sizes[k];
     }
+    size_t buf_bytes, idx_bytes;
+    if (gv_mul_size(total, sizeof(size_t), &buf_bytes) ||
+        gv_mul_size(nsets, sizeof(size_t *), &idx_bytes))
+        return gv_fail(e, GV_EINVAL, "bootstrap: %zu units in all are too many to index; "
+                                     "resample fewer units", total);
     /* A set of one unit resamples to itself: its variability is unknown, so
      * every resample would repeat it and the interval would have no width
      * for no reason.  No interval then (lo, hi, se NaN; B_ok 0). */
@@ -265,8 +274,8 @@ gv_status gv_analysis_bootstrap(const size_t *sizes, size_t nsets, const gv_boot
         for (size_t b = 0; values && b < o->B; b++) values[b] = NAN;
         return GV_OK;
     }
-    size_t *buf = malloc(total * sizeof *buf);
-    size_t **idx = malloc(nsets * sizeof *idx);
+    size_t *buf = malloc(buf_bytes);
+    size_t **idx = malloc(idx_bytes);
     double *vals = malloc((o->B ? o->B : 1) * sizeof *vals);
     if (!buf || !idx || !vals) {
         free(buf), free(idx), free(vals);

@@ -333,6 +333,10 @@ static int lboot_stat(void *ctx, const size_t *const *idx, const size_t *n, doub
     return 0;
 }
 
+/* analysis.bootstrap's units, all sets together: stat gets each resample's
+ * indices as Lua arrays (and the identity buffer holds them all). */
+#define BOOT_MAX_UNITS 1000000000
+
 /* analysis.bootstrap{sizes = {n1, ...} | n = n1, stat = function(i1, ...) end,
  *   B = 1000, seed = 1, level = 0.95, values = false} -> {estimate=, lo=, hi=, ...}
  * i_k: resampled 1-based unit indices of set k (with repeats). */
@@ -357,6 +361,9 @@ static int an_bootstrap(lua_State *L)
             lua_geti(L, -2, (lua_Integer)k + 1);
             lua_Integer v = lua_isinteger(L, -1) ? lua_tointeger(L, -1) : 0;
             if (v < 1) return luaL_error(L, "%s: sizes[%d] must be an integer >= 1", W, (int)k + 1);
+            if (v > BOOT_MAX_UNITS)
+                return luaL_error(L, "%s: sizes[%d] = %I units is more than 10^9", W, (int)k + 1,
+                                  v);
             sizes[k] = (size_t)v;
             lua_pop(L, 1);
         }
@@ -370,6 +377,8 @@ static int an_bootstrap(lua_State *L)
         lua_pop(L, 1);
         lua_Integer v = gvL_req_integer(L, 1, W, "n");
         if (v < 1) return luaL_error(L, "%s: 'n' (units to resample) must be >= 1, got %I", W, v);
+        if (v > BOOT_MAX_UNITS)
+            return luaL_error(L, "%s: 'n' = %I units is more than 10^9", W, v);
         nsets = 1;
         sizes = lua_newuserdatauv(L, sizeof *sizes, 0);
         sizes[0] = (size_t)v;
@@ -382,8 +391,11 @@ static int an_bootstrap(lua_State *L)
     double *vals = gvL_new_doubles(L, bo.B);
     lboot c = {L, fn, nsets, 0};
     /* The estimate on the data itself: every unit once. */
-    size_t total = 0;
+    size_t total = 0; /* no overflow: at most 1000 sets of at most 10^9 */
     for (size_t k = 0; k < nsets; k++) total += sizes[k];
+    if (total > BOOT_MAX_UNITS)
+        return luaL_error(L, "%s: the sets hold %I units in all, more than 10^9", W,
+                          (lua_Integer)total);
     size_t *ident = lua_newuserdatauv(L, total * sizeof *ident, 0);
     const size_t **id = lua_newuserdatauv(L, nsets * sizeof *id, 0);
     for (size_t k = 0, off = 0; k < nsets; off += sizes[k++]) {

@@ -392,6 +392,23 @@ static void test_bootstrap_one_unit(void)
     CHECK(calls == 50 && ci.B_ok == 50 && ci.lo <= ci.hi && !isnan(ci.se));
 }
 
+/* Set sizes whose sum or buffer size wraps around are refused (the sum of
+ * {SIZE_MAX, 3} wrapped to 2: a buffer of 2 indices, written past). */
+static void test_bootstrap_too_many_units(void)
+{
+    gv_err e = {0};
+    gv_boot_opts bo = {1, 1, 0.95};
+    gv_interval ci;
+    int calls = 0;
+    size_t sizes[2] = {SIZE_MAX, 3};
+    CHECK_FAILS(gv_analysis_bootstrap(sizes, 2, &bo, count_stat, &calls, NULL, &ci, &e),
+                GV_EINVAL, e, "add up past");
+    sizes[0] = SIZE_MAX / 4, sizes[1] = 2;
+    CHECK_FAILS(gv_analysis_bootstrap(sizes, 2, &bo, count_stat, &calls, NULL, &ci, &e),
+                GV_EINVAL, e, "too many to index");
+    CHECK(calls == 0);
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -572,6 +589,7 @@ int main(void)
 {
     GV_RUN(test_tau_replicas);
     GV_RUN(test_bootstrap_one_unit);
+    GV_RUN(test_bootstrap_too_many_units);
     GV_RUN(test_bootstrap_coverage);
     GV_RUN(test_bootstrap_percentile);
     GV_RUN(test_bootstrap_draw_units);

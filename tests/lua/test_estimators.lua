@@ -439,6 +439,13 @@ T.test("tau fields, text and status columns; bootstrap of any statistic", functi
   -- Neither n nor sizes (a sizes variable that is nil, say): both named.
   T.raises(function() glass.analysis.bootstrap{stat = mean} end, "give 'n'", "or 'sizes'")
   T.raises(function() glass.analysis.bootstrap{sizes = 3, stat = mean} end, "'sizes' must be a list")
+  -- Sizes whose buffer size wrapped around (n = 2^61: 0 bytes, then written past).
+  T.raises(function() glass.analysis.bootstrap{n = 1 << 61, stat = mean, B = 0} end,
+           "'n' = 2305843009213693952 units is more than 10^9")
+  T.raises(function() glass.analysis.bootstrap{sizes = {3, 1 << 62}, stat = mean} end,
+           "sizes[2] = 4611686018427387904 units is more than 10^9")
+  T.raises(function() glass.analysis.bootstrap{sizes = {600000000, 600000000}, stat = mean} end,
+           "the sets hold 1200000000 units in all, more than 10^9")
   T.raises(function() glass.analysis.tau_replicas(t, {{1, 2}}) end, "2 values")
   T.raises(function() glass.analysis.tau_replicas(t, {{1, 1, 1, 1}}, {method = "x"}) end, "per_replica")
   T.raises(function() glass.analysis.tau_replicas(t, {{1, 1, 1, 1}}, {7}) end,
