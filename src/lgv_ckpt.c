@@ -229,6 +229,8 @@ static int ck_ensemble(lua_State *L)
     lua_pushinteger(L, (lua_Integer)info.first);
     lua_setfield(L, -2, "first_replica");
     lua_call(L, 1, 1);
+    /* glass.core.ensemble is Lua's to replace: c again (raises if closed). */
+    c = ckpt_check(L, 1);
     gv_ensemble *ens = gvL_check_ensemble(L, -1);
     gv_err e;
     if (gv_ckpt_restore_ensemble(c, name, ens, &e) != GV_OK) return gvL_raise(L, &e);

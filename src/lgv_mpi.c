@@ -294,14 +294,24 @@ static int mpi_partial(lua_State *L)
 
 /* ---- running ensembles ---------------------------------------------------------- */
 
-/* ens:run(opts) protected; on failure the message is left on the stack. */
-static int call_run(lua_State *L, int ens_idx, int opts_idx)
+/* ens:run(opts) protected; on failure the message is left on the stack.
+ * The method is Lua's to replace, and may close the ensemble: *ens is the
+ * ensemble after the call, NULL if closed (then the call fails). */
+static int call_run(lua_State *L, int ens_idx, int opts_idx, gv_ensemble **ens)
 {
     lua_getfield(L, ens_idx, "run");
     lua_pushvalue(L, ens_idx);
     lua_pushvalue(L, opts_idx);
     int st = lua_pcall(L, 2, 1, 0);
     if (st == LUA_OK) lua_pop(L, 1);
+    *ens = *(gv_ensemble **)luaL_checkudata(L, ens_idx, ENS_T);
+    if (!*ens && st == LUA_OK) {
+        luaL_where(L, 1);
+        lua_pushliteral(L, "glass.mpi.run: ens:run closed the ensemble it ran; close it after "
+                           "the run");
+        lua_concat(L, 2);
+        st = LUA_ERRRUN;
+    }
     return st;
 }
 
@@ -315,7 +325,7 @@ static int interrupted(lua_State *L)
 /* The run of opts (argument 2: its integrator and observers) to step `at`,
  * whatever interrupts come meanwhile (their flag stays set when they came
  * after the last call started).  LUA_OK, or a failure's message on the stack. */
-static int catch_up(lua_State *L, gv_ensemble *ens, uint64_t at)
+static int catch_up(lua_State *L, gv_ensemble **ens, uint64_t at)
 {
     lua_createtable(L, 0, 3);
     lua_getfield(L, 2, "integrator");
@@ -325,10 +335,10 @@ static int catch_up(lua_State *L, gv_ensemble *ens, uint64_t at)
     lua_pushinteger(L, (lua_Integer)at);
     lua_setfield(L, -2, "to");
     int opts = lua_gettop(L), sig = 0, got = 0;
-    while (gv_ensemble_step(ens) < at) {
+    while (gv_ensemble_step(*ens) < at) {
         if (gv_interrupt_pending()) got = 1, sig = gv_interrupt_signal();
         gv_interrupt_clear();
-        if (call_run(L, 1, opts) != LUA_OK && !interrupted(L)) return LUA_ERRRUN;
+        if (call_run(L, 1, opts, ens) != LUA_OK && (!*ens || !interrupted(L))) return LUA_ERRRUN;
         lua_settop(L, opts);
     }
     if (got && !gv_interrupt_pending()) {
@@ -356,19 +366,20 @@ static int mpi_run(lua_State *L)
     lua_settop(L, 2);
     double t0 = wall_seconds();
     if (gv_mpi_size() == 1 || !gv_ensemble_partial(ens)) {
-        if (call_run(L, 1, 2) != LUA_OK) return lua_error(L);
+        if (call_run(L, 1, 2, &ens) != LUA_OK) return lua_error(L);
         lua_pushinteger(L, (lua_Integer)gv_ensemble_step(ens));
         lua_pushnumber(L, wall_seconds() - t0);
         return 2;
     }
     int failed = 0, intr = 0, rank = gv_mpi_rank(), size = gv_mpi_size();
-    if (call_run(L, 1, 2) != LUA_OK) {
-        intr = interrupted(L) ? (gv_interrupt_signal() ? gv_interrupt_signal() : SIGINT) : 0;
+    if (call_run(L, 1, 2, &ens) != LUA_OK) { /* ens NULL: closed, a failure */
+        intr = ens && interrupted(L) ? (gv_interrupt_signal() ? gv_interrupt_signal() : SIGINT)
+                                     : 0;
         failed = !intr;
     }
-    int64_t v[5] = {failed ? size - rank : 0, intr, (int64_t)gv_ensemble_step(ens),
+    int64_t v[5] = {failed ? size - rank : 0, intr, ens ? (int64_t)gv_ensemble_step(ens) : 0,
                     (int64_t)llround((wall_seconds() - t0) * 1e6),
-                    gv_ensemble_nlost(ens) < gv_ensemble_size(ens)};
+                    !ens || gv_ensemble_nlost(ens) < gv_ensemble_size(ens)};
     gv_err e;
     if (gv_mpi_allreduce_i64(v, 5, GV_MPI_MAX, &e) != GV_OK) return gvL_raise(L, &e);
     if (v[0]) { /* a rank failed: it raises its own message, the others this */
@@ -377,7 +388,7 @@ static int mpi_run(lua_State *L)
         return luaL_error(L, "stopped: rank %d failed (its message is above)", (int)(size - v[0]));
     }
     if (v[1]) { /* interrupted somewhere: all meet at the furthest step, then stop */
-        if (catch_up(L, ens, (uint64_t)v[2]) != LUA_OK) return lua_error(L);
+        if (catch_up(L, &ens, (uint64_t)v[2]) != LUA_OK) return lua_error(L);
         gv_interrupt_clear();
         return gvL_raisef(L, GV_EINTR, (int)v[1], "interrupted (%s) at step %I (all %d ranks "
                           "stopped there)", gvL_signal_name((int)v[1]), (lua_Integer)v[2], size);
@@ -389,7 +400,7 @@ static int mpi_run(lua_State *L)
     /* seconds = s stops each rank where its own clock says: all meet at the
      * furthest step.  A signal during that is kept for the next call, which
      * then stops every rank together. */
-    if (gv_ensemble_step(ens) < (uint64_t)v[2] && catch_up(L, ens, (uint64_t)v[2]) != LUA_OK)
+    if (gv_ensemble_step(ens) < (uint64_t)v[2] && catch_up(L, &ens, (uint64_t)v[2]) != LUA_OK)
         return lua_error(L);
     lua_pushinteger(L, (lua_Integer)gv_ensemble_step(ens));
     lua_pushnumber(L, (double)v[3] * 1e-6);

@@ -327,6 +327,21 @@ T.test("restoring into objects that differ is refused", function()
   T.raises(function() C.save(path, {}) end, "nothing to save")
 end)
 
+T.test("ck:ensemble: a replaced glass.core.ensemble that closes the checkpoint is refused", function()
+  -- ck:ensemble held the checkpoint across the Lua call that builds the ensemble (ASan: a
+  -- use after free).
+  local path = file("closed_during.gvckpt")
+  local land = saved_example(path)
+  local ck = C.load(path)
+  local core = require "glass.core"
+  local real = core.ensemble
+  core.ensemble = function(o) ck:close(); collectgarbage(); return real(o) end
+  local ok, err = pcall(ck.ensemble, ck, "main", land)
+  core.ensemble = real
+  T.ok(not ok and tostring(err):find("glass.Checkpoint: the checkpoint has been closed", 1, true),
+    tostring(err))
+end)
+
 -- The replay journal restores an observer every time a completed segment
 -- that uses it is replayed, so an observer that has measured may be
 -- restored into again: with {replace = true} its state is replaced (the

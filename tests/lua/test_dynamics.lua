@@ -158,6 +158,17 @@ T.test("run options", function()
   T.raises(function() ens:set_step(-1) end, "set_step")
 end)
 
+T.test("glass.mpi.run: a replaced ens:run that closes the ensemble is refused", function()
+  -- mpi.run read the ensemble it held after the Lua call (ASan: a use after free).
+  local ens = glass.ensemble{landscape = flat(4, 10), replicas = 2}
+  local methods = getmetatable(ens).__index
+  local real = methods.run
+  methods.run = function(e, o) local r = real(e, o); e:close(); collectgarbage(); return r end
+  local ok, err = pcall(require("glass.core").mpi.run, ens, {integrator = glass.gd{lr = 0.1}, steps = 3})
+  methods.run = real
+  T.ok(not ok and tostring(err):find("ens:run closed the ensemble it ran", 1, true), tostring(err))
+end)
+
 -- Every table of an observer as CSV text (exact: shortest round-trip numbers).
 local function tables_text(obs)
   local path, out = os.tmpname(), {}

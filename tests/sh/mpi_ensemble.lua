@@ -14,6 +14,8 @@
 --                   rank stops at one step, the checkpoint is written, exit 0
 --       fail        the last rank raises a Lua error after step 40
 --       fail_run    the last rank's run fails inside glass.mpi.run
+--       close_run   the last rank's ens:run (a replaced method) closes the
+--                   ensemble inside glass.mpi.run after step 40
 -- Outputs (rank 0): the two-time and scalar observers' tables (tt_*.csv,
 -- sc_*.csv), the lost replicas (lost.txt), a sweep over temperatures shared
 -- round-robin (sweep.txt), the whole ensemble (ensemble.gvens) and a
@@ -89,6 +91,11 @@ local function advance(to)
   while ens:step() < to do
     local goal = math.min(to, ens:step() + CHUNK)
     if mode == "fail_run" and mpi.rank() == last and ens:step() >= 40 then goal = 0 end
+    if mode == "close_run" and mpi.rank() == last and ens:step() >= 40 then
+      local methods = getmetatable(ens).__index
+      local run = methods.run
+      methods.run = function(e, o) local r = run(e, o); e:close(); return r end
+    end
     mpi.run(ens, {integrator = langevin, to = goal, observers = {tt, sc},
                   seconds = mpi.rank() == 0 and 1e-9 or nil})
     if mode == "fail" and mpi.rank() == last and ens:step() >= 40 then

@@ -108,7 +108,7 @@ mrun 2 tw twice || { fail "distribute twice: exit $?"; tail -5 "$TMP/tw.twice.ou
 [ "$(grep -c "twice refused" "$TMP/tw.twice.out")" -eq 2 ] || fail "distribute twice: $(cat "$TMP/tw.twice.out")"
 
 # A failing rank ends the job with an error that names it, never a hang.
-for mode in fail fail_run; do
+for mode in fail fail_run close_run; do
   mrun 3 "$mode" "$mode"
   rc=$?
   out="$TMP/$mode.$mode.out"
@@ -120,6 +120,8 @@ for mode in fail fail_run; do
 done
 grep -q "cannot read no-such-file.bin" "$TMP/fail.fail.out" || fail "fail: the rank's message is missing"
 grep -q "stopped: rank 2 failed" "$TMP/fail_run.fail_run.out" || fail "fail_run: the others do not say which rank failed"
+grep -q "ens:run closed the ensemble it ran" "$TMP/close_run.close_run.out" \
+  || fail "close_run: the rank's message is missing"
 
 [ "$fails" -eq 0 ] && echo "test_mpi: all passed"
 exit $((fails > 0))
