@@ -13,6 +13,7 @@
 
 #include <csv.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +77,12 @@ static void take_value(csv_state *st, const char *field, size_t col)
         }
         st->curlab = x;
     } else {
+        /* Stored as float32: a finite double past its range would be inf. */
+        if (fabs(x) > FLT_MAX) {
+            fail_field(st, field, "is out of float32 range (|x| <= 3.4e38; the features are "
+                                  "stored as float32)");
+            return;
+        }
         st->cur[col < st->lab ? col : col - 1] = (float)x;
     }
 }

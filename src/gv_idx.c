@@ -8,6 +8,7 @@
  * bytes arrive and is capped at the promised size. */
 #include "gv_data.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -223,6 +224,12 @@ gv_status gv_idx_load(const char *images, const char *labels, gv_data **out, gv_
             if (!isfinite(x)) {
                 s = gv_fail(e, GV_ENAN, "%s: image %zu, value %zu is not finite", images,
                             i / d + 1, i % d + 1);
+                goto done;
+            }
+            if (fabs(x) > FLT_MAX) { /* a float64 file: inf as float32 */
+                s = gv_fail(e, GV_ENAN, "%s: image %zu, value %zu is %g, out of float32 range "
+                                        "(|x| <= 3.4e38; the features are stored as float32)",
+                            images, i / d + 1, i % d + 1, x);
                 goto done;
             }
             data->X[i] = (float)x;

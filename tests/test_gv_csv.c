@@ -68,6 +68,8 @@ static void test_bad_files(void)
     bad("bad-nonnumeric.csv", 1, GV_EFORMAT, "row 3, column 2: 'abc' is not a number");
     bad("bad-label.csv", 1, GV_EFORMAT, "row 2, column 1: '1.5' is not an integer class");
     bad("bad-nan.csv", 1, GV_EFORMAT, "'nan' is not a finite number");
+    /* 1e39 is a finite double, inf as the float32 it is stored as */
+    bad("bad-f32-range.csv", 1, GV_EFORMAT, "row 2, column 3: '1e39' is out of float32 range");
     bad("bad-headeronly.csv", 1, GV_EFORMAT, "no data rows");
     bad("bad-quote.csv", 1, GV_EFORMAT, "malformed CSV");
     /* "5\0junk": strtod alone would read 5 */

@@ -109,6 +109,9 @@ static void test_bad_files(void)
     bad("tiny-images.idx3", "empty.dat", GV_EFORMAT, "empty file");
     bad("no-such-file.idx3", "tiny-labels.idx1", GV_EIO, "cannot open");
     bad("tiny-images.idx3", "no-such-labels.idx1", GV_EIO, "No such file");
+    /* a float64 value past float32's range (inf as float32) */
+    bad("bad-f32-range.idx2", "tiny-labels.idx1", GV_ENAN,
+        "image 4, value 1 is -1e+300, out of float32 range");
 
     gv_err e = {0};
     gv_idx x;

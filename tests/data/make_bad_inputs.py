@@ -94,12 +94,14 @@ put("bad-zero-width.idx3", idx(0x08, [6, 0, 3], b""))                 # rows of 
 put("bad-ndim9.idx3", bytes([0, 0, 8, 9]) + bytes(36))                # 9 dimensions
 put("bad-type.idx3", bytes([0, 0, 7, 1, 0, 0, 0, 1, 0]))              # type 0x07
 put("bad-nan-image.idx2", idx(0x0D, [6, 1], struct.pack(">6f", 1, 2, float("nan"), 4, 5, 6)))
+put("bad-f32-range.idx2", idx(0x0E, [6, 1], struct.pack(">6d", 1, 2, 3, -1e300, 5, 6)))  # inf as float32
 put("bad-labels-2d.idx2", idx(0x08, [6, 2], bytes(12)))               # 2 labels per image
 put("bad-gz-extra.idx3.gz", gz(idx(0x08, [6, 2, 3], bytes(40))))     # 4 bytes too many, gzip
 put("bad-notgzip.idx3.gz", b"\x1f\x8b\x08\x00" + bytes(6))        # gzip header only
 
 # --- More CSV edge cases.
 put("bad-inf.csv", b"1,2,3\n4,inf,6\n")
+put("bad-f32-range.csv", b"1,2,3\n4,5,1e39\n")                        # finite, inf as float32
 put("bad-bigclass.csv", b"1,2,3\n1e10,5,6\n")                       # class past int32
 put("bad-empty-field.csv", b"1,2,3\n4,,6\n")
 put("bad-binary.csv", bytes(range(256)))
