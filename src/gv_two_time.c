@@ -300,12 +300,16 @@ static gv_status tt_reference(gv_two_time *o, size_t t, const gv_obs_frame *f, g
         memcpy(dst, f->w[r], o->N * sizeof *dst);
         double s = o->novl ? stddev_ranges(dst, o->qoff, o->qcnt, o->novl) : gv_obs_stddev(dst, o->N);
         /* ε = σ/χ = 0 would count no weight as close (Q = 0 at every lag). */
-        if (s == 0 && o->nc > 0 && !isnan(o->chi[0]))
+        if (s == 0 && o->nc > 0 && !isnan(o->chi[0])) {
+            /* No reference then: a later step's try allocates it again. */
+            free(o->ref[t]);
+            o->ref[t] = NULL;
             return gv_fail(e, GV_EINVAL, "two-time observer: at t_w=%llu the weights of replica %zu "
                                          "are all equal (spread σ = 0), so the cutoff ε = σ/χ is 0 "
                                          "and Q would be 0 at every lag; give a fixed cutoff "
                                          "(eps = {...}) instead of chi, or a later t_w",
                            (unsigned long long)o->tw[t], r + 1);
+        }
         o->sigma[t * o->R + r] = isfinite(s) ? s : NAN;
     }
     o->ref_taken[t] = 1;
