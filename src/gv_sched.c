@@ -94,7 +94,10 @@ gv_sched *gv_sched_log(uint64_t first, uint64_t last, double per_decade, int wit
     s->steps[k++] = last;
     for (double j = jlo; j <= jhi; j++) {
         double v = round(pow(10.0, j / per_decade));
-        if (v >= (double)first && v <= (double)last) s->steps[k++] = (uint64_t)v;
+        /* Compared as integers: (double)last rounds (10^18 - 1 to 10^18). */
+        if (!(v < 0x1p63)) continue; /* past any step (last < 2^63) */
+        uint64_t u = (uint64_t)v;
+        if (u >= first && u <= last) s->steps[k++] = u;
     }
     s->n = k;
     sort_unique(s);

@@ -47,6 +47,16 @@ static void test_log(void)
     CHECK(s && gv_sched_count(s) == 3 && gv_sched_contains(s, 100));
     gv_sched_free(s);
 
+    /* The grid is compared with first and last as integers: (double)(10^18 - 1)
+     * is 10^18, which was kept, past last.  The top of the range likewise. */
+    s = gv_sched_log(1, 999999999999999999ULL, 1, 0, &e);
+    CHECK(s && gv_sched_last(s) == 999999999999999999ULL && gv_sched_count(s) == 19);
+    CHECK(s && !gv_sched_contains(s, 1000000000000000000ULL));
+    gv_sched_free(s);
+    s = gv_sched_log(1, INT64_MAX, 1 / log10(0x1p63), 0, &e);
+    CHECK(s && gv_sched_last(s) == INT64_MAX && gv_sched_count(s) == 2);
+    gv_sched_free(s);
+
     CHECK_FAILS((s = gv_sched_log(0, 10, 10, 0, &e), s ? GV_OK : e.status), GV_EINVAL, e, "'first' must be >= 1");
     CHECK_FAILS((s = gv_sched_log(10, 5, 10, 0, &e), s ? GV_OK : e.status), GV_EINVAL, e, "'last' (5)");
     CHECK_FAILS((s = gv_sched_log(1, 5, 0, 0, &e), s ? GV_OK : e.status), GV_EINVAL, e, "per_decade");
