@@ -535,6 +535,7 @@ gv_status gv_analysis_powerlaw_spread(const double *x, const double *y, size_t n
     for (size_t a = 0; a <= trim && s == GV_OK; a++)
         for (size_t b = 0; b <= trim && s == GV_OK; b++) {
             if (a + b > m || m - a - b < keep) continue;
+            if (xs[a] == xs[m - b - 1]) continue; /* one x (repeated): no slope to fit */
             gv_powerlaw f;
             s = gv_analysis_powerlaw_fit(x, y, n, xs[a], xs[m - b - 1], &f, e);
             if (s != GV_OK) break;

@@ -160,7 +160,8 @@ gv_status gv_analysis_tau_replicas(const double *t, size_t nt, const double *q, 
 
 /* Spread of the power-law exponent over fit windows: the in-range points
  * without the i smallest and j largest x, 0 <= i, j <= trim, keeping at
- * least max(3, half of the points).  *nwin windows were fitted. */
+ * least max(3, half of the points); a window whose points share one x (a
+ * repeated t) has no slope and is skipped.  *nwin windows were fitted. */
 gv_status gv_analysis_powerlaw_spread(const double *x, const double *y, size_t n, double x_min,
                                       double x_max, size_t trim, double *lo, double *hi,
                                       size_t *nwin, gv_err *e);
