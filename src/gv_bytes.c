@@ -1,5 +1,5 @@
-/* gv_bytes.c: byte buffers, CRC-32, atomic file writes, whole-file reads
- * (gv_bytes.h). */
+/* gv_bytes.c: byte buffers, CRC-32, atomic file writes, opening regular
+ * files, whole-file reads (gv_bytes.h). */
 #define _POSIX_C_SOURCE 200809L /* fsync, fileno, link, open */
 
 #include "gv_bytes.h"
@@ -270,17 +270,58 @@ done:
     return s;
 }
 
+static const char *file_kind(mode_t m)
+{
+    if (S_ISFIFO(m)) return "a FIFO (named pipe)";
+    if (S_ISDIR(m)) return "a directory";
+    if (S_ISCHR(m)) return "a character device";
+    if (S_ISBLK(m)) return "a block device";
+    if (S_ISSOCK(m)) return "a socket";
+    return "not a regular file";
+}
+
+int gv_open_regular(const char *path, gv_err *e)
+{
+    /* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        gv_fail(e, GV_EIO, "%s: cannot open (%s)", path, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        gv_fail(e, GV_EIO, "%s: cannot open (%s)", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        gv_fail(e, GV_EIO, "%s: is %s, not a regular file; glassvm reads data from files", path,
+                file_kind(st.st_mode));
+        close(fd);
+        return -1;
+    }
+    int flags = fcntl(fd, F_GETFL);
+    if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    return fd;
+}
+
 gv_status gv_read_whole(const char *path, size_t max, unsigned char **buf, size_t *len,
                              gv_err *e)
 {
     *buf = NULL;
     *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) return gv_fail(e, GV_EIO, "%s: cannot open (%s)", path, strerror(errno));
+    int fd = gv_open_regular(path, e); /* a FIFO is refused, never waited on */
+    if (fd < 0) return e ? e->status : GV_EIO;
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        gv_status s = gv_fail(e, GV_EIO, "%s: cannot open (%s)", path, strerror(errno));
+        close(fd);
+        return s;
+    }
     struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fileno(f), &st) != 0) {
         fclose(f);
-        return gv_fail(e, GV_EIO, "%s: not a regular file", path);
+        return gv_fail(e, GV_EIO, "%s: cannot open (%s)", path, strerror(errno));
     }
     if ((uint64_t)st.st_size > (uint64_t)max) {
         fclose(f);

@@ -1,7 +1,9 @@
 /* gv_bytes.h: the byte layer every glassvm file format shares: little-endian
- * write and read buffers, CRC-32, atomic file writes, whole-file reads.  It
- * sits at the bottom: ensemble files (gv_ensemble.c), observer states
- * (gv_obs_state.c) and checkpoints (gv_ckpt.c) use it; it calls none of them. */
+ * write and read buffers, CRC-32, atomic file writes, opening a regular file
+ * (never waiting on a FIFO), whole-file reads.  It sits at the bottom:
+ * ensemble files (gv_ensemble.c), observer states (gv_obs_state.c),
+ * checkpoints (gv_ckpt.c), datasets (gv_data.c) and tables (gv_table.c) use
+ * it; it calls none of them. */
 #ifndef GV_BYTES_H
 #define GV_BYTES_H
 
@@ -64,8 +66,14 @@ uint32_t gv_crc32(uint32_t crc, const void *p, size_t n);
  * "<path>.prev" (replacing an older one), so the last two generations stay. */
 gv_status gv_write_atomic(const char *path, const void *const *parts, const size_t *sizes,
                                size_t nparts, int keep_previous, gv_err *e);
+/* Open path for reading (close-on-exec) and return the descriptor, or -1
+ * with an EIO failure in e: "PATH: cannot open (...)", or, for anything but
+ * a regular file, "PATH: is a FIFO (named pipe), not a regular file ...".
+ * A FIFO is opened without waiting for a writer, so this never blocks. */
+int gv_open_regular(const char *path, gv_err *e);
 /* The whole file in a new buffer (free() it); files over max bytes are
- * refused before anything is allocated. */
+ * refused before anything is allocated.  A FIFO or a directory is refused
+ * (gv_open_regular), never waited on. */
 gv_status gv_read_whole(const char *path, size_t max, unsigned char **buf, size_t *len,
                              gv_err *e);
 

@@ -405,18 +405,21 @@ gv_ckpt *gv_ckpt_read(const char *path, gv_err *e)
 {
     /* The header and the file size first: nothing is allocated for a file
      * that is not a complete checkpoint. */
-    FILE *f = fopen(path, "rb");
+    int fd = gv_open_regular(path, e); /* a FIFO is refused, never waited on */
+    if (fd < 0) return NULL;
+    FILE *f = fdopen(fd, "rb");
     if (!f) {
         gv_fail(e, GV_EIO, "%s: cannot open (%s)", path, strerror(errno));
+        close(fd);
         return NULL;
     }
     struct stat st;
-    int regular = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
+    int err = fstat(fileno(f), &st) == 0 ? 0 : errno;
     unsigned char h[HEADER];
-    size_t hn = regular ? fread(h, 1, sizeof h, f) : 0;
+    size_t hn = err ? 0 : fread(h, 1, sizeof h, f);
     fclose(f);
-    if (!regular) {
-        gv_fail(e, GV_EIO, "%s: not a regular file", path);
+    if (err) {
+        gv_fail(e, GV_EIO, "%s: cannot open (%s)", path, strerror(err));
         return NULL;
     }
     if (check_header(h, hn, (uint64_t)st.st_size, path, e) != GV_OK) return NULL;

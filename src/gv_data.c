@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L /* fstat, open */
 
 #include "gv_data.h"
+#include "gv_bytes.h" /* gv_open_regular */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -137,41 +138,6 @@ struct gv_file {
     uint64_t disk_size;
     char path[1024];
 };
-
-static const char *file_kind(mode_t m)
-{
-    if (S_ISFIFO(m)) return "a FIFO (named pipe)";
-    if (S_ISDIR(m)) return "a directory";
-    if (S_ISCHR(m)) return "a character device";
-    if (S_ISBLK(m)) return "a block device";
-    if (S_ISSOCK(m)) return "a socket";
-    return "not a regular file";
-}
-
-int gv_open_regular(const char *path, gv_err *e)
-{
-    /* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer. */
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) {
-        gv_fail(e, GV_EIO, "%s: cannot open (%s)", path, strerror(errno));
-        return -1;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        gv_fail(e, GV_EIO, "%s: cannot open (%s)", path, strerror(errno));
-        close(fd);
-        return -1;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        gv_fail(e, GV_EIO, "%s: is %s, not a regular file; glassvm reads data from files", path,
-                file_kind(st.st_mode));
-        close(fd);
-        return -1;
-    }
-    int flags = fcntl(fd, F_GETFL);
-    if (flags >= 0) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
-    return fd;
-}
 
 gv_file *gv_file_open(const char *path, gv_err *e)
 {

@@ -163,11 +163,8 @@ void gv_prep_release(gv_prep *out);
 
 /* ---- file reading shared by the loaders (gv_data.c) ---------------------- */
 
-/* Open path for reading (close-on-exec) and return the descriptor, or -1
- * with an EIO failure in e: "PATH: cannot open (...)", or, for anything but
- * a regular file, "PATH: is a FIFO (named pipe), not a regular file ...".
- * A FIFO is opened without waiting for a writer, so this never blocks. */
-int gv_open_regular(const char *path, gv_err *e);
+/* Files are opened with gv_open_regular (gv_bytes.h): a FIFO or a
+ * directory is refused, never waited on. */
 
 /* An open data file, plain or gzip (zlib detects which). */
 typedef struct gv_file gv_file;

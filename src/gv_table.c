@@ -14,7 +14,7 @@
 
 #include "gv_table.h"
 
-#include "gv_data.h" /* gv_open_regular */
+#include "gv_bytes.h" /* gv_open_regular */
 
 #include <csv.h>
 #include <errno.h>
