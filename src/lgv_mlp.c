@@ -239,7 +239,11 @@ static const gv_data *check_dataset(lua_State *L, int idx, gv_data *tmp, int nee
     lua_pop(L, 1);
     tmp->P = P;
     tmp->d = d;
-    tmp->X = scratch(L, P * d * sizeof(float));
+    size_t cells, bytes; /* the lengths come from Lua (an __len can claim anything) */
+    if (gv_mul_size(P, d, &cells) || gv_mul_size(cells, sizeof(float), &bytes))
+        luaL_error(L, "%s: data table X of %I rows of %I values is too large", fn, (lua_Integer)P,
+                   (lua_Integer)d);
+    tmp->X = scratch(L, bytes);
     lua_insert(L, -2); /* keep the scratch below X */
     for (size_t i = 0; i < P; i++) {
         if (lua_rawgeti(L, -1, (lua_Integer)i + 1) != LUA_TTABLE || luaL_len(L, -1) != (lua_Integer)d)

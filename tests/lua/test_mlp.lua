@@ -72,6 +72,10 @@ T.test("eval errors", function()
   T.raises(function() net:eval(w, data, -1) end, "lambda")
   T.raises(function() net:eval(w, data, 0, { grad = true }) end, "unknown option 'grad'")
   T.raises(function() net:eval(w, data, 0, { rows = { 4 } }) end, "rows[1]")
+  -- A row whose __len claims 2^62 values: P * d * 4 bytes wrapped to 0 (ASan: written past).
+  local huge = setmetatable({ 1, 2 }, { __len = function() return 1 << 62 end })
+  T.raises(function() net:forward(w, { X = { huge } }) end,
+    "MLP:forward: data table X of 1 rows of 4611686018427387904 values is too large")
 end)
 
 T.test("gradient matches finite differences (d=4, 6x3 ReLU)", function()
