@@ -472,14 +472,19 @@ M.CHI4_COMMENT = string.format("chi4 = N Var(Q) over live replicas (sample varia
 -- over fit windows is powerlaw_fit's.  `paper` names the paper's value.
 function M.plateau_fit(sets, seed, what, paper)
   local A = G().analysis
-  local xs, ys, used = {}, {}, {}
+  local xs, ys, used, dropped = {}, {}, {}, {}
   for _, f in ipairs(sets) do
     local m = mean_of(f.q)
-    if m == m and m > 0 then xs[#xs + 1], ys[#ys + 1], used[#used + 1] = f.T, m, f end
+    if m == m and m > 0 then xs[#xs + 1], ys[#ys + 1], used[#used + 1] = f.T, m, f
+    else dropped[#dropped + 1] = string.format("T = %g (mean %s)", f.T, m == m and "0" or "none") end
   end
   sets = used
+  -- A T whose mean is 0 (or none: every replica lost) has no log: named, not dropped unseen.
+  local left = #dropped > 0 and "; left out, no logarithm: " .. table.concat(dropped, ", ") or ""
   local ok, fit = pcall(A.powerlaw_fit, xs, ys)
-  if not ok then return string.format("no power-law fit of %s vs T: %s", what, tostring(fit)) end
+  if not ok then
+    return string.format("no power-law fit of %s vs T: %s%s", what, tostring(fit), left)
+  end
   local ci, fewest = "none (one replica at some T: no interval)", math.huge
   local sizes = {}
   for k, f in ipairs(sets) do sizes[k], fewest = #f.q, math.min(fewest, live(f.q)) end
@@ -499,10 +504,10 @@ function M.plateau_fit(sets, seed, what, paper)
   end
   return string.format("%s ~ T^%.3f (least-squares s.e. %.3f, the T's taken as independent: "
     .. "not an error bar) %s over T = %g ... %g (%d points; %s); over fit windows dropping up "
-    .. "to 2 points at either end: %.3f to %.3f", what,
+    .. "to 2 points at either end: %.3f to %.3f%s", what,
     fit.exponent, fit.exponent_se, ci, math.min(table.unpack(xs)), math.max(table.unpack(xs)),
     fit.n, paper, fit.exponent_min,
-    fit.exponent_max)
+    fit.exponent_max, left)
 end
 
 -- The bootstrap of tau90 ~ T^b over fitsets = {{T =, t =, Q = {per replica}}, ...}

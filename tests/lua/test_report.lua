@@ -801,6 +801,12 @@ T.test("plateau_fit: the exponent of an exact power law, its interval and the pa
   sets[4].q[5] = nil
   sets[1].q = {sets[1].q[1]}
   T.ok(report.plateau_fit(sets, 1, "Q(t_f)", "x"):find("none (one replica at some T", 1, true))
+  T.ok(not report.plateau_fit(sets, 1, "Q(t_f)", "x"):find("left out", 1, true))
+  -- A T whose mean Q(t_f) is 0 has no logarithm: left out of the fit, and named.
+  sets[#sets + 1] = {T = 1e-2, q = {0, 0}}
+  line = report.plateau_fit(sets, 1, "Q(t_f)", "x")
+  T.ok(line:find("(4 points;", 1, true) and line:find("; left out, no logarithm: T = 0.01 "
+    .. "(mean 0)", 1, true), line)
 end)
 
 T.test("tau_exponent_bootstrap: a resample that loses one T's tau90 is undefined", function()
