@@ -5,6 +5,7 @@
  * element k+1 is engine weight k).  That is meant for exploration and tests;
  * runs keep their weights in C (ensembles).  Scratch memory of a call is Lua
  * userdata, so an error raised half-way leaks nothing. */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -253,7 +254,11 @@ static const gv_data *check_dataset(lua_State *L, int idx, gv_data *tmp, int nee
             if (lua_rawgeti(L, -1, (lua_Integer)j + 1) != LUA_TNUMBER)
                 luaL_error(L, "%s: data X[%I][%I] must be a number", fn, (lua_Integer)i + 1,
                            (lua_Integer)j + 1);
-            tmp->X[i * d + j] = (float)lua_tonumber(L, -1);
+            double v = lua_tonumber(L, -1);
+            if (!isfinite(v) || fabs(v) > FLT_MAX)
+                luaL_error(L, "%s: data X[%I][%I] = %s is not a finite float32 value (|x| up to 3.4e38)",
+                           fn, (lua_Integer)i + 1, (lua_Integer)j + 1, value_text(L, -1));
+            tmp->X[i * d + j] = (float)v;
             lua_pop(L, 1);
         }
         lua_pop(L, 1);
@@ -283,6 +288,15 @@ static const gv_data *check_dataset(lua_State *L, int idx, gv_data *tmp, int nee
     return tmp;
 }
 
+/* The weights', data's and options' tables may have metamethods (__len,
+ * __index) that run Lua, which can close the network or the dataset: fetch
+ * both again once every table has been read, before C uses them. */
+static void refetch(lua_State *L, gv_mlp **m, const gv_data **data)
+{
+    *m = gvL_check_mlp(L, 1);
+    if (lua_type(L, 3) == LUA_TUSERDATA) *data = gvL_check_data(L, 3);
+}
+
 /* net:eval(w, data [, lambda = 0 [, {gradient=, rows=}]]) ->
  *   {loss=, data_loss=, accuracy=, unsat=, n=, gradient={...}?}
  * rows: 1-based row indices (a minibatch). */
@@ -294,6 +308,7 @@ static int mlp_eval(lua_State *L)
     double *w = check_weights(L, 2, m, "MLP:eval");
     gv_data tmp;
     const gv_data *data = check_dataset(L, 3, &tmp, 1, "MLP:eval");
+    size_t P = data->P; /* the options below may run Lua: `data` is fetched again after them */
     double lambda = gv_plain_nan(luaL_optnumber(L, 4, 0));
     if (!(lambda >= 0) || !isfinite(lambda))
         luaL_error(L, "MLP:eval: lambda must be a finite number >= 0, got %f", lambda);
@@ -313,15 +328,16 @@ static int mlp_eval(lua_State *L)
                 lua_rawgeti(L, -1, (lua_Integer)i + 1);
                 int isint;
                 lua_Integer r = lua_tointegerx(L, -1, &isint);
-                if (!isint || r < 1 || (size_t)r > data->P)
+                if (!isint || r < 1 || (size_t)r > P)
                     luaL_error(L, "MLP:eval: rows[%I] must be a row index in 1..%I", (lua_Integer)i + 1,
-                               (lua_Integer)data->P);
+                               (lua_Integer)P);
                 rows[i] = (uint32_t)(r - 1);
                 lua_pop(L, 1);
             }
         }
         lua_pop(L, 1);
     }
+    refetch(L, &m, &data);
     size_t nw = gv_mlp_nweights(m);
     double *g = want_grad ? scratch(L, nw * sizeof *g) : NULL;
     gv_err e;
@@ -358,6 +374,7 @@ static int mlp_forward(lua_State *L)
     double *w = check_weights(L, 2, m, "MLP:forward");
     gv_data tmp;
     const gv_data *data = check_dataset(L, 3, &tmp, 0, "MLP:forward");
+    refetch(L, &m, &data);
     double *f = scratch(L, data->P * sizeof *f);
     gv_err e;
     gv_mlp_work *ws = gv_mlp_work_alloc(m, data->P, gv_threads(), &e);

@@ -76,6 +76,27 @@ T.test("eval errors", function()
   local huge = setmetatable({ 1, 2 }, { __len = function() return 1 << 62 end })
   T.raises(function() net:forward(w, { X = { huge } }) end,
     "MLP:forward: data table X of 1 rows of 4611686018427387904 values is too large")
+  -- Values past float32's range would become inf, as the CSV and IDX loaders refuse them.
+  T.raises(function() net:forward(w, { X = { { 1, 1e39 } } }) end,
+    "X[1][2] = 1e+39 is not a finite float32 value")
+  T.raises(function() net:forward(w, { X = { { 0 / 0, 1 } } }) end, "X[1][1]")
+end)
+
+T.test("eval and forward: a metamethod that closes the network or the data", function()
+  -- A table's __len or __index runs Lua while the binding reads it; closing the
+  -- network or the dataset there must give an error, not a use after free.
+  local FIX = os.getenv("GV_TEST_DATA") or "../data"
+  local n3 = glass.mlp{ d = 3, widths = { 2 } }
+  local w3 = n3:init(1)
+  local ds = glass.data.csv{ path = FIX .. "/tiny.csv" }
+  local closing_w = setmetatable({ table.unpack(w3) }, { __len = function() ds:close(); return #w3 end })
+  T.raises(function() n3:forward(closing_w, ds) end, "closed")
+  local n4 = glass.mlp{ d = 2, widths = { 2 } }
+  local opts = setmetatable({}, { __index = function() n4:close() end })
+  T.raises(function() n4:eval(w, data, 0, opts) end, "the network has been closed")
+  local n5 = glass.mlp{ d = 2, widths = { 2 } }
+  T.raises(function() n5:eval(w, data, 0, { rows = setmetatable({ 1 }, { __len = function() n5:close(); return 1 end }) }) end,
+    "the network has been closed")
 end)
 
 T.test("gradient matches finite differences (d=4, 6x3 ReLU)", function()
