@@ -500,7 +500,18 @@ gv_status gv_analysis_tau_replicas(const double *t, size_t nt, const double *q, 
         snprintf(out->reason, sizeof out->reason, "%s of the mean of %zu replicas",
                  gv_tau_estimator_name[est], out->n);
     }
-    if (bo.B > 0) {
+    /* Copies (an ensemble of one network under a deterministic dynamics) give
+     * bitwise-identical curves: resampling them gives an interval of width 0
+     * that says nothing about the spread.  No interval, as for one replica. */
+    int copies = np > 1;
+    for (size_t j = 1; j < np && copies; j++)
+        copies = memcmp(q + c.umem[j] * nt, q + c.umem[0] * nt, nt * sizeof *q) == 0;
+    if (copies) {
+        size_t len = strlen(out->reason);
+        snprintf(out->reason + len, sizeof out->reason - len,
+                 "%sthe %zu replicas' curves are identical: no interval", len ? "; " : "", np);
+    }
+    if (bo.B > 0 && !copies) {
         size_t nu = c.nu;
         s = gv_analysis_bootstrap(&nu, 1, &bo, tau_boot_stat, &c, NULL, &out->ci, e);
         /* Resamples before the first lag (or min_t) ranked lowest; a time is

@@ -151,7 +151,9 @@ typedef struct gv_tau_est {
  * whole.  For a τ read on the lags (every estimator but interp) the
  * interval's lower end is lowered to the lag cell below it and the s.e.
  * includes the cell's width at τ (w/√12 in quadrature): the crossing lies
- * in the cell, not at its end.  Errors: bad t (as gv_analysis_tau), R == 0,
+ * in the cell, not at its end.  Replicas whose curves are all bitwise
+ * identical (copies) get no interval (NaN, B_ok 0), and the reason says
+ * so.  Errors: bad t (as gv_analysis_tau), R == 0,
  * bad level or B. */
 gv_status gv_analysis_tau_replicas(const double *t, size_t nt, const double *q, size_t R,
                                    const uint64_t *group, double threshold,

@@ -286,6 +286,23 @@ static void test_tau_replicas(void)
     CHECK_OK(gv_analysis_tau_replicas(t, 5, q50, 50, NULL, 0.9, GV_TAU_OF_MEAN_INTERP, 0, &b200, &a,
                                       &e), e);
     CHECK(a.tau > 4 && a.tau < 8 && a.ci.lo > 4 && a.ci.hi < 8);
+    /* Copies: 4 replicas with one curve resample to one value, an interval
+     * of width 0 (interp) that measures nothing; they get none, and say why.
+     * One value changed by one ulp is no longer a copy. */
+    double qc[4 * 5];
+    for (int k = 0; k < 4; k++) memcpy(qc + 5 * k, q, 5 * sizeof *q);
+    for (int k = 0; k < 4; k++) {
+        gv_tau_estimator est = k < 3 ? on_lags[k] : GV_TAU_OF_MEAN_INTERP;
+        CHECK_OK(gv_analysis_tau_replicas(t, 5, qc, 4, NULL, 0.9, est, 0, &b200, &a, &e), e);
+        CHECK_MSG(a.outcome == GV_TAU_FOUND && isnan(a.ci.lo) && isnan(a.ci.hi) &&
+                  isnan(a.ci.se) && a.ci.B_ok == 0 &&
+                  strstr(a.reason, "the 4 replicas' curves are identical: no interval"),
+                  "%s: [%g, %g] %s", gv_tau_estimator_name[est], a.ci.lo, a.ci.hi, a.reason);
+    }
+    qc[3 * 5 + 4] = nextafter(qc[3 * 5 + 4], 1);
+    CHECK_OK(gv_analysis_tau_replicas(t, 5, qc, 4, NULL, 0.9, GV_TAU_OF_MEAN_INTERP, 0, &b200, &a,
+                                      &e), e);
+    CHECK(a.ci.B_ok == 200 && !strstr(a.reason, "identical"));
     /* A run that ends near τ: two replicas cross before the last lag, one
      * never does; the mean curve crosses when a resample draws the flat one
      * at most once (20 of 27), so 26 % of the resamples have τ beyond the

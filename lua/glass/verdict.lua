@@ -52,8 +52,8 @@ function M.drift_line(T, tau_T, tau_0, what, ci_T, ci_0)
   -- and what the tolerance alone would conclude.
   local function say(head, conclusion, kind)
     if no_spread then
-      return string.format("drift check%s: %s: inconclusive (no 95%% intervals: one replica, or "
-        .. "--B=0; add --replicas); the %d%% rule alone would say: %s", what, head, tol,
+      return string.format("drift check%s: %s: inconclusive (no 95%% intervals: one replica (add "
+        .. "--replicas), identical replicas, or --B=0); the %d%% rule alone would say: %s", what, head, tol,
         conclusion), "inconclusive"
     end
     return string.format("drift check%s: %s: %s", what, head, conclusion), kind
@@ -354,7 +354,8 @@ function M.ageing_verdict(tw1, tau1, tw2, tau2, ci1, ci2)
   local would = r > 1.1 and "tau90 grows with t_w (ageing)" or r < 1 / 1.1
     and "tau90 falls with t_w (no ageing)" or "within 10% of 1"
   if ci1 or ci2 then
-    return head .. ": inconclusive (no 95% intervals: one replica, or --B=0; add --replicas); "
+    return head .. ": inconclusive (no 95% intervals: one replica (add --replicas), identical "
+      .. "replicas, or --B=0); "
       .. "the 10% rule alone would say: " .. would, "inconclusive"
   end
   if r > 1.1 then return head .. ": " .. would, "ageing" end
