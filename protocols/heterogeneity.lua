@@ -542,7 +542,8 @@ run:write_csv("chi4_peaks", peaks, report.with(header, how, "peak of each chi4 p
   string.format("the 95%% percentiles of the peak lags of B = %d bootstrap resamples over "
   .. "basins (whole basins resampled, seed %d; interpolated between lags, so not always a "
   .. "measured lag; a resample whose part is 0 at every lag has no peak lag and is left out)",
-  p.B, p.seed) or "none (--B=0)")))
+  p.B, p.seed) or "none (--B=0)") .. "; B: the resamples drawn for t_peak_lo/hi, and for "
+  .. "chi4_peak_lo/hi where those are a bootstrap interval (not the chi-square one)"))
 run:write_csv("histogram", hist, report.with(header, how, "histogram of log10|dw| over all "
   .. "weights and replicas (pooled); fraction = count/total (zeros and out-of-range values are "
   .. "counted in total only); fraction_lo/_hi: " .. (K and p.B > 0 and string.format("95%% "
