@@ -73,7 +73,8 @@ end, function(pt, rows)
     or s.geo_lo == s.geo_lo and string.format("%.3g [%.3g, %.3g] (×/÷ its s.e.)", s.geomean,
       s.geo_lo, s.geo_hi)
     or string.format("%.3g (one init or a loss of exactly 0: no s.e.)", s.geomean)
-  run:log("w = %-3d N/P = %-7.3g lambda = %-6g loss (geometric mean) %s", w, N / Pn, lambda, geo)
+  run:log("w = %-3d N/P = %-7.3g lambda = %-6g loss (geometric mean) %s%s", w, N / Pn, lambda,
+    geo, lab.lost_note(rows))
 end)
 run:write_csv("final_loss", per_init, {"one row per (width, lambda, initial condition)"})
 run:write_csv("grid", grid, {"geometric mean (and mean, standard error) of the final loss "

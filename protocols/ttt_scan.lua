@@ -73,8 +73,8 @@ end, function(pt, rows)
                   loss_geo_hi = s.geo_hi}
   means[#means + 1] = {lambda = lambda, loss = s.mean, sem = s.sem, n = s.n, n_half = n_half}
   -- The s.e. to two significant digits: a fixed "%.4f" showed 5e-6 as 0.0000.
-  run:log("lambda = %-6g final loss %s (%d init%s)", lambda, glass.report.pm(s.mean, s.sem, "%.4f",
-    "%.2g"), s.n, s.n == 1 and "" or "s")
+  run:log("lambda = %-6g final loss %s (%d init%s)%s", lambda, glass.report.pm(s.mean, s.sem,
+    "%.4f", "%.2g"), s.n, s.n == 1 and "" or "s", lab.lost_note(rows))
 end)
 run:write_csv("final_loss", per_init, {"one row per (lambda, initial condition); loss includes "
   .. "(lambda/2)|W|^2; lost = 1 if the run diverged"})

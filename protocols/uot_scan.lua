@@ -67,8 +67,8 @@ end, function(pt, rows)
                   accuracy_sem = lab.stats(acc).sem,
                   n = s.n}
   pts[#pts + 1] = {x = N / Pn, y = s.mean, sem = s.sem, geo = s.geomean}
-  run:log("w = %-3d N = %-6d N/P = %-7.3g final loss %s", w, N, N / Pn,
-    glass.report.pm(s.mean, s.sem))
+  run:log("w = %-3d N = %-6d N/P = %-7.3g final loss %s%s", w, N, N / Pn,
+    glass.report.pm(s.mean, s.sem), lab.lost_note(rows))
 end)
 run:write_csv("final_loss", per_init, {"one row per (width, initial condition), lambda = "
   .. tostring(p.lambda)})

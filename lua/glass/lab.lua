@@ -567,19 +567,33 @@ end
 
 -- Each replica's state now (ens:eval on all rows, L2 strength `lambda`): rows
 -- {replica, loss, data_loss, accuracy, unsat, lost} in replica order, gathered over
--- the ranks (every rank gets all); a lost replica's values are NaN.
+-- the ranks (every rank gets all); a lost replica's values are NaN.  A replica
+-- whose weights are finite but whose loss is not (the outputs overflow float32:
+-- the run's own check looks at the loss of the step before the last update) is
+-- lost too.
 function M.states(ens, lambda)
   local lost = {}
   for _, l in ipairs(ens:lost()) do lost[l.replica] = true end
   local nan = 0 / 0
+  local none = {loss = nan, data_loss = nan, accuracy = nan, unsat = nan}
   local rows, off = {}, offset(ens)
   for r = 1, ens:size() do
-    local e = lost[r] and {loss = nan, data_loss = nan, accuracy = nan, unsat = nan}
-      or ens:eval(r, lambda)
+    local e = lost[r] and none or ens:eval(r, lambda)
+    if not (math.abs(e.loss) < math.huge) then e, lost[r] = none, true end
     rows[r] = {replica = off + r, loss = e.loss, data_loss = e.data_loss,
                accuracy = e.accuracy, unsat = e.unsat, lost = lost[r] and 1 or 0}
   end
   return gather_list(ens, rows)
+end
+
+-- The log's words on M.states' rows: "" when none is lost, otherwise how many of
+-- how many diverged (their values are NaN, left out of every mean).
+function M.lost_note(rows)
+  local k = 0
+  for _, r in ipairs(rows) do k = k + (r.lost == 1 and 1 or 0) end
+  if k == 0 then return "" end
+  return string.format("; %d of %d init%s lost (non-finite loss: diverged), left out of the "
+    .. "means; a lower --lr may help", k, #rows, #rows == 1 and "" or "s")
 end
 
 -- Minimisation as for the paper's phase diagram: p.epochs of SGD (batch

@@ -346,6 +346,27 @@ if glass.data and glass.data.mnist and glass.mlp and have_mnist then
     ens:close(); land:close()
   end)
 
+  -- Finite weights whose outputs overflow float32 (1e20 per weight, three layers):
+  -- the loss is not finite, and glass.lab.states calls the replica lost, not a
+  -- replica of accuracy 0 that the means then silently skip.
+  T.test("lab.states: a replica with finite weights and a non-finite loss is lost", function()
+    local small = train:subset{n = 100, seed = 1}
+    local n2 = glass.mlp{d = 10, widths = {5, 5}}
+    local ens = glass.ensemble{landscape = glass.landscape.network{net = n2, data = small},
+                               replicas = 3, seed = 2}
+    local big = {}
+    for k = 1, n2:nweights() do big[k] = 1e20 * (k % 2 == 0 and 1 or -1) end
+    ens:set_weights(2, big)
+    T.eq(#ens:lost(), 0)
+    local rows = glass.lab.states(ens, 0)
+    T.eq(rows[2].lost, 1); T.ok(rows[2].loss ~= rows[2].loss and rows[2].accuracy ~= rows[2].accuracy)
+    T.eq(rows[1].lost, 0); T.eq(rows[3].lost, 0); T.ok(rows[1].loss < math.huge)
+    T.eq(glass.lab.lost_note(rows), "; 1 of 3 inits lost (non-finite loss: diverged), left out "
+      .. "of the means; a lower --lr may help")
+    T.eq(glass.lab.lost_note({rows[1], rows[3]}), "")
+    ens:close()
+  end)
+
   T.test("network landscape: same bits on 1 and 2 threads, alone or in an ensemble", function()
     local small = train:subset{n = 2048, seed = 1} -- 2 partitions: the data-parallel path runs
     local land = glass.landscape.network{net = net, data = small}
