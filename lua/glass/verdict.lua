@@ -31,7 +31,7 @@ local function ci_apart(a, b) return a[1] > b[2] or a[2] < b[1] end
 -- difference within it is called the drift only when each interval lies
 -- within the tolerance around the other tau90; otherwise the line says
 -- inconclusive and why.  Intervals given but none with a spread over
--- replicas for the tau90's present (NaN: one replica, --B=0; or
+-- replicas for the tau90's present (NaN: one replica, B = 0; or
 -- drift_estimate's lag cell alone, cell_only) resolve nothing: the line is inconclusive and says what the
 -- tolerance alone would say (as ttt_verdict); without intervals given, the
 -- tolerance decides.  ci.below: when that tau90 is nil because Q was below
@@ -53,7 +53,8 @@ function M.drift_line(T, tau_T, tau_0, what, ci_T, ci_0)
   local function say(head, conclusion, kind)
     if no_spread then
       return string.format("drift check%s: %s: inconclusive (no 95%% intervals: one replica (add "
-        .. "--replicas), identical replicas, or --B=0); the %d%% rule alone would say: %s", what, head, tol,
+        .. "--replicas), identical replicas, or B = 0 resamples); the %d%% rule alone would "
+        .. "say: %s", what, head, tol,
         conclusion), "inconclusive"
     end
     return string.format("drift check%s: %s: %s", what, head, conclusion), kind
@@ -355,7 +356,7 @@ function M.ageing_verdict(tw1, tau1, tw2, tau2, ci1, ci2)
     and "tau90 falls with t_w (no ageing)" or "within 10% of 1"
   if ci1 or ci2 then
     return head .. ": inconclusive (no 95% intervals: one replica (add --replicas), identical "
-      .. "replicas, or --B=0); "
+      .. "replicas, or B = 0 resamples); "
       .. "the 10% rule alone would say: " .. would, "inconclusive"
   end
   if r > 1.1 then return head .. ": " .. would, "ageing" end

@@ -247,7 +247,7 @@ T.test("drift check: the line says what the two tau90 say", function()
   line, kind = report.drift_line(1e-3, 20, nil, "", {0 / 0, 0 / 0}, {above = 400})
   T.eq(kind, "inconclusive")
   T.ok(line:find("below it by over 10%: inconclusive (no 95% intervals: one replica (add "
-    .. "--replicas), identical replicas, or --B=0); the 10% rule alone would say: the decay at T is thermal", 1, true), line)
+    .. "--replicas), identical replicas, or B = 0 resamples); the 10% rule alone would say: the decay at T is thermal", 1, true), line)
   T.eq(select(2, report.drift_line(0.01, nil, 20, "", {0 / 0, 0 / 0, below = 1},
     {0 / 0, 0 / 0})), "inconclusive")
   T.eq(select(2, report.drift_line(1e-3, 20, nil, "", {18, 22.5}, {above = 24})), "inconclusive")
@@ -296,7 +296,7 @@ T.test("drift check: the line says what the two tau90 say", function()
   T.eq(kind, "inconclusive")
   T.ok(not line:find("[", 1, true) and not line:find("resolved", 1, true), line)
   T.ok(line:find("inconclusive (no 95% intervals: one replica (add --replicas), identical "
-    .. "replicas, or --B=0); the 10% rule alone would say: the noise changes the decay", 1, true), line)
+    .. "replicas, or B = 0 resamples); the 10% rule alone would say: the noise changes the decay", 1, true), line)
   line = report.drift_line(1, 105, 100, "", {nan, nan}, {nan, nan})
   T.ok(line:find("would say: the deterministic drift", 1, true), line)
   line = report.drift_line(1, 105, 100, "", {104, 106}, {99, 101})
@@ -617,7 +617,7 @@ T.test("ageing's conclusion is computed from the numbers", function()
   local v1, k1 = report.ageing_verdict(100, 12.04, 10000, 13.64, {0 / 0, 0 / 0}, {0 / 0, 0 / 0})
   T.eq(k1, "inconclusive")
   T.ok(v1:find("no 95% intervals: one replica (add --replicas), identical replicas, or "
-    .. "--B=0); the 10% rule alone would say: tau90 grows with t_w (ageing)", 1, true), v1)
+    .. "B = 0 resamples); the 10% rule alone would say: tau90 grows with t_w (ageing)", 1, true), v1)
   -- A per_replica_found tau over some replicas only says so (status or reason).
   T.eq(report.tau_ci(6, 4, 8, "partial"), "6 [4, 8] (95% bootstrap) (partial: the mean over the "
     .. "replicas with a tau; biased low)")
