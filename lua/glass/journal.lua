@@ -182,10 +182,24 @@ function M.journal(opts)
       else state = st end
     end
   end
+  -- A STOP file asked the previous run to stop; left there it would stop this
+  -- one at its first chunk (and every later rerun), so a run that resumes or
+  -- starts over removes it.
+  local function clear_stop()
+    if not (M.stop_requested(dir) and is_root()) then return end
+    local stop = dir .. "/" .. M.STOP
+    local rok, rwhy = os.remove(stop)
+    if not rok then
+      fail(string.format("%s stopped the previous run and cannot be removed (%s); remove "
+        .. "it, then run the same command again", stop, tostring(rwhy)))
+    end
+    note("removed " .. stop .. " (it stopped the previous run)")
+  end
   if not ok then
     local why = tostring(ck)
     if not opts.force then return nil, why end
     note("discarding the checkpoint (--force): " .. why)
+    clear_stop()
     if is_root() then M.wipe(dir) end
   elseif state then
     j.units, j.current, j.resumed = state.units, state.current, true
@@ -209,17 +223,10 @@ function M.journal(opts)
         break
       end
     end
-    if M.stop_requested(dir) and is_root() then
-      local stop = dir .. "/" .. M.STOP
-      local ok, why = os.remove(stop)
-      if not ok then -- a STOP that stays would stop every resume at its first segment
-        fail(string.format("%s stopped the previous run and cannot be removed (%s); remove "
-          .. "it, then run the same command again", stop, tostring(why)))
-      end
-      note("removed " .. stop .. " (it stopped the previous run)")
-    end
-  elseif is_root() then
-    M.wipe(dir)   -- a fresh run: no stale segment files
+    clear_stop()
+  else
+    clear_stop()
+    if is_root() then M.wipe(dir) end -- a fresh run: no stale segment files
   end
   active = j
   return j

@@ -9,7 +9,8 @@
 #   resumes), not a "failed" one, and no traceback.
 # - A file-size limit (ulimit -f) fails the write with a message (EFBIG),
 #   instead of killing glassvm with SIGXFSZ and leaving temporary files.
-# - A STOP directory that cannot be removed is named, not obeyed at every resume.
+# - A STOP directory that cannot be removed is named, not obeyed at every resume;
+#   a stale STOP stops no run that starts over (--force, or no checkpoint).
 # - A signal while a resume loads the checkpoint stops it, and the checkpoint is
 #   neither set aside as refused nor wiped (--force).
 # - Lost replicas: all lost is one line (no traceback) naming replica, step
@@ -46,6 +47,8 @@ if mode == "load" then -- the signal while the checkpoint loads (on resume)
   ck.load = function(...) signal_self(); for _ = 1, 1e8 do end; return load(...) end
 end
 local run = glass.run(p)
+-- A STOP that appears once the run has started, a directory it cannot remove.
+if mode == "stopdir" then os.execute("mkdir -p " .. p.out .. "/STOP/x") end
 local ens = glass.ensemble{landscape = glass.landscape.flat{N = 10000, P = 10}, replicas = 1,
                            seed = 1}
 glass.lab.advance(run, ens, glass.langevin{lr = 1e-2, T = 1}, 10, nil, "walk")
@@ -95,8 +98,7 @@ grep -q "File too large" big.err || fail "ulimit -f: $(cat big.err)"
 
 # A STOP that cannot be removed (a directory with files) would stop every resume
 # at its first segment: the resume says so instead.
-mkdir -p stp/STOP/x
-"$G" edge.lua --out=stp >stp.out 2>stp.err
+EDGE_MODE=stopdir "$G" edge.lua --out=stp >stp.out 2>stp.err
 rc=$?
 [ "$rc" -eq 75 ] || fail "STOP: exit $rc, expected 75: $(cat stp.err)"
 "$G" edge.lua --out=stp >stp2.out 2>stp2.err
@@ -114,6 +116,16 @@ rc=$?
 grep -q "discarding\|refused\|cannot resume" stp3.err && fail "signal while loading: $(cat stp3.err)"
 "$G" edge.lua --out=stp >stp4.out 2>stp4.err && [ -f stp/COMPLETE ] || fail "after STOP: $(cat stp4.err)"
 grep -q "walk: " stp/log.txt || fail "after STOP: no walk in the log"
+# A STOP left behind stops no fresh run: starting over (--force on a finished run, or a
+# directory without a checkpoint) removes it, as a resume does, and says so.
+touch stp/STOP
+"$G" edge.lua --out=stp --force >stp5.out 2>stp5.err && [ -f stp/COMPLETE ] && [ ! -e stp/STOP ] \
+  || fail "--force with a stale STOP: $(cat stp5.err)"
+cat stp5.err stp/log.txt | grep -q "removed .*stp/STOP (it stopped the previous run)" \
+  || fail "--force with a stale STOP: not said: $(cat stp5.err)"
+mkdir fresh && touch fresh/STOP
+"$G" edge.lua --out=fresh >fresh.out 2>fresh.err && [ -f fresh/COMPLETE ] && [ ! -e fresh/STOP ] \
+  || fail "a fresh run with a stale STOP: $(cat fresh.err)"
 
 # Lost replicas, with the shipped protocol (needs MNIST).
 if "$G" -e 'glass.data.mnist{P = 10}' >/dev/null 2>&1; then
