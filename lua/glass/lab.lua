@@ -61,6 +61,25 @@ local function batch_fits(p)
   end
 end
 
+-- Each step multiplies the weights by 1 - lr*lambda before the data's gradient
+-- (the L2 term's part of the update): at lr*lambda >= 1 that factor is 0 or
+-- negative, the step overshoots the L2 term's own minimum, and the networks
+-- collapse (all weights equal at 1) or flip sign every step.  No protocol means that.
+local function decay_stable(p)
+  local lambdas = type(p.lambdas) == "table" and p.lambdas or {p.lambda}
+  local lrs = {{"--lr", p.lr}, {"--quench_lr", (p.quench_lr or 0) > 0 and p.quench_lr or nil}}
+  for _, l in ipairs(lambdas) do
+    for _, r in ipairs(lrs) do
+      if type(l) == "number" and type(r[2]) == "number" and r[2] * l >= 1 then
+        return string.format("%s=%g with lambda %g: lr*lambda = %g >= 1, so each step "
+          .. "multiplies the weights by 1 - lr*lambda = %g before the data's gradient (the "
+          .. "networks collapse or flip sign); use %s below 1/lambda = %g (lr*lambda << 1 for "
+          .. "the dynamics the paper means)", r[1], r[2], l, r[2] * l, 1 - r[2] * l, r[1], 1 / l)
+      end
+    end
+  end
+end
+
 local function G() return package.loaded.glass end
 
 -- ---- checks before any data loads -------------------------------------------
@@ -231,6 +250,7 @@ function M.network_params(over)
     {"from", "", "start from this ensemble file (ens:save) instead of random networks; the "
      .. "quench is skipped", file = true, nonempty = true, omit_default = true},
     {check = batch_fits},
+    {check = decay_stable},
     {check = engine_limits},
   }
   for _, name in ipairs(over.omit or {}) do

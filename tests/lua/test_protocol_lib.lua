@@ -157,6 +157,19 @@ T.test("a batch larger than P is refused, naming --batch and P", function()
   T.eq(glass.lab.epoch_steps({batch = 20}, data), 2)
 end)
 
+T.test("lr*lambda >= 1 is refused, naming the rate and the bound", function()
+  local N = glass.params(glass.lab.extend({name = "n"}, glass.lab.network_params{P = 5000}))
+  T.raises(function() parse(N, {"--lr=100", "--lambda=0.01"}) end,
+    "--lr=100 with lambda 0.01: lr*lambda = 1 >= 1", "use --lr below 1/lambda = 100")
+  T.raises(function() parse(N, {"--quench_lr=300"}) end, "--quench_lr=300", "1 - lr*lambda = -2")
+  T.eq(parse(N, {"--lr=99", "--lambda=0.01"}).lr, 99)
+  T.eq(parse(N, {"--lr=1e6", "--lambda=0"}).lr, 1e6) -- no L2 term: nothing to overshoot
+  -- A scan's list of lambdas: each is checked.
+  local S = glass.params(glass.lab.extend({name = "s", {"lambdas", {0.0, 0.1}, "L2 strengths"}},
+    glass.lab.network_params{P = 5000}))
+  T.raises(function() parse(S, {"--lr=2", "--lambdas=0,0.5"}) end, "with lambda 0.5")
+end)
+
 T.test("a changed default keeps its parameter's type (uot_scan's lambda = 0)", function()
   local N = glass.params(glass.lab.extend({name = "n"}, glass.lab.network_params{lambda = 0}))
   T.eq(parse(N, {"--lambda=0.01"}).lambda, 0.01)
