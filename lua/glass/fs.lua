@@ -28,23 +28,29 @@ end
 function M.dirname(path) return path:match("^(.*)/[^/]*$") or "." end
 function M.basename(path) return path:match("([^/]*)$") end
 
+-- An I/O failure: a glass.Error "EIO", which the glassvm command prints as its
+-- one line (a full disk is not a bug: no traceback).
+local function io_error(fmt, ...)
+  error(require("glass.core").error{status = "EIO", message = string.format(fmt, ...)}, 0)
+end
+
 -- Write text to path through a temporary file and a rename, so that path
 -- holds either its old content or the whole new one.  Raises a message
--- naming path on failure.
+-- naming path on failure (a glass.Error "EIO").
 function M.write_file(path, text)
   local tmp = path .. ".tmp"
   local f, err = io.open(tmp, "w")
-  if not f then error(string.format("cannot write %s: %s", path, tostring(err)), 0) end
+  if not f then io_error("cannot write %s: %s", path, tostring(err)) end
   local ok, werr = f:write(text)
   local cok, cerr = f:close()
   if not (ok and cok) then
     os.remove(tmp)
-    error(string.format("cannot write %s: %s", path, tostring(werr or cerr)), 0)
+    io_error("cannot write %s: %s", path, tostring(werr or cerr))
   end
   local rok, rerr = os.rename(tmp, path)
   if not rok then
     os.remove(tmp)
-    error(string.format("cannot write %s: renaming %s failed: %s", path, tmp, tostring(rerr)), 0)
+    io_error("cannot write %s: renaming %s failed: %s", path, tmp, tostring(rerr))
   end
   return path
 end

@@ -106,8 +106,20 @@ end
 -- go through glass.mpi's collective save, whose file is the one a single
 -- process would write.
 local function save_as(path, what, blk)
-  if blk then return mpi().save(path, what) end
-  if is_root() then return M.save(path, what) end
+  local ok, err = pcall(function()
+    if blk then return mpi().save(path, what) end
+    if is_root() then return M.save(path, what) end
+  end)
+  if ok then return end
+  -- The save names its caller, a line of this file: of no use to whoever reads it
+  -- ("DIR/checkpoints/segment-0001.gvckpt: cannot write (No space left on device)").
+  local strip = require("glass.run").without_position
+  if glass_core.is_error(err) and type(err.message) == "string" then
+    err.message = strip(err.message)
+  elseif type(err) == "string" then
+    err = strip(err)
+  end
+  error(err, 0)
 end
 
 -- Restore objects (what: {ensembles =, observers =}, by section name)

@@ -480,7 +480,8 @@ end
 -- A line for log.txt alone, time-stamped.  The first failed write is kept
 -- in self.log_error (a full disk: glass.run refuses to start).
 function Run:log_only(line)
-  if self.logf then
+  -- (In __gc the log's file handle may have been collected, and closed, first.)
+  if io.type(self.logf) == "file" then
     local ok, err = self.logf:write(string.format("[%8.1fs] %s\n", progress.clock() - self.t0, line))
     if ok then ok, err = self.logf:flush() end
     if not ok then self.log_error = self.log_error or tostring(err) end
@@ -652,6 +653,19 @@ function Run:finish(summary)
         -- there otherwise).
         if bad and self.quiet then io.stderr:write(string.format("glassvm: plot %s: %s\n", name, bad)) end
         if not bad then ok, why = plot.render(self.dir, name) end
+        -- gnuplot exits 0 when its output was cut short (a full disk): look at the files.
+        if ok then
+          local empty = {}
+          for _, ext in ipairs{".png", ".svg"} do
+            local f = io.open(self:path(name .. ext), "rb")
+            if not (f and f:seek("end") > 0) then empty[#empty + 1] = name .. ext end
+            if f then f:close() end
+          end
+          if #empty > 0 then
+            ok, why = false, string.format("gnuplot left %s empty or missing (a full disk?)",
+              table.concat(empty, " and "))
+          end
+        end
         if ok then
           drawn[#drawn + 1] = name .. ".png"
           for _, ext in ipairs{".png", ".svg"} do
@@ -671,7 +685,6 @@ function Run:finish(summary)
   end
   for _, line in ipairs(summary or {}) do self:log("%s", line) end
   local dt = progress.clock() - self.t0
-  self:log("done in %s; results in %s", progress.duration(dt), self.dir)
   -- Temporary files of writes a kill interrupted (CSVs, earlier runs).
   for _, f in ipairs(fs.list(self.dir) or {}) do
     if f:find("%.tmp$") or f:find("%.tmp%.%d") then os.remove(self:path(f)) end
@@ -687,6 +700,8 @@ function Run:finish(summary)
     runinfo.finish(self, "complete")
     write_file(self:path(M.MARKER), string.format("glassvm %s protocol %s finished %s after "
       .. "%.1f s\n", self.version, self.name, os.date("%Y-%m-%d %H:%M:%S"), dt))
+    -- "done" only once COMPLETE is there: a run that could not write it is not done.
+    self:log("done in %s; results in %s", progress.duration(dt), self.dir)
     self.complete = true
     -- The results are complete: the checkpoints go.
     if self.journal then self.journal:finish() end
@@ -696,7 +711,13 @@ function Run:finish(summary)
   -- (A signal that came just before the deferral raised inside the pcall; the glassvm
   -- command ends a deferral left open with the chunk.)
   if deferred then glass_core.defer_signals(false) end
-  if not ok then error(err, 0) end
+  if not ok then
+    -- Not complete after all: __gc marks run.json "failed" (or "interrupted").
+    if not self.complete and self.info and self.info.status == "complete" then
+      self.info.status = "running"
+    end
+    error(err, 0)
+  end
   return dt
 end
 

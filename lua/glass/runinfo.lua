@@ -83,7 +83,16 @@ function M.write(run)
   -- A failure to write it is logged and the run goes on; a signal that came meanwhile
   -- still stops the run.
   if not ok and core.interrupted(err) then error(err, 0) end
-  if not ok and run.log_only then run:log_only("cannot write " .. M.NAME .. ": " .. tostring(err)) end
+  if not ok then
+    local line = "cannot write " .. M.NAME .. ": " .. tostring(err)
+    if run.log_only then run:log_only(line) end
+    -- On stderr too, once: the log may be on the same full disk, and a run.json left
+    -- behind says "running" (or what it said last).
+    if not run.info_unwritable then
+      run.info_unwritable = true
+      io.stderr:write("glassvm: warning: ", line, " (it may show an out-of-date status)\n")
+    end
+  end
 end
 
 -- Record (or update) a file of the run: its name in DIR and what it holds;

@@ -15,6 +15,8 @@
 #   neither set aside as refused nor wiped (--force).
 # - Lost replicas: all lost is one line (no traceback) naming replica, step
 #   and what to do; some lost names them in the log.
+# - Plots gnuplot left empty are not reported drawn; a COMPLETE that cannot be
+#   written is one line, no "done", run.json "failed", and the run resumes.
 #   bash tests/sh/test_run_edges.sh /path/to/glassvm
 set -u
 G=${1:?usage: test_run_edges.sh /path/to/glassvm}
@@ -129,7 +131,8 @@ mkdir fresh && touch fresh/STOP
 
 # Lost replicas, with the shipped protocol (needs MNIST).
 if "$G" -e 'glass.data.mnist{P = 10}' >/dev/null 2>&1; then
-  "$G" ageing --preset=smoke --plots=false --quiet --lr=1e5 --out=lost >lost.out 2>lost.err
+  # (lambda 0: with L2, lr*lambda >= 1 is refused before the run)
+  "$G" ageing --preset=smoke --plots=false --quiet --lr=1e5 --lambda=0 --out=lost >lost.out 2>lost.err
   rc=$?
   [ "$rc" -eq 1 ] || fail "all replicas lost: exit $rc: $(cat lost.err)"
   grep -q "stack traceback" lost.err && fail "all replicas lost: a traceback: $(cat lost.err)"
@@ -139,8 +142,38 @@ if "$G" -e 'glass.data.mnist{P = 10}' >/dev/null 2>&1; then
     || fail "some replicas lost: the run failed"
   grep -q "replicas lost (non-finite loss or weights) (replica [0-9]* at step [0-9]*: " some/log.txt \
     || fail "some replicas lost: the log does not name them: $(grep lost some/log.txt)"
+  # gnuplot exits 0 after writing empty files (a full disk): the figure is not
+  # reported drawn, and the log says so.
+  mkdir -p fakebin
+  cat >fakebin/gnuplot <<'EOF'
+#!/bin/sh
+for a; do case $a in *.gp) : >"${a%.gp}.png.tmp"; : >"${a%.gp}.svg.tmp";; esac; done
+cat >/dev/null
+echo pngcairo
+EOF
+  chmod +x fakebin/gnuplot
+  PATH="$PWD/fakebin:$PATH" "$G" ageing --preset=smoke --quiet --out=empty >/dev/null 2>empty.err \
+    || fail "empty plots: the run failed: $(cat empty.err)"
+  grep -q "plot overlap: gnuplot left overlap.png and overlap.svg empty or missing" empty/log.txt \
+    || fail "empty plots: not said: $(grep plot empty/log.txt)"
+  grep -q "^\[.*\] plots: " empty/log.txt && fail "empty plots reported drawn: $(grep plots: empty/log.txt)"
 else
-  echo "lost-replica checks skipped: MNIST is not available"
+  echo "lost-replica and plot checks skipped: MNIST is not available"
 fi
+
+# COMPLETE cannot be written (here a directory in the way of its temporary file;
+# a full disk gives the same): one line, no traceback, no "done", run.json "failed",
+# the resume command; once the cause is gone the same command completes the run.
+mkdir -p cpl/COMPLETE.tmp/x
+"$G" edge.lua --out=cpl >cpl.out 2>cpl.err
+rc=$?
+[ "$rc" -eq 1 ] || fail "COMPLETE unwritable: exit $rc: $(cat cpl.err)"
+grep -q "^glassvm: cannot write cpl/COMPLETE: " cpl.err || fail "COMPLETE unwritable: $(cat cpl.err)"
+grep -q "stack traceback" cpl.err && fail "COMPLETE unwritable: a traceback: $(cat cpl.err)"
+grep -q "done in" cpl.err cpl/log.txt && fail "COMPLETE unwritable, yet 'done' was said"
+[ "$(json cpl/run.json status)" = failed ] || fail "COMPLETE unwritable: run.json $(json cpl/run.json status)"
+grep -q "to resume, run the same command again" cpl.err || fail "COMPLETE unwritable: no resume: $(cat cpl.err)"
+rm -r cpl/COMPLETE.tmp
+"$G" edge.lua --out=cpl >cpl2.out 2>cpl2.err && [ -f cpl/COMPLETE ] || fail "after COMPLETE: $(cat cpl2.err)"
 
 [ "$fails" -eq 0 ] && echo "PASS" || { echo "$fails failure(s)"; exit 1; }
