@@ -215,6 +215,7 @@ function M.journal(opts)
     if is_root() then M.wipe(dir) end
   elseif state then
     j.units, j.current, j.resumed = state.units, state.current, true
+    j.from = ck:path() -- the head, or its previous generation when the head was refused
     if fell_back and exists(j.head) and is_root() then
       -- Set the refused head aside, so that the next checkpoint does not
       -- turn it into the .prev generation.
@@ -252,9 +253,9 @@ function Journal:summary()
     if u.m then memos = memos + 1 elseif not u.noop then segments = segments + 1 end
   end
   local cur = self.current
-  return string.format("resuming from %s: %d segment(s) and %d memo(s) done%s", self.head,
-    segments, memos, cur and string.format("; segment %d (%s) was saved at step %d of %d",
-      cur.unit, cur.s, cur.step, cur.to) or "")
+  return string.format("resuming from %s: %d segment(s) and %d memo(s) done%s",
+    self.from or self.head, segments, memos, cur and string.format("; segment %d (%s) was "
+      .. "saved at step %d of %d", cur.unit, cur.s, cur.step, cur.to) or "")
 end
 
 function Journal:path(u, kind) return segment_file(self.segdir, u, kind) end

@@ -143,6 +143,8 @@ for name in $ORDER; do
     [ $RC -eq 0 ] || [ $RC -eq 137 ] || fail "$name: resume after a corrupt head exited $RC: $(tail -3 "$B.stderr")"
     grep -q "CRC mismatch" "$B/log.txt" || fail "$name: the corrupt head is not reported in log.txt"
     grep -q "resuming from the previous checkpoint" "$B/log.txt" || fail "$name: .prev not used"
+    grep -q "resuming from $B/checkpoint.gvckpt.prev: " "$B/log.txt" \
+      || fail "$name: the resume line does not name the .prev it used: $(grep resuming "$B/log.txt")"
     [ -f "$B/COMPLETE" ] || [ -f "$B/checkpoint.gvckpt.refused" ] || fail "$name: the refused head was not set aside"
     SEEN[corrupt]=1 done_="$done_ corrupt-head"
   fi
