@@ -610,9 +610,12 @@ function Journal:memo(label, outputs, fn)
   -- fn and would not restore them.
   local bad = self:open_objects(frame.advanced, listed)
   if #bad > 0 then
-    self:fail(string.format("run:memo %q advanced %d object(s) (the %s of segment %d, ...) that it "
-      .. "neither closes nor lists in its outputs; a replay would not restore them", label, #bad,
-      kind_of(bad[1]) == "ens" and "ensemble" or "observer", self.saved[bad[1]].u))
+    -- (Named by the phase that advanced it, as the progress lines and the log call it.)
+    local rec = self.saved[bad[1]]
+    self:fail(string.format("run:memo %q advanced %d object(s) (the %s advanced in %q, ...) that "
+      .. "it neither closes nor lists in its outputs; a replay would not restore them", label,
+      #bad, kind_of(bad[1]) == "ens" and "ensemble" or "observer",
+      tostring(rec.id and rec.id.s or ("segment " .. tostring(rec.u)))))
   end
   -- Objects fn changed outside any segment (a bare ens:run, set_weights)
   -- and did not close: a replay skips fn and has no file to restore them from.

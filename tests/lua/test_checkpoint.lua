@@ -797,7 +797,7 @@ T.test("journal: a memo must list what it advances and return plain data", funct
       glass.lab.advance(run, ens, glass.langevin{lr = 0.1, T = 1}, 5, nil, "x")
       return 1
     end)
-  end, 'run:memo "m1"', "neither closes nor lists")
+  end, 'run:memo "m1"', '(the ensemble advanced in "x", ...)', "neither closes nor lists")
   T.raises(function() run:memo("m2", {}, function() return {f = print} end) end,
     'run:memo "m2"', "is a function")
   T.eq(run:memo("m3", {ens}, function()
