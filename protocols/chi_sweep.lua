@@ -21,7 +21,8 @@ local P = glass.params(lab.extend({
   name = "chi_sweep",
   description = "tau90 vs T for several overlap sensitivities chi, from the same trajectories "
     .. "(paper Fig. A1).",
-  {"T", {3e-3, 1e-3, 3e-4, 1e-4, 1e-5, 1e-6}, "Langevin temperatures", min = 0, distinct = true},
+  {"T", {3e-3, 1e-3, 3e-4, 1e-4, 1e-5, 1e-6}, "Langevin temperatures (of the summed "
+   .. "loss P*L)", min = 0, distinct = true},
   {"chis", {30.0, 100.0, 300.0, 1000.0}, "sensitivities chi (at most 16)", gt = 0,
    increasing = true},
   {check = function(p)

@@ -38,7 +38,8 @@ local P = glass.params(lab.extend({
   name = "heterogeneity",
   description = "alpha2(t), chi4(t) within and between basins (same-basin ensembles) and "
     .. "histograms of log10|dw| under Langevin dynamics (paper Fig. 7).",
-  {"T", {1e-3, 1e-4, 1e-5}, "Langevin temperatures", min = 0, distinct = true},
+  {"T", {1e-3, 1e-4, 1e-5}, "Langevin temperatures (of the summed "
+   .. "loss P*L)", min = 0, distinct = true},
   {"tw", 300, "waiting time after the quench (steps)", min = 0},
   {"tmax", 3000, "longest lag measured (steps)", min = 1},
   {"hist_lags", {30, 300, 3000}, "lags at which the log10|dw| histogram is taken", min = 1,

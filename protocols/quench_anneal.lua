@@ -31,8 +31,8 @@ local P = glass.params(lab.extend({
   name = "quench_anneal",
   description = "Q(t), MSD, tau90 and tau_e vs T after an SGD quench, with the free-weight null "
     .. "model (paper Figs. 2b, 3, 5a).",
-  {"T", {3e-3, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5, 1e-6, 0}, "Langevin temperatures", min = 0,
-   distinct = true},
+  {"T", {3e-3, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5, 1e-6, 0}, "Langevin temperatures (of the summed "
+   .. "loss P*L)", min = 0, distinct = true},
   {"tw", 300, "waiting time after the quench before measuring (steps)", min = 0},
   {"tmax", 2000, "longest lag measured (steps)", min = 1},
   {"per_decade", 16, "lags per decade (log-spaced from 1)", min = 1},

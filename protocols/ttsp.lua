@@ -23,7 +23,8 @@ local P = glass.params(lab.extend({
   name = "ttsp",
   description = "Master curve of Q vs t/tau over temperatures, its power-law exponent, and "
     .. "Q(t_f) vs T with the harmonic-well prediction (paper Fig. 4).",
-  {"T", {3e-3, 1e-3, 3e-4, 1e-4}, "Langevin temperatures", min = 0, distinct = true},
+  {"T", {3e-3, 1e-3, 3e-4, 1e-4}, "Langevin temperatures (of the summed "
+   .. "loss P*L)", min = 0, distinct = true},
   {"tw", 300, "waiting time after the quench (steps)", min = 0},
   {"tmax", 3000, "longest lag, t_f (steps)", min = 1},
   {"per_decade", 12, "lags per decade (log-spaced from 1)", min = 1},

@@ -225,6 +225,8 @@ function M.network_params(over)
     if math.type(v) == "float" and math.type(o) == "integer" then return o + 0.0 end
     return o
   end
+  local quenched = true -- (a protocol without a quench minimises from --from's networks)
+  for _, name in ipairs(over.omit or {}) do quenched = quenched and name ~= "quench_epochs" end
   local list = {
     {"dataset", d("dataset", "mnist"), "training set, with the paper's preprocessing: mnist, "
      .. "fashion (Fashion-MNIST) or cifar10 (CIFAR-10's binary batches, which glassvm cannot "
@@ -247,8 +249,9 @@ function M.network_params(over)
      .. "(quench.csv; in the Langevin protocols also the waiting time: extra rows of state.csv "
      .. "before t_w), log-spaced; "
      .. "0: none (the paper's Fig. A2)", min = 0, max = LIMITS.per_decade, omit_default = true},
-    {"from", "", "start from this ensemble file (ens:save) instead of random networks; the "
-     .. "quench is skipped", file = true, nonempty = true, omit_default = true},
+    {"from", "", "start from this ensemble file (ens:save) instead of random networks"
+     .. (quenched and "; the quench is skipped" or ""), file = true, nonempty = true,
+     omit_default = true},
     {check = batch_fits},
     {check = decay_stable},
     {check = engine_limits},
