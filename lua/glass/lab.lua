@@ -850,15 +850,42 @@ function M.pooled_alpha2(m2, m4)
   return value, math.sqrt((n - 1) / n * ss), n
 end
 
--- Langevin at temperature T on a copy of `ens`, measuring from t0 + tw to
--- t0 + tw + tmax with a two-time observer built from obs_opts (tw and lags
--- are filled in).  Returns the observer and the copy's weights at t_w
--- (a list per replica) when want_w0 is set.  The copy is closed.  Under
--- MPI both hold every rank's replicas, on every rank.
+-- The steps of a two-time observer's `tw` or `lags` option, as a sorted list:
+-- a number, an array, a glass.Schedule or (lags only) log options {last = ...}.
+local function option_steps(g, v, allow_log)
+  if allow_log and type(v) == "table" and v[1] == nil then return g.schedule.log(v):steps() end
+  return g.schedule.union{v}:steps()
+end
+
+-- The caller's tw must not lie before t0 + p.tw: the observer is attached
+-- only after the waiting phase (the copy, w0 and a same-basin ensemble are
+-- all taken at t0 + p.tw), so an earlier t_w could not be measured.  Refused
+-- here, at the caller's line, rather than by the engine once the ensemble
+-- has run past it.
+local function check_tws(tws, t0, p)
+  local first, start = tws[1], t0 + p.tw
+  if first >= start then return end
+  local fix = first >= t0 and string.format("lower p.tw to %d (a copy of p: "
+    .. "setmetatable({tw = %d}, {__index = p}))", first - t0, first - t0)
+    or string.format("waiting times are absolute steps: add t0 = %d", t0)
+  error(string.format("glass.lab.anneal: obs_opts.tw has t_w = %d, before t0 + p.tw = %d, "
+    .. "where the measurement starts; %s", first, start, fix), 3)
+end
+
+-- Langevin at temperature T on a copy of `ens`: the copy waits from t0 to
+-- t0 + p.tw, then a two-time observer built from obs_opts measures.  Its tw
+-- defaults to {t0 + p.tw} and its lags to p.per_decade log-spaced lags up to
+-- p.tmax; given ones are kept (a t_w before t0 + p.tw is refused), and the
+-- run goes on until their last measurement (the last t_w + the last lag),
+-- so a lag asked for is never silently left out.  Returns the observer and
+-- the copy's weights at t0 + p.tw (a list per replica) when want_w0 is set.
+-- The copy is closed.  Under MPI both hold every rank's replicas, on every rank.
 -- opts.seed: the copy's seed for its noise (default: the ensemble's, the
 -- same stream at every T; glass.report.point_seed gives each T its own);
 -- opts.state: also return a scalar observer (glass.report.state_observer)
--- fired at t0 (after the quench) and at every measured step;
+-- fired at t0 (after the quench), at t0 + p.tw and at t0 + p.tw + every lag
+-- of the p.per_decade schedule up to p.tmax (not the caller's lags: the
+-- shipped protocols' state.csv stays what it was);
 -- opts.same_basin = K: the measurement runs on a same-basin ensemble built
 -- at t_w (K noise replicas started from each replica's weights at t_w:
 -- ens:same_basin).  With opts.state too, the state is then a list of two
@@ -868,16 +895,27 @@ end
 function M.anneal(run, ens, p, T, t0, obs_opts, want_w0, opts)
   opts = opts or {}
   core.check_options(opts, "glass.lab.anneal", {"seed", "state", "same_basin"}, 2)
-  need(p, "glass.lab.anneal", {"lr", "lambda", "tw", "tmax", "per_decade"})
+  need(p, "glass.lab.anneal", {"lr", "lambda", "tw"})
   if type(obs_opts) ~= "table" then
     error("glass.lab.anneal(run, ens, p, T, t0, obs_opts, ...): obs_opts must be the "
       .. "two-time observer's options ({chi = {300}}, say), got " .. type(obs_opts), 2)
   end
+  -- p.tmax and p.per_decade only make the default lags (which the state
+  -- observer always uses): a caller who gives lags need not have them.
+  if obs_opts.lags == nil or opts.state then need(p, "glass.lab.anneal", {"tmax", "per_decade"}) end
   local g = G()
+  local lags = p.per_decade and p.tmax
+    and g.schedule.log{first = 1, last = p.tmax, per_decade = p.per_decade}
+  local o = {tw = {t0 + p.tw}, lags = lags}
+  for k, v in pairs(obs_opts) do o[k] = v end
+  -- Built before anything runs: a bad option stops the call at once.
+  local obs = g.observer.two_time(o)
+  local tws, olags = option_steps(g, o.tw), option_steps(g, o.lags, true)
+  check_tws(tws, t0, p)
+  local last = tws[#tws] + olags[#olags]
   local e = opts.seed and ens:clone{seed = opts.seed} or ens:clone()
   local langevin = g.langevin{lr = p.lr, T = T, lambda = p.lambda}
   local phase = string.format("Langevin T=%g", T)
-  local lags = g.schedule.log{first = 1, last = p.tmax, per_decade = p.per_decade}
   local report = opts.state and require "glass.report"
   local state, source
   if opts.state then
@@ -885,6 +923,7 @@ function M.anneal(run, ens, p, T, t0, obs_opts, want_w0, opts)
       or report.state_steps(t0, {t0 + p.tw}, lags)
     for _, s in ipairs(M.trace_steps(p, t0, t0 + p.tw)) do steps[#steps + 1] = s end
     state = report.state_observer(steps, p.lambda)
+    last = math.max(last, t0 + p.tw + lags:at(#lags))
   end
   M.advance(run, e, langevin, t0 + p.tw, state and {state} or nil, phase .. " (waiting)")
   if opts.same_basin then
@@ -904,10 +943,7 @@ function M.anneal(run, ens, p, T, t0, obs_opts, want_w0, opts)
     for r = 1, e:size() do w0[r] = e:weights(r) end
     w0 = gather_list(e, w0)
   end
-  local o = {tw = {t0 + p.tw}, lags = lags}
-  for k, v in pairs(obs_opts or {}) do o[k] = v end
-  local obs = g.observer.two_time(o)
-  M.advance(run, e, langevin, t0 + p.tw + p.tmax, {obs, state}, phase)
+  M.advance(run, e, langevin, last, {obs, state}, phase)
   e:close()
   if source then state = {source, state} end
   return obs, w0, state

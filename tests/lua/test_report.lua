@@ -705,6 +705,58 @@ T.test("state observer with a same-basin ensemble: source rows, then the copies'
   T.ok(obs:table("summary"):nrows() > 0)
 end)
 
+-- The lags of each t_w in a summary table, as "tw:lag" strings in order.
+local function measured(obs)
+  local s, out = obs:table("summary"), {}
+  for i = 1, s:nrows() do
+    local r = s:row(i)
+    out[#out + 1] = string.format("%d:%d", r.tw, r.t)
+  end
+  return table.concat(out, " ")
+end
+
+T.test("lab.anneal measures the caller's lags and waiting times to their end", function()
+  local p, ens, t0 = quenched()
+  local start = t0 + p.tw
+  -- Lags past p.tmax (20) used to be cut off where the run stopped, at p.tmax.
+  local obs = glass.lab.anneal(nil, ens, p, 1e-3, t0, {chi = {300}, lags = {1, 10, 100}})
+  T.eq(measured(obs), string.format("%d:1 %d:10 %d:100", start, start, start))
+  -- So was a later t_w's lags past t0 + p.tw + p.tmax (the default lags here: 1 .. 20).
+  local lags = glass.schedule.log{first = 1, last = p.tmax, per_decade = p.per_decade}:steps()
+  obs = glass.lab.anneal(nil, ens, p, 1e-3, t0, {chi = {300}, tw = {start, start + 50}})
+  local want = {}
+  for _, tw in ipairs{start, start + 50} do
+    for _, l in ipairs(lags) do want[#want + 1] = string.format("%d:%d", tw, l) end
+  end
+  T.eq(measured(obs), table.concat(want, " "))
+  -- Given lags make p.per_decade and p.tmax unneeded (they make the default lags).
+  local q = {lr = p.lr, lambda = p.lambda, tw = p.tw}
+  obs = glass.lab.anneal(nil, ens, q, 1e-3, t0, {chi = {300}, lags = {2, 4}})
+  T.eq(measured(obs), string.format("%d:2 %d:4", start, start))
+  -- ...but the default lags need them, and so does the state observer (it uses them).
+  T.raises(function() glass.lab.anneal(nil, ens, q, 1e-3, t0, {chi = {300}}) end,
+    "test_report.lua:", "glass.lab.anneal: p.tmax is missing")
+  T.raises(function() glass.lab.anneal(nil, ens, q, 1e-3, t0, {chi = {300}, lags = {2}}, false,
+    {state = true}) end, "test_report.lua:", "glass.lab.anneal: p.tmax is missing")
+end)
+
+T.test("lab.anneal refuses a t_w before t0 + p.tw at the caller's line, saying what to do", function()
+  local p, ens, t0 = quenched()
+  -- It used to fail in the engine, with a traceback, once the copy had waited past it.
+  local ok, err = pcall(glass.lab.anneal, nil, ens, p, 1e-3, t0, {chi = {300},
+    tw = {t0 + 2, t0 + p.tw}})
+  T.ok(not ok, "refused")
+  T.eq(err, string.format("glass.lab.anneal: obs_opts.tw has t_w = %d, before t0 + p.tw = %d, "
+    .. "where the measurement starts; lower p.tw to 2 (a copy of p: "
+    .. "setmetatable({tw = 2}, {__index = p}))", t0 + 2, t0 + p.tw))
+  T.raises(function() glass.lab.anneal(nil, ens, p, 1e-3, t0, {chi = {300}, tw = 2}) end,
+    "test_report.lua:", "t_w = 2, before t0 + p.tw", "waiting times are absolute steps: add t0")
+  T.raises(function() glass.lab.anneal(nil, ens, p, 1e-3, t0, {chi = {300},
+    tw = glass.schedule.list{t0 + 1}}) end, "test_report.lua:", "lower p.tw to 1")
+  -- Refused before anything ran: the ensemble is where it was.
+  T.eq(ens:step(), t0)
+end)
+
 T.test("tau_curves: the --tau_method estimators on replica curves", function()
   local A = glass.analysis
   local t = {1, 2, 4, 8, 16, 32, 64}
