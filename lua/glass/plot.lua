@@ -115,6 +115,42 @@ end
 local Figure = {}
 Figure.__index = Figure
 
+-- `series` must be a non-empty list of series tables.  A single series
+-- not wrapped in a list, or an empty list, used to make a script that
+-- plots nothing ("plot NaN"): gnuplot failed at the run's end, blaming the
+-- data, while the run itself succeeded.  Refused here, at the caller's line.
+local function check_series_list(name, list, level)
+  local what = "glass.plot.figure " .. name .. ": "
+  if type(list) ~= "table" then
+    error(string.format("%sseries must be a list of series, series = {{file = \"q.csv\", "
+      .. "x = \"t\", y = \"Q\"}, ...}; got %s", what, list == nil and "none" or type(list)), level)
+  end
+  if list[1] == nil then
+    if next(list) ~= nil then
+      error(what .. "series is one series, not a list of them: wrap it in braces, series = "
+        .. "{{file = ..., x = ..., y = ...}} (a single report.tau_bars(...) too: series = "
+        .. "{report.tau_bars(...)})", level)
+    end
+    error(what .. "series is empty: nothing to draw; give at least one series (report.bands "
+      .. "returns the bands alone, and none with one replica: join it with the curves, "
+      .. "glass.plot.join(report.bands(p, s, \"Q_sem\"), s))", level)
+  end
+  for i, sr in ipairs(list) do
+    if type(sr) ~= "table" then
+      error(string.format("%sseries %d is a %s, not a series table {file = ..., x = ..., y = ...}",
+        what, i, type(sr)), level)
+    end
+    if sr[1] ~= nil then
+      error(string.format("%sseries %d is itself a list of series: join the lists, series = "
+        .. "glass.plot.join(a, b, ...)", what, i), level)
+    end
+    if sr.file == nil and sr.fn == nil then
+      error(string.format("%sseries %d has neither file = (a CSV's columns) nor fn = (an "
+        .. "expression in x)", what, i), level)
+    end
+  end
+end
+
 function M.figure(spec, level)
   level = level or 2
   if type(spec) ~= "table" then error("glass.plot.figure: expected a table {name = ..., series = {...}}", level) end
@@ -123,7 +159,8 @@ function M.figure(spec, level)
       .. "and -; no folder, no extension), got %s", string.format("%q", tostring(spec.name))), level)
   end
   core.check_options(spec, "glass.plot.figure", FIGURE_KEYS, level)
-  for i, sr in ipairs(spec.series or {}) do
+  check_series_list(spec.name, spec.series, level + 1)
+  for i, sr in ipairs(spec.series) do
     core.check_options(sr, string.format("glass.plot.figure %s: series %d", spec.name, i),
       SERIES_KEYS, level)
     for k, v in pairs(type(sr.where) == "table" and sr.where or {}) do
@@ -187,7 +224,6 @@ function Figure:script(term)
         deco, title)
     end
   end
-  if #parts == 0 then parts[1] = "NaN notitle" end
   local plot = "plot " .. table.concat(parts, ", \\\n     ")
   L[#L + 1] = ""
   -- glassvm draws into NAME.png.tmp (suffix=".tmp") and renames, so that a

@@ -72,4 +72,29 @@ T.test("xadd shifts x before xmul scales it (steps from another origin)", functi
   T.ok(s:find('((column("step")+-50000.0)*10.0)', 1, true), "x + a, then times c")
 end)
 
+
+T.test("series must be a non-empty list of series, refused at the caller's line", function()
+  -- Each used to make a script plotting nothing ("plot NaN"): gnuplot failed at the
+  -- run's end, blaming the data, and the run still succeeded.
+  local one = {file = "m.csv", x = "t", y = "msd", title = "one"}
+  T.raises(function() plot.figure{name = "single", series = one} end, "test_plot.lua:",
+    "glass.plot.figure single: series is one series, not a list of them: wrap it in braces",
+    "series = {report.tau_bars(...)}")
+  T.raises(function() plot.figure{name = "empty", series = {}} end, "test_plot.lua:",
+    "glass.plot.figure empty: series is empty: nothing to draw",
+    "glass.plot.join(report.bands(p, s, \"Q_sem\"), s)")
+  T.raises(function() plot.figure{name = "none"} end, "test_plot.lua:",
+    "glass.plot.figure none: series must be a list of series", "got none")
+  T.raises(function() plot.figure{name = "str", series = "m.csv"} end, "got string")
+  T.raises(function() plot.figure{name = "nested", series = {one, {one, one}}} end,
+    "series 2 is itself a list of series: join the lists, series = glass.plot.join(a, b, ...)")
+  T.raises(function() plot.figure{name = "bool", series = {one, false}} end,
+    "series 2 is a boolean, not a series table")
+  T.raises(function() plot.figure{name = "nofile", series = {{x = "t", y = "msd"}}} end,
+    "series 1 has neither file = (a CSV's columns) nor fn = (an expression in x)")
+  -- A list of one series, or a function, is fine.
+  T.ok(plot.figure{name = "ok", series = {one}}:script():find('plot "m.csv"', 1, true))
+  T.ok(plot.figure{name = "fn", series = {{fn = "0.9"}}}:script():find("plot 0.9 with", 1, true))
+end)
+
 T.done()

@@ -563,6 +563,11 @@ T.test("run: writes stay inside --out and off the run's own files; finish once",
   T.raises(function() run:plot{name = "g", series = {{file = "q.csv", x = "x", y = "x", colour = 1}}} end,
     "series 1", "unknown option 'colour' (did you mean 'color'?)")
   T.raises(function() run:plot{name = "figs/q", series = {}} end, "plain file name")
+  -- A single series not wrapped in a list, or none: refused at the call, not drawn as nothing.
+  T.raises(function() run:plot{name = "s1", series = {file = "q.csv", x = "x", y = "x"}} end,
+    "test_protocol_lib.lua:", "glass.plot.figure s1: series is one series, not a list of them")
+  T.raises(function() run:plot{name = "s0", series = {}} end, "test_protocol_lib.lua:",
+    "glass.plot.figure s0: series is empty")
   -- A column the CSV does not have: refused when the figure is made.
   T.raises(function() run:plot{name = "qq", series = {{file = "q.csv", x = "x", y = "QQ"}}} end,
     "run:plot qq: series 1 reads column 'QQ', which q.csv does not have (its columns: x)")
@@ -577,8 +582,8 @@ T.test("run: writes stay inside --out and off the run's own files; finish once",
     "test_protocol_lib.lua:")
   T.raises(function() glass.lab.advance(run, nil, nil, {}, 10, "L") end,
     "to (the step to run to) must be a whole number, got a table", "test_protocol_lib.lua:")
-  run:plot{name = "h", series = {}}
-  T.raises(function() run:plot{name = "h", series = {}} end, "h.gp was already written")
+  run:plot{name = "h", series = {{fn = "1"}}}
+  T.raises(function() run:plot{name = "h", series = {{fn = "1"}}} end, "h.gp was already written")
   T.raises(function() run:progress{phse = "x", total = 5} end, "run:progress",
     "unknown option 'phse'", "test_protocol_lib.lua:")
   T.raises(function() glass.plot.curves{file = "q.csv", x = "x", y = "x", by = "x", value = {1}} end,
