@@ -757,6 +757,42 @@ T.test("lab.anneal refuses a t_w before t0 + p.tw at the caller's line, saying w
   T.eq(ens:step(), t0)
 end)
 
+-- A page of docs/, read from tests/lua.
+local function doc(name)
+  local f = assert(io.open("../../docs/" .. name, "r"))
+  local text = f:read("a")
+  f:close()
+  return text
+end
+
+T.test("the docs list tau_report's options and what glass.plot.curves copies", function()
+  -- tau_report: the option table in analysis.md is every option it takes.
+  local line = doc("analysis.md"):match("`glass%.analysis%.tau_report%(obs, t, q, row, {(.-)}%)`")
+  T.ok(line, "analysis.md documents tau_report")
+  local listed = {}
+  for k in line:gmatch("(%w+)=") do listed[#listed + 1] = k end
+  T.eq(table.concat(listed, ","), "method,tw,chi,eps,B,seed,level")
+  for _, k in ipairs(listed) do
+    local ok, err = pcall(glass.analysis.tau_report, nil, {}, {}, nil, {[k] = 1})
+    T.ok(ok or not err:find("unknown option", 1, true), k .. " is an option: " .. tostring(err))
+  end
+  -- curves: each option writing-protocols.md says it copies reaches every curve.
+  local page = doc("writing-protocols.md")
+  local list = page:match("Every other series option you give is copied into each curve:%s*(.-) %(so")
+  T.ok(list, "writing-protocols.md lists what curves copies")
+  local n = 0
+  for k in list:gmatch("`([%w_]+)`") do
+    local c = glass.plot.curves{file = "m.csv", x = "t", y = "q", by = "T", values = {1, 2},
+                                [k] = k == "yclip" and {1, 2} or "v"}
+    for _, s in ipairs(c) do T.ok(s[k] ~= nil, k .. " copied") end
+    n = n + 1
+  end
+  T.eq(n, 21, "every series option but where, color and title")
+  local c = glass.plot.curves{file = "m.csv", x = "t", y = "q", by = "T", values = {1, 2},
+                              color = "#000000", title = "x"}
+  T.ok(c[1].color == 0 and c[2].color == 1 and c[1].title == "T = 1", "color and title replaced")
+end)
+
 T.test("tau_curves: the --tau_method estimators on replica curves", function()
   local A = glass.analysis
   local t = {1, 2, 4, 8, 16, 32, 64}
