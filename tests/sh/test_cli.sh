@@ -154,9 +154,14 @@ has "library argument error" "$err" "libarg.lua:2: in main chunk"
 grep -q "glass/lab.lua" <<<"$err" && fail "library argument error: lab.lua's frames shown: $err"
 grep -q "in function 'error'" <<<"$err" && fail "library argument error: error() shown: $err"
 # An error raised inside the library (no position of the caller's) keeps every frame.
-run -e 'require("glass.fs").write_file("/nonexistent/x", "a")'
+run -e 'require("glass.json").encode(print)'
 expect_rc "library internal error" 1
-has "library internal error" "$err" "glass/fs.lua:"
+has "library internal error" "$err" "glass/json.lua:"
+# A file that cannot be written is not a bug: one line, no traceback.
+run -e 'require("glass.fs").write_file("/nonexistent/x", "a")'
+expect_rc "unwritable file" 1
+has "unwritable file" "$err" "glassvm: cannot write /nonexistent/x: "
+grep -q "stack traceback" <<<"$err" && fail "unwritable file: a traceback: $err"
 grep -q "left out" <<<"$err" && fail "library internal error: frames left out: $err"
 printf 'local t = setmetatable({}, {__tostring = function() return "custom error" end})\nerror(t)\n' >objerr.lua
 run objerr.lua
