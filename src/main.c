@@ -407,7 +407,10 @@ static int push_if_lua_dir(lua_State *L, const char *dir)
     return ok;
 }
 
-/* Push the Lua library directory; raise with the places tried if none. */
+/* Push the Lua library directory; raise with the places tried if none.
+ * Called by pmain outside docall: a missing library is a set-up mistake whose
+ * message says what to do, and docall's handler would add a traceback of
+ * two "[C]: in ?" frames to it. */
 static void push_lua_dir(lua_State *L)
 {
     const char *env = getenv("GLASSVM_PATH");
@@ -454,11 +457,11 @@ static void set_sibling_dir(lua_State *L, const char *lua_dir, const char *name,
 }
 
 /* package.path and preload, then glass = require "glass", then glass.paths.
- * Runs protected (from pmain's docall). */
+ * Runs protected (from pmain's docall), with the Lua library's directory
+ * (push_lua_dir's) as its argument. */
 static int load_glass(lua_State *L)
 {
-    push_lua_dir(L);
-    const char *dir = lua_tostring(L, -1);
+    const char *dir = lua_tostring(L, 1);
     lua_getglobal(L, "package");
     lua_getfield(L, -1, "path");
     lua_pushfstring(L, "%s/?.lua;%s/?/init.lua;%s", dir, dir, lua_tostring(L, -1));
@@ -519,7 +522,8 @@ static int pmain(lua_State *L)
     if (opt.threads > 0) gv_threads_set(opt.threads);
 
     lua_pushcfunction(L, load_glass);
-    if (report(L, docall(L, 0, 0)) != LUA_OK) return 0;
+    push_lua_dir(L); /* raises to main's lua_pcall: the message alone */
+    if (report(L, docall(L, 1, 0)) != LUA_OK) return 0;
     static char ranked[64]; /* under MPI, a failing rank's message names it */
     if (gv_mpi_size() > 1) {
         snprintf(ranked, sizeof ranked, PROGNAME ": rank %d", gv_mpi_rank());

@@ -210,6 +210,9 @@ rc=$?
 [ "$rc" -eq 1 ] || fail "bad GLASSVM_PATH: rc $rc"
 has "bad GLASSVM_PATH" "$out" "GLASSVM_PATH=$T/nowhere: no glass/init.lua there"
 hasnt "bad GLASSVM_PATH" "$out" "ran"
+# A set-up mistake: its one line says what to do, with no traceback.
+hasnt "bad GLASSVM_PATH" "$out" "stack traceback"
+[ "$(wc -l <<<"$out")" -eq 1 ] || fail "bad GLASSVM_PATH: expected one line, got: $out"
 out=$(GLASSVM_DATA="$T" "$G" -e 'print(glass.paths.data)' 2>&1)
 [ "$out" = "$T" ] || fail "GLASSVM_DATA in glass.paths.data: got '$out'"
 # One search of the data directories: glass.paths.data is the first of
