@@ -535,7 +535,9 @@ function Params:parser()
     if d.name == "preset" and #presets > 0 then
       help = string.format("%s: %s", d.help, table.concat(presets, ", "))
     end
-    -- count "*": every occurrence is kept, so each is checked (the last one wins).
+    -- count "*": every occurrence is kept, so that try_parse can refuse a
+    -- repeated option naming it (argparse's own limit would say "must be
+    -- used at most 1 time", without the list advice).
     local o = parser:option(aliases, help):target(d.name):argname("<" .. d.type .. ">")
         :count("*")
     if d.type == "boolean" then o:args("?"):argname("<true|false>") end
@@ -631,6 +633,28 @@ function Params:stray(args)
   end
 end
 
+-- An option given more than once (--T=1e-3 --T=1e-4: argparse keeps every
+-- occurrence, `given`): a message naming it, or nil.  Letting the last one
+-- win would silently drop a value the user meant, most often a second item
+-- of a list, so the message shows the list as one value.
+local function repeated(d, given)
+  if #given < 2 then return nil end
+  local texts, values = {}, {}
+  for i, v in ipairs(given) do
+    -- A boolean's occurrence is a list of 0 or 1 values (--quiet, --quiet=false).
+    if type(v) == "table" then v = v[1] end
+    texts[i] = v == nil and "--" .. d.name or string.format("--%s=%s", d.name, v)
+    values[i] = v
+  end
+  local msg = string.format("--%s is given %d times (%s): give it once", d.name, #given,
+    table.concat(texts, " "))
+  if is_list(d.type) then
+    msg = msg .. string.format("; for several values give one list, --%s=%s", d.name,
+      table.concat(values, ","))
+  end
+  return msg
+end
+
 -- Parse argv (a table like the global `arg`).  Returns ok, values or ok=false
 -- and an error message; "help" as the message asks for --help.
 function Params:try_parse(argv)
@@ -667,6 +691,10 @@ function Params:try_parse(argv)
   end
   if raw.help then return false, "help" end
   for _, d in ipairs(self.list) do
+    local why = repeated(d, raw[d.name] or {})
+    if why then return false, why end
+  end
+  for _, d in ipairs(self.list) do
     local given = raw[d.name]
     if d.nonempty and given and given[#given] == "" then
       return false, string.format("--%s is empty: give a value, or leave the option out for the "
@@ -692,9 +720,8 @@ function Params:try_parse(argv)
     end
   end
   local lok, lerr = pcall(function()
-    -- The last --params and --preset count (every option is a list of occurrences).
-    local params_file, preset = (raw.params or {})[#(raw.params or {})],
-                                (raw.preset or {})[#(raw.preset or {})]
+    -- Each option is a list of its occurrences, at most one (`repeated`).
+    local params_file, preset = (raw.params or {})[1], (raw.preset or {})[1]
     if params_file then
       local saved = M.read_file(params_file)
       local ok, err = pcall(layer, saved, "--params " .. params_file)
@@ -717,7 +744,8 @@ function Params:try_parse(argv)
       layer(pr, "preset " .. preset)
     end
     for _, d in ipairs(self.list) do
-      -- One entry per occurrence; a bare boolean flag (--quiet) is an empty list.
+      -- One entry per occurrence (at most one); a bare boolean flag (--quiet)
+      -- is an empty list.
       for _, v in ipairs(raw[d.name] or {}) do
         if d.type == "boolean" then
           if #v > 1 then error(string.format("--%s: expected true or false (got %d values)", d.name, #v), 0) end

@@ -136,14 +136,29 @@ T.test("exclusive bounds: gt = 0 refuses 0 (--lr, --chi)", function()
   T.raises(function() parse(N, {"--lr=0"}) end, "--lr: must be > 0 (got \"0\")")
 end)
 
-T.test("booleans take only true/false, in every occurrence", function()
+T.test("booleans take only true/false", function()
   local P = decl()
   T.raises(function() parse(P, {"--quiet=maybe"}) end, "--quiet", "true or false", "maybe")
-  T.raises(function() parse(P, {"--quiet=maybe", "--quiet"}) end, "--quiet", "maybe")
   T.raises(function() parse(P, {"--polish", "maybe"}) end, "--polish", "maybe")
-  T.eq(parse(P, {"--quiet=false", "--quiet"}).quiet, true)      -- the last one counts
-  T.eq(parse(P, {"--T=1", "--T=2"}).T, 2.0)
-  T.raises(function() parse(P, {"--T=abc", "--T=2"}) end, "--T", "not a number")
+  T.eq(parse(P, {"--quiet=false"}).quiet, false)
+end)
+
+T.test("an option given twice is refused, naming it (not: the last one counts)", function()
+  local P = decl()
+  local msg = T.raises(function() parse(P, {"--T=1", "--T=2"}) end,
+    "--T is given 2 times (--T=1 --T=2): give it once")
+  T.ok(not msg:find("list", 1, true), msg)                  -- --T takes one number
+  -- A list option: the values belong in one list.
+  T.raises(function() parse(P, {"--temps=1e-3", "--replicas=2", "--temps", "1e-4"}) end,
+    "--temps is given 2 times", "give one list, --temps=1e-3,1e-4")
+  -- Flags, both forms of a value and the dash alias are the same option.
+  T.raises(function() parse(P, {"--quiet", "--quiet"}) end, "--quiet is given 2 times")
+  T.raises(function() parse(P, {"--quiet=false", "--quiet"}) end,
+    "--quiet is given 2 times (--quiet=false --quiet)")
+  T.raises(function() parse(P, {"--batch-size=10", "--batch_size", "20"}) end,
+    "--batch_size is given 2 times (--batch_size=10 --batch_size=20)")
+  T.raises(function() parse(P, {"--preset=smoke", "--preset=paper"}) end, "--preset is given 2")
+  T.raises(function() parse(P, {"--T=abc", "--T=2"}) end, "--T is given 2 times")
 end)
 
 T.test("a batch larger than P is refused, naming --batch and P", function()

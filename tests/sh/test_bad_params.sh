@@ -98,7 +98,16 @@ bad --params --params=/nonexistent/params.lua
 bad --lr --lr=0                         # rates are > 0, not >= 0
 bad --chi --chi=0                       # eps = sigma/chi needs chi > 0
 bad --batch --batch=1000 --P=100        # batch > P would quench for 0 steps
-bad --quiet --quiet=maybe               # booleans are true or false
+bad --plots --plots=maybe               # booleans are true or false
+
+# An option given twice: refused, not the last one silently counting.  (The
+# helper gives --quiet and --out itself.)
+bad "--T is given 2 times (--T=1e-3 --T=1e-4): give it once" --preset=smoke --T=1e-3 --T=1e-4
+bad "--tw is given 2 times (--tw=5 --tw=20): give it once; for several values give one list, --tw=5,20" \
+  --tw=5 --tw 20
+bad "--drift_check is given 2 times" --drift-check --drift_check=false
+bad "--quiet is given 2 times" --quiet
+bad "--out is given 2 times" --out="$T/other"
 
 # Empty values are refused, not read as the default (issue 17).
 bad --preset --preset=

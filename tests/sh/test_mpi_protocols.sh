@@ -27,9 +27,11 @@ declare -A ARGS=(
   [ttsp]="--replicas=4"
   [heterogeneity]="--replicas=3 --loss_trace=4"
 )
-# args NAME DIR [options...]: the command line after glassvm.
-args() { local name=$1 dir=$2; shift 2
-  echo "$SRC/protocols/$name.lua --preset=smoke ${ARGS[$name]} --quiet --plots=false --out=$dir $*"; }
+# args NAME DIR [options...]: the command line after glassvm.  An option among
+# the options replaces NAME's own of that name (a protocol refuses one given twice).
+args() { local name=$1 dir=$2 o own=(); shift 2
+  for o in ${ARGS[$name]}; do [[ " $* " == *" ${o%%=*}="* ]] || own+=("$o"); done
+  echo "$SRC/protocols/$name.lua --preset=smoke ${own[*]} --quiet --plots=false --out=$dir $*"; }
 ms() { echo $((($(date +%s%N) - $1) / 1000000)); }
 
 # Every CSV and params.lua of run a equals run b's, byte for byte.
