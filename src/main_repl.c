@@ -38,6 +38,9 @@ typedef struct repl {
     char *buf;      /* getline buffer */
     size_t cap;
     int errors;     /* failed lines (exit status when not on a terminal) */
+    int tty;        /* stdin is a terminal */
+    long lines;     /* lines read so far */
+    long first;     /* lines before the chunk being read (renumber) */
 } repl;
 
 static char prompt_text[256]; /* what the libedit prompt callback shows */
@@ -168,7 +171,8 @@ static unsigned char complete_fn(EditLine *el, int ch)
 static void repl_open(lua_State *L, repl *r)
 {
     memset(r, 0, sizeof *r);
-    if (!isatty(STDIN_FILENO)) return;
+    r->tty = isatty(STDIN_FILENO);
+    if (!r->tty) return;
     setlocale(LC_CTYPE, ""); /* libedit decodes multibyte input (UTF-8) with it */
     r->el = el_init(PROGNAME, stdin, stdout, stderr);
     r->hist = history_init();
@@ -245,6 +249,7 @@ static int push_line(lua_State *L, repl *r, int firstline)
         line = r->buf;
         len = (size_t)n;
     }
+    r->lines++;
     if (len > 0 && line[len - 1] == '\n') len--;
     lua_pushlstring(L, line, len);
     if (firstline && line[0] == '=') { /* "=expr", as in Lua 5.2 */
@@ -252,6 +257,49 @@ static int push_line(lua_State *L, repl *r, int firstline)
         lua_remove(L, -2);
     }
     return LINE_OK;
+}
+
+/* A chunk numbered from where it starts in the input.  Lua counts a chunk's
+ * lines from 1, and a piped session's "stdin:1:" for its 40th line says
+ * nothing: so the chunk is read after as many newlines as lines came before
+ * it (served from a static block: nothing to allocate).  On a terminal the
+ * lines stay counted per chunk, as in lua: the line typed at the prompt is 1,
+ * and a count since the session started would only puzzle. */
+typedef struct chunk_reader {
+    long newlines;     /* still to serve before the text */
+    const char *text;  /* NULL once served */
+    size_t len;
+} chunk_reader;
+
+static const char *read_chunk(lua_State *L, void *data, size_t *size)
+{
+    static char block[256];
+    chunk_reader *cr = data;
+    (void)L;
+    if (cr->newlines > 0) {
+        if (block[0] != '\n') memset(block, '\n', sizeof block);
+        *size = cr->newlines < (long)sizeof block ? (size_t)cr->newlines : sizeof block;
+        cr->newlines -= (long)*size;
+        return block;
+    }
+    const char *text = cr->text;
+    *size = cr->len;
+    cr->text = NULL;
+    return text;
+}
+
+/* The chunk or error on top, from the final plain load of text (it
+ * compiled, or failed for good): replaced by the same load numbered from the
+ * chunk's first line in the input, where that changes anything.  Only the
+ * final load is numbered, since lexing the newlines costs as many steps as
+ * lines came before: the tries that decide whether the line is an
+ * expression or the statement goes on stay cheap. */
+static int renumber(lua_State *L, const repl *r, const char *text, size_t len, int status)
+{
+    if (r->tty || r->first == 0) return status;
+    lua_pop(L, 1);
+    chunk_reader cr = {r->first, text, len};
+    return lua_load(L, read_chunk, &cr, "=stdin", NULL);
 }
 
 /* Is the syntax error on top of the stack just an unfinished statement? */
@@ -276,11 +324,12 @@ static int add_return(lua_State *L, repl *r)
     /* The values pass through a function that returns its arguments, so that
      * a call on the line is not a tail call: its frame stays, and an error
      * raised for the caller (error(msg, 2) in a library function written in
-     * Lua) names "stdin:1" instead of the library's own lines.  The newline
+     * Lua) names the line typed instead of the library's own lines.  The newline
      * ends a comment at the end of the line. */
     const char *retline =
         lua_pushfstring(L, "return (function(...) return ... end)(%s\n);", line);
     int status = luaL_loadbuffer(L, retline, strlen(retline), "=stdin");
+    if (status == LUA_OK) status = renumber(L, r, retline, strlen(retline), status);
     if (status == LUA_OK) {
         lua_remove(L, -2); /* the "return" line */
         save_line(r, line);
@@ -299,6 +348,7 @@ static int multi_line(lua_State *L, repl *r)
         const char *chunk = lua_tolstring(L, 1, &len);
         int status = luaL_loadbuffer(L, chunk, len, "=stdin");
         if (!incomplete(L, status)) {
+            status = renumber(L, r, chunk, len, status);
             save_line(r, chunk);
             lua_remove(L, 1); /* the source; leaves the chunk or the error */
             return status;
@@ -307,7 +357,7 @@ static int multi_line(lua_State *L, repl *r)
         if (got != LINE_OK) {
             if (got == LINE_INTR) return LINE_INTR;
             /* end of input inside a statement: report the syntax error */
-            status = luaL_loadbuffer(L, chunk, len, "=stdin");
+            status = renumber(L, r, chunk, len, luaL_loadbuffer(L, chunk, len, "=stdin"));
             save_line(r, chunk);
             lua_remove(L, 1);
             return status;
@@ -323,6 +373,7 @@ static int multi_line(lua_State *L, repl *r)
 static int load_line(lua_State *L, repl *r)
 {
     lua_settop(L, 0);
+    r->first = r->lines;
     int got = push_line(L, r, 1);
     if (got != LINE_OK) return got;
     int status = add_return(L, r);

@@ -99,9 +99,30 @@ local ok = pcall(error, "caught"); return ok
 [ "$out" = "one
 two
 false" ] || fail "errors: stdout '$out'"
-has "runtime error" "$err" "stdin:1: first error"
-has "runtime error in field" "$err" "attempt to index a nil value (global 'nosuch')"
-has "syntax error" "$err" "stdin:1: unexpected symbol near '1'"
+# Errors name the line of the input (stdin:2), not of the chunk.
+has "runtime error" "$err" "stdin:2: first error"
+has "runtime error in field" "$err" "stdin:3: attempt to index a nil value (global 'nosuch')"
+has "syntax error" "$err" "stdin:4: unexpected symbol near '1'"
+# ... also inside a chunk of several lines, and in a function called later.
+repl 'x = 1
+y = 2
+glass.foo()
+function f(n)
+  return n + nil
+end
+local a,
+  b = 1, nil + 1
+f(1)
+'
+has "error on the input's line 3" "$err" "stdin:3: attempt to call a nil value (field 'foo')"
+has "error on a chunk's 2nd line" "$err" "stdin:8: attempt to perform arithmetic on a nil value"
+has "error in a function defined earlier" "$err" "stdin:5: attempt to perform arithmetic"
+has "its caller's line" "$err" "stdin:9: in main chunk"
+hasnt "no chunk-relative line" "$err" "stdin:1:"
+repl 'x = 1
+for i = 1,
+'
+has "unfinished statement at the end" "$err" "stdin:2: unexpected symbol near <eof>"
 # A misspelt or misplaced name of the library gets its nearest names; a
 # name near none of them gets Lua's message alone.
 repl 'e = glass.ensembel{}
@@ -129,7 +150,7 @@ repl 't = glass.table{columns = {"a"}}
 t:write_csv("/nonexistent/out.csv")
 2 -- two
 '
-has "library error at the prompt" "$err" "stdin:1: cannot write /nonexistent/out.csv"
+has "library error at the prompt" "$err" "stdin:2: cannot write /nonexistent/out.csv"
 [ "$out" = "2" ] || fail "expression with a comment: stdout '$out'"
 # A plain table prints its contents (glass.show); print() is Lua's own.
 repl '{n = 1, 2}
@@ -176,7 +197,7 @@ fi
 exec 7>&-
 wait_exit "$gpid"
 [ "$rc" -eq 1 ] || fail "REPL after Ctrl-C: exit status $rc, expected 1 (one command failed)"
-has "Ctrl-C message" "$(cat "$T/ierr")" "stdin:1: interrupted"
+has "Ctrl-C message" "$(cat "$T/ierr")" "stdin:2: interrupted"
 
 # --- SIGINT / SIGTERM in script mode -----------------------------------------------------
 cat >loop.lua <<'EOF'
@@ -241,6 +262,12 @@ if command -v script >/dev/null 2>&1; then
   has "terminal continuation prompt" "$tty_out" ">> return 7"
   grep -qx '3' <<<"$tty_out" || fail "terminal REPL: no result 3 in: $tty_out"
   grep -qx '7' <<<"$tty_out" || fail "terminal REPL: no result 7 in: $tty_out"
+  # On a terminal a line number counts within the statement typed, as in lua.
+  (printf '1 + 2\nfunction h()\nreturn nil + 1\nend\nh()\n'; sleep 1) |
+    HOME="$T/home" timeout 10 script -q -e -c "$G" /dev/null >"$T/tty3" 2>&1
+  tty_out=$(tr -d '\r' <"$T/tty3")
+  has "terminal error line" "$tty_out" "stdin:2: attempt to perform arithmetic on a nil value"
+  has "terminal caller line" "$tty_out" "stdin:1: in main chunk"
   hist="$T/home/.glassvm_history"
   if [ -f "$hist" ]; then
     # libedit writes spaces as \040 and newlines as \012
