@@ -572,6 +572,36 @@ function Params:by_help_word(word)
   end
 end
 
+-- The declaration a mistyped name most likely means, for a "did you mean":
+-- the closest name (closest), else one whose help text names it
+-- (by_help_word).  `names` (a set) limits the candidates; all by default.
+-- Returns the declaration, and true when its help text found it.
+function Params:nearest(word, names)
+  names = names or self.byname
+  local best = closest(word, names)
+  if best then return self.byname[best], false end
+  local d = self:by_help_word(word)
+  if d and names[d.name] then return d, true end
+end
+
+-- " (did you mean ageing?)" for a protocol name (a params.lua's protocol =)
+-- that names none of glassvm's protocols (glass.paths.protocols) but is
+-- close to one of them; "" otherwise.
+local function protocol_hint(name)
+  local dir = ((package.loaded.glass or {}).paths or {}).protocols
+  if type(name) ~= "string" or not dir or fs.exists(dir .. "/" .. name .. ".lua") then
+    return ""
+  end
+  local names = {}
+  for _, f in ipairs(fs.list(dir) or {}) do
+    local n = f:match("^([^.].*)%.lua$")
+    if n then names[n] = true end
+  end
+  local best = closest(name, names)
+  return best and string.format(" (did you mean %s?)", best) or ""
+end
+M.protocol_hint = protocol_hint
+
 -- Read a params.lua written by an earlier run: its values, not its code's
 -- side effects (it is loaded in an empty environment).
 function M.read_file(path)
@@ -672,19 +702,16 @@ function Params:try_parse(argv)
     local typed, wrong = msg:match("^(unknown option '%-%-?([^']*)')")
     if wrong then
       msg = typed
-      local best = closest((wrong:gsub("%-", "_")), self.byname)
+      local near, by_help = self:nearest((wrong:gsub("%-", "_")))
       -- --no-drift-check: a negated boolean, as other tools spell it.
       local negated = self.byname[(wrong:gsub("%-", "_"):match("^no_(.+)") or "")]
       if negated and negated.type == "boolean" then
         msg = msg .. string.format("\nDid you mean '--%s=false'?", negated.name)
-      elseif best then
-        msg = msg .. string.format("\nDid you mean '--%s'?", best)
-      else
-        local d = self:by_help_word(wrong)
-        if d then
-          local what = d.help:match("^[^(:;]*"):gsub("%s+$", "")
-          msg = msg .. string.format("\nDid you mean '--%s' (%s)?", d.name, what)
-        end
+      elseif near and not by_help then
+        msg = msg .. string.format("\nDid you mean '--%s'?", near.name)
+      elseif near then
+        local what = near.help:match("^[^(:;]*"):gsub("%s+$", "")
+        msg = msg .. string.format("\nDid you mean '--%s' (%s)?", near.name, what)
       end
     end
     return false, msg .. "\nSee --help for the parameters of " .. self.name .. "."
@@ -702,8 +729,11 @@ function Params:try_parse(argv)
     end
   end
   -- Layer the sources.
-  local values, source = {}, {}
-  for _, d in ipairs(self.list) do values[d.name], source[d.name] = d.default, "default" end
+  local values, source, settable = {}, {}, {}
+  for _, d in ipairs(self.list) do
+    values[d.name], source[d.name] = d.default, "default"
+    if not NOT_SAVED[d.name] then settable[d.name] = true end
+  end
   local function layer(tbl, what)
     local keys = {} -- in order, so that the first complaint is always the same
     for k in pairs(tbl) do keys[#keys + 1] = k end
@@ -715,7 +745,10 @@ function Params:try_parse(argv)
         if not cok then error(what .. ": " .. cv, 0) end
         values[k], source[k] = cv, what
       elseif not d and type(k) == "string" and k ~= "protocol" and k ~= "protocol_file" then
-        error(string.format("%s: unknown parameter %s for protocol %s", what, k, self.name), 0)
+        -- As an unknown option's: the names a file or preset may set.
+        local near = self:nearest(k, settable)
+        error(string.format("%s: unknown parameter %s for protocol %s%s", what, k, self.name,
+          near and string.format(" (did you mean %s?)", near.name) or ""), 0)
       end
     end
   end
@@ -729,8 +762,8 @@ function Params:try_parse(argv)
       if not ok and type(saved.protocol) == "string" and saved.protocol ~= self.name then
         local what, pre = tostring(err), "--params " .. params_file .. ": "
         if what:sub(1, #pre) == pre then what = what:sub(#pre + 1) end
-        err = string.format("--params %s was written by protocol %s, not %s (%s)", params_file,
-          saved.protocol, self.name, what)
+        err = string.format("--params %s was written by protocol %s%s, not %s (%s)", params_file,
+          saved.protocol, protocol_hint(saved.protocol), self.name, what)
       end
       if not ok then error(err, 0) end
     end
@@ -890,9 +923,9 @@ function M.protocol_params(t)
   if script and info and info.source == "@" .. script and type(t.protocol) == "string" then
     local path, looked = M.find_protocol(t, script)
     if not path then
-      say_and_exit(io.stderr, string.format("Error: %s: cannot find the protocol %s (looked for "
-        .. "%s); give its file: glassvm PROTOCOL.lua --params=%s\n", script, t.protocol,
-        table.concat(looked, ", "), script), 2)
+      say_and_exit(io.stderr, string.format("Error: %s: cannot find the protocol %s%s (looked "
+        .. "for %s); give its file: glassvm PROTOCOL.lua --params=%s\n", script, t.protocol,
+        protocol_hint(t.protocol), table.concat(looked, ", "), script), 2)
     end
     if path ~= looked[1] then
       io.stderr:write(string.format("glassvm: %s is not there; running %s\n", looked[1], path))

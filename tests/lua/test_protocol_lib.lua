@@ -354,6 +354,31 @@ T.test("params.lua round-trips through --params", function()
   os.remove(path)
 end)
 
+T.test("a misspelt name in a params.lua gets the nearest, as on the command line", function()
+  local P = decl()
+  local path = os.tmpname()
+  local function refused(text, ...)
+    local f = assert(io.open(path, "w"))
+    f:write(text)
+    f:close()
+    return T.raises(function() parse(P, {"--params=" .. path}) end, ...)
+  end
+  refused('return {protocol = "toy", Tx = 1e-3}',
+    "unknown parameter Tx for protocol toy (did you mean T?)")
+  refused('return {protocol = "toy", temperature = 1e-3}',      -- by its help text, as --temperature
+    "unknown parameter temperature for protocol toy (did you mean T?)")
+  refused('return {protocol = "toy", replicsa = 4}', "(did you mean replicas?)")
+  -- Only names a file may set: --quiet is no parameter of a params.lua.
+  local msg = refused('return {protocol = "toy", quite = true}', "unknown parameter quite")
+  T.ok(not msg:find("did you mean", 1, true), msg)
+  os.remove(path)
+  -- The protocol's name: the nearest of glassvm's protocols, none for a real one.
+  T.eq(glass.params.protocol_hint("agein"), " (did you mean ageing?)")
+  T.eq(glass.params.protocol_hint("ageing"), "")
+  T.eq(glass.params.protocol_hint("uot_scan"), "")   -- a protocol, though near ttt_scan
+  T.eq(glass.params.protocol_hint("no_such_protocol"), "")
+end)
+
 T.test("plot scripts select rows by value and use log axes", function()
   local fig = glass.plot.figure{name = "q", logx = true, xlabel = "t", series = {
     {file = "overlap.csv", x = "t", y = "Q", where = {T = 1e-3}, title = "a", color = 0.5},

@@ -216,6 +216,14 @@ else
   diff <(grep -v '^--' "$T/printed.lua" | sed 's/  -- .*//') \
        <(grep -v '^--' "$T/again.lua" | sed 's/  -- .*//') >/dev/null \
     || fail "--print-params output read back with --params gives other values"
+  # A misspelt name in it: the nearest, as for an unknown option; a misspelt
+  # protocol name: the nearest protocol.
+  sed 's/^  T = /  Tx = /' "$T/printed.lua" >"$T/misspelt.lua"
+  bad "--params $T/misspelt.lua: unknown parameter Tx for protocol ageing (did you mean T?)" \
+    --params="$T/misspelt.lua"
+  sed -i 's/^  protocol = "ageing"/  protocol = "agein"/' "$T/misspelt.lua"
+  bad "--params $T/misspelt.lua was written by protocol agein (did you mean ageing?), not ageing (unknown parameter Tx for protocol ageing (did you mean T?))" \
+    --params="$T/misspelt.lua"
   # Another protocol's params.lua: which protocol wrote it, then what does not fit.
   P=$ROOT/protocols/quench_anneal.lua bad "--params $T/printed.lua was written by protocol ageing, not quench_anneal (unknown parameter drift_check" \
     --params="$T/printed.lua"

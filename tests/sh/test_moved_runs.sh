@@ -62,6 +62,14 @@ if [ $rc -ne 2 ] || [ "$(wc -l <"$T/err")" -ne 1 ] || [ -e lost ] \
    || ! grep -q "^Error: copy/params.lua: cannot find the protocol no_such_protocol (looked for /nonexistent/protocols/ageing.lua, copy/ageing.lua, .*/no_such_protocol.lua); give its file: glassvm PROTOCOL.lua --params=copy/params.lua$" "$T/err"; then
   fail "a protocol that cannot be found: status $rc, $(cat "$T/err")"
 fi
+# ... misspelt: the nearest protocol's name.
+sed -i 's#^  protocol = .*#  protocol = "agein",#' copy/params.lua
+run copy/params.lua --out=lost >/dev/null 2>"$T/err"
+rc=$?
+if [ $rc -ne 2 ] || [ "$(wc -l <"$T/err")" -ne 1 ] || [ -e lost ] \
+   || ! grep -q "^Error: copy/params.lua: cannot find the protocol agein (did you mean ageing?) (looked for " "$T/err"; then
+  fail "a misspelt protocol: status $rc, $(cat "$T/err")"
+fi
 
 # --from: an ensemble saved after the smoke preset's quench (width 8, P 500,
 # 1 epoch of SGD at batch 100: 5 steps) replaces the quench, same numbers.
