@@ -171,7 +171,7 @@ quench_state/regularised|quench_anneal|$REG --T=0 --tw=0 --tmax=1 --replicas=4
 quench_state/underparameterised|quench_anneal|$UNDER --T=0 --tw=0 --tmax=1 --replicas=4
 quench_state/overparameterised|quench_anneal|$OVER --T=0 --tw=0 --tmax=1 --replicas=4
 quench_state/overparameterised_np045|quench_anneal|$OVER045 --T=0 --tw=0 --tmax=1 --replicas=4
-quench_state/overparameterised_np045_e1000|quench_anneal|$OVER045 --quench_epochs=1000 --T=0 --tw=0 --tmax=1 --replicas=4
+quench_state/overparameterised_np045_e1000|quench_anneal|--width=20 --lambda=0 --quench_epochs=1000 --chi=6000 --T=0 --tw=0 --tmax=1 --replicas=4
 quench_anneal/overparameterised_np045|quench_anneal|$OVER045 --T=$TGRID --tw=2000 --tmax=5000 --replicas=4
 heterogeneity/overparameterised_np045|heterogeneity|$OVER045 $HET --replicas=4 --K=3
 ageing_phases/underparameterised|ageing|$UNDER --T=8.3e-06 --tw=300,1000,2000,5000,10000,15000,30000 --tmax=10000 --replicas=4
