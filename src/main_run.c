@@ -3,6 +3,7 @@
  * error messages and the exit status a script's error asks for (main.h). */
 #define _XOPEN_SOURCE 700 /* sigaction */
 #include <cblas.h> /* openblas_get_config, openblas_get_corename */
+#include <ctype.h>
 #include <errno.h>
 #include <lauxlib.h>
 #include <lua.h>
@@ -125,9 +126,27 @@ void l_message(const char *pname, const char *msg)
     fflush(stderr);
 }
 
+/* A glass.Error's message for people without a leading position in the
+ * library (glass.paths.lua): a binding names the Lua line that called it,
+ * and when that line is the library's (glass.drive running an ensemble,
+ * the data loader) it says nothing to whoever ran the protocol.  Pushes
+ * onto the stack (report resets it). */
+static const char *without_library_position(lua_State *L, const char *msg)
+{
+    const char *lib = glass_path(L, "lua");
+    size_t n = lib ? strlen(lib) : 0;
+    if (!n || strncmp(msg, lib, n) != 0 || msg[n] != '/') return msg;
+    const char *p = strstr(msg + n, ".lua:"), *nl = strchr(msg + n, '\n');
+    if (!p || (nl && nl < p)) return msg;
+    p += strlen(".lua:");
+    if (!isdigit((unsigned char)*p)) return msg;
+    while (isdigit((unsigned char)*p)) p++;
+    return p[0] == ':' && p[1] == ' ' ? p + 2 : msg;
+}
+
 /* Print the error message on top of the stack, if status is an error.  A
  * glass.Error prints its traceback (kept by msghandler), or nothing when it
- * was already told (printed = true). */
+ * was already told (printed = true), without a library position in front. */
 int report(lua_State *L, int status)
 {
     if (status != LUA_OK) {
@@ -138,7 +157,7 @@ int report(lua_State *L, int status)
             int printed = lua_toboolean(L, -1);
             lua_pop(L, 1);
             if (lua_getfield(L, -1, "traceback") != LUA_TSTRING) lua_pop(L, 1);
-            msg = printed ? NULL : luaL_tolstring(L, -1, NULL);
+            msg = printed ? NULL : without_library_position(L, luaL_tolstring(L, -1, NULL));
         } else if (msg == NULL)
             msg = "(error object is not a string)";
         if (msg) l_message(progname, msg);

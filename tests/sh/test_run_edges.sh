@@ -137,6 +137,8 @@ if "$G" -e 'glass.data.mnist{P = 10}' >/dev/null 2>&1; then
   [ "$rc" -eq 1 ] || fail "all replicas lost: exit $rc: $(cat lost.err)"
   grep -q "stack traceback" lost.err && fail "all replicas lost: a traceback: $(cat lost.err)"
   grep -q "all 2 replicas are lost (replica 1 at step" lost.err || fail "all lost: $(cat lost.err)"
+  # (no position of the library's line that ran the ensemble: glass/protocol.lua:65)
+  grep -q "^glassvm: ensemble run: all 2" lost.err || fail "all lost: a library position: $(cat lost.err)"
   grep -q "lower lr or T" lost.err || fail "all lost: no advice: $(cat lost.err)"
   "$G" ageing --preset=smoke --plots=false --quiet --replicas=6 --T=1e6 --out=some >/dev/null 2>&1 \
     || fail "some replicas lost: the run failed"
