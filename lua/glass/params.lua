@@ -529,8 +529,10 @@ function Params:parser()
       local cs = {}
       for i, c in ipairs(d.choices) do cs[i] = cli_text(c) end
       help = string.format("%s (one of %s; %s)", d.help, table.concat(cs, ", "), default)
-    elseif d.common and (d.type == "string" or d.type == "boolean") then
-      help = d.help   -- --out, --quiet: the text says it all
+    elseif d.common and d.type == "string" then
+      help = d.help   -- --out, --params: the text says it all
+    elseif d.common and d.type == "boolean" then
+      help = string.format("%s (%s)", d.help, default) -- --quiet (default false)
     end
     if d.name == "preset" and #presets > 0 then
       help = string.format("%s: %s", d.help, table.concat(presets, ", "))

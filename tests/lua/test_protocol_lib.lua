@@ -286,6 +286,12 @@ T.test("--help lists parameters, defaults and presets", function()
                       "--preset", "paper, smoke", "--out", "--seed", "--threads", "--quiet"}) do
     T.ok(h:find(s, 1, true), "help lacks " .. s)
   end
+  -- The common switches say their defaults too.
+  local flat = h:gsub("%s+", " ")
+  for _, s in ipairs({"(the log file still gets it) (default false)",
+                      "when it is installed (default true)", "and exit (default false)"}) do
+    T.ok(flat:find(s, 1, true), "help lacks " .. s)
+  end
 end)
 
 T.test("params.lua finds its protocol: the file, one of that name beside it, then by name", function()
