@@ -337,7 +337,14 @@ function M.render(dir, name)
   end
   local cmd = string.format("cd %s && gnuplot -e \"suffix='.tmp'\" %s </dev/null >>gnuplot.log 2>&1",
     shell_quote(dir), shell_quote(name .. ".gp"))
-  local drawn = os.execute(cmd) == true
+  -- A signal while gnuplot draws is raised as it returns: its temporary files go
+  -- first, so that an interrupted run leaves no *.png.tmp beside its results.
+  local ok, res = pcall(function() local r = os.execute(cmd); return r end)
+  if not ok then
+    for _, ext in ipairs{".png", ".svg"} do os.remove(dir .. "/" .. name .. ext .. ".tmp") end
+    error(res, 0)
+  end
+  local drawn = res == true
   for _, ext in ipairs{".png", ".svg"} do
     local final = dir .. "/" .. name .. ext
     if drawn then drawn = os.rename(final .. ".tmp", final) and true or false

@@ -15,8 +15,9 @@
 #   neither set aside as refused nor wiped (--force).
 # - Lost replicas: all lost is one line (no traceback) naming replica, step
 #   and what to do; some lost names them in the log.
-# - Plots gnuplot left empty are not reported drawn; a COMPLETE that cannot be
-#   written is one line, no "done", run.json "failed", and the run resumes.
+# - Plots gnuplot left empty are not reported drawn, and a signal while it draws
+#   leaves no temporary files; a COMPLETE that cannot be written is one line, no
+#   "done", run.json "failed", and the run resumes.
 #   bash tests/sh/test_run_edges.sh /path/to/glassvm
 set -u
 G=${1:?usage: test_run_edges.sh /path/to/glassvm}
@@ -159,6 +160,22 @@ EOF
   grep -q "plot overlap: gnuplot left overlap.png and overlap.svg empty or missing" empty/log.txt \
     || fail "empty plots: not said: $(grep plot empty/log.txt)"
   grep -q "^\[.*\] plots: " empty/log.txt && fail "empty plots reported drawn: $(grep plots: empty/log.txt)"
+  # A signal while gnuplot draws: its temporary files do not stay in the directory.
+  mkdir -p sigbin
+  cat >sigbin/gnuplot <<'EOF'
+#!/bin/sh
+for a; do case $a in *.gp)
+  : >"${a%.gp}.png.tmp"; : >"${a%.gp}.svg.tmp"
+  kill -TERM "$(ps -o ppid= -p $PPID | tr -d ' ')"; sleep 0.2;;
+esac; done
+cat >/dev/null
+echo pngcairo
+EOF
+  chmod +x sigbin/gnuplot
+  PATH="$PWD/sigbin:$PATH" "$G" ageing --preset=smoke --quiet --out=sigplot >/dev/null 2>sigplot.err
+  rc=$?
+  [ "$rc" -eq 143 ] || fail "signal in gnuplot: exit $rc: $(cat sigplot.err)"
+  ls sigplot | grep -q "\.tmp$" && fail "signal in gnuplot: left $(ls sigplot | grep tmp)"
 else
   echo "lost-replica and plot checks skipped: MNIST is not available"
 fi
