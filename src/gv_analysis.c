@@ -502,14 +502,17 @@ gv_status gv_analysis_tau_replicas(const double *t, size_t nt, const double *q, 
     }
     /* Copies (an ensemble of one network under a deterministic dynamics) give
      * bitwise-identical curves: resampling them gives an interval of width 0
-     * that says nothing about the spread.  No interval, as for one replica. */
-    int copies = np > 1;
+     * that says nothing about the spread.  No interval for a τ found, as for
+     * one replica.  (Curves that never cross, Q = 1 throughout where nothing
+     * moved, keep their interval: [inf, inf] says "not reached" truly.) */
+    int copies = np > 1 && bo.B > 0 && out->outcome == GV_TAU_FOUND;
     for (size_t j = 1; j < np && copies; j++)
         copies = memcmp(q + c.umem[j] * nt, q + c.umem[0] * nt, nt * sizeof *q) == 0;
     if (copies) {
         size_t len = strlen(out->reason);
         snprintf(out->reason + len, sizeof out->reason - len,
-                 "%sthe %zu replicas' curves are identical: no interval", len ? "; " : "", np);
+                 "%sthe %zu replicas' curves are identical (copies of one network?): no interval",
+                 len ? "; " : "", np);
     }
     if (bo.B > 0 && !copies) {
         size_t nu = c.nu;

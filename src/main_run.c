@@ -135,9 +135,19 @@ static const char *without_library_position(lua_State *L, const char *msg)
 {
     const char *lib = glass_path(L, "lua");
     size_t n = lib ? strlen(lib) : 0;
-    if (!n || strncmp(msg, lib, n) != 0 || msg[n] != '/') return msg;
-    const char *p = strstr(msg + n, ".lua:"), *nl = strchr(msg + n, '\n');
-    if (!p || (nl && nl < p)) return msg;
+    const char *p = strstr(msg, ".lua:"), *nl = strchr(msg, '\n');
+    if (!n || !p || (nl && nl < p)) return msg;
+    if (strncmp(msg, lib, n) == 0 && msg[n] == '/') {
+        /* lib/glass/x.lua:N: */
+    } else if (strncmp(msg, "...", 3) == 0) {
+        /* Lua shortens a long file name to "..." and its tail: the part before
+         * "/glass/" must then end lib. */
+        const char *g = NULL;
+        for (const char *q = strstr(msg, "/glass/"); q && q < p; q = strstr(q + 1, "/glass/")) g = q;
+        size_t k = g ? (size_t)(g - msg - 3) : 0;
+        if (!k || k > n || strncmp(msg + 3, lib + n - k, k) != 0) return msg;
+    } else
+        return msg;
     p += strlen(".lua:");
     if (!isdigit((unsigned char)*p)) return msg;
     while (isdigit((unsigned char)*p)) p++;

@@ -296,13 +296,23 @@ static void test_tau_replicas(void)
         CHECK_OK(gv_analysis_tau_replicas(t, 5, qc, 4, NULL, 0.9, est, 0, &b200, &a, &e), e);
         CHECK_MSG(a.outcome == GV_TAU_FOUND && isnan(a.ci.lo) && isnan(a.ci.hi) &&
                   isnan(a.ci.se) && a.ci.B_ok == 0 &&
-                  strstr(a.reason, "the 4 replicas' curves are identical: no interval"),
+                  strstr(a.reason, "the 4 replicas' curves are identical (copies of one "
+                                   "network?): no interval"),
                   "%s: [%g, %g] %s", gv_tau_estimator_name[est], a.ci.lo, a.ci.hi, a.reason);
     }
     qc[3 * 5 + 4] = nextafter(qc[3 * 5 + 4], 1);
     CHECK_OK(gv_analysis_tau_replicas(t, 5, qc, 4, NULL, 0.9, GV_TAU_OF_MEAN_INTERP, 0, &b200, &a,
                                       &e), e);
     CHECK(a.ci.B_ok == 200 && !strstr(a.reason, "identical"));
+    /* Curves that never cross (Q = 1: nothing moved) keep the bootstrap's
+     * bound of a τ beyond the lags; without resamples no copies are named. */
+    double q1[3 * 5] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    CHECK_OK(gv_analysis_tau_replicas(t, 5, q1, 3, NULL, 0.9, GV_TAU_OF_MEAN_INTERP, 0, &b200, &a,
+                                      &e), e);
+    CHECK(a.outcome == GV_TAU_NOT_REACHED && isinf(a.ci.hi) && !strstr(a.reason, "identical"));
+    CHECK_OK(gv_analysis_tau_replicas(t, 5, qc, 3, NULL, 0.9, GV_TAU_OF_MEAN_INTERP, 0, NULL, &a,
+                                      &e), e);
+    CHECK(a.outcome == GV_TAU_FOUND && !strstr(a.reason, "identical"));
     /* A run that ends near τ: two replicas cross before the last lag, one
      * never does; the mean curve crosses when a resample draws the flat one
      * at most once (20 of 27), so 26 % of the resamples have τ beyond the

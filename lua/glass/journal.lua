@@ -105,19 +105,22 @@ end
 -- rank's own, rank 0 writes; a distributed ensemble's block and observers
 -- go through glass.mpi's collective save, whose file is the one a single
 -- process would write.
+-- An error's message without the position of the library's line that
+-- raised it (the bindings name their caller, here a line of this file);
+-- glass.run is loaded by then (it opens the journal).
+local function plain(err) return require("glass.run").without_position(err) end
+
 local function save_as(path, what, blk)
   local ok, err = pcall(function()
     if blk then return mpi().save(path, what) end
     if is_root() then return M.save(path, what) end
   end)
   if ok then return end
-  -- The save names its caller, a line of this file: of no use to whoever reads it
-  -- ("DIR/checkpoints/segment-0001.gvckpt: cannot write (No space left on device)").
-  local strip = require("glass.run").without_position
+  -- A refusal (a full disk) names its caller, a line of this file: of no use to whoever
+  -- reads it ("DIR/checkpoints/segment-0001.gvckpt: cannot write (No space left on
+  -- device)").  Anything else, a bug, goes on as it came.
   if glass_core.is_error(err) and type(err.message) == "string" then
-    err.message = strip(err.message)
-  elseif type(err) == "string" then
-    err = strip(err)
+    err.message = plain(err.message)
   end
   error(err, 0)
 end
@@ -136,11 +139,6 @@ local function restore_from(path, what, blk, check, ck)
   for name, ens in pairs(what.ensembles or {}) do ck:restore_ensemble(name, ens) end
   for name, obs in pairs(what.observers or {}) do ck:restore_observer(name, obs, {replace = true}) end
 end
-
--- An error's message without the position of the library's line that
--- raised it (the bindings name their caller, here a line of this file);
--- glass.run is loaded by then (it opens the journal).
-local function plain(err) return require("glass.run").without_position(err) end
 
 -- The end of a refusal to resume because the replay meets other segments
 -- or objects than the run saved: the checkpoint itself is sound.
@@ -202,10 +200,11 @@ function M.journal(opts)
     local stop = dir .. "/" .. M.STOP
     local rok, rwhy = os.remove(stop)
     if not rok then
-      fail(string.format("%s stopped the previous run and cannot be removed (%s); remove "
-        .. "it, then run the same command again", stop, tostring(rwhy)))
+      fail(string.format("%s (a STOP file left in the directory) cannot be removed (%s) and "
+        .. "would stop this run at once; remove it, then run the same command again", stop,
+        tostring(rwhy)))
     end
-    note("removed " .. stop .. " (it stopped the previous run)")
+    note("removed " .. stop .. " (a STOP file left in the directory: it would stop this run)")
   end
   if not ok then
     local why = tostring(ck)

@@ -144,6 +144,9 @@ local function check_series_list(name, list, level)
       error(string.format("%sseries %d is itself a list of series: join the lists, series = "
         .. "glass.plot.join(a, b, ...)", what, i), level)
     end
+    -- (A misspelt key first: `fiel` is better told as "did you mean 'file'?")
+    core.check_options(sr, string.format("glass.plot.figure %s: series %d", name, i),
+      SERIES_KEYS, level)
     if sr.file == nil and sr.fn == nil then
       error(string.format("%sseries %d has neither file = (a CSV's columns) nor fn = (an "
         .. "expression in x)", what, i), level)
@@ -161,8 +164,6 @@ function M.figure(spec, level)
   core.check_options(spec, "glass.plot.figure", FIGURE_KEYS, level)
   check_series_list(spec.name, spec.series, level + 1)
   for i, sr in ipairs(spec.series) do
-    core.check_options(sr, string.format("glass.plot.figure %s: series %d", spec.name, i),
-      SERIES_KEYS, level)
     for k, v in pairs(type(sr.where) == "table" and sr.where or {}) do
       if not (type(v) == "number" or type(v) == "string" or type(v) == "table") then
         error(string.format("glass.plot.figure %s: series %d: where.%s must be a number, a text "
@@ -345,10 +346,22 @@ function M.render(dir, name)
     error(res, 0)
   end
   local drawn = res == true
+  -- gnuplot exits 0 when its output was cut short (a full disk): look at the files.
+  local empty = {}
+  for _, ext in ipairs{".png", ".svg"} do
+    local f = drawn and io.open(dir .. "/" .. name .. ext .. ".tmp", "rb")
+    if drawn and not (f and f:seek("end") > 0) then empty[#empty + 1] = name .. ext end
+    if f then f:close() end
+  end
+  drawn = drawn and #empty == 0
   for _, ext in ipairs{".png", ".svg"} do
     local final = dir .. "/" .. name .. ext
     if drawn then drawn = os.rename(final .. ".tmp", final) and true or false
     else os.remove(final .. ".tmp") end
+  end
+  if #empty > 0 then
+    return false, string.format("gnuplot left %s empty or missing (a full disk?)",
+      table.concat(empty, " and "))
   end
   if not drawn then
     -- gnuplot's last message says why (e.g. "x range is invalid": no finite point).

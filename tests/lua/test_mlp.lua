@@ -91,6 +91,9 @@ T.test("eval and forward: a metamethod that closes the network or the data", fun
   local ds = glass.data.csv{ path = FIX .. "/tiny.csv" }
   local closing_w = setmetatable({ table.unpack(w3) }, { __len = function() ds:close(); return #w3 end })
   T.raises(function() n3:forward(closing_w, ds) end, "closed")
+  -- A data table's __len closing the network: only the fetch after reading the data sees it.
+  local closing_X = setmetatable({ { 1, 2, 3 } }, { __len = function() n3:close(); return 1 end })
+  T.raises(function() n3:forward(w3, { X = closing_X }) end, "the network has been closed")
   local n4 = glass.mlp{ d = 2, widths = { 2 } }
   local opts = setmetatable({}, { __index = function() n4:close() end })
   T.raises(function() n4:eval(w, data, 0, opts) end, "the network has been closed")

@@ -92,6 +92,8 @@ T.test("series must be a non-empty list of series, refused at the caller's line"
     "series 2 is a boolean, not a series table")
   T.raises(function() plot.figure{name = "nofile", series = {{x = "t", y = "msd"}}} end,
     "series 1 has neither file = (a CSV's columns) nor fn = (an expression in x)")
+  T.raises(function() plot.figure{name = "typo", series = {{fiel = "m.csv", x = "t", y = "Q"}}} end,
+    "series 1: unknown option 'fiel' (did you mean 'file'?)")
   -- A list of one series, or a function, is fine.
   T.ok(plot.figure{name = "ok", series = {one}}:script():find('plot "m.csv"', 1, true))
   T.ok(plot.figure{name = "fn", series = {{fn = "0.9"}}}:script():find("plot 0.9 with", 1, true))

@@ -157,6 +157,18 @@ grep -q "in function 'error'" <<<"$err" && fail "library argument error: error()
 run -e 'require("glass.json").encode(print)'
 expect_rc "library internal error" 1
 has "library internal error" "$err" "glass/json.lua:"
+# A glass.Error raised by a binding that the library called (here glass.drive's
+# ens:run) is printed without the library's position, also from a library under a
+# path long enough for Lua to shorten it to ".../glass/protocol.lua:65:".
+lost='local e = glass.ensemble{landscape = glass.landscape.harmonic{N = 2, k = 1, P = 1},
+  init = {1e10, 1e10}, replicas = 1}
+glass.drive(e, {integrator = glass.gd{lr = 1e300}, steps = 3})'
+long="$T/a_directory_name_long_enough/that_lua_shortens_its_file_names"
+mkdir -p "$long" && cp -r "$("$G" -e 'print(glass.paths.lua)')" "$long/lua"
+err=$("$G" -e "$lost" 2>&1 >/dev/null)
+has "library position" "$err" "glassvm: ensemble run: all 1 replicas are lost"
+err=$(GLASSVM_PATH="$long/lua" "$G" -e "$lost" 2>&1 >/dev/null)
+has "library position (long path)" "$err" "glassvm: ensemble run: all 1 replicas are lost"
 # A file that cannot be written is not a bug: one line, no traceback.
 run -e 'require("glass.fs").write_file("/nonexistent/x", "a")'
 expect_rc "unwritable file" 1

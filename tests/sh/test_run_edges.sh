@@ -106,7 +106,7 @@ rc=$?
 [ "$rc" -eq 75 ] || fail "STOP: exit $rc, expected 75: $(cat stp.err)"
 "$G" edge.lua --out=stp >stp2.out 2>stp2.err
 rc=$?
-[ "$rc" -eq 1 ] && grep -q "stp/STOP stopped the previous run and cannot be removed" stp2.err \
+[ "$rc" -eq 1 ] && grep -q "stp/STOP (a STOP file left in the directory) cannot be removed" stp2.err \
   || fail "STOP that stays: exit $rc: $(cat stp2.err)"
 rm -r stp/STOP
 # A signal while the resume loads the checkpoint stops the run; it does not take the
@@ -124,7 +124,7 @@ grep -q "walk: " stp/log.txt || fail "after STOP: no walk in the log"
 touch stp/STOP
 "$G" edge.lua --out=stp --force >stp5.out 2>stp5.err && [ -f stp/COMPLETE ] && [ ! -e stp/STOP ] \
   || fail "--force with a stale STOP: $(cat stp5.err)"
-cat stp5.err stp/log.txt | grep -q "removed .*stp/STOP (it stopped the previous run)" \
+cat stp5.err stp/log.txt | grep -q "removed .*stp/STOP (a STOP file left in the directory: it would stop this run)" \
   || fail "--force with a stale STOP: not said: $(cat stp5.err)"
 mkdir fresh && touch fresh/STOP
 "$G" edge.lua --out=fresh >fresh.out 2>fresh.err && [ -f fresh/COMPLETE ] && [ ! -e fresh/STOP ] \
