@@ -933,7 +933,15 @@ function M.protocol_params(t)
       io.stderr:write(string.format("glassvm: %s is not there; running %s\n", looked[1], path))
     end
     local args = {[0] = path, "--params=" .. script}
-    for i = 1, #_G.arg do args[#args + 1] = _G.arg[i] end
+    for i = 1, #_G.arg do
+      local a = _G.arg[i]
+      if a == "--params" or a:find("^%-%-params=") then -- this file is the parameters
+        say_and_exit(io.stderr, string.format("Error: %s: %s is a params.lua: it gives the "
+          .. "parameters itself, so --params cannot be added; run glassvm %s "
+          .. "--params=FILE for another file's\n", script, script, t.protocol), 2)
+      end
+      args[#args + 1] = a
+    end
     _G.arg = args
     local chunk, err = loadfile(path)
     if not chunk then

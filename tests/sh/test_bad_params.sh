@@ -227,6 +227,11 @@ else
   # Another protocol's params.lua: which protocol wrote it, then what does not fit.
   P=$ROOT/protocols/quench_anneal.lua bad "--params $T/printed.lua was written by protocol ageing, not quench_anneal (unknown parameter drift_check" \
     --params="$T/printed.lua"
+  # Run as a script, a params.lua is the parameters: a --params added to it is refused
+  # as such (not as "--params is given 2 times").
+  out=$("$G" "$T/printed.lua" --params="$T/other.lua" 2>&1 >/dev/null); rc=$?
+  [ "$rc" -eq 2 ] && grep -q "is a params.lua: it gives the parameters itself" <<<"$out" \
+    || fail "a params.lua run with --params: exit $rc: $out"
 fi
 
 # --help shows each preset's values.
