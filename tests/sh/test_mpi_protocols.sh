@@ -204,9 +204,14 @@ grep -q "rank 1 could not load the dataset" md.out || { fail "data missing on ra
 # An --out that the ranks do not share (node-local disks), simulated with two working
 # directories: rank 0 finds a checkpoint, rank 1 none. Refused on every rank, no hang
 # (before: an MPI truncation error or a hang).
-mkdir -p nsA/run nsB && touch nsA/run/STOP
+# (A run in nsA stopped by SIGTERM once it has a checkpoint; a STOP file made before it
+# started would be removed by it, as left over from an earlier run.)
+mkdir -p nsA nsB
 # shellcheck disable=SC2046
-(cd nsA && "$G" $(args ageing run --replicas=4) >stop.out 2>&1)
+(cd nsA && exec "$G" $(args ageing run --replicas=4) --checkpoint_every=1 >stop.out 2>&1) &
+pid=$!
+for _ in $(seq 1200); do [ -f nsA/run/checkpoint.gvckpt ] && break; sleep 0.05; done
+kill -TERM "$pid" 2>/dev/null; wait "$pid"
 [ -f nsA/run/checkpoint.gvckpt ] || fail "not shared: no checkpoint to resume: $(cat nsA/stop.out)"
 # shellcheck disable=SC2046
 "${MPIRUN[@]}" -n 1 -wdir "$TMP/nsA" "$G" $(args ageing run --replicas=4) : \
