@@ -348,16 +348,21 @@ void gvL_check_options(lua_State *L, int idx, const char *what, const char *cons
         if (!ok) {
             const char *best = NULL;
             /* Suggest only close matches: at most 2 edits, and fewer than the
-             * typed name has letters (T is 2 edits from lr, n 1 from k: noise). */
-            size_t kl = strlen(k), bd = kl < 3 ? kl : 3;
+             * typed name has letters (T is 2 edits from lr, n 1 from k: noise);
+             * or a name cut short, the start (3 letters or more) of one option
+             * (grad for gradient), as glass.params.closest. */
+            size_t kl = strlen(k), bd = kl < 3 ? kl : 3, nstart = 0;
+            const char *start = NULL;
             luaL_Buffer b;
             luaL_buffinit(L, &b);
             for (const char *const *p = keys; *p; p++) {
                 size_t dd = strcasecmp(k, *p) == 0 ? 0 : edit_distance(k, *p); /* t: T */
                 if (dd < bd) { bd = dd; best = *p; }
+                if (kl >= 3 && kl < strlen(*p) && strncasecmp(k, *p, kl) == 0) start = *p, nstart++;
                 if (p != keys) luaL_addstring(&b, ", ");
                 luaL_addstring(&b, *p);
             }
+            if (nstart == 1 && (!best || bd >= 2)) best = start; /* rep: replicas, not P */
             luaL_pushresult(&b);
             if (best)
                 luaL_error(L, "%s: unknown option '%s' (did you mean '%s'?); valid options: %s",

@@ -277,13 +277,19 @@ local DECL_FIELDS = {name = true, default = true, help = true, type = true, min 
 -- any other (--T is not --P).  Ties go to the first key in alphabetical order.
 local function closest(word, set)
   local best, bestd
+  local lw, starts, nstart = word:lower(), nil, 0
   for k in pairs(set) do
-    local dist = distance(word:lower(), k:lower())
+    local lk = k:lower()
+    local dist = distance(lw, lk)
     if dist <= 2 and dist < #word
        and (not bestd or dist < bestd or (dist == bestd and k < best)) then
       best, bestd = k, dist
     end
+    -- A name cut short (grad for gradient): the start, of 3 letters or more, of one name.
+    if #lw >= 3 and #lw < #lk and lk:sub(1, #lw) == lw then starts, nstart = k, nstart + 1 end
   end
+  -- (rep is 2 edits from P and the start of replicas alone: the start wins over 2 edits)
+  if nstart == 1 and (not best or bestd >= 2) then best = starts end
   return best
 end
 M.closest = closest

@@ -100,7 +100,7 @@ T.test("a stray argument is named, with how options are written", function()
   T.eq(parse(P, {"--polish", "false", "--T", "2"}).polish, false)
 end)
 
-T.test("one rule suggests an option: at most 2 edits, case aside, fewer than the typed letters", function()
+T.test("one rule suggests an option: at most 2 edits, case aside, fewer than the typed letters, or the start of one name", function()
   local P = glass.params{name = "x", {"T", 1e-4, "Langevin temperature", min = 0},
                          {"P", 100, "training rows"}, {"depth", 6, "hidden layers"}}
   local function says(args)
@@ -120,6 +120,14 @@ T.test("one rule suggests an option: at most 2 edits, case aside, fewer than the
   T.eq(glass.params.closest("xy", {ab = true}), nil)
   T.eq(glass.params.closest("Tx", {T = true}), "T")
   T.eq(glass.params.closest("tmep", {temp = true, tw = true}), "temp")
+  -- A name cut short: the start (3 letters or more) of one name, before a 2-edit match.
+  T.eq(glass.params.closest("rep", {replicas = true, P = true}), "replicas")
+  T.eq(glass.params.closest("drift", {drift_check = true, drift_tws = true}), nil) -- two starts
+  T.eq(glass.params.closest("re", {replicas = true}), nil)                        -- too short
+  T.eq(glass.params.closest("deptj", {depth = true, dep = true}), "depth")       -- 1 edit first
+  -- The engine's option tables by the same rule.
+  T.raises(function() glass.ensemble{landscape = glass.landscape.flat{N = 2, P = 1}, rep = 2} end,
+    "unknown option 'rep' (did you mean 'replicas'?)")
 end)
 
 T.test("exclusive bounds: gt = 0 refuses 0 (--lr, --chi)", function()
