@@ -760,6 +760,7 @@ function Params:try_parse(argv)
       end
     end
   end
+  local notes = {}
   local lok, lerr = pcall(function()
     -- Each option is a list of its occurrences, at most one (`repeated`).
     local params_file, preset = (raw.params or {})[1], (raw.preset or {})[1]
@@ -774,6 +775,11 @@ function Params:try_parse(argv)
           saved.protocol, protocol_hint(saved.protocol), self.name, what)
       end
       if not ok then error(err, 0) end
+      if type(saved.protocol) == "string" and saved.protocol ~= self.name then
+        -- Every value fitted: used, but not unsaid (glass.run logs it).
+        notes[#notes + 1] = string.format("--params %s was written by protocol %s; its "
+          .. "values are used for %s", params_file, saved.protocol, self.name)
+      end
     end
     if preset and preset ~= "" then
       local pr = self.presets[preset]
@@ -801,7 +807,8 @@ function Params:try_parse(argv)
     end
   end)
   if not lok then return false, tostring(lerr) end
-  return true, setmetatable(values, {__index = {__params = self, __source = source}})
+  return true, setmetatable(values, {__index = {__params = self, __source = source,
+                                                __notes = notes}})
 end
 
 -- Write text to stream and stop with code (a glass.Error with `exit`,

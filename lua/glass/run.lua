@@ -389,6 +389,7 @@ function M.new(p, opts)
     p.seed, threads, dir, os.date("%Y-%m-%d %H:%M:%S"))
   if p.preset and p.preset ~= "" then self:log("preset: %s", p.preset) end
   self:log("parameters: %s", P:summary(p))
+  for _, note in ipairs(p.__notes or {}) do self:log("note: %s", note) end
   if lock_note then self:log("%s", lock_note) end
   for _, line in ipairs(journal.messages) do self:log("%s", line) end
   for _, line in ipairs(cleared) do self:log("%s", line) end

@@ -365,6 +365,16 @@ T.test("params.lua round-trips through --params", function()
   T.eq(w.seed, 42); T.eq(w.T, 3e-7); T.eq(w.replicas, 2)
   -- An explicit option still overrides the file.
   T.eq(parse(P, {"--params=" .. path, "--T=1"}).T, 1.0)
+  T.eq(#w.__notes, 0)
+  -- Another protocol's file whose values all fit: used, and glass.run logs a note.
+  local text = assert(io.open(path)):read("a")
+  f = assert(io.open(path, "w"))
+  f:write((text:gsub('protocol = "' .. P.name .. '"', 'protocol = "other"')))
+  f:close()
+  local o = parse(P, {"--params=" .. path})
+  T.eq(o.T, 3e-7)
+  T.eq(o.__notes[1], "--params " .. path .. " was written by protocol other; its values are "
+    .. "used for " .. P.name)
   os.remove(path)
 end)
 
