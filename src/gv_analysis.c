@@ -152,16 +152,17 @@ gv_status gv_analysis_plateau(const double *q, size_t n, size_t last, double *me
                               size_t *used, gv_err *e)
 {
     if (last == 0) return gv_fail(e, GV_EINVAL, "q_inf: last must be >= 1");
-    /* Walk back over the finite values (NaN lags carry no information). */
+    /* Walk back over the finite values (NaN lags carry no information, and an
+     * infinite one is no overlap: it would make the plateau inf). */
     size_t k = 0;
     double sum = 0;
     for (size_t i = n; i-- > 0 && k < last;)
-        if (!isnan(q[i])) sum += q[i], k++;
+        if (isfinite(q[i])) sum += q[i], k++;
     if (k == 0) return gv_fail(e, GV_EINVAL, "q_inf: the curve has no finite value");
     double mu = sum / (double)k, ss = 0;
     size_t j = 0;
     for (size_t i = n; i-- > 0 && j < k;)
-        if (!isnan(q[i])) ss += (q[i] - mu) * (q[i] - mu), j++;
+        if (isfinite(q[i])) ss += (q[i] - mu) * (q[i] - mu), j++;
     *mean = mu;
     *sd = k > 1 ? sqrt(ss / (double)(k - 1)) : 0;
     *used = k;

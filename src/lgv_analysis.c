@@ -620,11 +620,30 @@ static const char *const HARM_KEYS[] = {"lr", "T", "P", "k", "eps", "w0", "equil
 static const char *const HARM_KEYS_NOEPS[] = {"lr", "T", "P", "k", "w0", "equilibrium",
                                               "discrete", NULL};
 
+/* The discrete update with lr*k > 1 flips the sign of the decay every step:
+ * (1 - lr k)^t exists for whole t only (it gave NaN). */
+static void check_whole_times(lua_State *L, int tidx, const char *what, const harm_ctx *c)
+{
+    if (!c->h.discrete || !(c->h.lr * c->h.k > 1)) return;
+    int table = lua_type(L, tidx) == LUA_TTABLE;
+    lua_Integer n = table ? (lua_Integer)lua_rawlen(L, tidx) : 1;
+    for (lua_Integer i = 1; i <= n; i++) {
+        if (table) lua_rawgeti(L, tidx, i); else lua_pushvalue(L, tidx);
+        double t = lua_tonumber(L, -1);
+        lua_pop(L, 1);
+        if (isfinite(t) && t != floor(t))
+            luaL_error(L, "%s: t = %f is not a whole number of steps: with discrete = true and "
+                       "lr*k = %f > 1 the decay (1 - lr*k)^t changes sign every step", what, t,
+                       c->h.lr * c->h.k);
+    }
+}
+
 /* theory.harmonic_q(t, {lr=, T=, P=, k=, eps=, w0= | equilibrium=true, discrete=}) */
 static int th_harmonic_q(lua_State *L)
 {
     gvL_check_options(L, 2, "harmonic_q", HARM_KEYS);
     harm_ctx c = harmonic_opts(L, 2, "harmonic_q", 1, 1, 1);
+    check_whole_times(L, 1, "harmonic_q", &c);
     return vectorise(L, 1, "harmonic_q", harm_q_at, &c);
 }
 
@@ -633,6 +652,7 @@ static int th_harmonic_msd(lua_State *L)
 {
     gvL_check_options(L, 2, "harmonic_msd", HARM_KEYS_NOEPS);
     harm_ctx c = harmonic_opts(L, 2, "harmonic_msd", 1, 0, 1);
+    check_whole_times(L, 1, "harmonic_msd", &c);
     return vectorise(L, 1, "harmonic_msd", harm_msd_at, &c);
 }
 

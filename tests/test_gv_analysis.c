@@ -188,6 +188,12 @@ static void test_rescale_and_plateau(void)
     CHECK(used == 5);
     double qn[] = {NAN, NAN};
     CHECK_FAILS(gv_analysis_plateau(qn, 2, 1, &m, &sd, &used, &e), GV_EINVAL, e, "no finite");
+    /* An infinite value is skipped as a NaN is, not averaged into inf. */
+    double qi[] = {0.5, INFINITY, 0.3};
+    CHECK_OK(gv_analysis_plateau(qi, 3, 2, &m, &sd, &used, &e), e);
+    CHECK_MSG(used == 2 && fabs(m - 0.4) < 1e-15, "%g over %zu", m, used);
+    double qj[] = {-INFINITY, INFINITY};
+    CHECK_FAILS(gv_analysis_plateau(qj, 2, 1, &m, &sd, &used, &e), GV_EINVAL, e, "no finite");
     CHECK_FAILS(gv_analysis_plateau(q, 6, 0, &m, &sd, &used, &e), GV_EINVAL, e, "last");
 }
 

@@ -63,6 +63,11 @@ end
 -- cell down and the cell's rounding in its s.e. (glass.analysis.tau_replicas).
 function M.tau_comment(res, name)
   local grid = res.method ~= "interp"
+  if (res.B or 0) == 0 then
+    return string.format("%s: method %s (threshold %g, min_t %g); %s_lo/%s_hi/%s_se: empty (no "
+      .. "bootstrap: B = 0); empty cell = no tau (see %s_status)", name, res.method,
+      res.threshold, res.min_t, name, name, name, name)
+  end
   return string.format("%s: method %s (threshold %g, min_t %g); %s_lo/%s_hi: %g%% replica "
     .. "bootstrap percentile interval (B = %d, counter-based seed)%s; %s_se: sd of the bootstrap "
     .. "estimates%s; empty cell = no tau (see %s_status)", name, res.method, res.threshold,
@@ -96,10 +101,18 @@ function M.mean_curve(curves, idx)
   local out, n = {}, {}
   local nl = curves[1] and #curves[1] or 0
   for i = 1, nl do out[i], n[i] = 0, 0 end
-  local function add(c, r)
+  local function add(c, r, at)
+    if r ~= nil and math.type(r) ~= "integer" then
+      error(string.format("mean_curve: replica indices are integers 1..%d, got %s %s", #curves,
+        type(r), tostring(r)), 3) -- at mean_curve's caller
+    end
     if type(c) ~= "table" then
       error(string.format("mean_curve: replica %s is not among the %d curves", tostring(r),
-        #curves), 3) -- at mean_curve's caller
+        #curves), 3)
+    end
+    if #c ~= nl then
+      error(string.format("mean_curve: curve %d has %d values, curve 1 has %d: the curves must "
+        .. "share their lags", r or at, #c, nl), 3)
     end
     for i = 1, nl do
       local q = c[i]
@@ -107,7 +120,7 @@ function M.mean_curve(curves, idx)
     end
   end
   if idx then for _, r in ipairs(idx) do add(curves[r], r) end
-  else for _, c in ipairs(curves) do add(c) end end
+  else for k, c in ipairs(curves) do add(c, nil, k) end end
   for i = 1, nl do out[i] = n[i] > 0 and out[i] / n[i] or NAN end
   return out
 end
@@ -199,6 +212,10 @@ local function check_mean_curve(obs, t, q, opts)
       type(q), type(q) == "table" and #q or "-"), 3)
   end
   local ct, cq = obs:curves{quantity = "Q", tw = opts.tw, chi = opts.chi, eps = opts.eps}
+  if #t ~= #ct then -- (a part of the curve has another τ than the row's interval)
+    error(string.format("tau_report: the curve t, q has %d lags, the observer's Q curves at %s "
+      .. "have %d: give the whole replica-mean curve", #t, where(), #ct), 3)
+  end
   local mean, at = M.mean_curve(cq), {}
   for i, x in ipairs(ct) do at[x] = i end
   for i = 1, #t do
@@ -253,7 +270,14 @@ function M.tau_curves(t, Q, idx, method, threshold)
   local sub = Q
   if idx then
     sub = {}
-    for j, r in ipairs(idx) do sub[j] = Q[r] end
+    for j, r in ipairs(idx) do
+      -- A missing replica would shorten the list: the τ of the others, silently.
+      if math.type(r) ~= "integer" or type(Q[r]) ~= "table" then
+        error(string.format("tau_curves: idx[%d] = %s is not among the %d curves (replica "
+          .. "indices 1..%d)", j, tostring(r), #Q, #Q), 2)
+      end
+      sub[j] = Q[r]
+    end
   end
   local res = A.tau_replicas(t, sub, {threshold = threshold, method = method, B = 0})
   if res.tau then return res.tau end

@@ -426,6 +426,17 @@ end
 local chi2_cache = {} -- "n level" -> the two quantiles
 function M.chi4_interval(chi4, n, level)
   level = level or M.PLATEAU_LEVEL
+  -- (A variance is >= 0, a count whole, a level in (0, 1): anything else is a caller's bug.)
+  if type(chi4) ~= "number" or chi4 < 0 then
+    error("glass.report.chi4_interval(chi4, n [, level]): chi4 is N Var(Q) >= 0, got "
+      .. tostring(chi4), 2)
+  end
+  if n ~= nil and math.type(n) ~= "integer" and not (type(n) == "number" and n == math.floor(n)) then
+    error("glass.report.chi4_interval: n is a count of replicas, got " .. tostring(n), 2)
+  end
+  if type(level) ~= "number" or not (level > 0 and level < 1) then
+    error("glass.report.chi4_interval: level must lie in (0, 1), got " .. tostring(level), 2)
+  end
   if not (n and n >= 2 and chi4 == chi4) then return 0 / 0, 0 / 0 end
   if chi4 == 0 then return 0, 0 / 0 end
   local key = n .. " " .. level

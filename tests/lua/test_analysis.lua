@@ -446,6 +446,12 @@ T.test("theory: harmonic well", function()
                                             w0 = w0, discrete = true})
   local qc = th.harmonic_q({10, 1e4, 1e6}, o)
   for i = 1, 3 do T.near(qd[i], qc[i], 1e-4) end
+  -- lr*k > 1: the discrete decay (1 - lr k)^t flips sign each step, defined at whole t only.
+  local flip = {lr = 1, T = 1, P = 1, k = 1.5, eps = 0.1, w0 = 1, discrete = true}
+  T.ok(th.harmonic_q({1, 2}, flip)[2] == th.harmonic_q({1, 2}, flip)[2]) -- whole t: a number
+  T.raises(function() th.harmonic_q(1.5, flip) end, "t = 1.5 is not a whole number of steps")
+  flip.eps = nil
+  T.raises(function() th.harmonic_msd({1, 2.5}, flip) end, "t = 2.5 is not a whole number")
   T.near(th.harmonic_q_inf{T = 0.1, P = 6e4, k = 1e-2, eps = eps, equilibrium = true},
     th.harmonic_q(1e9, {lr = 1e-3, T = 0.1, P = 6e4, k = 1e-2, eps = eps, equilibrium = true}), 1e-12)
   T.raises(function() th.harmonic_q(1, {lr = 1e-3, T = 0.1, P = 6e4, k = 1e-2, eps = eps}) end,

@@ -653,4 +653,43 @@ T.test("histogram_basins: per-basin counts add up to the pooled histogram", func
   for _, r in ipairs(pooled) do T.eq(sums[r.bin], r.count, "bin " .. r.bin) end
 end)
 
+T.test("edge inputs: missing replicas, part of a curve, B = 0 comments, chi4_interval", function()
+  local a = glass.analysis
+  local t = {0, 1, 2, 4, 8}
+  local Q = {{1, 1, 0.95, 0.95, 0.5}, {1, 1, 0.95, 0.5, 0.5}}
+  -- A replica index that is not there: refused, not the tau of the others.
+  T.eq(a.tau_curves(t, Q, {1, 2}, "per_replica"), 6)
+  T.raises(function() a.tau_curves(t, Q, {1, 5}, "per_replica") end,
+    "tau_curves: idx[2] = 5 is not among the 2 curves")
+  T.raises(function() a.tau_curves(t, Q, {1, 5}, "interp") end, "replica 5 is not among the 2")
+  T.raises(function() a.mean_curve(Q, {"1"}) end, "replica indices are integers 1..2, got string")
+  T.raises(function() a.mean_curve({{1, 0.5}, {1}}) end, "curve 2 has 1 values, curve 1 has 2")
+  -- tau_report with the first lags of the mean curve only: refused (its tau would not be
+  -- the row's interval's).
+  local ens = glass.ensemble{landscape = glass.landscape.flat{N = 200, P = 1}, replicas = 3,
+                             seed = 1}
+  local o = glass.observer.two_time{tw = {0}, lags = {1, 2, 4, 8, 16, 32}, eps = {0.5}}
+  ens:run{integrator = glass.langevin{lr = 1e-2, T = 1}, to = 40, observers = {o}}
+  local ct, cq = o:curves{quantity = "Q"}
+  local m = a.mean_curve(cq)
+  T.ok(a.tau_report(o, ct, m, {}, {method = "interp", B = 50}))
+  T.raises(function()
+    a.tau_report(o, {ct[1], ct[2], ct[3]}, {m[1], m[2], m[3]}, {}, {method = "interp"})
+  end, "the curve t, q has 3 lags, the observer's Q curves at")
+  -- Without resamples the comment says the interval columns are empty.
+  local r0 = a.tau_replicas(t, Q, {B = 0})
+  T.ok(a.tau_comment(r0, "tau90"):find("tau90_lo/tau90_hi/tau90_se: empty (no bootstrap: B = 0)",
+    1, true), a.tau_comment(r0, "tau90"))
+  local r1 = a.tau_replicas(t, Q, {B = 100})
+  T.ok(a.tau_comment(r1, "tau90"):find("95% replica bootstrap percentile interval (B = 100", 1,
+    true))
+  -- chi4_interval: a variance, a count and a level, or a clear error.
+  local ci = glass.report.chi4_interval
+  T.raises(function() ci(-1, 3) end, "chi4 is N Var(Q) >= 0, got -1")
+  T.raises(function() ci(1, 2.5) end, "n is a count of replicas, got 2.5")
+  T.raises(function() ci(1, 3, 1) end, "level must lie in (0, 1), got 1")
+  local lo, hi = ci(1, 3)
+  T.ok(lo > 0.27 and lo < 0.272 and hi > 39.4 and hi < 39.6, lo .. " " .. hi)
+end)
+
 T.done()
