@@ -96,13 +96,19 @@ gv_status gv_analysis_powerlaw_fit(const double *x, const double *y, size_t n, d
 {
     *out = (gv_powerlaw){.exponent = NAN, .exponent_se = NAN, .prefactor = NAN,
                          .log_prefactor_se = NAN, .r2 = NAN};
-    if (isnan(x_min) || isnan(x_max) || x_min > x_max)
+    if (isnan(x_min) || isnan(x_max))
+        return gv_fail(e, GV_EINVAL, "powerlaw_fit: the range [%g, %g] (t_min, t_max) must be "
+                       "numbers, not NaN", x_min, x_max);
+    if (x_min > x_max)
         return gv_fail(e, GV_EINVAL, "powerlaw_fit: empty range [%g, %g]", x_min, x_max);
     /* Pass 1: validate and take means of the logs (two passes keep the sums
      * centred, which matters for x spanning many decades). */
     size_t m = 0;
     double mx = 0, my = 0;
     for (size_t i = 0; i < n; i++) {
+        /* (A NaN y is a point without a value, left out; a NaN x is no point at all.) */
+        if (isnan(x[i]))
+            return gv_fail(e, GV_EINVAL, "powerlaw_fit: point %zu has x = NaN", i + 1);
         if (!(x[i] >= x_min && x[i] <= x_max) || isnan(y[i])) continue;
         if (!(x[i] > 0) || !(y[i] > 0) || isinf(x[i]) || isinf(y[i]))
             return gv_fail(e, GV_EINVAL,

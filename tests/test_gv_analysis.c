@@ -165,6 +165,12 @@ static void test_powerlaw_errors(void)
     CHECK_OK(gv_analysis_powerlaw_fit(x, yn, 4, 1, 4, &f, &e), e);
     CHECK(f.n == 3);
     CHECK_NEAR(f.exponent, -2, 1e-12);
+    /* A NaN x is refused (it was skipped as out of range, silently). */
+    double xn[] = {NAN, 2, 4, 8}, y4[] = {1, 0.5, 0.25, 0.125};
+    CHECK_FAILS(gv_analysis_powerlaw_fit(xn, y4, 4, 0, INFINITY, &f, &e), GV_EINVAL, e,
+                "point 1 has x = NaN");
+    CHECK_FAILS(gv_analysis_powerlaw_fit(x, y4, 4, NAN, INFINITY, &f, &e), GV_EINVAL, e,
+                "must be numbers");
 }
 
 static void test_rescale_and_plateau(void)
