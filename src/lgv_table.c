@@ -174,8 +174,17 @@ static int table_add_row(lua_State *L)
             return luaL_error(L, "add_row: give values by position {1, 0.5} or by name "
                                  "{t = 1, Q = 0.5}, not both");
         if (!nnamed) {
-            if (npos != nc || nkeys != nc)
+            if (npos != nc || nkeys != nc) {
+                /* {[1] = 1, [3] = 3}: as many values as columns, not at 1..n */
+                for (size_t j = 0; j < nc && nkeys == nc; j++)
+                    if (lua_rawgeti(L, 2, (lua_Integer)j + 1) == LUA_TNIL)
+                        return luaL_error(L, "add_row: value %d (column '%s') is missing: give "
+                                             "the %d values at positions 1..%d", (int)j + 1,
+                                          gv_table_name(t, j), (int)nc, (int)nc);
+                    else
+                        lua_pop(L, 1);
                 return luaL_error(L, "add_row: %d values for %d columns", (int)nkeys, (int)nc);
+            }
             for (size_t j = 0; j < nc; j++) {
                 if (lua_rawgeti(L, 2, (lua_Integer)j + 1) != LUA_TNUMBER)
                     return luaL_error(L, "add_row: value %d (column '%s') must be a number, got %s",

@@ -56,6 +56,7 @@ T.test("table: bad rows and columns are errors naming the problem", function()
   local t = glass.table{columns = {"t", "Q"}}
   T.raises(function() t:add_row{1} end, "1 values for 2 columns")
   T.raises(function() t:add_row{1, 2, 3} end, "3 values for 2 columns")
+  T.raises(function() t:add_row{[1] = 1, [3] = 3} end, "value 2 (column", "is missing")
   T.raises(function() t:add_row{t = 1, q = 2} end, "no column 'q'", "t, Q")
   T.raises(function() t:add_row{1, "x"} end, "column 'Q'", "must be a number")
   T.raises(function() t:add_row{1, 2, Q = 3} end, "not both")
