@@ -175,12 +175,13 @@ static gv_sched *to_sched(lua_State *L, int idx, const char *what, int allow_log
         int is_array = !lua_isnil(L, -1);
         lua_pop(L, 1);
         if (is_array) return array_sched(L, idx, what);
-        if (allow_log) return log_from_options(L, idx, what);
         lua_pushnil(L);
         if (!lua_next(L, idx))
-            luaL_error(L, "%s: the list of steps is empty; a schedule has at least one step "
-                          "(leave an empty part out)", what);
+            luaL_error(L, "%s: the list of steps is empty; a schedule has at least one step%s",
+                       what, allow_log ? " (or give log options {last = ..., per_decade = ...})"
+                                       : " (leave an empty part out)");
         lua_pop(L, 2);
+        if (allow_log) return log_from_options(L, idx, what);
     }
     luaL_error(L, "%s: expected a glass.Schedule or an array of steps%s, got %s", what,
                allow_log ? " or log options {first=, last=, per_decade=}" : "",

@@ -65,6 +65,9 @@ T.test("schedule errors name the problem", function()
   T.raises(function() glass.schedule.union(glass.schedule.list{1}, {}) end,
     "part 2: the list of steps is empty")
   T.raises(function() glass.schedule.union{glass.schedule.list{1}, "x"} end, "part 2")
+  -- An empty lags list is empty, not log options without their last.
+  T.raises(function() glass.observer.two_time{tw = {0}, lags = {}, eps = {0.1}} end,
+    "lags: the list of steps is empty", "or give log options")
 end)
 
 --------------------------------------------------------- observer options --
