@@ -40,9 +40,12 @@ static uint64_t check_step(lua_State *L, int idx, const char *what, const char *
     lua_Integer v = lua_tointegerx(L, idx, &isint);
     if (!isint || lua_type(L, idx) != LUA_TNUMBER)
     {
+        double x = lua_type(L, idx) == LUA_TNUMBER ? lua_tonumber(L, idx) : NAN;
+        if (x == floor(x) && isfinite(x)) /* 2^63: whole, past what a step holds */
+            luaL_error(L, "%s: %s = %f is too large: steps are below 2^63", what, field, x);
         if (lua_type(L, idx) == LUA_TNUMBER)
             luaL_error(L, "%s: %s must be a whole number of steps, got %f", what, field,
-                       gv_plain_nan(lua_tonumber(L, idx)));
+                       gv_plain_nan(x));
         luaL_error(L, "%s: %s must be a whole number of steps, got %s", what, field,
                    gvL_typename(L, idx));
     }

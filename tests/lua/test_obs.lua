@@ -57,6 +57,7 @@ T.test("schedule errors name the problem", function()
   T.raises(function() glass.schedule.linear{last = 10, every = 0} end,
     "glass.schedule.linear: 'every' must be >= 1")
   T.raises(function() glass.schedule.linear{last = 1e9, every = 1} end, "more than the limit")
+  T.raises(function() glass.schedule.log{last = 2 ^ 63} end, "'last' = ", "is too large: steps are below 2^63")
   T.raises(function() glass.schedule.list{} end, "empty")
   T.raises(function() glass.schedule.list{1.5} end, "entry 1 must be a whole number")
   T.raises(function() glass.schedule.list{5, -1} end, "entry 2 must be >= 0")
