@@ -462,6 +462,12 @@ static void rd_field(void *s, size_t len, void *data)
             rd_fail(r, e2.status, "%s", e2.msg);
         return;
     }
+    /* An overflow (1e400) is no inf: "inf" is written as such. */
+    if (errno == ERANGE && isinf(v)) {
+        rd_fail(r, GV_EFORMAT, "column %zu (%s): '%.60s' is beyond a double's range (write "
+                "inf for an infinite value)", j + 1, r->t->names[j], buf);
+        return;
+    }
     r->row[j] = v;
 }
 

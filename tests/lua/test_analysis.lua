@@ -160,6 +160,12 @@ T.test("read_csv: bad files fail with file, line and column", function()
   spit(p, "# nothing\n")
   T.raises(function() glass.read_csv(p) end, "no header row")
   T.raises(function() glass.read_csv(tmp("absent.csv")) end, "absent.csv")
+  -- An overflow is refused; inf written as inf reads back.
+  spit(p, "t,Q\n1,1e400\n")
+  T.raises(function() glass.read_csv(p) end, "bad.csv:2:", "'1e400' is beyond a double's range")
+  spit(p, "t,Q\n1,inf\n2,-inf\n")
+  local q = glass.read_csv(p):column("Q")
+  T.ok(q[1] == math.huge and q[2] == -math.huge)
 end)
 
 -- A long table as an observer's summary is: two curves (chi = 10, 30), a text column.
