@@ -35,6 +35,10 @@ end
 
 -- The column names tau_fields fills, in order, for glass.table{columns = ...}.
 function M.tau_columns(name)
+  if type(name) ~= "string" then
+    error("glass.analysis.tau_columns(name): name is the τ's column, \"tau90\" say, got "
+      .. type(name), 2)
+  end
   return {name, name .. "_lo", name .. "_hi", name .. "_se", name .. "_status", name .. "_method"}
 end
 
@@ -50,6 +54,10 @@ end
 
 -- "123.4 [101.2, 150.3] (95% bootstrap, per_replica)" or "none (reason)".
 function M.tau_text(res)
+  if type(res) ~= "table" or res.method == nil then
+    error("glass.analysis.tau_text(res): res is a tau_replicas result, got "
+      .. (type(res) == "table" and "a table without its method" or type(res)), 2)
+  end
   if not res.tau then return string.format("none (%s)", why_none(res)) end
   if res.lo == res.lo and res.B and res.B > 0 then
     return string.format("%.4g [%.4g, %.4g] (%g%% bootstrap, %s)", res.tau, res.lo, res.hi,
@@ -82,6 +90,10 @@ end
 -- The bootstrap resamples whole basins (the observer's basin labels), which
 -- for independent replicas is the plain replica bootstrap.
 function M.tau_observer(obs, opts)
+  if type(obs) ~= "userdata" then
+    error("glass.analysis.tau_observer(obs [, opts]): obs is a two-time observer, got "
+      .. type(obs), 2)
+  end
   opts = opts or {}
   require("glass.core").check_options(opts, "tau_observer",
     {"tw", "chi", "eps", "threshold", "method", "min_t", "B", "seed", "level"}, 2)

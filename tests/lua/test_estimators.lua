@@ -690,6 +690,10 @@ T.test("edge inputs: missing replicas, part of a curve, B = 0 comments, chi4_int
   T.raises(function() ci(1, 3, 1) end, "level must lie in (0, 1), got 1")
   local lo, hi = ci(1, 3)
   T.ok(lo > 0.27 and lo < 0.272 and hi > 39.4 and hi < 39.6, lo .. " " .. hi)
+  -- Wrong arguments are named, not Lua's "attempt to index a nil value".
+  T.raises(function() a.tau_text(nil) end, "tau_text(res): res is a tau_replicas result, got nil")
+  T.raises(function() a.tau_columns() end, "tau_columns(name): name is the")
+  T.raises(function() a.tau_observer(5) end, "obs is a two-time observer, got number")
 end)
 
 T.done()
