@@ -256,8 +256,9 @@ static const gv_data *check_dataset(lua_State *L, int idx, gv_data *tmp, int nee
                            (lua_Integer)j + 1);
             double v = lua_tonumber(L, -1);
             if (!isfinite(v) || fabs(v) > FLT_MAX)
-                luaL_error(L, "%s: data X[%I][%I] = %s is not a finite float32 value (|x| up to 3.4e38)",
-                           fn, (lua_Integer)i + 1, (lua_Integer)j + 1, value_text(L, -1));
+                luaL_error(L, "%s: data X[%I][%I] = %s is not a finite float32 value (|x| up to "
+                           "3.4e38)", fn, (lua_Integer)i + 1, (lua_Integer)j + 1,
+                           value_text(L, -1));
             tmp->X[i * d + j] = (float)v;
             lua_pop(L, 1);
         }

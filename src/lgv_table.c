@@ -176,13 +176,14 @@ static int table_add_row(lua_State *L)
         if (!nnamed) {
             if (npos != nc || nkeys != nc) {
                 /* {[1] = 1, [3] = 3}: as many values as columns, not at 1..n */
-                for (size_t j = 0; j < nc && nkeys == nc; j++)
-                    if (lua_rawgeti(L, 2, (lua_Integer)j + 1) == LUA_TNIL)
+                for (size_t j = 0; j < nc && nkeys == nc; j++) {
+                    int type = lua_rawgeti(L, 2, (lua_Integer)j + 1);
+                    lua_pop(L, 1);
+                    if (type == LUA_TNIL)
                         return luaL_error(L, "add_row: value %d (column '%s') is missing: give "
                                              "the %d values at positions 1..%d", (int)j + 1,
                                           gv_table_name(t, j), (int)nc, (int)nc);
-                    else
-                        lua_pop(L, 1);
+                }
                 return luaL_error(L, "add_row: %d values for %d columns", (int)nkeys, (int)nc);
             }
             for (size_t j = 0; j < nc; j++) {

@@ -105,24 +105,9 @@ end
 -- rank's own, rank 0 writes; a distributed ensemble's block and observers
 -- go through glass.mpi's collective save, whose file is the one a single
 -- process would write.
--- An error's message without the position of the library's line that
--- raised it (the bindings name their caller, here a line of this file);
--- glass.run is loaded by then (it opens the journal).
-local function plain(err) return require("glass.run").without_position(err) end
-
 local function save_as(path, what, blk)
-  local ok, err = pcall(function()
-    if blk then return mpi().save(path, what) end
-    if is_root() then return M.save(path, what) end
-  end)
-  if ok then return end
-  -- A refusal (a full disk) names its caller, a line of this file: of no use to whoever
-  -- reads it ("DIR/checkpoints/segment-0001.gvckpt: cannot write (No space left on
-  -- device)").  Anything else, a bug, goes on as it came.
-  if glass_core.is_error(err) and type(err.message) == "string" then
-    err.message = plain(err.message)
-  end
-  error(err, 0)
+  if blk then return mpi().save(path, what) end
+  if is_root() then return M.save(path, what) end
 end
 
 -- Restore objects (what: {ensembles =, observers =}, by section name)
@@ -139,6 +124,11 @@ local function restore_from(path, what, blk, check, ck)
   for name, ens in pairs(what.ensembles or {}) do ck:restore_ensemble(name, ens) end
   for name, obs in pairs(what.observers or {}) do ck:restore_observer(name, obs, {replace = true}) end
 end
+
+-- An error's message without the position of the library's line that
+-- raised it (the bindings name their caller, here a line of this file);
+-- glass.run is loaded by then (it opens the journal).
+local function plain(err) return require("glass.run").without_position(err) end
 
 -- The end of a refusal to resume because the replay meets other segments
 -- or objects than the run saved: the checkpoint itself is sound.
@@ -210,7 +200,6 @@ function M.journal(opts)
     local why = tostring(ck)
     if not opts.force then return nil, why end
     note("discarding the checkpoint (--force): " .. why)
-    clear_stop()
     if is_root() then M.wipe(dir) end
   elseif state then
     j.units, j.current, j.resumed = state.units, state.current, true
@@ -235,11 +224,10 @@ function M.journal(opts)
         break
       end
     end
-    clear_stop()
-  else
-    clear_stop()
-    if is_root() then M.wipe(dir) end -- a fresh run: no stale segment files
+  elseif is_root() then
+    M.wipe(dir)   -- a fresh run: no stale segment files
   end
+  clear_stop() -- (M.wipe leaves STOP: it removes the checkpoint files only)
   active = j
   return j
 end

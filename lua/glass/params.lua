@@ -766,16 +766,17 @@ function Params:try_parse(argv)
     local params_file, preset = (raw.params or {})[1], (raw.preset or {})[1]
     if params_file then
       local saved = M.read_file(params_file)
+      local other = type(saved.protocol) == "string" and saved.protocol ~= self.name
       local ok, err = pcall(layer, saved, "--params " .. params_file)
       -- Another protocol's file: say so first, then what did not fit.
-      if not ok and type(saved.protocol) == "string" and saved.protocol ~= self.name then
+      if not ok and other then
         local what, pre = tostring(err), "--params " .. params_file .. ": "
         if what:sub(1, #pre) == pre then what = what:sub(#pre + 1) end
         err = string.format("--params %s was written by protocol %s%s, not %s (%s)", params_file,
           saved.protocol, protocol_hint(saved.protocol), self.name, what)
       end
       if not ok then error(err, 0) end
-      if type(saved.protocol) == "string" and saved.protocol ~= self.name then
+      if other then
         -- Every value fitted: used, but not unsaid (glass.run logs it).
         notes[#notes + 1] = string.format("--params %s was written by protocol %s; its "
           .. "values are used for %s", params_file, saved.protocol, self.name)

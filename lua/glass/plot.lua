@@ -348,9 +348,9 @@ function M.render(dir, name)
   local drawn = res == true
   -- gnuplot exits 0 when its output was cut short (a full disk): look at the files.
   local empty = {}
-  for _, ext in ipairs{".png", ".svg"} do
-    local f = drawn and io.open(dir .. "/" .. name .. ext .. ".tmp", "rb")
-    if drawn and not (f and f:seek("end") > 0) then empty[#empty + 1] = name .. ext end
+  for _, ext in ipairs(drawn and {".png", ".svg"} or {}) do
+    local f = io.open(dir .. "/" .. name .. ext .. ".tmp", "rb")
+    if not (f and f:seek("end") > 0) then empty[#empty + 1] = name .. ext end
     if f then f:close() end
   end
   drawn = drawn and #empty == 0

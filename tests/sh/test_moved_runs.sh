@@ -54,22 +54,18 @@ run old-params.lua --out=rerun-old >/dev/null 2>"$T/err" \
   || fail "re-running an old-style params.lua: $(cat "$T/err")"
 cmp -s copy/tau.csv rerun-old/tau.csv || fail "the old-style params.lua gave another tau.csv"
 
-# Nowhere to be found: one line, status 2, nothing run.
-sed -i 's#^  protocol = .*#  protocol = "no_such_protocol",#' copy/params.lua
-run copy/params.lua --out=lost >/dev/null 2>"$T/err"
-rc=$?
-if [ $rc -ne 2 ] || [ "$(wc -l <"$T/err")" -ne 1 ] || [ -e lost ] \
-   || ! grep -q "^Error: copy/params.lua: cannot find the protocol no_such_protocol (looked for /nonexistent/protocols/ageing.lua, copy/ageing.lua, .*/no_such_protocol.lua); give its file: glassvm PROTOCOL.lua --params=copy/params.lua$" "$T/err"; then
-  fail "a protocol that cannot be found: status $rc, $(cat "$T/err")"
-fi
+# A protocol that cannot be found: one line, status 2, nothing run.
+refused_protocol() { # name, the line expected (a grep pattern)
+  sed -i "s#^  protocol = .*#  protocol = \"$1\",#" copy/params.lua
+  run copy/params.lua --out=lost >/dev/null 2>"$T/err"
+  local rc=$?
+  if [ $rc -ne 2 ] || [ "$(wc -l <"$T/err")" -ne 1 ] || [ -e lost ] || ! grep -q "$2" "$T/err"; then
+    fail "protocol $1: status $rc, $(cat "$T/err")"
+  fi
+}
+refused_protocol no_such_protocol "^Error: copy/params.lua: cannot find the protocol no_such_protocol (looked for /nonexistent/protocols/ageing.lua, copy/ageing.lua, .*/no_such_protocol.lua); give its file: glassvm PROTOCOL.lua --params=copy/params.lua$"
 # ... misspelt: the nearest protocol's name.
-sed -i 's#^  protocol = .*#  protocol = "agein",#' copy/params.lua
-run copy/params.lua --out=lost >/dev/null 2>"$T/err"
-rc=$?
-if [ $rc -ne 2 ] || [ "$(wc -l <"$T/err")" -ne 1 ] || [ -e lost ] \
-   || ! grep -q "^Error: copy/params.lua: cannot find the protocol agein (did you mean ageing?) (looked for " "$T/err"; then
-  fail "a misspelt protocol: status $rc, $(cat "$T/err")"
-fi
+refused_protocol agein "^Error: copy/params.lua: cannot find the protocol agein (did you mean ageing?) (looked for "
 
 # --from: an ensemble saved after the smoke preset's quench (width 8, P 500,
 # 1 epoch of SGD at batch 100: 5 steps) replaces the quench, same numbers.
