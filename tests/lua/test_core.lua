@@ -78,6 +78,10 @@ T.test("defer_signals holds a signal until the outermost deferral ends, then del
   f:close()
   glass.defer_signals(true)
   os.execute("kill -TERM " .. pid) -- held (system() would drop a SIGINT)
+  -- The process-directed signal may land on an OpenMP or OpenBLAS worker, which hands it
+  -- to the main thread with pthread_kill: under load that arrives after kill returns (a CI
+  -- run saw it arrive after the outermost deferral had ended). Give it time to arrive.
+  os.execute("sleep 0.5")
   local x = 0
   for i = 1, 1000 do x = x + i end -- Lua code runs on: nothing raised
   glass.defer_signals(true)
