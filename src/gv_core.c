@@ -2,6 +2,8 @@
 #include "gv_core.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -108,6 +110,20 @@ int gv_threads(void)
 {
     if (nthreads == 0) gv_threads_set(0);
     return nthreads;
+}
+
+void gv_worker_enter(void)
+{
+#ifdef _OPENMP
+    static _Thread_local int blocked;
+    if (blocked || omp_get_thread_num() == 0) return;
+    blocked = 1;
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGINT);
+    sigaddset(&s, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &s, NULL);
+#endif
 }
 
 int gv_mul_size(size_t a, size_t b, size_t *out)

@@ -66,6 +66,15 @@ void gv_interrupt_clear(void);
 void gv_threads_set(int n);
 int gv_threads(void);
 
+/* Called first in the body of every engine parallel region: a worker thread
+ * (not the team's thread 0, the one that called the engine) blocks SIGINT and
+ * SIGTERM the first time it gets here, so that the process's signals reach
+ * the calling thread, whose handler stops the run, and never a worker.
+ * libgomp creates its workers from the calling thread and they inherit its
+ * mask, and it creates new ones when a team shrinks and grows again: hence a
+ * call in each region rather than once.  Costs a thread-local test. */
+void gv_worker_enter(void);
+
 /* Checked size arithmetic: returns 0 and sets *out on success, -1 on overflow. */
 int gv_mul_size(size_t a, size_t b, size_t *out);
 

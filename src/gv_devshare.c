@@ -67,8 +67,10 @@ void gv_device_perms(uint64_t seed, uint32_t first, size_t R, uint64_t epoch, si
                      uint32_t *perm)
 {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(gv_threads())
-    for (size_t r = 0; r < R; r++)
+    for (size_t r = 0; r < R; r++) {
+        gv_worker_enter();
         gv_rng_permutation(seed, first + (uint32_t)r, GV_RNG_SHUFFLE, epoch, P, perm + r * P);
+    }
 }
 
 void gv_device_batch(const gv_integ *it, const gv_landscape *land, uint64_t s, uint64_t *epoch,

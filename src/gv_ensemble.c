@@ -526,6 +526,7 @@ static void advance_by_replica(run_state *st, uint64_t s0, uint64_t s1)
     }
 #pragma omp parallel num_threads(st->nt)
     {
+        gv_worker_enter();
         int t = omp_get_thread_num();
         size_t pick = SIZE_MAX;
         uint64_t a = 0, b = 0;

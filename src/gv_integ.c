@@ -246,6 +246,7 @@ gv_status gv_integ_step(const gv_integ *it, gv_integ_ctx *c, double *w, gv_eval 
         if (nt > 1 && N >= NOISE_SPLIT_MIN) {
 #pragma omp parallel num_threads(nt) reduction(&: finite)
             {
+                gv_worker_enter();
                 /* Parts of whole groups of 8 doubles. */
                 size_t q = omp_get_num_threads(), t = omp_get_thread_num(), lines = (N + 7) / 8;
                 size_t k0 = lines * t / q * 8, k1 = lines * (t + 1) / q * 8;

@@ -559,6 +559,7 @@ static void run_all(const gv_mlp *m, gv_mlp_work *ws, const gv_data *data, const
     if (nt > 1) {
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
         for (size_t p = 0; p < np; p++) {
+            gv_worker_enter();
             thr_buf *b = &ws->thr[omp_get_thread_num()];
             run_partition(m, ws, data, rows, p * n / np, (p + 1) * n / np, want_grad, fout, b,
                           ws->stats + 4 * p, ws->acc + p * nw);
@@ -644,6 +645,7 @@ static void reduce_grad(const gv_mlp_work *ws, const double *restrict w, size_t 
      * region costs more than it saves, much more on busy cores. */
 #pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1 && nw * np > (1u << 21))
     for (size_t blk = 0; blk < nb; blk++) {
+        gv_worker_enter();
         size_t k0 = blk * 1024, k1 = k0 + 1024 < nw ? k0 + 1024 : nw;
 #pragma omp simd
         for (size_t k = k0; k < k1; k++) grad[k] = 0.0 + acc[k];

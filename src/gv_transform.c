@@ -163,6 +163,7 @@ static gv_status scatter(const gv_data *data, const double *mean, double *cov, g
     if ((size_t)nthreads > nparts) nthreads = (int)nparts;
 #pragma omp parallel for num_threads(nthreads) schedule(static, 1)
     for (size_t q = 0; q < nparts; q++) {
+        gv_worker_enter();
         double *c = q == 0 ? cov : acc + (q - 1) * dd;
         double *buf = malloc(CHUNK * d * sizeof *buf);
         if (!buf) {

@@ -575,6 +575,7 @@ static void default_passive_wait(char **argv)
 
 int main(int argc, char **argv)
 {
+    unblock_run_signals(); /* before the re-exec, which keeps the mask */
     default_passive_wait(argv);
     main_thread = pthread_self();
     switch (collect_args(argc, argv)) {

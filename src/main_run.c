@@ -36,6 +36,35 @@ volatile sig_atomic_t run_signal;    /* signal that interrupted the run */
 volatile sig_atomic_t prompt_signal; /* signal received while reading */
 pthread_t main_thread;
 
+/* Only the main thread takes SIGINT and SIGTERM.  Threads inherit the mask
+ * of the thread that creates them; OpenBLAS starts its thread pool in its
+ * library constructor, before main, so the signals are blocked before any
+ * constructor runs (an executable's preinit functions run before the
+ * shared libraries' initialisers) and main unblocks them in its own thread
+ * first thing; libgomp's workers block them themselves (gv_worker_enter).
+ * A process-directed signal then goes to the main thread, or waits for it
+ * while it blocks them a moment (posix_spawn in system() and io.popen, the
+ * end of a deferral), instead of landing on a worker that would have to
+ * hand it on, late under load. */
+static sigset_t startup_mask; /* the mask the program was started with */
+
+static void block_run_signals(int argc, char **argv, char **envp)
+{
+    (void)argc, (void)argv, (void)envp;
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGINT);
+    sigaddset(&s, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &s, &startup_mask);
+}
+__attribute__((section(".preinit_array"), used)) static void (*const preinit_block)(
+    int, char **, char **) = block_run_signals;
+
+void unblock_run_signals(void)
+{
+    pthread_sigmask(SIG_SETMASK, &startup_mask, NULL);
+}
+
 void set_signal(int sig, void (*handler)(int))
 {
     struct sigaction sa;
@@ -73,8 +102,9 @@ void on_signal(int sig)
         errno = saved_errno;
         return;
     }
-    /* OpenMP worker threads may receive the signal; the Lua state belongs to
-     * the main thread, so hand it over. */
+    /* A thread that does not block it (one started by a library after main
+     * began, other than libgomp's workers) may receive it; the Lua state
+     * belongs to the main thread, so hand it over. */
     if (!pthread_equal(pthread_self(), main_thread)) {
         pthread_kill(main_thread, sig);
         errno = saved_errno;
