@@ -346,6 +346,33 @@ static int row_matches(const gv_table *t, size_t i, const crit *c, size_t n)
     return 1;
 }
 
+/* A text matches no cell of a column without texts, and a number none of a
+ * column without numbers (texts and empty cells): refuse such a criterion
+ * (stack top: its value, under it the column's name) rather than return an
+ * empty table, whose cause would surface far away ("1" for 1). */
+static void check_criterion_type(lua_State *L, const gv_table *t, const crit *c)
+{
+    size_t n = gv_table_nrows(t), texts = 0, numbers = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (gv_table_text(t, i, c->col))
+            texts++;
+        else
+            numbers += !isnan(gv_table_get(t, i, c->col));
+    }
+    if (n == 0 || (c->txt ? texts : numbers) > 0) return;
+    const char *name = lua_tostring(L, -2);
+    if (c->txt && lua_stringtonumber(L, c->txt))
+        luaL_error(L, "filter: column '%s' holds no texts (numbers or empty cells), so the text "
+                      "'%s' matches no row: give the number, filter{%s = %s}",
+                   name, c->txt, name, c->txt);
+    if (c->txt)
+        luaL_error(L, "filter: column '%s' holds no texts (numbers or empty cells), so the text "
+                      "'%s' matches no row", name, c->txt);
+    luaL_error(L, "filter: column '%s' holds no numbers (texts or empty cells), so the number %s "
+                  "matches no row: give a text, filter{%s = \"%s\"}",
+               name, lua_tostring(L, -1), name, lua_tostring(L, -1));
+}
+
 /* t:filter(function(row, i) ... end | {column = value, ...}) -> a new table
  * (t's columns and comments) of the rows kept, in order. */
 static int table_filter(lua_State *L)
@@ -375,6 +402,7 @@ static int table_filter(lua_State *L)
                 return luaL_error(L, "filter: the value for column '%s' must be a number or a "
                                      "string, got %s", lua_tostring(L, -2), gvL_typename(L, -1));
             c[k].v = c[k].txt ? NAN : lua_tonumber(L, -1);
+            check_criterion_type(L, t, &c[k]);
             k++;
             lua_pop(L, 1);
         }
