@@ -34,7 +34,8 @@ struct gv_sched *gvL_check_sched(lua_State *L, int idx)
 }
 
 /* A step from a Lua number: a non-negative integer (1e5 is accepted). */
-static uint64_t check_step(lua_State *L, int idx, const char *what, const char *field)
+static uint64_t check_step(lua_State *L, int idx, const char *what, const char *field,
+                           lua_Integer min)
 {
     int isint;
     lua_Integer v = lua_tointegerx(L, idx, &isint);
@@ -49,12 +50,14 @@ static uint64_t check_step(lua_State *L, int idx, const char *what, const char *
         luaL_error(L, "%s: %s must be a whole number of steps, got %s", what, field,
                    gvL_typename(L, idx));
     }
-    if (v < 0) luaL_error(L, "%s: %s must be >= 0, got %I", what, field, (LUAI_UACINT)v);
+    if (v < min)
+        luaL_error(L, "%s: %s must be >= %I, got %I", what, field, (LUAI_UACINT)min,
+                   (LUAI_UACINT)v);
     return (uint64_t)v;
 }
 
 static uint64_t opt_step(lua_State *L, int idx, const char *what, const char *key, uint64_t def,
-                         int required)
+                         int required, lua_Integer min)
 {
     if (lua_getfield(L, idx, key) == LUA_TNIL) {
         if (required) luaL_error(L, "%s: option '%s' is required", what, key);
@@ -63,7 +66,7 @@ static uint64_t opt_step(lua_State *L, int idx, const char *what, const char *ke
     }
     char field[64];
     snprintf(field, sizeof field, "option '%s'", key);
-    uint64_t v = check_step(L, -1, what, field);
+    uint64_t v = check_step(L, -1, what, field, min);
     lua_pop(L, 1);
     return v;
 }
@@ -92,7 +95,7 @@ static gv_sched *array_sched(lua_State *L, int idx, const char *what)
         lua_geti(L, idx, (lua_Integer)i + 1);
         char field[48];
         snprintf(field, sizeof field, "entry %zu", i + 1);
-        v[i] = check_step(L, -1, what, field);
+        v[i] = check_step(L, -1, what, field, 0);
         lua_pop(L, 1);
     }
     lsched *u = sched_new_udata(L);
@@ -108,8 +111,8 @@ static gv_sched *log_from_options(lua_State *L, int idx, const char *what)
     static const char *const keys[] = {"first", "last", "per_decade", "zero", NULL};
     idx = lua_absindex(L, idx);
     gvL_check_options(L, idx, what, keys);
-    uint64_t first = opt_step(L, idx, what, "first", 1, 0);
-    uint64_t last = opt_step(L, idx, what, "last", 0, 1);
+    uint64_t first = opt_step(L, idx, what, "first", 1, 0, 0);
+    uint64_t last = opt_step(L, idx, what, "last", 0, 1, 0);
     double pd = gvL_opt_number(L, idx, what, "per_decade", 10);
     int zero = gvL_opt_boolean(L, idx, what, "zero", 0);
     lsched *u = sched_new_udata(L);
@@ -129,9 +132,9 @@ static int sched_linear(lua_State *L)
     static const char *const keys[] = {"first", "last", "every", NULL};
     const char *what = "glass.schedule.linear";
     gvL_check_options(L, 1, what, keys);
-    uint64_t first = opt_step(L, 1, what, "first", 0, 0);
-    uint64_t last = opt_step(L, 1, what, "last", 0, 1);
-    uint64_t every = opt_step(L, 1, what, "every", 0, 1);
+    uint64_t first = opt_step(L, 1, what, "first", 0, 0, 0);
+    uint64_t last = opt_step(L, 1, what, "last", 0, 1, 0);
+    uint64_t every = opt_step(L, 1, what, "every", 0, 1, 1);
     lsched *u = sched_new_udata(L);
     gv_err e = {0};
     push_sched(L, u, gv_sched_linear(first, last, every, &e), &e);
@@ -262,7 +265,7 @@ static int sched_steps(lua_State *L)
 static int sched_next(lua_State *L)
 {
     gv_sched *s = gvL_check_sched(L, 1);
-    uint64_t step = check_step(L, 2, "glass.Schedule:next", "the step");
+    uint64_t step = check_step(L, 2, "glass.Schedule:next", "the step", 0);
     uint64_t v = gv_sched_next_after(s, step);
     if (v == GV_SCHED_NONE) lua_pushnil(L);
     else lua_pushinteger(L, (lua_Integer)v);
@@ -272,7 +275,7 @@ static int sched_next(lua_State *L)
 static int sched_contains(lua_State *L)
 {
     gv_sched *s = gvL_check_sched(L, 1);
-    uint64_t step = check_step(L, 2, "glass.Schedule:contains", "the step");
+    uint64_t step = check_step(L, 2, "glass.Schedule:contains", "the step", 0);
     lua_pushboolean(L, gv_sched_contains(s, step));
     return 1;
 }
