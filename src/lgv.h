@@ -52,12 +52,26 @@ extern void (*gvL_redeliver_signal)(int sig);
  * failed inside one must not leave the signals held). */
 void gvL_end_deferral(void);
 
-/* Option tables.  gvL_check_options(L, idx, "langevin", keys) raises if the
- * value at idx is not a table or has a key outside the NULL-terminated list
- * `keys`, naming the unknown key, the closest valid one and the full list. */
+/* Option tables and lists are read raw: no metamethod runs.  A binding holds
+ * pointers into glassvm objects (an ensemble, a dataset) while it reads its
+ * arguments, and an __index or __len could close or free them (a use after
+ * free); raw reads also read exactly the keys gvL_check_options checked.  A
+ * table whose metatable has __index or __len is refused (gvL_check_plain),
+ * so that what such a proxy would supply is never ignored silently.
+ *
+ * gvL_check_options(L, idx, "langevin", keys) raises if the value at idx is
+ * not a plain table or has a key outside the NULL-terminated list `keys`,
+ * naming the unknown key, the closest valid one and the full list. */
+void gvL_check_plain(lua_State *L, int idx, const char *what, const char *name);
 void gvL_check_options(lua_State *L, int idx, const char *what, const char *const keys[]);
-/* Fields of an option table; `what` names the table in messages.  The
- * *_opt_* forms return def when the field is nil; the *_req_* forms raise. */
+/* The length of the list (a table: the caller checks) at idx, raw, after
+ * gvL_check_plain; read its entries with lua_rawgeti. */
+size_t gvL_list_len(lua_State *L, int idx, const char *what);
+/* Fields of an option table; `what` names the table in messages.  gvL_field
+ * pushes the raw field of a table (as lua_getfield for a non-table, to
+ * raise Lua's error) and returns its type.  The *_opt_* forms return def
+ * when the field is nil; the *_req_* forms raise. */
+int gvL_field(lua_State *L, int idx, const char *key);
 int gvL_has(lua_State *L, int idx, const char *key);
 lua_Number gvL_opt_number(lua_State *L, int idx, const char *what, const char *key, lua_Number def);
 lua_Number gvL_req_number(lua_State *L, int idx, const char *what, const char *key);

@@ -23,10 +23,10 @@ static double *check_array(lua_State *L, int idx, const char *what, size_t *n)
     idx = lua_absindex(L, idx);
     if (lua_type(L, idx) != LUA_TTABLE)
         luaL_error(L, "%s: expected an array of numbers, got %s", what, gvL_typename(L, idx));
-    size_t len = (size_t)luaL_len(L, idx);
+    size_t len = gvL_list_len(L, idx, what);
     double *a = gvL_new_doubles(L, len);
     for (size_t i = 0; i < len; i++) {
-        int ty = lua_geti(L, idx, (lua_Integer)i + 1);
+        int ty = lua_rawgeti(L, idx, (lua_Integer)i + 1);
         if (ty != LUA_TNUMBER)
             luaL_error(L, "%s[%d] must be a number, got %s", what, (int)(i + 1),
                        gvL_typename(L, -1));
@@ -205,18 +205,18 @@ static int an_tau_replicas(lua_State *L)
     size_t nt;
     const double *t = check_array(L, 1, "tau_replicas: t", &nt);
     luaL_checktype(L, 2, LUA_TTABLE);
-    size_t R = (size_t)luaL_len(L, 2);
+    size_t R = gvL_list_len(L, 2, W);
     if (R == 0) return luaL_error(L, "%s: Q must be an array of replica curves (Q[r][i]), got none", W);
     double *q = gvL_new_doubles(L, R * nt);
     for (size_t r = 0; r < R; r++) {
-        if (lua_geti(L, 2, (lua_Integer)r + 1) != LUA_TTABLE)
+        if (lua_rawgeti(L, 2, (lua_Integer)r + 1) != LUA_TTABLE)
             return luaL_error(L, "%s: Q[%d] must be an array (replica %d's curve), got %s", W,
                               (int)r + 1, (int)r + 1, gvL_typename(L, -1));
-        if ((size_t)luaL_len(L, -1) != nt)
+        if (gvL_list_len(L, -1, W) != nt)
             return luaL_error(L, "%s: Q[%d] has %d values but t has %d", W, (int)r + 1,
-                              (int)luaL_len(L, -1), (int)nt);
+                              (int)gvL_list_len(L, -1, W), (int)nt);
         for (size_t i = 0; i < nt; i++) {
-            if (lua_geti(L, -1, (lua_Integer)i + 1) != LUA_TNUMBER)
+            if (lua_rawgeti(L, -1, (lua_Integer)i + 1) != LUA_TNUMBER)
                 return luaL_error(L, "%s: Q[%d][%d] must be a number, got %s", W, (int)r + 1,
                                   (int)i + 1, gvL_typename(L, -1));
             q[r * nt + i] = gv_plain_nan(lua_tonumber(L, -1));
@@ -244,13 +244,13 @@ static int an_tau_replicas(lua_State *L)
             return luaL_error(L, "%s: method '%s' unknown; use \"per_replica\" (the authors'), "
                                  "\"per_replica_found\", \"of_mean\" or \"interp\"", W, m);
         est = (gv_tau_estimator)k;
-        if (lua_getfield(L, 3, "groups") != LUA_TNIL) {
-            if (!lua_istable(L, -1) || (size_t)luaL_len(L, -1) != R)
+        if (gvL_field(L, 3, "groups") != LUA_TNIL) {
+            if (!lua_istable(L, -1) || gvL_list_len(L, -1, W) != R)
                 return luaL_error(L, "%s: option 'groups' must be an array of %d labels (one per "
                                      "replica curve)", W, (int)R);
             group = lua_newuserdatauv(L, R * sizeof *group, 0);
             for (size_t r = 0; r < R; r++) {
-                lua_geti(L, -2, (lua_Integer)r + 1);
+                lua_rawgeti(L, -2, (lua_Integer)r + 1);
                 lua_Integer g = lua_tointeger(L, -1);
                 if (!lua_isinteger(L, -1) && !(lua_isnumber(L, -1) && lua_tonumber(L, -1) == (lua_Number)g))
                     return luaL_error(L, "%s: groups[%d] must be an integer label", W, (int)r + 1);
@@ -352,13 +352,13 @@ static int an_bootstrap(lua_State *L)
     if (gvL_has(L, 1, "sizes") && gvL_has(L, 1, "n"))
         return luaL_error(L, "%s: give 'n' (one set of units) or 'sizes' (one count per set), "
                              "not both", W);
-    if (lua_getfield(L, 1, "sizes") == LUA_TTABLE) {
-        nsets = (size_t)luaL_len(L, -1);
+    if (gvL_field(L, 1, "sizes") == LUA_TTABLE) {
+        nsets = gvL_list_len(L, -1, W);
         if (nsets == 0 || nsets > 1000)
             return luaL_error(L, "%s: 'sizes' must list 1..1000 set sizes", W);
         sizes = lua_newuserdatauv(L, nsets * sizeof *sizes, 0);
         for (size_t k = 0; k < nsets; k++) {
-            lua_geti(L, -2, (lua_Integer)k + 1);
+            lua_rawgeti(L, -2, (lua_Integer)k + 1);
             lua_Integer v = lua_isinteger(L, -1) ? lua_tointeger(L, -1) : 0;
             if (v < 1) return luaL_error(L, "%s: sizes[%d] must be an integer >= 1", W, (int)k + 1);
             if (v > BOOT_MAX_UNITS)
@@ -371,7 +371,7 @@ static int an_bootstrap(lua_State *L)
         if (!lua_isnil(L, -1))
             return luaL_error(L, "%s: 'sizes' must be a list of set sizes ({R1, R2, ...}), got a %s",
                               W, gvL_typename(L, -1));
-        if (lua_getfield(L, 1, "n") == LUA_TNIL)
+        if (gvL_field(L, 1, "n") == LUA_TNIL)
             return luaL_error(L, "%s: give 'n' (the number of units to resample) or 'sizes' "
                                  "(one count per set of units)", W);
         lua_pop(L, 1);
@@ -383,7 +383,7 @@ static int an_bootstrap(lua_State *L)
         sizes = lua_newuserdatauv(L, sizeof *sizes, 0);
         sizes[0] = (size_t)v;
     }
-    if (lua_getfield(L, 1, "stat") != LUA_TFUNCTION)
+    if (gvL_field(L, 1, "stat") != LUA_TFUNCTION)
         return luaL_error(L, "%s: 'stat' must be a function of the resampled indices", W);
     int fn = lua_gettop(L);
     gv_boot_opts bo = boot_opts(L, 1, W);
@@ -579,7 +579,7 @@ static harm_ctx harmonic_opts(lua_State *L, int idx, const char *what, int need_
                       "equilibrium = true (start drawn from equilibrium)%s", what,
                    eq ? ", not both" : "");
     if (has_w0) {
-        lua_getfield(L, idx, "w0");
+        gvL_field(L, idx, "w0");
         if (lua_type(L, -1) == LUA_TNUMBER) {
             double *w = gvL_new_doubles(L, 1);
             w[0] = gv_plain_nan(lua_tonumber(L, -2));
@@ -626,7 +626,7 @@ static void check_whole_times(lua_State *L, int tidx, const char *what, const ha
 {
     if (!c->h.discrete || !(c->h.lr * c->h.k > 1)) return;
     int table = lua_type(L, tidx) == LUA_TTABLE;
-    lua_Integer n = table ? (lua_Integer)lua_rawlen(L, tidx) : 1;
+    lua_Integer n = table ? (lua_Integer)gvL_list_len(L, tidx, what) : 1;
     for (lua_Integer i = 1; i <= n; i++) {
         if (table) lua_rawgeti(L, tidx, i); else lua_pushvalue(L, tidx);
         double t = lua_tonumber(L, -1);

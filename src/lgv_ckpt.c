@@ -54,7 +54,7 @@ static const char **sorted_names(lua_State *L, int opts, const char *what, const
                                  const char *tname, const char *example, size_t *n)
 {
     *n = 0;
-    int t = lua_getfield(L, opts, field);
+    int t = gvL_field(L, opts, field);
     if (t == LUA_TNIL) {
         lua_pop(L, 1);
         lua_newuserdatauv(L, 1, 0);
@@ -64,6 +64,8 @@ static const char **sorted_names(lua_State *L, int opts, const char *what, const
         luaL_error(L, "%s: option '%s' must be a table of named objects {name = object, ...}, "
                       "got %s", what, field, gvL_typename(L, -1));
     int tab = lua_gettop(L);
+    gvL_check_plain(L, tab, what, lua_pushfstring(L, "option '%s'", field));
+    lua_pop(L, 1);
     size_t count = 0;
     lua_pushnil(L);
     while (lua_next(L, tab)) {
@@ -118,8 +120,8 @@ const char *gvL_ckpt_name(const gvL_ckpt_names *o, size_t i)
 
 void gvL_ckpt_push_object(lua_State *L, int opts, const gvL_ckpt_names *o, size_t i)
 {
-    lua_getfield(L, opts, i < o->ne ? "ensembles" : "observers");
-    lua_getfield(L, -1, gvL_ckpt_name(o, i));
+    gvL_field(L, opts, i < o->ne ? "ensembles" : "observers");
+    gvL_field(L, -1, gvL_ckpt_name(o, i));
     lua_remove(L, -2);
 }
 
@@ -141,7 +143,7 @@ gv_ckpt_item *gvL_ckpt_items(lua_State *L, int opts, const gvL_ckpt_names *o)
 const char *gvL_ckpt_state(lua_State *L, int opts, const char *what, size_t *len)
 {
     *len = 0;
-    int t = lua_getfield(L, opts, "state");
+    int t = gvL_field(L, opts, "state");
     const char *state = t == LUA_TSTRING ? lua_tolstring(L, -1, len) : NULL;
     if (t != LUA_TSTRING && t != LUA_TNIL)
         luaL_error(L, "%s: option 'state' must be a string (serialise tables with "

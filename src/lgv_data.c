@@ -35,6 +35,16 @@ static gv_pca *check_pca(lua_State *L, int idx) { return gvL_box_check(L, idx, P
 static void free_data(void *p) { gv_data_free(p); }
 static void free_scaler(void *p) { gv_scaler_free(p); }
 static void free_pca(void *p) { gv_pca_free(p); }
+/* The value at idx for a message, without running a __tostring (which could
+ * close the dataset the message goes on to name): a number's text, else its
+ * type.  Pushes a number's text. */
+static const char *entry_text(lua_State *L, int idx)
+{
+    if (lua_type(L, idx) != LUA_TNUMBER) return gvL_typename(L, idx);
+    lua_pushvalue(L, idx);
+    return lua_tostring(L, -1);
+}
+
 static int data_close(lua_State *L) { return gvL_box_close(L, 1, DATASET, free_data); }
 static int scaler_close(lua_State *L) { return gvL_box_close(L, 1, SCALER, free_scaler); }
 static int pca_close(lua_State *L) { return gvL_box_close(L, 1, PCA, free_pca); }
@@ -106,14 +116,14 @@ static int data_cifar(lua_State *L)
     const char *what = "glass.data.cifar";
     gvL_check_options(L, 1, what, keys);
     const char *one = gvL_opt_string(L, 1, what, "path", NULL);
-    int t = lua_getfield(L, 1, "paths");
+    int t = gvL_field(L, 1, "paths");
     if ((t == LUA_TNIL) == (one == NULL))
         luaL_error(L, "%s: give either 'path' (one batch file) or 'paths' (a list of them)", what);
     size_t n = 1;
     const char **paths = NULL;
     if (t != LUA_TNIL) {
         if (t != LUA_TTABLE) luaL_error(L, "%s: option 'paths' must be a list of file names", what);
-        n = (size_t)luaL_len(L, -1);
+        n = gvL_list_len(L, -1, what);
         if (n == 0) luaL_error(L, "%s: option 'paths' is empty", what);
         paths = lua_newuserdatauv(L, n * sizeof *paths, 0); /* freed by the GC */
         for (size_t i = 0; i < n; i++) {
@@ -510,7 +520,7 @@ int32_t *gvL_binarize_classes(lua_State *L, int arg, size_t *np)
     if (lua_type(L, arg) != LUA_TTABLE)
         luaL_error(L, "binarize: expected \"parity\" or a list of classes, got %s",
                    gvL_typename(L, arg));
-    size_t n = (size_t)luaL_len(L, arg);
+    size_t n = gvL_list_len(L, arg, "binarize");
     if (n == 0) luaL_error(L, "binarize: the list of classes that map to +1 is empty");
     int32_t *pos = lua_newuserdatauv(L, n * sizeof *pos, 0);
     for (size_t i = 0; i < n; i++) {
@@ -519,7 +529,7 @@ int32_t *gvL_binarize_classes(lua_State *L, int arg, size_t *np)
         lua_Integer c = lua_tointegerx(L, -1, &isint);
         if (!isint || lua_type(L, -1) != LUA_TNUMBER || c < INT32_MIN || c > INT32_MAX)
             luaL_error(L, "binarize: classes[%I] must be an integer class, got %s",
-                       (lua_Integer)i + 1, luaL_tolstring(L, -1, NULL));
+                       (lua_Integer)i + 1, entry_text(L, -1));
         pos[i] = (int32_t)c;
         lua_pop(L, 1);
     }
@@ -564,7 +574,7 @@ static int ds_rows(lua_State *L)
 {
     gv_data *d = gvL_check_data(L, 1);
     luaL_checktype(L, 2, LUA_TTABLE);
-    size_t n = (size_t)luaL_len(L, 2);
+    size_t n = gvL_list_len(L, 2, "rows");
     if (n == 0) luaL_error(L, "rows: the list of rows is empty");
     size_t *rows = lua_newuserdatauv(L, (n ? n : 1) * sizeof *rows, 0);
     for (size_t i = 0; i < n; i++) {
@@ -573,7 +583,7 @@ static int ds_rows(lua_State *L)
         lua_Integer r = lua_tointegerx(L, -1, &isint);
         if (!isint || r < 1 || (lua_Unsigned)r > d->P)
             luaL_error(L, "rows: rows[%I] = %s is not a row of %s (1..%I)", (lua_Integer)i + 1,
-                       luaL_tolstring(L, -1, NULL), d->name, (lua_Integer)d->P);
+                       entry_text(L, -1), d->name, (lua_Integer)d->P);
         rows[i] = (size_t)(r - 1);
         lua_pop(L, 1);
     }

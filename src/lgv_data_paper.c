@@ -96,7 +96,7 @@ static int paper(lua_State *L, const gvL_data_files *s)
     int want_test = gvL_opt_boolean(L, 1, what, "test", 1);
     const char *stats = gvL_opt_string(L, 1, what, "test_stats", "own");
     o.standardize = gvL_opt_boolean(L, 1, what, "standardize", 1);
-    int t = lua_getfield(L, 1, "binarize"); /* 2 */
+    int t = gvL_field(L, 1, "binarize"); /* 2 */
     if (t == LUA_TBOOLEAN && !lua_toboolean(L, 2)) o.binarize = GV_PREP_NONE; /* classes only */
     else if (t == LUA_TNIL || t == LUA_TBOOLEAN) o.binarize = GV_PREP_PARITY;
     else if (t == LUA_TSTRING || t == LUA_TTABLE) {

@@ -69,8 +69,8 @@ static int land_network(lua_State *L)
     static const char *const keys[] = {"net", "data", NULL};
     const char *what = "glass.landscape.network";
     gvL_check_options(L, 1, what, keys);
-    lua_getfield(L, 1, "net");   /* 2 */
-    lua_getfield(L, 1, "data");  /* 3 */
+    gvL_field(L, 1, "net");   /* 2 */
+    gvL_field(L, 1, "data");  /* 3 */
     if (!luaL_testudata(L, 2, "glass.MLP"))
         luaL_error(L, "%s: option 'net' must be a glass.MLP (from glass.mlp{...}), got %s", what,
                    gvL_typename(L, 2));
@@ -401,7 +401,7 @@ static void read_weights(lua_State *L, int idx, size_t N, double *w, const char 
     if (lua_type(L, idx) != LUA_TTABLE)
         luaL_error(L, "%s: weights must be a table of %I numbers, got %s", what, (lua_Integer)N,
                    gvL_typename(L, idx));
-    size_t n = (size_t)lua_rawlen(L, idx);
+    size_t n = gvL_list_len(L, idx, what);
     if (n != N)
         luaL_error(L, "%s: %I weights given, the landscape has N = %I", what, (lua_Integer)n,
                    (lua_Integer)N);
@@ -425,7 +425,7 @@ static int ens_new(lua_State *L)
                                        "device", NULL};
     const char *what = "glass.ensemble";
     gvL_check_options(L, 1, what, keys);
-    lua_getfield(L, 1, "landscape"); /* 2 */
+    gvL_field(L, 1, "landscape"); /* 2 */
     if (!luaL_testudata(L, 2, LAND_T))
         luaL_error(L, "%s: option 'landscape' must be a glass.Landscape (glass.landscape.network{...}, "
                    ".flat{...} or .harmonic{...}), got %s", what, gvL_typename(L, 2));
@@ -443,7 +443,7 @@ static int ens_new(lua_State *L)
     size_t N = gv_landscape_nweights(l);
     double *w0 = NULL;
     int per_replica = 0;
-    lua_getfield(L, 1, "init"); /* 3 */
+    gvL_field(L, 1, "init"); /* 3 */
     if (!lua_isnil(L, 3)) {
         if (lua_type(L, 3) != LUA_TTABLE)
             luaL_error(L, "%s: option 'init' must be a table of N numbers or a list of one such "
@@ -456,7 +456,7 @@ static int ens_new(lua_State *L)
             luaL_error(L, "%s: init is too large", what);
         w0 = scratch(L, nv); /* 4 */
         if (per_replica) {
-            if ((lua_Integer)lua_rawlen(L, 3) != R)
+            if ((lua_Integer)gvL_list_len(L, 3, what) != R)
                 luaL_error(L, "%s: option 'init' lists %I weight tables for %I replicas", what,
                            (lua_Integer)lua_rawlen(L, 3), R);
             for (lua_Integer r = 1; r <= R; r++) {
@@ -649,7 +649,7 @@ static int same_basin(lua_State *L)
     lua_settop(L, 2);
     if (lua_type(L, 1) == LUA_TSTRING) {
         luaL_checktype(L, 2, LUA_TTABLE);
-        if (lua_getfield(L, 2, "landscape") == LUA_TNIL || !luaL_testudata(L, -1, LAND_T))
+        if (gvL_field(L, 2, "landscape") == LUA_TNIL || !luaL_testudata(L, -1, LAND_T))
             return luaL_error(L, "%s: a saved ensemble needs the option 'landscape' (the "
                                  "glass.Landscape it was saved from)", what);
         gv_landscape *l = land_check(L, 3);
@@ -752,7 +752,7 @@ static int ens_run(lua_State *L)
     const char *what = "run";
     gv_ensemble *ens = ens_check(L, 1);
     gvL_check_options(L, 2, what, keys);
-    lua_getfield(L, 2, "integrator"); /* 3 */
+    gvL_field(L, 2, "integrator"); /* 3 */
     if (!luaL_testudata(L, 3, INTEG_T))
         luaL_error(L, "run: option 'integrator' must be a glass.Integrator (glass.sgd{...}, "
                    "glass.gd{...} or glass.langevin{...}), got %s", gvL_typename(L, 3));
@@ -776,12 +776,12 @@ static int ens_run(lua_State *L)
      * option table (argument 2) for the whole run. */
     gv_hook hooks[MAX_OBSERVERS];
     size_t nh = 0;
-    lua_getfield(L, 2, "observers"); /* 4 */
+    gvL_field(L, 2, "observers"); /* 4 */
     if (!lua_isnil(L, 4)) {
         if (lua_type(L, 4) != LUA_TTABLE)
             luaL_error(L, "run: option 'observers' must be a list of observers, got %s",
                        gvL_typename(L, 4));
-        lua_Integer n = (lua_Integer)lua_rawlen(L, 4);
+        lua_Integer n = (lua_Integer)gvL_list_len(L, 4, "run");
         if (n > MAX_OBSERVERS) luaL_error(L, "run: %I observers, at most %d", n, MAX_OBSERVERS);
         for (lua_Integer i = 1; i <= n; i++) {
             lua_rawgeti(L, 4, i);

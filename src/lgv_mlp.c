@@ -54,11 +54,11 @@ static int mlp_new(lua_State *L)
     if (has_w && has_wd)
         luaL_error(L, "glass.mlp: give either 'widths' or 'width' and 'depth', not both");
     if (has_w) {
-        lua_getfield(L, 1, "widths");
+        gvL_field(L, 1, "widths");
         if (!lua_istable(L, -1))
             luaL_error(L, "glass.mlp: option 'widths' must be a list of integers, got %s",
                        gvL_typename(L, -1));
-        lua_Integer n = luaL_len(L, -1);
+        lua_Integer n = (lua_Integer)gvL_list_len(L, -1, "glass.mlp");
         /* No hidden layer would be a linear model (d -> 1), not the system
          * glassvm studies (docs/network.md): refused, as depth = 0 is. */
         if (n < 1)
@@ -201,7 +201,7 @@ static double *check_weights(lua_State *L, int idx, const gv_mlp *m, const char 
     if (!lua_istable(L, idx))
         luaL_error(L, "%s: weights must be a table of %I numbers, got %s", fn, (lua_Integer)nw,
                    gvL_typename(L, idx));
-    lua_Integer n = luaL_len(L, idx);
+    lua_Integer n = (lua_Integer)gvL_list_len(L, idx, fn);
     if (n != (lua_Integer)nw)
         luaL_error(L, "%s: weights table has %I entries, the network has %I weights", fn, n,
                    (lua_Integer)nw);
@@ -230,13 +230,13 @@ static const gv_data *check_dataset(lua_State *L, int idx, gv_data *tmp, int nee
     idx = lua_absindex(L, idx);
     memset(tmp, 0, sizeof *tmp);
     snprintf(tmp->name, sizeof tmp->name, "data table");
-    if (lua_getfield(L, idx, "X") != LUA_TTABLE)
+    if (gvL_field(L, idx, "X") != LUA_TTABLE)
         luaL_error(L, "%s: data table needs X = {{x11, x12, ...}, ...} (rows of numbers)", fn);
-    size_t P = (size_t)luaL_len(L, -1), d = 0;
+    size_t P = gvL_list_len(L, -1, fn), d = 0;
     if (P == 0) luaL_error(L, "%s: data table X has no rows", fn);
     lua_rawgeti(L, -1, 1);
     if (!lua_istable(L, -1)) luaL_error(L, "%s: data X[1] must be a table of numbers", fn);
-    d = (size_t)luaL_len(L, -1);
+    d = gvL_list_len(L, -1, fn);
     lua_pop(L, 1);
     tmp->P = P;
     tmp->d = d;
@@ -247,7 +247,7 @@ static const gv_data *check_dataset(lua_State *L, int idx, gv_data *tmp, int nee
     tmp->X = scratch(L, bytes);
     lua_insert(L, -2); /* keep the scratch below X */
     for (size_t i = 0; i < P; i++) {
-        if (lua_rawgeti(L, -1, (lua_Integer)i + 1) != LUA_TTABLE || luaL_len(L, -1) != (lua_Integer)d)
+        if (lua_rawgeti(L, -1, (lua_Integer)i + 1) != LUA_TTABLE || gvL_list_len(L, -1, fn) != d)
             luaL_error(L, "%s: data X[%I] must be a table of %I numbers (as X[1])", fn,
                        (lua_Integer)i + 1, (lua_Integer)d);
         for (size_t j = 0; j < d; j++) {
@@ -265,13 +265,13 @@ static const gv_data *check_dataset(lua_State *L, int idx, gv_data *tmp, int nee
         lua_pop(L, 1);
     }
     lua_pop(L, 1); /* X */
-    int ty = lua_getfield(L, idx, "y");
+    int ty = gvL_field(L, idx, "y");
     if (ty == LUA_TNIL) {
         lua_pop(L, 1);
         if (need_y) luaL_error(L, "%s: data table needs labels y = {±1, ...}", fn);
         return tmp;
     }
-    if (ty != LUA_TTABLE || luaL_len(L, -1) != (lua_Integer)P)
+    if (ty != LUA_TTABLE || gvL_list_len(L, -1, fn) != P)
         luaL_error(L, "%s: data y must be a table of %I labels ±1 (one per row of X)", fn,
                    (lua_Integer)P);
     tmp->y = scratch(L, P);
@@ -319,9 +319,9 @@ static int mlp_eval(lua_State *L)
     if (!lua_isnoneornil(L, 5)) {
         gvL_check_options(L, 5, "MLP:eval", keys);
         want_grad = gvL_opt_boolean(L, 5, "MLP:eval", "gradient", 0);
-        if (lua_getfield(L, 5, "rows") != LUA_TNIL) {
+        if (gvL_field(L, 5, "rows") != LUA_TNIL) {
             if (!lua_istable(L, -1)) luaL_error(L, "MLP:eval: option 'rows' must be a list of row indices");
-            nrows = (size_t)luaL_len(L, -1);
+            nrows = gvL_list_len(L, -1, "MLP:eval");
             if (nrows == 0) luaL_error(L, "MLP:eval: option 'rows' is empty");
             rows = scratch(L, nrows * sizeof *rows);
             lua_insert(L, -2);
@@ -394,7 +394,7 @@ static const char *const purpose_names[] = {"init", "noise", "shuffle", "data", 
 /* purpose = a name above, or an integer 0..255 (default "user"). */
 static uint32_t check_purpose(lua_State *L, int idx, const char *what)
 {
-    int t = lua_getfield(L, idx, "purpose");
+    int t = gvL_field(L, idx, "purpose");
     uint32_t p = GV_RNG_USER;
     if (t == LUA_TSTRING) {
         const char *s = lua_tostring(L, -1);

@@ -205,7 +205,7 @@ static int mpi_allreduce(lua_State *L)
     int list = lua_type(L, 1) == LUA_TTABLE;
     if (!list) luaL_checknumber(L, 1);
     gv_mpi_op op = codes[luaL_checkoption(L, 2, "sum", ops)];
-    size_t n = list ? (size_t)lua_rawlen(L, 1) : 1;
+    size_t n = list ? gvL_list_len(L, 1, "glass.mpi.allreduce") : 1;
     double *v = lua_newuserdatauv(L, (n ? n : 1) * sizeof *v, 0);
     int64_t nonint = 0;
     for (size_t i = 0; i < n; i++) {
@@ -328,9 +328,9 @@ static int interrupted(lua_State *L)
 static int catch_up(lua_State *L, gv_ensemble **ens, uint64_t at)
 {
     lua_createtable(L, 0, 3);
-    lua_getfield(L, 2, "integrator");
+    gvL_field(L, 2, "integrator");
     lua_setfield(L, -2, "integrator");
-    lua_getfield(L, 2, "observers");
+    gvL_field(L, 2, "observers");
     lua_setfield(L, -2, "observers");
     lua_pushinteger(L, (lua_Integer)at);
     lua_setfield(L, -2, "to");

@@ -59,7 +59,7 @@ static uint64_t check_step(lua_State *L, int idx, const char *what, const char *
 static uint64_t opt_step(lua_State *L, int idx, const char *what, const char *key, uint64_t def,
                          int required, lua_Integer min)
 {
-    if (lua_getfield(L, idx, key) == LUA_TNIL) {
+    if (gvL_field(L, idx, key) == LUA_TNIL) {
         if (required) luaL_error(L, "%s: option '%s' is required", what, key);
         lua_pop(L, 1);
         return def;
@@ -88,11 +88,11 @@ static gv_sched *push_sched(lua_State *L, lsched *u, gv_sched *s, const gv_err *
 static gv_sched *array_sched(lua_State *L, int idx, const char *what)
 {
     idx = lua_absindex(L, idx);
-    size_t n = (size_t)luaL_len(L, idx);
+    size_t n = gvL_list_len(L, idx, what);
     if (n == 0) luaL_error(L, "%s: the list of steps is empty", what);
     uint64_t *v = lua_newuserdatauv(L, n * sizeof *v, 0); /* GC-owned scratch */
     for (size_t i = 0; i < n; i++) {
-        lua_geti(L, idx, (lua_Integer)i + 1);
+        lua_rawgeti(L, idx, (lua_Integer)i + 1);
         char field[48];
         snprintf(field, sizeof field, "entry %zu", i + 1);
         v[i] = check_step(L, -1, what, field, 0);
@@ -145,6 +145,7 @@ static int sched_linear(lua_State *L)
 static int sched_list(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
+    gvL_check_plain(L, 1, "glass.schedule.list", "a list given");
     lua_pushnil(L);
     while (lua_next(L, 1)) {
         lua_pop(L, 1);
@@ -177,7 +178,8 @@ static gv_sched *to_sched(lua_State *L, int idx, const char *what, int allow_log
         return s;
     }
     if (lua_type(L, idx) == LUA_TTABLE) {
-        lua_geti(L, idx, 1);
+        gvL_check_plain(L, idx, what, "a table given");
+        lua_rawgeti(L, idx, 1);
         int is_array = !lua_isnil(L, -1);
         lua_pop(L, 1);
         if (is_array) return array_sched(L, idx, what);
@@ -205,7 +207,7 @@ static int sched_union(lua_State *L)
 {
     int top = lua_gettop(L);
     int packed = top == 1 && lua_type(L, 1) == LUA_TTABLE && !luaL_testudata(L, 1, SCHED_T);
-    lua_Integer n = packed ? luaL_len(L, 1) : top;
+    lua_Integer n = packed ? (lua_Integer)gvL_list_len(L, 1, "glass.schedule.union") : top;
     if (n <= 0) return luaL_error(L, "glass.schedule.union: give at least one schedule");
     if ((lua_Unsigned)n > (lua_Unsigned)INT_MAX)
         return luaL_error(L, "glass.schedule.union: %I parts; at most %d", (LUAI_UACINT)n,
@@ -215,7 +217,7 @@ static int sched_union(lua_State *L)
     for (lua_Integer i = 1; i <= n; i++) {
         char what[64];
         snprintf(what, sizeof what, "glass.schedule.union: part %d", (int)i);
-        if (packed) lua_geti(L, 1, i);
+        if (packed) lua_rawgeti(L, 1, i);
         to_sched(L, packed ? -1 : (int)i, what, 0); /* pushes the schedule */
         lua_rawseti(L, keep, i);
         lua_settop(L, keep);
@@ -334,19 +336,19 @@ static size_t number_list(lua_State *L, int idx, const char *what, const char *k
                           size_t max)
 {
     idx = lua_absindex(L, idx);
-    int t = lua_getfield(L, idx, key);
+    int t = gvL_field(L, idx, key);
     size_t n = 0;
     if (t == LUA_TNIL) {
         /* absent */
     } else if (t == LUA_TNUMBER) {
         buf[n++] = gv_plain_nan(lua_tonumber(L, -1));
     } else if (t == LUA_TTABLE) {
-        size_t len = (size_t)luaL_len(L, -1);
+        size_t len = gvL_list_len(L, -1, what);
         if (len > max)
             luaL_error(L, "%s: option '%s' has %d values, at most %d are allowed", what, key,
                        (int)len, (int)max);
         for (size_t i = 0; i < len; i++) {
-            if (lua_geti(L, -1, (lua_Integer)i + 1) != LUA_TNUMBER)
+            if (lua_rawgeti(L, -1, (lua_Integer)i + 1) != LUA_TNUMBER)
                 luaL_error(L, "%s: %s[%d] must be a number, got %s", what, key, (int)i + 1,
                            gvL_typename(L, -1));
             buf[n++] = gv_plain_nan(lua_tonumber(L, -1));
@@ -373,14 +375,14 @@ static int obs_two_time(lua_State *L)
     memset(&o, 0, sizeof o);
 
     /* Waiting times: a step, an array or a schedule. */
-    if (lua_getfield(L, 1, "tw") == LUA_TNIL)
+    if (gvL_field(L, 1, "tw") == LUA_TNIL)
         return luaL_error(L, "%s: option 'tw' is required (waiting times in steps, e.g. "
                              "tw={2e4} or tw=glass.schedule.list{5e3, 1e4})", what);
     gv_sched *tws = to_sched(L, -1, "glass.observer.two_time: tw", 0);
     o.tw = gv_sched_steps(tws);
     o.ntw = gv_sched_count(tws);
 
-    if (lua_getfield(L, 1, "lags") == LUA_TNIL)
+    if (gvL_field(L, 1, "lags") == LUA_TNIL)
         return luaL_error(L, "%s: option 'lags' is required, e.g. lags={last=1e5} (log-spaced, "
                              "10 per decade from 1) or lags=glass.schedule.log{...}", what);
     o.lags = to_sched(L, -1, "glass.observer.two_time: lags", 1);
@@ -392,7 +394,7 @@ static int obs_two_time(lua_State *L)
     o.neps = number_list(L, 1, what, "eps", eps, GV_OBS_MAX_CUTOFFS);
 
     /* histogram = true (defaults) or {bins=100, min=-10, max=1, lags=...} */
-    int ht = lua_getfield(L, 1, "histogram");
+    int ht = gvL_field(L, 1, "histogram");
     o.hist = (gv_obs_hist){100, -10, 1};
     if (ht == LUA_TBOOLEAN) {
         o.histogram = lua_toboolean(L, -1);
@@ -406,7 +408,7 @@ static int obs_two_time(lua_State *L)
         o.hist.bins = (size_t)bins;
         o.hist.lo = gvL_opt_number(L, h, hw, "min", -10);
         o.hist.hi = gvL_opt_number(L, h, hw, "max", 1);
-        if (lua_getfield(L, h, "lags") != LUA_TNIL)
+        if (gvL_field(L, h, "lags") != LUA_TNIL)
             o.hist_lags = to_sched(L, -1, "glass.observer.two_time: histogram.lags", 0);
     } else if (ht != LUA_TNIL) {
         return luaL_error(L, "%s: option 'histogram' must be true or {bins=, min=, max=, lags=}, "
@@ -444,7 +446,7 @@ static int obs_scalar(lua_State *L)
     static const char *const keys[] = {"at", "lambda", "per_replica", NULL};
     const char *what = "glass.observer.scalar";
     gvL_check_options(L, 1, what, keys);
-    if (lua_getfield(L, 1, "at") == LUA_TNIL)
+    if (gvL_field(L, 1, "at") == LUA_TNIL)
         return luaL_error(L, "%s: option 'at' is required (a glass.Schedule or an array of "
                              "steps; {first=, last=, per_decade=} for a log grid)", what);
     gv_scalar_opts o;

@@ -78,20 +78,20 @@ static int table_new(lua_State *L)
 {
     static const char *const keys[] = {"columns", "comments", NULL};
     gvL_check_options(L, 1, "glass.table", keys);
-    if (lua_getfield(L, 1, "columns") != LUA_TTABLE)
+    if (gvL_field(L, 1, "columns") != LUA_TTABLE)
         return luaL_error(L, "glass.table: option 'columns' must be an array of names, e.g. "
                              "columns = {\"t\", \"Q\"}");
-    size_t nc = (size_t)luaL_len(L, -1);
+    size_t nc = gvL_list_len(L, -1, "glass.table");
     const char **names = lua_newuserdatauv(L, (nc ? nc : 1) * sizeof *names, 0);
     for (size_t j = 0; j < nc; j++) {
         /* The strings stay referenced by the columns array. */
-        if (lua_geti(L, -2, (lua_Integer)j + 1) != LUA_TSTRING)
+        if (lua_rawgeti(L, -2, (lua_Integer)j + 1) != LUA_TSTRING)
             return luaL_error(L, "glass.table: columns[%d] must be a string, got %s", (int)j + 1,
                               gvL_typename(L, -1));
         names[j] = lua_tostring(L, -1);
         lua_pop(L, 1);
     }
-    int has_comments = lua_getfield(L, 1, "comments") != LUA_TNIL;
+    int has_comments = gvL_field(L, 1, "comments") != LUA_TNIL;
     if (has_comments && lua_type(L, -1) != LUA_TTABLE && lua_type(L, -1) != LUA_TSTRING)
         return luaL_error(L, "glass.table: option 'comments' must be a string or an array of "
                              "strings");
@@ -106,9 +106,9 @@ static int table_new(lua_State *L)
         if (lua_type(L, cidx) == LUA_TSTRING) {
             if (gv_table_add_comment(u->t, lua_tostring(L, cidx), &e)) return gvL_raise(L, &e);
         } else {
-            lua_Integer n = luaL_len(L, cidx);
+            lua_Integer n = (lua_Integer)gvL_list_len(L, cidx, "glass.table");
             for (lua_Integer i = 1; i <= n; i++) {
-                if (lua_geti(L, cidx, i) != LUA_TSTRING)
+                if (lua_rawgeti(L, cidx, i) != LUA_TSTRING)
                     return luaL_error(L, "glass.table: comments[%d] must be a string", (int)i);
                 if (gv_table_add_comment(u->t, lua_tostring(L, -1), &e)) return gvL_raise(L, &e);
                 lua_pop(L, 1);
@@ -122,9 +122,7 @@ static int table_new(lua_State *L)
  * t:add_row(1, 0.5) */
 static int table_add_row(lua_State *L)
 {
-    /* The row's length before t is taken: a __len runs Lua code, which may
-     * close or widen t; nothing else here does (raw reads). */
-    size_t npos = lua_type(L, 2) == LUA_TTABLE ? (size_t)luaL_len(L, 2) : 0;
+    size_t npos = lua_type(L, 2) == LUA_TTABLE ? gvL_list_len(L, 2, "add_row") : 0;
     gv_table *t = check_table(L, 1);
     size_t nc = gv_table_ncols(t);
     double *row = gvL_new_doubles(L, nc);
@@ -387,6 +385,7 @@ static int table_filter(lua_State *L)
     size_t nc = gv_table_ncols(t), n = gv_table_nrows(t), ncrit = 0;
     crit *c = NULL;
     if (ty == LUA_TTABLE) {
+        gvL_check_plain(L, 2, "filter", "the criteria table");
         lua_pushnil(L);
         while (lua_next(L, 2)) ncrit++, lua_pop(L, 1);
         c = lua_newuserdatauv(L, (ncrit ? ncrit : 1) * sizeof *c, 0); /* 3 */
@@ -481,8 +480,8 @@ static int table_add_column(lua_State *L)
         return luaL_error(L, "add_column: values must be a number or a string (every row), an "
                              "array of %d values or a function(row, i); got %s", (int)n,
                           gvL_typename(L, 3));
-    if (ty == LUA_TTABLE && luaL_len(L, 3) != (lua_Integer)n)
-        return luaL_error(L, "add_column: %d values for a table of %d rows", (int)luaL_len(L, 3),
+    if (ty == LUA_TTABLE && gvL_list_len(L, 3, "add_column") != n)
+        return luaL_error(L, "add_column: %d values for a table of %d rows", (int)lua_rawlen(L, 3),
                           (int)n);
     lua_settop(L, 3);
     /* Every value first (a function may raise): then the column, whole. */
@@ -490,7 +489,7 @@ static int table_add_column(lua_State *L)
     int ntext = 0, nnum = 0;
     for (size_t i = 0; i < n; i++) {
         if (ty == LUA_TTABLE) {
-            lua_geti(L, 3, (lua_Integer)i + 1);
+            lua_rawgeti(L, 3, (lua_Integer)i + 1);
         } else if (ty == LUA_TFUNCTION) {
             lua_pushvalue(L, 3);
             push_row(L, t, i);
@@ -551,6 +550,7 @@ static int table_add_rows(lua_State *L)
     gv_table *src = check_table(L, 2);
     int has_map = !lua_isnoneornil(L, 3);
     if (has_map) luaL_checktype(L, 3, LUA_TTABLE);
+    if (has_map) gvL_check_plain(L, 3, "add_rows", "the column map");
     lua_settop(L, 3);
     size_t nc = gv_table_ncols(t), nt = gv_table_nrows(t);
     size_t nsrc = gv_table_ncols(src), n = gv_table_nrows(src);
@@ -696,13 +696,13 @@ static int table_write_csv(lua_State *L)
     lua_newtable(L);
     int lines = lua_gettop(L), n = 0;
     if (has_opts) {
-        int ty = lua_getfield(L, 3, "comments");
+        int ty = gvL_field(L, 3, "comments");
         if (ty == LUA_TSTRING) {
             lua_rawseti(L, lines, ++n);
         } else if (ty == LUA_TTABLE) {
-            lua_Integer m = luaL_len(L, -1);
+            lua_Integer m = (lua_Integer)gvL_list_len(L, -1, "write_csv");
             for (lua_Integer i = 1; i <= m; i++) {
-                if (lua_geti(L, -1, i) != LUA_TSTRING)
+                if (lua_rawgeti(L, -1, i) != LUA_TSTRING)
                     return luaL_error(L, "write_csv: comments[%d] must be a string", (int)i);
                 lua_rawseti(L, lines, ++n);
             }

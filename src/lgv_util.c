@@ -213,6 +213,9 @@ static int l_is_error(lua_State *L)
  * The error names the line of the function `level` calls up (1: the caller
  * of check_options, the library's line; 2, usual: that function's caller,
  * the user's); without level, the library's. */
+static void check_options(lua_State *L, int idx, const char *what, const char *const keys[],
+                          int plain);
+
 static int check_options_body(lua_State *L)
 {
     const char *what = luaL_checkstring(L, 2);
@@ -225,7 +228,7 @@ static int check_options_body(lua_State *L)
         lua_pop(L, 1);
     }
     keys[n] = NULL;
-    gvL_check_options(L, 1, what, keys);
+    check_options(L, 1, what, keys, 0);
     return 0;
 }
 
@@ -329,11 +332,37 @@ static size_t edit_distance(const char *a, const char *b)
     return d[la][lb];
 }
 
-void gvL_check_options(lua_State *L, int idx, const char *what, const char *const keys[])
+void gvL_check_plain(lua_State *L, int idx, const char *what, const char *name)
+{
+    if (!lua_getmetatable(L, idx)) return;
+    lua_pushliteral(L, "__index");
+    int proxy = lua_rawget(L, -2) != LUA_TNIL;
+    lua_pop(L, 1);
+    lua_pushliteral(L, "__len");
+    proxy |= lua_rawget(L, -2) != LUA_TNIL;
+    lua_pop(L, 2);
+    if (proxy)
+        luaL_error(L, "%s: %s has a metatable with __index or __len, which glassvm does not run "
+                      "(it reads the table's own fields); pass a plain table",
+                   what, name);
+}
+
+size_t gvL_list_len(lua_State *L, int idx, const char *what)
+{
+    gvL_check_plain(L, idx, what, "a list given");
+    return lua_rawlen(L, idx);
+}
+
+/* gvL_check_options; plain: refuse a proxy (the bindings read raw; the Lua
+ * library's functions, which check with glass.check_options, index as Lua
+ * does). */
+static void check_options(lua_State *L, int idx, const char *what, const char *const keys[],
+                          int plain)
 {
     idx = lua_absindex(L, idx);
     if (lua_type(L, idx) != LUA_TTABLE)
         luaL_error(L, "%s: expected an option table {...}, got %s", what, gvL_typename(L, idx));
+    if (plain) gvL_check_plain(L, idx, what, "the option table");
     lua_pushnil(L);
     while (lua_next(L, idx)) {
         lua_pop(L, 1); /* value */
@@ -372,22 +401,30 @@ void gvL_check_options(lua_State *L, int idx, const char *what, const char *cons
     }
 }
 
-int gvL_has(lua_State *L, int idx, const char *key)
+void gvL_check_options(lua_State *L, int idx, const char *what, const char *const keys[])
 {
-    int t = lua_getfield(L, idx, key);
-    lua_pop(L, 1);
-    return t != LUA_TNIL;
+    check_options(L, idx, what, keys, 1);
 }
 
-static int field(lua_State *L, int idx, const char *key)
+int gvL_field(lua_State *L, int idx, const char *key)
 {
-    return lua_getfield(L, idx, key); /* pushes; caller pops */
+    if (lua_type(L, idx) != LUA_TTABLE) return lua_getfield(L, idx, key); /* Lua's error */
+    idx = lua_absindex(L, idx);
+    lua_pushstring(L, key);
+    return lua_rawget(L, idx);
+}
+
+int gvL_has(lua_State *L, int idx, const char *key)
+{
+    int t = gvL_field(L, idx, key);
+    lua_pop(L, 1);
+    return t != LUA_TNIL;
 }
 
 lua_Number gvL_opt_number(lua_State *L, int idx, const char *what, const char *key, lua_Number def)
 {
     idx = lua_absindex(L, idx);
-    if (field(L, idx, key) == LUA_TNIL) { lua_pop(L, 1); return def; }
+    if (gvL_field(L, idx, key) == LUA_TNIL) { lua_pop(L, 1); return def; }
     int isnum;
     lua_Number v = lua_tonumberx(L, -1, &isnum);
     if (!isnum || lua_type(L, -1) != LUA_TNUMBER)
@@ -405,7 +442,7 @@ lua_Number gvL_req_number(lua_State *L, int idx, const char *what, const char *k
 lua_Integer gvL_opt_integer(lua_State *L, int idx, const char *what, const char *key, lua_Integer def)
 {
     idx = lua_absindex(L, idx);
-    if (field(L, idx, key) == LUA_TNIL) { lua_pop(L, 1); return def; }
+    if (gvL_field(L, idx, key) == LUA_TNIL) { lua_pop(L, 1); return def; }
     int isint;
     lua_Integer v = lua_tointegerx(L, -1, &isint);
     if (!isint || lua_type(L, -1) != LUA_TNUMBER) {
@@ -431,7 +468,7 @@ lua_Integer gvL_req_integer(lua_State *L, int idx, const char *what, const char 
 int gvL_opt_boolean(lua_State *L, int idx, const char *what, const char *key, int def)
 {
     idx = lua_absindex(L, idx);
-    int t = field(L, idx, key);
+    int t = gvL_field(L, idx, key);
     if (t == LUA_TNIL) { lua_pop(L, 1); return def; }
     if (t != LUA_TBOOLEAN)
         luaL_error(L, "%s: option '%s' must be true or false, got %s", what, key, gvL_typename(L, -1));
@@ -443,11 +480,12 @@ int gvL_opt_boolean(lua_State *L, int idx, const char *what, const char *key, in
 const char *gvL_opt_string(lua_State *L, int idx, const char *what, const char *key, const char *def)
 {
     idx = lua_absindex(L, idx);
-    int t = field(L, idx, key);
+    int t = gvL_field(L, idx, key);
     if (t == LUA_TNIL) { lua_pop(L, 1); return def; }
     if (t != LUA_TSTRING)
         luaL_error(L, "%s: option '%s' must be a string, got %s", what, key, gvL_typename(L, -1));
-    /* The string stays alive: it is referenced by the option table. */
+    /* The string stays alive: the option table holds it (read raw, so no
+     * metamethod made it up), and no Lua code runs in a binding meanwhile. */
     const char *s = lua_tostring(L, -1);
     lua_pop(L, 1);
     return s;

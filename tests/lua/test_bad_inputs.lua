@@ -466,6 +466,50 @@ T.test("a NaN reads 'nan' in messages, never '-nan'", function()
   refused_nan(function() glass.schedule.linear{first = 1, last = 10, every = NAN} end, "'every'")
 end)
 
+T.test("tables with __index or __len are refused: the C functions read tables raw", function()
+  -- A binding holds pointers into glassvm objects while it reads its arguments; a
+  -- metamethod there could close or free them (ASan: a use after free). Raw reads run
+  -- none, and a proxy is refused rather than read as the empty table it is underneath.
+  local PROXY = "has a metatable with __index or __len"
+  local land = glass.landscape.flat{N = 10, P = 5}
+  local ens = glass.ensemble{landscape = land, replicas = 2, seed = 1}
+  local lv = glass.langevin{lr = 0.1, T = 1}
+  local ran = 0
+  local function closer(obj)
+    return {__index = function() ran = ran + 1; obj:close(); collectgarbage() end,
+            __len = function() ran = ran + 1; obj:close(); collectgarbage() return 1 end}
+  end
+  refused(function() ens:run(setmetatable({to = 3}, closer(ens))) end, "run: the option table", PROXY)
+  refused(function() ens:run{integrator = lv, to = 3, observers = setmetatable({}, closer(ens))} end,
+    "run: a list given", PROXY)
+  refused(function() ens:clone(setmetatable({}, closer(ens))) end, "clone: the option table", PROXY)
+  refused(function() glass.ensemble(setmetatable({landscape = land, replicas = 1}, closer(land))) end,
+    "glass.ensemble: the option table", PROXY)
+  local sched = glass.schedule.log{last = 100, per_decade = 4}
+  refused(function() glass.observer.two_time{tw = sched, lags = setmetatable({}, closer(sched)), chi = 1} end,
+    "lags: a table given", PROXY)
+  refused(function() require("glass.core").checkpoint.save(os.tmpname(),
+    {ensembles = setmetatable({main = ens}, closer(ens)), state = "x"}) end, "option 'ensembles'", PROXY)
+  local ds = glass.data.csv{path = fix("tiny.csv")}
+  refused(function() ds:rows(setmetatable({1}, closer(ds))) end, "rows: a list given", PROXY)
+  refused(function() ds:subset(setmetatable({}, closer(ds))) end, "subset: the option table", PROXY)
+  local tbl = glass.table{columns = {"a"}}
+  refused(function() tbl:write_csv(os.tmpname(), {comments = setmetatable({}, closer(tbl))}) end,
+    "write_csv: a list given", PROXY)
+  refused(function() tbl:filter(setmetatable({a = 1}, closer(tbl))) end, "filter: the criteria table", PROXY)
+  T.eq(ran, 0, "no metamethod ran")
+  ens:run{integrator = lv, to = 3}; T.eq(select(1, ds:size()), 4); T.eq(tbl:nrows(), 0)
+  -- An option only a proxy supplies was read before (lua_getfield) and slipped past the
+  -- check of unknown keys; it is refused now, not ignored.
+  refused(function() glass.langevin(setmetatable({lr = 0.1}, {__index = {T = 1}})) end, PROXY)
+  -- The error message of ds:rows names a bad entry without running its __tostring.
+  local bad = setmetatable({}, {__tostring = function() ran = ran + 1; ds:close() return "x" end})
+  refused(function() ds:rows{bad} end, "rows[1] = table is not a row of tiny.csv (1..4)")
+  T.eq(ran, 0)
+  -- The Lua library's own option check indexes as Lua does: proxies are fine there.
+  glass.check_options(setmetatable({}, {__index = {a = 1}}), "f", {"a"})
+end)
+
 T.test("count", function()
   io.stderr:write(string.format("bad-input cases: %d\n", ncases))
   T.ok(ncases >= 1386, "the corpus shrank (1386 cases in docs/reliability.md)")
