@@ -201,8 +201,8 @@ static gv_sched *to_sched(lua_State *L, int idx, const char *what, int allow_log
  *
  * Any number of parts: each is turned into a glass.Schedule and kept in a
  * table (not on the Lua stack, which holds some thousands of values); the
- * pointers are taken after every part is built, as building one can run Lua
- * code (an __index) that closes another. */
+ * pointers are taken after every part is built, as building one allocates,
+ * and a collection may then run a finalizer (Lua code) that closes another. */
 static int sched_union(lua_State *L)
 {
     int top = lua_gettop(L);

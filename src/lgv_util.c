@@ -208,14 +208,14 @@ static int l_is_error(lua_State *L)
     return 1;
 }
 
+static void check_options(lua_State *L, int idx, const char *what, const char *const keys[],
+                          int plain);
+
 /* glass.check_options(t, what, {key, ...} [, level]): gvL_check_options for
  * the Lua library, so that its option tables are refused in the same words.
  * The error names the line of the function `level` calls up (1: the caller
  * of check_options, the library's line; 2, usual: that function's caller,
  * the user's); without level, the library's. */
-static void check_options(lua_State *L, int idx, const char *what, const char *const keys[],
-                          int plain);
-
 static int check_options_body(lua_State *L)
 {
     const char *what = luaL_checkstring(L, 2);
