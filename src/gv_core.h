@@ -66,7 +66,10 @@ void gv_interrupt_clear(void);
 void gv_threads_set(int n);
 int gv_threads(void);
 
-/* Called first in the body of every engine parallel region: a worker thread
+/* Called first in every engine parallel region, by every thread of the team
+ * (so in the region itself, not only in a worksharing loop's body, which a
+ * thread may get no iteration of; gv_transform's loop gives each at least
+ * one): a worker thread
  * (not the team's thread 0, the one that called the engine) blocks SIGINT and
  * SIGTERM the first time it gets here, so that the process's signals reach
  * the calling thread, whose handler stops the run, and never a worker.

@@ -66,10 +66,12 @@ gv_status gv_device_shape_init(gv_device_shape *sh, const gv_landscape *land, si
 void gv_device_perms(uint64_t seed, uint32_t first, size_t R, uint64_t epoch, size_t P,
                      uint32_t *perm)
 {
-#pragma omp parallel for schedule(dynamic, 1) num_threads(gv_threads())
-    for (size_t r = 0; r < R; r++) {
-        gv_worker_enter();
-        gv_rng_permutation(seed, first + (uint32_t)r, GV_RNG_SHUFFLE, epoch, P, perm + r * P);
+#pragma omp parallel num_threads(gv_threads())
+    {
+        gv_worker_enter(); /* on every thread, also one that gets no replica */
+#pragma omp for schedule(dynamic, 1) nowait
+        for (size_t r = 0; r < R; r++)
+            gv_rng_permutation(seed, first + (uint32_t)r, GV_RNG_SHUFFLE, epoch, P, perm + r * P);
     }
 }
 

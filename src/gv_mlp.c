@@ -557,12 +557,15 @@ static void run_all(const gv_mlp *m, gv_mlp_work *ws, const gv_data *data, const
     size_t nw = m->nw;
 #ifdef _OPENMP
     if (nt > 1) {
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
-        for (size_t p = 0; p < np; p++) {
-            gv_worker_enter();
-            thr_buf *b = &ws->thr[omp_get_thread_num()];
-            run_partition(m, ws, data, rows, p * n / np, (p + 1) * n / np, want_grad, fout, b,
-                          ws->stats + 4 * p, ws->acc + p * nw);
+#pragma omp parallel num_threads(nt)
+        {
+            gv_worker_enter(); /* on every thread, also one that gets no partition */
+#pragma omp for schedule(dynamic, 1) nowait
+            for (size_t p = 0; p < np; p++) {
+                thr_buf *b = &ws->thr[omp_get_thread_num()];
+                run_partition(m, ws, data, rows, p * n / np, (p + 1) * n / np, want_grad, fout,
+                              b, ws->stats + 4 * p, ws->acc + p * nw);
+            }
         }
         return;
     }
@@ -643,19 +646,22 @@ static void reduce_grad(const gv_mlp_work *ws, const double *restrict w, size_t 
     size_t nb = (nw + 1023) / 1024; /* blocks of 1024 coordinates */
     /* Threads only for big sums: below 2M additions (0.5 ms) a parallel
      * region costs more than it saves, much more on busy cores. */
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1 && nw * np > (1u << 21))
-    for (size_t blk = 0; blk < nb; blk++) {
-        gv_worker_enter();
-        size_t k0 = blk * 1024, k1 = k0 + 1024 < nw ? k0 + 1024 : nw;
+#pragma omp parallel num_threads(nt) if (nt > 1 && nw * np > (1u << 21))
+    {
+        gv_worker_enter(); /* on every thread, also one that gets no block */
+#pragma omp for schedule(static) nowait
+        for (size_t blk = 0; blk < nb; blk++) {
+            size_t k0 = blk * 1024, k1 = k0 + 1024 < nw ? k0 + 1024 : nw;
 #pragma omp simd
-        for (size_t k = k0; k < k1; k++) grad[k] = 0.0 + acc[k];
-        for (size_t p = 1; p < np; p++) {
-            const double *restrict a = acc + p * nw;
+            for (size_t k = k0; k < k1; k++) grad[k] = 0.0 + acc[k];
+            for (size_t p = 1; p < np; p++) {
+                const double *restrict a = acc + p * nw;
 #pragma omp simd
-            for (size_t k = k0; k < k1; k++) grad[k] += a[k];
+                for (size_t k = k0; k < k1; k++) grad[k] += a[k];
+            }
+#pragma omp simd
+            for (size_t k = k0; k < k1; k++) grad[k] = grad[k] * inv + lambda * w[k];
         }
-#pragma omp simd
-        for (size_t k = k0; k < k1; k++) grad[k] = grad[k] * inv + lambda * w[k];
     }
 }
 
