@@ -649,6 +649,7 @@ static int same_basin(lua_State *L)
     lua_settop(L, 2);
     if (lua_type(L, 1) == LUA_TSTRING) {
         luaL_checktype(L, 2, LUA_TTABLE);
+        gvL_check_plain(L, 2, what, "the option table");
         if (gvL_field(L, 2, "landscape") == LUA_TNIL || !luaL_testudata(L, -1, LAND_T))
             return luaL_error(L, "%s: a saved ensemble needs the option 'landscape' (the "
                                  "glass.Landscape it was saved from)", what);

@@ -228,6 +228,7 @@ static const gv_data *check_dataset(lua_State *L, int idx, gv_data *tmp, int nee
         luaL_error(L, "%s: data must be a glass.Dataset or a table {X={{...},...}, y={...}}, got %s",
                    fn, gvL_typename(L, idx));
     idx = lua_absindex(L, idx);
+    gvL_check_plain(L, idx, fn, "the data table");
     memset(tmp, 0, sizeof *tmp);
     snprintf(tmp->name, sizeof tmp->name, "data table");
     if (gvL_field(L, idx, "X") != LUA_TTABLE)

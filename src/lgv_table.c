@@ -7,6 +7,7 @@
  * behaviour. */
 #include "lgv.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -344,31 +345,35 @@ static int row_matches(const gv_table *t, size_t i, const crit *c, size_t n)
     return 1;
 }
 
-/* A text matches no cell of a column without texts, and a number none of a
- * column without numbers (texts and empty cells): refuse such a criterion
- * (stack top: its value, under it the column's name) rather than return an
- * empty table, whose cause would surface far away ("1" for 1). */
+/* A text matches no cell of a column of numbers, and a number none of a
+ * column of texts (empty cells aside): refuse such a criterion (stack top:
+ * its value, under it the column's name) rather than return an empty table,
+ * whose cause would surface far away ("1" for 1).  A column of empty cells
+ * alone says nothing of its kind: no refusal. */
 static void check_criterion_type(lua_State *L, const gv_table *t, const crit *c)
 {
     size_t n = gv_table_nrows(t), texts = 0, numbers = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && !(texts && numbers); i++) {
         if (gv_table_text(t, i, c->col))
             texts++;
         else
             numbers += !isnan(gv_table_get(t, i, c->col));
     }
-    if (n == 0 || (c->txt ? texts : numbers) > 0) return;
-    const char *name = lua_tostring(L, -2);
+    if (c->txt ? texts || !numbers : numbers || !texts) return;
+    const char *name = lua_tostring(L, -2), *v = lua_tostring(L, -1);
+    /* The suggestion as Lua: {name = v}, or {["name"] = v} for a name that is not one. */
+    int ident = !isdigit((unsigned char)name[0]);
+    for (const char *q = name; *q; q++) ident &= isalnum((unsigned char)*q) || *q == '_';
+    lua_pushfstring(L, ident ? "%s" : "[\"%s\"]", name);
+    const char *key = lua_tostring(L, -1);
     if (c->txt && lua_stringtonumber(L, c->txt))
-        luaL_error(L, "filter: column '%s' holds no texts (numbers or empty cells), so the text "
-                      "'%s' matches no row: give the number, filter{%s = %s}",
-                   name, c->txt, name, c->txt);
+        luaL_error(L, "filter: column '%s' holds numbers, not texts, so the text '%s' matches no "
+                      "row: give the number, filter{%s = %s}", name, c->txt, key, c->txt);
     if (c->txt)
-        luaL_error(L, "filter: column '%s' holds no texts (numbers or empty cells), so the text "
-                      "'%s' matches no row", name, c->txt);
-    luaL_error(L, "filter: column '%s' holds no numbers (texts or empty cells), so the number %s "
-                  "matches no row: give a text, filter{%s = \"%s\"}",
-               name, lua_tostring(L, -1), name, lua_tostring(L, -1));
+        luaL_error(L, "filter: column '%s' holds numbers, not texts, so the text '%s' matches no "
+                      "row", name, c->txt);
+    luaL_error(L, "filter: column '%s' holds texts, not numbers, so the number %s matches no row: "
+                  "give a text, filter{%s = \"%s\"}", name, v, key, v);
 }
 
 /* t:filter(function(row, i) ... end | {column = value, ...}) -> a new table

@@ -196,13 +196,19 @@ T.test("table: filter by values and by a function, texts kept", function()
   T.raises(function() t:filter{tau = 1} end, "no column 'tau'", "chi, t, Q_mean, status")
   T.raises(function() t:filter{chi = {}} end, "column 'chi'", "number or a string")
   -- A value of the wrong kind for its column would match nothing, silently.
-  T.raises(function() t:filter{chi = "10"} end, "column 'chi' holds no texts", "filter{chi = 10}")
+  T.raises(function() t:filter{chi = "10"} end, "column 'chi' holds numbers, not texts",
+    "filter{chi = 10}")
   local err = T.raises(function() t:filter{chi = "ten"} end, "the text 'ten' matches no row")
   T.ok(not err:find("give the number", 1, true), err)
-  T.raises(function() t:filter{status = 1} end, "column 'status' holds no numbers",
+  T.raises(function() t:filter{status = 1} end, "column 'status' holds texts, not numbers",
     'filter{status = "1"}')
   T.eq(t:filter{status = "none"}:nrows(), 0, "a text no cell holds: no rows, no error")
   T.eq(glass.table{columns = {"a"}}:filter{a = "x"}:nrows(), 0, "an empty table: no error")
+  local odd = glass.table{columns = {"Q(t)", "e"}}
+  odd:add_row{["Q(t)"] = 0.5}
+  T.raises(function() odd:filter{["Q(t)"] = "0.5"} end, 'filter{["Q(t)"] = 0.5}')
+  T.eq(odd:filter{e = 1}:nrows(), 0, "a column of empty cells alone: no refusal either way")
+  T.eq(odd:filter{e = "x"}:nrows(), 0)
   T.raises(function() t:filter(3) end, "filter: give a function")
   T.raises(function() t:filter(function() error("boom", 0) end) end, "boom")
 end)
