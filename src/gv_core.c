@@ -3,7 +3,6 @@
 
 #include <math.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -112,17 +111,22 @@ int gv_threads(void)
     return nthreads;
 }
 
+void gv_block_run_signals(sigset_t *old)
+{
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGINT);
+    sigaddset(&s, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &s, old);
+}
+
 void gv_worker_enter(void)
 {
 #ifdef _OPENMP
     static _Thread_local int blocked;
     if (blocked || omp_get_thread_num() == 0) return;
     blocked = 1;
-    sigset_t s;
-    sigemptyset(&s);
-    sigaddset(&s, SIGINT);
-    sigaddset(&s, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &s, NULL);
+    gv_block_run_signals(NULL);
 #endif
 }
 

@@ -8,6 +8,7 @@
 #ifndef GV_CORE_H
 #define GV_CORE_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -66,16 +67,20 @@ void gv_interrupt_clear(void);
 void gv_threads_set(int n);
 int gv_threads(void);
 
+/* Blocks SIGINT and SIGTERM, the signals that stop a run, in the calling
+ * thread; the mask before goes to *old unless old is NULL. */
+void gv_block_run_signals(sigset_t *old);
+
 /* Called first in every engine parallel region, by every thread of the team
  * (so in the region itself, not only in a worksharing loop's body, which a
  * thread may get no iteration of; gv_transform's loop gives each at least
- * one): a worker thread
- * (not the team's thread 0, the one that called the engine) blocks SIGINT and
- * SIGTERM the first time it gets here, so that the process's signals reach
- * the calling thread, whose handler stops the run, and never a worker.
- * libgomp creates its workers from the calling thread and they inherit its
- * mask, and it creates new ones when a team shrinks and grows again: hence a
- * call in each region rather than once.  Costs a thread-local test. */
+ * one): a worker thread (not the team's thread 0, the one that called the
+ * engine) blocks SIGINT and SIGTERM the first time it gets here, so that the
+ * process's signals reach the calling thread, whose handler stops the run,
+ * and never a worker.  libgomp creates its workers from the calling thread
+ * and they inherit its mask, and it creates new ones when a team shrinks and
+ * grows again: hence a call in each region rather than once.  Costs a
+ * thread-local test. */
 void gv_worker_enter(void);
 
 /* Checked size arithmetic: returns 0 and sets *out on success, -1 on overflow. */

@@ -10,7 +10,6 @@
 #ifdef GV_MPI
 #include <mpi.h>
 #include <pthread.h>
-#include <signal.h>
 #endif
 
 static int initialised;    /* gv_mpi_init ran (MPI_Init_thread called) */
@@ -84,11 +83,8 @@ gv_status gv_mpi_init(gv_err *e)
     if (!already) {
         /* MPI's own threads (progress, PMIx) inherit the caller's signal mask:
          * SIGINT and SIGTERM stay with the calling thread (gv_worker_enter). */
-        sigset_t s, old;
-        sigemptyset(&s);
-        sigaddset(&s, SIGINT);
-        sigaddset(&s, SIGTERM);
-        pthread_sigmask(SIG_BLOCK, &s, &old);
+        sigset_t old;
+        gv_block_run_signals(&old);
         int rc = MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided);
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         if (rc != MPI_SUCCESS) return mpi_fail(e, rc, "MPI_Init_thread");

@@ -784,11 +784,8 @@ static int l_defer_signals(lua_State *L)
     if (--defer_depth > 0) return 0;
     /* Read and clear with the signals blocked, so that one arriving meanwhile is
      * either held here or handled after, never lost between the two. */
-    sigset_t block, old;
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
+    sigset_t old;
+    gv_block_run_signals(&old);
     int sig = gvL_deferred_signal;
     gvL_deferred_signal = 0;
     gvL_signals_deferred = 0;

@@ -51,11 +51,7 @@ static sigset_t startup_mask; /* the mask the program was started with */
 static void block_run_signals(int argc, char **argv, char **envp)
 {
     (void)argc, (void)argv, (void)envp;
-    sigset_t s;
-    sigemptyset(&s);
-    sigaddset(&s, SIGINT);
-    sigaddset(&s, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &s, &startup_mask);
+    gv_block_run_signals(&startup_mask);
 }
 __attribute__((section(".preinit_array"), used)) static void (*const preinit_block)(
     int, char **, char **) = block_run_signals;
