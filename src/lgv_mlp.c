@@ -241,7 +241,7 @@ static const gv_data *check_dataset(lua_State *L, int idx, gv_data *tmp, int nee
     lua_pop(L, 1);
     tmp->P = P;
     tmp->d = d;
-    size_t cells, bytes; /* the lengths come from Lua (an __len can claim anything) */
+    size_t cells, bytes; /* the lengths come from Lua tables */
     if (gv_mul_size(P, d, &cells) || gv_mul_size(cells, sizeof(float), &bytes))
         luaL_error(L, "%s: data table X of %I rows of %I values is too large", fn, (lua_Integer)P,
                    (lua_Integer)d);
@@ -290,15 +290,6 @@ static const gv_data *check_dataset(lua_State *L, int idx, gv_data *tmp, int nee
     return tmp;
 }
 
-/* The weights', data's and options' tables may have metamethods (__len,
- * __index) that run Lua, which can close the network or the dataset: fetch
- * both again once every table has been read, before C uses them. */
-static void refetch(lua_State *L, gv_mlp **m, const gv_data **data)
-{
-    *m = gvL_check_mlp(L, 1);
-    if (lua_type(L, 3) == LUA_TUSERDATA) *data = gvL_check_data(L, 3);
-}
-
 /* net:eval(w, data [, lambda = 0 [, {gradient=, rows=}]]) ->
  *   {loss=, data_loss=, accuracy=, unsat=, n=, gradient={...}?}
  * rows: 1-based row indices (a minibatch). */
@@ -310,7 +301,7 @@ static int mlp_eval(lua_State *L)
     double *w = check_weights(L, 2, m, "MLP:eval");
     gv_data tmp;
     const gv_data *data = check_dataset(L, 3, &tmp, 1, "MLP:eval");
-    size_t P = data->P; /* the options below may run Lua: `data` is fetched again after them */
+    size_t P = data->P;
     double lambda = gv_plain_nan(luaL_optnumber(L, 4, 0));
     if (!(lambda >= 0) || !isfinite(lambda))
         luaL_error(L, "MLP:eval: lambda must be a finite number >= 0, got %f", lambda);
@@ -339,7 +330,6 @@ static int mlp_eval(lua_State *L)
         }
         lua_pop(L, 1);
     }
-    refetch(L, &m, &data);
     size_t nw = gv_mlp_nweights(m);
     double *g = want_grad ? scratch(L, nw * sizeof *g) : NULL;
     gv_err e;
@@ -376,7 +366,6 @@ static int mlp_forward(lua_State *L)
     double *w = check_weights(L, 2, m, "MLP:forward");
     gv_data tmp;
     const gv_data *data = check_dataset(L, 3, &tmp, 0, "MLP:forward");
-    refetch(L, &m, &data);
     double *f = scratch(L, data->P * sizeof *f);
     gv_err e;
     gv_mlp_work *ws = gv_mlp_work_alloc(m, data->P, gv_threads(), &e);

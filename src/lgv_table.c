@@ -312,7 +312,7 @@ static void take_value(lua_State *L, gv_table *dst, size_t j, double *row, const
 }
 
 /* After Lua code returns (the function(row, i) of filter, add_column or
- * add_rows, an __index): C holds the table at idx (its pointer, sizes and
+ * add_rows): C holds the table at idx (its pointer, sizes and
  * buffers sized by them) across the call, so the code must have left it open
  * with its nc columns and n rows.  who: the code, which: the table, for the
  * message.  Returns the table. */
@@ -503,10 +503,8 @@ static int table_add_column(lua_State *L)
         } else {
             lua_pushvalue(L, 3);
         }
-        /* The function, or an __index of the array, may have changed t. */
-        t = check_unchanged(L, 1, nc, n, "add_column",
-                            ty == LUA_TFUNCTION ? "the function" : "the array's __index",
-                            "the table it adds to");
+        if (ty == LUA_TFUNCTION) /* it may have changed t */
+            t = check_unchanged(L, 1, nc, n, "add_column", "the function", "the table it adds to");
         int vt = lua_type(L, -1);
         if (vt == LUA_TSTRING) ntext++;
         else if (vt == LUA_TNUMBER) nnum += !isnan(lua_tonumber(L, -1));
