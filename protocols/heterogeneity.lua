@@ -130,9 +130,11 @@ local basin_labels = {} -- per T: the basin labels (for the per-basin plots)
 -- (msd_sem, alpha2_se and the tau intervals were added later, so last.)
 local q_b = glass.table{columns = {"T", "t", "basin", "n", "Q", "Q_sem", "msd", "alpha2",
                                    "msd_sem", "alpha2_se"}}
+-- (the state at t_max, means over the basin's live copies, added later, so last)
 local tau_b = glass.table{columns = {"T", "basin", "n", "tau90", "tau90_status", "tau_e",
                                      "tau_e_status", "tau90_lo", "tau90_hi", "tau_e_lo",
-                                     "tau_e_hi"}}
+                                     "tau_e_hi", "n_state", "loss_tmax", "data_loss_tmax",
+                                     "accuracy_tmax", "unsat_tmax"}}
 local peaks = glass.table{columns = {"T", "part", "t_peak", "chi4_peak", "chi4_peak_lo",
   "chi4_peak_hi", "level", "B", "t_peak_lo", "t_peak_hi"}} -- (t_peak's interval added later)
 -- The histogram lags must lie on the lag schedule: add them to it.
@@ -224,6 +226,28 @@ local function argmax(v)
   return best, at
 end
 
+-- Each basin's state at `step` from a scalar observer's per-replica rows (basins[r] is
+-- replica r's basin, r from 1): {[basin] = {n = live copies, loss =, data_loss =,
+-- accuracy =, unsat = their means}}.
+local STATE_FIELDS = {"loss", "data_loss", "accuracy", "unsat"}
+local function basin_states(sobs, basins, step)
+  local by = {}
+  local rep = sobs:table("replicas")
+  for i = 1, rep:nrows() do
+    local r = rep:row(i)
+    if r.step == step then
+      local b = basins[r.replica + 1]
+      local acc = by[b] or {n = 0, loss = 0, data_loss = 0, accuracy = 0, unsat = 0}
+      by[b], acc.n = acc, acc.n + 1
+      for _, f in ipairs(STATE_FIELDS) do acc[f] = acc[f] + r[f] end
+    end
+  end
+  for _, acc in pairs(by) do
+    for _, f in ipairs(STATE_FIELDS) do acc[f] = acc[f] / acc.n end
+  end
+  return by
+end
+
 local lines = {}
 for k, T in ipairs(p.T) do
   local obs, _, sobs = lab.anneal(run, ens, p, T, t0, report.overlap_opts(p, {
@@ -256,6 +280,9 @@ for k, T in ipairs(p.T) do
   end
   local units = {}
   for i, b in ipairs(order) do units[i] = b end
+  -- Each basin's state at t_max (the copies' observer of a same-basin run).
+  local bstate = basin_states(type(sobs) == "table" and sobs[#sobs] or sobs, basins,
+                              t0 + p.tw + p.tmax)
   -- Standard errors over basins (the K noise copies of a basin are not
   -- independent): each basin's mean of Q, MSD and the per-replica alpha2
   -- (collected below), then their spread over the basins; NaN with fewer
@@ -293,7 +320,9 @@ for k, T in ipairs(p.T) do
       table.insert(bsum.alpha2_within[l], a2)
       if na > 0 then table.insert(bsum.alpha2[l], sa / na) end
     end
-    local row = {T = T, basin = b, n = m}
+    local st = bstate[b] or {n = 0}
+    local row = {T = T, basin = b, n = m, n_state = st.n}
+    for _, f in ipairs(STATE_FIELDS) do row[f .. "_tmax"] = st[f] or 0 / 0 end
     for name, f in pairs{tau90 = glass.analysis.tau90, tau_e = glass.analysis.tau_e} do
       local v, _, kind = f(t, mean, {method = "interp"})
       row[name], row[name .. "_status"] = v or 0 / 0, v and "ok" or kind
@@ -448,15 +477,22 @@ for k, T in ipairs(p.T) do
     summary[#summary + 1] = at and string.format("%s %.3g%s at t = %d%s", part, best, ci,
       s:row(at).t, tci) or (part .. " none (no finite chi4)")
   end
-  -- The state's s.e. is over all n copies (the state observer keeps no per-replica rows,
-  -- so there are no basin means to take): said as such, with how far off it can be.  With
-  -- K copies in each of b basins the sum of squares over copies is at least K times the
-  -- basin means', so the s.e. over basins is at most sqrt((n - 1)/(b - 1)) times it.
-  local last_state = srows[#srows]
-  run:log("  state at t = %d: %s%s", p.tmax, report.state_text(last_state), Kt and
-    string.format(" (± s.e. over all %d copies as if independent, which understates it: over "
-      .. "the %d basins it is up to %.3g times larger)", last_state.n, #units,
-      math.sqrt((last_state.n - 1) / (#units - 1))) or "")
+  -- The state at t_max with its s.e. over basins: the mean and s.e. of the basins' means
+  -- (the K copies of a basin are not independent; state.csv's *_sem is over all copies).
+  -- Independent networks: the observer's own, over them.
+  if Kt then
+    local row = {}
+    for _, f in ipairs(STATE_FIELDS) do
+      local means = {}
+      for j, b in ipairs(order) do means[j] = (bstate[b] or {})[f] or 0 / 0 end
+      local st = lab.stats(means) -- (a basin with every copy lost: NaN, left out)
+      row[f], row[f .. "_sem"] = st.mean, st.sem
+    end
+    run:log("  state at t = %d: %s (means and s.e. over the %d basins of each basin's mean "
+      .. "over its live copies; tau_basins.csv has them)", p.tmax, report.state_text(row), #units)
+  else
+    run:log("  state at t = %d: %s", p.tmax, report.state_text(srows[#srows]))
+  end
   local last = s:row(s:nrows())
   local a2se = se_basins("alpha2", #bsum.alpha2)
   -- The pooled estimator's s.e. is the observer's jackknife over every copy,
@@ -569,7 +605,10 @@ run:write_csv("tau_basins", tau_b, report.with(header, how, "tau90, tau_e of eac
   .. "not_reached, before_first_lag, below_min_t); tau*_lo/_hi: " .. (p.B > 0 and string.format(
   "95%% percentile bootstrap interval over the basin's own n replicas (B = %d, seed %d; "
   .. "empty for n = 1; the upper end is inf when over 2.5%% of the resamples stay above the "
-  .. "threshold to the last lag, the lower end 0 when they cross before the first)", p.B, p.seed) or "none (--B=0)")))
+  .. "threshold to the last lag, the lower end 0 when they cross before the first)", p.B, p.seed) or "none (--B=0)")
+  .. string.format("; n_state, *_tmax: the basin's state at t = %d, means over its n_state "
+  .. "live replicas of the loss (with L2), data loss, accuracy and fraction of unsatisfied "
+  .. "rows (y f < 1): the log's state at t_max is their mean and standard error over basins", p.tmax)))
 if K then
   run:write_csv("histogram_basins", hist_b, report.with(header, how, "histogram of log10|dw| "
     .. "within each basin: the n noise replicas of that basin pooled (basin = its label); "
