@@ -8,6 +8,22 @@
 
 #include "gv_rng.h"
 
+/* A threshold for Q, the fraction of weights within ε: inside (0, 1).  At 1
+ * or above the first lag with a weight past ε would cross it, at 0 or below
+ * no lag would; a percentage (90 for 0.9) is the likely slip. */
+static gv_status check_threshold(const char *what, double thr, gv_err *e)
+{
+    if (!isfinite(thr)) return gv_fail(e, GV_EINVAL, "%s: threshold %g is not finite", what, thr);
+    if (thr > 0 && thr < 1) return GV_OK;
+    char hint[64] = "";
+    if (thr > 1 && thr < 100) snprintf(hint, sizeof hint, "; for %g %% write %g", thr, thr / 100);
+    return gv_fail(e, GV_EINVAL, "%s: threshold %g is outside (0, 1), where Q lies (the fraction "
+                                 "of weights within eps): Q would %s%s",
+                   what, thr, thr <= 0 ? "never fall below it"
+                                       : "fall below it at the first lag that moved any weight past eps",
+                   hint);
+}
+
 /* Shared checks on a curve's time axis. */
 static gv_status check_times(const char *what, const double *t, size_t n, gv_err *e)
 {
@@ -31,8 +47,8 @@ gv_status gv_analysis_tau(const double *t, const double *q, size_t n, double thr
                     .q_last = NAN};
     gv_status s = check_times("tau", t, n, e);
     if (s != GV_OK) return s;
-    if (!isfinite(threshold))
-        return gv_fail(e, GV_EINVAL, "tau: threshold %g is not finite", threshold);
+    s = check_threshold("tau", threshold, e);
+    if (s != GV_OK) return s;
     if (!(o.min_t >= 0) || isinf(o.min_t))
         return gv_fail(e, GV_EINVAL, "tau: min_t = %g must be finite and >= 0", o.min_t);
     if (o.method == GV_TAU_INTERP && t[0] < 0)
@@ -433,7 +449,8 @@ gv_status gv_analysis_tau_replicas(const double *t, size_t nt, const double *q, 
     if (R == 0) return gv_fail(e, GV_EINVAL, "tau_replicas: no replica curves");
     if ((unsigned)est >= GV_TAU_NESTIMATORS)
         return gv_fail(e, GV_EINVAL, "tau_replicas: unknown estimator %d", (int)est);
-    if (!isfinite(threshold)) return gv_fail(e, GV_EINVAL, "tau_replicas: threshold is not finite");
+    s = check_threshold("tau_replicas", threshold, e);
+    if (s != GV_OK) return s;
     if (!(min_t >= 0) || isinf(min_t))
         return gv_fail(e, GV_EINVAL, "tau_replicas: min_t = %g must be finite and >= 0", min_t);
     if (est == GV_TAU_OF_MEAN_INTERP && t[0] < 0)

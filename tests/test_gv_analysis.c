@@ -97,6 +97,16 @@ static void test_tau_errors(void)
     gv_tau_opts o = {GV_TAU_INTERP, 0};
     CHECK_FAILS(gv_analysis_tau(tn, q, 2, 0.9, &o, &r, &e), GV_EINVAL, e, "t >= 0");
     CHECK_FAILS(gv_analysis_tau(tn, q, 2, NAN, NULL, &r, &e), GV_EINVAL, e, "threshold");
+    /* Q lies in [0, 1]: a threshold outside (0, 1) is a slip (a percentage, say). */
+    double tq[] = {1, 2}, qq[] = {1, 0.5};
+    CHECK_FAILS(gv_analysis_tau(tq, qq, 2, 90, NULL, &r, &e), GV_EINVAL, e, "for 90 % write 0.9");
+    CHECK_FAILS(gv_analysis_tau(tq, qq, 2, 1, NULL, &r, &e), GV_EINVAL, e, "outside (0, 1)");
+    CHECK_FAILS(gv_analysis_tau(tq, qq, 2, 0, NULL, &r, &e), GV_EINVAL, e, "never fall below");
+    gv_tau_est te;
+    CHECK_FAILS(gv_analysis_tau_replicas(tq, 2, qq, 1, NULL, -0.5, GV_TAU_PER_REPLICA, 0, NULL,
+                                         &te, &e),
+                GV_EINVAL, e, "outside (0, 1)");
+    CHECK_OK(gv_analysis_tau(tq, qq, 2, 0.999, NULL, &r, &e), e);
 }
 
 static void test_powerlaw_exact(void)

@@ -422,6 +422,9 @@ T.test("dataset options and transforms", function()
   refused(function() glass.table{columns = {"a", "a"}} end, "appears twice")
   refused(function() glass.analysis.tau({1, 2}, {1, 0.5}, NAN) end, "threshold", "not finite")
   refused(function() glass.analysis.tau({1, 2, 3}, {1, 0.5}, 0.7) end, "3 values", "2")
+  refused(function() glass.analysis.tau({1, 2}, {1, 0.5}, 90) end, "outside (0, 1)", "write 0.9")
+  refused(function() glass.analysis.tau_replicas({1, 2}, {{1, 0.5}}, {threshold = 0}) end,
+          "outside (0, 1)", "never")
 end)
 
 T.test("random-number options state their range", function()
