@@ -889,7 +889,8 @@ function Params:file_text(values, info)
   lines[#lines + 1] = "-- The protocol is protocol_file if it exists, else a file of that name next to"
   lines[#lines + 1] = "-- this one, else " .. self.name .. ".lua among glassvm's protocols (glass.paths.protocols)."
   -- Not a tail call: protocol_params looks at its caller to see if this
-  -- file is the main script.
+  -- file is the main script (a tail call, as a hand-written file may make,
+  -- takes a second look: M.protocol_params).
   lines[#lines + 1] = "local params = glass.protocol_params {"
   lines[#lines + 1] = string.format("  protocol = %q,", self.name)
   lines[#lines + 1] = string.format("  protocol_file = %q,", info.protocol or "")
@@ -934,9 +935,24 @@ end
 -- own arguments on.  A params.lua moved or copied with its run directory
 -- thus re-runs wherever the protocol can be found.
 function M.protocol_params(t)
-  local info = debug.getinfo(2, "S")
   local script = _G.arg and _G.arg[0]
-  if script and info and info.source == "@" .. script and type(t.protocol) == "string" then
+  local main = false
+  if script and type(t.protocol) == "string" then
+    local info = debug.getinfo(2, "S")
+    if debug.getinfo(1, "t").istailcall then
+      -- `return glass.protocol_params{...}` leaves no frame for its file: it is the main
+      -- script if glassvm itself called that file (one C frame below, nothing under it)
+      -- and the main script reads as this same call.
+      main = info and info.what == "C" and not debug.getinfo(3, "S")
+      if main then
+        local ok, same = pcall(M.read_file, script)
+        main = ok and type(same) == "table" and same.protocol == t.protocol
+      end
+    else
+      main = info and info.source == "@" .. script
+    end
+  end
+  if main then
     local path, looked = M.find_protocol(t, script)
     if not path then
       say_and_exit(io.stderr, string.format("Error: %s: cannot find the protocol %s%s (looked "

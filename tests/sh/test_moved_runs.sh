@@ -54,6 +54,19 @@ run old-params.lua --out=rerun-old >/dev/null 2>"$T/err" \
   || fail "re-running an old-style params.lua: $(cat "$T/err")"
 cmp -s copy/tau.csv rerun-old/tau.csv || fail "the old-style params.lua gave another tau.csv"
 
+# A hand-written params.lua that returns the call (a tail call, which leaves no frame for
+# the file) re-runs too, and a misspelt name in it is refused, not silently ignored.
+sed -e 's#^local params = glass.protocol_params#return glass.protocol_params#' -e '/^return params$/d' \
+  copy/params.lua >tail-params.lua
+grep -q '^return glass.protocol_params' tail-params.lua || fail "tail-params.lua not made"
+run tail-params.lua --out=rerun-tail >/dev/null 2>"$T/err" \
+  || fail "re-running a params.lua that returns the call: $(cat "$T/err")"
+cmp -s copy/tau.csv rerun-tail/tau.csv || fail "the params.lua that returns the call gave another tau.csv"
+printf 'return glass.protocol_params{protocol = "ageing", Tx = 1}\n' >typo-params.lua
+run typo-params.lua --out=typo >/dev/null 2>"$T/err"
+[ $? = 2 ] && grep -q "unknown parameter Tx for protocol ageing (did you mean T?)" "$T/err" \
+  || fail "a misspelt name in a params.lua that returns the call: $(cat "$T/err")"
+
 # A protocol that cannot be found: one line, status 2, nothing run.
 refused_protocol() { # name, the line expected (a grep pattern)
   sed -i "s#^  protocol = .*#  protocol = \"$1\",#" copy/params.lua
