@@ -39,7 +39,8 @@ import argparse
 import numpy as np
 import torch
 
-ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
+ap = argparse.ArgumentParser(description=__doc__,
+                             formatter_class=argparse.RawDescriptionHelpFormatter)
 ap.add_argument("--width", type=int, default=30)
 ap.add_argument("--steps", type=int, default=10)
 ap.add_argument("--fixtures", default="build-bench")
