@@ -331,6 +331,19 @@ function Figure:write(dir)
   return path
 end
 
+-- Does the image at path end as a whole file of its kind (ext ".png": the IEND chunk,
+-- with its CRC; ".svg": the closing </svg> tag, then only white space)?
+local function whole_image(path, ext)
+  local f = io.open(path, "rb")
+  if not f then return false end
+  local size = f:seek("end")
+  f:seek("set", math.max(0, size - 64))
+  local tail = f:read("a") or ""
+  f:close()
+  if ext == ".png" then return tail:sub(-8) == "IEND\xAE\x42\x60\x82" end
+  return tail:find("</svg>%s*$") ~= nil
+end
+
 -- Run dir/name.gp; gnuplot's messages go to dir/gnuplot.log.
 function M.render(dir, name)
   if not M.available() then
@@ -346,12 +359,11 @@ function M.render(dir, name)
     error(res, 0)
   end
   local drawn = res == true
-  -- gnuplot exits 0 when its output was cut short (a full disk): look at the files.
+  -- gnuplot exits 0 when its output was cut short (a full disk, a file size limit): look
+  -- at the files' ends (a PNG's IEND chunk, an SVG's closing tag).
   local empty = {}
   for _, ext in ipairs(drawn and {".png", ".svg"} or {}) do
-    local f = io.open(dir .. "/" .. name .. ext .. ".tmp", "rb")
-    if not (f and f:seek("end") > 0) then empty[#empty + 1] = name .. ext end
-    if f then f:close() end
+    if not whole_image(dir .. "/" .. name .. ext .. ".tmp", ext) then empty[#empty + 1] = name .. ext end
   end
   drawn = drawn and #empty == 0
   for _, ext in ipairs{".png", ".svg"} do
@@ -360,7 +372,7 @@ function M.render(dir, name)
     else os.remove(final .. ".tmp") end
   end
   if #empty > 0 then
-    return false, string.format("gnuplot left %s empty or missing (a full disk?)",
+    return false, string.format("gnuplot left %s empty, cut short or missing (a full disk?)",
       table.concat(empty, " and "))
   end
   if not drawn then

@@ -157,9 +157,28 @@ EOF
   chmod +x fakebin/gnuplot
   PATH="$PWD/fakebin:$PATH" "$G" ageing --preset=smoke --quiet --out=empty >/dev/null 2>empty.err \
     || fail "empty plots: the run failed: $(cat empty.err)"
-  grep -q "plot overlap: gnuplot left overlap.png and overlap.svg empty or missing" empty/log.txt \
+  grep -q "plot overlap: gnuplot left overlap.png and overlap.svg empty, cut short or missing" empty/log.txt \
     || fail "empty plots: not said: $(grep plot empty/log.txt)"
   grep -q "^\[.*\] plots: " empty/log.txt && fail "empty plots reported drawn: $(grep plots: empty/log.txt)"
+  # ... and files cut short (a file size limit, a full disk mid-write): a PNG without its
+  # IEND chunk, an SVG without its closing tag.
+  mkdir -p cutbin
+  cat >cutbin/gnuplot <<'EOF'
+#!/bin/sh
+for a; do case $a in *.gp)
+  printf '\211PNG\r\n\032\n\000\000\000\rIHDR' >"${a%.gp}.png.tmp"
+  printf '<?xml version="1.0"?>\n<svg width="600"><path d="M 1 2' >"${a%.gp}.svg.tmp";;
+esac; done
+cat >/dev/null
+echo pngcairo
+EOF
+  chmod +x cutbin/gnuplot
+  PATH="$PWD/cutbin:$PATH" "$G" ageing --preset=smoke --quiet --out=cut >/dev/null 2>cut.err \
+    || fail "cut-short plots: the run failed: $(cat cut.err)"
+  grep -q "plot overlap: gnuplot left overlap.png and overlap.svg empty, cut short or missing" cut/log.txt \
+    || fail "cut-short plots: not said: $(grep plot cut/log.txt)"
+  grep -q "^\[.*\] plots: " cut/log.txt && fail "cut-short plots reported drawn: $(grep plots: cut/log.txt)"
+  ls cut/*.png >/dev/null 2>&1 && fail "cut-short plots: a PNG was kept: $(ls cut)"
   # A signal while gnuplot draws: its temporary files do not stay in the directory.
   mkdir -p sigbin
   cat >sigbin/gnuplot <<'EOF'
