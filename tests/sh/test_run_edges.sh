@@ -145,52 +145,37 @@ if "$G" -e 'glass.data.mnist{P = 10}' >/dev/null 2>&1; then
     || fail "some replicas lost: the run failed"
   grep -q "replicas lost (non-finite loss or weights) (replica [0-9]* at step [0-9]*: " some/log.txt \
     || fail "some replicas lost: the log does not name them: $(grep lost some/log.txt)"
-  # gnuplot exits 0 after writing empty files (a full disk): the figure is not
-  # reported drawn, and the log says so.
-  mkdir -p fakebin
-  cat >fakebin/gnuplot <<'EOF'
-#!/bin/sh
-for a; do case $a in *.gp) : >"${a%.gp}.png.tmp"; : >"${a%.gp}.svg.tmp";; esac; done
-cat >/dev/null
-echo pngcairo
-EOF
-  chmod +x fakebin/gnuplot
-  PATH="$PWD/fakebin:$PATH" "$G" ageing --preset=smoke --quiet --out=empty >/dev/null 2>empty.err \
-    || fail "empty plots: the run failed: $(cat empty.err)"
-  grep -q "plot overlap: gnuplot left overlap.png and overlap.svg empty, cut short or missing" empty/log.txt \
-    || fail "empty plots: not said: $(grep plot empty/log.txt)"
-  grep -q "^\[.*\] plots: " empty/log.txt && fail "empty plots reported drawn: $(grep plots: empty/log.txt)"
-  # ... and files cut short (a file size limit, a full disk mid-write): a PNG without its
-  # IEND chunk, an SVG without its closing tag.
-  mkdir -p cutbin
-  cat >cutbin/gnuplot <<'EOF'
-#!/bin/sh
-for a; do case $a in *.gp)
-  printf '\211PNG\r\n\032\n\000\000\000\rIHDR' >"${a%.gp}.png.tmp"
-  printf '<?xml version="1.0"?>\n<svg width="600"><path d="M 1 2' >"${a%.gp}.svg.tmp";;
-esac; done
-cat >/dev/null
-echo pngcairo
-EOF
-  chmod +x cutbin/gnuplot
-  PATH="$PWD/cutbin:$PATH" "$G" ageing --preset=smoke --quiet --out=cut >/dev/null 2>cut.err \
-    || fail "cut-short plots: the run failed: $(cat cut.err)"
-  grep -q "plot overlap: gnuplot left overlap.png and overlap.svg empty, cut short or missing" cut/log.txt \
-    || fail "cut-short plots: not said: $(grep plot cut/log.txt)"
-  grep -q "^\[.*\] plots: " cut/log.txt && fail "cut-short plots reported drawn: $(grep plots: cut/log.txt)"
-  ls cut/*.png >/dev/null 2>&1 && fail "cut-short plots: a PNG was kept: $(ls cut)"
-  # A signal while gnuplot draws: its temporary files do not stay in the directory.
-  mkdir -p sigbin
-  cat >sigbin/gnuplot <<'EOF'
-#!/bin/sh
-for a; do case $a in *.gp)
+  # A stand-in gnuplot in DIR: for each .gp script it runs the shell lines on stdin
+  # (with $a the script, so ${a%.gp}.png.tmp its PNG), then answers as gnuplot does.
+  fake_gnuplot() {
+    mkdir -p "$1"
+    { echo '#!/bin/sh'; echo 'for a; do case $a in *.gp)'; cat; echo ';; esac; done'
+      echo 'cat >/dev/null'; echo 'echo pngcairo'; } >"$1/gnuplot"
+    chmod +x "$1/gnuplot"
+  }
+  # Figures gnuplot leaves empty (a full disk; it exits 0) or cut short (a file size limit,
+  # a disk full mid-write: a PNG without its IEND chunk, an SVG without its closing tag)
+  # are not reported drawn nor kept, and the log says so.
+  fake_gnuplot emptybin <<'EOF'
   : >"${a%.gp}.png.tmp"; : >"${a%.gp}.svg.tmp"
-  kill -TERM "$(ps -o ppid= -p $PPID | tr -d ' ')"; sleep 0.2;;
-esac; done
-cat >/dev/null
-echo pngcairo
 EOF
-  chmod +x sigbin/gnuplot
+  fake_gnuplot cutbin <<'EOF'
+  printf '\211PNG\r\n\032\n\000\000\000\rIHDR' >"${a%.gp}.png.tmp"
+  printf '<?xml version="1.0"?>\n<svg width="600"><path d="M 1 2' >"${a%.gp}.svg.tmp"
+EOF
+  for kind in empty cut; do
+    PATH="$PWD/${kind}bin:$PATH" "$G" ageing --preset=smoke --quiet --out=$kind >/dev/null 2>$kind.err \
+      || fail "$kind plots: the run failed: $(cat $kind.err)"
+    grep -q "plot overlap: gnuplot left overlap.png and overlap.svg empty, cut short or missing" $kind/log.txt \
+      || fail "$kind plots: not said: $(grep plot $kind/log.txt)"
+    grep -q "^\[.*\] plots: " $kind/log.txt && fail "$kind plots reported drawn: $(grep plots: $kind/log.txt)"
+    ls $kind/*.png >/dev/null 2>&1 && fail "$kind plots: a PNG was kept: $(ls $kind)"
+  done
+  # A signal while gnuplot draws: its temporary files do not stay in the directory.
+  fake_gnuplot sigbin <<'EOF'
+  : >"${a%.gp}.png.tmp"; : >"${a%.gp}.svg.tmp"
+  kill -TERM "$(ps -o ppid= -p $PPID | tr -d ' ')"; sleep 0.2
+EOF
   PATH="$PWD/sigbin:$PATH" "$G" ageing --preset=smoke --quiet --out=sigplot >/dev/null 2>sigplot.err
   rc=$?
   [ "$rc" -eq 143 ] || fail "signal in gnuplot: exit $rc: $(cat sigplot.err)"
