@@ -76,7 +76,10 @@ local tws = {}
 for i, tw in ipairs(p.tw) do tws[i] = t0 + tw end
 local lags = glass.schedule.log{first = 1, last = p.tmax, per_decade = p.per_decade}
 local obs = glass.observer.two_time(report.overlap_opts(p, {tw = tws, chi = {p.chi}, lags = lags}))
-local sobs = report.state_observer(report.state_steps(t0, tws, lags), p.lambda)
+-- (with --loss_trace, also log-spaced steps through the waiting time, to the last t_w)
+local ssteps = report.state_steps(t0, tws, lags)
+for _, s in ipairs(lab.trace_steps(p, t0, t0 + math.max(table.unpack(p.tw)))) do ssteps[#ssteps + 1] = s end
+local sobs = report.state_observer(ssteps, p.lambda)
 local quenched = p.drift_check and ens:clone() -- for the T = 0 companion
 local langevin = glass.langevin{lr = p.lr, T = p.T, lambda = p.lambda}
 lab.advance(run, ens, langevin, t0 + math.max(table.unpack(p.tw)) + p.tmax, {obs, sobs},
@@ -88,7 +91,9 @@ run:log("at the end (t = %d after the quench): %s", srows[#srows].step - t0,
   report.state_text(srows[#srows]))
 run:write_csv("state", state, report.with(header, "state: means over live replicas (n) of the "
   .. "loss (with L2), data loss, accuracy and fraction of unsatisfied rows (y f < 1), *_sem "
-  .. "standard errors; t = steps after the quench (t = 0: the state after the quench)"))
+  .. "standard errors; t = steps after the quench (t = 0: the state after the quench)"
+  .. ((p.loss_trace or 0) > 0 and string.format("; with --loss_trace=%d also %d log-spaced rows "
+    .. "per decade up to the last t_w", p.loss_trace, p.loss_trace) or "")))
 
 -- Results: Q(t, t_w) and MSD per t_w, then tau90 per t_w.
 local summary = obs:table("summary")

@@ -226,6 +226,27 @@ if [ -f "$q/COMPLETE" ]; then
   fi
 fi
 
+# ageing --loss_trace: state.csv gains log-spaced rows through the waiting time (smoke:
+# t_w = 5, 20; at 5 per decade: t = 1, 2, 3 and 4 before the first t_w, and between the two),
+# and overlap.csv and tau.csv stay as they were.
+a="$TMP/ageing" at="$TMP/ageing_trace"
+if [ -f "$a/COMPLETE" ]; then
+  if "$G" "$SRC/protocols/ageing.lua" --preset=smoke --threads=2 --quiet --loss_trace=5 \
+      --out="$at" >"$at.out" 2>&1; then
+    for f in overlap.csv tau.csv; do
+      cmp -s <(grep -v '^#' "$a/$f") <(grep -v '^#' "$at/$f") \
+        || fail "ageing --loss_trace changed $f (observing must not change the dynamics)"
+    done
+    awk -F, '/^#/ || /^step,/ { next } $2 > 0 && $2 < 5 { early++ } $2 > 5 && $2 < 20 { mid++ }
+      END { exit !(early == 4 && mid >= 2) }' "$at/state.csv" \
+      || fail "ageing --loss_trace=5: no state rows through the waiting time: $(grep -v '^#' "$at/state.csv" | cut -d, -f2 | tr '\n' ' ')"
+    [ "$(grep -vc '^#' "$at/state.csv")" -gt "$(grep -vc '^#' "$a/state.csv")" ] \
+      || fail "ageing --loss_trace=5: state.csv has no more rows than without it"
+  else
+    fail "ageing --loss_trace=5 failed: $(tail -3 "$at.out")"
+  fi
+fi
+
 # --noise_offset: a run that continues a sweep. The smoke run's T = 1e-3 is its point 2; a
 # run of T = 1e-3 alone with --noise_offset=1 has the same networks and the same noise
 # stream, so its rows equal the smoke run's at that T, bit for bit.
