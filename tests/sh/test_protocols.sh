@@ -198,6 +198,17 @@ else
   fail "heterogeneity --ensemble=independent failed: $(tail -3 "$hind.out")"
 fi
 
+# The data rows of each file equal in two run directories (observing, here the loss
+# trace, must not change the dynamics).
+same_rows() { # what dir1 dir2 file...
+  local what=$1 d1=$2 d2=$3 f
+  shift 3
+  for f; do
+    cmp -s <(grep -v '^#' "$d1/$f") <(grep -v '^#' "$d2/$f") \
+      || fail "$what changed $f (observing must not change the dynamics)"
+  done
+}
+
 # quench_anneal --loss_trace (the paper's Fig. A2): observing the loss along the quench and
 # the waiting time leaves the trajectories as they were (overlap.csv and tau.csv equal the
 # run above, bit for bit); quench.csv runs from step 0 to the quench's end, where its loss is
@@ -206,10 +217,7 @@ q="$TMP/quench_anneal" qt="$TMP/quench_trace"
 if [ -f "$q/COMPLETE" ]; then
   if "$G" "$SRC/protocols/quench_anneal.lua" --preset=smoke --threads=2 --quiet --loss_trace=4 \
       --out="$qt" >"$qt.out" 2>&1; then
-    for f in overlap.csv tau.csv; do
-      cmp -s <(grep -v '^#' "$q/$f") <(grep -v '^#' "$qt/$f") \
-        || fail "quench_anneal --loss_trace changed $f (observing must not change the dynamics)"
-    done
+    same_rows "quench_anneal --loss_trace" "$q" "$qt" overlap.csv tau.csv
     awk -F, '/^#/ || /^epoch,/ { next } { n++; first = first == "" ? $2 : first; last = $2; loss = $5 }
       END { if (n < 4 || first != 0 || last != 5) { printf "rows %d, steps %s..%s\n", n, first, last; exit 1 }
             print loss > "/dev/stderr" }' "$qt/quench.csv" 2>"$TMP/qloss" \
@@ -233,10 +241,7 @@ a="$TMP/ageing" at="$TMP/ageing_trace"
 if [ -f "$a/COMPLETE" ]; then
   if "$G" "$SRC/protocols/ageing.lua" --preset=smoke --threads=2 --quiet --loss_trace=5 \
       --out="$at" >"$at.out" 2>&1; then
-    for f in overlap.csv tau.csv; do
-      cmp -s <(grep -v '^#' "$a/$f") <(grep -v '^#' "$at/$f") \
-        || fail "ageing --loss_trace changed $f (observing must not change the dynamics)"
-    done
+    same_rows "ageing --loss_trace" "$a" "$at" overlap.csv tau.csv
     awk -F, '/^#/ || /^step,/ { next } $2 > 0 && $2 < 5 { early++ } $2 > 5 && $2 < 20 { mid++ }
       END { exit !(early == 4 && mid >= 2) }' "$at/state.csv" \
       || fail "ageing --loss_trace=5: no state rows through the waiting time: $(grep -v '^#' "$at/state.csv" | cut -d, -f2 | tr '\n' ' ')"
