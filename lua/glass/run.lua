@@ -455,7 +455,9 @@ function Run:__gc()
     -- signal that came during a checkpoint's write can reach here as a plain error.)
     io.stderr:write(string.format("glassvm: the run in %s did not finish; its checkpoint is "
       .. "kept: to resume, run the same command again%s:\n  %s\n", self.dir,
-      stopped and "" or " (after an error: once its cause is fixed)", j:resume_command()))
+      stopped and "" or " (after an error: once its cause is fixed; if the cause is a "
+        .. "parameter, a resume keeps it: start over with --force or another --out)",
+      j:resume_command()))
   elseif self.root and stopped and not (j and j.exited) then
     -- A signal before the first checkpoint (data loading); Journal:stop
     -- (j.exited) has said how to resume already.

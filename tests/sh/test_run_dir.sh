@@ -163,7 +163,7 @@ run:memo("one", nil, function() return 1 end)
 error("boom")
 LUA
 "$G" boom.lua --out=bm --force --quiet >bm.out 2>bm.err </dev/null
-grep -q "to resume, run the same command again (after an error: once its cause is fixed)" bm.err || fail "error resume hint: $(cat bm.err)"
+grep -q "to resume, run the same command again (after an error: once its cause is fixed; if the cause is a parameter, a resume keeps it: start over with --force or another --out):" bm.err || fail "error resume hint: $(cat bm.err)"
 grep -A1 "run the same command again" bm.err | tail -1 | grep -q -- "--force" && fail "the resume command keeps --force: $(tail -1 bm.err)"
 # A refusal after glass.run (no data set) is a failed run too, not "running".
 GLASSVM_DATA="$TMP/nowhere" run --out=nd >/dev/null 2>nd.err
