@@ -778,8 +778,9 @@ function Params:try_parse(argv)
       if not ok then error(err, 0) end
       if other then
         -- Every value fitted: used, but not unsaid (glass.run logs it).
-        notes[#notes + 1] = string.format("--params %s was written by protocol %s; its "
-          .. "values are used for %s", params_file, saved.protocol, self.name)
+        notes[#notes + 1] = string.format("--params %s was written by protocol %s%s; its "
+          .. "values are used for %s", params_file, saved.protocol, protocol_hint(saved.protocol),
+          self.name)
       end
     end
     if preset and preset ~= "" then

@@ -375,6 +375,12 @@ T.test("params.lua round-trips through --params", function()
   T.eq(o.T, 3e-7)
   T.eq(o.__notes[1], "--params " .. path .. " was written by protocol other; its values are "
     .. "used for " .. P.name)
+  -- A misspelt protocol name gets the nearest of glassvm's protocols in the note too.
+  f = assert(io.open(path, "w"))
+  f:write((text:gsub('protocol = "' .. P.name .. '"', 'protocol = "agein"')))
+  f:close()
+  T.eq(parse(P, {"--params=" .. path}).__notes[1], "--params " .. path .. " was written by "
+    .. "protocol agein (did you mean ageing?); its values are used for " .. P.name)
   os.remove(path)
 end)
 

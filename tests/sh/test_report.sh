@@ -59,6 +59,11 @@ run quench_anneal qf --T=3e-3,1e-3,3e-4,1e-4 --tmax=200 --fit_T_min=1e-4
 grep -Eq '^log_prefactor_se [0-9.e+-]+$' "$TMP/qf/fit.txt" \
   || fail "quench_anneal fit.txt: no log_prefactor_se: $(cat "$TMP/qf/fit.txt" 2>&1)"
 grep -Eq '^exponent -?[0-9.e+-]+$' "$TMP/qf/fit.txt" || fail "quench_anneal fit.txt: no exponent"
+# Its keys, in order, are the list docs/protocols.md gives.
+doc_keys=$(grep -o 'one `key value` per line, in this order: `[^`]*`' "$SRC/docs/protocols.md" \
+  | sed 's/.*order: `//; s/`$//; s/, /,/g')
+[ -n "$doc_keys" ] && [ "$(cut -d' ' -f1 "$TMP/qf/fit.txt" | paste -sd,)" = "$doc_keys" ] \
+  || fail "fit.txt's keys are not protocols.md's list: $(cut -d' ' -f1 "$TMP/qf/fit.txt" | paste -sd,) vs $doc_keys"
 
 # The tau90 fit's fit.txt (a value by its key) on five temperatures, lags to 300.
 kv() { sed -n "s/^$2 //p" "$1"; }
