@@ -767,20 +767,25 @@ function Params:try_parse(argv)
     if params_file then
       local saved = M.read_file(params_file)
       local other = type(saved.protocol) == "string" and saved.protocol ~= self.name
+      -- The nearest of glassvm's protocols, unless the file's protocol_file exists and
+      -- bears its name (a protocol of the user's own, "ageing2", is no misspelt "ageing").
+      local pf = saved.protocol_file
+      local own = type(pf) == "string" and fs.exists(pf)
+        and fs.basename(pf):gsub("%.lua$", "") == saved.protocol
+      local hint = other and not own and protocol_hint(saved.protocol) or ""
       local ok, err = pcall(layer, saved, "--params " .. params_file)
       -- Another protocol's file: say so first, then what did not fit.
       if not ok and other then
         local what, pre = tostring(err), "--params " .. params_file .. ": "
         if what:sub(1, #pre) == pre then what = what:sub(#pre + 1) end
         err = string.format("--params %s was written by protocol %s%s, not %s (%s)", params_file,
-          saved.protocol, protocol_hint(saved.protocol), self.name, what)
+          saved.protocol, hint, self.name, what)
       end
       if not ok then error(err, 0) end
       if other then
         -- Every value fitted: used, but not unsaid (glass.run logs it).
         notes[#notes + 1] = string.format("--params %s was written by protocol %s%s; its "
-          .. "values are used for %s", params_file, saved.protocol, protocol_hint(saved.protocol),
-          self.name)
+          .. "values are used for %s", params_file, saved.protocol, hint, self.name)
       end
     end
     if preset and preset ~= "" then
@@ -942,13 +947,10 @@ function M.protocol_params(t)
     local info = debug.getinfo(2, "S")
     if debug.getinfo(1, "t").istailcall then
       -- `return glass.protocol_params{...}` leaves no frame for its file: it is the main
-      -- script if glassvm itself called that file (one C frame below, nothing under it)
-      -- and the main script reads as this same call.
-      main = info and info.what == "C" and not debug.getinfo(3, "S")
-      if main then
-        local ok, same = pcall(M.read_file, script)
-        main = ok and type(same) == "table" and same.protocol == t.protocol
-      end
+      -- script if glassvm is running its script (not -e code, src/main.c) and called
+      -- that file itself (one C frame below, nothing under it).
+      main = debug.getregistry()["glassvm.main_script"] == true and info ~= nil
+        and info.what == "C" and debug.getinfo(3, "S") == nil
     else
       main = info and info.source == "@" .. script
     end

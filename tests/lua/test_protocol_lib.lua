@@ -381,6 +381,19 @@ T.test("params.lua round-trips through --params", function()
   f:close()
   T.eq(parse(P, {"--params=" .. path}).__notes[1], "--params " .. path .. " was written by "
     .. "protocol agein (did you mean ageing?); its values are used for " .. P.name)
+  -- ... but not a protocol of the user's own whose file exists under its name.
+  local fs = glass.fs
+  local dir = path .. ".d"
+  assert(fs.mkdir_p(dir))
+  local own = dir .. "/ageing2.lua"
+  assert(io.open(own, "w")):close()
+  f = assert(io.open(path, "w"))
+  f:write((text:gsub('protocol = "' .. P.name .. '"', 'protocol = "ageing2"')
+              :gsub('protocol_file = "[^"]*"', 'protocol_file = "' .. own .. '"')))
+  f:close()
+  T.eq(parse(P, {"--params=" .. path}).__notes[1], "--params " .. path .. " was written by "
+    .. "protocol ageing2; its values are used for " .. P.name)
+  os.remove(own); os.remove(dir)
   os.remove(path)
 end)
 

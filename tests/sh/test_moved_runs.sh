@@ -62,6 +62,12 @@ grep -q '^return glass.protocol_params' tail-params.lua || fail "tail-params.lua
 run tail-params.lua --out=rerun-tail >/dev/null 2>"$T/err" \
   || fail "re-running a params.lua that returns the call: $(cat "$T/err")"
 cmp -s copy/tau.csv rerun-tail/tau.csv || fail "the params.lua that returns the call gave another tau.csv"
+# Such a file that is more than values (a call to tonumber) is read as --params reads
+# every params.lua, and refused, not silently skipped.
+printf 'return glass.protocol_params{protocol = "ageing", T = tonumber("1e-3")}\n' >code-params.lua
+run code-params.lua --out=code >/dev/null 2>"$T/err"
+[ $? = 2 ] && grep -q "code-params.lua failed: .*tonumber" "$T/err" \
+  || fail "a params.lua that returns the call and runs code: $(cat "$T/err")"
 printf 'return glass.protocol_params{protocol = "ageing", Tx = 1}\n' >typo-params.lua
 run typo-params.lua --out=typo >/dev/null 2>"$T/err"
 [ $? = 2 ] && grep -q "unknown parameter Tx for protocol ageing (did you mean T?)" "$T/err" \
