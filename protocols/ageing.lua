@@ -76,9 +76,10 @@ local tws = {}
 for i, tw in ipairs(p.tw) do tws[i] = t0 + tw end
 local lags = glass.schedule.log{first = 1, last = p.tmax, per_decade = p.per_decade}
 local obs = glass.observer.two_time(report.overlap_opts(p, {tw = tws, chi = {p.chi}, lags = lags}))
--- (with --loss_trace, also log-spaced steps through the waiting time, to the last t_w)
+-- (with --loss_trace, also log-spaced steps through the waiting time, to the last t_w:
+-- --tw increases)
 local ssteps = report.state_steps(t0, tws, lags)
-for _, s in ipairs(lab.trace_steps(p, t0, t0 + math.max(table.unpack(p.tw)))) do ssteps[#ssteps + 1] = s end
+for _, s in ipairs(lab.trace_steps(p, t0, tws[#tws])) do ssteps[#ssteps + 1] = s end
 local sobs = report.state_observer(ssteps, p.lambda)
 local quenched = p.drift_check and ens:clone() -- for the T = 0 companion
 local langevin = glass.langevin{lr = p.lr, T = p.T, lambda = p.lambda}

@@ -481,15 +481,18 @@ for k, T in ipairs(p.T) do
   -- (the K copies of a basin are not independent; state.csv's *_sem is over all copies).
   -- Independent networks: the observer's own, over them.
   if Kt then
-    local row = {}
+    local row, live = {}, 0
+    for _, b in ipairs(order) do if bstate[b] then live = live + 1 end end
     for _, f in ipairs(STATE_FIELDS) do
       local means = {}
       for j, b in ipairs(order) do means[j] = (bstate[b] or {})[f] or 0 / 0 end
       local st = lab.stats(means) -- (a basin with every copy lost: NaN, left out)
       row[f], row[f .. "_sem"] = st.mean, st.sem
     end
-    run:log("  state at t = %d: %s (means and s.e. over the %d basins of each basin's mean "
-      .. "over its live copies; tau_basins.csv has them)", p.tmax, report.state_text(row), #units)
+    run:log("  state at t = %d: %s (each basin's mean over its live copies, then the mean "
+      .. "and s.e. over the %s; tau_basins.csv has each basin's)", p.tmax,
+      report.state_text(row), live == #units and string.format("%d basins", live)
+        or string.format("%d of %d basins that kept one", live, #units))
   else
     run:log("  state at t = %d: %s", p.tmax, report.state_text(srows[#srows]))
   end

@@ -8,9 +8,10 @@
 
 #include "gv_rng.h"
 
-/* A threshold for Q, the fraction of weights within ε: inside (0, 1).  At 1
- * or above the first lag with a weight past ε would cross it, at 0 or below
- * no lag would; a percentage (90 for 0.9) is the likely slip. */
+/* A threshold for Q, the fraction of weights within ε: inside (0, 1).  Above
+ * 1 every lag's Q is below it, at 1 the first lag with a weight past ε
+ * crosses it, at 0 or below no lag does; a percentage (90 for 0.9) is the
+ * likely slip. */
 static gv_status check_threshold(const char *what, double thr, gv_err *e)
 {
     if (!isfinite(thr)) return gv_fail(e, GV_EINVAL, "%s: threshold %g is not finite", what, thr);
@@ -19,8 +20,10 @@ static gv_status check_threshold(const char *what, double thr, gv_err *e)
     if (thr > 1 && thr < 100) snprintf(hint, sizeof hint, "; for %g %% write %g", thr, thr / 100);
     return gv_fail(e, GV_EINVAL, "%s: threshold %g is outside (0, 1), where Q lies (the fraction "
                                  "of weights within eps): Q would %s%s",
-                   what, thr, thr <= 0 ? "never fall below it"
-                                       : "fall below it at the first lag that moved any weight past eps",
+                   what, thr,
+                   thr <= 0  ? "never fall below it"
+                   : thr > 1 ? "be below it at every lag"
+                             : "fall below it at the first lag that moved any weight past eps",
                    hint);
 }
 

@@ -100,7 +100,8 @@ static void test_tau_errors(void)
     /* Q lies in [0, 1]: a threshold outside (0, 1) is a slip (a percentage, say). */
     double tq[] = {1, 2}, qq[] = {1, 0.5};
     CHECK_FAILS(gv_analysis_tau(tq, qq, 2, 90, NULL, &r, &e), GV_EINVAL, e, "for 90 % write 0.9");
-    CHECK_FAILS(gv_analysis_tau(tq, qq, 2, 1, NULL, &r, &e), GV_EINVAL, e, "outside (0, 1)");
+    CHECK_FAILS(gv_analysis_tau(tq, qq, 2, 90, NULL, &r, &e), GV_EINVAL, e, "below it at every lag");
+    CHECK_FAILS(gv_analysis_tau(tq, qq, 2, 1, NULL, &r, &e), GV_EINVAL, e, "first lag that moved");
     CHECK_FAILS(gv_analysis_tau(tq, qq, 2, 0, NULL, &r, &e), GV_EINVAL, e, "never fall below");
     gv_tau_est te;
     CHECK_FAILS(gv_analysis_tau_replicas(tq, 2, qq, 1, NULL, -0.5, GV_TAU_PER_REPLICA, 0, NULL,

@@ -295,7 +295,17 @@ basin_stat() { # column format -> "mean ± sem" over tau_basins.csv's rows
 }
 grep -v '^#' "$TMP/het/tau_basins.csv" | awk -F, 'NR > 1 && $12 != 2 { bad = 1 } END { exit bad }' \
   || fail "heterogeneity: tau_basins.csv's n_state is not K = 2 in every basin"
-grep -q "state at t = 20: loss $(basin_stat 13 %.5g) (data .*), accuracy $(basin_stat 15 %.4g), .* (means and s.e. over the 2 basins of each basin's mean over its live copies; tau_basins.csv has them)$" "$TMP/het/log.txt" \
+# Each basin's state is its own network's: at T = 1e-3 over 20 steps its loss_tmax lies
+# nearer its network's loss after the quench (networks.csv; basin label = K x (network - 1),
+# K = 2) than any other network's.
+awk -F, 'FNR == 1 { file++ } /^#/ || /^(network|T),/ { next }
+  file == 1 { loss[$1] = $2; next }
+  { own = $2 / 2 + 1; d = $13 - loss[own]; d = d < 0 ? -d : d
+    for (k in loss) if (k != own) { e = $13 - loss[k]; e = e < 0 ? -e : e; if (e <= d) bad++ }
+    n++ }
+  END { exit !(n == 2 && !bad) }' "$TMP/het/networks.csv" "$TMP/het/tau_basins.csv" \
+  || fail "heterogeneity: a basin's loss_tmax is not nearest its own network's loss"
+grep -q "state at t = 20: loss $(basin_stat 13 %.5g) (data .*), accuracy $(basin_stat 15 %.4g), .* (each basin's mean over its live copies, then the mean and s.e. over the 2 basins; tau_basins.csv has each basin's)$" "$TMP/het/log.txt" \
   || fail "heterogeneity: the state at t_max is not the mean and s.e. over basins: $(grep 'state at t = 20' "$TMP/het/log.txt"); expected loss $(basin_stat 13 %.5g), accuracy $(basin_stat 15 %.4g)"
 has "$TMP/het/log.txt" "drift check (tau90 vs T = 0, tolerance 10%)" "heterogeneity drift summary"
 has "$TMP/het/moments.csv" "chi4_within_lo,chi4_within_hi" "heterogeneity chi4 interval columns"
@@ -332,7 +342,7 @@ grep -q '^0,[0-9]*,20,2,' "$TMP/het0/state.csv" || fail "heterogeneity: T = 0 no
 grep -q '^0.001,[0-9]*,20,4,' "$TMP/het0/state.csv" || fail "heterogeneity: T = 0.001 not on 2 x K = 4 copies"
 grep -q '^0,20,2,2,' "$TMP/het0/moments.csv" || fail "heterogeneity: T = 0 moments not over 2 networks in 2 basins"
 has "$TMP/het0/moments.csv" "at T = 0 the networks themselves" "heterogeneity: the T = 0 note"
-[ "$(grep -c 'means and s.e. over the 2 basins' "$TMP/het0/log.txt")" = 1 ] \
+[ "$(grep -c 'then the mean and s.e. over the 2 basins' "$TMP/het0/log.txt")" = 1 ] \
   || fail "heterogeneity: the over-basins note should be on T = 0.001's state line only (T = 0 runs on the networks)"
 [ "$(grep -c 'Langevin T=0: ' "$TMP/het0/log.txt")" = 1 ] || fail "heterogeneity: T = 0 ran more than once (companion run not skipped)"
 grep -q '^0,' "$TMP/het0/histogram_basins.csv" && fail "heterogeneity: a basin histogram at T = 0"
