@@ -4,6 +4,7 @@
 --   glass.json.encode{protocol = "ageing", T = 1e-6, tw = {100, 1000}}
 --   glass.json.encode(v, {indent = 2})      -- pretty-printed
 --   glass.json.array{}                      -- an empty table written as []
+--   glass.json.decode(text)                 -- read back (lua-dkjson)
 --
 -- Values: nil and glass.json.null -> null, booleans, numbers, strings,
 -- tables.  A table whose keys are 1..n is an array; any other table is an
@@ -112,6 +113,26 @@ function M.encode(v, opts)
   local out = {}
   encode(v, out, opts and opts.indent, 0, {})
   return table.concat(out)
+end
+
+-- The value of a JSON text (a run.json read back), through Debian's lua-dkjson:
+-- objects and arrays as tables, null as glass.json.null (so that encode writes the
+-- value back as it was), numbers as Lua numbers.  A text that is not JSON raises an error naming
+-- where it stops being JSON.
+function M.decode(text)
+  if type(text) ~= "string" then
+    error("glass.json.decode(text): text must be a string (io.open(path):read(\"a\")), got "
+      .. type(text), 2)
+  end
+  local has, dkjson = pcall(require, "dkjson")
+  if not has then
+    error("glass.json.decode: lua-dkjson is not installed: apt-get install lua-dkjson", 2)
+  end
+  -- Arrays carry glass.json.array's mark (an empty one is written back as []); objects
+  -- are plain tables.
+  local value, _, err = dkjson.decode(text, 1, M.null, nil, ARRAY)
+  if err then error("glass.json.decode: " .. tostring(err), 2) end
+  return value
 end
 
 return M

@@ -158,17 +158,11 @@ local function clear_earlier(dir, finished)
   local names, unread = {}, nil
   for name in pairs(M.RESERVED) do names[#names + 1] = name end
   if f then
-    -- JSON is read with Debian's lua-dkjson (glass.json only writes it).
     local text = f:read("a") or ""
     f:close()
-    local has, dkjson = pcall(require, "dkjson")
-    local info, err
-    if has then
-      local _
-      info, _, err = dkjson.decode(text)
-    else
-      err = "lua-dkjson is not installed: apt-get install lua-dkjson"
-    end
+    local ok, info = pcall(require("glass.json").decode, text)
+    local err = not ok and tostring(info):gsub("^glass%.json%.decode: ", "") or nil
+    if not ok then info = nil end
     if type(info) == "table" and type(info.files) == "table" then
       for _, entry in ipairs(info.files) do
         if type(entry) == "table" then names[#names + 1] = entry.name end

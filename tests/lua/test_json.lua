@@ -52,4 +52,18 @@ T.test("what JSON cannot hold is refused with a message", function()
   T.raises(function() enc(t) end, "contains itself")
 end)
 
+T.test("decode reads back what encode writes (a run.json's kinds of values)", function()
+  local v = {format = "glassvm-run 1", seed = 1, T = 1e-6, end_time = json.null, ok = true,
+             files = {{name = "tau.csv", columns = {"tw", "tau90"}}}, empty = json.array{}}
+  local text = enc(v, {indent = 2})
+  local back = json.decode(text)
+  T.eq(back.format, "glassvm-run 1")
+  T.eq(back.T, 1e-6)
+  T.eq(back.end_time, json.null)
+  T.eq(back.files[1].columns[2], "tau90")
+  T.eq(enc(back, {indent = 2}), text)
+  T.raises(function() json.decode('{"a": 1,') end, "glass.json.decode:")
+  T.raises(function() json.decode(nil) end, "text must be a string")
+end)
+
 T.done()
