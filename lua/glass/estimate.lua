@@ -101,7 +101,13 @@ function M.tau_observer(obs, opts)
   for k, v in pairs(opts) do
     if k == "tw" or k == "chi" or k == "eps" then sel[k] = v else rest[k] = v end
   end
-  local t, Q, basins = obs:curves(sel)
+  -- A selection the observer refuses (a t_w it does not have) is the caller's mistake:
+  -- its message names the caller's line, not this one.
+  local ok, t, Q, basins = pcall(obs.curves, obs, sel)
+  if not ok then
+    if type(t) ~= "string" then error(t, 0) end -- an interruption: as it came
+    error("tau_observer: " .. t:gsub("^[^\n]-:%d+: ", ""):gsub("^observer:curves: ", ""), 2)
+  end
   if #Q == 0 then error("tau_observer: the observer has not measured yet", 2) end
   rest.groups = basins
   return package.loaded.glass.analysis.tau_replicas(t, Q, rest)

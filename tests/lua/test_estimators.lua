@@ -247,6 +247,9 @@ T.test("per-replica alpha2 and tau90 equal a recomputation from exported weights
   local via = glass.analysis.tau_observer(obs, {B = 200, seed = 3})
   T.raises(function() glass.analysis.tau_observer(obs, {chii = 300}) end,
     "tau_observer: unknown option 'chii' (did you mean 'chi'?)")
+  -- A waiting time the observer does not have: refused at the caller's line.
+  T.raises(function() glass.analysis.tau_observer(obs, {tw = 123456}) end,
+    "test_estimators.lua:", "tau_observer: tw=123456 is not one of the observer's waiting times")
   T.eq(via.tau, res.tau); T.eq(via.lo, res.lo); T.eq(via.hi, res.hi)
   local mc = glass.analysis.mean_curve(curves)
   local om2 = glass.analysis.tau(t, mc, 0.9)
