@@ -84,8 +84,13 @@ function Progress:line()
   local left = self.total - self.step
   local eta = rate > 0 and left / rate or math.huge
   local frac = self.total > self.first and (self.step - self.first) / (self.total - self.first) or 1
-  return string.format("%s: %s %d/%d (%3.0f%%), %.3g %s/s, ETA %s", self.phase, self.unit,
-    self.step, self.total, 100 * frac, rate, self.unit, duration(eta)), frac
+  -- Counted within the phase (as its closing line counts), with the absolute step (the one
+  -- a checkpoint or a stop names) beside it when the phase does not start at 0.
+  local at = self.first > 0
+    and string.format(", %s %d", (self.unit:gsub("s$", "")), self.step) or ""
+  return string.format("%s: %s %d/%d (%3.0f%%%s), %.3g %s/s, ETA %s", self.phase, self.unit,
+    self.step - self.first, self.total - self.first, 100 * frac, at, rate, self.unit,
+    duration(eta)), frac
 end
 
 function Progress:draw(force)

@@ -760,10 +760,10 @@ T.test("progress formats durations", function()
   local pr = glass.progress{phase = "x", total = 10, quiet = true}
   pr:update(5)
   T.ok(pr:line():find("5/10", 1, true))
-  -- Resumed at step 6 of a phase from 2 to 12: 7/12 is half of the phase.
+  -- Resumed at step 6 of a phase from 2 to 12: step 7 is 5 of its 10 steps, half of it.
   pr = glass.progress{phase = "x", total = 12, start = 6, first = 2, quiet = true}
   pr:update(7)
-  T.ok(pr:line():find("7/12 ( 50%)", 1, true), pr:line())
+  T.ok(pr:line():find("steps 5/10 ( 50%, step 7)", 1, true), pr:line())
   -- The closing line counts in the unit's number: "1 step", "2 epochs".
   local logged
   local sink = {log_only = function(_, text) logged = text end}
