@@ -351,10 +351,11 @@ static int handle_script(lua_State *L, char **argv)
     if (status == LUA_ERRFILE) hint_protocol(L, fname);
     if (status == LUA_OK) {
         int n = push_args(L);
-        /* While the script runs: glass.protocol_params tells the script's own
-         * call (as `return glass.protocol_params{...}`, a tail call that
-         * leaves no frame to look at) from one in -e code (lua/glass/params.lua). */
-        lua_pushboolean(L, 1);
+        /* While a script file runs: glass.protocol_params tells the script's
+         * own call (as `return glass.protocol_params{...}`, a tail call that
+         * leaves no frame to look at) from one in -e code or on standard
+         * input, which cannot be re-read as --params (lua/glass/params.lua). */
+        lua_pushboolean(L, fname != NULL);
         lua_setfield(L, LUA_REGISTRYINDEX, "glassvm.main_script");
         status = docall(L, n, LUA_MULTRET);
         lua_pushnil(L);

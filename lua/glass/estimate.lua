@@ -90,9 +90,10 @@ end
 -- The bootstrap resamples whole basins (the observer's basin labels), which
 -- for independent replicas is the plain replica bootstrap.
 function M.tau_observer(obs, opts)
-  if type(obs) ~= "userdata" then
+  -- (a userdata without curves: a dataset or an ensemble given for the observer)
+  if type(obs) ~= "userdata" or type(obs.curves) ~= "function" then
     error("glass.analysis.tau_observer(obs [, opts]): obs is a two-time observer, got "
-      .. type(obs), 2)
+      .. (type(obs) == "userdata" and tostring(obs) or type(obs)), 2)
   end
   opts = opts or {}
   require("glass.core").check_options(opts, "tau_observer",
@@ -105,7 +106,7 @@ function M.tau_observer(obs, opts)
   -- its message names the caller's line, not this one.
   local ok, t, Q, basins = pcall(obs.curves, obs, sel)
   if not ok then
-    if type(t) ~= "string" then error(t, 0) end -- an interruption: as it came
+    if type(t) ~= "string" then error(t, 0) end -- a glass.Error (an interruption): as it came
     error("tau_observer: " .. t:gsub("^[^\n]-:%d+: ", ""):gsub("^observer:curves: ", ""), 2)
   end
   if #Q == 0 then error("tau_observer: the observer has not measured yet", 2) end

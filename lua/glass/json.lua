@@ -129,8 +129,13 @@ function M.decode(text)
     error("glass.json.decode: lua-dkjson is not installed: apt-get install lua-dkjson", 2)
   end
   -- Arrays carry glass.json.array's mark (an empty one is written back as []); objects
-  -- are plain tables.
-  local value, _, err = dkjson.decode(text, 1, M.null, nil, ARRAY)
+  -- are plain tables.  (A pcall: dkjson itself can fail, on nesting too deep for the C
+  -- stack, say.)
+  local ok, value, pos, err = pcall(dkjson.decode, text, 1, M.null, nil, ARRAY)
+  if not ok then err = value end
+  if not err and not text:find("^%s*$", pos) then
+    err = string.format("text after the JSON value, at byte %d", pos)
+  end
   if err then error("glass.json.decode: " .. tostring(err), 2) end
   return value
 end

@@ -84,8 +84,9 @@ function Progress:line()
   local left = self.total - self.step
   local eta = rate > 0 and left / rate or math.huge
   local frac = self.total > self.first and (self.step - self.first) / (self.total - self.first) or 1
-  -- Counted within the phase (as its closing line counts), with the absolute step (the one
-  -- a checkpoint or a stop names) beside it when the phase does not start at 0.
+  -- Counted within the phase, with the absolute step (the one a checkpoint or a stop
+  -- names) beside it when the phase does not start at 0.  (The closing line counts this
+  -- process's steps, for its rate: fewer than the phase's when it was resumed.)
   local at = self.first > 0
     and string.format(", %s %d", (self.unit:gsub("s$", "")), self.step) or ""
   return string.format("%s: %s %d/%d (%3.0f%%%s), %.3g %s/s, ETA %s", self.phase, self.unit,

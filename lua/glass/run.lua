@@ -163,7 +163,8 @@ local function clear_earlier(dir, finished)
     local ok, info = pcall(require("glass.json").decode, text)
     local err = not ok and tostring(info):gsub("^glass%.json%.decode: ", "") or nil
     if not ok then info = nil end
-    if type(info) == "table" and type(info.files) == "table" then
+    local json = require("glass.json")
+    if type(info) == "table" and type(info.files) == "table" and info.files ~= json.null then
       for _, entry in ipairs(info.files) do
         if type(entry) == "table" then names[#names + 1] = entry.name end
       end

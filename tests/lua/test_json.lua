@@ -63,6 +63,8 @@ T.test("decode reads back what encode writes (a run.json's kinds of values)", fu
   T.eq(back.files[1].columns[2], "tau90")
   T.eq(enc(back, {indent = 2}), text)
   T.raises(function() json.decode('{"a": 1,') end, "glass.json.decode:")
+  T.raises(function() json.decode('{"a": 1} {"b": 2}') end, "text after the JSON value")
+  T.eq(json.decode('{"a": 1}\n  ').a, 1)
   T.raises(function() json.decode(nil) end, "text must be a string")
 end)
 

@@ -68,6 +68,10 @@ printf 'return glass.protocol_params{protocol = "ageing", T = tonumber("1e-3")}\
 run code-params.lua --out=code >/dev/null 2>"$T/err"
 [ $? = 2 ] && grep -q "code-params.lua failed: .*tonumber" "$T/err" \
   || fail "a params.lua that returns the call and runs code: $(cat "$T/err")"
+# Read from standard input it is no params.lua (nothing to re-read as --params): the call
+# returns its table, as in -e code or the REPL.
+printf 'return glass.protocol_params{protocol = "ageing", T = 1e-6}\n' | "$G" - >/dev/null 2>"$T/err" \
+  || fail "protocol_params on standard input: $(cat "$T/err")"
 printf 'return glass.protocol_params{protocol = "ageing", Tx = 1}\n' >typo-params.lua
 run typo-params.lua --out=typo >/dev/null 2>"$T/err"
 [ $? = 2 ] && grep -q "unknown parameter Tx for protocol ageing (did you mean T?)" "$T/err" \

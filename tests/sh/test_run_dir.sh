@@ -196,6 +196,15 @@ ttt --out=F0 --force >/dev/null 2>F0.err || fail "--force over a run without run
 [ -f F0/overlap.csv ] || fail "without run.json --force deleted overlap.csv, which it cannot tell from a user's file"
 grep -q "warning: starting over, but F0 has no run.json .* kept overlap.csv, .*delete those of the earlier run yourself" \
   F0/log.txt || fail "without run.json: the log does not say what was kept: $(head -5 F0/log.txt)"
+# A run.json that is not one (hand-edited: "files": null, or text after its object) lists
+# nothing: its files are kept, as without one, and the log says why.
+for bad in '{"files": null}' '{"files": []} and more'; do
+  rm -rf F1 && cp -r ref F1 && printf '%s\n' "$bad" >F1/run.json
+  ttt --out=F1 --force >/dev/null 2>F1.err || fail "--force over run.json '$bad' failed: $(tail -3 F1.err)"
+  [ -f F1/overlap.csv ] || fail "run.json '$bad': --force deleted overlap.csv"
+  grep -q "F1/run.json cannot be read (.*), so .* kept overlap.csv" F1/log.txt \
+    || fail "run.json '$bad': the log does not say it cannot be read: $(head -5 F1/log.txt)"
+done
 # A listed name whose folder is now a link out of the directory is not followed.
 cp -r ref F2 && mkdir outside && echo "not the run's" >outside/x.txt && ln -s "$TMP/outside" F2/sub
 sed -i 's|^  "files": \[$|  "files": [ {"name": "sub/x.txt"},|' F2/run.json
