@@ -117,8 +117,8 @@ end
 
 -- The value of a JSON text (a run.json read back), through Debian's lua-dkjson:
 -- objects and arrays as tables, null as glass.json.null (so that encode writes the
--- value back as it was), numbers as Lua numbers.  A text that is not JSON raises an error naming
--- where it stops being JSON.
+-- value back as it was), numbers as Lua numbers.  A text that is not JSON raises an
+-- error naming where it stops being JSON.
 function M.decode(text)
   if type(text) ~= "string" then
     error("glass.json.decode(text): text must be a string (io.open(path):read(\"a\")), got "

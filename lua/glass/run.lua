@@ -160,10 +160,10 @@ local function clear_earlier(dir, finished)
   if f then
     local text = f:read("a") or ""
     f:close()
-    local ok, info = pcall(require("glass.json").decode, text)
+    local json = require("glass.json")
+    local ok, info = pcall(json.decode, text)
     local err = not ok and tostring(info):gsub("^glass%.json%.decode: ", "") or nil
     if not ok then info = nil end
-    local json = require("glass.json")
     if type(info) == "table" and type(info.files) == "table" and info.files ~= json.null then
       for _, entry in ipairs(info.files) do
         if type(entry) == "table" then names[#names + 1] = entry.name end
