@@ -327,12 +327,15 @@ for k, T in ipairs(p.T) do
       local v, _, kind = f(t, mean, {method = "interp"})
       row[name], row[name .. "_status"] = v or 0 / 0, v and "ok" or kind
       -- Its interval: the basin's replicas resampled (its K noise copies are
-      -- independent given the basin); none for one replica or without a tau.
+      -- independent given the basin); none for one replica; without a tau, the
+      -- bound it still gives (glass.analysis.tau_fields).
       row[name .. "_lo"], row[name .. "_hi"] = 0 / 0, 0 / 0
-      if v and #sub >= 2 and p.B > 0 then
+      if #sub >= 2 and p.B > 0 then
         local res = glass.analysis.tau_replicas(t, sub, {method = "interp", B = p.B,
           seed = p.seed, threshold = name == "tau90" and 0.9 or math.exp(-1)})
-        if res.tau then row[name .. "_lo"], row[name .. "_hi"] = res.lo, res.hi end
+        if (res.tau ~= nil) == (v ~= nil) then
+          row[name .. "_lo"], row[name .. "_hi"] = glass.analysis.tau_bounds(res)
+        end
       end
     end
     tau_b:add_row(row)
@@ -608,7 +611,9 @@ run:write_csv("tau_basins", tau_b, report.with(header, how, "tau90, tau_e of eac
   .. "not_reached, before_first_lag, below_min_t); tau*_lo/_hi: " .. (p.B > 0 and string.format(
   "95%% percentile bootstrap interval over the basin's own n replicas (B = %d, seed %d; "
   .. "empty for n = 1; the upper end is inf when over 2.5%% of the resamples stay above the "
-  .. "threshold to the last lag, the lower end 0 when they cross before the first)", p.B, p.seed) or "none (--B=0)")
+  .. "threshold to the last lag, the lower end 0 when they cross before the first; for an empty "
+  .. "tau the bound they still give: not_reached [the lower end or the last lag, inf], "
+  .. "before_first_lag [0, the upper end or the first lag])", p.B, p.seed) or "none (--B=0)")
   .. string.format("; n_state, *_tmax: the basin's state at t = %d, means over its n_state "
   .. "live replicas of the loss (with L2), data loss, accuracy and fraction of unsatisfied "
   .. "rows (y f < 1): the log's state at t_max is their mean and standard error over basins", p.tmax)))

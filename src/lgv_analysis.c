@@ -279,6 +279,9 @@ static int an_tau_replicas(lua_State *L)
     lua_pushstring(L, gv_tau_estimator_name[est]), lua_setfield(L, -2, "method");
     lua_pushnumber(L, thr), lua_setfield(L, -2, "threshold");
     lua_pushnumber(L, min_t), lua_setfield(L, -2, "min_t");
+    /* the lags' ends: what a τ without one is bounded by (glass.analysis.tau_fields) */
+    lua_pushnumber(L, t[0]), lua_setfield(L, -2, "t_first");
+    lua_pushnumber(L, t[nt - 1]), lua_setfield(L, -2, "t_last");
     lua_pushinteger(L, (lua_Integer)r.n), lua_setfield(L, -2, "n");
     lua_pushinteger(L, (lua_Integer)r.n_used), lua_setfield(L, -2, "n_used");
     lua_createtable(L, 0, 3); /* per_replica*: the replicas without a tau, by reason */

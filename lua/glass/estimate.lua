@@ -20,11 +20,25 @@ function M.result_of(row, name) return results[row] and results[row][name] end
 local function partial(res)
   return res.method == "per_replica_found" and res.tau and res.n_used < res.n
 end
+
+-- The interval a row gives for res: the bootstrap's for a τ found; for one the run
+-- does not give, the one-sided bound it still makes (a resample without a τ ranks
+-- beyond the lags): not reached, [lo, inf] with lo the interval's lower end, or the
+-- last lag when that too lies beyond them (τ > t_max); before the first lag or below
+-- min_t, [0, hi] with hi the upper end, or that lag or min_t.  NaN, NaN without a
+-- bootstrap (B = 0, one replica, identical copies of a τ found).
+function M.tau_bounds(res)
+  local lo, hi = res.lo or NAN, res.hi or NAN
+  if res.tau then return lo, hi end
+  if lo ~= lo or hi ~= hi or not res.t_last then return NAN, NAN end
+  if res.status == "not_reached" then return lo < math.huge and lo or res.t_last, math.huge end
+  return 0.0, hi > 0 and hi or res.status == "below_min_t" and res.min_t or res.t_first
+end
+
 function M.tau_fields(res, name, into)
   local row = into or {}
   row[name] = res.tau or NAN
-  row[name .. "_lo"] = res.tau and res.lo or NAN
-  row[name .. "_hi"] = res.tau and res.hi or NAN
+  row[name .. "_lo"], row[name .. "_hi"] = M.tau_bounds(res)
   row[name .. "_se"] = res.tau and res.se or NAN
   row[name .. "_status"] = partial(res) and "partial" or res.status
   results[row] = results[row] or {}
@@ -52,13 +66,30 @@ local function why_none(res)
   return res.status .. ": " .. res.reason
 end
 
--- "123.4 [101.2, 150.3] (95% bootstrap, per_replica)" or "none (reason)".
+-- What the interval [lo, hi] of a τ not found says, after "none (reason)":
+-- ", > 2500 (95% bootstrap)" (not reached), ", < 3 (...)" (before the first lag or
+-- below min_t), or "" (no interval, or [0, inf]).  what: the interval's label.
+function M.bound_text(lo, hi, what)
+  if lo and hi == math.huge and lo > 0 and lo < math.huge then
+    return string.format(", > %.4g (%s)", lo, what)
+  elseif lo == 0 and hi and hi > 0 and hi < math.huge then
+    return string.format(", < %.4g (%s)", hi, what)
+  end
+  return ""
+end
+
+-- "123.4 [101.2, 150.3] (95% bootstrap, per_replica)", or "none (reason)" and the
+-- bound the bootstrap still gives (bound_text).
 function M.tau_text(res)
   if type(res) ~= "table" or res.method == nil then
     error("glass.analysis.tau_text(res): res is a tau_replicas result, got "
       .. (type(res) == "table" and "a table without its method" or type(res)), 2)
   end
-  if not res.tau then return string.format("none (%s)", why_none(res)) end
+  if not res.tau then
+    local lo, hi = M.tau_bounds(res)
+    return string.format("none (%s)%s", why_none(res),
+      M.bound_text(lo, hi, string.format("%g%% bootstrap", 100 * (res.level or 0.95))))
+  end
   if res.lo == res.lo and res.B and res.B > 0 then
     return string.format("%.4g [%.4g, %.4g] (%g%% bootstrap, %s)", res.tau, res.lo, res.hi,
       100 * res.level, res.method)
@@ -78,10 +109,12 @@ function M.tau_comment(res, name)
   end
   return string.format("%s: method %s (threshold %g, min_t %g); %s_lo/%s_hi: %g%% replica "
     .. "bootstrap percentile interval (B = %d, counter-based seed)%s; %s_se: sd of the bootstrap "
-    .. "estimates%s; empty cell = no tau (see %s_status)", name, res.method, res.threshold,
+    .. "estimates%s; empty cell = no tau (see %s_status), whose %s_lo/%s_hi are the bound the "
+    .. "resamples still give ([lo or the last lag, inf] not reached, [0, hi or the first lag "
+    .. "or min_t] before it)", name, res.method, res.threshold,
     res.min_t, name, name, 100 * res.level, res.B,
     grid and ", its lower end one lag cell down (tau is read on the lags)" or "", name,
-    grid and " and the lag cell's rounding (width/sqrt(12))" or "", name)
+    grid and " and the lag cell's rounding (width/sqrt(12))" or "", name, name, name)
 end
 
 -- tau_replicas on an observer's Q curves in one call:
@@ -312,6 +345,7 @@ end
 
 function M.install(glass)
   glass.analysis.tau_fields = M.tau_fields
+  glass.analysis.tau_bounds = M.tau_bounds
   glass.analysis.tau_columns = M.tau_columns
   glass.analysis.tau_text = M.tau_text
   glass.analysis.tau_comment = M.tau_comment

@@ -371,7 +371,10 @@ function M.tau_ci_comment(over, B)
     .. "--seed; a resample whose Q does not cross within the lags counts as beyond them, so an "
     .. "end is inf when over 2.5%% of the resamples stay above the threshold to the last lag, "
     .. "tau*_lo 0 when they cross before the first; a tau read on the lags, every --tau_method "
-    .. "but interp, has tau*_lo one lag cell lower), tau*_se: sd of the bootstrap estimates (empty "
+    .. "but interp, has tau*_lo one lag cell lower; for an empty tau the bound the resamples "
+    .. "still give: not_reached, tau*_lo the lower end, or the last lag when that is beyond "
+    .. "them too, and tau*_hi inf; before_first_lag and below_min_t, tau*_lo 0 and tau*_hi the "
+    .. "upper end, or the first lag or min_t), tau*_se: sd of the bootstrap estimates (empty "
     .. "when some resample lies beyond the lags; for a tau read on the lags with the cell's "
     .. "rounding, width/sqrt(12), in quadrature); tau*_status partial: per_replica_found's mean "
     .. "over the replicas with a tau only, biased low", over, B or 1000)

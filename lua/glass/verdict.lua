@@ -187,10 +187,12 @@ function M.drift_estimate(row, t)
     local res = require("glass.estimate").result_of(row, "tau90")
     every = res and res.n_used == 0 and res.counts and res.counts[s] == res.n
   end
-  local est = {row.tau90_lo, row.tau90_hi,
+  -- (a row's one-sided bound for a tau not found is not an interval here: below/above say it)
+  local found = tau and tau == tau
+  local est = {found and row.tau90_lo or 0 / 0, found and row.tau90_hi or 0 / 0,
                below = every and s == "before_first_lag" and t[1] or nil,
                above = every and s == "not_reached" and t[#t] or nil}
-  if tau and tau == tau and row.tau90_method ~= "interp" then
+  if found and row.tau90_method ~= "interp" then
     if est[1] ~= est[1] or est[2] ~= est[2] then
       local r = 0 -- the cell at tau: from the lag before the first lag at or above tau
       for j = 2, #t do
@@ -238,11 +240,16 @@ end
 -- A tau of a protocol's log line with its bootstrap interval (a tau row's
 -- _lo and _hi): "123.4 [101.2, 150.3] (95% bootstrap)", "123.4 (no
 -- interval)" (one replica or basin, B = 0, or no resample had a tau), or
--- "none (why)".  what: the label after an interval (default "95% bootstrap").
+-- "none (why)" with the bound the interval still gives ("none (why), > 2500 (95%
+-- bootstrap)"; glass.analysis.tau_fields).  what: the label after an interval
+-- (default "95% bootstrap").
 -- A per_replica_found tau over some of the replicas only (why: the status
 -- "partial", or tau_report's reason "mean over k of n replicas ...") says so.
 function M.tau_ci(tau, lo, hi, why, what)
-  if not tau or tau ~= tau then return "none (" .. tostring(why or "no tau") .. ")" end
+  if not tau or tau ~= tau then
+    return "none (" .. tostring(why or "no tau") .. ")"
+      .. require("glass.estimate").bound_text(lo, hi, what or "95% bootstrap")
+  end
   local partial = ""
   if why == "partial" or (type(why) == "string" and why:find("^mean over")) then
     partial = string.format(" (partial: %s; biased low)", why == "partial"

@@ -406,6 +406,34 @@ T.test("tau fields, text and status columns; bootstrap of any statistic", functi
   local back = glass.read_csv(path)
   T.eq(back:row(1).tau90_status, "not_reached"); T.ok(isnan(back:row(1).tau90))
   os.remove(path)
+  -- A tau not found still has the bound its resamples give, in the row and the text:
+  -- two of four curves cross 0.9 by t = 8, so some resamples do: [lo, inf], lo < 8.
+  local part = glass.analysis.tau_replicas(t, {{.99, .97, .95, .93}, {.99, .95, .9, .85},
+    {.99, .98, .97, .96}, {.99, .96, .9, .86}}, {method = "interp", B = 400, seed = 3})
+  T.eq(part.status, "not_reached"); T.eq(part.t_first, 1); T.eq(part.t_last, 8)
+  local prow = glass.analysis.tau_fields(part, "tau90")
+  T.ok(isnan(prow.tau90) and prow.tau90_lo == part.lo and part.lo > 1 and part.lo < 8, part.lo)
+  T.eq(prow.tau90_hi, math.huge); T.ok(isnan(prow.tau90_se))
+  T.eq(glass.analysis.tau_text(part):match(", > ([%d.]+) %(95%% bootstrap%)$"),
+    string.format("%.4g", part.lo))
+  T.eq(glass.report.tau_ci(nil, prow.tau90_lo, prow.tau90_hi, "not reached"),
+    string.format("none (not reached), > %.4g (95%% bootstrap)", part.lo))
+  -- Every resample beyond the lags (the API's [inf, inf]): the row says tau > t_max.
+  local far = glass.analysis.tau_replicas(t, {{.99, .98, .97, .96}, {.99, .97, .96, .95}},
+    {method = "interp", B = 50})
+  T.eq(far.lo, math.huge)
+  local function bounds(res) return string.format("%g %g", glass.analysis.tau_bounds(res)) end
+  T.eq(bounds(far), "8 inf")
+  -- Before the first lag: [0, the first lag]; below min_t: [0, min_t].
+  local soon = glass.analysis.tau_replicas(t, {{.5, .4, .3, .2}, {.6, .5, .4, .3}}, {B = 50})
+  T.eq(soon.status, "before_first_lag"); T.eq(bounds(soon), "0 1")
+  T.ok(glass.analysis.tau_text(soon):find(", < 1 (95% bootstrap)", 1, true), glass.analysis.tau_text(soon))
+  local low = glass.analysis.tau_replicas({1, 2, 3, 4, 5, 6}, {{1, .95, .85, .7, .6, .5},
+    {1, .96, .8, .7, .6, .5}}, {B = 50})
+  T.eq(low.status, "below_min_t"); T.eq(bounds(low), "0 4")
+  -- ... which the drift verdict does not take for an interval of a tau (above/below say it).
+  local est = glass.report.drift_estimate(prow, t)
+  T.ok(isnan(est[1]) and isnan(est[2]) and est.above == 8)
   -- A number is never taken for a text: by name, by position or as arguments it is
   -- refused (it used to be read as the code of the column's n-th text); NaN is empty.
   T.raises(function() tab:add_row{tau90_status = 1} end,
