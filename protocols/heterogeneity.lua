@@ -509,9 +509,10 @@ for k, T in ipairs(p.T) do
       .. "an interval held the truth %s, docs/analysis.md]", #units,
       var_coverage(#units, "basins")) or ""
   lines[#lines + 1] = string.format("T = %-8g alpha2(t = %d) = %s ± %s (s.e. over basins); "
-    .. "pooled %s ± %s (jackknife over all copies, not basins); chi4 "
+    .. "pooled %s ± %s (jackknife over %s); chi4 "
     .. "peaks%s: %s", T, p.tmax, num(last.alpha2), num(a2se, "%.2g"),
-    num(last.alpha2_pooled), num(last.alpha2_pooled_se, "%.2g"), how_ci,
+    num(last.alpha2_pooled), num(last.alpha2_pooled_se, "%.2g"),
+    Kt and "all copies, not basins" or "the networks: at T = 0 each is its own basin", how_ci,
     table.concat(summary, "; "))
 end
 -- The T = 0 companion: gradient descent from the same networks (the
@@ -539,7 +540,8 @@ local function chi4_ci_text(sb, ind)
   local f_lo, f_hi = report.chi4_interval(1, p.replicas)
   ind = string.format("%s (glass.report.chi4_interval: chi4 (n-1) over the chi-square(n-1) "
     .. "quantiles; exact for Gaussian Q at any n, and wide: over %d networks from %.3g to %.4g "
-    .. "times chi4)", ind, p.replicas, f_lo, f_hi)
+    .. "times chi4, the n-1 estimate; chi4_total, the 1/n one, is (n-1)/n of it and has the "
+    .. "same interval)", ind, p.replicas, f_lo, f_hi)
   if p.B > 0 then
     sb = string.format("a nominal %s: for a sample variance such an interval held the true "
       .. "value %s, not 95%% (docs/analysis.md, \"A variance is worse\"), so read it "
@@ -579,7 +581,9 @@ run:write_csv("tau", tau, report.with(header, how, (p.tau_method == "interp"
   .. "D = lr*T/P, T_paper = T*60000/P"))
 run:write_csv("chi4_peaks", peaks, report.with(header, how, "peak of each chi4 part over the "
   .. "lags; chi4_peak_lo/hi: " .. chi4_ci_text(p.B > 0 and string.format("%g%% percentile "
-  .. "bootstrap interval over basins (whole basins resampled, B = %d, seed %d)", 95, p.B,
+  .. "bootstrap interval over basins (whole basins resampled, B = %d, seed %d; the largest "
+  .. "over the lags of a resampled curve is biased up, so most resamples lie above the peak "
+  .. "and the interval sits high)", 95, p.B,
   p.seed) or "none (--B=0)", "the 95% chi-square interval of N Var(Q) at t_peak (of chi4 at "
   .. "that lag, not of the largest over the lags)") .. "; t_peak_lo/hi: " .. (p.B > 0 and
   string.format("the 95%% percentiles of the peak lags of B = %d bootstrap resamples over "

@@ -72,6 +72,7 @@ local finals = {} -- per T > 0: {T =, q = each replica's Q(t_f)}, for the platea
 local state = report.state_table{"T"}
 local tau90_at, ci_at = {}, {} -- for the drift check
 local xs, ys = {}, {}
+local WINDOWS = {0.5, 1, 2, 4} -- the fit windows t/tau >= f * fit_from whose spread the log gives
 local fitsets = {} -- per T > 0: its replicas' Q curves, for the exponent's bootstrap
 local collapsed = {} -- the T > 0 whose curve enters the master curve's fit
 for k, T in ipairs(p.T) do
@@ -103,12 +104,17 @@ for k, T in ipairs(p.T) do
   end
   overlap:add_rows(s, {T = T, Q = "Q_mean",
     t_over_tau = function(r) return (scale and T > 0) and r.t / scale or 0 / 0 end})
-  local n0 = #xs
-  for i = 1, (scale and T > 0) and #t or 0 do -- the master curve's fit points
+  -- The master curve's fit points, from the smallest fit window's start on (the fit
+  -- itself starts at fit_from).
+  local n_fit = 0
+  for i = 1, (scale and T > 0) and #t or 0 do
     local x = t[i] / scale
-    if x >= p.fit_from and q[i] > 0 then xs[#xs + 1], ys[#ys + 1] = x, q[i] end
+    if x >= WINDOWS[1] * p.fit_from and q[i] > 0 then
+      xs[#xs + 1], ys[#ys + 1] = x, q[i]
+      if x >= p.fit_from then n_fit = n_fit + 1 end
+    end
   end
-  if #xs > n0 then collapsed[#collapsed + 1] = T end
+  if n_fit > 0 then collapsed[#collapsed + 1] = T end
   -- The harmonic well's Q_inf from the weights at t_w (all replicas), over
   -- the weights Q counts (--exclude_output).
   -- Its interval: each replica's own Q_inf (over its weights, with its own cutoff
@@ -205,7 +211,7 @@ if ok then
     return good and bf.exponent or nil
   end}
   local wlo, whi, wfrom, wto = math.huge, -math.huge, nil, nil
-  for _, f in ipairs{0.5, 1, 2, 4} do
+  for _, f in ipairs(WINDOWS) do
     local good, wf = pcall(glass.analysis.powerlaw_fit, xs, ys, {t_min = f * p.fit_from})
     if good then
       wlo, whi = math.min(wlo, wf.exponent), math.max(whi, wf.exponent)

@@ -301,12 +301,15 @@ function M.uot_verdict(points)
   if b.y > a.y then
     return head .. ": the loss grows with N/P (no under-to-overparameterised transition here)"
   end
-  -- The first N/P whose loss is resolved below 1% of the narrowest network's
-  -- (mean + 2 s.e.), and the fall's factor with its bound within 2 s.e.
+  -- The first N/P from which every wider network's loss is resolved below 1% of the
+  -- narrowest network's (mean + 2 s.e.), any narrower one resolved there alone, and
+  -- the fall's factor with its bound within 2 s.e.
   local function hi(pt) return pt.y + 2 * pt.sem end
-  local star
-  for _, pt in ipairs(points) do
-    if not star and hi(pt) <= 0.01 * a.y then star = pt.x end
+  local function below(pt) return hi(pt) <= 0.01 * a.y end
+  local star, lone = n + 1, {}
+  while star > 1 and below(points[star - 1]) do star = star - 1 end
+  for i = 1, star - 1 do
+    if below(points[i]) then lone[#lone + 1] = string.format("%.3g", points[i].x) end
   end
   local least = math.max(a.y - 2 * a.sem, 0) / hi(b)
   local by = (b.y == 0 and b.sem == 0) and "falls to exactly 0"
@@ -319,10 +322,17 @@ function M.uot_verdict(points)
       .. "%.3g x", a.geo / b.geo) or string.format("; the geometric means (the figure's) rise "
       .. "by %.3g x", b.geo / a.geo))
   end
-  return head .. (star and string.format(": %s; below 1%% of the narrowest "
-    .. "network's (mean + 2 s.e.) from N/P = %.3g on", by, star)
-    or string.format(": %s, but not resolved below 1%% of the narrowest network's (no "
-      .. "overparameterised point in the scan)", by))
+  local also = #lone > 0 and string.format(" (and at N/P = %s, but not at every wider one)",
+    table.concat(lone, ", ")) or ""
+  if star <= n then
+    return head .. string.format(": %s; below 1%% of the narrowest network's (mean + 2 s.e.) "
+      .. "from N/P = %.3g on%s", by, points[star].x, also)
+  elseif #lone > 0 then
+    return head .. string.format(": %s; below 1%% of the narrowest network's (mean + 2 s.e.) "
+      .. "at N/P = %s only, not at the widest", by, table.concat(lone, ", "))
+  end
+  return head .. string.format(": %s, but not resolved below 1%% of the narrowest network's (no "
+    .. "overparameterised point in the scan)", by)
 end
 
 -- Ageing: does tau90 grow from the first t_w to the last?  Without error

@@ -417,6 +417,14 @@ T.test("uot_scan's conclusion is computed from the numbers", function()
   v = report.uot_verdict{{x = 0.02, y = 0.3, sem = 0.01}, {x = 1.0, y = 0.2, sem = 0.01}}
   T.ok(v:find("falls by 1.5 x (at least 1.27 x within 2 s.e.), but not resolved below 1%", 1,
     true), v)
+  -- "from N/P = x on" only where every wider network is resolved below 1% too.
+  v = report.uot_verdict{{x = 0.02, y = 0.3, sem = 0.01}, {x = 0.1, y = 0.001, sem = 0.0005},
+                         {x = 0.5, y = 0.01, sem = 0.001}, {x = 1.0, y = 0.001, sem = 0.0005}}
+  T.ok(v:find("from N/P = 1 on (and at N/P = 0.1, but not at every wider one)", 1, true), v)
+  v = report.uot_verdict{{x = 0.02, y = 0.3, sem = 0.01}, {x = 0.1, y = 0.001, sem = 0.0005},
+                         {x = 1.0, y = 0.01, sem = 0.001}}
+  T.ok(v:find("falls by 30 x (at least 23.3 x within 2 s.e.); below 1% of the narrowest network's "
+    .. "(mean + 2 s.e.) at N/P = 0.1 only, not at the widest", 1, true), v)
 end)
 
 T.test("ttt_scan's conclusion is computed from the numbers", function()

@@ -251,6 +251,19 @@ has "$TMP/tt/q_final.gp" ':(column("Q_final_lo")):(column("Q_final_hi"))' "q_fin
 has "$TMP/tt/log.txt" "no power-law fit of Q(t_f) vs T: " "ttsp plateau fit (two T)"
 run ttsp tt3 --T=1e-2,3e-3,1e-3
 grep -q "Q(t_f) ~ T^-\?[0-9.]* (least-squares s.e. [0-9.]*, the T's taken as independent: not an error bar) \[.*\] (95% bootstrap over networks, paired across T, [0-9]* of 1000 resamples) over T = 0.001 ... 0.01 (3 points; paper: Q_inf ~ T^-0.48)" "$TMP/tt3/log.txt" || fail "ttsp: no plateau fit with its interval"
+# The master curve's exponent and its range over the fit windows t/tau >= 0.5 ... 4
+# (fit_from = 1), each an ordinary least-squares slope of log Q on log(t/tau)
+# recomputed from overlap.csv (the 0.5 window once repeated the fit_from one).
+run ttsp ttw --T=1e-3,3e-4 --tmax=200
+win() { awk -F, -v f="$2" '
+  /^#/ {next}
+  !h {for (i = 1; i <= NF; i++) c[$i] = i; h = 1; next}
+  $c["T"] > 0 && $c["t_over_tau"] != "" && $c["t_over_tau"] >= f && $c["Q"] > 0 {
+    x = log($c["t_over_tau"]); y = log($c["Q"]); n++; sx += x; sy += y; sxx += x * x; sxy += x * y }
+  END {printf "%.3f\n", (n * sxy - sx * sy) / (n * sxx - sx * sx)}' "$1"; }
+ws=$(for f in 0.5 1 2 4; do win "$TMP/ttw/overlap.csv" $f; done | sort -g)
+has "$TMP/ttw/log.txt" "master curve Q ~ (t/tau)^$(win "$TMP/ttw/overlap.csv" 1) (least-squares" "ttsp: the exponent from overlap.csv"
+has "$TMP/ttw/log.txt" "with the window from t/tau >= 0.5 to >= 4: $(echo "$ws" | head -1) to $(echo "$ws" | tail -1)" "ttsp: the window range from overlap.csv"
 # One replica: no interval, said as none (reason), empty cells.
 run ttsp tt1 --replicas=1
 grep -q "Q(t_f) = [0-9.e-]* none (one replica: no interval)" "$TMP/tt1/log.txt" || fail "ttsp, one replica: none (reason)"
