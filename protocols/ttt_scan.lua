@@ -59,9 +59,12 @@ lab.sweep(run, points, function(pt, prun)
   return rows
 end, function(pt, rows)
   local lambda = pt.lambda
-  local loss, dl, acc, n_half = {}, {}, {}, 0
+  local loss, dl, acc, n_half, n_above, max = {}, {}, {}, 0, 0, -math.huge
   for _, r in ipairs(rows) do
-    if math.abs(r.loss - 0.5) < 0.005 then n_half = n_half + 1 end
+    -- (a lost init's loss is NaN: neither)
+    if math.abs(r.loss - 0.5) <= 0.005 then n_half = n_half + 1 end
+    if r.loss - 0.5 > 0.005 then n_above = n_above + 1 end
+    if r.loss > max then max = r.loss end
     per_init:add_row{lambda = lambda, init = r.replica, loss = r.loss, data_loss = r.data_loss,
                      accuracy = r.accuracy, lost = r.lost}
     loss[#loss + 1], dl[#dl + 1], acc[#acc + 1] = r.loss, r.data_loss, r.accuracy
@@ -71,7 +74,8 @@ end, function(pt, rows)
                   data_loss_mean = sd.mean, accuracy_mean = sa.mean, n = s.n,
                   data_loss_sem = sd.sem, accuracy_sem = sa.sem, loss_geo_lo = s.geo_lo,
                   loss_geo_hi = s.geo_hi}
-  means[#means + 1] = {lambda = lambda, loss = s.mean, sem = s.sem, n = s.n, n_half = n_half}
+  means[#means + 1] = {lambda = lambda, loss = s.mean, sem = s.sem, n = s.n, n_half = n_half,
+                       n_above = n_above, max = max}
   -- The s.e. to two significant digits: a fixed "%.4f" showed 5e-6 as 0.0000.
   run:log("lambda = %-6g final loss %s (%d init%s)%s", lambda, glass.report.pm(s.mean, s.sem,
     "%.4f", "%.2g"), s.n, s.n == 1 and "" or "s", lab.lost_note(rows))
@@ -85,8 +89,8 @@ run:write_csv("loss_vs_lambda", summary, {"mean, standard error (*_sem; empty wi
 -- λ*, computed from the numbers (glass.report.ttt_verdict): between the
 -- last λ whose mean loss is resolved below ½ and the first of the final run
 -- resolved at ½ (mean ± 2 s.e. within 0.005 of it); "inconclusive (reason)"
--- when the scan does not show that (every λ at ½, or a loss above ½: not
--- converged).
+-- when the scan does not show that (every λ at ½, or an init's loss or a mean
+-- above ½: not converged).
 local verdict = glass.report.ttt_verdict(means)
 run:plot{name = "loss_vs_lambda", title = string.format(
     "Topology trivialisation: final loss vs λ (w = %d, N/P = %.2g)", p.width, N / Pn),

@@ -414,16 +414,20 @@ function M.ageing_reading(ageing_kind, drift_kinds, tws)
 end
 
 -- The topology-trivialisation scan (ttt_scan): points = {{lambda =, loss =
--- mean, sem =, n =, n_half =}, ...} in increasing lambda (n_half: inits whose
--- loss is within 0.005 of 0.5; optional).  Each mean is "at 0.5" when
--- resolved there (mean ± 2 s.e. within 0.005 of 0.5), "below" when resolved
--- below (by more than max(0.005, 2 s.e.)), else open (a noisy mean near 0.5
--- is not evidence of the trivial minimum).  lambda* lies between the last
--- lambda below and the first of the final run at 0.5; open points between
--- them are named.  With n_half, the smallest lambda from which on every
--- init is at 0.5 is named too.  A point with one init (sem NaN) has no error
--- bar, so nothing is resolved: "inconclusive", with what the 0.005 rule alone
--- would say.
+-- mean, sem =, n =, n_half =, n_above =, max =}, ...} in increasing lambda
+-- (optional: n_half, inits whose loss is within 0.005 of 0.5; n_above, those
+-- above 0.5 by more than 0.005, and max, the largest loss).  A loss above 0.5
+-- is a minimisation not finished (the trivial minimum is 0.5): one init above
+-- it by more than 0.005, or a mean above it by more than max(0.005, 2 s.e.),
+-- makes the line "inconclusive (not converged ...)".  Each mean is "at 0.5"
+-- when resolved there (mean ± 2 s.e. within 0.005 of 0.5), "below" when
+-- resolved below (by more than max(0.005, 2 s.e.)), else open (a noisy mean
+-- near 0.5 is not evidence of the trivial minimum).  lambda* lies between the
+-- last lambda below and the first of the final run at 0.5; open points between
+-- them are named, and so are points at 0.5 below the bracket (a scan that is
+-- not monotonic).  With n_half, the line says where not every init is at 0.5
+-- within the final run.  A point with one init (sem NaN) has no error bar, so
+-- nothing is resolved: "inconclusive", with what the 0.005 rule alone would say.
 local ttt_reading
 function M.ttt_verdict(points)
   local single, lost = {}, {}
@@ -449,6 +453,11 @@ function ttt_reading(points)
   local n = #points
   if n == 0 then return "inconclusive (no lambda)" end
   for _, pt in ipairs(points) do
+    if (pt.n_above or 0) > 0 then
+      return string.format("inconclusive (not converged: %d of %d inits at lambda = %g end "
+        .. "above the trivial 0.5 by more than 0.005, the largest at %.3g; train longer, "
+        .. "--epochs)", pt.n_above, pt.n, pt.lambda, pt.max)
+    end
     local tol = math.max(0.005, 2 * sem(pt))
     if pt.loss - 0.5 > tol then
       return string.format("inconclusive (not converged: the loss at lambda = %g is %.3g, above "
@@ -481,6 +490,14 @@ function ttt_reading(points)
   local line = string.format("lambda* in (%g, %g]: loss %.3g ± %.2g at lambda = %g, the "
     .. "trivial 0.5 (mean ± 2 s.e. within 0.005 of it) from lambda = %g on", lo.lambda,
     points[first].lambda, lo.loss, sem(lo), lo.lambda, points[first].lambda)
+  local early = {} -- at 0.5 below the bracket: the scan is not monotonic
+  for i = 1, last - 1 do
+    if at_half(points[i]) then early[#early + 1] = string.format("%g", points[i].lambda) end
+  end
+  if #early > 0 then
+    line = line .. string.format("; not monotonic: the trivial 0.5 also at lambda = %s, below "
+      .. "the bracket (final_loss.csv shows which inits)", table.concat(early, ", "))
+  end
   if first - last > 1 then
     local open = {}
     for i = last + 1, first - 1 do

@@ -472,6 +472,21 @@ T.test("ttt_scan's conclusion is computed from the numbers", function()
   v = report.ttt_verdict{{lambda = 0, loss = 0.1, sem = 0.01, n = 3},
     {lambda = 0.01, loss = 0 / 0, sem = 0 / 0, n = 0}, {lambda = 0.05, loss = 0.5, sem = 0, n = 3}}
   T.ok(v:find("^inconclusive %(every initial condition was lost at lambda = 0.01"), v)
+  -- An init above 0.5 is a minimisation not finished, however noisy the mean (the
+  -- auditor's scan: inits at 0.545, 0.544, 0.416 at lambda = 0.01 printed a bracket).
+  local noisy = {{lambda = 0, loss = 0.06, sem = 0.005, n = 3, n_half = 0, n_above = 0, max = 0.07},
+    {lambda = 0.01, loss = 0.502, sem = 0.043, n = 3, n_half = 0, n_above = 2, max = 0.5453},
+    {lambda = 0.08, loss = 0.5, sem = 0, n = 3, n_half = 3, n_above = 0, max = 0.5}}
+  v = report.ttt_verdict(noisy)
+  T.eq(v, "inconclusive (not converged: 2 of 3 inits at lambda = 0.01 end above the trivial "
+    .. "0.5 by more than 0.005, the largest at 0.545; train longer, --epochs)")
+  noisy[2].n_above = 0
+  T.ok(v ~= report.ttt_verdict(noisy) and report.ttt_verdict(noisy):find("between them neither"), v)
+  -- A scan at 0.5 below its bracket (an init stuck at f = 0, say) says it is not monotonic.
+  v = report.ttt_verdict{{lambda = 0, loss = 0.11, sem = 0.01}, {lambda = 0.01, loss = 0.5, sem = 0},
+    {lambda = 0.02, loss = 0.21, sem = 0.01}, {lambda = 0.03, loss = 0.5, sem = 0}}
+  T.ok(v:find("lambda* in (0.02, 0.03]", 1, true) and v:find("; not monotonic: the trivial 0.5 "
+    .. "also at lambda = 0.01, below the bracket", 1, true), v)
 end)
 
 T.test("ageing's verdict on a tau read on the lags: neighbouring lags are not apart", function()
