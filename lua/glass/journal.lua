@@ -1,6 +1,6 @@
 -- glass.journal: protocol runs seen from their checkpoints -- segments,
 -- replay and resuming (glass.checkpoint installs these functions as its own:
--- C.journal, C.wipe, C.stop_error, C.fail, C.SEGMENTS, C.EXIT_STOP).
+-- C.journal, C.wipe, C.input, C.stop_error, C.fail, C.SEGMENTS, C.EXIT_STOP).
 local glass_core = require "glass.core"
 local core = glass_core.checkpoint
 local fs = require "glass.fs"
@@ -136,12 +136,26 @@ local CHANGED = "Was the protocol file (or glassvm) changed since the run stoppe
   .. "is intact: restore the protocol as it was and run the same command again to resume, or "
   .. "start a new run with another --out."
 
+-- Is name one of the per-segment files (segment_file's names, with the
+-- .tmp and .prev of their atomic writes)?
+local function segment_name(name)
+  local base = name:gsub("%.tmp$", ""):gsub("%.prev$", "")
+  return base:match("^segment%-%d%d%d%d+%.gvckpt$") or base:match("^segment%-%d%d%d%d+%-observers%.gvckpt$")
+end
+
 -- Remove a run's checkpoint files (the head, its previous generation and
--- temporary files, the per-segment files).
+-- temporary files, the per-segment files).  Only names glassvm gives them:
+-- other files in DIR/checkpoints (a folder of that name the user had there
+-- already) stay, and so does the folder then.
 function M.wipe(dir)
   local head = dir .. "/" .. M.FILE
   for _, suffix in ipairs({"", ".prev", ".tmp", ".refused"}) do os.remove(head .. suffix) end
-  fs.remove_tree(dir .. "/" .. M.SEGMENTS)
+  local segdir = dir .. "/" .. M.SEGMENTS
+  if fs.is_link(segdir) or not fs.is_dir(segdir) then return end
+  for _, name in ipairs(fs.list(segdir) or {}) do
+    if segment_name(name) then os.remove(segdir .. "/" .. name) end
+  end
+  os.remove(segdir) -- (only when empty: rmdir)
 end
 
 -- C.journal{dir=, params=, protocol=, version=, force=, every=, minutes=,
@@ -158,7 +172,7 @@ function M.journal(opts)
     params = opts.params or {}, protocol = opts.protocol or "?", version = opts.version or "?",
     every = opts.every or 0, seconds = (opts.minutes or 0) * 60,
     clock = opts.clock or os.time, command = opts.command,
-    units = {}, n = 0, saved = weak(), memos = {},
+    units = {}, n = 0, saved = weak(), memos = {}, inputs = {},
     decided = {}, prev_decided = {}, messages = {}, replayed = 0,
   }, Journal)
   local fell_back = false
@@ -203,6 +217,7 @@ function M.journal(opts)
     if is_root() then M.wipe(dir) end
   elseif state then
     j.units, j.current, j.resumed = state.units, state.current, true
+    j.saved_inputs = type(state.inputs) == "table" and state.inputs or {}
     j.from = ck:path() -- the head, or its previous generation when the head was refused
     if fell_back and exists(j.head) and is_root() then
       -- Set the refused head aside, so that the next checkpoint does not
@@ -230,6 +245,28 @@ function M.journal(opts)
   clear_stop() -- (M.wipe leaves STOP: it removes the checkpoint files only)
   active = j
   return j
+end
+
+-- An input the run reads (its data set, a --from file) by a fingerprint of its
+-- content (a CRC), kept in the checkpoint: a resume compares it with the
+-- interrupted run's, since segments restored from the checkpoint and segments
+-- recomputed from another input would mix two runs' results.  how: what may
+-- have changed it, for the refusal.  (A checkpoint of an older glassvm has no
+-- fingerprints: nothing to compare.)  No-op outside a protocol run; with several
+-- ranks, collective (the ranks agree on the refusal).
+function M.input(name, fingerprint, how)
+  local j = active
+  if not j then return end
+  local was = j.saved_inputs and j.saved_inputs[name]
+  local differs = was ~= nil and was ~= fingerprint
+  if many() then differs = not mpi().all(not differs) end
+  if differs then
+    j:fail(string.format("refusing to resume in %s: %s is not the interrupted run's (%s then, "
+      .. "%s now%s)%s.\nRestore it and run the same command again to resume, or start over with "
+      .. "--force or another --out", j.dir, name, tostring(was), fingerprint,
+      many() and " on some rank" or "", how and "; " .. how or ""))
+  end
+  j.inputs[name] = fingerprint
 end
 
 -- A line about the resume, for the run's log.
@@ -372,7 +409,7 @@ end
 -- one can need (those inside a memo completed before the previous head).
 function Journal:write_head()
   local state = {format = M.JOURNAL_FORMAT, protocol = self.protocol, version = self.version,
-                 params = self.params, units = self.units}
+                 params = self.params, units = self.units, inputs = self.inputs}
   local what = {state = state}
   local L = self.live
   if L then

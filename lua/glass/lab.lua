@@ -390,6 +390,16 @@ function M.start_from(path, ens, land)
       info.rows, here.name, here.rows), true)
   end
   local src <close> = G().load_ensemble(path, land)
+  if not in_point then -- (what a resume compares: the file's size and its stored CRC)
+    local f = assert(io.open(path, "rb"))
+    local size = f:seek("end")
+    f:seek("end", -4)
+    local tail = f:read(4)
+    f:close()
+    require("glass.checkpoint").input("--from=" .. path, string.format("%d bytes, CRC %s", size,
+      (tail:gsub(".", function(c) return string.format("%02x", c:byte()) end))),
+      "the file was replaced (a quench saved again under its name?)")
+  end
   local lost = src:lost()
   if #lost > 0 then
     die(string.format("--from=%s: replica %d was lost at step %d (%s); start from an ensemble "
@@ -434,6 +444,12 @@ function M.ensemble(p, data, opts)
   end
   local ens = G().ensemble{landscape = land, replicas = replicas, seed = opts.seed or p.seed,
                            first_replica = first}
+  local rows = land:dataset()
+  if rows and not in_point then -- (what a resume compares)
+    require("glass.checkpoint").input("the data set", string.format("%s, %d rows, CRC %08x",
+      rows.name, rows.rows, rows.crc), "other data files (GLASSVM_DATA), or another machine "
+      .. "whose BLAS rounds the preprocessing otherwise: resume where the run began")
+  end
   if p.from and p.from ~= "" then M.start_from(p.from, ens, land) end
   if spread then mpi.lab_block(mpi.distribute(ens)) end
   return ens, net

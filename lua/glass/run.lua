@@ -142,6 +142,24 @@ local function listing(names)
   return table.concat(shown, ", ")
 end
 
+-- The refusal for a directory that holds files (other than the lock and a STOP
+-- file) but no glassvm run: no run.json, COMPLETE or checkpoint.  nil otherwise.
+local function foreign_files(dir)
+  for _, name in ipairs({runinfo.NAME, M.MARKER, ckpt.FILE, ckpt.FILE .. ".prev"}) do
+    if fs.lexists(dir .. "/" .. name) then return nil end
+  end
+  local names = {}
+  for _, name in ipairs(fs.list(dir) or {}) do
+    if name ~= M.LOCK and name ~= ckpt.STOP then names[#names + 1] = name end
+  end
+  if #names == 0 then return nil end
+  table.sort(names)
+  return string.format("%s already holds files, and no glassvm run (no %s): %s. A run writes "
+    .. "log.txt, params.lua, %s, its CSVs and figures there and would replace files of those "
+    .. "names.\nChoose a new or empty directory with --out=DIR, or add --force to write into "
+    .. "this one anyway.", dir, runinfo.NAME, listing(names), runinfo.NAME)
+end
+
 -- A run that starts over in DIR (not a resume) first deletes what the
 -- earlier run there wrote, so that none of its results is taken for this
 -- run's: the run's own files (M.RESERVED: params.lua, log.txt, COMPLETE,
@@ -297,6 +315,12 @@ function M.new(p, opts)
     .. "Choose another directory with --out=DIR, or add --force to overwrite it.", dir, marker)
   if mpi.size() > 1 then refused = mpi.bcast(refused or false) end
   if refused then die(refused, true) end
+  -- A directory that holds files but no glassvm run (no run.json, COMPLETE or
+  -- checkpoint): a run would replace those with its outputs' names (log.txt,
+  -- params.lua, its CSVs and figures), so it is refused unless --force.
+  local foreign = root and not p.force and foreign_files(dir)
+  if mpi.size() > 1 then foreign = mpi.bcast(foreign or false) end
+  if foreign then die(foreign, true) end
   local finished = root and exists(marker)
   if finished then
     os.remove(marker)

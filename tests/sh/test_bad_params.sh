@@ -186,10 +186,11 @@ fi
 rm -rf "$T/results"
 
 # A full disk at startup (log.txt on /dev/full): one line, status 2, no run.
+# (--force: a folder holding a file and no run is refused without it.)
 if [ -w /dev/full ]; then
   cases=$((cases + 1))
   mkdir -p "$T/full" && ln -s /dev/full "$T/full/log.txt"
-  timeout 60 "$G" "$P" --preset=smoke --out="$T/full" --quiet >"$T/stdout" 2>"$T/stderr" </dev/null
+  timeout 60 "$G" "$P" --preset=smoke --out="$T/full" --force --quiet >"$T/stdout" 2>"$T/stderr" </dev/null
   rc=$?
   if [ $rc -ne 2 ] || [ "$(wc -l <"$T/stderr")" -ne 1 ] \
      || ! grep -q "cannot write .*log.txt: No space left on device" "$T/stderr" \

@@ -13,6 +13,9 @@
 #    "failed"; so does a run refused after glass.run (no data set).
 #  * --force over a finished run leaves only the new run's files and the
 #    user's own: the earlier run's (its run.json lists them) are deleted.
+#  * a resume whose --from file or data set changed is refused, naming it.
+#  * a folder of the user's (files, no run) is refused without --force, and a
+#    checkpoints/ folder of the user's keeps its files.
 #   bash tests/sh/test_run_dir.sh /path/to/glassvm
 set -u
 G=${1:?usage: test_run_dir.sh /path/to/glassvm}
@@ -154,6 +157,69 @@ rc=$?
 grep -q "ended without run:finish(): the run in nf has no COMPLETE" nf.err || fail "no run:finish(): $(cat nf.err)"
 grep -q '"status": "failed"' nf/run.json || fail "no run:finish(): run.json $(grep status nf/run.json)"
 [ ! -e nf/COMPLETE ] || fail "no run:finish(): COMPLETE written"
+# A resume whose input changed since the interruption (the --from file saved again
+# under its name) is refused, naming it; with the file restored it resumes to the
+# uninterrupted run's results.
+cat > savew8.lua <<'LUA'
+local data = glass.lab.data{dataset = "mnist", P = 500}
+local land = glass.landscape.network{net = glass.mlp{d = 10, width = 8, depth = 6}, data = data}
+glass.ensemble{landscape = land, replicas = 2, seed = tonumber(arg[2])}:save(arg[1])
+LUA
+"$G" savew8.lua fa.gvens 1 && "$G" savew8.lua fb.gvens 2 && cp fa.gvens from.gvens || fail "cannot save the --from files"
+run --from="$TMP/from.gvens" --out=Fref >/dev/null 2>Fref.err || fail "the --from reference failed: $(tail -3 Fref.err)"
+# killed DIR ARGS...: the run into DIR, killed (-9) once it has written a checkpoint.
+killed() {
+  local dir=$1; shift
+  "$G" "$SRC/protocols/ageing.lua" "${ARGS[@]}" "$@" --out="$dir" --checkpoint_every=1 \
+    >/dev/null 2>"$dir.err" </dev/null &
+  PID=$!
+  for _ in $(seq 1000); do
+    [ -f "$dir/checkpoint.gvckpt" ] && break
+    kill -0 "$PID" 2>/dev/null || break
+    sleep 0.02
+  done
+  kill -KILL "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; PID=
+}
+killed FR --from="$TMP/from.gvens"
+if [ -f FR/checkpoint.gvckpt ] && [ ! -f FR/COMPLETE ]; then
+  cp fb.gvens from.gvens
+  run --from="$TMP/from.gvens" --out=FR >/dev/null 2>FR.err
+  rc=$?
+  [ $rc -ne 0 ] && [ ! -f FR/COMPLETE ] || fail "a resume from a replaced --from file exited $rc"
+  grep -q "refusing to resume in FR: --from=$TMP/from.gvens is not the interrupted run's ([0-9]* bytes, CRC [0-9a-f]* then, [0-9]* bytes, CRC [0-9a-f]* now); the file was replaced" FR.err \
+    || fail "the refusal does not name the replaced --from file: $(cat FR.err)"
+  cp fa.gvens from.gvens
+  run --from="$TMP/from.gvens" --out=FR >/dev/null 2>FR.err || fail "the resume with the file restored failed: $(tail -3 FR.err)"
+  for f in Fref/*.csv; do
+    cmp -s "$f" "FR/$(basename "$f")" || fail "$(basename "$f") differs from the uninterrupted --from run"
+  done
+else
+  fail "the --from run ended before its first checkpoint could be interrupted"
+fi
+ok_since "a resume from a replaced --from file is refused; restored, it resumes to the same results"
+
+# ... and so is one on other data (other files under GLASSVM_DATA: here a copy of
+# MNIST with 4 MiB of its images overwritten by others).
+MN=${GLASSVM_DATA:-$SRC/data}/mnist
+if [ -f "$MN/train-images-idx3-ubyte" ] && [ -f "$MN/t10k-images-idx3-ubyte" ]; then
+  mkdir -p other/mnist && cp "$MN"/*-ubyte other/mnist/ \
+    && dd if="$MN/train-images-idx3-ubyte" of=other/mnist/train-images-idx3-ubyte bs=1M skip=20 \
+      seek=1 count=4 conv=notrunc status=none || fail "cannot make the altered MNIST copy"
+  killed DR
+  GLASSVM_DATA="$TMP/other" run --out=DR >/dev/null 2>DR.err
+  rc=$?
+  [ $rc -ne 0 ] && [ ! -f DR/COMPLETE ] || fail "a resume on other data exited $rc"
+  grep -q "refusing to resume in DR: the data set is not the interrupted run's (MNIST train, 500 rows, CRC [0-9a-f]* then, MNIST train, 500 rows, CRC [0-9a-f]* now); other data files (GLASSVM_DATA)" DR.err \
+    || fail "the refusal does not name the data set: $(cat DR.err)"
+  run --out=DR >/dev/null 2>DR.err || fail "the resume on the run's own data failed: $(tail -3 DR.err)"
+  for f in ref/*.csv; do
+    cmp -s "$f" "DR/$(basename "$f")" || fail "$(basename "$f") differs from the uninterrupted run"
+  done
+  ok_since "a resume on other data is refused; on the run's own it resumes to the same results"
+else
+  echo "skip: MNIST in IDX form not found for the altered-data resume"
+fi
+
 # An error after a checkpoint: the resume command says to fix it first, and
 # leaves out --force (which would throw the checkpoint away).
 cat > boom.lua <<'LUA'
@@ -212,6 +278,27 @@ grep -q '"sub/x.txt"' F2/run.json || fail "the test could not add sub/x.txt to F
 ttt --out=F2 --force >/dev/null 2>F2.err || fail "--force over F2 failed: $(tail -3 F2.err)"
 [ -f outside/x.txt ] || fail "--force deleted a file outside the run's directory through a link"
 ok_since "--force over a finished run: only the new run's files and the user's notes.txt remain"
+
+# A folder of the user's (files, no glassvm run in it) is refused, naming its files:
+# the run's outputs would replace files of the same names.  With --force the run
+# writes into it; in a checkpoints/ folder of the user's it removes its own segment
+# files only, and leaves the folder.
+mkdir -p U/checkpoints/sub && echo "my model" >U/checkpoints/sub/model.pt && echo "my data" >U/overlap.csv
+echo "my notes" >U/checkpoints/notes.txt
+"$G" "$SRC/protocols/ageing.lua" --preset=smoke --threads=2 --quiet --plots=false --out=U </dev/null >/dev/null 2>U.err
+rc=$?
+[ $rc -eq 2 ] || fail "a folder of the user's: exit $rc, not 2"
+grep -q "U already holds files, and no glassvm run (no run.json): checkpoints, overlap.csv\." U.err \
+  || fail "a folder of the user's: the refusal does not name its files: $(cat U.err)"
+[ "$(cat U/overlap.csv)" = "my data" ] && [ ! -e U/log.txt ] || fail "the refused run wrote into U"
+"$G" "$SRC/protocols/ageing.lua" --preset=smoke --threads=2 --quiet --plots=false --out=U --force </dev/null >/dev/null 2>U.err \
+  || fail "--force into a folder of the user's failed: $(tail -3 U.err)"
+[ -f U/COMPLETE ] && [ "$(cat U/checkpoints/sub/model.pt)" = "my model" ] && [ "$(cat U/checkpoints/notes.txt)" = "my notes" ] \
+  || fail "--force into U: the run did not complete, or deleted the user's files in checkpoints/: $(ls -R U)"
+[ -z "$(ls U/checkpoints | grep -v '^sub$\|^notes.txt$')" ] || fail "segment files left in U/checkpoints: $(ls U/checkpoints)"
+# A fresh run removes its own (empty) checkpoints/ folder at the end.
+[ ! -e ref/checkpoints ] || fail "a finished run left its checkpoints/ folder: $(ls ref)"
+ok_since "a folder of the user's is refused without --force; its checkpoints/ files are kept"
 
 if [ $fails -gt 0 ]; then echo "$fails failure(s)"; exit 1; fi
 echo "all run-directory tests passed"
