@@ -108,7 +108,22 @@ local function convert(decl, v)
     else bad("expected true or false") end
   elseif is_list(ty) then
     local items = {}
-    if type(v) == "table" then items = v
+    if type(v) == "table" then
+      -- A list written in Lua (a params file): items 1..n and nothing else.  An
+      -- undefined name leaves a hole, which ipairs would stop at without a word.
+      local n = 0
+      for k in pairs(v) do
+        if math.type(k) ~= "integer" or k < 1 then
+          bad(string.format("not a list: it has the key %s; write the items alone, {1e-3, 1e-4}",
+            type(k) == "string" and string.format("%q", k) or tostring(k)))
+        end
+        if k > n then n = k end
+      end
+      for i = 1, n do
+        if v[i] == nil then bad(string.format("item %d is nil (an undefined name?)", i)) end
+      end
+      if n == 0 then bad("the list is empty; give at least one value") end
+      items = v
     elseif tostring(v):find("%S") then
       -- Items between commas, blanks around them dropped ("1e-3, 1e-4"); an
       -- empty one ("1e-3,,1e-4", "5,20,") is a typo, not an item less.

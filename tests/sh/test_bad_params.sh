@@ -225,6 +225,12 @@ else
   sed -i 's/^  protocol = "ageing"/  protocol = "agein"/' "$T/misspelt.lua"
   bad "--params $T/misspelt.lua was written by protocol agein (did you mean ageing?), not ageing (unknown parameter Tx for protocol ageing (did you mean T?))" \
     --params="$T/misspelt.lua"
+  # A list with a hole (an undefined name) or a key is refused, not cut short at the hole.
+  grep -q "^  tw = {" "$T/printed.lua" || fail "printed.lua has no tw = {...} line to edit"
+  sed 's/^  tw = {\([^,]*\),/  tw = {\1, undefined_name,/' "$T/printed.lua" >"$T/hole.lua"
+  bad "--params $T/hole.lua: --tw: item 2 is nil (an undefined name?)" --params="$T/hole.lua"
+  sed 's/^  tw = {/  tw = {foo = 1, /' "$T/printed.lua" >"$T/keyed.lua"
+  bad "--params $T/keyed.lua: --tw: not a list: it has the key \"foo\"" --params="$T/keyed.lua"
   # Another protocol's params.lua: which protocol wrote it, then what does not fit.
   P=$ROOT/protocols/quench_anneal.lua bad "--params $T/printed.lua was written by protocol ageing, not quench_anneal (unknown parameter drift_check" \
     --params="$T/printed.lua"
