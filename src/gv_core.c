@@ -117,6 +117,7 @@ void gv_block_run_signals(sigset_t *old)
     sigemptyset(&s);
     sigaddset(&s, SIGINT);
     sigaddset(&s, SIGTERM);
+    sigaddset(&s, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &s, old);
 }
 

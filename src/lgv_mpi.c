@@ -658,8 +658,8 @@ void gvL_open_mpi(lua_State *L)
             /* The glassvm command's handler, told to only set the flag, and
              * with SA_RESTART (MPI's own waits must not fail with EINTR). */
             gvL_signals_flag_only = 1;
-            const int sigs[] = {SIGINT, SIGTERM};
-            for (int i = 0; i < 2; i++) {
+            const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+            for (int i = 0; i < 3; i++) {
                 struct sigaction sa;
                 if (sigaction(sigs[i], NULL, &sa) == 0 && sa.sa_handler != SIG_DFL &&
                     sa.sa_handler != SIG_IGN) {

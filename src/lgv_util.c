@@ -30,7 +30,8 @@ void (*gvL_redeliver_signal)(int sig);
 
 const char *gvL_signal_name(int sig)
 {
-    return sig == 0 ? NULL : sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : "a signal";
+    return sig == 0 ? NULL : sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT"
+         : sig == SIGHUP ? "SIGHUP" : "a signal";
 }
 
 const char *gvL_typename(lua_State *L, int idx)

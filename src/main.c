@@ -98,7 +98,8 @@ static void print_usage(FILE *f)
         "Exit status: 0 success, 1 error (message with file and line on stderr),\n"
         "2 bad command line, 75 a protocol run stopped by a STOP file in its output\n"
         "directory (the same command continues it), 128+N killed by signal N\n"
-        "(130: SIGINT, 143: SIGTERM; the same command resumes a protocol run).\n"
+        "(130: SIGINT, 143: SIGTERM, 129: SIGHUP; the same command resumes a protocol\n"
+        "run).\n"
         "Documentation: docs/guide.md.\n",
         PROGNAME, PROGNAME);
 }
@@ -597,7 +598,12 @@ int main(int argc, char **argv)
     }
     set_signal(SIGINT, on_signal);
     set_signal(SIGTERM, on_signal);
+    set_signal(SIGHUP, on_signal); /* a closed terminal or ssh session: stop as on SIGTERM */
     gvL_redeliver_signal = on_signal;
+    /* A reader that went away (glassvm ... | head) makes a write to the pipe
+     * fail with EPIPE, which the run outlives (its results go to files),
+     * instead of ending the process unheard, without a checkpoint. */
+    signal(SIGPIPE, SIG_IGN);
     /* A file-size limit (ulimit -f) makes a write fail with EFBIG, which the
      * writers report like a full disk, instead of ending the process unheard. */
     signal(SIGXFSZ, SIG_IGN);
@@ -609,6 +615,7 @@ int main(int argc, char **argv)
     /* Nothing left to interrupt cleanly: a signal during clean-up ends it. */
     set_signal(SIGINT, SIG_DFL);
     set_signal(SIGTERM, SIG_DFL);
+    set_signal(SIGHUP, SIG_DFL);
     lua_close(L);
     /* Output lost on a full disk or closed pipe is an error too. */
     if (fflush(stdout) != 0 || ferror(stdout)) {

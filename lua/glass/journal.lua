@@ -447,7 +447,7 @@ end
 -- sweep point's run on one rank only sees that it was interrupted); it
 -- ends with 143.
 -- The stop is a glass.Error with `exit` (75 after STOP, 130 after SIGINT,
--- 143 after SIGTERM), already printed: the glassvm command ends with that
+-- 143 after SIGTERM, 129 after SIGHUP), already printed: the glassvm command ends with that
 -- status, every rank alike (no os.exit here: the script's own clean-up runs).
 function Journal:stop(err, where)
   local t = type(err) == "table"
@@ -458,17 +458,19 @@ function Journal:stop(err, where)
   self:write_head()
   where = where or (L and string.format("at step %d of segment %d (%s)", L.ens:step(), L.unit,
     L.label) or string.format("after segment %d", self.n))
+  local code_of = {SIGTERM = 143, SIGHUP = 129}
   local why = stop and string.format("%s/%s was found", self.dir, M.STOP) or words
-    or (err.signal == "SIGTERM" and "SIGTERM" or "interrupted (SIGINT)")
+    or (code_of[err.signal] and err.signal or "interrupted (SIGINT)")
   local text = string.format("stopped %s: %s.\nThe checkpoint is in %s; to resume, run the "
     .. "same command again:\n  %s", where, why, self.head, self:resume_command())
   if self.tell then self.tell(text)
   elseif is_root() then io.stderr:write("glassvm: ", text, "\n") end
   if many() then io.stderr:flush(); mpi().barrier() end   -- printed before any rank stops
   self.exited = true
-  local code = stop and M.EXIT_STOP or ((why == "SIGTERM" or words) and 143 or 130)
+  local code = stop and M.EXIT_STOP or code_of[why] or (words and 143) or 130
   error(glass_core.error{status = stop and "STOP" or "EINTR", message = text, exit = code,
-    printed = true, signal = not stop and (code == 143 and "SIGTERM" or "SIGINT") or nil}, 0)
+    printed = true, signal = not stop and (code == 129 and "SIGHUP" or code == 143 and "SIGTERM"
+      or "SIGINT") or nil}, 0)
 end
 
 -- Journal:segment(ens, observers, label, to, work, dyn): one lab.advance.

@@ -167,7 +167,8 @@ glass.ensemble{landscape = land, replicas = 2, seed = tonumber(arg[2])}:save(arg
 LUA
 "$G" savew8.lua fa.gvens 1 && "$G" savew8.lua fb.gvens 2 && cp fa.gvens from.gvens || fail "cannot save the --from files"
 run --from="$TMP/from.gvens" --out=Fref >/dev/null 2>Fref.err || fail "the --from reference failed: $(tail -3 Fref.err)"
-# killed DIR ARGS...: the run into DIR, killed (-9) once it has written a checkpoint.
+# killed DIR ARGS...: the run into DIR, sent SIG (default KILL) once it has written a
+# checkpoint; its exit status in $krc.
 killed() {
   local dir=$1; shift
   "$G" "$SRC/protocols/ageing.lua" "${ARGS[@]}" "$@" --out="$dir" --checkpoint_every=1 \
@@ -178,7 +179,7 @@ killed() {
     kill -0 "$PID" 2>/dev/null || break
     sleep 0.02
   done
-  kill -KILL "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; PID=
+  kill -"${SIG:-KILL}" "$PID" 2>/dev/null; wait "$PID" 2>/dev/null; krc=$?; PID=
 }
 killed FR --from="$TMP/from.gvens"
 if [ -f FR/checkpoint.gvckpt ] && [ ! -f FR/COMPLETE ]; then
@@ -197,6 +198,22 @@ else
   fail "the --from run ended before its first checkpoint could be interrupted"
 fi
 ok_since "a resume from a replaced --from file is refused; restored, it resumes to the same results"
+
+# A closed terminal (SIGHUP) stops the run as SIGTERM does: a checkpoint, a line, exit
+# 129, run.json "interrupted"; the same command resumes it to the same results.
+SIG=HUP killed HU
+[ "$krc" -eq 129 ] && grep -q "^glassvm: stopped at step [0-9]* of segment [0-9]* (.*): SIGHUP\.$" HU.err \
+  && grep -q '"status": "interrupted"' HU/run.json || fail "SIGHUP: exit $krc: $(cat HU.err)"
+run --out=HU >/dev/null 2>HU.err || fail "the resume after SIGHUP failed: $(tail -3 HU.err)"
+for f in ref/*.csv; do cmp -s "$f" "HU/$(basename "$f")" || fail "after SIGHUP $(basename "$f") differs"; done
+# A reader that goes away (| head -1) does not end the run: it completes (without
+# --quiet, so that it writes its log lines into the closed pipe).
+LOUD=()
+for a in "${ARGS[@]}"; do [ "$a" = --quiet ] || LOUD+=("$a"); done
+"$G" "$SRC/protocols/ageing.lua" "${LOUD[@]}" --out=PI </dev/null 2>&1 | head -1 >/dev/null
+prc=${PIPESTATUS[0]}
+[ "$prc" -eq 0 ] && [ -f PI/COMPLETE ] || fail "a run piped into head -1 exited $prc"
+ok_since "SIGHUP stops a run with its checkpoint (129) and it resumes; a closed pipe does not end it"
 
 # ... and so is one on other data (other files under GLASSVM_DATA: here a copy of
 # MNIST with 4 MiB of its images overwritten by others).
