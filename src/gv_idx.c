@@ -203,13 +203,13 @@ gv_status gv_idx_load(const char *images, const char *labels, gv_data **out, gv_
         goto done;
     }
     if (hl.dims[0] != P) {
-        s = gv_fail(e, GV_EDIM, "%s: %zu labels for %zu images in %s", labels, hl.dims[0], P,
-                    images);
+        s = gv_fail(e, GV_EFORMAT, "%s: %zu labels for %zu images in %s: give the labels file "
+                    "of those images", labels, hl.dims[0], P, images);
         goto done;
     }
     if (hl.count != P) {
-        s = gv_fail(e, GV_EDIM, "%s: %zu values in %d dimensions; expected one label per image",
-                    labels, hl.count, hl.ndim);
+        s = gv_fail(e, GV_EFORMAT, "%s: %zu values in %d dimensions; expected one label per "
+                    "image (a labels file, not an images file)", labels, hl.count, hl.ndim);
         goto done;
     }
     char name[256];

@@ -115,9 +115,11 @@ void gvL_push_error(lua_State *L, const char *status, const char *msg, int sig)
      * the conditions of a run and its files whose message says what happened
      * and what to do: lost replicas (ENAN), a file that cannot be read or
      * written (EIO: a full disk, a missing file) or is not what it claims
-     * (EFORMAT).  A traceback there would only show the library's frames. */
+     * (EFORMAT), and memory run out (ENOMEM, said with what to do).  A
+     * traceback there would only show the library's frames. */
     lua_pushboolean(L, strcmp(status, "EINTR") != 0 && strcmp(status, "ENAN") != 0 &&
-                           strcmp(status, "EIO") != 0 && strcmp(status, "EFORMAT") != 0);
+                           strcmp(status, "EIO") != 0 && strcmp(status, "EFORMAT") != 0 &&
+                           strcmp(status, "ENOMEM") != 0);
     lua_setfield(L, -2, "trace");
     push_error_meta(L);
     lua_setmetatable(L, -2);
@@ -141,7 +143,11 @@ static int raise_where(lua_State *L, gv_status status, const char *msg)
 {
     luaL_where(L, 1);
     lua_pushstring(L, msg);
-    lua_concat(L, 2);
+    /* (memory run out: what to do, as the message cannot know the options) */
+    lua_pushstring(L, status == GV_ENOMEM ? " (out of memory: fewer replicas, a smaller network "
+                                            "or fewer rows need less; or a machine with more)"
+                                          : "");
+    lua_concat(L, 3);
     int sig = status == GV_EINTR ? gv_interrupt_signal() : 0;
     gvL_push_error(L, gv_status_name(status), lua_tostring(L, -1), sig);
     return lua_error(L);

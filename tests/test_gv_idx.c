@@ -97,7 +97,7 @@ static void test_bad_files(void)
     bad("bad-truncated.idx3", "tiny-labels.idx1", GV_EFORMAT, "30 bytes of data");
     bad("bad-extra.idx3", "tiny-labels.idx1", GV_EFORMAT, "extra bytes");
     bad("bad-header.idx3", "tiny-labels.idx1", GV_EFORMAT, "truncated IDX header");
-    bad("tiny-images.idx3", "bad-count.idx1", GV_EDIM, "5 labels");
+    bad("tiny-images.idx3", "bad-count.idx1", GV_EFORMAT, "5 labels");
     bad("tiny-images.idx3", "bad-float-labels.idx1", GV_EFORMAT, "labels must be integers");
     bad("bad-huge.idx3", "tiny-labels.idx1", GV_EFORMAT, "promises 3136000000000");
     bad("bad-huge.idx3.gz", "tiny-labels.idx1", GV_EFORMAT, "100 bytes of data after decompression");

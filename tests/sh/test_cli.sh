@@ -169,6 +169,12 @@ err=$("$G" -e "$lost" 2>&1 >/dev/null)
 has "library position" "$err" "glassvm: ensemble run: all 1 replicas are lost"
 err=$(GLASSVM_PATH="$long/lua" "$G" -e "$lost" 2>&1 >/dev/null)
 has "library position (long path)" "$err" "glassvm: ensemble run: all 1 replicas are lost"
+# Memory run out (here: a size beyond any machine's, refused before malloc) is not a
+# bug either: one line that says what to do, no traceback.
+run -e 'glass.ensemble{landscape = glass.landscape.flat{N = 2^40, P = 10}, replicas = 2^31}'
+expect_rc "out of memory" 1
+has "out of memory" "$err" "is too large (out of memory: fewer replicas, a smaller network or fewer rows need less; or a machine with more)"
+grep -q "stack traceback" <<<"$err" && fail "out of memory: a traceback: $err"
 # A file that cannot be written is not a bug: one line, no traceback.
 run -e 'require("glass.fs").write_file("/nonexistent/x", "a")'
 expect_rc "unwritable file" 1
