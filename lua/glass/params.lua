@@ -757,13 +757,15 @@ function Params:try_parse(argv)
     values[d.name], source[d.name] = d.default, "default"
     if not NOT_SAVED[d.name] then settable[d.name] = true end
   end
+  -- Returns the names it leaves out: those no file sets (--out, --threads, ...).
   local function layer(tbl, what)
-    local keys = {} -- in order, so that the first complaint is always the same
+    local keys, unused = {}, {} -- in order, so that the first complaint is always the same
     for k in pairs(tbl) do keys[#keys + 1] = k end
     table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
     for _, k in ipairs(keys) do
       local v, d = tbl[k], self.byname[k]
-      if d and not NOT_SAVED[k] then
+      if d and NOT_SAVED[k] then unused[#unused + 1] = k
+      elseif d then
         local cok, cv = pcall(convert, d, v)
         if not cok then error(what .. ": " .. cv, 0) end
         values[k], source[k] = cv, what
@@ -774,6 +776,7 @@ function Params:try_parse(argv)
           near and string.format(" (did you mean %s?)", near.name) or ""), 0)
       end
     end
+    return unused
   end
   local notes = {}
   local lok, lerr = pcall(function()
@@ -789,6 +792,11 @@ function Params:try_parse(argv)
         and fs.basename(pf):gsub("%.lua$", "") == saved.protocol
       local hint = other and not own and protocol_hint(saved.protocol) or ""
       local ok, err = pcall(layer, saved, "--params " .. params_file)
+      if ok and #err > 0 then
+        notes[#notes + 1] = string.format("--params %s sets %s, which a parameters file does not "
+          .. "set (they change no result): left out; give them on the command line",
+          params_file, table.concat(err, ", "))
+      end
       -- Another protocol's file: say so first, then what did not fit.
       if not ok and other then
         local what, pre = tostring(err), "--params " .. params_file .. ": "

@@ -231,6 +231,14 @@ else
   bad "--params $T/hole.lua: --tw: item 2 is nil (an undefined name?)" --params="$T/hole.lua"
   sed 's/^  tw = {/  tw = {foo = 1, /' "$T/printed.lua" >"$T/keyed.lua"
   bad "--params $T/keyed.lua: --tw: not a list: it has the key \"foo\"" --params="$T/keyed.lua"
+  # Options no parameters file sets (--out, --threads: they change no result) are left
+  # out with a note that says so, not silently.
+  sed "s|^  seed = |  out = \"$T/elsewhere\", threads = 1,\n  seed = |" "$T/printed.lua" >"$T/runopts.lua"
+  cases=$((cases + 1))
+  timeout 60 "$G" "$P" --params="$T/runopts.lua" --out="$T/ro" </dev/null >/dev/null 2>"$T/stderr" \
+    || fail "--params with out=: $(tail -3 "$T/stderr")"
+  grep -q "note: --params $T/runopts.lua sets out, threads, which a parameters file does not set (they change no result): left out; give them on the command line" "$T/stderr" \
+    && [ ! -e "$T/elsewhere" ] || fail "--params with out=, threads=: no note, or written there: $(head -5 "$T/stderr")"
   # Another protocol's params.lua: which protocol wrote it, then what does not fit.
   P=$ROOT/protocols/quench_anneal.lua bad "--params $T/printed.lua was written by protocol ageing, not quench_anneal (unknown parameter drift_check" \
     --params="$T/printed.lua"
