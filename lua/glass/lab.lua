@@ -472,6 +472,20 @@ local function gather_list(ens, list)
   return out
 end
 
+-- The replicas ens lost after step `from` in the segment `phase` (computed or
+-- restored), kept in run.losses for the run's last lines (Run:finish), which
+-- would otherwise say nothing of them.  Collective for a distributed ensemble.
+local function note_losses(run, ens, phase, from)
+  if not run then return end
+  local lost, size = 0, ens:size()
+  for _, l in ipairs(ens:lost()) do if l.step > from then lost = lost + 1 end end
+  if mpi.partial(ens) then lost, size = table.unpack(mpi.sum({lost, size})) end
+  if lost > 0 then
+    run.losses = run.losses or {}
+    run.losses[#run.losses + 1] = string.format("%d of %d in %s", lost, size, phase)
+  end
+end
+
 -- Run `ens` with `integ` to step `to`, with observers and a progress line.
 -- With a run this is one checkpointed segment (run.journal): saved when it
 -- completes and mid-way on the run's schedule, on SIGINT/SIGTERM and on a
@@ -494,6 +508,7 @@ function M.advance(run, ens, integ, to, observers, phase)
     error(string.format("glass.lab.advance: to = %d is before the ensemble's step %d; to is the "
       .. "step to run to (t0 + p.tw + p.tmax, say), not a number of steps", to, ens:step()), 2)
   end
+  local from = ens:step()
   local function work(hooks)
     local start = ens:step()
     if to <= start then return end
@@ -522,9 +537,12 @@ function M.advance(run, ens, integ, to, observers, phase)
   local journal = run and run.journal
   if journal then
     local dyn = tostring(integ):gsub("^glass%.Integrator ", "")
-    return journal:segment(ens, observers, phase, to, work, dyn)
+    local computed = journal:segment(ens, observers, phase, to, work, dyn)
+    note_losses(run, ens, phase, from)
+    return computed
   end
   work(run and run.point_hooks)
+  note_losses(run, ens, phase, from)
 end
 
 -- SGD steps in one epoch of `data` at batch p.batch (last partial batch

@@ -693,6 +693,11 @@ function Run:finish(summary)
     end
   end
   for _, line in ipairs(summary or {}) do self:log("%s", line) end
+  if self.losses then
+    self:log("note: replicas were lost (%s): every mean after a loss is over the replicas left "
+      .. "(the CSVs' n column counts them), so a curve can mix sets of replicas; lower lr or T if "
+      .. "that was not meant", table.concat(self.losses, "; "))
+  end
   local dt = progress.clock() - self.t0
   -- Temporary files of writes a kill interrupted (CSVs, earlier runs).
   for _, f in ipairs(fs.list(self.dir) or {}) do

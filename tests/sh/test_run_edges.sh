@@ -14,7 +14,7 @@
 # - A signal while a resume loads the checkpoint stops it, and the checkpoint is
 #   neither set aside as refused nor wiped (--force).
 # - Lost replicas: all lost is one line (no traceback) naming replica, step
-#   and what to do; some lost names them in the log.
+#   and what to do; some lost names them in the log, and again at its end.
 # - Plots gnuplot left empty are not reported drawn, and a signal while it draws
 #   leaves no temporary files; a COMPLETE that cannot be written is one line, no
 #   "done", run.json "failed", and the run resumes.
@@ -145,6 +145,9 @@ if "$G" -e 'glass.data.mnist{P = 10}' >/dev/null 2>&1; then
     || fail "some replicas lost: the run failed"
   grep -q "replicas lost (non-finite loss or weights) (replica [0-9]* at step [0-9]*: " some/log.txt \
     || fail "some replicas lost: the log does not name them: $(grep lost some/log.txt)"
+  # ... and its last lines say so again, with how many in which phase.
+  tail -3 some/log.txt | grep -q "note: replicas were lost ([0-9]* of 6 in Langevin T=1e+06): every mean after a loss is over the replicas left" \
+    || fail "some replicas lost: not said at the end: $(tail -3 some/log.txt)"
   # A stand-in gnuplot in DIR: for each .gp script it runs the shell lines on stdin
   # (with $a the script, so ${a%.gp}.png.tmp its PNG), then answers as gnuplot does.
   fake_gnuplot() {
