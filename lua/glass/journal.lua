@@ -217,7 +217,11 @@ function M.journal(opts)
     if is_root() then M.wipe(dir) end
   elseif state then
     j.units, j.current, j.resumed = state.units, state.current, true
-    j.saved_inputs = type(state.inputs) == "table" and state.inputs or {}
+    -- (the next head keeps them, also those a replay no longer reads: a memo skipped)
+    for name, fps in pairs(type(state.inputs) == "table" and state.inputs or {}) do
+      if type(fps) == "table" then j.inputs[name] = table.move(fps, 1, #fps, 1, {}) end
+    end
+    j.saved_inputs = state.inputs or {}
     j.from = ck:path() -- the head, or its previous generation when the head was refused
     if fell_back and exists(j.head) and is_root() then
       -- Set the refused head aside, so that the next checkpoint does not
@@ -247,26 +251,33 @@ function M.journal(opts)
   return j
 end
 
--- An input the run reads (its data set, a --from file) by a fingerprint of its
--- content (a CRC), kept in the checkpoint: a resume compares it with the
--- interrupted run's, since segments restored from the checkpoint and segments
--- recomputed from another input would mix two runs' results.  how: what may
--- have changed it, for the refusal.  (A checkpoint of an older glassvm has no
--- fingerprints: nothing to compare.)  No-op outside a protocol run; with several
--- ranks, collective (the ranks agree on the refusal).
+-- An input the run reads (a data set, a --from file), named so that the same
+-- input has the same name in a rerun ("MNIST train, 500 rows"), by a fingerprint
+-- of its content (a CRC), kept in the checkpoint: a resume refuses a fingerprint
+-- the interrupted run did not see under that name, since segments restored from
+-- the checkpoint and segments recomputed from another input would mix two runs'
+-- results.  (A run may read several under one name, subsets of one size: each is
+-- kept.)  how: what may have changed it, for the refusal.  A checkpoint of an
+-- older glassvm has none: nothing to compare.  No-op outside a protocol run; with
+-- several ranks, collective (the ranks agree on the refusal).
 function M.input(name, fingerprint, how)
   local j = active
   if not j then return end
+  local function has(list)
+    for _, fp in ipairs(list) do if fp == fingerprint then return true end end
+    return false
+  end
   local was = j.saved_inputs and j.saved_inputs[name]
-  local differs = was ~= nil and was ~= fingerprint
+  local differs = type(was) == "table" and not has(was)
   if many() then differs = not mpi().all(not differs) end
   if differs then
     j:fail(string.format("refusing to resume in %s: %s is not the interrupted run's (%s then, "
       .. "%s now%s)%s.\nRestore it and run the same command again to resume, or start over with "
-      .. "--force or another --out", j.dir, name, tostring(was), fingerprint,
+      .. "--force or another --out", j.dir, name, table.concat(was or {}, " or "), fingerprint,
       many() and " on some rank" or "", how and "; " .. how or ""))
   end
-  j.inputs[name] = fingerprint
+  j.inputs[name] = j.inputs[name] or {}
+  if not has(j.inputs[name]) then table.insert(j.inputs[name], fingerprint) end
 end
 
 -- A line about the resume, for the run's log.

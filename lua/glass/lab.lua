@@ -446,9 +446,9 @@ function M.ensemble(p, data, opts)
                            first_replica = first}
   local rows = land:dataset()
   if rows and not in_point then -- (what a resume compares)
-    require("glass.checkpoint").input("the data set", string.format("%s, %d rows, CRC %08x",
-      rows.name, rows.rows, rows.crc), "other data files (GLASSVM_DATA), or another machine "
-      .. "whose BLAS rounds the preprocessing otherwise: resume where the run began")
+    require("glass.checkpoint").input(string.format("the data set %s, %d rows", rows.name,
+      rows.rows), string.format("CRC %08x", rows.crc), "other data files (GLASSVM_DATA), or "
+      .. "another machine whose BLAS rounds the preprocessing otherwise: resume where the run began")
   end
   if p.from and p.from ~= "" then M.start_from(p.from, ens, land) end
   if spread then mpi.lab_block(mpi.distribute(ens)) end

@@ -226,7 +226,7 @@ if [ -f "$MN/train-images-idx3-ubyte" ] && [ -f "$MN/t10k-images-idx3-ubyte" ]; 
   GLASSVM_DATA="$TMP/other" run --out=DR >/dev/null 2>DR.err
   rc=$?
   [ $rc -ne 0 ] && [ ! -f DR/COMPLETE ] || fail "a resume on other data exited $rc"
-  grep -q "refusing to resume in DR: the data set is not the interrupted run's (MNIST train, 500 rows, CRC [0-9a-f]* then, MNIST train, 500 rows, CRC [0-9a-f]* now); other data files (GLASSVM_DATA)" DR.err \
+  grep -q "refusing to resume in DR: the data set MNIST train, 500 rows is not the interrupted run's (CRC [0-9a-f]* then, CRC [0-9a-f]* now); other data files (GLASSVM_DATA)" DR.err \
     || fail "the refusal does not name the data set: $(cat DR.err)"
   run --out=DR >/dev/null 2>DR.err || fail "the resume on the run's own data failed: $(tail -3 DR.err)"
   for f in ref/*.csv; do
