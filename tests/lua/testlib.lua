@@ -30,6 +30,15 @@ function T.eq(a, b, msg)
   if a ~= b then fail(string.format("%s: expected %s, got %s", msg or "eq", tostring(b), tostring(a)), 2) end
 end
 
+-- The whole file at path, its handle closed (a handle left to the collector
+-- would change the process's open descriptors at an unknown later time).
+function T.read(path)
+  local f = assert(io.open(path, "rb"))
+  local text = f:read("a")
+  f:close()
+  return text
+end
+
 -- |a - b| <= tol
 function T.near(a, b, tol, msg)
   if not (math.abs(a - b) <= tol) then
