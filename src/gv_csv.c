@@ -8,7 +8,11 @@
  * would stop at it and read "2\0junk" as 2).  A UTF-8 byte-order mark at the
  * start of the file (spreadsheets write one) is skipped, so that it does not
  * turn a headerless first row into a "header".  Memory grows with the values
- * actually parsed, so it is bounded by the file's (decompressed) size. */
+ * actually parsed, so it is bounded by the file's (decompressed) size.
+ *
+ * Errors name the line of the file (blank lines count, as in an editor):
+ * libcsv is fed one line at a time, so every callback knows its line.  A
+ * quoted field that spans lines is reported at the line where it ends. */
 #include "gv_data.h"
 
 #include <csv.h>
@@ -24,7 +28,7 @@ typedef struct csv_state {
     const char *path;
     int label_column; /* as given: 1-based, -1 = last */
     size_t lab;       /* resolved 0-based label column */
-    size_t row;       /* rows seen so far (header included), 1-based when reporting */
+    size_t line;      /* the line of the file being parsed (1-based) */
     size_t col;       /* fields in the current row */
     size_t ncols;     /* fields per row; 0 until the first row is complete */
     int first_done;   /* the first row has been classified */
@@ -41,11 +45,15 @@ typedef struct csv_state {
     gv_err *e;
 } csv_state;
 
-/* strtod of a whole field (leading/trailing blanks allowed). */
+/* strtod of a whole field (leading/trailing blanks allowed).  Not C's
+ * hexadecimal floats ("0x10" would read as 16): a data set's numbers are
+ * decimal, and a cell in hex means a file of another kind. */
 static int parse_number(const char *s, double *out)
 {
     while (*s == ' ' || *s == '\t') s++;
     if (!*s) return 0;
+    const char *digits = s + (*s == '+' || *s == '-');
+    if (digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) return 0;
     char *end;
     errno = 0;
     double x = strtod(s, &end);
@@ -55,13 +63,25 @@ static int parse_number(const char *s, double *out)
     return 1;
 }
 
+/* A hint for text that holds another separator than the comma. */
+static const char *separator_hint(const char *text)
+{
+    if (strchr(text, ';'))
+        return " (this file seems to separate its fields with ';': glassvm reads comma-separated "
+               "files; convert it, decimal commas included)";
+    if (strchr(text, '\t'))
+        return " (this file seems to separate its fields with tabs: glassvm reads "
+               "comma-separated files; convert it)";
+    return "";
+}
+
 static void fail_field(csv_state *st, const char *field, const char *problem)
 {
     char shown[40];
     size_t n = strlen(field);
     snprintf(shown, sizeof shown, "%.32s%s", field, n > 32 ? "..." : "");
-    st->status = gv_fail(st->e, GV_EFORMAT, "%s: row %zu, column %zu: '%s' %s", st->path,
-                         st->row + 1, st->col + 1, shown, problem);
+    st->status = gv_fail(st->e, GV_EFORMAT, "%s: line %zu, column %zu: '%s' %s%s", st->path,
+                         st->line, st->col + 1, shown, problem, separator_hint(field));
 }
 
 /* Store one field of a data row (col known, ncols known). */
@@ -102,8 +122,8 @@ static void push_row(csv_state *st)
         int32_t *nc = realloc(st->cls, ncap * sizeof *nc);
         if (nc) st->cls = nc;
         if (!nx || !nc) {
-            st->status = gv_fail(st->e, GV_ENOMEM, "%s: out of memory at row %zu", st->path,
-                                 st->row + 1);
+            st->status = gv_fail(st->e, GV_ENOMEM, "%s: out of memory at line %zu", st->path,
+                                 st->line);
             return;
         }
         st->capP = ncap;
@@ -120,7 +140,8 @@ static int set_columns(csv_state *st, size_t ncols)
     if (ncols < 2) {
         st->status = gv_fail(st->e, GV_EFORMAT,
                              "%s: rows have %zu field; need a class column and at least one "
-                             "feature", st->path, ncols);
+                             "feature%s", st->path, ncols,
+                             ncols == 1 ? separator_hint(st->first[0]) : "");
         return 0;
     }
     size_t lab = st->label_column < 0 ? ncols - 1 : (size_t)st->label_column - 1;
@@ -145,9 +166,9 @@ static void on_field(void *field, size_t len, void *data)
     const char *s = field ? field : ""; /* CSV_APPEND_NULL: s is terminated */
     const char *nul = field ? memchr(field, '\0', len) : NULL;
     if (nul) {
-        st->status = gv_fail(st->e, GV_EFORMAT, "%s: row %zu, column %zu: NUL byte at character "
+        st->status = gv_fail(st->e, GV_EFORMAT, "%s: line %zu, column %zu: NUL byte at character "
                              "%zu of the field (a binary file? CSV datasets are text)", st->path,
-                             st->row + 1, st->col + 1, (size_t)(nul - s) + 1);
+                             st->line, st->col + 1, (size_t)(nul - s) + 1);
         return;
     }
     if (!st->first_done) { /* keep the first row as text */
@@ -199,18 +220,31 @@ static void on_row(int c, void *data)
                                  "give label_column=", st->path, st->lab + 1, st->first[0]);
             return;
         }
-        st->row++;
         st->col = 0;
         return;
     }
     if (st->col != st->ncols) {
-        st->status = gv_fail(st->e, GV_EFORMAT, "%s: row %zu has %zu fields, the first row has %zu "
-                             "(ragged CSV)", st->path, st->row + 1, st->col, st->ncols);
+        st->status = gv_fail(st->e, GV_EFORMAT, "%s: line %zu has %zu fields, the first row has "
+                             "%zu (ragged CSV)", st->path, st->line, st->col, st->ncols);
         return;
     }
     push_row(st);
-    st->row++;
     st->col = 0;
+}
+
+/* Parse n bytes, one line at a time (st->line counts the newlines fed).
+ * Returns 0, or -1 when libcsv refuses the input. */
+static int parse_lines(struct csv_parser *p, const char *b, size_t n, csv_state *st)
+{
+    while (n > 0 && !st->status) {
+        const char *nl = memchr(b, '\n', n);
+        size_t k = nl ? (size_t)(nl - b) + 1 : n;
+        if (csv_parse(p, b, k, on_field, on_row, st) != k) return st->status ? 0 : -1;
+        if (nl) st->line++;
+        b += k;
+        n -= k;
+    }
+    return 0;
 }
 
 gv_status gv_csv_load(const char *path, int label_column, gv_data **out, gv_err *e)
@@ -221,7 +255,7 @@ gv_status gv_csv_load(const char *path, int label_column, gv_data **out, gv_err 
                        path, label_column);
     gv_file *f = gv_file_open(path, e);
     if (!f) return e ? e->status : GV_EIO;
-    csv_state st = {.path = path, .label_column = label_column, .e = e};
+    csv_state st = {.path = path, .label_column = label_column, .line = 1, .e = e};
     struct csv_parser p;
     gv_data *data = NULL;
     enum { CHUNK = 1 << 16 };
@@ -245,15 +279,15 @@ gv_status gv_csv_load(const char *path, int label_column, gv_data **out, gv_err 
             goto done;
         }
         got -= skip; /* the byte-order mark */
-        if (csv_parse(&p, buf + skip, got, on_field, on_row, &st) != got && !st.status) {
-            s = gv_fail(e, GV_EFORMAT, "%s: row %zu: malformed CSV (%s)", path, st.row + 1,
+        if (parse_lines(&p, buf + skip, got, &st) != 0) {
+            s = gv_fail(e, GV_EFORMAT, "%s: line %zu: malformed CSV (%s)", path, st.line,
                         csv_strerror(csv_error(&p)));
             goto done;
         }
         if (st.status) { s = st.status; goto done; }
     }
     if (csv_fini(&p, on_field, on_row, &st) != 0 && !st.status) {
-        s = gv_fail(e, GV_EFORMAT, "%s: row %zu: malformed CSV (%s)", path, st.row + 1,
+        s = gv_fail(e, GV_EFORMAT, "%s: malformed CSV at the end of the file (%s)", path,
                     csv_strerror(csv_error(&p)));
         goto done;
     }

@@ -64,16 +64,27 @@ static void bad(const char *file, int label_column, gv_status want, const char *
 
 static void test_bad_files(void)
 {
-    bad("bad-ragged.csv", 1, GV_EFORMAT, "row 3 has 2 fields, the first row has 3");
-    bad("bad-nonnumeric.csv", 1, GV_EFORMAT, "row 3, column 2: 'abc' is not a number");
-    bad("bad-label.csv", 1, GV_EFORMAT, "row 2, column 1: '1.5' is not an integer class");
+    bad("bad-ragged.csv", 1, GV_EFORMAT, "line 3 has 2 fields, the first row has 3");
+    bad("bad-nonnumeric.csv", 1, GV_EFORMAT, "line 3, column 2: 'abc' is not a number");
+    bad("bad-label.csv", 1, GV_EFORMAT, "line 2, column 1: '1.5' is not an integer class");
     bad("bad-nan.csv", 1, GV_EFORMAT, "'nan' is not a finite number");
     /* 1e39 is a finite double, inf as the float32 it is stored as */
-    bad("bad-f32-range.csv", 1, GV_EFORMAT, "row 2, column 3: '1e39' is out of float32 range");
+    bad("bad-f32-range.csv", 1, GV_EFORMAT, "line 2, column 3: '1e39' is out of float32 range");
     bad("bad-headeronly.csv", 1, GV_EFORMAT, "no data rows");
     bad("bad-quote.csv", 1, GV_EFORMAT, "malformed CSV");
     /* "5\0junk": strtod alone would read 5 */
-    bad("bad-nul.csv", 1, GV_EFORMAT, "row 2, column 2: NUL byte at character 2 of the field");
+    bad("bad-nul.csv", 1, GV_EFORMAT, "line 2, column 2: NUL byte at character 2 of the field");
+    /* Errors name the line in the file, blank lines included, as an editor
+     * numbers them (LF or CRLF); a quoted field over two lines, where it ends. */
+    bad("bad-blanklines.csv", 1, GV_EFORMAT, "line 5, column 2: 'x' is not a number");
+    bad("bad-blanklines-crlf.csv", 1, GV_EFORMAT, "line 4 has 3 fields, the first row has 2");
+    bad("bad-multiline.csv", 1, GV_EFORMAT, "line 3, column 2: '2\n3' is not a number");
+    /* Hexadecimal is not read (strtod would take 0x1F as 31). */
+    bad("bad-hex.csv", 1, GV_EFORMAT, "line 3, column 2: '0x1F' is not a number");
+    /* Another separator than the comma is named. */
+    bad("bad-semicolon.csv", 1, GV_EFORMAT, "rows have 1 field; need a class column and at least "
+        "one feature (this file seems to separate its fields with ';'");
+    bad("bad-tabs.csv", 1, GV_EFORMAT, "(this file seems to separate its fields with tabs");
     bad("bad-onecolumn.csv", 1, GV_EFORMAT, "need a class column");
     /* Kaggle's test.csv has no label column: pixel0 is no class. */
     bad("bad-kaggle-test.csv", 1, GV_EFORMAT, "is headed \"pixel0\", a feature: this file has no labels");
@@ -84,7 +95,7 @@ static void test_bad_files(void)
     bad("tiny.csv", 5, GV_EINVAL, "label column 5, but rows have 4 fields");
     bad("tiny.csv", 0, GV_EINVAL, "label column must be");
     /* Column 2 of tiny.csv holds 0, 1, -1.5, 9: not all classes. */
-    bad("tiny.csv", 2, GV_EFORMAT, "row 4, column 2: '-1.5' is not an integer class");
+    bad("tiny.csv", 2, GV_EFORMAT, "line 4, column 2: '-1.5' is not an integer class");
 }
 
 /* A FIFO (or a directory) is refused at once, never waited on: opening a
