@@ -149,6 +149,11 @@ gv_status gv_ensemble_save(const gv_ensemble *ens, const char *path, gv_err *e)
 static gv_status check_bytes(const unsigned char *b, size_t n, const char *src,
                              const gv_landscape *land, gv_ensemble_info *info, gv_err *e)
 {
+    if (n >= 6 && memcmp(b, "GVCKPT", 6) == 0)
+        return gv_fail(e, GV_EFORMAT, "%s: not a glassvm ensemble file but a run's checkpoint: a "
+                                      "run goes on from its checkpoint when the same command is "
+                                      "run again with the same --out; an ensemble file holds "
+                                      "networks saved with ens:save", src);
     if (n < 8 || memcmp(b, FILE_MAGIC, 8) != 0)
         return gv_fail(e, GV_EFORMAT, "%s: not a glassvm ensemble file (it does not start with "
                                       "\"GVENS\")", src);
