@@ -28,6 +28,8 @@ local P = glass.params(lab.extend({
   name = "msd_batch_sweep",
   description = "MSD(t) under SGD for several batch sizes in the regularised phase, with the "
     .. "quadratic-well localisation level (paper Fig. 5d).",
+  absent = {T = "its noise is SGD's, set by the batch size (--batches), not a temperature; "
+    .. "--ref_T is the temperature of the Langevin reference line"},
   {"batches", {1, 4, 16, 64, 256, 1024}, "SGD batch sizes measured", min = 1, increasing = true},
   {"tw", 1000, "waiting time after the quench (steps)", min = 0},
   {"tmax", 40000, "longest lag measured (steps)", min = 1},

@@ -28,6 +28,9 @@
 -- omit_default = true
 -- leaves the parameter out of params.lua and the CSV comments while it has
 -- its default (an option added later keeps older outputs byte for byte).
+-- absent = {T = "it trains at T = 0"} says why an option users of other
+-- protocols will try is not one of this protocol's: "--T" is then refused
+-- with that reason rather than with a bare "unknown option".
 local argparse = require "argparse"
 local fs = require "glass.fs"
 local LIMITS = require("glass.core").limits
@@ -76,6 +79,9 @@ local function scalar(ty, v)
   end
   if ty == "integer" then
     local i = math.tointeger(x)
+    if i == nil and x == math.floor(x) then
+      return nil, "too large for an integer (|n| < 2^63)"
+    end
     if i == nil then return nil, "not an integer" end
     return i
   end
@@ -97,8 +103,10 @@ local FALSE = {["false"] = true, ["0"] = true, no = true, off = true}
 local function convert(decl, v)
   local ty, name = decl.type, decl.name
   local function bad(why)
+    -- A NaN from a file (0/0) prints as "-nan" or "nan" by its sign bit.
+    local shown = v ~= v and "nan" or tostring(v)
     error(string.format("--%s: %s (got %s)", name, why,
-      type(v) == "table" and "a list" or string.format("%q", tostring(v))), 0)
+      type(v) == "table" and "a list" or string.format("%q", shown)), 0)
   end
   local out
   if ty == "boolean" then
@@ -139,7 +147,8 @@ local function convert(decl, v)
     for i, s in ipairs(items) do
       local x, why = scalar(ety, s)
       if x == nil then
-        bad(string.format("item %d %q is %s%s", i, tostring(s), why, tostring(s):find("%s")
+        bad(string.format("item %d %q is %s%s", i, s ~= s and "nan" or tostring(s), why,
+          tostring(s):find("%s")
           and "; separate the items of a list with commas (1e-3,1e-4)" or ""))
       end
       out[i] = x
@@ -325,14 +334,15 @@ function M.new(spec)
   end
   local self = setmetatable({name = spec.name, description = spec.description or "",
                              epilog = spec.epilog, list = {}, byname = {}, checks = {},
-                             presets = spec.presets or {}}, Params)
+                             presets = spec.presets or {}, absent = spec.absent or {}}, Params)
   local where = "glass.params{name=" .. spec.name .. "}"
-  local SPEC_FIELDS = {name = true, description = true, epilog = true, presets = true, seed = true}
+  local SPEC_FIELDS = {name = true, description = true, epilog = true, presets = true, seed = true,
+                       absent = true}
   for k in pairs(spec) do
     if math.type(k) ~= "integer" and not SPEC_FIELDS[k] then
       local near = type(k) == "string" and closest(k, SPEC_FIELDS)
       error(string.format("%s: unknown field %s%s; glass.params takes name, description, "
-        .. "epilog, presets, seed and the declarations", where, tostring(k),
+        .. "epilog, presets, seed, absent and the declarations", where, tostring(k),
         near and string.format(" (did you mean %s?)", near) or ""), 2)
     end
   end
@@ -357,6 +367,13 @@ function M.new(spec)
   for _, entry in ipairs(COMMON) do
     if entry[1] == "seed" and spec.seed then entry = {"seed", spec.seed, entry[3], min = 0} end
     add(entry, true)
+  end
+  for k, why in pairs(self.absent) do
+    if type(k) ~= "string" or type(why) ~= "string" then
+      error(string.format("%s: absent = {name = \"why it is not a parameter\"}, got %s = %s",
+        where, tostring(k), tostring(why)), 2)
+    end
+    if self.byname[k] then error(string.format("%s: %s is declared and absent", where, k), 2) end
   end
   -- Presets must name declared parameters with valid values: check now, so a
   -- typo in a protocol file fails at once, not at the end of a cluster job.
@@ -629,7 +646,10 @@ function Params:try_parse(argv)
       local near, by_help = self:nearest((wrong:gsub("%-", "_")))
       -- --no-drift-check: a negated boolean, as other tools spell it.
       local negated = self.byname[(wrong:gsub("%-", "_"):match("^no_(.+)") or "")]
-      if negated and negated.type == "boolean" then
+      local absent = self.absent[(wrong:gsub("%-", "_"))]
+      if absent then
+        msg = msg .. string.format("\n%s has no --%s: %s", self.name, wrong, absent)
+      elseif negated and negated.type == "boolean" then
         msg = msg .. string.format("\nDid you mean '--%s=false'?", negated.name)
       elseif near and not by_help then
         msg = msg .. string.format("\nDid you mean '--%s'?", near.name)
@@ -673,8 +693,10 @@ function Params:try_parse(argv)
       elseif not d and type(k) == "string" and k ~= "protocol" and k ~= "protocol_file" then
         -- As an unknown option's: the names a file or preset may set.
         local near = self:nearest(k, settable)
+        local absent = self.absent[k]
         error(string.format("%s: unknown parameter %s for protocol %s%s", what, k, self.name,
-          near and string.format(" (did you mean %s?)", near.name) or ""), 0)
+          absent and string.format(" (%s has no %s: %s)", self.name, k, absent)
+          or near and string.format(" (did you mean %s?)", near.name) or ""), 0)
       end
     end
     return unused

@@ -73,6 +73,7 @@ bad --replicas --replicas=0
 bad --replicas --replicas=-3
 bad --replicas --replicas=1.5
 bad --replicas --replicas=two
+bad "--replicas: too large for an integer" --replicas=1e30
 bad --bogus --bogus=1
 bad --Temperature --Temperature=1
 bad --tw --tw=abc
@@ -262,6 +263,7 @@ grep -q "(string, no default)" <<<"$help" && ! grep -q "default )" <<<"$help" \
 
 # A suggestion only where the name is like one: --temp finds --T by its help
 # text; ttt_scan has no --T, and --P is one edit from it: as many as the letters typed.
+# The protocols without a temperature say why instead.
 cases=$((cases + 1))
 refusal 20 "unknown option '--temp'" --temp=1e-4
 [ -z "$why" ] || fail "--temp=1e-4: $why"
@@ -270,6 +272,13 @@ grep -qF "Did you mean '--T' (Langevin temperature)?" "$T/stderr" \
 P=$ROOT/protocols/ttt_scan.lua refusal 20 "unknown option '--T'" --T=1e-4
 [ -z "$why" ] || fail "ttt_scan --T=1e-4: $why"
 ! grep -q "Did you mean" "$T/stderr" || fail "ttt_scan --T=1e-4 suggests: $(cat "$T/stderr")"
+grep -qF "ttt_scan has no --T: it trains each network to a minimum at T = 0" "$T/stderr" \
+  || fail "ttt_scan --T=1e-4 does not say why: $(cat "$T/stderr")"
+for proto in uot_scan phase_diagram msd_batch_sweep; do
+  cases=$((cases + 1))
+  P=$ROOT/protocols/$proto.lua refusal 20 "unknown option '--T'" --T=1e-4
+  [ -z "$why" ] && grep -qF "$proto has no --T: " "$T/stderr" || fail "$proto --T=1e-4: $why $(cat "$T/stderr")"
+done
 # A boolean negated as other tools spell it: --no-drift-check is --drift_check=false.
 cases=$((cases + 1))
 refusal 20 "unknown option '--no-drift-check'" --no-drift-check
