@@ -221,9 +221,10 @@ function M.trigger(opts)
   return t
 end
 
--- True if the run was asked to stop by a STOP file in `dir`.
+-- True if the run was asked to stop by a STOP file in `dir` (anything of
+-- that name: a dangling link, or a file it cannot read, asks as well).
 function M.stop_requested(dir)
-  return exists(dir .. "/" .. M.STOP)
+  return fs.lexists(dir .. "/" .. M.STOP)
 end
 M.refuse_differences = refuse_differences
 

@@ -526,6 +526,12 @@ T.test("trigger and STOP file", function()
   T.ok(not C.stop_requested(dir))
   write_all(file("STOP"), "")
   T.ok(C.stop_requested(dir))
+  os.remove(file("STOP"))
+  -- A link that leads nowhere is a STOP too: someone made it to stop the run.
+  os.execute(string.format("ln -s /no/such/target '%s'", file("STOP")))
+  T.ok(C.stop_requested(dir), "a dangling STOP link")
+  os.remove(file("STOP"))
+  T.ok(not C.stop_requested(dir))
 end)
 
 -- A refusal names the line that called the library (here), not the library's

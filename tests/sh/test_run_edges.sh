@@ -10,7 +10,8 @@
 # - A file-size limit (ulimit -f) fails the write with a message (EFBIG),
 #   instead of killing glassvm with SIGXFSZ and leaving temporary files.
 # - A STOP directory that cannot be removed is named, not obeyed at every resume;
-#   a stale STOP stops no run that starts over (--force, or no checkpoint).
+#   a stale STOP stops no run that starts over (--force, or no checkpoint); a
+#   STOP that is a dangling link is obeyed, then removed by the resume.
 # - A signal while a resume loads the checkpoint stops it, and the checkpoint is
 #   neither set aside as refused nor wiped (--force).
 # - Lost replicas: all lost is one line (no traceback) naming replica, step
@@ -52,6 +53,8 @@ end
 local run = glass.run(p)
 -- A STOP that appears once the run has started, a directory it cannot remove.
 if mode == "stopdir" then os.execute("mkdir -p " .. p.out .. "/STOP/x") end
+-- A STOP that is a link to nothing (ln -s, or a file on a volume gone away) asks too.
+if mode == "stoplink" then os.execute("ln -s /no/such/target " .. p.out .. "/STOP") end
 local ens = glass.ensemble{landscape = glass.landscape.flat{N = 10000, P = 10}, replicas = 1,
                            seed = 1}
 glass.lab.advance(run, ens, glass.langevin{lr = 1e-2, T = 1}, 10, nil, "walk")
@@ -129,6 +132,12 @@ cat stp5.err stp/log.txt | grep -q "removed .*stp/STOP (a STOP file left in the 
 mkdir fresh && touch fresh/STOP
 "$G" edge.lua --out=fresh >fresh.out 2>fresh.err && [ -f fresh/COMPLETE ] && [ ! -e fresh/STOP ] \
   || fail "a fresh run with a stale STOP: $(cat fresh.err)"
+EDGE_MODE=stoplink "$G" edge.lua --out=slink >slink.out 2>slink.err
+rc=$?
+[ "$rc" -eq 75 ] && grep -q "slink/STOP was found" slink.err \
+  || fail "a dangling STOP link: exit $rc, expected 75: $(cat slink.err)"
+"$G" edge.lua --out=slink >slink2.out 2>slink2.err && [ -f slink/COMPLETE ] \
+  && [ ! -L slink/STOP ] || fail "after a dangling STOP link: $(ls -l slink) $(cat slink2.err)"
 
 # Lost replicas, with the shipped protocol (needs MNIST).
 if "$G" -e 'glass.data.mnist{P = 10}' >/dev/null 2>&1; then
