@@ -49,6 +49,7 @@ put("tiny-ensemble.gvens", good)                                   # R=2, N=3, s
 put("tiny-ensemble-v3.gvens", ensemble(W, step=40, seed=7, version=3))  # the same, version 3
 
 put("bad-ens-empty.gvens", b"")
+put("bad-ens-checkpoint.gvens", b"GVCKPT\0\0" + struct.pack("<I", 1) + bytes(60))  # a run's checkpoint
 put("bad-ens-magic.gvens", b"GVENX" + good[5:])                     # wrong magic
 put("bad-ens-header.gvens", good[:40])                              # header cut short
 put("bad-ens-truncated.gvens", good[:-12])                          # last weight + CRC cut
@@ -108,6 +109,14 @@ put("bad-binary.csv", bytes(range(256)))
 put("bad-nul.csv", b"1,2,3\n4,5\x00junk,6\n")                     # NUL inside a field (reads as 5 by strtod)
 _rows = "".join("%d,%d,%d\n" % (i % 10, (7 * i) % 13, 3 * i) for i in range(200)).encode()
 put("bad-truncated.csv.gz", gz(_rows)[:-4])                          # gzip trailer cut
+# Errors name the file's line: blank lines count (LF and CRLF), and a quoted
+# field over two lines is reported where it ends.
+put("bad-blanklines.csv", b"label,a\n1,2\n\n\n3,x\n")                  # 'x' on line 5
+put("bad-blanklines-crlf.csv", b"label,a\r\n1,2\r\n\r\n3,4,5\r\n")      # ragged line 4
+put("bad-multiline.csv", b'label,a\n1,"2\n3"\n')                     # '2\n3' ends on line 3
+put("bad-hex.csv", b"label,a\n1,2\n3,0x1F\n")                         # C's strtod reads 31
+put("bad-semicolon.csv", b"label;a;b\n1;0,5;2\n")                     # a European spreadsheet's
+put("bad-tabs.csv", b"label\ta\n1\t2\n")
 
 # --- More CIFAR edge cases.
 put("bad-cifar-short.bin.gz", gz(bytes(3000)))                        # gzip of 3000 bytes

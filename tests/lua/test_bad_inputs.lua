@@ -64,7 +64,13 @@ local BAD_CSV = {
   {"bad-headeronly.csv", "no data rows"},
   {"bad-quote.csv", "malformed CSV"},
   {"bad-onecolumn.csv", "need a class column"},
-  {"bad-binary.csv", "row"},
+  {"bad-binary.csv", "line"},
+  {"bad-blanklines.csv", "line 5, column 2: 'x' is not a number"},
+  {"bad-blanklines-crlf.csv", "line 4 has 3 fields"},
+  {"bad-multiline.csv", "line 3, column 2"},
+  {"bad-hex.csv", "'0x1F' is not a number"},
+  {"bad-semicolon.csv", "separate its fields with ';'"},
+  {"bad-tabs.csv", "separate its fields with tabs"},
   {"bad-nul.csv", "NUL byte at character 2 of the field"},
   {"bad-truncated.csv.gz", "gzip stream ends early"},
   {"empty.csv", "empty file"},
@@ -114,6 +120,7 @@ local flat3 = glass.landscape.flat{N = 3, P = 10}
 
 local BAD_ENS = {
   {"bad-ens-empty.gvens", "not a glassvm ensemble file"},
+  {"bad-ens-checkpoint.gvens", "not a glassvm ensemble file but a run's checkpoint", "same --out"},
   {"bad-ens-magic.gvens", "not a glassvm ensemble file"},
   {"bad-ens-header.gvens", "truncated"},
   {"bad-ens-truncated.gvens", "truncated"},
@@ -150,7 +157,7 @@ end)
 
 T.test("corrupt ensemble files are refused", function()
   for _, c in ipairs(BAD_ENS) do
-    refused(function() glass.load_ensemble(fix(c[1]), flat3) end, c[1], c[2])
+    refused(function() glass.load_ensemble(fix(c[1]), flat3) end, table.unpack(c))
   end
   -- A good file with the wrong landscape.
   refused(function() glass.load_ensemble(fix("tiny-ensemble.gvens"), glass.landscape.flat{N = 4, P = 1}) end,

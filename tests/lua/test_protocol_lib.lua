@@ -254,6 +254,39 @@ T.test("declaration errors are caught when the protocol is loaded", function()
   end, "preset p", "must increase")
 end)
 
+T.test("an absent option says why; too large integers and a NaN from a file are named", function()
+  local P = glass.params{name = "scan", {"lambdas", {0, 0.01}, "L2 strengths"},
+                         {"replicas", 2, "replicas", min = 1},
+                         {"tw", {1, 2}, "waiting times"},
+                         absent = {T = "it trains at T = 0"}}
+  local ok, msg = P:try_parse({"--T=1e-5"})
+  T.eq(ok, false)
+  T.ok(msg:find("unknown option '--T'\nscan has no --T: it trains at T = 0\n", 1, true), msg)
+  -- A parameters file that sets it: the same reason.
+  local file = os.tmpname()
+  local function with_file(text)
+    local f = assert(io.open(file, "w")); f:write(text); f:close()
+    return select(2, P:try_parse({"--params=" .. file}))
+  end
+  T.ok(with_file("return {T = 1e-5}"):find("unknown parameter T for protocol scan (scan has no "
+    .. "T: it trains at T = 0)", 1, true))
+  -- 0/0 prints as "-nan" in C; the message says nan.
+  T.ok(with_file("return {replicas = 0/0}"):find('--replicas: not a number (nan) (got "nan")', 1,
+    true))
+  T.ok(with_file("return {tw = {1, 0/0}}"):find('--tw: item 2 "nan" is not a number (nan)', 1, true))
+  os.remove(file)
+  T.raises(function() parse(P, {"--replicas=1e30"}) end,
+    '--replicas: too large for an integer (|n| < 2^63) (got "1e30")')
+  T.raises(function() parse(P, {"--replicas=99999999999999999999"}) end, "too large for an integer")
+  T.raises(function() parse(P, {"--tw=1,1e19"}) end, "item 2", "too large for an integer")
+  T.raises(function() parse(P, {"--replicas=2.5"}) end, "--replicas: not an integer")
+  T.eq(parse(P, {"--replicas=9007199254740992"}).replicas, 9007199254740992)
+  -- Declared wrong: a name both declared and absent, or a reason that is not text.
+  T.raises(function() glass.params{name = "x", {"T", 1.0, "t"}, absent = {T = "no"}} end,
+    "T is declared and absent")
+  T.raises(function() glass.params{name = "x", absent = {T = true}} end, "absent = {name =")
+end)
+
 T.test("numbers are finite, lists in order and without repeats where declared", function()
   local P = glass.params{name = "x", {"T", 1e-4, "Langevin temperature", min = 0},
                          {"tw", {1, 2}, "waiting times", min = 0, increasing = true},
