@@ -379,7 +379,8 @@ static int mlp_forward(lua_State *L)
 
 /* ---- glass.rng ------------------------------------------------------------- */
 
-static const char *const purpose_names[] = {"init", "noise", "shuffle", "data", "user", "subseed", NULL};
+static const char *const purpose_names[] = {"init",    "noise",     "shuffle", "data",
+                                            "user",    "subseed",   "bootstrap", NULL};
 
 /* purpose = a name above, or an integer 0..255 (default "user"). */
 static uint32_t check_purpose(lua_State *L, int idx, const char *what)
@@ -392,7 +393,8 @@ static uint32_t check_purpose(lua_State *L, int idx, const char *what)
         for (int i = 0; purpose_names[i]; i++)
             if (strcmp(s, purpose_names[i]) == 0) { p = (uint32_t)(i + 1); found = 1; }
         if (!found)
-            luaL_error(L, "%s: unknown purpose '%s' (init, noise, shuffle, data, user, subseed or 0..255)", what, s);
+            luaL_error(L, "%s: unknown purpose '%s' (init, noise, shuffle, data, user, subseed, "
+                          "bootstrap or 0..255)", what, s);
     } else if (t != LUA_TNIL) {
         int isint;
         lua_Integer v = lua_tointegerx(L, -1, &isint);

@@ -147,6 +147,19 @@ T.test("glass.rng streams", function()
   T.near(w1[1], (2 * u1[1] - 1) / 2, 1e-15)
   T.raises(function() glass.rng.normal{ n = 3 } end, "'seed' is required")
   T.raises(function() glass.rng.normal{ seed = 1, n = 3, purpose = "nosie" } end, "unknown purpose")
+  -- Purpose 7 is the bootstrap's: resample b of set 1 is floor(5 u) + 1 of
+  -- stream (seed, replica 0, "bootstrap", step b - 1), so it can be redrawn.
+  local draws = {}
+  glass.analysis.bootstrap{ n = 5, B = 2, seed = 3, stat = function(idx)
+    draws[#draws + 1] = table.concat(idx, ",") return 0 end }
+  for b = 1, 2 do
+    local u = glass.rng.uniform{ seed = 3, purpose = "bootstrap", step = b - 1, n = 5 }
+    T.eq(table.concat(glass.rng.uniform{ seed = 3, purpose = 7, step = b - 1, n = 5 }, ","),
+         table.concat(u, ","), "purpose bootstrap is 7")
+    local idx = {}
+    for i = 1, 5 do idx[i] = math.floor(u[i] * 5) + 1 end
+    T.eq(draws[b + 1], table.concat(idx, ","), "bootstrap resample " .. b)   -- draws[1]: the estimate
+  end
   T.raises(function() glass.rng.normal{ seed = 1, n = -1 } end, "'n'")
   T.raises(function() glass.rng.permutation{ seed = 1, n = 3, start = 2 } end, "unknown option 'start'")
 end)
