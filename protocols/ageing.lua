@@ -7,7 +7,7 @@
 -- driven by the landscape, which flattens as the network descends, so the
 -- decorrelation time τ90 grows with t_w: the system ages.
 --
---   glassvm protocols/ageing.lua                 reduced scale (42 s on 2 Zen 2 cores)
+--   glassvm protocols/ageing.lua                 reduced scale (44 s on 2 Zen 5 cores)
 --
 -- The reduced scale uses P = 5000 MNIST rows and lr = 1e-2 (the paper: all
 -- 60000 and 1e-3): at equal lr*t the update depends on T only through T/P,
