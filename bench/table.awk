@@ -67,20 +67,35 @@ function rrow(label, unit, m, w, P,   i, g, d, b) {
     }
     printf "\n"
 }
-# "N× met" or "N× MISSED" for glassvm's time against PyTorch best (times)
-function vs_best(e, m, w, P, want,   g, b, r) {
-    g = key(e, m, "glassvm", w, P); b = key(e, m, "torch_best", w, P)
+# PyTorch's best time for a row: the faster of its two settings ("best", the
+# explicit thread setting, is not always faster: the SGD rows, some runs).
+function torch_fastest(e, m, w, P,   b, d) {
+    b = key(e, m, "torch_best", w, P); d = key(e, m, "torch_default", w, P)
+    if (has(b) && has(d) && med[d] < med[b]) return d
+    return b
+}
+# A speed-up r as the verdict shows it: one decimal, two where one would round
+# a miss up to the target (7.98 is "7.98×", not "8.0× MISSED").
+function xfmt(r, want,   s) {
+    s = sprintf("%.1f", r)
+    if (r < want && s + 0 >= want) s = sprintf("%.2f", r)
+    return s "×"
+}
+# "N× met" or "N× MISSED" for glassvm's time against PyTorch's best (times)
+function vs_best(e, m, w, P, want,   g, b, r, s) {
+    g = key(e, m, "glassvm", w, P); b = torch_fastest(e, m, w, P)
     if (!has(g) || !has(b)) return ""
     r = med[b] / med[g]
-    if (disturbed(e, m)) return not_verdict(e, m, sprintf("%.1f×", r))
-    return sprintf("%.1f× %s", r, r >= want ? "met" : "MISSED")
+    s = b == key(e, m, "torch_default", w, P) ? " (PyTorch's default setting, faster here)" : ""
+    if (disturbed(e, m)) return not_verdict(e, m, xfmt(r, want)) s
+    return sprintf("%s %s%s", xfmt(r, want), r >= want ? "met" : "MISSED", s)
 }
 # What a speed-up target asks of the machine: glassvm would have to do
 # `flops` in PyTorch best's time / want, as GFLOP/s and as a share of the
 # highest sgemm rate this run measured (`peak`, the best single timing, so
 # "unattainable" is said only when even that is exceeded).
 function needs(e, m, w, want, flops, peak,   b, f) {
-    b = key(e, m, "torch_best", w, 60000)
+    b = torch_fastest(e, m, w, 60000)
     if (!has(b) || peak <= 0) return ""
     f = flops / (med[b] / want) * 1e-6
     return sprintf(" (needs %.0f GFLOP/s = %.0f%% of the highest sgemm rate measured, %.0f%s)", f,
@@ -214,7 +229,7 @@ END {
     grow("… peak during the run itself (high-water mark reset after loading)", "MB", "mem_run_mb", 72, 60000)
     grow("… the same as a glassvm script (bench/mem_run.lua: glass.data.mnist{} loads train and test)", "MB", "mem_lua_mb", 72, 60000)
 
-    printf "\nIssue 16 targets (medians of this run; speed-ups against PyTorch best):\n"
+    printf "\nIssue 16 targets (medians of this run; speed-ups against PyTorch's faster setting):\n"
     for (i = 1; i <= ne; i++) {
         e = E[i]; tag = "[OpenBLAS env " e "] "
         if (bad[e]) target(tag "sgemm peak", sprintf("NOT CREDIBLE: a row ran faster than the highest 2-thread sgemm median (%s GFLOP/s); the %% of peak below are not meaningful", fmt(pk[e])))
