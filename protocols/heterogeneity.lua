@@ -28,7 +28,7 @@
 -- a variance: over few basins they hold the truth far less often); χ₄ of independent
 -- networks (--ensemble=independent, or T = 0) its chi-square interval.
 --
---   glassvm protocols/heterogeneity.lua                  reduced scale (~10 min on 2 cores)
+--   glassvm protocols/heterogeneity.lua                  reduced scale (4-16 min on 2 cores, by load)
 --   glassvm protocols/heterogeneity.lua --preset=paper   Δt = 2e5, 50 inits
 local glass = require "glass"
 local lab = glass.lab
