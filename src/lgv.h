@@ -48,6 +48,11 @@ extern volatile int gvL_signals_flag_only;
  * deferral calls gvL_redeliver_signal (the command's handler) with it. */
 extern volatile sig_atomic_t gvL_signals_deferred, gvL_deferred_signal;
 extern void (*gvL_redeliver_signal)(int sig);
+/* Called (when set: the command sets it) as an engine call raises its EINTR
+ * error: the signal has reached Lua as that error, so the command's handler
+ * must not raise it a second time at the next Lua instruction (which a
+ * script's pcall around the call would not catch). */
+extern void (*gvL_interrupt_raised)(lua_State *L);
 /* Ends every deferral (the command calls it after each chunk: a chunk that
  * failed inside one must not leave the signals held). */
 void gvL_end_deferral(void);

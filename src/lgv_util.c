@@ -27,6 +27,7 @@
 volatile int gvL_signals_flag_only;
 volatile sig_atomic_t gvL_signals_deferred, gvL_deferred_signal;
 void (*gvL_redeliver_signal)(int sig);
+void (*gvL_interrupt_raised)(lua_State *L);
 
 const char *gvL_signal_name(int sig)
 {
@@ -150,6 +151,7 @@ static int raise_where(lua_State *L, gv_status status, const char *msg)
     lua_concat(L, 3);
     int sig = status == GV_EINTR ? gv_interrupt_signal() : 0;
     gvL_push_error(L, gv_status_name(status), lua_tostring(L, -1), sig);
+    if (status == GV_EINTR && gvL_interrupt_raised) gvL_interrupt_raised(L);
     return lua_error(L);
 }
 

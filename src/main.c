@@ -600,6 +600,7 @@ int main(int argc, char **argv)
     set_signal(SIGTERM, on_signal);
     set_signal(SIGHUP, on_signal); /* a closed terminal or ssh session: stop as on SIGTERM */
     gvL_redeliver_signal = on_signal;
+    gvL_interrupt_raised = stop_delivered;
     /* A reader that went away (glassvm ... | head) makes a write to the pipe
      * fail with EPIPE, which the run outlives (its results go to files),
      * instead of ending the process unheard, without a checkpoint. */

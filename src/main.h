@@ -22,6 +22,7 @@ extern pthread_t main_thread;               /* the thread that owns the Lua stat
 extern int chosen_exit; /* the status a script's glass.Error asked for (exit), or -1 */
 void set_signal(int sig, void (*handler)(int));
 void on_signal(int sig);
+void stop_delivered(lua_State *L); /* gvL_interrupt_raised */
 void unblock_run_signals(void); /* main's first call: undo block_run_signals */
 int die_by_signal(int sig);   /* end as the signal would have */
 void l_message(const char *pname, const char *msg);

@@ -83,6 +83,12 @@ static void lstop(lua_State *L, lua_Debug *ar)
     lua_error(L);
 }
 
+/* gvL_interrupt_raised: an engine call raised the signal as its error. */
+void stop_delivered(lua_State *L)
+{
+    if (lua_gethook(L) == lstop) lua_sethook(L, NULL, 0, 0);
+}
+
 void on_signal(int sig)
 {
     int saved_errno = errno;
