@@ -256,7 +256,7 @@ local COMMON = {
   {"threads", 0, "worker threads (0: glassvm's default)", min = 0, max = LIMITS.threads},
   {"device", "cpu", "where ensembles' steps run: cpu; cuda (a build with -DGV_CUDA=ON and an "
    .. "NVIDIA GPU; float32 sums, not bit-identical to cpu); ref (the GPU algorithm on the CPU, "
-   .. "slow, for tests)", choices = {"cpu", "cuda", "ref"}},
+   .. "slow, for tests)", choices = {"cpu", "cuda", "ref"}, omit_default = true},
   {"quiet", false, "no progress output on stderr (the log file still gets it)"},
   {"plots", true, "draw plots with gnuplot when it is installed"},
   {"checkpoint_minutes", 10.0, "minutes of work between checkpoints inside a long phase "
@@ -264,10 +264,11 @@ local COMMON = {
   {"checkpoint_every", 0, "also checkpoint every N steps inside a phase (0: never)", min = 0},
 }
 -- Run control: not written to params.lua or the CSV comments, and not
--- compared when a run resumes (docs/reliability.md): none changes a result
--- (device: in float32 rounding only, docs/performance.md "GPU").
+-- compared when a run resumes (docs/reliability.md): none changes a result.
+-- (--device does, in float32 rounding: it is saved when not cpu, so that a
+-- resume on another device is refused rather than mixing two devices' bits.)
 local NOT_SAVED = {preset = true, params = true, print_params = true, out = true, force = true,
-                   threads = true, device = true, quiet = true, plots = true,
+                   threads = true, quiet = true, plots = true,
                    checkpoint_minutes = true, checkpoint_every = true}
 M.NOT_SAVED = NOT_SAVED
 
