@@ -212,7 +212,13 @@ function M.journal(opts)
   end
   if not ok then
     local why = tostring(ck)
-    if not opts.force then return nil, why end
+    if not opts.force then
+      -- A checkpoint this run cannot resume is one --force discards: say so.
+      if not why:find("--force", 1, true) then
+        why = why .. "\n(--force discards the checkpoint and starts the run over in this directory.)"
+      end
+      return nil, why
+    end
     note("discarding the checkpoint (--force): " .. why)
     if is_root() then M.wipe(dir) end
   elseif state then
@@ -273,8 +279,9 @@ function M.input(name, fingerprint, how)
   if differs then
     j:fail(string.format("refusing to resume in %s: %s is not the interrupted run's (%s then, "
       .. "%s now%s)%s.\nRestore it and run the same command again to resume, or start over with "
-      .. "--force or another --out", j.dir, name, table.concat(was or {}, " or "), fingerprint,
-      many() and " on some rank" or "", how and "; " .. how or ""))
+      .. "another --out, or here after removing %s/%s and %s/%s.prev (--force keeps a "
+      .. "checkpoint it could resume)", j.dir, name, table.concat(was or {}, " or "), fingerprint,
+      many() and " on some rank" or "", how and "; " .. how or "", j.dir, M.FILE, j.dir, M.FILE))
   end
   j.inputs[name] = j.inputs[name] or {}
   if not has(j.inputs[name]) then table.insert(j.inputs[name], fingerprint) end
