@@ -189,6 +189,9 @@ if [ -f FR/checkpoint.gvckpt ] && [ ! -f FR/COMPLETE ]; then
   [ $rc -ne 0 ] && [ ! -f FR/COMPLETE ] || fail "a resume from a replaced --from file exited $rc"
   grep -q "refusing to resume in FR: --from=$TMP/from.gvens is not the interrupted run's ([0-9]* bytes, CRC [0-9a-f]* then, [0-9]* bytes, CRC [0-9a-f]* now); the file was replaced" FR.err \
     || fail "the refusal does not name the replaced --from file: $(cat FR.err)"
+  # --force would resume (and be refused) again: the advice names what starts over.
+  grep -q "start over with another --out, or here after removing FR/checkpoint.gvckpt and FR/checkpoint.gvckpt.prev" FR.err \
+    || fail "the refusal's advice: $(cat FR.err)"
   cp fa.gvens from.gvens
   run --from="$TMP/from.gvens" --out=FR >/dev/null 2>FR.err || fail "the resume with the file restored failed: $(tail -3 FR.err)"
   for f in Fref/*.csv; do
@@ -214,6 +217,17 @@ for a in "${ARGS[@]}"; do [ "$a" = --quiet ] || LOUD+=("$a"); done
 prc=${PIPESTATUS[0]}
 [ "$prc" -eq 0 ] && [ -f PI/COMPLETE ] || fail "a run piped into head -1 exited $prc"
 ok_since "SIGHUP stops a run with its checkpoint (129) and it resumes; a closed pipe does not end it"
+
+# --device changes float32 rounding: a resume on another device is refused (it would
+# mix two devices' bits), and the run's own device resumes it.
+killed DV
+run --out=DV --device=ref >/dev/null 2>DV.err
+rc=$?
+[ $rc -eq 2 ] && grep -q "device: not in the checkpoint, now \"ref\"" DV.err \
+  || fail "a resume on another device exited $rc: $(cat DV.err)"
+run --out=DV >/dev/null 2>DV.err || fail "the resume on the run's device failed: $(tail -3 DV.err)"
+for f in ref/*.csv; do cmp -s "$f" "DV/$(basename "$f")" || fail "DV: $(basename "$f") differs"; done
+ok_since "a resume on another --device is refused"
 
 # ... and so is one on other data (other files under GLASSVM_DATA: here a copy of
 # MNIST with 4 MiB of its images overwritten by others).

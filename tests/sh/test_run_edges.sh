@@ -12,6 +12,8 @@
 # - A STOP directory that cannot be removed is named, not obeyed at every resume;
 #   a stale STOP stops no run that starts over (--force, or no checkpoint); a
 #   STOP that is a dangling link is obeyed, then removed by the resume.
+# - A signal that stops an engine call reaches Lua once, as its error: a script's
+#   pcall catches it.
 # - A signal while a resume loads the checkpoint stops it, and the checkpoint is
 #   neither set aside as refused nor wiped (--force).
 # - Lost replicas: all lost is one line (no traceback) naming replica, step
@@ -138,6 +140,16 @@ rc=$?
   || fail "a dangling STOP link: exit $rc, expected 75: $(cat slink.err)"
 "$G" edge.lua --out=slink >slink2.out 2>slink2.err && [ -f slink/COMPLETE ] \
   && [ ! -L slink/STOP ] || fail "after a dangling STOP link: $(ls -l slink) $(cat slink2.err)"
+# A checkpoint no run can resume (both generations unreadable) is refused, and the
+# refusal says that --force discards it; --force then starts the run over.
+EDGE_MODE=stoplink "$G" edge.lua --out=junk >/dev/null 2>&1
+echo junk >junk/checkpoint.gvckpt && rm -f junk/checkpoint.gvckpt.prev
+"$G" edge.lua --out=junk >junk.out 2>junk.err
+rc=$?
+[ "$rc" -ne 0 ] && grep -q "^(--force discards the checkpoint and starts the run over in this directory.)$" junk.err \
+  || fail "an unreadable checkpoint: exit $rc: $(cat junk.err)"
+"$G" edge.lua --out=junk --force >junk2.out 2>junk2.err && [ -f junk/COMPLETE ] \
+  || fail "--force over an unreadable checkpoint: $(cat junk2.err)"
 
 # Lost replicas, with the shipped protocol (needs MNIST).
 if "$G" -e 'glass.data.mnist{P = 10}' >/dev/null 2>&1; then
@@ -211,5 +223,25 @@ grep -q "done in" cpl.err cpl/log.txt && fail "COMPLETE unwritable, yet 'done' w
 grep -q "to resume, run the same command again" cpl.err || fail "COMPLETE unwritable: no resume: $(cat cpl.err)"
 rm -r cpl/COMPLETE.tmp
 "$G" edge.lua --out=cpl >cpl2.out 2>cpl2.err && [ -f cpl/COMPLETE ] || fail "after COMPLETE: $(cat cpl2.err)"
+
+# A script's pcall around an engine call that a signal stops catches the stop: the
+# signal reaches Lua once, as that call's error, not again at the next instruction
+# (which would end the script outside its pcall, before its clean-up).
+cat >catch.lua <<'EOF'
+local pid = io.open("/proc/self/stat"):read("l"):match("^%d+")
+local ens = glass.ensemble{landscape = glass.landscape.flat{N = 100000, P = 10}, replicas = 1,
+                           seed = 1}
+os.execute("(sleep 0.3; kill -TERM " .. pid .. ") &")
+local ok, err = pcall(function()
+  ens:run{integrator = glass.langevin{lr = 1e-2, T = 1}, steps = 1000000000}
+end)
+local cleaned = 0
+for i = 1, 1000 do cleaned = cleaned + i end   -- Lua code after the catch runs
+print("caught", ok, glass.interrupted(err), cleaned)
+EOF
+"$G" catch.lua >catch.out 2>catch.err
+rc=$?
+[ "$rc" -eq 0 ] && grep -q "^caught	false	true	500500$" catch.out \
+  || fail "a pcall around a stopped engine call: exit $rc: $(cat catch.out catch.err)"
 
 [ "$fails" -eq 0 ] && echo "PASS" || { echo "$fails failure(s)"; exit 1; }
