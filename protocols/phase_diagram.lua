@@ -18,7 +18,7 @@ local P = glass.params(lab.extend({
   name = "phase_diagram",
   description = "Final training loss over the (N/P, lambda) plane, geometric mean over "
     .. "initial conditions (paper Fig. 1a).",
-  absent = {T = "it trains each network to a minimum at T = 0 (SGD, then gradient descent); ageing, quench_anneal, ttsp, heterogeneity and chi_sweep take --T"},
+  absent = {T = lab.NO_T},
   {"widths", {4, 8, 12, 20, 30}, "hidden widths (the N/P axis)", min = 1, increasing = true},
   {"lambdas", {0, 0.01, 0.02, 0.03, 0.04, 0.05}, "L2 strengths (the lambda axis)", min = 0,
    increasing = true},

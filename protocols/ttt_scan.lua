@@ -20,7 +20,7 @@ local P = glass.params(lab.extend({
   name = "ttt_scan",
   description = "Final training loss vs the L2 strength lambda at fixed width: the jump to the "
     .. "trivial loss 1/2 above lambda* (paper Fig. 1c).",
-  absent = {T = "it trains each network to a minimum at T = 0 (SGD, then gradient descent); ageing, quench_anneal, ttsp, heterogeneity and chi_sweep take --T"},
+  absent = {T = lab.NO_T},
   {"lambdas", {0, 0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.035, 0.04, 0.05, 0.06},
    "L2 strengths scanned", min = 0, increasing = true},
   {"replicas", 3, "initial conditions per lambda", min = 1},

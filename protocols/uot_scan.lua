@@ -16,7 +16,7 @@ local lab = glass.lab
 local P = glass.params(lab.extend({
   name = "uot_scan",
   description = "Final training loss vs N/P at lambda = 0 over network widths (paper Fig. 1b).",
-  absent = {T = "it trains each network to a minimum at T = 0 (SGD, then gradient descent); ageing, quench_anneal, ttsp, heterogeneity and chi_sweep take --T"},
+  absent = {T = lab.NO_T},
   {"widths", {4, 6, 8, 10, 12, 14, 17, 20, 25, 30}, "hidden widths scanned", min = 1,
    increasing = true},
   {"replicas", 3, "initial conditions per width", min = 1},

@@ -40,6 +40,11 @@ M.TRAIN_ROWS = M.DATASETS.mnist.rows
 -- Input dimension after the paper's preprocessing (PCA to 10 components).
 M.INPUT_DIM = 10
 
+-- Why the protocols that train to a minimum (ttt_scan, uot_scan,
+-- phase_diagram) have no --T: their glass.params `absent` entry.
+M.NO_T = "it trains each network to a minimum at T = 0 (SGD, then gradient descent); ageing, "
+  .. "quench_anneal, ttsp, heterogeneity and chi_sweep take --T"
+
 -- The training rows of p.dataset (default MNIST).
 function M.train_rows(p)
   local set = M.DATASETS[p.dataset or "mnist"]
