@@ -76,8 +76,10 @@ static void lstop(lua_State *L, lua_Debug *ar)
     (void)ar;
     lua_sethook(L, NULL, 0, 0);
     luaL_where(L, 0); /* level 0: the interrupted function, so "file:line: " */
-    lua_pushstring(L, run_signal == SIGTERM ? "interrupted (SIGTERM)"
-                      : run_signal == SIGHUP ? "interrupted (SIGHUP)" : "interrupted");
+    if (run_signal == SIGTERM || run_signal == SIGHUP)
+        lua_pushfstring(L, "interrupted (%s)", gvL_signal_name(run_signal));
+    else
+        lua_pushliteral(L, "interrupted");
     lua_concat(L, 2);
     gvL_push_error(L, "EINTR", lua_tostring(L, -1), run_signal);
     lua_error(L);

@@ -476,19 +476,19 @@ function Journal:stop(err, where)
   self:write_head()
   where = where or (L and string.format("at step %d of segment %d (%s)", L.ens:step(), L.unit,
     L.label) or string.format("after segment %d", self.n))
-  local code_of = {SIGTERM = 143, SIGHUP = 129}
+  -- The signal that stopped it (a rank told of another's stop, `words`, ends as on SIGTERM).
+  local EXIT = {SIGINT = 130, SIGTERM = 143, SIGHUP = 129}
+  local sig = not stop and (words and "SIGTERM" or EXIT[err.signal] and err.signal or "SIGINT")
   local why = stop and string.format("%s/%s was found", self.dir, M.STOP) or words
-    or (code_of[err.signal] and err.signal or "interrupted (SIGINT)")
+    or (sig == "SIGINT" and "interrupted (SIGINT)" or sig)
   local text = string.format("stopped %s: %s.\nThe checkpoint is in %s; to resume, run the "
     .. "same command again:\n  %s", where, why, self.head, self:resume_command())
   if self.tell then self.tell(text)
   elseif is_root() then io.stderr:write("glassvm: ", text, "\n") end
   if many() then io.stderr:flush(); mpi().barrier() end   -- printed before any rank stops
   self.exited = true
-  local code = stop and M.EXIT_STOP or code_of[why] or (words and 143) or 130
-  error(glass_core.error{status = stop and "STOP" or "EINTR", message = text, exit = code,
-    printed = true, signal = not stop and (code == 129 and "SIGHUP" or code == 143 and "SIGTERM"
-      or "SIGINT") or nil}, 0)
+  error(glass_core.error{status = stop and "STOP" or "EINTR", message = text,
+    exit = stop and M.EXIT_STOP or EXIT[sig], printed = true, signal = sig or nil}, 0)
 end
 
 -- Journal:segment(ens, observers, label, to, work, dyn): one lab.advance.
