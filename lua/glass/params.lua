@@ -95,6 +95,10 @@ local function cli_text_item(x)
   return tostring(x)
 end
 
+-- A value as a message shows it: a NaN from a file (0/0) would print as
+-- "-nan" or "nan" by its sign bit.
+local function shown(v) return v ~= v and "nan" or tostring(v) end
+
 local TRUE = {["true"] = true, ["1"] = true, yes = true, on = true}
 local FALSE = {["false"] = true, ["0"] = true, no = true, off = true}
 
@@ -103,10 +107,8 @@ local FALSE = {["false"] = true, ["0"] = true, no = true, off = true}
 local function convert(decl, v)
   local ty, name = decl.type, decl.name
   local function bad(why)
-    -- A NaN from a file (0/0) prints as "-nan" or "nan" by its sign bit.
-    local shown = v ~= v and "nan" or tostring(v)
     error(string.format("--%s: %s (got %s)", name, why,
-      type(v) == "table" and "a list" or string.format("%q", shown)), 0)
+      type(v) == "table" and "a list" or string.format("%q", shown(v))), 0)
   end
   local out
   if ty == "boolean" then
@@ -147,7 +149,7 @@ local function convert(decl, v)
     for i, s in ipairs(items) do
       local x, why = scalar(ety, s)
       if x == nil then
-        bad(string.format("item %d %q is %s%s", i, s ~= s and "nan" or tostring(s), why,
+        bad(string.format("item %d %q is %s%s", i, shown(s), why,
           tostring(s):find("%s")
           and "; separate the items of a list with commas (1e-3,1e-4)" or ""))
       end

@@ -6,18 +6,6 @@ os.remove(tmpdir)
 assert(os.execute("mkdir -p " .. tmpdir))
 local function tmp(name) return tmpdir .. "/" .. name end
 
-local function slurp(path)
-  local f = assert(io.open(path))
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
-local function spit(path, text)
-  local f = assert(io.open(path, "w"))
-  f:write(text)
-  f:close()
-end
 
 -- ---- tables ------------------------------------------------------------------
 
@@ -78,7 +66,7 @@ T.test("table: CSV round trip is exact, NaN empty, comments kept", function()
   local path = tmp("rt.csv")
   t:write_csv(path, {protocol = "test", params = {T = 1e-6, tw = {1000, 4000}, seed = 7},
                      comments = "extra line"})
-  local text = slurp(path)
+  local text = T.read(path)
   T.ok(text:find("^# glassvm " .. glass.version .. "\n# protocol: test\n"), text)
   T.ok(text:find("# parameters: T=1e-06 seed=7 tw=1000,4000\n", 1, true), text)
   T.ok(text:find("# seed: 7\n# extra line\n# observer: two_time\nt,Q\n", 1, true), text)
@@ -136,10 +124,10 @@ T.test("csv provenance lines (lua/glass/runinfo.lua): refusals name the caller's
   glass.check_options({ccc = 1}, "f", {"bbb", "ccc"})
   -- A seed alone: the version line, then the seed; the comments after them.
   t:write_csv(tmp("s.csv"), {seed = 5, comments = {"c1", "c2"}})
-  T.eq(slurp(tmp("s.csv")), "# glassvm " .. glass.version .. "\n# seed: 5\n# c1\n# c2\nx\n1\n")
+  T.eq(T.read(tmp("s.csv")), "# glassvm " .. glass.version .. "\n# seed: 5\n# c1\n# c2\nx\n1\n")
   -- No run information: the comments alone.
   t:write_csv(tmp("c.csv"), {comments = "only"})
-  T.eq(slurp(tmp("c.csv")), "# only\nx\n1\n")
+  T.eq(T.read(tmp("c.csv")), "# only\nx\n1\n")
 end)
 
 T.test("write_csv: unwritable paths fail naming the path, leave nothing", function()
@@ -153,17 +141,17 @@ end)
 
 T.test("read_csv: bad files fail with file, line and column", function()
   local p = tmp("bad.csv")
-  spit(p, "# c\nt,Q\n1,0.5\n2,oops\n")
+  T.write(p, "# c\nt,Q\n1,0.5\n2,oops\n")
   T.raises(function() glass.read_csv(p) end, "bad.csv:4:", "column 2 (Q)", "'oops'")
-  spit(p, "t,Q\n1,0.5,9\n")
+  T.write(p, "t,Q\n1,0.5,9\n")
   T.raises(function() glass.read_csv(p) end, "bad.csv:2:", "3 fields", "2 columns")
-  spit(p, "# nothing\n")
+  T.write(p, "# nothing\n")
   T.raises(function() glass.read_csv(p) end, "no header row")
   T.raises(function() glass.read_csv(tmp("absent.csv")) end, "absent.csv")
   -- An overflow is refused; inf written as inf reads back.
-  spit(p, "t,Q\n1,1e400\n")
+  T.write(p, "t,Q\n1,1e400\n")
   T.raises(function() glass.read_csv(p) end, "bad.csv:2:", "'1e400' is beyond a double's range")
-  spit(p, "t,Q\n1,inf\n2,-inf\n")
+  T.write(p, "t,Q\n1,inf\n2,-inf\n")
   local q = glass.read_csv(p):column("Q")
   T.ok(q[1] == math.huge and q[2] == -math.huge)
 end)
@@ -242,8 +230,8 @@ T.test("table: add_column from a constant, an array or a function", function()
   T.eq(t:nrows(), 6); T.eq(t:row(6).eps, 6)
   local path = tmp("added.csv")
   t:write_csv(path)
-  T.ok(slurp(path):find("chi,t,Q_mean,status,T,eps,Q2,kind,note\n10,1,0.9,ok,0.001,1,1.81,a,ten\n",
-    1, true), slurp(path))
+  T.ok(T.read(path):find("chi,t,Q_mean,status,T,eps,Q2,kind,note\n10,1,0.9,ok,0.001,1,1.81,a,ten\n",
+    1, true), T.read(path))
   T.raises(function() t:add_column("chi", 1) end, "already has a column 'chi'")
   T.raises(function() t:add_column("x", {1, 2}) end, "2 values for a table of 6 rows")
   T.raises(function() t:add_column("x", function(_, i) return i > 3 and "s" or i end) end,

@@ -164,12 +164,6 @@ T.test("corrupt ensemble files are refused", function()
           "tiny-ensemble.gvens", "N = 3", "N = 4")
 end)
 
-local function slurp(path)
-  local f = assert(io.open(path, "rb")); local s = f:read("a"); f:close(); return s
-end
-local function spit(path, s)
-  local f = assert(io.open(path, "wb")); f:write(s); f:close()
-end
 
 T.test("every truncation and every flipped byte of a fresh save is refused", function()
   local tmp = os.tmpname()
@@ -177,26 +171,26 @@ T.test("every truncation and every flipped byte of a fresh save is refused", fun
   local e = glass.ensemble{landscape = flat3, replicas = 2, seed = 3}
   e:run{integrator = glass.langevin{lr = 0.1, T = 1}, steps = 4}
   e:save(path)
-  local good = slurp(path)
+  local good = T.read(path)
   T.eq(#good, 256 + 2 * 128 + 2 * 3 * 8 + 4) -- the documented layout
   local back = glass.load_ensemble(path, flat3)
   for r = 1, 2 do T.eq(table.concat(back:weights(r), ","), table.concat(e:weights(r), ",")) end
   local bad = path .. ".bad"
   -- Truncated at every length: the length check or the magic refuses each.
   for n = 0, #good - 1 do
-    spit(bad, good:sub(1, n))
+    T.write(bad, good:sub(1, n))
     refused(function() glass.load_ensemble(bad, flat3) end, bad)
   end
   -- One byte inverted at every offset: CRC-32 detects any burst of <= 32
   -- bits, so no single-byte corruption can load, whichever check fires.
   for i = 1, #good do
     local b = string.char(good:byte(i) ~ 0xFF)
-    spit(bad, good:sub(1, i - 1) .. b .. good:sub(i + 1))
+    T.write(bad, good:sub(1, i - 1) .. b .. good:sub(i + 1))
     refused(function() glass.load_ensemble(bad, flat3) end, bad)
   end
   -- Trailing garbage and a doubled file.
-  spit(bad, good .. "x"); refused(function() glass.load_ensemble(bad, flat3) end, "trailing bytes")
-  spit(bad, good .. good); refused(function() glass.load_ensemble(bad, flat3) end, "trailing bytes")
+  T.write(bad, good .. "x"); refused(function() glass.load_ensemble(bad, flat3) end, "trailing bytes")
+  T.write(bad, good .. good); refused(function() glass.load_ensemble(bad, flat3) end, "trailing bytes")
   os.remove(bad); os.remove(path); os.remove(tmp)
 end)
 

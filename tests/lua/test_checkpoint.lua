@@ -11,18 +11,6 @@ os.remove(dir)
 assert(os.execute("mkdir -p '" .. dir .. "'"))
 local function file(name) return dir .. "/" .. name end
 
-local function read_all(path)
-  local f = assert(io.open(path, "rb"))
-  local s = f:read("a")
-  f:close()
-  return s
-end
-
-local function write_all(path, s)
-  local f = assert(io.open(path, "wb"))
-  f:write(s)
-  f:close()
-end
 
 -- ---- state encoding ------------------------------------------------------------
 
@@ -134,7 +122,7 @@ local function small_data()
     local c = math.floor((x[1] * x[2] + 0.5 * x[3] + 1.5) * 10 / 3) % 10
     lines[#lines + 1] = string.format("%d,%.6f,%.6f,%.6f,%.6f,%.6f", c, x[1], x[2], x[3], x[4], x[5])
   end
-  write_all(path, table.concat(lines, "\n") .. "\n")
+  T.write(path, table.concat(lines, "\n") .. "\n")
   local d = glass.data.csv{path = path}
   d:binarize("parity")
   return d
@@ -434,27 +422,27 @@ end)
 T.test("corrupt, truncated and foreign checkpoints are refused", function()
   local path = file("good.gvckpt")
   local land, ens = saved_example(path)
-  local good = read_all(path)
+  local good = T.read(path)
   local bad = file("bad.gvckpt")
   -- One flipped byte anywhere after the magic: CRC (or the header's own checks).
   for _, k in ipairs({20, 40, #good // 2, #good - 10, #good}) do
-    write_all(bad, good:sub(1, k - 1) .. string.char((good:byte(k) + 1) % 256) .. good:sub(k + 1))
+    T.write(bad, good:sub(1, k - 1) .. string.char((good:byte(k) + 1) % 256) .. good:sub(k + 1))
     local err = T.raises(function() C.load(bad) end, bad .. ":")
     T.ok(err:find("CRC mismatch", 1, true) or err:find("header promises", 1, true), err)
   end
-  write_all(bad, good:sub(1, #good - 1))
+  T.write(bad, good:sub(1, #good - 1))
   T.raises(function() C.load(bad) end, "truncated checkpoint", "header promises")
-  write_all(bad, good:sub(1, 20))
+  T.write(bad, good:sub(1, 20))
   T.raises(function() C.load(bad) end, "truncated checkpoint")
-  write_all(bad, good .. "\n")
+  T.write(bad, good .. "\n")
   T.raises(function() C.load(bad) end, "trailing bytes")
-  write_all(bad, "")
+  T.write(bad, "")
   T.raises(function() C.load(bad) end, "the file is empty")
-  write_all(bad, "tw,t,chi,Q_mean\n1,2,3,4\n")
+  T.write(bad, "tw,t,chi,Q_mean\n1,2,3,4\n")
   T.raises(function() C.load(bad) end, "not a glassvm checkpoint", "\"tw,t,chi,Q_mean\"")
   ens:save(bad)
   T.raises(function() C.load(bad) end, "not a glassvm checkpoint", "ensemble file", "glass.load_ensemble")
-  write_all(bad, "GVCKPT\0\0" .. string.char(2, 0, 0, 0) .. good:sub(13))
+  T.write(bad, "GVCKPT\0\0" .. string.char(2, 0, 0, 0) .. good:sub(13))
   T.raises(function() C.load(bad) end, "format version 2")
   T.raises(function() C.load(file("missing.gvckpt")) end, "cannot open")
   T.raises(function() C.load(dir) end, "not a regular file")
@@ -465,30 +453,30 @@ end)
 T.test("a failed write keeps the previous checkpoint", function()
   local path = file("keep.gvckpt")
   local land, ens = saved_example(path)
-  local before = read_all(path)
+  local before = T.read(path)
   ens:run{integrator = glass.langevin{lr = 0.1, T = 1}, to = 10}
   -- The temporary name is taken by a directory: the write cannot start.
   assert(os.execute("mkdir -p '" .. path .. ".tmp'"))
   T.raises(function() C.save(path, {ensembles = {main = ens}}) end,
     "cannot create the temporary file", "previous file, if any, is unchanged")
   assert(os.execute("rmdir '" .. path .. ".tmp'"))
-  T.eq(read_all(path), before)
+  T.eq(T.read(path), before)
   -- The disk fills up mid-write (/dev/full): the error says so, path is untouched.
   if os.execute("test -w /dev/full") then
     assert(os.execute("ln -s /dev/full '" .. path .. ".tmp'"))
     T.raises(function() C.save(path, {ensembles = {main = ens}}) end, "cannot write", "No space left")
     T.ok(not C.exists(path .. ".tmp"), "the temporary file is removed")
-    T.eq(read_all(path), before)
+    T.eq(T.read(path), before)
   end
   -- The previous checkpoint still loads and restores.
   local ck = C.load(path)
   T.eq(ck:ensemble("main", land):step(), 3)
   -- A successful write keeps the generation before as .prev.
   C.save(path, {ensembles = {main = ens}})
-  T.eq(read_all(path .. ".prev"), before)
+  T.eq(T.read(path .. ".prev"), before)
   T.eq(C.load(path):ensemble("main", land):step(), 10)
   C.save(path, {ensembles = {main = ens}, keep_previous = false})
-  T.eq(read_all(path .. ".prev"), before, "keep_previous=false leaves .prev alone")
+  T.eq(T.read(path .. ".prev"), before, "keep_previous=false leaves .prev alone")
 end)
 
 T.test("resume: none, same parameters, different parameters, corrupt newest", function()
@@ -502,13 +490,13 @@ T.test("resume: none, same parameters, different parameters, corrupt newest", fu
     "choose another --out")
   -- Newest damaged, .prev good: resume from .prev and say why.
   saved_example(path) -- now path.prev exists too
-  local good = read_all(path)
-  write_all(path, good:sub(1, 100))
+  local good = T.read(path)
+  T.write(path, good:sub(1, 100))
   local told
   ck = C.resume(path, {T = 1, seed = 5}, {log = function(m) told = m end})
   T.eq(ck:path(), path .. ".prev")
   T.ok(told and told:find("truncated checkpoint", 1, true) and told:find("previous checkpoint", 1, true), told)
-  write_all(path .. ".prev", "junk")
+  T.write(path .. ".prev", "junk")
   T.raises(function() C.resume(path, {T = 1, seed = 5}) end, "cannot resume", "truncated",
     "the previous checkpoint is refused too", "Delete the checkpoint")
 end)
@@ -524,7 +512,7 @@ T.test("trigger and STOP file", function()
   now = 60
   T.ok(tr:due(150))
   T.ok(not C.stop_requested(dir))
-  write_all(file("STOP"), "")
+  T.write(file("STOP"), "")
   T.ok(C.stop_requested(dir))
   os.remove(file("STOP"))
   -- A link that leads nowhere is a STOP too: someone made it to stop the run.
@@ -756,7 +744,7 @@ T.test("journal: a segment file at the wrong step or of another segment is refus
   local b = file("toyWrong")
   T.ok(not toy_protocol(b, 20))
   T.ok(C.exists(seg(b, 1)) and C.exists(seg(b, 2)), "segments 1 and 2 saved")
-  write_all(seg(b, 1), read_all(seg(b, 2)))
+  T.write(seg(b, 1), T.read(seg(b, 2)))
   local ok, err = toy_protocol(b)
   T.ok(not ok, "a run resumed from a replaced segment file must fail")
   err = tostring(err)
@@ -769,7 +757,7 @@ T.test("journal: a segment file at the wrong step or of another segment is refus
   b = file("toyWrong2")
   T.ok(not toy_protocol(b, 28))
   T.ok(C.exists(seg(b, 4)), "segment 4 saved")
-  write_all(seg(b, 2), read_all(seg(b, 4)))
+  T.write(seg(b, 2), T.read(seg(b, 4)))
   ok, err = toy_protocol(b)
   T.ok(not ok and tostring(err):find('holds segment 4 ("wait 2", to step 65)', 1, true), tostring(err))
   -- A file whose record agrees but whose ensemble is at another step (the

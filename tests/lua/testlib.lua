@@ -39,6 +39,13 @@ function T.read(path)
   return text
 end
 
+-- Write text to path (binary, replacing the file), the handle closed.
+function T.write(path, text)
+  local f = assert(io.open(path, "wb"))
+  f:write(text)
+  f:close()
+end
+
 -- |a - b| <= tol
 function T.near(a, b, tol, msg)
   if not (math.abs(a - b) <= tol) then
