@@ -85,10 +85,13 @@ static void lstop(lua_State *L, lua_Debug *ar)
     lua_error(L);
 }
 
-/* gvL_interrupt_raised: an engine call raised the signal as its error. */
+/* gvL_interrupt_raised: an engine call raised the signal as its error.  The
+ * handler set the hook on the main thread (globalL), also when the call ran
+ * in a coroutine (L), whose error a pcall there may catch: clear it there. */
 void stop_delivered(lua_State *L)
 {
-    if (lua_gethook(L) == lstop) lua_sethook(L, NULL, 0, 0);
+    (void)L;
+    if (globalL && lua_gethook(globalL) == lstop) lua_sethook(globalL, NULL, 0, 0);
 }
 
 void on_signal(int sig)

@@ -243,5 +243,14 @@ EOF
 rc=$?
 [ "$rc" -eq 0 ] && grep -q "^caught	false	true	500500$" catch.out \
   || fail "a pcall around a stopped engine call: exit $rc: $(cat catch.out catch.err)"
+# The same with the engine call inside a coroutine: the signal's hook was set on
+# the main thread, and the call's error must clear it there too.
+sed -e 's/^local ok, err = pcall(function()$/local ok, err = coroutine.wrap(function() return pcall(function()/' \
+    -e 's/^end)$/end) end)()/' catch.lua >catch_co.lua
+grep -q "coroutine.wrap" catch_co.lua || fail "catch_co.lua was not made"
+"$G" catch_co.lua >catch_co.out 2>catch_co.err
+rc=$?
+[ "$rc" -eq 0 ] && grep -q "^caught	false	true	500500$" catch_co.out \
+  || fail "a pcall in a coroutine around a stopped engine call: exit $rc: $(cat catch_co.out catch_co.err)"
 
 [ "$fails" -eq 0 ] && echo "PASS" || { echo "$fails failure(s)"; exit 1; }
