@@ -91,9 +91,9 @@ end)
 -- independently, so Q_r is a mean of N independent indicators with
 -- p = q(t) = erf(ε/√(4Dt)) and N·Var_k[Q] = q(1 − q) exactly, in a basin or
 -- across basins.  chi4_within uses the 1/K variance, so its expectation is
--- (K − 1)/K · q(1 − q).  Its relative sd is √(2/(B(K − 1))) = 0.071 for
--- B = 100, K = 5 (the chi4 of the independent ensemble, n − 1: √(2/(n−1)) =
--- 0.063 for n = 500): we require 4 sd per lag, and the ratio within·K/(K−1)
+-- (K − 1)/K · q(1 − q).  Its relative sd is √(2/(B(K − 1))) = 0.035 for
+-- B = 400, K = 5 (the chi4 of the independent ensemble, n − 1: √(2/(n−1)) =
+-- 0.032 for n = 2000): we require 4 sd per lag, and the ratio within·K/(K−1)
 -- over the independent chi4 within 4 sd of the ratio (0.38) at every lag.
 -- α₂,within (basin-pooled) of Gaussian displacements: 0 within 0.01.
 T.test("flat model: chi4_within vs q(1-q) and vs the independent ensemble", function()
