@@ -106,7 +106,8 @@ if p.drift_check then
     local c0 = taus(obs0)[p.chis[1]]
     tau0, ci0 = c0.t90 or false, c0.drift
   end
-  lines[#lines + 1] = report.drift_check(run, p.T, tau90_at, tau0, ci_at, ci0)
+  lines[#lines + 1] = report.drift_check(run, p.T, tau90_at, tau0, ci_at, ci0,
+    #p.chis > 1 and string.format(" (chi = %g, the first of --chis)", p.chis[1]) or nil)
 end
 for _, chi in ipairs(p.chis) do
   for _, row in ipairs(tau_rows[chi]) do tau:add_row(row) end

@@ -67,7 +67,7 @@ end, function(pt, rows)
                   loss_geo_hi = s.geo_hi, accuracy_mean = lab.stats(acc).mean,
                   accuracy_sem = lab.stats(acc).sem,
                   n = s.n}
-  pts[#pts + 1] = {x = N / Pn, y = s.mean, sem = s.sem, geo = s.geomean}
+  pts[#pts + 1] = {x = N / Pn, y = s.mean, sem = s.sem, geo = s.geomean, geo_hi = s.geo_hi}
   run:log("w = %-3d N = %-6d N/P = %-7.3g final loss %s%s", w, N, N / Pn,
     glass.report.pm(s.mean, s.sem), lab.lost_note(rows))
 end)

@@ -59,21 +59,22 @@ function M.drift_line(T, tau_T, tau_0, what, ci_T, ci_0)
     end
     return string.format("drift check%s: %s: %s", what, head, conclusion), kind
   end
+  local function with_ci(x, ci)
+    ci = defined_ci(ci)
+    return fmt(x) .. (ci and string.format(" [%.4g, %.4g]", ci[1], ci[2]) or "")
+  end
   local below, above = ci_T and ci_T.below, ci_0 and ci_0.above
   local bound0 = tau_0 or above
   if not tau_T and below and bound0 and bound0 > below * (1 + M.DRIFT_TOL) then
     return say(string.format("tau90 < %g at T = %g (Q below 0.9 at the first lag) vs %s at T = "
-      .. "0%s", below, T, tau_0 and fmt(tau_0) or "> " .. fmt(above),
+      .. "0%s", below, T, tau_0 and with_ci(tau_0, ci_0) or "> " .. fmt(above),
       tau_0 and "" or " (Q above 0.9 throughout)"), "the noise changes the decay", "thermal")
   end
   if not tau_T then
     return string.format("drift check%s: no tau90 at T = %g (T = 0: %s); inconclusive", what, T,
-      fmt(tau_0)), "inconclusive"
+      tau_0 and with_ci(tau_0, ci_0) or fmt(tau_0)), "inconclusive"
   end
   ci_T = defined_ci(ci_T)
-  local function with_ci(x, ci)
-    return fmt(x) .. (ci and string.format(" [%.4g, %.4g]", ci[1], ci[2]) or "")
-  end
   if not tau_0 and ci_0 and ci_0.below then -- T = 0 below 0.9 at its first lag, T not
     return string.format("drift check%s: at T = 0 Q is below 0.9 already at the first lag "
       .. "(tau90 < %g), at T = %g tau90 = %s; inconclusive", what, ci_0.below, T,
@@ -149,7 +150,7 @@ function M.drift_line(T, tau_T, tau_0, what, ci_T, ci_0)
 end
 
 -- The summary of several drift checks: {drift = {T...}, thermal = {...}, inconclusive = {...}}.
-function M.drift_summary(by)
+function M.drift_summary(by, what)
   local parts = {}
   for _, k in ipairs({"drift", "thermal", "inconclusive"}) do
     local l = by[k] or {}
@@ -161,9 +162,10 @@ function M.drift_summary(by)
         and "thermal decay" or "inconclusive (see its line)", table.concat(ts, ", "))
     end
   end
-  if #parts == 0 then return "drift check: no T > 0 to compare with T = 0" end
-  return "drift check (tau90 vs T = 0, tolerance " .. math.floor(M.DRIFT_TOL * 100 + 0.5)
-    .. "%): " .. table.concat(parts, "; ")
+  what = what or ""
+  if #parts == 0 then return "drift check" .. what .. ": no T > 0 to compare with T = 0" end
+  return "drift check" .. what .. " (tau90 vs T = 0, tolerance "
+    .. math.floor(M.DRIFT_TOL * 100 + 0.5) .. "%): " .. table.concat(parts, "; ")
 end
 
 -- What drift_line needs of a tau row (tau_report's) besides tau90: its 95 %
@@ -208,19 +210,20 @@ end
 -- Log one drift line per T > 0 of Ts (tau90_at[T]: tau90 or false) against
 -- tau0 (tau90 at T = 0, or false) and return the summary line.  ci_at[T]
 -- and ci0 (optional): the 95 % intervals {lo, hi} of those tau90's, with
--- `below` and `above` as drift_estimate gives them.
-function M.drift_check(run, Ts, tau90_at, tau0, ci_at, ci0)
+-- `below` and `above` as drift_estimate gives them.  what (optional): which
+-- tau90 the lines are of, " (chi = 300)" say.
+function M.drift_check(run, Ts, tau90_at, tau0, ci_at, ci0, what)
   local by = {}
   for _, T in ipairs(Ts) do
     if T > 0 then
-      local line, kind = M.drift_line(T, tau90_at[T] or nil, tau0 or nil, nil,
+      local line, kind = M.drift_line(T, tau90_at[T] or nil, tau0 or nil, what,
         ci_at and ci_at[T], ci0)
       run:log("%s", line)
       by[kind] = by[kind] or {}
       table.insert(by[kind], T)
     end
   end
-  return M.drift_summary(by)
+  return M.drift_summary(by, what)
 end
 
 function M.drift_params()
@@ -278,18 +281,20 @@ function M.uot_verdict(points)
   if n < 2 then return "inconclusive (one width: nothing to compare)" end
   local a, b = points[1], points[n]
   local differ, se = apart(a.y, a.sem, b.y, b.sem)
-  local trivial = 0.5
+  -- At the trivial 0.5 as ttt_scan reads it: mean ± 2 s.e. within 0.005 of it (a
+  -- noisy mean near 0.5 is no evidence that every init sits there).
   local all_trivial = true
   for _, pt in ipairs(points) do
-    if not (math.abs(pt.y - trivial) <= math.max(0.005, 2 * (pt.sem == pt.sem and pt.sem or 0))) then
+    if not (math.abs(pt.y - 0.5) + 2 * (pt.sem == pt.sem and pt.sem or 0) <= 0.005) then
       all_trivial = false
     end
   end
   local head = string.format("final loss %s at N/P = %.3g, %s at N/P = %.3g", M.pm(a.y, a.sem),
     a.x, M.pm(b.y, b.sem), b.x)
   if all_trivial then
-    return head .. ": inconclusive (every width sits at the trivial loss 0.5 (f ≈ 0 on every row): "
-      .. "training has not fitted the data; train longer, --epochs)"
+    return head .. ": inconclusive (every width sits at the trivial loss 0.5 (f ≈ 0 on every row; "
+      .. "mean ± 2 s.e. within 0.005 of it): training has not fitted the data; train longer, "
+      .. "--epochs)"
   end
   if se ~= se then
     return head .. ": inconclusive (one initial condition per width: no error bars)"
@@ -317,10 +322,17 @@ function M.uot_verdict(points)
       and string.format("at least %.3g x", least) or "to 0")
   -- The figure draws geometric means over inits (a mean is dominated by the worst init):
   -- their fall too, when both are given and positive.
+  -- Its bound within 2 s.e. of the mean log losses (geo_hi = geo·exp(s.e.)), when given.
   if a.geo and b.geo and a.geo > 0 and b.geo > 0 then
-    by = by .. (a.geo >= b.geo and string.format("; the geometric means (the figure's) fall by "
-      .. "%.3g x", a.geo / b.geo) or string.format("; the geometric means (the figure's) rise "
-      .. "by %.3g x", b.geo / a.geo))
+    local fall = a.geo >= b.geo
+    local f = fall and a.geo / b.geo or b.geo / a.geo
+    local bound = ""
+    if a.geo_hi and b.geo_hi and a.geo_hi == a.geo_hi and b.geo_hi == b.geo_hi then
+      local s = math.log(a.geo_hi / a.geo) + math.log(b.geo_hi / b.geo)
+      bound = string.format(" (at least %.3g x within 2 s.e. of the log losses)", f * math.exp(-2 * s))
+    end
+    by = by .. string.format("; the geometric means (the figure's) %s by %.3g x%s",
+      fall and "fall" or "rise", f, bound)
   end
   local also = #lone > 0 and string.format(" (and at N/P = %s, but not at every wider one)",
     table.concat(lone, ", ")) or ""

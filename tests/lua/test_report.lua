@@ -310,8 +310,10 @@ T.test("drift check: the line says what the two tau90 say", function()
   -- tau90 at T below the first lag: thermal when T = 0's is clearly above it.
   line, kind = report.drift_line(0.01, nil, 20, "", {below = 1}, {18, 22})
   T.eq(kind, "thermal")
-  T.ok(line:find("tau90 < 1 at T = 0.01 (Q below 0.9 at the first lag) vs 20 at T = 0", 1, true),
-    line)
+  T.ok(line:find("tau90 < 1 at T = 0.01 (Q below 0.9 at the first lag) vs 20 [18, 22] at T = 0",
+    1, true), line) -- the T = 0 tau90 with its interval
+  line = report.drift_line(0.01, nil, 20, "", {}, {18, 22}) -- no tau90 at T, no bound either
+  T.ok(line:find("no tau90 at T = 0.01 (T = 0: 20 [18, 22])", 1, true), line)
   T.eq(select(2, report.drift_line(0.01, nil, 1.05, "", {below = 1})), "inconclusive")
   T.eq(select(2, report.drift_line(0.01, nil, nil, "", {below = 1})), "inconclusive")
   -- ... or when T = 0's Q stays above 0.9 to the last lag.
@@ -394,6 +396,11 @@ T.test("uot_scan's conclusion is computed from the numbers", function()
   -- The issue's case: every width at the trivial 0.5.
   local v = report.uot_verdict{{x = 0.08, y = 0.5, sem = 0}, {x = 0.5, y = 0.5, sem = 1e-4}}
   T.ok(v:find("inconclusive (every width sits at the trivial loss 0.5", 1, true), v)
+  -- A noisy mean near 0.5 is not "at" it (ttt_scan's rule: mean ± 2 s.e. within 0.005):
+  -- 0.30 ± 0.10 is a difference within the error bars, not a trivial width.
+  v = report.uot_verdict{{x = 0.08, y = 0.3, sem = 0.1}, {x = 0.5, y = 0.5, sem = 0}}
+  T.ok(v:find("inconclusive (the difference 0.2 is within 2 s.e. = 0.2)", 1, true), v)
+  T.ok(not v:find("trivial", 1, true), v)
   v = report.uot_verdict{{x = 0.02, y = 0.3, sem = 0.01}, {x = 0.1, y = 0.1, sem = 0.01},
                          {x = 1.0, y = 0.001, sem = 0.0005}}
   T.ok(v:find("falls by 300 x (at least 140 x within 2 s.e.); below 1% of the narrowest "
@@ -406,6 +413,11 @@ T.test("uot_scan's conclusion is computed from the numbers", function()
   v = report.uot_verdict{{x = 0.084, y = 0.45, sem = 0.05, geo = 0.44},
                          {x = 9.66, y = 1.43e-6, sem = 1.4e-6, geo = 2.2e-8}}
   T.ok(v:find("within 2 s.e.); the geometric means (the figure's) fall by 2e+07 x", 1, true), v)
+  -- ... with their bound when the log losses' s.e. are given (geo_hi = geo·e^s.e.):
+  -- 2e7 · e^(−2 (0.5 + 1)) = 9.96e+05.
+  v = report.uot_verdict{{x = 0.084, y = 0.45, sem = 0.05, geo = 0.44, geo_hi = 0.44 * math.exp(0.5)},
+                         {x = 9.66, y = 1.43e-6, sem = 1.4e-6, geo = 2.2e-8, geo_hi = 2.2e-8 * math.exp(1)}}
+  T.ok(v:find("fall by 2e+07 x (at least 9.96e+05 x within 2 s.e. of the log losses)", 1, true), v)
   -- A mean that falls while the typical init rises (one bad narrow init) says so.
   v = report.uot_verdict{{x = 0.08, y = 0.3, sem = 0.01, geo = 1e-3},
                          {x = 1, y = 0.01, sem = 0.001, geo = 2e-3}}

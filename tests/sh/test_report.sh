@@ -178,7 +178,9 @@ has "$TMP/tt/tau.csv" "# units: free-weight diffusion per step" "ttsp units"
 has "$TMP/tt/log.txt" "drift check (tau90 vs T = 0, tolerance 10%)" "ttsp drift summary"
 run chi_sweep cs
 has "$TMP/cs/state.csv" "T,step,t,n,loss" "chi_sweep state.csv"
-has "$TMP/cs/log.txt" "drift check (tau90 vs T = 0" "chi_sweep drift summary"
+# (several --chis: the drift check is of the first, and its lines say so)
+has "$TMP/cs/log.txt" "drift check (chi = 100, the first of --chis) (tau90 vs T = 0" \
+  "chi_sweep drift summary"
 run ageing ag
 has "$TMP/ag/state.csv" "step,t,n,loss" "ageing state.csv"
 has "$TMP/ag/log.txt" "drift check (t_w = 5)" "ageing drift line"
