@@ -130,11 +130,14 @@ local basin_labels = {} -- per T: the basin labels (for the per-basin plots)
 -- (msd_sem, alpha2_se and the tau intervals were added later, so last.)
 local q_b = glass.table{columns = {"T", "t", "basin", "n", "Q", "Q_sem", "msd", "alpha2",
                                    "msd_sem", "alpha2_se"}}
--- (the state at t_max, means over the basin's live copies, added later, so last)
+-- (the state at t_max, means over the basin's live copies, added later, so last; their
+-- standard errors later still)
 local tau_b = glass.table{columns = {"T", "basin", "n", "tau90", "tau90_status", "tau_e",
                                      "tau_e_status", "tau90_lo", "tau90_hi", "tau_e_lo",
                                      "tau_e_hi", "n_state", "loss_tmax", "data_loss_tmax",
-                                     "accuracy_tmax", "unsat_tmax"}}
+                                     "accuracy_tmax", "unsat_tmax", "loss_tmax_sem",
+                                     "data_loss_tmax_sem", "accuracy_tmax_sem",
+                                     "unsat_tmax_sem"}}
 local peaks = glass.table{columns = {"T", "part", "t_peak", "chi4_peak", "chi4_peak_lo",
   "chi4_peak_hi", "level", "B", "t_peak_lo", "t_peak_hi"}} -- (t_peak's interval added later)
 -- The histogram lags must lie on the lag schedule: add them to it.
@@ -228,10 +231,11 @@ end
 
 -- Each basin's state at `step` from a scalar observer's per-replica rows (basins[r] is
 -- replica r's basin, r from 1): {[basin] = {n = live copies, loss =, data_loss =,
--- accuracy =, unsat = their means}}.
+-- accuracy =, unsat = their means, loss_sem =, ...: their standard errors (NaN for
+-- n = 1)}}.
 local STATE_FIELDS = {"loss", "data_loss", "accuracy", "unsat"}
 local function basin_states(sobs, basins, step)
-  local by = {}
+  local by, vals = {}, {}
   local rep = sobs:table("replicas")
   for i = 1, rep:nrows() do
     local r = rep:row(i)
@@ -239,11 +243,18 @@ local function basin_states(sobs, basins, step)
       local b = basins[r.replica + 1]
       local acc = by[b] or {n = 0, loss = 0, data_loss = 0, accuracy = 0, unsat = 0}
       by[b], acc.n = acc, acc.n + 1
+      vals[b] = vals[b] or {}
       for _, f in ipairs(STATE_FIELDS) do acc[f] = acc[f] + r[f] end
+      table.insert(vals[b], r)
     end
   end
-  for _, acc in pairs(by) do
-    for _, f in ipairs(STATE_FIELDS) do acc[f] = acc[f] / acc.n end
+  for b, acc in pairs(by) do
+    for _, f in ipairs(STATE_FIELDS) do
+      acc[f] = acc[f] / acc.n
+      local ss = 0
+      for _, r in ipairs(vals[b]) do ss = ss + (r[f] - acc[f]) ^ 2 end
+      acc[f .. "_sem"] = acc.n > 1 and math.sqrt(ss / (acc.n - 1) / acc.n) or 0 / 0
+    end
   end
   return by
 end
@@ -322,9 +333,12 @@ for k, T in ipairs(p.T) do
     end
     local st = bstate[b] or {n = 0}
     local row = {T = T, basin = b, n = m, n_state = st.n}
-    for _, f in ipairs(STATE_FIELDS) do row[f .. "_tmax"] = st[f] or 0 / 0 end
-    for name, f in pairs{tau90 = glass.analysis.tau90, tau_e = glass.analysis.tau_e} do
-      local v, _, kind = f(t, mean, {method = "interp"})
+    for _, f in ipairs(STATE_FIELDS) do
+      row[f .. "_tmax"], row[f .. "_tmax_sem"] = st[f] or 0 / 0, st[f .. "_sem"] or 0 / 0
+    end
+    for name, threshold in pairs{tau90 = 0.9, tau_e = math.exp(-1)} do
+      -- (of the basin's mean curve; its status in tau.csv's words)
+      local v, kind = glass.analysis.tau_curves(t, curves, members[b], "interp", threshold)
       row[name], row[name .. "_status"] = v or 0 / 0, v and "ok" or kind
       -- Its interval: the basin's replicas resampled (its K noise copies are
       -- independent given the basin); none for one replica; without a tau, the
@@ -332,7 +346,7 @@ for k, T in ipairs(p.T) do
       row[name .. "_lo"], row[name .. "_hi"] = 0 / 0, 0 / 0
       if #sub >= 2 and p.B > 0 then
         local res = glass.analysis.tau_replicas(t, sub, {method = "interp", B = p.B,
-          seed = p.seed, threshold = name == "tau90" and 0.9 or math.exp(-1)})
+          seed = p.seed, threshold = threshold})
         if (res.tau ~= nil) == (v ~= nil) then
           row[name .. "_lo"], row[name .. "_hi"] = glass.analysis.tau_bounds(res)
         end
@@ -620,7 +634,8 @@ run:write_csv("tau_basins", tau_b, report.with(header, how, "tau90, tau_e of eac
   .. "before_first_lag [0, the upper end or the first lag])", p.B, p.seed) or "none (--B=0)")
   .. string.format("; n_state, *_tmax: the basin's state at t = %d, means over its n_state "
   .. "live replicas of the loss (with L2), data loss, accuracy and fraction of unsatisfied "
-  .. "rows (y f < 1): the log's state at t_max is their mean and standard error over basins", p.tmax)))
+  .. "rows (y f < 1), *_tmax_sem their standard errors (empty for n_state = 1): the log's "
+  .. "state at t_max is the means' mean and standard error over basins", p.tmax)))
 if K then
   run:write_csv("histogram_basins", hist_b, report.with(header, how, "histogram of log10|dw| "
     .. "within each basin: the n noise replicas of that basin pooled (basin = its label); "

@@ -350,6 +350,16 @@ has "$TMP/het/overlap.gp" 'column("Q_sem_basins")' "overlap bands"
 # tau.csv: tau90 with its bootstrap interval over basins, beside the free weight's.
 has "$TMP/het/tau.csv" "T,tau90,tau90_lo,tau90_hi,tau90_se,tau90_status,tau90_method,tau_e,tau_e_lo,tau_e_hi,tau_e_se,tau_e_status,tau_e_method,tau90_free,eps,D,T_paper" "heterogeneity tau.csv columns"
 grep -q '^0.001,[0-9.e-]*,[0-9.e-]*,[0-9.e-]*,[0-9.e-]*,ok,interp,' "$TMP/het/tau.csv" || fail "heterogeneity: no tau90 at T = 0.001"
+# A basin whose Q is below 0.9 at the first lag says so in tau.csv's word (it wrote
+# "before_first", the C analysis's, until 2026-12-07).
+run heterogeneity het_hot --T=0.03
+grep -q '^0.03,[0-9]*,[0-9]*,,before_first_lag,' "$TMP/het_hot/tau_basins.csv" \
+  || fail "heterogeneity: tau_basins.csv's status at T = 0.03: $(grep '^0.03' "$TMP/het_hot/tau_basins.csv" | head -2)"
+# Each basin's state at t_max with its standard error over the basin's copies (K = 2 here).
+has "$TMP/het_hot/tau_basins.csv" "unsat_tmax,loss_tmax_sem,data_loss_tmax_sem,accuracy_tmax_sem,unsat_tmax_sem" \
+  "heterogeneity: tau_basins.csv's standard errors"
+grep -q '^0.03,0,2,.*,2,[0-9.e-]*,[0-9.e-]*,[0-9.e-]*,[0-9.e-]*,[0-9.e-]\+,[0-9.e-]\+,[0-9.e-]\+,[0-9.e-]\+$' \
+  "$TMP/het_hot/tau_basins.csv" || fail "heterogeneity: tau_basins.csv's state s.e. empty with 2 copies"
 # A T = 0 in --T runs on the networks themselves (n = 2, not 2 x K = 4; the copies would
 # coincide), is the drift check's T = 0 (no companion run), and has no basin split.
 run heterogeneity het0 --T=0.001,0
