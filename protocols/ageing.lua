@@ -28,7 +28,9 @@ local report = glass.report
 local P = glass.params(lab.extend({
   name = "ageing",
   description = "Q(t, t_w) and tau90 vs the waiting time t_w under Langevin dynamics at low T "
-    .. "(paper Fig. 8). Default: a reduced scale that shows the effect in minutes.",
+    .. "(paper Fig. 8). Default: a reduced scale that shows the effect in under a minute.",
+  absent = {noise = "it runs one temperature: --noise relates the noise of several sweep "
+    .. "points; the replicas' noise is set by --seed"},
   {"T", 1e-6, "Langevin temperature (of the summed loss P*L)", min = 0},
   {"tw", {100, 300, 1000, 3000, 10000}, "waiting times after the quench (steps)", min = 0,
    increasing = true},

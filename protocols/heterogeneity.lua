@@ -68,7 +68,8 @@ local P = glass.params(lab.extend({
     .. "(chi4 splits into within- and between-basin parts); independent: the networks themselves",
    choices = {"same_basin", "independent"}},
   {"K", 4, "noise replicas per basin (--ensemble=same_basin)", min = 2},
-  {"B", 1000, "bootstrap resamples (over basins) for the chi4 peak's interval (0: none)", min = 0},
+  {"B", 1000, "bootstrap resamples of the intervals: over basins for chi4, its peak and the "
+   .. "histogram's bands, over each basin's copies for tau_basins.csv (0: none)", min = 0},
   presets = {
     paper = {T = {0.1, 0.01, 0.001, 1e-4, 1e-5}, tw = 20000, tmax = 200000,
              hist_lags = {200000}, replicas = 50, P = 0, lr = 1e-3, quench_epochs = 7000,

@@ -53,7 +53,9 @@ local P = glass.params(lab.extend({
     smoke = {batches = {1, 50}, tw = 5, tmax = 20, replicas = 2, P = 500, quench_epochs = 1,
              width = 8, per_decade = 5},
   },
-}, lab.network_params{P = 0, lr = 1e-2, quench_epochs = 100},
+}, lab.network_params{P = 0, lr = 1e-2, quench_epochs = 100,
+  lr_of = "SGD: the quench and the measured runs",
+  batch_of = "batch size of the quench's SGD (the measured ones: --batches)"},
   report.noise_params("SGD shuffles")))
 
 local p = P:parse(arg)

@@ -32,7 +32,8 @@ local P = glass.params(lab.extend({
              replicas = 10, epochs = 7000, polish = 50, P = 0, lr = 1e-3},
     smoke = {widths = {2, 4}, lambdas = {0, 0.1}, replicas = 2, epochs = 1, polish = 2, P = 500},
   },
-}, lab.network_params{P = 5000, lr = 1e-2, omit = {"width", "lambda", "quench_epochs"}}))
+}, lab.network_params{P = 5000, lr = 1e-2, lr_of = "SGD, then GD's polish",
+  omit = {"width", "lambda", "quench_epochs"}}))
 
 local p = P:parse(arg)
 local run = glass.run(p, {sweep = true})

@@ -30,7 +30,9 @@ local report = glass.report
 local P = glass.params(lab.extend({
   name = "quench_anneal",
   description = "Q(t), MSD, tau90 and tau_e vs T after an SGD quench, with the free-weight null "
-    .. "model (paper Figs. 2b, 3, 5a).",
+    .. "model (paper Figs. 2b, 3, 5a, A2).",
+  absent = {drift_check = "its drift check is the T = 0 point of --T (the default list has "
+    .. "it): leave 0 out of --T to skip the check"},
   {"T", {3e-3, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5, 1e-6, 0}, "Langevin temperatures (of the summed "
    .. "loss P*L)", min = 0, distinct = true},
   {"tw", 300, "waiting time after the quench before measuring (steps)", min = 0},

@@ -32,7 +32,8 @@ local P = glass.params(lab.extend({
              replicas = 20, epochs = 7000, polish = 50, P = 0, lr = 1e-3},
     smoke = {lambdas = {0, 0.1}, replicas = 2, epochs = 1, polish = 2, P = 500, width = 8},
   },
-}, lab.network_params{P = 0, lr = 1e-2, omit = {"lambda", "quench_epochs"}}))
+}, lab.network_params{P = 0, lr = 1e-2, lr_of = "SGD, then GD's polish",
+  omit = {"lambda", "quench_epochs"}}))
 
 local p = P:parse(arg)
 local run = glass.run(p, {sweep = true})

@@ -27,7 +27,8 @@ local P = glass.params(lab.extend({
              replicas = 10, epochs = 7000, polish = 50, P = 0, lr = 1e-3},
     smoke = {widths = {2, 6}, replicas = 2, epochs = 1, polish = 2, P = 500},
   },
-}, lab.network_params{P = 5000, lr = 1e-2, lambda = 0, omit = {"width", "quench_epochs"}}))
+}, lab.network_params{P = 5000, lr = 1e-2, lambda = 0, lr_of = "SGD, then GD's polish",
+  omit = {"width", "quench_epochs"}}))
 
 local p = P:parse(arg)
 local run = glass.run(p, {sweep = true})

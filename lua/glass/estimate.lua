@@ -237,7 +237,8 @@ function M.tau_method_param(default, more)
     .. "per_replica (the "
     .. "authors': each replica's first lag below, none if that is the first lag or < 4 steps, "
     .. "mean over replicas, none if any replica has none), per_replica_found (the same over "
-    .. "the replicas that have one) or of_mean (first, with the tau_replicas rules)",
+    .. "the replicas that have one) or of_mean (the same estimator as first, under the name "
+    .. "glass.analysis.tau_replicas gives it)",
     choices = M.TAU_METHODS}
   for k, v in pairs(more or {}) do d[k] = v end
   return d

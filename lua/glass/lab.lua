@@ -220,7 +220,8 @@ end
 
 -- Parameters most protocols declare, for reuse in glass.params{...}:
 --   glass.params(lab.extend({name = ..., {...}}, lab.network_params{P = 5000}))
--- `over` changes defaults; over.omit lists parameters a protocol does not use.
+-- `over` changes defaults; over.omit lists parameters a protocol does not use;
+-- over.lr_of says what --lr drives when not "SGD, GD and Langevin".
 function M.network_params(over)
   over = over or {}
   -- A changed default keeps the parameter's type: {lambda = 0} stays a real number
@@ -244,11 +245,12 @@ function M.network_params(over)
     {"P", d("P", 0), "training rows used, a seeded random subset (0: all: 60000 of MNIST, "
      .. "50000 of CIFAR-10)", min = 0,
      max = M.TRAIN_ROWS},
-    {"lr", d("lr", 1e-3), "learning rate μ (SGD, GD and Langevin)", gt = 0},
+    {"lr", d("lr", 1e-3), "learning rate μ (" .. (over.lr_of or "SGD, GD and Langevin") .. ")",
+     gt = 0},
     {"quench_lr", d("quench_lr", 0.0), "learning rate of the quench's SGD only (0: --lr); "
      .. "SGD's batch noise grows with it, so a quench at a larger lr ends higher in its basin",
      min = 0, omit_default = true},
-    {"batch", d("batch", 100), "SGD batch size", min = 1, max = LIMITS.batch},
+    {"batch", d("batch", 100), over.batch_of or "SGD batch size", min = 1, max = LIMITS.batch},
     {"quench_epochs", d("quench_epochs", 2), "SGD epochs before the measurement (the quench)",
      min = 0},
     {"loss_trace", d("loss_trace", 0), "points per decade of the loss trace through the quench "

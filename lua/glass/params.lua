@@ -150,7 +150,7 @@ local function convert(decl, v)
       local x, why = scalar(ety, s)
       if x == nil then
         bad(string.format("item %d %q is %s%s", i, shown(s), why,
-          tostring(s):find("%s")
+          tostring(s):find("[%s;]")
           and "; separate the items of a list with commas (1e-3,1e-4)" or ""))
       end
       out[i] = x
@@ -169,7 +169,11 @@ local function convert(decl, v)
     end
   else
     local x, why = scalar(ty, v)
-    if x == nil then bad(why) end
+    if x == nil then
+      -- --T=1e-6,1e-5 where one value is taken: say so, not only "not a number"
+      if type(v) == "string" and v:find("[,;]") then why = why .. "; it takes one value" end
+      bad(why)
+    end
     out = x
   end
   if decl.file and out ~= "" then out = fs.absolute(out) end
@@ -189,9 +193,14 @@ local function convert(decl, v)
       local ok = false
       for _, c in ipairs(decl.choices) do if c == x then ok = true end end
       if not ok then
-        local cs = {}
-        for _, c in ipairs(decl.choices) do cs[#cs + 1] = tostring(c) end
-        bad(which .. "must be one of " .. table.concat(cs, ", "))
+        local cs, near = {}, nil
+        for _, c in ipairs(decl.choices) do
+          cs[#cs + 1] = tostring(c)
+          -- same-basin for same_basin: option names take '-' for '_', values do not
+          if type(x) == "string" and x:gsub("%-", "_") == c then near = c end
+        end
+        bad(which .. "must be one of " .. table.concat(cs, ", ")
+          .. (near and string.format(" (did you mean %s?)", near) or ""))
       end
     end
   end
@@ -433,7 +442,15 @@ function Params:parser()
       .. "--print-params shows the result):"
     for _, line in ipairs(self:preset_lines(96)) do epilog[#epilog + 1] = line end
   end
-  epilog[#epilog + 1] = "Lists are comma-separated (--T=1e-3,1e-4); booleans take true/false."
+  -- The example list is one of this protocol's own (--T would be refused by some).
+  local example = ""
+  for _, d in ipairs(self.list) do
+    if is_list(d.type) and type(d.default) == "table" and #d.default >= 2 then
+      example = string.format(" (--%s=%s)", d.name, cli_text({d.default[1], d.default[2]}))
+      break
+    end
+  end
+  epilog[#epilog + 1] = "Lists are comma-separated" .. example .. "; booleans take true/false."
   epilog[#epilog + 1] = "Runs checkpoint as they go: the same command with the same --out "
     .. "resumes an interrupted run (Ctrl-C, SIGTERM, a kill); touch OUT/STOP to stop one."
   if self.epilog then epilog[#epilog + 1] = self.epilog end
@@ -503,13 +520,15 @@ end
 function Params:by_help_word(word)
   if #word < 4 then return nil end
   word = word:lower()
+  local stem = #word > 4 and word:match("^(.-)s$") -- --inits for "initial conditions"
   for _, d in ipairs(self.list) do
     local n = 0
     for w in d.help:gmatch("%a+") do
       n = n + 1
       if n > 4 then break end
       w = w:lower()
-      if #w >= 4 and (distance(word, w) <= math.max(1, #w // 5) or w:sub(1, #word) == word) then
+      if #w >= 4 and (distance(word, w) <= math.max(1, #w // 5) or w:sub(1, #word) == word
+                      or (stem and w:sub(1, #stem) == stem)) then
         return d
       end
     end
@@ -572,6 +591,7 @@ function Params:stray(args)
     return name and self.byname[(name:gsub("%-", "_"))]
   end
   local i, positional = 1, false
+  local last -- the option whose value the word before was: {d =, name =, value =}
   while i <= #args do
     local a = args[i]
     if a == "--" and not positional then positional = true
@@ -583,6 +603,12 @@ function Params:stray(args)
       local hint = ""
       if i > 1 and args[i - 1]:find(",%s*$") then   -- --tw=5, 20: the shell split the list
         hint = string.format("; quote a list with blanks in it: '%s %s'", args[i - 1], a)
+      elseif last and last.value and not positional and is_list(last.d.type) then
+        -- --tw=100 300: items separated by a blank
+        hint = string.format("; --%s takes a list: separate its items with commas, --%s=%s,%s",
+          last.name, last.name, last.value, a)
+      elseif last and last.value and not positional and last.d.type ~= "boolean" then
+        hint = string.format("; --%s takes one value", last.name)
       end
       return string.format("unexpected argument '%s': options start with -- (--name=value "
         .. "or --name value)%s", a, hint)
@@ -598,9 +624,12 @@ function Params:stray(args)
         return string.format("'--%s %s': a value that starts with '-' goes after '=': give "
           .. "--%s=%s", name, v, name, v)
       end
+      last = d ~= true and {d = d, name = name, value = eq == "=" and a:match("=(.*)$") or nil}
+        or nil
       if d ~= true and eq == "" and v and not v:find("^%-")
          and (d.type ~= "boolean" or not option_of(v)) then
         i = i + 1
+        last.value = v
       end
     end
     i = i + 1
@@ -648,10 +677,12 @@ function Params:try_parse(argv)
       msg = typed
       local near, by_help = self:nearest((wrong:gsub("%-", "_")))
       -- --no-drift-check: a negated boolean, as other tools spell it.
-      local negated = self.byname[(wrong:gsub("%-", "_"):match("^no_(.+)") or "")]
-      local absent = self.absent[(wrong:gsub("%-", "_"))]
+      local plain = wrong:gsub("%-", "_"):match("^no_(.+)")
+      local negated = self.byname[plain or ""]
+      local absent = self.absent[(wrong:gsub("%-", "_"))] or self.absent[plain or ""]
       if absent then
-        msg = msg .. string.format("\n%s has no --%s: %s", self.name, wrong, absent)
+        msg = msg .. string.format("\n%s has no --%s: %s", self.name,
+          self.absent[(wrong:gsub("%-", "_"))] and wrong or plain, absent)
       elseif negated and negated.type == "boolean" then
         msg = msg .. string.format("\nDid you mean '--%s=false'?", negated.name)
       elseif near and not by_help then

@@ -286,5 +286,31 @@ refusal 20 "unknown option '--no-drift-check'" --no-drift-check
 grep -qF "Did you mean '--drift_check=false'?" "$T/stderr" \
   || fail "--no-drift-check does not suggest --drift_check=false: $(cat "$T/stderr")"
 
+# Typos of lists and choices (2026-12-07): each message says what to write instead.
+# says PROTO NEEDLE HINT ARGS...: refused naming NEEDLE, and stderr has HINT.
+says() {
+  local proto=$1 needle=$2 hint=$3; shift 3
+  cases=$((cases + 1))
+  P=$ROOT/protocols/$proto.lua refusal 20 "$needle" "$@"
+  [ -z "$why" ] && grep -qF -- "$hint" "$T/stderr" || fail "$proto $*: $why $(cat "$T/stderr")"
+}
+says ageing "unexpected argument '300'" "--tw takes a list: separate its items with commas, --tw=100,300" --tw=100 300
+says ageing "unexpected argument '300'" "--tw takes a list: separate its items with commas, --tw=100,300" --tw 100 300
+says ageing "unexpected argument '1e-5'" "--T takes one value" --T 1e-6 1e-5
+says ageing "--T: not a number; it takes one value" "(got \"1e-6,1e-5\")" --T=1e-6,1e-5
+says quench_anneal "--T: item 1" "separate the items of a list with commas" "--T=1e-3;1e-4"
+says heterogeneity "--ensemble: must be one of" "(did you mean same_basin?)" --ensemble=same-basin
+says phase_diagram "unknown option '--inits'" "Did you mean '--replicas' (initial conditions per grid point)?" --inits=3
+says ageing "unknown option '--noise'" "ageing has no --noise: it runs one temperature" --noise=common
+says quench_anneal "unknown option '--no-drift-check'" "quench_anneal has no --drift_check: its drift check is the T = 0 point of --T" --no-drift-check
+# --help's list example is one of the protocol's own lists (ttt_scan refuses --T).
+for proto in ttt_scan ageing; do
+  cases=$((cases + 1))
+  help=$("$G" "$ROOT/protocols/$proto.lua" --help 2>&1)
+  grep -q "Lists are comma-separated (--T=" <<<"$help" && fail "$proto --help: a list example with --T"
+  case $proto in ttt_scan) ex="(--lambdas=0,0.005)";; ageing) ex="(--tw=100,300)";; esac
+  grep -qF "Lists are comma-separated $ex" <<<"$help" || fail "$proto --help: $(grep 'Lists are' <<<"$help")"
+done
+
 echo "$cases command-line cases checked, $failures failures"
 [ $failures -eq 0 ]
