@@ -7,7 +7,7 @@
 -- loss), overparameterised (large N/P, λ = 0: loss near 0) and regularised
 -- (λ > 0), which ends at the trivialisation line λ* where the loss is ½.
 --
---   glassvm protocols/phase_diagram.lua                  reduced scale (~2-3 min)
+--   glassvm protocols/phase_diagram.lua                  reduced scale (under a minute)
 --   glassvm protocols/phase_diagram.lua --preset=paper   18 x 16 grid, 10 inits, 7000 epochs
 --
 -- The reduced scale uses P = 5000 rows, a 5 x 6 grid, 2 inits, lr = 1e-2.

@@ -7,7 +7,7 @@
 -- landscape-dominated below T* (τ nearly independent of T).  The free-weight
 -- null model (flat landscape, same N, P, μ, T and ε) is drawn alongside.
 --
---   glassvm protocols/quench_anneal.lua                  reduced scale (~1-2 min)
+--   glassvm protocols/quench_anneal.lua                  reduced scale (~2-4 min)
 --
 -- The reduced scale uses P = 5000 rows and lr = 1e-2 (the paper: 60000 and
 -- 1e-3).  The free-weight diffusion per step D = lr·T/P is then 120x the
