@@ -155,8 +155,8 @@ function M.coverage_note(run, n, units)
     .. "the true value less often than 95%% (a Gaussian mean: %s; docs/analysis.md), so a "
     .. "verdict from intervals apart is indicative; more %s narrow the gap%s", n, units,
     table.concat(parts, ", "), units, n == 2 and string.format(" (over 2 %s an interval is the "
-    .. "range of the two values, which holds the true value half the time: read no verdict "
-    .. "from it)", units) or "")
+    .. "range of the two values, which holds the true value half the time: the verdicts "
+    .. "below that rest on intervals are hints, not evidence; add %s)", units, units) or "")
 end
 
 function M.with(header, ...)
