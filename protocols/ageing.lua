@@ -152,9 +152,16 @@ run:plot{name = "msd", title = string.format("MSD(t, t_w) at T = %s", glass.plot
 -- from the numbers (report.ageing_verdict), then the T = 0 comparison.
 local r1, rn = tau:row(1), tau:row(tau:nrows())
 local first, last = r1.tau90, rn.tau90
+-- Each replica's Q curve at t_w (replica r the same network at every t_w and, in the
+-- drift check, at T = 0): the ratios' paired bootstrap intervals.
+local function ratio(oa, twa, ob, twb)
+  local t, Qa = oa:curves{quantity = "Q", tw = twa, chi = p.chi}
+  local _, Qb = ob:curves{quantity = "Q", tw = twb, chi = p.chi}
+  return glass.analysis.tau_ratio(t, Qa, Qb, {method = p.tau_method, seed = p.seed})
+end
 local verdict, ageing_kind = report.ageing_verdict(p.tw[1], first == first and first or nil,
   p.tw[#p.tw], last == last and last or nil, report.drift_estimate(r1, lags:steps()),
-  report.drift_estimate(rn, lags:steps()))
+  report.drift_estimate(rn, lags:steps()), ratio(obs, tws[1], obs, tws[#tws]))
 if #p.tw < 2 then
   verdict, ageing_kind = string.format("one waiting time (t_w = %d): nothing to compare, no "
     .. "ageing verdict (give two or more with --tw)", p.tw[1]), "inconclusive"
@@ -177,7 +184,8 @@ if p.drift_check then
     local rT = tau:row(i)
     local eT, line = report.drift_estimate(rT, t) -- the same lags at T and at T = 0
     line, kinds[i] = report.drift_line(p.T, rT.tau90 == rT.tau90 and rT.tau90 or nil, tau0,
-      string.format(" (t_w = %d)", p.tw[i]), eT, report.drift_estimate(r0, t))
+      string.format(" (t_w = %d)", p.tw[i]), eT, report.drift_estimate(r0, t),
+      ratio(obs0, tws[i], obs, tws[i]))
     run:log("%s", line)
     lines[#lines + 1] = line
   end

@@ -337,6 +337,39 @@ function M.tau_curves(t, Q, idx, method, threshold)
   return nil, res.status
 end
 
+-- The ratio tau(Qb) / tau(Qa) of two sets of curves of the same replicas (Qa[r]
+-- and Qb[r] are replica r measured twice: at two waiting times, or at T and, from
+-- the same network, at T = 0), with a paired percentile bootstrap over the
+-- replicas: one draw of replicas for both taus.  A tau beyond the last lag counts
+-- as math.huge and one before the first lag as 0, so that a resample ranks beyond
+-- the lags (the ratio then 0 or math.huge); both beyond, both before, or a tau
+-- below min_t leaves the resample undefined (B_ok counts the others).  opts:
+-- method (a --tau_method, default "interp"), threshold (0.9), B (1000), seed (1),
+-- level (0.95).  Returns glass.analysis.bootstrap's table {estimate, lo, hi, se,
+-- B, B_ok, level}; lo and hi are NaN with one replica.
+function M.tau_ratio(t, Qa, Qb, opts)
+  opts = opts or {}
+  if #Qa ~= #Qb then
+    error(string.format("tau_ratio: %d curves against %d: the two sets must be the same "
+      .. "replicas", #Qa, #Qb), 2)
+  end
+  local method, threshold = opts.method or "interp", opts.threshold or 0.9
+  local function tau(Q, idx)
+    local x, status = M.tau_curves(t, Q, idx, method, threshold)
+    if x then return x end
+    return ({not_reached = math.huge, before_first_lag = 0})[status]
+  end
+  local A = package.loaded.glass.analysis
+  return A.bootstrap{n = #Qa, B = opts.B or 1000, seed = opts.seed or 1,
+    level = opts.level or 0.95, stat = function(idx)
+      local a, b = tau(Qa, idx), tau(Qb, idx)
+      if not (a and b) or (a == b and (a == 0 or a == math.huge)) then return nil end
+      if a == 0 or b == math.huge then return math.huge end
+      if a == math.huge then return 0 end
+      return b / a
+    end}
+end
+
 -- tau_columns for tau90 and tau_e, in tau_row's order.
 function M.tau_row_columns()
   local c = M.tau_columns("tau90")
@@ -356,6 +389,7 @@ function M.install(glass)
   glass.analysis.tau_row_columns = M.tau_row_columns
   glass.analysis.tau_report = M.tau_report
   glass.analysis.tau_curves = M.tau_curves
+  glass.analysis.tau_ratio = M.tau_ratio
   glass.analysis.tau_method_param = M.tau_method_param
   glass.analysis.TAU_METHODS = M.TAU_METHODS
   return glass

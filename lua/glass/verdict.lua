@@ -40,7 +40,18 @@ local function ci_apart(a, b) return a[1] > b[2] or a[2] < b[1] end
 -- A tau as the estimators' rows hold it (NaN: none) as the verdicts take it (nil: none).
 local function tau_or_nil(x) return x == x and x or nil end
 
-function M.drift_line(T, tau_T, tau_0, what, ci_T, ci_0)
+-- A ratio's paired interval (glass.analysis.tau_ratio's table) when one is given.
+local function paired_ratio(rci) return rci and rci.lo == rci.lo and rci.hi == rci.hi end
+
+-- A ratio with its interval when one is given.
+local function ratio_text(x, rci)
+  if paired_ratio(rci) then
+    return string.format("%.3g [%.3g, %.3g]", x, rci.lo, rci.hi)
+  end
+  return string.format("%.3g", x)
+end
+
+function M.drift_line(T, tau_T, tau_0, what, ci_T, ci_0, ratio)
   what = what or ""
   tau_T, tau_0 = tau_or_nil(tau_T), tau_or_nil(tau_0)
   local tol = math.floor(M.DRIFT_TOL * 100 + 0.5)
@@ -105,7 +116,8 @@ function M.drift_line(T, tau_T, tau_0, what, ci_T, ci_0)
     with_ci(tau_0, ci_0))
   local rel = math.abs(tau_T / tau_0 - 1)
   if no_spread then
-    return say(string.format("%s (ratio %.3g)", pair, tau_T / tau_0), rel <= M.DRIFT_TOL
+    return say(string.format("%s (ratio %s)", pair, ratio_text(tau_T / tau_0, ratio)),
+      rel <= M.DRIFT_TOL
       and "the deterministic drift" or "the noise changes the decay", "inconclusive")
   end
   -- Resolved: the intervals (or one interval and the other point) apart.
@@ -123,30 +135,45 @@ function M.drift_line(T, tau_T, tau_0, what, ci_T, ci_0)
   local function inside(ci, x)
     return not ci or (ci[1] >= x * (1 - M.DRIFT_TOL) and ci[2] <= x * (1 + M.DRIFT_TOL))
   end
-  if rel <= M.DRIFT_TOL and not (inside(ci_T, tau_0) and inside(ci_0, tau_T)) then
-    return string.format("drift check%s: %s (ratio %.3g): inconclusive, within %d%% but the "
-      .. "%s reach beyond it: %s", what, pair, tau_T / tau_0, tol, grid
-      and "intervals (widened to the lag grid)" or "95% intervals", decide), "inconclusive"
+  local close = inside(ci_T, tau_0) and inside(ci_0, tau_T)
+  local reach = grid and "intervals (widened to the lag grid)" or "95% intervals"
+  -- With the ratio's paired interval (the same replicas at T and at T = 0, so the
+  -- spread they share cancels) it decides both, unless the taus are read on the lag
+  -- grid (its resamples' ratios then take a few values, an interval too narrow).
+  if paired_ratio(ratio) and not grid then
+    resolved, how = ratio.lo > 1 or ratio.hi < 1, " (paired 95% interval of the ratio)"
+    close = ratio.lo >= 1 - M.DRIFT_TOL and ratio.hi <= 1 + M.DRIFT_TOL
+    reach = "paired 95% interval of the ratio"
+  end
+  if rel <= M.DRIFT_TOL and not close then
+    return string.format("drift check%s: %s (ratio %s): inconclusive, within %d%% but the "
+      .. "%s reach%s beyond it: %s", what, pair, ratio_text(tau_T / tau_0, ratio), tol, reach,
+      reach:find("^paired") and "es" or "", decide), "inconclusive"
   end
   if rel <= M.DRIFT_TOL and resolved then
     -- A shift the intervals resolve, under the tolerance: mostly the drift.
     return string.format("drift check%s: Q decays at T = %g almost as at T = 0 (tau90 = %s, "
-      .. "within %d%%; the intervals are apart: the noise shifts tau90 by %+.1f%%): this decay is "
-      .. "mostly the deterministic drift (gradient descent), with a small thermal part", what, T,
-      both, tol, 100 * (tau_T / tau_0 - 1)), "drift"
+      .. "within %d%%; %s: the noise shifts tau90 by %+.1f%%%s): this decay "
+      .. "is mostly the deterministic drift (gradient descent), with a small thermal part", what,
+      T, both, tol, how:find("paired") and "the ratio's paired 95% interval excludes 1"
+      or "the intervals are apart", 100 * (tau_T / tau_0 - 1), (ratio and ratio.lo == ratio.lo)
+      and string.format(" [%+.1f%%, %+.1f%%]", 100 * (ratio.lo - 1), 100 * (ratio.hi - 1)) or ""),
+      "drift"
   end
   if rel <= M.DRIFT_TOL then
     return string.format("drift check%s: Q decays at T = %g as at T = 0 (tau90 = %s, within "
-      .. "%d%%): this decay is the deterministic drift (gradient descent), not thermal motion",
-      what, T, both, tol), "drift"
+      .. "%d%%%s): this decay is the deterministic drift (gradient descent), not thermal motion",
+      what, T, both, tol, (ratio and ratio.lo == ratio.lo)
+      and "; ratio " .. ratio_text(tau_T / tau_0, ratio) or ""), "drift"
   end
   if resolved == false then
-    return string.format("drift check%s: %s (ratio %.3g): inconclusive, the difference is over "
-      .. "%d%% but not resolved%s overlap: %s", what, pair, tau_T / tau_0, tol, how, decide),
+    return string.format("drift check%s: %s (ratio %s): inconclusive, the difference is over "
+      .. "%d%% but not resolved%s overlap: %s", what, pair, ratio_text(tau_T / tau_0, ratio),
+      tol, how, decide),
       "inconclusive"
   end
-  return string.format("drift check%s: %s (ratio %.3g%s): the noise changes the decay", what,
-    pair, tau_T / tau_0, resolved and ", resolved" .. how or ""), "thermal"
+  return string.format("drift check%s: %s (ratio %s%s): the noise changes the decay", what,
+    pair, ratio_text(tau_T / tau_0, ratio), resolved and ", resolved" .. how or ""), "thermal"
 end
 
 -- The summary of several drift checks: {drift = {T...}, thermal = {...}, inconclusive = {...}}.
@@ -352,16 +379,31 @@ end
 -- tau90's bootstrap intervals ci1, ci2 ({lo, hi}, 95 %) the intervals must
 -- also not overlap (a few replicas give narrow percentile intervals, so
 -- the 10% rule stays).  Returns the line and its kind: "ageing", "none" or
--- "inconclusive".
-function M.ageing_verdict(tw1, tau1, tw2, tau2, ci1, ci2)
+-- "inconclusive".  ratio (optional): glass.analysis.tau_ratio's interval of
+-- tau2/tau1, printed with it.
+function M.ageing_verdict(tw1, tau1, tw2, tau2, ci1, ci2, ratio)
   tau1, tau2 = tau_or_nil(tau1), tau_or_nil(tau2)
   if not (tau1 and tau2) then
     return string.format("inconclusive (tau90 missing at t_w = %d or %d: see above)", tw1, tw2),
       "inconclusive"
   end
   local r = tau2 / tau1
-  local head = string.format("tau90(t_w = %d) / tau90(t_w = %d) = %.4g / %.4g = %.3g", tw2, tw1,
-    tau2, tau1, r)
+  local head = string.format("tau90(t_w = %d) / tau90(t_w = %d) = %.4g / %.4g = %s", tw2, tw1,
+    tau2, tau1, ratio_text(r, ratio))
+  if paired_ratio(ratio) and not ((ci1 and ci1.grid) or (ci2 and ci2.grid)) then
+    -- The ratio's paired interval (the same replicas at both t_w) decides, as in the
+    -- drift check; not for taus read on the lag grid.
+    local iv = " (the ratio's paired 95% interval "
+    if not (ratio.lo > 1 or ratio.hi < 1) then
+      return head .. ": inconclusive" .. iv .. "holds 1: no ageing resolved)", "inconclusive"
+    end
+    if r > 1.1 then return head .. ": tau90 grows with t_w (ageing)" .. iv .. "lies above 1)", "ageing" end
+    if r < 1 / 1.1 then
+      return head .. ": tau90 falls with t_w (no ageing)" .. iv .. "lies below 1)", "none"
+    end
+    return head .. ": within 10% of 1, inconclusive (a change under 10% is not called ageing "
+      .. "or its opposite, although the ratio's paired 95% interval excludes 1)", "inconclusive"
+  end
   if defined_ci(ci1) and defined_ci(ci2) and not (ci1.cell_only and ci2.cell_only) then
     local cis = string.format("[%.4g, %.4g] and [%.4g, %.4g]", ci1[1], ci1[2], ci2[1], ci2[2])
     -- (drift_estimate's intervals of a tau read on the lags are widened to the grid)

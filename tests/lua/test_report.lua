@@ -528,6 +528,75 @@ T.test("ageing's verdict on a tau read on the lags: neighbouring lags are not ap
     est(115, "interp"))), "ageing")
 end)
 
+T.test("the ratio's paired interval decides the drift check and the ageing verdict", function()
+  -- Separate intervals reaching beyond 10% while the ratio's paired interval (the same
+  -- replicas at T and T = 0: their shared spread cancels) lies within it: the drift.
+  local ci = function(lo, hi) return {lo, hi} end
+  local line, kind = report.drift_line(1e-6, 90.5, 91.3, "", ci(83.2, 100.2), ci(84.6, 101.5))
+  T.eq(kind, "inconclusive")
+  line, kind = report.drift_line(1e-6, 90.5, 91.3, "", ci(83.2, 100.2), ci(84.6, 101.5),
+    {lo = 0.978, hi = 0.997})
+  T.eq(kind, "drift")
+  T.ok(line:find("the ratio's paired 95% interval excludes 1: the noise shifts tau90 by -0.9% "
+    .. "[-2.2%, -0.3%]", 1, true), line)
+  line, kind = report.drift_line(1e-6, 90.5, 91.3, "", ci(83.2, 100.2), ci(84.6, 101.5),
+    {lo = 0.95, hi = 1.02})
+  T.eq(kind, "drift")
+  T.ok(line:find("within 10%; ratio 0.991 [0.95, 1.02])", 1, true), line)
+  line, kind = report.drift_line(1e-6, 90.5, 91.3, "", ci(89, 92), ci(90, 93), {lo = 0.85, hi = 1.05})
+  T.eq(kind, "inconclusive")
+  T.ok(line:find("(ratio 0.991 [0.85, 1.05]): inconclusive, within 10% but the paired 95% "
+    .. "interval of the ratio reaches beyond it", 1, true), line)
+  -- Over 10% apart, resolved by the paired interval alone.
+  line, kind = report.drift_line(1e-4, 33.6, 91.0, "", ci(20, 60), ci(60, 120), {lo = 0.3, hi = 0.45})
+  T.eq(kind, "thermal")
+  T.ok(line:find("(ratio 0.369 [0.3, 0.45], resolved (paired 95% interval of the ratio))", 1,
+    true), line)
+  -- On the lag grid the paired interval is not used (its resamples take a few values).
+  local grid = glass.schedule.log{first = 1, last = 3000, per_decade = 16}:steps()
+  local function est(tau, lo)
+    return report.drift_estimate({tau90 = tau, tau90_lo = lo, tau90_hi = tau,
+                                  tau90_status = "ok", tau90_method = "first"}, grid)
+  end
+  T.eq(select(2, report.drift_line(1e-6, 100, 100, "", est(100, 87), est(100, 87),
+    {lo = 1, hi = 1})), "inconclusive")
+  -- Ageing: the ratio with its interval; the paired interval decides.
+  line, kind = report.ageing_verdict(100, 90.52, 10000, 313.2, ci(83.2, 100.2), ci(236.6, 392.5),
+    {lo = 2.67, hi = 4.14})
+  T.eq(kind, "ageing")
+  T.ok(line:find("= 313.2 / 90.52 = 3.46 [2.67, 4.14]: tau90 grows with t_w (ageing) (the "
+    .. "ratio's paired 95% interval lies above 1)", 1, true), line)
+  line, kind = report.ageing_verdict(100, 90, 10000, 120, ci(85, 95), ci(115, 125),
+    {lo = 0.9, hi = 1.6})
+  T.eq(kind, "inconclusive")
+  T.ok(line:find("holds 1: no ageing resolved", 1, true), line)
+end)
+
+T.test("tau_ratio: a paired bootstrap over the replicas", function()
+  local t = glass.schedule.log{first = 1, last = 10000, per_decade = 50}:steps()
+  local function curve(s) local q = {} for i, x in ipairs(t) do q[i] = math.exp(-x / s) end return q end
+  local Qa = {curve(100), curve(120), curve(110)}
+  -- Each replica's decay three times slower: every resample's ratio is 3 within the
+  -- interpolation between lags (50 a decade), so the interval is narrow however much
+  -- the replicas differ (their taus spread 20 %: an unpaired interval would too).
+  local Qb = {curve(300), curve(360), curve(330)}
+  local r = glass.analysis.tau_ratio(t, Qa, Qb, {B = 200, seed = 2})
+  T.near(r.estimate, glass.analysis.tau_curves(t, Qb, nil, "interp")
+    / glass.analysis.tau_curves(t, Qa, nil, "interp"), 1e-12)
+  T.near(r.estimate, 3, 0.03)
+  T.ok(r.lo <= r.estimate and r.estimate <= r.hi and r.hi - r.lo < 0.03, r.lo .. " " .. r.hi)
+  T.eq(r.B_ok, 200)
+  -- A tau beyond the lags ranks as infinite: the ratio's upper end is inf.
+  local flat = {}
+  for i = 1, #t do flat[i] = 1 end
+  r = glass.analysis.tau_ratio(t, Qa, {flat, curve(360), curve(330)}, {B = 200, seed = 2})
+  T.eq(r.hi, math.huge)
+  T.raises(function() glass.analysis.tau_ratio(t, Qa, {curve(300)}) end, "the same replicas")
+  -- One replica: no interval.
+  r = glass.analysis.tau_ratio(t, {Qa[1]}, {Qb[1]}, {B = 50})
+  T.ok(r.lo ~= r.lo and r.hi ~= r.hi)
+end)
+
 T.test("ageing's reading joins the verdict and the drift check", function()
   local _, kind = report.ageing_verdict(100, 90.6, 10000, 372)
   T.eq(kind, "ageing")

@@ -205,7 +205,8 @@ has "$TMP/tt_eo/params.lua" "exclude_output = true" "ttsp --exclude_output in pa
 run ageing ag_all --drift_tws=all
 has "$TMP/ag_all/log.txt" "drift check (t_w = 20)" "ageing --drift_tws=all: every t_w"
 has "$TMP/ag/log.txt" "units: T = 0.0003: D = 6e-09, T_paper = 0.036" "ageing units"
-grep -q "tau90(t_w = 20) / tau90(t_w = 5) = .*: .*\(tau90 grows\|tau90 falls\|inconclusive\).* 95% intervals \[" "$TMP/ag/log.txt" || fail "ageing: no computed verdict with the intervals"
+# The ratio with its paired interval over the replicas, which decides the verdict.
+grep -q "tau90(t_w = 20) / tau90(t_w = 5) = .* = [0-9.]* \[[0-9.]*, [0-9.]*\]: .*\(tau90 grows\|tau90 falls\|inconclusive\).*paired 95% interval" "$TMP/ag/log.txt" || fail "ageing: no computed verdict with the ratio's interval: $(grep 'tau90(t_w' "$TMP/ag/log.txt")"
 
 # Computed conclusions: the smoke runs are far from converged, and say so
 # with their numbers (the canned lines used to read "lambda* <= 0" and
