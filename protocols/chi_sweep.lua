@@ -60,7 +60,11 @@ local overlap = glass.table{columns = {"chi", "T", "t", "Q", "Q_sem"}}
 local state = report.state_table{"T"}
 local tau_rows = {} -- per chi, so that tau.csv is chi-major (one joined curve per chi)
 for _, chi in ipairs(p.chis) do tau_rows[chi] = {} end
-local tau90_at, ci_at = {}, {} -- at the first chi, for the drift check
+local tau90_at, ci_at, curves_at = {}, {}, {} -- at the first chi, for the drift check
+local function first_chi_curves(obs)
+  local t, Q = obs:curves{quantity = "Q", chi = p.chis[1]}
+  return {t = t, Q = Q}
+end
 -- tau90 and tau_e per chi of an observer (--tau_method): {chi = {row, t90, te, eps}};
 -- fields(chi, eps): the row's other columns (nil for the T = 0 companion,
 -- whose row is not written).
@@ -95,7 +99,7 @@ for k, T in ipairs(p.T) do
       report.tau_ci(c.t90, c.row.tau90_lo, c.row.tau90_hi, c.why90))
   end
   local c1 = tt[p.chis[1]]
-  tau90_at[T], ci_at[T] = c1.t90 or false, c1.drift
+  tau90_at[T], ci_at[T], curves_at[T] = c1.t90 or false, c1.drift, first_chi_curves(obs)
   run:log("  state at t = %d: %s", p.tmax, report.state_text(srows[#srows]))
 end
 local lines = {string.format("%d temperatures x %d values of chi", #p.T, #p.chis)}
@@ -104,10 +108,11 @@ if p.drift_check then
   if tau0 == nil then
     local obs0 = lab.anneal(run, ens, p, 0, t0, report.overlap_opts(p, {chi = p.chis}))
     local c0 = taus(obs0)[p.chis[1]]
-    tau0, ci0 = c0.t90 or false, c0.drift
+    tau0, ci0, curves_at[0] = c0.t90 or false, c0.drift, first_chi_curves(obs0)
   end
   lines[#lines + 1] = report.drift_check(run, p.T, tau90_at, tau0, ci_at, ci0,
-    #p.chis > 1 and string.format(" (chi = %g, the first of --chis)", p.chis[1]) or nil)
+    #p.chis > 1 and string.format(" (chi = %g, the first of --chis)", p.chis[1]) or nil,
+    report.drift_ratios(curves_at, {method = p.tau_method, seed = p.seed}))
 end
 for _, chi in ipairs(p.chis) do
   for _, row in ipairs(tau_rows[chi]) do tau:add_row(row) end

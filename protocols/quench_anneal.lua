@@ -77,7 +77,7 @@ local state = report.state_table{"T"}
 local eps2 = 0
 local Tmax = 0
 for _, T in ipairs(p.T) do Tmax = math.max(Tmax, T) end
-local tau90_at, ci_at = {}, {} -- for the drift check
+local tau90_at, ci_at, curves_at = {}, {}, {} -- for the drift check
 -- Per T of the fit (in range, with a tau90): its replicas' Q curves, for the exponent's
 -- bootstrap.
 local fitsets = {}
@@ -190,6 +190,7 @@ for k, T in ipairs(p.T) do
   tau90_at[T], ci_at[T] = t90 or false, report.drift_estimate(row, t)
   tau:add_row(row)
   local ct, cq = obs:curves{quantity = "Q"}
+  curves_at[T] = {t = ct, Q = cq}
   local reps = per_replica_taus(ct, cq)
   for r, x in ipairs(reps) do
     taurep:add_row{T = T, replica = r, tau90 = x.tau90 or NAN, tau90_status = x.s90,
@@ -221,7 +222,7 @@ end
 local summary = {}
 if tau90_at[0] ~= nil then
   summary[#summary + 1] = report.drift_check(run, p.T, tau90_at, tau90_at[0], ci_at,
-    ci_at[0])
+    ci_at[0], nil, report.drift_ratios(curves_at, {method = p.tau_method, seed = p.seed}))
 else
   run:log("drift check: --T has no T = 0, so the decay cannot be compared with the drift; add 0")
 end

@@ -70,7 +70,7 @@ local qfinal = glass.table{columns = {"T", "Q_final", "Q_final_sem", "Q_final_lo
                                       "Q_inf_harmonic_hi"}}
 local finals = {} -- per T > 0: {T =, q = each replica's Q(t_f)}, for the plateau's fit
 local state = report.state_table{"T"}
-local tau90_at, ci_at = {}, {} -- for the drift check
+local tau90_at, ci_at, curves_at = {}, {}, {} -- for the drift check
 local xs, ys = {}, {}
 local WINDOWS = {0.5, 1, 2, 4} -- the fit windows t/tau >= f * fit_from whose spread the log gives
 local fitsets = {} -- per T > 0: its replicas' Q curves, for the exponent's bootstrap
@@ -91,6 +91,7 @@ for k, T in ipairs(p.T) do
   tau90_at[T], ci_at[T] = t90 or false, report.drift_estimate(row, t)
   tau:add_row(row)
   local ct, cq = obs:curves{quantity = "Q"}
+  curves_at[T] = {t = ct, Q = cq}
   local scale
   if p.rescale_by == "tau90" then scale = t90 else scale = te end
   if T == 0 then
@@ -160,8 +161,11 @@ if p.drift_check then
     local r0, t90 = glass.analysis.tau_report(obs0, t, q, {}, {method = p.tau_method,
                                                                  seed = p.seed})
     tau0, ci0 = t90 or false, report.drift_estimate(r0, t)
+    local ct, cq = obs0:curves{quantity = "Q"}
+    curves_at[0] = {t = ct, Q = cq}
   end
-  lines[#lines + 1] = report.drift_check(run, p.T, tau90_at, tau0, ci_at, ci0)
+  lines[#lines + 1] = report.drift_check(run, p.T, tau90_at, tau0, ci_at, ci0, nil,
+    report.drift_ratios(curves_at, {method = p.tau_method, seed = p.seed}))
 end
 local function with(...) return report.with(header, ...) end
 run:write_csv("overlap", overlap, with("t_over_tau: t divided by " .. p.rescale_by

@@ -238,19 +238,35 @@ end
 -- tau0 (tau90 at T = 0, or false) and return the summary line.  ci_at[T]
 -- and ci0 (optional): the 95 % intervals {lo, hi} of those tau90's, with
 -- `below` and `above` as drift_estimate gives them.  what (optional): which
--- tau90 the lines are of, " (chi = 300)" say.
-function M.drift_check(run, Ts, tau90_at, tau0, ci_at, ci0, what)
+-- tau90 the lines are of, " (chi = 300)" say.  ratio_at (optional): drift_ratios'.
+function M.drift_check(run, Ts, tau90_at, tau0, ci_at, ci0, what, ratio_at)
   local by = {}
   for _, T in ipairs(Ts) do
     if T > 0 then
       local line, kind = M.drift_line(T, tau90_at[T] or nil, tau0 or nil, what,
-        ci_at and ci_at[T], ci0)
+        ci_at and ci_at[T], ci0, ratio_at and ratio_at[T])
       run:log("%s", line)
       by[kind] = by[kind] or {}
       table.insert(by[kind], T)
     end
   end
   return M.drift_summary(by, what)
+end
+
+-- The drift check's ratios tau90(T) / tau90(T = 0) with their paired bootstrap
+-- intervals (glass.analysis.tau_ratio), from each T's replica curves: curves_at[T] =
+-- {t =, Q =}, replica r the same network at every T and at T = 0 (a protocol's
+-- temperatures all start from one quenched ensemble).  opts: tau_ratio's (method,
+-- seed, ...).  Returns {[T] = its table} for each T > 0 with as many replicas as T = 0.
+function M.drift_ratios(curves_at, opts)
+  local c0, out = curves_at[0], {}
+  if not c0 then return out end
+  for T, c in pairs(curves_at) do
+    if T > 0 and #c.Q == #c0.Q then
+      out[T] = require("glass.estimate").tau_ratio(c.t, c0.Q, c.Q, opts)
+    end
+  end
+  return out
 end
 
 function M.drift_params()

@@ -572,6 +572,17 @@ T.test("the ratio's paired interval decides the drift check and the ageing verdi
   T.ok(line:find("holds 1: no ageing resolved", 1, true), line)
 end)
 
+T.test("drift_ratios: each T against T = 0, the same replicas only", function()
+  local t = glass.schedule.log{first = 1, last = 10000, per_decade = 50}:steps()
+  local function curve(s) local q = {} for i, x in ipairs(t) do q[i] = math.exp(-x / s) end return q end
+  local r = report.drift_ratios({[0] = {t = t, Q = {curve(300), curve(360)}},
+    [1e-3] = {t = t, Q = {curve(100), curve(120)}}, [1e-4] = {t = t, Q = {curve(100)}}},
+    {B = 100, seed = 1})
+  T.near(r[1e-3].estimate, 1 / 3, 0.01)
+  T.eq(r[1e-4], nil) -- another number of replicas: not paired
+  T.eq(next(report.drift_ratios({[1e-3] = {t = t, Q = {curve(1)}}})), nil) -- no T = 0
+end)
+
 T.test("tau_ratio: a paired bootstrap over the replicas", function()
   local t = glass.schedule.log{first = 1, last = 10000, per_decade = 50}:steps()
   local function curve(s) local q = {} for i, x in ipairs(t) do q[i] = math.exp(-x / s) end return q end

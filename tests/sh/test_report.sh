@@ -176,6 +176,9 @@ run ttsp tt
 has "$TMP/tt/state.csv" "T,step,t,n,loss" "ttsp state.csv"
 has "$TMP/tt/tau.csv" "# units: free-weight diffusion per step" "ttsp units"
 has "$TMP/tt/log.txt" "drift check (tau90 vs T = 0, tolerance 10%)" "ttsp drift summary"
+# The T = 0 companion is the same networks: the ratio has a paired interval, which decides.
+grep -q "ratio 0.[0-9]* \[0.[0-9]*, 0.[0-9]*\], resolved (paired 95% interval of the ratio)" \
+  "$TMP/tt/log.txt" || fail "ttsp: no paired ratio interval: $(grep 'drift check' "$TMP/tt/log.txt")"
 run chi_sweep cs
 has "$TMP/cs/state.csv" "T,step,t,n,loss" "chi_sweep state.csv"
 # (several --chis: the drift check is of the first, and its lines say so)
