@@ -136,35 +136,38 @@ function M.drift_line(T, tau_T, tau_0, what, ci_T, ci_0, ratio)
     return not ci or (ci[1] >= x * (1 - M.DRIFT_TOL) and ci[2] <= x * (1 + M.DRIFT_TOL))
   end
   local close = inside(ci_T, tau_0) and inside(ci_0, tau_T)
-  local reach = grid and "intervals (widened to the lag grid)" or "95% intervals"
+  local reach = grid and "intervals (widened to the lag grid) reach" or "95% intervals reach"
   -- With the ratio's paired interval (the same replicas at T and at T = 0, so the
   -- spread they share cancels) it decides both, unless the taus are read on the lag
-  -- grid (its resamples' ratios then take a few values, an interval too narrow).
-  if paired_ratio(ratio) and not grid then
+  -- grid (its resamples' ratios then take a few values, an interval too narrow: it is
+  -- then neither used nor shown).
+  if grid then ratio = nil end
+  local use_ratio = paired_ratio(ratio)
+  if use_ratio then
     resolved, how = ratio.lo > 1 or ratio.hi < 1, " (paired 95% interval of the ratio)"
     close = ratio.lo >= 1 - M.DRIFT_TOL and ratio.hi <= 1 + M.DRIFT_TOL
-    reach = "paired 95% interval of the ratio"
+    reach = "paired 95% interval of the ratio reaches"
   end
   if rel <= M.DRIFT_TOL and not close then
     return string.format("drift check%s: %s (ratio %s): inconclusive, within %d%% but the "
-      .. "%s reach%s beyond it: %s", what, pair, ratio_text(tau_T / tau_0, ratio), tol, reach,
-      reach:find("^paired") and "es" or "", decide), "inconclusive"
+      .. "%s beyond it: %s", what, pair, ratio_text(tau_T / tau_0, ratio), tol, reach, decide),
+      "inconclusive"
   end
   if rel <= M.DRIFT_TOL and resolved then
     -- A shift the intervals resolve, under the tolerance: mostly the drift.
     return string.format("drift check%s: Q decays at T = %g almost as at T = 0 (tau90 = %s, "
       .. "within %d%%; %s: the noise shifts tau90 by %+.1f%%%s): this decay "
       .. "is mostly the deterministic drift (gradient descent), with a small thermal part", what,
-      T, both, tol, how:find("paired") and "the ratio's paired 95% interval excludes 1"
-      or "the intervals are apart", 100 * (tau_T / tau_0 - 1), (ratio and ratio.lo == ratio.lo)
+      T, both, tol, use_ratio and "the ratio's paired 95% interval excludes 1"
+      or "the intervals are apart", 100 * (tau_T / tau_0 - 1), use_ratio
       and string.format(" [%+.1f%%, %+.1f%%]", 100 * (ratio.lo - 1), 100 * (ratio.hi - 1)) or ""),
       "drift"
   end
   if rel <= M.DRIFT_TOL then
     return string.format("drift check%s: Q decays at T = %g as at T = 0 (tau90 = %s, within "
       .. "%d%%%s): this decay is the deterministic drift (gradient descent), not thermal motion",
-      what, T, both, tol, (ratio and ratio.lo == ratio.lo)
-      and "; ratio " .. ratio_text(tau_T / tau_0, ratio) or ""), "drift"
+      what, T, both, tol, use_ratio and "; ratio " .. ratio_text(tau_T / tau_0, ratio) or ""),
+      "drift"
   end
   if resolved == false then
     return string.format("drift check%s: %s (ratio %s): inconclusive, the difference is over "
@@ -395,20 +398,21 @@ end
 -- tau90's bootstrap intervals ci1, ci2 ({lo, hi}, 95 %) the intervals must
 -- also not overlap (a few replicas give narrow percentile intervals, so
 -- the 10% rule stays).  Returns the line and its kind: "ageing", "none" or
--- "inconclusive".  ratio (optional): glass.analysis.tau_ratio's interval of
--- tau2/tau1, printed with it.
+-- "inconclusive".  ratio (optional): glass.analysis.tau_ratio's paired interval
+-- of tau2/tau1 (the same replicas at both t_w), printed with it and deciding
+-- instead of the two intervals, as in the drift check; neither for taus read on
+-- the lag grid.
 function M.ageing_verdict(tw1, tau1, tw2, tau2, ci1, ci2, ratio)
   tau1, tau2 = tau_or_nil(tau1), tau_or_nil(tau2)
   if not (tau1 and tau2) then
     return string.format("inconclusive (tau90 missing at t_w = %d or %d: see above)", tw1, tw2),
       "inconclusive"
   end
+  if (ci1 and ci1.grid) or (ci2 and ci2.grid) then ratio = nil end
   local r = tau2 / tau1
   local head = string.format("tau90(t_w = %d) / tau90(t_w = %d) = %.4g / %.4g = %s", tw2, tw1,
     tau2, tau1, ratio_text(r, ratio))
-  if paired_ratio(ratio) and not ((ci1 and ci1.grid) or (ci2 and ci2.grid)) then
-    -- The ratio's paired interval (the same replicas at both t_w) decides, as in the
-    -- drift check; not for taus read on the lag grid.
+  if paired_ratio(ratio) then
     local iv = " (the ratio's paired 95% interval "
     if not (ratio.lo > 1 or ratio.hi < 1) then
       return head .. ": inconclusive" .. iv .. "holds 1: no ageing resolved)", "inconclusive"
