@@ -484,7 +484,7 @@ function Journal:stop(err, where)
   local text = string.format("stopped %s: %s.\nThe checkpoint is in %s; to resume, run the "
     .. "same command again:\n  %s", where, why, self.head, self:resume_command())
   if self.tell then self.tell(text)
-  elseif is_root() then io.stderr:write("glassvm: ", text, "\n") end
+  elseif is_root() then io.stderr:write("glassvm: " .. text .. "\n") end
   if many() then io.stderr:flush(); mpi().barrier() end   -- printed before any rank stops
   self.exited = true
   error(glass_core.error{status = stop and "STOP" or "EINTR", message = text,

@@ -795,7 +795,7 @@ function M.sweep(run, points, compute, record)
     i = first_bad or last + 1
     if journal and (i > last or err or stop or signal) then journal:write_head() end
     if err then
-      if mpi.is_root() then io.stderr:write("glassvm: ", err, "\n"); io.stderr:flush() end
+      if mpi.is_root() then io.stderr:write("glassvm: " .. err .. "\n"); io.stderr:flush() end
       mpi.barrier()
       error(core.error{message = err, exit = 1, printed = true}, 0)
     end

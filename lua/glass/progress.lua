@@ -102,7 +102,7 @@ function Progress:draw(force)
   if self.bar then
     local width = 24
     local n = math.floor(frac * width + 0.5)
-    io.stderr:write("\r\27[K[", string.rep("#", n), string.rep(".", width - n), "] ", text)
+    io.stderr:write("\r\27[K[" .. string.rep("#", n) .. string.rep(".", width - n) .. "] " .. text)
     io.stderr:flush()
     self.drawn = true
     -- The log gets a plain line at most every 10 s.
@@ -111,7 +111,7 @@ function Progress:draw(force)
       self.sink:log_only(text)
     end
   else
-    if not self.quiet then io.stderr:write(text, "\n") end
+    if not self.quiet then io.stderr:write(text .. "\n") end
     if self.sink then self.sink:log_only(text) end
   end
 end
@@ -131,7 +131,7 @@ function Progress:done(step)
   -- A rate needs a measurable time (the clock ticks in 10 ms).
   if dt >= 0.05 then text = text .. string.format(" (%.3g %s/s)", n / dt, self.unit) end
   if self.bar and self.drawn then io.stderr:write("\r\27[K") end
-  if not self.quiet then io.stderr:write(text, "\n") end
+  if not self.quiet then io.stderr:write(text .. "\n") end
   if self.sink then self.sink:log_only(text) end
   return dt
 end

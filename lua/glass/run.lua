@@ -76,11 +76,14 @@ M.absolute = absolute
 -- a refusal after that marks this run's "failed" (Run:__gc).
 local function die(msg, collective)
   local many = mpi.size() > 1
+  -- (one string, so one write on the unbuffered stderr: written in pieces, mpirun can
+  -- put another rank's line between this rank's prefix and its message)
   if collective and many then
-    if mpi.is_root() then io.stderr:write("glassvm: ", msg, "\n"); io.stderr:flush() end
+    if mpi.is_root() then io.stderr:write("glassvm: " .. msg .. "\n"); io.stderr:flush() end
     mpi.barrier()
   else
-    io.stderr:write("glassvm: ", many and string.format("rank %d: ", mpi.rank()) or "", msg, "\n")
+    io.stderr:write("glassvm: " .. (many and string.format("rank %d: ", mpi.rank()) or "")
+      .. msg .. "\n")
   end
   error(glass_core.error{message = msg, exit = 2, printed = true, refused = true}, 0)
 end
@@ -376,7 +379,7 @@ function M.new(p, opts)
   journal.log_only = function(line) self:log_only(line) end
   journal.tell = function(line)
     if not root then return end
-    io.stderr:write("glassvm: ", line, "\n")
+    io.stderr:write("glassvm: " .. line .. "\n")
     self:log_only(line)
   end
 
@@ -495,7 +498,7 @@ function Run:log(fmt, ...)
     end
     line = text
   end
-  if not self.quiet then io.stderr:write(line, "\n") end
+  if not self.quiet then io.stderr:write(line .. "\n") end
   self:log_only(line)
 end
 

@@ -90,7 +90,7 @@ function M.write(run)
     -- behind says "running" (or what it said last).
     if not run.info_unwritable then
       run.info_unwritable = true
-      io.stderr:write("glassvm: warning: ", line, " (it may show an out-of-date status)\n")
+      io.stderr:write("glassvm: warning: " .. line .. " (it may show an out-of-date status)\n")
     end
   end
 end
