@@ -252,9 +252,9 @@ local function basin_states(sobs, basins, step)
   for b, acc in pairs(by) do
     for _, f in ipairs(STATE_FIELDS) do
       acc[f] = acc[f] / acc.n
-      local ss = 0
-      for _, r in ipairs(vals[b]) do ss = ss + (r[f] - acc[f]) ^ 2 end
-      acc[f .. "_sem"] = acc.n > 1 and math.sqrt(ss / (acc.n - 1) / acc.n) or 0 / 0
+      local xs = {}
+      for j, r in ipairs(vals[b]) do xs[j] = r[f] end
+      acc[f .. "_sem"] = lab.stats(xs).sem -- (NaN for one copy)
     end
   end
   return by
