@@ -34,6 +34,10 @@ void gvL_reprefix(gv_err *e, const char *engine, const char *what);
 void gvL_push_error(lua_State *L, const char *status, const char *msg, int sig);
 /* Is the value at idx a glass.Error?  Its status when it is, else NULL. */
 const char *gvL_error_status(lua_State *L, int idx);
+/* Pushes the interruption the value at idx stands for (glass.interruption:
+ * itself when it is one, else a new one while the engine's interrupt flag is
+ * set, alone, not under MPI) and returns 1; else returns 0. */
+int gvL_interruption(lua_State *L, int idx);
 /* "SIGINT", "SIGTERM", "a signal" (other), NULL (0). */
 const char *gvL_signal_name(int sig);
 /* The type of the value at idx, for messages: a userdata's metatable name

@@ -208,6 +208,52 @@ static int l_interrupted(lua_State *L)
     return 1;
 }
 
+/* glass.interruption([err]) -> the interruption that err stands for, or nil
+ * (gvL_interruption(L, idx): pushes it and returns 1, or returns 0):
+ * err itself when it is one (glass.interrupted(err)); otherwise, while the
+ * engine's interrupt flag is set, a new glass.Error of status "EINTR" naming
+ * its signal.  The signal's hook raises its error once, at whatever Lua
+ * instruction comes next, and a pcall on the way that makes a message of its
+ * own from it (a library's, a script's) leaves a plain error; the flag stays
+ * set until the command ends.  Not under MPI with several ranks: there a
+ * signal only sets the flag, the ranks stop together through glass.mpi.run
+ * with an EINTR error, and one rank's flag alone must not make that rank
+ * read another error otherwise than the others. */
+int gvL_interruption(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    const char *s = gvL_error_status(L, idx);
+    if (s && strcmp(s, "EINTR") == 0) {
+        lua_pushvalue(L, idx);
+        return 1;
+    }
+    if (gvL_signals_flag_only || !gv_interrupt_pending()) return 0;
+    int sig = gv_interrupt_signal();
+    if (sig == SIGTERM || sig == SIGHUP)
+        lua_pushfstring(L, "interrupted (%s)", gvL_signal_name(sig));
+    else
+        lua_pushliteral(L, "interrupted");
+    if (!lua_isnoneornil(L, idx)) { /* its first line (a traceback may follow) */
+        size_t n;
+        const char *m = luaL_tolstring(L, idx, &n);
+        const char *nl = memchr(m, '\n', n);
+        lua_pushliteral(L, ", seen as: ");
+        lua_pushlstring(L, m, nl ? (size_t)(nl - m) : n);
+        lua_remove(L, -3);
+        lua_concat(L, 3);
+    }
+    gvL_push_error(L, "EINTR", lua_tostring(L, -1), sig ? sig : SIGINT);
+    lua_remove(L, -2);
+    return 1;
+}
+
+static int l_interruption(lua_State *L)
+{
+    lua_settop(L, 1);
+    if (!gvL_interruption(L, 1)) lua_pushnil(L);
+    return 1;
+}
+
 /* glass.is_error(v) -> v's status when v is a glass.Error, else nil. */
 static int l_is_error(lua_State *L)
 {
@@ -830,7 +876,8 @@ void gvL_open_util(lua_State *L)
         {NULL, NULL}};
     static const luaL_Reg dir_meta[] = {{"__gc", dir_close}, {"__close", dir_close}, {NULL, NULL}};
     static const luaL_Reg fns[] = {{"lock_file", lock_file}, {"error", l_error},
-                                   {"interrupted", l_interrupted}, {"is_error", l_is_error},
+                                   {"interrupted", l_interrupted}, {"interruption", l_interruption},
+                                   {"is_error", l_is_error},
                                    {"defer_signals", l_defer_signals},
                                    {"check_options", l_check_options},
                                    {NULL, NULL}};

@@ -354,6 +354,11 @@ int docall(lua_State *L, int narg, int nres)
     running = 1;
     int status = lua_pcall(L, narg, nres, base);
     running = 0;
+    /* A signal whose error a pcall on the way made a message of its own (a
+     * library's that wraps messages, a script's) ends the chunk as the
+     * interruption it was: the run is "interrupted", not "failed".  (Not an
+     * end already decided, a glass.Error with `exit`: a STOP file's.) */
+    if (status != LUA_OK && error_exit(L) < 0 && gvL_interruption(L, -1)) lua_replace(L, -2);
     /* A deferral the chunk left open (it failed inside one) ends with it. */
     gvL_end_deferral();
     /* A signal whose hook never fired (the engine stopped first) must not

@@ -160,12 +160,14 @@ function M.open(path, log)
   local ok, ck = false, nil
   -- (A signal while loading is not a damaged file: it stops the run, it does not fall back.)
   if exists(path) then ok, ck = pcall(core.load, path) end
-  if not ok and glass_core.interrupted(ck) then error(ck, 0) end
+  local intr = not ok and glass_core.interruption(ck)
+  if intr then error(intr, 0) end
   if ok then return ck end
   local why = exists(path) and tostring(ck) or (path .. ": missing")
   local ok2, ck2 = false, nil
   if exists(prev) then ok2, ck2 = pcall(core.load, prev) end
-  if not ok2 and glass_core.interrupted(ck2) then error(ck2, 0) end
+  intr = not ok2 and glass_core.interruption(ck2)
+  if intr then error(intr, 0) end
   if not ok2 then
     error(string.format("cannot resume: %s%s\nDelete the checkpoint (and %s) to start over, "
       .. "or use another output directory.", why,

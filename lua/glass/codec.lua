@@ -5,6 +5,8 @@
 -- The state format is parsed, never executed: a checkpoint cannot run code.
 -- Numbers come back exactly (floats as C99 hex, "%a"; integers in decimal;
 -- inf and nan by name), strings byte for byte (length-prefixed).
+local core = require "glass.core"
+
 local M = {}
 
 M.FORMAT = "GVS1"               -- first bytes of an encoded state
@@ -76,6 +78,8 @@ end
 function M.encode(v, name)
   local out = {M.FORMAT}
   local ok, err = pcall(encode_value, v, out, name or "state", 0, {})
+  -- (A signal that came meanwhile stays itself: the run stops, it does not fail.)
+  if not ok and core.interrupted(err) then error(err, 0) end
   if not ok then error("glass.checkpoint.encode: " .. tostring(err), 2) end
   return table.concat(out)
 end

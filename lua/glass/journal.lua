@@ -58,9 +58,11 @@ M.JOURNAL_FORMAT = 1
 local function fail(msg) error(glass_core.error{message = msg}, 0) end
 
 -- After a pcall while resuming: a signal stays a signal (it stops the run, which
--- resumes later), never a damaged or refused checkpoint.
+-- resumes later), never a damaged or refused checkpoint.  (glass.interruption: also
+-- a signal that a pcall on the way made a message of its own.)
 local function pass_signal(ok, err)
-  if not ok and glass_core.interrupted(err) then error(err, 0) end
+  local intr = not ok and glass_core.interruption(err)
+  if intr then error(intr, 0) end
   return ok, err
 end
 -- The error a STOP file raises inside a segment or a sweep point.
@@ -457,9 +459,11 @@ function Journal:resume_command()
   return self.command or "the same command (with the same --out)"
 end
 
--- An interruption (SIGINT/SIGTERM: glass.interrupted(err)) or a STOP file
--- (err.stop) inside a segment: write the head and stop the run, saying how
--- to resume.  Other errors go on.
+-- An interruption (SIGINT/SIGTERM/SIGHUP: glass.interruption(err), which also
+-- reads a signal that came while a checkpoint was encoded, and that a pcall
+-- on the way made a message of its own) or a STOP file (err.stop) inside a
+-- segment: write the head and stop the run, saying how to resume.  Other
+-- errors go on.
 -- where: says where the run stopped (default: the running segment's step).
 -- err.why (a table's): the words for a stop whose signal is not known (a
 -- sweep point's run on one rank only sees that it was interrupted); it
@@ -470,8 +474,9 @@ end
 function Journal:stop(err, where)
   local t = type(err) == "table"
   local stop, words = t and err.stop, t and err.why
-  local interrupted = glass_core.interrupted(err)
-  if not stop and not words and not interrupted then error(err, 0) end
+  local intr = not stop and not words and glass_core.interruption(err)
+  if not stop and not words and not intr then error(err, 0) end
+  if intr then err = intr end
   local L = self.live
   self:write_head()
   where = where or (L and string.format("at step %d of segment %d (%s)", L.ens:step(), L.unit,

@@ -309,12 +309,12 @@ function M.data(p, run)
   -- others waiting in their next collective, so the ranks agree first (the lowest
   -- failed rank is named by the others).
   -- (Collective with several ranks, but not inside a sweep point a rank computes alone.)
-  local stopped = not ok and core.interrupted(data)
+  local stopped = not ok and core.interruption(data)
   local failed = mpi.size() > 1 and not in_point
     and mpi.min((ok or stopped) and mpi.size() or mpi.rank()) or nil
   if failed == mpi.size() then failed = nil end
   if not ok then -- missing or bad files: the loader's message, without a Lua traceback
-    if stopped then error(data, 0) end -- Ctrl-C: an interruption, not bad data
+    if stopped then error(stopped, 0) end -- Ctrl-C: an interruption, not bad data
     local run_mod = require("glass.run")
     run_mod.die(run_mod.without_position(data), failed == nil)
   elseif failed then
@@ -708,7 +708,7 @@ local function attempt(fn)
   if not ok1 then ok, res = false, err1 end
   if ok then return true, res end
   if type(res) == "table" and res.stop then return false, {stop = true} end
-  if core.interrupted(res) then return false, {signal = true} end
+  if core.interruption(res) then return false, {signal = true} end
   if core.is_error(res) and res.exit then error(res, 0) end
   return false, {err = tostring(res)}
 end

@@ -395,7 +395,8 @@ function M.new(p, opts)
     local wok, werr = pcall(write_file, self.params_path,
       P:file_text(p, {version = self.version, protocol = self.protocol, path = "DIR/params.lua"}))
     if not wok then
-      if glass_core.interrupted(werr) then error(werr, 0) end -- a signal: 130/143, not a refusal
+      local intr = glass_core.interruption(werr)
+      if intr then error(intr, 0) end -- a signal: 130/143, not a refusal
       die(tostring(werr))
     end
     -- run.json: what the run is, for notebooks (status "running" until finish).
@@ -474,7 +475,8 @@ function Run:__gc()
   -- src/main.c reports (M.unfinished); rerunning it would do the same.
   if self.root and j and j:resumable() and (stopped or err ~= nil) then
     -- After an error the same command meets it again unless its cause is gone.  (A
-    -- signal that came during a checkpoint's write can reach here as a plain error.)
+    -- signal whose error a pcall made a plain one arrives here as the interruption:
+    -- glassvm's docall reads the engine's flag.)
     io.stderr:write(string.format("glassvm: the run in %s did not finish; its checkpoint is "
       .. "kept: to resume, run the same command again%s:\n  %s\n", self.dir,
       stopped and "" or " (after an error: once its cause is fixed; if the cause is a "
@@ -614,7 +616,8 @@ function Run:write_csv(name, tbl, extra_comments)
       -- A signal stays a signal (the run is then "interrupted" and resumes); an I/O
       -- failure (the engine's EIO) is one line at the caller's line; anything else
       -- (a bug in a table's writer) keeps its traceback.
-      if glass_core.interrupted(err) then error(err, 0) end
+      local intr = glass_core.interruption(err)
+      if intr then error(intr, 0) end
       local status = glass_core.is_error(err)
       if status ~= "EIO" and status ~= "EFORMAT" then -- a bug: the traceback helps
         error("run:write_csv: " .. M.without_position(err), 2)
@@ -662,6 +665,10 @@ function Run:finish(summary)
     error(string.format("run:finish: the run in %s is already finished (run:finish was called "
       .. "before); call it once, after the last write", self.dir), 2)
   end
+  -- A signal whose error a pcall made a message of its own (a failed fit, say) left
+  -- results that are perhaps not all there: the run stops, to be resumed, not complete.
+  local intr = glass_core.interruption()
+  if intr then error(intr, 0) end
   self.finished = true
   M.open_runs[self] = nil
   if not self.root then

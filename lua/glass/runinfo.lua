@@ -82,7 +82,8 @@ function M.write(run)
     json.encode(run.info, {indent = 2}) .. "\n")
   -- A failure to write it is logged and the run goes on; a signal that came meanwhile
   -- still stops the run.
-  if not ok and core.interrupted(err) then error(err, 0) end
+  local intr = not ok and core.interruption(err)
+  if intr then error(intr, 0) end
   if not ok then
     local line = "cannot write " .. M.NAME .. ": " .. tostring(err)
     if run.log_only then run:log_only(line) end
