@@ -63,6 +63,13 @@ local P = glass.params(lab.extend({
       return string.format("--hist_min=%g must be below --hist_max=%g", p.hist_min, p.hist_max)
     end
   end},
+  {check = function(p, source)
+    -- (a preset's K stays: --preset=smoke --ensemble=independent is a fine run)
+    if p.ensemble == "independent" and source.K == "command line" then
+      return string.format("--K=%d is the noise replicas per basin of --ensemble=same_basin; "
+        .. "--ensemble=independent runs the networks themselves (--replicas): drop --K", p.K)
+    end
+  end},
   {"replicas", 4, "quenched networks (basins); chi4 needs several", min = 2},
   {"ensemble", "same_basin", "same_basin: K noise replicas from each network's weights at t_w "
     .. "(chi4 splits into within- and between-basin parts); independent: the networks themselves",

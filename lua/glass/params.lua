@@ -13,9 +13,11 @@
 -- "must be > 0") and choices; a list, increasing = true (strictly: a scan's
 -- axis, waiting times) or distinct = true (no value twice).  Numbers must be
 -- finite: 1e400 is refused, not read as infinity, and 1e-400 is refused, not
--- read as 0.  Entries {check = function(p) ... end} in the
+-- read as 0.  Entries {check = function(p, source) ... end} in the
 -- list are checks across parameters, run after parsing: they return nil, or
--- a message naming the options ("--batch=200 is larger than --P=100 ...").
+-- a message naming the options ("--batch=200 is larger than --P=100 ...");
+-- source[name] says where each value came from ("default", "command line",
+-- "preset NAME", "--params FILE").
 --
 -- The same declaration parses the command line (through Debian's
 -- lua-argparse), prints --help, validates and converts values, applies a
@@ -361,7 +363,7 @@ function M.new(spec)
   local function add(entry, common)
     if type(entry) == "table" and entry.check ~= nil and entry[1] == nil then
       if type(entry.check) ~= "function" then
-        error(string.format("%s: check = must be a function(p) returning nil or a message", where), 3)
+        error(string.format("%s: check = must be a function(p, source) returning nil or a message", where), 3)
       end
       self.checks[#self.checks + 1] = entry.check
       return
@@ -789,7 +791,7 @@ function Params:try_parse(argv)
       end
     end
     for _, check in ipairs(self.checks) do
-      local why = check(values)
+      local why = check(values, source)
       if why then error(why, 0) end
     end
   end)

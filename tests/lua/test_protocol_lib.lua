@@ -205,6 +205,13 @@ T.test("cross-parameter checks run after parsing", function()
   T.raises(function() parse(P, {"--lo=2"}) end, "--lo must be below --hi")
   T.eq(parse(P, {"--lo=0.5"}).lo, 0.5)
   T.raises(function() glass.params{name = "x", {check = 3}} end, "check = must be a function")
+  -- A check sees where each value came from: what the user typed, not a preset's.
+  local seen
+  local S = glass.params{name = "s", {"k", 4, "copies"}, presets = {small = {k = 2}},
+    {check = function(_, source) seen = source.k end}}
+  parse(S, {}); T.eq(seen, "default")
+  parse(S, {"--preset=small"}); T.eq(seen, "preset small")
+  parse(S, {"--preset=small", "--k=3"}); T.eq(seen, "command line")
 end)
 
 T.test("--help lists the choices", function()

@@ -300,6 +300,7 @@ says ageing "unexpected argument '1e-5'" "--T takes one value" --T 1e-6 1e-5
 says ageing "--T: not a number; it takes one value" "(got \"1e-6,1e-5\")" --T=1e-6,1e-5
 says quench_anneal "--T: item 1" "separate the items of a list with commas" "--T=1e-3;1e-4"
 says heterogeneity "--ensemble: must be one of" "(did you mean same_basin?)" --ensemble=same-basin
+says heterogeneity "--K=3 is the noise replicas per basin of --ensemble=same_basin" "drop --K" --ensemble=independent --K=3
 says phase_diagram "unknown option '--inits'" "Did you mean '--replicas' (initial conditions per grid point)?" --inits=3
 says ageing "unknown option '--noise'" "ageing has no --noise: it runs one temperature" --noise=common
 says quench_anneal "unknown option '--no-drift-check'" "quench_anneal has no --drift_check: its drift check is the T = 0 point of --T" --no-drift-check
