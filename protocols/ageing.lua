@@ -35,7 +35,7 @@ local P = glass.params(lab.extend({
   {"tw", {100, 300, 1000, 3000, 10000}, "waiting times after the quench (steps)", min = 0,
    increasing = true},
   {"tmax", 3000, "longest lag t measured from each t_w (steps)", min = 1},
-  {"per_decade", 16, "lags per decade (log-spaced from 1)", min = 1},
+  lab.per_decade_param(16),
   {"chi", 300.0, "sensitivity chi of the overlap: eps = sigma(t_w)/chi", gt = 0},
   {"replicas", 3, "independent initial conditions", min = 1},
   glass.analysis.tau_method_param("interp"),

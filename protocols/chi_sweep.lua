@@ -30,7 +30,7 @@ local P = glass.params(lab.extend({
   end},
   {"tw", 300, "waiting time after the quench (steps)", min = 0},
   {"tmax", 2000, "longest lag measured (steps)", min = 1},
-  {"per_decade", 16, "lags per decade (log-spaced from 1)", min = 1},
+  lab.per_decade_param(16),
   {"replicas", 3, "independent initial conditions", min = 1},
   glass.analysis.tau_method_param("interp"),
   presets = {

@@ -44,10 +44,11 @@ local P = glass.params(lab.extend({
   {"tmax", 3000, "longest lag measured (steps)", min = 1},
   {"hist_lags", {30, 300, 3000}, "lags at which the log10|dw| histogram is taken", min = 1,
    increasing = true},
-  {"bins", 100, "histogram bins over [hist_min, hist_max) of log10|dw|", min = 1},
+  {"bins", 100, "histogram bins over [hist_min, hist_max) of log10|dw|", min = 1,
+   max = glass.limits.bins},
   {"hist_min", -10.0, "lower edge of the histogram (log10|dw|)"},
   {"hist_max", 0.0, "upper edge of the histogram (log10|dw|)"},
-  {"per_decade", 12, "lags per decade (log-spaced from 1)", min = 1},
+  lab.per_decade_param(12),
   {"chi", 300.0, "sensitivity chi of Q (for chi4): eps = sigma(t_w)/chi", gt = 0},
   -- --tau_method (the authors' per_replica offered by name); left out of params.lua at
   -- its default, interp, so that earlier outputs stay as they were.

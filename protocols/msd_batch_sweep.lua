@@ -33,7 +33,7 @@ local P = glass.params(lab.extend({
   {"batches", {1, 4, 16, 64, 256, 1024}, "SGD batch sizes measured", min = 1, increasing = true},
   {"tw", 1000, "waiting time after the quench (steps)", min = 0},
   {"tmax", 40000, "longest lag measured (steps)", min = 1},
-  {"per_decade", 10, "lags per decade (log-spaced from 1)", min = 1},
+  lab.per_decade_param(10),
   {"replicas", 2, "independent initial conditions", min = 1},
   {"ref_T", 0.1, "temperature of the reference plateau 2T/(lambda P) (the paper: 0.1)", gt = 0},
   {"chi", 300.0, "sensitivity chi of the overlap Q written beside the MSD: eps = sigma(t_w)/chi",

@@ -37,7 +37,7 @@ local P = glass.params(lab.extend({
    .. "loss P*L)", min = 0, distinct = true},
   {"tw", 300, "waiting time after the quench before measuring (steps)", min = 0},
   {"tmax", 2000, "longest lag measured (steps)", min = 1},
-  {"per_decade", 16, "lags per decade (log-spaced from 1)", min = 1},
+  lab.per_decade_param(16),
   {"chi", 300.0, "sensitivity chi of the overlap: eps = sigma(t_w)/chi", gt = 0},
   {"replicas", 3, "independent initial conditions", min = 1},
   {"fit_T_min", 3e-4, "fit tau90 ~ T^slope over T >= this (the high-T, noise-dominated regime)",

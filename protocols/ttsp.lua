@@ -27,7 +27,7 @@ local P = glass.params(lab.extend({
    .. "loss P*L)", min = 0, distinct = true},
   {"tw", 300, "waiting time after the quench (steps)", min = 0},
   {"tmax", 3000, "longest lag, t_f (steps)", min = 1},
-  {"per_decade", 12, "lags per decade (log-spaced from 1)", min = 1},
+  lab.per_decade_param(12),
   {"chi", 300.0, "sensitivity chi of the overlap: eps = sigma(t_w)/chi", gt = 0},
   {"replicas", 3, "independent initial conditions", min = 1},
   {"rescale_by", "tau90", "the time that rescales t", choices = {"tau90", "tau_e"}},

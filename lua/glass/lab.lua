@@ -105,6 +105,13 @@ local function widths(p)
   return {p.width}
 end
 
+-- --per_decade, the lag grid's density, as the protocols declare it (the engine's
+-- limit shows in --help).
+function M.per_decade_param(default)
+  return {"per_decade", default, "lags per decade (log-spaced from 1)", min = 1,
+          max = LIMITS.per_decade}
+end
+
 -- Per-value limits on shared names (one message per name).
 local function within_limits(p)
   for _, c in ipairs{{"widths", "width"}, {"replicas", "replicas"}, {"batches", "batch"},
