@@ -132,7 +132,7 @@ local X90 = 1.1630871536766743 -- erf(X90) = 0.9: the free weight's tau90 = eps^
 local hist = glass.table{columns = {"T", "t", "bin_lo", "bin_hi", "log10_dw", "fraction",
                                     "fraction_lo", "fraction_hi"}}
 local hist_b = glass.table{columns = {"T", "t", "basin", "n", "bin_lo", "bin_hi", "log10_dw",
-                                      "fraction"}}
+                                      "fraction", "fraction_sem"}}
 local basin_labels = {} -- per T: the basin labels (for the per-basin plots)
 -- Each basin on its own: its mean Q over its replicas, and the tau90 / tau_e of that
 -- mean (a basin in another state, e.g. one trained into the trivial minimum, shows here).
@@ -420,18 +420,27 @@ for k, T in ipairs(p.T) do
     map[c .. "_hi"] = function(r, i) return select(2, lag_interval(c, r, i)) end
   end
   moments:add_rows(s, map)
-  -- The pooled histogram; with basins, each bin's 95 % interval from resampling whole
-  -- basins (pooled fraction = sum_b n_b f_b / sum_b n_b over the drawn basins).
+  -- The pooled histogram, each bin's 95 % interval from resampling whole basins (pooled
+  -- fraction = sum_b n_b f_b / sum_b n_b over the drawn basins).  A basin's histogram: its
+  -- K noise replicas pooled, or one network's own (independent networks, T = 0: each a
+  -- basin of its own).  (An observer restored from a format-1 checkpoint of an earlier
+  -- glassvm kept only the pooled histogram: no interval then for independent networks.)
   local per_bin = {} -- "t bin_lo" -> {basin label -> {n, fraction}}
-  if Kt then -- the histogram within each basin (its K noise replicas pooled)
-    local hb = obs:table("histogram_basins"):filter{layer = 0} -- all layers together
-    hist_b:add_rows(hb, {T = T, log10_dw = function(r) return (r.bin_lo + r.bin_hi) / 2 end})
+  local okb, hb = pcall(obs.table, obs, "histogram_basins")
+  if not okb then
+    local intr = glass.interruption(hb)
+    if intr or Kt then error(intr or hb, 0) end
+  else
+    hb = hb:filter{layer = 0} -- all layers together
     for i = 1, hb:nrows() do
       local r = hb:row(i)
       local key = r.t .. " " .. r.bin_lo
       per_bin[key] = per_bin[key] or {}
       per_bin[key][r.basin] = {r.n, r.fraction}
     end
+  end
+  if Kt then
+    hist_b:add_rows(hb, {T = T, log10_dw = function(r) return (r.bin_lo + r.bin_hi) / 2 end})
     basin_labels[T] = select(2, hb:group_by("basin"))
   end
   local h, hrows = obs:table("histogram"):filter{layer = 0}, {}
@@ -441,7 +450,7 @@ for k, T in ipairs(p.T) do
                 log10_dw = (r.bin_lo + r.bin_hi) / 2, fraction = r.fraction,
                 fraction_lo = 0 / 0, fraction_hi = 0 / 0}
   end
-  if Kt and p.B > 0 and #units >= 2 then
+  if okb and p.B > 0 and #units >= 2 then
     local hdraws = {}
     for i = 1, #hrows do hdraws[i] = {} end
     glass.analysis.bootstrap{n = #units, B = p.B, seed = p.seed, stat = resampled(function(idx, keep)
@@ -616,10 +625,10 @@ run:write_csv("chi4_peaks", peaks, report.with(header, how, "peak of each chi4 p
   .. "chi4_peak_lo/hi where those are a bootstrap interval (not the chi-square one)"))
 run:write_csv("histogram", hist, report.with(header, how, "histogram of log10|dw| over all "
   .. "weights and replicas (pooled); fraction = count/total (zeros and out-of-range values are "
-  .. "counted in total only); fraction_lo/_hi: " .. (K and p.B > 0 and string.format("95%% "
-  .. "percentile bootstrap interval over basins (whole basins resampled, B = %d, seed %d)",
-  p.B, p.seed) or K and "none (--B=0)" or "none (independent networks: the observer keeps no "
-  .. "per-replica histogram)")))
+  .. "counted in total only); fraction_lo/_hi: " .. (p.B > 0 and string.format("95%% "
+  .. "percentile bootstrap interval over %s (B = %d, seed %d)", K and "basins (whole basins "
+  .. "resampled; at T = 0, where the networks run themselves, over networks)" or "networks",
+  p.B, p.seed) or "none (--B=0)")))
 run:write_csv("state", state, report.with(header, how, report.STATE_COMMENT .. (K and "; the "
   .. "rows up to t = 0 are the networks before the copies (n = --replicas), the later ones "
   .. "the same-basin ensemble (n = replicas x K; their *_sem treats the K copies of a basin as "
@@ -648,8 +657,8 @@ run:write_csv("tau_basins", tau_b, report.with(header, how, "tau90, tau_e of eac
 if K then
   run:write_csv("histogram_basins", hist_b, report.with(header, how, "histogram of log10|dw| "
     .. "within each basin: the n noise replicas of that basin pooled (basin = its label); "
-    .. "fraction = count/total "
-    .. "within the basin. A bimodal pooled histogram whose basins are each unimodal comes from "
+    .. "fraction = count/total within the basin, fraction_sem its standard error over the n "
+    .. "replicas' own fractions. A bimodal pooled histogram whose basins are each unimodal comes from "
     .. "differences between basins, not from mobile and immobile weights within one"))
 end
 

@@ -761,6 +761,39 @@ static void hist_sum(const gv_two_time *o, size_t t, size_t slot, size_t g, cons
     }
 }
 
+/* Replica r's own fraction in bin b of weight group g (count/total; NaN when
+ * it counted nothing). */
+static double replica_fraction(const gv_two_time *o, size_t t, size_t slot, size_t g, size_t r,
+                               size_t b)
+{
+    size_t hs = o->hist.bins + 3;
+    const uint64_t *src = o->hcounts + ((t * o->nhl + slot) * o->R + r) * o->G * hs + g * hs;
+    uint64_t total = 0;
+    for (size_t i = 0; i < hs; i++) total += src[i];
+    return total ? (double)src[b] / (double)total : NAN;
+}
+
+/* The standard error, over the live replicas ord[from..to) of a basin, of
+ * each one's own fraction in bin b (replica_fraction): NaN for fewer than
+ * two.  The basin's pooled fraction is their mean (every replica counts the
+ * same weights).  v: the lag's per-replica values (NaN: lost). */
+static double hist_fraction_sem(const gv_two_time *o, size_t t, size_t slot, size_t g,
+                                const size_t *ord, size_t from, size_t to, const double *v,
+                                size_t b)
+{
+    size_t n = 0;
+    double sum = 0, ss = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t k = from; k < to; k++) {
+            if (isnan(v[ord[k] * o->S + o->nc])) continue;
+            double x = replica_fraction(o, t, slot, g, ord[k], b);
+            if (isnan(x)) continue;
+            if (pass == 0) sum += x, n++;
+            else ss += (x - sum / (double)n) * (x - sum / (double)n);
+        }
+    return n < 2 ? NAN : sqrt(ss / (double)(n - 1) / (double)n);
+}
+
 /* which: 0 histogram, 1 totals, 2 per basin. */
 static gv_status tt_table_hist(const gv_two_time *o, int which, gv_table **out, gv_err *e)
 {
@@ -769,7 +802,7 @@ static gv_status tt_table_hist(const gv_two_time *o, int which, gv_table **out, 
     static const char *const snames[] = {"tw", "t", "layer", "n", "n_lost", "total",
                                          "in_range", "zeros", "under", "over"};
     static const char *const bnames[] = {"tw", "t", "basin", "n", "layer", "bin", "bin_lo",
-                                         "bin_hi", "count", "fraction"};
+                                         "bin_hi", "count", "fraction", "fraction_sem"};
     if (which == 2 && o->hist_pooled)
         return gv_fail(e, GV_EINVAL, "two-time observer: restored from a format-1 checkpoint, "
                                      "which kept the histogram summed over replicas: no "
@@ -781,9 +814,10 @@ static gv_status tt_table_hist(const gv_two_time *o, int which, gv_table **out, 
         ? new_table(hnames, 8, "histogram of log10|dw| pooled over weights and live replicas: "
                                "bins [bin_lo, bin_hi); fraction = count/total (zeros, under, over "
                                "in the totals table); layer 0 = all weights", e)
-        : new_table(bnames, 10, "histogram of log10|dw| within each basin (its n live noise "
-                                "replicas pooled): fraction = count/(n_weights*n); basin = the "
-                                "basin label; layer 0 = all weights", e);
+        : new_table(bnames, 11, "histogram of log10|dw| within each basin (its n live noise "
+                                "replicas pooled): fraction = count/(n_weights*n); fraction_sem: "
+                                "its standard error over the n replicas' own fractions (NaN for "
+                                "n = 1); basin = the basin label; layer 0 = all weights", e);
     if (!tab) return e ? e->status : GV_ENOMEM;
     size_t B = o->hist.bins, hs = B + 3;
     double width = (o->hist.hi - o->hist.lo) / (double)B;
@@ -826,9 +860,10 @@ static gv_status tt_table_hist(const gv_two_time *o, int which, gv_table **out, 
                                                  (double)b, lo, hi, (double)c[b], f};
                                 st = gv_table_add_row(tab, row, e);
                             } else {
-                                double row[10] = {(double)o->tw[t], (double)o->lag[l],
-                                                  basin_number(o, ord[i]), (double)n, (double)g,
-                                                  (double)b, lo, hi, (double)c[b], f};
+                                double row[11] = {
+                                    (double)o->tw[t], (double)o->lag[l], basin_number(o, ord[i]),
+                                    (double)n, (double)g, (double)b, lo, hi, (double)c[b], f,
+                                    hist_fraction_sem(o, t, (size_t)slot, g, ord, i, j, v, b)};
                                 st = gv_table_add_row(tab, row, e);
                             }
                         }

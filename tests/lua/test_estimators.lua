@@ -673,15 +673,47 @@ T.test("histogram_basins: per-basin counts add up to the pooled histogram", func
   local ens = glass.ensemble{landscape = land, replicas = 3, seed = 2}:same_basin{K = 2}
   local obs = glass.observer.two_time{tw = {0}, lags = {3, 9}, eps = {0.1},
                                       histogram = {bins = 8, min = -4, max = 0, lags = {9}}}
+  local w0 = {}
+  for r = 1, ens:size() do w0[r] = ens:weights(r) end
   ens:run{integrator = glass.langevin{lr = 0.1, T = 1}, to = 9, observers = {obs}}
+  -- Each replica's own histogram, from its weights (the observer's binning).
+  local own = {}
+  for r = 1, ens:size() do
+    own[r] = {}
+    for i, w in ipairs(ens:weights(r)) do
+      local a = math.abs(w - w0[r][i])
+      local x = a > 0 and math.log(a, 10)
+      if x and x >= -4 and x < 0 then
+        local b = math.min(math.floor((x + 4) * 8 / 4), 7)
+        own[r][b] = (own[r][b] or 0) + 1
+      end
+    end
+  end
+  local labels = ens:basins()
   local pooled, sums, basins = rows(obs:table("histogram")), {}, {}
   for _, r in ipairs(rows(obs:table("histogram_basins"))) do
     T.eq(r.n, 2); basins[r.basin] = true
     sums[r.bin] = (sums[r.bin] or 0) + r.count
+    -- fraction_sem: the standard error over the basin's two replicas of their own
+    -- fractions, |f1 - f2| / 2 (to rounding: 1e-15 of fractions of 100 weights).
+    local f, c = {}, 0
+    for k, lab in ipairs(labels) do
+      if lab == r.basin then f[#f + 1] = (own[k][r.bin] or 0) / 100; c = c + (own[k][r.bin] or 0) end
+    end
+    T.eq(c, r.count, "basin " .. r.basin .. " bin " .. r.bin .. ": the test's binning")
+    T.near(r.fraction_sem, math.abs(f[1] - f[2]) / 2, 1e-15, "fraction_sem, basin " .. r.basin)
   end
   T.eq(table.concat((function() local k = {} for b in pairs(basins) do k[#k + 1] = b end
     table.sort(k) return k end)(), ","), "0,2,4")
   for _, r in ipairs(pooled) do T.eq(sums[r.bin], r.count, "bin " .. r.bin) end
+  -- Replicas each in a basin of their own: one replica, no standard error.
+  local ind = glass.ensemble{landscape = land, replicas = 2, seed = 2}
+  local obs1 = glass.observer.two_time{tw = {0}, lags = {9}, eps = {0.1},
+                                       histogram = {bins = 8, min = -4, max = 0}}
+  ind:run{integrator = glass.langevin{lr = 0.1, T = 1}, to = 9, observers = {obs1}}
+  for _, r in ipairs(rows(obs1:table("histogram_basins"))) do
+    T.eq(r.n, 1); T.ok(isnan(r.fraction_sem), "one replica: NaN")
+  end
 end)
 
 T.test("edge inputs: missing replicas, part of a curve, B = 0 comments, chi4_interval", function()
