@@ -77,7 +77,8 @@ local P = glass.params(lab.extend({
    choices = {"same_basin", "independent"}},
   {"K", 4, "noise replicas per basin (--ensemble=same_basin)", min = 2},
   {"B", 1000, "bootstrap resamples of the intervals: over basins for chi4, its peak and the "
-   .. "histogram's bands, over each basin's copies for tau_basins.csv (0: none)", min = 0},
+   .. "histogram's bands, over each basin's copies for tau_basins.csv (0: none; under 40 the "
+   .. "95% ends are only the extreme resamples)", min = 0},
   presets = {
     paper = {T = {0.1, 0.01, 0.001, 1e-4, 1e-5}, tw = 20000, tmax = 200000,
              hist_lags = {200000}, replicas = 50, P = 0, lr = 1e-3, quench_epochs = 7000,
@@ -108,6 +109,11 @@ local has_T0 = false
 for _, T in ipairs(p.T) do has_T0 = has_T0 or T == 0 end
 local header = report.header(run, p, (data:size()), p.T, "--T")
 report.coverage_note(run, p.replicas, "basins") -- the bootstrap resamples whole basins
+if p.B > 0 and p.B < 40 then -- (allowed: a test's quick run)
+  run:log("note: --B=%d: below 40 resamples a 95%% percentile interval's ends are the extreme "
+    .. "resamples, not their 2.5%% and 97.5%% quantiles; use --B=1000 (the default) or more for "
+    .. "numbers you report", p.B)
+end
 run:log("ensemble: %s", K and string.format("same-basin, %d basins x K = %d noise replicas "
   .. "(copies made at t_w)", p.replicas, K) or string.format("%d independent networks", p.replicas))
 

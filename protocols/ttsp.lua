@@ -169,7 +169,8 @@ if p.drift_check then
 end
 local function with(...) return report.with(header, ...) end
 run:write_csv("overlap", overlap, with("t_over_tau: t divided by " .. p.rescale_by
-  .. " (interpolated) of the same T"))
+  .. " (interpolated) of the same T; its uncertainty is that T's " .. p.rescale_by .. " interval "
+  .. "in tau.csv, one factor for every row of the T (a shift of the curve along log t)"))
 run:write_csv("master", overlap, with("the master curve: plot Q against t_over_tau"))
 run:write_csv("tau", tau, with((p.tau_method == "interp" and "tau90, tau_e interpolated in log "
   .. "t (method interp)" or "tau90, tau_e: " .. lab.tau_text(p.tau_method)) .. "; empty: none "

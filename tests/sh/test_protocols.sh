@@ -146,6 +146,8 @@ if [ -f "$h/overlap_basins.csv" ] && [ -f "$h/moments.csv" ]; then
       $2 == "total" { seen++; d = ($5 - m) / m; if (d > 1e-12 || d < -1e-12) bad++ }
       END { exit bad > 0 || !seen }' "$hb/chi4_peaks.csv" \
       || fail "heterogeneity --B=1: t_peak's interval or the total peak's is not the one resample's"
+    grep -q "note: --B=1: below 40 resamples a 95% percentile interval's ends are the extreme" \
+      "$hb/log.txt" || fail "heterogeneity --B=1: no note on so few resamples"
   else
     fail "heterogeneity --B=1 --seed=2 failed: $(tail -3 "$hb.out")"
   fi
