@@ -129,7 +129,9 @@ for _, c in ipairs{"Q_sem_basins", "msd_sem_basins", "alpha2_sem_basins",
 end
 local moments = glass.table{columns = mcols}
 local state = report.state_table{"T"}
-local tau90_at, ci_at = {}, {} -- for the drift check
+-- For the drift check; curves_at: each T's Q curves, for the paired ratio against T = 0
+-- where both runs are the same replicas (independent networks, not a same-basin T > 0).
+local tau90_at, ci_at, curves_at = {}, {}, {}
 local tau_cols = {"T"}
 for _, c in ipairs(glass.analysis.tau_row_columns()) do tau_cols[#tau_cols + 1] = c end
 for _, c in ipairs{"tau90_free", "eps", "D", "T_paper"} do tau_cols[#tau_cols + 1] = c end
@@ -297,6 +299,7 @@ for k, T in ipairs(p.T) do
     num(trow.tau90_free, "%.4g"))
   -- Per-lag 95 % intervals of the χ₄ parts, whole basins resampled (the figures' bands).
   local t, curves, basins, N = obs:curves{quantity = "Q"} -- N: the weights in Q
+  if not K_at(T) then curves_at[T] = {t = t, Q = curves} end
   local _, msd_c = obs:curves{quantity = "msd"}
   local _, dw4_c = obs:curves{quantity = "dw4"}
   local members, order = {}, {}
@@ -550,7 +553,8 @@ for k, T in ipairs(p.T) do
     .. "pooled %s ± %s (jackknife over %s); chi4 "
     .. "peaks%s: %s", T, p.tmax, num(last.alpha2), num(a2se, "%.2g"),
     num(last.alpha2_pooled), num(last.alpha2_pooled_se, "%.2g"),
-    Kt and "all copies, not basins" or "the networks: at T = 0 each is its own basin", how_ci,
+    Kt and "all copies, not basins" or K and "the networks: at T = 0 each is its own basin"
+      or "the networks", how_ci,
     table.concat(summary, "; "))
 end
 -- The T = 0 companion: gradient descent from the same networks (the
@@ -564,8 +568,13 @@ if p.drift_check then
     local r0, t90 = glass.analysis.tau_report(obs0, s0:column("t"), s0:column("Q_mean"), {},
       {method = p.tau_method, seed = p.seed})
     tau0, ci0 = t90 or false, report.drift_estimate(r0, s0:column("t"))
+    local t, curves = obs0:curves{quantity = "Q"}
+    curves_at[0] = {t = t, Q = curves}
   end
-  lines[#lines + 1] = report.drift_check(run, p.T, tau90_at, tau0, ci_at, ci0)
+  -- (Paired only with --ensemble=independent: a same-basin T > 0 runs K copies of each
+  -- network, T = 0 the networks themselves.)
+  lines[#lines + 1] = report.drift_check(run, p.T, tau90_at, tau0, ci_at, ci0, nil,
+    report.drift_ratios(K and {} or curves_at, {method = p.tau_method, seed = p.seed}))
 end
 local how = K and string.format("same-basin ensemble: %d basins x K = %d noise replicas copied "
   .. "at t_w%s", p.replicas, K, has_T0 and "; at T = 0 the networks themselves (without noise "

@@ -196,8 +196,21 @@ if "$G" "$SRC/protocols/heterogeneity.lua" --preset=smoke --threads=2 --quiet --
     || fail "heterogeneity --ensemble=independent: moments.csv does not say its chi4 interval"
   grep -q "chi4 peaks \[95% chi-square interval" "$hind/log.txt" \
     || fail "heterogeneity --ensemble=independent: the log does not say the peak's interval"
+  # The pooled histogram has its interval over the networks.
+  awk -F, '/^#/ || /^T,/ { next } { seen++; if ($7 == "" || $8 == "" || $7 > $6 || $6 > $8) bad++ }
+    END { exit bad > 0 || !seen }' "$hind/histogram.csv" \
+    || fail "heterogeneity --ensemble=independent: a histogram interval is empty or misses the fraction"
 else
   fail "heterogeneity --ensemble=independent failed: $(tail -3 "$hind.out")"
+fi
+# T > 0 and T = 0 run the same networks: the drift check has the paired ratio (here its
+# interval resolves a shift that the two separate intervals, which overlap, cannot).
+if "$G" "$SRC/protocols/heterogeneity.lua" --preset=smoke --threads=2 --quiet --plots=false \
+    --ensemble=independent --T=1e-6 --tmax=300 --hist_lags=300 --out="$hind-drift" >"$hind.out" 2>&1; then
+  grep "drift check: " "$hind-drift/log.txt" | grep -q "the ratio's paired 95% interval excludes 1" \
+    || fail "heterogeneity --ensemble=independent: no paired drift ratio: $(grep 'drift check' "$hind-drift/log.txt")"
+else
+  fail "heterogeneity --ensemble=independent --T=1e-6 failed: $(tail -3 "$hind.out")"
 fi
 
 # The data rows of each file equal in two run directories (observing, here the loss

@@ -375,6 +375,13 @@ has "$TMP/het0/moments.csv" "at T = 0 the networks themselves" "heterogeneity: t
   || fail "heterogeneity: the over-basins note should be on T = 0.001's state line only (T = 0 runs on the networks)"
 [ "$(grep -c 'Langevin T=0: ' "$TMP/het0/log.txt")" = 1 ] || fail "heterogeneity: T = 0 ran more than once (companion run not skipped)"
 grep -q '^0,' "$TMP/het0/histogram_basins.csv" && fail "heterogeneity: a basin histogram at T = 0"
+# ... its pooled histogram has its interval over the networks (each network's own histogram)
+awk -F, '/^#/ || /^T,/ { next } $1 == 0 { seen++; if ($7 == "" || $8 == "" || $7 > $6 || $6 > $8) bad++ }
+  END { exit bad > 0 || !seen }' "$TMP/het0/histogram.csv" \
+  || fail "heterogeneity: T = 0's histogram interval is empty or misses the fraction"
+# ... and the drift check is not paired (T = 0.001 runs the copies, T = 0 the networks).
+grep -q "drift check: " "$TMP/het0/log.txt" && ! grep "drift check: " "$TMP/het0/log.txt" | grep -q "ratio" \
+  || fail "heterogeneity: no drift line, or a paired drift ratio on a same-basin ensemble: $(grep 'drift check' "$TMP/het0/log.txt")"
 grep -q '^0,total,' "$TMP/het0/chi4_peaks.csv" || fail "heterogeneity: no total chi4 peak at T = 0"
 grep -q '^0,within,' "$TMP/het0/chi4_peaks.csv" && fail "heterogeneity: a within-basin chi4 peak at T = 0"
 # Its rows are 2 independent networks: chi4's interval is the chi-square one there (chi4 /
