@@ -56,14 +56,15 @@ function M.tau_columns(name)
   return {name, name .. "_lo", name .. "_hi", name .. "_se", name .. "_status", name .. "_method"}
 end
 
--- "status: reason", without the status when the reason already starts with it in
--- words ("not_reached" and "not reached: no replica ...", "before_first_lag" and
+-- "status: reason", the status in words, without it when the reason already starts
+-- with it ("not_reached" and "not reached: no replica ...", "before_first_lag" and
 -- "before the first lag: ...").
 local function words(s) return (s:gsub("_", " "):gsub(" the ", " ")) end
+local SAID = {not_reached = "not reached", before_first_lag = "before the first lag"}
 local function why_none(res)
   local head = res.reason:match("^([^:]*):")
   if head and words(head) == words(res.status) then return res.reason end
-  return res.status .. ": " .. res.reason
+  return (SAID[res.status] or res.status) .. ": " .. res.reason
 end
 
 -- What the interval [lo, hi] of a τ not found says, after "none (reason)":

@@ -416,6 +416,11 @@ T.test("tau fields, text and status columns; bootstrap of any statistic", functi
   T.eq(prow.tau90_hi, math.huge); T.ok(isnan(prow.tau90_se))
   T.eq(glass.analysis.tau_text(part):match(", > ([%d.]+) %(95%% bootstrap%)$"),
     string.format("%.4g", part.lo))
+  -- per_replica with some replicas short of a tau: the status in words, as for none at all.
+  local some = glass.analysis.tau_replicas({1, 2, 4, 8}, {{1, .95, .8, .7}, {1, .99, .97, .96}},
+    {method = "per_replica", B = 0})
+  T.ok(glass.analysis.tau_text(some):match("^none %(not reached: 1 of 2 replicas have no tau"),
+    glass.analysis.tau_text(some))
   T.eq(glass.report.tau_ci(nil, prow.tau90_lo, prow.tau90_hi, "not reached"),
     string.format("none (not reached), > %.4g (95%% bootstrap)", part.lo))
   -- Every resample beyond the lags (the API's [inf, inf]): the row says tau > t_max.
