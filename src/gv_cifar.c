@@ -81,18 +81,26 @@ done:
     return s;
 }
 
-gv_status gv_cifar_load(const char *const *paths, size_t npaths, gv_data **out, gv_err *e)
+gv_status gv_cifar_load_rows(const char *const *paths, size_t npaths, size_t *rows,
+                             gv_data **out, gv_err *e)
 {
     *out = NULL;
     if (npaths == 0) return gv_fail(e, GV_EINVAL, "CIFAR-10: no batch files given");
     gv_data *data = NULL;
     for (size_t i = 0; i < npaths; i++) {
+        size_t before = data ? data->P : 0;
         gv_status s = load_batch(paths[i], &data, e);
         if (s) {
             gv_data_free(data);
             return s;
         }
+        if (rows) rows[i] = data->P - before;
     }
     *out = data;
     return GV_OK;
+}
+
+gv_status gv_cifar_load(const char *const *paths, size_t npaths, gv_data **out, gv_err *e)
+{
+    return gv_cifar_load_rows(paths, npaths, NULL, out, e);
 }

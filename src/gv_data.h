@@ -67,6 +67,9 @@ gv_status gv_csv_load(const char *path, int label_column, gv_data **out, gv_err 
  * are concatenated in the given order. */
 #define GV_CIFAR_ROW 3073
 gv_status gv_cifar_load(const char *const *paths, size_t npaths, gv_data **out, gv_err *e);
+/* The same, with each batch's row count in rows[0..npaths) (rows may be NULL). */
+gv_status gv_cifar_load_rows(const char *const *paths, size_t npaths, size_t *rows,
+                             gv_data **out, gv_err *e);
 
 /* ---- transforms (gv_transform.c) ----------------------------------------- */
 
@@ -140,6 +143,8 @@ typedef struct gv_prep_opts {
     const char *images[2], *labels[2]; /* train, test IDX files; images[1] NULL: no test set */
     const char *const *cifar[2];       /* or CIFAR-10 batches (cifar[0] set): train's ncifar[0] */
     size_t ncifar[2];                  /* files, test's ncifar[1]; cifar[1] NULL: no test set */
+    int equal_batches;                 /* refuse a train batch of another row count than the
+                                        * others (CIFAR-10's official ones: 10000 each) */
     const char *title;                 /* "MNIST" */
     size_t P;
     uint64_t seed;

@@ -10,6 +10,7 @@
  * transforms of gv_data.h, in a fixed order, so the result is the same bits
  * on any machine and thread count. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gv_data.h"
@@ -31,8 +32,9 @@ static const char *refetch(const gv_prep_opts *o)
     return o->cifar[0] ? "corrupt batches; download and unpack CIFAR-10's binary version "
                          "again (docs/datasets.md)"
                        : "a corrupt labels file; fetch it again: bash data/fetch.sh (or "
-                         "./run.sh data) checks the files against the checksums of "
-                         "data/README.md";
+                         "./run.sh data) in the source tree checks the files against the "
+                         "checksums of data/README.md and puts them in its data/ (copy them "
+                         "from there into a directory of your own)";
 }
 
 /* The IDX loader takes any integer classes (a user's own files); the data
@@ -53,11 +55,39 @@ static gv_status check_classes(const gv_prep_opts *o, const gv_data *d, const ch
                    d->P, refetch(o));
 }
 
+/* CIFAR-10's batches all hold the same number of rows (10000 in the official
+ * set): one with fewer was cut short, at a row boundary, where the length
+ * check of each file cannot see it (o->equal_batches). */
+static gv_status check_batches(const gv_prep_opts *o, int test, const size_t *rows, gv_err *e)
+{
+    const char *const *paths = o->cifar[test];
+    for (size_t i = 1; i < o->ncifar[test]; i++)
+        if (rows[i] != rows[0]) {
+            size_t s = rows[i] < rows[0] ? i : 0, l = s ? 0 : i;
+            return gv_fail(e, GV_EFORMAT,
+                           "%s: %zu rows, but %s has %zu: CIFAR-10's batches all hold the same "
+                           "number (10000 in the official set), so this one was cut short; %s",
+                           paths[s], rows[s], paths[l], rows[l], refetch(o));
+        }
+    return GV_OK;
+}
+
 /* Load one part, named "<title> <part>". */
 static gv_status load(const gv_prep_opts *o, int test, gv_data **out, gv_err *e)
 {
-    gv_status s = o->cifar[0] ? gv_cifar_load(o->cifar[test], o->ncifar[test], out, e)
-                              : gv_idx_load(o->images[test], o->labels[test], out, e);
+    gv_status s;
+    if (o->cifar[0]) {
+        size_t n = o->ncifar[test], *rows = malloc(n * sizeof *rows);
+        if (!rows) return gv_fail(e, GV_ENOMEM, "%s: out of memory", o->title);
+        s = gv_cifar_load_rows(o->cifar[test], n, rows, out, e);
+        if (!s && o->equal_batches && (s = check_batches(o, test, rows, e))) {
+            gv_data_free(*out);
+            *out = NULL;
+        }
+        free(rows);
+    } else {
+        s = gv_idx_load(o->images[test], o->labels[test], out, e);
+    }
     if (s) return s;
     if (!o->cifar[0] && (s = check_classes(o, *out, o->labels[test], e))) return s;
     char name[sizeof((*out)->name)];

@@ -7,6 +7,7 @@
  * Every userdata is a box holding one engine pointer, NULL once closed. */
 #define _XOPEN_SOURCE 700 /* access, readlink, realpath */
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -242,6 +243,48 @@ static int find_file(lua_State *L, const char *dir, const char *name)
     return 0;
 }
 
+/* Why dir, which holds some of s's files (plain or .gz) but not all readable,
+ * does not serve: pushes "train-labels-idx1-ubyte is missing, ..." (each file
+ * missing or unreadable, with the system's reason) and returns 1; returns 0
+ * and pushes nothing when dir holds none of them. */
+static int data_dir_problem(lua_State *L, const char *dir, const gvL_data_files *s)
+{
+    luaL_Buffer b;
+    int present = 0, told = 0;
+    luaL_buffinit(L, &b);
+    for (int f = 0; f < s->nfiles; f++) {
+        const char *why = NULL;
+        char path[4096];
+        for (int gz = 0; gz < 2 && !why; gz++) {
+            snprintf(path, sizeof path, "%s/%s%s", dir, s->files[f], gz ? ".gz" : "");
+            struct stat st;
+            if (stat(path, &st) != 0) continue;
+            present++;
+            if (S_ISDIR(st.st_mode)) why = "is a directory";
+            else if (access(path, R_OK) != 0) why = strerror(errno);
+            else why = ""; /* there and readable */
+        }
+        if (why && !*why) continue;
+        if (told++) luaL_addstring(&b, "; ");
+        if (why) {
+            luaL_addstring(&b, path);
+            luaL_addstring(&b, *why == 'i' ? " " : ": cannot read it (");
+            luaL_addstring(&b, why);
+            if (*why != 'i') luaL_addchar(&b, ')');
+        } else {
+            luaL_addstring(&b, s->files[f]);
+            luaL_addstring(&b, " (or .gz) is missing");
+        }
+    }
+    if (!present) {
+        luaL_pushresult(&b);
+        lua_pop(L, 1);
+        return 0;
+    }
+    luaL_pushresult(&b);
+    return 1;
+}
+
 void gvL_data_find(lua_State *L, const gvL_data_files *s, const char *dir_opt)
 {
     int top = lua_gettop(L);
@@ -280,6 +323,16 @@ void gvL_data_find(lua_State *L, const gvL_data_files *s, const char *dir_opt)
         }
         lua_pop(L, found + 1);
     }
+    /* The first directory that holds some of them: what is wrong there. */
+    for (int c = 1; c <= nc; c++) {
+        lua_rawgeti(L, cand, c);
+        const char *dir = lua_tostring(L, -1);
+        if (data_dir_problem(L, dir, s))
+            luaL_error(L, "%s: the %s files in %s are incomplete: %s. Make every file there "
+                       "readable and whole (%s)", s->fn, s->title, dir, lua_tostring(L, -1),
+                       s->get);
+        lua_pop(L, 1);
+    }
     luaL_Buffer looked;
     luaL_buffinit(L, &looked);
     for (int c = 1; c <= nc; c++) {
@@ -289,6 +342,10 @@ void gvL_data_find(lua_State *L, const gvL_data_files *s, const char *dir_opt)
     }
     luaL_pushresult(&looked);
     const char *env = getenv("GLASSVM_DATA");
+    struct stat est;
+    if (!dir_opt && env && *env && stat(env, &est) == 0 && !S_ISDIR(est.st_mode))
+        luaL_error(L, "%s: GLASSVM_DATA=%s is a file, not a directory: point it at the directory "
+                   "that holds %s/, or unset it to search the usual places", s->fn, env, s->sub);
     if (!dir_opt && env && *env)
         /* The variable replaced the usual places, fetch.sh's data/ among them. */
         luaL_error(L, "%s: the %s files (%s, ... plain or .gz) are not in %s: GLASSVM_DATA=%s "

@@ -15,7 +15,8 @@
 
 #include "gv_bytes.h" /* gv_open_regular */
 
-#define FETCH "run `bash data/fetch.sh` in the glassvm source tree (or ./run.sh data)"
+#define FETCH "run `bash data/fetch.sh` in the glassvm source tree (or ./run.sh data), which " \
+              "puts them in its data/"
 static const gvL_data_files MNIST_SET = {
     "MNIST", "glass.data.mnist", "mnist",
     {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
@@ -127,6 +128,7 @@ static int paper(lua_State *L, const gvL_data_files *s)
         o.ncifar[0] = (size_t)nf - 1;
         o.cifar[1] = want_test ? batches + nf - 1 : NULL;
         o.ncifar[1] = 1;
+        o.equal_batches = 1;
     } else {
         check_not_other(L, s, batches[1], 0);
         if (want_test) check_not_other(L, s, batches[3], 1);

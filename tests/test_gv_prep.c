@@ -235,6 +235,16 @@ static void test_cifar(void)
     CHECK_OK(gv_pca_apply(p, tr, &e), e);
     CHECK_OK(gv_data_binarize_parity(tr, &e), e);
     CHECK(same_data(r.train, tr));
+    /* Batches of the official set (equal_batches): tiny-cifar2 (2 rows) beside
+     * tiny-cifar1 (3) is one cut short, refused naming it. */
+    gv_prep r2;
+    o.equal_batches = 1;
+    CHECK(gv_prep_run(&o, &r2, &e) == GV_EFORMAT && strstr(e.msg, "tiny-cifar2.bin: 2 rows, but ")
+          && strstr(e.msg, "tiny-cifar1.bin has 3") && strstr(e.msg, "cut short"));
+    const char *same[] = {F("tiny-cifar1.bin"), F("tiny-cifar1.bin")};
+    o.cifar[0] = same;
+    CHECK_OK(gv_prep_run(&o, &r2, &e), e);
+    gv_prep_release(&r2);
     gv_data_free(tr);
     gv_scaler_free(s);
     gv_pca_free(p);

@@ -248,6 +248,13 @@ T.test("cifar10{dir=}: the paper's pipeline on CIFAR-10's batches", function()
     for j = 1, 3 do T.eq(train:get(i, j), raw:get(i, j), "row " .. i) end
     T.eq(train:label(i), raw:label(i))
   end
+  -- A batch cut short at a row boundary (2 of its 4 rows): refused, naming it.
+  local f = io.open(sub .. "/data_batch_2.bin", "rb")
+  local bytes = f:read("a"); f:close()
+  f = io.open(sub .. "/data_batch_2.bin", "wb"); f:write(bytes:sub(1, 2 * 3073)); f:close()
+  T.raises(function() glass.data.cifar10{dir = root} end,
+    sub .. "/data_batch_2.bin: 2 rows, but " .. sub .. "/data_batch_1.bin has 4", "cut short")
+  f = io.open(sub .. "/data_batch_2.bin", "wb"); f:write(bytes); f:close()
   -- A missing batch: the message names the set and says how to get it.
   os.remove(sub .. "/data_batch_3.bin")
   T.raises(function() glass.data.cifar10{dir = root} end, "glass.data.cifar10: the CIFAR-10 files",

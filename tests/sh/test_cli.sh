@@ -246,6 +246,22 @@ out=$(GLASSVM_DATA="$T/dd" "$G" -e 'local d = glass.data.dirs(); local tr, te = 
   fail "GLASSVM_DATA search: got '$out'"
 out=$(GLASSVM_DATA="$T/none" "$G" -e 'glass.data.mnist{}' 2>&1)
 has "GLASSVM_DATA, no data" "$out" "the MNIST files (train-images-idx3-ubyte, ... plain or .gz) are not in $T/none/mnist: GLASSVM_DATA=$T/none is where glassvm looks; put mnist/ there, or unset GLASSVM_DATA"
+# Some of the files there: the message names what is missing or unreadable, not the set.
+cp -r "$T/dd" "$T/dpart"
+rm "$T/dpart/mnist/train-labels-idx1-ubyte"
+mkdir "$T/dpart/mnist/t10k-labels-idx1-ubyte.gz"   # (a directory beside the plain file)
+rm "$T/dpart/mnist/t10k-labels-idx1-ubyte"
+out=$(GLASSVM_DATA="$T/dpart" "$G" -e 'glass.data.mnist{}' 2>&1)
+has "GLASSVM_DATA, a file missing" "$out" "the MNIST files in $T/dpart/mnist are incomplete: train-labels-idx1-ubyte (or .gz) is missing; $T/dpart/mnist/t10k-labels-idx1-ubyte.gz is a directory. Make every file there readable and whole"
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then   # (root reads any file)
+  cp "$T/dd/mnist/train-labels-idx1-ubyte" "$T/dpart/mnist/"; rm -r "$T/dpart/mnist/t10k-labels-idx1-ubyte.gz"
+  cp "$T/dd/mnist/t10k-labels-idx1-ubyte" "$T/dpart/mnist/"; chmod 000 "$T/dpart/mnist/train-labels-idx1-ubyte"
+  chmod a+rx "$T" "$T/dpart" "$T/dpart/mnist"
+  out=$(GLASSVM_DATA="$T/dpart" setpriv --reuid=65534 --regid=65534 --clear-groups "$G" -e 'glass.data.mnist{}' 2>&1)
+  has "GLASSVM_DATA, a file unreadable" "$out" "$T/dpart/mnist/train-labels-idx1-ubyte: cannot read it (Permission denied)"
+fi
+out=$(GLASSVM_DATA="$T/dd/mnist/train-images-idx3-ubyte" "$G" -e 'glass.data.mnist{}' 2>&1)
+has "GLASSVM_DATA, a file" "$out" "GLASSVM_DATA=$T/dd/mnist/train-images-idx3-ubyte is a file, not a directory"
 out=$(env -u GLASSVM_DATA "$G" -e 'local d, ok = glass.data.dirs(), glass.paths.data == nil
   for _, x in ipairs(d) do ok = ok or x == glass.paths.data end
   print(ok, d[#d])' 2>&1)
