@@ -475,7 +475,7 @@ function Journal:stop(err, where)
   local t = type(err) == "table"
   local stop, words = t and err.stop, t and err.why
   local intr = not stop and not words and glass_core.interruption(err)
-  if not stop and not words and not intr then error(err, 0) end
+  if not stop and not words and not intr then error(self:in_segment(err), 0) end
   if intr then err = intr end
   local L = self.live
   self:write_head()
@@ -494,6 +494,20 @@ function Journal:stop(err, where)
   self.exited = true
   error(glass_core.error{status = stop and "STOP" or "EINTR", message = text,
     exit = stop and M.EXIT_STOP or EXIT[sig], printed = true, signal = sig or nil}, 0)
+end
+
+-- err, a failure inside the running segment, with the segment named at its end, so
+-- that a sweep's message says which point failed ("... (in segment 3 of the run,
+-- Langevin T=1e+06)").  A stop already decided (`exit`) stays as it is.
+function Journal:in_segment(err)
+  local L = self.live
+  if not L then return err end
+  local where = string.format(" (in segment %d of the run, %s)", L.unit, L.label)
+  if type(err) == "string" then return err .. where end
+  if glass_core.is_error(err) and err.exit == nil and type(err.message) == "string" then
+    err.message = err.message .. where
+  end
+  return err
 end
 
 -- Journal:segment(ens, observers, label, to, work, dyn): one lab.advance.

@@ -221,6 +221,9 @@ if "$G" -e 'glass.data.mnist{P = 10}' >/dev/null 2>&1; then
   # (no position of the library's line that ran the ensemble: glass/protocol.lua:65)
   grep -q "^glassvm: ensemble run: all 2" lost.err || fail "all lost: a library position: $(cat lost.err)"
   grep -q "lower lr or T" lost.err || fail "all lost: no advice: $(cat lost.err)"
+  # ... and which segment (a sweep's point: its T, its lr) it was in.
+  grep -q "start from other weights (in segment 1 of the run, quench: SGD 1 epoch)$" lost.err \
+    || fail "all lost: the segment is not named: $(cat lost.err)"
   "$G" ageing --preset=smoke --plots=false --quiet --replicas=6 --T=1e6 --out=some >/dev/null 2>&1 \
     || fail "some replicas lost: the run failed"
   grep -q "replicas lost (non-finite loss or weights) (replica [0-9]* at step [0-9]*: " some/log.txt \
