@@ -289,7 +289,12 @@ function M.new(p, opts)
   -- --device: the device new ensembles use, refused before DIR is touched.
   if g and g.device and p.device then
     local ok, err = pcall(g.device, p.device)
-    if not ok then die(tostring(err), true) end
+    if not ok then
+      local intr = glass_core.interruption(err)
+      if intr then error(intr, 0) end
+      die(string.format("--device=%s: %s; --device=cpu (the default) runs on the CPU",
+        p.device, M.without_position(err)), true)
+    end
   end
 
   -- The directory: explicit, or a new timestamped one.

@@ -227,7 +227,16 @@ rc=$?
   || fail "a resume on another device exited $rc: $(cat DV.err)"
 run --out=DV >/dev/null 2>DV.err || fail "the resume on the run's device failed: $(tail -3 DV.err)"
 for f in ref/*.csv; do cmp -s "$f" "DV/$(basename "$f")" || fail "DV: $(basename "$f") differs"; done
-ok_since "a resume on another --device is refused"
+# A device this build or machine lacks: refused before the directory is made, naming the
+# option and the way out.
+if ! "$G" -e 'glass.device("cuda")' >/dev/null 2>&1; then
+  run --out=DC --device=cuda >/dev/null 2>DC.err
+  rc=$?
+  [ $rc -eq 2 ] && [ ! -e DC ] \
+    && grep -q "^glassvm: --device=cuda: .*; --device=cpu (the default) runs on the CPU$" DC.err \
+    || fail "--device=cuda without CUDA: exit $rc: $(cat DC.err)"
+fi
+ok_since "a resume on another --device is refused; a device glassvm lacks is refused at once"
 
 # ... and so is one on other data (other files under GLASSVM_DATA: here a copy of
 # MNIST with 4 MiB of its images overwritten by others).
