@@ -321,10 +321,46 @@ static int resolve_protocol(lua_State *L, char **argv)
     return 0;
 }
 
+/* The .lua file of directory `dir` whose name (without ".lua") is closest to
+ * `name` (glass.names.closest): pushes its name and returns 1, or returns 0. */
+static int push_nearest_script(lua_State *L, const char *dir, const char *name)
+{
+    int top = lua_gettop(L);
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    lua_newtable(L); /* the set of names */
+    struct dirent *e;
+    for (int n = 0; n < 4096 && (e = readdir(d)) != NULL; n++) {
+        size_t len = strlen(e->d_name);
+        if (len > 4 && strcmp(e->d_name + len - 4, ".lua") == 0 && e->d_name[0] != '.') {
+            lua_pushlstring(L, e->d_name, len - 4);
+            lua_pushboolean(L, 1);
+            lua_rawset(L, -3);
+        }
+    }
+    closedir(d);
+    lua_getglobal(L, "require");
+    lua_pushliteral(L, "glass.names");
+    if (lua_pcall(L, 1, 1, 0) != LUA_OK || lua_getfield(L, -1, "closest") != LUA_TFUNCTION) {
+        lua_settop(L, top);
+        return 0;
+    }
+    lua_pushstring(L, name);
+    lua_pushvalue(L, top + 1);
+    if (lua_pcall(L, 2, 1, 0) != LUA_OK || lua_type(L, -1) != LUA_TSTRING) {
+        lua_settop(L, top);
+        return 0;
+    }
+    lua_replace(L, top + 1);
+    lua_settop(L, top + 1);
+    return 1;
+}
+
 /* A script file that does not exist, whose name without directories and
  * ".lua" names a shipped protocol (`glassvm protocols/ageing.lua` run
  * outside the source tree): the error message (on the stack top) says how
- * to run the protocol by name. */
+ * to run the protocol by name; else, a .lua file of that directory with a
+ * name close to it (a typo: protocols/agein.lua) is offered. */
 static void hint_protocol(lua_State *L, const char *fname)
 {
     struct stat st;
@@ -339,6 +375,13 @@ static void hint_protocol(lua_State *L, const char *fname)
         lua_pushfstring(L, "%s (the protocol '%s' ships with glassvm: run 'glassvm %s ...')",
                         lua_tostring(L, top), name, name);
         lua_replace(L, top);
+    } else {
+        const char *dir = base == fname ? "." : lua_pushlstring(L, fname, (size_t)(base - fname));
+        if (push_nearest_script(L, dir, name)) {
+            lua_pushfstring(L, "%s (did you mean %s%s.lua?)", lua_tostring(L, top),
+                            base == fname ? "" : dir, lua_tostring(L, -1));
+            lua_replace(L, top);
+        }
     }
     lua_settop(L, top);
 }

@@ -216,6 +216,11 @@ for f in ageing.lua protocols/ageing.lua; do
   has "missing $f" "$err" \
     "cannot open $f: No such file or directory (the protocol 'ageing' ships with glassvm: run 'glassvm ageing ...')"
 done
+# A typo in a script's name: the closest .lua file of its directory is offered.
+mkdir -p mine && echo 'print(1)' >mine/quench_sweep.lua
+run mine/quench_swep.lua
+expect_rc "misspelt script" 1
+has "misspelt script" "$err" "cannot open mine/quench_swep.lua: No such file or directory (did you mean mine/quench_sweep.lua?)"
 
 # --- the Lua library location ----------------------------------------------------------
 src_lua=$("$G" -e 'io.write(glass.paths.lua)')
