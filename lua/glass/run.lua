@@ -492,6 +492,11 @@ function Run:__gc()
     -- (j.exited) has said how to resume already.
     io.stderr:write(string.format("glassvm: the run in %s stopped before its first checkpoint: "
       .. "nothing to resume; the same command starts it again\n", self.dir))
+  elseif self.root and glass_core.is_error(err) == "EIO" then
+    -- A file that could not be written (a full disk) before any checkpoint was.
+    io.stderr:write(string.format("glassvm: the run in %s failed before its first checkpoint: "
+      .. "nothing to resume; once the cause is gone (space on the disk, say), the same "
+      .. "command starts it again\n", self.dir))
   end
 end
 

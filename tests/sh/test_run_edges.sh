@@ -8,7 +8,8 @@
 # - A signal while a result CSV is written makes an "interrupted" run (it
 #   resumes), not a "failed" one, and no traceback.
 # - A file-size limit (ulimit -f) fails the write with a message (EFBIG),
-#   instead of killing glassvm with SIGXFSZ and leaving temporary files.
+#   instead of killing glassvm with SIGXFSZ and leaving temporary files, and says
+#   that the run left nothing to resume and what to do.
 # - A STOP directory that cannot be removed is named, not obeyed at every resume;
 #   a stale STOP stops no run that starts over (--force, or no checkpoint); a
 #   STOP that is a dangling link is obeyed, then removed by the resume.
@@ -162,6 +163,8 @@ rc=$?
 [ "$rc" -ne 153 ] || fail "ulimit -f: killed by SIGXFSZ"
 [ "$rc" -ne 0 ] || fail "ulimit -f: exit 0"
 grep -q "File too large" big.err || fail "ulimit -f: $(cat big.err)"
+grep -q "^glassvm: the run in big failed before its first checkpoint: nothing to resume; once the cause is gone" big.err \
+  || fail "ulimit -f: no word on what is left and what to do: $(cat big.err)"
 
 # A STOP that cannot be removed (a directory with files) would stop every resume
 # at its first segment: the resume says so instead.
