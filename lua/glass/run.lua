@@ -700,7 +700,15 @@ function Run:finish(summary)
           for _, ext in ipairs{".png", ".svg"} do
             runinfo.add_file(self, name .. ext, "the figure drawn by " .. name .. ".gp")
           end
-        else self:log("plot %s: %s", name, why) end
+        elseif bad then self:log("plot %s: %s", name, why)
+        else
+          -- gnuplot failed (a full disk, say): the results stand; on stderr even with
+          -- --quiet, since a job script sees exit 0.
+          local line = string.format("plot %s: %s; the results (the CSVs) are complete: once "
+            .. "the cause is gone, cd %s && gnuplot %s.gp draws it", name, why, self.dir, name)
+          if self.quiet then io.stderr:write("glassvm: " .. line .. "\n") end
+          self:log("%s", line)
+        end
       end
       if fs.exists(self:path("gnuplot.log")) then
         runinfo.add_file(self, "gnuplot.log", "gnuplot's messages while drawing the figures")

@@ -257,6 +257,9 @@ EOF
       || fail "$kind plots: the run failed: $(cat $kind.err)"
     grep -q "plot overlap: gnuplot left overlap.png and overlap.svg empty, cut short or missing" $kind/log.txt \
       || fail "$kind plots: not said: $(grep plot $kind/log.txt)"
+    # ... also on stderr under --quiet (the run exits 0), with how to draw it later
+    grep -q "^glassvm: plot overlap: .*; the results (the CSVs) are complete: once the cause is gone, cd $kind && gnuplot overlap.gp draws it$" $kind.err \
+      || fail "$kind plots: not on stderr with the way to redraw: $(cat $kind.err)"
     grep -q "^\[.*\] plots: " $kind/log.txt && fail "$kind plots reported drawn: $(grep plots: $kind/log.txt)"
     ls $kind/*.png >/dev/null 2>&1 && fail "$kind plots: a PNG was kept: $(ls $kind)"
   done
