@@ -169,9 +169,10 @@ function M.open(path, log)
   intr = not ok2 and glass_core.interruption(ck2)
   if intr then error(intr, 0) end
   if not ok2 then
-    error(string.format("cannot resume: %s%s\nDelete the checkpoint (and %s) to start over, "
+    error(string.format("cannot resume: %s%s\nDelete the checkpoint%s to start over, "
       .. "or use another output directory.", why,
-      exists(prev) and ("\nthe previous checkpoint is refused too: " .. tostring(ck2)) or "", prev), 0)
+      exists(prev) and ("\nthe previous checkpoint is refused too: " .. tostring(ck2)) or "",
+      exists(prev) and string.format(" (and %s)", prev) or ""), 0)
   end
   if log then log(string.format("%s\nresuming from the previous checkpoint %s", why, prev)) end
   return ck2

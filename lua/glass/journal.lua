@@ -496,16 +496,15 @@ function Journal:stop(err, where)
     exit = stop and M.EXIT_STOP or EXIT[sig], printed = true, signal = sig or nil}, 0)
 end
 
--- err, a failure inside the running segment, with the segment named at its end, so
--- that a sweep's message says which point failed ("... (in segment 3 of the run,
--- Langevin T=1e+06)").  A stop already decided (`exit`) stays as it is.
+-- err, a failure inside the running segment: a glass.Error (the engine's: replicas
+-- lost, a file not written) with the segment named at the end of its message, so that
+-- a sweep's says which point failed ("... (in segment 3 of the run, Langevin
+-- T=1e+06)").  A stop already decided (`exit`) and other errors (a script's own, with
+-- its traceback; a value a caller may compare) stay as they are.
 function Journal:in_segment(err)
   local L = self.live
-  if not L then return err end
-  local where = string.format(" (in segment %d of the run, %s)", L.unit, L.label)
-  if type(err) == "string" then return err .. where end
-  if glass_core.is_error(err) and err.exit == nil and type(err.message) == "string" then
-    err.message = err.message .. where
+  if L and glass_core.is_error(err) and err.exit == nil and type(err.message) == "string" then
+    err.message = string.format("%s (in segment %d of the run, %s)", err.message, L.unit, L.label)
   end
   return err
 end

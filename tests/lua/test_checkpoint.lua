@@ -498,7 +498,11 @@ T.test("resume: none, same parameters, different parameters, corrupt newest", fu
   T.ok(told and told:find("truncated checkpoint", 1, true) and told:find("previous checkpoint", 1, true), told)
   T.write(path .. ".prev", "junk")
   T.raises(function() C.resume(path, {T = 1, seed = 5}) end, "cannot resume", "truncated",
-    "the previous checkpoint is refused too", "Delete the checkpoint")
+    "the previous checkpoint is refused too", "Delete the checkpoint (and " .. path .. ".prev)")
+  -- Without a .prev the advice names no file that is not there.
+  os.remove(path .. ".prev")
+  local ok, err = pcall(C.resume, path, {T = 1, seed = 5})
+  T.ok(not ok and tostring(err):find("Delete the checkpoint to start over", 1, true), tostring(err))
 end)
 
 T.test("trigger and STOP file", function()
