@@ -777,7 +777,23 @@ function Params:try_parse(argv)
         error(string.format("--preset: unknown preset %q; %s has: %s", preset, self.name,
           #names > 0 and table.concat(names, ", ") or "(none)"), 0)
       end
+      local from_file = {}
+      for _, d in ipairs(self.list) do
+        if source[d.name] ~= "default" then from_file[d.name] = cli_text(values[d.name]) end
+      end
       layer(pr, "preset " .. preset)
+      -- The preset comes after the file (the order above): say which of its values it replaced.
+      local over = {}
+      for _, d in ipairs(self.list) do
+        local was = from_file[d.name]
+        if was and source[d.name] == "preset " .. preset and was ~= cli_text(values[d.name]) then
+          over[#over + 1] = string.format("%s=%s (the file: %s)", d.name, cli_text(values[d.name]), was)
+        end
+      end
+      if #over > 0 then
+        notes[#notes + 1] = string.format("--preset=%s sets %s over --params %s; give a value "
+          .. "on the command line to keep the file's", preset, table.concat(over, ", "), params_file)
+      end
     end
     for _, d in ipairs(self.list) do
       -- One entry per occurrence (at most one); a bare boolean flag (--quiet)

@@ -406,6 +406,12 @@ T.test("params.lua round-trips through --params", function()
   -- An explicit option still overrides the file.
   T.eq(parse(P, {"--params=" .. path, "--T=1"}).T, 1.0)
   T.eq(#w.__notes, 0)
+  -- A preset comes after the file: the values it replaces are named (T; replicas is
+  -- the same in both).
+  local pw = parse(P, {"--params=" .. path, "--preset=smoke"})
+  T.eq(pw.T, 1e-3)
+  T.eq(pw.__notes[1], "--preset=smoke sets T=0.001 (the file: 3e-07) over --params " .. path
+    .. "; give a value on the command line to keep the file's")
   -- Another protocol's file whose values all fit: used, and glass.run logs a note.
   local text = assert(io.open(path)):read("a")
   f = assert(io.open(path, "w"))
