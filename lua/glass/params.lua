@@ -573,7 +573,17 @@ function M.read_file(path)
   local captured
   local env = {glass = {protocol_params = function(t) captured = t; return t end}, math = math}
   local chunk, err = loadfile(path, "t", env)
-  if not chunk then error(string.format("--params: cannot read %s: %s", path, err), 0) end
+  if not chunk then
+    -- (a checkpoint, an ensemble file, a PNG given by mistake: say so, not "syntax error")
+    local f = io.open(path, "rb")
+    local head = f and f:read(4096)
+    if f then f:close() end
+    if head and head:find("\0", 1, true) then
+      err = "it is a binary file, not a parameters file: give a params.lua (glassvm writes one "
+        .. "into each run's directory), a Lua file that returns a table of values"
+    end
+    error(string.format("--params: cannot read %s: %s", path, err), 0)
+  end
   local ok, res = pcall(chunk)
   if not ok then error(string.format("--params: %s failed: %s", path, tostring(res)), 0) end
   res = captured or res

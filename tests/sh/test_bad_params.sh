@@ -95,6 +95,7 @@ bad --seed --seed=-1
 bad --seed --seed=0.5
 bad --threads --threads=-1
 bad --params --params=/nonexistent/params.lua
+bad "is a binary file, not a parameters file: give a params.lua" --params="$G"   # (any binary file)
 
 bad --lr --lr=0                         # rates are > 0, not >= 0
 bad --chi --chi=0                       # eps = sigma/chi needs chi > 0
