@@ -253,27 +253,30 @@ static int data_dir_problem(lua_State *L, const char *dir, const gvL_data_files 
     int present = 0, told = 0;
     luaL_buffinit(L, &b);
     for (int f = 0; f < s->nfiles; f++) {
-        const char *why = NULL;
+        enum { MISSING, GOOD, IS_DIR, UNREADABLE } state = MISSING;
+        int err = 0;
         char path[4096];
-        for (int gz = 0; gz < 2 && !why; gz++) {
+        for (int gz = 0; gz < 2 && state == MISSING; gz++) {
             snprintf(path, sizeof path, "%s/%s%s", dir, s->files[f], gz ? ".gz" : "");
             struct stat st;
             if (stat(path, &st) != 0) continue;
             present++;
-            if (S_ISDIR(st.st_mode)) why = "is a directory";
-            else if (access(path, R_OK) != 0) why = strerror(errno);
-            else why = ""; /* there and readable */
+            if (S_ISDIR(st.st_mode)) state = IS_DIR;
+            else if (access(path, R_OK) != 0) state = UNREADABLE, err = errno;
+            else state = GOOD;
         }
-        if (why && !*why) continue;
+        if (state == GOOD) continue;
         if (told++) luaL_addstring(&b, "; ");
-        if (why) {
-            luaL_addstring(&b, path);
-            luaL_addstring(&b, *why == 'i' ? " " : ": cannot read it (");
-            luaL_addstring(&b, why);
-            if (*why != 'i') luaL_addchar(&b, ')');
-        } else {
+        if (state == MISSING) {
             luaL_addstring(&b, s->files[f]);
             luaL_addstring(&b, " (or .gz) is missing");
+            continue;
+        }
+        luaL_addstring(&b, path);
+        luaL_addstring(&b, state == IS_DIR ? " is a directory" : ": cannot read it (");
+        if (state == UNREADABLE) {
+            luaL_addstring(&b, strerror(err));
+            luaL_addchar(&b, ')');
         }
     }
     if (!present) {
