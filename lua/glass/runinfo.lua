@@ -47,11 +47,15 @@ function M.new(run)
   local p, P = run.p, run.P
   local g = package.loaded.glass or {}
   local build = g.build or {}
+  -- Every parameter, those left out of params.lua and the CSV comments at their default
+  -- (omit_default: added after runs existed, which resume unchanged) too; not the run's
+  -- mechanics (--out, --threads, ...: threads has its own field).
   local params = {}
-  for _, kv in ipairs(P:saved(p)) do
-    local d = P.byname[kv[1]]
-    params[kv[1]] = {value = value(kv[2]), type = d and d.type or type(kv[2]),
-                     help = d and d.help or json.null}
+  local not_saved = require("glass.params").NOT_SAVED
+  for _, d in ipairs(P.list) do
+    if not not_saved[d.name] and p[d.name] ~= nil then
+      params[d.name] = {value = value(p[d.name]), type = d.type, help = d.help or json.null}
+    end
   end
   return {
     format = M.FORMAT,

@@ -51,6 +51,9 @@ for name in $ORDER; do
   for f in $(sed -n 's/^ *"name": "\(.*\)"$/\1/p' "$out/run.json"); do
     [ -e "$out/$f" ] || fail "$name: run.json lists $f, which is not in $out"
   done
+  # ... with every parameter, also one params.lua leaves out at its default (--device).
+  grep -q '^    "device": {$' "$out/run.json" || fail "$name: run.json's parameters lack device"
+  grep -q '^device = ' "$out/params.lua" && fail "$name: params.lua has device at its default"
   # A finished run leaves no checkpoint behind.
   [ ! -e "$out/checkpoint.gvckpt" ] && [ ! -e "$out/checkpoints" ] || fail "$name: checkpoint files left after COMPLETE"
   # A figure script accompanies the data (drawn when gnuplot is installed).
