@@ -462,18 +462,36 @@ function Run:__gc()
   local j = self.journal
   -- The script's error, kept by the glassvm command (src/main.c).
   local err = debug.getregistry()["glassvm.error"]
+  self.closing = true
+  -- The lines that end the run, on stderr and in log.txt; and the error itself, which the
+  -- glassvm command prints on stderr (Journal:stop's stop is in the log already).
+  local function say(fmt, ...)
+    if not self.root then return end
+    local text = string.format(fmt, ...)
+    io.stderr:write("glassvm: " .. text .. "\n")
+    self:log_only(text)
+  end
+  local function close_log() if io.type(self.logf) == "file" then self.logf:close() end end
+  if err ~= nil and not (j and j.exited) then
+    self:log_only("ended by: " .. (M.without_position(err):match("^[^\n]*")))
+  end
   -- A signal held while the run completed (Run:finish) arrives after it.
   if self.complete then
-    if self.root and glass_core.interrupted(err) then
-      io.stderr:write(string.format("glassvm: the run in %s had finished (%s written) when the "
-        .. "signal came: its results are complete\n", self.dir, M.MARKER))
+    if glass_core.interrupted(err) then
+      say("the run in %s had finished (%s written) when the signal came: its results are "
+        .. "complete", self.dir, M.MARKER)
     end
+    close_log()
     return
   end
   -- A refusal (die, a missing data set) prints what to do itself; a run it
   -- stopped after run.json was written is a failed run (glass.run's own
   -- refusals come before run.json, and leave an earlier run's as it was).
-  if glass_core.is_error(err) and err.refused then runinfo.finish(self, "failed"); return end
+  if glass_core.is_error(err) and err.refused then
+    runinfo.finish(self, "failed")
+    close_log()
+    return
+  end
   local stopped = j and j.exited or glass_core.interrupted(err)
   runinfo.finish(self, stopped and "interrupted" or "failed")
   -- No error and no signal: the script ended without run:finish(), which
@@ -482,22 +500,22 @@ function Run:__gc()
     -- After an error the same command meets it again unless its cause is gone.  (A
     -- signal whose error a pcall made a plain one arrives here as the interruption:
     -- glassvm's docall reads the engine's flag.)
-    io.stderr:write(string.format("glassvm: the run in %s did not finish; its checkpoint is "
-      .. "kept: to resume, run the same command again%s:\n  %s\n", self.dir,
+    say("the run in %s did not finish; its checkpoint is kept: to resume, run the same "
+      .. "command again%s:\n  %s", self.dir,
       stopped and "" or " (after an error: once its cause is fixed; if the cause is a "
         .. "parameter, a resume keeps it: start over with --force or another --out)",
-      j:resume_command()))
-  elseif self.root and stopped and not (j and j.exited) then
+      j:resume_command())
+  elseif stopped and not (j and j.exited) then
     -- A signal before the first checkpoint (data loading); Journal:stop
     -- (j.exited) has said how to resume already.
-    io.stderr:write(string.format("glassvm: the run in %s stopped before its first checkpoint: "
-      .. "nothing to resume; the same command starts it again\n", self.dir))
-  elseif self.root and glass_core.is_error(err) == "EIO" then
+    say("the run in %s stopped before its first checkpoint: nothing to resume; the same "
+      .. "command starts it again", self.dir)
+  elseif glass_core.is_error(err) == "EIO" then
     -- A file that could not be written (a full disk) before any checkpoint was.
-    io.stderr:write(string.format("glassvm: the run in %s failed before its first checkpoint: "
-      .. "nothing to resume; once the cause is gone (space on the disk, say), the same "
-      .. "command starts it again\n", self.dir))
+    say("the run in %s failed before its first checkpoint: nothing to resume; once the cause "
+      .. "is gone (space on the disk, say), the same command starts it again", self.dir)
   end
+  close_log()
 end
 
 -- Log a line (string.format arguments) on stderr unless quiet, and in log.txt.
@@ -517,7 +535,11 @@ end
 -- A line for log.txt alone, time-stamped.  The first failed write is kept
 -- in self.log_error (a full disk: glass.run refuses to start).
 function Run:log_only(line)
-  -- (In __gc the log's file handle may have been collected, and closed, first.)
+  -- (In __gc the log's file handle may have been collected, and closed, first: the
+  -- last lines are appended through a new one.)
+  if self.closing and io.type(self.logf) ~= "file" and self.root and self.dir then
+    self.logf = io.open(self.dir .. "/log.txt", "a")
+  end
   if io.type(self.logf) == "file" then
     local ok, err = self.logf:write(string.format("[%8.1fs] %s\n", progress.clock() - self.t0, line))
     if ok then ok, err = self.logf:flush() end

@@ -155,6 +155,8 @@ rc=$?
 [ "$rc" -eq 215 ] && [ "$(json rth/run.json status)" = interrupted ] \
   && grep -q "^glassvm: interrupted (SIGTERM), seen as: the fit failed: edge.lua:[0-9]*: interrupted (SIGTERM)$" rth.err \
   && grep -q "to resume, run the same command again:" rth.err && ! grep -q "stack traceback" rth.err \
+  && grep -q "\] ended by: interrupted (SIGTERM), seen as: the fit failed" rth/log.txt \
+  && grep -q "\] the run in rth did not finish; its checkpoint is kept" rth/log.txt \
   || fail "a signal made a plain error: exit $rc, run.json $(json rth/run.json status): $(cat rth.err)"
 
 # ulimit -f 8: 8 kB; the checkpoint is larger.
@@ -165,6 +167,10 @@ rc=$?
 grep -q "File too large" big.err || fail "ulimit -f: $(cat big.err)"
 grep -q "^glassvm: the run in big failed before its first checkpoint: nothing to resume; once the cause is gone" big.err \
   || fail "ulimit -f: no word on what is left and what to do: $(cat big.err)"
+# ... and log.txt has them too: the error and that line, as stderr does.
+grep -q "^\[ *[0-9.]*s\] ended by: big/checkpoints/segment-0001.gvckpt: cannot write (File too large)" big/log.txt \
+  && grep -q "^\[ *[0-9.]*s\] the run in big failed before its first checkpoint" big/log.txt \
+  || fail "ulimit -f: the log lacks the end: $(tail -3 big/log.txt)"
 
 # A STOP that cannot be removed (a directory with files) would stop every resume
 # at its first segment: the resume says so instead.
