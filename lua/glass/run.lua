@@ -377,7 +377,7 @@ function M.new(p, opts)
   if root then
     local log, err = io.open(dir .. "/log.txt", journal.resumed and "a" or "w")
     if not log then die("cannot write " .. tostring(err)) end   -- err names the file
-    self.logf = log
+    self.logf, self.log_path = log, dir .. "/log.txt"
     if journal.resumed then log:write("\n") end
   end
   journal.log = function(line) self:log("%s", line) end
@@ -537,8 +537,8 @@ end
 function Run:log_only(line)
   -- (In __gc the log's file handle may have been collected, and closed, first: the
   -- last lines are appended through a new one.)
-  if self.closing and io.type(self.logf) ~= "file" and self.root and self.dir then
-    self.logf = io.open(self.dir .. "/log.txt", "a")
+  if self.closing and io.type(self.logf) ~= "file" and self.log_path then
+    self.logf = io.open(self.log_path, "a")
   end
   if io.type(self.logf) == "file" then
     local ok, err = self.logf:write(string.format("[%8.1fs] %s\n", progress.clock() - self.t0, line))
