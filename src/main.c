@@ -100,7 +100,8 @@ static void print_usage(FILE *f)
         "directory (the same command continues it), 128+N killed by signal N\n"
         "(130: SIGINT, 143: SIGTERM, 129: SIGHUP; the same command resumes a protocol\n"
         "run).\n"
-        "Documentation: docs/guide.md.\n",
+        "Documentation: guide.md in glass.paths.docs (docs/ of the source tree,\n"
+        "<prefix>/share/glassvm/docs installed); help() in the REPL.\n",
         PROGNAME, PROGNAME);
 }
 
@@ -534,6 +535,7 @@ static int load_glass(lua_State *L)
     lua_pushstring(L, dir);
     lua_setfield(L, -2, "lua");
     set_sibling_dir(L, dir, "protocols", "protocols");
+    set_sibling_dir(L, dir, "docs", "docs"); /* absent where glassvm was installed without them */
     gvL_data_dir(L); /* the data directories' search (lgv_data.c), as glass.data.mnist's */
     lua_setfield(L, -2, "data");
     lua_setfield(L, -2, "paths");

@@ -409,17 +409,55 @@ static void print_results(lua_State *L)
         l_message(progname, lua_pushfstring(L, "error calling 'print' (%s)", lua_tostring(L, -1)));
 }
 
+/* The REPL's words: `help` (glass.help: typed alone it prints where to
+ * start, help(x) what the docs say of x), `exit` and `quit` (exit() ends the
+ * session as Ctrl-D does; typed alone, they say so).  Globals a script or
+ * -e code already set are left alone. */
+static int quit_asked;
+static int l_quit(lua_State *L)
+{
+    (void)L;
+    quit_asked = 1;
+    return 0;
+}
+static const char repl_words_src[] =
+    "local glass, quit = ...\n"
+    "local function word(text, call)\n"
+    "  return setmetatable({}, {__tostring = text, __call = function(_, ...) return call(...) end,\n"
+    "                           __name = 'glassvm REPL word'})\n"
+    "end\n"
+    "if rawget(_G, 'help') == nil and type(glass) == 'table' and glass.help then\n"
+    "  help = word(function() return glass.help() end, glass.help)\n"
+    "end\n"
+    "for _, w in ipairs{'exit', 'quit'} do\n"
+    "  if rawget(_G, w) == nil then\n"
+    "    _G[w] = word(function() return w .. '() or Ctrl-D quits (os.exit(n) ends with status n)' end, quit)\n"
+    "  end\n"
+    "end\n";
+
+static void repl_words(lua_State *L)
+{
+    int top = lua_gettop(L);
+    if (luaL_loadbuffer(L, repl_words_src, sizeof repl_words_src - 1, "=repl") == LUA_OK) {
+        lua_getglobal(L, "glass");
+        lua_pushcfunction(L, l_quit);
+        lua_pcall(L, 2, 0, 0); /* a failure leaves the words out, nothing else */
+    }
+    lua_settop(L, top);
+}
+
 /* Returns 0 after a clean end of input, else an exit status. */
 int do_repl(lua_State *L)
 {
     repl r;
     repl_open(L, &r);
+    repl_words(L);
     const char *saved_progname = progname;
     progname = NULL;
     if (r.el) {
         print_version();
-        printf("the glass library is loaded as `glass` (print(glass) lists it); Ctrl-C "
-               "interrupts, Ctrl-D quits\n");
+        printf("the glass library is loaded as `glass` (print(glass) lists it; help() says "
+               "where to start); Ctrl-C interrupts, Ctrl-D quits\n");
         fflush(stdout);
     }
     int status, exit_code = 0;
@@ -444,6 +482,7 @@ int do_repl(lua_State *L)
             break;
         }
         run_signal = 0;
+        if (quit_asked) break; /* exit(): as Ctrl-D */
     }
     lua_settop(L, 0);
     if (r.el && exit_code == 0) fputc('\n', stdout);

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gv_core.h"
 #include "lgv.h"
@@ -94,6 +95,18 @@ void stop_delivered(lua_State *L)
     if (globalL && lua_gethook(globalL) == lstop) lua_sethook(globalL, NULL, 0, 0);
 }
 
+/* A second signal before the first was acted on ends the process at once:
+ * say so first (write(2) is safe in a handler), since nothing else will. */
+static void give_up(int sig)
+{
+    static const char msg[] = "\nglassvm: a second signal before the first was acted on: "
+                              "ending now, without a checkpoint\n";
+    ssize_t n = write(STDERR_FILENO, msg, sizeof msg - 1);
+    (void)n;
+    set_signal(sig, SIG_DFL);
+    raise(sig);
+}
+
 void on_signal(int sig)
 {
     int saved_errno = errno;
@@ -102,10 +115,7 @@ void on_signal(int sig)
      * second signal ends the process. */
     if (gvL_signals_flag_only) {
         static volatile sig_atomic_t flagged;
-        if (flagged++) {
-            set_signal(sig, SIG_DFL);
-            raise(sig);
-        }
+        if (flagged++) give_up(sig);
         gv_interrupt_by(sig); /* atomic stores: safe from any thread */
         errno = saved_errno;
         return;
@@ -119,19 +129,13 @@ void on_signal(int sig)
         return;
     }
     if (running && gvL_signals_deferred) { /* glass.core.defer_signals: hold it */
-        if (gvL_deferred_signal) { /* a second one: the user insists */
-            set_signal(sig, SIG_DFL);
-            raise(sig);
-        }
+        if (gvL_deferred_signal) give_up(sig); /* a second one: the user insists */
         gvL_deferred_signal = sig;
         errno = saved_errno;
         return;
     }
     if (running) {
-        if (run_signal) { /* the first one was not heard: give up */
-            set_signal(sig, SIG_DFL);
-            raise(sig);
-        }
+        if (run_signal) give_up(sig); /* the first one was not heard */
         run_signal = sig;
         gv_interrupt_by(sig);
         /* Only LUA_MASKCOUNT: a call hook would also fire inside the message

@@ -15,6 +15,7 @@ require("glass.protocol").install(glass) -- params, run, progress, plot, drive (
 require("glass.estimate").install(glass) -- tau_fields, tau_text (lua/glass/estimate.lua)
 require("glass.runinfo").install(glass) -- csv_comments, tbl:write_csv's provenance lines
 require("glass.show").install(glass) -- show: a plain table in one line (the REPL uses it)
+require("glass.help").install(glass) -- help: where to start, what the docs say of a name
 
 -- `print(glass)` in the REPL: what is in it, and where it is documented.
 setmetatable(glass, {__tostring = function(g)
@@ -24,9 +25,10 @@ setmetatable(glass, {__tostring = function(g)
     elseif type(v) == "function" then nfun = nfun + 1 end
   end
   table.sort(mods)
+  local docs = g.paths and g.paths.docs or "docs"
   return string.format("glass, the glassvm library: %s, and %d functions (glass.<Tab> lists "
-    .. "every name); docs/README.md indexes the documentation, docs/writing-protocols.md the "
-    .. "API", table.concat(mods, ", "), nfun)
+    .. "every name; glass.help(x) shows what the docs say of x); %s/README.md indexes the "
+    .. "documentation, %s/writing-protocols.md the API", table.concat(mods, ", "), nfun, docs, docs)
 end})
 
 return glass

@@ -24,6 +24,8 @@ fi
 [ -x "$P/bin/glassvm" ] || fail "no $P/bin/glassvm"
 [ -f "$P/share/glassvm/lua/glass/init.lua" ] || fail "no $P/share/glassvm/lua/glass/init.lua"
 [ -d "$P/share/glassvm/protocols" ] || fail "no $P/share/glassvm/protocols"
+[ -f "$P/share/glassvm/docs/guide.md" ] || fail "no $P/share/glassvm/docs/guide.md"
+[ -e "$P/share/glassvm/docs/reproduction/paper" ] && fail "the reproduction's data installed with the docs"
 
 # Run from elsewhere, with no environment pointing at the source tree.
 mkdir -p "$T/elsewhere"
@@ -31,11 +33,13 @@ cd "$T/elsewhere" || exit 1
 out=$(env -u GLASSVM_PATH -u GV_SOURCE_DIR "$P/bin/glassvm" -e '
   print(glass.paths.lua)
   print(glass.paths.protocols)
+  print(glass.paths.docs)
   print(package.searchpath("glass", package.path))
   print(glass.version)' 2>&1)
 rc=$?
 expected="$P/share/glassvm/lua
 $P/share/glassvm/protocols
+$P/share/glassvm/docs
 $P/share/glassvm/lua/glass/init.lua
 0.1.0"
 [ "$rc" -eq 0 ] && [ "$out" = "$expected" ] || fail "installed glassvm: rc $rc, got

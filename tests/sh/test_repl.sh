@@ -87,6 +87,36 @@ has "print(glass)" "$out" "glass, the glassvm library: "
 has "print(glass) names modules" "$out" "analysis, "
 has "print(glass) points to the docs" "$out" "docs/README.md"
 
+# --- help: where to start, and the docs' lines on a name; exit() ends the session -------
+docs=$("$G" -e 'io.write(glass.paths.docs or "none")')
+[ -f "$docs/guide.md" ] || fail "glass.paths.docs: '$docs' has no guide.md"
+repl 'help
+help(glass.analysis.tau_ratio)
+ens = glass.ensemble{landscape = glass.landscape.flat{N = 3, P = 1}, replicas = 1}
+help(ens)
+help("tau_rat")
+help(42)
+exit
+exit()
+print("after exit")
+'
+[ "$rc" -eq 0 ] || fail "help: exit $rc: $err"
+has "help" "$out" "help(x)            what the docs say of x"
+has "help" "$out" "the documentation  $docs/README.md"
+has "help(function)" "$out" "glass.analysis.tau_ratio (a function)"
+has "help(function)" "$out" "docs/analysis.md:"
+has "help(function)" "$out" '`glass.analysis.tau_ratio(t, Qa, Qb'
+has "help(object)" "$out" "methods: basins, clone, close,"
+has "help(object)" "$out" "docs/dynamics.md:"
+has "help(text)" "$out" "  glass.analysis.tau_ratio"
+has "help(42)" "$out" "42: a number; help() says where to start"
+has "exit" "$out" "exit() or Ctrl-D quits"
+hasnt "exit()" "$out" "after exit"
+# A global of the script's own is left alone.
+repl 'print(help)
+' -i -e 'help = 7'
+has "a user's help" "$out" "7"
+
 # --- errors do not end the REPL; the exit status reports them ---------------------
 repl 'print("one")
 error("first error")

@@ -321,6 +321,18 @@ rc=$?
 [ "$rc" -eq 0 ] && grep -q "^caught	false	true	500500$" catch.out \
   && grep -q "^pending	true	EINTR	SIGTERM	interrupted (SIGTERM), seen as: fit failed$" catch.out \
   || fail "a pcall around a stopped engine call: exit $rc: $(cat catch.out catch.err)"
+# A second signal before the first was acted on (here both while os.execute waits, where
+# Lua cannot act) ends glassvm at once, by the signal: it says so, since nothing else will.
+cat >twice.lua <<'EOF'
+local pid = io.open("/proc/self/stat"):read("l"):match("^%d+")
+os.execute("(sleep 0.3; kill -TERM " .. pid .. "; sleep 0.2; kill -TERM " .. pid .. ") >/dev/null 2>&1 &")
+os.execute("sleep 5")
+print("not reached")
+EOF
+signalled "$G" twice.lua >twice.out 2>twice.err
+rc=$?
+[ "$rc" -eq 215 ] && grep -q "^glassvm: a second signal before the first was acted on: ending now, without a checkpoint$" twice.err \
+  && ! grep -q "not reached" twice.out || fail "two signals: exit $rc: $(cat twice.out twice.err)"
 # Without a signal, glass.interruption finds none.
 [ "$("$G" -e 'print(glass.interruption("x"), glass.interruption())')" = "nil	nil" ] \
   || fail "glass.interruption without a signal: $("$G" -e 'print(glass.interruption("x"))' 2>&1)"
