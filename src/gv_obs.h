@@ -131,6 +131,8 @@ void gv_two_time_cutoff(const gv_two_time *o, size_t c, double *chi, double *eps
 /* Reference memory currently held, in bytes (for tests and reports). */
 size_t gv_two_time_ref_bytes(const gv_two_time *o);
 const char *gv_two_time_describe(const gv_two_time *o); /* one line */
+/* How many (t_w, lag) points are measured, of *total. */
+size_t gv_two_time_nmeasured(const gv_two_time *o, size_t *total);
 
 typedef enum gv_two_time_table {
     GV_TT_SUMMARY,     /* one row per (t_w, lag, cutoff) */

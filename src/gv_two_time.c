@@ -166,6 +166,14 @@ nomem:
 
 const char *gv_two_time_describe(const gv_two_time *o) { return o->desc; }
 
+size_t gv_two_time_nmeasured(const gv_two_time *o, size_t *total)
+{
+    size_t n = 0;
+    *total = o->ntw * o->nl;
+    for (size_t i = 0; i < *total; i++) n += o->measured[i] != 0;
+    return n;
+}
+
 static uint64_t tt_pending(const gv_two_time *o, size_t t)
 {
     if (!o->ref_taken[t]) return o->tw[t];

@@ -691,6 +691,19 @@ static int obs_tostring(lua_State *L)
     if (!gvL_box_tostring(L, OBS_T)) return 1;
     lua_pushfstring(L, "glass.Observer %s", u->kind == OBS_TWO_TIME ? gv_two_time_describe(u->o)
                                                                     : gv_scalar_describe(u->o));
+    if (u->kind == OBS_TWO_TIME) { /* how far it got: the same text before and after a run
+                                    * said nothing of what it holds */
+        size_t total, n = gv_two_time_nmeasured(u->o, &total);
+        uint64_t next = gv_two_time_next(u->o);
+        if (n == 0 && next != GV_NO_EVENT)
+            lua_pushfstring(L, "; nothing measured yet (first event at step %I)", (lua_Integer)next);
+        else if (next == GV_NO_EVENT)
+            lua_pushfstring(L, "; all %I points (t_w, lag) measured", (lua_Integer)total);
+        else
+            lua_pushfstring(L, "; %I of %I points (t_w, lag) measured, the next at step %I",
+                            (lua_Integer)n, (lua_Integer)total, (lua_Integer)next);
+        lua_concat(L, 2);
+    }
     return 1;
 }
 

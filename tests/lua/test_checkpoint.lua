@@ -409,8 +409,8 @@ T.test("an observer rebuilt from its bytes reads as the original", function()
   local ck = C.load(path)
   for name, o in pairs({tt = tt, sc = sc}) do
     local e = o:empty()
-    T.eq(tostring(e), tostring(o))
     ck:restore_observer(name, e)
+    T.eq(tostring(e), tostring(o))   -- (after the restore: a two-time one says how far it got)
     local names = name == "tt" and TT_TABLES or SC_TABLES
     T.eq(first_difference(all_results(o, names), all_results(e, names)), nil, name)
     e:close()
