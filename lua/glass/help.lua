@@ -30,26 +30,29 @@ local function names(glass)
   return out
 end
 
--- The docs' lines that document `word` (as `word(`, `word{` or `word` in backquotes).
+-- The docs' lines that document `word`: first those that show a call (`word(`,
+-- `word{`), then those that name it in backquotes.
 local function doc_lines(docs, word)
-  local found = {}
+  local found, seen = {}, {}
   if not docs then return found end
   local files = require("glass.fs").list(docs) or {}
   table.sort(files)
-  local pats = {"`" .. word .. "(", "`" .. word .. "{", "`" .. word .. "`", "`" .. word .. " "}
-  for _, f in ipairs(files) do
-    if f:find("%.md$") then
-      local n = 0
-      for line in io.lines(docs .. "/" .. f) do
-        n = n + 1
-        for _, p in ipairs(pats) do
-          if line:find(p, 1, true) then
+  for _, pats in ipairs{{"`" .. word .. "(", "`" .. word .. "{"},
+                        {"`" .. word .. "`", "`" .. word .. " "}} do
+    for _, f in ipairs(files) do
+      if f:find("%.md$") then
+        local n = 0
+        for line in io.lines(docs .. "/" .. f) do
+          n = n + 1
+          local hit = false
+          for _, p in ipairs(pats) do hit = hit or line:find(p, 1, true) ~= nil end
+          if hit and not seen[f .. ":" .. n] then
+            seen[f .. ":" .. n] = true
             if #line > MAX_CHARS then line = line:sub(1, MAX_CHARS) .. " ..." end
             found[#found + 1] = string.format("  docs/%s:%d: %s", f, n, line)
-            break
+            if #found >= MAX_LINES then return found end
           end
         end
-        if #found >= MAX_LINES then return found end
       end
     end
   end

@@ -785,5 +785,7 @@ function Run:finish(summary)
   return dt
 end
 
-setmetatable(M, {__call = function(_, p, opts) return M.new(p, opts) end})
+setmetatable(M, {__call = function(_, p, opts) return M.new(p, opts) end,
+  __tostring = function() return "glass.run(p [, opts]): a protocol's run in its output "
+    .. "directory, from P:parse(arg)'s values (help(glass.run) quotes its docs)" end})
 return M
