@@ -129,8 +129,9 @@ for _, c in ipairs{"Q_sem_basins", "msd_sem_basins", "alpha2_sem_basins",
 end
 local moments = glass.table{columns = mcols}
 local state = report.state_table{"T"}
--- For the drift check; curves_at: each T's Q curves, for the paired ratio against T = 0
--- where both runs are the same replicas (independent networks, not a same-basin T > 0).
+-- For the drift check; curves_at: each T's Q curve of every basin (the mean over its
+-- copies; a network's own at T = 0 and with independent networks), in network order, for
+-- the ratio against T = 0 paired by network (basin i at T comes from network i).
 local tau90_at, ci_at, curves_at = {}, {}, {}
 local tau_cols = {"T"}
 for _, c in ipairs(glass.analysis.tau_row_columns()) do tau_cols[#tau_cols + 1] = c end
@@ -299,7 +300,6 @@ for k, T in ipairs(p.T) do
     num(trow.tau90_free, "%.4g"))
   -- Per-lag 95 % intervals of the χ₄ parts, whole basins resampled (the figures' bands).
   local t, curves, basins, N = obs:curves{quantity = "Q"} -- N: the weights in Q
-  if not K_at(T) then curves_at[T] = {t = t, Q = curves} end
   local _, msd_c = obs:curves{quantity = "msd"}
   local _, dw4_c = obs:curves{quantity = "dw4"}
   local members, order = {}, {}
@@ -321,8 +321,10 @@ for k, T in ipairs(p.T) do
     bsum.Q[l], bsum.msd[l], bsum.alpha2[l], bsum.alpha2_within[l] = {}, {}, {}, {}
   end
   local function se_basins(q, l) return lab.stats(bsum[q][l]).sem end
+  curves_at[T] = {t = t, Q = {}}
   for _, b in ipairs(order) do
     local m, mean = #members[b], glass.analysis.mean_curve(curves, members[b])
+    table.insert(curves_at[T].Q, mean)
     -- The basin's MSD and alpha2 from its replicas' pooled moments (as alpha2_within's parts).
     local msd, dw4 = glass.analysis.mean_curve(msd_c, members[b]),
       glass.analysis.mean_curve(dw4_c, members[b])
@@ -571,10 +573,10 @@ if p.drift_check then
     local t, curves = obs0:curves{quantity = "Q"}
     curves_at[0] = {t = t, Q = curves}
   end
-  -- (Paired only with --ensemble=independent: a same-basin T > 0 runs K copies of each
-  -- network, T = 0 the networks themselves.)
+  -- (Paired by network: on a same-basin ensemble T > 0's basin i is the K copies of
+  -- network i, whose own curve is T = 0's i-th; the bootstrap draws networks.)
   lines[#lines + 1] = report.drift_check(run, p.T, tau90_at, tau0, ci_at, ci0, nil,
-    report.drift_ratios(K and {} or curves_at, {method = p.tau_method, seed = p.seed}))
+    report.drift_ratios(curves_at, {method = p.tau_method, seed = p.seed}))
 end
 local how = K and string.format("same-basin ensemble: %d basins x K = %d noise replicas copied "
   .. "at t_w%s", p.replicas, K, has_T0 and "; at T = 0 the networks themselves (without noise "
