@@ -769,33 +769,24 @@ static void hist_sum(const gv_two_time *o, size_t t, size_t slot, size_t g, cons
     }
 }
 
-/* Replica r's own fraction in bin b of weight group g (count/total; NaN when
- * it counted nothing). */
-static double replica_fraction(const gv_two_time *o, size_t t, size_t slot, size_t g, size_t r,
-                               size_t b)
-{
-    size_t hs = o->hist.bins + 3;
-    const uint64_t *src = o->hcounts + ((t * o->nhl + slot) * o->R + r) * o->G * hs + g * hs;
-    uint64_t total = 0;
-    for (size_t i = 0; i < hs; i++) total += src[i];
-    return total ? (double)src[b] / (double)total : NAN;
-}
-
 /* The standard error, over the live replicas ord[from..to) of a basin, of
- * each one's own fraction in bin b (replica_fraction): NaN for fewer than
- * two.  The basin's pooled fraction is their mean (every replica counts the
- * same weights).  v: the lag's per-replica values (NaN: lost). */
+ * each one's own fraction in bin b of weight group g: NaN for fewer than two.
+ * Each live replica counts each of the group's `weights` weights once (in a
+ * bin, or as zero, under or over), so its fraction is its count / weights,
+ * and the basin's pooled fraction is their mean.  v: the lag's per-replica
+ * values (NaN: lost, nothing counted). */
 static double hist_fraction_sem(const gv_two_time *o, size_t t, size_t slot, size_t g,
                                 const size_t *ord, size_t from, size_t to, const double *v,
-                                size_t b)
+                                size_t b, double weights)
 {
-    size_t n = 0;
+    size_t hs = o->hist.bins + 3, n = 0;
     double sum = 0, ss = 0;
     for (int pass = 0; pass < 2; pass++)
         for (size_t k = from; k < to; k++) {
-            if (isnan(v[ord[k] * o->S + o->nc])) continue;
-            double x = replica_fraction(o, t, slot, g, ord[k], b);
-            if (isnan(x)) continue;
+            size_t r = ord[k];
+            if (isnan(v[r * o->S + o->nc])) continue;
+            const uint64_t *src = o->hcounts + ((t * o->nhl + slot) * o->R + r) * o->G * hs + g * hs;
+            double x = (double)src[b] / weights;
             if (pass == 0) sum += x, n++;
             else ss += (x - sum / (double)n) * (x - sum / (double)n);
         }
@@ -871,7 +862,8 @@ static gv_status tt_table_hist(const gv_two_time *o, int which, gv_table **out, 
                                 double row[11] = {
                                     (double)o->tw[t], (double)o->lag[l], basin_number(o, ord[i]),
                                     (double)n, (double)g, (double)b, lo, hi, (double)c[b], f,
-                                    hist_fraction_sem(o, t, (size_t)slot, g, ord, i, j, v, b)};
+                                    hist_fraction_sem(o, t, (size_t)slot, g, ord, i, j, v, b,
+                                                      (double)total / (double)n)};
                                 st = gv_table_add_row(tab, row, e);
                             }
                         }
