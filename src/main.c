@@ -252,34 +252,49 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Push "a, b, c" (the protocols in dir, sorted), or "none". */
-static void push_protocol_list(lua_State *L, const char *dir)
+enum { MAX_SCRIPTS = 256 };
+
+/* Push the set {name = true} of the .lua files in dir (names without
+ * ".lua"; at most MAX_SCRIPTS; empty when dir cannot be read) and return
+ * how many. */
+static int push_script_set(lua_State *L, const char *dir)
 {
-    enum { MAX_LISTED = 256 };
-    char *names[MAX_LISTED];
     int n = 0;
+    lua_newtable(L);
     DIR *d = dir ? opendir(dir) : NULL;
     struct dirent *e;
-    while (d && n < MAX_LISTED && (e = readdir(d)) != NULL) {
+    while (d && n < MAX_SCRIPTS && (e = readdir(d)) != NULL) {
         size_t len = strlen(e->d_name);
         if (len > 4 && strcmp(e->d_name + len - 4, ".lua") == 0 && e->d_name[0] != '.') {
-            names[n] = malloc(len - 3);
-            if (names[n] == NULL) break;
-            memcpy(names[n], e->d_name, len - 4);
-            names[n++][len - 4] = '\0';
+            lua_pushlstring(L, e->d_name, len - 4);
+            lua_pushboolean(L, 1);
+            lua_rawset(L, -3);
+            n++;
         }
     }
     if (d) closedir(d);
+    return n;
+}
+
+/* Push "a, b, c" (the protocols in dir, sorted), or "none". */
+static void push_protocol_list(lua_State *L, const char *dir)
+{
+    const char *names[MAX_SCRIPTS];
+    int n = 0;
+    push_script_set(L, dir);
+    int set = lua_gettop(L);
+    for (lua_pushnil(L); lua_next(L, set); lua_pop(L, 1))
+        names[n++] = lua_tostring(L, -2); /* kept alive by the set */
     qsort(names, (size_t)n, sizeof names[0], by_name);
     luaL_Buffer b;
     luaL_buffinit(L, &b);
     for (int i = 0; i < n; i++) {
         if (i > 0) luaL_addstring(&b, ", ");
         luaL_addstring(&b, names[i]);
-        free(names[i]);
     }
     if (n == 0) luaL_addstring(&b, "none");
     luaL_pushresult(&b);
+    lua_remove(L, set);
 }
 
 /* Push the path of protocol `name` in dir and return it, or return NULL
@@ -327,19 +342,10 @@ static int resolve_protocol(lua_State *L, char **argv)
 static int push_nearest_script(lua_State *L, const char *dir, const char *name)
 {
     int top = lua_gettop(L);
-    DIR *d = opendir(dir);
-    if (!d) return 0;
-    lua_newtable(L); /* the set of names */
-    struct dirent *e;
-    for (int n = 0; n < 4096 && (e = readdir(d)) != NULL; n++) {
-        size_t len = strlen(e->d_name);
-        if (len > 4 && strcmp(e->d_name + len - 4, ".lua") == 0 && e->d_name[0] != '.') {
-            lua_pushlstring(L, e->d_name, len - 4);
-            lua_pushboolean(L, 1);
-            lua_rawset(L, -3);
-        }
+    if (push_script_set(L, dir) == 0) {
+        lua_settop(L, top);
+        return 0;
     }
-    closedir(d);
     lua_getglobal(L, "require");
     lua_pushliteral(L, "glass.names");
     if (lua_pcall(L, 1, 1, 0) != LUA_OK || lua_getfield(L, -1, "closest") != LUA_TFUNCTION) {
